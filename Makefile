@@ -1,0 +1,73 @@
+# castor -- one Makefile, no generated build files. See README.md.
+CC ?= gcc
+ifeq ($(origin CC),default)
+CC := gcc
+endif
+WARN := -Wall -Wextra -Werror -Wno-missing-field-initializers
+CFLAGS_COMMON := -std=gnu11 $(WARN) -g -MMD -MP -Isrc
+JEMALLOC_LIBS := $(shell pkg-config --libs jemalloc 2>/dev/null || echo -ljemalloc)
+LIBS := -lm
+
+SRCS := $(wildcard src/*.c)
+# Layer 1 (pure libraries) and the RESP codec: what unit tests link against.
+PURE := mem str dict util kv resp
+
+REL_OBJS := $(patsubst src/%.c,build/obj/%.o,$(SRCS))
+ASAN_OBJS := $(patsubst src/%.c,build-asan/obj/%.o,$(SRCS))
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,build/tests/%,$(UNIT_SRCS))
+UNIT_ASAN_BINS := $(patsubst tests/unit/%.c,build-asan/tests/%,$(UNIT_SRCS))
+
+.PHONY: all asan unit deps run test bench fmt clean fuzz
+all: build/castor-server
+
+build/castor-server: $(REL_OBJS)
+	$(CC) -O2 -g -o $@ $^ $(JEMALLOC_LIBS) $(LIBS)
+
+build/obj/%.o: src/%.c | build/obj
+	$(CC) $(CFLAGS_COMMON) -O2 -c -o $@ $<
+
+asan: build-asan/castor-server
+build-asan/castor-server: $(ASAN_OBJS)
+	$(CC) $(SAN) -g -o $@ $^ $(LIBS)
+
+build-asan/obj/%.o: src/%.c | build-asan/obj
+	$(CC) $(CFLAGS_COMMON) -O1 $(SAN) -DCASTOR_LIBC_MALLOC -c -o $@ $<
+
+build/tests/%: tests/unit/%.c $(patsubst %,build/obj/%.o,$(PURE)) | build/tests
+	$(CC) $(CFLAGS_COMMON) -O2 -Itests/unit -o $@ $^ $(JEMALLOC_LIBS) $(LIBS)
+
+build-asan/tests/%: tests/unit/%.c $(patsubst %,build-asan/obj/%.o,$(PURE)) | build-asan/tests
+	$(CC) $(CFLAGS_COMMON) -O1 $(SAN) -DCASTOR_LIBC_MALLOC -Itests/unit -o $@ $^ $(LIBS)
+
+unit: $(UNIT_BINS) $(UNIT_ASAN_BINS)
+
+build/obj build-asan/obj build/tests build-asan/tests:
+	mkdir -p $@
+
+deps:
+	sh scripts/install-deps.sh run
+
+run: deps
+	$(MAKE) all
+	./build/castor-server
+
+test:
+	sh scripts/install-deps.sh test
+	$(MAKE) all asan unit
+	sh scripts/run-tests.sh
+
+bench:
+	sh scripts/install-deps.sh test
+	$(MAKE) all
+	/usr/bin/python3 bench/bench.py
+
+fmt:
+	clang-format -i src/*.c src/*.h tests/unit/*.c tests/fuzz/*.c
+
+clean:
+	rm -rf build build-asan
+
+-include $(REL_OBJS:.o=.d) $(ASAN_OBJS:.o=.d)

@@ -1,0 +1,541 @@
+/* client.c -- client lifecycle and the query side: accept, read, parse,
+ * dispatch, and the lists the server keeps of its clients.
+ *
+ * Arguments are slices into the query buffer (no copy); the buffer is
+ * compacted once per read, after every complete request in it has run, so
+ * a pipeline of n commands costs one memmove. A request whose bulk is large
+ * gets its buffer sized once to the announced length (the parser says how
+ * much it needs), which keeps a 500 MB argument linear to receive.
+ * A client is never freed while its command runs: closing marks it
+ * CLIENT_CLOSE_ASAP and the before-sleep hook frees it.
+ * SPDX-License-Identifier: BSD-3-Clause */
+#include "client.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmdtable.h"
+#include "config.h"
+#include "db.h"
+#include "ev.h"
+#include "log.h"
+#include "mem.h"
+#include "reply.h"
+#include "server.h"
+#include "util.h"
+
+#define READ_CHUNK (16 * 1024)
+
+static client *pending_head;     /* clients with output to write */
+static client *close_head;       /* clients to free before sleeping */
+
+static void read_handler(int fd, void *data, int mask);
+
+client *client_new(int fd, bool unix_socket) {
+    client *c = mem_calloc(sizeof(client));
+    c->id = ++srv.next_client_id;
+    c->fd = fd;
+    c->resp = 2;
+    c->dbid = 0;
+    c->db = db_get(0);
+    c->ctime_ms = c->last_interaction_ms = srv.mstime;
+    c->qbuf = str_new_cap(0);
+    resp_parser_init(&c->parser, cfg.proto_max_bulk_len);
+    c->authenticated = cfg.requirepass == NULL || cfg.requirepass[0] == '\0';
+    if (unix_socket) c->flags |= CLIENT_UNIX_SOCKET;
+    if (fd != -1) {
+        net_set_nodelay(fd);
+        if (cfg.tcp_keepalive && !unix_socket) net_set_keepalive(fd, cfg.tcp_keepalive);
+        if (ev_add(fd, EV_READ, read_handler, c) == -1) {
+            resp_parser_clear(&c->parser);
+            str_free(c->qbuf);
+            mem_free(c);
+            return NULL;
+        }
+        net_peer_name(fd, c->addr, sizeof(c->addr));
+        net_sock_name(fd, c->laddr, sizeof(c->laddr));
+        if (unix_socket) {
+            /* Redis shows "path:0"; long paths are cut to fit. */
+            size_t n = strlen(cfg.unixsocket);
+            if (n > NET_ADDR_SIZE - 3) n = NET_ADDR_SIZE - 3;
+            memcpy(c->addr, cfg.unixsocket, n);
+            memcpy(c->addr + n, ":0", 3);
+            memcpy(c->laddr, c->addr, n + 3);
+        }
+        c->next = srv.clients;
+        if (srv.clients) srv.clients->prev = c;
+        srv.clients = c;
+        srv.nclients++;
+    }
+    return c;
+}
+
+static void unlink_pending(client *c) {
+    for (client **pp = &pending_head; *pp; pp = &(*pp)->pending_next) {
+        if (*pp == c) {
+            *pp = c->pending_next;
+            break;
+        }
+    }
+    c->flags &= ~CLIENT_PENDING_WRITE;
+}
+
+void client_free(client *c) {
+    if (c == NULL) return;
+    if (c->flags & CLIENT_MONITOR) client_monitor_remove(c);
+    if (c->flags & CLIENT_PENDING_WRITE) unlink_pending(c);
+    if (c->flags & CLIENT_IN_CLOSE_LIST) {
+        for (client **pp = &close_head; *pp; pp = &(*pp)->close_next) {
+            if (*pp == c) {
+                *pp = c->close_next;
+                break;
+            }
+        }
+    }
+    if (c->fd != -1) {
+        ev_del(c->fd, EV_READ | EV_WRITE);
+        close(c->fd);
+        if (c->prev) c->prev->next = c->next;
+        else srv.clients = c->next;
+        if (c->next) c->next->prev = c->prev;
+        srv.nclients--;
+    }
+    reply_discard(c);
+    resp_parser_clear(&c->parser);
+    str_free(c->qbuf);
+    str_free(c->name);
+    mem_free(c->argv);
+    mem_free(c);
+}
+
+void client_close_async(client *c) {
+    c->flags |= CLIENT_CLOSE_ASAP;
+    if (c->flags & CLIENT_IN_CLOSE_LIST) return;
+    c->flags |= CLIENT_IN_CLOSE_LIST;
+    c->close_next = close_head;
+    close_head = c;
+}
+
+void client_free_closing(void) {
+    while (close_head) {
+        client *c = close_head;
+        close_head = c->close_next;
+        c->flags &= ~CLIENT_IN_CLOSE_LIST;
+        client_free(c);
+    }
+}
+
+void client_install_pending_write(client *c) {
+    if (c->flags & CLIENT_PENDING_WRITE) return;
+    c->flags |= CLIENT_PENDING_WRITE;
+    c->pending_next = pending_head;
+    pending_head = c;
+}
+
+/* ---- Writing ---- */
+
+static void write_handler(int fd, void *data, int mask) {
+    (void)fd;
+    (void)mask;
+    client *c = data;
+    if (reply_write(c) == -1) {
+        log_msg(LOG_VERBOSE, "Error writing to client: %s", strerror(errno));
+        client_close_async(c);
+        return;
+    }
+    if (reply_pending(c) == 0) {
+        ev_del(c->fd, EV_WRITE);
+        if (c->flags & CLIENT_CLOSE_AFTER_REPLY) client_close_async(c);
+    }
+}
+
+void client_flush_pending(void) {
+    while (pending_head) {
+        client *c = pending_head;
+        pending_head = c->pending_next;
+        c->flags &= ~CLIENT_PENDING_WRITE;
+        if (c->flags & CLIENT_CLOSE_ASAP) continue;
+        /* A client already waiting for writability keeps its handler. */
+        if (ev_mask(c->fd) & EV_WRITE) continue;
+        if (reply_write(c) == -1) {
+            log_msg(LOG_VERBOSE, "Error writing to client: %s", strerror(errno));
+            client_close_async(c);
+            continue;
+        }
+        if (reply_pending(c) > 0) {
+            if (ev_add(c->fd, EV_WRITE, write_handler, c) == -1) client_close_async(c);
+        } else if (c->flags & CLIENT_CLOSE_AFTER_REPLY) {
+            client_close_async(c);
+        }
+    }
+}
+
+/* ---- Reading ---- */
+
+static void protocol_error(client *c, const char *err) {
+    char snippet[128];
+    size_t have = c->qbuf->len - c->qpos;
+    size_t n = have < 64 ? have : 64;
+    size_t j = 0;
+    for (size_t i = 0; i < n && j + 4 < sizeof(snippet); i++) {
+        unsigned char ch = (unsigned char)c->qbuf->buf[c->qpos + i];
+        if (ch >= 32 && ch < 127) snippet[j++] = (char)ch;
+        else j += (size_t)snprintf(snippet + j, sizeof(snippet) - j, "\\x%02x", ch);
+    }
+    snippet[j] = '\0';
+    log_msg(LOG_VERBOSE, "Protocol error (%s) from client: id=%llu addr=%s. Query buffer during protocol error: '%s'",
+            err, (unsigned long long)c->id, c->addr, snippet);
+    reply_errorf(c, "ERR %s", err);
+    c->flags |= CLIENT_CLOSE_AFTER_REPLY;
+}
+
+static void set_argv(client *c) {
+    resp_parser *p = &c->parser;
+    if (p->argc > c->argv_cap) {
+        c->argv_cap = p->argc;
+        c->argv = mem_realloc(c->argv, sizeof(slice) * c->argv_cap);
+    }
+    char *base = c->qbuf->buf + c->qpos;
+    for (size_t i = 0; i < p->argc; i++) c->argv[i] = slice_of(base + p->argv[i].off, p->argv[i].len);
+    c->argc = (int)p->argc;
+}
+
+void client_process_input(client *c) {
+    while (c->qpos < c->qbuf->len) {
+        if (c->flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP | CLIENT_BLOCKED)) break;
+        if (srv.pause_type && srv.pause_end_ms > srv.mstime && !(c->flags & CLIENT_REPLICA)) {
+            /* CLIENT PAUSE: leave the request for when the pause ends.
+             * (WRITE-only pauses are checked per command in the dispatcher.) */
+            if (srv.pause_type == 2) {
+                c->flags |= CLIENT_PAUSED_WAIT;
+                break;
+            }
+        }
+        c->parser.unauthenticated = !c->authenticated;
+        c->parser.max_bulk = cfg.proto_max_bulk_len;
+        const char *err = NULL;
+        resp_status st = resp_parse(&c->parser, c->qbuf->buf + c->qpos, c->qbuf->len - c->qpos, &err);
+        if (st == RESP_INCOMPLETE) break;
+        if (st == RESP_ERR) {
+            protocol_error(c, err);
+            resp_parser_reset(&c->parser);
+            c->qpos = c->qbuf->len;
+            break;
+        }
+        set_argv(c);
+        size_t used = c->parser.pos;
+        resp_parser_reset(&c->parser);
+        if (c->argc > 0) {
+            c->last_interaction_ms = srv.mstime;
+            if (!cmdtable_dispatch(c)) {
+                c->argc = 0;
+                break;   /* postponed: parse this request again after the pause */
+            }
+        }
+        c->qpos += used;
+        c->argc = 0;
+    }
+    if (c->qpos > 0) {
+        str_consume(c->qbuf, c->qpos);
+        c->qpos = 0;
+    }
+}
+
+static void read_handler(int fd, void *data, int mask) {
+    (void)mask;
+    client *c = data;
+    if (c->flags & CLIENT_CLOSE_ASAP) return;
+    size_t readlen = READ_CHUNK;
+    size_t need = c->parser.need;
+    if (need >= RESP_BIG_ARG) {
+        /* A big bulk is on its way: make its buffer exactly big enough once. */
+        if (c->qpos > 0) {
+            str_consume(c->qbuf, c->qpos);
+            c->qpos = 0;
+        }
+        size_t have = c->qbuf->len;
+        if (need > have) {
+            size_t remaining = need - have;
+            if (c->qbuf->cap - c->qbuf->len < remaining) {
+                str *n = str_new_cap(need);
+                memcpy(n->buf, c->qbuf->buf, have);
+                str_setlen(n, have);
+                str_free(c->qbuf);
+                c->qbuf = n;
+            }
+            readlen = remaining > READ_CHUNK ? remaining : READ_CHUNK;
+        }
+    }
+    c->qbuf = str_reserve(c->qbuf, readlen);
+    ssize_t n = read(fd, c->qbuf->buf + c->qbuf->len, readlen);
+    if (n == -1) {
+        if (errno == EAGAIN || errno == EINTR) return;
+        log_msg(LOG_VERBOSE, "Reading from client: %s", strerror(errno));
+        client_close_async(c);
+        return;
+    }
+    if (n == 0) {
+        log_msg(LOG_VERBOSE, "Client closed connection id=%llu addr=%s", (unsigned long long)c->id,
+                c->addr);
+        client_close_async(c);
+        return;
+    }
+    str_setlen(c->qbuf, c->qbuf->len + (size_t)n);
+    srv.stat_net_input_bytes += n;
+    srv.stat_io_reads++;
+    if (c->qbuf->len > c->qbuf_peak) c->qbuf_peak = c->qbuf->len;
+    if (!(c->flags & CLIENT_MASTER) &&
+        (long long)(c->qbuf->len - c->qpos) > cfg.client_query_buffer_limit) {
+        log_msg(LOG_WARNING, "Closing client that reached max query buffer length: id=%llu addr=%s (qbuf initial bytes: ...)",
+                (unsigned long long)c->id, c->addr);
+        srv.stat_client_qbuf_limit_disconnections++;
+        client_close_async(c);
+        return;
+    }
+    server_update_time();
+    client_process_input(c);
+}
+
+/* ---- Accepting ---- */
+
+#define DENIED_TEXT                                                                          \
+    "-DENIED Redis is running in protected mode because protected mode is enabled and no "  \
+    "password is set for the default user. In this mode connections are only accepted "    \
+    "from the loopback interface. If you want to connect from external computers to Redis " \
+    "you may adopt one of the following solutions: 1) Just disable protected mode sending " \
+    "the command 'CONFIG SET protected-mode no' from the loopback interface by connecting " \
+    "to Redis from the same host the server is running, however MAKE SURE Redis is not "    \
+    "publicly accessible from internet if you do so. Use CONFIG REWRITE to make this "      \
+    "change permanent. 2) Alternatively you can just disable the protected mode by "        \
+    "editing the Redis configuration file, and setting the protected mode option to 'no', " \
+    "and then restarting the server. 3) If you started the server manually just for "      \
+    "testing, restart it with the '--protected-mode no' option. 4) Set up an "              \
+    "authentication password for the default user. NOTE: You only need to do one of the "  \
+    "above things in order for the server to start accepting connections from the "        \
+    "outside.\r\n"
+
+static bool is_loopback(const char *ip) {
+    return strncmp(ip, "127.", 4) == 0 || strcmp(ip, "::1") == 0 ||
+           strncmp(ip, "::ffff:127.", 11) == 0;
+}
+
+static void reject(int fd, const char *msg) {
+    ssize_t rc = write(fd, msg, strlen(msg));
+    (void)rc;
+    close(fd);
+}
+
+void client_accept_handler(int lfd, void *data, int mask) {
+    (void)mask;
+    bool unix_socket = data != NULL;
+    for (int i = 0; i < 1000; i++) {
+        char ip[NET_ADDR_SIZE];
+        int port;
+        int fd = net_accept(lfd, ip, sizeof(ip), &port);
+        if (fd == -1) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK)
+                log_msg(LOG_WARNING, "Accepting client connection: %s", strerror(errno));
+            return;
+        }
+        log_msg(LOG_VERBOSE, "Accepted %s:%d", unix_socket ? "unix" : ip, port);
+        srv.stat_numconnections++;
+        if (srv.nclients >= (unsigned long)cfg.maxclients) {
+            srv.stat_rejected_conn++;
+            reject(fd, "-ERR max number of clients reached\r\n");
+            continue;
+        }
+        if (!unix_socket && cfg.protected_mode && (cfg.requirepass == NULL || !cfg.requirepass[0]) &&
+            !is_loopback(ip)) {
+            srv.stat_rejected_conn++;
+            reject(fd, DENIED_TEXT);
+            continue;
+        }
+        client *c = client_new(fd, unix_socket);
+        if (c == NULL) {
+            log_msg(LOG_WARNING, "Error registering fd event for the new client: %s (fd=%d)",
+                    strerror(errno), fd);
+            close(fd);
+        }
+    }
+}
+
+/* ---- MONITOR ---- */
+
+static client **monitors;
+static size_t nmonitors, monitors_cap;
+
+void client_monitor_add(client *c) {
+    if (c->flags & CLIENT_MONITOR) return;
+    if (nmonitors == monitors_cap) {
+        monitors_cap = monitors_cap ? monitors_cap * 2 : 4;
+        monitors = mem_realloc(monitors, monitors_cap * sizeof(client *));
+    }
+    monitors[nmonitors++] = c;
+    c->flags |= CLIENT_MONITOR;
+}
+
+void client_monitor_remove(client *c) {
+    for (size_t i = 0; i < nmonitors; i++) {
+        if (monitors[i] == c) {
+            monitors[i] = monitors[--nmonitors];
+            break;
+        }
+    }
+    c->flags &= ~CLIENT_MONITOR;
+}
+
+bool client_has_monitors(void) { return nmonitors > 0; }
+
+/* Send "+<time> [<db> <addr>] "arg" ..." to every monitor, as Redis does. */
+void client_monitor_feed(client *c, int dbid, int argc, const slice *argv) {
+    str *line = str_fmt("+%lld.%06lld [%d %s]", srv.ustime / 1000000, srv.ustime % 1000000, dbid,
+                        (c->flags & CLIENT_UNIX_SOCKET) ? "unix:" : c->addr);
+    if (c->flags & CLIENT_UNIX_SOCKET) line = str_catc(line, cfg.unixsocket);
+    for (int i = 0; i < argc; i++) {
+        line = str_cat(line, " \"", 2);
+        for (size_t j = 0; j < argv[i].len; j++) {
+            unsigned char ch = (unsigned char)argv[i].ptr[j];
+            switch (ch) {
+            case '\\': line = str_cat(line, "\\\\", 2); break;
+            case '"': line = str_cat(line, "\\\"", 2); break;
+            case '\n': line = str_cat(line, "\\n", 2); break;
+            case '\r': line = str_cat(line, "\\r", 2); break;
+            case '\t': line = str_cat(line, "\\t", 2); break;
+            case '\a': line = str_cat(line, "\\a", 2); break;
+            case '\b': line = str_cat(line, "\\b", 2); break;
+            default:
+                if (ch >= 32 && ch < 127) line = str_cat(line, &ch, 1);
+                else line = str_catfmt(line, "\\x%02x", ch);
+            }
+        }
+        line = str_cat(line, "\"", 1);
+    }
+    line = str_cat(line, "\r\n", 2);
+    for (size_t i = 0; i < nmonitors; i++) reply_raw(monitors[i], line->buf, line->len);
+    str_free(line);
+}
+
+/* ---- Periodic work and introspection ---- */
+
+void client_check_output_limits(client *c) {
+    if (c->fd == -1 || (c->flags & CLIENT_CLOSE_ASAP)) return;
+    int cls = (c->flags & CLIENT_REPLICA) ? COBL_REPLICA
+              : (c->flags & CLIENT_PUBSUB) ? COBL_PUBSUB
+                                           : COBL_NORMAL;
+    if (c->flags & CLIENT_MASTER) return;
+    cobl_limit *l = &cfg.client_output_buffer_limit[cls];
+    long long used = (long long)c->reply_bytes;
+    bool hard = l->hard && used >= l->hard;
+    bool soft = false;
+    if (l->soft && used >= l->soft) {
+        if (c->obuf_soft_since == 0) c->obuf_soft_since = srv.mstime;
+        else soft = (srv.mstime - c->obuf_soft_since) / 1000 >= l->soft_seconds;
+    } else {
+        c->obuf_soft_since = 0;
+    }
+    if (hard || soft) {
+        str *info = client_info_line(str_new(NULL, 0), c);
+        log_msg(LOG_WARNING, "Client %s scheduled to be closed ASAP for overcoming of output buffer limits.",
+                info->buf);
+        str_free(info);
+        srv.stat_client_outbuf_limit_disconnections++;
+        client_close_async(c);
+    }
+}
+
+void client_cron(void) {
+    for (client *c = srv.clients; c; c = c->next) {
+        if (c->flags & CLIENT_CLOSE_ASAP) continue;
+        if (cfg.timeout && !(c->flags & (CLIENT_MASTER | CLIENT_REPLICA | CLIENT_BLOCKED | CLIENT_PUBSUB)) &&
+            (srv.mstime - c->last_interaction_ms) / 1000 > cfg.timeout) {
+            log_msg(LOG_VERBOSE, "Closing idle client");
+            client_close_async(c);
+            continue;
+        }
+        /* Give back memory of a big query buffer that is now idle. */
+        if (c->qbuf->cap > 32 * 1024 && c->qbuf->len == 0 && c->parser.need == 0) {
+            str_free(c->qbuf);
+            c->qbuf = str_new_cap(0);
+        }
+        c->qbuf_peak = c->qbuf->len;
+        if (c->reply_bytes) client_check_output_limits(c);
+    }
+}
+
+void client_mem_totals(size_t *qbuf, size_t *obuf) {
+    *qbuf = *obuf = 0;
+    for (client *c = srv.clients; c; c = c->next) {
+        *qbuf += str_alloc_size(c->qbuf);
+        *obuf += c->reply_bytes;
+    }
+}
+
+const char *client_type_name(const client *c) {
+    if (c->flags & CLIENT_MASTER) return "master";
+    if (c->flags & CLIENT_REPLICA) return "replica";
+    if (c->flags & CLIENT_PUBSUB) return "pubsub";
+    return "normal";
+}
+
+client *client_find_by_id(uint64_t id) {
+    for (client *c = srv.clients; c; c = c->next)
+        if (c->id == id) return c;
+    return NULL;
+}
+
+bool client_name_valid(const char *p, size_t len) {
+    for (size_t i = 0; i < len; i++)
+        if (p[i] < '!' || p[i] > '~') return false;
+    return true;
+}
+
+str *client_info_line(str *s, client *c) {
+    char flags[32], *f = flags;
+    if (c->flags & CLIENT_REPLICA) *f++ = 'S';
+    if (c->flags & CLIENT_MASTER) *f++ = 'M';
+    if (c->flags & CLIENT_PUBSUB) *f++ = 'P';
+    if (c->flags & CLIENT_MULTI) *f++ = 'x';
+    if (c->flags & CLIENT_BLOCKED) *f++ = 'b';
+    if (c->flags & CLIENT_CLOSE_AFTER_REPLY) *f++ = 'c';
+    if (c->flags & CLIENT_CLOSE_ASAP) *f++ = 'A';
+    if (c->flags & CLIENT_UNIX_SOCKET) *f++ = 'U';
+    if (c->flags & CLIENT_NO_EVICT) *f++ = 'e';
+    if (c->flags & CLIENT_MONITOR) *f++ = 'O';
+    if (f == flags) *f++ = 'N';
+    *f = '\0';
+    char events[3], *e = events;
+    int mask = c->fd != -1 ? ev_mask(c->fd) : 0;
+    if (mask & EV_READ) *e++ = 'r';
+    if (mask & EV_WRITE) *e++ = 'w';
+    *e = '\0';
+    size_t obl = c->buf_used;
+    size_t oll = 0;
+    for (reply_block *b = c->head; b; b = b->next) oll++;
+    size_t qbuf_free = c->qbuf->cap - c->qbuf->len;
+    size_t argv_mem = 0;
+    for (int i = 0; i < c->argc; i++) argv_mem += c->argv[i].len;
+    size_t tot = sizeof(client) + str_alloc_size(c->qbuf) + c->reply_bytes + argv_mem;
+    int multi = (c->flags & CLIENT_MULTI) ? c->multi_len : -1;
+    const char *cmd = c->lastcmd ? c->lastcmd->fullname : "NULL";
+    return str_catfmt(s,
+                      "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d "
+                      "sub=%llu psub=%llu ssub=0 multi=%d qbuf=%zu qbuf-free=%zu argv-mem=%zu "
+                      "multi-mem=0 rbs=%d rbp=%zu obl=%zu oll=%zu omem=%zu tot-mem=%zu events=%s "
+                      "cmd=%s user=default redir=-1 resp=%d",
+                      (unsigned long long)c->id, c->addr, c->laddr, c->fd, c->name ? c->name->buf : "",
+                      (srv.mstime - c->ctime_ms) / 1000, (srv.mstime - c->last_interaction_ms) / 1000,
+                      flags, c->dbid, (unsigned long long)c->pubsub_channels,
+                      (unsigned long long)c->pubsub_patterns, multi, c->qbuf->len, qbuf_free,
+                      argv_mem, CLIENT_BUF_SIZE, c->qbuf_peak, obl, oll, c->reply_bytes, tot, events,
+                      cmd, c->resp);
+}
+
+void client_unpause_all(void) {
+    for (client *c = srv.clients; c; c = c->next) {
+        if (!(c->flags & CLIENT_PAUSED_WAIT)) continue;
+        c->flags &= ~CLIENT_PAUSED_WAIT;
+        client_process_input(c);
+    }
+}

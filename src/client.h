@@ -1,0 +1,125 @@
+/* client.h -- a connected client: its query buffer, argv, output buffers
+ * and flags. Fields are public because the hot path (reply.c, cmdtable.c)
+ * reads them directly; each field says which file writes it. */
+#ifndef CASTOR_CLIENT_H
+#define CASTOR_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "net.h"
+#include "resp.h"
+#include "str.h"
+
+struct command;
+struct db;
+
+/* Client flags. */
+#define CLIENT_CLOSE_AFTER_REPLY (1u << 0)
+#define CLIENT_CLOSE_ASAP (1u << 1)
+#define CLIENT_PENDING_WRITE (1u << 2)
+#define CLIENT_UNIX_SOCKET (1u << 3)
+#define CLIENT_MONITOR (1u << 4)
+#define CLIENT_REPLY_OFF (1u << 5)
+#define CLIENT_REPLY_SKIP_NEXT (1u << 6)
+#define CLIENT_REPLY_SKIP (1u << 7)
+#define CLIENT_NO_EVICT (1u << 8)
+#define CLIENT_PUBSUB (1u << 9)
+#define CLIENT_MULTI (1u << 10)
+#define CLIENT_BLOCKED (1u << 11)
+#define CLIENT_PROTECTED (1u << 12)   /* don't free yet: a proc is running */
+#define CLIENT_IN_CLOSE_LIST (1u << 13)
+#define CLIENT_MASTER (1u << 14)
+#define CLIENT_REPLICA (1u << 15)
+#define CLIENT_FAKE (1u << 16)        /* no socket: AOF loading, scripts */
+#define CLIENT_PAUSED_WAIT (1u << 17) /* postponed by CLIENT PAUSE */
+
+#define CLIENT_BUF_SIZE (16 * 1024)
+
+typedef struct reply_block {
+    struct reply_block *next;
+    size_t used, cap;
+    char data[];
+} reply_block;
+
+typedef struct client {
+    uint64_t id;
+    int fd;
+    uint32_t flags;
+    int resp;                   /* 2 or 3, set by HELLO */
+    int dbid;                   /* written by SELECT (db.c) */
+    struct db *db;
+    bool authenticated;         /* written by acl.c */
+    str *name;                  /* CLIENT SETNAME / HELLO SETNAME */
+    char addr[NET_ADDR_SIZE];
+    char laddr[NET_ADDR_SIZE];
+    long long ctime_ms;
+    long long last_interaction_ms;
+
+    /* Query side, written by client.c. */
+    str *qbuf;
+    size_t qpos;                /* start of the request being parsed */
+    size_t qbuf_peak;
+    resp_parser parser;
+    int argc;
+    slice *argv;                /* borrowed from qbuf until the request ends */
+    size_t argv_cap;
+    struct command *cmd, *lastcmd;
+
+    /* Reply side, written by reply.c. */
+    size_t buf_used;
+    size_t sent;                /* bytes of the first buffer already written */
+    reply_block *head, *tail;   /* overflow beyond buf */
+    size_t reply_bytes;         /* bytes held in the block list */
+    long long obuf_soft_since;  /* ms when the soft limit was first passed, 0 if not */
+    int multi_len;              /* queued commands in MULTI (multi.c) */
+
+    /* Links in the server's lists, written by client.c. */
+    struct client *prev, *next;
+    struct client *pending_next;
+    struct client *close_next;
+    struct client *unpause_next;
+
+    uint64_t pubsub_channels;   /* counts, for CLIENT LIST (pubsub.c) */
+    uint64_t pubsub_patterns;
+    char buf[CLIENT_BUF_SIZE];
+} client;
+
+/* Create a client for an accepted socket (fd -1 makes a fake client). */
+client *client_new(int fd, bool unix_socket);
+/* Free now; never call on the client whose command is running. */
+void client_free(client *c);
+/* Close after the current command and pending writes are dropped. */
+void client_close_async(client *c);
+/* Run every complete request in the query buffer. */
+void client_process_input(client *c);
+/* Write pending output of every client (before sleep). */
+void client_flush_pending(void);
+/* Free clients scheduled with client_close_async(). */
+void client_free_closing(void);
+/* Mark the client as having output to send this turn. */
+void client_install_pending_write(client *c);
+/* Periodic: idle timeouts and buffer shrinking. */
+void client_cron(void);
+/* Output-buffer class limits check after output grew. */
+void client_check_output_limits(client *c);
+/* Total bytes of query buffers and output buffers, for INFO. */
+void client_mem_totals(size_t *qbuf, size_t *obuf);
+const char *client_type_name(const client *c);
+/* Build one CLIENT LIST line into s. */
+str *client_info_line(str *s, client *c) MUST_USE;
+client *client_find_by_id(uint64_t id);
+/* Validate a client name (no spaces or special chars). */
+bool client_name_valid(const char *p, size_t len);
+/* MONITOR: the clients that see every command. */
+void client_monitor_add(client *c);
+void client_monitor_remove(client *c);
+bool client_has_monitors(void);
+void client_monitor_feed(client *c, int dbid, int argc, const slice *argv);
+/* The listener callback (data is non-NULL for the unix socket). */
+void client_accept_handler(int lfd, void *data, int mask);
+/* Resume clients postponed by CLIENT PAUSE once it expires. */
+void client_unpause_all(void);
+
+#endif

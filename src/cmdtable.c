@@ -1,0 +1,811 @@
+/* cmdtable.c -- the command table, lookup, the dispatcher and COMMAND.
+ *
+ * The table below is the single source of truth: the dispatcher checks
+ * arity, auth and flags from it, COMMAND prints it, ACL categories and key
+ * positions come from it. Lookup is a small open-addressing index built at
+ * start, case-insensitive, so finding "get" costs one hash and one compare.
+ * Checks run in Redis 7.0's order: existence, arity, auth, then state.
+ * SPDX-License-Identifier: BSD-3-Clause */
+#include "cmdtable.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "commands.h"
+#include "config.h"
+#include "errors.h"
+#include "mem.h"
+#include "reply.h"
+#include "server.h"
+#include "slowlog.h"
+#include "util.h"
+
+#define W CMD_WRITE
+#define R CMD_READONLY
+#define F CMD_FAST
+#define DOOM CMD_DENYOOM
+
+#define KEY1 {1, 1, 1}
+#define NOKEYS {0, 0, 0}
+
+/* ---- Subcommand tables ---- */
+
+static command config_subs[] = {
+    {.name = "get", .proc = cmd_config_get, .arity = -3, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS, .since = "2.0.0", .summary = "Get the values of configuration parameters"},
+    {.name = "set", .proc = cmd_config_set, .arity = -4, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS, .since = "2.0.0", .summary = "Set configuration parameters to the given values"},
+    {.name = "resetstat", .proc = cmd_config_resetstat, .arity = 2, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS, .since = "2.0.0", .summary = "Reset the stats returned by INFO"},
+    {.name = "rewrite", .proc = cmd_config_rewrite, .arity = 2, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS, .since = "2.8.0", .summary = "Rewrite the configuration file with the in memory configuration"},
+    {.name = "help", .proc = cmd_config_help, .arity = 2, .flags = CMD_LOADING | CMD_STALE,
+     .acl = ACL_SLOW, .since = "5.0.0", .summary = "Show helpful text about the different subcommands"},
+    {.name = NULL}};
+
+#define CLIENT_FLAGS (CMD_NOSCRIPT | CMD_LOADING | CMD_STALE)
+#define CLIENT_ACL (ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS | ACL_CONNECTION)
+static command client_subs[] = {
+    {.name = "id", .proc = cmd_client_id, .arity = 2, .flags = CLIENT_FLAGS, .acl = ACL_SLOW | ACL_CONNECTION,
+     .since = "5.0.0", .summary = "Returns the client ID for the current connection"},
+    {.name = "setname", .proc = cmd_client_setname, .arity = 3, .flags = CLIENT_FLAGS, .acl = ACL_SLOW | ACL_CONNECTION,
+     .since = "2.6.9", .summary = "Set the current connection name"},
+    {.name = "getname", .proc = cmd_client_getname, .arity = 2, .flags = CLIENT_FLAGS, .acl = ACL_SLOW | ACL_CONNECTION,
+     .since = "2.6.9", .summary = "Get the current connection name"},
+    {.name = "list", .proc = cmd_client_list, .arity = -2, .flags = CMD_ADMIN | CLIENT_FLAGS, .acl = CLIENT_ACL,
+     .since = "2.4.0", .summary = "Get the list of client connections"},
+    {.name = "info", .proc = cmd_client_info, .arity = 2, .flags = CLIENT_FLAGS, .acl = ACL_SLOW | ACL_CONNECTION,
+     .since = "6.2.0", .summary = "Returns information about the current client connection."},
+    {.name = "kill", .proc = cmd_client_kill, .arity = -3, .flags = CMD_ADMIN | CLIENT_FLAGS, .acl = CLIENT_ACL,
+     .since = "2.4.0", .summary = "Kill open connections"},
+    {.name = "pause", .proc = cmd_client_pause, .arity = -3, .flags = CMD_ADMIN | CLIENT_FLAGS, .acl = CLIENT_ACL,
+     .since = "2.9.50", .summary = "Stop processing commands from clients for some time"},
+    {.name = "unpause", .proc = cmd_client_unpause, .arity = 2, .flags = CMD_ADMIN | CLIENT_FLAGS, .acl = CLIENT_ACL,
+     .since = "6.2.0", .summary = "Resume processing of clients that were paused"},
+    {.name = "reply", .proc = cmd_client_reply, .arity = 3, .flags = CLIENT_FLAGS, .acl = ACL_SLOW | ACL_CONNECTION,
+     .since = "3.2.0", .summary = "Instruct the server whether to reply to commands"},
+    {.name = "no-evict", .proc = cmd_client_no_evict, .arity = 3, .flags = CMD_ADMIN | CLIENT_FLAGS, .acl = CLIENT_ACL,
+     .since = "7.0.0", .summary = "Set client eviction mode for the current connection"},
+    {.name = "help", .proc = cmd_client_help, .arity = 2, .flags = CMD_LOADING | CMD_STALE, .acl = ACL_SLOW | ACL_CONNECTION,
+     .since = "5.0.0", .summary = "Show helpful text about the different subcommands"},
+    {.name = NULL}};
+
+static command command_subs[] = {
+    {.name = "count", .proc = cmd_command_count, .arity = 2, .flags = CMD_LOADING | CMD_STALE, .acl = ACL_SLOW | ACL_CONNECTION,
+     .since = "2.8.13", .summary = "Get total number of Redis commands"},
+    {.name = "info", .proc = cmd_command_info, .arity = -2, .flags = CMD_LOADING | CMD_STALE, .acl = ACL_SLOW | ACL_CONNECTION,
+     .since = "2.8.13", .summary = "Get array of specific Redis command details, or all when no argument is given."},
+    {.name = "list", .proc = cmd_command_list, .arity = -2, .flags = CMD_LOADING | CMD_STALE, .acl = ACL_SLOW | ACL_CONNECTION,
+     .since = "7.0.0", .summary = "Get an array of Redis command names"},
+    {.name = "getkeys", .proc = cmd_command_getkeys, .arity = -3, .flags = CMD_LOADING | CMD_STALE, .acl = ACL_SLOW | ACL_CONNECTION,
+     .since = "2.8.13", .summary = "Extract keys given a full Redis command"},
+    {.name = "getkeysandflags", .proc = cmd_command_getkeysandflags, .arity = -3, .flags = CMD_LOADING | CMD_STALE,
+     .acl = ACL_SLOW | ACL_CONNECTION, .since = "7.0.0", .summary = "Extract keys and access flags given a full Redis command"},
+    {.name = "docs", .proc = cmd_command_docs, .arity = -2, .flags = CMD_LOADING | CMD_STALE, .acl = ACL_SLOW | ACL_CONNECTION,
+     .since = "7.0.0", .summary = "Get array of specific Redis command documentation"},
+    {.name = "help", .proc = cmd_command_help, .arity = 2, .flags = CMD_LOADING | CMD_STALE, .acl = ACL_SLOW | ACL_CONNECTION,
+     .since = "5.0.0", .summary = "Show helpful text about the different subcommands"},
+    {.name = NULL}};
+
+static command object_subs[] = {
+    {.name = "encoding", .proc = cmd_object_encoding, .arity = 3, .flags = R, .acl = ACL_KEYSPACE | ACL_READ | ACL_SLOW,
+     .keys = {2, 2, 1}, .since = "2.2.3", .summary = "Inspect the internal encoding of a Redis object"},
+    {.name = "refcount", .proc = cmd_object_refcount, .arity = 3, .flags = R, .acl = ACL_KEYSPACE | ACL_READ | ACL_SLOW,
+     .keys = {2, 2, 1}, .since = "2.2.3", .summary = "Get the number of references to the value of the key"},
+    {.name = "idletime", .proc = cmd_object_idletime, .arity = 3, .flags = R, .acl = ACL_KEYSPACE | ACL_READ | ACL_SLOW,
+     .keys = {2, 2, 1}, .since = "2.2.3", .summary = "Get the time since a Redis object was last accessed"},
+    {.name = "freq", .proc = cmd_object_freq, .arity = 3, .flags = R, .acl = ACL_KEYSPACE | ACL_READ | ACL_SLOW,
+     .keys = {2, 2, 1}, .since = "4.0.0", .summary = "Get the logarithmic access frequency counter of a Redis object"},
+    {.name = "help", .proc = cmd_object_help, .arity = 2, .flags = CMD_LOADING | CMD_STALE, .acl = ACL_KEYSPACE | ACL_SLOW,
+     .since = "6.2.0", .summary = "Show helpful text about the different subcommands"},
+    {.name = NULL}};
+
+static command slowlog_subs[] = {
+    {.name = "get", .proc = cmd_slowlog_get, .arity = -2, .flags = CMD_ADMIN | CMD_LOADING | CMD_STALE,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS, .since = "2.2.12", .summary = "Get the slow log's entries"},
+    {.name = "len", .proc = cmd_slowlog_len, .arity = 2, .flags = CMD_ADMIN | CMD_LOADING | CMD_STALE,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS, .since = "2.2.12", .summary = "Get the slow log's length"},
+    {.name = "reset", .proc = cmd_slowlog_reset, .arity = 2, .flags = CMD_ADMIN | CMD_LOADING | CMD_STALE,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS, .since = "2.2.12", .summary = "Clear all entries from the slow log"},
+    {.name = "help", .proc = cmd_slowlog_help, .arity = 2, .flags = CMD_LOADING | CMD_STALE, .acl = ACL_SLOW,
+     .since = "6.2.0", .summary = "Show helpful text about the different subcommands"},
+    {.name = NULL}};
+
+static command latency_subs[] = {
+    {.name = "latest", .proc = cmd_latency_latest, .arity = 2, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS, .since = "2.8.13", .summary = "Return the latest latency samples for all events."},
+    {.name = "history", .proc = cmd_latency_history, .arity = 3, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS, .since = "2.8.13", .summary = "Return timestamp-latency samples for the event."},
+    {.name = "reset", .proc = cmd_latency_reset, .arity = -2, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS, .since = "2.8.13", .summary = "Reset latency data for one or more events."},
+    {.name = "help", .proc = cmd_latency_help, .arity = 2, .flags = CMD_LOADING | CMD_STALE, .acl = ACL_SLOW,
+     .since = "2.8.13", .summary = "Show helpful text about the different subcommands."},
+    {.name = NULL}};
+
+static command memory_subs[] = {
+    {.name = "usage", .proc = cmd_memory_usage, .arity = -3, .flags = R, .acl = ACL_READ | ACL_SLOW, .keys = {2, 2, 1},
+     .since = "4.0.0", .summary = "Estimate the memory usage of a key"},
+    {.name = "stats", .proc = cmd_memory_stats, .arity = 2, .flags = 0, .acl = ACL_SLOW,
+     .since = "4.0.0", .summary = "Show memory usage details"},
+    {.name = "doctor", .proc = cmd_memory_doctor, .arity = 2, .flags = 0, .acl = ACL_SLOW,
+     .since = "4.0.0", .summary = "Outputs memory problems report"},
+    {.name = "malloc-stats", .proc = cmd_memory_malloc_stats, .arity = 2, .flags = 0, .acl = ACL_SLOW,
+     .since = "4.0.0", .summary = "Show allocator internal stats"},
+    {.name = "purge", .proc = cmd_memory_purge, .arity = 2, .flags = 0, .acl = ACL_SLOW,
+     .since = "4.0.0", .summary = "Ask the allocator to release memory"},
+    {.name = "help", .proc = cmd_memory_help, .arity = 2, .flags = CMD_LOADING | CMD_STALE, .acl = ACL_SLOW,
+     .since = "4.0.0", .summary = "Show helpful text about the different subcommands"},
+    {.name = NULL}};
+
+/* ---- The table ---- */
+
+#define STR (ACL_STRING)
+#define KS (ACL_KEYSPACE)
+#define BIT (ACL_BITMAP)
+
+static command table[] = {
+    /* Strings */
+    {.name = "get", .proc = cmd_get, .arity = 2, .flags = R | F, .acl = STR | ACL_READ | ACL_FAST, .keys = KEY1,
+     .group = "string", .since = "1.0.0", .summary = "Get the value of a key", .complexity = "O(1)"},
+    {.name = "set", .proc = cmd_set, .arity = -3, .flags = W | DOOM, .acl = STR | ACL_WRITE | ACL_SLOW, .keys = KEY1,
+     .group = "string", .since = "1.0.0", .summary = "Set the string value of a key", .complexity = "O(1)"},
+    {.name = "setnx", .proc = cmd_setnx, .arity = 3, .flags = W | DOOM | F, .acl = STR | ACL_WRITE | ACL_FAST, .keys = KEY1,
+     .group = "string", .since = "1.0.0", .summary = "Set the value of a key, only if the key does not exist", .complexity = "O(1)"},
+    {.name = "setex", .proc = cmd_setex, .arity = 4, .flags = W | DOOM, .acl = STR | ACL_WRITE | ACL_SLOW, .keys = KEY1,
+     .group = "string", .since = "2.0.0", .summary = "Set the value and expiration of a key", .complexity = "O(1)"},
+    {.name = "psetex", .proc = cmd_psetex, .arity = 4, .flags = W | DOOM, .acl = STR | ACL_WRITE | ACL_SLOW, .keys = KEY1,
+     .group = "string", .since = "2.6.0", .summary = "Set the value and expiration in milliseconds of a key", .complexity = "O(1)"},
+    {.name = "mget", .proc = cmd_mget, .arity = -2, .flags = R | F, .acl = STR | ACL_READ | ACL_FAST, .keys = {1, -1, 1},
+     .group = "string", .since = "1.0.0", .summary = "Get the values of all the given keys", .complexity = "O(N) where N is the number of keys to retrieve."},
+    {.name = "mset", .proc = cmd_mset, .arity = -3, .flags = W | DOOM, .acl = STR | ACL_WRITE | ACL_SLOW, .keys = {1, -1, 2},
+     .group = "string", .since = "1.0.1", .summary = "Set multiple keys to multiple values", .complexity = "O(N) where N is the number of keys to set."},
+    {.name = "msetnx", .proc = cmd_msetnx, .arity = -3, .flags = W | DOOM, .acl = STR | ACL_WRITE | ACL_SLOW, .keys = {1, -1, 2},
+     .group = "string", .since = "1.0.1", .summary = "Set multiple keys to multiple values, only if none of the keys exist", .complexity = "O(N) where N is the number of keys to set."},
+    {.name = "getset", .proc = cmd_getset, .arity = 3, .flags = W | DOOM | F, .acl = STR | ACL_WRITE | ACL_FAST, .keys = KEY1,
+     .group = "string", .since = "1.0.0", .summary = "Set the string value of a key and return its old value", .complexity = "O(1)"},
+    {.name = "getdel", .proc = cmd_getdel, .arity = 2, .flags = W | F, .acl = STR | ACL_WRITE | ACL_FAST, .keys = KEY1,
+     .group = "string", .since = "6.2.0", .summary = "Get the value of a key and delete the key", .complexity = "O(1)"},
+    {.name = "getex", .proc = cmd_getex, .arity = -2, .flags = W | F, .acl = STR | ACL_WRITE | ACL_FAST, .keys = KEY1,
+     .group = "string", .since = "6.2.0", .summary = "Get the value of a key and optionally set its expiration", .complexity = "O(1)"},
+    {.name = "append", .proc = cmd_append, .arity = 3, .flags = W | DOOM | F, .acl = STR | ACL_WRITE | ACL_FAST, .keys = KEY1,
+     .group = "string", .since = "2.0.0", .summary = "Append a value to a key", .complexity = "O(1)"},
+    {.name = "strlen", .proc = cmd_strlen, .arity = 2, .flags = R | F, .acl = STR | ACL_READ | ACL_FAST, .keys = KEY1,
+     .group = "string", .since = "2.2.0", .summary = "Get the length of the value stored in a key", .complexity = "O(1)"},
+    {.name = "incr", .proc = cmd_incr, .arity = 2, .flags = W | DOOM | F, .acl = STR | ACL_WRITE | ACL_FAST, .keys = KEY1,
+     .group = "string", .since = "1.0.0", .summary = "Increment the integer value of a key by one", .complexity = "O(1)"},
+    {.name = "decr", .proc = cmd_decr, .arity = 2, .flags = W | DOOM | F, .acl = STR | ACL_WRITE | ACL_FAST, .keys = KEY1,
+     .group = "string", .since = "1.0.0", .summary = "Decrement the integer value of a key by one", .complexity = "O(1)"},
+    {.name = "incrby", .proc = cmd_incrby, .arity = 3, .flags = W | DOOM | F, .acl = STR | ACL_WRITE | ACL_FAST, .keys = KEY1,
+     .group = "string", .since = "1.0.0", .summary = "Increment the integer value of a key by the given amount", .complexity = "O(1)"},
+    {.name = "decrby", .proc = cmd_decrby, .arity = 3, .flags = W | DOOM | F, .acl = STR | ACL_WRITE | ACL_FAST, .keys = KEY1,
+     .group = "string", .since = "1.0.0", .summary = "Decrement the integer value of a key by the given number", .complexity = "O(1)"},
+    {.name = "incrbyfloat", .proc = cmd_incrbyfloat, .arity = 3, .flags = W | DOOM | F, .acl = STR | ACL_WRITE | ACL_FAST, .keys = KEY1,
+     .group = "string", .since = "2.6.0", .summary = "Increment the float value of a key by the given amount", .complexity = "O(1)"},
+    {.name = "getrange", .proc = cmd_getrange, .arity = 4, .flags = R, .acl = STR | ACL_READ | ACL_SLOW, .keys = KEY1,
+     .group = "string", .since = "2.4.0", .summary = "Get a substring of the string stored at a key", .complexity = "O(N) where N is the length of the returned string."},
+    {.name = "substr", .proc = cmd_getrange, .arity = 4, .flags = R, .acl = STR | ACL_READ | ACL_SLOW, .keys = KEY1,
+     .group = "string", .since = "1.0.0", .summary = "Get a substring of the string stored at a key", .complexity = "O(N) where N is the length of the returned string."},
+    {.name = "setrange", .proc = cmd_setrange, .arity = 4, .flags = W | DOOM, .acl = STR | ACL_WRITE | ACL_SLOW, .keys = KEY1,
+     .group = "string", .since = "2.2.0", .summary = "Overwrite part of a string at key starting at the specified offset", .complexity = "O(1)"},
+    {.name = "lcs", .proc = cmd_lcs, .arity = -3, .flags = R, .acl = STR | ACL_READ | ACL_SLOW, .keys = {1, 2, 1},
+     .group = "string", .since = "7.0.0", .summary = "Find longest common substring", .complexity = "O(N*M) where N and M are the lengths of s1 and s2, respectively"},
+    /* Bitmaps */
+    {.name = "setbit", .proc = cmd_setbit, .arity = 4, .flags = W | DOOM, .acl = BIT | ACL_WRITE | ACL_SLOW, .keys = KEY1,
+     .group = "bitmap", .since = "2.2.0", .summary = "Sets or clears the bit at offset in the string value stored at key", .complexity = "O(1)"},
+    {.name = "getbit", .proc = cmd_getbit, .arity = 3, .flags = R | F, .acl = BIT | ACL_READ | ACL_FAST, .keys = KEY1,
+     .group = "bitmap", .since = "2.2.0", .summary = "Returns the bit value at offset in the string value stored at key", .complexity = "O(1)"},
+    {.name = "bitcount", .proc = cmd_bitcount, .arity = -2, .flags = R, .acl = BIT | ACL_READ | ACL_SLOW, .keys = KEY1,
+     .group = "bitmap", .since = "2.6.0", .summary = "Count set bits in a string", .complexity = "O(N)"},
+    {.name = "bitpos", .proc = cmd_bitpos, .arity = -3, .flags = R, .acl = BIT | ACL_READ | ACL_SLOW, .keys = KEY1,
+     .group = "bitmap", .since = "2.8.7", .summary = "Find first bit set or clear in a string", .complexity = "O(N)"},
+    {.name = "bitop", .proc = cmd_bitop, .arity = -4, .flags = W | DOOM, .acl = BIT | ACL_WRITE | ACL_SLOW, .keys = {2, -1, 1},
+     .group = "bitmap", .since = "2.6.0", .summary = "Perform bitwise operations between strings", .complexity = "O(N)"},
+    {.name = "bitfield", .proc = cmd_bitfield, .arity = -2, .flags = W | DOOM, .acl = BIT | ACL_WRITE | ACL_SLOW, .keys = KEY1,
+     .group = "bitmap", .since = "3.2.0", .summary = "Perform arbitrary bitfield integer operations on strings", .complexity = "O(1) for each subcommand specified"},
+    {.name = "bitfield_ro", .proc = cmd_bitfield_ro, .arity = -2, .flags = R | F, .acl = BIT | ACL_READ | ACL_FAST, .keys = KEY1,
+     .group = "bitmap", .since = "6.0.0", .summary = "Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD", .complexity = "O(1) for each subcommand specified"},
+    /* Keyspace */
+    {.name = "select", .proc = cmd_select, .arity = 2, .flags = CMD_LOADING | CMD_STALE | F, .acl = ACL_FAST | ACL_CONNECTION,
+     .group = "connection", .since = "1.0.0", .summary = "Change the selected database for the current connection", .complexity = "O(1)"},
+    {.name = "swapdb", .proc = cmd_swapdb, .arity = 3, .flags = W | F, .acl = KS | ACL_WRITE | ACL_FAST | ACL_DANGEROUS,
+     .group = "server", .since = "4.0.0", .summary = "Swaps two Redis databases", .complexity = "O(N) where N is the count of clients watching or blocking on keys from both databases."},
+    {.name = "move", .proc = cmd_move, .arity = 3, .flags = W | F, .acl = KS | ACL_WRITE | ACL_FAST, .keys = KEY1,
+     .group = "generic", .since = "1.0.0", .summary = "Move a key to another database", .complexity = "O(1)"},
+    {.name = "copy", .proc = cmd_copy, .arity = -3, .flags = W | DOOM, .acl = KS | ACL_WRITE | ACL_SLOW, .keys = {1, 2, 1},
+     .group = "generic", .since = "6.2.0", .summary = "Copy a key", .complexity = "O(N) worst case for collections, where N is the number of nested items. O(1) for string values."},
+    {.name = "del", .proc = cmd_del, .arity = -2, .flags = W, .acl = KS | ACL_WRITE | ACL_SLOW, .keys = {1, -1, 1},
+     .group = "generic", .since = "1.0.0", .summary = "Delete a key", .complexity = "O(N) where N is the number of keys that will be removed."},
+    {.name = "unlink", .proc = cmd_unlink, .arity = -2, .flags = W | F, .acl = KS | ACL_WRITE | ACL_FAST, .keys = {1, -1, 1},
+     .group = "generic", .since = "4.0.0", .summary = "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.", .complexity = "O(1) for each key removed regardless of its size."},
+    {.name = "exists", .proc = cmd_exists, .arity = -2, .flags = R | F, .acl = KS | ACL_READ | ACL_FAST, .keys = {1, -1, 1},
+     .group = "generic", .since = "1.0.0", .summary = "Determine if a key exists", .complexity = "O(N) where N is the number of keys to check."},
+    {.name = "type", .proc = cmd_type, .arity = 2, .flags = R | F, .acl = KS | ACL_READ | ACL_FAST, .keys = KEY1,
+     .group = "generic", .since = "1.0.0", .summary = "Determine the type stored at key", .complexity = "O(1)"},
+    {.name = "keys", .proc = cmd_keys, .arity = 2, .flags = R, .acl = KS | ACL_READ | ACL_SLOW | ACL_DANGEROUS,
+     .group = "generic", .since = "1.0.0", .summary = "Find all keys matching the given pattern", .complexity = "O(N) with N being the number of keys in the database"},
+    {.name = "scan", .proc = cmd_scan, .arity = -2, .flags = R, .acl = KS | ACL_READ | ACL_SLOW,
+     .group = "generic", .since = "2.8.0", .summary = "Incrementally iterate the keys space", .complexity = "O(1) for every call. O(N) for a complete iteration."},
+    {.name = "randomkey", .proc = cmd_randomkey, .arity = 1, .flags = R, .acl = KS | ACL_READ | ACL_SLOW,
+     .group = "generic", .since = "1.0.0", .summary = "Return a random key from the keyspace", .complexity = "O(1)"},
+    {.name = "rename", .proc = cmd_rename, .arity = 3, .flags = W, .acl = KS | ACL_WRITE | ACL_SLOW, .keys = {1, 2, 1},
+     .group = "generic", .since = "1.0.0", .summary = "Rename a key", .complexity = "O(1)"},
+    {.name = "renamenx", .proc = cmd_renamenx, .arity = 3, .flags = W | F, .acl = KS | ACL_WRITE | ACL_FAST, .keys = {1, 2, 1},
+     .group = "generic", .since = "1.0.0", .summary = "Rename a key, only if the new key does not exist", .complexity = "O(1)"},
+    {.name = "dbsize", .proc = cmd_dbsize, .arity = 1, .flags = R | F, .acl = KS | ACL_READ | ACL_FAST,
+     .group = "server", .since = "1.0.0", .summary = "Return the number of keys in the selected database", .complexity = "O(1)"},
+    {.name = "flushdb", .proc = cmd_flushdb, .arity = -1, .flags = W, .acl = KS | ACL_WRITE | ACL_SLOW | ACL_DANGEROUS,
+     .group = "server", .since = "1.0.0", .summary = "Remove all keys from the current database", .complexity = "O(N) where N is the number of keys in the selected database"},
+    {.name = "flushall", .proc = cmd_flushall, .arity = -1, .flags = W, .acl = KS | ACL_WRITE | ACL_SLOW | ACL_DANGEROUS,
+     .group = "server", .since = "1.0.0", .summary = "Remove all keys from all databases", .complexity = "O(N) where N is the total number of keys in all databases"},
+    {.name = "touch", .proc = cmd_touch, .arity = -2, .flags = R | F, .acl = KS | ACL_READ | ACL_FAST, .keys = {1, -1, 1},
+     .group = "generic", .since = "3.2.1", .summary = "Alters the last access time of a key(s). Returns the number of existing keys specified.", .complexity = "O(N) where N is the number of keys that will be touched."},
+    {.name = "object", .arity = -2, .acl = ACL_SLOW, .subcmds = object_subs,
+     .group = "generic", .since = "2.2.3", .summary = "A container for object introspection commands", .complexity = "Depends on subcommand."},
+    /* Expiry */
+    {.name = "expire", .proc = cmd_expire, .arity = -3, .flags = W | F, .acl = KS | ACL_WRITE | ACL_FAST, .keys = KEY1,
+     .group = "generic", .since = "1.0.0", .summary = "Set a key's time to live in seconds", .complexity = "O(1)"},
+    {.name = "pexpire", .proc = cmd_pexpire, .arity = -3, .flags = W | F, .acl = KS | ACL_WRITE | ACL_FAST, .keys = KEY1,
+     .group = "generic", .since = "2.6.0", .summary = "Set a key's time to live in milliseconds", .complexity = "O(1)"},
+    {.name = "expireat", .proc = cmd_expireat, .arity = -3, .flags = W | F, .acl = KS | ACL_WRITE | ACL_FAST, .keys = KEY1,
+     .group = "generic", .since = "1.2.0", .summary = "Set the expiration for a key as a UNIX timestamp", .complexity = "O(1)"},
+    {.name = "pexpireat", .proc = cmd_pexpireat, .arity = -3, .flags = W | F, .acl = KS | ACL_WRITE | ACL_FAST, .keys = KEY1,
+     .group = "generic", .since = "2.6.0", .summary = "Set the expiration for a key as a UNIX timestamp specified in milliseconds", .complexity = "O(1)"},
+    {.name = "ttl", .proc = cmd_ttl, .arity = 2, .flags = R | F, .acl = KS | ACL_READ | ACL_FAST, .keys = KEY1,
+     .group = "generic", .since = "1.0.0", .summary = "Get the time to live for a key in seconds", .complexity = "O(1)"},
+    {.name = "pttl", .proc = cmd_pttl, .arity = 2, .flags = R | F, .acl = KS | ACL_READ | ACL_FAST, .keys = KEY1,
+     .group = "generic", .since = "2.6.0", .summary = "Get the time to live for a key in milliseconds", .complexity = "O(1)"},
+    {.name = "expiretime", .proc = cmd_expiretime, .arity = 2, .flags = R | F, .acl = KS | ACL_READ | ACL_FAST, .keys = KEY1,
+     .group = "generic", .since = "7.0.0", .summary = "Get the expiration Unix timestamp for a key", .complexity = "O(1)"},
+    {.name = "pexpiretime", .proc = cmd_pexpiretime, .arity = 2, .flags = R | F, .acl = KS | ACL_READ | ACL_FAST, .keys = KEY1,
+     .group = "generic", .since = "7.0.0", .summary = "Get the expiration Unix timestamp for a key in milliseconds", .complexity = "O(1)"},
+    {.name = "persist", .proc = cmd_persist, .arity = 2, .flags = W | F, .acl = KS | ACL_WRITE | ACL_FAST, .keys = KEY1,
+     .group = "generic", .since = "2.2.0", .summary = "Remove the expiration from a key", .complexity = "O(1)"},
+    /* Connection and server */
+    {.name = "ping", .proc = cmd_ping, .arity = -1, .flags = F | CMD_SENTINEL, .acl = ACL_FAST | ACL_CONNECTION,
+     .group = "connection", .since = "1.0.0", .summary = "Ping the server", .complexity = "O(1)"},
+    {.name = "echo", .proc = cmd_echo, .arity = 2, .flags = F, .acl = ACL_FAST | ACL_CONNECTION,
+     .group = "connection", .since = "1.0.0", .summary = "Echo the given string", .complexity = "O(1)"},
+    {.name = "quit", .proc = cmd_quit, .arity = -1, .flags = CMD_ALLOW_BUSY | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | F | CMD_NO_AUTH,
+     .acl = ACL_FAST | ACL_CONNECTION, .group = "connection", .since = "1.0.0", .summary = "Close the connection", .complexity = "O(1)"},
+    {.name = "reset", .proc = cmd_reset, .arity = 1, .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | F | CMD_NO_AUTH | CMD_ALLOW_BUSY,
+     .acl = ACL_FAST | ACL_CONNECTION, .group = "connection", .since = "6.2.0", .summary = "Reset the connection", .complexity = "O(1)"},
+    {.name = "time", .proc = cmd_time, .arity = 1, .flags = CMD_LOADING | CMD_STALE | F, .acl = ACL_FAST,
+     .group = "server", .since = "2.6.0", .summary = "Return the current server time", .complexity = "O(1)"},
+    {.name = "hello", .proc = cmd_hello, .arity = -1, .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | F | CMD_NO_AUTH | CMD_SENTINEL | CMD_ALLOW_BUSY,
+     .acl = ACL_FAST | ACL_CONNECTION, .group = "connection", .since = "6.0.0", .summary = "Handshake with Redis", .complexity = "O(1)"},
+    {.name = "auth", .proc = cmd_auth, .arity = -2, .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | F | CMD_NO_AUTH | CMD_SENTINEL | CMD_ALLOW_BUSY,
+     .acl = ACL_FAST | ACL_CONNECTION, .group = "connection", .since = "1.0.0", .summary = "Authenticate to the server", .complexity = "O(N) where N is the number of passwords defined for the user"},
+    {.name = "shutdown", .proc = cmd_shutdown, .arity = -1, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_NO_MULTI | CMD_SENTINEL | CMD_ALLOW_BUSY,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS, .group = "server", .since = "1.0.0", .summary = "Synchronously save the dataset to disk and then shut down the server", .complexity = "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)"},
+    {.name = "monitor", .proc = cmd_monitor, .arity = 1, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS, .group = "server", .since = "1.0.0", .summary = "Listen for all requests received by the server in real time"},
+    {.name = "debug", .proc = cmd_debug, .arity = -2, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_PROTECTED,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS, .group = "server", .since = "1.0.0", .summary = "A container for debugging commands", .complexity = "Depends on subcommand."},
+    {.name = "info", .proc = cmd_info, .arity = -1, .flags = CMD_LOADING | CMD_STALE | CMD_SENTINEL, .acl = ACL_SLOW | ACL_DANGEROUS,
+     .group = "server", .since = "1.0.0", .summary = "Get information and statistics about the server", .complexity = "O(1)"},
+    {.name = "config", .arity = -2, .acl = ACL_SLOW, .subcmds = config_subs,
+     .group = "server", .since = "2.0.0", .summary = "A container for server configuration commands", .complexity = "Depends on subcommand."},
+    {.name = "client", .arity = -2, .acl = ACL_SLOW, .subcmds = client_subs, .flags = CMD_SENTINEL,
+     .group = "connection", .since = "2.4.0", .summary = "A container for client connection commands", .complexity = "Depends on subcommand."},
+    {.name = "command", .proc = cmd_command, .arity = -1, .flags = CMD_LOADING | CMD_STALE | CMD_SENTINEL, .acl = ACL_SLOW | ACL_CONNECTION,
+     .subcmds = command_subs, .group = "server", .since = "2.8.13", .summary = "Get array of Redis command details", .complexity = "O(N) where N is the total number of Redis commands"},
+    {.name = "slowlog", .arity = -2, .acl = ACL_SLOW, .subcmds = slowlog_subs,
+     .group = "server", .since = "2.2.12", .summary = "A container for slow log commands", .complexity = "Depends on subcommand."},
+    {.name = "latency", .arity = -2, .acl = ACL_SLOW, .subcmds = latency_subs,
+     .group = "server", .since = "2.8.13", .summary = "A container for latency diagnostics commands", .complexity = "Depends on subcommand."},
+    {.name = "memory", .arity = -2, .acl = ACL_SLOW, .subcmds = memory_subs,
+     .group = "server", .since = "4.0.0", .summary = "A container for memory diagnostics commands", .complexity = "Depends on subcommand."},
+    {.name = "lastsave", .proc = cmd_lastsave, .arity = 1, .flags = CMD_LOADING | CMD_STALE | F, .acl = ACL_ADMIN | ACL_FAST | ACL_DANGEROUS,
+     .group = "server", .since = "1.0.0", .summary = "Get the UNIX time stamp of the last successful save to disk", .complexity = "O(1)"},
+    {.name = "save", .proc = cmd_save, .arity = 1, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_NO_ASYNC_LOADING | CMD_NO_MULTI,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS, .group = "server", .since = "1.0.0", .summary = "Synchronously save the dataset to disk", .complexity = "O(N) where N is the total number of keys in all databases"},
+    {.name = "bgsave", .proc = cmd_bgsave, .arity = -1, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_NO_ASYNC_LOADING,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS, .group = "server", .since = "1.0.0", .summary = "Asynchronously save the dataset to disk", .complexity = "O(1)"},
+    {.name = NULL},
+};
+
+/* ---- Lookup ---- */
+
+#define INDEX_SIZE 1024   /* power of two, well above the command count */
+static command *index_slots[INDEX_SIZE];
+
+static uint64_t name_hash(const char *p, size_t len) {
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < len; i++) {
+        h ^= (uint8_t)tolower((unsigned char)p[i]);
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+static bool name_eq(const char *p, size_t len, const char *name) {
+    size_t i = 0;
+    for (; i < len; i++) {
+        if (name[i] == '\0' || tolower((unsigned char)p[i]) != name[i]) return false;
+    }
+    return name[i] == '\0';
+}
+
+static void index_add(command *cmd) {
+    size_t i = name_hash(cmd->name, strlen(cmd->name)) & (INDEX_SIZE - 1);
+    while (index_slots[i]) i = (i + 1) & (INDEX_SIZE - 1);
+    index_slots[i] = cmd;
+}
+
+command *cmdtable_find(const char *name, size_t len) {
+    size_t i = name_hash(name, len) & (INDEX_SIZE - 1);
+    while (index_slots[i]) {
+        if (name_eq(name, len, index_slots[i]->name)) return index_slots[i];
+        i = (i + 1) & (INDEX_SIZE - 1);
+    }
+    return NULL;
+}
+
+static command *find_sub(command *parent, const char *name, size_t len) {
+    for (command *s = parent->subcmds; s && s->name; s++)
+        if (name_eq(name, len, s->name)) return s;
+    return NULL;
+}
+
+void cmdtable_init(void) {
+    for (command *cmd = table; cmd->name; cmd++) {
+        cmd->fullname = mem_strdup(cmd->name);
+        index_add(cmd);
+        for (command *s = cmd->subcmds; s && s->name; s++) {
+            s->parent = cmd;
+            size_t n = strlen(cmd->name) + strlen(s->name) + 2;
+            s->fullname = mem_alloc(n);
+            snprintf(s->fullname, n, "%s|%s", cmd->name, s->name);
+            if (s->group == NULL) s->group = cmd->group;
+            if (s->complexity == NULL) s->complexity = "O(1)";
+        }
+    }
+}
+
+command *cmdtable_lookup(client *c) {
+    command *cmd = cmdtable_find(c->argv[0].ptr, c->argv[0].len);
+    if (cmd == NULL || cmd->subcmds == NULL || c->argc < 2) return cmd;
+    command *sub = find_sub(cmd, c->argv[1].ptr, c->argv[1].len);
+    /* COMMAND alone is a command; other containers need a subcommand. */
+    return sub ? sub : (cmd->proc ? cmd : NULL);
+}
+
+void cmdtable_foreach(cmdtable_fn *fn, void *priv) {
+    for (command *cmd = table; cmd->name; cmd++) fn(cmd, priv);
+}
+
+static void reset_one(command *cmd) {
+    cmd->calls = cmd->usec = cmd->rejected = cmd->failed = 0;
+}
+
+void cmdtable_reset_stats(void) {
+    for (command *cmd = table; cmd->name; cmd++) {
+        reset_one(cmd);
+        for (command *s = cmd->subcmds; s && s->name; s++) reset_one(s);
+    }
+}
+
+/* ---- Dispatch ---- */
+
+static void reject(client *c, command *cmd, const char *err) {
+    if (cmd) cmd->rejected++;
+    reply_error(c, err);
+}
+
+static void reject_unknown(client *c) {
+    command *base = cmdtable_find(c->argv[0].ptr, c->argv[0].len);
+    if (base && base->subcmds) {
+        char upper[64];
+        size_t n = c->argv[0].len < sizeof(upper) - 1 ? c->argv[0].len : sizeof(upper) - 1;
+        for (size_t i = 0; i < n; i++) upper[i] = (char)toupper((unsigned char)c->argv[0].ptr[i]);
+        upper[n] = '\0';
+        reply_errorf(c, "ERR unknown subcommand '%.128s'. Try %s HELP.", c->argv[1].ptr, upper);
+        return;
+    }
+    char args[256];
+    size_t off = 0;
+    args[0] = '\0';
+    for (int i = 1; i < c->argc && off < 128; i++) {
+        int room = 128 - (int)off;
+        int w = snprintf(args + off, sizeof(args) - off, "'%.*s' ",
+                         (int)(c->argv[i].len < (size_t)room ? c->argv[i].len : (size_t)room),
+                         c->argv[i].ptr);
+        if (w < 0) break;
+        off += (size_t)w;
+        if (off >= sizeof(args)) off = sizeof(args) - 1;
+    }
+    reply_errorf(c, "ERR unknown command '%.128s', with args beginning with: %s", c->argv[0].ptr, args);
+}
+
+static bool arity_ok(const command *cmd, int argc) {
+    return (cmd->arity > 0 && cmd->arity == argc) || (cmd->arity < 0 && argc >= -cmd->arity);
+}
+
+void cmdtable_call(client *c) {
+    command *cmd = c->cmd;
+    unsigned long long errs = reply_total_errors();
+    srv.current = c;
+    long long start = util_ustime();
+    cmd->proc(c);
+    long long dur = util_ustime() - start;
+    srv.current = NULL;
+    cmd->calls++;
+    cmd->usec += dur;
+    if (reply_total_errors() != errs) cmd->failed++;
+    srv.stat_numcommands++;
+    if (!(cmd->flags & CMD_SKIP_SLOWLOG)) slowlog_maybe_add(c, dur);
+    if (client_has_monitors() && !(cmd->flags & (CMD_SKIP_MONITOR | CMD_ADMIN)))
+        client_monitor_feed(c, c->dbid, c->argc, c->argv);
+    c->lastcmd = cmd;
+}
+
+bool cmdtable_dispatch(client *c) {
+    server_update_time();
+    command *cmd = cmdtable_lookup(c);
+    c->cmd = cmd;
+    if (cmd == NULL) {
+        reject_unknown(c);
+        return true;
+    }
+    c->lastcmd = cmd;
+    if (!arity_ok(cmd, c->argc) || (cmd->subcmds && !cmd->proc)) {
+        cmd->rejected++;
+        reply_errorf(c, "ERR wrong number of arguments for '%s' command", cmd->fullname);
+        return true;
+    }
+    if (!c->authenticated && !(cmd->flags & CMD_NO_AUTH)) {
+        reject(c, cmd, ERR_NOAUTH);
+        return true;
+    }
+    if (srv.loading && !(cmd->flags & CMD_LOADING)) {
+        reject(c, cmd, ERR_LOADING);
+        return true;
+    }
+    if (srv.pause_type == 1 && srv.pause_end_ms > srv.mstime && (cmd->flags & CMD_WRITE) &&
+        !(c->flags & CLIENT_MASTER)) {
+        /* CLIENT PAUSE WRITE: hold this request until the pause ends. */
+        c->flags |= CLIENT_PAUSED_WAIT;
+        return false;
+    }
+    cmdtable_call(c);
+    if (c->flags & CLIENT_REPLY_SKIP) c->flags &= ~CLIENT_REPLY_SKIP;
+    if (c->flags & CLIENT_REPLY_SKIP_NEXT) {
+        c->flags &= ~CLIENT_REPLY_SKIP_NEXT;
+        c->flags |= CLIENT_REPLY_SKIP;
+    }
+    return true;
+}
+
+/* ---- Keys of a command ---- */
+
+int cmdtable_get_keys(command *cmd, int argc, slice *argv, int *keys, int cap) {
+    (void)argv;
+    if (cmd->keys.first == 0) return 0;
+    int last = cmd->keys.last;
+    if (last < 0) last = argc + last;
+    int n = 0;
+    for (int i = cmd->keys.first; i <= last && i < argc && n < cap; i += cmd->keys.step) keys[n++] = i;
+    return n;
+}
+
+/* ---- Argument helpers ---- */
+
+bool cmd_arg_is(const slice *a, const char *word) { return util_strcaseeq(a->ptr, a->len, word); }
+
+bool cmd_arg_ll_msg(client *c, const slice *a, long long *out, const char *err) {
+    if (util_str2ll(a->ptr, a->len, out)) return true;
+    reply_error(c, err ? err : ERR_NOT_INT);
+    return false;
+}
+
+bool cmd_arg_ll(client *c, const slice *a, long long *out) { return cmd_arg_ll_msg(c, a, out, NULL); }
+
+bool cmd_arg_ll_range(client *c, const slice *a, long long min, long long max, long long *out,
+                      const char *err) {
+    long long v;
+    if (!util_str2ll(a->ptr, a->len, &v) || v < min || v > max) {
+        if (err) reply_error(c, err);
+        else reply_errorf(c, "ERR value is out of range, must be between %lld and %lld", min, max);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+bool cmd_arg_double(client *c, const slice *a, double *out) {
+    if (util_str2d(a->ptr, a->len, out)) return true;
+    reply_error(c, ERR_NOT_FLOAT);
+    return false;
+}
+
+bool cmd_arg_long_double(client *c, const slice *a, long double *out) {
+    if (util_str2ld(a->ptr, a->len, out)) return true;
+    reply_error(c, ERR_NOT_FLOAT);
+    return false;
+}
+
+/* ---- COMMAND ---- */
+
+static const char *flag_names[32] = {
+    [0] = "write", [1] = "readonly", [2] = "denyoom", [3] = "module", [4] = "admin",
+    [5] = "pubsub", [6] = "noscript", [8] = "blocking", [9] = "loading", [10] = "stale",
+    [11] = "skip_monitor", [12] = "skip_slowlog", [13] = "asking", [14] = "fast",
+    [15] = "no_auth", [16] = "may_replicate", [19] = "no_mandatory_keys",
+    [23] = "no_async_loading", [24] = "no_multi", [25] = "movablekeys", [26] = "allow_busy"};
+
+static const char *acl_cat_names[] = {
+    "keyspace", "read", "write", "set", "sortedset", "list", "hash", "string", "bitmap",
+    "hyperloglog", "geo", "stream", "pubsub", "admin", "fast", "slow", "blocking",
+    "dangerous", "connection", "transaction", "scripting"};
+
+static void reply_flags(client *c, const command *cmd) {
+    int n = 0;
+    for (int i = 0; i < 32; i++)
+        if ((cmd->flags & (1u << i)) && flag_names[i]) n++;
+    reply_set(c, n);
+    for (int i = 0; i < 32; i++)
+        if ((cmd->flags & (1u << i)) && flag_names[i]) reply_simple(c, flag_names[i]);
+}
+
+static void reply_acl(client *c, const command *cmd) {
+    int n = 0;
+    size_t ncat = sizeof(acl_cat_names) / sizeof(acl_cat_names[0]);
+    for (size_t i = 0; i < ncat; i++)
+        if (cmd->acl & (1ull << i)) n++;
+    reply_set(c, n);
+    for (size_t i = 0; i < ncat; i++) {
+        if (!(cmd->acl & (1ull << i))) continue;
+        char buf[32];
+        snprintf(buf, sizeof(buf), "@%s", acl_cat_names[i]);
+        reply_simple(c, buf);
+    }
+}
+
+static void reply_key_specs(client *c, const command *cmd) {
+    if (cmd->keys.first == 0) {
+        reply_array(c, 0);
+        return;
+    }
+    reply_array(c, 1);
+    reply_map(c, 3);
+    reply_bulk_cstr(c, "flags");
+    reply_set(c, 2);
+    reply_simple(c, (cmd->flags & CMD_WRITE) ? "RW" : "RO");
+    reply_simple(c, (cmd->flags & CMD_WRITE) ? "UPDATE" : "ACCESS");
+    reply_bulk_cstr(c, "begin_search");
+    reply_map(c, 2);
+    reply_bulk_cstr(c, "type");
+    reply_bulk_cstr(c, "index");
+    reply_bulk_cstr(c, "spec");
+    reply_map(c, 1);
+    reply_bulk_cstr(c, "index");
+    reply_int(c, cmd->keys.first);
+    reply_bulk_cstr(c, "find_keys");
+    reply_map(c, 2);
+    reply_bulk_cstr(c, "type");
+    reply_bulk_cstr(c, "range");
+    reply_bulk_cstr(c, "spec");
+    reply_map(c, 3);
+    reply_bulk_cstr(c, "lastkey");
+    reply_int(c, cmd->keys.last < 0 ? cmd->keys.last : cmd->keys.last - cmd->keys.first);
+    reply_bulk_cstr(c, "keystep");
+    reply_int(c, cmd->keys.step);
+    reply_bulk_cstr(c, "limit");
+    reply_int(c, 0);
+}
+
+static int count_subs(const command *cmd) {
+    int n = 0;
+    for (command *s = cmd->subcmds; s && s->name; s++) n++;
+    return n;
+}
+
+static void reply_info(client *c, const command *cmd) {
+    reply_array(c, 10);
+    reply_bulk_cstr(c, cmd->fullname);
+    reply_int(c, cmd->arity);
+    reply_flags(c, cmd);
+    reply_int(c, cmd->keys.first);
+    reply_int(c, cmd->keys.last);
+    reply_int(c, cmd->keys.step);
+    reply_acl(c, cmd);
+    reply_set(c, 0);
+    reply_key_specs(c, cmd);
+    reply_array(c, count_subs(cmd));
+    for (command *s = cmd->subcmds; s && s->name; s++) reply_info(c, s);
+}
+
+static int count_table(void) {
+    int n = 0;
+    for (command *cmd = table; cmd->name; cmd++) n++;
+    return n;
+}
+
+void cmd_command(client *c) {
+    if (c->argc > 1) {
+        reply_errorf(c, "ERR unknown subcommand '%.128s'. Try COMMAND HELP.", c->argv[1].ptr);
+        return;
+    }
+    reply_array(c, count_table());
+    for (command *cmd = table; cmd->name; cmd++) reply_info(c, cmd);
+}
+
+void cmd_command_count(client *c) { reply_int(c, count_table()); }
+
+static command *find_by_fullname(const char *name, size_t len) {
+    const char *bar = memchr(name, '|', len);
+    if (bar == NULL) return cmdtable_find(name, len);
+    command *parent = cmdtable_find(name, (size_t)(bar - name));
+    if (parent == NULL) return NULL;
+    return find_sub(parent, bar + 1, len - (size_t)(bar - name) - 1);
+}
+
+void cmd_command_info(client *c) {
+    if (c->argc == 2) {
+        cmd_command(c);
+        return;
+    }
+    reply_array(c, c->argc - 2);
+    for (int i = 2; i < c->argc; i++) {
+        command *cmd = find_by_fullname(c->argv[i].ptr, c->argv[i].len);
+        if (cmd) reply_info(c, cmd);
+        else reply_null_array(c);
+    }
+}
+
+void cmd_command_list(client *c) {
+    int mode = 0;   /* 0 all, 1 aclcat, 2 pattern, 3 module */
+    slice *arg = NULL;
+    if (c->argc == 5 && cmd_arg_is(&c->argv[2], "filterby")) {
+        arg = &c->argv[4];
+        if (cmd_arg_is(&c->argv[3], "aclcat")) mode = 1;
+        else if (cmd_arg_is(&c->argv[3], "pattern")) mode = 2;
+        else if (cmd_arg_is(&c->argv[3], "module")) mode = 3;
+        else {
+            reply_error(c, ERR_SYNTAX);
+            return;
+        }
+    } else if (c->argc != 2) {
+        reply_error(c, ERR_SYNTAX);
+        return;
+    }
+    uint64_t cat = 0;
+    if (mode == 1) {
+        size_t ncat = sizeof(acl_cat_names) / sizeof(acl_cat_names[0]);
+        for (size_t i = 0; i < ncat; i++)
+            if (util_strcaseeq(arg->ptr, arg->len, acl_cat_names[i])) cat = 1ull << i;
+    }
+    void *node = reply_defer(c);
+    long long n = 0;
+    for (command *cmd = table; cmd->name; cmd++) {
+        command *all[64];
+        int k = 0;
+        all[k++] = cmd;
+        for (command *s = cmd->subcmds; s && s->name && k < 64; s++) all[k++] = s;
+        for (int i = 0; i < k; i++) {
+            command *x = all[i];
+            bool ok = mode == 0 || (mode == 1 && (x->acl & cat)) ||
+                      (mode == 2 && util_glob_match(arg->ptr, arg->len, x->fullname,
+                                                    strlen(x->fullname), true));
+            if (mode == 0 && i > 0) ok = true;
+            if (!ok) continue;
+            reply_bulk_cstr(c, x->fullname);
+            n++;
+        }
+    }
+    reply_set_deferred_array(c, node, n);
+}
+
+static bool getkeys_common(client *c, int *keys, int *nkeys) {
+    command *cmd = cmdtable_find(c->argv[2].ptr, c->argv[2].len);
+    int argc = c->argc - 2;
+    slice *argv = c->argv + 2;
+    if (cmd && cmd->subcmds && argc >= 2) {
+        command *s = find_sub(cmd, argv[1].ptr, argv[1].len);
+        if (s) cmd = s;
+    }
+    if (cmd == NULL) {
+        reply_error(c, "ERR Invalid command specified");
+        return false;
+    }
+    if (!arity_ok(cmd, argc)) {
+        reply_error(c, "ERR Invalid number of arguments specified for command");
+        return false;
+    }
+    *nkeys = cmdtable_get_keys(cmd, argc, argv, keys, 256);
+    if (*nkeys == 0) {
+        reply_error(c, "ERR The command has no key arguments");
+        return false;
+    }
+    return true;
+}
+
+void cmd_command_getkeys(client *c) {
+    int keys[256], n;
+    if (!getkeys_common(c, keys, &n)) return;
+    reply_array(c, n);
+    for (int i = 0; i < n; i++) reply_bulk(c, c->argv[2 + keys[i]].ptr, c->argv[2 + keys[i]].len);
+}
+
+void cmd_command_getkeysandflags(client *c) {
+    int keys[256], n;
+    if (!getkeys_common(c, keys, &n)) return;
+    command *cmd = cmdtable_find(c->argv[2].ptr, c->argv[2].len);
+    bool write = cmd && (cmd->flags & CMD_WRITE);
+    reply_array(c, n);
+    for (int i = 0; i < n; i++) {
+        reply_array(c, 2);
+        reply_bulk(c, c->argv[2 + keys[i]].ptr, c->argv[2 + keys[i]].len);
+        reply_set(c, 2);
+        reply_simple(c, write ? "RW" : "RO");
+        reply_simple(c, write ? "UPDATE" : "ACCESS");
+    }
+}
+
+static void reply_doc(client *c, const command *cmd) {
+    int subs = count_subs(cmd);
+    reply_map(c, 4 + (subs ? 1 : 0));
+    reply_bulk_cstr(c, "summary");
+    reply_bulk_cstr(c, cmd->summary ? cmd->summary : "");
+    reply_bulk_cstr(c, "since");
+    reply_bulk_cstr(c, cmd->since ? cmd->since : "1.0.0");
+    reply_bulk_cstr(c, "group");
+    reply_bulk_cstr(c, cmd->group ? cmd->group : "server");
+    reply_bulk_cstr(c, "complexity");
+    reply_bulk_cstr(c, cmd->complexity ? cmd->complexity : "O(1)");
+    if (subs) {
+        reply_bulk_cstr(c, "subcommands");
+        reply_map(c, subs);
+        for (command *s = cmd->subcmds; s && s->name; s++) {
+            reply_bulk_cstr(c, s->fullname);
+            reply_doc(c, s);
+        }
+    }
+}
+
+void cmd_command_docs(client *c) {
+    if (c->argc == 2) {
+        reply_map(c, count_table());
+        for (command *cmd = table; cmd->name; cmd++) {
+            reply_bulk_cstr(c, cmd->fullname);
+            reply_doc(c, cmd);
+        }
+        return;
+    }
+    void *node = reply_defer(c);
+    long long n = 0;
+    for (int i = 2; i < c->argc; i++) {
+        command *cmd = find_by_fullname(c->argv[i].ptr, c->argv[i].len);
+        if (cmd == NULL) continue;
+        reply_bulk_cstr(c, cmd->fullname);
+        reply_doc(c, cmd);
+        n++;
+    }
+    reply_set_deferred_map(c, node, n);
+}
+
+void cmd_command_help(client *c) {
+    static const char *help[] = {
+        "(no subcommand)",
+        "    Return details about all Redis commands.",
+        "COUNT",
+        "    Return the total number of commands in this Redis server.",
+        "LIST",
+        "    Return a list of all commands in this Redis server.",
+        "INFO [<command-name> ...]",
+        "    Return details about multiple Redis commands.",
+        "    If no command names are given, documentation details for all",
+        "    commands are returned.",
+        "DOCS [<command-name> ...]",
+        "    Return documentation details about multiple Redis commands.",
+        "    If no command names are given, documentation details for all",
+        "    commands are returned.",
+        "GETKEYS <full-command>",
+        "    Return the keys from a full Redis command.",
+        "GETKEYSANDFLAGS <full-command>",
+        "    Return the keys and the access flags from a full Redis command.",
+        NULL};
+    reply_help(c, "COMMAND", help);
+}

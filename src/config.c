@@ -1,0 +1,801 @@
+/* config.c -- one table of every directive: type, default, bounds,
+ * mutability and apply hook. The same table parses redis.conf files and
+ * command-line directives, and serves CONFIG GET, SET and REWRITE, so a
+ * directive exists in all four places or in none.
+ * CONFIG SET of several directives is all-or-nothing: old values are kept
+ * as text and restored if any value or apply hook fails.
+ * SPDX-License-Identifier: BSD-3-Clause */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "cmdtable.h"
+#include "errors.h"
+#include "log.h"
+#include "mem.h"
+#include "reply.h"
+#include "server.h"
+#include "util.h"
+
+struct config cfg;
+
+typedef enum { T_BOOL, T_INT, T_LL, T_MEM, T_ENUM, T_STR, T_SPECIAL } dtype;
+
+#define D_IMMUTABLE 1
+#define D_SENSITIVE 2    /* value hidden from logs */
+#define D_PROTECTED 4    /* only when enable-protected-configs allows */
+#define D_DEPRECATED 8   /* accepted, not rewritten unless set */
+
+typedef struct enum_pair {
+    const char *name;
+    int val;
+} enum_pair;
+
+typedef struct directive directive;
+struct directive {
+    const char *name;
+    const char *alias;
+    dtype type;
+    void *field;
+    const char *def;
+    long long min, max;
+    const enum_pair *enums;
+    unsigned flags;
+    /* T_SPECIAL: parse text into the field; return NULL or an error. */
+    const char *(*set)(const directive *d, const char *val);
+    str *(*get)(const directive *d);
+    /* Runs after a runtime change; returns NULL or an error text. */
+    const char *(*apply)(void);
+    char *inert;   /* value of a directive with no field (see X below) */
+};
+
+/* ---- Special types ---- */
+
+static const enum_pair loglevel_enum[] = {
+    {"debug", LOG_DEBUG}, {"verbose", LOG_VERBOSE}, {"notice", LOG_NOTICE},
+    {"warning", LOG_WARNING}, {NULL, 0}};
+static const enum_pair policy_enum[] = {
+    {"volatile-lru", 0}, {"volatile-lfu", 1}, {"volatile-random", 2}, {"volatile-ttl", 3},
+    {"allkeys-lru", 4}, {"allkeys-lfu", 5}, {"allkeys-random", 6}, {"noeviction", 7},
+    {NULL, 0}};
+static const enum_pair debugcmd_enum[] = {{"no", 0}, {"yes", 1}, {"local", 2}, {NULL, 0}};
+
+/* Redis's memtoull: digits and an optional unit (k kb m mb g gb, any case). */
+static bool parse_mem(const char *s, long long *out) {
+    const char *u = s;
+    if (*u == '-') u++;
+    while (isdigit((unsigned char)*u)) u++;
+    long long mul = 1;
+    if (*u == '\0') mul = 1;
+    else if (!strcasecmp(u, "b")) mul = 1;
+    else if (!strcasecmp(u, "k")) mul = 1000;
+    else if (!strcasecmp(u, "kb")) mul = 1024;
+    else if (!strcasecmp(u, "m")) mul = 1000 * 1000;
+    else if (!strcasecmp(u, "mb")) mul = 1024 * 1024;
+    else if (!strcasecmp(u, "g")) mul = 1000LL * 1000 * 1000;
+    else if (!strcasecmp(u, "gb")) mul = 1024LL * 1024 * 1024;
+    else return false;
+    long long v;
+    if (!util_str2ll(s, (size_t)(u - s), &v)) return false;
+    if (v != 0 && (v > LLONG_MAX / mul || v < LLONG_MIN / mul)) return false;
+    *out = v * mul;
+    return true;
+}
+
+static const char *cobl_class_names[COBL_COUNT] = {"normal", "replica", "pubsub"};
+
+static const char *set_cobl(const directive *d, const char *val) {
+    (void)d;
+    /* "<class> <hard> <soft> <seconds>" repeated. */
+    char *copy = mem_strdup(val);
+    char *tok[64];
+    int n = 0;
+    for (char *t = strtok(copy, " \t"); t && n < 64; t = strtok(NULL, " \t")) tok[n++] = t;
+    const char *err = NULL;
+    cobl_limit parsed[COBL_COUNT];
+    memcpy(parsed, cfg.client_output_buffer_limit, sizeof(parsed));
+    if (n == 0 || n % 4 != 0) {
+        err = "Wrong number of arguments in buffer limit configuration.";
+        goto done;
+    }
+    for (int i = 0; i < n; i += 4) {
+        int cls = -1;
+        if (!strcasecmp(tok[i], "normal")) cls = COBL_NORMAL;
+        else if (!strcasecmp(tok[i], "replica") || !strcasecmp(tok[i], "slave")) cls = COBL_REPLICA;
+        else if (!strcasecmp(tok[i], "pubsub")) cls = COBL_PUBSUB;
+        long long hard, soft, secs;
+        if (cls == -1) {
+            err = "Invalid client class specified in buffer limit configuration.";
+            goto done;
+        }
+        if (!parse_mem(tok[i + 1], &hard) || !parse_mem(tok[i + 2], &soft) ||
+            !util_str2ll(tok[i + 3], strlen(tok[i + 3]), &secs) || hard < 0 || soft < 0 ||
+            secs < 0) {
+            err = "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
+            goto done;
+        }
+        parsed[cls] = (cobl_limit){hard, soft, secs};
+    }
+    memcpy(cfg.client_output_buffer_limit, parsed, sizeof(parsed));
+done:
+    mem_free(copy);
+    return err;
+}
+
+static str *get_cobl(const directive *d) {
+    (void)d;
+    str *s = str_new(NULL, 0);
+    for (int i = 0; i < COBL_COUNT; i++) {
+        cobl_limit *l = &cfg.client_output_buffer_limit[i];
+        s = str_catfmt(s, "%s%s %lld %lld %lld", i ? " " : "", cobl_class_names[i], l->hard,
+                       l->soft, l->soft_seconds);
+    }
+    return s;
+}
+
+static const char *set_octal(const directive *d, const char *val) {
+    char *end;
+    errno = 0;
+    long v = strtol(val, &end, 8);
+    if (*val == '\0' || *end != '\0' || errno || v < 0 || v > 0777) return "Invalid socket file permissions";
+    *(int *)d->field = (int)v;
+    return NULL;
+}
+
+static str *get_octal(const directive *d) { return str_fmt("%o", *(int *)d->field); }
+
+static const char *set_save(const directive *d, const char *val) {
+    (void)d;
+    /* Pairs of "<seconds> <changes>", or empty. Validated now, used by rdb.c. */
+    char *copy = mem_strdup(val);
+    int n = 0;
+    const char *err = NULL;
+    for (char *t = strtok(copy, " \t"); t; t = strtok(NULL, " \t")) {
+        long long v;
+        if (!util_str2ll(t, strlen(t), &v) || v < 0) {
+            err = "Invalid save parameters";
+            break;
+        }
+        n++;
+    }
+    mem_free(copy);
+    if (!err && n % 2) err = "Invalid save parameters";
+    if (err) return err;
+    mem_free(cfg.save);
+    cfg.save = mem_strdup(val);
+    return NULL;
+}
+
+static str *get_str_field(const directive *d) {
+    char *v = *(char **)d->field;
+    return str_from(v ? v : "");
+}
+
+static const char *set_dir(const directive *d, const char *val) {
+    (void)d;
+    if (chdir(val) == -1) return strerror(errno);
+    char buf[PATH_MAX];
+    if (getcwd(buf, sizeof(buf)) == NULL) return strerror(errno);
+    mem_free(cfg.dir);
+    cfg.dir = mem_strdup(buf);
+    return NULL;
+}
+
+static const char *apply_loglevel(void) {
+    log_set_level(cfg.loglevel);
+    return NULL;
+}
+
+static const char *apply_maxclients(void) {
+    /* The event loop needs room for clients plus listeners and files. */
+    extern const char *server_apply_maxclients(void);
+    return server_apply_maxclients();
+}
+
+static const char *apply_hz(void) {
+    if (cfg.hz < 1) cfg.hz = 1;
+    if (cfg.hz > 500) cfg.hz = 500;
+    srv.hz = cfg.hz;
+    return NULL;
+}
+
+/* ---- The table ---- */
+
+#define B(n, f, dflt, fl) {.name = n, .type = T_BOOL, .field = &cfg.f, .def = dflt, .flags = fl}
+#define I(n, f, dflt, lo, hi, fl) \
+    {.name = n, .type = T_INT, .field = &cfg.f, .def = dflt, .min = lo, .max = hi, .flags = fl}
+#define L(n, f, dflt, lo, hi, fl) \
+    {.name = n, .type = T_LL, .field = &cfg.f, .def = dflt, .min = lo, .max = hi, .flags = fl}
+#define M(n, f, dflt, lo, hi, fl) \
+    {.name = n, .type = T_MEM, .field = &cfg.f, .def = dflt, .min = lo, .max = hi, .flags = fl}
+#define S(n, f, dflt, fl) {.name = n, .type = T_STR, .field = &cfg.f, .def = dflt, .flags = fl}
+#define E(n, f, dflt, en, fl) \
+    {.name = n, .type = T_ENUM, .field = &cfg.f, .def = dflt, .enums = en, .flags = fl}
+
+/* Directives we accept for compatibility but whose behaviour arrives in later
+ * work keep their value in the table entry so CONFIG GET/REWRITE round-trip
+ * them. */
+#define X(n, dflt) {.name = n, .type = T_STR, .field = NULL, .def = dflt, .flags = D_DEPRECATED}
+
+static directive table[] = {
+    S("bind", bind, "* -::*", D_IMMUTABLE),
+    I("port", port, "6379", 0, 65535, D_IMMUTABLE),
+    I("tcp-backlog", tcp_backlog, "511", 0, INT_MAX, D_IMMUTABLE),
+    I("tcp-keepalive", tcp_keepalive, "300", 0, INT_MAX, 0),
+    S("unixsocket", unixsocket, "", D_IMMUTABLE),
+    {.name = "unixsocketperm", .type = T_SPECIAL, .field = &cfg.unixsocketperm, .def = "0",
+     .flags = D_IMMUTABLE, .set = set_octal, .get = get_octal},
+    I("timeout", timeout, "0", 0, INT_MAX, 0),
+    {.name = "maxclients", .type = T_INT, .field = &cfg.maxclients, .def = "10000", .min = 1,
+     .max = INT_MAX, .apply = apply_maxclients},
+    B("protected-mode", protected_mode, "yes", 0),
+    M("proto-max-bulk-len", proto_max_bulk_len, "512mb", 1024 * 1024, LLONG_MAX, 0),
+    M("client-query-buffer-limit", client_query_buffer_limit, "1gb", 1024 * 1024, LLONG_MAX, 0),
+    {.name = "client-output-buffer-limit", .type = T_SPECIAL, .field = &cfg.client_output_buffer_limit,
+     .def = "normal 0 0 0 replica 268435456 67108864 60 pubsub 33554432 8388608 60",
+     .set = set_cobl, .get = get_cobl},
+    I("databases", databases, "16", 1, INT_MAX, D_IMMUTABLE),
+    {.name = "hz", .type = T_INT, .field = &cfg.hz, .def = "10", .min = 0, .max = INT_MAX,
+     .apply = apply_hz},
+    B("dynamic-hz", dynamic_hz, "yes", 0),
+    {.name = "loglevel", .type = T_ENUM, .field = &cfg.loglevel, .def = "notice",
+     .enums = loglevel_enum, .apply = apply_loglevel},
+    S("logfile", logfile, "", D_IMMUTABLE),
+    B("daemonize", daemonize, "no", D_IMMUTABLE),
+    S("pidfile", pidfile, "", D_IMMUTABLE),
+    {.name = "dir", .type = T_SPECIAL, .field = &cfg.dir, .def = "", .flags = D_PROTECTED,
+     .set = set_dir, .get = get_str_field},
+    S("dbfilename", dbfilename, "dump.rdb", D_PROTECTED),
+    {.name = "save", .type = T_SPECIAL, .field = &cfg.save, .def = "3600 1 300 100 60 10000",
+     .set = set_save, .get = get_str_field},
+    B("appendonly", appendonly, "no", 0),
+    S("appendfilename", appendfilename, "appendonly.aof", D_IMMUTABLE),
+    S("appenddirname", appenddirname, "appendonlydir", D_IMMUTABLE),
+    E("enable-debug-command", enable_debug_command, "no", debugcmd_enum, D_IMMUTABLE),
+    E("enable-protected-configs", enable_protected_configs, "no", debugcmd_enum, D_IMMUTABLE),
+    I("active-expire-effort", active_expire_effort, "1", 1, 10, 0),
+    S("requirepass", requirepass, "", D_SENSITIVE),
+    M("maxmemory", maxmemory, "0", 0, LLONG_MAX, 0),
+    E("maxmemory-policy", maxmemory_policy, "noeviction", policy_enum, 0),
+    I("maxmemory-samples", maxmemory_samples, "5", 1, 64, 0),
+    I("lfu-log-factor", lfu_log_factor, "10", 0, INT_MAX, 0),
+    I("lfu-decay-time", lfu_decay_time, "1", 0, INT_MAX, 0),
+    L("slowlog-log-slower-than", slowlog_log_slower_than, "10000", -1, LLONG_MAX, 0),
+    I("slowlog-max-len", slowlog_max_len, "128", 0, INT_MAX, 0),
+    L("latency-monitor-threshold", latency_monitor_threshold, "0", 0, LLONG_MAX, 0),
+    S("notify-keyspace-events", notify_keyspace_events, "", 0),
+    B("lazyfree-lazy-user-del", lazyfree_lazy_user_del, "no", 0),
+    B("lazyfree-lazy-user-flush", lazyfree_lazy_user_flush, "no", 0),
+    {.name = "replica-read-only", .alias = "slave-read-only", .type = T_BOOL,
+     .field = &cfg.replica_read_only, .def = "yes"},
+    {.name = "replica-serve-stale-data", .alias = "slave-serve-stale-data", .type = T_BOOL,
+     .field = &cfg.replica_serve_stale_data, .def = "yes"},
+    /* Accepted now, acted on by later subsystems. */
+    X("rdbcompression", "yes"),
+    X("rdbchecksum", "yes"),
+    X("stop-writes-on-bgsave-error", "yes"),
+    X("appendfsync", "everysec"),
+    X("always-show-logo", "no"),
+    X("set-proc-title", "yes"),
+    X("supervised", "no"),
+    X("io-threads", "1"),
+    X("io-threads-do-reads", "no"),
+    X("lazyfree-lazy-eviction", "no"),
+    X("lazyfree-lazy-expire", "no"),
+    X("lazyfree-lazy-server-del", "no"),
+    X("repl-diskless-sync", "yes"),
+    X("repl-diskless-sync-delay", "5"),
+    X("activerehashing", "yes"),
+    X("jemalloc-bg-thread", "yes"),
+    X("latency-tracking", "yes"),
+    X("crash-log-enabled", "yes"),
+    X("crash-memcheck-enabled", "yes"),
+    X("list-max-listpack-size", "-2"),
+    X("list-compress-depth", "0"),
+    X("hash-max-listpack-entries", "128"),
+    X("hash-max-listpack-value", "64"),
+    X("set-max-intset-entries", "512"),
+    X("zset-max-listpack-entries", "128"),
+    X("zset-max-listpack-value", "64"),
+    X("syslog-enabled", "no"),
+    X("syslog-ident", "redis"),
+    X("oom-score-adj", "no"),
+    X("activedefrag", "no"),
+    X("aof-use-rdb-preamble", "yes"),
+    X("auto-aof-rewrite-percentage", "100"),
+    X("auto-aof-rewrite-min-size", "67108864"),
+    X("aof-load-truncated", "yes"),
+    X("rdb-save-incremental-fsync", "yes"),
+    X("aof-rewrite-incremental-fsync", "yes"),
+    X("enable-module-command", "no"),
+    X("replica-priority", "100"),
+    X("min-replicas-to-write", "0"),
+    X("min-replicas-max-lag", "10"),
+    X("repl-backlog-size", "1048576"),
+    X("repl-timeout", "60"),
+    X("masterauth", ""),
+    X("masteruser", ""),
+    X("maxmemory-clients", "0"),
+    X("lua-time-limit", "5000"),
+    X("busy-reply-threshold", "5000"),
+    X("cluster-enabled", "no"),
+    {.name = NULL},
+};
+
+static directive *find_directive(const char *name) {
+    for (directive *d = table; d->name; d++)
+        if (!strcasecmp(d->name, name) || (d->alias && !strcasecmp(d->alias, name))) return d;
+    return NULL;
+}
+
+static char **inert_slot(const directive *d) { return &((directive *)d)->inert; }
+
+/* Parse 'val' into the directive's field. NULL or an error text. */
+static const char *set_value(const directive *d, const char *val) {
+    static char errbuf[256];
+    switch (d->type) {
+    case T_BOOL:
+        if (!strcasecmp(val, "yes")) *(bool *)d->field = true;
+        else if (!strcasecmp(val, "no")) *(bool *)d->field = false;
+        else return "argument must be 'yes' or 'no'";
+        return NULL;
+    case T_INT:
+    case T_LL: {
+        long long v;
+        if (!util_str2ll(val, strlen(val), &v)) {
+            /* Redis accepts memory units for some numeric options. */
+            if (!parse_mem(val, &v)) return "argument couldn't be parsed into an integer";
+        }
+        if (v < d->min || v > d->max) {
+            snprintf(errbuf, sizeof(errbuf), "argument must be between %lld and %lld inclusive",
+                     d->min, d->max);
+            return errbuf;
+        }
+        if (d->type == T_INT) *(int *)d->field = (int)v;
+        else *(long long *)d->field = v;
+        return NULL;
+    }
+    case T_MEM: {
+        long long v;
+        if (!parse_mem(val, &v)) return "argument must be a memory value";
+        if (v < d->min || v > d->max) {
+            snprintf(errbuf, sizeof(errbuf), "argument must be between %lld and %lld inclusive",
+                     d->min, d->max);
+            return errbuf;
+        }
+        *(long long *)d->field = v;
+        return NULL;
+    }
+    case T_ENUM:
+        for (const enum_pair *e = d->enums; e->name; e++) {
+            if (!strcasecmp(e->name, val)) {
+                *(int *)d->field = e->val;
+                return NULL;
+            }
+        }
+        {
+            size_t off = (size_t)snprintf(errbuf, sizeof(errbuf),
+                                          "argument(s) must be one of the following: ");
+            for (const enum_pair *e = d->enums; e->name; e++)
+                off += (size_t)snprintf(errbuf + off, sizeof(errbuf) - off, "%s%s", e->name,
+                                        e[1].name ? ", " : "");
+        }
+        return errbuf;
+    case T_STR: {
+        char **slot = d->field ? (char **)d->field : inert_slot(d);
+        mem_free(*slot);
+        *slot = mem_strdup(val);
+        return NULL;
+    }
+    case T_SPECIAL:
+        return d->set(d, val);
+    }
+    return "unknown type";
+}
+
+/* Current value as text (caller frees). */
+static str *get_value(const directive *d) {
+    switch (d->type) {
+    case T_BOOL: return str_from(*(bool *)d->field ? "yes" : "no");
+    case T_INT: return str_fmt("%d", *(int *)d->field);
+    case T_LL:
+    case T_MEM: return str_fmt("%lld", *(long long *)d->field);
+    case T_ENUM:
+        for (const enum_pair *e = d->enums; e->name; e++)
+            if (e->val == *(int *)d->field) return str_from(e->name);
+        return str_from("");
+    case T_STR: {
+        char *v = d->field ? *(char **)d->field : *inert_slot(d);
+        return str_from(v ? v : "");
+    }
+    case T_SPECIAL: return d->get(d);
+    }
+    return str_from("");
+}
+
+int config_get_value(const char *name, str **out) {
+    directive *d = find_directive(name);
+    if (d == NULL) return -1;
+    *out = get_value(d);
+    return 0;
+}
+
+void config_init(void) {
+    char buf[PATH_MAX];
+    for (directive *d = table; d->name; d++) {
+        if (d->set == set_dir) {
+            cfg.dir = mem_strdup(getcwd(buf, sizeof(buf)) ? buf : ".");
+            continue;
+        }
+        const char *err = set_value(d, d->def);
+        ASSERT(err == NULL);
+    }
+}
+
+/* ---- Config files ---- */
+
+/* Split a config line into words with Redis's quoting rules. Returns the
+ * count (0 for blank/comment), -1 on unbalanced quotes. Words point into
+ * 'line', which is modified. */
+static int split_line(char *line, char **argv, int max) {
+    int argc = 0;
+    char *p = line;
+    for (;;) {
+        while (*p && isspace((unsigned char)*p)) p++;
+        if (*p == '\0' || (*p == '#' && argc == 0)) return argc;
+        if (argc == max) return -1;
+        char *w = p, *start = p;
+        char q = 0;
+        if (*p == '"' || *p == '\'') q = *p++;
+        while (*p) {
+            if (q) {
+                if (*p == '\\' && q == '"' && p[1]) {
+                    p++;
+                    char c = *p;
+                    if (c == 'x' && isxdigit((unsigned char)p[1]) && isxdigit((unsigned char)p[2])) {
+                        char hex[3] = {p[1], p[2], 0};
+                        c = (char)strtol(hex, NULL, 16);
+                        p += 2;
+                    } else if (c == 'n') c = '\n';
+                    else if (c == 'r') c = '\r';
+                    else if (c == 't') c = '\t';
+                    *w++ = c;
+                    p++;
+                    continue;
+                }
+                if (*p == '\\' && q == '\'' && p[1] == '\'') {
+                    *w++ = '\'';
+                    p += 2;
+                    continue;
+                }
+                if (*p == q) {
+                    p++;
+                    if (*p && !isspace((unsigned char)*p)) return -1;
+                    q = 0;
+                    break;
+                }
+                *w++ = *p++;
+            } else {
+                if (isspace((unsigned char)*p)) break;
+                *w++ = *p++;
+            }
+        }
+        if (q) return -1;
+        bool more = *p != '\0';
+        *w = '\0';
+        argv[argc++] = start;
+        if (!more) return argc;
+        p++;
+    }
+}
+
+static int load_text(const char *text, const char *origin, str **err) {
+    char *copy = mem_strdup(text);
+    int lineno = 0, rc = 0;
+    char *save = NULL;
+    for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        lineno++;
+        char *orig = mem_strdup(line);
+        char *argv[512];
+        int argc = split_line(line, argv, 512);
+        const char *msg = NULL;
+        if (argc < 0) {
+            msg = "Unbalanced quotes in configuration line";
+        } else if (argc > 0) {
+            directive *d = find_directive(argv[0]);
+            if (!strcasecmp(argv[0], "include") || !strcasecmp(argv[0], "rename-command") ||
+                !strcasecmp(argv[0], "user") || !strcasecmp(argv[0], "loadmodule")) {
+                msg = "Directive not supported by castor yet";
+            } else if (d == NULL) {
+                msg = "Bad directive or wrong number of arguments";
+            } else if (argc < 2 && d->type != T_STR && d->type != T_SPECIAL) {
+                msg = "wrong number of arguments";
+            } else {
+                /* Multi-word values (save, bind, client-output-buffer-limit). */
+                str *v = str_new(NULL, 0);
+                for (int i = 1; i < argc; i++) {
+                    if (i > 1) v = str_cat(v, " ", 1);
+                    v = str_catc(v, argv[i]);
+                }
+                if (!strcasecmp(d->name, "save") && argc > 1 && cfg.save && origin &&
+                    strcmp(cfg.save, d->def) != 0 && v->len) {
+                    /* Several "save" lines accumulate, as in redis.conf. */
+                    str *all = str_fmt("%s %s", cfg.save, v->buf);
+                    str_free(v);
+                    v = all;
+                }
+                msg = set_value(d, v->buf);
+                str_free(v);
+            }
+        }
+        if (msg) {
+            *err = str_fmt("\n*** FATAL CONFIG FILE ERROR (castor %s) ***\n"
+                           "Reading the configuration file %s, at line %d\n>>> '%s'\n%s",
+                           CASTOR_OWN_VERSION, origin ? origin : "(command line)", lineno,
+                           orig, msg);
+            mem_free(orig);
+            rc = -1;
+            break;
+        }
+        mem_free(orig);
+    }
+    mem_free(copy);
+    return rc;
+}
+
+int config_load(const char *path, const char *extra, str **err) {
+    if (path) {
+        FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+        if (f == NULL) {
+            *err = str_fmt("Fatal error, can't open config file '%s': %s", path, strerror(errno));
+            return -1;
+        }
+        str *text = str_new(NULL, 0);
+        char buf[4096];
+        size_t n;
+        while ((n = fread(buf, 1, sizeof(buf), f)) > 0) text = str_cat(text, buf, n);
+        if (f != stdin) fclose(f);
+        int rc = load_text(text->buf, path, err);
+        str_free(text);
+        if (rc) return -1;
+    }
+    if (extra && extra[0]) return load_text(extra, NULL, err);
+    return 0;
+}
+
+/* ---- CONFIG command ---- */
+
+static void config_get(client *c) {
+    str **seen_names = NULL;
+    void *node = reply_defer(c);
+    long long n = 0;
+    (void)seen_names;
+    for (directive *d = table; d->name; d++) {
+        const char *names[2] = {d->name, d->alias};
+        for (int k = 0; k < 2; k++) {
+            if (names[k] == NULL) continue;
+            bool match = false;
+            for (int i = 2; i < c->argc && !match; i++)
+                match = util_glob_match(c->argv[i].ptr, c->argv[i].len, names[k],
+                                        strlen(names[k]), true);
+            if (!match) continue;
+            str *v = get_value(d);
+            reply_bulk_cstr(c, names[k]);
+            reply_bulk(c, v->buf, v->len);
+            str_free(v);
+            n++;
+        }
+    }
+    reply_set_deferred_map(c, node, n);
+}
+
+static void config_set(client *c) {
+    if ((c->argc % 2) != 0) {
+        reply_errorf(c, "ERR wrong number of arguments for '%s' command", "config|set");
+        return;
+    }
+    int pairs = (c->argc - 2) / 2;
+    directive **ds = mem_alloc(sizeof(directive *) * (size_t)pairs);
+    str **old = mem_calloc(sizeof(str *) * (size_t)pairs);
+    const char *err = NULL, *bad = NULL;
+    int set_count = 0;
+    for (int i = 0; i < pairs; i++) {
+        const char *name = c->argv[2 + i * 2].ptr;
+        directive *d = find_directive(name);
+        if (d == NULL) {
+            reply_errorf(c, "ERR Unknown option or number of arguments for CONFIG SET - '%s'", name);
+            goto cleanup;
+        }
+        for (int j = 0; j < i; j++) {
+            if (ds[j] == d) {
+                bad = name;
+                err = "duplicate parameter";
+                goto fail;
+            }
+        }
+        ds[i] = d;
+        if (d->flags & D_IMMUTABLE) {
+            bad = name;
+            err = "can't set immutable config";
+            goto fail;
+        }
+        if ((d->flags & D_PROTECTED) && cfg.enable_protected_configs == 0) {
+            bad = name;
+            err = "can't set protected config";
+            goto fail;
+        }
+    }
+    for (int i = 0; i < pairs; i++) {
+        old[i] = get_value(ds[i]);
+        set_count = i + 1;
+        err = set_value(ds[i], c->argv[3 + i * 2].ptr);
+        if (err) {
+            bad = c->argv[2 + i * 2].ptr;
+            goto restore;
+        }
+    }
+    for (int i = 0; i < pairs; i++) {
+        if (ds[i]->apply && (err = ds[i]->apply()) != NULL) {
+            bad = c->argv[2 + i * 2].ptr;
+            goto restore;
+        }
+    }
+    reply_ok(c);
+    goto cleanup;
+restore:
+    for (int i = set_count - 1; i >= 0; i--) {
+        set_value(ds[i], old[i]->buf);
+        if (ds[i]->apply) ds[i]->apply();
+    }
+fail:
+    reply_errorf(c, "ERR CONFIG SET failed (possibly related to argument '%s') - %s", bad, err);
+cleanup:
+    for (int i = 0; i < pairs; i++) str_free(old[i]);
+    mem_free(old);
+    mem_free(ds);
+}
+
+/* CONFIG REWRITE: keep the file's comments and order; rewrite lines of
+ * directives whose value we know, drop duplicates of the same directive,
+ * and append directives that differ from their defaults. Written to a
+ * temp file, fsynced and renamed over the original. */
+static int rewrite_file(const char *path, str **errout) {
+    str *orig = str_new(NULL, 0);
+    FILE *f = fopen(path, "r");
+    if (f) {
+        char buf[4096];
+        size_t n;
+        while ((n = fread(buf, 1, sizeof(buf), f)) > 0) orig = str_cat(orig, buf, n);
+        fclose(f);
+    }
+    size_t ndirs = 0;
+    while (table[ndirs].name) ndirs++;
+    bool *written = mem_calloc(ndirs);
+    str *out = str_new(NULL, 0);
+    char *save = NULL;
+    char *copy = mem_strdup(orig->buf);
+    bool ends_nl = orig->len == 0 || orig->buf[orig->len - 1] == '\n';
+    for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char *tmp = mem_strdup(line);
+        char *argv[8];
+        int argc = split_line(tmp, argv, 8);
+        directive *d = argc > 0 ? find_directive(argv[0]) : NULL;
+        if (d == NULL) {
+            out = str_catfmt(out, "%s\n", line);
+        } else {
+            size_t idx = (size_t)(d - table);
+            if (!written[idx]) {
+                str *v = get_value(d);
+                if (d->type == T_SPECIAL && !strcmp(d->name, "save") && v->len == 0)
+                    out = str_catfmt(out, "save \"\"\n");
+                else if (v->len == 0 || strpbrk(v->buf, " \"'") != NULL)
+                    out = str_catfmt(out, "%s \"%s\"\n", d->name, v->buf);
+                else
+                    out = str_catfmt(out, "%s %s\n", d->name, v->buf);
+                str_free(v);
+                written[idx] = true;
+            }
+        }
+        mem_free(tmp);
+    }
+    (void)ends_nl;
+    bool header = false;
+    for (size_t i = 0; i < ndirs; i++) {
+        directive *d = &table[i];
+        if (written[i]) continue;
+        str *v = get_value(d);
+        bool is_default = strcmp(v->buf, d->def) == 0 || (d->set == set_dir);
+        if (!is_default) {
+            if (!header) {
+                out = str_catc(out, "# Generated by CONFIG REWRITE\n");
+                header = true;
+            }
+            if (v->len == 0 || strpbrk(v->buf, " \"'") != NULL)
+                out = str_catfmt(out, "%s \"%s\"\n", d->name, v->buf);
+            else
+                out = str_catfmt(out, "%s %s\n", d->name, v->buf);
+        }
+        str_free(v);
+    }
+    mem_free(copy);
+    mem_free(written);
+    str_free(orig);
+    str *tmpname = str_fmt("%s.tmp-%d", path, (int)getpid());
+    int rc = -1;
+    int fd = open(tmpname->buf, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd == -1) {
+        *errout = str_fmt("%s", strerror(errno));
+        goto done;
+    }
+    size_t off = 0;
+    while (off < out->len) {
+        ssize_t w = write(fd, out->buf + off, out->len - off);
+        if (w <= 0) {
+            *errout = str_fmt("%s", strerror(errno));
+            close(fd);
+            unlink(tmpname->buf);
+            goto done;
+        }
+        off += (size_t)w;
+    }
+    fsync(fd);
+    close(fd);
+    if (rename(tmpname->buf, path) == -1) {
+        *errout = str_fmt("%s", strerror(errno));
+        unlink(tmpname->buf);
+        goto done;
+    }
+    rc = 0;
+done:
+    str_free(tmpname);
+    str_free(out);
+    return rc;
+}
+
+void cmd_config_get(client *c) { config_get(c); }
+
+void cmd_config_set(client *c) { config_set(c); }
+
+void cmd_config_resetstat(client *c) {
+    extern void info_reset_stats(void);
+    info_reset_stats();
+    reply_ok(c);
+}
+
+void cmd_config_rewrite(client *c) {
+    if (srv.config_file == NULL) {
+        reply_error(c, "ERR The server is running without a config file");
+        return;
+    }
+    str *err = NULL;
+    if (rewrite_file(srv.config_file, &err) == -1) {
+        log_msg(LOG_WARNING, "CONFIG REWRITE failed: %s", err->buf);
+        reply_errorf(c, "ERR Rewriting config file: %s", err->buf);
+        str_free(err);
+        return;
+    }
+    log_msg(LOG_NOTICE, "CONFIG REWRITE executed with success.");
+    reply_ok(c);
+}
+
+void cmd_config_help(client *c) {
+    static const char *help[] = {
+        "GET <pattern>",
+        "    Return parameters matching the glob-like <pattern> and their values.",
+        "SET <directive> <value>",
+        "    Set the configuration <directive> to <value>.",
+        "RESETSTAT",
+        "    Reset statistics reported by the INFO command.",
+        "REWRITE",
+        "    Rewrite the configuration file.",
+        NULL};
+    reply_help(c, "CONFIG", help);
+}

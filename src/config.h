@@ -1,0 +1,77 @@
+/* config.h -- every directive's current value. Only config.c writes cfg;
+ * field names are the redis.conf names with '-' turned into '_'. */
+#ifndef CASTOR_CONFIG_H
+#define CASTOR_CONFIG_H
+
+#include <stdbool.h>
+
+#include "str.h"
+
+enum { COBL_NORMAL = 0, COBL_REPLICA = 1, COBL_PUBSUB = 2, COBL_COUNT = 3 };
+
+typedef struct cobl_limit {
+    long long hard, soft, soft_seconds;
+} cobl_limit;
+
+struct config {
+    /* Network */
+    char *bind;                  /* space-separated list */
+    int port;
+    int tcp_backlog;
+    int tcp_keepalive;
+    char *unixsocket;
+    int unixsocketperm;
+    int timeout;
+    int maxclients;
+    bool protected_mode;
+    long long proto_max_bulk_len;
+    long long client_query_buffer_limit;
+    cobl_limit client_output_buffer_limit[COBL_COUNT];
+    /* General */
+    int databases;
+    int hz;
+    bool dynamic_hz;
+    int loglevel;
+    char *logfile;
+    bool daemonize;
+    char *pidfile;
+    char *dir;
+    char *dbfilename;
+    char *save;
+    bool appendonly;
+    char *appendfilename;
+    char *appenddirname;
+    int enable_debug_command;    /* 0 no, 1 yes, 2 local */
+    int enable_protected_configs;
+    int active_expire_effort;
+    /* Security */
+    char *requirepass;
+    /* Memory */
+    long long maxmemory;
+    int maxmemory_policy;
+    int maxmemory_samples;
+    int lfu_log_factor;
+    int lfu_decay_time;
+    /* Diagnostics */
+    long long slowlog_log_slower_than;
+    int slowlog_max_len;
+    long long latency_monitor_threshold;
+    char *notify_keyspace_events;
+    bool lazyfree_lazy_user_del;
+    bool lazyfree_lazy_user_flush;
+    bool replica_read_only;
+    bool replica_serve_stale_data;
+};
+
+extern struct config cfg;
+
+/* Defaults for every directive (before parsing). */
+void config_init(void);
+/* Load the file (may be NULL) then the command-line directives (already
+ * joined into one "name value\n..." string). On error returns -1 with a
+ * message in *err (caller frees), naming file, line and directive. */
+int config_load(const char *path, const char *extra, str **err);
+/* CONFIG GET for one exact name into *out (caller frees), or -1. */
+int config_get_value(const char *name, str **out);
+
+#endif

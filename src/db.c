@@ -1,0 +1,270 @@
+/* db.c -- the keyspace: databases, key lookup, lazy expiry.
+ *
+ * Every read or write of a key passes through here. Lookups hide keys whose
+ * TTL has passed; a master also deletes them and propagates DEL, a replica
+ * only hides them and waits for the master's DEL.
+ * Entries with a TTL are also listed in the database's volatile array (each
+ * entry stores its index), which the active expire cycle samples; any call
+ * that moves an entry keeps that index right.
+ * Writers call db_signal_modified() once per changed key: that one hook
+ * drives WATCH, blocked clients and keyspace notifications.
+ * Not here: value encodings (t_*.c, kv.c), snapshots, eviction.
+ * SPDX-License-Identifier: BSD-3-Clause */
+#include "db.h"
+
+#include <string.h>
+
+#include "mem.h"
+#include "propagate.h"
+#include "server.h"
+
+static const char *entry_key(const void *e, size_t *len) { return kv_key(e, len); }
+
+static void entry_free(void *e) { kv_free(e); }
+
+static const dict_type keyspace_type = {
+    .hash = dict_hash_bytes,
+    .key_of = entry_key,
+    .free_entry = entry_free,
+};
+
+void db_init(int count) {
+    srv.dbs = mem_calloc(sizeof(db) * (size_t)count);
+    srv.ndbs = count;
+    for (int i = 0; i < count; i++) {
+        srv.dbs[i].id = i;
+        srv.dbs[i].keys = dict_new(&keyspace_type);
+    }
+}
+
+db *db_get(int id) { return id >= 0 && id < srv.ndbs ? &srv.dbs[id] : NULL; }
+
+/* ---- The volatile array ---- */
+
+static void vol_add(db *d, kv *e) {
+    if (d->vol_len == d->vol_cap) {
+        d->vol_cap = d->vol_cap ? d->vol_cap * 2 : 16;
+        d->vol = mem_realloc(d->vol, d->vol_cap * sizeof(kv *));
+    }
+    kv_set_volatile_idx(e, (uint32_t)d->vol_len);
+    d->vol[d->vol_len++] = e;
+}
+
+static void vol_remove(db *d, kv *e) {
+    uint32_t idx = kv_volatile_idx(e);
+    ASSERT(idx < d->vol_len && d->vol[idx] == e);
+    kv *last = d->vol[--d->vol_len];
+    d->vol[idx] = last;
+    kv_set_volatile_idx(last, idx);
+    if (d->vol_cap > 64 && d->vol_len < d->vol_cap / 4) {
+        d->vol_cap /= 2;
+        d->vol = mem_realloc(d->vol, d->vol_cap * sizeof(kv *));
+    }
+}
+
+/* An entry moved (reallocated): point its volatile slot at the new place. */
+static void vol_moved(db *d, kv *e) {
+    if (kv_has_expire(e)) d->vol[kv_volatile_idx(e)] = e;
+}
+
+size_t db_volatile_count(const db *d) { return d->vol_len; }
+
+/* ---- Lookup ---- */
+
+bool db_key_is_expired(const kv *e) {
+    if (!kv_has_expire(e) || srv.loading) return false;
+    return kv_expire(e) <= srv.mstime;
+}
+
+void db_expire_now(db *d, kv *e) {
+    size_t klen;
+    const char *k = kv_key(e, &klen);
+    /* Copy the key: deleting frees the entry that holds it. */
+    char small[128];
+    char *key = klen <= sizeof(small) ? small : mem_alloc(klen);
+    memcpy(key, k, klen);
+    db_delete(d, key, klen);
+    srv.stat_expiredkeys++;
+    propagate_del(d->id, key, klen);
+    db_notify('x', "expired", key, klen, d->id);
+    db_signal_modified(d, key, klen);
+    if (key != small) mem_free(key);
+}
+
+/* Returns the live entry or NULL; expired keys are deleted on a master. */
+static kv *lookup(db *d, const char *key, size_t klen) {
+    kv *e = dict_find(d->keys, key, klen);
+    if (e == NULL || !db_key_is_expired(e)) return e;
+    if (!srv.is_replica) db_expire_now(d, e);
+    return NULL;
+}
+
+kv *db_find_read(db *d, const char *key, size_t klen) {
+    kv *e = lookup(d, key, klen);
+    if (e) {
+        srv.stat_keyspace_hits++;
+        e->lru = srv.lruclock;
+    } else {
+        srv.stat_keyspace_misses++;
+    }
+    return e;
+}
+
+kv *db_find_write(db *d, const char *key, size_t klen) {
+    kv *e = lookup(d, key, klen);
+    if (e) e->lru = srv.lruclock;
+    return e;
+}
+
+kv *db_find_raw(db *d, const char *key, size_t klen) { return dict_find(d->keys, key, klen); }
+
+bool db_exists(db *d, const char *key, size_t klen) { return lookup(d, key, klen) != NULL; }
+
+/* ---- Mutation ---- */
+
+void db_add(db *d, kv *e) {
+    e->lru = srv.lruclock;
+    dict_add(d->keys, e);
+    if (kv_has_expire(e)) vol_add(d, e);
+}
+
+void db_replace(db *d, kv *e, bool keep_ttl) {
+    size_t klen;
+    const char *key = kv_key(e, &klen);
+    dict_link **slot = dict_find_slot(d->keys, key, klen);
+    kv *old = (kv *)*slot;
+    if (kv_has_expire(old)) {
+        if (keep_ttl && !kv_has_expire(e)) {
+            e = kv_set_expire(e, kv_expire(old));
+            /* Take over the old entry's volatile slot. */
+            kv_set_volatile_idx(e, kv_volatile_idx(old));
+            d->vol[kv_volatile_idx(e)] = e;
+        } else {
+            vol_remove(d, old);
+            if (kv_has_expire(e)) vol_add(d, e);
+        }
+    } else if (kv_has_expire(e)) {
+        vol_add(d, e);
+    }
+    e->lru = srv.lruclock;
+    dict_set_slot(slot, e);
+    kv_free(old);
+}
+
+void db_set(db *d, kv *e, bool keep_ttl) {
+    size_t klen;
+    const char *key = kv_key(e, &klen);
+    if (dict_find(d->keys, key, klen))
+        db_replace(d, e, keep_ttl);
+    else
+        db_add(d, e);
+}
+
+void db_swap_entry(db *d, kv *old, kv *e) {
+    if (old == e) return;
+    size_t klen;
+    const char *key = kv_key(e, &klen);
+    dict_link **slot = dict_find_slot(d->keys, key, klen);
+    dict_set_slot(slot, e);
+    vol_moved(d, e);
+}
+
+kv *db_unlink(db *d, const char *key, size_t klen) {
+    kv *e = dict_unlink(d->keys, key, klen);
+    if (e && kv_has_expire(e)) vol_remove(d, e);
+    return e;
+}
+
+bool db_delete(db *d, const char *key, size_t klen) {
+    kv *e = db_unlink(d, key, klen);
+    if (e == NULL) return false;
+    kv_free(e);
+    return true;
+}
+
+kv *db_set_expire(db *d, kv *e, long long when_ms) {
+    if (kv_has_expire(e)) {
+        kv *n = kv_set_expire(e, when_ms);   /* in place */
+        return n;
+    }
+    kv *n = kv_set_expire(e, when_ms);
+    size_t klen;
+    const char *key = kv_key(n, &klen);
+    dict_link **slot = dict_find_slot(d->keys, key, klen);
+    dict_set_slot(slot, n);
+    vol_add(d, n);
+    return n;
+}
+
+kv *db_persist(db *d, kv *e) {
+    if (!kv_has_expire(e)) return e;
+    vol_remove(d, e);
+    kv *n = kv_clear_expire(e);
+    size_t klen;
+    const char *key = kv_key(n, &klen);
+    dict_link **slot = dict_find_slot(d->keys, key, klen);
+    dict_set_slot(slot, n);
+    return n;
+}
+
+static void empty_progress(void *priv) {
+    (void)priv;
+    /* Large flushes could serve clients here (Redis does); not yet. */
+}
+
+long long db_empty(db *d) {
+    long long n = (long long)dict_len(d->keys);
+    dict_clear(d->keys, empty_progress, NULL);
+    mem_free(d->vol);
+    d->vol = NULL;
+    d->vol_len = d->vol_cap = 0;
+    d->avg_ttl = 0;
+    d->expire_cursor = 0;
+    return n;
+}
+
+long long db_empty_all(void) {
+    long long n = 0;
+    for (int i = 0; i < srv.ndbs; i++) n += db_empty(&srv.dbs[i]);
+    return n;
+}
+
+void db_swap(int a, int b) {
+    db tmp = srv.dbs[a];
+    srv.dbs[a] = srv.dbs[b];
+    srv.dbs[b] = tmp;
+    srv.dbs[a].id = a;
+    srv.dbs[b].id = b;
+    /* Clients keep their numeric db: refresh their pointers. */
+    for (client *c = srv.clients; c; c = c->next) c->db = &srv.dbs[c->dbid];
+}
+
+size_t db_size(const db *d) { return dict_len(d->keys); }
+
+/* ---- Signals ---- */
+
+void db_signal_modified(db *d, const char *key, size_t klen) {
+    /* WATCH and blocked clients hook in here (issues 3 and 4). */
+    (void)d;
+    (void)key;
+    (void)klen;
+}
+
+void db_signal_flushed(int dbid) { (void)dbid; }
+
+void db_notify(int type_class, const char *event, const char *key, size_t klen, int dbid) {
+    /* Keyspace notifications arrive with pub/sub (issue 4). */
+    (void)type_class;
+    (void)event;
+    (void)key;
+    (void)klen;
+    (void)dbid;
+}
+
+void db_cron(void) {
+    for (int i = 0; i < srv.ndbs; i++) {
+        dict *k = srv.dbs[i].keys;
+        dict_shrink_if_needed(k);
+        if (dict_is_rehashing(k)) dict_rehash_us(k, 1000);
+    }
+}

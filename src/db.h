@@ -1,0 +1,72 @@
+/* db.h -- the keyspace: numbered databases of kv entries, lazy expiry and
+ * the one hook through which every modified key is announced. */
+#ifndef CASTOR_DB_H
+#define CASTOR_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "dict.h"
+#include "kv.h"
+
+typedef struct db {
+    int id;
+    dict *keys;
+    kv **vol;          /* entries with a TTL; each knows its index here */
+    size_t vol_len, vol_cap;
+    long long avg_ttl; /* sampled by the active expire cycle, for INFO */
+    unsigned long expire_cursor;
+} db;
+
+void db_init(int count);
+db *db_get(int id);   /* NULL if out of range */
+
+/* Lookup */
+/* Find a key, hiding (and on a master deleting) it if its TTL passed.
+ * Read lookups count keyspace hits/misses. */
+kv *db_find_read(db *d, const char *key, size_t klen);
+kv *db_find_write(db *d, const char *key, size_t klen);
+/* Find without expiring or counting (for SCAN's type filter, DEBUG). */
+kv *db_find_raw(db *d, const char *key, size_t klen);
+bool db_exists(db *d, const char *key, size_t klen);
+
+/* Mutation: none of these propagate; the calling command does. */
+/* Add a new key (must be absent). Takes ownership. */
+void db_add(db *d, kv *e);
+/* Replace the entry under e's key with e (same key, present), freeing the
+ * old one; keeps the old TTL only if keep_ttl. Takes ownership. */
+void db_replace(db *d, kv *e, bool keep_ttl);
+/* Add or replace ("SET" semantics: the TTL is dropped unless keep_ttl). */
+void db_set(db *d, kv *e, bool keep_ttl);
+/* Swap a reallocated entry in place of the current one with the same key
+ * (after kv_* calls that may move it); the value is untouched. */
+void db_swap_entry(db *d, kv *old, kv *e);
+bool db_delete(db *d, const char *key, size_t klen);
+/* Remove and return an entry without freeing it (RENAME, MOVE). */
+kv *db_unlink(db *d, const char *key, size_t klen);
+/* Set or clear a TTL; returns the (possibly moved) entry. */
+kv *db_set_expire(db *d, kv *e, long long when_ms);
+kv *db_persist(db *d, kv *e);
+/* Remove every key; returns how many there were. */
+long long db_empty(db *d);
+long long db_empty_all(void);
+void db_swap(int a, int b);
+size_t db_size(const db *d);
+size_t db_volatile_count(const db *d);
+
+/* Is this key logically expired now? (replicas hide, masters delete) */
+bool db_key_is_expired(const kv *e);
+/* Delete an expired key and propagate DEL (master side of expiry). */
+void db_expire_now(db *d, kv *e);
+
+/* Called once per changed key: WATCH, blocked clients, notifications. */
+void db_signal_modified(db *d, const char *key, size_t klen);
+void db_signal_flushed(int dbid);
+
+/* Keyspace notifications (notify.c may later own the class filter). */
+void db_notify(int type_class, const char *event, const char *key, size_t klen, int dbid);
+
+/* Cron: rehash a bit and shrink sparse tables. */
+void db_cron(void);
+
+#endif

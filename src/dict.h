@@ -1,0 +1,89 @@
+/* dict.h -- intrusive chained hash table with incremental rehashing.
+ *
+ * Entries are the caller's own allocations whose first field is a
+ * dict_link; the table stores only pointers to them, so a key and its value
+ * can live in one allocation with no per-entry node. The dict never copies
+ * keys: the type's key_of() reads an entry's key bytes. */
+#ifndef CASTOR_DICT_H
+#define CASTOR_DICT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct dict_link {
+    struct dict_link *next;
+} dict_link;
+
+typedef struct dict_type {
+    uint64_t (*hash)(const char *key, size_t len);
+    const char *(*key_of)(const void *entry, size_t *len);
+    bool (*key_eq)(const char *a, size_t alen, const char *b, size_t blen); /* NULL: memcmp */
+    void (*free_entry)(void *entry);   /* may be NULL */
+} dict_type;
+
+typedef struct dict dict;
+
+typedef struct dict_iter {
+    dict *d;
+    int table;
+    long idx;
+    dict_link *entry, *next;
+} dict_iter;
+
+/* The process-wide seed for dict_hash_bytes(); set once at start. */
+void dict_set_seed(const uint8_t seed[16]);
+uint64_t dict_hash_bytes(const char *key, size_t len);
+uint64_t dict_hash_nocase(const char *key, size_t len);
+
+dict *dict_new(const dict_type *type);
+/* Frees every entry through the type's free_entry, then the dict. */
+void dict_free(dict *d);
+/* Removes (and frees) every entry; calls progress(priv) every 64k buckets. */
+void dict_clear(dict *d, void (*progress)(void *), void *priv);
+
+size_t dict_len(const dict *d);
+/* Number of buckets (both tables while rehashing). */
+size_t dict_buckets(const dict *d);
+/* Bytes used by the bucket arrays (not entries). */
+size_t dict_overhead(const dict *d);
+
+void *dict_find(dict *d, const char *key, size_t len);
+/* The slot that points at the entry with this key, or NULL: lets a caller
+ * swap the entry for a reallocated copy with dict_set_slot() in O(1). The
+ * slot stays valid until the next call that modifies or finds in 'd'. */
+dict_link **dict_find_slot(dict *d, const char *key, size_t len);
+/* Put 'entry' in the place of the entry at *slot (same key). */
+void dict_set_slot(dict_link **slot, void *entry);
+/* Insert an entry whose key is not present. Takes ownership. */
+void dict_add(dict *d, void *entry);
+/* Remove the entry with this key and return it (not freed), or NULL. */
+void *dict_unlink(dict *d, const char *key, size_t len);
+/* Remove and free; returns true if the key was present. */
+bool dict_delete(dict *d, const char *key, size_t len);
+
+/* Grow so that 'n' entries fit without rehashing. */
+void dict_expand(dict *d, size_t n);
+/* Shrink if the table is less than 1/8 full; returns true if started. */
+bool dict_shrink_if_needed(dict *d);
+/* Do rehash steps for about 'us' microseconds; returns true if more remain. */
+bool dict_rehash_us(dict *d, long long us);
+bool dict_is_rehashing(const dict *d);
+/* Forbid growing while a forked child shares pages (unless very overloaded). */
+void dict_set_resize_allowed(bool allowed);
+
+/* A uniformly chosen bucket, then a random entry in its chain; NULL if empty. */
+void *dict_random(dict *d);
+
+/* Redis's reverse-binary cursor scan: every entry present for the whole
+ * scan is returned at least once, across resizes. Returns the next cursor
+ * (0 when done). fn must not modify 'd'. */
+unsigned long dict_scan(dict *d, unsigned long cursor,
+                        void (*fn)(void *priv, void *entry), void *priv);
+
+/* Iteration pauses rehashing; the current entry may be removed. */
+void dict_iter_init(dict_iter *it, dict *d);
+void *dict_iter_next(dict_iter *it);
+void dict_iter_done(dict_iter *it);
+
+#endif

@@ -1,0 +1,34 @@
+/* errors.h -- every error text a client can receive, in Redis 7.0's words.
+ * Texts are without the leading '-'; reply_error() adds it. */
+#ifndef CASTOR_ERRORS_H
+#define CASTOR_ERRORS_H
+
+#define ERR_WRONGTYPE "WRONGTYPE Operation against a key holding the wrong kind of value"
+#define ERR_SYNTAX "ERR syntax error"
+#define ERR_NOT_INT "ERR value is not an integer or out of range"
+#define ERR_NOT_FLOAT "ERR value is not a valid float"
+#define ERR_OVERFLOW "ERR increment or decrement would overflow"
+#define ERR_NO_KEY "ERR no such key"
+#define ERR_OUT_OF_RANGE "ERR index out of range"
+#define ERR_DB_INDEX "ERR DB index is out of range"
+#define ERR_INVALID_DB "ERR invalid DB index"
+#define ERR_SAME_OBJECT "ERR source and destination objects are the same"
+#define ERR_NOAUTH "NOAUTH Authentication required."
+#define ERR_WRONGPASS "WRONGPASS invalid username-password pair or user is disabled."
+#define ERR_AUTH_NOPASS                                                                   \
+    "ERR AUTH <password> called without any password configured for the default user. " \
+    "Are you sure your configuration is correct?"
+#define ERR_EXPIRE_TIME "ERR invalid expire time in '%s' command"
+#define ERR_BIT_OFFSET "ERR bit offset is not an integer or out of range"
+#define ERR_BIT_VALUE "ERR bit is not an integer or out of range"
+#define ERR_STRING_TOO_LONG "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
+#define ERR_OFFSET_RANGE "ERR offset is out of range"
+#define ERR_TIMEOUT_NEG "ERR timeout is negative"
+#define ERR_TIMEOUT_INVALID "ERR timeout is not a float or out of range"
+#define ERR_NAN_OR_INF "ERR increment would produce NaN or Infinity"
+#define ERR_CLIENT_NAME "ERR Client names cannot contain spaces, newlines or special characters."
+#define ERR_OOM "OOM command not allowed when used memory > 'maxmemory'."
+#define ERR_NOPROTO "NOPROTO unsupported protocol version"
+#define ERR_LOADING "LOADING Redis is loading the dataset in memory"
+
+#endif

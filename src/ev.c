@@ -1,0 +1,185 @@
+/* ev.c -- the event loop: epoll readiness, timers, before-sleep hook.
+ *
+ * Level-triggered epoll with one registration per fd; read and write
+ * callbacks are separate so a client can wait for writability only while
+ * its output is pending. Timers are few (the cron and a handful of one-shot
+ * ones), so they live in an unsorted list scanned once per turn.
+ * SPDX-License-Identifier: BSD-3-Clause */
+#include "ev.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "mem.h"
+#include "util.h"
+
+typedef struct io_slot {
+    int mask;
+    ev_io_fn *rfn, *wfn;
+    void *rdata, *wdata;
+} io_slot;
+
+typedef struct timer {
+    long long id;
+    long long when_us;
+    ev_timer_fn *fn;
+    void *data;
+    bool deleted;
+    struct timer *next;
+} timer;
+
+static int epfd = -1;
+static int setsize;
+static io_slot *slots;
+static struct epoll_event *fired;
+static timer *timers;
+static long long next_timer_id = 1;
+static bool stopped;
+static ev_hook_fn *before_sleep, *after_sleep;
+
+int ev_init(int size) {
+    epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (epfd == -1) return -1;
+    setsize = size;
+    slots = mem_calloc(sizeof(io_slot) * (size_t)size);
+    fired = mem_calloc(sizeof(struct epoll_event) * (size_t)size);
+    return 0;
+}
+
+int ev_resize(int size) {
+    if (size == setsize) return 0;
+    for (int fd = size; fd < setsize; fd++)
+        if (slots[fd].mask) return -1;
+    slots = mem_realloc(slots, sizeof(io_slot) * (size_t)size);
+    fired = mem_realloc(fired, sizeof(struct epoll_event) * (size_t)size);
+    for (int fd = setsize; fd < size; fd++) slots[fd] = (io_slot){0};
+    setsize = size;
+    return 0;
+}
+
+int ev_setsize(void) { return setsize; }
+
+static int apply(int fd, int old, int mask) {
+    struct epoll_event ee = {0};
+    ee.data.fd = fd;
+    if (mask & EV_READ) ee.events |= EPOLLIN;
+    if (mask & EV_WRITE) ee.events |= EPOLLOUT;
+    int op = old == 0 ? EPOLL_CTL_ADD : (mask == 0 ? EPOLL_CTL_DEL : EPOLL_CTL_MOD);
+    return epoll_ctl(epfd, op, fd, &ee);
+}
+
+int ev_add(int fd, int mask, ev_io_fn *fn, void *data) {
+    if (fd >= setsize) {
+        errno = ERANGE;
+        return -1;
+    }
+    io_slot *s = &slots[fd];
+    int nmask = s->mask | mask;
+    if (nmask != s->mask && apply(fd, s->mask, nmask) == -1) return -1;
+    s->mask = nmask;
+    if (mask & EV_READ) {
+        s->rfn = fn;
+        s->rdata = data;
+    }
+    if (mask & EV_WRITE) {
+        s->wfn = fn;
+        s->wdata = data;
+    }
+    return 0;
+}
+
+void ev_del(int fd, int mask) {
+    if (fd < 0 || fd >= setsize) return;
+    io_slot *s = &slots[fd];
+    int nmask = s->mask & ~mask;
+    if (nmask == s->mask) return;
+    apply(fd, s->mask, nmask);
+    s->mask = nmask;
+}
+
+int ev_mask(int fd) { return fd >= 0 && fd < setsize ? slots[fd].mask : 0; }
+
+long long ev_timer_add(long long ms, ev_timer_fn *fn, void *data) {
+    timer *t = mem_alloc(sizeof(*t));
+    t->id = next_timer_id++;
+    t->when_us = (long long)util_monotonic_us() + ms * 1000;
+    t->fn = fn;
+    t->data = data;
+    t->deleted = false;
+    t->next = timers;
+    timers = t;
+    return t->id;
+}
+
+void ev_timer_del(long long id) {
+    for (timer *t = timers; t; t = t->next)
+        if (t->id == id) t->deleted = true;
+}
+
+void ev_set_before_sleep(ev_hook_fn *fn) { before_sleep = fn; }
+void ev_set_after_sleep(ev_hook_fn *fn) { after_sleep = fn; }
+void ev_stop(void) { stopped = true; }
+
+static long long ms_to_next_timer(void) {
+    long long now = (long long)util_monotonic_us(), best = -1;
+    for (timer *t = timers; t; t = t->next) {
+        if (t->deleted) continue;
+        long long d = t->when_us - now;
+        if (d < 0) d = 0;
+        if (best == -1 || d < best) best = d;
+    }
+    return best == -1 ? -1 : (best + 999) / 1000;
+}
+
+static void run_timers(void) {
+    long long now = (long long)util_monotonic_us();
+    long long max_id = next_timer_id - 1;   /* timers added now wait a turn */
+    timer **pp = &timers;
+    while (*pp) {
+        timer *t = *pp;
+        if (t->deleted) {
+            *pp = t->next;
+            mem_free(t);
+            continue;
+        }
+        if (t->id <= max_id && t->when_us <= now) {
+            long long again = t->fn(t->id, t->data);
+            if (again == -1) {
+                t->deleted = true;
+            } else {
+                t->when_us = (long long)util_monotonic_us() + again * 1000;
+            }
+        }
+        pp = &t->next;
+    }
+}
+
+void ev_poll_once(int timeout_ms) {
+    int n = epoll_wait(epfd, fired, setsize, timeout_ms);
+    if (after_sleep) after_sleep();
+    for (int i = 0; i < n; i++) {
+        int fd = fired[i].data.fd;
+        uint32_t ev = fired[i].events;
+        io_slot *s = &slots[fd];
+        int mask = 0;
+        if (ev & EPOLLIN) mask |= EV_READ;
+        if (ev & EPOLLOUT) mask |= EV_WRITE;
+        if (ev & (EPOLLERR | EPOLLHUP)) mask |= EV_READ | EV_WRITE;
+        if ((mask & EV_READ) && (s->mask & EV_READ)) s->rfn(fd, s->rdata, EV_READ);
+        /* The read callback may have closed fd or dropped the write watch. */
+        if ((mask & EV_WRITE) && (s->mask & EV_WRITE)) s->wfn(fd, s->wdata, EV_WRITE);
+    }
+    run_timers();
+}
+
+void ev_run(void) {
+    stopped = false;
+    while (!stopped) {
+        if (before_sleep) before_sleep();
+        if (stopped) break;
+        long long ms = ms_to_next_timer();
+        ev_poll_once(ms < 0 ? 1000 : (int)ms);
+    }
+}

@@ -1,0 +1,37 @@
+/* ev.h -- the event loop: epoll readiness, millisecond timers and a
+ * before-sleep hook. One loop per process, driven by one thread. */
+#ifndef CASTOR_EV_H
+#define CASTOR_EV_H
+
+#include <stdbool.h>
+
+#define EV_READ 1
+#define EV_WRITE 2
+
+typedef void ev_io_fn(int fd, void *data, int mask);
+/* Returns the ms until it should run again, or -1 to be deleted. */
+typedef long long ev_timer_fn(long long id, void *data);
+typedef void ev_hook_fn(void);
+
+/* Create the loop for up to 'setsize' file descriptors. 0 or -1 (errno). */
+int ev_init(int setsize);
+/* Grow the fd table (maxclients changes); 0 or -1 if fds above it are used. */
+int ev_resize(int setsize);
+int ev_setsize(void);
+/* Watch fd for 'mask'; the callback gets the fd, data and the ready mask.
+ * One callback pair per fd: rfn for reads, wfn for writes. 0 or -1. */
+int ev_add(int fd, int mask, ev_io_fn *fn, void *data);
+void ev_del(int fd, int mask);
+int ev_mask(int fd);
+long long ev_timer_add(long long ms, ev_timer_fn *fn, void *data);
+void ev_timer_del(long long id);
+void ev_set_before_sleep(ev_hook_fn *fn);
+void ev_set_after_sleep(ev_hook_fn *fn);
+/* Run until ev_stop(). */
+void ev_run(void);
+void ev_stop(void);
+/* Process ready events once without blocking longer than 'ms' (used while
+ * loading or in DEBUG SLEEP-free waits). */
+void ev_poll_once(int ms);
+
+#endif

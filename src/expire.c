@@ -1,0 +1,217 @@
+/* expire.c -- TTL commands and the active expiry cycle.
+ *
+ * Lazy expiry (db.c) removes keys when they are touched; this cycle removes
+ * keys nobody touches. It samples each database's volatile array at random,
+ * deletes what has expired and keeps going while more than a tenth of a
+ * sample was stale, within a CPU budget of a quarter of the cron period
+ * (Redis's ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC). Deletions propagate as DEL.
+ * Replicas never run it: they wait for the master's DEL.
+ * SPDX-License-Identifier: BSD-3-Clause */
+#include "expire.h"
+
+#include <limits.h>
+#include <string.h>
+
+#include "cmdtable.h"
+#include "config.h"
+#include "db.h"
+#include "errors.h"
+#include "propagate.h"
+#include "reply.h"
+#include "server.h"
+#include "util.h"
+
+#define SAMPLES_PER_LOOP 20
+#define ACCEPTABLE_STALE 10   /* percent */
+
+static bool last_cycle_capped;
+static long long last_fast_us;
+static int next_db;
+
+/* Expire up to a time budget. Returns true if it stopped on the budget. */
+static bool run_cycle(long long budget_us) {
+    long long start = util_ustime();
+    int effort = cfg.active_expire_effort - 1;
+    int per_loop = SAMPLES_PER_LOOP + SAMPLES_PER_LOOP / 4 * effort;
+    int stale_target = ACCEPTABLE_STALE - effort;
+    for (int n = 0; n < srv.ndbs; n++) {
+        db *d = &srv.dbs[next_db];
+        next_db = (next_db + 1) % srv.ndbs;
+        int loops = 0;
+        for (;;) {
+            if (d->vol_len == 0) break;
+            int sampled = 0, expired = 0;
+            long long ttl_sum = 0;
+            int ttl_samples = 0;
+            for (int i = 0; i < per_loop && d->vol_len > 0; i++) {
+                kv *e = d->vol[util_rand64() % d->vol_len];
+                sampled++;
+                long long ttl = kv_expire(e) - srv.mstime;
+                if (ttl <= 0) {
+                    db_expire_now(d, e);
+                    expired++;
+                } else {
+                    ttl_sum += ttl;
+                    ttl_samples++;
+                }
+            }
+            if (ttl_samples) {
+                long long avg = ttl_sum / ttl_samples;
+                d->avg_ttl = d->avg_ttl ? (d->avg_ttl / 50) * 49 + avg / 50 : avg;
+            }
+            if ((++loops & 15) == 0 && util_ustime() - start > budget_us) return true;
+            if (sampled == 0 || expired * 100 / sampled <= stale_target) break;
+        }
+        if (util_ustime() - start > budget_us) return true;
+    }
+    return false;
+}
+
+void expire_cycle_slow(void) {
+    long long budget = 1000000LL / (srv.hz ? srv.hz : 10) * 25 / 100;
+    last_cycle_capped = run_cycle(budget);
+    if (last_cycle_capped) srv.stat_expired_time_cap_reached++;
+}
+
+void expire_cycle_fast(void) {
+    if (!last_cycle_capped) return;
+    long long now = util_ustime();
+    if (now - last_fast_us < 2000) return;
+    last_fast_us = now;
+    last_cycle_capped = run_cycle(1000);
+}
+
+/* ---- Commands ---- */
+
+#define EXP_NX 1
+#define EXP_XX 2
+#define EXP_GT 4
+#define EXP_LT 8
+
+static bool parse_flags(client *c, int from, int *flags) {
+    *flags = 0;
+    for (int i = from; i < c->argc; i++) {
+        slice *a = &c->argv[i];
+        if (cmd_arg_is(a, "nx")) *flags |= EXP_NX;
+        else if (cmd_arg_is(a, "xx")) *flags |= EXP_XX;
+        else if (cmd_arg_is(a, "gt")) *flags |= EXP_GT;
+        else if (cmd_arg_is(a, "lt")) *flags |= EXP_LT;
+        else {
+            reply_errorf(c, "ERR Unsupported option %.128s", a->ptr);
+            return false;
+        }
+    }
+    if ((*flags & EXP_NX) && (*flags & (EXP_XX | EXP_GT | EXP_LT))) {
+        reply_error(c, "ERR NX and XX, GT or LT options at the same time are not compatible");
+        return false;
+    }
+    if ((*flags & EXP_GT) && (*flags & EXP_LT)) {
+        reply_error(c, "ERR GT and LT options at the same time are not compatible");
+        return false;
+    }
+    return true;
+}
+
+/* Propagate "PEXPIREAT key ms". */
+static void propagate_pexpireat(int dbid, const slice *key, long long when) {
+    char buf[UTIL_LLSTR_SIZE];
+    size_t l = util_ll2str(buf, when);
+    slice argv[3] = {slice_of("PEXPIREAT", 9), *key, slice_of(buf, l)};
+    propagate(dbid, 3, argv);
+}
+
+/* EXPIRE/PEXPIRE/EXPIREAT/PEXPIREAT. basetime is now (relative forms) or
+ * 0 (absolute); unit_ms is 1000 for seconds. */
+static void expire_generic(client *c, long long basetime, long long unit_ms) {
+    slice *key = &c->argv[1];
+    long long when;
+    int flags;
+    if (!cmd_arg_ll(c, &c->argv[2], &when)) return;
+    if (!parse_flags(c, 3, &flags)) return;
+    if (unit_ms == 1000) {
+        if (when > LLONG_MAX / 1000 || when < LLONG_MIN / 1000) {
+            reply_errorf(c, ERR_EXPIRE_TIME, c->cmd->fullname);
+            return;
+        }
+        when *= 1000;
+    }
+    if (when > LLONG_MAX - basetime) {
+        reply_errorf(c, ERR_EXPIRE_TIME, c->cmd->fullname);
+        return;
+    }
+    when += basetime;
+    kv *e = db_find_write(c->db, key->ptr, key->len);
+    if (e == NULL) {
+        reply_int(c, 0);
+        return;
+    }
+    if (flags) {
+        long long cur = kv_expire(e);
+        if ((flags & EXP_NX) && cur != -1) { reply_int(c, 0); return; }
+        if ((flags & EXP_XX) && cur == -1) { reply_int(c, 0); return; }
+        if ((flags & EXP_GT) && (cur == -1 || when <= cur)) { reply_int(c, 0); return; }
+        if ((flags & EXP_LT) && cur != -1 && when >= cur) { reply_int(c, 0); return; }
+    }
+    if (when <= srv.mstime && !srv.loading && !srv.is_replica) {
+        db_delete(c->db, key->ptr, key->len);
+        propagate_del(c->dbid, key->ptr, key->len);
+        db_signal_modified(c->db, key->ptr, key->len);
+        db_notify('g', "del", key->ptr, key->len, c->dbid);
+        srv.dirty++;
+        reply_int(c, 1);
+        return;
+    }
+    db_set_expire(c->db, e, when);
+    propagate_pexpireat(c->dbid, key, when);
+    db_signal_modified(c->db, key->ptr, key->len);
+    db_notify('g', "expire", key->ptr, key->len, c->dbid);
+    srv.dirty++;
+    reply_int(c, 1);
+}
+
+void cmd_expire(client *c) { expire_generic(c, srv.mstime, 1000); }
+void cmd_pexpire(client *c) { expire_generic(c, srv.mstime, 1); }
+void cmd_expireat(client *c) { expire_generic(c, 0, 1000); }
+void cmd_pexpireat(client *c) { expire_generic(c, 0, 1); }
+
+/* TTL family: mode 0 ttl s, 1 ttl ms, 2 abs s, 3 abs ms. */
+static void ttl_generic(client *c, int mode) {
+    kv *e = db_find_read(c->db, c->argv[1].ptr, c->argv[1].len);
+    if (e == NULL) {
+        reply_int(c, -2);
+        return;
+    }
+    long long when = kv_expire(e);
+    if (when == -1) {
+        reply_int(c, -1);
+        return;
+    }
+    long long ttl = when - srv.mstime;
+    if (ttl < 0) ttl = 0;
+    switch (mode) {
+    case 0: reply_int(c, (ttl + 500) / 1000); break;
+    case 1: reply_int(c, ttl); break;
+    case 2: reply_int(c, when / 1000); break;
+    default: reply_int(c, when); break;
+    }
+}
+
+void cmd_ttl(client *c) { ttl_generic(c, 0); }
+void cmd_pttl(client *c) { ttl_generic(c, 1); }
+void cmd_expiretime(client *c) { ttl_generic(c, 2); }
+void cmd_pexpiretime(client *c) { ttl_generic(c, 3); }
+
+void cmd_persist(client *c) {
+    slice *key = &c->argv[1];
+    kv *e = db_find_write(c->db, key->ptr, key->len);
+    if (e == NULL || !kv_has_expire(e)) {
+        reply_int(c, 0);
+        return;
+    }
+    db_persist(c->db, e);
+    propagate(c->dbid, c->argc, c->argv);
+    db_signal_modified(c->db, key->ptr, key->len);
+    db_notify('g', "persist", key->ptr, key->len, c->dbid);
+    srv.dirty++;
+    reply_int(c, 1);
+}

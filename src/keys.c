@@ -1,0 +1,430 @@
+/* keys.c -- commands on keys regardless of type: DEL, EXISTS, KEYS, SCAN,
+ * RENAME, MOVE, COPY, SELECT, SWAPDB, FLUSHDB/FLUSHALL, OBJECT.
+ *
+ * Type-specific copying lives with each type (kv_dup_value); this file
+ * only moves entries between names and databases.
+ * SPDX-License-Identifier: BSD-3-Clause */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmdtable.h"
+#include "commands.h"
+#include "config.h"
+#include "db.h"
+#include "errors.h"
+#include "propagate.h"
+#include "reply.h"
+#include "server.h"
+#include "util.h"
+
+static void modified(db *d, const slice *key, const char *event) {
+    db_signal_modified(d, key->ptr, key->len);
+    db_notify('g', event, key->ptr, key->len, d->id);
+    srv.dirty++;
+}
+
+/* ---- Databases ---- */
+
+void cmd_select(client *c) {
+    long long id;
+    if (!cmd_arg_ll_msg(c, &c->argv[1], &id, "ERR invalid DB index")) return;
+    db *d = id >= INT_MIN && id <= INT_MAX ? db_get((int)id) : NULL;
+    if (d == NULL) {
+        reply_error(c, ERR_DB_INDEX);
+        return;
+    }
+    c->db = d;
+    c->dbid = (int)id;
+    reply_ok(c);
+}
+
+void cmd_swapdb(client *c) {
+    long long a, b;
+    if (!cmd_arg_ll_msg(c, &c->argv[1], &a, "ERR invalid first DB index")) return;
+    if (!cmd_arg_ll_msg(c, &c->argv[2], &b, "ERR invalid second DB index")) return;
+    if (a < 0 || a >= srv.ndbs || b < 0 || b >= srv.ndbs) {
+        reply_error(c, ERR_DB_INDEX);
+        return;
+    }
+    if (a != b) {
+        db_swap((int)a, (int)b);
+        propagate(c->dbid, c->argc, c->argv);
+        srv.dirty++;
+    }
+    reply_ok(c);
+}
+
+void cmd_dbsize(client *c) { reply_int(c, (long long)db_size(c->db)); }
+
+/* FLUSHDB/FLUSHALL [ASYNC|SYNC]: both free synchronously for now; the
+ * flag is accepted and validated as Redis does. */
+static bool parse_flush_flags(client *c) {
+    if (c->argc == 1) return true;
+    if (c->argc == 2 && (cmd_arg_is(&c->argv[1], "async") || cmd_arg_is(&c->argv[1], "sync")))
+        return true;
+    reply_error(c, ERR_SYNTAX);
+    return false;
+}
+
+void cmd_flushdb(client *c) {
+    if (!parse_flush_flags(c)) return;
+    srv.dirty += db_empty(c->db);
+    db_signal_flushed(c->dbid);
+    propagate(c->dbid, c->argc, c->argv);
+    reply_ok(c);
+}
+
+void cmd_flushall(client *c) {
+    if (!parse_flush_flags(c)) return;
+    srv.dirty += db_empty_all();
+    db_signal_flushed(-1);
+    propagate(c->dbid, c->argc, c->argv);
+    srv.dirty++;
+    reply_ok(c);
+}
+
+/* ---- Existence and deletion ---- */
+
+static void del_generic(client *c) {
+    long long n = 0;
+    for (int i = 1; i < c->argc; i++) {
+        slice *k = &c->argv[i];
+        if (db_find_write(c->db, k->ptr, k->len) == NULL) continue;
+        db_delete(c->db, k->ptr, k->len);
+        slice argv[2] = {c->argv[0], *k};
+        propagate(c->dbid, 2, argv);
+        modified(c->db, k, "del");
+        n++;
+    }
+    reply_int(c, n);
+}
+
+void cmd_del(client *c) { del_generic(c); }
+void cmd_unlink(client *c) { del_generic(c); }
+
+void cmd_exists(client *c) {
+    long long n = 0;
+    for (int i = 1; i < c->argc; i++)
+        if (db_find_read(c->db, c->argv[i].ptr, c->argv[i].len)) n++;
+    reply_int(c, n);
+}
+
+void cmd_touch(client *c) {
+    long long n = 0;
+    for (int i = 1; i < c->argc; i++)
+        if (db_find_read(c->db, c->argv[i].ptr, c->argv[i].len)) n++;
+    reply_int(c, n);
+}
+
+void cmd_type(client *c) {
+    kv *e = db_find_read(c->db, c->argv[1].ptr, c->argv[1].len);
+    reply_simple(c, e ? kv_type_name(e) : "none");
+}
+
+/* ---- Iteration ---- */
+
+void cmd_keys(client *c) {
+    slice *pat = &c->argv[1];
+    bool all = pat->len == 1 && pat->ptr[0] == '*';
+    void *node = reply_defer(c);
+    long long n = 0;
+    dict_iter it;
+    dict_iter_init(&it, c->db->keys);
+    kv *e;
+    while ((e = dict_iter_next(&it)) != NULL) {
+        size_t klen;
+        const char *k = kv_key(e, &klen);
+        if (!all && !util_glob_match(pat->ptr, pat->len, k, klen, false)) continue;
+        if (db_key_is_expired(e)) continue;
+        reply_bulk(c, k, klen);
+        n++;
+    }
+    dict_iter_done(&it);
+    reply_set_deferred_array(c, node, n);
+}
+
+typedef struct scan_acc {
+    kv **items;
+    size_t len, cap;
+} scan_acc;
+
+static void scan_collect(void *priv, void *entry) {
+    scan_acc *a = priv;
+    if (a->len == a->cap) {
+        a->cap = a->cap ? a->cap * 2 : 16;
+        a->items = mem_realloc(a->items, a->cap * sizeof(kv *));
+    }
+    a->items[a->len++] = entry;
+}
+
+void cmd_scan(client *c) {
+    unsigned long long cursor;
+    slice *cur = &c->argv[1];
+    /* Redis parses the cursor with strtoull semantics and rejects junk. */
+    {
+        long long v;
+        if (!util_str2ll(cur->ptr, cur->len, &v)) {
+            char *end;
+            unsigned long long u = strtoull(cur->ptr, &end, 10);
+            if (cur->len == 0 || end != cur->ptr + cur->len || cur->ptr[0] == '-') {
+                reply_error(c, "ERR invalid cursor");
+                return;
+            }
+            v = (long long)u;
+        }
+        cursor = (unsigned long long)v;
+    }
+    slice *pat = NULL, *type = NULL;
+    long long count = 10;
+    for (int i = 2; i < c->argc; i++) {
+        bool more = i + 1 < c->argc;
+        if (cmd_arg_is(&c->argv[i], "count") && more) {
+            if (!cmd_arg_ll(c, &c->argv[i + 1], &count)) return;
+            if (count < 1) {
+                reply_error(c, ERR_SYNTAX);
+                return;
+            }
+            i++;
+        } else if (cmd_arg_is(&c->argv[i], "match") && more) {
+            pat = &c->argv[++i];
+            if (pat->len == 1 && pat->ptr[0] == '*') pat = NULL;
+        } else if (cmd_arg_is(&c->argv[i], "type") && more) {
+            type = &c->argv[++i];
+        } else {
+            reply_error(c, ERR_SYNTAX);
+            return;
+        }
+    }
+    scan_acc acc = {0};
+    long long maxiter = count * 10;
+    do {
+        cursor = dict_scan(c->db->keys, cursor, scan_collect, &acc);
+    } while (cursor && maxiter-- && acc.len < (size_t)count);
+    /* Filter after collecting: matching and expiry may delete nothing from
+     * the table while it is being walked. */
+    size_t kept = 0;
+    str **keys = mem_alloc(sizeof(str *) * (acc.len ? acc.len : 1));
+    for (size_t i = 0; i < acc.len; i++) {
+        kv *e = acc.items[i];
+        size_t klen;
+        const char *k = kv_key(e, &klen);
+        if (pat && !util_glob_match(pat->ptr, pat->len, k, klen, false)) continue;
+        if (type && !util_strcaseeq(type->ptr, type->len, kv_type_name(e))) continue;
+        keys[kept++] = str_new(k, klen);
+    }
+    mem_free(acc.items);
+    reply_array(c, 2);
+    char buf[UTIL_LLSTR_SIZE];
+    size_t l = util_ull2str(buf, cursor);
+    reply_bulk(c, buf, l);
+    /* Expired keys are removed (on a master) and skipped. */
+    long long n = 0;
+    void *node = reply_defer(c);
+    for (size_t i = 0; i < kept; i++) {
+        if (db_find_write(c->db, keys[i]->buf, keys[i]->len)) {
+            reply_bulk(c, keys[i]->buf, keys[i]->len);
+            n++;
+        }
+        str_free(keys[i]);
+    }
+    mem_free(keys);
+    reply_set_deferred_array(c, node, n);
+}
+
+void cmd_randomkey(client *c) {
+    for (int tries = 0; tries < 100; tries++) {
+        kv *e = dict_random(c->db->keys);
+        if (e == NULL) break;
+        if (db_key_is_expired(e)) {
+            if (!srv.is_replica) db_expire_now(c->db, e);
+            else if (tries > 50) {
+                /* A replica full of logically expired keys: return one. */
+            } else continue;
+            if (!srv.is_replica) continue;
+        }
+        size_t klen;
+        const char *k = kv_key(e, &klen);
+        reply_bulk(c, k, klen);
+        return;
+    }
+    reply_null(c);
+}
+
+/* ---- Renaming and moving ---- */
+
+static void rename_generic(client *c, bool nx) {
+    slice *src = &c->argv[1], *dst = &c->argv[2];
+    kv *e = db_find_write(c->db, src->ptr, src->len);
+    if (e == NULL) {
+        reply_error(c, ERR_NO_KEY);
+        return;
+    }
+    bool same = src->len == dst->len && memcmp(src->ptr, dst->ptr, src->len) == 0;
+    if (same) {
+        if (nx) reply_int(c, 0);
+        else reply_ok(c);
+        return;
+    }
+    bool exists = db_find_write(c->db, dst->ptr, dst->len) != NULL;
+    if (exists && nx) {
+        reply_int(c, 0);
+        return;
+    }
+    kv *old = db_unlink(c->db, src->ptr, src->len);
+    kv *n = kv_rekey(old, dst->ptr, dst->len);
+    kv_free_shell(old);
+    if (exists) db_delete(c->db, dst->ptr, dst->len);
+    db_add(c->db, n);
+    propagate(c->dbid, c->argc, c->argv);
+    db_signal_modified(c->db, src->ptr, src->len);
+    db_signal_modified(c->db, dst->ptr, dst->len);
+    db_notify('g', "rename_from", src->ptr, src->len, c->dbid);
+    db_notify('g', "rename_to", dst->ptr, dst->len, c->dbid);
+    srv.dirty++;
+    if (nx) reply_int(c, 1);
+    else reply_ok(c);
+}
+
+void cmd_rename(client *c) { rename_generic(c, false); }
+void cmd_renamenx(client *c) { rename_generic(c, true); }
+
+void cmd_move(client *c) {
+    slice *key = &c->argv[1];
+    long long id;
+    if (!cmd_arg_ll(c, &c->argv[2], &id)) return;
+    db *dst = id >= INT_MIN && id <= INT_MAX ? db_get((int)id) : NULL;
+    if (dst == NULL) {
+        reply_error(c, ERR_DB_INDEX);
+        return;
+    }
+    if (dst == c->db) {
+        reply_error(c, ERR_SAME_OBJECT);
+        return;
+    }
+    kv *e = db_find_write(c->db, key->ptr, key->len);
+    if (e == NULL || db_find_write(dst, key->ptr, key->len)) {
+        reply_int(c, 0);
+        return;
+    }
+    kv *old = db_unlink(c->db, key->ptr, key->len);
+    kv *n = kv_rekey(old, key->ptr, key->len);
+    kv_free_shell(old);
+    db_add(dst, n);
+    propagate(c->dbid, c->argc, c->argv);
+    db_signal_modified(c->db, key->ptr, key->len);
+    db_signal_modified(dst, key->ptr, key->len);
+    db_notify('g', "move_from", key->ptr, key->len, c->dbid);
+    db_notify('g', "move_to", key->ptr, key->len, dst->id);
+    srv.dirty++;
+    reply_int(c, 1);
+}
+
+void cmd_copy(client *c) {
+    slice *src = &c->argv[1], *dst = &c->argv[2];
+    db *to = c->db;
+    bool replace = false;
+    for (int i = 3; i < c->argc; i++) {
+        if (cmd_arg_is(&c->argv[i], "replace")) {
+            replace = true;
+        } else if (cmd_arg_is(&c->argv[i], "db") && i + 1 < c->argc) {
+            long long id;
+            if (!cmd_arg_ll(c, &c->argv[++i], &id)) return;
+            to = id >= INT_MIN && id <= INT_MAX ? db_get((int)id) : NULL;
+            if (to == NULL) {
+                reply_error(c, ERR_DB_INDEX);
+                return;
+            }
+        } else {
+            reply_error(c, ERR_SYNTAX);
+            return;
+        }
+    }
+    if (to == c->db && src->len == dst->len && memcmp(src->ptr, dst->ptr, src->len) == 0) {
+        reply_error(c, ERR_SAME_OBJECT);
+        return;
+    }
+    kv *e = db_find_write(c->db, src->ptr, src->len);
+    if (e == NULL) {
+        reply_int(c, 0);
+        return;
+    }
+    bool exists = db_find_write(to, dst->ptr, dst->len) != NULL;
+    if (exists && !replace) {
+        reply_int(c, 0);
+        return;
+    }
+    kv *n = kv_dup(e, dst->ptr, dst->len);
+    if (exists) db_delete(to, dst->ptr, dst->len);
+    db_add(to, n);
+    propagate(c->dbid, c->argc, c->argv);
+    modified(to, dst, "copy_to");
+    reply_int(c, 1);
+}
+
+/* ---- OBJECT ---- */
+
+/* Find without touching the access time (OBJECT must not change it). */
+static kv *object_lookup(client *c) {
+    kv *e = db_find_raw(c->db, c->argv[2].ptr, c->argv[2].len);
+    if (e && db_key_is_expired(e)) e = NULL;
+    if (e == NULL) reply_null(c);
+    return e;
+}
+
+void cmd_object_encoding(client *c) {
+    kv *e = object_lookup(c);
+    if (e) reply_bulk_cstr(c, kv_enc_name(e));
+}
+
+void cmd_object_refcount(client *c) {
+    kv *e = object_lookup(c);
+    if (e == NULL) return;
+    /* Redis shares the integers 0..9999 and reports them as INT_MAX. */
+    if (e->type == KV_STRING && e->enc == KV_ENC_INT && kv_int(e) >= 0 && kv_int(e) < 10000)
+        reply_int(c, INT_MAX);
+    else
+        reply_int(c, 1);
+}
+
+static bool lfu_policy(void) { return cfg.maxmemory_policy == 1 || cfg.maxmemory_policy == 5; }
+
+void cmd_object_idletime(client *c) {
+    kv *e = object_lookup(c);
+    if (e == NULL) return;
+    if (lfu_policy()) {
+        reply_error(c, "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
+        return;
+    }
+    uint32_t now = srv.lruclock, then = e->lru;
+    uint32_t idle = now >= then ? now - then : now + ((1u << 24) - then);
+    reply_int(c, idle);
+}
+
+void cmd_object_freq(client *c) {
+    kv *e = object_lookup(c);
+    if (e == NULL) return;
+    if (!lfu_policy()) {
+        reply_error(c, "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
+        return;
+    }
+    reply_int(c, e->lru & 255);
+}
+
+void cmd_object_help(client *c) {
+    static const char *help[] = {
+        "ENCODING <key>",
+        "    Return the kind of internal representation used in order to store the value",
+        "    associated with a <key>.",
+        "FREQ <key>",
+        "    Return the access frequency index of the <key>. The returned integer is",
+        "    proportional to the logarithm of the recent access frequency of the key.",
+        "IDLETIME <key>",
+        "    Return the idle time of the <key>, that is the approximated number of",
+        "    seconds elapsed since the last access to the key.",
+        "REFCOUNT <key>",
+        "    Return the number of references of the value associated with the specified",
+        "    <key>.",
+        NULL};
+    reply_help(c, "OBJECT", help);
+}

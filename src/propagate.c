@@ -1,0 +1,76 @@
+/* propagate.c -- the effect stream (DESIGN.md, "the one rule of the data
+ * path"). Effects are buffered between propagate_begin() and
+ * propagate_end() so a command that produces several is wrapped in
+ * MULTI/EXEC for its readers. Readers (AOF, replication backlog) attach in
+ * later work; until one does, propagate() returns at once.
+ * SPDX-License-Identifier: BSD-3-Clause */
+#include "propagate.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+#include "mem.h"
+
+typedef struct effect {
+    int dbid;
+    int argc;
+    slice *argv;
+} effect;
+
+static effect *pending;
+static size_t pending_len, pending_cap;
+static int depth;
+/* Set when the AOF or a replica listens; until then effects cost nothing. */
+static bool has_readers;
+
+static void emit(const effect *e) {
+    /* No readers yet: the AOF and the replication backlog attach here. */
+    (void)e;
+}
+
+static void clear_pending(void) {
+    for (size_t i = 0; i < pending_len; i++) {
+        for (int j = 0; j < pending[i].argc; j++) mem_free(pending[i].argv[j].ptr);
+        mem_free(pending[i].argv);
+    }
+    pending_len = 0;
+}
+
+static void flush(void) {
+    if (pending_len > 1) {
+        slice multi = slice_of("MULTI", 5), exec = slice_of("EXEC", 4);
+        effect m = {pending[0].dbid, 1, &multi}, x = {pending[0].dbid, 1, &exec};
+        emit(&m);
+        for (size_t i = 0; i < pending_len; i++) emit(&pending[i]);
+        emit(&x);
+    } else if (pending_len == 1) {
+        emit(&pending[0]);
+    }
+    clear_pending();
+}
+
+void propagate(int dbid, int argc, const slice *argv) {
+    if (!has_readers) return;
+    if (pending_len == pending_cap) {
+        pending_cap = pending_cap ? pending_cap * 2 : 8;
+        pending = mem_realloc(pending, pending_cap * sizeof(effect));
+    }
+    effect *e = &pending[pending_len++];
+    e->dbid = dbid;
+    e->argc = argc;
+    e->argv = mem_alloc(sizeof(slice) * (size_t)argc);
+    for (int i = 0; i < argc; i++)
+        e->argv[i] = slice_of(mem_memdup(argv[i].ptr, argv[i].len), argv[i].len);
+    if (depth == 0) flush();
+}
+
+void propagate_del(int dbid, const char *key, size_t klen) {
+    slice argv[2] = {slice_of("DEL", 3), slice_of(key, klen)};
+    propagate(dbid, 2, argv);
+}
+
+void propagate_begin(void) { depth++; }
+
+void propagate_end(void) {
+    if (depth > 0 && --depth == 0) flush();
+}

@@ -1,0 +1,408 @@
+/* reply.c -- replies: encoding into a client's output buffers and writing
+ * them to the socket.
+ *
+ * A reply goes into the client's inline 16 KB buffer while no overflow
+ * block exists, else onto the tail block, so byte order is always queue
+ * order. Output is only written in the before-sleep hook (one writev per
+ * client per loop turn) or by the write handler when the socket was full.
+ * Output-buffer limits are checked when blocks are added.
+ * SPDX-License-Identifier: BSD-3-Clause */
+#include "reply.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "cmdtable.h"
+#include "errors.h"
+#include "mem.h"
+#include "resp.h"
+#include "server.h"
+#include "util.h"
+
+#define BLOCK_SIZE (16 * 1024)
+
+static bool wants_reply(client *c) {
+    if (c->flags & (CLIENT_CLOSE_ASAP | CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP)) return false;
+    if (c->fd == -1) return false;
+    if (!(c->flags & CLIENT_PENDING_WRITE)) client_install_pending_write(c);
+    return true;
+}
+
+static reply_block *new_block(client *c, size_t need) {
+    size_t cap = need > BLOCK_SIZE ? need : BLOCK_SIZE;
+    reply_block *b = mem_alloc(sizeof(reply_block) + cap);
+    b->cap = mem_usable(b) - sizeof(reply_block);
+    b->used = 0;
+    b->next = NULL;
+    if (c->tail) c->tail->next = b;
+    else c->head = b;
+    c->tail = b;
+    c->reply_bytes += b->cap;
+    return b;
+}
+
+static void append(client *c, const char *p, size_t len) {
+    if (c->head == NULL) {
+        size_t room = CLIENT_BUF_SIZE - c->buf_used;
+        if (len <= room) {
+            memcpy(c->buf + c->buf_used, p, len);
+            c->buf_used += len;
+            return;
+        }
+        memcpy(c->buf + c->buf_used, p, room);
+        c->buf_used += room;
+        p += room;
+        len -= room;
+    }
+    reply_block *t = c->tail;
+    if (t && t->cap > t->used) {
+        size_t room = t->cap - t->used;
+        size_t n = len < room ? len : room;
+        memcpy(t->data + t->used, p, n);
+        t->used += n;
+        p += n;
+        len -= n;
+    }
+    if (len) {
+        t = new_block(c, len);
+        memcpy(t->data, p, len);
+        t->used = len;
+        client_check_output_limits(c);
+    }
+}
+
+void reply_raw(client *c, const char *p, size_t len) {
+    if (!wants_reply(c)) return;
+    append(c, p, len);
+}
+
+static void add_hdr(client *c, char type, long long n) {
+    char hdr[RESP_HDR_MAX];
+    size_t l = resp_enc_hdr(hdr, type, n);
+    append(c, hdr, l);
+}
+
+void reply_ok(client *c) { reply_raw(c, "+OK\r\n", 5); }
+
+void reply_simple(client *c, const char *s) {
+    if (!wants_reply(c)) return;
+    append(c, "+", 1);
+    append(c, s, strlen(s));
+    append(c, "\r\n", 2);
+}
+
+/* ---- Errors and their statistics ---- */
+
+typedef struct errstat {
+    char code[32];
+    unsigned long long count;
+} errstat;
+
+#define MAX_ERRSTATS 128
+static errstat errstats[MAX_ERRSTATS];
+static int nerrstats;
+static unsigned long long total_errors;
+
+static void count_error(const char *err, size_t len) {
+    size_t clen = 0;
+    while (clen < len && clen < 31 && err[clen] != ' ') clen++;
+    total_errors++;
+    srv.stat_total_error_replies++;
+    for (int i = 0; i < nerrstats; i++) {
+        if (strlen(errstats[i].code) == clen && memcmp(errstats[i].code, err, clen) == 0) {
+            errstats[i].count++;
+            return;
+        }
+    }
+    /* Like Redis, stop tracking new codes past a limit. */
+    if (nerrstats == MAX_ERRSTATS) return;
+    memcpy(errstats[nerrstats].code, err, clen);
+    errstats[nerrstats].code[clen] = '\0';
+    errstats[nerrstats++].count = 1;
+}
+
+void reply_errorstats(reply_errstat_fn *fn, void *priv) {
+    for (int i = 0; i < nerrstats; i++) fn(priv, errstats[i].code, errstats[i].count);
+}
+
+void reply_errorstats_reset(void) {
+    nerrstats = 0;
+    total_errors = 0;
+}
+
+unsigned long long reply_total_errors(void) { return total_errors; }
+
+static void error_len(client *c, const char *err, size_t len) {
+    count_error(err, len);
+    if (!wants_reply(c)) return;
+    /* Newlines would break the protocol: Redis replaces them with spaces. */
+    append(c, "-", 1);
+    const char *p = err;
+    size_t left = len;
+    while (left) {
+        size_t n = strcspn(p, "\r\n");
+        if (n > left) n = left;
+        append(c, p, n);
+        p += n;
+        left -= n;
+        if (left) {
+            append(c, " ", 1);
+            p++;
+            left--;
+        }
+    }
+    append(c, "\r\n", 2);
+}
+
+void reply_error(client *c, const char *err) { error_len(c, err, strlen(err)); }
+
+void reply_errorf(client *c, const char *fmt, ...) {
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    if (n < 0) n = 0;
+    if ((size_t)n >= sizeof(buf)) n = sizeof(buf) - 1;
+    error_len(c, buf, (size_t)n);
+}
+
+void reply_error_arity(client *c) {
+    const char *name = c->cmd && c->cmd->fullname ? c->cmd->fullname : c->argv[0].ptr;
+    reply_errorf(c, "ERR wrong number of arguments for '%s' command", name);
+}
+
+/* ---- Scalars ---- */
+
+void reply_int(client *c, long long v) {
+    if (!wants_reply(c)) return;
+    if (v >= 0 && v <= 1) {
+        append(c, v ? ":1\r\n" : ":0\r\n", 4);
+        return;
+    }
+    add_hdr(c, ':', v);
+}
+
+void reply_bulk(client *c, const char *p, size_t len) {
+    if (!wants_reply(c)) return;
+    char hdr[RESP_HDR_MAX + 64];
+    size_t l = resp_enc_hdr(hdr, '$', (long long)len);
+    if (len <= 64) {
+        /* Small bulks: one copy for header, payload and CRLF. */
+        memcpy(hdr + l, p, len);
+        l += len;
+        hdr[l++] = '\r';
+        hdr[l++] = '\n';
+        append(c, hdr, l);
+        return;
+    }
+    append(c, hdr, l);
+    append(c, p, len);
+    append(c, "\r\n", 2);
+}
+
+void reply_bulk_cstr(client *c, const char *s) { reply_bulk(c, s, strlen(s)); }
+
+void reply_bulk_ll(client *c, long long v) {
+    char buf[UTIL_LLSTR_SIZE];
+    size_t l = util_ll2str(buf, v);
+    reply_bulk(c, buf, l);
+}
+
+void reply_bulk_or_null(client *c, const char *p, size_t len) {
+    if (p == NULL) reply_null(c);
+    else reply_bulk(c, p, len);
+}
+
+void reply_null(client *c) {
+    if (c->resp == 3) reply_raw(c, "_\r\n", 3);
+    else reply_raw(c, "$-1\r\n", 5);
+}
+
+void reply_null_array(client *c) {
+    if (c->resp == 3) reply_raw(c, "_\r\n", 3);
+    else reply_raw(c, "*-1\r\n", 5);
+}
+
+void reply_array(client *c, long long n) {
+    if (!wants_reply(c)) return;
+    add_hdr(c, '*', n);
+}
+
+void reply_empty_array(client *c) { reply_raw(c, "*0\r\n", 4); }
+
+void reply_map(client *c, long long n) {
+    if (!wants_reply(c)) return;
+    if (c->resp == 3) add_hdr(c, '%', n);
+    else add_hdr(c, '*', n * 2);
+}
+
+void reply_set(client *c, long long n) {
+    if (!wants_reply(c)) return;
+    add_hdr(c, c->resp == 3 ? '~' : '*', n);
+}
+
+void reply_push(client *c, long long n) {
+    if (!wants_reply(c)) return;
+    add_hdr(c, c->resp == 3 ? '>' : '*', n);
+}
+
+void reply_double(client *c, double d) {
+    char buf[UTIL_DSTR_SIZE];
+    size_t l = util_d2str(buf, d);
+    if (c->resp == 3) {
+        if (!wants_reply(c)) return;
+        append(c, ",", 1);
+        append(c, buf, l);
+        append(c, "\r\n", 2);
+    } else {
+        reply_bulk(c, buf, l);
+    }
+}
+
+void reply_bool(client *c, int b) {
+    if (c->resp == 3) reply_raw(c, b ? "#t\r\n" : "#f\r\n", 4);
+    else reply_raw(c, b ? ":1\r\n" : ":0\r\n", 4);
+}
+
+void reply_verbatim(client *c, const char *p, size_t len, const char *ext) {
+    if (c->resp == 2) {
+        reply_bulk(c, p, len);
+        return;
+    }
+    if (!wants_reply(c)) return;
+    add_hdr(c, '=', (long long)len + 4);
+    append(c, ext, 3);
+    append(c, ":", 1);
+    append(c, p, len);
+    append(c, "\r\n", 2);
+}
+
+void reply_help(client *c, const char *cmd, const char **lines) {
+    long long n = 0;
+    while (lines[n]) n++;
+    reply_array(c, n + 3);
+    char first[256];
+    snprintf(first, sizeof(first), "%s <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", cmd);
+    reply_simple(c, first);
+    for (long long i = 0; i < n; i++) reply_simple(c, lines[i]);
+    reply_simple(c, "HELP");
+    reply_simple(c, "    Print this help.");
+}
+
+/* ---- Deferred lengths ---- */
+
+void *reply_defer(client *c) {
+    if (!wants_reply(c)) return NULL;
+    reply_block *b = mem_alloc(sizeof(reply_block) + RESP_HDR_MAX);
+    b->cap = 0;   /* full: nothing may be appended into the placeholder */
+    b->used = 0;
+    b->next = NULL;
+    if (c->tail) c->tail->next = b;
+    else c->head = b;
+    c->tail = b;
+    return b;
+}
+
+static void set_deferred(client *c, void *node, char type, long long n) {
+    (void)c;
+    if (node == NULL) return;
+    reply_block *b = node;
+    b->used = b->cap = resp_enc_hdr(b->data, type, n);
+}
+
+void reply_set_deferred_array(client *c, void *node, long long n) { set_deferred(c, node, '*', n); }
+
+void reply_set_deferred_map(client *c, void *node, long long n) {
+    if (c->resp == 3) set_deferred(c, node, '%', n);
+    else set_deferred(c, node, '*', n * 2);
+}
+
+void reply_set_deferred_set(client *c, void *node, long long n) {
+    set_deferred(c, node, c->resp == 3 ? '~' : '*', n);
+}
+
+/* ---- Output ---- */
+
+void reply_discard(client *c) {
+    reply_block *b = c->head;
+    while (b) {
+        reply_block *next = b->next;
+        mem_free(b);
+        b = next;
+    }
+    c->head = c->tail = NULL;
+    c->reply_bytes = 0;
+    c->buf_used = 0;
+    c->sent = 0;
+}
+
+size_t reply_pending(const client *c) {
+    size_t n = c->buf_used - (c->buf_used ? c->sent : 0);
+    for (reply_block *b = c->head; b; b = b->next) n += b->used;
+    if (c->buf_used == 0 && c->head) n -= c->sent;
+    return n;
+}
+
+int reply_write(client *c) {
+    for (;;) {
+        struct iovec iov[64];
+        int n = 0;
+        size_t total = 0;
+        if (c->buf_used) {
+            iov[n].iov_base = c->buf + c->sent;
+            iov[n].iov_len = c->buf_used - c->sent;
+            total += iov[n++].iov_len;
+        }
+        size_t skip = c->buf_used ? 0 : c->sent;
+        for (reply_block *b = c->head; b && n < 64; b = b->next) {
+            if (b->used - skip == 0) {
+                skip = 0;
+                continue;
+            }
+            iov[n].iov_base = b->data + skip;
+            iov[n].iov_len = b->used - skip;
+            total += iov[n++].iov_len;
+            skip = 0;
+        }
+        if (n == 0) return 0;
+        ssize_t w = writev(c->fd, iov, n);
+        if (w < 0) {
+            if (errno == EAGAIN || errno == EINTR) return 0;
+            return -1;
+        }
+        srv.stat_net_output_bytes += w;
+        srv.stat_io_writes++;
+        size_t left = (size_t)w;
+        if (c->buf_used) {
+            size_t part = c->buf_used - c->sent;
+            if (left < part) {
+                c->sent += left;
+                return 0;
+            }
+            left -= part;
+            c->buf_used = 0;
+            c->sent = 0;
+        }
+        while (c->head) {
+            reply_block *b = c->head;
+            size_t part = b->used - c->sent;
+            if (left < part) {
+                c->sent += left;
+                return 0;
+            }
+            left -= part;
+            c->sent = 0;
+            c->head = b->next;
+            if (c->head == NULL) c->tail = NULL;
+            c->reply_bytes -= b->cap;
+            mem_free(b);
+        }
+        if ((size_t)w < total) return 0;
+        if (c->head == NULL && c->buf_used == 0) return 0;
+    }
+}

@@ -1,0 +1,52 @@
+/* reply.h -- building replies: RESP2/RESP3 encoding into a client's output
+ * buffers. Every command proc replies only through these. */
+#ifndef CASTOR_REPLY_H
+#define CASTOR_REPLY_H
+
+#include <stddef.h>
+
+#include "client.h"
+
+void reply_raw(client *c, const char *p, size_t len);
+void reply_ok(client *c);
+void reply_simple(client *c, const char *s);         /* +s */
+/* -err; 'err' starts with its code ("ERR ...", "WRONGTYPE ..."). */
+void reply_error(client *c, const char *err);
+void reply_errorf(client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void reply_error_arity(client *c);
+void reply_int(client *c, long long v);
+void reply_bulk(client *c, const char *p, size_t len);
+void reply_bulk_cstr(client *c, const char *s);
+void reply_bulk_ll(client *c, long long v);
+void reply_bulk_or_null(client *c, const char *p, size_t len);   /* NULL p -> null */
+void reply_null(client *c);        /* RESP2 $-1, RESP3 _ */
+void reply_null_array(client *c);  /* RESP2 *-1, RESP3 _ */
+void reply_array(client *c, long long n);
+void reply_map(client *c, long long n);    /* RESP2: array of 2n */
+void reply_set(client *c, long long n);    /* RESP2: array */
+void reply_push(client *c, long long n);   /* RESP2: array */
+void reply_double(client *c, double d);    /* RESP2: bulk, RESP3: , */
+void reply_bool(client *c, int b);         /* RESP2: :1/:0 */
+void reply_verbatim(client *c, const char *p, size_t len, const char *ext);
+void reply_empty_array(client *c);
+void reply_help(client *c, const char *cmd, const char **lines);
+
+/* Deferred lengths: reserve a header now, fill in the count later. */
+void *reply_defer(client *c);
+void reply_set_deferred_array(client *c, void *node, long long n);
+void reply_set_deferred_map(client *c, void *node, long long n);
+void reply_set_deferred_set(client *c, void *node, long long n);
+
+/* Free everything queued for the client. */
+void reply_discard(client *c);
+/* Bytes queued, including the static buffer. */
+size_t reply_pending(const client *c);
+/* Write as much as the socket takes: 0, or -1 on a dead connection. */
+int reply_write(client *c);
+/* Count of errors by code, for INFO errorstats. */
+typedef void reply_errstat_fn(void *priv, const char *code, unsigned long long n);
+void reply_errorstats(reply_errstat_fn *fn, void *priv);
+void reply_errorstats_reset(void);
+unsigned long long reply_total_errors(void);
+
+#endif

@@ -1,0 +1,258 @@
+/* resp.c -- RESP2/RESP3 request parser and reply encoders.
+ *
+ * Requests are either multibulk ("*<n>\r\n$<len>\r\n<bytes>\r\n...") or
+ * inline (a line of words, with Redis's quoting rules). Arguments are kept
+ * as offsets into the caller's buffer, never copied; inline words are
+ * unescaped in place, which fits because an unescaped word is never longer
+ * than its source. Limits and error texts are Redis 7.0's.
+ * SPDX-License-Identifier: BSD-3-Clause */
+#include "resp.h"
+
+#include <ctype.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "mem.h"
+#include "util.h"
+
+void resp_parser_init(resp_parser *p, long long max_bulk) {
+    memset(p, 0, sizeof(*p));
+    p->max_bulk = max_bulk;
+    p->bulk_len = -1;
+}
+
+void resp_parser_clear(resp_parser *p) {
+    mem_free(p->argv);
+    p->argv = NULL;
+    p->argv_cap = 0;
+}
+
+void resp_parser_reset(resp_parser *p) {
+    p->kind = 0;
+    p->mb_left = 0;
+    p->bulk_len = -1;
+    p->pos = 0;
+    p->need = 0;
+    p->argc = 0;
+}
+
+static void push_arg(resp_parser *p, size_t off, size_t len) {
+    if (p->argc == p->argv_cap) {
+        p->argv_cap = p->argv_cap ? p->argv_cap * 2 : 8;
+        p->argv = mem_realloc(p->argv, p->argv_cap * sizeof(resp_arg));
+    }
+    p->argv[p->argc++] = (resp_arg){off, len};
+}
+
+static void reserve_args(resp_parser *p, long long n) {
+    /* Trust the announced count only up to a point: a liar must not make
+     * us allocate gigabytes before sending anything. */
+    size_t want = (size_t)(n < 1024 ? n : 1024);
+    if (want > p->argv_cap) {
+        p->argv_cap = want;
+        p->argv = mem_realloc(p->argv, p->argv_cap * sizeof(resp_arg));
+    }
+}
+
+static int hexval(int c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* Split line[0..len) into words in place (Redis's sdssplitargs rules).
+ * Returns false on unbalanced quotes. */
+static bool split_inline(resp_parser *p, char *line, size_t len) {
+    size_t r = 0, w = 0;
+    for (;;) {
+        while (r < len && isspace((unsigned char)line[r])) r++;
+        if (r >= len) return true;
+        size_t start = w;
+        bool inq = false, insq = false, done = false;
+        while (!done) {
+            if (inq) {
+                if (r >= len) return false;
+                if (line[r] == '\\' && r + 3 < len && line[r + 1] == 'x' &&
+                    hexval((unsigned char)line[r + 2]) >= 0 && hexval((unsigned char)line[r + 3]) >= 0) {
+                    line[w++] = (char)(hexval((unsigned char)line[r + 2]) * 16 +
+                                       hexval((unsigned char)line[r + 3]));
+                    r += 3;
+                } else if (line[r] == '\\' && r + 1 < len) {
+                    r++;
+                    char c = line[r];
+                    switch (c) {
+                    case 'n': c = '\n'; break;
+                    case 'r': c = '\r'; break;
+                    case 't': c = '\t'; break;
+                    case 'b': c = '\b'; break;
+                    case 'a': c = '\a'; break;
+                    }
+                    line[w++] = c;
+                } else if (line[r] == '"') {
+                    /* The closing quote must be followed by a space or end. */
+                    if (r + 1 < len && !isspace((unsigned char)line[r + 1])) return false;
+                    done = true;
+                } else {
+                    line[w++] = line[r];
+                }
+            } else if (insq) {
+                if (r >= len) return false;
+                if (line[r] == '\\' && r + 1 < len && line[r + 1] == '\'') {
+                    r++;
+                    line[w++] = '\'';
+                } else if (line[r] == '\'') {
+                    if (r + 1 < len && !isspace((unsigned char)line[r + 1])) return false;
+                    done = true;
+                } else {
+                    line[w++] = line[r];
+                }
+            } else {
+                if (r >= len) {
+                    done = true;
+                    break;
+                }
+                switch (line[r]) {
+                case ' ': case '\n': case '\r': case '\t': case '\0':
+                    done = true;
+                    break;
+                case '"':
+                    inq = true;
+                    break;
+                case '\'':
+                    insq = true;
+                    break;
+                default:
+                    line[w++] = line[r];
+                    break;
+                }
+            }
+            if (r < len) r++;
+        }
+        /* w < r here: at least the delimiter or closing quote was consumed. */
+        size_t wlen = w - start;
+        line[w++] = '\0';
+        push_arg(p, start, wlen);
+    }
+}
+
+static resp_status parse_inline(resp_parser *p, char *buf, size_t len, const char **err) {
+    char *nl = memchr(buf, '\n', len);
+    if (nl == NULL) {
+        if (len > RESP_INLINE_MAX) {
+            *err = "Protocol error: too big inline request";
+            return RESP_ERR;
+        }
+        return RESP_INCOMPLETE;
+    }
+    size_t linelen = (size_t)(nl - buf);
+    size_t used = linelen + 1;
+    if (linelen && buf[linelen - 1] == '\r') linelen--;
+    if (!split_inline(p, buf, linelen)) {
+        *err = "Protocol error: unbalanced quotes in request";
+        return RESP_ERR;
+    }
+    p->pos = used;
+    return RESP_OK;
+}
+
+/* Read "<prefix><number>\r\n" at buf[p->pos]; 1 ok, 0 incomplete, -1 no number. */
+static int read_count(resp_parser *p, char *buf, size_t len, long long *out, bool *toobig) {
+    size_t start = p->pos;
+    char *cr = memchr(buf + start, '\r', len - start);
+    *toobig = false;
+    if (cr == NULL) {
+        if (len - start > RESP_INLINE_MAX) *toobig = true;
+        return 0;
+    }
+    size_t crpos = (size_t)(cr - buf);
+    if (crpos + 1 >= len) return 0;   /* need the '\n' too */
+    if (!util_str2ll(buf + start + 1, crpos - start - 1, out)) return -1;
+    p->pos = crpos + 2;
+    return 1;
+}
+
+static resp_status parse_multibulk(resp_parser *p, char *buf, size_t len, const char **err) {
+    bool toobig;
+    if (p->mb_left == 0 && p->argc == 0) {
+        long long n;
+        int rc = read_count(p, buf, len, &n, &toobig);
+        if (rc == 0) {
+            if (toobig) {
+                *err = "Protocol error: too big mbulk count string";
+                return RESP_ERR;
+            }
+            return RESP_INCOMPLETE;
+        }
+        if (rc < 0 || n > INT_MAX || (p->unauthenticated && n > 10)) {
+            *err = "Protocol error: invalid multibulk length";
+            return RESP_ERR;
+        }
+        if (n <= 0) return RESP_OK;
+        p->mb_left = n;
+        reserve_args(p, n);
+    }
+    while (p->mb_left > 0) {
+        if (p->bulk_len == -1) {
+            if (p->pos >= len) return RESP_INCOMPLETE;
+            if (buf[p->pos] != '$') {
+                /* Redis checks '$' only once the whole count line is in. */
+                if (memchr(buf + p->pos, '\r', len - p->pos) == NULL) {
+                    if (len - p->pos > RESP_INLINE_MAX) {
+                        *err = "Protocol error: too big bulk count string";
+                        return RESP_ERR;
+                    }
+                    return RESP_INCOMPLETE;
+                }
+                snprintf(p->errbuf, sizeof(p->errbuf), "Protocol error: expected '$', got '%c'",
+                         buf[p->pos]);
+                *err = p->errbuf;
+                return RESP_ERR;
+            }
+            long long n;
+            size_t save = p->pos;
+            int rc = read_count(p, buf, len, &n, &toobig);
+            if (rc == 0) {
+                p->pos = save;
+                if (toobig) {
+                    *err = "Protocol error: too big bulk count string";
+                    return RESP_ERR;
+                }
+                return RESP_INCOMPLETE;
+            }
+            if (rc < 0 || n < 0 || n > p->max_bulk || (p->unauthenticated && n > 16384)) {
+                *err = "Protocol error: invalid bulk length";
+                return RESP_ERR;
+            }
+            p->bulk_len = n;
+        }
+        size_t blen = (size_t)p->bulk_len;
+        if (len - p->pos < blen + 2) {
+            p->need = p->pos + blen + 2;
+            return RESP_INCOMPLETE;
+        }
+        push_arg(p, p->pos, blen);
+        buf[p->pos + blen] = '\0';
+        p->pos += blen + 2;
+        p->bulk_len = -1;
+        p->mb_left--;
+        p->need = 0;
+    }
+    return RESP_OK;
+}
+
+resp_status resp_parse(resp_parser *p, char *buf, size_t len, const char **err) {
+    if (len == 0) return RESP_INCOMPLETE;
+    if (p->kind == 0) p->kind = buf[0] == '*' ? '*' : 'i';
+    if (p->kind == 'i') return parse_inline(p, buf, len, err);
+    return parse_multibulk(p, buf, len, err);
+}
+
+size_t resp_enc_hdr(char *dst, char type, long long n) {
+    dst[0] = type;
+    size_t l = 1 + util_ll2str(dst + 1, n);
+    dst[l++] = '\r';
+    dst[l++] = '\n';
+    return l;
+}

@@ -1,0 +1,90 @@
+/* server.h -- process-wide state only. Each field names the one file that
+ * writes it; everything else a subsystem needs is static in its own file. */
+#ifndef CASTOR_SERVER_H
+#define CASTOR_SERVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "client.h"
+
+#define CASTOR_VERSION "7.0.15"   /* the Redis version we are compatible with */
+#define CASTOR_OWN_VERSION "0.1.0"
+
+struct db;
+
+struct server {
+    pid_t pid;                        /* server.c */
+    char run_id[41];                  /* server.c */
+    char *executable;                 /* server.c */
+    char *config_file;                /* server.c: absolute path, or NULL */
+    char **exec_argv;                 /* server.c */
+    long long start_ms;               /* server.c */
+    long long mstime;                 /* server.c: cached wall clock, per command */
+    long long ustime;                 /* server.c */
+    uint32_t lruclock;                /* server.c */
+    int hz;                           /* server.c (from cfg.hz, dynamic-hz) */
+    long long cronloops;              /* server.c */
+
+    struct db *dbs;                   /* db.c */
+    int ndbs;                         /* db.c */
+
+    client *clients;                  /* client.c: list of all clients */
+    unsigned long nclients;           /* client.c */
+    unsigned long nreplicas;          /* repl.c */
+    uint64_t next_client_id;          /* client.c */
+    client *current;                  /* cmdtable.c: client whose command runs (for logging only) */
+    unsigned long blocked_clients;    /* blocking.c */
+
+    int tcp_fds[16];                  /* server.c */
+    int tcp_count;                    /* server.c */
+    int unix_fd;                      /* server.c */
+
+    /* Stats, reset by CONFIG RESETSTAT (info.c resets). */
+    long long stat_numcommands;       /* cmdtable.c */
+    long long stat_numconnections;    /* client.c */
+    long long stat_rejected_conn;     /* client.c */
+    long long stat_expiredkeys;       /* db.c / expire.c */
+    long long stat_expired_stale_perc;/* expire.c */
+    long long stat_expired_time_cap_reached; /* expire.c */
+    long long stat_evictedkeys;       /* evict.c */
+    long long stat_keyspace_hits;     /* db.c */
+    long long stat_keyspace_misses;   /* db.c */
+    long long stat_net_input_bytes;   /* client.c */
+    long long stat_net_output_bytes;  /* reply.c */
+    long long stat_unexpected_error_replies; /* reply.c */
+    long long stat_total_error_replies;      /* reply.c */
+    long long stat_dump_payload_sanitizations;
+    long long stat_io_reads, stat_io_writes;  /* client.c, reply.c */
+    long long stat_client_qbuf_limit_disconnections; /* client.c */
+    long long stat_client_outbuf_limit_disconnections; /* client.c */
+    long long stat_peak_memory;       /* server.c */
+    long long stat_total_reads_processed, stat_total_writes_processed;
+
+    long long dirty;                  /* cmdtable.c: changes since last save */
+    bool loading;                     /* rdb.c */
+    bool shutdown_asap;               /* server.c (signal handler) */
+    int shutdown_flags;               /* server.c */
+    bool is_replica;                  /* repl.c: we are a replica of a master */
+    bool active_expire_enabled;       /* debug.c: DEBUG SET-ACTIVE-EXPIRE */
+
+    /* CLIENT PAUSE, written by client.c. */
+    long long pause_end_ms;
+    int pause_type;                   /* 0 none, 1 write, 2 all */
+};
+
+extern struct server srv;
+
+/* Update the cached clocks (called before each command and in cron). */
+void server_update_time(void);
+/* Close listeners, save if asked, and exit. Returns -1 (with a reply to c,
+ * if any) when a save fails and FORCE was not given. */
+int server_prepare_shutdown(int flags, client *c);
+#define SHUTDOWN_NOFLAGS 0
+#define SHUTDOWN_SAVE 1
+#define SHUTDOWN_NOSAVE 2
+#define SHUTDOWN_NOW 4
+#define SHUTDOWN_FORCE 8
+
+#endif

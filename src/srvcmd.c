@@ -1,0 +1,181 @@
+/* srvcmd.c -- connection and server commands: PING, ECHO, QUIT, RESET,
+ * TIME, HELLO, AUTH, SHUTDOWN, MONITOR, LASTSAVE.
+ *
+ * Authentication is one check (auth_check) so ACL users can replace the
+ * single requirepass later without touching the commands.
+ * SPDX-License-Identifier: BSD-3-Clause */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmdtable.h"
+#include "commands.h"
+#include "config.h"
+#include "db.h"
+#include "errors.h"
+#include "log.h"
+#include "reply.h"
+#include "server.h"
+#include "util.h"
+
+void cmd_ping(client *c) {
+    if (c->argc > 2) {
+        reply_error_arity(c);
+        return;
+    }
+    if (c->argc == 2) reply_bulk(c, c->argv[1].ptr, c->argv[1].len);
+    else reply_simple(c, "PONG");
+}
+
+void cmd_echo(client *c) { reply_bulk(c, c->argv[1].ptr, c->argv[1].len); }
+
+void cmd_quit(client *c) {
+    reply_ok(c);
+    c->flags |= CLIENT_CLOSE_AFTER_REPLY;
+}
+
+void cmd_time(client *c) {
+    long long us = util_ustime();
+    reply_array(c, 2);
+    reply_bulk_ll(c, us / 1000000);
+    reply_bulk_ll(c, us % 1000000);
+}
+
+void cmd_lastsave(client *c) { reply_int(c, srv.start_ms / 1000); }
+
+/* ---- Authentication ---- */
+
+/* The one credential check: true if user/pass are valid. */
+static bool auth_check(const slice *user, const slice *pass) {
+    if (user && !util_strcaseeq(user->ptr, user->len, "default")) return false;
+    const char *want = cfg.requirepass ? cfg.requirepass : "";
+    if (want[0] == '\0') return true;   /* the default user has nopass */
+    return pass->len == strlen(want) && memcmp(pass->ptr, want, pass->len) == 0;
+}
+
+void cmd_auth(client *c) {
+    if (c->argc > 3) {
+        reply_error(c, ERR_SYNTAX);
+        return;
+    }
+    const char *want = cfg.requirepass ? cfg.requirepass : "";
+    if (c->argc == 2 && want[0] == '\0') {
+        reply_error(c, ERR_AUTH_NOPASS);
+        return;
+    }
+    slice *user = c->argc == 3 ? &c->argv[1] : NULL;
+    slice *pass = &c->argv[c->argc - 1];
+    if (auth_check(user, pass)) {
+        c->authenticated = true;
+        reply_ok(c);
+    } else {
+        log_msg(LOG_VERBOSE, "Failed authentication attempt");
+        reply_error(c, ERR_WRONGPASS);
+    }
+}
+
+void cmd_hello(client *c) {
+    long long ver = 0;
+    int next = 1;
+    if (c->argc >= 2) {
+        if (!util_str2ll(c->argv[1].ptr, c->argv[1].len, &ver)) {
+            reply_error(c, "ERR Protocol version is not an integer or out of range");
+            return;
+        }
+        next = 2;
+        if (ver < 2 || ver > 3) {
+            reply_error(c, ERR_NOPROTO);
+            return;
+        }
+    }
+    slice *user = NULL, *pass = NULL, *name = NULL;
+    for (int j = next; j < c->argc; j++) {
+        int left = c->argc - j - 1;
+        if (cmd_arg_is(&c->argv[j], "auth") && left >= 2) {
+            user = &c->argv[j + 1];
+            pass = &c->argv[j + 2];
+            j += 2;
+        } else if (cmd_arg_is(&c->argv[j], "setname") && left >= 1) {
+            name = &c->argv[j + 1];
+            j++;
+            if (!client_name_valid(name->ptr, name->len)) {
+                reply_error(c, ERR_CLIENT_NAME);
+                return;
+            }
+        } else {
+            reply_errorf(c, "ERR Syntax error in HELLO option '%.128s'", c->argv[j].ptr);
+            return;
+        }
+    }
+    if (user) {
+        if (!auth_check(user, pass)) {
+            reply_error(c, ERR_WRONGPASS);
+            return;
+        }
+        c->authenticated = true;
+    }
+    if (!c->authenticated) {
+        reply_error(c, "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
+        return;
+    }
+    if (name) {
+        str_free(c->name);
+        c->name = name->len ? str_new(name->ptr, name->len) : NULL;
+    }
+    if (ver) c->resp = (int)ver;
+    reply_map(c, 7);
+    reply_bulk_cstr(c, "server");
+    reply_bulk_cstr(c, "redis");
+    reply_bulk_cstr(c, "version");
+    reply_bulk_cstr(c, CASTOR_VERSION);
+    reply_bulk_cstr(c, "proto");
+    reply_int(c, c->resp);
+    reply_bulk_cstr(c, "id");
+    reply_int(c, (long long)c->id);
+    reply_bulk_cstr(c, "mode");
+    reply_bulk_cstr(c, "standalone");
+    reply_bulk_cstr(c, "role");
+    reply_bulk_cstr(c, srv.is_replica ? "replica" : "master");
+    reply_bulk_cstr(c, "modules");
+    reply_array(c, 0);
+}
+
+void cmd_reset(client *c) {
+    if (c->flags & CLIENT_MONITOR) client_monitor_remove(c);
+    c->flags &= ~(CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP | CLIENT_REPLY_SKIP_NEXT | CLIENT_NO_EVICT);
+    c->db = db_get(0);
+    c->dbid = 0;
+    c->resp = 2;
+    c->authenticated = cfg.requirepass == NULL || cfg.requirepass[0] == '\0';
+    reply_simple(c, "RESET");
+}
+
+/* ---- SHUTDOWN and MONITOR ---- */
+
+void cmd_shutdown(client *c) {
+    int flags = SHUTDOWN_NOFLAGS;
+    for (int i = 1; i < c->argc; i++) {
+        if (cmd_arg_is(&c->argv[i], "nosave")) flags |= SHUTDOWN_NOSAVE;
+        else if (cmd_arg_is(&c->argv[i], "save")) flags |= SHUTDOWN_SAVE;
+        else if (cmd_arg_is(&c->argv[i], "now")) flags |= SHUTDOWN_NOW;
+        else if (cmd_arg_is(&c->argv[i], "force")) flags |= SHUTDOWN_FORCE;
+        else if (cmd_arg_is(&c->argv[i], "abort") && c->argc == 2) {
+            reply_error(c, "ERR No shutdown in progress.");
+            return;
+        } else {
+            reply_error(c, ERR_SYNTAX);
+            return;
+        }
+    }
+    if ((flags & SHUTDOWN_NOSAVE) && (flags & SHUTDOWN_SAVE)) {
+        reply_error(c, ERR_SYNTAX);
+        return;
+    }
+    if (server_prepare_shutdown(flags, c) == 0) exit(0);
+    reply_error(c, "ERR Errors trying to SHUTDOWN. Check logs.");
+}
+
+void cmd_monitor(client *c) {
+    if (c->flags & CLIENT_MONITOR) return;
+    client_monitor_add(c);
+    reply_ok(c);
+}

@@ -1,0 +1,529 @@
+/* t_string.c -- string commands (GET, SET and friends, counters, ranges).
+ *
+ * Values are kv entries (kv.h) whose encoding follows Redis's rules, so
+ * OBJECT ENCODING answers int/embstr/raw at the same points. Every write
+ * goes through db.c, signals the key, and propagates its effect: SET with a
+ * relative TTL goes out with PXAT, INCRBYFLOAT as SET ... KEEPTTL, so a
+ * replica reaches the same bytes.
+ * Bit commands live in bitops.c.
+ * SPDX-License-Identifier: BSD-3-Clause */
+#include <limits.h>
+#include <math.h>
+#include <string.h>
+
+#include "cmdtable.h"
+#include "commands.h"
+#include "config.h"
+#include "db.h"
+#include "errors.h"
+#include "propagate.h"
+#include "reply.h"
+#include "server.h"
+#include "util.h"
+
+/* Announce a changed key: WATCH, notifications, dirty counter. */
+static void touched(client *c, const slice *key, const char *event) {
+    db_signal_modified(c->db, key->ptr, key->len);
+    db_notify('$', event, key->ptr, key->len, c->dbid);
+    srv.dirty++;
+}
+
+/* Look up a string for reading; replies WRONGTYPE and returns false if the
+ * key holds another type. *out is NULL when missing. */
+static bool find_string(client *c, const slice *key, kv **out, bool write) {
+    kv *e = write ? db_find_write(c->db, key->ptr, key->len) : db_find_read(c->db, key->ptr, key->len);
+    if (e && e->type != KV_STRING) {
+        reply_error(c, ERR_WRONGTYPE);
+        return false;
+    }
+    *out = e;
+    return true;
+}
+
+static void reply_value(client *c, const kv *e) {
+    char buf[UTIL_LLSTR_SIZE];
+    size_t len;
+    const char *p = kv_str(e, buf, &len);
+    reply_bulk(c, p, len);
+}
+
+static bool check_length(client *c, long long offset, size_t len) {
+    if ((unsigned long long)offset + len > (unsigned long long)cfg.proto_max_bulk_len) {
+        reply_error(c, ERR_STRING_TOO_LONG);
+        return false;
+    }
+    return true;
+}
+
+/* ---- GET / SET ---- */
+
+void cmd_get(client *c) {
+    kv *e;
+    if (!find_string(c, &c->argv[1], &e, false)) return;
+    if (e == NULL) reply_null(c);
+    else reply_value(c, e);
+}
+
+#define SET_NX (1 << 0)
+#define SET_XX (1 << 1)
+#define SET_EX (1 << 2)
+#define SET_PX (1 << 3)
+#define SET_KEEPTTL (1 << 4)
+#define SET_GET (1 << 5)
+#define SET_EXAT (1 << 6)
+#define SET_PXAT (1 << 7)
+#define SET_PERSIST (1 << 8)
+#define SET_ANY_EXPIRE (SET_EX | SET_PX | SET_EXAT | SET_PXAT)
+
+/* Parse SET/GETEX options from argv[from]. For GETEX (getex=true) only the
+ * expire options and PERSIST are valid. On success *when is the absolute
+ * expire in ms (or -1). Replies and returns false on error. */
+static bool parse_set_options(client *c, int from, bool getex, int *flags, long long *when) {
+    *flags = 0;
+    *when = -1;
+    slice *expire = NULL;
+    for (int j = from; j < c->argc; j++) {
+        slice *a = &c->argv[j];
+        bool has_next = j + 1 < c->argc;
+        int f = *flags;
+        if (!getex && cmd_arg_is(a, "nx") && !(f & SET_XX)) {
+            *flags |= SET_NX;
+        } else if (!getex && cmd_arg_is(a, "xx") && !(f & SET_NX)) {
+            *flags |= SET_XX;
+        } else if (!getex && cmd_arg_is(a, "get")) {
+            *flags |= SET_GET;
+        } else if (!getex && cmd_arg_is(a, "keepttl") && !(f & SET_ANY_EXPIRE)) {
+            *flags |= SET_KEEPTTL;
+        } else if (getex && cmd_arg_is(a, "persist") && !(f & SET_ANY_EXPIRE)) {
+            *flags |= SET_PERSIST;
+        } else if (has_next && !(f & (SET_ANY_EXPIRE | SET_KEEPTTL | SET_PERSIST)) &&
+                   (cmd_arg_is(a, "ex") || cmd_arg_is(a, "px") || cmd_arg_is(a, "exat") ||
+                    cmd_arg_is(a, "pxat"))) {
+            if (cmd_arg_is(a, "ex")) *flags |= SET_EX;
+            else if (cmd_arg_is(a, "px")) *flags |= SET_PX;
+            else if (cmd_arg_is(a, "exat")) *flags |= SET_EXAT;
+            else *flags |= SET_PXAT;
+            expire = &c->argv[++j];
+        } else {
+            reply_error(c, ERR_SYNTAX);
+            return false;
+        }
+    }
+    if (expire == NULL) return true;
+    long long v;
+    if (!cmd_arg_ll(c, expire, &v)) return false;
+    bool seconds = *flags & (SET_EX | SET_EXAT);
+    if (v <= 0 || (seconds && v > LLONG_MAX / 1000)) {
+        reply_errorf(c, ERR_EXPIRE_TIME, c->cmd->fullname);
+        return false;
+    }
+    if (seconds) v *= 1000;
+    if (*flags & (SET_EX | SET_PX)) {
+        if (v > LLONG_MAX - srv.mstime) {
+            reply_errorf(c, ERR_EXPIRE_TIME, c->cmd->fullname);
+            return false;
+        }
+        v += srv.mstime;
+    }
+    *when = v;
+    return true;
+}
+
+/* Propagate "SET key value PXAT when" (or argv as given when no TTL). */
+static void propagate_set(client *c, const slice *key, const slice *val, long long when,
+                          bool keepttl) {
+    if (when == -1) {
+        if (keepttl) {
+            slice argv[4] = {slice_of("SET", 3), *key, *val, slice_of("KEEPTTL", 7)};
+            propagate(c->dbid, 4, argv);
+        } else {
+            slice argv[3] = {slice_of("SET", 3), *key, *val};
+            propagate(c->dbid, 3, argv);
+        }
+        return;
+    }
+    char buf[UTIL_LLSTR_SIZE];
+    size_t l = util_ll2str(buf, when);
+    slice argv[5] = {slice_of("SET", 3), *key, *val, slice_of("PXAT", 4), slice_of(buf, l)};
+    propagate(c->dbid, 5, argv);
+}
+
+/* Store key=val with an optional absolute expire (-1 none). */
+static void store(client *c, const slice *key, const slice *val, long long when, bool keepttl) {
+    kv *e = kv_new_string(key->ptr, key->len, val->ptr, val->len);
+    if (when != -1) e = kv_set_expire(e, when);
+    db_set(c->db, e, keepttl);
+}
+
+static void set_generic(client *c, int flags, const slice *key, const slice *val, long long when,
+                        const char *ok_reply) {
+    if (flags & SET_GET) {
+        kv *old;
+        if (!find_string(c, key, &old, true)) return;
+        if (old) reply_value(c, old);
+        else reply_null(c);
+    }
+    bool found = db_find_write(c->db, key->ptr, key->len) != NULL;
+    if (((flags & SET_NX) && found) || ((flags & SET_XX) && !found)) {
+        if (!(flags & SET_GET)) reply_null(c);
+        return;
+    }
+    if (when != -1 && when <= srv.mstime && !srv.loading) {
+        /* Already expired (EXAT/PXAT in the past): the key is gone. */
+        if (found) {
+            db_delete(c->db, key->ptr, key->len);
+            propagate_del(c->dbid, key->ptr, key->len);
+            touched(c, key, "del");
+        }
+        if (!(flags & SET_GET)) reply_raw(c, ok_reply, strlen(ok_reply));
+        return;
+    }
+    store(c, key, val, when, flags & SET_KEEPTTL);
+    touched(c, key, "set");
+    if (when != -1) db_notify('g', "expire", key->ptr, key->len, c->dbid);
+    propagate_set(c, key, val, when, flags & SET_KEEPTTL);
+    if (!(flags & SET_GET)) reply_raw(c, ok_reply, strlen(ok_reply));
+}
+
+void cmd_set(client *c) {
+    int flags;
+    long long when;
+    if (!parse_set_options(c, 3, false, &flags, &when)) return;
+    set_generic(c, flags, &c->argv[1], &c->argv[2], when, "+OK\r\n");
+}
+
+void cmd_setnx(client *c) {
+    slice *key = &c->argv[1];
+    if (db_find_write(c->db, key->ptr, key->len)) {
+        reply_int(c, 0);
+        return;
+    }
+    store(c, key, &c->argv[2], -1, false);
+    touched(c, key, "set");
+    propagate_set(c, key, &c->argv[2], -1, false);
+    reply_int(c, 1);
+}
+
+static void setex_generic(client *c, long long unit) {
+    long long v;
+    if (!cmd_arg_ll(c, &c->argv[2], &v)) return;
+    if (v <= 0 || (unit == 1000 && v > LLONG_MAX / 1000)) {
+        reply_errorf(c, ERR_EXPIRE_TIME, c->cmd->fullname);
+        return;
+    }
+    v *= unit;
+    if (v > LLONG_MAX - srv.mstime) {
+        reply_errorf(c, ERR_EXPIRE_TIME, c->cmd->fullname);
+        return;
+    }
+    set_generic(c, 0, &c->argv[1], &c->argv[3], v + srv.mstime, "+OK\r\n");
+}
+
+void cmd_setex(client *c) { setex_generic(c, 1000); }
+void cmd_psetex(client *c) { setex_generic(c, 1); }
+
+void cmd_getset(client *c) {
+    kv *old;
+    slice *key = &c->argv[1];
+    if (!find_string(c, key, &old, true)) return;
+    if (old) reply_value(c, old);
+    else reply_null(c);
+    store(c, key, &c->argv[2], -1, false);
+    touched(c, key, "set");
+    propagate_set(c, key, &c->argv[2], -1, false);
+}
+
+void cmd_getdel(client *c) {
+    kv *e;
+    slice *key = &c->argv[1];
+    if (!find_string(c, key, &e, true)) return;
+    if (e == NULL) {
+        reply_null(c);
+        return;
+    }
+    reply_value(c, e);
+    db_delete(c->db, key->ptr, key->len);
+    propagate_del(c->dbid, key->ptr, key->len);
+    db_signal_modified(c->db, key->ptr, key->len);
+    db_notify('g', "del", key->ptr, key->len, c->dbid);
+    srv.dirty++;
+}
+
+void cmd_getex(client *c) {
+    int flags;
+    long long when;
+    slice *key = &c->argv[1];
+    if (!parse_set_options(c, 2, true, &flags, &when)) return;
+    kv *e;
+    if (!find_string(c, key, &e, true)) return;
+    if (e == NULL) {
+        reply_null(c);
+        return;
+    }
+    reply_value(c, e);
+    if (when != -1 && when <= srv.mstime && !srv.loading && !srv.is_replica) {
+        db_delete(c->db, key->ptr, key->len);
+        propagate_del(c->dbid, key->ptr, key->len);
+        db_signal_modified(c->db, key->ptr, key->len);
+        db_notify('g', "del", key->ptr, key->len, c->dbid);
+        srv.dirty++;
+    } else if (when != -1) {
+        db_set_expire(c->db, e, when);
+        char buf[UTIL_LLSTR_SIZE];
+        size_t l = util_ll2str(buf, when);
+        slice argv[3] = {slice_of("PEXPIREAT", 9), *key, slice_of(buf, l)};
+        propagate(c->dbid, 3, argv);
+        db_signal_modified(c->db, key->ptr, key->len);
+        db_notify('g', "expire", key->ptr, key->len, c->dbid);
+        srv.dirty++;
+    } else if ((flags & SET_PERSIST) && kv_has_expire(e)) {
+        db_persist(c->db, e);
+        slice argv[2] = {slice_of("PERSIST", 7), *key};
+        propagate(c->dbid, 2, argv);
+        db_signal_modified(c->db, key->ptr, key->len);
+        db_notify('g', "persist", key->ptr, key->len, c->dbid);
+        srv.dirty++;
+    }
+}
+
+/* ---- Multiple keys ---- */
+
+void cmd_mget(client *c) {
+    reply_array(c, c->argc - 1);
+    for (int i = 1; i < c->argc; i++) {
+        kv *e = db_find_read(c->db, c->argv[i].ptr, c->argv[i].len);
+        if (e == NULL || e->type != KV_STRING) reply_null(c);
+        else reply_value(c, e);
+    }
+}
+
+static void mset_generic(client *c, bool nx) {
+    if ((c->argc % 2) == 0) {
+        reply_error_arity(c);
+        return;
+    }
+    if (nx) {
+        for (int i = 1; i < c->argc; i += 2) {
+            if (db_find_write(c->db, c->argv[i].ptr, c->argv[i].len)) {
+                reply_int(c, 0);
+                return;
+            }
+        }
+    }
+    for (int i = 1; i < c->argc; i += 2) {
+        store(c, &c->argv[i], &c->argv[i + 1], -1, false);
+        touched(c, &c->argv[i], "set");
+    }
+    propagate(c->dbid, c->argc, c->argv);
+    if (nx) reply_int(c, 1);
+    else reply_ok(c);
+}
+
+void cmd_mset(client *c) { mset_generic(c, false); }
+void cmd_msetnx(client *c) { mset_generic(c, true); }
+
+/* ---- Length, append, ranges ---- */
+
+void cmd_strlen(client *c) {
+    kv *e;
+    if (!find_string(c, &c->argv[1], &e, false)) return;
+    reply_int(c, e ? (long long)kv_str_len(e) : 0);
+}
+
+/* Make the value of e a RAW string we can modify; returns the entry now in
+ * the db (it may be a new allocation). */
+static kv *make_raw(client *c, kv *e) {
+    if (e->enc == KV_ENC_RAW) return e;
+    char buf[UTIL_LLSTR_SIZE];
+    size_t len, klen;
+    const char *p = kv_str(e, buf, &len);
+    const char *key = kv_key(e, &klen);
+    kv *n = kv_new_raw(key, klen, str_new(p, len));
+    db_replace(c->db, n, true);
+    return db_find_raw(c->db, key, klen);
+}
+
+void cmd_append(client *c) {
+    slice *key = &c->argv[1], *val = &c->argv[2];
+    kv *e;
+    if (!find_string(c, key, &e, true)) return;
+    size_t total;
+    if (e == NULL) {
+        kv *n = kv_new_raw(key->ptr, key->len, str_new(val->ptr, val->len));
+        db_add(c->db, n);
+        total = val->len;
+    } else {
+        if (!check_length(c, (long long)kv_str_len(e), val->len)) return;
+        e = make_raw(c, e);
+        str *s = str_cat(kv_raw(e), val->ptr, val->len);
+        kv_set_raw(e, s);
+        total = s->len;
+    }
+    touched(c, key, "append");
+    propagate(c->dbid, c->argc, c->argv);
+    reply_int(c, (long long)total);
+}
+
+void cmd_getrange(client *c) {
+    long long start, end;
+    if (!cmd_arg_ll(c, &c->argv[2], &start) || !cmd_arg_ll(c, &c->argv[3], &end)) return;
+    kv *e;
+    if (!find_string(c, &c->argv[1], &e, false)) return;
+    if (e == NULL) {
+        reply_bulk(c, "", 0);
+        return;
+    }
+    char buf[UTIL_LLSTR_SIZE];
+    size_t len;
+    const char *p = kv_str(e, buf, &len);
+    long long slen = (long long)len;
+    if (start < 0 && end < 0 && start > end) {
+        reply_bulk(c, "", 0);
+        return;
+    }
+    if (start < 0) start = slen + start;
+    if (end < 0) end = slen + end;
+    if (start < 0) start = 0;
+    if (end < 0) end = 0;
+    if (end >= slen) end = slen - 1;
+    if (start > end || slen == 0) {
+        reply_bulk(c, "", 0);
+        return;
+    }
+    reply_bulk(c, p + start, (size_t)(end - start + 1));
+}
+
+void cmd_setrange(client *c) {
+    slice *key = &c->argv[1], *val = &c->argv[3];
+    long long offset;
+    if (!cmd_arg_ll(c, &c->argv[2], &offset)) return;
+    if (offset < 0) {
+        reply_error(c, ERR_OFFSET_RANGE);
+        return;
+    }
+    kv *e;
+    if (!find_string(c, key, &e, true)) return;
+    if (e == NULL) {
+        if (val->len == 0) {
+            reply_int(c, 0);
+            return;
+        }
+        if (!check_length(c, offset, val->len)) return;
+        str *s = str_new_cap((size_t)offset + val->len);
+        memset(s->buf, 0, (size_t)offset);
+        memcpy(s->buf + offset, val->ptr, val->len);
+        str_setlen(s, (size_t)offset + val->len);
+        db_add(c->db, kv_new_raw(key->ptr, key->len, s));
+        touched(c, key, "setrange");
+        propagate(c->dbid, c->argc, c->argv);
+        reply_int(c, (long long)s->len);
+        return;
+    }
+    size_t olen = kv_str_len(e);
+    if (val->len == 0) {
+        reply_int(c, (long long)olen);
+        return;
+    }
+    if (!check_length(c, offset, val->len)) return;
+    e = make_raw(c, e);
+    str *s = kv_raw(e);
+    size_t need = (size_t)offset + val->len;
+    if (need > s->len) {
+        s = str_reserve(s, need - s->len);
+        memset(s->buf + s->len, 0, need - s->len);
+        str_setlen(s, need);
+    }
+    memcpy(s->buf + offset, val->ptr, val->len);
+    kv_set_raw(e, s);
+    touched(c, key, "setrange");
+    propagate(c->dbid, c->argc, c->argv);
+    reply_int(c, (long long)s->len);
+}
+
+/* ---- Counters ---- */
+
+static void incr_generic(client *c, long long incr) {
+    slice *key = &c->argv[1];
+    kv *e;
+    if (!find_string(c, key, &e, true)) return;
+    long long value = 0;
+    if (e) {
+        if (e->enc == KV_ENC_INT) {
+            value = kv_int(e);
+        } else {
+            char buf[UTIL_LLSTR_SIZE];
+            size_t len;
+            const char *p = kv_str(e, buf, &len);
+            if (!util_str2ll(p, len, &value)) {
+                reply_error(c, ERR_NOT_INT);
+                return;
+            }
+        }
+    }
+    if ((incr < 0 && value < 0 && incr < (LLONG_MIN - value)) ||
+        (incr > 0 && value > 0 && incr > (LLONG_MAX - value))) {
+        reply_error(c, ERR_OVERFLOW);
+        return;
+    }
+    value += incr;
+    if (e && e->enc == KV_ENC_INT) {
+        kv_set_int(e, value);   /* in place: keeps the TTL and the entry */
+    } else if (e) {
+        db_replace(c->db, kv_new_int(key->ptr, key->len, value), true);
+    } else {
+        db_add(c->db, kv_new_int(key->ptr, key->len, value));
+    }
+    touched(c, key, "incrby");
+    propagate(c->dbid, c->argc, c->argv);
+    reply_int(c, value);
+}
+
+void cmd_incr(client *c) { incr_generic(c, 1); }
+void cmd_decr(client *c) { incr_generic(c, -1); }
+
+void cmd_incrby(client *c) {
+    long long incr;
+    if (!cmd_arg_ll(c, &c->argv[2], &incr)) return;
+    incr_generic(c, incr);
+}
+
+void cmd_decrby(client *c) {
+    long long incr;
+    if (!cmd_arg_ll(c, &c->argv[2], &incr)) return;
+    if (incr == LLONG_MIN) {
+        reply_error(c, "ERR decrement would overflow");
+        return;
+    }
+    incr_generic(c, -incr);
+}
+
+void cmd_incrbyfloat(client *c) {
+    slice *key = &c->argv[1];
+    kv *e;
+    if (!find_string(c, key, &e, true)) return;
+    long double value = 0, incr;
+    if (e) {
+        char buf[UTIL_LLSTR_SIZE];
+        size_t len;
+        const char *p = kv_str(e, buf, &len);
+        if (!util_str2ld(p, len, &value)) {
+            reply_error(c, ERR_NOT_FLOAT);
+            return;
+        }
+    }
+    if (!cmd_arg_long_double(c, &c->argv[2], &incr)) return;
+    value += incr;
+    if (isnan(value) || isinf(value)) {
+        reply_error(c, ERR_NAN_OR_INF);
+        return;
+    }
+    char out[UTIL_DSTR_SIZE];
+    size_t len = util_ld2str(out, value);
+    kv *n = kv_new_string_noint(key->ptr, key->len, out, len);
+    if (e) db_replace(c->db, n, true);
+    else db_add(c->db, n);
+    touched(c, key, "incrbyfloat");
+    slice v = slice_of(out, len);
+    propagate_set(c, key, &v, -1, true);
+    reply_bulk(c, out, len);
+}

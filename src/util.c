@@ -1,0 +1,517 @@
+/* util.c -- small pure helpers: number <-> string conversions, glob matching,
+ * SipHash, randomness, clocks.
+ *
+ * The conversions reproduce Redis 7.0's util.c rules byte for byte, because
+ * clients see their results: which strings count as integers (string2ll),
+ * how INCRBYFLOAT prints (ld2string, human mode), how scores print ("%.17g"),
+ * and which keys a KEYS/SCAN/PSUBSCRIBE pattern selects (stringmatchlen).
+ * Where Redis's behaviour is odd but observable, the oddity is kept and
+ * commented. Nothing here knows about the server: no globals except the PRNG
+ * state, no allocation except one rare transient buffer in util_str2d.
+ * SPDX-License-Identifier: BSD-3-Clause */
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ASCII-only case folding. Redis never changes LC_CTYPE from "C", so its
+ * tolower() calls fold exactly A-Z; bytes >= 0x80 are left alone. */
+static inline int fold(int c) {
+    return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
+}
+
+/* fold() of a signed char value as glibc's tolower() in the "C" locale
+ * returns it: its table is indexed from -128, so -128..-2 come back as
+ * 128..254, while -1 is EOF and stays -1. Redis folds range bounds through
+ * exactly this, which decides what nocase ranges over high bytes match. */
+static inline int fold_signed(int c) {
+    return c < -1 ? c + 256 : fold(c);
+}
+
+/* isspace() in the "C" locale, without the signed-char pitfall. */
+static inline bool is_c_space(char c) {
+    return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+/* ---- Integers ---- */
+
+/* Redis's string2ll: an optional '-', then "0" alone or a digit 1-9 followed
+ * by digits, and nothing else. Overflow fails. */
+bool util_str2ll(const char *s, size_t len, long long *out) {
+    /* 20 chars hold "-9223372036854775808"; longer can't be valid. */
+    if (len == 0 || len >= UTIL_LLSTR_SIZE) return false;
+    if (len == 1 && s[0] == '0') {
+        *out = 0;
+        return true;
+    }
+    size_t i = 0;
+    bool negative = s[0] == '-';
+    if (negative && ++i == len) return false;
+    if (s[i] < '1' || s[i] > '9') return false;   /* also rejects "-0", "01" */
+
+    unsigned long long v = 0;
+    for (; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9') return false;
+        unsigned digit = (unsigned)(s[i] - '0');
+        if (v > (ULLONG_MAX - digit) / 10) return false;
+        v = v * 10 + digit;
+    }
+    if (negative) {
+        if (v > (unsigned long long)LLONG_MAX + 1) return false;
+        /* Negate in unsigned arithmetic so LLONG_MIN does not overflow. */
+        *out = v == (unsigned long long)LLONG_MAX + 1 ? LLONG_MIN : -(long long)v;
+    } else {
+        if (v > (unsigned long long)LLONG_MAX) return false;
+        *out = (long long)v;
+    }
+    return true;
+}
+
+/* util_str2ll restricted to the range of long (the same on LP64). */
+bool util_str2l(const char *s, size_t len, long *out) {
+    long long v;
+    if (!util_str2ll(s, len, &v)) return false;
+#if LONG_MAX < LLONG_MAX
+    if (v < LONG_MIN || v > LONG_MAX) return false;
+#endif
+    *out = (long)v;
+    return true;
+}
+
+/* Write the digits of v backwards ending at end[-1]; returns the first one. */
+static char *ull_digits(char *end, unsigned long long v) {
+    do {
+        *--end = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return end;
+}
+
+size_t util_ull2str(char *buf, unsigned long long v) {
+    char tmp[UTIL_LLSTR_SIZE];
+    char *end = tmp + sizeof(tmp);
+    char *p = ull_digits(end, v);
+    size_t len = (size_t)(end - p);
+    memcpy(buf, p, len);
+    buf[len] = '\0';
+    return len;
+}
+
+size_t util_ll2str(char *buf, long long v) {
+    /* 0 - (unsigned)v is the magnitude even for LLONG_MIN. */
+    unsigned long long mag = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    char tmp[UTIL_LLSTR_SIZE];
+    char *end = tmp + sizeof(tmp);
+    char *p = ull_digits(end, mag);
+    if (v < 0) *--p = '-';
+    size_t len = (size_t)(end - p);
+    memcpy(buf, p, len);
+    buf[len] = '\0';
+    return len;
+}
+
+/* ---- Floating point ---- */
+
+/* Redis's string2ld: strtold() over a NUL-terminated copy. Because the copy
+ * is read only up to its first NUL, "1\0junk" parses as 1, as in Redis.
+ * Overflow to +-inf and underflow to zero fail; a literal "inf" passes
+ * (INCRBYFLOAT then rejects the infinite result itself). */
+bool util_str2ld(const char *s, size_t len, long double *out) {
+    char buf[UTIL_DSTR_SIZE];
+    if (len == 0 || len >= sizeof(buf)) return false;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+
+    char *end;
+    errno = 0;
+    long double v = strtold(buf, &end);
+    if (is_c_space(buf[0]) || *end != '\0' || isnan(v) || errno == EINVAL) return false;
+    if (errno == ERANGE && (isinf(v) || v == 0)) return false;
+    *out = v;
+    return true;
+}
+
+/* Core of util_str2d over a buffer with buf[len] == '\0'. */
+static bool str2d_terminated(const char *buf, size_t len, double *out) {
+    char *end;
+    errno = 0;
+    double v = strtod(buf, &end);
+    /* Unlike string2ld, every byte must be used: "1\0" fails. */
+    if (is_c_space(buf[0]) || (size_t)(end - buf) != len || isnan(v)) return false;
+    if (errno == ERANGE && (isinf(v) || v == 0)) return false;
+    *out = v;
+    return true;
+}
+
+/* Redis's string2d (getDoubleFromObject): strtod() must consume the whole
+ * string, no leading space, no NaN, no overflow or underflow to zero. */
+bool util_str2d(const char *s, size_t len, double *out) {
+    if (len == 0) return false;
+    char small[256];
+    if (len < sizeof(small)) {
+        memcpy(small, s, len);
+        small[len] = '\0';
+        return str2d_terminated(small, len, out);
+    }
+    /* Rule zero: plain malloc, since layer 1 util.c may not include mem.h.
+     * The buffer lives for one call; Redis puts no length limit on a double
+     * string, so a valid one of any length must still parse. */
+    char *big = malloc(len + 1);
+    if (big == NULL) return false;
+    memcpy(big, s, len);
+    big[len] = '\0';
+    bool ok = str2d_terminated(big, len, out);
+    free(big);
+    return ok;
+}
+
+/* "%.17g" in Redis's own spelling of the special values (glibc would print
+ * "-nan" for a negative NaN). Integral values print without a point or
+ * exponent up to 1e17, like Redis's ll2string shortcut. */
+size_t util_d2str(char *buf, double v) {
+    if (isnan(v)) {
+        memcpy(buf, "nan", 4);
+        return 3;
+    }
+    if (isinf(v)) {
+        const char *s = v > 0 ? "inf" : "-inf";
+        size_t len = strlen(s);
+        memcpy(buf, s, len + 1);
+        return len;
+    }
+    int n = snprintf(buf, UTIL_DSTR_SIZE, "%.17g", v);
+    return n > 0 ? (size_t)n : 0;
+}
+
+/* Redis's ld2string(LD_STR_HUMAN): "%.17Lf", then strip trailing zeros and a
+ * bare trailing '.', and turn "-0" into "0". 17 decimals of an 80-bit long
+ * double round short decimal inputs back to what the user typed, so
+ * 10.5 + 0.1 prints "10.6" and 5.0e3 prints "5000". */
+size_t util_ld2str(char *buf, long double v) {
+    if (isnan(v) || isinf(v)) return 0;
+    int n = snprintf(buf, UTIL_DSTR_SIZE, "%.17Lf", v);
+    if (n <= 0 || (size_t)n + 1 > UTIL_DSTR_SIZE) return 0;
+    size_t len = (size_t)n;
+    if (memchr(buf, '.', len) != NULL) {
+        while (buf[len - 1] == '0') len--;
+        if (buf[len - 1] == '.') len--;
+    }
+    if (len == 2 && buf[0] == '-' && buf[1] == '0') {
+        buf[0] = '0';
+        len = 1;
+    }
+    buf[len] = '\0';
+    return len;
+}
+
+/* ---- Glob matching ---- */
+
+/* Does the bracket class at pat[0] == '[' match byte c? Sets *used to the
+ * bytes the class spans. An unterminated class runs to the end of the
+ * pattern, as in Redis. Redis's quirks, kept on purpose:
+ *  - an escaped byte inside a class compares case-sensitively even with
+ *    nocase;
+ *  - range bounds are swapped when reversed ([z-a] == [a-z]) before case
+ *    folding, so nocase [a-Z] matches nothing;
+ *  - range bounds and c compare as signed chars (Redis's "int x = char"
+ *    on x86-64 glibc, our reference platform), so [a-\xff] spans \xff..a;
+ *    with nocase they are then folded as glibc's tolower() does. */
+static bool match_class(const char *pat, size_t patlen, char c, bool nocase, size_t *used) {
+    size_t i = 1;
+    bool negate = i < patlen && pat[i] == '^';
+    if (negate) i++;
+    bool match = false;
+    for (;;) {
+        if (i >= patlen) {
+            i = patlen - 1;   /* so that *used below is patlen */
+            break;
+        }
+        if (pat[i] == '\\' && patlen - i >= 2) {
+            i++;
+            if (pat[i] == c) match = true;
+        } else if (pat[i] == ']') {
+            break;
+        } else if (patlen - i >= 3 && pat[i + 1] == '-') {
+            int lo = (signed char)pat[i], hi = (signed char)pat[i + 2], ch = (signed char)c;
+            if (lo > hi) {
+                int t = lo;
+                lo = hi;
+                hi = t;
+            }
+            if (nocase) {
+                lo = fold_signed(lo);
+                hi = fold_signed(hi);
+                ch = fold_signed(ch);
+            }
+            if (ch >= lo && ch <= hi) match = true;
+            i += 2;
+        } else if (nocase ? fold((unsigned char)pat[i]) == fold((unsigned char)c)
+                          : pat[i] == c) {
+            match = true;
+        }
+        i++;
+    }
+    *used = i + 1;
+    return match != negate;
+}
+
+/* Does the single-byte token at pat[0] (anything but '*') match c? Every
+ * such token consumes exactly one byte of the string; *used gets its length
+ * in the pattern. A lone trailing backslash is a literal backslash. */
+static bool match_token(const char *pat, size_t patlen, char c, bool nocase, size_t *used) {
+    char lit = pat[0];
+    *used = 1;
+    switch (pat[0]) {
+    case '?':
+        return true;
+    case '[':
+        return match_class(pat, patlen, c, nocase, used);
+    case '\\':
+        if (patlen >= 2) {
+            lit = pat[1];
+            *used = 2;
+        }
+        break;
+    default:
+        break;
+    }
+    return nocase ? fold((unsigned char)lit) == fold((unsigned char)c) : lit == c;
+}
+
+/* Redis's stringmatchlen, without its recursion. Redis tries the rest of
+ * the pattern after each '*' at every later position, recursively. Since
+ * every other token consumes exactly one byte, only the most recent '*'
+ * ever needs to be retried (the classic wildcard-matching argument, the
+ * same one behind Redis's skipLongerMatches shortcut), so one saved
+ * position gives the same answers in O(patlen * slen) time and constant
+ * stack, whatever the pattern.
+ * Redis quirk kept: an empty string matches only an empty pattern, so even
+ * "*" fails on "". Redis's KEYS and SCAN special-case a lone "*" before
+ * matching; callers that want "*" to select the empty key must do the same. */
+bool util_glob_match(const char *pat, size_t patlen, const char *s, size_t slen,
+                     bool nocase) {
+    if (slen == 0) return patlen == 0;
+    size_t p = 0, i = 0;
+    bool have_star = false;
+    size_t star_p = 0, star_i = 0;   /* pattern after the last '*', and where it was tried */
+    while (i < slen) {
+        if (p < patlen && pat[p] == '*') {
+            while (p < patlen && pat[p] == '*') p++;
+            if (p == patlen) return true;   /* a trailing '*' eats the rest */
+            have_star = true;
+            star_p = p;
+            star_i = i;
+            continue;
+        }
+        size_t used;
+        if (p < patlen && match_token(pat + p, patlen - p, s[i], nocase, &used)) {
+            p += used;
+            i++;
+            continue;
+        }
+        if (!have_star) return false;
+        /* Let the last '*' swallow one more byte and retry after it. */
+        p = star_p;
+        i = ++star_i;
+    }
+    while (p < patlen && pat[p] == '*') p++;
+    return p == patlen;
+}
+
+/* ---- SipHash-1-2 ---- */
+
+/* Rounds per message block and at finalization. Redis uses 1-2 (fast
+ * enough to replace MurmurHash2); the reference vectors are for 2-4, which
+ * a verification build can select with -DSIPHASH_C_ROUNDS=2
+ * -DSIPHASH_D_ROUNDS=4. */
+#ifndef SIPHASH_C_ROUNDS
+#define SIPHASH_C_ROUNDS 1
+#endif
+#ifndef SIPHASH_D_ROUNDS
+#define SIPHASH_D_ROUNDS 2
+#endif
+
+static inline uint64_t rotl64(uint64_t x, int b) {
+    return (x << b) | (x >> (64 - b));
+}
+
+/* Little-endian load of 8 bytes, optionally ASCII-lowercased. */
+static inline uint64_t load64_le(const uint8_t *p, bool nocase) {
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--) v = (v << 8) | (uint64_t)(nocase ? fold(p[i]) : p[i]);
+    return v;
+}
+
+typedef struct {
+    uint64_t v0, v1, v2, v3;
+} sip_state;
+
+static inline void sip_round(sip_state *s) {
+    s->v0 += s->v1;
+    s->v1 = rotl64(s->v1, 13);
+    s->v1 ^= s->v0;
+    s->v0 = rotl64(s->v0, 32);
+    s->v2 += s->v3;
+    s->v3 = rotl64(s->v3, 16);
+    s->v3 ^= s->v2;
+    s->v0 += s->v3;
+    s->v3 = rotl64(s->v3, 21);
+    s->v3 ^= s->v0;
+    s->v2 += s->v1;
+    s->v1 = rotl64(s->v1, 17);
+    s->v1 ^= s->v2;
+    s->v2 = rotl64(s->v2, 32);
+}
+
+static inline void sip_compress(sip_state *s, uint64_t m) {
+    s->v3 ^= m;
+    for (int r = 0; r < SIPHASH_C_ROUNDS; r++) sip_round(s);
+    s->v0 ^= m;
+}
+
+static uint64_t siphash(const uint8_t *in, size_t len, const uint8_t key[16], bool nocase) {
+    uint64_t k0 = load64_le(key, false), k1 = load64_le(key + 8, false);
+    sip_state s = {
+        .v0 = 0x736f6d6570736575ULL ^ k0,   /* "somepseudorandomlygeneratedbytes" */
+        .v1 = 0x646f72616e646f6dULL ^ k1,
+        .v2 = 0x6c7967656e657261ULL ^ k0,
+        .v3 = 0x7465646279746573ULL ^ k1,
+    };
+    size_t tail = len & 7;
+    const uint8_t *end = in + (len - tail);
+    for (; in != end; in += 8) sip_compress(&s, load64_le(in, nocase));
+
+    /* Last block: the leftover bytes, with the length's low byte on top. */
+    uint64_t b = (uint64_t)len << 56;
+    for (size_t i = tail; i > 0; i--)
+        b |= (uint64_t)(nocase ? fold(in[i - 1]) : in[i - 1]) << (8 * (i - 1));
+    sip_compress(&s, b);
+
+    s.v2 ^= 0xff;
+    for (int r = 0; r < SIPHASH_D_ROUNDS; r++) sip_round(&s);
+    return s.v0 ^ s.v1 ^ s.v2 ^ s.v3;
+}
+
+uint64_t util_siphash(const void *buf, size_t len, const uint8_t key[16]) {
+    return siphash(buf, len, key, false);
+}
+
+/* Equal to util_siphash of the ASCII-lowercased input, without a copy. */
+uint64_t util_siphash_nocase(const void *buf, size_t len, const uint8_t key[16]) {
+    return siphash(buf, len, key, true);
+}
+
+/* ---- Randomness ---- */
+
+static uint64_t splitmix64(uint64_t *x) {
+    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+/* Read len bytes from /dev/urandom; false if it can't be read fully. */
+static bool read_urandom(uint8_t *p, size_t len) {
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    while (len > 0) {
+        ssize_t n = read(fd, p, len);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        p += n;
+        len -= (size_t)n;
+    }
+    close(fd);
+    return len == 0;
+}
+
+void util_random_bytes(void *buf, size_t len) {
+    if (read_urandom(buf, len)) return;
+    /* No /dev/urandom (chroot, fd limit): not secret, but still distinct
+     * per process and per call. */
+    static uint64_t calls;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t x = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+    x ^= (uint64_t)getpid() << 32 ^ (uint64_t)(uintptr_t)buf ^ ++calls * 0x9e3779b97f4a7c15ULL;
+    uint8_t *p = buf;
+    for (size_t i = 0; i < len; i += 8) {
+        uint64_t r = splitmix64(&x);
+        size_t n = len - i < 8 ? len - i : 8;
+        memcpy(p + i, &r, n);
+    }
+}
+
+/* xoshiro256** (Blackman and Vigna). State is per process; the command
+ * thread is its only user, so there is no locking. */
+static uint64_t rng[4];
+static bool rng_seeded;
+
+uint64_t util_rand64(void) {
+    if (!rng_seeded) {
+        uint64_t seed;
+        util_random_bytes(&seed, sizeof(seed));
+        /* splitmix64 expansion never yields the forbidden all-zero state. */
+        for (int i = 0; i < 4; i++) rng[i] = splitmix64(&seed);
+        rng_seeded = true;
+    }
+    uint64_t result = rotl64(rng[1] * 5, 7) * 9;
+    uint64_t t = rng[1] << 17;
+    rng[2] ^= rng[0];
+    rng[3] ^= rng[1];
+    rng[1] ^= rng[2];
+    rng[0] ^= rng[3];
+    rng[2] ^= t;
+    rng[3] = rotl64(rng[3], 45);
+    return result;
+}
+
+/* hexlen random lowercase hex chars and a NUL into out (size >= hexlen+1),
+ * drawn from /dev/urandom like Redis's run ids and replication ids. */
+void util_random_hex(char *out, size_t hexlen) {
+    static const char digits[] = "0123456789abcdef";
+    uint8_t bytes[32];
+    for (size_t i = 0; i < hexlen; i += 2 * sizeof(bytes)) {
+        util_random_bytes(bytes, sizeof(bytes));
+        for (size_t j = 0; j < 2 * sizeof(bytes) && i + j < hexlen; j++)
+            out[i + j] = digits[(bytes[j / 2] >> (j % 2 ? 0 : 4)) & 0xf];
+    }
+    out[hexlen] = '\0';
+}
+
+/* ---- Time ---- */
+
+long long util_ustime(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+long long util_mstime(void) {
+    return util_ustime() / 1000;
+}
+
+/* Never goes backwards, unlike the wall clock; for timeouts and latency. */
+uint64_t util_monotonic_us(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* ---- Strings ---- */
+
+/* Is a[0..alen) equal to the NUL-terminated b, ignoring ASCII case? A NUL
+ * inside a never matches. */
+bool util_strcaseeq(const char *a, size_t alen, const char *b) {
+    for (size_t i = 0; i < alen; i++) {
+        if (b[i] == '\0' || fold((unsigned char)a[i]) != fold((unsigned char)b[i])) return false;
+    }
+    return b[alen] == '\0';
+}

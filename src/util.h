@@ -1,0 +1,81 @@
+/* util.h -- small pure helpers: number <-> string conversions with Redis's
+ * exact rules, glob matching, hashing, randomness. Layer 1: no server state. */
+#ifndef CASTOR_UTIL_H
+#define CASTOR_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Maximum chars needed for a long long in decimal, with sign and NUL. */
+#define UTIL_LLSTR_SIZE 21
+/* Enough for any double formatted by util_d2str / util_ld2str: Redis's
+ * MAX_LONG_DOUBLE_CHARS. "%.17Lf" of a large long double (INCRBYFLOAT of
+ * 1e200) prints every integer digit, up to about 4,950 chars. */
+#define UTIL_DSTR_SIZE (5 * 1024)
+
+/* Parse s[0..len) as a signed 64-bit decimal integer, exactly as Redis's
+ * string2ll: no leading '+', no spaces, no leading zeros (except "0"),
+ * "-0" is rejected, overflow is rejected. Returns true and sets *out on success. */
+bool util_str2ll(const char *s, size_t len, long long *out);
+
+/* Like util_str2ll but also rejects values outside long. */
+bool util_str2l(const char *s, size_t len, long *out);
+
+/* Parse as Redis's string2ld/strtold-based parsing for INCRBYFLOAT:
+ * accepts what strtold accepts for the whole buffer, rejects empty strings,
+ * leading/trailing spaces, NaN. len must be < UTIL_DSTR_SIZE else false
+ * (Redis's MAX_LONG_DOUBLE_CHARS limit). */
+bool util_str2ld(const char *s, size_t len, long double *out);
+
+/* Parse a double as Redis's getDoubleFromObject: strtod of the whole string,
+ * no leading space, rejects NaN; accepts "inf", "+inf", "-inf". */
+bool util_str2d(const char *s, size_t len, double *out);
+
+/* Write v in decimal into buf (size >= UTIL_LLSTR_SIZE); returns length. */
+size_t util_ll2str(char *buf, long long v);
+size_t util_ull2str(char *buf, unsigned long long v);
+
+/* Format a double like Redis's RESP2 bulk of a score (addReplyDouble):
+ * "inf", "-inf", "nan" for special values, otherwise "%.17g".
+ * Returns length. buf must hold UTIL_DSTR_SIZE. */
+size_t util_d2str(char *buf, double v);
+
+/* Format a long double like Redis's ld2string in LD_STR_HUMAN mode (used by
+ * INCRBYFLOAT and HINCRBYFLOAT): "%.17Lf" then trailing zeros and a trailing
+ * dot removed; "-0" becomes "0". Returns 0 on inf/nan (caller errors). */
+size_t util_ld2str(char *buf, long double v);
+
+/* Redis's stringmatchlen: glob-style match with * ? [abc] [^a] [a-z] and
+ * backslash escapes; nocase folds ASCII case. Must be safe (no stack
+ * overflow, bounded time is not required but no crash) on any input.
+ * As in Redis, an empty string matches only an empty pattern (not even "*"):
+ * KEYS/SCAN must special-case a lone "*" as Redis does. */
+bool util_glob_match(const char *pat, size_t patlen, const char *s, size_t slen,
+                     bool nocase);
+
+/* SipHash-1-2 of buf with a 16-byte key, as used for hash tables. */
+uint64_t util_siphash(const void *buf, size_t len, const uint8_t key[16]);
+/* Case-insensitive variant (ASCII lowercase folded before hashing). */
+uint64_t util_siphash_nocase(const void *buf, size_t len, const uint8_t key[16]);
+
+/* Fill buf with len random bytes from /dev/urandom (falls back to a
+ * time/pid-seeded generator if unavailable). */
+void util_random_bytes(void *buf, size_t len);
+
+/* Fast non-cryptographic PRNG (xoshiro256** or similar), seeded once
+ * from util_random_bytes at first use. */
+uint64_t util_rand64(void);
+
+/* 40 random hex chars + NUL into out (size >= 41), like Redis run_id. */
+void util_random_hex(char *out, size_t hexlen);
+
+/* Monotonic and wall-clock time. */
+long long util_mstime(void);   /* wall clock, milliseconds since epoch */
+long long util_ustime(void);   /* wall clock, microseconds since epoch */
+uint64_t util_monotonic_us(void);
+
+/* ASCII lowercase copy helpers used by the command lookup. */
+bool util_strcaseeq(const char *a, size_t alen, const char *b);
+
+#endif
