@@ -79,9 +79,9 @@ static command command_subs[] = {
      .since = "2.8.13", .summary = "Get array of specific Redis command details, or all when no argument is given."},
     {.name = "list", .proc = cmd_command_list, .arity = -2, .flags = CMD_LOADING | CMD_STALE, .acl = ACL_SLOW | ACL_CONNECTION,
      .since = "7.0.0", .summary = "Get an array of Redis command names"},
-    {.name = "getkeys", .proc = cmd_command_getkeys, .arity = -3, .flags = CMD_LOADING | CMD_STALE, .acl = ACL_SLOW | ACL_CONNECTION,
+    {.name = "getkeys", .proc = cmd_command_getkeys, .arity = -4, .flags = CMD_LOADING | CMD_STALE, .acl = ACL_SLOW | ACL_CONNECTION,
      .since = "2.8.13", .summary = "Extract keys given a full Redis command"},
-    {.name = "getkeysandflags", .proc = cmd_command_getkeysandflags, .arity = -3, .flags = CMD_LOADING | CMD_STALE,
+    {.name = "getkeysandflags", .proc = cmd_command_getkeysandflags, .arity = -4, .flags = CMD_LOADING | CMD_STALE,
      .acl = ACL_SLOW | ACL_CONNECTION, .since = "7.0.0", .summary = "Extract keys and access flags given a full Redis command"},
     {.name = "docs", .proc = cmd_command_docs, .arity = -2, .flags = CMD_LOADING | CMD_STALE, .acl = ACL_SLOW | ACL_CONNECTION,
      .since = "7.0.0", .summary = "Get array of specific Redis command documentation"},
@@ -265,7 +265,7 @@ static command table[] = {
     /* Connection and server */
     {.name = "ping", .proc = cmd_ping, .arity = -1, .flags = F | CMD_SENTINEL, .acl = ACL_FAST | ACL_CONNECTION,
      .group = "connection", .since = "1.0.0", .summary = "Ping the server", .complexity = "O(1)"},
-    {.name = "echo", .proc = cmd_echo, .arity = 2, .flags = F, .acl = ACL_FAST | ACL_CONNECTION,
+    {.name = "echo", .proc = cmd_echo, .arity = 2, .flags = F | CMD_LOADING | CMD_STALE, .acl = ACL_FAST | ACL_CONNECTION,
      .group = "connection", .since = "1.0.0", .summary = "Echo the given string", .complexity = "O(1)"},
     {.name = "quit", .proc = cmd_quit, .arity = -1, .flags = CMD_ALLOW_BUSY | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | F | CMD_NO_AUTH,
      .acl = ACL_FAST | ACL_CONNECTION, .group = "connection", .since = "1.0.0", .summary = "Close the connection", .complexity = "O(1)"},
@@ -573,7 +573,7 @@ static void reply_key_specs(client *c, const command *cmd) {
     reply_bulk_cstr(c, "flags");
     reply_set(c, 2);
     reply_simple(c, (cmd->flags & CMD_WRITE) ? "RW" : "RO");
-    reply_simple(c, (cmd->flags & CMD_WRITE) ? "UPDATE" : "ACCESS");
+    reply_simple(c, (cmd->flags & CMD_WRITE) ? "update" : "access");
     reply_bulk_cstr(c, "begin_search");
     reply_map(c, 2);
     reply_bulk_cstr(c, "type");
@@ -740,7 +740,7 @@ void cmd_command_getkeysandflags(client *c) {
         reply_bulk(c, c->argv[2 + keys[i]].ptr, c->argv[2 + keys[i]].len);
         reply_set(c, 2);
         reply_simple(c, write ? "RW" : "RO");
-        reply_simple(c, write ? "UPDATE" : "ACCESS");
+        reply_simple(c, write ? "update" : "access");
     }
 }
 

@@ -599,7 +599,7 @@ static void config_get(client *c) {
 
 static void config_set(client *c) {
     if ((c->argc % 2) != 0) {
-        reply_errorf(c, "ERR wrong number of arguments for '%s' command", "config|set");
+        reply_error(c, ERR_SYNTAX);
         return;
     }
     int pairs = (c->argc - 2) / 2;
@@ -680,10 +680,17 @@ static int rewrite_file(const char *path, str **errout) {
     while (table[ndirs].name) ndirs++;
     bool *written = mem_calloc(ndirs);
     str *out = str_new(NULL, 0);
-    char *save = NULL;
     char *copy = mem_strdup(orig->buf);
-    bool ends_nl = orig->len == 0 || orig->buf[orig->len - 1] == '\n';
-    for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+    char *next = copy;
+    /* Lines are trimmed as Redis does; blank lines and comments are kept. */
+    while (next && *next) {
+        char *line = next;
+        char *nl = strchr(line, '\n');
+        next = nl ? nl + 1 : NULL;
+        if (nl) *nl = '\0';
+        while (*line == ' ' || *line == '\t' || *line == '\r') line++;
+        size_t ll = strlen(line);
+        while (ll && (line[ll - 1] == ' ' || line[ll - 1] == '\t' || line[ll - 1] == '\r')) line[--ll] = '\0';
         char *tmp = mem_strdup(line);
         char *argv[8];
         int argc = split_line(tmp, argv, 8);
@@ -706,7 +713,6 @@ static int rewrite_file(const char *path, str **errout) {
         }
         mem_free(tmp);
     }
-    (void)ends_nl;
     bool header = false;
     for (size_t i = 0; i < ndirs; i++) {
         directive *d = &table[i];

@@ -4,6 +4,8 @@
  * Type-specific copying lives with each type (kv_dup_value); this file
  * only moves entries between names and databases.
  * SPDX-License-Identifier: BSD-3-Clause */
+#include <ctype.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +30,7 @@ static void modified(db *d, const slice *key, const char *event) {
 
 void cmd_select(client *c) {
     long long id;
-    if (!cmd_arg_ll_msg(c, &c->argv[1], &id, "ERR invalid DB index")) return;
+    if (!cmd_arg_ll(c, &c->argv[1], &id)) return;
     db *d = id >= INT_MIN && id <= INT_MAX ? db_get((int)id) : NULL;
     if (d == NULL) {
         reply_error(c, ERR_DB_INDEX);
@@ -161,19 +163,15 @@ static void scan_collect(void *priv, void *entry) {
 void cmd_scan(client *c) {
     unsigned long long cursor;
     slice *cur = &c->argv[1];
-    /* Redis parses the cursor with strtoull semantics and rejects junk. */
+    /* Redis parses the cursor with strtoull and rejects junk and overflow. */
     {
-        long long v;
-        if (!util_str2ll(cur->ptr, cur->len, &v)) {
-            char *end;
-            unsigned long long u = strtoull(cur->ptr, &end, 10);
-            if (cur->len == 0 || end != cur->ptr + cur->len || cur->ptr[0] == '-') {
-                reply_error(c, "ERR invalid cursor");
-                return;
-            }
-            v = (long long)u;
+        char *end;
+        errno = 0;
+        cursor = strtoull(cur->ptr, &end, 10);
+        if (end != cur->ptr + cur->len || errno == ERANGE || isspace((unsigned char)cur->ptr[0])) {
+            reply_error(c, "ERR invalid cursor");
+            return;
         }
-        cursor = (unsigned long long)v;
     }
     slice *pat = NULL, *type = NULL;
     long long count = 10;

@@ -185,8 +185,12 @@ static resp_status parse_multibulk(resp_parser *p, char *buf, size_t len, const 
             }
             return RESP_INCOMPLETE;
         }
-        if (rc < 0 || n > INT_MAX || (p->unauthenticated && n > 10)) {
+        if (rc < 0 || n > INT_MAX) {
             *err = "Protocol error: invalid multibulk length";
+            return RESP_ERR;
+        }
+        if (p->unauthenticated && n > 10) {
+            *err = "Protocol error: unauthenticated multibulk length";
             return RESP_ERR;
         }
         if (n <= 0) return RESP_OK;
@@ -198,13 +202,15 @@ static resp_status parse_multibulk(resp_parser *p, char *buf, size_t len, const 
             if (p->pos >= len) return RESP_INCOMPLETE;
             if (buf[p->pos] != '$') {
                 /* Redis checks '$' only once the whole count line is in. */
-                if (memchr(buf + p->pos, '\r', len - p->pos) == NULL) {
+                char *cr = memchr(buf + p->pos, '\r', len - p->pos);
+                if (cr == NULL) {
                     if (len - p->pos > RESP_INLINE_MAX) {
                         *err = "Protocol error: too big bulk count string";
                         return RESP_ERR;
                     }
                     return RESP_INCOMPLETE;
                 }
+                if ((size_t)(cr - buf) + 1 >= len) return RESP_INCOMPLETE;   /* and its '\n' */
                 snprintf(p->errbuf, sizeof(p->errbuf), "Protocol error: expected '$', got '%c'",
                          buf[p->pos]);
                 *err = p->errbuf;
@@ -221,8 +227,12 @@ static resp_status parse_multibulk(resp_parser *p, char *buf, size_t len, const 
                 }
                 return RESP_INCOMPLETE;
             }
-            if (rc < 0 || n < 0 || n > p->max_bulk || (p->unauthenticated && n > 16384)) {
+            if (rc < 0 || n < 0 || n > p->max_bulk) {
                 *err = "Protocol error: invalid bulk length";
+                return RESP_ERR;
+            }
+            if (p->unauthenticated && n > 16384) {
+                *err = "Protocol error: unauthenticated bulk length";
                 return RESP_ERR;
             }
             p->bulk_len = n;

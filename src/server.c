@@ -274,6 +274,7 @@ int main(int argc, char **argv) {
     util_random_bytes(seed, sizeof(seed));
     dict_set_seed(seed);
     util_random_hex(srv.run_id, 40);
+    util_random_hex(srv.replid, 40);
 
     int opt_start = 1;
     const char *config_path = NULL;
@@ -325,6 +326,7 @@ int main(int argc, char **argv) {
     db_init(cfg.databases);
     if (listen_all() == -1) return 1;
     write_pidfile();
+    srv.initial_memory_usage = mem_used();
     log_msg(LOG_NOTICE, "Running mode=standalone, port=%d. PID: %d", cfg.port, (int)srv.pid);
     log_msg(LOG_NOTICE, "Server initialized");
     ev_timer_add(1, cron, NULL);

@@ -17,6 +17,7 @@ struct db;
 struct server {
     pid_t pid;                        /* server.c */
     char run_id[41];                  /* server.c */
+    char replid[41];                  /* server.c at start; later repl.c (new history) */
     char *executable;                 /* server.c */
     char *config_file;                /* server.c: absolute path, or NULL */
     char **exec_argv;                 /* server.c */
@@ -60,6 +61,7 @@ struct server {
     long long stat_client_qbuf_limit_disconnections; /* client.c */
     long long stat_client_outbuf_limit_disconnections; /* client.c */
     long long stat_peak_memory;       /* server.c */
+    size_t initial_memory_usage;      /* server.c: used_memory once ready to serve */
     long long stat_total_reads_processed, stat_total_writes_processed;
 
     long long dirty;                  /* cmdtable.c: changes since last save */

@@ -4,8 +4,6 @@
 #include "reply.h"
 #include "slowlog.h"
 #define STUB(name) void name(client *c) { reply_error(c, "ERR not implemented yet"); }
-STUB(cmd_setbit) STUB(cmd_getbit) STUB(cmd_bitcount) STUB(cmd_bitpos) STUB(cmd_bitop)
-STUB(cmd_bitfield) STUB(cmd_bitfield_ro) STUB(cmd_lcs)
 STUB(cmd_client_id) STUB(cmd_client_setname) STUB(cmd_client_getname) STUB(cmd_client_list)
 STUB(cmd_client_info) STUB(cmd_client_kill) STUB(cmd_client_pause) STUB(cmd_client_unpause)
 STUB(cmd_client_reply) STUB(cmd_client_no_evict) STUB(cmd_client_help)

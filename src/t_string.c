@@ -7,6 +7,8 @@
  * replica reaches the same bytes.
  * Bit commands live in bitops.c.
  * SPDX-License-Identifier: BSD-3-Clause */
+#include "t_string.h"
+
 #include <limits.h>
 #include <math.h>
 #include <string.h>
@@ -76,12 +78,12 @@ void cmd_get(client *c) {
 #define SET_ANY_EXPIRE (SET_EX | SET_PX | SET_EXAT | SET_PXAT)
 
 /* Parse SET/GETEX options from argv[from]. For GETEX (getex=true) only the
- * expire options and PERSIST are valid. On success *when is the absolute
- * expire in ms (or -1). Replies and returns false on error. */
-static bool parse_set_options(client *c, int from, bool getex, int *flags, long long *when) {
+ * expire options and PERSIST are valid. *expire is the expire argument or
+ * NULL. Replies and returns false on a syntax error. */
+static bool parse_set_options(client *c, int from, bool getex, int *flags, slice **expire_out) {
     *flags = 0;
-    *when = -1;
     slice *expire = NULL;
+    *expire_out = NULL;
     for (int j = from; j < c->argc; j++) {
         slice *a = &c->argv[j];
         bool has_next = j + 1 < c->argc;
@@ -96,29 +98,42 @@ static bool parse_set_options(client *c, int from, bool getex, int *flags, long 
             *flags |= SET_KEEPTTL;
         } else if (getex && cmd_arg_is(a, "persist") && !(f & SET_ANY_EXPIRE)) {
             *flags |= SET_PERSIST;
-        } else if (has_next && !(f & (SET_ANY_EXPIRE | SET_KEEPTTL | SET_PERSIST)) &&
-                   (cmd_arg_is(a, "ex") || cmd_arg_is(a, "px") || cmd_arg_is(a, "exat") ||
-                    cmd_arg_is(a, "pxat"))) {
-            if (cmd_arg_is(a, "ex")) *flags |= SET_EX;
-            else if (cmd_arg_is(a, "px")) *flags |= SET_PX;
-            else if (cmd_arg_is(a, "exat")) *flags |= SET_EXAT;
-            else *flags |= SET_PXAT;
+        } else if (has_next && (cmd_arg_is(a, "ex") || cmd_arg_is(a, "px") ||
+                                cmd_arg_is(a, "exat") || cmd_arg_is(a, "pxat"))) {
+            /* An expire option excludes the others, but may repeat itself. */
+            int mine = cmd_arg_is(a, "ex") ? SET_EX
+                       : cmd_arg_is(a, "px") ? SET_PX
+                       : cmd_arg_is(a, "exat") ? SET_EXAT
+                                               : SET_PXAT;
+            if (f & ((SET_ANY_EXPIRE & ~mine) | SET_KEEPTTL | SET_PERSIST)) {
+                reply_error(c, ERR_SYNTAX);
+                return false;
+            }
+            *flags |= mine;
             expire = &c->argv[++j];
         } else {
             reply_error(c, ERR_SYNTAX);
             return false;
         }
     }
+    *expire_out = expire;
+    return true;
+}
+
+/* The absolute expire in ms for an EX/PX/EXAT/PXAT argument (-1 if none).
+ * Replies and returns false on an invalid value. */
+static bool expire_ms(client *c, int flags, const slice *expire, long long *when) {
+    *when = -1;
     if (expire == NULL) return true;
     long long v;
     if (!cmd_arg_ll(c, expire, &v)) return false;
-    bool seconds = *flags & (SET_EX | SET_EXAT);
+    bool seconds = flags & (SET_EX | SET_EXAT);
     if (v <= 0 || (seconds && v > LLONG_MAX / 1000)) {
         reply_errorf(c, ERR_EXPIRE_TIME, c->cmd->fullname);
         return false;
     }
     if (seconds) v *= 1000;
-    if (*flags & (SET_EX | SET_PX)) {
+    if (flags & (SET_EX | SET_PX)) {
         if (v > LLONG_MAX - srv.mstime) {
             reply_errorf(c, ERR_EXPIRE_TIME, c->cmd->fullname);
             return false;
@@ -188,7 +203,9 @@ static void set_generic(client *c, int flags, const slice *key, const slice *val
 void cmd_set(client *c) {
     int flags;
     long long when;
-    if (!parse_set_options(c, 3, false, &flags, &when)) return;
+    slice *expire;
+    if (!parse_set_options(c, 3, false, &flags, &expire)) return;
+    if (!expire_ms(c, flags, expire, &when)) return;
     set_generic(c, flags, &c->argv[1], &c->argv[2], when, "+OK\r\n");
 }
 
@@ -252,14 +269,15 @@ void cmd_getdel(client *c) {
 void cmd_getex(client *c) {
     int flags;
     long long when;
-    slice *key = &c->argv[1];
-    if (!parse_set_options(c, 2, true, &flags, &when)) return;
+    slice *key = &c->argv[1], *expire;
+    if (!parse_set_options(c, 2, true, &flags, &expire)) return;
     kv *e;
-    if (!find_string(c, key, &e, true)) return;
+    if (!find_string(c, key, &e, false)) return;
     if (e == NULL) {
         reply_null(c);
         return;
     }
+    if (!expire_ms(c, flags, expire, &when)) return;
     reply_value(c, e);
     if (when != -1 && when <= srv.mstime && !srv.loading && !srv.is_replica) {
         db_delete(c->db, key->ptr, key->len);
@@ -330,9 +348,8 @@ void cmd_strlen(client *c) {
     reply_int(c, e ? (long long)kv_str_len(e) : 0);
 }
 
-/* Make the value of e a RAW string we can modify; returns the entry now in
- * the db (it may be a new allocation). */
-static kv *make_raw(client *c, kv *e) {
+/* Declared in t_string.h: bitops.c modifies string bytes in place too. */
+kv *t_string_make_raw(client *c, kv *e) {
     if (e->enc == KV_ENC_RAW) return e;
     char buf[UTIL_LLSTR_SIZE];
     size_t len, klen;
@@ -349,12 +366,12 @@ void cmd_append(client *c) {
     if (!find_string(c, key, &e, true)) return;
     size_t total;
     if (e == NULL) {
-        kv *n = kv_new_raw(key->ptr, key->len, str_new(val->ptr, val->len));
-        db_add(c->db, n);
+        /* A new key is encoded as SET would (Redis: tryObjectEncoding). */
+        db_add(c->db, kv_new_string(key->ptr, key->len, val->ptr, val->len));
         total = val->len;
     } else {
         if (!check_length(c, (long long)kv_str_len(e), val->len)) return;
-        e = make_raw(c, e);
+        e = t_string_make_raw(c, e);
         str *s = str_cat(kv_raw(e), val->ptr, val->len);
         kv_set_raw(e, s);
         total = s->len;
@@ -425,7 +442,7 @@ void cmd_setrange(client *c) {
         return;
     }
     if (!check_length(c, offset, val->len)) return;
-    e = make_raw(c, e);
+    e = t_string_make_raw(c, e);
     str *s = kv_raw(e);
     size_t need = (size_t)offset + val->len;
     if (need > s->len) {

@@ -1,0 +1,111 @@
+#!/bin/sh
+# Run every test layer and print one closing line "N passed, M failed".
+#   unit tests (release and ASan builds), layering check,
+#   integration tests against the ASan+UBSan server,
+#   interop/differential tests against the release server and Debian's redis,
+#   a short libFuzzer run of the RESP parser.
+# Expects `make all asan unit` to have run (make test does it).
+set -u
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+PY=/usr/bin/python3
+PASSED=0
+FAILED=0
+OUT=$(mktemp -d /tmp/castor-test.XXXXXX)
+trap 'rm -rf "$OUT"' EXIT
+
+pass() { PASSED=$((PASSED + $1)); }
+fail() { FAILED=$((FAILED + $1)); }
+
+echo "== layering"
+if sh scripts/check-layers.sh; then pass 1; else fail 1; fi
+
+echo "== unit tests"
+for bin in build/tests/test_* build-asan/tests/test_*; do
+    [ -x "$bin" ] || continue
+    log="$OUT/unit.log"
+    timeout 120 "$bin" >"$log" 2>&1
+    rc=$?
+    line=$(grep -E '^unit: [0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
+    if [ -n "$line" ]; then
+        p=$(echo "$line" | sed -E 's/^unit: ([0-9]+) passed.*/\1/')
+        f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
+        pass "$p"
+        fail "$f"
+        [ "$rc" != 0 ] && [ "$f" = 0 ] && fail 1
+    else
+        fail 1
+    fi
+    if [ "$rc" != 0 ] || [ -z "$line" ]; then
+        echo "FAILED: $bin (exit $rc)"
+        cat "$log"
+    else
+        echo "$bin: $line"
+    fi
+done
+
+# Count a pytest run from its junit XML.
+pytest_layer() {
+    name=$1
+    shift
+    xml="$OUT/$name.xml"
+    "$PY" -m pytest -q -p no:cacheprovider --junitxml="$xml" "$@"
+    if [ -f "$xml" ]; then
+        counts=$("$PY" - "$xml" <<'PYEOF'
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
+t = f = 0
+for s in suites:
+    t += int(s.get("tests", 0)) - int(s.get("skipped", 0))
+    f += int(s.get("failures", 0)) + int(s.get("errors", 0))
+print(t - f, f)
+PYEOF
+)
+        pass "${counts% *}"
+        fail "${counts#* }"
+    else
+        fail 1
+    fi
+}
+
+echo "== integration tests (ASan+UBSan server)"
+SAN_LOGS="$OUT/san"
+mkdir -p "$SAN_LOGS"
+ASAN_OPTIONS="log_path=$SAN_LOGS/asan:abort_on_error=1:detect_leaks=1" \
+UBSAN_OPTIONS="log_path=$SAN_LOGS/ubsan:print_stacktrace=1:halt_on_error=1" \
+CASTOR_SERVER="$ROOT/build-asan/castor-server" \
+    pytest_layer integration tests/integration
+if ls "$SAN_LOGS"/* >/dev/null 2>&1; then
+    echo "FAILED: sanitizer reports:"
+    cat "$SAN_LOGS"/*
+    fail 1
+else
+    pass 1
+fi
+
+echo "== interop and differential tests (release server vs redis-server)"
+CASTOR_SERVER="$ROOT/build/castor-server" pytest_layer interop tests/interop
+
+echo "== fuzz smoke (RESP parser)"
+if [ -f tests/fuzz/fuzz_resp.c ]; then
+    if clang -g -O1 -fsanitize=fuzzer,address,undefined -DCASTOR_LIBC_MALLOC -Isrc \
+        src/mem.c src/str.c src/util.c src/resp.c tests/fuzz/fuzz_resp.c -o "$OUT/fuzz_resp" -lm; then
+        mkdir -p "$OUT/corpus"
+        if (cd "$OUT" && ./fuzz_resp -max_total_time="${FUZZ_SECONDS:-20}" -print_final_stats=0 \
+                corpus "$ROOT/tests/fuzz/seeds/resp" >"$OUT/fuzz.log" 2>&1); then
+            echo "fuzz_resp: no findings"
+            pass 1
+        else
+            echo "FAILED: fuzz_resp found a problem"
+            tail -50 "$OUT/fuzz.log"
+            fail 1
+        fi
+    else
+        echo "FAILED: fuzz target did not build"
+        fail 1
+    fi
+fi
+
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" = 0 ]

@@ -1,0 +1,337 @@
+/* clientcmd.c -- the CLIENT command: ID, SETNAME, GETNAME, LIST, INFO,
+ * KILL, PAUSE, UNPAUSE, REPLY, NO-EVICT and HELP.
+ *
+ * Client state lives in client.c; this file only reads and flags it. A
+ * client is never freed here: KILL marks others with client_close_async()
+ * and the caller itself with CLIENT_CLOSE_AFTER_REPLY, so its reply still
+ * goes out. PAUSE only records the pause in srv; the dispatcher postpones
+ * requests while it lasts and client_unpause_all() resumes them.
+ * Spec: Redis 7.0 clientCommand (networking.c) and its error texts.
+ * SPDX-License-Identifier: BSD-3-Clause */
+#include <limits.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cmdtable.h"
+#include "commands.h"
+#include "errors.h"
+#include "reply.h"
+#include "server.h"
+#include "util.h"
+
+/* Map a CLIENT LIST/KILL type argument to client_type_name()'s words, or
+ * NULL if unknown. "slave" is Redis's old name for "replica". */
+static const char *type_by_name(const slice *a) {
+    if (cmd_arg_is(a, "normal")) return "normal";
+    if (cmd_arg_is(a, "slave") || cmd_arg_is(a, "replica")) return "replica";
+    if (cmd_arg_is(a, "pubsub")) return "pubsub";
+    if (cmd_arg_is(a, "master")) return "master";
+    return NULL;
+}
+
+/* The only user until acl.c exists; names are case-sensitive as in ACL. */
+static bool user_exists(const slice *name) {
+    return name->len == 7 && memcmp(name->ptr, "default", 7) == 0;
+}
+
+void cmd_client_id(client *c) { reply_int(c, (long long)c->id); }
+
+void cmd_client_setname(client *c) {
+    slice *name = &c->argv[2];
+    if (!client_name_valid(name->ptr, name->len)) {
+        reply_error(c, ERR_CLIENT_NAME);
+        return;
+    }
+    str_free(c->name);
+    c->name = name->len ? str_new(name->ptr, name->len) : NULL;   /* "" clears the name */
+    reply_ok(c);
+}
+
+void cmd_client_getname(client *c) {
+    if (c->name) reply_bulk(c, c->name->buf, c->name->len);
+    else reply_null(c);
+}
+
+/* ---- LIST and INFO ---- */
+
+static str *cat_line(str *s, client *cl) {
+    s = client_info_line(s, cl);
+    return str_cat(s, "\n", 1);
+}
+
+/* Every client of 'type' (NULL: all), oldest first as Redis lists them. */
+static str *all_clients_info(const char *type) {
+    str *s = str_new(NULL, 0);
+    client *tail = srv.clients;
+    while (tail && tail->next) tail = tail->next;
+    for (client *cl = tail; cl; cl = cl->prev) {
+        if (type && strcmp(client_type_name(cl), type) != 0) continue;
+        s = cat_line(s, cl);
+    }
+    return s;
+}
+
+/* CLIENT LIST [TYPE type | ID id [id ...]] */
+void cmd_client_list(client *c) {
+    const char *type = NULL;
+    str *s = NULL;
+    if (c->argc == 4 && cmd_arg_is(&c->argv[2], "type")) {
+        type = type_by_name(&c->argv[3]);
+        if (type == NULL) {
+            reply_errorf(c, "ERR Unknown client type '%s'", c->argv[3].ptr);
+            return;
+        }
+    } else if (c->argc > 3 && cmd_arg_is(&c->argv[2], "id")) {
+        s = str_new(NULL, 0);
+        for (int j = 3; j < c->argc; j++) {
+            long long id;
+            if (!util_str2ll(c->argv[j].ptr, c->argv[j].len, &id)) {
+                str_free(s);
+                reply_error(c, "ERR Invalid client ID");
+                return;
+            }
+            client *cl = client_find_by_id((uint64_t)id);
+            if (cl) s = cat_line(s, cl);
+        }
+    } else if (c->argc != 2) {
+        reply_error(c, ERR_SYNTAX);
+        return;
+    }
+    if (s == NULL) s = all_clients_info(type);
+    reply_verbatim(c, s->buf, s->len, "txt");
+    str_free(s);
+}
+
+void cmd_client_info(client *c) {
+    str *s = cat_line(str_new(NULL, 0), c);
+    reply_verbatim(c, s->buf, s->len, "txt");
+    str_free(s);
+}
+
+/* ---- KILL ---- */
+
+typedef struct kill_filter {
+    const slice *addr, *laddr;
+    const char *type;         /* client_type_name() word, or NULL */
+    uint64_t id;              /* 0: any */
+    bool skipme;
+} kill_filter;
+
+/* Parse "option value" pairs from argv[2]; replies and returns false on error. */
+static bool parse_kill_filter(client *c, kill_filter *f) {
+    for (int i = 2; i < c->argc; i += 2) {
+        bool more = i + 1 < c->argc;
+        const slice *opt = &c->argv[i], *val = &c->argv[i + 1];
+        if (more && cmd_arg_is(opt, "id")) {
+            long long id;
+            if (!cmd_arg_ll_range(c, val, 1, LONG_MAX, &id, "ERR client-id should be greater than 0"))
+                return false;
+            f->id = (uint64_t)id;
+        } else if (more && cmd_arg_is(opt, "type")) {
+            f->type = type_by_name(val);
+            if (f->type == NULL) {
+                reply_errorf(c, "ERR Unknown client type '%s'", val->ptr);
+                return false;
+            }
+        } else if (more && cmd_arg_is(opt, "addr")) {
+            f->addr = val;
+        } else if (more && cmd_arg_is(opt, "laddr")) {
+            f->laddr = val;
+        } else if (more && cmd_arg_is(opt, "user")) {
+            if (!user_exists(val)) {
+                reply_errorf(c, "ERR No such user '%s'", val->ptr);
+                return false;
+            }
+        } else if (more && cmd_arg_is(opt, "skipme")) {
+            if (cmd_arg_is(val, "yes")) {
+                f->skipme = true;
+            } else if (cmd_arg_is(val, "no")) {
+                f->skipme = false;
+            } else {
+                reply_error(c, ERR_SYNTAX);
+                return false;
+            }
+        } else {
+            reply_error(c, ERR_SYNTAX);
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool slice_eq_cstr(const slice *a, const char *s) {
+    return a->len == strlen(s) && memcmp(a->ptr, s, a->len) == 0;
+}
+
+static bool kill_matches(const kill_filter *f, client *self, client *cl) {
+    if (f->addr && !slice_eq_cstr(f->addr, cl->addr)) return false;
+    if (f->laddr && !slice_eq_cstr(f->laddr, cl->laddr)) return false;
+    if (f->type && strcmp(client_type_name(cl), f->type) != 0) return false;
+    if (f->id && cl->id != f->id) return false;
+    /* Every client is the default user until acl.c exists: USER only validates. */
+    if (cl == self && f->skipme) return false;
+    return true;
+}
+
+/* CLIENT KILL ip:port (old form: replies OK or an error, may kill the
+ * caller) or CLIENT KILL <option> <value> ... (replies the count). */
+void cmd_client_kill(client *c) {
+    kill_filter f = {.skipme = true};
+    bool old_form = c->argc == 3;
+    if (old_form) {
+        f.addr = &c->argv[2];
+        f.skipme = false;   /* with the old form a client may kill itself */
+    } else if (!parse_kill_filter(c, &f)) {
+        return;
+    }
+    long long killed = 0;
+    bool close_self = false;
+    for (client *cl = srv.clients; cl; cl = cl->next) {
+        if (!kill_matches(&f, c, cl)) continue;
+        if (cl == c) close_self = true;
+        else client_close_async(cl);
+        killed++;
+    }
+    if (!old_form) reply_int(c, killed);
+    else if (killed == 0) reply_error(c, "ERR No such client");
+    else reply_ok(c);
+    /* Our own connection goes once the reply above is written. */
+    if (close_self) c->flags |= CLIENT_CLOSE_AFTER_REPLY;
+}
+
+/* ---- PAUSE, UNPAUSE ---- */
+
+/* CLIENT PAUSE timeout [WRITE|ALL]: a second pause only makes the current
+ * one longer or stricter, never shorter or looser (Redis's pauseClients). */
+void cmd_client_pause(client *c) {
+    int type = 2;
+    if (c->argc == 4) {
+        if (cmd_arg_is(&c->argv[3], "write")) {
+            type = 1;
+        } else if (cmd_arg_is(&c->argv[3], "all")) {
+            type = 2;
+        } else {
+            reply_error(c, "ERR CLIENT PAUSE mode must be WRITE or ALL");
+            return;
+        }
+    } else if (c->argc != 3) {
+        reply_error(c, "ERR unknown subcommand or wrong number of arguments for 'pause'. Try CLIENT HELP.");
+        return;
+    }
+    long long ms;
+    if (!cmd_arg_ll_msg(c, &c->argv[2], &ms, "ERR timeout is not an integer or out of range"))
+        return;
+    if (ms < 0) {
+        reply_error(c, ERR_TIMEOUT_NEG);
+        return;
+    }
+    long long now = srv.mstime;
+    /* Redis 7.0 adds the timeout to the clock unchecked, so a timeout too big
+     * to add wraps into the past and pauses nothing; keep that, without UB. */
+    if (ms > LLONG_MAX - now) {
+        reply_ok(c);
+        return;
+    }
+    long long end = now + ms;
+    bool active = srv.pause_type && srv.pause_end_ms > now;
+    if (!active) {
+        srv.pause_type = 0;
+        srv.pause_end_ms = 0;
+    }
+    /* CLIENT PAUSE 0 ends at once: like Redis, it leaves no pause behind. */
+    if (end > now) {
+        if (type > srv.pause_type) srv.pause_type = type;
+        if (end > srv.pause_end_ms) srv.pause_end_ms = end;
+    }
+    reply_ok(c);
+}
+
+void cmd_client_unpause(client *c) {
+    srv.pause_type = 0;
+    srv.pause_end_ms = 0;
+    reply_ok(c);
+    client_unpause_all();
+}
+
+/* ---- REPLY, NO-EVICT ---- */
+
+void cmd_client_reply(client *c) {
+    const slice *mode = &c->argv[2];
+    if (cmd_arg_is(mode, "on")) {
+        c->flags &= ~(CLIENT_REPLY_SKIP | CLIENT_REPLY_OFF);
+        reply_ok(c);
+    } else if (cmd_arg_is(mode, "off")) {
+        c->flags |= CLIENT_REPLY_OFF;
+    } else if (cmd_arg_is(mode, "skip")) {
+        /* The dispatcher turns SKIP_NEXT into SKIP once this command ends. */
+        if (!(c->flags & CLIENT_REPLY_OFF)) c->flags |= CLIENT_REPLY_SKIP_NEXT;
+    } else {
+        reply_error(c, ERR_SYNTAX);
+    }
+}
+
+void cmd_client_no_evict(client *c) {
+    if (cmd_arg_is(&c->argv[2], "on")) {
+        c->flags |= CLIENT_NO_EVICT;
+        reply_ok(c);
+    } else if (cmd_arg_is(&c->argv[2], "off")) {
+        c->flags &= ~CLIENT_NO_EVICT;
+        reply_ok(c);
+    } else {
+        reply_error(c, ERR_SYNTAX);
+    }
+}
+
+/* ---- HELP ---- */
+
+/* Redis 7.0's text word for word, including subcommands castor does not
+ * have yet (tracking, UNBLOCK), so tools that parse it see the same list. */
+static const char *client_help[] = {
+    "CACHING (YES|NO)",
+    "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+    "GETREDIR",
+    "    Return the client ID we are redirecting to when tracking is enabled.",
+    "GETNAME",
+    "    Return the name of the current connection.",
+    "ID",
+    "    Return the ID of the current connection.",
+    "INFO",
+    "    Return information about the current client connection.",
+    "KILL <ip:port>",
+    "    Kill connection made from <ip:port>.",
+    "KILL <option> <value> [<option> <value> [...]]",
+    "    Kill connections. Options are:",
+    "    * ADDR (<ip:port>|<unixsocket>:0)",
+    "      Kill connections made from the specified address",
+    "    * LADDR (<ip:port>|<unixsocket>:0)",
+    "      Kill connections made to specified local address",
+    "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+    "      Kill connections by type.",
+    "    * USER <username>",
+    "      Kill connections authenticated by <username>.",
+    "    * SKIPME (YES|NO)",
+    "      Skip killing current connection (default: yes).",
+    "LIST [options ...]",
+    "    Return information about client connections. Options:",
+    "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+    "      Return clients of specified type.",
+    "UNPAUSE",
+    "    Stop the current client pause, resuming traffic.",
+    "PAUSE <timeout> [WRITE|ALL]",
+    "    Suspend all, or just write, clients for <timeout> milliseconds.",
+    "REPLY (ON|OFF|SKIP)",
+    "    Control the replies sent to the current connection.",
+    "SETNAME <name>",
+    "    Assign the name <name> to the current connection.",
+    "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+    "    Unblock the specified blocked client.",
+    "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+    "         [OPTIN] [OPTOUT] [NOLOOP]",
+    "    Control server assisted client side caching.",
+    "TRACKINGINFO",
+    "    Report tracking status for the current connection.",
+    "NO-EVICT (ON|OFF)",
+    "    Protect current client connection from eviction.",
+    NULL};
+
+void cmd_client_help(client *c) { reply_help(c, "CLIENT", client_help); }

@@ -1,0 +1,12 @@
+/* info.h -- the INFO command and the statistics it samples over time. */
+#ifndef CASTOR_INFO_H
+#define CASTOR_INFO_H
+
+/* Called every cron tick: samples instantaneous ops/s and kbps each 100 ms
+ * and the allocator figures (memory_cron). */
+void info_cron(void);
+/* CONFIG RESETSTAT: zero the stat_* counters of srv, the command table's
+ * calls/usec/rejected/failed, the error counts and the instantaneous rings. */
+void info_reset_stats(void);
+
+#endif
