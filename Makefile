@@ -6,7 +6,7 @@ endif
 WARN := -Wall -Wextra -Werror -Wno-missing-field-initializers
 CFLAGS_COMMON := -std=gnu11 $(WARN) -g -MMD -MP -Isrc
 JEMALLOC_LIBS := $(shell pkg-config --libs jemalloc 2>/dev/null || echo -ljemalloc)
-LIBS := -lm
+LIBS := -lm -lcrypto
 
 SRCS := $(wildcard src/*.c)
 # Layer 1 (pure libraries) and the RESP codec: what unit tests link against.

@@ -74,6 +74,7 @@ SAN_LOGS="$OUT/san"
 mkdir -p "$SAN_LOGS"
 ASAN_OPTIONS="log_path=$SAN_LOGS/asan:abort_on_error=1:detect_leaks=1" \
 UBSAN_OPTIONS="log_path=$SAN_LOGS/ubsan:print_stacktrace=1:halt_on_error=1" \
+LSAN_OPTIONS="use_unaligned=1" \
 CASTOR_SERVER="$ROOT/build-asan/castor-server" \
     pytest_layer integration tests/integration
 if ls "$SAN_LOGS"/* >/dev/null 2>&1; then
@@ -89,7 +90,7 @@ CASTOR_SERVER="$ROOT/build/castor-server" pytest_layer interop tests/interop
 
 echo "== fuzz smoke (RESP parser)"
 if [ -f tests/fuzz/fuzz_resp.c ]; then
-    if clang -g -O1 -fsanitize=fuzzer,address,undefined -DCASTOR_LIBC_MALLOC -Isrc \
+    if clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -DCASTOR_LIBC_MALLOC -Isrc \
         src/mem.c src/str.c src/util.c src/resp.c tests/fuzz/fuzz_resp.c -o "$OUT/fuzz_resp" -lm; then
         mkdir -p "$OUT/corpus"
         if (cd "$OUT" && ./fuzz_resp -max_total_time="${FUZZ_SECONDS:-20}" -print_final_stats=0 \

@@ -30,6 +30,7 @@
 
 static client *pending_head;     /* clients with output to write */
 static client *close_head;       /* clients to free before sleeping */
+static client *paused_head, *paused_tail;   /* held by CLIENT PAUSE, in order */
 
 static void read_handler(int fd, void *data, int mask);
 
@@ -82,9 +83,22 @@ static void unlink_pending(client *c) {
     c->flags &= ~CLIENT_PENDING_WRITE;
 }
 
+static void unlink_paused(client *c) {
+    client *prev = NULL;
+    for (client *p = paused_head; p; prev = p, p = p->unpause_next) {
+        if (p != c) continue;
+        if (prev) prev->unpause_next = c->unpause_next;
+        else paused_head = c->unpause_next;
+        if (paused_tail == c) paused_tail = prev;
+        break;
+    }
+    c->unpause_next = NULL;
+}
+
 void client_free(client *c) {
     if (c == NULL) return;
     if (c->flags & CLIENT_MONITOR) client_monitor_remove(c);
+    if (c->flags & CLIENT_PAUSED_WAIT) unlink_paused(c);
     if (c->flags & CLIENT_PENDING_WRITE) unlink_pending(c);
     if (c->flags & CLIENT_IN_CLOSE_LIST) {
         for (client **pp = &close_head; *pp; pp = &(*pp)->close_next) {
@@ -204,15 +218,11 @@ static void set_argv(client *c) {
 
 void client_process_input(client *c) {
     while (c->qpos < c->qbuf->len) {
-        if (c->flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP | CLIENT_BLOCKED)) break;
-        if (srv.pause_type && srv.pause_end_ms > srv.mstime && !(c->flags & CLIENT_REPLICA)) {
-            /* CLIENT PAUSE: leave the request for when the pause ends.
-             * (WRITE-only pauses are checked per command in the dispatcher.) */
-            if (srv.pause_type == 2) {
-                c->flags |= CLIENT_PAUSED_WAIT;
-                break;
-            }
-        }
+        /* A request postponed by CLIENT PAUSE (the dispatcher decides which)
+         * stays first in the buffer until client_unpause_all() resumes it. */
+        if (c->flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP | CLIENT_BLOCKED |
+                        CLIENT_PAUSED_WAIT))
+            break;
         c->parser.unauthenticated = !c->authenticated;
         c->parser.max_bulk = cfg.proto_max_bulk_len;
         const char *err = NULL;
@@ -230,8 +240,14 @@ void client_process_input(client *c) {
         if (c->argc > 0) {
             c->last_interaction_ms = srv.mstime;
             if (!cmdtable_dispatch(c)) {
+                /* Postponed (CLIENT_PAUSED_WAIT): parse this request again
+                 * when client_unpause_all() resumes the queue. */
                 c->argc = 0;
-                break;   /* postponed: parse this request again after the pause */
+                c->unpause_next = NULL;
+                if (paused_tail) paused_tail->unpause_next = c;
+                else paused_head = c;
+                paused_tail = c;
+                break;
             }
         }
         c->qpos += used;
@@ -294,7 +310,6 @@ static void read_handler(int fd, void *data, int mask) {
         client_close_async(c);
         return;
     }
-    server_update_time();
     client_process_input(c);
 }
 
@@ -393,7 +408,27 @@ void client_monitor_feed(client *c, int dbid, int argc, const slice *argv) {
     str *line = str_fmt("+%lld.%06lld [%d %s]", srv.ustime / 1000000, srv.ustime % 1000000, dbid,
                         (c->flags & CLIENT_UNIX_SOCKET) ? "unix:" : c->addr);
     if (c->flags & CLIENT_UNIX_SOCKET) line = str_catc(line, cfg.unixsocket);
+    /* Like Redis, never show credentials: AUTH's arguments and HELLO's
+     * AUTH user/pass are printed as "(redacted)". */
+    bool is_auth = argc > 0 && util_strcaseeq(argv[0].ptr, argv[0].len, "auth");
+    bool is_hello = argc > 0 && util_strcaseeq(argv[0].ptr, argv[0].len, "hello");
+    int redact_from = -1, redact_to = -1;
+    if (is_auth) {
+        redact_from = 1;
+        redact_to = argc - 1;
+    }
+    for (int i = 2; is_hello && i + 2 < argc; i++) {
+        if (util_strcaseeq(argv[i].ptr, argv[i].len, "auth")) {
+            redact_from = i + 1;
+            redact_to = i + 2;
+            break;
+        }
+    }
     for (int i = 0; i < argc; i++) {
+        if (i >= redact_from && i <= redact_to) {
+            line = str_catc(line, " \"(redacted)\"");
+            continue;
+        }
         line = str_cat(line, " \"", 2);
         for (size_t j = 0; j < argv[i].len; j++) {
             unsigned char ch = (unsigned char)argv[i].ptr[j];
@@ -448,7 +483,8 @@ void client_check_output_limits(client *c) {
 void client_cron(void) {
     for (client *c = srv.clients; c; c = c->next) {
         if (c->flags & CLIENT_CLOSE_ASAP) continue;
-        if (cfg.timeout && !(c->flags & (CLIENT_MASTER | CLIENT_REPLICA | CLIENT_BLOCKED | CLIENT_PUBSUB)) &&
+        if (cfg.timeout &&
+            !(c->flags & (CLIENT_MASTER | CLIENT_REPLICA | CLIENT_BLOCKED | CLIENT_PAUSED_WAIT | CLIENT_PUBSUB)) &&
             (srv.mstime - c->last_interaction_ms) / 1000 > cfg.timeout) {
             log_msg(LOG_VERBOSE, "Closing idle client");
             client_close_async(c);
@@ -497,7 +533,7 @@ str *client_info_line(str *s, client *c) {
     if (c->flags & CLIENT_MASTER) *f++ = 'M';
     if (c->flags & CLIENT_PUBSUB) *f++ = 'P';
     if (c->flags & CLIENT_MULTI) *f++ = 'x';
-    if (c->flags & CLIENT_BLOCKED) *f++ = 'b';
+    if (c->flags & (CLIENT_BLOCKED | CLIENT_PAUSED_WAIT)) *f++ = 'b';   /* Redis blocks paused ones */
     if (c->flags & CLIENT_CLOSE_AFTER_REPLY) *f++ = 'c';
     if (c->flags & CLIENT_CLOSE_ASAP) *f++ = 'A';
     if (c->flags & CLIENT_UNIX_SOCKET) *f++ = 'U';
@@ -532,10 +568,16 @@ str *client_info_line(str *s, client *c) {
                       cmd, c->resp);
 }
 
+/* Resume postponed clients in the order they were paused, as Redis does.
+ * One that a pause still holds (a new pause began) joins a fresh queue. */
 void client_unpause_all(void) {
-    for (client *c = srv.clients; c; c = c->next) {
-        if (!(c->flags & CLIENT_PAUSED_WAIT)) continue;
+    client *c = paused_head;
+    paused_head = paused_tail = NULL;
+    while (c) {
+        client *next = c->unpause_next;
+        c->unpause_next = NULL;
         c->flags &= ~CLIENT_PAUSED_WAIT;
         client_process_input(c);
+        c = next;
     }
 }

@@ -10,7 +10,6 @@
  * SPDX-License-Identifier: BSD-3-Clause */
 #include <limits.h>
 #include <string.h>
-#include <strings.h>
 
 #include "cmdtable.h"
 #include "commands.h"
@@ -124,7 +123,8 @@ static bool parse_kill_filter(client *c, kill_filter *f) {
         const slice *opt = &c->argv[i], *val = &c->argv[i + 1];
         if (more && cmd_arg_is(opt, "id")) {
             long long id;
-            if (!cmd_arg_ll_range(c, val, 1, LONG_MAX, &id, "ERR client-id should be greater than 0"))
+            if (!cmd_arg_ll_range(c, val, 1, LONG_MAX, &id,
+                                  "ERR client-id should be greater than 0"))
                 return false;
             f->id = (uint64_t)id;
         } else if (more && cmd_arg_is(opt, "type")) {
@@ -215,7 +215,8 @@ void cmd_client_pause(client *c) {
             return;
         }
     } else if (c->argc != 3) {
-        reply_error(c, "ERR unknown subcommand or wrong number of arguments for 'pause'. Try CLIENT HELP.");
+        reply_errorf(c, "ERR unknown subcommand or wrong number of arguments for '%.128s'. "
+                        "Try CLIENT HELP.", c->argv[1].ptr);
         return;
     }
     long long ms;
@@ -233,8 +234,9 @@ void cmd_client_pause(client *c) {
         return;
     }
     long long end = now + ms;
-    bool active = srv.pause_type && srv.pause_end_ms > now;
-    if (!active) {
+    /* A pause that ran out but that the cron has not ended yet is over. */
+    bool expired = srv.pause_type && srv.pause_end_ms <= now;
+    if (expired) {
         srv.pause_type = 0;
         srv.pause_end_ms = 0;
     }
@@ -244,6 +246,8 @@ void cmd_client_pause(client *c) {
         if (end > srv.pause_end_ms) srv.pause_end_ms = end;
     }
     reply_ok(c);
+    /* Clients the old pause held are judged again under the new one. */
+    if (expired) client_unpause_all();
 }
 
 void cmd_client_unpause(client *c) {

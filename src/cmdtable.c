@@ -299,10 +299,6 @@ static command table[] = {
      .group = "server", .since = "4.0.0", .summary = "A container for memory diagnostics commands", .complexity = "Depends on subcommand."},
     {.name = "lastsave", .proc = cmd_lastsave, .arity = 1, .flags = CMD_LOADING | CMD_STALE | F, .acl = ACL_ADMIN | ACL_FAST | ACL_DANGEROUS,
      .group = "server", .since = "1.0.0", .summary = "Get the UNIX time stamp of the last successful save to disk", .complexity = "O(1)"},
-    {.name = "save", .proc = cmd_save, .arity = 1, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_NO_ASYNC_LOADING | CMD_NO_MULTI,
-     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS, .group = "server", .since = "1.0.0", .summary = "Synchronously save the dataset to disk", .complexity = "O(N) where N is the total number of keys in all databases"},
-    {.name = "bgsave", .proc = cmd_bgsave, .arity = -1, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_NO_ASYNC_LOADING,
-     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS, .group = "server", .since = "1.0.0", .summary = "Asynchronously save the dataset to disk", .complexity = "O(1)"},
     {.name = NULL},
 };
 
@@ -428,21 +424,37 @@ void cmdtable_call(client *c) {
     unsigned long long errs = reply_total_errors();
     srv.current = c;
     long long start = util_ustime();
+    server_set_time(start);   /* the command sees one clock reading */
     cmd->proc(c);
     long long dur = util_ustime() - start;
     srv.current = NULL;
     cmd->calls++;
     cmd->usec += dur;
-    if (reply_total_errors() != errs) cmd->failed++;
+    /* '>' not '!=': CONFIG RESETSTAT zeroes the count while it runs. */
+    if (reply_total_errors() > errs) cmd->failed++;
     srv.stat_numcommands++;
+    /* Redis files every call under one of two latency events by its speed class. */
+    latency_add_sample((cmd->flags & CMD_FAST) ? "fast-command" : "command", dur / 1000);
     if (!(cmd->flags & CMD_SKIP_SLOWLOG)) slowlog_maybe_add(c, dur);
     if (client_has_monitors() && !(cmd->flags & (CMD_SKIP_MONITOR | CMD_ADMIN)))
         client_monitor_feed(c, c->dbid, c->argc, c->argv);
     c->lastcmd = cmd;
 }
 
-bool cmdtable_dispatch(client *c) {
-    server_update_time();
+/* enable-debug-command: "yes", or "local" and the client is on the unix
+ * socket or a loopback address (Redis's islocalClient). */
+static bool protected_allowed(const client *c) {
+    if (cfg.enable_debug_command == 1) return true;
+    if (cfg.enable_debug_command != 2) return false;
+    if (c->flags & CLIENT_UNIX_SOCKET) return true;
+    const char *colon = strrchr(c->addr, ':');
+    size_t iplen = colon ? (size_t)(colon - c->addr) : strlen(c->addr);
+    return (iplen == 9 && memcmp(c->addr, "127.0.0.1", 9) == 0) ||
+           (iplen == 3 && memcmp(c->addr, "::1", 3) == 0);
+}
+
+/* Check and run one request; false if CLIENT PAUSE postponed it. */
+static bool dispatch_request(client *c) {
     command *cmd = cmdtable_lookup(c);
     c->cmd = cmd;
     if (cmd == NULL) {
@@ -455,6 +467,10 @@ bool cmdtable_dispatch(client *c) {
         reply_errorf(c, "ERR wrong number of arguments for '%s' command", cmd->fullname);
         return true;
     }
+    if ((cmd->flags & CMD_PROTECTED) && cmd->proc == cmd_debug && !protected_allowed(c)) {
+        reject(c, cmd, ERR_DEBUG_NOT_ALLOWED);
+        return true;
+    }
     if (!c->authenticated && !(cmd->flags & CMD_NO_AUTH)) {
         reject(c, cmd, ERR_NOAUTH);
         return true;
@@ -463,14 +479,24 @@ bool cmdtable_dispatch(client *c) {
         reject(c, cmd, ERR_LOADING);
         return true;
     }
-    if (srv.pause_type == 1 && srv.pause_end_ms > srv.mstime && (cmd->flags & CMD_WRITE) &&
-        !(c->flags & CLIENT_MASTER)) {
-        /* CLIENT PAUSE WRITE: hold this request until the pause ends. */
+    /* CLIENT PAUSE holds the request until the pause ends: every command
+     * (ALL) or those that may write or propagate (WRITE). As in Redis 7.0
+     * this comes after every rejection, only replicas are exempt, and the
+     * pause lasts until the cron or UNPAUSE ends it, so nothing overtakes
+     * the held requests. */
+    if (srv.pause_type && !(c->flags & CLIENT_REPLICA) &&
+        (srv.pause_type == 2 || (cmd->flags & (CMD_WRITE | CMD_MAY_REPLICATE)))) {
         c->flags |= CLIENT_PAUSED_WAIT;
         return false;
     }
     cmdtable_call(c);
-    if (c->flags & CLIENT_REPLY_SKIP) c->flags &= ~CLIENT_REPLY_SKIP;
+    return true;
+}
+
+bool cmdtable_dispatch(client *c) {
+    if (!dispatch_request(c)) return false;
+    /* CLIENT REPLY SKIP silences the next request, even one rejected above. */
+    c->flags &= ~CLIENT_REPLY_SKIP;
     if (c->flags & CLIENT_REPLY_SKIP_NEXT) {
         c->flags &= ~CLIENT_REPLY_SKIP_NEXT;
         c->flags |= CLIENT_REPLY_SKIP;
@@ -651,7 +677,7 @@ void cmd_command_info(client *c) {
     for (int i = 2; i < c->argc; i++) {
         command *cmd = find_by_fullname(c->argv[i].ptr, c->argv[i].len);
         if (cmd) reply_info(c, cmd);
-        else reply_null_array(c);
+        else reply_null(c);   /* Redis answers a null bulk here, not a null array */
     }
 }
 

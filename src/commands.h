@@ -26,9 +26,9 @@ void cmd_decrby(client *c);
 void cmd_incrbyfloat(client *c);
 void cmd_getrange(client *c);
 void cmd_setrange(client *c);
-void cmd_lcs(client *c);
 
-/* bitops.c */
+/* bitops.c (bit commands and LCS) */
+void cmd_lcs(client *c);
 void cmd_setbit(client *c);
 void cmd_getbit(client *c);
 void cmd_bitcount(client *c);
@@ -84,8 +84,6 @@ void cmd_shutdown(client *c);
 void cmd_monitor(client *c);
 void cmd_debug(client *c);
 void cmd_lastsave(client *c);
-void cmd_save(client *c);
-void cmd_bgsave(client *c);
 
 /* clientcmd.c */
 void cmd_client_id(client *c);

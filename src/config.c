@@ -663,6 +663,18 @@ cleanup:
     mem_free(ds);
 }
 
+/* A directive's value as CONFIG REWRITE writes it: memory values in the
+ * largest exact unit ("10mb"), as Redis's rewriteConfigBytesOption does. */
+static str *rewrite_value(const directive *d) {
+    if (d->type != T_MEM) return get_value(d);
+    long long v = *(long long *)d->field;
+    const long long gb = 1024LL * 1024 * 1024, mb = 1024 * 1024, kb = 1024;
+    if (v != 0 && v % gb == 0) return str_fmt("%lldgb", v / gb);
+    if (v != 0 && v % mb == 0) return str_fmt("%lldmb", v / mb);
+    if (v != 0 && v % kb == 0) return str_fmt("%lldkb", v / kb);
+    return str_fmt("%lld", v);
+}
+
 /* CONFIG REWRITE: keep the file's comments and order; rewrite lines of
  * directives whose value we know, drop duplicates of the same directive,
  * and append directives that differ from their defaults. Written to a
@@ -700,7 +712,7 @@ static int rewrite_file(const char *path, str **errout) {
         } else {
             size_t idx = (size_t)(d - table);
             if (!written[idx]) {
-                str *v = get_value(d);
+                str *v = rewrite_value(d);
                 if (d->type == T_SPECIAL && !strcmp(d->name, "save") && v->len == 0)
                     out = str_catfmt(out, "save \"\"\n");
                 else if (v->len == 0 || strpbrk(v->buf, " \"'") != NULL)
@@ -717,7 +729,7 @@ static int rewrite_file(const char *path, str **errout) {
     for (size_t i = 0; i < ndirs; i++) {
         directive *d = &table[i];
         if (written[i]) continue;
-        str *v = get_value(d);
+        str *v = rewrite_value(d);
         bool is_default = strcmp(v->buf, d->def) == 0 || (d->set == set_dir);
         if (!is_default) {
             if (!header) {

@@ -183,27 +183,31 @@ bool db_delete(db *d, const char *key, size_t klen) {
 }
 
 kv *db_set_expire(db *d, kv *e, long long when_ms) {
-    if (kv_has_expire(e)) {
-        kv *n = kv_set_expire(e, when_ms);   /* in place */
-        return n;
-    }
-    kv *n = kv_set_expire(e, when_ms);
+    if (kv_has_expire(e)) return kv_set_expire(e, when_ms);   /* in place */
+    /* Find the slot while the chain still holds 'e': the entry moves. */
     size_t klen;
-    const char *key = kv_key(n, &klen);
+    const char *key = kv_key(e, &klen);
     dict_link **slot = dict_find_slot(d->keys, key, klen);
-    dict_set_slot(slot, n);
+    ASSERT(slot && *slot == &e->link);
+    dict_link *next = e->link.next;
+    kv *n = kv_set_expire(e, when_ms);
+    n->link.next = next;
+    *slot = &n->link;
     vol_add(d, n);
     return n;
 }
 
 kv *db_persist(db *d, kv *e) {
     if (!kv_has_expire(e)) return e;
+    size_t klen;
+    const char *key = kv_key(e, &klen);
+    dict_link **slot = dict_find_slot(d->keys, key, klen);
+    ASSERT(slot && *slot == &e->link);
+    dict_link *next = e->link.next;
     vol_remove(d, e);
     kv *n = kv_clear_expire(e);
-    size_t klen;
-    const char *key = kv_key(n, &klen);
-    dict_link **slot = dict_find_slot(d->keys, key, klen);
-    dict_set_slot(slot, n);
+    n->link.next = next;
+    *slot = &n->link;
     return n;
 }
 

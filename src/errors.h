@@ -30,5 +30,9 @@
 #define ERR_OOM "OOM command not allowed when used memory > 'maxmemory'."
 #define ERR_NOPROTO "NOPROTO unsupported protocol version"
 #define ERR_LOADING "LOADING Redis is loading the dataset in memory"
+#define ERR_DEBUG_NOT_ALLOWED                                                                 \
+    "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", " \
+    "you can run it from a local connection, otherwise you need to set this option in the "    \
+    "configuration file, and then restart the server."
 
 #endif

@@ -38,10 +38,18 @@ const char *kv_key(const kv *e, size_t *len) {
     return (const char *)p + 1;
 }
 
+/* Values that are pointers (RAW strings, collections) sit 8-aligned, so
+ * leak checkers and debuggers see them; INT and EMBSTR stay packed. */
+static inline bool holds_ptr(enum kv_enc enc) { return enc != KV_ENC_INT && enc != KV_ENC_EMBSTR; }
+
+static inline size_t align8(size_t n) { return (n + 7) & ~(size_t)7; }
+
 static inline uint8_t *val_ptr(const kv *e) {
     size_t klen;
     const char *k = kv_key(e, &klen);
-    return (uint8_t *)k + klen;
+    size_t off = (size_t)((const uint8_t *)k + klen - (const uint8_t *)e);
+    if (holds_ptr(e->enc)) off = align8(off);
+    return (uint8_t *)e + off;
 }
 
 static size_t value_size(enum kv_enc enc, size_t vlen) {
@@ -56,8 +64,9 @@ static size_t value_size(enum kv_enc enc, size_t vlen) {
 static kv *alloc_entry(const char *key, size_t klen, enum kv_type type, enum kv_enc enc,
                        size_t vsize, bool with_expire) {
     uint8_t flags = (klen > 255 ? KV_KLEN32 : 0) | (with_expire ? KV_HAS_EXPIRE : 0);
-    size_t size = offsetof(kv, data) + (with_expire ? EXPIRE_SIZE : 0) + klen_size(flags) +
-                  klen + vsize;
+    size_t size = offsetof(kv, data) + (with_expire ? EXPIRE_SIZE : 0) + klen_size(flags) + klen;
+    if (holds_ptr(enc)) size = align8(size);
+    size += vsize;
     kv *e = mem_alloc(size);
     e->link.next = NULL;
     e->type = type;

@@ -18,8 +18,6 @@
 #include <malloc.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
-#include <unistd.h>
 
 #include "cmdtable.h"
 #include "commands.h"

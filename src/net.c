@@ -141,25 +141,21 @@ static void format_name(struct sockaddr_storage *sa, char *buf, size_t len) {
     }
 }
 
-void net_peer_name(int fd, char *buf, size_t len) {
+static void socket_name(int fd, bool peer, char *buf, size_t len) {
     struct sockaddr_storage sa = {0};
     socklen_t salen = sizeof(sa);
-    if (getpeername(fd, (struct sockaddr *)&sa, &salen) == -1) {
+    int rc = peer ? getpeername(fd, (struct sockaddr *)&sa, &salen)
+                  : getsockname(fd, (struct sockaddr *)&sa, &salen);
+    if (rc == -1) {
         snprintf(buf, len, "?:0");
         return;
     }
     format_name(&sa, buf, len);
 }
 
-void net_sock_name(int fd, char *buf, size_t len) {
-    struct sockaddr_storage sa = {0};
-    socklen_t salen = sizeof(sa);
-    if (getsockname(fd, (struct sockaddr *)&sa, &salen) == -1) {
-        snprintf(buf, len, "?:0");
-        return;
-    }
-    format_name(&sa, buf, len);
-}
+void net_peer_name(int fd, char *buf, size_t len) { socket_name(fd, true, buf, len); }
+
+void net_sock_name(int fd, char *buf, size_t len) { socket_name(fd, false, buf, len); }
 
 int net_connect(const char *host, int port, char *err, size_t errlen) {
     char portstr[16];

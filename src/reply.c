@@ -291,7 +291,7 @@ void reply_help(client *c, const char *cmd, const char **lines) {
     reply_simple(c, first);
     for (long long i = 0; i < n; i++) reply_simple(c, lines[i]);
     reply_simple(c, "HELP");
-    reply_simple(c, "    Print this help.");
+    reply_simple(c, "    Prints this help.");
 }
 
 /* ---- Deferred lengths ---- */
@@ -370,7 +370,8 @@ int reply_write(client *c) {
             skip = 0;
         }
         if (n == 0) return 0;
-        ssize_t w = writev(c->fd, iov, n);
+        /* write() is cheaper in the kernel than a one-element writev(). */
+        ssize_t w = n == 1 ? write(c->fd, iov[0].iov_base, iov[0].iov_len) : writev(c->fd, iov, n);
         if (w < 0) {
             if (errno == EAGAIN || errno == EINTR) return 0;
             return -1;

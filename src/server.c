@@ -32,11 +32,13 @@
 
 struct server srv;
 
-void server_update_time(void) {
-    srv.ustime = util_ustime();
-    srv.mstime = srv.ustime / 1000;
+void server_set_time(long long us) {
+    srv.ustime = us;
+    srv.mstime = us / 1000;
     srv.lruclock = (uint32_t)((srv.mstime / 1000) & ((1 << 24) - 1));
 }
+
+void server_update_time(void) { server_set_time(util_ustime()); }
 
 /* ---- Shutdown ---- */
 
@@ -297,11 +299,13 @@ int main(int argc, char **argv) {
         char abs[PATH_MAX];
         srv.config_file = mem_strdup(realpath(config_path, abs) ? abs : config_path);
     }
-    if (config_load(config_path, opts->buf, &err) == -1) {
+    int rc = config_load(config_path, opts->buf, &err);
+    str_free(opts);
+    if (rc == -1) {
         fprintf(stderr, "%s\n", err->buf);
+        str_free(err);
         return 1;
     }
-    str_free(opts);
     if (cfg.daemonize) daemonize();
     srv.pid = getpid();
     if (log_open(cfg.logfile, cfg.loglevel) == -1) {
@@ -331,6 +335,7 @@ int main(int argc, char **argv) {
     log_msg(LOG_NOTICE, "Server initialized");
     ev_timer_add(1, cron, NULL);
     ev_set_before_sleep(before_sleep);
+    ev_set_after_sleep(server_update_time);
     log_msg(LOG_NOTICE, "Ready to accept connections");
     ev_run();
     return 0;

@@ -80,6 +80,8 @@ extern struct server srv;
 
 /* Update the cached clocks (called before each command and in cron). */
 void server_update_time(void);
+/* Set the cached clocks from a reading already taken (microseconds). */
+void server_set_time(long long us);
 /* Close listeners, save if asked, and exit. Returns -1 (with a reply to c,
  * if any) when a save fails and FORCE was not given. */
 int server_prepare_shutdown(int flags, client *c);

@@ -356,8 +356,11 @@ kv *t_string_make_raw(client *c, kv *e) {
     const char *p = kv_str(e, buf, &len);
     const char *key = kv_key(e, &klen);
     kv *n = kv_new_raw(key, klen, str_new(p, len));
+    /* Give n the TTL first: db_replace then keeps n as it is, while 'e'
+     * (and the key bytes read from it) is freed. */
+    if (kv_has_expire(e)) n = kv_set_expire(n, kv_expire(e));
     db_replace(c->db, n, true);
-    return db_find_raw(c->db, key, klen);
+    return n;
 }
 
 void cmd_append(client *c) {

@@ -1,0 +1,795 @@
+#!/usr/bin/python3
+"""bench.py -- castor against Debian's redis-server, side by side, as ratios.
+
+Starts both servers with the same settings on free loopback ports in a temp
+dir (persistence off), drives them in alternation with the same load, and
+prints one greppable line per figure: castor value, redis value, ratio
+castor/redis. See bench/README.md for how to read the figures.
+
+Sections are plain functions listed in SECTIONS; to add one, write
+`def section_foo(ctx)` and append a Section entry. Load that redis-benchmark
+can generate is described by a Suite (tests x pipelines x value sizes) and run
+through ctx.run_suite(), which caches results so the throughput and cpu
+sections share the same runs.
+
+Run with /usr/bin/python3 (stdlib only; redis-py is not needed).
+"""
+
+import argparse
+import atexit
+import csv
+import ctypes
+import io
+import json
+import math
+import os
+import platform
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Callable, Dict, List, Optional
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CASTOR_DEFAULT = os.path.join(ROOT, "build", "castor-server")
+REDIS_DEFAULT = "/usr/bin/redis-server"
+BENCH_DEFAULT = "/usr/bin/redis-benchmark"
+
+CLIENTS = 50
+KEYSPACE = 100000
+BENCH_TIMEOUT_S = 180       # one redis-benchmark run; a hung server fails the run
+START_TIMEOUT_S = 10
+STABLE_PCT = 5              # two best runs this close: the best is a clean window
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+class BenchError(Exception):
+    """A figure could not be measured; the section reports it and the run continues."""
+
+
+# ---- Servers ----------------------------------------------------------------
+
+def free_port(taken):
+    """Return a free loopback port, never 6379 and never one in 'taken'."""
+    while True:
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        if port != 6379 and port not in taken:
+            return port
+
+
+def die_with_parent():
+    """preexec_fn: SIGTERM the child if this script dies (even by SIGKILL)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except Exception:
+        pass
+
+
+class Server:
+    """One server process (castor or redis) plus a tiny RESP client to it."""
+
+    def __init__(self, name, binary, workdir, port, cpu, extra_args):
+        self.name = name
+        self.binary = binary
+        self.port = port
+        self.cpu = cpu
+        self.dir = os.path.join(workdir, name)
+        os.makedirs(self.dir, exist_ok=True)
+        self.log_path = os.path.join(self.dir, "server.log")
+        self.args = [binary, "--port", str(port), "--bind", "127.0.0.1",
+                     "--save", "", "--appendonly", "no", "--dir", self.dir] + extra_args
+        self.proc = None
+        self.sock = None
+
+    def start(self):
+        log = open(self.log_path, "ab")
+        cpu = self.cpu
+
+        def preexec():
+            die_with_parent()
+            if cpu is not None:
+                os.sched_setaffinity(0, {cpu})
+
+        self.proc = subprocess.Popen(self.args, stdout=log, stderr=log, stdin=subprocess.DEVNULL,
+                                     cwd=self.dir, preexec_fn=preexec)
+        log.close()
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise BenchError(f"{self.name} exited with {self.proc.returncode} at start-up\n"
+                                 + self.log_tail())
+            try:
+                if self.call("PING") == "PONG":
+                    return
+            except OSError:
+                self.close_conn()
+            time.sleep(0.05)
+        raise BenchError(f"{self.name} did not answer PING within {START_TIMEOUT_S}s\n"
+                         + self.log_tail())
+
+    def stop(self):
+        """Stop by pid: SIGTERM, then SIGKILL after 5 s. Safe to call twice."""
+        self.close_conn()
+        p, self.proc = self.proc, None
+        if p is None or p.poll() is not None:
+            return
+        try:
+            p.send_signal(signal.SIGTERM)
+            p.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+    def check_alive(self):
+        if self.proc is None or self.proc.poll() is not None:
+            code = None if self.proc is None else self.proc.returncode
+            raise BenchError(f"{self.name} is not running (exit {code})\n" + self.log_tail())
+
+    def log_tail(self, lines=15):
+        try:
+            with open(self.log_path, "rb") as f:
+                tail = f.read().decode(errors="replace").splitlines()[-lines:]
+            return "\n".join(f"    | {l}" for l in tail)
+        except OSError:
+            return "    | (no log)"
+
+    # -- minimal RESP client (stdlib only, so a missing redis-py never matters) --
+
+    def conn(self):
+        if self.sock is None:
+            self.sock = socket.create_connection(("127.0.0.1", self.port), timeout=60)
+            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.rfile = self.sock.makefile("rb")
+        return self.sock
+
+    def close_conn(self):
+        if self.sock is not None:
+            try:
+                self.rfile.close()
+                self.sock.close()
+            except OSError:
+                pass
+        self.sock = None
+
+    def call(self, *argv):
+        """Send one command and return its reply decoded (str/int/list/None)."""
+        self.conn().sendall(encode_command(argv))
+        return self.read_reply()
+
+    def read_reply(self):
+        line = self.rfile.readline()
+        if not line.endswith(b"\r\n"):
+            self.close_conn()
+            raise OSError(f"{self.name}: connection closed")
+        kind, rest = line[:1], line[1:-2]
+        if kind == b"+":
+            return rest.decode()
+        if kind == b"-":
+            raise BenchError(f"{self.name}: {rest.decode(errors='replace')}")
+        if kind == b":":
+            return int(rest)
+        if kind == b"$":
+            n = int(rest)
+            if n < 0:
+                return None
+            data = self.rfile.read(n + 2)
+            return data[:-2].decode(errors="replace")
+        if kind == b"*":
+            n = int(rest)
+            return None if n < 0 else [self.read_reply() for _ in range(n)]
+        raise BenchError(f"{self.name}: unexpected reply {line!r}")
+
+    def info(self, section):
+        out = {}
+        for l in self.call("INFO", section).splitlines():
+            if ":" in l and not l.startswith("#"):
+                k, v = l.split(":", 1)
+                out[k] = v
+        return out
+
+    # -- /proc --
+
+    def cpu_ticks(self):
+        """utime+stime of the whole process (all threads), in clock ticks."""
+        with open(f"/proc/{self.proc.pid}/stat") as f:
+            stat = f.read()
+        fields = stat[stat.rindex(")") + 2:].split()  # comm may contain spaces
+        return int(fields[11]) + int(fields[12])      # fields 14, 15 of stat(5)
+
+    def vm_rss(self):
+        with open(f"/proc/{self.proc.pid}/status") as f:
+            for l in f:
+                if l.startswith("VmRSS:"):
+                    return int(l.split()[1]) * 1024
+        raise BenchError(f"{self.name}: no VmRSS")
+
+
+def encode_command(argv):
+    out = [b"*%d\r\n" % len(argv)]
+    for a in argv:
+        if not isinstance(a, bytes):
+            a = str(a).encode()
+        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
+    return b"".join(out)
+
+
+def binary_version(path):
+    try:
+        out = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=10)
+        return (out.stdout or out.stderr).strip().splitlines()[0]
+    except (OSError, IndexError, subprocess.TimeoutExpired) as e:
+        return f"(version unknown: {e})"
+
+
+# ---- Load generated by redis-benchmark -------------------------------------
+
+@dataclass
+class Suite:
+    """A matrix of redis-benchmark runs: every test at every pipeline and size.
+
+    'tests' pairs our short label with redis-benchmark's -t name. 'requests'
+    gives -n for (test label, pipeline, size) before --quick scaling. Tests run in
+    list order on the same data, so put fillers before the tests that read.
+    """
+    name: str
+    tests: List[tuple]
+    pipelines: List[int]
+    sizes: List[int]
+    requests: Callable[[str, int, int], int]
+
+
+def core_requests(test, pipeline, size):
+    # About 1-1.5 s per run on a 2-cpu VM: short runs, repeated in alternation,
+    # beat long ones on a host whose speed drifts. Both servers get the same -n.
+    if test == "MSET":          # 10 keys per request
+        return 60000 if size > 100 else (100000 if pipeline == 1 else 200000)
+    if pipeline == 1:
+        return 100000
+    return 500000 if size > 100 else 800000
+
+
+def collection_requests(test, pipeline, size):
+    if test.startswith("LRANGE"):
+        return 50000 if pipeline == 1 else 100000
+    return 100000 if pipeline == 1 else 800000
+
+
+CORE = Suite("core", [("SET", "set"), ("GET", "get"), ("INCR", "incr"), ("MSET", "mset")],
+             pipelines=[1, 16], sizes=[3, 1024], requests=core_requests)
+
+# Not default: castor does not have these types yet (enable with --with collections).
+COLLECTIONS = Suite("collections",
+                    [("LPUSH", "lpush"), ("LPOP", "lpop"), ("RPUSH", "rpush"), ("RPOP", "rpop"),
+                     ("SADD", "sadd"), ("SPOP", "spop"), ("HSET", "hset"), ("ZADD", "zadd"),
+                     ("ZPOPMIN", "zpopmin"), ("LRANGE_100", "lrange_100")],
+                    pipelines=[1, 16], sizes=[3], requests=collection_requests)
+
+
+@dataclass
+class Run:
+    ops: float          # requests per second as redis-benchmark reports it
+    cpu_us: float       # server CPU microseconds per request
+    seconds: float      # wall time of the redis-benchmark process
+
+
+@dataclass
+class Cell:
+    """All runs of one (test, pipeline, size) on both servers."""
+    test: str
+    pipeline: int
+    size: int
+    n: int
+    runs: Dict[str, List[Run]] = field(default_factory=dict)
+    error: Dict[str, str] = field(default_factory=dict)
+    noisy: bool = False         # the best ops/s of a side was never confirmed
+
+    def is_stable(self, who):
+        top = sorted((r.ops for r in self.runs.get(who, [])), reverse=True)[:2]
+        return len(top) == 2 and top[1] >= top[0] * (1 - STABLE_PCT / 100)
+
+    def best_ops(self, who):
+        return max((r.ops for r in self.runs.get(who, [])), default=None)
+
+    def best_cpu(self, who):
+        return min((r.cpu_us for r in self.runs.get(who, [])), default=None)
+
+
+# ---- Context ----------------------------------------------------------------
+
+@dataclass
+class Section:
+    name: str
+    func: Callable
+    default: bool
+    help: str
+
+
+class Context:
+    def __init__(self, args):
+        self.args = args
+        self.quick = args.quick
+        self.min_reps = args.reps or (1 if args.quick else 3)
+        self.max_reps = max(self.min_reps, args.max_reps or (1 if args.quick else 5))
+        self.extend_until = time.monotonic() + args.budget
+        self.castor_bin = os.environ.get("CASTOR_SERVER", CASTOR_DEFAULT)
+        self.redis_bin = os.environ.get("REDIS_SERVER", REDIS_DEFAULT)
+        self.bench_bin = os.environ.get("REDIS_BENCHMARK", BENCH_DEFAULT)
+        ncpu = len(os.sched_getaffinity(0))
+        self.pin = (not args.no_pin) and ncpu >= 2
+        cpus = sorted(os.sched_getaffinity(0))
+        self.server_cpu = cpus[0] if self.pin else None
+        self.bench_cpu = cpus[1] if self.pin else None
+        self.workdir = tempfile.mkdtemp(prefix="castor-bench-")
+        self.servers: Dict[str, Server] = {}
+        self.suites: Dict[str, List[Cell]] = {}
+        self.suite_errors: Dict[str, str] = {}
+        self.figures: List[dict] = []   # everything printed, for --json
+        self.failed = False
+
+    # -- server lifetime --
+
+    def start_servers(self):
+        """Start (or restart) both servers fresh, same settings, distinct ports."""
+        self.stop_servers()
+        taken = set()
+        for who, binary, extra in (("castor", self.castor_bin, self.args.castor_args),
+                                   ("redis", self.redis_bin, self.args.redis_args)):
+            last = None
+            for _ in range(3):          # a port grabbed by someone else: try another
+                port = free_port(taken)
+                srv = Server(who, binary, self.workdir, port, self.server_cpu, extra)
+                try:
+                    srv.start()
+                    break
+                except BenchError as e:
+                    srv.stop()
+                    last = e
+            else:
+                raise last
+            taken.add(port)
+            self.servers[who] = srv
+
+    def stop_servers(self):
+        for srv in self.servers.values():
+            srv.stop()
+        self.servers = {}
+
+    def cleanup(self):
+        self.stop_servers()
+        if not self.args.keep and os.path.isdir(self.workdir):
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def pair(self):
+        if not self.servers:
+            self.start_servers()
+        return self.servers["castor"], self.servers["redis"]
+
+    # -- redis-benchmark --
+
+    def bench_once(self, srv, test, n, pipeline, size):
+        srv.check_alive()
+        cmd = [self.bench_bin, "-h", "127.0.0.1", "-p", str(srv.port), "-c", str(CLIENTS),
+               "-n", str(n), "-P", str(pipeline), "-d", str(size), "-r", str(KEYSPACE),
+               "-t", test, "--csv"]
+        cpu = self.bench_cpu
+
+        def pre():
+            die_with_parent()
+            if cpu is not None:
+                os.sched_setaffinity(0, {cpu})
+        t0 = srv.cpu_ticks()
+        w0 = time.monotonic()
+        try:
+            out = subprocess.run(cmd, capture_output=True, text=True, timeout=BENCH_TIMEOUT_S,
+                                 preexec_fn=pre)
+        except subprocess.TimeoutExpired:
+            raise BenchError(f"{srv.name}: redis-benchmark -t {test} timed out")
+        wall = time.monotonic() - w0
+        t1 = srv.cpu_ticks()
+        errs = [l for l in (out.stderr + out.stdout).splitlines() if "rror" in l]
+        if out.returncode != 0 or errs:
+            raise BenchError(f"{srv.name}: redis-benchmark -t {test} exit {out.returncode}: "
+                             + (errs[0] if errs else out.stderr.strip()[:200]))
+        ops = None
+        for row in csv.reader(io.StringIO(out.stdout)):
+            if row and row[0] != "test" and len(row) > 1:
+                ops = float(row[1])     # the last row is the test itself (after fillers)
+        if ops is None:
+            raise BenchError(f"{srv.name}: no CSV result from redis-benchmark -t {test}")
+        cpu_us = (t1 - t0) / CLK_TCK * 1e6 / n
+        return Run(ops=ops, cpu_us=cpu_us, seconds=wall)
+
+    def run_suite(self, suite: Suite, on_cell: Optional[Callable] = None) -> List[Cell]:
+        """Run (once) every cell of 'suite', castor and redis in alternation.
+
+        Each (pipeline, size) group starts from FLUSHALL on both servers. Within
+        a test the order is ABBA across repetitions (castor, redis, redis,
+        castor, ...) so slow drift on the host hits both sides alike.
+        on_cell(cell) is called as each cell completes (for live printing).
+        """
+        if suite.name in self.suites:
+            cells = self.suites[suite.name]
+            if on_cell:
+                for c in cells:
+                    on_cell(c)
+            if suite.name in self.suite_errors:
+                raise BenchError(f"suite {suite.name} incomplete: {self.suite_errors[suite.name]}")
+            return cells
+        castor, redis = self.pair()
+        cells = self.suites[suite.name] = []    # partial results survive a failure
+        for pipeline in suite.pipelines:
+            for size in suite.sizes:
+                for srv in (castor, redis):
+                    try:
+                        srv.call("FLUSHALL")
+                    except (OSError, BenchError):
+                        srv.check_alive()
+                        raise
+                for label, test in suite.tests:
+                    n = suite.requests(label, pipeline, size)
+                    if self.quick:
+                        n = max(n // 10, 5000)
+                    cell = Cell(label, pipeline, size, n)
+                    cells.append(cell)
+                    try:
+                        self.run_cell(cell, test)
+                    except BenchError:
+                        self.suite_errors[suite.name] = "a server died"
+                        raise
+                    finally:
+                        if on_cell:
+                            on_cell(cell)
+        return cells
+
+    def run_cell(self, cell: Cell, test):
+        """Run one cell on both servers until each side's best run is confirmed.
+
+        Repetitions alternate ABBA. After min_reps, stop once each server's two
+        best runs are within STABLE_PCT of each other (a clean window was seen
+        on both sides); otherwise go on up to max_reps, or until the --budget
+        for extra runs is spent, and mark the cell noisy.
+        A test one server rejects is recorded in cell.error; a dead server raises.
+        """
+        castor, redis = self.servers["castor"], self.servers["redis"]
+
+        def settled():
+            return all(cell.is_stable(w) for w in cell.runs if w not in cell.error)
+        for rep in range(self.max_reps):
+            if rep >= self.min_reps and (settled() or time.monotonic() > self.extend_until):
+                break
+            for srv in ((castor, redis) if rep % 2 == 0 else (redis, castor)):
+                if srv.name in cell.error:
+                    continue
+                try:
+                    run = self.bench_once(srv, test, cell.n, cell.pipeline, cell.size)
+                    cell.runs.setdefault(srv.name, []).append(run)
+                except (BenchError, OSError) as e:
+                    msg = str(e).splitlines()[0].strip()
+                    cell.error[srv.name] = msg.split(": ", 1)[-1]
+                    srv.check_alive()   # a dead server raises, with its log tail
+        cell.noisy = self.max_reps > 1 and not settled()
+
+    # -- output --
+
+    def figure(self, section, label, unit, castor, redis, fmt, note="", noisy=False):
+        """Print one aligned line: label, castor value, redis value, ratio."""
+        def val(v):
+            return f"{v:>{fmt}}" if v is not None else f"{'n/a':>{fmt.split('.')[0]}}"
+        ratio = castor / redis if castor is not None and redis else None
+        r = f"{ratio:5.2f}" if ratio is not None else "  n/a"
+        line = f"{label}  castor {val(castor)} {unit}  redis {val(redis)} {unit}  ratio {r}"
+        if note:
+            line += f"  # {note}"
+        print(line, flush=True)
+        self.figures.append({"section": section, "label": " ".join(label.split()),
+                             "unit": unit, "castor": castor, "redis": redis, "ratio": ratio,
+                             "noisy": noisy})
+
+
+def cell_label(prefix, c: Cell):
+    return f"{prefix}{c.test:<10} P{c.pipeline:<3} d{c.size:<5}"
+
+
+def cell_note(c: Cell, ops=True):
+    notes = [f"{k}: {v}" for k, v in sorted(c.error.items())]
+    if ops and c.noisy:         # CPU per request hardly moves with host noise
+        runs = {w: len(rs) for w, rs in c.runs.items()}
+        notes.append(f"noisy after {max(runs.values(), default=0)} runs")
+    return "; ".join(notes)
+
+
+# ---- Sections ---------------------------------------------------------------
+
+def print_ops(ctx, section, prefix=""):
+    def show(c: Cell):
+        ctx.figure(section, cell_label(prefix, c), "ops/s",
+                   c.best_ops("castor"), c.best_ops("redis"), "10.0f", cell_note(c), c.noisy)
+    return show
+
+
+def suite_cells(ctx, suite):
+    """Cells of 'suite' (run now if needed), plus the error that cut it short."""
+    try:
+        return ctx.run_suite(suite), None
+    except BenchError as e:
+        return ctx.suites.get(suite.name, []), e
+
+
+def print_cpu(ctx, section, cells, prefix="CPU "):
+    for c in cells:
+        ctx.figure(section, cell_label(prefix, c), "us/req",
+                   c.best_cpu("castor"), c.best_cpu("redis"), "8.3f", cell_note(c, ops=False))
+
+
+def section_throughput(ctx):
+    """redis-benchmark ops/s, higher is better."""
+    ctx.run_suite(CORE, on_cell=print_ops(ctx, "throughput"))
+
+
+def section_cpu(ctx):
+    """Server CPU (utime+stime) per request during the same runs, lower is better."""
+    cells, err = suite_cells(ctx, CORE)
+    print_cpu(ctx, "cpu", cells)
+    if err:
+        raise err
+
+
+def section_collections(ctx):
+    """List/set/hash/zset redis-benchmark tests: ops/s, then server CPU per request."""
+    try:
+        ctx.run_suite(COLLECTIONS, on_cell=print_ops(ctx, "collections"))
+    finally:
+        print_cpu(ctx, "collections", ctx.suites.get(COLLECTIONS.name, []))
+
+
+def string_load(count, chunk=10000):
+    """RESP for SET key:%012d val:%012d, i < count, in chunks of 'chunk' commands.
+
+    Built once before timing and shared by both servers.
+    """
+    fmt = b"*3\r\n$3\r\nSET\r\n$16\r\nkey:%012d\r\n$16\r\nval:%012d\r\n"
+    return [(min(chunk, count - base),
+             b"".join([fmt % (i, i) for i in range(base, min(base + chunk, count))]))
+            for base in range(0, count, chunk)]
+
+
+def pipe_load(srv: Server, chunks):
+    """Send each chunk over one socket and check that every reply is +OK.
+
+    Returns the wall time. A server that answered errors here would otherwise
+    look small and fast.
+    """
+    sock = socket.create_connection(("127.0.0.1", srv.port), timeout=60)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    t0 = time.monotonic()
+    try:
+        for k, payload in chunks:
+            sock.sendall(payload)
+            want = b"+OK\r\n" * k
+            got = bytearray()
+            while len(got) < len(want):
+                data = sock.recv(1 << 20)
+                if not data:
+                    raise BenchError(f"{srv.name}: connection closed during load")
+                got += data
+            if got != want:
+                bad = bytes(got[:200]).split(b"\r\n")
+                bad = next((b for b in bad if b and b != b"+OK"), b"?")
+                raise BenchError(f"{srv.name}: load got {bad.decode(errors='replace')!r}")
+    finally:
+        sock.close()
+    return time.monotonic() - t0
+
+
+def memory_snapshot(srv: Server):
+    # Redis refreshes used_memory_rss from its cron (every 100 ms at hz 10):
+    # give it two periods so the figure belongs to the state we just made.
+    time.sleep(0.3)
+    mem = srv.info("memory")
+
+    def num(k):     # a field castor does not report yet prints as n/a
+        try:
+            return int(mem[k])
+        except (KeyError, ValueError):
+            return None
+    return {"used_memory": num("used_memory"), "used_memory_rss": num("used_memory_rss"),
+            "vmrss": srv.vm_rss()}
+
+
+def section_memory(ctx):
+    """Bytes per key for 16-byte keys with 16-byte values, lower is better."""
+    count = 100000 if ctx.quick else 1000000
+    ctx.start_servers()     # fresh processes: earlier sections leave freed pages in RSS
+    chunks = string_load(count)
+    per_key, load_ops = {}, {}
+    for srv in ctx.pair():
+        srv.call("FLUSHALL")
+        before = memory_snapshot(srv)
+        wall = pipe_load(srv, chunks)
+        dbsize = srv.call("DBSIZE")
+        if dbsize != count:
+            raise BenchError(f"{srv.name}: DBSIZE {dbsize} after loading {count} keys")
+        after = memory_snapshot(srv)
+        per_key[srv.name] = {k: (after[k] - before[k]) / count if after[k] and before[k] else None
+                             for k in before}
+        load_ops[srv.name] = count / wall
+    tag = f"{count // 1000}k" if count < 1000000 else f"{count // 1000000}M"
+    for key, label in (("used_memory", "used_memory"), ("vmrss", "VmRSS"),
+                       ("used_memory_rss", "used_memory_rss")):
+        ctx.figure("memory", f"MEM {label + '/key':<20} {tag:<4}", "B/key",
+                   per_key["castor"][key], per_key["redis"][key], "8.1f")
+    ctx.figure("memory", f"MEM {'load SET (pipelined)':<20} {tag:<4}", "ops/s",
+               load_ops["castor"], load_ops["redis"], "8.0f",
+               "python client; a floor, not a peak")
+
+
+SECTIONS = [
+    Section("throughput", section_throughput, True, section_throughput.__doc__),
+    Section("cpu", section_cpu, True, section_cpu.__doc__),
+    Section("memory", section_memory, True, section_memory.__doc__),
+    Section("collections", section_collections, False, section_collections.__doc__),
+]
+
+
+# ---- Main -------------------------------------------------------------------
+
+def parse_args(argv):
+    names = [s.name for s in SECTIONS]
+    p = argparse.ArgumentParser(
+        description="Benchmark castor against redis-server side by side; prints ratios "
+                    "castor/redis. Env: CASTOR_SERVER (default build/castor-server), "
+                    "REDIS_SERVER, REDIS_BENCHMARK.",
+        epilog="sections: " + "; ".join(
+            f"{s.name}{'' if s.default else ' (off by default)'}: {s.help}" for s in SECTIONS))
+    p.add_argument("--quick", action="store_true",
+                   help="smoke test: -n/10, one repetition, 100k keys for memory")
+    p.add_argument("--only", action="append", default=[], metavar="SECTION[,SECTION]",
+                   help=f"run only these sections ({', '.join(names)})")
+    p.add_argument("--with", dest="with_", action="append", default=[], metavar="SECTION",
+                   help="also run a section that is off by default (e.g. collections)")
+    p.add_argument("--reps", type=int, default=0,
+                   help="least runs per server per cell, best one kept (default 3, quick 1)")
+    p.add_argument("--max-reps", type=int, default=0,
+                   help=f"most runs per server per cell while the two best differ by more "
+                        f"than {STABLE_PCT}%% (default 5, quick 1)")
+    p.add_argument("--budget", type=float, default=180, metavar="SECONDS",
+                   help="no runs beyond --reps once the bench has run this long (default 180)")
+    p.add_argument("--no-pin", action="store_true",
+                   help="do not pin servers and redis-benchmark to separate CPUs")
+    p.add_argument("--json", metavar="FILE", help="also write every figure to FILE as JSON")
+    p.add_argument("--keep", action="store_true", help="keep the temp dir (server logs)")
+    p.add_argument("--castor-args", action="append", default=[], metavar="'ARGS'",
+                   help="extra arguments for castor-server only, shell-quoted "
+                        "(e.g. --castor-args='--io-threads 2')")
+    p.add_argument("--redis-args", action="append", default=[], metavar="'ARGS'",
+                   help="extra arguments for redis-server only, shell-quoted")
+    args = p.parse_args(argv)
+    args.castor_args = [a for x in args.castor_args for a in shlex.split(x)]
+    args.redis_args = [a for x in args.redis_args for a in shlex.split(x)]
+
+    def split(vals):
+        return [v for x in vals for v in x.split(",") if v]
+    only, extra = split(args.only), split(args.with_)
+    for n in only + extra:
+        if n not in names:
+            p.error(f"unknown section {n!r} (have: {', '.join(names)})")
+    if only:
+        args.sections = [s for s in SECTIONS if s.name in only]
+    else:
+        args.sections = [s for s in SECTIONS if s.default or s.name in extra]
+    return args
+
+
+def print_header(ctx):
+    castor, _ = ctx.pair()
+    try:
+        ci = castor.info("server")
+    except (BenchError, OSError):
+        ci = {}
+    print("# castor bench " + time.strftime("%Y-%m-%d %H:%M:%S"))
+    print(f"# castor: {ctx.castor_bin}: {binary_version(ctx.castor_bin)}"
+          f" (INFO redis_version {ci.get('redis_version', '?')})")
+    print(f"# redis:  {ctx.redis_bin}: {binary_version(ctx.redis_bin)}")
+    print(f"# load:   {binary_version(ctx.bench_bin)}, {CLIENTS} clients, -r {KEYSPACE}, "
+          f"best of {ctx.min_reps}-{ctx.max_reps} runs, castor/redis alternating ABBA"
+          f"{', quick' if ctx.quick else ''}")
+    pin = (f"servers on cpu {ctx.server_cpu}, redis-benchmark on cpu {ctx.bench_cpu}"
+           if ctx.pin else "no cpu pinning")
+    print(f"# host:   {platform.node()}, {os.cpu_count()} cpus, Linux {platform.release()}, {pin}, "
+          f"loadavg {os.getloadavg()[0]:.2f} (other work on the host skews ops/s)")
+    print("# ratio = castor/redis; ops/s higher is better, us/req and B/key lower is better")
+    print(f"# sections: {', '.join(s.name for s in ctx.args.sections)}", flush=True)
+
+
+def geomean(xs):
+    xs = [x for x in xs if x]
+    return math.exp(sum(math.log(x) for x in xs) / len(xs)) if xs else None
+
+
+def main(argv):
+    args = parse_args(argv)
+    for path, what in ((os.environ.get("CASTOR_SERVER", CASTOR_DEFAULT), "castor-server"),
+                       (os.environ.get("REDIS_SERVER", REDIS_DEFAULT), "redis-server"),
+                       (os.environ.get("REDIS_BENCHMARK", BENCH_DEFAULT), "redis-benchmark")):
+        if not os.access(path, os.X_OK):
+            print(f"bench: {what} not found at {path} (build first, or set the env var)",
+                  file=sys.stderr)
+            return 2
+
+    ctx = Context(args)
+    atexit.register(ctx.cleanup)
+
+    def on_signal(signum, frame):
+        raise SystemExit(128 + signum)      # unwinds through finally: servers stop
+    for s in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(s, on_signal)
+
+    t0 = time.monotonic()
+    if ctx.pin:     # our own client work (memory load) stays off the servers' cpu
+        os.sched_setaffinity(0, {ctx.bench_cpu})
+    try:
+        ctx.start_servers()
+        print_header(ctx)
+        for sec in args.sections:
+            print(f"\n== {sec.name}: {sec.help}", flush=True)
+            t = time.monotonic()
+            try:
+                sec.func(ctx)
+            except (BenchError, OSError) as e:
+                ctx.failed = True
+                print(f"SECTION {sec.name} FAILED: {e}", flush=True)
+            except Exception as e:          # a bug in one section must not hide the others
+                ctx.failed = True
+                print(f"SECTION {sec.name} FAILED: {type(e).__name__}: {e}", flush=True)
+                traceback.print_exc()
+            if any(s.proc is None or s.proc.poll() is not None for s in ctx.servers.values()):
+                ctx.stop_servers()      # a server died: the next section starts a fresh pair
+            print(f"# {sec.name} took {time.monotonic() - t:.1f} s", flush=True)
+        print("\n== summary: geometric mean of ratios castor/redis, per section and unit")
+        for name in [s.name for s in args.sections]:
+            units = []
+            for f in ctx.figures:
+                if f["section"] == name and f["unit"] not in units:
+                    units.append(f["unit"])
+            for unit in units:
+                figs = [f for f in ctx.figures if f["section"] == name and f["unit"] == unit]
+                rs = [f["ratio"] for f in figs if f["ratio"]]
+                g = f"{geomean(rs):5.2f}" if rs else "  n/a"
+                na = len(figs) - len(rs)
+                noisy = sum(1 for f in figs if f["noisy"])
+                print(f"SUMMARY {name:<12} {unit:<6}  geomean ratio {g}  ({len(rs)} figures"
+                      + (f", {na} n/a" if na else "") + (f", {noisy} noisy" if noisy else "")
+                      + ")")
+        print(f"# total {time.monotonic() - t0:.1f} s, loadavg {os.getloadavg()[0]:.2f}", flush=True)
+        if args.json:
+            with open(args.json, "w") as f:
+                runs = {name: [{"test": c.test, "pipeline": c.pipeline, "size": c.size,
+                                "n": c.n, "errors": c.error, "noisy": c.noisy,
+                                "runs": {who: [vars(r) for r in rs] for who, rs in c.runs.items()}}
+                               for c in cells]
+                        for name, cells in ctx.suites.items()}
+                json.dump({"figures": ctx.figures, "runs": runs, "quick": ctx.quick,
+                           "reps": [ctx.min_reps, ctx.max_reps], "failed": ctx.failed}, f, indent=1)
+    except BenchError as e:
+        print(f"bench: {e}", file=sys.stderr)
+        ctx.failed = True
+    except KeyboardInterrupt:
+        print("bench: interrupted", file=sys.stderr)
+        return 130
+    finally:
+        ctx.cleanup()
+    return 1 if ctx.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,308 @@
+/* debug.c -- the DEBUG command: introspection and test hooks.
+ *
+ * The centre of this file is DEBUG DIGEST, which must print the same 40 hex
+ * digits as redis-server for the same dataset, so that tests can compare a
+ * castor and a Redis (or a master and its replica) in one call. It is Redis
+ * 7.0's computeDatasetDigest() step for step: SHA1 (OpenSSL) of each piece,
+ * "xor" to combine unordered things and "mix" (xor, then SHA1 of the digest
+ * itself) where order matters; a key with a TTL adds "!!expire!!" but not
+ * the TTL, so the digest of a replica equals its master's.
+ * Every subcommand replies in Redis's words; those not listed in HELP get
+ * Redis's unknown-subcommand error. DEBUG is refused unless
+ * enable-debug-command allows it (checked by the dispatcher, cmdtable.c).
+ * Not here: RELOAD/LOADAOF (need persistence, issue #5), crash helpers.
+ * SPDX-License-Identifier: BSD-3-Clause */
+#include "commands.h"
+
+#include <arpa/inet.h>
+#include <limits.h>
+#include <openssl/sha.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cmdtable.h"
+#include "db.h"
+#include "errors.h"
+#include "kv.h"
+#include "log.h"
+#include "reply.h"
+#include "server.h"
+#include "util.h"
+
+/* ---- Digests ---- */
+
+#define DIGEST_LEN 20
+
+/* digest ^= SHA1(p): order-free combination, digest(a,b) == digest(b,a). */
+static void xor_digest(unsigned char *digest, const void *p, size_t len) {
+    unsigned char hash[DIGEST_LEN];
+    SHA1(p, len, hash);
+    for (int j = 0; j < DIGEST_LEN; j++) digest[j] ^= hash[j];
+}
+
+/* digest = SHA1(digest ^ SHA1(p)): order matters, and "fo","obar" differs
+ * from "foo","bar". */
+static void mix_digest(unsigned char *digest, const void *p, size_t len) {
+    unsigned char hash[DIGEST_LEN];
+    xor_digest(digest, p, len);
+    SHA1(digest, DIGEST_LEN, hash);
+    memcpy(digest, hash, DIGEST_LEN);
+}
+
+/* Mix the value of e (its type, content and whether it has a TTL) into
+ * digest, as Redis's xorObjectDigest(). kv_type values equal Redis's
+ * OBJ_* numbers, which are part of the digest. */
+static void value_digest(unsigned char *digest, const kv *e) {
+    uint32_t aux = htonl((uint32_t)e->type);
+    mix_digest(digest, &aux, sizeof(aux));
+    switch ((enum kv_type)e->type) {
+    case KV_STRING: {
+        char buf[UTIL_LLSTR_SIZE];
+        size_t len;
+        const char *p = kv_str(e, buf, &len);   /* INT values digest as their digits */
+        mix_digest(digest, p, len);
+        break;
+    }
+    case KV_LIST:
+    case KV_SET:
+    case KV_ZSET:
+    case KV_HASH:
+        /* Collections digest element by element (lists mixed in order, sets
+         * and hashes xor-ed, zset scores in fpconv_dtoa form); they arrive
+         * with their types (issue #3). */
+        break;
+    }
+    if (kv_has_expire(e)) xor_digest(digest, "!!expire!!", 10);
+}
+
+/* Redis's computeDatasetDigest(): 20 zero bytes for an empty dataset. */
+static void dataset_digest(unsigned char *final) {
+    memset(final, 0, DIGEST_LEN);
+    for (int j = 0; j < srv.ndbs; j++) {
+        db *d = &srv.dbs[j];
+        if (db_size(d) == 0) continue;
+        /* The db number goes in, so the same keys in another db differ. */
+        uint32_t aux = htonl((uint32_t)j);
+        mix_digest(final, &aux, sizeof(aux));
+        dict_iter it;
+        dict_iter_init(&it, d->keys);
+        kv *e;
+        while ((e = dict_iter_next(&it)) != NULL) {
+            unsigned char digest[DIGEST_LEN] = {0};
+            size_t klen;
+            const char *key = kv_key(e, &klen);
+            mix_digest(digest, key, klen);
+            value_digest(digest, e);
+            xor_digest(final, digest, DIGEST_LEN);
+        }
+        dict_iter_done(&it);
+    }
+}
+
+static void reply_digest(client *c, const unsigned char *digest) {
+    char hex[DIGEST_LEN * 2 + 1];
+    for (int i = 0; i < DIGEST_LEN; i++) snprintf(hex + i * 2, 3, "%02x", digest[i]);
+    reply_simple(c, hex);
+}
+
+/* ---- DEBUG OBJECT ---- */
+
+/* Bytes of Redis's rdbSaveLen() for a length. */
+static size_t rdb_len_size(size_t len) {
+    if (len < (1 << 6)) return 1;
+    if (len < (1 << 14)) return 2;
+    if (len <= UINT32_MAX) return 5;
+    return 9;
+}
+
+/* Bytes of Redis's rdbEncodeInteger(), or 0 if v needs more than 32 bits. */
+static size_t rdb_int_size(long long v) {
+    if (v >= -(1 << 7) && v <= (1 << 7) - 1) return 2;
+    if (v >= -(1 << 15) && v <= (1 << 15) - 1) return 3;
+    if (v >= -(1LL << 31) && v <= (1LL << 31) - 1) return 5;
+    return 0;
+}
+
+/* The serializedlength DEBUG OBJECT reports: what RDB would write for the
+ * value. Strings of up to 11 chars that are canonical integers are saved
+ * as integers, as rdbSaveRawString() does. Redis also LZF-compresses
+ * strings over 20 bytes; castor counts them uncompressed until rdb.c brings
+ * LZF (issue #5). */
+static size_t serialized_length(const kv *e) {
+    if (e->type != KV_STRING) return 0;   /* collections: issue #3 */
+    char buf[UTIL_LLSTR_SIZE];
+    size_t len;
+    const char *p = kv_str(e, buf, &len);
+    long long v;
+    if (len <= 11 && util_str2ll(p, len, &v) && rdb_int_size(v)) return rdb_int_size(v);
+    if (e->enc == KV_ENC_INT && rdb_int_size(kv_int(e))) return rdb_int_size(kv_int(e));
+    return rdb_len_size(len) + len;
+}
+
+static void debug_object(client *c) {
+    kv *e = db_find_raw(c->db, c->argv[2].ptr, c->argv[2].len);
+    if (e == NULL) {
+        reply_error(c, ERR_NO_KEY);
+        return;
+    }
+    /* Redis shares the integers 0..9999 (see OBJECT REFCOUNT in keys.c). */
+    bool shared = e->type == KV_STRING && e->enc == KV_ENC_INT && kv_int(e) >= 0 &&
+                  kv_int(e) < 10000;
+    uint32_t now = srv.lruclock, then = e->lru;
+    uint32_t idle = now >= then ? now - then : now + ((1u << 24) - then);
+    char line[256];
+    snprintf(line, sizeof(line),
+             "Value at:%p refcount:%d encoding:%s serializedlength:%zu lru:%u "
+             "lru_seconds_idle:%u",
+             (void *)e, shared ? INT_MAX : 1, kv_enc_name(e), serialized_length(e),
+             (unsigned)e->lru, idle);
+    reply_simple(c, line);
+}
+
+/* ---- Other subcommands ---- */
+
+/* A NUL-terminated copy of an argument, for libc parsers; cut to cap-1. */
+static const char *arg_cstr(const slice *a, char *buf, size_t cap) {
+    size_t n = a->len < cap - 1 ? a->len : cap - 1;
+    memcpy(buf, a->ptr, n);
+    buf[n] = '\0';
+    return buf;
+}
+
+/* DEBUG SLEEP <seconds>: block the whole server, decimals allowed. Like
+ * Redis, a non-number sleeps 0 and a negative time does not sleep. */
+static void debug_sleep(client *c) {
+    char buf[64];
+    double secs = strtod(arg_cstr(&c->argv[2], buf, sizeof(buf)), NULL);
+    long long us = (long long)(secs * 1000000);
+    struct timespec ts = {.tv_sec = us / 1000000, .tv_nsec = (us % 1000000) * 1000};
+    if (us > 0) nanosleep(&ts, NULL);
+    reply_ok(c);
+}
+
+/* DEBUG ERROR <string>: the string as an error reply, raw, as Redis writes
+ * it (no "ERR " added, newlines made spaces, not counted in errorstats). */
+static void debug_error(client *c) {
+    str *s = str_new("-", 1);
+    s = str_cat(s, c->argv[2].ptr, c->argv[2].len);
+    for (size_t i = 1; i < s->len; i++)
+        if (s->buf[i] == '\r' || s->buf[i] == '\n') s->buf[i] = ' ';
+    s = str_cat(s, "\r\n", 2);
+    reply_raw(c, s->buf, s->len);
+    str_free(s);
+}
+
+/* DEBUG POPULATE <count> [<prefix>] [<size>]: add string keys
+ * "<prefix>:<n>" = "value:<n>" (zero-padded or cut to <size>), skipping
+ * keys that exist. Not propagated, as in Redis. */
+static void debug_populate(client *c) {
+    static const char *range_err = "ERR value is out of range, must be positive";
+    long long count, size = 0;
+    if (!util_str2ll(c->argv[2].ptr, c->argv[2].len, &count) || count < 0) {
+        reply_error(c, range_err);
+        return;
+    }
+    if (c->argc == 5 && (!util_str2ll(c->argv[4].ptr, c->argv[4].len, &size) || size < 0)) {
+        reply_error(c, range_err);
+        return;
+    }
+    /* A sizing hint only; bounded so a huge count cannot abort on OOM. */
+    dict_expand(c->db->keys, (size_t)(count < (1 << 24) ? count : (1 << 24)));
+    const char *prefix = c->argc == 3 ? "key" : c->argv[3].ptr;
+    int plen = c->argc == 3 ? 3 : (int)(c->argv[3].len > 127 ? 127 : c->argv[3].len);
+    char *val = size > 0 ? mem_calloc((size_t)size) : NULL;
+    for (long long j = 0; j < count; j++) {
+        char key[128], v[64];
+        int klen = snprintf(key, sizeof(key), "%.*s:%lld", plen, prefix, j);
+        if (klen >= (int)sizeof(key)) klen = sizeof(key) - 1;   /* Redis cuts at 127 too */
+        if (db_find_write(c->db, key, (size_t)klen) != NULL) continue;
+        int vlen = snprintf(v, sizeof(v), "value:%lld", j);
+        kv *e;
+        if (size == 0) {
+            e = kv_new_string_noint(key, (size_t)klen, v, (size_t)vlen);
+        } else {
+            memcpy(val, v, (size_t)(size < vlen ? size : vlen));
+            e = kv_new_string_noint(key, (size_t)klen, val, (size_t)size);
+        }
+        db_add(c->db, e);
+        db_signal_modified(c->db, key, (size_t)klen);
+    }
+    mem_free(val);
+    reply_ok(c);
+}
+
+static void debug_help(client *c) {
+    /* Redis's lines for the subcommands castor implements. */
+    static const char *help[] = {
+        "DIGEST",
+        "    Output a hex signature representing the current DB content.",
+        "DIGEST-VALUE <key> [<key> ...]",
+        "    Output a hex signature of the values of all the specified keys.",
+        "ERROR <string>",
+        "    Return a Redis protocol error with <string> as message. Useful for clients",
+        "    unit tests to simulate Redis errors.",
+        "LOG <message>",
+        "    Write <message> to the server log.",
+        "OBJECT <key>",
+        "    Show low level info about `key` and associated value.",
+        "POPULATE <count> [<prefix>] [<size>]",
+        "    Create <count> string keys named key:<num>. If <prefix> is specified then",
+        "    it is used instead of the 'key' prefix. These are not propagated to",
+        "    replicas. Cluster slots are not respected so keys not belonging to the",
+        "    current node can be created in cluster mode.",
+        "SET-ACTIVE-EXPIRE <0|1>",
+        "    Setting it to 0 disables expiring keys in background when they are not",
+        "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
+        "    default.",
+        "SLEEP <seconds>",
+        "    Stop the server for <seconds>. Decimals allowed.",
+        NULL};
+    reply_help(c, "DEBUG", help);
+}
+
+/* DEBUG <subcommand> [args]: see debug_help(). Subcommand names are
+ * case-insensitive; a known name with the wrong argument count gets the same
+ * error as an unknown one, as in Redis. */
+void cmd_debug(client *c) {
+    const slice *sub = &c->argv[1];
+    int argc = c->argc;
+    if (argc == 2 && cmd_arg_is(sub, "help")) {
+        debug_help(c);
+    } else if (argc == 2 && cmd_arg_is(sub, "digest")) {
+        unsigned char digest[DIGEST_LEN];
+        dataset_digest(digest);
+        reply_digest(c, digest);
+    } else if (cmd_arg_is(sub, "digest-value")) {
+        reply_array(c, argc - 2);
+        for (int j = 2; j < argc; j++) {
+            unsigned char digest[DIGEST_LEN] = {0};
+            /* Raw lookup: a debug command sees logically expired keys too. */
+            kv *e = db_find_raw(c->db, c->argv[j].ptr, c->argv[j].len);
+            if (e) value_digest(digest, e);
+            reply_digest(c, digest);
+        }
+    } else if (argc == 3 && cmd_arg_is(sub, "object")) {
+        debug_object(c);
+    } else if (argc == 3 && cmd_arg_is(sub, "sleep")) {
+        debug_sleep(c);
+    } else if (argc == 3 && cmd_arg_is(sub, "set-active-expire")) {
+        char buf[32];
+        srv.active_expire_enabled = atoi(arg_cstr(&c->argv[2], buf, sizeof(buf))) != 0;
+        reply_ok(c);
+    } else if (argc == 3 && cmd_arg_is(sub, "error")) {
+        debug_error(c);
+    } else if (argc == 3 && cmd_arg_is(sub, "log")) {
+        log_msg(LOG_WARNING, "DEBUG LOG: %.*s", (int)c->argv[2].len, c->argv[2].ptr);
+        reply_ok(c);
+    } else if (argc >= 3 && argc <= 5 && cmd_arg_is(sub, "populate")) {
+        debug_populate(c);
+    } else {
+        int n = (int)(sub->len < 128 ? sub->len : 128);
+        reply_errorf(c,
+                     "ERR unknown subcommand or wrong number of arguments for '%.*s'. Try DEBUG "
+                     "HELP.",
+                     n, sub->ptr);
+    }
+}

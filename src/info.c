@@ -1,0 +1,583 @@
+/* info.c -- the INFO command: one text of "field:value" lines in sections.
+ *
+ * Sentinel, redis-cli, client libraries and monitoring exporters parse this
+ * text, so every field keeps Redis 7.0.15's name, order and number format
+ * (genRedisInfoString in Redis's server.c): lines end in \r\n, each section
+ * starts with "# Name" and sections are separated by one empty line. Fields
+ * for subsystems castor does not have yet print the value an idle Redis
+ * without that activity prints (0, -1, "ok"), never an invented figure.
+ * The one stateful part is the instantaneous metrics: info_cron() samples
+ * the command and byte counters every 100 ms into 16-slot rings, as Redis's
+ * trackInstantaneousMetric() does, and INFO prints the ring's mean.
+ * Not here: the figures themselves (their writers are named in server.h),
+ * memory accounting (memory.c), latency percentiles (not implemented: the
+ * "latencystats" section is absent).
+ * SPDX-License-Identifier: BSD-3-Clause */
+#define _GNU_SOURCE /* RUSAGE_THREAD, for the main thread's CPU time */
+#include "info.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "cmdtable.h"
+#include "commands.h"
+#include "config.h"
+#include "db.h"
+#include "mem.h"
+#include "memory.h"
+#include "reply.h"
+#include "server.h"
+#include "str.h"
+#include "util.h"
+
+/* ---- Instantaneous metrics ---- */
+
+#define METRIC_SAMPLES 16
+enum { METRIC_COMMAND, METRIC_NET_INPUT, METRIC_NET_OUTPUT, METRIC_COUNT };
+
+static struct {
+    long long last_sample_ms;
+    long long last_count;
+    long long samples[METRIC_SAMPLES];
+    int idx;
+} metrics[METRIC_COUNT];
+
+static void track_metric(int m, long long now_ms, long long count) {
+    long long t = now_ms - metrics[m].last_sample_ms;
+    long long ops = count - metrics[m].last_count;
+    metrics[m].samples[metrics[m].idx] = t > 0 ? ops * 1000 / t : 0;
+    metrics[m].idx = (metrics[m].idx + 1) % METRIC_SAMPLES;
+    metrics[m].last_sample_ms = now_ms;
+    metrics[m].last_count = count;
+}
+
+static long long metric_mean(int m) {
+    long long sum = 0;
+    for (int j = 0; j < METRIC_SAMPLES; j++) sum += metrics[m].samples[j];
+    return sum / METRIC_SAMPLES;
+}
+
+static void reset_metrics(void) {
+    memset(metrics, 0, sizeof(metrics));
+    for (int m = 0; m < METRIC_COUNT; m++) metrics[m].last_sample_ms = srv.mstime;
+}
+
+void info_cron(void) {
+    static long long last_ms;
+    if (srv.mstime - last_ms >= 100) {
+        if (last_ms == 0) reset_metrics();   /* first tick: start the clocks now */
+        last_ms = srv.mstime;
+        track_metric(METRIC_COMMAND, srv.mstime, srv.stat_numcommands);
+        track_metric(METRIC_NET_INPUT, srv.mstime, srv.stat_net_input_bytes);
+        track_metric(METRIC_NET_OUTPUT, srv.mstime, srv.stat_net_output_bytes);
+    }
+    memory_cron();
+}
+
+void info_reset_stats(void) {
+    srv.stat_numcommands = 0;
+    srv.stat_numconnections = 0;
+    srv.stat_rejected_conn = 0;
+    srv.stat_expiredkeys = 0;
+    srv.stat_expired_stale_perc = 0;
+    srv.stat_expired_time_cap_reached = 0;
+    srv.stat_evictedkeys = 0;
+    srv.stat_keyspace_hits = 0;
+    srv.stat_keyspace_misses = 0;
+    srv.stat_net_input_bytes = 0;
+    srv.stat_net_output_bytes = 0;
+    srv.stat_unexpected_error_replies = 0;
+    srv.stat_total_error_replies = 0;
+    srv.stat_dump_payload_sanitizations = 0;
+    srv.stat_io_reads = srv.stat_io_writes = 0;
+    srv.stat_total_reads_processed = srv.stat_total_writes_processed = 0;
+    srv.stat_client_qbuf_limit_disconnections = 0;
+    srv.stat_client_outbuf_limit_disconnections = 0;
+    reset_metrics();
+    cmdtable_reset_stats();
+    reply_errorstats_reset();
+}
+
+/* ---- Sections ---- */
+
+/* Adding a section? Add its bit, its name in section_names[], its place in
+ * gen_info() (the order is Redis's) and, if INFO alone shows it, DEFAULTS. */
+enum {
+    SEC_SERVER = 1 << 0,
+    SEC_CLIENTS = 1 << 1,
+    SEC_MEMORY = 1 << 2,
+    SEC_PERSISTENCE = 1 << 3,
+    SEC_STATS = 1 << 4,
+    SEC_REPLICATION = 1 << 5,
+    SEC_CPU = 1 << 6,
+    SEC_MODULES = 1 << 7,
+    SEC_COMMANDSTATS = 1 << 8,
+    SEC_ERRORSTATS = 1 << 9,
+    SEC_CLUSTER = 1 << 10,
+    SEC_KEYSPACE = 1 << 11,
+};
+#define SEC_DEFAULTS                                                                              \
+    (SEC_SERVER | SEC_CLIENTS | SEC_MEMORY | SEC_PERSISTENCE | SEC_STATS | SEC_REPLICATION |     \
+     SEC_CPU | SEC_MODULES | SEC_ERRORSTATS | SEC_CLUSTER | SEC_KEYSPACE)
+#define SEC_ALL (SEC_DEFAULTS | SEC_COMMANDSTATS)
+
+static const struct {
+    const char *name;
+    int bit;
+} section_names[] = {
+    {"server", SEC_SERVER},           {"clients", SEC_CLIENTS},
+    {"memory", SEC_MEMORY},           {"persistence", SEC_PERSISTENCE},
+    {"stats", SEC_STATS},             {"replication", SEC_REPLICATION},
+    {"cpu", SEC_CPU},                 {"modules", SEC_MODULES},
+    {"module_list", SEC_MODULES},     {"commandstats", SEC_COMMANDSTATS},
+    {"errorstats", SEC_ERRORSTATS},   {"cluster", SEC_CLUSTER},
+    {"keyspace", SEC_KEYSPACE},       {"default", SEC_DEFAULTS},
+    {"all", SEC_ALL},                 {"everything", SEC_ALL},
+};
+
+/* The sections named by INFO's arguments (case-insensitive); none means
+ * the defaults. Unknown names select nothing, as in Redis. */
+static int parse_sections(client *c) {
+    if (c->argc == 1) return SEC_DEFAULTS;
+    int mask = 0;
+    for (int i = 1; i < c->argc; i++) {
+        for (size_t k = 0; k < sizeof(section_names) / sizeof(section_names[0]); k++)
+            if (cmd_arg_is(&c->argv[i], section_names[k].name)) mask |= section_names[k].bit;
+    }
+    return mask;
+}
+
+static const char *os_name(void) {
+    static char name[256];
+    if (name[0] == '\0') {
+        struct utsname u;
+        if (uname(&u) == 0)
+            snprintf(name, sizeof(name), "%s %s %s", u.sysname, u.release, u.machine);
+        else
+            snprintf(name, sizeof(name), "Linux");
+    }
+    return name;
+}
+
+/* A stable id for this build, printed like Redis's redis_build_id. */
+static unsigned long long build_id(void) {
+    const char *s = "castor-" CASTOR_OWN_VERSION "-redis-" CASTOR_VERSION;
+    unsigned long long h = 1469598103934665603ULL;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h >> 4;
+}
+
+static str *sec_server(str *s) {
+    long long uptime = (srv.mstime - srv.start_ms) / 1000;
+#ifdef __GNUC__
+    int gv[3] = {__GNUC__, __GNUC_MINOR__, __GNUC_PATCHLEVEL__};
+#else
+    int gv[3] = {0, 0, 0};
+#endif
+    return str_catfmt(
+        s,
+        "# Server\r\n"
+        "redis_version:%s\r\n"
+        "redis_git_sha1:00000000\r\n"
+        "redis_git_dirty:0\r\n"
+        "redis_build_id:%llx\r\n"
+        "redis_mode:standalone\r\n"
+        "os:%s\r\n"
+        "arch_bits:%d\r\n"
+        "monotonic_clock:POSIX clock_gettime\r\n"
+        "multiplexing_api:epoll\r\n"
+        "atomicvar_api:c11-builtin\r\n"
+        "gcc_version:%d.%d.%d\r\n"
+        "process_id:%ld\r\n"
+        "process_supervised:no\r\n"
+        "run_id:%s\r\n"
+        "tcp_port:%d\r\n"
+        "server_time_usec:%lld\r\n"
+        "uptime_in_seconds:%lld\r\n"
+        "uptime_in_days:%lld\r\n"
+        "hz:%d\r\n"
+        "configured_hz:%d\r\n"
+        "lru_clock:%u\r\n"
+        "executable:%s\r\n"
+        "config_file:%s\r\n"
+        "io_threads_active:0\r\n"
+        "castor_version:%s\r\n",
+        CASTOR_VERSION, build_id(), os_name(), (int)(sizeof(long) * 8), gv[0], gv[1], gv[2],
+        (long)srv.pid, srv.run_id, cfg.port, srv.ustime, uptime, uptime / 86400, srv.hz, cfg.hz,
+        (unsigned)srv.lruclock, srv.executable ? srv.executable : "",
+        srv.config_file ? srv.config_file : "", CASTOR_OWN_VERSION);
+}
+
+static str *sec_clients(str *s) {
+    /* Redis keeps an 8-second ring of per-client peaks; castor scans the
+     * clients on demand, which costs O(clients) per INFO. */
+    size_t max_in = 0, max_out = 0;
+    for (client *c = srv.clients; c; c = c->next) {
+        size_t in = str_alloc_size(c->qbuf);
+        if (in > max_in) max_in = in;
+        if (c->reply_bytes > max_out) max_out = c->reply_bytes;
+    }
+    unsigned long normal = srv.nclients > srv.nreplicas ? srv.nclients - srv.nreplicas : 0;
+    return str_catfmt(s,
+                      "# Clients\r\n"
+                      "connected_clients:%lu\r\n"
+                      "cluster_connections:0\r\n"
+                      "maxclients:%d\r\n"
+                      "client_recent_max_input_buffer:%zu\r\n"
+                      "client_recent_max_output_buffer:%zu\r\n"
+                      "blocked_clients:%lu\r\n"
+                      "tracking_clients:0\r\n"
+                      "clients_in_timeout_table:0\r\n",
+                      normal, cfg.maxclients, max_in, max_out, srv.blocked_clients);
+}
+
+static size_t total_system_memory(void) {
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    return pages > 0 && page > 0 ? (size_t)pages * (size_t)page : 0;
+}
+
+static str *maxmemory_policy_name(void) {
+    str *v = NULL;
+    if (config_get_value("maxmemory-policy", &v) == -1) v = str_from("noeviction");
+    return v;
+}
+
+static str *sec_memory(str *s) {
+    memory_stats ms;
+    memory_get_stats(&ms);
+    char used_h[32], rss_h[32], peak_h[32], sys_h[32], max_h[32];
+    size_t sysmem = total_system_memory();
+    memory_to_human(used_h, sizeof(used_h), ms.used);
+    memory_to_human(rss_h, sizeof(rss_h), ms.rss);
+    memory_to_human(peak_h, sizeof(peak_h), ms.peak);
+    memory_to_human(sys_h, sizeof(sys_h), sysmem);
+    memory_to_human(max_h, sizeof(max_h), (unsigned long long)cfg.maxmemory);
+    str *policy = maxmemory_policy_name();
+    s = str_catfmt(s,
+                   "# Memory\r\n"
+                   "used_memory:%zu\r\n"
+                   "used_memory_human:%s\r\n"
+                   "used_memory_rss:%zu\r\n"
+                   "used_memory_rss_human:%s\r\n"
+                   "used_memory_peak:%zu\r\n"
+                   "used_memory_peak_human:%s\r\n"
+                   "used_memory_peak_perc:%.2f%%\r\n"
+                   "used_memory_overhead:%zu\r\n"
+                   "used_memory_startup:%zu\r\n"
+                   "used_memory_dataset:%zu\r\n"
+                   "used_memory_dataset_perc:%.2f%%\r\n"
+                   "allocator_allocated:%zu\r\n"
+                   "allocator_active:%zu\r\n"
+                   "allocator_resident:%zu\r\n"
+                   "total_system_memory:%zu\r\n"
+                   "total_system_memory_human:%s\r\n",
+                   ms.used, used_h, ms.rss, rss_h, ms.peak, peak_h, ms.peak_perc,
+                   ms.overhead_total, ms.startup, ms.dataset, ms.dataset_perc,
+                   ms.allocator_allocated, ms.allocator_active, ms.allocator_resident, sysmem,
+                   sys_h);
+    /* No scripting engine yet: the Lua and function figures are zero. */
+    s = str_catc(s,
+                 "used_memory_lua:0\r\n"
+                 "used_memory_vm_eval:0\r\n"
+                 "used_memory_lua_human:0B\r\n"
+                 "used_memory_scripts_eval:0\r\n"
+                 "number_of_cached_scripts:0\r\n"
+                 "number_of_functions:0\r\n"
+                 "number_of_libraries:0\r\n"
+                 "used_memory_vm_functions:0\r\n"
+                 "used_memory_vm_total:0\r\n"
+                 "used_memory_vm_total_human:0B\r\n"
+                 "used_memory_functions:0\r\n"
+                 "used_memory_scripts:0\r\n"
+                 "used_memory_scripts_human:0B\r\n");
+    s = str_catfmt(s,
+                   "maxmemory:%lld\r\n"
+                   "maxmemory_human:%s\r\n"
+                   "maxmemory_policy:%s\r\n"
+                   "allocator_frag_ratio:%.2f\r\n"
+                   "allocator_frag_bytes:%lld\r\n"
+                   "allocator_rss_ratio:%.2f\r\n"
+                   "allocator_rss_bytes:%lld\r\n"
+                   "rss_overhead_ratio:%.2f\r\n"
+                   "rss_overhead_bytes:%lld\r\n"
+                   "mem_fragmentation_ratio:%.2f\r\n"
+                   "mem_fragmentation_bytes:%lld\r\n"
+                   "mem_not_counted_for_evict:0\r\n"
+                   "mem_replication_backlog:%zu\r\n"
+                   "mem_total_replication_buffers:0\r\n"
+                   "mem_clients_slaves:%zu\r\n"
+                   "mem_clients_normal:%zu\r\n"
+                   "mem_cluster_links:0\r\n"
+                   "mem_aof_buffer:%zu\r\n"
+                   "mem_allocator:%s\r\n"
+                   "active_defrag_running:0\r\n"
+                   "lazyfree_pending_objects:0\r\n"
+                   "lazyfreed_objects:0\r\n",
+                   cfg.maxmemory, max_h, policy->buf, ms.allocator_frag, ms.allocator_frag_bytes,
+                   ms.allocator_rss, ms.allocator_rss_bytes, ms.rss_extra, ms.rss_extra_bytes,
+                   ms.total_frag, ms.total_frag_bytes, ms.repl_backlog, ms.clients_slaves,
+                   ms.clients_normal, ms.aof_buffer, mem_allocator());
+    str_free(policy);
+    return s;
+}
+
+static str *sec_persistence(str *s) {
+    /* Snapshots and the AOF arrive with persistence (issue #5); until then
+     * these are the values of a Redis that never saved. */
+    return str_catfmt(s,
+                      "# Persistence\r\n"
+                      "loading:%d\r\n"
+                      "async_loading:0\r\n"
+                      "current_cow_peak:0\r\n"
+                      "current_cow_size:0\r\n"
+                      "current_cow_size_age:0\r\n"
+                      "current_fork_perc:0.00\r\n"
+                      "current_save_keys_processed:0\r\n"
+                      "current_save_keys_total:0\r\n"
+                      "rdb_changes_since_last_save:%lld\r\n"
+                      "rdb_bgsave_in_progress:0\r\n"
+                      "rdb_last_save_time:%lld\r\n"
+                      "rdb_last_bgsave_status:ok\r\n"
+                      "rdb_last_bgsave_time_sec:-1\r\n"
+                      "rdb_current_bgsave_time_sec:-1\r\n"
+                      "rdb_saves:0\r\n"
+                      "rdb_last_cow_size:0\r\n"
+                      "rdb_last_load_keys_expired:0\r\n"
+                      "rdb_last_load_keys_loaded:0\r\n"
+                      "aof_enabled:0\r\n"
+                      "aof_rewrite_in_progress:0\r\n"
+                      "aof_rewrite_scheduled:0\r\n"
+                      "aof_last_rewrite_time_sec:-1\r\n"
+                      "aof_current_rewrite_time_sec:-1\r\n"
+                      "aof_last_bgrewrite_status:ok\r\n"
+                      "aof_rewrites:0\r\n"
+                      "aof_rewrites_consecutive_failures:0\r\n"
+                      "aof_last_write_status:ok\r\n"
+                      "aof_last_cow_size:0\r\n"
+                      "module_fork_in_progress:0\r\n"
+                      "module_fork_last_cow_size:0\r\n",
+                      srv.loading ? 1 : 0, srv.dirty, srv.start_ms / 1000);
+}
+
+static str *sec_stats(str *s) {
+    s = str_catfmt(s,
+                   "# Stats\r\n"
+                   "total_connections_received:%lld\r\n"
+                   "total_commands_processed:%lld\r\n"
+                   "instantaneous_ops_per_sec:%lld\r\n"
+                   "total_net_input_bytes:%lld\r\n"
+                   "total_net_output_bytes:%lld\r\n"
+                   "total_net_repl_input_bytes:0\r\n"
+                   "total_net_repl_output_bytes:0\r\n"
+                   "instantaneous_input_kbps:%.2f\r\n"
+                   "instantaneous_output_kbps:%.2f\r\n"
+                   "instantaneous_input_repl_kbps:0.00\r\n"
+                   "instantaneous_output_repl_kbps:0.00\r\n"
+                   "rejected_connections:%lld\r\n"
+                   "sync_full:0\r\n"
+                   "sync_partial_ok:0\r\n"
+                   "sync_partial_err:0\r\n"
+                   "expired_keys:%lld\r\n"
+                   "expired_stale_perc:%.2f\r\n"
+                   "expired_time_cap_reached_count:%lld\r\n"
+                   "expire_cycle_cpu_milliseconds:0\r\n"
+                   "evicted_keys:%lld\r\n"
+                   "evicted_clients:0\r\n"
+                   "total_eviction_exceeded_time:0\r\n"
+                   "current_eviction_exceeded_time:0\r\n"
+                   "keyspace_hits:%lld\r\n"
+                   "keyspace_misses:%lld\r\n",
+                   srv.stat_numconnections, srv.stat_numcommands, metric_mean(METRIC_COMMAND),
+                   srv.stat_net_input_bytes, srv.stat_net_output_bytes,
+                   (float)metric_mean(METRIC_NET_INPUT) / 1024,
+                   (float)metric_mean(METRIC_NET_OUTPUT) / 1024, srv.stat_rejected_conn,
+                   srv.stat_expiredkeys, (double)srv.stat_expired_stale_perc,
+                   srv.stat_expired_time_cap_reached, srv.stat_evictedkeys,
+                   srv.stat_keyspace_hits, srv.stat_keyspace_misses);
+    return str_catfmt(s,
+                      "pubsub_channels:0\r\n"
+                      "pubsub_patterns:0\r\n"
+                      "pubsubshard_channels:0\r\n"
+                      "latest_fork_usec:0\r\n"
+                      "total_forks:0\r\n"
+                      "migrate_cached_sockets:0\r\n"
+                      "slave_expires_tracked_keys:0\r\n"
+                      "active_defrag_hits:0\r\n"
+                      "active_defrag_misses:0\r\n"
+                      "active_defrag_key_hits:0\r\n"
+                      "active_defrag_key_misses:0\r\n"
+                      "total_active_defrag_time:0\r\n"
+                      "current_active_defrag_time:0\r\n"
+                      "tracking_total_keys:0\r\n"
+                      "tracking_total_items:0\r\n"
+                      "tracking_total_prefixes:0\r\n"
+                      "unexpected_error_replies:%lld\r\n"
+                      "total_error_replies:%lld\r\n"
+                      "dump_payload_sanitizations:%lld\r\n"
+                      "total_reads_processed:%lld\r\n"
+                      "total_writes_processed:%lld\r\n"
+                      "io_threaded_reads_processed:0\r\n"
+                      "io_threaded_writes_processed:0\r\n"
+                      "reply_buffer_shrinks:0\r\n"
+                      "reply_buffer_expands:0\r\n"
+                      /* Redis 7.2's names for two counters 7.0 lacks. */
+                      "client_query_buffer_limit_disconnections:%lld\r\n"
+                      "client_output_buffer_limit_disconnections:%lld\r\n",
+                      srv.stat_unexpected_error_replies, srv.stat_total_error_replies,
+                      srv.stat_dump_payload_sanitizations, srv.stat_io_reads, srv.stat_io_writes,
+                      srv.stat_client_qbuf_limit_disconnections,
+                      srv.stat_client_outbuf_limit_disconnections);
+}
+
+static long long repl_backlog_size(void) {
+    str *v = NULL;
+    long long n = 1048576;
+    if (config_get_value("repl-backlog-size", &v) == 0) {
+        char *end;
+        long long parsed = strtoll(v->buf, &end, 10);
+        if (end != v->buf && *end == '\0') n = parsed;
+        str_free(v);
+    }
+    return n;
+}
+
+static str *sec_replication(str *s) {
+    /* The replica side and the backlog arrive with repl.c. */
+    return str_catfmt(s,
+                      "# Replication\r\n"
+                      "role:master\r\n"
+                      "connected_slaves:%lu\r\n"
+                      "master_failover_state:no-failover\r\n"
+                      "master_replid:%s\r\n"
+                      "master_replid2:0000000000000000000000000000000000000000\r\n"
+                      "master_repl_offset:0\r\n"
+                      "second_repl_offset:-1\r\n"
+                      "repl_backlog_active:0\r\n"
+                      "repl_backlog_size:%lld\r\n"
+                      "repl_backlog_first_byte_offset:0\r\n"
+                      "repl_backlog_histlen:0\r\n",
+                      srv.nreplicas, srv.replid, repl_backlog_size());
+}
+
+static str *sec_cpu(str *s) {
+    struct rusage self, children, thread;
+    getrusage(RUSAGE_SELF, &self);
+    getrusage(RUSAGE_CHILDREN, &children);
+    getrusage(RUSAGE_THREAD, &thread);
+    return str_catfmt(s,
+                      "# CPU\r\n"
+                      "used_cpu_sys:%ld.%06ld\r\n"
+                      "used_cpu_user:%ld.%06ld\r\n"
+                      "used_cpu_sys_children:%ld.%06ld\r\n"
+                      "used_cpu_user_children:%ld.%06ld\r\n"
+                      "used_cpu_sys_main_thread:%ld.%06ld\r\n"
+                      "used_cpu_user_main_thread:%ld.%06ld\r\n",
+                      (long)self.ru_stime.tv_sec, (long)self.ru_stime.tv_usec,
+                      (long)self.ru_utime.tv_sec, (long)self.ru_utime.tv_usec,
+                      (long)children.ru_stime.tv_sec, (long)children.ru_stime.tv_usec,
+                      (long)children.ru_utime.tv_sec, (long)children.ru_utime.tv_usec,
+                      (long)thread.ru_stime.tv_sec, (long)thread.ru_stime.tv_usec,
+                      (long)thread.ru_utime.tv_sec, (long)thread.ru_utime.tv_usec);
+}
+
+static str *cmdstat_line(str *s, const command *cmd) {
+    if (cmd->calls == 0 && cmd->failed == 0 && cmd->rejected == 0) return s;
+    float per_call = cmd->calls == 0 ? 0 : (float)cmd->usec / (float)cmd->calls;
+    return str_catfmt(s,
+                      "cmdstat_%s:calls=%lld,usec=%lld,usec_per_call=%.2f,rejected_calls=%lld,"
+                      "failed_calls=%lld\r\n",
+                      cmd->fullname, cmd->calls, cmd->usec, per_call, cmd->rejected, cmd->failed);
+}
+
+static void add_cmdstats(command *cmd, void *priv) {
+    str **s = priv;
+    *s = cmdstat_line(*s, cmd);
+    for (command *sub = cmd->subcmds; sub && sub->name; sub++) *s = cmdstat_line(*s, sub);
+}
+
+static str *sec_commandstats(str *s) {
+    s = str_catc(s, "# Commandstats\r\n");
+    cmdtable_foreach(add_cmdstats, &s);
+    return s;
+}
+
+typedef struct errstat_list {
+    int n;
+    struct {
+        const char *code;
+        unsigned long long count;
+    } items[256];
+} errstat_list;
+
+static void collect_errstat(void *priv, const char *code, unsigned long long n) {
+    errstat_list *l = priv;
+    if (l->n == (int)(sizeof(l->items) / sizeof(l->items[0]))) return;
+    l->items[l->n].code = code;
+    l->items[l->n++].count = n;
+}
+
+static int errstat_cmp(const void *a, const void *b) {
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static str *sec_errorstats(str *s) {
+    s = str_catc(s, "# Errorstats\r\n");
+    errstat_list l;
+    l.n = 0;
+    reply_errorstats(collect_errstat, &l);
+    /* Redis keeps error codes in a radix tree: print them sorted. */
+    qsort(l.items, (size_t)l.n, sizeof(l.items[0]), errstat_cmp);
+    for (int i = 0; i < l.n; i++)
+        s = str_catfmt(s, "errorstat_%s:count=%llu\r\n", l.items[i].code, l.items[i].count);
+    return s;
+}
+
+static str *sec_keyspace(str *s) {
+    s = str_catc(s, "# Keyspace\r\n");
+    for (int i = 0; i < srv.ndbs; i++) {
+        db *d = &srv.dbs[i];
+        size_t keys = db_size(d), vkeys = db_volatile_count(d);
+        if (keys || vkeys)
+            s = str_catfmt(s, "db%d:keys=%zu,expires=%zu,avg_ttl=%lld\r\n", i, keys, vkeys,
+                           d->avg_ttl);
+    }
+    return s;
+}
+
+/* The INFO text for the sections in 'mask', in Redis's order. Caller frees. */
+static str *gen_info(int mask) {
+    static const struct {
+        int bit;
+        str *(*gen)(str *s);
+    } order[] = {
+        {SEC_SERVER, sec_server},           {SEC_CLIENTS, sec_clients},
+        {SEC_MEMORY, sec_memory},           {SEC_PERSISTENCE, sec_persistence},
+        {SEC_STATS, sec_stats},             {SEC_REPLICATION, sec_replication},
+        {SEC_CPU, sec_cpu},                 {SEC_MODULES, NULL},
+        {SEC_COMMANDSTATS, sec_commandstats}, {SEC_ERRORSTATS, sec_errorstats},
+        {SEC_CLUSTER, NULL},                {SEC_KEYSPACE, sec_keyspace},
+    };
+    str *s = str_new(NULL, 0);
+    int sections = 0;
+    for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+        if (!(mask & order[i].bit)) continue;
+        if (sections++) s = str_cat(s, "\r\n", 2);
+        if (order[i].bit == SEC_MODULES) s = str_catc(s, "# Modules\r\n");   /* none loaded */
+        else if (order[i].bit == SEC_CLUSTER) s = str_catc(s, "# Cluster\r\ncluster_enabled:0\r\n");
+        else s = order[i].gen(s);
+    }
+    return s;
+}
+
+/* INFO [section ...]: a bulk string in RESP2, a verbatim "txt" string in
+ * RESP3. Unknown section names are ignored (an empty reply if none match). */
+void cmd_info(client *c) {
+    str *s = gen_info(parse_sections(c));
+    reply_verbatim(c, s->buf, s->len, "txt");
+    str_free(s);
+}

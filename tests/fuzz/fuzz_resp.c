@@ -1,0 +1,160 @@
+/* fuzz_resp.c -- libFuzzer target for resp.c's incremental request parser.
+ *
+ * The first input byte picks the mode (bit 0: unauthenticated limits,
+ * bit 1: a tiny proto-max-bulk-len, bits 2-4: how many times each request
+ * is cut); the rest is a byte stream from a client. Requests are parsed one
+ * after another, each fed in pieces at cut points derived from the data,
+ * into a buffer that is reallocated to exactly the bytes received so far
+ * (so ASan sees any read past them). After every call the parser's promises
+ * are checked, and a request parsed in pieces must give what one call with
+ * all the bytes gives. Build and run: see README.md beside this file. */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "resp.h"
+
+#define CHECK(cond)                                                              \
+    do {                                                                         \
+        if (!(cond)) {                                                           \
+            fprintf(stderr, "fuzz_resp: check failed at line %d: %s\n", __LINE__, \
+                    #cond);                                                      \
+            abort();                                                             \
+        }                                                                        \
+    } while (0)
+
+static uint64_t mix(uint64_t x) {
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ull;
+    return x ^ (x >> 33);
+}
+
+/* Promises that hold after any call, whatever the bytes. */
+static void check_call(const resp_parser *p, resp_status st, const char *buf, size_t have,
+                       const char *err) {
+    CHECK(st == RESP_OK || st == RESP_INCOMPLETE || st == RESP_ERR);
+    CHECK(p->pos <= have);
+    if (st == RESP_ERR) {
+        CHECK(err != NULL);
+        CHECK(strncmp(err, "Protocol error: ", 16) == 0);
+        CHECK(strlen(err) < 64);
+    }
+    if (st == RESP_INCOMPLETE) {
+        CHECK(p->need == 0 || p->need > have);   /* more bytes are really needed */
+    }
+    if (st != RESP_OK) return;
+    CHECK(p->pos > 0);   /* else a client would loop on the same bytes */
+    CHECK(p->argc <= p->pos);
+    size_t end = 0;
+    for (size_t i = 0; i < p->argc; i++) {
+        const resp_arg *a = &p->argv[i];
+        CHECK(a->off >= end);                 /* in order, no overlap */
+        CHECK(a->off <= p->pos);
+        CHECK(a->len < p->pos - a->off);      /* room for the NUL after it */
+        CHECK(buf[a->off + a->len] == '\0');
+        end = a->off + a->len + 1;
+    }
+}
+
+/* Parse one request at data[0..len) in pieces. Returns the status; *used,
+ * and copies of the results, are left in 'p' and *out (owned by caller). */
+static resp_status parse_in_pieces(resp_parser *p, const uint8_t *data, size_t len, int cuts,
+                                   uint64_t seed, char **out, const char **err) {
+    size_t points[9];
+    int n = 0;
+    for (int i = 0; i < cuts; i++) points[n++] = (size_t)(mix(seed + (uint64_t)i) % (len + 1));
+    points[n++] = len;
+    /* Insertion sort: n <= 9. */
+    for (int i = 1; i < n; i++) {
+        for (int j = i; j > 0 && points[j - 1] > points[j]; j--) {
+            size_t t = points[j];
+            points[j] = points[j - 1];
+            points[j - 1] = t;
+        }
+    }
+    char *buf = NULL;
+    size_t have = 0;
+    resp_status st = RESP_INCOMPLETE;
+    for (int i = 0; i < n; i++) {
+        size_t want = points[i];
+        if (want == have && have != 0) continue;
+        /* Reallocate to exactly 'want' bytes, keeping what the parser wrote. */
+        char *nb = malloc(want ? want : 1);
+        if (have) memcpy(nb, buf, have);
+        memcpy(nb + have, data + have, want - have);
+        free(buf);
+        buf = nb;
+        have = want;
+        *err = NULL;
+        st = resp_parse(p, buf, have, err);
+        check_call(p, st, buf, have, *err);
+        if (st != RESP_INCOMPLETE) break;
+    }
+    *out = buf;
+    return st;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    if (size < 1) return 0;
+    uint8_t mode = data[0];
+    data++;
+    size--;
+    bool unauth = mode & 1;
+    long long max_bulk = (mode & 2) ? 64 : 512LL * 1024 * 1024;
+    int cuts = (mode >> 2) & 7;
+    uint64_t seed = mix(size);
+    for (size_t i = 0; i < size && i < 32; i++) seed = mix(seed ^ data[i]);
+
+    resp_parser inc, whole;
+    resp_parser_init(&inc, max_bulk);
+    resp_parser_init(&whole, max_bulk);
+    inc.unauthenticated = whole.unauthenticated = unauth;
+
+    size_t at = 0;
+    while (at < size) {
+        const uint8_t *rest = data + at;
+        size_t len = size - at;
+        char *ibuf;
+        const char *ierr;
+        resp_status ist = parse_in_pieces(&inc, rest, len, cuts, seed + at, &ibuf, &ierr);
+
+        /* The same bytes in one call. */
+        char *wbuf = malloc(len);
+        memcpy(wbuf, rest, len);
+        const char *werr = NULL;
+        resp_status wst = resp_parse(&whole, wbuf, len, &werr);
+        check_call(&whole, wst, wbuf, len, werr);
+
+        if (ist == RESP_OK) {
+            CHECK(wst == RESP_OK);
+            CHECK(inc.pos == whole.pos);
+            CHECK(inc.argc == whole.argc);
+            for (size_t i = 0; i < inc.argc; i++) {
+                CHECK(inc.argv[i].off == whole.argv[i].off);
+                CHECK(inc.argv[i].len == whole.argv[i].len);
+                CHECK(memcmp(ibuf + inc.argv[i].off, wbuf + whole.argv[i].off,
+                             inc.argv[i].len) == 0);
+            }
+        } else if (ist == RESP_ERR && strstr(ierr, "too big") == NULL) {
+            /* Only the "too big" errors depend on how the bytes arrived. */
+            CHECK(wst == RESP_ERR);
+            CHECK(strcmp(ierr, werr) == 0);
+        } else if (ist == RESP_INCOMPLETE) {
+            CHECK(wst == RESP_INCOMPLETE);   /* every byte was fed in the end */
+        }
+        free(ibuf);
+        free(wbuf);
+        if (ist != RESP_OK) break;   /* an error closes the connection */
+        at += inc.pos;
+        resp_parser_reset(&inc);
+        resp_parser_reset(&whole);
+    }
+    resp_parser_clear(&inc);
+    resp_parser_clear(&whole);
+    return 0;
+}
