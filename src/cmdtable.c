@@ -507,7 +507,7 @@ bool cmdtable_dispatch(client *c) {
 /* ---- Keys of a command ---- */
 
 int cmdtable_get_keys(command *cmd, int argc, slice *argv, int *keys, int cap) {
-    (void)argv;
+    if (cmd->getkeys) return cmd->getkeys(argc, argv, keys, cap);
     if (cmd->keys.first == 0) return 0;
     int last = cmd->keys.last;
     if (last < 0) last = argc + last;

@@ -12,6 +12,9 @@
 #include "client.h"
 
 typedef void cmd_proc(client *c);
+/* Key positions of a command whose keys move (numkeys, STORE, ...): fills
+ * keys[] (at most cap) with argv indexes and returns how many. */
+typedef int cmd_getkeys_proc(int argc, slice *argv, int *keys, int cap);
 
 /* Command flags, named as COMMAND INFO prints them. Adding one? Update
  * flag_names[] in cmdtable.c. */
@@ -76,6 +79,7 @@ typedef struct command {
     const char *since;
     const char *summary;
     const char *complexity;
+    cmd_getkeys_proc *getkeys;       /* for CMD_MOVABLE_KEYS commands, else NULL */
     struct command *subcmds;         /* NULL-terminated by name, for containers */
     struct command *parent;          /* set at start for subcommands */
     /* Stats, written by cmdtable.c. */

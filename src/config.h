@@ -60,6 +60,14 @@ struct config {
     bool lazyfree_lazy_user_del;
     bool lazyfree_lazy_user_flush;
     bool replica_read_only;
+    /* Collection encodings (t_list.c, t_hash.c, t_set.c, t_zset.c). */
+    int list_max_listpack_size;
+    int list_compress_depth;
+    long long hash_max_listpack_entries;
+    long long hash_max_listpack_value;
+    long long set_max_intset_entries;
+    long long zset_max_listpack_entries;
+    long long zset_max_listpack_value;
     bool replica_serve_stale_data;
 };
 

@@ -15,6 +15,9 @@
 
 static kv_value_free_fn value_free[8];
 static kv_value_dup_fn value_dup[8];
+static kv_value_size_fn value_size_fn[8];
+
+void kv_set_value_size(enum kv_type type, kv_value_size_fn fn) { value_size_fn[type] = fn; }
 
 void kv_set_value_dup(enum kv_type type, kv_value_dup_fn fn) { value_dup[type] = fn; }
 
@@ -280,5 +283,6 @@ const char *kv_enc_name(const kv *e) {
 size_t kv_alloc_size(const kv *e) {
     size_t n = mem_usable(e);
     if (e->type == KV_STRING && e->enc == KV_ENC_RAW) n += str_alloc_size(kv_raw(e));
+    else if (e->type != KV_STRING && value_size_fn[e->type]) n += value_size_fn[e->type](kv_ptr(e));
     return n;
 }

@@ -91,6 +91,10 @@ kv *kv_dup(const kv *e, const char *key, size_t klen) MUST_USE;
 typedef void *(*kv_value_dup_fn)(const void *ptr);
 void kv_set_value_dup(enum kv_type type, kv_value_dup_fn fn);
 
+/* Bytes a collection value uses (MEMORY USAGE), registered by its type. */
+typedef size_t (*kv_value_size_fn)(const void *ptr);
+void kv_set_value_size(enum kv_type type, kv_value_size_fn fn);
+
 /* String access. For INT the digits are written into buf
  * (>= 21 bytes) and a pointer to buf is returned. */
 const char *kv_str(const kv *e, char *buf, size_t *len);

@@ -328,6 +328,7 @@ int main(int argc, char **argv) {
     }
     cmdtable_init();
     db_init(cfg.databases);
+    /* Collection types register their value callbacks (free, dup, size). */
     if (listen_all() == -1) return 1;
     write_pidfile();
     srv.initial_memory_usage = mem_used();
