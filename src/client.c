@@ -265,26 +265,25 @@ static void read_handler(int fd, void *data, int mask) {
     if (c->flags & CLIENT_CLOSE_ASAP) return;
     size_t readlen = READ_CHUNK;
     size_t need = c->parser.need;
-    if (need >= RESP_BIG_ARG) {
-        /* A big bulk is on its way: make its buffer exactly big enough once. */
+    if (need >= RESP_BIG_ARG && need > c->qbuf->len - c->qpos) {
+        /* A big bulk is on its way. Grow the buffer geometrically towards
+         * the announced size and never past it: receiving n bytes costs
+         * O(n) copying, the argument ends exactly at the buffer's end, and
+         * a client that announces 512 MB but sends nothing costs nothing. */
         if (c->qpos > 0) {
             str_consume(c->qbuf, c->qpos);
             c->qpos = 0;
         }
-        size_t have = c->qbuf->len;
-        if (need > have) {
-            size_t remaining = need - have;
-            if (c->qbuf->cap - c->qbuf->len < remaining) {
-                str *n = str_new_cap(need);
-                memcpy(n->buf, c->qbuf->buf, have);
-                str_setlen(n, have);
-                str_free(c->qbuf);
-                c->qbuf = n;
-            }
-            readlen = remaining > READ_CHUNK ? remaining : READ_CHUNK;
+        size_t have = c->qbuf->len, remaining = need - have;
+        if (c->qbuf->cap - have < READ_CHUNK && c->qbuf->cap < need) {
+            size_t target = have * 2 > 1024 * 1024 ? have * 2 : 1024 * 1024;
+            c->qbuf = str_grow_to(c->qbuf, target < need ? target : need);
         }
+        size_t room = c->qbuf->cap - have;
+        readlen = remaining < room ? remaining : room;
+    } else {
+        c->qbuf = str_reserve(c->qbuf, readlen);
     }
-    c->qbuf = str_reserve(c->qbuf, readlen);
     ssize_t n = read(fd, c->qbuf->buf + c->qbuf->len, readlen);
     if (n == -1) {
         if (errno == EAGAIN || errno == EINTR) return;

@@ -42,6 +42,13 @@ str *str_reserve(str *s, size_t add) {
     return s;
 }
 
+str *str_grow_to(str *s, size_t cap) {
+    if (s->cap >= cap) return s;
+    s = mem_realloc(s, sizeof(str) + cap + 1);
+    s->cap = mem_usable(s) - sizeof(str) - 1;
+    return s;
+}
+
 str *str_cat(str *s, const void *p, size_t len) {
     s = str_reserve(s, len);
     if (len) memcpy(s->buf + s->len, p, len);

@@ -35,6 +35,8 @@ str *str_catvfmt(str *s, const char *fmt, va_list ap) MUST_USE;
 str *str_fmt(const char *fmt, ...) MUST_USE __attribute__((format(printf, 1, 2)));
 /* Make room for at least 'add' more bytes without changing len. */
 str *str_reserve(str *s, size_t add) MUST_USE;
+/* Grow capacity to at least cap bytes exactly (no doubling). */
+str *str_grow_to(str *s, size_t cap) MUST_USE;
 /* Set length to len (<= cap), writing the NUL. */
 void str_setlen(str *s, size_t len);
 /* Drop the first n bytes, moving the rest to the front. */
