@@ -6,11 +6,11 @@ endif
 WARN := -Wall -Wextra -Werror -Wno-missing-field-initializers
 CFLAGS_COMMON := -std=gnu11 $(WARN) -g -MMD -MP -Isrc
 JEMALLOC_LIBS := $(shell pkg-config --libs jemalloc 2>/dev/null || echo -ljemalloc)
-LIBS := -lm -lcrypto
+LIBS := -lm -lcrypto -llzf
 
 SRCS := $(wildcard src/*.c)
 # Layer 1 (pure libraries) and the RESP codec: what unit tests link against.
-PURE := mem str dict util kv resp
+PURE := mem str dict util kv resp listpack quicklist intset skiplist zset
 
 REL_OBJS := $(patsubst src/%.c,build/obj/%.o,$(SRCS))
 ASAN_OBJS := $(patsubst src/%.c,build-asan/obj/%.o,$(SRCS))

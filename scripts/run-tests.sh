@@ -3,7 +3,7 @@
 #   unit tests (release and ASan builds), layering check,
 #   integration tests against the ASan+UBSan server,
 #   interop/differential tests against the release server and Debian's redis,
-#   a short libFuzzer run of the RESP parser.
+#   short libFuzzer runs of the RESP parser and of listpack validation.
 # Expects `make all asan unit` to have run (make test does it).
 set -u
 cd "$(dirname "$0")/.."
@@ -104,6 +104,26 @@ if [ -f tests/fuzz/fuzz_resp.c ]; then
         fi
     else
         echo "FAILED: fuzz target did not build"
+        fail 1
+    fi
+fi
+
+echo "== fuzz smoke (listpack validation)"
+if [ -f tests/fuzz/fuzz_listpack.c ]; then
+    if clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -DCASTOR_LIBC_MALLOC -Isrc \
+        src/mem.c src/util.c src/listpack.c tests/fuzz/fuzz_listpack.c -o "$OUT/fuzz_listpack" -lm; then
+        mkdir -p "$OUT/corpus_lp"
+        if (cd "$OUT" && ./fuzz_listpack -max_total_time="${FUZZ_LP_SECONDS:-10}" -print_final_stats=0 \
+                corpus_lp "$ROOT/tests/fuzz/seeds/listpack" >"$OUT/fuzz_lp.log" 2>&1); then
+            echo "fuzz_listpack: no findings"
+            pass 1
+        else
+            echo "FAILED: fuzz_listpack found a problem"
+            tail -50 "$OUT/fuzz_lp.log"
+            fail 1
+        fi
+    else
+        echo "FAILED: fuzz_listpack target did not build"
         fail 1
     fi
 fi

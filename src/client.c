@@ -16,12 +16,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "blocking.h"
 #include "cmdtable.h"
 #include "config.h"
 #include "db.h"
 #include "ev.h"
 #include "log.h"
 #include "mem.h"
+#include "multi.h"
+#include "pubsub.h"
 #include "reply.h"
 #include "server.h"
 #include "util.h"
@@ -98,6 +101,9 @@ static void unlink_paused(client *c) {
 void client_free(client *c) {
     if (c == NULL) return;
     if (c->flags & CLIENT_MONITOR) client_monitor_remove(c);
+    blocking_client_freed(c);
+    pubsub_client_free(c);
+    multi_client_reset(c);
     if (c->flags & CLIENT_PAUSED_WAIT) unlink_paused(c);
     if (c->flags & CLIENT_PENDING_WRITE) unlink_pending(c);
     if (c->flags & CLIENT_IN_CLOSE_LIST) {
@@ -556,13 +562,14 @@ str *client_info_line(str *s, client *c) {
     const char *cmd = c->lastcmd ? c->lastcmd->fullname : "NULL";
     return str_catfmt(s,
                       "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d "
-                      "sub=%llu psub=%llu ssub=0 multi=%d qbuf=%zu qbuf-free=%zu argv-mem=%zu "
+                      "sub=%llu psub=%llu ssub=%llu multi=%d qbuf=%zu qbuf-free=%zu argv-mem=%zu "
                       "multi-mem=0 rbs=%d rbp=%zu obl=%zu oll=%zu omem=%zu tot-mem=%zu events=%s "
                       "cmd=%s user=default redir=-1 resp=%d",
                       (unsigned long long)c->id, c->addr, c->laddr, c->fd, c->name ? c->name->buf : "",
                       (srv.mstime - c->ctime_ms) / 1000, (srv.mstime - c->last_interaction_ms) / 1000,
                       flags, c->dbid, (unsigned long long)c->pubsub_channels,
-                      (unsigned long long)c->pubsub_patterns, multi, c->qbuf->len, qbuf_free,
+                      (unsigned long long)c->pubsub_patterns,
+                      (unsigned long long)c->pubsub_shard_channels, multi, c->qbuf->len, qbuf_free,
                       argv_mem, CLIENT_BUF_SIZE, c->qbuf_peak, obl, oll, c->reply_bytes, tot, events,
                       cmd, c->resp);
 }

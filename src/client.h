@@ -12,6 +12,7 @@
 #include "resp.h"
 #include "str.h"
 
+struct bstate;
 struct command;
 struct db;
 
@@ -81,8 +82,12 @@ typedef struct client {
     struct client *close_next;
     struct client *unpause_next;
 
+    struct pubsub_state *pubsub;   /* subscriptions, owned by pubsub.c */
+    struct multi_state *multi;     /* transaction and WATCH state, owned by multi.c */
+    struct bstate *bstate;      /* what a CLIENT_BLOCKED client waits for (blocking.c) */
     uint64_t pubsub_channels;   /* counts, for CLIENT LIST (pubsub.c) */
     uint64_t pubsub_patterns;
+    uint64_t pubsub_shard_channels;
     char buf[CLIENT_BUF_SIZE];
 } client;
 

@@ -13,10 +13,14 @@
 #include <string.h>
 #include <strings.h>
 
+#include "blocking.h"
 #include "commands.h"
 #include "config.h"
 #include "errors.h"
+#include "evict.h"
 #include "mem.h"
+#include "multi.h"
+#include "pubsub.h"
 #include "reply.h"
 #include "server.h"
 #include "slowlog.h"
@@ -66,6 +70,8 @@ static command client_subs[] = {
      .since = "6.2.0", .summary = "Resume processing of clients that were paused"},
     {.name = "reply", .proc = cmd_client_reply, .arity = 3, .flags = CLIENT_FLAGS, .acl = ACL_SLOW | ACL_CONNECTION,
      .since = "3.2.0", .summary = "Instruct the server whether to reply to commands"},
+    {.name = "unblock", .proc = cmd_client_unblock, .arity = -3, .flags = CMD_ADMIN | CLIENT_FLAGS, .acl = CLIENT_ACL,
+     .since = "5.0.0", .summary = "Unblock a client blocked in a blocking command from a different connection"},
     {.name = "no-evict", .proc = cmd_client_no_evict, .arity = 3, .flags = CMD_ADMIN | CLIENT_FLAGS, .acl = CLIENT_ACL,
      .since = "7.0.0", .summary = "Set client eviction mode for the current connection"},
     {.name = "help", .proc = cmd_client_help, .arity = 2, .flags = CMD_LOADING | CMD_STALE, .acl = ACL_SLOW | ACL_CONNECTION,
@@ -137,6 +143,33 @@ static command memory_subs[] = {
      .since = "4.0.0", .summary = "Ask the allocator to release memory"},
     {.name = "help", .proc = cmd_memory_help, .arity = 2, .flags = CMD_LOADING | CMD_STALE, .acl = ACL_SLOW,
      .since = "4.0.0", .summary = "Show helpful text about the different subcommands"},
+    {.name = NULL}};
+
+static command pubsub_subs[] = {
+    {.name = "channels", .proc = cmd_pubsub_channels, .arity = -2, .flags = CMD_PUBSUB | CMD_LOADING | CMD_STALE,
+     .acl = ACL_PUBSUB | ACL_SLOW, .keys = {0, 0, 0},
+     .group = "pubsub", .since = "2.8.0", .summary = "List active channels",
+     .complexity = "O(N) where N is the number of active channels, and assuming constant time pattern matching (relatively short channels and patterns)"},
+    {.name = "numsub", .proc = cmd_pubsub_numsub, .arity = -2, .flags = CMD_PUBSUB | CMD_LOADING | CMD_STALE,
+     .acl = ACL_PUBSUB | ACL_SLOW, .keys = {0, 0, 0},
+     .group = "pubsub", .since = "2.8.0", .summary = "Get the count of subscribers for channels",
+     .complexity = "O(N) for the NUMSUB subcommand, where N is the number of requested channels"},
+    {.name = "numpat", .proc = cmd_pubsub_numpat, .arity = 2, .flags = CMD_PUBSUB | CMD_LOADING | CMD_STALE,
+     .acl = ACL_PUBSUB | ACL_SLOW, .keys = {0, 0, 0},
+     .group = "pubsub", .since = "2.8.0", .summary = "Get the count of unique patterns pattern subscriptions",
+     .complexity = "O(1)"},
+    {.name = "shardchannels", .proc = cmd_pubsub_shardchannels, .arity = -2, .flags = CMD_PUBSUB | CMD_LOADING | CMD_STALE,
+     .acl = ACL_PUBSUB | ACL_SLOW, .keys = {0, 0, 0},
+     .group = "pubsub", .since = "7.0.0", .summary = "List active shard channels",
+     .complexity = "O(N) where N is the number of active shard channels, and assuming constant time pattern matching (relatively short shard channels)."},
+    {.name = "shardnumsub", .proc = cmd_pubsub_shardnumsub, .arity = -2, .flags = CMD_PUBSUB | CMD_LOADING | CMD_STALE,
+     .acl = ACL_PUBSUB | ACL_SLOW, .keys = {0, 0, 0},
+     .group = "pubsub", .since = "7.0.0", .summary = "Get the count of subscribers for shard channels",
+     .complexity = "O(N) for the SHARDNUMSUB subcommand, where N is the number of requested shard channels"},
+    {.name = "help", .proc = cmd_pubsub_help, .arity = 2, .flags = CMD_LOADING | CMD_STALE,
+     .acl = ACL_SLOW, .keys = {0, 0, 0},
+     .group = "pubsub", .since = "6.2.0", .summary = "Show helpful text about the different subcommands",
+     .complexity = "O(1)"},
     {.name = NULL}};
 
 /* ---- The table ---- */
@@ -297,8 +330,438 @@ static command table[] = {
      .group = "server", .since = "2.8.13", .summary = "A container for latency diagnostics commands", .complexity = "Depends on subcommand."},
     {.name = "memory", .arity = -2, .acl = ACL_SLOW, .subcmds = memory_subs,
      .group = "server", .since = "4.0.0", .summary = "A container for memory diagnostics commands", .complexity = "Depends on subcommand."},
+    /* Transactions */
+    {.name = "multi", .proc = cmd_multi, .arity = 1, .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_ALLOW_BUSY,
+     .acl = ACL_FAST | ACL_TRANSACTION, .keys = {0, 0, 0},
+     .group = "transactions", .since = "1.2.0", .summary = "Mark the start of a transaction block",
+     .complexity = "O(1)"},
+    {.name = "exec", .proc = cmd_exec, .arity = 1, .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_SKIP_SLOWLOG,
+     .acl = ACL_SLOW | ACL_TRANSACTION, .keys = {0, 0, 0},
+     .group = "transactions", .since = "1.2.0", .summary = "Execute all commands issued after MULTI",
+     .complexity = "Depends on commands in the transaction"},
+    {.name = "discard", .proc = cmd_discard, .arity = 1, .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_ALLOW_BUSY,
+     .acl = ACL_FAST | ACL_TRANSACTION, .keys = {0, 0, 0},
+     .group = "transactions", .since = "2.0.0", .summary = "Discard all commands issued after MULTI",
+     .complexity = "O(N), when N is the number of queued commands"},
+    {.name = "watch", .proc = cmd_watch, .arity = -2, .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_ALLOW_BUSY,
+     .acl = ACL_FAST | ACL_TRANSACTION, .keys = {1, -1, 1},
+     .group = "transactions", .since = "2.2.0", .summary = "Watch the given keys to determine execution of the MULTI/EXEC block",
+     .complexity = "O(1) for every key."},
+    {.name = "unwatch", .proc = cmd_unwatch, .arity = 1, .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_ALLOW_BUSY,
+     .acl = ACL_FAST | ACL_TRANSACTION, .keys = {0, 0, 0},
+     .group = "transactions", .since = "2.2.0", .summary = "Forget about all watched keys",
+     .complexity = "O(1)"},
+    /* Pub/Sub */
+    {.name = "subscribe", .proc = cmd_subscribe, .arity = -2, .flags = CMD_PUBSUB | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl = ACL_PUBSUB | ACL_SLOW, .keys = {0, 0, 0},
+     .group = "pubsub", .since = "2.0.0", .summary = "Listen for messages published to the given channels",
+     .complexity = "O(N) where N is the number of channels to subscribe to."},
+    {.name = "unsubscribe", .proc = cmd_unsubscribe, .arity = -1, .flags = CMD_PUBSUB | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl = ACL_PUBSUB | ACL_SLOW, .keys = {0, 0, 0},
+     .group = "pubsub", .since = "2.0.0", .summary = "Stop listening for messages posted to the given channels",
+     .complexity = "O(N) where N is the number of clients already subscribed to a channel."},
+    {.name = "psubscribe", .proc = cmd_psubscribe, .arity = -2, .flags = CMD_PUBSUB | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl = ACL_PUBSUB | ACL_SLOW, .keys = {0, 0, 0},
+     .group = "pubsub", .since = "2.0.0", .summary = "Listen for messages published to channels matching the given patterns",
+     .complexity = "O(N) where N is the number of patterns the client is already subscribed to."},
+    {.name = "punsubscribe", .proc = cmd_punsubscribe, .arity = -1, .flags = CMD_PUBSUB | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl = ACL_PUBSUB | ACL_SLOW, .keys = {0, 0, 0},
+     .group = "pubsub", .since = "2.0.0", .summary = "Stop listening for messages posted to channels matching the given patterns",
+     .complexity = "O(N+M) where N is the number of patterns the client is already subscribed and M is the number of total patterns subscribed in the system (by any client)."},
+    {.name = "publish", .proc = cmd_publish, .arity = 3, .flags = CMD_PUBSUB | CMD_LOADING | CMD_STALE | CMD_FAST,
+     .acl = ACL_PUBSUB | ACL_FAST, .keys = {0, 0, 0},
+     .group = "pubsub", .since = "2.0.0", .summary = "Post a message to a channel",
+     .complexity = "O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client)."},
+    {.name = "ssubscribe", .proc = cmd_ssubscribe, .arity = -2, .flags = CMD_PUBSUB | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl = ACL_PUBSUB | ACL_SLOW, .keys = {1, -1, 1},
+     .group = "pubsub", .since = "7.0.0", .summary = "Listen for messages published to the given shard channels",
+     .complexity = "O(N) where N is the number of shard channels to subscribe to."},
+    {.name = "sunsubscribe", .proc = cmd_sunsubscribe, .arity = -1, .flags = CMD_PUBSUB | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl = ACL_PUBSUB | ACL_SLOW, .keys = {1, -1, 1},
+     .group = "pubsub", .since = "7.0.0", .summary = "Stop listening for messages posted to the given shard channels",
+     .complexity = "O(N) where N is the number of clients already subscribed to a shard channel."},
+    {.name = "spublish", .proc = cmd_spublish, .arity = 3, .flags = CMD_PUBSUB | CMD_LOADING | CMD_STALE | CMD_FAST,
+     .acl = ACL_PUBSUB | ACL_FAST, .keys = {1, 1, 1},
+     .group = "pubsub", .since = "7.0.0", .summary = "Post a message to a shard channel",
+     .complexity = "O(N) where N is the number of clients subscribed to the receiving shard channel."},
+    {.name = "pubsub", .arity = -2, .acl = ACL_SLOW, .subcmds = pubsub_subs,
+     .group = "pubsub", .since = "2.8.0", .summary = "A container for Pub/Sub commands",
+     .complexity = "Depends on subcommand."},
     {.name = "lastsave", .proc = cmd_lastsave, .arity = 1, .flags = CMD_LOADING | CMD_STALE | F, .acl = ACL_ADMIN | ACL_FAST | ACL_DANGEROUS,
      .group = "server", .since = "1.0.0", .summary = "Get the UNIX time stamp of the last successful save to disk", .complexity = "O(1)"},
+    /* ---- Hashes (t_hash.c) ---- */
+    {.name = "hset", .proc = cmd_hset, .arity = -4, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
+     .acl = ACL_WRITE | ACL_HASH | ACL_FAST, .keys = {1, 1, 1},
+     .group = "hash", .since = "2.0.0", .summary = "Set the string value of a hash field",
+     .complexity = "O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs."},
+    {.name = "hsetnx", .proc = cmd_hsetnx, .arity = 4, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
+     .acl = ACL_WRITE | ACL_HASH | ACL_FAST, .keys = {1, 1, 1},
+     .group = "hash", .since = "2.0.0", .summary = "Set the value of a hash field, only if the field does not exist",
+     .complexity = "O(1)"},
+    {.name = "hget", .proc = cmd_hget, .arity = 3, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_READ | ACL_HASH | ACL_FAST, .keys = {1, 1, 1},
+     .group = "hash", .since = "2.0.0", .summary = "Get the value of a hash field",
+     .complexity = "O(1)"},
+    {.name = "hmget", .proc = cmd_hmget, .arity = -3, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_READ | ACL_HASH | ACL_FAST, .keys = {1, 1, 1},
+     .group = "hash", .since = "2.0.0", .summary = "Get the values of all the given hash fields",
+     .complexity = "O(N) where N is the number of fields being requested."},
+    {.name = "hmset", .proc = cmd_hmset, .arity = -4, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
+     .acl = ACL_WRITE | ACL_HASH | ACL_FAST, .keys = {1, 1, 1},
+     .group = "hash", .since = "2.0.0", .summary = "Set multiple hash fields to multiple values",
+     .complexity = "O(N) where N is the number of fields being set."},
+    {.name = "hdel", .proc = cmd_hdel, .arity = -3, .flags = CMD_WRITE | CMD_FAST,
+     .acl = ACL_WRITE | ACL_HASH | ACL_FAST, .keys = {1, 1, 1},
+     .group = "hash", .since = "2.0.0", .summary = "Delete one or more hash fields",
+     .complexity = "O(N) where N is the number of fields to be removed."},
+    {.name = "hlen", .proc = cmd_hlen, .arity = 2, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_READ | ACL_HASH | ACL_FAST, .keys = {1, 1, 1},
+     .group = "hash", .since = "2.0.0", .summary = "Get the number of fields in a hash",
+     .complexity = "O(1)"},
+    {.name = "hstrlen", .proc = cmd_hstrlen, .arity = 3, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_READ | ACL_HASH | ACL_FAST, .keys = {1, 1, 1},
+     .group = "hash", .since = "3.2.0", .summary = "Get the length of the value of a hash field",
+     .complexity = "O(1)"},
+    {.name = "hexists", .proc = cmd_hexists, .arity = 3, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_READ | ACL_HASH | ACL_FAST, .keys = {1, 1, 1},
+     .group = "hash", .since = "2.0.0", .summary = "Determine if a hash field exists",
+     .complexity = "O(1)"},
+    {.name = "hkeys", .proc = cmd_hkeys, .arity = 2, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_HASH | ACL_SLOW, .keys = {1, 1, 1},
+     .group = "hash", .since = "2.0.0", .summary = "Get all the fields in a hash",
+     .complexity = "O(N) where N is the size of the hash."},
+    {.name = "hvals", .proc = cmd_hvals, .arity = 2, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_HASH | ACL_SLOW, .keys = {1, 1, 1},
+     .group = "hash", .since = "2.0.0", .summary = "Get all the values in a hash",
+     .complexity = "O(N) where N is the size of the hash."},
+    {.name = "hgetall", .proc = cmd_hgetall, .arity = 2, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_HASH | ACL_SLOW, .keys = {1, 1, 1},
+     .group = "hash", .since = "2.0.0", .summary = "Get all the fields and values in a hash",
+     .complexity = "O(N) where N is the size of the hash."},
+    {.name = "hincrby", .proc = cmd_hincrby, .arity = 4, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
+     .acl = ACL_WRITE | ACL_HASH | ACL_FAST, .keys = {1, 1, 1},
+     .group = "hash", .since = "2.0.0", .summary = "Increment the integer value of a hash field by the given number",
+     .complexity = "O(1)"},
+    {.name = "hincrbyfloat", .proc = cmd_hincrbyfloat, .arity = 4, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
+     .acl = ACL_WRITE | ACL_HASH | ACL_FAST, .keys = {1, 1, 1},
+     .group = "hash", .since = "2.6.0", .summary = "Increment the float value of a hash field by the given amount",
+     .complexity = "O(1)"},
+    {.name = "hrandfield", .proc = cmd_hrandfield, .arity = -2, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_HASH | ACL_SLOW, .keys = {1, 1, 1},
+     .group = "hash", .since = "6.2.0", .summary = "Get one or multiple random fields from a hash",
+     .complexity = "O(N) where N is the number of fields returned"},
+    {.name = "hscan", .proc = cmd_hscan, .arity = -3, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_HASH | ACL_SLOW, .keys = {1, 1, 1},
+     .group = "hash", .since = "2.8.0", .summary = "Incrementally iterate hash fields and associated values",
+     .complexity = "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.."},
+    /* ---- Sets (t_set.c) ---- */
+    {.name = "sadd", .proc = cmd_sadd, .arity = -3, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
+     .acl = ACL_WRITE | ACL_SET | ACL_FAST, .keys = {1, 1, 1},
+     .group = "set", .since = "1.0.0", .summary = "Add one or more members to a set",
+     .complexity = "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments."},
+    {.name = "srem", .proc = cmd_srem, .arity = -3, .flags = CMD_WRITE | CMD_FAST,
+     .acl = ACL_WRITE | ACL_SET | ACL_FAST, .keys = {1, 1, 1},
+     .group = "set", .since = "1.0.0", .summary = "Remove one or more members from a set",
+     .complexity = "O(N) where N is the number of members to be removed."},
+    {.name = "scard", .proc = cmd_scard, .arity = 2, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_READ | ACL_SET | ACL_FAST, .keys = {1, 1, 1},
+     .group = "set", .since = "1.0.0", .summary = "Get the number of members in a set",
+     .complexity = "O(1)"},
+    {.name = "sismember", .proc = cmd_sismember, .arity = 3, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_READ | ACL_SET | ACL_FAST, .keys = {1, 1, 1},
+     .group = "set", .since = "1.0.0", .summary = "Determine if a given value is a member of a set",
+     .complexity = "O(1)"},
+    {.name = "smismember", .proc = cmd_smismember, .arity = -3, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_READ | ACL_SET | ACL_FAST, .keys = {1, 1, 1},
+     .group = "set", .since = "6.2.0", .summary = "Returns the membership associated with the given elements for a set",
+     .complexity = "O(N) where N is the number of elements being checked for membership"},
+    {.name = "smembers", .proc = cmd_smembers, .arity = 2, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_SET | ACL_SLOW, .keys = {1, 1, 1},
+     .group = "set", .since = "1.0.0", .summary = "Get all the members in a set",
+     .complexity = "O(N) where N is the set cardinality."},
+    {.name = "srandmember", .proc = cmd_srandmember, .arity = -2, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_SET | ACL_SLOW, .keys = {1, 1, 1},
+     .group = "set", .since = "1.0.0", .summary = "Get one or multiple random members from a set",
+     .complexity = "Without the count argument O(1), otherwise O(N) where N is the absolute value of the passed count."},
+    {.name = "spop", .proc = cmd_spop, .arity = -2, .flags = CMD_WRITE | CMD_FAST,
+     .acl = ACL_WRITE | ACL_SET | ACL_FAST, .keys = {1, 1, 1},
+     .group = "set", .since = "1.0.0", .summary = "Remove and return one or multiple random members from a set",
+     .complexity = "Without the count argument O(1), otherwise O(N) where N is the value of the passed count."},
+    {.name = "smove", .proc = cmd_smove, .arity = 4, .flags = CMD_WRITE | CMD_FAST,
+     .acl = ACL_WRITE | ACL_SET | ACL_FAST, .keys = {1, 2, 1},
+     .group = "set", .since = "1.0.0", .summary = "Move a member from one set to another",
+     .complexity = "O(1)"},
+    {.name = "sinter", .proc = cmd_sinter, .arity = -2, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_SET | ACL_SLOW, .keys = {1, -1, 1},
+     .group = "set", .since = "1.0.0", .summary = "Intersect multiple sets",
+     .complexity = "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets."},
+    {.name = "sintercard", .proc = cmd_sintercard, .getkeys = cmd_sintercard_keys, .arity = -3, .flags = CMD_READONLY | CMD_MOVABLE_KEYS,
+     .acl = ACL_READ | ACL_SET | ACL_SLOW, .keys = {0, 0, 0},
+     .group = "set", .since = "7.0.0", .summary = "Intersect multiple sets and return the cardinality of the result",
+     .complexity = "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets."},
+    {.name = "sinterstore", .proc = cmd_sinterstore, .arity = -3, .flags = CMD_WRITE | CMD_DENYOOM,
+     .acl = ACL_WRITE | ACL_SET | ACL_SLOW, .keys = {1, -1, 1},
+     .group = "set", .since = "1.0.0", .summary = "Intersect multiple sets and store the resulting set in a key",
+     .complexity = "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets."},
+    {.name = "sunion", .proc = cmd_sunion, .arity = -2, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_SET | ACL_SLOW, .keys = {1, -1, 1},
+     .group = "set", .since = "1.0.0", .summary = "Add multiple sets",
+     .complexity = "O(N) where N is the total number of elements in all given sets."},
+    {.name = "sunionstore", .proc = cmd_sunionstore, .arity = -3, .flags = CMD_WRITE | CMD_DENYOOM,
+     .acl = ACL_WRITE | ACL_SET | ACL_SLOW, .keys = {1, -1, 1},
+     .group = "set", .since = "1.0.0", .summary = "Add multiple sets and store the resulting set in a key",
+     .complexity = "O(N) where N is the total number of elements in all given sets."},
+    {.name = "sdiff", .proc = cmd_sdiff, .arity = -2, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_SET | ACL_SLOW, .keys = {1, -1, 1},
+     .group = "set", .since = "1.0.0", .summary = "Subtract multiple sets",
+     .complexity = "O(N) where N is the total number of elements in all given sets."},
+    {.name = "sdiffstore", .proc = cmd_sdiffstore, .arity = -3, .flags = CMD_WRITE | CMD_DENYOOM,
+     .acl = ACL_WRITE | ACL_SET | ACL_SLOW, .keys = {1, -1, 1},
+     .group = "set", .since = "1.0.0", .summary = "Subtract multiple sets and store the resulting set in a key",
+     .complexity = "O(N) where N is the total number of elements in all given sets."},
+    {.name = "sscan", .proc = cmd_sscan, .arity = -3, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_SET | ACL_SLOW, .keys = {1, 1, 1},
+     .group = "set", .since = "2.8.0", .summary = "Incrementally iterate Set elements",
+     .complexity = "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.."},
+    /* ---- Lists (t_list.c, blocking.c) ---- */
+    {.name = "lpush", .proc = cmd_lpush, .arity = -3, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
+     .acl = ACL_WRITE | ACL_LIST | ACL_FAST, .keys = {1, 1, 1},
+     .group = "list", .since = "1.0.0", .summary = "Prepend one or multiple elements to a list",
+     .complexity = "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments."},
+    {.name = "rpush", .proc = cmd_rpush, .arity = -3, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
+     .acl = ACL_WRITE | ACL_LIST | ACL_FAST, .keys = {1, 1, 1},
+     .group = "list", .since = "1.0.0", .summary = "Append one or multiple elements to a list",
+     .complexity = "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments."},
+    {.name = "lpushx", .proc = cmd_lpushx, .arity = -3, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
+     .acl = ACL_WRITE | ACL_LIST | ACL_FAST, .keys = {1, 1, 1},
+     .group = "list", .since = "2.2.0", .summary = "Prepend an element to a list, only if the list exists",
+     .complexity = "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments."},
+    {.name = "rpushx", .proc = cmd_rpushx, .arity = -3, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
+     .acl = ACL_WRITE | ACL_LIST | ACL_FAST, .keys = {1, 1, 1},
+     .group = "list", .since = "2.2.0", .summary = "Append an element to a list, only if the list exists",
+     .complexity = "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments."},
+    {.name = "lpop", .proc = cmd_lpop, .arity = -2, .flags = CMD_WRITE | CMD_FAST,
+     .acl = ACL_WRITE | ACL_LIST | ACL_FAST, .keys = {1, 1, 1},
+     .group = "list", .since = "1.0.0", .summary = "Remove and get the first elements in a list",
+     .complexity = "O(N) where N is the number of elements returned"},
+    {.name = "rpop", .proc = cmd_rpop, .arity = -2, .flags = CMD_WRITE | CMD_FAST,
+     .acl = ACL_WRITE | ACL_LIST | ACL_FAST, .keys = {1, 1, 1},
+     .group = "list", .since = "1.0.0", .summary = "Remove and get the last elements in a list",
+     .complexity = "O(N) where N is the number of elements returned"},
+    {.name = "llen", .proc = cmd_llen, .arity = 2, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_READ | ACL_LIST | ACL_FAST, .keys = {1, 1, 1},
+     .group = "list", .since = "1.0.0", .summary = "Get the length of a list",
+     .complexity = "O(1)"},
+    {.name = "lrange", .proc = cmd_lrange, .arity = 4, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_LIST | ACL_SLOW, .keys = {1, 1, 1},
+     .group = "list", .since = "1.0.0", .summary = "Get a range of elements from a list",
+     .complexity = "O(S+N) where S is the distance of start offset from HEAD for small lists, from nearest end (HEAD or TAIL) for large lists; and N is the number of elements in the specified range."},
+    {.name = "lindex", .proc = cmd_lindex, .arity = 3, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_LIST | ACL_SLOW, .keys = {1, 1, 1},
+     .group = "list", .since = "1.0.0", .summary = "Get an element from a list by its index",
+     .complexity = "O(N) where N is the number of elements to traverse to get to the element at index. This makes asking for the first or the last element of the list O(1)."},
+    {.name = "lset", .proc = cmd_lset, .arity = 4, .flags = CMD_WRITE | CMD_DENYOOM,
+     .acl = ACL_WRITE | ACL_LIST | ACL_SLOW, .keys = {1, 1, 1},
+     .group = "list", .since = "1.0.0", .summary = "Set the value of an element in a list by its index",
+     .complexity = "O(N) where N is the length of the list. Setting either the first or the last element of the list is O(1)."},
+    {.name = "linsert", .proc = cmd_linsert, .arity = 5, .flags = CMD_WRITE | CMD_DENYOOM,
+     .acl = ACL_WRITE | ACL_LIST | ACL_SLOW, .keys = {1, 1, 1},
+     .group = "list", .since = "2.2.0", .summary = "Insert an element before or after another element in a list",
+     .complexity = "O(N) where N is the number of elements to traverse before seeing the value pivot. This means that inserting somewhere on the left end on the list (head) can be considered O(1) and inserting somewhere on the right end (tail) is O(N)."},
+    {.name = "lrem", .proc = cmd_lrem, .arity = 4, .flags = CMD_WRITE,
+     .acl = ACL_WRITE | ACL_LIST | ACL_SLOW, .keys = {1, 1, 1},
+     .group = "list", .since = "1.0.0", .summary = "Remove elements from a list",
+     .complexity = "O(N+M) where N is the length of the list and M is the number of elements removed."},
+    {.name = "ltrim", .proc = cmd_ltrim, .arity = 4, .flags = CMD_WRITE,
+     .acl = ACL_WRITE | ACL_LIST | ACL_SLOW, .keys = {1, 1, 1},
+     .group = "list", .since = "1.0.0", .summary = "Trim a list to the specified range",
+     .complexity = "O(N) where N is the number of elements to be removed by the operation."},
+    {.name = "lpos", .proc = cmd_lpos, .arity = -3, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_LIST | ACL_SLOW, .keys = {1, 1, 1},
+     .group = "list", .since = "6.0.6", .summary = "Return the index of matching elements on a list",
+     .complexity = "O(N) where N is the number of elements in the list, for the average case. When searching for elements near the head or the tail of the list, or when the MAXLEN option is provided, the command may run in constant time."},
+    {.name = "lmove", .proc = cmd_lmove, .arity = 5, .flags = CMD_WRITE | CMD_DENYOOM,
+     .acl = ACL_WRITE | ACL_LIST | ACL_SLOW, .keys = {1, 2, 1},
+     .group = "list", .since = "6.2.0", .summary = "Pop an element from a list, push it to another list and return it",
+     .complexity = "O(1)"},
+    {.name = "rpoplpush", .proc = cmd_rpoplpush, .arity = 3, .flags = CMD_WRITE | CMD_DENYOOM,
+     .acl = ACL_WRITE | ACL_LIST | ACL_SLOW, .keys = {1, 2, 1},
+     .group = "list", .since = "1.2.0", .summary = "Remove the last element in a list, prepend it to another list and return it",
+     .complexity = "O(1)"},
+    {.name = "lmpop", .proc = cmd_lmpop, .arity = -4, .flags = CMD_WRITE | CMD_MOVABLE_KEYS, .getkeys = list_lmpop_getkeys,
+     .acl = ACL_WRITE | ACL_LIST | ACL_SLOW, .keys = {0, 0, 0},
+     .group = "list", .since = "7.0.0", .summary = "Pop elements from a list",
+     .complexity = "O(N+M) where N is the number of provided keys and M is the number of elements returned."},
+    {.name = "blpop", .proc = cmd_blpop, .arity = -3, .flags = CMD_WRITE | CMD_NOSCRIPT | CMD_BLOCKING,
+     .acl = ACL_WRITE | ACL_LIST | ACL_SLOW | ACL_BLOCKING, .keys = {1, -2, 1},
+     .group = "list", .since = "2.0.0", .summary = "Remove and get the first element in a list, or block until one is available",
+     .complexity = "O(N) where N is the number of provided keys."},
+    {.name = "brpop", .proc = cmd_brpop, .arity = -3, .flags = CMD_WRITE | CMD_NOSCRIPT | CMD_BLOCKING,
+     .acl = ACL_WRITE | ACL_LIST | ACL_SLOW | ACL_BLOCKING, .keys = {1, -2, 1},
+     .group = "list", .since = "2.0.0", .summary = "Remove and get the last element in a list, or block until one is available",
+     .complexity = "O(N) where N is the number of provided keys."},
+    {.name = "blmove", .proc = cmd_blmove, .arity = 6, .flags = CMD_WRITE | CMD_DENYOOM | CMD_NOSCRIPT | CMD_BLOCKING,
+     .acl = ACL_WRITE | ACL_LIST | ACL_SLOW | ACL_BLOCKING, .keys = {1, 2, 1},
+     .group = "list", .since = "6.2.0", .summary = "Pop an element from a list, push it to another list and return it; or block until one is available",
+     .complexity = "O(1)"},
+    {.name = "brpoplpush", .proc = cmd_brpoplpush, .arity = 4, .flags = CMD_WRITE | CMD_DENYOOM | CMD_NOSCRIPT | CMD_BLOCKING,
+     .acl = ACL_WRITE | ACL_LIST | ACL_SLOW | ACL_BLOCKING, .keys = {1, 2, 1},
+     .group = "list", .since = "2.2.0", .summary = "Pop an element from a list, push it to another list and return it; or block until one is available",
+     .complexity = "O(1)"},
+    {.name = "blmpop", .proc = cmd_blmpop, .arity = -5, .flags = CMD_WRITE | CMD_BLOCKING | CMD_MOVABLE_KEYS, .getkeys = list_blmpop_getkeys,
+     .acl = ACL_WRITE | ACL_LIST | ACL_SLOW | ACL_BLOCKING, .keys = {0, 0, 0},
+     .group = "list", .since = "7.0.0", .summary = "Pop elements from a list, or block until one is available",
+     .complexity = "O(N+M) where N is the number of provided keys and M is the number of elements returned."},
+    /* ---- Sorted sets (t_zset.c; BZPOPMIN/BZPOPMAX/BZMPOP: blocking.c) ---- */
+    {.name = "zadd", .proc = cmd_zadd, .arity = -4, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
+     .acl = ACL_WRITE | ACL_SORTEDSET | ACL_FAST, .keys = {1, 1, 1},
+     .group = "sorted-set", .since = "1.2.0", .summary = "Add one or more members to a sorted set, or update its score if it already exists",
+     .complexity = "O(log(N)) for each item added, where N is the number of elements in the sorted set."},
+    {.name = "zincrby", .proc = cmd_zincrby, .arity = 4, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
+     .acl = ACL_WRITE | ACL_SORTEDSET | ACL_FAST, .keys = {1, 1, 1},
+     .group = "sorted-set", .since = "1.2.0", .summary = "Increment the score of a member in a sorted set",
+     .complexity = "O(log(N)) where N is the number of elements in the sorted set."},
+    {.name = "zrem", .proc = cmd_zrem, .arity = -3, .flags = CMD_WRITE | CMD_FAST,
+     .acl = ACL_WRITE | ACL_SORTEDSET | ACL_FAST, .keys = {1, 1, 1},
+     .group = "sorted-set", .since = "1.2.0", .summary = "Remove one or more members from a sorted set",
+     .complexity = "O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed."},
+    {.name = "zcard", .proc = cmd_zcard, .arity = 2, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_READ | ACL_SORTEDSET | ACL_FAST, .keys = {1, 1, 1},
+     .group = "sorted-set", .since = "1.2.0", .summary = "Get the number of members in a sorted set",
+     .complexity = "O(1)"},
+    {.name = "zcount", .proc = cmd_zcount, .arity = 4, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_READ | ACL_SORTEDSET | ACL_FAST, .keys = {1, 1, 1},
+     .group = "sorted-set", .since = "2.0.0", .summary = "Count the members in a sorted set with scores within the given values",
+     .complexity = "O(log(N)) with N being the number of elements in the sorted set."},
+    {.name = "zlexcount", .proc = cmd_zlexcount, .arity = 4, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_READ | ACL_SORTEDSET | ACL_FAST, .keys = {1, 1, 1},
+     .group = "sorted-set", .since = "2.8.9", .summary = "Count the number of members in a sorted set between a given lexicographical range",
+     .complexity = "O(log(N)) with N being the number of elements in the sorted set."},
+    {.name = "zscore", .proc = cmd_zscore, .arity = 3, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_READ | ACL_SORTEDSET | ACL_FAST, .keys = {1, 1, 1},
+     .group = "sorted-set", .since = "1.2.0", .summary = "Get the score associated with the given member in a sorted set",
+     .complexity = "O(1)"},
+    {.name = "zmscore", .proc = cmd_zmscore, .arity = -3, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_READ | ACL_SORTEDSET | ACL_FAST, .keys = {1, 1, 1},
+     .group = "sorted-set", .since = "6.2.0", .summary = "Get the score associated with the given members in a sorted set",
+     .complexity = "O(N) where N is the number of members being requested."},
+    {.name = "zrank", .proc = cmd_zrank, .arity = 3, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_READ | ACL_SORTEDSET | ACL_FAST, .keys = {1, 1, 1},
+     .group = "sorted-set", .since = "2.0.0", .summary = "Determine the index of a member in a sorted set",
+     .complexity = "O(log(N))"},
+    {.name = "zrevrank", .proc = cmd_zrevrank, .arity = 3, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_READ | ACL_SORTEDSET | ACL_FAST, .keys = {1, 1, 1},
+     .group = "sorted-set", .since = "2.0.0", .summary = "Determine the index of a member in a sorted set, with scores ordered from high to low",
+     .complexity = "O(log(N))"},
+    {.name = "zrange", .proc = cmd_zrange, .arity = -4, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_SORTEDSET | ACL_SLOW, .keys = {1, 1, 1},
+     .group = "sorted-set", .since = "1.2.0", .summary = "Return a range of members in a sorted set",
+     .complexity = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned."},
+    {.name = "zrangestore", .proc = cmd_zrangestore, .arity = -5, .flags = CMD_WRITE | CMD_DENYOOM,
+     .acl = ACL_WRITE | ACL_SORTEDSET | ACL_SLOW, .keys = {1, 2, 1},
+     .group = "sorted-set", .since = "6.2.0", .summary = "Store a range of members from sorted set into another key",
+     .complexity = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key."},
+    {.name = "zrangebyscore", .proc = cmd_zrangebyscore, .arity = -4, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_SORTEDSET | ACL_SLOW, .keys = {1, 1, 1},
+     .group = "sorted-set", .since = "1.0.5", .summary = "Return a range of members in a sorted set, by score",
+     .complexity = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N))."},
+    {.name = "zrevrangebyscore", .proc = cmd_zrevrangebyscore, .arity = -4, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_SORTEDSET | ACL_SLOW, .keys = {1, 1, 1},
+     .group = "sorted-set", .since = "2.2.0", .summary = "Return a range of members in a sorted set, by score, with scores ordered from high to low",
+     .complexity = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N))."},
+    {.name = "zrangebylex", .proc = cmd_zrangebylex, .arity = -4, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_SORTEDSET | ACL_SLOW, .keys = {1, 1, 1},
+     .group = "sorted-set", .since = "2.8.9", .summary = "Return a range of members in a sorted set, by lexicographical range",
+     .complexity = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N))."},
+    {.name = "zrevrangebylex", .proc = cmd_zrevrangebylex, .arity = -4, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_SORTEDSET | ACL_SLOW, .keys = {1, 1, 1},
+     .group = "sorted-set", .since = "2.8.9", .summary = "Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.",
+     .complexity = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N))."},
+    {.name = "zrevrange", .proc = cmd_zrevrange, .arity = -4, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_SORTEDSET | ACL_SLOW, .keys = {1, 1, 1},
+     .group = "sorted-set", .since = "1.2.0", .summary = "Return a range of members in a sorted set, by index, with scores ordered from high to low",
+     .complexity = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned."},
+    {.name = "zremrangebyrank", .proc = cmd_zremrangebyrank, .arity = 4, .flags = CMD_WRITE,
+     .acl = ACL_WRITE | ACL_SORTEDSET | ACL_SLOW, .keys = {1, 1, 1},
+     .group = "sorted-set", .since = "2.0.0", .summary = "Remove all members in a sorted set within the given indexes",
+     .complexity = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation."},
+    {.name = "zremrangebyscore", .proc = cmd_zremrangebyscore, .arity = 4, .flags = CMD_WRITE,
+     .acl = ACL_WRITE | ACL_SORTEDSET | ACL_SLOW, .keys = {1, 1, 1},
+     .group = "sorted-set", .since = "1.2.0", .summary = "Remove all members in a sorted set within the given scores",
+     .complexity = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation."},
+    {.name = "zremrangebylex", .proc = cmd_zremrangebylex, .arity = 4, .flags = CMD_WRITE,
+     .acl = ACL_WRITE | ACL_SORTEDSET | ACL_SLOW, .keys = {1, 1, 1},
+     .group = "sorted-set", .since = "2.8.9", .summary = "Remove all members in a sorted set between the given lexicographical range",
+     .complexity = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation."},
+    {.name = "zpopmin", .proc = cmd_zpopmin, .arity = -2, .flags = CMD_WRITE | CMD_FAST,
+     .acl = ACL_WRITE | ACL_SORTEDSET | ACL_FAST, .keys = {1, 1, 1},
+     .group = "sorted-set", .since = "5.0.0", .summary = "Remove and return members with the lowest scores in a sorted set",
+     .complexity = "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped."},
+    {.name = "zpopmax", .proc = cmd_zpopmax, .arity = -2, .flags = CMD_WRITE | CMD_FAST,
+     .acl = ACL_WRITE | ACL_SORTEDSET | ACL_FAST, .keys = {1, 1, 1},
+     .group = "sorted-set", .since = "5.0.0", .summary = "Remove and return members with the highest scores in a sorted set",
+     .complexity = "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped."},
+    {.name = "zmpop", .proc = cmd_zmpop, .arity = -4, .flags = CMD_WRITE | CMD_MOVABLE_KEYS,
+     .acl = ACL_WRITE | ACL_SORTEDSET | ACL_SLOW, .keys = {0, 0, 0},
+     .group = "sorted-set", .since = "7.0.0", .summary = "Remove and return members with scores in a sorted set",
+     .complexity = "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.",
+     .getkeys = zset_getkeys_numkeys},
+    {.name = "zrandmember", .proc = cmd_zrandmember, .arity = -2, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_SORTEDSET | ACL_SLOW, .keys = {1, 1, 1},
+     .group = "sorted-set", .since = "6.2.0", .summary = "Get one or multiple random elements from a sorted set",
+     .complexity = "O(N) where N is the number of elements returned"},
+    {.name = "zunion", .proc = cmd_zunion, .arity = -3, .flags = CMD_READONLY | CMD_MOVABLE_KEYS,
+     .acl = ACL_READ | ACL_SORTEDSET | ACL_SLOW, .keys = {0, 0, 0},
+     .group = "sorted-set", .since = "6.2.0", .summary = "Add multiple sorted sets",
+     .complexity = "O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.",
+     .getkeys = zset_getkeys_numkeys},
+    {.name = "zinter", .proc = cmd_zinter, .arity = -3, .flags = CMD_READONLY | CMD_MOVABLE_KEYS,
+     .acl = ACL_READ | ACL_SORTEDSET | ACL_SLOW, .keys = {0, 0, 0},
+     .group = "sorted-set", .since = "6.2.0", .summary = "Intersect multiple sorted sets",
+     .complexity = "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.",
+     .getkeys = zset_getkeys_numkeys},
+    {.name = "zdiff", .proc = cmd_zdiff, .arity = -3, .flags = CMD_READONLY | CMD_MOVABLE_KEYS,
+     .acl = ACL_READ | ACL_SORTEDSET | ACL_SLOW, .keys = {0, 0, 0},
+     .group = "sorted-set", .since = "6.2.0", .summary = "Subtract multiple sorted sets",
+     .complexity = "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.",
+     .getkeys = zset_getkeys_numkeys},
+    {.name = "zunionstore", .proc = cmd_zunionstore, .arity = -4, .flags = CMD_WRITE | CMD_DENYOOM | CMD_MOVABLE_KEYS,
+     .acl = ACL_WRITE | ACL_SORTEDSET | ACL_SLOW, .keys = {1, 1, 1},
+     .group = "sorted-set", .since = "2.0.0", .summary = "Add multiple sorted sets and store the resulting sorted set in a new key",
+     .complexity = "O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.",
+     .getkeys = zset_getkeys_store},
+    {.name = "zinterstore", .proc = cmd_zinterstore, .arity = -4, .flags = CMD_WRITE | CMD_DENYOOM | CMD_MOVABLE_KEYS,
+     .acl = ACL_WRITE | ACL_SORTEDSET | ACL_SLOW, .keys = {1, 1, 1},
+     .group = "sorted-set", .since = "2.0.0", .summary = "Intersect multiple sorted sets and store the resulting sorted set in a new key",
+     .complexity = "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.",
+     .getkeys = zset_getkeys_store},
+    {.name = "zdiffstore", .proc = cmd_zdiffstore, .arity = -4, .flags = CMD_WRITE | CMD_DENYOOM | CMD_MOVABLE_KEYS,
+     .acl = ACL_WRITE | ACL_SORTEDSET | ACL_SLOW, .keys = {1, 1, 1},
+     .group = "sorted-set", .since = "6.2.0", .summary = "Subtract multiple sorted sets and store the resulting sorted set in a new key",
+     .complexity = "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.",
+     .getkeys = zset_getkeys_store},
+    {.name = "zintercard", .proc = cmd_zintercard, .arity = -3, .flags = CMD_READONLY | CMD_MOVABLE_KEYS,
+     .acl = ACL_READ | ACL_SORTEDSET | ACL_SLOW, .keys = {0, 0, 0},
+     .group = "sorted-set", .since = "7.0.0", .summary = "Intersect multiple sorted sets and return the cardinality of the result",
+     .complexity = "O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets.",
+     .getkeys = zset_getkeys_numkeys},
+    {.name = "zscan", .proc = cmd_zscan, .arity = -3, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_SORTEDSET | ACL_SLOW, .keys = {1, 1, 1},
+     .group = "sorted-set", .since = "2.8.0", .summary = "Incrementally iterate sorted sets elements and associated scores",
+     .complexity = "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.."},
+    /* ---- Blocking sorted-set pops (blocking.c) ---- */
+    {.name = "bzpopmin", .proc = cmd_bzpopmin, .arity = -3, .flags = CMD_WRITE | CMD_NOSCRIPT | CMD_BLOCKING | CMD_FAST,
+     .acl = ACL_WRITE | ACL_SORTEDSET | ACL_FAST | ACL_BLOCKING, .keys = {1, -2, 1},
+     .group = "sorted-set", .since = "5.0.0", .summary = "Remove and return the member with the lowest score from one or more sorted sets, or block until one is available",
+     .complexity = "O(log(N)) with N being the number of elements in the sorted set."},
+    {.name = "bzpopmax", .proc = cmd_bzpopmax, .arity = -3, .flags = CMD_WRITE | CMD_NOSCRIPT | CMD_BLOCKING | CMD_FAST,
+     .acl = ACL_WRITE | ACL_SORTEDSET | ACL_FAST | ACL_BLOCKING, .keys = {1, -2, 1},
+     .group = "sorted-set", .since = "5.0.0", .summary = "Remove and return the member with the highest score from one or more sorted sets, or block until one is available",
+     .complexity = "O(log(N)) with N being the number of elements in the sorted set."},
+    {.name = "bzmpop", .proc = cmd_bzmpop, .arity = -5, .flags = CMD_WRITE | CMD_BLOCKING | CMD_MOVABLE_KEYS, .getkeys = list_blmpop_getkeys,
+     .acl = ACL_WRITE | ACL_SORTEDSET | ACL_SLOW | ACL_BLOCKING, .keys = {0, 0, 0},
+     .group = "sorted-set", .since = "7.0.0", .summary = "Remove and return members with scores in a sorted set or block until one is available",
+     .complexity = "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped."},
     {.name = NULL},
 };
 
@@ -419,13 +882,19 @@ static bool arity_ok(const command *cmd, int argc) {
     return (cmd->arity > 0 && cmd->arity == argc) || (cmd->arity < 0 && argc >= -cmd->arity);
 }
 
+static int call_depth;   /* > 1 inside EXEC */
+
+int cmdtable_call_depth(void) { return call_depth; }
+
 void cmdtable_call(client *c) {
     command *cmd = c->cmd;
     unsigned long long errs = reply_total_errors();
     srv.current = c;
     long long start = util_ustime();
     server_set_time(start);   /* the command sees one clock reading */
+    call_depth++;
     cmd->proc(c);
+    call_depth--;
     long long dur = util_ustime() - start;
     srv.current = NULL;
     cmd->calls++;
@@ -439,6 +908,8 @@ void cmdtable_call(client *c) {
     if (client_has_monitors() && !(cmd->flags & (CMD_SKIP_MONITOR | CMD_ADMIN)))
         client_monitor_feed(c, c->dbid, c->argc, c->argv);
     c->lastcmd = cmd;
+    /* Waiters on keys this command (or a whole EXEC) readied run now. */
+    if (call_depth == 0) blocking_serve_ready();
 }
 
 /* enable-debug-command: "yes", or "local" and the client is on the unix
@@ -454,30 +925,44 @@ static bool protected_allowed(const client *c) {
 }
 
 /* Check and run one request; false if CLIENT PAUSE postponed it. */
+/* A request was refused before running: inside MULTI, EXEC will fail. */
+static bool rejected(client *c) {
+    multi_flag_error(c);
+    return true;
+}
+
 static bool dispatch_request(client *c) {
     command *cmd = cmdtable_lookup(c);
     c->cmd = cmd;
     if (cmd == NULL) {
         reject_unknown(c);
-        return true;
+        return rejected(c);
     }
     c->lastcmd = cmd;
     if (!arity_ok(cmd, c->argc) || (cmd->subcmds && !cmd->proc)) {
         cmd->rejected++;
         reply_errorf(c, "ERR wrong number of arguments for '%s' command", cmd->fullname);
-        return true;
+        return rejected(c);
     }
     if ((cmd->flags & CMD_PROTECTED) && cmd->proc == cmd_debug && !protected_allowed(c)) {
         reject(c, cmd, ERR_DEBUG_NOT_ALLOWED);
-        return true;
+        return rejected(c);
     }
     if (!c->authenticated && !(cmd->flags & CMD_NO_AUTH)) {
         reject(c, cmd, ERR_NOAUTH);
-        return true;
+        return rejected(c);
+    }
+    /* RESP2 subscribers may only (un)subscribe, ping, quit or reset. */
+    if ((c->flags & CLIENT_PUBSUB) && c->resp == 2 &&
+        !pubsub_allowed_in_context(cmd->parent ? cmd->parent->name : cmd->name)) {
+        cmd->rejected++;
+        reply_errorf(c, "ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+                     cmd->fullname);
+        return rejected(c);
     }
     if (srv.loading && !(cmd->flags & CMD_LOADING)) {
         reject(c, cmd, ERR_LOADING);
-        return true;
+        return rejected(c);
     }
     /* CLIENT PAUSE holds the request until the pause ends: every command
      * (ALL) or those that may write or propagate (WRITE). As in Redis 7.0
@@ -489,6 +974,14 @@ static bool dispatch_request(client *c) {
         c->flags |= CLIENT_PAUSED_WAIT;
         return false;
     }
+    /* maxmemory: evict before running anything; refuse writes that would
+     * grow memory if eviction can't get under the limit. */
+    if (cfg.maxmemory && !evict_perform() && (cmd->flags & CMD_DENYOOM)) {
+        cmd->rejected++;
+        reply_error(c, ERR_OOM);
+        return rejected(c);
+    }
+    if ((c->flags & CLIENT_MULTI) && multi_maybe_queue(c, cmd)) return true;
     cmdtable_call(c);
     return true;
 }
@@ -741,6 +1234,10 @@ static bool getkeys_common(client *c, int *keys, int *nkeys) {
         return false;
     }
     *nkeys = cmdtable_get_keys(cmd, argc, argv, keys, 256);
+    if (*nkeys < 0) {
+        reply_error(c, "ERR Invalid arguments specified for command");
+        return false;
+    }
     if (*nkeys == 0) {
         reply_error(c, "ERR The command has no key arguments");
         return false;

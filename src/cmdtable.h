@@ -13,7 +13,9 @@
 
 typedef void cmd_proc(client *c);
 /* Key positions of a command whose keys move (numkeys, STORE, ...): fills
- * keys[] (at most cap) with argv indexes and returns how many. */
+ * keys[] (at most cap) with argv indexes and returns how many, or -1 when
+ * the arguments make no sense (a bad numkeys), which COMMAND GETKEYS
+ * reports as Redis does. */
 typedef int cmd_getkeys_proc(int argc, slice *argv, int *keys, int cap);
 
 /* Command flags, named as COMMAND INFO prints them. Adding one? Update
@@ -95,8 +97,11 @@ command *cmdtable_lookup(client *c);
 /* Execute one parsed request of c: checks, call, stats. Returns false if
  * the request was postponed (CLIENT PAUSE) and must be parsed again later. */
 bool cmdtable_dispatch(client *c);
-/* Call c->cmd directly (MULTI/EXEC, scripts): stats and propagation. */
+/* Call c->cmd directly (MULTI/EXEC, scripts): stats and propagation. At
+ * the outermost level it then serves clients blocked on keys it readied. */
 void cmdtable_call(client *c);
+/* How many cmdtable_call()s are running: 1 in a command, 2 inside EXEC. */
+int cmdtable_call_depth(void);
 /* Iterate all top-level commands. */
 typedef void cmdtable_fn(command *cmd, void *priv);
 void cmdtable_foreach(cmdtable_fn *fn, void *priv);

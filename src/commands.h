@@ -118,6 +118,29 @@ void cmd_command_getkeysandflags(client *c);
 void cmd_command_docs(client *c);
 void cmd_command_help(client *c);
 
+/* multi.c */
+void cmd_multi(client *c);
+void cmd_exec(client *c);
+void cmd_discard(client *c);
+void cmd_watch(client *c);
+void cmd_unwatch(client *c);
+
+/* pubsub.c */
+void cmd_subscribe(client *c);
+void cmd_unsubscribe(client *c);
+void cmd_psubscribe(client *c);
+void cmd_punsubscribe(client *c);
+void cmd_ssubscribe(client *c);
+void cmd_sunsubscribe(client *c);
+void cmd_publish(client *c);
+void cmd_spublish(client *c);
+void cmd_pubsub_channels(client *c);
+void cmd_pubsub_numsub(client *c);
+void cmd_pubsub_numpat(client *c);
+void cmd_pubsub_shardchannels(client *c);
+void cmd_pubsub_shardnumsub(client *c);
+void cmd_pubsub_help(client *c);
+
 /* slowlog.c */
 void cmd_slowlog_get(client *c);
 void cmd_slowlog_len(client *c);
@@ -135,5 +158,115 @@ void cmd_memory_doctor(client *c);
 void cmd_memory_malloc_stats(client *c);
 void cmd_memory_purge(client *c);
 void cmd_memory_help(client *c);
+
+/* t_hash.c */
+void cmd_hset(client *c);
+void cmd_hsetnx(client *c);
+void cmd_hget(client *c);
+void cmd_hmget(client *c);
+void cmd_hmset(client *c);
+void cmd_hdel(client *c);
+void cmd_hlen(client *c);
+void cmd_hstrlen(client *c);
+void cmd_hexists(client *c);
+void cmd_hkeys(client *c);
+void cmd_hvals(client *c);
+void cmd_hgetall(client *c);
+void cmd_hincrby(client *c);
+void cmd_hincrbyfloat(client *c);
+void cmd_hrandfield(client *c);
+void cmd_hscan(client *c);
+
+/* t_set.c */
+void cmd_sadd(client *c);
+void cmd_srem(client *c);
+void cmd_scard(client *c);
+void cmd_sismember(client *c);
+void cmd_smismember(client *c);
+void cmd_smembers(client *c);
+void cmd_srandmember(client *c);
+void cmd_spop(client *c);
+void cmd_smove(client *c);
+void cmd_sinter(client *c);
+void cmd_sintercard(client *c);
+void cmd_sinterstore(client *c);
+void cmd_sunion(client *c);
+void cmd_sunionstore(client *c);
+void cmd_sdiff(client *c);
+void cmd_sdiffstore(client *c);
+void cmd_sscan(client *c);
+/* COMMAND GETKEYS for SINTERCARD (numkeys at argv[1]). */
+int cmd_sintercard_keys(int argc, slice *argv, int *keys, int cap);
+
+/* t_list.c */
+void cmd_lpush(client *c);
+void cmd_rpush(client *c);
+void cmd_lpushx(client *c);
+void cmd_rpushx(client *c);
+void cmd_lpop(client *c);
+void cmd_rpop(client *c);
+void cmd_llen(client *c);
+void cmd_lrange(client *c);
+void cmd_lindex(client *c);
+void cmd_lset(client *c);
+void cmd_linsert(client *c);
+void cmd_lrem(client *c);
+void cmd_ltrim(client *c);
+void cmd_lpos(client *c);
+void cmd_lmove(client *c);
+void cmd_rpoplpush(client *c);
+void cmd_lmpop(client *c);
+void cmd_blpop(client *c);
+void cmd_brpop(client *c);
+void cmd_blmove(client *c);
+void cmd_brpoplpush(client *c);
+void cmd_blmpop(client *c);
+/* COMMAND GETKEYS for LMPOP (numkeys at argv[1]) and BLMPOP, BZMPOP (at argv[2]). */
+int list_lmpop_getkeys(int argc, slice *argv, int *keys, int cap);
+int list_blmpop_getkeys(int argc, slice *argv, int *keys, int cap);
+
+/* blocking.c */
+void cmd_client_unblock(client *c);
+void cmd_bzpopmin(client *c);
+void cmd_bzpopmax(client *c);
+void cmd_bzmpop(client *c);
+
+/* t_zset.c */
+void cmd_zadd(client *c);
+void cmd_zincrby(client *c);
+void cmd_zrem(client *c);
+void cmd_zcard(client *c);
+void cmd_zcount(client *c);
+void cmd_zlexcount(client *c);
+void cmd_zscore(client *c);
+void cmd_zmscore(client *c);
+void cmd_zrank(client *c);
+void cmd_zrevrank(client *c);
+void cmd_zrange(client *c);
+void cmd_zrangestore(client *c);
+void cmd_zrangebyscore(client *c);
+void cmd_zrevrangebyscore(client *c);
+void cmd_zrangebylex(client *c);
+void cmd_zrevrangebylex(client *c);
+void cmd_zrevrange(client *c);
+void cmd_zremrangebyrank(client *c);
+void cmd_zremrangebyscore(client *c);
+void cmd_zremrangebylex(client *c);
+void cmd_zpopmin(client *c);
+void cmd_zpopmax(client *c);
+void cmd_zmpop(client *c);
+void cmd_zrandmember(client *c);
+void cmd_zunion(client *c);
+void cmd_zinter(client *c);
+void cmd_zdiff(client *c);
+void cmd_zunionstore(client *c);
+void cmd_zinterstore(client *c);
+void cmd_zdiffstore(client *c);
+void cmd_zintercard(client *c);
+void cmd_zscan(client *c);
+/* COMMAND GETKEYS for Z*STORE (destination, numkeys at argv[2]) and for
+ * ZUNION/ZINTER/ZDIFF/ZINTERCARD/ZMPOP (numkeys at argv[1]). */
+int zset_getkeys_store(int argc, slice *argv, int *keys, int cap);
+int zset_getkeys_numkeys(int argc, slice *argv, int *keys, int cap);
 
 #endif

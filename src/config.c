@@ -21,6 +21,7 @@
 #include "errors.h"
 #include "log.h"
 #include "mem.h"
+#include "pubsub.h"
 #include "reply.h"
 #include "server.h"
 #include "util.h"
@@ -174,6 +175,15 @@ static const char *set_save(const directive *d, const char *val) {
     return NULL;
 }
 
+static const char *set_notify(const directive *d, const char *val) {
+    int flags = pubsub_notify_parse(val);
+    if (flags == -1) return "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
+    *(int *)d->field = flags;
+    return NULL;
+}
+
+static str *get_notify(const directive *d) { return pubsub_notify_string(*(int *)d->field); }
+
 static str *get_str_field(const directive *d) {
     char *v = *(char **)d->field;
     return str_from(v ? v : "");
@@ -271,7 +281,8 @@ static directive table[] = {
     L("slowlog-log-slower-than", slowlog_log_slower_than, "10000", -1, LLONG_MAX, 0),
     I("slowlog-max-len", slowlog_max_len, "128", 0, INT_MAX, 0),
     L("latency-monitor-threshold", latency_monitor_threshold, "0", 0, LLONG_MAX, 0),
-    S("notify-keyspace-events", notify_keyspace_events, "", 0),
+    {.name = "notify-keyspace-events", .type = T_SPECIAL, .field = &cfg.notify_keyspace_events,
+     .def = "", .set = set_notify, .get = get_notify},
     B("lazyfree-lazy-user-del", lazyfree_lazy_user_del, "no", 0),
     B("lazyfree-lazy-user-flush", lazyfree_lazy_user_flush, "no", 0),
     {.name = "replica-read-only", .alias = "slave-read-only", .type = T_BOOL,
@@ -283,7 +294,7 @@ static directive table[] = {
      .field = &cfg.list_max_listpack_size, .def = "-2", .min = INT_MIN, .max = INT_MAX},
     I("list-compress-depth", list_compress_depth, "0", 0, INT_MAX, 0),
     {.name = "hash-max-listpack-entries", .alias = "hash-max-ziplist-entries", .type = T_LL,
-     .field = &cfg.hash_max_listpack_entries, .def = "128", .min = 0, .max = LLONG_MAX},
+     .field = &cfg.hash_max_listpack_entries, .def = "512", .min = 0, .max = LLONG_MAX},
     {.name = "hash-max-listpack-value", .alias = "hash-max-ziplist-value", .type = T_LL,
      .field = &cfg.hash_max_listpack_value, .def = "64", .min = 0, .max = LLONG_MAX},
     L("set-max-intset-entries", set_max_intset_entries, "512", 0, LLONG_MAX, 0),

@@ -56,7 +56,7 @@ struct config {
     long long slowlog_log_slower_than;
     int slowlog_max_len;
     long long latency_monitor_threshold;
-    char *notify_keyspace_events;
+    int notify_keyspace_events;  /* NOTIFY_* flags (pubsub.h) */
     bool lazyfree_lazy_user_del;
     bool lazyfree_lazy_user_flush;
     bool replica_read_only;

@@ -14,8 +14,12 @@
 
 #include <string.h>
 
+#include "blocking.h"
+#include "evict.h"
 #include "mem.h"
+#include "multi.h"
 #include "propagate.h"
+#include "pubsub.h"
 #include "server.h"
 
 static const char *entry_key(const void *e, size_t *len) { return kv_key(e, len); }
@@ -103,16 +107,17 @@ kv *db_find_read(db *d, const char *key, size_t klen) {
     kv *e = lookup(d, key, klen);
     if (e) {
         srv.stat_keyspace_hits++;
-        e->lru = srv.lruclock;
+        evict_touch(e);
     } else {
         srv.stat_keyspace_misses++;
+        db_notify('m', "keymiss", key, klen, d->id);
     }
     return e;
 }
 
 kv *db_find_write(db *d, const char *key, size_t klen) {
     kv *e = lookup(d, key, klen);
-    if (e) e->lru = srv.lruclock;
+    if (e) evict_touch(e);
     return e;
 }
 
@@ -123,9 +128,12 @@ bool db_exists(db *d, const char *key, size_t klen) { return lookup(d, key, klen
 /* ---- Mutation ---- */
 
 void db_add(db *d, kv *e) {
-    e->lru = srv.lruclock;
+    evict_init_entry(e);
     dict_add(d->keys, e);
     if (kv_has_expire(e)) vol_add(d, e);
+    size_t klen;
+    const char *key = kv_key(e, &klen);
+    db_notify('n', "new", key, klen, d->id);
 }
 
 void db_replace(db *d, kv *e, bool keep_ttl) {
@@ -146,7 +154,9 @@ void db_replace(db *d, kv *e, bool keep_ttl) {
     } else if (kv_has_expire(e)) {
         vol_add(d, e);
     }
-    e->lru = srv.lruclock;
+    /* A new value keeps the key's access frequency under LFU (Redis). */
+    if (evict_policy_is_lfu()) e->lru = old->lru;
+    else evict_init_entry(e);
     dict_set_slot(slot, e);
     kv_free(old);
 }
@@ -241,6 +251,7 @@ void db_swap(int a, int b) {
     srv.dbs[b].id = b;
     /* Clients keep their numeric db: refresh their pointers. */
     for (client *c = srv.clients; c; c = c->next) c->db = &srv.dbs[c->dbid];
+    blocking_on_swapdb(a, b);
 }
 
 size_t db_size(const db *d) { return dict_len(d->keys); }
@@ -248,21 +259,21 @@ size_t db_size(const db *d) { return dict_len(d->keys); }
 /* ---- Signals ---- */
 
 void db_signal_modified(db *d, const char *key, size_t klen) {
-    /* WATCH and blocked clients hook in here (issues 3 and 4). */
-    (void)d;
-    (void)key;
-    (void)klen;
+    multi_touch_key(d, key, klen);
+    if (srv.blocked_clients) blocking_signal_key(d, key, klen);
 }
 
-void db_signal_flushed(int dbid) { (void)dbid; }
+void db_signal_flushed(int dbid, int other) {
+    if (dbid == -1) {
+        for (int i = 0; i < srv.ndbs; i++) multi_touch_db(i, -1);
+        return;
+    }
+    multi_touch_db(dbid, other);
+    if (other >= 0) multi_touch_db(other, dbid);
+}
 
 void db_notify(int type_class, const char *event, const char *key, size_t klen, int dbid) {
-    /* Keyspace notifications arrive with pub/sub (issue 4). */
-    (void)type_class;
-    (void)event;
-    (void)key;
-    (void)klen;
-    (void)dbid;
+    pubsub_notify(type_class, event, key, klen, dbid);
 }
 
 void db_cron(void) {

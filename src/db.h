@@ -61,7 +61,9 @@ void db_expire_now(db *d, kv *e);
 
 /* Called once per changed key: WATCH, blocked clients, notifications. */
 void db_signal_modified(db *d, const char *key, size_t klen);
-void db_signal_flushed(int dbid);
+/* Before database dbid (-1: all) is emptied, or swapped with 'other'
+ * (-1 for none): WATCH of keys that exist on either side fails. */
+void db_signal_flushed(int dbid, int other);
 
 /* Keyspace notifications (notify.c may later own the class filter). */
 void db_notify(int type_class, const char *event, const char *key, size_t klen, int dbid);

@@ -29,7 +29,11 @@
 #include "log.h"
 #include "reply.h"
 #include "server.h"
+#include "t_hash.h"
+#include "t_list.h"
+#include "t_set.h"
 #include "util.h"
+#include "zset.h"
 
 /* ---- Digests ---- */
 
@@ -51,6 +55,40 @@ static void mix_digest(unsigned char *digest, const void *p, size_t len) {
     memcpy(digest, hash, DIGEST_LEN);
 }
 
+/* A hash digests as the xor of one digest per pair, each mixing the field
+ * then the value, so the order of the pairs does not matter. */
+static void digest_hash_pair(void *priv, const char *f, size_t flen, const char *v,
+                             size_t vlen) {
+    unsigned char pair[DIGEST_LEN] = {0};
+    mix_digest(pair, f, flen);
+    mix_digest(pair, v, vlen);
+    xor_digest(priv, pair, DIGEST_LEN);
+}
+
+static void digest_list_elem(void *priv, const char *p, size_t len) {
+    mix_digest(priv, p, len);
+}
+
+static void digest_set_member(void *priv, const char *p, size_t len) {
+    xor_digest(priv, p, len);
+}
+
+/* A sorted set digests as the xor of one digest per member, each mixing
+ * the member then its score as "%.17g" (Redis 7.0 prints it with snprintf;
+ * a listpack's -0 was stored as 0 and digests as "0"). */
+static void zset_digest(unsigned char *digest, const kv *e) {
+    zset_iter it;
+    for (zset_iter_init(&it, e, false); zset_iter_valid(&it); zset_iter_next(&it)) {
+        zset_elem el;
+        zset_iter_get(&it, &el, true);
+        unsigned char one[DIGEST_LEN] = {0};
+        char buf[UTIL_DSTR_SIZE];
+        mix_digest(one, el.m, el.len);
+        mix_digest(one, buf, util_d2str(buf, el.score));
+        xor_digest(digest, one, DIGEST_LEN);
+    }
+}
+
 /* Mix the value of e (its type, content and whether it has a TTL) into
  * digest, as Redis's xorObjectDigest(). kv_type values equal Redis's
  * OBJ_* numbers, which are part of the digest. */
@@ -65,13 +103,19 @@ static void value_digest(unsigned char *digest, const kv *e) {
         mix_digest(digest, p, len);
         break;
     }
-    case KV_LIST:
-    case KV_SET:
-    case KV_ZSET:
     case KV_HASH:
-        /* Collections digest element by element (lists mixed in order, sets
-         * and hashes xor-ed, zset scores in fpconv_dtoa form); they arrive
-         * with their types (issue #3). */
+        hash_foreach(e, digest_hash_pair, digest);
+        break;
+    case KV_SET:
+        /* Members xor-ed: the order of a set does not matter. */
+        t_set_foreach(e, digest_set_member, digest);
+        break;
+    case KV_LIST:
+        /* Elements mixed in order, head to tail. */
+        list_foreach(e, digest_list_elem, digest);
+        break;
+    case KV_ZSET:
+        zset_digest(digest, e);
         break;
     }
     if (kv_has_expire(e)) xor_digest(digest, "!!expire!!", 10);
@@ -152,12 +196,23 @@ static void debug_object(client *c) {
                   kv_int(e) < 10000;
     uint32_t now = srv.lruclock, then = e->lru;
     uint32_t idle = now >= then ? now - then : now + ((1u << 24) - then);
-    char line[256];
+    char line[512];
     snprintf(line, sizeof(line),
              "Value at:%p refcount:%d encoding:%s serializedlength:%zu lru:%u "
              "lru_seconds_idle:%u",
              (void *)e, shared ? INT_MAX : 1, kv_enc_name(e), serialized_length(e),
              (unsigned)e->lru, idle);
+    if (e->type == KV_LIST) {
+        /* Redis adds the quicklist's shape. */
+        const quicklist *ql = kv_ptr(e);
+        unsigned long sz = 0;
+        for (const ql_node *n = ql->head; n; n = n->next) sz += n->sz;
+        size_t used = strlen(line);
+        snprintf(line + used, sizeof(line) - used,
+                 " ql_nodes:%lu ql_avg_node:%.2f ql_listpack_max:%d ql_compressed:%d "
+                 "ql_uncompressed_size:%lu",
+                 ql->len, (double)ql->count / (double)ql->len, ql->fill, ql->compress != 0, sz);
+    }
     reply_simple(c, line);
 }
 

@@ -304,6 +304,42 @@ void *dict_random(dict *d) {
     return head;
 }
 
+size_t dict_sample(dict *d, void **out, size_t count) {
+    if (count > dict_len(d)) count = dict_len(d);
+    if (count == 0) return 0;
+    for (size_t i = 0; i < count && rehashing(d); i++) rehash_step(d);
+    int tables = rehashing(d) ? 2 : 1;
+    size_t mask = tmask(d, 0);
+    if (tables == 2 && tmask(d, 1) > mask) mask = tmask(d, 1);
+    size_t i = util_rand64() & mask, stored = 0, empty_run = 0, steps = count * 10;
+    while (stored < count && steps--) {
+        for (int t = 0; t < tables; t++) {
+            /* Buckets of table 0 below rehash_idx are empty. */
+            if (tables == 2 && t == 0 && i < (size_t)d->rehash_idx) {
+                if (i >= tsize(d, 1)) i = (size_t)d->rehash_idx;
+                else continue;
+            }
+            if (i >= tsize(d, t)) continue;
+            dict_link *e = d->table[t][i];
+            if (e == NULL) {
+                /* A long empty stretch: jump somewhere else. */
+                if (++empty_run >= 5 && empty_run > count) {
+                    i = util_rand64() & mask;
+                    empty_run = 0;
+                }
+                continue;
+            }
+            empty_run = 0;
+            for (; e; e = e->next) {
+                out[stored++] = e;
+                if (stored == count) return stored;
+            }
+        }
+        i = (i + 1) & mask;
+    }
+    return stored;
+}
+
 /* ---- Scan ---- */
 
 static unsigned long rev(unsigned long v) {

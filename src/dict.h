@@ -74,6 +74,11 @@ void dict_set_resize_allowed(bool allowed);
 
 /* A uniformly chosen bucket, then a random entry in its chain; NULL if empty. */
 void *dict_random(dict *d);
+/* Up to 'count' entries (fewer if the dict is smaller) from consecutive
+ * buckets after a random one, into out[]; returns how many. Cheap and not
+ * uniform: picking one of a sample of 20 is Redis's "fair" random member,
+ * much less biased against long chains than dict_random(). */
+size_t dict_sample(dict *d, void **out, size_t count);
 
 /* Redis's reverse-binary cursor scan: every entry present for the whole
  * scan is returned at least once, across resizes. Returns the next cursor

@@ -24,11 +24,13 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "blocking.h"
 #include "cmdtable.h"
 #include "commands.h"
 #include "config.h"
 #include "db.h"
 #include "mem.h"
+#include "pubsub.h"
 #include "memory.h"
 #include "reply.h"
 #include "server.h"
@@ -232,8 +234,9 @@ static str *sec_clients(str *s) {
                       "client_recent_max_output_buffer:%zu\r\n"
                       "blocked_clients:%lu\r\n"
                       "tracking_clients:0\r\n"
-                      "clients_in_timeout_table:0\r\n",
-                      normal, cfg.maxclients, max_in, max_out, srv.blocked_clients);
+                      "clients_in_timeout_table:%lu\r\n",
+                      normal, cfg.maxclients, max_in, max_out, srv.blocked_clients,
+                      blocking_timeout_count());
 }
 
 static size_t total_system_memory(void) {
@@ -400,9 +403,9 @@ static str *sec_stats(str *s) {
                    srv.stat_expired_time_cap_reached, srv.stat_evictedkeys,
                    srv.stat_keyspace_hits, srv.stat_keyspace_misses);
     return str_catfmt(s,
-                      "pubsub_channels:0\r\n"
-                      "pubsub_patterns:0\r\n"
-                      "pubsubshard_channels:0\r\n"
+                      "pubsub_channels:%zu\r\n"
+                      "pubsub_patterns:%zu\r\n"
+                      "pubsubshard_channels:%zu\r\n"
                       "latest_fork_usec:0\r\n"
                       "total_forks:0\r\n"
                       "migrate_cached_sockets:0\r\n"
@@ -428,6 +431,7 @@ static str *sec_stats(str *s) {
                       /* Redis 7.2's names for two counters 7.0 lacks. */
                       "client_query_buffer_limit_disconnections:%lld\r\n"
                       "client_output_buffer_limit_disconnections:%lld\r\n",
+                      pubsub_channel_count(), pubsub_pattern_count(), pubsub_shard_count(),
                       srv.stat_unexpected_error_replies, srv.stat_total_error_replies,
                       srv.stat_dump_payload_sanitizations, srv.stat_io_reads, srv.stat_io_writes,
                       srv.stat_client_qbuf_limit_disconnections,

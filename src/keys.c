@@ -15,6 +15,7 @@
 #include "config.h"
 #include "db.h"
 #include "errors.h"
+#include "evict.h"
 #include "propagate.h"
 #include "reply.h"
 #include "server.h"
@@ -50,6 +51,7 @@ void cmd_swapdb(client *c) {
         return;
     }
     if (a != b) {
+        db_signal_flushed((int)a, (int)b);
         db_swap((int)a, (int)b);
         propagate(c->dbid, c->argc, c->argv);
         srv.dirty++;
@@ -71,16 +73,16 @@ static bool parse_flush_flags(client *c) {
 
 void cmd_flushdb(client *c) {
     if (!parse_flush_flags(c)) return;
+    db_signal_flushed(c->dbid, -1);
     srv.dirty += db_empty(c->db);
-    db_signal_flushed(c->dbid);
     propagate(c->dbid, c->argc, c->argv);
     reply_ok(c);
 }
 
 void cmd_flushall(client *c) {
     if (!parse_flush_flags(c)) return;
+    db_signal_flushed(-1, -1);
     srv.dirty += db_empty_all();
-    db_signal_flushed(-1);
     propagate(c->dbid, c->argc, c->argv);
     srv.dirty++;
     reply_ok(c);
@@ -195,7 +197,7 @@ void cmd_scan(client *c) {
         }
     }
     scan_acc acc = {0};
-    long long maxiter = count * 10;
+    long long maxiter = count > LLONG_MAX / 10 ? LLONG_MAX : count * 10;   /* no overflow */
     do {
         cursor = dict_scan(c->db->keys, cursor, scan_collect, &acc);
     } while (cursor && maxiter-- && acc.len < (size_t)count);
@@ -385,7 +387,7 @@ void cmd_object_refcount(client *c) {
         reply_int(c, 1);
 }
 
-static bool lfu_policy(void) { return cfg.maxmemory_policy == 1 || cfg.maxmemory_policy == 5; }
+static bool lfu_policy(void) { return evict_policy_is_lfu(); }
 
 void cmd_object_idletime(client *c) {
     kv *e = object_lookup(c);
@@ -394,9 +396,7 @@ void cmd_object_idletime(client *c) {
         reply_error(c, "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
         return;
     }
-    uint32_t now = srv.lruclock, then = e->lru;
-    uint32_t idle = now >= then ? now - then : now + ((1u << 24) - then);
-    reply_int(c, idle);
+    reply_int(c, (long long)evict_idle_seconds(e));
 }
 
 void cmd_object_freq(client *c) {
@@ -406,7 +406,7 @@ void cmd_object_freq(client *c) {
         reply_error(c, "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
         return;
     }
-    reply_int(c, e->lru & 255);
+    reply_int(c, evict_lfu_counter(e));
 }
 
 void cmd_object_help(client *c) {

@@ -128,7 +128,7 @@ static void free_value(kv *e) {
         if (e->enc == KV_ENC_RAW) str_free(kv_raw(e));
         return;
     }
-    if (value_free[e->type]) value_free[e->type](kv_ptr(e));
+    if (value_free[e->type]) value_free[e->type](kv_ptr(e), (enum kv_enc)e->enc);
 }
 
 void kv_free(kv *e) {
@@ -205,7 +205,7 @@ kv *kv_dup(const kv *e, const char *key, size_t klen) {
         kv_set_raw(n, str_new(s->buf, s->len));
     } else if (e->type != KV_STRING) {
         ASSERT(value_dup[e->type] != NULL);
-        kv_set_ptr(n, value_dup[e->type](kv_ptr(e)));
+        kv_set_ptr(n, value_dup[e->type](kv_ptr(e), (enum kv_enc)e->enc));
     }
     return n;
 }
@@ -283,6 +283,6 @@ const char *kv_enc_name(const kv *e) {
 size_t kv_alloc_size(const kv *e) {
     size_t n = mem_usable(e);
     if (e->type == KV_STRING && e->enc == KV_ENC_RAW) n += str_alloc_size(kv_raw(e));
-    else if (e->type != KV_STRING && value_size_fn[e->type]) n += value_size_fn[e->type](kv_ptr(e));
+    else if (e->type != KV_STRING && value_size_fn[e->type]) n += value_size_fn[e->type](kv_ptr(e), (enum kv_enc)e->enc);
     return n;
 }

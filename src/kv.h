@@ -48,8 +48,9 @@ typedef struct kv {
 #define KV_HAS_EXPIRE 1
 #define KV_KLEN32 2
 
-/* Free callback for a collection value, set by the type modules. */
-typedef void (*kv_value_free_fn)(void *ptr);
+/* Free callback for a collection value, set by the type modules. The
+ * encoding tells the callback what 'ptr' is (listpack, skiplist, ...). */
+typedef void (*kv_value_free_fn)(void *ptr, enum kv_enc enc);
 void kv_set_value_free(enum kv_type type, kv_value_free_fn fn);
 
 /* A string entry: chooses INT, EMBSTR or RAW exactly as Redis's
@@ -88,11 +89,11 @@ kv *kv_rekey(const kv *e, const char *key, size_t klen) MUST_USE;
 /* A deep copy of 'e' (value included) under another key, with its expire.
  * Collections are copied through the type's dup callback. */
 kv *kv_dup(const kv *e, const char *key, size_t klen) MUST_USE;
-typedef void *(*kv_value_dup_fn)(const void *ptr);
+typedef void *(*kv_value_dup_fn)(const void *ptr, enum kv_enc enc);
 void kv_set_value_dup(enum kv_type type, kv_value_dup_fn fn);
 
 /* Bytes a collection value uses (MEMORY USAGE), registered by its type. */
-typedef size_t (*kv_value_size_fn)(const void *ptr);
+typedef size_t (*kv_value_size_fn)(const void *ptr, enum kv_enc enc);
 void kv_set_value_size(enum kv_type type, kv_value_size_fn fn);
 
 /* String access. For INT the digits are written into buf

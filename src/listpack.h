@@ -79,8 +79,32 @@ bool lp_validate(const unsigned char *lp, size_t size, bool deep);
  * 1 GB, Redis's LISTPACK_MAX_SAFETY_SIZE)? */
 bool lp_safe_to_add(const unsigned char *lp, size_t add);
 
+/* A decoded element: a string (sval, slen) or, when sval is NULL, an
+ * integer (lval). sval points into the listpack (borrowed). */
+typedef struct lp_entry {
+    const unsigned char *sval;
+    uint32_t slen;
+    long long lval;
+} lp_entry;
+
+/* Decode the element at p into *e. */
+void lp_get_entry(const unsigned char *p, lp_entry *e);
+/* Integer variants of insertion (always an integer encoding). */
+unsigned char *lp_insert_int(unsigned char *lp, long long v, unsigned char *p, int where,
+                             unsigned char **newp) MUST_USE;
+unsigned char *lp_prepend_int(unsigned char *lp, long long v) MUST_USE;
+
 /* A uniformly random element whose index is a multiple of 'step' (step 2
  * picks a random field of a field/value listpack); NULL if empty. */
 unsigned char *lp_random(const unsigned char *lp, unsigned step);
+/* For field/value (member/score) listpacks, as Redis's lpRandomPairs:
+ * 'count' random pairs with repetition, in random order, into keys[] and
+ * (if not NULL) vals[]. The listpack must not be empty. */
+void lp_random_pairs(const unsigned char *lp, unsigned long count, lp_entry *keys,
+                     lp_entry *vals);
+/* As Redis's lpRandomPairsUnique: up to 'count' distinct pairs, in listpack
+ * order. Returns how many were stored. */
+unsigned long lp_random_pairs_unique(const unsigned char *lp, unsigned long count,
+                                     lp_entry *keys, lp_entry *vals);
 
 #endif

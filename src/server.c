@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "blocking.h"
 #include "cmdtable.h"
 #include "config.h"
 #include "db.h"
@@ -28,6 +29,10 @@
 #include "mem.h"
 #include "net.h"
 #include "str.h"
+#include "t_hash.h"
+#include "t_list.h"
+#include "t_set.h"
+#include "t_zset.h"
 #include "util.h"
 
 struct server srv;
@@ -118,6 +123,7 @@ static long long cron(long long id, void *data) {
 static void before_sleep(void) {
     server_update_time();
     if (srv.active_expire_enabled && !srv.is_replica) expire_cycle_fast();
+    blocking_before_sleep();
     client_flush_pending();
     client_free_closing();
 }
@@ -329,6 +335,10 @@ int main(int argc, char **argv) {
     cmdtable_init();
     db_init(cfg.databases);
     /* Collection types register their value callbacks (free, dup, size). */
+    zset_init();
+    hash_init();
+    list_init();
+    t_set_init();
     if (listen_all() == -1) return 1;
     write_pidfile();
     srv.initial_memory_usage = mem_used();

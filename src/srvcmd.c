@@ -13,6 +13,8 @@
 #include "db.h"
 #include "errors.h"
 #include "log.h"
+#include "multi.h"
+#include "pubsub.h"
 #include "reply.h"
 #include "server.h"
 #include "util.h"
@@ -20,6 +22,14 @@
 void cmd_ping(client *c) {
     if (c->argc > 2) {
         reply_error_arity(c);
+        return;
+    }
+    if ((c->flags & CLIENT_PUBSUB) && c->resp == 2) {
+        /* A subscribed RESP2 connection only carries arrays. */
+        reply_array(c, 2);
+        reply_bulk(c, "pong", 4);
+        if (c->argc == 2) reply_bulk(c, c->argv[1].ptr, c->argv[1].len);
+        else reply_bulk(c, "", 0);
         return;
     }
     if (c->argc == 2) reply_bulk(c, c->argv[1].ptr, c->argv[1].len);
@@ -141,6 +151,8 @@ void cmd_hello(client *c) {
 
 void cmd_reset(client *c) {
     if (c->flags & CLIENT_MONITOR) client_monitor_remove(c);
+    pubsub_client_free(c);
+    multi_client_reset(c);
     c->flags &= ~(CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP | CLIENT_REPLY_SKIP_NEXT | CLIENT_NO_EVICT);
     c->db = db_get(0);
     c->dbid = 0;

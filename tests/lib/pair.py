@@ -45,11 +45,12 @@ LATER_ISSUES = {
        "ZREVRANGEBYLEX ZREVRANGE ZREMRANGEBYRANK ZREMRANGEBYSCORE ZREMRANGEBYLEX ZPOPMIN ZPOPMAX "
        "ZMPOP BZPOPMIN BZPOPMAX BZMPOP ZRANDMEMBER ZUNION ZINTER ZDIFF ZUNIONSTORE ZINTERSTORE "
        "ZDIFFSTORE ZINTERCARD ZSCAN SORT SORT_RO",
-    4: "SUBSCRIBE UNSUBSCRIBE PSUBSCRIBE PUNSUBSCRIBE PUBLISH PUBSUB SSUBSCRIBE SUNSUBSCRIBE "
-       "SPUBLISH MULTI EXEC DISCARD WATCH UNWATCH",
+    4: "MULTI EXEC DISCARD WATCH UNWATCH",
     5: "SAVE BGSAVE BGREWRITEAOF DUMP RESTORE",
     6: "REPLICAOF SLAVEOF WAIT ROLE SYNC PSYNC",
     8: "EVAL EVALSHA EVAL_RO EVALSHA_RO SCRIPT FCALL FUNCTION",   # scripting: not planned yet
+    9: "XADD XRANGE XREVRANGE XLEN XREAD XDEL XTRIM XGROUP XREADGROUP XACK XINFO XCLAIM "
+       "XAUTOCLAIM XPENDING XSETID PFADD PFCOUNT PFMERGE GEOADD",   # streams, HLL, geo: not planned yet
 }
 LATER = {name: issue for issue, names in LATER_ISSUES.items() for name in names.split()}
 
@@ -64,7 +65,9 @@ def skip_if_later(args, node):
     elif not node[1].startswith(b"ERR unknown command '"):
         return
     if name in LATER:
-        pytest.skip("%s arrives with issue #%d" % (name, LATER[name]))
+        issue = LATER[name]
+        pytest.skip("%s arrives with issue #%d" % (name, issue) if issue < 8
+                    else "%s is not planned yet" % name)
 
 
 class Pair:

@@ -571,6 +571,31 @@ static void test_random_mid_rehash(void) {
     }
 }
 
+static void test_sample_returns_live_members(void) {
+    dict *d = dict_new(&ent_type);
+    void *out[32];
+    ASSERT_EQ(dict_sample(d, out, 20), 0);
+    for (long id = 0; id < 5; id++) dict_add(d, ent_new(id, id));
+    /* No more than the dict holds. */
+    size_t n = dict_sample(d, out, 20);
+    ASSERT(n <= 5 && n > 0);
+    for (long id = 5; id < 3000; id++) dict_add(d, ent_new(id, id));
+    /* Mid-rehash and after: every sampled entry is a live member. */
+    for (int round = 0; round < 200; round++) {
+        n = dict_sample(d, out, 20);
+        ASSERT(n > 0 && n <= 20);
+        for (size_t i = 0; i < n; i++) ASSERT(find_id(d, ((ent *)out[i])->id) == out[i]);
+    }
+    rehash_all(d);
+    for (long id = 0; id < 3000; id++)
+        if (id % 97) ASSERT(delete_id(d, id));
+    for (int round = 0; round < 200; round++) {
+        n = dict_sample(d, out, 20);
+        for (size_t i = 0; i < n; i++) ASSERT_EQ(((ent *)out[i])->id % 97, 0);
+    }
+    dict_free(d);
+}
+
 /* ---- Shrink ---- */
 
 static void test_shrink_after_mass_delete(void) {
@@ -896,6 +921,7 @@ int main(void) {
     RUN(test_iteration_of_empty_dict);
     RUN(test_random_returns_members);
     RUN(test_random_mid_rehash);
+    RUN(test_sample_returns_live_members);
     RUN(test_shrink_after_mass_delete);
     RUN(test_scan_stable_table_reports_each_entry_once);
     RUN(test_scan_guarantee_while_growing);

@@ -184,12 +184,16 @@ static void test_long_keys_use_32_bit_length(void) {
 
 static int list_frees;
 
-static void list_free(void *p) {
+static void list_free(void *p, enum kv_enc enc) {
+    (void)enc;
     list_frees++;
     mem_free(p);
 }
 
-static void *list_dup(const void *p) { return mem_memdup(p, 16); }
+static void *list_dup(const void *p, enum kv_enc enc) {
+    (void)enc;
+    return mem_memdup(p, 16);
+}
 
 /* One entry of each value kind under 'key': 0 INT, 1 EMBSTR (44 bytes),
  * 2 RAW, 3 a list whose payload is 16 heap bytes. */
@@ -384,7 +388,7 @@ static void test_dup_uses_collection_callbacks(void) {
     memcpy(fresh, "list-payload-16b", 16);
     kv_set_ptr(d, fresh);
     ASSERT(kv_ptr(d) == fresh);
-    list_free(old);
+    list_free(old, KV_ENC_QUICKLIST);
     kv_free(d);
     ASSERT_EQ(list_frees, 3);
     ASSERT_EQ(mem_used(), base);

@@ -1,0 +1,539 @@
+/* blocking.c -- clients blocked on keys, their timeouts and their wake-up.
+ *
+ * Each key that clients wait on has a FIFO of waiters (one per client and
+ * key) in one table keyed by database and key. A write to such a key
+ * (db_signal_modified -> blocking_signal_key) only queues it as "ready";
+ * the queue is served after the writing command returns (cmdtable_call), so
+ * a command that pushes several elements, or a MULTI/EXEC, completes before
+ * any waiter runs, as in Redis. Serving a key re-runs the blocked commands of
+ * its waiters in order while the key still holds the awaited type; each
+ * re-run serves from that key, replies and propagates its own effect. A
+ * re-run may ready other keys (BLMOVE pushes), so serving loops until the
+ * queue stays empty.
+ * A blocked client keeps an owned copy of its argv (the query buffer moves
+ * on) and stops processing its pipeline (client.c checks CLIENT_BLOCKED);
+ * once unblocked it is resumed before the event loop sleeps.
+ * Deadlines sit in a binary heap; one event-loop timer is kept armed for the
+ * earliest, so timeouts fire with millisecond precision.
+ * Not here: what a command does once served (t_list.c, t_zset.c).
+ * SPDX-License-Identifier: BSD-3-Clause */
+#include "blocking.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "cmdtable.h"
+#include "commands.h"
+#include "db.h"
+#include "dict.h"
+#include "errors.h"
+#include "ev.h"
+#include "mem.h"
+#include "reply.h"
+#include "server.h"
+#include "t_zset.h"
+#include "util.h"
+
+typedef struct waiter waiter;
+
+/* A key clients wait on, with its FIFO of waiters. Freed when the FIFO
+ * empties. Its id is the database number (4 bytes) then the key. */
+typedef struct bkey {
+    dict_link link;
+    waiter *head, *tail;
+    bool ready;          /* queued for serving */
+    size_t idlen;
+    char id[];
+} bkey;
+
+struct waiter {
+    waiter *prev, *next;
+    bkey *bk;
+    struct bstate *owner;
+};
+
+#define NO_HEAP SIZE_MAX
+
+/* What a blocked client waits for; c->bstate while CLIENT_BLOCKED. */
+typedef struct bstate {
+    client *c;
+    int dbid;
+    enum kv_type type;
+    long long deadline;      /* ms, 0: none */
+    size_t heap_idx;         /* NO_HEAP without a deadline */
+    int nwaiters;
+    waiter *waiters;
+    struct command *cmd;
+    int argc;
+    slice *argv;             /* owned: one allocation with the bytes */
+    const slice *ready_key;  /* set while the command re-runs */
+    bool reblocked;          /* blocking_block() called during a re-run */
+} bstate;
+
+static const char *bkey_id(const void *e, size_t *len) {
+    const bkey *bk = e;
+    *len = bk->idlen;
+    return bk->id;
+}
+
+static void bkey_free(void *e) { mem_free(e); }
+
+static const dict_type bkey_type = {.hash = dict_hash_bytes, .key_of = bkey_id, .free_entry = bkey_free};
+
+static dict *bkeys;            /* id -> bkey */
+static str **ready;            /* ids of signalled keys, in order */
+static size_t ready_len, ready_cap;
+static bstate **heap;          /* by deadline */
+static size_t heap_len, heap_cap;
+static long long timer_id;     /* 0: no timer armed */
+static long long timer_at;     /* the deadline it is armed for */
+static client **resume;        /* unblocked clients whose pipelines wait */
+static size_t resume_len, resume_cap;
+static bool serving;
+
+/* Build a key id in buf (cap bytes) or, if too big, on the heap (caller
+ * frees the returned pointer when it differs from buf). */
+static char *make_id(char *buf, size_t cap, int dbid, const char *key, size_t klen, size_t *len) {
+    *len = sizeof(int) + klen;
+    char *id = *len <= cap ? buf : mem_alloc(*len);
+    memcpy(id, &dbid, sizeof(int));
+    memcpy(id + sizeof(int), key, klen);
+    return id;
+}
+
+/* ---- Deadlines ---- */
+
+static void heap_swap(size_t i, size_t j) {
+    bstate *t = heap[i];
+    heap[i] = heap[j];
+    heap[j] = t;
+    heap[i]->heap_idx = i;
+    heap[j]->heap_idx = j;
+}
+
+static void heap_up(size_t i) {
+    while (i > 0 && heap[(i - 1) / 2]->deadline > heap[i]->deadline) {
+        heap_swap(i, (i - 1) / 2);
+        i = (i - 1) / 2;
+    }
+}
+
+static void heap_down(size_t i) {
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < heap_len && heap[l]->deadline < heap[m]->deadline) m = l;
+        if (r < heap_len && heap[r]->deadline < heap[m]->deadline) m = r;
+        if (m == i) return;
+        heap_swap(i, m);
+        i = m;
+    }
+}
+
+static void heap_add(bstate *b) {
+    if (heap_len == heap_cap) {
+        heap_cap = heap_cap ? heap_cap * 2 : 16;
+        heap = mem_realloc(heap, heap_cap * sizeof(*heap));
+    }
+    b->heap_idx = heap_len;
+    heap[heap_len++] = b;
+    heap_up(b->heap_idx);
+}
+
+static void heap_remove(bstate *b) {
+    size_t i = b->heap_idx;
+    ASSERT(i < heap_len && heap[i] == b);
+    heap_len--;
+    if (i != heap_len) {
+        heap[i] = heap[heap_len];
+        heap[i]->heap_idx = i;
+        heap_down(i);
+        heap_up(i);
+    }
+    b->heap_idx = NO_HEAP;
+}
+
+unsigned long blocking_timeout_count(void) { return heap_len; }
+
+static void unblock(client *c, bool resume_input);
+
+static long long on_timer(long long id, void *data) {
+    (void)id;
+    (void)data;
+    long long now = util_mstime();
+    while (heap_len && heap[0]->deadline <= now) {
+        client *c = heap[0]->c;
+        reply_null_array(c);
+        unblock(c, true);
+    }
+    if (heap_len == 0) {
+        timer_id = 0;
+        return -1;
+    }
+    timer_at = heap[0]->deadline;
+    return timer_at - now;
+}
+
+/* Keep the timer armed for the earliest deadline. */
+static void arm_timer(void) {
+    if (heap_len == 0 || (timer_id && timer_at <= heap[0]->deadline)) return;
+    if (timer_id) ev_timer_del(timer_id);
+    long long ms = heap[0]->deadline - util_mstime();
+    timer_at = heap[0]->deadline;
+    timer_id = ev_timer_add(ms > 0 ? ms : 0, on_timer, NULL);
+}
+
+/* ---- Blocking and unblocking ---- */
+
+bool blocking_parse_timeout(client *c, const slice *arg, long long *deadline_ms) {
+    long double secs;
+    if (!util_str2ld(arg->ptr, arg->len, &secs)) {
+        reply_error(c, ERR_TIMEOUT_INVALID);
+        return false;
+    }
+    long double ms = ceill(secs * 1000.0L);
+    /* Redis 7.0 casts without a range check, which on x86-64 turns values
+     * out of range (inf, 1e300) into LLONG_MIN: they are "negative". */
+    long long tval = ms >= -9223372036854775808.0L && ms < 9223372036854775808.0L
+                         ? (long long)ms
+                         : LLONG_MIN;
+    if (tval < 0) {
+        reply_error(c, ERR_TIMEOUT_NEG);
+        return false;
+    }
+    if (tval > 0) tval = tval > LLONG_MAX - srv.mstime ? LLONG_MAX : tval + srv.mstime;
+    *deadline_ms = tval;
+    return true;
+}
+
+bool blocking_allowed(const client *c) {
+    return !(c->flags & (CLIENT_MULTI | CLIENT_FAKE)) && cmdtable_call_depth() <= 1;
+}
+
+const slice *blocking_ready_key(const client *c) { return c->bstate ? c->bstate->ready_key : NULL; }
+
+static void copy_argv(bstate *b, const client *c) {
+    size_t bytes = 0;
+    for (int i = 0; i < c->argc; i++) bytes += c->argv[i].len;
+    b->argc = c->argc;
+    b->argv = mem_alloc(sizeof(slice) * (size_t)c->argc + bytes + 1);
+    char *p = (char *)(b->argv + c->argc);
+    for (int i = 0; i < c->argc; i++) {
+        memcpy(p, c->argv[i].ptr, c->argv[i].len);
+        b->argv[i] = slice_of(p, c->argv[i].len);
+        p += c->argv[i].len;
+    }
+}
+
+void blocking_block(client *c, const slice *keys, int nkeys, enum kv_type type,
+                    long long deadline_ms) {
+    if (c->bstate) {
+        /* A re-run that found nothing after all: stay where it was. */
+        c->bstate->reblocked = true;
+        return;
+    }
+    if (bkeys == NULL) bkeys = dict_new(&bkey_type);
+    bstate *b = mem_calloc(sizeof(*b));
+    b->c = c;
+    b->dbid = c->dbid;
+    b->type = type;
+    b->deadline = deadline_ms;
+    b->heap_idx = NO_HEAP;
+    b->cmd = c->cmd;
+    copy_argv(b, c);
+    b->waiters = mem_alloc(sizeof(waiter) * (size_t)nkeys);
+    for (int i = 0; i < nkeys; i++) {
+        char buf[128];
+        size_t idlen;
+        char *id = make_id(buf, sizeof(buf), c->dbid, keys[i].ptr, keys[i].len, &idlen);
+        bkey *bk = dict_find(bkeys, id, idlen);
+        if (bk == NULL) {
+            bk = mem_calloc(sizeof(*bk) + idlen);
+            bk->idlen = idlen;
+            memcpy(bk->id, id, idlen);
+            dict_add(bkeys, bk);
+        }
+        if (id != buf) mem_free(id);
+        /* A key named twice waits once (this client's waiters go in order,
+         * so a repeat finds this client's waiter at the tail). */
+        if (bk->tail && bk->tail >= b->waiters && bk->tail < b->waiters + b->nwaiters) continue;
+        waiter *w = &b->waiters[b->nwaiters++];
+        w->bk = bk;
+        w->owner = b;
+        w->next = NULL;
+        w->prev = bk->tail;
+        if (bk->tail) bk->tail->next = w;
+        else bk->head = w;
+        bk->tail = w;
+    }
+    c->bstate = b;
+    c->flags |= CLIENT_BLOCKED;
+    srv.blocked_clients++;
+    if (deadline_ms) {
+        heap_add(b);
+        arm_timer();
+    }
+}
+
+/* Take c out of every key FIFO and the deadline heap, free its state and,
+ * if resume_input, queue its pipeline to be processed before sleeping. */
+static void unblock(client *c, bool resume_input) {
+    bstate *b = c->bstate;
+    ASSERT(b != NULL);
+    for (int i = 0; i < b->nwaiters; i++) {
+        waiter *w = &b->waiters[i];
+        bkey *bk = w->bk;
+        if (w->prev) w->prev->next = w->next;
+        else bk->head = w->next;
+        if (w->next) w->next->prev = w->prev;
+        else bk->tail = w->prev;
+        if (bk->head == NULL) dict_delete(bkeys, bk->id, bk->idlen);
+    }
+    if (b->heap_idx != NO_HEAP) heap_remove(b);
+    mem_free(b->waiters);
+    mem_free(b->argv);
+    mem_free(b);
+    c->bstate = NULL;
+    c->flags &= ~CLIENT_BLOCKED;
+    srv.blocked_clients--;
+    if (!resume_input) return;
+    if (resume_len == resume_cap) {
+        resume_cap = resume_cap ? resume_cap * 2 : 16;
+        resume = mem_realloc(resume, resume_cap * sizeof(*resume));
+    }
+    resume[resume_len++] = c;
+}
+
+void blocking_client_freed(client *c) {
+    if (c->bstate) unblock(c, false);
+    for (size_t i = 0; i < resume_len; i++) {
+        if (resume[i] != c) continue;
+        memmove(resume + i, resume + i + 1, (resume_len - i - 1) * sizeof(*resume));
+        resume_len--;
+        break;
+    }
+}
+
+/* ---- Serving ready keys ---- */
+
+void blocking_signal_key(db *d, const char *key, size_t klen) {
+    if (bkeys == NULL || dict_len(bkeys) == 0) return;
+    char buf[128];
+    size_t idlen;
+    char *id = make_id(buf, sizeof(buf), d->id, key, klen, &idlen);
+    bkey *bk = dict_find(bkeys, id, idlen);
+    if (bk && !bk->ready) {
+        bk->ready = true;
+        if (ready_len == ready_cap) {
+            ready_cap = ready_cap ? ready_cap * 2 : 16;
+            ready = mem_realloc(ready, ready_cap * sizeof(*ready));
+        }
+        ready[ready_len++] = str_new(id, idlen);
+    }
+    if (id != buf) mem_free(id);
+}
+
+/* Run c's blocked command again with 'key' as the ready key; unblock c
+ * unless the command blocked again. */
+static void rerun(client *c, const char *key, size_t klen) {
+    bstate *b = c->bstate;
+    slice ready_key = slice_of(key, klen);
+    slice *own_argv = c->argv;
+    int own_argc = c->argc;
+    struct command *own_cmd = c->cmd;
+    c->argv = b->argv;
+    c->argc = b->argc;
+    c->cmd = b->cmd;
+    b->ready_key = &ready_key;
+    b->reblocked = false;
+    client *prev = srv.current;
+    srv.current = c;
+    long long start = util_ustime();
+    b->cmd->proc(c);
+    b->cmd->usec += util_ustime() - start;
+    srv.current = prev;
+    c->argv = own_argv;
+    c->argc = own_argc;
+    c->cmd = own_cmd;
+    b->ready_key = NULL;
+    if (!b->reblocked) unblock(c, true);
+}
+
+/* Serve the waiters of one signalled key, first come first served, while
+ * the key holds a value: each re-run consumes from it. */
+static void serve_key(const str *id) {
+    bkey *bk = dict_find(bkeys, id->buf, id->len);
+    if (bk == NULL) return;
+    bk->ready = false;   /* from here on a new signal queues it again */
+    int dbid;
+    memcpy(&dbid, id->buf, sizeof(int));
+    db *d = db_get(dbid);
+    const char *key = id->buf + sizeof(int);
+    size_t klen = id->len - sizeof(int);
+    waiter *w = bk->head;
+    while (w) {
+        /* Serving a client frees its waiters, and the bkey with its last. */
+        waiter *next = w->next;
+        kv *e = db_find_write(d, key, klen);
+        if (e == NULL) return;   /* consumed (and deleted) */
+        if ((enum kv_type)e->type == w->owner->type) rerun(w->owner->c, key, klen);
+        w = next;
+    }
+}
+
+void blocking_serve_ready(void) {
+    if (serving || ready_len == 0) return;
+    serving = true;
+    server_update_time();
+    while (ready_len) {
+        str **list = ready;
+        size_t n = ready_len;
+        ready = NULL;
+        ready_len = ready_cap = 0;
+        for (size_t i = 0; i < n; i++) {
+            serve_key(list[i]);
+            str_free(list[i]);
+        }
+        mem_free(list);
+    }
+    serving = false;
+}
+
+void blocking_on_swapdb(int a, int b) {
+    if (bkeys == NULL || dict_len(bkeys) == 0) return;
+    dict_iter it;
+    dict_iter_init(&it, bkeys);
+    bkey *bk;
+    /* Collect first: signalling does not change bkeys, but be safe. */
+    while ((bk = dict_iter_next(&it)) != NULL) {
+        int dbid;
+        memcpy(&dbid, bk->id, sizeof(int));
+        if (dbid != a && dbid != b) continue;
+        db *d = db_get(dbid);
+        const char *key = bk->id + sizeof(int);
+        size_t klen = bk->idlen - sizeof(int);
+        if (db_find_raw(d, key, klen)) blocking_signal_key(d, key, klen);
+    }
+    dict_iter_done(&it);
+}
+
+void blocking_before_sleep(void) {
+    blocking_serve_ready();
+    while (resume_len) {
+        client *c = resume[0];
+        memmove(resume, resume + 1, (resume_len - 1) * sizeof(*resume));
+        resume_len--;
+        if (!(c->flags & CLIENT_CLOSE_ASAP)) client_process_input(c);
+    }
+}
+
+/* ---- CLIENT UNBLOCK ---- */
+
+/* CLIENT UNBLOCK <id> [TIMEOUT|ERROR]: end another client's block as if
+ * it timed out, or with an UNBLOCKED error. Replies 1 if it was blocked. */
+void cmd_client_unblock(client *c) {
+    bool as_error = false;
+    if (c->argc == 4) {
+        if (cmd_arg_is(&c->argv[3], "error")) {
+            as_error = true;
+        } else if (!cmd_arg_is(&c->argv[3], "timeout")) {
+            reply_error(c, "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+            return;
+        }
+    } else if (c->argc != 3) {
+        reply_errorf(c, "ERR unknown subcommand or wrong number of arguments for '%.*s'. "
+                        "Try CLIENT HELP.", (int)(c->argv[1].len > 128 ? 128 : c->argv[1].len),
+                     c->argv[1].ptr);
+        return;
+    }
+    long long id;
+    if (!cmd_arg_ll(c, &c->argv[2], &id)) return;
+    client *target = client_find_by_id((uint64_t)id);
+    if (target == NULL || !(target->flags & CLIENT_BLOCKED) || target->bstate == NULL) {
+        reply_int(c, 0);
+        return;
+    }
+    if (as_error) reply_error(target, "UNBLOCKED client unblocked via CLIENT UNBLOCK");
+    else reply_null_array(target);
+    unblock(target, true);
+    reply_int(c, 1);
+}
+
+/* ---- Blocking sorted-set pops ---- */
+
+/* Redis's blockingGenericZpopCommand: pop from the first existing sorted
+ * set among keys (the ready key when re-run), else block. count -1 pops
+ * one. May block (no reply until served or timed out). */
+static void bzpop_generic(client *c, const slice *keys, int nkeys, int where, int timeout_idx,
+                          long count, bool nested) {
+    long long deadline;
+    if (!blocking_parse_timeout(c, &c->argv[timeout_idx], &deadline)) return;
+    const slice *ready = blocking_ready_key(c);
+    const slice *try_keys = ready ? ready : keys;
+    int ntry = ready ? 1 : nkeys;
+    for (int j = 0; j < ntry; j++) {
+        kv *e = db_find_write(c->db, try_keys[j].ptr, try_keys[j].len);
+        if (e == NULL) continue;
+        if (e->type != KV_ZSET) {
+            reply_error(c, ERR_WRONGTYPE);
+            return;
+        }
+        zset_pop_reply(c, &try_keys[j], e, where, count == -1 ? 1 : count, true, nested);
+        return;
+    }
+    if (!blocking_allowed(c)) {
+        reply_null_array(c);
+        return;
+    }
+    blocking_block(c, keys, nkeys, KV_ZSET, deadline);
+}
+
+/* BZPOPMIN key [key ...] timeout */
+void cmd_bzpopmin(client *c) {
+    bzpop_generic(c, &c->argv[1], c->argc - 2, ZSET_MIN, c->argc - 1, -1, false);
+}
+
+/* BZPOPMAX key [key ...] timeout */
+void cmd_bzpopmax(client *c) {
+    bzpop_generic(c, &c->argv[1], c->argc - 2, ZSET_MAX, c->argc - 1, -1, false);
+}
+
+/* A long of at least 1; replies err (for a non-number too) otherwise. */
+static bool arg_positive(client *c, const slice *a, long *out, const char *err) {
+    if (util_str2l(a->ptr, a->len, out) && *out >= 1) return true;
+    reply_error(c, err);
+    return false;
+}
+
+/* BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count] */
+void cmd_bzmpop(client *c) {
+    long numkeys, count = -1;
+    if (!arg_positive(c, &c->argv[2], &numkeys, "ERR numkeys should be greater than 0")) return;
+    if (numkeys > c->argc - 3) {   /* the MIN|MAX word must follow the keys */
+        reply_error(c, ERR_SYNTAX);
+        return;
+    }
+    int where_idx = 3 + (int)numkeys, where;
+    if (where_idx >= c->argc) {
+        reply_error(c, ERR_SYNTAX);
+        return;
+    }
+    if (cmd_arg_is(&c->argv[where_idx], "min")) where = ZSET_MIN;
+    else if (cmd_arg_is(&c->argv[where_idx], "max")) where = ZSET_MAX;
+    else {
+        reply_error(c, ERR_SYNTAX);
+        return;
+    }
+    for (int j = where_idx + 1; j < c->argc; j++) {
+        if (count == -1 && cmd_arg_is(&c->argv[j], "count") && j + 1 < c->argc) {
+            if (!arg_positive(c, &c->argv[++j], &count, "ERR count should be greater than 0"))
+                return;
+        } else {
+            reply_error(c, ERR_SYNTAX);
+            return;
+        }
+    }
+    if (count == -1) count = 1;
+    bzpop_generic(c, &c->argv[3], (int)numkeys, where, 1, count, true);
+}

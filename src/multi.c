@@ -1,0 +1,310 @@
+/* multi.c -- transactions: MULTI, EXEC, DISCARD, WATCH, UNWATCH.
+ *
+ * A client in MULTI has its requests copied into a queue (their argv must
+ * outlive the query buffer) and answered +QUEUED; a request rejected while
+ * queuing makes EXEC fail with EXECABORT. EXEC runs the queue inside one
+ * propagate_begin()/propagate_end() pair, so the AOF and replicas receive
+ * the effects as one MULTI/EXEC block.
+ * WATCH keeps, per database, a dict from key to the clients watching it;
+ * db_signal_modified() reaches multi_touch_key(), which marks those clients
+ * so their EXEC answers a null array. A watched key that expires between
+ * WATCH and EXEC also fails the transaction, as in Redis 7.0.
+ * SPDX-License-Identifier: BSD-3-Clause */
+#include "multi.h"
+
+#include <string.h>
+
+#include "cmdtable.h"
+#include "commands.h"
+#include "db.h"
+#include "dict.h"
+#include "errors.h"
+#include "mem.h"
+#include "propagate.h"
+#include "reply.h"
+#include "server.h"
+
+typedef struct queued {
+    struct command *cmd;
+    int argc;
+    slice *argv;
+} queued;
+
+/* One watched key of one database, with the clients watching it. */
+typedef struct watched {
+    dict_link link;
+    client **clients;
+    size_t nclients, cap;
+    size_t klen;
+    char key[];
+} watched;
+
+/* Per-client transaction state. */
+struct multi_state {
+    queued *queue;
+    int len, cap;
+    bool error;        /* a request was rejected while queuing */
+    bool dirty;        /* a watched key changed */
+    struct watch_ref {
+        int dbid;
+        watched *w;
+        bool expired_at_watch;
+    } *watches;
+    size_t nwatches, watches_cap;
+};
+
+static const char *watched_key(const void *e, size_t *len) {
+    const watched *w = e;
+    *len = w->klen;
+    return w->key;
+}
+
+static void watched_free(void *e) {
+    watched *w = e;
+    mem_free(w->clients);
+    mem_free(w);
+}
+
+static const dict_type watched_type = {
+    .hash = dict_hash_bytes, .key_of = watched_key, .free_entry = watched_free};
+
+static dict **watched_by_db;   /* per db, created on first WATCH */
+static size_t total_watched;
+
+static struct multi_state *state_of(client *c) {
+    if (c->multi == NULL) c->multi = mem_calloc(sizeof(struct multi_state));
+    return c->multi;
+}
+
+/* ---- Queue ---- */
+
+static void free_queue(struct multi_state *m) {
+    for (int i = 0; i < m->len; i++) {
+        for (int j = 0; j < m->queue[i].argc; j++) mem_free(m->queue[i].argv[j].ptr);
+        mem_free(m->queue[i].argv);
+    }
+    mem_free(m->queue);
+    m->queue = NULL;
+    m->len = m->cap = 0;
+    m->error = false;
+}
+
+static void end_multi(client *c) {
+    struct multi_state *m = c->multi;
+    if (m) free_queue(m);
+    c->flags &= ~CLIENT_MULTI;
+    c->multi_len = 0;
+}
+
+bool multi_maybe_queue(client *c, struct command *cmd) {
+    cmd_proc *p = cmd->proc;
+    if (p == cmd_exec || p == cmd_discard || p == cmd_multi || p == cmd_watch ||
+        p == cmd_quit || p == cmd_reset)
+        return false;
+    struct multi_state *m = state_of(c);
+    if (cmd->flags & CMD_NO_MULTI) {
+        reply_error(c, "ERR Command not allowed inside a transaction");
+        m->error = true;
+        return true;
+    }
+    if (m->len == m->cap) {
+        m->cap = m->cap ? m->cap * 2 : 8;
+        m->queue = mem_realloc(m->queue, sizeof(queued) * (size_t)m->cap);
+    }
+    queued *q = &m->queue[m->len++];
+    q->cmd = cmd;
+    q->argc = c->argc;
+    q->argv = mem_alloc(sizeof(slice) * (size_t)c->argc);
+    for (int i = 0; i < c->argc; i++) {
+        /* NUL-terminated copies, like arguments in the query buffer. */
+        q->argv[i] = slice_of(mem_strndup(c->argv[i].ptr, c->argv[i].len), c->argv[i].len);
+    }
+    c->multi_len = m->len;
+    reply_simple(c, "QUEUED");
+    return true;
+}
+
+void multi_flag_error(client *c) {
+    if (c->flags & CLIENT_MULTI) state_of(c)->error = true;
+}
+
+/* ---- WATCH ---- */
+
+static void watch_key(client *c, const slice *key) {
+    struct multi_state *m = state_of(c);
+    for (size_t i = 0; i < m->nwatches; i++) {
+        watched *w = m->watches[i].w;
+        if (m->watches[i].dbid == c->dbid && w->klen == key->len &&
+            memcmp(w->key, key->ptr, key->len) == 0)
+            return;
+    }
+    if (watched_by_db == NULL) watched_by_db = mem_calloc(sizeof(dict *) * (size_t)srv.ndbs);
+    if (watched_by_db[c->dbid] == NULL) watched_by_db[c->dbid] = dict_new(&watched_type);
+    dict *d = watched_by_db[c->dbid];
+    watched *w = dict_find(d, key->ptr, key->len);
+    if (w == NULL) {
+        w = mem_calloc(sizeof(watched) + key->len);
+        w->klen = key->len;
+        memcpy(w->key, key->ptr, key->len);
+        dict_add(d, w);
+    }
+    if (w->nclients == w->cap) {
+        w->cap = w->cap ? w->cap * 2 : 2;
+        w->clients = mem_realloc(w->clients, sizeof(client *) * w->cap);
+    }
+    w->clients[w->nclients++] = c;
+    if (m->nwatches == m->watches_cap) {
+        m->watches_cap = m->watches_cap ? m->watches_cap * 2 : 4;
+        m->watches = mem_realloc(m->watches, sizeof(*m->watches) * m->watches_cap);
+    }
+    kv *e = db_find_raw(c->db, key->ptr, key->len);
+    m->watches[m->nwatches++] = (struct watch_ref){c->dbid, w, e && db_key_is_expired(e)};
+    total_watched++;
+}
+
+static void unwatch_all(client *c) {
+    struct multi_state *m = c->multi;
+    if (m == NULL) return;
+    for (size_t i = 0; i < m->nwatches; i++) {
+        watched *w = m->watches[i].w;
+        for (size_t j = 0; j < w->nclients; j++) {
+            if (w->clients[j] == c) {
+                w->clients[j] = w->clients[--w->nclients];
+                break;
+            }
+        }
+        if (w->nclients == 0) dict_delete(watched_by_db[m->watches[i].dbid], w->key, w->klen);
+        total_watched--;
+    }
+    mem_free(m->watches);
+    m->watches = NULL;
+    m->nwatches = m->watches_cap = 0;
+    m->dirty = false;
+}
+
+void multi_touch_key(db *d, const char *key, size_t klen) {
+    if (total_watched == 0 || watched_by_db == NULL || watched_by_db[d->id] == NULL) return;
+    watched *w = dict_find(watched_by_db[d->id], key, klen);
+    if (w == NULL) return;
+    for (size_t i = 0; i < w->nclients; i++) w->clients[i]->multi->dirty = true;
+}
+
+void multi_touch_db(int dbid, int other) {
+    if (total_watched == 0 || watched_by_db == NULL || watched_by_db[dbid] == NULL) return;
+    db *emptied = db_get(dbid), *with = other >= 0 ? db_get(other) : NULL;
+    dict_iter it;
+    dict_iter_init(&it, watched_by_db[dbid]);
+    watched *w;
+    while ((w = dict_iter_next(&it)) != NULL) {
+        /* Only keys that exist on either side change (Redis 7.0). */
+        if (!db_find_raw(emptied, w->key, w->klen) && !(with && db_find_raw(with, w->key, w->klen)))
+            continue;
+        for (size_t j = 0; j < w->nclients; j++) w->clients[j]->multi->dirty = true;
+    }
+    dict_iter_done(&it);
+}
+
+/* A watched key that was live at WATCH and is logically expired now. */
+static bool watched_key_expired(client *c) {
+    struct multi_state *m = c->multi;
+    for (size_t i = 0; i < m->nwatches; i++) {
+        if (m->watches[i].expired_at_watch) continue;
+        db *d = db_get(m->watches[i].dbid);
+        kv *e = db_find_raw(d, m->watches[i].w->key, m->watches[i].w->klen);
+        if (e && db_key_is_expired(e)) return true;
+    }
+    return false;
+}
+
+void multi_client_reset(client *c) {
+    if (c->multi == NULL) return;
+    end_multi(c);
+    unwatch_all(c);
+    mem_free(c->multi);
+    c->multi = NULL;
+}
+
+/* ---- Commands ---- */
+
+void cmd_multi(client *c) {
+    if (c->flags & CLIENT_MULTI) {
+        reply_error(c, "ERR MULTI calls can not be nested");
+        return;
+    }
+    state_of(c);
+    c->flags |= CLIENT_MULTI;
+    c->multi_len = 0;
+    reply_ok(c);
+}
+
+void cmd_discard(client *c) {
+    if (!(c->flags & CLIENT_MULTI)) {
+        reply_error(c, "ERR DISCARD without MULTI");
+        return;
+    }
+    end_multi(c);
+    unwatch_all(c);
+    reply_ok(c);
+}
+
+void cmd_watch(client *c) {
+    if (c->flags & CLIENT_MULTI) {
+        reply_error(c, "ERR WATCH inside MULTI is not allowed");
+        return;
+    }
+    for (int i = 1; i < c->argc; i++) watch_key(c, &c->argv[i]);
+    reply_ok(c);
+}
+
+void cmd_unwatch(client *c) {
+    unwatch_all(c);
+    reply_ok(c);
+}
+
+void cmd_exec(client *c) {
+    if (!(c->flags & CLIENT_MULTI)) {
+        reply_error(c, "ERR EXEC without MULTI");
+        return;
+    }
+    struct multi_state *m = c->multi;
+    if (m->error) {
+        reply_error(c, "EXECABORT Transaction discarded because of previous errors.");
+        end_multi(c);
+        unwatch_all(c);
+        return;
+    }
+    if (m->dirty || watched_key_expired(c)) {
+        reply_null_array(c);
+        end_multi(c);
+        unwatch_all(c);
+        return;
+    }
+    /* Take the queue: the commands may touch keys this client watches. */
+    queued *queue = m->queue;
+    int len = m->len;
+    m->queue = NULL;
+    m->len = m->cap = 0;
+    c->flags &= ~CLIENT_MULTI;
+    c->multi_len = 0;
+    unwatch_all(c);
+    int saved_argc = c->argc;
+    slice *saved_argv = c->argv;
+    struct command *saved_cmd = c->cmd;
+    reply_array(c, len);
+    propagate_begin();
+    for (int i = 0; i < len; i++) {
+        c->argc = queue[i].argc;
+        c->argv = queue[i].argv;
+        c->cmd = queue[i].cmd;
+        cmdtable_call(c);
+    }
+    propagate_end();
+    c->argc = saved_argc;
+    c->argv = saved_argv;
+    c->cmd = saved_cmd;
+    for (int i = 0; i < len; i++) {
+        for (int j = 0; j < queue[i].argc; j++) mem_free(queue[i].argv[j].ptr);
+        mem_free(queue[i].argv);
+    }
+    mem_free(queue);
+}

@@ -1,0 +1,28 @@
+/* multi.h -- MULTI/EXEC transactions and WATCH. */
+#ifndef CASTOR_MULTI_H
+#define CASTOR_MULTI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "client.h"
+
+struct command;
+struct db;
+
+/* Called by the dispatcher for a client in MULTI: queues the request (and
+ * replies +QUEUED) unless it is one of the commands that act at once.
+ * Returns true if queued. */
+bool multi_maybe_queue(client *c, struct command *cmd);
+/* A request of a client in MULTI was rejected: EXEC will fail. */
+void multi_flag_error(client *c);
+/* A key changed: transactions watching it will fail. */
+void multi_touch_key(struct db *d, const char *key, size_t klen);
+/* Database dbid is about to be emptied (FLUSHDB/FLUSHALL, other = -1) or
+ * swapped with 'other' (SWAPDB): watched keys existing on either side fail
+ * their transactions. Call before the change. */
+void multi_touch_db(int dbid, int other);
+/* Forget the client's transaction and watched keys (free, RESET). */
+void multi_client_reset(client *c);
+
+#endif

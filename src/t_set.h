@@ -1,0 +1,22 @@
+/* t_set.h -- what other modules need of set values: registration of the
+ * value callbacks and a read-only walk over the members. */
+#ifndef CASTOR_T_SET_H
+#define CASTOR_T_SET_H
+
+#include <stddef.h>
+
+#include "kv.h"
+
+/* Register the free/dup/size callbacks for KV_SET values. */
+void t_set_init(void);
+
+/* Call fn for every member of the set entry 'e' (any encoding), in the
+ * set's own order; intset members arrive as their decimal digits. fn must
+ * not change the set. */
+typedef void t_set_member_fn(void *priv, const char *p, size_t len);
+void t_set_foreach(const kv *e, t_set_member_fn *fn, void *priv);
+
+/* Number of members of the set entry 'e'. */
+size_t t_set_len(const kv *e);
+
+#endif

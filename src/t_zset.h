@@ -1,0 +1,31 @@
+/* t_zset.h -- the sorted set type, for files outside t_zset.c: start-up
+ * registration and the pop that the blocking commands (blocking.c) serve
+ * waiters with. Commands themselves are declared in commands.h; the value
+ * operations are in zset.h. */
+#ifndef CASTOR_T_ZSET_H
+#define CASTOR_T_ZSET_H
+
+#include <stdbool.h>
+
+#include "client.h"
+#include "kv.h"
+
+/* Registers the sorted set value callbacks (free, dup, size) with kv.c. */
+void zset_init(void);
+
+enum { ZSET_MIN = 0, ZSET_MAX = 1 };
+
+/* Pop up to 'count' (>= 1) members from the low (ZSET_MIN) or high
+ * (ZSET_MAX) end of the non-empty sorted set 'e' stored under 'key' in
+ * c->db, and reply with them as Redis's genericZpopCommand does:
+ *   emit_key=false nested=false  [m1, s1, m2, s2, ...]        ZPOPMIN
+ *   emit_key=false nested=true   [[m1, s1], ...]              ZPOPMIN count, RESP3
+ *   emit_key=true  nested=false  [key, m1, s1, ...]           BZPOPMIN
+ *   emit_key=true  nested=true   [key, [[m1, s1], ...]]       ZMPOP, BZMPOP
+ * Deletes the key when it empties, signals it, sends the zpopmin/zpopmax
+ * (and del) notifications and propagates the effect as ZREM key m1 m2...
+ * 'key' must not point into 'e' (it is used after a deletion). */
+void zset_pop_reply(client *c, const slice *key, kv *e, int where, long count, bool emit_key,
+                    bool nested);
+
+#endif

@@ -1,0 +1,72 @@
+"""Differential tests of the blocking sorted-set pops (BZPOPMIN, BZPOPMAX,
+BZMPOP) on their non-blocking paths, their errors, timeouts and their
+behaviour inside MULTI, and of CLIENT UNBLOCK's replies; list blocking
+commands are in test_diff_list.py, waking and timing in
+tests/integration/test_blocking.py."""
+
+import pytest
+
+
+def zfill(pair):
+    pair.same([("ZADD", "z", "1", "a", "2", "b", "3", "c", "-1.5", "m"),
+               ("ZADD", "y", "10", "x")])
+
+
+@pytest.mark.parametrize("proto", [2, 3])
+def test_bzpop_serves_at_once_when_a_set_exists(pair, proto):
+    zfill(pair)
+    pair.same([("BZPOPMIN", "none", "z", "y", "0"), ("BZPOPMAX", "z", "0"),
+               ("BZPOPMIN", "y", "z", "0.5"), ("EXISTS", "y"), ("ZRANGE", "z", "0", "-1", "WITHSCORES"),
+               ("BZPOPMIN", "none", "0.01"), ("BZPOPMAX", "none", "other", "0.01")], proto=proto)
+
+
+BZMPOP_CASES = [
+    ("1", "z", "MIN"), ("1", "z", "MAX"), ("2", "none", "z", "MIN", "COUNT", "2"),
+    ("2", "z", "y", "max", "count", "10"), ("0", "z", "MIN"), ("-1", "z", "MIN"), ("x", "z", "MIN"),
+    ("2", "z", "MIN"), ("1", "z", "UP"), ("1", "z", "MIN", "COUNT"), ("1", "z", "MIN", "COUNT", "0"),
+    ("1", "z", "MIN", "COUNT", "-2"), ("1", "z", "MIN", "COUNT", "1", "COUNT", "1"),
+    ("1", "z", "MIN", "FOO"), ("1", "none", "MAX"), ("2", "s", "z", "MIN"), ("2", "z", "s", "MIN"),
+]
+
+
+@pytest.mark.parametrize("args", BZMPOP_CASES, ids=lambda a: "-".join(a))
+def test_bzmpop_variants(pair, args):
+    zfill(pair)
+    pair.check("SET", "s", "str")
+    pair.same([("BZMPOP", "0.01", *args), ("ZRANGE", "z", "0", "-1", "WITHSCORES"),
+               ("ZMPOP", *args)])
+    pair.check3("BZMPOP", "0.01", *args)
+
+
+@pytest.mark.parametrize("t", ["-1", "abc", "inf", "nan", "1e300", "0x10", ""])
+def test_bzpop_timeout_errors(pair, t):
+    zfill(pair)
+    pair.same([("BZPOPMIN", "z", t), ("BZPOPMAX", "z", t), ("BZMPOP", t, "1", "z", "MIN"),
+               ("BZMPOP", t, "0", "z", "MIN"), ("ZCARD", "z")])
+
+
+def test_bzpop_wrong_type_and_arity(pair):
+    pair.same([("SET", "s", "v"), ("RPUSH", "l", "x"), ("BZPOPMIN", "s", "0"), ("BZPOPMAX", "l", "0"),
+               ("BZPOPMIN", "none", "s", "0"), ("BZMPOP", "0", "1", "l", "MIN"), ("BZPOPMIN", "z"),
+               ("BZPOPMAX",), ("BZMPOP", "0", "1", "z"), ("LLEN", "l")])
+
+
+def test_bzpop_inside_multi_does_not_block(pair):
+    for proto in (2, 3):
+        replies = pair.same([("MULTI",), ("BZPOPMIN", "none", "0"), ("BZPOPMAX", "none", "0"),
+                             ("BZMPOP", "0", "1", "none", "MIN"), ("ZADD", "q", "1", "a"),
+                             ("BZPOPMAX", "q", "0"), ("EXEC",)], proto=proto)
+        assert replies[-1][0] is None
+
+
+def test_bzmpop_command_getkeys(pair):
+    for cmd in [("BZMPOP", "0", "2", "a", "b", "MIN"), ("BZMPOP", "0", "0", "a", "MIN"),
+                ("BZMPOP", "0", "5", "a", "MIN"), ("BZPOPMIN", "a", "b", "0"), ("BZPOPMAX", "a", "0")]:
+        pair.check("COMMAND", "GETKEYS", *cmd)
+
+
+def test_client_unblock_replies(pair):
+    pair.same([("CLIENT", "UNBLOCK", "99999"), ("CLIENT", "UNBLOCK", "99999", "TIMEOUT"),
+               ("CLIENT", "UNBLOCK", "99999", "error"), ("CLIENT", "UNBLOCK", "99999", "FOO"),
+               ("CLIENT", "UNBLOCK", "abc"), ("CLIENT", "UNBLOCK", "abc", "FOO"),
+               ("CLIENT", "UNBLOCK"), ("CLIENT", "UNBLOCK", "1", "TIMEOUT", "x")])
