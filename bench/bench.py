@@ -199,6 +199,27 @@ class Server:
 
     # -- /proc --
 
+    def cpu_ns(self):
+        """CPU time of the process so far, in ns: the sum over its threads of
+        /proc/PID/task/TID/schedstat (on-cpu time, user+kernel, ns resolution),
+        or utime+stime in clock ticks (10 ms resolution) where that is missing.
+        Threads that exited are not counted; neither server starts short-lived ones.
+        """
+        pid = self.proc.pid
+        try:
+            total = 0
+            for tid in os.listdir(f"/proc/{pid}/task"):
+                try:
+                    with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                        total += int(f.read().split()[0])
+                except FileNotFoundError:
+                    pass
+            if total:
+                return total
+        except (OSError, ValueError, IndexError):
+            pass
+        return self.cpu_ticks() * 1e9 / CLK_TCK
+
     def cpu_ticks(self):
         """utime+stime of the whole process (all threads), in clock ticks."""
         with open(f"/proc/{self.proc.pid}/stat") as f:
@@ -240,12 +261,18 @@ class Suite:
     'tests' pairs our short label with redis-benchmark's -t name. 'requests'
     gives -n for (test label, pipeline, size) before --quick scaling. Tests run in
     list order on the same data, so put fillers before the tests that read.
+    A test given as a list instead of a -t name is a command line of its own
+    (redis-benchmark replaces each __rand_int__ with a random 12-digit number
+    below 'keyspace'). 'setup(ctx, srv)', if set, runs on each server after the
+    FLUSHALL that starts each (pipeline, size) group, to load data to read.
     """
     name: str
     tests: List[tuple]
     pipelines: List[int]
     sizes: List[int]
     requests: Callable[[str, int, int], int]
+    keyspace: int = KEYSPACE
+    setup: Optional[Callable] = None
 
 
 def core_requests(test, pipeline, size):
@@ -376,18 +403,23 @@ class Context:
 
     # -- redis-benchmark --
 
-    def bench_once(self, srv, test, n, pipeline, size):
+    def bench_once(self, srv, test, n, pipeline, size, keyspace=KEYSPACE):
+        """One redis-benchmark run. 'test' is a -t name or a command line (list)."""
         srv.check_alive()
         cmd = [self.bench_bin, "-h", "127.0.0.1", "-p", str(srv.port), "-c", str(CLIENTS),
-               "-n", str(n), "-P", str(pipeline), "-d", str(size), "-r", str(KEYSPACE),
-               "-t", test, "--csv"]
+               "-n", str(n), "-P", str(pipeline), "-d", str(max(size, 1)), "-r", str(keyspace), "--csv"]
+        if isinstance(test, str):
+            cmd += ["-t", test]
+        else:
+            cmd += [str(a) for a in test]
+            test = " ".join(cmd[-len(test):])
         cpu = self.bench_cpu
 
         def pre():
             die_with_parent()
             if cpu is not None:
                 os.sched_setaffinity(0, {cpu})
-        t0 = srv.cpu_ticks()
+        t0 = srv.cpu_ns()
         w0 = time.monotonic()
         try:
             out = subprocess.run(cmd, capture_output=True, text=True, timeout=BENCH_TIMEOUT_S,
@@ -395,7 +427,7 @@ class Context:
         except subprocess.TimeoutExpired:
             raise BenchError(f"{srv.name}: redis-benchmark -t {test} timed out")
         wall = time.monotonic() - w0
-        t1 = srv.cpu_ticks()
+        t1 = srv.cpu_ns()
         errs = [l for l in (out.stderr + out.stdout).splitlines() if "rror" in l]
         if out.returncode != 0 or errs:
             raise BenchError(f"{srv.name}: redis-benchmark -t {test} exit {out.returncode}: "
@@ -406,7 +438,7 @@ class Context:
                 ops = float(row[1])     # the last row is the test itself (after fillers)
         if ops is None:
             raise BenchError(f"{srv.name}: no CSV result from redis-benchmark -t {test}")
-        cpu_us = (t1 - t0) / CLK_TCK * 1e6 / n
+        cpu_us = (t1 - t0) / 1e3 / n
         return Run(ops=ops, cpu_us=cpu_us, seconds=wall)
 
     def run_suite(self, suite: Suite, on_cell: Optional[Callable] = None) -> List[Cell]:
@@ -432,6 +464,8 @@ class Context:
                 for srv in (castor, redis):
                     try:
                         srv.call("FLUSHALL")
+                        if suite.setup:
+                            suite.setup(self, srv)
                     except (OSError, BenchError):
                         srv.check_alive()
                         raise
@@ -442,7 +476,7 @@ class Context:
                     cell = Cell(label, pipeline, size, n)
                     cells.append(cell)
                     try:
-                        self.run_cell(cell, test)
+                        self.run_cell(cell, test, suite.keyspace)
                     except BenchError:
                         self.suite_errors[suite.name] = "a server died"
                         raise
@@ -451,7 +485,7 @@ class Context:
                             on_cell(cell)
         return cells
 
-    def run_cell(self, cell: Cell, test):
+    def run_cell(self, cell: Cell, test, keyspace=KEYSPACE):
         """Run one cell on both servers until each side's best run is confirmed.
 
         Repetitions alternate ABBA. After min_reps, stop once each server's two
@@ -471,7 +505,7 @@ class Context:
                 if srv.name in cell.error:
                     continue
                 try:
-                    run = self.bench_once(srv, test, cell.n, cell.pipeline, cell.size)
+                    run = self.bench_once(srv, test, cell.n, cell.pipeline, cell.size, keyspace)
                     cell.runs.setdefault(srv.name, []).append(run)
                 except (BenchError, OSError) as e:
                     msg = str(e).splitlines()[0].strip()
@@ -497,7 +531,8 @@ class Context:
 
 
 def cell_label(prefix, c: Cell):
-    return f"{prefix}{c.test:<10} P{c.pipeline:<3} d{c.size:<5}"
+    size = f"d{c.size:<5}" if c.size else " " * 6     # 0: a command line of its own
+    return f"{prefix}{c.test:<10} P{c.pipeline:<3} {size}"
 
 
 def cell_note(c: Cell, ops=True):
@@ -563,9 +598,11 @@ def string_load(count, chunk=10000):
             for base in range(0, count, chunk)]
 
 
-def pipe_load(srv: Server, chunks):
-    """Send each chunk over one socket and check that every reply is +OK.
+def pipe_load(srv: Server, chunks, reply=b"+OK\r\n"):
+    """Send each chunk over one socket and check that every reply is 'reply'.
 
+    With reply=None, any one-line reply that is not an error will do (for
+    commands that answer a varying integer, such as RPUSH).
     Returns the wall time. A server that answered errors here would otherwise
     look small and fast.
     """
@@ -575,17 +612,18 @@ def pipe_load(srv: Server, chunks):
     try:
         for k, payload in chunks:
             sock.sendall(payload)
-            want = b"+OK\r\n" * k
+            want = reply * k if reply is not None else None
             got = bytearray()
-            while len(got) < len(want):
+            while (len(got) < len(want)) if want is not None else (got.count(b"\r\n") < k):
                 data = sock.recv(1 << 20)
                 if not data:
                     raise BenchError(f"{srv.name}: connection closed during load")
                 got += data
-            if got != want:
-                bad = bytes(got[:200]).split(b"\r\n")
-                bad = next((b for b in bad if b and b != b"+OK"), b"?")
-                raise BenchError(f"{srv.name}: load got {bad.decode(errors='replace')!r}")
+            if (got != want) if want is not None else (got[:1] == b"-" or b"\n-" in got):
+                lines = bytes(got).split(b"\r\n")
+                bad = next((b for b in lines if b and (b[:1] == b"-" or b + b"\r\n" != reply)),
+                           b"?")
+                raise BenchError(f"{srv.name}: load got {bad.decode(errors='replace')[:200]!r}")
     finally:
         sock.close()
     return time.monotonic() - t0
@@ -633,11 +671,401 @@ def section_memory(ctx):
                "python client; a floor, not a peak")
 
 
+# ---- Collections: memory per key and big-collection operations (issue #3) ----
+
+def chunked(cmds, count, chunk):
+    """[(k, payload)] from cmds(base, end) -> bytes of commands base..end-1."""
+    return [(min(chunk, count - base), cmds(base, min(base + chunk, count)))
+            for base in range(0, count, chunk)]
+
+
+def hash_load(count, chunk=5000):
+    """HSET key:%012d f0 value000 .. f9 value009: 10 small fields, 8-byte values."""
+    fields = b"".join(b"$2\r\nf%d\r\n$8\r\nvalue%03d\r\n" % (j, j) for j in range(10))
+    fmt = b"*22\r\n$4\r\nHSET\r\n$16\r\nkey:%012d\r\n" + fields.replace(b"%", b"%%")
+    return chunked(lambda a, b: b"".join([fmt % i for i in range(a, b)]), count, chunk)
+
+
+def set_load(count, chunk=5000):
+    """SADD key:%012d with 10 integers of 8 digits (intset of int32), distinct per key."""
+    fmt = (b"*12\r\n$4\r\nSADD\r\n$16\r\nkey:%012d\r\n"
+           + b"".join(b"$8\r\n%%07d%d\r\n" % j for j in range(10)))
+    return chunked(lambda a, b: b"".join([fmt % ((i,) + (1000000 + i % 9000000,) * 10)
+                                          for i in range(a, b)]), count, chunk)
+
+
+def zset_cmds(key, base, end, per_cmd=1000):
+    """ZADD key i member:%012d for base <= i < end, 'per_cmd' members per command."""
+    out = []
+    for a in range(base, end, per_cmd):
+        b = min(a + per_cmd, end)
+        out.append(b"*%d\r\n$4\r\nZADD\r\n$%d\r\n%s\r\n" % (2 + 2 * (b - a), len(key), key))
+        out.append(b"".join([b"$%d\r\n%d\r\n$19\r\nmember:%012d\r\n" % (len(str(i)), i, i)
+                             for i in range(a, b)]))
+    return b"".join(out)
+
+
+def zset_load(key, count, per_cmd=1000, cmds_per_chunk=10):
+    step = per_cmd * cmds_per_chunk
+    return [(len(range(a, min(a + step, count), per_cmd)),
+             zset_cmds(key, a, min(a + step, count), per_cmd)) for a in range(0, count, step)]
+
+
+def encoding_note(castor, redis, key):
+    encs = []
+    for srv in (castor, redis):
+        try:
+            encs.append(f"{srv.name} {srv.call('OBJECT', 'ENCODING', key)}")
+        except (BenchError, OSError):
+            encs.append(f"{srv.name} ?")
+    return "encoding " + ", ".join(encs)
+
+
+def section_collmem(ctx):
+    """Bytes per key of 1M hashes of 10 fields and 1M sets of 10 integers, and per
+    member of one 1M-member sorted set, lower is better."""
+    count = 100000 if ctx.quick else 1000000
+    tag = f"{count // 1000}k" if count < 1000000 else f"{count // 1000000}M"
+    datasets = [
+        ("hash10", "key", lambda: hash_load(count), b":10\r\n", "key:000000000001",
+         lambda srv: srv.call("DBSIZE")),
+        ("set10", "key", lambda: set_load(count), b":10\r\n", "key:000000000001",
+         lambda srv: srv.call("DBSIZE") if srv.call("SCARD", "key:000000000001") == 10 else -1),
+        ("zset", "member", lambda: zset_load(b"bigzset", count), b":1000\r\n", "bigzset",
+         lambda srv: srv.call("ZCARD", "bigzset")),
+    ]
+    for name, per, build, reply, sample, counted in datasets:
+        chunks = build()
+        ctx.start_servers()     # fresh processes, so RSS deltas hold only this data set
+        castor, redis = ctx.pair()
+        per_unit = {}
+        for srv in (castor, redis):
+            before = memory_snapshot(srv)
+            pipe_load(srv, chunks, reply)
+            got = counted(srv)
+            if got != count:
+                raise BenchError(f"{srv.name}: {name}: count {got} after loading {count}")
+            after = memory_snapshot(srv)
+            per_unit[srv.name] = {k: (after[k] - before[k]) / count if after[k] and before[k]
+                                  else None for k in before}
+        note = encoding_note(castor, redis, sample)
+        del chunks
+        for key, label in (("used_memory", "used_memory"), ("vmrss", "VmRSS")):
+            ctx.figure("collmem", f"MEM {name:<7} {label + '/' + per:<22} {tag:<4}", f"B/{per}",
+                       per_unit["castor"][key], per_unit["redis"][key], "8.1f", note)
+    ctx.stop_servers()      # the next section starts a small fresh pair
+
+
+BIG = 1000000
+
+
+def big_load(n):
+    """Chunks for a list, a hash and a sorted set of n elements each (replies vary)."""
+    def rpush(a, b):
+        return (b"*%d\r\n$5\r\nRPUSH\r\n$7\r\nbiglist\r\n" % (2 + b - a)
+                + b"".join([b"$17\r\nelem:%012d\r\n" % i for i in range(a, b)]))
+
+    def hset(a, b):
+        return (b"*%d\r\n$4\r\nHSET\r\n$6\r\nbighash\r\n" % (2 + 2 * (b - a))
+                + b"".join([b"$18\r\nfield:%012d\r\n$8\r\nv%07d\r\n" % (i, i % 10000000)
+                            for i in range(a, b)]))
+    per_cmd = 1000
+    out = []
+    for f in (rpush, hset):
+        for a in range(0, n, per_cmd * 10):
+            e = min(a + per_cmd * 10, n)
+            out.append((len(range(a, e, per_cmd)),
+                        b"".join(f(x, min(x + per_cmd, e)) for x in range(a, e, per_cmd))))
+    out += zset_load(b"bigzset", n, per_cmd)
+    return out
+
+
+def section_bigcoll(ctx):
+    """Operations on a list, a sorted set and a hash of 1M elements each: redis-benchmark
+    -P 16 ops/s, then server CPU per operation."""
+    n = 100000 if ctx.quick else BIG
+    chunks = []
+
+    def setup(ctx, srv):
+        if not chunks:
+            chunks.extend(big_load(n))
+        pipe_load(srv, chunks, None)
+        sizes = (srv.call("LLEN", "biglist"), srv.call("HLEN", "bighash"),
+                 srv.call("ZCARD", "bigzset"))
+        if sizes != (n, n, n):
+            raise BenchError(f"{srv.name}: LLEN/HLEN/ZCARD {sizes} after loading {n} each")
+
+    def requests(test, pipeline, size):
+        # 100k at the ends of the list, updates, lookups; a few LINDEX at random indices
+        return {"LINDEX_0": 50000, "LINDEX_-1": 50000, "LINDEX_RND": 20000}.get(test, 100000)
+    suite = Suite("bigcoll",
+                  [("LINDEX_0", ["LINDEX", "biglist", "0"]),
+                   ("LINDEX_-1", ["LINDEX", "biglist", "-1"]),
+                   ("LINDEX_RND", ["LINDEX", "biglist", "__rand_int__"]),
+                   ("ZADD_UPD", ["ZADD", "bigzset", "__rand_int__", "member:__rand_int__"]),
+                   ("ZRANK", ["ZRANK", "bigzset", "member:__rand_int__"]),
+                   ("ZSCORE", ["ZSCORE", "bigzset", "member:__rand_int__"]),
+                   ("HGET", ["HGET", "bighash", "field:__rand_int__"])],
+                  pipelines=[16], sizes=[0], requests=requests, keyspace=n, setup=setup)
+    try:
+        ctx.run_suite(suite, on_cell=print_ops(ctx, "bigcoll", "BIG "))
+    finally:
+        chunks.clear()
+        print_cpu(ctx, "bigcoll", ctx.suites.get(suite.name, []), "CPU BIG ")
+        ctx.stop_servers()      # free the big data sets; the next section starts afresh
+
+
+# ---- Pub/Sub fan-out (issue #4) ----------------------------------------------
+
+def pubsub_once(srv, nsubs, nmsgs, size, batch=100, window=2000):
+    """PUBLISH nmsgs messages of 'size' bytes to nsubs subscribers of one channel.
+
+    The publisher pipelines batches of PUBLISH while every subscriber stays
+    within 'window' messages (so no output buffer limit is near). Each
+    subscriber's byte stream is checked against the expected one (length and
+    CRC32: every message, in order, intact), and each PUBLISH reply must be
+    :nsubs. Returns (wall seconds, server cpu ns) from first PUBLISH to last byte.
+    """
+    import selectors
+    import zlib
+    chan = b"bench:chan"
+    frame = (b"*3\r\n$7\r\nmessage\r\n$%d\r\n%s\r\n$%d\r\n" % (len(chan), chan, size)
+             + b"%0" + str(size).encode() + b"d\r\n")
+    flen = len(frame % 0)
+    want_crc = 0
+    for a in range(0, nmsgs, 10000):
+        want_crc = zlib.crc32(b"".join([frame % i for i in range(a, min(a + 10000, nmsgs))]),
+                              want_crc)
+    pub_fmt = (b"*3\r\n$7\r\nPUBLISH\r\n$%d\r\n%s\r\n$%d\r\n" % (len(chan), chan, size)
+               + b"%0" + str(size).encode() + b"d\r\n")
+    batches = [b"".join([pub_fmt % i for i in range(a, min(a + batch, nmsgs))])
+               for a in range(0, nmsgs, batch)]
+    ack = b":%d\r\n" % nsubs
+    confirm = b"*3\r\n$9\r\nsubscribe\r\n$%d\r\n%s\r\n:1\r\n" % (len(chan), chan)
+
+    def connect():
+        s = socket.create_connection(("127.0.0.1", srv.port), timeout=60)
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return s
+    subs, sel = [], selectors.DefaultSelector()
+    pub = None
+    deadline = time.monotonic() + 10
+    while srv.call("PUBSUB", "NUMSUB", chan)[1] != 0:    # the last run's subscribers
+        if time.monotonic() > deadline:
+            raise BenchError(f"{srv.name}: subscribers of the last run still there after 10 s")
+        time.sleep(0.01)
+    try:
+        for i in range(nsubs):
+            s = connect()
+            subs.append(s)
+            s.sendall(encode_command(["SUBSCRIBE", chan]))
+            got = b""
+            while len(got) < len(confirm):
+                d = s.recv(4096)
+                if not d:
+                    raise BenchError(f"{srv.name}: subscriber closed")
+                got += d
+            if got != confirm:
+                raise BenchError(f"{srv.name}: SUBSCRIBE answered {got[:100]!r}")
+        pub = connect()
+        if srv.call("PUBSUB", "NUMSUB", chan)[1] != nsubs:
+            raise BenchError(f"{srv.name}: PUBSUB NUMSUB is not {nsubs}")
+        nbytes = [0] * nsubs
+        crcs = [0] * nsubs
+        for i, s in enumerate(subs):
+            s.setblocking(False)
+            sel.register(s, selectors.EVENT_READ, i)
+        pub.setblocking(False)
+        sel.register(pub, selectors.EVENT_READ, -1)
+        acks = bytearray()
+        sent = 0
+        total = nmsgs * flen
+        deadline = time.monotonic() + 120
+        c0, w0 = srv.cpu_ns(), time.monotonic()
+        while len(acks) < nmsgs * len(ack) or min(nbytes) < total:
+            if time.monotonic() > deadline:
+                raise BenchError(f"{srv.name}: pubsub stalled: {len(acks) // len(ack)} acks, "
+                                 f"slowest subscriber at {min(nbytes) // flen}/{nmsgs}")
+            slowest = min(nbytes) // flen
+            if sent < len(batches) and sent * batch - min(slowest, len(acks) // len(ack)) < window:
+                pub.setblocking(True)
+                pub.sendall(batches[sent])
+                pub.setblocking(False)
+                sent += 1
+                timeout = 0
+            else:
+                timeout = 1
+            for key, _ in sel.select(timeout):
+                i = key.data
+                while True:
+                    try:
+                        d = key.fileobj.recv(1 << 18)
+                    except BlockingIOError:
+                        break
+                    if not d:
+                        raise BenchError(f"{srv.name}: {'publisher' if i < 0 else 'subscriber'}"
+                                         " connection closed")
+                    if i < 0:
+                        acks += d
+                    else:
+                        nbytes[i] += len(d)
+                        crcs[i] = zlib.crc32(d, crcs[i])
+                    if len(d) < (1 << 18):
+                        break
+        wall, cpu = time.monotonic() - w0, srv.cpu_ns() - c0
+        if acks != ack * nmsgs:
+            bad = next((l for l in bytes(acks).split(b"\r\n") if l and l + b"\r\n" != ack), b"?")
+            raise BenchError(f"{srv.name}: PUBLISH answered {bad[:100]!r}, not {ack!r}")
+        short = [i for i in range(nsubs) if nbytes[i] != total or crcs[i] != want_crc]
+        if short:
+            raise BenchError(f"{srv.name}: {len(short)} of {nsubs} subscribers did not get every "
+                             f"message intact (first: {nbytes[short[0]] / flen:.1f}/{nmsgs})")
+        return wall, cpu
+    finally:
+        sel.close()
+        for s in subs + ([pub] if pub else []):
+            s.close()
+
+
+def section_pubsub(ctx):
+    """PUBLISH fan-out to N subscribers that keep reading: messages delivered per second
+    and server CPU per delivered message, every delivery checked."""
+    castor, redis = ctx.pair()
+    reps = 1 if ctx.quick else 2
+    for nsubs, nmsgs, size in ((50, 100000, 16), (1, 300000, 16)):
+        if ctx.quick:
+            nmsgs //= 10
+        best = {"castor": (None, None), "redis": (None, None)}
+        err = {}
+        for rep in range(reps):
+            for srv in ((castor, redis) if rep % 2 == 0 else (redis, castor)):
+                if srv.name in err:
+                    continue
+                try:
+                    wall, cpu = pubsub_once(srv, nsubs, nmsgs, size)
+                except (BenchError, OSError) as e:
+                    err[srv.name] = str(e).splitlines()[0].split(": ", 1)[-1]
+                    srv.check_alive()
+                    continue
+                rate, cpu_us = nsubs * nmsgs / wall, cpu / 1e3 / (nsubs * nmsgs)
+                r0, c0 = best[srv.name]
+                best[srv.name] = (max(rate, r0 or 0), min(cpu_us, c0 or cpu_us))
+        note = "; ".join(f"{k}: {v}" for k, v in sorted(err.items()))
+        label = f"{nsubs:>3} subs x {nmsgs // 1000}k  d{size:<3}"
+        ctx.figure("pubsub", f"PUBSUB {label}", "msg/s", best["castor"][0], best["redis"][0],
+                   "10.0f", note or "delivered; python subscribers, a floor")
+        ctx.figure("pubsub", f"CPU PUBSUB {label}", "us/msg", best["castor"][1],
+                   best["redis"][1], "8.3f", note)
+
+
+# ---- Eviction hit rate (issue #4) -------------------------------------------
+
+def zipf_sequence(nkeys, nops, s=1.0, seed=20240601):
+    """Seeded Zipf(s) key indices; rank r -> a fixed random key, same on every call."""
+    import itertools
+    import random
+    rnd = random.Random(seed)
+    cum = list(itertools.accumulate(1.0 / (r ** s) for r in range(1, nkeys + 1)))
+    perm = list(range(nkeys))
+    rnd.shuffle(perm)
+    return [perm[r] for r in rnd.choices(range(nkeys), cum_weights=cum, k=nops)]
+
+
+def cache_run(srv, seq, vsize, batch=100):
+    """GET each key of seq in pipelined batches; SET the misses (once per batch).
+
+    Returns (hits, hits after the first third of seq).
+    """
+    sock = socket.create_connection(("127.0.0.1", srv.port), timeout=60)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    rf = sock.makefile("rb")
+    pad = b"v" * vsize
+    gets = {}
+    hits = warm_hits = 0
+    warm_from = len(seq) // 3
+    try:
+        for a in range(0, len(seq), batch):
+            keys = seq[a:a + batch]
+            sock.sendall(b"".join([gets.get(k) or gets.setdefault(
+                k, b"*2\r\n$3\r\nGET\r\n$16\r\nkey:%012d\r\n" % k) for k in keys]))
+            missed = []
+            for j, k in enumerate(keys):
+                line = rf.readline()
+                if line == b"$-1\r\n":
+                    missed.append(k)
+                elif line[:1] == b"$":
+                    n = int(line[1:-2])
+                    if len(rf.read(n + 2)) != n + 2:
+                        raise BenchError(f"{srv.name}: connection closed")
+                    hits += 1
+                    if a + j >= warm_from:
+                        warm_hits += 1
+                else:
+                    raise BenchError(f"{srv.name}: GET answered {line[:100]!r}")
+            missed = list(dict.fromkeys(missed))
+            if missed:
+                sock.sendall(b"".join([b"*3\r\n$3\r\nSET\r\n$16\r\nkey:%012d\r\n$%d\r\n%012d%s\r\n"
+                                       % (k, vsize, k, pad[12:]) for k in missed]))
+                for _ in missed:
+                    line = rf.readline()
+                    if line != b"+OK\r\n":
+                        raise BenchError(f"{srv.name}: SET answered {line[:100]!r}")
+    finally:
+        rf.close()
+        sock.close()
+    return hits, warm_hits
+
+
+def section_eviction(ctx):
+    """Cache hit rate under maxmemory with allkeys-lru and allkeys-lfu: the same seeded
+    Zipf(1.0) GET / SET-on-miss sequence on both servers, higher is better."""
+    nkeys, nops, vsize = (20000, 60000, 1024) if ctx.quick else (100000, 300000, 1024)
+    # ~30% of the keyspace on redis: a 1 KB value takes a 1280-byte jemalloc
+    # class there, plus ~70 bytes of key, object and dict entry.
+    maxmem = int(0.30 * nkeys * 1350) + (1 << 20)
+    seq = zipf_sequence(nkeys, nops)
+    distinct = len(set(seq))
+    print(f"# {nops} ops over {nkeys} keys ({distinct} distinct touched), values {vsize} B, "
+          f"maxmemory {maxmem} on both, GET batches of 100, SET on miss", flush=True)
+    for policy in ("allkeys-lru", "allkeys-lfu"):
+        ctx.start_servers()     # empty and fresh: same start for both
+        castor, redis = ctx.pair()
+        res, held, evicted, err = {}, {}, {}, {}
+        for srv in (castor, redis):
+            try:
+                srv.call("CONFIG", "SET", "maxmemory-policy", policy)
+                srv.call("CONFIG", "SET", "maxmemory", str(maxmem))
+                t = time.monotonic()
+                hits, warm = cache_run(srv, seq, vsize)
+                res[srv.name] = (100.0 * hits / nops, 100.0 * warm / (nops - nops // 3),
+                                 time.monotonic() - t)
+                held[srv.name] = srv.call("DBSIZE")
+                evicted[srv.name] = srv.info("stats").get("evicted_keys", "?")
+            except (BenchError, OSError) as e:
+                err[srv.name] = str(e).splitlines()[0].split(": ", 1)[-1]
+                srv.check_alive()
+
+        def get(who, i):
+            return res[who][i] if who in res else None
+        note = "; ".join(f"{k}: {v}" for k, v in sorted(err.items()))
+        detail = note or ("keys held castor %s redis %s, evicted castor %s redis %s" % (
+            held.get("castor"), held.get("redis"), evicted.get("castor"), evicted.get("redis")))
+        ctx.figure("eviction", f"EVICT {policy:<12} hit rate all ", "%", get("castor", 0),
+                   get("redis", 0), "8.2f", detail)
+        ctx.figure("eviction", f"EVICT {policy:<12} hit rate warm", "%", get("castor", 1),
+                   get("redis", 1), "8.2f", note or "after the first third of the ops")
+    ctx.stop_servers()
+
+
 SECTIONS = [
     Section("throughput", section_throughput, True, section_throughput.__doc__),
     Section("cpu", section_cpu, True, section_cpu.__doc__),
     Section("memory", section_memory, True, section_memory.__doc__),
-    Section("collections", section_collections, False, section_collections.__doc__),
+    Section("collections", section_collections, True, section_collections.__doc__),
+    Section("collmem", section_collmem, True, section_collmem.__doc__),
+    Section("bigcoll", section_bigcoll, True, section_bigcoll.__doc__),
+    Section("pubsub", section_pubsub, True, section_pubsub.__doc__),
+    Section("eviction", section_eviction, True, section_eviction.__doc__),
 ]
 
 

@@ -377,7 +377,10 @@ static void serve_key(const str *id) {
         waiter *next = w->next;
         kv *e = db_find_write(d, key, klen);
         if (e == NULL) return;   /* consumed (and deleted) */
-        if ((enum kv_type)e->type == w->owner->type) rerun(w->owner->c, key, klen);
+        /* A client being closed must not take an element with it. */
+        client *c = w->owner->c;
+        if ((enum kv_type)e->type == w->owner->type && !(c->flags & CLIENT_CLOSE_ASAP))
+            rerun(c, key, klen);
         w = next;
     }
 }
@@ -405,7 +408,7 @@ void blocking_on_swapdb(int a, int b) {
     dict_iter it;
     dict_iter_init(&it, bkeys);
     bkey *bk;
-    /* Collect first: signalling does not change bkeys, but be safe. */
+    /* Signalling only queues ids: bkeys does not change while we walk it. */
     while ((bk = dict_iter_next(&it)) != NULL) {
         int dbid;
         memcpy(&dbid, bk->id, sizeof(int));

@@ -1225,8 +1225,13 @@ static bool getkeys_common(client *c, int *keys, int *nkeys) {
         command *s = find_sub(cmd, argv[1].ptr, argv[1].len);
         if (s) cmd = s;
     }
+    /* Redis 7.0's order: command, has keys at all, arity, then the keys. */
     if (cmd == NULL) {
         reply_error(c, "ERR Invalid command specified");
+        return false;
+    }
+    if (cmd->keys.first == 0 && cmd->getkeys == NULL) {
+        reply_error(c, "ERR The command has no key arguments");
         return false;
     }
     if (!arity_ok(cmd, argc)) {
@@ -1234,12 +1239,9 @@ static bool getkeys_common(client *c, int *keys, int *nkeys) {
         return false;
     }
     *nkeys = cmdtable_get_keys(cmd, argc, argv, keys, 256);
-    if (*nkeys < 0) {
+    if (*nkeys <= 0) {
+        if (*nkeys == 0 && (cmd->flags & CMD_NO_MANDATORY_KEYS)) return true;
         reply_error(c, "ERR Invalid arguments specified for command");
-        return false;
-    }
-    if (*nkeys == 0) {
-        reply_error(c, "ERR The command has no key arguments");
         return false;
     }
     return true;

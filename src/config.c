@@ -438,6 +438,8 @@ static str *get_value(const directive *d) {
     return str_from("");
 }
 
+bool config_parse_memory(const char *s, long long *out) { return parse_mem(s, out); }
+
 int config_get_value(const char *name, str **out) {
     directive *d = find_directive(name);
     if (d == NULL) return -1;

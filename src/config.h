@@ -81,5 +81,7 @@ void config_init(void);
 int config_load(const char *path, const char *extra, str **err);
 /* CONFIG GET for one exact name into *out (caller frees), or -1. */
 int config_get_value(const char *name, str **out);
+/* Parse a memory value as redis.conf does ("100", "1kb", "2gb"). */
+bool config_parse_memory(const char *s, long long *out);
 
 #endif

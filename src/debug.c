@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "cmdtable.h"
+#include "config.h"
 #include "db.h"
 #include "errors.h"
 #include "kv.h"
@@ -288,6 +289,19 @@ static void debug_populate(client *c) {
     reply_ok(c);
 }
 
+/* DEBUG QUICKLIST-PACKED-THRESHOLD <size>: list elements of at least this
+ * size get a plain quicklist node of their own (0 restores 1 GB). */
+static void debug_packed_threshold(client *c) {
+    char buf[64];
+    long long v;
+    if (!config_parse_memory(arg_cstr(&c->argv[2], buf, sizeof(buf)), &v) || v < 0 ||
+        !ql_set_packed_threshold((size_t)v)) {
+        reply_error(c, "ERR argument must be a memory value bigger than 1 and smaller than 4gb");
+        return;
+    }
+    reply_ok(c);
+}
+
 static void debug_help(client *c) {
     /* Redis's lines for the subcommands castor implements. */
     static const char *help[] = {
@@ -311,6 +325,9 @@ static void debug_help(client *c) {
         "    Setting it to 0 disables expiring keys in background when they are not",
         "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
         "    default.",
+        "QUICKLIST-PACKED-THRESHOLD <size>",
+        "    Sets the threshold for elements to be inserted as plain vs packed nodes",
+        "    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",
         "SLEEP <seconds>",
         "    Stop the server for <seconds>. Decimals allowed.",
         NULL};
@@ -338,6 +355,8 @@ void cmd_debug(client *c) {
             if (e) value_digest(digest, e);
             reply_digest(c, digest);
         }
+    } else if (argc == 3 && cmd_arg_is(sub, "quicklist-packed-threshold")) {
+        debug_packed_threshold(c);
     } else if (argc == 3 && cmd_arg_is(sub, "object")) {
         debug_object(c);
     } else if (argc == 3 && cmd_arg_is(sub, "sleep")) {

@@ -619,11 +619,13 @@ static bool parse_mpop(client *c, int idx, long *numkeys, int *where, long *coun
     if (!arg_long_range(c, &c->argv[idx], 1, LONG_MAX, numkeys,
                         "ERR numkeys should be greater than 0"))
         return false;
-    long where_idx = idx + *numkeys + 1;
-    if (*numkeys > c->argc || where_idx >= c->argc) {
+    /* The LEFT|RIGHT word must follow the keys (checked before adding, so
+     * a huge numkeys cannot overflow). */
+    if (*numkeys >= c->argc - idx - 1) {
         reply_error(c, ERR_SYNTAX);
         return false;
     }
+    long where_idx = idx + *numkeys + 1;
     if (!parse_side(c, &c->argv[where_idx], where)) return false;
     *count = -1;
     for (long j = where_idx + 1; j < c->argc; j++) {

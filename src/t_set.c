@@ -841,7 +841,9 @@ static void spop_count(client *c) {
     unsigned long long count = (unsigned long long)l;
     db_notify('s', "spop", key->ptr, key->len, c->dbid);
     if (count >= size) {
-        /* The whole set: replied as Redis's SUNION of the key, then one DEL. */
+        /* The whole set: replied as Redis's SUNION of the key, then one DEL.
+         * That SUNION looks the key up again: count the hit as Redis does. */
+        (void)db_find_read(c->db, key->ptr, key->len);
         setv all = union_diff(&s, 1, SET_OP_UNION);
         reply_members(c, &all);
         setv_free(&all);

@@ -826,6 +826,8 @@ static void zrandmember_count(client *c, long long l, bool withscores) {
         while (count--) {
             picker_get(&p, util_rand64() % size, &el);
             reply_member(c, &el, withscores);
+            /* A huge count may overrun the output limit: stop once closing. */
+            if (c->flags & CLIENT_CLOSE_ASAP) break;
         }
         mem_free(p.pairs);
         return;

@@ -399,3 +399,41 @@ def test_bzpop_timeout(server):
     c.send("BZPOPMAX", "z", "0.1")
     assert c.read_node() == ("*", None)
     assert 0.095 <= time.monotonic() - t0 < 0.18
+
+
+def test_a_killed_blocked_client_takes_no_element(server):
+    """CLIENT KILL and a push in one pipeline: the killed waiter is not
+    served, so the element stays in the list."""
+    r = server.client()
+    c = server.raw()
+    cid = c.call("CLIENT", "ID")
+    c.send("BLPOP", "k", "0")
+    wait_blocked(server, 1)
+    p = server.raw()
+    p.send_raw(b"CLIENT KILL ID %d\r\nRPUSH k v\r\n" % cid)
+    assert p.read() == 1
+    assert p.read() == 1
+    wait_blocked(server, 0)
+    assert r.lrange("k", 0, -1) == [b"v"]
+
+
+@pytest.mark.parametrize("how", ["RENAME", "COPY", "MOVE", "SMOVE-like LMOVE"])
+def test_a_list_arriving_by_keyspace_commands_serves_waiters(server, how):
+    r = server.client()
+    c = block(server, "BLPOP", "k", "0")
+    if how == "MOVE":
+        r1 = server.client(db=1)
+        r1.rpush("k", "moved")
+        assert r1.move("k", 0)
+        expect = b"moved"
+    else:
+        r.rpush("src", "moved")
+        if how == "RENAME":
+            r.rename("src", "k")
+        elif how == "COPY":
+            assert r.copy("src", "k")
+        else:
+            r.lmove("src", "k")
+        expect = b"moved"
+    assert c.read() == [b"k", expect]
+    assert not r.exists("k")

@@ -23,7 +23,7 @@ def test_bzpop_serves_at_once_when_a_set_exists(pair, proto):
 BZMPOP_CASES = [
     ("1", "z", "MIN"), ("1", "z", "MAX"), ("2", "none", "z", "MIN", "COUNT", "2"),
     ("2", "z", "y", "max", "count", "10"), ("0", "z", "MIN"), ("-1", "z", "MIN"), ("x", "z", "MIN"),
-    ("2", "z", "MIN"), ("1", "z", "UP"), ("1", "z", "MIN", "COUNT"), ("1", "z", "MIN", "COUNT", "0"),
+    ("2", "z", "MIN"), ("9223372036854775807", "z", "MIN"), ("1", "z", "UP"), ("1", "z", "MIN", "COUNT"), ("1", "z", "MIN", "COUNT", "0"),
     ("1", "z", "MIN", "COUNT", "-2"), ("1", "z", "MIN", "COUNT", "1", "COUNT", "1"),
     ("1", "z", "MIN", "FOO"), ("1", "none", "MAX"), ("2", "s", "z", "MIN"), ("2", "z", "s", "MIN"),
 ]

@@ -8,8 +8,11 @@ tests/integration/test_blocking.py."""
 
 import random
 import re
+import time
 
 import pytest
+
+from resp import RespConn, normalize
 
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
 
@@ -207,7 +210,8 @@ LMPOP_CASES = [
     ("1", "a", "LEFT"), ("1", "a", "RIGHT"), ("2", "none", "a", "LEFT"),
     ("3", "none", "a", "b", "RIGHT", "COUNT", "2"), ("2", "a", "b", "LEFT", "COUNT", "10"),
     ("1", "a", "left", "count", "1"), ("0", "a", "LEFT"), ("-1", "a", "LEFT"), ("x", "a", "LEFT"),
-    ("2", "a", "LEFT"), ("3", "a", "b", "LEFT"), ("1", "a", "UP"), ("1", "a", "LEFT", "COUNT"),
+    ("2", "a", "LEFT"), ("3", "a", "b", "LEFT"), ("9223372036854775807", "a", "LEFT"),
+    ("9223372036854775806", "a", "LEFT"), ("9223372036854775808", "a", "LEFT"), ("1", "a", "UP"), ("1", "a", "LEFT", "COUNT"),
     ("1", "a", "LEFT", "COUNT", "0"), ("1", "a", "LEFT", "COUNT", "-1"),
     ("1", "a", "LEFT", "COUNT", "x"), ("1", "a", "LEFT", "COUNT", "1", "COUNT", "2"),
     ("1", "a", "LEFT", "FOO"), ("1", "none", "LEFT"), ("2", "none", "none2", "RIGHT", "COUNT", "3"),
@@ -448,3 +452,82 @@ def test_random_operations_against_redis(pair):
     finally:
         pair.same([("CONFIG", "SET", "list-max-listpack-size", "-2"),
                    ("CONFIG", "SET", "list-compress-depth", "0")])
+
+
+# ---- Plain nodes (elements above the packed threshold) ----------------------------
+
+@pytest.mark.parametrize("depth", ["0", "1"])
+def test_plain_nodes_for_large_elements(pair, depth):
+    """DEBUG QUICKLIST-PACKED-THRESHOLD lowers the size from which an element
+    gets a plain node of its own (1 GB by default)."""
+    rng = random.Random(7 + int(depth))
+    try:
+        pair.same([("DEBUG", "QUICKLIST-PACKED-THRESHOLD", "100"),
+                   ("CONFIG", "SET", "list-compress-depth", depth),
+                   ("CONFIG", "SET", "list-max-listpack-size", "4")])
+        big = ["P%d" % i + "p" * rng.randint(100, 300) for i in range(20)]
+        small = ["s%d" % i for i in range(30)]
+        pair.check("RPUSH", "l", *[rng.choice(big + small) for _ in range(40)])
+        check_layout(pair, "l")
+        for i in range(80):
+            op = rng.randrange(7)
+            v = rng.choice(big + small)
+            idx = str(rng.randint(-45, 45))
+            cmd = [("LSET", "l", idx, v), ("LINSERT", "l", rng.choice(["BEFORE", "AFTER"]),
+                                            rng.choice(big + small), v),
+                   ("LREM", "l", str(rng.randint(-1, 1)), v), ("LPUSH", "l", v), ("RPUSH", "l", v),
+                   ("LMOVE", "l", "l", "LEFT", "RIGHT"), ("RPOPLPUSH", "l", "l")][op]
+            pair.check(*cmd)
+            if i % 10 == 0:
+                check_layout(pair, "l")
+                pair.check("LRANGE", "l", "0", "-1")
+        check_layout(pair, "l")
+        pair.same([("LRANGE", "l", "0", "-1"), ("LPOS", "l", big[0], "COUNT", "0"),
+                   ("LTRIM", "l", "3", "-3"), ("LRANGE", "l", "0", "-1"), ("LPOP", "l", "3"),
+                   ("RPOP", "l", "3"), ("DEBUG", "DIGEST-VALUE", "l")])
+        check_layout(pair, "l")
+    finally:
+        pair.same([("DEBUG", "QUICKLIST-PACKED-THRESHOLD", "0"),
+                   ("CONFIG", "SET", "list-compress-depth", "0"),
+                   ("CONFIG", "SET", "list-max-listpack-size", "-2")])
+
+
+# ---- Keyspace notifications -------------------------------------------------------
+
+def test_list_keyspace_notifications(pair):
+    """Same events, same order: pushes, pops, the del of an emptied list,
+    LMOVE's pop and push, and a blocked BLMOVE served by a push."""
+    pair.check("CONFIG", "SET", "notify-keyspace-events", "KEA")
+    subs = [RespConn(s.port, password=s.password) for s in (pair.castor, pair.redis)]
+    waiters = []
+    try:
+        for c in subs:
+            c.send("PSUBSCRIBE", "__key*__:*")
+        assert normalize(subs[0].read_node()) == normalize(subs[1].read_node())
+        cmds = [("RPUSH", "l", "a", "b", "c"), ("LPUSH", "l", "z"), ("LPUSHX", "l", "y"),
+                ("RPUSHX", "none", "y"), ("LPOP", "l"), ("RPOP", "l", "2"), ("LINSERT", "l", "BEFORE", "a", "x"),
+                ("LINSERT", "l", "BEFORE", "nope", "x"), ("LSET", "l", "0", "q"), ("LREM", "l", "0", "nope"),
+                ("LREM", "l", "1", "q"), ("LTRIM", "l", "0", "-1"), ("LMOVE", "l", "m", "LEFT", "RIGHT"),
+                ("RPOPLPUSH", "l", "m"), ("LMPOP", "1", "m", "LEFT", "COUNT", "5"), ("RPUSH", "w", "1"),
+                ("BLPOP", "w", "0"), ("LTRIM", "none", "0", "1")]
+        for cmd in cmds:
+            pair.check(*cmd)
+        # A client served while blocked: BLMOVE from "src" into "dst".
+        waiters = [RespConn(s.port, password=s.password) for s in (pair.castor, pair.redis)]
+        for w in waiters:
+            w.send("BLMOVE", "src", "dst", "RIGHT", "LEFT", "0")
+        time.sleep(0.1)
+        pair.check("RPUSH", "src", "1", "2")
+        assert normalize(waiters[0].read_node()) == normalize(waiters[1].read_node())
+        pair.check("PUBLISH", "__keymarker__:end", "end")
+        seen = []
+        while True:
+            a, b = subs[0].read_node(), subs[1].read_node()
+            assert normalize(a) == normalize(b), "after %r\n castor: %r\n  redis: %r" % (seen[-2:], a, b)
+            seen.append(a)
+            if a[1][2] == ("$", b"__keymarker__:end"):
+                break
+    finally:
+        pair.check("CONFIG", "SET", "notify-keyspace-events", "")
+        for c in subs + waiters:
+            c.close()

@@ -530,6 +530,20 @@ def test_memory_usage_of_sets_is_reported(pair):
         assert isinstance(c, int) and c > 0
 
 
+def test_keyspace_hits_and_misses_match(pair):
+    """Reads count hits and misses, writes do not, as in Redis."""
+    pair.same([("SADD", "s", "1", "2"), ("SADD", "h", "a"), ("CONFIG", "RESETSTAT")])
+    pair.same([("SISMEMBER", "s", "1"), ("SMISMEMBER", "nokey", "a"), ("SCARD", "h"),
+               ("SMEMBERS", "nokey"), ("SINTER", "s", "nokey", "h"), ("SUNION", "s", "nokey"),
+               ("SDIFFSTORE", "d", "s", "nokey"), ("SINTERCARD", "2", "s", "h"),
+               ("SRANDMEMBER", "nokey", "2"), ("SSCAN", "h", "0"), ("SMOVE", "s", "t", "1"),
+               ("SPOP", "nokey"), ("SADD", "p", "1", "2"), ("SPOP", "p", "5"), ("SREM", "h", "x")])
+    for field in ("keyspace_hits", "keyspace_misses"):
+        c, r = both(pair, "INFO", "stats")
+        get = lambda info: [l for l in info.decode().split("\r\n") if l.startswith(field + ":")]
+        assert get(c) == get(r), field
+
+
 # ---- Keyspace notifications -------------------------------------------------------------------------
 
 @pytest.mark.parametrize("classes", ["KEA", "Es", "Eg", "Em", "En"])
@@ -662,3 +676,38 @@ def test_randomized_against_model(pair):
         pair.check("DEBUG", "DIGEST")
         for key in KEYS:
             pair.check("DEBUG", "DIGEST-VALUE", key)
+
+
+def test_randomized_big_sets_cross_default_threshold(pair):
+    """Bigger batches around the default intset limit (512): growth,
+    conversion, shrinking hashtables, stores; digests compared as we go."""
+    rng = random.Random(77)
+    ints = [str(i) for i in range(-300, 1200)]
+    strs = ["s%d" % i for i in range(300)]
+    model = {k: set() for k in KEYS}
+    for step in range(200):
+        k = rng.choice(KEYS)
+        op = rng.random()
+        if op < 0.45:
+            batch = rng.sample(ints if rng.random() < 0.9 else strs, rng.randint(1, 120))
+            pair.check("SADD", k, *batch)
+            model[k] |= set(batch)
+        elif op < 0.8:
+            batch = rng.sample(sorted(model[k]) or ints, min(len(model[k]) or 1, rng.randint(1, 150)))
+            pair.check("SREM", k, *batch)
+            model[k] -= set(batch)
+        else:
+            cmd = rng.choice(["SINTERSTORE", "SUNIONSTORE", "SDIFFSTORE"])
+            srcs = rng.sample(KEYS, rng.randint(1, 3))
+            pair.check(cmd, k, *srcs)
+            sets = [model[s] for s in srcs]
+            model[k] = (set.intersection(*sets) if cmd == "SINTERSTORE" else
+                        set.union(*sets) if cmd == "SUNIONSTORE" else sets[0].difference(*sets[1:]))
+        for key in KEYS:
+            assert pair.check("SCARD", key) == len(model[key])
+            e = enc(pair, key)
+            got = pair.check("SMEMBERS", key, unordered=(e != b"intset"))
+            assert {m.decode() for m in got} == model[key]
+        if step % 20 == 0:
+            pair.check("DEBUG", "DIGEST")
+    pair.check("DEBUG", "DIGEST")
