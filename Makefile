@@ -6,11 +6,13 @@ endif
 WARN := -Wall -Wextra -Werror -Wno-missing-field-initializers
 CFLAGS_COMMON := -std=gnu11 $(WARN) -g -MMD -MP -Isrc
 JEMALLOC_LIBS := $(shell pkg-config --libs jemalloc 2>/dev/null || echo -ljemalloc)
-LIBS := -lm -lcrypto -llzf
+LIBS := -lm -lcrypto -llzf -lpthread
 
-SRCS := $(wildcard src/*.c)
+# src/check_*.c are the mains of the offline tools (castor-check-aof ...).
+TOOL_SRCS := $(wildcard src/check_*.c)
+SRCS := $(filter-out $(TOOL_SRCS),$(wildcard src/*.c))
 # Layer 1 (pure libraries) and the RESP codec: what unit tests link against.
-PURE := mem str dict util kv resp listpack quicklist intset skiplist zset
+PURE := mem str dict util kv resp listpack quicklist intset skiplist zset crc64 ziplist aoffile
 
 REL_OBJS := $(patsubst src/%.c,build/obj/%.o,$(SRCS))
 ASAN_OBJS := $(patsubst src/%.c,build-asan/obj/%.o,$(SRCS))
@@ -21,15 +23,26 @@ UNIT_BINS := $(patsubst tests/unit/%.c,build/tests/%,$(UNIT_SRCS))
 UNIT_ASAN_BINS := $(patsubst tests/unit/%.c,build-asan/tests/%,$(UNIT_SRCS))
 
 .PHONY: all asan unit deps run test bench fmt clean fuzz
-all: build/castor-server
+all: build/castor-server build/castor-check-aof build/castor-check-rdb
 
 build/castor-server: $(REL_OBJS)
+	$(CC) -O2 -g -o $@ $^ $(JEMALLOC_LIBS) $(LIBS)
+
+# castor-check-rdb is the server binary run under that name (src/rdb_check.c),
+# as redis-check-rdb is redis-server: it needs the whole loader.
+build/castor-check-rdb: build/castor-server
+	ln -sf castor-server $@
+build-asan/castor-check-rdb: build-asan/castor-server
+	ln -sf castor-server $@
+
+# castor-check-aof: the AOF formats (aoffile.c) and the pure libraries only.
+build/castor-check-aof: build/obj/check_aof.o $(patsubst %,build/obj/%.o,mem str util resp aoffile crc64)
 	$(CC) -O2 -g -o $@ $^ $(JEMALLOC_LIBS) $(LIBS)
 
 build/obj/%.o: src/%.c | build/obj
 	$(CC) $(CFLAGS_COMMON) -O2 -c -o $@ $<
 
-asan: build-asan/castor-server
+asan: build-asan/castor-server build-asan/castor-check-rdb
 build-asan/castor-server: $(ASAN_OBJS)
 	$(CC) $(SAN) -g -o $@ $^ $(LIBS)
 
@@ -70,4 +83,4 @@ fmt:
 clean:
 	rm -rf build build-asan
 
--include $(REL_OBJS:.o=.d) $(ASAN_OBJS:.o=.d)
+-include $(REL_OBJS:.o=.d) $(ASAN_OBJS:.o=.d) build/obj/check_aof.d

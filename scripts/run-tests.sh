@@ -3,7 +3,7 @@
 #   unit tests (release and ASan builds), layering check,
 #   integration tests against the ASan+UBSan server,
 #   interop/differential tests against the release server and Debian's redis,
-#   short libFuzzer runs of the RESP parser and of listpack validation.
+#   short libFuzzer runs of the RESP parser, listpack validation and the RDB loader.
 # Expects `make all asan unit` to have run (make test does it).
 set -u
 cd "$(dirname "$0")/.."
@@ -124,6 +124,58 @@ if [ -f tests/fuzz/fuzz_listpack.c ]; then
         fi
     else
         echo "FAILED: fuzz_listpack target did not build"
+        fail 1
+    fi
+fi
+
+echo "== fuzz smoke (AOF manifest and command reader)"
+if [ -f tests/fuzz/fuzz_aof.c ]; then
+    if clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -DCASTOR_LIBC_MALLOC -Isrc \
+        src/mem.c src/str.c src/util.c src/resp.c src/aoffile.c tests/fuzz/fuzz_aof.c -o "$OUT/fuzz_aof" -lm; then
+        mkdir -p "$OUT/corpus_aof"
+        if (cd "$OUT" && ./fuzz_aof -max_total_time="${FUZZ_AOF_SECONDS:-10}" -print_final_stats=0 \
+                corpus_aof "$ROOT/tests/fuzz/seeds/aof" >"$OUT/fuzz_aof.log" 2>&1); then
+            echo "fuzz_aof: no findings"
+            pass 1
+        else
+            echo "FAILED: fuzz_aof found a problem"
+            tail -50 "$OUT/fuzz_aof.log"
+            fail 1
+        fi
+    else
+        echo "FAILED: fuzz_aof target did not build"
+        fail 1
+    fi
+fi
+
+echo "== fuzz smoke (RDB loader and RESTORE)"
+if [ -f tests/fuzz/fuzz_rdb.c ]; then
+    # The loader needs the whole server: every source (the tools' mains
+    # src/check_*.c aside) with coverage, server.c's main renamed.
+    FZ="$OUT/fuzz_rdb_obj"
+    FZFLAGS="-g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -DCASTOR_LIBC_MALLOC -Isrc"
+    mkdir -p "$FZ"
+    if for src in src/*.c; do
+            case "$src" in src/check_*.c) continue ;; esac
+            obj="$FZ/$(basename "$src" .c).o"
+            extra=""
+            [ "$src" = src/server.c ] && extra="-Dmain=castor_server_main"
+            echo "clang $FZFLAGS $extra -c $src -o $obj"
+        done | xargs -P "${FUZZ_JOBS:-2}" -I{} sh -c '{}' &&
+       clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -DCASTOR_LIBC_MALLOC -Isrc \
+           tests/fuzz/fuzz_rdb.c "$FZ"/*.o -o "$OUT/fuzz_rdb" -lm -lcrypto -llzf -lpthread; then
+        mkdir -p "$OUT/corpus_rdb"
+        if (cd "$OUT" && LSAN_OPTIONS=use_unaligned=1 ./fuzz_rdb -max_total_time="${FUZZ_RDB_SECONDS:-10}" \
+                -print_final_stats=0 corpus_rdb "$ROOT/tests/fuzz/seeds/rdb" >"$OUT/fuzz_rdb.log" 2>&1); then
+            echo "fuzz_rdb: no findings"
+            pass 1
+        else
+            echo "FAILED: fuzz_rdb found a problem"
+            tail -50 "$OUT/fuzz_rdb.log"
+            fail 1
+        fi
+    else
+        echo "FAILED: fuzz_rdb target did not build"
         fail 1
     fi
 fi

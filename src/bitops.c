@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "arg.h"
 #include "cmdtable.h"
 #include "commands.h"
 #include "config.h"
@@ -57,13 +58,7 @@ static bool must_obey(const client *c) {
 /* Look up a string for reading; replies WRONGTYPE and returns false if the
  * key holds another type. *out is NULL when missing. */
 static bool find_string(client *c, const slice *key, kv **out) {
-    kv *e = db_find_read(c->db, key->ptr, key->len);
-    if (e && e->type != KV_STRING) {
-        reply_error(c, ERR_WRONGTYPE);
-        return false;
-    }
-    *out = e;
-    return true;
+    return arg_lookup(c, key, KV_STRING, false, out);
 }
 
 /* Parse a bit offset: a non-negative integer whose byte is below
@@ -229,13 +224,7 @@ static void clamp_range(long long len, bool isbit, long long *start, long long *
 
 /* Parse a BIT|BYTE unit argument; replies a syntax error if neither. */
 static bool parse_unit(client *c, const slice *a, bool *isbit) {
-    if (cmd_arg_is(a, "bit")) *isbit = true;
-    else if (cmd_arg_is(a, "byte")) *isbit = false;
-    else {
-        reply_error(c, ERR_SYNTAX);
-        return false;
-    }
-    return true;
+    return arg_choice(c, a, "byte", "bit", isbit);
 }
 
 /* BITCOUNT key [start end [BYTE|BIT]]. As in Redis 7.0 the key is looked up

@@ -24,6 +24,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "arg.h"
 #include "cmdtable.h"
 #include "commands.h"
 #include "db.h"
@@ -476,12 +477,9 @@ static void bzpop_generic(client *c, const slice *keys, int nkeys, int where, in
     const slice *try_keys = ready ? ready : keys;
     int ntry = ready ? 1 : nkeys;
     for (int j = 0; j < ntry; j++) {
-        kv *e = db_find_write(c->db, try_keys[j].ptr, try_keys[j].len);
+        kv *e;
+        if (!arg_lookup(c, &try_keys[j], KV_ZSET, true, &e)) return;
         if (e == NULL) continue;
-        if (e->type != KV_ZSET) {
-            reply_error(c, ERR_WRONGTYPE);
-            return;
-        }
         zset_pop_reply(c, &try_keys[j], e, where, count == -1 ? 1 : count, true, nested);
         return;
     }
@@ -502,41 +500,10 @@ void cmd_bzpopmax(client *c) {
     bzpop_generic(c, &c->argv[1], c->argc - 2, ZSET_MAX, c->argc - 1, -1, false);
 }
 
-/* A long of at least 1; replies err (for a non-number too) otherwise. */
-static bool arg_positive(client *c, const slice *a, long *out, const char *err) {
-    if (util_str2l(a->ptr, a->len, out) && *out >= 1) return true;
-    reply_error(c, err);
-    return false;
-}
-
 /* BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count] */
 void cmd_bzmpop(client *c) {
-    long numkeys, count = -1;
-    if (!arg_positive(c, &c->argv[2], &numkeys, "ERR numkeys should be greater than 0")) return;
-    if (numkeys > c->argc - 3) {   /* the MIN|MAX word must follow the keys */
-        reply_error(c, ERR_SYNTAX);
-        return;
-    }
-    int where_idx = 3 + (int)numkeys, where;
-    if (where_idx >= c->argc) {
-        reply_error(c, ERR_SYNTAX);
-        return;
-    }
-    if (cmd_arg_is(&c->argv[where_idx], "min")) where = ZSET_MIN;
-    else if (cmd_arg_is(&c->argv[where_idx], "max")) where = ZSET_MAX;
-    else {
-        reply_error(c, ERR_SYNTAX);
-        return;
-    }
-    for (int j = where_idx + 1; j < c->argc; j++) {
-        if (count == -1 && cmd_arg_is(&c->argv[j], "count") && j + 1 < c->argc) {
-            if (!arg_positive(c, &c->argv[++j], &count, "ERR count should be greater than 0"))
-                return;
-        } else {
-            reply_error(c, ERR_SYNTAX);
-            return;
-        }
-    }
-    if (count == -1) count = 1;
-    bzpop_generic(c, &c->argv[3], (int)numkeys, where, 1, count, true);
+    arg_mpop a;
+    if (!arg_parse_mpop(c, 2, "min", "max", &a)) return;
+    bzpop_generic(c, &c->argv[3], (int)a.numkeys, a.second ? ZSET_MAX : ZSET_MIN, 1, a.count,
+                  true);
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "aof.h"
 #include "blocking.h"
 #include "cmdtable.h"
 #include "config.h"
@@ -160,6 +161,9 @@ static void write_handler(int fd, void *data, int mask) {
     (void)fd;
     (void)mask;
     client *c = data;
+    /* Replies of commands run earlier in this loop turn may be in the
+     * buffer: their AOF records go first (appendfsync always). */
+    aof_flush_before_reply();
     if (reply_write(c) == -1) {
         log_msg(LOG_VERBOSE, "Error writing to client: %s", strerror(errno));
         client_close_async(c);

@@ -13,17 +13,20 @@
 #include <string.h>
 #include <strings.h>
 
+#include "aof.h"
 #include "blocking.h"
 #include "commands.h"
 #include "config.h"
 #include "errors.h"
 #include "evict.h"
+#include "keyspecs.h"
 #include "mem.h"
 #include "multi.h"
 #include "pubsub.h"
 #include "reply.h"
 #include "server.h"
 #include "slowlog.h"
+#include "snapshot.h"
 #include "util.h"
 
 #define W CMD_WRITE
@@ -274,6 +277,15 @@ static command table[] = {
      .group = "server", .since = "1.0.0", .summary = "Remove all keys from all databases", .complexity = "O(N) where N is the total number of keys in all databases"},
     {.name = "touch", .proc = cmd_touch, .arity = -2, .flags = R | F, .acl = KS | ACL_READ | ACL_FAST, .keys = {1, -1, 1},
      .group = "generic", .since = "3.2.1", .summary = "Alters the last access time of a key(s). Returns the number of existing keys specified.", .complexity = "O(N) where N is the number of keys that will be touched."},
+    /* DUMP / RESTORE (dump.c) */
+    {.name = "dump", .proc = cmd_dump, .arity = 2, .flags = CMD_READONLY,
+     .acl = ACL_KEYSPACE | ACL_READ | ACL_SLOW, .keys = {1, 1, 1},
+     .group = "generic", .since = "2.6.0", .summary = "Return a serialized version of the value stored at the specified key.",
+     .complexity = "O(1) to access the key and additional O(N*M) to serialize it, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1)."},
+    {.name = "restore", .proc = cmd_restore, .arity = -4, .flags = CMD_WRITE | CMD_DENYOOM,
+     .acl = ACL_KEYSPACE | ACL_WRITE | ACL_SLOW | ACL_DANGEROUS, .keys = {1, 1, 1},
+     .group = "generic", .since = "2.6.0", .summary = "Create a key using the provided serialized value, previously obtained using DUMP.",
+     .complexity = "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N))."},
     {.name = "object", .arity = -2, .acl = ACL_SLOW, .subcmds = object_subs,
      .group = "generic", .since = "2.2.3", .summary = "A container for object introspection commands", .complexity = "Depends on subcommand."},
     /* Expiry */
@@ -389,6 +401,15 @@ static command table[] = {
      .complexity = "Depends on subcommand."},
     {.name = "lastsave", .proc = cmd_lastsave, .arity = 1, .flags = CMD_LOADING | CMD_STALE | F, .acl = ACL_ADMIN | ACL_FAST | ACL_DANGEROUS,
      .group = "server", .since = "1.0.0", .summary = "Get the UNIX time stamp of the last successful save to disk", .complexity = "O(1)"},
+    {.name = "save", .proc = cmd_save, .arity = 1, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_NO_ASYNC_LOADING | CMD_NO_MULTI,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS, .group = "server", .since = "1.0.0", .summary = "Synchronously save the dataset to disk",
+     .complexity = "O(N) where N is the total number of keys in all databases"},
+    {.name = "bgsave", .proc = cmd_bgsave, .arity = -1, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_NO_ASYNC_LOADING,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS, .group = "server", .since = "1.0.0", .summary = "Asynchronously save the dataset to disk",
+     .complexity = "O(1)"},
+    {.name = "bgrewriteaof", .proc = cmd_bgrewriteaof, .arity = 1, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_NO_ASYNC_LOADING,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS, .group = "server", .since = "1.0.0", .summary = "Asynchronously rewrite the append-only file",
+     .complexity = "O(1)"},
     /* ---- Hashes (t_hash.c) ---- */
     {.name = "hset", .proc = cmd_hset, .arity = -4, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
      .acl = ACL_WRITE | ACL_HASH | ACL_FAST, .keys = {1, 1, 1},
@@ -762,6 +783,15 @@ static command table[] = {
      .acl = ACL_WRITE | ACL_SORTEDSET | ACL_SLOW | ACL_BLOCKING, .keys = {0, 0, 0},
      .group = "sorted-set", .since = "7.0.0", .summary = "Remove and return members with scores in a sorted set or block until one is available",
      .complexity = "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped."},
+    /* ---- SORT (sort.c) ---- */
+    {.name = "sort", .proc = cmd_sort, .arity = -2, .flags = CMD_WRITE | CMD_DENYOOM | CMD_MOVABLE_KEYS, .getkeys = sort_getkeys,
+     .acl = ACL_WRITE | ACL_SET | ACL_SORTEDSET | ACL_LIST | ACL_SLOW | ACL_DANGEROUS, .keys = {1, 1, 1},
+     .group = "generic", .since = "1.0.0", .summary = "Sort the elements in a list, set or sorted set",
+     .complexity = "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N)."},
+    {.name = "sort_ro", .proc = cmd_sort_ro, .arity = -2, .flags = CMD_READONLY | CMD_MOVABLE_KEYS,
+     .acl = ACL_READ | ACL_SET | ACL_SORTEDSET | ACL_LIST | ACL_SLOW | ACL_DANGEROUS, .keys = {1, 1, 1},
+     .group = "generic", .since = "7.0.0", .summary = "Sort the elements in a list, set or sorted set. Read-only variant of SORT.",
+     .complexity = "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N)."},
     {.name = NULL},
 };
 
@@ -981,6 +1011,24 @@ static bool dispatch_request(client *c) {
         reply_error(c, ERR_OOM);
         return rejected(c);
     }
+    /* After a failed background save, refuse writes (and PING, as Redis
+     * 7.0 does) while stop-writes-on-bgsave-error holds; our master's
+     * stream and the AOF loader are obeyed. The AOF's own -MISCONF is
+     * aof_write_error(). */
+    if ((cmd->flags & CMD_WRITE || cmd->proc == cmd_ping) &&
+        !(c->flags & (CLIENT_MASTER | CLIENT_FAKE))) {
+        const char *err = snapshot_write_error();
+        if (err) {
+            reject(c, cmd, err);
+            return rejected(c);
+        }
+        const char *aof_err = aof_write_error();
+        if (aof_err) {
+            cmd->rejected++;
+            reply_errorf(c, "MISCONF Errors writing to the AOF file: %s", aof_err);
+            return rejected(c);
+        }
+    }
     if ((c->flags & CLIENT_MULTI) && multi_maybe_queue(c, cmd)) return true;
     cmdtable_call(c);
     return true;
@@ -1082,37 +1130,98 @@ static void reply_acl(client *c, const command *cmd) {
     }
 }
 
-static void reply_key_specs(client *c, const command *cmd) {
-    if (cmd->keys.first == 0) {
-        reply_array(c, 0);
-        return;
+/* Set members named by the bits of 'flags', in bit order. */
+static void reply_flag_names(client *c, unsigned flags, const char *const *names, int n) {
+    int count = 0;
+    for (int i = 0; i < n; i++)
+        if (flags & (1u << i)) count++;
+    reply_set(c, count);
+    for (int i = 0; i < n; i++)
+        if (flags & (1u << i)) reply_simple(c, names[i]);
+}
+
+/* Key spec flags by bit (KS_*). */
+static const char *const key_flag_names[] = {"RO", "RW", "OW", "RM", "access", "update",
+                                             "insert", "delete", "not_key", "incomplete",
+                                             "variable_flags"};
+
+static void reply_key_spec(client *c, const keyspec *ks) {
+    reply_map(c, ks->notes ? 4 : 3);
+    if (ks->notes) {
+        reply_bulk_cstr(c, "notes");
+        reply_bulk_cstr(c, ks->notes);
     }
-    reply_array(c, 1);
-    reply_map(c, 3);
     reply_bulk_cstr(c, "flags");
-    reply_set(c, 2);
-    reply_simple(c, (cmd->flags & CMD_WRITE) ? "RW" : "RO");
-    reply_simple(c, (cmd->flags & CMD_WRITE) ? "update" : "access");
+    reply_flag_names(c, ks->flags, key_flag_names, 11);
     reply_bulk_cstr(c, "begin_search");
     reply_map(c, 2);
     reply_bulk_cstr(c, "type");
-    reply_bulk_cstr(c, "index");
+    reply_bulk_cstr(c, ks->begin == KS_BEGIN_INDEX     ? "index"
+                       : ks->begin == KS_BEGIN_KEYWORD ? "keyword"
+                                                       : "unknown");
     reply_bulk_cstr(c, "spec");
-    reply_map(c, 1);
-    reply_bulk_cstr(c, "index");
-    reply_int(c, cmd->keys.first);
+    if (ks->begin == KS_BEGIN_INDEX) {
+        reply_map(c, 1);
+        reply_bulk_cstr(c, "index");
+        reply_int(c, ks->index);
+    } else if (ks->begin == KS_BEGIN_KEYWORD) {
+        reply_map(c, 2);
+        reply_bulk_cstr(c, "keyword");
+        reply_bulk_cstr(c, ks->keyword);
+        reply_bulk_cstr(c, "startfrom");
+        reply_int(c, ks->startfrom);
+    } else {
+        reply_map(c, 0);
+    }
     reply_bulk_cstr(c, "find_keys");
     reply_map(c, 2);
     reply_bulk_cstr(c, "type");
-    reply_bulk_cstr(c, "range");
+    reply_bulk_cstr(c, ks->find == KS_FIND_RANGE    ? "range"
+                       : ks->find == KS_FIND_KEYNUM ? "keynum"
+                                                    : "unknown");
     reply_bulk_cstr(c, "spec");
+    if (ks->find == KS_FIND_UNKNOWN) {
+        reply_map(c, 0);
+        return;
+    }
     reply_map(c, 3);
-    reply_bulk_cstr(c, "lastkey");
-    reply_int(c, cmd->keys.last < 0 ? cmd->keys.last : cmd->keys.last - cmd->keys.first);
+    if (ks->find == KS_FIND_RANGE) {
+        reply_bulk_cstr(c, "lastkey");
+        reply_int(c, ks->lastkey);
+    } else {
+        reply_bulk_cstr(c, "keynumidx");
+        reply_int(c, ks->keynumidx);
+        reply_bulk_cstr(c, "firstkey");
+        reply_int(c, ks->firstkey);
+    }
     reply_bulk_cstr(c, "keystep");
-    reply_int(c, cmd->keys.step);
-    reply_bulk_cstr(c, "limit");
-    reply_int(c, 0);
+    reply_int(c, ks->keystep);
+    if (ks->find == KS_FIND_RANGE) {
+        reply_bulk_cstr(c, "limit");
+        reply_int(c, ks->limit);
+    }
+}
+
+/* Redis's key specs (keyspecs.c); for a command Redis does not have, one
+ * spec derived from the table's first/last/step and write flag. */
+static void reply_key_specs(client *c, const command *cmd) {
+    const cmd_meta *m = keyspecs_find(cmd->fullname);
+    if (m) {
+        reply_set(c, m->nkey_specs);
+        for (int i = 0; i < m->nkey_specs; i++) reply_key_spec(c, &m->key_specs[i]);
+        return;
+    }
+    if (cmd->keys.first == 0) {
+        reply_set(c, 0);
+        return;
+    }
+    keyspec ks = {.flags = (cmd->flags & CMD_WRITE) ? KS_RW | KS_UPDATE : KS_RO | KS_ACCESS,
+                  .begin = KS_BEGIN_INDEX, .index = cmd->keys.first, .find = KS_FIND_RANGE,
+                  .lastkey = cmd->keys.last < 0 ? cmd->keys.last
+                                                : cmd->keys.last - cmd->keys.first,
+                  .keystep = cmd->keys.step};
+    reply_set(c, 1);
+    reply_key_spec(c, &ks);
 }
 
 static int count_subs(const command *cmd) {
@@ -1130,9 +1239,15 @@ static void reply_info(client *c, const command *cmd) {
     reply_int(c, cmd->keys.last);
     reply_int(c, cmd->keys.step);
     reply_acl(c, cmd);
-    reply_set(c, 0);
+    const cmd_meta *m = keyspecs_find(cmd->fullname);
+    reply_set(c, m ? m->ntips : 0);
+    for (int i = 0; m && i < m->ntips; i++) reply_bulk_cstr(c, m->tips[i]);
     reply_key_specs(c, cmd);
-    reply_array(c, count_subs(cmd));
+    /* Redis's addReplyCommandSubCommands: no subcommands is an empty set,
+     * some are an array. */
+    int subs = count_subs(cmd);
+    if (subs) reply_array(c, subs);
+    else reply_set(c, 0);
     for (command *s = cmd->subcmds; s && s->name; s++) reply_info(c, s);
 }
 
@@ -1217,7 +1332,20 @@ void cmd_command_list(client *c) {
     reply_set_deferred_array(c, node, n);
 }
 
-static bool getkeys_common(client *c, int *keys, int *nkeys) {
+/* Redis's doesCommandHaveKeys: a key spec that finds real keys (not only
+ * the NOT_KEY names of SPUBLISH), or movable keys. */
+static bool has_keys(const command *cmd) {
+    if (cmd->getkeys) return true;
+    const cmd_meta *m = keyspecs_find(cmd->fullname);
+    if (m == NULL) return cmd->keys.first != 0;
+    for (int i = 0; i < m->nkey_specs; i++)
+        if (!(m->key_specs[i].flags & KS_NOT_KEY)) return true;
+    return false;
+}
+
+/* The command (or subcommand) of COMMAND GETKEYS* and its key positions,
+ * relative to argv[2]; NULL after replying an error. */
+static command *getkeys_common(client *c, int *keys, int *nkeys) {
     command *cmd = cmdtable_find(c->argv[2].ptr, c->argv[2].len);
     int argc = c->argc - 2;
     slice *argv = c->argv + 2;
@@ -1228,23 +1356,23 @@ static bool getkeys_common(client *c, int *keys, int *nkeys) {
     /* Redis 7.0's order: command, has keys at all, arity, then the keys. */
     if (cmd == NULL) {
         reply_error(c, "ERR Invalid command specified");
-        return false;
+        return NULL;
     }
-    if (cmd->keys.first == 0 && cmd->getkeys == NULL) {
+    if (!has_keys(cmd)) {
         reply_error(c, "ERR The command has no key arguments");
-        return false;
+        return NULL;
     }
     if (!arity_ok(cmd, argc)) {
         reply_error(c, "ERR Invalid number of arguments specified for command");
-        return false;
+        return NULL;
     }
     *nkeys = cmdtable_get_keys(cmd, argc, argv, keys, 256);
     if (*nkeys <= 0) {
-        if (*nkeys == 0 && (cmd->flags & CMD_NO_MANDATORY_KEYS)) return true;
+        if (*nkeys == 0 && (cmd->flags & CMD_NO_MANDATORY_KEYS)) return cmd;
         reply_error(c, "ERR Invalid arguments specified for command");
-        return false;
+        return NULL;
     }
-    return true;
+    return cmd;
 }
 
 void cmd_command_getkeys(client *c) {
@@ -1254,32 +1382,176 @@ void cmd_command_getkeys(client *c) {
     for (int i = 0; i < n; i++) reply_bulk(c, c->argv[2 + keys[i]].ptr, c->argv[2 + keys[i]].len);
 }
 
+/* Does key spec 'ks' find argv[pos]? Redis's getKeysUsingKeySpecs for one
+ * spec; a spec it cannot follow (unknown, a bad numkeys) finds nothing. */
+static bool spec_finds(const keyspec *ks, int argc, const slice *argv, int pos) {
+    int first = 0;
+    if (ks->begin == KS_BEGIN_INDEX) {
+        first = ks->index;
+    } else if (ks->begin == KS_BEGIN_KEYWORD) {
+        int from = ks->startfrom > 0 ? ks->startfrom : argc + ks->startfrom;
+        int end = ks->startfrom > 0 ? argc - 1 : 0, dir = ks->startfrom > 0 ? 1 : -1;
+        for (int i = from; i != end && i >= 1 && i < argc; i += dir) {
+            if (cmd_arg_is(&argv[i], ks->keyword)) {
+                first = i + 1;
+                break;
+            }
+        }
+    }
+    if (first == 0) return false;
+    int last, step;
+    if (ks->find == KS_FIND_RANGE) {
+        if (ks->lastkey >= 0) last = first + ks->lastkey;
+        else if (ks->limit == 0) last = argc + ks->lastkey;
+        else last = first + (argc - first) / ks->limit + ks->lastkey;
+        step = ks->keystep;
+    } else if (ks->find == KS_FIND_KEYNUM) {
+        long long numkeys;
+        int idx = first + ks->keynumidx;
+        if (idx >= argc || !util_str2ll(argv[idx].ptr, argv[idx].len, &numkeys) || numkeys < 0 ||
+            numkeys > argc)
+            return false;
+        first += ks->firstkey;
+        last = first + (int)numkeys - 1;
+        step = ks->keystep;
+    } else {
+        return false;
+    }
+    return pos >= first && pos <= last && step > 0 && (pos - first) % step == 0;
+}
+
+/* The flags of the one key of a spec with KS_VARIABLE_FLAGS, as Redis's
+ * setGetKeys and bitfieldGetKeys tell them from the arguments. */
+static unsigned variable_key_flags(const command *cmd, int argc, const slice *argv) {
+    if (strcmp(cmd->fullname, "set") == 0) {
+        for (int i = 3; i < argc; i++)
+            if (cmd_arg_is(&argv[i], "get")) return KS_RW | KS_ACCESS | KS_UPDATE;
+        return KS_OW | KS_UPDATE;
+    }
+    for (int i = 2; i < argc; i++) {   /* BITFIELD: read-only if only GETs */
+        int more = argc - i - 1;
+        if (cmd_arg_is(&argv[i], "get") && more >= 2) i += 2;
+        else if (cmd_arg_is(&argv[i], "overflow") && more >= 1) i += 1;
+        else return KS_RW | KS_ACCESS | KS_UPDATE;   /* SET, INCRBY or a syntax error */
+    }
+    return KS_RO | KS_ACCESS;
+}
+
+/* The flags of the key at argv[pos]: those of the first of Redis's key
+ * specs that finds it; else of the last spec Redis cannot follow (SORT's
+ * STORE); else derived from the table's write flag. */
+static unsigned key_flags(const command *cmd, int argc, const slice *argv, int pos) {
+    const cmd_meta *m = keyspecs_find(cmd->fullname);
+    unsigned unknown = 0;
+    for (int i = 0; m && i < m->nkey_specs; i++) {
+        const keyspec *ks = &m->key_specs[i];
+        if (spec_finds(ks, argc, argv, pos))
+            return ks->flags & KS_VARIABLE_FLAGS ? variable_key_flags(cmd, argc, argv) : ks->flags;
+        if (ks->begin == KS_BEGIN_UNKNOWN || ks->find == KS_FIND_UNKNOWN) unknown = ks->flags;
+    }
+    if (unknown) return unknown;
+    return (cmd->flags & CMD_WRITE) ? KS_RW | KS_UPDATE : KS_RO | KS_ACCESS;
+}
+
 void cmd_command_getkeysandflags(client *c) {
     int keys[256], n;
-    if (!getkeys_common(c, keys, &n)) return;
-    command *cmd = cmdtable_find(c->argv[2].ptr, c->argv[2].len);
-    bool write = cmd && (cmd->flags & CMD_WRITE);
+    command *cmd = getkeys_common(c, keys, &n);
+    if (cmd == NULL) return;
     reply_array(c, n);
     for (int i = 0; i < n; i++) {
         reply_array(c, 2);
         reply_bulk(c, c->argv[2 + keys[i]].ptr, c->argv[2 + keys[i]].len);
-        reply_set(c, 2);
-        reply_simple(c, write ? "RW" : "RO");
-        reply_simple(c, write ? "update" : "access");
+        reply_flag_names(c, key_flags(cmd, c->argc - 2, c->argv + 2, keys[i]), key_flag_names,
+                         11);
+    }
+}
+
+/* Map entries name -> text, in order, for each text that is not NULL. */
+static void reply_text_fields(client *c, const char *const (*texts)[2], size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        if (texts[i][1] == NULL) continue;
+        reply_bulk_cstr(c, texts[i][0]);
+        reply_bulk_cstr(c, texts[i][1]);
+    }
+}
+
+/* COMMAND DOCS "arguments": an array of maps, as addReplyCommandArgList. */
+static void reply_arg_docs(client *c, const cmd_arg_doc *args, int n) {
+    static const char *const flag_names[] = {"optional", "multiple", "multiple_token"};
+    reply_array(c, n);
+    for (const cmd_arg_doc *a = args; a < args + n; a++) {
+        reply_map(c, 2 + a->has_key_spec + !!a->token + !!a->summary + !!a->since +
+                         !!a->deprecated_since + !!a->flags + (a->nargs > 0));
+        reply_bulk_cstr(c, "name");
+        reply_bulk_cstr(c, a->name);
+        reply_bulk_cstr(c, "type");
+        reply_bulk_cstr(c, a->type);
+        if (a->has_key_spec) {
+            reply_bulk_cstr(c, "key_spec_index");
+            reply_int(c, a->key_spec_index);
+        }
+        const char *const texts[][2] = {{"token", a->token}, {"summary", a->summary},
+                                        {"since", a->since},
+                                        {"deprecated_since", a->deprecated_since}};
+        reply_text_fields(c, texts, 4);
+        if (a->flags) {
+            reply_bulk_cstr(c, "flags");
+            reply_flag_names(c, a->flags, flag_names, 3);
+        }
+        if (a->nargs > 0) {
+            reply_bulk_cstr(c, "arguments");
+            reply_arg_docs(c, a->args, a->nargs);
+        }
+    }
+}
+
+/* The fields of Redis's doc of the command (keyspecs.c), in its order and
+ * only those it has; without one, the table's four. */
+static void reply_doc_fields(client *c, const command *cmd, int extra) {
+    const cmd_meta *m = keyspecs_find(cmd->fullname);
+    if (m == NULL) {
+        const char *const texts[][2] = {{"summary", cmd->summary ? cmd->summary : ""},
+                                        {"since", cmd->since ? cmd->since : "1.0.0"},
+                                        {"group", cmd->group ? cmd->group : "server"},
+                                        {"complexity", cmd->complexity ? cmd->complexity : "O(1)"}};
+        reply_map(c, 4 + extra);
+        reply_text_fields(c, texts, 4);
+        return;
+    }
+    static const char *const doc_flag_names[] = {"deprecated", "syscmd"};
+    const cmd_doc *d = &m->doc;
+    reply_map(c, 1 + !!d->summary + !!d->since + !!d->complexity + !!d->doc_flags +
+                     !!d->deprecated_since + !!d->replaced_by + (d->nhistory > 0) +
+                     (d->nargs > 0) + extra);
+    const char *const texts[][2] = {{"summary", d->summary}, {"since", d->since},
+                                    {"group", d->group ? d->group : "server"},
+                                    {"complexity", d->complexity}};
+    reply_text_fields(c, texts, 4);
+    if (d->doc_flags) {
+        reply_bulk_cstr(c, "doc_flags");
+        reply_flag_names(c, d->doc_flags, doc_flag_names, 2);
+    }
+    const char *const deprecation[][2] = {{"deprecated_since", d->deprecated_since},
+                                          {"replaced_by", d->replaced_by}};
+    reply_text_fields(c, deprecation, 2);
+    if (d->nhistory > 0) {
+        reply_bulk_cstr(c, "history");
+        reply_set(c, d->nhistory);
+        for (int i = 0; i < d->nhistory; i++) {
+            reply_array(c, 2);
+            reply_bulk_cstr(c, d->history[i][0]);
+            reply_bulk_cstr(c, d->history[i][1]);
+        }
+    }
+    if (d->nargs > 0) {
+        reply_bulk_cstr(c, "arguments");
+        reply_arg_docs(c, d->args, d->nargs);
     }
 }
 
 static void reply_doc(client *c, const command *cmd) {
     int subs = count_subs(cmd);
-    reply_map(c, 4 + (subs ? 1 : 0));
-    reply_bulk_cstr(c, "summary");
-    reply_bulk_cstr(c, cmd->summary ? cmd->summary : "");
-    reply_bulk_cstr(c, "since");
-    reply_bulk_cstr(c, cmd->since ? cmd->since : "1.0.0");
-    reply_bulk_cstr(c, "group");
-    reply_bulk_cstr(c, cmd->group ? cmd->group : "server");
-    reply_bulk_cstr(c, "complexity");
-    reply_bulk_cstr(c, cmd->complexity ? cmd->complexity : "O(1)");
+    reply_doc_fields(c, cmd, subs ? 1 : 0);
     if (subs) {
         reply_bulk_cstr(c, "subcommands");
         reply_map(c, subs);

@@ -61,6 +61,10 @@ void cmd_object_idletime(client *c);
 void cmd_object_freq(client *c);
 void cmd_object_help(client *c);
 
+/* dump.c */
+void cmd_dump(client *c);
+void cmd_restore(client *c);
+
 /* expire.c */
 void cmd_expire(client *c);
 void cmd_pexpire(client *c);
@@ -83,7 +87,14 @@ void cmd_auth(client *c);
 void cmd_shutdown(client *c);
 void cmd_monitor(client *c);
 void cmd_debug(client *c);
+
+/* snapshot.c */
+void cmd_save(client *c);
+void cmd_bgsave(client *c);
 void cmd_lastsave(client *c);
+
+/* aof.c */
+void cmd_bgrewriteaof(client *c);
 
 /* clientcmd.c */
 void cmd_client_id(client *c);
@@ -268,5 +279,11 @@ void cmd_zscan(client *c);
  * ZUNION/ZINTER/ZDIFF/ZINTERCARD/ZMPOP (numkeys at argv[1]). */
 int zset_getkeys_store(int argc, slice *argv, int *keys, int cap);
 int zset_getkeys_numkeys(int argc, slice *argv, int *keys, int cap);
+
+/* sort.c */
+void cmd_sort(client *c);
+void cmd_sort_ro(client *c);
+/* COMMAND GETKEYS for SORT: the sorted key and the last STORE's argument. */
+int sort_getkeys(int argc, slice *argv, int *keys, int cap);
 
 #endif

@@ -17,6 +17,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "aof.h"
 #include "cmdtable.h"
 #include "errors.h"
 #include "log.h"
@@ -68,6 +69,9 @@ static const enum_pair policy_enum[] = {
     {"allkeys-lru", 4}, {"allkeys-lfu", 5}, {"allkeys-random", 6}, {"noeviction", 7},
     {NULL, 0}};
 static const enum_pair debugcmd_enum[] = {{"no", 0}, {"yes", 1}, {"local", 2}, {NULL, 0}};
+static const enum_pair appendfsync_enum[] = {{"everysec", APPENDFSYNC_EVERYSEC},
+                                             {"always", APPENDFSYNC_ALWAYS},
+                                             {"no", APPENDFSYNC_NO}, {NULL, 0}};
 
 /* Redis's memtoull: digits and an optional unit (k kb m mb g gb, any case). */
 static bool parse_mem(const char *s, long long *out) {
@@ -210,6 +214,8 @@ static const char *apply_maxclients(void) {
     return server_apply_maxclients();
 }
 
+static const char *apply_appendonly(void) { return aof_config_changed(); }
+
 static const char *apply_hz(void) {
     if (cfg.hz < 1) cfg.hz = 1;
     if (cfg.hz > 500) cfg.hz = 500;
@@ -266,7 +272,14 @@ static directive table[] = {
     S("dbfilename", dbfilename, "dump.rdb", D_PROTECTED),
     {.name = "save", .type = T_SPECIAL, .field = &cfg.save, .def = "3600 1 300 100 60 10000",
      .set = set_save, .get = get_str_field},
-    B("appendonly", appendonly, "no", 0),
+    {.name = "appendonly", .type = T_BOOL, .field = &cfg.appendonly, .def = "no",
+     .apply = apply_appendonly},
+    E("appendfsync", appendfsync, "everysec", appendfsync_enum, 0),
+    B("aof-use-rdb-preamble", aof_use_rdb_preamble, "yes", 0),
+    B("aof-load-truncated", aof_load_truncated, "yes", 0),
+    B("no-appendfsync-on-rewrite", no_appendfsync_on_rewrite, "no", 0),
+    I("auto-aof-rewrite-percentage", auto_aof_rewrite_percentage, "100", 0, INT_MAX, 0),
+    M("auto-aof-rewrite-min-size", auto_aof_rewrite_min_size, "64mb", 0, LLONG_MAX, 0),
     S("appendfilename", appendfilename, "appendonly.aof", D_IMMUTABLE),
     S("appenddirname", appenddirname, "appendonlydir", D_IMMUTABLE),
     E("enable-debug-command", enable_debug_command, "no", debugcmd_enum, D_IMMUTABLE),
@@ -303,10 +316,9 @@ static directive table[] = {
     {.name = "zset-max-listpack-value", .alias = "zset-max-ziplist-value", .type = T_LL,
      .field = &cfg.zset_max_listpack_value, .def = "64", .min = 0, .max = LLONG_MAX},
     /* Accepted now, acted on by later subsystems. */
-    X("rdbcompression", "yes"),
-    X("rdbchecksum", "yes"),
-    X("stop-writes-on-bgsave-error", "yes"),
-    X("appendfsync", "everysec"),
+    B("rdbcompression", rdbcompression, "yes", 0),
+    B("rdbchecksum", rdbchecksum, "yes", D_IMMUTABLE),
+    B("stop-writes-on-bgsave-error", stop_writes_on_bgsave_error, "yes", 0),
     X("always-show-logo", "no"),
     X("set-proc-title", "yes"),
     X("supervised", "no"),
@@ -326,12 +338,9 @@ static directive table[] = {
     X("syslog-ident", "redis"),
     X("oom-score-adj", "no"),
     X("activedefrag", "no"),
-    X("aof-use-rdb-preamble", "yes"),
-    X("auto-aof-rewrite-percentage", "100"),
-    X("auto-aof-rewrite-min-size", "67108864"),
-    X("aof-load-truncated", "yes"),
     X("rdb-save-incremental-fsync", "yes"),
     X("aof-rewrite-incremental-fsync", "yes"),
+    X("aof-timestamp-enabled", "no"),
     X("enable-module-command", "no"),
     X("replica-priority", "100"),
     X("min-replicas-to-write", "0"),

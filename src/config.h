@@ -8,6 +8,8 @@
 #include "str.h"
 
 enum { COBL_NORMAL = 0, COBL_REPLICA = 1, COBL_PUBSUB = 2, COBL_COUNT = 3 };
+/* appendfsync values, Redis's AOF_FSYNC_* numbers. */
+enum { APPENDFSYNC_NO = 0, APPENDFSYNC_ALWAYS = 1, APPENDFSYNC_EVERYSEC = 2 };
 
 typedef struct cobl_limit {
     long long hard, soft, soft_seconds;
@@ -41,6 +43,12 @@ struct config {
     bool appendonly;
     char *appendfilename;
     char *appenddirname;
+    int appendfsync;             /* APPENDFSYNC_* (aof.c) */
+    bool aof_use_rdb_preamble;
+    bool aof_load_truncated;
+    bool no_appendfsync_on_rewrite;
+    int auto_aof_rewrite_percentage;
+    long long auto_aof_rewrite_min_size;
     int enable_debug_command;    /* 0 no, 1 yes, 2 local */
     int enable_protected_configs;
     int active_expire_effort;
@@ -69,6 +77,10 @@ struct config {
     long long zset_max_listpack_entries;
     long long zset_max_listpack_value;
     bool replica_serve_stale_data;
+    /* Persistence (rdb.c). */
+    bool rdbcompression;
+    bool rdbchecksum;
+    bool stop_writes_on_bgsave_error;   /* snapshot.c: -MISCONF after a failed BGSAVE */
 };
 
 extern struct config cfg;

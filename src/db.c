@@ -95,6 +95,14 @@ void db_expire_now(db *d, kv *e) {
     if (key != small) mem_free(key);
 }
 
+void db_delete_propagate(db *d, const char *key, size_t klen) {
+    db_delete(d, key, klen);
+    propagate_del(d->id, key, klen);
+    db_signal_modified(d, key, klen);
+    db_notify('g', "del", key, klen, d->id);
+    srv.dirty++;
+}
+
 /* Returns the live entry or NULL; expired keys are deleted on a master. */
 static kv *lookup(db *d, const char *key, size_t klen) {
     kv *e = dict_find(d->keys, key, klen);

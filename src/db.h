@@ -58,6 +58,10 @@ size_t db_volatile_count(const db *d);
 bool db_key_is_expired(const kv *e);
 /* Delete an expired key and propagate DEL (master side of expiry). */
 void db_expire_now(db *d, kv *e);
+/* Delete a key (present) as a command's own effect, as GETDEL does and
+ * EXPIRE or GETEX with a time already past: propagates DEL, signals the
+ * key, notifies "del" and counts one change. */
+void db_delete_propagate(db *d, const char *key, size_t klen);
 
 /* Called once per changed key: WATCH, blocked clients, notifications. */
 void db_signal_modified(db *d, const char *key, size_t klen);

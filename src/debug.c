@@ -10,7 +10,9 @@
  * Every subcommand replies in Redis's words; those not listed in HELP get
  * Redis's unknown-subcommand error. DEBUG is refused unless
  * enable-debug-command allows it (checked by the dispatcher, cmdtable.c).
- * Not here: RELOAD/LOADAOF (need persistence, issue #5), crash helpers.
+ * RELOAD is snapshot.c's (snapshot_debug_reload), LOADAOF aof.c's
+ * (aof_debug_loadaof).
+ * Not here: crash helpers.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "commands.h"
 
@@ -22,14 +24,17 @@
 #include <string.h>
 #include <time.h>
 
+#include "aof.h"
 #include "cmdtable.h"
 #include "config.h"
 #include "db.h"
 #include "errors.h"
 #include "kv.h"
 #include "log.h"
+#include "rdb.h"
 #include "reply.h"
 #include "server.h"
+#include "snapshot.h"
 #include "t_hash.h"
 #include "t_list.h"
 #include "t_set.h"
@@ -154,38 +159,6 @@ static void reply_digest(client *c, const unsigned char *digest) {
 
 /* ---- DEBUG OBJECT ---- */
 
-/* Bytes of Redis's rdbSaveLen() for a length. */
-static size_t rdb_len_size(size_t len) {
-    if (len < (1 << 6)) return 1;
-    if (len < (1 << 14)) return 2;
-    if (len <= UINT32_MAX) return 5;
-    return 9;
-}
-
-/* Bytes of Redis's rdbEncodeInteger(), or 0 if v needs more than 32 bits. */
-static size_t rdb_int_size(long long v) {
-    if (v >= -(1 << 7) && v <= (1 << 7) - 1) return 2;
-    if (v >= -(1 << 15) && v <= (1 << 15) - 1) return 3;
-    if (v >= -(1LL << 31) && v <= (1LL << 31) - 1) return 5;
-    return 0;
-}
-
-/* The serializedlength DEBUG OBJECT reports: what RDB would write for the
- * value. Strings of up to 11 chars that are canonical integers are saved
- * as integers, as rdbSaveRawString() does. Redis also LZF-compresses
- * strings over 20 bytes; castor counts them uncompressed until rdb.c brings
- * LZF (issue #5). */
-static size_t serialized_length(const kv *e) {
-    if (e->type != KV_STRING) return 0;   /* collections: issue #3 */
-    char buf[UTIL_LLSTR_SIZE];
-    size_t len;
-    const char *p = kv_str(e, buf, &len);
-    long long v;
-    if (len <= 11 && util_str2ll(p, len, &v) && rdb_int_size(v)) return rdb_int_size(v);
-    if (e->enc == KV_ENC_INT && rdb_int_size(kv_int(e))) return rdb_int_size(kv_int(e));
-    return rdb_len_size(len) + len;
-}
-
 static void debug_object(client *c) {
     kv *e = db_find_raw(c->db, c->argv[2].ptr, c->argv[2].len);
     if (e == NULL) {
@@ -201,7 +174,7 @@ static void debug_object(client *c) {
     snprintf(line, sizeof(line),
              "Value at:%p refcount:%d encoding:%s serializedlength:%zu lru:%u "
              "lru_seconds_idle:%u",
-             (void *)e, shared ? INT_MAX : 1, kv_enc_name(e), serialized_length(e),
+             (void *)e, shared ? INT_MAX : 1, kv_enc_name(e), rdb_value_size(e),
              (unsigned)e->lru, idle);
     if (e->type == KV_LIST) {
         /* Redis adds the quicklist's shape. */
@@ -314,6 +287,8 @@ static void debug_help(client *c) {
         "    unit tests to simulate Redis errors.",
         "LOG <message>",
         "    Write <message> to the server log.",
+        "LOADAOF",
+        "    Flush the AOF buffers on disk and reload the AOF in memory.",
         "OBJECT <key>",
         "    Show low level info about `key` and associated value.",
         "POPULATE <count> [<prefix>] [<size>]",
@@ -321,6 +296,19 @@ static void debug_help(client *c) {
         "    it is used instead of the 'key' prefix. These are not propagated to",
         "    replicas. Cluster slots are not respected so keys not belonging to the",
         "    current node can be created in cluster mode.",
+        "RELOAD [option ...]",
+        "    Save the RDB on disk and reload it back to memory. Valid <option> values:",
+        "    * MERGE: conflicting keys will be loaded from RDB.",
+        "    * NOFLUSH: the existing database will not be removed before load, but",
+        "      conflicting keys will generate an exception and kill the server.",
+        "    * NOSAVE: the database will be loaded from an existing RDB file.",
+        "    Examples:",
+        "    * DEBUG RELOAD: verify that the server is able to persist, flush and reload",
+        "      the database.",
+        "    * DEBUG RELOAD NOSAVE: replace the current database with the contents of an",
+        "      existing RDB file.",
+        "    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB",
+        "      file to the database.",
         "SET-ACTIVE-EXPIRE <0|1>",
         "    Setting it to 0 disables expiring keys in background when they are not",
         "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
@@ -361,6 +349,10 @@ void cmd_debug(client *c) {
         debug_object(c);
     } else if (argc == 3 && cmd_arg_is(sub, "sleep")) {
         debug_sleep(c);
+    } else if (cmd_arg_is(sub, "reload")) {
+        snapshot_debug_reload(c);
+    } else if (argc == 2 && cmd_arg_is(sub, "loadaof")) {
+        aof_debug_loadaof(c);
     } else if (argc == 3 && cmd_arg_is(sub, "set-active-expire")) {
         char buf[32];
         srv.active_expire_enabled = atoi(arg_cstr(&c->argv[2], buf, sizeof(buf))) != 0;

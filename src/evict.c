@@ -74,6 +74,20 @@ unsigned long long evict_idle_seconds(const kv *e) {
     return now >= then ? now - then : now + (LRU_CLOCK_MAX - then);
 }
 
+bool evict_set_access(kv *e, long long lfu_freq, long long lru_idle) {
+    if (evict_policy_is_lfu()) {
+        if (lfu_freq < 0) return false;
+        e->lru = (lfu_minutes() << 8) | (unsigned)(lfu_freq > 255 ? 255 : lfu_freq);
+        return true;
+    }
+    if (lru_idle < 0) return false;
+    long long clock = srv.lruclock, abs_time = clock - lru_idle;
+    /* Underflow of the wrapping clock: as Redis, settle half-way round. */
+    if (abs_time < 0) abs_time = (clock + LRU_CLOCK_MAX / 2) % LRU_CLOCK_MAX;
+    e->lru = (uint32_t)abs_time;
+    return true;
+}
+
 /* ---- The eviction pool ---- */
 
 typedef struct pool_entry {

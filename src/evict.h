@@ -27,6 +27,11 @@ void evict_init_entry(kv *e);
 unsigned evict_lfu_counter(const kv *e);
 /* Seconds since the last access, for LRU entries (OBJECT IDLETIME). */
 unsigned long long evict_idle_seconds(const kv *e);
+/* Access data given from outside (RDB IDLE/FREQ opcodes, RESTORE IDLETIME/FREQ),
+ * as Redis's objectSetLRUOrLFU: under an LFU policy a freq >= 0 (0..255)
+ * becomes the counter; otherwise an idle time >= 0 (seconds) backdates the
+ * LRU clock. The other value, or -1, is ignored. Returns true if set. */
+bool evict_set_access(kv *e, long long lfu_freq, long long lru_idle);
 
 /* Free memory down to maxmemory if needed. Returns false when memory is
  * still above the limit (the caller refuses writes with -OOM). */

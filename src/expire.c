@@ -153,11 +153,7 @@ static void expire_generic(client *c, long long basetime, long long unit_ms) {
         if ((flags & EXP_LT) && cur != -1 && when >= cur) { reply_int(c, 0); return; }
     }
     if (when <= srv.mstime && !srv.loading && !srv.is_replica) {
-        db_delete(c->db, key->ptr, key->len);
-        propagate_del(c->dbid, key->ptr, key->len);
-        db_signal_modified(c->db, key->ptr, key->len);
-        db_notify('g', "del", key->ptr, key->len, c->dbid);
-        srv.dirty++;
+        db_delete_propagate(c->db, key->ptr, key->len);
         reply_int(c, 1);
         return;
     }

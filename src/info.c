@@ -24,6 +24,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "aof.h"
 #include "blocking.h"
 #include "cmdtable.h"
 #include "commands.h"
@@ -34,6 +35,7 @@
 #include "memory.h"
 #include "reply.h"
 #include "server.h"
+#include "snapshot.h"
 #include "str.h"
 #include "util.h"
 
@@ -101,6 +103,7 @@ void info_reset_stats(void) {
     srv.stat_client_qbuf_limit_disconnections = 0;
     srv.stat_client_outbuf_limit_disconnections = 0;
     reset_metrics();
+    aof_reset_stats();
     cmdtable_reset_stats();
     reply_errorstats_reset();
 }
@@ -330,41 +333,16 @@ static str *sec_memory(str *s) {
 }
 
 static str *sec_persistence(str *s) {
-    /* Snapshots and the AOF arrive with persistence (issue #5); until then
-     * these are the values of a Redis that never saved. */
-    return str_catfmt(s,
-                      "# Persistence\r\n"
-                      "loading:%d\r\n"
-                      "async_loading:0\r\n"
-                      "current_cow_peak:0\r\n"
-                      "current_cow_size:0\r\n"
-                      "current_cow_size_age:0\r\n"
-                      "current_fork_perc:0.00\r\n"
-                      "current_save_keys_processed:0\r\n"
-                      "current_save_keys_total:0\r\n"
-                      "rdb_changes_since_last_save:%lld\r\n"
-                      "rdb_bgsave_in_progress:0\r\n"
-                      "rdb_last_save_time:%lld\r\n"
-                      "rdb_last_bgsave_status:ok\r\n"
-                      "rdb_last_bgsave_time_sec:-1\r\n"
-                      "rdb_current_bgsave_time_sec:-1\r\n"
-                      "rdb_saves:0\r\n"
-                      "rdb_last_cow_size:0\r\n"
-                      "rdb_last_load_keys_expired:0\r\n"
-                      "rdb_last_load_keys_loaded:0\r\n"
-                      "aof_enabled:0\r\n"
-                      "aof_rewrite_in_progress:0\r\n"
-                      "aof_rewrite_scheduled:0\r\n"
-                      "aof_last_rewrite_time_sec:-1\r\n"
-                      "aof_current_rewrite_time_sec:-1\r\n"
-                      "aof_last_bgrewrite_status:ok\r\n"
-                      "aof_rewrites:0\r\n"
-                      "aof_rewrites_consecutive_failures:0\r\n"
-                      "aof_last_write_status:ok\r\n"
-                      "aof_last_cow_size:0\r\n"
-                      "module_fork_in_progress:0\r\n"
-                      "module_fork_last_cow_size:0\r\n",
-                      srv.loading ? 1 : 0, srv.dirty, srv.start_ms / 1000);
+    s = str_catfmt(s,
+                   "# Persistence\r\n"
+                   "loading:%d\r\n"
+                   "async_loading:0\r\n",
+                   srv.loading ? 1 : 0);
+    s = snapshot_info(s);   /* current_cow_peak .. rdb_last_load_keys_loaded */
+    s = aof_info_fields(s); /* aof_enabled .. aof_last_cow_size */
+    s = str_catc(s, "module_fork_in_progress:0\r\n"
+                    "module_fork_last_cow_size:0\r\n");
+    return aof_info_sizes(s);   /* aof_current_size .., when the AOF is on */
 }
 
 static str *sec_stats(str *s) {

@@ -4,10 +4,7 @@
  * Type-specific copying lives with each type (kv_dup_value); this file
  * only moves entries between names and databases.
  * SPDX-License-Identifier: BSD-3-Clause */
-#include <ctype.h>
-#include <errno.h>
 #include <limits.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cmdtable.h"
@@ -18,7 +15,9 @@
 #include "evict.h"
 #include "propagate.h"
 #include "reply.h"
+#include "scan.h"
 #include "server.h"
+#include "snapshot.h"
 #include "util.h"
 
 static void modified(db *d, const slice *key, const char *event) {
@@ -83,8 +82,10 @@ void cmd_flushall(client *c) {
     if (!parse_flush_flags(c)) return;
     db_signal_flushed(-1, -1);
     srv.dirty += db_empty_all();
+    /* Stops a BGSAVE child and, with save points, saves the empty
+     * dataset (which resets dirty), as Redis 7.0 does. */
+    snapshot_flushall();
     propagate(c->dbid, c->argc, c->argv);
-    srv.dirty++;
     reply_ok(c);
 }
 
@@ -107,19 +108,17 @@ static void del_generic(client *c) {
 void cmd_del(client *c) { del_generic(c); }
 void cmd_unlink(client *c) { del_generic(c); }
 
-void cmd_exists(client *c) {
+/* EXISTS and TOUCH: how many of the keys exist (a key named twice counts
+ * twice). */
+static void count_existing(client *c) {
     long long n = 0;
     for (int i = 1; i < c->argc; i++)
         if (db_find_read(c->db, c->argv[i].ptr, c->argv[i].len)) n++;
     reply_int(c, n);
 }
 
-void cmd_touch(client *c) {
-    long long n = 0;
-    for (int i = 1; i < c->argc; i++)
-        if (db_find_read(c->db, c->argv[i].ptr, c->argv[i].len)) n++;
-    reply_int(c, n);
-}
+void cmd_exists(client *c) { count_existing(c); }
+void cmd_touch(client *c) { count_existing(c); }
 
 void cmd_type(client *c) {
     kv *e = db_find_read(c->db, c->argv[1].ptr, c->argv[1].len);
@@ -148,79 +147,29 @@ void cmd_keys(client *c) {
     reply_set_deferred_array(c, node, n);
 }
 
-typedef struct scan_acc {
-    kv **items;
-    size_t len, cap;
-} scan_acc;
-
-static void scan_collect(void *priv, void *entry) {
-    scan_acc *a = priv;
-    if (a->len == a->cap) {
-        a->cap = a->cap ? a->cap * 2 : 16;
-        a->items = mem_realloc(a->items, a->cap * sizeof(kv *));
-    }
-    a->items[a->len++] = entry;
-}
-
 void cmd_scan(client *c) {
-    unsigned long long cursor;
-    slice *cur = &c->argv[1];
-    /* Redis parses the cursor with strtoull and rejects junk and overflow. */
-    {
-        char *end;
-        errno = 0;
-        cursor = strtoull(cur->ptr, &end, 10);
-        if (end != cur->ptr + cur->len || errno == ERANGE || isspace((unsigned char)cur->ptr[0])) {
-            reply_error(c, "ERR invalid cursor");
-            return;
-        }
-    }
-    slice *pat = NULL, *type = NULL;
-    long long count = 10;
-    for (int i = 2; i < c->argc; i++) {
-        bool more = i + 1 < c->argc;
-        if (cmd_arg_is(&c->argv[i], "count") && more) {
-            if (!cmd_arg_ll(c, &c->argv[i + 1], &count)) return;
-            if (count < 1) {
-                reply_error(c, ERR_SYNTAX);
-                return;
-            }
-            i++;
-        } else if (cmd_arg_is(&c->argv[i], "match") && more) {
-            pat = &c->argv[++i];
-            if (pat->len == 1 && pat->ptr[0] == '*') pat = NULL;
-        } else if (cmd_arg_is(&c->argv[i], "type") && more) {
-            type = &c->argv[++i];
-        } else {
-            reply_error(c, ERR_SYNTAX);
-            return;
-        }
-    }
-    scan_acc acc = {0};
-    long long maxiter = count > LLONG_MAX / 10 ? LLONG_MAX : count * 10;   /* no overflow */
-    do {
-        cursor = dict_scan(c->db->keys, cursor, scan_collect, &acc);
-    } while (cursor && maxiter-- && acc.len < (size_t)count);
+    unsigned long cursor;
+    if (!scan_parse_cursor(c, &c->argv[1], &cursor)) return;
+    scan_opts o;
+    if (!scan_parse_opts(c, 2, true, &o)) return;
+    size_t len;
+    kv **items = (kv **)scan_dict(c->db->keys, &cursor, &o, &len);
     /* Filter after collecting: matching and expiry may delete nothing from
      * the table while it is being walked. */
     size_t kept = 0;
-    str **keys = mem_alloc(sizeof(str *) * (acc.len ? acc.len : 1));
-    for (size_t i = 0; i < acc.len; i++) {
-        kv *e = acc.items[i];
+    str **keys = mem_alloc(sizeof(str *) * (len ? len : 1));
+    for (size_t i = 0; i < len; i++) {
+        kv *e = items[i];
         size_t klen;
         const char *k = kv_key(e, &klen);
-        if (pat && !util_glob_match(pat->ptr, pat->len, k, klen, false)) continue;
-        if (type && !util_strcaseeq(type->ptr, type->len, kv_type_name(e))) continue;
+        if (!scan_match(&o, k, klen)) continue;
+        if (o.type && !util_strcaseeq(o.type->ptr, o.type->len, kv_type_name(e))) continue;
         keys[kept++] = str_new(k, klen);
     }
-    mem_free(acc.items);
-    reply_array(c, 2);
-    char buf[UTIL_LLSTR_SIZE];
-    size_t l = util_ull2str(buf, cursor);
-    reply_bulk(c, buf, l);
+    mem_free(items);
     /* Expired keys are removed (on a master) and skipped. */
     long long n = 0;
-    void *node = reply_defer(c);
+    void *node = scan_reply_start(c, cursor);
     for (size_t i = 0; i < kept; i++) {
         if (db_find_write(c->db, keys[i]->buf, keys[i]->len)) {
             reply_bulk(c, keys[i]->buf, keys[i]->len);

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "aof.h"
 #include "cmdtable.h"
 #include "commands.h"
 #include "db.h"
@@ -101,6 +102,8 @@ void memory_get_stats(memory_stats *ms) {
         else ms->clients_normal += client_memory(c);
     }
     total += ms->clients_slaves + ms->clients_normal;
+    ms->aof_buffer = aof_buffer_size();
+    total += ms->aof_buffer;
     for (int i = 0; i < srv.ndbs; i++) {
         size_t keys = dict_len(srv.dbs[i].keys);
         if (keys == 0) continue;

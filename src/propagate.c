@@ -1,14 +1,16 @@
 /* propagate.c -- the effect stream (DESIGN.md, "the one rule of the data
  * path"). Effects are buffered between propagate_begin() and
  * propagate_end() so a command that produces several is wrapped in
- * MULTI/EXEC for its readers. Readers (AOF, replication backlog) attach in
- * later work; until one does, propagate() returns at once.
+ * MULTI/EXEC for its readers. Readers (the AOF, later the replication
+ * backlog) switch themselves on with propagate_set_reader(); until one
+ * does, propagate() returns at once.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "propagate.h"
 
 #include <stdbool.h>
 #include <string.h>
 
+#include "aof.h"
 #include "mem.h"
 
 typedef struct effect {
@@ -20,12 +22,17 @@ typedef struct effect {
 static effect *pending;
 static size_t pending_len, pending_cap;
 static int depth;
-/* Set when the AOF or a replica listens; until then effects cost nothing. */
-static bool has_readers;
+/* PROPAGATE_* bits of the readers listening; while 0 effects cost nothing. */
+static int readers;
 
 static void emit(const effect *e) {
-    /* No readers yet: the AOF and the replication backlog attach here. */
-    (void)e;
+    /* The replication backlog attaches here too. */
+    if (readers & PROPAGATE_AOF) aof_feed(e->dbid, e->argc, e->argv);
+}
+
+void propagate_set_reader(int reader, bool on) {
+    if (on) readers |= reader;
+    else readers &= ~reader;
 }
 
 static void clear_pending(void) {
@@ -50,7 +57,13 @@ static void flush(void) {
 }
 
 void propagate(int dbid, int argc, const slice *argv) {
-    if (!has_readers) return;
+    if (!readers) return;
+    if (depth == 0 && pending_len == 0) {
+        /* A lone effect outside begin/end: readers copy what they keep. */
+        effect e = {dbid, argc, (slice *)argv};
+        emit(&e);
+        return;
+    }
     if (pending_len == pending_cap) {
         pending_cap = pending_cap ? pending_cap * 2 : 8;
         pending = mem_realloc(pending, pending_cap * sizeof(effect));

@@ -3,6 +3,8 @@
 #ifndef CASTOR_PROPAGATE_H
 #define CASTOR_PROPAGATE_H
 
+#include <stdbool.h>
+
 #include "str.h"
 
 /* Announce one effect in database 'dbid'. argv is copied. */
@@ -13,5 +15,11 @@ void propagate_del(int dbid, const char *key, size_t klen);
  * when there is more than one. Nested calls are counted. */
 void propagate_begin(void);
 void propagate_end(void);
+
+/* Readers of the effect stream. Each subsystem switches its own bit; while
+ * no bit is set propagate() returns at once. */
+#define PROPAGATE_AOF 1
+#define PROPAGATE_REPL 2
+void propagate_set_reader(int reader, bool on);
 
 #endif

@@ -1,7 +1,9 @@
 /* scan.c -- the parts of the SCAN family that do not depend on what is
- * scanned: cursor and option parsing with Redis's errors, and the walk of
- * a dict bounded by COUNT. The callers (keys.c, t_set.c, t_hash.c,
- * t_zset.c) filter and reply, since only they know their entries.
+ * scanned: cursor and option parsing with Redis's errors, the walk of a
+ * dict bounded by COUNT, and the frame of the reply. The callers (keys.c,
+ * t_set.c, t_hash.c, t_zset.c) filter and reply the elements, since only
+ * they know their entries; a small encoding (listpack, intset) they answer
+ * whole with cursor 0, as Redis does.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "scan.h"
 
@@ -18,23 +20,23 @@
 #include "util.h"
 
 bool scan_parse_cursor(client *c, const slice *a, unsigned long *out) {
-    char tmp[64];
-    if (a->len >= sizeof(tmp)) goto invalid;
+    /* strtoul needs a terminated copy; a long one (leading zeros) is rare. */
+    char small[64];
+    char *tmp = a->len < sizeof(small) ? small : mem_alloc(a->len + 1);
     memcpy(tmp, a->ptr, a->len);
     tmp[a->len] = '\0';
-    if (isspace((unsigned char)tmp[0])) goto invalid;
     char *end;
     errno = 0;
     *out = strtoul(tmp, &end, 10);
-    if (*end != '\0' || errno == ERANGE) goto invalid;
-    return true;
-invalid:
-    reply_error(c, "ERR invalid cursor");
-    return false;
+    bool ok = !isspace((unsigned char)tmp[0]) && *end == '\0' && errno != ERANGE;
+    if (tmp != small) mem_free(tmp);
+    if (!ok) reply_error(c, "ERR invalid cursor");
+    return ok;
 }
 
-bool scan_parse_opts(client *c, int from, scan_opts *o) {
+bool scan_parse_opts(client *c, int from, bool type_ok, scan_opts *o) {
     o->pat = NULL;
+    o->type = NULL;
     o->count = 10;
     for (int i = from; i < c->argc; i += 2) {
         bool more = i + 1 < c->argc;
@@ -47,6 +49,8 @@ bool scan_parse_opts(client *c, int from, scan_opts *o) {
         } else if (more && cmd_arg_is(&c->argv[i], "match")) {
             const slice *p = &c->argv[i + 1];
             o->pat = p->len == 1 && p->ptr[0] == '*' ? NULL : p;
+        } else if (more && type_ok && cmd_arg_is(&c->argv[i], "type")) {
+            o->type = &c->argv[i + 1];
         } else {
             reply_error(c, ERR_SYNTAX);
             return false;
@@ -84,3 +88,13 @@ void **scan_dict(dict *d, unsigned long *cursor, const scan_opts *o, size_t *n) 
     *n = a.len;
     return a.items;
 }
+
+void *scan_reply_start(client *c, unsigned long cursor) {
+    reply_array(c, 2);
+    /* Redis prints the cursor signed; dict_scan never returns one past
+     * its largest table mask, so the sign never shows. */
+    reply_bulk_ll(c, (long long)cursor);
+    return reply_defer(c);
+}
+
+void scan_reply_empty(client *c) { reply_raw(c, "*2\r\n$1\r\n0\r\n*0\r\n", 15); }

@@ -1,6 +1,6 @@
 /* scan.h -- what SCAN, SSCAN, HSCAN and ZSCAN share: Redis's parsing of
- * the cursor and of MATCH/COUNT, and the bounded walk of a dict that
- * scanGenericCommand() does. */
+ * the cursor and of MATCH/COUNT/TYPE, the bounded walk of a dict that
+ * scanGenericCommand() does, and the [cursor, [elements]] reply. */
 #ifndef CASTOR_SCAN_H
 #define CASTOR_SCAN_H
 
@@ -12,18 +12,19 @@
 
 typedef struct scan_opts {
     const slice *pat;   /* NULL: no MATCH, or MATCH "*" */
+    const slice *type;  /* TYPE (SCAN only); NULL if not given */
     long long count;    /* COUNT, 10 by default */
 } scan_opts;
 
 /* Parse a cursor as Redis's parseScanCursorOrReply (strtoul of the whole
- * argument, so "-1" wraps); replies "ERR invalid cursor" and returns false
- * if it is not one. */
+ * argument, so "-1" wraps and leading zeros are fine); replies "ERR
+ * invalid cursor" and returns false if it is not one. */
 bool scan_parse_cursor(client *c, const slice *a, unsigned long *out);
 
-/* Parse [MATCH pattern] [COUNT count] pairs from argv[from] on (the
- * collection commands; SCAN's TYPE is the caller's). Replies Redis's error
- * and returns false on a bad option or a COUNT below 1. */
-bool scan_parse_opts(client *c, int from, scan_opts *o);
+/* Parse [MATCH pattern] [COUNT count] pairs from argv[from] on, and
+ * [TYPE type] too if 'type_ok' (SCAN: the filter is the caller's). Replies
+ * Redis's error and returns false on a bad option or a COUNT below 1. */
+bool scan_parse_opts(client *c, int from, bool type_ok, scan_opts *o);
 
 /* Does the element match the options' pattern (always, without one)? */
 bool scan_match(const scan_opts *o, const char *p, size_t len);
@@ -33,5 +34,11 @@ bool scan_match(const scan_opts *o, const char *p, size_t len);
  * entries (caller frees the array, not the entries; they stay valid until
  * d changes), their number in *n, and the next cursor in *cursor. */
 void **scan_dict(dict *d, unsigned long *cursor, const scan_opts *o, size_t *n);
+
+/* Reply the cursor of [cursor, [elements]] and return the deferred length
+ * of the elements, for reply_set_deferred_array(). */
+void *scan_reply_start(client *c, unsigned long cursor);
+/* Reply [0, []]: the scan of a missing key. */
+void scan_reply_empty(client *c);
 
 #endif

@@ -19,7 +19,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "aof.h"
 #include "blocking.h"
+#include "rdb_check.h"
+#include "child.h"
 #include "cmdtable.h"
 #include "config.h"
 #include "db.h"
@@ -28,6 +31,7 @@
 #include "log.h"
 #include "mem.h"
 #include "net.h"
+#include "snapshot.h"
 #include "str.h"
 #include "t_hash.h"
 #include "t_list.h"
@@ -57,10 +61,18 @@ static void remove_files(void) {
 
 int server_prepare_shutdown(int flags, client *c) {
     (void)c;
+    /* Never save a dataset that is only partly loaded. */
+    if (srv.loading) flags = (flags & ~SHUTDOWN_SAVE) | SHUTDOWN_NOSAVE;
     log_msg(LOG_WARNING, "User requested shutdown...");
-    if (flags & SHUTDOWN_SAVE) {
-        /* Snapshots arrive with persistence (issue #5); nothing to write yet. */
-        log_msg(LOG_NOTICE, "Saving the final RDB snapshot before exiting.");
+    /* Persistence in Redis's order: stop a saving child (it could rename
+     * its file over ours), flush the AOF (aof.c), then the final snapshot
+     * (when save points exist or SAVE was given). */
+    snapshot_stop_child();
+    if (aof_prepare_shutdown(flags & SHUTDOWN_FORCE) == -1) return -1;
+    if (snapshot_final_save(flags) == -1) {
+        log_msg(LOG_WARNING,
+                "Errors trying to shut down the server. Check the logs for more information.");
+        return -1;
     }
     for (int i = 0; i < srv.tcp_count; i++) close(srv.tcp_fds[i]);
     if (srv.unix_fd != -1) close(srv.unix_fd);
@@ -94,7 +106,10 @@ static void setup_signals(void) {
 static void check_shutdown(void) {
     if (!srv.shutdown_asap) return;
     log_msg(LOG_WARNING, "Received SIGTERM scheduling shutdown...");
-    if (server_prepare_shutdown(srv.shutdown_flags | SHUTDOWN_SAVE, NULL) == 0) exit(0);
+    /* Like Redis: save only when save points exist. */
+    if (server_prepare_shutdown(srv.shutdown_flags, NULL) == 0) exit(0);
+    log_msg(LOG_WARNING, "SIGTERM received but errors trying to shut down the server, check the "
+                         "logs for more information");
     srv.shutdown_asap = false;
 }
 
@@ -111,6 +126,9 @@ static long long cron(long long id, void *data) {
     client_cron();
     if (srv.active_expire_enabled && !srv.is_replica) expire_cycle_slow();
     db_cron();
+    child_reap();      /* a finished BGSAVE or AOF rewrite child */
+    snapshot_cron();   /* save points, scheduled BGSAVE */
+    aof_cron();        /* scheduled and automatic AOF rewrites */
     if (srv.pause_type && srv.pause_end_ms <= srv.mstime) {
         srv.pause_type = 0;
         client_unpause_all();
@@ -124,6 +142,9 @@ static void before_sleep(void) {
     server_update_time();
     if (srv.active_expire_enabled && !srv.is_replica) expire_cycle_fast();
     blocking_before_sleep();
+    /* The AOF is written (under appendfsync always, synced) before any
+     * reply of this turn leaves: an acknowledged write is on disk. */
+    aof_flush_before_sleep();
     client_flush_pending();
     client_free_closing();
 }
@@ -272,6 +293,9 @@ static int listen_all(void) {
 }
 
 int main(int argc, char **argv) {
+    /* Run as castor-check-rdb (a link to this binary), as redis-check-rdb is redis-server. */
+    const char *base = strrchr(argv[0], '/');
+    if (strstr(base ? base + 1 : argv[0], "castor-check-rdb")) return rdb_check_main(argc, argv);
     srv.pid = getpid();
     srv.exec_argv = argv;
     srv.executable = argv[0];
@@ -344,6 +368,9 @@ int main(int argc, char **argv) {
     srv.initial_memory_usage = mem_used();
     log_msg(LOG_NOTICE, "Running mode=standalone, port=%d. PID: %d", cfg.port, (int)srv.pid);
     log_msg(LOG_NOTICE, "Server initialized");
+    /* The dataset, before the first client is served. With appendonly yes
+     * the AOF holds it and aof.c's loader runs instead of this one. */
+    if (!aof_load_at_start()) snapshot_load_at_start();
     ev_timer_add(1, cron, NULL);
     ev_set_before_sleep(before_sleep);
     ev_set_after_sleep(server_update_time);

@@ -64,8 +64,8 @@ struct server {
     size_t initial_memory_usage;      /* server.c: used_memory once ready to serve */
     long long stat_total_reads_processed, stat_total_writes_processed;
 
-    long long dirty;                  /* cmdtable.c: changes since last save */
-    bool loading;                     /* rdb.c */
+    long long dirty;                  /* commands count changes; snapshot.c resets on save */
+    bool loading;                     /* rdb.c, aof.c: while loading at start */
     bool shutdown_asap;               /* server.c (signal handler) */
     int shutdown_flags;               /* server.c */
     bool is_replica;                  /* repl.c: we are a replica of a master */

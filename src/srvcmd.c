@@ -1,5 +1,5 @@
 /* srvcmd.c -- connection and server commands: PING, ECHO, QUIT, RESET,
- * TIME, HELLO, AUTH, SHUTDOWN, MONITOR, LASTSAVE.
+ * TIME, HELLO, AUTH, SHUTDOWN, MONITOR (LASTSAVE is snapshot.c's).
  *
  * Authentication is one check (auth_check) so ACL users can replace the
  * single requirepass later without touching the commands.
@@ -49,8 +49,6 @@ void cmd_time(client *c) {
     reply_bulk_ll(c, us / 1000000);
     reply_bulk_ll(c, us % 1000000);
 }
-
-void cmd_lastsave(client *c) { reply_int(c, srv.start_ms / 1000); }
 
 /* ---- Authentication ---- */
 

@@ -16,13 +16,11 @@
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "t_hash.h"
 
-#include <errno.h>
-#include <ctype.h>
-#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "arg.h"
 #include "cmdtable.h"
 #include "commands.h"
 #include "config.h"
@@ -33,6 +31,7 @@
 #include "mem.h"
 #include "propagate.h"
 #include "reply.h"
+#include "scan.h"
 #include "server.h"
 #include "util.h"
 
@@ -285,6 +284,15 @@ static bool hash_set(kv *e, const char *f, size_t flen, const char *v, size_t vl
     return true;
 }
 
+bool hash_set_field(kv *e, const char *f, size_t flen, const char *v, size_t vlen) {
+    return hash_set(e, f, flen, v, vlen);
+}
+
+void hash_convert_ht(kv *e, size_t hint) {
+    convert_to_ht(e);
+    if (hint > dict_len(kv_ptr(e))) dict_expand(kv_ptr(e), hint);
+}
+
 /* Remove a field; returns true if it was there. */
 static bool hash_delete(kv *e, const char *f, size_t flen) {
     if (is_listpack(e)) {
@@ -315,14 +323,7 @@ static void touched(client *c, const slice *key, const char *event, long long di
 /* Find a hash; replies WRONGTYPE and returns false if the key holds another
  * type. *out is NULL when the key is missing. */
 static bool find_hash(client *c, const slice *key, kv **out, bool write) {
-    kv *e = write ? db_find_write(c->db, key->ptr, key->len)
-                  : db_find_read(c->db, key->ptr, key->len);
-    if (e && e->type != KV_HASH) {
-        reply_error(c, ERR_WRONGTYPE);
-        return false;
-    }
-    *out = e;
-    return true;
+    return arg_lookup(c, key, KV_HASH, write, out);
 }
 
 /* Find a hash for writing, creating an empty listpack one if missing.
@@ -494,12 +495,10 @@ void cmd_hincrby(client *c) {
         reply_error(c, "ERR hash value is not an integer");
         return;
     }
-    if ((incr < 0 && value < 0 && incr < (LLONG_MIN - value)) ||
-        (incr > 0 && value > 0 && incr > (LLONG_MAX - value))) {
+    if (__builtin_add_overflow(value, incr, &value)) {
         reply_error(c, ERR_OVERFLOW);
         return;
     }
-    value += incr;
     if (e == NULL) e = find_or_create(c, key);
     char out[UTIL_LLSTR_SIZE];
     size_t len = util_ll2str(out, value);
@@ -710,28 +709,9 @@ static void hrandfield_count(client *c, long long l, bool withvalues) {
 
 void cmd_hrandfield(client *c) {
     if (c->argc >= 3) {
-        long long l;
-        if (!util_str2ll(c->argv[2].ptr, c->argv[2].len, &l)) {
-            reply_error(c, ERR_NOT_INT);
-            return;
-        }
-        if (l < -LLONG_MAX) {
-            reply_errorf(c, "ERR value is out of range, value must between %lld and %lld",
-                         -LLONG_MAX, LLONG_MAX);
-            return;
-        }
-        bool withvalues = false;
-        if (c->argc > 4 || (c->argc == 4 && !cmd_arg_is(&c->argv[3], "withvalues"))) {
-            reply_error(c, ERR_SYNTAX);
-            return;
-        }
-        if (c->argc == 4) {
-            withvalues = true;
-            if (l < -LLONG_MAX / 2 || l > LLONG_MAX / 2) {
-                reply_error(c, "ERR value is out of range");
-                return;
-            }
-        }
+        long l;
+        bool withvalues;
+        if (!arg_rand_count(c, "withvalues", &l, &withvalues)) return;
         hrandfield_count(c, l, withvalues);
         return;
     }
@@ -756,79 +736,27 @@ void cmd_hrandfield(client *c) {
 
 /* ---- HSCAN ---- */
 
-/* Redis's parseScanCursorOrReply: strtoul of the whole argument, so "-1"
- * wraps to the largest cursor and "" is 0; junk, leading spaces and
- * overflow are rejected. */
-static bool parse_cursor(client *c, const slice *a, unsigned long *out) {
-    char tmp[64];
-    if (a->len >= sizeof(tmp)) goto invalid;
-    memcpy(tmp, a->ptr, a->len);
-    tmp[a->len] = '\0';
-    if (isspace((unsigned char)tmp[0])) goto invalid;
-    char *end;
-    errno = 0;
-    *out = strtoul(tmp, &end, 10);
-    if (*end != '\0' || errno == ERANGE) goto invalid;
-    return true;
-invalid:
-    reply_error(c, "ERR invalid cursor");
-    return false;
-}
-
-typedef struct scan_acc {
-    hfield **items;
-    size_t len, cap;
-} scan_acc;
-
-static void scan_collect(void *priv, void *entry) {
-    scan_acc *a = priv;
-    if (a->len == a->cap) {
-        a->cap = a->cap ? a->cap * 2 : 16;
-        a->items = mem_realloc(a->items, a->cap * sizeof(*a->items));
-    }
-    a->items[a->len++] = entry;
-}
-
 void cmd_hscan(client *c) {
     unsigned long cursor;
-    if (!parse_cursor(c, &c->argv[2], &cursor)) return;
+    if (!scan_parse_cursor(c, &c->argv[2], &cursor)) return;
     kv *e;
     if (!find_hash(c, &c->argv[1], &e, false)) return;
     if (e == NULL) {
-        reply_raw(c, "*2\r\n$1\r\n0\r\n*0\r\n", 15);
+        scan_reply_empty(c);
         return;
     }
-    const slice *pat = NULL;
-    long long count = 10;
-    for (int i = 3; i < c->argc; i += 2) {
-        bool more = i + 1 < c->argc;
-        if (more && cmd_arg_is(&c->argv[i], "count")) {
-            if (!cmd_arg_ll(c, &c->argv[i + 1], &count)) return;
-            if (count < 1) {
-                reply_error(c, ERR_SYNTAX);
-                return;
-            }
-        } else if (more && cmd_arg_is(&c->argv[i], "match")) {
-            pat = &c->argv[i + 1];
-            if (pat->len == 1 && pat->ptr[0] == '*') pat = NULL;
-        } else {
-            reply_error(c, ERR_SYNTAX);
-            return;
-        }
-    }
-    void *node = NULL;
+    scan_opts o;
+    if (!scan_parse_opts(c, 3, false, &o)) return;
     long long n = 0;
     if (is_listpack(e)) {
         /* A small hash is returned whole, whatever the cursor (as Redis). */
-        reply_array(c, 2);
-        reply_bulk(c, "0", 1);
-        node = reply_defer(c);
+        void *node = scan_reply_start(c, 0);
         hash_iter it;
         hash_iter_init(&it, e);
         const char *f, *v;
         size_t flen, vlen;
         while (hash_iter_next(&it, &f, &flen, &v, &vlen)) {
-            if (pat && !util_glob_match(pat->ptr, pat->len, f, flen, false)) continue;
+            if (!scan_match(&o, f, flen)) continue;
             reply_bulk(c, f, flen);
             reply_bulk(c, v, vlen);
             n += 2;
@@ -837,23 +765,16 @@ void cmd_hscan(client *c) {
         reply_set_deferred_array(c, node, n);
         return;
     }
-    scan_acc acc = {0};
-    long long maxiter = count > LLONG_MAX / 10 ? LLONG_MAX : count * 10;
-    do {
-        cursor = dict_scan(kv_ptr(e), cursor, scan_collect, &acc);
-    } while (cursor && maxiter-- && acc.len < (size_t)count);
-    reply_array(c, 2);
-    char buf[UTIL_LLSTR_SIZE];
-    size_t l = util_ull2str(buf, cursor);
-    reply_bulk(c, buf, l);
-    node = reply_defer(c);
-    for (size_t i = 0; i < acc.len; i++) {
-        hfield *h = acc.items[i];
-        if (pat && !util_glob_match(pat->ptr, pat->len, h->buf, h->flen, false)) continue;
+    size_t len;
+    hfield **items = (hfield **)scan_dict(kv_ptr(e), &cursor, &o, &len);
+    void *node = scan_reply_start(c, cursor);
+    for (size_t i = 0; i < len; i++) {
+        hfield *h = items[i];
+        if (!scan_match(&o, h->buf, h->flen)) continue;
         reply_bulk(c, h->buf, h->flen);
         reply_bulk(c, hfield_val(h), h->vlen);
         n += 2;
     }
-    mem_free(acc.items);
+    mem_free(items);
     reply_set_deferred_array(c, node, n);
 }

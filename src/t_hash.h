@@ -28,4 +28,12 @@ const char *hash_get(const kv *e, const char *field, size_t flen, size_t *vlen, 
 typedef void hash_pair_fn(void *priv, const char *f, size_t flen, const char *v, size_t vlen);
 void hash_foreach(const kv *e, hash_pair_fn *fn, void *priv);
 
+/* Building a hash outside the commands (RDB loading, RESTORE). */
+/* Set field to value in the hash entry 'e' (copies both), converting the
+ * encoding as HSET does; true if the field is new. */
+bool hash_set_field(kv *e, const char *f, size_t flen, const char *v, size_t vlen);
+/* Make a listpack hash a hashtable with room for 'hint' fields (never
+ * back); no-op if it already is one. */
+void hash_convert_ht(kv *e, size_t hint);
+
 #endif

@@ -17,6 +17,7 @@
 #include <limits.h>
 #include <string.h>
 
+#include "arg.h"
 #include "blocking.h"
 #include "cmdtable.h"
 #include "commands.h"
@@ -77,14 +78,7 @@ void list_foreach(const kv *e, list_elem_fn *fn, void *priv) {
 /* Look up a list; replies WRONGTYPE and returns false if the key holds
  * another type. *out is NULL when the key is missing. */
 static bool find_list(client *c, const slice *key, bool write, kv **out) {
-    kv *e = write ? db_find_write(c->db, key->ptr, key->len)
-                  : db_find_read(c->db, key->ptr, key->len);
-    if (e && e->type != KV_LIST) {
-        reply_error(c, ERR_WRONGTYPE);
-        return false;
-    }
-    *out = e;
-    return true;
+    return arg_lookup(c, key, KV_LIST, write, out);
 }
 
 static kv *create_list(client *c, const slice *key) {
@@ -128,38 +122,10 @@ static void propagate_pop(client *c, const slice *key, int where, long count) {
 
 /* Parse LEFT|RIGHT; replies a syntax error otherwise. */
 static bool parse_side(client *c, const slice *a, int *where) {
-    if (cmd_arg_is(a, "left")) *where = QL_HEAD;
-    else if (cmd_arg_is(a, "right")) *where = QL_TAIL;
-    else {
-        reply_error(c, ERR_SYNTAX);
-        return false;
-    }
+    bool right;
+    if (!arg_choice(c, a, "left", "right", &right)) return false;
+    *where = right ? QL_TAIL : QL_HEAD;
     return true;
-}
-
-/* A long in [min, max] as Redis's getRangeLongFromObjectOrReply: with
- * 'err', both a non-number and an out-of-range value reply err; without,
- * "not an integer" or "out of range, must be between". */
-static bool arg_long_range(client *c, const slice *a, long min, long max, long *out,
-                           const char *err) {
-    long v;
-    if (!util_str2l(a->ptr, a->len, &v)) {
-        reply_error(c, err ? err : ERR_NOT_INT);
-        return false;
-    }
-    if (v < min || v > max) {
-        if (err) reply_error(c, err);
-        else reply_errorf(c, "ERR value is out of range, must be between %ld and %ld", min, max);
-        return false;
-    }
-    *out = v;
-    return true;
-}
-
-static bool arg_long(client *c, const slice *a, long *out) {
-    if (util_str2l(a->ptr, a->len, out)) return true;
-    reply_error(c, ERR_NOT_INT);
-    return false;
 }
 
 /* Reply the elements [start, end] (already within the list), from head to
@@ -218,12 +184,7 @@ void cmd_rpushx(client *c) { push_generic(c, QL_TAIL, true); }
 /* LINSERT key BEFORE|AFTER pivot element */
 void cmd_linsert(client *c) {
     bool after;
-    if (cmd_arg_is(&c->argv[2], "after")) after = true;
-    else if (cmd_arg_is(&c->argv[2], "before")) after = false;
-    else {
-        reply_error(c, ERR_SYNTAX);
-        return;
-    }
+    if (!arg_choice(c, &c->argv[2], "before", "after", &after)) return;
     const slice *key = &c->argv[1], *pivot = &c->argv[3], *val = &c->argv[4];
     kv *e;
     if (!find_list(c, key, true, &e)) return;
@@ -616,29 +577,11 @@ static bool mpop_from(client *c, const slice *keys, int nkeys, int where, long c
 
 /* Parse "numkeys key... LEFT|RIGHT [COUNT n]" from argv[idx]. */
 static bool parse_mpop(client *c, int idx, long *numkeys, int *where, long *count) {
-    if (!arg_long_range(c, &c->argv[idx], 1, LONG_MAX, numkeys,
-                        "ERR numkeys should be greater than 0"))
-        return false;
-    /* The LEFT|RIGHT word must follow the keys (checked before adding, so
-     * a huge numkeys cannot overflow). */
-    if (*numkeys >= c->argc - idx - 1) {
-        reply_error(c, ERR_SYNTAX);
-        return false;
-    }
-    long where_idx = idx + *numkeys + 1;
-    if (!parse_side(c, &c->argv[where_idx], where)) return false;
-    *count = -1;
-    for (long j = where_idx + 1; j < c->argc; j++) {
-        if (*count == -1 && cmd_arg_is(&c->argv[j], "count") && j + 1 < c->argc) {
-            if (!arg_long_range(c, &c->argv[++j], 1, LONG_MAX, count,
-                                "ERR count should be greater than 0"))
-                return false;
-        } else {
-            reply_error(c, ERR_SYNTAX);
-            return false;
-        }
-    }
-    if (*count == -1) *count = 1;
+    arg_mpop a;
+    if (!arg_parse_mpop(c, idx, "left", "right", &a)) return false;
+    *numkeys = a.numkeys;
+    *where = a.second ? QL_TAIL : QL_HEAD;
+    *count = a.count;
     return true;
 }
 

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arg.h"
 #include "cmdtable.h"
 #include "commands.h"
 #include "config.h"
@@ -300,19 +301,27 @@ size_t t_set_len(const kv *e) {
     return setv_len(&s);
 }
 
+bool t_set_add(kv *e, const char *p, size_t len) {
+    setv s = load(e);
+    bool added = setv_add(&s, p, len);
+    save(e, &s);
+    return added;
+}
+
+void t_set_convert_ht(kv *e, size_t hint) {
+    setv s = load(e);
+    if (s.enc != KV_ENC_INTSET) return;
+    to_hashtable(&s);
+    if (hint) dict_expand(s.ptr, hint);
+    save(e, &s);
+}
+
 /* ---- Keyspace helpers ---- */
 
 /* Look up a set; replies WRONGTYPE and returns false if the key holds
  * another type. *out is NULL when the key is missing. */
 static bool find_set(client *c, const slice *key, bool write, kv **out) {
-    kv *e = write ? db_find_write(c->db, key->ptr, key->len)
-                  : db_find_read(c->db, key->ptr, key->len);
-    if (e && e->type != KV_SET) {
-        reply_error(c, ERR_WRONGTYPE);
-        return false;
-    }
-    *out = e;
-    return true;
+    return arg_lookup(c, key, KV_SET, write, out);
 }
 
 /* A new, empty set key whose first member will be p (Redis's
@@ -756,13 +765,8 @@ static void reply_random_sparse(client *c, const setv *s, size_t count) {
 }
 
 static void srandmember_count(client *c) {
-    long long l;
-    if (!cmd_arg_ll(c, &c->argv[2], &l)) return;
-    if (l == LLONG_MIN) {
-        reply_error(c, "ERR value is out of range, value must between -9223372036854775807 and "
-                       "9223372036854775807");
-        return;
-    }
+    long l;
+    if (!arg_long_range(c, &c->argv[2], -LONG_MAX, LONG_MAX, &l, NULL)) return;
     bool uniq = l >= 0;
     unsigned long long count = uniq ? (unsigned long long)l : (unsigned long long)-l;
     kv *e;
@@ -930,17 +934,15 @@ void cmd_sscan(client *c) {
     kv *e;
     if (!find_set(c, &c->argv[1], false, &e)) return;
     if (e == NULL) {
-        reply_raw(c, "*2\r\n$1\r\n0\r\n*0\r\n", 15);
+        scan_reply_empty(c);
         return;
     }
     scan_opts o;
-    if (!scan_parse_opts(c, 3, &o)) return;
+    if (!scan_parse_opts(c, 3, false, &o)) return;
     setv s = load(e);
-    reply_array(c, 2);
     long long n = 0;
     if (s.enc == KV_ENC_INTSET) {
-        reply_bulk(c, "0", 1);
-        void *node = reply_defer(c);
+        void *node = scan_reply_start(c, 0);
         set_iter it;
         elem x;
         iter_init(&it, &s);
@@ -955,8 +957,7 @@ void cmd_sscan(client *c) {
     }
     size_t len;
     member **items = (member **)scan_dict(s.ptr, &cursor, &o, &len);
-    reply_bulk_ll(c, (long long)cursor);   /* Redis prints the cursor signed */
-    void *node = reply_defer(c);
+    void *node = scan_reply_start(c, cursor);
     for (size_t i = 0; i < len; i++) {
         if (!scan_match(&o, items[i]->buf, items[i]->len)) continue;
         reply_bulk(c, items[i]->buf, items[i]->len);

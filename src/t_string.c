@@ -13,6 +13,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "arg.h"
 #include "cmdtable.h"
 #include "commands.h"
 #include "config.h"
@@ -33,13 +34,7 @@ static void touched(client *c, const slice *key, const char *event) {
 /* Look up a string for reading; replies WRONGTYPE and returns false if the
  * key holds another type. *out is NULL when missing. */
 static bool find_string(client *c, const slice *key, kv **out, bool write) {
-    kv *e = write ? db_find_write(c->db, key->ptr, key->len) : db_find_read(c->db, key->ptr, key->len);
-    if (e && e->type != KV_STRING) {
-        reply_error(c, ERR_WRONGTYPE);
-        return false;
-    }
-    *out = e;
-    return true;
+    return arg_lookup(c, key, KV_STRING, write, out);
 }
 
 static void reply_value(client *c, const kv *e) {
@@ -259,11 +254,7 @@ void cmd_getdel(client *c) {
         return;
     }
     reply_value(c, e);
-    db_delete(c->db, key->ptr, key->len);
-    propagate_del(c->dbid, key->ptr, key->len);
-    db_signal_modified(c->db, key->ptr, key->len);
-    db_notify('g', "del", key->ptr, key->len, c->dbid);
-    srv.dirty++;
+    db_delete_propagate(c->db, key->ptr, key->len);
 }
 
 void cmd_getex(client *c) {
@@ -280,11 +271,7 @@ void cmd_getex(client *c) {
     if (!expire_ms(c, flags, expire, &when)) return;
     reply_value(c, e);
     if (when != -1 && when <= srv.mstime && !srv.loading && !srv.is_replica) {
-        db_delete(c->db, key->ptr, key->len);
-        propagate_del(c->dbid, key->ptr, key->len);
-        db_signal_modified(c->db, key->ptr, key->len);
-        db_notify('g', "del", key->ptr, key->len, c->dbid);
-        srv.dirty++;
+        db_delete_propagate(c->db, key->ptr, key->len);
     } else if (when != -1) {
         db_set_expire(c->db, e, when);
         char buf[UTIL_LLSTR_SIZE];
@@ -480,12 +467,10 @@ static void incr_generic(client *c, long long incr) {
             }
         }
     }
-    if ((incr < 0 && value < 0 && incr < (LLONG_MIN - value)) ||
-        (incr > 0 && value > 0 && incr > (LLONG_MAX - value))) {
+    if (__builtin_add_overflow(value, incr, &value)) {
         reply_error(c, ERR_OVERFLOW);
         return;
     }
-    value += incr;
     if (e && e->enc == KV_ENC_INT) {
         kv_set_int(e, value);   /* in place: keeps the TTL and the entry */
     } else if (e) {

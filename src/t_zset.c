@@ -14,13 +14,12 @@
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "t_zset.h"
 
-#include <ctype.h>
-#include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "arg.h"
 #include "cmdtable.h"
 #include "commands.h"
 #include "config.h"
@@ -28,6 +27,7 @@
 #include "errors.h"
 #include "propagate.h"
 #include "reply.h"
+#include "scan.h"
 #include "server.h"
 #include "t_set.h"
 #include "util.h"
@@ -59,14 +59,7 @@ static void modified(client *c, const slice *key, const char *event, long long d
 /* Find a sorted set; replies WRONGTYPE and returns false for another type.
  * *out is NULL when the key is missing. */
 static bool find_zset(client *c, const slice *key, bool write, kv **out) {
-    kv *e = write ? db_find_write(c->db, key->ptr, key->len)
-                  : db_find_read(c->db, key->ptr, key->len);
-    if (e && e->type != KV_ZSET) {
-        reply_error(c, ERR_WRONGTYPE);
-        return false;
-    }
-    *out = e;
-    return true;
+    return arg_lookup(c, key, KV_ZSET, write, out);
 }
 
 /* A new, empty sorted set entry for 'key' (not yet in the keyspace). */
@@ -75,38 +68,6 @@ static kv *new_zset(const slice *key, size_t first_len, size_t size_hint) {
     enum kv_enc enc;
     void *v = zset_value_new(&lim, first_len, size_hint, &enc);
     return kv_new_ptr(key->ptr, key->len, KV_ZSET, enc, v);
-}
-
-/* Redis's getLongFromObjectOrReply. */
-static bool arg_long(client *c, const slice *a, long *out) {
-    long long v;
-    if (!cmd_arg_ll(c, a, &v)) return false;
-    *out = (long)v;
-    return true;
-}
-
-/* Redis's getPositiveLongFromObjectOrReply with its default message, which
- * a non-number gets too. */
-static bool arg_positive_long(client *c, const slice *a, long *out) {
-    long long v;
-    if (!util_str2ll(a->ptr, a->len, &v) || v < 0) {
-        reply_error(c, ERR_NOT_POSITIVE);
-        return false;
-    }
-    *out = (long)v;
-    return true;
-}
-
-/* Redis's getRangeLongFromObjectOrReply(1, LONG_MAX, msg): one message for
- * a non-number and for a number below 1. */
-static bool arg_at_least_one(client *c, const slice *a, const char *msg, long *out) {
-    long long v;
-    if (!util_str2ll(a->ptr, a->len, &v) || v < 1) {
-        reply_error(c, msg);
-        return false;
-    }
-    *out = (long)v;
-    return true;
 }
 
 /* ---- Range arguments ---- */
@@ -709,7 +670,10 @@ static void zpop_minmax(client *c, int where) {
         return;
     }
     long count = -1;
-    if (c->argc == 3 && !arg_positive_long(c, &c->argv[2], &count)) return;
+    /* Redis's getPositiveLongFromObjectOrReply: a non-number gets the
+     * same message. */
+    if (c->argc == 3 && !arg_long_range(c, &c->argv[2], 0, LONG_MAX, &count, ERR_NOT_POSITIVE))
+        return;
     bool nested = c->resp > 2 && count != -1;
     zpop_generic(c, &c->argv[1], 1, where, false, count, nested, false);
 }
@@ -717,34 +681,12 @@ static void zpop_minmax(client *c, int where) {
 void cmd_zpopmin(client *c) { zpop_minmax(c, ZSET_MIN); }
 void cmd_zpopmax(client *c) { zpop_minmax(c, ZSET_MAX); }
 
+/* ZMPOP numkeys key [key ...] MIN|MAX [COUNT count] */
 void cmd_zmpop(client *c) {
-    long numkeys;
-    if (!arg_at_least_one(c, &c->argv[1], "ERR numkeys should be greater than 0", &numkeys))
-        return;
-    if (numkeys >= c->argc - 2) {   /* the MIN|MAX word must follow the keys */
-        reply_error(c, ERR_SYNTAX);
-        return;
-    }
-    int where_idx = 2 + (int)numkeys;
-    int where;
-    if (cmd_arg_is(&c->argv[where_idx], "min")) where = ZSET_MIN;
-    else if (cmd_arg_is(&c->argv[where_idx], "max")) where = ZSET_MAX;
-    else {
-        reply_error(c, ERR_SYNTAX);
-        return;
-    }
-    long count = -1;
-    for (int j = where_idx + 1; j < c->argc; j++) {
-        if (count == -1 && cmd_arg_is(&c->argv[j], "count") && j + 1 < c->argc) {
-            if (!arg_at_least_one(c, &c->argv[++j], "ERR count should be greater than 0", &count))
-                return;
-        } else {
-            reply_error(c, ERR_SYNTAX);
-            return;
-        }
-    }
-    if (count == -1) count = 1;
-    zpop_generic(c, &c->argv[2], (int)numkeys, where, true, count, true, true);
+    arg_mpop a;
+    if (!arg_parse_mpop(c, 1, "min", "max", &a)) return;
+    zpop_generic(c, &c->argv[2], (int)a.numkeys, a.second ? ZSET_MAX : ZSET_MIN, true, a.count,
+                 true, true);
 }
 
 /* ---- ZRANDMEMBER ---- */
@@ -878,25 +820,9 @@ static void zrandmember_count(client *c, long long l, bool withscores) {
 
 void cmd_zrandmember(client *c) {
     if (c->argc >= 3) {
-        long long l;
-        if (!cmd_arg_ll(c, &c->argv[2], &l)) return;
-        if (l < -LONG_MAX) {
-            reply_errorf(c, "ERR value is out of range, value must between %ld and %ld",
-                         -LONG_MAX, LONG_MAX);
-            return;
-        }
-        bool withscores = false;
-        if (c->argc > 4 || (c->argc == 4 && !cmd_arg_is(&c->argv[3], "withscores"))) {
-            reply_error(c, ERR_SYNTAX);
-            return;
-        }
-        if (c->argc == 4) {
-            withscores = true;
-            if (l < LONG_MIN / 2 || l > LONG_MAX / 2) {
-                reply_error(c, "ERR value is out of range");
-                return;
-            }
-        }
+        long l;
+        bool withscores;
+        if (!arg_rand_count(c, "withscores", &l, &withscores)) return;
         zrandmember_count(c, l, withscores);
         return;
     }
@@ -913,80 +839,27 @@ void cmd_zrandmember(client *c) {
 
 /* ---- ZSCAN ---- */
 
-typedef struct scan_acc {
-    sl_node **nodes;
-    size_t len, cap;
-} scan_acc;
-
-static void scan_collect(void *priv, void *entry) {
-    scan_acc *a = priv;
-    if (a->len == a->cap) {
-        a->cap = a->cap ? a->cap * 2 : 16;
-        a->nodes = mem_realloc(a->nodes, a->cap * sizeof(sl_node *));
-    }
-    a->nodes[a->len++] = entry;
-}
-
-/* Redis's parseScanCursorOrReply: strtoul of the whole argument. */
-static bool parse_cursor(client *c, const slice *a, unsigned long *out) {
-    char buf[64];
-    if (a->len >= sizeof(buf)) {
-        reply_error(c, "ERR invalid cursor");
-        return false;
-    }
-    memcpy(buf, a->ptr, a->len);
-    buf[a->len] = '\0';
-    char *end;
-    errno = 0;
-    *out = strtoul(buf, &end, 10);
-    if (isspace((unsigned char)buf[0]) || *end != '\0' || errno == ERANGE) {
-        reply_error(c, "ERR invalid cursor");
-        return false;
-    }
-    return true;
-}
-
 void cmd_zscan(client *c) {
     unsigned long cursor;
-    if (!parse_cursor(c, &c->argv[2], &cursor)) return;
+    if (!scan_parse_cursor(c, &c->argv[2], &cursor)) return;
     kv *e;
     if (!find_zset(c, &c->argv[1], false, &e)) return;
     if (e == NULL) {
-        reply_array(c, 2);
-        reply_bulk(c, "0", 1);
-        reply_array(c, 0);
+        scan_reply_empty(c);
         return;
     }
-    long long count = 10;
-    slice *pat = NULL;
-    for (int i = 3; i < c->argc; i += 2) {
-        bool more = i + 1 < c->argc;
-        if (cmd_arg_is(&c->argv[i], "count") && more) {
-            if (!cmd_arg_ll(c, &c->argv[i + 1], &count)) return;
-            if (count < 1) {
-                reply_error(c, ERR_SYNTAX);
-                return;
-            }
-        } else if (cmd_arg_is(&c->argv[i], "match") && more) {
-            pat = &c->argv[i + 1];
-            if (pat->len == 1 && pat->ptr[0] == '*') pat = NULL;
-        } else {
-            reply_error(c, ERR_SYNTAX);
-            return;
-        }
-    }
-    reply_array(c, 2);
+    scan_opts o;
+    if (!scan_parse_opts(c, 3, false, &o)) return;
     if (e->enc == KV_ENC_LISTPACK) {
         /* Small sets answer in one call, scores as stored. */
-        reply_bulk(c, "0", 1);
-        void *node = reply_defer(c);
+        void *node = scan_reply_start(c, 0);
         long long n = 0;
         unsigned char *zl = kv_ptr(e);
         unsigned char mbuf[LP_INTBUF_SIZE], sbuf[LP_INTBUF_SIZE];
         for (unsigned char *p = lp_first(zl); p; p = lp_next(zl, lp_next(zl, p))) {
             size_t mlen, slen;
             const char *m = (const char *)lp_get(p, &mlen, NULL, mbuf);
-            if (pat && !util_glob_match(pat->ptr, pat->len, m, mlen, false)) continue;
+            if (!scan_match(&o, m, mlen)) continue;
             const char *s = (const char *)lp_get(lp_next(zl, p), &slen, NULL, sbuf);
             reply_bulk(c, m, mlen);
             reply_bulk(c, s, slen);
@@ -996,25 +869,19 @@ void cmd_zscan(client *c) {
         return;
     }
     skiplist *sl = kv_ptr(e);
-    scan_acc acc = {0};
-    long long maxiter = count * 10;
-    do {
-        cursor = dict_scan(sl->dict, cursor, scan_collect, &acc);
-    } while (cursor && maxiter-- && acc.len < (size_t)count);
-    char buf[UTIL_LLSTR_SIZE];
-    size_t l = util_ull2str(buf, cursor);
-    reply_bulk(c, buf, l);
-    void *node = reply_defer(c);
+    size_t len;
+    sl_node **nodes = (sl_node **)scan_dict(sl->dict, &cursor, &o, &len);
+    void *node = scan_reply_start(c, cursor);
     long long n = 0;
-    for (size_t i = 0; i < acc.len; i++) {
-        sl_node *x = acc.nodes[i];
-        if (pat && !util_glob_match(pat->ptr, pat->len, sl_member(x), x->len, false)) continue;
+    for (size_t i = 0; i < len; i++) {
+        sl_node *x = nodes[i];
+        if (!scan_match(&o, sl_member(x), x->len)) continue;
         char sbuf[UTIL_DSTR_SIZE];
         reply_bulk(c, sl_member(x), x->len);
         reply_bulk(c, sbuf, util_d2str(sbuf, x->score));
         n += 2;
     }
-    mem_free(acc.nodes);
+    mem_free(nodes);
     reply_set_deferred_array(c, node, n);
 }
 

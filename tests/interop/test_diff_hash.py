@@ -16,31 +16,9 @@ import random
 
 import pytest
 
-WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
+from pair import WRONGTYPE, encoding_limits, full_scan
 
-DEFAULT_ENTRIES = "512"
-DEFAULT_VALUE = "64"
-
-
-@pytest.fixture
-def limits(pair):
-    """Set hash-max-listpack-entries/value on both servers; restore after."""
-
-    def set_limits(entries=None, value=None):
-        if entries is not None:
-            pair.check("CONFIG", "SET", "hash-max-listpack-entries", str(entries))
-        if value is not None:
-            pair.check("CONFIG", "SET", "hash-max-listpack-value", str(value))
-
-    try:
-        yield set_limits
-    finally:
-        pair.reset()
-        set_limits(DEFAULT_ENTRIES, DEFAULT_VALUE)
-
-
-def encoding(pair, key):
-    return pair.check("OBJECT", "ENCODING", key)
+limits = encoding_limits("hash", 512, 64)
 
 
 def pairs_of(flat):
@@ -49,7 +27,7 @@ def pairs_of(flat):
 
 def same_contents(pair, key):
     """HGETALL/HKEYS/HVALS equal as sets (and exactly when a listpack)."""
-    enc = encoding(pair, key)
+    enc = pair.encoding(key)
     if enc == b"listpack":
         pair.same([("HGETALL", key), ("HKEYS", key), ("HVALS", key)])
     else:
@@ -163,7 +141,7 @@ def test_getall_family_hashtable(pair):
     for i in range(700):
         args += ["field:%d" % i, str(i * 7 - 100)]
     pair.check("HSET", "big", *args)
-    assert encoding(pair, "big") == b"hashtable"
+    assert pair.encoding("big") == b"hashtable"
     same_contents(pair, "big")
     pair.same([("HGET", "big", "field:17"), ("HSTRLEN", "big", "field:299"),
                ("HEXISTS", "big", "field:300"), ("HMGET", "big", "field:0", "x", "field:1")])
@@ -281,88 +259,88 @@ def test_command_info_and_getkeys(pair):
 def test_entries_threshold_exact(pair, limits):
     limits(entries=4)
     pair.check("HSET", "h", "a", "1", "b", "2", "c", "3", "d", "4")
-    assert encoding(pair, "h") == b"listpack"
+    assert pair.encoding("h") == b"listpack"
     pair.check("HSET", "h", "a", "9")              # an update adds nothing
-    assert encoding(pair, "h") == b"listpack"
+    assert pair.encoding("h") == b"listpack"
     pair.check("HSET", "h", "e", "5")
-    assert encoding(pair, "h") == b"hashtable"
+    assert pair.encoding("h") == b"hashtable"
     pair.same([("HDEL", "h", "a", "b", "c", "d"), ("HLEN", "h")])
-    assert encoding(pair, "h") == b"hashtable"     # never converted back
+    assert pair.encoding("h") == b"hashtable"     # never converted back
     same_contents(pair, "h")
 
 
 def test_entries_threshold_counts_distinct_fields(pair, limits):
     limits(entries=2)
     pair.check("HSET", "h", "a", "1", "a", "2", "a", "3", "b", "4")
-    assert encoding(pair, "h") == b"listpack"
+    assert pair.encoding("h") == b"listpack"
     pair.check("HMSET", "h2", "a", "1", "b", "2", "c", "3")
-    assert encoding(pair, "h2") == b"hashtable"
+    assert pair.encoding("h2") == b"hashtable"
 
 
 def test_value_threshold_exact_for_values_and_fields(pair, limits):
     limits(value=16)
     pair.check("HSET", "v", "f", "x" * 16)
-    assert encoding(pair, "v") == b"listpack"
+    assert pair.encoding("v") == b"listpack"
     pair.check("HSET", "v", "f", "x" * 17)
-    assert encoding(pair, "v") == b"hashtable"
+    assert pair.encoding("v") == b"hashtable"
     pair.check("HSET", "k", "y" * 16, "1")
-    assert encoding(pair, "k") == b"listpack"
+    assert pair.encoding("k") == b"listpack"
     pair.check("HSET", "k", "y" * 17, "1")
-    assert encoding(pair, "k") == b"hashtable"
+    assert pair.encoding("k") == b"hashtable"
     # One long argument anywhere in a multi-pair HSET converts before storing.
     pair.check("HSET", "m", "a", "1", "b", "z" * 17, "c", "3")
-    assert encoding(pair, "m") == b"hashtable"
+    assert pair.encoding("m") == b"hashtable"
     same_contents(pair, "m")
 
 
 def test_integer_values_count_by_their_text_length(pair, limits):
     limits(value=3)
     pair.check("HSET", "h", "f", "123")
-    assert encoding(pair, "h") == b"listpack"
+    assert pair.encoding("h") == b"listpack"
     pair.check("HSET", "h", "g", "1234")
-    assert encoding(pair, "h") == b"hashtable"
+    assert pair.encoding("h") == b"hashtable"
 
 
 def test_hsetnx_conversion_only_when_it_sets(pair, limits):
     limits(value=8)
     pair.same([("HSET", "h", "f", "1"), ("HSETNX", "h", "f", "x" * 20)])
-    assert encoding(pair, "h") == b"listpack"
+    assert pair.encoding("h") == b"listpack"
     pair.check("HSETNX", "h", "g", "x" * 20)
-    assert encoding(pair, "h") == b"hashtable"
+    assert pair.encoding("h") == b"hashtable"
 
 
 def test_hincrby_converts_for_long_field(pair, limits):
     limits(value=5)
     pair.check("HINCRBY", "a", "short", "1")
-    assert encoding(pair, "a") == b"listpack"
+    assert pair.encoding("a") == b"listpack"
     pair.check("HINCRBY", "a", "abcdefghijk", "1")
-    assert encoding(pair, "a") == b"hashtable"
+    assert pair.encoding("a") == b"hashtable"
     pair.check("HINCRBYFLOAT", "b", "abcdefghijk", "1.5")
-    assert encoding(pair, "b") == b"hashtable"
+    assert pair.encoding("b") == b"hashtable"
     pair.check("HINCRBY", "c", "f", "123456")       # a long value (6 digits)
-    assert encoding(pair, "c") == b"hashtable"
+    assert pair.encoding("c") == b"hashtable"
     pair.check("HINCRBYFLOAT", "d", "f", "0.12345")
-    assert encoding(pair, "d") == b"hashtable"
+    assert pair.encoding("d") == b"hashtable"
     same_contents(pair, "d")
 
 
 def test_hincrby_converts_past_entries(pair, limits):
     limits(entries=2)
     pair.same([("HINCRBY", "h", "a", "1"), ("HINCRBY", "h", "b", "1")])
-    assert encoding(pair, "h") == b"listpack"
+    assert pair.encoding("h") == b"listpack"
     pair.check("HINCRBYFLOAT", "h", "c", "1")
-    assert encoding(pair, "h") == b"hashtable"
+    assert pair.encoding("h") == b"hashtable"
 
 
 def test_zero_limits_mean_hashtable_from_the_start(pair, limits):
     limits(entries=0)
     pair.check("HSET", "h", "a", "1")
-    assert encoding(pair, "h") == b"hashtable"
+    assert pair.encoding("h") == b"hashtable"
     limits(entries=512, value=0)
     pair.check("HSET", "e", "", "")
-    assert encoding(pair, "e") == b"listpack"
+    assert pair.encoding("e") == b"listpack"
     pair.check("HSET", "e2", "a", "")
-    assert encoding(pair, "e2") == b"hashtable"
+    assert pair.encoding("e2") == b"hashtable"
 
 
 def test_default_thresholds(pair):
@@ -374,13 +352,13 @@ def test_default_thresholds(pair):
     for i in range(512):
         args += ["f%d" % i, "v"]
     pair.check("HSET", "h", *args)
-    assert encoding(pair, "h") == b"listpack"
+    assert pair.encoding("h") == b"listpack"
     pair.check("HSET", "h", "another", "v")
-    assert encoding(pair, "h") == b"hashtable"
+    assert pair.encoding("h") == b"hashtable"
     pair.check("HSET", "v", "f", "x" * 64)
-    assert encoding(pair, "v") == b"listpack"
+    assert pair.encoding("v") == b"listpack"
     pair.check("HSET", "v", "g", "x" * 65)
-    assert encoding(pair, "v") == b"hashtable"
+    assert pair.encoding("v") == b"hashtable"
 
 
 def test_copy_rename_keep_encoding_and_contents(pair, limits):
@@ -530,18 +508,8 @@ def test_hscan_errors(pair):
 
 
 def _full_scan(pair, side, key, extra=()):
-    conn = pair.conn(side)
-    cursor = b"0"
-    got = []
-    calls = 0
-    while True:
-        reply = conn.call("HSCAN", key, cursor, *extra)
-        cursor, items = reply[0], reply[1]
-        got.extend(zip(items[0::2], items[1::2]))
-        calls += 1
-        assert calls < 10000
-        if cursor == b"0":
-            return got, calls
+    items, calls = full_scan(pair.conn(side), "HSCAN", key, opts=extra)
+    return list(zip(items[0::2], items[1::2])), calls
 
 
 @pytest.mark.parametrize("extra", [(), ("COUNT", "1"), ("COUNT", "7"), ("COUNT", "1000"),
@@ -552,7 +520,7 @@ def test_hscan_hashtable_full_iteration(pair, extra):
     for i in range(800):
         args += ["f%d" % i, str(i)]
     pair.check("HSET", "h", *args)
-    assert encoding(pair, "h") == b"hashtable"
+    assert pair.encoding("h") == b"hashtable"
     a, calls = _full_scan(pair, "castor", "h", extra)
     b, _ = _full_scan(pair, "redis", "h", extra)
     assert sorted(set(a)) == sorted(set(b))

@@ -11,25 +11,11 @@ import time
 
 import pytest
 
-from castortest import wait_for
+from castortest import parse_info, wait_for
 from resp import Err, RespConn, to_py
 
 
 # ---- helpers -------------------------------------------------------------------------------
-
-def parse_info(text):
-    """INFO text -> {section: {field: value}}, sections in order."""
-    sections, cur = {}, None
-    for line in text.decode().split("\r\n"):
-        if line.startswith("# "):
-            cur = sections.setdefault(line[2:].lower(), {})
-        elif line:
-            assert cur is not None, "field outside a section: %r" % line
-            k, sep, v = line.partition(":")
-            assert sep, "INFO line without ':' %r" % line
-            cur[k] = v
-    return sections
-
 
 def info(pair, side, *args):
     return parse_info(pair.conn(side).call("INFO", *args))

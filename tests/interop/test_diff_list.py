@@ -12,9 +12,7 @@ import time
 
 import pytest
 
-from resp import RespConn, normalize
-
-WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
+from pair import same_read
 
 LIST_COMMANDS_ON_KEY = [
     ("LPUSH", "s", "x"), ("RPUSH", "s", "x"), ("LPUSHX", "s", "x"), ("RPUSHX", "s", "x"),
@@ -497,37 +495,25 @@ def test_plain_nodes_for_large_elements(pair, depth):
 def test_list_keyspace_notifications(pair):
     """Same events, same order: pushes, pops, the del of an emptied list,
     LMOVE's pop and push, and a blocked BLMOVE served by a push."""
-    pair.check("CONFIG", "SET", "notify-keyspace-events", "KEA")
-    subs = [RespConn(s.port, password=s.password) for s in (pair.castor, pair.redis)]
-    waiters = []
-    try:
-        for c in subs:
-            c.send("PSUBSCRIBE", "__key*__:*")
-        assert normalize(subs[0].read_node()) == normalize(subs[1].read_node())
-        cmds = [("RPUSH", "l", "a", "b", "c"), ("LPUSH", "l", "z"), ("LPUSHX", "l", "y"),
-                ("RPUSHX", "none", "y"), ("LPOP", "l"), ("RPOP", "l", "2"), ("LINSERT", "l", "BEFORE", "a", "x"),
-                ("LINSERT", "l", "BEFORE", "nope", "x"), ("LSET", "l", "0", "q"), ("LREM", "l", "0", "nope"),
-                ("LREM", "l", "1", "q"), ("LTRIM", "l", "0", "-1"), ("LMOVE", "l", "m", "LEFT", "RIGHT"),
-                ("RPOPLPUSH", "l", "m"), ("LMPOP", "1", "m", "LEFT", "COUNT", "5"), ("RPUSH", "w", "1"),
-                ("BLPOP", "w", "0"), ("LTRIM", "none", "0", "1")]
-        for cmd in cmds:
-            pair.check(*cmd)
-        # A client served while blocked: BLMOVE from "src" into "dst".
-        waiters = [RespConn(s.port, password=s.password) for s in (pair.castor, pair.redis)]
-        for w in waiters:
-            w.send("BLMOVE", "src", "dst", "RIGHT", "LEFT", "0")
-        time.sleep(0.1)
-        pair.check("RPUSH", "src", "1", "2")
-        assert normalize(waiters[0].read_node()) == normalize(waiters[1].read_node())
-        pair.check("PUBLISH", "__keymarker__:end", "end")
-        seen = []
-        while True:
-            a, b = subs[0].read_node(), subs[1].read_node()
-            assert normalize(a) == normalize(b), "after %r\n castor: %r\n  redis: %r" % (seen[-2:], a, b)
-            seen.append(a)
-            if a[1][2] == ("$", b"__keymarker__:end"):
-                break
-    finally:
-        pair.check("CONFIG", "SET", "notify-keyspace-events", "")
-        for c in subs + waiters:
-            c.close()
+    cmds = [("RPUSH", "l", "a", "b", "c"), ("LPUSH", "l", "z"), ("LPUSHX", "l", "y"),
+            ("RPUSHX", "none", "y"), ("LPOP", "l"), ("RPOP", "l", "2"),
+            ("LINSERT", "l", "BEFORE", "a", "x"), ("LINSERT", "l", "BEFORE", "nope", "x"),
+            ("LSET", "l", "0", "q"), ("LREM", "l", "0", "nope"), ("LREM", "l", "1", "q"),
+            ("LTRIM", "l", "0", "-1"), ("LMOVE", "l", "m", "LEFT", "RIGHT"),
+            ("RPOPLPUSH", "l", "m"), ("LMPOP", "1", "m", "LEFT", "COUNT", "5"), ("RPUSH", "w", "1"),
+            ("BLPOP", "w", "0"), ("LTRIM", "none", "0", "1")]
+
+    def served_while_blocked():
+        """A client served while blocked: BLMOVE from "src" into "dst"."""
+        waiters = pair.conns()
+        try:
+            for w in waiters:
+                w.send("BLMOVE", "src", "dst", "RIGHT", "LEFT", "0")
+            time.sleep(0.1)
+            pair.check("RPUSH", "src", "1", "2")
+            same_read(waiters, "BLMOVE")
+        finally:
+            for w in waiters:
+                w.close()
+
+    pair.same_notifications(cmds, during=served_while_blocked)

@@ -12,13 +12,7 @@ import random
 
 import pytest
 
-from resp import RespConn, normalize
-
-WRONGTYPE = b"WRONGTYPE Operation against a key holding the wrong kind of value"
-
-
-def enc(pair, key):
-    return pair.check("OBJECT", "ENCODING", key)
+from pair import full_scan
 
 
 def both(pair, *args):
@@ -411,17 +405,6 @@ def test_spop_single_until_empty(pair):
 
 # ---- SSCAN ---------------------------------------------------------------------------------------------
 
-def scan_all(pair, side, key, *opts):
-    conn = pair.conn(side)
-    cursor, out, calls = b"0", [], 0
-    while True:
-        cursor, items = conn.call("SSCAN", key, cursor, *opts)
-        out += items
-        calls += 1
-        if cursor == b"0":
-            return out, calls
-
-
 def test_sscan_intset_returns_everything_at_once(pair):
     pair.same([("SADD", "s", *[str(i) for i in range(100)]), ("SSCAN", "s", "0"),
                ("SSCAN", "s", "0", "COUNT", "1"), ("SSCAN", "s", "17"),
@@ -438,7 +421,7 @@ def test_sscan_hashtable_full_iteration(pair, opts):
     pair.same([("SADD", "h", *vals)])
     results = {}
     for side in ("castor", "redis"):
-        got, _ = scan_all(pair, side, "h", *opts)
+        got, _ = full_scan(pair.conn(side), "SSCAN", "h", opts=opts)
         results[side] = set(got)
     assert results["castor"] == results["redis"]
 
@@ -550,35 +533,16 @@ def test_keyspace_hits_and_misses_match(pair):
 def test_set_keyspace_notifications(pair, classes):
     """The same events in the same order as Redis for a deterministic set
     workload (SPOP only where it takes the whole set)."""
-    pair.check("CONFIG", "SET", "notify-keyspace-events", classes)
-    subs = [RespConn(srv.port, password=srv.password) for srv in (pair.castor, pair.redis)]
-    try:
-        for c in subs:
-            c.send("PSUBSCRIBE", "__key*__:*")
-        a, b = subs[0].read_node(), subs[1].read_node()
-        cmds = [("SADD", "s", "1", "2"), ("SADD", "s", "2"), ("SADD", "h", "a", "b"),
-                ("SREM", "s", "9"), ("SREM", "s", "1"), ("SMOVE", "s", "t", "2"),
-                ("SMOVE", "h", "t", "a"), ("SMOVE", "h", "h", "b"), ("SINTERSTORE", "d", "t", "h"),
-                ("SINTERSTORE", "d", "t", "nokey"), ("SUNIONSTORE", "d", "t", "h"),
-                ("SDIFFSTORE", "d", "t", "t"), ("SUNIONSTORE", "d", "t"), ("SDIFFSTORE", "d", "t"),
-                ("SISMEMBER", "nokey", "a"), ("SINTER", "nokey", "t", "nokey2"),
-                ("SINTERCARD", "2", "t", "nokey"), ("SSCAN", "nokey", "0"),
-                ("SPOP", "d", "10"), ("SPOP", "nokey"), ("SADD", "one", "x"), ("SPOP", "one"),
-                ("SREM", "t", "2", "a"), ("SRANDMEMBER", "nokey"), ("SMEMBERS", "nokey")]
-        for cmd in cmds:
-            pair.check(*cmd, unordered=True)
-        pair.check("PUBLISH", "__keymarker__:end", "end")
-        for c in subs:
-            c.send("PING")
-        while True:
-            a, b = subs[0].read_node(), subs[1].read_node()
-            assert normalize(a) == normalize(b), "castor: %r\n  redis: %r" % (a, b)
-            if a[0] == "*" and a[1][0] == ("$", b"pong"):
-                break
-    finally:
-        pair.check("CONFIG", "SET", "notify-keyspace-events", "")
-        for c in subs:
-            c.close()
+    cmds = [("SADD", "s", "1", "2"), ("SADD", "s", "2"), ("SADD", "h", "a", "b"),
+            ("SREM", "s", "9"), ("SREM", "s", "1"), ("SMOVE", "s", "t", "2"),
+            ("SMOVE", "h", "t", "a"), ("SMOVE", "h", "h", "b"), ("SINTERSTORE", "d", "t", "h"),
+            ("SINTERSTORE", "d", "t", "nokey"), ("SUNIONSTORE", "d", "t", "h"),
+            ("SDIFFSTORE", "d", "t", "t"), ("SUNIONSTORE", "d", "t"), ("SDIFFSTORE", "d", "t"),
+            ("SISMEMBER", "nokey", "a"), ("SINTER", "nokey", "t", "nokey2"),
+            ("SINTERCARD", "2", "t", "nokey"), ("SSCAN", "nokey", "0"),
+            ("SPOP", "d", "10"), ("SPOP", "nokey"), ("SADD", "one", "x"), ("SPOP", "one"),
+            ("SREM", "t", "2", "a"), ("SRANDMEMBER", "nokey"), ("SMEMBERS", "nokey")]
+    pair.same_notifications(cmds, classes, unordered=True)
 
 
 # ---- Randomized model test ---------------------------------------------------------------------------
@@ -668,7 +632,7 @@ def test_randomized_against_model(pair):
                 pair.check("DEL", k)
                 model[k] = set()
             for key in KEYS:
-                e = enc(pair, key)
+                e = pair.encoding(key)
                 got = pair.check("SMEMBERS", key, unordered=(e != b"intset"))
                 assert {m.decode() for m in got} == model[key], (step, op, key)
             if step % 50 == 0:
@@ -705,7 +669,7 @@ def test_randomized_big_sets_cross_default_threshold(pair):
                         set.union(*sets) if cmd == "SUNIONSTORE" else sets[0].difference(*sets[1:]))
         for key in KEYS:
             assert pair.check("SCARD", key) == len(model[key])
-            e = enc(pair, key)
+            e = pair.encoding(key)
             got = pair.check("SMEMBERS", key, unordered=(e != b"intset"))
             assert {m.decode() for m in got} == model[key]
         if step % 20 == 0:

@@ -5,8 +5,6 @@ import time
 
 import pytest
 
-WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
-
 
 # ---- GET / SET and its options -------------------------------------------------
 

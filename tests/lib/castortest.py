@@ -62,6 +62,23 @@ def wait_for(cond, timeout, interval=0.01, msg=None):
         time.sleep(interval)
 
 
+def parse_info(text):
+    """INFO text (bytes or str) -> {section: {field: value}}, sections and
+    fields in the order the server sent them."""
+    if isinstance(text, bytes):
+        text = text.decode()
+    sections, cur = {}, None
+    for line in text.split("\r\n"):
+        if line.startswith("# "):
+            cur = sections.setdefault(line[2:].lower(), {})
+        elif line:
+            assert cur is not None, "field outside a section: %r" % line
+            k, sep, v = line.partition(":")
+            assert sep, "INFO line without ':' %r" % line
+            cur[k] = v
+    return sections
+
+
 def free_port():
     """A TCP port that was free on 127.0.0.1 a moment ago (never 6379)."""
     while True:

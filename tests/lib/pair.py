@@ -18,6 +18,13 @@ exactly, an integer is not a bulk holding digits.
     pair.both(...)                       (castor_node, redis_node), no assertion
     pair.raw_both(bytes, replies=n)      send raw bytes on fresh connections;
                                          compare replies and whether closed
+    pair.same_notifications(cmds)        run cmds; both sides' keyspace
+                                         notifications must be the same, in order
+    pair.conns(proto) / pair.encoding(key)
+    same_call(cs, ...), same_read(cs, w) the same on a (castor, redis) pair of
+                                         connections, e.g. MULTI or subscribers
+    full_scan(conn, "SSCAN", key)        a whole SCAN-family iteration
+    encoding_limits(...)                 a fixture setting *-max-listpack-* on both
 
 Maps and sets are always compared without regard to order (RESP3 gives
 their order no meaning).
@@ -53,6 +60,8 @@ LATER_ISSUES = {
        "XAUTOCLAIM XPENDING XSETID PFADD PFCOUNT PFMERGE GEOADD",   # streams, HLL, geo: not planned yet
 }
 LATER = {name: issue for issue, names in LATER_ISSUES.items() for name in names.split()}
+
+WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
 
 
 def skip_if_later(args, node):
@@ -101,6 +110,13 @@ class Pair:
         """(castor, redis) redis.Redis clients."""
         return self.castor.client(), self.redis.client()
 
+    def conns(self, proto=2):
+        """A new (castor, redis) pair of raw connections, not shared with
+        check(): for MULTI state, subscribers, blocked clients. The caller
+        closes them."""
+        return tuple(RespConn(srv.port, protocol=proto, password=srv.password)
+                     for srv in (self.castor, self.redis))
+
     # -- comparisons
 
     def both(self, *args, proto=2):
@@ -117,6 +133,10 @@ class Pair:
 
     def check3(self, *args, unordered=False):
         return self.check(*args, unordered=unordered, proto=3)
+
+    def encoding(self, key):
+        """OBJECT ENCODING of key, the same on both sides."""
+        return self.check("OBJECT", "ENCODING", key)
 
     def same(self, cmds, unordered=False, proto=2):
         return [self.check(*cmd, unordered=unordered, proto=proto) for cmd in cmds]
@@ -191,6 +211,35 @@ class Pair:
                            [fmt(n) if isinstance(n, tuple) else n for n in b[0]], b[1]))
         return a
 
+    def same_notifications(self, cmds, classes="KEA", unordered=False, during=None):
+        """Subscribe to every keyspace notification on both servers, check()
+        each of cmds, call during() if given (for clients served while
+        blocked), and assert that both subscribers received the same
+        messages in the same order, up to a PUBLISH marker and a PING."""
+        self.check("CONFIG", "SET", "notify-keyspace-events", classes)
+        subs = self.conns()
+        try:
+            for c in subs:
+                c.send("PSUBSCRIBE", "__key*__:*")
+            same_read(subs, "psubscribe")
+            for cmd in cmds:
+                self.check(*cmd, unordered=unordered)
+            if during:
+                during()
+            self.check("PUBLISH", "__keymarker__:end", "end")
+            for c in subs:
+                c.send("PING")   # RESP2 subscribed PING: ["pong", ""]
+            seen = []
+            while True:
+                node = same_read(subs, "notification after %r" % seen[-2:])
+                seen.append(node)
+                if node[0] == "*" and node[1][0] == ("$", b"pong"):
+                    break
+        finally:
+            self.check("CONFIG", "SET", "notify-keyspace-events", "")
+            for c in subs:
+                c.close()
+
     # -- state
 
     def reset(self):
@@ -199,6 +248,60 @@ class Pair:
         for side in ("castor", "redis"):
             c = self.conn(side)
             assert c.call("FLUSHALL") == "OK"
+
+
+def same_call(cs, *args):
+    """Send args on both connections of cs (castor, redis); the replies must
+    be the same. Returns castor's node."""
+    a, b = cs[0].call_node(*args), cs[1].call_node(*args)
+    assert normalize(a) == normalize(b), "%r\n castor: %r\n  redis: %r" % (args, a, b)
+    return a
+
+
+def same_read(cs, what):
+    """Read one reply or push on both connections; they must be the same."""
+    a, b = cs[0].read_node(), cs[1].read_node()
+    assert normalize(a) == normalize(b), "%s\n castor: %r\n  redis: %r" % (what, a, b)
+    return a
+
+
+def full_scan(conn, *cmd, opts=()):
+    """A whole iteration of cmd ("SCAN", or "SSCAN", key, ...) from cursor 0
+    with opts: (every element returned, in order, and the number of calls).
+    Cursors are opaque and may differ between servers; elements may not."""
+    cursor, out, calls = b"0", [], 0
+    while True:
+        reply = conn.call(*cmd, cursor, *opts)
+        assert isinstance(reply, list) and len(reply) == 2, reply
+        cursor, items = reply
+        assert isinstance(cursor, bytes) and cursor.isdigit(), cursor
+        out += items
+        calls += 1
+        assert calls < 100000, "%s does not terminate" % cmd[0]
+        if cursor == b"0":
+            return out, calls
+
+
+def encoding_limits(kind, default_entries, default_value):
+    """A fixture for a test module: limits(entries=None, value=None) sets
+    <kind>-max-listpack-entries/value on both servers; the defaults given
+    here are restored (and the data flushed) after the test."""
+
+    @pytest.fixture
+    def limits(pair):
+        def set_limits(entries=None, value=None):
+            if entries is not None:
+                pair.check("CONFIG", "SET", "%s-max-listpack-entries" % kind, str(entries))
+            if value is not None:
+                pair.check("CONFIG", "SET", "%s-max-listpack-value" % kind, str(value))
+
+        try:
+            yield set_limits
+        finally:
+            pair.reset()
+            set_limits(default_entries, default_value)
+
+    return limits
 
 
 def _wait_closed_all(conns, timeout):

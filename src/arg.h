@@ -1,0 +1,49 @@
+/* arg.h -- what the command procs of several types share to read their
+ * arguments: longs in a range, a choice of two words, the MPOP tail, the
+ * RANDFIELD/RANDMEMBER count, and the typed lookup of a key argument, each
+ * replying Redis 7.0's exact error. (cmd_arg_ll and its kin in cmdtable.h
+ * came first; they are the same kind of helper.) */
+#ifndef CASTOR_ARG_H
+#define CASTOR_ARG_H
+
+#include <stdbool.h>
+
+#include "client.h"
+#include "kv.h"
+
+/* Numbers */
+/* Redis's getLongFromObjectOrReply: a long, else ERR_NOT_INT. */
+bool arg_long(client *c, const slice *a, long *out);
+/* Redis's getRangeLongFromObjectOrReply: a long in [min, max]. With 'err',
+ * a non-number and an out-of-range value both reply 'err'; without, they
+ * reply ERR_NOT_INT and "ERR value is out of range, value must between
+ * <min> and <max>". */
+bool arg_long_range(client *c, const slice *a, long min, long max, long *out, const char *err);
+
+/* Words */
+/* One of two words, case-insensitive: *second tells which. Replies a
+ * syntax error and returns false for anything else. */
+bool arg_choice(client *c, const slice *a, const char *first, const char *second_word,
+                bool *second);
+
+/* The tail of LMPOP, BLMPOP, ZMPOP and BZMPOP from argv[idx]:
+ * "numkeys key [key ...] <first|second> [COUNT count]". */
+typedef struct arg_mpop {
+    long numkeys;   /* >= 1; the keys start at argv[idx + 1] */
+    bool second;    /* the second word was given (RIGHT, MAX) */
+    long count;     /* COUNT, 1 by default */
+} arg_mpop;
+bool arg_parse_mpop(client *c, int idx, const char *first, const char *second, arg_mpop *out);
+
+/* HRANDFIELD and ZRANDMEMBER with a count (argc >= 3): "key count [word]".
+ * The count lies in [-LONG_MAX, LONG_MAX], and within half of that with
+ * 'word' (WITHVALUES, WITHSCORES), whose replies are twice as long. */
+bool arg_rand_count(client *c, const char *word, long *count, bool *with);
+
+/* Keys */
+/* Look up the key argument 'key' of a command on values of 'type' (for
+ * writing if 'write': see db_find_write). Replies WRONGTYPE and returns
+ * false if the key holds another type; *out is NULL when it is missing. */
+bool arg_lookup(client *c, const slice *key, enum kv_type type, bool write, kv **out);
+
+#endif

@@ -1,0 +1,156 @@
+/* child.c -- the one background child process: fork, track, reap.
+ *
+ * BGSAVE (snapshot.c) and BGREWRITEAOF (aof.c) both fork a copy-on-write
+ * child. Redis runs one at a time; this file is the single record of which
+ * one runs, so every owner asks child_active() before forking and the cron
+ * reaps through child_reap(), which calls back the owner. A pipe carries
+ * the child's copy-on-write size to the parent for INFO.
+ * Not here: what the child writes (rdb.c, aof.c), temp files (owners).
+ * SPDX-License-Identifier: BSD-3-Clause */
+#include "child.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "dict.h"
+#include "log.h"
+#include "server.h"
+#include "util.h"
+
+static pid_t running = -1;
+static child_kind running_kind = CHILD_NONE;
+static child_done_fn *running_done;
+static long long started_ms;
+static int info_pipe[2] = {-1, -1};   /* child writes [1], parent reads [0] */
+static bool in_child;
+static size_t last_cow[3];
+
+/* Private dirty bytes of this process: in a fork child, the pages it had to
+ * copy (Redis's zmalloc_get_private_dirty). 0 if /proc can't tell. */
+static size_t private_dirty(void) {
+    FILE *f = fopen("/proc/self/smaps_rollup", "r");
+    if (f == NULL) return 0;
+    char line[256];
+    size_t total = 0;
+    while (fgets(line, sizeof(line), f)) {
+        unsigned long long kb;
+        if (sscanf(line, "Private_Dirty: %llu kB", &kb) == 1) total += (size_t)kb * 1024;
+    }
+    fclose(f);
+    return total;
+}
+
+static void close_pipe(void) {
+    for (int i = 0; i < 2; i++) {
+        if (info_pipe[i] != -1) close(info_pipe[i]);
+        info_pipe[i] = -1;
+    }
+}
+
+/* In the new child: drop what belongs to the serving process. */
+static void become_child(void) {
+    in_child = true;
+    dict_set_resize_allowed(false);
+    log_set_role('C');
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGUSR1, SIG_DFL);
+    for (int i = 0; i < srv.tcp_count; i++) close(srv.tcp_fds[i]);
+    if (srv.unix_fd != -1) close(srv.unix_fd);
+    if (info_pipe[0] != -1) close(info_pipe[0]);
+    info_pipe[0] = -1;
+}
+
+pid_t child_fork(child_kind kind, child_done_fn *done) {
+    if (running != -1) {
+        errno = EBUSY;
+        return -1;
+    }
+    if (pipe(info_pipe) == -1) {
+        info_pipe[0] = info_pipe[1] = -1;
+    } else {
+        fcntl(info_pipe[0], F_SETFD, FD_CLOEXEC);
+        fcntl(info_pipe[1], F_SETFD, FD_CLOEXEC);
+        fcntl(info_pipe[0], F_SETFL, O_NONBLOCK);
+    }
+    pid_t pid = fork();
+    if (pid == -1) {
+        int saved = errno;
+        close_pipe();
+        errno = saved;
+        return -1;
+    }
+    if (pid == 0) {
+        become_child();
+        return 0;
+    }
+    if (info_pipe[1] != -1) close(info_pipe[1]);
+    info_pipe[1] = -1;
+    running = pid;
+    running_kind = kind;
+    running_done = done;
+    started_ms = util_mstime();
+    dict_set_resize_allowed(false);   /* a resize would copy every page it touches */
+    return pid;
+}
+
+void child_exit(int code) {
+    if (info_pipe[1] != -1) {
+        uint64_t cow = private_dirty();
+        ssize_t rc = write(info_pipe[1], &cow, sizeof(cow));
+        (void)rc;
+    }
+    _exit(code);
+}
+
+bool child_active(void) { return running != -1; }
+child_kind child_type(void) { return running_kind; }
+pid_t child_pid(void) { return running; }
+long long child_start_ms(void) { return started_ms; }
+bool child_in_child(void) { return in_child; }
+size_t child_last_cow_size(child_kind kind) { return kind <= CHILD_AOF ? last_cow[kind] : 0; }
+
+/* Forget the child, keeping the COW figure it sent (if any). */
+static void forget(void) {
+    uint64_t cow;
+    if (info_pipe[0] != -1 && read(info_pipe[0], &cow, sizeof(cow)) == (ssize_t)sizeof(cow))
+        last_cow[running_kind] = (size_t)cow;
+    close_pipe();
+    running = -1;
+    running_kind = CHILD_NONE;
+    running_done = NULL;
+    dict_set_resize_allowed(true);
+}
+
+void child_reap(void) {
+    if (running == -1) return;
+    int status;
+    pid_t pid = waitpid(running, &status, WNOHANG);
+    if (pid == 0) return;
+    if (pid == -1) {
+        /* ECHILD: someone else reaped it; treat it as a failure. */
+        log_msg(LOG_WARNING, "waitpid() returned an error: %s. child_type: %d, child_pid = %d",
+                strerror(errno), (int)running_kind, (int)running);
+        status = 1 << 8;
+    }
+    child_done_fn *done = running_done;
+    forget();
+    int exitcode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    int bysignal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+    if (done) done(exitcode, bysignal);
+}
+
+void child_kill(child_kind kind) {
+    if (running == -1 || running_kind != kind) return;
+    if (kill(running, SIGUSR1) != -1) {
+        int status;
+        while (waitpid(running, &status, 0) == -1 && errno == EINTR) {}
+    }
+    forget();
+}

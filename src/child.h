@@ -1,0 +1,46 @@
+/* child.h -- the one background child process (BGSAVE, AOF rewrite).
+ *
+ * Redis runs at most one fork child at a time, whoever asked for it. Every
+ * owner forks through child_fork() so "is a child running, and whose?" has
+ * one answer, and the cron reaps it with child_reap(), which calls back the
+ * owner that started it. */
+#ifndef CASTOR_CHILD_H
+#define CASTOR_CHILD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+typedef enum { CHILD_NONE = 0, CHILD_RDB = 1, CHILD_AOF = 2 } child_kind;
+
+/* Runs in the parent, from the cron, once the child has ended: exitcode is
+ * its exit status (0 success) unless bysignal, then the signal number. */
+typedef void child_done_fn(int exitcode, int bysignal);
+
+/* Fork a child doing 'kind' work. In the parent: the child's pid (> 0),
+ * remembered with 'done'. In the child: 0 (listeners closed, default
+ * signal actions, log role 'C'); finish with child_exit(). -1 with errno
+ * if fork failed or a child already runs (EBUSY); nothing is recorded. */
+pid_t child_fork(child_kind kind, child_done_fn *done);
+/* In the child: report copy-on-write bytes to the parent and _exit(code)
+ * (no atexit handlers, no leak check of the parent's heap). */
+void child_exit(int code) __attribute__((noreturn));
+
+bool child_active(void);
+child_kind child_type(void);   /* CHILD_NONE when none runs */
+pid_t child_pid(void);         /* -1 when none runs */
+long long child_start_ms(void);
+/* True inside a forked child (its code must not touch the event loop). */
+bool child_in_child(void);
+
+/* Cron: if the child ended, collect its status and COW report, forget it,
+ * then call its done callback. */
+void child_reap(void);
+/* Kill the running child if it is of 'kind' (SIGUSR1) and wait for it. Its
+ * done callback is not called: the caller cleans up. */
+void child_kill(child_kind kind);
+/* Bytes of copy-on-write the last child of 'kind' reported (INFO
+ * rdb_last_cow_size, aof_last_cow_size). */
+size_t child_last_cow_size(child_kind kind);
+
+#endif

@@ -1,0 +1,86 @@
+/* rdb.h -- the RDB format: snapshots of the whole dataset, DUMP payloads.
+ *
+ * Reads every encoding Redis 7.0 (RDB version 10) and older versions write,
+ * and writes version 10 files that Redis 7.0 loads. All I/O goes through a
+ * 'rio' so the same code writes files, memory buffers (DUMP, AOF preamble)
+ * and sockets (replication). Untrusted input is validated: a corrupt or
+ * truncated file is an error naming where it is bad, never a crash.
+ * Not here: when to save (snapshot.c), AOF (aof.c). */
+#ifndef CASTOR_RDB_H
+#define CASTOR_RDB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "kv.h"
+#include "str.h"
+
+#define RDB_VERSION 10
+
+/* ---- rio: a byte stream with a running CRC64 ---- */
+
+typedef struct rio {
+    /* Returns bytes handled (== len) or 0 on error/EOF. */
+    size_t (*read)(struct rio *r, void *buf, size_t len);
+    size_t (*write)(struct rio *r, const void *buf, size_t len);
+    int (*flush)(struct rio *r);
+    uint64_t cksum;           /* CRC64 of everything read/written so far */
+    bool update_cksum;
+    uint64_t processed;       /* bytes read or written */
+    size_t max_chunk;         /* 0: no limit */
+    union {
+        struct { FILE *fp; int fsync_every; size_t since_sync; } file;
+        struct { str *buf; size_t pos; } mem;
+        struct { int fd; } fd;
+    } io;
+} rio;
+
+void rio_init_file(rio *r, FILE *fp);
+/* A memory rio: writes append to *buf (which it owns until you take it
+ * back in r->io.mem.buf); reads consume from pos. */
+void rio_init_mem(rio *r, str *buf);
+void rio_init_fd(rio *r, int fd);
+size_t rio_write(rio *r, const void *buf, size_t len);
+size_t rio_read(rio *r, void *buf, size_t len);
+
+/* ---- Whole-dataset snapshots ---- */
+
+typedef struct rdb_info {
+    /* Filled on load from AUX fields, written on save (replication). */
+    char repl_id[41];
+    long long repl_offset;     /* -1 if absent */
+    int repl_stream_db;        /* -1 if absent */
+    long long keys_loaded, keys_expired_skipped;
+    bool aof_base;             /* aux "aof-base" */
+} rdb_info;
+
+void rdb_info_init(rdb_info *info);
+/* Write every database to r (header, aux fields, data, EOF, checksum).
+ * 0, or -1 with *err set. */
+int rdb_save_rio(rio *r, const rdb_info *info, str **err);
+/* Save to 'path' atomically: temp file in the same directory, fsync,
+ * rename, fsync of the directory. 0 or -1 with *err. */
+int rdb_save_file(const char *path, const rdb_info *info, str **err);
+/* Load from r into the (empty) databases. Keys already expired are skipped
+ * on a master and loaded on a replica. 0, or -1 with *err naming what is
+ * wrong and where (byte offset). On error the databases may hold a partial
+ * dataset: the caller empties them. */
+int rdb_load_rio(rio *r, rdb_info *info, str **err);
+int rdb_load_file(const char *path, rdb_info *info, str **err);
+
+/* ---- Single values: DUMP / RESTORE ---- */
+
+/* The DUMP payload of e's value: type, value, RDB version (2 bytes LE),
+ * CRC64 (8 bytes LE). Caller frees. */
+str *rdb_dump_value(const kv *e) MUST_USE;
+/* Check a payload's footer (version and CRC). false with *err. */
+bool rdb_verify_payload(const char *p, size_t len, str **err);
+/* A new entry under 'key' from a verified payload; NULL with *err if the
+ * value inside is corrupt. */
+kv *rdb_restore_value(const char *key, size_t klen, const char *p, size_t len, str **err) MUST_USE;
+/* Bytes this value takes in an RDB (DEBUG OBJECT serializedlength). */
+size_t rdb_value_size(const kv *e);
+
+#endif
