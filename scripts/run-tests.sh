@@ -88,96 +88,67 @@ fi
 echo "== interop and differential tests (release server vs redis-server)"
 CASTOR_SERVER="$ROOT/build/castor-server" pytest_layer interop tests/interop
 
-echo "== fuzz smoke (RESP parser)"
-if [ -f tests/fuzz/fuzz_resp.c ]; then
-    if clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -DCASTOR_LIBC_MALLOC -Isrc \
-        src/mem.c src/str.c src/util.c src/resp.c tests/fuzz/fuzz_resp.c -o "$OUT/fuzz_resp" -lm; then
-        mkdir -p "$OUT/corpus"
-        if (cd "$OUT" && ./fuzz_resp -max_total_time="${FUZZ_SECONDS:-20}" -print_final_stats=0 \
-                corpus "$ROOT/tests/fuzz/seeds/resp" >"$OUT/fuzz.log" 2>&1); then
-            echo "fuzz_resp: no findings"
-            pass 1
-        else
-            echo "FAILED: fuzz_resp found a problem"
-            tail -50 "$OUT/fuzz.log"
-            fail 1
-        fi
+# Fuzz targets: build with libFuzzer + ASan/UBSan, run briefly from seeds.
+FUZZ_CC="clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -DCASTOR_LIBC_MALLOC -Isrc"
+
+# run_fuzzer NAME SECONDS SEEDDIR: run $OUT/NAME, count one pass or fail.
+run_fuzzer() {
+    mkdir -p "$OUT/corpus_$1"
+    if (cd "$OUT" && LSAN_OPTIONS=use_unaligned=1 "./$1" -max_total_time="$2" -print_final_stats=0 \
+            "corpus_$1" "$3" >"$OUT/$1.log" 2>&1); then
+        echo "$1: no findings"
+        pass 1
     else
-        echo "FAILED: fuzz target did not build"
+        echo "FAILED: $1 found a problem"
+        tail -50 "$OUT/$1.log"
         fail 1
     fi
+}
+
+build_failed() {
+    echo "FAILED: $1 target did not build"
+    fail 1
+}
+
+echo "== fuzz smoke (RESP parser)"
+if $FUZZ_CC src/mem.c src/str.c src/util.c src/resp.c tests/fuzz/fuzz_resp.c -o "$OUT/fuzz_resp" -lm; then
+    run_fuzzer fuzz_resp "${FUZZ_SECONDS:-20}" "$ROOT/tests/fuzz/seeds/resp"
+else
+    build_failed fuzz_resp
 fi
 
 echo "== fuzz smoke (listpack validation)"
-if [ -f tests/fuzz/fuzz_listpack.c ]; then
-    if clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -DCASTOR_LIBC_MALLOC -Isrc \
-        src/mem.c src/util.c src/listpack.c tests/fuzz/fuzz_listpack.c -o "$OUT/fuzz_listpack" -lm; then
-        mkdir -p "$OUT/corpus_lp"
-        if (cd "$OUT" && ./fuzz_listpack -max_total_time="${FUZZ_LP_SECONDS:-10}" -print_final_stats=0 \
-                corpus_lp "$ROOT/tests/fuzz/seeds/listpack" >"$OUT/fuzz_lp.log" 2>&1); then
-            echo "fuzz_listpack: no findings"
-            pass 1
-        else
-            echo "FAILED: fuzz_listpack found a problem"
-            tail -50 "$OUT/fuzz_lp.log"
-            fail 1
-        fi
-    else
-        echo "FAILED: fuzz_listpack target did not build"
-        fail 1
-    fi
+if $FUZZ_CC src/mem.c src/util.c src/listpack.c tests/fuzz/fuzz_listpack.c -o "$OUT/fuzz_listpack" -lm; then
+    run_fuzzer fuzz_listpack "${FUZZ_LP_SECONDS:-10}" "$ROOT/tests/fuzz/seeds/listpack"
+else
+    build_failed fuzz_listpack
 fi
 
 echo "== fuzz smoke (AOF manifest and command reader)"
-if [ -f tests/fuzz/fuzz_aof.c ]; then
-    if clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -DCASTOR_LIBC_MALLOC -Isrc \
-        src/mem.c src/str.c src/util.c src/resp.c src/aoffile.c tests/fuzz/fuzz_aof.c -o "$OUT/fuzz_aof" -lm; then
-        mkdir -p "$OUT/corpus_aof"
-        if (cd "$OUT" && ./fuzz_aof -max_total_time="${FUZZ_AOF_SECONDS:-10}" -print_final_stats=0 \
-                corpus_aof "$ROOT/tests/fuzz/seeds/aof" >"$OUT/fuzz_aof.log" 2>&1); then
-            echo "fuzz_aof: no findings"
-            pass 1
-        else
-            echo "FAILED: fuzz_aof found a problem"
-            tail -50 "$OUT/fuzz_aof.log"
-            fail 1
-        fi
-    else
-        echo "FAILED: fuzz_aof target did not build"
-        fail 1
-    fi
+if $FUZZ_CC src/mem.c src/str.c src/util.c src/resp.c src/aoffile.c tests/fuzz/fuzz_aof.c \
+        -o "$OUT/fuzz_aof" -lm; then
+    run_fuzzer fuzz_aof "${FUZZ_AOF_SECONDS:-10}" "$ROOT/tests/fuzz/seeds/aof"
+else
+    build_failed fuzz_aof
 fi
 
 echo "== fuzz smoke (RDB loader and RESTORE)"
-if [ -f tests/fuzz/fuzz_rdb.c ]; then
-    # The loader needs the whole server: every source (the tools' mains
-    # src/check_*.c aside) with coverage, server.c's main renamed.
-    FZ="$OUT/fuzz_rdb_obj"
-    FZFLAGS="-g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -DCASTOR_LIBC_MALLOC -Isrc"
-    mkdir -p "$FZ"
-    if for src in src/*.c; do
-            case "$src" in src/check_*.c) continue ;; esac
-            obj="$FZ/$(basename "$src" .c).o"
-            extra=""
-            [ "$src" = src/server.c ] && extra="-Dmain=castor_server_main"
-            echo "clang $FZFLAGS $extra -c $src -o $obj"
-        done | xargs -P "${FUZZ_JOBS:-2}" -I{} sh -c '{}' &&
-       clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -DCASTOR_LIBC_MALLOC -Isrc \
-           tests/fuzz/fuzz_rdb.c "$FZ"/*.o -o "$OUT/fuzz_rdb" -lm -lcrypto -llzf -lpthread; then
-        mkdir -p "$OUT/corpus_rdb"
-        if (cd "$OUT" && LSAN_OPTIONS=use_unaligned=1 ./fuzz_rdb -max_total_time="${FUZZ_RDB_SECONDS:-10}" \
-                -print_final_stats=0 corpus_rdb "$ROOT/tests/fuzz/seeds/rdb" >"$OUT/fuzz_rdb.log" 2>&1); then
-            echo "fuzz_rdb: no findings"
-            pass 1
-        else
-            echo "FAILED: fuzz_rdb found a problem"
-            tail -50 "$OUT/fuzz_rdb.log"
-            fail 1
-        fi
-    else
-        echo "FAILED: fuzz_rdb target did not build"
-        fail 1
-    fi
+# The loader needs the whole server: every source (the tools' mains
+# src/check_*.c aside) with coverage, server.c's main renamed.
+FZ="$OUT/fuzz_rdb_obj"
+FZFLAGS="-g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -DCASTOR_LIBC_MALLOC -Isrc"
+mkdir -p "$FZ"
+if for src in src/*.c; do
+        case "$src" in src/check_*.c) continue ;; esac
+        obj="$FZ/$(basename "$src" .c).o"
+        extra=""
+        [ "$src" = src/server.c ] && extra="-Dmain=castor_server_main"
+        echo "clang $FZFLAGS $extra -c $src -o $obj"
+    done | xargs -P "${FUZZ_JOBS:-2}" -I{} sh -c '{}' &&
+   $FUZZ_CC tests/fuzz/fuzz_rdb.c "$FZ"/*.o -o "$OUT/fuzz_rdb" -lm -lcrypto -llzf -lpthread; then
+    run_fuzzer fuzz_rdb "${FUZZ_RDB_SECONDS:-10}" "$ROOT/tests/fuzz/seeds/rdb"
+else
+    build_failed fuzz_rdb
 fi
 
 echo "$PASSED passed, $FAILED failed"
