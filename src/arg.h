@@ -1,8 +1,7 @@
 /* arg.h -- what the command procs of several types share to read their
  * arguments: longs in a range, a choice of two words, the MPOP tail, the
  * RANDFIELD/RANDMEMBER count, and the typed lookup of a key argument, each
- * replying Redis 7.0's exact error. (cmd_arg_ll and its kin in cmdtable.h
- * came first; they are the same kind of helper.) */
+ * replying Redis 7.0's exact error. */
 #ifndef CASTOR_ARG_H
 #define CASTOR_ARG_H
 
@@ -11,7 +10,15 @@
 #include "client.h"
 #include "kv.h"
 
-/* Numbers */
+/* Words and numbers (cmd_arg_*: long long, double; arg_*: long) */
+bool cmd_arg_is(const slice *a, const char *word);   /* case-insensitive */
+bool cmd_arg_ll(client *c, const slice *a, long long *out);   /* replies on error */
+bool cmd_arg_ll_msg(client *c, const slice *a, long long *out, const char *err);
+bool cmd_arg_ll_range(client *c, const slice *a, long long min, long long max,
+                      long long *out, const char *err);
+bool cmd_arg_double(client *c, const slice *a, double *out);   /* replies on error */
+bool cmd_arg_long_double(client *c, const slice *a, long double *out);
+
 /* Redis's getLongFromObjectOrReply: a long, else ERR_NOT_INT. */
 bool arg_long(client *c, const slice *a, long *out);
 /* Redis's getRangeLongFromObjectOrReply: a long in [min, max]. With 'err',

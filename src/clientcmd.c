@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <string.h>
 
+#include "arg.h"
 #include "cmdtable.h"
 #include "commands.h"
 #include "errors.h"

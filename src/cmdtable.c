@@ -6,6 +6,7 @@
  * start, case-insensitive, so finding "get" costs one hash and one compare.
  * Checks run in Redis 7.0's order: existence, arity, auth, then state.
  * SPDX-License-Identifier: BSD-3-Clause */
+#include "arg.h"
 #include "cmdtable.h"
 
 #include <ctype.h>
@@ -1055,42 +1056,6 @@ int cmdtable_get_keys(command *cmd, int argc, slice *argv, int *keys, int cap) {
     int n = 0;
     for (int i = cmd->keys.first; i <= last && i < argc && n < cap; i += cmd->keys.step) keys[n++] = i;
     return n;
-}
-
-/* ---- Argument helpers ---- */
-
-bool cmd_arg_is(const slice *a, const char *word) { return util_strcaseeq(a->ptr, a->len, word); }
-
-bool cmd_arg_ll_msg(client *c, const slice *a, long long *out, const char *err) {
-    if (util_str2ll(a->ptr, a->len, out)) return true;
-    reply_error(c, err ? err : ERR_NOT_INT);
-    return false;
-}
-
-bool cmd_arg_ll(client *c, const slice *a, long long *out) { return cmd_arg_ll_msg(c, a, out, NULL); }
-
-bool cmd_arg_ll_range(client *c, const slice *a, long long min, long long max, long long *out,
-                      const char *err) {
-    long long v;
-    if (!util_str2ll(a->ptr, a->len, &v) || v < min || v > max) {
-        if (err) reply_error(c, err);
-        else reply_errorf(c, "ERR value is out of range, must be between %lld and %lld", min, max);
-        return false;
-    }
-    *out = v;
-    return true;
-}
-
-bool cmd_arg_double(client *c, const slice *a, double *out) {
-    if (util_str2d(a->ptr, a->len, out)) return true;
-    reply_error(c, ERR_NOT_FLOAT);
-    return false;
-}
-
-bool cmd_arg_long_double(client *c, const slice *a, long double *out) {
-    if (util_str2ld(a->ptr, a->len, out)) return true;
-    reply_error(c, ERR_NOT_FLOAT);
-    return false;
 }
 
 /* ---- COMMAND ---- */

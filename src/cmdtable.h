@@ -109,13 +109,5 @@ void cmdtable_reset_stats(void);
 /* Positions of key arguments for argv; returns count, fills keys[] (cap). */
 int cmdtable_get_keys(command *cmd, int argc, slice *argv, int *keys, int cap);
 
-/* Server-side helpers shared by commands. */
-bool cmd_arg_is(const slice *a, const char *word);   /* case-insensitive */
-bool cmd_arg_ll(client *c, const slice *a, long long *out);   /* replies on error */
-bool cmd_arg_ll_msg(client *c, const slice *a, long long *out, const char *err);
-bool cmd_arg_ll_range(client *c, const slice *a, long long min, long long max,
-                      long long *out, const char *err);
-bool cmd_arg_double(client *c, const slice *a, double *out);   /* replies on error */
-bool cmd_arg_long_double(client *c, const slice *a, long double *out);
 
 #endif

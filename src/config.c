@@ -602,10 +602,8 @@ int config_load(const char *path, const char *extra, str **err) {
 /* ---- CONFIG command ---- */
 
 static void config_get(client *c) {
-    str **seen_names = NULL;
     void *node = reply_defer(c);
     long long n = 0;
-    (void)seen_names;
     for (directive *d = table; d->name; d++) {
         const char *names[2] = {d->name, d->alias};
         for (int k = 0; k < 2; k++) {

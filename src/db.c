@@ -66,11 +66,6 @@ static void vol_remove(db *d, kv *e) {
     }
 }
 
-/* An entry moved (reallocated): point its volatile slot at the new place. */
-static void vol_moved(db *d, kv *e) {
-    if (kv_has_expire(e)) d->vol[kv_volatile_idx(e)] = e;
-}
-
 size_t db_volatile_count(const db *d) { return d->vol_len; }
 
 /* ---- Lookup ---- */
@@ -176,15 +171,6 @@ void db_set(db *d, kv *e, bool keep_ttl) {
         db_replace(d, e, keep_ttl);
     else
         db_add(d, e);
-}
-
-void db_swap_entry(db *d, kv *old, kv *e) {
-    if (old == e) return;
-    size_t klen;
-    const char *key = kv_key(e, &klen);
-    dict_link **slot = dict_find_slot(d->keys, key, klen);
-    dict_set_slot(slot, e);
-    vol_moved(d, e);
 }
 
 kv *db_unlink(db *d, const char *key, size_t klen) {

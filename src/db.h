@@ -38,9 +38,6 @@ void db_add(db *d, kv *e);
 void db_replace(db *d, kv *e, bool keep_ttl);
 /* Add or replace ("SET" semantics: the TTL is dropped unless keep_ttl). */
 void db_set(db *d, kv *e, bool keep_ttl);
-/* Swap a reallocated entry in place of the current one with the same key
- * (after kv_* calls that may move it); the value is untouched. */
-void db_swap_entry(db *d, kv *old, kv *e);
 bool db_delete(db *d, const char *key, size_t klen);
 /* Remove and return an entry without freeing it (RENAME, MOVE). */
 kv *db_unlink(db *d, const char *key, size_t klen);

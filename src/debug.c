@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include "aof.h"
+#include "arg.h"
 #include "cmdtable.h"
 #include "config.h"
 #include "db.h"

@@ -15,6 +15,7 @@
 
 #include <string.h>
 
+#include "arg.h"
 #include "cmdtable.h"
 #include "db.h"
 #include "errors.h"

@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <string.h>
 
+#include "arg.h"
 #include "cmdtable.h"
 #include "config.h"
 #include "db.h"

@@ -26,6 +26,7 @@
 
 #include "aof.h"
 #include "blocking.h"
+#include "arg.h"
 #include "cmdtable.h"
 #include "commands.h"
 #include "config.h"

@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <string.h>
 
+#include "arg.h"
 #include "cmdtable.h"
 #include "commands.h"
 #include "config.h"
@@ -336,12 +337,10 @@ void cmd_object_refcount(client *c) {
         reply_int(c, 1);
 }
 
-static bool lfu_policy(void) { return evict_policy_is_lfu(); }
-
 void cmd_object_idletime(client *c) {
     kv *e = object_lookup(c);
     if (e == NULL) return;
-    if (lfu_policy()) {
+    if (evict_policy_is_lfu()) {
         reply_error(c, "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
         return;
     }
@@ -351,7 +350,7 @@ void cmd_object_idletime(client *c) {
 void cmd_object_freq(client *c) {
     kv *e = object_lookup(c);
     if (e == NULL) return;
-    if (!lfu_policy()) {
+    if (!evict_policy_is_lfu()) {
         reply_error(c, "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
         return;
     }

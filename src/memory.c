@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "aof.h"
+#include "arg.h"
 #include "cmdtable.h"
 #include "commands.h"
 #include "db.h"

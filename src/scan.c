@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arg.h"
 #include "cmdtable.h"
 #include "errors.h"
 #include "mem.h"

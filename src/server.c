@@ -81,14 +81,14 @@ int server_prepare_shutdown(int flags, client *c) {
     return 0;
 }
 
+static volatile sig_atomic_t shutdown_signal;
+
 static void on_signal(int sig) {
-    const char *msg = sig == SIGINT ? "Received SIGINT scheduling shutdown...\n"
-                                    : "Received SIGTERM scheduling shutdown...\n";
     if (srv.shutdown_asap && sig == SIGINT) {
         log_raw_signal_safe("You insist... exiting now.\n");
         _exit(1);
     }
-    (void)msg;
+    shutdown_signal = sig;
     srv.shutdown_asap = true;
     srv.shutdown_flags = SHUTDOWN_NOFLAGS;
 }
@@ -105,7 +105,8 @@ static void setup_signals(void) {
 
 static void check_shutdown(void) {
     if (!srv.shutdown_asap) return;
-    log_msg(LOG_WARNING, "Received SIGTERM scheduling shutdown...");
+    log_msg(LOG_WARNING, "Received %s scheduling shutdown...",
+            shutdown_signal == SIGINT ? "SIGINT" : "SIGTERM");
     /* Like Redis: save only when save points exist. */
     if (server_prepare_shutdown(srv.shutdown_flags, NULL) == 0) exit(0);
     log_msg(LOG_WARNING, "SIGTERM received but errors trying to shut down the server, check the "

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "arg.h"
 #include "cmdtable.h"
 #include "commands.h"
 #include "config.h"

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "child.h"
+#include "arg.h"
 #include "cmdtable.h"
 #include "commands.h"
 #include "config.h"
