@@ -323,37 +323,13 @@ static bool feeding(void) {
 }
 
 /* Append one command in RESP multibulk form. */
-static str *cat_command(str *s, int argc, const slice *argv) {
-    size_t need = RESP_HDR_MAX;
-    for (int i = 0; i < argc; i++) need += RESP_HDR_MAX + argv[i].len + 2;
-    s = str_reserve(s, need);
-    char *p = s->buf + s->len;
-    p += resp_enc_hdr(p, '*', argc);
-    for (int i = 0; i < argc; i++) {
-        p += resp_enc_hdr(p, '$', (long long)argv[i].len);
-        memcpy(p, argv[i].ptr, argv[i].len);
-        p += argv[i].len;
-        *p++ = '\r';
-        *p++ = '\n';
-    }
-    str_setlen(s, (size_t)(p - s->buf));
-    return s;
-}
-
-static str *cat_select(str *s, int dbid) {
-    char n[UTIL_LLSTR_SIZE];
-    size_t len = util_ll2str(n, dbid);
-    slice argv[2] = {slice_of("SELECT", 6), slice_of(n, len)};
-    return cat_command(s, 2, argv);
-}
-
 void aof_feed(int dbid, int argc, const slice *argv) {
     if (!feeding()) return;
     if (dbid != -1 && dbid != selected_db) {
-        abuf = cat_select(abuf, dbid);
+        abuf = resp_cat_select(abuf, dbid);
         selected_db = dbid;
     }
-    abuf = cat_command(abuf, argc, argv);
+    abuf = resp_cat_command(abuf, argc, argv);
 }
 
 /* Write the buffer and fsync by policy (Redis's flushAppendOnlyFile).
@@ -468,7 +444,7 @@ static int write_commands(FILE *fp) {
     for (int j = 0; j < srv.ndbs && rc == 0; j++) {
         db *d = db_get(j);
         if (db_size(d) == 0) continue;
-        out = cat_select(out, j);
+        out = resp_cat_select(out, j);
         dict_iter it;
         dict_iter_init(&it, d->keys);
         kv *e;
@@ -479,19 +455,19 @@ static int write_commands(FILE *fp) {
                 char num[UTIL_LLSTR_SIZE];
                 const char *v = kv_str(e, num, &vlen);
                 slice argv[3] = {slice_of("SET", 3), slice_of(key, klen), slice_of(v, vlen)};
-                out = cat_command(out, 3, argv);
+                out = resp_cat_command(out, 3, argv);
             } else {
                 str *payload = rdb_dump_value(e);
                 slice argv[4] = {slice_of("RESTORE", 7), slice_of(key, klen), slice_of("0", 1),
                                  slice_of(payload->buf, payload->len)};
-                out = cat_command(out, 4, argv);
+                out = resp_cat_command(out, 4, argv);
                 str_free(payload);
             }
             if (kv_has_expire(e)) {
                 char ms[UTIL_LLSTR_SIZE];
                 size_t mslen = util_ll2str(ms, kv_expire(e));
                 slice argv[3] = {slice_of("PEXPIREAT", 9), slice_of(key, klen), slice_of(ms, mslen)};
-                out = cat_command(out, 3, argv);
+                out = resp_cat_command(out, 3, argv);
             }
             if (out->len >= 64 * 1024) {
                 if (fwrite(out->buf, 1, out->len, fp) != out->len) {
@@ -1154,6 +1130,23 @@ static void stop_aof(void) {
     kill_rewrite_child();
     str_setlen(abuf, 0);
     propagate_set_reader(PROPAGATE_AOF, false);
+}
+
+/* A replica replaces its dataset: the AOF stops first (so it never holds
+ * half of both) and starts again with a rewrite of the new dataset. */
+void aof_suspend(void) {
+    if (state != AOF_OFF) stop_aof();
+}
+
+void aof_resume(void) {
+    if (!cfg.appendonly || state != AOF_OFF) return;
+    for (int tries = 0; tries < 10; tries++) {
+        if (start_aof() == 0) return;
+        log_msg(LOG_WARNING, "Failed enabling the AOF after successful master synchronization! Trying it again in one second.");
+        sleep(1);
+    }
+    log_msg(LOG_WARNING, "FATAL: this replica instance finished the synchronization with its master, but the AOF can't be turned on. Exiting now.");
+    exit(1);
 }
 
 const char *aof_config_changed(void) {

@@ -39,6 +39,10 @@ int aof_prepare_shutdown(bool force);
  * NULL, or an error text. */
 const char *aof_config_changed(void);
 bool aof_is_on(void);
+/* Replication: stop the AOF before the dataset is replaced by a full
+ * sync, and switch it on again (with a rewrite) afterwards. */
+void aof_suspend(void);
+void aof_resume(void);
 bool aof_rewrite_in_progress(void);
 bool aof_rewrite_scheduled(void);
 /* Why writes are refused (a failed AOF write or fsync), or NULL. */

@@ -33,6 +33,7 @@
 #include "ev.h"
 #include "mem.h"
 #include "reply.h"
+#include "repl.h"
 #include "server.h"
 #include "t_zset.h"
 #include "util.h"
@@ -454,6 +455,11 @@ void cmd_client_unblock(client *c) {
     long long id;
     if (!cmd_arg_ll(c, &c->argv[2], &id)) return;
     client *target = client_find_by_id((uint64_t)id);
+    if (target && (target->flags & CLIENT_BLOCKED) && target->bstate == NULL &&
+        repl_unblock_wait(target, as_error)) {   /* WAIT */
+        reply_int(c, 1);
+        return;
+    }
     if (target == NULL || !(target->flags & CLIENT_BLOCKED) || target->bstate == NULL) {
         reply_int(c, 0);
         return;

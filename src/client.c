@@ -27,6 +27,7 @@
 #include "multi.h"
 #include "pubsub.h"
 #include "reply.h"
+#include "repl.h"
 #include "server.h"
 #include "util.h"
 
@@ -102,6 +103,7 @@ static void unlink_paused(client *c) {
 void client_free(client *c) {
     if (c == NULL) return;
     if (c->flags & CLIENT_MONITOR) client_monitor_remove(c);
+    repl_client_freed(c);
     blocking_client_freed(c);
     pubsub_client_free(c);
     multi_client_reset(c);
@@ -180,7 +182,7 @@ void client_flush_pending(void) {
         client *c = pending_head;
         pending_head = c->pending_next;
         c->flags &= ~CLIENT_PENDING_WRITE;
-        if (c->flags & CLIENT_CLOSE_ASAP) continue;
+        if (c->flags & (CLIENT_CLOSE_ASAP | CLIENT_REPL_HOLD)) continue;
         /* A client already waiting for writability keeps its handler. */
         if (ev_mask(c->fd) & EV_WRITE) continue;
         if (reply_write(c) == -1) {
@@ -260,6 +262,8 @@ void client_process_input(client *c) {
                 break;
             }
         }
+        /* Our master's stream: count and forward what was applied. */
+        if (c->flags & CLIENT_MASTER) repl_master_applied(c, c->qbuf->buf + c->qpos, used);
         c->qpos += used;
         c->argc = 0;
     }

@@ -13,6 +13,7 @@
 #include "str.h"
 
 struct bstate;
+struct replica_info;
 struct command;
 struct db;
 
@@ -35,6 +36,8 @@ struct db;
 #define CLIENT_REPLICA (1u << 15)
 #define CLIENT_FAKE (1u << 16)        /* no socket: AOF loading, scripts */
 #define CLIENT_PAUSED_WAIT (1u << 17) /* postponed by CLIENT PAUSE */
+#define CLIENT_REPL_HOLD (1u << 18)   /* replica in a full sync: output waits (repl.c) */
+#define CLIENT_MASTER_FORCE_REPLY (1u << 19) /* our master gets this reply (REPLCONF ACK) */
 
 #define CLIENT_BUF_SIZE (16 * 1024)
 
@@ -85,6 +88,7 @@ typedef struct client {
     struct pubsub_state *pubsub;   /* subscriptions, owned by pubsub.c */
     struct multi_state *multi;     /* transaction and WATCH state, owned by multi.c */
     struct bstate *bstate;      /* what a CLIENT_BLOCKED client waits for (blocking.c) */
+    struct replica_info *repl;  /* a replica's (or REPLCONF sender's) state, owned by repl.c */
     uint64_t pubsub_channels;   /* counts, for CLIENT LIST (pubsub.c) */
     uint64_t pubsub_patterns;
     uint64_t pubsub_shard_channels;

@@ -25,6 +25,7 @@
 #include "multi.h"
 #include "pubsub.h"
 #include "reply.h"
+#include "repl.h"
 #include "server.h"
 #include "slowlog.h"
 #include "snapshot.h"
@@ -400,6 +401,29 @@ static command table[] = {
     {.name = "pubsub", .arity = -2, .acl = ACL_SLOW, .subcmds = pubsub_subs,
      .group = "pubsub", .since = "2.8.0", .summary = "A container for Pub/Sub commands",
      .complexity = "Depends on subcommand."},
+    {.name = "replicaof", .proc = cmd_replicaof, .arity = 3, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_STALE | CMD_NO_ASYNC_LOADING,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS, .group = "server", .since = "5.0.0",
+     .summary = "Make the server a replica of another instance, or promote it as master.", .complexity = "O(1)"},
+    {.name = "slaveof", .proc = cmd_slaveof, .arity = 3, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_STALE | CMD_NO_ASYNC_LOADING,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS, .group = "server", .since = "1.0.0",
+     .summary = "Make the server a replica of another instance, or promote it as master.", .complexity = "O(1)"},
+    {.name = "role", .proc = cmd_role, .arity = 1, .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST,
+     .acl = ACL_ADMIN | ACL_FAST | ACL_DANGEROUS, .group = "server", .since = "2.8.12",
+     .summary = "Return the role of the instance in the context of replication", .complexity = "O(1)"},
+    {.name = "wait", .proc = cmd_wait, .arity = 3, .flags = CMD_NOSCRIPT, .acl = ACL_SLOW | ACL_CONNECTION,
+     .group = "generic", .since = "3.0.0",
+     .summary = "Wait for the synchronous replication of all the write commands sent in the context of the current connection",
+     .complexity = "O(1)"},
+    {.name = "replconf", .proc = cmd_replconf, .arity = -1,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_ALLOW_BUSY,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS, .group = "server", .since = "3.0.0",
+     .summary = "An internal command for configuring the replication stream", .complexity = "O(1)"},
+    {.name = "psync", .proc = cmd_psync, .arity = -3, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_NO_ASYNC_LOADING | CMD_NO_MULTI,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS, .group = "server", .since = "2.8.0",
+     .summary = "Internal command used for replication", .complexity = ""},
+    {.name = "sync", .proc = cmd_sync, .arity = 1, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_NO_ASYNC_LOADING | CMD_NO_MULTI,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS, .group = "server", .since = "1.0.0",
+     .summary = "Internal command used for replication", .complexity = ""},
     {.name = "lastsave", .proc = cmd_lastsave, .arity = 1, .flags = CMD_LOADING | CMD_STALE | F, .acl = ACL_ADMIN | ACL_FAST | ACL_DANGEROUS,
      .group = "server", .since = "1.0.0", .summary = "Get the UNIX time stamp of the last successful save to disk", .complexity = "O(1)"},
     {.name = "save", .proc = cmd_save, .arity = 1, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_NO_ASYNC_LOADING | CMD_NO_MULTI,
@@ -1029,6 +1053,12 @@ static bool dispatch_request(client *c) {
             reply_errorf(c, "MISCONF Errors writing to the AOF file: %s", aof_err);
             return rejected(c);
         }
+    }
+    /* Replication: -NOREPLICAS, -READONLY, -MASTERDOWN. */
+    const char *repl_err = repl_refuse(c, cmd);
+    if (repl_err) {
+        reject(c, cmd, repl_err);
+        return rejected(c);
     }
     if ((c->flags & CLIENT_MULTI) && multi_maybe_queue(c, cmd)) return true;
     cmdtable_call(c);

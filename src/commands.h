@@ -92,6 +92,14 @@ void cmd_debug(client *c);
 void cmd_save(client *c);
 void cmd_bgsave(client *c);
 void cmd_lastsave(client *c);
+/* repl.c */
+void cmd_replicaof(client *c);
+void cmd_slaveof(client *c);
+void cmd_role(client *c);
+void cmd_wait(client *c);
+void cmd_replconf(client *c);
+void cmd_psync(client *c);
+void cmd_sync(client *c);
 
 /* aof.c */
 void cmd_bgrewriteaof(client *c);

@@ -24,6 +24,7 @@
 #include "mem.h"
 #include "pubsub.h"
 #include "reply.h"
+#include "repl.h"
 #include "server.h"
 #include "util.h"
 
@@ -68,6 +69,10 @@ static const enum_pair policy_enum[] = {
     {"volatile-lru", 0}, {"volatile-lfu", 1}, {"volatile-random", 2}, {"volatile-ttl", 3},
     {"allkeys-lru", 4}, {"allkeys-lfu", 5}, {"allkeys-random", 6}, {"noeviction", 7},
     {NULL, 0}};
+static const enum_pair diskless_load_enum[] = {{"disabled", REPL_DISKLESS_LOAD_DISABLED},
+                                               {"on-empty-db", REPL_DISKLESS_LOAD_ON_EMPTY_DB},
+                                               {"swapdb", REPL_DISKLESS_LOAD_SWAPDB},
+                                               {NULL, 0}};
 static const enum_pair debugcmd_enum[] = {{"no", 0}, {"yes", 1}, {"local", 2}, {NULL, 0}};
 static const enum_pair appendfsync_enum[] = {{"everysec", APPENDFSYNC_EVERYSEC},
                                              {"always", APPENDFSYNC_ALWAYS},
@@ -223,6 +228,31 @@ static const char *apply_hz(void) {
     return NULL;
 }
 
+static const char *apply_backlog_size(void) {
+    repl_backlog_size_changed();
+    return NULL;
+}
+
+/* "host port": validated here, acted on by repl_init() at start. */
+static const char *set_replicaof(const directive *d, const char *val) {
+    (void)d;
+    char host[256];
+    int port;
+    char extra;
+    if (val[0] != '\0' && (sscanf(val, "%255s %d %c", host, &port, &extra) != 2 || port < 0 ||
+                           port > 65535))
+        return "Invalid master port";   /* Redis: "Invalid master port" */
+    mem_free(cfg.replicaof);
+    cfg.replicaof = mem_strdup(val);
+    return NULL;
+}
+
+static str *get_replicaof(const directive *d) {
+    (void)d;
+    const char *m = repl_config_master();
+    return str_from(m ? m : "");
+}
+
 /* ---- The table ---- */
 
 #define B(n, f, dflt, fl) {.name = n, .type = T_BOOL, .field = &cfg.f, .def = dflt, .flags = fl}
@@ -302,6 +332,36 @@ static directive table[] = {
      .field = &cfg.replica_read_only, .def = "yes"},
     {.name = "replica-serve-stale-data", .alias = "slave-serve-stale-data", .type = T_BOOL,
      .field = &cfg.replica_serve_stale_data, .def = "yes"},
+    /* Replication (repl.c). */
+    {.name = "replicaof", .alias = "slaveof", .type = T_SPECIAL, .field = &cfg.replicaof,
+     .def = "", .flags = D_IMMUTABLE, .set = set_replicaof, .get = get_replicaof},
+    S("masterauth", masterauth, "", D_SENSITIVE),
+    S("masteruser", masteruser, "", 0),
+    {.name = "repl-backlog-size", .type = T_MEM, .field = &cfg.repl_backlog_size, .def = "1mb",
+     .min = 1, .max = LLONG_MAX, .apply = apply_backlog_size},
+    I("repl-backlog-ttl", repl_backlog_ttl, "3600", 0, INT_MAX, 0),
+    B("repl-diskless-sync", repl_diskless_sync, "yes", 0),
+    I("repl-diskless-sync-delay", repl_diskless_sync_delay, "5", 0, INT_MAX, 0),
+    I("repl-diskless-sync-max-replicas", repl_diskless_sync_max_replicas, "0", 0, INT_MAX, 0),
+    E("repl-diskless-load", repl_diskless_load, "disabled", diskless_load_enum, 0),
+    I("repl-timeout", repl_timeout, "60", 1, INT_MAX, 0),
+    {.name = "repl-ping-replica-period", .alias = "repl-ping-slave-period", .type = T_INT,
+     .field = &cfg.repl_ping_replica_period, .def = "10", .min = 1, .max = INT_MAX},
+    B("repl-disable-tcp-nodelay", repl_disable_tcp_nodelay, "no", 0),
+    {.name = "min-replicas-to-write", .alias = "min-slaves-to-write", .type = T_INT,
+     .field = &cfg.min_replicas_to_write, .def = "0", .min = 0, .max = INT_MAX},
+    {.name = "min-replicas-max-lag", .alias = "min-slaves-max-lag", .type = T_INT,
+     .field = &cfg.min_replicas_max_lag, .def = "10", .min = 0, .max = INT_MAX},
+    {.name = "replica-priority", .alias = "slave-priority", .type = T_INT,
+     .field = &cfg.replica_priority, .def = "100", .min = 0, .max = INT_MAX},
+    {.name = "replica-announce-ip", .alias = "slave-announce-ip", .type = T_STR,
+     .field = &cfg.replica_announce_ip, .def = ""},
+    {.name = "replica-announce-port", .alias = "slave-announce-port", .type = T_INT,
+     .field = &cfg.replica_announce_port, .def = "0", .min = 0, .max = 65535},
+    B("replica-announced", replica_announced, "yes", 0),
+    {.name = "replica-ignore-maxmemory", .alias = "slave-ignore-maxmemory", .type = T_BOOL,
+     .field = &cfg.replica_ignore_maxmemory, .def = "yes"},
+    B("repl-empty-master-guard", repl_empty_master_guard, "yes", 0),   /* castor */
     /* Encodings of small collections (Redis's thresholds and old names). */
     {.name = "list-max-listpack-size", .alias = "list-max-ziplist-size", .type = T_INT,
      .field = &cfg.list_max_listpack_size, .def = "-2", .min = INT_MIN, .max = INT_MAX},
@@ -327,8 +387,6 @@ static directive table[] = {
     X("lazyfree-lazy-eviction", "no"),
     X("lazyfree-lazy-expire", "no"),
     X("lazyfree-lazy-server-del", "no"),
-    X("repl-diskless-sync", "yes"),
-    X("repl-diskless-sync-delay", "5"),
     X("activerehashing", "yes"),
     X("jemalloc-bg-thread", "yes"),
     X("latency-tracking", "yes"),
@@ -342,13 +400,6 @@ static directive table[] = {
     X("aof-rewrite-incremental-fsync", "yes"),
     X("aof-timestamp-enabled", "no"),
     X("enable-module-command", "no"),
-    X("replica-priority", "100"),
-    X("min-replicas-to-write", "0"),
-    X("min-replicas-max-lag", "10"),
-    X("repl-backlog-size", "1048576"),
-    X("repl-timeout", "60"),
-    X("masterauth", ""),
-    X("masteruser", ""),
     X("maxmemory-clients", "0"),
     X("lua-time-limit", "5000"),
     X("busy-reply-threshold", "5000"),

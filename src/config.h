@@ -77,11 +77,36 @@ struct config {
     long long zset_max_listpack_entries;
     long long zset_max_listpack_value;
     bool replica_serve_stale_data;
+    /* Replication (repl.c). */
+    char *replicaof;             /* "host port" from the config, or "" */
+    char *masterauth;
+    char *masteruser;
+    long long repl_backlog_size;
+    int repl_backlog_ttl;
+    bool repl_diskless_sync;
+    int repl_diskless_sync_delay;
+    int repl_diskless_sync_max_replicas;
+    int repl_diskless_load;      /* REPL_DISKLESS_LOAD_* */
+    int repl_timeout;
+    int repl_ping_replica_period;
+    bool repl_disable_tcp_nodelay;
+    int min_replicas_to_write;
+    int min_replicas_max_lag;
+    int replica_priority;
+    char *replica_announce_ip;
+    int replica_announce_port;
+    bool replica_announced;
+    bool replica_ignore_maxmemory;
+    bool repl_empty_master_guard;   /* castor: see docs/REPLICATION.md */
     /* Persistence (rdb.c). */
     bool rdbcompression;
     bool rdbchecksum;
     bool stop_writes_on_bgsave_error;   /* snapshot.c: -MISCONF after a failed BGSAVE */
 };
+
+#define REPL_DISKLESS_LOAD_DISABLED 0
+#define REPL_DISKLESS_LOAD_ON_EMPTY_DB 1
+#define REPL_DISKLESS_LOAD_SWAPDB 2
 
 extern struct config cfg;
 

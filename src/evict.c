@@ -224,6 +224,8 @@ static bool evict_one(void) {
 bool evict_over_limit(void) { return cfg.maxmemory && (long long)mem_used() > cfg.maxmemory; }
 
 bool evict_perform(void) {
+    /* A replica's dataset is its master's: it doesn't evict on its own. */
+    if (srv.is_replica && cfg.replica_ignore_maxmemory) return true;
     if (!evict_over_limit()) return true;
     if (cfg.maxmemory_policy == POLICY_NOEVICTION) return false;
     /* Like Redis, bound the work done before one command runs. */

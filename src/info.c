@@ -35,6 +35,7 @@
 #include "pubsub.h"
 #include "memory.h"
 #include "reply.h"
+#include "repl.h"
 #include "server.h"
 #include "snapshot.h"
 #include "str.h"
@@ -85,6 +86,7 @@ void info_cron(void) {
 }
 
 void info_reset_stats(void) {
+    repl_reset_stats();
     srv.stat_numcommands = 0;
     srv.stat_numconnections = 0;
     srv.stat_rejected_conn = 0;
@@ -347,6 +349,8 @@ static str *sec_persistence(str *s) {
 }
 
 static str *sec_stats(str *s) {
+    long long sync[3];
+    repl_sync_stats(sync);
     s = str_catfmt(s,
                    "# Stats\r\n"
                    "total_connections_received:%lld\r\n"
@@ -361,9 +365,9 @@ static str *sec_stats(str *s) {
                    "instantaneous_input_repl_kbps:0.00\r\n"
                    "instantaneous_output_repl_kbps:0.00\r\n"
                    "rejected_connections:%lld\r\n"
-                   "sync_full:0\r\n"
-                   "sync_partial_ok:0\r\n"
-                   "sync_partial_err:0\r\n"
+                   "sync_full:%lld\r\n"
+                   "sync_partial_ok:%lld\r\n"
+                   "sync_partial_err:%lld\r\n"
                    "expired_keys:%lld\r\n"
                    "expired_stale_perc:%.2f\r\n"
                    "expired_time_cap_reached_count:%lld\r\n"
@@ -378,7 +382,7 @@ static str *sec_stats(str *s) {
                    srv.stat_net_input_bytes, srv.stat_net_output_bytes,
                    (float)metric_mean(METRIC_NET_INPUT) / 1024,
                    (float)metric_mean(METRIC_NET_OUTPUT) / 1024, srv.stat_rejected_conn,
-                   srv.stat_expiredkeys, (double)srv.stat_expired_stale_perc,
+                   sync[0], sync[1], sync[2], srv.stat_expiredkeys, (double)srv.stat_expired_stale_perc,
                    srv.stat_expired_time_cap_reached, srv.stat_evictedkeys,
                    srv.stat_keyspace_hits, srv.stat_keyspace_misses);
     return str_catfmt(s,
@@ -417,34 +421,9 @@ static str *sec_stats(str *s) {
                       srv.stat_client_outbuf_limit_disconnections);
 }
 
-static long long repl_backlog_size(void) {
-    str *v = NULL;
-    long long n = 1048576;
-    if (config_get_value("repl-backlog-size", &v) == 0) {
-        char *end;
-        long long parsed = strtoll(v->buf, &end, 10);
-        if (end != v->buf && *end == '\0') n = parsed;
-        str_free(v);
-    }
-    return n;
-}
-
 static str *sec_replication(str *s) {
-    /* The replica side and the backlog arrive with repl.c. */
-    return str_catfmt(s,
-                      "# Replication\r\n"
-                      "role:master\r\n"
-                      "connected_slaves:%lu\r\n"
-                      "master_failover_state:no-failover\r\n"
-                      "master_replid:%s\r\n"
-                      "master_replid2:0000000000000000000000000000000000000000\r\n"
-                      "master_repl_offset:0\r\n"
-                      "second_repl_offset:-1\r\n"
-                      "repl_backlog_active:0\r\n"
-                      "repl_backlog_size:%lld\r\n"
-                      "repl_backlog_first_byte_offset:0\r\n"
-                      "repl_backlog_histlen:0\r\n",
-                      srv.nreplicas, srv.replid, repl_backlog_size());
+    s = str_catc(s, "# Replication\r\n");
+    return repl_info(s);
 }
 
 static str *sec_cpu(str *s) {

@@ -28,6 +28,7 @@
 #include "kv.h"
 #include "mem.h"
 #include "reply.h"
+#include "repl.h"
 #include "server.h"
 
 #ifndef CASTOR_LIBC_MALLOC
@@ -105,6 +106,8 @@ void memory_get_stats(memory_stats *ms) {
     total += ms->clients_slaves + ms->clients_normal;
     ms->aof_buffer = aof_buffer_size();
     total += ms->aof_buffer;
+    ms->repl_backlog = repl_backlog_memory();
+    total += ms->repl_backlog;
     for (int i = 0; i < srv.ndbs; i++) {
         size_t keys = dict_len(srv.dbs[i].keys);
         if (keys == 0) continue;

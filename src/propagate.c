@@ -12,6 +12,7 @@
 
 #include "aof.h"
 #include "mem.h"
+#include "repl.h"
 
 typedef struct effect {
     int dbid;
@@ -26,8 +27,8 @@ static int depth;
 static int readers;
 
 static void emit(const effect *e) {
-    /* The replication backlog attaches here too. */
     if (readers & PROPAGATE_AOF) aof_feed(e->dbid, e->argc, e->argv);
+    if (readers & PROPAGATE_REPL) repl_feed(e->dbid, e->argc, e->argv);
 }
 
 void propagate_set_reader(int reader, bool on) {

@@ -31,7 +31,7 @@ typedef struct rio {
     uint64_t processed;       /* bytes read or written */
     size_t max_chunk;         /* 0: no limit */
     union {
-        struct { FILE *fp; int fsync_every; size_t since_sync; } file;
+        struct { FILE *fp; int fsync_every; size_t since_sync; long long prev_start; } file;
         struct { str *buf; size_t pos; } mem;
         struct { int fd; } fd;
     } io;
@@ -69,6 +69,11 @@ int rdb_save_file(const char *path, const rdb_info *info, str **err);
  * dataset: the caller empties them. */
 int rdb_load_rio(rio *r, rdb_info *info, str **err);
 int rdb_load_file(const char *path, rdb_info *info, str **err);
+
+/* A replication payload received into 'path', checked before it replaces
+ * the dataset: its header and CRC64 footer are valid (0, else -1 with
+ * *err), and *has_keys says whether it holds any key. */
+int rdb_check_payload(const char *path, bool *has_keys, str **err);
 
 /* ---- Single values: DUMP / RESTORE ---- */
 

@@ -28,6 +28,8 @@
 static bool wants_reply(client *c) {
     if (c->flags & (CLIENT_CLOSE_ASAP | CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP)) return false;
     if (c->fd == -1) return false;
+    /* Our master reads no replies, except REPLCONF ACK. */
+    if ((c->flags & (CLIENT_MASTER | CLIENT_MASTER_FORCE_REPLY)) == CLIENT_MASTER) return false;
     if (!(c->flags & CLIENT_PENDING_WRITE)) client_install_pending_write(c);
     return true;
 }
@@ -327,6 +329,16 @@ void reply_set_deferred_set(client *c, void *node, long long n) {
 }
 
 /* ---- Output ---- */
+
+void reply_copy(client *dst, const client *src) {
+    reply_discard(dst);
+    if (src->buf_used > src->sent) reply_raw(dst, src->buf + src->sent, src->buf_used - src->sent);
+    size_t skip = src->buf_used ? 0 : src->sent;
+    for (const reply_block *b = src->head; b; b = b->next) {
+        reply_raw(dst, b->data + skip, b->used - skip);
+        skip = 0;
+    }
+}
 
 void reply_discard(client *c) {
     reply_block *b = c->head;

@@ -37,6 +37,9 @@ void reply_set_deferred_array(client *c, void *node, long long n);
 void reply_set_deferred_map(client *c, void *node, long long n);
 void reply_set_deferred_set(client *c, void *node, long long n);
 
+/* Replace dst's queued output with a copy of src's (replicas sharing one
+ * snapshot share the stream buffered since it started). */
+void reply_copy(client *dst, const client *src);
 /* Free everything queued for the client. */
 void reply_discard(client *c);
 /* Bytes queued, including the static buffer. */

@@ -266,3 +266,29 @@ size_t resp_enc_hdr(char *dst, char type, long long n) {
     dst[l++] = '\n';
     return l;
 }
+
+/* ---- Encoding commands (AOF, replication stream) ---- */
+
+str *resp_cat_command(str *s, int argc, const slice *argv) {
+    size_t need = RESP_HDR_MAX;
+    for (int i = 0; i < argc; i++) need += RESP_HDR_MAX + argv[i].len + 2;
+    s = str_reserve(s, need);
+    char *p = s->buf + s->len;
+    p += resp_enc_hdr(p, '*', argc);
+    for (int i = 0; i < argc; i++) {
+        p += resp_enc_hdr(p, '$', (long long)argv[i].len);
+        memcpy(p, argv[i].ptr, argv[i].len);
+        p += argv[i].len;
+        *p++ = '\r';
+        *p++ = '\n';
+    }
+    str_setlen(s, (size_t)(p - s->buf));
+    return s;
+}
+
+str *resp_cat_select(str *s, int dbid) {
+    char n[UTIL_LLSTR_SIZE];
+    size_t len = util_ll2str(n, dbid);
+    slice argv[2] = {slice_of("SELECT", 6), slice_of(n, len)};
+    return resp_cat_command(s, 2, argv);
+}

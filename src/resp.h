@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "str.h"
+
 typedef enum { RESP_OK, RESP_INCOMPLETE, RESP_ERR } resp_status;
 
 #define RESP_INLINE_MAX (1024 * 64)   /* Redis's PROTO_INLINE_MAX_SIZE */
@@ -52,5 +54,10 @@ resp_status resp_parse(resp_parser *p, char *buf, size_t len, const char **err);
  * bytes written. RESP_HDR_MAX bounds a header. */
 #define RESP_HDR_MAX 32
 size_t resp_enc_hdr(char *dst, char type, long long n);   /* "<type><n>\r\n" */
+
+/* Append argv as a RESP array of bulk strings to s (the AOF and the
+ * replication stream); resp_cat_select appends "SELECT <dbid>". */
+str *resp_cat_command(str *s, int argc, const slice *argv) MUST_USE;
+str *resp_cat_select(str *s, int dbid) MUST_USE;
 
 #endif

@@ -31,6 +31,7 @@
 #include "log.h"
 #include "mem.h"
 #include "net.h"
+#include "repl.h"
 #include "snapshot.h"
 #include "str.h"
 #include "t_hash.h"
@@ -130,6 +131,7 @@ static long long cron(long long id, void *data) {
     child_reap();      /* a finished BGSAVE or AOF rewrite child */
     snapshot_cron();   /* save points, scheduled BGSAVE */
     aof_cron();        /* scheduled and automatic AOF rewrites */
+    repl_cron();       /* links, snapshots for replicas, pings, WAIT timeouts */
     if (srv.pause_type && srv.pause_end_ms <= srv.mstime) {
         srv.pause_type = 0;
         client_unpause_all();
@@ -146,6 +148,7 @@ static void before_sleep(void) {
     /* The AOF is written (under appendfsync always, synced) before any
      * reply of this turn leaves: an acknowledged write is on disk. */
     aof_flush_before_sleep();
+    repl_before_sleep();   /* GETACK for WAIT; resume released WAIT clients */
     client_flush_pending();
     client_free_closing();
 }
@@ -371,6 +374,7 @@ int main(int argc, char **argv) {
     log_msg(LOG_NOTICE, "Server initialized");
     /* The dataset, before the first client is served. With appendonly yes
      * the AOF holds it and aof.c's loader runs instead of this one. */
+    repl_init();   /* before loading: a replica keeps the expired keys it loads */
     if (!aof_load_at_start()) snapshot_load_at_start();
     ev_timer_add(1, cron, NULL);
     ev_set_before_sleep(before_sleep);

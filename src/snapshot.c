@@ -40,6 +40,7 @@
 #include "mem.h"
 #include "rdb.h"
 #include "reply.h"
+#include "repl.h"
 #include "server.h"
 #include "util.h"
 
@@ -106,9 +107,11 @@ long long snapshot_last_save(void) { return st.lastsave ? st.lastsave : srv.star
 
 /* ---- Saving in this process ---- */
 
-/* The replication fields of the file (repl-stream-db, repl-id, offset)
- * are filled here once repl.c exists. */
-static void fill_save_info(rdb_info *info) { rdb_info_init(info); }
+/* The replication fields of the file (repl-stream-db, repl-id, offset). */
+static void fill_save_info(rdb_info *info) {
+    rdb_info_init(info);
+    repl_fill_rdb_info(info);
+}
 
 int snapshot_save(void) {
     rdb_info info;
@@ -147,6 +150,45 @@ bool snapshot_bgsave_in_progress(void) { return child_type() == CHILD_RDB; }
 
 static void bgsave_done(int exitcode, int bysignal);
 
+/* The diskless replication child: "$EOF:<mark>\r\n", the RDB, the mark,
+ * into the pipe 'wfd' that repl.c relays to the replicas. */
+static bool child_to_pipe;
+
+int snapshot_bgsave_pipe(int wfd, int rfd, const char *mark) {
+    if (child_active()) return -1;
+    rdb_info info;
+    fill_save_info(&info);
+    pid_t pid = child_fork(CHILD_RDB, bgsave_done);
+    if (pid == 0) {
+        close(rfd);
+        FILE *fp = fdopen(wfd, "w");
+        if (fp == NULL) child_exit(1);
+        setvbuf(fp, NULL, _IOFBF, 64 * 1024);
+        rio r;
+        rio_init_file(&r, fp);
+        str *err = NULL;
+        char pre[64];
+        int n = snprintf(pre, sizeof(pre), "$EOF:%s\r\n", mark);
+        int rc = rio_write(&r, pre, (size_t)n) == (size_t)n ? 0 : -1;
+        if (rc == 0) {
+            r.cksum = 0;   /* the checksum covers the RDB only */
+            rc = rdb_save_rio(&r, &info, &err);
+        }
+        if (rc == 0 && (rio_write(&r, mark, 40) != 40 || fflush(fp) != 0)) rc = -1;
+        if (rc == -1) log_msg(LOG_WARNING, "Diskless RDB transfer failed: %s", err ? err->buf : strerror(errno));
+        child_exit(rc == 0 ? 0 : 1);
+    }
+    if (pid == -1) {
+        log_msg(LOG_WARNING, "Can't save in background: fork: %s", strerror(errno));
+        return -1;
+    }
+    child_to_pipe = true;
+    st.child_pid = pid;
+    st.child_start = now_sec();
+    log_msg(LOG_NOTICE, "Background RDB transfer started by pid %ld", (long)pid);
+    return 0;
+}
+
 int snapshot_bgsave(void) {
     if (child_active()) return -1;
     st.saves++;
@@ -170,6 +212,16 @@ int snapshot_bgsave(void) {
 /* The child ended (child.c calls this from the cron): its exit status, or
  * the signal that ended it. */
 static void bgsave_done(int exitcode, int bysignal) {
+    bool ok = !bysignal && exitcode == 0;
+    if (child_to_pipe) {
+        child_to_pipe = false;
+        if (ok) log_msg(LOG_NOTICE, "Background RDB transfer terminated with success");
+        else if (bysignal) log_msg(LOG_WARNING, "Background transfer terminated by signal %d", bysignal);
+        else log_msg(LOG_WARNING, "Background transfer error");
+        st.child_pid = -1;
+        repl_rdb_child_done(ok, false);
+        return;
+    }
     if (!bysignal && exitcode == 0) {
         log_msg(LOG_NOTICE, "Background saving terminated with success");
         srv.dirty -= st.dirty_before_bgsave;
@@ -190,6 +242,7 @@ static void bgsave_done(int exitcode, int bysignal) {
     }
     st.child_pid = -1;
     st.save_time_last = now_sec() - st.child_start;
+    repl_rdb_child_done(ok, true);
 }
 
 /* Stop our child with SIGUSR1 (not a failed save) and wait for it, so it
@@ -249,6 +302,7 @@ static int load_file(void) {
     /* rdb.c logged "Done loading RDB, keys loaded: ..., keys expired: ...". */
     st.load_keys_loaded = info.keys_loaded;
     st.load_keys_expired = info.keys_expired_skipped;
+    repl_loaded(&info);
     return 0;
 }
 
