@@ -91,7 +91,8 @@ class Server:
         os.makedirs(self.dir, exist_ok=True)
         self.log_path = os.path.join(self.dir, "server.log")
         self.args = [binary, "--port", str(port), "--bind", "127.0.0.1",
-                     "--save", "", "--appendonly", "no", "--dir", self.dir] + extra_args
+                     "--save", "", "--appendonly", "no", "--dir", self.dir,
+                     "--enable-debug-command", "yes"] + extra_args
         self.proc = None
         self.sock = None
 
@@ -1085,33 +1086,124 @@ def section_eviction(ctx):
     ctx.stop_servers()
 
 
-def mixed_load(count, chunk=5000):
-    """count keys of every type (60% strings of 100 B, 15% hashes, 10% lists,
-    10% sets, 5% sorted sets of 5 elements each), distinct key prefixes."""
-    val = b"x" * 100
+def mixed_load(count, vsize=100, chunk=2000):
+    """count keys of every type, distinct key prefixes and 12-digit numbers
+    (so that redis-benchmark's __rand_int__ names the same keys): 60% strings
+    of vsize bytes, 15% hashes, 10% lists, 10% sets, 5% sorted sets, of 5
+    elements of vsize // 10 bytes each. Values are slices of one random pool,
+    so LZF cannot shrink them to nothing and the file size means something."""
+    pool = random.Random(20241124).randbytes(1 << 20)
+    esize = max(vsize // 10, 1)
+
+    def blob(i, n):
+        off = (i * 7919) % (len(pool) - n)
+        return pool[off:off + n]
 
     def cmd(i):
         r = i % 20
         if r < 12:
-            return encode_command([b"SET", b"s:%d" % i, val])
+            return encode_command([b"SET", b"s:%012d" % i, blob(i, vsize)])
         if r < 15:
-            return encode_command([b"HSET", b"h:%d" % i] + [x for j in range(5)
-                                                          for x in (b"f%d" % j, b"v%d" % (i + j))])
+            return encode_command([b"HSET", b"h:%012d" % i] + [x for j in range(5)
+                                  for x in (b"f%d" % j, blob(i + j, esize))])
         if r < 17:
-            return encode_command([b"RPUSH", b"l:%d" % i] + [b"e%d" % (i + j) for j in range(5)])
+            return encode_command([b"RPUSH", b"l:%012d" % i] + [blob(i + j, esize) for j in range(5)])
         if r < 19:
-            return encode_command([b"SADD", b"t:%d" % i] + [b"m%d" % (i + j) for j in range(5)])
-        return encode_command([b"ZADD", b"z:%d" % i] + [x for j in range(5)
-                                                      for x in (b"%d" % j, b"m%d" % (i + j))])
+            return encode_command([b"SADD", b"t:%012d" % i] + [b"%d" % j + blob(i + j, esize)
+                                                              for j in range(5)])
+        return encode_command([b"ZADD", b"z:%012d" % i] + [x for j in range(5)
+                              for x in (b"%d" % j, blob(i + j, esize))])
     return chunked(lambda a, b: b"".join(cmd(i) for i in range(a, b)), count, chunk)
 
 
+def family_pss(pid):
+    """Proportional set size of pid and its children, in bytes: a fork child's
+    copy-on-write pages are counted once, shared pages split between them."""
+    total = 0
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            kids = [int(x) for x in f.read().split()]
+    except OSError:
+        kids = []
+    for p in [pid] + kids:
+        try:
+            with open(f"/proc/{p}/smaps_rollup") as f:
+                for l in f:
+                    if l.startswith("Pss:"):
+                        total += int(l.split()[1]) * 1024
+                        break
+        except OSError:
+            pass
+    return total
+
+
+def bgsave_under_writes(ctx, srv, count, vsize):
+    """BGSAVE while redis-benchmark overwrites random string keys at full
+    speed; returns (peak PSS of server+child, PSS before, seconds, COW bytes)."""
+    cmd = [ctx.bench_bin, "-h", "127.0.0.1", "-p", str(srv.port), "-c", str(CLIENTS),
+           "-n", "100000000", "-P", "16", "-r", str(count), "-q",
+           "SET", "s:__rand_int__", "v" * vsize]
+    cpu = ctx.bench_cpu
+
+    def pre():
+        die_with_parent()
+        if cpu is not None:
+            os.sched_setaffinity(0, {cpu})
+    before = family_pss(srv.proc.pid)
+    load = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            preexec_fn=pre)
+    try:
+        time.sleep(0.5)         # the write load is running before the fork
+        t0 = time.monotonic()
+        srv.call("BGSAVE")
+        peak = family_pss(srv.proc.pid)
+        deadline = t0 + 300
+        while time.monotonic() < deadline:
+            peak = max(peak, family_pss(srv.proc.pid))
+            if srv.info("persistence").get("rdb_bgsave_in_progress") == "0":
+                break
+            time.sleep(0.02)
+        else:
+            raise BenchError(f"{srv.name}: BGSAVE did not end in 300 s")
+        secs = time.monotonic() - t0
+    finally:
+        load.kill()
+        load.wait()
+    p = srv.info("persistence")
+    if p.get("rdb_last_bgsave_status") != "ok":
+        raise BenchError(f"{srv.name}: BGSAVE status {p.get('rdb_last_bgsave_status')}")
+    return peak, before, secs, int(p.get("rdb_last_cow_size", 0))
+
+
+def best_time(fn, reps):
+    best = None
+    for _ in range(reps):
+        t0 = time.monotonic()
+        fn()
+        t = time.monotonic() - t0
+        best = t if best is None else min(best, t)
+    return best
+
+
+def wait_loaded(srv, timeout=300):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if srv.info("persistence").get("loading") == "0":
+                return
+        except BenchError:      # -LOADING
+            pass
+        time.sleep(0.01)
+    raise BenchError(f"{srv.name}: still loading after {timeout} s")
+
+
 def section_persistence(ctx):
-    """SAVE time, load-at-start time and RDB size for 1M mixed keys; SET ops/s
-    and CPU with appendonly yes at appendfsync everysec and always."""
-    count = 100000 if ctx.quick else 1000000
+    """SAVE, DEBUG RELOAD and load-at-start time and RDB size for 1M mixed keys
+    (~1 GB); peak memory during BGSAVE under a write load; SET ops/s and CPU
+    with appendonly yes at appendfsync everysec and always."""
+    count, vsize = (100000, 1400) if ctx.quick else (1000000, 1400)
     tag = f"{count // 1000}k" if count < 1000000 else f"{count // 1000000}M"
-    chunks = mixed_load(count)
+    chunks = mixed_load(count, vsize)
     ctx.start_servers()
     castor, redis = ctx.pair()
     res = {}
@@ -1121,31 +1213,34 @@ def section_persistence(ctx):
             pipe_load(srv, chunks, None)
             if srv.call("DBSIZE") != count:
                 raise BenchError(f"{srv.name}: DBSIZE after load")
-            t0 = time.monotonic()
-            srv.call("SAVE")
-            r["save"] = time.monotonic() - t0
+            r["used"] = int(srv.info("memory")["used_memory"]) / 1e6
+            r["save"] = best_time(lambda: srv.call("SAVE"), 3)   # disk noise: best of 3
             r["size"] = os.path.getsize(os.path.join(srv.dir, "dump.rdb")) / 1e6
+            r["reload"] = best_time(lambda: srv.call("DEBUG", "RELOAD"), 2)
+            if srv.call("DBSIZE") != count:
+                raise BenchError(f"{srv.name}: DBSIZE after DEBUG RELOAD")
             srv.stop()
             t0 = time.monotonic()
             srv.start()       # loads dump.rdb; Redis may answer PING while loading
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline:
-                try:
-                    if srv.info("persistence").get("loading") == "0":
-                        break
-                except BenchError:      # -LOADING
-                    pass
-                time.sleep(0.01)
+            wait_loaded(srv)
             r["load"] = time.monotonic() - t0
             if srv.call("DBSIZE") != count:
                 raise BenchError(f"{srv.name}: DBSIZE after reload")
+            peak, before, secs, cow = bgsave_under_writes(ctx, srv, count, vsize)
+            r.update(peak=peak / 1e6, before=before / 1e6, bgsave=secs, cow=cow / 1e6)
         except (BenchError, OSError) as e:
             r["error"] = str(e).splitlines()[0]
     del chunks
     note = "; ".join(f"{k}: {v['error']}" for k, v in sorted(res.items()) if "error" in v)
-    for key, label, unit, fmt in (("save", "RDB SAVE time", "s", "8.3f"),
+    for key, label, unit, fmt in (("used", "used_memory loaded", "MB", "8.1f"),
+                                  ("save", "RDB SAVE time", "s", "8.3f"),
+                                  ("reload", "DEBUG RELOAD time", "s", "8.3f"),
                                   ("load", "RDB load at start", "s", "8.3f"),
-                                  ("size", "RDB file size", "MB", "8.1f")):
+                                  ("size", "RDB file size", "MB", "8.1f"),
+                                  ("before", "PSS before BGSAVE", "MB", "8.1f"),
+                                  ("peak", "peak PSS in BGSAVE+SET", "MB", "8.1f"),
+                                  ("cow", "BGSAVE COW reported", "MB", "8.1f"),
+                                  ("bgsave", "BGSAVE time under SET", "s", "8.3f")):
         ctx.figure("persistence", f"{label:<22} {tag:<4}", unit, res["castor"].get(key),
                    res["redis"].get(key), fmt, note)
     ctx.stop_servers()
@@ -1174,6 +1269,419 @@ def section_persistence(ctx):
         ctx.stop_servers()
 
 
+# ---- Replication: full sync, write throughput with replicas, lag ------------
+#
+# Each master replicates to replicas of its own kind (castor -> castor, redis
+# -> redis): Server objects with the master's binary and flags, on fresh ports
+# and in fresh dirs (a dir that held a dump.rdb would be loaded at start-up).
+# CPU pinning: the master AND its replicas all run on the server cpu, like
+# every other server of the bench. On a 2-cpu box the only other cpu belongs to
+# redis-benchmark and this script; an unpinned replica would take time from the
+# load generator instead, and how much would depend on the scheduler, so the
+# ops/s figures would mix the replicas' cost with the client's. Pinned, the
+# with/without ratio is the whole server-side cost of replication (the
+# master's feeding plus its replicas' applying) on one cpu, for both kinds
+# alike; the master's own cost is the CPU us/req line, the replicas' their own.
+
+_replica_ids = itertools.count(1)
+
+
+def repl_load(count, vsize=100, chunk=5000):
+    """SET key:%012d <vsize bytes>: slices of one seeded random pool, so the RDB
+    (and the full sync) cannot shrink them with LZF."""
+    pool = random.Random(20241124).randbytes(1 << 20)
+    head = b"*3\r\n$3\r\nSET\r\n$16\r\nkey:%012d\r\n$" + str(vsize).encode() + b"\r\n"
+
+    def cmds(a, b):
+        out = []
+        for i in range(a, b):
+            off = (i * 7919) % (len(pool) - vsize)
+            out.append(head % i + pool[off:off + vsize] + b"\r\n")
+        return b"".join(out)
+    return chunked(cmds, count, chunk)
+
+
+def repl_spawn(ctx, who, live):
+    """Start a new empty server of kind 'who' (the master's binary and flags) on
+    the server cpu; it is appended to 'live' before it starts, so the caller's
+    finally stops it whatever happens."""
+    binary, extra = ((ctx.castor_bin, ctx.args.castor_args) if who == "castor"
+                     else (ctx.redis_bin, ctx.args.redis_args))
+    last = None
+    for _ in range(3):          # a port grabbed by someone else: try another
+        taken = {s.port for s in list(ctx.servers.values()) + live}
+        srv = Server(f"{who}-replica{next(_replica_ids)}", binary, ctx.workdir,
+                     free_port(taken), ctx.server_cpu, extra)
+        live.append(srv)
+        try:
+            srv.start()
+            return srv
+        except BenchError as e:
+            repl_stop(ctx, srv, live)
+            last = e
+    raise last
+
+
+def repl_stop(ctx, srv, live):
+    """Stop a replica by pid and drop its RDB files (~130 MB each at 1M keys)."""
+    srv.stop()
+    if srv in live:
+        live.remove(srv)
+    if not ctx.args.keep:
+        for f in os.listdir(srv.dir):
+            if f.endswith(".rdb"):
+                try:
+                    os.remove(os.path.join(srv.dir, f))
+                except OSError:
+                    pass
+
+
+def repl_info(srv):
+    """INFO replication of srv ({} while it answers -LOADING)."""
+    try:
+        return srv.info("replication")
+    except BenchError as e:
+        if "LOADING" in str(e):
+            return {}
+        raise
+
+
+def repl_wait_up(master, replica, t0, timeout, poll=0.01, stall=15):
+    """Poll the replica every 'poll' s until master_link_status:up and
+    master_sync_in_progress:0; return the seconds since t0. A link that is
+    neither up nor syncing for 'stall' s (a failing handshake, retried
+    forever) fails at once, with the replica's last log lines."""
+    idle_since = t0
+    while True:
+        i = repl_info(replica)
+        now = time.monotonic()
+        if i.get("master_link_status") == "up" and i.get("master_sync_in_progress") == "0":
+            return now - t0
+        if i.get("master_sync_in_progress") == "1":
+            idle_since = now
+        elif now - idle_since > stall:
+            raise BenchError(f"{replica.name}: no sync from {master.name} started in {stall} s "
+                             f"(master_link_status {i.get('master_link_status')})\n"
+                             + replica.log_tail(3))
+        if now - t0 > timeout:
+            raise BenchError(f"{replica.name}: link to {master.name} not up after {timeout} s "
+                             f"(master_link_status {i.get('master_link_status')}, "
+                             f"master_sync_in_progress {i.get('master_sync_in_progress')})")
+        master.check_alive()
+        replica.check_alive()
+        time.sleep(poll)
+
+
+def repl_offset(srv, field_name):
+    try:
+        return int(repl_info(srv)[field_name])
+    except (KeyError, ValueError):
+        raise BenchError(f"{srv.name}: no {field_name} in INFO replication")
+
+
+def repl_caught_up(master, replicas, timeout=120, poll=0.005):
+    """Read the master's master_repl_offset once, then poll until every
+    replica's slave_repl_offset reached it; return the monotonic time then."""
+    target = repl_offset(master, "master_repl_offset")
+    deadline = time.monotonic() + timeout
+    pending = list(replicas)
+    while True:
+        pending = [r for r in pending if repl_offset(r, "slave_repl_offset") < target]
+        now = time.monotonic()
+        if not pending:
+            return now
+        if now > deadline:
+            raise BenchError(f"{pending[0].name}: slave_repl_offset still short of the master's "
+                             f"{target} after {timeout} s")
+        for s in [master] + pending:
+            s.check_alive()
+        time.sleep(poll)
+
+
+def repl_attach(ctx, master, count, live, timeout=60):
+    """Start 'count' new replicas of master's kind, REPLICAOF, wait until each
+    link is up and the master lists them all as online."""
+    replicas = []
+    for _ in range(count):
+        r = repl_spawn(ctx, master.name, live)
+        replicas.append(r)
+        r.call("REPLICAOF", "127.0.0.1", master.port)
+    t0 = time.monotonic()
+    for r in replicas:
+        repl_wait_up(master, r, t0, timeout)
+    while True:
+        info = repl_info(master)
+        online = sum(1 for k, v in info.items() if k.startswith("slave") and k[5:].isdigit()
+                     and "state=online" in v)
+        if online == count:
+            return replicas
+        if time.monotonic() - t0 > timeout:
+            raise BenchError(f"{master.name}: {online} of {count} replicas online after "
+                             f"{timeout} s")
+        time.sleep(0.01)
+
+
+def repl_label(text):
+    return f"{text:<38}"
+
+
+def repl_error(e):
+    return str(e).splitlines()[0].strip()
+
+
+def repl_deaths(servers, died):
+    """Record (once) every server of 'servers' that exited on its own."""
+    for s in servers:
+        if s.proc is not None and s.proc.poll() is not None and s.name not in died:
+            died[s.name] = f"{s.name} exited with {s.proc.returncode}\n{s.log_tail()}"
+
+
+def repl_full_sync(ctx, live, died):
+    """Figure 1: seconds from REPLICAOF on a new empty replica to its link up
+    and no sync in progress, against a master holding 'count' 100-byte strings."""
+    count = 100000 if ctx.quick else 1000000
+    tag = f"{count // 1000}k" if count < 1000000 else f"{count // 1000000}M"
+    reps = 1 if ctx.quick else 2
+    chunks = repl_load(count)
+    ctx.start_servers()
+    masters = dict(zip(("castor", "redis"), ctx.pair()))
+    err, best = {}, {}
+    for who, m in masters.items():
+        try:
+            pipe_load(m, chunks)
+            if m.call("DBSIZE") != count:
+                raise BenchError(f"{who}: DBSIZE after loading {count} keys")
+        except (BenchError, OSError) as e:
+            err[who] = repl_error(e)
+            repl_deaths([m], died)
+    del chunks
+    sample = "key:%012d" % (count // 2)
+    for rep in range(reps):
+        for mode, diskless in (("disk", "no"), ("diskless", "yes")):
+            order = ("castor", "redis") if rep % 2 == 0 else ("redis", "castor")
+            for who in order:
+                if who in err:
+                    continue
+                m = masters[who]
+                r = None
+                try:
+                    m.call("CONFIG", "SET", "repl-diskless-sync", diskless)
+                    m.call("CONFIG", "SET", "repl-diskless-sync-delay", "0")
+                    r = repl_spawn(ctx, who, live)
+                    t0 = time.monotonic()
+                    r.call("REPLICAOF", "127.0.0.1", m.port)
+                    secs = repl_wait_up(m, r, t0, 60 if ctx.quick else 120)
+                    got = r.call("DBSIZE")
+                    if got != count:
+                        raise BenchError(f"{r.name}: DBSIZE {got} after the sync, not {count}")
+                    if r.call("GET", sample) != m.call("GET", sample):
+                        raise BenchError(f"{r.name}: {sample} differs from the master's")
+                    best[(who, mode)] = min(secs, best.get((who, mode), secs))
+                except (BenchError, OSError) as e:
+                    err[who] = repl_error(e)
+                    repl_deaths([m] + live, died)
+                finally:
+                    if r is not None:
+                        repl_stop(ctx, r, live)
+    note = "; ".join(f"{k}: {v}" for k, v in sorted(err.items()))
+    for mode in ("disk", "diskless"):
+        ctx.figure("replication", repl_label(f"REPL full sync {mode:<8} {tag}"), "s",
+                   best.get(("castor", mode)), best.get(("redis", mode)), "8.3f",
+                   note or f"new replica, {count} x 100 B, best of {reps}; DBSIZE checked")
+    ctx.stop_servers()
+
+
+def repl_lag_once(ctx, master, replicas, n, period=0.02):
+    """Figure 3, one server: SET -P 16 at full speed against master; every
+    'period' s read master_repl_offset, then each replica's slave_repl_offset.
+    Returns (lags in bytes, seconds from the end of the load to every replica
+    at the master's offset, ops/s of the load)."""
+    repl_caught_up(master, replicas)
+    cmd = [ctx.bench_bin, "-h", "127.0.0.1", "-p", str(master.port), "-c", str(CLIENTS),
+           "-n", str(n), "-P", "16", "-d", "3", "-r", str(KEYSPACE), "--csv", "-t", "set"]
+    cpu = ctx.bench_cpu
+
+    def pre():
+        die_with_parent()
+        if cpu is not None:
+            os.sched_setaffinity(0, {cpu})
+    out_path = os.path.join(ctx.workdir, f"lag-{master.name}.csv")
+    lags = []
+    with open(out_path, "w+") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, preexec_fn=pre)
+        try:
+            t0 = time.monotonic()
+            while proc.poll() is None:
+                tick = time.monotonic()
+                if tick - t0 > BENCH_TIMEOUT_S:
+                    raise BenchError(f"{master.name}: redis-benchmark SET -P 16 timed out")
+                mo = repl_offset(master, "master_repl_offset")
+                lags += [max(mo - repl_offset(r, "slave_repl_offset"), 0) for r in replicas]
+                try:
+                    proc.wait(timeout=max(0.0, tick + period - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    pass
+            t_end = time.monotonic()
+            wall = t_end - t0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        out.seek(0)
+        text = out.read()
+    errs = [l for l in text.splitlines() if "rror" in l]
+    if proc.returncode != 0 or errs:
+        raise BenchError(f"{master.name}: redis-benchmark SET -P 16 exit {proc.returncode}: "
+                         + (errs[0] if errs else text.strip()[:200]))
+    caught = repl_caught_up(master, replicas) - t_end
+    ops = None
+    for row in csv.reader(io.StringIO(text)):
+        if row and row[0] != "test" and len(row) > 1:
+            ops = float(row[1])
+    return lags, caught, ops or n / wall
+
+
+def repl_throughput_lag(ctx, live, died):
+    """Figures 2 and 3 on fresh masters: SET P1/P16 with no replica, then with
+    two; then the lag of those two replicas under SET -P 16 at full speed."""
+    nrep = 2
+    reps = ctx.min_reps         # 3, quick 1, or --reps
+    base_n = {1: 100000, 16: 800000}
+    ctx.start_servers()
+    masters = dict(zip(("castor", "redis"), ctx.pair()))
+    replicas = {"castor": [], "redis": []}
+    runs, err, resync = {}, {}, {}
+    err_none = {}       # errors before any replica was attached
+    for who, m in masters.items():
+        try:
+            m.call("CONFIG", "SET", "repl-diskless-sync-delay", "0")    # attach at once
+        except (BenchError, OSError) as e:
+            err[who] = err_none[who] = repl_error(e)
+    for cond in ("none", "with"):
+        if cond == "with":
+            for who, m in masters.items():
+                if who in err:
+                    continue
+                try:
+                    m.call("FLUSHALL")
+                    replicas[who] = repl_attach(ctx, m, nrep, live)
+                except (BenchError, OSError) as e:
+                    err[who] = repl_error(e)
+                    repl_deaths([m] + live, died)
+        for p in (1, 16):
+            n = max(base_n[p] // 10, 5000) if ctx.quick else base_n[p]
+            for rep in range(reps):
+                for who in (("castor", "redis") if rep % 2 == 0 else ("redis", "castor")):
+                    if who in err:
+                        continue
+                    m, rs = masters[who], replicas[who]
+                    try:
+                        if rs:
+                            repl_caught_up(m, rs)
+                            full0 = int(m.info("stats").get("sync_full", 0))
+                            c0 = sum(r.cpu_ns() for r in rs)
+                        run = ctx.bench_once(m, "set", n, p, 3)
+                        rcpu = None
+                        if rs:
+                            repl_caught_up(m, rs)
+                            rcpu = (sum(r.cpu_ns() for r in rs) - c0) / 1e3 / n
+                            again = int(m.info("stats").get("sync_full", 0)) - full0
+                            if again:
+                                resync[who] = resync.get(who, 0) + again
+                        runs.setdefault((who, cond, p), []).append((run.ops, run.cpu_us, rcpu))
+                    except (BenchError, OSError) as e:
+                        err[who] = repl_error(e)
+                        if cond == "none":
+                            err_none[who] = err[who]
+                        repl_deaths([m] + live, died)
+
+    def best(who, cond, p, i):
+        vals = [r[i] for r in runs.get((who, cond, p), []) if r[i] is not None]
+        if not vals:
+            return None
+        return max(vals) if i == 0 else min(vals)
+
+    def per(who, p, i):
+        w, o = best(who, "with", p, i), best(who, "none", p, i)
+        return w / o if w is not None and o else None
+    notes = [f"{k}: {v}" for k, v in sorted(err.items())]
+    notes += [f"{k}: {v} full resync(s) during the runs" for k, v in sorted(resync.items())]
+    note = "; ".join(notes)
+    note_none = "; ".join(f"{k}: {v}" for k, v in sorted(err_none.items()))
+    for p in (1, 16):
+        lab = f"SET P{p:<2} d3"
+        ctx.figure("replication", repl_label(f"REPL {lab} {nrep} replicas"), "ops/s",
+                   best("castor", "with", p, 0), best("redis", "with", p, 0), "10.0f", note)
+        ctx.figure("replication", repl_label(f"REPL {lab} no replica"), "ops/s",
+                   best("castor", "none", p, 0), best("redis", "none", p, 0), "10.0f", note_none)
+        ctx.figure("replication", repl_label(f"REPL {lab} with/without"), "x",
+                   per("castor", p, 0), per("redis", p, 0), "8.2f",
+                   note or "ops/s with replicas over ops/s without, per server")
+        ctx.figure("replication", repl_label(f"CPU REPL master {lab} {nrep} replicas"), "us/req",
+                   best("castor", "with", p, 1), best("redis", "with", p, 1), "8.3f", note)
+        ctx.figure("replication", repl_label(f"CPU REPL master {lab} no replica"), "us/req",
+                   best("castor", "none", p, 1), best("redis", "none", p, 1), "8.3f", note_none)
+        ctx.figure("replication", repl_label(f"CPU REPL master {lab} with/without"), "x",
+                   per("castor", p, 1), per("redis", p, 1), "8.2f", note)
+        ctx.figure("replication", repl_label(f"CPU REPL replicas {lab} {nrep} (sum)"), "us/req",
+                   best("castor", "with", p, 2), best("redis", "with", p, 2), "8.3f",
+                   note or "both replicas' CPU per master request, until caught up")
+
+    # Figure 3: lag under the full write rate, one run per server.
+    n = 300000 if ctx.quick else 2000000
+    lag, lag_err = {}, {}
+    for who in ("castor", "redis"):
+        if who in err:
+            lag_err[who] = err[who]
+            continue
+        try:
+            lag[who] = repl_lag_once(ctx, masters[who], replicas[who], n)
+        except (BenchError, OSError) as e:
+            lag_err[who] = repl_error(e)
+            repl_deaths([masters[who]] + live, died)
+
+    def get(who, f):
+        return f(lag[who]) if who in lag and lag[who][0] else None
+    note = "; ".join(f"{k}: {v}" for k, v in sorted(lag_err.items()))
+    detail = note or "; ".join(
+        f"{who} {lag[who][2]:.0f} ops/s, {len(lag[who][0]) // nrep} samples"
+        for who in ("castor", "redis") if who in lag)
+    lab = f"SET P16 d3 {n // 1000}k"
+    ctx.figure("replication", repl_label(f"REPL lag max  {lab}"), "B",
+               get("castor", lambda x: max(x[0])), get("redis", lambda x: max(x[0])), "10.0f",
+               detail)
+    ctx.figure("replication", repl_label(f"REPL lag mean {lab}"), "B",
+               get("castor", lambda x: sum(x[0]) / len(x[0])),
+               get("redis", lambda x: sum(x[0]) / len(x[0])), "10.0f",
+               note or "master offset minus each replica's, every 20 ms")
+    ctx.figure("replication", repl_label(f"REPL catch-up {lab}"), "ms",
+               get("castor", lambda x: x[1] * 1e3), get("redis", lambda x: x[1] * 1e3), "8.1f",
+               note or "end of the load to every replica at the master's offset")
+    ctx.stop_servers()
+
+
+def section_replication(ctx):
+    """Full sync of 1M 100-byte keys to a new replica (disk, diskless); SET
+    ops/s and master CPU with 2 replicas vs none; replica lag under SET -P 16."""
+    live: List[Server] = []     # replicas running now: stopped by pid in finally
+    died: Dict[str, str] = {}   # servers that exited on their own
+    try:
+        for part in (repl_full_sync, repl_throughput_lag):
+            try:
+                part(ctx, live, died)
+            finally:
+                repl_deaths(list(ctx.servers.values()) + live, died)
+                for r in list(live):
+                    repl_stop(ctx, r, live)
+                ctx.stop_servers()
+    finally:
+        for r in list(live):
+            repl_stop(ctx, r, live)
+    if died:
+        raise BenchError("server(s) died: " + "\n".join(died.values()))
+
+
 SECTIONS = [
     Section("throughput", section_throughput, True, section_throughput.__doc__),
     Section("cpu", section_cpu, True, section_cpu.__doc__),
@@ -1184,6 +1692,7 @@ SECTIONS = [
     Section("pubsub", section_pubsub, True, section_pubsub.__doc__),
     Section("eviction", section_eviction, True, section_eviction.__doc__),
     Section("persistence", section_persistence, True, section_persistence.__doc__),
+    Section("replication", section_replication, True, section_replication.__doc__),
 ]
 
 

@@ -72,6 +72,9 @@ size_t db_volatile_count(const db *d) { return d->vol_len; }
 
 bool db_key_is_expired(const kv *e) {
     if (!kv_has_expire(e) || srv.loading) return false;
+    /* A replica applies its master's stream as the master saw the keys:
+     * the DEL of an expired key must find it (Redis's expireIfNeeded). */
+    if (srv.is_replica && srv.current && (srv.current->flags & CLIENT_MASTER)) return false;
     return kv_expire(e) <= srv.mstime;
 }
 

@@ -1783,7 +1783,8 @@ size_t rdb_value_size(const kv *e) {
     return (size_t)r.processed;
 }
 
-/* ---- A received replication payload, before it replaces the dataset ---- */
+/* ---- A received replication payload, before it replaces the dataset ----
+ * (its CRC64 was checked as it arrived: repl.c) */
 
 int rdb_check_payload(const char *path, bool *has_keys, str **err) {
     *has_keys = true;
@@ -1814,39 +1815,6 @@ int rdb_check_payload(const char *path, bool *has_keys, str **err) {
         }
         if (t == RDB_OPCODE_EOF) *has_keys = false;
         scanning = false;
-    }
-    /* The rest only feeds the checksum. */
-    char buf[64 * 1024];
-    unsigned char footer[8] = {0};
-    size_t n = 0;
-    if (ok && ld.ver >= 5) {
-        /* Keep the running CRC over all but the last 8 bytes. */
-        r.update_cksum = false;
-        uint64_t crc = r.cksum;
-        size_t held = 0;   /* bytes of the tail not yet summed, <= 8 */
-        unsigned char tail[8];
-        while ((n = fread_unlocked(buf, 1, sizeof(buf), fp)) > 0) {
-            /* Sum the previously held tail plus all but the last 8 new bytes. */
-            unsigned char joined[8 + sizeof(buf)];
-            memcpy(joined, tail, held);
-            memcpy(joined + held, buf, n);
-            size_t total = held + n, sum = total > 8 ? total - 8 : 0;
-            crc = crc64(crc, joined, sum);
-            held = total - sum;
-            memcpy(tail, joined + sum, held);
-        }
-        if (ferror(fp) || held < 8) {
-            ok = false;
-            fail(&ld, "Unexpected EOF reading RDB file");
-        } else {
-            memcpy(footer, tail, 8);
-            uint64_t got = le_bytes(footer, 8);
-            if (got != 0 && got != crc) {
-                ok = false;
-                fail(&ld, "Wrong RDB checksum expected: (%llx) but got (%llx)",
-                     (unsigned long long)crc, (unsigned long long)got);
-            }
-        }
     }
     fclose(fp);
     if (!ok) {

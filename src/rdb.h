@@ -70,8 +70,8 @@ int rdb_save_file(const char *path, const rdb_info *info, str **err);
 int rdb_load_rio(rio *r, rdb_info *info, str **err);
 int rdb_load_file(const char *path, rdb_info *info, str **err);
 
-/* A replication payload received into 'path', checked before it replaces
- * the dataset: its header and CRC64 footer are valid (0, else -1 with
+/* A replication payload received into 'path', before it replaces the
+ * dataset: its header and leading AUX fields are valid (0, else -1 with
  * *err), and *has_keys says whether it holds any key. */
 int rdb_check_payload(const char *path, bool *has_keys, str **err);
 

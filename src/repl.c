@@ -44,6 +44,7 @@
 #include "cmdtable.h"
 #include "commands.h"
 #include "config.h"
+#include "crc64.h"
 #include "db.h"
 #include "ev.h"
 #include "log.h"
@@ -169,6 +170,12 @@ static struct {
     char mark[41];
     char tail[40];             /* last bytes received (EOF-marked) */
     size_t tail_len;
+    /* CRC64 of the payload as it arrives, lagging by the footer (and the
+     * EOF mark): it is checked before anything is replaced. */
+    uint64_t crc;
+    char lag[48];
+    size_t lag_len;
+    int tee_fd;                /* parsing from the socket: copy to this file */
     long long sync_start_ms;
     const char *asked;         /* what the last PSYNC asked: first_sync or a partial */
     const char *last_full_reason;
@@ -178,10 +185,10 @@ static struct {
     bool guard_armed;
     bool refused;
     char refused_reason[160];
-} r = {.state = L_NONE, .fd = -1, .tmp_fd = -1, .asked = "", .last_full_reason = "none"};
+} r = {.state = L_NONE, .fd = -1, .tmp_fd = -1, .tee_fd = -1, .asked = "", .last_full_reason = "none"};
 
 static void link_cancel(const char *why);
-static void socket_load(void);
+static void socket_load(bool tee);
 static void send_ack(void);
 static void start_pending_syncs(void);
 static void check_waiters(void);
@@ -634,7 +641,7 @@ static bool try_partial(client *c, const char *id, long long off) {
     const char *reason = NULL;
     if (strcasecmp(id, srv.replid) != 0 &&
         (strcasecmp(id, m.replid2) != 0 || off > m.second_offset)) {
-        if (id[0] == '?') {
+        if (id[0] == '?' || off == 1) {   /* no history: "?" or a fresh node's own id */
             reason = "new_replica";
         } else {
             reason = "replid_mismatch";
@@ -927,7 +934,7 @@ static void send_psync(void) {
         log_msg(LOG_NOTICE, "Trying a partial resynchronization (request %s:%s).", srv.replid, off);
         const char *argv[] = {"PSYNC", srv.replid, off};
         send_cmd(3, argv);
-        r.asked = "partial";
+        r.asked = m.offset == 0 ? "first_sync" : "partial";
     } else {
         log_msg(LOG_NOTICE, "Partial resynchronization not possible (no cached master)");
         const char *argv[] = {"PSYNC", "?", "-1"};
@@ -1124,7 +1131,12 @@ static void transfer_start(const char *line) {
         }
         r.size = n;
     }
-    bool to_parser = cfg.repl_diskless_load != REPL_DISKLESS_LOAD_DISABLED && total_keys() == 0;
+    /* With nothing to keep, parse as the bytes arrive. Under the default
+     * repl-diskless-load disabled the payload is still written to the temp
+     * file (and becomes our RDB), as Redis does, but nothing waits for the
+     * whole file before loading starts. */
+    bool empty = total_keys() == 0;
+    bool to_parser = cfg.repl_diskless_load != REPL_DISKLESS_LOAD_DISABLED && empty;
     if (r.size < 0)
         log_msg(LOG_NOTICE, "MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF %s",
                 to_parser ? "to parser" : "to disk");
@@ -1133,12 +1145,17 @@ static void transfer_start(const char *line) {
                 to_parser ? "to parser" : "to disk");
     if (to_parser) {
         r.state = L_TRANSFER;
-        socket_load();
+        socket_load(false);
         return;
     }
     snprintf(r.tmp_name, sizeof(r.tmp_name), "temp-%lld.%d.rdb", (long long)(srv.mstime / 1000),
              (int)srv.pid);
     r.tmp_fd = open(r.tmp_name, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0644);
+    if (r.tmp_fd != -1 && empty) {
+        r.state = L_TRANSFER;
+        socket_load(true);
+        return;
+    }
     if (r.tmp_fd == -1) {
         char buf[600];
         snprintf(buf, sizeof(buf), "Opening the temp file needed for MASTER <-> REPLICA synchronization: %s",
@@ -1148,10 +1165,41 @@ static void transfer_start(const char *line) {
     }
     r.received = 0;
     r.tail_len = 0;
+    r.crc = 0;
+    r.lag_len = 0;
     r.state = L_TRANSFER;
 }
 
 static void transfer_done(void);
+
+static void crc_feed(const char *p, size_t n) {
+    size_t keep = r.size < 0 ? 48 : 8;
+    size_t total = r.lag_len + n;
+    if (total <= keep) {
+        memcpy(r.lag + r.lag_len, p, n);
+        r.lag_len = total;
+        return;
+    }
+    size_t sum = total - keep;   /* bytes that leave the lag now */
+    size_t from_lag = sum < r.lag_len ? sum : r.lag_len;
+    r.crc = crc64(r.crc, r.lag, from_lag);
+    r.crc = crc64(r.crc, p, sum - from_lag);
+    /* The lag keeps the last 'keep' bytes of lag + p. */
+    char joined[48];
+    size_t j = 0;
+    for (size_t i = from_lag; i < r.lag_len; i++) joined[j++] = r.lag[i];
+    memcpy(joined + j, p + (sum - from_lag), n - (sum - from_lag));
+    r.lag_len = keep;
+    memcpy(r.lag, joined, keep);
+}
+
+/* The footer's CRC (0: saved without one) against what arrived. */
+static bool crc_ok(void) {
+    if (r.lag_len < 8) return false;
+    uint64_t got = 0;
+    for (int i = 7; i >= 0; i--) got = got << 8 | (unsigned char)r.lag[i];
+    return got == 0 || got == r.crc;
+}
 
 /* Payload bytes in rbuf go to the temp file; with a length, what follows
  * is already the stream and stays in rbuf. */
@@ -1179,6 +1227,7 @@ static void transfer_consume(void) {
                 r.tail_len = keep + take;
             }
         }
+        crc_feed(r.rbuf->buf, take);
         r.received += (long long)take;
         str_consume(r.rbuf, take);
     }
@@ -1329,7 +1378,8 @@ static void transfer_done(void) {
     r.tmp_fd = -1;
     bool has_keys;
     str *err = NULL;
-    if (rdb_check_payload(r.tmp_name, &has_keys, &err) == -1) {
+    if (!crc_ok()) err = str_from("wrong CRC64 checksum");
+    if (err || rdb_check_payload(r.tmp_name, &has_keys, &err) == -1) {
         char buf[600];
         snprintf(buf, sizeof(buf), "MASTER <-> REPLICA sync: the RDB payload from the master is not valid (%s): keeping the current dataset",
                  err ? err->buf : "?");
@@ -1373,23 +1423,31 @@ static void transfer_done(void) {
     load_finished(rc, err, &info, aof_was_on, "disk");
 }
 
-/* repl-diskless-load on-empty-db / swapdb with nothing to keep: parse the
- * payload straight from the socket (blocking, bounded by repl-timeout),
- * bytes already buffered first. */
-static size_t conn_read(rio *rr, void *buf, size_t len) {
-    (void)rr;
-    char *p = buf;
-    size_t done = 0;
-    if (r.rbuf && r.rbuf->len) {
-        done = r.rbuf->len < len ? r.rbuf->len : len;
-        memcpy(p, r.rbuf->buf, done);
-        str_consume(r.rbuf, done);
+/* Parsing straight from the socket (an empty dataset has nothing to keep
+ * if the transfer fails): blocking reads bounded by repl-timeout, through
+ * rbuf in large chunks, rpos marking what the parser took. Whatever is
+ * read past the payload stays in rbuf for the master client. With 'tee'
+ * every chunk also goes to the temp file, which becomes our RDB. */
+static size_t rpos;
+
+static bool conn_fill(void) {
+    if (rpos == r.rbuf->len) {
+        str_setlen(r.rbuf, 0);
+        rpos = 0;
     }
-    while (done < len) {
-        ssize_t n = read(r.fd, p + done, len - done);
+    r.rbuf = str_reserve(r.rbuf, 256 * 1024);
+    for (;;) {
+        ssize_t n = read(r.fd, r.rbuf->buf + r.rbuf->len, r.rbuf->cap - r.rbuf->len);
         if (n > 0) {
-            done += (size_t)n;
-            continue;
+            if (r.tee_fd != -1 && write(r.tee_fd, r.rbuf->buf + r.rbuf->len, (size_t)n) != n) {
+                log_msg(LOG_WARNING, "Write error writing to the DB dump file needed for MASTER <-> REPLICA synchronization: %s",
+                        strerror(errno));
+                return false;
+            }
+            str_setlen(r.rbuf, r.rbuf->len + (size_t)n);
+            r.received += n;
+            srv.stat_net_input_bytes += n;
+            return true;
         }
         if (n == -1 && errno == EINTR) continue;
         if (n == -1 && errno == EAGAIN) {
@@ -1397,18 +1455,36 @@ static size_t conn_read(rio *rr, void *buf, size_t len) {
             if (poll(&pfd, 1, cfg.repl_timeout * 1000) > 0) continue;
             log_msg(LOG_WARNING, "Timeout receiving bulk data from MASTER while loading from the socket");
         }
-        return 0;
+        return false;
     }
-    r.received += (long long)len;
-    srv.stat_net_input_bytes += (long long)len;
+}
+
+static size_t conn_read(rio *rr, void *buf, size_t len) {
+    (void)rr;
+    char *p = buf;
+    size_t done = 0;
+    while (done < len) {
+        if (rpos == r.rbuf->len && !conn_fill()) return 0;
+        size_t n = r.rbuf->len - rpos < len - done ? r.rbuf->len - rpos : len - done;
+        memcpy(p + done, r.rbuf->buf + rpos, n);
+        rpos += n;
+        done += n;
+    }
     return len;
 }
 
-static void socket_load(void) {
+static void socket_load(bool tee) {
     bool aof_was_on = prepare_replace();
     log_msg(LOG_NOTICE, "MASTER <-> REPLICA sync: Loading DB in memory (from the socket)");
     db_signal_flushed(-1, -1);
     db_empty_all();
+    rpos = 0;
+    r.received = (long long)r.rbuf->len;
+    if (tee) {
+        r.tee_fd = r.tmp_fd;
+        if (r.rbuf->len && write(r.tee_fd, r.rbuf->buf, r.rbuf->len) != (ssize_t)r.rbuf->len)
+            r.tee_fd = -1;   /* the load goes on; the file is dropped below */
+    }
     rio rr;
     rio_init_fd(&rr, r.fd);
     rr.read = conn_read;
@@ -1416,18 +1492,34 @@ static void socket_load(void) {
     rdb_info_init(&info);
     str *err = NULL;
     srv.loading = true;
-    r.received = 0;
     int rc = rdb_load_rio(&rr, &info, &err);
     srv.loading = false;
+    bool tee_ok = tee && r.tee_fd != -1;
+    r.tee_fd = -1;
+    long long rdb_len = (long long)rr.processed;
     if (rc == 0 && r.size < 0) {
         char mark[40];
         if (conn_read(&rr, mark, 40) != 40 || memcmp(mark, r.mark, 40) != 0) {
             rc = -1;
             err = str_from("the EOF mark does not follow the RDB payload");
         }
-    } else if (rc == 0 && r.received != r.size) {
+    } else if (rc == 0 && rdb_len != r.size) {
         rc = -1;
-        err = str_from("the RDB payload is shorter than announced");
+        err = str_from("the RDB payload is not as long as announced");
+    }
+    str_consume(r.rbuf, rpos);   /* the rest is the stream */
+    rpos = 0;
+    if (tee && rc == 0) {
+        /* The copy (cut to the RDB itself) becomes our RDB file, as after
+         * a disk-based load. */
+        if (!tee_ok || ftruncate(r.tmp_fd, rdb_len) == -1 || fsync(r.tmp_fd) == -1 ||
+            rename(r.tmp_name, cfg.dbfilename) == -1) {
+            log_msg(LOG_WARNING, "Failed trying to keep the synchronization DB as %s: %s (the dataset is loaded)",
+                    cfg.dbfilename, strerror(errno));
+            unlink(r.tmp_name);
+        }
+        close(r.tmp_fd);
+        r.tmp_fd = -1;
     }
     load_finished(rc, err, &info, aof_was_on, "socket");
 }
@@ -1560,8 +1652,7 @@ static void replicaof(client *c) {
         return;
     }
     long long port;
-    if (!cmd_arg_ll(c, &c->argv[2], &port)) return;
-    if (port < 0 || port > 65535) {
+    if (!util_str2ll(c->argv[2].ptr, c->argv[2].len, &port) || port < 0 || port > 65535) {
         reply_error(c, "ERR Invalid master port");
         return;
     }

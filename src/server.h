@@ -35,7 +35,7 @@ struct server {
     unsigned long nclients;           /* client.c */
     unsigned long nreplicas;          /* repl.c */
     uint64_t next_client_id;          /* client.c */
-    client *current;                  /* cmdtable.c: client whose command runs (for logging only) */
+    client *current;                  /* cmdtable.c: client whose command runs (logging; db.c: is it our master?) */
     unsigned long blocked_clients;    /* blocking.c */
 
     int tcp_fds[16];                  /* server.c */
