@@ -100,6 +100,21 @@ static command command_subs[] = {
      .since = "5.0.0", .summary = "Show helpful text about the different subcommands"},
     {.name = NULL}};
 
+static command script_subs[] = {
+    {.name = "kill", .proc = cmd_script_kill, .arity = 2, .flags = CMD_NOSCRIPT | CMD_ALLOW_BUSY,
+     .acl = ACL_SLOW | ACL_SCRIPTING, .since = "2.6.0", .summary = "Kill the script currently in execution."},
+    {.name = "exists", .proc = cmd_script_exists, .arity = -3, .flags = CMD_NOSCRIPT,
+     .acl = ACL_SLOW | ACL_SCRIPTING, .since = "2.6.0", .summary = "Check existence of scripts in the script cache."},
+    {.name = "flush", .proc = cmd_script_flush, .arity = -2, .flags = CMD_NOSCRIPT,
+     .acl = ACL_SLOW | ACL_SCRIPTING, .since = "2.6.0", .summary = "Remove all the scripts from the script cache."},
+    {.name = "load", .proc = cmd_script_load, .arity = 3, .flags = CMD_NOSCRIPT | CMD_STALE,
+     .acl = ACL_SLOW | ACL_SCRIPTING, .since = "2.6.0", .summary = "Load the specified Lua script into the script cache."},
+    {.name = "debug", .proc = cmd_script_debug, .arity = 3, .flags = CMD_NOSCRIPT,
+     .acl = ACL_SLOW | ACL_SCRIPTING, .since = "3.2.0", .summary = "Set the debug mode for executed scripts."},
+    {.name = "help", .proc = cmd_script_help, .arity = 2, .flags = CMD_LOADING | CMD_STALE,
+     .acl = ACL_SLOW | ACL_SCRIPTING, .since = "5.0.0", .summary = "Show helpful text about the different subcommands"},
+    {.name = NULL}};
+
 static command object_subs[] = {
     {.name = "encoding", .proc = cmd_object_encoding, .arity = 3, .flags = R, .acl = ACL_KEYSPACE | ACL_READ | ACL_SLOW,
      .keys = {2, 2, 1}, .since = "2.2.3", .summary = "Inspect the internal encoding of a Redis object"},
@@ -424,6 +439,11 @@ static command table[] = {
     {.name = "sync", .proc = cmd_sync, .arity = 1, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_NO_ASYNC_LOADING | CMD_NO_MULTI,
      .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS, .group = "server", .since = "1.0.0",
      .summary = "Internal command used for replication", .complexity = ""},
+    {.name = "failover", .proc = cmd_failover, .arity = -1, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_STALE,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS, .group = "server", .since = "6.2.0",
+     .summary = "Start a coordinated failover between this server and one of its replicas.", .complexity = "O(1)"},
+    {.name = "script", .arity = -2, .acl = ACL_SLOW, .subcmds = script_subs, .group = "scripting",
+     .since = "2.6.0", .summary = "A container for Lua scripts management commands", .complexity = "Depends on subcommand."},
     {.name = "lastsave", .proc = cmd_lastsave, .arity = 1, .flags = CMD_LOADING | CMD_STALE | F, .acl = ACL_ADMIN | ACL_FAST | ACL_DANGEROUS,
      .group = "server", .since = "1.0.0", .summary = "Get the UNIX time stamp of the last successful save to disk", .complexity = "O(1)"},
     {.name = "save", .proc = cmd_save, .arity = 1, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_NO_ASYNC_LOADING | CMD_NO_MULTI,

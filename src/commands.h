@@ -100,6 +100,14 @@ void cmd_wait(client *c);
 void cmd_replconf(client *c);
 void cmd_psync(client *c);
 void cmd_sync(client *c);
+void cmd_failover(client *c);
+/* script.c */
+void cmd_script_kill(client *c);
+void cmd_script_exists(client *c);
+void cmd_script_flush(client *c);
+void cmd_script_load(client *c);
+void cmd_script_debug(client *c);
+void cmd_script_help(client *c);
 
 /* aof.c */
 void cmd_bgrewriteaof(client *c);

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <limits.h>
 #include <poll.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
@@ -187,10 +188,24 @@ static struct {
     char refused_reason[160];
 } r = {.state = L_NONE, .fd = -1, .tmp_fd = -1, .tee_fd = -1, .asked = "", .last_full_reason = "none"};
 
+/* FAILOVER (Redis 6.2+): pause writes, wait for a replica to have every
+ * byte, then become its replica with "PSYNC <replid> <offset> FAILOVER",
+ * which makes it promote itself and continue our history. */
+typedef enum { FO_NONE, FO_WAIT_FOR_SYNC, FO_IN_PROGRESS } fostate;
+static struct {
+    fostate state;
+    char host[256];    /* target, "" for any */
+    int port;
+    bool force;
+    long long end_ms;  /* 0: no timeout */
+} fo;
+
 static void link_cancel(const char *why);
+static void failover_abort(const char *why);
 static void socket_load(bool tee);
 static void send_ack(void);
 static void start_pending_syncs(void);
+static void failover_step(void);
 static void check_waiters(void);
 
 /* ---- Helpers ---- */
@@ -683,6 +698,8 @@ static bool try_partial(client *c, const char *id, long long off) {
     return true;
 }
 
+static void become_master(void);
+
 static void sync_command(client *c, bool psync) {
     if (c->flags & CLIENT_REPLICA) return;   /* already one */
     if (srv.is_replica && r.state != L_CONNECTED) {
@@ -695,6 +712,19 @@ static void sync_command(client *c, bool psync) {
     }
     log_msg(LOG_NOTICE, "Replica %s asks for synchronization", replica_name(c));
     replica_info *ri = rinfo(c);
+    if (psync && c->argc > 3) {
+        if (!cmd_arg_is(&c->argv[3], "failover")) {
+            reply_error(c, "ERR syntax error");
+            return;
+        }
+        /* Our master hands over: promote, then continue its history. */
+        if (!srv.is_replica || c->argv[1].len != 40 || strncasecmp(c->argv[1].ptr, srv.replid, 40) != 0) {
+            reply_error(c, "ERR PSYNC FAILOVER replid must match my replid.");
+            return;
+        }
+        log_msg(LOG_NOTICE, "Failover request received for replid %s.", srv.replid);
+        become_master();
+    }
     if (psync) {
         long long off;
         char id[41];
@@ -910,6 +940,11 @@ static void close_link_fd(void) {
 /* Drop a connection in progress (not the master client) and retry. */
 static void link_cancel(const char *why) {
     if (why) log_msg(LOG_WARNING, "%s", why);
+    if (fo.state == FO_IN_PROGRESS) {
+        close_link_fd();
+        failover_abort("Failover target rejected psync request or the link failed");
+        return;
+    }
     close_link_fd();
     if (r.state != L_NONE) r.state = L_CONNECT;
     r.connect_after_ms = srv.mstime + 1000;   /* retry once a second, as Redis */
@@ -932,8 +967,8 @@ static void send_psync(void) {
         char off[32];
         snprintf(off, sizeof(off), "%lld", m.offset + 1);
         log_msg(LOG_NOTICE, "Trying a partial resynchronization (request %s:%s).", srv.replid, off);
-        const char *argv[] = {"PSYNC", srv.replid, off};
-        send_cmd(3, argv);
+        const char *argv[] = {"PSYNC", srv.replid, off, "FAILOVER"};
+        send_cmd(fo.state == FO_IN_PROGRESS ? 4 : 3, argv);
         r.asked = m.offset == 0 ? "first_sync" : "partial";
     } else {
         log_msg(LOG_NOTICE, "Partial resynchronization not possible (no cached master)");
@@ -1055,6 +1090,13 @@ static void make_master_client(int dbid) {
     c->db = db_get(c->dbid);
     r.master = c;
     r.state = L_CONNECTED;
+    if (fo.state == FO_IN_PROGRESS) {
+        log_msg(LOG_NOTICE, "Failover target %s:%d is now our master: FAILOVER complete", r.host, r.port);
+        fo.state = FO_NONE;
+        srv.pause_type = 0;
+        srv.pause_end_ms = 0;
+        client_unpause_all();
+    }
     r.link_down_since = 0;
     r.have_cached = false;
     r.guard_armed = true;
@@ -1580,6 +1622,142 @@ void repl_client_freed(client *c) {
     }
 }
 
+/* ---- FAILOVER ---- */
+
+static void become_replica(const char *host, int port);
+
+static void unpause_writes(void) {
+    srv.pause_type = 0;
+    srv.pause_end_ms = 0;
+    client_unpause_all();
+}
+
+static void failover_abort(const char *why) {
+    log_msg(LOG_NOTICE, "FAILOVER aborted: %s", why);
+    if (fo.state == FO_IN_PROGRESS) {
+        fo.state = FO_NONE;
+        become_master();   /* back to where we were */
+    }
+    fo.state = FO_NONE;
+    unpause_writes();
+}
+
+static client *find_replica(const char *host, int port) {
+    for (size_t i = 0; i < m.nreplicas; i++) {
+        client *c = m.replicas[i];
+        replica_info *ri = c->repl;
+        char ip[NET_ADDR_SIZE];
+        const char *colon = strrchr(c->addr, ':');
+        snprintf(ip, sizeof(ip), "%.*s", colon ? (int)(colon - c->addr) : (int)strlen(c->addr), c->addr);
+        if (!strcasecmp(ri->ip[0] ? ri->ip : ip, host) && ri->listening_port == port) return c;
+    }
+    return NULL;
+}
+
+static void failover_step(void) {
+    if (fo.state != FO_WAIT_FOR_SYNC) return;
+    client *target = NULL;
+    if (fo.host[0]) {
+        client *c = find_replica(fo.host, fo.port);
+        if (c && c->repl->state == RS_ONLINE && c->repl->ack_off == m.offset) target = c;
+    } else {
+        for (size_t i = 0; i < m.nreplicas && !target; i++) {
+            replica_info *ri = m.replicas[i]->repl;
+            if (ri->state == RS_ONLINE && !ri->online_on_ack && ri->ack_off == m.offset) target = m.replicas[i];
+        }
+    }
+    bool timed_out = fo.end_ms && srv.mstime >= fo.end_ms;
+    if (target == NULL && !(timed_out && fo.force)) {
+        if (timed_out) failover_abort("Replica never caught up before timeout");
+        return;
+    }
+    if (target) {
+        replica_info *ri = target->repl;
+        const char *colon = strrchr(target->addr, ':');
+        if (ri->ip[0]) snprintf(fo.host, sizeof(fo.host), "%s", ri->ip);
+        else snprintf(fo.host, sizeof(fo.host), "%.*s", colon ? (int)(colon - target->addr) : (int)strlen(target->addr),
+                      target->addr);
+        fo.port = ri->listening_port;
+    }
+    log_msg(LOG_NOTICE, "Failover target %s:%d is synced, failing over.", fo.host, fo.port);
+    fo.state = FO_IN_PROGRESS;
+    become_replica(fo.host, fo.port);
+}
+
+void cmd_failover(client *c) {
+    if (c->argc == 2 && cmd_arg_is(&c->argv[1], "abort")) {
+        if (fo.state == FO_NONE) {
+            reply_error(c, "ERR No failover in progress.");
+            return;
+        }
+        failover_abort("Failover manually aborted");
+        reply_ok(c);
+        return;
+    }
+    long long timeout = 0, port = 0;
+    bool force = false;
+    const slice *host = NULL;
+    for (int j = 1; j < c->argc; j++) {
+        if (cmd_arg_is(&c->argv[j], "timeout") && j + 1 < c->argc && timeout == 0) {
+            if (!cmd_arg_ll(c, &c->argv[j + 1], &timeout)) return;
+            if (timeout <= 0) {
+                reply_error(c, "ERR FAILOVER timeout must be greater than 0");
+                return;
+            }
+            j++;
+        } else if (cmd_arg_is(&c->argv[j], "to") && j + 2 < c->argc && !host) {
+            if (!cmd_arg_ll(c, &c->argv[j + 2], &port)) return;
+            host = &c->argv[j + 1];
+            j += 2;
+        } else if (cmd_arg_is(&c->argv[j], "force") && !force) {
+            force = true;
+        } else {
+            reply_error(c, "ERR syntax error");
+            return;
+        }
+    }
+    if (fo.state != FO_NONE) {
+        reply_error(c, "ERR FAILOVER already in progress.");
+        return;
+    }
+    if (srv.is_replica) {
+        reply_error(c, "ERR FAILOVER is not valid when server is a replica.");
+        return;
+    }
+    if (m.nreplicas == 0) {
+        reply_error(c, "ERR FAILOVER requires connected replicas.");
+        return;
+    }
+    if (force && (!timeout || !host)) {
+        reply_error(c, "ERR FAILOVER with force option requires both a timeout and target HOST and IP.");
+        return;
+    }
+    fo.host[0] = '\0';
+    if (host) {
+        snprintf(fo.host, sizeof(fo.host), "%.*s", (int)host->len, host->ptr);
+        client *r = find_replica(fo.host, (int)port);
+        if (r == NULL) {
+            reply_error(c, "ERR FAILOVER target HOST and PORT is not a replica.");
+            return;
+        }
+        if (r->repl->state != RS_ONLINE) {
+            reply_error(c, "ERR FAILOVER target replica is not online.");
+            return;
+        }
+        fo.port = (int)port;
+        log_msg(LOG_NOTICE, "FAILOVER requested to %s:%d.", fo.host, fo.port);
+    } else {
+        log_msg(LOG_NOTICE, "FAILOVER requested to any replica.");
+    }
+    fo.end_ms = timeout ? srv.mstime + timeout : 0;
+    fo.force = force;
+    fo.state = FO_WAIT_FOR_SYNC;
+    /* Writes wait (CLIENT PAUSE WRITE) until the roles are swapped. */
+    srv.pause_type = srv.pause_type > 1 ? srv.pause_type : 1;
+    srv.pause_end_ms = LLONG_MAX;
+    reply_ok(c);
+}
+
 /* ---- REPLICAOF / ROLE ---- */
 
 static void become_master(void) {
@@ -1831,9 +2009,11 @@ void repl_cron(void) {
     if (srv.is_replica && r.state == L_CONNECT && srv.mstime >= r.connect_after_ms) link_connect();
     start_pending_syncs();
     if (m.nwaiters) check_waiters();
+    if (fo.state != FO_NONE) failover_step();
     if (!second) return;
     /* The master pings its replicas so they can detect a dead link. */
-    if (!srv.is_replica && m.nreplicas &&
+    /* Not while clients are paused: FAILOVER waits for the offset to stand still. */
+    if (!srv.is_replica && m.nreplicas && !srv.pause_type &&
         srv.mstime - m.last_ping_ms >= (long long)cfg.repl_ping_replica_period * 1000) {
         m.last_ping_ms = srv.mstime;
         slice ping = slice_of("PING", 4);
@@ -1873,7 +2053,7 @@ void repl_cron(void) {
 }
 
 void repl_before_sleep(void) {
-    if (m.getack_pending && m.nreplicas) {
+    if (m.getack_pending && m.nreplicas && !srv.pause_type) {
         slice a[3] = {slice_of("REPLCONF", 8), slice_of("GETACK", 6), slice_of("*", 1)};
         feed_command(-1, 3, a);
     }
@@ -1941,7 +2121,7 @@ str *repl_info(str *s) {
                        (srv.mstime - ri->ack_ms) / 1000);
     }
     s = str_catfmt(s,
-                   "master_failover_state:no-failover\r\n"
+                   "master_failover_state:%s\r\n"
                    "master_replid:%s\r\n"
                    "master_replid2:%s\r\n"
                    "master_repl_offset:%lld\r\n"
@@ -1950,6 +2130,9 @@ str *repl_info(str *s) {
                    "repl_backlog_size:%lld\r\n"
                    "repl_backlog_first_byte_offset:%lld\r\n"
                    "repl_backlog_histlen:%zu\r\n",
+                   fo.state == FO_NONE ? "no-failover"
+                   : fo.state == FO_WAIT_FOR_SYNC ? "waiting-for-sync"
+                                                  : "failover-in-progress",
                    srv.replid, m.replid2, m.offset, m.second_offset, m.bl ? 1 : 0,
                    cfg.repl_backlog_size, m.bl ? backlog_first_offset(m.bl) : 0,
                    m.bl ? m.bl->histlen : (size_t)0);
