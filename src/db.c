@@ -135,6 +135,14 @@ bool db_exists(db *d, const char *key, size_t klen) { return lookup(d, key, klen
 
 void db_add(db *d, kv *e) {
     evict_init_entry(e);
+    if (srv.is_replica) {
+        /* A replica keeps logically expired keys (until its master's DEL)
+         * but reads don't see them, so a writable replica's client can add
+         * a key that is still in the table: the new one replaces it. */
+        size_t klen;
+        const char *key = kv_key(e, &klen);
+        db_delete(d, key, klen);
+    }
     dict_add(d->keys, e);
     if (kv_has_expire(e)) vol_add(d, e);
     size_t klen;

@@ -7,6 +7,7 @@
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "mem.h"
 
+#include <execinfo.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,10 @@ static size_t used_bytes;
 
 void mem_assert_fail(const char *cond, const char *file, int line) {
     fprintf(stderr, "castor: ASSERTION FAILED %s:%d: %s\n", file, line, cond);
+    /* The call chain, for addr2line -e castor-server -f. */
+    void *frames[32];
+    int n = backtrace(frames, 32);
+    backtrace_symbols_fd(frames, n, fileno(stderr));
     fflush(stderr);
     abort();
 }

@@ -86,8 +86,11 @@ typedef struct replica_info {
     /* Disk transfer. */
     int bulk_fd;
     off_t bulk_off, bulk_size;
-    char bulk_pre[32];
+    char bulk_pre[64];   /* "$<len>\r\n" or "$EOF:<40 chars>\r\n" */
     size_t bulk_pre_len, bulk_pre_sent;
+    /* Disk transfer while the file is still being written ($EOF: framing). */
+    bool tailing;
+    size_t mark_sent;
     /* Diskless transfer: bytes of the current pipe chunk already sent. */
     size_t pipe_sent;
     bool in_pipe;
@@ -114,6 +117,13 @@ static struct {
     long long last_ping_ms;
     bool getack_pending;
     int good_replicas;
+    /* Disk sync: the snapshot file, sent while the child still writes it. */
+    int tail_fd;
+    pid_t tail_child;
+    bool tail_done;
+    off_t tail_size;
+    char tail_mark[41];
+    long long tail_timer;
     /* Diskless relay. */
     int pipe_rfd;
     char *pipe_buf;
@@ -129,7 +139,7 @@ static struct {
     const char *phase;         /* none, waiting, bgsave, transfer */
     long long sent_bytes, total_bytes;
     const char *last_reason;
-} m = {.second_offset = -1, .seldb = -1, .pipe_rfd = -1, .phase = "none",
+} m = {.second_offset = -1, .seldb = -1, .pipe_rfd = -1, .tail_fd = -1, .phase = "none",
        .last_reason = "none", .replid2 = ZERO_REPLID};
 
 /* ---- Replica side: state ---- */
@@ -206,6 +216,7 @@ static void socket_load(bool tee);
 static void send_ack(void);
 static void start_pending_syncs(void);
 static void failover_step(void);
+static void tail_maybe_finish(void);
 static void check_waiters(void);
 
 /* ---- Helpers ---- */
@@ -399,6 +410,73 @@ static void fail_replica(client *c, const char *why) {
 
 /* ---- Disk transfer ---- */
 
+/* ---- Disk transfer: the file as the child writes it ----
+ * Replicas that read "$EOF:" (capa eof) don't need the length first, so
+ * they get the snapshot file while the BGSAVE child is still writing it,
+ * framed by a random mark; the others wait for the end and get "$<len>".
+ * One file serves every replica that arrives during the BGSAVE. */
+
+static off_t tail_available(void) {
+    if (m.tail_fd == -1) return 0;
+    if (m.tail_done) return m.tail_size;
+    struct stat sb;
+    return fstat(m.tail_fd, &sb) == 0 ? sb.st_size : 0;
+}
+
+static bool tail_open(void) {
+    if (m.tail_fd != -1) return true;
+    char name[64];
+    snprintf(name, sizeof(name), "temp-%d.rdb", (int)m.tail_child);   /* rdb.c's temp name */
+    m.tail_fd = open(name, O_RDONLY | O_CLOEXEC);
+    return m.tail_fd != -1;
+}
+
+static void send_bulk(int fd, void *data, int mask);
+
+static long long tail_tick(long long id, void *data) {
+    (void)id;
+    (void)data;
+    bool any = false;
+    if (m.tail_fd == -1 && !m.tail_done) tail_open();
+    off_t avail = tail_available();
+    for (size_t i = 0; i < m.nreplicas; i++) {
+        client *c = m.replicas[i];
+        replica_info *ri = c->repl;
+        if (!ri->tailing || (c->flags & CLIENT_CLOSE_ASAP)) continue;
+        any = true;
+        if ((ev_mask(c->fd) & EV_WRITE) == 0 && (ri->bulk_off < avail || m.tail_done))
+            ev_add(c->fd, EV_WRITE, send_bulk, c);
+    }
+    if (!any) {
+        m.tail_timer = 0;
+        return -1;
+    }
+    return 2;
+}
+
+/* Close the file once the child is done and no replica still reads it. */
+static void tail_maybe_finish(void) {
+    if (!m.tail_done) return;
+    for (size_t i = 0; i < m.nreplicas; i++)
+        if (m.replicas[i]->repl->tailing) return;
+    if (m.tail_fd != -1) close(m.tail_fd);
+    m.tail_fd = -1;
+    m.tail_done = false;
+    m.tail_child = 0;
+    m.phase = "none";
+}
+
+static void tail_start(client *c) {
+    replica_info *ri = c->repl;
+    ri->tailing = true;
+    ri->state = RS_SEND_BULK;
+    ri->bulk_off = 0;
+    ri->mark_sent = 0;
+    ri->bulk_pre_len = (size_t)snprintf(ri->bulk_pre, sizeof(ri->bulk_pre), "$EOF:%s\r\n", m.tail_mark);
+    ri->bulk_pre_sent = 0;
+    if (m.tail_timer == 0) m.tail_timer = ev_timer_add(1, tail_tick, NULL);
+}
+
 static void send_bulk(int fd, void *data, int mask) {
     (void)mask;
     client *c = data;
@@ -413,11 +491,12 @@ static void send_bulk(int fd, void *data, int mask) {
         ri->bulk_pre_sent += (size_t)n;
         if (ri->bulk_pre_sent < ri->bulk_pre_len) return;
     }
-    while (ri->bulk_off < ri->bulk_size) {
+    int src = ri->tailing ? m.tail_fd : ri->bulk_fd;
+    off_t avail = ri->tailing ? tail_available() : ri->bulk_size;
+    while (ri->bulk_off < avail) {
         off_t off = ri->bulk_off;
-        size_t want = (size_t)(ri->bulk_size - off) < BULK_CHUNK * 4 ? (size_t)(ri->bulk_size - off)
-                                                                    : BULK_CHUNK * 4;
-        ssize_t n = sendfile(fd, ri->bulk_fd, &off, want);
+        size_t want = (size_t)(avail - off) < BULK_CHUNK * 4 ? (size_t)(avail - off) : BULK_CHUNK * 4;
+        ssize_t n = sendfile(fd, src, &off, want);
         if (n == -1 && (errno == EAGAIN || errno == EINTR)) return;
         if (n <= 0) {
             log_msg(LOG_WARNING, "Write error sending DB to replica: %s",
@@ -428,6 +507,29 @@ static void send_bulk(int fd, void *data, int mask) {
         ri->bulk_off = off;
         m.sent_bytes += n;
         srv.stat_net_output_bytes += n;
+    }
+    if (ri->tailing) {
+        if (!m.tail_done || ri->bulk_off < m.tail_size) {
+            ev_del(fd, EV_WRITE);   /* the tail timer wakes us when it grows */
+            return;
+        }
+        while (ri->mark_sent < 40) {
+            ssize_t n = write(fd, m.tail_mark + ri->mark_sent, 40 - ri->mark_sent);
+            if (n == -1 && (errno == EAGAIN || errno == EINTR)) return;
+            if (n <= 0) {
+                fail_replica(c, "Write error sending the RDB end mark to replica");
+                return;
+            }
+            ri->mark_sent += (size_t)n;
+        }
+        ev_del(fd, EV_WRITE);
+        ri->tailing = false;
+        ri->state = RS_ONLINE;
+        ri->online_on_ack = true;   /* as diskless: the stream waits for its ACK */
+        log_msg(LOG_NOTICE, "Streamed RDB transfer with replica %s succeeded (disk). Waiting for REPLCONF ACK from replica to enable streaming",
+                replica_name(c));
+        tail_maybe_finish();
+        return;
     }
     close(ri->bulk_fd);
     ri->bulk_fd = -1;
@@ -441,6 +543,26 @@ static void send_bulk(int fd, void *data, int mask) {
 
 static void disk_snapshot_done(bool ok) {
     struct stat sb;
+    if (m.tail_child) {
+        /* The child renamed its file to dbfilename; our fd still reads it.
+         * A tiny snapshot may have been renamed before we opened it. */
+        if (ok && m.tail_fd == -1) m.tail_fd = open(cfg.dbfilename, O_RDONLY | O_CLOEXEC);
+        m.tail_done = true;
+        m.tail_size = m.tail_fd != -1 && fstat(m.tail_fd, &sb) == 0 ? sb.st_size : 0;
+        m.total_bytes = m.tail_size;
+        for (size_t i = 0; i < m.nreplicas; i++) {
+            client *c = m.replicas[i];
+            replica_info *ri = c->repl;
+            if (!ri->tailing) continue;
+            if (!ok || m.tail_fd == -1) {
+                ri->tailing = false;
+                fail_replica(c, "SYNC failed. BGSAVE child returned an error");
+            } else if ((ev_mask(c->fd) & EV_WRITE) == 0) {
+                ev_add(c->fd, EV_WRITE, send_bulk, c);
+            }
+        }
+        tail_maybe_finish();
+    }
     for (size_t i = 0; i < m.nreplicas; i++) {
         client *c = m.replicas[i];
         replica_info *ri = c->repl;
@@ -619,12 +741,20 @@ static void start_pending_syncs(void) {
     m.phase = diskless ? "transfer" : "bgsave";
     m.sent_bytes = 0;
     m.total_bytes = 0;
+    if (!diskless) {
+        m.tail_child = child_pid();
+        m.tail_done = false;
+        if (m.tail_fd != -1) close(m.tail_fd);
+        m.tail_fd = -1;
+        util_random_hex(m.tail_mark, 40);
+    }
     for (size_t i = 0; i < m.nreplicas; i++) {
         client *c = m.replicas[i];
         replica_info *ri = c->repl;
         if (ri->state != RS_WAIT_BGSAVE_START || (c->flags & CLIENT_CLOSE_ASAP)) continue;
         ri->diskless = diskless;
         setup_full_resync(c, offset);
+        if (!diskless && ri->capa_eof) tail_start(c);
         if (diskless) {
             ri->state = RS_SEND_BULK;
             ri->in_pipe = true;
@@ -759,10 +889,16 @@ static void sync_command(client *c, bool psync) {
     if (child_type() == CHILD_RDB && !cfg.repl_diskless_sync) {
         for (size_t i = 0; i < m.nreplicas; i++) {
             client *o = m.replicas[i];
-            if (o == c || o->repl->state != RS_WAIT_BGSAVE_END || o->repl->diskless) continue;
+            replica_info *oi = o->repl;
+            /* Same snapshot, same stream since its fork. A replica that
+             * reads "$EOF:" joins the tail; one that needs the length gets
+             * the finished file like the others waiting for it. */
+            bool same_snapshot = (oi->state == RS_WAIT_BGSAVE_END && !oi->diskless) || oi->tailing;
+            if (o == c || !same_snapshot) continue;
             reply_copy(c, o);
             ri->diskless = false;
-            setup_full_resync(c, o->repl->init_offset);
+            setup_full_resync(c, oi->init_offset);
+            if (ri->capa_eof && m.tail_child) tail_start(c);
             log_msg(LOG_NOTICE, "Waiting for end of BGSAVE for SYNC");
             return;
         }
@@ -1615,10 +1751,12 @@ void repl_client_freed(client *c) {
         }
         if (ri->bulk_fd != -1) close(ri->bulk_fd);
         bool was_in_pipe = ri->in_pipe;
+        bool was_tailing = ri->tailing;
         mem_free(ri);
         c->repl = NULL;
         /* The relay may have been waiting for this one. */
         if (was_in_pipe && m.pipe_rfd != -1) replica_pipe_writable(-1, NULL, 0);
+        if (was_tailing) tail_maybe_finish();
     }
 }
 
