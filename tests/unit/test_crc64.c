@@ -52,10 +52,22 @@ static void test_streaming_equals_one_shot(void) {
             ASSERT(crc64(7, buf + off, len) == crc64_bitwise(7, buf + off, len));
 }
 
+/* Lengths around the 16- and 64-byte steps of the carry-less path, at
+ * every alignment, continuing from a nonzero crc. */
+static void test_folding_path_matches_definition(void) {
+    unsigned char buf[600];
+    for (size_t i = 0; i < sizeof(buf); i++) buf[i] = (unsigned char)(i * 131 + 7);
+    for (size_t off = 0; off < 16; off += 3)
+        for (size_t len = 60; len < 400; len += 7)
+            ASSERT(crc64(0x1234567890abcdefULL, buf + off, len) ==
+                   crc64_bitwise(0x1234567890abcdefULL, buf + off, len));
+}
+
 int main(void) {
     RUN(test_check_value_of_123456789);
     RUN(test_empty_input_keeps_crc);
     RUN(test_matches_bitwise_definition_on_text);
     RUN(test_streaming_equals_one_shot);
+    RUN(test_folding_path_matches_definition);
     return unit_report();
 }
