@@ -133,9 +133,19 @@ bool db_exists(db *d, const char *key, size_t klen) { return lookup(d, key, klen
 
 /* ---- Mutation ---- */
 
+bool db_add_new(db *d, kv *e) {
+    size_t klen;
+    const char *key = kv_key(e, &klen);
+    evict_init_entry(e);
+    if (dict_add_unique(d->keys, e, key, klen)) return false;
+    if (kv_has_expire(e)) vol_add(d, e);
+    db_notify('n', "new", key, klen, d->id);
+    return true;
+}
+
 void db_add(db *d, kv *e) {
     evict_init_entry(e);
-    if (srv.is_replica) {
+    if (srv.is_replica && !srv.loading) {
         /* A replica keeps logically expired keys (until its master's DEL)
          * but reads don't see them, so a writable replica's client can add
          * a key that is still in the table: the new one replaces it. */

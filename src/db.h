@@ -33,6 +33,8 @@ bool db_exists(db *d, const char *key, size_t klen);
 /* Mutation: none of these propagate; the calling command does. */
 /* Add a new key (must be absent). Takes ownership. */
 void db_add(db *d, kv *e);
+/* Add e unless its key exists (then nothing changes): false. Loading. */
+bool db_add_new(db *d, kv *e);
 /* Replace the entry under e's key with e (same key, present), freeing the
  * old one; keeps the old TTL only if keep_ttl. Takes ownership. */
 void db_replace(db *d, kv *e, bool keep_ttl);

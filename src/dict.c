@@ -209,12 +209,9 @@ bool dict_shrink_if_needed(dict *d) {
     return rehashing(d);
 }
 
-/* Find the slot pointing at the entry with this key; *table is set to the
- * table that holds it. */
-static dict_link **find_slot(dict *d, const char *key, size_t len, int *table) {
-    if (dict_len(d) == 0) return NULL;
-    if (rehashing(d)) rehash_step(d);
-    uint64_t h = d->type->hash(key, len);
+/* The slot pointing at the entry with this key (hash h), or NULL; *table
+ * is set to the table that holds it. */
+static dict_link **find_slot_h(dict *d, const char *key, size_t len, uint64_t h, int *table) {
     for (int t = 0; t < 2; t++) {
         if (d->table[t] == NULL) break;
         size_t idx = h & tmask(d, t);
@@ -230,6 +227,21 @@ static dict_link **find_slot(dict *d, const char *key, size_t len, int *table) {
         if (!rehashing(d)) break;
     }
     return NULL;
+}
+
+static dict_link **find_slot(dict *d, const char *key, size_t len, int *table) {
+    if (dict_len(d) == 0) return NULL;
+    if (rehashing(d)) rehash_step(d);
+    return find_slot_h(d, key, len, d->type->hash(key, len), table);
+}
+
+/* Link e at the head of its bucket (hash h) in the table being filled. */
+static void insert_h(dict *d, dict_link *e, uint64_t h) {
+    int t = rehashing(d) ? 1 : 0;
+    size_t idx = h & tmask(d, t);
+    e->next = d->table[t][idx];
+    d->table[t][idx] = e;
+    d->used[t]++;
 }
 
 dict_link **dict_find_slot(dict *d, const char *key, size_t len) {
@@ -252,12 +264,18 @@ void dict_set_slot(dict_link **slot, void *entry) {
 void dict_add(dict *d, void *entry) {
     if (rehashing(d)) rehash_step(d);
     grow_if_needed(d);
-    int t = rehashing(d) ? 1 : 0;
-    dict_link *e = entry;
-    size_t idx = hash_entry(d, e) & tmask(d, t);
-    e->next = d->table[t][idx];
-    d->table[t][idx] = e;
-    d->used[t]++;
+    insert_h(d, entry, hash_entry(d, entry));
+}
+
+void *dict_add_unique(dict *d, void *entry, const char *key, size_t len) {
+    if (rehashing(d)) rehash_step(d);
+    grow_if_needed(d);
+    uint64_t h = d->type->hash(key, len);
+    int t;
+    dict_link **slot = find_slot_h(d, key, len, h, &t);
+    if (slot) return *slot;
+    insert_h(d, entry, h);
+    return NULL;
 }
 
 void *dict_unlink(dict *d, const char *key, size_t len) {

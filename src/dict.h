@@ -57,6 +57,10 @@ dict_link **dict_find_slot(dict *d, const char *key, size_t len);
 void dict_set_slot(dict_link **slot, void *entry);
 /* Insert an entry whose key is not present. Takes ownership. */
 void dict_add(dict *d, void *entry);
+/* Add 'entry' (whose key is key/len) unless the key is present: one hash
+ * and one walk of its chain. Returns the entry already there, or NULL
+ * when 'entry' was added. */
+void *dict_add_unique(dict *d, void *entry, const char *key, size_t len);
 /* Remove the entry with this key and return it (not freed), or NULL. */
 void *dict_unlink(dict *d, const char *key, size_t len);
 /* Remove and free; returns true if the key was present. */

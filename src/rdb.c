@@ -404,6 +404,9 @@ static bool save_lzf_blob(rio *r, const void *data, size_t clen, size_t ulen) {
  * child has its own copy), so one buffer serves every string. */
 static unsigned char *lzf_scratch;
 #define LZF_PROBE 256
+#define LZF_GIVE_UP 64
+#define LZF_SAMPLE 16
+static unsigned lzf_fail_streak, lzf_skipped;
 static size_t lzf_scratch_cap;
 
 /* Write s LZF-compressed if that saves at least 4 bytes: 1 written, 0 not
@@ -425,8 +428,17 @@ static int save_lzf_string(rio *r, const unsigned char *s, size_t len) {
     if (len >= 4 * LZF_PROBE &&
         lzf_compress(s, LZF_PROBE, lzf_scratch, LZF_PROBE - 1) == 0)
         return 0;
+    /* A dataset of values LZF can't shrink (hashes, ids, compressed or
+     * encrypted blobs) pays for a failed attempt on every string. After
+     * LZF_GIVE_UP failures in a row only one string in LZF_SAMPLE is
+     * tried; the first success goes back to trying every one. */
+    if (lzf_fail_streak >= LZF_GIVE_UP && ++lzf_skipped % LZF_SAMPLE != 0) return 0;
     unsigned clen = lzf_compress(s, (unsigned)len, lzf_scratch, (unsigned)outlen);
-    if (clen == 0) return 0;
+    if (clen == 0) {
+        lzf_fail_streak++;
+        return 0;
+    }
+    lzf_fail_streak = 0;
     return save_lzf_blob(r, lzf_scratch, clen, len) ? 1 : -1;
 }
 
@@ -1566,14 +1578,15 @@ static bool load_key(load_state *st, int type, key_attrs *a) {
         if (!st->keep_expired && a->expire != -1 && a->expire < st->now) {
             kv_free(e);
             st->info->keys_expired_skipped++;
-        } else if (dict_find(st->d->keys, key, klen)) {
-            kv_free(e);
-            ok = fail(ld, "Duplicated key in DB %d", st->d->id);
         } else {
             if (a->expire != -1) e = kv_set_expire(e, a->expire);
-            db_add(st->d, e);
-            evict_set_access(e, a->freq, a->idle);
-            st->info->keys_loaded++;
+            if (!db_add_new(st->d, e)) {
+                kv_free(e);
+                ok = fail(ld, "Duplicated key in DB %d", st->d->id);
+            } else {
+                evict_set_access(e, a->freq, a->idle);
+                st->info->keys_loaded++;
+            }
         }
     }
     ld->key = NULL;

@@ -179,6 +179,32 @@ static bool key_eq_nocase(const char *a, size_t alen, const char *b, size_t blen
     return true;
 }
 
+/* dict_add_unique adds once, then returns the entry already there, also
+ * through growth and rehashing and with colliding hashes. */
+static void test_add_unique(void) {
+    const dict_type *types[] = {&ent_type, &poor_type};
+    for (int ti = 0; ti < 2; ti++) {
+        entries_freed = 0;
+        dict *d = dict_new(types[ti]);
+        for (long id = 0; id < 2000; id++) {
+            char k[24];
+            size_t kl = key_for(id, k);
+            ent *e = ent_new(id, id);
+            ASSERT(dict_add_unique(d, e, k, kl) == NULL);
+            if (id % 7 == 0) {
+                long again = id / 2;
+                size_t al = key_for(again, k);
+                ent *dup = ent_new(again, -1);
+                ASSERT(dict_add_unique(d, dup, k, al) == find_id(d, again));
+                ent_free(dup);
+            }
+        }
+        ASSERT_EQ(dict_len(d), 2000);
+        for (long id = 0; id < 2000; id++) ASSERT(find_id(d, id) && find_id(d, id)->val == id);
+        dict_free(d);
+    }
+}
+
 static void test_custom_key_eq_and_nocase_hash(void) {
     static const dict_type nocase = {.hash = dict_hash_nocase, .key_of = ent_key,
                                      .key_eq = key_eq_nocase, .free_entry = ent_free};
@@ -908,6 +934,7 @@ int main(void) {
     for (int i = 0; i < 16; i++) seed[i] = (uint8_t)(i * 17 + 3);
     dict_set_seed(seed);
     RUN(test_add_find_unlink_delete);
+    RUN(test_add_unique);
     RUN(test_custom_key_eq_and_nocase_hash);
     RUN(test_clear_frees_everything_and_table_is_reusable);
     RUN(test_grow_through_many_sizes_with_ops_mid_rehash);
