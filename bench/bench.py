@@ -1495,8 +1495,9 @@ def repl_lag_once(ctx, master, replicas, n, period=0.02):
     """Figure 3, one server: SET -P 16 at full speed against master; every
     'period' s read master_repl_offset, then each replica's slave_repl_offset.
     Returns (lags in bytes, seconds from the end of the load to every replica
-    at the master's offset, ops/s of the load)."""
+    at the master's offset, ops/s of the load, stream bytes/s)."""
     repl_caught_up(master, replicas)
+    mo_start = repl_offset(master, "master_repl_offset")
     cmd = [ctx.bench_bin, "-h", "127.0.0.1", "-p", str(master.port), "-c", str(CLIENTS),
            "-n", str(n), "-P", "16", "-d", "3", "-r", str(KEYSPACE), "--csv", "-t", "set"]
     cpu = ctx.bench_cpu
@@ -1535,11 +1536,12 @@ def repl_lag_once(ctx, master, replicas, n, period=0.02):
         raise BenchError(f"{master.name}: redis-benchmark SET -P 16 exit {proc.returncode}: "
                          + (errs[0] if errs else text.strip()[:200]))
     caught = repl_caught_up(master, replicas) - t_end
+    rate = (repl_offset(master, "master_repl_offset") - mo_start) / wall
     ops = None
     for row in csv.reader(io.StringIO(text)):
         if row and row[0] != "test" and len(row) > 1:
             ops = float(row[1])
-    return lags, caught, ops or n / wall
+    return lags, caught, ops or n / wall, rate
 
 
 def repl_throughput_lag(ctx, live, died):
@@ -1655,6 +1657,12 @@ def repl_throughput_lag(ctx, live, died):
                get("castor", lambda x: sum(x[0]) / len(x[0])),
                get("redis", lambda x: sum(x[0]) / len(x[0])), "10.0f",
                note or "master offset minus each replica's, every 20 ms")
+    # Bytes of lag at a faster write rate are fewer milliseconds of writes:
+    # the mean lag divided by the master's stream rate is the lag in time.
+    ctx.figure("replication", repl_label(f"REPL lag mean time {lab}"), "ms",
+               get("castor", lambda x: sum(x[0]) / len(x[0]) / x[3] * 1e3),
+               get("redis", lambda x: sum(x[0]) / len(x[0]) / x[3] * 1e3), "8.2f",
+               note or "mean lag in bytes / the master's stream bytes per second")
     ctx.figure("replication", repl_label(f"REPL catch-up {lab}"), "ms",
                get("castor", lambda x: x[1] * 1e3), get("redis", lambda x: x[1] * 1e3), "8.1f",
                note or "end of the load to every replica at the master's offset")
