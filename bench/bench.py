@@ -1257,9 +1257,21 @@ def section_persistence(ctx):
                 while (srv.info("persistence").get("aof_rewrite_in_progress") != "0"
                        and time.monotonic() < deadline):
                     time.sleep(0.05)
-                runs[srv.name] = ctx.bench_once(srv, "set", n, 1, 3)
             except (BenchError, OSError) as e:
                 err[srv.name] = str(e).splitlines()[0]
+        # Best of min_reps runs, the servers alternating (ABBA), as elsewhere:
+        # one P1 run on this host is as noisy as the difference measured.
+        for rep in range(ctx.min_reps):
+            for srv in ((castor, redis) if rep % 2 == 0 else (redis, castor)):
+                if srv.name in err:
+                    continue
+                try:
+                    run = ctx.bench_once(srv, "set", n, 1, 3)
+                    best = runs.get(srv.name)
+                    if best is None or run.ops > best.ops:
+                        runs[srv.name] = run
+                except (BenchError, OSError) as e:
+                    err[srv.name] = str(e).splitlines()[0]
         note = "; ".join(f"{k}: {v}" for k, v in sorted(err.items()))
         c, r = runs.get("castor"), runs.get("redis")
         ctx.figure("persistence", f"SET appendfsync {fsync:<8} P1", "ops/s",
