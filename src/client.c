@@ -572,14 +572,14 @@ str *client_info_line(str *s, client *c) {
                       "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d "
                       "sub=%llu psub=%llu ssub=%llu multi=%d qbuf=%zu qbuf-free=%zu argv-mem=%zu "
                       "multi-mem=0 rbs=%d rbp=%zu obl=%zu oll=%zu omem=%zu tot-mem=%zu events=%s "
-                      "cmd=%s user=default redir=-1 resp=%d",
+                      "cmd=%s user=%s redir=-1 resp=%d",
                       (unsigned long long)c->id, c->addr, c->laddr, c->fd, c->name ? c->name->buf : "",
                       (srv.mstime - c->ctime_ms) / 1000, (srv.mstime - c->last_interaction_ms) / 1000,
                       flags, c->dbid, (unsigned long long)c->pubsub_channels,
                       (unsigned long long)c->pubsub_patterns,
                       (unsigned long long)c->pubsub_shard_channels, multi, c->qbuf->len, qbuf_free,
                       argv_mem, CLIENT_BUF_SIZE, c->qbuf_peak, obl, oll, c->reply_bytes, tot, events,
-                      cmd, c->resp);
+                      cmd, (c->flags & CLIENT_MASTER) ? "(superuser)" : "default", c->resp);
 }
 
 /* Resume postponed clients in the order they were paused, as Redis does.

@@ -1902,9 +1902,9 @@ static void become_master(void) {
     if (!srv.is_replica) return;
     log_msg(LOG_NOTICE, "MASTER MODE enabled (user request)");
     if (r.master) {
+        /* Closed, still typed master (CLIENT KILL TYPE normal skips it). */
         client *c = r.master;
         r.master = NULL;
-        c->flags &= ~CLIENT_MASTER;
         client_close_async(c);
     }
     close_link_fd();
@@ -1928,8 +1928,7 @@ static void become_replica(const char *host, int port) {
     bool was_master = !srv.is_replica;
     if (r.master) {
         client *c = r.master;
-        repl_client_freed(c);   /* caches the state for PSYNC */
-        c->flags &= ~CLIENT_MASTER;
+        repl_client_freed(c);   /* caches the state for PSYNC; r.master is NULL now */
         client_close_async(c);
     }
     close_link_fd();
