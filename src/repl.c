@@ -832,6 +832,15 @@ static void become_master(void);
 
 static void sync_command(client *c, bool psync) {
     if (c->flags & CLIENT_REPLICA) return;   /* already one */
+    if (psync && c->argc > 3 && cmd_arg_is(&c->argv[3], "failover")) {
+        /* Our master hands over: promote, then continue its history. */
+        if (!srv.is_replica || c->argv[1].len != 40 || strncasecmp(c->argv[1].ptr, srv.replid, 40) != 0) {
+            reply_error(c, "ERR PSYNC FAILOVER replid must match my replid.");
+            return;
+        }
+        log_msg(LOG_NOTICE, "Failover request received for replid %s.", srv.replid);
+        become_master();
+    }
     if (srv.is_replica && r.state != L_CONNECTED) {
         reply_error(c, "NOMASTERLINK Can't SYNC while not connected with my master");
         return;
@@ -842,19 +851,6 @@ static void sync_command(client *c, bool psync) {
     }
     log_msg(LOG_NOTICE, "Replica %s asks for synchronization", replica_name(c));
     replica_info *ri = rinfo(c);
-    if (psync && c->argc > 3) {
-        if (!cmd_arg_is(&c->argv[3], "failover")) {
-            reply_error(c, "ERR syntax error");
-            return;
-        }
-        /* Our master hands over: promote, then continue its history. */
-        if (!srv.is_replica || c->argv[1].len != 40 || strncasecmp(c->argv[1].ptr, srv.replid, 40) != 0) {
-            reply_error(c, "ERR PSYNC FAILOVER replid must match my replid.");
-            return;
-        }
-        log_msg(LOG_NOTICE, "Failover request received for replid %s.", srv.replid);
-        become_master();
-    }
     if (psync) {
         long long off;
         char id[41];
