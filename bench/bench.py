@@ -34,6 +34,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 import zlib
@@ -360,6 +361,7 @@ class Context:
         self.castor_bin = os.environ.get("CASTOR_SERVER", CASTOR_DEFAULT)
         self.redis_bin = os.environ.get("REDIS_SERVER", REDIS_DEFAULT)
         self.bench_bin = os.environ.get("REDIS_BENCHMARK", BENCH_DEFAULT)
+        self.sentinel_bin = os.environ.get("REDIS_SENTINEL", SENTINEL_DEFAULT)
         ncpu = len(os.sched_getaffinity(0))
         self.pin = (not args.no_pin) and ncpu >= 2
         cpus = sorted(os.sched_getaffinity(0))
@@ -375,8 +377,19 @@ class Context:
     # -- server lifetime --
 
     def start_servers(self):
-        """Start (or restart) both servers fresh, same settings, distinct ports."""
+        """Start (or restart) both servers fresh, same settings, distinct ports.
+        Fresh means empty: files an earlier section left (the persistence
+        section's 1 GB dump.rdb, an AOF) would otherwise be loaded."""
         self.stop_servers()
+        for who in ("castor", "redis"):
+            d = os.path.join(self.workdir, who)
+            if os.path.isdir(d):
+                for name in ("dump.rdb", "appendonlydir"):
+                    path = os.path.join(d, name)
+                    if os.path.isdir(path):
+                        shutil.rmtree(path, ignore_errors=True)
+                    elif os.path.exists(path):
+                        os.unlink(path)
         taken = set()
         for who, binary, extra in (("castor", self.castor_bin, self.args.castor_args),
                                    ("redis", self.redis_bin, self.args.redis_args)):
@@ -1702,6 +1715,367 @@ def section_replication(ctx):
         raise BenchError("server(s) died: " + "\n".join(died.values()))
 
 
+# ---- Failover under Sentinel --------------------------------------------------
+#
+# Per kind alike: a master and two replicas of that kind (new processes, each
+# started with a config file so that sentinel's CONFIG REWRITE has somewhere
+# to write), three of Debian's unmodified redis-sentinel watching them, and a
+# writer thread that finds the master through the sentinels. The master is
+# killed with SIGKILL in the middle of the load.
+
+SENTINEL_DEFAULT = "/usr/bin/redis-sentinel"
+FO_MASTER = "benchmaster"
+FO_DOWN_AFTER_MS = 1500
+FO_FAILOVER_TIMEOUT_MS = 5000
+# Sentinel's polling tightened as tests/lib/sentineltest.py does (SENTINEL
+# DEBUG, Redis 7.0): INFO every second, hellos and PINGs every half second.
+FO_DEBUG_TIMING = ("info-period", "1000", "publish-period", "500", "ping-period", "500")
+FO_BATCH = 10               # SETs per batch, pipelined, then WAIT 1 FO_WAIT_MS
+FO_WAIT_MS = 100
+FO_BEFORE = 2000            # acknowledged writes before the kill
+FO_AFTER = 200              # writes answered by the new master before the writer stops
+# A failover takes 2-4 s; a split vote makes sentinel retry after
+# 2 x failover-timeout, which this bound still allows.
+FO_PROMOTE_TIMEOUT = FO_DOWN_AFTER_MS / 1e3 + 2 * FO_FAILOVER_TIMEOUT_MS / 1e3 + 5
+FO_SETTLE_TIMEOUT = 20
+
+_fo_ids = itertools.count(1)
+
+
+class Conn(Server):
+    """A RESP connection to a loopback port, no process of its own (the
+    writer's connections, the loss check): Server's client, short timeout."""
+
+    def __init__(self, name, port, timeout=5.0):
+        self.name, self.port, self.timeout = name, port, timeout
+        self.proc = None
+        self.sock = None
+
+    def conn(self):
+        if self.sock is None:
+            self.sock = socket.create_connection(("127.0.0.1", self.port), timeout=self.timeout)
+            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.rfile = self.sock.makefile("rb")
+        return self.sock
+
+
+def fo_pairs(reply):
+    """A flat [k1, v1, k2, v2, ...] reply -> {k1: v1, ...}."""
+    return dict(zip(reply[0::2], reply[1::2]))
+
+
+def fo_spawn(ctx, kind, role, live, master_port=None):
+    """Start one process on the server cpu: a data server of kind 'castor' or
+    'redis' (that kind's binary and extra flags, with a config file first on
+    its command line), or with role 'sentinel' a redis-sentinel monitoring
+    master_port (quorum 2). It is appended to 'live' before it starts, so the
+    caller's finally stops it by pid whatever happens."""
+    last = None
+    for _ in range(3):          # a port grabbed by someone else: try another
+        taken = {s.port for s in list(ctx.servers.values()) + live}
+        port = free_port(taken)
+        name = f"fo{next(_fo_ids)}-{kind}-{role}"
+        if role == "sentinel":
+            srv = Server(name, ctx.sentinel_bin, ctx.workdir, port, ctx.server_cpu, [])
+            conf = os.path.join(srv.dir, "sentinel.conf")
+            text = [f"port {port}", "bind 127.0.0.1", "daemonize no", f"dir {srv.dir}",
+                    "sentinel resolve-hostnames no", "sentinel announce-hostnames no",
+                    f"sentinel monitor {FO_MASTER} 127.0.0.1 {master_port} 2",
+                    f"sentinel down-after-milliseconds {FO_MASTER} {FO_DOWN_AFTER_MS}",
+                    f"sentinel failover-timeout {FO_MASTER} {FO_FAILOVER_TIMEOUT_MS}",
+                    f"sentinel parallel-syncs {FO_MASTER} 1"]
+            srv.args = [ctx.sentinel_bin, conf]
+        else:
+            binary, extra = ((ctx.castor_bin, ctx.args.castor_args) if kind == "castor"
+                             else (ctx.redis_bin, ctx.args.redis_args))
+            srv = Server(name, binary, ctx.workdir, port, ctx.server_cpu, extra)
+            conf = os.path.join(srv.dir, "server.conf")
+            text = ["# bench.py failover: sentinel's CONFIG REWRITE keeps this file up to date",
+                    "repl-diskless-sync-delay 0"]
+            srv.args = [binary, conf] + srv.args[1:]
+        with open(conf, "w") as f:
+            f.write("\n".join(text) + "\n")
+        live.append(srv)
+        try:
+            srv.start()
+            if role == "sentinel" and srv.call("SENTINEL", "DEBUG", *FO_DEBUG_TIMING) != "OK":
+                raise BenchError(f"{name}: SENTINEL DEBUG refused")
+            return srv
+        except BenchError as e:
+            repl_stop(ctx, srv, live)
+            last = e
+    raise last
+
+
+def fo_sentinel_logs(sentinels, lines=4):
+    return "\n".join(f"  {s.name}:\n{s.log_tail(lines)}" for s in sentinels)
+
+
+def fo_wait_monitoring(master, replicas, sentinels, timeout=30):
+    """Poll until every sentinel sees the master up (flags exactly 'master'),
+    knows the other sentinels and lists both replicas, their link ok."""
+    want = sorted(r.port for r in replicas)
+    t0 = time.monotonic()
+    while True:
+        state, ready = [], True
+        for s in sentinels:
+            m = fo_pairs(s.call("SENTINEL", "MASTER", FO_MASTER))
+            reps = [fo_pairs(r) for r in s.call("SENTINEL", "REPLICAS", FO_MASTER)]
+            state.append((m.get("flags"), m.get("num-other-sentinels"),
+                          [(r.get("flags"), r.get("master-link-status")) for r in reps]))
+            ready = ready and (
+                m.get("flags") == "master"
+                and m.get("num-other-sentinels") == str(len(sentinels) - 1)
+                and sorted(int(r["port"]) for r in reps) == want
+                and all(r.get("flags") == "slave" and r.get("master-link-status") == "ok"
+                        for r in reps))
+        if ready:
+            return
+        if time.monotonic() - t0 > timeout:
+            raise BenchError(f"sentinels not monitoring {master.name} and its replicas after "
+                             f"{timeout} s: (master flags, other sentinels, replicas) {state}\n"
+                             + fo_sentinel_logs(sentinels))
+        for s in [master] + list(replicas) + list(sentinels):
+            s.check_alive()
+        time.sleep(0.05)
+
+
+class FoWriter(threading.Thread):
+    """Writes SET fo:<i> <i> in pipelined batches of FO_BATCH, each followed
+    by WAIT 1 FO_WAIT_MS on the same connection, until stop(). The master is
+    whatever the sentinels answer to SENTINEL get-master-addr-by-name (after a
+    failed connection, an answer other than the port that failed wins). A
+    batch's writes answered +OK are 'acked' when its WAIT returned >= 1, else
+    (WAIT 0, an error, a closed connection) 'unacked'.
+
+    self.writes: [(i, port, t answered, acked)] in the order answered."""
+
+    def __init__(self, sentinel_ports):
+        super().__init__(daemon=True)
+        self.sentinels = [Conn(f"writer-sentinel{n}", p) for n, p in enumerate(sentinel_ports)]
+        self.writes = []
+        self.errors = 0
+        self.last_error = ""
+        self.exc = None
+        self.lock = threading.Lock()
+        self.halt = threading.Event()
+
+    def run(self):
+        try:
+            self._run()
+        except BaseException as e:      # surfaced by stop()
+            self.exc = e
+
+    def discover(self, avoid):
+        ports = []
+        for s in self.sentinels:
+            try:
+                ports.append(int(s.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", FO_MASTER)[1]))
+            except (OSError, BenchError, TypeError, IndexError, ValueError):
+                s.close_conn()
+        other = [p for p in ports if p != avoid]
+        return other[0] if other else (ports[0] if ports else None)
+
+    def _run(self):
+        i, conn, bad = 0, None, None
+        while not self.halt.is_set():
+            if conn is None:
+                port = self.discover(bad)
+                if port is None:
+                    self.halt.wait(0.01)
+                    continue
+                conn = Conn("writer", port)
+            keys = range(i, i + FO_BATCH)
+            i += FO_BATCH
+            payload = b"".join(encode_command(("SET", f"fo:{k}", k)) for k in keys)
+            done, acked, failed = [], False, None
+            try:
+                conn.conn().sendall(payload + encode_command(("WAIT", 1, FO_WAIT_MS)))
+                for k in keys:
+                    try:
+                        if conn.read_reply() == "OK":
+                            done.append((k, time.monotonic()))
+                    except BenchError as e:     # -READONLY, -LOADING: not written
+                        failed = e
+                acked = conn.read_reply() >= 1 and failed is None
+            except (OSError, BenchError) as e:  # refused, closed, WAIT refused
+                failed = e
+            with self.lock:
+                self.writes += [(k, port, t, acked) for k, t in done]
+                if failed is not None:
+                    self.errors += 1
+                    self.last_error = str(failed).splitlines()[0][:120]
+            if failed is not None:
+                conn.close_conn()
+                conn, bad = None, port
+                self.halt.wait(0.01)
+        if conn is not None:
+            conn.close_conn()
+        for s in self.sentinels:
+            s.close_conn()
+
+    def stop(self):
+        self.halt.set()
+        self.join(15)
+        if self.is_alive():
+            raise BenchError("the failover writer thread did not stop")
+        if self.exc is not None:
+            raise self.exc
+
+    def snapshot(self):
+        with self.lock:
+            return list(self.writes)
+
+    def count(self, port=None, acked=None, after=None):
+        return sum(1 for w in self.snapshot() if (port is None or w[1] == port)
+                   and (acked is None or w[3] == acked) and (after is None or w[2] > after))
+
+    def wait(self, cond, timeout, what, servers):
+        """Poll cond(self.snapshot()) every 10 ms; a dead server or the writer's
+        own exception ends the wait early."""
+        t0 = time.monotonic()
+        while True:
+            if self.exc is not None:
+                raise BenchError(f"failover writer: {type(self.exc).__name__}: {self.exc}")
+            got = cond(self.snapshot())
+            if got:
+                return got
+            if time.monotonic() - t0 > timeout:
+                raise BenchError(f"{what} within {timeout:.0f} s (writer's last error: "
+                                 f"{self.last_error or 'none'})")
+            for s in servers:
+                s.check_alive()
+            time.sleep(0.01)
+
+
+def fo_missing(port, writes, chunk=1000):
+    """Writes of 'writes' ((i, ...) tuples) whose key fo:<i> lacks value <i>
+    on the server at port."""
+    c = Conn("check", port, timeout=30)
+    lost = 0
+    try:
+        for a in range(0, len(writes), chunk):
+            part = [w[0] for w in writes[a:a + chunk]]
+            vals = c.call("MGET", *[f"fo:{k}" for k in part])
+            lost += sum(1 for k, v in zip(part, vals) if v != str(k))
+    finally:
+        c.close_conn()
+    return lost
+
+
+def fo_count_log(srv, event):
+    try:
+        with open(srv.log_path, "rb") as f:
+            return sum(1 for l in f.read().decode(errors="replace").splitlines()
+                       if f" {event} " in l)
+    except OSError:
+        return 0
+
+
+def failover_once(ctx, who, live, died):
+    """One kill -9 of a 'who' master under its sentinels and the writer.
+    Returns a dict: kill_to_write (s), promoted (s: the writer's first
+    sentinel answer naming another master), lost_acked, lost_unacked, and
+    counts of the writes."""
+    m = fo_spawn(ctx, who, "master", live)
+    replicas = [fo_spawn(ctx, who, "replica", live) for _ in range(2)]
+    for r in replicas:
+        r.call("REPLICAOF", "127.0.0.1", m.port)
+    t0 = time.monotonic()
+    for r in replicas:
+        repl_wait_up(m, r, t0, 30)
+    sentinels = [fo_spawn(ctx, who, "sentinel", live, m.port) for _ in range(3)]
+    fo_wait_monitoring(m, replicas, sentinels)
+    everyone = [m] + replicas + sentinels
+    writer = FoWriter([s.port for s in sentinels])
+    writer.start()
+    try:
+        writer.wait(lambda ws: sum(1 for w in ws if w[3]) >= FO_BEFORE, 30,
+                    f"no {FO_BEFORE} acknowledged writes on {m.name}", everyone)
+        t_kill = time.monotonic()
+        m.proc.kill()               # SIGKILL, on purpose: no longer a live server
+        m.proc.wait()
+        m.proc = None
+        others = replicas + sentinels
+
+        def first_new(ws):
+            ts = [(w[2], w[1]) for w in ws if w[1] != m.port and w[2] > t_kill]
+            return min(ts) if ts else None
+        t_first, new_port = writer.wait(first_new, FO_PROMOTE_TIMEOUT,
+                                        "no write answered by a new master", others)
+        writer.wait(lambda ws: sum(1 for w in ws if w[1] == new_port) >= FO_AFTER,
+                    FO_SETTLE_TIMEOUT, f"not {FO_AFTER} writes on the new master", others)
+    except BenchError as e:
+        raise BenchError(f"{e}\n" + fo_sentinel_logs(sentinels)) from None
+    finally:
+        writer.stop()
+    if new_port not in [r.port for r in replicas]:
+        raise BenchError(f"writes went to port {new_port}, not one of the replicas")
+    ws = writer.snapshot()
+    on_new = [w for w in ws if w[1] == new_port]
+    acked = [w for w in ws if w[3]]
+    unacked = [w for w in ws if not w[3]]
+    switches = [fo_count_log(s, "+switch-master") for s in sentinels]
+    return {"kill_to_write": t_first - t_kill,
+            "lost_acked": fo_missing(new_port, acked),
+            "lost_unacked": fo_missing(new_port, unacked),
+            "writes_old": len(ws) - len(on_new), "writes_new": len(on_new),
+            "acked": len(acked), "unacked_old": sum(1 for w in unacked if w[1] == m.port),
+            "acked_new": sum(1 for w in on_new if w[3]),
+            "switches": max(switches)}
+
+
+def section_failover(ctx):
+    """kill -9 of a master (2 replicas of its kind, 3 redis-sentinel) under a
+    WAIT 1 writer: seconds to the first write on the new master, writes lost."""
+    ctx.stop_servers()          # only this section's processes run meanwhile
+    reps = 1 if ctx.quick else 2
+    runs: Dict[str, List[dict]] = {"castor": [], "redis": []}
+    err: Dict[str, str] = {}
+    died: Dict[str, str] = {}   # servers that exited on their own
+    for rep in range(reps):
+        for who in (("castor", "redis") if rep % 2 == 0 else ("redis", "castor")):
+            if who in err:
+                continue
+            live: List[Server] = []
+            try:
+                runs[who].append(failover_once(ctx, who, live, died))
+            except (BenchError, OSError) as e:
+                err[who] = repl_error(e)
+                print(f"# failover {who}: {e}", flush=True)
+            finally:
+                repl_deaths(live, died)
+                for s in reversed(list(live)):      # the sentinels first
+                    repl_stop(ctx, s, live)
+
+    def agg(who, key, f):
+        vals = [r[key] for r in runs[who]]
+        return f(vals) if vals else None
+    notes = [f"{k}: {v}" for k, v in sorted(err.items())]
+    notes += [f"{w}: {max(r['switches'] for r in runs[w])} failovers in a run (sentinel log)"
+              for w in runs if runs[w] and max(r["switches"] for r in runs[w]) > 1]
+    note = "; ".join(notes)
+
+    def each(key, fmt):
+        return ", ".join(f"{w} " + " ".join(format(r[key], fmt) for r in runs[w])
+                         for w in ("castor", "redis") if runs[w])
+    label = lambda t: f"{t:<30}"     # noqa: E731
+    ctx.figure("failover", label("FAILOVER kill to first write"), "s",
+               agg("castor", "kill_to_write", min), agg("redis", "kill_to_write", min), "8.2f",
+               note or f"SIGKILL to the first SET answered +OK by the promoted replica, "
+                       f"best of {reps} (runs: {each('kill_to_write', '.2f')})")
+    ctx.figure("failover", label("FAILOVER acked writes lost"), "count",
+               agg("castor", "lost_acked", max), agg("redis", "lost_acked", max), "8.0f",
+               note or f"writes WAIT 1 acknowledged, missing on the new master; worst of "
+                       f"{reps} (acked writes per run: {each('acked', 'd')})")
+    ctx.figure("failover", label("FAILOVER unacked writes lost"), "count",
+               agg("castor", "lost_unacked", max), agg("redis", "lost_unacked", max), "8.0f",
+               note or f"answered +OK by the old master, not acknowledged, missing on the new "
+                       f"one; worst of {reps} (such writes per run: {each('unacked_old', 'd')})")
+    if died:
+        raise BenchError("server(s) died: " + "\n".join(died.values()))
+
+
 SECTIONS = [
     Section("throughput", section_throughput, True, section_throughput.__doc__),
     Section("cpu", section_cpu, True, section_cpu.__doc__),
@@ -1713,6 +2087,7 @@ SECTIONS = [
     Section("eviction", section_eviction, True, section_eviction.__doc__),
     Section("persistence", section_persistence, True, section_persistence.__doc__),
     Section("replication", section_replication, True, section_replication.__doc__),
+    Section("failover", section_failover, True, section_failover.__doc__),
 ]
 
 
@@ -1723,7 +2098,7 @@ def parse_args(argv):
     p = argparse.ArgumentParser(
         description="Benchmark castor against redis-server side by side; prints ratios "
                     "castor/redis. Env: CASTOR_SERVER (default build/castor-server), "
-                    "REDIS_SERVER, REDIS_BENCHMARK.",
+                    "REDIS_SERVER, REDIS_BENCHMARK, REDIS_SENTINEL.",
         epilog="sections: " + "; ".join(
             f"{s.name}{'' if s.default else ' (off by default)'}: {s.help}" for s in SECTIONS))
     p.add_argument("--quick", action="store_true",
@@ -1793,9 +2168,12 @@ def geomean(xs):
 
 def main(argv):
     args = parse_args(argv)
-    for path, what in ((os.environ.get("CASTOR_SERVER", CASTOR_DEFAULT), "castor-server"),
-                       (os.environ.get("REDIS_SERVER", REDIS_DEFAULT), "redis-server"),
-                       (os.environ.get("REDIS_BENCHMARK", BENCH_DEFAULT), "redis-benchmark")):
+    binaries = [(os.environ.get("CASTOR_SERVER", CASTOR_DEFAULT), "castor-server"),
+                (os.environ.get("REDIS_SERVER", REDIS_DEFAULT), "redis-server"),
+                (os.environ.get("REDIS_BENCHMARK", BENCH_DEFAULT), "redis-benchmark")]
+    if any(s.name == "failover" for s in args.sections):
+        binaries.append((os.environ.get("REDIS_SENTINEL", SENTINEL_DEFAULT), "redis-sentinel"))
+    for path, what in binaries:
         if not os.access(path, os.X_OK):
             print(f"bench: {what} not found at {path} (build first, or set the env var)",
                   file=sys.stderr)
