@@ -1212,8 +1212,7 @@ def wait_loaded(srv, timeout=300):
 
 def section_persistence(ctx):
     """SAVE, DEBUG RELOAD and load-at-start time and RDB size for 1M mixed keys
-    (~1 GB); peak memory during BGSAVE under a write load; SET ops/s and CPU
-    with appendonly yes at appendfsync everysec and always."""
+    (~1 GB); peak memory during BGSAVE under a write load."""
     count, vsize = (100000, 1400) if ctx.quick else (1000000, 1400)
     tag = f"{count // 1000}k" if count < 1000000 else f"{count // 1000000}M"
     chunks = mixed_load(count, vsize)
@@ -1257,8 +1256,13 @@ def section_persistence(ctx):
         ctx.figure("persistence", f"{label:<22} {tag:<4}", unit, res["castor"].get(key),
                    res["redis"].get(key), fmt, note)
     ctx.stop_servers()
-    n = 30000 if ctx.quick else 200000
-    for fsync in ("everysec", "always"):
+
+
+def section_aof(ctx):
+    """SET ops/s and server CPU per request with appendonly yes, appendfsync
+    everysec and always, pipeline 1 and 16."""
+    for fsync, pipeline in (("everysec", 1), ("always", 1), ("everysec", 16), ("always", 16)):
+        n = (30000 if ctx.quick else 200000) * (4 if pipeline > 1 else 1)
         ctx.start_servers()
         castor, redis = ctx.pair()
         runs, err = {}, {}
@@ -1279,7 +1283,7 @@ def section_persistence(ctx):
                 if srv.name in err:
                     continue
                 try:
-                    run = ctx.bench_once(srv, "set", n, 1, 3)
+                    run = ctx.bench_once(srv, "set", n, pipeline, 3)
                     best = runs.get(srv.name)
                     if best is None or run.ops > best.ops:
                         runs[srv.name] = run
@@ -1287,9 +1291,9 @@ def section_persistence(ctx):
                     err[srv.name] = str(e).splitlines()[0]
         note = "; ".join(f"{k}: {v}" for k, v in sorted(err.items()))
         c, r = runs.get("castor"), runs.get("redis")
-        ctx.figure("persistence", f"SET appendfsync {fsync:<8} P1", "ops/s",
+        ctx.figure("aof", f"SET appendfsync {fsync:<8} P{pipeline:<2}", "ops/s",
                    c.ops if c else None, r.ops if r else None, "10.0f", note)
-        ctx.figure("persistence", f"CPU SET appendfsync {fsync:<8} P1", "us/req",
+        ctx.figure("aof", f"CPU SET appendfsync {fsync:<8} P{pipeline:<2}", "us/req",
                    c.cpu_us if c else None, r.cpu_us if r else None, "8.3f", note)
         ctx.stop_servers()
 
@@ -2086,6 +2090,7 @@ SECTIONS = [
     Section("pubsub", section_pubsub, True, section_pubsub.__doc__),
     Section("eviction", section_eviction, True, section_eviction.__doc__),
     Section("persistence", section_persistence, True, section_persistence.__doc__),
+    Section("aof", section_aof, True, section_aof.__doc__),
     Section("replication", section_replication, True, section_replication.__doc__),
     Section("failover", section_failover, True, section_failover.__doc__),
 ]
