@@ -48,7 +48,10 @@ void server_set_time(long long us) {
     srv.lruclock = (uint32_t)((srv.mstime / 1000) & ((1 << 24) - 1));
 }
 
-void server_update_time(void) { server_set_time(util_ustime()); }
+void server_update_time(void) {
+    util_clock_rebase();   /* the command path's clock follows the wall clock */
+    server_set_time(util_fast_ustime());
+}
 
 /* ---- Shutdown ---- */
 

@@ -494,6 +494,69 @@ long long util_ustime(void) {
     return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <x86intrin.h>
+static inline uint64_t ticks(void) { return __rdtsc(); }
+#define HAVE_TICKS 1
+#else
+static inline uint64_t ticks(void) { return 0; }
+#define HAVE_TICKS 0
+#endif
+
+static struct {
+    long long base_us;       /* wall clock at the last rebase */
+    uint64_t base_tick;
+    long long anchor_us;     /* calibration interval start */
+    uint64_t anchor_tick;
+    double us_per_tick;      /* 0: not calibrated */
+    int usable;              /* -1 unknown, 0 no, 1 yes */
+} clk = {.usable = -1};
+
+/* An invariant TSC ticks at a constant rate in every power state; only
+ * then is it a clock. */
+static int tsc_invariant(void) {
+#if HAVE_TICKS
+    unsigned a, b, c, d;
+    __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0x80000000u));
+    if (a < 0x80000007u) return 0;
+    __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0x80000007u));
+    return (d >> 8) & 1;
+#else
+    return 0;
+#endif
+}
+
+void util_clock_rebase(void) {
+    if (clk.usable == -1) clk.usable = tsc_invariant();
+    clk.base_us = util_ustime();
+    clk.base_tick = ticks();
+    if (!clk.usable) return;
+    if (clk.anchor_tick == 0) {
+        clk.anchor_us = clk.base_us;
+        clk.anchor_tick = clk.base_tick;
+        return;
+    }
+    /* Recalibrate over at least 100 ms; move the anchor every 10 s so the
+     * rate follows the wall clock's own corrections. */
+    long long span = clk.base_us - clk.anchor_us;
+    if (span >= 100000 && clk.base_tick > clk.anchor_tick) {
+        clk.us_per_tick = (double)span / (double)(clk.base_tick - clk.anchor_tick);
+        if (span >= 10000000) {
+            clk.anchor_us = clk.base_us;
+            clk.anchor_tick = clk.base_tick;
+        }
+    } else if (span < 0) {   /* the wall clock went back: start over */
+        clk.anchor_us = clk.base_us;
+        clk.anchor_tick = clk.base_tick;
+        clk.us_per_tick = 0;
+    }
+}
+
+long long util_fast_ustime(void) {
+    if (clk.us_per_tick == 0) return util_ustime();
+    return clk.base_us + (long long)((double)(ticks() - clk.base_tick) * clk.us_per_tick);
+}
+
 long long util_mstime(void) {
     return util_ustime() / 1000;
 }

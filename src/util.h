@@ -74,6 +74,13 @@ void util_random_hex(char *out, size_t hexlen);
 long long util_mstime(void);   /* wall clock, milliseconds since epoch */
 long long util_ustime(void);   /* wall clock, microseconds since epoch */
 uint64_t util_monotonic_us(void);
+/* The wall clock for the command path, cheaper than util_ustime(): the
+ * CPU's time stamp counter, scaled and added to the wall time read at the
+ * last util_clock_rebase() (which the event loop calls every turn). Falls
+ * back to util_ustime() until the counter is calibrated (100 ms after the
+ * first rebase) and on CPUs without an invariant counter. */
+void util_clock_rebase(void);
+long long util_fast_ustime(void);
 
 /* ASCII lowercase copy helpers used by the command lookup. */
 bool util_strcaseeq(const char *a, size_t alen, const char *b);

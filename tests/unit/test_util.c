@@ -565,7 +565,26 @@ static void test_strcaseeq(void) {
     ASSERT(!util_strcaseeq("g@t", 3, "g`t"));       /* '@' and '`' are not a case pair */
 }
 
+/* The command path's clock stays within a millisecond of the wall clock
+ * once calibrated, and between rebases too. */
+static void test_fast_clock_follows_wall_clock(void) {
+    util_clock_rebase();
+    long long start = util_ustime();
+    while (util_ustime() - start < 250000) util_clock_rebase();   /* calibrates after 100 ms */
+    for (int i = 0; i < 5; i++) {
+        long long t0 = util_ustime();
+        while (util_ustime() - t0 < 20000) {
+        }
+        long long fast = util_fast_ustime(), wall = util_ustime();   /* 20 ms after a rebase */
+        ASSERT(fast - wall < 1000 && wall - fast < 1000);
+        util_clock_rebase();
+    }
+    long long a = util_fast_ustime(), b = util_fast_ustime();
+    ASSERT(b >= a);
+}
+
 int main(void) {
+    RUN(test_fast_clock_follows_wall_clock);
     RUN(test_str2ll_accepts_canonical_integers);
     RUN(test_str2ll_rejects_what_redis_rejects);
     RUN(test_str2ll_reads_only_len_bytes);
