@@ -268,6 +268,8 @@ static void shift_replid(void) {
 
 static void backlog_create(void) {
     if (m.bl) return;
+    /* repl-backlog-ttl counts from now, not from the epoch. */
+    if (m.nreplicas == 0) m.no_replicas_since_ms = srv.mstime;
     m.bl = backlog_new((size_t)cfg.repl_backlog_size, m.offset);
     propagate_set_reader(PROPAGATE_REPL, true);
 }
@@ -1917,6 +1919,7 @@ static void become_master(void) {
     shift_replid();
     disconnect_replicas();
     m.seldb = -1;
+    m.no_replicas_since_ms = srv.mstime;   /* the backlog's ttl starts now */
     if (m.bl == NULL) backlog_create();
 }
 

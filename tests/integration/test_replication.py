@@ -295,6 +295,17 @@ def test_promoted_replica_continues_the_history(start_server):
     assert ia["master_replid"] != old_replid
     assert int(ia["second_repl_offset"]) == off + 1
     assert rt.sync_counts(ac) == (0, 0)
+    # The old master goes away (as in a failover): nothing more reaches B, whose
+    # offset stays where A's history forked (M's expiries would move it).
+    m.stop()
+    # With no replica yet, the backlog (and the history it keeps) must
+    # outlive the first seconds of the cron: repl-backlog-ttl counts from
+    # the promotion, not from the epoch. Elapsed time is the point here.
+    deadline = time.monotonic() + 1.5
+    while time.monotonic() < deadline:
+        now = rt.repl(ac)
+        assert now["repl_backlog_active"] == "1" and now["master_replid"] == ia["master_replid"]
+        time.sleep(0.1)
     assert rt.replicaof(bc, a) == "OK"
     rt.wait_stats(ac, full=0, partial=1)
     ac.set("after-promotion", "1")
