@@ -295,9 +295,12 @@ def test_promoted_replica_continues_the_history(start_server):
     assert ia["master_replid"] != old_replid
     assert int(ia["second_repl_offset"]) == off + 1
     assert rt.sync_counts(ac) == (0, 0)
-    # The old master goes away (as in a failover): nothing more reaches B, whose
-    # offset stays where A's history forked (M's expiries would move it).
-    m.stop()
+    # The old master dies (as in a failover; a graceful stop would send a
+    # last GETACK): nothing more reaches B, whose offset stays where A's
+    # history forked (M's expiries would move it). Killed on purpose, so
+    # the Server forgets the process and teardown doesn't call it a crash.
+    m.kill()
+    m.proc = None
     # With no replica yet, the backlog (and the history it keeps) must
     # outlive the first seconds of the cron: repl-backlog-ttl counts from
     # the promotion, not from the epoch. Elapsed time is the point here.
