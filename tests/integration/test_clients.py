@@ -134,12 +134,20 @@ def test_client_kill_by_id_and_addr(server):
 
 
 def test_client_kill_filters_type_user_laddr_skipme(server):
+    def connected(n):
+        # A PING answered means the server has accepted the connection: a
+        # connect() alone may still sit in the listen queue.
+        conns = [server.raw() for _ in range(n)]
+        for o in conns:
+            assert o.call("PING") == "PONG"
+        return conns
+
     admin = server.raw()
-    others = [server.raw() for _ in range(3)]
+    others = connected(3)
     assert admin.call("CLIENT", "KILL", "TYPE", "normal") == 3  # SKIPME yes by default
     for o in others:
         assert o.wait_closed(5)
-    others = [server.raw() for _ in range(2)]
+    others = connected(2)
     assert admin.call("CLIENT", "KILL", "LADDR", "127.0.0.1:%d" % server.port) == 2
     assert admin.call("CLIENT", "KILL", "USER", "default", "TYPE", "pubsub") == 0
     assert admin.call("CLIENT", "KILL", "USER", "default", "SKIPME", "no") == 1
