@@ -1,0 +1,725 @@
+/* repl_link.c -- the replica side of replication: the non-blocking link
+ * to our master (connect, PING, AUTH, REPLCONF, PSYNC), the transfer of
+ * its snapshot (to a temp file checked by CRC64 as it arrives, or parsed
+ * straight from the socket when there is nothing to keep), replacing the
+ * dataset, the empty-master guard, and the client that applies the
+ * master's stream and ACKs it. The master side is repl.c; shared state is
+ * in repl_int.h. docs/REPLICATION.md is the contract.
+ * SPDX-License-Identifier: BSD-3-Clause */
+#include "repl_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "aof.h"
+#include "child.h"
+#include "config.h"
+#include "crc64.h"
+#include "db.h"
+#include "ev.h"
+#include "log.h"
+#include "mem.h"
+#include "repl.h"
+#include "reply.h"
+#include "resp.h"
+#include "server.h"
+#include "snapshot.h"
+#include "util.h"
+
+#define REFUSED_RETRY_MS 5000
+
+static void transfer_done(void);
+static void socket_load(bool tee);
+
+/* ---- Replica side: the link ---- */
+
+void repl_link_close(void) {
+    if (repl_ls.fd != -1) {
+        ev_del(repl_ls.fd, EV_READ | EV_WRITE);
+        close(repl_ls.fd);
+        repl_ls.fd = -1;
+    }
+    if (repl_ls.tmp_fd != -1) {
+        close(repl_ls.tmp_fd);
+        repl_ls.tmp_fd = -1;
+        unlink(repl_ls.tmp_name);
+    }
+    str_free(repl_ls.rbuf);
+    repl_ls.rbuf = NULL;
+}
+
+/* Drop a connection in progress (not the master client) and retry. */
+void repl_link_cancel(const char *why) {
+    if (why) log_msg(LOG_WARNING, "%s", why);
+    if (repl_fo.state == FO_IN_PROGRESS) {
+        repl_link_close();
+        repl_failover_abort("Failover target rejected psync request or the link failed");
+        return;
+    }
+    repl_link_close();
+    if (repl_ls.state != L_NONE) repl_ls.state = L_CONNECT;
+    repl_ls.connect_after_ms = srv.mstime + 1000;   /* retry once a second, as Redis */
+    if (repl_ls.link_down_since == 0) repl_ls.link_down_since = srv.mstime / 1000;
+}
+
+static void send_cmd(int argc, const char **argv) {
+    str *s = str_new_cap(128);
+    slice a[8];
+    for (int i = 0; i < argc; i++) a[i] = slice_of(argv[i], strlen(argv[i]));
+    s = resp_cat_command(s, argc, a);
+    repl_write_all_nb(repl_ls.fd, s->buf, s->len);
+    str_free(s);
+}
+
+static void link_read(int fd, void *data, int mask);
+
+static void send_psync(void) {
+    if (repl_ls.have_cached) {
+        char off[32];
+        snprintf(off, sizeof(off), "%lld", repl_ms.offset + 1);
+        log_msg(LOG_NOTICE, "Trying a partial resynchronization (request %s:%s).", srv.replid, off);
+        const char *argv[] = {"PSYNC", srv.replid, off, "FAILOVER"};
+        send_cmd(repl_fo.state == FO_IN_PROGRESS ? 4 : 3, argv);
+        repl_ls.asked = repl_ms.offset == 0 ? "first_sync" : "partial";
+    } else {
+        log_msg(LOG_NOTICE, "Partial resynchronization not possible (no cached master)");
+        const char *argv[] = {"PSYNC", "?", "-1"};
+        send_cmd(3, argv);
+        repl_ls.asked = "first_sync";
+    }
+    repl_ls.state = L_PSYNC;
+}
+
+static void send_handshake(void) {
+    repl_ls.pending = 0;
+    repl_ls.auth_pending = false;
+    if (cfg.masterauth && cfg.masterauth[0]) {
+        repl_ls.auth_pending = true;
+        if (cfg.masteruser && cfg.masteruser[0]) {
+            const char *argv[] = {"AUTH", cfg.masteruser, cfg.masterauth};
+            send_cmd(3, argv);
+        } else {
+            const char *argv[] = {"AUTH", cfg.masterauth};
+            send_cmd(2, argv);
+        }
+        repl_ls.pending++;
+    }
+    char port[16];
+    snprintf(port, sizeof(port), "%d", cfg.replica_announce_port ? cfg.replica_announce_port : cfg.port);
+    const char *lp[] = {"REPLCONF", "listening-port", port};
+    send_cmd(3, lp);
+    repl_ls.pending++;
+    if (cfg.replica_announce_ip && cfg.replica_announce_ip[0]) {
+        const char *ip[] = {"REPLCONF", "ip-address", cfg.replica_announce_ip};
+        send_cmd(3, ip);
+        repl_ls.pending++;
+    }
+    const char *capa[] = {"REPLCONF", "capa", "eof", "capa", "psync2"};
+    send_cmd(5, capa);
+    repl_ls.pending++;
+    repl_ls.state = L_HANDSHAKE;
+}
+
+static void link_connected(int fd, void *data, int mask) {
+    (void)data;
+    (void)mask;
+    int err = 0;
+    socklen_t len = sizeof(err);
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1) err = errno;
+    if (err) {
+        log_msg(LOG_WARNING, "Error condition on socket for SYNC: %s", strerror(err));
+        repl_link_cancel(NULL);
+        return;
+    }
+    ev_del(fd, EV_WRITE);
+    log_msg(LOG_NOTICE, "Non blocking connect for SYNC fired the event.");
+    if (ev_add(fd, EV_READ, link_read, NULL) == -1) {
+        repl_link_cancel("Can't create readable event for SYNC");
+        return;
+    }
+    repl_ls.rbuf = str_new_cap(1024);
+    repl_ls.state = L_PONG;
+    repl_ls.last_io_ms = srv.mstime;
+    const char *ping[] = {"PING"};
+    send_cmd(1, ping);
+}
+
+void repl_link_connect(void) {
+    char err[256];
+    log_msg(LOG_NOTICE, "Connecting to MASTER %s:%d", repl_ls.host, repl_ls.port);
+    int fd = net_connect(repl_ls.host, repl_ls.port, err, sizeof(err));
+    if (fd == -1) {
+        log_msg(LOG_WARNING, "Unable to connect to MASTER: %s", err);
+        repl_ls.connect_after_ms = srv.mstime + 1000;
+        return;
+    }
+    if (!cfg.repl_disable_tcp_nodelay) net_set_nodelay(fd);
+    if (ev_add(fd, EV_WRITE, link_connected, NULL) == -1) {
+        close(fd);
+        return;
+    }
+    repl_ls.fd = fd;
+    repl_ls.state = L_CONNECTING;
+    repl_ls.last_io_ms = srv.mstime;
+    repl_ls.sync_start_ms = srv.mstime;
+    log_msg(LOG_NOTICE, "MASTER <-> REPLICA sync started");
+}
+
+/* Take one "\r\n" line from rbuf; skips the bare "\n" keepalives a master
+ * sends while it prepares the snapshot. */
+static bool take_line(char *out, size_t cap) {
+    for (;;) {
+        char *nl = memchr(repl_ls.rbuf->buf, '\n', repl_ls.rbuf->len);
+        if (nl == NULL) return false;
+        size_t n = (size_t)(nl - repl_ls.rbuf->buf);
+        size_t l = n > 0 && repl_ls.rbuf->buf[n - 1] == '\r' ? n - 1 : n;
+        if (l >= cap) l = cap - 1;
+        memcpy(out, repl_ls.rbuf->buf, l);
+        out[l] = '\0';
+        str_consume(repl_ls.rbuf, n + 1);
+        if (l == 0) continue;
+        return true;
+    }
+}
+
+/* The master client: applies the stream; its leftover bytes come first. */
+static void make_master_client(int dbid) {
+    int fd = repl_ls.fd;
+    ev_del(fd, EV_READ | EV_WRITE);
+    repl_ls.fd = -1;
+    client *c = client_new(fd, false);
+    if (c == NULL) {
+        close(fd);
+        str_free(repl_ls.rbuf);
+        repl_ls.rbuf = NULL;
+        repl_ls.state = L_CONNECT;
+        return;
+    }
+    c->flags |= CLIENT_MASTER;
+    c->authenticated = true;
+    c->dbid = dbid >= 0 && dbid < srv.ndbs ? dbid : 0;
+    c->db = db_get(c->dbid);
+    repl_ls.master = c;
+    repl_ls.state = L_CONNECTED;
+    repl_failover_link_up();
+    repl_ls.link_down_since = 0;
+    repl_ls.have_cached = false;
+    repl_ls.guard_armed = true;
+    repl_ls.refused = false;
+    repl_ls.refused_reason[0] = '\0';
+    repl_send_ack();   /* a diskless master starts the stream on this first ACK */
+    if (repl_ls.rbuf && repl_ls.rbuf->len) {
+        c->qbuf = str_cat(c->qbuf, repl_ls.rbuf->buf, repl_ls.rbuf->len);
+        str_free(repl_ls.rbuf);
+        repl_ls.rbuf = NULL;
+        client_process_input(c);
+    } else {
+        str_free(repl_ls.rbuf);
+        repl_ls.rbuf = NULL;
+    }
+}
+
+static void partial_sync_ok(const char *line) {
+    log_msg(LOG_NOTICE, "Successful partial resynchronization with master.");
+    const char *id = line + 9;
+    while (*id == ' ') id++;
+    if (strlen(id) >= 40 && strncmp(id, srv.replid, 40) != 0) {
+        /* The master's history continues under a new id (it was promoted). */
+        memcpy(repl_ms.replid2, srv.replid, 41);
+        repl_ms.second_offset = repl_ms.offset + 1;
+        memcpy(srv.replid, id, 40);
+        srv.replid[40] = '\0';
+        log_msg(LOG_NOTICE, "Master replication ID changed to %s", srv.replid);
+        repl_disconnect_replicas();   /* they must learn the new id */
+    }
+    if (repl_ms.bl == NULL) repl_backlog_create();
+    log_msg(LOG_NOTICE, "MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.");
+    make_master_client(repl_ls.cached_db);
+}
+
+static void full_sync_start(const char *line) {
+    char id[64];
+    long long off;
+    if (sscanf(line, "+FULLRESYNC %63s %lld", id, &off) != 2 || strlen(id) != 40) {
+        repl_link_cancel("Master replied with wrong +FULLRESYNC syntax.");
+        return;
+    }
+    memcpy(repl_ls.new_replid, id, 41);
+    repl_ls.new_offset = off;
+    if (strcmp(repl_ls.asked, "first_sync") == 0) repl_ls.last_full_reason = "first_sync";
+    else if (strcasecmp(id, srv.replid) == 0) repl_ls.last_full_reason = "offset_out_of_backlog";
+    else repl_ls.last_full_reason = "replid_mismatch";
+    log_msg(LOG_NOTICE, "Full resync from master: %s:%lld", id, off);
+    repl_ls.state = L_BULK_HDR;
+}
+
+static void transfer_start(const char *line) {
+    if (line[0] == '-') {
+        char buf[700];
+        snprintf(buf, sizeof(buf), "MASTER aborted replication with an error: %s", line + 1);
+        repl_link_cancel(buf);
+        return;
+    }
+    if (line[0] != '$') {
+        char buf[700];
+        snprintf(buf, sizeof(buf), "Bad protocol from MASTER, the first byte is not '$' (we received '%.200s'), are you sure the host and port are right?", line);
+        repl_link_cancel(buf);
+        return;
+    }
+    if (strncmp(line + 1, "EOF:", 4) == 0 && strlen(line + 5) >= 40) {
+        memcpy(repl_ls.mark, line + 5, 40);
+        repl_ls.mark[40] = '\0';
+        repl_ls.size = -1;
+    } else {
+        long long n;
+        if (!util_str2ll(line + 1, strlen(line + 1), &n) || n < 0) {
+            repl_link_cancel("Bad protocol from MASTER: invalid bulk length");
+            return;
+        }
+        repl_ls.size = n;
+    }
+    /* With nothing to keep, parse as the bytes arrive. Under the default
+     * repl-diskless-load disabled the payload is still written to the temp
+     * file (and becomes our RDB), as Redis does, but nothing waits for the
+     * whole file before loading starts. */
+    bool empty = repl_total_keys() == 0;
+    bool to_parser = cfg.repl_diskless_load != REPL_DISKLESS_LOAD_DISABLED && empty;
+    if (repl_ls.size < 0)
+        log_msg(LOG_NOTICE, "MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF %s",
+                to_parser ? "to parser" : "to disk");
+    else
+        log_msg(LOG_NOTICE, "MASTER <-> REPLICA sync: receiving %lld bytes from master %s", repl_ls.size,
+                to_parser ? "to parser" : "to disk");
+    if (to_parser) {
+        repl_ls.state = L_TRANSFER;
+        socket_load(false);
+        return;
+    }
+    snprintf(repl_ls.tmp_name, sizeof(repl_ls.tmp_name), "temp-%lld.%d.rdb", (long long)(srv.mstime / 1000),
+             (int)srv.pid);
+    repl_ls.tmp_fd = open(repl_ls.tmp_name, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0644);
+    if (repl_ls.tmp_fd != -1 && empty) {
+        repl_ls.state = L_TRANSFER;
+        socket_load(true);
+        return;
+    }
+    if (repl_ls.tmp_fd == -1) {
+        char buf[600];
+        snprintf(buf, sizeof(buf), "Opening the temp file needed for MASTER <-> REPLICA synchronization: %s",
+                 strerror(errno));
+        repl_link_cancel(buf);
+        return;
+    }
+    repl_ls.received = 0;
+    repl_ls.tail_len = 0;
+    repl_ls.crc = 0;
+    repl_ls.lag_len = 0;
+    repl_ls.state = L_TRANSFER;
+}
+
+static void transfer_done(void);
+
+static void crc_feed(const char *p, size_t n) {
+    size_t keep = repl_ls.size < 0 ? 48 : 8;
+    size_t total = repl_ls.lag_len + n;
+    if (total <= keep) {
+        memcpy(repl_ls.lag + repl_ls.lag_len, p, n);
+        repl_ls.lag_len = total;
+        return;
+    }
+    size_t sum = total - keep;   /* bytes that leave the lag now */
+    size_t from_lag = sum < repl_ls.lag_len ? sum : repl_ls.lag_len;
+    repl_ls.crc = crc64(repl_ls.crc, repl_ls.lag, from_lag);
+    repl_ls.crc = crc64(repl_ls.crc, p, sum - from_lag);
+    /* The lag keeps the last 'keep' bytes of lag + p. */
+    char joined[48];
+    size_t j = 0;
+    for (size_t i = from_lag; i < repl_ls.lag_len; i++) joined[j++] = repl_ls.lag[i];
+    memcpy(joined + j, p + (sum - from_lag), n - (sum - from_lag));
+    repl_ls.lag_len = keep;
+    memcpy(repl_ls.lag, joined, keep);
+}
+
+/* The footer's CRC (0: saved without one) against what arrived. */
+static bool crc_ok(void) {
+    if (repl_ls.lag_len < 8) return false;
+    uint64_t got = 0;
+    for (int i = 7; i >= 0; i--) got = got << 8 | (unsigned char)repl_ls.lag[i];
+    return got == 0 || got == repl_ls.crc;
+}
+
+/* Payload bytes in rbuf go to the temp file; with a length, what follows
+ * is already the stream and stays in rbuf. */
+static void transfer_consume(void) {
+    size_t take = repl_ls.rbuf->len;
+    if (repl_ls.size >= 0 && (long long)take > repl_ls.size - repl_ls.received) take = (size_t)(repl_ls.size - repl_ls.received);
+    if (take) {
+        ssize_t n = write(repl_ls.tmp_fd, repl_ls.rbuf->buf, take);
+        if (n != (ssize_t)take) {
+            char buf[700];
+            snprintf(buf, sizeof(buf), "Write error or short write writing to the DB dump file needed for MASTER <-> REPLICA synchronization: %s",
+                     n == -1 ? strerror(errno) : "short write");
+            repl_link_cancel(buf);
+            return;
+        }
+        if (repl_ls.size < 0) {
+            /* Keep the last 40 bytes seen to spot the mark. */
+            if (take >= 40) {
+                memcpy(repl_ls.tail, repl_ls.rbuf->buf + take - 40, 40);
+                repl_ls.tail_len = 40;
+            } else {
+                size_t keep = repl_ls.tail_len + take > 40 ? 40 - take : repl_ls.tail_len;
+                memmove(repl_ls.tail, repl_ls.tail + repl_ls.tail_len - keep, keep);
+                memcpy(repl_ls.tail + keep, repl_ls.rbuf->buf, take);
+                repl_ls.tail_len = keep + take;
+            }
+        }
+        crc_feed(repl_ls.rbuf->buf, take);
+        repl_ls.received += (long long)take;
+        str_consume(repl_ls.rbuf, take);
+    }
+    bool done = repl_ls.size >= 0 ? repl_ls.received == repl_ls.size
+                            : repl_ls.tail_len == 40 && memcmp(repl_ls.tail, repl_ls.mark, 40) == 0;
+    if (done) transfer_done();
+}
+
+static void link_read(int fd, void *data, int mask) {
+    (void)data;
+    (void)mask;
+    repl_ls.rbuf = str_reserve(repl_ls.rbuf, 64 * 1024);
+    ssize_t n = read(fd, repl_ls.rbuf->buf + repl_ls.rbuf->len, repl_ls.rbuf->cap - repl_ls.rbuf->len);
+    if (n == -1 && (errno == EAGAIN || errno == EINTR)) return;
+    if (n <= 0) {
+        char buf[700];
+        snprintf(buf, sizeof(buf), "%s",
+                 repl_ls.state == L_TRANSFER
+                     ? "I/O error trying to sync with MASTER: connection lost"
+                     : n == 0 ? "Master closed the connection during the handshake"
+                              : "Error reading from MASTER during the handshake");
+        if (n == -1) snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), ": %s", strerror(errno));
+        repl_link_cancel(buf);
+        return;
+    }
+    str_setlen(repl_ls.rbuf, repl_ls.rbuf->len + (size_t)n);
+    srv.stat_net_input_bytes += n;
+    repl_ls.last_io_ms = srv.mstime;
+    char line[512];
+    while (repl_ls.fd != -1 && repl_ls.state != L_CONNECTED) {
+        if (repl_ls.state == L_TRANSFER) {
+            transfer_consume();
+            return;
+        }
+        if (!take_line(line, sizeof(line))) {
+            if (repl_ls.rbuf->len > 4096) repl_link_cancel("Bad protocol from MASTER: reply line too long");
+            return;
+        }
+        switch (repl_ls.state) {
+        case L_PONG:
+            if (line[0] == '-' && strncmp(line, "-NOAUTH", 7) != 0 && strncmp(line, "-NOPERM", 7) != 0 &&
+                strncmp(line, "-ERR operation not permitted", 28) != 0) {
+                char buf[600];
+                snprintf(buf, sizeof(buf), "Error reply to PING from master: '%s'", line);
+                repl_link_cancel(buf);
+                return;
+            }
+            log_msg(LOG_NOTICE, "Master replied to PING, replication can continue...");
+            send_handshake();
+            break;
+        case L_HANDSHAKE:
+            if (repl_ls.auth_pending) {
+                repl_ls.auth_pending = false;
+                if (line[0] == '-') {
+                    char buf[600];
+                    snprintf(buf, sizeof(buf), "Unable to AUTH to MASTER: %s", line);
+                    repl_link_cancel(buf);
+                    return;
+                }
+            } else if (line[0] == '-') {
+                log_msg(LOG_NOTICE, "(Non critical) Master does not understand REPLCONF: %s", line);
+            }
+            if (--repl_ls.pending == 0) send_psync();
+            break;
+        case L_PSYNC:
+            if (strncmp(line, "+FULLRESYNC", 11) == 0) {
+                full_sync_start(line);
+            } else if (strncmp(line, "+CONTINUE", 9) == 0) {
+                partial_sync_ok(line);
+                return;
+            } else if (strncmp(line, "-NOMASTERLINK", 13) == 0 || strncmp(line, "-LOADING", 8) == 0) {
+                char buf[600];
+                snprintf(buf, sizeof(buf), "Master is currently unable to PSYNC but should be in the future: %s", line);
+                repl_link_cancel(buf);
+                return;
+            } else {
+                char buf[600];
+                snprintf(buf, sizeof(buf), "Unexpected reply to PSYNC from master: %s", line);
+                repl_link_cancel(buf);
+                return;
+            }
+            break;
+        case L_BULK_HDR:
+            transfer_start(line);
+            break;
+        default:
+            return;
+        }
+    }
+}
+
+/* The dataset is about to be replaced by a full sync: no child may be
+ * writing the old one, the AOF restarts afterwards, and sub-replicas must
+ * resync with the new history. Returns whether the AOF was on. */
+static bool prepare_replace(void) {
+    if (child_type() == CHILD_RDB) {
+        log_msg(LOG_WARNING, "Replica is about to load the RDB file received from the master, but there is a pending RDB child running. Killing process %ld and removing its temp file to avoid any race",
+                (long)child_pid());
+        snapshot_stop_child();
+    }
+    bool aof_was_on = aof_is_on();
+    if (aof_was_on) aof_suspend();
+    repl_disconnect_replicas();
+    return aof_was_on;
+}
+
+/* The new dataset is in memory: adopt the master's history and go online. */
+static void finish_full_sync(const rdb_info *info, bool aof_was_on) {
+    memcpy(srv.replid, repl_ls.new_replid, 41);
+    repl_clear_replid2();
+    repl_ms.offset = repl_ls.new_offset;
+    repl_backlog_drop();
+    repl_backlog_create();
+    str_free(repl_ls.multi_buf);
+    repl_ls.multi_buf = NULL;
+    log_msg(LOG_NOTICE, "MASTER <-> REPLICA sync: Finished with success");
+    if (aof_was_on) aof_resume();
+    make_master_client(info->repl_stream_db);
+}
+
+/* After loading the payload from 'where': online, or an empty dataset
+ * (never half of one) and a retry. */
+static void load_finished(int rc, str *err, const rdb_info *info, bool aof_was_on, const char *where) {
+    if (rc == -1) {
+        log_msg(LOG_WARNING, "Failed trying to load the MASTER synchronization DB from %s, check server logs. (%s)",
+                where, err ? err->buf : "?");
+        str_free(err);
+        db_empty_all();
+        if (aof_was_on) aof_resume();
+        repl_link_cancel(NULL);
+        return;
+    }
+    finish_full_sync(info, aof_was_on);
+}
+
+/* The whole payload is in the temp file: check it, then replace the
+ * dataset with it, and go online. */
+static void transfer_done(void) {
+    if (repl_ls.size < 0 && ftruncate(repl_ls.tmp_fd, repl_ls.received - 40) == -1) {
+        repl_link_cancel("Error truncating the RDB payload received from the master");
+        return;
+    }
+    if (fsync(repl_ls.tmp_fd) == -1) {
+        repl_link_cancel("Failed trying to sync the temp DB to disk in MASTER <-> REPLICA synchronization");
+        return;
+    }
+    close(repl_ls.tmp_fd);
+    repl_ls.tmp_fd = -1;
+    bool has_keys;
+    str *err = NULL;
+    if (!crc_ok()) err = str_from("wrong CRC64 checksum");
+    if (err || rdb_check_payload(repl_ls.tmp_name, &has_keys, &err) == -1) {
+        char buf[600];
+        snprintf(buf, sizeof(buf), "MASTER <-> REPLICA sync: the RDB payload from the master is not valid (%s): keeping the current dataset",
+                 err ? err->buf : "?");
+        str_free(err);
+        unlink(repl_ls.tmp_name);
+        repl_link_cancel(buf);
+        return;
+    }
+    long long have = repl_total_keys();
+    if (cfg.repl_empty_master_guard && repl_ls.guard_armed && have > 0 && !has_keys &&
+        strcasecmp(repl_ls.new_replid, srv.replid) != 0 && strcasecmp(repl_ls.new_replid, repl_ms.replid2) != 0) {
+        snprintf(repl_ls.refused_reason, sizeof(repl_ls.refused_reason),
+                 "master %s:%d restarted with an empty dataset and a new replication ID", repl_ls.host, repl_ls.port);
+        log_msg(LOG_WARNING, "Refusing to load an empty dataset from MASTER %s:%d (new replication ID %s, we hold %lld keys): keeping our data. Run REPLICAOF to accept it, or set repl-empty-master-guard no.",
+                repl_ls.host, repl_ls.port, repl_ls.new_replid, have);
+        repl_ls.refused = true;
+        unlink(repl_ls.tmp_name);
+        repl_link_cancel(NULL);
+        repl_ls.connect_after_ms = srv.mstime + REFUSED_RETRY_MS;
+        return;
+    }
+    bool aof_was_on = prepare_replace();
+    if (rename(repl_ls.tmp_name, cfg.dbfilename) == -1) {
+        char buf[700];
+        snprintf(buf, sizeof(buf), "Failed trying to rename the temp DB into %s in MASTER <-> REPLICA synchronization: %s",
+                 cfg.dbfilename, strerror(errno));
+        unlink(repl_ls.tmp_name);
+        if (aof_was_on) aof_resume();
+        repl_link_cancel(buf);
+        return;
+    }
+    log_msg(LOG_NOTICE, "MASTER <-> REPLICA sync: Flushing old data");
+    db_signal_flushed(-1, -1);
+    db_empty_all();
+    log_msg(LOG_NOTICE, "MASTER <-> REPLICA sync: Loading DB in memory");
+    rdb_info info;
+    rdb_info_init(&info);
+    srv.loading = true;
+    int rc = rdb_load_file(cfg.dbfilename, &info, &err);
+    srv.loading = false;
+    load_finished(rc, err, &info, aof_was_on, "disk");
+}
+
+/* Parsing straight from the socket (an empty dataset has nothing to keep
+ * if the transfer fails): blocking reads bounded by repl-timeout, through
+ * rbuf in large chunks, rpos marking what the parser took. Whatever is
+ * read past the payload stays in rbuf for the master client. With 'tee'
+ * every chunk also goes to the temp file, which becomes our RDB. */
+static size_t rpos;
+
+static bool conn_fill(void) {
+    if (rpos == repl_ls.rbuf->len) {
+        str_setlen(repl_ls.rbuf, 0);
+        rpos = 0;
+    }
+    repl_ls.rbuf = str_reserve(repl_ls.rbuf, 256 * 1024);
+    for (;;) {
+        ssize_t n = read(repl_ls.fd, repl_ls.rbuf->buf + repl_ls.rbuf->len, repl_ls.rbuf->cap - repl_ls.rbuf->len);
+        if (n > 0) {
+            if (repl_ls.tee_fd != -1 && write(repl_ls.tee_fd, repl_ls.rbuf->buf + repl_ls.rbuf->len, (size_t)n) != n) {
+                log_msg(LOG_WARNING, "Write error writing to the DB dump file needed for MASTER <-> REPLICA synchronization: %s",
+                        strerror(errno));
+                return false;
+            }
+            str_setlen(repl_ls.rbuf, repl_ls.rbuf->len + (size_t)n);
+            repl_ls.received += n;
+            srv.stat_net_input_bytes += n;
+            return true;
+        }
+        if (n == -1 && errno == EINTR) continue;
+        if (n == -1 && errno == EAGAIN) {
+            struct pollfd pfd = {.fd = repl_ls.fd, .events = POLLIN};
+            if (poll(&pfd, 1, cfg.repl_timeout * 1000) > 0) continue;
+            log_msg(LOG_WARNING, "Timeout receiving bulk data from MASTER while loading from the socket");
+        }
+        return false;
+    }
+}
+
+static size_t conn_read(rio *rr, void *buf, size_t len) {
+    (void)rr;
+    char *p = buf;
+    size_t done = 0;
+    while (done < len) {
+        if (rpos == repl_ls.rbuf->len && !conn_fill()) return 0;
+        size_t n = repl_ls.rbuf->len - rpos < len - done ? repl_ls.rbuf->len - rpos : len - done;
+        memcpy(p + done, repl_ls.rbuf->buf + rpos, n);
+        rpos += n;
+        done += n;
+    }
+    return len;
+}
+
+static void socket_load(bool tee) {
+    bool aof_was_on = prepare_replace();
+    log_msg(LOG_NOTICE, "MASTER <-> REPLICA sync: Loading DB in memory (from the socket)");
+    db_signal_flushed(-1, -1);
+    db_empty_all();
+    rpos = 0;
+    repl_ls.received = (long long)repl_ls.rbuf->len;
+    if (tee) {
+        repl_ls.tee_fd = repl_ls.tmp_fd;
+        if (repl_ls.rbuf->len && write(repl_ls.tee_fd, repl_ls.rbuf->buf, repl_ls.rbuf->len) != (ssize_t)repl_ls.rbuf->len)
+            repl_ls.tee_fd = -1;   /* the load goes on; the file is dropped below */
+    }
+    rio rr;
+    rio_init_fd(&rr, repl_ls.fd);
+    rr.read = conn_read;
+    rdb_info info;
+    rdb_info_init(&info);
+    str *err = NULL;
+    srv.loading = true;
+    int rc = rdb_load_rio(&rr, &info, &err);
+    srv.loading = false;
+    bool tee_ok = tee && repl_ls.tee_fd != -1;
+    repl_ls.tee_fd = -1;
+    long long rdb_len = (long long)rr.processed;
+    if (rc == 0 && repl_ls.size < 0) {
+        char mark[40];
+        if (conn_read(&rr, mark, 40) != 40 || memcmp(mark, repl_ls.mark, 40) != 0) {
+            rc = -1;
+            err = str_from("the EOF mark does not follow the RDB payload");
+        }
+    } else if (rc == 0 && rdb_len != repl_ls.size) {
+        rc = -1;
+        err = str_from("the RDB payload is not as long as announced");
+    }
+    str_consume(repl_ls.rbuf, rpos);   /* the rest is the stream */
+    rpos = 0;
+    if (tee && rc == 0) {
+        /* The copy (cut to the RDB itself) becomes our RDB file, as after
+         * a disk-based load. */
+        if (!tee_ok || ftruncate(repl_ls.tmp_fd, rdb_len) == -1 || fsync(repl_ls.tmp_fd) == -1 ||
+            rename(repl_ls.tmp_name, cfg.dbfilename) == -1) {
+            log_msg(LOG_WARNING, "Failed trying to keep the synchronization DB as %s: %s (the dataset is loaded)",
+                    cfg.dbfilename, strerror(errno));
+            unlink(repl_ls.tmp_name);
+        }
+        close(repl_ls.tmp_fd);
+        repl_ls.tmp_fd = -1;
+    }
+    load_finished(rc, err, &info, aof_was_on, "socket");
+}
+
+/* ---- Replica side: the master client ---- */
+
+void repl_send_ack(void) {
+    client *c = repl_ls.master;
+    if (c == NULL) return;
+    char off[32];
+    int n = snprintf(off, sizeof(off), "%lld", repl_ms.offset);
+    char buf[96];
+    int len = snprintf(buf, sizeof(buf), "*3\r\n$8\r\nREPLCONF\r\n$3\r\nACK\r\n$%d\r\n%s\r\n", n, off);
+    c->flags |= CLIENT_MASTER_FORCE_REPLY;
+    reply_raw(c, buf, (size_t)len);
+    c->flags &= ~CLIENT_MASTER_FORCE_REPLY;
+}
+
+void repl_link_cron(void) {
+    long long timeout = (long long)cfg.repl_timeout * 1000;
+    switch (repl_ls.state) {
+    case L_CONNECT:
+        if (srv.mstime >= repl_ls.connect_after_ms) repl_link_connect();
+        break;
+    case L_CONNECTING:
+    case L_PONG:
+    case L_HANDSHAKE:
+    case L_PSYNC:
+    case L_BULK_HDR:
+        if (srv.mstime - repl_ls.last_io_ms > timeout) repl_link_cancel("Timeout connecting to the MASTER...");
+        break;
+    case L_TRANSFER:
+        if (srv.mstime - repl_ls.last_io_ms > timeout)
+            repl_link_cancel("Timeout receiving bulk data from MASTER... If the problem persists try to set the 'repl-timeout' parameter in redis.conf to a larger value.");
+        break;
+    case L_CONNECTED:
+        if (repl_ls.master && srv.mstime - repl_ls.master->last_interaction_ms > timeout) {
+            log_msg(LOG_WARNING, "MASTER timeout: no data nor PING received...");
+            client *c = repl_ls.master;
+            client_close_async(c);
+        } else {
+            repl_send_ack();
+        }
+        break;
+    default:
+        break;
+    }
+}
+
