@@ -145,10 +145,12 @@ bool db_add_new(db *d, kv *e) {
 
 void db_add(db *d, kv *e) {
     evict_init_entry(e);
-    if (srv.is_replica && !srv.loading) {
+    if (srv.is_replica && !srv.loading && !(srv.current && (srv.current->flags & CLIENT_MASTER))) {
         /* A replica keeps logically expired keys (until its master's DEL)
          * but reads don't see them, so a writable replica's client can add
-         * a key that is still in the table: the new one replaces it. */
+         * a key that is still in the table: the new one replaces it. Our
+         * master's commands see those keys (db_key_is_expired), so the
+         * stream needs no such lookup. */
         size_t klen;
         const char *key = kv_key(e, &klen);
         db_delete(d, key, klen);
