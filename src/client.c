@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "aof.h"
@@ -298,7 +299,7 @@ static void read_handler(int fd, void *data, int mask) {
     } else {
         c->qbuf = str_reserve(c->qbuf, readlen);
     }
-    ssize_t n = read(fd, c->qbuf->buf + c->qbuf->len, readlen);
+    ssize_t n = recv(fd, c->qbuf->buf + c->qbuf->len, readlen, 0);
     if (n == -1) {
         if (errno == EAGAIN || errno == EINTR) return;
         log_msg(LOG_VERBOSE, "Reading from client: %s", strerror(errno));

@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -383,7 +384,13 @@ int reply_write(client *c) {
         }
         if (n == 0) return 0;
         /* write() is cheaper in the kernel than a one-element writev(). */
-        ssize_t w = n == 1 ? write(c->fd, iov[0].iov_base, iov[0].iov_len) : writev(c->fd, iov, n);
+        ssize_t w;
+        if (n == 1) {
+            w = send(c->fd, iov[0].iov_base, iov[0].iov_len, MSG_NOSIGNAL);
+        } else {
+            struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)n};
+            w = sendmsg(c->fd, &mh, MSG_NOSIGNAL);
+        }
         if (w < 0) {
             if (errno == EAGAIN || errno == EINTR) return 0;
             return -1;
