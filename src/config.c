@@ -20,6 +20,7 @@
 #include "aof.h"
 #include "cmdtable.h"
 #include "errors.h"
+#include "ev.h"
 #include "log.h"
 #include "mem.h"
 #include "pubsub.h"
@@ -229,6 +230,11 @@ static const char *apply_hz(void) {
     return NULL;
 }
 
+static const char *apply_io_coalesce(void) {
+    ev_set_coalesce(cfg.io_coalesce_us);
+    return NULL;
+}
+
 static const char *apply_backlog_size(void) {
     repl_backlog_size_changed();
     return NULL;
@@ -293,6 +299,8 @@ static directive table[] = {
     {.name = "hz", .type = T_INT, .field = &cfg.hz, .def = "10", .min = 0, .max = INT_MAX,
      .apply = apply_hz},
     B("dynamic-hz", dynamic_hz, "yes", 0),
+    {.name = "io-coalesce-us", .type = T_INT, .field = &cfg.io_coalesce_us, .def = "100", .min = 0,
+     .max = 100000, .apply = apply_io_coalesce},   /* castor: see coalesce.h */
     {.name = "loglevel", .type = T_ENUM, .field = &cfg.loglevel, .def = "notice",
      .enums = loglevel_enum, .apply = apply_loglevel},
     S("logfile", logfile, "", D_IMMUTABLE),

@@ -25,6 +25,7 @@ struct config {
     int unixsocketperm;
     int timeout;
     int maxclients;
+    int io_coalesce_us;             /* castor: see coalesce.h */
     bool protected_mode;
     long long proto_max_bulk_len;
     long long client_query_buffer_limit;

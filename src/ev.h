@@ -5,6 +5,8 @@
 
 #include <stdbool.h>
 
+#include "coalesce.h"
+
 #define EV_READ 1
 #define EV_WRITE 2
 
@@ -33,5 +35,9 @@ void ev_stop(void);
 /* Process ready events once without blocking longer than 'ms' (used while
  * loading or in DEBUG SLEEP-free waits). */
 void ev_poll_once(int ms);
+/* Sleep up to 'us' on a timer before polling while that raises the rate of
+ * served events (see coalesce.h); 0 turns it off. */
+void ev_set_coalesce(long us);
+const coalesce *ev_coalesce(void);
 
 #endif

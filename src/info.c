@@ -31,6 +31,7 @@
 #include "commands.h"
 #include "config.h"
 #include "db.h"
+#include "ev.h"
 #include "mem.h"
 #include "pubsub.h"
 #include "memory.h"
@@ -351,6 +352,7 @@ static str *sec_persistence(str *s) {
 static str *sec_stats(str *s) {
     long long sync[3];
     repl_sync_stats(sync);
+    const coalesce *co = ev_coalesce();
     s = str_catfmt(s,
                    "# Stats\r\n"
                    "total_connections_received:%lld\r\n"
@@ -413,12 +415,19 @@ static str *sec_stats(str *s) {
                       "reply_buffer_expands:0\r\n"
                       /* Redis 7.2's names for two counters 7.0 lacks. */
                       "client_query_buffer_limit_disconnections:%lld\r\n"
-                      "client_output_buffer_limit_disconnections:%lld\r\n",
+                      "client_output_buffer_limit_disconnections:%lld\r\n"
+                      /* castor: the event loop's timed sleep (coalesce.h). */
+                      "io_coalesce_active:%d\r\n"
+                      "io_coalesce_probes:%llu\r\n"
+                      "io_coalesce_engaged:%llu\r\n"
+                      "io_coalesce_sleeps:%llu\r\n",
                       pubsub_channel_count(), pubsub_pattern_count(), pubsub_shard_count(),
                       srv.stat_unexpected_error_replies, srv.stat_total_error_replies,
                       srv.stat_dump_payload_sanitizations, srv.stat_io_reads, srv.stat_io_writes,
                       srv.stat_client_qbuf_limit_disconnections,
-                      srv.stat_client_outbuf_limit_disconnections);
+                      srv.stat_client_outbuf_limit_disconnections, coalesce_is_on(co),
+                      (unsigned long long)co->probes, (unsigned long long)co->engaged,
+                      (unsigned long long)co->sleeps);
 }
 
 static str *sec_replication(str *s) {

@@ -350,6 +350,7 @@ int main(int argc, char **argv) {
         return 1;
     }
     srv.hz = cfg.hz;
+    ev_set_coalesce(cfg.io_coalesce_us);
     log_msg(LOG_NOTICE, "oO0OoO0OoO0Oo castor is starting oO0OoO0OoO0Oo");
     log_msg(LOG_NOTICE, "castor version=%s (Redis %s compatible), bits=64, pid=%d, just started",
             CASTOR_OWN_VERSION, CASTOR_VERSION, (int)srv.pid);

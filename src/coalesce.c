@@ -1,0 +1,103 @@
+/* coalesce.c -- the probe that turns the event loop's timed sleep on and off.
+ *
+ * Time is cut into windows of COALESCE_WINDOW_US; each closed window gives a
+ * rate (ready events per second). Off, a window at or above
+ * COALESCE_MIN_RATE starts a probe: four windows off, on, on, off (ABBA, so
+ * a load that ramps up or down favours neither side). On wins when its two
+ * windows served COALESCE_GAIN times the events of the off ones; then it
+ * holds for COALESCE_ON_HOLD_US, or until a window falls under COALESCE_DROP
+ * times the rate it won with, and probes again. A first "on" window under
+ * COALESCE_ABORT times the "off" one loses at once. A lost probe backs off,
+ * doubling up to COALESCE_OFF_HOLD_MAX_US; a quiet window (a new workload
+ * may follow) resets the back-off.
+ * SPDX-License-Identifier: BSD-3-Clause */
+#include "coalesce.h"
+
+void coalesce_init(coalesce *co, long sleep_us) {
+    *co = (coalesce){0};
+    co->window_start = -1;
+    co->off_hold = COALESCE_OFF_HOLD_US;
+    co->sleep_us = sleep_us > 0 ? sleep_us : 0;
+}
+
+void coalesce_set_sleep(coalesce *co, long sleep_us) {
+    co->sleep_us = sleep_us > 0 ? sleep_us : 0;
+    if (co->sleep_us == 0) co->state = COALESCE_OFF;
+}
+
+bool coalesce_is_on(const coalesce *co) { return co->state == COALESCE_ON; }
+
+long coalesce_sleep_us(const coalesce *co) {
+    switch (co->state) {
+    case COALESCE_ON: return co->sleep_us;
+    case COALESCE_PROBE: return co->step == 1 || co->step == 2 ? co->sleep_us : 0;
+    default: return 0;
+    }
+}
+
+static void start_probe(coalesce *co) {
+    co->state = COALESCE_PROBE;
+    co->step = 0;
+    co->probe_rate[0] = co->probe_rate[1] = 0;
+    co->probes++;
+}
+
+static void end_probe(coalesce *co, long long now) {
+    if (co->probe_rate[1] >= co->probe_rate[0] * COALESCE_GAIN) {
+        co->state = COALESCE_ON;
+        co->hold_until = now + COALESCE_ON_HOLD_US;
+        co->off_hold = COALESCE_OFF_HOLD_US;
+        co->won_rate = co->probe_rate[1] / 2;
+        co->engaged++;
+        return;
+    }
+    co->state = COALESCE_OFF;
+    co->hold_until = now + co->off_hold;
+    co->off_hold *= 2;
+    if (co->off_hold > COALESCE_OFF_HOLD_MAX_US) co->off_hold = COALESCE_OFF_HOLD_MAX_US;
+}
+
+/* A window closed with 'rate' events per second. */
+static void close_window(coalesce *co, long long now, double rate) {
+    bool busy = rate >= COALESCE_MIN_RATE;
+    switch (co->state) {
+    case COALESCE_OFF:
+        if (!busy) {
+            co->off_hold = COALESCE_OFF_HOLD_US;
+            if (co->hold_until > now) co->hold_until = now;
+        } else if (now >= co->hold_until) {
+            start_probe(co);
+        }
+        break;
+    case COALESCE_ON:
+        if (!busy) {
+            co->state = COALESCE_OFF;
+            co->hold_until = now;
+        } else if (now >= co->hold_until || rate < co->won_rate * COALESCE_DROP) {
+            start_probe(co);   /* due, or the load changed under us */
+        }
+        break;
+    case COALESCE_PROBE:
+        co->probe_rate[co->step == 1 || co->step == 2] += rate;
+        /* A first "on" window well below the "off" one is a clear loss:
+         * stop there rather than slow the clients for another window. */
+        if (co->step == 1 && co->probe_rate[1] < co->probe_rate[0] * COALESCE_ABORT) {
+            end_probe(co, now);
+            break;
+        }
+        if (++co->step == 4) end_probe(co, now);
+        break;
+    }
+}
+
+void coalesce_tick(coalesce *co, long long now_us, int events) {
+    if (co->sleep_us == 0) return;
+    if (co->window_start < 0) co->window_start = now_us;
+    if (events > 0) co->window_events += (uint64_t)events;
+    long long elapsed = now_us - co->window_start;
+    if (elapsed < COALESCE_WINDOW_US) return;
+    double rate = (double)co->window_events * 1e6 / (double)elapsed;
+    co->window_start = now_us;
+    co->window_events = 0;
+    close_window(co, now_us, rate);
+}

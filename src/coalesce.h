@@ -1,0 +1,54 @@
+/* coalesce.h -- decides when the event loop should wait on a timer before
+ * polling, so that several clients' requests are picked up by one wake-up.
+ *
+ * Why: a server that blocks in epoll_wait is woken by each arriving request,
+ * and the sender pays for that wake-up (on a VM an inter-processor interrupt
+ * and an exit). When many connections keep a client process busy, sleeping
+ * briefly off the wait queue lets requests accumulate: both sides then do
+ * fewer wake-ups per request. With a few sequential clients the same sleep
+ * only adds latency. The controller therefore measures: it probes the
+ * request rate with the sleep off and on (ABBA windows) and keeps it on only
+ * while it raises the rate, i.e. lowers the average latency of clients that
+ * wait for their replies. Pure: the caller supplies the clock and counts. */
+#ifndef CASTOR_COALESCE_H
+#define CASTOR_COALESCE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define COALESCE_WINDOW_US 50000        /* one measurement window */
+#define COALESCE_MIN_RATE 20000         /* events/s below which it stays off */
+#define COALESCE_GAIN 1.03              /* on must beat off by this factor */
+#define COALESCE_ABORT 0.9              /* a first on window below this ends a probe */
+#define COALESCE_ON_HOLD_US 5000000     /* re-probe this often while on */
+#define COALESCE_DROP 0.7               /* on: a window below this x the probe's rate re-probes */
+#define COALESCE_OFF_HOLD_US 1000000    /* first back-off after a failed probe */
+#define COALESCE_OFF_HOLD_MAX_US 16000000
+
+enum coalesce_state { COALESCE_OFF, COALESCE_PROBE, COALESCE_ON };
+
+typedef struct coalesce {
+    long sleep_us;              /* the configured sleep; 0 disables */
+    enum coalesce_state state;
+    long long window_start;     /* -1 before the first event */
+    uint64_t window_events;
+    long long hold_until;       /* OFF/ON: when to consider probing again */
+    long long off_hold;         /* current back-off while probes fail */
+    int step;                   /* PROBE: 0..3 of the ABBA pattern */
+    double probe_rate[2];       /* PROBE: summed rate of off [0] and on [1] */
+    double won_rate;            /* ON: the rate of the probe's "on" windows */
+    /* Counters for INFO. */
+    uint64_t probes, engaged, sleeps;
+} coalesce;
+
+void coalesce_init(coalesce *co, long sleep_us);
+/* Change the configured sleep (0 turns coalescing off at once). */
+void coalesce_set_sleep(coalesce *co, long sleep_us);
+/* The sleep to take before the next poll when the last poll found nothing
+ * ready: 0 means block in the poll as usual. */
+long coalesce_sleep_us(const coalesce *co);
+/* Account one poll that returned 'events' ready descriptors at 'now_us'. */
+void coalesce_tick(coalesce *co, long long now_us, int events);
+bool coalesce_is_on(const coalesce *co);
+
+#endif
