@@ -40,6 +40,28 @@ static client *paused_head, *paused_tail;   /* held by CLIENT PAUSE, in order */
 
 static void read_handler(int fd, void *data, int mask);
 
+/* Clients read in this loop turn whose requests have not run yet: running
+ * them together lets their keys' cache misses overlap (run_queued()). */
+static client **queued;
+static size_t queued_len, queued_cap;
+static bool running_queued;
+
+static void queue_input(client *c) {
+    if (c->flags & CLIENT_INPUT_QUEUED) return;
+    if (queued_len == queued_cap) {
+        queued_cap = queued_cap ? queued_cap * 2 : 64;
+        queued = mem_realloc(queued, sizeof(client *) * queued_cap);
+    }
+    queued[queued_len++] = c;
+    c->flags |= CLIENT_INPUT_QUEUED;
+}
+
+static void unqueue_input(client *c) {
+    for (size_t i = 0; i < queued_len; i++)
+        if (queued[i] == c) queued[i] = NULL;
+    c->flags &= ~CLIENT_INPUT_QUEUED;
+}
+
 client *client_new(int fd, bool unix_socket) {
     client *c = mem_calloc(sizeof(client));
     c->id = ++srv.next_client_id;
@@ -110,6 +132,7 @@ void client_free(client *c) {
     multi_client_reset(c);
     if (c->flags & CLIENT_PAUSED_WAIT) unlink_paused(c);
     if (c->flags & CLIENT_PENDING_WRITE) unlink_pending(c);
+    if (c->flags & CLIENT_INPUT_QUEUED) unqueue_input(c);
     if (c->flags & CLIENT_IN_CLOSE_LIST) {
         for (client **pp = &close_head; *pp; pp = &(*pp)->close_next) {
             if (*pp == c) {
@@ -324,7 +347,61 @@ static void read_handler(int fd, void *data, int mask) {
         client_close_async(c);
         return;
     }
-    client_process_input(c);
+    /* A loop turn nested in a running command (loading) answers at once. */
+    if (running_queued) client_process_input(c);
+    else queue_input(c);
+}
+
+/* Start loading the keys of the requests waiting in queued[from..to): a
+ * bucket for each, then (once those are on their way) each chain's head.
+ * Up to PREFETCH_MAX keys, at most PREFETCH_PER_CLIENT per client. */
+#define PREFETCH_MAX 16
+#define PREFETCH_PER_CLIENT 16
+static size_t prefetch_queued(size_t from) {
+    struct {
+        db *d;
+        uint64_t h;
+    } refs[PREFETCH_MAX];
+    int n = 0;
+    size_t i = from;
+    for (; i < queued_len && n < PREFETCH_MAX; i++) {
+        client *c = queued[i];
+        if (c == NULL) continue;
+        const char *p = c->qbuf->buf + c->qpos, *end = c->qbuf->buf + c->qbuf->len;
+        for (int k = 0; k < PREFETCH_PER_CLIENT && n < PREFETCH_MAX; k++) {
+            const char *key;
+            size_t klen, used = resp_peek_request(p, (size_t)(end - p), &key, &klen);
+            if (used == 0) break;
+            if (key) {
+                refs[n].d = c->db;
+                refs[n].h = db_prefetch(c->db, key, klen);
+                n++;
+            }
+            p += used;
+        }
+    }
+    for (int k = 0; k < n; k++) db_prefetch_entry(refs[k].d, refs[k].h);
+    return i;
+}
+
+void client_run_queued(void) {
+    if (running_queued) return;
+    running_queued = true;
+    /* Groups of up to PREFETCH_MAX keys: many clients with one request
+     * each at pipeline 1, one client's pipeline at pipeline 16. */
+    size_t i = 0;
+    while (i < queued_len) {
+        size_t group_end = prefetch_queued(i);
+        for (; i < group_end; i++) {
+            client *c = queued[i];
+            if (c == NULL) continue;
+            c->flags &= ~CLIENT_INPUT_QUEUED;
+            queued[i] = NULL;
+            client_process_input(c);
+        }
+    }
+    queued_len = 0;
+    running_queued = false;
 }
 
 /* ---- Accepting ---- */

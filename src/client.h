@@ -38,6 +38,7 @@ struct db;
 #define CLIENT_PAUSED_WAIT (1u << 17) /* postponed by CLIENT PAUSE */
 #define CLIENT_REPL_HOLD (1u << 18)   /* replica in a full sync: output waits (repl.c) */
 #define CLIENT_MASTER_FORCE_REPLY (1u << 19) /* our master gets this reply (REPLCONF ACK) */
+#define CLIENT_INPUT_QUEUED (1u << 20) /* read this turn, runs in client_run_queued() */
 
 #define CLIENT_BUF_SIZE (16 * 1024)
 
@@ -103,6 +104,9 @@ void client_free(client *c);
 void client_close_async(client *c);
 /* Run every complete request in the query buffer. */
 void client_process_input(client *c);
+/* The loop's after-events hook: run the requests of the clients read in
+ * this turn, prefetching their keys first (see client.c). */
+void client_run_queued(void);
 /* Write pending output of every client (before sleep). */
 void client_flush_pending(void);
 /* Free clients scheduled with client_close_async(). */

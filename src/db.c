@@ -129,6 +129,10 @@ kv *db_find_write(db *d, const char *key, size_t klen) {
 
 kv *db_find_raw(db *d, const char *key, size_t klen) { return dict_find(d->keys, key, klen); }
 
+uint64_t db_prefetch(db *d, const char *key, size_t klen) { return dict_prefetch(d->keys, key, klen); }
+
+void db_prefetch_entry(db *d, uint64_t hash) { dict_prefetch_entry(d->keys, hash); }
+
 bool db_exists(db *d, const char *key, size_t klen) { return lookup(d, key, klen) != NULL; }
 
 /* ---- Mutation ---- */

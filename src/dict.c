@@ -209,15 +209,22 @@ bool dict_shrink_if_needed(dict *d) {
     return rehashing(d);
 }
 
+/* The bucket of hash h in table t, or NULL where a lookup would not look
+ * (no table, or a bucket of table 0 that rehashing already emptied). */
+static dict_link **bucket_of(const dict *d, int t, uint64_t h) {
+    if (d->table[t] == NULL) return NULL;
+    size_t idx = h & tmask(d, t);
+    if (t == 0 && rehashing(d) && (long)idx < d->rehash_idx) return NULL;
+    return &d->table[t][idx];
+}
+
 /* The slot pointing at the entry with this key (hash h), or NULL; *table
  * is set to the table that holds it. */
 static dict_link **find_slot_h(dict *d, const char *key, size_t len, uint64_t h, int *table) {
     for (int t = 0; t < 2; t++) {
         if (d->table[t] == NULL) break;
-        size_t idx = h & tmask(d, t);
-        if (t == 0 && rehashing(d) && (long)idx < d->rehash_idx) continue;
-        dict_link **slot = &d->table[t][idx];
-        while (*slot) {
+        dict_link **slot = bucket_of(d, t, h);
+        while (slot && *slot) {
             if (keys_equal(d, key, len, *slot)) {
                 *table = t;
                 return slot;
@@ -242,6 +249,22 @@ static void insert_h(dict *d, dict_link *e, uint64_t h) {
     e->next = d->table[t][idx];
     d->table[t][idx] = e;
     d->used[t]++;
+}
+
+uint64_t dict_prefetch(const dict *d, const char *key, size_t len) {
+    uint64_t h = d->type->hash(key, len);
+    for (int t = 0; t < 2; t++) {
+        dict_link **b = bucket_of(d, t, h);
+        if (b) __builtin_prefetch(b);
+    }
+    return h;
+}
+
+void dict_prefetch_entry(const dict *d, uint64_t h) {
+    for (int t = 0; t < 2; t++) {
+        dict_link **b = bucket_of(d, t, h);
+        if (b && *b) __builtin_prefetch(*b);
+    }
 }
 
 dict_link **dict_find_slot(dict *d, const char *key, size_t len) {

@@ -66,6 +66,13 @@ void *dict_unlink(dict *d, const char *key, size_t len);
 /* Remove and free; returns true if the key was present. */
 bool dict_delete(dict *d, const char *key, size_t len);
 
+/* Memory prefetch for a lookup that comes soon, in two steps so a batch of
+ * keys overlaps its cache misses: dict_prefetch() hashes the key, starts
+ * loading its bucket and returns the hash; dict_prefetch_entry() (called
+ * once the bucket had time to arrive) starts loading the chain's head. */
+uint64_t dict_prefetch(const dict *d, const char *key, size_t len);
+void dict_prefetch_entry(const dict *d, uint64_t h);
+
 /* Grow so that 'n' entries fit without rehashing. */
 void dict_expand(dict *d, size_t n);
 /* Shrink if the table is less than 1/8 full; returns true if started. */

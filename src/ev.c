@@ -39,7 +39,7 @@ static struct epoll_event *fired;
 static timer *timers;
 static long long next_timer_id = 1;
 static bool stopped;
-static ev_hook_fn *before_sleep, *after_sleep;
+static ev_hook_fn *before_sleep, *after_sleep, *after_events;
 static coalesce co = {.window_start = -1, .off_hold = COALESCE_OFF_HOLD_US};
 
 int ev_init(int size) {
@@ -123,6 +123,7 @@ void ev_timer_del(long long id) {
 
 void ev_set_before_sleep(ev_hook_fn *fn) { before_sleep = fn; }
 void ev_set_after_sleep(ev_hook_fn *fn) { after_sleep = fn; }
+void ev_set_after_events(ev_hook_fn *fn) { after_events = fn; }
 void ev_stop(void) { stopped = true; }
 
 static long long ms_to_next_timer(void) {
@@ -199,6 +200,7 @@ void ev_poll_once(int timeout_ms) {
         /* The read callback may have closed fd or dropped the write watch. */
         if ((mask & EV_WRITE) && (s->mask & EV_WRITE)) s->wfn(fd, s->wdata, EV_WRITE);
     }
+    if (after_events) after_events();
     run_timers();
 }
 

@@ -29,6 +29,8 @@ long long ev_timer_add(long long ms, ev_timer_fn *fn, void *data);
 void ev_timer_del(long long id);
 void ev_set_before_sleep(ev_hook_fn *fn);
 void ev_set_after_sleep(ev_hook_fn *fn);
+/* Runs after each turn's ready callbacks, before its timers. */
+void ev_set_after_events(ev_hook_fn *fn);
 /* Run until ev_stop(). */
 void ev_run(void);
 void ev_stop(void);

@@ -173,6 +173,41 @@ static int read_count(resp_parser *p, char *buf, size_t len, long long *out, boo
     return 1;
 }
 
+/* "<c><digits>\r\n" at buf[*pos..len): the number, or -1 if malformed,
+ * absent or over 'max'. Advances *pos past the line. */
+static long long peek_count(const char *buf, size_t len, size_t *pos, char c, long long max) {
+    size_t i = *pos;
+    if (i >= len || buf[i] != c) return -1;
+    long long n = 0;
+    for (i++; i < len && buf[i] >= '0' && buf[i] <= '9'; i++) {
+        n = n * 10 + (buf[i] - '0');
+        if (n > max) return -1;
+    }
+    if (i + 1 >= len || buf[i] != '\r' || buf[i + 1] != '\n' || i == *pos + 1) return -1;
+    *pos = i + 2;
+    return n;
+}
+
+size_t resp_peek_request(const char *buf, size_t len, const char **arg1, size_t *arg1_len) {
+    size_t pos = 0;
+    long long argc = peek_count(buf, len, &pos, '*', 1024 * 1024);
+    if (argc <= 0) return 0;
+    const char *a1 = NULL;
+    size_t a1_len = 0;
+    for (long long i = 0; i < argc; i++) {
+        long long blen = peek_count(buf, len, &pos, '$', (long long)len);
+        if (blen < 0 || len - pos < (size_t)blen + 2) return 0;
+        if (i == 1) {
+            a1 = buf + pos;
+            a1_len = (size_t)blen;
+        }
+        pos += (size_t)blen + 2;
+    }
+    *arg1 = a1;
+    *arg1_len = a1_len;
+    return pos;
+}
+
 static resp_status parse_multibulk(resp_parser *p, char *buf, size_t len, const char **err) {
     bool toobig;
     if (p->mb_left == 0 && p->argc == 0) {

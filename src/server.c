@@ -383,6 +383,7 @@ int main(int argc, char **argv) {
     ev_timer_add(1, cron, NULL);
     ev_set_before_sleep(before_sleep);
     ev_set_after_sleep(server_update_time);
+    ev_set_after_events(client_run_queued);
     log_msg(LOG_NOTICE, "Ready to accept connections");
     ev_run();
     return 0;

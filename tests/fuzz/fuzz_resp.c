@@ -123,12 +123,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         const char *ierr;
         resp_status ist = parse_in_pieces(&inc, rest, len, cuts, seed + at, &ibuf, &ierr);
 
+        /* The look-ahead used for prefetching, on an exact-size copy. */
+        char *pbuf = malloc(len);
+        memcpy(pbuf, rest, len);
+        const char *key = NULL;
+        size_t klen = 0, peeked = resp_peek_request(pbuf, len, &key, &klen);
+        CHECK(peeked <= len);
+        if (key) CHECK(key >= pbuf && key + klen <= pbuf + peeked);
+
         /* The same bytes in one call. */
         char *wbuf = malloc(len);
         memcpy(wbuf, rest, len);
         const char *werr = NULL;
         resp_status wst = resp_parse(&whole, wbuf, len, &werr);
         check_call(&whole, wst, wbuf, len, werr);
+        /* Where both accept a request, they agree on its size and second
+         * argument (the look-ahead may accept what the parser refuses,
+         * such as leading zeros; that only costs a useless prefetch). */
+        if (peeked && wst == RESP_OK) {
+            CHECK(whole.pos == peeked);
+            CHECK((key != NULL) == (whole.argc >= 2));
+            if (key) CHECK(whole.argv[1].len == klen && memcmp(wbuf + whole.argv[1].off, key, klen) == 0);
+        }
+        free(pbuf);
 
         if (ist == RESP_OK) {
             CHECK(wst == RESP_OK);

@@ -597,6 +597,27 @@ static void test_random_mid_rehash(void) {
     }
 }
 
+/* Prefetching is only a hint: it returns the type's hash, touches no state
+ * and is safe with no table, mid-rehash and on absent keys. */
+static void test_prefetch_returns_hash_and_changes_nothing(void) {
+    char buf[24];
+    dict *d = dict_new(&poor_type);
+    size_t n = key_for(7, buf);
+    ASSERT(dict_prefetch(d, buf, n) == hash_poor(buf, n));
+    dict_prefetch_entry(d, hash_poor(buf, n));
+    long id = 0;
+    while (!(id > 100 && dict_is_rehashing(d))) dict_add(d, ent_new(id, id)), id++;
+    for (long i = 0; i < id + 10; i++) {
+        n = key_for(i, buf);
+        uint64_t h = dict_prefetch(d, buf, n);
+        ASSERT(h == hash_poor(buf, n));
+        dict_prefetch_entry(d, h);
+        ASSERT((dict_find(d, buf, n) != NULL) == (i < id));
+    }
+    ASSERT_EQ(dict_len(d), id);
+    dict_free(d);
+}
+
 static void test_sample_returns_live_members(void) {
     dict *d = dict_new(&ent_type);
     void *out[32];
@@ -948,6 +969,7 @@ int main(void) {
     RUN(test_iteration_of_empty_dict);
     RUN(test_random_returns_members);
     RUN(test_random_mid_rehash);
+    RUN(test_prefetch_returns_hash_and_changes_nothing);
     RUN(test_sample_returns_live_members);
     RUN(test_shrink_after_mass_delete);
     RUN(test_scan_stable_table_reports_each_entry_once);

@@ -517,6 +517,39 @@ static void test_reset_after_error_parses_next_request(void) {
 
 /* ---- Encoding ---- */
 
+static void test_peek_finds_second_element_and_size(void) {
+    const char *key;
+    size_t klen;
+    const char *two = "*3\r\n$3\r\nSET\r\n$5\r\nk\r\n12\r\n$1\r\nv\r\n*1\r\n$4\r\nPING\r\n";
+    size_t first = strlen("*3\r\n$3\r\nSET\r\n$5\r\nk\r\n12\r\n$1\r\nv\r\n");
+    ASSERT_EQ(resp_peek_request(two, strlen(two), &key, &klen), first);
+    ASSERT(klen == 5 && memcmp(key, "k\r\n12", 5) == 0);   /* binary-safe */
+    ASSERT_EQ(resp_peek_request(two + first, strlen(two) - first, &key, &klen), 14);
+    ASSERT(key == NULL && klen == 0);
+}
+
+static void test_peek_refuses_what_it_cannot_see_whole(void) {
+    const char *key;
+    size_t klen;
+    const char *full = "*2\r\n$3\r\nGET\r\n$3\r\nfoo\r\n";
+    size_t n = strlen(full);
+    for (size_t cut = 0; cut < n; cut++) ASSERT_EQ(resp_peek_request(full, cut, &key, &klen), 0);
+    ASSERT_EQ(resp_peek_request(full, n, &key, &klen), n);
+    static const char *bad[] = {
+        "GET foo\r\n",                      /* inline */
+        "*0\r\n",                           /* no elements */
+        "*-1\r\n",
+        "*\r\n$3\r\nGET\r\n",
+        "*2\r\n$3\r\nGET\r\n:3\r\nfoo\r\n", /* not a bulk */
+        "*2\r\n$3\r\nGET\r\n$-1\r\n",
+        "*2\r\n$3\r\nGET\r\n$99999999999999999999\r\nfoo\r\n",
+        "*99999999999999999999\r\n",
+        "*1\r\n$3\nGET\r\n",                 /* bare LF */
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        ASSERT_EQ(resp_peek_request(bad[i], strlen(bad[i]), &key, &klen), 0);
+}
+
 static void test_encode_header(void) {
     char buf[RESP_HDR_MAX];
     size_t n = resp_enc_hdr(buf, '*', 3);
@@ -548,6 +581,8 @@ int main(void) {
     RUN(test_random_chunks_equal_all_at_once);
     RUN(test_need_reported_for_big_bulk);
     RUN(test_reset_after_error_parses_next_request);
+    RUN(test_peek_finds_second_element_and_size);
+    RUN(test_peek_refuses_what_it_cannot_see_whole);
     RUN(test_encode_header);
     return unit_report();
 }
