@@ -347,7 +347,7 @@ static void read_handler(int fd, void *data, int mask) {
         client_close_async(c);
         return;
     }
-    /* A loop turn nested in a running command (loading) answers at once. */
+    /* Should a loop turn ever nest inside a running request, answer at once. */
     if (running_queued) client_process_input(c);
     else queue_input(c);
 }
