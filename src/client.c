@@ -352,16 +352,41 @@ static void read_handler(int fd, void *data, int mask) {
     else queue_input(c);
 }
 
-/* Start loading the keys of the requests waiting in queued[from..to): a
+/* Start loading the keys of the requests waiting in queued[from..): a
  * bucket for each, then (once those are on their way) each chain's head.
- * Up to PREFETCH_MAX keys, at most PREFETCH_PER_CLIENT per client. */
+ * Up to PREFETCH_MAX keys, at most PREFETCH_PER_CLIENT requests per client;
+ * returns where the group ends. Requests of one or two arguments after the
+ * name have their key first, as nearly every command; longer ones ask the
+ * command table where their keys are (MSET, MGET, DEL...). */
 #define PREFETCH_MAX 16
 #define PREFETCH_PER_CLIENT 16
+typedef struct prefetch_ref {
+    db *d;
+    uint64_t h;
+} prefetch_ref;
+
+static int prefetch_request(db *d, const slice *args, size_t argc, prefetch_ref *refs, int n) {
+    size_t first = 1, last = 1, step = 1;
+    if (argc > 3) {
+        const command *cmd = cmdtable_find(args[0].ptr, args[0].len);
+        if (cmd == NULL || cmd->keys.first <= 0 || cmd->keys.step <= 0) return n;
+        first = (size_t)cmd->keys.first;
+        step = (size_t)cmd->keys.step;
+        long l = cmd->keys.last < 0 ? (long)argc + cmd->keys.last : cmd->keys.last;
+        if (l < (long)first) return n;
+        last = (size_t)l;
+    }
+    for (size_t k = first; k <= last && k < argc && k < PREFETCH_MAX + 1 && n < PREFETCH_MAX;
+         k += step) {
+        refs[n].d = d;
+        refs[n].h = db_prefetch(d, args[k].ptr, args[k].len);
+        n++;
+    }
+    return n;
+}
+
 static size_t prefetch_queued(size_t from) {
-    struct {
-        db *d;
-        uint64_t h;
-    } refs[PREFETCH_MAX];
+    prefetch_ref refs[PREFETCH_MAX];
     int n = 0;
     size_t i = from;
     for (; i < queued_len && n < PREFETCH_MAX; i++) {
@@ -369,14 +394,10 @@ static size_t prefetch_queued(size_t from) {
         if (c == NULL) continue;
         const char *p = c->qbuf->buf + c->qpos, *end = c->qbuf->buf + c->qbuf->len;
         for (int k = 0; k < PREFETCH_PER_CLIENT && n < PREFETCH_MAX; k++) {
-            const char *key;
-            size_t klen, used = resp_peek_request(p, (size_t)(end - p), &key, &klen);
+            slice args[PREFETCH_MAX + 1];
+            size_t argc, used = resp_peek_request(p, (size_t)(end - p), args, PREFETCH_MAX + 1, &argc);
             if (used == 0) break;
-            if (key) {
-                refs[n].d = c->db;
-                refs[n].h = db_prefetch(c->db, key, klen);
-                n++;
-            }
+            if (argc >= 2) n = prefetch_request(c->db, args, argc, refs, n);
             p += used;
         }
     }

@@ -188,23 +188,18 @@ static long long peek_count(const char *buf, size_t len, size_t *pos, char c, lo
     return n;
 }
 
-size_t resp_peek_request(const char *buf, size_t len, const char **arg1, size_t *arg1_len) {
+size_t resp_peek_request(const char *buf, size_t len, slice *args, size_t max_args,
+                         size_t *argc) {
     size_t pos = 0;
-    long long argc = peek_count(buf, len, &pos, '*', 1024 * 1024);
-    if (argc <= 0) return 0;
-    const char *a1 = NULL;
-    size_t a1_len = 0;
-    for (long long i = 0; i < argc; i++) {
+    long long n = peek_count(buf, len, &pos, '*', 1024 * 1024);
+    if (n <= 0) return 0;
+    for (long long i = 0; i < n; i++) {
         long long blen = peek_count(buf, len, &pos, '$', (long long)len);
         if (blen < 0 || len - pos < (size_t)blen + 2) return 0;
-        if (i == 1) {
-            a1 = buf + pos;
-            a1_len = (size_t)blen;
-        }
+        if ((size_t)i < max_args) args[i] = slice_of(buf + pos, (size_t)blen);
         pos += (size_t)blen + 2;
     }
-    *arg1 = a1;
-    *arg1_len = a1_len;
+    *argc = (size_t)n;
     return pos;
 }
 

@@ -51,10 +51,12 @@ void resp_parser_reset(resp_parser *p);
 resp_status resp_parse(resp_parser *p, char *buf, size_t len, const char **err);
 
 /* Look ahead without parsing state: if buf[0..len) starts with a complete
- * multibulk request, return its size in bytes and point arg1 and arg1_len at
- * its second element (NULL when it has only one); else return 0 and leave
- * them alone. Used to prefetch the keys of requests waiting in a buffer. */
-size_t resp_peek_request(const char *buf, size_t len, const char **arg1, size_t *arg1_len);
+ * multibulk request, return its size in bytes, set *argc to its element
+ * count and args[0..min(argc, max_args)) to its first elements; else
+ * return 0 (args may have been written). Used to prefetch the keys of
+ * requests waiting in a buffer. */
+size_t resp_peek_request(const char *buf, size_t len, slice *args, size_t max_args,
+                         size_t *argc);
 
 /* Encoders: each writes into dst (which must have room) and returns the
  * bytes written. RESP_HDR_MAX bounds a header. */

@@ -126,10 +126,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         /* The look-ahead used for prefetching, on an exact-size copy. */
         char *pbuf = malloc(len);
         memcpy(pbuf, rest, len);
-        const char *key = NULL;
-        size_t klen = 0, peeked = resp_peek_request(pbuf, len, &key, &klen);
+        slice pargs[4];
+        size_t pargc = 0, peeked = resp_peek_request(pbuf, len, pargs, 4, &pargc);
         CHECK(peeked <= len);
-        if (key) CHECK(key >= pbuf && key + klen <= pbuf + peeked);
+        for (size_t i = 0; peeked && i < pargc && i < 4; i++)
+            CHECK(pargs[i].ptr >= pbuf && pargs[i].ptr + pargs[i].len <= pbuf + peeked);
 
         /* The same bytes in one call. */
         char *wbuf = malloc(len);
@@ -137,13 +138,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         const char *werr = NULL;
         resp_status wst = resp_parse(&whole, wbuf, len, &werr);
         check_call(&whole, wst, wbuf, len, werr);
-        /* Where both accept a request, they agree on its size and second
-         * argument (the look-ahead may accept what the parser refuses,
+        /* Where both accept a request, they agree on its size and first
+         * arguments (the look-ahead may accept what the parser refuses,
          * such as leading zeros; that only costs a useless prefetch). */
         if (peeked && wst == RESP_OK) {
-            CHECK(whole.pos == peeked);
-            CHECK((key != NULL) == (whole.argc >= 2));
-            if (key) CHECK(whole.argv[1].len == klen && memcmp(wbuf + whole.argv[1].off, key, klen) == 0);
+            CHECK(whole.pos == peeked && whole.argc == pargc);
+            for (size_t i = 0; i < pargc && i < 4; i++)
+                CHECK(whole.argv[i].len == pargs[i].len &&
+                      memcmp(wbuf + whole.argv[i].off, pargs[i].ptr, pargs[i].len) == 0);
         }
         free(pbuf);
 

@@ -517,24 +517,28 @@ static void test_reset_after_error_parses_next_request(void) {
 
 /* ---- Encoding ---- */
 
-static void test_peek_finds_second_element_and_size(void) {
-    const char *key;
-    size_t klen;
+static void test_peek_finds_elements_and_size(void) {
+    slice args[2];
+    size_t argc = 0;
     const char *two = "*3\r\n$3\r\nSET\r\n$5\r\nk\r\n12\r\n$1\r\nv\r\n*1\r\n$4\r\nPING\r\n";
     size_t first = strlen("*3\r\n$3\r\nSET\r\n$5\r\nk\r\n12\r\n$1\r\nv\r\n");
-    ASSERT_EQ(resp_peek_request(two, strlen(two), &key, &klen), first);
-    ASSERT(klen == 5 && memcmp(key, "k\r\n12", 5) == 0);   /* binary-safe */
-    ASSERT_EQ(resp_peek_request(two + first, strlen(two) - first, &key, &klen), 14);
-    ASSERT(key == NULL && klen == 0);
+    ASSERT_EQ(resp_peek_request(two, strlen(two), args, 2, &argc), first);
+    ASSERT_EQ(argc, 3);   /* all counted, two kept */
+    ASSERT(args[0].len == 3 && memcmp(args[0].ptr, "SET", 3) == 0);
+    ASSERT(args[1].len == 5 && memcmp(args[1].ptr, "k\r\n12", 5) == 0);   /* binary-safe */
+    ASSERT_EQ(resp_peek_request(two + first, strlen(two) - first, args, 2, &argc), 14);
+    ASSERT(argc == 1 && args[0].len == 4);
+    ASSERT_EQ(resp_peek_request(two, strlen(two), args, 0, &argc), first);
 }
 
 static void test_peek_refuses_what_it_cannot_see_whole(void) {
-    const char *key;
-    size_t klen;
+    slice args[4];
+    size_t argc = 99;
     const char *full = "*2\r\n$3\r\nGET\r\n$3\r\nfoo\r\n";
     size_t n = strlen(full);
-    for (size_t cut = 0; cut < n; cut++) ASSERT_EQ(resp_peek_request(full, cut, &key, &klen), 0);
-    ASSERT_EQ(resp_peek_request(full, n, &key, &klen), n);
+    for (size_t cut = 0; cut < n; cut++) ASSERT_EQ(resp_peek_request(full, cut, args, 4, &argc), 0);
+    ASSERT_EQ(argc, 99);
+    ASSERT_EQ(resp_peek_request(full, n, args, 4, &argc), n);
     static const char *bad[] = {
         "GET foo\r\n",                      /* inline */
         "*0\r\n",                           /* no elements */
@@ -547,7 +551,7 @@ static void test_peek_refuses_what_it_cannot_see_whole(void) {
         "*1\r\n$3\nGET\r\n",                 /* bare LF */
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-        ASSERT_EQ(resp_peek_request(bad[i], strlen(bad[i]), &key, &klen), 0);
+        ASSERT_EQ(resp_peek_request(bad[i], strlen(bad[i]), args, 4, &argc), 0);
 }
 
 static void test_encode_header(void) {
@@ -581,7 +585,7 @@ int main(void) {
     RUN(test_random_chunks_equal_all_at_once);
     RUN(test_need_reported_for_big_bulk);
     RUN(test_reset_after_error_parses_next_request);
-    RUN(test_peek_finds_second_element_and_size);
+    RUN(test_peek_finds_elements_and_size);
     RUN(test_peek_refuses_what_it_cannot_see_whole);
     RUN(test_encode_header);
     return unit_report();
