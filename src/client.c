@@ -39,6 +39,7 @@ static client *close_head;       /* clients to free before sleeping */
 static client *paused_head, *paused_tail;   /* held by CLIENT PAUSE, in order */
 
 static void read_handler(int fd, void *data, int mask);
+static void prefetch_ahead(client *c);
 
 /* Clients read in this loop turn whose requests have not run yet: running
  * them together lets their keys' cache misses overlap (run_queued()). */
@@ -259,6 +260,7 @@ void client_process_input(client *c) {
         if (c->flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP | CLIENT_BLOCKED |
                         CLIENT_PAUSED_WAIT))
             break;
+        if (c->prefetched == 0 && c->parser.pos == 0) prefetch_ahead(c);
         c->parser.unauthenticated = !c->authenticated;
         c->parser.max_bulk = cfg.proto_max_bulk_len;
         const char *err = NULL;
@@ -290,6 +292,7 @@ void client_process_input(client *c) {
         if (c->flags & CLIENT_MASTER) repl_master_applied(c, c->qbuf->buf + c->qpos, used);
         c->qpos += used;
         c->argc = 0;
+        if (c->prefetched > 0) c->prefetched--;
     }
     if (c->qpos > 0) {
         str_consume(c->qbuf, c->qpos);
@@ -385,24 +388,42 @@ static int prefetch_request(db *d, const slice *args, size_t argc, prefetch_ref 
     return n;
 }
 
+/* Hash and prefetch the keys of up to 'max' requests of c from qpos into
+ * refs[*n..PREFETCH_MAX); records and returns how many requests it saw. */
+static int prefetch_client(client *c, int max, prefetch_ref *refs, int *n) {
+    const char *p = c->qbuf->buf + c->qpos, *end = c->qbuf->buf + c->qbuf->len;
+    int k = 0;
+    for (; k < max && *n < PREFETCH_MAX; k++) {
+        slice args[PREFETCH_MAX + 1];
+        size_t argc, used = resp_peek_request(p, (size_t)(end - p), args, PREFETCH_MAX + 1, &argc);
+        if (used == 0) break;
+        if (argc >= 2) *n = prefetch_request(c->db, args, argc, refs, *n);
+        p += used;
+    }
+    c->prefetched = k;
+    return k;
+}
+
+static void prefetch_entries(const prefetch_ref *refs, int n) {
+    for (int k = 0; k < n; k++) db_prefetch_entry(refs[k].d, refs[k].h);
+}
+
 static size_t prefetch_queued(size_t from) {
     prefetch_ref refs[PREFETCH_MAX];
     int n = 0;
     size_t i = from;
-    for (; i < queued_len && n < PREFETCH_MAX; i++) {
-        client *c = queued[i];
-        if (c == NULL) continue;
-        const char *p = c->qbuf->buf + c->qpos, *end = c->qbuf->buf + c->qbuf->len;
-        for (int k = 0; k < PREFETCH_PER_CLIENT && n < PREFETCH_MAX; k++) {
-            slice args[PREFETCH_MAX + 1];
-            size_t argc, used = resp_peek_request(p, (size_t)(end - p), args, PREFETCH_MAX + 1, &argc);
-            if (used == 0) break;
-            if (argc >= 2) n = prefetch_request(c->db, args, argc, refs, n);
-            p += used;
-        }
-    }
-    for (int k = 0; k < n; k++) db_prefetch_entry(refs[k].d, refs[k].h);
+    for (; i < queued_len && n < PREFETCH_MAX; i++)
+        if (queued[i]) prefetch_client(queued[i], PREFETCH_PER_CLIENT, refs, &n);
+    prefetch_entries(refs, n);
     return i;
+}
+
+/* Inside a long pipeline (or our master's stream): the next group. */
+static void prefetch_ahead(client *c) {
+    prefetch_ref refs[PREFETCH_MAX];
+    int n = 0;
+    prefetch_client(c, PREFETCH_MAX, refs, &n);
+    prefetch_entries(refs, n);
 }
 
 void client_run_queued(void) {

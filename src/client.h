@@ -65,6 +65,7 @@ typedef struct client {
     /* Query side, written by client.c. */
     str *qbuf;
     size_t qpos;                /* start of the request being parsed */
+    int prefetched;             /* requests from qpos whose keys were prefetched */
     size_t qbuf_peak;
     resp_parser parser;
     int argc;

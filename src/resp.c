@@ -191,7 +191,7 @@ static long long peek_count(const char *buf, size_t len, size_t *pos, char c, lo
 size_t resp_peek_request(const char *buf, size_t len, slice *args, size_t max_args,
                          size_t *argc) {
     size_t pos = 0;
-    long long n = peek_count(buf, len, &pos, '*', 1024 * 1024);
+    long long n = peek_count(buf, len, &pos, '*', RESP_PEEK_MAX_ARGS);
     if (n <= 0) return 0;
     for (long long i = 0; i < n; i++) {
         long long blen = peek_count(buf, len, &pos, '$', (long long)len);

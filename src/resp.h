@@ -16,6 +16,7 @@ typedef enum { RESP_OK, RESP_INCOMPLETE, RESP_ERR } resp_status;
 
 #define RESP_INLINE_MAX (1024 * 64)   /* Redis's PROTO_INLINE_MAX_SIZE */
 #define RESP_BIG_ARG (1024 * 32)      /* Redis's PROTO_MBULK_BIG_ARG */
+#define RESP_PEEK_MAX_ARGS 1024
 
 typedef struct resp_arg {
     size_t off;   /* from the start of the request */
@@ -51,7 +52,8 @@ void resp_parser_reset(resp_parser *p);
 resp_status resp_parse(resp_parser *p, char *buf, size_t len, const char **err);
 
 /* Look ahead without parsing state: if buf[0..len) starts with a complete
- * multibulk request, return its size in bytes, set *argc to its element
+ * multibulk request of at most RESP_PEEK_MAX_ARGS elements (bigger ones
+ * are not worth a second scan), return its size in bytes, set *argc to its element
  * count and args[0..min(argc, max_args)) to its first elements; else
  * return 0 (args may have been written). Used to prefetch the keys of
  * requests waiting in a buffer. */

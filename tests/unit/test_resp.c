@@ -548,6 +548,7 @@ static void test_peek_refuses_what_it_cannot_see_whole(void) {
         "*2\r\n$3\r\nGET\r\n$-1\r\n",
         "*2\r\n$3\r\nGET\r\n$99999999999999999999\r\nfoo\r\n",
         "*99999999999999999999\r\n",
+        "*1025\r\n",                        /* over RESP_PEEK_MAX_ARGS */
         "*1\r\n$3\nGET\r\n",                 /* bare LF */
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
