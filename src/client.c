@@ -389,8 +389,8 @@ static int prefetch_request(db *d, const slice *args, size_t argc, prefetch_ref 
 }
 
 /* Hash and prefetch the keys of up to 'max' requests of c from qpos into
- * refs[*n..PREFETCH_MAX); records and returns how many requests it saw. */
-static int prefetch_client(client *c, int max, prefetch_ref *refs, int *n) {
+ * refs[*n..PREFETCH_MAX); records in c how many requests it covered. */
+static void prefetch_client(client *c, int max, prefetch_ref *refs, int *n) {
     const char *p = c->qbuf->buf + c->qpos, *end = c->qbuf->buf + c->qbuf->len;
     int k = 0;
     for (; k < max && *n < PREFETCH_MAX; k++) {
@@ -401,7 +401,6 @@ static int prefetch_client(client *c, int max, prefetch_ref *refs, int *n) {
         p += used;
     }
     c->prefetched = k;
-    return k;
 }
 
 static void prefetch_entries(const prefetch_ref *refs, int n) {
