@@ -166,10 +166,8 @@ void db_add(db *d, kv *e) {
     db_notify('n', "new", key, klen, d->id);
 }
 
-void db_replace(db *d, kv *e, bool keep_ttl) {
-    size_t klen;
-    const char *key = kv_key(e, &klen);
-    dict_link **slot = dict_find_slot(d->keys, key, klen);
+/* Put e in the place of the entry at *slot (same key), which it frees. */
+static void replace_at(db *d, dict_link **slot, kv *e, bool keep_ttl) {
     kv *old = (kv *)*slot;
     if (kv_has_expire(old)) {
         if (keep_ttl && !kv_has_expire(e)) {
@@ -191,13 +189,18 @@ void db_replace(db *d, kv *e, bool keep_ttl) {
     kv_free(old);
 }
 
-void db_set(db *d, kv *e, bool keep_ttl) {
+static dict_link **slot_of(db *d, const kv *e) {
     size_t klen;
     const char *key = kv_key(e, &klen);
-    if (dict_find(d->keys, key, klen))
-        db_replace(d, e, keep_ttl);
-    else
-        db_add(d, e);
+    return dict_find_slot(d->keys, key, klen);
+}
+
+void db_replace(db *d, kv *e, bool keep_ttl) { replace_at(d, slot_of(d, e), e, keep_ttl); }
+
+void db_set(db *d, kv *e, bool keep_ttl) {
+    dict_link **slot = slot_of(d, e);
+    if (slot) replace_at(d, slot, e, keep_ttl);
+    else db_add(d, e);
 }
 
 kv *db_unlink(db *d, const char *key, size_t klen) {
