@@ -203,6 +203,22 @@ void db_set(db *d, kv *e, bool keep_ttl) {
     else db_add(d, e);
 }
 
+void db_set_string(db *d, const char *key, size_t klen, const char *val, size_t vlen,
+                   bool keep_ttl) {
+    dict_link **slot = dict_find_slot(d->keys, key, klen);
+    if (slot == NULL) {
+        db_add(d, kv_new_string(key, klen, val, vlen));
+        return;
+    }
+    kv *old = (kv *)*slot;
+    if ((keep_ttl || !kv_has_expire(old)) && kv_overwrite_string(old, val, vlen)) {
+        /* As replace_at(): LFU keeps the key's counter, LRU starts anew. */
+        if (!evict_policy_is_lfu()) evict_init_entry(old);
+        return;
+    }
+    replace_at(d, slot, kv_new_string(key, klen, val, vlen), keep_ttl);
+}
+
 kv *db_unlink(db *d, const char *key, size_t klen) {
     kv *e = dict_unlink(d->keys, key, klen);
     if (e && kv_has_expire(e)) vol_remove(d, e);

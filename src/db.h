@@ -43,6 +43,10 @@ bool db_add_new(db *d, kv *e);
 void db_replace(db *d, kv *e, bool keep_ttl);
 /* Add or replace ("SET" semantics: the TTL is dropped unless keep_ttl). */
 void db_set(db *d, kv *e, bool keep_ttl);
+/* SET with no new TTL: the value goes into the key's entry when its layout
+ * allows (kv_overwrite_string), else a new entry replaces or adds it. */
+void db_set_string(db *d, const char *key, size_t klen, const char *val, size_t vlen,
+                   bool keep_ttl);
 bool db_delete(db *d, const char *key, size_t klen);
 /* Remove and return an entry without freeing it (RENAME, MOVE). */
 kv *db_unlink(db *d, const char *key, size_t klen);

@@ -117,6 +117,28 @@ kv *kv_new_string_noint(const char *key, size_t klen, const char *val, size_t vl
     return e;
 }
 
+bool kv_overwrite_string(kv *e, const char *val, size_t vlen) {
+    if (e->type != KV_STRING) return false;
+    long long ll;
+    if (vlen <= 20 && util_str2ll(val, vlen, &ll)) {
+        if (e->enc != KV_ENC_INT) return false;
+        kv_set_int(e, ll);
+        return true;
+    }
+    if (vlen <= KV_EMBSTR_MAX) {
+        uint8_t *p = val_ptr(e);
+        if (e->enc != KV_ENC_EMBSTR || p[0] != vlen) return false;
+        memcpy(p + 1, val, vlen);
+        return true;
+    }
+    if (e->enc != KV_ENC_RAW) return false;
+    str *s = kv_raw(e);
+    if (s->cap < vlen || s->cap / 2 > vlen) return false;
+    memcpy(s->buf, val, vlen);
+    str_setlen(s, vlen);
+    return true;
+}
+
 kv *kv_new_ptr(const char *key, size_t klen, enum kv_type type, enum kv_enc enc, void *ptr) {
     kv *e = alloc_entry(key, klen, type, enc, 8, false);
     write_ptr(e, ptr);

@@ -59,6 +59,11 @@ kv *kv_new_string(const char *key, size_t klen, const char *val, size_t vlen) MU
 /* A string entry that is never INT-encoded (EMBSTR up to 44 bytes, else
  * RAW), as Redis stores the results of INCRBYFLOAT. */
 kv *kv_new_string_noint(const char *key, size_t klen, const char *val, size_t vlen) MUST_USE;
+/* Write a new string value into e itself when the encoding kv_new_string()
+ * would pick for it fits e as it is: an integer over INT, an embedded
+ * string of the same length over EMBSTR, a raw one into a RAW buffer that
+ * holds it without wasting over half. False (e untouched) otherwise. */
+bool kv_overwrite_string(kv *e, const char *val, size_t vlen);
 /* A string entry with the given integer value (encoding INT). */
 kv *kv_new_int(const char *key, size_t klen, long long v) MUST_USE;
 /* A string entry that stays RAW regardless of content (APPEND, SETRANGE). */

@@ -160,6 +160,10 @@ static void propagate_set(client *c, const slice *key, const slice *val, long lo
 
 /* Store key=val with an optional absolute expire (-1 none). */
 static void store(client *c, const slice *key, const slice *val, long long when, bool keepttl) {
+    if (when == -1) {
+        db_set_string(c->db, key->ptr, key->len, val->ptr, val->len, keepttl);
+        return;
+    }
     kv *e = kv_new_string(key->ptr, key->len, val->ptr, val->len);
     if (when != -1) e = kv_set_expire(e, when);
     db_set(c->db, e, keepttl);

@@ -416,6 +416,46 @@ static void test_alloc_size_is_compact(void) {
     kv_free(r);
 }
 
+static void check_value(const kv *e, const char *want) {
+    char buf[32];
+    size_t len;
+    const char *p = kv_str(e, buf, &len);
+    ASSERT(len == strlen(want) && memcmp(p, want, len) == 0);
+}
+
+static void test_overwrite_string_in_place_only_when_it_fits(void) {
+    /* INT over INT. */
+    kv *e = kv_new_string("k", 1, "12", 2);
+    ASSERT(kv_overwrite_string(e, "-7", 2));
+    ASSERT(e->enc == KV_ENC_INT && kv_int(e) == -7);
+    ASSERT(!kv_overwrite_string(e, "abc", 3));   /* would be EMBSTR */
+    check_value(e, "-7");
+    kv_free(e);
+    /* EMBSTR over EMBSTR of the same length only. */
+    e = kv_new_string("k", 1, "abc", 3);
+    ASSERT(kv_overwrite_string(e, "xyz", 3));
+    check_value(e, "xyz");
+    ASSERT(!kv_overwrite_string(e, "wxyz", 4));
+    ASSERT(!kv_overwrite_string(e, "42", 2));     /* would be INT */
+    check_value(e, "xyz");
+    kv_free(e);
+    /* RAW into a buffer that holds it, not one it would leave mostly empty. */
+    char big[200];
+    memset(big, 'a', sizeof(big));
+    e = kv_new_string("key", 3, big, 200);
+    ASSERT(e->enc == KV_ENC_RAW);
+    memset(big, 'b', sizeof(big));
+    ASSERT(kv_overwrite_string(e, big, 150));
+    ASSERT(kv_str_len(e) == 150 && kv_raw(e)->buf[149] == 'b' && kv_raw(e)->buf[150] == '\0');
+    ASSERT(!kv_overwrite_string(e, big, 60));     /* under half the buffer */
+    ASSERT(kv_str_len(e) == 150);
+    kv_free(e);
+    /* Not a string: never. */
+    e = kv_new_ptr("k", 1, KV_LIST, KV_ENC_QUICKLIST, NULL);
+    ASSERT(!kv_overwrite_string(e, "1", 1));
+    kv_free_shell(e);
+}
+
 int main(void) {
     RUN(test_encodings_match_redis_set);
     RUN(test_int_values_and_in_place_update);
@@ -427,5 +467,6 @@ int main(void) {
     RUN(test_dup_copies_raw_value);
     RUN(test_dup_uses_collection_callbacks);
     RUN(test_alloc_size_is_compact);
+    RUN(test_overwrite_string_in_place_only_when_it_fits);
     return unit_report();
 }
