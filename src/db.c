@@ -109,16 +109,22 @@ static kv *lookup(db *d, const char *key, size_t klen) {
     return NULL;
 }
 
-kv *db_find_read(db *d, const char *key, size_t klen) {
+static kv *find_read(db *d, const char *key, size_t klen, bool touch) {
     kv *e = lookup(d, key, klen);
     if (e) {
         srv.stat_keyspace_hits++;
-        evict_touch(e);
+        if (touch) evict_touch(e);
     } else {
         srv.stat_keyspace_misses++;
         db_notify('m', "keymiss", key, klen, d->id);
     }
     return e;
+}
+
+kv *db_find_read(db *d, const char *key, size_t klen) { return find_read(d, key, klen, true); }
+
+kv *db_find_read_notouch(db *d, const char *key, size_t klen) {
+    return find_read(d, key, klen, false);
 }
 
 kv *db_find_write(db *d, const char *key, size_t klen) {

@@ -111,18 +111,22 @@ void cmd_unlink(client *c) { del_generic(c); }
 
 /* EXISTS and TOUCH: how many of the keys exist (a key named twice counts
  * twice). */
-static void count_existing(client *c) {
+/* EXISTS looks without touching, TOUCH touches: both count. */
+static void count_existing(client *c, bool touch) {
     long long n = 0;
-    for (int i = 1; i < c->argc; i++)
-        if (db_find_read(c->db, c->argv[i].ptr, c->argv[i].len)) n++;
+    for (int i = 1; i < c->argc; i++) {
+        slice *k = &c->argv[i];
+        if (touch ? db_find_read(c->db, k->ptr, k->len) : db_find_read_notouch(c->db, k->ptr, k->len))
+            n++;
+    }
     reply_int(c, n);
 }
 
-void cmd_exists(client *c) { count_existing(c); }
-void cmd_touch(client *c) { count_existing(c); }
+void cmd_exists(client *c) { count_existing(c, false); }
+void cmd_touch(client *c) { count_existing(c, true); }
 
 void cmd_type(client *c) {
-    kv *e = db_find_read(c->db, c->argv[1].ptr, c->argv[1].len);
+    kv *e = db_find_read_notouch(c->db, c->argv[1].ptr, c->argv[1].len);
     reply_simple(c, e ? kv_type_name(e) : "none");
 }
 

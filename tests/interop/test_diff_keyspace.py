@@ -276,6 +276,14 @@ def test_object_freq_and_idletime_under_lfu(make_pair):
     p.check_shape("OBJECT", "FREQ", "k")
 
 
+def test_exists_and_type_do_not_touch_the_key(make_pair):
+    """EXISTS and TYPE look without touching (LOOKUP_NOTOUCH): the LFU
+    counter of a fresh key stays at its initial 5; TOUCH raises it."""
+    p = make_pair({"maxmemory-policy": "allkeys-lfu"})
+    p.same([("SET", "k", "v")] + [("EXISTS", "k", "k", "missing")] * 50 + [("TYPE", "k")] * 50
+           + [("OBJECT", "FREQ", "k"), ("TOUCH", "k"), ("OBJECT", "FREQ", "k")])
+
+
 # ---- EXPIRE family, TTL, PERSIST ---------------------------------------------------------
 
 def test_expire_options_nx_xx_gt_lt(pair):
