@@ -81,6 +81,18 @@ static bool find_list(client *c, const slice *key, bool write, kv **out) {
     return arg_lookup(c, key, KV_LIST, write, out);
 }
 
+static void reply_zero(client *c) { reply_int(c, 0); }
+static void reply_no_key(client *c) { reply_error(c, ERR_NO_KEY); }
+
+/* The list at key, or NULL once the reply is given: WRONGTYPE, or what
+ * the command answers when there is no list ('missing'). */
+static kv *existing_list(client *c, const slice *key, bool write, void (*missing)(client *)) {
+    kv *e;
+    if (!find_list(c, key, write, &e)) return NULL;
+    if (e == NULL) missing(c);
+    return e;
+}
+
 static kv *create_list(client *c, const slice *key) {
     kv *e = kv_new_ptr(key->ptr, key->len, KV_LIST, KV_ENC_QUICKLIST, list_new());
     db_add(c->db, e);
@@ -186,12 +198,8 @@ void cmd_linsert(client *c) {
     bool after;
     if (!arg_choice(c, &c->argv[2], "before", "after", &after)) return;
     const slice *key = &c->argv[1], *pivot = &c->argv[3], *val = &c->argv[4];
-    kv *e;
-    if (!find_list(c, key, true, &e)) return;
-    if (e == NULL) {
-        reply_int(c, 0);
-        return;
-    }
+    kv *e = existing_list(c, key, true, reply_zero);
+    if (e == NULL) return;
     quicklist *ql = ql_of(e);
     ql_iter it;
     ql_entry en;
@@ -225,12 +233,8 @@ void cmd_llen(client *c) {
 }
 
 void cmd_lindex(client *c) {
-    kv *e;
-    if (!find_list(c, &c->argv[1], false, &e)) return;
-    if (e == NULL) {
-        reply_null(c);
-        return;
-    }
+    kv *e = existing_list(c, &c->argv[1], false, reply_null);
+    if (e == NULL) return;
     long index;
     if (!arg_long(c, &c->argv[2], &index)) return;
     ql_iter it;
@@ -254,12 +258,8 @@ static bool clamp_range(long llen, long *start, long *end) {
 void cmd_lrange(client *c) {
     long start, end;
     if (!arg_long(c, &c->argv[2], &start) || !arg_long(c, &c->argv[3], &end)) return;
-    kv *e;
-    if (!find_list(c, &c->argv[1], false, &e)) return;
-    if (e == NULL) {
-        reply_empty_array(c);
-        return;
-    }
+    kv *e = existing_list(c, &c->argv[1], false, reply_empty_array);
+    if (e == NULL) return;
     quicklist *ql = ql_of(e);
     if (!clamp_range((long)ql_count(ql), &start, &end)) {
         reply_empty_array(c);
@@ -339,12 +339,8 @@ void cmd_lpos(client *c) {
 
 void cmd_lset(client *c) {
     const slice *key = &c->argv[1];
-    kv *e;
-    if (!find_list(c, key, true, &e)) return;
-    if (e == NULL) {
-        reply_error(c, ERR_NO_KEY);
-        return;
-    }
+    kv *e = existing_list(c, key, true, reply_no_key);
+    if (e == NULL) return;
     long index;
     if (!arg_long(c, &c->argv[2], &index)) return;
     if (!ql_replace_at(ql_of(e), index, c->argv[3].ptr, c->argv[3].len)) {
@@ -364,12 +360,8 @@ void cmd_lrem(client *c) {
     const slice *key = &c->argv[1], *ele = &c->argv[3];
     long toremove;
     if (!arg_long(c, &c->argv[2], &toremove)) return;
-    kv *e;
-    if (!find_list(c, key, true, &e)) return;
-    if (e == NULL) {
-        reply_int(c, 0);
-        return;
-    }
+    kv *e = existing_list(c, key, true, reply_zero);
+    if (e == NULL) return;
     quicklist *ql = ql_of(e);
     ql_iter it;
     ql_entry en;
@@ -397,12 +389,8 @@ void cmd_ltrim(client *c) {
     const slice *key = &c->argv[1];
     long start, end;
     if (!arg_long(c, &c->argv[2], &start) || !arg_long(c, &c->argv[3], &end)) return;
-    kv *e;
-    if (!find_list(c, key, true, &e)) return;
-    if (e == NULL) {
-        reply_ok(c);
-        return;
-    }
+    kv *e = existing_list(c, key, true, reply_ok);
+    if (e == NULL) return;
     quicklist *ql = ql_of(e);
     long llen = (long)ql_count(ql), ltrim, rtrim;
     if (start < 0) start += llen;

@@ -801,15 +801,16 @@ static void srandmember_count(client *c) {
     else reply_random_sparse(c, &s, count);
 }
 
+/* SRANDMEMBER and SPOP: "key count" runs the count form, more arguments
+ * are a syntax error; true leaves the plain "key" form to the caller. */
+static bool plain_form(client *c, void (*with_count)(client *)) {
+    if (c->argc == 3) with_count(c);
+    else if (c->argc > 3) reply_error(c, ERR_SYNTAX);
+    return c->argc == 2;
+}
+
 void cmd_srandmember(client *c) {
-    if (c->argc == 3) {
-        srandmember_count(c);
-        return;
-    }
-    if (c->argc > 3) {
-        reply_error(c, ERR_SYNTAX);
-        return;
-    }
+    if (!plain_form(c, srandmember_count)) return;
     kv *e;
     if (!find_set(c, &c->argv[1], false, &e)) return;
     if (e == NULL) {
@@ -896,14 +897,7 @@ static void spop_count(client *c) {
 }
 
 void cmd_spop(client *c) {
-    if (c->argc == 3) {
-        spop_count(c);
-        return;
-    }
-    if (c->argc > 3) {
-        reply_error(c, ERR_SYNTAX);
-        return;
-    }
+    if (!plain_form(c, spop_count)) return;
     slice *key = &c->argv[1];
     kv *e;
     if (!find_set(c, key, true, &e)) return;

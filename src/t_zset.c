@@ -276,27 +276,24 @@ static void zrank_generic(client *c, bool rev) {
 void cmd_zrank(client *c) { zrank_generic(c, false); }
 void cmd_zrevrank(client *c) { zrank_generic(c, true); }
 
-void cmd_zcount(client *c) {
+/* ZCOUNT and ZLEXCOUNT: the same count over a score or a lex range. */
+static void zcount_generic(client *c, bool lex) {
     sl_range r;
-    if (!parse_score_range(&c->argv[2], &c->argv[3], &r)) {
-        reply_error(c, ERR_MINMAX_FLOAT);
+    sl_lexrange lr;
+    bool ok = lex ? parse_lex_range(&c->argv[2], &c->argv[3], &lr)
+                  : parse_score_range(&c->argv[2], &c->argv[3], &r);
+    if (!ok) {
+        reply_error(c, lex ? ERR_MINMAX_LEX : ERR_MINMAX_FLOAT);
         return;
     }
     kv *e;
     if (!find_zset(c, &c->argv[1], false, &e)) return;
-    reply_int(c, e ? (long long)zset_count_score(e, &r) : 0);
+    unsigned long n = e == NULL ? 0 : lex ? zset_count_lex(e, &lr) : zset_count_score(e, &r);
+    reply_int(c, (long long)n);
 }
 
-void cmd_zlexcount(client *c) {
-    sl_lexrange r;
-    if (!parse_lex_range(&c->argv[2], &c->argv[3], &r)) {
-        reply_error(c, ERR_MINMAX_LEX);
-        return;
-    }
-    kv *e;
-    if (!find_zset(c, &c->argv[1], false, &e)) return;
-    reply_int(c, e ? (long long)zset_count_lex(e, &r) : 0);
-}
+void cmd_zcount(client *c) { zcount_generic(c, false); }
+void cmd_zlexcount(client *c) { zcount_generic(c, true); }
 
 /* ---- ZRANGE and its family ---- */
 
