@@ -14,9 +14,7 @@
 #include "coalesce.h"
 
 void coalesce_init(coalesce *co, long sleep_us) {
-    *co = (coalesce){0};
-    co->window_start = -1;
-    co->off_hold = COALESCE_OFF_HOLD_US;
+    *co = (coalesce)COALESCE_INIT;
     co->sleep_us = sleep_us > 0 ? sleep_us : 0;
 }
 

@@ -41,6 +41,9 @@ typedef struct coalesce {
     uint64_t probes, engaged, sleeps;
 } coalesce;
 
+/* A controller that is off with no sleep configured (static storage). */
+#define COALESCE_INIT {.window_start = -1, .off_hold = COALESCE_OFF_HOLD_US}
+
 void coalesce_init(coalesce *co, long sleep_us);
 /* Change the configured sleep (0 turns coalescing off at once). */
 void coalesce_set_sleep(coalesce *co, long sleep_us);

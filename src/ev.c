@@ -40,7 +40,7 @@ static timer *timers;
 static long long next_timer_id = 1;
 static bool stopped;
 static ev_hook_fn *before_sleep, *after_sleep, *after_events;
-static coalesce co = {.window_start = -1, .off_hold = COALESCE_OFF_HOLD_US};
+static coalesce co = COALESCE_INIT;
 
 int ev_init(int size) {
     epfd = epoll_create1(EPOLL_CLOEXEC);

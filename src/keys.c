@@ -110,8 +110,7 @@ void cmd_del(client *c) { del_generic(c); }
 void cmd_unlink(client *c) { del_generic(c); }
 
 /* EXISTS and TOUCH: how many of the keys exist (a key named twice counts
- * twice). */
-/* EXISTS looks without touching, TOUCH touches: both count. */
+ * twice). EXISTS looks without touching the keys, as Redis's. */
 static void count_existing(client *c, bool touch) {
     long long n = 0;
     for (int i = 1; i < c->argc; i++) {

@@ -164,8 +164,7 @@ static void store(client *c, const slice *key, const slice *val, long long when,
         db_set_string(c->db, key->ptr, key->len, val->ptr, val->len, keepttl);
         return;
     }
-    kv *e = kv_new_string(key->ptr, key->len, val->ptr, val->len);
-    if (when != -1) e = kv_set_expire(e, when);
+    kv *e = kv_set_expire(kv_new_string(key->ptr, key->len, val->ptr, val->len), when);
     db_set(c->db, e, keepttl);
 }
 
