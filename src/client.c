@@ -292,7 +292,7 @@ void client_process_input(client *c) {
         if (c->flags & CLIENT_MASTER) repl_master_applied(c, c->qbuf->buf + c->qpos, used);
         c->qpos += used;
         c->argc = 0;
-        if (c->prefetched > 0) c->prefetched--;
+        c->prefetched = c->prefetched > 0 ? c->prefetched - 1 : 0;
     }
     if (c->qpos > 0) {
         str_consume(c->qbuf, c->qpos);
@@ -400,7 +400,7 @@ static void prefetch_client(client *c, int max, prefetch_ref *refs, int *n) {
         if (argc >= 2) *n = prefetch_request(c->db, args, argc, refs, *n);
         p += used;
     }
-    c->prefetched = k;
+    c->prefetched = k ? k : -1;   /* -1: nothing to read ahead at qpos, don't look again */
 }
 
 static void prefetch_entries(const prefetch_ref *refs, int n) {

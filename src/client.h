@@ -65,7 +65,8 @@ typedef struct client {
     /* Query side, written by client.c. */
     str *qbuf;
     size_t qpos;                /* start of the request being parsed */
-    int prefetched;             /* requests from qpos whose keys were prefetched */
+    int prefetched;             /* requests from qpos whose keys were prefetched;
+                                 * -1: the one at qpos could not be read ahead */
     size_t qbuf_peak;
     resp_parser parser;
     int argc;

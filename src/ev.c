@@ -186,7 +186,7 @@ static int poll_events(int timeout_ms) {
 
 void ev_poll_once(int timeout_ms) {
     int n = poll_events(timeout_ms);
-    coalesce_tick(&co, (long long)util_monotonic_us(), n);
+    if (co.sleep_us) coalesce_tick(&co, (long long)util_monotonic_us(), n);
     if (after_sleep) after_sleep();
     for (int i = 0; i < n; i++) {
         int fd = fired[i].data.fd;

@@ -370,16 +370,23 @@ def test_corrupt_payload_into_each_load_mode(start_server, fake_master, load):
     alive_and_pinging(s)
 
 
-def test_silent_master_times_out_and_reconnects(start_server, fake_master):
-    def behave(peer):
-        peer.hold()                    # never answers PING
-
+def pointed_at_silent_master(start_server, fake_master, behave):
+    """A replica with repl-timeout 2 and 5 keys, pointed at a fake master
+    that behaves so: (server, client, keys before, fake master, log pos)."""
     s = start_replica(start_server, **{"repl-timeout": "2"})
     r = s.client()
     before = seed_keys(r, 5)
     fm = fake_master(behave)
     pos = log_pos(s)
     replicaof(r, fm.port)
+    return s, r, before, fm, pos
+
+
+def test_silent_master_times_out_and_reconnects(start_server, fake_master):
+    def behave(peer):
+        peer.hold()                    # never answers PING
+
+    s, r, before, fm, pos = pointed_at_silent_master(start_server, fake_master, behave)
     fm.wait_connections(1)
     t0 = fm.times[0]
     fm.wait_connections(2, timeout=RECONNECT_BOUND)
@@ -399,12 +406,7 @@ def test_silent_master_during_transfer_times_out(start_server, fake_master):
         peer.send(b"$%d\r\n" % len(RDB) + RDB[:100])
         peer.hold()
 
-    s = start_replica(start_server, **{"repl-timeout": "2"})
-    r = s.client()
-    before = seed_keys(r, 5)
-    fm = fake_master(behave)
-    pos = log_pos(s)
-    replicaof(r, fm.port)
+    s, r, before, fm, pos = pointed_at_silent_master(start_server, fake_master, behave)
     fm.wait_connections(2, timeout=RECONNECT_BOUND)
     wait_log(s, pos, r"Timeout receiving bulk data from MASTER")
     assert_old_data(r, before)

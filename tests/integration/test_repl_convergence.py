@@ -388,6 +388,13 @@ def test_master_and_two_replicas_converge_under_faults(start_server, tmp_path, c
                    % (time.monotonic() - t0, st.get("sync_full"), st.get("sync_partial_ok"),
                       total_keys(mc), what))
 
+    def down_then_up(replica, stop):
+        """stop() the replica, keep writing, restart it, write until linked."""
+        stop()
+        w.run(PHASE / 2)
+        replica.start()
+        w.run(PHASE, until=link_up(replica))
+
     try:
         wait_for_sync(master, ra, rb, timeout=SYNC_BOUND)
         w.run(2 * PHASE)
@@ -404,16 +411,12 @@ def test_master_and_two_replicas_converge_under_faults(start_server, tmp_path, c
 
         fault("SIGTERM A (saves an RDB), restart")
         w.run(0, until=link_up(ra))
-        assert ra.stop() == 0, "replica A did not shut down cleanly\n" + ra.diagnostics()
-        w.run(PHASE / 2)
-        ra.start()
-        w.run(PHASE, until=link_up(ra))
+        def stop_a():
+            assert ra.stop() == 0, "replica A did not shut down cleanly\n" + ra.diagnostics()
+        down_then_up(ra, stop_a)
 
         fault("kill -9 B (AOF), restart")
-        rb.kill()
-        w.run(PHASE / 2)
-        rb.start()
-        w.run(PHASE, until=link_up(rb))
+        down_then_up(rb, rb.kill)
 
         fault("repl-backlog-size 16384; stop A, cut both links, write past the backlog")
         w.run(0, until=link_up(ra))
@@ -449,10 +452,7 @@ def test_master_and_two_replicas_converge_under_faults(start_server, tmp_path, c
         w.run(PHASE / 2, until=link_up(ra))
         ra.client().execute_command("SAVE")
         w.run(PHASE / 4)
-        ra.kill()
-        w.run(PHASE / 2)
-        ra.start()
-        w.run(PHASE, until=link_up(ra))
+        down_then_up(ra, ra.kill)
 
         fault("CLIENT KILL TYPE master on B, then on A")
         w.run(0, until=link_up(rb))

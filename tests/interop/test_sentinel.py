@@ -88,6 +88,14 @@ def attach(master, *replicas):
     rt.wait_for_sync(master, *replicas)
 
 
+def start_writer(g, prefix, wait_every, wait_ms):
+    """A started st.Writer through group g's view of the master."""
+    w = st.Writer(g.py_sentinel().master_for(st.MASTER_NAME, socket_timeout=2), prefix=prefix,
+                  wait_every=wait_every, wait_ms=wait_ms)
+    w.start()
+    return w
+
+
 def repl_info(server):
     """INFO replication of server; {} when the connection was just killed
     (sentinel's CLIENT KILL TYPE normal closes our polling connection too)."""
@@ -144,9 +152,7 @@ def test_kill9_master_failover_and_old_master_rejoins(start_server, sentinels, c
 
     snt = g.py_sentinel()
     assert snt.discover_master(st.MASTER_NAME) == ("127.0.0.1", m.port)
-    w = st.Writer(snt.master_for(st.MASTER_NAME, socket_timeout=2), prefix="w",
-                  wait_every=4, wait_ms=200)
-    w.start()
+    w = start_writer(g, "w", wait_every=4, wait_ms=200)
     try:
         w.wait_acked(200)
         t_kill = time.monotonic()
@@ -214,10 +220,7 @@ def test_sentinel_failover_command_loses_no_acked_write(start_server, sentinels,
     attach(m, r)
     g = sentinels(m)
     g.wait_monitoring({r.port: 100})
-    snt = g.py_sentinel()
-    w = st.Writer(snt.master_for(st.MASTER_NAME, socket_timeout=2), prefix="sf",
-                  wait_every=1, wait_ms=500)
-    w.start()
+    w = start_writer(g, "sf", wait_every=1, wait_ms=500)
     try:
         w.wait_acked(100)
         t0 = time.monotonic()
