@@ -36,7 +36,6 @@
 #include "aoffile.h"
 #include "child.h"
 #include "cmdtable.h"
-#include "commands.h"
 #include "config.h"
 #include "db.h"
 #include "dict.h"
@@ -773,7 +772,7 @@ static bool rewrite_limited(void) {
     return true;
 }
 
-void cmd_bgrewriteaof(client *c) {
+static void cmd_bgrewriteaof(client *c) {
     if (child_type() == CHILD_AOF) {
         reply_error(c, "ERR Background append only file rewriting already in progress");
     } else if (child_active() || cmdtable_call_depth() > 1) {
@@ -1251,3 +1250,11 @@ str *aof_info_sizes(str *s) {
                       current_size, rewrite_base_size, scheduled, abuf->len, bio_pending_fsyncs(),
                       delayed_fsync);
 }
+
+/* ---- Command table (registered by server.c) ---- */
+
+command aof_commands[] = {
+    {.name = "bgrewriteaof", .proc = cmd_bgrewriteaof, .arity = 1,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_NO_ASYNC_LOADING,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS},
+    {.name = NULL}};

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "client.h"
+#include "cmdtable.h"
 #include "str.h"
 
 /* Start-up */
@@ -60,5 +61,8 @@ str *aof_info_fields(str *s) MUST_USE;
 str *aof_info_sizes(str *s) MUST_USE;
 /* CONFIG RESETSTAT: aof_rewrites, the failure streak, aof_delayed_fsync. */
 void aof_reset_stats(void);
+
+/* The command table, registered by server.c. */
+extern command aof_commands[];
 
 #endif

@@ -11,13 +11,14 @@
  * bytes as an array, and t_string.c stays about storing them.
  * Spec: the Redis 7.0 command reference; error texts are Redis's.
  * SPDX-License-Identifier: BSD-3-Clause */
+#include "bitops.h"
+
 #include <limits.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "arg.h"
 #include "cmdtable.h"
-#include "commands.h"
 #include "config.h"
 #include "db.h"
 #include "errors.h"
@@ -161,7 +162,7 @@ static long long first_bit(const unsigned char *p, size_t n, int bit) {
 
 /* ---- SETBIT / GETBIT ---- */
 
-void cmd_setbit(client *c) {
+static void cmd_setbit(client *c) {
     uint64_t offset;
     long long on;
     if (!parse_bit_offset(c, &c->argv[2], false, 0, &offset)) return;
@@ -184,7 +185,7 @@ void cmd_setbit(client *c) {
     reply_int(c, old);
 }
 
-void cmd_getbit(client *c) {
+static void cmd_getbit(client *c) {
     uint64_t offset;
     if (!parse_bit_offset(c, &c->argv[2], false, 0, &offset)) return;
     kv *e;
@@ -229,7 +230,7 @@ static bool parse_unit(client *c, const slice *a, bool *isbit) {
 
 /* BITCOUNT key [start end [BYTE|BIT]]. As in Redis 7.0 the key is looked up
  * before the arguments are parsed: a missing key answers 0 whatever follows. */
-void cmd_bitcount(client *c) {
+static void cmd_bitcount(client *c) {
     kv *e;
     if (!find_string(c, &c->argv[1], &e)) return;
     if (e == NULL) {
@@ -298,7 +299,7 @@ result:
 
 /* BITPOS key bit [start [end [BYTE|BIT]]]. A missing key is all zeros: 0
  * for a clear bit, -1 for a set one, whatever the range. */
-void cmd_bitpos(client *c) {
+static void cmd_bitpos(client *c) {
     long long bit;
     if (!cmd_arg_ll(c, &c->argv[2], &bit)) return;
     if (bit != 0 && bit != 1) {
@@ -367,7 +368,7 @@ struct bitop_src {
 
 /* BITOP op destkey key [key ...]: missing keys are empty strings, shorter
  * strings are padded with zeros. An empty result deletes destkey. */
-void cmd_bitop(client *c) {
+static void cmd_bitop(client *c) {
     enum bitop op;
     slice *dest = &c->argv[2];
     if (cmd_arg_is(&c->argv[1], "and")) op = BITOP_AND;
@@ -676,8 +677,8 @@ done:
     mem_free(ops);
 }
 
-void cmd_bitfield(client *c) { bitfield_generic(c, false); }
-void cmd_bitfield_ro(client *c) { bitfield_generic(c, true); }
+static void cmd_bitfield(client *c) { bitfield_generic(c, false); }
+static void cmd_bitfield_ro(client *c) { bitfield_generic(c, true); }
 
 /* ---- LCS ---- */
 
@@ -742,7 +743,7 @@ static long long lcs_walk(client *c, const uint32_t *t, const char *a, uint32_t 
 /* LCS key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN]: the longest
  * common subsequence by the classic O(N*M) table, whose size is bounded by
  * proto-max-bulk-len. Missing keys are empty strings. */
-void cmd_lcs(client *c) {
+static void cmd_lcs(client *c) {
     kv *ea = db_find_read(c->db, c->argv[1].ptr, c->argv[1].len);
     kv *eb = db_find_read(c->db, c->argv[2].ptr, c->argv[2].len);
     if ((ea && ea->type != KV_STRING) || (eb && eb->type != KV_STRING)) {
@@ -820,3 +821,24 @@ void cmd_lcs(client *c) {
     }
     mem_free(t);
 }
+
+/* ---- Command table (registered by server.c) ---- */
+
+command bitops_commands[] = {
+    {.name = "lcs", .proc = cmd_lcs, .arity = -3, .flags = CMD_READONLY,
+     .acl = ACL_STRING | ACL_READ | ACL_SLOW, .keys = {1, 2, 1}},
+    {.name = "setbit", .proc = cmd_setbit, .arity = 4, .flags = CMD_WRITE | CMD_DENYOOM,
+     .acl = ACL_BITMAP | ACL_WRITE | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "getbit", .proc = cmd_getbit, .arity = 3, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_BITMAP | ACL_READ | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "bitcount", .proc = cmd_bitcount, .arity = -2, .flags = CMD_READONLY,
+     .acl = ACL_BITMAP | ACL_READ | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "bitpos", .proc = cmd_bitpos, .arity = -3, .flags = CMD_READONLY,
+     .acl = ACL_BITMAP | ACL_READ | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "bitop", .proc = cmd_bitop, .arity = -4, .flags = CMD_WRITE | CMD_DENYOOM,
+     .acl = ACL_BITMAP | ACL_WRITE | ACL_SLOW, .keys = {2, -1, 1}},
+    {.name = "bitfield", .proc = cmd_bitfield, .arity = -2, .flags = CMD_WRITE | CMD_DENYOOM,
+     .acl = ACL_BITMAP | ACL_WRITE | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "bitfield_ro", .proc = cmd_bitfield_ro, .arity = -2, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_BITMAP | ACL_READ | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = NULL}};

@@ -26,7 +26,6 @@
 
 #include "arg.h"
 #include "cmdtable.h"
-#include "commands.h"
 #include "db.h"
 #include "dict.h"
 #include "errors.h"
@@ -435,39 +434,12 @@ void blocking_before_sleep(void) {
 
 /* ---- CLIENT UNBLOCK ---- */
 
-/* CLIENT UNBLOCK <id> [TIMEOUT|ERROR]: end another client's block as if
- * it timed out, or with an UNBLOCKED error. Replies 1 if it was blocked. */
-void cmd_client_unblock(client *c) {
-    bool as_error = false;
-    if (c->argc == 4) {
-        if (cmd_arg_is(&c->argv[3], "error")) {
-            as_error = true;
-        } else if (!cmd_arg_is(&c->argv[3], "timeout")) {
-            reply_error(c, "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
-            return;
-        }
-    } else if (c->argc != 3) {
-        reply_errorf(c, "ERR unknown subcommand or wrong number of arguments for '%.*s'. "
-                        "Try CLIENT HELP.", (int)(c->argv[1].len > 128 ? 128 : c->argv[1].len),
-                     c->argv[1].ptr);
-        return;
-    }
-    long long id;
-    if (!cmd_arg_ll(c, &c->argv[2], &id)) return;
-    client *target = client_find_by_id((uint64_t)id);
-    if (target && (target->flags & CLIENT_BLOCKED) && target->bstate == NULL &&
-        repl_unblock_wait(target, as_error)) {   /* WAIT */
-        reply_int(c, 1);
-        return;
-    }
-    if (target == NULL || !(target->flags & CLIENT_BLOCKED) || target->bstate == NULL) {
-        reply_int(c, 0);
-        return;
-    }
+bool blocking_unblock_client(client *target, bool as_error) {
+    if (!(target->flags & CLIENT_BLOCKED) || target->bstate == NULL) return false;
     if (as_error) reply_error(target, "UNBLOCKED client unblocked via CLIENT UNBLOCK");
     else reply_null_array(target);
     unblock(target, true);
-    reply_int(c, 1);
+    return true;
 }
 
 /* ---- Blocking sorted-set pops ---- */
@@ -497,19 +469,37 @@ static void bzpop_generic(client *c, const slice *keys, int nkeys, int where, in
 }
 
 /* BZPOPMIN key [key ...] timeout */
-void cmd_bzpopmin(client *c) {
+static void cmd_bzpopmin(client *c) {
     bzpop_generic(c, &c->argv[1], c->argc - 2, ZSET_MIN, c->argc - 1, -1, false);
 }
 
 /* BZPOPMAX key [key ...] timeout */
-void cmd_bzpopmax(client *c) {
+static void cmd_bzpopmax(client *c) {
     bzpop_generic(c, &c->argv[1], c->argc - 2, ZSET_MAX, c->argc - 1, -1, false);
 }
 
 /* BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count] */
-void cmd_bzmpop(client *c) {
+static void cmd_bzmpop(client *c) {
     arg_mpop a;
     if (!arg_parse_mpop(c, 2, "min", "max", &a)) return;
     bzpop_generic(c, &c->argv[3], (int)a.numkeys, a.second ? ZSET_MAX : ZSET_MIN, 1, a.count,
                   true);
 }
+
+static int bzmpop_getkeys(int argc, slice *argv, int *keys, int cap) {
+    return cmdtable_numkeys_getkeys(argc, argv, 2, keys, 0, cap);
+}
+
+/* ---- Command table (registered by server.c) ---- */
+
+command blocking_commands[] = {
+    {.name = "bzpopmin", .proc = cmd_bzpopmin, .arity = -3,
+     .flags = CMD_WRITE | CMD_NOSCRIPT | CMD_BLOCKING | CMD_FAST,
+     .acl = ACL_WRITE | ACL_SORTEDSET | ACL_FAST | ACL_BLOCKING, .keys = {1, -2, 1}},
+    {.name = "bzpopmax", .proc = cmd_bzpopmax, .arity = -3,
+     .flags = CMD_WRITE | CMD_NOSCRIPT | CMD_BLOCKING | CMD_FAST,
+     .acl = ACL_WRITE | ACL_SORTEDSET | ACL_FAST | ACL_BLOCKING, .keys = {1, -2, 1}},
+    {.name = "bzmpop", .proc = cmd_bzmpop, .getkeys = bzmpop_getkeys, .arity = -5,
+     .flags = CMD_WRITE | CMD_BLOCKING | CMD_MOVABLE_KEYS,
+     .acl = ACL_WRITE | ACL_SORTEDSET | ACL_SLOW | ACL_BLOCKING},
+    {.name = NULL}};

@@ -26,6 +26,7 @@
 #include <stddef.h>
 
 #include "client.h"
+#include "cmdtable.h"
 #include "kv.h"
 
 struct db;
@@ -62,5 +63,13 @@ void blocking_client_freed(client *c);
 void blocking_before_sleep(void);
 /* Clients blocked with a deadline (INFO clients_in_timeout_table). */
 unsigned long blocking_timeout_count(void);
+
+/* CLIENT UNBLOCK of 'target': if it waits on keys, reply it an UNBLOCKED
+ * error (as_error) or the timeout's null array and resume it. False if
+ * it is not blocked here. */
+bool blocking_unblock_client(client *target, bool as_error);
+
+/* The command table, registered by server.c. */
+extern command blocking_commands[];
 
 #endif

@@ -8,13 +8,16 @@
  * requests while it lasts and client_unpause_all() resumes them.
  * Spec: Redis 7.0 clientCommand (networking.c) and its error texts.
  * SPDX-License-Identifier: BSD-3-Clause */
+#include "clientcmd.h"
+
 #include <limits.h>
 #include <string.h>
 
 #include "arg.h"
+#include "blocking.h"
 #include "cmdtable.h"
-#include "commands.h"
 #include "errors.h"
+#include "repl.h"
 #include "reply.h"
 #include "server.h"
 #include "util.h"
@@ -34,9 +37,9 @@ static bool user_exists(const slice *name) {
     return name->len == 7 && memcmp(name->ptr, "default", 7) == 0;
 }
 
-void cmd_client_id(client *c) { reply_int(c, (long long)c->id); }
+static void cmd_client_id(client *c) { reply_int(c, (long long)c->id); }
 
-void cmd_client_setname(client *c) {
+static void cmd_client_setname(client *c) {
     slice *name = &c->argv[2];
     if (!client_name_valid(name->ptr, name->len)) {
         reply_error(c, ERR_CLIENT_NAME);
@@ -47,7 +50,7 @@ void cmd_client_setname(client *c) {
     reply_ok(c);
 }
 
-void cmd_client_getname(client *c) {
+static void cmd_client_getname(client *c) {
     if (c->name) reply_bulk(c, c->name->buf, c->name->len);
     else reply_null(c);
 }
@@ -72,7 +75,7 @@ static str *all_clients_info(const char *type) {
 }
 
 /* CLIENT LIST [TYPE type | ID id [id ...]] */
-void cmd_client_list(client *c) {
+static void cmd_client_list(client *c) {
     const char *type = NULL;
     str *s = NULL;
     if (c->argc == 4 && cmd_arg_is(&c->argv[2], "type")) {
@@ -102,7 +105,7 @@ void cmd_client_list(client *c) {
     str_free(s);
 }
 
-void cmd_client_info(client *c) {
+static void cmd_client_info(client *c) {
     str *s = cat_line(str_new(NULL, 0), c);
     reply_verbatim(c, s->buf, s->len, "txt");
     str_free(s);
@@ -176,7 +179,7 @@ static bool kill_matches(const kill_filter *f, client *self, client *cl) {
 
 /* CLIENT KILL ip:port (old form: replies OK or an error, may kill the
  * caller) or CLIENT KILL <option> <value> ... (replies the count). */
-void cmd_client_kill(client *c) {
+static void cmd_client_kill(client *c) {
     kill_filter f = {.skipme = true};
     bool old_form = c->argc == 3;
     if (old_form) {
@@ -204,7 +207,7 @@ void cmd_client_kill(client *c) {
 
 /* CLIENT PAUSE timeout [WRITE|ALL]: a second pause only makes the current
  * one longer or stricter, never shorter or looser (Redis's pauseClients). */
-void cmd_client_pause(client *c) {
+static void cmd_client_pause(client *c) {
     int type = 2;
     if (c->argc == 4) {
         if (cmd_arg_is(&c->argv[3], "write")) {
@@ -251,7 +254,7 @@ void cmd_client_pause(client *c) {
     if (expired) client_unpause_all();
 }
 
-void cmd_client_unpause(client *c) {
+static void cmd_client_unpause(client *c) {
     srv.pause_type = 0;
     srv.pause_end_ms = 0;
     reply_ok(c);
@@ -260,7 +263,7 @@ void cmd_client_unpause(client *c) {
 
 /* ---- REPLY, NO-EVICT ---- */
 
-void cmd_client_reply(client *c) {
+static void cmd_client_reply(client *c) {
     const slice *mode = &c->argv[2];
     if (cmd_arg_is(mode, "on")) {
         c->flags &= ~(CLIENT_REPLY_SKIP | CLIENT_REPLY_OFF);
@@ -275,7 +278,7 @@ void cmd_client_reply(client *c) {
     }
 }
 
-void cmd_client_no_evict(client *c) {
+static void cmd_client_no_evict(client *c) {
     if (cmd_arg_is(&c->argv[2], "on")) {
         c->flags |= CLIENT_NO_EVICT;
         reply_ok(c);
@@ -339,4 +342,73 @@ static const char *client_help[] = {
     "    Protect current client connection from eviction.",
     NULL};
 
-void cmd_client_help(client *c) { reply_help(c, "CLIENT", client_help); }
+static void cmd_client_help(client *c) { reply_help(c, "CLIENT", client_help); }
+
+/* CLIENT UNBLOCK <id> [TIMEOUT|ERROR]: end another client's block as if
+ * it timed out, or with an UNBLOCKED error. Replies 1 if it was blocked. */
+static void cmd_client_unblock(client *c) {
+    bool as_error = false;
+    if (c->argc == 4) {
+        if (cmd_arg_is(&c->argv[3], "error")) {
+            as_error = true;
+        } else if (!cmd_arg_is(&c->argv[3], "timeout")) {
+            reply_error(c, "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+            return;
+        }
+    } else if (c->argc != 3) {
+        reply_errorf(c, "ERR unknown subcommand or wrong number of arguments for '%.*s'. "
+                        "Try CLIENT HELP.", (int)(c->argv[1].len > 128 ? 128 : c->argv[1].len),
+                     c->argv[1].ptr);
+        return;
+    }
+    long long id;
+    if (!cmd_arg_ll(c, &c->argv[2], &id)) return;
+    client *target = client_find_by_id((uint64_t)id);
+    bool done = false;
+    if (target && (target->flags & CLIENT_BLOCKED)) {
+        /* Blocked on nothing of blocking.c's: in WAIT (repl.c). */
+        if (target->bstate == NULL) done = repl_unblock_wait(target, as_error);
+        else done = blocking_unblock_client(target, as_error);
+    }
+    reply_int(c, done);
+}
+
+/* ---- Command table (registered by server.c) ---- */
+
+static command client_subcommands[] = {
+    {.name = "id", .proc = cmd_client_id, .arity = 2,
+     .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE, .acl = ACL_SLOW | ACL_CONNECTION},
+    {.name = "setname", .proc = cmd_client_setname, .arity = 3,
+     .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE, .acl = ACL_SLOW | ACL_CONNECTION},
+    {.name = "getname", .proc = cmd_client_getname, .arity = 2,
+     .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE, .acl = ACL_SLOW | ACL_CONNECTION},
+    {.name = "list", .proc = cmd_client_list, .arity = -2,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS | ACL_CONNECTION},
+    {.name = "info", .proc = cmd_client_info, .arity = 2,
+     .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE, .acl = ACL_SLOW | ACL_CONNECTION},
+    {.name = "kill", .proc = cmd_client_kill, .arity = -3,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS | ACL_CONNECTION},
+    {.name = "pause", .proc = cmd_client_pause, .arity = -3,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS | ACL_CONNECTION},
+    {.name = "unpause", .proc = cmd_client_unpause, .arity = 2,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS | ACL_CONNECTION},
+    {.name = "reply", .proc = cmd_client_reply, .arity = 3,
+     .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE, .acl = ACL_SLOW | ACL_CONNECTION},
+    {.name = "unblock", .proc = cmd_client_unblock, .arity = -3,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS | ACL_CONNECTION},
+    {.name = "no-evict", .proc = cmd_client_no_evict, .arity = 3,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS | ACL_CONNECTION},
+    {.name = "help", .proc = cmd_client_help, .arity = 2, .flags = CMD_LOADING | CMD_STALE,
+     .acl = ACL_SLOW | ACL_CONNECTION},
+    {.name = NULL}};
+
+command clientcmd_commands[] = {
+    {.name = "client", .arity = -2, .flags = CMD_SENTINEL, .acl = ACL_SLOW,
+     .subcmds = client_subcommands},
+    {.name = NULL}};

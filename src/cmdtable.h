@@ -1,8 +1,9 @@
-/* cmdtable.h -- the command table and the dispatcher.
+/* cmdtable.h -- the command tables, lookup, the dispatcher and call().
  *
- * One table is the single source for the dispatcher, COMMAND, ACL
- * categories and key extraction. Each command module exports its procs;
- * cmdtable.c lists them. */
+ * Each command family (t_string.c, keys.c, pubsub.c, ...) ends with its own
+ * table of commands beside its static procs; server.c registers the tables
+ * at start-up. The registered tables are the single source for the
+ * dispatcher, COMMAND (cmdinfo.c), ACL categories and key extraction. */
 #ifndef CASTOR_CMDTABLE_H
 #define CASTOR_CMDTABLE_H
 
@@ -19,7 +20,7 @@ typedef void cmd_proc(client *c);
 typedef int cmd_getkeys_proc(int argc, slice *argv, int *keys, int cap);
 
 /* Command flags, named as COMMAND INFO prints them. Adding one? Update
- * flag_names[] in cmdtable.c. */
+ * flag_names[] in cmdinfo.c. */
 #define CMD_WRITE (1u << 0)
 #define CMD_READONLY (1u << 1)
 #define CMD_DENYOOM (1u << 2)
@@ -44,8 +45,13 @@ typedef int cmd_getkeys_proc(int argc, slice *argv, int *keys, int cap);
 #define CMD_NO_MULTI (1u << 24)
 #define CMD_MOVABLE_KEYS (1u << 25)
 #define CMD_ALLOW_BUSY (1u << 26)
+/* castor's own flags: questions the dispatcher asks, not printed by
+ * COMMAND INFO (they have no name in flag_names[]). */
+#define CMD_SUBSCRIBER_OK (1u << 28)   /* allowed to a RESP2 client in subscribed mode */
+#define CMD_DENY_ON_MISCONF (1u << 29) /* refused after a failed save, as writes are (PING) */
+#define CMD_NO_QUEUE (1u << 30)        /* runs at once inside MULTI, never queued (EXEC...) */
 
-/* ACL categories. Adding one? Update acl_cat_names[] in cmdtable.c. */
+/* ACL categories. Adding one? Update acl_cat_names[] in cmdinfo.c. */
 #define ACL_KEYSPACE (1ull << 0)
 #define ACL_READ (1ull << 1)
 #define ACL_WRITE (1ull << 2)
@@ -77,10 +83,6 @@ typedef struct command {
     struct {
         int first, last, step;       /* last -1: to the end; 0 first: no keys */
     } keys;
-    const char *group;               /* COMMAND DOCS group */
-    const char *since;
-    const char *summary;
-    const char *complexity;
     cmd_getkeys_proc *getkeys;       /* for CMD_MOVABLE_KEYS commands, else NULL */
     struct command *subcmds;         /* NULL-terminated by name, for containers */
     struct command *parent;          /* set at start for subcommands */
@@ -89,9 +91,15 @@ typedef struct command {
     char *fullname;                  /* "config|get", set at start */
 } command;
 
-void cmdtable_init(void);
+/* Tables */
+/* Add a family's table (terminated by a NULL name) to the dispatcher: its
+ * commands become findable and its subcommands get their full names.
+ * server.c calls it for each family at start-up. */
+void cmdtable_register(command *table);
 /* Case-insensitive lookup of a top-level command. NULL if unknown. */
 command *cmdtable_find(const char *name, size_t len);
+/* Case-insensitive lookup of a subcommand of 'parent'. NULL if unknown. */
+command *cmdtable_find_sub(command *parent, const char *name, size_t len);
 /* Resolve argv to a command or subcommand (NULL if unknown). */
 command *cmdtable_lookup(client *c);
 /* Execute one parsed request of c: checks, call, stats. Returns false if
@@ -102,12 +110,21 @@ bool cmdtable_dispatch(client *c);
 void cmdtable_call(client *c);
 /* How many cmdtable_call()s are running: 1 in a command, 2 inside EXEC. */
 int cmdtable_call_depth(void);
-/* Iterate all top-level commands. */
+/* Iterate all top-level commands, in registration order. */
 typedef void cmdtable_fn(command *cmd, void *priv);
 void cmdtable_foreach(cmdtable_fn *fn, void *priv);
+/* Number of top-level commands. */
+int cmdtable_count(void);
 void cmdtable_reset_stats(void);
+/* Does argc fit cmd's arity? */
+bool cmdtable_arity_ok(const command *cmd, int argc);
 /* Positions of key arguments for argv; returns count, fills keys[] (cap). */
 int cmdtable_get_keys(command *cmd, int argc, slice *argv, int *keys, int cap);
+/* For a family's getkeys: the keys counted by a numkeys argument at
+ * argv[idx], which follow it (LMPOP, ZUNION, SINTERCARD...). Appends their
+ * positions to keys[n..cap) and returns the new count, or -1 when numkeys
+ * is not a number in [1, argc - idx - 1]. */
+int cmdtable_numkeys_getkeys(int argc, const slice *argv, int idx, int *keys, int n, int cap);
 
 
 #endif

@@ -868,17 +868,17 @@ done:
     return rc;
 }
 
-void cmd_config_get(client *c) { config_get(c); }
+static void cmd_config_get(client *c) { config_get(c); }
 
-void cmd_config_set(client *c) { config_set(c); }
+static void cmd_config_set(client *c) { config_set(c); }
 
-void cmd_config_resetstat(client *c) {
+static void cmd_config_resetstat(client *c) {
     extern void info_reset_stats(void);
     info_reset_stats();
     reply_ok(c);
 }
 
-void cmd_config_rewrite(client *c) {
+static void cmd_config_rewrite(client *c) {
     if (srv.config_file == NULL) {
         reply_error(c, "ERR The server is running without a config file");
         return;
@@ -894,7 +894,7 @@ void cmd_config_rewrite(client *c) {
     reply_ok(c);
 }
 
-void cmd_config_help(client *c) {
+static void cmd_config_help(client *c) {
     static const char *help[] = {
         "GET <pattern>",
         "    Return parameters matching the glob-like <pattern> and their values.",
@@ -907,3 +907,26 @@ void cmd_config_help(client *c) {
         NULL};
     reply_help(c, "CONFIG", help);
 }
+
+/* ---- Command table (registered by server.c) ---- */
+
+static command config_subcommands[] = {
+    {.name = "get", .proc = cmd_config_get, .arity = -3,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS},
+    {.name = "set", .proc = cmd_config_set, .arity = -4,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS},
+    {.name = "resetstat", .proc = cmd_config_resetstat, .arity = 2,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS},
+    {.name = "rewrite", .proc = cmd_config_rewrite, .arity = 2,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS},
+    {.name = "help", .proc = cmd_config_help, .arity = 2, .flags = CMD_LOADING | CMD_STALE,
+     .acl = ACL_SLOW},
+    {.name = NULL}};
+
+command config_commands[] = {
+    {.name = "config", .arity = -2, .acl = ACL_SLOW, .subcmds = config_subcommands},
+    {.name = NULL}};

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 
+#include "cmdtable.h"
 #include "str.h"
 
 enum { COBL_NORMAL = 0, COBL_REPLICA = 1, COBL_PUBSUB = 2, COBL_COUNT = 3 };
@@ -121,5 +122,8 @@ int config_load(const char *path, const char *extra, str **err);
 int config_get_value(const char *name, str **out);
 /* Parse a memory value as redis.conf does ("100", "1kb", "2gb"). */
 bool config_parse_memory(const char *s, long long *out);
+
+/* The command table, registered by server.c. */
+extern command config_commands[];
 
 #endif

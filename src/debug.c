@@ -14,7 +14,8 @@
  * (aof_debug_loadaof).
  * Not here: crash helpers.
  * SPDX-License-Identifier: BSD-3-Clause */
-#include "commands.h"
+
+#include "debug.h"
 
 #include <arpa/inet.h>
 #include <limits.h>
@@ -326,7 +327,7 @@ static void debug_help(client *c) {
 /* DEBUG <subcommand> [args]: see debug_help(). Subcommand names are
  * case-insensitive; a known name with the wrong argument count gets the same
  * error as an unknown one, as in Redis. */
-void cmd_debug(client *c) {
+static void cmd_debug(client *c) {
     const slice *sub = &c->argv[1];
     int argc = c->argc;
     if (argc == 2 && cmd_arg_is(sub, "help")) {
@@ -373,3 +374,11 @@ void cmd_debug(client *c) {
                      n, sub->ptr);
     }
 }
+
+/* ---- Command table (registered by server.c) ---- */
+
+command debug_commands[] = {
+    {.name = "debug", .proc = cmd_debug, .arity = -2,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_PROTECTED,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS},
+    {.name = NULL}};

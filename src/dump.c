@@ -11,7 +11,8 @@
  * of the key it replaced, if any.
  * Spec: Redis 7.0 cluster.c (dumpCommand, restoreCommand, verifyDumpPayload).
  * SPDX-License-Identifier: BSD-3-Clause */
-#include "commands.h"
+
+#include "dump.h"
 
 #include <string.h>
 
@@ -33,7 +34,7 @@
 #define ERR_BAD_FORMAT "ERR Bad data format"
 
 /* DUMP key: the payload, or nil for a missing key. */
-void cmd_dump(client *c) {
+static void cmd_dump(client *c) {
     kv *e = db_find_read(c->db, c->argv[1].ptr, c->argv[1].len);
     if (e == NULL) {
         reply_null(c);
@@ -92,7 +93,7 @@ static void propagate_absttl(client *c, long long when) {
 }
 
 /* RESTORE key ttl payload [REPLACE] [ABSTTL] [IDLETIME s] [FREQ f] */
-void cmd_restore(client *c) {
+static void cmd_restore(client *c) {
     const slice *key = &c->argv[1], *payload = &c->argv[3];
     restore_opts o;
     if (!parse_restore_opts(c, &o)) return;
@@ -144,3 +145,12 @@ void cmd_restore(client *c) {
     srv.dirty++;
     reply_ok(c);
 }
+
+/* ---- Command table (registered by server.c) ---- */
+
+command dump_commands[] = {
+    {.name = "dump", .proc = cmd_dump, .arity = 2, .flags = CMD_READONLY,
+     .acl = ACL_KEYSPACE | ACL_READ | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "restore", .proc = cmd_restore, .arity = -4, .flags = CMD_WRITE | CMD_DENYOOM,
+     .acl = ACL_KEYSPACE | ACL_WRITE | ACL_SLOW | ACL_DANGEROUS, .keys = {1, 1, 1}},
+    {.name = NULL}};

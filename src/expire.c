@@ -166,10 +166,10 @@ static void expire_generic(client *c, long long basetime, long long unit_ms) {
     reply_int(c, 1);
 }
 
-void cmd_expire(client *c) { expire_generic(c, srv.mstime, 1000); }
-void cmd_pexpire(client *c) { expire_generic(c, srv.mstime, 1); }
-void cmd_expireat(client *c) { expire_generic(c, 0, 1000); }
-void cmd_pexpireat(client *c) { expire_generic(c, 0, 1); }
+static void cmd_expire(client *c) { expire_generic(c, srv.mstime, 1000); }
+static void cmd_pexpire(client *c) { expire_generic(c, srv.mstime, 1); }
+static void cmd_expireat(client *c) { expire_generic(c, 0, 1000); }
+static void cmd_pexpireat(client *c) { expire_generic(c, 0, 1); }
 
 /* TTL family: mode 0 ttl s, 1 ttl ms, 2 abs s, 3 abs ms. */
 static void ttl_generic(client *c, int mode) {
@@ -193,12 +193,12 @@ static void ttl_generic(client *c, int mode) {
     }
 }
 
-void cmd_ttl(client *c) { ttl_generic(c, 0); }
-void cmd_pttl(client *c) { ttl_generic(c, 1); }
-void cmd_expiretime(client *c) { ttl_generic(c, 2); }
-void cmd_pexpiretime(client *c) { ttl_generic(c, 3); }
+static void cmd_ttl(client *c) { ttl_generic(c, 0); }
+static void cmd_pttl(client *c) { ttl_generic(c, 1); }
+static void cmd_expiretime(client *c) { ttl_generic(c, 2); }
+static void cmd_pexpiretime(client *c) { ttl_generic(c, 3); }
 
-void cmd_persist(client *c) {
+static void cmd_persist(client *c) {
     slice *key = &c->argv[1];
     kv *e = db_find_write(c->db, key->ptr, key->len);
     if (e == NULL || !kv_has_expire(e)) {
@@ -212,3 +212,26 @@ void cmd_persist(client *c) {
     srv.dirty++;
     reply_int(c, 1);
 }
+
+/* ---- Command table (registered by server.c) ---- */
+
+command expire_commands[] = {
+    {.name = "expire", .proc = cmd_expire, .arity = -3, .flags = CMD_WRITE | CMD_FAST,
+     .acl = ACL_KEYSPACE | ACL_WRITE | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "pexpire", .proc = cmd_pexpire, .arity = -3, .flags = CMD_WRITE | CMD_FAST,
+     .acl = ACL_KEYSPACE | ACL_WRITE | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "expireat", .proc = cmd_expireat, .arity = -3, .flags = CMD_WRITE | CMD_FAST,
+     .acl = ACL_KEYSPACE | ACL_WRITE | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "pexpireat", .proc = cmd_pexpireat, .arity = -3, .flags = CMD_WRITE | CMD_FAST,
+     .acl = ACL_KEYSPACE | ACL_WRITE | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "ttl", .proc = cmd_ttl, .arity = 2, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_KEYSPACE | ACL_READ | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "pttl", .proc = cmd_pttl, .arity = 2, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_KEYSPACE | ACL_READ | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "expiretime", .proc = cmd_expiretime, .arity = 2, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_KEYSPACE | ACL_READ | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "pexpiretime", .proc = cmd_pexpiretime, .arity = 2, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_KEYSPACE | ACL_READ | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "persist", .proc = cmd_persist, .arity = 2, .flags = CMD_WRITE | CMD_FAST,
+     .acl = ACL_KEYSPACE | ACL_WRITE | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = NULL}};

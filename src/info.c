@@ -28,7 +28,6 @@
 #include "blocking.h"
 #include "arg.h"
 #include "cmdtable.h"
-#include "commands.h"
 #include "config.h"
 #include "db.h"
 #include "ev.h"
@@ -547,8 +546,15 @@ static str *gen_info(int mask) {
 
 /* INFO [section ...]: a bulk string in RESP2, a verbatim "txt" string in
  * RESP3. Unknown section names are ignored (an empty reply if none match). */
-void cmd_info(client *c) {
+static void cmd_info(client *c) {
     str *s = gen_info(parse_sections(c));
     reply_verbatim(c, s->buf, s->len, "txt");
     str_free(s);
 }
+
+/* ---- Command table (registered by server.c) ---- */
+
+command info_commands[] = {
+    {.name = "info", .proc = cmd_info, .arity = -1, .flags = CMD_LOADING | CMD_STALE | CMD_SENTINEL,
+     .acl = ACL_SLOW | ACL_DANGEROUS},
+    {.name = NULL}};

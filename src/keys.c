@@ -4,12 +4,13 @@
  * Type-specific copying lives with each type (kv_dup_value); this file
  * only moves entries between names and databases.
  * SPDX-License-Identifier: BSD-3-Clause */
+#include "keys.h"
+
 #include <limits.h>
 #include <string.h>
 
 #include "arg.h"
 #include "cmdtable.h"
-#include "commands.h"
 #include "config.h"
 #include "db.h"
 #include "errors.h"
@@ -29,7 +30,7 @@ static void modified(db *d, const slice *key, const char *event) {
 
 /* ---- Databases ---- */
 
-void cmd_select(client *c) {
+static void cmd_select(client *c) {
     long long id;
     if (!cmd_arg_ll(c, &c->argv[1], &id)) return;
     db *d = id >= INT_MIN && id <= INT_MAX ? db_get((int)id) : NULL;
@@ -42,7 +43,7 @@ void cmd_select(client *c) {
     reply_ok(c);
 }
 
-void cmd_swapdb(client *c) {
+static void cmd_swapdb(client *c) {
     long long a, b;
     if (!cmd_arg_ll_msg(c, &c->argv[1], &a, "ERR invalid first DB index")) return;
     if (!cmd_arg_ll_msg(c, &c->argv[2], &b, "ERR invalid second DB index")) return;
@@ -59,7 +60,7 @@ void cmd_swapdb(client *c) {
     reply_ok(c);
 }
 
-void cmd_dbsize(client *c) { reply_int(c, (long long)db_size(c->db)); }
+static void cmd_dbsize(client *c) { reply_int(c, (long long)db_size(c->db)); }
 
 /* FLUSHDB/FLUSHALL [ASYNC|SYNC]: both free synchronously for now; the
  * flag is accepted and validated as Redis does. */
@@ -71,7 +72,7 @@ static bool parse_flush_flags(client *c) {
     return false;
 }
 
-void cmd_flushdb(client *c) {
+static void cmd_flushdb(client *c) {
     if (!parse_flush_flags(c)) return;
     db_signal_flushed(c->dbid, -1);
     srv.dirty += db_empty(c->db);
@@ -79,7 +80,7 @@ void cmd_flushdb(client *c) {
     reply_ok(c);
 }
 
-void cmd_flushall(client *c) {
+static void cmd_flushall(client *c) {
     if (!parse_flush_flags(c)) return;
     db_signal_flushed(-1, -1);
     srv.dirty += db_empty_all();
@@ -106,8 +107,8 @@ static void del_generic(client *c) {
     reply_int(c, n);
 }
 
-void cmd_del(client *c) { del_generic(c); }
-void cmd_unlink(client *c) { del_generic(c); }
+static void cmd_del(client *c) { del_generic(c); }
+static void cmd_unlink(client *c) { del_generic(c); }
 
 /* EXISTS and TOUCH: how many of the keys exist (a key named twice counts
  * twice). EXISTS looks without touching the keys, as Redis's. */
@@ -121,17 +122,17 @@ static void count_existing(client *c, bool touch) {
     reply_int(c, n);
 }
 
-void cmd_exists(client *c) { count_existing(c, false); }
-void cmd_touch(client *c) { count_existing(c, true); }
+static void cmd_exists(client *c) { count_existing(c, false); }
+static void cmd_touch(client *c) { count_existing(c, true); }
 
-void cmd_type(client *c) {
+static void cmd_type(client *c) {
     kv *e = db_find_read_notouch(c->db, c->argv[1].ptr, c->argv[1].len);
     reply_simple(c, e ? kv_type_name(e) : "none");
 }
 
 /* ---- Iteration ---- */
 
-void cmd_keys(client *c) {
+static void cmd_keys(client *c) {
     slice *pat = &c->argv[1];
     bool all = pat->len == 1 && pat->ptr[0] == '*';
     void *node = reply_defer(c);
@@ -151,7 +152,7 @@ void cmd_keys(client *c) {
     reply_set_deferred_array(c, node, n);
 }
 
-void cmd_scan(client *c) {
+static void cmd_scan(client *c) {
     unsigned long cursor;
     if (!scan_parse_cursor(c, &c->argv[1], &cursor)) return;
     scan_opts o;
@@ -185,7 +186,7 @@ void cmd_scan(client *c) {
     reply_set_deferred_array(c, node, n);
 }
 
-void cmd_randomkey(client *c) {
+static void cmd_randomkey(client *c) {
     for (int tries = 0; tries < 100; tries++) {
         kv *e = dict_random(c->db->keys);
         if (e == NULL) break;
@@ -239,10 +240,10 @@ static void rename_generic(client *c, bool nx) {
     else reply_ok(c);
 }
 
-void cmd_rename(client *c) { rename_generic(c, false); }
-void cmd_renamenx(client *c) { rename_generic(c, true); }
+static void cmd_rename(client *c) { rename_generic(c, false); }
+static void cmd_renamenx(client *c) { rename_generic(c, true); }
 
-void cmd_move(client *c) {
+static void cmd_move(client *c) {
     slice *key = &c->argv[1];
     long long id;
     if (!cmd_arg_ll(c, &c->argv[2], &id)) return;
@@ -273,7 +274,7 @@ void cmd_move(client *c) {
     reply_int(c, 1);
 }
 
-void cmd_copy(client *c) {
+static void cmd_copy(client *c) {
     slice *src = &c->argv[1], *dst = &c->argv[2];
     db *to = c->db;
     bool replace = false;
@@ -325,12 +326,12 @@ static kv *object_lookup(client *c) {
     return e;
 }
 
-void cmd_object_encoding(client *c) {
+static void cmd_object_encoding(client *c) {
     kv *e = object_lookup(c);
     if (e) reply_bulk_cstr(c, kv_enc_name(e));
 }
 
-void cmd_object_refcount(client *c) {
+static void cmd_object_refcount(client *c) {
     kv *e = object_lookup(c);
     if (e == NULL) return;
     /* Redis shares the integers 0..9999 and reports them as INT_MAX. */
@@ -340,7 +341,7 @@ void cmd_object_refcount(client *c) {
         reply_int(c, 1);
 }
 
-void cmd_object_idletime(client *c) {
+static void cmd_object_idletime(client *c) {
     kv *e = object_lookup(c);
     if (e == NULL) return;
     if (evict_policy_is_lfu()) {
@@ -350,7 +351,7 @@ void cmd_object_idletime(client *c) {
     reply_int(c, (long long)evict_idle_seconds(e));
 }
 
-void cmd_object_freq(client *c) {
+static void cmd_object_freq(client *c) {
     kv *e = object_lookup(c);
     if (e == NULL) return;
     if (!evict_policy_is_lfu()) {
@@ -360,7 +361,7 @@ void cmd_object_freq(client *c) {
     reply_int(c, evict_lfu_counter(e));
 }
 
-void cmd_object_help(client *c) {
+static void cmd_object_help(client *c) {
     static const char *help[] = {
         "ENCODING <key>",
         "    Return the kind of internal representation used in order to store the value",
@@ -377,3 +378,56 @@ void cmd_object_help(client *c) {
         NULL};
     reply_help(c, "OBJECT", help);
 }
+
+/* ---- Command table (registered by server.c) ---- */
+
+static command object_subcommands[] = {
+    {.name = "encoding", .proc = cmd_object_encoding, .arity = 3, .flags = CMD_READONLY,
+     .acl = ACL_KEYSPACE | ACL_READ | ACL_SLOW, .keys = {2, 2, 1}},
+    {.name = "refcount", .proc = cmd_object_refcount, .arity = 3, .flags = CMD_READONLY,
+     .acl = ACL_KEYSPACE | ACL_READ | ACL_SLOW, .keys = {2, 2, 1}},
+    {.name = "idletime", .proc = cmd_object_idletime, .arity = 3, .flags = CMD_READONLY,
+     .acl = ACL_KEYSPACE | ACL_READ | ACL_SLOW, .keys = {2, 2, 1}},
+    {.name = "freq", .proc = cmd_object_freq, .arity = 3, .flags = CMD_READONLY,
+     .acl = ACL_KEYSPACE | ACL_READ | ACL_SLOW, .keys = {2, 2, 1}},
+    {.name = "help", .proc = cmd_object_help, .arity = 2, .flags = CMD_LOADING | CMD_STALE,
+     .acl = ACL_KEYSPACE | ACL_SLOW},
+    {.name = NULL}};
+
+command keys_commands[] = {
+    {.name = "select", .proc = cmd_select, .arity = 2, .flags = CMD_LOADING | CMD_STALE | CMD_FAST,
+     .acl = ACL_FAST | ACL_CONNECTION},
+    {.name = "swapdb", .proc = cmd_swapdb, .arity = 3, .flags = CMD_WRITE | CMD_FAST,
+     .acl = ACL_KEYSPACE | ACL_WRITE | ACL_FAST | ACL_DANGEROUS},
+    {.name = "move", .proc = cmd_move, .arity = 3, .flags = CMD_WRITE | CMD_FAST,
+     .acl = ACL_KEYSPACE | ACL_WRITE | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "copy", .proc = cmd_copy, .arity = -3, .flags = CMD_WRITE | CMD_DENYOOM,
+     .acl = ACL_KEYSPACE | ACL_WRITE | ACL_SLOW, .keys = {1, 2, 1}},
+    {.name = "del", .proc = cmd_del, .arity = -2, .flags = CMD_WRITE,
+     .acl = ACL_KEYSPACE | ACL_WRITE | ACL_SLOW, .keys = {1, -1, 1}},
+    {.name = "unlink", .proc = cmd_unlink, .arity = -2, .flags = CMD_WRITE | CMD_FAST,
+     .acl = ACL_KEYSPACE | ACL_WRITE | ACL_FAST, .keys = {1, -1, 1}},
+    {.name = "exists", .proc = cmd_exists, .arity = -2, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_KEYSPACE | ACL_READ | ACL_FAST, .keys = {1, -1, 1}},
+    {.name = "type", .proc = cmd_type, .arity = 2, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_KEYSPACE | ACL_READ | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "keys", .proc = cmd_keys, .arity = 2, .flags = CMD_READONLY,
+     .acl = ACL_KEYSPACE | ACL_READ | ACL_SLOW | ACL_DANGEROUS},
+    {.name = "scan", .proc = cmd_scan, .arity = -2, .flags = CMD_READONLY,
+     .acl = ACL_KEYSPACE | ACL_READ | ACL_SLOW},
+    {.name = "randomkey", .proc = cmd_randomkey, .arity = 1, .flags = CMD_READONLY,
+     .acl = ACL_KEYSPACE | ACL_READ | ACL_SLOW},
+    {.name = "rename", .proc = cmd_rename, .arity = 3, .flags = CMD_WRITE,
+     .acl = ACL_KEYSPACE | ACL_WRITE | ACL_SLOW, .keys = {1, 2, 1}},
+    {.name = "renamenx", .proc = cmd_renamenx, .arity = 3, .flags = CMD_WRITE | CMD_FAST,
+     .acl = ACL_KEYSPACE | ACL_WRITE | ACL_FAST, .keys = {1, 2, 1}},
+    {.name = "dbsize", .proc = cmd_dbsize, .arity = 1, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_KEYSPACE | ACL_READ | ACL_FAST},
+    {.name = "flushdb", .proc = cmd_flushdb, .arity = -1, .flags = CMD_WRITE,
+     .acl = ACL_KEYSPACE | ACL_WRITE | ACL_SLOW | ACL_DANGEROUS},
+    {.name = "flushall", .proc = cmd_flushall, .arity = -1, .flags = CMD_WRITE,
+     .acl = ACL_KEYSPACE | ACL_WRITE | ACL_SLOW | ACL_DANGEROUS},
+    {.name = "touch", .proc = cmd_touch, .arity = -2, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_KEYSPACE | ACL_READ | ACL_FAST, .keys = {1, -1, 1}},
+    {.name = "object", .arity = -2, .acl = ACL_SLOW, .subcmds = object_subcommands},
+    {.name = NULL}};

@@ -1,8 +1,8 @@
 /* keyspecs.h -- Redis 7.0's description of each command beyond what the
  * dispatcher needs: key specs and tips for COMMAND INFO, documentation and
  * argument trees for COMMAND DOCS. The data (keyspecs.c) is generated from
- * redis-server by scripts/gen-keyspecs.py; cmdtable.c replies with it and
- * falls back to what its own table says for a command it does not list.
+ * redis-server by scripts/gen-keyspecs.py; cmdinfo.c replies with it and
+ * falls back to what the command's table says for a command it does not list.
  * Everything here is static and read-only. */
 #ifndef CASTOR_KEYSPECS_H
 #define CASTOR_KEYSPECS_H

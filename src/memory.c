@@ -22,7 +22,6 @@
 #include "aof.h"
 #include "arg.h"
 #include "cmdtable.h"
-#include "commands.h"
 #include "db.h"
 #include "errors.h"
 #include "kv.h"
@@ -159,7 +158,7 @@ void memory_to_human(char *buf, size_t size, unsigned long long n) {
 /* MEMORY USAGE key [SAMPLES count]: the entry's allocation (and its value's)
  * plus the key's share of the bucket array. A missing key is a null reply;
  * logically expired keys not yet deleted still count, as in Redis. */
-void cmd_memory_usage(client *c) {
+static void cmd_memory_usage(client *c) {
     long long samples = 5;
     for (int j = 3; j < c->argc; j++) {
         if (cmd_arg_is(&c->argv[j], "samples") && j + 1 < c->argc) {
@@ -200,7 +199,7 @@ static void stat_double(client *c, const char *name, float v) {
     reply_double(c, v);
 }
 
-void cmd_memory_stats(client *c) {
+static void cmd_memory_stats(client *c) {
     memory_stats ms;
     memory_get_stats(&ms);
     int ndbs = 0;
@@ -337,7 +336,7 @@ static str *doctor_report(void) {
     return str_catc(s, "I'm here to keep you safe, Sam. I want to help you.\n");
 }
 
-void cmd_memory_doctor(client *c) {
+static void cmd_memory_doctor(client *c) {
     str *report = doctor_report();
     reply_verbatim(c, report->buf, report->len, "txt");
     str_free(report);
@@ -352,7 +351,7 @@ static void append_stats(void *priv, const char *text) {
 }
 #endif
 
-void cmd_memory_malloc_stats(client *c) {
+static void cmd_memory_malloc_stats(client *c) {
 #ifndef CASTOR_LIBC_MALLOC
     str *s = str_new(NULL, 0);
     malloc_stats_print(append_stats, &s, NULL);
@@ -365,7 +364,7 @@ void cmd_memory_malloc_stats(client *c) {
 
 /* Return unused dirty pages to the system (all jemalloc arenas; libc's
  * malloc_trim otherwise). */
-void cmd_memory_purge(client *c) {
+static void cmd_memory_purge(client *c) {
 #ifndef CASTOR_LIBC_MALLOC
     unsigned narenas = 0;
     size_t sz = sizeof(narenas);
@@ -384,7 +383,7 @@ void cmd_memory_purge(client *c) {
 #endif
 }
 
-void cmd_memory_help(client *c) {
+static void cmd_memory_help(client *c) {
     static const char *help[] = {
         "DOCTOR",
         "    Return memory problems reports.",
@@ -400,3 +399,20 @@ void cmd_memory_help(client *c) {
         NULL};
     reply_help(c, "MEMORY", help);
 }
+
+/* ---- Command table (registered by server.c) ---- */
+
+static command memory_subcommands[] = {
+    {.name = "usage", .proc = cmd_memory_usage, .arity = -3, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_SLOW, .keys = {2, 2, 1}},
+    {.name = "stats", .proc = cmd_memory_stats, .arity = 2, .acl = ACL_SLOW},
+    {.name = "doctor", .proc = cmd_memory_doctor, .arity = 2, .acl = ACL_SLOW},
+    {.name = "malloc-stats", .proc = cmd_memory_malloc_stats, .arity = 2, .acl = ACL_SLOW},
+    {.name = "purge", .proc = cmd_memory_purge, .arity = 2, .acl = ACL_SLOW},
+    {.name = "help", .proc = cmd_memory_help, .arity = 2, .flags = CMD_LOADING | CMD_STALE,
+     .acl = ACL_SLOW},
+    {.name = NULL}};
+
+command memory_commands[] = {
+    {.name = "memory", .arity = -2, .acl = ACL_SLOW, .subcmds = memory_subcommands},
+    {.name = NULL}};

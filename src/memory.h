@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+#include "cmdtable.h"
+
 struct db;
 
 /* Redis's struct redisMemOverhead plus the sampled allocator figures.
@@ -37,5 +39,8 @@ void memory_cron(void);
 /* Redis's bytesToHuman: "1023B", "1.00K", "919.30K", "11.62M" ... into buf
  * (at least 32 bytes). */
 void memory_to_human(char *buf, size_t size, unsigned long long n);
+
+/* The command table, registered by server.c. */
+extern command memory_commands[];
 
 #endif

@@ -15,7 +15,6 @@
 #include <string.h>
 
 #include "cmdtable.h"
-#include "commands.h"
 #include "db.h"
 #include "dict.h"
 #include "errors.h"
@@ -97,10 +96,7 @@ static void end_multi(client *c) {
 }
 
 bool multi_maybe_queue(client *c, struct command *cmd) {
-    cmd_proc *p = cmd->proc;
-    if (p == cmd_exec || p == cmd_discard || p == cmd_multi || p == cmd_watch ||
-        p == cmd_quit || p == cmd_reset)
-        return false;
+    if (cmd->flags & CMD_NO_QUEUE) return false;
     struct multi_state *m = state_of(c);
     if (cmd->flags & CMD_NO_MULTI) {
         reply_error(c, "ERR Command not allowed inside a transaction");
@@ -226,7 +222,7 @@ void multi_client_reset(client *c) {
 
 /* ---- Commands ---- */
 
-void cmd_multi(client *c) {
+static void cmd_multi(client *c) {
     if (c->flags & CLIENT_MULTI) {
         reply_error(c, "ERR MULTI calls can not be nested");
         return;
@@ -237,7 +233,7 @@ void cmd_multi(client *c) {
     reply_ok(c);
 }
 
-void cmd_discard(client *c) {
+static void cmd_discard(client *c) {
     if (!(c->flags & CLIENT_MULTI)) {
         reply_error(c, "ERR DISCARD without MULTI");
         return;
@@ -247,7 +243,7 @@ void cmd_discard(client *c) {
     reply_ok(c);
 }
 
-void cmd_watch(client *c) {
+static void cmd_watch(client *c) {
     if (c->flags & CLIENT_MULTI) {
         reply_error(c, "ERR WATCH inside MULTI is not allowed");
         return;
@@ -256,12 +252,12 @@ void cmd_watch(client *c) {
     reply_ok(c);
 }
 
-void cmd_unwatch(client *c) {
+static void cmd_unwatch(client *c) {
     unwatch_all(c);
     reply_ok(c);
 }
 
-void cmd_exec(client *c) {
+static void cmd_exec(client *c) {
     if (!(c->flags & CLIENT_MULTI)) {
         reply_error(c, "ERR EXEC without MULTI");
         return;
@@ -308,3 +304,23 @@ void cmd_exec(client *c) {
     }
     mem_free(queue);
 }
+
+/* ---- Command table (registered by server.c) ---- */
+
+command multi_commands[] = {
+    {.name = "multi", .proc = cmd_multi, .arity = 1,
+     .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_ALLOW_BUSY | CMD_NO_QUEUE,
+     .acl = ACL_FAST | ACL_TRANSACTION},
+    {.name = "exec", .proc = cmd_exec, .arity = 1,
+     .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_SKIP_SLOWLOG | CMD_NO_QUEUE,
+     .acl = ACL_SLOW | ACL_TRANSACTION},
+    {.name = "discard", .proc = cmd_discard, .arity = 1,
+     .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_ALLOW_BUSY | CMD_NO_QUEUE,
+     .acl = ACL_FAST | ACL_TRANSACTION},
+    {.name = "watch", .proc = cmd_watch, .arity = -2,
+     .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_ALLOW_BUSY | CMD_NO_QUEUE,
+     .acl = ACL_FAST | ACL_TRANSACTION, .keys = {1, -1, 1}},
+    {.name = "unwatch", .proc = cmd_unwatch, .arity = 1,
+     .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_ALLOW_BUSY,
+     .acl = ACL_FAST | ACL_TRANSACTION},
+    {.name = NULL}};

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "client.h"
+#include "cmdtable.h"
 
 struct command;
 struct db;
@@ -24,5 +25,8 @@ void multi_touch_key(struct db *d, const char *key, size_t klen);
 void multi_touch_db(int dbid, int other);
 /* Forget the client's transaction and watched keys (free, RESET). */
 void multi_client_reset(client *c);
+
+/* The command table, registered by server.c. */
+extern command multi_commands[];
 
 #endif

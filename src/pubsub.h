@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "client.h"
+#include "cmdtable.h"
 #include "str.h"
 
 /* Keyspace event classes (notify-keyspace-events), Redis's bit values. */
@@ -42,11 +43,12 @@ long long pubsub_publish(const char *channel, size_t clen, const char *msg, size
 
 /* Drop every subscription of c (on free or RESET), without replies. */
 void pubsub_client_free(client *c);
-/* Is this command allowed to a RESP2 client in subscribed mode? */
-bool pubsub_allowed_in_context(const char *cmdname);
 /* Totals for INFO. */
 size_t pubsub_channel_count(void);
 size_t pubsub_pattern_count(void);
 size_t pubsub_shard_count(void);
+
+/* The command table, registered by server.c. */
+extern command pubsub_commands[];
 
 #endif

@@ -39,7 +39,6 @@
 #include "blocking.h"
 #include "child.h"
 #include "cmdtable.h"
-#include "commands.h"
 #include "config.h"
 #include "db.h"
 #include "ev.h"
@@ -753,10 +752,10 @@ static void sync_command(client *c, bool psync) {
     start_pending_syncs();
 }
 
-void cmd_sync(client *c) { sync_command(c, false); }
-void cmd_psync(client *c) { sync_command(c, true); }
+static void cmd_sync(client *c) { sync_command(c, false); }
+static void cmd_psync(client *c) { sync_command(c, true); }
 
-void cmd_replconf(client *c) {
+static void cmd_replconf(client *c) {
     if (c->argc % 2 == 0) {
         reply_error(c, "ERR syntax error");
         return;
@@ -816,7 +815,7 @@ static int acked(long long off) {
     return n;
 }
 
-void cmd_wait(client *c) {
+static void cmd_wait(client *c) {
     if (srv.is_replica) {
         reply_error(c, "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.");
         return;
@@ -1014,7 +1013,7 @@ static void failover_step(void) {
     become_replica(repl_fo.host, repl_fo.port);
 }
 
-void cmd_failover(client *c) {
+static void cmd_failover(client *c) {
     if (c->argc == 2 && cmd_arg_is(&c->argv[1], "abort")) {
         if (repl_fo.state == FO_NONE) {
             reply_error(c, "ERR No failover in progress.");
@@ -1185,8 +1184,8 @@ static void replicaof(client *c) {
     reply_ok(c);
 }
 
-void cmd_replicaof(client *c) { replicaof(c); }
-void cmd_slaveof(client *c) { replicaof(c); }
+static void cmd_replicaof(client *c) { replicaof(c); }
+static void cmd_slaveof(client *c) { replicaof(c); }
 
 static const char *link_state_name(void) {
     switch (repl_ls.state) {
@@ -1203,7 +1202,7 @@ static const char *link_state_name(void) {
     return "unknown";
 }
 
-void cmd_role(client *c) {
+static void cmd_role(client *c) {
     if (srv.is_replica) {
         reply_array(c, 5);
         reply_bulk_cstr(c, "slave");
@@ -1471,3 +1470,30 @@ void repl_sync_stats(long long out[3]) {
 void repl_reset_stats(void) {
     repl_ms.sync_full = repl_ms.sync_partial_ok = repl_ms.sync_partial_err = 0;
 }
+
+/* ---- Command table (registered by server.c) ---- */
+
+command repl_commands[] = {
+    {.name = "replicaof", .proc = cmd_replicaof, .arity = 3,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_STALE | CMD_NO_ASYNC_LOADING,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS},
+    {.name = "slaveof", .proc = cmd_slaveof, .arity = 3,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_STALE | CMD_NO_ASYNC_LOADING,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS},
+    {.name = "role", .proc = cmd_role, .arity = 1,
+     .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST,
+     .acl = ACL_ADMIN | ACL_FAST | ACL_DANGEROUS},
+    {.name = "wait", .proc = cmd_wait, .arity = 3, .flags = CMD_NOSCRIPT,
+     .acl = ACL_SLOW | ACL_CONNECTION},
+    {.name = "replconf", .proc = cmd_replconf, .arity = -1,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_ALLOW_BUSY,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS},
+    {.name = "psync", .proc = cmd_psync, .arity = -3,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_NO_ASYNC_LOADING | CMD_NO_MULTI,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS},
+    {.name = "sync", .proc = cmd_sync, .arity = 1,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_NO_ASYNC_LOADING | CMD_NO_MULTI,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS},
+    {.name = "failover", .proc = cmd_failover, .arity = -1,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_STALE, .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS},
+    {.name = NULL}};

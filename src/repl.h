@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "client.h"
+#include "cmdtable.h"
 #include "rdb.h"
 #include "str.h"
 
@@ -58,5 +59,8 @@ size_t repl_backlog_memory(void);
 const char *repl_config_master(void);
 /* CONFIG SET repl-backlog-size. */
 void repl_backlog_size_changed(void);
+
+/* The command table, registered by server.c. */
+extern command repl_commands[];
 
 #endif

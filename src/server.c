@@ -20,23 +20,38 @@
 #include <unistd.h>
 
 #include "aof.h"
+#include "bitops.h"
 #include "blocking.h"
-#include "rdb_check.h"
 #include "child.h"
+#include "clientcmd.h"
+#include "cmdinfo.h"
 #include "cmdtable.h"
 #include "config.h"
 #include "db.h"
+#include "debug.h"
+#include "dump.h"
 #include "ev.h"
 #include "expire.h"
+#include "info.h"
+#include "keys.h"
 #include "log.h"
 #include "mem.h"
+#include "memory.h"
+#include "multi.h"
 #include "net.h"
+#include "pubsub.h"
+#include "rdb_check.h"
 #include "repl.h"
+#include "script.h"
+#include "slowlog.h"
 #include "snapshot.h"
+#include "sort.h"
+#include "srvcmd.h"
 #include "str.h"
 #include "t_hash.h"
 #include "t_list.h"
 #include "t_set.h"
+#include "t_string.h"
 #include "t_zset.h"
 #include "util.h"
 
@@ -154,6 +169,42 @@ static void before_sleep(void) {
     repl_before_sleep();   /* GETACK for WAIT; resume released WAIT clients */
     client_flush_pending();
     client_free_closing();
+}
+
+/* ---- Commands ---- */
+
+/* Every command family's table. Adding a family? Add its table here. */
+static command *const families[] = {
+    t_string_commands,
+    bitops_commands,
+    keys_commands,
+    dump_commands,
+    expire_commands,
+    srvcmd_commands,
+    debug_commands,
+    info_commands,
+    config_commands,
+    clientcmd_commands,
+    cmdinfo_commands,
+    slowlog_commands,
+    memory_commands,
+    multi_commands,
+    pubsub_commands,
+    repl_commands,
+    script_commands,
+    snapshot_commands,
+    aof_commands,
+    t_hash_commands,
+    t_set_commands,
+    t_list_commands,
+    t_zset_commands,
+    blocking_commands,
+    sort_commands,
+};
+
+static void register_commands(void) {
+    for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++)
+        cmdtable_register(families[i]);
 }
 
 /* ---- Start-up ---- */
@@ -364,7 +415,7 @@ int main(int argc, char **argv) {
         log_msg(LOG_WARNING, "Failed creating the event loop. Error message: '%s'", strerror(errno));
         return 1;
     }
-    cmdtable_init();
+    register_commands();
     db_init(cfg.databases);
     /* Collection types register their value callbacks (free, dup, size). */
     zset_init();

@@ -22,7 +22,6 @@
 
 #include "arg.h"
 #include "cmdtable.h"
-#include "commands.h"
 #include "config.h"
 #include "mem.h"
 #include "reply.h"
@@ -138,7 +137,7 @@ void slowlog_maybe_add(client *c, long long duration_us) {
 }
 
 /* SLOWLOG GET [count]: newest first; count -1 means all. */
-void cmd_slowlog_get(client *c) {
+static void cmd_slowlog_get(client *c) {
     long long count = 10;
     if (c->argc > 3) {
         reply_errorf(c, "ERR unknown subcommand or wrong number of arguments for '%.128s'. "
@@ -163,9 +162,9 @@ void cmd_slowlog_get(client *c) {
     }
 }
 
-void cmd_slowlog_len(client *c) { reply_int(c, log_len); }
+static void cmd_slowlog_len(client *c) { reply_int(c, log_len); }
 
-void cmd_slowlog_reset(client *c) {
+static void cmd_slowlog_reset(client *c) {
     while (log_tail) drop_oldest();
     reply_ok(c);
 }
@@ -182,7 +181,7 @@ static const char *slowlog_help[] = {
     "    Reset the slowlog.",
     NULL};
 
-void cmd_slowlog_help(client *c) { reply_help(c, "SLOWLOG", slowlog_help); }
+static void cmd_slowlog_help(client *c) { reply_help(c, "SLOWLOG", slowlog_help); }
 
 /* ---- The latency monitor ---- */
 
@@ -247,7 +246,7 @@ void latency_add_sample(const char *event, long long ms) {
 }
 
 /* LATENCY LATEST: per event, name, time and value of the latest sample, max. */
-void cmd_latency_latest(client *c) {
+static void cmd_latency_latest(client *c) {
     reply_array(c, (long long)nseries);
     for (size_t i = 0; i < nseries; i++) {
         latency_series *ts = series[i];
@@ -262,7 +261,7 @@ void cmd_latency_latest(client *c) {
 
 /* LATENCY HISTORY event: [time, ms] pairs, oldest first. Event names are
  * case-sensitive here, as in Redis. */
-void cmd_latency_history(client *c) {
+static void cmd_latency_history(client *c) {
     latency_series *ts = series_find(c->argv[2].ptr, c->argv[2].len);
     if (ts == NULL) {
         reply_array(c, 0);
@@ -300,7 +299,7 @@ static long long latency_reset(const slice *event) {
 }
 
 /* LATENCY RESET [event ...]: replies the number of series dropped. */
-void cmd_latency_reset(client *c) {
+static void cmd_latency_reset(client *c) {
     if (c->argc == 2) {
         reply_int(c, latency_reset(NULL));
         return;
@@ -328,4 +327,36 @@ static const char *latency_help[] = {
     "    If no commands are specified then all histograms are replied.",
     NULL};
 
-void cmd_latency_help(client *c) { reply_help(c, "LATENCY", latency_help); }
+static void cmd_latency_help(client *c) { reply_help(c, "LATENCY", latency_help); }
+
+/* ---- Command table (registered by server.c) ---- */
+
+static command slowlog_subcommands[] = {
+    {.name = "get", .proc = cmd_slowlog_get, .arity = -2,
+     .flags = CMD_ADMIN | CMD_LOADING | CMD_STALE, .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS},
+    {.name = "len", .proc = cmd_slowlog_len, .arity = 2,
+     .flags = CMD_ADMIN | CMD_LOADING | CMD_STALE, .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS},
+    {.name = "reset", .proc = cmd_slowlog_reset, .arity = 2,
+     .flags = CMD_ADMIN | CMD_LOADING | CMD_STALE, .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS},
+    {.name = "help", .proc = cmd_slowlog_help, .arity = 2, .flags = CMD_LOADING | CMD_STALE,
+     .acl = ACL_SLOW},
+    {.name = NULL}};
+
+static command latency_subcommands[] = {
+    {.name = "latest", .proc = cmd_latency_latest, .arity = 2,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS},
+    {.name = "history", .proc = cmd_latency_history, .arity = 3,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS},
+    {.name = "reset", .proc = cmd_latency_reset, .arity = -2,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS},
+    {.name = "help", .proc = cmd_latency_help, .arity = 2, .flags = CMD_LOADING | CMD_STALE,
+     .acl = ACL_SLOW},
+    {.name = NULL}};
+
+command slowlog_commands[] = {
+    {.name = "slowlog", .arity = -2, .acl = ACL_SLOW, .subcmds = slowlog_subcommands},
+    {.name = "latency", .arity = -2, .acl = ACL_SLOW, .subcmds = latency_subcommands},
+    {.name = NULL}};

@@ -32,7 +32,6 @@
 #include "child.h"
 #include "arg.h"
 #include "cmdtable.h"
-#include "commands.h"
 #include "config.h"
 #include "db.h"
 #include "errors.h"
@@ -406,7 +405,7 @@ str *snapshot_info(str *s) {
 
 /* ---- Commands ---- */
 
-void cmd_save(client *c) {
+static void cmd_save(client *c) {
     if (snapshot_bgsave_in_progress()) {
         reply_error(c, "ERR Background save already in progress");
         return;
@@ -417,7 +416,7 @@ void cmd_save(client *c) {
 }
 
 /* BGSAVE [SCHEDULE] */
-void cmd_bgsave(client *c) {
+static void cmd_bgsave(client *c) {
     bool schedule = false;
     if (c->argc > 1) {
         if (c->argc != 2 || !cmd_arg_is(&c->argv[1], "schedule")) {
@@ -444,4 +443,17 @@ void cmd_bgsave(client *c) {
     }
 }
 
-void cmd_lastsave(client *c) { reply_int(c, snapshot_last_save()); }
+static void cmd_lastsave(client *c) { reply_int(c, snapshot_last_save()); }
+
+/* ---- Command table (registered by server.c) ---- */
+
+command snapshot_commands[] = {
+    {.name = "lastsave", .proc = cmd_lastsave, .arity = 1,
+     .flags = CMD_LOADING | CMD_STALE | CMD_FAST, .acl = ACL_ADMIN | ACL_FAST | ACL_DANGEROUS},
+    {.name = "save", .proc = cmd_save, .arity = 1,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_NO_ASYNC_LOADING | CMD_NO_MULTI,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS},
+    {.name = "bgsave", .proc = cmd_bgsave, .arity = -1,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_NO_ASYNC_LOADING,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS},
+    {.name = NULL}};

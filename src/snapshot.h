@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "client.h"
+#include "cmdtable.h"
 #include "str.h"
 
 /* Start-up and cron */
@@ -53,5 +54,8 @@ const char *snapshot_write_error(void);
 /* INFO persistence: the lines from current_cow_peak to
  * rdb_last_load_keys_loaded, in Redis 7.0's order. */
 str *snapshot_info(str *s) MUST_USE;
+
+/* The command table, registered by server.c. */
+extern command snapshot_commands[];
 
 #endif

@@ -26,7 +26,8 @@
  * sets under scripts (no scripting yet, issue #8).
  * Spec: Redis 7.0 sort.c and pqsort.c semantics.
  * SPDX-License-Identifier: BSD-3-Clause */
-#include "commands.h"
+
+#include "sort.h"
 
 #include <errno.h>
 #include <math.h>
@@ -642,14 +643,14 @@ static void sort_generic(client *c, bool readonly) {
     mem_free(o.gets);
 }
 
-void cmd_sort(client *c) { sort_generic(c, false); }
-void cmd_sort_ro(client *c) { sort_generic(c, true); }
+static void cmd_sort(client *c) { sort_generic(c, false); }
+static void cmd_sort_ro(client *c) { sort_generic(c, true); }
 
 /* COMMAND GETKEYS for SORT, as Redis's sortGetKeys: the sorted key, then
  * the argument after the last STORE. Options are skipped with their
  * arguments (LIMIT 2, GET and BY 1) but STORE's own argument is not, a
  * quirk kept for the same answers. */
-int sort_getkeys(int argc, slice *argv, int *keys, int cap) {
+static int sort_getkeys(int argc, slice *argv, int *keys, int cap) {
     if (cap < 2) return 0;
     int store = 0;
     keys[0] = 1;
@@ -662,3 +663,15 @@ int sort_getkeys(int argc, slice *argv, int *keys, int cap) {
     keys[1] = store;
     return 2;
 }
+
+/* ---- Command table (registered by server.c) ---- */
+
+command sort_commands[] = {
+    {.name = "sort", .proc = cmd_sort, .getkeys = sort_getkeys, .arity = -2,
+     .flags = CMD_WRITE | CMD_DENYOOM | CMD_MOVABLE_KEYS,
+     .acl = ACL_WRITE | ACL_SET | ACL_SORTEDSET | ACL_LIST | ACL_SLOW | ACL_DANGEROUS,
+     .keys = {1, 1, 1}},
+    {.name = "sort_ro", .proc = cmd_sort_ro, .arity = -2, .flags = CMD_READONLY | CMD_MOVABLE_KEYS,
+     .acl = ACL_READ | ACL_SET | ACL_SORTEDSET | ACL_LIST | ACL_SLOW | ACL_DANGEROUS,
+     .keys = {1, 1, 1}},
+    {.name = NULL}};

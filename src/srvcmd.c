@@ -4,12 +4,13 @@
  * Authentication is one check (auth_check) so ACL users can replace the
  * single requirepass later without touching the commands.
  * SPDX-License-Identifier: BSD-3-Clause */
+#include "srvcmd.h"
+
 #include <stdlib.h>
 #include <string.h>
 
 #include "arg.h"
 #include "cmdtable.h"
-#include "commands.h"
 #include "config.h"
 #include "db.h"
 #include "errors.h"
@@ -20,7 +21,7 @@
 #include "server.h"
 #include "util.h"
 
-void cmd_ping(client *c) {
+static void cmd_ping(client *c) {
     if (c->argc > 2) {
         reply_error_arity(c);
         return;
@@ -37,14 +38,14 @@ void cmd_ping(client *c) {
     else reply_simple(c, "PONG");
 }
 
-void cmd_echo(client *c) { reply_bulk(c, c->argv[1].ptr, c->argv[1].len); }
+static void cmd_echo(client *c) { reply_bulk(c, c->argv[1].ptr, c->argv[1].len); }
 
-void cmd_quit(client *c) {
+static void cmd_quit(client *c) {
     reply_ok(c);
     c->flags |= CLIENT_CLOSE_AFTER_REPLY;
 }
 
-void cmd_time(client *c) {
+static void cmd_time(client *c) {
     long long us = util_ustime();
     reply_array(c, 2);
     reply_bulk_ll(c, us / 1000000);
@@ -61,7 +62,7 @@ static bool auth_check(const slice *user, const slice *pass) {
     return pass->len == strlen(want) && memcmp(pass->ptr, want, pass->len) == 0;
 }
 
-void cmd_auth(client *c) {
+static void cmd_auth(client *c) {
     if (c->argc > 3) {
         reply_error(c, ERR_SYNTAX);
         return;
@@ -82,7 +83,7 @@ void cmd_auth(client *c) {
     }
 }
 
-void cmd_hello(client *c) {
+static void cmd_hello(client *c) {
     long long ver = 0;
     int next = 1;
     if (c->argc >= 2) {
@@ -148,7 +149,7 @@ void cmd_hello(client *c) {
     reply_array(c, 0);
 }
 
-void cmd_reset(client *c) {
+static void cmd_reset(client *c) {
     if (c->flags & CLIENT_MONITOR) client_monitor_remove(c);
     pubsub_client_free(c);
     multi_client_reset(c);
@@ -162,7 +163,7 @@ void cmd_reset(client *c) {
 
 /* ---- SHUTDOWN and MONITOR ---- */
 
-void cmd_shutdown(client *c) {
+static void cmd_shutdown(client *c) {
     int flags = SHUTDOWN_NOFLAGS;
     for (int i = 1; i < c->argc; i++) {
         if (cmd_arg_is(&c->argv[i], "nosave")) flags |= SHUTDOWN_NOSAVE;
@@ -185,8 +186,38 @@ void cmd_shutdown(client *c) {
     reply_error(c, "ERR Errors trying to SHUTDOWN. Check logs.");
 }
 
-void cmd_monitor(client *c) {
+static void cmd_monitor(client *c) {
     if (c->flags & CLIENT_MONITOR) return;
     client_monitor_add(c);
     reply_ok(c);
 }
+
+/* ---- Command table (registered by server.c) ---- */
+
+command srvcmd_commands[] = {
+    {.name = "ping", .proc = cmd_ping, .arity = -1,
+     .flags = CMD_FAST | CMD_SENTINEL | CMD_SUBSCRIBER_OK | CMD_DENY_ON_MISCONF,
+     .acl = ACL_FAST | ACL_CONNECTION},
+    {.name = "echo", .proc = cmd_echo, .arity = 2, .flags = CMD_FAST | CMD_LOADING | CMD_STALE,
+     .acl = ACL_FAST | ACL_CONNECTION},
+    {.name = "quit", .proc = cmd_quit, .arity = -1,
+     .flags = CMD_ALLOW_BUSY | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NO_AUTH |
+              CMD_SUBSCRIBER_OK | CMD_NO_QUEUE, .acl = ACL_FAST | ACL_CONNECTION},
+    {.name = "reset", .proc = cmd_reset, .arity = 1,
+     .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NO_AUTH | CMD_ALLOW_BUSY |
+              CMD_SUBSCRIBER_OK | CMD_NO_QUEUE, .acl = ACL_FAST | ACL_CONNECTION},
+    {.name = "time", .proc = cmd_time, .arity = 1, .flags = CMD_LOADING | CMD_STALE | CMD_FAST,
+     .acl = ACL_FAST},
+    {.name = "hello", .proc = cmd_hello, .arity = -1,
+     .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NO_AUTH | CMD_SENTINEL |
+              CMD_ALLOW_BUSY, .acl = ACL_FAST | ACL_CONNECTION},
+    {.name = "auth", .proc = cmd_auth, .arity = -2,
+     .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NO_AUTH | CMD_SENTINEL |
+              CMD_ALLOW_BUSY, .acl = ACL_FAST | ACL_CONNECTION},
+    {.name = "shutdown", .proc = cmd_shutdown, .arity = -1,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_NO_MULTI | CMD_SENTINEL |
+              CMD_ALLOW_BUSY, .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS},
+    {.name = "monitor", .proc = cmd_monitor, .arity = 1,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS},
+    {.name = NULL}};

@@ -22,7 +22,6 @@
 
 #include "arg.h"
 #include "cmdtable.h"
-#include "commands.h"
 #include "config.h"
 #include "db.h"
 #include "dict.h"
@@ -360,10 +359,10 @@ static void hset_generic(client *c, bool hmset) {
     else reply_int(c, created);
 }
 
-void cmd_hset(client *c) { hset_generic(c, false); }
-void cmd_hmset(client *c) { hset_generic(c, true); }
+static void cmd_hset(client *c) { hset_generic(c, false); }
+static void cmd_hmset(client *c) { hset_generic(c, true); }
 
-void cmd_hsetnx(client *c) {
+static void cmd_hsetnx(client *c) {
     slice *key = &c->argv[1], *f = &c->argv[2], *v = &c->argv[3];
     kv *e = find_or_create(c, key);
     if (e == NULL) return;
@@ -389,20 +388,20 @@ static void reply_field(client *c, const kv *e, const slice *f) {
     else reply_null(c);
 }
 
-void cmd_hget(client *c) {
+static void cmd_hget(client *c) {
     kv *e;
     if (!find_hash(c, &c->argv[1], &e, false)) return;
     reply_field(c, e, &c->argv[2]);
 }
 
-void cmd_hmget(client *c) {
+static void cmd_hmget(client *c) {
     kv *e;
     if (!find_hash(c, &c->argv[1], &e, false)) return;
     reply_array(c, c->argc - 2);
     for (int i = 2; i < c->argc; i++) reply_field(c, e, &c->argv[i]);
 }
 
-void cmd_hdel(client *c) {
+static void cmd_hdel(client *c) {
     slice *key = &c->argv[1];
     kv *e;
     if (!find_hash(c, key, &e, true)) return;
@@ -429,13 +428,13 @@ void cmd_hdel(client *c) {
     reply_int(c, deleted);
 }
 
-void cmd_hlen(client *c) {
+static void cmd_hlen(client *c) {
     kv *e;
     if (!find_hash(c, &c->argv[1], &e, false)) return;
     reply_int(c, e ? (long long)hash_len(e) : 0);
 }
 
-void cmd_hstrlen(client *c) {
+static void cmd_hstrlen(client *c) {
     kv *e;
     if (!find_hash(c, &c->argv[1], &e, false)) return;
     char buf[HASH_INTBUF_SIZE];
@@ -444,7 +443,7 @@ void cmd_hstrlen(client *c) {
     reply_int(c, v ? (long long)vlen : 0);
 }
 
-void cmd_hexists(client *c) {
+static void cmd_hexists(client *c) {
     kv *e;
     if (!find_hash(c, &c->argv[1], &e, false)) return;
     char buf[HASH_INTBUF_SIZE];
@@ -475,13 +474,13 @@ static void getall_generic(client *c, int what) {
     hash_iter_done(&it);
 }
 
-void cmd_hkeys(client *c) { getall_generic(c, WANT_FIELDS); }
-void cmd_hvals(client *c) { getall_generic(c, WANT_VALUES); }
-void cmd_hgetall(client *c) { getall_generic(c, WANT_FIELDS | WANT_VALUES); }
+static void cmd_hkeys(client *c) { getall_generic(c, WANT_FIELDS); }
+static void cmd_hvals(client *c) { getall_generic(c, WANT_VALUES); }
+static void cmd_hgetall(client *c) { getall_generic(c, WANT_FIELDS | WANT_VALUES); }
 
 /* ---- Counters ---- */
 
-void cmd_hincrby(client *c) {
+static void cmd_hincrby(client *c) {
     slice *key = &c->argv[1], *f = &c->argv[2];
     long long incr;
     if (!cmd_arg_ll(c, &c->argv[3], &incr)) return;
@@ -508,7 +507,7 @@ void cmd_hincrby(client *c) {
     reply_int(c, value);
 }
 
-void cmd_hincrbyfloat(client *c) {
+static void cmd_hincrbyfloat(client *c) {
     slice *key = &c->argv[1], *f = &c->argv[2];
     long double incr, value = 0;
     if (!cmd_arg_long_double(c, &c->argv[3], &incr)) return;
@@ -707,7 +706,7 @@ static void hrandfield_count(client *c, long long l, bool withvalues) {
     }
 }
 
-void cmd_hrandfield(client *c) {
+static void cmd_hrandfield(client *c) {
     if (c->argc >= 3) {
         long l;
         bool withvalues;
@@ -736,7 +735,7 @@ void cmd_hrandfield(client *c) {
 
 /* ---- HSCAN ---- */
 
-void cmd_hscan(client *c) {
+static void cmd_hscan(client *c) {
     unsigned long cursor;
     if (!scan_parse_cursor(c, &c->argv[2], &cursor)) return;
     kv *e;
@@ -778,3 +777,42 @@ void cmd_hscan(client *c) {
     mem_free(items);
     reply_set_deferred_array(c, node, n);
 }
+
+/* ---- Command table (registered by server.c) ---- */
+
+command t_hash_commands[] = {
+    {.name = "hset", .proc = cmd_hset, .arity = -4, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
+     .acl = ACL_WRITE | ACL_HASH | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "hsetnx", .proc = cmd_hsetnx, .arity = 4, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
+     .acl = ACL_WRITE | ACL_HASH | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "hget", .proc = cmd_hget, .arity = 3, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_READ | ACL_HASH | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "hmget", .proc = cmd_hmget, .arity = -3, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_READ | ACL_HASH | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "hmset", .proc = cmd_hmset, .arity = -4, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
+     .acl = ACL_WRITE | ACL_HASH | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "hdel", .proc = cmd_hdel, .arity = -3, .flags = CMD_WRITE | CMD_FAST,
+     .acl = ACL_WRITE | ACL_HASH | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "hlen", .proc = cmd_hlen, .arity = 2, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_READ | ACL_HASH | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "hstrlen", .proc = cmd_hstrlen, .arity = 3, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_READ | ACL_HASH | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "hexists", .proc = cmd_hexists, .arity = 3, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_READ | ACL_HASH | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "hkeys", .proc = cmd_hkeys, .arity = 2, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_HASH | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "hvals", .proc = cmd_hvals, .arity = 2, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_HASH | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "hgetall", .proc = cmd_hgetall, .arity = 2, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_HASH | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "hincrby", .proc = cmd_hincrby, .arity = 4,
+     .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST, .acl = ACL_WRITE | ACL_HASH | ACL_FAST,
+     .keys = {1, 1, 1}},
+    {.name = "hincrbyfloat", .proc = cmd_hincrbyfloat, .arity = 4,
+     .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST, .acl = ACL_WRITE | ACL_HASH | ACL_FAST,
+     .keys = {1, 1, 1}},
+    {.name = "hrandfield", .proc = cmd_hrandfield, .arity = -2, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_HASH | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "hscan", .proc = cmd_hscan, .arity = -3, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_HASH | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = NULL}};

@@ -20,7 +20,6 @@
 #include "arg.h"
 #include "blocking.h"
 #include "cmdtable.h"
-#include "commands.h"
 #include "config.h"
 #include "db.h"
 #include "errors.h"
@@ -188,13 +187,13 @@ static void push_generic(client *c, int where, bool only_existing) {
     propagate_argv(c);
 }
 
-void cmd_lpush(client *c) { push_generic(c, QL_HEAD, false); }
-void cmd_rpush(client *c) { push_generic(c, QL_TAIL, false); }
-void cmd_lpushx(client *c) { push_generic(c, QL_HEAD, true); }
-void cmd_rpushx(client *c) { push_generic(c, QL_TAIL, true); }
+static void cmd_lpush(client *c) { push_generic(c, QL_HEAD, false); }
+static void cmd_rpush(client *c) { push_generic(c, QL_TAIL, false); }
+static void cmd_lpushx(client *c) { push_generic(c, QL_HEAD, true); }
+static void cmd_rpushx(client *c) { push_generic(c, QL_TAIL, true); }
 
 /* LINSERT key BEFORE|AFTER pivot element */
-void cmd_linsert(client *c) {
+static void cmd_linsert(client *c) {
     bool after;
     if (!arg_choice(c, &c->argv[2], "before", "after", &after)) return;
     const slice *key = &c->argv[1], *pivot = &c->argv[3], *val = &c->argv[4];
@@ -226,13 +225,13 @@ void cmd_linsert(client *c) {
 
 /* ---- Reads ---- */
 
-void cmd_llen(client *c) {
+static void cmd_llen(client *c) {
     kv *e;
     if (!find_list(c, &c->argv[1], false, &e)) return;
     reply_int(c, e ? (long long)ql_count(ql_of(e)) : 0);
 }
 
-void cmd_lindex(client *c) {
+static void cmd_lindex(client *c) {
     kv *e = existing_list(c, &c->argv[1], false, reply_null);
     if (e == NULL) return;
     long index;
@@ -255,7 +254,7 @@ static bool clamp_range(long llen, long *start, long *end) {
     return true;
 }
 
-void cmd_lrange(client *c) {
+static void cmd_lrange(client *c) {
     long start, end;
     if (!arg_long(c, &c->argv[2], &start) || !arg_long(c, &c->argv[3], &end)) return;
     kv *e = existing_list(c, &c->argv[1], false, reply_empty_array);
@@ -269,7 +268,7 @@ void cmd_lrange(client *c) {
 }
 
 /* LPOS key element [RANK rank] [COUNT num-matches] [MAXLEN len] */
-void cmd_lpos(client *c) {
+static void cmd_lpos(client *c) {
     const slice *ele = &c->argv[2];
     long rank = 1, count = -1, maxlen = 0;   /* count -1: option not given */
     int direction = QL_HEAD;
@@ -337,7 +336,7 @@ void cmd_lpos(client *c) {
 
 /* ---- Changes in place ---- */
 
-void cmd_lset(client *c) {
+static void cmd_lset(client *c) {
     const slice *key = &c->argv[1];
     kv *e = existing_list(c, key, true, reply_no_key);
     if (e == NULL) return;
@@ -356,7 +355,7 @@ void cmd_lset(client *c) {
 
 /* LREM key count element: count > 0 from the head, < 0 from the tail,
  * 0 all. */
-void cmd_lrem(client *c) {
+static void cmd_lrem(client *c) {
     const slice *key = &c->argv[1], *ele = &c->argv[3];
     long toremove;
     if (!arg_long(c, &c->argv[2], &toremove)) return;
@@ -385,7 +384,7 @@ void cmd_lrem(client *c) {
     reply_int(c, removed);
 }
 
-void cmd_ltrim(client *c) {
+static void cmd_ltrim(client *c) {
     const slice *key = &c->argv[1];
     long start, end;
     if (!arg_long(c, &c->argv[2], &start) || !arg_long(c, &c->argv[3], &end)) return;
@@ -454,14 +453,14 @@ static void pop_generic(client *c, int where) {
     propagate_argv(c);
 }
 
-void cmd_lpop(client *c) { pop_generic(c, QL_HEAD); }
-void cmd_rpop(client *c) { pop_generic(c, QL_TAIL); }
+static void cmd_lpop(client *c) { pop_generic(c, QL_HEAD); }
+static void cmd_rpop(client *c) { pop_generic(c, QL_TAIL); }
 
 /* Pop one element from src's 'from' end and push it at dst's 'to' end,
  * replying with it (Redis's lmoveGenericCommand). src is a non-empty list
  * in c's db. Replies WRONGTYPE (moving nothing) if dst holds another type.
  * Propagates LMOVE, or RPOPLPUSH for (B)RPOPLPUSH. */
-static void move_one(client *c, kv *src, int from, int to) {
+static void move_one(client *c, kv *src, int from, int to, bool rpoplpush) {
     const slice *skey = &c->argv[1], *dkey = &c->argv[2];
     kv *dst;
     if (!find_list(c, dkey, true, &dst)) return;
@@ -494,7 +493,6 @@ static void move_one(client *c, kv *src, int from, int to) {
     db_signal_modified(c->db, skey->ptr, skey->len);
     srv.dirty++;
     mem_free(big);
-    bool rpoplpush = c->cmd->proc == cmd_rpoplpush || c->cmd->proc == cmd_brpoplpush;
     if (rpoplpush) {
         slice argv[3] = {slice_of("RPOPLPUSH", 9), *skey, *dkey};
         propagate(c->dbid, 3, argv);
@@ -506,43 +504,33 @@ static void move_one(client *c, kv *src, int from, int to) {
     }
 }
 
-static void lmove_generic(client *c, int from, int to) {
+static void lmove_generic(client *c, int from, int to, bool rpoplpush) {
     kv *src;
     if (!find_list(c, &c->argv[1], true, &src)) return;
     if (src == NULL) {
         reply_null(c);
         return;
     }
-    move_one(c, src, from, to);
+    move_one(c, src, from, to, rpoplpush);
 }
 
-void cmd_lmove(client *c) {
+static void cmd_lmove(client *c) {
     int from, to;
     if (!parse_side(c, &c->argv[3], &from) || !parse_side(c, &c->argv[4], &to)) return;
-    lmove_generic(c, from, to);
+    lmove_generic(c, from, to, false);
 }
 
-void cmd_rpoplpush(client *c) { lmove_generic(c, QL_TAIL, QL_HEAD); }
+static void cmd_rpoplpush(client *c) { lmove_generic(c, QL_TAIL, QL_HEAD, true); }
 
 /* ---- Multi-key pops ---- */
 
 /* Movable keys of LMPOP (numkeys at argv[1]) and BLMPOP (at argv[2]). */
-static int mpop_keys(int argc, slice *argv, int *keys, int cap, int numkeys_idx) {
-    long long n;
-    if (numkeys_idx >= argc || !util_str2ll(argv[numkeys_idx].ptr, argv[numkeys_idx].len, &n) ||
-        n < 1 || n > argc - numkeys_idx - 1)
-        return -1;
-    int got = 0;
-    for (long long i = 0; i < n && got < cap; i++) keys[got++] = numkeys_idx + 1 + (int)i;
-    return got;
+static int lmpop_getkeys(int argc, slice *argv, int *keys, int cap) {
+    return cmdtable_numkeys_getkeys(argc, argv, 1, keys, 0, cap);
 }
 
-int list_lmpop_getkeys(int argc, slice *argv, int *keys, int cap) {
-    return mpop_keys(argc, argv, keys, cap, 1);
-}
-
-int list_blmpop_getkeys(int argc, slice *argv, int *keys, int cap) {
-    return mpop_keys(argc, argv, keys, cap, 2);
+static int blmpop_getkeys(int argc, slice *argv, int *keys, int cap) {
+    return cmdtable_numkeys_getkeys(argc, argv, 2, keys, 0, cap);
 }
 
 /* Pop from the first non-empty list among keys: reply [key, [elements]]
@@ -574,7 +562,7 @@ static bool parse_mpop(client *c, int idx, long *numkeys, int *where, long *coun
 }
 
 /* LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count] */
-void cmd_lmpop(client *c) {
+static void cmd_lmpop(client *c) {
     long numkeys, count;
     int where;
     if (!parse_mpop(c, 1, &numkeys, &where, &count)) return;
@@ -612,15 +600,15 @@ static void blocking_pop(client *c, int where) {
     blocking_block(c, &c->argv[1], c->argc - 2, KV_LIST, deadline);
 }
 
-void cmd_blpop(client *c) { blocking_pop(c, QL_HEAD); }
-void cmd_brpop(client *c) { blocking_pop(c, QL_TAIL); }
+static void cmd_blpop(client *c) { blocking_pop(c, QL_HEAD); }
+static void cmd_brpop(client *c) { blocking_pop(c, QL_TAIL); }
 
 /* BLMOVE/BRPOPLPUSH: LMOVE, or block until the source has an element. */
-static void blmove_generic(client *c, int from, int to, long long deadline) {
+static void blmove_generic(client *c, int from, int to, long long deadline, bool rpoplpush) {
     kv *src;
     if (!find_list(c, &c->argv[1], true, &src)) return;
     if (src != NULL) {
-        move_one(c, src, from, to);
+        move_one(c, src, from, to, rpoplpush);
         return;
     }
     if (!blocking_allowed(c)) {
@@ -631,24 +619,24 @@ static void blmove_generic(client *c, int from, int to, long long deadline) {
 }
 
 /* BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout. May block. */
-void cmd_blmove(client *c) {
+static void cmd_blmove(client *c) {
     int from, to;
     long long deadline;
     if (!parse_side(c, &c->argv[3], &from) || !parse_side(c, &c->argv[4], &to)) return;
     if (!blocking_parse_timeout(c, &c->argv[5], &deadline)) return;
-    blmove_generic(c, from, to, deadline);
+    blmove_generic(c, from, to, deadline, false);
 }
 
 /* BRPOPLPUSH source destination timeout. May block. */
-void cmd_brpoplpush(client *c) {
+static void cmd_brpoplpush(client *c) {
     long long deadline;
     if (!blocking_parse_timeout(c, &c->argv[3], &deadline)) return;
-    blmove_generic(c, QL_TAIL, QL_HEAD, deadline);
+    blmove_generic(c, QL_TAIL, QL_HEAD, deadline, true);
 }
 
 /* BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]. May
  * block. */
-void cmd_blmpop(client *c) {
+static void cmd_blmpop(client *c) {
     long numkeys, count;
     int where;
     long long deadline;
@@ -662,3 +650,57 @@ void cmd_blmpop(client *c) {
     }
     blocking_block(c, &c->argv[3], (int)numkeys, KV_LIST, deadline);
 }
+
+/* ---- Command table (registered by server.c) ---- */
+
+command t_list_commands[] = {
+    {.name = "lpush", .proc = cmd_lpush, .arity = -3, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
+     .acl = ACL_WRITE | ACL_LIST | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "rpush", .proc = cmd_rpush, .arity = -3, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
+     .acl = ACL_WRITE | ACL_LIST | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "lpushx", .proc = cmd_lpushx, .arity = -3, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
+     .acl = ACL_WRITE | ACL_LIST | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "rpushx", .proc = cmd_rpushx, .arity = -3, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
+     .acl = ACL_WRITE | ACL_LIST | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "lpop", .proc = cmd_lpop, .arity = -2, .flags = CMD_WRITE | CMD_FAST,
+     .acl = ACL_WRITE | ACL_LIST | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "rpop", .proc = cmd_rpop, .arity = -2, .flags = CMD_WRITE | CMD_FAST,
+     .acl = ACL_WRITE | ACL_LIST | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "llen", .proc = cmd_llen, .arity = 2, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_READ | ACL_LIST | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "lrange", .proc = cmd_lrange, .arity = 4, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_LIST | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "lindex", .proc = cmd_lindex, .arity = 3, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_LIST | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "lset", .proc = cmd_lset, .arity = 4, .flags = CMD_WRITE | CMD_DENYOOM,
+     .acl = ACL_WRITE | ACL_LIST | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "linsert", .proc = cmd_linsert, .arity = 5, .flags = CMD_WRITE | CMD_DENYOOM,
+     .acl = ACL_WRITE | ACL_LIST | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "lrem", .proc = cmd_lrem, .arity = 4, .flags = CMD_WRITE,
+     .acl = ACL_WRITE | ACL_LIST | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "ltrim", .proc = cmd_ltrim, .arity = 4, .flags = CMD_WRITE,
+     .acl = ACL_WRITE | ACL_LIST | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "lpos", .proc = cmd_lpos, .arity = -3, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_LIST | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "lmove", .proc = cmd_lmove, .arity = 5, .flags = CMD_WRITE | CMD_DENYOOM,
+     .acl = ACL_WRITE | ACL_LIST | ACL_SLOW, .keys = {1, 2, 1}},
+    {.name = "rpoplpush", .proc = cmd_rpoplpush, .arity = 3, .flags = CMD_WRITE | CMD_DENYOOM,
+     .acl = ACL_WRITE | ACL_LIST | ACL_SLOW, .keys = {1, 2, 1}},
+    {.name = "lmpop", .proc = cmd_lmpop, .getkeys = lmpop_getkeys, .arity = -4,
+     .flags = CMD_WRITE | CMD_MOVABLE_KEYS, .acl = ACL_WRITE | ACL_LIST | ACL_SLOW},
+    {.name = "blpop", .proc = cmd_blpop, .arity = -3,
+     .flags = CMD_WRITE | CMD_NOSCRIPT | CMD_BLOCKING,
+     .acl = ACL_WRITE | ACL_LIST | ACL_SLOW | ACL_BLOCKING, .keys = {1, -2, 1}},
+    {.name = "brpop", .proc = cmd_brpop, .arity = -3,
+     .flags = CMD_WRITE | CMD_NOSCRIPT | CMD_BLOCKING,
+     .acl = ACL_WRITE | ACL_LIST | ACL_SLOW | ACL_BLOCKING, .keys = {1, -2, 1}},
+    {.name = "blmove", .proc = cmd_blmove, .arity = 6,
+     .flags = CMD_WRITE | CMD_DENYOOM | CMD_NOSCRIPT | CMD_BLOCKING,
+     .acl = ACL_WRITE | ACL_LIST | ACL_SLOW | ACL_BLOCKING, .keys = {1, 2, 1}},
+    {.name = "brpoplpush", .proc = cmd_brpoplpush, .arity = 4,
+     .flags = CMD_WRITE | CMD_DENYOOM | CMD_NOSCRIPT | CMD_BLOCKING,
+     .acl = ACL_WRITE | ACL_LIST | ACL_SLOW | ACL_BLOCKING, .keys = {1, 2, 1}},
+    {.name = "blmpop", .proc = cmd_blmpop, .getkeys = blmpop_getkeys, .arity = -5,
+     .flags = CMD_WRITE | CMD_BLOCKING | CMD_MOVABLE_KEYS,
+     .acl = ACL_WRITE | ACL_LIST | ACL_SLOW | ACL_BLOCKING},
+    {.name = NULL}};

@@ -1,12 +1,13 @@
 /* t_list.h -- the list type, for files outside t_list.c that look inside
- * a list value (DEBUG DIGEST, SORT, RDB later). Commands themselves are
- * declared in commands.h. A list value is a quicklist (quicklist.h), the
+ * a list value (DEBUG DIGEST, SORT, RDB later). The commands are in
+ * t_list.c's table. A list value is a quicklist (quicklist.h), the
  * only list encoding of Redis 7.0. */
 #ifndef CASTOR_T_LIST_H
 #define CASTOR_T_LIST_H
 
 #include <stddef.h>
 
+#include "cmdtable.h"
 #include "kv.h"
 #include "quicklist.h"
 
@@ -24,5 +25,8 @@ unsigned long list_len(const kv *e);
  * decimal text. fn must not change the list. */
 typedef void list_elem_fn(void *priv, const char *p, size_t len);
 void list_foreach(const kv *e, list_elem_fn *fn, void *priv);
+
+/* The command table, registered by server.c. */
+extern command t_list_commands[];
 
 #endif

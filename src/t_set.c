@@ -23,7 +23,6 @@
 
 #include "arg.h"
 #include "cmdtable.h"
-#include "commands.h"
 #include "config.h"
 #include "db.h"
 #include "dict.h"
@@ -348,7 +347,7 @@ static void propagate_srem(client *c, const slice *key, const elem *x) {
 
 /* ---- SADD, SREM, SMOVE ---- */
 
-void cmd_sadd(client *c) {
+static void cmd_sadd(client *c) {
     slice *key = &c->argv[1];
     kv *e;
     if (!find_set(c, key, true, &e)) return;
@@ -367,7 +366,7 @@ void cmd_sadd(client *c) {
     reply_int(c, added);
 }
 
-void cmd_srem(client *c) {
+static void cmd_srem(client *c) {
     slice *key = &c->argv[1];
     kv *e;
     if (!find_set(c, key, true, &e)) return;
@@ -394,7 +393,7 @@ void cmd_srem(client *c) {
     reply_int(c, deleted);
 }
 
-void cmd_smove(client *c) {
+static void cmd_smove(client *c) {
     slice *src = &c->argv[1], *dst = &c->argv[2], *ele = &c->argv[3];
     kv *se = db_find_write(c->db, src->ptr, src->len);
     kv *de = db_find_write(c->db, dst->ptr, dst->len);
@@ -436,14 +435,14 @@ void cmd_smove(client *c) {
 
 /* ---- Membership and size ---- */
 
-void cmd_sismember(client *c) {
+static void cmd_sismember(client *c) {
     kv *e;
     if (!find_set(c, &c->argv[1], false, &e)) return;
     setv s = e ? load(e) : (setv){0};
     reply_int(c, e && setv_has(&s, c->argv[2].ptr, c->argv[2].len));
 }
 
-void cmd_smismember(client *c) {
+static void cmd_smismember(client *c) {
     kv *e;
     if (!find_set(c, &c->argv[1], false, &e)) return;
     setv s = e ? load(e) : (setv){0};
@@ -452,7 +451,7 @@ void cmd_smismember(client *c) {
         reply_int(c, e && setv_has(&s, c->argv[j].ptr, c->argv[j].len));
 }
 
-void cmd_scard(client *c) {
+static void cmd_scard(client *c) {
     kv *e;
     if (!find_set(c, &c->argv[1], false, &e)) return;
     reply_int(c, e ? (long long)t_set_len(e) : 0);
@@ -584,14 +583,14 @@ static void union_diff_command(client *c, const slice *keys, long n, const slice
     setv_free(&out);
 }
 
-void cmd_sunion(client *c) { union_diff_command(c, c->argv + 1, c->argc - 1, NULL, SET_OP_UNION); }
-void cmd_sdiff(client *c) { union_diff_command(c, c->argv + 1, c->argc - 1, NULL, SET_OP_DIFF); }
+static void cmd_sunion(client *c) { union_diff_command(c, c->argv + 1, c->argc - 1, NULL, SET_OP_UNION); }
+static void cmd_sdiff(client *c) { union_diff_command(c, c->argv + 1, c->argc - 1, NULL, SET_OP_DIFF); }
 
-void cmd_sunionstore(client *c) {
+static void cmd_sunionstore(client *c) {
     union_diff_command(c, c->argv + 2, c->argc - 2, &c->argv[1], SET_OP_UNION);
 }
 
-void cmd_sdiffstore(client *c) {
+static void cmd_sdiffstore(client *c) {
     union_diff_command(c, c->argv + 2, c->argc - 2, &c->argv[1], SET_OP_DIFF);
 }
 
@@ -666,17 +665,17 @@ static void inter_command(client *c, const slice *keys, long n, const slice *dst
     else reply_set_deferred_set(c, node, (long long)card);
 }
 
-void cmd_sinter(client *c) { inter_command(c, c->argv + 1, c->argc - 1, NULL, false, 0); }
+static void cmd_sinter(client *c) { inter_command(c, c->argv + 1, c->argc - 1, NULL, false, 0); }
 
 /* SMEMBERS is SINTER of one key, as in Redis. */
-void cmd_smembers(client *c) { inter_command(c, c->argv + 1, 1, NULL, false, 0); }
+static void cmd_smembers(client *c) { inter_command(c, c->argv + 1, 1, NULL, false, 0); }
 
-void cmd_sinterstore(client *c) {
+static void cmd_sinterstore(client *c) {
     inter_command(c, c->argv + 2, c->argc - 2, &c->argv[1], false, 0);
 }
 
 /* SINTERCARD numkeys key [key ...] [LIMIT limit] */
-void cmd_sintercard(client *c) {
+static void cmd_sintercard(client *c) {
     long long numkeys, limit = 0;
     if (!cmd_arg_ll_range(c, &c->argv[1], 1, LLONG_MAX, &numkeys,
                           "ERR numkeys should be greater than 0"))
@@ -699,12 +698,8 @@ void cmd_sintercard(client *c) {
 }
 
 /* COMMAND GETKEYS for SINTERCARD: numkeys at 1, the keys after it. */
-int cmd_sintercard_keys(int argc, slice *argv, int *keys, int cap) {
-    long long n;
-    if (argc < 3 || !util_str2ll(argv[1].ptr, argv[1].len, &n) || n < 1 || n > argc - 2) return 0;
-    int k = 0;
-    for (long long i = 0; i < n && k < cap; i++) keys[k++] = (int)(2 + i);
-    return k;
+static int sintercard_getkeys(int argc, slice *argv, int *keys, int cap) {
+    return cmdtable_numkeys_getkeys(argc, argv, 1, keys, 0, cap);
 }
 
 /* ---- SRANDMEMBER ---- */
@@ -809,7 +804,7 @@ static bool plain_form(client *c, void (*with_count)(client *)) {
     return c->argc == 2;
 }
 
-void cmd_srandmember(client *c) {
+static void cmd_srandmember(client *c) {
     if (!plain_form(c, srandmember_count)) return;
     kv *e;
     if (!find_set(c, &c->argv[1], false, &e)) return;
@@ -896,7 +891,7 @@ static void spop_count(client *c) {
     db_signal_modified(c->db, key->ptr, key->len);
 }
 
-void cmd_spop(client *c) {
+static void cmd_spop(client *c) {
     if (!plain_form(c, spop_count)) return;
     slice *key = &c->argv[1];
     kv *e;
@@ -922,7 +917,7 @@ void cmd_spop(client *c) {
 
 /* SSCAN key cursor [MATCH pattern] [COUNT count]: an intset comes back
  * whole with cursor 0, as in Redis; a hashtable is walked with dict_scan. */
-void cmd_sscan(client *c) {
+static void cmd_sscan(client *c) {
     unsigned long cursor;
     if (!scan_parse_cursor(c, &c->argv[2], &cursor)) return;
     kv *e;
@@ -960,3 +955,42 @@ void cmd_sscan(client *c) {
     mem_free(items);
     reply_set_deferred_array(c, node, n);
 }
+
+/* ---- Command table (registered by server.c) ---- */
+
+command t_set_commands[] = {
+    {.name = "sadd", .proc = cmd_sadd, .arity = -3, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
+     .acl = ACL_WRITE | ACL_SET | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "srem", .proc = cmd_srem, .arity = -3, .flags = CMD_WRITE | CMD_FAST,
+     .acl = ACL_WRITE | ACL_SET | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "scard", .proc = cmd_scard, .arity = 2, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_READ | ACL_SET | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "sismember", .proc = cmd_sismember, .arity = 3, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_READ | ACL_SET | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "smismember", .proc = cmd_smismember, .arity = -3, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_READ | ACL_SET | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "smembers", .proc = cmd_smembers, .arity = 2, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_SET | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "srandmember", .proc = cmd_srandmember, .arity = -2, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_SET | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "spop", .proc = cmd_spop, .arity = -2, .flags = CMD_WRITE | CMD_FAST,
+     .acl = ACL_WRITE | ACL_SET | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "smove", .proc = cmd_smove, .arity = 4, .flags = CMD_WRITE | CMD_FAST,
+     .acl = ACL_WRITE | ACL_SET | ACL_FAST, .keys = {1, 2, 1}},
+    {.name = "sinter", .proc = cmd_sinter, .arity = -2, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_SET | ACL_SLOW, .keys = {1, -1, 1}},
+    {.name = "sintercard", .proc = cmd_sintercard, .getkeys = sintercard_getkeys, .arity = -3,
+     .flags = CMD_READONLY | CMD_MOVABLE_KEYS, .acl = ACL_READ | ACL_SET | ACL_SLOW},
+    {.name = "sinterstore", .proc = cmd_sinterstore, .arity = -3, .flags = CMD_WRITE | CMD_DENYOOM,
+     .acl = ACL_WRITE | ACL_SET | ACL_SLOW, .keys = {1, -1, 1}},
+    {.name = "sunion", .proc = cmd_sunion, .arity = -2, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_SET | ACL_SLOW, .keys = {1, -1, 1}},
+    {.name = "sunionstore", .proc = cmd_sunionstore, .arity = -3, .flags = CMD_WRITE | CMD_DENYOOM,
+     .acl = ACL_WRITE | ACL_SET | ACL_SLOW, .keys = {1, -1, 1}},
+    {.name = "sdiff", .proc = cmd_sdiff, .arity = -2, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_SET | ACL_SLOW, .keys = {1, -1, 1}},
+    {.name = "sdiffstore", .proc = cmd_sdiffstore, .arity = -3, .flags = CMD_WRITE | CMD_DENYOOM,
+     .acl = ACL_WRITE | ACL_SET | ACL_SLOW, .keys = {1, -1, 1}},
+    {.name = "sscan", .proc = cmd_sscan, .arity = -3, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_SET | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = NULL}};

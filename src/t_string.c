@@ -15,7 +15,6 @@
 
 #include "arg.h"
 #include "cmdtable.h"
-#include "commands.h"
 #include "config.h"
 #include "db.h"
 #include "errors.h"
@@ -54,7 +53,7 @@ static bool check_length(client *c, long long offset, size_t len) {
 
 /* ---- GET / SET ---- */
 
-void cmd_get(client *c) {
+static void cmd_get(client *c) {
     kv *e;
     if (!find_string(c, &c->argv[1], &e, false)) return;
     if (e == NULL) reply_null(c);
@@ -198,7 +197,7 @@ static void set_generic(client *c, int flags, const slice *key, const slice *val
     if (!(flags & SET_GET)) reply_raw(c, ok_reply, strlen(ok_reply));
 }
 
-void cmd_set(client *c) {
+static void cmd_set(client *c) {
     int flags;
     long long when;
     slice *expire;
@@ -207,7 +206,7 @@ void cmd_set(client *c) {
     set_generic(c, flags, &c->argv[1], &c->argv[2], when, "+OK\r\n");
 }
 
-void cmd_setnx(client *c) {
+static void cmd_setnx(client *c) {
     slice *key = &c->argv[1];
     if (db_find_write(c->db, key->ptr, key->len)) {
         reply_int(c, 0);
@@ -234,10 +233,10 @@ static void setex_generic(client *c, long long unit) {
     set_generic(c, 0, &c->argv[1], &c->argv[3], v + srv.mstime, "+OK\r\n");
 }
 
-void cmd_setex(client *c) { setex_generic(c, 1000); }
-void cmd_psetex(client *c) { setex_generic(c, 1); }
+static void cmd_setex(client *c) { setex_generic(c, 1000); }
+static void cmd_psetex(client *c) { setex_generic(c, 1); }
 
-void cmd_getset(client *c) {
+static void cmd_getset(client *c) {
     kv *old;
     slice *key = &c->argv[1];
     if (!find_string(c, key, &old, true)) return;
@@ -248,7 +247,7 @@ void cmd_getset(client *c) {
     propagate_set(c, key, &c->argv[2], -1, false);
 }
 
-void cmd_getdel(client *c) {
+static void cmd_getdel(client *c) {
     kv *e;
     slice *key = &c->argv[1];
     if (!find_string(c, key, &e, true)) return;
@@ -260,7 +259,7 @@ void cmd_getdel(client *c) {
     db_delete_propagate(c->db, key->ptr, key->len);
 }
 
-void cmd_getex(client *c) {
+static void cmd_getex(client *c) {
     int flags;
     long long when;
     slice *key = &c->argv[1], *expire;
@@ -296,7 +295,7 @@ void cmd_getex(client *c) {
 
 /* ---- Multiple keys ---- */
 
-void cmd_mget(client *c) {
+static void cmd_mget(client *c) {
     reply_array(c, c->argc - 1);
     for (int i = 1; i < c->argc; i++) {
         kv *e = db_find_read(c->db, c->argv[i].ptr, c->argv[i].len);
@@ -327,12 +326,12 @@ static void mset_generic(client *c, bool nx) {
     else reply_ok(c);
 }
 
-void cmd_mset(client *c) { mset_generic(c, false); }
-void cmd_msetnx(client *c) { mset_generic(c, true); }
+static void cmd_mset(client *c) { mset_generic(c, false); }
+static void cmd_msetnx(client *c) { mset_generic(c, true); }
 
 /* ---- Length, append, ranges ---- */
 
-void cmd_strlen(client *c) {
+static void cmd_strlen(client *c) {
     kv *e;
     if (!find_string(c, &c->argv[1], &e, false)) return;
     reply_int(c, e ? (long long)kv_str_len(e) : 0);
@@ -353,7 +352,7 @@ kv *t_string_make_raw(client *c, kv *e) {
     return n;
 }
 
-void cmd_append(client *c) {
+static void cmd_append(client *c) {
     slice *key = &c->argv[1], *val = &c->argv[2];
     kv *e;
     if (!find_string(c, key, &e, true)) return;
@@ -374,7 +373,7 @@ void cmd_append(client *c) {
     reply_int(c, (long long)total);
 }
 
-void cmd_getrange(client *c) {
+static void cmd_getrange(client *c) {
     long long start, end;
     if (!cmd_arg_ll(c, &c->argv[2], &start) || !cmd_arg_ll(c, &c->argv[3], &end)) return;
     kv *e;
@@ -403,7 +402,7 @@ void cmd_getrange(client *c) {
     reply_bulk(c, p + start, (size_t)(end - start + 1));
 }
 
-void cmd_setrange(client *c) {
+static void cmd_setrange(client *c) {
     slice *key = &c->argv[1], *val = &c->argv[3];
     long long offset;
     if (!cmd_arg_ll(c, &c->argv[2], &offset)) return;
@@ -486,16 +485,16 @@ static void incr_generic(client *c, long long incr) {
     reply_int(c, value);
 }
 
-void cmd_incr(client *c) { incr_generic(c, 1); }
-void cmd_decr(client *c) { incr_generic(c, -1); }
+static void cmd_incr(client *c) { incr_generic(c, 1); }
+static void cmd_decr(client *c) { incr_generic(c, -1); }
 
-void cmd_incrby(client *c) {
+static void cmd_incrby(client *c) {
     long long incr;
     if (!cmd_arg_ll(c, &c->argv[2], &incr)) return;
     incr_generic(c, incr);
 }
 
-void cmd_decrby(client *c) {
+static void cmd_decrby(client *c) {
     long long incr;
     if (!cmd_arg_ll(c, &c->argv[2], &incr)) return;
     if (incr == LLONG_MIN) {
@@ -505,7 +504,7 @@ void cmd_decrby(client *c) {
     incr_generic(c, -incr);
 }
 
-void cmd_incrbyfloat(client *c) {
+static void cmd_incrbyfloat(client *c) {
     slice *key = &c->argv[1];
     kv *e;
     if (!find_string(c, key, &e, true)) return;
@@ -535,3 +534,51 @@ void cmd_incrbyfloat(client *c) {
     propagate_set(c, key, &v, -1, true);
     reply_bulk(c, out, len);
 }
+
+/* ---- Command table (registered by server.c) ---- */
+
+command t_string_commands[] = {
+    {.name = "get", .proc = cmd_get, .arity = 2, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_STRING | ACL_READ | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "set", .proc = cmd_set, .arity = -3, .flags = CMD_WRITE | CMD_DENYOOM,
+     .acl = ACL_STRING | ACL_WRITE | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "setnx", .proc = cmd_setnx, .arity = 3, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
+     .acl = ACL_STRING | ACL_WRITE | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "setex", .proc = cmd_setex, .arity = 4, .flags = CMD_WRITE | CMD_DENYOOM,
+     .acl = ACL_STRING | ACL_WRITE | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "psetex", .proc = cmd_psetex, .arity = 4, .flags = CMD_WRITE | CMD_DENYOOM,
+     .acl = ACL_STRING | ACL_WRITE | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "mget", .proc = cmd_mget, .arity = -2, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_STRING | ACL_READ | ACL_FAST, .keys = {1, -1, 1}},
+    {.name = "mset", .proc = cmd_mset, .arity = -3, .flags = CMD_WRITE | CMD_DENYOOM,
+     .acl = ACL_STRING | ACL_WRITE | ACL_SLOW, .keys = {1, -1, 2}},
+    {.name = "msetnx", .proc = cmd_msetnx, .arity = -3, .flags = CMD_WRITE | CMD_DENYOOM,
+     .acl = ACL_STRING | ACL_WRITE | ACL_SLOW, .keys = {1, -1, 2}},
+    {.name = "getset", .proc = cmd_getset, .arity = 3, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
+     .acl = ACL_STRING | ACL_WRITE | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "getdel", .proc = cmd_getdel, .arity = 2, .flags = CMD_WRITE | CMD_FAST,
+     .acl = ACL_STRING | ACL_WRITE | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "getex", .proc = cmd_getex, .arity = -2, .flags = CMD_WRITE | CMD_FAST,
+     .acl = ACL_STRING | ACL_WRITE | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "append", .proc = cmd_append, .arity = 3, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
+     .acl = ACL_STRING | ACL_WRITE | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "strlen", .proc = cmd_strlen, .arity = 2, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_STRING | ACL_READ | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "incr", .proc = cmd_incr, .arity = 2, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
+     .acl = ACL_STRING | ACL_WRITE | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "decr", .proc = cmd_decr, .arity = 2, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
+     .acl = ACL_STRING | ACL_WRITE | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "incrby", .proc = cmd_incrby, .arity = 3, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
+     .acl = ACL_STRING | ACL_WRITE | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "decrby", .proc = cmd_decrby, .arity = 3, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
+     .acl = ACL_STRING | ACL_WRITE | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "incrbyfloat", .proc = cmd_incrbyfloat, .arity = 3,
+     .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST, .acl = ACL_STRING | ACL_WRITE | ACL_FAST,
+     .keys = {1, 1, 1}},
+    {.name = "getrange", .proc = cmd_getrange, .arity = 4, .flags = CMD_READONLY,
+     .acl = ACL_STRING | ACL_READ | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "substr", .proc = cmd_getrange, .arity = 4, .flags = CMD_READONLY,
+     .acl = ACL_STRING | ACL_READ | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "setrange", .proc = cmd_setrange, .arity = 4, .flags = CMD_WRITE | CMD_DENYOOM,
+     .acl = ACL_STRING | ACL_WRITE | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = NULL}};

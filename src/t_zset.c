@@ -21,7 +21,6 @@
 
 #include "arg.h"
 #include "cmdtable.h"
-#include "commands.h"
 #include "config.h"
 #include "db.h"
 #include "errors.h"
@@ -209,10 +208,10 @@ done:
     if (scores != &one) mem_free(scores);
 }
 
-void cmd_zadd(client *c) { zadd_generic(c, 0); }
-void cmd_zincrby(client *c) { zadd_generic(c, ZSET_IN_INCR); }
+static void cmd_zadd(client *c) { zadd_generic(c, 0); }
+static void cmd_zincrby(client *c) { zadd_generic(c, ZSET_IN_INCR); }
 
-void cmd_zrem(client *c) {
+static void cmd_zrem(client *c) {
     slice *key = &c->argv[1];
     kv *e;
     if (!find_zset(c, key, true, &e)) return;
@@ -240,13 +239,13 @@ void cmd_zrem(client *c) {
 
 /* ---- Reads of one member or a count ---- */
 
-void cmd_zcard(client *c) {
+static void cmd_zcard(client *c) {
     kv *e;
     if (!find_zset(c, &c->argv[1], false, &e)) return;
     reply_int(c, e ? (long long)zset_len(e) : 0);
 }
 
-void cmd_zscore(client *c) {
+static void cmd_zscore(client *c) {
     kv *e;
     if (!find_zset(c, &c->argv[1], false, &e)) return;
     double score;
@@ -254,7 +253,7 @@ void cmd_zscore(client *c) {
     else reply_double(c, score);
 }
 
-void cmd_zmscore(client *c) {
+static void cmd_zmscore(client *c) {
     kv *e;
     if (!find_zset(c, &c->argv[1], false, &e)) return;
     reply_array(c, c->argc - 2);
@@ -273,8 +272,8 @@ static void zrank_generic(client *c, bool rev) {
     else reply_null(c);
 }
 
-void cmd_zrank(client *c) { zrank_generic(c, false); }
-void cmd_zrevrank(client *c) { zrank_generic(c, true); }
+static void cmd_zrank(client *c) { zrank_generic(c, false); }
+static void cmd_zrevrank(client *c) { zrank_generic(c, true); }
 
 /* ZCOUNT and ZLEXCOUNT: the same count over a score or a lex range. */
 static void zcount_generic(client *c, bool lex) {
@@ -292,8 +291,8 @@ static void zcount_generic(client *c, bool lex) {
     reply_int(c, (long long)n);
 }
 
-void cmd_zcount(client *c) { zcount_generic(c, false); }
-void cmd_zlexcount(client *c) { zcount_generic(c, true); }
+static void cmd_zcount(client *c) { zcount_generic(c, false); }
+static void cmd_zlexcount(client *c) { zcount_generic(c, true); }
 
 /* ---- ZRANGE and its family ---- */
 
@@ -519,13 +518,13 @@ static void zrange_generic(client *c, int first, bool store, enum range_type typ
     else range_by_lex(&s, e, &lr, offset, limit, rev);
 }
 
-void cmd_zrange(client *c) { zrange_generic(c, 1, false, RANGE_AUTO, DIR_AUTO); }
-void cmd_zrangestore(client *c) { zrange_generic(c, 2, true, RANGE_AUTO, DIR_AUTO); }
-void cmd_zrevrange(client *c) { zrange_generic(c, 1, false, RANGE_RANK, DIR_REVERSE); }
-void cmd_zrangebyscore(client *c) { zrange_generic(c, 1, false, RANGE_SCORE, DIR_FORWARD); }
-void cmd_zrevrangebyscore(client *c) { zrange_generic(c, 1, false, RANGE_SCORE, DIR_REVERSE); }
-void cmd_zrangebylex(client *c) { zrange_generic(c, 1, false, RANGE_LEX, DIR_FORWARD); }
-void cmd_zrevrangebylex(client *c) { zrange_generic(c, 1, false, RANGE_LEX, DIR_REVERSE); }
+static void cmd_zrange(client *c) { zrange_generic(c, 1, false, RANGE_AUTO, DIR_AUTO); }
+static void cmd_zrangestore(client *c) { zrange_generic(c, 2, true, RANGE_AUTO, DIR_AUTO); }
+static void cmd_zrevrange(client *c) { zrange_generic(c, 1, false, RANGE_RANK, DIR_REVERSE); }
+static void cmd_zrangebyscore(client *c) { zrange_generic(c, 1, false, RANGE_SCORE, DIR_FORWARD); }
+static void cmd_zrevrangebyscore(client *c) { zrange_generic(c, 1, false, RANGE_SCORE, DIR_REVERSE); }
+static void cmd_zrangebylex(client *c) { zrange_generic(c, 1, false, RANGE_LEX, DIR_FORWARD); }
+static void cmd_zrevrangebylex(client *c) { zrange_generic(c, 1, false, RANGE_LEX, DIR_REVERSE); }
 
 /* ---- ZREMRANGEBYRANK, ZREMRANGEBYSCORE, ZREMRANGEBYLEX ---- */
 
@@ -584,9 +583,9 @@ static void zremrange_generic(client *c, enum range_type type) {
     reply_int(c, (long long)deleted);
 }
 
-void cmd_zremrangebyrank(client *c) { zremrange_generic(c, RANGE_RANK); }
-void cmd_zremrangebyscore(client *c) { zremrange_generic(c, RANGE_SCORE); }
-void cmd_zremrangebylex(client *c) { zremrange_generic(c, RANGE_LEX); }
+static void cmd_zremrangebyrank(client *c) { zremrange_generic(c, RANGE_RANK); }
+static void cmd_zremrangebyscore(client *c) { zremrange_generic(c, RANGE_SCORE); }
+static void cmd_zremrangebylex(client *c) { zremrange_generic(c, RANGE_LEX); }
 
 /* ---- Pops ---- */
 
@@ -675,11 +674,11 @@ static void zpop_minmax(client *c, int where) {
     zpop_generic(c, &c->argv[1], 1, where, false, count, nested, false);
 }
 
-void cmd_zpopmin(client *c) { zpop_minmax(c, ZSET_MIN); }
-void cmd_zpopmax(client *c) { zpop_minmax(c, ZSET_MAX); }
+static void cmd_zpopmin(client *c) { zpop_minmax(c, ZSET_MIN); }
+static void cmd_zpopmax(client *c) { zpop_minmax(c, ZSET_MAX); }
 
 /* ZMPOP numkeys key [key ...] MIN|MAX [COUNT count] */
-void cmd_zmpop(client *c) {
+static void cmd_zmpop(client *c) {
     arg_mpop a;
     if (!arg_parse_mpop(c, 1, "min", "max", &a)) return;
     zpop_generic(c, &c->argv[2], (int)a.numkeys, a.second ? ZSET_MAX : ZSET_MIN, true, a.count,
@@ -815,7 +814,7 @@ static void zrandmember_count(client *c, long long l, bool withscores) {
     mem_free(p.pairs);
 }
 
-void cmd_zrandmember(client *c) {
+static void cmd_zrandmember(client *c) {
     if (c->argc >= 3) {
         long l;
         bool withscores;
@@ -836,7 +835,7 @@ void cmd_zrandmember(client *c) {
 
 /* ---- ZSCAN ---- */
 
-void cmd_zscan(client *c) {
+static void cmd_zscan(client *c) {
     unsigned long cursor;
     if (!scan_parse_cursor(c, &c->argv[2], &cursor)) return;
     kv *e;
@@ -1151,36 +1150,100 @@ done:
     mem_free(op.src);
 }
 
-void cmd_zunionstore(client *c) { setop_generic(c, &c->argv[1], 2, OP_UNION, false); }
-void cmd_zinterstore(client *c) { setop_generic(c, &c->argv[1], 2, OP_INTER, false); }
-void cmd_zdiffstore(client *c) { setop_generic(c, &c->argv[1], 2, OP_DIFF, false); }
-void cmd_zunion(client *c) { setop_generic(c, NULL, 1, OP_UNION, false); }
-void cmd_zinter(client *c) { setop_generic(c, NULL, 1, OP_INTER, false); }
-void cmd_zdiff(client *c) { setop_generic(c, NULL, 1, OP_DIFF, false); }
-void cmd_zintercard(client *c) { setop_generic(c, NULL, 1, OP_INTER, true); }
+static void cmd_zunionstore(client *c) { setop_generic(c, &c->argv[1], 2, OP_UNION, false); }
+static void cmd_zinterstore(client *c) { setop_generic(c, &c->argv[1], 2, OP_INTER, false); }
+static void cmd_zdiffstore(client *c) { setop_generic(c, &c->argv[1], 2, OP_DIFF, false); }
+static void cmd_zunion(client *c) { setop_generic(c, NULL, 1, OP_UNION, false); }
+static void cmd_zinter(client *c) { setop_generic(c, NULL, 1, OP_INTER, false); }
+static void cmd_zdiff(client *c) { setop_generic(c, NULL, 1, OP_DIFF, false); }
+static void cmd_zintercard(client *c) { setop_generic(c, NULL, 1, OP_INTER, true); }
 
 /* ---- Key positions for COMMAND GETKEYS ---- */
 
 /* Keys counted by argv[numkeys_idx] start right after it, as Redis's
  * "keynum" key spec: a count that is not a number, is below 1 or runs
  * past the arguments makes the command invalid. */
-static int numkeys_keys(int argc, slice *argv, int numkeys_idx, int *keys, int n, int cap) {
-    long long num;
-    if (numkeys_idx >= argc || !util_str2ll(argv[numkeys_idx].ptr, argv[numkeys_idx].len, &num))
-        return -1;
-    if (num < 1 || num > argc - numkeys_idx - 1) return -1;
-    for (long long i = 0; i < num && n < cap; i++) keys[n++] = numkeys_idx + 1 + (int)i;
-    return n;
-}
-
 /* ZUNIONSTORE, ZINTERSTORE, ZDIFFSTORE: destination, then numkeys at 2. */
-int zset_getkeys_store(int argc, slice *argv, int *keys, int cap) {
+static int store_getkeys(int argc, slice *argv, int *keys, int cap) {
     if (cap < 1) return 0;
     keys[0] = 1;
-    return numkeys_keys(argc, argv, 2, keys, 1, cap);
+    return cmdtable_numkeys_getkeys(argc, argv, 2, keys, 1, cap);
 }
 
 /* ZUNION, ZINTER, ZDIFF, ZINTERCARD, ZMPOP: numkeys at 1. */
-int zset_getkeys_numkeys(int argc, slice *argv, int *keys, int cap) {
-    return numkeys_keys(argc, argv, 1, keys, 0, cap);
+static int numkeys_getkeys(int argc, slice *argv, int *keys, int cap) {
+    return cmdtable_numkeys_getkeys(argc, argv, 1, keys, 0, cap);
 }
+
+/* ---- Command table (registered by server.c) ---- */
+
+command t_zset_commands[] = {
+    {.name = "zadd", .proc = cmd_zadd, .arity = -4, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
+     .acl = ACL_WRITE | ACL_SORTEDSET | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "zincrby", .proc = cmd_zincrby, .arity = 4,
+     .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST, .acl = ACL_WRITE | ACL_SORTEDSET | ACL_FAST,
+     .keys = {1, 1, 1}},
+    {.name = "zrem", .proc = cmd_zrem, .arity = -3, .flags = CMD_WRITE | CMD_FAST,
+     .acl = ACL_WRITE | ACL_SORTEDSET | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "zcard", .proc = cmd_zcard, .arity = 2, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_READ | ACL_SORTEDSET | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "zcount", .proc = cmd_zcount, .arity = 4, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_READ | ACL_SORTEDSET | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "zlexcount", .proc = cmd_zlexcount, .arity = 4, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_READ | ACL_SORTEDSET | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "zscore", .proc = cmd_zscore, .arity = 3, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_READ | ACL_SORTEDSET | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "zmscore", .proc = cmd_zmscore, .arity = -3, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_READ | ACL_SORTEDSET | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "zrank", .proc = cmd_zrank, .arity = 3, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_READ | ACL_SORTEDSET | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "zrevrank", .proc = cmd_zrevrank, .arity = 3, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_READ | ACL_SORTEDSET | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "zrange", .proc = cmd_zrange, .arity = -4, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_SORTEDSET | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "zrangestore", .proc = cmd_zrangestore, .arity = -5, .flags = CMD_WRITE | CMD_DENYOOM,
+     .acl = ACL_WRITE | ACL_SORTEDSET | ACL_SLOW, .keys = {1, 2, 1}},
+    {.name = "zrangebyscore", .proc = cmd_zrangebyscore, .arity = -4, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_SORTEDSET | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "zrevrangebyscore", .proc = cmd_zrevrangebyscore, .arity = -4, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_SORTEDSET | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "zrangebylex", .proc = cmd_zrangebylex, .arity = -4, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_SORTEDSET | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "zrevrangebylex", .proc = cmd_zrevrangebylex, .arity = -4, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_SORTEDSET | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "zrevrange", .proc = cmd_zrevrange, .arity = -4, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_SORTEDSET | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "zremrangebyrank", .proc = cmd_zremrangebyrank, .arity = 4, .flags = CMD_WRITE,
+     .acl = ACL_WRITE | ACL_SORTEDSET | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "zremrangebyscore", .proc = cmd_zremrangebyscore, .arity = 4, .flags = CMD_WRITE,
+     .acl = ACL_WRITE | ACL_SORTEDSET | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "zremrangebylex", .proc = cmd_zremrangebylex, .arity = 4, .flags = CMD_WRITE,
+     .acl = ACL_WRITE | ACL_SORTEDSET | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "zpopmin", .proc = cmd_zpopmin, .arity = -2, .flags = CMD_WRITE | CMD_FAST,
+     .acl = ACL_WRITE | ACL_SORTEDSET | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "zpopmax", .proc = cmd_zpopmax, .arity = -2, .flags = CMD_WRITE | CMD_FAST,
+     .acl = ACL_WRITE | ACL_SORTEDSET | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "zmpop", .proc = cmd_zmpop, .getkeys = numkeys_getkeys, .arity = -4,
+     .flags = CMD_WRITE | CMD_MOVABLE_KEYS, .acl = ACL_WRITE | ACL_SORTEDSET | ACL_SLOW},
+    {.name = "zrandmember", .proc = cmd_zrandmember, .arity = -2, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_SORTEDSET | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "zunion", .proc = cmd_zunion, .getkeys = numkeys_getkeys, .arity = -3,
+     .flags = CMD_READONLY | CMD_MOVABLE_KEYS, .acl = ACL_READ | ACL_SORTEDSET | ACL_SLOW},
+    {.name = "zinter", .proc = cmd_zinter, .getkeys = numkeys_getkeys, .arity = -3,
+     .flags = CMD_READONLY | CMD_MOVABLE_KEYS, .acl = ACL_READ | ACL_SORTEDSET | ACL_SLOW},
+    {.name = "zdiff", .proc = cmd_zdiff, .getkeys = numkeys_getkeys, .arity = -3,
+     .flags = CMD_READONLY | CMD_MOVABLE_KEYS, .acl = ACL_READ | ACL_SORTEDSET | ACL_SLOW},
+    {.name = "zunionstore", .proc = cmd_zunionstore, .getkeys = store_getkeys, .arity = -4,
+     .flags = CMD_WRITE | CMD_DENYOOM | CMD_MOVABLE_KEYS,
+     .acl = ACL_WRITE | ACL_SORTEDSET | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "zinterstore", .proc = cmd_zinterstore, .getkeys = store_getkeys, .arity = -4,
+     .flags = CMD_WRITE | CMD_DENYOOM | CMD_MOVABLE_KEYS,
+     .acl = ACL_WRITE | ACL_SORTEDSET | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "zdiffstore", .proc = cmd_zdiffstore, .getkeys = store_getkeys, .arity = -4,
+     .flags = CMD_WRITE | CMD_DENYOOM | CMD_MOVABLE_KEYS,
+     .acl = ACL_WRITE | ACL_SORTEDSET | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "zintercard", .proc = cmd_zintercard, .getkeys = numkeys_getkeys, .arity = -3,
+     .flags = CMD_READONLY | CMD_MOVABLE_KEYS, .acl = ACL_READ | ACL_SORTEDSET | ACL_SLOW},
+    {.name = "zscan", .proc = cmd_zscan, .arity = -3, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_SORTEDSET | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = NULL}};

@@ -1,6 +1,6 @@
 /* t_zset.h -- the sorted set type, for files outside t_zset.c: start-up
  * registration and the pop that the blocking commands (blocking.c) serve
- * waiters with. Commands themselves are declared in commands.h; the value
+ * waiters with. The commands are in t_zset.c's table; the value
  * operations are in zset.h. */
 #ifndef CASTOR_T_ZSET_H
 #define CASTOR_T_ZSET_H
@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "client.h"
+#include "cmdtable.h"
 #include "kv.h"
 
 /* Registers the sorted set value callbacks (free, dup, size) with kv.c. */
@@ -27,5 +28,8 @@ enum { ZSET_MIN = 0, ZSET_MAX = 1 };
  * 'key' must not point into 'e' (it is used after a deletion). */
 void zset_pop_reply(client *c, const slice *key, kv *e, int where, long count, bool emit_key,
                     bool nested);
+
+/* The command table, registered by server.c. */
+extern command t_zset_commands[];
 
 #endif
