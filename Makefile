@@ -13,6 +13,9 @@ TOOL_SRCS := $(wildcard src/check_*.c)
 SRCS := $(filter-out $(TOOL_SRCS),$(wildcard src/*.c))
 # Layer 1 (pure libraries) and the RESP codec: what unit tests link against.
 PURE := mem str dict util kv resp backlog listpack quicklist intset skiplist zset crc64 ziplist aoffile coalesce
+# Layer 2, the core: with PURE it links alone, reaching the features only
+# through seam.h (server.c implements it; tests/unit/test_core.c stubs it).
+CORE := $(PURE) state ev net client reply cmdtable db propagate log
 
 REL_OBJS := $(patsubst src/%.c,build/obj/%.o,$(SRCS))
 ASAN_OBJS := $(patsubst src/%.c,build-asan/obj/%.o,$(SRCS))
@@ -53,6 +56,13 @@ build/tests/%: tests/unit/%.c $(patsubst %,build/obj/%.o,$(PURE)) | build/tests
 	$(CC) $(CFLAGS_COMMON) -O2 -Itests/unit -o $@ $^ $(JEMALLOC_LIBS) $(LIBS)
 
 build-asan/tests/%: tests/unit/%.c $(patsubst %,build-asan/obj/%.o,$(PURE)) | build-asan/tests
+	$(CC) $(CFLAGS_COMMON) -O1 $(SAN) -DCASTOR_LIBC_MALLOC -Itests/unit -o $@ $^ $(LIBS)
+
+# The core alone, with the seam's stubs in the test itself.
+build/tests/test_core: tests/unit/test_core.c $(patsubst %,build/obj/%.o,$(CORE)) | build/tests
+	$(CC) $(CFLAGS_COMMON) -O2 -Itests/unit -o $@ $^ $(JEMALLOC_LIBS) $(LIBS)
+
+build-asan/tests/test_core: tests/unit/test_core.c $(patsubst %,build-asan/obj/%.o,$(CORE)) | build-asan/tests
 	$(CC) $(CFLAGS_COMMON) -O1 $(SAN) -DCASTOR_LIBC_MALLOC -Itests/unit -o $@ $^ $(LIBS)
 
 unit: $(UNIT_BINS) $(UNIT_ASAN_BINS)

@@ -348,12 +348,7 @@ static void rerun(client *c, const char *key, size_t klen) {
     c->cmd = b->cmd;
     b->ready_key = &ready_key;
     b->reblocked = false;
-    client *prev = srv.current;
-    srv.current = c;
-    long long start = util_ustime();
-    b->cmd->proc(c);
-    b->cmd->usec += util_ustime() - start;
-    srv.current = prev;
+    b->cmd->usec += cmdtable_run(c, b->cmd);
     c->argv = own_argv;
     c->argc = own_argc;
     c->cmd = own_cmd;

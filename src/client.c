@@ -17,18 +17,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "aof.h"
-#include "blocking.h"
 #include "cmdtable.h"
 #include "config.h"
 #include "db.h"
 #include "ev.h"
 #include "log.h"
 #include "mem.h"
-#include "multi.h"
-#include "pubsub.h"
 #include "reply.h"
-#include "repl.h"
+#include "seam.h"
 #include "server.h"
 #include "util.h"
 
@@ -127,10 +123,7 @@ static void unlink_paused(client *c) {
 void client_free(client *c) {
     if (c == NULL) return;
     if (c->flags & CLIENT_MONITOR) client_monitor_remove(c);
-    repl_client_freed(c);
-    blocking_client_freed(c);
-    pubsub_client_free(c);
-    multi_client_reset(c);
+    seam_client_freed(c);
     if (c->flags & CLIENT_PAUSED_WAIT) unlink_paused(c);
     if (c->flags & CLIENT_PENDING_WRITE) unlink_pending(c);
     if (c->flags & CLIENT_INPUT_QUEUED) unqueue_input(c);
@@ -190,7 +183,7 @@ static void write_handler(int fd, void *data, int mask) {
     client *c = data;
     /* Replies of commands run earlier in this loop turn may be in the
      * buffer: their AOF records go first (appendfsync always). */
-    aof_flush_before_reply();
+    seam_before_reply_write();
     if (reply_write(c) == -1) {
         log_msg(LOG_VERBOSE, "Error writing to client: %s", strerror(errno));
         client_close_async(c);
@@ -289,7 +282,7 @@ void client_process_input(client *c) {
             }
         }
         /* Our master's stream: count and forward what was applied. */
-        if (c->flags & CLIENT_MASTER) repl_master_applied(c, c->qbuf->buf + c->qpos, used);
+        if (c->flags & CLIENT_MASTER) seam_master_request_done(c, c->qbuf->buf + c->qpos, used);
         c->qpos += used;
         c->argc = 0;
         c->prefetched = c->prefetched > 0 ? c->prefetched - 1 : 0;

@@ -12,18 +12,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "aof.h"
-#include "blocking.h"
 #include "config.h"
 #include "errors.h"
-#include "evict.h"
 #include "mem.h"
-#include "multi.h"
+#include "propagate.h"
 #include "reply.h"
-#include "repl.h"
+#include "seam.h"
 #include "server.h"
-#include "slowlog.h"
-#include "snapshot.h"
 #include "util.h"
 
 /* ---- Tables and lookup ---- */
@@ -157,30 +152,37 @@ static int call_depth;   /* > 1 inside EXEC */
 
 int cmdtable_call_depth(void) { return call_depth; }
 
+/* cmdtable_run() from a clock reading already taken. */
+static long long run(client *c, command *cmd, long long start) {
+    client *prev = srv.current;
+    srv.current = c;
+    call_depth++;
+    propagate_begin();
+    cmd->proc(c);
+    long long dur = util_fast_ustime() - start;
+    propagate_end();   /* the command's effects leave as one unit */
+    call_depth--;
+    srv.current = prev;
+    return dur;
+}
+
+long long cmdtable_run(client *c, command *cmd) { return run(c, cmd, util_fast_ustime()); }
+
 void cmdtable_call(client *c) {
     command *cmd = c->cmd;
     unsigned long long errs = reply_total_errors();
-    srv.current = c;
     long long start = util_fast_ustime();
     server_set_time(start);   /* the command sees one clock reading */
-    call_depth++;
-    cmd->proc(c);
-    call_depth--;
-    long long dur = util_fast_ustime() - start;
-    srv.current = NULL;
+    long long dur = run(c, cmd, start);
     cmd->calls++;
     cmd->usec += dur;
     /* '>' not '!=': CONFIG RESETSTAT zeroes the count while it runs. */
     if (reply_total_errors() > errs) cmd->failed++;
     srv.stat_numcommands++;
-    /* Redis files every call under one of two latency events by its speed class. */
-    latency_add_sample((cmd->flags & CMD_FAST) ? "fast-command" : "command", dur / 1000);
-    if (!(cmd->flags & CMD_SKIP_SLOWLOG)) slowlog_maybe_add(c, dur);
     if (client_has_monitors() && !(cmd->flags & (CMD_SKIP_MONITOR | CMD_ADMIN)))
         client_monitor_feed(c, c->dbid, c->argc, c->argv);
     c->lastcmd = cmd;
-    /* Waiters on keys this command (or a whole EXEC) readied run now. */
-    if (call_depth == 0) blocking_serve_ready();
+    seam_after_call(c, cmd, dur, call_depth == 0);
 }
 
 /* enable-debug-command: "yes", or "local" and the client is on the unix
@@ -195,13 +197,13 @@ static bool protected_allowed(const client *c) {
            (iplen == 3 && memcmp(c->addr, "::1", 3) == 0);
 }
 
-/* Check and run one request; false if CLIENT PAUSE postponed it. */
 /* A request was refused before running: inside MULTI, EXEC will fail. */
 static bool rejected(client *c) {
-    multi_flag_error(c);
+    if (c->flags & CLIENT_MULTI) seam_refused_in_multi(c);
     return true;
 }
 
+/* Check and run one request; false if CLIENT PAUSE postponed it. */
 static bool dispatch_request(client *c) {
     command *cmd = cmdtable_lookup(c);
     c->cmd = cmd;
@@ -245,38 +247,13 @@ static bool dispatch_request(client *c) {
         c->flags |= CLIENT_PAUSED_WAIT;
         return false;
     }
-    /* maxmemory: evict before running anything; refuse writes that would
-     * grow memory if eviction can't get under the limit. */
-    if (cfg.maxmemory && !evict_perform() && (cmd->flags & CMD_DENYOOM)) {
-        cmd->rejected++;
-        reply_error(c, ERR_OOM);
+    /* The features' checks: maxmemory, -MISCONF, replication (server.c). */
+    const char *err = seam_admit(c, cmd);
+    if (err) {
+        reject(c, cmd, err);
         return rejected(c);
     }
-    /* After a failed background save, refuse writes (and PING, as Redis
-     * 7.0 does) while stop-writes-on-bgsave-error holds; our master's
-     * stream and the AOF loader are obeyed. The AOF's own -MISCONF is
-     * aof_write_error(). */
-    if ((cmd->flags & (CMD_WRITE | CMD_DENY_ON_MISCONF)) &&
-        !(c->flags & (CLIENT_MASTER | CLIENT_FAKE))) {
-        const char *err = snapshot_write_error();
-        if (err) {
-            reject(c, cmd, err);
-            return rejected(c);
-        }
-        const char *aof_err = aof_write_error();
-        if (aof_err) {
-            cmd->rejected++;
-            reply_errorf(c, "MISCONF Errors writing to the AOF file: %s", aof_err);
-            return rejected(c);
-        }
-    }
-    /* Replication: -NOREPLICAS, -READONLY, -MASTERDOWN. */
-    const char *repl_err = repl_refuse(c, cmd);
-    if (repl_err) {
-        reject(c, cmd, repl_err);
-        return rejected(c);
-    }
-    if ((c->flags & CLIENT_MULTI) && multi_maybe_queue(c, cmd)) return true;
+    if ((c->flags & CLIENT_MULTI) && seam_queue_in_multi(c, cmd)) return true;
     cmdtable_call(c);
     return true;
 }

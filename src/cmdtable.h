@@ -105,9 +105,16 @@ command *cmdtable_lookup(client *c);
 /* Execute one parsed request of c: checks, call, stats. Returns false if
  * the request was postponed (CLIENT PAUSE) and must be parsed again later. */
 bool cmdtable_dispatch(client *c);
-/* Call c->cmd directly (MULTI/EXEC, scripts): stats and propagation. At
- * the outermost level it then serves clients blocked on keys it readied. */
+/* Call c->cmd directly (MULTI/EXEC, scripts): the clock, the run, stats,
+ * MONITOR, then seam_after_call() (slow log, latency, and at the
+ * outermost level the clients blocked on keys it readied). */
 void cmdtable_call(client *c);
+/* Run cmd's proc for c as one unit: c is srv.current and the effects it
+ * propagates reach the AOF and replicas together, wrapped in MULTI/EXEC
+ * when there are several (every command is atomic to them). Returns how
+ * long it took (us). No stats: cmdtable_call() adds them; a blocked
+ * command served again (blocking.c) runs through here alone. */
+long long cmdtable_run(client *c, command *cmd);
 /* How many cmdtable_call()s are running: 1 in a command, 2 inside EXEC. */
 int cmdtable_call_depth(void);
 /* Iterate all top-level commands, in registration order. */

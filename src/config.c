@@ -29,8 +29,6 @@
 #include "server.h"
 #include "util.h"
 
-struct config cfg;
-
 typedef enum { T_BOOL, T_INT, T_LL, T_MEM, T_ENUM, T_STR, T_SPECIAL } dtype;
 
 #define D_IMMUTABLE 1

@@ -106,6 +106,18 @@ struct config {
     bool stop_writes_on_bgsave_error;   /* snapshot.c: -MISCONF after a failed BGSAVE */
 };
 
+/* maxmemory-policy values, in config.c's enum order (evict.c, db.c). */
+enum {
+    POLICY_VOLATILE_LRU = 0,
+    POLICY_VOLATILE_LFU = 1,
+    POLICY_VOLATILE_RANDOM = 2,
+    POLICY_VOLATILE_TTL = 3,
+    POLICY_ALLKEYS_LRU = 4,
+    POLICY_ALLKEYS_LFU = 5,
+    POLICY_ALLKEYS_RANDOM = 6,
+    POLICY_NOEVICTION = 7,
+};
+
 #define REPL_DISKLESS_LOAD_DISABLED 0
 #define REPL_DISKLESS_LOAD_ON_EMPTY_DB 1
 #define REPL_DISKLESS_LOAD_SWAPDB 2

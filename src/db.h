@@ -80,6 +80,19 @@ void db_signal_flushed(int dbid, int other);
 /* Keyspace notifications (notify.c may later own the class filter). */
 void db_notify(int type_class, const char *event, const char *key, size_t klen, int dbid);
 
+/* Access data (LRU/LFU) */
+/* Is maxmemory-policy an LFU one (the entries' access data are counters)? */
+bool db_policy_is_lfu(void);
+/* The LFU counter after decay (OBJECT FREQ). */
+unsigned db_lfu_counter(const kv *e);
+/* Seconds since the last access, for LRU entries (OBJECT IDLETIME). */
+unsigned long long db_idle_seconds(const kv *e);
+/* Access data given from outside (RDB IDLE/FREQ opcodes, RESTORE IDLETIME/FREQ),
+ * as Redis's objectSetLRUOrLFU: under an LFU policy a freq >= 0 (0..255)
+ * becomes the counter; otherwise an idle time >= 0 (seconds) backdates the
+ * LRU clock. The other value, or -1, is ignored. Returns true if set. */
+bool db_set_access(kv *e, long long lfu_freq, long long lru_idle);
+
 /* Cron: rehash a bit and shrink sparse tables. */
 void db_cron(void);
 

@@ -137,7 +137,7 @@ static void cmd_restore(client *c) {
     }
     db_add(c->db, e);
     if (ttl) e = db_set_expire(c->db, e, ttl);
-    evict_set_access(e, o.freq, o.idle);
+    db_set_access(e, o.freq, o.idle);
     if (ttl && !o.absttl) propagate_absttl(c, ttl);
     else propagate(c->dbid, c->argc, c->argv);
     db_signal_modified(c->db, key->ptr, key->len);

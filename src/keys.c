@@ -344,21 +344,21 @@ static void cmd_object_refcount(client *c) {
 static void cmd_object_idletime(client *c) {
     kv *e = object_lookup(c);
     if (e == NULL) return;
-    if (evict_policy_is_lfu()) {
+    if (db_policy_is_lfu()) {
         reply_error(c, "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
         return;
     }
-    reply_int(c, (long long)evict_idle_seconds(e));
+    reply_int(c, (long long)db_idle_seconds(e));
 }
 
 static void cmd_object_freq(client *c) {
     kv *e = object_lookup(c);
     if (e == NULL) return;
-    if (!evict_policy_is_lfu()) {
+    if (!db_policy_is_lfu()) {
         reply_error(c, "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
         return;
     }
-    reply_int(c, evict_lfu_counter(e));
+    reply_int(c, db_lfu_counter(e));
 }
 
 static void cmd_object_help(client *c) {

@@ -2,9 +2,9 @@
  *
  * A client in MULTI has its requests copied into a queue (their argv must
  * outlive the query buffer) and answered +QUEUED; a request rejected while
- * queuing makes EXEC fail with EXECABORT. EXEC runs the queue inside one
- * propagate_begin()/propagate_end() pair, so the AOF and replicas receive
- * the effects as one MULTI/EXEC block.
+ * queuing makes EXEC fail with EXECABORT. EXEC runs the queue within its
+ * own call, so the AOF and replicas receive the effects as one MULTI/EXEC
+ * block (cmdtable.c wraps every call).
  * WATCH keeps, per database, a dict from key to the clients watching it;
  * db_signal_modified() reaches multi_touch_key(), which marks those clients
  * so their EXEC answers a null array. A watched key that expires between
@@ -287,14 +287,14 @@ static void cmd_exec(client *c) {
     slice *saved_argv = c->argv;
     struct command *saved_cmd = c->cmd;
     reply_array(c, len);
-    propagate_begin();
+    /* EXEC's own call collects the effects of these: they reach the AOF
+     * and replicas as one MULTI/EXEC block (cmdtable_run()). */
     for (int i = 0; i < len; i++) {
         c->argc = queue[i].argc;
         c->argv = queue[i].argv;
         c->cmd = queue[i].cmd;
         cmdtable_call(c);
     }
-    propagate_end();
     c->argc = saved_argc;
     c->argv = saved_argv;
     c->cmd = saved_cmd;

@@ -1,86 +1,124 @@
 /* propagate.c -- the effect stream (DESIGN.md, "the one rule of the data
- * path"). Effects are buffered between propagate_begin() and
- * propagate_end() so a command that produces several is wrapped in
- * MULTI/EXEC for its readers. Readers (the AOF, later the replication
- * backlog) switch themselves on with propagate_set_reader(); until one
- * does, propagate() returns at once.
+ * path"). Between propagate_begin() and propagate_end() -- cmdtable.c
+ * brackets every command call with them -- effects are collected; at the
+ * outermost end they go to the readers, wrapped in MULTI/EXEC when there
+ * are several, so a replica or an AOF reader applies each command (and
+ * each EXEC) whole. Readers (the AOF, the replication stream) switch
+ * themselves on with propagate_set_reader(); until one does, propagate()
+ * returns at once. The readers are reached through the seam (server.c).
+ *
+ * Collected effects are copied into one byte buffer that is reused from
+ * call to call, so a write costs a memcpy of its arguments, not an
+ * allocation per argument.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "propagate.h"
 
 #include <stdbool.h>
 #include <string.h>
 
-#include "aof.h"
 #include "mem.h"
-#include "repl.h"
+#include "seam.h"
+#include "server.h"
 
 typedef struct effect {
     int dbid;
     int argc;
-    slice *argv;
+    size_t first;   /* index of its first argument in args[] */
 } effect;
 
-static effect *pending;
-static size_t pending_len, pending_cap;
+typedef struct arg_ref {
+    size_t off, len;   /* in bytes->buf */
+} arg_ref;
+
+static effect *effects;
+static size_t neffects, effects_cap;
+static arg_ref *args;
+static size_t nargs, args_cap;
+static str *bytes;   /* the collected arguments, back to back */
 static int depth;
 /* PROPAGATE_* bits of the readers listening; while 0 effects cost nothing. */
 static int readers;
 
-static void emit(const effect *e) {
-    if (readers & PROPAGATE_AOF) aof_feed(e->dbid, e->argc, e->argv);
-    if (readers & PROPAGATE_REPL) repl_feed(e->dbid, e->argc, e->argv);
-}
+#define KEEP_BYTES (64 * 1024)   /* a bigger buffer is dropped after use */
 
 void propagate_set_reader(int reader, bool on) {
     if (on) readers |= reader;
     else readers &= ~reader;
 }
 
-static void clear_pending(void) {
-    for (size_t i = 0; i < pending_len; i++) {
-        for (int j = 0; j < pending[i].argc; j++) mem_free(pending[i].argv[j].ptr);
-        mem_free(pending[i].argv);
-    }
-    pending_len = 0;
+static void emit(int dbid, int argc, const slice *argv) {
+    if (readers) seam_propagate(readers, dbid, argc, argv);
 }
 
+/* Send the collected effects and forget them. */
 static void flush(void) {
-    if (pending_len > 1) {
-        slice multi = slice_of("MULTI", 5), exec = slice_of("EXEC", 4);
-        effect m = {pending[0].dbid, 1, &multi}, x = {pending[0].dbid, 1, &exec};
-        emit(&m);
-        for (size_t i = 0; i < pending_len; i++) emit(&pending[i]);
-        emit(&x);
-    } else if (pending_len == 1) {
-        emit(&pending[0]);
+    if (neffects == 0) return;
+    int first_db = effects[0].dbid;
+    if (neffects > 1) {
+        slice multi = slice_of("MULTI", 5);
+        emit(first_db, 1, &multi);
     }
-    clear_pending();
+    for (size_t i = 0; i < neffects; i++) {
+        const effect *e = &effects[i];
+        slice small[8];
+        slice *argv = e->argc <= 8 ? small : mem_alloc(sizeof(slice) * (size_t)e->argc);
+        for (int j = 0; j < e->argc; j++) {
+            const arg_ref *a = &args[e->first + (size_t)j];
+            argv[j] = slice_of(bytes->buf + a->off, a->len);
+        }
+        emit(e->dbid, e->argc, argv);
+        if (argv != small) mem_free(argv);
+    }
+    if (neffects > 1) {
+        slice exec = slice_of("EXEC", 4);
+        emit(first_db, 1, &exec);
+    }
+    neffects = nargs = 0;
+    if (bytes->cap > KEEP_BYTES) {
+        str_free(bytes);
+        bytes = NULL;
+    } else {
+        str_setlen(bytes, 0);
+    }
+}
+
+static void collect(int dbid, int argc, const slice *argv) {
+    if (neffects == effects_cap) {
+        effects_cap = effects_cap ? effects_cap * 2 : 8;
+        effects = mem_realloc(effects, effects_cap * sizeof(effect));
+    }
+    if (nargs + (size_t)argc > args_cap) {
+        while (nargs + (size_t)argc > args_cap) args_cap = args_cap ? args_cap * 2 : 32;
+        args = mem_realloc(args, args_cap * sizeof(arg_ref));
+    }
+    if (bytes == NULL) bytes = str_new_cap(256);
+    effects[neffects++] = (effect){.dbid = dbid, .argc = argc, .first = nargs};
+    for (int i = 0; i < argc; i++) {
+        args[nargs++] = (arg_ref){.off = bytes->len, .len = argv[i].len};
+        bytes = str_cat(bytes, argv[i].ptr, argv[i].len);
+    }
 }
 
 void propagate(int dbid, int argc, const slice *argv) {
-    if (!readers) return;
-    if (depth == 0 && pending_len == 0) {
-        /* A lone effect outside begin/end: readers copy what they keep. */
-        effect e = {dbid, argc, (slice *)argv};
-        emit(&e);
+    /* What is being loaded (an AOF, DEBUG LOADAOF) is not announced again. */
+    if (!readers || srv.loading) return;
+    if (depth == 0) {
+        /* Outside a call (the cron's active expiry): one effect, sent now. */
+        emit(dbid, argc, argv);
         return;
     }
-    if (pending_len == pending_cap) {
-        pending_cap = pending_cap ? pending_cap * 2 : 8;
-        pending = mem_realloc(pending, pending_cap * sizeof(effect));
-    }
-    effect *e = &pending[pending_len++];
-    e->dbid = dbid;
-    e->argc = argc;
-    e->argv = mem_alloc(sizeof(slice) * (size_t)argc);
-    for (int i = 0; i < argc; i++)
-        e->argv[i] = slice_of(mem_memdup(argv[i].ptr, argv[i].len), argv[i].len);
-    if (depth == 0) flush();
+    collect(dbid, argc, argv);
 }
 
 void propagate_del(int dbid, const char *key, size_t klen) {
     slice argv[2] = {slice_of("DEL", 3), slice_of(key, klen)};
     propagate(dbid, 2, argv);
+}
+
+void propagate_deletion(int dbid, const char *key, size_t klen) {
+    slice argv[2] = {slice_of("DEL", 3), slice_of(key, klen)};
+    if (depth > 1) propagate(dbid, 2, argv);
+    else if (!srv.loading) emit(dbid, 2, argv);
 }
 
 void propagate_begin(void) { depth++; }

@@ -583,9 +583,9 @@ static bool save_key_value(rio *r, const kv *e) {
                              !save_u64le(r, (uint64_t)kv_expire(e))))
         return false;
     if (cfg.maxmemory_policy == POLICY_VOLATILE_LRU || cfg.maxmemory_policy == POLICY_ALLKEYS_LRU) {
-        if (!save_type(r, RDB_OPCODE_IDLE) || !save_len(r, evict_idle_seconds(e))) return false;
-    } else if (evict_policy_is_lfu()) {
-        unsigned char freq = (unsigned char)evict_lfu_counter(e);
+        if (!save_type(r, RDB_OPCODE_IDLE) || !save_len(r, db_idle_seconds(e))) return false;
+    } else if (db_policy_is_lfu()) {
+        unsigned char freq = (unsigned char)db_lfu_counter(e);
         if (!save_type(r, RDB_OPCODE_FREQ) || !wr(r, &freq, 1)) return false;
     }
     size_t klen;
@@ -1584,7 +1584,7 @@ static bool load_key(load_state *st, int type, key_attrs *a) {
                 kv_free(e);
                 ok = fail(ld, "Duplicated key in DB %d", st->d->id);
             } else {
-                evict_set_access(e, a->freq, a->idle);
+                db_set_access(e, a->freq, a->idle);
                 st->info->keys_loaded++;
             }
         }

@@ -30,7 +30,9 @@
 #include "db.h"
 #include "debug.h"
 #include "dump.h"
+#include "errors.h"
 #include "ev.h"
+#include "evict.h"
 #include "expire.h"
 #include "info.h"
 #include "keys.h"
@@ -39,10 +41,12 @@
 #include "memory.h"
 #include "multi.h"
 #include "net.h"
+#include "propagate.h"
 #include "pubsub.h"
 #include "rdb_check.h"
 #include "repl.h"
 #include "script.h"
+#include "seam.h"
 #include "slowlog.h"
 #include "snapshot.h"
 #include "sort.h"
@@ -54,19 +58,6 @@
 #include "t_string.h"
 #include "t_zset.h"
 #include "util.h"
-
-struct server srv;
-
-void server_set_time(long long us) {
-    srv.ustime = us;
-    srv.mstime = us / 1000;
-    srv.lruclock = (uint32_t)((srv.mstime / 1000) & ((1 << 24) - 1));
-}
-
-void server_update_time(void) {
-    util_clock_rebase();   /* the command path's clock follows the wall clock */
-    server_set_time(util_fast_ustime());
-}
 
 /* ---- Shutdown ---- */
 
@@ -169,6 +160,81 @@ static void before_sleep(void) {
     repl_before_sleep();   /* GETACK for WAIT; resume released WAIT clients */
     client_flush_pending();
     client_free_closing();
+}
+
+/* ---- The seam (seam.h): where the core reaches the features ---- */
+
+const char *seam_admit(client *c, command *cmd) {
+    /* maxmemory: evict before running anything; refuse writes that would
+     * grow memory if eviction can't get under the limit. */
+    if (cfg.maxmemory && !evict_perform() && (cmd->flags & CMD_DENYOOM)) return ERR_OOM;
+    /* After a failed background save, refuse writes (and PING, as Redis
+     * 7.0 does) while stop-writes-on-bgsave-error holds; our master's
+     * stream and the AOF loader are obeyed. The AOF's own -MISCONF is
+     * aof_write_error(). */
+    if ((cmd->flags & (CMD_WRITE | CMD_DENY_ON_MISCONF)) &&
+        !(c->flags & (CLIENT_MASTER | CLIENT_FAKE))) {
+        const char *err = snapshot_write_error();
+        if (err) return err;
+        const char *aof_err = aof_write_error();
+        if (aof_err) {
+            static char buf[1024];
+            snprintf(buf, sizeof(buf), "MISCONF Errors writing to the AOF file: %s", aof_err);
+            return buf;
+        }
+    }
+    /* Replication: -NOREPLICAS, -READONLY, -MASTERDOWN. */
+    return repl_refuse(c, cmd);
+}
+
+bool seam_queue_in_multi(client *c, command *cmd) { return multi_maybe_queue(c, cmd); }
+
+void seam_refused_in_multi(client *c) { multi_flag_error(c); }
+
+void seam_after_call(client *c, command *cmd, long long dur_us, bool outermost) {
+    /* Redis files every call under one of two latency events by its speed class. */
+    latency_add_sample((cmd->flags & CMD_FAST) ? "fast-command" : "command", dur_us / 1000);
+    if (!(cmd->flags & CMD_SKIP_SLOWLOG)) slowlog_maybe_add(c, dur_us);
+    /* Waiters on keys this command (or a whole EXEC) readied run now. */
+    if (outermost) blocking_serve_ready();
+}
+
+void seam_key_modified(db *d, const char *key, size_t klen) {
+    multi_touch_key(d, key, klen);
+    if (srv.blocked_clients) blocking_signal_key(d, key, klen);
+}
+
+void seam_db_flushed(int dbid, int other) {
+    if (dbid == -1) {
+        for (int i = 0; i < srv.ndbs; i++) multi_touch_db(i, -1);
+        return;
+    }
+    multi_touch_db(dbid, other);
+    if (other >= 0) multi_touch_db(other, dbid);
+}
+
+void seam_db_swapped(int a, int b) { blocking_on_swapdb(a, b); }
+
+void seam_keyspace_event(int type, const char *event, const char *key, size_t klen, int dbid) {
+    pubsub_notify(type, event, key, klen, dbid);
+}
+
+void seam_propagate(int readers, int dbid, int argc, const slice *argv) {
+    if (readers & PROPAGATE_AOF) aof_feed(dbid, argc, argv);
+    if (readers & PROPAGATE_REPL) repl_feed(dbid, argc, argv);
+}
+
+void seam_client_freed(client *c) {
+    repl_client_freed(c);
+    blocking_client_freed(c);
+    pubsub_client_free(c);
+    multi_client_reset(c);
+}
+
+void seam_before_reply_write(void) { aof_flush_before_reply(); }
+
+void seam_master_request_done(client *c, const char *req, size_t len) {
+    repl_master_applied(c, req, len);
 }
 
 /* ---- Commands ---- */

@@ -503,10 +503,8 @@ static void store_result(client *c, const slice *dst, quicklist *ql) {
     unsigned long n = ql_count(ql);
     if (n > 0) {
         /* Effects first, while ql is still ours to read. */
-        propagate_begin();
         if (existed) propagate_del(c->dbid, dst->ptr, dst->len);
         propagate_rpush(c, dst, ql);
-        propagate_end();
         db_set(c->db, kv_new_ptr(dst->ptr, dst->len, KV_LIST, KV_ENC_QUICKLIST, ql), false);
         db_signal_modified(c->db, dst->ptr, dst->len);
         db_notify('l', "sortstore", dst->ptr, dst->len, c->dbid);

@@ -856,7 +856,6 @@ static void spop_count(client *c) {
     srv.dirty += (long long)count;
     reply_set(c, (long long)count);
     size_t remaining = size - count;
-    propagate_begin();
     if (remaining * SPOP_MOVE_MUL > count) {
         while (count--) {
             elem x;
@@ -886,7 +885,6 @@ static void spop_count(client *c) {
         setv_free(&s);
         s = keep;
     }
-    propagate_end();
     save(e, &s);
     db_signal_modified(c->db, key->ptr, key->len);
 }

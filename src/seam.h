@@ -1,0 +1,75 @@
+/* seam.h -- the one way the core calls up to the features above it.
+ *
+ * The core is layers 1 and 2: the event loop, sockets, RESP, clients,
+ * replies, the command tables and dispatcher, the keyspace and
+ * propagation (ev, net, resp, client, reply, cmdtable, db, propagate,
+ * log, state, and the pure libraries). It knows nothing of transactions,
+ * blocked clients, pub/sub, persistence, replication or eviction. Where
+ * it must reach them it calls one of these functions, and server.c, the
+ * composition root, implements each once with plain direct calls: no
+ * registry of hooks, no function pointers. Tests link the core with
+ * stubs of this header (tests/unit/test_core.c).
+ *
+ * Adding a seam function? Declare it here, say when the core calls it,
+ * implement it in server.c and in every stub (tests/unit/test_core.c,
+ * src/check_rdb.c, tests/fuzz/fuzz_rdb.c). A new admission check (ACL,
+ * cluster redirection, a busy script) is not a new seam function: it goes
+ * in server.c's seam_admit(). */
+#ifndef CASTOR_SEAM_H
+#define CASTOR_SEAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "client.h"
+#include "str.h"
+
+struct command;
+struct db;
+
+/* ---- Dispatch (cmdtable.c) ---- */
+
+/* May cmd run for c now? Asked after the core's own checks (existence,
+ * arity, enable-debug-command, auth, RESP2 subscriber mode, loading,
+ * CLIENT PAUSE). Returns the error to reply (Redis's words, code first)
+ * and the request is refused; NULL admits it. */
+const char *seam_admit(client *c, struct command *cmd);
+/* c is in MULTI: true if cmd was queued for EXEC (and answered), false
+ * if it runs now (EXEC, DISCARD, ...). */
+bool seam_queue_in_multi(client *c, struct command *cmd);
+/* A request of c, which is in MULTI, was refused: its EXEC must fail. */
+void seam_refused_in_multi(client *c);
+/* cmd ran for c and took dur_us; 'outermost' unless it ran inside
+ * another command (EXEC). Stats and the command's effects are done. */
+void seam_after_call(client *c, struct command *cmd, long long dur_us, bool outermost);
+
+/* ---- The keyspace (db.c) ---- */
+
+/* A key of d changed (db_signal_modified): WATCH, blocked clients. */
+void seam_key_modified(struct db *d, const char *key, size_t klen);
+/* Database dbid (-1: all) is about to be emptied, or swapped with
+ * 'other' (-1 for none): WATCH of keys existing on either side fails. */
+void seam_db_flushed(int dbid, int other);
+/* Databases a and b were swapped (SWAPDB): clients blocked on their keys. */
+void seam_db_swapped(int a, int b);
+/* A keyspace event of class 'type' (the notify-keyspace-events letter:
+ * 'g', '$', 'l', ...) for key in database dbid, while events are on. */
+void seam_keyspace_event(int type, const char *event, const char *key, size_t klen, int dbid);
+
+/* ---- Propagation (propagate.c) ---- */
+
+/* One effect leaves the core for the readers in 'readers' (PROPAGATE_*
+ * bits): the AOF, the replication stream. argv is borrowed. */
+void seam_propagate(int readers, int dbid, int argc, const slice *argv);
+
+/* ---- Clients (client.c) ---- */
+
+/* c is being freed: drop what the features keep of it. */
+void seam_client_freed(client *c);
+/* Replies are about to be written outside before-sleep: what must reach
+ * disk before an acknowledgement (appendfsync always) goes first. */
+void seam_before_reply_write(void);
+/* Our master's request req[0..len) was applied (c is CLIENT_MASTER). */
+void seam_master_request_done(client *c, const char *req, size_t len);
+
+#endif
