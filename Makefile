@@ -3,7 +3,8 @@ CC ?= gcc
 ifeq ($(origin CC),default)
 CC := gcc
 endif
-WARN := -Wall -Wextra -Werror -Wno-missing-field-initializers
+WARN := -Wall -Wextra -Werror -Wno-missing-field-initializers -Wmissing-prototypes -Wshadow \
+        -Wnested-externs
 CFLAGS_COMMON := -std=gnu11 $(WARN) -g -MMD -MP -Isrc
 JEMALLOC_LIBS := $(shell pkg-config --libs jemalloc 2>/dev/null || echo -ljemalloc)
 LIBS := -lm -lcrypto -llzf -lpthread

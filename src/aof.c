@@ -868,11 +868,11 @@ static int load_one(const char *name) {
     for (;;) {
         int argc;
         slice *argv;
-        aofread_status st = aofread_next(&rd, &argc, &argv);
-        if (st == AOFREAD_EOF) break;
-        if (st == AOFREAD_TRUNCATED) goto uxeof;
-        if (st == AOFREAD_FORMAT) goto fmterr;
-        if (st == AOFREAD_IOERR) {
+        aofread_status rs = aofread_next(&rd, &argc, &argv);
+        if (rs == AOFREAD_EOF) break;
+        if (rs == AOFREAD_TRUNCATED) goto uxeof;
+        if (rs == AOFREAD_FORMAT) goto fmterr;
+        if (rs == AOFREAD_IOERR) {
             log_msg(LOG_WARNING, "Unrecoverable error reading the append only file %s: %s", name,
                     strerror(errno));
             ret = LOAD_FAILED;

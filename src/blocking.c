@@ -446,9 +446,9 @@ static void bzpop_generic(client *c, const slice *keys, int nkeys, int where, in
                           long count, bool nested) {
     long long deadline;
     if (!blocking_parse_timeout(c, &c->argv[timeout_idx], &deadline)) return;
-    const slice *ready = blocking_ready_key(c);
-    const slice *try_keys = ready ? ready : keys;
-    int ntry = ready ? 1 : nkeys;
+    const slice *ready_key = blocking_ready_key(c);
+    const slice *try_keys = ready_key ? ready_key : keys;
+    int ntry = ready_key ? 1 : nkeys;
     for (int j = 0; j < ntry; j++) {
         kv *e;
         if (!arg_lookup(c, &try_keys[j], KV_ZSET, true, &e)) return;

@@ -413,7 +413,7 @@ static void reply_text_fields(client *c, const char *const (*texts)[2], size_t n
 
 /* COMMAND DOCS "arguments": an array of maps, as addReplyCommandArgList. */
 static void reply_arg_docs(client *c, const cmd_arg_doc *args, int n) {
-    static const char *const flag_names[] = {"optional", "multiple", "multiple_token"};
+    static const char *const arg_flag_names[] = {"optional", "multiple", "multiple_token"};
     reply_array(c, n);
     for (const cmd_arg_doc *a = args; a < args + n; a++) {
         reply_map(c, 2 + a->has_key_spec + !!a->token + !!a->summary + !!a->since +
@@ -432,7 +432,7 @@ static void reply_arg_docs(client *c, const cmd_arg_doc *args, int n) {
         reply_text_fields(c, texts, 4);
         if (a->flags) {
             reply_bulk_cstr(c, "flags");
-            reply_flag_names(c, a->flags, flag_names, 3);
+            reply_flag_names(c, a->flags, arg_flag_names, 3);
         }
         if (a->nargs > 0) {
             reply_bulk_cstr(c, "arguments");

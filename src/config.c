@@ -21,6 +21,7 @@
 #include "cmdtable.h"
 #include "errors.h"
 #include "ev.h"
+#include "info.h"
 #include "log.h"
 #include "mem.h"
 #include "pubsub.h"
@@ -215,7 +216,6 @@ static const char *apply_loglevel(void) {
 
 static const char *apply_maxclients(void) {
     /* The event loop needs room for clients plus listeners and files. */
-    extern const char *server_apply_maxclients(void);
     return server_apply_maxclients();
 }
 
@@ -871,7 +871,6 @@ static void cmd_config_get(client *c) { config_get(c); }
 static void cmd_config_set(client *c) { config_set(c); }
 
 static void cmd_config_resetstat(client *c) {
-    extern void info_reset_stats(void);
     info_reset_stats();
     reply_ok(c);
 }

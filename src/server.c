@@ -145,7 +145,6 @@ static long long cron(long long id, void *data) {
         srv.pause_type = 0;
         client_unpause_all();
     }
-    extern void info_cron(void);
     info_cron();
     return 1000 / (srv.hz > 0 ? srv.hz : 10);
 }

@@ -82,6 +82,10 @@ extern struct server srv;
 void server_update_time(void);
 /* Set the cached clocks from a reading already taken (microseconds). */
 void server_set_time(long long us);
+/* Raise the open-files limit (and the event loop's size) for maxclients,
+ * lowering maxclients when the system refuses; an error text, or NULL.
+ * server.c, for config.c's maxclients. */
+const char *server_apply_maxclients(void);
 /* Close listeners, save if asked, and exit. Returns -1 (with a reply to c,
  * if any) when a save fails and FORCE was not given. */
 int server_prepare_shutdown(int flags, client *c);

@@ -488,8 +488,7 @@ void zset_iter_lex(zset_iter *it, const kv *e, const sl_lexrange *r, bool rev) {
     m = lp_text(first, buf, &len);
     if (!sl_lex_lte_max(m, len, r)) return;
     for (zset_iter_init(it, e, rev); zset_iter_valid(it); zset_iter_next(it)) {
-        size_t len;
-        const char *m = lp_text(it->eptr, buf, &len);
+        m = lp_text(it->eptr, buf, &len);
         bool past_start = rev ? sl_lex_lte_max(m, len, r) : sl_lex_gte_min(m, len, r);
         if (!past_start) continue;
         bool inside = rev ? sl_lex_gte_min(m, len, r) : sl_lex_lte_max(m, len, r);
