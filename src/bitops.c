@@ -45,12 +45,6 @@
 /* ---- Helpers ---- */
 
 /* Announce a changed key: WATCH, notifications, dirty counter. */
-static void touched(client *c, const slice *key, const char *event, long long changes) {
-    db_signal_modified(c->db, key->ptr, key->len);
-    db_notify('$', event, key->ptr, key->len, c->dbid);
-    srv.dirty += changes;
-}
-
 /* The master's stream and the AOF are obeyed even past our own limits. */
 static bool must_obey(const client *c) {
     return (c->flags & CLIENT_MASTER) || srv.loading;
@@ -179,7 +173,7 @@ static void cmd_setbit(client *c) {
     int old = (*p >> shift) & 1;
     if (grown || old != on) {
         *p = (unsigned char)((*p & ~(1 << shift)) | (on << shift));
-        touched(c, &c->argv[1], "setbit", 1);
+        db_key_changed(c->db, &c->argv[1], NOTIFY_STRING, "setbit", 1);
         propagate(c->dbid, c->argc, c->argv);
     }
     reply_int(c, old);
@@ -399,12 +393,7 @@ static void cmd_bitop(client *c) {
     }
     if (maxlen == 0) {
         mem_free(src);
-        if (db_delete(c->db, dest->ptr, dest->len)) {
-            db_signal_modified(c->db, dest->ptr, dest->len);
-            db_notify('g', "del", dest->ptr, dest->len, c->dbid);
-            srv.dirty++;
-            propagate(c->dbid, c->argc, c->argv);
-        }
+        db_delete_propagate(c->db, dest->ptr, dest->len);
         reply_int(c, 0);
         return;
     }
@@ -423,7 +412,7 @@ static void cmd_bitop(client *c) {
     str_setlen(res, maxlen);
     mem_free(src);
     db_set(c->db, kv_new_raw(dest->ptr, dest->len, res), false);
-    touched(c, dest, "set", 1);
+    db_key_changed(c->db, dest, NOTIFY_STRING, "set", 1);
     propagate(c->dbid, c->argc, c->argv);
     reply_int(c, (long long)maxlen);
 }
@@ -670,7 +659,7 @@ static void bitfield_generic(client *c, bool ro_command) {
         if (r == 1 || (r == 0 && grown)) changes++;
     }
     if (changes || grown) {
-        touched(c, &c->argv[1], "setbit", changes ? changes : 1);
+        db_key_changed(c->db, &c->argv[1], NOTIFY_STRING, "setbit", changes ? changes : 1);
         propagate(c->dbid, c->argc, c->argv);
     }
 done:

@@ -66,7 +66,7 @@ struct config {
     long long slowlog_log_slower_than;
     int slowlog_max_len;
     long long latency_monitor_threshold;
-    int notify_keyspace_events;  /* NOTIFY_* flags (pubsub.h) */
+    int notify_keyspace_events;  /* NOTIFY_* flags (db.h) */
     bool lazyfree_lazy_user_del;
     bool lazyfree_lazy_user_flush;
     bool replica_read_only;

@@ -157,17 +157,18 @@ void db_expire_now(db *d, kv *e) {
     db_delete(d, key, klen);
     srv.stat_expiredkeys++;
     propagate_deletion(d->id, key, klen);
-    db_notify('x', "expired", key, klen, d->id);
+    db_notify(NOTIFY_EXPIRED, "expired", key, klen, d->id);
     db_signal_modified(d, key, klen);
     if (key != small) mem_free(key);
 }
 
-void db_delete_propagate(db *d, const char *key, size_t klen) {
-    db_delete(d, key, klen);
+bool db_delete_propagate(db *d, const char *key, size_t klen) {
+    if (!db_delete(d, key, klen)) return false;
     propagate_del(d->id, key, klen);
     db_signal_modified(d, key, klen);
-    db_notify('g', "del", key, klen, d->id);
+    db_notify(NOTIFY_GENERIC, "del", key, klen, d->id);
     srv.dirty++;
+    return true;
 }
 
 /* Returns the live entry or NULL; expired keys are deleted on a master. */
@@ -185,7 +186,7 @@ static kv *find_read(db *d, const char *key, size_t klen, bool touch) {
         if (touch) touch_entry(e);
     } else {
         srv.stat_keyspace_misses++;
-        db_notify('m', "keymiss", key, klen, d->id);
+        db_notify(NOTIFY_KEY_MISS, "keymiss", key, klen, d->id);
     }
     return e;
 }
@@ -218,7 +219,7 @@ bool db_add_new(db *d, kv *e) {
     init_access(e);
     if (dict_add_unique(d->keys, e, key, klen)) return false;
     if (kv_has_expire(e)) vol_add(d, e);
-    db_notify('n', "new", key, klen, d->id);
+    db_notify(NOTIFY_NEW, "new", key, klen, d->id);
     return true;
 }
 
@@ -238,7 +239,7 @@ void db_add(db *d, kv *e) {
     if (kv_has_expire(e)) vol_add(d, e);
     size_t klen;
     const char *key = kv_key(e, &klen);
-    db_notify('n', "new", key, klen, d->id);
+    db_notify(NOTIFY_NEW, "new", key, klen, d->id);
 }
 
 /* Put e in the place of the entry at *slot (same key), which it frees. */
@@ -375,11 +376,17 @@ size_t db_size(const db *d) { return dict_len(d->keys); }
 
 void db_signal_modified(db *d, const char *key, size_t klen) { seam_key_modified(d, key, klen); }
 
+void db_key_changed(db *d, const slice *key, int type, const char *event, long long dirty) {
+    seam_key_modified(d, key->ptr, key->len);
+    db_notify(type, event, key->ptr, key->len, d->id);
+    srv.dirty += dirty;
+}
+
 void db_signal_flushed(int dbid, int other) { seam_db_flushed(dbid, other); }
 
-void db_notify(int type_class, const char *event, const char *key, size_t klen, int dbid) {
+void db_notify(int type, const char *event, const char *key, size_t klen, int dbid) {
     /* Off by default: don't leave the core for nothing. */
-    if (cfg.notify_keyspace_events) seam_keyspace_event(type_class, event, key, klen, dbid);
+    if (cfg.notify_keyspace_events) seam_keyspace_event(type, event, key, klen, dbid);
 }
 
 void db_cron(void) {

@@ -128,9 +128,7 @@ static void cmd_restore(client *c) {
         kv_free(e);
         if (deleted) {
             propagate_del(c->dbid, key->ptr, key->len);
-            db_signal_modified(c->db, key->ptr, key->len);
-            db_notify('g', "del", key->ptr, key->len, c->dbid);
-            srv.dirty++;
+            db_key_changed(c->db, key, NOTIFY_GENERIC, "del", 1);
         }
         reply_ok(c);
         return;
@@ -140,9 +138,7 @@ static void cmd_restore(client *c) {
     db_set_access(e, o.freq, o.idle);
     if (ttl && !o.absttl) propagate_absttl(c, ttl);
     else propagate(c->dbid, c->argc, c->argv);
-    db_signal_modified(c->db, key->ptr, key->len);
-    db_notify('g', "restore", key->ptr, key->len, c->dbid);
-    srv.dirty++;
+    db_key_changed(c->db, key, NOTIFY_GENERIC, "restore", 1);
     reply_ok(c);
 }
 

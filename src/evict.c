@@ -110,7 +110,7 @@ static void evict_key(db *d, const char *key, size_t klen) {
     db_delete(d, copy, klen);
     srv.stat_evictedkeys++;
     propagate_deletion(d->id, copy, klen);
-    db_notify('e', "evicted", copy, klen, d->id);
+    db_notify(NOTIFY_EVICTED, "evicted", copy, klen, d->id);
     db_signal_modified(d, copy, klen);
     mem_free(copy);
 }

@@ -160,9 +160,7 @@ static void expire_generic(client *c, long long basetime, long long unit_ms) {
     }
     db_set_expire(c->db, e, when);
     propagate_pexpireat(c->dbid, key, when);
-    db_signal_modified(c->db, key->ptr, key->len);
-    db_notify('g', "expire", key->ptr, key->len, c->dbid);
-    srv.dirty++;
+    db_key_changed(c->db, key, NOTIFY_GENERIC, "expire", 1);
     reply_int(c, 1);
 }
 
@@ -207,9 +205,7 @@ static void cmd_persist(client *c) {
     }
     db_persist(c->db, e);
     propagate(c->dbid, c->argc, c->argv);
-    db_signal_modified(c->db, key->ptr, key->len);
-    db_notify('g', "persist", key->ptr, key->len, c->dbid);
-    srv.dirty++;
+    db_key_changed(c->db, key, NOTIFY_GENERIC, "persist", 1);
     reply_int(c, 1);
 }
 

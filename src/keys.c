@@ -22,12 +22,6 @@
 #include "snapshot.h"
 #include "util.h"
 
-static void modified(db *d, const slice *key, const char *event) {
-    db_signal_modified(d, key->ptr, key->len);
-    db_notify('g', event, key->ptr, key->len, d->id);
-    srv.dirty++;
-}
-
 /* ---- Databases ---- */
 
 static void cmd_select(client *c) {
@@ -101,7 +95,7 @@ static void del_generic(client *c) {
         db_delete(c->db, k->ptr, k->len);
         slice argv[2] = {c->argv[0], *k};
         propagate(c->dbid, 2, argv);
-        modified(c->db, k, "del");
+        db_key_changed(c->db, k, NOTIFY_GENERIC, "del", 1);
         n++;
     }
     reply_int(c, n);
@@ -233,8 +227,8 @@ static void rename_generic(client *c, bool nx) {
     propagate(c->dbid, c->argc, c->argv);
     db_signal_modified(c->db, src->ptr, src->len);
     db_signal_modified(c->db, dst->ptr, dst->len);
-    db_notify('g', "rename_from", src->ptr, src->len, c->dbid);
-    db_notify('g', "rename_to", dst->ptr, dst->len, c->dbid);
+    db_notify(NOTIFY_GENERIC, "rename_from", src->ptr, src->len, c->dbid);
+    db_notify(NOTIFY_GENERIC, "rename_to", dst->ptr, dst->len, c->dbid);
     srv.dirty++;
     if (nx) reply_int(c, 1);
     else reply_ok(c);
@@ -268,8 +262,8 @@ static void cmd_move(client *c) {
     propagate(c->dbid, c->argc, c->argv);
     db_signal_modified(c->db, key->ptr, key->len);
     db_signal_modified(dst, key->ptr, key->len);
-    db_notify('g', "move_from", key->ptr, key->len, c->dbid);
-    db_notify('g', "move_to", key->ptr, key->len, dst->id);
+    db_notify(NOTIFY_GENERIC, "move_from", key->ptr, key->len, c->dbid);
+    db_notify(NOTIFY_GENERIC, "move_to", key->ptr, key->len, dst->id);
     srv.dirty++;
     reply_int(c, 1);
 }
@@ -312,7 +306,7 @@ static void cmd_copy(client *c) {
     if (exists) db_delete(to, dst->ptr, dst->len);
     db_add(to, n);
     propagate(c->dbid, c->argc, c->argv);
-    modified(to, dst, "copy_to");
+    db_key_changed(to, dst, NOTIFY_GENERIC, "copy_to", 1);
     reply_int(c, 1);
 }
 

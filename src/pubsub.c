@@ -278,13 +278,9 @@ str *pubsub_notify_string(int flags) {
     return s;
 }
 
-void pubsub_notify(int class_char, const char *event, const char *key, size_t klen, int dbid) {
+void pubsub_notify(int type, const char *event, const char *key, size_t klen, int dbid) {
     int flags = cfg.notify_keyspace_events;
-    if (!(flags & (NOTIFY_KEYSPACE | NOTIFY_KEYEVENT))) return;
-    int f = 0;
-    for (int i = 0; classes[i].ch; i++)
-        if (classes[i].ch == class_char) f = classes[i].flag;
-    if (!(flags & f)) return;
+    if (!(flags & (NOTIFY_KEYSPACE | NOTIFY_KEYEVENT)) || !(flags & type)) return;
     char prefix[64];
     size_t elen = strlen(event);
     if (flags & NOTIFY_KEYSPACE) {

@@ -52,8 +52,8 @@ void seam_key_modified(struct db *d, const char *key, size_t klen);
 void seam_db_flushed(int dbid, int other);
 /* Databases a and b were swapped (SWAPDB): clients blocked on their keys. */
 void seam_db_swapped(int a, int b);
-/* A keyspace event of class 'type' (the notify-keyspace-events letter:
- * 'g', '$', 'l', ...) for key in database dbid, while events are on. */
+/* A keyspace event of class 'type' (a NOTIFY_* bit of db.h) for key in
+ * database dbid, while notify-keyspace-events is on. */
 void seam_keyspace_event(int type, const char *event, const char *key, size_t klen, int dbid);
 
 /* ---- Propagation (propagate.c) ---- */

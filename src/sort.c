@@ -506,17 +506,10 @@ static void store_result(client *c, const slice *dst, quicklist *ql) {
         if (existed) propagate_del(c->dbid, dst->ptr, dst->len);
         propagate_rpush(c, dst, ql);
         db_set(c->db, kv_new_ptr(dst->ptr, dst->len, KV_LIST, KV_ENC_QUICKLIST, ql), false);
-        db_signal_modified(c->db, dst->ptr, dst->len);
-        db_notify('l', "sortstore", dst->ptr, dst->len, c->dbid);
-        srv.dirty += (long long)n;
+        db_key_changed(c->db, dst, NOTIFY_LIST, "sortstore", (long long)n);
     } else {
         ql_free(ql);
-        if (existed && db_delete(c->db, dst->ptr, dst->len)) {
-            db_signal_modified(c->db, dst->ptr, dst->len);
-            db_notify('g', "del", dst->ptr, dst->len, c->dbid);
-            srv.dirty++;
-            propagate_del(c->dbid, dst->ptr, dst->len);
-        }
+        db_delete_propagate(c->db, dst->ptr, dst->len);
     }
     reply_int(c, (long long)n);
 }

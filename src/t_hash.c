@@ -313,12 +313,6 @@ static bool hash_delete(kv *e, const char *f, size_t flen) {
 /* ---- Lookup helpers for commands ---- */
 
 /* Announce a changed key: WATCH, notifications, dirty counter. */
-static void touched(client *c, const slice *key, const char *event, long long dirty) {
-    db_signal_modified(c->db, key->ptr, key->len);
-    db_notify('h', event, key->ptr, key->len, c->dbid);
-    srv.dirty += dirty;
-}
-
 /* Find a hash; replies WRONGTYPE and returns false if the key holds another
  * type. *out is NULL when the key is missing. */
 static bool find_hash(client *c, const slice *key, kv **out, bool write) {
@@ -353,7 +347,7 @@ static void hset_generic(client *c, bool hmset) {
         const slice *f = &c->argv[i], *v = &c->argv[i + 1];
         created += hash_set(e, f->ptr, f->len, v->ptr, v->len);
     }
-    touched(c, key, "hset", (c->argc - 2) / 2);
+    db_key_changed(c->db, key, NOTIFY_HASH, "hset", (c->argc - 2) / 2);
     propagate(c->dbid, c->argc, c->argv);
     if (hmset) reply_ok(c);
     else reply_int(c, created);
@@ -374,7 +368,7 @@ static void cmd_hsetnx(client *c) {
     }
     try_conversion(e, c->argv, 2, 3);
     hash_set(e, f->ptr, f->len, v->ptr, v->len);
-    touched(c, key, "hset", 1);
+    db_key_changed(c->db, key, NOTIFY_HASH, "hset", 1);
     propagate(c->dbid, c->argc, c->argv);
     reply_int(c, 1);
 }
@@ -421,8 +415,8 @@ static void cmd_hdel(client *c) {
         }
     }
     if (deleted) {
-        touched(c, key, "hdel", deleted);
-        if (removed) db_notify('g', "del", key->ptr, key->len, c->dbid);
+        db_key_changed(c->db, key, NOTIFY_HASH, "hdel", deleted);
+        if (removed) db_notify(NOTIFY_GENERIC, "del", key->ptr, key->len, c->dbid);
         propagate(c->dbid, c->argc, c->argv);
     }
     reply_int(c, deleted);
@@ -502,7 +496,7 @@ static void cmd_hincrby(client *c) {
     char out[UTIL_LLSTR_SIZE];
     size_t len = util_ll2str(out, value);
     hash_set(e, f->ptr, f->len, out, len);
-    touched(c, key, "hincrby", 1);
+    db_key_changed(c->db, key, NOTIFY_HASH, "hincrby", 1);
     propagate(c->dbid, c->argc, c->argv);
     reply_int(c, value);
 }
@@ -533,7 +527,7 @@ static void cmd_hincrbyfloat(client *c) {
     size_t len = util_ld2str(out, value);
     if (e == NULL) e = find_or_create(c, key);
     hash_set(e, f->ptr, f->len, out, len);
-    touched(c, key, "hincrbyfloat", 1);
+    db_key_changed(c->db, key, NOTIFY_HASH, "hincrbyfloat", 1);
     /* The effect, not the command: float formatting must not differ on
      * replicas or after an AOF reload. */
     slice argv[4] = {slice_of("HSET", 4), *key, *f, slice_of(out, len)};

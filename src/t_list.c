@@ -108,13 +108,13 @@ static void reply_entry(client *c, const ql_entry *e) {
 static bool delete_if_empty(client *c, kv *e, const slice *key) {
     if (ql_count(ql_of(e)) != 0) return false;
     db_delete(c->db, key->ptr, key->len);
-    db_notify('g', "del", key->ptr, key->len, c->dbid);
+    db_notify(NOTIFY_GENERIC, "del", key->ptr, key->len, c->dbid);
     return true;
 }
 
 /* After popping 'count' elements from one end (Redis's listElementsRemoved). */
 static void elements_removed(client *c, const slice *key, int where, kv *e, long count) {
-    db_notify('l', where == QL_HEAD ? "lpop" : "rpop", key->ptr, key->len, c->dbid);
+    db_notify(NOTIFY_LIST, where == QL_HEAD ? "lpop" : "rpop", key->ptr, key->len, c->dbid);
     delete_if_empty(c, e, key);
     db_signal_modified(c->db, key->ptr, key->len);
     srv.dirty += count;
@@ -183,7 +183,7 @@ static void push_generic(client *c, int where, bool only_existing) {
     srv.dirty += c->argc - 2;
     reply_int(c, (long long)ql_count(ql));
     db_signal_modified(c->db, key->ptr, key->len);
-    db_notify('l', where == QL_HEAD ? "lpush" : "rpush", key->ptr, key->len, c->dbid);
+    db_notify(NOTIFY_LIST, where == QL_HEAD ? "lpush" : "rpush", key->ptr, key->len, c->dbid);
     propagate_argv(c);
 }
 
@@ -216,9 +216,7 @@ static void cmd_linsert(client *c) {
         reply_int(c, -1);
         return;
     }
-    db_signal_modified(c->db, key->ptr, key->len);
-    db_notify('l', "linsert", key->ptr, key->len, c->dbid);
-    srv.dirty++;
+    db_key_changed(c->db, key, NOTIFY_LIST, "linsert", 1);
     propagate_argv(c);
     reply_int(c, (long long)ql_count(ql));
 }
@@ -347,9 +345,7 @@ static void cmd_lset(client *c) {
         return;
     }
     reply_ok(c);
-    db_signal_modified(c->db, key->ptr, key->len);
-    db_notify('l', "lset", key->ptr, key->len, c->dbid);
-    srv.dirty++;
+    db_key_changed(c->db, key, NOTIFY_LIST, "lset", 1);
     propagate_argv(c);
 }
 
@@ -377,7 +373,7 @@ static void cmd_lrem(client *c) {
     srv.dirty += removed;
     if (removed) {
         db_signal_modified(c->db, key->ptr, key->len);
-        db_notify('l', "lrem", key->ptr, key->len, c->dbid);
+        db_notify(NOTIFY_LIST, "lrem", key->ptr, key->len, c->dbid);
         propagate_argv(c);
     }
     delete_if_empty(c, e, key);
@@ -405,7 +401,7 @@ static void cmd_ltrim(client *c) {
     }
     ql_del_range(ql, 0, ltrim);
     ql_del_range(ql, -rtrim, rtrim);
-    db_notify('l', "ltrim", key->ptr, key->len, c->dbid);
+    db_notify(NOTIFY_LIST, "ltrim", key->ptr, key->len, c->dbid);
     delete_if_empty(c, e, key);
     db_signal_modified(c->db, key->ptr, key->len);
     srv.dirty += ltrim + rtrim;
@@ -486,9 +482,9 @@ static void move_one(client *c, kv *src, int from, int to, bool rpoplpush) {
     if (dst == NULL) dst = create_list(c, dkey);
     db_signal_modified(c->db, dkey->ptr, dkey->len);
     ql_push(ql_of(dst), val, len, to);
-    db_notify('l', to == QL_HEAD ? "lpush" : "rpush", dkey->ptr, dkey->len, c->dbid);
+    db_notify(NOTIFY_LIST, to == QL_HEAD ? "lpush" : "rpush", dkey->ptr, dkey->len, c->dbid);
     reply_bulk(c, val, len);
-    db_notify('l', from == QL_HEAD ? "lpop" : "rpop", skey->ptr, skey->len, c->dbid);
+    db_notify(NOTIFY_LIST, from == QL_HEAD ? "lpop" : "rpop", skey->ptr, skey->len, c->dbid);
     delete_if_empty(c, src, skey);
     db_signal_modified(c->db, skey->ptr, skey->len);
     srv.dirty++;

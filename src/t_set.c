@@ -335,7 +335,7 @@ static kv *create_set(client *c, const slice *key, const char *p, size_t len) {
 /* Delete a set that became empty. */
 static void delete_empty(client *c, const slice *key) {
     db_delete(c->db, key->ptr, key->len);
-    db_notify('g', "del", key->ptr, key->len, c->dbid);
+    db_notify(NOTIFY_GENERIC, "del", key->ptr, key->len, c->dbid);
 }
 
 static void reply_elem(client *c, const elem *x) { reply_bulk(c, x->p, x->len); }
@@ -358,9 +358,7 @@ static void cmd_sadd(client *c) {
         if (setv_add(&s, c->argv[j].ptr, c->argv[j].len)) added++;
     save(e, &s);
     if (added) {
-        db_signal_modified(c->db, key->ptr, key->len);
-        db_notify('s', "sadd", key->ptr, key->len, c->dbid);
-        srv.dirty += added;
+        db_key_changed(c->db, key, NOTIFY_SET, "sadd", added);
         propagate(c->dbid, c->argc, c->argv);
     }
     reply_int(c, added);
@@ -384,7 +382,7 @@ static void cmd_srem(client *c) {
     }
     save(e, &s);
     if (deleted) {
-        db_notify('s', "srem", key->ptr, key->len, c->dbid);
+        db_notify(NOTIFY_SET, "srem", key->ptr, key->len, c->dbid);
         if (emptied) delete_empty(c, key);
         db_signal_modified(c->db, key->ptr, key->len);
         srv.dirty += deleted;
@@ -416,7 +414,7 @@ static void cmd_smove(client *c) {
         reply_int(c, 0);
         return;
     }
-    db_notify('s', "srem", src->ptr, src->len, c->dbid);
+    db_notify(NOTIFY_SET, "srem", src->ptr, src->len, c->dbid);
     if (setv_len(&s) == 0) delete_empty(c, src);
     if (de == NULL) de = create_set(c, dst, ele->ptr, ele->len);
     db_signal_modified(c->db, src->ptr, src->len);
@@ -427,7 +425,7 @@ static void cmd_smove(client *c) {
     if (added) {
         srv.dirty++;
         db_signal_modified(c->db, dst->ptr, dst->len);
-        db_notify('s', "sadd", dst->ptr, dst->len, c->dbid);
+        db_notify(NOTIFY_SET, "sadd", dst->ptr, dst->len, c->dbid);
     }
     propagate(c->dbid, c->argc, c->argv);
     reply_int(c, 1);
@@ -546,25 +544,21 @@ static setv *load_sets(client *c, const slice *keys, long n, long *missing) {
     return sets;
 }
 
-/* Store the result 'out' under dst (replacing any value and TTL), or
- * delete dst when the result is empty; replies with the size and
- * propagates the command when the dataset changed. Takes ownership. */
+/* Store the result 'out' under dst (replacing any value and TTL) and
+ * propagate the command, or delete dst (propagated as DEL) when the
+ * result is empty; replies with the size. Takes ownership. */
 static void store_result(client *c, const slice *dst, setv *out, const char *event) {
     size_t len = setv_len(out);
-    if (len > 0) {
-        kv *e = kv_new_ptr(dst->ptr, dst->len, KV_SET, out->enc, out->ptr);
-        db_set(c->db, e, false);
-        reply_int(c, (long long)len);
-        db_signal_modified(c->db, dst->ptr, dst->len);
-        db_notify('s', event, dst->ptr, dst->len, c->dbid);
-    } else {
+    if (len == 0) {
         setv_free(out);
         reply_int(c, 0);
-        if (!db_delete(c->db, dst->ptr, dst->len)) return;
-        db_signal_modified(c->db, dst->ptr, dst->len);
-        db_notify('g', "del", dst->ptr, dst->len, c->dbid);
+        db_delete_propagate(c->db, dst->ptr, dst->len);
+        return;
     }
-    srv.dirty++;
+    kv *e = kv_new_ptr(dst->ptr, dst->len, KV_SET, out->enc, out->ptr);
+    db_set(c->db, e, false);
+    reply_int(c, (long long)len);
+    db_key_changed(c->db, dst, NOTIFY_SET, event, 1);
     propagate(c->dbid, c->argc, c->argv);
 }
 
@@ -839,7 +833,7 @@ static void spop_count(client *c) {
     setv s = load(e);
     size_t size = setv_len(&s);
     unsigned long long count = (unsigned long long)l;
-    db_notify('s', "spop", key->ptr, key->len, c->dbid);
+    db_notify(NOTIFY_SET, "spop", key->ptr, key->len, c->dbid);
     if (count >= size) {
         /* The whole set: replied as Redis's SUNION of the key, then one DEL.
          * That SUNION looks the key up again: count the hit as Redis does. */
@@ -905,7 +899,7 @@ static void cmd_spop(client *c) {
     propagate_srem(c, key, &x);
     setv_remove_elem(&s, &x);   /* x is dangling from here on */
     save(e, &s);
-    db_notify('s', "spop", key->ptr, key->len, c->dbid);
+    db_notify(NOTIFY_SET, "spop", key->ptr, key->len, c->dbid);
     if (setv_len(&s) == 0) delete_empty(c, key);
     db_signal_modified(c->db, key->ptr, key->len);
     srv.dirty++;

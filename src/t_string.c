@@ -24,12 +24,6 @@
 #include "util.h"
 
 /* Announce a changed key: WATCH, notifications, dirty counter. */
-static void touched(client *c, const slice *key, const char *event) {
-    db_signal_modified(c->db, key->ptr, key->len);
-    db_notify('$', event, key->ptr, key->len, c->dbid);
-    srv.dirty++;
-}
-
 /* Look up a string for reading; replies WRONGTYPE and returns false if the
  * key holds another type. *out is NULL when missing. */
 static bool find_string(client *c, const slice *key, kv **out, bool write) {
@@ -185,14 +179,14 @@ static void set_generic(client *c, int flags, const slice *key, const slice *val
         if (found) {
             db_delete(c->db, key->ptr, key->len);
             propagate_del(c->dbid, key->ptr, key->len);
-            touched(c, key, "del");
+            db_key_changed(c->db, key, NOTIFY_STRING, "del", 1);
         }
         if (!(flags & SET_GET)) reply_raw(c, ok_reply, strlen(ok_reply));
         return;
     }
     store(c, key, val, when, flags & SET_KEEPTTL);
-    touched(c, key, "set");
-    if (when != -1) db_notify('g', "expire", key->ptr, key->len, c->dbid);
+    db_key_changed(c->db, key, NOTIFY_STRING, "set", 1);
+    if (when != -1) db_notify(NOTIFY_GENERIC, "expire", key->ptr, key->len, c->dbid);
     propagate_set(c, key, val, when, flags & SET_KEEPTTL);
     if (!(flags & SET_GET)) reply_raw(c, ok_reply, strlen(ok_reply));
 }
@@ -213,7 +207,7 @@ static void cmd_setnx(client *c) {
         return;
     }
     store(c, key, &c->argv[2], -1, false);
-    touched(c, key, "set");
+    db_key_changed(c->db, key, NOTIFY_STRING, "set", 1);
     propagate_set(c, key, &c->argv[2], -1, false);
     reply_int(c, 1);
 }
@@ -243,7 +237,7 @@ static void cmd_getset(client *c) {
     if (old) reply_value(c, old);
     else reply_null(c);
     store(c, key, &c->argv[2], -1, false);
-    touched(c, key, "set");
+    db_key_changed(c->db, key, NOTIFY_STRING, "set", 1);
     propagate_set(c, key, &c->argv[2], -1, false);
 }
 
@@ -280,16 +274,12 @@ static void cmd_getex(client *c) {
         size_t l = util_ll2str(buf, when);
         slice argv[3] = {slice_of("PEXPIREAT", 9), *key, slice_of(buf, l)};
         propagate(c->dbid, 3, argv);
-        db_signal_modified(c->db, key->ptr, key->len);
-        db_notify('g', "expire", key->ptr, key->len, c->dbid);
-        srv.dirty++;
+        db_key_changed(c->db, key, NOTIFY_GENERIC, "expire", 1);
     } else if ((flags & SET_PERSIST) && kv_has_expire(e)) {
         db_persist(c->db, e);
         slice argv[2] = {slice_of("PERSIST", 7), *key};
         propagate(c->dbid, 2, argv);
-        db_signal_modified(c->db, key->ptr, key->len);
-        db_notify('g', "persist", key->ptr, key->len, c->dbid);
-        srv.dirty++;
+        db_key_changed(c->db, key, NOTIFY_GENERIC, "persist", 1);
     }
 }
 
@@ -319,7 +309,7 @@ static void mset_generic(client *c, bool nx) {
     }
     for (int i = 1; i < c->argc; i += 2) {
         store(c, &c->argv[i], &c->argv[i + 1], -1, false);
-        touched(c, &c->argv[i], "set");
+        db_key_changed(c->db, &c->argv[i], NOTIFY_STRING, "set", 1);
     }
     propagate(c->dbid, c->argc, c->argv);
     if (nx) reply_int(c, 1);
@@ -368,7 +358,7 @@ static void cmd_append(client *c) {
         kv_set_raw(e, s);
         total = s->len;
     }
-    touched(c, key, "append");
+    db_key_changed(c->db, key, NOTIFY_STRING, "append", 1);
     propagate(c->dbid, c->argc, c->argv);
     reply_int(c, (long long)total);
 }
@@ -423,7 +413,7 @@ static void cmd_setrange(client *c) {
         memcpy(s->buf + offset, val->ptr, val->len);
         str_setlen(s, (size_t)offset + val->len);
         db_add(c->db, kv_new_raw(key->ptr, key->len, s));
-        touched(c, key, "setrange");
+        db_key_changed(c->db, key, NOTIFY_STRING, "setrange", 1);
         propagate(c->dbid, c->argc, c->argv);
         reply_int(c, (long long)s->len);
         return;
@@ -444,7 +434,7 @@ static void cmd_setrange(client *c) {
     }
     memcpy(s->buf + offset, val->ptr, val->len);
     kv_set_raw(e, s);
-    touched(c, key, "setrange");
+    db_key_changed(c->db, key, NOTIFY_STRING, "setrange", 1);
     propagate(c->dbid, c->argc, c->argv);
     reply_int(c, (long long)s->len);
 }
@@ -480,7 +470,7 @@ static void incr_generic(client *c, long long incr) {
     } else {
         db_add(c->db, kv_new_int(key->ptr, key->len, value));
     }
-    touched(c, key, "incrby");
+    db_key_changed(c->db, key, NOTIFY_STRING, "incrby", 1);
     propagate(c->dbid, c->argc, c->argv);
     reply_int(c, value);
 }
@@ -529,7 +519,7 @@ static void cmd_incrbyfloat(client *c) {
     kv *n = kv_new_string_noint(key->ptr, key->len, out, len);
     if (e) db_replace(c->db, n, true);
     else db_add(c->db, n);
-    touched(c, key, "incrbyfloat");
+    db_key_changed(c->db, key, NOTIFY_STRING, "incrbyfloat", 1);
     slice v = slice_of(out, len);
     propagate_set(c, key, &v, -1, true);
     reply_bulk(c, out, len);

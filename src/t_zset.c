@@ -49,12 +49,6 @@ static zset_limits limits(void) {
 }
 
 /* Announce a changed key: WATCH and blocked clients, the event, dirty. */
-static void modified(client *c, const slice *key, const char *event, long long dirty) {
-    db_signal_modified(c->db, key->ptr, key->len);
-    db_notify('z', event, key->ptr, key->len, c->dbid);
-    srv.dirty += dirty;
-}
-
 /* Find a sorted set; replies WRONGTYPE and returns false for another type.
  * *out is NULL when the key is missing. */
 static bool find_zset(client *c, const slice *key, bool write, kv **out) {
@@ -201,7 +195,7 @@ reply:
     }
 changed:
     if (added || updated) {
-        modified(c, key, incr ? "zincr" : "zadd", added + updated);
+        db_key_changed(c->db, key, NOTIFY_ZSET, incr ? "zincr" : "zadd", added + updated);
         propagate(c->dbid, c->argc, c->argv);
     }
 done:
@@ -230,8 +224,8 @@ static void cmd_zrem(client *c) {
     }
     if (deleted) {
         if (removed) db_delete(c->db, key->ptr, key->len);
-        modified(c, key, "zrem", deleted);
-        if (removed) db_notify('g', "del", key->ptr, key->len, c->dbid);
+        db_key_changed(c->db, key, NOTIFY_ZSET, "zrem", deleted);
+        if (removed) db_notify(NOTIFY_GENERIC, "del", key->ptr, key->len, c->dbid);
         propagate(c->dbid, c->argc, c->argv);
     }
     reply_int(c, deleted);
@@ -347,18 +341,12 @@ static void sink_finish(range_sink *s, long long count) {
     if (count) {
         db_set(c->db, s->dst, false);
         reply_int(c, count);
-        modified(c, dst, "zrangestore", 1);
+        db_key_changed(c->db, dst, NOTIFY_ZSET, "zrangestore", 1);
         propagate(c->dbid, c->argc, c->argv);
     } else {
         kv_free(s->dst);
         reply_int(c, 0);
-        if (db_find_write(c->db, dst->ptr, dst->len)) {
-            db_delete(c->db, dst->ptr, dst->len);
-            db_signal_modified(c->db, dst->ptr, dst->len);
-            db_notify('g', "del", dst->ptr, dst->len, c->dbid);
-            srv.dirty++;
-            propagate(c->dbid, c->argc, c->argv);
-        }
+        db_delete_propagate(c->db, dst->ptr, dst->len);
     }
     s->dst = NULL;
 }
@@ -576,8 +564,8 @@ static void zremrange_generic(client *c, enum range_type type) {
     if (deleted) {
         bool removed = zset_len(e) == 0;
         if (removed) db_delete(c->db, key->ptr, key->len);
-        modified(c, key, event, (long long)deleted);
-        if (removed) db_notify('g', "del", key->ptr, key->len, c->dbid);
+        db_key_changed(c->db, key, NOTIFY_ZSET, event, (long long)deleted);
+        if (removed) db_notify(NOTIFY_GENERIC, "del", key->ptr, key->len, c->dbid);
         propagate(c->dbid, c->argc, c->argv);
     }
     reply_int(c, (long long)deleted);
@@ -622,8 +610,8 @@ void zset_pop_reply(client *c, const slice *key, kv *e, int where, long count, b
     }
     bool removed = zset_len(e) == 0;
     if (removed) db_delete(c->db, key->ptr, key->len);
-    modified(c, key, where == ZSET_MAX ? "zpopmax" : "zpopmin", n);
-    if (removed) db_notify('g', "del", key->ptr, key->len, c->dbid);
+    db_key_changed(c->db, key, NOTIFY_ZSET, where == ZSET_MAX ? "zpopmax" : "zpopmin", n);
+    if (removed) db_notify(NOTIFY_GENERIC, "del", key->ptr, key->len, c->dbid);
 
     slice *argv = mem_alloc(sizeof(slice) * (size_t)(n + 2));
     argv[0] = slice_of("ZREM", 4);
@@ -1087,18 +1075,12 @@ static void store_setop(client *c, const slice *dst, setop *op, enum set_op kind
         zset_shrink_if_fits(e, op->maxlen, &lim);
         db_set(c->db, e, false);
         reply_int(c, (long long)len);
-        modified(c, dst, setop_event(kind), 1);
+        db_key_changed(c->db, dst, NOTIFY_ZSET, setop_event(kind), 1);
         propagate(c->dbid, c->argc, c->argv);
         return;
     }
     reply_int(c, 0);
-    if (db_find_write(c->db, dst->ptr, dst->len)) {
-        db_delete(c->db, dst->ptr, dst->len);
-        db_signal_modified(c->db, dst->ptr, dst->len);
-        db_notify('g', "del", dst->ptr, dst->len, c->dbid);
-        srv.dirty++;
-        propagate(c->dbid, c->argc, c->argv);
-    }
+    db_delete_propagate(c->db, dst->ptr, dst->len);
 }
 
 /* Redis's zunionInterDiffGenericCommand. dst is NULL for the forms that

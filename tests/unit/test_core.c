@@ -128,7 +128,7 @@ static void cmd_tset(client *c) {
     procs_run++;
     db_set_string(c->db, c->argv[1].ptr, c->argv[1].len, c->argv[2].ptr, c->argv[2].len, false);
     db_signal_modified(c->db, c->argv[1].ptr, c->argv[1].len);
-    db_notify('$', "set", c->argv[1].ptr, c->argv[1].len, c->dbid);
+    db_notify(NOTIFY_STRING, "set", c->argv[1].ptr, c->argv[1].len, c->dbid);
     propagate(c->dbid, c->argc, c->argv);
     reply_ok(c);
 }
