@@ -603,7 +603,8 @@ static void child_rewrite(void) {
 
 static void rewrite_done(int exitcode, int bysignal);
 
-int aof_rewrite_background(void) {
+/* Start a background rewrite now if none runs; 0 or -1 (logged). */
+static int aof_rewrite_background(void) {
     if (child_active()) return -1;
     if (manifest == NULL) manifest = aoffile_manifest_new();
     if (make_dir() == -1) {
@@ -1203,8 +1204,6 @@ void aof_cron(void) {
 }
 
 bool aof_is_on(void) { return state != AOF_OFF; }
-bool aof_rewrite_in_progress(void) { return child_type() == CHILD_AOF; }
-bool aof_rewrite_scheduled(void) { return scheduled; }
 
 const char *aof_write_error(void) {
     if (state == AOF_OFF) return NULL;

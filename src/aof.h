@@ -44,12 +44,8 @@ bool aof_is_on(void);
  * sync, and switch it on again (with a rewrite) afterwards. */
 void aof_suspend(void);
 void aof_resume(void);
-bool aof_rewrite_in_progress(void);
-bool aof_rewrite_scheduled(void);
 /* Why writes are refused (a failed AOF write or fsync), or NULL. */
 const char *aof_write_error(void);
-/* Start a background rewrite now if none runs; 0 or -1 (logged). */
-int aof_rewrite_background(void);
 size_t aof_buffer_size(void);
 /* DEBUG LOADAOF: write the buffer, empty the dataset and load the AOF
  * again (exits on a damaged AOF, as Redis). Replies to c. */

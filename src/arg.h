@@ -10,14 +10,14 @@
 #include "client.h"
 #include "kv.h"
 
-/* Words and numbers (cmd_arg_*: long long, double; arg_*: long) */
-bool cmd_arg_is(const slice *a, const char *word);   /* case-insensitive */
-bool cmd_arg_ll(client *c, const slice *a, long long *out);   /* replies on error */
-bool cmd_arg_ll_msg(client *c, const slice *a, long long *out, const char *err);
-bool cmd_arg_ll_range(client *c, const slice *a, long long min, long long max,
-                      long long *out, const char *err);
-bool cmd_arg_double(client *c, const slice *a, double *out);   /* replies on error */
-bool cmd_arg_long_double(client *c, const slice *a, long double *out);
+/* Words and numbers */
+bool arg_is(const slice *a, const char *word);   /* case-insensitive */
+bool arg_ll(client *c, const slice *a, long long *out);   /* replies on error */
+bool arg_ll_msg(client *c, const slice *a, long long *out, const char *err);
+bool arg_ll_range(client *c, const slice *a, long long min, long long max,
+                  long long *out, const char *err);
+bool arg_double(client *c, const slice *a, double *out);   /* replies on error */
+bool arg_long_double(client *c, const slice *a, long double *out);
 
 /* Redis's getLongFromObjectOrReply: a long, else ERR_NOT_INT. */
 bool arg_long(client *c, const slice *a, long *out);

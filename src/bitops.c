@@ -160,7 +160,7 @@ static void cmd_setbit(client *c) {
     uint64_t offset;
     long long on;
     if (!parse_bit_offset(c, &c->argv[2], false, 0, &offset)) return;
-    if (!cmd_arg_ll_msg(c, &c->argv[3], &on, ERR_BIT_VALUE)) return;
+    if (!arg_ll_msg(c, &c->argv[3], &on, ERR_BIT_VALUE)) return;
     if (on & ~1LL) {
         reply_error(c, ERR_BIT_VALUE);
         return;
@@ -237,7 +237,7 @@ static void cmd_bitcount(client *c) {
     long long start = 0, end = (long long)len - 1;
     unsigned char first_mask = 0, last_mask = 0;
     if (c->argc == 4 || c->argc == 5) {
-        if (!cmd_arg_ll(c, &c->argv[2], &start) || !cmd_arg_ll(c, &c->argv[3], &end)) return;
+        if (!arg_ll(c, &c->argv[2], &start) || !arg_ll(c, &c->argv[3], &end)) return;
         if (start < 0 && end < 0 && start > end) {
             reply_int(c, 0);
             return;
@@ -295,7 +295,7 @@ result:
  * for a clear bit, -1 for a set one, whatever the range. */
 static void cmd_bitpos(client *c) {
     long long bit;
-    if (!cmd_arg_ll(c, &c->argv[2], &bit)) return;
+    if (!arg_ll(c, &c->argv[2], &bit)) return;
     if (bit != 0 && bit != 1) {
         reply_error(c, ERR_BIT_ARG);
         return;
@@ -314,11 +314,11 @@ static void cmd_bitpos(client *c) {
     bool end_given = false;
     if (c->argc >= 4 && c->argc <= 6) {
         bool isbit = false;
-        if (!cmd_arg_ll(c, &c->argv[3], &start)) return;
+        if (!arg_ll(c, &c->argv[3], &start)) return;
         /* The unit is checked before the end, as Redis does. */
         if (c->argc == 6 && !parse_unit(c, &c->argv[5], &isbit)) return;
         if (c->argc >= 5) {
-            if (!cmd_arg_ll(c, &c->argv[4], &end)) return;
+            if (!arg_ll(c, &c->argv[4], &end)) return;
             end_given = true;
         }
         clamp_range((long long)len, isbit, &start, &end, &first_mask, &last_mask);
@@ -365,10 +365,10 @@ struct bitop_src {
 static void cmd_bitop(client *c) {
     enum bitop op;
     slice *dest = &c->argv[2];
-    if (cmd_arg_is(&c->argv[1], "and")) op = BITOP_AND;
-    else if (cmd_arg_is(&c->argv[1], "or")) op = BITOP_OR;
-    else if (cmd_arg_is(&c->argv[1], "xor")) op = BITOP_XOR;
-    else if (cmd_arg_is(&c->argv[1], "not")) op = BITOP_NOT;
+    if (arg_is(&c->argv[1], "and")) op = BITOP_AND;
+    else if (arg_is(&c->argv[1], "or")) op = BITOP_OR;
+    else if (arg_is(&c->argv[1], "xor")) op = BITOP_XOR;
+    else if (arg_is(&c->argv[1], "not")) op = BITOP_NOT;
     else {
         reply_error(c, ERR_SYNTAX);
         return;
@@ -591,14 +591,14 @@ static struct bf_op *bf_parse(client *c, int *nops, bool *readonly, uint64_t *ma
         int more = c->argc - j - 1;
         slice *a = &c->argv[j];
         struct bf_op op = {.overflow = ow};
-        if (cmd_arg_is(a, "get") && more >= 2) op.opcode = BF_GET;
-        else if (cmd_arg_is(a, "set") && more >= 3) op.opcode = BF_SET;
-        else if (cmd_arg_is(a, "incrby") && more >= 3) op.opcode = BF_INCRBY;
-        else if (cmd_arg_is(a, "overflow") && more >= 1) {
+        if (arg_is(a, "get") && more >= 2) op.opcode = BF_GET;
+        else if (arg_is(a, "set") && more >= 3) op.opcode = BF_SET;
+        else if (arg_is(a, "incrby") && more >= 3) op.opcode = BF_INCRBY;
+        else if (arg_is(a, "overflow") && more >= 1) {
             slice *t = &c->argv[++j];
-            if (cmd_arg_is(t, "wrap")) ow = BF_WRAP;
-            else if (cmd_arg_is(t, "sat")) ow = BF_SAT;
-            else if (cmd_arg_is(t, "fail")) ow = BF_FAIL;
+            if (arg_is(t, "wrap")) ow = BF_WRAP;
+            else if (arg_is(t, "sat")) ow = BF_SAT;
+            else if (arg_is(t, "fail")) ow = BF_FAIL;
             else {
                 reply_error(c, ERR_BITFIELD_OVERFLOW);
                 goto fail;
@@ -614,7 +614,7 @@ static struct bf_op *bf_parse(client *c, int *nops, bool *readonly, uint64_t *ma
             long long v;
             *readonly = false;
             if (*maxbit < op.offset + (uint64_t)op.bits - 1) *maxbit = op.offset + op.bits - 1;
-            if (!cmd_arg_ll(c, &c->argv[j + 3], &v)) goto fail;
+            if (!arg_ll(c, &c->argv[j + 3], &v)) goto fail;
             op.value = v;
         }
         ops[(*nops)++] = op;
@@ -743,11 +743,11 @@ static void cmd_lcs(client *c) {
     long long minlen = 0;
     for (int j = 3; j < c->argc; j++) {
         slice *a = &c->argv[j];
-        if (cmd_arg_is(a, "idx")) getidx = true;
-        else if (cmd_arg_is(a, "len")) getlen = true;
-        else if (cmd_arg_is(a, "withmatchlen")) withlen = true;
-        else if (cmd_arg_is(a, "minmatchlen") && j + 1 < c->argc) {
-            if (!cmd_arg_ll(c, &c->argv[++j], &minlen)) return;
+        if (arg_is(a, "idx")) getidx = true;
+        else if (arg_is(a, "len")) getlen = true;
+        else if (arg_is(a, "withmatchlen")) withlen = true;
+        else if (arg_is(a, "minmatchlen") && j + 1 < c->argc) {
+            if (!arg_ll(c, &c->argv[++j], &minlen)) return;
             if (minlen < 0) minlen = 0;
         } else {
             reply_error(c, ERR_SYNTAX);

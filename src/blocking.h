@@ -48,7 +48,7 @@ void blocking_block(client *c, const slice *keys, int nkeys, enum kv_type type,
  * command's first run. */
 const slice *blocking_ready_key(const client *c);
 
-/* Hooks for the core */
+/* Reached from the core through the seam (server.c) */
 /* A key was written (db_signal_modified): queue it if someone waits on it. */
 void blocking_signal_key(struct db *d, const char *key, size_t klen);
 /* Serve the clients waiting on keys signalled so far, repeating while that

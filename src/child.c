@@ -112,8 +112,6 @@ void child_exit(int code) {
 bool child_active(void) { return running != -1; }
 child_kind child_type(void) { return running_kind; }
 pid_t child_pid(void) { return running; }
-long long child_start_ms(void) { return started_ms; }
-bool child_in_child(void) { return in_child; }
 size_t child_last_cow_size(child_kind kind) { return kind <= CHILD_AOF ? last_cow[kind] : 0; }
 
 /* Forget the child, keeping the COW figure it sent (if any). */

@@ -625,14 +625,6 @@ void client_cron(void) {
     }
 }
 
-void client_mem_totals(size_t *qbuf, size_t *obuf) {
-    *qbuf = *obuf = 0;
-    for (client *c = srv.clients; c; c = c->next) {
-        *qbuf += str_alloc_size(c->qbuf);
-        *obuf += c->reply_bytes;
-    }
-}
-
 const char *client_type_name(const client *c) {
     if (c->flags & CLIENT_MASTER) return "master";
     if (c->flags & CLIENT_REPLICA) return "replica";

@@ -53,9 +53,9 @@ typedef struct client {
     int fd;
     uint32_t flags;
     int resp;                   /* 2 or 3, set by HELLO */
-    int dbid;                   /* written by SELECT (db.c) */
-    struct db *db;
-    bool authenticated;         /* written by acl.c */
+    int dbid;                   /* keys.c (SELECT), srvcmd.c (RESET), client.c, repl_link.c */
+    struct db *db;              /* &srv.dbs[dbid]: with dbid, and db.c (SWAPDB) */
+    bool authenticated;         /* client.c (at connect), srvcmd.c (AUTH, HELLO, RESET), repl_link.c */
     str *name;                  /* CLIENT SETNAME / HELLO SETNAME */
     char addr[NET_ADDR_SIZE];
     char laddr[NET_ADDR_SIZE];
@@ -119,8 +119,6 @@ void client_install_pending_write(client *c);
 void client_cron(void);
 /* Output-buffer class limits check after output grew. */
 void client_check_output_limits(client *c);
-/* Total bytes of query buffers and output buffers, for INFO. */
-void client_mem_totals(size_t *qbuf, size_t *obuf);
 const char *client_type_name(const client *c);
 /* Build one CLIENT LIST line into s. */
 str *client_info_line(str *s, client *c) MUST_USE;

@@ -25,10 +25,10 @@
 /* Map a CLIENT LIST/KILL type argument to client_type_name()'s words, or
  * NULL if unknown. "slave" is Redis's old name for "replica". */
 static const char *type_by_name(const slice *a) {
-    if (cmd_arg_is(a, "normal")) return "normal";
-    if (cmd_arg_is(a, "slave") || cmd_arg_is(a, "replica")) return "replica";
-    if (cmd_arg_is(a, "pubsub")) return "pubsub";
-    if (cmd_arg_is(a, "master")) return "master";
+    if (arg_is(a, "normal")) return "normal";
+    if (arg_is(a, "slave") || arg_is(a, "replica")) return "replica";
+    if (arg_is(a, "pubsub")) return "pubsub";
+    if (arg_is(a, "master")) return "master";
     return NULL;
 }
 
@@ -78,13 +78,13 @@ static str *all_clients_info(const char *type) {
 static void cmd_client_list(client *c) {
     const char *type = NULL;
     str *s = NULL;
-    if (c->argc == 4 && cmd_arg_is(&c->argv[2], "type")) {
+    if (c->argc == 4 && arg_is(&c->argv[2], "type")) {
         type = type_by_name(&c->argv[3]);
         if (type == NULL) {
             reply_errorf(c, "ERR Unknown client type '%s'", c->argv[3].ptr);
             return;
         }
-    } else if (c->argc > 3 && cmd_arg_is(&c->argv[2], "id")) {
+    } else if (c->argc > 3 && arg_is(&c->argv[2], "id")) {
         s = str_new(NULL, 0);
         for (int j = 3; j < c->argc; j++) {
             long long id;
@@ -125,31 +125,31 @@ static bool parse_kill_filter(client *c, kill_filter *f) {
     for (int i = 2; i < c->argc; i += 2) {
         bool more = i + 1 < c->argc;
         const slice *opt = &c->argv[i], *val = &c->argv[i + 1];
-        if (more && cmd_arg_is(opt, "id")) {
+        if (more && arg_is(opt, "id")) {
             long long id;
-            if (!cmd_arg_ll_range(c, val, 1, LONG_MAX, &id,
-                                  "ERR client-id should be greater than 0"))
+            if (!arg_ll_range(c, val, 1, LONG_MAX, &id,
+                              "ERR client-id should be greater than 0"))
                 return false;
             f->id = (uint64_t)id;
-        } else if (more && cmd_arg_is(opt, "type")) {
+        } else if (more && arg_is(opt, "type")) {
             f->type = type_by_name(val);
             if (f->type == NULL) {
                 reply_errorf(c, "ERR Unknown client type '%s'", val->ptr);
                 return false;
             }
-        } else if (more && cmd_arg_is(opt, "addr")) {
+        } else if (more && arg_is(opt, "addr")) {
             f->addr = val;
-        } else if (more && cmd_arg_is(opt, "laddr")) {
+        } else if (more && arg_is(opt, "laddr")) {
             f->laddr = val;
-        } else if (more && cmd_arg_is(opt, "user")) {
+        } else if (more && arg_is(opt, "user")) {
             if (!user_exists(val)) {
                 reply_errorf(c, "ERR No such user '%s'", val->ptr);
                 return false;
             }
-        } else if (more && cmd_arg_is(opt, "skipme")) {
-            if (cmd_arg_is(val, "yes")) {
+        } else if (more && arg_is(opt, "skipme")) {
+            if (arg_is(val, "yes")) {
                 f->skipme = true;
-            } else if (cmd_arg_is(val, "no")) {
+            } else if (arg_is(val, "no")) {
                 f->skipme = false;
             } else {
                 reply_error(c, ERR_SYNTAX);
@@ -208,12 +208,12 @@ static void cmd_client_kill(client *c) {
 /* CLIENT PAUSE timeout [WRITE|ALL]: a second pause only makes the current
  * one longer or stricter, never shorter or looser (Redis's pauseClients). */
 static void cmd_client_pause(client *c) {
-    int type = 2;
+    int type = PAUSE_ALL;
     if (c->argc == 4) {
-        if (cmd_arg_is(&c->argv[3], "write")) {
-            type = 1;
-        } else if (cmd_arg_is(&c->argv[3], "all")) {
-            type = 2;
+        if (arg_is(&c->argv[3], "write")) {
+            type = PAUSE_WRITE;
+        } else if (arg_is(&c->argv[3], "all")) {
+            type = PAUSE_ALL;
         } else {
             reply_error(c, "ERR CLIENT PAUSE mode must be WRITE or ALL");
             return;
@@ -224,7 +224,7 @@ static void cmd_client_pause(client *c) {
         return;
     }
     long long ms;
-    if (!cmd_arg_ll_msg(c, &c->argv[2], &ms, "ERR timeout is not an integer or out of range"))
+    if (!arg_ll_msg(c, &c->argv[2], &ms, "ERR timeout is not an integer or out of range"))
         return;
     if (ms < 0) {
         reply_error(c, ERR_TIMEOUT_NEG);
@@ -241,7 +241,7 @@ static void cmd_client_pause(client *c) {
     /* A pause that ran out but that the cron has not ended yet is over. */
     bool expired = srv.pause_type && srv.pause_end_ms <= now;
     if (expired) {
-        srv.pause_type = 0;
+        srv.pause_type = PAUSE_NONE;
         srv.pause_end_ms = 0;
     }
     /* CLIENT PAUSE 0 ends at once: like Redis, it leaves no pause behind. */
@@ -255,7 +255,7 @@ static void cmd_client_pause(client *c) {
 }
 
 static void cmd_client_unpause(client *c) {
-    srv.pause_type = 0;
+    srv.pause_type = PAUSE_NONE;
     srv.pause_end_ms = 0;
     reply_ok(c);
     client_unpause_all();
@@ -265,12 +265,12 @@ static void cmd_client_unpause(client *c) {
 
 static void cmd_client_reply(client *c) {
     const slice *mode = &c->argv[2];
-    if (cmd_arg_is(mode, "on")) {
+    if (arg_is(mode, "on")) {
         c->flags &= ~(CLIENT_REPLY_SKIP | CLIENT_REPLY_OFF);
         reply_ok(c);
-    } else if (cmd_arg_is(mode, "off")) {
+    } else if (arg_is(mode, "off")) {
         c->flags |= CLIENT_REPLY_OFF;
-    } else if (cmd_arg_is(mode, "skip")) {
+    } else if (arg_is(mode, "skip")) {
         /* The dispatcher turns SKIP_NEXT into SKIP once this command ends. */
         if (!(c->flags & CLIENT_REPLY_OFF)) c->flags |= CLIENT_REPLY_SKIP_NEXT;
     } else {
@@ -279,10 +279,10 @@ static void cmd_client_reply(client *c) {
 }
 
 static void cmd_client_no_evict(client *c) {
-    if (cmd_arg_is(&c->argv[2], "on")) {
+    if (arg_is(&c->argv[2], "on")) {
         c->flags |= CLIENT_NO_EVICT;
         reply_ok(c);
-    } else if (cmd_arg_is(&c->argv[2], "off")) {
+    } else if (arg_is(&c->argv[2], "off")) {
         c->flags &= ~CLIENT_NO_EVICT;
         reply_ok(c);
     } else {
@@ -349,9 +349,9 @@ static void cmd_client_help(client *c) { reply_help(c, "CLIENT", client_help); }
 static void cmd_client_unblock(client *c) {
     bool as_error = false;
     if (c->argc == 4) {
-        if (cmd_arg_is(&c->argv[3], "error")) {
+        if (arg_is(&c->argv[3], "error")) {
             as_error = true;
-        } else if (!cmd_arg_is(&c->argv[3], "timeout")) {
+        } else if (!arg_is(&c->argv[3], "timeout")) {
             reply_error(c, "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
             return;
         }
@@ -362,7 +362,7 @@ static void cmd_client_unblock(client *c) {
         return;
     }
     long long id;
-    if (!cmd_arg_ll(c, &c->argv[2], &id)) return;
+    if (!arg_ll(c, &c->argv[2], &id)) return;
     client *target = client_find_by_id((uint64_t)id);
     bool done = false;
     if (target && (target->flags & CLIENT_BLOCKED)) {

@@ -245,11 +245,11 @@ static void list_one(command *cmd, void *priv) {
 
 static void cmd_command_list(client *c) {
     list_state st = {.c = c, .filter = LIST_ALL};
-    if (c->argc == 5 && cmd_arg_is(&c->argv[2], "filterby")) {
+    if (c->argc == 5 && arg_is(&c->argv[2], "filterby")) {
         st.arg = &c->argv[4];
-        if (cmd_arg_is(&c->argv[3], "aclcat")) st.filter = LIST_ACLCAT;
-        else if (cmd_arg_is(&c->argv[3], "pattern")) st.filter = LIST_PATTERN;
-        else if (cmd_arg_is(&c->argv[3], "module")) st.filter = LIST_MODULE;
+        if (arg_is(&c->argv[3], "aclcat")) st.filter = LIST_ACLCAT;
+        else if (arg_is(&c->argv[3], "pattern")) st.filter = LIST_PATTERN;
+        else if (arg_is(&c->argv[3], "module")) st.filter = LIST_MODULE;
         else {
             reply_error(c, ERR_SYNTAX);
             return;
@@ -328,7 +328,7 @@ static bool spec_finds(const keyspec *ks, int argc, const slice *argv, int pos) 
         int from = ks->startfrom > 0 ? ks->startfrom : argc + ks->startfrom;
         int end = ks->startfrom > 0 ? argc - 1 : 0, dir = ks->startfrom > 0 ? 1 : -1;
         for (int i = from; i != end && i >= 1 && i < argc; i += dir) {
-            if (cmd_arg_is(&argv[i], ks->keyword)) {
+            if (arg_is(&argv[i], ks->keyword)) {
                 first = i + 1;
                 break;
             }
@@ -361,13 +361,13 @@ static bool spec_finds(const keyspec *ks, int argc, const slice *argv, int pos) 
 static unsigned variable_key_flags(const command *cmd, int argc, const slice *argv) {
     if (strcmp(cmd->fullname, "set") == 0) {
         for (int i = 3; i < argc; i++)
-            if (cmd_arg_is(&argv[i], "get")) return KS_RW | KS_ACCESS | KS_UPDATE;
+            if (arg_is(&argv[i], "get")) return KS_RW | KS_ACCESS | KS_UPDATE;
         return KS_OW | KS_UPDATE;
     }
     for (int i = 2; i < argc; i++) {   /* BITFIELD: read-only if only GETs */
         int more = argc - i - 1;
-        if (cmd_arg_is(&argv[i], "get") && more >= 2) i += 2;
-        else if (cmd_arg_is(&argv[i], "overflow") && more >= 1) i += 1;
+        if (arg_is(&argv[i], "get") && more >= 2) i += 2;
+        else if (arg_is(&argv[i], "overflow") && more >= 1) i += 1;
         else return KS_RW | KS_ACCESS | KS_UPDATE;   /* SET, INCRBY or a syntax error */
     }
     return KS_RO | KS_ACCESS;

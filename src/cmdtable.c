@@ -243,7 +243,7 @@ static bool dispatch_request(client *c) {
      * pause lasts until the cron or UNPAUSE ends it, so nothing overtakes
      * the held requests. */
     if (srv.pause_type && !(c->flags & CLIENT_REPLICA) &&
-        (srv.pause_type == 2 || (cmd->flags & (CMD_WRITE | CMD_MAY_REPLICATE)))) {
+        (srv.pause_type == PAUSE_ALL || (cmd->flags & (CMD_WRITE | CMD_MAY_REPLICATE)))) {
         c->flags |= CLIENT_PAUSED_WAIT;
         return false;
     }

@@ -209,8 +209,6 @@ uint64_t db_prefetch(db *d, const char *key, size_t klen) { return dict_prefetch
 
 void db_prefetch_entry(db *d, uint64_t hash) { dict_prefetch_entry(d->keys, hash); }
 
-bool db_exists(db *d, const char *key, size_t klen) { return lookup(d, key, klen) != NULL; }
-
 /* ---- Mutation ---- */
 
 bool db_add_new(db *d, kv *e) {

@@ -33,7 +33,6 @@ kv *db_find_raw(db *d, const char *key, size_t klen);
 /* Start loading what a lookup of 'key' will touch (see dict_prefetch). */
 uint64_t db_prefetch(db *d, const char *key, size_t klen);
 void db_prefetch_entry(db *d, uint64_t hash);
-bool db_exists(db *d, const char *key, size_t klen);
 
 /* Mutation: none of these propagate; the calling command does. */
 /* Add a new key (must be absent). Takes ownership. */

@@ -330,13 +330,13 @@ static void debug_help(client *c) {
 static void cmd_debug(client *c) {
     const slice *sub = &c->argv[1];
     int argc = c->argc;
-    if (argc == 2 && cmd_arg_is(sub, "help")) {
+    if (argc == 2 && arg_is(sub, "help")) {
         debug_help(c);
-    } else if (argc == 2 && cmd_arg_is(sub, "digest")) {
+    } else if (argc == 2 && arg_is(sub, "digest")) {
         unsigned char digest[DIGEST_LEN];
         dataset_digest(digest);
         reply_digest(c, digest);
-    } else if (cmd_arg_is(sub, "digest-value")) {
+    } else if (arg_is(sub, "digest-value")) {
         reply_array(c, argc - 2);
         for (int j = 2; j < argc; j++) {
             unsigned char digest[DIGEST_LEN] = {0};
@@ -345,26 +345,26 @@ static void cmd_debug(client *c) {
             if (e) value_digest(digest, e);
             reply_digest(c, digest);
         }
-    } else if (argc == 3 && cmd_arg_is(sub, "quicklist-packed-threshold")) {
+    } else if (argc == 3 && arg_is(sub, "quicklist-packed-threshold")) {
         debug_packed_threshold(c);
-    } else if (argc == 3 && cmd_arg_is(sub, "object")) {
+    } else if (argc == 3 && arg_is(sub, "object")) {
         debug_object(c);
-    } else if (argc == 3 && cmd_arg_is(sub, "sleep")) {
+    } else if (argc == 3 && arg_is(sub, "sleep")) {
         debug_sleep(c);
-    } else if (cmd_arg_is(sub, "reload")) {
+    } else if (arg_is(sub, "reload")) {
         snapshot_debug_reload(c);
-    } else if (argc == 2 && cmd_arg_is(sub, "loadaof")) {
+    } else if (argc == 2 && arg_is(sub, "loadaof")) {
         aof_debug_loadaof(c);
-    } else if (argc == 3 && cmd_arg_is(sub, "set-active-expire")) {
+    } else if (argc == 3 && arg_is(sub, "set-active-expire")) {
         char buf[32];
         srv.active_expire_enabled = atoi(arg_cstr(&c->argv[2], buf, sizeof(buf))) != 0;
         reply_ok(c);
-    } else if (argc == 3 && cmd_arg_is(sub, "error")) {
+    } else if (argc == 3 && arg_is(sub, "error")) {
         debug_error(c);
-    } else if (argc == 3 && cmd_arg_is(sub, "log")) {
+    } else if (argc == 3 && arg_is(sub, "log")) {
         log_msg(LOG_WARNING, "DEBUG LOG: %.*s", (int)c->argv[2].len, c->argv[2].ptr);
         reply_ok(c);
-    } else if (argc >= 3 && argc <= 5 && cmd_arg_is(sub, "populate")) {
+    } else if (argc >= 3 && argc <= 5 && arg_is(sub, "populate")) {
         debug_populate(c);
     } else {
         int n = (int)(sub->len < 128 ? sub->len : 128);

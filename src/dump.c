@@ -57,18 +57,18 @@ static bool parse_restore_opts(client *c, restore_opts *o) {
     for (int j = 4; j < c->argc; j++) {
         const slice *a = &c->argv[j];
         bool more = j + 1 < c->argc;
-        if (cmd_arg_is(a, "replace")) {
+        if (arg_is(a, "replace")) {
             o->replace = true;
-        } else if (cmd_arg_is(a, "absttl")) {
+        } else if (arg_is(a, "absttl")) {
             o->absttl = true;
-        } else if (cmd_arg_is(a, "idletime") && more && o->freq == -1) {
-            if (!cmd_arg_ll(c, &c->argv[++j], &o->idle)) return false;
+        } else if (arg_is(a, "idletime") && more && o->freq == -1) {
+            if (!arg_ll(c, &c->argv[++j], &o->idle)) return false;
             if (o->idle < 0) {
                 reply_error(c, "ERR Invalid IDLETIME value, must be >= 0");
                 return false;
             }
-        } else if (cmd_arg_is(a, "freq") && more && o->idle == -1) {
-            if (!cmd_arg_ll(c, &c->argv[++j], &o->freq)) return false;
+        } else if (arg_is(a, "freq") && more && o->idle == -1) {
+            if (!arg_ll(c, &c->argv[++j], &o->freq)) return false;
             if (o->freq < 0 || o->freq > 255) {
                 reply_error(c, "ERR Invalid FREQ value, must be >= 0 and <= 255");
                 return false;
@@ -102,7 +102,7 @@ static void cmd_restore(client *c) {
         return;
     }
     long long ttl;
-    if (!cmd_arg_ll(c, &c->argv[2], &ttl)) return;
+    if (!arg_ll(c, &c->argv[2], &ttl)) return;
     if (ttl < 0) {
         reply_error(c, "ERR Invalid TTL value, must be >= 0");
         return;

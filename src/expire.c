@@ -93,10 +93,10 @@ static bool parse_flags(client *c, int from, int *flags) {
     *flags = 0;
     for (int i = from; i < c->argc; i++) {
         slice *a = &c->argv[i];
-        if (cmd_arg_is(a, "nx")) *flags |= EXP_NX;
-        else if (cmd_arg_is(a, "xx")) *flags |= EXP_XX;
-        else if (cmd_arg_is(a, "gt")) *flags |= EXP_GT;
-        else if (cmd_arg_is(a, "lt")) *flags |= EXP_LT;
+        if (arg_is(a, "nx")) *flags |= EXP_NX;
+        else if (arg_is(a, "xx")) *flags |= EXP_XX;
+        else if (arg_is(a, "gt")) *flags |= EXP_GT;
+        else if (arg_is(a, "lt")) *flags |= EXP_LT;
         else {
             reply_errorf(c, "ERR Unsupported option %.128s", a->ptr);
             return false;
@@ -127,7 +127,7 @@ static void expire_generic(client *c, long long basetime, long long unit_ms) {
     slice *key = &c->argv[1];
     long long when;
     int flags;
-    if (!cmd_arg_ll(c, &c->argv[2], &when)) return;
+    if (!arg_ll(c, &c->argv[2], &when)) return;
     if (!parse_flags(c, 3, &flags)) return;
     if (unit_ms == 1000) {
         if (when > LLONG_MAX / 1000 || when < LLONG_MIN / 1000) {

@@ -155,7 +155,7 @@ static int parse_sections(client *c) {
     int mask = 0;
     for (int i = 1; i < c->argc; i++) {
         for (size_t k = 0; k < sizeof(section_names) / sizeof(section_names[0]); k++)
-            if (cmd_arg_is(&c->argv[i], section_names[k].name)) mask |= section_names[k].bit;
+            if (arg_is(&c->argv[i], section_names[k].name)) mask |= section_names[k].bit;
     }
     return mask;
 }

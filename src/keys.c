@@ -26,7 +26,7 @@
 
 static void cmd_select(client *c) {
     long long id;
-    if (!cmd_arg_ll(c, &c->argv[1], &id)) return;
+    if (!arg_ll(c, &c->argv[1], &id)) return;
     db *d = id >= INT_MIN && id <= INT_MAX ? db_get((int)id) : NULL;
     if (d == NULL) {
         reply_error(c, ERR_DB_INDEX);
@@ -39,8 +39,8 @@ static void cmd_select(client *c) {
 
 static void cmd_swapdb(client *c) {
     long long a, b;
-    if (!cmd_arg_ll_msg(c, &c->argv[1], &a, "ERR invalid first DB index")) return;
-    if (!cmd_arg_ll_msg(c, &c->argv[2], &b, "ERR invalid second DB index")) return;
+    if (!arg_ll_msg(c, &c->argv[1], &a, "ERR invalid first DB index")) return;
+    if (!arg_ll_msg(c, &c->argv[2], &b, "ERR invalid second DB index")) return;
     if (a < 0 || a >= srv.ndbs || b < 0 || b >= srv.ndbs) {
         reply_error(c, ERR_DB_INDEX);
         return;
@@ -60,7 +60,7 @@ static void cmd_dbsize(client *c) { reply_int(c, (long long)db_size(c->db)); }
  * flag is accepted and validated as Redis does. */
 static bool parse_flush_flags(client *c) {
     if (c->argc == 1) return true;
-    if (c->argc == 2 && (cmd_arg_is(&c->argv[1], "async") || cmd_arg_is(&c->argv[1], "sync")))
+    if (c->argc == 2 && (arg_is(&c->argv[1], "async") || arg_is(&c->argv[1], "sync")))
         return true;
     reply_error(c, ERR_SYNTAX);
     return false;
@@ -240,7 +240,7 @@ static void cmd_renamenx(client *c) { rename_generic(c, true); }
 static void cmd_move(client *c) {
     slice *key = &c->argv[1];
     long long id;
-    if (!cmd_arg_ll(c, &c->argv[2], &id)) return;
+    if (!arg_ll(c, &c->argv[2], &id)) return;
     db *dst = id >= INT_MIN && id <= INT_MAX ? db_get((int)id) : NULL;
     if (dst == NULL) {
         reply_error(c, ERR_DB_INDEX);
@@ -273,11 +273,11 @@ static void cmd_copy(client *c) {
     db *to = c->db;
     bool replace = false;
     for (int i = 3; i < c->argc; i++) {
-        if (cmd_arg_is(&c->argv[i], "replace")) {
+        if (arg_is(&c->argv[i], "replace")) {
             replace = true;
-        } else if (cmd_arg_is(&c->argv[i], "db") && i + 1 < c->argc) {
+        } else if (arg_is(&c->argv[i], "db") && i + 1 < c->argc) {
             long long id;
-            if (!cmd_arg_ll(c, &c->argv[++i], &id)) return;
+            if (!arg_ll(c, &c->argv[++i], &id)) return;
             to = id >= INT_MIN && id <= INT_MAX ? db_get((int)id) : NULL;
             if (to == NULL) {
                 reply_error(c, ERR_DB_INDEX);

@@ -77,7 +77,9 @@ void memory_cron(void) {
 
 /* ---- Overhead ---- */
 
-void memory_db_overhead(const db *d, size_t *main_ht, size_t *expires) {
+/* Bytes of bookkeeping for one database: the key table (buckets and entry
+ * headers) and the TTL index. */
+static void memory_db_overhead(const db *d, size_t *main_ht, size_t *expires) {
     size_t keys = dict_len(d->keys);
     *main_ht = dict_overhead(d->keys) + keys * sizeof(kv);
     /* Each volatile entry carries an 8-byte expire and a 4-byte index. */
@@ -161,8 +163,8 @@ void memory_to_human(char *buf, size_t size, unsigned long long n) {
 static void cmd_memory_usage(client *c) {
     long long samples = 5;
     for (int j = 3; j < c->argc; j++) {
-        if (cmd_arg_is(&c->argv[j], "samples") && j + 1 < c->argc) {
-            if (!cmd_arg_ll(c, &c->argv[j + 1], &samples)) return;
+        if (arg_is(&c->argv[j], "samples") && j + 1 < c->argc) {
+            if (!arg_ll(c, &c->argv[j + 1], &samples)) return;
             if (samples < 0) {
                 reply_error(c, ERR_SYNTAX);
                 return;

@@ -31,9 +31,6 @@ typedef struct memory_stats {
 
 /* Fill *ms from the current state and the last sample. O(dbs + clients). */
 void memory_get_stats(memory_stats *ms);
-/* Bytes of bookkeeping for one database: the key table (buckets and entry
- * headers) and the TTL index. */
-void memory_db_overhead(const struct db *d, size_t *main_ht, size_t *expires);
 /* Called every cron tick: samples RSS and allocator figures each 100 ms. */
 void memory_cron(void);
 /* Redis's bytesToHuman: "1023B", "1.00K", "919.30K", "11.62M" ... into buf

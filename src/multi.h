@@ -11,8 +11,8 @@
 struct command;
 struct db;
 
-/* Called by the dispatcher for a client in MULTI: queues the request (and
- * replies +QUEUED) unless it is one of the commands that act at once.
+/* The dispatcher's seam_queue_in_multi(), for a client in MULTI: queues
+ * the request (and replies +QUEUED) unless its command is CMD_NO_QUEUE.
  * Returns true if queued. */
 bool multi_maybe_queue(client *c, struct command *cmd);
 /* A request of a client in MULTI was rejected: EXEC will fail. */

@@ -231,7 +231,9 @@ static long long publish_kind(int kind, const char *channel, size_t clen, const 
     return receivers;
 }
 
-long long pubsub_publish(const char *channel, size_t clen, const char *msg, size_t mlen) {
+/* Send a message to a channel's subscribers and matching patterns;
+ * returns how many clients received it. */
+static long long pubsub_publish(const char *channel, size_t clen, const char *msg, size_t mlen) {
     return publish_kind(T_CHANNEL, channel, clen, msg, mlen);
 }
 

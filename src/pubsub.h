@@ -18,10 +18,6 @@ str *pubsub_notify_string(int flags) MUST_USE;
  * notify-keyspace-events enables it. */
 void pubsub_notify(int type, const char *event, const char *key, size_t klen, int dbid);
 
-/* Send a message to a channel's subscribers and matching patterns;
- * returns how many clients received it. */
-long long pubsub_publish(const char *channel, size_t clen, const char *msg, size_t mlen);
-
 /* Drop every subscription of c (on free or RESET), without replies. */
 void pubsub_client_free(client *c);
 /* Totals for INFO. */

@@ -271,7 +271,7 @@ size_t rio_write(rio *r, const void *buf, size_t len) {
     return len;
 }
 
-size_t rio_read(rio *r, void *buf, size_t len) {
+static size_t rio_read(rio *r, void *buf, size_t len) {
     char *p = buf;
     size_t left = len;
     while (left) {

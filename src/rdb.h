@@ -43,7 +43,6 @@ void rio_init_file(rio *r, FILE *fp);
 void rio_init_mem(rio *r, str *buf);
 void rio_init_fd(rio *r, int fd);
 size_t rio_write(rio *r, const void *buf, size_t len);
-size_t rio_read(rio *r, void *buf, size_t len);
 
 /* ---- Whole-dataset snapshots ---- */
 

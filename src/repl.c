@@ -678,7 +678,7 @@ static void become_master(void);
 
 static void sync_command(client *c, bool psync) {
     if (c->flags & CLIENT_REPLICA) return;   /* already one */
-    if (psync && c->argc > 3 && cmd_arg_is(&c->argv[3], "failover")) {
+    if (psync && c->argc > 3 && arg_is(&c->argv[3], "failover")) {
         /* Our master hands over: promote, then continue its history. */
         if (!srv.is_replica || c->argv[1].len != 40 || strncasecmp(c->argv[1].ptr, srv.replid, 40) != 0) {
             reply_error(c, "ERR PSYNC FAILOVER replid must match my replid.");
@@ -762,21 +762,21 @@ static void cmd_replconf(client *c) {
     }
     for (int j = 1; j < c->argc; j += 2) {
         const slice *opt = &c->argv[j], *val = &c->argv[j + 1];
-        if (cmd_arg_is(opt, "listening-port")) {
+        if (arg_is(opt, "listening-port")) {
             long long port;
-            if (!cmd_arg_ll(c, val, &port)) return;
+            if (!arg_ll(c, val, &port)) return;
             rinfo(c)->listening_port = (int)port;
-        } else if (cmd_arg_is(opt, "ip-address")) {
+        } else if (arg_is(opt, "ip-address")) {
             if (val->len >= NET_ADDR_SIZE) {
                 reply_error(c, "ERR REPLCONF ip-address provided by replica instance is too long: 46 bytes maximum");
                 return;
             }
             memcpy(rinfo(c)->ip, val->ptr, val->len);
             rinfo(c)->ip[val->len] = '\0';
-        } else if (cmd_arg_is(opt, "capa")) {
-            if (cmd_arg_is(val, "eof")) rinfo(c)->capa_eof = true;
-            else if (cmd_arg_is(val, "psync2")) rinfo(c)->capa_psync2 = true;
-        } else if (cmd_arg_is(opt, "ack")) {
+        } else if (arg_is(opt, "capa")) {
+            if (arg_is(val, "eof")) rinfo(c)->capa_eof = true;
+            else if (arg_is(val, "psync2")) rinfo(c)->capa_psync2 = true;
+        } else if (arg_is(opt, "ack")) {
             /* No reply: the replica does not read one. */
             if (!(c->flags & CLIENT_REPLICA)) return;
             long long off;
@@ -791,10 +791,10 @@ static void cmd_replconf(client *c) {
             }
             if (repl_ms.nwaiters) check_waiters();
             return;
-        } else if (cmd_arg_is(opt, "getack")) {
+        } else if (arg_is(opt, "getack")) {
             if (c == repl_ls.master) repl_send_ack();
             return;
-        } else if (cmd_arg_is(opt, "rdb-only") || cmd_arg_is(opt, "rdb-filter-only")) {
+        } else if (arg_is(opt, "rdb-only") || arg_is(opt, "rdb-filter-only")) {
             /* accepted, as Redis 7.0 does */
         } else {
             reply_errorf(c, "ERR Unrecognized REPLCONF option: %.*s", (int)opt->len, opt->ptr);
@@ -821,8 +821,8 @@ static void cmd_wait(client *c) {
         return;
     }
     long long n, timeout;
-    if (!cmd_arg_ll(c, &c->argv[1], &n)) return;
-    if (!cmd_arg_ll_msg(c, &c->argv[2], &timeout, "ERR timeout is not an integer or out of range"))
+    if (!arg_ll(c, &c->argv[1], &n)) return;
+    if (!arg_ll_msg(c, &c->argv[2], &timeout, "ERR timeout is not an integer or out of range"))
         return;
     if (timeout < 0) {
         reply_error(c, "ERR timeout is negative");
@@ -947,7 +947,7 @@ void repl_client_freed(client *c) {
 static void become_replica(const char *host, int port);
 
 static void unpause_writes(void) {
-    srv.pause_type = 0;
+    srv.pause_type = PAUSE_NONE;
     srv.pause_end_ms = 0;
     client_unpause_all();
 }
@@ -1014,7 +1014,7 @@ static void failover_step(void) {
 }
 
 static void cmd_failover(client *c) {
-    if (c->argc == 2 && cmd_arg_is(&c->argv[1], "abort")) {
+    if (c->argc == 2 && arg_is(&c->argv[1], "abort")) {
         if (repl_fo.state == FO_NONE) {
             reply_error(c, "ERR No failover in progress.");
             return;
@@ -1027,18 +1027,18 @@ static void cmd_failover(client *c) {
     bool force = false;
     const slice *host = NULL;
     for (int j = 1; j < c->argc; j++) {
-        if (cmd_arg_is(&c->argv[j], "timeout") && j + 1 < c->argc && timeout == 0) {
-            if (!cmd_arg_ll(c, &c->argv[j + 1], &timeout)) return;
+        if (arg_is(&c->argv[j], "timeout") && j + 1 < c->argc && timeout == 0) {
+            if (!arg_ll(c, &c->argv[j + 1], &timeout)) return;
             if (timeout <= 0) {
                 reply_error(c, "ERR FAILOVER timeout must be greater than 0");
                 return;
             }
             j++;
-        } else if (cmd_arg_is(&c->argv[j], "to") && j + 2 < c->argc && !host) {
-            if (!cmd_arg_ll(c, &c->argv[j + 2], &port)) return;
+        } else if (arg_is(&c->argv[j], "to") && j + 2 < c->argc && !host) {
+            if (!arg_ll(c, &c->argv[j + 2], &port)) return;
             host = &c->argv[j + 1];
             j += 2;
-        } else if (cmd_arg_is(&c->argv[j], "force") && !force) {
+        } else if (arg_is(&c->argv[j], "force") && !force) {
             force = true;
         } else {
             reply_error(c, "ERR syntax error");
@@ -1082,7 +1082,7 @@ static void cmd_failover(client *c) {
     repl_fo.force = force;
     repl_fo.state = FO_WAIT_FOR_SYNC;
     /* Writes wait (CLIENT PAUSE WRITE) until the roles are swapped. */
-    srv.pause_type = srv.pause_type > 1 ? srv.pause_type : 1;
+    if (srv.pause_type != PAUSE_ALL) srv.pause_type = PAUSE_WRITE;
     srv.pause_end_ms = LLONG_MAX;
     reply_ok(c);
 }
@@ -1145,7 +1145,7 @@ static void become_replica(const char *host, int port) {
 }
 
 static void replicaof(client *c) {
-    if (cmd_arg_is(&c->argv[1], "no") && cmd_arg_is(&c->argv[2], "one")) {
+    if (arg_is(&c->argv[1], "no") && arg_is(&c->argv[2], "one")) {
         if (srv.is_replica) {
             become_master();
             log_msg(LOG_NOTICE, "MASTER MODE enabled (user request from 'id=%llu addr=%s')",

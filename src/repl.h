@@ -40,7 +40,7 @@ void repl_fill_rdb_info(rdb_info *info);
 /* snapshot.c: a BGSAVE child ended (to disk, or to the replicas' pipe). */
 void repl_rdb_child_done(bool ok, bool to_disk);
 
-/* cmdtable.c: the replication reason to refuse c's command before it
+/* server.c's seam_admit(): the replication reason to refuse c's command before it
  * runs (READONLY, MASTERDOWN, NOREPLICAS), or NULL. */
 const char *repl_refuse(client *c, const struct command *cmd);
 

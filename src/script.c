@@ -20,8 +20,8 @@ static void cmd_script_exists(client *c) {
 }
 
 static void cmd_script_flush(client *c) {
-    if (c->argc > 3 || (c->argc == 3 && !cmd_arg_is(&c->argv[2], "sync") &&
-                        !cmd_arg_is(&c->argv[2], "async"))) {
+    if (c->argc > 3 || (c->argc == 3 && !arg_is(&c->argv[2], "sync") &&
+                        !arg_is(&c->argv[2], "async"))) {
         reply_error(c, "ERR SCRIPT FLUSH only support SYNC|ASYNC option");
         return;
     }

@@ -142,7 +142,7 @@ static long long cron(long long id, void *data) {
     aof_cron();        /* scheduled and automatic AOF rewrites */
     repl_cron();       /* links, snapshots for replicas, pings, WAIT timeouts */
     if (srv.pause_type && srv.pause_end_ms <= srv.mstime) {
-        srv.pause_type = 0;
+        srv.pause_type = PAUSE_NONE;
         client_unpause_all();
     }
     info_cron();

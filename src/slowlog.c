@@ -48,8 +48,8 @@ static long long log_len;
 static long long next_entry_id;
 
 static bool is_sensitive_config(const slice *name) {
-    return cmd_arg_is(name, "requirepass") || cmd_arg_is(name, "masterauth") ||
-           cmd_arg_is(name, "masteruser");
+    return arg_is(name, "requirepass") || arg_is(name, "masterauth") ||
+           arg_is(name, "masteruser");
 }
 
 /* True if argument i of c's command carries a secret, the arguments Redis
@@ -62,10 +62,10 @@ static bool arg_is_secret(const client *c, int i) {
     if (strcmp(name, "hello") == 0) {
         for (int j = 2; j < c->argc; j++) {
             int more = c->argc - 1 - j;
-            if (cmd_arg_is(&c->argv[j], "auth") && more >= 2) {
+            if (arg_is(&c->argv[j], "auth") && more >= 2) {
                 if (i == j + 1 || i == j + 2) return true;
                 j += 2;
-            } else if (cmd_arg_is(&c->argv[j], "setname") && more >= 1) {
+            } else if (arg_is(&c->argv[j], "setname") && more >= 1) {
                 j++;
             } else {
                 break;
@@ -144,8 +144,8 @@ static void cmd_slowlog_get(client *c) {
                         "Try SLOWLOG HELP.", c->argv[1].ptr);
         return;
     }
-    if (c->argc == 3 && !cmd_arg_ll_range(c, &c->argv[2], -1, LONG_MAX, &count,
-                                          "ERR count should be greater than or equal to -1"))
+    if (c->argc == 3 && !arg_ll_range(c, &c->argv[2], -1, LONG_MAX, &count,
+                                      "ERR count should be greater than or equal to -1"))
         return;
     if (count == -1 || count > log_len) count = log_len;
     reply_array(c, count);

@@ -96,13 +96,14 @@ static void refresh_save_points(void) {
     mem_free(copy);
 }
 
-bool snapshot_has_save_points(void) {
+/* True when "save" lists at least one save point. */
+static bool snapshot_has_save_points(void) {
     refresh_save_points();
     return st.npoints > 0;
 }
 
 /* At start the dataset counts as saved, as in Redis. */
-long long snapshot_last_save(void) { return st.lastsave ? st.lastsave : srv.start_ms / 1000; }
+static long long snapshot_last_save(void) { return st.lastsave ? st.lastsave : srv.start_ms / 1000; }
 
 /* ---- Saving in this process ---- */
 
@@ -112,7 +113,9 @@ static void fill_save_info(rdb_info *info) {
     repl_fill_rdb_info(info);
 }
 
-int snapshot_save(void) {
+/* Foreground save to dir/dbfilename. 0, or -1 (the reason is logged). On
+ * success dirty is reset and LASTSAVE moves. */
+static int snapshot_save(void) {
     rdb_info info;
     fill_save_info(&info);
     str *err = NULL;
@@ -145,7 +148,7 @@ static void child_main(void) {
 
 /* ---- Tracking the child in the parent ---- */
 
-bool snapshot_bgsave_in_progress(void) { return child_type() == CHILD_RDB; }
+static bool snapshot_bgsave_in_progress(void) { return child_type() == CHILD_RDB; }
 
 static void bgsave_done(int exitcode, int bysignal);
 
@@ -341,9 +344,9 @@ int snapshot_final_save(int flags) {
 void snapshot_debug_reload(client *c) {
     bool flush = true, save = true, merge = false;
     for (int j = 2; j < c->argc; j++) {
-        if (cmd_arg_is(&c->argv[j], "merge")) merge = true;
-        else if (cmd_arg_is(&c->argv[j], "noflush")) flush = false;
-        else if (cmd_arg_is(&c->argv[j], "nosave")) save = false;
+        if (arg_is(&c->argv[j], "merge")) merge = true;
+        else if (arg_is(&c->argv[j], "noflush")) flush = false;
+        else if (arg_is(&c->argv[j], "nosave")) save = false;
         else {
             reply_error(c, "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.");
             return;
@@ -419,7 +422,7 @@ static void cmd_save(client *c) {
 static void cmd_bgsave(client *c) {
     bool schedule = false;
     if (c->argc > 1) {
-        if (c->argc != 2 || !cmd_arg_is(&c->argv[1], "schedule")) {
+        if (c->argc != 2 || !arg_is(&c->argv[1], "schedule")) {
             reply_error(c, ERR_SYNTAX);
             return;
         }

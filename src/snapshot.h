@@ -21,21 +21,13 @@ void snapshot_load_at_start(void);
 void snapshot_cron(void);
 
 /* Saving */
-/* Foreground save to dir/dbfilename. 0, or -1 (the reason is logged). On
- * success dirty is reset and LASTSAVE moves. */
-int snapshot_save(void);
 /* Fork a child (child.c) that saves to dir/dbfilename. 0, or -1 if a
  * child (ours or aof.c's) already runs or fork failed (logged). */
 int snapshot_bgsave(void);
-bool snapshot_bgsave_in_progress(void);   /* our child runs */
 /* Diskless replication: fork a child that writes "$EOF:<mark>\r\n", the
  * RDB and the 40-byte mark into the pipe 'wfd' (it closes 'rfd', the
  * parent's end). repl_rdb_child_done(ok, false) when it ends. 0 or -1. */
 int snapshot_bgsave_pipe(int wfd, int rfd, const char *mark);
-/* True when "save" lists at least one save point. */
-bool snapshot_has_save_points(void);
-/* Seconds since the epoch of the last successful save (LASTSAVE). */
-long long snapshot_last_save(void);
 
 /* Hooks for other commands */
 /* FLUSHALL, after the databases were emptied: stops a saving child and, as

@@ -407,24 +407,24 @@ static bool parse_options(client *c, bool readonly, sort_opts *o) {
     for (int j = 2; j < c->argc; j++) {
         const slice *a = &c->argv[j];
         int left = c->argc - j - 1;
-        if (cmd_arg_is(a, "asc")) {
+        if (arg_is(a, "asc")) {
             o->desc = false;
-        } else if (cmd_arg_is(a, "desc")) {
+        } else if (arg_is(a, "desc")) {
             o->desc = true;
-        } else if (cmd_arg_is(a, "alpha")) {
+        } else if (arg_is(a, "alpha")) {
             o->alpha = true;
-        } else if (cmd_arg_is(a, "limit") && left >= 2) {
-            if (!cmd_arg_ll(c, &c->argv[j + 1], &o->limit_start)) return false;
-            if (!cmd_arg_ll(c, &c->argv[j + 2], &o->limit_count)) return false;
+        } else if (arg_is(a, "limit") && left >= 2) {
+            if (!arg_ll(c, &c->argv[j + 1], &o->limit_start)) return false;
+            if (!arg_ll(c, &c->argv[j + 2], &o->limit_count)) return false;
             j += 2;
-        } else if (!readonly && cmd_arg_is(a, "store") && left >= 1) {
+        } else if (!readonly && arg_is(a, "store") && left >= 1) {
             o->store = &c->argv[++j];
-        } else if (cmd_arg_is(a, "by") && left >= 1) {
+        } else if (arg_is(a, "by") && left >= 1) {
             o->by = &c->argv[++j];
             /* A BY without '*' (as a C string) names no weight: no sorting.
              * As in Redis, a later BY with a '*' does not undo that. */
             if (memchr(o->by->ptr, '*', strnlen(o->by->ptr, o->by->len)) == NULL) o->dontsort = true;
-        } else if (cmd_arg_is(a, "get") && left >= 1) {
+        } else if (arg_is(a, "get") && left >= 1) {
             if (o->gets == NULL) o->gets = mem_alloc(sizeof(pattern) * (size_t)((c->argc - j) / 2 + 1));
             pattern_init(&o->gets[o->ngets++], &c->argv[++j]);
         } else {
@@ -646,9 +646,9 @@ static int sort_getkeys(int argc, slice *argv, int *keys, int cap) {
     int store = 0;
     keys[0] = 1;
     for (int i = 2; i < argc; i++) {
-        if (cmd_arg_is(&argv[i], "limit")) i += 2;
-        else if (cmd_arg_is(&argv[i], "get") || cmd_arg_is(&argv[i], "by")) i += 1;
-        else if (cmd_arg_is(&argv[i], "store") && i + 1 < argc) store = i + 1;
+        if (arg_is(&argv[i], "limit")) i += 2;
+        else if (arg_is(&argv[i], "get") || arg_is(&argv[i], "by")) i += 1;
+        else if (arg_is(&argv[i], "store") && i + 1 < argc) store = i + 1;
     }
     if (store == 0) return 1;
     keys[1] = store;

@@ -100,11 +100,11 @@ static void cmd_hello(client *c) {
     slice *user = NULL, *pass = NULL, *name = NULL;
     for (int j = next; j < c->argc; j++) {
         int left = c->argc - j - 1;
-        if (cmd_arg_is(&c->argv[j], "auth") && left >= 2) {
+        if (arg_is(&c->argv[j], "auth") && left >= 2) {
             user = &c->argv[j + 1];
             pass = &c->argv[j + 2];
             j += 2;
-        } else if (cmd_arg_is(&c->argv[j], "setname") && left >= 1) {
+        } else if (arg_is(&c->argv[j], "setname") && left >= 1) {
             name = &c->argv[j + 1];
             j++;
             if (!client_name_valid(name->ptr, name->len)) {
@@ -166,11 +166,11 @@ static void cmd_reset(client *c) {
 static void cmd_shutdown(client *c) {
     int flags = SHUTDOWN_NOFLAGS;
     for (int i = 1; i < c->argc; i++) {
-        if (cmd_arg_is(&c->argv[i], "nosave")) flags |= SHUTDOWN_NOSAVE;
-        else if (cmd_arg_is(&c->argv[i], "save")) flags |= SHUTDOWN_SAVE;
-        else if (cmd_arg_is(&c->argv[i], "now")) flags |= SHUTDOWN_NOW;
-        else if (cmd_arg_is(&c->argv[i], "force")) flags |= SHUTDOWN_FORCE;
-        else if (cmd_arg_is(&c->argv[i], "abort") && c->argc == 2) {
+        if (arg_is(&c->argv[i], "nosave")) flags |= SHUTDOWN_NOSAVE;
+        else if (arg_is(&c->argv[i], "save")) flags |= SHUTDOWN_SAVE;
+        else if (arg_is(&c->argv[i], "now")) flags |= SHUTDOWN_NOW;
+        else if (arg_is(&c->argv[i], "force")) flags |= SHUTDOWN_FORCE;
+        else if (arg_is(&c->argv[i], "abort") && c->argc == 2) {
             reply_error(c, "ERR No shutdown in progress.");
             return;
         } else {

@@ -477,7 +477,7 @@ static void cmd_hgetall(client *c) { getall_generic(c, WANT_FIELDS | WANT_VALUES
 static void cmd_hincrby(client *c) {
     slice *key = &c->argv[1], *f = &c->argv[2];
     long long incr;
-    if (!cmd_arg_ll(c, &c->argv[3], &incr)) return;
+    if (!arg_ll(c, &c->argv[3], &incr)) return;
     kv *e;
     if (!find_hash(c, key, &e, true)) return;
     long long value = 0;
@@ -504,7 +504,7 @@ static void cmd_hincrby(client *c) {
 static void cmd_hincrbyfloat(client *c) {
     slice *key = &c->argv[1], *f = &c->argv[2];
     long double incr, value = 0;
-    if (!cmd_arg_long_double(c, &c->argv[3], &incr)) return;
+    if (!arg_long_double(c, &c->argv[3], &incr)) return;
     if (isnan(incr) || isinf(incr)) {
         reply_error(c, "ERR value is NaN or Infinity");
         return;

@@ -1,5 +1,5 @@
 /* t_hash.h -- the hash type, for files outside t_hash.c that look inside a
- * hash value (DEBUG DIGEST, SORT's "->field" patterns, RDB later).
+ * hash value (DEBUG DIGEST, SORT's "->field" patterns, RDB, RESTORE).
  * The commands are in t_hash.c's table. */
 #ifndef CASTOR_T_HASH_H
 #define CASTOR_T_HASH_H

@@ -272,7 +272,7 @@ static void cmd_lpos(client *c) {
     int direction = QL_HEAD;
     for (int j = 3; j < c->argc; j++) {
         bool more = j + 1 < c->argc;
-        if (cmd_arg_is(&c->argv[j], "rank") && more) {
+        if (arg_is(&c->argv[j], "rank") && more) {
             if (!arg_long(c, &c->argv[++j], &rank)) return;
             if (rank == 0) {
                 reply_error(c, "ERR RANK can't be zero: use 1 to start from the first match, "
@@ -280,11 +280,11 @@ static void cmd_lpos(client *c) {
                                "the list");
                 return;
             }
-        } else if (cmd_arg_is(&c->argv[j], "count") && more) {
+        } else if (arg_is(&c->argv[j], "count") && more) {
             if (!arg_long_range(c, &c->argv[++j], 0, LONG_MAX, &count,
                                 "ERR COUNT can't be negative"))
                 return;
-        } else if (cmd_arg_is(&c->argv[j], "maxlen") && more) {
+        } else if (arg_is(&c->argv[j], "maxlen") && more) {
             if (!arg_long_range(c, &c->argv[++j], 0, LONG_MAX, &maxlen,
                                 "ERR MAXLEN can't be negative"))
                 return;

@@ -1,5 +1,5 @@
 /* t_list.h -- the list type, for files outside t_list.c that look inside
- * a list value (DEBUG DIGEST, SORT, RDB later). The commands are in
+ * a list value (DEBUG DIGEST, SORT, RDB, RESTORE). The commands are in
  * t_list.c's table. A list value is a quicklist (quicklist.h), the
  * only list encoding of Redis 7.0. */
 #ifndef CASTOR_T_LIST_H

@@ -671,17 +671,17 @@ static void cmd_sinterstore(client *c) {
 /* SINTERCARD numkeys key [key ...] [LIMIT limit] */
 static void cmd_sintercard(client *c) {
     long long numkeys, limit = 0;
-    if (!cmd_arg_ll_range(c, &c->argv[1], 1, LLONG_MAX, &numkeys,
-                          "ERR numkeys should be greater than 0"))
+    if (!arg_ll_range(c, &c->argv[1], 1, LLONG_MAX, &numkeys,
+                      "ERR numkeys should be greater than 0"))
         return;
     if (numkeys > c->argc - 2) {
         reply_error(c, "ERR Number of keys can't be greater than number of args");
         return;
     }
     for (long j = 2 + numkeys; j < c->argc; j++) {
-        if (cmd_arg_is(&c->argv[j], "limit") && j + 1 < c->argc) {
-            if (!cmd_arg_ll_range(c, &c->argv[++j], 0, LLONG_MAX, &limit,
-                                  "ERR LIMIT can't be negative"))
+        if (arg_is(&c->argv[j], "limit") && j + 1 < c->argc) {
+            if (!arg_ll_range(c, &c->argv[++j], 0, LLONG_MAX, &limit,
+                              "ERR LIMIT can't be negative"))
                 return;
         } else {
             reply_error(c, ERR_SYNTAX);
@@ -821,8 +821,8 @@ static void cmd_srandmember(client *c) {
 static void spop_count(client *c) {
     slice *key = &c->argv[1];
     long long l;
-    if (!cmd_arg_ll_range(c, &c->argv[2], 0, LLONG_MAX, &l,
-                          "ERR value is out of range, must be positive"))
+    if (!arg_ll_range(c, &c->argv[2], 0, LLONG_MAX, &l,
+                      "ERR value is out of range, must be positive"))
         return;
     kv *e;
     if (!find_set(c, key, true, &e)) return;

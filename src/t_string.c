@@ -76,22 +76,22 @@ static bool parse_set_options(client *c, int from, bool getex, int *flags, slice
         slice *a = &c->argv[j];
         bool has_next = j + 1 < c->argc;
         int f = *flags;
-        if (!getex && cmd_arg_is(a, "nx") && !(f & SET_XX)) {
+        if (!getex && arg_is(a, "nx") && !(f & SET_XX)) {
             *flags |= SET_NX;
-        } else if (!getex && cmd_arg_is(a, "xx") && !(f & SET_NX)) {
+        } else if (!getex && arg_is(a, "xx") && !(f & SET_NX)) {
             *flags |= SET_XX;
-        } else if (!getex && cmd_arg_is(a, "get")) {
+        } else if (!getex && arg_is(a, "get")) {
             *flags |= SET_GET;
-        } else if (!getex && cmd_arg_is(a, "keepttl") && !(f & SET_ANY_EXPIRE)) {
+        } else if (!getex && arg_is(a, "keepttl") && !(f & SET_ANY_EXPIRE)) {
             *flags |= SET_KEEPTTL;
-        } else if (getex && cmd_arg_is(a, "persist") && !(f & SET_ANY_EXPIRE)) {
+        } else if (getex && arg_is(a, "persist") && !(f & SET_ANY_EXPIRE)) {
             *flags |= SET_PERSIST;
-        } else if (has_next && (cmd_arg_is(a, "ex") || cmd_arg_is(a, "px") ||
-                                cmd_arg_is(a, "exat") || cmd_arg_is(a, "pxat"))) {
+        } else if (has_next && (arg_is(a, "ex") || arg_is(a, "px") ||
+                                arg_is(a, "exat") || arg_is(a, "pxat"))) {
             /* An expire option excludes the others, but may repeat itself. */
-            int mine = cmd_arg_is(a, "ex") ? SET_EX
-                       : cmd_arg_is(a, "px") ? SET_PX
-                       : cmd_arg_is(a, "exat") ? SET_EXAT
+            int mine = arg_is(a, "ex") ? SET_EX
+                       : arg_is(a, "px") ? SET_PX
+                       : arg_is(a, "exat") ? SET_EXAT
                                                : SET_PXAT;
             if (f & ((SET_ANY_EXPIRE & ~mine) | SET_KEEPTTL | SET_PERSIST)) {
                 reply_error(c, ERR_SYNTAX);
@@ -114,7 +114,7 @@ static bool expire_ms(client *c, int flags, const slice *expire, long long *when
     *when = -1;
     if (expire == NULL) return true;
     long long v;
-    if (!cmd_arg_ll(c, expire, &v)) return false;
+    if (!arg_ll(c, expire, &v)) return false;
     bool seconds = flags & (SET_EX | SET_EXAT);
     if (v <= 0 || (seconds && v > LLONG_MAX / 1000)) {
         reply_errorf(c, ERR_EXPIRE_TIME, c->cmd->fullname);
@@ -214,7 +214,7 @@ static void cmd_setnx(client *c) {
 
 static void setex_generic(client *c, long long unit) {
     long long v;
-    if (!cmd_arg_ll(c, &c->argv[2], &v)) return;
+    if (!arg_ll(c, &c->argv[2], &v)) return;
     if (v <= 0 || (unit == 1000 && v > LLONG_MAX / 1000)) {
         reply_errorf(c, ERR_EXPIRE_TIME, c->cmd->fullname);
         return;
@@ -365,7 +365,7 @@ static void cmd_append(client *c) {
 
 static void cmd_getrange(client *c) {
     long long start, end;
-    if (!cmd_arg_ll(c, &c->argv[2], &start) || !cmd_arg_ll(c, &c->argv[3], &end)) return;
+    if (!arg_ll(c, &c->argv[2], &start) || !arg_ll(c, &c->argv[3], &end)) return;
     kv *e;
     if (!find_string(c, &c->argv[1], &e, false)) return;
     if (e == NULL) {
@@ -395,7 +395,7 @@ static void cmd_getrange(client *c) {
 static void cmd_setrange(client *c) {
     slice *key = &c->argv[1], *val = &c->argv[3];
     long long offset;
-    if (!cmd_arg_ll(c, &c->argv[2], &offset)) return;
+    if (!arg_ll(c, &c->argv[2], &offset)) return;
     if (offset < 0) {
         reply_error(c, ERR_OFFSET_RANGE);
         return;
@@ -480,13 +480,13 @@ static void cmd_decr(client *c) { incr_generic(c, -1); }
 
 static void cmd_incrby(client *c) {
     long long incr;
-    if (!cmd_arg_ll(c, &c->argv[2], &incr)) return;
+    if (!arg_ll(c, &c->argv[2], &incr)) return;
     incr_generic(c, incr);
 }
 
 static void cmd_decrby(client *c) {
     long long incr;
-    if (!cmd_arg_ll(c, &c->argv[2], &incr)) return;
+    if (!arg_ll(c, &c->argv[2], &incr)) return;
     if (incr == LLONG_MIN) {
         reply_error(c, "ERR decrement would overflow");
         return;
@@ -508,7 +508,7 @@ static void cmd_incrbyfloat(client *c) {
             return;
         }
     }
-    if (!cmd_arg_long_double(c, &c->argv[2], &incr)) return;
+    if (!arg_long_double(c, &c->argv[2], &incr)) return;
     value += incr;
     if (isnan(value) || isinf(value)) {
         reply_error(c, ERR_NAN_OR_INF);

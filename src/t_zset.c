@@ -130,12 +130,12 @@ static void zadd_generic(client *c, int flags) {
     int idx = 2;
     for (; idx < c->argc; idx++) {
         slice *a = &c->argv[idx];
-        if (cmd_arg_is(a, "nx")) flags |= ZSET_IN_NX;
-        else if (cmd_arg_is(a, "xx")) flags |= ZSET_IN_XX;
-        else if (cmd_arg_is(a, "ch")) ch = true;
-        else if (cmd_arg_is(a, "incr")) flags |= ZSET_IN_INCR;
-        else if (cmd_arg_is(a, "gt")) flags |= ZSET_IN_GT;
-        else if (cmd_arg_is(a, "lt")) flags |= ZSET_IN_LT;
+        if (arg_is(a, "nx")) flags |= ZSET_IN_NX;
+        else if (arg_is(a, "xx")) flags |= ZSET_IN_XX;
+        else if (arg_is(a, "ch")) ch = true;
+        else if (arg_is(a, "incr")) flags |= ZSET_IN_INCR;
+        else if (arg_is(a, "gt")) flags |= ZSET_IN_GT;
+        else if (arg_is(a, "lt")) flags |= ZSET_IN_LT;
         else break;
     }
     bool incr = flags & ZSET_IN_INCR, nx = flags & ZSET_IN_NX, xx = flags & ZSET_IN_XX;
@@ -161,7 +161,7 @@ static void zadd_generic(client *c, int flags) {
     double one;
     double *scores = elements == 1 ? &one : mem_alloc(sizeof(double) * (size_t)elements);
     for (int j = 0; j < elements; j++)
-        if (!cmd_arg_double(c, &c->argv[idx + 2 * j], &scores[j])) goto done;
+        if (!arg_double(c, &c->argv[idx + 2 * j], &scores[j])) goto done;
 
     kv *e;
     if (!find_zset(c, key, true, &e)) goto done;
@@ -431,17 +431,17 @@ static void zrange_generic(client *c, int first, bool store, enum range_type typ
     for (int j = first + 3; j < c->argc; j++) {
         slice *a = &c->argv[j];
         int left = c->argc - j - 1;
-        if (!store && cmd_arg_is(a, "withscores")) {
+        if (!store && arg_is(a, "withscores")) {
             withscores = true;
-        } else if (cmd_arg_is(a, "limit") && left >= 2) {
+        } else if (arg_is(a, "limit") && left >= 2) {
             if (!arg_long(c, &c->argv[j + 1], &offset) || !arg_long(c, &c->argv[j + 2], &limit))
                 return;
             j += 2;
-        } else if (dir == DIR_AUTO && cmd_arg_is(a, "rev")) {
+        } else if (dir == DIR_AUTO && arg_is(a, "rev")) {
             dir = DIR_REVERSE;
-        } else if (type == RANGE_AUTO && cmd_arg_is(a, "bylex")) {
+        } else if (type == RANGE_AUTO && arg_is(a, "bylex")) {
             type = RANGE_LEX;
-        } else if (type == RANGE_AUTO && cmd_arg_is(a, "byscore")) {
+        } else if (type == RANGE_AUTO && arg_is(a, "byscore")) {
             type = RANGE_SCORE;
         } else {
             reply_error(c, ERR_SYNTAX);
@@ -1025,7 +1025,7 @@ static bool parse_setop_options(client *c, int j, setop *op, enum set_op kind, b
     while (j < c->argc) {
         int left = c->argc - j;
         slice *a = &c->argv[j];
-        if (kind != OP_DIFF && !op->card_only && left >= op->n + 1 && cmd_arg_is(a, "weights")) {
+        if (kind != OP_DIFF && !op->card_only && left >= op->n + 1 && arg_is(a, "weights")) {
             j++;
             for (long i = 0; i < op->n; i++, j++) {
                 if (!util_str2d(c->argv[j].ptr, c->argv[j].len, &op->src[i].weight)) {
@@ -1033,20 +1033,20 @@ static bool parse_setop_options(client *c, int j, setop *op, enum set_op kind, b
                     return false;
                 }
             }
-        } else if (kind != OP_DIFF && !op->card_only && left >= 2 && cmd_arg_is(a, "aggregate")) {
+        } else if (kind != OP_DIFF && !op->card_only && left >= 2 && arg_is(a, "aggregate")) {
             slice *v = &c->argv[j + 1];
-            if (cmd_arg_is(v, "sum")) op->agg = AGG_SUM;
-            else if (cmd_arg_is(v, "min")) op->agg = AGG_MIN;
-            else if (cmd_arg_is(v, "max")) op->agg = AGG_MAX;
+            if (arg_is(v, "sum")) op->agg = AGG_SUM;
+            else if (arg_is(v, "min")) op->agg = AGG_MIN;
+            else if (arg_is(v, "max")) op->agg = AGG_MAX;
             else {
                 reply_error(c, ERR_SYNTAX);
                 return false;
             }
             j += 2;
-        } else if (!store && !op->card_only && cmd_arg_is(a, "withscores")) {
+        } else if (!store && !op->card_only && arg_is(a, "withscores")) {
             *withscores = true;
             j++;
-        } else if (op->card_only && left >= 2 && cmd_arg_is(a, "limit")) {
+        } else if (op->card_only && left >= 2 && arg_is(a, "limit")) {
             long long v;
             if (!util_str2ll(c->argv[j + 1].ptr, c->argv[j + 1].len, &v) || v < 0) {
                 reply_error(c, "ERR LIMIT can't be negative");
@@ -1088,7 +1088,7 @@ static void store_setop(client *c, const slice *dst, setop *op, enum set_op kind
 static void setop_generic(client *c, const slice *dst, int numkeys_idx, enum set_op kind,
                           bool card_only) {
     long long n;
-    if (!cmd_arg_ll(c, &c->argv[numkeys_idx], &n)) return;
+    if (!arg_ll(c, &c->argv[numkeys_idx], &n)) return;
     if (n < 1) {
         reply_errorf(c, "ERR at least 1 input key is needed for '%s' command", c->cmd->fullname);
         return;
