@@ -9,14 +9,19 @@ CFLAGS_COMMON := -std=gnu11 $(WARN) -g -MMD -MP -Isrc
 JEMALLOC_LIBS := $(shell pkg-config --libs jemalloc 2>/dev/null || echo -ljemalloc)
 LIBS := -lm -lcrypto -llzf -lpthread
 
-# src/check_*.c are the mains of the offline tools (castor-check-aof ...).
-TOOL_SRCS := $(wildcard src/check_*.c)
+# src/check_*.c are the mains of the offline tools (castor-check-aof ...);
+# seam_none.c is their seam (the server's is server.c).
+TOOL_SRCS := $(wildcard src/check_*.c) src/seam_none.c
 SRCS := $(filter-out $(TOOL_SRCS),$(wildcard src/*.c))
 # Layer 1 (pure libraries) and the RESP codec: what unit tests link against.
 PURE := mem str dict util kv resp backlog listpack quicklist intset skiplist zset crc64 ziplist aoffile coalesce
 # Layer 2, the core: with PURE it links alone, reaching the features only
 # through seam.h (server.c implements it; tests/unit/test_core.c stubs it).
 CORE := $(PURE) state ev net client reply cmdtable db propagate log
+# What loads a dataset without the server (castor-check-rdb, the RDB
+# fuzzer): the core, the RDB format and the value types (with the argument
+# and SCAN helpers of their commands), over the empty seam.
+RDB_ALONE := $(CORE) rdb t_hash t_list t_set t_zset arg scan seam_none
 
 REL_OBJS := $(patsubst src/%.c,build/obj/%.o,$(SRCS))
 ASAN_OBJS := $(patsubst src/%.c,build-asan/obj/%.o,$(SRCS))
@@ -26,18 +31,21 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,build/tests/%,$(UNIT_SRCS))
 UNIT_ASAN_BINS := $(patsubst tests/unit/%.c,build-asan/tests/%,$(UNIT_SRCS))
 
-.PHONY: all asan unit deps run test bench fmt clean fuzz
+.PHONY: all asan unit deps run test bench fmt clean fuzz rdb-alone
 all: build/castor-server build/castor-check-aof build/castor-check-rdb
 
 build/castor-server: $(REL_OBJS)
 	$(CC) -O2 -g -o $@ $^ $(JEMALLOC_LIBS) $(LIBS)
 
-# castor-check-rdb is the server binary run under that name (src/rdb_check.c),
-# as redis-check-rdb is redis-server: it needs the whole loader.
-build/castor-check-rdb: build/castor-server
-	ln -sf castor-server $@
-build-asan/castor-check-rdb: build-asan/castor-server
-	ln -sf castor-server $@
+# castor-check-rdb: the loader without the server (see RDB_ALONE).
+build/castor-check-rdb: build/obj/check_rdb.o $(patsubst %,build/obj/%.o,$(RDB_ALONE))
+	$(CC) -O2 -g -o $@ $^ $(JEMALLOC_LIBS) $(LIBS)
+build-asan/castor-check-rdb: build-asan/obj/check_rdb.o $(patsubst %,build-asan/obj/%.o,$(RDB_ALONE))
+	$(CC) $(SAN) -g -o $@ $^ $(LIBS)
+
+# The objects of RDB_ALONE, for scripts/run-tests.sh's RDB fuzzer.
+rdb-alone:
+	@echo $(RDB_ALONE)
 
 # castor-check-aof: the AOF formats (aoffile.c) and the pure libraries only.
 build/castor-check-aof: build/obj/check_aof.o $(patsubst %,build/obj/%.o,mem str util resp aoffile crc64)
@@ -94,4 +102,5 @@ fmt:
 clean:
 	rm -rf build build-asan
 
--include $(REL_OBJS:.o=.d) $(ASAN_OBJS:.o=.d) build/obj/check_aof.d
+-include $(REL_OBJS:.o=.d) $(ASAN_OBJS:.o=.d) $(patsubst src/%.c,build/obj/%.d,$(TOOL_SRCS)) \
+    $(patsubst src/%.c,build-asan/obj/%.d,$(TOOL_SRCS))

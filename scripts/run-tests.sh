@@ -133,17 +133,13 @@ else
 fi
 
 echo "== fuzz smoke (RDB loader and RESTORE)"
-# The loader needs the whole server: every source (the tools' mains
-# src/check_*.c aside) with coverage, server.c's main renamed.
+# The loader without the server: the core, the RDB format and the value
+# types over the empty seam (the Makefile's RDB_ALONE), with coverage.
 FZ="$OUT/fuzz_rdb_obj"
 FZFLAGS="-g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -DCASTOR_LIBC_MALLOC -Isrc"
 mkdir -p "$FZ"
-if for src in src/*.c; do
-        case "$src" in src/check_*.c) continue ;; esac
-        obj="$FZ/$(basename "$src" .c).o"
-        extra=""
-        [ "$src" = src/server.c ] && extra="-Dmain=castor_server_main"
-        echo "clang $FZFLAGS $extra -c $src -o $obj"
+if for m in $(make -s rdb-alone); do
+        echo "clang $FZFLAGS -c src/$m.c -o $FZ/$m.o"
     done | xargs -P "${FUZZ_JOBS:-2}" -I{} sh -c '{}' &&
    $FUZZ_CC tests/fuzz/fuzz_rdb.c "$FZ"/*.o -o "$OUT/fuzz_rdb" -lm -lcrypto -llzf -lpthread; then
     run_fuzzer fuzz_rdb "${FUZZ_RDB_SECONDS:-10}" "$ROOT/tests/fuzz/seeds/rdb"

@@ -34,6 +34,7 @@
 #include "reply.h"
 #include "repl.h"
 #include "server.h"
+#include "t_list.h"
 #include "t_zset.h"
 #include "util.h"
 
@@ -437,6 +438,76 @@ bool blocking_unblock_client(client *target, bool as_error) {
     return true;
 }
 
+/* ---- Blocking list pops (the list side: t_list.c) ---- */
+
+/* BLPOP/BRPOP key [key ...] timeout. May block (no reply until served or
+ * timed out). */
+static void blocking_list_pop(client *c, int where) {
+    long long deadline;
+    if (!blocking_parse_timeout(c, &c->argv[c->argc - 1], &deadline)) return;
+    const slice *ready_key = blocking_ready_key(c);
+    const slice *keys = ready_key ? ready_key : &c->argv[1];
+    if (list_pop_first(c, keys, ready_key ? 1 : c->argc - 2, where)) return;
+    if (!blocking_allowed(c)) {
+        reply_null_array(c);
+        return;
+    }
+    blocking_block(c, &c->argv[1], c->argc - 2, KV_LIST, deadline);
+}
+
+static void cmd_blpop(client *c) { blocking_list_pop(c, QL_HEAD); }
+static void cmd_brpop(client *c) { blocking_list_pop(c, QL_TAIL); }
+
+/* BLMOVE/BRPOPLPUSH: LMOVE, or block until the source has an element. */
+static void blmove_generic(client *c, int from, int to, long long deadline, bool rpoplpush) {
+    if (list_move(c, from, to, rpoplpush)) return;
+    if (!blocking_allowed(c)) {
+        reply_null(c);   /* Redis 7.0: a null bulk here, a null array on timeout */
+        return;
+    }
+    blocking_block(c, &c->argv[1], 1, KV_LIST, deadline);
+}
+
+/* BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout. May block. */
+static void cmd_blmove(client *c) {
+    int from, to;
+    long long deadline;
+    if (!list_parse_side(c, &c->argv[3], &from) || !list_parse_side(c, &c->argv[4], &to)) return;
+    if (!blocking_parse_timeout(c, &c->argv[5], &deadline)) return;
+    blmove_generic(c, from, to, deadline, false);
+}
+
+/* BRPOPLPUSH source destination timeout. May block. */
+static void cmd_brpoplpush(client *c) {
+    long long deadline;
+    if (!blocking_parse_timeout(c, &c->argv[3], &deadline)) return;
+    blmove_generic(c, QL_TAIL, QL_HEAD, deadline, true);
+}
+
+/* BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]. May
+ * block. */
+static void cmd_blmpop(client *c) {
+    long numkeys, count;
+    int where;
+    long long deadline;
+    if (!list_parse_mpop(c, 2, &numkeys, &where, &count)) return;
+    if (!blocking_parse_timeout(c, &c->argv[1], &deadline)) return;
+    const slice *ready_key = blocking_ready_key(c);
+    if (list_mpop(c, ready_key ? ready_key : &c->argv[3], ready_key ? 1 : (int)numkeys, where,
+                  count))
+        return;
+    if (!blocking_allowed(c)) {
+        reply_null_array(c);
+        return;
+    }
+    blocking_block(c, &c->argv[3], (int)numkeys, KV_LIST, deadline);
+}
+
+/* Movable keys of BLMPOP and BZMPOP: numkeys at argv[2]. */
+static int bmpop_getkeys(int argc, slice *argv, int *keys, int cap) {
+    return cmdtable_numkeys_getkeys(argc, argv, 2, keys, 0, cap);
+}
+
 /* ---- Blocking sorted-set pops ---- */
 
 /* Redis's blockingGenericZpopCommand: pop from the first existing sorted
@@ -481,20 +552,31 @@ static void cmd_bzmpop(client *c) {
                   true);
 }
 
-static int bzmpop_getkeys(int argc, slice *argv, int *keys, int cap) {
-    return cmdtable_numkeys_getkeys(argc, argv, 2, keys, 0, cap);
-}
-
 /* ---- Command table (registered by server.c) ---- */
 
 command blocking_commands[] = {
+    {.name = "blpop", .proc = cmd_blpop, .arity = -3,
+     .flags = CMD_WRITE | CMD_NOSCRIPT | CMD_BLOCKING,
+     .acl = ACL_WRITE | ACL_LIST | ACL_SLOW | ACL_BLOCKING, .keys = {1, -2, 1}},
+    {.name = "brpop", .proc = cmd_brpop, .arity = -3,
+     .flags = CMD_WRITE | CMD_NOSCRIPT | CMD_BLOCKING,
+     .acl = ACL_WRITE | ACL_LIST | ACL_SLOW | ACL_BLOCKING, .keys = {1, -2, 1}},
+    {.name = "blmove", .proc = cmd_blmove, .arity = 6,
+     .flags = CMD_WRITE | CMD_DENYOOM | CMD_NOSCRIPT | CMD_BLOCKING,
+     .acl = ACL_WRITE | ACL_LIST | ACL_SLOW | ACL_BLOCKING, .keys = {1, 2, 1}},
+    {.name = "brpoplpush", .proc = cmd_brpoplpush, .arity = 4,
+     .flags = CMD_WRITE | CMD_DENYOOM | CMD_NOSCRIPT | CMD_BLOCKING,
+     .acl = ACL_WRITE | ACL_LIST | ACL_SLOW | ACL_BLOCKING, .keys = {1, 2, 1}},
+    {.name = "blmpop", .proc = cmd_blmpop, .getkeys = bmpop_getkeys, .arity = -5,
+     .flags = CMD_WRITE | CMD_BLOCKING | CMD_MOVABLE_KEYS,
+     .acl = ACL_WRITE | ACL_LIST | ACL_SLOW | ACL_BLOCKING},
     {.name = "bzpopmin", .proc = cmd_bzpopmin, .arity = -3,
      .flags = CMD_WRITE | CMD_NOSCRIPT | CMD_BLOCKING | CMD_FAST,
      .acl = ACL_WRITE | ACL_SORTEDSET | ACL_FAST | ACL_BLOCKING, .keys = {1, -2, 1}},
     {.name = "bzpopmax", .proc = cmd_bzpopmax, .arity = -3,
      .flags = CMD_WRITE | CMD_NOSCRIPT | CMD_BLOCKING | CMD_FAST,
      .acl = ACL_WRITE | ACL_SORTEDSET | ACL_FAST | ACL_BLOCKING, .keys = {1, -2, 1}},
-    {.name = "bzmpop", .proc = cmd_bzmpop, .getkeys = bzmpop_getkeys, .arity = -5,
+    {.name = "bzmpop", .proc = cmd_bzmpop, .getkeys = bmpop_getkeys, .arity = -5,
      .flags = CMD_WRITE | CMD_BLOCKING | CMD_MOVABLE_KEYS,
      .acl = ACL_WRITE | ACL_SORTEDSET | ACL_SLOW | ACL_BLOCKING},
     {.name = NULL}};

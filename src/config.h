@@ -122,7 +122,44 @@ enum {
 #define REPL_DISKLESS_LOAD_ON_EMPTY_DB 1
 #define REPL_DISKLESS_LOAD_SWAPDB 2
 
-extern struct config cfg;
+extern struct config cfg;   /* the instance is in state.c */
+
+/* The defaults of the values that loading a dataset reads: encodings,
+ * checksums, access data. config.c's table takes them from here, and the
+ * programs that load without config.c (castor-check-rdb, the RDB fuzzer)
+ * start from them with config_loading_defaults(). */
+#define CONFIG_DEFAULT_DATABASES 16
+#define CONFIG_DEFAULT_HASH_MAX_LISTPACK_ENTRIES 512
+#define CONFIG_DEFAULT_HASH_MAX_LISTPACK_VALUE 64
+#define CONFIG_DEFAULT_SET_MAX_INTSET_ENTRIES 512
+#define CONFIG_DEFAULT_ZSET_MAX_LISTPACK_ENTRIES 128
+#define CONFIG_DEFAULT_ZSET_MAX_LISTPACK_VALUE 64
+#define CONFIG_DEFAULT_LIST_MAX_LISTPACK_SIZE -2
+#define CONFIG_DEFAULT_LIST_COMPRESS_DEPTH 0
+#define CONFIG_DEFAULT_LFU_LOG_FACTOR 10
+#define CONFIG_DEFAULT_LFU_DECAY_TIME 1
+/* rdbchecksum, rdbcompression: yes; maxmemory-policy: noeviction. */
+#define CONFIG_STR(x) CONFIG_STR_(x)   /* a default as config.c's table text */
+#define CONFIG_STR_(x) #x
+
+/* Set the values above (and nothing else) to their defaults. Only for a
+ * program without config.c: in castor-server config_init() does it. */
+static inline void config_loading_defaults(void) {
+    cfg.databases = CONFIG_DEFAULT_DATABASES;
+    cfg.hash_max_listpack_entries = CONFIG_DEFAULT_HASH_MAX_LISTPACK_ENTRIES;
+    cfg.hash_max_listpack_value = CONFIG_DEFAULT_HASH_MAX_LISTPACK_VALUE;
+    cfg.set_max_intset_entries = CONFIG_DEFAULT_SET_MAX_INTSET_ENTRIES;
+    cfg.zset_max_listpack_entries = CONFIG_DEFAULT_ZSET_MAX_LISTPACK_ENTRIES;
+    cfg.zset_max_listpack_value = CONFIG_DEFAULT_ZSET_MAX_LISTPACK_VALUE;
+    cfg.list_max_listpack_size = CONFIG_DEFAULT_LIST_MAX_LISTPACK_SIZE;
+    cfg.list_compress_depth = CONFIG_DEFAULT_LIST_COMPRESS_DEPTH;
+    cfg.lfu_log_factor = CONFIG_DEFAULT_LFU_LOG_FACTOR;
+    cfg.lfu_decay_time = CONFIG_DEFAULT_LFU_DECAY_TIME;
+    cfg.rdbchecksum = true;
+    cfg.rdbcompression = true;
+    cfg.maxmemory_policy = POLICY_NOEVICTION;
+}
+
 
 /* Defaults for every directive (before parsing). */
 void config_init(void);

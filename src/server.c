@@ -43,7 +43,6 @@
 #include "net.h"
 #include "propagate.h"
 #include "pubsub.h"
-#include "rdb_check.h"
 #include "repl.h"
 #include "script.h"
 #include "seam.h"
@@ -416,9 +415,6 @@ static int listen_all(void) {
 }
 
 int main(int argc, char **argv) {
-    /* Run as castor-check-rdb (a link to this binary), as redis-check-rdb is redis-server. */
-    const char *base = strrchr(argv[0], '/');
-    if (strstr(base ? base + 1 : argv[0], "castor-check-rdb")) return rdb_check_main(argc, argv);
     srv.pid = getpid();
     srv.exec_argv = argv;
     srv.executable = argv[0];

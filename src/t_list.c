@@ -18,7 +18,6 @@
 #include <string.h>
 
 #include "arg.h"
-#include "blocking.h"
 #include "cmdtable.h"
 #include "config.h"
 #include "db.h"
@@ -131,8 +130,7 @@ static void propagate_pop(client *c, const slice *key, int where, long count) {
     propagate(c->dbid, count >= 0 ? 3 : 2, argv);
 }
 
-/* Parse LEFT|RIGHT; replies a syntax error otherwise. */
-static bool parse_side(client *c, const slice *a, int *where) {
+bool list_parse_side(client *c, const slice *a, int *where) {
     bool right;
     if (!arg_choice(c, a, "left", "right", &right)) return false;
     *where = right ? QL_TAIL : QL_HEAD;
@@ -500,19 +498,21 @@ static void move_one(client *c, kv *src, int from, int to, bool rpoplpush) {
     }
 }
 
-static void lmove_generic(client *c, int from, int to, bool rpoplpush) {
+bool list_move(client *c, int from, int to, bool rpoplpush) {
     kv *src;
-    if (!find_list(c, &c->argv[1], true, &src)) return;
-    if (src == NULL) {
-        reply_null(c);
-        return;
-    }
+    if (!find_list(c, &c->argv[1], true, &src)) return true;
+    if (src == NULL) return false;
     move_one(c, src, from, to, rpoplpush);
+    return true;
+}
+
+static void lmove_generic(client *c, int from, int to, bool rpoplpush) {
+    if (!list_move(c, from, to, rpoplpush)) reply_null(c);
 }
 
 static void cmd_lmove(client *c) {
     int from, to;
-    if (!parse_side(c, &c->argv[3], &from) || !parse_side(c, &c->argv[4], &to)) return;
+    if (!list_parse_side(c, &c->argv[3], &from) || !list_parse_side(c, &c->argv[4], &to)) return;
     lmove_generic(c, from, to, false);
 }
 
@@ -520,19 +520,12 @@ static void cmd_rpoplpush(client *c) { lmove_generic(c, QL_TAIL, QL_HEAD, true);
 
 /* ---- Multi-key pops ---- */
 
-/* Movable keys of LMPOP (numkeys at argv[1]) and BLMPOP (at argv[2]). */
+/* Movable keys of LMPOP: numkeys at argv[1]. */
 static int lmpop_getkeys(int argc, slice *argv, int *keys, int cap) {
     return cmdtable_numkeys_getkeys(argc, argv, 1, keys, 0, cap);
 }
 
-static int blmpop_getkeys(int argc, slice *argv, int *keys, int cap) {
-    return cmdtable_numkeys_getkeys(argc, argv, 2, keys, 0, cap);
-}
-
-/* Pop from the first non-empty list among keys: reply [key, [elements]]
- * and propagate [LR]POP key count. Returns false if all were empty (no
- * reply), or true after replying (an error included). */
-static bool mpop_from(client *c, const slice *keys, int nkeys, int where, long count) {
+bool list_mpop(client *c, const slice *keys, int nkeys, int where, long count) {
     for (int j = 0; j < nkeys; j++) {
         kv *e;
         if (!find_list(c, &keys[j], true, &e)) return true;
@@ -547,8 +540,7 @@ static bool mpop_from(client *c, const slice *keys, int nkeys, int where, long c
     return false;
 }
 
-/* Parse "numkeys key... LEFT|RIGHT [COUNT n]" from argv[idx]. */
-static bool parse_mpop(client *c, int idx, long *numkeys, int *where, long *count) {
+bool list_parse_mpop(client *c, int idx, long *numkeys, int *where, long *count) {
     arg_mpop a;
     if (!arg_parse_mpop(c, idx, "left", "right", &a)) return false;
     *numkeys = a.numkeys;
@@ -561,23 +553,16 @@ static bool parse_mpop(client *c, int idx, long *numkeys, int *where, long *coun
 static void cmd_lmpop(client *c) {
     long numkeys, count;
     int where;
-    if (!parse_mpop(c, 1, &numkeys, &where, &count)) return;
-    if (!mpop_from(c, &c->argv[2], (int)numkeys, where, count)) reply_null_array(c);
+    if (!list_parse_mpop(c, 1, &numkeys, &where, &count)) return;
+    if (!list_mpop(c, &c->argv[2], (int)numkeys, where, count)) reply_null_array(c);
 }
 
-/* ---- Blocking pops ---- */
+/* ---- For the blocking pops (blocking.c) ---- */
 
-/* BLPOP/BRPOP key [key ...] timeout. May block (no reply until served or
- * timed out). */
-static void blocking_pop(client *c, int where) {
-    long long deadline;
-    if (!blocking_parse_timeout(c, &c->argv[c->argc - 1], &deadline)) return;
-    const slice *ready = blocking_ready_key(c);
-    const slice *keys = ready ? ready : &c->argv[1];
-    int nkeys = ready ? 1 : c->argc - 2;
+bool list_pop_first(client *c, const slice *keys, int nkeys, int where) {
     for (int j = 0; j < nkeys; j++) {
         kv *e;
-        if (!find_list(c, &keys[j], true, &e)) return;
+        if (!find_list(c, &keys[j], true, &e)) return true;
         if (e == NULL) continue;
         ql_entry en;
         ql_peek(ql_of(e), where, &en);
@@ -587,64 +572,9 @@ static void blocking_pop(client *c, int where) {
         ql_pop_discard(ql_of(e), where);
         elements_removed(c, &keys[j], where, e, 1);
         propagate_pop(c, &keys[j], where, -1);
-        return;
+        return true;
     }
-    if (!blocking_allowed(c)) {
-        reply_null_array(c);
-        return;
-    }
-    blocking_block(c, &c->argv[1], c->argc - 2, KV_LIST, deadline);
-}
-
-static void cmd_blpop(client *c) { blocking_pop(c, QL_HEAD); }
-static void cmd_brpop(client *c) { blocking_pop(c, QL_TAIL); }
-
-/* BLMOVE/BRPOPLPUSH: LMOVE, or block until the source has an element. */
-static void blmove_generic(client *c, int from, int to, long long deadline, bool rpoplpush) {
-    kv *src;
-    if (!find_list(c, &c->argv[1], true, &src)) return;
-    if (src != NULL) {
-        move_one(c, src, from, to, rpoplpush);
-        return;
-    }
-    if (!blocking_allowed(c)) {
-        reply_null(c);   /* Redis 7.0: a null bulk here, a null array on timeout */
-        return;
-    }
-    blocking_block(c, &c->argv[1], 1, KV_LIST, deadline);
-}
-
-/* BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout. May block. */
-static void cmd_blmove(client *c) {
-    int from, to;
-    long long deadline;
-    if (!parse_side(c, &c->argv[3], &from) || !parse_side(c, &c->argv[4], &to)) return;
-    if (!blocking_parse_timeout(c, &c->argv[5], &deadline)) return;
-    blmove_generic(c, from, to, deadline, false);
-}
-
-/* BRPOPLPUSH source destination timeout. May block. */
-static void cmd_brpoplpush(client *c) {
-    long long deadline;
-    if (!blocking_parse_timeout(c, &c->argv[3], &deadline)) return;
-    blmove_generic(c, QL_TAIL, QL_HEAD, deadline, true);
-}
-
-/* BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]. May
- * block. */
-static void cmd_blmpop(client *c) {
-    long numkeys, count;
-    int where;
-    long long deadline;
-    if (!parse_mpop(c, 2, &numkeys, &where, &count)) return;
-    if (!blocking_parse_timeout(c, &c->argv[1], &deadline)) return;
-    const slice *ready = blocking_ready_key(c);
-    if (mpop_from(c, ready ? ready : &c->argv[3], ready ? 1 : (int)numkeys, where, count)) return;
-    if (!blocking_allowed(c)) {
-        reply_null_array(c);
-        return;
-    }
-    blocking_block(c, &c->argv[3], (int)numkeys, KV_LIST, deadline);
+    return false;
 }
 
 /* ---- Command table (registered by server.c) ---- */
@@ -684,19 +614,4 @@ command t_list_commands[] = {
      .acl = ACL_WRITE | ACL_LIST | ACL_SLOW, .keys = {1, 2, 1}},
     {.name = "lmpop", .proc = cmd_lmpop, .getkeys = lmpop_getkeys, .arity = -4,
      .flags = CMD_WRITE | CMD_MOVABLE_KEYS, .acl = ACL_WRITE | ACL_LIST | ACL_SLOW},
-    {.name = "blpop", .proc = cmd_blpop, .arity = -3,
-     .flags = CMD_WRITE | CMD_NOSCRIPT | CMD_BLOCKING,
-     .acl = ACL_WRITE | ACL_LIST | ACL_SLOW | ACL_BLOCKING, .keys = {1, -2, 1}},
-    {.name = "brpop", .proc = cmd_brpop, .arity = -3,
-     .flags = CMD_WRITE | CMD_NOSCRIPT | CMD_BLOCKING,
-     .acl = ACL_WRITE | ACL_LIST | ACL_SLOW | ACL_BLOCKING, .keys = {1, -2, 1}},
-    {.name = "blmove", .proc = cmd_blmove, .arity = 6,
-     .flags = CMD_WRITE | CMD_DENYOOM | CMD_NOSCRIPT | CMD_BLOCKING,
-     .acl = ACL_WRITE | ACL_LIST | ACL_SLOW | ACL_BLOCKING, .keys = {1, 2, 1}},
-    {.name = "brpoplpush", .proc = cmd_brpoplpush, .arity = 4,
-     .flags = CMD_WRITE | CMD_DENYOOM | CMD_NOSCRIPT | CMD_BLOCKING,
-     .acl = ACL_WRITE | ACL_LIST | ACL_SLOW | ACL_BLOCKING, .keys = {1, 2, 1}},
-    {.name = "blmpop", .proc = cmd_blmpop, .getkeys = blmpop_getkeys, .arity = -5,
-     .flags = CMD_WRITE | CMD_BLOCKING | CMD_MOVABLE_KEYS,
-     .acl = ACL_WRITE | ACL_LIST | ACL_SLOW | ACL_BLOCKING},
     {.name = NULL}};

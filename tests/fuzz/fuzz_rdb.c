@@ -12,7 +12,8 @@
  * Nothing may crash or leak. When a file loads, every key is walked (its
  * serialized size computed), the dataset is saved again and that save must
  * load back; when a value restores, its DUMP must restore too.
- * The server is linked whole (server.c's main renamed); see run-tests.sh.
+ * Linked with the core, the RDB format and the value types alone (the
+ * Makefile's RDB_ALONE, over seam_none.c); see run-tests.sh.
  * Build and run: see README.md beside this file. */
 #include <stdbool.h>
 #include <stddef.h>
@@ -48,7 +49,7 @@ static void init_once(void) {
     if (done) return;
     done = true;
     server_update_time();
-    config_init();
+    config_loading_defaults();
     log_open("/dev/null", LOG_WARNING);
     db_init(cfg.databases);
     zset_init();
