@@ -1,9 +1,10 @@
-/* blocking.c -- clients blocked on keys, their timeouts and their wake-up.
+/* blocking.c -- clients blocked on keys, their timeouts and their wake-up,
+ * and the blocking commands (BLPOP ... BLMPOP, BZPOPMIN ... BZMPOP).
  *
  * Each key that clients wait on has a FIFO of waiters (one per client and
  * key) in one table keyed by database and key. A write to such a key
  * (db_signal_modified -> blocking_signal_key) only queues it as "ready";
- * the queue is served after the writing command returns (cmdtable_call), so
+ * the queue is served after the writing command returns (seam_after_call), so
  * a command that pushes several elements, or a MULTI/EXEC, completes before
  * any waiter runs, as in Redis. Serving a key re-runs the blocked commands of
  * its waiters in order while the key still holds the awaited type; each

@@ -1,16 +1,15 @@
-/* t_list.c -- list commands, and the blocking pops built on blocking.c.
+/* t_list.c -- the list type and its commands.
  *
  * A list is a quicklist (quicklist.c); Redis 7.0 has no other list
  * encoding, so OBJECT ENCODING always answers "quicklist". A list never
  * stays empty: the command that removes its last element deletes the key.
  * Every write goes through db.c, signals the key (which also wakes clients
  * blocked on it), notifies and counts dirty as Redis does, and propagates
- * its effect: a blocking pop goes out as the LPOP/RPOP it performed, BLMOVE
- * as LMOVE, BRPOPLPUSH as RPOPLPUSH, LMPOP as LPOP/RPOP with the count it
- * really popped.
- * Blocking commands reply only when they can serve; otherwise they hand the
- * client to blocking_block() and are run again when a key is ready (their
- * comments say so).
+ * its effect: a pop of the blocking commands goes out as the LPOP/RPOP it
+ * performed, BLMOVE as LMOVE, BRPOPLPUSH as RPOPLPUSH, LMPOP as LPOP/RPOP
+ * with the count it really popped.
+ * Not here: the blocking commands (blocking.c), which serve their waiters
+ * with the list operations t_list.h exports.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "t_list.h"
 
