@@ -1,5 +1,9 @@
-/* config.h -- every directive's current value. Only config.c writes cfg;
- * field names are the redis.conf names with '-' turned into '_'. */
+/* config.h -- every directive's current value, cfg: bottom-layer data
+ * that every layer may read, the core included (the instance is in
+ * state.c). In castor-server only config.c writes it; programs without
+ * config.c (castor-check-rdb, the RDB fuzzer) set the few values loading
+ * reads with config_loading_defaults(). Field names are the redis.conf
+ * names with '-' turned into '_'. */
 #ifndef CASTOR_CONFIG_H
 #define CASTOR_CONFIG_H
 
