@@ -1,7 +1,8 @@
 /* repl.c -- replication: the master side, and what both roles share
  * (offsets, replication IDs, REPLICAOF/ROLE, INFO, the cron). The
- * replica's link to its master is repl_link.c; their shared state is
- * repl_int.h; docs/REPLICATION.md is the contract.
+ * replica's link to its master is repl_link.c; each file keeps its state
+ * static and asks the other through repl_int.h; docs/REPLICATION.md is
+ * the contract.
  *
  * Master side. Every effect of our own dataset (propagate.c) is encoded
  * once as RESP, with a SELECT when the db changes, and appended to the
@@ -12,9 +13,10 @@
  * stream continues exactly at the offset announced in +FULLRESYNC.
  *
  * Replica side (repl_link.c). The master's stream is applied by a client
- * flagged CLIENT_MASTER; the bytes it applied are fed here, verbatim, to
- * our own backlog and sub-replicas, so offsets are the same along a chain. A MULTI block is fed when its EXEC runs, so a cut
- * link never leaves half a transaction counted as applied.
+ * flagged CLIENT_MASTER; the bytes it applied are fed here
+ * (repl_feed_applied), verbatim, to our own backlog and sub-replicas, so
+ * offsets are the same along a chain. A MULTI block is fed when its EXEC
+ * runs, so a cut link never leaves half a transaction counted as applied.
  *
  * Offsets: master_repl_offset counts stream bytes; it only moves while a
  * backlog exists (as in Redis). replid/replid2/second_repl_offset follow
@@ -53,10 +55,101 @@
 
 #define BULK_CHUNK (64 * 1024)
 
-struct repl_master_state repl_ms = {.second_offset = -1, .seldb = -1, .pipe_rfd = -1, .tail_fd = -1, .phase = "none",
-       .last_reason = "none", .replid2 = ZERO_REPLID};
-struct repl_link_state repl_ls = {.state = L_NONE, .fd = -1, .tmp_fd = -1, .tee_fd = -1, .asked = "", .last_full_reason = "none"};
-struct repl_failover repl_fo;
+/* ---- State: the master side, and FAILOVER (repl_link.c has its own) ---- */
+
+typedef enum {
+    RS_WAIT_BGSAVE_START,   /* full sync wanted, no snapshot started for it yet */
+    RS_WAIT_BGSAVE_END,     /* the snapshot is being made; stream buffered */
+    RS_SEND_BULK,           /* the snapshot is going out */
+    RS_ONLINE,              /* streaming */
+} rstate;
+
+typedef struct replica_info {
+    rstate state;
+    bool capa_eof, capa_psync2;
+    bool diskless;          /* this sync's snapshot comes from the pipe */
+    bool online_on_ack;     /* diskless: hold the stream until the first ACK */
+    bool is_replica;        /* PSYNC/SYNC happened (else only REPLCONF) */
+    bool old_sync;          /* SYNC, not PSYNC: no +FULLRESYNC line, no EOF mark */
+    long long init_offset;  /* offset announced in +FULLRESYNC */
+    long long ack_off, ack_ms;
+    long long wait_since_ms;
+    int listening_port;
+    char ip[NET_ADDR_SIZE];
+    /* Disk transfer. */
+    int bulk_fd;
+    off_t bulk_off, bulk_size;
+    char bulk_pre[64];   /* "$<len>\r\n" or "$EOF:<40 chars>\r\n" */
+    size_t bulk_pre_len, bulk_pre_sent;
+    /* Disk transfer while the file is still being written ($EOF: framing). */
+    bool tailing;
+    size_t mark_sent;
+    /* Diskless transfer: bytes of the current pipe chunk already sent. */
+    size_t pipe_sent;
+    bool in_pipe;
+    long long last_write_ms;   /* last progress of the transfer */
+} replica_info;
+
+typedef struct waiter {
+    client *c;
+    long long off;
+    long numreplicas;
+    long long deadline_ms;   /* 0: forever */
+} waiter;
+
+struct repl_master_state {
+    client **replicas;
+    size_t nreplicas, cap;
+    backlog *bl;
+    long long offset;          /* master_repl_offset */
+    char replid2[41];
+    long long second_offset;   /* -1: none */
+    int seldb;                 /* db of the last SELECT fed, -1: none yet */
+    long long no_replicas_since_ms;
+    str *enc;                  /* scratch encoding buffer */
+    long long last_ping_ms;
+    bool getack_pending;
+    int good_replicas;
+    /* Disk sync: the snapshot file, sent while the child still writes it. */
+    int tail_fd;
+    pid_t tail_child;
+    bool tail_done;
+    off_t tail_size;
+    char tail_mark[41];
+    long long tail_timer;
+    /* Diskless relay. */
+    int pipe_rfd;
+    char *pipe_buf;
+    size_t pipe_len;
+    bool pipe_eof;
+    /* WAIT. */
+    waiter *waiters;
+    size_t nwaiters, waiters_cap;
+    client **resume;
+    size_t nresume, resume_cap;
+    /* Stats and the visible sync state. */
+    long long sync_full, sync_partial_ok, sync_partial_err;
+    const char *phase;         /* none, waiting, bgsave, transfer */
+    long long sent_bytes, total_bytes;
+    const char *last_reason;
+};
+
+/* FAILOVER (Redis 6.2+): pause writes, wait for a replica to have every
+ * byte, then become its replica with "PSYNC <replid> <offset> FAILOVER",
+ * which makes it promote itself and continue our history. */
+typedef enum { FO_NONE, FO_WAIT_FOR_SYNC, FO_IN_PROGRESS } fostate;
+struct repl_failover {
+    fostate state;
+    char host[256];    /* target, "" for any */
+    int port;
+    bool force;
+    long long end_ms;  /* 0: no timeout */
+};
+
+static struct repl_master_state repl_ms = {.second_offset = -1, .seldb = -1, .pipe_rfd = -1,
+                                          .tail_fd = -1, .phase = "none", .last_reason = "none",
+                                          .replid2 = ZERO_REPLID};
+static struct repl_failover repl_fo;
 
 static void start_pending_syncs(void);
 static void failover_step(void);
@@ -124,6 +217,21 @@ void repl_backlog_drop(void) {
     propagate_set_reader(PROPAGATE_REPL, false);
 }
 
+long long repl_offset(void) { return repl_ms.offset; }
+
+void repl_set_offset(long long offset) { repl_ms.offset = offset; }
+
+void repl_continue_history(const char *replid) {
+    memcpy(repl_ms.replid2, srv.replid, 41);
+    repl_ms.second_offset = repl_ms.offset + 1;
+    memcpy(srv.replid, replid, 40);
+    srv.replid[40] = '\0';
+}
+
+bool repl_is_our_history(const char *replid) {
+    return strcasecmp(replid, srv.replid) == 0 || strcasecmp(replid, repl_ms.replid2) == 0;
+}
+
 void repl_backlog_size_changed(void) {
     if (repl_ms.bl) backlog_resize(repl_ms.bl, (size_t)cfg.repl_backlog_size);
 }
@@ -167,21 +275,7 @@ void repl_feed(int dbid, int argc, const slice *argv) {
     feed_command(dbid, argc, argv);
 }
 
-void repl_master_applied(client *c, const char *p, size_t len) {
-    if (c != repl_ls.master) return;
-    if (c->flags & CLIENT_MULTI) {
-        if (repl_ls.multi_buf == NULL) repl_ls.multi_buf = str_new_cap(len);
-        repl_ls.multi_buf = str_cat(repl_ls.multi_buf, p, len);
-        return;
-    }
-    if (repl_ls.multi_buf) {
-        repl_ls.multi_buf = str_cat(repl_ls.multi_buf, p, len);
-        feed_bytes(repl_ls.multi_buf->buf, repl_ls.multi_buf->len);
-        if (repl_ms.bl == NULL) repl_ms.offset += (long long)repl_ls.multi_buf->len;
-        str_free(repl_ls.multi_buf);
-        repl_ls.multi_buf = NULL;
-        return;
-    }
+void repl_feed_applied(const char *p, size_t len) {
     feed_bytes(p, len);
     if (repl_ms.bl == NULL) repl_ms.offset += (long long)len;
 }
@@ -687,7 +781,7 @@ static void sync_command(client *c, bool psync) {
         log_msg(LOG_NOTICE, "Failover request received for replid %s.", srv.replid);
         become_master();
     }
-    if (srv.is_replica && repl_ls.state != L_CONNECTED) {
+    if (srv.is_replica && !repl_link_is_up()) {
         reply_error(c, "NOMASTERLINK Can't SYNC while not connected with my master");
         return;
     }
@@ -792,7 +886,7 @@ static void cmd_replconf(client *c) {
             if (repl_ms.nwaiters) check_waiters();
             return;
         } else if (arg_is(opt, "getack")) {
-            if (c == repl_ls.master) repl_send_ack();
+            if (repl_link_is_master(c)) repl_send_ack();
             return;
         } else if (arg_is(opt, "rdb-only") || arg_is(opt, "rdb-filter-only")) {
             /* accepted, as Redis 7.0 does */
@@ -893,26 +987,13 @@ const char *repl_refuse(client *c, const struct command *cmd) {
         return ERR_NOREPLICAS;
     if (!srv.is_replica) return NULL;
     if (cfg.replica_read_only && (cmd->flags & CMD_WRITE)) return ERR_READONLY;
-    if (repl_ls.state != L_CONNECTED && !cfg.replica_serve_stale_data && !(cmd->flags & CMD_STALE))
+    if (!repl_link_is_up() && !cfg.replica_serve_stale_data && !(cmd->flags & CMD_STALE))
         return ERR_MASTERDOWN;
     return NULL;
 }
 
 void repl_client_freed(client *c) {
-    if (c == repl_ls.master) {
-        repl_ls.master = NULL;
-        log_msg(LOG_NOTICE, "Connection with master lost.");
-        log_msg(LOG_NOTICE, "* Caching the disconnected master state.");
-        repl_ls.have_cached = true;
-        repl_ls.cached_db = c->dbid;
-        str_free(repl_ls.multi_buf);   /* an unfinished MULTI was never counted */
-        repl_ls.multi_buf = NULL;
-        if (repl_ls.state == L_CONNECTED) {
-            repl_ls.state = L_CONNECT;
-            repl_ls.connect_after_ms = 0;   /* reconnect at once: a partial resync is likely */
-            repl_ls.link_down_since = srv.mstime / 1000;
-        }
-    }
+    repl_link_client_freed(c);
     if (c->flags & CLIENT_BLOCKED) {
         for (size_t i = 0; i < repl_ms.nwaiters; i++) {
             if (repl_ms.waiters[i].c == c) {
@@ -962,11 +1043,12 @@ void repl_failover_abort(const char *why) {
     unpause_writes();
 }
 
+bool repl_failover_in_progress(void) { return repl_fo.state == FO_IN_PROGRESS; }
+
 /* Our link to the failover target is up: the handover is complete. */
-void repl_failover_link_up(void) {
+void repl_failover_link_up(const char *host, int port) {
     if (repl_fo.state != FO_IN_PROGRESS) return;
-    log_msg(LOG_NOTICE, "Failover target %s:%d is now our master: FAILOVER complete", repl_ls.host,
-            repl_ls.port);
+    log_msg(LOG_NOTICE, "Failover target %s:%d is now our master: FAILOVER complete", host, port);
     repl_fo.state = FO_NONE;
     unpause_writes();
 }
@@ -1092,19 +1174,7 @@ static void cmd_failover(client *c) {
 static void become_master(void) {
     if (!srv.is_replica) return;
     log_msg(LOG_NOTICE, "MASTER MODE enabled (user request)");
-    if (repl_ls.master) {
-        /* Closed, still typed master (CLIENT KILL TYPE normal skips it). */
-        client *c = repl_ls.master;
-        repl_ls.master = NULL;
-        client_close_async(c);
-    }
-    repl_link_close();
-    mem_free(repl_ls.host);
-    repl_ls.host = NULL;
-    repl_ls.state = L_NONE;
-    repl_ls.have_cached = false;
-    repl_ls.refused = false;
-    repl_ls.refused_reason[0] = '\0';
+    repl_link_stop();
     srv.is_replica = false;
     log_set_role('M');
     /* Our history goes on under a new id; sub-replicas reconnect and
@@ -1118,30 +1188,11 @@ static void become_master(void) {
 
 static void become_replica(const char *host, int port) {
     bool was_master = !srv.is_replica;
-    if (repl_ls.master) {
-        client *c = repl_ls.master;
-        repl_client_freed(c);   /* caches the state for PSYNC; repl_ls.master is NULL now */
-        client_close_async(c);
-    }
-    repl_link_close();
-    mem_free(repl_ls.host);
-    repl_ls.host = mem_strdup(host);
-    repl_ls.port = port;
     srv.is_replica = true;
     log_set_role('S');
-    if (was_master) {
-        /* PSYNC with our own history: a promoted peer may continue it. */
-        repl_ls.have_cached = true;
-        repl_ls.cached_db = repl_ms.seldb >= 0 ? repl_ms.seldb : 0;
-    }
-    /* Blocked clients would wait for writes that can't come now. */
-    repl_ls.state = L_CONNECT;
-    repl_ls.connect_after_ms = 0;
-    repl_ls.link_down_since = srv.mstime / 1000;
-    repl_ls.guard_armed = false;   /* the operator chose this master */
-    repl_ls.refused = false;
-    repl_ls.refused_reason[0] = '\0';
-    if (repl_ls.host) repl_link_connect();
+    /* From a master: PSYNC with our own history, a promoted peer may
+     * continue it. */
+    repl_link_start(host, port, was_master ? (repl_ms.seldb >= 0 ? repl_ms.seldb : 0) : -1);
 }
 
 static void replicaof(client *c) {
@@ -1165,16 +1216,9 @@ static void replicaof(client *c) {
     }
     char host[256];
     snprintf(host, sizeof(host), "%.*s", (int)c->argv[1].len, c->argv[1].ptr);
-    if (srv.is_replica && repl_ls.host && !strcasecmp(repl_ls.host, host) && repl_ls.port == port) {
+    if (srv.is_replica && repl_link_is_to(host, (int)port)) {
         log_msg(LOG_NOTICE, "REPLICAOF would result into synchronization with the master we are already connected with. No operation performed.");
-        /* castor: an explicit command lifts the empty-master guard. */
-        if (repl_ls.refused) {
-            log_msg(LOG_NOTICE, "Empty-master guard lifted by REPLICAOF: the next sync may replace our data.");
-            repl_ls.guard_armed = false;
-            repl_ls.refused = false;
-            repl_ls.refused_reason[0] = '\0';
-            repl_ls.connect_after_ms = 0;
-        }
+        repl_link_lift_guard();   /* castor: an explicit command lifts it */
         reply_simple(c, "OK Already connected to specified master");
         return;
     }
@@ -1187,29 +1231,9 @@ static void replicaof(client *c) {
 static void cmd_replicaof(client *c) { replicaof(c); }
 static void cmd_slaveof(client *c) { replicaof(c); }
 
-static const char *link_state_name(void) {
-    switch (repl_ls.state) {
-    case L_NONE: return "none";
-    case L_CONNECT: return "connect";
-    case L_CONNECTING: return "connecting";
-    case L_PONG:
-    case L_HANDSHAKE:
-    case L_PSYNC: return "handshake";
-    case L_BULK_HDR:
-    case L_TRANSFER: return "sync";
-    case L_CONNECTED: return "connected";
-    }
-    return "unknown";
-}
-
 static void cmd_role(client *c) {
     if (srv.is_replica) {
-        reply_array(c, 5);
-        reply_bulk_cstr(c, "slave");
-        reply_bulk_cstr(c, repl_ls.host);
-        reply_int(c, repl_ls.port);
-        reply_bulk_cstr(c, link_state_name());
-        reply_int(c, repl_ls.master ? repl_ms.offset : -1);
+        repl_link_role(c);
         return;
     }
     reply_array(c, 3);
@@ -1240,21 +1264,11 @@ void repl_init(void) {
         char host[256];
         int port;
         if (sscanf(cfg.replicaof, "%255s %d", host, &port) == 2) {
-            repl_ls.host = mem_strdup(host);
-            repl_ls.port = port;
-            repl_ls.state = L_CONNECT;
             srv.is_replica = true;
             log_set_role('S');
-            repl_ls.link_down_since = srv.mstime / 1000;
+            repl_link_configure(host, port);
         }
     }
-}
-
-const char *repl_config_master(void) {
-    static char buf[700];
-    if (!srv.is_replica || repl_ls.host == NULL) return NULL;
-    snprintf(buf, sizeof(buf), "%s %d", repl_ls.host, repl_ls.port);
-    return buf;
 }
 
 void repl_loaded(const rdb_info *info) {
@@ -1262,9 +1276,7 @@ void repl_loaded(const rdb_info *info) {
     memcpy(srv.replid, info->repl_id, 41);
     repl_ms.offset = info->repl_offset;
     if (srv.is_replica) {
-        repl_ls.have_cached = true;
-        repl_ls.cached_db = info->repl_stream_db >= 0 ? info->repl_stream_db : 0;
-        repl_ls.guard_armed = true;
+        repl_link_loaded(info->repl_stream_db >= 0 ? info->repl_stream_db : 0);
     } else {
         /* A restarted master keeps its history: replicas at exactly our
          * offset continue. */
@@ -1275,10 +1287,11 @@ void repl_loaded(const rdb_info *info) {
 
 void repl_fill_rdb_info(rdb_info *info) {
     if (srv.is_replica) {
-        if (!repl_ls.master && !repl_ls.have_cached) return;
+        int stream_db;
+        if (!repl_link_stream_db(&stream_db)) return;
         memcpy(info->repl_id, srv.replid, 41);
         info->repl_offset = repl_ms.offset;
-        info->repl_stream_db = repl_ls.master ? repl_ls.master->dbid : repl_ls.cached_db;
+        info->repl_stream_db = stream_db;
     } else {
         if (repl_ms.bl == NULL) return;
         memcpy(info->repl_id, srv.replid, 41);
@@ -1304,7 +1317,7 @@ void repl_cron(void) {
     bool second = srv.mstime - last_second_ms >= 1000;
     if (second) last_second_ms = srv.mstime;
     if (srv.is_replica && second) repl_link_cron();
-    if (srv.is_replica && repl_ls.state == L_CONNECT && srv.mstime >= repl_ls.connect_after_ms) repl_link_connect();
+    if (srv.is_replica) repl_link_retry();
     start_pending_syncs();
     if (repl_ms.nwaiters) check_waiters();
     if (repl_fo.state != FO_NONE) failover_step();
@@ -1367,40 +1380,7 @@ void repl_before_sleep(void) {
 
 str *repl_info(str *s) {
     s = str_catfmt(s, "role:%s\r\n", srv.is_replica ? "slave" : "master");
-    if (srv.is_replica) {
-        long long last_io = repl_ls.master ? (srv.mstime - repl_ls.master->last_interaction_ms) / 1000
-                                     : (srv.mstime - repl_ls.last_io_ms) / 1000;
-        bool syncing = repl_ls.state == L_TRANSFER || repl_ls.state == L_BULK_HDR;
-        s = str_catfmt(s,
-                       "master_host:%s\r\n"
-                       "master_port:%d\r\n"
-                       "master_link_status:%s\r\n"
-                       "master_last_io_seconds_ago:%lld\r\n"
-                       "master_sync_in_progress:%d\r\n"
-                       "slave_read_repl_offset:%lld\r\n"
-                       "slave_repl_offset:%lld\r\n",
-                       repl_ls.host, repl_ls.port, repl_ls.state == L_CONNECTED ? "up" : "down",
-                       repl_ls.master || repl_ls.fd != -1 ? last_io : -1, syncing ? 1 : 0, repl_ms.offset, repl_ms.offset);
-        if (repl_ls.state == L_TRANSFER) {
-            double perc = repl_ls.size > 0 ? (double)repl_ls.received * 100 / (double)repl_ls.size : 0;
-            s = str_catfmt(s,
-                           "master_sync_total_bytes:%lld\r\n"
-                           "master_sync_read_bytes:%lld\r\n"
-                           "master_sync_left_bytes:%lld\r\n"
-                           "master_sync_perc:%.2f\r\n"
-                           "master_sync_last_io_seconds_ago:%lld\r\n",
-                           repl_ls.size, repl_ls.received, repl_ls.size >= 0 ? repl_ls.size - repl_ls.received : -1, perc,
-                           (srv.mstime - repl_ls.last_io_ms) / 1000);
-        }
-        if (repl_ls.state != L_CONNECTED)
-            s = str_catfmt(s, "master_link_down_since_seconds:%lld\r\n",
-                           repl_ls.link_down_since ? srv.mstime / 1000 - repl_ls.link_down_since : -1);
-        s = str_catfmt(s,
-                       "slave_priority:%d\r\n"
-                       "slave_read_only:%d\r\n"
-                       "replica_announced:%d\r\n",
-                       cfg.replica_priority, cfg.replica_read_only ? 1 : 0, cfg.replica_announced ? 1 : 0);
-    }
+    if (srv.is_replica) s = repl_link_info(s);
     s = str_catfmt(s, "connected_slaves:%zu\r\n", repl_ms.nreplicas);
     if (cfg.min_replicas_to_write > 0 && cfg.min_replicas_max_lag > 0)
         s = str_catfmt(s, "min_slaves_good_slaves:%d\r\n", repl_ms.good_replicas);
@@ -1441,23 +1421,7 @@ str *repl_info(str *s) {
                    "full_sync_bytes_total:%lld\r\n"
                    "last_full_sync_reason:%s\r\n",
                    repl_ms.phase, repl_ms.sent_bytes, repl_ms.total_bytes, repl_ms.last_reason);
-    if (srv.is_replica) {
-        const char *phase = repl_ls.refused ? "refused"
-                            : repl_ls.state == L_CONNECT ? "none"
-                            : repl_ls.state == L_CONNECTING ? "connecting"
-                            : repl_ls.state == L_TRANSFER || repl_ls.state == L_BULK_HDR ? "transfer"
-                            : repl_ls.state == L_CONNECTED ? "online"
-                                                     : "handshake";
-        s = str_catfmt(s,
-                       "master_sync_phase:%s\r\n"
-                       "master_sync_bytes_received:%lld\r\n"
-                       "master_sync_bytes_total:%lld\r\n"
-                       "master_last_full_sync_reason:%s\r\n"
-                       "master_sync_refused:%d\r\n"
-                       "master_sync_refused_reason:%s\r\n",
-                       phase, repl_ls.received, repl_ls.size, repl_ls.last_full_reason, repl_ls.refused ? 1 : 0,
-                       repl_ls.refused_reason);
-    }
+    if (srv.is_replica) s = repl_link_info_sync(s);
     return s;
 }
 

@@ -3,8 +3,9 @@
  * its snapshot (to a temp file checked by CRC64 as it arrives, or parsed
  * straight from the socket when there is nothing to keep), replacing the
  * dataset, the empty-master guard, and the client that applies the
- * master's stream and ACKs it. The master side is repl.c; shared state is
- * in repl_int.h. docs/REPLICATION.md is the contract.
+ * master's stream and ACKs it, and what REPLICAOF, ROLE and INFO ask of
+ * the link. The master side is repl.c; each keeps its state static and
+ * asks the other through repl_int.h. docs/REPLICATION.md is the contract.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "repl_int.h"
 
@@ -35,6 +36,65 @@
 
 #define REFUSED_RETRY_MS 5000
 
+/* ---- State: the link (repl.c has the master side's) ---- */
+
+typedef enum {
+    L_NONE,          /* not a replica */
+    L_CONNECT,       /* must (re)connect */
+    L_CONNECTING,    /* TCP connect in progress */
+    L_PONG,          /* waiting for the PING reply */
+    L_HANDSHAKE,     /* waiting for AUTH / REPLCONF replies */
+    L_PSYNC,         /* waiting for the PSYNC reply */
+    L_BULK_HDR,      /* waiting for "$len" or "$EOF:mark" */
+    L_TRANSFER,      /* receiving the payload */
+    L_CONNECTED,     /* the master client applies the stream */
+} lstate;
+
+struct repl_link_state {
+    char *host;
+    int port;
+    lstate state;
+    int fd;
+    str *rbuf;
+    int pending;               /* handshake replies still expected */
+    bool auth_pending;         /* the first of them answers AUTH */
+    client *master;
+    long long last_io_ms;
+    long long link_down_since; /* s, 0: never up or up */
+    long long connect_after_ms;
+    /* What PSYNC asks for. */
+    bool have_cached;
+    int cached_db;
+    /* The transfer. */
+    char new_replid[41];
+    long long new_offset;
+    int tmp_fd;
+    char tmp_name[512];
+    long long size;            /* -1: EOF-marked */
+    long long received;
+    char mark[41];
+    char tail[40];             /* last bytes received (EOF-marked) */
+    size_t tail_len;
+    /* CRC64 of the payload as it arrives, lagging by the footer (and the
+     * EOF mark): it is checked before anything is replaced. */
+    uint64_t crc;
+    char lag[48];
+    size_t lag_len;
+    int tee_fd;                /* parsing from the socket: copy to this file */
+    long long sync_start_ms;
+    const char *asked;         /* what the last PSYNC asked: first_sync or a partial */
+    const char *last_full_reason;
+    /* A MULTI block applied but not yet fed (until its EXEC). */
+    str *multi_buf;
+    /* The empty-master guard. */
+    bool guard_armed;
+    bool refused;
+    char refused_reason[160];
+};
+
+static struct repl_link_state repl_ls = {.state = L_NONE, .fd = -1, .tmp_fd = -1, .tee_fd = -1,
+                                        .asked = "", .last_full_reason = "none"};
+
 static void transfer_done(void);
 static void socket_load(bool tee);
 
@@ -58,7 +118,7 @@ void repl_link_close(void) {
 /* Drop a connection in progress (not the master client) and retry. */
 void repl_link_cancel(const char *why) {
     if (why) log_msg(LOG_WARNING, "%s", why);
-    if (repl_fo.state == FO_IN_PROGRESS) {
+    if (repl_failover_in_progress()) {
         repl_link_close();
         repl_failover_abort("Failover target rejected psync request or the link failed");
         return;
@@ -83,11 +143,11 @@ static void link_read(int fd, void *data, int mask);
 static void send_psync(void) {
     if (repl_ls.have_cached) {
         char off[32];
-        snprintf(off, sizeof(off), "%lld", repl_ms.offset + 1);
+        snprintf(off, sizeof(off), "%lld", repl_offset() + 1);
         log_msg(LOG_NOTICE, "Trying a partial resynchronization (request %s:%s).", srv.replid, off);
         const char *argv[] = {"PSYNC", srv.replid, off, "FAILOVER"};
-        send_cmd(repl_fo.state == FO_IN_PROGRESS ? 4 : 3, argv);
-        repl_ls.asked = repl_ms.offset == 0 ? "first_sync" : "partial";
+        send_cmd(repl_failover_in_progress() ? 4 : 3, argv);
+        repl_ls.asked = repl_offset() == 0 ? "first_sync" : "partial";
     } else {
         log_msg(LOG_NOTICE, "Partial resynchronization not possible (no cached master)");
         const char *argv[] = {"PSYNC", "?", "-1"};
@@ -208,7 +268,7 @@ static void make_master_client(int dbid) {
     c->db = db_get(c->dbid);
     repl_ls.master = c;
     repl_ls.state = L_CONNECTED;
-    repl_failover_link_up();
+    repl_failover_link_up(repl_ls.host, repl_ls.port);
     repl_ls.link_down_since = 0;
     repl_ls.have_cached = false;
     repl_ls.guard_armed = true;
@@ -232,14 +292,11 @@ static void partial_sync_ok(const char *line) {
     while (*id == ' ') id++;
     if (strlen(id) >= 40 && strncmp(id, srv.replid, 40) != 0) {
         /* The master's history continues under a new id (it was promoted). */
-        memcpy(repl_ms.replid2, srv.replid, 41);
-        repl_ms.second_offset = repl_ms.offset + 1;
-        memcpy(srv.replid, id, 40);
-        srv.replid[40] = '\0';
+        repl_continue_history(id);
         log_msg(LOG_NOTICE, "Master replication ID changed to %s", srv.replid);
         repl_disconnect_replicas();   /* they must learn the new id */
     }
-    if (repl_ms.bl == NULL) repl_backlog_create();
+    repl_backlog_create();   /* if none yet */
     log_msg(LOG_NOTICE, "MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.");
     make_master_client(repl_ls.cached_db);
 }
@@ -492,7 +549,7 @@ static bool prepare_replace(void) {
 static void finish_full_sync(const rdb_info *info, bool aof_was_on) {
     memcpy(srv.replid, repl_ls.new_replid, 41);
     repl_clear_replid2();
-    repl_ms.offset = repl_ls.new_offset;
+    repl_set_offset(repl_ls.new_offset);
     repl_backlog_drop();
     repl_backlog_create();
     str_free(repl_ls.multi_buf);
@@ -544,7 +601,7 @@ static void transfer_done(void) {
     }
     long long have = repl_total_keys();
     if (cfg.repl_empty_master_guard && repl_ls.guard_armed && have > 0 && !has_keys &&
-        strcasecmp(repl_ls.new_replid, srv.replid) != 0 && strcasecmp(repl_ls.new_replid, repl_ms.replid2) != 0) {
+        !repl_is_our_history(repl_ls.new_replid)) {
         snprintf(repl_ls.refused_reason, sizeof(repl_ls.refused_reason),
                  "master %s:%d restarted with an empty dataset and a new replication ID", repl_ls.host, repl_ls.port);
         log_msg(LOG_WARNING, "Refusing to load an empty dataset from MASTER %s:%d (new replication ID %s, we hold %lld keys): keeping our data. Run REPLICAOF to accept it, or set repl-empty-master-guard no.",
@@ -684,7 +741,7 @@ void repl_send_ack(void) {
     client *c = repl_ls.master;
     if (c == NULL) return;
     char off[32];
-    int n = snprintf(off, sizeof(off), "%lld", repl_ms.offset);
+    int n = snprintf(off, sizeof(off), "%lld", repl_offset());
     char buf[96];
     int len = snprintf(buf, sizeof(buf), "*3\r\n$8\r\nREPLCONF\r\n$3\r\nACK\r\n$%d\r\n%s\r\n", n, off);
     c->flags |= CLIENT_MASTER_FORCE_REPLY;
@@ -723,3 +780,203 @@ void repl_link_cron(void) {
     }
 }
 
+/* ---- What repl.c asks of the link ---- */
+
+bool repl_link_is_up(void) { return repl_ls.state == L_CONNECTED; }
+
+bool repl_link_is_master(const client *c) { return c == repl_ls.master; }
+
+void repl_master_applied(client *c, const char *p, size_t len) {
+    if (c != repl_ls.master) return;
+    if (c->flags & CLIENT_MULTI) {
+        if (repl_ls.multi_buf == NULL) repl_ls.multi_buf = str_new_cap(len);
+        repl_ls.multi_buf = str_cat(repl_ls.multi_buf, p, len);
+        return;
+    }
+    if (repl_ls.multi_buf) {
+        repl_ls.multi_buf = str_cat(repl_ls.multi_buf, p, len);
+        repl_feed_applied(repl_ls.multi_buf->buf, repl_ls.multi_buf->len);
+        str_free(repl_ls.multi_buf);
+        repl_ls.multi_buf = NULL;
+        return;
+    }
+    repl_feed_applied(p, len);
+}
+
+void repl_link_client_freed(client *c) {
+    if (c != repl_ls.master) return;
+    repl_ls.master = NULL;
+    log_msg(LOG_NOTICE, "Connection with master lost.");
+    log_msg(LOG_NOTICE, "* Caching the disconnected master state.");
+    repl_ls.have_cached = true;
+    repl_ls.cached_db = c->dbid;
+    str_free(repl_ls.multi_buf);   /* an unfinished MULTI was never counted */
+    repl_ls.multi_buf = NULL;
+    if (repl_ls.state == L_CONNECTED) {
+        repl_ls.state = L_CONNECT;
+        repl_ls.connect_after_ms = 0;   /* reconnect at once: a partial resync is likely */
+        repl_ls.link_down_since = srv.mstime / 1000;
+    }
+}
+
+void repl_link_stop(void) {
+    if (repl_ls.master) {
+        /* Closed, still typed master (CLIENT KILL TYPE normal skips it). */
+        client *c = repl_ls.master;
+        repl_ls.master = NULL;
+        client_close_async(c);
+    }
+    repl_link_close();
+    mem_free(repl_ls.host);
+    repl_ls.host = NULL;
+    repl_ls.state = L_NONE;
+    repl_ls.have_cached = false;
+    repl_ls.refused = false;
+    repl_ls.refused_reason[0] = '\0';
+}
+
+void repl_link_start(const char *host, int port, int own_history_db) {
+    if (repl_ls.master) {
+        client *c = repl_ls.master;
+        repl_client_freed(c);   /* caches the state for PSYNC; repl_ls.master is NULL now */
+        client_close_async(c);
+    }
+    repl_link_close();
+    mem_free(repl_ls.host);
+    repl_ls.host = mem_strdup(host);
+    repl_ls.port = port;
+    if (own_history_db >= 0) {
+        repl_ls.have_cached = true;
+        repl_ls.cached_db = own_history_db;
+    }
+    /* Blocked clients would wait for writes that can't come now. */
+    repl_ls.state = L_CONNECT;
+    repl_ls.connect_after_ms = 0;
+    repl_ls.link_down_since = srv.mstime / 1000;
+    repl_ls.guard_armed = false;   /* the operator chose this master */
+    repl_ls.refused = false;
+    repl_ls.refused_reason[0] = '\0';
+    if (repl_ls.host) repl_link_connect();
+}
+
+bool repl_link_is_to(const char *host, int port) {
+    return repl_ls.host && !strcasecmp(repl_ls.host, host) && repl_ls.port == port;
+}
+
+void repl_link_lift_guard(void) {
+    if (!repl_ls.refused) return;
+    log_msg(LOG_NOTICE, "Empty-master guard lifted by REPLICAOF: the next sync may replace our data.");
+    repl_ls.guard_armed = false;
+    repl_ls.refused = false;
+    repl_ls.refused_reason[0] = '\0';
+    repl_ls.connect_after_ms = 0;
+}
+
+void repl_link_configure(const char *host, int port) {
+    repl_ls.host = mem_strdup(host);
+    repl_ls.port = port;
+    repl_ls.state = L_CONNECT;
+    repl_ls.link_down_since = srv.mstime / 1000;
+}
+
+void repl_link_loaded(int stream_db) {
+    repl_ls.have_cached = true;
+    repl_ls.cached_db = stream_db;
+    repl_ls.guard_armed = true;
+}
+
+bool repl_link_stream_db(int *dbid) {
+    if (!repl_ls.master && !repl_ls.have_cached) return false;
+    *dbid = repl_ls.master ? repl_ls.master->dbid : repl_ls.cached_db;
+    return true;
+}
+
+void repl_link_retry(void) {
+    if (repl_ls.state == L_CONNECT && srv.mstime >= repl_ls.connect_after_ms) repl_link_connect();
+}
+
+static const char *link_state_name(void) {
+    switch (repl_ls.state) {
+    case L_NONE: return "none";
+    case L_CONNECT: return "connect";
+    case L_CONNECTING: return "connecting";
+    case L_PONG:
+    case L_HANDSHAKE:
+    case L_PSYNC: return "handshake";
+    case L_BULK_HDR:
+    case L_TRANSFER: return "sync";
+    case L_CONNECTED: return "connected";
+    }
+    return "unknown";
+}
+
+void repl_link_role(client *c) {
+    reply_array(c, 5);
+    reply_bulk_cstr(c, "slave");
+    reply_bulk_cstr(c, repl_ls.host);
+    reply_int(c, repl_ls.port);
+    reply_bulk_cstr(c, link_state_name());
+    reply_int(c, repl_ls.master ? repl_offset() : -1);
+}
+
+const char *repl_config_master(void) {
+    static char buf[700];
+    if (!srv.is_replica || repl_ls.host == NULL) return NULL;
+    snprintf(buf, sizeof(buf), "%s %d", repl_ls.host, repl_ls.port);
+    return buf;
+}
+
+str *repl_link_info(str *s) {
+    long long last_io = repl_ls.master ? (srv.mstime - repl_ls.master->last_interaction_ms) / 1000
+                                 : (srv.mstime - repl_ls.last_io_ms) / 1000;
+    bool syncing = repl_ls.state == L_TRANSFER || repl_ls.state == L_BULK_HDR;
+    s = str_catfmt(s,
+                   "master_host:%s\r\n"
+                   "master_port:%d\r\n"
+                   "master_link_status:%s\r\n"
+                   "master_last_io_seconds_ago:%lld\r\n"
+                   "master_sync_in_progress:%d\r\n"
+                   "slave_read_repl_offset:%lld\r\n"
+                   "slave_repl_offset:%lld\r\n",
+                   repl_ls.host, repl_ls.port, repl_ls.state == L_CONNECTED ? "up" : "down",
+                   repl_ls.master || repl_ls.fd != -1 ? last_io : -1, syncing ? 1 : 0, repl_offset(), repl_offset());
+    if (repl_ls.state == L_TRANSFER) {
+        double perc = repl_ls.size > 0 ? (double)repl_ls.received * 100 / (double)repl_ls.size : 0;
+        s = str_catfmt(s,
+                       "master_sync_total_bytes:%lld\r\n"
+                       "master_sync_read_bytes:%lld\r\n"
+                       "master_sync_left_bytes:%lld\r\n"
+                       "master_sync_perc:%.2f\r\n"
+                       "master_sync_last_io_seconds_ago:%lld\r\n",
+                       repl_ls.size, repl_ls.received, repl_ls.size >= 0 ? repl_ls.size - repl_ls.received : -1, perc,
+                       (srv.mstime - repl_ls.last_io_ms) / 1000);
+    }
+    if (repl_ls.state != L_CONNECTED)
+        s = str_catfmt(s, "master_link_down_since_seconds:%lld\r\n",
+                       repl_ls.link_down_since ? srv.mstime / 1000 - repl_ls.link_down_since : -1);
+    s = str_catfmt(s,
+                   "slave_priority:%d\r\n"
+                   "slave_read_only:%d\r\n"
+                   "replica_announced:%d\r\n",
+                   cfg.replica_priority, cfg.replica_read_only ? 1 : 0, cfg.replica_announced ? 1 : 0);
+    return s;
+}
+
+str *repl_link_info_sync(str *s) {
+    const char *phase = repl_ls.refused ? "refused"
+                        : repl_ls.state == L_CONNECT ? "none"
+                        : repl_ls.state == L_CONNECTING ? "connecting"
+                        : repl_ls.state == L_TRANSFER || repl_ls.state == L_BULK_HDR ? "transfer"
+                        : repl_ls.state == L_CONNECTED ? "online"
+                                                 : "handshake";
+    s = str_catfmt(s,
+                   "master_sync_phase:%s\r\n"
+                   "master_sync_bytes_received:%lld\r\n"
+                   "master_sync_bytes_total:%lld\r\n"
+                   "master_last_full_sync_reason:%s\r\n"
+                   "master_sync_refused:%d\r\n"
+                   "master_sync_refused_reason:%s\r\n",
+                   phase, repl_ls.received, repl_ls.size, repl_ls.last_full_reason, repl_ls.refused ? 1 : 0,
+                   repl_ls.refused_reason);
+    return s;
+}
