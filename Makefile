@@ -31,7 +31,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,build/tests/%,$(UNIT_SRCS))
 UNIT_ASAN_BINS := $(patsubst tests/unit/%.c,build-asan/tests/%,$(UNIT_SRCS))
 
-.PHONY: all asan unit deps run test bench fmt clean fuzz rdb-alone
+.PHONY: all asan unit deps run test bench fmt fmt-check clean fuzz rdb-alone
 all: build/castor-server build/castor-check-aof build/castor-check-rdb
 
 build/castor-server: $(REL_OBJS)
@@ -96,8 +96,15 @@ bench:
 	$(MAKE) all
 	/usr/bin/python3 bench/bench.py
 
+FMT_FILES = src/*.c src/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.c
+
 fmt:
-	clang-format -i src/*.c src/*.h tests/unit/*.c tests/fuzz/*.c
+	clang-format -i $(FMT_FILES)
+
+# Fails (listing the first differences) unless the sources are as make fmt leaves them.
+fmt-check:
+	@clang-format --dry-run --Werror $(FMT_FILES) 2>&1 | head -40; \
+	clang-format --dry-run --Werror $(FMT_FILES) >/dev/null 2>&1 && echo "format ok"
 
 clean:
 	rm -rf build build-asan

@@ -1252,8 +1252,10 @@ str *aof_info_sizes(str *s) {
 
 /* ---- Command table (registered by server.c) ---- */
 
+/* clang-format off: tables are laid out by hand, an entry or two per line */
 command aof_commands[] = {
     {.name = "bgrewriteaof", .proc = cmd_bgrewriteaof, .arity = 1,
      .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_NO_ASYNC_LOADING,
      .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS},
     {.name = NULL}};
+/* clang-format on */

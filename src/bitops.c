@@ -813,6 +813,7 @@ static void cmd_lcs(client *c) {
 
 /* ---- Command table (registered by server.c) ---- */
 
+/* clang-format off: tables are laid out by hand, an entry or two per line */
 command bitops_commands[] = {
     {.name = "lcs", .proc = cmd_lcs, .arity = -3, .flags = CMD_READONLY,
      .acl = ACL_STRING | ACL_READ | ACL_SLOW, .keys = {1, 2, 1}},
@@ -831,3 +832,4 @@ command bitops_commands[] = {
     {.name = "bitfield_ro", .proc = cmd_bitfield_ro, .arity = -2, .flags = CMD_READONLY | CMD_FAST,
      .acl = ACL_BITMAP | ACL_READ | ACL_FAST, .keys = {1, 1, 1}},
     {.name = NULL}};
+/* clang-format on */

@@ -555,6 +555,7 @@ static void cmd_bzmpop(client *c) {
 
 /* ---- Command table (registered by server.c) ---- */
 
+/* clang-format off: tables are laid out by hand, an entry or two per line */
 command blocking_commands[] = {
     {.name = "blpop", .proc = cmd_blpop, .arity = -3,
      .flags = CMD_WRITE | CMD_NOSCRIPT | CMD_BLOCKING,
@@ -581,3 +582,4 @@ command blocking_commands[] = {
      .flags = CMD_WRITE | CMD_BLOCKING | CMD_MOVABLE_KEYS,
      .acl = ACL_WRITE | ACL_SORTEDSET | ACL_SLOW | ACL_BLOCKING},
     {.name = NULL}};
+/* clang-format on */

@@ -375,6 +375,7 @@ static void cmd_client_unblock(client *c) {
 
 /* ---- Command table (registered by server.c) ---- */
 
+/* clang-format off: tables are laid out by hand, an entry or two per line */
 static command client_subcommands[] = {
     {.name = "id", .proc = cmd_client_id, .arity = 2,
      .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE, .acl = ACL_SLOW | ACL_CONNECTION},
@@ -412,3 +413,4 @@ command clientcmd_commands[] = {
     {.name = "client", .arity = -2, .flags = CMD_SENTINEL, .acl = ACL_SLOW,
      .subcmds = client_subcommands},
     {.name = NULL}};
+/* clang-format on */

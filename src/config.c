@@ -276,6 +276,7 @@ static str *get_replicaof(const directive *d) {
  * them. */
 #define X(n, dflt) {.name = n, .type = T_STR, .field = NULL, .def = dflt, .flags = D_DEPRECATED}
 
+/* clang-format off: one directive per line */
 static directive table[] = {
     S("bind", bind, "* -::*", D_IMMUTABLE),
     I("port", port, "6379", 0, 65535, D_IMMUTABLE),
@@ -420,6 +421,7 @@ static directive table[] = {
     X("cluster-enabled", "no"),
     {.name = NULL},
 };
+/* clang-format on */
 
 static directive *find_directive(const char *name) {
     for (directive *d = table; d->name; d++)
@@ -914,6 +916,7 @@ static void cmd_config_help(client *c) {
 
 /* ---- Command table (registered by server.c) ---- */
 
+/* clang-format off: tables are laid out by hand, an entry or two per line */
 static command config_subcommands[] = {
     {.name = "get", .proc = cmd_config_get, .arity = -3,
      .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
@@ -934,3 +937,4 @@ static command config_subcommands[] = {
 command config_commands[] = {
     {.name = "config", .arity = -2, .acl = ACL_SLOW, .subcmds = config_subcommands},
     {.name = NULL}};
+/* clang-format on */

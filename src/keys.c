@@ -375,6 +375,7 @@ static void cmd_object_help(client *c) {
 
 /* ---- Command table (registered by server.c) ---- */
 
+/* clang-format off: tables are laid out by hand, an entry or two per line */
 static command object_subcommands[] = {
     {.name = "encoding", .proc = cmd_object_encoding, .arity = 3, .flags = CMD_READONLY,
      .acl = ACL_KEYSPACE | ACL_READ | ACL_SLOW, .keys = {2, 2, 1}},
@@ -425,3 +426,4 @@ command keys_commands[] = {
      .acl = ACL_KEYSPACE | ACL_READ | ACL_FAST, .keys = {1, -1, 1}},
     {.name = "object", .arity = -2, .acl = ACL_SLOW, .subcmds = object_subcommands},
     {.name = NULL}};
+/* clang-format on */

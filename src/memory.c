@@ -404,6 +404,7 @@ static void cmd_memory_help(client *c) {
 
 /* ---- Command table (registered by server.c) ---- */
 
+/* clang-format off: tables are laid out by hand, an entry or two per line */
 static command memory_subcommands[] = {
     {.name = "usage", .proc = cmd_memory_usage, .arity = -3, .flags = CMD_READONLY,
      .acl = ACL_READ | ACL_SLOW, .keys = {2, 2, 1}},
@@ -418,3 +419,4 @@ static command memory_subcommands[] = {
 command memory_commands[] = {
     {.name = "memory", .arity = -2, .acl = ACL_SLOW, .subcmds = memory_subcommands},
     {.name = NULL}};
+/* clang-format on */

@@ -397,6 +397,7 @@ static void cmd_pubsub_help(client *c) {
 
 /* ---- Command table (registered by server.c) ---- */
 
+/* clang-format off: tables are laid out by hand, an entry or two per line */
 static command pubsub_subcommands[] = {
     {.name = "channels", .proc = cmd_pubsub_channels, .arity = -2,
      .flags = CMD_PUBSUB | CMD_LOADING | CMD_STALE, .acl = ACL_PUBSUB | ACL_SLOW},
@@ -438,3 +439,4 @@ command pubsub_commands[] = {
      .keys = {1, 1, 1}},
     {.name = "pubsub", .arity = -2, .acl = ACL_SLOW, .subcmds = pubsub_subcommands},
     {.name = NULL}};
+/* clang-format on */

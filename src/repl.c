@@ -1437,6 +1437,7 @@ void repl_reset_stats(void) {
 
 /* ---- Command table (registered by server.c) ---- */
 
+/* clang-format off: tables are laid out by hand, an entry or two per line */
 command repl_commands[] = {
     {.name = "replicaof", .proc = cmd_replicaof, .arity = 3,
      .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_STALE | CMD_NO_ASYNC_LOADING,
@@ -1461,3 +1462,4 @@ command repl_commands[] = {
     {.name = "failover", .proc = cmd_failover, .arity = -1,
      .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_STALE, .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS},
     {.name = NULL}};
+/* clang-format on */

@@ -53,6 +53,7 @@ static void cmd_script_help(client *c) {
 
 /* ---- Command table (registered by server.c) ---- */
 
+/* clang-format off: tables are laid out by hand, an entry or two per line */
 static command script_subcommands[] = {
     {.name = "kill", .proc = cmd_script_kill, .arity = 2, .flags = CMD_NOSCRIPT | CMD_ALLOW_BUSY,
      .acl = ACL_SLOW | ACL_SCRIPTING},
@@ -71,3 +72,4 @@ static command script_subcommands[] = {
 command script_commands[] = {
     {.name = "script", .arity = -2, .acl = ACL_SLOW, .subcmds = script_subcommands},
     {.name = NULL}};
+/* clang-format on */

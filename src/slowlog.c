@@ -331,6 +331,7 @@ static void cmd_latency_help(client *c) { reply_help(c, "LATENCY", latency_help)
 
 /* ---- Command table (registered by server.c) ---- */
 
+/* clang-format off: tables are laid out by hand, an entry or two per line */
 static command slowlog_subcommands[] = {
     {.name = "get", .proc = cmd_slowlog_get, .arity = -2,
      .flags = CMD_ADMIN | CMD_LOADING | CMD_STALE, .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS},
@@ -360,3 +361,4 @@ command slowlog_commands[] = {
     {.name = "slowlog", .arity = -2, .acl = ACL_SLOW, .subcmds = slowlog_subcommands},
     {.name = "latency", .arity = -2, .acl = ACL_SLOW, .subcmds = latency_subcommands},
     {.name = NULL}};
+/* clang-format on */

@@ -194,6 +194,7 @@ static void cmd_monitor(client *c) {
 
 /* ---- Command table (registered by server.c) ---- */
 
+/* clang-format off: tables are laid out by hand, an entry or two per line */
 command srvcmd_commands[] = {
     {.name = "ping", .proc = cmd_ping, .arity = -1,
      .flags = CMD_FAST | CMD_SENTINEL | CMD_SUBSCRIBER_OK | CMD_DENY_ON_MISCONF,
@@ -221,3 +222,4 @@ command srvcmd_commands[] = {
      .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
      .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS},
     {.name = NULL}};
+/* clang-format on */

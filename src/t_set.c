@@ -950,6 +950,7 @@ static void cmd_sscan(client *c) {
 
 /* ---- Command table (registered by server.c) ---- */
 
+/* clang-format off: tables are laid out by hand, an entry or two per line */
 command t_set_commands[] = {
     {.name = "sadd", .proc = cmd_sadd, .arity = -3, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
      .acl = ACL_WRITE | ACL_SET | ACL_FAST, .keys = {1, 1, 1}},
@@ -986,3 +987,4 @@ command t_set_commands[] = {
     {.name = "sscan", .proc = cmd_sscan, .arity = -3, .flags = CMD_READONLY,
      .acl = ACL_READ | ACL_SET | ACL_SLOW, .keys = {1, 1, 1}},
     {.name = NULL}};
+/* clang-format on */

@@ -170,6 +170,7 @@ static void cmd_tnest(client *c) {
     c->argc = 1;
 }
 
+/* clang-format off */
 static command test_commands[] = {
     {.name = "tset", .proc = cmd_tset, .arity = 3, .flags = CMD_WRITE, .keys = {1, 1, 1}},
     {.name = "tget", .proc = cmd_tget, .arity = 2, .flags = CMD_READONLY, .keys = {1, 1, 1}},
@@ -177,6 +178,7 @@ static command test_commands[] = {
     {.name = "tnest", .proc = cmd_tnest, .arity = 1, .flags = CMD_WRITE},
     {.name = "tnoauth", .proc = cmd_tget, .arity = 2, .flags = CMD_NO_AUTH | CMD_LOADING},
     {.name = NULL}};
+/* clang-format on */
 
 /* ---- Helpers ---- */
 
