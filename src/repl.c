@@ -1346,7 +1346,7 @@ void repl_cron(void) {
         new_replid();
         repl_clear_replid2();
         repl_backlog_drop();
-        log_msg(LOG_NOTICE, "Replication backlog freed after %d seconds without connected replicas.",
+        log_msg(LOG_NOTICE, "Replication backlog freed after %lld seconds without connected replicas.",
                 cfg.repl_backlog_ttl);
     }
 }
