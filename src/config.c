@@ -243,8 +243,11 @@ static str *cat_memory(str *s, unsigned long long v) {
 
 /* ---- Validators (Redis's is_valid_fn) ---- */
 
-/* Redis's pathIsBaseName: no '/' anywhere and not "..". */
-static bool is_base_name(const char *p) { return strchr(p, '/') == NULL && strcmp(p, "..") != 0; }
+/* Redis's pathIsBaseName (no '/' or '\\' anywhere), and, stricter than
+ * Redis, not "..": appenddirname ".." would put the AOF outside dir. */
+static bool is_base_name(const char *p) {
+    return strchr(p, '/') == NULL && strchr(p, '\\') == NULL && strcmp(p, "..") != 0;
+}
 
 static bool valid_dbfilename(const char *v, const char **err) {
     if (is_base_name(v)) return true;
@@ -404,6 +407,8 @@ static const char *apply_io_coalesce(void) {
 }
 
 static const char *apply_backlog_size(void) {
+    /* Redis's CONFIG_REPL_BACKLOG_MIN_SIZE, applied on CONFIG SET only. */
+    if (cfg.repl_backlog_size < 16 * 1024) cfg.repl_backlog_size = 16 * 1024;
     repl_backlog_size_changed();
     return NULL;
 }

@@ -268,6 +268,16 @@ static const char *load_line(str **argv, int argc, int depth, str **include_err)
     directive *d = config_find(name, argv[0]->len);
     if (d) {
         if (!(d->flags & CF_MULTI_ARG) && argc != 2) return "wrong number of arguments";
+        if ((d->flags & CF_MULTI_ARG) && argc == 2 && argv[1]->len) {
+            /* One word for a multi-arg directive is split again, so that
+             * --save "3600 1 300 100" works (an unreadable one is no words). */
+            str **words;
+            int n = config_split_args(argv[1]->buf, &words);
+            if (n < 0) n = 0;
+            int rc = config_set_args(d, words, n, &err);
+            config_free_args(words, n);
+            return rc == 0 ? err : NULL;
+        }
         if (config_set_args(d, argv + 1, argc - 1, &err) == 0) return err;
         return NULL;
     }
@@ -289,7 +299,7 @@ static const char *load_line(str **argv, int argc, int depth, str **include_err)
     if (!strcmp(name, "loadmodule") && argc >= 2)
         return "castor does not support modules: loadmodule can't be used";
     if (strchr(name, '.')) {
-        if (argc != 2) return "Module config specified without value";
+        if (argc == 1) return "Module config specified without value";
         return "castor does not support modules: module configuration can't be used";
     }
     if (!strcmp(name, "sentinel")) {

@@ -287,29 +287,46 @@ static int install_tcp(const int *fds, int n) {
     }
     srv.tcp_count = n;
     listen_port = cfg.port;
-    mem_free(listen_bind);
-    listen_bind = mem_strdup(cfg.bind ? cfg.bind : "");
+    if (listen_bind != cfg.bind) {
+        mem_free(listen_bind);
+        listen_bind = mem_strdup(cfg.bind ? cfg.bind : "");
+    }
     return 0;
 }
 
-/* CONFIG SET port / bind: open the new listeners, and only when all of
- * them work close the old ones (so a failure leaves the server as it was).
- * NULL or Redis's error text. */
-const char *server_relisten(bool bind_changed) {
-    if (listen_port == cfg.port && listen_bind && strcmp(listen_bind, cfg.bind ? cfg.bind : "") == 0)
-        return NULL;
-    int fds[CONFIG_BINDADDR_MAX];
-    int n = open_tcp(fds);
-    if (n == -1)
-        return bind_changed ? "Failed to bind to specified addresses." : "Unable to listen on this port. Check server logs.";
+static void close_tcp(void) {
     for (int i = 0; i < srv.tcp_count; i++) {
         ev_del(srv.tcp_fds[i], EV_READ);
         close(srv.tcp_fds[i]);
     }
     srv.tcp_count = 0;
-    if (install_tcp(fds, n) == -1) return "Failed to bind to specified addresses.";
-    config_set_proc_title(NULL);
-    return NULL;
+}
+
+/* CONFIG SET port / bind: close the listeners and open them again for the
+ * new values, as Redis does (the new addresses may overlap the old ones).
+ * If that fails, the old listeners are opened again at once, so a refused
+ * change leaves the server reachable as before. NULL or Redis's error. */
+const char *server_relisten(bool bind_changed) {
+    const char *want_bind = cfg.bind ? cfg.bind : "";
+    if (listen_port == cfg.port && listen_bind && strcmp(listen_bind, want_bind) == 0) return NULL;
+    close_tcp();
+    int fds[CONFIG_BINDADDR_MAX];
+    int n = open_tcp(fds);
+    if (n >= 0 && install_tcp(fds, n) == 0) {
+        config_set_proc_title(NULL);
+        return NULL;
+    }
+    /* Back to what was listening (CONFIG SET restores the values too). */
+    int new_port = cfg.port;
+    char *new_bind = cfg.bind;
+    cfg.port = listen_port;
+    cfg.bind = listen_bind;
+    n = open_tcp(fds);
+    if (n < 0 || install_tcp(fds, n) == -1)
+        log_msg(LOG_WARNING, "Could not listen again on port %d after a failed change.", cfg.port);
+    cfg.port = new_port;
+    cfg.bind = new_bind;
+    return bind_changed ? "Failed to bind to specified addresses." : "Unable to listen on this port. Check server logs.";
 }
 
 static int listen_all(void) {
@@ -448,7 +465,10 @@ int main(int argc, char **argv) {
     int rc = config_load(srv.config_file, from_stdin, opts->buf, &err);
     str_free(opts);
     if (rc == -1) {
-        fprintf(stderr, "%s\n", err->buf);
+        /* Redis prints its FATAL report on stderr, other failures (a file
+         * that can't be opened) as a log line. */
+        if (err->buf[0] == '\n') fprintf(stderr, "%s\n", err->buf);
+        else log_msg(LOG_WARNING, "%s", err->buf);
         str_free(err);
         return 1;
     }
