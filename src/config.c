@@ -429,6 +429,14 @@ static const char *apply_oom_score_adj(void) {
     return NULL;
 }
 
+/* The software watchdog is not implemented (README); the period is kept at
+ * Redis's floor of two cron ticks all the same. */
+static const char *apply_watchdog(void) {
+    int min_period = (1000 / (cfg.hz > 0 ? cfg.hz : 10)) * 2;
+    if (cfg.watchdog_period && cfg.watchdog_period < min_period) cfg.watchdog_period = min_period;
+    return NULL;
+}
+
 static const char *apply_proc_title(void) {
     config_set_proc_title(NULL);
     return NULL;
@@ -865,7 +873,7 @@ static directive table[] = {
     BOOL("crash-log-enabled", NULL, INERT, crash_log_enabled, 1),
     BOOL("crash-memcheck-enabled", NULL, INERT, crash_memcheck_enabled, 1),
     BOOL("use-exit-on-panic", NULL, CF_HIDDEN | INERT, use_exit_on_panic, 0),
-    INT("watchdog-period", NULL, CF_HIDDEN | INERT, 0, INT_MAX, watchdog_period, 0),
+    INT("watchdog-period", NULL, CF_HIDDEN | INERT, 0, INT_MAX, watchdog_period, 0, .apply = apply_watchdog),
     STRING("ignore-warnings", NULL, 0, ignore_warnings, ""),
     BOOL("disable-thp", NULL, IMM, disable_thp, 1),
     ENUM("oom-score-adj", NULL, 0, oom_score_adj_enum, oom_score_adj, OOM_SCORE_ADJ_NO,
@@ -1409,9 +1417,8 @@ static void config_get(client *c) {
     for (int i = 2; i < c->argc; i++) {
         const slice *pat = &c->argv[i];
         if (!has_glob(pat)) {
-            bool dup = false;
-            for (size_t k = 0; k < count && !dup; k++)
-                dup = strlen(seen[k]) == pat->len && memcmp(seen[k], pat->ptr, pat->len) == 0;
+            bool dup = false;   /* names compare without case, as in Redis */
+            for (size_t k = 0; k < count && !dup; k++) dup = util_strcaseeq(pat->ptr, pat->len, seen[k]);
             directive *d = config_find(pat->ptr, pat->len);
             if (dup || d == NULL) continue;
             if (count == cap) seen = mem_realloc(seen, sizeof(char *) * (cap *= 2));
@@ -1430,7 +1437,7 @@ static void config_get(client *c) {
                 if (names[k] == NULL) continue;
                 size_t len = strlen(names[k]);
                 bool dup = false;
-                for (size_t j = 0; j < count && !dup; j++) dup = strcmp(seen[j], names[k]) == 0;
+                for (size_t j = 0; j < count && !dup; j++) dup = !strcasecmp(seen[j], names[k]);
                 if (dup || !util_glob_match(pat->ptr, pat->len, names[k], len, true)) continue;
                 if (count == cap) seen = mem_realloc(seen, sizeof(char *) * (cap *= 2));
                 seen[count++] = names[k];

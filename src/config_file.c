@@ -518,6 +518,8 @@ static int read_old_file(rewrite_state *st, const char *path) {
         str_free(option);
         config_free_args(argv, argc);
     }
+    /* As Redis splits on '\n', a final newline leaves an empty last line. */
+    if (text->len && text->buf[text->len - 1] == '\n') append_line(st, str_new(NULL, 0));
     str_free(text);
     return 0;
 }
