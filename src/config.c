@@ -704,12 +704,30 @@ static int set_bind(directive *d, str **argv, int argc, const char **err) {
     return swap_text(&cfg.bind, join_args(argv, argc));
 }
 
+/* A word of a multi-word line: as it is, as Redis writes it, unless it
+ * needs quoting to read back as one word (then quoted and escaped, so that
+ * no value, not even a REPLICAOF host, can add a line). */
+static str *cat_word(str *s, const char *w, size_t len) {
+    bool plain = len > 0;
+    for (size_t i = 0; i < len && plain; i++)
+        plain = w[i] > ' ' && w[i] < 0x7f && w[i] != '"' && w[i] != '\'' && w[i] != '\\';
+    return plain ? str_cat(s, w, len) : str_catrepr(s, w, len);
+}
+
 static void rewrite_bind(const directive *d, rewrite_state *st) {
     if (cfg.bind && strcmp(cfg.bind, DEFAULT_BIND) == 0) {
         rewrite_mark_processed(st, d->name);
         return;
     }
-    str *line = cfg.bind && cfg.bind[0] ? str_fmt("%s %s", d->name, cfg.bind) : str_fmt("%s \"\"", d->name);
+    str *line = str_from(d->name);
+    const char *p = cfg.bind ? cfg.bind : "";
+    if (*p == '\0') line = str_catc(line, " \"\"");
+    while (*p) {
+        const char *end = strchr(p, ' ');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        line = cat_word(str_cat(line, " ", 1), p, len);
+        p += len + (end != NULL);
+    }
     rewrite_line(st, d->name, line, true);
 }
 
@@ -739,12 +757,14 @@ static str *get_replicaof(const directive *d) {
 }
 
 static void rewrite_replicaof(const directive *d, rewrite_state *st) {
-    const char *m = repl_config_master();
-    if (m == NULL) {
+    const char *m = repl_config_master();   /* "host port" */
+    const char *sp = m ? strrchr(m, ' ') : NULL;
+    if (sp == NULL) {
         rewrite_mark_processed(st, d->name);
         return;
     }
-    rewrite_line(st, d->name, str_fmt("%s %s", d->name, m), true);
+    str *line = cat_word(str_fmt("%s ", d->name), m, (size_t)(sp - m));
+    rewrite_line(st, d->name, str_catc(line, sp), true);
 }
 
 /* Redis's trimDoubleString over "%f". */
@@ -1050,6 +1070,8 @@ static directive table[] = {
 };
 
 /* ---- Per-type set, get and rewrite ---- */
+
+directive *config_directives(void) { return table; }
 
 directive *config_find(const char *name, size_t len) {
     for (directive *d = table; d->name; d++)

@@ -79,6 +79,8 @@ struct directive {
 
 /* ---- config.c ---- */
 
+/* The table, ended by an entry whose name is NULL (for the fuzzer). */
+directive *config_directives(void);
 /* Case-insensitive lookup of a name or alias. NULL if unknown. */
 directive *config_find(const char *name, size_t len);
 /* Set from the words after the directive's name (file, command line, or

@@ -63,6 +63,21 @@ def test_rewrite_of_injected_newlines_keeps_dir_and_dbfilename(start_server, tmp
     assert not os.path.exists("/tmp/pwned.rdb")
 
 
+def test_rewrite_of_a_replicaof_host_with_newlines_stays_one_line(start_server):
+    """REPLICAOF takes any host; CONFIG REWRITE writes it quoted when it needs to be, so
+    a host can't add lines either (Redis writes it as it is)."""
+    s = start_server(config="port 0\n")
+    c = s.raw()
+    assert c.call("REPLICAOF", "bad\nenable-protected-configs yes", "6379") == "OK"
+    assert c.call("CONFIG", "REWRITE") == "OK"
+    lines = open(s.config_path).read().splitlines()
+    assert 'replicaof "bad\\nenable-protected-configs yes" 6379' in lines, lines
+    assert "enable-protected-configs yes" not in lines
+    assert c.call("REPLICAOF", "127.0.0.1", "6379") == "OK"
+    assert c.call("CONFIG", "REWRITE") == "OK"
+    assert "replicaof 127.0.0.1 6379" in open(s.config_path).read().splitlines()
+
+
 def test_binary_secrets_round_trip_through_rewrite_and_restart(start_server):
     """requirepass and masterauth are Redis's binary-safe (sds) directives: every byte is
     kept, NUL included, and CONFIG REWRITE writes them as \\xHH escapes. (Whether AUTH
