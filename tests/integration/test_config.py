@@ -449,6 +449,11 @@ def test_oom_score_adj_writes_proc_and_restores(server):
     assert c.call("CONFIG", "SET", "oom-score-adj-values", "10 20 30", "oom-score-adj",
                   "absolute") == "OK"
     assert _oom_score_adj(server.pid) == 10
+    # The replica class follows the role.
+    assert c.call("REPLICAOF", "127.0.0.1", str(_free_port())) == "OK"
+    assert _oom_score_adj(server.pid) == 20
+    assert c.call("REPLICAOF", "NO", "ONE") == "OK"
+    assert _oom_score_adj(server.pid) == 10
     assert c.call("CONFIG", "SET", "oom-score-adj", "relative") == "OK"
     assert _oom_score_adj(server.pid) == min(1000, base + 10)
     assert c.call("CONFIG", "SET", "oom-score-adj", "no") == "OK"
