@@ -579,3 +579,35 @@ def test_debug_config_rewrite_force_all_restarts_with_the_same_config(start_serv
     s.start()
     after = s.raw().call("CONFIG", "GET", "*")
     assert dict(zip(before[::2], before[1::2])) == dict(zip(after[::2], after[1::2]))
+
+
+# ---- The redis.conf files people have ------------------------------------------------------
+
+@pytest.mark.parametrize("conf,expect", [
+    ("/work/shared/redis-7.0.15/redis.conf", {b"bind": b"127.0.0.1 -::1", b"databases": b"16",
+                                              b"save": b"3600 1 300 100 60 10000",
+                                              b"client-output-buffer-limit":
+                                              b"normal 0 0 0 slave 268435456 67108864 60 "
+                                              b"pubsub 33554432 8388608 60"}),
+    ("/etc/redis/redis.conf", {b"bind": b"127.0.0.1 -::1", b"dbfilename": b"dump.rdb",
+                               b"oom-score-adj-values": b"0 200 800",
+                               b"proc-title-template": b"{title} {listen-addr} {server-mode}"}),
+], ids=["redis-7.0.15", "debian"])
+def test_starts_unchanged_on_redis_conf_files(tmp_path, conf, expect):
+    """Issue 14: castor starts unchanged on the redis.conf Redis ships and on Debian's,
+    with only port, dir, daemonize and logfile on the command line.
+    (tests/interop/test_diff_config.py compares every value with redis-server's.)"""
+    if not os.path.exists(conf):
+        pytest.skip("%s is not on this machine" % conf)
+    s = Server(tmp_path, defaults=False)
+    extra = ["--dir", str(tmp_path), "--daemonize", "no", "--logfile", s.logfile_path]
+    if os.path.isdir("/run/redis"):
+        extra += ["--pidfile", str(tmp_path / "server.pid")]   # not the packaged server's
+    s.command = lambda: [CASTOR_SERVER, conf, "--port", str(s.port)] + extra
+    s.start()
+    try:
+        got = s.raw().call("CONFIG", "GET", *expect)
+        assert dict(zip(got[::2], got[1::2])) == expect
+        assert "castor accepts" not in s.logfile   # nothing set that castor lacks
+    finally:
+        s.stop()
