@@ -22,7 +22,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,build/tests/%,$(UNIT_SRCS))
 UNIT_ASAN_BINS := $(patsubst tests/unit/%.c,build-asan/tests/%,$(UNIT_SRCS))
 
-.PHONY: all asan unit deps run test bench fmt clean fuzz
+.PHONY: all asan unit deps run test bench fmt clean fuzz conformance
 all: build/castor-server build/castor-check-aof build/castor-check-rdb
 
 build/castor-server: $(REL_OBJS)
@@ -76,6 +76,12 @@ bench:
 	sh scripts/install-deps.sh test
 	$(MAKE) all
 	/usr/bin/python3 bench/bench.py
+
+# Redis 7.0.15's own suite, units of your choice, against the baseline of
+# redis-server (needs ../shared; not part of test): see scripts/conformance.sh.
+conformance:
+	$(MAKE) all
+	sh scripts/conformance.sh
 
 fmt:
 	clang-format -i src/*.c src/*.h tests/unit/*.c tests/fuzz/*.c

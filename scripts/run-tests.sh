@@ -3,7 +3,8 @@
 #   unit tests (release and ASan builds), layering check,
 #   integration tests against the ASan+UBSan server,
 #   interop/differential tests against the release server and Debian's redis,
-#   short libFuzzer runs of the RESP parser, listpack validation and the RDB loader.
+#   short libFuzzer runs of the RESP parser, listpack validation, the AOF reader, the RDB
+#   loader and the config parser.
 # Expects `make all asan unit` to have run (make test does it).
 set -u
 cd "$(dirname "$0")/.."
@@ -147,8 +148,19 @@ if for src in src/*.c; do
     done | xargs -P "${FUZZ_JOBS:-2}" -I{} sh -c '{}' &&
    $FUZZ_CC tests/fuzz/fuzz_rdb.c "$FZ"/*.o -o "$OUT/fuzz_rdb" -lm -lcrypto -llzf -lpthread; then
     run_fuzzer fuzz_rdb "${FUZZ_RDB_SECONDS:-10}" "$ROOT/tests/fuzz/seeds/rdb"
+    RDB_OBJS_OK=1
 else
     build_failed fuzz_rdb
+    RDB_OBJS_OK=0
+fi
+
+echo "== fuzz smoke (config parser and CONFIG REWRITE's quoting)"
+# The same whole-server objects as fuzz_rdb.
+if [ "$RDB_OBJS_OK" = 1 ] &&
+   $FUZZ_CC tests/fuzz/fuzz_config.c "$FZ"/*.o -o "$OUT/fuzz_config" -lm -lcrypto -llzf -lpthread; then
+    run_fuzzer fuzz_config "${FUZZ_CONFIG_SECONDS:-10}" "$ROOT/tests/fuzz/seeds/config"
+else
+    build_failed fuzz_config
 fi
 
 echo "$PASSED passed, $FAILED failed"

@@ -1108,6 +1108,7 @@ static void become_master(void) {
     repl_ls.refused_reason[0] = '\0';
     srv.is_replica = false;
     log_set_role('M');
+    config_set_oom_score_adj(-1);   /* oom-score-adj's master class */
     /* Our history goes on under a new id; sub-replicas reconnect and
      * continue with the old one as replid2. */
     shift_replid();
@@ -1130,6 +1131,7 @@ static void become_replica(const char *host, int port) {
     repl_ls.port = port;
     srv.is_replica = true;
     log_set_role('S');
+    config_set_oom_score_adj(-1);   /* oom-score-adj's replica class */
     if (was_master) {
         /* PSYNC with our own history: a promoted peer may continue it. */
         repl_ls.have_cached = true;
@@ -1346,7 +1348,7 @@ void repl_cron(void) {
         new_replid();
         repl_clear_replid2();
         repl_backlog_drop();
-        log_msg(LOG_NOTICE, "Replication backlog freed after %d seconds without connected replicas.",
+        log_msg(LOG_NOTICE, "Replication backlog freed after %lld seconds without connected replicas.",
                 cfg.repl_backlog_ttl);
     }
 }
