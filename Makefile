@@ -17,7 +17,7 @@ SRCS := $(filter-out $(TOOL_SRCS),$(wildcard src/*.c))
 PURE := mem str dict util kv resp backlog listpack quicklist intset skiplist zset crc64 ziplist aoffile coalesce
 # Layer 2, the core: with PURE it links alone, reaching the features only
 # through seam.h (server.c implements it; tests/unit/test_core.c stubs it).
-CORE := $(PURE) state ev net client reply cmdtable db propagate log
+CORE := $(PURE) state ev net client reply cmdtable db propagate log log_syslog proctitle
 # What loads a dataset without the server (castor-check-rdb, the RDB
 # fuzzer): the core, the RDB format and the value types (with the argument
 # and SCAN helpers of their commands), over the empty seam.
@@ -31,7 +31,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,build/tests/%,$(UNIT_SRCS))
 UNIT_ASAN_BINS := $(patsubst tests/unit/%.c,build-asan/tests/%,$(UNIT_SRCS))
 
-.PHONY: all asan unit deps run test bench fmt fmt-check clean fuzz rdb-alone
+.PHONY: all asan unit deps run test bench fmt fmt-check clean fuzz conformance rdb-alone
 all: build/castor-server build/castor-check-aof build/castor-check-rdb
 
 build/castor-server: $(REL_OBJS)
@@ -95,6 +95,12 @@ bench:
 	sh scripts/install-deps.sh test
 	$(MAKE) all
 	/usr/bin/python3 bench/bench.py
+
+# Redis 7.0.15's own suite, units of your choice, against the baseline of
+# redis-server (needs ../shared; not part of test): see scripts/conformance.sh.
+conformance:
+	$(MAKE) all
+	sh scripts/conformance.sh
 
 FMT_FILES = src/*.c src/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.c
 

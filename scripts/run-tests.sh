@@ -3,7 +3,8 @@
 #   unit tests (release and ASan builds), layering check,
 #   integration tests against the ASan+UBSan server,
 #   interop/differential tests against the release server and Debian's redis,
-#   short libFuzzer runs of the RESP parser, listpack validation and the RDB loader.
+#   short libFuzzer runs of the RESP parser, listpack validation, the AOF reader, the RDB
+#   loader and the config parser.
 # Expects `make all asan unit` to have run (make test does it).
 set -u
 cd "$(dirname "$0")/.."
@@ -133,18 +134,37 @@ else
 fi
 
 echo "== fuzz smoke (RDB loader and RESTORE)"
-# The loader without the server: the core, the RDB format and the value
-# types over the empty seam (the Makefile's RDB_ALONE), with coverage.
-FZ="$OUT/fuzz_rdb_obj"
+# Every source compiled once with coverage (server.c's main renamed); the
+# RDB target links only the core, the RDB format and the value types over
+# the empty seam (the Makefile's RDB_ALONE), the config target the server.
+FZ="$OUT/fuzz_obj"
 FZFLAGS="-g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -DCASTOR_LIBC_MALLOC -Isrc"
 mkdir -p "$FZ"
-if for m in $(make -s rdb-alone); do
-        echo "clang $FZFLAGS -c src/$m.c -o $FZ/$m.o"
-    done | xargs -P "${FUZZ_JOBS:-2}" -I{} sh -c '{}' &&
-   $FUZZ_CC tests/fuzz/fuzz_rdb.c "$FZ"/*.o -o "$OUT/fuzz_rdb" -lm -lcrypto -llzf -lpthread; then
+if for src in src/*.c; do
+        case "$src" in src/check_*.c) continue ;; esac
+        extra=""
+        [ "$src" = src/server.c ] && extra="-Dmain=castor_server_main"
+        echo "clang $FZFLAGS $extra -c $src -o $FZ/$(basename "$src" .c).o"
+    done | xargs -P "${FUZZ_JOBS:-2}" -I{} sh -c '{}'; then
+    OBJS_OK=1
+else
+    OBJS_OK=0
+fi
+if [ "$OBJS_OK" = 1 ] &&
+   $FUZZ_CC tests/fuzz/fuzz_rdb.c $(for m in $(make -s rdb-alone); do echo "$FZ/$m.o"; done) \
+        -o "$OUT/fuzz_rdb" -lm -lcrypto -llzf -lpthread; then
     run_fuzzer fuzz_rdb "${FUZZ_RDB_SECONDS:-10}" "$ROOT/tests/fuzz/seeds/rdb"
 else
     build_failed fuzz_rdb
+fi
+
+echo "== fuzz smoke (config parser and CONFIG REWRITE's quoting)"
+if [ "$OBJS_OK" = 1 ] &&
+   $FUZZ_CC tests/fuzz/fuzz_config.c $(ls "$FZ"/*.o | grep -v '/seam_none\.o$') \
+        -o "$OUT/fuzz_config" -lm -lcrypto -llzf -lpthread; then
+    run_fuzzer fuzz_config "${FUZZ_CONFIG_SECONDS:-10}" "$ROOT/tests/fuzz/seeds/config"
+else
+    build_failed fuzz_config
 fi
 
 echo "$PASSED passed, $FAILED failed"

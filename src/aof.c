@@ -492,6 +492,8 @@ static int write_base(const char *path, bool rdb) {
     if (rdb) {
         rio r;
         rio_init_file(&r, fp);
+        /* Redis's REDIS_AUTOSYNC_BYTES steps for a rewrite's base. */
+        if (cfg.aof_rewrite_incremental_fsync) r.io.file.fsync_every = 4 * 1024 * 1024;
         rdb_info info;
         rdb_info_init(&info);
         info.aof_base = true;

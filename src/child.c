@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "dict.h"
 #include "log.h"
 #include "server.h"
@@ -58,6 +59,7 @@ static void become_child(void) {
     in_child = true;
     dict_set_resize_allowed(false);
     log_set_role('C');
+    config_set_oom_score_adj(OOM_CLASS_BGCHILD);   /* first to go when memory runs out */
     signal(SIGTERM, SIG_DFL);
     signal(SIGINT, SIG_DFL);
     signal(SIGUSR1, SIG_DFL);

@@ -69,7 +69,7 @@ client *client_new(int fd, bool unix_socket) {
     c->ctime_ms = c->last_interaction_ms = srv.mstime;
     c->qbuf = str_new_cap(0);
     resp_parser_init(&c->parser, cfg.proto_max_bulk_len);
-    c->authenticated = cfg.requirepass == NULL || cfg.requirepass[0] == '\0';
+    c->authenticated = cfg.requirepass == NULL;   /* config.c keeps "" as NULL */
     if (unix_socket) c->flags |= CLIENT_UNIX_SOCKET;
     if (fd != -1) {
         net_set_nodelay(fd);
@@ -486,7 +486,7 @@ void client_accept_handler(int lfd, void *data, int mask) {
             reject(fd, "-ERR max number of clients reached\r\n");
             continue;
         }
-        if (!unix_socket && cfg.protected_mode && (cfg.requirepass == NULL || !cfg.requirepass[0]) &&
+        if (!unix_socket && cfg.protected_mode && cfg.requirepass == NULL &&
             !is_loopback(ip)) {
             srv.stat_rejected_conn++;
             reject(fd, DENIED_TEXT);
@@ -554,23 +554,8 @@ void client_monitor_feed(client *c, int dbid, int argc, const slice *argv) {
             line = str_catc(line, " \"(redacted)\"");
             continue;
         }
-        line = str_cat(line, " \"", 2);
-        for (size_t j = 0; j < argv[i].len; j++) {
-            unsigned char ch = (unsigned char)argv[i].ptr[j];
-            switch (ch) {
-            case '\\': line = str_cat(line, "\\\\", 2); break;
-            case '"': line = str_cat(line, "\\\"", 2); break;
-            case '\n': line = str_cat(line, "\\n", 2); break;
-            case '\r': line = str_cat(line, "\\r", 2); break;
-            case '\t': line = str_cat(line, "\\t", 2); break;
-            case '\a': line = str_cat(line, "\\a", 2); break;
-            case '\b': line = str_cat(line, "\\b", 2); break;
-            default:
-                if (ch >= 32 && ch < 127) line = str_cat(line, &ch, 1);
-                else line = str_catfmt(line, "\\x%02x", ch);
-            }
-        }
-        line = str_cat(line, "\"", 1);
+        line = str_cat(line, " ", 1);
+        line = str_catrepr(line, argv[i].ptr, argv[i].len);
     }
     line = str_cat(line, "\r\n", 2);
     for (size_t i = 0; i < nmonitors; i++) reply_raw(monitors[i], line->buf, line->len);
@@ -586,7 +571,7 @@ void client_check_output_limits(client *c) {
                                            : COBL_NORMAL;
     if (c->flags & CLIENT_MASTER) return;
     cobl_limit *l = &cfg.client_output_buffer_limit[cls];
-    long long used = (long long)c->reply_bytes;
+    unsigned long long used = c->reply_bytes;
     bool hard = l->hard && used >= l->hard;
     bool soft = false;
     if (l->soft && used >= l->soft) {

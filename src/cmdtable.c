@@ -28,7 +28,12 @@ static command *tables[MAX_TABLES];   /* registered, in order */
 static int ntables;
 
 #define INDEX_SIZE 1024   /* power of two, well above the command count */
-static command *index_slots[INDEX_SIZE];
+/* Name -> command. The name is the command's own, or the one rename-command
+ * gave it (owned by the index then). */
+static struct index_entry {
+    const char *name;
+    command *cmd;
+} index_slots[INDEX_SIZE];
 static int ncommands;
 
 static uint64_t name_hash(const char *p, size_t len) {
@@ -48,19 +53,49 @@ static bool name_eq(const char *p, size_t len, const char *name) {
     return name[i] == '\0';
 }
 
-static void index_add(command *cmd) {
-    size_t i = name_hash(cmd->name, strlen(cmd->name)) & (INDEX_SIZE - 1);
-    while (index_slots[i]) i = (i + 1) & (INDEX_SIZE - 1);
-    index_slots[i] = cmd;
+static void index_add(const char *name, command *cmd) {
+    size_t i = name_hash(name, strlen(name)) & (INDEX_SIZE - 1);
+    while (index_slots[i].cmd) i = (i + 1) & (INDEX_SIZE - 1);
+    index_slots[i] = (struct index_entry){name, cmd};
 }
 
-command *cmdtable_find(const char *name, size_t len) {
+static struct index_entry *index_find(const char *name, size_t len) {
     size_t i = name_hash(name, len) & (INDEX_SIZE - 1);
-    while (index_slots[i]) {
-        if (name_eq(name, len, index_slots[i]->name)) return index_slots[i];
+    while (index_slots[i].cmd) {
+        if (name_eq(name, len, index_slots[i].name)) return &index_slots[i];
         i = (i + 1) & (INDEX_SIZE - 1);
     }
     return NULL;
+}
+
+command *cmdtable_find(const char *name, size_t len) {
+    struct index_entry *e = index_find(name, len);
+    return e ? e->cmd : NULL;
+}
+
+/* rename-command: the command answers to 'to' instead (to "" removes it).
+ * The table's own name stays for COMMAND INFO, as in Redis. The index is
+ * rebuilt without the old name, which keeps its probe chains whole. */
+int cmdtable_rename(const char *from, size_t flen, const char *to, size_t tlen) {
+    struct index_entry *e = index_find(from, flen);
+    if (e == NULL) return -1;
+    if (tlen && index_find(to, tlen)) return -2;
+    command *cmd = e->cmd;
+    const char *old = e->name;
+    size_t skip = (size_t)(e - index_slots);
+    static struct index_entry saved[INDEX_SIZE];
+    memcpy(saved, index_slots, sizeof(saved));
+    memset(index_slots, 0, sizeof(index_slots));
+    for (size_t i = 0; i < INDEX_SIZE; i++)
+        if (saved[i].cmd && i != skip) index_add(saved[i].name, saved[i].cmd);
+    if (old != cmd->name) mem_free((char *)old);
+    if (tlen) {
+        char *name = mem_alloc(tlen + 1);
+        for (size_t i = 0; i < tlen; i++) name[i] = (char)tolower((unsigned char)to[i]);
+        name[tlen] = '\0';
+        index_add(name, cmd);
+    }
+    return 0;
 }
 
 command *cmdtable_find_sub(command *parent, const char *name, size_t len) {
@@ -77,7 +112,7 @@ void cmdtable_register(command *table) {
         ASSERT(cmdtable_find(cmd->name, strlen(cmd->name)) == NULL);
         ASSERT(ncommands < INDEX_SIZE / 2);
         cmd->fullname = mem_strdup(cmd->name);
-        index_add(cmd);
+        index_add(cmd->name, cmd);
         ncommands++;
         for (command *s = cmd->subcmds; s && s->name; s++) {
             s->parent = cmd;
@@ -185,11 +220,12 @@ void cmdtable_call(client *c) {
     seam_after_call(c, cmd, dur, call_depth == 0);
 }
 
-/* enable-debug-command: "yes", or "local" and the client is on the unix
- * socket or a loopback address (Redis's islocalClient). */
-static bool protected_allowed(const client *c) {
-    if (cfg.enable_debug_command == 1) return true;
-    if (cfg.enable_debug_command != 2) return false;
+/* enable-debug-command, enable-protected-configs: "yes", or "local" and
+ * the client is on the unix socket or a loopback address (Redis's
+ * allowProtectedAction and islocalClient). */
+bool cmdtable_protected_allowed(int setting, const client *c) {
+    if (setting == PROTECTED_YES) return true;
+    if (setting != PROTECTED_LOCAL) return false;
     if (c->flags & CLIENT_UNIX_SOCKET) return true;
     const char *colon = strrchr(c->addr, ':');
     size_t iplen = colon ? (size_t)(colon - c->addr) : strlen(c->addr);
@@ -218,7 +254,7 @@ static bool dispatch_request(client *c) {
         return rejected(c);
     }
     /* DEBUG is the one protected command: enable-debug-command decides. */
-    if ((cmd->flags & CMD_PROTECTED) && !protected_allowed(c)) {
+    if ((cmd->flags & CMD_PROTECTED) && !cmdtable_protected_allowed(cfg.enable_debug_command, c)) {
         reject(c, cmd, ERR_DEBUG_NOT_ALLOWED);
         return rejected(c);
     }

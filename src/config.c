@@ -1,9 +1,22 @@
-/* config.c -- one table of every directive: type, default, bounds,
- * mutability and apply hook. The same table parses redis.conf files and
- * command-line directives, and serves CONFIG GET, SET and REWRITE, so a
- * directive exists in all four places or in none.
- * CONFIG SET of several directives is all-or-nothing: old values are kept
- * as text and restored if any value or apply hook fails.
+/* config.c -- one table of every directive Redis 7.0.15 knows: its type,
+ * default, bounds, flags (immutable, protected, sensitive, hidden,
+ * multi-arg) and apply hook. The same table parses redis.conf files and
+ * command-line directives (config_file.c), and serves CONFIG GET, SET and
+ * REWRITE, so a directive exists in all four places or in none.
+ *
+ * Values are parsed, bounded, shown and rewritten exactly as Redis's
+ * config.c does it for each type (memtoull for memory units, percentages
+ * stored negated, octal, enums, several words for multi-arg directives),
+ * and errors use Redis's words. CONFIG SET of several directives is
+ * all-or-nothing: old values are kept as text, set back if any value or
+ * apply hook fails, and the hooks run again.
+ * Directives whose feature castor lacks carry CF_INERT: they are accepted
+ * and kept, castor logs at start-up when one is set away from its default,
+ * and README.md's configuration table lists them. A few features a user
+ * would expect to work when set (TLS, cluster mode, ACL users, modules)
+ * are refused at start-up instead, never ignored.
+ * Not here: redis.conf text, include, rename-command and CONFIG REWRITE's
+ * file handling (config_file.c).
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "config.h"
 
@@ -11,57 +24,30 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "aof.h"
 #include "cmdtable.h"
+#include "config_int.h"
 #include "errors.h"
 #include "ev.h"
 #include "info.h"
 #include "log.h"
 #include "mem.h"
+#include "proctitle.h"
 #include "pubsub.h"
 #include "reply.h"
 #include "repl.h"
 #include "server.h"
 #include "util.h"
 
-typedef enum { T_BOOL, T_INT, T_LL, T_MEM, T_ENUM, T_STR, T_SPECIAL } dtype;
-
-#define D_IMMUTABLE 1
-#define D_SENSITIVE 2    /* value hidden from logs */
-#define D_PROTECTED 4    /* only when enable-protected-configs allows */
-#define D_DEPRECATED 8   /* accepted, not rewritten unless set */
-#define D_MULTI_ARG 16   /* rewritten as several words ("host port"); no line when empty */
-
-typedef struct enum_pair {
-    const char *name;
-    int val;
-} enum_pair;
-
-typedef struct directive directive;
-struct directive {
-    const char *name;
-    const char *alias;
-    dtype type;
-    void *field;
-    const char *def;
-    long long min, max;
-    const enum_pair *enums;
-    unsigned flags;
-    /* T_SPECIAL: parse text into the field; return NULL or an error. */
-    const char *(*set)(const directive *d, const char *val);
-    str *(*get)(const directive *d);
-    /* Runs after a runtime change; returns NULL or an error text. */
-    const char *(*apply)(void);
-    char *inert;   /* value of a directive with no field (see X below) */
-};
-
-/* ---- Special types ---- */
+/* ---- Enumerations ---- */
 
 static const enum_pair loglevel_enum[] = {
     {"debug", LOG_DEBUG}, {"verbose", LOG_VERBOSE}, {"notice", LOG_NOTICE},
@@ -74,156 +60,333 @@ static const enum_pair diskless_load_enum[] = {{"disabled", REPL_DISKLESS_LOAD_D
                                                {"on-empty-db", REPL_DISKLESS_LOAD_ON_EMPTY_DB},
                                                {"swapdb", REPL_DISKLESS_LOAD_SWAPDB},
                                                {NULL, 0}};
-static const enum_pair debugcmd_enum[] = {{"no", 0}, {"yes", 1}, {"local", 2}, {NULL, 0}};
+static const enum_pair protected_enum[] = {
+    {"no", PROTECTED_NO}, {"yes", PROTECTED_YES}, {"local", PROTECTED_LOCAL}, {NULL, 0}};
 static const enum_pair appendfsync_enum[] = {{"everysec", APPENDFSYNC_EVERYSEC},
                                              {"always", APPENDFSYNC_ALWAYS},
                                              {"no", APPENDFSYNC_NO}, {NULL, 0}};
+static const enum_pair supervised_enum[] = {{"upstart", SUPERVISED_UPSTART},
+                                            {"systemd", SUPERVISED_SYSTEMD},
+                                            {"auto", SUPERVISED_AUTODETECT},
+                                            {"no", SUPERVISED_NONE}, {NULL, 0}};
+/* syslog(3) facilities by their <syslog.h> numbers (log.h's level names
+ * clash with that header's, so it is not included here). */
+static const enum_pair syslog_facility_enum[] = {
+    {"user", 1 << 3},     {"local0", 16 << 3}, {"local1", 17 << 3}, {"local2", 18 << 3},
+    {"local3", 19 << 3},  {"local4", 20 << 3}, {"local5", 21 << 3}, {"local6", 22 << 3},
+    {"local7", 23 << 3},  {NULL, 0}};
+static const enum_pair oom_score_adj_enum[] = {{"no", OOM_SCORE_ADJ_NO},
+                                               {"yes", OOM_SCORE_RELATIVE},
+                                               {"relative", OOM_SCORE_RELATIVE},
+                                               {"absolute", OOM_SCORE_ADJ_ABSOLUTE},
+                                               {NULL, 0}};
+static const enum_pair acl_pubsub_enum[] = {{"allchannels", 1}, {"resetchannels", 0}, {NULL, 0}};
+static const enum_pair sanitize_enum[] = {{"no", SANITIZE_DUMP_NO},
+                                          {"yes", SANITIZE_DUMP_YES},
+                                          {"clients", SANITIZE_DUMP_CLIENTS}, {NULL, 0}};
+static const enum_pair tls_auth_enum[] = {{"no", TLS_CLIENT_AUTH_NO},
+                                          {"yes", TLS_CLIENT_AUTH_YES},
+                                          {"optional", TLS_CLIENT_AUTH_OPTIONAL}, {NULL, 0}};
+static const enum_pair endpoint_enum[] = {{"ip", ENDPOINT_IP},
+                                          {"hostname", ENDPOINT_HOSTNAME},
+                                          {"unknown-endpoint", ENDPOINT_UNKNOWN}, {NULL, 0}};
 
-/* Redis's memtoull: digits and an optional unit (k kb m mb g gb, any case). */
-static bool parse_mem(const char *s, long long *out) {
-    const char *u = s;
-    if (*u == '-') u++;
-    while (isdigit((unsigned char)*u)) u++;
-    long long mul = 1;
-    if (*u == '\0') mul = 1;
-    else if (!strcasecmp(u, "b")) mul = 1;
+static const enum_pair *enum_by_name(const enum_pair *e, const char *name) {
+    for (; e->name; e++)
+        if (!strcasecmp(e->name, name)) return e;
+    return NULL;
+}
+
+static const char *enum_name(const enum_pair *e, int val) {
+    for (; e->name; e++)
+        if (e->val == val) return e->name;
+    return "unknown";
+}
+
+/* "argument(s) must be one of the following: a, b, c" (Redis cuts it at
+ * 256 bytes). */
+static const char *enum_error(const enum_pair *e) {
+    static char buf[256];
+    size_t off = (size_t)snprintf(buf, sizeof(buf), "argument(s) must be one of the following: ");
+    for (; e->name && off < sizeof(buf); e++)
+        off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%s%s", e->name, e[1].name ? ", " : "");
+    return buf;
+}
+
+/* ---- Numbers ---- */
+
+/* Redis's memtoull: digits and an optional unit (b k kb m mb g gb, any
+ * case). No sign, no spaces; the digits are read by strtoull, which
+ * saturates instead of failing, and the multiplication wraps, as in Redis.
+ * "" and a bare unit read as 0. */
+static bool memtoull(const char *p, unsigned long long *out) {
+    if (*p == '-') return false;
+    const char *u = p;
+    while (*u && isdigit((unsigned char)*u)) u++;
+    unsigned long long mul;
+    if (*u == '\0' || !strcasecmp(u, "b")) mul = 1;
     else if (!strcasecmp(u, "k")) mul = 1000;
     else if (!strcasecmp(u, "kb")) mul = 1024;
     else if (!strcasecmp(u, "m")) mul = 1000 * 1000;
     else if (!strcasecmp(u, "mb")) mul = 1024 * 1024;
-    else if (!strcasecmp(u, "g")) mul = 1000LL * 1000 * 1000;
-    else if (!strcasecmp(u, "gb")) mul = 1024LL * 1024 * 1024;
+    else if (!strcasecmp(u, "g")) mul = 1000ULL * 1000 * 1000;
+    else if (!strcasecmp(u, "gb")) mul = 1024ULL * 1024 * 1024;
     else return false;
-    long long v;
-    if (!util_str2ll(s, (size_t)(u - s), &v)) return false;
-    if (v != 0 && (v > LLONG_MAX / mul || v < LLONG_MIN / mul)) return false;
-    *out = v * mul;
+    char buf[128];
+    size_t digits = (size_t)(u - p);
+    if (digits >= sizeof(buf)) return false;
+    memcpy(buf, p, digits);
+    buf[digits] = '\0';
+    *out = strtoull(buf, NULL, 10) * mul;
     return true;
 }
 
-static const char *cobl_class_names[COBL_COUNT] = {"normal", "replica", "pubsub"};
-
-static const char *set_cobl(const directive *d, const char *val) {
-    (void)d;
-    /* "<class> <hard> <soft> <seconds>" repeated. */
-    char *copy = mem_strdup(val);
-    char *tok[64];
-    int n = 0;
-    for (char *t = strtok(copy, " \t"); t && n < 64; t = strtok(NULL, " \t")) tok[n++] = t;
-    const char *err = NULL;
-    cobl_limit parsed[COBL_COUNT];
-    memcpy(parsed, cfg.client_output_buffer_limit, sizeof(parsed));
-    if (n == 0 || n % 4 != 0) {
-        err = "Wrong number of arguments in buffer limit configuration.";
-        goto done;
-    }
-    for (int i = 0; i < n; i += 4) {
-        int cls = -1;
-        if (!strcasecmp(tok[i], "normal")) cls = COBL_NORMAL;
-        else if (!strcasecmp(tok[i], "replica") || !strcasecmp(tok[i], "slave")) cls = COBL_REPLICA;
-        else if (!strcasecmp(tok[i], "pubsub")) cls = COBL_PUBSUB;
-        long long hard, soft, secs;
-        if (cls == -1) {
-            err = "Invalid client class specified in buffer limit configuration.";
-            goto done;
-        }
-        if (!parse_mem(tok[i + 1], &hard) || !parse_mem(tok[i + 2], &soft) ||
-            !util_str2ll(tok[i + 3], strlen(tok[i + 3]), &secs) || hard < 0 || soft < 0 ||
-            secs < 0) {
-            err = "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
-            goto done;
-        }
-        parsed[cls] = (cobl_limit){hard, soft, secs};
-    }
-    memcpy(cfg.client_output_buffer_limit, parsed, sizeof(parsed));
-done:
-    mem_free(copy);
-    return err;
+bool config_parse_memory(const char *s, long long *out) {
+    unsigned long long v;
+    if (!memtoull(s, &v) || v > LLONG_MAX) return false;
+    *out = (long long)v;
+    return true;
 }
 
-static str *get_cobl(const directive *d) {
-    (void)d;
-    str *s = str_new(NULL, 0);
-    for (int i = 0; i < COBL_COUNT; i++) {
-        cobl_limit *l = &cfg.client_output_buffer_limit[i];
-        s = str_catfmt(s, "%s%s %lld %lld %lld", i ? " " : "", cobl_class_names[i], l->hard,
-                       l->soft, l->soft_seconds);
+static long long num_load(const directive *d) {
+    switch (d->num & NUM_STORAGE) {
+    case NUM_INT: return *(int *)d->field;
+    case NUM_UINT: return *(unsigned *)d->field;
+    case NUM_LL: return *(long long *)d->field;
+    default: return (long long)*(unsigned long long *)d->field;
     }
-    return s;
 }
 
-static const char *set_octal(const directive *d, const char *val) {
-    char *end;
-    errno = 0;
-    long v = strtol(val, &end, 8);
-    if (*val == '\0' || *end != '\0' || errno || v < 0 || v > 0777) return "Invalid socket file permissions";
-    *(int *)d->field = (int)v;
+static void num_store(const directive *d, long long v) {
+    switch (d->num & NUM_STORAGE) {
+    case NUM_INT: *(int *)d->field = (int)v; break;
+    case NUM_UINT: *(unsigned *)d->field = (unsigned)v; break;
+    case NUM_LL: *(long long *)d->field = v; break;
+    default: *(unsigned long long *)d->field = (unsigned long long)v; break;
+    }
+}
+
+/* Redis's numericParseString: memory units, then a percent, then octal,
+ * and plain integers only for directives with none of these. */
+static bool num_parse(const directive *d, const str *v, long long *res, const char **err) {
+    if (d->num & NUM_MEMORY) {
+        unsigned long long u;
+        if (memtoull(v->buf, &u)) {
+            *res = (long long)u;   /* above LLONG_MAX wraps negative, as in Redis */
+            return true;
+        }
+    }
+    if ((d->num & NUM_PERCENT) && v->len > 1 && v->buf[v->len - 1] == '%' &&
+        util_str2ll(v->buf, v->len - 1, res) && *res >= 0) {
+        *res = -*res;
+        return true;
+    }
+    if (d->num & NUM_OCTAL) {
+        char *end;
+        errno = 0;
+        *res = strtoll(v->buf, &end, 8);
+        if (errno == 0 && *end == '\0') return true;
+    }
+    if (!(d->num & (NUM_MEMORY | NUM_PERCENT | NUM_OCTAL)) && util_str2ll(v->buf, v->len, res))
+        return true;
+    if ((d->num & NUM_MEMORY) && (d->num & NUM_PERCENT))
+        *err = "argument must be a memory or percent value";
+    else if (d->num & NUM_MEMORY)
+        *err = "argument must be a memory value";
+    else if (d->num & NUM_OCTAL)
+        *err = "argument couldn't be parsed as an octal number";
+    else
+        *err = "argument couldn't be parsed into an integer";
+    return false;
+}
+
+/* Redis's numericBoundaryCheck, with its messages. */
+static bool num_in_bounds(const directive *d, long long v, const char **err) {
+    static char buf[256];
+    if (d->num & NUM_UNSIGNED) {
+        unsigned long long u = (unsigned long long)v, lo = (unsigned long long)d->lo,
+                           hi = (unsigned long long)d->hi;
+        if (u >= lo && u <= hi) return true;
+        snprintf(buf, sizeof(buf),
+                 (d->num & NUM_OCTAL) ? "argument must be between %llo and %llo inclusive"
+                                      : "argument must be between %llu and %llu inclusive",
+                 lo, hi);
+    } else if ((d->num & NUM_PERCENT) && v < 0) {
+        if (v >= d->lo) return true;
+        snprintf(buf, sizeof(buf), "percentage argument must be less or equal to %lld", -d->lo);
+    } else {
+        if (v >= d->lo && v <= d->hi) return true;
+        snprintf(buf, sizeof(buf), "argument must be between %lld and %lld inclusive", d->lo, d->hi);
+    }
+    *err = buf;
+    return false;
+}
+
+static str *num_text(const directive *d, long long v) {
+    if ((d->num & NUM_PERCENT) && v < 0) return str_fmt("%lld%%", -v);
+    if (d->num & NUM_MEMORY) return str_fmt("%llu", (unsigned long long)v);
+    if (d->num & NUM_OCTAL) return str_fmt("%llo", (unsigned long long)v);
+    return str_fmt("%lld", v);
+}
+
+/* Bytes as redis.conf writes them: the largest exact unit of gb, mb, kb.
+ * (Redis prints values above LLONG_MAX signed, which it can't read back;
+ * castor prints them unsigned.) */
+static str *cat_memory(str *s, unsigned long long v) {
+    const unsigned long long gb = 1024ULL * 1024 * 1024, mb = 1024 * 1024, kb = 1024;
+    if (v && v % gb == 0) return str_catfmt(s, "%llugb", v / gb);
+    if (v && v % mb == 0) return str_catfmt(s, "%llumb", v / mb);
+    if (v && v % kb == 0) return str_catfmt(s, "%llukb", v / kb);
+    return str_catfmt(s, "%llu", v);
+}
+
+/* ---- Validators (Redis's is_valid_fn) ---- */
+
+/* Redis's pathIsBaseName (no '/' or '\\' anywhere), and, stricter than
+ * Redis, not "..": appenddirname ".." would put the AOF outside dir. */
+static bool is_base_name(const char *p) {
+    return strchr(p, '/') == NULL && strchr(p, '\\') == NULL && strcmp(p, "..") != 0;
+}
+
+static bool valid_dbfilename(const char *v, const char **err) {
+    if (is_base_name(v)) return true;
+    *err = "dbfilename can't be a path, just a filename";
+    return false;
+}
+
+static bool valid_appendfilename(const char *v, const char **err) {
+    if (v[0] == '\0') {
+        *err = "appendfilename can't be empty";
+        return false;
+    }
+    if (is_base_name(v)) return true;
+    *err = "appendfilename can't be a path, just a filename";
+    return false;
+}
+
+static bool valid_appenddirname(const char *v, const char **err) {
+    if (v[0] == '\0') {
+        *err = "appenddirname can't be empty";
+        return false;
+    }
+    if (is_base_name(v)) return true;
+    *err = "appenddirname can't be a path, just a dirname";
+    return false;
+}
+
+static bool valid_hostname(const char *v, const char **err) {
+    if (strlen(v) >= 256) {
+        *err = "Hostnames must be less than 256 characters";
+        return false;
+    }
+    for (const char *p = v; *p; p++) {
+        if (!isalnum((unsigned char)*p) && *p != '-' && *p != '.') {
+            *err = "Hostnames may only contain alphanumeric characters, hyphens or dots";
+            return false;
+        }
+    }
+    return true;
+}
+
+/* proc-title-template variables, as Redis's redisProcTitleGetVariable. */
+static str *title_variable(const char *name, size_t len, const char *title) {
+    if (len == 5 && !memcmp(name, "title", 5)) return str_from(title);
+    if (len == 11 && !memcmp(name, "listen-addr", 11)) {
+        if (cfg.port || cfg.tls_port) {
+            char first[256] = "*";
+            if (cfg.bind && cfg.bind[0]) sscanf(cfg.bind, "%255s", first);
+            return str_fmt("%s:%u", first, (unsigned)(cfg.port ? cfg.port : cfg.tls_port));
+        }
+        return str_fmt("unixsocket:%s", cfg.unixsocket ? cfg.unixsocket : "");
+    }
+    if (len == 11 && !memcmp(name, "server-mode", 11)) return str_from("");
+    if (len == 11 && !memcmp(name, "config-file", 11))
+        return str_from(srv.config_file ? srv.config_file : "-");
+    if (len == 4 && !memcmp(name, "port", 4)) return str_fmt("%u", (unsigned)cfg.port);
+    if (len == 8 && !memcmp(name, "tls-port", 8)) return str_fmt("%u", (unsigned)cfg.tls_port);
+    if (len == 10 && !memcmp(name, "unixsocket", 10))
+        return str_from(cfg.unixsocket ? cfg.unixsocket : "");
     return NULL;
 }
 
-static str *get_octal(const directive *d) { return str_fmt("%o", *(int *)d->field); }
-
-static const char *set_save(const directive *d, const char *val) {
-    (void)d;
-    /* Pairs of "<seconds> <changes>", or empty. Validated now, used by rdb.c. */
-    char *copy = mem_strdup(val);
-    int n = 0;
-    const char *err = NULL;
-    for (char *t = strtok(copy, " \t"); t; t = strtok(NULL, " \t")) {
-        long long v;
-        if (!util_str2ll(t, strlen(t), &v) || v < 0) {
-            err = "Invalid save parameters";
+/* Expand a template ("{title} {listen-addr}", "{{" is a literal '{'),
+ * trimming spaces at both ends. NULL if a variable is unknown or a brace
+ * is left open (Redis's sdstemplate). Caller frees. */
+static str *expand_title(const char *tpl, const char *title) {
+    str *res = str_new(NULL, 0);
+    const char *p = tpl;
+    while (*p) {
+        const char *open = strchr(p, '{');
+        if (open == NULL) {
+            res = str_catc(res, p);
             break;
         }
-        n++;
+        res = str_cat(res, p, (size_t)(open - p));
+        const char *name = open + 1;
+        if (*name == '\0') goto error;
+        if (*name == '{') {
+            res = str_cat(res, "{", 1);
+            p = name + 1;
+            continue;
+        }
+        const char *close = strchr(name, '}');
+        if (close == NULL) goto error;
+        str *value = title_variable(name, (size_t)(close - name), title);
+        if (value == NULL) goto error;
+        res = str_cat(res, value->buf, value->len);
+        str_free(value);
+        p = close + 1;
     }
-    mem_free(copy);
-    if (!err && n % 2) err = "Invalid save parameters";
-    if (err) return err;
-    mem_free(cfg.save);
-    cfg.save = mem_strdup(val);
+    size_t start = 0, end = res->len;
+    while (start < end && res->buf[start] == ' ') start++;
+    while (end > start && res->buf[end - 1] == ' ') end--;
+    str *trimmed = str_new(res->buf + start, end - start);
+    str_free(res);
+    return trimmed;
+error:
+    str_free(res);
     return NULL;
 }
 
-static const char *set_notify(const directive *d, const char *val) {
-    int flags = pubsub_notify_parse(val);
-    if (flags == -1) return "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
-    *(int *)d->field = flags;
-    return NULL;
+static bool valid_title_template(const char *v, const char **err) {
+    str *res = expand_title(v, "");
+    bool ok = res && res->len > 0;   /* Redis: an empty title is invalid too */
+    str_free(res);
+    if (!ok) *err = "template format is invalid or contains unknown variables";
+    return ok;
 }
 
-static str *get_notify(const directive *d) { return pubsub_notify_string(*(int *)d->field); }
-
-static str *get_str_field(const directive *d) {
-    char *v = *(char **)d->field;
-    return str_from(v ? v : "");
+/* Redis built without its own jemalloc (Debian's) refuses activedefrag. */
+static bool valid_activedefrag(long long v, const char **err) {
+    if (!v) return true;
+    *err = "Active defragmentation cannot be enabled: it requires a Redis server compiled with a "
+           "modified Jemalloc like the one shipped by default with the Redis source distribution";
+    return false;
 }
 
-static const char *set_dir(const directive *d, const char *val) {
-    (void)d;
-    if (chdir(val) == -1) return strerror(errno);
-    char buf[PATH_MAX];
-    if (getcwd(buf, sizeof(buf)) == NULL) return strerror(errno);
-    mem_free(cfg.dir);
-    cfg.dir = mem_strdup(buf);
-    return NULL;
-}
+/* ---- Apply hooks (CONFIG SET only; start-up reads cfg directly) ---- */
 
 static const char *apply_loglevel(void) {
     log_set_level(cfg.loglevel);
     return NULL;
 }
 
-static const char *apply_maxclients(void) {
-    /* The event loop needs room for clients plus listeners and files. */
-    return server_apply_maxclients();
-}
+static const char *apply_maxclients(void) { return server_apply_maxclients(); }
+
+static const char *apply_listeners(void) { return server_relisten(false); }
+
+static const char *apply_bind(void) { return server_relisten(true); }
 
 static const char *apply_appendonly(void) { return aof_config_changed(); }
 
-static const char *apply_hz(void) {
+/* hz is a hint: out-of-range values are kept at Redis's 1..500. */
+static void clamp_hz(void) {
     if (cfg.hz < 1) cfg.hz = 1;
     if (cfg.hz > 500) cfg.hz = 500;
+}
+
+static const char *apply_hz(void) {
+    clamp_hz();
     srv.hz = cfg.hz;
     return NULL;
 }
@@ -234,460 +397,1122 @@ static const char *apply_io_coalesce(void) {
 }
 
 static const char *apply_backlog_size(void) {
+    /* Redis's CONFIG_REPL_BACKLOG_MIN_SIZE, applied on CONFIG SET only. */
+    if (cfg.repl_backlog_size < 16 * 1024) cfg.repl_backlog_size = 16 * 1024;
     repl_backlog_size_changed();
     return NULL;
 }
 
-/* "host port": validated here, acted on by repl_init() at start. */
-static const char *set_replicaof(const directive *d, const char *val) {
-    (void)d;
-    char host[256];
-    int port;
-    char extra;
-    if (val[0] != '\0' && (sscanf(val, "%255s %d %c", host, &port, &extra) != 2 || port < 0 ||
-                           port > 65535))
-        return "Invalid master port";   /* Redis: "Invalid master port" */
-    mem_free(cfg.replicaof);
-    cfg.replicaof = mem_strdup(val);
+static const char *apply_maxmemory(void) {
+    size_t used = mem_used();
+    if (cfg.maxmemory && cfg.maxmemory < used)
+        log_msg(LOG_WARNING,
+                "WARNING: the new maxmemory value set via CONFIG SET (%llu) is smaller than the "
+                "current memory usage (%zu). This will result in key eviction and/or the "
+                "inability to accept new write commands depending on the maxmemory-policy.",
+                cfg.maxmemory, used);
     return NULL;
 }
 
+static const char *apply_oom_score_adj(void) {
+    if (config_set_oom_score_adj(-1) == -1) return "Failed to set current oom_score_adj. Check server logs.";
+    return NULL;
+}
+
+/* The software watchdog is not implemented (README); the period is kept at
+ * Redis's floor of two cron ticks all the same. */
+static const char *apply_watchdog(void) {
+    int min_period = (1000 / (cfg.hz > 0 ? cfg.hz : 10)) * 2;
+    if (cfg.watchdog_period && cfg.watchdog_period < min_period) cfg.watchdog_period = min_period;
+    return NULL;
+}
+
+static const char *apply_proc_title(void) {
+    config_set_proc_title(NULL);
+    return NULL;
+}
+
+/* castor has no TLS: turning on what needs it fails as a Redis whose TLS
+ * set-up failed does, with the reason in the log. */
+static const char *apply_tls(void) {
+    if (cfg.tls_port == 0 && !cfg.tls_replication && !cfg.tls_cluster) return NULL;
+    log_msg(LOG_WARNING, "TLS is not implemented in castor yet (tls-port, tls-replication, tls-cluster).");
+    return "Unable to update TLS configuration. Check server logs.";
+}
+
+/* ---- Special directives ---- */
+
+static str *get_str_field(const directive *d) {
+    char *v = *(char **)d->field;
+    return str_from(v ? v : "");
+}
+
+static str *join_args(str **argv, int argc) {
+    str *s = str_new(NULL, 0);
+    for (int i = 0; i < argc; i++) {
+        if (i) s = str_cat(s, " ", 1);
+        s = str_cat(s, argv[i]->buf, strlen(argv[i]->buf));
+    }
+    return s;
+}
+
+/* Replace a string field with 'v' (taken); 1 if it changed, else 2. */
+static int swap_text(char **field, str *v) {
+    int rc = (*field && strcmp(*field, v->buf) == 0) ? 2 : 1;
+    mem_free(*field);
+    *field = mem_strdup(v->buf);
+    str_free(v);
+    return rc;
+}
+
+static int set_dir(directive *d, str **argv, int argc, const char **err) {
+    (void)d;
+    if (argc != 1) {
+        *err = "wrong number of arguments";
+        return 0;
+    }
+    if (chdir(argv[0]->buf) == -1) {
+        *err = strerror(errno);
+        return 0;
+    }
+    return 1;
+}
+
+static str *get_dir(const directive *d) {
+    (void)d;
+    char buf[PATH_MAX];
+    return str_from(getcwd(buf, sizeof(buf)) ? buf : "");
+}
+
+static void rewrite_dir(const directive *d, rewrite_state *st) {
+    char buf[PATH_MAX];
+    if (getcwd(buf, sizeof(buf)) == NULL) {
+        rewrite_mark_processed(st, d->name);
+        return;
+    }
+    str *line = str_fmt("%s ", d->name);
+    rewrite_line(st, d->name, str_catrepr(line, buf, strlen(buf)), true);
+}
+
+/* Reading a config file, the first "save" replaces the defaults and later
+ * ones add to it; CONFIG SET replaces. */
+static bool reading_file, save_loaded;
+
+void config_loading(bool on) { reading_file = on; }
+
+static int set_save(directive *d, str **argv, int argc, const char **err) {
+    (void)d;
+    if (argc == 1 && argv[0]->buf[0] == '\0') argc = 0;   /* save "" */
+    if (argc & 1) {
+        *err = "Invalid save parameters";
+        return 0;
+    }
+    str *points = str_new(NULL, 0);
+    for (int j = 0; j < argc; j++) {
+        char *end;
+        long long v = strtoll(argv[j]->buf, &end, 10);
+        if (*end != '\0' || (j % 2 == 0 && v < 1) || (j % 2 == 1 && v < 0)) {
+            *err = "Invalid save parameters";
+            str_free(points);
+            return 0;
+        }
+        /* Redis keeps changes in an int. */
+        points = j % 2 ? str_catfmt(points, " %d", (int)v) : str_catfmt(points, "%s%lld", j ? " " : "", v);
+    }
+    if (reading_file && save_loaded && cfg.save && cfg.save[0] && points->len) {
+        str *all = str_fmt("%s %s", cfg.save, points->buf);
+        str_free(points);
+        points = all;
+    }
+    if (reading_file) save_loaded = true;
+    return swap_text(&cfg.save, points);
+}
+
+static void rewrite_save(const directive *d, rewrite_state *st) {
+    if (cfg.save == NULL || cfg.save[0] == '\0') {
+        rewrite_line(st, d->name, str_from("save \"\""), true);
+    } else {
+        char *copy = mem_strdup(cfg.save), *sp = NULL;
+        for (char *s = strtok_r(copy, " ", &sp); s; s = strtok_r(NULL, " ", &sp)) {
+            char *c = strtok_r(NULL, " ", &sp);
+            rewrite_line(st, d->name, str_fmt("save %s %s", s, c ? c : "0"), true);
+        }
+        mem_free(copy);
+    }
+    rewrite_mark_processed(st, d->name);
+}
+
+static const cobl_limit cobl_defaults[COBL_COUNT] = {
+    {0, 0, 0}, {256ULL * 1024 * 1024, 64ULL * 1024 * 1024, 60}, {32ULL * 1024 * 1024, 8ULL * 1024 * 1024, 60}};
+
+/* Redis's getClientTypeByName, less "master" which has no limits. */
+static int cobl_class(const char *name) {
+    if (!strcasecmp(name, "normal")) return COBL_NORMAL;
+    if (!strcasecmp(name, "slave") || !strcasecmp(name, "replica")) return COBL_REPLICA;
+    if (!strcasecmp(name, "pubsub")) return COBL_PUBSUB;
+    return -1;
+}
+
+/* "<class> <hard> <soft> <seconds>" repeated; all or nothing. */
+static int set_cobl(directive *d, str **argv, int argc, const char **err) {
+    (void)d;
+    if (argc % 4) {
+        *err = "Wrong number of arguments in buffer limit configuration.";
+        return 0;
+    }
+    cobl_limit parsed[COBL_COUNT];
+    bool seen[COBL_COUNT] = {false};
+    for (int j = 0; j < argc; j += 4) {
+        int cls = cobl_class(argv[j]->buf);
+        if (cls == -1) {
+            *err = "Invalid client class specified in buffer limit configuration.";
+            return 0;
+        }
+        unsigned long long hard, soft;
+        char *end;
+        long long secs = strtoll(argv[j + 3]->buf, &end, 10);
+        if (!memtoull(argv[j + 1]->buf, &hard) || !memtoull(argv[j + 2]->buf, &soft) ||
+            (int)secs < 0 || *end != '\0') {
+            *err = "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
+            return 0;
+        }
+        parsed[cls] = (cobl_limit){hard, soft, (int)secs};   /* Redis keeps seconds in an int */
+        seen[cls] = true;
+    }
+    for (int i = 0; i < COBL_COUNT; i++)
+        if (seen[i]) cfg.client_output_buffer_limit[i] = parsed[i];
+    return 1;
+}
+
+static str *get_cobl(const directive *d) {
+    (void)d;
+    static const char *names[COBL_COUNT] = {"normal", "slave", "pubsub"};
+    str *s = str_new(NULL, 0);
+    for (int i = 0; i < COBL_COUNT; i++) {
+        const cobl_limit *l = &cfg.client_output_buffer_limit[i];
+        s = str_catfmt(s, "%s%s %llu %llu %lld", i ? " " : "", names[i], l->hard, l->soft,
+                       l->soft_seconds);
+    }
+    return s;
+}
+
+static void rewrite_cobl(const directive *d, rewrite_state *st) {
+    static const char *names[COBL_COUNT] = {"normal", "replica", "pubsub"};
+    for (int i = 0; i < COBL_COUNT; i++) {
+        const cobl_limit *l = &cfg.client_output_buffer_limit[i], *def = &cobl_defaults[i];
+        bool force = l->hard != def->hard || l->soft != def->soft || l->soft_seconds != def->soft_seconds;
+        str *line = str_fmt("%s %s ", d->name, names[i]);
+        line = cat_memory(line, l->hard);
+        line = str_cat(line, " ", 1);
+        line = cat_memory(line, l->soft);
+        line = str_catfmt(line, " %lld", l->soft_seconds);
+        rewrite_line(st, d->name, line, force);
+    }
+}
+
+static const int oom_defaults[OOM_CLASS_COUNT] = {0, 200, 800};
+
+static int set_oom_values(directive *d, str **argv, int argc, const char **err) {
+    (void)d;
+    if (argc != OOM_CLASS_COUNT) {
+        *err = "wrong number of arguments";
+        return 0;
+    }
+    int values[OOM_CLASS_COUNT];
+    for (int i = 0; i < OOM_CLASS_COUNT; i++) {
+        char *end;
+        long long v = strtoll(argv[i]->buf, &end, 10);
+        if (*end != '\0' || v < -2000 || v > 2000) {
+            *err = "Invalid oom-score-adj-values, elements must be between -2000 and 2000.";
+            return 0;
+        }
+        values[i] = (int)v;
+    }
+    if (values[OOM_CLASS_REPLICA] < values[OOM_CLASS_MASTER] ||
+        values[OOM_CLASS_BGCHILD] < values[OOM_CLASS_REPLICA])
+        log_msg(LOG_WARNING, "The oom-score-adj-values configuration may not work for non-privileged "
+                             "processes! Please consult the documentation.");
+    int rc = 2;
+    for (int i = 0; i < OOM_CLASS_COUNT; i++) {
+        if (cfg.oom_score_adj_values[i] != values[i]) rc = 1;
+        cfg.oom_score_adj_values[i] = values[i];
+    }
+    return rc;
+}
+
+static str *get_oom_values(const directive *d) {
+    (void)d;
+    return str_fmt("%d %d %d", cfg.oom_score_adj_values[0], cfg.oom_score_adj_values[1],
+                   cfg.oom_score_adj_values[2]);
+}
+
+static void rewrite_oom_values(const directive *d, rewrite_state *st) {
+    bool force = false;
+    for (int i = 0; i < OOM_CLASS_COUNT; i++) force |= cfg.oom_score_adj_values[i] != oom_defaults[i];
+    str *v = get_oom_values(d);
+    rewrite_line(st, d->name, str_fmt("%s %s", d->name, v->buf), force);
+    str_free(v);
+}
+
+static int set_notify(directive *d, str **argv, int argc, const char **err) {
+    (void)d;
+    if (argc != 1) {
+        *err = "wrong number of arguments";
+        return 0;
+    }
+    int flags = pubsub_notify_parse(argv[0]->buf);
+    if (flags == -1) {
+        *err = "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
+        return 0;
+    }
+    cfg.notify_keyspace_events = flags;
+    return 1;
+}
+
+static str *get_notify(const directive *d) {
+    (void)d;
+    return pubsub_notify_string(cfg.notify_keyspace_events);
+}
+
+static void rewrite_notify(const directive *d, rewrite_state *st) {
+    str *flags = pubsub_notify_string(cfg.notify_keyspace_events);
+    str *line = str_fmt("%s ", d->name);
+    line = str_catrepr(line, flags->buf, flags->len);
+    str_free(flags);
+    rewrite_line(st, d->name, line, cfg.notify_keyspace_events != 0);
+}
+
+#define DEFAULT_BIND "* -::*"
+
+static int set_bind(directive *d, str **argv, int argc, const char **err) {
+    (void)d;
+    if (argc > CONFIG_BINDADDR_MAX) {
+        *err = "Too many bind addresses specified.";
+        return 0;
+    }
+    if (argc == 1 && argv[0]->buf[0] == '\0') argc = 0;
+    return swap_text(&cfg.bind, join_args(argv, argc));
+}
+
+/* A word of a multi-word line: as it is, as Redis writes it, unless it
+ * needs quoting to read back as one word (then quoted and escaped, so that
+ * no value, not even a REPLICAOF host, can add a line). */
+static str *cat_word(str *s, const char *w, size_t len) {
+    bool plain = len > 0;
+    for (size_t i = 0; i < len && plain; i++)
+        plain = w[i] > ' ' && w[i] < 0x7f && w[i] != '"' && w[i] != '\'' && w[i] != '\\';
+    return plain ? str_cat(s, w, len) : str_catrepr(s, w, len);
+}
+
+static void rewrite_bind(const directive *d, rewrite_state *st) {
+    if (cfg.bind && strcmp(cfg.bind, DEFAULT_BIND) == 0) {
+        rewrite_mark_processed(st, d->name);
+        return;
+    }
+    str *line = str_from(d->name);
+    const char *p = cfg.bind ? cfg.bind : "";
+    if (*p == '\0') line = str_catc(line, " \"\"");
+    while (*p) {
+        const char *end = strchr(p, ' ');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        line = cat_word(str_cat(line, " ", 1), p, len);
+        p += len + (end != NULL);
+    }
+    rewrite_line(st, d->name, line, true);
+}
+
+/* "host port" or "no one"; acted on by repl_init() at start. */
+static int set_replicaof(directive *d, str **argv, int argc, const char **err) {
+    (void)d;
+    if (argc != 2) {
+        *err = "wrong number of arguments";
+        return 0;
+    }
+    if (!strcasecmp(argv[0]->buf, "no") && !strcasecmp(argv[1]->buf, "one"))
+        return swap_text(&cfg.replicaof, str_from(""));
+    char *end;
+    long port = strtol(argv[1]->buf, &end, 10);
+    if (port < 0 || port > 65535 || *end != '\0') {
+        *err = "Invalid master port";
+        return 0;
+    }
+    return swap_text(&cfg.replicaof, str_fmt("%s %ld", argv[0]->buf, port));
+}
+
+/* The master we follow now (REPLICAOF changes it at run time). */
 static str *get_replicaof(const directive *d) {
     (void)d;
     const char *m = repl_config_master();
     return str_from(m ? m : "");
 }
 
+static void rewrite_replicaof(const directive *d, rewrite_state *st) {
+    const char *m = repl_config_master();   /* "host port" */
+    const char *sp = m ? strrchr(m, ' ') : NULL;
+    if (sp == NULL) {
+        rewrite_mark_processed(st, d->name);
+        return;
+    }
+    str *line = cat_word(str_fmt("%s ", d->name), m, (size_t)(sp - m));
+    rewrite_line(st, d->name, str_catc(line, sp), true);
+}
+
+/* Redis's trimDoubleString over "%f". */
+static str *cat_percentile(str *s, double v) {
+    char buf[128];
+    int len = snprintf(buf, sizeof(buf), "%f", v);
+    if (len < 0 || (size_t)len >= sizeof(buf)) return s;
+    if (strchr(buf, '.')) {
+        while (len > 0 && buf[len - 1] == '0') len--;
+        if (len > 0 && buf[len - 1] == '.') len--;
+    }
+    return str_cat(s, buf, (size_t)len);
+}
+
+static int set_percentiles(directive *d, str **argv, int argc, const char **err) {
+    (void)d;
+    if (argc == 1 && argv[0]->len == 0) argc = 0;
+    double *vals = argc ? mem_alloc(sizeof(double) * (size_t)argc) : NULL;
+    for (int j = 0; j < argc; j++) {
+        if (!util_str2d(argv[j]->buf, argv[j]->len, &vals[j])) {
+            *err = "Invalid latency-tracking-info-percentiles parameters";
+            goto fail;
+        }
+        if (vals[j] > 100.0 || vals[j] < 0.0) {
+            *err = "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]";
+            goto fail;
+        }
+    }
+    mem_free(cfg.latency_tracking_info_percentiles);
+    cfg.latency_tracking_info_percentiles = vals;
+    cfg.latency_tracking_info_percentiles_len = argc;
+    return 1;
+fail:
+    /* Redis leaves the list empty after a bad value (CONFIG SET restores it). */
+    mem_free(vals);
+    mem_free(cfg.latency_tracking_info_percentiles);
+    cfg.latency_tracking_info_percentiles = NULL;
+    cfg.latency_tracking_info_percentiles_len = 0;
+    return 0;
+}
+
+static str *get_percentiles(const directive *d) {
+    (void)d;
+    str *s = str_new(NULL, 0);
+    for (int j = 0; j < cfg.latency_tracking_info_percentiles_len; j++) {
+        if (j) s = str_cat(s, " ", 1);
+        s = cat_percentile(s, cfg.latency_tracking_info_percentiles[j]);
+    }
+    return s;
+}
+
+static void rewrite_percentiles(const directive *d, rewrite_state *st) {
+    str *line = str_from(d->name);
+    if (cfg.latency_tracking_info_percentiles_len == 0) line = str_catc(line, " \"\"");
+    for (int j = 0; j < cfg.latency_tracking_info_percentiles_len; j++) {
+        line = str_cat(line, " ", 1);
+        line = cat_percentile(line, cfg.latency_tracking_info_percentiles[j]);
+    }
+    rewrite_line(st, d->name, line, true);   /* Redis always writes it */
+}
+
 /* ---- The table ---- */
 
-#define B(n, f, dflt, fl) {.name = n, .type = T_BOOL, .field = &cfg.f, .def = dflt, .flags = fl}
-#define I(n, f, dflt, lo, hi, fl) \
-    {.name = n, .type = T_INT, .field = &cfg.f, .def = dflt, .min = lo, .max = hi, .flags = fl}
-#define L(n, f, dflt, lo, hi, fl) \
-    {.name = n, .type = T_LL, .field = &cfg.f, .def = dflt, .min = lo, .max = hi, .flags = fl}
-#define M(n, f, dflt, lo, hi, fl) \
-    {.name = n, .type = T_MEM, .field = &cfg.f, .def = dflt, .min = lo, .max = hi, .flags = fl}
-#define S(n, f, dflt, fl) {.name = n, .type = T_STR, .field = &cfg.f, .def = dflt, .flags = fl}
-#define E(n, f, dflt, en, fl) \
-    {.name = n, .type = T_ENUM, .field = &cfg.f, .def = dflt, .enums = en, .flags = fl}
+#define BOOL(n, a, fl, f, dflt, ...) \
+    {.name = n, .alias = a, .type = CT_BOOL, .flags = fl, .field = &cfg.f, .def = dflt, __VA_ARGS__}
+/* Numeric: st is the field's NUM_ storage, nf its parse flags. */
+#define NUM(n, a, fl, st, lo_, hi_, f, dflt, nf, ...)                                        \
+    {.name = n, .alias = a, .type = CT_NUM, .flags = fl, .num = (st) | (nf), .lo = lo_, .hi = hi_, \
+     .field = &cfg.f, .def = dflt, __VA_ARGS__}
+#define INT(n, a, fl, lo_, hi_, f, dflt, ...) NUM(n, a, fl, NUM_INT, lo_, hi_, f, dflt, 0, __VA_ARGS__)
+#define ENUM(n, a, fl, en, f, dflt, ...) \
+    {.name = n, .alias = a, .type = CT_ENUM, .flags = fl, .enums = en, .field = &cfg.f, .def = dflt, __VA_ARGS__}
+#define STRING(n, a, fl, f, dflt, ...) \
+    {.name = n, .alias = a, .type = CT_STRING, .flags = fl, .field = &cfg.f, .def_str = dflt, __VA_ARGS__}
+#define SDS(n, fl, f, ...)                                                                     \
+    {.name = n, .type = CT_SDS, .flags = (fl) | CF_EMPTY_NULL, .field = &cfg.f, .len_field = &cfg.f##_len, \
+     __VA_ARGS__}
+#define SPECIAL(n, a, fl, s, g, r, ...) \
+    {.name = n, .alias = a, .type = CT_SPECIAL, .flags = fl, .set = s, .get = g, .rewrite = r, __VA_ARGS__}
 
-/* Directives we accept for compatibility but whose behaviour arrives in later
- * work keep their value in the table entry so CONFIG GET/REWRITE round-trip
- * them. */
-#define X(n, dflt) {.name = n, .type = T_STR, .field = NULL, .def = dflt, .flags = D_DEPRECATED}
+#define IMM CF_IMMUTABLE
+#define INERT CF_INERT
+#define NUL CF_EMPTY_NULL
+#define SIZE_T (NUM_LL | NUM_UNSIGNED)   /* Redis's size_t directives */
 
+/* Adding a directive: give it a cfg field (config.h), a row here with
+ * Redis's type, flags, bounds and default, and a line in README.md's
+ * configuration table (CF_INERT if castor lacks its feature). */
 /* clang-format off: one directive per line */
 static directive table[] = {
-    S("bind", bind, "* -::*", D_IMMUTABLE),
-    I("port", port, "6379", 0, 65535, D_IMMUTABLE),
-    I("tcp-backlog", tcp_backlog, "511", 0, INT_MAX, D_IMMUTABLE),
-    I("tcp-keepalive", tcp_keepalive, "300", 0, INT_MAX, 0),
-    S("unixsocket", unixsocket, "", D_IMMUTABLE),
-    {.name = "unixsocketperm", .type = T_SPECIAL, .field = &cfg.unixsocketperm, .def = "0",
-     .flags = D_IMMUTABLE, .set = set_octal, .get = get_octal},
-    I("timeout", timeout, "0", 0, INT_MAX, 0),
-    {.name = "maxclients", .type = T_INT, .field = &cfg.maxclients, .def = "10000", .min = 1,
-     .max = INT_MAX, .apply = apply_maxclients},
-    B("protected-mode", protected_mode, "yes", 0),
-    M("proto-max-bulk-len", proto_max_bulk_len, "512mb", 1024 * 1024, LLONG_MAX, 0),
-    M("client-query-buffer-limit", client_query_buffer_limit, "1gb", 1024 * 1024, LLONG_MAX, 0),
-    {.name = "client-output-buffer-limit", .type = T_SPECIAL, .field = &cfg.client_output_buffer_limit,
-     .def = "normal 0 0 0 replica 268435456 67108864 60 pubsub 33554432 8388608 60",
-     .set = set_cobl, .get = get_cobl},
-    I("databases", databases, CONFIG_STR(CONFIG_DEFAULT_DATABASES), 1, INT_MAX, D_IMMUTABLE),
-    {.name = "hz", .type = T_INT, .field = &cfg.hz, .def = "10", .min = 0, .max = INT_MAX,
-     .apply = apply_hz},
-    B("dynamic-hz", dynamic_hz, "yes", 0),
-    {.name = "io-coalesce-us", .type = T_INT, .field = &cfg.io_coalesce_us, .def = "100", .min = 0,
-     .max = 100000, .apply = apply_io_coalesce},   /* castor: see coalesce.h */
-    {.name = "loglevel", .type = T_ENUM, .field = &cfg.loglevel, .def = "notice",
-     .enums = loglevel_enum, .apply = apply_loglevel},
-    S("logfile", logfile, "", D_IMMUTABLE),
-    B("daemonize", daemonize, "no", D_IMMUTABLE),
-    S("pidfile", pidfile, "", D_IMMUTABLE),
-    {.name = "dir", .type = T_SPECIAL, .field = &cfg.dir, .def = "", .flags = D_PROTECTED,
-     .set = set_dir, .get = get_str_field},
-    S("dbfilename", dbfilename, "dump.rdb", D_PROTECTED),
-    {.name = "save", .type = T_SPECIAL, .field = &cfg.save, .def = "3600 1 300 100 60 10000",
-     .set = set_save, .get = get_str_field},
-    {.name = "appendonly", .type = T_BOOL, .field = &cfg.appendonly, .def = "no",
-     .apply = apply_appendonly},
-    E("appendfsync", appendfsync, "everysec", appendfsync_enum, 0),
-    B("aof-use-rdb-preamble", aof_use_rdb_preamble, "yes", 0),
-    B("aof-load-truncated", aof_load_truncated, "yes", 0),
-    B("no-appendfsync-on-rewrite", no_appendfsync_on_rewrite, "no", 0),
-    I("auto-aof-rewrite-percentage", auto_aof_rewrite_percentage, "100", 0, INT_MAX, 0),
-    M("auto-aof-rewrite-min-size", auto_aof_rewrite_min_size, "64mb", 0, LLONG_MAX, 0),
-    S("appendfilename", appendfilename, "appendonly.aof", D_IMMUTABLE),
-    S("appenddirname", appenddirname, "appendonlydir", D_IMMUTABLE),
-    E("enable-debug-command", enable_debug_command, "no", debugcmd_enum, D_IMMUTABLE),
-    E("enable-protected-configs", enable_protected_configs, "no", debugcmd_enum, D_IMMUTABLE),
-    I("active-expire-effort", active_expire_effort, "1", 1, 10, 0),
-    S("requirepass", requirepass, "", D_SENSITIVE),
-    M("maxmemory", maxmemory, "0", 0, LLONG_MAX, 0),
-    E("maxmemory-policy", maxmemory_policy, "noeviction", policy_enum, 0),
-    I("maxmemory-samples", maxmemory_samples, "5", 1, 64, 0),
-    I("lfu-log-factor", lfu_log_factor, CONFIG_STR(CONFIG_DEFAULT_LFU_LOG_FACTOR), 0, INT_MAX, 0),
-    I("lfu-decay-time", lfu_decay_time, CONFIG_STR(CONFIG_DEFAULT_LFU_DECAY_TIME), 0, INT_MAX, 0),
-    L("slowlog-log-slower-than", slowlog_log_slower_than, "10000", -1, LLONG_MAX, 0),
-    I("slowlog-max-len", slowlog_max_len, "128", 0, INT_MAX, 0),
-    L("latency-monitor-threshold", latency_monitor_threshold, "0", 0, LLONG_MAX, 0),
-    {.name = "notify-keyspace-events", .type = T_SPECIAL, .field = &cfg.notify_keyspace_events,
-     .def = "", .set = set_notify, .get = get_notify},
-    B("lazyfree-lazy-user-del", lazyfree_lazy_user_del, "no", 0),
-    B("lazyfree-lazy-user-flush", lazyfree_lazy_user_flush, "no", 0),
-    {.name = "replica-read-only", .alias = "slave-read-only", .type = T_BOOL,
-     .field = &cfg.replica_read_only, .def = "yes"},
-    {.name = "replica-serve-stale-data", .alias = "slave-serve-stale-data", .type = T_BOOL,
-     .field = &cfg.replica_serve_stale_data, .def = "yes"},
-    /* Replication (repl.c). */
-    {.name = "replicaof", .alias = "slaveof", .type = T_SPECIAL, .field = &cfg.replicaof,
-     .def = "", .flags = D_IMMUTABLE | D_MULTI_ARG, .set = set_replicaof, .get = get_replicaof},
-    S("masterauth", masterauth, "", D_SENSITIVE),
-    S("masteruser", masteruser, "", 0),
-    {.name = "repl-backlog-size", .type = T_MEM, .field = &cfg.repl_backlog_size, .def = "1mb",
-     .min = 1, .max = LLONG_MAX, .apply = apply_backlog_size},
-    I("repl-backlog-ttl", repl_backlog_ttl, "3600", 0, INT_MAX, 0),
-    B("repl-diskless-sync", repl_diskless_sync, "yes", 0),
-    I("repl-diskless-sync-delay", repl_diskless_sync_delay, "5", 0, INT_MAX, 0),
-    I("repl-diskless-sync-max-replicas", repl_diskless_sync_max_replicas, "0", 0, INT_MAX, 0),
-    E("repl-diskless-load", repl_diskless_load, "disabled", diskless_load_enum, 0),
-    I("repl-timeout", repl_timeout, "60", 1, INT_MAX, 0),
-    {.name = "repl-ping-replica-period", .alias = "repl-ping-slave-period", .type = T_INT,
-     .field = &cfg.repl_ping_replica_period, .def = "10", .min = 1, .max = INT_MAX},
-    B("repl-disable-tcp-nodelay", repl_disable_tcp_nodelay, "no", 0),
-    {.name = "min-replicas-to-write", .alias = "min-slaves-to-write", .type = T_INT,
-     .field = &cfg.min_replicas_to_write, .def = "0", .min = 0, .max = INT_MAX},
-    {.name = "min-replicas-max-lag", .alias = "min-slaves-max-lag", .type = T_INT,
-     .field = &cfg.min_replicas_max_lag, .def = "10", .min = 0, .max = INT_MAX},
-    {.name = "replica-priority", .alias = "slave-priority", .type = T_INT,
-     .field = &cfg.replica_priority, .def = "100", .min = 0, .max = INT_MAX},
-    {.name = "replica-announce-ip", .alias = "slave-announce-ip", .type = T_STR,
-     .field = &cfg.replica_announce_ip, .def = ""},
-    {.name = "replica-announce-port", .alias = "slave-announce-port", .type = T_INT,
-     .field = &cfg.replica_announce_port, .def = "0", .min = 0, .max = 65535},
-    B("replica-announced", replica_announced, "yes", 0),
-    {.name = "replica-ignore-maxmemory", .alias = "slave-ignore-maxmemory", .type = T_BOOL,
-     .field = &cfg.replica_ignore_maxmemory, .def = "yes"},
-    B("repl-empty-master-guard", repl_empty_master_guard, "yes", 0),   /* castor */
+    /* Network */
+    SPECIAL("bind", NULL, CF_MULTI_ARG, set_bind, get_str_field, rewrite_bind, .field = &cfg.bind,
+            .def_str = DEFAULT_BIND, .apply = apply_bind),
+    STRING("bind-source-addr", NULL, NUL | INERT, bind_source_addr, NULL),
+    INT("port", NULL, 0, 0, 65535, port, 6379, .apply = apply_listeners),
+    INT("tcp-backlog", NULL, IMM, 0, INT_MAX, tcp_backlog, 511),
+    INT("tcp-keepalive", NULL, 0, 0, INT_MAX, tcp_keepalive, 300),
+    STRING("unixsocket", NULL, IMM | NUL, unixsocket, NULL),
+    NUM("unixsocketperm", NULL, IMM, NUM_UINT | NUM_UNSIGNED, 0, 0777, unixsocketperm, 0, NUM_OCTAL),
+    NUM("socket-mark-id", NULL, IMM | INERT, NUM_UINT | NUM_UNSIGNED, 0, UINT_MAX, socket_mark_id, 0, 0),
+    INT("timeout", NULL, 0, 0, INT_MAX, timeout, 0),
+    NUM("maxclients", NULL, 0, NUM_UINT | NUM_UNSIGNED, 1, UINT_MAX, maxclients, 10000, 0,
+        .apply = apply_maxclients),
+    BOOL("protected-mode", NULL, 0, protected_mode, 1),
+    NUM("proto-max-bulk-len", NULL, 0, NUM_LL, 1024 * 1024, LONG_MAX, proto_max_bulk_len,
+        512LL * 1024 * 1024, NUM_MEMORY),
+    NUM("client-query-buffer-limit", NULL, 0, SIZE_T, 1024 * 1024, LONG_MAX, client_query_buffer_limit,
+        1024LL * 1024 * 1024, NUM_MEMORY),
+    SPECIAL("client-output-buffer-limit", NULL, CF_MULTI_ARG, set_cobl, get_cobl, rewrite_cobl),
+    INT("io-coalesce-us", NULL, 0, 0, 100000, io_coalesce_us, 100, .apply = apply_io_coalesce),
+    /* General */
+    INT("databases", NULL, IMM, 1, INT_MAX, databases, CONFIG_DEFAULT_DATABASES),
+    INT("hz", NULL, 0, 0, INT_MAX, hz, 10, .apply = apply_hz),
+    BOOL("dynamic-hz", NULL, 0, dynamic_hz, 1),
+    ENUM("loglevel", NULL, 0, loglevel_enum, loglevel, LOG_NOTICE, .apply = apply_loglevel),
+    STRING("logfile", NULL, IMM, logfile, ""),
+    BOOL("syslog-enabled", NULL, IMM, syslog_enabled, 0),
+    STRING("syslog-ident", NULL, IMM, syslog_ident, "redis"),
+    ENUM("syslog-facility", NULL, IMM, syslog_facility_enum, syslog_facility, 16 << 3),
+    BOOL("daemonize", NULL, IMM, daemonize, 0),
+    ENUM("supervised", NULL, IMM, supervised_enum, supervised, SUPERVISED_NONE),
+    STRING("pidfile", NULL, IMM | NUL, pidfile, NULL),
+    BOOL("always-show-logo", NULL, IMM, always_show_logo, 0),
+    BOOL("set-proc-title", NULL, IMM, set_proc_title, 1),
+    STRING("proc-title-template", NULL, 0, proc_title_template, "{title} {listen-addr} {server-mode}",
+           .valid_str = valid_title_template, .apply = apply_proc_title),
+    BOOL("crash-log-enabled", NULL, INERT, crash_log_enabled, 1),
+    BOOL("crash-memcheck-enabled", NULL, INERT, crash_memcheck_enabled, 1),
+    BOOL("use-exit-on-panic", NULL, CF_HIDDEN | INERT, use_exit_on_panic, 0),
+    INT("watchdog-period", NULL, CF_HIDDEN | INERT, 0, INT_MAX, watchdog_period, 0, .apply = apply_watchdog),
+    STRING("ignore-warnings", NULL, 0, ignore_warnings, ""),
+    BOOL("disable-thp", NULL, IMM, disable_thp, 1),
+    ENUM("oom-score-adj", NULL, 0, oom_score_adj_enum, oom_score_adj, OOM_SCORE_ADJ_NO,
+         .apply = apply_oom_score_adj),
+    SPECIAL("oom-score-adj-values", NULL, CF_MULTI_ARG, set_oom_values, get_oom_values,
+            rewrite_oom_values, .apply = apply_oom_score_adj),
+    STRING("server_cpulist", NULL, IMM | NUL | INERT, server_cpulist, NULL),
+    STRING("bio_cpulist", NULL, IMM | NUL | INERT, bio_cpulist, NULL),
+    STRING("aof_rewrite_cpulist", NULL, IMM | NUL | INERT, aof_rewrite_cpulist, NULL),
+    STRING("bgsave_cpulist", NULL, IMM | NUL | INERT, bgsave_cpulist, NULL),
+    INT("io-threads", NULL, IMM | INERT, 1, 128, io_threads, 1),
+    BOOL("io-threads-do-reads", NULL, IMM | INERT, io_threads_do_reads, 0),
+    BOOL("jemalloc-bg-thread", NULL, INERT, jemalloc_bg_thread, 1),
+    BOOL("activerehashing", NULL, 0, activerehashing, 1),
+    ENUM("enable-protected-configs", NULL, IMM, protected_enum, enable_protected_configs, PROTECTED_NO),
+    ENUM("enable-debug-command", NULL, IMM, protected_enum, enable_debug_command, PROTECTED_NO),
+    ENUM("enable-module-command", NULL, IMM, protected_enum, enable_module_command, PROTECTED_NO),
+    INT("active-expire-effort", NULL, 0, 1, 10, active_expire_effort, 1),
+    BOOL("latency-tracking", NULL, INERT, latency_tracking, 1),
+    SPECIAL("latency-tracking-info-percentiles", NULL, CF_MULTI_ARG | INERT, set_percentiles,
+            get_percentiles, rewrite_percentiles),
+    NUM("tracking-table-max-keys", NULL, INERT, SIZE_T, 0, LONG_MAX, tracking_table_max_keys, 1000000, 0),
+    /* Snapshots */
+    SPECIAL("dir", NULL, CF_PROTECTED | CF_DENY_LOADING, set_dir, get_dir, rewrite_dir),
+    STRING("dbfilename", NULL, CF_PROTECTED, dbfilename, "dump.rdb", .valid_str = valid_dbfilename),
+    SPECIAL("save", NULL, CF_MULTI_ARG, set_save, get_str_field, rewrite_save, .field = &cfg.save,
+            .def_str = "3600 1 300 100 60 10000"),
+    BOOL("stop-writes-on-bgsave-error", NULL, 0, stop_writes_on_bgsave_error, 1),
+    BOOL("rdbcompression", NULL, 0, rdbcompression, CONFIG_DEFAULT_RDBCOMPRESSION),
+    BOOL("rdbchecksum", NULL, IMM, rdbchecksum, CONFIG_DEFAULT_RDBCHECKSUM),
+    BOOL("rdb-del-sync-files", NULL, INERT, rdb_del_sync_files, 0),
+    BOOL("rdb-save-incremental-fsync", NULL, 0, rdb_save_incremental_fsync, 1),
+    NUM("loading-process-events-interval-bytes", NULL, CF_HIDDEN | INERT, NUM_LL, 1024, INT_MAX,
+        loading_process_events_interval_bytes, 2 * 1024 * 1024, 0),
+    ENUM("sanitize-dump-payload", NULL, INERT, sanitize_enum, sanitize_dump_payload, SANITIZE_DUMP_NO),
+    /* Append-only file */
+    BOOL("appendonly", NULL, CF_DENY_LOADING, appendonly, 0, .apply = apply_appendonly),
+    STRING("appendfilename", NULL, IMM, appendfilename, "appendonly.aof", .valid_str = valid_appendfilename),
+    STRING("appenddirname", NULL, IMM, appenddirname, "appendonlydir", .valid_str = valid_appenddirname),
+    ENUM("appendfsync", NULL, 0, appendfsync_enum, appendfsync, APPENDFSYNC_EVERYSEC),
+    BOOL("aof-use-rdb-preamble", NULL, 0, aof_use_rdb_preamble, 1),
+    BOOL("aof-load-truncated", NULL, 0, aof_load_truncated, 1),
+    BOOL("aof-timestamp-enabled", NULL, INERT, aof_timestamp_enabled, 0),
+    BOOL("aof-disable-auto-gc", NULL, INERT, aof_disable_auto_gc, 0),
+    BOOL("aof-rewrite-incremental-fsync", NULL, 0, aof_rewrite_incremental_fsync, 1),
+    BOOL("no-appendfsync-on-rewrite", NULL, 0, no_appendfsync_on_rewrite, 0),
+    INT("auto-aof-rewrite-percentage", NULL, 0, 0, INT_MAX, auto_aof_rewrite_percentage, 100),
+    NUM("auto-aof-rewrite-min-size", NULL, 0, NUM_LL, 0, LLONG_MAX, auto_aof_rewrite_min_size,
+        64LL * 1024 * 1024, NUM_MEMORY),
+    /* Security */
+    SDS("requirepass", CF_SENSITIVE, requirepass),
+    STRING("aclfile", NULL, IMM, aclfile, ""),
+    NUM("acllog-max-len", NULL, INERT, NUM_LL, 0, LONG_MAX, acllog_max_len, 128, 0),
+    ENUM("acl-pubsub-default", NULL, INERT, acl_pubsub_enum, acl_pubsub_default, 0),
+    /* Memory */
+    NUM("maxmemory", NULL, 0, NUM_ULL | NUM_UNSIGNED, 0, (long long)ULLONG_MAX, maxmemory, 0,
+        NUM_MEMORY, .apply = apply_maxmemory),
+    ENUM("maxmemory-policy", NULL, 0, policy_enum, maxmemory_policy, CONFIG_DEFAULT_MAXMEMORY_POLICY),
+    INT("maxmemory-samples", NULL, 0, 1, INT_MAX, maxmemory_samples, 5),
+    INT("maxmemory-eviction-tenacity", NULL, INERT, 0, 100, maxmemory_eviction_tenacity, 10),
+    NUM("maxmemory-clients", NULL, INERT, NUM_LL, -100, LLONG_MAX, maxmemory_clients, 0,
+        NUM_MEMORY | NUM_PERCENT),
+    INT("lfu-log-factor", NULL, 0, 0, INT_MAX, lfu_log_factor, CONFIG_DEFAULT_LFU_LOG_FACTOR),
+    INT("lfu-decay-time", NULL, 0, 0, INT_MAX, lfu_decay_time, CONFIG_DEFAULT_LFU_DECAY_TIME),
+    BOOL("lazyfree-lazy-eviction", NULL, 0, lazyfree_lazy_eviction, 0),
+    BOOL("lazyfree-lazy-expire", NULL, 0, lazyfree_lazy_expire, 0),
+    BOOL("lazyfree-lazy-server-del", NULL, 0, lazyfree_lazy_server_del, 0),
+    BOOL("lazyfree-lazy-user-del", NULL, 0, lazyfree_lazy_user_del, 0),
+    BOOL("lazyfree-lazy-user-flush", NULL, 0, lazyfree_lazy_user_flush, 0),
+    BOOL("activedefrag", NULL, 0, activedefrag, 0, .valid_int = valid_activedefrag),
+    NUM("active-defrag-ignore-bytes", NULL, INERT, SIZE_T, 1, LLONG_MAX, active_defrag_ignore_bytes,
+        100LL << 20, NUM_MEMORY),
+    INT("active-defrag-threshold-lower", NULL, INERT, 0, 1000, active_defrag_threshold_lower, 10),
+    INT("active-defrag-threshold-upper", NULL, INERT, 0, 1000, active_defrag_threshold_upper, 100),
+    INT("active-defrag-cycle-min", NULL, INERT, 1, 99, active_defrag_cycle_min, 1),
+    INT("active-defrag-cycle-max", NULL, INERT, 1, 99, active_defrag_cycle_max, 25),
+    NUM("active-defrag-max-scan-fields", NULL, INERT, NUM_LL, 1, LONG_MAX, active_defrag_max_scan_fields,
+        1000, 0),
+    /* Diagnostics */
+    NUM("slowlog-log-slower-than", NULL, 0, NUM_LL, -1, LLONG_MAX, slowlog_log_slower_than, 10000, 0),
+    NUM("slowlog-max-len", NULL, 0, NUM_LL, 0, LONG_MAX, slowlog_max_len, 128, 0),
+    NUM("latency-monitor-threshold", NULL, 0, NUM_LL, 0, LLONG_MAX, latency_monitor_threshold, 0, 0),
+    SPECIAL("notify-keyspace-events", NULL, 0, set_notify, get_notify, rewrite_notify),
+    NUM("busy-reply-threshold", "lua-time-limit", INERT, NUM_LL, 0, LONG_MAX, busy_reply_threshold, 5000, 0),
+    BOOL("lua-enable-deprecated-api", NULL, IMM | CF_HIDDEN | INERT, lua_enable_deprecated_api, 0),
     /* Encodings of small collections (Redis's thresholds and old names). */
-    {.name = "list-max-listpack-size", .alias = "list-max-ziplist-size", .type = T_INT,
-     .field = &cfg.list_max_listpack_size, .def = CONFIG_STR(CONFIG_DEFAULT_LIST_MAX_LISTPACK_SIZE),
-     .min = INT_MIN, .max = INT_MAX},
-    I("list-compress-depth", list_compress_depth, CONFIG_STR(CONFIG_DEFAULT_LIST_COMPRESS_DEPTH), 0,
-      INT_MAX, 0),
-    {.name = "hash-max-listpack-entries", .alias = "hash-max-ziplist-entries", .type = T_LL,
-     .field = &cfg.hash_max_listpack_entries,
-     .def = CONFIG_STR(CONFIG_DEFAULT_HASH_MAX_LISTPACK_ENTRIES), .min = 0, .max = LLONG_MAX},
-    {.name = "hash-max-listpack-value", .alias = "hash-max-ziplist-value", .type = T_LL,
-     .field = &cfg.hash_max_listpack_value,
-     .def = CONFIG_STR(CONFIG_DEFAULT_HASH_MAX_LISTPACK_VALUE), .min = 0, .max = LLONG_MAX},
-    L("set-max-intset-entries", set_max_intset_entries,
-      CONFIG_STR(CONFIG_DEFAULT_SET_MAX_INTSET_ENTRIES), 0, LLONG_MAX, 0),
-    {.name = "zset-max-listpack-entries", .alias = "zset-max-ziplist-entries", .type = T_LL,
-     .field = &cfg.zset_max_listpack_entries,
-     .def = CONFIG_STR(CONFIG_DEFAULT_ZSET_MAX_LISTPACK_ENTRIES), .min = 0, .max = LLONG_MAX},
-    {.name = "zset-max-listpack-value", .alias = "zset-max-ziplist-value", .type = T_LL,
-     .field = &cfg.zset_max_listpack_value,
-     .def = CONFIG_STR(CONFIG_DEFAULT_ZSET_MAX_LISTPACK_VALUE), .min = 0, .max = LLONG_MAX},
-    /* Accepted now, acted on by later subsystems. */
-    B("rdbcompression", rdbcompression, "yes", 0),
-    B("rdbchecksum", rdbchecksum, "yes", D_IMMUTABLE),
-    B("stop-writes-on-bgsave-error", stop_writes_on_bgsave_error, "yes", 0),
-    X("always-show-logo", "no"),
-    X("set-proc-title", "yes"),
-    X("supervised", "no"),
-    X("io-threads", "1"),
-    X("io-threads-do-reads", "no"),
-    X("lazyfree-lazy-eviction", "no"),
-    X("lazyfree-lazy-expire", "no"),
-    X("lazyfree-lazy-server-del", "no"),
-    X("activerehashing", "yes"),
-    X("jemalloc-bg-thread", "yes"),
-    X("latency-tracking", "yes"),
-    X("crash-log-enabled", "yes"),
-    X("crash-memcheck-enabled", "yes"),
-    X("syslog-enabled", "no"),
-    X("syslog-ident", "redis"),
-    X("oom-score-adj", "no"),
-    X("activedefrag", "no"),
-    X("rdb-save-incremental-fsync", "yes"),
-    X("aof-rewrite-incremental-fsync", "yes"),
-    X("aof-timestamp-enabled", "no"),
-    X("enable-module-command", "no"),
-    X("maxmemory-clients", "0"),
-    X("lua-time-limit", "5000"),
-    X("busy-reply-threshold", "5000"),
-    X("cluster-enabled", "no"),
+    INT("list-max-listpack-size", "list-max-ziplist-size", 0, INT_MIN, INT_MAX, list_max_listpack_size,
+        CONFIG_DEFAULT_LIST_MAX_LISTPACK_SIZE),
+    INT("list-compress-depth", NULL, 0, 0, INT_MAX, list_compress_depth, CONFIG_DEFAULT_LIST_COMPRESS_DEPTH),
+    NUM("hash-max-listpack-entries", "hash-max-ziplist-entries", 0, SIZE_T, 0, LONG_MAX,
+        hash_max_listpack_entries, CONFIG_DEFAULT_HASH_MAX_LISTPACK_ENTRIES, 0),
+    NUM("hash-max-listpack-value", "hash-max-ziplist-value", 0, SIZE_T, 0, LONG_MAX,
+        hash_max_listpack_value, CONFIG_DEFAULT_HASH_MAX_LISTPACK_VALUE, NUM_MEMORY),
+    NUM("set-max-intset-entries", NULL, 0, SIZE_T, 0, LONG_MAX, set_max_intset_entries,
+        CONFIG_DEFAULT_SET_MAX_INTSET_ENTRIES, 0),
+    NUM("zset-max-listpack-entries", "zset-max-ziplist-entries", 0, SIZE_T, 0, LONG_MAX,
+        zset_max_listpack_entries, CONFIG_DEFAULT_ZSET_MAX_LISTPACK_ENTRIES, 0),
+    NUM("zset-max-listpack-value", "zset-max-ziplist-value", 0, SIZE_T, 0, LONG_MAX,
+        zset_max_listpack_value, CONFIG_DEFAULT_ZSET_MAX_LISTPACK_VALUE, NUM_MEMORY),
+    NUM("hll-sparse-max-bytes", NULL, INERT, SIZE_T, 0, LONG_MAX, hll_sparse_max_bytes, 3000, NUM_MEMORY),
+    NUM("stream-node-max-bytes", NULL, INERT, SIZE_T, 0, LONG_MAX, stream_node_max_bytes, 4096, NUM_MEMORY),
+    NUM("stream-node-max-entries", NULL, INERT, NUM_LL, 0, LLONG_MAX, stream_node_max_entries, 100, 0),
+    /* Replication (repl.c). */
+    SPECIAL("replicaof", "slaveof", IMM | CF_MULTI_ARG, set_replicaof, get_replicaof, rewrite_replicaof,
+            .field = &cfg.replicaof, .def_str = ""),
+    SDS("masterauth", CF_SENSITIVE, masterauth),
+    STRING("masteruser", NULL, CF_SENSITIVE | NUL, masteruser, NULL),
+    NUM("repl-backlog-size", NULL, 0, NUM_LL, 1, LLONG_MAX, repl_backlog_size, 1024 * 1024, NUM_MEMORY,
+        .apply = apply_backlog_size),
+    NUM("repl-backlog-ttl", NULL, 0, NUM_LL, 0, LONG_MAX, repl_backlog_ttl, 3600, 0),
+    BOOL("repl-diskless-sync", NULL, 0, repl_diskless_sync, 1),
+    INT("repl-diskless-sync-delay", NULL, 0, 0, INT_MAX, repl_diskless_sync_delay, 5),
+    INT("repl-diskless-sync-max-replicas", NULL, 0, 0, INT_MAX, repl_diskless_sync_max_replicas, 0),
+    ENUM("repl-diskless-load", NULL, CF_DENY_LOADING, diskless_load_enum, repl_diskless_load,
+         REPL_DISKLESS_LOAD_DISABLED),
+    INT("repl-timeout", NULL, 0, 1, INT_MAX, repl_timeout, 60),
+    INT("repl-ping-replica-period", "repl-ping-slave-period", 0, 1, INT_MAX, repl_ping_replica_period, 10),
+    BOOL("repl-disable-tcp-nodelay", NULL, 0, repl_disable_tcp_nodelay, 0),
+    INT("min-replicas-to-write", "min-slaves-to-write", 0, 0, INT_MAX, min_replicas_to_write, 0),
+    INT("min-replicas-max-lag", "min-slaves-max-lag", 0, 0, INT_MAX, min_replicas_max_lag, 10),
+    INT("replica-priority", "slave-priority", 0, 0, INT_MAX, replica_priority, 100),
+    STRING("replica-announce-ip", "slave-announce-ip", NUL, replica_announce_ip, NULL),
+    INT("replica-announce-port", "slave-announce-port", 0, 0, 65535, replica_announce_port, 0),
+    BOOL("replica-announced", NULL, 0, replica_announced, 1),
+    BOOL("replica-read-only", "slave-read-only", 0, replica_read_only, 1),
+    BOOL("replica-serve-stale-data", "slave-serve-stale-data", 0, replica_serve_stale_data, 1),
+    BOOL("replica-ignore-maxmemory", "slave-ignore-maxmemory", 0, replica_ignore_maxmemory, 1),
+    BOOL("replica-lazy-flush", "slave-lazy-flush", 0, replica_lazy_flush, 0),
+    BOOL("replica-ignore-disk-write-errors", NULL, INERT, replica_ignore_disk_write_errors, 0),
+    BOOL("repl-empty-master-guard", NULL, 0, repl_empty_master_guard, 1),   /* castor */
+    /* Cluster: castor has no cluster mode (cluster-enabled yes is refused). */
+    BOOL("cluster-enabled", NULL, IMM, cluster_enabled, 0),
+    STRING("cluster-config-file", NULL, IMM | INERT, cluster_config_file, "nodes.conf"),
+    NUM("cluster-node-timeout", NULL, INERT, NUM_LL, 0, LLONG_MAX, cluster_node_timeout, 15000, 0),
+    INT("cluster-port", NULL, IMM | INERT, 0, 65535, cluster_port, 0),
+    INT("cluster-announce-port", NULL, INERT, 0, 65535, cluster_announce_port, 0),
+    INT("cluster-announce-bus-port", NULL, INERT, 0, 65535, cluster_announce_bus_port, 0),
+    INT("cluster-announce-tls-port", NULL, INERT, 0, 65535, cluster_announce_tls_port, 0),
+    STRING("cluster-announce-ip", NULL, NUL | INERT, cluster_announce_ip, NULL),
+    STRING("cluster-announce-hostname", NULL, NUL | INERT, cluster_announce_hostname, NULL,
+           .valid_str = valid_hostname),
+    ENUM("cluster-preferred-endpoint-type", NULL, INERT, endpoint_enum, cluster_preferred_endpoint_type,
+         ENDPOINT_IP),
+    INT("cluster-migration-barrier", NULL, INERT, 0, INT_MAX, cluster_migration_barrier, 1),
+    INT("cluster-replica-validity-factor", "cluster-slave-validity-factor", INERT, 0, INT_MAX,
+        cluster_replica_validity_factor, 10),
+    BOOL("cluster-replica-no-failover", "cluster-slave-no-failover", INERT, cluster_replica_no_failover, 0),
+    BOOL("cluster-require-full-coverage", NULL, INERT, cluster_require_full_coverage, 1),
+    BOOL("cluster-allow-reads-when-down", NULL, INERT, cluster_allow_reads_when_down, 0),
+    BOOL("cluster-allow-pubsubshard-when-down", NULL, INERT, cluster_allow_pubsubshard_when_down, 1),
+    BOOL("cluster-allow-replica-migration", NULL, INERT, cluster_allow_replica_migration, 1),
+    NUM("cluster-link-sendbuf-limit", NULL, INERT, NUM_ULL | NUM_UNSIGNED, 0, (long long)ULLONG_MAX,
+        cluster_link_sendbuf_limit, 0, NUM_MEMORY),
+    /* TLS: not implemented yet; turning it on is refused (apply_tls). */
+    INT("tls-port", NULL, 0, 0, 65535, tls_port, 0, .apply = apply_tls),
+    BOOL("tls-replication", NULL, 0, tls_replication, 0, .apply = apply_tls),
+    BOOL("tls-cluster", NULL, 0, tls_cluster, 0, .apply = apply_tls),
+    STRING("tls-cert-file", NULL, NUL | INERT, tls_cert_file, NULL),
+    STRING("tls-key-file", NULL, NUL | INERT, tls_key_file, NULL),
+    STRING("tls-key-file-pass", NULL, NUL | INERT, tls_key_file_pass, NULL),
+    STRING("tls-client-cert-file", NULL, NUL | INERT, tls_client_cert_file, NULL),
+    STRING("tls-client-key-file", NULL, NUL | INERT, tls_client_key_file, NULL),
+    STRING("tls-client-key-file-pass", NULL, NUL | INERT, tls_client_key_file_pass, NULL),
+    STRING("tls-dh-params-file", NULL, NUL | INERT, tls_dh_params_file, NULL),
+    STRING("tls-ca-cert-file", NULL, NUL | INERT, tls_ca_cert_file, NULL),
+    STRING("tls-ca-cert-dir", NULL, NUL | INERT, tls_ca_cert_dir, NULL),
+    STRING("tls-protocols", NULL, NUL | INERT, tls_protocols, NULL),
+    STRING("tls-ciphers", NULL, NUL | INERT, tls_ciphers, NULL),
+    STRING("tls-ciphersuites", NULL, NUL | INERT, tls_ciphersuites, NULL),
+    ENUM("tls-auth-clients", NULL, INERT, tls_auth_enum, tls_auth_clients, TLS_CLIENT_AUTH_YES),
+    BOOL("tls-prefer-server-ciphers", NULL, INERT, tls_prefer_server_ciphers, 0),
+    BOOL("tls-session-caching", NULL, INERT, tls_session_caching, 1),
+    INT("tls-session-cache-size", NULL, INERT, 0, INT_MAX, tls_session_cache_size, 20 * 1024),
+    INT("tls-session-cache-timeout", NULL, INERT, 0, INT_MAX, tls_session_cache_timeout, 300),
     {.name = NULL},
 };
 /* clang-format on */
 
-static directive *find_directive(const char *name) {
+/* ---- Per-type set, get and rewrite ---- */
+
+directive *config_directives(void) { return table; }
+
+directive *config_find(const char *name, size_t len) {
     for (directive *d = table; d->name; d++)
-        if (!strcasecmp(d->name, name) || (d->alias && !strcasecmp(d->alias, name))) return d;
+        if (util_strcaseeq(name, len, d->name) || (d->alias && util_strcaseeq(name, len, d->alias)))
+            return d;
     return NULL;
 }
 
-static char **inert_slot(const directive *d) { return &((directive *)d)->inert; }
+/* Bits of a multi-flag enum from its names (0 is the name of no flag). */
+static int set_flags(directive *d, str **argv, int argc, const char **err) {
+    if (argc == 0) {
+        *err = enum_error(d->enums);
+        return 0;
+    }
+    int v = 0;
+    for (int i = 0; i < argc; i++) {
+        const enum_pair *e = enum_by_name(d->enums, argv[i]->buf);
+        if (e == NULL) {
+            *err = enum_error(d->enums);
+            return 0;
+        }
+        v |= e->val;
+    }
+    if (d->valid_int && !d->valid_int(v, err)) return 0;
+    int prev = *(int *)d->field;
+    *(int *)d->field = v;
+    return prev == v ? 2 : 1;
+}
 
-/* Parse 'val' into the directive's field. NULL or an error text. */
-static const char *set_value(const directive *d, const char *val) {
-    static char errbuf[256];
+static str *flags_text(const directive *d, int v) {
+    str *s = str_new(NULL, 0);
+    for (const enum_pair *e = d->enums; e->name; e++) {
+        if ((v == 0 && e->val == 0) || (e->val != 0 && (v & e->val) == e->val)) {
+            if (s->len) s = str_cat(s, " ", 1);
+            s = str_catc(s, e->name);
+        }
+    }
+    return s;
+}
+
+int config_set_args(directive *d, str **argv, int argc, const char **err) {
+    if (d->type == CT_SPECIAL) return d->set(d, argv, argc, err);
+    if (d->type == CT_FLAGS) return set_flags(d, argv, argc, err);
+    if (argc != 1) {
+        *err = "wrong number of arguments";
+        return 0;
+    }
+    const str *v = argv[0];
     switch (d->type) {
-    case T_BOOL:
-        if (!strcasecmp(val, "yes")) *(bool *)d->field = true;
-        else if (!strcasecmp(val, "no")) *(bool *)d->field = false;
-        else return "argument must be 'yes' or 'no'";
-        return NULL;
-    case T_INT:
-    case T_LL: {
-        long long v;
-        if (!util_str2ll(val, strlen(val), &v)) {
-            /* Redis accepts memory units for some numeric options. */
-            if (!parse_mem(val, &v)) return "argument couldn't be parsed into an integer";
+    case CT_BOOL: {
+        int yn;
+        if (!strcasecmp(v->buf, "yes")) yn = 1;
+        else if (!strcasecmp(v->buf, "no")) yn = 0;
+        else {
+            *err = "argument must be 'yes' or 'no'";
+            return 0;
         }
-        if (v < d->min || v > d->max) {
-            snprintf(errbuf, sizeof(errbuf), "argument must be between %lld and %lld inclusive",
-                     d->min, d->max);
-            return errbuf;
-        }
-        if (d->type == T_INT) *(int *)d->field = (int)v;
-        else *(long long *)d->field = v;
-        return NULL;
+        if (d->valid_int && !d->valid_int(yn, err)) return 0;
+        bool prev = *(bool *)d->field;
+        *(bool *)d->field = yn;
+        return prev == (bool)yn ? 2 : 1;
     }
-    case T_MEM: {
-        long long v;
-        if (!parse_mem(val, &v)) return "argument must be a memory value";
-        if (v < d->min || v > d->max) {
-            snprintf(errbuf, sizeof(errbuf), "argument must be between %lld and %lld inclusive",
-                     d->min, d->max);
-            return errbuf;
-        }
-        *(long long *)d->field = v;
-        return NULL;
+    case CT_NUM: {
+        long long ll;
+        if (!num_parse(d, v, &ll, err) || !num_in_bounds(d, ll, err)) return 0;
+        if (d->valid_int && !d->valid_int(ll, err)) return 0;
+        if (num_load(d) == ll) return 2;
+        num_store(d, ll);
+        return 1;
     }
-    case T_ENUM:
-        for (const enum_pair *e = d->enums; e->name; e++) {
-            if (!strcasecmp(e->name, val)) {
-                *(int *)d->field = e->val;
-                return NULL;
-            }
+    case CT_ENUM: {
+        const enum_pair *e = enum_by_name(d->enums, v->buf);
+        if (e == NULL) {
+            *err = enum_error(d->enums);
+            return 0;
         }
-        {
-            size_t off = (size_t)snprintf(errbuf, sizeof(errbuf),
-                                          "argument(s) must be one of the following: ");
-            for (const enum_pair *e = d->enums; e->name; e++)
-                off += (size_t)snprintf(errbuf + off, sizeof(errbuf) - off, "%s%s", e->name,
-                                        e[1].name ? ", " : "");
-        }
-        return errbuf;
-    case T_STR: {
-        char **slot = d->field ? (char **)d->field : inert_slot(d);
+        if (d->valid_int && !d->valid_int(e->val, err)) return 0;
+        int prev = *(int *)d->field;
+        *(int *)d->field = e->val;
+        return prev == e->val ? 2 : 1;
+    }
+    case CT_STRING: {
+        /* A C string: like Redis's zstrdup, a NUL byte ends the value. */
+        if (d->valid_str && !d->valid_str(v->buf, err)) return 0;
+        char **slot = d->field;
+        const char *nv = (d->flags & CF_EMPTY_NULL) && v->buf[0] == '\0' ? NULL : v->buf;
+        if (*slot == nv || (*slot && nv && strcmp(*slot, nv) == 0)) return 2;
         mem_free(*slot);
-        *slot = mem_strdup(val);
-        return NULL;
+        *slot = nv ? mem_strdup(nv) : NULL;
+        return 1;
     }
-    case T_SPECIAL:
-        return d->set(d, val);
+    case CT_SDS: {
+        /* Binary-safe: every byte of the value is kept, NULs included. */
+        char **slot = d->field;
+        size_t *len = d->len_field;
+        if (v->len == 0) {
+            if (*slot == NULL) return 2;
+            mem_free(*slot);
+            *slot = NULL;
+            *len = 0;
+            return 1;
+        }
+        if (*slot && *len == v->len && memcmp(*slot, v->buf, v->len) == 0) return 2;
+        mem_free(*slot);
+        *slot = mem_alloc(v->len + 1);
+        memcpy(*slot, v->buf, v->len + 1);
+        *len = v->len;
+        return 1;
     }
-    return "unknown type";
+    default: break;
+    }
+    *err = "unknown type";
+    return 0;
 }
 
-/* Current value as text (caller frees). */
-static str *get_value(const directive *d) {
+str *config_get_text(const directive *d) {
     switch (d->type) {
-    case T_BOOL: return str_from(*(bool *)d->field ? "yes" : "no");
-    case T_INT: return str_fmt("%d", *(int *)d->field);
-    case T_LL:
-    case T_MEM: return str_fmt("%lld", *(long long *)d->field);
-    case T_ENUM:
-        for (const enum_pair *e = d->enums; e->name; e++)
-            if (e->val == *(int *)d->field) return str_from(e->name);
-        return str_from("");
-    case T_STR: {
-        char *v = d->field ? *(char **)d->field : *inert_slot(d);
-        return str_from(v ? v : "");
+    case CT_BOOL: return str_from(*(bool *)d->field ? "yes" : "no");
+    case CT_NUM: return num_text(d, num_load(d));
+    case CT_ENUM: return str_from(enum_name(d->enums, *(int *)d->field));
+    case CT_FLAGS: return flags_text(d, *(int *)d->field);
+    case CT_STRING: return get_str_field(d);
+    case CT_SDS: {
+        char *v = *(char **)d->field;
+        return v ? str_new(v, *d->len_field) : str_new(NULL, 0);
     }
-    case T_SPECIAL: return d->get(d);
+    case CT_SPECIAL: return d->get(d);
     }
-    return str_from("");
+    return str_new(NULL, 0);
 }
 
-bool config_parse_memory(const char *s, long long *out) { return parse_mem(s, out); }
+/* Redis's rewrite of each standard type (rewriteConfig*Option). */
+static void rewrite_standard(const directive *d, rewrite_state *st) {
+    const char *name = d->name;
+    switch (d->type) {
+    case CT_BOOL: {
+        bool v = *(bool *)d->field;
+        rewrite_line(st, name, str_fmt("%s %s", name, v ? "yes" : "no"), v != (d->def != 0));
+        return;
+    }
+    case CT_NUM: {
+        long long v = num_load(d);
+        str *line = str_fmt("%s ", name);
+        if ((d->num & NUM_PERCENT) && v < 0) line = str_catfmt(line, "%lld%%", -v);
+        else if (d->num & NUM_MEMORY) line = cat_memory(line, (unsigned long long)v);
+        else if (d->num & NUM_OCTAL) line = str_catfmt(line, "%llo", (unsigned long long)v);
+        else line = str_catfmt(line, "%lld", v);
+        rewrite_line(st, name, line, v != d->def);
+        return;
+    }
+    case CT_ENUM:
+    case CT_FLAGS: {
+        int v = *(int *)d->field;
+        str *text = d->type == CT_ENUM ? str_from(enum_name(d->enums, v)) : flags_text(d, v);
+        rewrite_line(st, name, str_fmt("%s %s", name, text->buf), v != d->def);
+        str_free(text);
+        return;
+    }
+    case CT_STRING:
+    case CT_SDS: {
+        const char *v = *(char **)d->field;
+        if (v == NULL) {
+            /* Unset strings stay out of the file so they read back unset. */
+            rewrite_mark_processed(st, name);
+            return;
+        }
+        size_t len = d->type == CT_SDS ? *d->len_field : strlen(v);
+        bool force = !(d->def_str && d->type == CT_STRING && strcmp(v, d->def_str) == 0);
+        str *line = str_fmt("%s ", name);
+        rewrite_line(st, name, str_catrepr(line, v, len), force);
+        return;
+    }
+    case CT_SPECIAL: d->rewrite(d, st); return;
+    }
+}
+
+void config_rewrite_all(rewrite_state *st) {
+    for (directive *d = table; d->name; d++) rewrite_standard(d, st);
+}
+
+bool config_is_sensitive(const char *name, size_t len) {
+    directive *d = config_find(name, len);
+    return d && (d->flags & CF_SENSITIVE);
+}
 
 int config_get_value(const char *name, str **out) {
-    directive *d = find_directive(name);
+    directive *d = config_find(name, strlen(name));
     if (d == NULL) return -1;
-    *out = get_value(d);
+    *out = config_get_text(d);
     return 0;
+}
+
+/* Set a directive from its default text (start-up only). */
+static void set_default(directive *d, const char *text) {
+    str *arg[CONFIG_BINDADDR_MAX];
+    int argc = 0;
+    char *copy = mem_strdup(text), *sp = NULL;
+    if ((d->flags & CF_MULTI_ARG) && text[0]) {
+        for (char *t = strtok_r(copy, " ", &sp); t && argc < CONFIG_BINDADDR_MAX; t = strtok_r(NULL, " ", &sp))
+            arg[argc++] = str_from(t);
+    } else {
+        arg[argc++] = str_from(text);
+    }
+    const char *err = NULL;
+    int rc = config_set_args(d, arg, argc, &err);
+    ASSERT(rc != 0);
+    for (int i = 0; i < argc; i++) str_free(arg[i]);
+    mem_free(copy);
 }
 
 void config_init(void) {
-    char buf[PATH_MAX];
+    reading_file = save_loaded = false;
     for (directive *d = table; d->name; d++) {
-        if (d->set == set_dir) {
-            cfg.dir = mem_strdup(getcwd(buf, sizeof(buf)) ? buf : ".");
-            continue;
-        }
-        const char *err = set_value(d, d->def);
-        ASSERT(err == NULL);
-    }
-}
-
-/* ---- Config files ---- */
-
-/* Split a config line into words with Redis's quoting rules. Returns the
- * count (0 for blank/comment), -1 on unbalanced quotes. Words point into
- * 'line', which is modified. */
-static int split_line(char *line, char **argv, int max) {
-    int argc = 0;
-    char *p = line;
-    for (;;) {
-        while (*p && isspace((unsigned char)*p)) p++;
-        if (*p == '\0' || (*p == '#' && argc == 0)) return argc;
-        if (argc == max) return -1;
-        char *w = p, *start = p;
-        char q = 0;
-        if (*p == '"' || *p == '\'') q = *p++;
-        while (*p) {
-            if (q) {
-                if (*p == '\\' && q == '"' && p[1]) {
-                    p++;
-                    char c = *p;
-                    if (c == 'x' && isxdigit((unsigned char)p[1]) && isxdigit((unsigned char)p[2])) {
-                        char hex[3] = {p[1], p[2], 0};
-                        c = (char)strtol(hex, NULL, 16);
-                        p += 2;
-                    } else if (c == 'n') c = '\n';
-                    else if (c == 'r') c = '\r';
-                    else if (c == 't') c = '\t';
-                    *w++ = c;
-                    p++;
-                    continue;
-                }
-                if (*p == '\\' && q == '\'' && p[1] == '\'') {
-                    *w++ = '\'';
-                    p += 2;
-                    continue;
-                }
-                if (*p == q) {
-                    p++;
-                    if (*p && !isspace((unsigned char)*p)) return -1;
-                    q = 0;
-                    break;
-                }
-                *w++ = *p++;
-            } else {
-                if (isspace((unsigned char)*p)) break;
-                *w++ = *p++;
-            }
-        }
-        if (q) return -1;
-        bool more = *p != '\0';
-        *w = '\0';
-        argv[argc++] = start;
-        if (!more) return argc;
-        p++;
-    }
-}
-
-static int load_text(const char *text, const char *origin, str **err) {
-    char *copy = mem_strdup(text);
-    int lineno = 0, rc = 0;
-    char *save = NULL;
-    for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        lineno++;
-        char *orig = mem_strdup(line);
-        char *argv[512];
-        int argc = split_line(line, argv, 512);
-        const char *msg = NULL;
-        if (argc < 0) {
-            msg = "Unbalanced quotes in configuration line";
-        } else if (argc > 0) {
-            directive *d = find_directive(argv[0]);
-            if (!strcasecmp(argv[0], "include") || !strcasecmp(argv[0], "rename-command") ||
-                !strcasecmp(argv[0], "user") || !strcasecmp(argv[0], "loadmodule")) {
-                msg = "Directive not supported by castor yet";
-            } else if (d == NULL) {
-                msg = "Bad directive or wrong number of arguments";
-            } else if (argc < 2 && d->type != T_STR && d->type != T_SPECIAL) {
-                msg = "wrong number of arguments";
-            } else {
-                /* Multi-word values (save, bind, client-output-buffer-limit). */
-                str *v = str_new(NULL, 0);
-                for (int i = 1; i < argc; i++) {
-                    if (i > 1) v = str_cat(v, " ", 1);
-                    v = str_catc(v, argv[i]);
-                }
-                if (!strcasecmp(d->name, "save") && argc > 1 && cfg.save && origin &&
-                    strcmp(cfg.save, d->def) != 0 && v->len) {
-                    /* Several "save" lines accumulate, as in redis.conf. */
-                    str *all = str_fmt("%s %s", cfg.save, v->buf);
-                    str_free(v);
-                    v = all;
-                }
-                msg = set_value(d, v->buf);
-                str_free(v);
-            }
-        }
-        if (msg) {
-            *err = str_fmt("\n*** FATAL CONFIG FILE ERROR (castor %s) ***\n"
-                           "Reading the configuration file %s, at line %d\n>>> '%s'\n%s",
-                           CASTOR_OWN_VERSION, origin ? origin : "(command line)", lineno,
-                           orig, msg);
-            mem_free(orig);
-            rc = -1;
+        switch (d->type) {
+        case CT_BOOL: *(bool *)d->field = d->def != 0; break;
+        case CT_NUM: num_store(d, d->def); break;
+        case CT_ENUM:
+        case CT_FLAGS: *(int *)d->field = (int)d->def; break;
+        case CT_STRING:
+        case CT_SDS: {
+            char **slot = d->field;
+            mem_free(*slot);
+            *slot = d->def_str ? mem_strdup(d->def_str) : NULL;
+            if (d->len_field) *d->len_field = 0;
             break;
         }
-        mem_free(orig);
+        case CT_SPECIAL: break;
+        }
     }
-    mem_free(copy);
-    return rc;
+    mem_free(cfg.bind);
+    cfg.bind = NULL;
+    mem_free(cfg.save);
+    cfg.save = NULL;
+    mem_free(cfg.replicaof);
+    cfg.replicaof = NULL;
+    set_default(config_find("bind", 4), DEFAULT_BIND);
+    set_default(config_find("save", 4), "3600 1 300 100 60 10000");
+    cfg.replicaof = mem_strdup("");
+    memcpy(cfg.client_output_buffer_limit, cobl_defaults, sizeof(cobl_defaults));
+    memcpy(cfg.oom_score_adj_values, oom_defaults, sizeof(oom_defaults));
+    cfg.notify_keyspace_events = 0;
+    set_default(config_find("latency-tracking-info-percentiles", 33), "50 99 99.9");
 }
 
-int config_load(const char *path, const char *extra, str **err) {
-    if (path) {
-        FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+/* ---- After loading, and at start-up ---- */
+
+const char *config_check_loaded(void) {
+    static char buf[512];
+    clamp_hz();
+    reading_file = false;
+    if (cfg.cluster_enabled)
+        return "castor has no cluster mode yet: cluster-enabled must be 'no'";
+    if (cfg.tls_port || cfg.tls_replication || cfg.tls_cluster)
+        return "castor has no TLS yet: tls-port must be 0 and tls-replication, tls-cluster 'no'";
+    if (cfg.aclfile && cfg.aclfile[0])
+        return "castor has no ACL users yet: aclfile can't be used (requirepass sets the "
+               "default user's password)";
+    if (cfg.logfile && cfg.logfile[0]) {
+        FILE *f = fopen(cfg.logfile, "a");
         if (f == NULL) {
-            *err = str_fmt("Fatal error, can't open config file '%s': %s", path, strerror(errno));
-            return -1;
+            snprintf(buf, sizeof(buf), "Can't open the log file: %s", strerror(errno));
+            return buf;
         }
-        str *text = str_new(NULL, 0);
-        char buf[4096];
-        size_t n;
-        while ((n = fread(buf, 1, sizeof(buf), f)) > 0) text = str_cat(text, buf, n);
-        if (f != stdin) fclose(f);
-        int rc = load_text(text->buf, path, err);
-        str_free(text);
-        if (rc) return -1;
+        fclose(f);
     }
-    if (extra && extra[0]) return load_text(extra, NULL, err);
+    return NULL;
+}
+
+/* /proc/self/oom_score_adj for a process class, as Redis's setOOMScoreAdj:
+ * the first change remembers the value castor started with, relative mode
+ * adds to it, and turning the directive off puts it back. */
+int config_set_oom_score_adj(int process_class) {
+    static bool adjusted;
+    static int base;
+    if (process_class == -1) process_class = srv.is_replica ? OOM_CLASS_REPLICA : OOM_CLASS_MASTER;
+    char buf[64];
+    int val;
+    if (cfg.oom_score_adj != OOM_SCORE_ADJ_NO) {
+        if (!adjusted) {
+            int fd = open("/proc/self/oom_score_adj", O_RDONLY);
+            ssize_t n = fd == -1 ? -1 : read(fd, buf, sizeof(buf) - 1);
+            if (n < 0) {
+                log_msg(LOG_WARNING, "Unable to read oom_score_adj: %s", strerror(errno));
+                if (fd != -1) close(fd);
+                return -1;
+            }
+            buf[n] = '\0';
+            base = atoi(buf);
+            close(fd);
+            adjusted = true;
+        }
+        val = cfg.oom_score_adj_values[process_class];
+        if (cfg.oom_score_adj == OOM_SCORE_RELATIVE) val += base;
+        if (val > 1000) val = 1000;
+        if (val < -1000) val = -1000;
+    } else if (adjusted) {
+        adjusted = false;
+        val = base;
+    } else {
+        return 0;
+    }
+    int len = snprintf(buf, sizeof(buf), "%d\n", val);
+    int fd = open("/proc/self/oom_score_adj", O_WRONLY);
+    if (fd == -1 || write(fd, buf, (size_t)len) < 0) {
+        log_msg(LOG_WARNING, "Unable to write oom_score_adj: %s", strerror(errno));
+        if (fd != -1) close(fd);
+        return -1;
+    }
+    close(fd);
     return 0;
+}
+
+void config_set_proc_title(const char *title) {
+    if (!cfg.set_proc_title) return;
+    str *t = expand_title(cfg.proc_title_template, title ? title : proctitle_argv0());
+    if (t) proctitle_set(t->buf);
+    str_free(t);
+}
+
+/* Is the value still the one castor started with? */
+static bool is_default(const directive *d) {
+    switch (d->type) {
+    case CT_BOOL: return *(bool *)d->field == (d->def != 0);
+    case CT_NUM: return num_load(d) == d->def;
+    case CT_ENUM:
+    case CT_FLAGS: return *(int *)d->field == d->def;
+    case CT_STRING: {
+        const char *v = *(char **)d->field;
+        return (v == NULL && d->def_str == NULL) || (v && d->def_str && strcmp(v, d->def_str) == 0);
+    }
+    case CT_SDS: return *(char **)d->field == NULL;
+    case CT_SPECIAL: return true;
+    }
+    return true;
+}
+
+void config_apply_at_start(void) {
+    for (directive *d = table; d->name; d++) {
+        if ((d->flags & CF_INERT) && !is_default(d)) {
+            str *v = config_get_text(d);
+            log_msg(LOG_WARNING,
+                    "castor accepts '%s %s' but does not implement what it controls yet: the "
+                    "setting has no effect (see README.md, Configuration).",
+                    d->name, v->buf);
+            str_free(v);
+        }
+    }
+    /* Redis disables transparent huge pages for its process where the
+     * kernel lets it: fork() copy-on-write of huge pages costs latency. */
+    if (cfg.disable_thp) prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    config_set_oom_score_adj(-1);
+    config_set_proc_title(NULL);
 }
 
 /* ---- CONFIG command ---- */
 
+static bool has_glob(const slice *s) { return memchr(s->ptr, '*', s->len) || memchr(s->ptr, '?', s->len) || memchr(s->ptr, '[', s->len); }
+
 static void config_get(client *c) {
     void *node = reply_defer(c);
     long long n = 0;
-    for (directive *d = table; d->name; d++) {
-        const char *names[2] = {d->name, d->alias};
-        for (int k = 0; k < 2; k++) {
-            if (names[k] == NULL) continue;
-            bool match = false;
-            for (int i = 2; i < c->argc && !match; i++)
-                match = util_glob_match(c->argv[i].ptr, c->argv[i].len, names[k],
-                                        strlen(names[k]), true);
-            if (!match) continue;
-            str *v = get_value(d);
-            reply_bulk_cstr(c, names[k]);
+    /* What was replied, to answer each name once. */
+    size_t cap = 64, count = 0;
+    const char **seen = mem_alloc(sizeof(char *) * cap);
+    for (int i = 2; i < c->argc; i++) {
+        const slice *pat = &c->argv[i];
+        if (!has_glob(pat)) {
+            bool dup = false;   /* names compare without case, as in Redis */
+            for (size_t k = 0; k < count && !dup; k++) dup = util_strcaseeq(pat->ptr, pat->len, seen[k]);
+            directive *d = config_find(pat->ptr, pat->len);
+            if (dup || d == NULL) continue;
+            if (count == cap) seen = mem_realloc(seen, sizeof(char *) * (cap *= 2));
+            seen[count++] = pat->ptr;
+            str *v = config_get_text(d);
+            reply_bulk(c, pat->ptr, pat->len);   /* Redis answers with the name as asked */
             reply_bulk(c, v->buf, v->len);
             str_free(v);
             n++;
+            continue;
+        }
+        for (directive *d = table; d->name; d++) {
+            if (d->flags & CF_HIDDEN) continue;   /* only by exact name */
+            const char *names[2] = {d->name, d->alias};
+            for (int k = 0; k < 2; k++) {
+                if (names[k] == NULL) continue;
+                size_t len = strlen(names[k]);
+                bool dup = false;
+                for (size_t j = 0; j < count && !dup; j++) dup = !strcasecmp(seen[j], names[k]);
+                if (dup || !util_glob_match(pat->ptr, pat->len, names[k], len, true)) continue;
+                if (count == cap) seen = mem_realloc(seen, sizeof(char *) * (cap *= 2));
+                seen[count++] = names[k];
+                str *v = config_get_text(d);
+                reply_bulk_cstr(c, names[k]);
+                reply_bulk(c, v->buf, v->len);
+                str_free(v);
+                n++;
+            }
         }
     }
+    mem_free(seen);
     reply_set_deferred_map(c, node, n);
+}
+
+/* Split CONFIG SET's value for a multi-arg directive on single spaces, as
+ * Redis's sdssplitlen(value, " "): "" is no word, "a  b" has an empty one. */
+static int split_value(const directive *d, const slice *v, str ***out) {
+    if (!(d->flags & CF_MULTI_ARG)) {
+        *out = mem_alloc(sizeof(str *));
+        (*out)[0] = str_new(v->ptr, v->len);
+        return 1;
+    }
+    int n = 0;
+    *out = NULL;
+    if (v->len == 0) return 0;
+    size_t start = 0;
+    for (size_t i = 0; i <= v->len; i++) {
+        if (i == v->len || v->ptr[i] == ' ') {
+            *out = mem_realloc(*out, sizeof(str *) * (size_t)(n + 1));
+            (*out)[n++] = str_new(v->ptr + start, i - start);
+            start = i + 1;
+        }
+    }
+    return n;
+}
+
+static int set_from_slice(directive *d, const slice *v, const char **err) {
+    str **argv;
+    int argc = split_value(d, v, &argv);
+    int rc = config_set_args(d, argv, argc, err);
+    config_free_args(argv, argc);
+    return rc;
+}
+
+static void restore_values(directive **ds, str **old, int count) {
+    for (int i = 0; i < count; i++) {
+        const char *err = NULL;
+        slice s = slice_of(old[i]->buf, old[i]->len);
+        if (set_from_slice(ds[i], &s, &err) == 0)
+            log_msg(LOG_WARNING,
+                    "Failed restoring failed CONFIG SET command. Error setting %s to '%s': %s",
+                    ds[i]->name, old[i]->buf, err);
+    }
+}
+
+/* The name CONFIG SET's errors use: the one the directive was found by. */
+static const char *typed_name(const directive *d, const slice *s) {
+    return d->alias && util_strcaseeq(s->ptr, s->len, d->alias) ? d->alias : d->name;
 }
 
 static void config_set(client *c) {
@@ -696,183 +1521,91 @@ static void config_set(client *c) {
         return;
     }
     int pairs = (c->argc - 2) / 2;
-    directive **ds = mem_alloc(sizeof(directive *) * (size_t)pairs);
+    directive **ds = mem_calloc(sizeof(directive *) * (size_t)pairs);
     str **old = mem_calloc(sizeof(str *) * (size_t)pairs);
-    const char *err = NULL, *bad = NULL;
-    int set_count = 0;
+    config_apply_fn **applies = mem_calloc(sizeof(config_apply_fn *) * (size_t)pairs);
+    int *apply_of = mem_calloc(sizeof(int) * (size_t)pairs);
+    const char *err = NULL, *bad = NULL, *unknown = NULL;
+    bool invalid = false, deny_loading = false;
+    int napplies = 0;
+    /* Check every name first, as Redis: the first unknown name wins over
+     * later problems, an earlier refusal wins over a later unknown name. */
     for (int i = 0; i < pairs; i++) {
-        const char *name = c->argv[2 + i * 2].ptr;
-        directive *d = find_directive(name);
+        const slice *name = &c->argv[2 + i * 2];
+        directive *d = config_find(name->ptr, name->len);
         if (d == NULL) {
-            reply_errorf(c, "ERR Unknown option or number of arguments for CONFIG SET - '%s'", name);
-            goto cleanup;
+            if (!invalid) unknown = name->ptr;
+            invalid = true;
+            continue;
+        }
+        if (invalid) continue;
+        if ((d->flags & CF_IMMUTABLE) ||
+            ((d->flags & CF_PROTECTED) && !cmdtable_protected_allowed(cfg.enable_protected_configs, c))) {
+            err = (d->flags & CF_IMMUTABLE) ? "can't set immutable config" : "can't set protected config";
+            bad = name->ptr;
+            invalid = true;
+            continue;
+        }
+        if (srv.loading && (d->flags & CF_DENY_LOADING)) {
+            deny_loading = invalid = true;
+            continue;
         }
         for (int j = 0; j < i; j++) {
             if (ds[j] == d) {
-                bad = name;
                 err = "duplicate parameter";
-                goto fail;
+                bad = name->ptr;
+                invalid = true;
+                break;
             }
         }
         ds[i] = d;
-        if (d->flags & D_IMMUTABLE) {
-            bad = name;
-            err = "can't set immutable config";
+    }
+    if (invalid) goto fail;
+    for (int i = 0; i < pairs; i++) old[i] = config_get_text(ds[i]);
+    for (int i = 0; i < pairs; i++) {
+        int rc = set_from_slice(ds[i], &c->argv[3 + i * 2], &err);
+        if (rc == 0) {
+            restore_values(ds, old, i + 1);
+            bad = typed_name(ds[i], &c->argv[2 + i * 2]);
             goto fail;
         }
-        if ((d->flags & D_PROTECTED) && cfg.enable_protected_configs == 0) {
-            bad = name;
-            err = "can't set protected config";
+        if (rc == 1 && ds[i]->apply) {
+            bool known = false;
+            for (int j = 0; j < napplies && !known; j++) known = applies[j] == ds[i]->apply;
+            if (!known) {
+                apply_of[napplies] = i;
+                applies[napplies++] = ds[i]->apply;
+            }
+        }
+    }
+    for (int k = 0; k < napplies; k++) {
+        if ((err = applies[k]()) != NULL) {
+            int i = apply_of[k];
+            log_msg(LOG_WARNING,
+                    "Failed applying new configuration. Possibly related to new %s setting. "
+                    "Restoring previous settings.",
+                    ds[i]->name);
+            restore_values(ds, old, pairs);
+            for (int j = 0; j < napplies; j++) {
+                const char *again = applies[j]();
+                if (again) log_msg(LOG_WARNING, "Failed applying restored failed CONFIG SET command: %s", again);
+            }
+            bad = typed_name(ds[i], &c->argv[2 + i * 2]);
             goto fail;
-        }
-    }
-    for (int i = 0; i < pairs; i++) {
-        old[i] = get_value(ds[i]);
-        set_count = i + 1;
-        err = set_value(ds[i], c->argv[3 + i * 2].ptr);
-        if (err) {
-            bad = c->argv[2 + i * 2].ptr;
-            goto restore;
-        }
-    }
-    for (int i = 0; i < pairs; i++) {
-        if (ds[i]->apply && (err = ds[i]->apply()) != NULL) {
-            bad = c->argv[2 + i * 2].ptr;
-            goto restore;
         }
     }
     reply_ok(c);
     goto cleanup;
-restore:
-    for (int i = set_count - 1; i >= 0; i--) {
-        set_value(ds[i], old[i]->buf);
-        if (ds[i]->apply) ds[i]->apply();
-    }
 fail:
-    reply_errorf(c, "ERR CONFIG SET failed (possibly related to argument '%s') - %s", bad, err);
+    if (deny_loading) reply_error(c, ERR_LOADING);
+    else if (unknown) reply_errorf(c, "ERR Unknown option or number of arguments for CONFIG SET - '%s'", unknown);
+    else reply_errorf(c, "ERR CONFIG SET failed (possibly related to argument '%s') - %s", bad, err);
 cleanup:
     for (int i = 0; i < pairs; i++) str_free(old[i]);
     mem_free(old);
     mem_free(ds);
-}
-
-/* A directive's value as CONFIG REWRITE writes it: memory values in the
- * largest exact unit ("10mb"), as Redis's rewriteConfigBytesOption does. */
-static str *rewrite_value(const directive *d) {
-    if (d->type != T_MEM) return get_value(d);
-    long long v = *(long long *)d->field;
-    const long long gb = 1024LL * 1024 * 1024, mb = 1024 * 1024, kb = 1024;
-    if (v != 0 && v % gb == 0) return str_fmt("%lldgb", v / gb);
-    if (v != 0 && v % mb == 0) return str_fmt("%lldmb", v / mb);
-    if (v != 0 && v % kb == 0) return str_fmt("%lldkb", v / kb);
-    return str_fmt("%lld", v);
-}
-
-/* One directive's line, as Redis writes it: quoted when the value is empty
- * or has spaces or quotes, except for multi-word values (written as they
- * are, and not at all when empty) and an empty save ("save \"\""). */
-static str *cat_line(str *out, const directive *d, const str *v) {
-    if (d->flags & D_MULTI_ARG) return v->len ? str_catfmt(out, "%s %s\n", d->name, v->buf) : out;
-    if (d->type == T_SPECIAL && !strcmp(d->name, "save") && v->len == 0)
-        return str_catc(out, "save \"\"\n");
-    if (v->len == 0 || strpbrk(v->buf, " \"'") != NULL)
-        return str_catfmt(out, "%s \"%s\"\n", d->name, v->buf);
-    return str_catfmt(out, "%s %s\n", d->name, v->buf);
-}
-
-/* CONFIG REWRITE: keep the file's comments and order; rewrite lines of
- * directives whose value we know, drop duplicates of the same directive,
- * and append directives that differ from their defaults. Written to a
- * temp file, fsynced and renamed over the original. */
-static int rewrite_file(const char *path, str **errout) {
-    str *orig = str_new(NULL, 0);
-    FILE *f = fopen(path, "r");
-    if (f) {
-        char buf[4096];
-        size_t n;
-        while ((n = fread(buf, 1, sizeof(buf), f)) > 0) orig = str_cat(orig, buf, n);
-        fclose(f);
-    }
-    size_t ndirs = 0;
-    while (table[ndirs].name) ndirs++;
-    bool *written = mem_calloc(ndirs);
-    str *out = str_new(NULL, 0);
-    char *copy = mem_strdup(orig->buf);
-    char *next = copy;
-    /* Lines are trimmed as Redis does; blank lines and comments are kept. */
-    while (next && *next) {
-        char *line = next;
-        char *nl = strchr(line, '\n');
-        next = nl ? nl + 1 : NULL;
-        if (nl) *nl = '\0';
-        while (*line == ' ' || *line == '\t' || *line == '\r') line++;
-        size_t ll = strlen(line);
-        while (ll && (line[ll - 1] == ' ' || line[ll - 1] == '\t' || line[ll - 1] == '\r')) line[--ll] = '\0';
-        char *tmp = mem_strdup(line);
-        char *argv[8];
-        int argc = split_line(tmp, argv, 8);
-        directive *d = argc > 0 ? find_directive(argv[0]) : NULL;
-        if (d == NULL) {
-            out = str_catfmt(out, "%s\n", line);
-        } else {
-            size_t idx = (size_t)(d - table);
-            if (!written[idx]) {
-                str *v = rewrite_value(d);
-                out = cat_line(out, d, v);
-                str_free(v);
-                written[idx] = true;
-            }
-        }
-        mem_free(tmp);
-    }
-    bool header = false;
-    for (size_t i = 0; i < ndirs; i++) {
-        directive *d = &table[i];
-        if (written[i]) continue;
-        str *v = rewrite_value(d);
-        bool is_default = strcmp(v->buf, d->def) == 0 || (d->set == set_dir);
-        if (!is_default) {
-            if (!header) {
-                out = str_catc(out, "# Generated by CONFIG REWRITE\n");
-                header = true;
-            }
-            out = cat_line(out, d, v);
-        }
-        str_free(v);
-    }
-    mem_free(copy);
-    mem_free(written);
-    str_free(orig);
-    str *tmpname = str_fmt("%s.tmp-%d", path, (int)getpid());
-    int rc = -1;
-    int fd = open(tmpname->buf, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd == -1) {
-        *errout = str_fmt("%s", strerror(errno));
-        goto done;
-    }
-    size_t off = 0;
-    while (off < out->len) {
-        ssize_t w = write(fd, out->buf + off, out->len - off);
-        if (w <= 0) {
-            *errout = str_fmt("%s", strerror(errno));
-            close(fd);
-            unlink(tmpname->buf);
-            goto done;
-        }
-        off += (size_t)w;
-    }
-    fsync(fd);
-    close(fd);
-    if (rename(tmpname->buf, path) == -1) {
-        *errout = str_fmt("%s", strerror(errno));
-        unlink(tmpname->buf);
-        goto done;
-    }
-    rc = 0;
-done:
-    str_free(tmpname);
-    str_free(out);
-    return rc;
+    mem_free(applies);
+    mem_free(apply_of);
 }
 
 static void cmd_config_get(client *c) { config_get(c); }
@@ -884,19 +1617,26 @@ static void cmd_config_resetstat(client *c) {
     reply_ok(c);
 }
 
+int config_rewrite(bool force_all) {
+    if (srv.config_file == NULL) {
+        errno = ENOENT;
+        return -1;
+    }
+    return config_rewrite_file(srv.config_file, force_all);
+}
+
 static void cmd_config_rewrite(client *c) {
     if (srv.config_file == NULL) {
         reply_error(c, "ERR The server is running without a config file");
         return;
     }
-    str *err = NULL;
-    if (rewrite_file(srv.config_file, &err) == -1) {
-        log_msg(LOG_WARNING, "CONFIG REWRITE failed: %s", err->buf);
-        reply_errorf(c, "ERR Rewriting config file: %s", err->buf);
-        str_free(err);
+    if (config_rewrite(false) == -1) {
+        int e = errno;
+        log_msg(LOG_WARNING, "CONFIG REWRITE failed: %s", strerror(e));
+        reply_errorf(c, "ERR Rewriting config file: %s", strerror(e));
         return;
     }
-    log_msg(LOG_NOTICE, "CONFIG REWRITE executed with success.");
+    log_msg(LOG_WARNING, "CONFIG REWRITE executed with success.");
     reply_ok(c);
 }
 

@@ -3,11 +3,16 @@
  * state.c). In castor-server only config.c writes it; programs without
  * config.c (castor-check-rdb, the RDB fuzzer) set the few values loading
  * reads with config_loading_defaults(). Field names are the redis.conf
- * names with '-' turned into '_'. */
+ * names with '-' turned into '_'.
+ * Every directive Redis 7.0.15 knows has a field, even where castor has no
+ * feature behind it yet (README.md's configuration table says which), so
+ * the subsystem that adds the feature finds its setting already parsed,
+ * validated, shown by CONFIG GET and kept by CONFIG REWRITE. */
 #ifndef CASTOR_CONFIG_H
 #define CASTOR_CONFIG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "cmdtable.h"
 #include "str.h"
@@ -15,22 +20,35 @@
 enum { COBL_NORMAL = 0, COBL_REPLICA = 1, COBL_PUBSUB = 2, COBL_COUNT = 3 };
 /* appendfsync values, Redis's AOF_FSYNC_* numbers. */
 enum { APPENDFSYNC_NO = 0, APPENDFSYNC_ALWAYS = 1, APPENDFSYNC_EVERYSEC = 2 };
+/* enable-protected-configs, enable-debug-command, enable-module-command. */
+enum { PROTECTED_NO = 0, PROTECTED_YES = 1, PROTECTED_LOCAL = 2 };
+/* oom-score-adj, and the process classes of oom-score-adj-values. */
+enum { OOM_SCORE_ADJ_NO = 0, OOM_SCORE_RELATIVE = 1, OOM_SCORE_ADJ_ABSOLUTE = 2 };
+enum { OOM_CLASS_MASTER = 0, OOM_CLASS_REPLICA = 1, OOM_CLASS_BGCHILD = 2, OOM_CLASS_COUNT = 3 };
+enum { SUPERVISED_NONE = 0, SUPERVISED_AUTODETECT = 1, SUPERVISED_SYSTEMD = 2, SUPERVISED_UPSTART = 3 };
+enum { SANITIZE_DUMP_NO = 0, SANITIZE_DUMP_YES = 1, SANITIZE_DUMP_CLIENTS = 2 };
+enum { TLS_CLIENT_AUTH_NO = 0, TLS_CLIENT_AUTH_YES = 1, TLS_CLIENT_AUTH_OPTIONAL = 2 };
+enum { ENDPOINT_IP = 0, ENDPOINT_HOSTNAME = 1, ENDPOINT_UNKNOWN = 2 };
+#define CONFIG_BINDADDR_MAX 16
 
 typedef struct cobl_limit {
-    long long hard, soft, soft_seconds;
+    unsigned long long hard, soft;
+    long long soft_seconds;
 } cobl_limit;
 
 struct config {
     /* Network */
-    char *bind;                  /* space-separated list */
+    char *bind;                  /* the addresses joined by spaces; "" for none */
     int port;
     int tcp_backlog;
     int tcp_keepalive;
-    char *unixsocket;
-    int unixsocketperm;
+    char *unixsocket;            /* NULL when unset */
+    unsigned unixsocketperm;
+    unsigned socket_mark_id;
+    char *bind_source_addr;
     int timeout;
-    int maxclients;
-    int io_coalesce_us;             /* castor: see coalesce.h */
+    unsigned maxclients;
+    int io_coalesce_us;          /* castor: see coalesce.h */
     bool protected_mode;
     long long proto_max_bulk_len;
     long long client_query_buffer_limit;
@@ -41,39 +59,91 @@ struct config {
     bool dynamic_hz;
     int loglevel;
     char *logfile;
+    bool syslog_enabled;
+    char *syslog_ident;
+    int syslog_facility;         /* LOG_USER, LOG_LOCAL0.. (syslog.h) */
     bool daemonize;
-    char *pidfile;
+    int supervised;              /* SUPERVISED_* */
+    char *pidfile;               /* NULL when unset */
+    bool always_show_logo;
+    bool set_proc_title;
+    char *proc_title_template;
+    bool crash_log_enabled;
+    bool crash_memcheck_enabled;
+    bool use_exit_on_panic;
+    int watchdog_period;
+    char *ignore_warnings;
+    bool disable_thp;
+    int oom_score_adj;           /* OOM_SCORE_* */
+    int oom_score_adj_values[OOM_CLASS_COUNT];
+    char *server_cpulist, *bio_cpulist, *aof_rewrite_cpulist, *bgsave_cpulist;
+    int io_threads;
+    bool io_threads_do_reads;
+    bool jemalloc_bg_thread;
+    bool activerehashing;
+    int enable_debug_command;    /* PROTECTED_* */
+    int enable_protected_configs;
+    int enable_module_command;
+    int active_expire_effort;
+    bool latency_tracking;
+    double *latency_tracking_info_percentiles;
+    int latency_tracking_info_percentiles_len;
+    long long tracking_table_max_keys;
+    /* Snapshots */
     char *dir;
     char *dbfilename;
-    char *save;
+    char *save;                  /* "seconds changes ..." normalized; "" for none */
+    bool stop_writes_on_bgsave_error;
+    bool rdbcompression;
+    bool rdbchecksum;
+    bool rdb_del_sync_files;
+    bool rdb_save_incremental_fsync;
+    long long loading_process_events_interval_bytes;
+    int sanitize_dump_payload;   /* SANITIZE_DUMP_* */
+    /* Append-only file */
     bool appendonly;
     char *appendfilename;
     char *appenddirname;
     int appendfsync;             /* APPENDFSYNC_* (aof.c) */
     bool aof_use_rdb_preamble;
     bool aof_load_truncated;
+    bool aof_timestamp_enabled;
+    bool aof_disable_auto_gc;
+    bool aof_rewrite_incremental_fsync;
     bool no_appendfsync_on_rewrite;
     int auto_aof_rewrite_percentage;
     long long auto_aof_rewrite_min_size;
-    int enable_debug_command;    /* 0 no, 1 yes, 2 local */
-    int enable_protected_configs;
-    int active_expire_effort;
     /* Security */
-    char *requirepass;
+    char *requirepass;           /* NULL when unset; may hold NUL bytes: */
+    size_t requirepass_len;      /* its length in bytes */
+    char *aclfile;
+    long long acllog_max_len;
+    int acl_pubsub_default;      /* 0 resetchannels, 1 allchannels */
     /* Memory */
-    long long maxmemory;
+    unsigned long long maxmemory;
     int maxmemory_policy;
     int maxmemory_samples;
+    int maxmemory_eviction_tenacity;
+    long long maxmemory_clients; /* bytes, or -percent of maxmemory */
     int lfu_log_factor;
     int lfu_decay_time;
-    /* Diagnostics */
-    long long slowlog_log_slower_than;
-    int slowlog_max_len;
-    long long latency_monitor_threshold;
-    int notify_keyspace_events;  /* NOTIFY_* flags (db.h) */
+    bool lazyfree_lazy_eviction;
+    bool lazyfree_lazy_expire;
+    bool lazyfree_lazy_server_del;
     bool lazyfree_lazy_user_del;
     bool lazyfree_lazy_user_flush;
-    bool replica_read_only;
+    bool activedefrag;
+    long long active_defrag_ignore_bytes;
+    int active_defrag_threshold_lower, active_defrag_threshold_upper;
+    int active_defrag_cycle_min, active_defrag_cycle_max;
+    long long active_defrag_max_scan_fields;
+    /* Diagnostics */
+    long long slowlog_log_slower_than;
+    long long slowlog_max_len;
+    long long latency_monitor_threshold;
+    int notify_keyspace_events;  /* NOTIFY_* flags (db.h) */
+    long long busy_reply_threshold;
+    bool lua_enable_deprecated_api;
     /* Collection encodings (t_list.c, t_hash.c, t_set.c, t_zset.c). */
     int list_max_listpack_size;
     int list_compress_depth;
@@ -82,13 +152,16 @@ struct config {
     long long set_max_intset_entries;
     long long zset_max_listpack_entries;
     long long zset_max_listpack_value;
-    bool replica_serve_stale_data;
+    long long hll_sparse_max_bytes;
+    long long stream_node_max_bytes;
+    long long stream_node_max_entries;
     /* Replication (repl.c). */
     char *replicaof;             /* "host port" from the config, or "" */
-    char *masterauth;
+    char *masterauth;            /* NULL when unset; may hold NUL bytes: */
+    size_t masterauth_len;       /* its length in bytes */
     char *masteruser;
     long long repl_backlog_size;
-    int repl_backlog_ttl;
+    long long repl_backlog_ttl;
     bool repl_diskless_sync;
     int repl_diskless_sync_delay;
     int repl_diskless_sync_max_replicas;
@@ -102,12 +175,38 @@ struct config {
     char *replica_announce_ip;
     int replica_announce_port;
     bool replica_announced;
+    bool replica_read_only;
+    bool replica_serve_stale_data;
     bool replica_ignore_maxmemory;
+    bool replica_lazy_flush;
+    bool replica_ignore_disk_write_errors;
     bool repl_empty_master_guard;   /* castor: see docs/REPLICATION.md */
-    /* Persistence (rdb.c). */
-    bool rdbcompression;
-    bool rdbchecksum;
-    bool stop_writes_on_bgsave_error;   /* snapshot.c: -MISCONF after a failed BGSAVE */
+    /* Cluster (castor has no cluster mode: accepted and kept only). */
+    bool cluster_enabled;
+    char *cluster_config_file;
+    long long cluster_node_timeout;
+    int cluster_port;
+    int cluster_announce_port, cluster_announce_bus_port, cluster_announce_tls_port;
+    char *cluster_announce_ip;
+    char *cluster_announce_hostname;
+    int cluster_preferred_endpoint_type;
+    int cluster_migration_barrier;
+    int cluster_replica_validity_factor;
+    bool cluster_replica_no_failover;
+    bool cluster_require_full_coverage;
+    bool cluster_allow_reads_when_down;
+    bool cluster_allow_pubsubshard_when_down;
+    bool cluster_allow_replica_migration;
+    unsigned long long cluster_link_sendbuf_limit;
+    /* TLS (not implemented yet: accepted and kept only). */
+    int tls_port;
+    char *tls_cert_file, *tls_key_file, *tls_key_file_pass;
+    char *tls_client_cert_file, *tls_client_key_file, *tls_client_key_file_pass;
+    char *tls_dh_params_file, *tls_ca_cert_file, *tls_ca_cert_dir;
+    char *tls_protocols, *tls_ciphers, *tls_ciphersuites;
+    int tls_auth_clients;        /* TLS_CLIENT_AUTH_* */
+    bool tls_replication, tls_cluster, tls_prefer_server_ciphers, tls_session_caching;
+    int tls_session_cache_size, tls_session_cache_timeout;
 };
 
 /* maxmemory-policy values, in config.c's enum order (evict.c, db.c). */
@@ -142,9 +241,9 @@ extern struct config cfg;   /* the instance is in state.c */
 #define CONFIG_DEFAULT_LIST_COMPRESS_DEPTH 0
 #define CONFIG_DEFAULT_LFU_LOG_FACTOR 10
 #define CONFIG_DEFAULT_LFU_DECAY_TIME 1
-/* rdbchecksum, rdbcompression: yes; maxmemory-policy: noeviction. */
-#define CONFIG_STR(x) CONFIG_STR_(x)   /* a default as config.c's table text */
-#define CONFIG_STR_(x) #x
+#define CONFIG_DEFAULT_RDBCHECKSUM 1
+#define CONFIG_DEFAULT_RDBCOMPRESSION 1
+#define CONFIG_DEFAULT_MAXMEMORY_POLICY POLICY_NOEVICTION
 
 /* Set the values above (and nothing else) to their defaults. Only for a
  * program without config.c: in castor-server config_init() does it. */
@@ -159,22 +258,48 @@ static inline void config_loading_defaults(void) {
     cfg.list_compress_depth = CONFIG_DEFAULT_LIST_COMPRESS_DEPTH;
     cfg.lfu_log_factor = CONFIG_DEFAULT_LFU_LOG_FACTOR;
     cfg.lfu_decay_time = CONFIG_DEFAULT_LFU_DECAY_TIME;
-    cfg.rdbchecksum = true;
-    cfg.rdbcompression = true;
-    cfg.maxmemory_policy = POLICY_NOEVICTION;
+    cfg.rdbchecksum = CONFIG_DEFAULT_RDBCHECKSUM;
+    cfg.rdbcompression = CONFIG_DEFAULT_RDBCOMPRESSION;
+    cfg.maxmemory_policy = CONFIG_DEFAULT_MAXMEMORY_POLICY;
 }
 
 
-/* Defaults for every directive (before parsing). */
+/* Defaults for every directive (before parsing). Frees earlier values, so
+ * it may run again (the config fuzzer does). */
 void config_init(void);
-/* Load the file (may be NULL) then the command-line directives (already
- * joined into one "name value\n..." string). On error returns -1 with a
- * message in *err (caller frees), naming file, line and directive. */
-int config_load(const char *path, const char *extra, str **err);
+/* Load the file (path may be NULL; "-" or from_stdin reads standard input
+ * after it) then the command-line directives (already joined into one
+ * "name value\n..." text, may be NULL), as redis-server does. On error
+ * returns -1 with Redis's "*** FATAL CONFIG FILE ERROR ***" report in
+ * *err (caller frees), naming the file and line. */
+int config_load(const char *path, bool from_stdin, const char *options, str **err);
+/* Parse one config text as if it were a file named 'origin'. For the
+ * fuzzer and config_load(); same contract as config_load(). */
+int config_load_text(const char *text, size_t len, const char *origin, str **err);
+/* Start-up work a directive asks for once the config is loaded and logging
+ * works: oom-score-adj, disable-thp, process title, warnings for directives
+ * castor accepts without their feature. */
+void config_apply_at_start(void);
+/* CONFIG REWRITE of the file castor started with (force_all: every
+ * directive, defaults too). 0, or -1 with errno set (ENOENT: no file). */
+int config_rewrite(bool force_all);
 /* CONFIG GET for one exact name into *out (caller frees), or -1. */
 int config_get_value(const char *name, str **out);
 /* Parse a memory value as redis.conf does ("100", "1kb", "2gb"). */
 bool config_parse_memory(const char *s, long long *out);
+/* True if CONFIG SET hides the value of this directive (SENSITIVE_CONFIG):
+ * SLOWLOG and MONITOR show "(redacted)" for it. */
+bool config_is_sensitive(const char *name, size_t len);
+/* Write oom_score_adj for a process class (OOM_CLASS_*, or -1: master or
+ * replica by the current role), as Redis's setOOMScoreAdj. 0 or -1. */
+int config_set_oom_score_adj(int process_class);
+/* Set the process title from proc-title-template (title NULL: argv[0]). */
+void config_set_proc_title(const char *title);
+
+/* Command-line arguments joined as redis-server joins them: "--name v1 v2"
+ * becomes "name \"v1\" \"v2\"", a value may start with "--" right after its
+ * name, "--save" without a value is save "". Caller frees. */
+str *config_join_options(int argc, char **argv, int start) MUST_USE;
 
 /* The command table, registered by server.c. */
 extern command config_commands[];

@@ -18,6 +18,7 @@
 #include "debug.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <limits.h>
 #include <openssl/sha.h>
 #include <stdio.h>
@@ -359,6 +360,12 @@ static void cmd_debug(client *c) {
         char buf[32];
         srv.active_expire_enabled = atoi(arg_cstr(&c->argv[2], buf, sizeof(buf))) != 0;
         reply_ok(c);
+    } else if (argc == 2 && arg_is(sub, "config-rewrite-force-all")) {
+        /* Every directive written, defaults too: the suite restarts on it. */
+        if (config_rewrite(true) == -1)
+            reply_errorf(c, "ERR CONFIG-REWRITE-FORCE-ALL failed: %s", strerror(errno));
+        else
+            reply_ok(c);
     } else if (argc == 3 && arg_is(sub, "error")) {
         debug_error(c);
     } else if (argc == 3 && arg_is(sub, "log")) {

@@ -158,7 +158,7 @@ static bool evict_one(void) {
 }
 
 /* Is used memory above maxmemory (nothing evicted)? */
-static bool evict_over_limit(void) { return cfg.maxmemory && (long long)mem_used() > cfg.maxmemory; }
+static bool evict_over_limit(void) { return cfg.maxmemory && mem_used() > cfg.maxmemory; }
 
 bool evict_perform(void) {
     /* A replica's dataset is its master's: it doesn't evict on its own. */

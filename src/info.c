@@ -305,7 +305,7 @@ static str *sec_memory(str *s) {
                  "used_memory_scripts:0\r\n"
                  "used_memory_scripts_human:0B\r\n");
     s = str_catfmt(s,
-                   "maxmemory:%lld\r\n"
+                   "maxmemory:%llu\r\n"
                    "maxmemory_human:%s\r\n"
                    "maxmemory_policy:%s\r\n"
                    "allocator_frag_ratio:%.2f\r\n"

@@ -5,16 +5,20 @@
 #include "log.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "log_syslog.h"
+
 static FILE *out;
 static char path_buf[1024];
 static int min_level = LOG_NOTICE;
 static char role = 'M';
+static bool to_syslog;
 
 int log_open(const char *path, int level) {
     min_level = level;
@@ -31,6 +35,11 @@ int log_open(const char *path, int level) {
         return -1;
     }
     return 0;
+}
+
+void log_open_syslog(const char *ident, int facility) {
+    log_syslog_open(ident, facility);
+    to_syslog = true;
 }
 
 void log_set_level(int level) { min_level = level; }
@@ -54,6 +63,7 @@ void log_msg(int level, const char *fmt, ...) {
     static const char marks[] = ".-*#";
     fprintf(out, "%d:%c %s %c %s\n", (int)getpid(), role, date, marks[level & 3], msg);
     fflush(out);
+    if (to_syslog) log_syslog_write(level, msg);
 }
 
 void log_raw_signal_safe(const char *msg) {

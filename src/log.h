@@ -7,6 +7,8 @@ enum log_level { LOG_DEBUG = 0, LOG_VERBOSE = 1, LOG_NOTICE = 2, LOG_WARNING = 3
 /* Where to write ("" is stdout), the minimum level, and the role letter
  * (M master, S replica, C child, X sentinel). 0 or -1 if the file can't open. */
 int log_open(const char *path, int level);
+/* Also send every line to syslog(3) (syslog-enabled yes). */
+void log_open_syslog(const char *ident, int facility);
 void log_set_level(int level);
 void log_set_role(char role);
 void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -686,7 +686,7 @@ int rdb_save_file(const char *path, const rdb_info *info, str **err) {
     setvbuf(fp, NULL, _IOFBF, 64 * 1024);
     rio r;
     rio_init_file(&r, fp);
-    r.io.file.fsync_every = RDB_AUTOSYNC_BYTES;
+    r.io.file.fsync_every = cfg.rdb_save_incremental_fsync ? RDB_AUTOSYNC_BYTES : 0;
     errno = 0;
     if (rdb_save_rio(&r, info, err) == -1) goto fail;
     if (fflush(fp) != 0 || fsync(fileno(fp)) != 0) {

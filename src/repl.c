@@ -1177,6 +1177,7 @@ static void become_master(void) {
     repl_link_stop();
     srv.is_replica = false;
     log_set_role('M');
+    config_set_oom_score_adj(-1);   /* oom-score-adj's master class */
     /* Our history goes on under a new id; sub-replicas reconnect and
      * continue with the old one as replid2. */
     shift_replid();
@@ -1190,6 +1191,7 @@ static void become_replica(const char *host, int port) {
     bool was_master = !srv.is_replica;
     srv.is_replica = true;
     log_set_role('S');
+    config_set_oom_score_adj(-1);   /* oom-score-adj's replica class */
     /* From a master: PSYNC with our own history, a promoted peer may
      * continue it. */
     repl_link_start(host, port, was_master ? (repl_ms.seldb >= 0 ? repl_ms.seldb : 0) : -1);
@@ -1358,7 +1360,7 @@ void repl_cron(void) {
         new_replid();
         repl_clear_replid2();
         repl_backlog_drop();
-        log_msg(LOG_NOTICE, "Replication backlog freed after %d seconds without connected replicas.",
+        log_msg(LOG_NOTICE, "Replication backlog freed after %lld seconds without connected replicas.",
                 cfg.repl_backlog_ttl);
     }
 }

@@ -15,7 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stddef.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -41,6 +44,7 @@
 #include "memory.h"
 #include "multi.h"
 #include "net.h"
+#include "proctitle.h"
 #include "propagate.h"
 #include "pubsub.h"
 #include "repl.h"
@@ -273,28 +277,42 @@ static void register_commands(void) {
 
 /* ---- Start-up ---- */
 
+/* Room in the event loop and RLIMIT_NOFILE for maxclients plus listeners
+ * and files. At start-up a limit the system refuses lowers maxclients (with
+ * Redis's warnings); from CONFIG SET it is an error, as in Redis. */
 const char *server_apply_maxclients(void) {
-    int want = cfg.maxclients + 128;
+    static char msg[128];
+    unsigned asked = cfg.maxclients;
+    long long want = (long long)cfg.maxclients + 128;
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)want) {
         rlim_t old = rl.rlim_cur;
         rl.rlim_cur = (rlim_t)want;
         if (rl.rlim_max < rl.rlim_cur) rl.rlim_max = rl.rlim_cur;
         if (setrlimit(RLIMIT_NOFILE, &rl) == -1) {
+            int e = errno;
             rl.rlim_cur = old;
             getrlimit(RLIMIT_NOFILE, &rl);
-            int fit = (int)rl.rlim_cur - 128;
+            long long fit = (long long)rl.rlim_cur - 128;
             if (fit < 1) fit = 1;
             log_msg(LOG_WARNING,
-                    "You requested maxclients of %d requiring at least %d max file descriptors.",
+                    "You requested maxclients of %u requiring at least %lld max file descriptors.",
                     cfg.maxclients, want);
-            log_msg(LOG_WARNING, "Server can't set maximum open files to %d because of OS error: %s.",
-                    want, strerror(errno));
-            cfg.maxclients = fit;
+            log_msg(LOG_WARNING, "Server can't set maximum open files to %lld because of OS error: %s.",
+                    want, strerror(e));
+            cfg.maxclients = (unsigned)fit;
             want = fit + 128;
         }
     }
-    if (ev_setsize() && ev_resize(want) == -1) return "The event loop API used by Redis is not able to handle the specified number of clients";
+    if (cfg.maxclients != asked && srv.cronloops > 0) {
+        snprintf(msg, sizeof(msg),
+                 "The operating system is not able to handle the specified number of clients, "
+                 "try with %u", cfg.maxclients);
+        return msg;
+    }
+    if (want > INT_MAX) want = INT_MAX;
+    if (ev_setsize() && ev_setsize() < want && ev_resize((int)want) == -1)
+        return "The event loop API used by Redis is not able to handle the specified number of clients";
     return NULL;
 }
 
@@ -308,31 +326,9 @@ static void usage(void) {
             "       ./castor-server (run the server with default config)\n"
             "       ./castor-server /etc/redis/6379.conf\n"
             "       ./castor-server --port 7777\n"
-            "       ./castor-server /etc/myredis.conf --loglevel verbose\n");
+            "       ./castor-server /etc/myredis.conf --loglevel verbose\n"
+            "       ./castor-server /etc/myredis.conf --loglevel verbose -\n");
     exit(1);
-}
-
-/* Join "--name v1 v2 --other v" into "name v1 v2\nother v\n", Redis-style. */
-static str *join_options(int argc, char **argv, int start) {
-    str *s = str_new(NULL, 0);
-    for (int i = start; i < argc; i++) {
-        const char *a = argv[i];
-        if (a[0] == '-' && a[1] == '-' && a[2] != '\0') {
-            if (s->len) s = str_cat(s, "\n", 1);
-            s = str_catc(s, a + 2);
-            s = str_cat(s, " ", 1);
-        } else {
-            /* Quote values so spaces and empty strings survive the split. */
-            s = str_cat(s, "\"", 1);
-            for (const char *p = a; *p; p++) {
-                if (*p == '"' || *p == '\\') s = str_cat(s, "\\", 1);
-                s = str_cat(s, p, 1);
-            }
-            s = str_cat(s, "\" ", 2);
-        }
-    }
-    if (s->len) s = str_cat(s, "\n", 1);
-    return s;
 }
 
 static void write_pidfile(void) {
@@ -358,46 +354,108 @@ static void daemonize(void) {
     }
 }
 
-static int listen_all(void) {
-    char *binds = mem_strdup(cfg.bind);
+/* ---- Listeners ---- */
+
+/* What the TCP listeners were opened for, to reopen only on a change. */
+static int listen_port;
+static char *listen_bind;
+
+/* Open TCP listeners for cfg.bind and cfg.port into fds (at most 16).
+ * An address starting with '-' may fail. Returns the count, or -1 (the
+ * opened ones closed, the reason logged). */
+static int open_tcp(int *fds) {
+    int n = 0;
+    if (cfg.port == 0) return 0;
+    char *binds = mem_strdup(cfg.bind ? cfg.bind : "");
     char *save = NULL;
     char err[256];
-    srv.tcp_count = 0;
-    if (cfg.port != 0) {
-        for (char *a = strtok_r(binds, " ", &save); a && srv.tcp_count < 16; a = strtok_r(NULL, " ", &save)) {
-            bool optional = a[0] == '-';
-            err[0] = '\0';
-            int fd = net_listen_tcp(a, cfg.port, cfg.tcp_backlog, err, sizeof(err));
-            if (fd == -1) {
-                if (optional) {
-                    log_msg(LOG_NOTICE, "Could not create server TCP listening socket %s:%d: %s",
-                            a + 1, cfg.port, err);
-                    continue;
-                }
-                log_msg(LOG_WARNING, "Warning: Could not create server TCP listening socket %s:%d: %s",
-                        a, cfg.port, err);
-                log_msg(LOG_WARNING, "Failed listening on port %d (tcp), aborting.", cfg.port);
-                mem_free(binds);
-                return -1;
-            }
-            if (ev_add(fd, EV_READ, client_accept_handler, NULL) == -1) {
-                log_msg(LOG_WARNING, "Unrecoverable error creating TCP socket accept handler.");
-                mem_free(binds);
-                return -1;
-            }
-            srv.tcp_fds[srv.tcp_count++] = fd;
+    for (char *a = strtok_r(binds, " ", &save); a && n < CONFIG_BINDADDR_MAX; a = strtok_r(NULL, " ", &save)) {
+        bool optional = a[0] == '-';
+        err[0] = '\0';
+        int fd = net_listen_tcp(a, cfg.port, cfg.tcp_backlog, err, sizeof(err));
+        if (fd != -1) {
+            fds[n++] = fd;
+            continue;
         }
-        if (srv.tcp_count == 0) {
-            log_msg(LOG_WARNING, "Failed listening on port %d (tcp), aborting.", cfg.port);
-            mem_free(binds);
-            return -1;
+        if (optional) {
+            log_msg(LOG_NOTICE, "Could not create server TCP listening socket %s:%d: %s", a + 1,
+                    cfg.port, err);
+            continue;
         }
+        log_msg(LOG_WARNING, "Warning: Could not create server TCP listening socket %s:%d: %s", a,
+                cfg.port, err);
+        for (int i = 0; i < n; i++) close(fds[i]);
+        mem_free(binds);
+        return -1;
     }
     mem_free(binds);
+    return n;
+}
+
+static int install_tcp(const int *fds, int n) {
+    for (int i = 0; i < n; i++) {
+        if (ev_add(fds[i], EV_READ, client_accept_handler, NULL) == -1) {
+            log_msg(LOG_WARNING, "Unrecoverable error creating TCP socket accept handler.");
+            return -1;
+        }
+        srv.tcp_fds[i] = fds[i];
+    }
+    srv.tcp_count = n;
+    listen_port = cfg.port;
+    if (listen_bind != cfg.bind) {
+        mem_free(listen_bind);
+        listen_bind = mem_strdup(cfg.bind ? cfg.bind : "");
+    }
+    return 0;
+}
+
+static void close_tcp(void) {
+    for (int i = 0; i < srv.tcp_count; i++) {
+        ev_del(srv.tcp_fds[i], EV_READ);
+        close(srv.tcp_fds[i]);
+    }
+    srv.tcp_count = 0;
+}
+
+/* CONFIG SET port / bind: close the listeners and open them again for the
+ * new values, as Redis does (the new addresses may overlap the old ones).
+ * If that fails, the old listeners are opened again at once, so a refused
+ * change leaves the server reachable as before. NULL or Redis's error. */
+const char *server_relisten(bool bind_changed) {
+    const char *want_bind = cfg.bind ? cfg.bind : "";
+    if (listen_port == cfg.port && listen_bind && strcmp(listen_bind, want_bind) == 0) return NULL;
+    close_tcp();
+    int fds[CONFIG_BINDADDR_MAX];
+    int n = open_tcp(fds);
+    if (n >= 0 && install_tcp(fds, n) == 0) {
+        config_set_proc_title(NULL);
+        return NULL;
+    }
+    /* Back to what was listening (CONFIG SET restores the values too). */
+    int new_port = cfg.port;
+    char *new_bind = cfg.bind;
+    cfg.port = listen_port;
+    cfg.bind = listen_bind;
+    n = open_tcp(fds);
+    if (n < 0 || install_tcp(fds, n) == -1)
+        log_msg(LOG_WARNING, "Could not listen again on port %d after a failed change.", cfg.port);
+    cfg.port = new_port;
+    cfg.bind = new_bind;
+    return bind_changed ? "Failed to bind to specified addresses." : "Unable to listen on this port. Check server logs.";
+}
+
+static int listen_all(void) {
+    int fds[CONFIG_BINDADDR_MAX];
+    int n = open_tcp(fds);
+    if (n == -1 || (cfg.port != 0 && n == 0)) {
+        log_msg(LOG_WARNING, "Failed listening on port %d (tcp), aborting.", cfg.port);
+        return -1;
+    }
+    if (install_tcp(fds, n) == -1) return -1;
     srv.unix_fd = -1;
+    char err[256];
     if (cfg.unixsocket && cfg.unixsocket[0]) {
-        int fd = net_listen_unix(cfg.unixsocket, (unsigned)cfg.unixsocketperm, cfg.tcp_backlog, err,
-                                 sizeof(err));
+        int fd = net_listen_unix(cfg.unixsocket, cfg.unixsocketperm, cfg.tcp_backlog, err, sizeof(err));
         if (fd == -1) {
             log_msg(LOG_WARNING, "Failed opening Unix socket: %s", err);
             return -1;
@@ -414,9 +472,71 @@ static int listen_all(void) {
     return 0;
 }
 
+/* ---- Supervision (supervised upstart|systemd|auto) ---- */
+
+/* Tell systemd (Type=notify units) over $NOTIFY_SOCKET, as sd_notify(3). */
+static void notify_systemd(const char *msg) {
+    const char *path = getenv("NOTIFY_SOCKET");
+    if (path == NULL || (path[0] != '/' && path[0] != '@') || strlen(path) >= sizeof(((struct sockaddr_un *)0)->sun_path)) return;
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd == -1) return;
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    memcpy(sa.sun_path, path, strlen(path));
+    if (path[0] == '@') sa.sun_path[0] = '\0';   /* abstract namespace */
+    socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path));
+    if (sendto(fd, msg, strlen(msg), 0, (struct sockaddr *)&sa, len) == -1)
+        log_msg(LOG_WARNING, "Can't send notification to systemd: %s", strerror(errno));
+    close(fd);
+}
+
+/* Redis's redisIsSupervised: the mode to follow, "auto" resolved from
+ * the environment; systemd without $NOTIFY_SOCKET is no supervision. */
+static bool supervised_no_socket;
+
+static int supervision_mode(void) {
+    int mode = cfg.supervised;
+    if (mode == SUPERVISED_AUTODETECT) {
+        if (getenv("UPSTART_JOB")) mode = SUPERVISED_UPSTART;
+        else if (getenv("NOTIFY_SOCKET")) mode = SUPERVISED_SYSTEMD;
+        else mode = SUPERVISED_NONE;
+    }
+    if (mode == SUPERVISED_SYSTEMD && getenv("NOTIFY_SOCKET") == NULL) {
+        supervised_no_socket = true;
+        mode = SUPERVISED_NONE;
+    }
+    return mode;
+}
+
+static void log_supervision(int mode) {
+    if (supervised_no_socket)
+        log_msg(LOG_WARNING, "systemd supervision requested or auto-detected, but no socket "
+                             "address was provided, will not attempt to connect");
+    if (mode == SUPERVISED_SYSTEMD)
+        log_msg(LOG_NOTICE, "Supervised by systemd. Please make sure you set appropriate values "
+                            "for TimeoutStartSec and TimeoutStopSec in your service unit.");
+    if (mode == SUPERVISED_UPSTART)
+        log_msg(LOG_NOTICE, "Supervised by upstart, will stop to signal readiness.");
+}
+
+static void notify_ready(int mode) {
+    if (mode == SUPERVISED_SYSTEMD) notify_systemd("STATUS=Ready to accept connections\nREADY=1\n");
+    if (mode == SUPERVISED_UPSTART) {
+        const char *job = getenv("UPSTART_JOB");
+        if (job) {
+            raise(SIGSTOP);
+            unsetenv("UPSTART_JOB");
+        }
+    }
+}
+
 int main(int argc, char **argv) {
     srv.pid = getpid();
-    srv.exec_argv = argv;
+    /* Keep copies: the process title is written over argv's strings. */
+    srv.exec_argv = mem_alloc(sizeof(char *) * (size_t)(argc + 1));
+    for (int i = 0; i < argc; i++) srv.exec_argv[i] = mem_strdup(argv[i]);
+    srv.exec_argv[argc] = NULL;
+    proctitle_init(argc, argv);
+    argv = srv.exec_argv;
     srv.executable = argv[0];
     srv.active_expire_enabled = true;
     server_update_time();
@@ -427,8 +547,11 @@ int main(int argc, char **argv) {
     util_random_hex(srv.run_id, 40);
     util_random_hex(srv.replid, 40);
 
+    /* As redis-server: [config file] [--directive value ...] ["-" for the
+     * config on standard input, first or last]. */
     int opt_start = 1;
     const char *config_path = NULL;
+    bool from_stdin = false;
     if (argc >= 2) {
         if (!strcmp(argv[1], "-v") || !strcmp(argv[1], "--version")) {
             printf("castor-server v=%s (Redis %s compatible) bits=64 malloc=%s\n", CASTOR_OWN_VERSION,
@@ -436,31 +559,40 @@ int main(int argc, char **argv) {
             return 0;
         }
         if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) usage();
-        if (argv[1][0] != '-' || (argv[1][0] == '-' && argv[1][1] == '\0')) {
+        if (argv[1][0] != '-') {
             config_path = argv[1];
             opt_start = 2;
         }
+        from_stdin = !strcmp(argv[1], "-") || !strcmp(argv[argc - 1], "-");
     }
     config_init();
-    str *opts = join_options(argc, argv, opt_start);
+    register_commands();   /* before the config: rename-command renames in them */
+    str *opts = config_join_options(argc, argv, opt_start);
     str *err = NULL;
-    if (config_path && strcmp(config_path, "-") != 0) {
+    if (config_path) {
         char abs[PATH_MAX];
         srv.config_file = mem_strdup(realpath(config_path, abs) ? abs : config_path);
     }
-    int rc = config_load(config_path, opts->buf, &err);
+    if (from_stdin) fprintf(stdout, "Reading config from stdin\n");
+    int rc = config_load(srv.config_file, from_stdin, opts->buf, &err);
     str_free(opts);
     if (rc == -1) {
-        fprintf(stderr, "%s\n", err->buf);
+        /* Redis prints its FATAL report on stderr, other failures (a file
+         * that can't be opened) as a log line. */
+        if (err->buf[0] == '\n') fprintf(stderr, "%s\n", err->buf);
+        else log_msg(LOG_WARNING, "%s", err->buf);
         str_free(err);
         return 1;
     }
-    if (cfg.daemonize) daemonize();
+    int supervised = supervision_mode();
+    if (cfg.daemonize && supervised == SUPERVISED_NONE) daemonize();
     srv.pid = getpid();
     if (log_open(cfg.logfile, cfg.loglevel) == -1) {
         fprintf(stderr, "Can't open the log file: %s\n", strerror(errno));
         return 1;
     }
+    if (cfg.syslog_enabled) log_open_syslog(cfg.syslog_ident, cfg.syslog_facility);
+    log_supervision(supervised);
     srv.hz = cfg.hz;
     ev_set_coalesce(cfg.io_coalesce_us);
     log_msg(LOG_NOTICE, "oO0OoO0OoO0Oo castor is starting oO0OoO0OoO0Oo");
@@ -471,12 +603,12 @@ int main(int argc, char **argv) {
     else
         log_msg(LOG_NOTICE, "Configuration loaded");
     setup_signals();
+    config_apply_at_start();
     server_apply_maxclients();
     if (ev_init(cfg.maxclients + 128) == -1) {
         log_msg(LOG_WARNING, "Failed creating the event loop. Error message: '%s'", strerror(errno));
         return 1;
     }
-    register_commands();
     db_init(cfg.databases);
     /* Collection types register their value callbacks (free, dup, size). */
     zset_init();
@@ -497,6 +629,7 @@ int main(int argc, char **argv) {
     ev_set_after_sleep(server_update_time);
     ev_set_after_events(client_run_queued);
     log_msg(LOG_NOTICE, "Ready to accept connections");
+    notify_ready(supervised);
     ev_run();
     return 0;
 }

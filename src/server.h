@@ -100,6 +100,9 @@ void server_set_time(long long us);
  * lowering maxclients when the system refuses; an error text, or NULL.
  * server.c, for config.c's maxclients. */
 const char *server_apply_maxclients(void);
+/* Listen again on port/bind (CONFIG SET port, bind); an error text, or
+ * NULL. For config.c. */
+const char *server_relisten(bool bind_changed);
 /* Close listeners, save if asked, and exit. Returns -1 (with a reply to c,
  * if any) when a save fails and FORCE was not given. */
 int server_prepare_shutdown(int flags, client *c);

@@ -47,18 +47,13 @@ static slowlog_entry *log_head, *log_tail;   /* newest, oldest */
 static long long log_len;
 static long long next_entry_id;
 
-static bool is_sensitive_config(const slice *name) {
-    return arg_is(name, "requirepass") || arg_is(name, "masterauth") ||
-           arg_is(name, "masteruser");
-}
-
 /* True if argument i of c's command carries a secret, the arguments Redis
  * redacts from the slow log. */
 static bool arg_is_secret(const client *c, int i) {
     const char *name = c->cmd ? c->cmd->fullname : "";
     if (strcmp(name, "auth") == 0) return i >= 1;
     if (strcmp(name, "config|set") == 0)
-        return i >= 3 && i % 2 == 1 && is_sensitive_config(&c->argv[i - 1]);
+        return i >= 3 && i % 2 == 1 && config_is_sensitive(c->argv[i - 1].ptr, c->argv[i - 1].len);
     if (strcmp(name, "hello") == 0) {
         for (int j = 2; j < c->argc; j++) {
             int more = c->argc - 1 - j;

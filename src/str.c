@@ -94,6 +94,27 @@ void str_setlen(str *s, size_t len) {
     s->buf[len] = '\0';
 }
 
+str *str_catrepr(str *s, const char *p, size_t len) {
+    s = str_cat(s, "\"", 1);
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)p[i];
+        switch (ch) {
+        case '\\': s = str_cat(s, "\\\\", 2); break;
+        case '"': s = str_cat(s, "\\\"", 2); break;
+        case '\n': s = str_cat(s, "\\n", 2); break;
+        case '\r': s = str_cat(s, "\\r", 2); break;
+        case '\t': s = str_cat(s, "\\t", 2); break;
+        case '\a': s = str_cat(s, "\\a", 2); break;
+        case '\b': s = str_cat(s, "\\b", 2); break;
+        default:
+            if (ch >= 0x20 && ch < 0x7f) s = str_cat(s, p + i, 1);
+            else s = str_catfmt(s, "\\x%02x", ch);
+            break;
+        }
+    }
+    return str_cat(s, "\"", 1);
+}
+
 void str_consume(str *s, size_t n) {
     if (n == 0) return;
     if (n >= s->len) {

@@ -32,6 +32,10 @@ str *str_cat(str *s, const void *p, size_t len) MUST_USE;
 str *str_catc(str *s, const char *cstr) MUST_USE;
 str *str_catfmt(str *s, const char *fmt, ...) MUST_USE __attribute__((format(printf, 2, 3)));
 str *str_catvfmt(str *s, const char *fmt, va_list ap) MUST_USE;
+/* Append p[0..len) in double quotes with Redis's sdscatrepr escapes
+ * (\\ \" \n \r \t \a \b, \xHH for other non-printable bytes): one line
+ * that redis.conf quoting reads back as exactly those bytes. */
+str *str_catrepr(str *s, const char *p, size_t len) MUST_USE;
 str *str_fmt(const char *fmt, ...) MUST_USE __attribute__((format(printf, 1, 2)));
 /* Make room for at least 'add' more bytes without changing len. */
 str *str_reserve(str *s, size_t add) MUST_USE;
