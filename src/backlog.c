@@ -58,6 +58,8 @@ size_t backlog_copy_from(const backlog *b, long long offset, backlog_fn *fn, voi
     return want;
 }
 
+void backlog_rebase(backlog *b, long long end) { b->end = end; }
+
 void backlog_resize(backlog *b, size_t size) {
     if (size == 0) size = 1;
     if (size == b->size) return;

@@ -31,6 +31,9 @@ bool backlog_has(const backlog *b, long long offset);
  * Returns the byte count; offset must satisfy backlog_has(). */
 typedef void backlog_fn(void *priv, const char *p, size_t len);
 size_t backlog_copy_from(const backlog *b, long long offset, backlog_fn *fn, void *priv);
+/* The history held is renumbered so its last byte has offset 'end' (a
+ * restarted master's bytes fed before it knew its offset). */
+void backlog_rebase(backlog *b, long long end);
 /* A new capacity: the history is dropped (as Redis does on resize), the
  * offset carries on. */
 void backlog_resize(backlog *b, size_t size);

@@ -75,6 +75,14 @@ static const enum_pair diskless_load_enum[] = {{"disabled", REPL_DISKLESS_LOAD_D
                                                {"on-empty-db", REPL_DISKLESS_LOAD_ON_EMPTY_DB},
                                                {"swapdb", REPL_DISKLESS_LOAD_SWAPDB},
                                                {NULL, 0}};
+static const enum_pair propagation_error_enum[] = {{"ignore", PROPAGATION_ERR_IGNORE},
+                                                  {"panic", PROPAGATION_ERR_PANIC},
+                                                  {"panic-on-replicas", PROPAGATION_ERR_PANIC_ON_REPLICAS},
+                                                  {NULL, 0}};
+/* Flags, combined by listing several ("nosave now"); Redis's order. */
+static const enum_pair shutdown_sig_enum[] = {{"default", SHUTDOWN_NOFLAGS}, {"save", SHUTDOWN_SAVE},
+                                              {"nosave", SHUTDOWN_NOSAVE}, {"now", SHUTDOWN_NOW},
+                                              {"force", SHUTDOWN_FORCE}, {NULL, 0}};
 static const enum_pair debugcmd_enum[] = {{"no", 0}, {"yes", 1}, {"local", 2}, {NULL, 0}};
 static const enum_pair appendfsync_enum[] = {{"everysec", APPENDFSYNC_EVERYSEC},
                                              {"always", APPENDFSYNC_ALWAYS},
@@ -260,6 +268,49 @@ static str *get_replicaof(const directive *d) {
     return str_from(m ? m : "");
 }
 
+/* shutdown-on-sigterm / shutdown-on-sigint: one or more of the flag names,
+ * ORed, as Redis's multi-argument enums. */
+static const char *set_shutdown_flags(const directive *d, const char *val) {
+    static char errbuf[160];
+    char *copy = mem_strdup(val);
+    int flags = 0, words = 0;
+    const char *err = NULL;
+    for (char *t = strtok(copy, " \t"); t && !err; t = strtok(NULL, " \t")) {
+        const enum_pair *e = d->enums;
+        while (e->name && strcasecmp(e->name, t) != 0) e++;
+        if (e->name == NULL) {
+            size_t off = (size_t)snprintf(errbuf, sizeof(errbuf), "argument(s) must be one of the following: ");
+            for (e = d->enums; e->name; e++)
+                off += (size_t)snprintf(errbuf + off, sizeof(errbuf) - off, "%s%s", e->name, e[1].name ? ", " : "");
+            err = errbuf;
+        }
+        flags |= e->val;
+        words++;
+    }
+    mem_free(copy);
+    if (err) return err;
+    if (words == 0) return "wrong number of arguments";
+    if ((flags & SHUTDOWN_SAVE) && (flags & SHUTDOWN_NOSAVE))
+        return "shutdown options SAVE and NOSAVE can't be used simultaneously";
+    *(int *)d->field = flags;
+    return NULL;
+}
+
+/* The names of the flags set, or "default" for none. */
+static str *get_shutdown_flags(const directive *d) {
+    int flags = *(int *)d->field;
+    if (flags == 0) return str_from("default");
+    str *s = str_new(NULL, 0);
+    for (const enum_pair *e = d->enums; e->name; e++)
+        if (e->val && (flags & e->val)) s = str_catfmt(s, "%s%s", s->len ? " " : "", e->name);
+    return s;
+}
+
+static const char *apply_min_replicas(void) {
+    repl_min_replicas_changed();
+    return NULL;
+}
+
 /* ---- The table ---- */
 
 #define B(n, f, dflt, fl) {.name = n, .type = T_BOOL, .field = &cfg.f, .def = dflt, .flags = fl}
@@ -358,9 +409,9 @@ static directive table[] = {
      .field = &cfg.repl_ping_replica_period, .def = "10", .min = 1, .max = INT_MAX},
     B("repl-disable-tcp-nodelay", repl_disable_tcp_nodelay, "no", 0),
     {.name = "min-replicas-to-write", .alias = "min-slaves-to-write", .type = T_INT,
-     .field = &cfg.min_replicas_to_write, .def = "0", .min = 0, .max = INT_MAX},
+     .field = &cfg.min_replicas_to_write, .def = "0", .min = 0, .max = INT_MAX, .apply = apply_min_replicas},
     {.name = "min-replicas-max-lag", .alias = "min-slaves-max-lag", .type = T_INT,
-     .field = &cfg.min_replicas_max_lag, .def = "10", .min = 0, .max = INT_MAX},
+     .field = &cfg.min_replicas_max_lag, .def = "10", .min = 0, .max = INT_MAX, .apply = apply_min_replicas},
     {.name = "replica-priority", .alias = "slave-priority", .type = T_INT,
      .field = &cfg.replica_priority, .def = "100", .min = 0, .max = INT_MAX},
     {.name = "replica-announce-ip", .alias = "slave-announce-ip", .type = T_STR,
@@ -371,6 +422,14 @@ static directive table[] = {
     {.name = "replica-ignore-maxmemory", .alias = "slave-ignore-maxmemory", .type = T_BOOL,
      .field = &cfg.replica_ignore_maxmemory, .def = "yes"},
     B("repl-empty-master-guard", repl_empty_master_guard, "yes", 0),   /* castor */
+    E("propagation-error-behavior", propagation_error_behavior, "ignore", propagation_error_enum, 0),
+    I("shutdown-timeout", shutdown_timeout, "10", 0, INT_MAX, 0),
+    {.name = "shutdown-on-sigterm", .type = T_SPECIAL, .field = &cfg.shutdown_on_sigterm, .def = "default",
+     .enums = shutdown_sig_enum, .flags = D_MULTI_ARG, .set = set_shutdown_flags, .get = get_shutdown_flags},
+    {.name = "shutdown-on-sigint", .type = T_SPECIAL, .field = &cfg.shutdown_on_sigint, .def = "default",
+     .enums = shutdown_sig_enum, .flags = D_MULTI_ARG, .set = set_shutdown_flags, .get = get_shutdown_flags},
+    I("rdb-key-save-delay", rdb_key_save_delay, "0", INT_MIN, INT_MAX, 0),   /* test-only */
+    I("key-load-delay", key_load_delay, "0", INT_MIN, INT_MAX, 0),           /* test-only */
     /* Encodings of small collections (Redis's thresholds and old names). */
     {.name = "list-max-listpack-size", .alias = "list-max-ziplist-size", .type = T_INT,
      .field = &cfg.list_max_listpack_size, .def = "-2", .min = INT_MIN, .max = INT_MAX},

@@ -44,6 +44,7 @@
 #include "intset.h"
 #include "listpack.h"
 #include "log.h"
+#include "propagate.h"
 #include "quicklist.h"
 #include "server.h"
 #include "skiplist.h"
@@ -604,7 +605,10 @@ static bool save_db(rio *r, db *d) {
     dict_iter_init(&it, d->keys);
     kv *e;
     bool ok = true;
-    while (ok && (e = dict_iter_next(&it)) != NULL) ok = save_key_value(r, e);
+    while (ok && (e = dict_iter_next(&it)) != NULL) {
+        ok = save_key_value(r, e);
+        if (cfg.rdb_key_save_delay) util_debug_delay(cfg.rdb_key_save_delay);
+    }
     dict_iter_done(&it);
     return ok;
 }
@@ -1578,6 +1582,9 @@ static bool load_key(load_state *st, int type, key_attrs *a) {
         if (!st->keep_expired && a->expire != -1 && a->expire < st->now) {
             kv_free(e);
             st->info->keys_expired_skipped++;
+            /* A master restarting: its replicas hold the key, so the
+             * history it continues must delete it (Redis's FEED_REPL). */
+            if (st->info->feed_expired) propagate_del(st->d->id, key, klen);
         } else {
             if (a->expire != -1) e = kv_set_expire(e, a->expire);
             if (!db_add_new(st->d, e)) {
@@ -1592,6 +1599,7 @@ static bool load_key(load_state *st, int type, key_attrs *a) {
     ld->key = NULL;
     mem_free(key);
     a->expire = a->idle = a->freq = -1;
+    if (cfg.key_load_delay) util_debug_delay(cfg.key_load_delay);
     return ok;
 }
 

@@ -54,6 +54,9 @@ typedef struct rdb_info {
     int repl_stream_db;        /* -1 if absent */
     long long keys_loaded, keys_expired_skipped;
     bool aof_base;             /* aux "aof-base" */
+    /* Set by the caller before a load: keys found already expired are
+     * announced with propagate_del() (a master restarting, see repl.c). */
+    bool feed_expired;
 } rdb_info;
 
 void rdb_info_init(rdb_info *info);

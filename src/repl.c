@@ -63,6 +63,7 @@ static void start_pending_syncs(void);
 static void failover_step(void);
 static void tail_maybe_finish(void);
 static void check_waiters(void);
+static void count_good_replicas(void);
 
 /* ---- Helpers ---- */
 
@@ -209,6 +210,7 @@ static void remove_replica(client *c) {
     }
     srv.nreplicas = repl_ms.nreplicas;
     if (repl_ms.nreplicas == 0) repl_ms.no_replicas_since_ms = srv.mstime;
+    count_good_replicas();
 }
 
 void repl_disconnect_replicas(void) {
@@ -230,6 +232,7 @@ static void go_online(client *c) {
     ri->online_on_ack = false;
     ri->ack_ms = srv.mstime;
     hold(c, false);
+    count_good_replicas();
     log_msg(LOG_NOTICE, "Synchronization with replica %s succeeded", replica_name(c));
 }
 
@@ -664,6 +667,7 @@ static bool try_partial(client *c, const char *id, long long off) {
     add_replica(c);
     ri->state = RS_ONLINE;
     ri->ack_ms = srv.mstime;
+    count_good_replicas();
     char buf[128];
     int n = ri->capa_psync2 ? snprintf(buf, sizeof(buf), "+CONTINUE %s\r\n", srv.replid)
                             : snprintf(buf, sizeof(buf), "+CONTINUE\r\n");
@@ -788,6 +792,7 @@ void cmd_replconf(client *c) {
             if (ri->state == RS_ONLINE && ri->online_on_ack) {
                 ri->online_on_ack = false;
                 hold(c, false);
+                count_good_replicas();
                 log_msg(LOG_NOTICE, "Synchronization with replica %s succeeded", replica_name(c));
             }
             if (repl_ms.nwaiters) check_waiters();
@@ -1237,6 +1242,9 @@ void cmd_role(client *c) {
 /* ---- Start-up, RDB info ---- */
 
 void repl_init(void) {
+    /* The first PING to replicas comes a period after start, as Redis's
+     * cron counts it: a new master's offset stays put until a write. */
+    repl_ms.last_ping_ms = srv.mstime;
     if (cfg.replicaof && cfg.replicaof[0]) {
         char host[256];
         int port;
@@ -1258,20 +1266,71 @@ const char *repl_config_master(void) {
     return buf;
 }
 
-void repl_loaded(const rdb_info *info) {
-    if (info->repl_id[0] == '\0' || strlen(info->repl_id) != 40 || info->repl_offset < 0) return;
-    memcpy(srv.replid, info->repl_id, 41);
-    repl_ms.offset = info->repl_offset;
+void repl_prepare_load(rdb_info *info, bool at_start) {
+    if (srv.is_replica) return;
+    if (at_start) repl_backlog_create();
+    info->feed_expired = true;
+}
+
+/* The file's history: (id, offset), or false when it carries none. */
+static bool file_history(const rdb_info *info) {
+    return info && strlen(info->repl_id) == 40 && info->repl_offset >= 0 && info->repl_stream_db >= 0;
+}
+
+void repl_adopt_history(const rdb_info *info, bool at_start) {
+    bool valid = file_history(info);
     if (srv.is_replica) {
-        repl_ls.have_cached = true;
-        repl_ls.cached_db = info->repl_stream_db >= 0 ? info->repl_stream_db : 0;
-        repl_ls.guard_armed = true;
-    } else {
-        /* A restarted master keeps its history: replicas at exactly our
-         * offset continue. */
-        repl_backlog_create();
+        if (valid && at_start) {
+            memcpy(srv.replid, info->repl_id, 41);
+            repl_ms.offset = info->repl_offset;
+            repl_ls.have_cached = true;
+            repl_ls.cached_db = info->repl_stream_db;
+            repl_ls.guard_armed = true;
+            log_msg(LOG_NOTICE, "Restoring replication ID %s and offset %lld from the RDB file", srv.replid,
+                    repl_ms.offset);
+            return;
+        }
+        if (at_start || (valid && !strcmp(info->repl_id, srv.replid) && info->repl_offset == repl_ms.offset))
+            return;
+        /* Data from a point of no history we know: start over with our
+         * master, and our sub-replicas with us. */
+        new_replid();
+        repl_clear_replid2();
+        repl_ls.have_cached = false;
+        if (repl_ls.master) client_close_async(repl_ls.master);
+        repl_disconnect_replicas();
+        return;
     }
-    log_msg(LOG_NOTICE, "Restoring replication ID %s and offset %lld from the RDB file", srv.replid, repl_ms.offset);
+    if (valid && !at_start && !strcmp(info->repl_id, srv.replid) && info->repl_offset == repl_ms.offset)
+        return;   /* the file is exactly where our history is */
+    long long fed = repl_ms.bl && at_start ? repl_ms.bl->end : 0;   /* DELs of expired keys */
+    if (valid) {
+        memcpy(repl_ms.replid2, info->repl_id, 41);
+        repl_ms.second_offset = info->repl_offset + 1;
+        repl_ms.offset = info->repl_offset + fed;
+        new_replid();
+        log_msg(LOG_NOTICE, "Continuing the replication history of the file under a new ID: secondary ID %s valid up to offset %lld, new replication ID %s",
+                repl_ms.replid2, repl_ms.second_offset, srv.replid);
+        if (at_start) {
+            backlog_rebase(repl_ms.bl, repl_ms.offset);
+        } else {
+            repl_backlog_drop();
+            repl_backlog_create();
+        }
+        repl_ms.seldb = at_start ? repl_ms.seldb : -1;
+        repl_ms.no_replicas_since_ms = srv.mstime;
+    } else {
+        /* No history fits the data: replicas must sync in full. */
+        new_replid();
+        repl_clear_replid2();
+        if (at_start) repl_backlog_drop();
+        else if (repl_ms.bl) {
+            repl_backlog_drop();
+            repl_backlog_create();
+        }
+        repl_ms.seldb = -1;
+    }
+    if (!at_start) repl_disconnect_replicas();
 }
 
 void repl_fill_rdb_info(rdb_info *info) {
@@ -1299,6 +1358,8 @@ static void count_good_replicas(void) {
     }
     repl_ms.good_replicas = good;
 }
+
+void repl_min_replicas_changed(void) { count_good_replicas(); }
 
 void repl_cron(void) {
     static long long last_second_ms;

@@ -20,9 +20,16 @@ struct command;
 /* Start-up: the replicaof directive, before the dataset is loaded (a
  * replica keeps expired keys it loads). */
 void repl_init(void);
-/* After the dataset was loaded from an RDB: its repl-id / repl-offset /
- * repl-stream-db let a restarted node continue with a partial resync. */
-void repl_loaded(const rdb_info *info);
+/* Before loading a dataset from a file: a master announces the DELs of
+ * keys found expired (sets info->feed_expired); at start it first makes
+ * the backlog that keeps them for its replicas, as Redis 7.0. */
+void repl_prepare_load(rdb_info *info, bool at_start);
+/* The one rule for a dataset loaded from a file (RDB or AOF at start,
+ * DEBUG RELOAD NOSAVE): the file's repl-id / repl-offset name the history
+ * it belongs to. A replica resumes it (partial resync with its master); a
+ * master continues it under a new ID, the file's becoming replid2, valid up
+ * to the file's offset, so no replica that went further continues. */
+void repl_adopt_history(const rdb_info *info, bool at_start);
 /* Cron (every tick; once-a-second work inside) and before-sleep hook. */
 void repl_cron(void);
 void repl_before_sleep(void);
@@ -56,6 +63,9 @@ size_t repl_backlog_memory(void);
 /* The config file line of replicaof ("host port"), or NULL (CONFIG GET,
  * CONFIG REWRITE). */
 const char *repl_config_master(void);
+/* CONFIG SET min-replicas-to-write / min-replicas-max-lag: recount the
+ * good replicas now (writes must not wait for the cron). */
+void repl_min_replicas_changed(void);
 /* CONFIG SET repl-backlog-size. */
 void repl_backlog_size_changed(void);
 

@@ -124,6 +124,7 @@ static long long cron(long long id, void *data) {
     (void)id;
     (void)data;
     server_update_time();
+    if (srv.pause_cron) return 1000 / (srv.hz > 0 ? srv.hz : 10);
     srv.cronloops++;
     size_t used = mem_used();
     if ((long long)used > srv.stat_peak_memory) srv.stat_peak_memory = (long long)used;
@@ -379,7 +380,10 @@ int main(int argc, char **argv) {
     /* The dataset, before the first client is served. With appendonly yes
      * the AOF holds it and aof.c's loader runs instead of this one. */
     repl_init();   /* before loading: a replica keeps the expired keys it loads */
-    if (!aof_load_at_start()) snapshot_load_at_start();
+    /* The AOF carries no replication history (nor does Redis 7.0's): the
+     * node starts a new one. */
+    if (aof_load_at_start()) repl_adopt_history(NULL, true);
+    else snapshot_load_at_start();
     ev_timer_add(1, cron, NULL);
     ev_set_before_sleep(before_sleep);
     ev_set_after_sleep(server_update_time);

