@@ -433,6 +433,15 @@ void blocking_before_sleep(void) {
     }
 }
 
+void blocking_unblock_all(const char *err) {
+    for (client *c = srv.clients; c; c = c->next) {
+        if (c->bstate == NULL) continue;
+        reply_error(c, err);
+        unblock(c, false);
+        c->flags |= CLIENT_CLOSE_AFTER_REPLY;   /* as Redis: its pipeline is moot */
+    }
+}
+
 /* ---- CLIENT UNBLOCK ---- */
 
 /* CLIENT UNBLOCK <id> [TIMEOUT|ERROR]: end another client's block as if
@@ -456,7 +465,7 @@ void cmd_client_unblock(client *c) {
     if (!cmd_arg_ll(c, &c->argv[2], &id)) return;
     client *target = client_find_by_id((uint64_t)id);
     if (target && (target->flags & CLIENT_BLOCKED) && target->bstate == NULL &&
-        repl_unblock_wait(target, as_error)) {   /* WAIT */
+        repl_unblock_wait(target, as_error ? ERR_UNBLOCKED_CLIENT : NULL)) {   /* WAIT */
         reply_int(c, 1);
         return;
     }
@@ -464,7 +473,7 @@ void cmd_client_unblock(client *c) {
         reply_int(c, 0);
         return;
     }
-    if (as_error) reply_error(target, "UNBLOCKED client unblocked via CLIENT UNBLOCK");
+    if (as_error) reply_error(target, ERR_UNBLOCKED_CLIENT);
     else reply_null_array(target);
     unblock(target, true);
     reply_int(c, 1);

@@ -42,6 +42,7 @@
 #include "commands.h"
 #include "config.h"
 #include "db.h"
+#include "errors.h"
 #include "ev.h"
 #include "log.h"
 #include "mem.h"
@@ -850,12 +851,13 @@ void cmd_wait(client *c) {
     repl_ms.getack_pending = true;
 }
 
-static void unblock_waiter(size_t i, int count) {
+/* End waiter i with 'err', or (NULL) with the count. */
+static void unblock_waiter(size_t i, int count, const char *err) {
     client *c = repl_ms.waiters[i].c;
     repl_ms.waiters[i] = repl_ms.waiters[--repl_ms.nwaiters];
     c->flags &= ~CLIENT_BLOCKED;
     srv.blocked_clients--;
-    if (count < 0) reply_error(c, "UNBLOCKED client unblocked via CLIENT UNBLOCK");
+    if (err) reply_error(c, err);
     else reply_int(c, count);
     if (repl_ms.nresume == repl_ms.resume_cap) {
         repl_ms.resume_cap = repl_ms.resume_cap ? repl_ms.resume_cap * 2 : 4;
@@ -869,21 +871,36 @@ static void check_waiters(void) {
         waiter *w = &repl_ms.waiters[i];
         int n = acked(w->off);
         if (n >= w->numreplicas || (w->deadline_ms && w->deadline_ms <= srv.mstime)) {
-            unblock_waiter(i, n);
+            unblock_waiter(i, n, NULL);
             continue;
         }
         i++;
     }
 }
 
-bool repl_unblock_wait(client *c, bool as_error) {
+bool repl_unblock_wait(client *c, const char *err) {
     for (size_t i = 0; i < repl_ms.nwaiters; i++) {
         if (repl_ms.waiters[i].c == c) {
-            unblock_waiter(i, as_error ? -1 : acked(repl_ms.waiters[i].off));
+            unblock_waiter(i, acked(repl_ms.waiters[i].off), err);
             return true;
         }
     }
     return false;
+}
+
+/* The role changed to replica: nothing a blocked client waits for may
+ * come from here now, and a key it waits on would be served from our
+ * master's stream (the replica would diverge). Every kind of blocked
+ * client gets Redis's -UNBLOCKED, and is closed after it as Redis does:
+ * keys (lists, sorted sets) and WAIT. Clients held by a pause are not
+ * blocked on anything and stay. */
+static void unblock_all_for_role_change(void) {
+    blocking_unblock_all(ERR_UNBLOCKED_ROLE);
+    while (repl_ms.nwaiters) {
+        client *c = repl_ms.waiters[0].c;
+        unblock_waiter(0, 0, ERR_UNBLOCKED_ROLE);
+        c->flags |= CLIENT_CLOSE_AFTER_REPLY;
+    }
 }
 
 /* ---- Refusing commands ---- */
@@ -1140,7 +1157,7 @@ static void become_replica(const char *host, int port) {
         repl_ls.have_cached = true;
         repl_ls.cached_db = repl_ms.seldb >= 0 ? repl_ms.seldb : 0;
     }
-    /* Blocked clients would wait for writes that can't come now. */
+    unblock_all_for_role_change();
     repl_ls.state = L_CONNECT;
     repl_ls.connect_after_ms = 0;
     repl_ls.link_down_since = srv.mstime / 1000;

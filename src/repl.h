@@ -50,8 +50,9 @@ void repl_rdb_child_done(bool ok, bool to_disk);
  * runs (READONLY, MASTERDOWN, NOREPLICAS), or NULL. */
 const char *repl_refuse(client *c, const struct command *cmd);
 
-/* CLIENT UNBLOCK of a client in WAIT: true if c was waiting. */
-bool repl_unblock_wait(client *c, bool as_error);
+/* CLIENT UNBLOCK of a client in WAIT: true if c was waiting. It gets
+ * 'err', or (NULL) the count of replicas that acknowledged. */
+bool repl_unblock_wait(client *c, const char *err);
 
 /* INFO replication (the whole section body) and INFO stats fields. */
 str *repl_info(str *s) MUST_USE;

@@ -166,3 +166,57 @@ def test_debug_reload_keeps_the_history(start_server, impl):
     rt.wait_for_sync(mc, rt.client_of(r))
     assert rt.sync_counts(mc) == (1, 0)
     assert rt.digest(mc) == rt.digest(rt.client_of(r))
+
+
+# ---- 2. blocked clients and role changes -----------------------------------------------------
+
+def _blocked_count(s):
+    return int(rt.info(s, "clients")["blocked_clients"])
+
+
+@pytest.mark.parametrize("blocker", [("BLPOP", "foo", "0"), ("BZPOPMIN", "foo", "0"),
+                                     ("BLMOVE", "foo", "dst", "LEFT", "RIGHT", "0")],
+                         ids=lambda b: b[0])
+def test_client_blocked_on_a_master_that_becomes_replica_is_unblocked(start_server, impl, blocker):
+    """A client in BLPOP on A; B becomes master and A its replica; a push on
+    B reaches A's dataset through the stream. Redis unblocks the client on
+    the role change with -UNBLOCKED, so A holds what B holds."""
+    a = make(start_server, impl)
+    b = make(start_server, impl)
+    ac = a.client()
+    with RespConn(a.port) as blocked:
+        blocked.send(*blocker)
+        wait_for(lambda: _blocked_count(ac) == 1, 5)
+        assert rt.client_of(b).execute_command("REPLICAOF", "NO", "ONE")
+        follow(a, b)
+        assert blocked.read() == Err(UNBLOCKED)
+        assert _blocked_count(ac) == 0
+        push = ("ZADD", "foo", "1", "a", "2", "b") if blocker[0] == "BZPOPMIN" else \
+            ("RPUSH", "foo", "a", "b", "c")
+        rt.client_of(b).execute_command(*push)
+        rt.wait_for_sync(rt.client_of(b), ac)
+        assert rt.digest(ac) == rt.digest(rt.client_of(b))
+        # As Redis, the connection is closed after the error.
+        with pytest.raises(ConnectionError):
+            blocked.call("PING")
+
+
+def test_client_in_wait_is_unblocked_when_its_master_becomes_replica(start_server, impl):
+    """WAIT is a blocked operation too: the role change ends it with the
+    same -UNBLOCKED error."""
+    m = make(start_server, impl)
+    r = make(start_server, impl)
+    other = make(start_server, impl)
+    follow(r, m)
+    os.kill(r.pid, signal.SIGSTOP)   # never acknowledges
+    try:
+        with RespConn(m.port) as waiting:
+            waiting.call("SET", "k", "v")
+            waiting.send("WAIT", "1", "0")
+            wait_for(lambda: _blocked_count(m.client()) == 1, 5)
+            rt.replicaof(m.client(), other)
+            assert waiting.read() == Err(UNBLOCKED)
+            with pytest.raises(ConnectionError):
+                waiting.call("PING")
+    finally:
+        os.kill(r.pid, signal.SIGCONT)
