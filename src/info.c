@@ -317,9 +317,9 @@ static str *sec_memory(str *s) {
                    "rss_overhead_bytes:%lld\r\n"
                    "mem_fragmentation_ratio:%.2f\r\n"
                    "mem_fragmentation_bytes:%lld\r\n"
-                   "mem_not_counted_for_evict:0\r\n"
+                   "mem_not_counted_for_evict:%zu\r\n"
                    "mem_replication_backlog:%zu\r\n"
-                   "mem_total_replication_buffers:0\r\n"
+                   "mem_total_replication_buffers:%zu\r\n"
                    "mem_clients_slaves:%zu\r\n"
                    "mem_clients_normal:%zu\r\n"
                    "mem_cluster_links:0\r\n"
@@ -330,7 +330,8 @@ static str *sec_memory(str *s) {
                    "lazyfreed_objects:0\r\n",
                    cfg.maxmemory, max_h, policy->buf, ms.allocator_frag, ms.allocator_frag_bytes,
                    ms.allocator_rss, ms.allocator_rss_bytes, ms.rss_extra, ms.rss_extra_bytes,
-                   ms.total_frag, ms.total_frag_bytes, ms.repl_backlog, ms.clients_slaves,
+                   ms.total_frag, ms.total_frag_bytes, ms.not_counted_for_evict, ms.repl_backlog,
+                   ms.repl_backlog + ms.replica_buffers, ms.clients_slaves,
                    ms.clients_normal, ms.aof_buffer, mem_allocator());
     str_free(policy);
     return s;

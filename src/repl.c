@@ -133,6 +133,12 @@ void repl_backlog_size_changed(void) {
 
 size_t repl_backlog_memory(void) { return repl_ms.bl ? repl_ms.bl->size : 0; }
 
+size_t repl_replica_output_memory(void) {
+    size_t n = 0;
+    for (size_t i = 0; i < repl_ms.nreplicas; i++) n += repl_ms.replicas[i]->reply_bytes;
+    return n;
+}
+
 /* ---- Master side: the stream ---- */
 
 static bool receives_stream(const client *c) {

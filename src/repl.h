@@ -61,6 +61,8 @@ void repl_sync_stats(long long out[3]);
 void repl_reset_stats(void);
 /* Memory held by the backlog (INFO memory). */
 size_t repl_backlog_memory(void);
+/* Bytes queued in replicas' output buffers (not counted for maxmemory). */
+size_t repl_replica_output_memory(void);
 /* The config file line of replicaof ("host port"), or NULL (CONFIG GET,
  * CONFIG REWRITE). */
 const char *repl_config_master(void);

@@ -220,3 +220,40 @@ def test_client_in_wait_is_unblocked_when_its_master_becomes_replica(start_serve
                 waiting.call("PING")
     finally:
         os.kill(r.pid, signal.SIGCONT)
+
+
+# ---- 4. replication buffers and maxmemory --------------------------------------------------
+
+def test_replica_output_buffer_does_not_make_the_master_evict(start_server, impl):
+    """Redis 7.0 leaves replica output buffers out of the figure compared
+    with maxmemory (mem_not_counted_for_evict): a replica that stops
+    reading must not make its master evict keys (and then the replica)."""
+    m = make(start_server, impl, repl_backlog_size="10240",
+             client_output_buffer_limit="replica 0 0 0")
+    r = make(start_server, impl)
+    mc = m.client()
+    for j in range(50):
+        mc.setrange("key:%d" % j, 20000, "asdf")
+    follow(r, m)
+    mem = rt.info(mc, "memory")
+    limit = int(mem["used_memory"]) - int(mem["mem_not_counted_for_evict"]) + 256 * 1024
+    mc.config_set("maxmemory-policy", "allkeys-random")
+    mc.config_set("maxmemory", limit)
+    os.kill(r.pid, signal.SIGSTOP)
+    try:
+        p = mc.pipeline(transaction=False)
+        for k in range(20000):
+            p.setrange("key:0", 0, "A" * 500)
+            if k % 1000 == 999:
+                p.execute()
+        p.execute()
+        mem = rt.info(mc, "memory")
+        assert int(mem["mem_clients_slaves"]) > 2 * 1024 * 1024
+        assert int(mem["mem_not_counted_for_evict"]) > 2 * 1024 * 1024
+        assert int(mem["mem_total_replication_buffers"]) >= int(mem["mem_not_counted_for_evict"])
+        assert mc.dbsize() == 50
+        assert int(rt.stats(mc)["evicted_keys"]) == 0
+    finally:
+        os.kill(r.pid, signal.SIGCONT)
+    rt.wait_for_sync(mc, rt.client_of(r))
+    assert rt.digest(mc) == rt.digest(rt.client_of(r))
