@@ -188,7 +188,7 @@ static str *sec_server(str *s) {
 #else
     int gv[3] = {0, 0, 0};
 #endif
-    return str_catfmt(
+    s = str_catfmt(
         s,
         "# Server\r\n"
         "redis_version:%s\r\n"
@@ -220,6 +220,10 @@ static str *sec_server(str *s) {
         (long)srv.pid, srv.run_id, cfg.port, srv.ustime, uptime, uptime / 86400, srv.hz, cfg.hz,
         (unsigned)srv.lruclock, srv.executable ? srv.executable : "",
         srv.config_file ? srv.config_file : "", CASTOR_OWN_VERSION);
+    if (srv.shutdown_mstime)   /* a shutdown waits for replicas */
+        s = str_catfmt(s, "shutdown_in_milliseconds:%lld\r\n",
+                       srv.shutdown_mstime > srv.mstime ? srv.shutdown_mstime - srv.mstime : 0);
+    return s;
 }
 
 static str *sec_clients(str *s) {

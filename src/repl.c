@@ -909,6 +909,41 @@ static void unblock_all_for_role_change(void) {
     }
 }
 
+/* ---- Shutdown ---- */
+
+bool repl_replicas_in_sync(void) {
+    for (size_t i = 0; i < repl_ms.nreplicas; i++)
+        if (repl_ms.replicas[i]->repl->ack_off != repl_ms.offset) return false;
+    return true;
+}
+
+void repl_send_getack(void) {
+    if (repl_ms.nreplicas == 0) return;
+    slice a[3] = {slice_of("REPLCONF", 8), slice_of("GETACK", 6), slice_of("*", 1)};
+    feed_command(-1, 3, a);
+}
+
+static const char *replica_state_name(const replica_info *ri) {
+    if (ri->state == RS_ONLINE) return ri->online_on_ack ? "send_bulk" : "online";
+    return ri->state == RS_SEND_BULK ? "send_bulk" : "wait_bgsave";
+}
+
+void repl_log_shutdown_state(void) {
+    int lagging = 0;
+    for (size_t i = 0; i < repl_ms.nreplicas; i++) {
+        client *c = repl_ms.replicas[i];
+        replica_info *ri = c->repl;
+        if (ri->ack_off == repl_ms.offset) continue;
+        lagging++;
+        long long lag = ri->state == RS_ONLINE ? (srv.mstime - ri->ack_ms) / 1000 : 0;
+        log_msg(LOG_WARNING, "Lagging replica %s reported offset %lld behind master, lag=%lld, state=%s.",
+                replica_name(c), repl_ms.offset - ri->ack_off, lag, replica_state_name(ri));
+    }
+    if (repl_ms.nreplicas)
+        log_msg(LOG_NOTICE, "%d of %d replicas are in sync when shutting down.", (int)repl_ms.nreplicas - lagging,
+                (int)repl_ms.nreplicas);
+}
+
 /* ---- Refusing commands ---- */
 
 #define ERR_READONLY "READONLY You can't write against a read only replica."
@@ -1493,9 +1528,7 @@ str *repl_info(str *s) {
     for (size_t i = 0; i < repl_ms.nreplicas; i++) {
         client *c = repl_ms.replicas[i];
         replica_info *ri = c->repl;
-        const char *state = ri->state == RS_ONLINE ? (ri->online_on_ack ? "send_bulk" : "online")
-                            : ri->state == RS_SEND_BULK ? "send_bulk"
-                                                        : "wait_bgsave";
+        const char *state = replica_state_name(ri);
         char ip[NET_ADDR_SIZE];
         const char *colon = strrchr(c->addr, ':');
         snprintf(ip, sizeof(ip), "%.*s", colon ? (int)(colon - c->addr) : (int)strlen(c->addr), c->addr);

@@ -54,6 +54,13 @@ const char *repl_refuse(client *c, const struct command *cmd);
  * 'err', or (NULL) the count of replicas that acknowledged. */
 bool repl_unblock_wait(client *c, const char *err);
 
+/* Shutdown (server.c): has every replica acknowledged our offset? */
+bool repl_replicas_in_sync(void);
+/* Ask the replicas for an ACK now (REPLCONF GETACK into the stream). */
+void repl_send_getack(void);
+/* Log each lagging replica and how many are in sync, Redis's lines. */
+void repl_log_shutdown_state(void);
+
 /* INFO replication (the whole section body) and INFO stats fields. */
 str *repl_info(str *s) MUST_USE;
 /* sync_full, sync_partial_ok, sync_partial_err (INFO stats). */

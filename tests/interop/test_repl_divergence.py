@@ -257,3 +257,89 @@ def test_replica_output_buffer_does_not_make_the_master_evict(start_server, impl
         os.kill(r.pid, signal.SIGCONT)
     rt.wait_for_sync(mc, rt.client_of(r))
     assert rt.digest(mc) == rt.digest(rt.client_of(r))
+
+
+# ---- 3. a graceful shutdown waits for replicas ----------------------------------------------
+
+def _log(s):
+    with open(s.logfile_path, errors="replace") as f:
+        return f.read()
+
+
+@pytest.mark.parametrize("how", ["sigterm", "shutdown"])
+def test_graceful_shutdown_of_master_waits_for_its_replica(start_server, impl, how):
+    """Redis 7.0 pauses writes on SHUTDOWN / SIGTERM and waits up to
+    shutdown-timeout for every replica to acknowledge its last offset:
+    a write the replica had not received yet reaches it."""
+    m = make(start_server, impl, shutdown_timeout="60", hz="100")
+    r = make(start_server, impl)
+    follow(r, m)
+    mc = m.client()
+    mc.set("k", "1")
+    rt.wait_for_sync(mc, rt.client_of(r))
+    os.kill(r.pid, signal.SIGSTOP)
+    try:
+        mc.incr("k")
+        if how == "sigterm":
+            os.kill(m.pid, signal.SIGTERM)
+        else:
+            blocked = RespConn(m.port)
+            blocked.send("SHUTDOWN")
+        wait_for(lambda: int(rt.info(mc, "server").get("shutdown_in_milliseconds", 0)) > 0, 10)
+        # Writes are paused meanwhile; reads are served.
+        assert mc.get("k") == b"2"
+    finally:
+        os.kill(r.pid, signal.SIGCONT)
+    assert m.wait_exit(20) == 0
+    rc = rt.client_of(r)
+    wait_for(lambda: rc.get("k") == b"2", 10)
+    log = _log(m)
+    assert "1 of 1 replicas are in sync when shutting down." in log
+    assert "Lagging replica" not in log
+
+
+def test_shutdown_waits_at_most_shutdown_timeout_then_logs_the_lagging_replica(start_server, impl):
+    m = make(start_server, impl, shutdown_timeout="1")
+    r = make(start_server, impl)
+    follow(r, m)
+    os.kill(r.pid, signal.SIGSTOP)
+    try:
+        m.client().incr("k")
+        t0 = time.monotonic()
+        os.kill(m.pid, signal.SIGTERM)
+        assert m.wait_exit(20) == 0
+        assert time.monotonic() - t0 >= 0.9
+    finally:
+        os.kill(r.pid, signal.SIGCONT)
+    log = _log(m)
+    assert "Lagging replica" in log
+    assert "0 of 1 replicas are in sync when shutting down." in log
+
+
+def test_shutdown_now_and_abort(start_server, impl):
+    """SHUTDOWN ABORT cancels a waiting shutdown: the clients blocked in
+    SHUTDOWN get an error and writes resume; SHUTDOWN NOW does not wait."""
+    m = make(start_server, impl, shutdown_timeout="60")
+    r = make(start_server, impl)
+    follow(r, m)
+    mc = m.client()
+    os.kill(r.pid, signal.SIGSTOP)
+    try:
+        mc.incr("k")
+        waiting = [RespConn(m.port) for _ in range(2)]
+        for w in waiting:
+            w.send("SHUTDOWN")
+        wait_for(lambda: int(rt.info(mc, "clients")["blocked_clients"]) == 2, 10)
+        assert mc.execute_command("SHUTDOWN", "ABORT")
+        for w in waiting:
+            assert w.read() == Err("ERR Errors trying to SHUTDOWN. Check logs.")
+        assert "Shutdown manually aborted." in _log(m)
+        assert mc.incr("k") == 2     # writes are no longer paused
+        with pytest.raises(Exception):
+            mc.execute_command("SHUTDOWN", "ABORT")   # none in progress
+        with RespConn(m.port) as c:
+            assert c.call("SHUTDOWN", "ABORT", "NOW") == Err("ERR syntax error")
+            c.send("SHUTDOWN", "NOW", "NOSAVE")
+        assert m.wait_exit(5) == 0
+    finally:
+        os.kill(r.pid, signal.SIGCONT)
