@@ -973,8 +973,14 @@ void repl_client_freed(client *c) {
         repl_ls.multi_buf = NULL;
         if (repl_ls.state == L_CONNECTED) {
             repl_ls.state = L_CONNECT;
-            repl_ls.connect_after_ms = 0;   /* reconnect at once: a partial resync is likely */
+            repl_ls.connect_after_ms = 0;
             repl_ls.link_down_since = srv.mstime / 1000;
+            /* Reconnect at once, as Redis 7.0: every ms of delay lets the
+             * master's backlog roll past our offset (a full resync). */
+            if (repl_ls.host && repl_fo.state == FO_NONE) {
+                log_msg(LOG_NOTICE, "Reconnecting to MASTER %s:%d", repl_ls.host, repl_ls.port);
+                repl_link_connect();
+            }
         }
     }
     if (c->flags & CLIENT_BLOCKED) {
@@ -1064,7 +1070,13 @@ static void failover_step(void) {
         if (timed_out) repl_failover_abort("Replica never caught up before timeout");
         return;
     }
-    if (target) {
+    if (target == NULL) {   /* FORCE: the named target, caught up or not */
+        log_msg(LOG_NOTICE, "FAILOVER to %s:%d time out exceeded, failing over.", repl_fo.host, repl_fo.port);
+        repl_fo.state = FO_IN_PROGRESS;
+        become_replica(repl_fo.host, repl_fo.port);
+        return;
+    }
+    {
         replica_info *ri = target->repl;
         const char *colon = strrchr(target->addr, ':');
         if (ri->ip[0]) snprintf(repl_fo.host, sizeof(repl_fo.host), "%s", ri->ip);
@@ -1184,7 +1196,8 @@ static void become_replica(const char *host, int port) {
     bool was_master = !srv.is_replica;
     if (repl_ls.master) {
         client *c = repl_ls.master;
-        repl_client_freed(c);   /* caches the state for PSYNC; repl_ls.master is NULL now */
+        repl_ls.state = L_NONE;   /* no reconnect to the old master */
+        repl_client_freed(c);     /* caches the state for PSYNC; repl_ls.master is NULL now */
         client_close_async(c);
     }
     repl_link_close();
