@@ -236,8 +236,17 @@ static void protocol_error(client *c, const char *err) {
         else j += (size_t)snprintf(snippet + j, sizeof(snippet) - j, "\\x%02x", ch);
     }
     snippet[j] = '\0';
-    log_msg(LOG_VERBOSE, "Protocol error (%s) from client: id=%llu addr=%s. Query buffer during protocol error: '%s'",
-            err, (unsigned long long)c->id, c->addr, snippet);
+    log_msg(c->flags & CLIENT_MASTER ? LOG_WARNING : LOG_VERBOSE,
+            "Protocol error (%s) from client: id=%llu addr=%s%s. Query buffer during protocol error: '%s'",
+            err, (unsigned long long)c->id, c->addr, c->flags & CLIENT_MASTER ? " flags=M" : "", snippet);
+    if (c->flags & CLIENT_MASTER) {
+        /* As Redis: keep the link and log once, but apply nothing more (a
+         * command after unparsable bytes may not be the next one); the
+         * offset we acknowledge stops, so the lag shows on the master. A
+         * reconnect would only fetch the same bytes from its backlog. */
+        c->flags |= CLIENT_MASTER_STALLED;
+        return;
+    }
     reply_errorf(c, "ERR %s", err);
     c->flags |= CLIENT_CLOSE_AFTER_REPLY;
 }
@@ -258,7 +267,7 @@ void client_process_input(client *c) {
         /* A request postponed by CLIENT PAUSE (the dispatcher decides which)
          * stays first in the buffer until client_unpause_all() resumes it. */
         if (c->flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP | CLIENT_BLOCKED |
-                        CLIENT_PAUSED_WAIT))
+                        CLIENT_PAUSED_WAIT | CLIENT_MASTER_STALLED))
             break;
         if (c->prefetched == 0 && c->parser.pos == 0) prefetch_ahead(c);
         c->parser.unauthenticated = !c->authenticated;
@@ -294,6 +303,7 @@ void client_process_input(client *c) {
         c->argc = 0;
         c->prefetched = c->prefetched > 0 ? c->prefetched - 1 : 0;
     }
+    if (c->flags & CLIENT_MASTER_STALLED) c->qpos = c->qbuf->len;   /* read, never applied */
     if (c->qpos > 0) {
         str_consume(c->qbuf, c->qpos);
         c->qpos = 0;

@@ -38,6 +38,11 @@ void repl_before_sleep(void);
 void repl_feed(int dbid, int argc, const slice *argv);
 /* client.c: the master client applied 'len' bytes starting at p. */
 void repl_master_applied(client *c, const char *p, size_t len);
+/* reply.c: our master's stream made us reply an error (the replica no
+ * longer matches its master): log it as Redis does and, under
+ * propagation-error-behavior panic|panic-on-replicas on a read-only
+ * replica, stop the process. */
+void repl_master_error(client *c, const char *err, size_t len);
 /* client.c: c is being freed (replica, master, or a client in WAIT). */
 void repl_client_freed(client *c);
 

@@ -20,6 +20,7 @@
 #include "cmdtable.h"
 #include "errors.h"
 #include "mem.h"
+#include "repl.h"
 #include "resp.h"
 #include "server.h"
 #include "util.h"
@@ -141,6 +142,10 @@ unsigned long long reply_total_errors(void) { return total_errors; }
 
 static void error_len(client *c, const char *err, size_t len) {
     count_error(err, len);
+    if (c->flags & CLIENT_MASTER) {
+        srv.stat_unexpected_error_replies++;
+        repl_master_error(c, err, len);   /* logs; may panic (propagation-error-behavior) */
+    }
     if (!wants_reply(c)) return;
     /* Newlines would break the protocol: Redis replaces them with spaces. */
     append(c, "-", 1);

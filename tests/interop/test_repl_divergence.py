@@ -398,3 +398,21 @@ def test_failover_force_logs_time_out_exceeded(start_server, impl):
     finally:
         os.kill(r.pid, signal.SIGCONT)
     wait_for(lambda: rt.repl(mc).get("role") == "slave", 10)
+
+
+def test_error_applying_the_masters_stream_is_logged_as_critical(start_server, impl):
+    """propagation-error-behavior ignore: a command from the master that
+    fails on the replica is logged once with Redis's '== CRITICAL ==' line
+    and the link stays (panic would stop the replica)."""
+    m = make(start_server, impl)
+    r = make(start_server, impl, propagation_error_behavior="ignore")
+    follow(r, m)
+    mc = m.client()
+    mc.execute_command("DEBUG", "REPLICATE", "fake-command-1")
+    mc.set("foo", "bar2")
+    rt.wait_for_sync(mc, rt.client_of(r))
+    log = _log(r)
+    assert log.count("== CRITICAL ==") == 1
+    assert log.count("fake-command-1") == 1
+    assert rt.client_of(r).get("foo") == b"bar2"
+    assert int(rt.stats(rt.client_of(r))["unexpected_error_replies"]) == 1
