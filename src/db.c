@@ -45,7 +45,53 @@ db *db_get(int id) { return id >= 0 && id < srv.ndbs ? &srv.dbs[id] : NULL; }
 
 /* ---- The volatile array ---- */
 
+/* ---- Keys a writable replica's own clients gave a TTL ----
+ * Redis 7.0 expires those on the replica (its master never will: they are
+ * not in its dataset), in the cron, without touching its master's keys.
+ * Kept as "<dbid 4 bytes><key>" in arrival order; an entry whose key is
+ * gone, or no longer has a TTL, is dropped when its turn comes. */
+static str **replica_keys;
+static size_t replica_keys_len, replica_keys_cap;
+
+static void remember_replica_key(int dbid, const kv *e) {
+    size_t klen;
+    const char *key = kv_key(e, &klen);
+    if (replica_keys_len == replica_keys_cap) {
+        replica_keys_cap = replica_keys_cap ? replica_keys_cap * 2 : 16;
+        replica_keys = mem_realloc(replica_keys, replica_keys_cap * sizeof(str *));
+    }
+    str *id = str_new((const char *)&dbid, sizeof(dbid));
+    replica_keys[replica_keys_len++] = str_cat(id, key, klen);
+}
+
+static bool written_by_replica_client(void) {
+    return srv.is_replica && !srv.loading && srv.current && !(srv.current->flags & CLIENT_MASTER);
+}
+
+void db_expire_replica_keys(void) {
+    size_t kept = 0;
+    for (size_t i = 0; i < replica_keys_len; i++) {
+        str *id = replica_keys[i];
+        int dbid;
+        memcpy(&dbid, id->buf, sizeof(dbid));
+        db *d = dbid < srv.ndbs ? &srv.dbs[dbid] : NULL;
+        kv *e = d ? dict_find(d->keys, id->buf + sizeof(dbid), id->len - sizeof(dbid)) : NULL;
+        if (e && kv_has_expire(e) && kv_expire(e) > srv.mstime) {
+            replica_keys[kept++] = id;   /* not yet */
+            continue;
+        }
+        if (e && kv_has_expire(e)) db_expire_now(d, e);   /* AOF only: a replica feeds no replicas */
+        str_free(id);
+    }
+    replica_keys_len = kept;
+    if (!srv.is_replica) {   /* promoted: the master's expiry owns them now */
+        for (size_t i = 0; i < replica_keys_len; i++) str_free(replica_keys[i]);
+        replica_keys_len = 0;
+    }
+}
+
 static void vol_add(db *d, kv *e) {
+    if (written_by_replica_client()) remember_replica_key(d->id, e);
     if (d->vol_len == d->vol_cap) {
         d->vol_cap = d->vol_cap ? d->vol_cap * 2 : 16;
         d->vol = mem_realloc(d->vol, d->vol_cap * sizeof(kv *));
@@ -101,16 +147,18 @@ void db_delete_propagate(db *d, const char *key, size_t klen) {
     srv.dirty++;
 }
 
-/* Returns the live entry or NULL; expired keys are deleted on a master. */
-static kv *lookup(db *d, const char *key, size_t klen) {
+/* Returns the live entry or NULL; expired keys are deleted on a master,
+ * and on a writable replica by its own clients' writes (Redis 7.0's
+ * EXPIRE_FORCE_DELETE_EXPIRED): the write then starts from no key. */
+static kv *lookup(db *d, const char *key, size_t klen, bool write) {
     kv *e = dict_find(d->keys, key, klen);
     if (e == NULL || !db_key_is_expired(e)) return e;
-    if (!srv.is_replica) db_expire_now(d, e);
+    if (!srv.is_replica || (write && written_by_replica_client())) db_expire_now(d, e);
     return NULL;
 }
 
 static kv *find_read(db *d, const char *key, size_t klen, bool touch) {
-    kv *e = lookup(d, key, klen);
+    kv *e = lookup(d, key, klen, false);
     if (e) {
         srv.stat_keyspace_hits++;
         if (touch) evict_touch(e);
@@ -128,7 +176,7 @@ kv *db_find_read_notouch(db *d, const char *key, size_t klen) {
 }
 
 kv *db_find_write(db *d, const char *key, size_t klen) {
-    kv *e = lookup(d, key, klen);
+    kv *e = lookup(d, key, klen, true);
     if (e) evict_touch(e);
     return e;
 }
@@ -139,7 +187,7 @@ uint64_t db_prefetch(db *d, const char *key, size_t klen) { return dict_prefetch
 
 void db_prefetch_entry(db *d, uint64_t hash) { dict_prefetch_entry(d->keys, hash); }
 
-bool db_exists(db *d, const char *key, size_t klen) { return lookup(d, key, klen) != NULL; }
+bool db_exists(db *d, const char *key, size_t klen) { return lookup(d, key, klen, false) != NULL; }
 
 /* ---- Mutation ---- */
 

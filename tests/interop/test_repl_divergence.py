@@ -416,3 +416,23 @@ def test_error_applying_the_masters_stream_is_logged_as_critical(start_server, i
     assert log.count("fake-command-1") == 1
     assert rt.client_of(r).get("foo") == b"bar2"
     assert int(rt.stats(rt.client_of(r))["unexpected_error_replies"]) == 1
+
+
+def test_writable_replica_expires_the_keys_its_clients_wrote_with_a_ttl(start_server, impl):
+    """replica-read-only no: keys a replica's own clients set with a TTL are
+    expired by the replica (its master never will); a write to a master's
+    key that expired starts from no key (Redis 7.0)."""
+    m = make(start_server, impl)
+    r = make(start_server, impl)
+    follow(r, m)
+    mc, rc = m.client(), rt.client_of(r)
+    mc.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", "0")
+    mc.set("master:k", "5", px=10)
+    rt.wait_for_sync(mc, rc)
+    rc.config_set("replica-read-only", "no")
+    for i in range(3):
+        rc.set("own:%d" % i, i, px=300)
+    assert rc.dbsize() == 4
+    wait_for(lambda: rc.dbsize() == 1, 10)      # the master's key stays until its DEL
+    assert rc.incr("master:k") == 1             # expired: INCR starts from 0
+    assert rc.ttl("master:k") == -1
