@@ -59,6 +59,10 @@ const char *repl_refuse(client *c, const struct command *cmd);
  * 'err', or (NULL) the count of replicas that acknowledged. */
 bool repl_unblock_wait(client *c, const char *err);
 
+/* INFO loading: a replica is receiving a full sync's payload under
+ * repl-diskless-load on-empty-db|swapdb, which Redis loads as it arrives
+ * (loading:1); castor keeps serving its old data meanwhile. */
+bool repl_receiving_dataset(void);
 /* Shutdown (server.c): has every replica acknowledged our offset? */
 bool repl_replicas_in_sync(void);
 /* Ask the replicas for an ACK now (REPLCONF GETACK into the stream). */

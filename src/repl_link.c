@@ -683,6 +683,10 @@ static void socket_load(bool tee) {
     load_finished(rc, err, &info, aof_was_on, "socket");
 }
 
+bool repl_receiving_dataset(void) {
+    return repl_ls.state == L_TRANSFER && cfg.repl_diskless_load != REPL_DISKLESS_LOAD_DISABLED;
+}
+
 /* ---- Replica side: the master client ---- */
 
 void repl_master_error(client *c, const char *err, size_t len) {

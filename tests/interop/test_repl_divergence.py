@@ -436,3 +436,24 @@ def test_writable_replica_expires_the_keys_its_clients_wrote_with_a_ttl(start_se
     wait_for(lambda: rc.dbsize() == 1, 10)      # the master's key stays until its DEL
     assert rc.incr("master:k") == 1             # expired: INCR starts from 0
     assert rc.ttl("master:k") == -1
+
+
+def test_replica_receiving_a_swapdb_payload_reports_loading_and_keeps_data_on_abort(start_server,
+                                                                                    impl):
+    """repl-diskless-load swapdb, a replica with data, a slow master
+    snapshot: INFO loading is 1 while the payload arrives (Redis loads it
+    as it comes), and when the master drops the link the old data is
+    there (Redis's replication unit, 'different replid')."""
+    m = make(start_server, impl, rdb_key_save_delay="10000", rdbcompression="no")
+    r = make(start_server, impl, repl_diskless_load="swapdb")
+    rc = rt.client_of(r)
+    rc.set("mykey", "myvalue")
+    m.client().execute_command("DEBUG", "POPULATE", "500", "master", "10000")
+    rt.replicaof(rc, m)
+    wait_for(lambda: rt.info(rc, "persistence")["loading"] == "1", 10)
+    m.client().config_set("repl-diskless-sync-delay", 5)
+    m.client().execute_command("CLIENT", "KILL", "TYPE", "replica")
+    wait_for(lambda: rt.info(rc, "persistence")["loading"] == "0", 10)
+    assert rc.get("mykey") == b"myvalue"
+    assert rc.dbsize() == 1
+    m.client().config_set("rdb-key-save-delay", 0)
