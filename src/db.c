@@ -48,45 +48,73 @@ db *db_get(int id) { return id >= 0 && id < srv.ndbs ? &srv.dbs[id] : NULL; }
 /* ---- Keys a writable replica's own clients gave a TTL ----
  * Redis 7.0 expires those on the replica (its master never will: they are
  * not in its dataset), in the cron, without touching its master's keys.
- * Kept as "<dbid 4 bytes><key>" in arrival order; an entry whose key is
- * gone, or no longer has a TTL, is dropped when its turn comes. */
-static str **replica_keys;
-static size_t replica_keys_len, replica_keys_cap;
+ * A set of "<dbid 4 bytes><key>" ids (one entry per key however often it
+ * is written) and, for the cron's walk, the same entries in an array; an
+ * entry whose key is gone, or has no TTL any more, is dropped when the
+ * walk reaches it. */
+typedef struct rkey {
+    dict_link link;
+    size_t idlen;
+    char id[];
+} rkey;
+
+static const char *rkey_id(const void *e, size_t *len) {
+    const rkey *k = e;
+    *len = k->idlen;
+    return k->id;
+}
+
+static void rkey_free(void *e) { mem_free(e); }
+
+static const dict_type rkey_type = {.hash = dict_hash_bytes, .key_of = rkey_id, .free_entry = rkey_free};
+static dict *replica_keys;
+static rkey **replica_walk;
+static size_t replica_walk_len, replica_walk_cap, replica_walk_pos;
 
 static void remember_replica_key(int dbid, const kv *e) {
     size_t klen;
     const char *key = kv_key(e, &klen);
-    if (replica_keys_len == replica_keys_cap) {
-        replica_keys_cap = replica_keys_cap ? replica_keys_cap * 2 : 16;
-        replica_keys = mem_realloc(replica_keys, replica_keys_cap * sizeof(str *));
+    rkey *k = mem_alloc(sizeof(rkey) + sizeof(dbid) + klen);
+    k->idlen = sizeof(dbid) + klen;
+    memcpy(k->id, &dbid, sizeof(dbid));
+    memcpy(k->id + sizeof(dbid), key, klen);
+    if (replica_keys == NULL) replica_keys = dict_new(&rkey_type);
+    if (dict_add_unique(replica_keys, k, k->id, k->idlen)) {
+        mem_free(k);   /* already remembered */
+        return;
     }
-    str *id = str_new((const char *)&dbid, sizeof(dbid));
-    replica_keys[replica_keys_len++] = str_cat(id, key, klen);
+    if (replica_walk_len == replica_walk_cap) {
+        replica_walk_cap = replica_walk_cap ? replica_walk_cap * 2 : 16;
+        replica_walk = mem_realloc(replica_walk, replica_walk_cap * sizeof(rkey *));
+    }
+    replica_walk[replica_walk_len++] = k;
 }
 
 static bool written_by_replica_client(void) {
     return srv.is_replica && !srv.loading && srv.current && !(srv.current->flags & CLIENT_MASTER);
 }
 
+/* Each call looks at up to 1000 remembered keys, going on from where the
+ * last one stopped (Redis bounds its walk by time the same way). */
 void db_expire_replica_keys(void) {
-    size_t kept = 0;
-    for (size_t i = 0; i < replica_keys_len; i++) {
-        str *id = replica_keys[i];
+    if (replica_walk_len == 0) return;
+    size_t budget = replica_walk_len < 1000 ? replica_walk_len : 1000;
+    if (!srv.is_replica) budget = replica_walk_len;   /* promoted: drop them all */
+    while (budget-- && replica_walk_len) {
+        if (replica_walk_pos >= replica_walk_len) replica_walk_pos = 0;
+        rkey *k = replica_walk[replica_walk_pos];
         int dbid;
-        memcpy(&dbid, id->buf, sizeof(dbid));
+        memcpy(&dbid, k->id, sizeof(dbid));
         db *d = dbid < srv.ndbs ? &srv.dbs[dbid] : NULL;
-        kv *e = d ? dict_find(d->keys, id->buf + sizeof(dbid), id->len - sizeof(dbid)) : NULL;
-        if (e && kv_has_expire(e) && kv_expire(e) > srv.mstime) {
-            replica_keys[kept++] = id;   /* not yet */
+        kv *e = d ? dict_find(d->keys, k->id + sizeof(dbid), k->idlen - sizeof(dbid)) : NULL;
+        bool keep = srv.is_replica && e && kv_has_expire(e) && kv_expire(e) > srv.mstime;
+        if (keep) {
+            replica_walk_pos++;
             continue;
         }
-        if (e && kv_has_expire(e)) db_expire_now(d, e);   /* AOF only: a replica feeds no replicas */
-        str_free(id);
-    }
-    replica_keys_len = kept;
-    if (!srv.is_replica) {   /* promoted: the master's expiry owns them now */
-        for (size_t i = 0; i < replica_keys_len; i++) str_free(replica_keys[i]);
-        replica_keys_len = 0;
+        if (srv.is_replica && e && kv_has_expire(e)) db_expire_now(d, e);   /* AOF only: a replica feeds no replicas */
+        replica_walk[replica_walk_pos] = replica_walk[--replica_walk_len];
+        dict_delete(replica_keys, k->id, k->idlen);
     }
 }
 

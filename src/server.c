@@ -182,7 +182,7 @@ static long long cron(long long id, void *data) {
     check_shutdown();
     client_cron();
     if (srv.active_expire_enabled && !srv.is_replica) expire_cycle_slow();
-    else if (srv.active_expire_enabled) db_expire_replica_keys();
+    if (srv.active_expire_enabled) db_expire_replica_keys();   /* after a promotion: forgets them */
     db_cron();
     child_reap();      /* a finished BGSAVE or AOF rewrite child */
     snapshot_cron();   /* save points, scheduled BGSAVE */
