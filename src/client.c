@@ -604,7 +604,11 @@ void client_check_output_limits(client *c) {
     if (c->flags & CLIENT_MASTER) return;
     cobl_limit *l = &cfg.client_output_buffer_limit[cls];
     long long used = (long long)c->reply_bytes;
-    bool hard = l->hard && used >= l->hard;
+    /* A replica's hard limit below repl-backlog-size would cut every link
+     * that a partial resync just accepted: Redis uses the backlog size. */
+    long long hard_limit = l->hard;
+    if (cls == COBL_REPLICA && hard_limit && hard_limit < cfg.repl_backlog_size) hard_limit = cfg.repl_backlog_size;
+    bool hard = hard_limit && used >= hard_limit;
     bool soft = false;
     if (l->soft && used >= l->soft) {
         if (c->obuf_soft_since == 0) c->obuf_soft_since = srv.mstime;

@@ -457,3 +457,25 @@ def test_replica_receiving_a_swapdb_payload_reports_loading_and_keeps_data_on_ab
     assert rc.get("mykey") == b"myvalue"
     assert rc.dbsize() == 1
     m.client().config_set("rdb-key-save-delay", 0)
+
+
+def test_replica_output_limit_below_backlog_size_uses_the_backlog_size(start_server, impl):
+    """A replica's hard output limit smaller than repl-backlog-size would
+    cut links a partial resync just accepted; Redis uses the backlog size
+    instead: 3 MB pending for a stopped replica under a 512 KB limit and a
+    10 MB backlog keep it connected."""
+    m = make(start_server, impl, repl_backlog_size="10mb",
+             client_output_buffer_limit="replica 512kb 0 0")
+    r = make(start_server, impl)
+    follow(r, m)
+    mc = m.client()
+    os.kill(r.pid, signal.SIGSTOP)
+    try:
+        for i in range(3):
+            mc.set("big%d" % i, "A" * (1024 * 1024))
+        time.sleep(0.3)                  # a cron check of the limits
+        assert rt.repl(mc)["connected_slaves"] == "1"
+    finally:
+        os.kill(r.pid, signal.SIGCONT)
+    rt.wait_for_sync(mc, rt.client_of(r))
+    assert rt.sync_counts(mc) == (1, 0)
