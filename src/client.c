@@ -604,6 +604,7 @@ void client_check_output_limits(client *c) {
     if (c->flags & CLIENT_MASTER) return;
     cobl_limit *l = &cfg.client_output_buffer_limit[cls];
     long long used = (long long)c->reply_bytes;
+    if (c->flags & CLIENT_REPLICA) used += (long long)repl_stream_pending(c);   /* shared buffer */
     /* A replica's hard limit below repl-backlog-size would cut every link
      * that a partial resync just accepted: Redis uses the backlog size. */
     long long hard_limit = l->hard;
@@ -642,7 +643,7 @@ void client_cron(void) {
             c->qbuf = str_new_cap(0);
         }
         c->qbuf_peak = c->qbuf->len;
-        if (c->reply_bytes) client_check_output_limits(c);
+        if (c->reply_bytes || (c->flags & CLIENT_REPLICA)) client_check_output_limits(c);
     }
 }
 

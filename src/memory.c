@@ -110,7 +110,10 @@ void memory_get_stats(memory_stats *ms) {
     total += ms->aof_buffer;
     ms->repl_backlog = repl_backlog_memory();
     total += ms->repl_backlog;
+    /* What replicas hold of the shared buffer beyond the backlog is theirs. */
     ms->replica_buffers = repl_replica_output_memory();
+    ms->clients_slaves += ms->replica_buffers;
+    total += ms->replica_buffers;
     ms->not_counted_for_evict = ms->replica_buffers + ms->aof_buffer;
     for (int i = 0; i < srv.ndbs; i++) {
         size_t keys = dict_len(srv.dbs[i].keys);

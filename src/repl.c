@@ -4,12 +4,14 @@
  * repl_int.h; docs/REPLICATION.md is the contract.
  *
  * Master side. Every effect of our own dataset (propagate.c) is encoded
- * once as RESP, with a SELECT when the db changes, and appended to the
- * backlog ring and to each replica's output buffer. A replica in a full
- * sync has CLIENT_REPL_HOLD: its buffer fills with the stream from the
- * fork on but is not written until the snapshot went out (by disk: the
- * file by sendfile(); diskless: the child's pipe, relayed here), so the
- * stream continues exactly at the offset announced in +FULLRESYNC.
+ * once as RESP, with a SELECT when the db changes, and appended once to
+ * the replication buffer (backlog.c), which every replica reads through
+ * its own position (reply.c writes a replica's replies, then its stream:
+ * repl_write_stream). A replica in a full sync has CLIENT_REPL_HOLD: its
+ * position stays at the fork's offset + 1 (pinning the stream from there)
+ * until the snapshot went out (by disk: the file by sendfile(); diskless:
+ * the child's pipe, relayed here), so the stream continues exactly at the
+ * offset announced in +FULLRESYNC.
  *
  * Replica side (repl_link.c). The master's stream is applied by a client
  * flagged CLIENT_MASTER; the bytes it applied are fed here, verbatim, to
@@ -32,6 +34,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/sendfile.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -122,6 +125,9 @@ void repl_backlog_create(void) {
 }
 
 void repl_backlog_drop(void) {
+    if (repl_ms.bl == NULL) return;
+    /* Replicas read from it: they are being dropped too (or must resync). */
+    for (size_t i = 0; i < repl_ms.nreplicas; i++) backlog_reader_detach(repl_ms.bl, &repl_ms.replicas[i]->repl->rd);
     backlog_free(repl_ms.bl);
     repl_ms.bl = NULL;
     propagate_set_reader(PROPAGATE_REPL, false);
@@ -131,28 +137,60 @@ void repl_backlog_size_changed(void) {
     if (repl_ms.bl) backlog_resize(repl_ms.bl, (size_t)cfg.repl_backlog_size);
 }
 
-size_t repl_backlog_memory(void) { return repl_ms.bl ? repl_ms.bl->size : 0; }
+/* The replication buffer's memory, split as Redis 7.0 reports it: the
+ * backlog is up to repl-backlog-size; what replicas hold beyond it is
+ * theirs (not counted for maxmemory). */
+size_t repl_backlog_memory(void) {
+    size_t total = repl_ms.bl ? repl_ms.bl->mem : 0;
+    return repl_ms.nreplicas && total > (size_t)cfg.repl_backlog_size ? (size_t)cfg.repl_backlog_size : total;
+}
 
 size_t repl_replica_output_memory(void) {
-    size_t n = 0;
-    for (size_t i = 0; i < repl_ms.nreplicas; i++) n += repl_ms.replicas[i]->reply_bytes;
-    return n;
+    return (repl_ms.bl ? repl_ms.bl->mem : 0) - repl_backlog_memory();
 }
+
+size_t repl_buffer_memory(void) { return repl_ms.bl ? repl_ms.bl->mem : 0; }
 
 /* ---- Master side: the stream ---- */
 
-static bool receives_stream(const client *c) {
-    const replica_info *ri = c->repl;
-    return ri && ri->is_replica && ri->state != RS_WAIT_BGSAVE_START;
-}
-
-/* Append stream bytes to the backlog and every replica that takes them. */
+/* Append stream bytes to the replication buffer, once: every replica
+ * reads them from there. A replica not held by its full sync gets a write
+ * this loop turn; each is checked against its output limit. */
 static void feed_bytes(const char *p, size_t len) {
     if (repl_ms.bl == NULL) return;
     backlog_feed(repl_ms.bl, p, len);
     repl_ms.offset = repl_ms.bl->end;
-    for (size_t i = 0; i < repl_ms.nreplicas; i++)
-        if (receives_stream(repl_ms.replicas[i])) reply_raw(repl_ms.replicas[i], p, len);
+    for (size_t i = 0; i < repl_ms.nreplicas; i++) {
+        client *c = repl_ms.replicas[i];
+        if (c->repl->rd.b == NULL) continue;
+        if (!(c->flags & (CLIENT_PENDING_WRITE | CLIENT_REPL_HOLD | CLIENT_CLOSE_ASAP)))
+            client_install_pending_write(c);
+        client_check_output_limits(c);
+    }
+}
+
+size_t repl_stream_pending(const client *c) {
+    const replica_info *ri = c->repl;
+    return ri && repl_ms.bl ? backlog_reader_pending(repl_ms.bl, &ri->rd) : 0;
+}
+
+int repl_write_stream(client *c) {
+    replica_info *ri = c->repl;
+    if (ri == NULL || ri->rd.b == NULL || (c->flags & CLIENT_REPL_HOLD)) return 0;
+    for (;;) {
+        struct iovec iov[16];
+        int n = backlog_reader_iov(&ri->rd, iov, 16);
+        if (n == 0) return 0;
+        size_t total = 0;
+        for (int i = 0; i < n; i++) total += iov[i].iov_len;
+        struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)n};
+        ssize_t w = sendmsg(c->fd, &mh, MSG_NOSIGNAL);
+        if (w < 0) return errno == EAGAIN || errno == EINTR ? 0 : -1;
+        srv.stat_net_output_bytes += w;
+        srv.stat_io_writes++;
+        backlog_reader_advance(repl_ms.bl, &ri->rd, (size_t)w);
+        if ((size_t)w < total) return 0;   /* the socket is full */
+    }
 }
 
 static void feed_command(int dbid, int argc, const slice *argv) {
@@ -253,6 +291,8 @@ static void setup_full_resync(client *c, long long offset) {
     replica_info *ri = c->repl;
     ri->init_offset = offset;
     ri->state = RS_WAIT_BGSAVE_END;
+    /* Its stream starts right after the snapshot's offset. */
+    backlog_reader_attach(repl_ms.bl, &ri->rd, offset + 1);
     /* The next command fed carries a SELECT: the replica can't know ours. */
     repl_ms.seldb = -1;
     char buf[128];
@@ -637,8 +677,6 @@ void repl_rdb_child_done(bool ok, bool to_disk) {
 
 /* ---- Master side: SYNC / PSYNC / REPLCONF ---- */
 
-static void to_client(void *priv, const char *p, size_t len) { reply_raw(priv, p, len); }
-
 static bool try_partial(client *c, const char *id, long long off) {
     const char *reason = NULL;
     if (strcasecmp(id, srv.replid) != 0 &&
@@ -679,7 +717,8 @@ static bool try_partial(client *c, const char *id, long long off) {
     int n = ri->capa_psync2 ? snprintf(buf, sizeof(buf), "+CONTINUE %s\r\n", srv.replid)
                             : snprintf(buf, sizeof(buf), "+CONTINUE\r\n");
     reply_raw(c, buf, (size_t)n);
-    size_t sent = backlog_copy_from(repl_ms.bl, off, to_client, c);
+    backlog_reader_attach(repl_ms.bl, &ri->rd, off);
+    size_t sent = backlog_reader_pending(repl_ms.bl, &ri->rd);
     repl_ms.sync_partial_ok++;
     log_msg(LOG_NOTICE, "Partial resynchronization request from %s accepted. Sending %zu bytes of backlog starting from offset %lld.",
             replica_name(c), sent, off);
@@ -749,7 +788,6 @@ static void sync_command(client *c, bool psync) {
              * the finished file like the others waiting for it. */
             bool same_snapshot = (oi->state == RS_WAIT_BGSAVE_END && !oi->diskless) || oi->tailing;
             if (o == c || !same_snapshot) continue;
-            reply_copy(c, o);
             ri->diskless = false;
             setup_full_resync(c, oi->init_offset);
             if (ri->capa_eof && repl_ms.tail_child) tail_start(c);
@@ -997,6 +1035,7 @@ void repl_client_freed(client *c) {
         if (repl_ms.resume[i] == c) repl_ms.resume[i] = NULL;
     replica_info *ri = c->repl;
     if (ri) {
+        if (repl_ms.bl) backlog_reader_detach(repl_ms.bl, &ri->rd);
         if (ri->is_replica) {
             log_msg(LOG_NOTICE, "Connection with replica %s lost.", replica_name(c));
             remove_replica(c);
@@ -1006,8 +1045,18 @@ void repl_client_freed(client *c) {
         bool was_tailing = ri->tailing;
         mem_free(ri);
         c->repl = NULL;
-        /* The relay may have been waiting for this one. */
-        if (was_in_pipe && repl_ms.pipe_rfd != -1) replica_pipe_writable(-1, NULL, 0);
+        /* The relay may have been waiting for this one; with no replica
+         * left to take it, the child's work is wasted (Redis kills it). */
+        if (was_in_pipe && repl_ms.pipe_rfd != -1) {
+            bool any = false;
+            for (size_t i = 0; i < repl_ms.nreplicas && !any; i++) any = repl_ms.replicas[i]->repl->in_pipe;
+            if (any) {
+                replica_pipe_writable(-1, NULL, 0);
+            } else {
+                log_msg(LOG_WARNING, "Diskless rdb transfer, last replica dropped, killing fork child.");
+                snapshot_kill_child();
+            }
+        }
         if (was_tailing) tail_maybe_finish();
     }
 }

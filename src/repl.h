@@ -77,8 +77,14 @@ void repl_sync_stats(long long out[3]);
 void repl_reset_stats(void);
 /* Memory held by the backlog (INFO memory). */
 size_t repl_backlog_memory(void);
-/* Bytes queued in replicas' output buffers (not counted for maxmemory). */
+/* The part of the shared replication buffer replicas hold beyond the
+ * backlog (not counted for maxmemory), and the whole buffer. */
 size_t repl_replica_output_memory(void);
+size_t repl_buffer_memory(void);
+/* reply.c, for a replica client: stream bytes it has not been sent yet,
+ * and writing them from the shared buffer (0, or -1 on a socket error). */
+size_t repl_stream_pending(const client *c);
+int repl_write_stream(client *c);
 /* The config file line of replicaof ("host port"), or NULL (CONFIG GET,
  * CONFIG REWRITE). */
 const char *repl_config_master(void);

@@ -253,6 +253,8 @@ static void kill_child(void) {
     bgsave_done(1, SIGUSR1);
 }
 
+void snapshot_kill_child(void) { kill_child(); }
+
 void snapshot_stop_child(void) {
     if (child_type() != CHILD_RDB) return;
     log_msg(LOG_WARNING, "There is a child saving an .rdb. Killing it!");

@@ -479,3 +479,40 @@ def test_replica_output_limit_below_backlog_size_uses_the_backlog_size(start_ser
         os.kill(r.pid, signal.SIGCONT)
     rt.wait_for_sync(mc, rt.client_of(r))
     assert rt.sync_counts(mc) == (1, 0)
+
+
+def test_replication_buffer_is_shared_and_keeps_what_a_slow_replica_needs(start_server, impl):
+    """Redis 7.0 stores the stream once for the backlog and every replica:
+    while a stopped replica still needs old bytes the backlog holds them
+    (repl_backlog_histlen beyond repl-backlog-size), another replica can
+    continue partially from there, and the memory goes once nobody needs
+    it. Two replicas at the same position cost one copy."""
+    m = make(start_server, impl, repl_backlog_size="16384",
+             client_output_buffer_limit="replica 0 0 0")
+    slow = make(start_server, impl)
+    other = make(start_server, impl)
+    follow(slow, m)
+    follow(other, m)
+    mc = m.client()
+    os.kill(slow.pid, signal.SIGSTOP)
+    try:
+        for i in range(100):
+            mc.set("a%d" % i, "v" * 100000)   # 10 MB: more than socket buffers take
+        rt.wait_for_sync(mc, rt.client_of(other))
+        rt.client_of(other).execute_command("REPLICAOF", "127.0.0.1", str(slow.port))  # leaves m
+        for i in range(100):
+            mc.set("k%d" % i, "v" * 100000)
+        histlen = int(rt.repl(mc)["repl_backlog_histlen"])
+        assert histlen > 10000000
+        total = int(rt.info(mc, "memory")["mem_total_replication_buffers"])
+        assert histlen < total < histlen * 1.2   # one copy, not one per reader
+        # 'other' comes back: its offset is still held, so it continues.
+        rt.replicaof(rt.client_of(other), m)
+        wait_for(lambda: rt.repl(rt.client_of(other)).get("master_link_status") == "up", 10)
+        assert rt.sync_counts(mc)[1] == 1
+    finally:
+        os.kill(slow.pid, signal.SIGCONT)
+    rt.wait_for_sync(mc, rt.client_of(slow), rt.client_of(other))
+    assert rt.digest(mc) == rt.digest(rt.client_of(slow)) == rt.digest(rt.client_of(other))
+    # Nobody needs the old blocks now: back to about the backlog size.
+    wait_for(lambda: int(rt.repl(mc)["repl_backlog_histlen"]) < 1000000, 10)
