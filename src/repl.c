@@ -556,6 +556,10 @@ static void pipe_read(int fd, void *data, int mask) {
     if (n == -1 && (errno == EAGAIN || errno == EINTR)) return;
     if (n <= 0) {
         /* The child closed its end: every replica still in has it all. */
+        int up = 0;
+        for (size_t i = 0; i < repl_ms.nreplicas; i++)
+            if (repl_ms.replicas[i]->repl->in_pipe && !(repl_ms.replicas[i]->flags & CLIENT_CLOSE_ASAP)) up++;
+        if (n == 0) log_msg(LOG_NOTICE, "Diskless rdb transfer, done reading from pipe, %d replicas still up.", up);
         for (size_t i = 0; i < repl_ms.nreplicas; i++) {
             client *c = repl_ms.replicas[i];
             replica_info *ri = c->repl;
