@@ -149,8 +149,6 @@ size_t repl_replica_output_memory(void) {
     return (repl_ms.bl ? repl_ms.bl->mem : 0) - repl_backlog_memory();
 }
 
-size_t repl_buffer_memory(void) { return repl_ms.bl ? repl_ms.bl->mem : 0; }
-
 /* ---- Master side: the stream ---- */
 
 /* Append stream bytes to the replication buffer, once: every replica

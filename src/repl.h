@@ -75,12 +75,12 @@ str *repl_info(str *s) MUST_USE;
 /* sync_full, sync_partial_ok, sync_partial_err (INFO stats). */
 void repl_sync_stats(long long out[3]);
 void repl_reset_stats(void);
-/* Memory held by the backlog (INFO memory). */
+/* Memory of the replication buffer that is the backlog: all of it, or
+ * repl-backlog-size when replicas hold more (INFO memory). */
 size_t repl_backlog_memory(void);
 /* The part of the shared replication buffer replicas hold beyond the
- * backlog (not counted for maxmemory), and the whole buffer. */
+ * backlog (not counted for maxmemory). */
 size_t repl_replica_output_memory(void);
-size_t repl_buffer_memory(void);
 /* reply.c, for a replica client: stream bytes it has not been sent yet,
  * and writing them from the shared buffer (0, or -1 on a socket error). */
 size_t repl_stream_pending(const client *c);

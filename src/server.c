@@ -162,6 +162,8 @@ static void check_shutdown(void) {
         log_msg(LOG_WARNING, "Received %s scheduling shutdown...", last_signal == SIGINT ? "SIGINT" : "SIGTERM");
         int flags = last_signal == SIGINT ? cfg.shutdown_on_sigint : cfg.shutdown_on_sigterm;
         if (server_prepare_shutdown(flags) == 0) exit(0);
+        if (!srv.shutdown_mstime)   /* failed, not waiting for replicas */
+            log_msg(LOG_WARNING, "SIGTERM received but errors trying to shut down the server, check the logs for more information");
     } else if (srv.shutdown_mstime) {
         if (srv.mstime >= srv.shutdown_mstime || repl_replicas_in_sync()) {
             if (finish_shutdown() == 0) exit(0);
