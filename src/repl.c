@@ -584,6 +584,22 @@ static void pipe_read(int fd, void *data, int mask) {
     }
 }
 
+/* With no replica left to take the pipe (each left by a write error, a
+ * timeout or a close), the child's work is wasted: Redis kills it. Called
+ * where no relay loop is running (a replica freed, the cron). Returns true
+ * when the transfer was abandoned. */
+static bool pipe_abandoned(void) {
+    if (repl_ms.pipe_rfd == -1) return false;
+    for (size_t i = 0; i < repl_ms.nreplicas; i++)
+        if (repl_ms.replicas[i]->repl->in_pipe && !(repl_ms.replicas[i]->flags & CLIENT_CLOSE_ASAP)) return false;
+    log_msg(LOG_WARNING, "Diskless rdb transfer, last replica dropped, killing fork child.");
+    if (child_type() == CHILD_RDB) snapshot_kill_child();
+    else pipe_finish();   /* the child is gone already: only its bytes were left */
+    return true;
+}
+
+bool repl_diskless_transfer_active(void) { return repl_ms.pipe_rfd != -1; }
+
 /* ---- Starting snapshots for waiting replicas ---- */
 
 static int start_snapshot(bool diskless) {
@@ -1047,18 +1063,8 @@ void repl_client_freed(client *c) {
         bool was_tailing = ri->tailing;
         mem_free(ri);
         c->repl = NULL;
-        /* The relay may have been waiting for this one; with no replica
-         * left to take it, the child's work is wasted (Redis kills it). */
-        if (was_in_pipe && repl_ms.pipe_rfd != -1) {
-            bool any = false;
-            for (size_t i = 0; i < repl_ms.nreplicas && !any; i++) any = repl_ms.replicas[i]->repl->in_pipe;
-            if (any) {
-                replica_pipe_writable(-1, NULL, 0);
-            } else {
-                log_msg(LOG_WARNING, "Diskless rdb transfer, last replica dropped, killing fork child.");
-                snapshot_kill_child();
-            }
-        }
+        /* The relay may have been waiting for this one. */
+        if (was_in_pipe && repl_ms.pipe_rfd != -1 && !pipe_abandoned()) replica_pipe_writable(-1, NULL, 0);
         if (was_tailing) tail_maybe_finish();
     }
 }
@@ -1489,6 +1495,7 @@ void repl_cron(void) {
     if (second) last_second_ms = srv.mstime;
     if (srv.is_replica && second) repl_link_cron();
     if (srv.is_replica && repl_ls.state == L_CONNECT && srv.mstime >= repl_ls.connect_after_ms) repl_link_connect();
+    pipe_abandoned();
     start_pending_syncs();
     if (repl_ms.nwaiters) check_waiters();
     if (repl_fo.state != FO_NONE) failover_step();

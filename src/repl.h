@@ -48,6 +48,9 @@ void repl_client_freed(client *c);
 
 /* snapshot.c: what an RDB we write carries for replication. */
 void repl_fill_rdb_info(rdb_info *info);
+/* snapshot.c (INFO rdb_bgsave_in_progress): a diskless snapshot is still
+ * being relayed to replicas (Redis's child lives until then). */
+bool repl_diskless_transfer_active(void);
 /* snapshot.c: a BGSAVE child ended (to disk, or to the replicas' pipe). */
 void repl_rdb_child_done(bool ok, bool to_disk);
 

@@ -389,7 +389,7 @@ const char *snapshot_write_error(void) {
 }
 
 str *snapshot_info(str *s) {
-    bool running = snapshot_bgsave_in_progress();
+    bool running = snapshot_bgsave_in_progress() || repl_diskless_transfer_active();
     return str_catfmt(s,
                       "current_cow_peak:0\r\n"
                       "current_cow_size:0\r\n"
