@@ -80,6 +80,9 @@ void db_signal_flushed(int dbid, int other);
 /* Keyspace notifications (notify.c may later own the class filter). */
 void db_notify(int type_class, const char *event, const char *key, size_t klen, int dbid);
 
+/* Cron of a replica: delete (AOF: propagate DEL) the keys its own clients
+ * wrote with a TTL that has passed; its master's keys wait for its DEL. */
+void db_expire_replica_keys(void);
 /* Cron: rehash a bit and shrink sparse tables. */
 void db_cron(void);
 

@@ -47,7 +47,9 @@ static void clear_pending(void) {
 static void flush(void) {
     if (pending_len > 1) {
         slice multi = slice_of("MULTI", 5), exec = slice_of("EXEC", 4);
-        effect m = {pending[0].dbid, 1, &multi}, x = {pending[0].dbid, 1, &exec};
+        /* MULTI in the first effect's db; EXEC in whatever db the block
+         * ended in (no SELECT before it), as Redis orders them. */
+        effect m = {pending[0].dbid, 1, &multi}, x = {-1, 1, &exec};
         emit(&m);
         for (size_t i = 0; i < pending_len; i++) emit(&pending[i]);
         emit(&x);

@@ -52,6 +52,9 @@ typedef struct replica_info {
     size_t pipe_sent;
     bool in_pipe;
     long long last_write_ms;   /* last progress of the transfer */
+    /* Where this replica reads the stream in the shared replication
+     * buffer (repl_ms.bl); attached from the moment its stream starts. */
+    backlog_reader rd;
 } replica_info;
 
 typedef struct waiter {

@@ -20,6 +20,7 @@
 
 #include "aof.h"
 #include "child.h"
+#include "cmdtable.h"
 #include "config.h"
 #include "crc64.h"
 #include "db.h"
@@ -539,7 +540,11 @@ static void transfer_done(void) {
     bool has_keys;
     str *err = NULL;
     if (!crc_ok()) err = str_from("wrong CRC64 checksum");
-    if (err || rdb_check_payload(repl_ls.tmp_name, &has_keys, &err) == -1) {
+    /* With data to keep, every value is parsed first (castor): a payload
+     * whose CRC is right but whose inner encoding is not must not cost us
+     * the dataset we have. */
+    long long held = repl_total_keys();
+    if (err || rdb_check_payload(repl_ls.tmp_name, held > 0, &has_keys, &err) == -1) {
         char buf[600];
         snprintf(buf, sizeof(buf), "MASTER <-> REPLICA sync: the RDB payload from the master is not valid (%s): keeping the current dataset",
                  err ? err->buf : "?");
@@ -548,7 +553,7 @@ static void transfer_done(void) {
         repl_link_cancel(buf);
         return;
     }
-    long long have = repl_total_keys();
+    long long have = held;
     if (cfg.repl_empty_master_guard && repl_ls.guard_armed && have > 0 && !has_keys &&
         strcasecmp(repl_ls.new_replid, srv.replid) != 0 && strcasecmp(repl_ls.new_replid, repl_ms.replid2) != 0) {
         snprintf(repl_ls.refused_reason, sizeof(repl_ls.refused_reason),
@@ -684,7 +689,23 @@ static void socket_load(bool tee) {
     load_finished(rc, err, &info, aof_was_on, "socket");
 }
 
+bool repl_receiving_dataset(void) {
+    return repl_ls.state == L_TRANSFER && cfg.repl_diskless_load != REPL_DISKLESS_LOAD_DISABLED;
+}
+
 /* ---- Replica side: the master client ---- */
+
+void repl_master_error(client *c, const char *err, size_t len) {
+    const char *cmd = c->cmd ? c->cmd->fullname : "<unknown>";
+    log_msg(LOG_WARNING, "== CRITICAL == This replica is sending an error to its master: '%.*s' after processing the command '%s'",
+            (int)len, err, cmd);
+    if (cfg.replica_read_only && (cfg.propagation_error_behavior == PROPAGATION_ERR_PANIC ||
+                                  cfg.propagation_error_behavior == PROPAGATION_ERR_PANIC_ON_REPLICAS)) {
+        log_msg(LOG_WARNING, "Guru Meditation: This replica panicked sending an error to its master after processing the command '%s'",
+                cmd);
+        abort();
+    }
+}
 
 void repl_send_ack(void) {
     client *c = repl_ls.master;
