@@ -308,8 +308,48 @@ static void unblock(client *c, bool resume_input) {
     resume[resume_len++] = c;
 }
 
+/* Clients blocked in SHUTDOWN, in the order they came. */
+static client **shutdown_waiters;
+static size_t shutdown_len, shutdown_cap;
+
+static bool forget_shutdown_waiter(client *c) {
+    for (size_t i = 0; i < shutdown_len; i++) {
+        if (shutdown_waiters[i] != c) continue;
+        memmove(shutdown_waiters + i, shutdown_waiters + i + 1, (shutdown_len - i - 1) * sizeof(client *));
+        shutdown_len--;
+        c->flags &= ~CLIENT_BLOCKED;
+        srv.blocked_clients--;
+        return true;
+    }
+    return false;
+}
+
+void blocking_block_shutdown(client *c) {
+    if (shutdown_len == shutdown_cap) {
+        shutdown_cap = shutdown_cap ? shutdown_cap * 2 : 4;
+        shutdown_waiters = mem_realloc(shutdown_waiters, shutdown_cap * sizeof(client *));
+    }
+    shutdown_waiters[shutdown_len++] = c;
+    c->flags |= CLIENT_BLOCKED;
+    srv.blocked_clients++;
+}
+
+void blocking_reply_shutdown_waiters(const char *err) {
+    while (shutdown_len) {
+        client *c = shutdown_waiters[0];
+        forget_shutdown_waiter(c);
+        reply_error(c, err);
+        if (resume_len == resume_cap) {
+            resume_cap = resume_cap ? resume_cap * 2 : 16;
+            resume = mem_realloc(resume, resume_cap * sizeof(*resume));
+        }
+        resume[resume_len++] = c;
+    }
+}
+
 void blocking_client_freed(client *c) {
     if (c->bstate) unblock(c, false);
+    else if ((c->flags & CLIENT_BLOCKED) && shutdown_len) forget_shutdown_waiter(c);
     for (size_t i = 0; i < resume_len; i++) {
         if (resume[i] != c) continue;
         memmove(resume + i, resume + i + 1, (resume_len - i - 1) * sizeof(*resume));
@@ -429,11 +469,20 @@ void blocking_before_sleep(void) {
     }
 }
 
+void blocking_unblock_all(const char *err) {
+    for (client *c = srv.clients; c; c = c->next) {
+        if (c->bstate == NULL) continue;
+        reply_error(c, err);
+        unblock(c, false);
+        c->flags |= CLIENT_CLOSE_AFTER_REPLY;   /* as Redis: its pipeline is moot */
+    }
+}
+
 /* ---- CLIENT UNBLOCK ---- */
 
 bool blocking_unblock_client(client *target, bool as_error) {
     if (!(target->flags & CLIENT_BLOCKED) || target->bstate == NULL) return false;
-    if (as_error) reply_error(target, "UNBLOCKED client unblocked via CLIENT UNBLOCK");
+    if (as_error) reply_error(target, ERR_UNBLOCKED_CLIENT);
     else reply_null_array(target);
     unblock(target, true);
     return true;

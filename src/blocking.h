@@ -61,6 +61,15 @@ void blocking_client_freed(client *c);
 /* Before sleeping: serve leftovers and resume the pipelines of clients
  * that were unblocked. */
 void blocking_before_sleep(void);
+/* Reply 'err' to every client blocked on keys, unblock it and close it
+ * once the reply is written (the role changed: what it waits for would
+ * come from a master's stream, and its pipeline assumed the old role). */
+void blocking_unblock_all(const char *err);
+/* SHUTDOWN: c waits (blocked, no reply) while the server waits for its
+ * replicas; blocking_reply_shutdown_waiters() ends every such wait with
+ * 'err' when the shutdown is cancelled. */
+void blocking_block_shutdown(client *c);
+void blocking_reply_shutdown_waiters(const char *err);
 /* Clients blocked with a deadline (INFO clients_in_timeout_table). */
 unsigned long blocking_timeout_count(void);
 

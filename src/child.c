@@ -65,6 +65,10 @@ static void become_child(void) {
     signal(SIGUSR1, SIG_DFL);
     for (int i = 0; i < srv.tcp_count; i++) close(srv.tcp_fds[i]);
     if (srv.unix_fd != -1) close(srv.unix_fd);
+    /* Client sockets too: a connection the parent closes (CLIENT KILL, a
+     * replica dropped mid-sync) must end now, not when the child exits. */
+    for (client *c = srv.clients; c; c = c->next)
+        if (c->fd != -1) close(c->fd);
     if (info_pipe[0] != -1) close(info_pipe[0]);
     info_pipe[0] = -1;
 }

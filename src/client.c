@@ -229,8 +229,17 @@ static void protocol_error(client *c, const char *err) {
         else j += (size_t)snprintf(snippet + j, sizeof(snippet) - j, "\\x%02x", ch);
     }
     snippet[j] = '\0';
-    log_msg(LOG_VERBOSE, "Protocol error (%s) from client: id=%llu addr=%s. Query buffer during protocol error: '%s'",
-            err, (unsigned long long)c->id, c->addr, snippet);
+    log_msg(c->flags & CLIENT_MASTER ? LOG_WARNING : LOG_VERBOSE,
+            "Protocol error (%s) from client: id=%llu addr=%s%s. Query buffer during protocol error: '%s'",
+            err, (unsigned long long)c->id, c->addr, c->flags & CLIENT_MASTER ? " flags=M" : "", snippet);
+    if (c->flags & CLIENT_MASTER) {
+        /* As Redis: keep the link and log once, but apply nothing more (a
+         * command after unparsable bytes may not be the next one); the
+         * offset we acknowledge stops, so the lag shows on the master. A
+         * reconnect would only fetch the same bytes from its backlog. */
+        c->flags |= CLIENT_MASTER_STALLED;
+        return;
+    }
     reply_errorf(c, "ERR %s", err);
     c->flags |= CLIENT_CLOSE_AFTER_REPLY;
 }
@@ -251,7 +260,7 @@ void client_process_input(client *c) {
         /* A request postponed by CLIENT PAUSE (the dispatcher decides which)
          * stays first in the buffer until client_unpause_all() resumes it. */
         if (c->flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP | CLIENT_BLOCKED |
-                        CLIENT_PAUSED_WAIT))
+                        CLIENT_PAUSED_WAIT | CLIENT_MASTER_STALLED))
             break;
         if (c->prefetched == 0 && c->parser.pos == 0) prefetch_ahead(c);
         c->parser.unauthenticated = !c->authenticated;
@@ -287,6 +296,7 @@ void client_process_input(client *c) {
         c->argc = 0;
         c->prefetched = c->prefetched > 0 ? c->prefetched - 1 : 0;
     }
+    if (c->flags & CLIENT_MASTER_STALLED) c->qpos = c->qbuf->len;   /* read, never applied */
     if (c->qpos > 0) {
         str_consume(c->qbuf, c->qpos);
         c->qpos = 0;
@@ -572,7 +582,13 @@ void client_check_output_limits(client *c) {
     if (c->flags & CLIENT_MASTER) return;
     cobl_limit *l = &cfg.client_output_buffer_limit[cls];
     unsigned long long used = c->reply_bytes;
-    bool hard = l->hard && used >= l->hard;
+    if (c->flags & CLIENT_REPLICA) used += seam_replica_pending(c);   /* shared buffer */
+    /* A replica's hard limit below repl-backlog-size would cut every link
+     * that a partial resync just accepted: Redis uses the backlog size. */
+    unsigned long long hard_limit = l->hard;
+    if (cls == COBL_REPLICA && hard_limit && hard_limit < (unsigned long long)cfg.repl_backlog_size)
+        hard_limit = (unsigned long long)cfg.repl_backlog_size;
+    bool hard = hard_limit && used >= hard_limit;
     bool soft = false;
     if (l->soft && used >= l->soft) {
         if (c->obuf_soft_since == 0) c->obuf_soft_since = srv.mstime;
@@ -606,7 +622,7 @@ void client_cron(void) {
             c->qbuf = str_new_cap(0);
         }
         c->qbuf_peak = c->qbuf->len;
-        if (c->reply_bytes) client_check_output_limits(c);
+        if (c->reply_bytes || (c->flags & CLIENT_REPLICA)) client_check_output_limits(c);
     }
 }
 

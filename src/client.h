@@ -39,6 +39,7 @@ struct db;
 #define CLIENT_REPL_HOLD (1u << 18)   /* replica in a full sync: output waits (repl.c) */
 #define CLIENT_MASTER_FORCE_REPLY (1u << 19) /* our master gets this reply (REPLCONF ACK) */
 #define CLIENT_INPUT_QUEUED (1u << 20) /* read this turn, runs in client_run_queued() */
+#define CLIENT_MASTER_STALLED (1u << 21) /* our master sent bytes that don't parse: apply no more */
 
 #define CLIENT_BUF_SIZE (16 * 1024)
 

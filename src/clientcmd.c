@@ -367,7 +367,7 @@ static void cmd_client_unblock(client *c) {
     bool done = false;
     if (target && (target->flags & CLIENT_BLOCKED)) {
         /* Blocked on nothing of blocking.c's: in WAIT (repl.c). */
-        if (target->bstate == NULL) done = repl_unblock_wait(target, as_error);
+        if (target->bstate == NULL) done = repl_unblock_wait(target, as_error ? ERR_UNBLOCKED_CLIENT : NULL);
         else done = blocking_unblock_client(target, as_error);
     }
     reply_int(c, done);

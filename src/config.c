@@ -62,6 +62,13 @@ static const enum_pair diskless_load_enum[] = {{"disabled", REPL_DISKLESS_LOAD_D
                                                {NULL, 0}};
 static const enum_pair protected_enum[] = {
     {"no", PROTECTED_NO}, {"yes", PROTECTED_YES}, {"local", PROTECTED_LOCAL}, {NULL, 0}};
+static const enum_pair propagation_error_enum[] = {
+    {"ignore", PROPAGATION_ERR_IGNORE}, {"panic", PROPAGATION_ERR_PANIC},
+    {"panic-on-replicas", PROPAGATION_ERR_PANIC_ON_REPLICAS}, {NULL, 0}};
+/* shutdown-on-sigterm/-sigint: flags combined by listing several ("nosave now"). */
+static const enum_pair shutdown_sig_enum[] = {{"default", SHUTDOWN_NOFLAGS}, {"save", SHUTDOWN_SAVE},
+                                              {"nosave", SHUTDOWN_NOSAVE}, {"now", SHUTDOWN_NOW},
+                                              {"force", SHUTDOWN_FORCE}, {NULL, 0}};
 static const enum_pair appendfsync_enum[] = {{"everysec", APPENDFSYNC_EVERYSEC},
                                              {"always", APPENDFSYNC_ALWAYS},
                                              {"no", APPENDFSYNC_NO}, {NULL, 0}};
@@ -816,6 +823,20 @@ static void rewrite_percentiles(const directive *d, rewrite_state *st) {
     rewrite_line(st, d->name, line, true);   /* Redis always writes it */
 }
 
+/* Redis's isValidShutdownOnSigFlags. */
+static bool valid_shutdown_flags(long long v, const char **err) {
+    if ((v & SHUTDOWN_SAVE) && (v & SHUTDOWN_NOSAVE)) {
+        *err = "shutdown options SAVE and NOSAVE can't be used simultaneously";
+        return false;
+    }
+    return true;
+}
+
+static const char *apply_min_replicas(void) {
+    repl_min_replicas_changed();
+    return NULL;
+}
+
 /* ---- The table ---- */
 
 #define BOOL(n, a, fl, f, dflt, ...) \
@@ -1003,8 +1024,10 @@ static directive table[] = {
     INT("repl-timeout", NULL, 0, 1, INT_MAX, repl_timeout, 60),
     INT("repl-ping-replica-period", "repl-ping-slave-period", 0, 1, INT_MAX, repl_ping_replica_period, 10),
     BOOL("repl-disable-tcp-nodelay", NULL, 0, repl_disable_tcp_nodelay, 0),
-    INT("min-replicas-to-write", "min-slaves-to-write", 0, 0, INT_MAX, min_replicas_to_write, 0),
-    INT("min-replicas-max-lag", "min-slaves-max-lag", 0, 0, INT_MAX, min_replicas_max_lag, 10),
+    INT("min-replicas-to-write", "min-slaves-to-write", 0, 0, INT_MAX, min_replicas_to_write, 0,
+        .apply = apply_min_replicas),
+    INT("min-replicas-max-lag", "min-slaves-max-lag", 0, 0, INT_MAX, min_replicas_max_lag, 10,
+        .apply = apply_min_replicas),
     INT("replica-priority", "slave-priority", 0, 0, INT_MAX, replica_priority, 100),
     STRING("replica-announce-ip", "slave-announce-ip", NUL, replica_announce_ip, NULL),
     INT("replica-announce-port", "slave-announce-port", 0, 0, 65535, replica_announce_port, 0),
@@ -1015,6 +1038,16 @@ static directive table[] = {
     BOOL("replica-lazy-flush", "slave-lazy-flush", 0, replica_lazy_flush, 0),
     BOOL("replica-ignore-disk-write-errors", NULL, INERT, replica_ignore_disk_write_errors, 0),
     BOOL("repl-empty-master-guard", NULL, 0, repl_empty_master_guard, 1),   /* castor */
+    ENUM("propagation-error-behavior", NULL, 0, propagation_error_enum, propagation_error_behavior,
+         PROPAGATION_ERR_IGNORE),
+    INT("shutdown-timeout", NULL, 0, 0, INT_MAX, shutdown_timeout, 10),
+    {.name = "shutdown-on-sigterm", .type = CT_FLAGS, .flags = CF_MULTI_ARG, .enums = shutdown_sig_enum,
+     .field = &cfg.shutdown_on_sigterm, .def = SHUTDOWN_NOFLAGS, .valid_int = valid_shutdown_flags},
+    {.name = "shutdown-on-sigint", .type = CT_FLAGS, .flags = CF_MULTI_ARG, .enums = shutdown_sig_enum,
+     .field = &cfg.shutdown_on_sigint, .def = SHUTDOWN_NOFLAGS, .valid_int = valid_shutdown_flags},
+    /* Test-only, hidden as in Redis: microseconds slept per key saved / loaded. */
+    INT("rdb-key-save-delay", NULL, CF_HIDDEN, INT_MIN, INT_MAX, rdb_key_save_delay, 0),
+    INT("key-load-delay", NULL, CF_HIDDEN, INT_MIN, INT_MAX, key_load_delay, 0),
     /* Cluster: castor has no cluster mode (cluster-enabled yes is refused). */
     BOOL("cluster-enabled", NULL, IMM, cluster_enabled, 0),
     STRING("cluster-config-file", NULL, IMM | INERT, cluster_config_file, "nodes.conf"),

@@ -181,6 +181,12 @@ struct config {
     bool replica_lazy_flush;
     bool replica_ignore_disk_write_errors;
     bool repl_empty_master_guard;   /* castor: see docs/REPLICATION.md */
+    int propagation_error_behavior; /* PROPAGATION_ERR_*: a replica's error applying its master's stream */
+    int shutdown_timeout;           /* s a master waits for its replicas at SHUTDOWN (server.c) */
+    int shutdown_on_sigterm;        /* SHUTDOWN_* flags (server.h) for SIGTERM */
+    int shutdown_on_sigint;         /* and for SIGINT */
+    int rdb_key_save_delay;         /* test-only: µs slept per key saved (<0: 1 µs once in -n keys) */
+    int key_load_delay;             /* test-only: the same per key loaded */
     /* Cluster (castor has no cluster mode: accepted and kept only). */
     bool cluster_enabled;
     char *cluster_config_file;
@@ -224,6 +230,10 @@ enum {
 #define REPL_DISKLESS_LOAD_DISABLED 0
 #define REPL_DISKLESS_LOAD_ON_EMPTY_DB 1
 #define REPL_DISKLESS_LOAD_SWAPDB 2
+
+#define PROPAGATION_ERR_IGNORE 0
+#define PROPAGATION_ERR_PANIC 1
+#define PROPAGATION_ERR_PANIC_ON_REPLICAS 2
 
 extern struct config cfg;   /* the instance is in state.c */
 

@@ -44,7 +44,81 @@ db *db_get(int id) { return id >= 0 && id < srv.ndbs ? &srv.dbs[id] : NULL; }
 
 /* ---- The volatile array ---- */
 
+/* ---- Keys a writable replica's own clients gave a TTL ----
+ * Redis 7.0 expires those on the replica (its master never will: they are
+ * not in its dataset), in the cron, without touching its master's keys.
+ * A set of "<dbid 4 bytes><key>" ids (one entry per key however often it
+ * is written) and, for the cron's walk, the same entries in an array; an
+ * entry whose key is gone, or has no TTL any more, is dropped when the
+ * walk reaches it. */
+typedef struct rkey {
+    dict_link link;
+    size_t idlen;
+    char id[];
+} rkey;
+
+static const char *rkey_id(const void *e, size_t *len) {
+    const rkey *k = e;
+    *len = k->idlen;
+    return k->id;
+}
+
+static void rkey_free(void *e) { mem_free(e); }
+
+static const dict_type rkey_type = {.hash = dict_hash_bytes, .key_of = rkey_id, .free_entry = rkey_free};
+static dict *replica_keys;
+static rkey **replica_walk;
+static size_t replica_walk_len, replica_walk_cap, replica_walk_pos;
+
+static void remember_replica_key(int dbid, const kv *e) {
+    size_t klen;
+    const char *key = kv_key(e, &klen);
+    rkey *k = mem_alloc(sizeof(rkey) + sizeof(dbid) + klen);
+    k->idlen = sizeof(dbid) + klen;
+    memcpy(k->id, &dbid, sizeof(dbid));
+    memcpy(k->id + sizeof(dbid), key, klen);
+    if (replica_keys == NULL) replica_keys = dict_new(&rkey_type);
+    if (dict_add_unique(replica_keys, k, k->id, k->idlen)) {
+        mem_free(k);   /* already remembered */
+        return;
+    }
+    if (replica_walk_len == replica_walk_cap) {
+        replica_walk_cap = replica_walk_cap ? replica_walk_cap * 2 : 16;
+        replica_walk = mem_realloc(replica_walk, replica_walk_cap * sizeof(rkey *));
+    }
+    replica_walk[replica_walk_len++] = k;
+}
+
+static bool written_by_replica_client(void) {
+    return srv.is_replica && !srv.loading && srv.current && !(srv.current->flags & CLIENT_MASTER);
+}
+
+/* Each call looks at up to 1000 remembered keys, going on from where the
+ * last one stopped (Redis bounds its walk by time the same way). */
+void db_expire_replica_keys(void) {
+    if (replica_walk_len == 0) return;
+    size_t budget = replica_walk_len < 1000 ? replica_walk_len : 1000;
+    if (!srv.is_replica) budget = replica_walk_len;   /* promoted: drop them all */
+    while (budget-- && replica_walk_len) {
+        if (replica_walk_pos >= replica_walk_len) replica_walk_pos = 0;
+        rkey *k = replica_walk[replica_walk_pos];
+        int dbid;
+        memcpy(&dbid, k->id, sizeof(dbid));
+        db *d = dbid < srv.ndbs ? &srv.dbs[dbid] : NULL;
+        kv *e = d ? dict_find(d->keys, k->id + sizeof(dbid), k->idlen - sizeof(dbid)) : NULL;
+        bool keep = srv.is_replica && e && kv_has_expire(e) && kv_expire(e) > srv.mstime;
+        if (keep) {
+            replica_walk_pos++;
+            continue;
+        }
+        if (srv.is_replica && e && kv_has_expire(e)) db_expire_now(d, e);   /* AOF only: a replica feeds no replicas */
+        replica_walk[replica_walk_pos] = replica_walk[--replica_walk_len];
+        dict_delete(replica_keys, k->id, k->idlen);
+    }
+}
+
 static void vol_add(db *d, kv *e) {
+    if (written_by_replica_client()) remember_replica_key(d->id, e);
     if (d->vol_len == d->vol_cap) {
         d->vol_cap = d->vol_cap ? d->vol_cap * 2 : 16;
         d->vol = mem_realloc(d->vol, d->vol_cap * sizeof(kv *));
@@ -171,16 +245,18 @@ bool db_delete_propagate(db *d, const char *key, size_t klen) {
     return true;
 }
 
-/* Returns the live entry or NULL; expired keys are deleted on a master. */
-static kv *lookup(db *d, const char *key, size_t klen) {
+/* Returns the live entry or NULL; expired keys are deleted on a master,
+ * and on a writable replica by its own clients' writes (Redis 7.0's
+ * EXPIRE_FORCE_DELETE_EXPIRED): the write then starts from no key. */
+static kv *lookup(db *d, const char *key, size_t klen, bool write) {
     kv *e = dict_find(d->keys, key, klen);
     if (e == NULL || !db_key_is_expired(e)) return e;
-    if (!srv.is_replica) db_expire_now(d, e);
+    if (!srv.is_replica || (write && written_by_replica_client())) db_expire_now(d, e);
     return NULL;
 }
 
 static kv *find_read(db *d, const char *key, size_t klen, bool touch) {
-    kv *e = lookup(d, key, klen);
+    kv *e = lookup(d, key, klen, false);
     if (e) {
         srv.stat_keyspace_hits++;
         if (touch) touch_entry(e);
@@ -198,7 +274,7 @@ kv *db_find_read_notouch(db *d, const char *key, size_t klen) {
 }
 
 kv *db_find_write(db *d, const char *key, size_t klen) {
-    kv *e = lookup(d, key, klen);
+    kv *e = lookup(d, key, klen, true);
     if (e) touch_entry(e);
     return e;
 }

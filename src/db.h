@@ -119,6 +119,9 @@ unsigned long long db_idle_seconds(const kv *e);
  * LRU clock. The other value, or -1, is ignored. Returns true if set. */
 bool db_set_access(kv *e, long long lfu_freq, long long lru_idle);
 
+/* Cron of a replica: delete (AOF: propagate DEL) the keys its own clients
+ * wrote with a TTL that has passed; its master's keys wait for its DEL. */
+void db_expire_replica_keys(void);
 /* Cron: rehash a bit and shrink sparse tables. */
 void db_cron(void);
 

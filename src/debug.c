@@ -35,6 +35,7 @@
 #include "kv.h"
 #include "log.h"
 #include "rdb.h"
+#include "repl.h"
 #include "reply.h"
 #include "server.h"
 #include "snapshot.h"
@@ -312,6 +313,10 @@ static void debug_help(client *c) {
         "      existing RDB file.",
         "    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB",
         "      file to the database.",
+        "PAUSE-CRON <0|1>",
+        "    Stop periodic cron job processing.",
+        "REPLICATE <string>",
+        "    Replicates the provided string to replicas, allowing data divergence.",
         "SET-ACTIVE-EXPIRE <0|1>",
         "    Setting it to 0 disables expiring keys in background when they are not",
         "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
@@ -366,6 +371,15 @@ static void cmd_debug(client *c) {
             reply_errorf(c, "ERR CONFIG-REWRITE-FORCE-ALL failed: %s", strerror(errno));
         else
             reply_ok(c);
+    } else if (argc >= 3 && arg_is(sub, "replicate")) {
+        /* Into the replication stream only (not the AOF), as Redis: tests
+         * use it to send a replica what a master would never send. */
+        repl_feed(-1, argc - 2, c->argv + 2);
+        reply_ok(c);
+    } else if (argc == 3 && arg_is(sub, "pause-cron")) {
+        char buf[32];
+        srv.pause_cron = atoi(arg_cstr(&c->argv[2], buf, sizeof(buf))) != 0;
+        reply_ok(c);
     } else if (argc == 3 && arg_is(sub, "error")) {
         debug_error(c);
     } else if (argc == 3 && arg_is(sub, "log")) {

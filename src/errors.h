@@ -27,6 +27,9 @@
 #define ERR_TIMEOUT_INVALID "ERR timeout is not a float or out of range"
 #define ERR_NAN_OR_INF "ERR increment would produce NaN or Infinity"
 #define ERR_CLIENT_NAME "ERR Client names cannot contain spaces, newlines or special characters."
+#define ERR_UNBLOCKED_CLIENT "UNBLOCKED client unblocked via CLIENT UNBLOCK"
+#define ERR_UNBLOCKED_ROLE \
+    "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)"
 #define ERR_MISCONF "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error."
 #define ERR_OOM "OOM command not allowed when used memory > 'maxmemory'."
 #define ERR_NOPROTO "NOPROTO unsupported protocol version"

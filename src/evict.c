@@ -17,6 +17,7 @@
 #include "config.h"
 #include "db.h"
 #include "mem.h"
+#include "memory.h"
 #include "propagate.h"
 #include "server.h"
 #include "util.h"
@@ -157,8 +158,14 @@ static bool evict_one(void) {
     return false;
 }
 
-/* Is used memory above maxmemory (nothing evicted)? */
-static bool evict_over_limit(void) { return cfg.maxmemory && mem_used() > cfg.maxmemory; }
+/* Over maxmemory, not counting replica output buffers and the AOF buffer
+ * (computed only once the raw figure is over). */
+static bool evict_over_limit(void) {
+    if (!cfg.maxmemory) return false;
+    long long used = (long long)mem_used();
+    if (used <= (long long)cfg.maxmemory) return false;
+    return used - (long long)memory_not_counted_for_evict() > (long long)cfg.maxmemory;
+}
 
 bool evict_perform(void) {
     /* A replica's dataset is its master's: it doesn't evict on its own. */

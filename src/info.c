@@ -187,7 +187,7 @@ static str *sec_server(str *s) {
 #else
     int gv[3] = {0, 0, 0};
 #endif
-    return str_catfmt(
+    s = str_catfmt(
         s,
         "# Server\r\n"
         "redis_version:%s\r\n"
@@ -219,6 +219,10 @@ static str *sec_server(str *s) {
         (long)srv.pid, srv.run_id, cfg.port, srv.ustime, uptime, uptime / 86400, srv.hz, cfg.hz,
         (unsigned)srv.lruclock, srv.executable ? srv.executable : "",
         srv.config_file ? srv.config_file : "", CASTOR_OWN_VERSION);
+    if (srv.shutdown_mstime)   /* a shutdown waits for replicas */
+        s = str_catfmt(s, "shutdown_in_milliseconds:%lld\r\n",
+                       srv.shutdown_mstime > srv.mstime ? srv.shutdown_mstime - srv.mstime : 0);
+    return s;
 }
 
 static str *sec_clients(str *s) {
@@ -316,9 +320,9 @@ static str *sec_memory(str *s) {
                    "rss_overhead_bytes:%lld\r\n"
                    "mem_fragmentation_ratio:%.2f\r\n"
                    "mem_fragmentation_bytes:%lld\r\n"
-                   "mem_not_counted_for_evict:0\r\n"
+                   "mem_not_counted_for_evict:%zu\r\n"
                    "mem_replication_backlog:%zu\r\n"
-                   "mem_total_replication_buffers:0\r\n"
+                   "mem_total_replication_buffers:%zu\r\n"
                    "mem_clients_slaves:%zu\r\n"
                    "mem_clients_normal:%zu\r\n"
                    "mem_cluster_links:0\r\n"
@@ -329,7 +333,8 @@ static str *sec_memory(str *s) {
                    "lazyfreed_objects:0\r\n",
                    cfg.maxmemory, max_h, policy->buf, ms.allocator_frag, ms.allocator_frag_bytes,
                    ms.allocator_rss, ms.allocator_rss_bytes, ms.rss_extra, ms.rss_extra_bytes,
-                   ms.total_frag, ms.total_frag_bytes, ms.repl_backlog, ms.clients_slaves,
+                   ms.total_frag, ms.total_frag_bytes, ms.not_counted_for_evict, ms.repl_backlog,
+                   ms.repl_backlog + ms.replica_buffers, ms.clients_slaves,
                    ms.clients_normal, ms.aof_buffer, mem_allocator());
     str_free(policy);
     return s;
@@ -340,7 +345,7 @@ static str *sec_persistence(str *s) {
                    "# Persistence\r\n"
                    "loading:%d\r\n"
                    "async_loading:0\r\n",
-                   srv.loading ? 1 : 0);
+                   srv.loading || repl_receiving_dataset() ? 1 : 0);
     s = snapshot_info(s);   /* current_cow_peak .. rdb_last_load_keys_loaded */
     s = aof_info_fields(s); /* aof_enabled .. aof_last_cow_size */
     s = str_catc(s, "module_fork_in_progress:0\r\n"

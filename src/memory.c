@@ -93,6 +93,8 @@ static size_t client_memory(const client *c) {
 
 static float ratio(size_t a, size_t b) { return b ? (float)a / (float)b : 0; }
 
+size_t memory_not_counted_for_evict(void) { return repl_replica_output_memory() + aof_buffer_size(); }
+
 void memory_get_stats(memory_stats *ms) {
     memset(ms, 0, sizeof(*ms));
     if (sample.last_ms == 0) take_sample();
@@ -109,6 +111,11 @@ void memory_get_stats(memory_stats *ms) {
     total += ms->aof_buffer;
     ms->repl_backlog = repl_backlog_memory();
     total += ms->repl_backlog;
+    /* What replicas hold of the shared buffer beyond the backlog is theirs. */
+    ms->replica_buffers = repl_replica_output_memory();
+    ms->clients_slaves += ms->replica_buffers;
+    total += ms->replica_buffers;
+    ms->not_counted_for_evict = ms->replica_buffers + ms->aof_buffer;
     for (int i = 0; i < srv.ndbs; i++) {
         size_t keys = dict_len(srv.dbs[i].keys);
         if (keys == 0) continue;

@@ -17,6 +17,8 @@ typedef struct memory_stats {
     size_t peak;                 /* max(stat_peak_memory, used) */
     size_t startup;              /* srv.initial_memory_usage */
     size_t repl_backlog, clients_slaves, clients_normal, cluster_links, aof_buffer;
+    size_t replica_buffers;      /* the replication buffer beyond the backlog (repl.c) */
+    size_t not_counted_for_evict;
     size_t lua_caches, functions_caches;
     size_t overhead_total;       /* startup + buffers + keyspace tables */
     size_t dataset;              /* used - overhead_total */
@@ -29,6 +31,11 @@ typedef struct memory_stats {
     long long total_frag_bytes, allocator_frag_bytes, allocator_rss_bytes, rss_extra_bytes;
 } memory_stats;
 
+/* Memory that maxmemory does not count (Redis's mem_not_counted_for_evict):
+ * what replicas hold of the replication buffer beyond the backlog, and the
+ * AOF buffer. Counting them would make a master evict its data to make
+ * room for replicating it. The backlog is counted. O(1). */
+size_t memory_not_counted_for_evict(void);
 /* Fill *ms from the current state and the last sample. O(dbs + clients). */
 void memory_get_stats(memory_stats *ms);
 /* Called every cron tick: samples RSS and allocator figures each 100 ms. */

@@ -70,8 +70,10 @@ static void flush(void) {
         if (argv != small) mem_free(argv);
     }
     if (neffects > 1) {
+        /* MULTI in the first effect's db; EXEC in whatever db the block
+         * ended in (no SELECT before it), as Redis orders them. */
         slice exec = slice_of("EXEC", 4);
-        emit(first_db, 1, &exec);
+        emit(-1, 1, &exec);
     }
     neffects = nargs = 0;
     if (bytes->cap > KEEP_BYTES) {

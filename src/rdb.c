@@ -44,6 +44,7 @@
 #include "intset.h"
 #include "listpack.h"
 #include "log.h"
+#include "propagate.h"
 #include "quicklist.h"
 #include "server.h"
 #include "skiplist.h"
@@ -604,7 +605,10 @@ static bool save_db(rio *r, db *d) {
     dict_iter_init(&it, d->keys);
     kv *e;
     bool ok = true;
-    while (ok && (e = dict_iter_next(&it)) != NULL) ok = save_key_value(r, e);
+    while (ok && (e = dict_iter_next(&it)) != NULL) {
+        ok = save_key_value(r, e);
+        if (cfg.rdb_key_save_delay) util_debug_delay(cfg.rdb_key_save_delay);
+    }
     dict_iter_done(&it);
     return ok;
 }
@@ -1508,6 +1512,7 @@ typedef struct load_state {
     rdb_info *info;
     db *d;
     bool keep_expired;    /* replica, or an AOF base: expired keys load too */
+    bool dry_run;         /* parse and check every value, keep none */
     long long now;
     long long empty_skipped;
 } load_state;
@@ -1574,10 +1579,15 @@ static bool load_key(load_state *st, int type, key_attrs *a) {
     if (rc == LOAD_EMPTY) {
         if (st->empty_skipped++ < 10)
             log_msg(LOG_WARNING, "rdbLoadObject skipping empty key: %s", key);
+    } else if (rc == LOAD_OK && st->dry_run) {
+        kv_free(e);
     } else if (rc == LOAD_OK) {
         if (!st->keep_expired && a->expire != -1 && a->expire < st->now) {
             kv_free(e);
             st->info->keys_expired_skipped++;
+            /* A master restarting: its replicas hold the key, so the
+             * history it continues must delete it (Redis's FEED_REPL). */
+            if (st->info->feed_expired) propagate_del(st->d->id, key, klen);
         } else {
             if (a->expire != -1) e = kv_set_expire(e, a->expire);
             if (!db_add_new(st->d, e)) {
@@ -1592,6 +1602,7 @@ static bool load_key(load_state *st, int type, key_attrs *a) {
     ld->key = NULL;
     mem_free(key);
     a->expire = a->idle = a->freq = -1;
+    if (cfg.key_load_delay) util_debug_delay(cfg.key_load_delay);
     return ok;
 }
 
@@ -1663,7 +1674,7 @@ static bool load_step(load_state *st, key_attrs *a, bool *done) {
     case RDB_OPCODE_RESIZEDB:
         if (!load_len(ld, &v) || !load_len(ld, &v2)) return false;
         v = plausible(ld, v, 3);
-        if (v > dict_len(st->d->keys)) dict_expand(st->d->keys, (size_t)v);
+        if (!st->dry_run && v > dict_len(st->d->keys)) dict_expand(st->d->keys, (size_t)v);
         return true;
     case RDB_OPCODE_AUX:
         return load_aux(st);
@@ -1680,7 +1691,11 @@ static bool load_step(load_state *st, key_attrs *a, bool *done) {
     return load_key(st, t, a);
 }
 
-int rdb_load_rio(rio *r, rdb_info *info, str **err) {
+static int load_rio(rio *r, rdb_info *info, bool dry_run, str **err);
+
+int rdb_load_rio(rio *r, rdb_info *info, str **err) { return load_rio(r, info, false, err); }
+
+static int load_rio(rio *r, rdb_info *info, bool dry_run, str **err) {
     rdb_info local;
     if (info == NULL) {
         rdb_info_init(&local);
@@ -1691,7 +1706,7 @@ int rdb_load_rio(rio *r, rdb_info *info, str **err) {
     r->cksum = 0;
     r->update_cksum = true;
     load_state st = {.ld = &ld, .info = info, .d = db_get(0), .keep_expired = srv.is_replica,
-                     .now = util_mstime()};
+                     .dry_run = dry_run, .now = util_mstime()};
     key_attrs a = {-1, -1, -1};
     bool was_loading = srv.loading, done = false, ok = load_header(&ld);
     srv.loading = true;
@@ -1702,6 +1717,7 @@ int rdb_load_rio(rio *r, rdb_info *info, str **err) {
         *err = ld.err ? ld.err : str_from("RDB loading failed");
         return -1;
     }
+    if (dry_run) return 0;
     if (st.empty_skipped)
         log_msg(LOG_WARNING,
                 "Done loading RDB, keys loaded: %lld, keys expired: %lld, empty keys skipped: %lld.",
@@ -1799,11 +1815,20 @@ size_t rdb_value_size(const kv *e) {
 /* ---- A received replication payload, before it replaces the dataset ----
  * (its CRC64 was checked as it arrived: repl.c) */
 
-int rdb_check_payload(const char *path, bool *has_keys, str **err) {
+int rdb_check_payload(const char *path, bool deep, bool *has_keys, str **err) {
     *has_keys = true;
     rio r;
     FILE *fp = open_read(path, &r, 256 * 1024, err);
     if (fp == NULL) return -1;
+    if (deep) {
+        rdb_info info;
+        rdb_info_init(&info);
+        int rc = load_rio(&r, &info, true, err);
+        fclose(fp);
+        if (rc == -1) return -1;
+        fp = open_read(path, &r, 256 * 1024, err);   /* then the quick look below */
+        if (fp == NULL) return -1;
+    }
     loader ld;
     loader_init(&ld, &r);
     bool ok = load_header(&ld);

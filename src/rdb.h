@@ -53,6 +53,9 @@ typedef struct rdb_info {
     int repl_stream_db;        /* -1 if absent */
     long long keys_loaded, keys_expired_skipped;
     bool aof_base;             /* aux "aof-base" */
+    /* Set by the caller before a load: keys found already expired are
+     * announced with propagate_del() (a master restarting, see repl.c). */
+    bool feed_expired;
 } rdb_info;
 
 void rdb_info_init(rdb_info *info);
@@ -71,8 +74,10 @@ int rdb_load_file(const char *path, rdb_info *info, str **err);
 
 /* A replication payload received into 'path', before it replaces the
  * dataset: its header and leading AUX fields are valid (0, else -1 with
- * *err), and *has_keys says whether it holds any key. */
-int rdb_check_payload(const char *path, bool *has_keys, str **err);
+ * *err), and *has_keys says whether it holds any key. 'deep' also parses
+ * and checks every value and the checksum, keeping none (a full load's
+ * CPU, no memory): what a replica with data to lose does first. */
+int rdb_check_payload(const char *path, bool deep, bool *has_keys, str **err);
 
 /* ---- Single values: DUMP / RESTORE ---- */
 

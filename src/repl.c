@@ -1,22 +1,22 @@
 /* repl.c -- replication: the master side, and what both roles share
  * (offsets, replication IDs, REPLICAOF/ROLE, INFO, the cron). The
- * replica's link to its master is repl_link.c; each file keeps its state
- * static and asks the other through repl_int.h; docs/REPLICATION.md is
- * the contract.
+ * replica's link to its master is repl_link.c; their shared state is
+ * repl_int.h; docs/REPLICATION.md is the contract.
  *
  * Master side. Every effect of our own dataset (propagate.c) is encoded
- * once as RESP, with a SELECT when the db changes, and appended to the
- * backlog ring and to each replica's output buffer. A replica in a full
- * sync has CLIENT_REPL_HOLD: its buffer fills with the stream from the
- * fork on but is not written until the snapshot went out (by disk: the
- * file by sendfile(); diskless: the child's pipe, relayed here), so the
- * stream continues exactly at the offset announced in +FULLRESYNC.
+ * once as RESP, with a SELECT when the db changes, and appended once to
+ * the replication buffer (backlog.c), which every replica reads through
+ * its own position (reply.c writes a replica's replies, then its stream:
+ * repl_write_stream). A replica in a full sync has CLIENT_REPL_HOLD: its
+ * position stays at the fork's offset + 1 (pinning the stream from there)
+ * until the snapshot went out (by disk: the file by sendfile(); diskless:
+ * the child's pipe, relayed here), so the stream continues exactly at the
+ * offset announced in +FULLRESYNC.
  *
  * Replica side (repl_link.c). The master's stream is applied by a client
- * flagged CLIENT_MASTER; the bytes it applied are fed here
- * (repl_feed_applied), verbatim, to our own backlog and sub-replicas, so
- * offsets are the same along a chain. A MULTI block is fed when its EXEC
- * runs, so a cut link never leaves half a transaction counted as applied.
+ * flagged CLIENT_MASTER; the bytes it applied are fed here, verbatim, to
+ * our own backlog and sub-replicas, so offsets are the same along a chain. A MULTI block is fed when its EXEC runs, so a cut
+ * link never leaves half a transaction counted as applied.
  *
  * Offsets: master_repl_offset counts stream bytes; it only moves while a
  * backlog exists (as in Redis). replid/replid2/second_repl_offset follow
@@ -34,6 +34,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/sendfile.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -43,6 +44,7 @@
 #include "cmdtable.h"
 #include "config.h"
 #include "db.h"
+#include "errors.h"
 #include "ev.h"
 #include "log.h"
 #include "mem.h"
@@ -88,6 +90,9 @@ typedef struct replica_info {
     size_t pipe_sent;
     bool in_pipe;
     long long last_write_ms;   /* last progress of the transfer */
+    /* Where this replica reads the stream in the shared replication
+     * buffer (repl_ms.bl); attached from the moment its stream starts. */
+    backlog_reader rd;
 } replica_info;
 
 typedef struct waiter {
@@ -155,6 +160,7 @@ static void start_pending_syncs(void);
 static void failover_step(void);
 static void tail_maybe_finish(void);
 static void check_waiters(void);
+static void count_good_replicas(void);
 
 /* ---- Helpers ---- */
 
@@ -212,6 +218,9 @@ void repl_backlog_create(void) {
 }
 
 void repl_backlog_drop(void) {
+    if (repl_ms.bl == NULL) return;
+    /* Replicas read from it: they are being dropped too (or must resync). */
+    for (size_t i = 0; i < repl_ms.nreplicas; i++) backlog_reader_detach(repl_ms.bl, &repl_ms.replicas[i]->repl->rd);
     backlog_free(repl_ms.bl);
     repl_ms.bl = NULL;
     propagate_set_reader(PROPAGATE_REPL, false);
@@ -236,22 +245,58 @@ void repl_backlog_size_changed(void) {
     if (repl_ms.bl) backlog_resize(repl_ms.bl, (size_t)cfg.repl_backlog_size);
 }
 
-size_t repl_backlog_memory(void) { return repl_ms.bl ? repl_ms.bl->size : 0; }
+/* The replication buffer's memory, split as Redis 7.0 reports it: the
+ * backlog is up to repl-backlog-size; what replicas hold beyond it is
+ * theirs (not counted for maxmemory). */
+size_t repl_backlog_memory(void) {
+    size_t total = repl_ms.bl ? repl_ms.bl->mem : 0;
+    return repl_ms.nreplicas && total > (size_t)cfg.repl_backlog_size ? (size_t)cfg.repl_backlog_size : total;
+}
+
+size_t repl_replica_output_memory(void) {
+    return (repl_ms.bl ? repl_ms.bl->mem : 0) - repl_backlog_memory();
+}
 
 /* ---- Master side: the stream ---- */
 
-static bool receives_stream(const client *c) {
-    const replica_info *ri = c->repl;
-    return ri && ri->is_replica && ri->state != RS_WAIT_BGSAVE_START;
-}
-
-/* Append stream bytes to the backlog and every replica that takes them. */
+/* Append stream bytes to the replication buffer, once: every replica
+ * reads them from there. A replica not held by its full sync gets a write
+ * this loop turn; each is checked against its output limit. */
 static void feed_bytes(const char *p, size_t len) {
     if (repl_ms.bl == NULL) return;
     backlog_feed(repl_ms.bl, p, len);
     repl_ms.offset = repl_ms.bl->end;
-    for (size_t i = 0; i < repl_ms.nreplicas; i++)
-        if (receives_stream(repl_ms.replicas[i])) reply_raw(repl_ms.replicas[i], p, len);
+    for (size_t i = 0; i < repl_ms.nreplicas; i++) {
+        client *c = repl_ms.replicas[i];
+        if (c->repl->rd.b == NULL) continue;
+        if (!(c->flags & (CLIENT_PENDING_WRITE | CLIENT_REPL_HOLD | CLIENT_CLOSE_ASAP)))
+            client_install_pending_write(c);
+        client_check_output_limits(c);
+    }
+}
+
+size_t repl_stream_pending(const client *c) {
+    const replica_info *ri = c->repl;
+    return ri && repl_ms.bl ? backlog_reader_pending(repl_ms.bl, &ri->rd) : 0;
+}
+
+int repl_write_stream(client *c) {
+    replica_info *ri = c->repl;
+    if (ri == NULL || ri->rd.b == NULL || (c->flags & CLIENT_REPL_HOLD)) return 0;
+    for (;;) {
+        struct iovec iov[16];
+        int n = backlog_reader_iov(&ri->rd, iov, 16);
+        if (n == 0) return 0;
+        size_t total = 0;
+        for (int i = 0; i < n; i++) total += iov[i].iov_len;
+        struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)n};
+        ssize_t w = sendmsg(c->fd, &mh, MSG_NOSIGNAL);
+        if (w < 0) return errno == EAGAIN || errno == EINTR ? 0 : -1;
+        srv.stat_net_output_bytes += w;
+        srv.stat_io_writes++;
+        backlog_reader_advance(repl_ms.bl, &ri->rd, (size_t)w);
+        if ((size_t)w < total) return 0;   /* the socket is full */
+    }
 }
 
 static void feed_command(int dbid, int argc, const slice *argv) {
@@ -302,6 +347,7 @@ static void remove_replica(client *c) {
     }
     srv.nreplicas = repl_ms.nreplicas;
     if (repl_ms.nreplicas == 0) repl_ms.no_replicas_since_ms = srv.mstime;
+    count_good_replicas();
 }
 
 void repl_disconnect_replicas(void) {
@@ -323,6 +369,7 @@ static void go_online(client *c) {
     ri->online_on_ack = false;
     ri->ack_ms = srv.mstime;
     hold(c, false);
+    count_good_replicas();
     log_msg(LOG_NOTICE, "Synchronization with replica %s succeeded", replica_name(c));
 }
 
@@ -336,6 +383,8 @@ static void setup_full_resync(client *c, long long offset) {
     replica_info *ri = c->repl;
     ri->init_offset = offset;
     ri->state = RS_WAIT_BGSAVE_END;
+    /* Its stream starts right after the snapshot's offset. */
+    backlog_reader_attach(repl_ms.bl, &ri->rd, offset + 1);
     /* The next command fed carries a SELECT: the replica can't know ours. */
     repl_ms.seldb = -1;
     char buf[128];
@@ -599,6 +648,10 @@ static void pipe_read(int fd, void *data, int mask) {
     if (n == -1 && (errno == EAGAIN || errno == EINTR)) return;
     if (n <= 0) {
         /* The child closed its end: every replica still in has it all. */
+        int up = 0;
+        for (size_t i = 0; i < repl_ms.nreplicas; i++)
+            if (repl_ms.replicas[i]->repl->in_pipe && !(repl_ms.replicas[i]->flags & CLIENT_CLOSE_ASAP)) up++;
+        if (n == 0) log_msg(LOG_NOTICE, "Diskless rdb transfer, done reading from pipe, %d replicas still up.", up);
         for (size_t i = 0; i < repl_ms.nreplicas; i++) {
             client *c = repl_ms.replicas[i];
             replica_info *ri = c->repl;
@@ -624,6 +677,22 @@ static void pipe_read(int fd, void *data, int mask) {
         replica_pipe_writable(-1, NULL, 0);
     }
 }
+
+/* With no replica left to take the pipe (each left by a write error, a
+ * timeout or a close), the child's work is wasted: Redis kills it. Called
+ * where no relay loop is running (a replica freed, the cron). Returns true
+ * when the transfer was abandoned. */
+static bool pipe_abandoned(void) {
+    if (repl_ms.pipe_rfd == -1) return false;
+    for (size_t i = 0; i < repl_ms.nreplicas; i++)
+        if (repl_ms.replicas[i]->repl->in_pipe && !(repl_ms.replicas[i]->flags & CLIENT_CLOSE_ASAP)) return false;
+    log_msg(LOG_WARNING, "Diskless rdb transfer, last replica dropped, killing fork child.");
+    if (child_type() == CHILD_RDB) snapshot_kill_child();
+    else pipe_finish();   /* the child is gone already: only its bytes were left */
+    return true;
+}
+
+bool repl_diskless_transfer_active(void) { return repl_ms.pipe_rfd != -1; }
 
 /* ---- Starting snapshots for waiting replicas ---- */
 
@@ -720,8 +789,6 @@ void repl_rdb_child_done(bool ok, bool to_disk) {
 
 /* ---- Master side: SYNC / PSYNC / REPLCONF ---- */
 
-static void to_client(void *priv, const char *p, size_t len) { reply_raw(priv, p, len); }
-
 static bool try_partial(client *c, const char *id, long long off) {
     const char *reason = NULL;
     if (strcasecmp(id, srv.replid) != 0 &&
@@ -757,11 +824,13 @@ static bool try_partial(client *c, const char *id, long long off) {
     add_replica(c);
     ri->state = RS_ONLINE;
     ri->ack_ms = srv.mstime;
+    count_good_replicas();
     char buf[128];
     int n = ri->capa_psync2 ? snprintf(buf, sizeof(buf), "+CONTINUE %s\r\n", srv.replid)
                             : snprintf(buf, sizeof(buf), "+CONTINUE\r\n");
     reply_raw(c, buf, (size_t)n);
-    size_t sent = backlog_copy_from(repl_ms.bl, off, to_client, c);
+    backlog_reader_attach(repl_ms.bl, &ri->rd, off);
+    size_t sent = backlog_reader_pending(repl_ms.bl, &ri->rd);
     repl_ms.sync_partial_ok++;
     log_msg(LOG_NOTICE, "Partial resynchronization request from %s accepted. Sending %zu bytes of backlog starting from offset %lld.",
             replica_name(c), sent, off);
@@ -831,7 +900,6 @@ static void sync_command(client *c, bool psync) {
              * the finished file like the others waiting for it. */
             bool same_snapshot = (oi->state == RS_WAIT_BGSAVE_END && !oi->diskless) || oi->tailing;
             if (o == c || !same_snapshot) continue;
-            reply_copy(c, o);
             ri->diskless = false;
             setup_full_resync(c, oi->init_offset);
             if (ri->capa_eof && repl_ms.tail_child) tail_start(c);
@@ -881,6 +949,7 @@ static void cmd_replconf(client *c) {
             if (ri->state == RS_ONLINE && ri->online_on_ack) {
                 ri->online_on_ack = false;
                 hold(c, false);
+                count_good_replicas();
                 log_msg(LOG_NOTICE, "Synchronization with replica %s succeeded", replica_name(c));
             }
             if (repl_ms.nwaiters) check_waiters();
@@ -938,12 +1007,13 @@ static void cmd_wait(client *c) {
     repl_ms.getack_pending = true;
 }
 
-static void unblock_waiter(size_t i, int count) {
+/* End waiter i with 'err', or (NULL) with the count. */
+static void unblock_waiter(size_t i, int count, const char *err) {
     client *c = repl_ms.waiters[i].c;
     repl_ms.waiters[i] = repl_ms.waiters[--repl_ms.nwaiters];
     c->flags &= ~CLIENT_BLOCKED;
     srv.blocked_clients--;
-    if (count < 0) reply_error(c, "UNBLOCKED client unblocked via CLIENT UNBLOCK");
+    if (err) reply_error(c, err);
     else reply_int(c, count);
     if (repl_ms.nresume == repl_ms.resume_cap) {
         repl_ms.resume_cap = repl_ms.resume_cap ? repl_ms.resume_cap * 2 : 4;
@@ -957,21 +1027,71 @@ static void check_waiters(void) {
         waiter *w = &repl_ms.waiters[i];
         int n = acked(w->off);
         if (n >= w->numreplicas || (w->deadline_ms && w->deadline_ms <= srv.mstime)) {
-            unblock_waiter(i, n);
+            unblock_waiter(i, n, NULL);
             continue;
         }
         i++;
     }
 }
 
-bool repl_unblock_wait(client *c, bool as_error) {
+bool repl_unblock_wait(client *c, const char *err) {
     for (size_t i = 0; i < repl_ms.nwaiters; i++) {
         if (repl_ms.waiters[i].c == c) {
-            unblock_waiter(i, as_error ? -1 : acked(repl_ms.waiters[i].off));
+            unblock_waiter(i, acked(repl_ms.waiters[i].off), err);
             return true;
         }
     }
     return false;
+}
+
+/* The role changed to replica: nothing a blocked client waits for may
+ * come from here now, and a key it waits on would be served from our
+ * master's stream (the replica would diverge). Every kind of blocked
+ * client gets Redis's -UNBLOCKED, and is closed after it as Redis does:
+ * keys (lists, sorted sets) and WAIT. Clients held by a pause are not
+ * blocked on anything and stay. */
+static void unblock_all_for_role_change(void) {
+    blocking_unblock_all(ERR_UNBLOCKED_ROLE);
+    while (repl_ms.nwaiters) {
+        client *c = repl_ms.waiters[0].c;
+        unblock_waiter(0, 0, ERR_UNBLOCKED_ROLE);
+        c->flags |= CLIENT_CLOSE_AFTER_REPLY;
+    }
+}
+
+/* ---- Shutdown ---- */
+
+bool repl_replicas_in_sync(void) {
+    for (size_t i = 0; i < repl_ms.nreplicas; i++)
+        if (repl_ms.replicas[i]->repl->ack_off != repl_ms.offset) return false;
+    return true;
+}
+
+void repl_send_getack(void) {
+    if (repl_ms.nreplicas == 0) return;
+    slice a[3] = {slice_of("REPLCONF", 8), slice_of("GETACK", 6), slice_of("*", 1)};
+    feed_command(-1, 3, a);
+}
+
+static const char *replica_state_name(const replica_info *ri) {
+    if (ri->state == RS_ONLINE) return ri->online_on_ack ? "send_bulk" : "online";
+    return ri->state == RS_SEND_BULK ? "send_bulk" : "wait_bgsave";
+}
+
+void repl_log_shutdown_state(void) {
+    int lagging = 0;
+    for (size_t i = 0; i < repl_ms.nreplicas; i++) {
+        client *c = repl_ms.replicas[i];
+        replica_info *ri = c->repl;
+        if (ri->ack_off == repl_ms.offset) continue;
+        lagging++;
+        long long lag = ri->state == RS_ONLINE ? (srv.mstime - ri->ack_ms) / 1000 : 0;
+        log_msg(LOG_WARNING, "Lagging replica %s reported offset %lld behind master, lag=%lld, state=%s.",
+                replica_name(c), repl_ms.offset - ri->ack_off, lag, replica_state_name(ri));
+    }
+    if (repl_ms.nreplicas)
+        log_msg(LOG_NOTICE, "%d of %d replicas are in sync when shutting down.", (int)repl_ms.nreplicas - lagging,
+                (int)repl_ms.nreplicas);
 }
 
 /* ---- Refusing commands ---- */
@@ -1008,6 +1128,7 @@ void repl_client_freed(client *c) {
         if (repl_ms.resume[i] == c) repl_ms.resume[i] = NULL;
     replica_info *ri = c->repl;
     if (ri) {
+        if (repl_ms.bl) backlog_reader_detach(repl_ms.bl, &ri->rd);
         if (ri->is_replica) {
             log_msg(LOG_NOTICE, "Connection with replica %s lost.", replica_name(c));
             remove_replica(c);
@@ -1018,7 +1139,7 @@ void repl_client_freed(client *c) {
         mem_free(ri);
         c->repl = NULL;
         /* The relay may have been waiting for this one. */
-        if (was_in_pipe && repl_ms.pipe_rfd != -1) replica_pipe_writable(-1, NULL, 0);
+        if (was_in_pipe && repl_ms.pipe_rfd != -1 && !pipe_abandoned()) replica_pipe_writable(-1, NULL, 0);
         if (was_tailing) tail_maybe_finish();
     }
 }
@@ -1044,6 +1165,8 @@ void repl_failover_abort(const char *why) {
 }
 
 bool repl_failover_in_progress(void) { return repl_fo.state == FO_IN_PROGRESS; }
+
+bool repl_failover_pending(void) { return repl_fo.state != FO_NONE; }
 
 /* Our link to the failover target is up: the handover is complete. */
 void repl_failover_link_up(const char *host, int port) {
@@ -1082,7 +1205,13 @@ static void failover_step(void) {
         if (timed_out) repl_failover_abort("Replica never caught up before timeout");
         return;
     }
-    if (target) {
+    if (target == NULL) {   /* FORCE: the named target, caught up or not */
+        log_msg(LOG_NOTICE, "FAILOVER to %s:%d time out exceeded, failing over.", repl_fo.host, repl_fo.port);
+        repl_fo.state = FO_IN_PROGRESS;
+        become_replica(repl_fo.host, repl_fo.port);
+        return;
+    }
+    {
         replica_info *ri = target->repl;
         const char *colon = strrchr(target->addr, ':');
         if (ri->ip[0]) snprintf(repl_fo.host, sizeof(repl_fo.host), "%s", ri->ip);
@@ -1192,6 +1321,7 @@ static void become_replica(const char *host, int port) {
     srv.is_replica = true;
     log_set_role('S');
     config_set_oom_score_adj(-1);   /* oom-score-adj's replica class */
+    unblock_all_for_role_change();
     /* From a master: PSYNC with our own history, a promoted peer may
      * continue it. */
     repl_link_start(host, port, was_master ? (repl_ms.seldb >= 0 ? repl_ms.seldb : 0) : -1);
@@ -1262,6 +1392,9 @@ static void cmd_role(client *c) {
 /* ---- Start-up, RDB info ---- */
 
 void repl_init(void) {
+    /* The first PING to replicas comes a period after start, as Redis's
+     * cron counts it: a new master's offset stays put until a write. */
+    repl_ms.last_ping_ms = srv.mstime;
     if (cfg.replicaof && cfg.replicaof[0]) {
         char host[256];
         int port;
@@ -1273,18 +1406,68 @@ void repl_init(void) {
     }
 }
 
-void repl_loaded(const rdb_info *info) {
-    if (info->repl_id[0] == '\0' || strlen(info->repl_id) != 40 || info->repl_offset < 0) return;
-    memcpy(srv.replid, info->repl_id, 41);
-    repl_ms.offset = info->repl_offset;
+void repl_prepare_load(rdb_info *info, bool at_start) {
+    if (srv.is_replica) return;
+    if (at_start) repl_backlog_create();
+    info->feed_expired = true;
+}
+
+/* The file's history: (id, offset), or false when it carries none. */
+static bool file_history(const rdb_info *info) {
+    return info && strlen(info->repl_id) == 40 && info->repl_offset >= 0 && info->repl_stream_db >= 0;
+}
+
+void repl_adopt_history(const rdb_info *info, bool at_start) {
+    bool valid = file_history(info);
     if (srv.is_replica) {
-        repl_link_loaded(info->repl_stream_db >= 0 ? info->repl_stream_db : 0);
-    } else {
-        /* A restarted master keeps its history: replicas at exactly our
-         * offset continue. */
-        repl_backlog_create();
+        if (valid && at_start) {
+            memcpy(srv.replid, info->repl_id, 41);
+            repl_ms.offset = info->repl_offset;
+            repl_link_loaded(info->repl_stream_db);
+            log_msg(LOG_NOTICE, "Restoring replication ID %s and offset %lld from the RDB file", srv.replid,
+                    repl_ms.offset);
+            return;
+        }
+        if (at_start || (valid && !strcmp(info->repl_id, srv.replid) && info->repl_offset == repl_ms.offset))
+            return;
+        /* Data from a point of no history we know: start over with our
+         * master, and our sub-replicas with us. */
+        new_replid();
+        repl_clear_replid2();
+        repl_link_forget_history();
+        repl_disconnect_replicas();
+        return;
     }
-    log_msg(LOG_NOTICE, "Restoring replication ID %s and offset %lld from the RDB file", srv.replid, repl_ms.offset);
+    if (valid && !at_start && !strcmp(info->repl_id, srv.replid) && info->repl_offset == repl_ms.offset)
+        return;   /* the file is exactly where our history is */
+    long long fed = repl_ms.bl && at_start ? repl_ms.bl->end : 0;   /* DELs of expired keys */
+    if (valid) {
+        memcpy(repl_ms.replid2, info->repl_id, 41);
+        repl_ms.second_offset = info->repl_offset + 1;
+        repl_ms.offset = info->repl_offset + fed;
+        new_replid();
+        log_msg(LOG_NOTICE, "Continuing the replication history of the file under a new ID: secondary ID %s valid up to offset %lld, new replication ID %s",
+                repl_ms.replid2, repl_ms.second_offset, srv.replid);
+        if (at_start) {
+            backlog_rebase(repl_ms.bl, repl_ms.offset);
+        } else {
+            repl_backlog_drop();
+            repl_backlog_create();
+        }
+        repl_ms.seldb = at_start ? repl_ms.seldb : -1;
+        repl_ms.no_replicas_since_ms = srv.mstime;
+    } else {
+        /* No history fits the data: replicas must sync in full. */
+        new_replid();
+        repl_clear_replid2();
+        if (at_start) repl_backlog_drop();
+        else if (repl_ms.bl) {
+            repl_backlog_drop();
+            repl_backlog_create();
+        }
+        repl_ms.seldb = -1;
+    }
+    if (!at_start) repl_disconnect_replicas();
 }
 
 void repl_fill_rdb_info(rdb_info *info) {
@@ -1314,12 +1497,15 @@ static void count_good_replicas(void) {
     repl_ms.good_replicas = good;
 }
 
+void repl_min_replicas_changed(void) { count_good_replicas(); }
+
 void repl_cron(void) {
     static long long last_second_ms;
     bool second = srv.mstime - last_second_ms >= 1000;
     if (second) last_second_ms = srv.mstime;
     if (srv.is_replica && second) repl_link_cron();
     if (srv.is_replica) repl_link_retry();
+    pipe_abandoned();
     start_pending_syncs();
     if (repl_ms.nwaiters) check_waiters();
     if (repl_fo.state != FO_NONE) failover_step();
@@ -1390,9 +1576,7 @@ str *repl_info(str *s) {
     for (size_t i = 0; i < repl_ms.nreplicas; i++) {
         client *c = repl_ms.replicas[i];
         replica_info *ri = c->repl;
-        const char *state = ri->state == RS_ONLINE ? (ri->online_on_ack ? "send_bulk" : "online")
-                            : ri->state == RS_SEND_BULK ? "send_bulk"
-                                                        : "wait_bgsave";
+        const char *state = replica_state_name(ri);
         char ip[NET_ADDR_SIZE];
         const char *colon = strrchr(c->addr, ':');
         snprintf(ip, sizeof(ip), "%.*s", colon ? (int)(colon - c->addr) : (int)strlen(c->addr), c->addr);
@@ -1439,7 +1623,6 @@ void repl_reset_stats(void) {
 
 /* ---- Command table (registered by server.c) ---- */
 
-/* clang-format off: tables are laid out by hand, an entry or two per line */
 command repl_commands[] = {
     {.name = "replicaof", .proc = cmd_replicaof, .arity = 3,
      .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_STALE | CMD_NO_ASYNC_LOADING,
@@ -1464,4 +1647,3 @@ command repl_commands[] = {
     {.name = "failover", .proc = cmd_failover, .arity = -1,
      .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_STALE, .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS},
     {.name = NULL}};
-/* clang-format on */

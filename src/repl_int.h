@@ -40,8 +40,10 @@ void repl_backlog_create(void);
 void repl_backlog_drop(void);
 void repl_disconnect_replicas(void);
 void repl_write_all_nb(int fd, const char *p, size_t len);
-/* FAILOVER: are we handing over to a replica (PSYNC ... FAILOVER)? */
+/* FAILOVER: are we handing over to a replica (PSYNC ... FAILOVER)? Is
+ * one under way at all (waiting for a replica to catch up, or that)? */
 bool repl_failover_in_progress(void);
+bool repl_failover_pending(void);
 void repl_failover_abort(const char *why);
 /* The link to the failover target host:port is up: FAILOVER is done. */
 void repl_failover_link_up(const char *host, int port);
@@ -72,6 +74,9 @@ bool repl_link_is_to(const char *host, int port);
 void repl_link_lift_guard(void);
 /* The RDB we loaded at start names the stream's db (PSYNC from it). */
 void repl_link_loaded(int stream_db);
+/* A dataset of a history we don't know was loaded: no partial resync,
+ * the master client goes. */
+void repl_link_forget_history(void);
 /* The db of the master's stream (to save in an RDB); false if none. */
 bool repl_link_stream_db(int *dbid);
 /* ROLE, and the replica's INFO fields (Redis's, then castor's). */

@@ -3,9 +3,8 @@
  * its snapshot (to a temp file checked by CRC64 as it arrives, or parsed
  * straight from the socket when there is nothing to keep), replacing the
  * dataset, the empty-master guard, and the client that applies the
- * master's stream and ACKs it, and what REPLICAOF, ROLE and INFO ask of
- * the link. The master side is repl.c; each keeps its state static and
- * asks the other through repl_int.h. docs/REPLICATION.md is the contract.
+ * master's stream and ACKs it. The master side is repl.c; shared state is
+ * in repl_int.h. docs/REPLICATION.md is the contract.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "repl_int.h"
 
@@ -21,6 +20,7 @@
 
 #include "aof.h"
 #include "child.h"
+#include "cmdtable.h"
 #include "config.h"
 #include "crc64.h"
 #include "db.h"
@@ -596,7 +596,11 @@ static void transfer_done(void) {
     bool has_keys;
     str *err = NULL;
     if (!crc_ok()) err = str_from("wrong CRC64 checksum");
-    if (err || rdb_check_payload(repl_ls.tmp_name, &has_keys, &err) == -1) {
+    /* With data to keep, every value is parsed first (castor): a payload
+     * whose CRC is right but whose inner encoding is not must not cost us
+     * the dataset we have. */
+    long long held = repl_total_keys();
+    if (err || rdb_check_payload(repl_ls.tmp_name, held > 0, &has_keys, &err) == -1) {
         char buf[600];
         snprintf(buf, sizeof(buf), "MASTER <-> REPLICA sync: the RDB payload from the master is not valid (%s): keeping the current dataset",
                  err ? err->buf : "?");
@@ -605,7 +609,7 @@ static void transfer_done(void) {
         repl_link_cancel(buf);
         return;
     }
-    long long have = repl_total_keys();
+    long long have = held;
     if (cfg.repl_empty_master_guard && repl_ls.guard_armed && have > 0 && !has_keys &&
         !repl_is_our_history(repl_ls.new_replid)) {
         snprintf(repl_ls.refused_reason, sizeof(repl_ls.refused_reason),
@@ -741,7 +745,23 @@ static void socket_load(bool tee) {
     load_finished(rc, err, &info, aof_was_on, "socket");
 }
 
+bool repl_receiving_dataset(void) {
+    return repl_ls.state == L_TRANSFER && cfg.repl_diskless_load != REPL_DISKLESS_LOAD_DISABLED;
+}
+
 /* ---- Replica side: the master client ---- */
+
+void repl_master_error(client *c, const char *err, size_t len) {
+    const char *cmd = c->cmd ? c->cmd->fullname : "<unknown>";
+    log_msg(LOG_WARNING, "== CRITICAL == This replica is sending an error to its master: '%.*s' after processing the command '%s'",
+            (int)len, err, cmd);
+    if (cfg.replica_read_only && (cfg.propagation_error_behavior == PROPAGATION_ERR_PANIC ||
+                                  cfg.propagation_error_behavior == PROPAGATION_ERR_PANIC_ON_REPLICAS)) {
+        log_msg(LOG_WARNING, "Guru Meditation: This replica panicked sending an error to its master after processing the command '%s'",
+                cmd);
+        abort();
+    }
+}
 
 void repl_send_ack(void) {
     client *c = repl_ls.master;
@@ -820,8 +840,14 @@ void repl_link_client_freed(client *c) {
     repl_ls.multi_buf = NULL;
     if (repl_ls.state == L_CONNECTED) {
         repl_ls.state = L_CONNECT;
-        repl_ls.connect_after_ms = 0;   /* reconnect at once: a partial resync is likely */
+        repl_ls.connect_after_ms = 0;
         repl_ls.link_down_since = srv.mstime / 1000;
+        /* Reconnect at once, as Redis 7.0: every ms of delay lets the
+         * master's backlog roll past our offset (a full resync). */
+        if (repl_ls.host && !repl_failover_pending()) {
+            log_msg(LOG_NOTICE, "Reconnecting to MASTER %s:%d", repl_ls.host, repl_ls.port);
+            repl_link_connect();
+        }
     }
 }
 
@@ -844,7 +870,8 @@ void repl_link_stop(void) {
 void repl_link_start(const char *host, int port, int own_history_db) {
     if (repl_ls.master) {
         client *c = repl_ls.master;
-        repl_client_freed(c);   /* caches the state for PSYNC; repl_ls.master is NULL now */
+        repl_ls.state = L_NONE;   /* no reconnect to the old master */
+        repl_client_freed(c);     /* caches the state for PSYNC; repl_ls.master is NULL now */
         client_close_async(c);
     }
     repl_link_close();
@@ -855,7 +882,6 @@ void repl_link_start(const char *host, int port, int own_history_db) {
         repl_ls.have_cached = true;
         repl_ls.cached_db = own_history_db;
     }
-    /* Blocked clients would wait for writes that can't come now. */
     repl_ls.state = L_CONNECT;
     repl_ls.connect_after_ms = 0;
     repl_ls.link_down_since = srv.mstime / 1000;
@@ -889,6 +915,11 @@ void repl_link_loaded(int stream_db) {
     repl_ls.have_cached = true;
     repl_ls.cached_db = stream_db;
     repl_ls.guard_armed = true;
+}
+
+void repl_link_forget_history(void) {
+    repl_ls.have_cached = false;
+    if (repl_ls.master) client_close_async(repl_ls.master);
 }
 
 bool repl_link_stream_db(int *dbid) {

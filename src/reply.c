@@ -21,6 +21,7 @@
 #include "errors.h"
 #include "mem.h"
 #include "resp.h"
+#include "seam.h"
 #include "server.h"
 #include "util.h"
 
@@ -141,6 +142,10 @@ unsigned long long reply_total_errors(void) { return total_errors; }
 
 static void error_len(client *c, const char *err, size_t len) {
     count_error(err, len);
+    if (c->flags & CLIENT_MASTER) {
+        srv.stat_unexpected_error_replies++;
+        seam_master_error(c, err, len);   /* logs; may panic (propagation-error-behavior) */
+    }
     if (!wants_reply(c)) return;
     /* Newlines would break the protocol: Redis replaces them with spaces. */
     append(c, "-", 1);
@@ -331,16 +336,6 @@ void reply_set_deferred_set(client *c, void *node, long long n) {
 
 /* ---- Output ---- */
 
-void reply_copy(client *dst, const client *src) {
-    reply_discard(dst);
-    if (src->buf_used > src->sent) reply_raw(dst, src->buf + src->sent, src->buf_used - src->sent);
-    size_t skip = src->buf_used ? 0 : src->sent;
-    for (const reply_block *b = src->head; b; b = b->next) {
-        reply_raw(dst, b->data + skip, b->used - skip);
-        skip = 0;
-    }
-}
-
 void reply_discard(client *c) {
     reply_block *b = c->head;
     while (b) {
@@ -358,6 +353,9 @@ size_t reply_pending(const client *c) {
     size_t n = c->buf_used - (c->buf_used ? c->sent : 0);
     for (reply_block *b = c->head; b; b = b->next) n += b->used;
     if (c->buf_used == 0 && c->head) n -= c->sent;
+    /* A replica also has the stream to read from the shared buffer, once
+     * its full sync no longer holds it. */
+    if ((c->flags & (CLIENT_REPLICA | CLIENT_REPL_HOLD)) == CLIENT_REPLICA) n += seam_replica_pending(c);
     return n;
 }
 
@@ -382,7 +380,7 @@ int reply_write(client *c) {
             total += iov[n++].iov_len;
             skip = 0;
         }
-        if (n == 0) return 0;
+        if (n == 0) return (c->flags & CLIENT_REPLICA) ? seam_replica_write(c) : 0;
         /* write() is cheaper in the kernel than a one-element writev(). */
         ssize_t w;
         if (n == 1) {

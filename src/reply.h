@@ -37,14 +37,14 @@ void reply_set_deferred_array(client *c, void *node, long long n);
 void reply_set_deferred_map(client *c, void *node, long long n);
 void reply_set_deferred_set(client *c, void *node, long long n);
 
-/* Replace dst's queued output with a copy of src's (replicas sharing one
- * snapshot share the stream buffered since it started). */
-void reply_copy(client *dst, const client *src);
 /* Free everything queued for the client. */
 void reply_discard(client *c);
-/* Bytes queued, including the static buffer. */
+/* Bytes queued, including the static buffer (and, for a replica not held
+ * by its full sync, the stream it has yet to read from the shared
+ * replication buffer). */
 size_t reply_pending(const client *c);
-/* Write as much as the socket takes: 0, or -1 on a dead connection. */
+/* Write as much as the socket takes (a replica's stream after its own
+ * replies): 0, or -1 on a dead connection. */
 int reply_write(client *c);
 /* Count of errors by code, for INFO errorstats. */
 typedef void reply_errstat_fn(void *priv, const char *code, unsigned long long n);

@@ -71,5 +71,17 @@ void seam_client_freed(client *c);
 void seam_before_reply_write(void);
 /* Our master's request req[0..len) was applied (c is CLIENT_MASTER). */
 void seam_master_request_done(client *c, const char *req, size_t len);
+/* Our master's stream made us reply the error err[0..len) to it (c is
+ * CLIENT_MASTER): the replica no longer matches its master. */
+void seam_master_error(client *c, const char *err, size_t len);
+
+/* ---- Replies (reply.c, client.c) ---- */
+
+/* Bytes of the shared replication stream replica c has yet to receive
+ * (output-buffer accounting and limits). */
+size_t seam_replica_pending(const client *c);
+/* Write what replica c has pending of the shared replication stream, its
+ * own reply buffers being empty; 0, or -1 when the socket failed. */
+int seam_replica_write(client *c);
 
 #endif

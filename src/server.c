@@ -64,6 +64,8 @@
 
 /* ---- Shutdown ---- */
 
+static volatile sig_atomic_t last_signal;
+
 static void remove_files(void) {
     if (cfg.unixsocket && cfg.unixsocket[0]) unlink(cfg.unixsocket);
     if (cfg.pidfile && cfg.pidfile[0]) {
@@ -72,41 +74,87 @@ static void remove_files(void) {
     }
 }
 
-int server_prepare_shutdown(int flags, client *c) {
-    (void)c;
-    /* Never save a dataset that is only partly loaded. */
-    if (srv.loading) flags = (flags & ~SHUTDOWN_SAVE) | SHUTDOWN_NOSAVE;
-    log_msg(LOG_WARNING, "User requested shutdown...");
-    /* Persistence in Redis's order: stop a saving child (it could rename
-     * its file over ours), flush the AOF (aof.c), then the final snapshot
-     * (when save points exist or SAVE was given). */
+/* Writes stay paused while a shutdown waits for replicas; what was paused
+ * before comes back if it is cancelled. */
+static int paused_before_type;
+static long long paused_before_end;
+
+static void cancel_shutdown(void) {
+    srv.shutdown_asap = false;
+    srv.shutdown_flags = 0;
+    if (srv.shutdown_mstime) {
+        srv.shutdown_mstime = 0;
+        srv.pause_type = paused_before_type;
+        srv.pause_end_ms = paused_before_end;
+        client_unpause_all();
+    }
+    last_signal = 0;
+    blocking_reply_shutdown_waiters("ERR Errors trying to SHUTDOWN. Check logs.");
+}
+
+/* The last steps, in Redis's order: stop a saving child (it could rename
+ * its file over ours), flush the AOF (aof.c), the final snapshot (with
+ * save points or SAVE), then let replicas have what is queued for them. */
+static int finish_shutdown(void) {
+    int flags = srv.shutdown_flags;
+    repl_log_shutdown_state();
     snapshot_stop_child();
-    if (aof_prepare_shutdown(flags & SHUTDOWN_FORCE) == -1) return -1;
-    if (snapshot_final_save(flags) == -1) {
-        log_msg(LOG_WARNING,
-                "Errors trying to shut down the server. Check the logs for more information.");
+    if (aof_prepare_shutdown(flags & SHUTDOWN_FORCE) == -1 || snapshot_final_save(flags) == -1) {
+        log_msg(LOG_WARNING, "Errors trying to shut down the server. Check the logs for more information.");
+        cancel_shutdown();
         return -1;
     }
+    remove_files();
+    client_flush_pending();   /* best effort: replicas get their last bytes */
     for (int i = 0; i < srv.tcp_count; i++) close(srv.tcp_fds[i]);
     if (srv.unix_fd != -1) close(srv.unix_fd);
-    remove_files();
     log_msg(LOG_WARNING, "%s is now ready to exit, bye bye...", "Redis");
     return 0;
 }
 
-static volatile sig_atomic_t shutdown_signal;
+int server_prepare_shutdown(int flags) {
+    if (srv.shutdown_mstime) return -1;   /* one is already waiting */
+    /* Never save a dataset that is only partly loaded. */
+    if (srv.loading) flags = (flags & ~SHUTDOWN_SAVE) | SHUTDOWN_NOSAVE;
+    srv.shutdown_flags = flags;
+    log_msg(LOG_NOTICE, "User requested shutdown...");
+    if (!(flags & SHUTDOWN_NOW) && cfg.shutdown_timeout != 0 && !repl_replicas_in_sync()) {
+        srv.shutdown_mstime = srv.mstime + (long long)cfg.shutdown_timeout * 1000;
+        if (!srv.pause_type) repl_send_getack();
+        paused_before_type = srv.pause_type;
+        paused_before_end = srv.pause_end_ms;
+        if (srv.pause_type < 1) srv.pause_type = 1;   /* writes */
+        srv.pause_end_ms = LLONG_MAX;
+        log_msg(LOG_NOTICE, "Waiting for replicas before shutting down.");
+        return -1;
+    }
+    return finish_shutdown();
+}
+
+int server_abort_shutdown(void) {
+    if (srv.shutdown_mstime) cancel_shutdown();
+    else if (srv.shutdown_asap) srv.shutdown_asap = false;   /* a signal not acted on yet */
+    else return -1;
+    log_msg(LOG_NOTICE, "Shutdown manually aborted.");
+    return 0;
+}
+
+/* "temp-<pid>.rdb", made before any signal can come: a second SIGINT
+ * removes the snapshot being written and exits at once. */
+static char temp_rdb_name[64];
 
 static void on_signal(int sig) {
     if (srv.shutdown_asap && sig == SIGINT) {
         log_raw_signal_safe("You insist... exiting now.\n");
-        _exit(1);
+        unlink(temp_rdb_name);
+        _exit(1);   /* not a clean shutdown */
     }
-    shutdown_signal = sig;
+    last_signal = sig;
     srv.shutdown_asap = true;
-    srv.shutdown_flags = SHUTDOWN_NOFLAGS;
 }
 
 static void setup_signals(void) {
+    snprintf(temp_rdb_name, sizeof(temp_rdb_name), "temp-%d.rdb", (int)getpid());
     struct sigaction sa = {0};
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
@@ -116,15 +164,20 @@ static void setup_signals(void) {
     signal(SIGHUP, SIG_IGN);
 }
 
+/* A signal asked for a shutdown (with the flags shutdown-on-sigterm or
+ * shutdown-on-sigint give), or one waits for replicas to catch up. */
 static void check_shutdown(void) {
-    if (!srv.shutdown_asap) return;
-    log_msg(LOG_WARNING, "Received %s scheduling shutdown...",
-            shutdown_signal == SIGINT ? "SIGINT" : "SIGTERM");
-    /* Like Redis: save only when save points exist. */
-    if (server_prepare_shutdown(srv.shutdown_flags, NULL) == 0) exit(0);
-    log_msg(LOG_WARNING, "SIGTERM received but errors trying to shut down the server, check the "
-                         "logs for more information");
-    srv.shutdown_asap = false;
+    if (srv.shutdown_asap && !srv.shutdown_mstime) {
+        log_msg(LOG_WARNING, "Received %s scheduling shutdown...", last_signal == SIGINT ? "SIGINT" : "SIGTERM");
+        int flags = last_signal == SIGINT ? cfg.shutdown_on_sigint : cfg.shutdown_on_sigterm;
+        if (server_prepare_shutdown(flags) == 0) exit(0);
+        if (!srv.shutdown_mstime)   /* failed, not waiting for replicas */
+            log_msg(LOG_WARNING, "SIGTERM received but errors trying to shut down the server, check the logs for more information");
+    } else if (srv.shutdown_mstime) {
+        if (srv.mstime >= srv.shutdown_mstime || repl_replicas_in_sync()) {
+            if (finish_shutdown() == 0) exit(0);
+        }
+    }
 }
 
 /* ---- Cron and loop hooks ---- */
@@ -133,12 +186,14 @@ static long long cron(long long id, void *data) {
     (void)id;
     (void)data;
     server_update_time();
+    if (srv.pause_cron) return 1000 / (srv.hz > 0 ? srv.hz : 10);
     srv.cronloops++;
     size_t used = mem_used();
     if ((long long)used > srv.stat_peak_memory) srv.stat_peak_memory = (long long)used;
     check_shutdown();
     client_cron();
     if (srv.active_expire_enabled && !srv.is_replica) expire_cycle_slow();
+    if (srv.active_expire_enabled) db_expire_replica_keys();   /* after a promotion: forgets them */
     db_cron();
     child_reap();      /* a finished BGSAVE or AOF rewrite child */
     snapshot_cron();   /* save points, scheduled BGSAVE */
@@ -238,6 +293,12 @@ void seam_before_reply_write(void) { aof_flush_before_reply(); }
 void seam_master_request_done(client *c, const char *req, size_t len) {
     repl_master_applied(c, req, len);
 }
+
+void seam_master_error(client *c, const char *err, size_t len) { repl_master_error(c, err, len); }
+
+size_t seam_replica_pending(const client *c) { return repl_stream_pending(c); }
+
+int seam_replica_write(client *c) { return repl_write_stream(c); }
 
 /* ---- Commands ---- */
 
@@ -623,7 +684,10 @@ int main(int argc, char **argv) {
     /* The dataset, before the first client is served. With appendonly yes
      * the AOF holds it and aof.c's loader runs instead of this one. */
     repl_init();   /* before loading: a replica keeps the expired keys it loads */
-    if (!aof_load_at_start()) snapshot_load_at_start();
+    /* The AOF carries no replication history (nor does Redis 7.0's): the
+     * node starts a new one. */
+    if (aof_load_at_start()) repl_adopt_history(NULL, true);
+    else snapshot_load_at_start();
     ev_timer_add(1, cron, NULL);
     ev_set_before_sleep(before_sleep);
     ev_set_after_sleep(server_update_time);

@@ -79,8 +79,10 @@ struct server {
     bool loading;                     /* rdb.c, aof.c, repl_link.c: while a dataset loads */
     bool shutdown_asap;               /* server.c (signal handler) */
     int shutdown_flags;               /* server.c */
+    long long shutdown_mstime;        /* server.c: a shutdown waits for replicas until then; 0: none */
     bool is_replica;                  /* repl.c: we are a replica of a master */
     bool active_expire_enabled;       /* server.c at start, debug.c (DEBUG SET-ACTIVE-EXPIRE) */
+    bool pause_cron;                  /* debug.c: DEBUG PAUSE-CRON (the cron only keeps time) */
 
     /* CLIENT PAUSE: clientcmd.c (PAUSE, UNPAUSE), repl.c (FAILOVER), and
      * server.c's cron, which ends it. */
@@ -103,9 +105,17 @@ const char *server_apply_maxclients(void);
 /* Listen again on port/bind (CONFIG SET port, bind); an error text, or
  * NULL. For config.c. */
 const char *server_relisten(bool bind_changed);
-/* Close listeners, save if asked, and exit. Returns -1 (with a reply to c,
- * if any) when a save fails and FORCE was not given. */
-int server_prepare_shutdown(int flags, client *c);
+/* Shut down with SHUTDOWN_* flags (SHUTDOWN, SIGTERM, SIGINT), Redis 7.0's
+ * way: unless NOW is given or shutdown-timeout is 0, a master whose
+ * replicas have not acknowledged its offset pauses writes, asks them for an
+ * ACK and waits up to shutdown-timeout seconds (the cron finishes the
+ * shutdown). Returns 0 when the caller may exit(0) now; -1 when the
+ * shutdown waits for replicas or failed (then it was cancelled and the
+ * clients blocked in SHUTDOWN got the error). */
+int server_prepare_shutdown(int flags);
+/* SHUTDOWN ABORT: cancel a shutdown that waits or a signal not yet acted
+ * on. 0, or -1 when there is none. */
+int server_abort_shutdown(void);
 #define SHUTDOWN_NOFLAGS 0
 #define SHUTDOWN_SAVE 1
 #define SHUTDOWN_NOSAVE 2

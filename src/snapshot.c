@@ -255,6 +255,8 @@ static void kill_child(void) {
     bgsave_done(1, SIGUSR1);
 }
 
+void snapshot_kill_child(void) { kill_child(); }
+
 void snapshot_stop_child(void) {
     if (child_type() != CHILD_RDB) return;
     log_msg(LOG_WARNING, "There is a child saving an .rdb. Killing it!");
@@ -288,12 +290,13 @@ void snapshot_cron(void) {
 /* Load dir/dbfilename into the databases. -1 with errno if it can't be
  * opened (nothing changed). A file that opens but does not load is bad
  * data: like Redis, stop the server rather than serve part of it. */
-static int load_file(void) {
+static int load_file(rdb_info *info_out, bool at_start) {
     int fd = open(cfg.dbfilename, O_RDONLY);
     if (fd == -1) return -1;
     close(fd);
     rdb_info info;
     rdb_info_init(&info);
+    repl_prepare_load(&info, at_start);
     str *err = NULL;
     if (rdb_load_file(cfg.dbfilename, &info, &err) == -1) {
         log_msg(LOG_WARNING, "Error loading %s/%s: %s", cfg.dir ? cfg.dir : ".", cfg.dbfilename,
@@ -304,19 +307,24 @@ static int load_file(void) {
     /* rdb.c logged "Done loading RDB, keys loaded: ..., keys expired: ...". */
     st.load_keys_loaded = info.keys_loaded;
     st.load_keys_expired = info.keys_expired_skipped;
-    repl_loaded(&info);
+    *info_out = info;
     return 0;
 }
 
 void snapshot_load_at_start(void) {
     long long start = util_ustime();
-    if (load_file() == -1) {
-        if (errno == ENOENT) return;
+    rdb_info info;
+    if (load_file(&info, true) == -1) {
+        if (errno == ENOENT) {
+            repl_adopt_history(NULL, true);
+            return;
+        }
         log_msg(LOG_WARNING, "Fatal error loading the DB: %s. Exiting.", strerror(errno));
         exit(1);
     }
     log_msg(LOG_NOTICE, "DB loaded from disk: %.3f seconds",
             (double)(util_ustime() - start) / 1000000);
+    repl_adopt_history(&info, true);
 }
 
 /* ---- Hooks for other commands ---- */
@@ -365,10 +373,13 @@ void snapshot_debug_reload(client *c) {
         db_signal_flushed(-1, -1);
         db_empty_all();
     }
-    if (load_file() == -1) {
+    rdb_info info;
+    if (load_file(&info, false) == -1) {
         reply_error(c, "ERR Error trying to load the RDB dump");
         return;
     }
+    /* What we just saved is our history as it is; another file is not. */
+    if (!save) repl_adopt_history(&info, false);
     log_msg(LOG_WARNING, "DB reloaded by DEBUG RELOAD");
     reply_ok(c);
 }
@@ -380,7 +391,7 @@ const char *snapshot_write_error(void) {
 }
 
 str *snapshot_info(str *s) {
-    bool running = snapshot_bgsave_in_progress();
+    bool running = snapshot_bgsave_in_progress() || repl_diskless_transfer_active();
     return str_catfmt(s,
                       "current_cow_peak:0\r\n"
                       "current_cow_size:0\r\n"

@@ -33,6 +33,9 @@ int snapshot_bgsave_pipe(int wfd, int rfd, const char *mark);
 /* FLUSHALL, after the databases were emptied: stops a saving child and, as
  * Redis 7.0 does, writes the now empty dataset when save points exist. */
 void snapshot_flushall(void);
+/* Stop our snapshot child without a word in the log (repl.c: nobody
+ * takes its output any more). */
+void snapshot_kill_child(void);
 /* SHUTDOWN and SIGTERM, in Redis's order: snapshot_stop_child() first, then
  * the AOF flush (aof.c), then snapshot_final_save(). The latter returns -1
  * when a wanted save failed and flags lack SHUTDOWN_FORCE. */

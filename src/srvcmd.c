@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "arg.h"
+#include "blocking.h"
 #include "cmdtable.h"
 #include "config.h"
 #include "db.h"
@@ -163,27 +164,39 @@ static void cmd_reset(client *c) {
 
 /* ---- SHUTDOWN and MONITOR ---- */
 
+/* SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]: the client blocks while a
+ * master waits for its replicas (server_prepare_shutdown); it gets no
+ * reply when the server exits, an error when the shutdown fails or is
+ * aborted. */
 static void cmd_shutdown(client *c) {
     int flags = SHUTDOWN_NOFLAGS;
+    bool abort = false;
     for (int i = 1; i < c->argc; i++) {
         if (arg_is(&c->argv[i], "nosave")) flags |= SHUTDOWN_NOSAVE;
         else if (arg_is(&c->argv[i], "save")) flags |= SHUTDOWN_SAVE;
         else if (arg_is(&c->argv[i], "now")) flags |= SHUTDOWN_NOW;
         else if (arg_is(&c->argv[i], "force")) flags |= SHUTDOWN_FORCE;
-        else if (arg_is(&c->argv[i], "abort") && c->argc == 2) {
-            reply_error(c, "ERR No shutdown in progress.");
-            return;
-        } else {
+        else if (arg_is(&c->argv[i], "abort")) abort = true;
+        else {
             reply_error(c, ERR_SYNTAX);
             return;
         }
     }
-    if ((flags & SHUTDOWN_NOSAVE) && (flags & SHUTDOWN_SAVE)) {
+    if ((abort && flags != SHUTDOWN_NOFLAGS) || ((flags & SHUTDOWN_NOSAVE) && (flags & SHUTDOWN_SAVE))) {
         reply_error(c, ERR_SYNTAX);
         return;
     }
-    if (server_prepare_shutdown(flags, c) == 0) exit(0);
-    reply_error(c, "ERR Errors trying to SHUTDOWN. Check logs.");
+    if (abort) {
+        if (server_abort_shutdown() == 0) reply_ok(c);
+        else reply_error(c, "ERR No shutdown in progress.");
+        return;
+    }
+    if (!(flags & SHUTDOWN_NOW) && !blocking_allowed(c)) {
+        reply_error(c, "ERR SHUTDOWN without NOW or ABORT isn't allowed for DENY BLOCKING client");
+        return;
+    }
+    blocking_block_shutdown(c);
+    if (server_prepare_shutdown(flags) == 0) exit(0);
 }
 
 static void cmd_monitor(client *c) {

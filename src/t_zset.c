@@ -9,7 +9,8 @@
  * Arguments are checked in Redis's order (options, then numbers, then the
  * key's type), because a client sees which error comes first.
  * Writes signal the key, notify ('z' events, 'g' del) and propagate: the
- * deterministic commands as they came, pops as the ZREM of what they took.
+ * deterministic commands as they came, pops as Redis 7.0 replicates them
+ * (ZPOPMIN/ZPOPMAX, see zset_pop_reply).
  * Not here: BZPOPMIN/BZPOPMAX/BZMPOP (blocking.c, through zset_pop_reply).
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "t_zset.h"
@@ -592,9 +593,6 @@ void zset_pop_reply(client *c, const slice *key, kv *e, int where, long count, b
         reply_bulk(c, key->ptr, key->len);
         reply_array(c, n);
     }
-    /* The effect is a ZREM of the members taken: remember them. */
-    str *names = str_new_cap(64);
-    size_t *ends = mem_alloc(sizeof(size_t) * (size_t)n);
     for (long i = 0; i < n; i++) {
         zset_iter it;
         zset_iter_init(&it, e, where == ZSET_MAX);
@@ -603,27 +601,28 @@ void zset_pop_reply(client *c, const slice *key, kv *e, int where, long count, b
         if (nested) reply_array(c, 2);
         reply_bulk(c, el.m, el.len);
         reply_double(c, el.score);
-        names = str_cat(names, el.m, el.len);
-        ends[i] = names->len;
-        bool ok = zset_del(e, names->buf + (i ? ends[i - 1] : 0), el.len);
+        /* The iterator's member may live in the entry: copy it first. */
+        char buf[64];
+        char *m = el.len <= sizeof(buf) ? buf : mem_alloc(el.len);
+        memcpy(m, el.m, el.len);
+        bool ok = zset_del(e, m, el.len);
         ASSERT(ok);
+        if (m != buf) mem_free(m);
     }
     bool removed = zset_len(e) == 0;
     if (removed) db_delete(c->db, key->ptr, key->len);
     db_key_changed(c->db, key, NOTIFY_ZSET, where == ZSET_MAX ? "zpopmax" : "zpopmin", n);
     if (removed) db_notify(NOTIFY_GENERIC, "del", key->ptr, key->len, c->dbid);
-
-    slice *argv = mem_alloc(sizeof(slice) * (size_t)(n + 2));
-    argv[0] = slice_of("ZREM", 4);
-    argv[1] = *key;
-    for (long i = 0; i < n; i++) {
-        size_t from = i ? ends[i - 1] : 0;
-        argv[i + 2] = slice_of(names->buf + from, ends[i] - from);
+    /* Redis's effects: ZPOPMIN/ZPOPMAX go out as they came, BZPOPMIN/MAX
+     * as "ZPOPMIN key", ZMPOP/BZMPOP as "ZPOPMIN key <popped>". */
+    if (!emit_key) {
+        propagate(c->dbid, c->argc, c->argv);
+        return;
     }
-    propagate(c->dbid, (int)n + 2, argv);
-    mem_free(argv);
-    mem_free(ends);
-    str_free(names);
+    char num[24];
+    slice argv[3] = {where == ZSET_MAX ? slice_of("ZPOPMAX", 7) : slice_of("ZPOPMIN", 7), *key,
+                     slice_of(num, util_ll2str(num, n))};
+    propagate(c->dbid, nested ? 3 : 2, argv);
 }
 
 /* Redis's genericZpopCommand: the first existing key among keys[] is

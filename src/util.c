@@ -473,6 +473,11 @@ uint64_t util_rand64(void) {
     return result;
 }
 
+void util_debug_delay(int us) {
+    if (us < 0) us = util_rand64() % (uint64_t)(-(long long)us) == 0 ? 1 : 0;
+    if (us > 0) usleep((useconds_t)us);
+}
+
 /* hexlen random lowercase hex chars and a NUL into out (size >= hexlen+1),
  * drawn from /dev/urandom like Redis's run ids and replication ids. */
 void util_random_hex(char *out, size_t hexlen) {

@@ -66,6 +66,10 @@ void util_random_bytes(void *buf, size_t len);
 /* Fast non-cryptographic PRNG (xoshiro256** or similar), seeded once
  * from util_random_bytes at first use. */
 uint64_t util_rand64(void);
+/* Test hooks (rdb-key-save-delay, key-load-delay): sleep 'us' microseconds;
+ * a negative value sleeps 1 us with probability 1/-us, as Redis's
+ * debugDelay(), so tiny average delays cost no system call per key. */
+void util_debug_delay(int us);
 
 /* 40 random hex chars + NUL into out (size >= 41), like Redis run_id. */
 void util_random_hex(char *out, size_t hexlen);

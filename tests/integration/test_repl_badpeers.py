@@ -563,3 +563,79 @@ def test_replica_leaving_mid_transfer_then_next_replica_syncs(start_server, disk
     assert rep.client().dbsize() == r.dbsize() == 4001
     alive_and_pinging(m)
     alive_and_pinging(rep)
+
+
+# ---- issue 12: what a replica does with a bad stream or a bad inner encoding -----------------
+
+def bad_inner_rdb():
+    """An RDB whose checksum is right but whose list holds a listpack with a
+    wrong entry count: only parsing the value finds it."""
+    lp = bytearray(rdblib.listpack([b"a", b"b", b"c"]))
+    lp[4] = 7                                   # 7 entries announced, 3 present
+    body = rdblib.aux("redis-ver", "7.0.15") + rdblib.aux("redis-bits", "64")
+    body += bytes([rdblib.OP_SELECTDB]) + rdblib.length(0)
+    body += bytes([rdblib.OP_RESIZEDB]) + rdblib.length(2) + rdblib.length(0)
+    body += rdblib.key_value(rdblib.TYPE_STRING, "fromrdb", rdblib.string("hello"))
+    body += rdblib.key_value(rdblib.TYPE_LIST_QUICKLIST_2, "badlist",
+                             rdblib.length(1) + rdblib.length(2) + rdblib.string(bytes(lp)))
+    return rdblib.rdb_file(body)
+
+
+@pytest.mark.parametrize("load", ["disabled", "swapdb"])
+def test_crc_valid_payload_with_corrupt_encoding_keeps_old_data(start_server, fake_master, load):
+    """castor: a replica with data parses every value of the payload before
+    it replaces its dataset, so a payload whose CRC is right but whose
+    inner encoding is not leaves the old data in place (it was emptied)."""
+    s = start_replica(start_server, **{"repl-diskless-load": load})
+    r = s.client()
+    if not is_castor(r):
+        pytest.skip("redis-server flushes, then fails to load (and exits)")
+    payload = bad_inner_rdb()
+
+    def behave(peer):
+        peer.handshake()
+        peer.send(b"+FULLRESYNC " + REPLID + b" 0\r\n")
+        peer.send(b"$%d\r\n" % len(payload) + payload)
+        peer.hold()
+
+    fm = fake_master(behave)
+    refused_and_retried(s, r, fm, 2, r"RDB payload from the master is not valid")
+    alive_and_pinging(s)
+
+
+def test_garbage_in_the_stream_is_logged_once_and_the_link_kept(start_server, fake_master):
+    """castor: bytes that don't parse inside the master's command stream
+    are logged once as a protocol error; the replica keeps the link and
+    applies nothing after them, so no reconnect-and-resync loop fetches the
+    same bytes again (redis-server 7.0.15 drops the link and reconnects);
+    what came before is applied and acknowledged."""
+    def behave(peer):
+        if peer.n > 0:
+            peer.hold()
+            return
+        peer.handshake()
+        peer.send(b"+FULLRESYNC " + REPLID + b" 0\r\n")
+        peer.send(b"$%d\r\n" % len(RDB) + RDB + STREAM_SET)
+        peer.send(b"*1\r\n$abc\r\n*3\r\n$3\r\nSET\r\n$1\r\ny\r\n$1\r\n2\r\n")
+        for _ in range(20):
+            peer.send(b"*1\r\n$4\r\nPING\r\n")
+            time.sleep(0.05)
+        peer.hold()
+
+    s = start_replica(start_server)
+    r = s.client()
+    if not is_castor(r):
+        pytest.skip("redis-server drops the link and reconnects")
+    pos = log_pos(s)
+    fm = fake_master(behave)
+    replicaof(r, fm.port)
+    wait_for(lambda: r.get("x") == b"1", 10, msg="x=1 from the stream")
+    wait_log(s, pos, r"Protocol error")
+    time.sleep(1.5)                             # room for a reconnect, which must not come
+    assert fm.connections() == 1
+    assert r.get("y") is None
+    assert repl(r)["master_link_status"] == "up"
+    with open(s.logfile_path, errors="replace") as f:
+        lines = [ln for ln in f.read()[pos:].splitlines() if "Protocol error" in ln]
+    assert len(lines) == 1, lines
+    alive_and_pinging(s)

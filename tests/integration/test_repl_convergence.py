@@ -22,7 +22,7 @@ import time
 
 from castortest import wait_for
 from repltest import assert_same_data, digest, info, kv, repl, wait_for_sync
-from resp import RespConn
+from resp import Err, RespConn
 
 DBS = (0, 1, 2)
 KEYS_PER_KIND = 24
@@ -505,3 +505,110 @@ def test_master_and_two_replicas_converge_under_faults(start_server, tmp_path, c
         print(extra)
         with capsys.disabled():
             print("\n" + line + "\n" + extra + "\n  " + "\n  ".join(log))
+
+
+def test_master_restarted_from_older_snapshot_while_replica_ahead_converges(start_server):
+    """The master saves, writes on (its replica follows), dies and restarts
+    from that older snapshot; the replica, restarted from its own newer
+    RDB, must not continue partially from where it was: a master that
+    adopts a history from a file continues it under a new replication ID
+    (replid2 valid up to the file's offset). Ends with equal digests."""
+    seed = int(os.environ.get("CASTOR_REPL_SEED") or random.randrange(1 << 30))
+    master = start_server(directives={"repl-diskless-sync-delay": "0"}, name="master")
+    ra = start_server(directives=[("replicaof", ["127.0.0.1", str(master.port)]),
+                                  ("save", "3600 1")], name="replicaA")
+    try:
+        wait_for_sync(master, ra, timeout=SYNC_BOUND)
+        w = Workload(master.port, seed, nblockers=1)
+        w.short_ttls = False
+        w.run(PHASE)
+        mc = master.client()
+        wait_for(lambda: info(mc, "persistence")["rdb_bgsave_in_progress"] == "0", 10)
+        mc.execute_command("SAVE")
+        w.run(PHASE)                          # the replica goes past the snapshot
+        w.finish()
+        ahead = wait_for_sync(master, ra, timeout=SYNC_BOUND)
+        assert ra.stop() == 0                 # saves its RDB (ahead of the master's)
+        master.kill()
+        master.start()
+        w = Workload(master.port, seed + 1, nblockers=1)
+        w.short_ttls = False
+        # Write past the replica's offset: under the old ID its PSYNC would
+        # then find its offset in the backlog and continue on other data.
+        w.run(PHASE / 2, until=lambda: int(repl(master.client())["master_repl_offset"]) > ahead)
+        ra.start()
+        w.run(PHASE / 2, until=link_up(ra))
+        w.finish()
+        wait_for_sync(master, ra, timeout=SYNC_BOUND)
+        assert digest(master.client()) == digest(ra.client())
+        assert_same_data(master.client(), ra.client(), dbs=range(16))
+        assert int(info(master.client(), "stats")["sync_partial_ok"]) == 0
+    except Exception as e:
+        raise AssertionError("%s: %s\nseed=%d" % (type(e).__name__, e, seed)) from e
+
+
+def test_role_changes_with_blocked_clients_converge(start_server):
+    """Clients blocked in BLPOP, BLMOVE, BZPOPMIN and WAIT on the master
+    while the two nodes swap roles (REPLICAOF NO ONE + REPLICAOF, then
+    FAILOVER) under a workload that pushes to those keys: every blocked
+    client is unblocked with -UNBLOCKED at the role change, so none pops
+    from the replicated stream. Ends with equal digests."""
+    seed = int(os.environ.get("CASTOR_REPL_SEED") or random.randrange(1 << 30))
+    a = start_server(directives={"repl-diskless-sync-delay": "0"}, name="A")
+    b = start_server(directives={"repl-diskless-sync-delay": "0"}, name="B")
+    unblocked = []
+
+    def block_clients(node):
+        conns = []
+        for cmd in (["BLPOP", "bl:1", "bl:2", "0"],
+                    ["BLMOVE", "bl:3", "bl:4", "LEFT", "RIGHT", "0"],
+                    ["BZPOPMIN", "bz:1", "bz:2", "0"],
+                    ["WAIT", "5", "0"]):
+            c = RespConn(node.port)
+            c.send(*cmd)
+            conns.append(c)
+        wait_for(lambda: int(info(node.client(), "clients")["blocked_clients"]) == len(conns), 10)
+        return conns
+
+    def collect(conns):
+        for c in conns:
+            reply = c.read()
+            unblocked.append(reply)
+            c.close()
+
+    try:
+        b.client().execute_command("REPLICAOF", "127.0.0.1", str(a.port))
+        wait_for_sync(a, b, timeout=SYNC_BOUND)
+        master, replica = a, b
+        for rnd in range(4):
+            w = Workload(master.port, seed + rnd, nblockers=1)
+            w.short_ttls = False
+            w.run(PHASE / 2)
+            w.finish()
+            wait_for_sync(master, replica, timeout=SYNC_BOUND)
+            conns = block_clients(master)
+            if rnd % 2 == 0:
+                replica.client().execute_command("REPLICAOF", "NO", "ONE")
+                master.client().execute_command("REPLICAOF", "127.0.0.1", str(replica.port))
+            else:
+                master.client().execute_command("FAILOVER")
+                wait_for(lambda: repl(master).get("role") == "slave", 10)
+            collect(conns)
+            master, replica = replica, master
+            # What the blocked clients waited for arrives on the new master:
+            # on the new replica only its stream may apply it.
+            master.client().rpush("bl:1", "x%d" % rnd)
+            master.client().rpush("bl:3", "y%d" % rnd)
+            master.client().zadd("bz:1", {"z%d" % rnd: rnd})
+            w = Workload(master.port, seed + 10 + rnd, nblockers=1)
+            w.short_ttls = False
+            w.run(PHASE / 2, until=link_up(replica))
+            w.finish()
+        wait_for_sync(master, replica, timeout=SYNC_BOUND)
+        assert all(r == Err("UNBLOCKED force unblock from blocking operation, instance state "
+                            "changed (master -> replica?)") for r in unblocked), unblocked
+        assert len(unblocked) == 16
+        assert digest(master.client()) == digest(replica.client())
+        assert_same_data(master.client(), replica.client(), dbs=range(16))
+    except Exception as e:
+        raise AssertionError("%s: %s\nseed=%d" % (type(e).__name__, e, seed)) from e

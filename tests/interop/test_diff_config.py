@@ -16,11 +16,6 @@ from resp import Err, RespConn
 STOCK_CONF = "/work/shared/redis-7.0.15/redis.conf"   # used only when present
 DEBIAN_CONF = "/etc/redis/redis.conf"
 
-# Directives another branch adds (shutdown and propagation settings of
-# issue 14); until it is merged castor lacks them and says so.
-OWNED_ELSEWHERE = {"propagation-error-behavior", "shutdown-timeout", "shutdown-on-sigint",
-                   "shutdown-on-sigterm"}
-OWNED_ELSEWHERE_HIDDEN = {"rdb-key-save-delay", "key-load-delay"}
 # castor's own directives (README.md): io-coalesce-us, repl-empty-master-guard.
 CASTOR_ONLY = {"io-coalesce-us", "repl-empty-master-guard"}
 HIDDEN = ["watchdog-period", "use-exit-on-panic", "loading-process-events-interval-bytes",
@@ -39,7 +34,7 @@ def test_config_get_lists_every_directive_redis_lists(pair):
     cm = {k.decode(): v for k, v in config_map(c).items()}
     rm = {k.decode(): v for k, v in config_map(r).items()}
     missing = set(rm) - set(cm)
-    assert missing <= OWNED_ELSEWHERE, sorted(missing)
+    assert missing == set(), sorted(missing)
     assert set(cm) - set(rm) == CASTOR_ONLY
     assert len(rm) == 192
     differ = {k: (cm[k], rm[k]) for k in set(cm) & set(rm) if cm[k] != rm[k] and k not in PER_PROCESS}
@@ -97,7 +92,7 @@ def test_config_set_every_directive_with_a_sample_of_values(pair):
     c, r = pair.conn("castor"), pair.conn("redis")
     diffs = []
     for name in _directive_names(r):
-        if name in NOT_SAMPLED or name in OWNED_ELSEWHERE:
+        if name in NOT_SAMPLED:
             continue
         orig = r.call("CONFIG", "GET", name)[1]
         for value in SAMPLE:
@@ -274,7 +269,7 @@ def test_starts_on_the_redis_conf_files_people_have(tmp_path, conf):
     try:
         cm = {k.decode(): v for k, v in config_map(c.raw()).items()}
         rm = {k.decode(): v for k, v in config_map(r.raw()).items()}
-        assert set(rm) - set(cm) <= OWNED_ELSEWHERE
+        assert set(rm) - set(cm) == set()
         differ = {k: (cm[k], rm[k]) for k in set(cm) & set(rm)
                   if cm[k] != rm[k] and k not in PER_PROCESS}
         assert differ == {}

@@ -119,6 +119,22 @@ void seam_master_request_done(client *c, const char *req, size_t len) {
     (void)len;
 }
 
+void seam_master_error(client *c, const char *err, size_t len) {
+    (void)c;
+    (void)err;
+    (void)len;
+}
+
+size_t seam_replica_pending(const client *c) {
+    (void)c;
+    return 0;
+}
+
+int seam_replica_write(client *c) {
+    (void)c;
+    return 0;
+}
+
 /* ---- Test commands ---- */
 
 static int procs_run;
