@@ -1,0 +1,207 @@
+/* test_geohash.c -- unit tests for geohash.c, Redis's 52-bit geohash.
+ *
+ * Golden values come from redis-server 7.0.15 (GEOADD scores, GEOPOS
+ * coordinates printed with 17 decimals, GEOHASH strings, STOREDIST
+ * distances): each pins one step of the arithmetic to Redis's, to the
+ * last bit. The neighbour and search-area tests check the geometry by its
+ * properties: moving east then west returns, cells wrap around, and the
+ * cells chosen for a shape cover the shape's bounding box. */
+#include "geohash.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "unit.h"
+#include "util.h"
+
+static uint64_t encode(double lon, double lat) {
+    geohash_bits h;
+    ASSERT(geohash_encode_wgs84(lon, lat, GEO_STEP_MAX, &h));
+    return geohash_align52(h);
+}
+
+/* The text GEOPOS prints for a coordinate. */
+static void assert_coord(double v, const char *want) {
+    char buf[UTIL_DSTR_SIZE];
+    size_t n = util_ld2str(buf, v);
+    ASSERT_MEMEQ(buf, n, want, strlen(want));
+}
+
+static void test_encode_matches_redis_scores(void) {
+    ASSERT_EQ(encode(13.361389, 38.115556), 3479099956230698LL);
+    ASSERT_EQ(encode(15.087269, 37.502669), 3479447370796909LL);
+    ASSERT_EQ(encode(-74.0131604, 40.7126674), 1791873972053020LL);
+    ASSERT_EQ(encode(-73.7858139, 40.6428986), 1791895905559723LL);
+    ASSERT_EQ(encode(0, 0), 3377699720527872LL);
+    /* On the upper limits the offsets reach 2^26: one bit past 52, as in Redis. */
+    ASSERT_EQ(encode(180, 85.05112878), 13510798882111488LL);
+    ASSERT_EQ(encode(-180, -85.05112878), 0);
+}
+
+static void test_encode_refuses_outside_limits(void) {
+    geohash_bits h;
+    ASSERT(!geohash_encode_wgs84(180.0001, 0, GEO_STEP_MAX, &h));
+    ASSERT(!geohash_encode_wgs84(0, 85.06, GEO_STEP_MAX, &h));
+    ASSERT(!geohash_encode_wgs84(0, 0, 0, &h));
+    ASSERT(!geohash_encode_wgs84(0, 0, 33, &h));
+}
+
+static void test_decode_matches_geopos(void) {
+    double xy[2];
+    ASSERT(geohash_decode_score(3479099956230698.0, xy));
+    assert_coord(xy[0], "13.36138933897018433");
+    assert_coord(xy[1], "38.11555639549629859");
+    ASSERT(geohash_decode_score(3479447370796909.0, xy));
+    assert_coord(xy[0], "15.08726745843887329");
+    assert_coord(xy[1], "37.50266842333162032");
+    /* The top cell's centre lies past the limits: clamped. */
+    ASSERT(geohash_decode_score(4503599627370495.0, xy));
+    assert_coord(xy[0], "179.99999731779098511");
+    assert_coord(xy[1], "85.05112751263942528");
+}
+
+static void test_scores_that_are_no_geohash_decode_as_redis_on_x86(void) {
+    /* Any sorted set can be asked for GEOPOS; these are what redis-server
+     * 7.0.15 on x86-64 answers for such scores. */
+    static const struct { double score; const char *lon, *lat; } cases[] = {
+        {-5, "180", "85.0511287799999991"},
+        {1e300, "-179.99999731779098511", "-85.05112751263942528"},
+        {INFINITY, "-179.99999731779098511", "-85.05112751263942528"},
+        {-INFINITY, "180", "-85.05112751263942528"},
+        {9.3e18, "180", "85.0511287799999991"},
+        {1.5, "-179.99999731779098511", "-85.05112497791824921"},
+        {-1e19, "180", "-85.05112751263942528"},
+        {4503599627370496.0, "-179.99999731779098511", "85.0511287799999991"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        double xy[2];
+        ASSERT(geohash_decode_score(cases[i].score, xy));
+        assert_coord(xy[0], cases[i].lon);
+        assert_coord(xy[1], cases[i].lat);
+    }
+}
+
+static void test_standard_strings(void) {
+    char buf[12];
+    double xy[2];
+    ASSERT(geohash_decode_score((double)encode(-5.6, 42.6), xy));
+    geohash_standard_string(xy[0], xy[1], buf);
+    ASSERT_STREQ(buf, "ezs42e44yx0");   /* Wikipedia's example, as Redis prints it */
+    ASSERT(geohash_decode_score(3479099956230698.0, xy));
+    geohash_standard_string(xy[0], xy[1], buf);
+    ASSERT_STREQ(buf, "sqc8b49rny0");
+    ASSERT(geohash_decode_score(0, xy));
+    geohash_standard_string(xy[0], xy[1], buf);
+    ASSERT_STREQ(buf, "00bh0hbj200");
+}
+
+static void test_distances(void) {
+    double p[2], c[2];
+    ASSERT(geohash_decode_score(3479099956230698.0, p));
+    ASSERT(geohash_decode_score(3479447370796909.0, c));
+    char buf[64];
+    snprintf(buf, sizeof(buf), "%.4f", geohash_distance(p[0], p[1], c[0], c[1]));
+    ASSERT_STREQ(buf, "166274.1516");
+    /* STOREDIST keeps the double: every bit counts. */
+    snprintf(buf, sizeof(buf), "%.17g", geohash_distance(p[0], p[1], c[0], c[1]) / 1000);
+    ASSERT_STREQ(buf, "166.27415156960032");
+    /* Same meridian: Redis 7.0.15 takes the latitude arc (a discriminating case). */
+    double a[2], b[2];
+    ASSERT(geohash_decode_score((double)encode(10, -58.50172094201581), a));
+    ASSERT(geohash_decode_score((double)encode(10, 55.58939790995723), b));
+    snprintf(buf, sizeof(buf), "%.17g", geohash_distance(a[0], a[1], b[0], b[1]) / 1000);
+    ASSERT_STREQ(buf, "12689.932843686956");
+}
+
+static void test_neighbors_move_and_wrap(void) {
+    geohash_bits h;
+    ASSERT(geohash_encode_wgs84(13.36, 38.11, 10, &h));
+    geohash_neighbors n;
+    geohash_neighbors_of(&h, &n);
+    geohash_area c, e, w, no, so;
+    ASSERT(geohash_decode_wgs84(h, &c));
+    ASSERT(geohash_decode_wgs84(n.east, &e));
+    ASSERT(geohash_decode_wgs84(n.west, &w));
+    ASSERT(geohash_decode_wgs84(n.north, &no));
+    ASSERT(geohash_decode_wgs84(n.south, &so));
+    ASSERT(e.lon.min == c.lon.max && w.lon.max == c.lon.min);
+    ASSERT(no.lat.min == c.lat.max && so.lat.max == c.lat.min);
+    ASSERT(e.lat.min == c.lat.min && no.lon.min == c.lon.min);
+    geohash_neighbors back;
+    geohash_neighbors_of(&n.east, &back);
+    ASSERT_EQ(back.west.bits, h.bits);
+    geohash_neighbors_of(&n.north_east, &back);
+    ASSERT_EQ(back.south_west.bits, h.bits);
+    /* East of the easternmost cell is the westernmost. */
+    ASSERT(geohash_encode_wgs84(179.99, 0, 10, &h));
+    geohash_neighbors_of(&h, &n);
+    ASSERT(geohash_decode_wgs84(n.east, &e));
+    ASSERT(e.lon.min == -180);
+}
+
+static void covers(geo_shape *s) {
+    geohash_radius r = geohash_search_areas(s);
+    /* Every corner of the bounding box that lies within the limits falls
+     * in one of the nine cells (zeroed ones excluded). */
+    const geohash_bits *cells[9] = {&r.hash, &r.neighbors.north, &r.neighbors.south,
+                                    &r.neighbors.east, &r.neighbors.west,
+                                    &r.neighbors.north_east, &r.neighbors.north_west,
+                                    &r.neighbors.south_east, &r.neighbors.south_west};
+    double corners[4][2] = {{s->bounds[0], s->bounds[1]}, {s->bounds[0], s->bounds[3]},
+                            {s->bounds[2], s->bounds[1]}, {s->bounds[2], s->bounds[3]}};
+    for (int k = 0; k < 4; k++) {
+        double lon = corners[k][0], lat = corners[k][1];
+        if (lon < -180 || lon > 180 || lat < GEO_LAT_MIN || lat > GEO_LAT_MAX) continue;
+        bool found = false;
+        for (int i = 0; i < 9 && !found; i++) {
+            geohash_area a;
+            if (!geohash_decode_wgs84(*cells[i], &a)) continue;
+            found = lon >= a.lon.min && lon <= a.lon.max && lat >= a.lat.min && lat <= a.lat.max;
+        }
+        ASSERT(found);
+    }
+}
+
+static void test_search_areas_cover_the_shape(void) {
+    double centres[][2] = {{13.36, 38.11}, {-73.97, 40.75}, {179.5, 36}, {0, 0}, {45, 65},
+                           {-120, -70}};
+    double radii[] = {0.5, 10, 200, 5000};
+    for (size_t i = 0; i < sizeof(centres) / sizeof(centres[0]); i++) {
+        for (size_t j = 0; j < sizeof(radii) / sizeof(radii[0]); j++) {
+            geo_shape circle = {.type = GEO_SHAPE_CIRCLE, .xy = {centres[i][0], centres[i][1]},
+                                .conversion = 1000, .radius = radii[j]};
+            covers(&circle);
+            geo_shape box = {.type = GEO_SHAPE_BOX, .xy = {centres[i][0], centres[i][1]},
+                             .conversion = 1000, .width = radii[j] * 2, .height = radii[j]};
+            covers(&box);
+        }
+    }
+}
+
+static void test_shape_membership(void) {
+    geo_shape circle = {.type = GEO_SHAPE_CIRCLE, .xy = {13.361389, 38.115556},
+                        .conversion = 1000, .radius = 166.3};
+    double d;
+    ASSERT(geohash_in_shape(&circle, 15.087269, 37.502669, &d));
+    ASSERT(d > 166274 && d < 166275);
+    circle.radius = 166.2;
+    ASSERT(!geohash_in_shape(&circle, 15.087269, 37.502669, &d));
+    geo_shape box = {.type = GEO_SHAPE_BOX, .xy = {15, 37}, .conversion = 1000, .width = 400,
+                     .height = 2};
+    ASSERT(geohash_in_shape(&box, 12.75, 36.995, &d));
+    ASSERT(!geohash_in_shape(&box, 12.75, 36.5, &d));
+}
+
+int main(void) {
+    RUN(test_encode_matches_redis_scores);
+    RUN(test_encode_refuses_outside_limits);
+    RUN(test_decode_matches_geopos);
+    RUN(test_scores_that_are_no_geohash_decode_as_redis_on_x86);
+    RUN(test_standard_strings);
+    RUN(test_distances);
+    RUN(test_neighbors_move_and_wrap);
+    RUN(test_search_areas_cover_the_shape);
+    RUN(test_shape_membership);
+    return unit_report();
+}
