@@ -384,6 +384,7 @@ static directive table[] = {
      .field = &cfg.zset_max_listpack_entries, .def = "128", .min = 0, .max = LLONG_MAX},
     {.name = "zset-max-listpack-value", .alias = "zset-max-ziplist-value", .type = T_LL,
      .field = &cfg.zset_max_listpack_value, .def = "64", .min = 0, .max = LLONG_MAX},
+    M("hll-sparse-max-bytes", hll_sparse_max_bytes, "3000", 0, LONG_MAX, 0),
     /* Accepted now, acted on by later subsystems. */
     B("rdbcompression", rdbcompression, "yes", 0),
     B("rdbchecksum", rdbchecksum, "yes", D_IMMUTABLE),

@@ -77,6 +77,7 @@ struct config {
     long long set_max_intset_entries;
     long long zset_max_listpack_entries;
     long long zset_max_listpack_value;
+    long long hll_sparse_max_bytes;
     bool replica_serve_stale_data;
     /* Replication (repl.c). */
     char *replicaof;             /* "host port" from the config, or "" */
