@@ -847,7 +847,7 @@ static command table[] = {
      .group = "hyperloglog", .since = "2.8.9", .summary = "Return the approximated cardinality of the set(s) observed by the HyperLogLog at key(s).",
      .complexity = "O(1) with a very small average constant time when called with a single key. O(N) with N being the number of keys, and much bigger constant times, when called with multiple keys."},
     {.name = "pfmerge", .proc = cmd_pfmerge, .arity = -2, .flags = CMD_WRITE | CMD_DENYOOM,
-     .acl = ACL_WRITE | ACL_HYPERLOGLOG | ACL_SLOW, .keys = {1, -1, 1},
+     .acl = ACL_WRITE | ACL_HYPERLOGLOG | ACL_SLOW, .keys = {1, -1, 1}, .getkeys = hllcmd_pfmerge_getkeys,
      .group = "hyperloglog", .since = "2.8.9", .summary = "Merge N different HyperLogLogs into a single one.",
      .complexity = "O(N) to merge N HyperLogLogs, but with high constant times."},
     {.name = "pfdebug", .proc = cmd_pfdebug, .arity = 3, .flags = CMD_WRITE | CMD_DENYOOM | CMD_ADMIN,

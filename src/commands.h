@@ -308,6 +308,8 @@ void cmd_pfcount(client *c);
 void cmd_pfmerge(client *c);
 void cmd_pfdebug(client *c);
 void cmd_pfselftest(client *c);
+/* COMMAND GETKEYS for PFMERGE (a destination alone is invalid, as in Redis). */
+int hllcmd_pfmerge_getkeys(int argc, slice *argv, int *keys, int cap);
 
 /* geo.c */
 void cmd_geoadd(client *c);

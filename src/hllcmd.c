@@ -222,3 +222,14 @@ void cmd_pfselftest(client *c) {
     if (fail) reply_error(c, fail);
     else reply_ok(c);
 }
+
+/* COMMAND GETKEYS of PFMERGE: Redis finds the destination and the sources
+ * by two key specs, and a lone destination leaves the second spec's range
+ * empty, which Redis reports as invalid arguments. */
+int hllcmd_pfmerge_getkeys(int argc, slice *argv, int *keys, int cap) {
+    (void)argv;
+    if (argc < 3) return -1;
+    int n = 0;
+    for (int i = 1; i < argc && n < cap; i++) keys[n++] = i;
+    return n;
+}
