@@ -441,8 +441,7 @@ def test_geo_inside_multi(pair):
 def test_digest_after_geo_writes(pair, nyc):
     pair.check("GEOSEARCHSTORE", "d", nyc, "FROMLONLAT", *CENTER, "BYRADIUS", "10", "km", "STOREDIST")
     pair.check("DEBUG", "DIGEST")
-    pair.check("DUMP", "d")
-    pair.check("DUMP", nyc)
+    pair.check("DEBUG", "DIGEST-VALUE", "d", nyc)
 
 
 def test_same_meridian_distances(pair):
