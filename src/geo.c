@@ -195,12 +195,14 @@ void cmd_geodist(client *c) {
 /* ---- Searching ---- */
 
 /* A member found by a search. Its name points into the set, which does not
- * change during the command, or, for a listpack integer, into ibuf. */
+ * change during the command; a listpack integer member is kept as its
+ * value (the set holds no text of it). The position is decoded again for
+ * WITHCOORD only. */
 typedef struct geo_point {
-    double lon, lat, dist, score;
-    const char *m;   /* NULL: the name is in ibuf */
+    double dist, score;
+    const char *m;   /* NULL: the member is the integer 'ival' */
+    long long ival;
     size_t len;
-    char ibuf[LP_INTBUF_SIZE];
 } geo_point;
 
 typedef struct geo_array {
@@ -208,23 +210,29 @@ typedef struct geo_array {
     size_t used, cap;
 } geo_array;
 
-static inline const char *point_name(const geo_point *gp) { return gp->m ? gp->m : gp->ibuf; }
+/* The member's text: in the set, or written into buf (LP_INTBUF_SIZE). */
+static const char *point_name(const geo_point *gp, char *buf, size_t *len) {
+    if (gp->m) {
+        *len = gp->len;
+        return gp->m;
+    }
+    *len = util_ll2str(buf, gp->ival);
+    return buf;
+}
 
-static void append_point(geo_array *ga, const zset_elem *el, double score, const double xy[2],
-                         double dist) {
+static void append_point(geo_array *ga, const zset_elem *el, double score, double dist) {
     if (ga->used == ga->cap) {
-        ga->cap = ga->cap ? ga->cap * 2 : 8;
+        ga->cap = ga->cap ? ga->cap * 2 : 16;
         ga->p = mem_realloc(ga->p, ga->cap * sizeof(geo_point));
     }
     geo_point *gp = &ga->p[ga->used++];
-    gp->lon = xy[0];
-    gp->lat = xy[1];
     gp->dist = dist;
     gp->score = score;
     gp->len = el->len;
     if ((const unsigned char *)el->m == el->buf) {
-        memcpy(gp->ibuf, el->m, el->len);
+        /* lp_text wrote the integer's canonical digits: read them back. */
         gp->m = NULL;
+        util_str2ll(el->m, el->len, &gp->ival);
     } else {
         gp->m = el->m;
     }
@@ -232,7 +240,7 @@ static void append_point(geo_array *ga, const zset_elem *el, double score, const
 
 /* Members of the cell 'hash' (its scores, min included, max excluded)
  * inside the shape, appended in set order. 'limit' (ANY) stops early. */
-static void cell_members(const kv *z, geohash_bits hash, const geo_shape *shape, geo_array *ga,
+static void cell_members(const kv *z, geohash_bits hash, const geo_matcher *m, geo_array *ga,
                          size_t limit) {
     sl_range r = {.minex = false, .maxex = true};
     r.min = (double)geohash_align52(hash);
@@ -240,13 +248,12 @@ static void cell_members(const kv *z, geohash_bits hash, const geo_shape *shape,
     r.max = (double)geohash_align52(hash);
     zset_iter it;
     for (zset_iter_score(&it, z, &r, false); zset_iter_valid(&it); zset_iter_next(&it)) {
-        double score = zset_iter_get_score(&it);
+        double score = zset_iter_get_score(&it), dist;
         if (!sl_value_lte_max(score, &r)) break;
-        double xy[2], dist;
-        if (geohash_decode_score(score, xy) && geohash_in_shape(shape, xy[0], xy[1], &dist)) {
+        if (geohash_match_score(m, score, &dist)) {
             zset_elem el;
             zset_iter_get(&it, &el, false);
-            append_point(ga, &el, score, xy, dist);
+            append_point(ga, &el, score, dist);
         }
         if (ga->used && limit && ga->used >= limit) break;
     }
@@ -256,7 +263,7 @@ static void cell_members(const kv *z, geohash_bits hash, const geo_shape *shape,
  * cells and a cell equal to the one scanned just before it (huge radii
  * make neighbours coincide). Like Redis, nothing is compared with the
  * centre cell itself. */
-static void all_cells(const kv *z, const geohash_radius *n, const geo_shape *shape,
+static void all_cells(const kv *z, const geohash_radius *n, const geo_matcher *m,
                       geo_array *ga, size_t limit) {
     const geohash_bits cells[9] = {n->hash,
                                    n->neighbors.north,
@@ -273,7 +280,7 @@ static void all_cells(const kv *z, const geohash_radius *n, const geo_shape *sha
         if (last && cells[i].bits == cells[last].bits && cells[i].step == cells[last].step)
             continue;
         if (ga->used && limit && ga->used >= limit) break;
-        cell_members(z, cells[i], shape, ga, limit);
+        cell_members(z, cells[i], m, ga, limit);
         last = i;
     }
 }
@@ -500,8 +507,11 @@ static void store_points(client *c, const search_opts *o, const geo_shape *shape
         double score = o->storedist ? gp->dist / shape->conversion : gp->score;
         int out;
         double ns;
-        if (gp->len > maxlen) maxlen = gp->len;
-        zset_add(z, score, point_name(gp), gp->len, 0, &out, &ns, &lim);
+        char buf[LP_INTBUF_SIZE];
+        size_t len;
+        const char *name = point_name(gp, buf, &len);
+        if (len > maxlen) maxlen = len;
+        zset_add(z, score, name, len, 0, &out, &ns, &lim);
     }
     zset_shrink_if_fits(z, maxlen, &lim);
     db_set(c->db, z, false);   /* frees the source if it is the same key: read no more */
@@ -520,13 +530,18 @@ static void reply_points(client *c, const search_opts *o, const geo_shape *shape
     for (long i = 0; i < n; i++) {
         const geo_point *gp = &ga->p[i];
         if (extra) reply_array(c, extra + 1);
-        reply_bulk(c, point_name(gp), gp->len);
+        char buf[LP_INTBUF_SIZE];
+        size_t len;
+        const char *name = point_name(gp, buf, &len);
+        reply_bulk(c, name, len);
         if (o->withdist) reply_distance(c, gp->dist / shape->conversion);
         if (o->withhash) reply_int(c, score_as_ll(gp->score));
         if (o->withcoord) {
+            double xy[2];
+            geohash_decode_score(gp->score, xy);
             reply_array(c, 2);
-            reply_human_double(c, gp->lon);
-            reply_human_double(c, gp->lat);
+            reply_human_double(c, xy[0]);
+            reply_human_double(c, xy[1]);
         }
     }
 }
@@ -571,7 +586,9 @@ static void search_generic(client *c, int src, int flags) {
     /* COUNT wants the nearest; ANY takes the first found. */
     if (o.count && o.sort == SORT_NONE && !o.any) o.sort = SORT_ASC;
     geohash_radius cells = geohash_search_areas(&shape);
-    all_cells(z, &cells, &shape, &ga, o.any ? (size_t)o.count : 0);
+    geo_matcher matcher;
+    geohash_matcher_init(&matcher, &shape);
+    all_cells(z, &cells, &matcher, &ga, o.any ? (size_t)o.count : 0);
 
     long found = (long)ga.used;
     long n = (o.count == 0 || found < o.count) ? found : (long)o.count;

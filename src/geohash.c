@@ -111,11 +111,31 @@ static uint64_t score_to_bits(double s) {
     return low ^ (1ULL << 63);
 }
 
+/* The centre of cell i of 2^26 along a coordinate, clamped: the very
+ * operations of geohash_decode_wgs84() then geohash_area_center(). */
+static inline double cell_center(uint32_t i, double min, double max, double lo, double hi) {
+    const double cells = (double)(1ULL << GEO_STEP_MAX), scale = max - min;
+    double a = min + (i * 1.0 / cells) * scale;
+    double b = min + ((uint32_t)(i + 1) * 1.0 / cells) * scale;
+    double c = (a + b) / 2;
+    if (c > hi) c = hi;
+    if (c < lo) c = lo;
+    return c;
+}
+
+static inline double score_lat(uint64_t bits) {
+    return cell_center(gather(bits), GEO_LAT_MIN, GEO_LAT_MAX, GEO_LAT_MIN, GEO_LAT_MAX);
+}
+
+static inline double score_lon(uint64_t bits) {
+    return cell_center(gather(bits >> 1), GEO_LONG_MIN, GEO_LONG_MAX, GEO_LONG_MIN, GEO_LONG_MAX);
+}
+
 bool geohash_decode_score(double score, double xy[2]) {
-    geohash_bits hash = {.bits = score_to_bits(score), .step = GEO_STEP_MAX};
-    geohash_area area;
-    if (!geohash_decode_wgs84(hash, &area)) return false;
-    geohash_area_center(&area, xy);
+    /* Step 26 is never the empty hash: decoding cannot fail. */
+    uint64_t bits = score_to_bits(score);
+    xy[0] = score_lon(bits);
+    xy[1] = score_lat(bits);
     return true;
 }
 
@@ -186,12 +206,87 @@ double geohash_distance(double lon1, double lat1, double lon2, double lat2) {
 bool geohash_in_shape(const geo_shape *s, double lon, double lat, double *dist) {
     if (s->type == GEO_SHAPE_CIRCLE) {
         *dist = geohash_distance(s->xy[0], s->xy[1], lon, lat);
-        return *dist <= s->radius * s->conversion;
+        return !(*dist > s->radius * s->conversion);   /* a NaN distance is inside */
     }
     /* Box: the latitude arc first, it is cheaper. */
     if (geohash_lat_distance(lat, s->xy[1]) > s->height * s->conversion / 2) return false;
     if (geohash_distance(lon, lat, s->xy[0], lat) > s->width * s->conversion / 2) return false;
     *dist = geohash_distance(s->xy[0], s->xy[1], lon, lat);
+    return true;
+}
+
+/* ---- Matching many scores ---- */
+
+#define MARGIN 1e-9   /* relative; rounding errors here are below 1e-14 */
+
+/* Thresholds on a haversine term a for an arc 'limit' metres long:
+ * 2R asin(sqrt(a)) > limit for a > *out, < limit for a < *in. Only where
+ * asin is well conditioned (arcs below 1.2 radians). */
+static void arc_thresholds(double limit, double *out, double *in) {
+    double theta = limit / (2 * EARTH_RADIUS_IN_METERS);
+    *out = *in = -1;
+    if (!(theta >= 0 && theta < 1.2)) return;
+    double s = sin(theta);
+    *out = s * s * (1 + MARGIN);
+    *in = s * s * (1 - MARGIN);
+}
+
+void geohash_matcher_init(geo_matcher *m, const geo_shape *s) {
+    m->type = s->type;
+    m->cx = s->xy[0];
+    m->cy = s->xy[1];
+    m->lon1r = deg_rad(m->cx);
+    m->lat1r = deg_rad(m->cy);
+    m->cos_lat1 = cos(m->lat1r);
+    m->lat_reject = -1;
+    if (s->type == GEO_SHAPE_CIRCLE) {
+        m->limit = s->radius * s->conversion;
+        m->half_h = 0;
+        /* The great circle is never shorter than the latitude arc. */
+        if (m->limit >= 0 && m->limit <= 1e7) m->lat_reject = m->limit * (1 + MARGIN);
+    } else {
+        m->limit = s->width * s->conversion / 2;
+        m->half_h = s->height * s->conversion / 2;
+    }
+    arc_thresholds(m->limit, &m->a_out, &m->a_in);
+}
+
+/* 2R asin(sqrt(a)): the end of geohash_distance(). */
+static inline double arc_of(double a) { return 2.0 * EARTH_RADIUS_IN_METERS * asin(sqrt(a)); }
+
+bool geohash_match_score(const geo_matcher *m, double score, double *dist) {
+    uint64_t bits = score_to_bits(score);
+    double lat = score_lat(bits);
+    bool box = m->type == GEO_SHAPE_BOX;
+    if (box) {
+        if (geohash_lat_distance(lat, m->cy) > m->half_h) return false;
+    } else if (m->lat_reject >= 0 && geohash_lat_distance(m->cy, lat) > m->lat_reject) {
+        return false;
+    }
+    double lon = score_lon(bits);
+    double lat2r = deg_rad(lat);
+    /* The distance's v; the box's longitude arc is measured the other way
+     * round, with -v: sin is odd to the bit, and v only appears squared. */
+    double v = sin((deg_rad(lon) - m->lon1r) / 2);
+    bool same_meridian = fabs(v) <= 1e-15;
+    double c2 = 0;
+    if (!same_meridian) c2 = cos(lat2r);
+    if (box && !same_meridian) {
+        double al = 0.0 + c2 * c2 * v * v;   /* the arc along the point's parallel */
+        if (m->a_out >= 0 && al > m->a_out) return false;
+        if (!(m->a_out >= 0 && al < m->a_in) && arc_of(al) > m->limit) return false;
+    }
+    double d;
+    if (same_meridian) {
+        d = geohash_lat_distance(m->cy, lat);
+    } else {
+        double u = sin((lat2r - m->lat1r) / 2);
+        double a = u * u + m->cos_lat1 * c2 * v * v;
+        if (!box && m->a_out >= 0 && a > m->a_out) return false;
+        d = arc_of(a);
+    }
+    if (!box && d > m->limit) return false;
+    *dist = d;
     return true;
 }
 

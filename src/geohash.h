@@ -91,7 +91,29 @@ typedef struct geohash_radius {
 
 geohash_radius geohash_search_areas(geo_shape *shape);
 /* Whether (lon, lat) lies inside the shape; *dist gets its distance from
- * the centre in metres when it does. */
+ * the centre in metres when it does. Redis's geoWithinShape, literally. */
 bool geohash_in_shape(const geo_shape *shape, double lon, double lat, double *dist);
+
+/* A shape prepared for testing many stored scores: the centre's
+ * trigonometry is computed once, the longitude is decoded only for scores
+ * inside the shape's latitude band, and clear cases are settled on the
+ * haversine term without sqrt and asin. The answers and distances are
+ * exactly those of geohash_decode_score() then geohash_in_shape(): the
+ * shortcuts only decide where a margin of 1e-9 (far above the rounding
+ * errors) leaves no doubt, and defer to the full computation otherwise. */
+typedef struct geo_matcher {
+    int type;
+    double cx, cy;           /* centre, degrees */
+    double lon1r, lat1r, cos_lat1;
+    double limit;            /* circle: radius in metres; box: half its width */
+    double half_h;           /* box: half its height in metres */
+    double lat_reject;       /* circle: a latitude arc above this is outside; < 0: none */
+    double a_out, a_in;      /* haversine terms above a_out are outside, below a_in inside
+                              * (circle: distance; box: longitude arc); a_out < 0: none */
+} geo_matcher;
+
+void geohash_matcher_init(geo_matcher *m, const geo_shape *shape);
+/* Whether the stored score lies inside; *dist as geohash_in_shape(). */
+bool geohash_match_score(const geo_matcher *m, double score, double *dist);
 
 #endif

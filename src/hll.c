@@ -34,9 +34,9 @@ bool hll_is_valid(const uint8_t *p, size_t len) {
 bool hll_cache_get(const uint8_t *p, uint64_t *card) {
     const uint8_t *c = p + 8;
     if (c[7] & 0x80) return false;
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--) v = (v << 8) | c[i];
-    *card = v;
+    *card = (uint64_t)c[0] | (uint64_t)c[1] << 8 | (uint64_t)c[2] << 16 | (uint64_t)c[3] << 24 |
+            (uint64_t)c[4] << 32 | (uint64_t)c[5] << 40 | (uint64_t)c[6] << 48 |
+            (uint64_t)c[7] << 56;
     return true;
 }
 
@@ -99,8 +99,10 @@ uint64_t hll_murmur64a(const void *key, size_t len, uint64_t seed) {
     const uint8_t *data = key;
     const uint8_t *end = data + (len - (len & 7));
     while (data != end) {
-        uint64_t k;
-        memcpy(&k, data, 8);   /* little endian here, as Redis reads it */
+        /* Little endian whatever the host, as Redis reads it (one load here). */
+        uint64_t k = (uint64_t)data[0] | (uint64_t)data[1] << 8 | (uint64_t)data[2] << 16 |
+                     (uint64_t)data[3] << 24 | (uint64_t)data[4] << 32 |
+                     (uint64_t)data[5] << 40 | (uint64_t)data[6] << 48 | (uint64_t)data[7] << 56;
         k *= m;
         k ^= k >> r;
         k *= m;
@@ -330,31 +332,30 @@ int hll_add(str **hll, const void *ele, size_t len, size_t sparse_max) {
 
 /* ---- Counting ---- */
 
+/* All registers of a dense body, one per byte: eight from every six bytes,
+ * by spreading 48 bits of 6-bit fields into 64 bits of bytes. (The byte
+ * shifts compile to single loads and stores on little-endian hosts.) */
+static void dense_unpack(const uint8_t *restrict r, uint8_t *restrict out) {
+    for (int j = 0; j < HLL_REGISTERS / 8; j++, r += 6, out += 8) {
+        uint64_t w = (uint64_t)r[0] | (uint64_t)r[1] << 8 | (uint64_t)r[2] << 16 |
+                     (uint64_t)r[3] << 24 | (uint64_t)r[4] << 32 | (uint64_t)r[5] << 40;
+        w = (w & 0x0000000000FFFFFFULL) | ((w & 0x0000FFFFFF000000ULL) << 8);
+        w = (w & 0x00000FFF00000FFFULL) | ((w & 0x00FFF00000FFF000ULL) << 4);
+        w = (w & 0x003F003F003F003FULL) | ((w & 0x0FC00FC00FC00FC0ULL) << 2);
+        out[0] = (uint8_t)w;
+        out[1] = (uint8_t)(w >> 8);
+        out[2] = (uint8_t)(w >> 16);
+        out[3] = (uint8_t)(w >> 24);
+        out[4] = (uint8_t)(w >> 32);
+        out[5] = (uint8_t)(w >> 40);
+        out[6] = (uint8_t)(w >> 48);
+        out[7] = (uint8_t)(w >> 56);
+    }
+}
+
 /* Histograms of register values; 64 slots so that any 6-bit value lands
  * inside, whatever the bytes say. */
 typedef int64_t histo[64];
-
-static void dense_histo(const uint8_t *r, histo h) {
-    /* 16 registers in 12 bytes per step. */
-    for (int j = 0; j < HLL_REGISTERS / 16; j++, r += 12) {
-        h[r[0] & 63]++;
-        h[(r[0] >> 6 | r[1] << 2) & 63]++;
-        h[(r[1] >> 4 | r[2] << 4) & 63]++;
-        h[(r[2] >> 2) & 63]++;
-        h[r[3] & 63]++;
-        h[(r[3] >> 6 | r[4] << 2) & 63]++;
-        h[(r[4] >> 4 | r[5] << 4) & 63]++;
-        h[(r[5] >> 2) & 63]++;
-        h[r[6] & 63]++;
-        h[(r[6] >> 6 | r[7] << 2) & 63]++;
-        h[(r[7] >> 4 | r[8] << 4) & 63]++;
-        h[(r[8] >> 2) & 63]++;
-        h[r[9] & 63]++;
-        h[(r[9] >> 6 | r[10] << 2) & 63]++;
-        h[(r[10] >> 4 | r[11] << 4) & 63]++;
-        h[(r[11] >> 2) & 63]++;
-    }
-}
 
 /* False unless the runs cover exactly HLL_REGISTERS. */
 static bool sparse_histo(const uint8_t *p, const uint8_t *end, histo h) {
@@ -419,26 +420,39 @@ static uint64_t estimate(const histo h) {
 }
 
 bool hll_count(const uint8_t *p, size_t len, uint64_t *card) {
+    if (p[4] == HLL_DENSE) {
+        uint8_t regs[HLL_REGISTERS];
+        dense_unpack(p + HLL_HDR_SIZE, regs);
+        *card = hll_count_registers(regs);
+        return true;
+    }
     histo h = {0};
-    if (p[4] == HLL_DENSE) dense_histo(p + HLL_HDR_SIZE, h);
-    else if (!sparse_histo(p + HLL_HDR_SIZE, p + len, h)) return false;
+    if (!sparse_histo(p + HLL_HDR_SIZE, p + len, h)) return false;
     *card = estimate(h);
     return true;
 }
 
 uint64_t hll_count_registers(const uint8_t regs[HLL_REGISTERS]) {
-    histo h = {0};
-    for (int i = 0; i < HLL_REGISTERS; i++) h[regs[i] & 63]++;
+    /* Four histograms: consecutive registers often hold the same value,
+     * and one counter would make each increment wait for the last. */
+    int64_t part[4][64] = {{0}};
+    for (int i = 0; i < HLL_REGISTERS; i += 4) {
+        part[0][regs[i] & 63]++;
+        part[1][regs[i + 1] & 63]++;
+        part[2][regs[i + 2] & 63]++;
+        part[3][regs[i + 3] & 63]++;
+    }
+    histo h;
+    for (int v = 0; v < 64; v++) h[v] = part[0][v] + part[1][v] + part[2][v] + part[3][v];
     return estimate(h);
 }
 
 bool hll_merge(uint8_t max[HLL_REGISTERS], const uint8_t *p, size_t len) {
     const uint8_t *r = p + HLL_HDR_SIZE;
     if (p[4] == HLL_DENSE) {
-        for (long i = 0; i < HLL_REGISTERS; i++) {
-            uint8_t v = (uint8_t)dense_get(r, i);
-            if (v > max[i]) max[i] = v;
-        }
+        uint8_t regs[HLL_REGISTERS];
+        dense_unpack(r, regs);
+        for (long i = 0; i < HLL_REGISTERS; i++) max[i] = regs[i] > max[i] ? regs[i] : max[i];
         return true;
     }
     const uint8_t *end = p + len;

@@ -193,6 +193,129 @@ static void test_shape_membership(void) {
     ASSERT(!geohash_in_shape(&box, 12.75, 36.5, &d));
 }
 
+static uint64_t rng = 0x9E3779B97F4A7C15ULL;
+static double urand(void) {   /* [0, 1) */
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (double)(rng >> 11) / 9007199254740992.0;
+}
+
+/* The matcher's answers and distances against the literal reference, for
+ * a shape, on scores spread over its search cells and packed along its
+ * edge (where the shortcuts must defer). */
+static void matcher_agrees(geo_shape *s, long *checked) {
+    geohash_radius r = geohash_search_areas(s);
+    geo_matcher m;
+    geohash_matcher_init(&m, s);
+    double w = s->bounds[2] - s->bounds[0], h = s->bounds[3] - s->bounds[1];
+    for (int i = 0; i < 4000; i++) {
+        double lon, lat;
+        if (i % 2) {
+            /* Near the edge: a random bearing, scaled to the boundary. */
+            double t = urand() * 2 * M_PI, k = 1 + (urand() - 0.5) * 1e-6;
+            lon = s->xy[0] + cos(t) * w / 2 * k * (s->type == GEO_SHAPE_BOX ? 1.0 : 0.999999);
+            lat = s->xy[1] + sin(t) * h / 2 * k;
+            if (s->type == GEO_SHAPE_BOX && i % 4 == 1) lon = s->xy[0] + (urand() - 0.5) * w;
+            if (s->type == GEO_SHAPE_BOX && i % 4 == 3) lat = s->xy[1] + (urand() - 0.5) * h;
+        } else {
+            lon = s->bounds[0] - w * 0.1 + urand() * w * 1.2;
+            lat = s->bounds[1] - h * 0.1 + urand() * h * 1.2;
+        }
+        if (lon < -180) lon += 360;
+        if (lon > 180) lon -= 360;
+        if (lat < GEO_LAT_MIN || lat > GEO_LAT_MAX) continue;
+        geohash_bits hb;
+        if (!geohash_encode_wgs84(lon, lat, GEO_STEP_MAX, &hb)) continue;
+        double score = (double)geohash_align52(hb), xy[2], d1 = -1, d2 = -1;
+        ASSERT(geohash_decode_score(score, xy));
+        bool want = geohash_in_shape(s, xy[0], xy[1], &d1);
+        bool got = geohash_match_score(&m, score, &d2);
+        if (want != got || (want && memcmp(&d1, &d2, sizeof(d1)) != 0))
+            UNIT_FAIL("shape %d at %.17g,%.17g size %g/%g/%g: point %.17g,%.17g: %d %.17g vs %d %.17g",
+                      s->type, s->xy[0], s->xy[1], s->radius, s->width, s->height, xy[0], xy[1],
+                      want, d1, got, d2);
+        (*checked)++;
+    }
+    (void)r;
+}
+
+static void test_matcher_agrees_with_the_literal_checks(void) {
+    long checked = 0;
+    double sizes[] = {0, 0.001, 0.3, 5, 120, 2000, 9000, 14000, 30000};
+    for (int round = 0; round < 300; round++) {
+        double lon = urand() * 360 - 180, lat = (urand() * 2 - 1) * 84;
+        if (round % 7 == 0) lat = (urand() * 2 - 1) * 3;
+        double size = sizes[round % 9] * (0.5 + urand());
+        geo_shape c = {.type = GEO_SHAPE_CIRCLE, .xy = {lon, lat}, .conversion = 1000,
+                       .radius = size};
+        matcher_agrees(&c, &checked);
+        geo_shape b = {.type = GEO_SHAPE_BOX, .xy = {lon, lat}, .conversion = 1000,
+                       .width = size * 2 * urand(), .height = size * 2 * urand()};
+        matcher_agrees(&b, &checked);
+    }
+    ASSERT(checked > 1000000);
+}
+
+/* One point against shapes whose edge passes right through it: radius,
+ * half width or half height equal to its own arcs, nudged by a few
+ * relative amounts around the matcher's margin. */
+static void edge_cases_through(double cx, double cy, double score, long *checked) {
+    static const double nudges[] = {0, 1e-16, -1e-16, 1e-13, -1e-13, 5e-10, -5e-10, 2e-9, -2e-9,
+                                    1e-7, -1e-7};
+    double xy[2], d;
+    ASSERT(geohash_decode_score(score, xy));
+    double dist = geohash_distance(cx, cy, xy[0], xy[1]);
+    double lon_arc = geohash_distance(xy[0], xy[1], cx, xy[1]);
+    double lat_arc = geohash_lat_distance(xy[1], cy);
+    for (size_t i = 0; i < sizeof(nudges) / sizeof(nudges[0]); i++) {
+        double k = 1 + nudges[i];
+        geo_shape shapes[3] = {
+            {.type = GEO_SHAPE_CIRCLE, .xy = {cx, cy}, .conversion = 1, .radius = dist * k},
+            {.type = GEO_SHAPE_BOX, .xy = {cx, cy}, .conversion = 1, .width = 2 * lon_arc * k,
+             .height = 2 * lat_arc * 1.5 + 1},
+            {.type = GEO_SHAPE_BOX, .xy = {cx, cy}, .conversion = 1, .width = 2 * lon_arc * 1.5 + 1,
+             .height = 2 * lat_arc * k}};
+        for (int j = 0; j < 3; j++) {
+            geo_matcher m;
+            geohash_matcher_init(&m, &shapes[j]);
+            double d1 = -1, d2 = -1;
+            bool want = geohash_in_shape(&shapes[j], xy[0], xy[1], &d1);
+            bool got = geohash_match_score(&m, score, &d2);
+            if (want != got || (want && memcmp(&d1, &d2, sizeof(d1)) != 0))
+                UNIT_FAIL("shape %d nudge %g centre %.17g,%.17g point %.17g,%.17g: %d %.17g vs %d %.17g",
+                          j, nudges[i], cx, cy, xy[0], xy[1], want, d1, got, d2);
+            (*checked)++;
+        }
+    }
+    (void)d;
+}
+
+static void test_matcher_on_shapes_through_the_point(void) {
+    long checked = 0;
+    for (int i = 0; i < 40000; i++) {
+        double cx = urand() * 360 - 180, cy = (urand() * 2 - 1) * 85;
+        double span = i % 4 == 0 ? 60 : i % 4 == 1 ? 2 : i % 4 == 2 ? 0.01 : 0.0001;
+        double px = cx + (urand() * 2 - 1) * span, py = cy + (urand() * 2 - 1) * span / 2;
+        if (px < -180 || px > 180 || py < GEO_LAT_MIN || py > GEO_LAT_MAX) continue;
+        if (i % 5 == 0) px = cx;   /* same meridian */
+        geohash_bits hb;
+        ASSERT(geohash_encode_wgs84(px, py, GEO_STEP_MAX, &hb));
+        edge_cases_through(cx, cy, (double)geohash_align52(hb), &checked);
+    }
+    ASSERT(checked > 1000000);
+}
+
+static void test_sin_is_odd_to_the_bit(void) {
+    /* The matcher measures the box's longitude arc with sin(x) where Redis
+     * uses sin(-x); they must be exact negations. */
+    for (int i = 0; i < 2000000; i++) {
+        double x = (urand() * 2 - 1) * M_PI;
+        if (i % 3 == 0) x *= 1e-9;
+        ASSERT(sin(-x) == -sin(x));
+    }
+}
+
 int main(void) {
     RUN(test_encode_matches_redis_scores);
     RUN(test_encode_refuses_outside_limits);
@@ -203,5 +326,8 @@ int main(void) {
     RUN(test_neighbors_move_and_wrap);
     RUN(test_search_areas_cover_the_shape);
     RUN(test_shape_membership);
+    RUN(test_matcher_agrees_with_the_literal_checks);
+    RUN(test_matcher_on_shapes_through_the_point);
+    RUN(test_sin_is_odd_to_the_bit);
     return unit_report();
 }
