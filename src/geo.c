@@ -115,11 +115,13 @@ void cmd_geoadd(client *c) {
     int elements = (c->argc - longidx) / 3;
     int argc = longidx + elements * 2;
     slice small_argv[32];
-    char small_scores[14][UTIL_LLSTR_SIZE];
+    char small_texts[14][UTIL_LLSTR_SIZE];
+    double small_scores[14];
     bool small = argc <= 32 && elements <= 14;
     slice *argv = small ? small_argv : mem_alloc(sizeof(slice) * (size_t)argc);
-    char(*scores)[UTIL_LLSTR_SIZE] =
-        small ? small_scores : mem_alloc(UTIL_LLSTR_SIZE * (size_t)elements);
+    char(*texts)[UTIL_LLSTR_SIZE] =
+        small ? small_texts : mem_alloc(UTIL_LLSTR_SIZE * (size_t)elements);
+    double *scores = small ? small_scores : mem_alloc(sizeof(double) * (size_t)elements);
     argv[0] = slice_of("zadd", 4);
     for (int i = 1; i < longidx; i++) argv[i] = c->argv[i];
     for (int i = 0; i < elements; i++) {
@@ -128,14 +130,17 @@ void cmd_geoadd(client *c) {
         if (!parse_lonlat(c, in, xy)) goto done;
         geohash_bits hash;
         geohash_encode_wgs84(xy[0], xy[1], GEO_STEP_MAX, &hash);
-        size_t l = util_ll2str(scores[i], (long long)geohash_align52(hash));
-        argv[longidx + i * 2] = slice_of(scores[i], l);
+        uint64_t bits = geohash_align52(hash);
+        scores[i] = (double)bits;   /* what ZADD reads from the text: both round to nearest */
+        size_t l = util_ll2str(texts[i], (long long)bits);
+        argv[longidx + i * 2] = slice_of(texts[i], l);
         argv[longidx + i * 2 + 1] = in[2];
     }
-    zset_add_argv(c, argc, argv);
+    zset_add_argv(c, argc, argv, scores);
 done:
     if (!small) {
         mem_free(argv);
+        mem_free(texts);
         mem_free(scores);
     }
 }
@@ -238,14 +243,11 @@ static void append_point(geo_array *ga, const zset_elem *el, double score, doubl
     }
 }
 
-/* Members of the cell 'hash' (its scores, min included, max excluded)
- * inside the shape, appended in set order. 'limit' (ANY) stops early. */
-static void cell_members(const kv *z, geohash_bits hash, const geo_matcher *m, geo_array *ga,
-                         size_t limit) {
-    sl_range r = {.minex = false, .maxex = true};
-    r.min = (double)geohash_align52(hash);
-    hash.bits++;
-    r.max = (double)geohash_align52(hash);
+/* Members with scores in [min, max) inside the shape, appended in set
+ * order. 'limit' (ANY) stops early. */
+static void range_members(const kv *z, double min, double max, const geo_matcher *m,
+                          geo_array *ga, size_t limit) {
+    sl_range r = {.min = min, .max = max, .minex = false, .maxex = true};
     zset_iter it;
     for (zset_iter_score(&it, z, &r, false); zset_iter_valid(&it); zset_iter_next(&it)) {
         double score = zset_iter_get_score(&it), dist;
@@ -257,6 +259,67 @@ static void cell_members(const kv *z, geohash_bits hash, const geo_matcher *m, g
         }
         if (ga->used && limit && ga->used >= limit) break;
     }
+}
+
+/* Pruning (skiplist sets only): a cell's score range holds its four
+ * quarter cells one after the other, and so on down. Quarters that
+ * geohash_cell_test() finds OUTSIDE hold no match, so leaving their ranges
+ * out changes nothing in what is found or in its order; it only spares
+ * following the set through members that would be refused. */
+#define PRUNE_DEPTH 3
+
+typedef struct scan_ranges {
+    double min[1 << (2 * PRUNE_DEPTH)], max[1 << (2 * PRUNE_DEPTH)];
+    int n;
+} scan_ranges;
+
+static void collect_ranges(geohash_bits h, const geohash_area *a, int depth, const geo_matcher *m,
+                           scan_ranges *out) {
+    int where = geohash_cell_test(m, a);
+    if (where == GEO_CELL_OUTSIDE) return;
+    /* Quarters smaller than the shape's half height cost more tests and
+     * seeks than they spare. */
+    if (where == GEO_CELL_INSIDE || depth == 0 || h.step >= GEO_STEP_MAX ||
+        a->lat.max - a->lat.min <= m->band_deg) {
+        double min = (double)geohash_align52(h);
+        h.bits++;
+        double max = (double)geohash_align52(h);
+        if (out->n && out->max[out->n - 1] == min) {
+            out->max[out->n - 1] = max;   /* adjacent: one scan */
+        } else {
+            out->min[out->n] = min;
+            out->max[out->n++] = max;
+        }
+        return;
+    }
+    /* Quarters in score order: the low bit halves latitude, the next one
+     * longitude. Halved extents are within SLACK_DEG of decoded ones. */
+    double lat_mid = (a->lat.min + a->lat.max) / 2, lon_mid = (a->lon.min + a->lon.max) / 2;
+    for (uint64_t q = 0; q < 4; q++) {
+        geohash_bits child = {(h.bits << 2) | q, (uint8_t)(h.step + 1)};
+        geohash_area ca = {.hash = child};
+        ca.lat = (q & 1) ? (geohash_range){lat_mid, a->lat.max} : (geohash_range){a->lat.min, lat_mid};
+        ca.lon = (q & 2) ? (geohash_range){lon_mid, a->lon.max} : (geohash_range){a->lon.min, lon_mid};
+        collect_ranges(child, &ca, depth - 1, m, out);
+    }
+}
+
+/* Members of the cell 'hash' inside the shape, in set order (the range
+ * Redis scans: its scores, min included, max excluded). */
+static void cell_members(const kv *z, geohash_bits hash, const geo_matcher *m, geo_array *ga,
+                         size_t limit) {
+    geohash_area a;
+    if (z->enc != KV_ENC_SKIPLIST || !geohash_decode_wgs84(hash, &a)) {
+        /* A listpack is walked from its start for every range: one per cell. */
+        double min = (double)geohash_align52(hash);
+        hash.bits++;
+        range_members(z, min, (double)geohash_align52(hash), m, ga, limit);
+        return;
+    }
+    scan_ranges r = {.n = 0};
+    collect_ranges(hash, &a, PRUNE_DEPTH, m, &r);
+    for (int i = 0; i < r.n && !(ga->used && limit && ga->used >= limit); i++)
+        range_members(z, r.min[i], r.max[i], m, ga, limit);
 }
 
 /* The centre cell and its neighbours in Redis's order, skipping zeroed

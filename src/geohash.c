@@ -231,6 +231,16 @@ static void arc_thresholds(double limit, double *out, double *in) {
     *in = s * s * (1 - MARGIN);
 }
 
+#define SLACK_DEG 1e-9   /* a cell's decoded points lie within its extent to ~1e-13 degree */
+
+/* The widest longitude difference (degrees, with margins) at which
+ * sqrt(k) * |sin(dlon / 2)| can stay within sin(limit / 2R); < 0: any. */
+static double lon_reach(double limit, double k) {
+    double s = sin(limit / (2 * EARTH_RADIUS_IN_METERS)), denom = sqrt(k);
+    if (!(denom > 0) || !(s / denom < 1 - MARGIN)) return -1;
+    return rad_deg(2 * asin(s / denom)) * (1 + MARGIN) + SLACK_DEG;
+}
+
 void geohash_matcher_init(geo_matcher *m, const geo_shape *s) {
     m->type = s->type;
     m->cx = s->xy[0];
@@ -238,17 +248,63 @@ void geohash_matcher_init(geo_matcher *m, const geo_shape *s) {
     m->lon1r = deg_rad(m->cx);
     m->lat1r = deg_rad(m->cy);
     m->cos_lat1 = cos(m->lat1r);
-    m->lat_reject = -1;
-    if (s->type == GEO_SHAPE_CIRCLE) {
-        m->limit = s->radius * s->conversion;
-        m->half_h = 0;
-        /* The great circle is never shorter than the latitude arc. */
-        if (m->limit >= 0 && m->limit <= 1e7) m->lat_reject = m->limit * (1 + MARGIN);
-    } else {
+    m->lat_reject = m->band_deg = m->lon_max_deg = m->lon_min_deg = -1;
+    bool box = s->type == GEO_SHAPE_BOX;
+    if (box) {
         m->limit = s->width * s->conversion / 2;
         m->half_h = s->height * s->conversion / 2;
+    } else {
+        m->limit = s->radius * s->conversion;
+        m->half_h = 0;
     }
     arc_thresholds(m->limit, &m->a_out, &m->a_in);
+    /* Below 10,000 km the rounding of every arc stays far inside MARGIN. */
+    double lat_limit = box ? m->half_h : m->limit;
+    if (!(lat_limit >= 0 && lat_limit <= 1e7 && m->limit >= 0 && m->limit <= 1e7)) return;
+    /* The great circle is never shorter than the latitude arc. */
+    if (!box) m->lat_reject = m->limit * (1 + MARGIN);
+    /* Cells: a latitude band, then, inside it, how far round the longitude
+     * can be: the parallel arc (box) or the haversine's longitude term
+     * (circle) is smallest where the cosine is, at the band's far edge. */
+    m->band_deg = rad_deg(lat_limit / EARTH_RADIUS_IN_METERS) * (1 + MARGIN) + SLACK_DEG;
+    double far = fmax(fabs(m->cy - m->band_deg), fabs(m->cy + m->band_deg));
+    if (far >= 90) return;
+    double cos_far = cos(deg_rad(far));
+    m->lon_max_deg = lon_reach(m->limit, box ? cos_far * cos_far : m->cos_lat1 * cos_far);
+    double near = m->cy - m->band_deg > 0 ? m->cy - m->band_deg
+                  : m->cy + m->band_deg < 0 ? -(m->cy + m->band_deg) : 0;
+    double cos_near = cos(deg_rad(near));
+    m->lon_min_deg = lon_reach(m->limit, box ? cos_near * cos_near : m->cos_lat1 * cos_near);
+}
+
+/* How far round (degrees, 0..180) the interval [lo, hi] is from x; the
+ * interval lies within a degree of [-180, 180]. */
+static double lon_gap(double x, double lo, double hi) {
+    if (x >= 180) x -= 360;
+    if (x < -180) x += 360;
+    if (hi - lo >= 360 || (x >= lo && x <= hi)) return 0;
+    return x < lo ? fmin(lo - x, x + 360 - hi) : fmin(x - hi, lo + 360 - x);
+}
+
+int geohash_cell_test(const geo_matcher *m, const geohash_area *a) {
+    if (m->band_deg < 0) return GEO_CELL_CROSSES;
+    double lat_lo = a->lat.min - SLACK_DEG, lat_hi = a->lat.max + SLACK_DEG;
+    double lon_lo = a->lon.min - SLACK_DEG, lon_hi = a->lon.max + SLACK_DEG;
+    /* Near the antipode a circle's haversine term may round past 1: Redis
+     * then measures NaN, which is "inside". Leave those cells alone. */
+    if (m->type == GEO_SHAPE_CIRCLE && -m->cy >= lat_lo - 1 && -m->cy <= lat_hi + 1 &&
+        lon_gap(m->cx + 180, lon_lo, lon_hi) <= 1)
+        return GEO_CELL_CROSSES;
+    double dlat = m->cy < lat_lo ? lat_lo - m->cy : m->cy > lat_hi ? m->cy - lat_hi : 0;
+    if (dlat > m->band_deg) return GEO_CELL_OUTSIDE;
+    if (m->lon_max_deg < 0) return GEO_CELL_CROSSES;
+    if (lon_gap(m->cx, lon_lo, lon_hi) > m->lon_max_deg) return GEO_CELL_OUTSIDE;
+    /* The hint: the far corner within the smaller reaches, by a margin. */
+    double lat_far = fmax(fabs(a->lat.min - m->cy), fabs(a->lat.max - m->cy)) / m->band_deg;
+    double lon_far = fmax(fabs(a->lon.min - m->cx), fabs(a->lon.max - m->cx)) / m->lon_min_deg;
+    bool inside = m->type == GEO_SHAPE_BOX ? lat_far < 0.99 && lon_far < 0.99
+                                           : lat_far * lat_far + lon_far * lon_far < 0.95;
+    return inside ? GEO_CELL_INSIDE : GEO_CELL_CROSSES;
 }
 
 /* 2R asin(sqrt(a)): the end of geohash_distance(). */
@@ -260,8 +316,9 @@ bool geohash_match_score(const geo_matcher *m, double score, double *dist) {
     bool box = m->type == GEO_SHAPE_BOX;
     if (box) {
         if (geohash_lat_distance(lat, m->cy) > m->half_h) return false;
-    } else if (m->lat_reject >= 0 && geohash_lat_distance(m->cy, lat) > m->lat_reject) {
-        return false;
+    } else if (m->lat_reject >= 0 && geohash_lat_distance(m->cy, lat) > m->lat_reject &&
+               fabs(lat + m->cy) > 1) {
+        return false;   /* (not near the antipode: see geohash_cell_test) */
     }
     double lon = score_lon(bits);
     double lat2r = deg_rad(lat);
@@ -282,7 +339,8 @@ bool geohash_match_score(const geo_matcher *m, double score, double *dist) {
     } else {
         double u = sin((lat2r - m->lat1r) / 2);
         double a = u * u + m->cos_lat1 * c2 * v * v;
-        if (!box && m->a_out >= 0 && a > m->a_out) return false;
+        /* Past 1 the arc is NaN, which Redis counts as inside. */
+        if (!box && m->a_out >= 0 && a > m->a_out && a <= 1) return false;
         d = arc_of(a);
     }
     if (!box && d > m->limit) return false;

@@ -110,10 +110,19 @@ typedef struct geo_matcher {
     double lat_reject;       /* circle: a latitude arc above this is outside; < 0: none */
     double a_out, a_in;      /* haversine terms above a_out are outside, below a_in inside
                               * (circle: distance; box: longitude arc); a_out < 0: none */
+    double band_deg;         /* cells: latitudes further from cy cannot match; < 0: no pruning */
+    double lon_max_deg;      /* cells: nor longitudes further round from cx; < 0: none */
+    double lon_min_deg;      /* the longitude reach nearest the equator (a hint) */
 } geo_matcher;
 
 void geohash_matcher_init(geo_matcher *m, const geo_shape *shape);
 /* Whether the stored score lies inside; *dist as geohash_in_shape(). */
 bool geohash_match_score(const geo_matcher *m, double score, double *dist);
+/* Where a cell (its decoded extents) lies against the shape. OUTSIDE only
+ * if no score within the cell can match, by a conservative bound with
+ * margins: a search may skip the cell's score range. INSIDE when the cell
+ * looks wholly inside: a hint to stop dividing it, not a promise. */
+enum { GEO_CELL_OUTSIDE, GEO_CELL_CROSSES, GEO_CELL_INSIDE };
+int geohash_cell_test(const geo_matcher *m, const geohash_area *cell);
 
 #endif

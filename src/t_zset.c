@@ -131,7 +131,8 @@ static bool parse_lex_range(const slice *min, const slice *max, sl_lexrange *r) 
 
 /* ---- ZADD, ZINCRBY, ZREM ---- */
 
-static void zadd_generic(client *c, int argc, slice *argv, int flags) {
+/* ZADD on argv; 'given' (GEOADD) holds the scores already parsed. */
+static void zadd_generic(client *c, int argc, slice *argv, int flags, const double *given) {
     slice *key = &argv[1];
     bool ch = false;
     int idx = 2;
@@ -167,8 +168,10 @@ static void zadd_generic(client *c, int argc, slice *argv, int flags) {
     }
     double one;
     double *scores = elements == 1 ? &one : mem_alloc(sizeof(double) * (size_t)elements);
-    for (int j = 0; j < elements; j++)
-        if (!cmd_arg_double(c, &argv[idx + 2 * j], &scores[j])) goto done;
+    for (int j = 0; j < elements; j++) {
+        if (given) scores[j] = given[j];
+        else if (!cmd_arg_double(c, &argv[idx + 2 * j], &scores[j])) goto done;
+    }
 
     kv *e;
     if (!find_zset(c, key, true, &e)) goto done;
@@ -209,11 +212,13 @@ done:
     if (scores != &one) mem_free(scores);
 }
 
-void cmd_zadd(client *c) { zadd_generic(c, c->argc, c->argv, 0); }
-void cmd_zincrby(client *c) { zadd_generic(c, c->argc, c->argv, ZSET_IN_INCR); }
+void cmd_zadd(client *c) { zadd_generic(c, c->argc, c->argv, 0, NULL); }
+void cmd_zincrby(client *c) { zadd_generic(c, c->argc, c->argv, ZSET_IN_INCR, NULL); }
 
 /* Declared in t_zset.h: GEOADD adds its encoded positions this way. */
-void zset_add_argv(client *c, int argc, slice *argv) { zadd_generic(c, argc, argv, 0); }
+void zset_add_argv(client *c, int argc, slice *argv, const double *scores) {
+    zadd_generic(c, argc, argv, 0, scores);
+}
 
 void cmd_zrem(client *c) {
     slice *key = &c->argv[1];

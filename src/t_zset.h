@@ -38,7 +38,8 @@ zset_limits zset_cfg_limits(void);
 kv *zset_new_key(const slice *key, size_t first_len, size_t size_hint);
 /* ZADD with the given vector ("zadd key [options] score member ...";
  * argv[0] is not read): replies, signals, notifies "zadd" and propagates
- * that vector, exactly as ZADD itself. GEOADD sends its positions here. */
-void zset_add_argv(client *c, int argc, slice *argv);
+ * that vector, exactly as ZADD itself. GEOADD sends its positions here,
+ * with 'scores' (non-NULL) the values of the vector's score texts. */
+void zset_add_argv(client *c, int argc, slice *argv, const double *scores);
 
 #endif

@@ -306,6 +306,90 @@ static void test_matcher_on_shapes_through_the_point(void) {
     ASSERT(checked > 1000000);
 }
 
+/* A cell the matcher finds OUTSIDE holds no point the literal check takes:
+ * its corners, centre and random points, for shapes and cells around
+ * them at several steps. */
+static void test_pruned_cells_hold_no_match(void) {
+    long pruned = 0, checked = 0;
+    for (int round = 0; round < 3000; round++) {
+        double cx = urand() * 360 - 180, cy = (urand() * 2 - 1) * 84;
+        double size = (round % 3 == 0 ? 3000 : round % 3 == 1 ? 50 : 1) * (0.2 + urand());
+        geo_shape s = round % 2 ? (geo_shape){.type = GEO_SHAPE_CIRCLE, .xy = {cx, cy},
+                                              .conversion = 1000, .radius = size}
+                                : (geo_shape){.type = GEO_SHAPE_BOX, .xy = {cx, cy},
+                                              .conversion = 1000, .width = size * 2 * urand(),
+                                              .height = size * 2 * urand()};
+        geohash_radius r = geohash_search_areas(&s);
+        geo_matcher m;
+        geohash_matcher_init(&m, &s);
+        for (int depth = 1; depth <= 4; depth++) {
+            for (int k = 0; k < 16; k++) {
+                geohash_bits cell = {(r.hash.bits << (2 * depth)) | (uint64_t)(urand() * (1 << (2 * depth))),
+                                     (uint8_t)(r.hash.step + depth)};
+                if (cell.step > GEO_STEP_MAX) continue;
+                geohash_area a;
+                ASSERT(geohash_decode_wgs84(cell, &a));
+                if (geohash_cell_test(&m, &a) != GEO_CELL_OUTSIDE) continue;
+                pruned++;
+                int shift = 2 * (GEO_STEP_MAX - cell.step);
+                uint64_t span = 1ULL << shift;
+                for (int t = 0; t < 40; t++) {
+                    /* Step-26 cells inside: the first, the last, random ones. */
+                    uint64_t sub = t == 0 ? 0 : t == 1 ? span - 1
+                                                       : (uint64_t)(urand() * (double)span);
+                    double score = (double)((cell.bits << shift) | sub), xy[2], d;
+                    ASSERT(geohash_decode_score(score, xy));
+                    if (geohash_in_shape(&s, xy[0], xy[1], &d))
+                        UNIT_FAIL("pruned cell %llu/%d [%.17g,%.17g]x[%.17g,%.17g] holds %.17g,%.17g "
+                                  "(shape %d at %.17g,%.17g r %g w %g h %g; band %g lon %g)",
+                                  (unsigned long long)cell.bits, cell.step, a.lon.min, a.lon.max,
+                                  a.lat.min, a.lat.max, xy[0], xy[1], s.type, cx, cy, s.radius,
+                                  s.width, s.height, m.band_deg, m.lon_max_deg);
+                    checked++;
+                }
+            }
+        }
+    }
+    ASSERT(pruned > 10000 && checked > 100000);
+}
+
+/* Points exactly opposite each other on the grid: Redis's haversine term
+ * can round past 1 and the distance becomes NaN, which a circle counts as
+ * inside. The matcher must agree, whatever the radius. */
+static void test_antipodes(void) {
+    long checked = 0;
+    for (int i = 0; i < 20000; i++) {
+        geohash_bits hb;
+        ASSERT(geohash_encode_wgs84(urand() * 360 - 180, (urand() * 2 - 1) * 85, GEO_STEP_MAX,
+                                    &hb));
+        double c[2], o[2];
+        ASSERT(geohash_decode_score((double)geohash_align52(hb), c));
+        double olon = c[0] > 0 ? c[0] - 180 : c[0] + 180;
+        ASSERT(geohash_encode_wgs84(olon, -c[1], GEO_STEP_MAX, &hb));
+        double score = (double)geohash_align52(hb);
+        ASSERT(geohash_decode_score(score, o));
+        double radii[] = {10, 5000, 9999, 15000, 19000, 25000};
+        for (int j = 0; j < 6; j++) {
+            geo_shape s = {.type = GEO_SHAPE_CIRCLE, .xy = {c[0], c[1]}, .conversion = 1000,
+                           .radius = radii[j]};
+            geohash_search_areas(&s);
+            geo_matcher m;
+            geohash_matcher_init(&m, &s);
+            double d1 = -1, d2 = -1;
+            bool want = geohash_in_shape(&s, o[0], o[1], &d1);
+            bool got = geohash_match_score(&m, score, &d2);
+            ASSERT(want == got);
+            ASSERT(!want || memcmp(&d1, &d2, sizeof(d1)) == 0);
+            geohash_bits cell = {hb.bits >> 20, GEO_STEP_MAX - 10};
+            geohash_area a;
+            ASSERT(geohash_decode_wgs84(cell, &a));
+            if (want) ASSERT(geohash_cell_test(&m, &a) != GEO_CELL_OUTSIDE);
+            checked++;
+        }
+    }
+    ASSERT(checked == 120000);
+}
+
 static void test_sin_is_odd_to_the_bit(void) {
     /* The matcher measures the box's longitude arc with sin(x) where Redis
      * uses sin(-x); they must be exact negations. */
@@ -328,6 +412,8 @@ int main(void) {
     RUN(test_shape_membership);
     RUN(test_matcher_agrees_with_the_literal_checks);
     RUN(test_matcher_on_shapes_through_the_point);
+    RUN(test_pruned_cells_hold_no_match);
+    RUN(test_antipodes);
     RUN(test_sin_is_odd_to_the_bit);
     return unit_report();
 }
