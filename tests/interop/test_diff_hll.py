@@ -21,6 +21,8 @@ import random
 
 import pytest
 
+from pair import same_call
+
 SPARSE_MAX = "3000"
 
 
@@ -309,3 +311,28 @@ def test_pf_commands_inside_multi(pair):
     pair.same([("MULTI",), ("PFADD", "h", "a", "b"), ("PFCOUNT", "h"), ("PFMERGE", "m", "h"),
                ("PFCOUNT", "m"), ("EXEC",)])
     same_value(pair, "m")
+
+
+def test_pfcount_cache_refresh_is_a_write_for_watch(pair):
+    """PFCOUNT that refreshes the cache modifies the key: a WATCH of it
+    fails; a PFCOUNT served from the cache leaves the WATCH alone."""
+    pair.check("PFADD", "h", "a", "b")
+    for refresh in (True, False):
+        cs = pair.conns()
+        try:
+            same_call(cs, "WATCH", "h")
+            pair.check("PFCOUNT", "h")   # stale the first time, cached the second
+            same_call(cs, "MULTI")
+            same_call(cs, "PFCOUNT", "h")
+            reply = same_call(cs, "EXEC")
+            assert (reply[1] is None) == refresh, reply
+        finally:
+            for c in cs:
+                c.close()
+
+
+def test_debug_reload_keeps_the_bytes(pair):
+    pair.same([("PFADD", "s", "a", "b"), ("PFADD", "d", *elems("e", 0, 9000)), ("PFCOUNT", "d"),
+               ("DEBUG", "RELOAD"), ("OBJECT", "ENCODING", "s"), ("OBJECT", "ENCODING", "d"),
+               ("GET", "s"), ("GET", "d"), ("PFADD", "s", "c"), ("OBJECT", "ENCODING", "s"),
+               ("PFCOUNT", "s", "d")])
