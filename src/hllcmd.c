@@ -155,6 +155,7 @@ void cmd_pfmerge(client *c) {
     slice *key = &c->argv[1];
     bool created;
     kv *e = writable_hll(c, key, &created);   /* checked as a source already */
+    if (e == NULL) return;
     str *s = kv_raw(e);
     if (dense && hll_to_dense(&s) < 0) {
         reply_error(c, ERR_HLL_CORRUPT);
