@@ -842,7 +842,7 @@ static command table[] = {
      .acl = ACL_WRITE | ACL_HYPERLOGLOG | ACL_FAST, .keys = {1, 1, 1},
      .group = "hyperloglog", .since = "2.8.9", .summary = "Adds the specified elements to the specified HyperLogLog.",
      .complexity = "O(1) to add every element."},
-    {.name = "pfcount", .proc = cmd_pfcount, .arity = -2, .flags = CMD_READONLY,
+    {.name = "pfcount", .proc = cmd_pfcount, .arity = -2, .flags = CMD_READONLY | CMD_MAY_REPLICATE,
      .acl = ACL_READ | ACL_HYPERLOGLOG | ACL_SLOW, .keys = {1, -1, 1},
      .group = "hyperloglog", .since = "2.8.9", .summary = "Return the approximated cardinality of the set(s) observed by the HyperLogLog at key(s).",
      .complexity = "O(1) with a very small average constant time when called with a single key. O(N) with N being the number of keys, and much bigger constant times, when called with multiple keys."},
@@ -1172,11 +1172,13 @@ int cmdtable_get_keys(command *cmd, int argc, slice *argv, int *keys, int cap) {
 
 /* ---- COMMAND ---- */
 
+/* As in Redis, may_replicate (16), sentinel, only_sentinel and protected
+ * are not shown. */
 static const char *flag_names[32] = {
     [0] = "write", [1] = "readonly", [2] = "denyoom", [3] = "module", [4] = "admin",
     [5] = "pubsub", [6] = "noscript", [8] = "blocking", [9] = "loading", [10] = "stale",
     [11] = "skip_monitor", [12] = "skip_slowlog", [13] = "asking", [14] = "fast",
-    [15] = "no_auth", [16] = "may_replicate", [19] = "no_mandatory_keys",
+    [15] = "no_auth", [19] = "no_mandatory_keys",
     [23] = "no_async_loading", [24] = "no_multi", [25] = "movablekeys", [26] = "allow_busy"};
 
 static const char *acl_cat_names[] = {

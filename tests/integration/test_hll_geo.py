@@ -16,7 +16,7 @@ import struct
 import pytest
 import redis
 
-from castortest import CASTOR_SERVER, Server
+from castortest import CASTOR_SERVER, Server, wait_for
 from resp import RespConn
 
 INVALIDOBJ = "INVALIDOBJ Corrupted HLL object detected"
@@ -180,3 +180,21 @@ def test_big_searches_are_bounded(server):
     assert len(got) == 5000
     dists = [float(x[1]) for x in got]
     assert dists == sorted(dists, reverse=True)
+
+
+def test_pfcount_is_held_by_client_pause_write(server):
+    """PFCOUNT may write (its cache) and propagate: Redis 7.0 flags it
+    may-replicate, and CLIENT PAUSE WRITE holds it (the suite's "special
+    commands are paused by RO"); PFCOUNT of several keys too."""
+    admin, rd = server.raw(), server.raw()
+    assert admin.call("PFADD", "h", "a", "b") == 1
+    assert admin.call("CLIENT", "PAUSE", "100000", "WRITE") == "OK"
+    rd.send("PFCOUNT", "h")
+
+    def held():
+        lines = admin.call("CLIENT", "LIST").decode().splitlines()
+        return any(" cmd=pfcount " in l and " flags=b " in l for l in lines)
+    wait_for(held, 5, msg="PFCOUNT held by the pause")
+    assert admin.call("GEOPOS", "nokey", "m") == [None]   # reads still run
+    assert admin.call("CLIENT", "UNPAUSE") == "OK"
+    assert rd.read() == 2
