@@ -89,15 +89,6 @@ bool geohash_decode_wgs84(geohash_bits hash, geohash_area *area) {
     return true;
 }
 
-void geohash_area_center(const geohash_area *area, double xy[2]) {
-    xy[0] = (area->lon.min + area->lon.max) / 2;
-    if (xy[0] > GEO_LONG_MAX) xy[0] = GEO_LONG_MAX;
-    if (xy[0] < GEO_LONG_MIN) xy[0] = GEO_LONG_MIN;
-    xy[1] = (area->lat.min + area->lat.max) / 2;
-    if (xy[1] > GEO_LAT_MAX) xy[1] = GEO_LAT_MAX;
-    if (xy[1] < GEO_LAT_MIN) xy[1] = GEO_LAT_MIN;
-}
-
 /* What "(uint64_t)score" gives on x86-64, where Redis runs it on any
  * sorted set member: cvttsd2si below 2^63 (two's complement for negative
  * values, 2^63 for those below -2^63), 2^63 subtracted and added back
@@ -111,8 +102,9 @@ static uint64_t score_to_bits(double s) {
     return low ^ (1ULL << 63);
 }
 
-/* The centre of cell i of 2^26 along a coordinate, clamped: the very
- * operations of geohash_decode_wgs84() then geohash_area_center(). */
+/* The centre of cell i of 2^26 along a coordinate, clamped to the limits:
+ * the very operations of geohash_decode_wgs84() then Redis's
+ * geohashDecodeAreaToLongLat (lower and upper edge, their mean). */
 static inline double cell_center(uint32_t i, double min, double max, double lo, double hi) {
     const double cells = (double)(1ULL << GEO_STEP_MAX), scale = max - min;
     double a = min + (i * 1.0 / cells) * scale;

@@ -52,8 +52,6 @@ bool geohash_encode(const geohash_range *lon_r, const geohash_range *lat_r, doub
 bool geohash_encode_wgs84(double lon, double lat, uint8_t step, geohash_bits *out);
 /* The cell of 'hash' within the geo set ranges. False for the empty hash. */
 bool geohash_decode_wgs84(geohash_bits hash, geohash_area *area);
-/* The centre of a cell, clamped to the limits: xy[0] lon, xy[1] lat. */
-void geohash_area_center(const geohash_area *area, double xy[2]);
 /* A stored score (any double) as Redis decodes it: converted to 64 bits
  * as an x86-64 (uint64_t) cast does, decoded at step 26, centred. */
 bool geohash_decode_score(double score, double xy[2]);

@@ -92,7 +92,8 @@ str *hll_new(void) {
 
 /* ---- Hashing ---- */
 
-uint64_t hll_murmur64a(const void *key, size_t len, uint64_t seed) {
+/* Redis's MurmurHash64A (MurmurHash2, 64-bit, endian neutral). */
+static uint64_t murmur64a(const void *key, size_t len, uint64_t seed) {
     const uint64_t m = 0xc6a4a7935bd1e995ULL;
     const int r = 47;
     uint64_t h = seed ^ ((uint64_t)len * m);
@@ -127,8 +128,10 @@ uint64_t hll_murmur64a(const void *key, size_t len, uint64_t seed) {
     return h;
 }
 
-int hll_pat_len(const void *ele, size_t len, long *index) {
-    uint64_t hash = hll_murmur64a(ele, len, HLL_SEED);
+/* Redis's hllPatLen: the register 'ele' falls in (*index) and the value it
+ * offers, the run of zeros above the index bits plus one (1..51). */
+static int pat_len(const void *ele, size_t len, long *index) {
+    uint64_t hash = murmur64a(ele, len, HLL_SEED);
     *index = (long)(hash & (HLL_REGISTERS - 1));
     /* The bit above the Q hash bits ends the run, so the value is at most Q+1. */
     hash = (hash >> HLL_P) | (1ULL << HLL_Q);
@@ -326,7 +329,7 @@ int hll_set(str **hll, long index, uint8_t count, size_t sparse_max) {
 
 int hll_add(str **hll, const void *ele, size_t len, size_t sparse_max) {
     long index;
-    int count = hll_pat_len(ele, len, &index);
+    int count = pat_len(ele, len, &index);
     return hll_set(hll, index, (uint8_t)count, sparse_max);
 }
 

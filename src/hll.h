@@ -51,11 +51,6 @@ bool hll_is_valid(const uint8_t *p, size_t len);
 str *hll_new(void) MUST_USE;
 static inline int hll_encoding(const uint8_t *p) { return p[4]; }
 
-/* Hashing, as Redis's MurmurHash64A and hllPatLen. */
-uint64_t hll_murmur64a(const void *key, size_t len, uint64_t seed);
-/* The register 'ele' falls in (*index) and the value it offers (1..51). */
-int hll_pat_len(const void *ele, size_t len, long *index);
-
 /* Mutation. 'hll' must have passed hll_is_valid(). Each may reallocate
  * *hll (or replace it with a dense copy when the sparse form would pass
  * sparse_max bytes or needs a register above 32); they return 1 when a
