@@ -12,7 +12,7 @@ LIBS := -lm -lcrypto -llzf -lpthread
 TOOL_SRCS := $(wildcard src/check_*.c)
 SRCS := $(filter-out $(TOOL_SRCS),$(wildcard src/*.c))
 # Layer 1 (pure libraries) and the RESP codec: what unit tests link against.
-PURE := mem str dict util kv resp backlog listpack quicklist intset skiplist zset crc64 ziplist aoffile coalesce
+PURE := mem str dict util kv resp backlog listpack quicklist intset skiplist zset crc64 ziplist aoffile coalesce hll geohash
 
 REL_OBJS := $(patsubst src/%.c,build/obj/%.o,$(SRCS))
 ASAN_OBJS := $(patsubst src/%.c,build-asan/obj/%.o,$(SRCS))

@@ -844,6 +844,85 @@ def section_bigcoll(ctx):
         ctx.stop_servers()      # free the big data sets; the next section starts afresh
 
 
+# ---- HyperLogLog and geo (issue #14) ----------------------------------------
+
+def hll_load():
+    """Three dense HyperLogLogs of 20000 elements each (one shared third)."""
+    out = []
+    for key, base in ((b"hll:dense", 0), (b"hll:a", 10000), (b"hll:b", 20000)):
+        for a in range(base, base + 20000, 1000):
+            out.append((1, encode_command([b"PFADD", key] + [b"e%d" % i for i in range(a, a + 1000)])))
+    return out
+
+
+def section_hll(ctx):
+    """PFADD (dense key; new sparse keys) and PFCOUNT (cached; union of 3), P1/P16: ops/s, CPU."""
+    chunks = hll_load()
+
+    def setup(ctx, srv):
+        pipe_load(srv, chunks, None)
+        srv.call("PFCOUNT", "hll:dense")
+
+    def requests(test, pipeline, size):
+        if test == "PFCOUNT_3":     # three 12 KB registers sets merged per request
+            return 5000 if pipeline == 1 else 10000
+        return 30000 if pipeline == 1 else 250000
+    suite = Suite("hll",
+                  [("PFADD", ["PFADD", "hll:dense", "__rand_int__"]),
+                   ("PFADD_NEW", ["PFADD", "hll:__rand_int__", "__rand_int__"]),
+                   ("PFCOUNT", ["PFCOUNT", "hll:dense"]),
+                   ("PFCOUNT_3", ["PFCOUNT", "hll:dense", "hll:a", "hll:b"])],
+                  pipelines=[1, 16], sizes=[0], requests=requests, setup=setup)
+    try:
+        ctx.run_suite(suite, on_cell=print_ops(ctx, "hll"))
+    finally:
+        print_cpu(ctx, "hll", ctx.suites.get(suite.name, []))
+
+
+GEO_POINTS = 100000
+
+
+def geo_load():
+    """GEO_POINTS members m:%012d (what __rand_int__ names with -r GEO_POINTS)
+    spread over a 1x1 degree square in Sicily, 1000 per GEOADD."""
+    rnd = random.Random(14)
+    out = []
+    for a in range(0, GEO_POINTS, 1000):
+        args = []
+        for i in range(a, a + 1000):
+            args += [b"%.6f" % (13 + rnd.random()), b"%.6f" % (37 + rnd.random()), b"m:%012d" % i]
+        out.append((1, encode_command([b"GEOADD", b"geo"] + args)))
+    return out
+
+
+def section_geo(ctx):
+    """GEOADD and GEOSEARCH (radius ~30 results sorted; box of ~160, COUNT 10), P1/P16."""
+    chunks = geo_load()
+
+    def setup(ctx, srv):
+        pipe_load(srv, chunks, None)
+        if srv.call("ZCARD", "geo") != GEO_POINTS:
+            raise BenchError(f"{srv.name}: ZCARD geo after loading {GEO_POINTS} points")
+
+    def requests(test, pipeline, size):
+        if test.startswith("GEOSEARCH"):
+            return 20000 if pipeline == 1 else 50000
+        return 30000 if pipeline == 1 else 250000
+    suite = Suite("geo",
+                  [("GEOADD", ["GEOADD", "geo:new", "13.__rand_int__", "37.__rand_int__",
+                               "m:__rand_int__"]),
+                   ("GEOSEARCH", ["GEOSEARCH", "geo", "FROMMEMBER", "m:__rand_int__",
+                                  "BYRADIUS", "1", "km", "ASC"]),
+                   ("GEOSEARCH_B", ["GEOSEARCH", "geo", "FROMMEMBER", "m:__rand_int__",
+                                    "BYBOX", "4", "4", "km", "COUNT", "10", "WITHDIST"])],
+                  pipelines=[1, 16], sizes=[0], requests=requests, keyspace=GEO_POINTS,
+                  setup=setup)
+    try:
+        ctx.run_suite(suite, on_cell=print_ops(ctx, "geo"))
+    finally:
+        print_cpu(ctx, "geo", ctx.suites.get(suite.name, []))
+
+
 # ---- Pub/Sub fan-out (issue #4) ----------------------------------------------
 
 _pubsub_cache = {}
@@ -2087,6 +2166,8 @@ SECTIONS = [
     Section("collections", section_collections, True, section_collections.__doc__),
     Section("collmem", section_collmem, True, section_collmem.__doc__),
     Section("bigcoll", section_bigcoll, True, section_bigcoll.__doc__),
+    Section("hll", section_hll, True, section_hll.__doc__),
+    Section("geo", section_geo, True, section_geo.__doc__),
     Section("pubsub", section_pubsub, True, section_pubsub.__doc__),
     Section("eviction", section_eviction, True, section_eviction.__doc__),
     Section("persistence", section_persistence, True, section_persistence.__doc__),

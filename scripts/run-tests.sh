@@ -3,8 +3,8 @@
 #   unit tests (release and ASan builds), layering check,
 #   integration tests against the ASan+UBSan server,
 #   interop/differential tests against the release server and Debian's redis,
-#   short libFuzzer runs of the RESP parser, listpack validation, the AOF reader, the RDB
-#   loader and the config parser.
+#   short libFuzzer runs of the RESP parser, listpack validation, HyperLogLog
+#   values, the AOF reader, the RDB loader and the config parser.
 # Expects `make all asan unit` to have run (make test does it).
 set -u
 cd "$(dirname "$0")/.."
@@ -123,6 +123,13 @@ if $FUZZ_CC src/mem.c src/util.c src/listpack.c tests/fuzz/fuzz_listpack.c -o "$
     run_fuzzer fuzz_listpack "${FUZZ_LP_SECONDS:-10}" "$ROOT/tests/fuzz/seeds/listpack"
 else
     build_failed fuzz_listpack
+fi
+
+echo "== fuzz smoke (HyperLogLog values)"
+if $FUZZ_CC src/mem.c src/str.c src/hll.c tests/fuzz/fuzz_hll.c -o "$OUT/fuzz_hll" -lm; then
+    run_fuzzer fuzz_hll "${FUZZ_HLL_SECONDS:-10}" "$ROOT/tests/fuzz/seeds/hll"
+else
+    build_failed fuzz_hll
 fi
 
 echo "== fuzz smoke (AOF manifest and command reader)"

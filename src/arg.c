@@ -138,10 +138,14 @@ bool cmd_arg_ll_range(client *c, const slice *a, long long min, long long max, l
     return true;
 }
 
-bool cmd_arg_double(client *c, const slice *a, double *out) {
+bool cmd_arg_double_msg(client *c, const slice *a, double *out, const char *err) {
     if (util_str2d(a->ptr, a->len, out)) return true;
-    reply_error(c, ERR_NOT_FLOAT);
+    reply_error(c, err ? err : ERR_NOT_FLOAT);
     return false;
+}
+
+bool cmd_arg_double(client *c, const slice *a, double *out) {
+    return cmd_arg_double_msg(c, a, out, NULL);
 }
 
 bool cmd_arg_long_double(client *c, const slice *a, long double *out) {

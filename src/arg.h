@@ -17,6 +17,8 @@ bool cmd_arg_ll_msg(client *c, const slice *a, long long *out, const char *err);
 bool cmd_arg_ll_range(client *c, const slice *a, long long min, long long max,
                       long long *out, const char *err);
 bool cmd_arg_double(client *c, const slice *a, double *out);   /* replies on error */
+/* As cmd_arg_double, replying 'err' (NULL: ERR_NOT_FLOAT) for a non-number. */
+bool cmd_arg_double_msg(client *c, const slice *a, double *out, const char *err);
 bool cmd_arg_long_double(client *c, const slice *a, long double *out);
 
 /* Redis's getLongFromObjectOrReply: a long, else ERR_NOT_INT. */

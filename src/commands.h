@@ -302,4 +302,28 @@ void cmd_sort_ro(client *c);
 /* COMMAND GETKEYS for SORT: the sorted key and the last STORE's argument. */
 int sort_getkeys(int argc, slice *argv, int *keys, int cap);
 
+/* hllcmd.c */
+void cmd_pfadd(client *c);
+void cmd_pfcount(client *c);
+void cmd_pfmerge(client *c);
+void cmd_pfdebug(client *c);
+void cmd_pfselftest(client *c);
+/* COMMAND GETKEYS for PFMERGE (a destination alone is invalid, as in Redis). */
+int hllcmd_pfmerge_getkeys(int argc, slice *argv, int *keys, int cap);
+
+/* geo.c */
+void cmd_geoadd(client *c);
+void cmd_geodist(client *c);
+void cmd_geohash(client *c);
+void cmd_geopos(client *c);
+void cmd_georadius(client *c);
+void cmd_georadius_ro(client *c);
+void cmd_georadiusbymember(client *c);
+void cmd_georadiusbymember_ro(client *c);
+void cmd_geosearch(client *c);
+void cmd_geosearchstore(client *c);
+/* COMMAND GETKEYS for GEORADIUS and GEORADIUSBYMEMBER (the STORE keys). */
+int geo_georadius_getkeys(int argc, slice *argv, int *keys, int cap);
+int geo_georadiusbymember_getkeys(int argc, slice *argv, int *keys, int cap);
+
 #endif

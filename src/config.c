@@ -1012,7 +1012,7 @@ static directive table[] = {
         zset_max_listpack_entries, 128, 0),
     NUM("zset-max-listpack-value", "zset-max-ziplist-value", 0, SIZE_T, 0, LONG_MAX,
         zset_max_listpack_value, 64, NUM_MEMORY),
-    NUM("hll-sparse-max-bytes", NULL, INERT, SIZE_T, 0, LONG_MAX, hll_sparse_max_bytes, 3000, NUM_MEMORY),
+    NUM("hll-sparse-max-bytes", NULL, 0, SIZE_T, 0, LONG_MAX, hll_sparse_max_bytes, 3000, NUM_MEMORY),
     NUM("stream-node-max-bytes", NULL, INERT, SIZE_T, 0, LONG_MAX, stream_node_max_bytes, 4096, NUM_MEMORY),
     NUM("stream-node-max-entries", NULL, INERT, NUM_LL, 0, LLONG_MAX, stream_node_max_entries, 100, 0),
     /* Replication (repl.c). */

@@ -259,9 +259,8 @@ void reply_push(client *c, long long n) {
     add_hdr(c, c->resp == 3 ? '>' : '*', n);
 }
 
-void reply_double(client *c, double d) {
-    char buf[UTIL_DSTR_SIZE];
-    size_t l = util_d2str(buf, d);
+/* A double's text: a bulk string in RESP2, a double in RESP3. */
+static void double_text(client *c, const char *buf, size_t l) {
     if (c->resp == 3) {
         if (!wants_reply(c)) return;
         append(c, ",", 1);
@@ -270,6 +269,16 @@ void reply_double(client *c, double d) {
     } else {
         reply_bulk(c, buf, l);
     }
+}
+
+void reply_double(client *c, double d) {
+    char buf[UTIL_DSTR_SIZE];
+    double_text(c, buf, util_d2str(buf, d));
+}
+
+void reply_human_double(client *c, long double d) {
+    char buf[UTIL_DSTR_SIZE];
+    double_text(c, buf, util_ld2str(buf, d));
 }
 
 void reply_bool(client *c, int b) {

@@ -26,6 +26,9 @@ void reply_map(client *c, long long n);    /* RESP2: array of 2n */
 void reply_set(client *c, long long n);    /* RESP2: array */
 void reply_push(client *c, long long n);   /* RESP2: array */
 void reply_double(client *c, double d);    /* RESP2: bulk, RESP3: , */
+/* Redis's addReplyHumanLongDouble: "%.17Lf" without trailing zeros, as a
+ * bulk in RESP2 and a double in RESP3 (GEOPOS, WITHCOORD). */
+void reply_human_double(client *c, long double d);
 void reply_bool(client *c, int b);         /* RESP2: :1/:0 */
 void reply_verbatim(client *c, const char *p, size_t len, const char *ext);
 void reply_empty_array(client *c);
