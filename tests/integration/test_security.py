@@ -88,3 +88,56 @@ def test_block_timeout_errors(server, timeout, err):
     r = server.raw()
     assert r.call("BLPOP", "k", timeout) == Err(err)
     assert r.call("PING") == "PONG"
+
+
+# ---- Integer limits that were undefined behaviour (UBSan aborts this build) ----
+
+def test_lrem_with_llong_min_count_removes_from_the_tail(server):
+    """LREM k -9223372036854775808 v negated the count. Redis removes every
+    match from the tail (the count is too big to reach)."""
+    r = server.client()
+    r.rpush("l", "a", "b", "a", "c", "a")
+    assert r.lrem("l", LLONG_MIN, "a") == 3
+    assert r.lrange("l", 0, -1) == [b"b", b"c"]
+    assert r.lrem("l", LLONG_MAX, "b") == 1
+    assert r.lrange("l", 0, -1) == [b"c"]
+
+
+@pytest.mark.parametrize("cmd,want", [
+    (("ZRANGE", "z", "0", "10", "BYSCORE", "LIMIT", LLONG_MIN, "1"), []),
+    (("ZRANGE", "z", "0", "10", "BYSCORE", "LIMIT", "0", LLONG_MIN), [b"a", b"b", b"c"]),
+    (("ZRANGE", "z", "0", "10", "BYSCORE", "LIMIT", "1", LLONG_MIN), [b"b", b"c"]),
+    (("ZRANGE", "z", "10", "0", "BYSCORE", "REV", "LIMIT", "1", LLONG_MIN), [b"b", b"a"]),
+    (("ZRANGE", "z", "-", "+", "BYLEX", "LIMIT", LLONG_MIN, LLONG_MIN), []),
+    (("ZRANGE", "z", "+", "-", "BYLEX", "REV", "LIMIT", "0", LLONG_MIN), [b"c", b"b", b"a"]),
+    (("ZRANGEBYSCORE", "z", "-inf", "+inf", "LIMIT", LLONG_MAX, LLONG_MAX), []),
+    (("ZREVRANGEBYLEX", "z", "+", "-", "LIMIT", "2", LLONG_MAX), [b"a"]),
+    (("ZRANGESTORE", "d", "z", "0", "10", "BYSCORE", "LIMIT", LLONG_MIN, "1"), 0),
+])
+def test_zrange_limit_at_llong_limits(server, cmd, want):
+    """ZRANGE ... LIMIT -9223372036854775808 1 decremented the offset past
+    LLONG_MIN. A negative offset skips everything, a negative count means
+    no limit (Redis 7.0's loops), so these are plain answers."""
+    r = server.client()
+    r.zadd("z", {"a": 1, "b": 2, "c": 3})
+    assert r.execute_command(*cmd) == want
+
+
+def test_huge_expires_after_loading_keep_ttl_math_in_range(server):
+    """Keys whose expire is near LLONG_MAX (set by PEXPIREAT, kept across an
+    RDB save and load) overflowed the active expiry cycle's TTL sum."""
+    r = server.client()
+    for i in range(40):
+        r.set("k%d" % i, "v")
+        assert r.pexpireat("k%d" % i, LLONG_MAX - i) is True
+    assert r.execute_command("DEBUG", "RELOAD") == b"OK"
+    assert r.pttl("k0") > 9 * 10**18
+    assert r.ttl("k0") > 9 * 10**15
+    assert r.execute_command("EXPIRETIME", "k0") == 9223372036854776   # Redis rounds up
+    assert r.execute_command("PEXPIRETIME", "k0") == LLONG_MAX
+
+    def sampled():
+        db0 = r.info("keyspace").get("db0", {})
+        return db0.get("avg_ttl", 0) > 0
+    wait_for(sampled, timeout=5)   # the cycle ran over the huge TTLs
+    assert r.dbsize() == 40
