@@ -91,10 +91,25 @@ static void add_hdr(client *c, char type, long long n) {
 
 void reply_ok(client *c) { reply_raw(c, "+OK\r\n", 5); }
 
+/* Append p[0..len) as the body of a one-line reply: CR and LF become
+ * spaces, so bytes that came from a user can't end the line and forge
+ * replies after it. */
+static void append_line(client *c, const char *p, size_t len) {
+    while (len) {
+        size_t n = 0;
+        while (n < len && p[n] != '\r' && p[n] != '\n') n++;
+        append(c, p, n);
+        if (n == len) return;
+        append(c, " ", 1);
+        p += n + 1;
+        len -= n + 1;
+    }
+}
+
 void reply_simple(client *c, const char *s) {
     if (!wants_reply(c)) return;
     append(c, "+", 1);
-    append(c, s, strlen(s));
+    append_line(c, s, strlen(s));
     append(c, "\r\n", 2);
 }
 
@@ -142,22 +157,12 @@ unsigned long long reply_total_errors(void) { return total_errors; }
 static void error_len(client *c, const char *err, size_t len) {
     count_error(err, len);
     if (!wants_reply(c)) return;
-    /* Newlines would break the protocol: Redis replaces them with spaces. */
+    /* Newlines would break the protocol (and let user bytes echoed in an
+     * error forge replies): as Redis's addReplyErrorFormat, trailing ones
+     * are dropped and the others become spaces. */
+    while (len && (err[len - 1] == '\r' || err[len - 1] == '\n')) len--;
     append(c, "-", 1);
-    const char *p = err;
-    size_t left = len;
-    while (left) {
-        size_t n = strcspn(p, "\r\n");
-        if (n > left) n = left;
-        append(c, p, n);
-        p += n;
-        left -= n;
-        if (left) {
-            append(c, " ", 1);
-            p++;
-            left--;
-        }
-    }
+    append_line(c, err, len);
     append(c, "\r\n", 2);
 }
 
