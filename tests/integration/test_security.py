@@ -141,3 +141,19 @@ def test_huge_expires_after_loading_keep_ttl_math_in_range(server):
         return db0.get("avg_ttl", 0) > 0
     wait_for(sampled, timeout=5)   # the cycle ran over the huge TTLs
     assert r.dbsize() == 40
+
+
+# ---- The inline protocol ----
+
+def test_inline_command_with_nul_is_not_split_at_the_nul(server):
+    """An inline request ends at the newline; a NUL inside a word is one of
+    its bytes. castor used to end the word there, so the NUL smuggled in an
+    extra argument ("SET k v\\0nx" ran as SET k v NX). Redis 7.0.15 never
+    executes such a line (its strchr stops at the NUL) -- castor runs it
+    binary-safely, like the same request in multibulk form."""
+    c = server.raw()
+    c.send_raw(b"ECHO a\x00b\r\n")
+    assert c.read() == b"a\x00b"
+    c.send_raw(b"SET k v\x00nx\r\nGET k\r\n")   # split, it was SET k v NX
+    assert c.read() == "OK"
+    assert c.read() == b"v\x00nx"
