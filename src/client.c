@@ -73,7 +73,7 @@ client *client_new(int fd, bool unix_socket) {
     c->ctime_ms = c->last_interaction_ms = srv.mstime;
     c->qbuf = str_new_cap(0);
     resp_parser_init(&c->parser, cfg.proto_max_bulk_len);
-    c->authenticated = cfg.requirepass == NULL || cfg.requirepass[0] == '\0';
+    c->authenticated = cfg.requirepass_len == 0;
     if (unix_socket) c->flags |= CLIENT_UNIX_SOCKET;
     if (fd != -1) {
         net_set_nodelay(fd);
@@ -261,7 +261,7 @@ void client_process_input(client *c) {
                         CLIENT_PAUSED_WAIT))
             break;
         if (c->prefetched == 0 && c->parser.pos == 0) prefetch_ahead(c);
-        c->parser.unauthenticated = !c->authenticated;
+        c->parser.unauthenticated = !c->authenticated && client_auth_required(c);
         c->parser.max_bulk = cfg.proto_max_bulk_len;
         const char *err = NULL;
         resp_status st = resp_parse(&c->parser, c->qbuf->buf + c->qpos, c->qbuf->len - c->qpos, &err);
@@ -447,6 +447,7 @@ void client_run_queued(void) {
 
 /* ---- Accepting ---- */
 
+/* Redis's own words, its typo ("Setup a an") included: clients match them. */
 #define DENIED_TEXT                                                                          \
     "-DENIED Redis is running in protected mode because protected mode is enabled and no "  \
     "password is set for the default user. In this mode connections are only accepted "    \
@@ -458,14 +459,29 @@ void client_run_queued(void) {
     "change permanent. 2) Alternatively you can just disable the protected mode by "        \
     "editing the Redis configuration file, and setting the protected mode option to 'no', " \
     "and then restarting the server. 3) If you started the server manually just for "      \
-    "testing, restart it with the '--protected-mode no' option. 4) Set up an "              \
+    "testing, restart it with the '--protected-mode no' option. 4) Setup a an "             \
     "authentication password for the default user. NOTE: You only need to do one of the "  \
     "above things in order for the server to start accepting connections from the "        \
     "outside.\r\n"
 
-static bool is_loopback(const char *ip) {
-    return strncmp(ip, "127.", 4) == 0 || strcmp(ip, "::1") == 0 ||
-           strncmp(ip, "::ffff:127.", 11) == 0;
+/* Redis's connIsLocal: exactly 127.0.0.1 or ::1. Not the rest of 127/8
+ * (a container or VPN may route those) nor ::ffff:127.0.0.1. */
+static bool ip_is_local(const char *ip, size_t len) {
+    return (len == 9 && memcmp(ip, "127.0.0.1", 9) == 0) || (len == 3 && memcmp(ip, "::1", 3) == 0);
+}
+
+/* Redis's authRequired: a password is set and this client has not given
+ * it (clearing requirepass frees clients that never authenticated). */
+bool client_auth_required(const client *c) { return !c->authenticated && cfg.requirepass_len; }
+
+bool client_is_local(const client *c) {
+    if (c->flags & CLIENT_UNIX_SOCKET) return true;
+    const char *colon = strrchr(c->addr, ':');
+    return ip_is_local(c->addr, colon ? (size_t)(colon - c->addr) : strlen(c->addr));
+}
+
+bool client_protected_action_allowed(const client *c, int setting) {
+    return setting == PROTECTED_ACTION_YES || (setting == PROTECTED_ACTION_LOCAL && client_is_local(c));
 }
 
 static void reject(int fd, const char *msg) {
@@ -493,8 +509,8 @@ void client_accept_handler(int lfd, void *data, int mask) {
             reject(fd, "-ERR max number of clients reached\r\n");
             continue;
         }
-        if (!unix_socket && cfg.protected_mode && (cfg.requirepass == NULL || !cfg.requirepass[0]) &&
-            !is_loopback(ip)) {
+        if (!unix_socket && cfg.protected_mode && cfg.requirepass_len == 0 &&
+            !ip_is_local(ip, strlen(ip))) {
             srv.stat_rejected_conn++;
             reject(fd, DENIED_TEXT);
             continue;
@@ -586,6 +602,12 @@ void client_monitor_feed(client *c, int dbid, int argc, const slice *argv) {
 
 /* ---- Periodic work and introspection ---- */
 
+/* Output beyond the static buffer that a client which must authenticate
+ * and has not may hold (Redis 7.0.15 as patched for CVE-2025-21605): a
+ * client that pipelines requests and never reads the NOAUTH errors cannot
+ * make the server buffer them. */
+#define UNAUTH_OUTPUT_LIMIT 1024
+
 void client_check_output_limits(client *c) {
     if (c->fd == -1 || (c->flags & CLIENT_CLOSE_ASAP)) return;
     int cls = (c->flags & CLIENT_REPLICA) ? COBL_REPLICA
@@ -594,7 +616,8 @@ void client_check_output_limits(client *c) {
     if (c->flags & CLIENT_MASTER) return;
     cobl_limit *l = &cfg.client_output_buffer_limit[cls];
     long long used = (long long)c->reply_bytes;
-    bool hard = l->hard && used >= l->hard;
+    bool hard = (l->hard && used >= l->hard) ||
+                (!c->authenticated && used > UNAUTH_OUTPUT_LIMIT && client_auth_required(c));
     bool soft = false;
     if (l->soft && used >= l->soft) {
         if (c->obuf_soft_since == 0) c->obuf_soft_since = srv.mstime;

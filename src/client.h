@@ -125,6 +125,19 @@ const char *client_type_name(const client *c);
 /* Build one CLIENT LIST line into s. */
 str *client_info_line(str *s, client *c) MUST_USE;
 client *client_find_by_id(uint64_t id);
+/* Must authenticate before running commands (callers that test
+ * c->authenticated first skip the call on the hot path). */
+bool client_auth_required(const client *c);
+/* Connected over the unix socket or from exactly 127.0.0.1 or ::1
+ * (Redis's islocalClient, also what protected mode calls local). */
+bool client_is_local(const client *c);
+/* Redis's allowProtectedAction for enable-debug-command,
+ * enable-module-command and enable-protected-configs: "yes", or "local"
+ * and the client is local. */
+#define PROTECTED_ACTION_NO 0
+#define PROTECTED_ACTION_YES 1
+#define PROTECTED_ACTION_LOCAL 2
+bool client_protected_action_allowed(const client *c, int setting);
 /* Validate a client name (no spaces or special chars). */
 bool client_name_valid(const char *p, size_t len);
 /* MONITOR: the clients that see every command. */

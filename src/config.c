@@ -60,6 +60,9 @@ struct directive {
     /* Runs after a runtime change; returns NULL or an error text. */
     const char *(*apply)(void);
     char *inert;   /* value of a directive with no field (see X below) */
+    /* T_STR with a binary-safe value (passwords): its length goes here, and
+     * the value may hold NUL bytes (CONFIG SET, "\x00" in a file). */
+    size_t *len;
 };
 
 /* ---- Special types ---- */
@@ -75,7 +78,10 @@ static const enum_pair diskless_load_enum[] = {{"disabled", REPL_DISKLESS_LOAD_D
                                                {"on-empty-db", REPL_DISKLESS_LOAD_ON_EMPTY_DB},
                                                {"swapdb", REPL_DISKLESS_LOAD_SWAPDB},
                                                {NULL, 0}};
-static const enum_pair debugcmd_enum[] = {{"no", 0}, {"yes", 1}, {"local", 2}, {NULL, 0}};
+static const enum_pair debugcmd_enum[] = {{"no", PROTECTED_ACTION_NO},
+                                          {"yes", PROTECTED_ACTION_YES},
+                                          {"local", PROTECTED_ACTION_LOCAL},
+                                          {NULL, 0}};
 static const enum_pair appendfsync_enum[] = {{"everysec", APPENDFSYNC_EVERYSEC},
                                              {"always", APPENDFSYNC_ALWAYS},
                                              {"no", APPENDFSYNC_NO}, {NULL, 0}};
@@ -323,8 +329,10 @@ static directive table[] = {
     S("appenddirname", appenddirname, "appendonlydir", D_IMMUTABLE),
     E("enable-debug-command", enable_debug_command, "no", debugcmd_enum, D_IMMUTABLE),
     E("enable-protected-configs", enable_protected_configs, "no", debugcmd_enum, D_IMMUTABLE),
+    E("enable-module-command", enable_module_command, "no", debugcmd_enum, D_IMMUTABLE),
     I("active-expire-effort", active_expire_effort, "1", 1, 10, 0),
-    S("requirepass", requirepass, "", D_SENSITIVE),
+    {.name = "requirepass", .type = T_STR, .field = &cfg.requirepass,
+     .len = &cfg.requirepass_len, .def = "", .flags = D_SENSITIVE},
     M("maxmemory", maxmemory, "0", 0, LLONG_MAX, 0),
     E("maxmemory-policy", maxmemory_policy, "noeviction", policy_enum, 0),
     I("maxmemory-samples", maxmemory_samples, "5", 1, 64, 0),
@@ -344,7 +352,8 @@ static directive table[] = {
     /* Replication (repl.c). */
     {.name = "replicaof", .alias = "slaveof", .type = T_SPECIAL, .field = &cfg.replicaof,
      .def = "", .flags = D_IMMUTABLE | D_MULTI_ARG, .set = set_replicaof, .get = get_replicaof},
-    S("masterauth", masterauth, "", D_SENSITIVE),
+    {.name = "masterauth", .type = T_STR, .field = &cfg.masterauth, .len = &cfg.masterauth_len,
+     .def = "", .flags = D_SENSITIVE},
     S("masteruser", masteruser, "", 0),
     {.name = "repl-backlog-size", .type = T_MEM, .field = &cfg.repl_backlog_size, .def = "1mb",
      .min = 1, .max = LLONG_MAX, .apply = apply_backlog_size},
@@ -408,7 +417,6 @@ static directive table[] = {
     X("rdb-save-incremental-fsync", "yes"),
     X("aof-rewrite-incremental-fsync", "yes"),
     X("aof-timestamp-enabled", "no"),
-    X("enable-module-command", "no"),
     X("maxmemory-clients", "0"),
     X("lua-time-limit", "5000"),
     X("busy-reply-threshold", "5000"),
@@ -424,8 +432,9 @@ static directive *find_directive(const char *name) {
 
 static char **inert_slot(const directive *d) { return &((directive *)d)->inert; }
 
-/* Parse 'val' into the directive's field. NULL or an error text. */
-static const char *set_value(const directive *d, const char *val) {
+/* Parse val[0..len) into the directive's field. NULL or an error text.
+ * Only binary-safe strings (d->len) use bytes past a NUL. */
+static const char *set_value_len(const directive *d, const char *val, size_t len) {
     static char errbuf[256];
     switch (d->type) {
     case T_BOOL:
@@ -478,13 +487,21 @@ static const char *set_value(const directive *d, const char *val) {
     case T_STR: {
         char **slot = d->field ? (char **)d->field : inert_slot(d);
         mem_free(*slot);
-        *slot = mem_strdup(val);
+        if (d->len == NULL) len = strlen(val);
+        *slot = mem_alloc(len + 1);
+        memcpy(*slot, val, len);
+        (*slot)[len] = '\0';
+        if (d->len) *d->len = len;
         return NULL;
     }
     case T_SPECIAL:
         return d->set(d, val);
     }
     return "unknown type";
+}
+
+static const char *set_value(const directive *d, const char *val) {
+    return set_value_len(d, val, strlen(val));
 }
 
 /* Current value as text (caller frees). */
@@ -500,6 +517,7 @@ static str *get_value(const directive *d) {
         return str_from("");
     case T_STR: {
         char *v = d->field ? *(char **)d->field : *inert_slot(d);
+        if (v && d->len) return str_new(v, *d->len);
         return str_from(v ? v : "");
     }
     case T_SPECIAL: return d->get(d);
@@ -532,8 +550,9 @@ void config_init(void) {
 
 /* Split a config line into words with Redis's quoting rules. Returns the
  * count (0 for blank/comment), -1 on unbalanced quotes. Words point into
- * 'line', which is modified. */
-static int split_line(char *line, char **argv, int max) {
+ * 'line', which is modified; lens (if not NULL) gets their lengths, which
+ * count the NULs that "\x00" escapes put inside a word. */
+static int split_line(char *line, char **argv, size_t *lens, int max) {
     int argc = 0;
     char *p = line;
     for (;;) {
@@ -579,6 +598,7 @@ static int split_line(char *line, char **argv, int max) {
         if (q) return -1;
         bool more = *p != '\0';
         *w = '\0';
+        if (lens) lens[argc] = (size_t)(w - start);
         argv[argc++] = start;
         if (!more) return argc;
         p++;
@@ -593,7 +613,8 @@ static int load_text(const char *text, const char *origin, str **err) {
         lineno++;
         char *orig = mem_strdup(line);
         char *argv[512];
-        int argc = split_line(line, argv, 512);
+        size_t lens[512];
+        int argc = split_line(line, argv, lens, 512);
         const char *msg = NULL;
         if (argc < 0) {
             msg = "Unbalanced quotes in configuration line";
@@ -611,7 +632,7 @@ static int load_text(const char *text, const char *origin, str **err) {
                 str *v = str_new(NULL, 0);
                 for (int i = 1; i < argc; i++) {
                     if (i > 1) v = str_cat(v, " ", 1);
-                    v = str_catc(v, argv[i]);
+                    v = str_cat(v, argv[i], lens[i]);
                 }
                 if (!strcasecmp(d->name, "save") && argc > 1 && cfg.save && origin &&
                     strcmp(cfg.save, d->def) != 0 && v->len) {
@@ -620,7 +641,7 @@ static int load_text(const char *text, const char *origin, str **err) {
                     str_free(v);
                     v = all;
                 }
-                msg = set_value(d, v->buf);
+                msg = set_value_len(d, v->buf, v->len);
                 str_free(v);
             }
         }
@@ -713,7 +734,8 @@ static void config_set(client *c) {
             err = "can't set immutable config";
             goto fail;
         }
-        if ((d->flags & D_PROTECTED) && cfg.enable_protected_configs == 0) {
+        if ((d->flags & D_PROTECTED) &&
+            !client_protected_action_allowed(c, cfg.enable_protected_configs)) {
             bad = name;
             err = "can't set protected config";
             goto fail;
@@ -722,7 +744,7 @@ static void config_set(client *c) {
     for (int i = 0; i < pairs; i++) {
         old[i] = get_value(ds[i]);
         set_count = i + 1;
-        err = set_value(ds[i], c->argv[3 + i * 2].ptr);
+        err = set_value_len(ds[i], c->argv[3 + i * 2].ptr, c->argv[3 + i * 2].len);
         if (err) {
             bad = c->argv[2 + i * 2].ptr;
             goto restore;
@@ -738,7 +760,7 @@ static void config_set(client *c) {
     goto cleanup;
 restore:
     for (int i = set_count - 1; i >= 0; i--) {
-        set_value(ds[i], old[i]->buf);
+        set_value_len(ds[i], old[i]->buf, old[i]->len);
         if (ds[i]->apply) ds[i]->apply();
     }
 fail:
@@ -803,7 +825,7 @@ static int rewrite_file(const char *path, str **errout) {
         while (ll && (line[ll - 1] == ' ' || line[ll - 1] == '\t' || line[ll - 1] == '\r')) line[--ll] = '\0';
         char *tmp = mem_strdup(line);
         char *argv[8];
-        int argc = split_line(tmp, argv, 8);
+        int argc = split_line(tmp, argv, NULL, 8);
         directive *d = argc > 0 ? find_directive(argv[0]) : NULL;
         if (d == NULL) {
             out = str_catfmt(out, "%s\n", line);

@@ -50,11 +50,13 @@ struct config {
     bool no_appendfsync_on_rewrite;
     int auto_aof_rewrite_percentage;
     long long auto_aof_rewrite_min_size;
-    int enable_debug_command;    /* 0 no, 1 yes, 2 local */
-    int enable_protected_configs;
+    int enable_debug_command;    /* PROTECTED_ACTION_* (client.h): no, yes, local */
+    int enable_module_command;   /* PROTECTED_ACTION_* */
+    int enable_protected_configs;   /* PROTECTED_ACTION_* */
     int active_expire_effort;
     /* Security */
-    char *requirepass;
+    char *requirepass;           /* may hold NUL bytes: requirepass_len counts them */
+    size_t requirepass_len;
     /* Memory */
     long long maxmemory;
     int maxmemory_policy;
@@ -80,7 +82,8 @@ struct config {
     bool replica_serve_stale_data;
     /* Replication (repl.c). */
     char *replicaof;             /* "host port" from the config, or "" */
-    char *masterauth;
+    char *masterauth;            /* may hold NUL bytes: masterauth_len counts them */
+    size_t masterauth_len;
     char *masteruser;
     long long repl_backlog_size;
     int repl_backlog_ttl;

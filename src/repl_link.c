@@ -69,13 +69,17 @@ void repl_link_cancel(const char *why) {
     if (repl_ls.link_down_since == 0) repl_ls.link_down_since = srv.mstime / 1000;
 }
 
-static void send_cmd(int argc, const char **argv) {
+static void send_slices(int argc, const slice *a) {
     str *s = str_new_cap(128);
-    slice a[8];
-    for (int i = 0; i < argc; i++) a[i] = slice_of(argv[i], strlen(argv[i]));
     s = resp_cat_command(s, argc, a);
     repl_write_all_nb(repl_ls.fd, s->buf, s->len);
     str_free(s);
+}
+
+static void send_cmd(int argc, const char **argv) {
+    slice a[8];
+    for (int i = 0; i < argc; i++) a[i] = slice_of(argv[i], strlen(argv[i]));
+    send_slices(argc, a);
 }
 
 static void link_read(int fd, void *data, int mask);
@@ -100,14 +104,17 @@ static void send_psync(void) {
 static void send_handshake(void) {
     repl_ls.pending = 0;
     repl_ls.auth_pending = false;
-    if (cfg.masterauth && cfg.masterauth[0]) {
+    if (cfg.masterauth_len) {
+        /* The password may hold NUL bytes: sent whole, by its length. */
         repl_ls.auth_pending = true;
+        slice pass = slice_of(cfg.masterauth, cfg.masterauth_len);
         if (cfg.masteruser && cfg.masteruser[0]) {
-            const char *argv[] = {"AUTH", cfg.masteruser, cfg.masterauth};
-            send_cmd(3, argv);
+            slice argv[] = {slice_of("AUTH", 4), slice_of(cfg.masteruser, strlen(cfg.masteruser)),
+                            pass};
+            send_slices(3, argv);
         } else {
-            const char *argv[] = {"AUTH", cfg.masterauth};
-            send_cmd(2, argv);
+            slice argv[] = {slice_of("AUTH", 4), pass};
+            send_slices(2, argv);
         }
         repl_ls.pending++;
     }

@@ -157,3 +157,87 @@ def test_inline_command_with_nul_is_not_split_at_the_nul(server):
     c.send_raw(b"SET k v\x00nx\r\nGET k\r\n")   # split, it was SET k v NX
     assert c.read() == "OK"
     assert c.read() == b"v\x00nx"
+
+
+# ---- Unauthenticated clients ----
+
+def flood_without_reading(port, data, total, seconds):
+    """Send 'data' repeatedly (up to 'total' bytes) on a socket that never
+    reads, until the server closes it or 'seconds' pass. Returns (bytes
+    sent, whether the server closed the connection)."""
+    s = socket.create_connection(("127.0.0.1", port))
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.setblocking(False)
+    sent, deadline = 0, time.monotonic() + seconds
+    try:
+        while sent < total and time.monotonic() < deadline:
+            try:
+                sent += s.send(data)
+            except BlockingIOError:
+                time.sleep(0.005)   # the server is slower than us; nothing to poll
+            except (ConnectionResetError, BrokenPipeError):
+                return sent, True
+        return sent, False
+    finally:
+        s.close()
+
+
+def test_unauthenticated_pipeline_cannot_grow_memory(start_server):
+    """CVE-2025-21605: 100 MB of pipelined GET from a client that never
+    authenticates (and never reads the NOAUTH errors) grew castor's RSS to
+    632 MB. Redis 7.0.15 closes such a client once more than 1 KB of replies
+    wait beyond its 16 KB buffer; so does castor, and counts it."""
+    srv = start_server(directives={"requirepass": "s3cret"})
+    r = srv.client()
+    r.set("a", "x")
+    rss_before = srv.rss_kb()
+    chunk = b"*2\r\n$3\r\nGET\r\n$1\r\na\r\n" * 50000
+    sent, closed = flood_without_reading(srv.port, chunk, 100 * 1024 * 1024, 20)
+    assert closed, "the server kept a non-reading unauthenticated client after %d bytes" % sent
+    assert srv.rss_kb() - rss_before < 64 * 1024
+    assert "scheduled to be closed ASAP for overcoming of output buffer limits" in srv.logfile
+    assert r.info("stats")["client_output_buffer_limit_disconnections"] == 1
+    # Authenticated, the same pipeline is answered (no normal-class limit).
+    c = srv.raw()
+    c.send_raw(b"*2\r\n$3\r\nGET\r\n$1\r\na\r\n" * 2000)
+    assert [c.read() for _ in range(2000)] == [b"x"] * 2000
+
+
+def test_clearing_requirepass_lets_unauthenticated_clients_in(start_server):
+    """Redis's authRequired is asked at each command: once requirepass is
+    cleared, a client that never authenticated may run commands (and has
+    no unauthenticated limits); once set again, it must authenticate."""
+    srv = start_server(directives={"requirepass": "s3cret"})
+    r = srv.client()
+    c = RespConn(srv.port)
+    assert c.call("GET", "k") == Err("NOAUTH Authentication required.")
+    assert r.config_set("requirepass", "") is True
+    assert c.call("GET", "k") is None
+    assert c.call("ECHO", "x" * 20000) == b"x" * 20000
+    r.config_set("requirepass", "again")
+    assert c.call("GET", "k") == Err("NOAUTH Authentication required.")
+    c.close()
+
+
+def test_requirepass_with_nul_from_config_file_and_masterauth(start_server, tmp_path):
+    """A password may hold NUL bytes wherever it is set: "\\x00" in the
+    config file, CONFIG SET; AUTH must give every byte. masterauth too: a
+    replica authenticates to such a master."""
+    conf = 'requirepass "abc\\x00def"\n'
+    master = start_server(config=conf)
+    c = RespConn(master.port)
+    assert c.call("AUTH", b"abc") == Err(
+        "WRONGPASS invalid username-password pair or user is disabled.")
+    assert c.call("AUTH", b"abc\x00def") == "OK"
+    assert c.call("CONFIG", "GET", "requirepass") == [b"requirepass", b"abc\x00def"]
+    c.close()
+    replica = start_server(directives=[("masterauth", "abc"), ("replicaof",
+                                        ["127.0.0.1", str(master.port)])])
+    rc = RespConn(replica.port)
+    assert rc.call("CONFIG", "SET", "masterauth", b"abc\x00def") == "OK"
+
+    def linked():
+        info = rc.call("INFO", "replication").decode()
+        return "master_link_status:up" in info
+    wait_for(linked, timeout=10)
+    rc.close()
