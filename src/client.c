@@ -12,6 +12,7 @@
 #include "client.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -490,6 +491,100 @@ static void reject(int fd, const char *msg) {
     close(fd);
 }
 
+/* accept() errors that concern one pending connection only: Linux passes
+ * the network errors of the new socket on, a peer may reset before it is
+ * accepted, a firewall may refuse it. Accept the next one, as Redis's
+ * CVE-2025-48367 fix does, rather than leave the backlog waiting for a
+ * turn that a peer can keep stealing. */
+static bool accept_error_is_transient(int err) {
+    switch (err) {
+    case ECONNABORTED: case EPROTO: case ENOPROTOOPT: case ENETDOWN: case ENONET:
+    case EHOSTDOWN: case EHOSTUNREACH: case ENETUNREACH: case EOPNOTSUPP: case EPERM:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* A descriptor held in reserve: out of descriptors (EMFILE), a pending
+ * connection would stay in the backlog and keep the listener readable, so
+ * the loop would spin on it. Freeing the reserve lets us accept it, tell the
+ * client why and close it. */
+static int spare_fd = -1;
+
+void client_accept_init(void) {
+    if (spare_fd == -1) spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+static bool refuse_with_spare(int lfd) {
+    if (spare_fd == -1) return false;
+    close(spare_fd);
+    int fd = net_accept(lfd, NULL, 0, NULL);
+    if (fd != -1) reject(fd, "-ERR max number of clients reached\r\n");
+    spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    return fd != -1;
+}
+
+/* Listeners taken off the loop for a moment after an error that retrying
+ * at once would only repeat (no memory, no descriptor even with the
+ * reserve): one timer puts them back. */
+#define ACCEPT_PAUSE_MS 100
+static struct {
+    int fd;
+    void *data;
+} paused_listeners[32];
+static int npaused_listeners;
+
+static long long resume_listeners(long long id, void *unused) {
+    (void)id;
+    (void)unused;
+    for (int i = 0; i < npaused_listeners; i++)
+        if (ev_add(paused_listeners[i].fd, EV_READ, client_accept_handler, paused_listeners[i].data) == -1)
+            log_msg(LOG_WARNING, "Resuming the accept handler: %s", strerror(errno));
+    npaused_listeners = 0;
+    return -1;
+}
+
+static void pause_listener(int lfd, void *data) {
+    if (npaused_listeners == (int)(sizeof(paused_listeners) / sizeof(paused_listeners[0]))) return;
+    ev_del(lfd, EV_READ);
+    if (npaused_listeners == 0) ev_timer_add(ACCEPT_PAUSE_MS, resume_listeners, NULL);
+    paused_listeners[npaused_listeners].fd = lfd;
+    paused_listeners[npaused_listeners].data = data;
+    npaused_listeners++;
+}
+
+/* Redis's line, at most once a second: an error that repeats must not
+ * flood the log. */
+static void log_accept_error(int err) {
+    static long long last_ms;
+    static unsigned long suppressed;
+    if (srv.mstime - last_ms < 1000) {
+        suppressed++;
+        return;
+    }
+    if (suppressed)
+        log_msg(LOG_WARNING, "Accepting client connection: accept: %s (%lu more since the last report)",
+                strerror(err), suppressed);
+    else
+        log_msg(LOG_WARNING, "Accepting client connection: accept: %s", strerror(err));
+    last_ms = srv.mstime;
+    suppressed = 0;
+}
+
+/* Called when accept() failed with errno 'err'; true to keep accepting. */
+static bool accept_failed(int lfd, void *data, int err) {
+    if (err == EAGAIN || err == EWOULDBLOCK) return false;
+    if (accept_error_is_transient(err)) return true;
+    log_accept_error(err);
+    if ((err == EMFILE || err == ENFILE) && refuse_with_spare(lfd)) {
+        srv.stat_rejected_conn++;
+        return true;
+    }
+    pause_listener(lfd, data);
+    return false;
+}
+
 void client_accept_handler(int lfd, void *data, int mask) {
     (void)mask;
     bool unix_socket = data != NULL;
@@ -498,8 +593,7 @@ void client_accept_handler(int lfd, void *data, int mask) {
         int port;
         int fd = net_accept(lfd, ip, sizeof(ip), &port);
         if (fd == -1) {
-            if (errno != EAGAIN && errno != EWOULDBLOCK)
-                log_msg(LOG_WARNING, "Accepting client connection: %s", strerror(errno));
+            if (accept_failed(lfd, data, errno)) continue;
             return;
         }
         log_msg(LOG_VERBOSE, "Accepted %s:%d", unix_socket ? "unix" : ip, port);

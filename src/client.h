@@ -147,6 +147,9 @@ bool client_has_monitors(void);
 void client_monitor_feed(client *c, int dbid, int argc, const slice *argv);
 /* The listener callback (data is non-NULL for the unix socket). */
 void client_accept_handler(int lfd, void *data, int mask);
+/* Reserve the descriptor the accept handler frees to refuse a client when
+ * the process is out of descriptors; call once the listeners exist. */
+void client_accept_init(void);
 /* Resume clients postponed by CLIENT PAUSE once it expires. */
 void client_unpause_all(void);
 

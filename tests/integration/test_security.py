@@ -241,3 +241,43 @@ def test_requirepass_with_nul_from_config_file_and_masterauth(start_server, tmp_
         return "master_link_status:up" in info
     wait_for(linked, timeout=10)
     rc.close()
+
+
+# ---- The accept loop ----
+
+def open_fds(pid):
+    return len(os.listdir("/proc/%d/fd" % pid))
+
+
+def test_accept_survives_running_out_of_descriptors(server):
+    """CVE-2025-48367 class: with no descriptor left (EMFILE) a pending
+    connection stays in the backlog, the listener stays readable and the
+    loop spun on it, logging a line each time, while the clients waited
+    for nothing. castor refuses each one with Redis's maxclients error
+    (through a descriptor kept in reserve), keeps serving its clients at an
+    idle CPU cost, and accepts again once descriptors are free."""
+    import resource
+    r = server.client()
+    r.ping()
+    pid = server.pid
+    soft, hard = resource.prlimit(pid, resource.RLIMIT_NOFILE)
+    resource.prlimit(pid, resource.RLIMIT_NOFILE, (open_fds(pid), hard))
+    try:
+        waiting = []
+        for _ in range(5):
+            s = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+            waiting.append(s)
+        for s in waiting:
+            assert s.recv(100) == b"-ERR max number of clients reached\r\n"
+            assert s.recv(100) == b""   # and closed
+            s.close()
+        assert r.ping() is True
+        used = cpu_used_over(server.pid, 1.0)
+        assert used < 0.3, "%.2fs of CPU in 1s while out of descriptors" % used
+        assert r.info("stats")["rejected_connections"] == 5
+        assert server.logfile.count("Accepting client connection: accept: Too many open files") <= 2
+    finally:
+        resource.prlimit(pid, resource.RLIMIT_NOFILE, (soft, hard))
+    c = RespConn(server.port)
+    assert c.call("PING") == "PONG"
+    c.close()
