@@ -281,3 +281,34 @@ def test_accept_survives_running_out_of_descriptors(server):
     c = RespConn(server.port)
     assert c.call("PING") == "PONG"
     c.close()
+
+
+# ---- Glob patterns ----
+
+@pytest.mark.parametrize("pattern", [
+    "a*" * 1000 + "b",            # the shape behind CVE-2022-36021 / CVE-2024-31228
+    "*a" * 5000 + "*b",
+    "a*" * 999 + "a",
+    "?*" * 2000 + "b",
+    "[a-z]*" * 800 + "b",
+], ids=["a* x1000 b", "*a x5000 *b", "a* x999 a", "?* x2000 b", "[a-z]* x800 b"])
+def test_pathological_glob_patterns_finish_quickly(server, pattern):
+    """KEYS, SCAN MATCH and PSUBSCRIBE against long keys and channels with
+    patterns of thousands of stars: the matcher never recurses (no stack
+    overflow) and costs at most pattern x key steps; Redis's limit of 1000
+    nested stars applies."""
+    r = server.client()
+    long_name = "a" * 100000
+    for i in range(5):
+        r.set(long_name + str(i), "v")
+    start = time.monotonic()
+    assert r.keys(pattern) == []
+    cursor, found = r.scan(0, match=pattern, count=100)
+    assert found == []
+    sub = server.raw()
+    sub.send("PSUBSCRIBE", pattern)
+    assert sub.read()[0] == b"psubscribe"
+    assert r.publish(long_name + "0", "x") == 0
+    elapsed = time.monotonic() - start
+    assert elapsed < 5, "%.1fs for KEYS, SCAN and PUBLISH" % elapsed
+    assert r.ping() is True

@@ -259,3 +259,23 @@ def test_user_bytes_in_errors_never_carry_crlf(pair, args):
     assert c == r, (args, c, r)
     if c[0] == "-":
         assert b"\r" not in c[1] and b"\n" not in c[1]
+
+
+STAR_PATTERNS = {
+    "*a x999": "*a" * 999, "*a x1000": "*a" * 1000, "*a x1001": "*a" * 1001,
+    "*a x1000 *": "*a" * 1000 + "*", "*a x1001 *": "*a" * 1001 + "*",
+    "a* x1000": "a*" * 1000, "a* x1001": "a*" * 1001, "a* x1002": "a*" * 1002,
+    "a** x1002": "a**" * 1002, "\\** x1001": "\\**" * 1001, "[a]* x1001": "[a]*" * 1001,
+    "a* x500 b": "a*" * 500 + "b", "* x5000 a": "*" * 5000 + "a",
+}
+
+
+@pytest.mark.parametrize("pattern", list(STAR_PATTERNS.values()), ids=list(STAR_PATTERNS))
+def test_glob_with_many_stars_matches_as_redis(pair, pattern):
+    """Redis 7.0.15 (CVE-2024-31228) gives up past 1000 nested stars: KEYS,
+    SCAN MATCH and PSUBSCRIBE patterns that need more match nothing."""
+    pair.check("SET", "a" * 3000, "v")
+    pair.check("SET", "a" * 999, "v")
+    pair.check("KEYS", pattern, unordered=True)
+    pair.check("SCAN", "0", "MATCH", pattern, "COUNT", "1000", unordered=True)
+    pair.check("PUBSUB", "CHANNELS", pattern)
