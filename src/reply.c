@@ -18,7 +18,9 @@
 #include <unistd.h>
 
 #include "cmdtable.h"
+#include "config.h"
 #include "errors.h"
+#include "log.h"
 #include "mem.h"
 #include "resp.h"
 #include "server.h"
@@ -364,6 +366,22 @@ size_t reply_pending(const client *c) {
     for (reply_block *b = c->head; b; b = b->next) n += b->used;
     if (c->buf_used == 0 && c->head) n -= c->sent;
     return n;
+}
+
+/* Bytes held for c: O(1), counting whole blocks. */
+static size_t held(const client *c) { return c->buf_used + c->reply_bytes; }
+
+size_t reply_repeat_begin(const client *c) { return held(c); }
+
+bool reply_repeat_stop(client *c, size_t begin) {
+    if (!wants_reply(c)) return true;
+    if (held(c) - begin <= (size_t)cfg.proto_max_bulk_len) return false;
+    log_msg(LOG_WARNING, "Client id=%llu addr=%s closed: a reply of random picks with repetition "
+            "passed proto-max-bulk-len (%lld bytes)", (unsigned long long)c->id, c->addr,
+            cfg.proto_max_bulk_len);
+    srv.stat_client_outbuf_limit_disconnections++;
+    client_close_async(c);
+    return true;
 }
 
 int reply_write(client *c) {

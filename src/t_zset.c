@@ -773,13 +773,14 @@ static void zrandmember_count(client *c, long long l, bool withscores) {
     zset_elem el;
     if (!uniq || count == 1) {
         /* With repetition: every pick is independent. */
+        if (!arg_rand_repeat_ok(c, count, withscores)) return;
         reply_array(c, (long long)(flat ? count * 2 : count));
+        size_t begin = reply_repeat_begin(c);
         picker_init(&p, e);
         while (count--) {
             picker_get(&p, util_rand64() % size, &el);
             reply_member(c, &el, withscores);
-            /* A huge count may overrun the output limit: stop once closing. */
-            if (c->flags & CLIENT_CLOSE_ASAP) break;
+            if (reply_repeat_stop(c, begin)) break;
         }
         mem_free(p.pairs);
         return;

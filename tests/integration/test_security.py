@@ -312,3 +312,66 @@ def test_pathological_glob_patterns_finish_quickly(server, pattern):
     elapsed = time.monotonic() - start
     assert elapsed < 5, "%.1fs for KEYS, SCAN and PUBLISH" % elapsed
     assert r.ping() is True
+
+
+# ---- Replies sized by the client's count ----
+
+@pytest.fixture
+def rand_keys(server):
+    r = server.client()
+    r.sadd("s", "a", "b", "c")
+    r.zadd("z", {"a": 1, "b": 2})
+    r.hset("h", mapping={"a": "1", "b": "2"})
+    return r
+
+
+@pytest.mark.parametrize("cmd", [
+    ("SRANDMEMBER", "s", "-9223372036854775807"),
+    ("SRANDMEMBER", "s", "-4611686018427387904"),
+    ("SRANDMEMBER", "s", "-4294967296"),
+    ("ZRANDMEMBER", "z", "-9223372036854775807"),
+    ("ZRANDMEMBER", "z", "-4611686018427387903", "WITHSCORES"),
+    ("HRANDFIELD", "h", "-9223372036854775807"),
+    ("HRANDFIELD", "h", "-4294967296", "WITHVALUES"),
+])
+def test_random_picks_with_repetition_past_any_reply_are_refused(rand_keys, cmd):
+    """A negative count asks for that many picks with repetition: Redis
+    7.0.15 builds the reply until memory runs out. castor refuses a count
+    whose reply could not fit proto-max-bulk-len even with empty members,
+    with the words Redis uses for these counts."""
+    r = rand_keys
+    with pytest.raises(redis.ResponseError, match="^value is out of range$"):
+        r.execute_command(*cmd)
+    assert len(r.execute_command(cmd[0], cmd[1], "-1000")) == 1000
+    assert r.ping() is True
+
+
+def test_random_picks_of_big_members_stop_at_proto_max_bulk_len(server):
+    """Within the count bound, big members can still make a huge reply: the
+    reply is cut at proto-max-bulk-len bytes and the client closed, as an
+    output-buffer limit would, instead of growing memory without end."""
+    r = server.client()
+    r.config_set("proto-max-bulk-len", "1mb")
+    r.sadd("big", "x" * 10000)
+    rss_before = server.rss_kb()
+    c = server.raw()
+    c.send("SRANDMEMBER", "big", "-150000")    # 1.5 GB of reply, 900 KB of count bound
+    assert c.wait_closed(10)
+    assert r.ping() is True
+    assert server.rss_kb() - rss_before < 64 * 1024
+    assert "passed proto-max-bulk-len" in server.logfile
+
+
+@pytest.mark.parametrize("cmd", [("SRANDMEMBER", "s"), ("ZRANDMEMBER", "z"),
+                                 ("HRANDFIELD", "h")])
+def test_random_picks_nobody_reads_are_not_generated(rand_keys, server, cmd):
+    """Under CLIENT REPLY OFF the picks go nowhere: castor stops at once
+    instead of spending minutes (and the whole server) drawing them."""
+    c = server.raw()
+    c.send("CLIENT", "REPLY", "OFF")
+    c.send(*cmd, "-80000000")
+    c.send("CLIENT", "REPLY", "ON")
+    start = time.monotonic()
+    assert c.read() == "OK"
+    assert time.monotonic() - start < 2
+    assert c.call("PING") == "PONG"
