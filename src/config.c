@@ -82,6 +82,10 @@ static const enum_pair debugcmd_enum[] = {{"no", PROTECTED_ACTION_NO},
                                           {"yes", PROTECTED_ACTION_YES},
                                           {"local", PROTECTED_ACTION_LOCAL},
                                           {NULL, 0}};
+static const enum_pair sanitize_enum[] = {{"no", SANITIZE_DUMP_NO},
+                                          {"yes", SANITIZE_DUMP_YES},
+                                          {"clients", SANITIZE_DUMP_CLIENTS},
+                                          {NULL, 0}};
 static const enum_pair appendfsync_enum[] = {{"everysec", APPENDFSYNC_EVERYSEC},
                                              {"always", APPENDFSYNC_ALWAYS},
                                              {"no", APPENDFSYNC_NO}, {NULL, 0}};
@@ -397,6 +401,7 @@ static directive table[] = {
     B("rdbcompression", rdbcompression, "yes", 0),
     B("rdbchecksum", rdbchecksum, "yes", D_IMMUTABLE),
     B("stop-writes-on-bgsave-error", stop_writes_on_bgsave_error, "yes", 0),
+    E("sanitize-dump-payload", sanitize_dump_payload, "no", sanitize_enum, 0),
     X("always-show-logo", "no"),
     X("set-proc-title", "yes"),
     X("supervised", "no"),

@@ -106,7 +106,14 @@ struct config {
     bool rdbcompression;
     bool rdbchecksum;
     bool stop_writes_on_bgsave_error;   /* snapshot.c: -MISCONF after a failed BGSAVE */
+    int sanitize_dump_payload;   /* SANITIZE_DUMP_* */
 };
+
+/* sanitize-dump-payload: when Redis validates payloads deeply (castor
+ * always does; the setting only says what dump_payload_sanitizations counts). */
+#define SANITIZE_DUMP_NO 0
+#define SANITIZE_DUMP_YES 1
+#define SANITIZE_DUMP_CLIENTS 2
 
 #define REPL_DISKLESS_LOAD_DISABLED 0
 #define REPL_DISKLESS_LOAD_ON_EMPTY_DB 1

@@ -70,6 +70,7 @@ struct server {
     int shutdown_flags;               /* server.c */
     bool is_replica;                  /* repl.c: we are a replica of a master */
     bool active_expire_enabled;       /* debug.c: DEBUG SET-ACTIVE-EXPIRE */
+    bool skip_checksum_validation;    /* debug.c: DEBUG SET-SKIP-CHECKSUM-VALIDATION */
 
     /* CLIENT PAUSE, written by client.c. */
     long long pause_end_ms;

@@ -375,3 +375,28 @@ def test_random_picks_nobody_reads_are_not_generated(rand_keys, server, cmd):
     assert c.read() == "OK"
     assert time.monotonic() - start < 2
     assert c.call("PING") == "PONG"
+
+
+# ---- RESTORE payloads ----
+
+def test_corrupt_payloads_are_refused_even_with_sanitize_no(server):
+    """sanitize-dump-payload no (the default) lets Redis skip deep
+    validation, and a corrupt payload may crash it later. castor validates
+    every listpack, ziplist, intset and quicklist deeply whatever the
+    setting: each corrupt payload of Redis's corrupt-dump tests is "Bad data
+    format", with or without its checksum checked, and the server is fine."""
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "interop"))
+    from test_diff_security import CORRUPT
+    r = server.raw()
+    assert r.call("CONFIG", "GET", "sanitize-dump-payload") == [b"sanitize-dump-payload", b"no"]
+    assert r.call("DEBUG", "SET-SKIP-CHECKSUM-VALIDATION", "1") == "OK"
+    for payload in CORRUPT:
+        for p in (payload, payload[:-9] + b"\x00" * 8 + payload[-1:]):
+            assert r.call("RESTORE", "key", "0", p, "REPLACE") == Err("ERR Bad data format")
+    assert r.call("EXISTS", "key") == 0
+    assert "integrity check failed" in server.logfile
+    assert r.call("DEBUG", "SET-SKIP-CHECKSUM-VALIDATION", "0") == "OK"
+    zeroed = CORRUPT[0][:-8] + b"\x00" * 8
+    assert r.call("RESTORE", "key", "0", zeroed) == Err(
+        "ERR DUMP payload version or checksum are wrong")

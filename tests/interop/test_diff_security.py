@@ -208,3 +208,84 @@ def test_unauthenticated_client_is_closed_once_its_output_passes_1kb(locked):
         finally:
             c.close()
     locked.check("PING")
+
+
+# ---- RESTORE payloads: sanitize-dump-payload ----
+
+# Corrupt payloads with valid footers, from Redis 7.0.15's corrupt-dump.tcl:
+# ziplist hashes with a bad entry length, a bad zlbytes and duplicate fields,
+# quicklists with bad prev lengths, an empty ziplist, a listpack with a huge
+# entry, a set/zset/list with a bad length.
+CORRUPT = [
+    b"\x0D\x1B\x1B\x00\x00\x00\x16\x00\x00\x00\x04\x00\x00\x02\x61\x00\x04\x02\x62\x00\x04\x14"
+    b"\x63\x00\x04\x02\x64\x00\xFF\x09\x00\xD9\x10\x54\x92\x15\xF5\x5F\x52",
+    b"\x0D\x1B\x25\x00\x00\x00\x16\x00\x00\x00\x04\x00\x00\x02\x61\x00\x04\x02\x62\x00\x04\x02"
+    b"\x63\x00\x04\x02\x64\x00\xFF\x09\x00\xB7\xF7\x6E\x9F\x43\x43\x14\xC6",
+    b"\x0D\x1B\x1B\x00\x00\x00\x16\x00\x00\x00\x04\x00\x00\x02\x61\x00\x04\x02\x62\x00\x04\x02"
+    b"\x61\x00\x04\x02\x64\x00\xFF\x09\x00\xA1\x98\x36\x78\xCC\x8E\x93\x2E",
+    b"\x0E\x01\x13\x13\x00\x00\x00\x0E\x00\x00\x00\x02\x00\x00\x02\x61\x00\x0E\x02\x62\x00\xFF"
+    b"\x09\x00\x49\x97\x30\xB2\x0D\xA1\xED\xAA",
+    b"\x0E\x01\x13\x13\x00\x00\x00\x0E\x00\x00\x00\x02\x00\x00\x02\x61\x00\x02\x02\x62\x00\xFF"
+    b"\x09\x00\xC7\x71\x03\x97\x07\x75\xB0\x63",
+    b"\x0E\x01\x13\x13\x00\x00\x00\x0E\x00\x00\x00\x03\x00\x00\x02\x61\x00\x04\x02\x62\x00\xFF"
+    b"\x09\x00\x4D\xE2\x0A\x2F\x08\x25\xDF\x91",
+    b"\x0E\x01\x0B\x0B\x00\x00\x00\x0A\x00\x00\x00\x00\x00\xFF\x09\x00\xC2\x69\x37\x83\x3C\x7F"
+    b"\xFE\x6F",
+    b"\x0E\x01\x11\x11\x00\x00\x00\x0A\x00\x00\x00\x01\x00\x00\xF6\xFF\xB0\x6C\x9C\xFF\x09\x00"
+    b"\x9C\x37\x47\x49\x4D\xDE\x94\xF5",
+    b"\x02\x81\xC0\x00\x02\x5F\x31\xC0\x02\x09\x00\xB2\x1B\xE5\x17\x2E\x15\xF4\x6C",
+    b"\x00\x81\x01\x09\x00\xF6\x2B\xB6\x7A\x85\x87\x72\x4D",
+    b"\x0E\xC0\x2B\x15\x00\x00\x00\x0A\x00\x00\x00\x01\x00\x00\xE0\x62\x58\xEA\xDF\x22\x00\x00"
+    b"\x00\xFF\x09\x00\xDF\x35\xD2\x67\xDC\x0E\x89\xAB",
+    b"\x05\xC0\x01\x09\x00\xF6\x8A\xB6\x7A\x85\x87\x72\x4D",
+    b"\x04\xC0\x21\x09\x00\xF6\x8A\xB6\x7A\x85\x87\x72\x4D",
+]
+
+
+def sanitizations(conn):
+    info = conn.call("INFO", "stats").decode()
+    return int(info.split("dump_payload_sanitizations:")[1].split("\r\n")[0])
+
+
+def test_sanitize_dump_payload_directive(pair):
+    pair.check("CONFIG", "GET", "sanitize-dump-payload")
+    for v in ("yes", "clients", "no", "YES", "maybe", ""):
+        pair.check("CONFIG", "SET", "sanitize-dump-payload", v)
+        pair.check("CONFIG", "GET", "sanitize-dump-payload")
+    pair.check("DEBUG", "SET-SKIP-CHECKSUM-VALIDATION", "1")
+    pair.check("DEBUG", "SET-SKIP-CHECKSUM-VALIDATION", "0")
+    pair.check("DEBUG", "SET-SKIP-CHECKSUM-VALIDATION")
+
+
+@pytest.mark.parametrize("payload", CORRUPT, ids=range(len(CORRUPT)))
+def test_corrupt_payload_is_bad_data_format_with_sanitize_yes(pair, payload):
+    pair.check("CONFIG", "SET", "sanitize-dump-payload", "yes")
+    try:
+        pair.check("RESTORE", "key", "0", payload)
+        pair.check("RESTORE", "key", "0", payload, "REPLACE")
+        pair.check("EXISTS", "key")
+        bad_crc = payload[:-1] + bytes([payload[-1] ^ 1])
+        pair.check("RESTORE", "key", "0", bad_crc)
+        pair.check("DEBUG", "SET-SKIP-CHECKSUM-VALIDATION", "1")
+        pair.check("RESTORE", "key", "0", bad_crc)
+    finally:
+        pair.check("DEBUG", "SET-SKIP-CHECKSUM-VALIDATION", "0")
+        pair.check("CONFIG", "SET", "sanitize-dump-payload", "no")
+
+
+def test_dump_payload_sanitizations_counts_as_redis(pair):
+    """Redis counts each packed blob it validates deeply: with "yes" always,
+    with "clients" for normal clients, never with "no". castor validates
+    every payload deeply whatever the setting, and counts the same."""
+    pair.same([("RPUSH", "l", "a", "b"), ("HSET", "h", "f", "v"), ("SADD", "s", "1", "2"),
+               ("ZADD", "z", "1", "m"), ("SET", "str", "x")])
+    dumps = [(k, pair.check("DUMP", k)) for k in ("l", "h", "s", "z", "str")]
+    base = [sanitizations(pair.conn(side)) for side in ("castor", "redis")]
+    for mode in ("no", "clients", "yes"):
+        pair.check("CONFIG", "SET", "sanitize-dump-payload", mode)
+        for k, payload in dumps:
+            pair.check("RESTORE", k + "2", "0", payload, "REPLACE")
+        got = [sanitizations(pair.conn(side)) - b for side, b in zip(("castor", "redis"), base)]
+        assert got[0] == got[1], (mode, got)
+    assert got[0] == 8   # four packed values in each of "clients" and "yes"
+    pair.check("CONFIG", "SET", "sanitize-dump-payload", "no")
