@@ -167,6 +167,14 @@ void client_close_async(client *c) {
     close_head = c;
 }
 
+void client_kill(client *c) {
+    if (c->flags & CLIENT_MONITOR) client_monitor_remove(c);
+    blocking_client_freed(c);
+    pubsub_client_free(c);
+    multi_client_reset(c);
+    client_close_async(c);
+}
+
 void client_free_closing(void) {
     while (close_head) {
         client *c = close_head;

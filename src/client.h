@@ -104,6 +104,12 @@ client *client_new(int fd, bool unix_socket);
 void client_free(client *c);
 /* Close after the current command and pending writes are dropped. */
 void client_close_async(client *c);
+/* CLIENT KILL of another client: Redis frees it at once, so the next
+ * PUBLISH, push or write to a WATCHed key must not find it. It leaves its
+ * subscriptions, MONITOR, the keys it is blocked on and its transaction
+ * now; the rest goes as with client_close_async(). Never for the client
+ * whose command is running. */
+void client_kill(client *c);
 /* Run every complete request in the query buffer. */
 void client_process_input(client *c);
 /* The loop's after-events hook: run the requests of the clients read in

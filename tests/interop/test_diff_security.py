@@ -289,3 +289,32 @@ def test_dump_payload_sanitizations_counts_as_redis(pair):
         assert got[0] == got[1], (mode, got)
     assert got[0] == 8   # four packed values in each of "clients" and "yes"
     pair.check("CONFIG", "SET", "sanitize-dump-payload", "no")
+
+
+# ---- CLIENT KILL takes effect at once ----
+
+def test_killed_subscriber_and_blocked_client_are_gone_for_the_next_command(pair):
+    """Redis frees a killed client at once: a PUBLISH or a push in the same
+    transaction no longer reaches it. castor frees it later, but detaches it
+    at once, so both answer the same."""
+    results = []
+    for srv in (pair.castor, pair.redis):
+        sub, blocked, killer = (RespConn(srv.port) for _ in range(3))
+        try:
+            sub_id, blocked_id = sub.call("CLIENT", "ID"), blocked.call("CLIENT", "ID")
+            sub.send("SUBSCRIBE", "ch")
+            sub.read()
+            blocked.send("BLPOP", "k", "0")
+            while b"blocked_clients:1" not in killer.call("INFO", "clients"):
+                time.sleep(0.01)   # until the BLPOP has been read; bounded by the test timeout
+            killer.call("MULTI")
+            for cmd in (("CLIENT", "KILL", "ID", str(sub_id)), ("PUBLISH", "ch", "m"),
+                        ("CLIENT", "KILL", "ID", str(blocked_id)), ("RPUSH", "k", "v"),
+                        ("LLEN", "k"), ("PUBSUB", "NUMSUB", "ch")):
+                assert killer.call(*cmd) == "QUEUED"
+            results.append(killer.call("EXEC"))
+            killer.call("DEL", "k")
+        finally:
+            for c in (sub, blocked, killer):
+                c.close()
+    assert results[0] == results[1] == [1, 0, 1, 1, 1, [b"ch", 0]]
