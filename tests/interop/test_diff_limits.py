@@ -118,6 +118,11 @@ def test_random_counts_past_the_size_reply_everything(filled, count):
     p.check("EXISTS", "si")
 
 
+# Offsets that would make both servers build a 256-512 MB string (valid,
+# but no test should cost a GB): SETBIT/SETRANGE skip them.
+HUGE_BUT_VALID = ("2147483648", "4294967295")
+
+
 def test_string_offsets_at_limits(filled):
     p = filled
     for a in LIMITS:
@@ -126,15 +131,17 @@ def test_string_offsets_at_limits(filled):
             p.check("SUBSTR", "str", a, b)
         p.check("SETRANGE", "str", a, "")
         p.check("SETRANGE", "nostr", a, "")
-        p.check("SETBIT", "bits", a, "1")
+        if a not in HUGE_BUT_VALID:
+            p.check("SETBIT", "bits", a, "1")
         p.check("GETBIT", "str", a)
         p.check("BITCOUNT", "str", a, MAX)
         p.check("BITCOUNT", "str", MIN, a, "BIT")
         p.check("BITPOS", "str", "1", a, MAX, "BIT")
         p.check("BITPOS", "str", "0", MIN, a)
-    for off in ("536870911", "536870912", TWO32, MAX):
+    for off in ("536870912", TWO32, MAX):
         p.check("SETRANGE", "str", off, "x")   # past proto-max-bulk-len: refused
     p.check("GET", "str")
+    p.check("STRLEN", "bits")
 
 
 def test_bitfield_at_limits(filled):
