@@ -169,8 +169,10 @@ def test_scan_count_and_cursor_at_limits(filled):
             got = [sorted(full_scan(p.conn(side), *cmd, opts=("COUNT", cnt))[0])
                    for side in ("castor", "redis")]
             assert got[0] == got[1], (cmd, cnt, got)
-    for cur in ("-1", "18446744073709551615", "18446744073709551616", "1e3", " 1"):
+    for cur in ("18446744073709551616", "1e3", " 1", "-"):
         p.check("SSCAN", "s", cur)
+    for cur in ("-1", "18446744073709551615", ""):   # valid; the elements depend on the hash seed
+        p.check_shape("SSCAN", "s", cur)
 
 
 def test_sort_limit_at_limits(pair):

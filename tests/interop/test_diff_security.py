@@ -25,13 +25,17 @@ def exchange(src, port, data):
     s.settimeout(1.0)
     s.bind((src, 0))
     s.connect((OTHER if src == OTHER else "127.0.0.1", port))
-    s.sendall(data)
+    if data:
+        s.sendall(data)
     out, closed = b"", False
     deadline = time.monotonic() + 3
     while time.monotonic() < deadline:
         try:
             d = s.recv(65536)
         except socket.timeout:
+            break
+        except ConnectionResetError:
+            closed = True
             break
         if not d:
             closed = True
@@ -62,7 +66,9 @@ def test_protected_mode_denies_127_0_0_2_and_serves_127_0_0_1(two_addresses):
     """Redis 7.0's connIsLocal: only 127.0.0.1 and ::1 are loopback for
     protected mode; castor used to accept all of 127/8."""
     p = two_addresses
-    out, closed = both_exchange(p, OTHER, b"PING\r\n")
+    # Nothing is sent: a server that closes with unread input resets the
+    # connection, and the reset may overtake the DENIED text.
+    out, closed = both_exchange(p, OTHER, b"")
     assert out.startswith(b"-DENIED Redis is running in protected mode because protected mode "
                           b"is enabled and no password is set for the default user.")
     assert closed
