@@ -251,5 +251,6 @@ def test_kill_every_kind_of_client_at_once(server):
     for c in conns:
         assert gone(server, c)
     killer.close()
+    r = server.client()   # the first one was a normal client too
     assert r.lrange("k", 0, -1) == [b"v"]
     assert blocked_count(r) == 0
