@@ -609,8 +609,11 @@ static void test_fast_clock_follows_wall_clock(void) {
         long long t0 = util_ustime();
         while (util_ustime() - t0 < 20000) {
         }
-        long long fast = util_fast_ustime(), wall = util_ustime();   /* 20 ms after a rebase */
-        ASSERT(fast - wall < 1000 && wall - fast < 1000);
+        /* 20 ms after a rebase. The wall clock is read between two fast
+         * readings, so a preemption between the calls (a loaded machine)
+         * widens the bracket instead of failing the test. */
+        long long fast = util_fast_ustime(), wall = util_ustime(), fast2 = util_fast_ustime();
+        ASSERT(wall - fast > -1000 && fast2 - wall > -1000);
         util_clock_rebase();
     }
     long long a = util_fast_ustime(), b = util_fast_ustime();
