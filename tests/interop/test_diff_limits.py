@@ -199,7 +199,8 @@ def test_expire_times_at_limits(pair):
         for a in LIMITS:
             pair.check("SET", "k", "v")
             pair.check(cmd, "k", a)
-            pair.check("EXISTS", "k")
+            if (cmd, a) != ("PEXPIRE", "1"):   # gone or not after 1 ms: a race
+                pair.check("EXISTS", "k")
     pair.check("SET", "k", "v")
     pair.check("PEXPIREAT", "k", MAX)
     pair.check("EXPIRETIME", "k")
