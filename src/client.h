@@ -105,6 +105,12 @@ client *client_new(int fd, bool unix_socket);
 void client_free(client *c);
 /* Close after the current command and pending writes are dropped. */
 void client_close_async(client *c);
+/* CLIENT KILL of another client: Redis frees it at once, so the next
+ * PUBLISH, push or write to a WATCHed key must not find it. It leaves its
+ * subscriptions, MONITOR, the keys it is blocked on and its transaction
+ * now; the rest goes as with client_close_async(). Never for the client
+ * whose command is running. */
+void client_kill(client *c);
 /* Run every complete request in the query buffer. */
 void client_process_input(client *c);
 /* The loop's after-events hook: run the requests of the clients read in
@@ -126,6 +132,16 @@ const char *client_type_name(const client *c);
 /* Build one CLIENT LIST line into s. */
 str *client_info_line(str *s, client *c) MUST_USE;
 client *client_find_by_id(uint64_t id);
+/* Must authenticate before running commands (callers that test
+ * c->authenticated first skip the call on the hot path). */
+bool client_auth_required(const client *c);
+/* Connected over the unix socket or from exactly 127.0.0.1 or ::1
+ * (Redis's islocalClient, also what protected mode calls local). */
+bool client_is_local(const client *c);
+/* Redis's allowProtectedAction for enable-debug-command,
+ * enable-module-command and enable-protected-configs: "yes", or "local"
+ * and the client is local. */
+bool client_protected_action_allowed(const client *c, int setting);
 /* Validate a client name (no spaces or special chars). */
 bool client_name_valid(const char *p, size_t len);
 /* MONITOR: the clients that see every command. */
@@ -135,6 +151,9 @@ bool client_has_monitors(void);
 void client_monitor_feed(client *c, int dbid, int argc, const slice *argv);
 /* The listener callback (data is non-NULL for the unix socket). */
 void client_accept_handler(int lfd, void *data, int mask);
+/* Reserve the descriptor the accept handler frees to refuse a client when
+ * the process is out of descriptors; call once the listeners exist. */
+void client_accept_init(void);
 /* Resume clients postponed by CLIENT PAUSE once it expires. */
 void client_unpause_all(void);
 

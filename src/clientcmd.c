@@ -190,7 +190,7 @@ void cmd_client_kill(client *c) {
     for (client *cl = srv.clients; cl; cl = cl->next) {
         if (!kill_matches(&f, c, cl)) continue;
         if (cl == c) close_self = true;
-        else client_close_async(cl);
+        else client_kill(cl);
         killed++;
     }
     if (!old_form) reply_int(c, killed);

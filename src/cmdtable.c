@@ -115,6 +115,27 @@ static command script_subs[] = {
      .acl = ACL_SLOW | ACL_SCRIPTING, .since = "5.0.0", .summary = "Show helpful text about the different subcommands"},
     {.name = NULL}};
 
+/* LOAD, LOADEX and UNLOAD are protected: enable-module-command gates them. */
+static command module_subs[] = {
+    {.name = "list", .proc = cmd_module_list, .arity = 2, .flags = CMD_ADMIN | CMD_NOSCRIPT,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS, .since = "4.0.0",
+     .summary = "List all modules loaded by the server", .complexity = "O(N) where N is the number of loaded modules."},
+    {.name = "load", .proc = cmd_module_load, .arity = -3,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_NO_ASYNC_LOADING | CMD_PROTECTED,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS, .since = "4.0.0", .summary = "Load a module",
+     .complexity = "O(1)"},
+    {.name = "loadex", .proc = cmd_module_load, .arity = -3,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_NO_ASYNC_LOADING | CMD_PROTECTED,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS, .since = "7.0.0",
+     .summary = "Load a module with extended parameters", .complexity = "O(1)"},
+    {.name = "unload", .proc = cmd_module_unload, .arity = 3,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_NO_ASYNC_LOADING | CMD_PROTECTED,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS, .since = "4.0.0", .summary = "Unload a module",
+     .complexity = "O(1)"},
+    {.name = "help", .proc = cmd_module_help, .arity = 2, .flags = CMD_LOADING | CMD_STALE, .acl = ACL_SLOW,
+     .since = "5.0.0", .summary = "Show helpful text about the different subcommands", .complexity = "O(1)"},
+    {.name = NULL}};
+
 static command object_subs[] = {
     {.name = "encoding", .proc = cmd_object_encoding, .arity = 3, .flags = R, .acl = ACL_KEYSPACE | ACL_READ | ACL_SLOW,
      .keys = {2, 2, 1}, .since = "2.2.3", .summary = "Inspect the internal encoding of a Redis object"},
@@ -357,6 +378,8 @@ static command table[] = {
      .group = "server", .since = "2.2.12", .summary = "A container for slow log commands", .complexity = "Depends on subcommand."},
     {.name = "latency", .arity = -2, .acl = ACL_SLOW, .subcmds = latency_subs,
      .group = "server", .since = "2.8.13", .summary = "A container for latency diagnostics commands", .complexity = "Depends on subcommand."},
+    {.name = "module", .arity = -2, .acl = ACL_SLOW, .subcmds = module_subs,
+     .group = "server", .since = "4.0.0", .summary = "A container for module commands", .complexity = "Depends on subcommand."},
     {.name = "memory", .arity = -2, .acl = ACL_SLOW, .subcmds = memory_subs,
      .group = "server", .since = "4.0.0", .summary = "A container for memory diagnostics commands", .complexity = "Depends on subcommand."},
     /* Transactions */
@@ -1084,17 +1107,11 @@ void cmdtable_call(client *c) {
     if (call_depth == 0) blocking_serve_ready();
 }
 
-/* enable-debug-command, enable-protected-configs: "yes", or "local" and
- * the client is on the unix socket or a loopback address (Redis's
- * allowProtectedAction and islocalClient). */
-bool cmdtable_protected_allowed(int setting, const client *c) {
-    if (setting == PROTECTED_YES) return true;
-    if (setting != PROTECTED_LOCAL) return false;
-    if (c->flags & CLIENT_UNIX_SOCKET) return true;
-    const char *colon = strrchr(c->addr, ':');
-    size_t iplen = colon ? (size_t)(colon - c->addr) : strlen(c->addr);
-    return (iplen == 9 && memcmp(c->addr, "127.0.0.1", 9) == 0) ||
-           (iplen == 3 && memcmp(c->addr, "::1", 3) == 0);
+/* DEBUG and MODULE LOAD/LOADEX/UNLOAD: enable-debug-command and
+ * enable-module-command ("no" by default) say who may run them. */
+static bool protected_allowed(const client *c, const command *cmd) {
+    int setting = cmd->proc == cmd_debug ? cfg.enable_debug_command : cfg.enable_module_command;
+    return client_protected_action_allowed(c, setting);
 }
 
 /* Check and run one request; false if CLIENT PAUSE postponed it. */
@@ -1117,11 +1134,11 @@ static bool dispatch_request(client *c) {
         reply_errorf(c, "ERR wrong number of arguments for '%s' command", cmd->fullname);
         return rejected(c);
     }
-    if ((cmd->flags & CMD_PROTECTED) && cmd->proc == cmd_debug && !cmdtable_protected_allowed(cfg.enable_debug_command, c)) {
-        reject(c, cmd, ERR_DEBUG_NOT_ALLOWED);
+    if ((cmd->flags & CMD_PROTECTED) && !protected_allowed(c, cmd)) {
+        reject(c, cmd, cmd->proc == cmd_debug ? ERR_DEBUG_NOT_ALLOWED : ERR_MODULE_NOT_ALLOWED);
         return rejected(c);
     }
-    if (!c->authenticated && !(cmd->flags & CMD_NO_AUTH)) {
+    if (!c->authenticated && !(cmd->flags & CMD_NO_AUTH) && client_auth_required(c)) {
         reject(c, cmd, ERR_NOAUTH);
         return rejected(c);
     }

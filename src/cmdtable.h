@@ -94,8 +94,6 @@ void cmdtable_init(void);
 command *cmdtable_find(const char *name, size_t len);
 /* rename-command: 0, -1 if 'from' is no command, -2 if 'to' is taken. */
 int cmdtable_rename(const char *from, size_t flen, const char *to, size_t tlen);
-/* May client c use a protected feature under this enable-* setting? */
-bool cmdtable_protected_allowed(int setting, const client *c);
 /* Resolve argv to a command or subcommand (NULL if unknown). */
 command *cmdtable_lookup(client *c);
 /* Execute one parsed request of c: checks, call, stats. Returns false if

@@ -101,6 +101,12 @@ void cmd_replconf(client *c);
 void cmd_psync(client *c);
 void cmd_sync(client *c);
 void cmd_failover(client *c);
+/* module.c */
+void cmd_module_list(client *c);
+void cmd_module_load(client *c);
+void cmd_module_unload(client *c);
+void cmd_module_help(client *c);
+
 /* script.c */
 void cmd_script_kill(client *c);
 void cmd_script_exists(client *c);

@@ -949,7 +949,7 @@ static directive table[] = {
     BOOL("rdb-save-incremental-fsync", NULL, 0, rdb_save_incremental_fsync, 1),
     NUM("loading-process-events-interval-bytes", NULL, CF_HIDDEN | INERT, NUM_LL, 1024, INT_MAX,
         loading_process_events_interval_bytes, 2 * 1024 * 1024, 0),
-    ENUM("sanitize-dump-payload", NULL, INERT, sanitize_enum, sanitize_dump_payload, SANITIZE_DUMP_NO),
+    ENUM("sanitize-dump-payload", NULL, 0, sanitize_enum, sanitize_dump_payload, SANITIZE_DUMP_NO),
     /* Append-only file */
     BOOL("appendonly", NULL, CF_DENY_LOADING, appendonly, 0, .apply = apply_appendonly),
     STRING("appendfilename", NULL, IMM, appendfilename, "appendonly.aof", .valid_str = valid_appendfilename),
@@ -1579,7 +1579,7 @@ static void config_set(client *c) {
         }
         if (invalid) continue;
         if ((d->flags & CF_IMMUTABLE) ||
-            ((d->flags & CF_PROTECTED) && !cmdtable_protected_allowed(cfg.enable_protected_configs, c))) {
+            ((d->flags & CF_PROTECTED) && !client_protected_action_allowed(c, cfg.enable_protected_configs))) {
             err = (d->flags & CF_IMMUTABLE) ? "can't set immutable config" : "can't set protected config";
             bad = name->ptr;
             invalid = true;

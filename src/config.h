@@ -210,6 +210,7 @@ struct config {
     int tls_session_cache_size, tls_session_cache_timeout;
 };
 
+
 #define REPL_DISKLESS_LOAD_DISABLED 0
 #define REPL_DISKLESS_LOAD_ON_EMPTY_DB 1
 #define REPL_DISKLESS_LOAD_SWAPDB 2

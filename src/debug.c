@@ -320,6 +320,8 @@ static void debug_help(client *c) {
         "    Setting it to 0 disables expiring keys in background when they are not",
         "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
         "    default.",
+        "SET-SKIP-CHECKSUM-VALIDATION <0|1>",
+        "    Enables or disables checksum checks for RDB files and RESTORE's payload.",
         "QUICKLIST-PACKED-THRESHOLD <size>",
         "    Sets the threshold for elements to be inserted as plain vs packed nodes",
         "    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",
@@ -378,6 +380,10 @@ void cmd_debug(client *c) {
     } else if (argc == 3 && cmd_arg_is(sub, "pause-cron")) {
         char buf[32];
         srv.pause_cron = atoi(arg_cstr(&c->argv[2], buf, sizeof(buf))) != 0;
+        reply_ok(c);
+    } else if (argc == 3 && cmd_arg_is(sub, "set-skip-checksum-validation")) {
+        char buf[32];
+        srv.skip_checksum_validation = atoi(arg_cstr(&c->argv[2], buf, sizeof(buf))) != 0;
         reply_ok(c);
     } else if (argc == 3 && cmd_arg_is(sub, "error")) {
         debug_error(c);

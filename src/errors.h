@@ -40,5 +40,9 @@
     "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", " \
     "you can run it from a local connection, otherwise you need to set this option in the "    \
     "configuration file, and then restart the server."
+#define ERR_MODULE_NOT_ALLOWED                                                                  \
+    "ERR MODULE command not allowed. If the enable-module-command option is set to \"local\", " \
+    "you can run it from a local connection, otherwise you need to set this option in the "      \
+    "configuration file, and then restart the server."
 
 #endif

@@ -8,6 +8,7 @@
 #include "ev.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
@@ -104,10 +105,18 @@ void ev_del(int fd, int mask) {
 
 int ev_mask(int fd) { return fd >= 0 && fd < setsize ? slots[fd].mask : 0; }
 
+/* now_us + ms microseconds later, saturated: a deadline centuries away
+ * (BLPOP with a timeout of 9e12 s) must stay in the future, not wrap. */
+static long long deadline_us(long long now_us, long long ms) {
+    if (ms <= 0) return now_us;
+    if (ms > (LLONG_MAX - now_us) / 1000) return LLONG_MAX;
+    return now_us + ms * 1000;
+}
+
 long long ev_timer_add(long long ms, ev_timer_fn *fn, void *data) {
     timer *t = mem_alloc(sizeof(*t));
     t->id = next_timer_id++;
-    t->when_us = (long long)util_monotonic_us() + ms * 1000;
+    t->when_us = deadline_us((long long)util_monotonic_us(), ms);
     t->fn = fn;
     t->data = data;
     t->deleted = false;
@@ -126,15 +135,19 @@ void ev_set_after_sleep(ev_hook_fn *fn) { after_sleep = fn; }
 void ev_set_after_events(ev_hook_fn *fn) { after_events = fn; }
 void ev_stop(void) { stopped = true; }
 
+/* Milliseconds until the earliest timer (-1 for none), at most
+ * EV_MAX_WAIT_MS: the poll timeout is an int, and a far deadline is
+ * simply waited for in several polls. */
+#define EV_MAX_WAIT_MS 1000
 static long long ms_to_next_timer(void) {
     long long now = (long long)util_monotonic_us(), best = -1;
     for (timer *t = timers; t; t = t->next) {
         if (t->deleted) continue;
-        long long d = t->when_us - now;
-        if (d < 0) d = 0;
+        long long d = t->when_us > now ? t->when_us - now : 0;
         if (best == -1 || d < best) best = d;
     }
-    return best == -1 ? -1 : (best + 999) / 1000;
+    if (best == -1) return -1;
+    return best >= EV_MAX_WAIT_MS * 1000LL ? EV_MAX_WAIT_MS : (best + 999) / 1000;
 }
 
 static void run_timers(void) {
@@ -153,7 +166,7 @@ static void run_timers(void) {
             if (again == -1) {
                 t->deleted = true;
             } else {
-                t->when_us = (long long)util_monotonic_us() + again * 1000;
+                t->when_us = deadline_us((long long)util_monotonic_us(), again);
             }
         }
         pp = &t->next;
@@ -210,6 +223,6 @@ void ev_run(void) {
         if (before_sleep) before_sleep();
         if (stopped) break;
         long long ms = ms_to_next_timer();
-        ev_poll_once(ms < 0 ? 1000 : (int)ms);
+        ev_poll_once(ms < 0 ? EV_MAX_WAIT_MS : (int)ms);
     }
 }

@@ -88,8 +88,10 @@ str *rdb_dump_value(const kv *e) MUST_USE;
 /* Check a payload's footer (version and CRC). false with *err. */
 bool rdb_verify_payload(const char *p, size_t len, str **err);
 /* A new entry under 'key' from a verified payload; NULL with *err if the
- * value inside is corrupt. */
-kv *rdb_restore_value(const char *key, size_t klen, const char *p, size_t len, str **err) MUST_USE;
+ * value inside is corrupt (every encoded blob is validated deeply first).
+ * count_sanitized: count those validations in dump_payload_sanitizations. */
+kv *rdb_restore_value(const char *key, size_t klen, const char *p, size_t len,
+                      bool count_sanitized, str **err) MUST_USE;
 /* Bytes this value takes in an RDB (DEBUG OBJECT serializedlength). */
 size_t rdb_value_size(const kv *e);
 

@@ -907,7 +907,9 @@ void cmd_wait(client *c) {
         repl_ms.waiters_cap = repl_ms.waiters_cap ? repl_ms.waiters_cap * 2 : 4;
         repl_ms.waiters = mem_realloc(repl_ms.waiters, repl_ms.waiters_cap * sizeof(waiter));
     }
-    repl_ms.waiters[repl_ms.nwaiters++] = (waiter){c, off, (long)n, timeout ? srv.mstime + timeout : 0};
+    /* A deadline past the end of time waits forever (Redis 7.0 blocks too). */
+    long long deadline = timeout > LLONG_MAX - srv.mstime ? LLONG_MAX : srv.mstime + timeout;
+    repl_ms.waiters[repl_ms.nwaiters++] = (waiter){c, off, (long)n, timeout ? deadline : 0};
     c->flags |= CLIENT_BLOCKED;
     srv.blocked_clients++;
     repl_ms.getack_pending = true;

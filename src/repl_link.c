@@ -105,12 +105,13 @@ static void send_psync(void) {
 static void send_handshake(void) {
     repl_ls.pending = 0;
     repl_ls.auth_pending = false;
-    if (cfg.masterauth) {
-        /* masterauth is binary-safe: all its bytes go out. */
+    if (cfg.masterauth_len) {
+        /* The password may hold NUL bytes: sent whole, by its length. */
         repl_ls.auth_pending = true;
         slice pass = slice_of(cfg.masterauth, cfg.masterauth_len);
         if (cfg.masteruser && cfg.masteruser[0]) {
-            slice argv[] = {slice_of("AUTH", 4), slice_of(cfg.masteruser, strlen(cfg.masteruser)), pass};
+            slice argv[] = {slice_of("AUTH", 4), slice_of(cfg.masteruser, strlen(cfg.masteruser)),
+                            pass};
             send_slices(3, argv);
         } else {
             slice argv[] = {slice_of("AUTH", 4), pass};

@@ -18,7 +18,9 @@
 #include <unistd.h>
 
 #include "cmdtable.h"
+#include "config.h"
 #include "errors.h"
+#include "log.h"
 #include "mem.h"
 #include "repl.h"
 #include "resp.h"
@@ -92,10 +94,25 @@ static void add_hdr(client *c, char type, long long n) {
 
 void reply_ok(client *c) { reply_raw(c, "+OK\r\n", 5); }
 
+/* Append p[0..len) as the body of a one-line reply: CR and LF become
+ * spaces, so bytes that came from a user can't end the line and forge
+ * replies after it. */
+static void append_line(client *c, const char *p, size_t len) {
+    while (len) {
+        size_t n = 0;
+        while (n < len && p[n] != '\r' && p[n] != '\n') n++;
+        append(c, p, n);
+        if (n == len) return;
+        append(c, " ", 1);
+        p += n + 1;
+        len -= n + 1;
+    }
+}
+
 void reply_simple(client *c, const char *s) {
     if (!wants_reply(c)) return;
     append(c, "+", 1);
-    append(c, s, strlen(s));
+    append_line(c, s, strlen(s));
     append(c, "\r\n", 2);
 }
 
@@ -147,22 +164,12 @@ static void error_len(client *c, const char *err, size_t len) {
         repl_master_error(c, err, len);   /* logs; may panic (propagation-error-behavior) */
     }
     if (!wants_reply(c)) return;
-    /* Newlines would break the protocol: Redis replaces them with spaces. */
+    /* Newlines would break the protocol (and let user bytes echoed in an
+     * error forge replies): as Redis's addReplyErrorFormat, trailing ones
+     * are dropped and the others become spaces. */
+    while (len && (err[len - 1] == '\r' || err[len - 1] == '\n')) len--;
     append(c, "-", 1);
-    const char *p = err;
-    size_t left = len;
-    while (left) {
-        size_t n = strcspn(p, "\r\n");
-        if (n > left) n = left;
-        append(c, p, n);
-        p += n;
-        left -= n;
-        if (left) {
-            append(c, " ", 1);
-            p++;
-            left--;
-        }
-    }
+    append_line(c, err, len);
     append(c, "\r\n", 2);
 }
 
@@ -366,6 +373,22 @@ size_t reply_pending(const client *c) {
      * its full sync no longer holds it. */
     if ((c->flags & (CLIENT_REPLICA | CLIENT_REPL_HOLD)) == CLIENT_REPLICA) n += repl_stream_pending(c);
     return n;
+}
+
+/* Bytes held for c: O(1), counting whole blocks. */
+static size_t held(const client *c) { return c->buf_used + c->reply_bytes; }
+
+size_t reply_repeat_begin(const client *c) { return held(c); }
+
+bool reply_repeat_stop(client *c, size_t begin) {
+    if (!wants_reply(c)) return true;
+    if (held(c) - begin <= (size_t)cfg.proto_max_bulk_len) return false;
+    log_msg(LOG_WARNING, "Client id=%llu addr=%s closed: a reply of random picks with repetition "
+            "passed proto-max-bulk-len (%lld bytes)", (unsigned long long)c->id, c->addr,
+            cfg.proto_max_bulk_len);
+    srv.stat_client_outbuf_limit_disconnections++;
+    client_close_async(c);
+    return true;
 }
 
 int reply_write(client *c) {

@@ -46,6 +46,15 @@ void reply_discard(client *c);
  * by its full sync, the stream it has yet to read from the shared
  * replication buffer). */
 size_t reply_pending(const client *c);
+/* Replies whose size the client's count sets, not the data (random picks
+ * with repetition): note reply_repeat_begin() before the first element and
+ * ask reply_repeat_stop() after each. It is true when the rest would go
+ * nowhere (closing, CLIENT REPLY OFF/SKIP, no socket) or when this reply
+ * grew past proto-max-bulk-len bytes: then the client, its reply cut short,
+ * is closed as for an output-buffer limit. Redis 7.0.15 has no such bound:
+ * SRANDMEMBER s -9223372036854775807 grows it until the OOM killer comes. */
+size_t reply_repeat_begin(const client *c);
+bool reply_repeat_stop(client *c, size_t begin);
 /* Write as much as the socket takes (a replica's stream after its own
  * replies): 0, or -1 on a dead connection. */
 int reply_write(client *c);

@@ -559,6 +559,7 @@ int main(int argc, char **argv) {
     list_init();
     t_set_init();
     if (listen_all() == -1) return 1;
+    client_accept_init();
     write_pidfile();
     srv.initial_memory_usage = mem_used();
     log_msg(LOG_NOTICE, "Running mode=standalone, port=%d. PID: %d", cfg.port, (int)srv.pid);

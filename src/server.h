@@ -72,6 +72,7 @@ struct server {
     bool is_replica;                  /* repl.c: we are a replica of a master */
     bool active_expire_enabled;       /* debug.c: DEBUG SET-ACTIVE-EXPIRE */
     bool pause_cron;                  /* debug.c: DEBUG PAUSE-CRON (the cron only keeps time) */
+    bool skip_checksum_validation;    /* debug.c: DEBUG SET-SKIP-CHECKSUM-VALIDATION */
 
     /* CLIENT PAUSE, written by client.c. */
     long long pause_end_ms;

@@ -4,6 +4,8 @@
  * Authentication is one check (auth_check) so ACL users can replace the
  * single requirepass later without touching the commands.
  * SPDX-License-Identifier: BSD-3-Clause */
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,12 +56,22 @@ void cmd_time(client *c) {
 
 /* ---- Authentication ---- */
 
+/* Every byte of the password counts (it may hold NULs), and the time the
+ * comparison takes says nothing about how much of it matched: as Redis 7.0
+ * does for ACL passwords, both sides are hashed with SHA-256 and the
+ * digests compared in constant time. */
+static bool password_matches(const slice *pass) {
+    unsigned char got[SHA256_DIGEST_LENGTH], want[SHA256_DIGEST_LENGTH];
+    SHA256((const unsigned char *)pass->ptr, pass->len, got);
+    SHA256((const unsigned char *)cfg.requirepass, cfg.requirepass_len, want);
+    return CRYPTO_memcmp(got, want, sizeof(got)) == 0;
+}
+
 /* The one credential check: true if user/pass are valid. */
 static bool auth_check(const slice *user, const slice *pass) {
     if (user && !util_strcaseeq(user->ptr, user->len, "default")) return false;
-    const char *want = cfg.requirepass ? cfg.requirepass : "";
-    if (want[0] == '\0') return true;   /* the default user has nopass */
-    return pass->len == strlen(want) && memcmp(pass->ptr, want, pass->len) == 0;
+    if (cfg.requirepass_len == 0) return true;   /* the default user has nopass */
+    return password_matches(pass);
 }
 
 void cmd_auth(client *c) {
@@ -67,8 +79,7 @@ void cmd_auth(client *c) {
         reply_error(c, ERR_SYNTAX);
         return;
     }
-    const char *want = cfg.requirepass ? cfg.requirepass : "";
-    if (c->argc == 2 && want[0] == '\0') {
+    if (c->argc == 2 && cfg.requirepass_len == 0) {
         reply_error(c, ERR_AUTH_NOPASS);
         return;
     }
@@ -123,7 +134,7 @@ void cmd_hello(client *c) {
         }
         c->authenticated = true;
     }
-    if (!c->authenticated) {
+    if (client_auth_required(c)) {
         reply_error(c, "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
         return;
     }
@@ -157,7 +168,7 @@ void cmd_reset(client *c) {
     c->db = db_get(0);
     c->dbid = 0;
     c->resp = 2;
-    c->authenticated = cfg.requirepass == NULL || cfg.requirepass[0] == '\0';
+    c->authenticated = cfg.requirepass_len == 0;
     reply_simple(c, "RESET");
 }
 

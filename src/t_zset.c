@@ -397,24 +397,32 @@ static void range_by_rank(range_sink *s, kv *e, long start, long end, bool rev) 
     sink_finish(s, n);
 }
 
-/* Skip 'offset' members in the iterator's direction, as Redis's LIMIT
- * does: a negative offset skips everything. */
+/* LIMIT offset count, as Redis reads them: a negative offset skips every
+ * member (Redis walks to the end), a negative count means no limit. Both
+ * are turned into unsigned counts here, so LLONG_MIN is just "all". */
+static bool limit_skips_all(long offset, kv *e) {
+    return offset < 0 || (offset > 0 && (unsigned long)offset >= zset_len(e));
+}
+
+static unsigned long limit_count(long limit) { return limit < 0 ? ULONG_MAX : (unsigned long)limit; }
+
 static void skip_offset(zset_iter *it, long offset) {
-    while (zset_iter_valid(it) && offset--) zset_iter_next(it);
+    for (; offset > 0 && zset_iter_valid(it); offset--) zset_iter_next(it);
 }
 
 static void range_by_score(range_sink *s, kv *e, const sl_range *r, long offset, long limit,
                            bool rev) {
     sink_begin(s, -1);
     long long n = 0;
-    if (offset > 0 && offset >= (long)zset_len(e)) {
+    if (limit_skips_all(offset, e)) {
         sink_finish(s, 0);
         return;
     }
     zset_iter it;
     zset_iter_score(&it, e, r, rev);
     skip_offset(&it, offset);
-    for (; zset_iter_valid(&it) && limit--; zset_iter_next(&it)) {
+    for (unsigned long left = limit_count(limit); zset_iter_valid(&it) && left;
+         left--, zset_iter_next(&it)) {
         double score = zset_iter_get_score(&it);
         if (rev ? !sl_value_gte_min(score, r) : !sl_value_lte_max(score, r)) break;
         zset_elem el;
@@ -429,10 +437,15 @@ static void range_by_lex(range_sink *s, kv *e, const sl_lexrange *r, long offset
                          bool rev) {
     sink_begin(s, -1);
     long long n = 0;
+    if (limit_skips_all(offset, e)) {
+        sink_finish(s, 0);
+        return;
+    }
     zset_iter it;
     zset_iter_lex(&it, e, r, rev);
     skip_offset(&it, offset);
-    for (; zset_iter_valid(&it) && limit--; zset_iter_next(&it)) {
+    for (unsigned long left = limit_count(limit); zset_iter_valid(&it) && left;
+         left--, zset_iter_next(&it)) {
         zset_elem el;
         zset_iter_get(&it, &el, s->withscores || s->store);
         if (rev ? !sl_lex_gte_min(el.m, el.len, r) : !sl_lex_lte_max(el.m, el.len, r)) break;
@@ -767,13 +780,14 @@ static void zrandmember_count(client *c, long long l, bool withscores) {
     zset_elem el;
     if (!uniq || count == 1) {
         /* With repetition: every pick is independent. */
+        if (!arg_rand_repeat_ok(c, count, withscores)) return;
         reply_array(c, (long long)(flat ? count * 2 : count));
+        size_t begin = reply_repeat_begin(c);
         picker_init(&p, e);
         while (count--) {
             picker_get(&p, util_rand64() % size, &el);
             reply_member(c, &el, withscores);
-            /* A huge count may overrun the output limit: stop once closing. */
-            if (c->flags & CLIENT_CLOSE_ASAP) break;
+            if (reply_repeat_stop(c, begin)) break;
         }
         mem_free(p.pairs);
         return;
