@@ -39,6 +39,8 @@ struct db;
 #define CLIENT_REPL_HOLD (1u << 18)   /* replica in a full sync: output waits (repl.c) */
 #define CLIENT_MASTER_FORCE_REPLY (1u << 19) /* our master gets this reply (REPLCONF ACK) */
 #define CLIENT_INPUT_QUEUED (1u << 20) /* read this turn, runs in client_run_queued() */
+#define CLIENT_SCRIPT (1u << 21)      /* the fake client scripts' commands run as (script.c) */
+#define CLIENT_READS_PAUSED (1u << 22) /* its socket is not read: its script is running (script.c) */
 
 #define CLIENT_BUF_SIZE (16 * 1024)
 
@@ -136,5 +138,12 @@ void client_monitor_feed(client *c, int dbid, int argc, const slice *argv);
 void client_accept_handler(int lfd, void *data, int mask);
 /* Resume clients postponed by CLIENT PAUSE once it expires. */
 void client_unpause_all(void);
+/* While a script runs past busy-reply-threshold: read and answer the
+ * other clients (they get -BUSY) and write pending output, without timers
+ * or the after-events hook. The caller of the script is not read
+ * (client_pause_reads) and no client is freed meanwhile. */
+void client_serve_while_busy(void);
+void client_pause_reads(client *c);
+void client_resume_reads(client *c);
 
 #endif

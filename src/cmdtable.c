@@ -26,6 +26,7 @@
 #include "pubsub.h"
 #include "reply.h"
 #include "repl.h"
+#include "script.h"
 #include "server.h"
 #include "slowlog.h"
 #include "snapshot.h"
@@ -98,21 +99,6 @@ static command command_subs[] = {
      .since = "7.0.0", .summary = "Get array of specific Redis command documentation"},
     {.name = "help", .proc = cmd_command_help, .arity = 2, .flags = CMD_LOADING | CMD_STALE, .acl = ACL_SLOW | ACL_CONNECTION,
      .since = "5.0.0", .summary = "Show helpful text about the different subcommands"},
-    {.name = NULL}};
-
-static command script_subs[] = {
-    {.name = "kill", .proc = cmd_script_kill, .arity = 2, .flags = CMD_NOSCRIPT | CMD_ALLOW_BUSY,
-     .acl = ACL_SLOW | ACL_SCRIPTING, .since = "2.6.0", .summary = "Kill the script currently in execution."},
-    {.name = "exists", .proc = cmd_script_exists, .arity = -3, .flags = CMD_NOSCRIPT,
-     .acl = ACL_SLOW | ACL_SCRIPTING, .since = "2.6.0", .summary = "Check existence of scripts in the script cache."},
-    {.name = "flush", .proc = cmd_script_flush, .arity = -2, .flags = CMD_NOSCRIPT,
-     .acl = ACL_SLOW | ACL_SCRIPTING, .since = "2.6.0", .summary = "Remove all the scripts from the script cache."},
-    {.name = "load", .proc = cmd_script_load, .arity = 3, .flags = CMD_NOSCRIPT | CMD_STALE,
-     .acl = ACL_SLOW | ACL_SCRIPTING, .since = "2.6.0", .summary = "Load the specified Lua script into the script cache."},
-    {.name = "debug", .proc = cmd_script_debug, .arity = 3, .flags = CMD_NOSCRIPT,
-     .acl = ACL_SLOW | ACL_SCRIPTING, .since = "3.2.0", .summary = "Set the debug mode for executed scripts."},
-    {.name = "help", .proc = cmd_script_help, .arity = 2, .flags = CMD_LOADING | CMD_STALE,
-     .acl = ACL_SLOW | ACL_SCRIPTING, .since = "5.0.0", .summary = "Show helpful text about the different subcommands"},
     {.name = NULL}};
 
 static command object_subs[] = {
@@ -190,6 +176,23 @@ static command pubsub_subs[] = {
      .acl = ACL_SLOW, .keys = {0, 0, 0},
      .group = "pubsub", .since = "6.2.0", .summary = "Show helpful text about the different subcommands",
      .complexity = "O(1)"},
+    {.name = NULL}};
+
+/* ---- Scripting: EVAL and SCRIPT (script.c), FUNCTION and FCALL (function.c) ---- */
+
+static command script_subs[] = {
+    {.name = "kill", .proc = cmd_script_kill, .arity = 2, .flags = CMD_NOSCRIPT | CMD_ALLOW_BUSY,
+     .acl = ACL_SLOW | ACL_SCRIPTING, .since = "2.6.0", .summary = "Kill the script currently in execution."},
+    {.name = "exists", .proc = cmd_script_exists, .arity = -3, .flags = CMD_NOSCRIPT,
+     .acl = ACL_SLOW | ACL_SCRIPTING, .since = "2.6.0", .summary = "Check existence of scripts in the script cache."},
+    {.name = "flush", .proc = cmd_script_flush, .arity = -2, .flags = CMD_NOSCRIPT,
+     .acl = ACL_SLOW | ACL_SCRIPTING, .since = "2.6.0", .summary = "Remove all the scripts from the script cache."},
+    {.name = "load", .proc = cmd_script_load, .arity = 3, .flags = CMD_NOSCRIPT | CMD_STALE,
+     .acl = ACL_SLOW | ACL_SCRIPTING, .since = "2.6.0", .summary = "Load the specified Lua script into the script cache."},
+    {.name = "debug", .proc = cmd_script_debug, .arity = 3, .flags = CMD_NOSCRIPT,
+     .acl = ACL_SLOW | ACL_SCRIPTING, .since = "3.2.0", .summary = "Set the debug mode for executed scripts."},
+    {.name = "help", .proc = cmd_script_help, .arity = 2, .flags = CMD_LOADING | CMD_STALE,
+     .acl = ACL_SLOW | ACL_SCRIPTING, .since = "5.0.0", .summary = "Show helpful text about the different subcommands"},
     {.name = NULL}};
 
 /* ---- The table ---- */
@@ -442,6 +445,20 @@ static command table[] = {
     {.name = "failover", .proc = cmd_failover, .arity = -1, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_STALE,
      .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS, .group = "server", .since = "6.2.0",
      .summary = "Start a coordinated failover between this server and one of its replicas.", .complexity = "O(1)"},
+    /* Scripting (script.c, function.c) */
+#define SCRIPTING (CMD_NOSCRIPT | CMD_SKIP_MONITOR | CMD_NO_MANDATORY_KEYS | CMD_MOVABLE_KEYS | CMD_STALE | CMD_SCRIPT_FLAGS)
+    {.name = "eval", .proc = cmd_eval, .arity = -3, .flags = SCRIPTING, .acl = ACL_SLOW | ACL_SCRIPTING,
+     .getkeys = script_eval_getkeys, .group = "scripting", .since = "2.6.0", .summary = "Execute a Lua script server side",
+     .complexity = "Depends on the script that is executed."},
+    {.name = "evalsha", .proc = cmd_evalsha, .arity = -3, .flags = SCRIPTING, .acl = ACL_SLOW | ACL_SCRIPTING,
+     .getkeys = script_eval_getkeys, .group = "scripting", .since = "2.6.0", .summary = "Execute a Lua script server side",
+     .complexity = "Depends on the script that is executed."},
+    {.name = "eval_ro", .proc = cmd_eval_ro, .arity = -3, .flags = SCRIPTING | R, .acl = ACL_SLOW | ACL_SCRIPTING,
+     .getkeys = script_eval_getkeys, .group = "scripting", .since = "7.0.0", .summary = "Execute a read-only Lua script server side",
+     .complexity = "Depends on the script that is executed."},
+    {.name = "evalsha_ro", .proc = cmd_evalsha_ro, .arity = -3, .flags = SCRIPTING | R, .acl = ACL_SLOW | ACL_SCRIPTING,
+     .getkeys = script_eval_getkeys, .group = "scripting", .since = "7.0.0", .summary = "Execute a read-only Lua script server side",
+     .complexity = "Depends on the script that is executed."},
     {.name = "script", .arity = -2, .acl = ACL_SLOW, .subcmds = script_subs, .group = "scripting",
      .since = "2.6.0", .summary = "A container for Lua scripts management commands", .complexity = "Depends on subcommand."},
     {.name = "lastsave", .proc = cmd_lastsave, .arity = 1, .flags = CMD_LOADING | CMD_STALE | F, .acl = ACL_ADMIN | ACL_FAST | ACL_DANGEROUS,
@@ -964,14 +981,17 @@ int cmdtable_call_depth(void) { return call_depth; }
 void cmdtable_call(client *c) {
     command *cmd = c->cmd;
     unsigned long long errs = reply_total_errors();
-    srv.current = c;
+    /* A script's commands act for the client that sent the script (is it
+     * our master?), and see the clock of its start, as in Redis. */
+    client *prev = srv.current;
+    if (!(c->flags & CLIENT_SCRIPT)) srv.current = c;
     long long start = util_fast_ustime();
-    server_set_time(start);   /* the command sees one clock reading */
+    if (call_depth == 0) server_set_time(start);   /* the command sees one clock reading */
     call_depth++;
     cmd->proc(c);
     call_depth--;
     long long dur = util_fast_ustime() - start;
-    srv.current = NULL;
+    srv.current = prev;
     cmd->calls++;
     cmd->usec += dur;
     /* '>' not '!=': CONFIG RESETSTAT zeroes the count while it runs. */
@@ -1039,19 +1059,33 @@ static bool dispatch_request(client *c) {
         reject(c, cmd, ERR_LOADING);
         return rejected(c);
     }
+    /* A script runs past busy-reply-threshold: only allow_busy commands.
+     * Our master's stream waits for the script's end (script.c). */
+    if (srv.busy_script && !(cmd->flags & CMD_ALLOW_BUSY)) {
+        if (c->flags & CLIENT_MASTER) {
+            script_hold_input();
+            c->flags |= CLIENT_PAUSED_WAIT;
+            return false;
+        }
+        reject(c, cmd, script_busy_error());
+        return rejected(c);
+    }
+    /* EVAL and FCALL take write, denyoom and stale from their script. */
+    uint32_t flags = cmd->flags;
+    if (flags & CMD_SCRIPT_FLAGS) flags = script_cmd_flags(c, flags);
     /* CLIENT PAUSE holds the request until the pause ends: every command
      * (ALL) or those that may write or propagate (WRITE). As in Redis 7.0
      * this comes after every rejection, only replicas are exempt, and the
      * pause lasts until the cron or UNPAUSE ends it, so nothing overtakes
      * the held requests. */
     if (srv.pause_type && !(c->flags & CLIENT_REPLICA) &&
-        (srv.pause_type == 2 || (cmd->flags & (CMD_WRITE | CMD_MAY_REPLICATE)))) {
+        (srv.pause_type == 2 || (flags & (CMD_WRITE | CMD_MAY_REPLICATE)))) {
         c->flags |= CLIENT_PAUSED_WAIT;
         return false;
     }
     /* maxmemory: evict before running anything; refuse writes that would
      * grow memory if eviction can't get under the limit. */
-    if (cfg.maxmemory && !evict_perform() && (cmd->flags & CMD_DENYOOM)) {
+    if (cfg.maxmemory && !evict_perform() && (flags & CMD_DENYOOM)) {
         cmd->rejected++;
         reply_error(c, ERR_OOM);
         return rejected(c);
@@ -1060,7 +1094,7 @@ static bool dispatch_request(client *c) {
      * 7.0 does) while stop-writes-on-bgsave-error holds; our master's
      * stream and the AOF loader are obeyed. The AOF's own -MISCONF is
      * aof_write_error(). */
-    if ((cmd->flags & CMD_WRITE || cmd->proc == cmd_ping) &&
+    if ((flags & CMD_WRITE || cmd->proc == cmd_ping) &&
         !(c->flags & (CLIENT_MASTER | CLIENT_FAKE))) {
         const char *err = snapshot_write_error();
         if (err) {
@@ -1075,7 +1109,7 @@ static bool dispatch_request(client *c) {
         }
     }
     /* Replication: -NOREPLICAS, -READONLY, -MASTERDOWN. */
-    const char *repl_err = repl_refuse(c, cmd);
+    const char *repl_err = repl_refuse(c, flags);
     if (repl_err) {
         reject(c, cmd, repl_err);
         return rejected(c);
@@ -1094,6 +1128,39 @@ bool cmdtable_dispatch(client *c) {
         c->flags |= CLIENT_REPLY_SKIP;
     }
     return true;
+}
+
+/* ---- Commands from scripts ---- */
+
+/* Redis's scriptCall, in its order: the command and its arity, the
+ * noscript flag, stale data, then (ACL goes here) the script's own rules
+ * for writes and memory, then the call. The caller's state checks (auth,
+ * MULTI, pause, -BUSY) were made for the EVAL itself. */
+void cmdtable_dispatch_script(client *c) {
+    command *cmd = cmdtable_lookup(c);
+    c->cmd = cmd;
+    if (cmd == NULL || (cmd->subcmds && !cmd->proc)) {
+        reply_error(c, "ERR Unknown Redis command called from script");
+        return;
+    }
+    if (!arity_ok(cmd, c->argc)) {
+        cmd->rejected++;
+        reply_error(c, "ERR Wrong number of args calling Redis command from script");
+        return;
+    }
+    c->lastcmd = cmd;
+    char buf[256];
+    const char *err = NULL;
+    if (cmd->flags & CMD_NOSCRIPT) err = "ERR This Redis command is not allowed from script";
+    if (err == NULL) err = script_refuse_stale(cmd);
+    if (err == NULL) err = script_refuse_write(cmd, buf, sizeof(buf));
+    if (err == NULL) err = script_refuse_oom(cmd);
+    if (err) {
+        reject(c, cmd, err);
+        return;
+    }
+    script_will_run(cmd);
+    cmdtable_call(c);
 }
 
 /* ---- Keys of a command ---- */

@@ -102,6 +102,10 @@ void cmd_psync(client *c);
 void cmd_sync(client *c);
 void cmd_failover(client *c);
 /* script.c */
+void cmd_eval(client *c);
+void cmd_evalsha(client *c);
+void cmd_eval_ro(client *c);
+void cmd_evalsha_ro(client *c);
 void cmd_script_kill(client *c);
 void cmd_script_exists(client *c);
 void cmd_script_flush(client *c);

@@ -330,6 +330,8 @@ static directive table[] = {
     I("maxmemory-samples", maxmemory_samples, "5", 1, 64, 0),
     I("lfu-log-factor", lfu_log_factor, "10", 0, INT_MAX, 0),
     I("lfu-decay-time", lfu_decay_time, "1", 0, INT_MAX, 0),
+    {.name = "busy-reply-threshold", .alias = "lua-time-limit", .type = T_LL,
+     .field = &cfg.busy_reply_threshold, .def = "5000", .min = 0, .max = LLONG_MAX},
     L("slowlog-log-slower-than", slowlog_log_slower_than, "10000", -1, LLONG_MAX, 0),
     I("slowlog-max-len", slowlog_max_len, "128", 0, INT_MAX, 0),
     L("latency-monitor-threshold", latency_monitor_threshold, "0", 0, LLONG_MAX, 0),
@@ -410,8 +412,6 @@ static directive table[] = {
     X("aof-timestamp-enabled", "no"),
     X("enable-module-command", "no"),
     X("maxmemory-clients", "0"),
-    X("lua-time-limit", "5000"),
-    X("busy-reply-threshold", "5000"),
     X("cluster-enabled", "no"),
     {.name = NULL},
 };

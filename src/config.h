@@ -26,6 +26,7 @@ struct config {
     int timeout;
     int maxclients;
     int io_coalesce_us;             /* castor: see coalesce.h */
+    long long busy_reply_threshold; /* ms before a running script makes others -BUSY (script.c) */
     bool protected_mode;
     long long proto_max_bulk_len;
     long long client_query_buffer_limit;

@@ -16,6 +16,7 @@
 
 typedef struct effect {
     int dbid;
+    int targets;   /* PROPAGATE_* readers it goes to */
     int argc;
     slice *argv;
 } effect;
@@ -25,11 +26,16 @@ static size_t pending_len, pending_cap;
 static int depth;
 /* PROPAGATE_* bits of the readers listening; while 0 effects cost nothing. */
 static int readers;
+/* Readers the effects announced now go to (scripts may narrow them). */
+static int targets = PROPAGATE_AOF | PROPAGATE_REPL;
 
 static void emit(const effect *e) {
-    if (readers & PROPAGATE_AOF) aof_feed(e->dbid, e->argc, e->argv);
-    if (readers & PROPAGATE_REPL) repl_feed(e->dbid, e->argc, e->argv);
+    int to = readers & e->targets;
+    if (to & PROPAGATE_AOF) aof_feed(e->dbid, e->argc, e->argv);
+    if (to & PROPAGATE_REPL) repl_feed(e->dbid, e->argc, e->argv);
 }
+
+void propagate_set_targets(int t) { targets = t; }
 
 void propagate_set_reader(int reader, bool on) {
     if (on) readers |= reader;
@@ -44,24 +50,33 @@ static void clear_pending(void) {
     pending_len = 0;
 }
 
+/* Each reader gets its effects wrapped in MULTI/EXEC when there are more
+ * than one for it. */
 static void flush(void) {
-    if (pending_len > 1) {
-        slice multi = slice_of("MULTI", 5), exec = slice_of("EXEC", 4);
-        effect m = {pending[0].dbid, 1, &multi}, x = {pending[0].dbid, 1, &exec};
+    int wrap = 0;
+    for (int reader = PROPAGATE_AOF; reader <= PROPAGATE_REPL; reader <<= 1) {
+        size_t n = 0;
+        for (size_t i = 0; i < pending_len; i++) n += (pending[i].targets & reader) != 0;
+        if (n > 1) wrap |= reader;
+    }
+    slice multi = slice_of("MULTI", 5), exec = slice_of("EXEC", 4);
+    if (wrap) {
+        effect m = {pending[0].dbid, wrap, 1, &multi};
         emit(&m);
-        for (size_t i = 0; i < pending_len; i++) emit(&pending[i]);
+    }
+    for (size_t i = 0; i < pending_len; i++) emit(&pending[i]);
+    if (wrap) {
+        effect x = {pending[0].dbid, wrap, 1, &exec};
         emit(&x);
-    } else if (pending_len == 1) {
-        emit(&pending[0]);
     }
     clear_pending();
 }
 
 void propagate(int dbid, int argc, const slice *argv) {
-    if (!readers) return;
+    if (!(readers & targets)) return;
     if (depth == 0 && pending_len == 0) {
         /* A lone effect outside begin/end: readers copy what they keep. */
-        effect e = {dbid, argc, (slice *)argv};
+        effect e = {dbid, targets, argc, (slice *)argv};
         emit(&e);
         return;
     }
@@ -71,6 +86,7 @@ void propagate(int dbid, int argc, const slice *argv) {
     }
     effect *e = &pending[pending_len++];
     e->dbid = dbid;
+    e->targets = targets;
     e->argc = argc;
     e->argv = mem_alloc(sizeof(slice) * (size_t)argc);
     for (int i = 0; i < argc; i++)

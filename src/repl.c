@@ -887,16 +887,20 @@ bool repl_unblock_wait(client *c, bool as_error) {
 #define ERR_MASTERDOWN "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
 #define ERR_NOREPLICAS "NOREPLICAS Not enough good replicas to write."
 
-const char *repl_refuse(client *c, const struct command *cmd) {
+const char *repl_refuse(client *c, uint32_t cmd_flags) {
     if (c->flags & (CLIENT_MASTER | CLIENT_FAKE)) return NULL;
     if (!srv.is_replica && cfg.min_replicas_to_write > 0 && cfg.min_replicas_max_lag > 0 &&
-        (cmd->flags & CMD_WRITE) && repl_ms.good_replicas < cfg.min_replicas_to_write)
+        (cmd_flags & CMD_WRITE) && repl_ms.good_replicas < cfg.min_replicas_to_write)
         return ERR_NOREPLICAS;
     if (!srv.is_replica) return NULL;
-    if (cfg.replica_read_only && (cmd->flags & CMD_WRITE)) return ERR_READONLY;
-    if (repl_ls.state != L_CONNECTED && !cfg.replica_serve_stale_data && !(cmd->flags & CMD_STALE))
+    if (cfg.replica_read_only && (cmd_flags & CMD_WRITE)) return ERR_READONLY;
+    if (repl_ls.state != L_CONNECTED && !cfg.replica_serve_stale_data && !(cmd_flags & CMD_STALE))
         return ERR_MASTERDOWN;
     return NULL;
+}
+
+bool repl_is_stale(void) {
+    return srv.is_replica && repl_ls.state != L_CONNECTED && !cfg.replica_serve_stale_data;
 }
 
 void repl_client_freed(client *c) {

@@ -32,6 +32,7 @@
 #include "mem.h"
 #include "net.h"
 #include "repl.h"
+#include "script.h"
 #include "snapshot.h"
 #include "str.h"
 #include "t_hash.h"
@@ -152,6 +153,7 @@ static void before_sleep(void) {
      * reply of this turn leaves: an acknowledged write is on disk. */
     aof_flush_before_sleep();
     repl_before_sleep();   /* GETACK for WAIT; resume released WAIT clients */
+    script_before_sleep(); /* our master's stream held by a busy script */
     client_flush_pending();
     client_free_closing();
 }
@@ -371,6 +373,7 @@ int main(int argc, char **argv) {
     hash_init();
     list_init();
     t_set_init();
+    script_init();
     if (listen_all() == -1) return 1;
     write_pidfile();
     srv.initial_memory_usage = mem_used();

@@ -71,6 +71,8 @@ struct server {
     bool is_replica;                  /* repl.c: we are a replica of a master */
     bool active_expire_enabled;       /* debug.c: DEBUG SET-ACTIVE-EXPIRE */
 
+    int busy_script;                  /* script.c: 1 (EVAL) or 2 (FCALL) while a script runs past busy-reply-threshold */
+
     /* CLIENT PAUSE, written by client.c. */
     long long pause_end_ms;
     int pause_type;                   /* 0 none, 1 write, 2 all */
