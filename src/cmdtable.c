@@ -1139,11 +1139,11 @@ bool cmdtable_dispatch(client *c) {
 void cmdtable_dispatch_script(client *c) {
     command *cmd = cmdtable_lookup(c);
     c->cmd = cmd;
-    if (cmd == NULL || (cmd->subcmds && !cmd->proc)) {
+    if (cmd == NULL) {
         reply_error(c, "ERR Unknown Redis command called from script");
         return;
     }
-    if (!arity_ok(cmd, c->argc)) {
+    if (!arity_ok(cmd, c->argc) || (cmd->subcmds && !cmd->proc)) {
         cmd->rejected++;
         reply_error(c, "ERR Wrong number of args calling Redis command from script");
         return;

@@ -1,7 +1,7 @@
 /* lua_struct.c -- the 'struct' library of scripts: struct.pack, unpack and
  * size with Roberto Ierusalimschy's format language, as Redis ships it.
  *
- * Format: '<' '>' '=' endianness, '!n' alignment, 'x' a pad byte, 'b' 'B'
+ * Format: '<' '>' endianness, '!n' alignment, 'x' a pad byte, 'b' 'B'
  * 'h' 'H' 'l' 'L' 'T' 'i[n]' 'I[n]' integers (n bytes, 1..32), 'f' 'd'
  * floats, 'c[n]' n chars (c0: the length is the value before it, when
  * unpacking), 's' a zero-terminated string, ' ' ignored.
@@ -77,7 +77,6 @@ static bool header_opt(lua_State *L, header *h, char opt, const char **fmt) {
     case ' ': return true;
     case '>': h->little = false; return true;
     case '<': h->little = true; return true;
-    case '=': h->little = host_little(); return true;
     case '!': {
         int a = read_count(L, fmt, MAXALIGN);
         if (a <= 0 || (a & (a - 1)) != 0) luaL_error(L, "alignment %d is not a power of 2", a);
@@ -86,6 +85,10 @@ static bool header_opt(lua_State *L, header *h, char opt, const char **fmt) {
     }
     default: return false;
     }
+}
+
+static int bad_option(lua_State *L, char opt) {
+    return luaL_argerror(L, 1, lua_pushfstring(L, "invalid format option '%c'", opt));
 }
 
 static size_t aligned(lua_State *L, const header *h, size_t pos, size_t size, char opt) {
@@ -151,21 +154,21 @@ static int struct_pack(lua_State *L) {
         case 'c':
         case 's': {
             size_t len;
-            const char *s = luaL_checklstring(L, arg, &len);
+            const char *s = luaL_checklstring(L, arg++, &len);
             if (opt == 's') {
                 size = len + 1;
             } else if (size == 0) {
                 size = len;
             } else {
+                /* The original names the argument after this one. */
                 luaL_argcheck(L, len >= size, arg, "string too short");
             }
             luaL_addlstring(&b, s, opt == 's' ? len : size);
             if (opt == 's') luaL_addchar(&b, '\0');
-            arg++;
             break;
         }
         default:
-            return luaL_error(L, "invalid format option '%c'", opt);
+            return bad_option(L, opt);
         }
         total += size;
     }
@@ -255,7 +258,7 @@ static int struct_unpack(lua_State *L) {
             break;
         }
         default:
-            return luaL_error(L, "invalid format option '%c'", opt);
+            return bad_option(L, opt);
         }
         pos += size;
     }
@@ -271,10 +274,11 @@ static int struct_size(lua_State *L) {
         char opt = *fmt++;
         if (header_opt(L, &h, opt, &fmt)) continue;
         size_t size = opt_size(L, opt, &fmt);
-        if (opt == 's') luaL_argerror(L, 1, "options 's' have variable size");
-        if (opt == 'c' && size == 0) luaL_argerror(L, 1, "option 'c0' has variable size");
-        if (size == 0) return luaL_error(L, "invalid format option '%c'", opt);
         pos += aligned(L, &h, pos, size, opt);
+        if (opt == 's') luaL_argerror(L, 1, "option 's' has no fixed size");
+        if (opt == 'c' && size == 0) luaL_argerror(L, 1, "option 'c0' has no fixed size");
+        /* Unknown letters and digits count as nothing, as in the original. */
+        if (!isalnum((unsigned char)opt)) bad_option(L, opt);
         if (size > SIZE_MAX - pos) luaL_error(L, "format result too large");
         pos += size;
     }

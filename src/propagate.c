@@ -66,7 +66,7 @@ static void flush(void) {
     }
     for (size_t i = 0; i < pending_len; i++) emit(&pending[i]);
     if (wrap) {
-        effect x = {pending[0].dbid, wrap, 1, &exec};
+        effect x = {pending[pending_len - 1].dbid, wrap, 1, &exec};
         emit(&x);
     }
     clear_pending();

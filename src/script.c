@@ -157,7 +157,7 @@ static bool running_stale(void) { return repl_is_stale(); }
 static const char *refuse_run(client *caller, unsigned sf, bool ro, char *buf, size_t cap) {
     if (sf & SCRIPT_FLAG_EVAL_COMPAT)
         return running_stale() ? "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'." : NULL;
-    if (!(sf & SCRIPT_FLAG_ALLOW_OOM) && cfg.maxmemory && evict_over_limit())
+    if (!(sf & (SCRIPT_FLAG_ALLOW_OOM | SCRIPT_FLAG_NO_WRITES)) && cfg.maxmemory && evict_over_limit())
         return "OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'";
     if (running_stale() && !(sf & SCRIPT_FLAG_ALLOW_STALE))
         return "MASTERDOWN Link with MASTER is down, replica-serve-stale-data is set to 'no' and 'allow-stale' flag is not set on the script.";
@@ -462,15 +462,28 @@ uint32_t script_eval_cmd_flags(client *c, uint32_t cmd_flags) {
     script_entry *e;
     if (c->argc < 2) return cmd_flags;
     const char *name = c->cmd->name;
+    unsigned sf;
     if (name[4] == 's') {   /* evalsha, evalsha_ro */
         e = cache_find_sha(&c->argv[1]);
+        if (e == NULL) return cmd_flags;
+        sf = e->flags;
     } else {
         char sha[41];
         sha1_hex(c->argv[1].ptr, c->argv[1].len, sha);
         e = dict_find(cache, sha, 40);
+        if (e) {
+            sf = e->flags;
+        } else {
+            /* Not compiled yet: its shebang says (a bad one fails later). */
+            str *err = NULL;
+            if (eval_shebang(c->argv[1].ptr, c->argv[1].len, &sf, &err) < 0) {
+                str_free(err);
+                return cmd_flags;
+            }
+        }
     }
-    if (e == NULL || (e->flags & SCRIPT_FLAG_EVAL_COMPAT)) return cmd_flags;
-    return script_flags_to_cmd_flags(cmd_flags, e->flags);
+    if (sf & SCRIPT_FLAG_EVAL_COMPAT) return cmd_flags;
+    return script_flags_to_cmd_flags(cmd_flags, sf);
 }
 
 /* EVAL's keys: numkeys at argv[2]. */
