@@ -195,6 +195,28 @@ static command script_subs[] = {
      .acl = ACL_SLOW | ACL_SCRIPTING, .since = "5.0.0", .summary = "Show helpful text about the different subcommands"},
     {.name = NULL}};
 
+#define FUNCTION_ACL (ACL_SLOW | ACL_SCRIPTING)
+static command function_subs[] = {
+    {.name = "load", .proc = cmd_function_load, .arity = -3, .flags = CMD_WRITE | CMD_DENYOOM | CMD_NOSCRIPT,
+     .acl = ACL_WRITE | FUNCTION_ACL, .since = "7.0.0", .summary = "Create a function with the given arguments (name, code, description)"},
+    {.name = "delete", .proc = cmd_function_delete, .arity = 3, .flags = CMD_WRITE | CMD_NOSCRIPT,
+     .acl = ACL_WRITE | FUNCTION_ACL, .since = "7.0.0", .summary = "Delete a function by name"},
+    {.name = "flush", .proc = cmd_function_flush, .arity = -2, .flags = CMD_WRITE | CMD_NOSCRIPT,
+     .acl = ACL_WRITE | FUNCTION_ACL, .since = "7.0.0", .summary = "Deleting all functions"},
+    {.name = "kill", .proc = cmd_function_kill, .arity = 2, .flags = CMD_NOSCRIPT | CMD_ALLOW_BUSY,
+     .acl = FUNCTION_ACL, .since = "7.0.0", .summary = "Kill the function currently in execution."},
+    {.name = "list", .proc = cmd_function_list, .arity = -2, .flags = CMD_NOSCRIPT,
+     .acl = FUNCTION_ACL, .since = "7.0.0", .summary = "List information about all the functions"},
+    {.name = "dump", .proc = cmd_function_dump, .arity = 2, .flags = CMD_NOSCRIPT,
+     .acl = FUNCTION_ACL, .since = "7.0.0", .summary = "Dump all functions into a serialized binary payload"},
+    {.name = "restore", .proc = cmd_function_restore, .arity = -3, .flags = CMD_WRITE | CMD_DENYOOM | CMD_NOSCRIPT,
+     .acl = ACL_WRITE | FUNCTION_ACL, .since = "7.0.0", .summary = "Restore all the functions on the given payload"},
+    {.name = "stats", .proc = cmd_function_stats, .arity = 2, .flags = CMD_NOSCRIPT | CMD_ALLOW_BUSY,
+     .acl = FUNCTION_ACL, .since = "7.0.0", .summary = "Return information about the function currently running (name, description, duration)"},
+    {.name = "help", .proc = cmd_function_help, .arity = 2, .flags = CMD_LOADING | CMD_STALE,
+     .acl = FUNCTION_ACL, .since = "7.0.0", .summary = "Show helpful text about the different subcommands"},
+    {.name = NULL}};
+
 /* ---- The table ---- */
 
 #define STR (ACL_STRING)
@@ -461,6 +483,14 @@ static command table[] = {
      .complexity = "Depends on the script that is executed."},
     {.name = "script", .arity = -2, .acl = ACL_SLOW, .subcmds = script_subs, .group = "scripting",
      .since = "2.6.0", .summary = "A container for Lua scripts management commands", .complexity = "Depends on subcommand."},
+    {.name = "fcall", .proc = cmd_fcall, .arity = -3, .flags = SCRIPTING, .acl = ACL_SLOW | ACL_SCRIPTING,
+     .getkeys = script_eval_getkeys, .group = "scripting", .since = "7.0.0", .summary = "Invoke a function",
+     .complexity = "Depends on the function that is executed."},
+    {.name = "fcall_ro", .proc = cmd_fcall_ro, .arity = -3, .flags = SCRIPTING | R, .acl = ACL_SLOW | ACL_SCRIPTING,
+     .getkeys = script_eval_getkeys, .group = "scripting", .since = "7.0.0", .summary = "Invoke a read-only function",
+     .complexity = "Depends on the function that is executed."},
+    {.name = "function", .arity = -2, .acl = ACL_SLOW, .subcmds = function_subs, .group = "scripting",
+     .since = "7.0.0", .summary = "A container for function commands", .complexity = "Depends on subcommand."},
     {.name = "lastsave", .proc = cmd_lastsave, .arity = 1, .flags = CMD_LOADING | CMD_STALE | F, .acl = ACL_ADMIN | ACL_FAST | ACL_DANGEROUS,
      .group = "server", .since = "1.0.0", .summary = "Get the UNIX time stamp of the last successful save to disk", .complexity = "O(1)"},
     {.name = "save", .proc = cmd_save, .arity = 1, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_NO_ASYNC_LOADING | CMD_NO_MULTI,

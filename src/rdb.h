@@ -75,6 +75,14 @@ int rdb_load_file(const char *path, rdb_info *info, str **err);
  * *err), and *has_keys says whether it holds any key. */
 int rdb_check_payload(const char *path, bool *has_keys, str **err);
 
+/* ---- Function libraries (FUNCTION DUMP / RESTORE) ---- */
+
+/* Write one library's code as an RDB FUNCTION2 opcode and string. */
+bool rdb_save_function(rio *r, const char *code, size_t len);
+/* Read one RDB string (the code after a FUNCTION2 opcode) from r; NULL if
+ * it is truncated or corrupt. Caller frees. */
+str *rdb_load_function_code(rio *r) MUST_USE;
+
 /* ---- Single values: DUMP / RESTORE ---- */
 
 /* The DUMP payload of e's value: type, value, RDB version (2 bytes LE),

@@ -31,6 +31,7 @@
 #include "dict.h"
 #include "errors.h"
 #include "evict.h"
+#include "function.h"
 #include "log.h"
 #include "mem.h"
 #include "propagate.h"
@@ -75,7 +76,7 @@ void script_reply_flags(client *c, unsigned flags) {
     for (size_t i = 0; i < NFLAGS; i++) n += (flags & flag_names[i].flag) != 0;
     reply_set(c, n);
     for (size_t i = 0; i < NFLAGS; i++)
-        if (flags & flag_names[i].flag) reply_bulk_cstr(c, flag_names[i].name);
+        if (flags & flag_names[i].flag) reply_simple(c, flag_names[i].name);
 }
 
 /* The words of a shebang line, split on spaces (and \r, \t, as Redis's
@@ -454,6 +455,7 @@ void cmd_eval_ro(client *c) { eval_generic(c, false, true); }
 void cmd_evalsha_ro(client *c) { eval_generic(c, true, true); }
 
 uint32_t script_cmd_flags(client *c, uint32_t cmd_flags) {
+    if (c->cmd->name[0] == 'f') return function_cmd_flags(c, cmd_flags);
     return script_eval_cmd_flags(c, cmd_flags);
 }
 

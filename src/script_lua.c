@@ -961,7 +961,8 @@ static void add_common_api(lua_State *L) {
     set_number(L, "REDIS_VERSION_NUM", (a << 16) | (b << 8) | c);
 }
 
-static void add_redis_api(lua_State *L) {
+/* EVAL's debugger hooks and replicate_commands exist only for EVAL. */
+static void add_redis_api(lua_State *L, int kind) {
     lua_newtable(L);
     set_function(L, "call", redis_call);
     set_function(L, "pcall", redis_pcall);
@@ -976,10 +977,12 @@ static void add_redis_api(lua_State *L) {
     set_number(L, "REPL_SLAVE", 2);
     set_number(L, "REPL_REPLICA", 2);
     set_number(L, "REPL_ALL", 3);
-    set_function(L, "replicate_commands", redis_true);
-    set_function(L, "breakpoint", redis_nothing);
-    set_function(L, "debug", redis_nothing);
     set_function(L, "acl_check_cmd", redis_acl_check_cmd);
+    if (kind == SCRIPTL_EVAL) {
+        set_function(L, "replicate_commands", redis_true);
+        set_function(L, "breakpoint", redis_nothing);
+        set_function(L, "debug", redis_nothing);
+    }
     lua_setfield(L, -2, "redis");
 }
 
@@ -1068,7 +1071,7 @@ lua_State *scriptl_open(int kind) {
     lua_pushvalue(L, LUA_GLOBALSINDEX);
     int g = lua_gettop(L);
     set_builtins(L);
-    add_redis_api(L);
+    add_redis_api(L, kind);
     lua_pushcfunction(L, error_handler);
     lua_setfield(L, g, "__redis__err__handler");
     lua_pushvalue(L, g);

@@ -28,6 +28,7 @@
 #include "db.h"
 #include "ev.h"
 #include "expire.h"
+#include "function.h"
 #include "log.h"
 #include "mem.h"
 #include "net.h"
@@ -374,6 +375,7 @@ int main(int argc, char **argv) {
     list_init();
     t_set_init();
     script_init();
+    function_init();
     if (listen_all() == -1) return 1;
     write_pidfile();
     srv.initial_memory_usage = mem_used();

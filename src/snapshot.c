@@ -35,6 +35,7 @@
 #include "commands.h"
 #include "config.h"
 #include "db.h"
+#include "function.h"
 #include "errors.h"
 #include "log.h"
 #include "mem.h"
@@ -362,6 +363,7 @@ void snapshot_debug_reload(client *c) {
     if (flush) {
         db_signal_flushed(-1, -1);
         db_empty_all();
+        function_flush();
     }
     if (load_file() == -1) {
         reply_error(c, "ERR Error trying to load the RDB dump");

@@ -17,6 +17,7 @@
 #include "multi.h"
 #include "pubsub.h"
 #include "reply.h"
+#include "script.h"
 #include "server.h"
 #include "util.h"
 
@@ -179,6 +180,11 @@ void cmd_shutdown(client *c) {
     }
     if ((flags & SHUTDOWN_NOSAVE) && (flags & SHUTDOWN_SAVE)) {
         reply_error(c, ERR_SYNTAX);
+        return;
+    }
+    /* A script past busy-reply-threshold: only SHUTDOWN NOSAVE ends it. */
+    if (srv.busy_script && !(flags & SHUTDOWN_NOSAVE)) {
+        reply_error(c, script_busy_error());
         return;
     }
     if (server_prepare_shutdown(flags, c) == 0) exit(0);

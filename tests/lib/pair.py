@@ -241,11 +241,14 @@ class Pair:
     # -- state
 
     def reset(self):
-        """Fresh connections and empty datasets on both sides."""
+        """Fresh connections, empty datasets and no functions or cached
+        scripts on both sides."""
         self.close()
         for side in ("castor", "redis"):
             c = self.conn(side)
             assert c.call("FLUSHALL") == "OK"
+            assert c.call("FUNCTION", "FLUSH") == "OK"
+            assert c.call("SCRIPT", "FLUSH") == "OK"
 
 
 def same_call(cs, *args):
