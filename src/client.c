@@ -452,6 +452,15 @@ void client_run_queued(void) {
 void client_serve_while_busy(void) {
     bool was = serving_busy;
     serving_busy = true;
+    /* Requests read in this loop turn wait behind the script's: their bytes
+     * are in, so no readiness event would bring them up again. */
+    for (size_t i = 0; i < queued_len; i++) {
+        client *c = queued[i];
+        if (c == NULL || (c->flags & CLIENT_READS_PAUSED)) continue;
+        queued[i] = NULL;
+        c->flags &= ~CLIENT_INPUT_QUEUED;
+        client_process_input(c);
+    }
     ev_poll_files(0);
     client_flush_pending();
     serving_busy = was;
