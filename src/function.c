@@ -382,16 +382,19 @@ static void flush_all(void) {
 /* ---- Outside API ---- */
 
 void function_init(void) {
+    if (flua) return;
     flua = scriptl_open(SCRIPTL_FUNCTIONS);
     scriptl_set_register_function(flua, register_function);
     libraries = dict_new(&libraries_type);
     functions = dict_new(&functions_type);
 }
 
-void function_flush(void) { flush_all(); }
+void function_flush(void) {
+    if (libraries) flush_all();
+}
 
-size_t function_count(void) { return dict_len(functions); }
-size_t function_library_count(void) { return dict_len(libraries); }
+size_t function_count(void) { return functions ? dict_len(functions) : 0; }
+size_t function_library_count(void) { return libraries ? dict_len(libraries) : 0; }
 size_t function_memory_vm(void) { return scriptl_memory(flua); }
 
 size_t function_memory_overhead(void) {
@@ -406,6 +409,7 @@ size_t function_memory_overhead(void) {
 }
 
 void function_foreach_code(function_code_fn *fn, void *priv) {
+    if (libraries == NULL) return;   /* castor-check-rdb and the fuzzers start no engine */
     dict_iter it;
     dict_iter_init(&it, libraries);
     library *l;
@@ -414,6 +418,7 @@ void function_foreach_code(function_code_fn *fn, void *priv) {
 }
 
 int function_load_code(const char *code, size_t len, str **err) {
+    function_init();
     return library_load(code, len, true, err) ? 0 : -1;
 }
 

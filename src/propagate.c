@@ -43,10 +43,7 @@ void propagate_set_reader(int reader, bool on) {
 }
 
 static void clear_pending(void) {
-    for (size_t i = 0; i < pending_len; i++) {
-        for (int j = 0; j < pending[i].argc; j++) mem_free(pending[i].argv[j].ptr);
-        mem_free(pending[i].argv);
-    }
+    for (size_t i = 0; i < pending_len; i++) mem_free(pending[i].argv);
     pending_len = 0;
 }
 
@@ -88,9 +85,17 @@ void propagate(int dbid, int argc, const slice *argv) {
     e->dbid = dbid;
     e->targets = targets;
     e->argc = argc;
-    e->argv = mem_alloc(sizeof(slice) * (size_t)argc);
-    for (int i = 0; i < argc; i++)
-        e->argv[i] = slice_of(mem_memdup(argv[i].ptr, argv[i].len), argv[i].len);
+    /* One allocation per effect: the slices, then the bytes (NUL-ended). */
+    size_t bytes = 0;
+    for (int i = 0; i < argc; i++) bytes += argv[i].len + 1;
+    e->argv = mem_alloc(sizeof(slice) * (size_t)argc + bytes);
+    char *p = (char *)(e->argv + argc);
+    for (int i = 0; i < argc; i++) {
+        memcpy(p, argv[i].ptr, argv[i].len);
+        p[argv[i].len] = '\0';
+        e->argv[i] = slice_of(p, argv[i].len);
+        p += argv[i].len + 1;
+    }
     if (depth == 0) flush();
 }
 

@@ -22,6 +22,7 @@
 #include <openssl/sha.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "aof.h"
 #include "arg.h"
@@ -344,11 +345,30 @@ static void entry_free(void *p) {
     mem_free(e);
 }
 
-static const dict_type cache_type = {.hash = dict_hash_bytes, .key_of = entry_key, .free_entry = entry_free};
+/* Keys are SHA1s in lowercase hex: their first 16 digits are already a
+ * good hash, and cheaper than hashing 40 bytes again. */
+static uint64_t sha_hash(const char *key, size_t len) {
+    uint64_t h = 0;
+    for (size_t i = 0; i < 16 && i < len; i++) {
+        char c = key[i];
+        h = (h << 4) | (uint64_t)(c >= 'a' ? c - 'a' + 10 : (c >= 'A' ? c - 'A' + 10 : c - '0') & 15);
+    }
+    return h;
+}
+
+static const dict_type cache_type = {.hash = sha_hash, .key_of = entry_key, .free_entry = entry_free};
 
 static lua_State *lua;
 static dict *cache;
 static size_t cache_bytes;
+/* The entry the dispatcher found for a request's script (its flags), kept
+ * for the command itself so EVAL hashes its body once. Checked against
+ * the argument before use; cleared with the cache. */
+static struct {
+    const char *arg;
+    size_t len;
+    script_entry *e;
+} memo;
 
 void script_init(void) {
     lua = scriptl_open(SCRIPTL_EVAL);
@@ -426,11 +446,22 @@ static bool eval_numkeys(client *c, long long *numkeys) {
     return true;
 }
 
+/* The memo's entry if it was found for this very argument. */
+static script_entry *memo_take(const slice *arg, bool by_sha) {
+    script_entry *e = memo.e;
+    memo.e = NULL;
+    if (e == NULL || memo.arg != arg->ptr || memo.len != arg->len) return NULL;
+    if (by_sha) return strncasecmp(e->sha, arg->ptr, 40) == 0 ? e : NULL;
+    return e->body->len == arg->len && memcmp(e->body->buf, arg->ptr, arg->len) == 0 ? e : NULL;
+}
+
 static void eval_generic(client *c, bool by_sha, bool ro) {
     long long numkeys;
     if (!eval_numkeys(c, &numkeys)) return;
-    script_entry *e;
-    if (by_sha) {
+    script_entry *e = memo_take(&c->argv[1], by_sha);
+    if (e) {
+        /* found by the dispatcher */
+    } else if (by_sha) {
         e = cache_find_sha(&c->argv[1]);
         if (e == NULL) {
             reply_error(c, "NOSCRIPT No matching script. Please use EVAL.");
@@ -484,6 +515,7 @@ uint32_t script_eval_cmd_flags(client *c, uint32_t cmd_flags) {
             }
         }
     }
+    if (e) memo.arg = c->argv[1].ptr, memo.len = c->argv[1].len, memo.e = e;
     if (sf & SCRIPT_FLAG_EVAL_COMPAT) return cmd_flags;
     return script_flags_to_cmd_flags(cmd_flags, sf);
 }
@@ -508,6 +540,7 @@ void cmd_script_exists(client *c) {
 }
 
 static void flush_cache(void) {
+    memo.e = NULL;
     dict_free(cache);
     cache = dict_new(&cache_type);
     cache_bytes = 0;

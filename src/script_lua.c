@@ -44,13 +44,18 @@
 
 #define REG_PROTECTED "castor.protected"   /* proxy -> backing table */
 #define REG_FACES "castor.faces"           /* proxy or metatable -> what getmetatable shows */
-#define REG_GLOBALS "castor.globals"       /* the backing table of the globals */
 #define REG_FGLOBALS_META "castor.fmeta"   /* functions engine: the globals proxy's metatable */
 #define REG_LIBRARY_API "castor.libapi"    /* functions engine: FUNCTION LOAD's globals */
 #define REG_FULL_GLOBALS "castor.fullg"    /* functions engine: FCALL's globals */
 #define REG_LIBRARY_REDIS "castor.libredis" /* backing table of FUNCTION LOAD's redis */
 
 #define ERR_READONLY_TABLE "Attempt to modify a readonly table"
+
+/* Fixed slots of the registry's array, set before any luaL_ref (which then
+ * numbers its references after them): what every call needs, fetched
+ * without a string lookup. */
+#define SLOT_ERROR_HANDLER 1
+#define SLOT_GLOBALS 2
 
 /* The run whose script is executing (set by scriptl_call). */
 static script_run *cur_run;
@@ -1055,6 +1060,10 @@ lua_State *scriptl_open(int kind) {
         log_msg(LOG_WARNING, "Failed creating the Lua VM.");
         abort();
     }
+    lua_pushcfunction(L, error_handler);
+    lua_rawseti(L, LUA_REGISTRYINDEX, SLOT_ERROR_HANDLER);
+    lua_pushvalue(L, LUA_GLOBALSINDEX);
+    lua_rawseti(L, LUA_REGISTRYINDEX, SLOT_GLOBALS);
     lua_newtable(L);
     lua_setfield(L, LUA_REGISTRYINDEX, REG_PROTECTED);
     lua_newtable(L);
@@ -1074,8 +1083,6 @@ lua_State *scriptl_open(int kind) {
     add_redis_api(L, kind);
     lua_pushcfunction(L, error_handler);
     lua_setfield(L, g, "__redis__err__handler");
-    lua_pushvalue(L, g);
-    lua_setfield(L, LUA_REGISTRYINDEX, REG_GLOBALS);
 
     /* The globals proxy E: every chunk and the thread see only E. _G in
      * the backing table is E itself. */
@@ -1244,17 +1251,19 @@ static void reply_run_error(client *c, lua_State *L, const script_run *r) {
 void scriptl_call(lua_State *L, int ref, script_run *r, int nkeys, const slice *keys, int nargs,
                   const slice *args) {
     bool eval = r->flags & RUN_EVAL;
-    lua_pushcfunction(L, error_handler);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, SLOT_ERROR_HANDLER);
     lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
     cur_run = r;
     bool hook = cfg.busy_reply_threshold > 0;
     if (hook) lua_sethook(L, count_hook, LUA_MASKCOUNT, 100000);
     if (eval) {
-        lua_getfield(L, LUA_REGISTRYINDEX, REG_GLOBALS);
+        lua_rawgeti(L, LUA_REGISTRYINDEX, SLOT_GLOBALS);
+        lua_pushliteral(L, "KEYS");
         push_array(L, nkeys, keys);
-        lua_setfield(L, -2, "KEYS");
+        lua_rawset(L, -3);
+        lua_pushliteral(L, "ARGV");
         push_array(L, nargs, args);
-        lua_setfield(L, -2, "ARGV");
+        lua_rawset(L, -3);
         lua_pop(L, 1);
     } else {
         push_array(L, nkeys, keys);
