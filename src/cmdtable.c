@@ -1181,7 +1181,8 @@ void cmdtable_dispatch_script(client *c) {
     c->lastcmd = cmd;
     char buf[256];
     const char *err = NULL;
-    if (cmd->flags & CMD_NOSCRIPT) err = "ERR This Redis command is not allowed from script";
+    if ((cmd->flags & CMD_NOSCRIPT) && !script_deny_disabled())
+        err = "ERR This Redis command is not allowed from script";
     if (err == NULL) err = script_refuse_stale(cmd);
     if (err == NULL) err = script_refuse_write(cmd, buf, sizeof(buf));
     if (err == NULL) err = script_refuse_oom(cmd);

@@ -417,9 +417,9 @@ void function_foreach_code(function_code_fn *fn, void *priv) {
     dict_iter_done(&it);
 }
 
-int function_load_code(const char *code, size_t len, str **err) {
+int function_load_code(const char *code, size_t len, bool replace, str **err) {
     function_init();
-    return library_load(code, len, true, err) ? 0 : -1;
+    return library_load(code, len, replace, err) ? 0 : -1;
 }
 
 uint32_t function_cmd_flags(client *c, uint32_t cmd_flags) {

@@ -4,6 +4,7 @@
 #ifndef CASTOR_FUNCTION_H
 #define CASTOR_FUNCTION_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,9 +18,9 @@ void function_flush(void);
 /* Call fn with the code of each library (saving them). */
 typedef void function_code_fn(void *priv, const char *code, size_t len);
 void function_foreach_code(function_code_fn *fn, void *priv);
-/* Create a library from its code, replacing one of the same name (RDB
- * loading). 0, or -1 with *err set (caller frees). */
-int function_load_code(const char *code, size_t len, str **err);
+/* Create a library from its code (RDB loading); with 'replace' one of the
+ * same name goes. 0, or -1 with *err set (caller frees). */
+int function_load_code(const char *code, size_t len, bool replace, str **err);
 /* FCALL's flags with the function it names (see script_flags_to_cmd_flags). */
 uint32_t function_cmd_flags(client *c, uint32_t cmd_flags);
 /* INFO. */

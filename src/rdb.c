@@ -1599,7 +1599,11 @@ static bool load_key(load_state *st, int type, key_attrs *a) {
             st->info->keys_expired_skipped++;
         } else {
             if (a->expire != -1) e = kv_set_expire(e, a->expire);
-            if (!db_add_new(st->d, e)) {
+            if (st->info->allow_dup && db_find_raw(st->d, key, klen)) {
+                db_set(st->d, e, false);
+                evict_set_access(e, a->freq, a->idle);
+                st->info->keys_loaded++;
+            } else if (!db_add_new(st->d, e)) {
                 kv_free(e);
                 ok = fail(ld, "Duplicated key in DB %d", st->d->id);
             } else {
@@ -1645,13 +1649,14 @@ static bool load_checksum(loader *ld) {
     return true;
 }
 
-/* A function library: its code, created as FUNCTION LOAD REPLACE would. */
-static bool load_function(loader *ld) {
+/* A function library: its code, created as FUNCTION LOAD would (with
+ * REPLACE when duplicates are allowed). */
+static bool load_function(loader *ld, bool replace) {
     size_t len;
     char *code = load_string(ld, &len);
     if (code == NULL) return false;
     str *err = NULL;
-    int rc = function_load_code(code, len, &err);
+    int rc = function_load_code(code, len, replace, &err);
     mem_free(code);
     if (rc == 0) return true;
     fail(ld, "Failed loading library, %s", err->buf);
@@ -1718,7 +1723,7 @@ static bool load_step(load_state *st, key_attrs *a, bool *done) {
         return fail(ld, "The RDB file contains AUX module data I can't load: "
                         "no matching module '%s'", name);
     case RDB_OPCODE_FUNCTION2:
-        return load_function(ld);
+        return load_function(ld, st->info->allow_dup);
     case RDB_OPCODE_FUNCTION_PRE_GA:
         return fail(ld, "Pre-release function format not supported.");
     }

@@ -54,6 +54,9 @@ typedef struct rdb_info {
     int repl_stream_db;        /* -1 if absent */
     long long keys_loaded, keys_expired_skipped;
     bool aof_base;             /* aux "aof-base" */
+    /* Set by the caller before loading: a key or function library that
+     * exists is replaced instead of failing the load (DEBUG RELOAD MERGE). */
+    bool allow_dup;
 } rdb_info;
 
 void rdb_info_init(rdb_info *info);

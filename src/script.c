@@ -275,6 +275,10 @@ void script_kill(client *c, bool eval) {
 
 /* ---- The dispatcher's questions ---- */
 
+static bool deny_disabled;
+void script_set_deny_disabled(bool on) { deny_disabled = on; }
+bool script_deny_disabled(void) { return deny_disabled; }
+
 const char *script_refuse_stale(const struct command *cmd) {
     if (!running_stale() || (cmd->flags & CMD_STALE)) return NULL;
     return "ERR Can not execute the command on a stale replica";

@@ -92,6 +92,9 @@ void script_serve_while_busy(void);
 /* EVAL's key positions (numkeys at argv[2]). */
 int script_eval_getkeys(int argc, slice *argv, int *keys, int cap);
 
+/* DEBUG SET-DISABLE-DENY-SCRIPTS: scripts may run noscript commands. */
+void script_set_deny_disabled(bool on);
+bool script_deny_disabled(void);
 /* SCRIPT KILL / FUNCTION KILL of the running script. */
 void script_kill(client *c, bool eval);
 /* Start-up: the engine's state and the fake client. */

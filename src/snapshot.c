@@ -287,16 +287,22 @@ void snapshot_cron(void) {
 /* Load dir/dbfilename into the databases. -1 with errno if it can't be
  * opened (nothing changed). A file that opens but does not load is bad
  * data: like Redis, stop the server rather than serve part of it. */
-static int load_file(void) {
+/* Load the RDB file. At start a bad file ends the server; DEBUG RELOAD
+ * ('fatal' false) answers an error instead. 'merge': keys and function
+ * libraries already there are replaced (DEBUG RELOAD MERGE). */
+static int load_file(bool fatal, bool merge) {
     int fd = open(cfg.dbfilename, O_RDONLY);
     if (fd == -1) return -1;
     close(fd);
     rdb_info info;
     rdb_info_init(&info);
+    info.allow_dup = merge;
     str *err = NULL;
     if (rdb_load_file(cfg.dbfilename, &info, &err) == -1) {
         log_msg(LOG_WARNING, "Error loading %s/%s: %s", cfg.dir ? cfg.dir : ".", cfg.dbfilename,
                 err ? err->buf : "unknown error");
+        str_free(err);
+        if (!fatal) return -1;
         log_msg(LOG_WARNING, "Terminating server after rdb file reading failure.");
         exit(1);
     }
@@ -309,7 +315,7 @@ static int load_file(void) {
 
 void snapshot_load_at_start(void) {
     long long start = util_ustime();
-    if (load_file() == -1) {
+    if (load_file(true, false) == -1) {
         if (errno == ENOENT) return;
         log_msg(LOG_WARNING, "Fatal error loading the DB: %s. Exiting.", strerror(errno));
         exit(1);
@@ -351,11 +357,6 @@ void snapshot_debug_reload(client *c) {
             return;
         }
     }
-    if (merge) {
-        /* rdb.c loads into empty databases only (no replace-on-conflict). */
-        reply_error(c, "ERR DEBUG RELOAD MERGE is not supported");
-        return;
-    }
     if (save && snapshot_save() == -1) {
         reply_error(c, "ERR");
         return;
@@ -365,8 +366,8 @@ void snapshot_debug_reload(client *c) {
         db_empty_all();
         function_flush();
     }
-    if (load_file() == -1) {
-        reply_error(c, "ERR Error trying to load the RDB dump");
+    if (load_file(false, merge) == -1) {
+        reply_error(c, "ERR Error trying to load the RDB dump, check server logs.");
         return;
     }
     log_msg(LOG_WARNING, "DB reloaded by DEBUG RELOAD");

@@ -655,3 +655,31 @@ def test_script_effects_in_the_aof(make_pair):
         p.check("EVAL", script, "0")
     assert _aof_commands(p.castor.workdir) == _aof_commands(p.redis.workdir)
     assert b"EVAL" not in [c[0].upper() for c in _aof_commands(p.castor.workdir)]
+
+
+PROTOCOL_TYPES = ["string", "integer", "double", "bignum", "null", "array", "set", "map",
+                  "attrib", "true", "false", "verbatim", "nosuch"]
+
+
+@pytest.mark.parametrize("proto", [2, 3])
+@pytest.mark.parametrize("kind", PROTOCOL_TYPES)
+def test_every_reply_type_through_a_script(pair, kind, proto):
+    """DEBUG PROTOCOL sends one reply of each RESP type; a script that may
+    call it (DEBUG SET-DISABLE-DENY-SCRIPTS, as Redis's own tests do) sees
+    it converted, in RESP2 and RESP3 on both the script's and the client's
+    side."""
+    pair.check("DEBUG", "PROTOCOL", kind, proto=proto)
+    pair.check("DEBUG", "SET-DISABLE-DENY-SCRIPTS", "1")
+    try:
+        for resp in (2, 3):
+            ev(pair, "redis.setresp(%d) return redis.call('debug', 'protocol', '%s')" % (resp, kind),
+               proto=proto)
+    finally:
+        pair.check("DEBUG", "SET-DISABLE-DENY-SCRIPTS", "0")
+
+
+def test_sort_of_a_set_is_alphabetical_in_scripts(pair):
+    pair.check("SADD", "myset", *"a b c d e f g h i l m n o p q r s t u v z aa aaa azz".split())
+    ev(pair, "return redis.call('sort', KEYS[1], 'by', '_')", keys=("myset",))
+    ev(pair, "return redis.call('sort', KEYS[1], 'by', '_', 'get', '#', 'get', '_:*')",
+       keys=("myset",))
