@@ -367,7 +367,7 @@ void snapshot_debug_reload(client *c) {
         function_flush();
     }
     if (load_file(false, merge) == -1) {
-        reply_error(c, "ERR Error trying to load the RDB dump, check server logs.");
+        reply_error(c, "ERR Error trying to load the RDB dump");
         return;
     }
     log_msg(LOG_WARNING, "DB reloaded by DEBUG RELOAD");
