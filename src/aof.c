@@ -815,7 +815,7 @@ static int replay(client *fc, int argc, slice *argv, const char *file) {
         return -1;
     }
     fc->cmd = fc->lastcmd = cmd;
-    if ((fc->flags & CLIENT_MULTI) && multi_maybe_queue(fc, cmd)) return 0;
+    if ((fc->flags & CLIENT_MULTI) && multi_maybe_queue(fc, cmd, cmd->flags)) return 0;
     cmdtable_call(fc);
     return 0;
 }

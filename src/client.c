@@ -449,7 +449,7 @@ void client_run_queued(void) {
 
 /* ---- While a script is busy ---- */
 
-void client_serve_while_busy(void) {
+void client_serve_while_busy(client *running) {
     bool was = serving_busy;
     serving_busy = true;
     /* Requests read in this loop turn wait behind the script's: their bytes
@@ -463,6 +463,19 @@ void client_serve_while_busy(void) {
     }
     ev_poll_files(0);
     client_flush_pending();
+    /* Clients that went away are freed now (a replica that left must not
+     * stay counted), all but the one whose request is running. */
+    client **pp = &close_head;
+    while (*pp) {
+        client *c = *pp;
+        if (c == running) {
+            pp = &c->close_next;
+            continue;
+        }
+        *pp = c->close_next;
+        c->flags &= ~CLIENT_IN_CLOSE_LIST;
+        client_free(c);
+    }
     serving_busy = was;
 }
 

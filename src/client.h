@@ -140,9 +140,10 @@ void client_accept_handler(int lfd, void *data, int mask);
 void client_unpause_all(void);
 /* While a script runs past busy-reply-threshold: read and answer the
  * other clients (they get -BUSY) and write pending output, without timers
- * or the after-events hook. The caller of the script is not read
- * (client_pause_reads) and no client is freed meanwhile. */
-void client_serve_while_busy(void);
+ * or the after-events hook; closed clients are freed, but 'running' (the
+ * client whose request is running). The caller of the script is not read
+ * meanwhile (client_pause_reads). */
+void client_serve_while_busy(client *running);
 void client_pause_reads(client *c);
 void client_resume_reads(client *c);
 

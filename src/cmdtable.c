@@ -1005,12 +1005,16 @@ static bool arity_ok(const command *cmd, int argc) {
 }
 
 static int call_depth;   /* > 1 inside EXEC */
+/* Error replies counted when the last call (or refusal) ended: a command
+ * failed if errors were replied since, not counting those of the calls
+ * nested in it, which count for themselves (Redis's prev_err_count). */
+static unsigned long long prev_errors;
 
 int cmdtable_call_depth(void) { return call_depth; }
 
 void cmdtable_call(client *c) {
     command *cmd = c->cmd;
-    unsigned long long errs = reply_total_errors();
+    if (call_depth == 0) prev_errors = reply_total_errors();
     /* A script's commands act for the client that sent the script (is it
      * our master?), and see the clock of its start, as in Redis. */
     client *prev = srv.current;
@@ -1025,7 +1029,8 @@ void cmdtable_call(client *c) {
     cmd->calls++;
     cmd->usec += dur;
     /* '>' not '!=': CONFIG RESETSTAT zeroes the count while it runs. */
-    if (reply_total_errors() > errs) cmd->failed++;
+    if (reply_total_errors() > prev_errors) cmd->failed++;
+    prev_errors = reply_total_errors();
     srv.stat_numcommands++;
     /* Redis files every call under one of two latency events by its speed class. */
     latency_add_sample((cmd->flags & CMD_FAST) ? "fast-command" : "command", dur / 1000);
@@ -1053,6 +1058,18 @@ static bool protected_allowed(const client *c) {
 /* A request was refused before running: inside MULTI, EXEC will fail. */
 static bool rejected(client *c) {
     multi_flag_error(c);
+    return true;
+}
+
+/* A request refused for the server's state (OOM, MISCONF, READONLY...):
+ * an EXEC aborts its transaction with the reason, as Redis. */
+static bool refuse_state(client *c, command *cmd, bool exec, const char *err) {
+    if (!exec) {
+        reject(c, cmd, err);
+        return rejected(c);
+    }
+    cmd->rejected++;
+    multi_abort_exec(c, err);
     return true;
 }
 
@@ -1100,9 +1117,12 @@ static bool dispatch_request(client *c) {
         reject(c, cmd, script_busy_error());
         return rejected(c);
     }
-    /* EVAL and FCALL take write, denyoom and stale from their script. */
+    /* EVAL and FCALL take write, denyoom and stale from their script, EXEC
+     * from the commands it runs. */
     uint32_t flags = cmd->flags;
     if (flags & CMD_SCRIPT_FLAGS) flags = script_cmd_flags(c, flags);
+    bool exec = (c->flags & CLIENT_MULTI) && cmd->proc == cmd_exec;
+    if (exec) flags |= multi_queued_flags(c) & (CMD_WRITE | CMD_DENYOOM | CMD_MAY_REPLICATE);
     /* CLIENT PAUSE holds the request until the pause ends: every command
      * (ALL) or those that may write or propagate (WRITE). As in Redis 7.0
      * this comes after every rejection, only replicas are exempt, and the
@@ -1115,11 +1135,8 @@ static bool dispatch_request(client *c) {
     }
     /* maxmemory: evict before running anything; refuse writes that would
      * grow memory if eviction can't get under the limit. */
-    if (cfg.maxmemory && !evict_perform() && (flags & CMD_DENYOOM)) {
-        cmd->rejected++;
-        reply_error(c, ERR_OOM);
-        return rejected(c);
-    }
+    if (cfg.maxmemory && !evict_perform() && (flags & CMD_DENYOOM))
+        return refuse_state(c, cmd, exec, ERR_OOM);
     /* After a failed background save, refuse writes (and PING, as Redis
      * 7.0 does) while stop-writes-on-bgsave-error holds; our master's
      * stream and the AOF loader are obeyed. The AOF's own -MISCONF is
@@ -1127,24 +1144,18 @@ static bool dispatch_request(client *c) {
     if ((flags & CMD_WRITE || cmd->proc == cmd_ping) &&
         !(c->flags & (CLIENT_MASTER | CLIENT_FAKE))) {
         const char *err = snapshot_write_error();
-        if (err) {
-            reject(c, cmd, err);
-            return rejected(c);
-        }
+        if (err) return refuse_state(c, cmd, exec, err);
         const char *aof_err = aof_write_error();
         if (aof_err) {
-            cmd->rejected++;
-            reply_errorf(c, "MISCONF Errors writing to the AOF file: %s", aof_err);
-            return rejected(c);
+            char buf[512];
+            snprintf(buf, sizeof(buf), "MISCONF Errors writing to the AOF file: %s", aof_err);
+            return refuse_state(c, cmd, exec, buf);
         }
     }
     /* Replication: -NOREPLICAS, -READONLY, -MASTERDOWN. */
     const char *repl_err = repl_refuse(c, flags);
-    if (repl_err) {
-        reject(c, cmd, repl_err);
-        return rejected(c);
-    }
-    if ((c->flags & CLIENT_MULTI) && multi_maybe_queue(c, cmd)) return true;
+    if (repl_err) return refuse_state(c, cmd, exec, repl_err);
+    if ((c->flags & CLIENT_MULTI) && multi_maybe_queue(c, cmd, flags)) return true;
     cmdtable_call(c);
     return true;
 }
@@ -1171,11 +1182,13 @@ void cmdtable_dispatch_script(client *c) {
     c->cmd = cmd;
     if (cmd == NULL) {
         reply_error(c, "ERR Unknown Redis command called from script");
+        prev_errors = reply_total_errors();
         return;
     }
     if (!arity_ok(cmd, c->argc) || (cmd->subcmds && !cmd->proc)) {
         cmd->rejected++;
         reply_error(c, "ERR Wrong number of args calling Redis command from script");
+        prev_errors = reply_total_errors();
         return;
     }
     c->lastcmd = cmd;
@@ -1188,6 +1201,7 @@ void cmdtable_dispatch_script(client *c) {
     if (err == NULL) err = script_refuse_oom(cmd);
     if (err) {
         reject(c, cmd, err);
+        prev_errors = reply_total_errors();   /* counted as rejected, not as the script's failure */
         return;
     }
     script_will_run(cmd);

@@ -44,6 +44,8 @@ void repl_rdb_child_done(bool ok, bool to_disk);
  * (CMD_WRITE, CMD_STALE: EVAL's come from its script) are cmd_flags,
  * before it runs (READONLY, MASTERDOWN, NOREPLICAS), or NULL. */
 const char *repl_refuse(client *c, uint32_t cmd_flags);
+/* A master with fewer good replicas than min-replicas-to-write asks. */
+bool repl_too_few_replicas(void);
 /* A replica whose link is down and that does not serve stale data. */
 bool repl_is_stale(void);
 

@@ -164,7 +164,12 @@ static void error_len(client *c, const char *err, size_t len, bool count) {
 
 void reply_error(client *c, const char *err) { error_len(c, err, strlen(err), true); }
 
-void reply_error_nostats(client *c, const char *err) { error_len(c, err, strlen(err), false); }
+/* Not in the error counts, yet the command that replies it failed (Redis's
+ * ERR_REPLY_FLAG_NO_STATS_UPDATE). */
+void reply_error_nostats(client *c, const char *err) {
+    error_len(c, err, strlen(err), false);
+    if (c->cmd) c->cmd->failed++;
+}
 
 void reply_errorf(client *c, const char *fmt, ...) {
     char buf[1024];

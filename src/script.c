@@ -241,7 +241,7 @@ bool script_interrupt(script_run *r) {
     return r->flags & RUN_KILLED;
 }
 
-void script_serve_while_busy(void) { client_serve_while_busy(); }
+void script_serve_while_busy(void) { client_serve_while_busy(current ? current->caller : NULL); }
 
 const char *script_busy_error(void) { return srv.busy_script == 1 ? ERR_BUSY_EVAL : ERR_BUSY_FUNCTION; }
 
@@ -290,6 +290,9 @@ const char *script_refuse_write(const struct command *cmd, char *buf, size_t cap
     if (r->flags & RUN_READONLY) return "ERR Write commands are not allowed from read-only scripts.";
     if (srv.is_replica && cfg.replica_read_only && !caller_is_master_or_aof(r->caller))
         return "READONLY You can't write against a read only replica.";
+    /* Once the script wrote it must finish: replicas lost meanwhile don't stop it. */
+    if (!(r->flags & RUN_WRITE_DIRTY) && !caller_is_master_or_aof(r->caller) && repl_too_few_replicas())
+        return "NOREPLICAS Not enough good replicas to write.";
     if (snapshot_write_error()) return ERR_MISCONF;
     const char *aof_err = aof_write_error();
     if (aof_err) {
