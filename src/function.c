@@ -672,10 +672,19 @@ void cmd_function_restore(client *c) {
             err = str_from("failed loading the given functions payload");
         } else {
             library *l = library_create(code->buf, code->len, &err);
+            /* The payload's libraries among themselves: unique names. */
             for (int j = 0; l && j < n; j++) {
+                const char *clash = NULL;
                 if (libs[j]->name->len == l->name->len &&
-                    memcmp(libs[j]->name->buf, l->name->buf, l->name->len) == 0) {
+                    memcmp(libs[j]->name->buf, l->name->buf, l->name->len) == 0)
                     err = str_fmt("Library '%s' already exists", l->name->buf);
+                for (int a = 0; !err && a < l->nfns; a++)
+                    for (int b = 0; !clash && b < libs[j]->nfns; b++)
+                        if (name_eq_nocase(l->fns[a]->name->buf, l->fns[a]->name->len,
+                                           libs[j]->fns[b]->name->buf, libs[j]->fns[b]->name->len))
+                            clash = l->fns[a]->name->buf;
+                if (clash) err = str_fmt("Function %s already exists", clash);
+                if (err) {
                     library_free(l);
                     l = NULL;
                 }

@@ -348,3 +348,23 @@ def test_aof_with_functions_from_redis_loads_in_castor(start_server, tmp_path):
         assert cc.get("c") == b"1"
     finally:
         c.stop()
+
+
+def test_restore_of_a_payload_whose_libraries_clash(pair):
+    """A payload is checked as a whole: two of its libraries with one name,
+    or one function name in two of them, is refused and changes nothing."""
+    import rdblib
+    c = pair.castor.client()
+    bodies = []
+    for code in ("#!lua name=a\nredis.register_function('f', function() return 1 end)",
+                 "#!lua name=b\nredis.register_function('F', function() return 2 end)",
+                 "#!lua name=a\nredis.register_function('g', function() return 3 end)"):
+        c.execute_command("FUNCTION", "FLUSH")
+        c.execute_command("FUNCTION", "LOAD", code)
+        bodies.append(c.execute_command("FUNCTION", "DUMP")[:-10])
+    c.execute_command("FUNCTION", "FLUSH")
+    for first, second in ((0, 1), (0, 2)):
+        body = bodies[first] + bodies[second] + b"\x0a\x00"
+        payload = body + rdblib.crc64(body).to_bytes(8, "little")
+        pair.check("FUNCTION", "RESTORE", payload)
+        pair.check("FUNCTION", "LIST")
