@@ -187,3 +187,28 @@ def test_script_cache_survives_nothing_but_its_flush(server):
     with pytest.raises(redis.exceptions.NoScriptError):
         c.evalsha(sha, 0)
     assert c.info("memory")["number_of_cached_scripts"] == 0
+
+
+def test_busy_replica_reads_its_master_and_applies_the_stream_after(start_server):
+    """A replica busy with a client's long read-only script keeps reading
+    its master's stream (the link stays up), answers -BUSY, and applies
+    what arrived, in order, once the script ends."""
+    master = start_server(directives={"repl-diskless-sync-delay": "0"})
+    replica = start_server(directives={"busy-reply-threshold": "50"})
+    mc, rc = master.client(), replica.client()
+    rt.replicaof(rc, master)
+    rt.wait_for_sync(mc, rc)
+    spin = ("local t = redis.call('time') while true do local n = redis.call('time') "
+            "if (n[1] - t[1]) * 1000000 + n[2] - t[2] > 1500000 then break end end "
+            "return redis.call('get', 'k')")
+    runner = start_script(replica, "EVAL_RO", spin, "1", "k")
+    wait_busy(replica)
+    for i in range(100):
+        mc.set("k", i)
+    mc.rpush("order", *range(100))
+    assert RespConn(replica.port).call("GET", "k") == Err(BUSY_EVAL)
+    assert runner.read() is None   # the script saw the data as it began
+    rt.wait_for_sync(mc, rc)
+    assert rc.get("k") == b"99"
+    assert rc.lrange("order", 0, -1) == [str(i).encode() for i in range(100)]
+    assert rt.repl(rc)["master_link_status"] == "up"
