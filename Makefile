@@ -4,8 +4,12 @@ ifeq ($(origin CC),default)
 CC := gcc
 endif
 WARN := -Wall -Wextra -Werror -Wno-missing-field-initializers
-CFLAGS_COMMON := -std=gnu11 $(WARN) -g -MMD -MP -Isrc
+LUA_CFLAGS := $(shell pkg-config --cflags lua5.1 2>/dev/null || echo -I/usr/include/lua5.1)
+CFLAGS_COMMON := -std=gnu11 $(WARN) -g -MMD -MP -Isrc $(LUA_CFLAGS)
 JEMALLOC_LIBS := $(shell pkg-config --libs jemalloc 2>/dev/null || echo -ljemalloc)
+# Lua 5.1 (Debian's liblua5.1-0-dev), linked statically: no run-time
+# dependency, and calls into the VM skip the PLT.
+LUA_LIBS := -l:liblua5.1.a -ldl
 LIBS := -lm -lcrypto -llzf -lpthread
 
 # src/check_*.c are the mains of the offline tools (castor-check-aof ...).
@@ -26,7 +30,7 @@ UNIT_ASAN_BINS := $(patsubst tests/unit/%.c,build-asan/tests/%,$(UNIT_SRCS))
 all: build/castor-server build/castor-check-aof build/castor-check-rdb
 
 build/castor-server: $(REL_OBJS)
-	$(CC) -O2 -g -o $@ $^ $(JEMALLOC_LIBS) $(LIBS)
+	$(CC) -O2 -g -o $@ $^ $(JEMALLOC_LIBS) $(LUA_LIBS) $(LIBS)
 
 # castor-check-rdb is the server binary run under that name (src/rdb_check.c),
 # as redis-check-rdb is redis-server: it needs the whole loader.
@@ -44,7 +48,7 @@ build/obj/%.o: src/%.c | build/obj
 
 asan: build-asan/castor-server build-asan/castor-check-rdb
 build-asan/castor-server: $(ASAN_OBJS)
-	$(CC) $(SAN) -g -o $@ $^ $(LIBS)
+	$(CC) $(SAN) -g -o $@ $^ $(LUA_LIBS) $(LIBS)
 
 build-asan/obj/%.o: src/%.c | build-asan/obj
 	$(CC) $(CFLAGS_COMMON) -O1 $(SAN) -DCASTOR_LIBC_MALLOC -c -o $@ $<

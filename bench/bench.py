@@ -312,6 +312,40 @@ COLLECTIONS = Suite("collections",
                     pipelines=[1, 16], sizes=[3], requests=collection_requests)
 
 
+# Scripts: EVALSHA of a small script (INCR + EXPIRE, what rate limiters
+# and locks do) and of a ten-command one, both loaded by the suite's setup.
+SCRIPT_SMALL = ("redis.call('incr', KEYS[1]) "
+                "return redis.call('expire', KEYS[1], ARGV[1])")
+SCRIPT_TEN = ("local k = KEYS[1] "
+              "redis.call('incr', k) redis.call('expire', k, ARGV[1]) "
+              "redis.call('set', k .. ':s', ARGV[1]) redis.call('get', k .. ':s') "
+              "redis.call('hset', k .. ':h', 'f', ARGV[1]) redis.call('hget', k .. ':h', 'f') "
+              "redis.call('lpush', k .. ':l', ARGV[1]) redis.call('ltrim', k .. ':l', 0, 9) "
+              "redis.call('sadd', k .. ':z', ARGV[1]) return redis.call('scard', k .. ':z')")
+
+
+def script_sha(body):
+    import hashlib
+    return hashlib.sha1(body.encode()).hexdigest()
+
+
+def scripting_requests(test, pipeline, size):
+    if test == "EVALSHA10":
+        return 20000 if pipeline == 1 else 60000
+    return 50000 if pipeline == 1 else 200000
+
+
+def scripting_setup(ctx, srv):
+    for body in (SCRIPT_SMALL, SCRIPT_TEN):
+        srv.call("SCRIPT", "LOAD", body)
+
+
+SCRIPTING = Suite("scripting",
+                  [("EVALSHA", ["EVALSHA", script_sha(SCRIPT_SMALL), "1", "rl:__rand_int__", "100"]),
+                   ("EVALSHA10", ["EVALSHA", script_sha(SCRIPT_TEN), "1", "s:__rand_int__", "100"])],
+                  pipelines=[1, 16], sizes=[0], requests=scripting_requests, setup=scripting_setup)
+
+
 @dataclass
 class Run:
     ops: float          # requests per second as redis-benchmark reports it
@@ -598,6 +632,17 @@ def section_cpu(ctx):
     """Server CPU time (user+kernel) per request during the same runs, lower is better."""
     cells, err = suite_cells(ctx, CORE)
     print_cpu(ctx, "cpu", cells)
+    if err:
+        raise err
+
+
+def section_scripting(ctx):
+    """EVALSHA of a small script (INCR + EXPIRE) and of a ten-command one at
+    P1 and P16: ops/s, then server CPU per call, lower is better."""
+    cells, err = suite_cells(ctx, SCRIPTING)
+    for c in cells:
+        print_ops(ctx, "scripting")(c)
+    print_cpu(ctx, "scripting", cells)
     if err:
         raise err
 
@@ -2164,6 +2209,7 @@ SECTIONS = [
     Section("cpu", section_cpu, True, section_cpu.__doc__),
     Section("memory", section_memory, True, section_memory.__doc__),
     Section("collections", section_collections, True, section_collections.__doc__),
+    Section("scripting", section_scripting, True, section_scripting.__doc__),
     Section("collmem", section_collmem, True, section_collmem.__doc__),
     Section("bigcoll", section_bigcoll, True, section_bigcoll.__doc__),
     Section("hll", section_hll, True, section_hll.__doc__),

@@ -4,7 +4,8 @@
 #   integration tests against the ASan+UBSan server,
 #   interop/differential tests against the release server and Debian's redis,
 #   short libFuzzer runs of the RESP parser, listpack validation, HyperLogLog
-#   values, the AOF reader, the RDB loader and the config parser.
+#   values, the AOF reader, the Lua cjson/cmsgpack decoders, the RDB loader and
+#   the config parser.
 # Expects `make all asan unit` to have run (make test does it).
 set -u
 cd "$(dirname "$0")/.."
@@ -90,7 +91,9 @@ echo "== interop and differential tests (release server vs redis-server)"
 CASTOR_SERVER="$ROOT/build/castor-server" pytest_layer interop tests/interop
 
 # Fuzz targets: build with libFuzzer + ASan/UBSan, run briefly from seeds.
-FUZZ_CC="clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -DCASTOR_LIBC_MALLOC -Isrc"
+LUA_INC=$(pkg-config --cflags lua5.1 2>/dev/null || echo -I/usr/include/lua5.1)
+LUA_LIB="-l:liblua5.1.a -ldl"
+FUZZ_CC="clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -DCASTOR_LIBC_MALLOC -Isrc $LUA_INC"
 
 # run_fuzzer NAME SECONDS SEEDDIR: run $OUT/NAME, count one pass or fail.
 run_fuzzer() {
@@ -140,11 +143,19 @@ else
     build_failed fuzz_aof
 fi
 
+echo "== fuzz smoke (scripts' cjson and cmsgpack decoders)"
+if $FUZZ_CC src/lua_cjson.c src/lua_cmsgpack.c tests/fuzz/fuzz_lua_codecs.c -o "$OUT/fuzz_lua_codecs" \
+        $LUA_LIB -lm; then
+    run_fuzzer fuzz_lua_codecs "${FUZZ_LUA_SECONDS:-10}" "$ROOT/tests/fuzz/seeds/luacodec"
+else
+    build_failed fuzz_lua_codecs
+fi
+
 echo "== fuzz smoke (RDB loader and RESTORE)"
 # The loader needs the whole server: every source (the tools' mains
 # src/check_*.c aside) with coverage, server.c's main renamed.
 FZ="$OUT/fuzz_rdb_obj"
-FZFLAGS="-g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -DCASTOR_LIBC_MALLOC -Isrc"
+FZFLAGS="-g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -DCASTOR_LIBC_MALLOC -Isrc $LUA_INC"
 mkdir -p "$FZ"
 if for src in src/*.c; do
         case "$src" in src/check_*.c) continue ;; esac
@@ -153,7 +164,7 @@ if for src in src/*.c; do
         [ "$src" = src/server.c ] && extra="-Dmain=castor_server_main"
         echo "clang $FZFLAGS $extra -c $src -o $obj"
     done | xargs -P "${FUZZ_JOBS:-2}" -I{} sh -c '{}' &&
-   $FUZZ_CC tests/fuzz/fuzz_rdb.c "$FZ"/*.o -o "$OUT/fuzz_rdb" -lm -lcrypto -llzf -lpthread; then
+   $FUZZ_CC tests/fuzz/fuzz_rdb.c "$FZ"/*.o -o "$OUT/fuzz_rdb" $LUA_LIB -lm -lcrypto -llzf -lpthread; then
     run_fuzzer fuzz_rdb "${FUZZ_RDB_SECONDS:-10}" "$ROOT/tests/fuzz/seeds/rdb"
     RDB_OBJS_OK=1
 else

@@ -47,6 +47,7 @@ static void prefetch_ahead(client *c);
 static client **queued;
 static size_t queued_len, queued_cap;
 static bool running_queued;
+static bool serving_busy;   /* inside client_serve_while_busy() */
 
 static void queue_input(client *c) {
     if (c->flags & CLIENT_INPUT_QUEUED) return;
@@ -369,8 +370,9 @@ static void read_handler(int fd, void *data, int mask) {
         client_close_async(c);
         return;
     }
-    /* Should a loop turn ever nest inside a running request, answer at once. */
-    if (running_queued) client_process_input(c);
+    /* A loop turn nested inside a running request (a busy script serving
+     * other clients) answers at once. */
+    if (running_queued || serving_busy) client_process_input(c);
     else queue_input(c);
 }
 
@@ -462,6 +464,51 @@ void client_run_queued(void) {
     }
     queued_len = 0;
     running_queued = false;
+}
+
+/* ---- While a script is busy ---- */
+
+void client_serve_while_busy(client *running) {
+    bool was = serving_busy;
+    serving_busy = true;
+    /* Requests read in this loop turn wait behind the script's: their bytes
+     * are in, so no readiness event would bring them up again. */
+    for (size_t i = 0; i < queued_len; i++) {
+        client *c = queued[i];
+        if (c == NULL || (c->flags & CLIENT_READS_PAUSED)) continue;
+        queued[i] = NULL;
+        c->flags &= ~CLIENT_INPUT_QUEUED;
+        client_process_input(c);
+    }
+    ev_poll_files(0);
+    client_flush_pending();
+    /* Clients that went away are freed now (a replica that left must not
+     * stay counted), all but the one whose request is running. */
+    client **pp = &close_head;
+    while (*pp) {
+        client *c = *pp;
+        if (c == running) {
+            pp = &c->close_next;
+            continue;
+        }
+        *pp = c->close_next;
+        c->flags &= ~CLIENT_IN_CLOSE_LIST;
+        client_free(c);
+    }
+    serving_busy = was;
+}
+
+void client_pause_reads(client *c) {
+    if (c->fd == -1 || (c->flags & CLIENT_READS_PAUSED)) return;
+    c->flags |= CLIENT_READS_PAUSED;
+    ev_del(c->fd, EV_READ);
+}
+
+void client_resume_reads(client *c) {
+    if (!(c->flags & CLIENT_READS_PAUSED)) return;
+    c->flags &= ~CLIENT_READS_PAUSED;
+    if (!(c->flags & CLIENT_CLOSE_ASAP) && ev_add(c->fd, EV_READ, read_handler, c) == -1)
+        client_close_async(c);
 }
 
 /* ---- Accepting ---- */

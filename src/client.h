@@ -40,6 +40,8 @@ struct db;
 #define CLIENT_MASTER_FORCE_REPLY (1u << 19) /* our master gets this reply (REPLCONF ACK) */
 #define CLIENT_INPUT_QUEUED (1u << 20) /* read this turn, runs in client_run_queued() */
 #define CLIENT_MASTER_STALLED (1u << 21) /* our master sent bytes that don't parse: apply no more */
+#define CLIENT_SCRIPT (1u << 22)      /* the fake client scripts' commands run as (script.c) */
+#define CLIENT_READS_PAUSED (1u << 23) /* its socket is not read: its script is running (script.c) */
 
 #define CLIENT_BUF_SIZE (16 * 1024)
 
@@ -156,5 +158,13 @@ void client_accept_handler(int lfd, void *data, int mask);
 void client_accept_init(void);
 /* Resume clients postponed by CLIENT PAUSE once it expires. */
 void client_unpause_all(void);
+/* While a script runs past busy-reply-threshold: read and answer the
+ * other clients (they get -BUSY) and write pending output, without timers
+ * or the after-events hook; closed clients are freed, but 'running' (the
+ * client whose request is running). The caller of the script is not read
+ * meanwhile (client_pause_reads). */
+void client_serve_while_busy(client *running);
+void client_pause_reads(client *c);
+void client_resume_reads(client *c);
 
 #endif

@@ -26,6 +26,7 @@
 #include "pubsub.h"
 #include "reply.h"
 #include "repl.h"
+#include "script.h"
 #include "server.h"
 #include "slowlog.h"
 #include "snapshot.h"
@@ -98,21 +99,6 @@ static command command_subs[] = {
      .since = "7.0.0", .summary = "Get array of specific Redis command documentation"},
     {.name = "help", .proc = cmd_command_help, .arity = 2, .flags = CMD_LOADING | CMD_STALE, .acl = ACL_SLOW | ACL_CONNECTION,
      .since = "5.0.0", .summary = "Show helpful text about the different subcommands"},
-    {.name = NULL}};
-
-static command script_subs[] = {
-    {.name = "kill", .proc = cmd_script_kill, .arity = 2, .flags = CMD_NOSCRIPT | CMD_ALLOW_BUSY,
-     .acl = ACL_SLOW | ACL_SCRIPTING, .since = "2.6.0", .summary = "Kill the script currently in execution."},
-    {.name = "exists", .proc = cmd_script_exists, .arity = -3, .flags = CMD_NOSCRIPT,
-     .acl = ACL_SLOW | ACL_SCRIPTING, .since = "2.6.0", .summary = "Check existence of scripts in the script cache."},
-    {.name = "flush", .proc = cmd_script_flush, .arity = -2, .flags = CMD_NOSCRIPT,
-     .acl = ACL_SLOW | ACL_SCRIPTING, .since = "2.6.0", .summary = "Remove all the scripts from the script cache."},
-    {.name = "load", .proc = cmd_script_load, .arity = 3, .flags = CMD_NOSCRIPT | CMD_STALE,
-     .acl = ACL_SLOW | ACL_SCRIPTING, .since = "2.6.0", .summary = "Load the specified Lua script into the script cache."},
-    {.name = "debug", .proc = cmd_script_debug, .arity = 3, .flags = CMD_NOSCRIPT,
-     .acl = ACL_SLOW | ACL_SCRIPTING, .since = "3.2.0", .summary = "Set the debug mode for executed scripts."},
-    {.name = "help", .proc = cmd_script_help, .arity = 2, .flags = CMD_LOADING | CMD_STALE,
-     .acl = ACL_SLOW | ACL_SCRIPTING, .since = "5.0.0", .summary = "Show helpful text about the different subcommands"},
     {.name = NULL}};
 
 /* LOAD, LOADEX and UNLOAD are protected: enable-module-command gates them. */
@@ -211,6 +197,45 @@ static command pubsub_subs[] = {
      .acl = ACL_SLOW, .keys = {0, 0, 0},
      .group = "pubsub", .since = "6.2.0", .summary = "Show helpful text about the different subcommands",
      .complexity = "O(1)"},
+    {.name = NULL}};
+
+/* ---- Scripting: EVAL and SCRIPT (script.c), FUNCTION and FCALL (function.c) ---- */
+
+static command script_subs[] = {
+    {.name = "kill", .proc = cmd_script_kill, .arity = 2, .flags = CMD_NOSCRIPT | CMD_ALLOW_BUSY,
+     .acl = ACL_SLOW | ACL_SCRIPTING, .since = "2.6.0", .summary = "Kill the script currently in execution."},
+    {.name = "exists", .proc = cmd_script_exists, .arity = -3, .flags = CMD_NOSCRIPT,
+     .acl = ACL_SLOW | ACL_SCRIPTING, .since = "2.6.0", .summary = "Check existence of scripts in the script cache."},
+    {.name = "flush", .proc = cmd_script_flush, .arity = -2, .flags = CMD_NOSCRIPT,
+     .acl = ACL_SLOW | ACL_SCRIPTING, .since = "2.6.0", .summary = "Remove all the scripts from the script cache."},
+    {.name = "load", .proc = cmd_script_load, .arity = 3, .flags = CMD_NOSCRIPT | CMD_STALE,
+     .acl = ACL_SLOW | ACL_SCRIPTING, .since = "2.6.0", .summary = "Load the specified Lua script into the script cache."},
+    {.name = "debug", .proc = cmd_script_debug, .arity = 3, .flags = CMD_NOSCRIPT,
+     .acl = ACL_SLOW | ACL_SCRIPTING, .since = "3.2.0", .summary = "Set the debug mode for executed scripts."},
+    {.name = "help", .proc = cmd_script_help, .arity = 2, .flags = CMD_LOADING | CMD_STALE,
+     .acl = ACL_SLOW | ACL_SCRIPTING, .since = "5.0.0", .summary = "Show helpful text about the different subcommands"},
+    {.name = NULL}};
+
+#define FUNCTION_ACL (ACL_SLOW | ACL_SCRIPTING)
+static command function_subs[] = {
+    {.name = "load", .proc = cmd_function_load, .arity = -3, .flags = CMD_WRITE | CMD_DENYOOM | CMD_NOSCRIPT,
+     .acl = ACL_WRITE | FUNCTION_ACL, .since = "7.0.0", .summary = "Create a function with the given arguments (name, code, description)"},
+    {.name = "delete", .proc = cmd_function_delete, .arity = 3, .flags = CMD_WRITE | CMD_NOSCRIPT,
+     .acl = ACL_WRITE | FUNCTION_ACL, .since = "7.0.0", .summary = "Delete a function by name"},
+    {.name = "flush", .proc = cmd_function_flush, .arity = -2, .flags = CMD_WRITE | CMD_NOSCRIPT,
+     .acl = ACL_WRITE | FUNCTION_ACL, .since = "7.0.0", .summary = "Deleting all functions"},
+    {.name = "kill", .proc = cmd_function_kill, .arity = 2, .flags = CMD_NOSCRIPT | CMD_ALLOW_BUSY,
+     .acl = FUNCTION_ACL, .since = "7.0.0", .summary = "Kill the function currently in execution."},
+    {.name = "list", .proc = cmd_function_list, .arity = -2, .flags = CMD_NOSCRIPT,
+     .acl = FUNCTION_ACL, .since = "7.0.0", .summary = "List information about all the functions"},
+    {.name = "dump", .proc = cmd_function_dump, .arity = 2, .flags = CMD_NOSCRIPT,
+     .acl = FUNCTION_ACL, .since = "7.0.0", .summary = "Dump all functions into a serialized binary payload"},
+    {.name = "restore", .proc = cmd_function_restore, .arity = -3, .flags = CMD_WRITE | CMD_DENYOOM | CMD_NOSCRIPT,
+     .acl = ACL_WRITE | FUNCTION_ACL, .since = "7.0.0", .summary = "Restore all the functions on the given payload"},
+    {.name = "stats", .proc = cmd_function_stats, .arity = 2, .flags = CMD_NOSCRIPT | CMD_ALLOW_BUSY,
+     .acl = FUNCTION_ACL, .since = "7.0.0", .summary = "Return information about the function currently running (name, description, duration)"},
+    {.name = "help", .proc = cmd_function_help, .arity = 2, .flags = CMD_LOADING | CMD_STALE,
+     .acl = FUNCTION_ACL, .since = "7.0.0", .summary = "Show helpful text about the different subcommands"},
     {.name = NULL}};
 
 /* ---- The table ---- */
@@ -465,8 +490,30 @@ static command table[] = {
     {.name = "failover", .proc = cmd_failover, .arity = -1, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_STALE,
      .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS, .group = "server", .since = "6.2.0",
      .summary = "Start a coordinated failover between this server and one of its replicas.", .complexity = "O(1)"},
+    /* Scripting (script.c, function.c) */
+#define SCRIPTING (CMD_NOSCRIPT | CMD_SKIP_MONITOR | CMD_NO_MANDATORY_KEYS | CMD_MOVABLE_KEYS | CMD_STALE | CMD_SCRIPT_FLAGS)
+    {.name = "eval", .proc = cmd_eval, .arity = -3, .flags = SCRIPTING, .acl = ACL_SLOW | ACL_SCRIPTING,
+     .getkeys = script_eval_getkeys, .group = "scripting", .since = "2.6.0", .summary = "Execute a Lua script server side",
+     .complexity = "Depends on the script that is executed."},
+    {.name = "evalsha", .proc = cmd_evalsha, .arity = -3, .flags = SCRIPTING, .acl = ACL_SLOW | ACL_SCRIPTING,
+     .getkeys = script_eval_getkeys, .group = "scripting", .since = "2.6.0", .summary = "Execute a Lua script server side",
+     .complexity = "Depends on the script that is executed."},
+    {.name = "eval_ro", .proc = cmd_eval_ro, .arity = -3, .flags = SCRIPTING | R, .acl = ACL_SLOW | ACL_SCRIPTING,
+     .getkeys = script_eval_getkeys, .group = "scripting", .since = "7.0.0", .summary = "Execute a read-only Lua script server side",
+     .complexity = "Depends on the script that is executed."},
+    {.name = "evalsha_ro", .proc = cmd_evalsha_ro, .arity = -3, .flags = SCRIPTING | R, .acl = ACL_SLOW | ACL_SCRIPTING,
+     .getkeys = script_eval_getkeys, .group = "scripting", .since = "7.0.0", .summary = "Execute a read-only Lua script server side",
+     .complexity = "Depends on the script that is executed."},
     {.name = "script", .arity = -2, .acl = ACL_SLOW, .subcmds = script_subs, .group = "scripting",
      .since = "2.6.0", .summary = "A container for Lua scripts management commands", .complexity = "Depends on subcommand."},
+    {.name = "fcall", .proc = cmd_fcall, .arity = -3, .flags = SCRIPTING, .acl = ACL_SLOW | ACL_SCRIPTING,
+     .getkeys = script_eval_getkeys, .group = "scripting", .since = "7.0.0", .summary = "Invoke a function",
+     .complexity = "Depends on the function that is executed."},
+    {.name = "fcall_ro", .proc = cmd_fcall_ro, .arity = -3, .flags = SCRIPTING | R, .acl = ACL_SLOW | ACL_SCRIPTING,
+     .getkeys = script_eval_getkeys, .group = "scripting", .since = "7.0.0", .summary = "Invoke a read-only function",
+     .complexity = "Depends on the function that is executed."},
+    {.name = "function", .arity = -2, .acl = ACL_SLOW, .subcmds = function_subs, .group = "scripting",
+     .since = "7.0.0", .summary = "A container for function commands", .complexity = "Depends on subcommand."},
     {.name = "lastsave", .proc = cmd_lastsave, .arity = 1, .flags = CMD_LOADING | CMD_STALE | F, .acl = ACL_ADMIN | ACL_FAST | ACL_DANGEROUS,
      .group = "server", .since = "1.0.0", .summary = "Get the UNIX time stamp of the last successful save to disk", .complexity = "O(1)"},
     {.name = "save", .proc = cmd_save, .arity = 1, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_NO_ASYNC_LOADING | CMD_NO_MULTI,
@@ -1078,24 +1125,32 @@ static bool arity_ok(const command *cmd, int argc) {
 }
 
 static int call_depth;   /* > 1 inside EXEC */
+/* Error replies counted when the last call (or refusal) ended: a command
+ * failed if errors were replied since, not counting those of the calls
+ * nested in it, which count for themselves (Redis's prev_err_count). */
+static unsigned long long prev_errors;
 
 int cmdtable_call_depth(void) { return call_depth; }
 
 void cmdtable_call(client *c) {
     command *cmd = c->cmd;
-    unsigned long long errs = reply_total_errors();
-    srv.current = c;
+    if (call_depth == 0) prev_errors = reply_total_errors();
+    /* A script's commands act for the client that sent the script (is it
+     * our master?), and see the clock of its start, as in Redis. */
+    client *prev = srv.current;
+    if (!(c->flags & CLIENT_SCRIPT)) srv.current = c;
     long long start = util_fast_ustime();
-    server_set_time(start);   /* the command sees one clock reading */
+    if (call_depth == 0) server_set_time(start);   /* the command sees one clock reading */
     call_depth++;
     cmd->proc(c);
     call_depth--;
     long long dur = util_fast_ustime() - start;
-    srv.current = NULL;
+    srv.current = prev;
     cmd->calls++;
     cmd->usec += dur;
     /* '>' not '!=': CONFIG RESETSTAT zeroes the count while it runs. */
-    if (reply_total_errors() > errs) cmd->failed++;
+    if (reply_total_errors() > prev_errors) cmd->failed++;
+    prev_errors = reply_total_errors();
     srv.stat_numcommands++;
     /* Redis files every call under one of two latency events by its speed class. */
     latency_add_sample((cmd->flags & CMD_FAST) ? "fast-command" : "command", dur / 1000);
@@ -1118,6 +1173,18 @@ static bool protected_allowed(const client *c, const command *cmd) {
 /* A request was refused before running: inside MULTI, EXEC will fail. */
 static bool rejected(client *c) {
     multi_flag_error(c);
+    return true;
+}
+
+/* A request refused for the server's state (OOM, MISCONF, READONLY...):
+ * an EXEC aborts its transaction with the reason, as Redis. */
+static bool refuse_state(client *c, command *cmd, bool exec, const char *err) {
+    if (!exec) {
+        reject(c, cmd, err);
+        return rejected(c);
+    }
+    cmd->rejected++;
+    multi_abort_exec(c, err);
     return true;
 }
 
@@ -1154,48 +1221,56 @@ static bool dispatch_request(client *c) {
         reject(c, cmd, ERR_LOADING);
         return rejected(c);
     }
+    /* A script runs past busy-reply-threshold: only allow_busy commands.
+     * Our master's stream waits for the script's end (script.c). */
+    if (srv.busy_script && !(cmd->flags & CMD_ALLOW_BUSY)) {
+        if (c->flags & CLIENT_MASTER) {
+            script_hold_input();
+            c->flags |= CLIENT_PAUSED_WAIT;
+            return false;
+        }
+        reject(c, cmd, script_busy_error());
+        return rejected(c);
+    }
+    /* EVAL and FCALL take write, denyoom and stale from their script, EXEC
+     * from the commands it runs. */
+    uint32_t flags = cmd->flags;
+    if (flags & CMD_SCRIPT_FLAGS) flags = script_cmd_flags(c, flags);
+    bool exec = (c->flags & CLIENT_MULTI) && cmd->proc == cmd_exec;
+    if (exec) flags |= multi_queued_flags(c) & (CMD_WRITE | CMD_DENYOOM | CMD_MAY_REPLICATE);
     /* CLIENT PAUSE holds the request until the pause ends: every command
      * (ALL) or those that may write or propagate (WRITE). As in Redis 7.0
      * this comes after every rejection, only replicas are exempt, and the
      * pause lasts until the cron or UNPAUSE ends it, so nothing overtakes
      * the held requests. */
     if (srv.pause_type && !(c->flags & CLIENT_REPLICA) &&
-        (srv.pause_type == 2 || (cmd->flags & (CMD_WRITE | CMD_MAY_REPLICATE)))) {
+        (srv.pause_type == 2 || (flags & (CMD_WRITE | CMD_MAY_REPLICATE)))) {
         c->flags |= CLIENT_PAUSED_WAIT;
         return false;
     }
     /* maxmemory: evict before running anything; refuse writes that would
      * grow memory if eviction can't get under the limit. */
-    if (cfg.maxmemory && !evict_perform() && (cmd->flags & CMD_DENYOOM)) {
-        cmd->rejected++;
-        reply_error(c, ERR_OOM);
-        return rejected(c);
-    }
+    if (cfg.maxmemory && !evict_perform() && (flags & CMD_DENYOOM))
+        return refuse_state(c, cmd, exec, ERR_OOM);
     /* After a failed background save, refuse writes (and PING, as Redis
      * 7.0 does) while stop-writes-on-bgsave-error holds; our master's
      * stream and the AOF loader are obeyed. The AOF's own -MISCONF is
      * aof_write_error(). */
-    if ((cmd->flags & CMD_WRITE || cmd->proc == cmd_ping) &&
+    if ((flags & CMD_WRITE || cmd->proc == cmd_ping) &&
         !(c->flags & (CLIENT_MASTER | CLIENT_FAKE))) {
         const char *err = snapshot_write_error();
-        if (err) {
-            reject(c, cmd, err);
-            return rejected(c);
-        }
+        if (err) return refuse_state(c, cmd, exec, err);
         const char *aof_err = aof_write_error();
         if (aof_err) {
-            cmd->rejected++;
-            reply_errorf(c, "MISCONF Errors writing to the AOF file: %s", aof_err);
-            return rejected(c);
+            char buf[512];
+            snprintf(buf, sizeof(buf), "MISCONF Errors writing to the AOF file: %s", aof_err);
+            return refuse_state(c, cmd, exec, buf);
         }
     }
     /* Replication: -NOREPLICAS, -READONLY, -MASTERDOWN. */
-    const char *repl_err = repl_refuse(c, cmd);
-    if (repl_err) {
-        reject(c, cmd, repl_err);
-        return rejected(c);
-    }
-    if ((c->flags & CLIENT_MULTI) && multi_maybe_queue(c, cmd)) return true;
+    const char *repl_err = repl_refuse(c, flags);
+    if (repl_err) return refuse_state(c, cmd, exec, repl_err);
+    if ((c->flags & CLIENT_MULTI) && multi_maybe_queue(c, cmd, flags)) return true;
     cmdtable_call(c);
     return true;
 }
@@ -1209,6 +1284,43 @@ bool cmdtable_dispatch(client *c) {
         c->flags |= CLIENT_REPLY_SKIP;
     }
     return true;
+}
+
+/* ---- Commands from scripts ---- */
+
+/* Redis's scriptCall, in its order: the command and its arity, the
+ * noscript flag, stale data, then (ACL goes here) the script's own rules
+ * for writes and memory, then the call. The caller's state checks (auth,
+ * MULTI, pause, -BUSY) were made for the EVAL itself. */
+void cmdtable_dispatch_script(client *c) {
+    command *cmd = cmdtable_lookup(c);
+    c->cmd = cmd;
+    if (cmd == NULL) {
+        reply_error(c, "ERR Unknown Redis command called from script");
+        prev_errors = reply_total_errors();
+        return;
+    }
+    if (!arity_ok(cmd, c->argc) || (cmd->subcmds && !cmd->proc)) {
+        cmd->rejected++;
+        reply_error(c, "ERR Wrong number of args calling Redis command from script");
+        prev_errors = reply_total_errors();
+        return;
+    }
+    c->lastcmd = cmd;
+    char buf[256];
+    const char *err = NULL;
+    if ((cmd->flags & CMD_NOSCRIPT) && !script_deny_disabled())
+        err = "ERR This Redis command is not allowed from script";
+    if (err == NULL) err = script_refuse_stale(cmd);
+    if (err == NULL) err = script_refuse_write(cmd, buf, sizeof(buf));
+    if (err == NULL) err = script_refuse_oom(cmd);
+    if (err) {
+        reject(c, cmd, err);
+        prev_errors = reply_total_errors();   /* counted as rejected, not as the script's failure */
+        return;
+    }
+    script_will_run(cmd);
+    cmdtable_call(c);
 }
 
 /* ---- Keys of a command ---- */

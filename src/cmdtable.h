@@ -44,6 +44,9 @@ typedef int cmd_getkeys_proc(int argc, slice *argv, int *keys, int cap);
 #define CMD_NO_MULTI (1u << 24)
 #define CMD_MOVABLE_KEYS (1u << 25)
 #define CMD_ALLOW_BUSY (1u << 26)
+/* castor, not shown by COMMAND: EVAL/FCALL, whose script declares which of
+ * write, denyoom and stale apply (script_eval_cmd_flags, function_cmd_flags). */
+#define CMD_SCRIPT_FLAGS (1u << 27)
 
 /* ACL categories. Adding one? Update acl_cat_names[] in cmdtable.c. */
 #define ACL_KEYSPACE (1ull << 0)
@@ -102,6 +105,10 @@ bool cmdtable_dispatch(client *c);
 /* Call c->cmd directly (MULTI/EXEC, scripts): stats and propagation. At
  * the outermost level it then serves clients blocked on keys it readied. */
 void cmdtable_call(client *c);
+/* Run the request in c, a script's fake client, as Redis's scriptCall: the
+ * lookup and the admission checks a client's request gets, worded for
+ * scripts, then the call. A refusal is replied into c. */
+void cmdtable_dispatch_script(client *c);
 /* How many cmdtable_call()s are running: 1 in a command, 2 inside EXEC. */
 int cmdtable_call_depth(void);
 /* Iterate all top-level commands. */

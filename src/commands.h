@@ -108,7 +108,23 @@ void cmd_module_unload(client *c);
 void cmd_module_help(client *c);
 
 /* script.c */
+void cmd_eval(client *c);
+void cmd_evalsha(client *c);
+void cmd_eval_ro(client *c);
+void cmd_evalsha_ro(client *c);
 void cmd_script_kill(client *c);
+/* function.c */
+void cmd_fcall(client *c);
+void cmd_fcall_ro(client *c);
+void cmd_function_load(client *c);
+void cmd_function_delete(client *c);
+void cmd_function_flush(client *c);
+void cmd_function_kill(client *c);
+void cmd_function_list(client *c);
+void cmd_function_dump(client *c);
+void cmd_function_restore(client *c);
+void cmd_function_stats(client *c);
+void cmd_function_help(client *c);
 void cmd_script_exists(client *c);
 void cmd_script_flush(client *c);
 void cmd_script_load(client *c);

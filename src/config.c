@@ -998,7 +998,7 @@ static directive table[] = {
     NUM("slowlog-max-len", NULL, 0, NUM_LL, 0, LONG_MAX, slowlog_max_len, 128, 0),
     NUM("latency-monitor-threshold", NULL, 0, NUM_LL, 0, LLONG_MAX, latency_monitor_threshold, 0, 0),
     SPECIAL("notify-keyspace-events", NULL, 0, set_notify, get_notify, rewrite_notify),
-    NUM("busy-reply-threshold", "lua-time-limit", INERT, NUM_LL, 0, LONG_MAX, busy_reply_threshold, 5000, 0),
+    NUM("busy-reply-threshold", "lua-time-limit", 0, NUM_LL, 0, LONG_MAX, busy_reply_threshold, 5000, 0),
     BOOL("lua-enable-deprecated-api", NULL, IMM | CF_HIDDEN | INERT, lua_enable_deprecated_api, 0),
     /* Encodings of small collections (Redis's thresholds and old names). */
     INT("list-max-listpack-size", "list-max-ziplist-size", 0, INT_MIN, INT_MAX, list_max_listpack_size, -2),

@@ -197,10 +197,7 @@ static int poll_events(int timeout_ms) {
     return epoll_wait(epfd, fired, setsize, timeout_ms);
 }
 
-void ev_poll_once(int timeout_ms) {
-    int n = poll_events(timeout_ms);
-    if (co.sleep_us) coalesce_tick(&co, (long long)util_monotonic_us(), n);
-    if (after_sleep) after_sleep();
+static void run_fired(int n) {
     for (int i = 0; i < n; i++) {
         int fd = fired[i].data.fd;
         uint32_t ev = fired[i].events;
@@ -213,6 +210,15 @@ void ev_poll_once(int timeout_ms) {
         /* The read callback may have closed fd or dropped the write watch. */
         if ((mask & EV_WRITE) && (s->mask & EV_WRITE)) s->wfn(fd, s->wdata, EV_WRITE);
     }
+}
+
+void ev_poll_files(int timeout_ms) { run_fired(epoll_wait(epfd, fired, setsize, timeout_ms)); }
+
+void ev_poll_once(int timeout_ms) {
+    int n = poll_events(timeout_ms);
+    if (co.sleep_us) coalesce_tick(&co, (long long)util_monotonic_us(), n);
+    if (after_sleep) after_sleep();
+    run_fired(n);
     if (after_events) after_events();
     run_timers();
 }

@@ -37,6 +37,9 @@ void ev_stop(void);
 /* Process ready events once without blocking longer than 'ms' (used while
  * loading or in DEBUG SLEEP-free waits). */
 void ev_poll_once(int ms);
+/* Poll without waiting and run only the ready fds' callbacks: no hooks,
+ * no timers (a script serving clients while it is busy). */
+void ev_poll_files(int ms);
 /* Sleep up to 'us' on a timer before polling while that raises the rate of
  * served events (see coalesce.h); 0 turns it off. */
 void ev_set_coalesce(long us);

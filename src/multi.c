@@ -43,6 +43,7 @@ typedef struct watched {
 struct multi_state {
     queued *queue;
     int len, cap;
+    uint32_t cmd_flags;   /* the queued commands' flags, OR-ed (EVAL's from its script) */
     bool error;        /* a request was rejected while queuing */
     bool dirty;        /* a watched key changed */
     struct watch_ref {
@@ -79,6 +80,7 @@ static struct multi_state *state_of(client *c) {
 /* ---- Queue ---- */
 
 static void free_queue(struct multi_state *m) {
+    m->cmd_flags = 0;
     for (int i = 0; i < m->len; i++) {
         for (int j = 0; j < m->queue[i].argc; j++) mem_free(m->queue[i].argv[j].ptr);
         mem_free(m->queue[i].argv);
@@ -96,7 +98,7 @@ static void end_multi(client *c) {
     c->multi_len = 0;
 }
 
-bool multi_maybe_queue(client *c, struct command *cmd) {
+bool multi_maybe_queue(client *c, struct command *cmd, uint32_t flags) {
     cmd_proc *p = cmd->proc;
     if (p == cmd_exec || p == cmd_discard || p == cmd_multi || p == cmd_watch ||
         p == cmd_quit || p == cmd_reset)
@@ -111,6 +113,7 @@ bool multi_maybe_queue(client *c, struct command *cmd) {
         m->cap = m->cap ? m->cap * 2 : 8;
         m->queue = mem_realloc(m->queue, sizeof(queued) * (size_t)m->cap);
     }
+    m->cmd_flags |= flags;
     queued *q = &m->queue[m->len++];
     q->cmd = cmd;
     q->argc = c->argc;
@@ -122,6 +125,18 @@ bool multi_maybe_queue(client *c, struct command *cmd) {
     c->multi_len = m->len;
     reply_simple(c, "QUEUED");
     return true;
+}
+
+static void unwatch_all(client *c);
+
+uint32_t multi_queued_flags(const client *c) {
+    return (c->flags & CLIENT_MULTI) && c->multi ? c->multi->cmd_flags : 0;
+}
+
+void multi_abort_exec(client *c, const char *err) {
+    reply_errorf(c, "EXECABORT Transaction discarded because of: %s", err);
+    end_multi(c);
+    unwatch_all(c);
 }
 
 void multi_flag_error(client *c) {

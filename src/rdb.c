@@ -41,6 +41,7 @@
 #include "db.h"
 #include "dict.h"
 #include "evict.h"
+#include "function.h"
 #include "intset.h"
 #include "listpack.h"
 #include "log.h"
@@ -636,6 +637,20 @@ void rdb_info_init(rdb_info *info) {
     info->repl_stream_db = -1;
 }
 
+bool rdb_save_function(rio *r, const char *code, size_t len) {
+    return save_type(r, RDB_OPCODE_FUNCTION2) && save_raw_string(r, code, len);
+}
+
+typedef struct function_writer {
+    rio *r;
+    bool ok;
+} function_writer;
+
+static void save_function_code(void *priv, const char *code, size_t len) {
+    function_writer *w = priv;
+    if (w->ok) w->ok = rdb_save_function(w->r, code, len);
+}
+
 int rdb_save_rio(rio *r, const rdb_info *info, str **err) {
     /* The checksum covers the RDB alone, not what the stream carried before
      * (an EOF mark, say); with rdbchecksum off it stays 0, which loaders
@@ -645,6 +660,10 @@ int rdb_save_rio(rio *r, const rdb_info *info, str **err) {
     char magic[16];
     snprintf(magic, sizeof(magic), "REDIS%04d", RDB_VERSION);
     bool ok = wr(r, magic, 9) && save_aux_fields(r, info);
+    /* Function libraries come before the keys, as in Redis. */
+    function_writer fw = {r, ok};
+    if (ok) function_foreach_code(save_function_code, &fw);
+    ok = fw.ok;
     for (int i = 0; ok && i < srv.ndbs; i++) ok = save_db(r, db_get(i));
     ok = ok && save_type(r, RDB_OPCODE_EOF) && save_u64le(r, r->cksum);
     if (!ok) {
@@ -1605,7 +1624,11 @@ static bool load_key(load_state *st, int type, key_attrs *a) {
             if (st->info->feed_expired) propagate_del(st->d->id, key, klen);
         } else {
             if (a->expire != -1) e = kv_set_expire(e, a->expire);
-            if (!db_add_new(st->d, e)) {
+            if (st->info->allow_dup && db_find_raw(st->d, key, klen)) {
+                db_set(st->d, e, false);
+                evict_set_access(e, a->freq, a->idle);
+                st->info->keys_loaded++;
+            } else if (!db_add_new(st->d, e)) {
                 kv_free(e);
                 ok = fail(ld, "Duplicated key in DB %d", st->d->id);
             } else {
@@ -1650,6 +1673,33 @@ static bool load_checksum(loader *ld) {
         return fail(ld, "Wrong RDB checksum expected: (%llx) but got (%llx)",
                     (unsigned long long)expected, (unsigned long long)got);
     return true;
+}
+
+/* A function library: its code, created as FUNCTION LOAD would (with
+ * REPLACE when duplicates are allowed). */
+static bool load_function(loader *ld, bool replace) {
+    size_t len;
+    char *code = load_string(ld, &len);
+    if (code == NULL) return false;
+    str *err = NULL;
+    int rc = function_load_code(code, len, replace, &err);
+    mem_free(code);
+    if (rc == 0) return true;
+    fail(ld, "Failed loading library, %s", err->buf);
+    str_free(err);
+    return false;
+}
+
+str *rdb_load_function_code(rio *r) {
+    loader ld;
+    loader_init(&ld, r);
+    size_t len;
+    char *code = load_string(&ld, &len);
+    str_free(ld.err);
+    if (code == NULL) return NULL;
+    str *s = str_new(code, len);
+    mem_free(code);
+    return s;
 }
 
 /* One opcode or key; *done is set at EOF. */
@@ -1699,9 +1749,9 @@ static bool load_step(load_state *st, key_attrs *a, bool *done) {
         return fail(ld, "The RDB file contains AUX module data I can't load: "
                         "no matching module '%s'", name);
     case RDB_OPCODE_FUNCTION2:
+        return load_function(ld, st->info->allow_dup);
     case RDB_OPCODE_FUNCTION_PRE_GA:
-        return fail(ld, "The RDB file contains a function library (opcode %d): Redis functions "
-                        "are not supported by castor yet", t);
+        return fail(ld, "Pre-release function format not supported.");
     }
     return load_key(st, t, a);
 }

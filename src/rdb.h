@@ -57,6 +57,9 @@ typedef struct rdb_info {
     /* Set by the caller before a load: keys found already expired are
      * announced with propagate_del() (a master restarting, see repl.c). */
     bool feed_expired;
+    /* Set by the caller before loading: a key or function library that
+     * exists is replaced instead of failing the load (DEBUG RELOAD MERGE). */
+    bool allow_dup;
 } rdb_info;
 
 void rdb_info_init(rdb_info *info);
@@ -79,6 +82,14 @@ int rdb_load_file(const char *path, rdb_info *info, str **err);
  * and checks every value and the checksum, keeping none (a full load's
  * CPU, no memory): what a replica with data to lose does first. */
 int rdb_check_payload(const char *path, bool deep, bool *has_keys, str **err);
+
+/* ---- Function libraries (FUNCTION DUMP / RESTORE) ---- */
+
+/* Write one library's code as an RDB FUNCTION2 opcode and string. */
+bool rdb_save_function(rio *r, const char *code, size_t len);
+/* Read one RDB string (the code after a FUNCTION2 opcode) from r; NULL if
+ * it is truncated or corrupt. Caller frees. */
+str *rdb_load_function_code(rio *r) MUST_USE;
 
 /* ---- Single values: DUMP / RESTORE ---- */
 

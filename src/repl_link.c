@@ -24,6 +24,7 @@
 #include "config.h"
 #include "crc64.h"
 #include "db.h"
+#include "function.h"
 #include "ev.h"
 #include "log.h"
 #include "mem.h"
@@ -518,6 +519,7 @@ static void load_finished(int rc, str *err, const rdb_info *info, bool aof_was_o
                 where, err ? err->buf : "?");
         str_free(err);
         db_empty_all();
+        function_flush();
         if (aof_was_on) aof_resume();
         repl_link_cancel(NULL);
         return;
@@ -580,6 +582,7 @@ static void transfer_done(void) {
     log_msg(LOG_NOTICE, "MASTER <-> REPLICA sync: Flushing old data");
     db_signal_flushed(-1, -1);
     db_empty_all();
+    function_flush();   /* the master's functions come with its data */
     log_msg(LOG_NOTICE, "MASTER <-> REPLICA sync: Loading DB in memory");
     rdb_info info;
     rdb_info_init(&info);
@@ -644,6 +647,7 @@ static void socket_load(bool tee) {
     log_msg(LOG_NOTICE, "MASTER <-> REPLICA sync: Loading DB in memory (from the socket)");
     db_signal_flushed(-1, -1);
     db_empty_all();
+    function_flush();
     rpos = 0;
     repl_ls.received = (long long)repl_ls.rbuf->len;
     if (tee) {

@@ -31,7 +31,8 @@
 
 static bool wants_reply(client *c) {
     if (c->flags & (CLIENT_CLOSE_ASAP | CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP)) return false;
-    if (c->fd == -1) return false;
+    /* A script's fake client keeps its replies for the script to read. */
+    if (c->fd == -1) return (c->flags & CLIENT_SCRIPT) != 0;
     /* Our master reads no replies, except REPLCONF ACK. */
     if ((c->flags & (CLIENT_MASTER | CLIENT_MASTER_FORCE_REPLY)) == CLIENT_MASTER) return false;
     if (!(c->flags & CLIENT_PENDING_WRITE)) client_install_pending_write(c);
@@ -157,8 +158,8 @@ void reply_errorstats_reset(void) {
 
 unsigned long long reply_total_errors(void) { return total_errors; }
 
-static void error_len(client *c, const char *err, size_t len) {
-    count_error(err, len);
+static void error_len(client *c, const char *err, size_t len, bool count) {
+    if (count) count_error(err, len);
     if (c->flags & CLIENT_MASTER) {
         srv.stat_unexpected_error_replies++;
         repl_master_error(c, err, len);   /* logs; may panic (propagation-error-behavior) */
@@ -173,7 +174,14 @@ static void error_len(client *c, const char *err, size_t len) {
     append(c, "\r\n", 2);
 }
 
-void reply_error(client *c, const char *err) { error_len(c, err, strlen(err)); }
+void reply_error(client *c, const char *err) { error_len(c, err, strlen(err), true); }
+
+/* Not in the error counts, yet the command that replies it failed (Redis's
+ * ERR_REPLY_FLAG_NO_STATS_UPDATE). */
+void reply_error_nostats(client *c, const char *err) {
+    error_len(c, err, strlen(err), false);
+    if (c->cmd) c->cmd->failed++;
+}
 
 void reply_errorf(client *c, const char *fmt, ...) {
     char buf[1024];
@@ -183,7 +191,7 @@ void reply_errorf(client *c, const char *fmt, ...) {
     va_end(ap);
     if (n < 0) n = 0;
     if ((size_t)n >= sizeof(buf)) n = sizeof(buf) - 1;
-    error_len(c, buf, (size_t)n);
+    error_len(c, buf, (size_t)n, true);
 }
 
 void reply_error_arity(client *c) {
@@ -286,6 +294,17 @@ void reply_double(client *c, double d) {
 void reply_human_double(client *c, long double d) {
     char buf[UTIL_DSTR_SIZE];
     double_text(c, buf, util_ld2str(buf, d));
+}
+
+void reply_big_number(client *c, const char *p, size_t len) {
+    if (c->resp == 2) {
+        reply_bulk(c, p, len);
+        return;
+    }
+    if (!wants_reply(c)) return;
+    append(c, "(", 1);
+    append(c, p, len);
+    append(c, "\r\n", 2);
 }
 
 void reply_bool(client *c, int b) {

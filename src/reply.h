@@ -14,6 +14,9 @@ void reply_simple(client *c, const char *s);         /* +s */
 void reply_error(client *c, const char *err);
 void reply_errorf(client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void reply_error_arity(client *c);
+/* An error already counted in INFO errorstats (a script passing on the
+ * error of a command it called). */
+void reply_error_nostats(client *c, const char *err);
 void reply_int(client *c, long long v);
 void reply_bulk(client *c, const char *p, size_t len);
 void reply_bulk_cstr(client *c, const char *s);
@@ -30,6 +33,7 @@ void reply_double(client *c, double d);    /* RESP2: bulk, RESP3: , */
  * bulk in RESP2 and a double in RESP3 (GEOPOS, WITHCOORD). */
 void reply_human_double(client *c, long double d);
 void reply_bool(client *c, int b);         /* RESP2: :1/:0 */
+void reply_big_number(client *c, const char *p, size_t len);   /* RESP2: bulk */
 void reply_verbatim(client *c, const char *p, size_t len, const char *ext);
 void reply_empty_array(client *c);
 void reply_help(client *c, const char *cmd, const char **lines);

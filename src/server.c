@@ -31,11 +31,13 @@
 #include "db.h"
 #include "ev.h"
 #include "expire.h"
+#include "function.h"
 #include "log.h"
 #include "mem.h"
 #include "net.h"
 #include "proctitle.h"
 #include "repl.h"
+#include "script.h"
 #include "snapshot.h"
 #include "str.h"
 #include "t_hash.h"
@@ -211,6 +213,7 @@ static void before_sleep(void) {
      * reply of this turn leaves: an acknowledged write is on disk. */
     aof_flush_before_sleep();
     repl_before_sleep();   /* GETACK for WAIT; resume released WAIT clients */
+    script_before_sleep(); /* our master's stream held by a busy script */
     client_flush_pending();
     client_free_closing();
 }
@@ -558,6 +561,8 @@ int main(int argc, char **argv) {
     hash_init();
     list_init();
     t_set_init();
+    script_init();
+    function_init();
     if (listen_all() == -1) return 1;
     client_accept_init();
     write_pidfile();

@@ -74,6 +74,8 @@ struct server {
     bool pause_cron;                  /* debug.c: DEBUG PAUSE-CRON (the cron only keeps time) */
     bool skip_checksum_validation;    /* debug.c: DEBUG SET-SKIP-CHECKSUM-VALIDATION */
 
+    int busy_script;                  /* script.c: 1 (EVAL) or 2 (FCALL) while a script runs past busy-reply-threshold */
+
     /* CLIENT PAUSE, written by client.c. */
     long long pause_end_ms;
     int pause_type;                   /* 0 none, 1 write, 2 all */

@@ -20,6 +20,7 @@
 #include "multi.h"
 #include "pubsub.h"
 #include "reply.h"
+#include "script.h"
 #include "server.h"
 #include "util.h"
 
@@ -200,6 +201,16 @@ void cmd_shutdown(client *c) {
         if (server_abort_shutdown() == 0) reply_ok(c);
         else reply_error(c, "ERR No shutdown in progress.");
         return;
+    }
+    /* A script past busy-reply-threshold: only SHUTDOWN NOSAVE ends it,
+     * and at once: the loop is nested inside the script, so it can't wait
+     * for replicas. */
+    if (srv.busy_script) {
+        if (!(flags & SHUTDOWN_NOSAVE)) {
+            reply_error(c, script_busy_error());
+            return;
+        }
+        flags |= SHUTDOWN_NOW;
     }
     if (!(flags & SHUTDOWN_NOW) && !blocking_allowed(c)) {
         reply_error(c, "ERR SHUTDOWN without NOW or ABORT isn't allowed for DENY BLOCKING client");

@@ -54,7 +54,6 @@ LATER_ISSUES = {
        "ZDIFFSTORE ZINTERCARD ZSCAN SORT SORT_RO",
     4: "MULTI EXEC DISCARD WATCH UNWATCH",
     5: "SAVE BGSAVE BGREWRITEAOF DUMP RESTORE",
-    8: "EVAL EVALSHA EVAL_RO EVALSHA_RO SCRIPT FCALL FUNCTION",   # scripting: not planned yet
     9: "XADD XRANGE XREVRANGE XLEN XREAD XDEL XTRIM XGROUP XREADGROUP XACK XINFO XCLAIM "
        "XAUTOCLAIM XPENDING XSETID",   # streams: not planned yet
 }
@@ -242,11 +241,14 @@ class Pair:
     # -- state
 
     def reset(self):
-        """Fresh connections and empty datasets on both sides."""
+        """Fresh connections, empty datasets and no functions or cached
+        scripts on both sides."""
         self.close()
         for side in ("castor", "redis"):
             c = self.conn(side)
             assert c.call("FLUSHALL") == "OK"
+            assert c.call("FUNCTION", "FLUSH") == "OK"
+            assert c.call("SCRIPT", "FLUSH") == "OK"
 
 
 def same_call(cs, *args):
