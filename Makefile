@@ -5,8 +5,12 @@ CC := gcc
 endif
 WARN := -Wall -Wextra -Werror -Wno-missing-field-initializers -Wmissing-prototypes -Wshadow \
         -Wnested-externs
-CFLAGS_COMMON := -std=gnu11 $(WARN) -g -MMD -MP -Isrc
+LUA_CFLAGS := $(shell pkg-config --cflags lua5.1 2>/dev/null || echo -I/usr/include/lua5.1)
+CFLAGS_COMMON := -std=gnu11 $(WARN) -g -MMD -MP -Isrc $(LUA_CFLAGS)
 JEMALLOC_LIBS := $(shell pkg-config --libs jemalloc 2>/dev/null || echo -ljemalloc)
+# Lua 5.1 (Debian's liblua5.1-0-dev), linked statically: no run-time
+# dependency, and calls into the VM skip the PLT.
+LUA_LIBS := -l:liblua5.1.a -ldl
 LIBS := -lm -lcrypto -llzf -lpthread
 
 # src/check_*.c are the mains of the offline tools (castor-check-aof ...);
@@ -14,7 +18,7 @@ LIBS := -lm -lcrypto -llzf -lpthread
 TOOL_SRCS := $(wildcard src/check_*.c) src/seam_none.c
 SRCS := $(filter-out $(TOOL_SRCS),$(wildcard src/*.c))
 # Layer 1 (pure libraries) and the RESP codec: what unit tests link against.
-PURE := mem str dict util kv resp backlog listpack quicklist intset skiplist zset crc64 ziplist aoffile coalesce
+PURE := mem str dict util kv resp backlog listpack quicklist intset skiplist zset crc64 ziplist aoffile coalesce hll geohash
 # Layer 2, the core: with PURE it links alone, reaching the features only
 # through seam.h (server.c implements it; tests/unit/test_core.c stubs it).
 CORE := $(PURE) state ev net client reply cmdtable db propagate log log_syslog proctitle
@@ -35,7 +39,7 @@ UNIT_ASAN_BINS := $(patsubst tests/unit/%.c,build-asan/tests/%,$(UNIT_SRCS))
 all: build/castor-server build/castor-check-aof build/castor-check-rdb
 
 build/castor-server: $(REL_OBJS)
-	$(CC) -O2 -g -o $@ $^ $(JEMALLOC_LIBS) $(LIBS)
+	$(CC) -O2 -g -o $@ $^ $(JEMALLOC_LIBS) $(LUA_LIBS) $(LIBS)
 
 # castor-check-rdb: the loader without the server (see RDB_ALONE).
 build/castor-check-rdb: build/obj/check_rdb.o $(patsubst %,build/obj/%.o,$(RDB_ALONE))
@@ -56,7 +60,7 @@ build/obj/%.o: src/%.c | build/obj
 
 asan: build-asan/castor-server build-asan/castor-check-rdb
 build-asan/castor-server: $(ASAN_OBJS)
-	$(CC) $(SAN) -g -o $@ $^ $(LIBS)
+	$(CC) $(SAN) -g -o $@ $^ $(LUA_LIBS) $(LIBS)
 
 build-asan/obj/%.o: src/%.c | build-asan/obj
 	$(CC) $(CFLAGS_COMMON) -O1 $(SAN) -DCASTOR_LIBC_MALLOC -c -o $@ $<

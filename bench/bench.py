@@ -312,6 +312,40 @@ COLLECTIONS = Suite("collections",
                     pipelines=[1, 16], sizes=[3], requests=collection_requests)
 
 
+# Scripts: EVALSHA of a small script (INCR + EXPIRE, what rate limiters
+# and locks do) and of a ten-command one, both loaded by the suite's setup.
+SCRIPT_SMALL = ("redis.call('incr', KEYS[1]) "
+                "return redis.call('expire', KEYS[1], ARGV[1])")
+SCRIPT_TEN = ("local k = KEYS[1] "
+              "redis.call('incr', k) redis.call('expire', k, ARGV[1]) "
+              "redis.call('set', k .. ':s', ARGV[1]) redis.call('get', k .. ':s') "
+              "redis.call('hset', k .. ':h', 'f', ARGV[1]) redis.call('hget', k .. ':h', 'f') "
+              "redis.call('lpush', k .. ':l', ARGV[1]) redis.call('ltrim', k .. ':l', 0, 9) "
+              "redis.call('sadd', k .. ':z', ARGV[1]) return redis.call('scard', k .. ':z')")
+
+
+def script_sha(body):
+    import hashlib
+    return hashlib.sha1(body.encode()).hexdigest()
+
+
+def scripting_requests(test, pipeline, size):
+    if test == "EVALSHA10":
+        return 20000 if pipeline == 1 else 60000
+    return 50000 if pipeline == 1 else 200000
+
+
+def scripting_setup(ctx, srv):
+    for body in (SCRIPT_SMALL, SCRIPT_TEN):
+        srv.call("SCRIPT", "LOAD", body)
+
+
+SCRIPTING = Suite("scripting",
+                  [("EVALSHA", ["EVALSHA", script_sha(SCRIPT_SMALL), "1", "rl:__rand_int__", "100"]),
+                   ("EVALSHA10", ["EVALSHA", script_sha(SCRIPT_TEN), "1", "s:__rand_int__", "100"])],
+                  pipelines=[1, 16], sizes=[0], requests=scripting_requests, setup=scripting_setup)
+
+
 @dataclass
 class Run:
     ops: float          # requests per second as redis-benchmark reports it
@@ -602,6 +636,17 @@ def section_cpu(ctx):
         raise err
 
 
+def section_scripting(ctx):
+    """EVALSHA of a small script (INCR + EXPIRE) and of a ten-command one at
+    P1 and P16: ops/s, then server CPU per call, lower is better."""
+    cells, err = suite_cells(ctx, SCRIPTING)
+    for c in cells:
+        print_ops(ctx, "scripting")(c)
+    print_cpu(ctx, "scripting", cells)
+    if err:
+        raise err
+
+
 def section_collections(ctx):
     """List/set/hash/zset redis-benchmark tests: ops/s, then server CPU per request."""
     try:
@@ -842,6 +887,85 @@ def section_bigcoll(ctx):
         chunks.clear()
         print_cpu(ctx, "bigcoll", ctx.suites.get(suite.name, []), "CPU BIG ")
         ctx.stop_servers()      # free the big data sets; the next section starts afresh
+
+
+# ---- HyperLogLog and geo (issue #14) ----------------------------------------
+
+def hll_load():
+    """Three dense HyperLogLogs of 20000 elements each (one shared third)."""
+    out = []
+    for key, base in ((b"hll:dense", 0), (b"hll:a", 10000), (b"hll:b", 20000)):
+        for a in range(base, base + 20000, 1000):
+            out.append((1, encode_command([b"PFADD", key] + [b"e%d" % i for i in range(a, a + 1000)])))
+    return out
+
+
+def section_hll(ctx):
+    """PFADD (dense key; new sparse keys) and PFCOUNT (cached; union of 3), P1/P16: ops/s, CPU."""
+    chunks = hll_load()
+
+    def setup(ctx, srv):
+        pipe_load(srv, chunks, None)
+        srv.call("PFCOUNT", "hll:dense")
+
+    def requests(test, pipeline, size):
+        if test == "PFCOUNT_3":     # three 12 KB registers sets merged per request
+            return 5000 if pipeline == 1 else 10000
+        return 30000 if pipeline == 1 else 250000
+    suite = Suite("hll",
+                  [("PFADD", ["PFADD", "hll:dense", "__rand_int__"]),
+                   ("PFADD_NEW", ["PFADD", "hll:__rand_int__", "__rand_int__"]),
+                   ("PFCOUNT", ["PFCOUNT", "hll:dense"]),
+                   ("PFCOUNT_3", ["PFCOUNT", "hll:dense", "hll:a", "hll:b"])],
+                  pipelines=[1, 16], sizes=[0], requests=requests, setup=setup)
+    try:
+        ctx.run_suite(suite, on_cell=print_ops(ctx, "hll"))
+    finally:
+        print_cpu(ctx, "hll", ctx.suites.get(suite.name, []))
+
+
+GEO_POINTS = 100000
+
+
+def geo_load():
+    """GEO_POINTS members m:%012d (what __rand_int__ names with -r GEO_POINTS)
+    spread over a 1x1 degree square in Sicily, 1000 per GEOADD."""
+    rnd = random.Random(14)
+    out = []
+    for a in range(0, GEO_POINTS, 1000):
+        args = []
+        for i in range(a, a + 1000):
+            args += [b"%.6f" % (13 + rnd.random()), b"%.6f" % (37 + rnd.random()), b"m:%012d" % i]
+        out.append((1, encode_command([b"GEOADD", b"geo"] + args)))
+    return out
+
+
+def section_geo(ctx):
+    """GEOADD and GEOSEARCH (radius ~30 results sorted; box of ~160, COUNT 10), P1/P16."""
+    chunks = geo_load()
+
+    def setup(ctx, srv):
+        pipe_load(srv, chunks, None)
+        if srv.call("ZCARD", "geo") != GEO_POINTS:
+            raise BenchError(f"{srv.name}: ZCARD geo after loading {GEO_POINTS} points")
+
+    def requests(test, pipeline, size):
+        if test.startswith("GEOSEARCH"):
+            return 20000 if pipeline == 1 else 50000
+        return 30000 if pipeline == 1 else 250000
+    suite = Suite("geo",
+                  [("GEOADD", ["GEOADD", "geo:new", "13.__rand_int__", "37.__rand_int__",
+                               "m:__rand_int__"]),
+                   ("GEOSEARCH", ["GEOSEARCH", "geo", "FROMMEMBER", "m:__rand_int__",
+                                  "BYRADIUS", "1", "km", "ASC"]),
+                   ("GEOSEARCH_B", ["GEOSEARCH", "geo", "FROMMEMBER", "m:__rand_int__",
+                                    "BYBOX", "4", "4", "km", "COUNT", "10", "WITHDIST"])],
+                  pipelines=[1, 16], sizes=[0], requests=requests, keyspace=GEO_POINTS,
+                  setup=setup)
+    try:
+        ctx.run_suite(suite, on_cell=print_ops(ctx, "geo"))
+    finally:
+        print_cpu(ctx, "geo", ctx.suites.get(suite.name, []))
 
 
 # ---- Pub/Sub fan-out (issue #4) ----------------------------------------------
@@ -2085,8 +2209,11 @@ SECTIONS = [
     Section("cpu", section_cpu, True, section_cpu.__doc__),
     Section("memory", section_memory, True, section_memory.__doc__),
     Section("collections", section_collections, True, section_collections.__doc__),
+    Section("scripting", section_scripting, True, section_scripting.__doc__),
     Section("collmem", section_collmem, True, section_collmem.__doc__),
     Section("bigcoll", section_bigcoll, True, section_bigcoll.__doc__),
+    Section("hll", section_hll, True, section_hll.__doc__),
+    Section("geo", section_geo, True, section_geo.__doc__),
     Section("pubsub", section_pubsub, True, section_pubsub.__doc__),
     Section("eviction", section_eviction, True, section_eviction.__doc__),
     Section("persistence", section_persistence, True, section_persistence.__doc__),

@@ -3,8 +3,9 @@
 #   unit tests (release and ASan builds), layering check,
 #   integration tests against the ASan+UBSan server,
 #   interop/differential tests against the release server and Debian's redis,
-#   short libFuzzer runs of the RESP parser, listpack validation, the AOF reader, the RDB
-#   loader and the config parser.
+#   short libFuzzer runs of the RESP parser, listpack validation, HyperLogLog
+#   values, the AOF reader, the Lua cjson/cmsgpack decoders, the RDB loader and
+#   the config parser.
 # Expects `make all asan unit` to have run (make test does it).
 set -u
 cd "$(dirname "$0")/.."
@@ -90,7 +91,9 @@ echo "== interop and differential tests (release server vs redis-server)"
 CASTOR_SERVER="$ROOT/build/castor-server" pytest_layer interop tests/interop
 
 # Fuzz targets: build with libFuzzer + ASan/UBSan, run briefly from seeds.
-FUZZ_CC="clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -DCASTOR_LIBC_MALLOC -Isrc"
+LUA_INC=$(pkg-config --cflags lua5.1 2>/dev/null || echo -I/usr/include/lua5.1)
+LUA_LIB="-l:liblua5.1.a -ldl"
+FUZZ_CC="clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -DCASTOR_LIBC_MALLOC -Isrc $LUA_INC"
 
 # run_fuzzer NAME SECONDS SEEDDIR: run $OUT/NAME, count one pass or fail.
 run_fuzzer() {
@@ -125,6 +128,13 @@ else
     build_failed fuzz_listpack
 fi
 
+echo "== fuzz smoke (HyperLogLog values)"
+if $FUZZ_CC src/mem.c src/str.c src/hll.c tests/fuzz/fuzz_hll.c -o "$OUT/fuzz_hll" -lm; then
+    run_fuzzer fuzz_hll "${FUZZ_HLL_SECONDS:-10}" "$ROOT/tests/fuzz/seeds/hll"
+else
+    build_failed fuzz_hll
+fi
+
 echo "== fuzz smoke (AOF manifest and command reader)"
 if $FUZZ_CC src/mem.c src/str.c src/util.c src/resp.c src/aoffile.c tests/fuzz/fuzz_aof.c \
         -o "$OUT/fuzz_aof" -lm; then
@@ -133,12 +143,20 @@ else
     build_failed fuzz_aof
 fi
 
+echo "== fuzz smoke (scripts' cjson and cmsgpack decoders)"
+if $FUZZ_CC src/lua_cjson.c src/lua_cmsgpack.c tests/fuzz/fuzz_lua_codecs.c -o "$OUT/fuzz_lua_codecs" \
+        $LUA_LIB -lm; then
+    run_fuzzer fuzz_lua_codecs "${FUZZ_LUA_SECONDS:-10}" "$ROOT/tests/fuzz/seeds/luacodec"
+else
+    build_failed fuzz_lua_codecs
+fi
+
 echo "== fuzz smoke (RDB loader and RESTORE)"
 # Every source compiled once with coverage (server.c's main renamed); the
 # RDB target links only the core, the RDB format and the value types over
 # the empty seam (the Makefile's RDB_ALONE), the config target the server.
 FZ="$OUT/fuzz_obj"
-FZFLAGS="-g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -DCASTOR_LIBC_MALLOC -Isrc"
+FZFLAGS="-g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -DCASTOR_LIBC_MALLOC -Isrc $LUA_INC"
 mkdir -p "$FZ"
 if for src in src/*.c; do
         case "$src" in src/check_*.c) continue ;; esac
@@ -161,7 +179,7 @@ fi
 echo "== fuzz smoke (config parser and CONFIG REWRITE's quoting)"
 if [ "$OBJS_OK" = 1 ] &&
    $FUZZ_CC tests/fuzz/fuzz_config.c $(ls "$FZ"/*.o | grep -v '/seam_none\.o$') \
-        -o "$OUT/fuzz_config" -lm -lcrypto -llzf -lpthread; then
+        -o "$OUT/fuzz_config" $LUA_LIB -lm -lcrypto -llzf -lpthread; then
     run_fuzzer fuzz_config "${FUZZ_CONFIG_SECONDS:-10}" "$ROOT/tests/fuzz/seeds/config"
 else
     build_failed fuzz_config

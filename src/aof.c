@@ -38,6 +38,7 @@
 #include "cmdtable.h"
 #include "config.h"
 #include "db.h"
+#include "function.h"
 #include "dict.h"
 #include "kv.h"
 #include "log.h"
@@ -434,12 +435,20 @@ size_t aof_buffer_size(void) { return abuf ? str_alloc_size(abuf) : 0; }
 
 /* ---- Writing a base ---- */
 
-/* The dataset as commands (aof-use-rdb-preamble no). Strings are SET;
- * other types are RESTOREd from their DUMP payload, so this file never
- * looks inside a value encoding (DESIGN.md). TTLs follow as PEXPIREAT. */
+static void cat_function_load(void *priv, const char *code, size_t len) {
+    str **out = priv;
+    slice argv[3] = {slice_of("FUNCTION", 8), slice_of("LOAD", 4), slice_of(code, len)};
+    *out = resp_cat_command(*out, 3, argv);
+}
+
+/* The dataset as commands (aof-use-rdb-preamble no): first a FUNCTION LOAD
+ * per library, then the keys. Strings are SET; other types are RESTOREd
+ * from their DUMP payload, so this file never looks inside a value
+ * encoding (DESIGN.md). TTLs follow as PEXPIREAT. */
 static int write_commands(FILE *fp) {
     str *out = str_new_cap(64 * 1024);
     int rc = 0;
+    function_foreach_code(cat_function_load, &out);
     for (int j = 0; j < srv.ndbs && rc == 0; j++) {
         db *d = db_get(j);
         if (db_size(d) == 0) continue;
@@ -808,7 +817,7 @@ static int replay(client *fc, int argc, slice *argv, const char *file) {
         return -1;
     }
     fc->cmd = fc->lastcmd = cmd;
-    if ((fc->flags & CLIENT_MULTI) && multi_maybe_queue(fc, cmd)) return 0;
+    if ((fc->flags & CLIENT_MULTI) && multi_maybe_queue(fc, cmd, cmd->flags)) return 0;
     cmdtable_call(fc);
     return 0;
 }
@@ -1067,6 +1076,7 @@ void aof_debug_loadaof(client *c) {
     if (state == AOF_ON) flush_aof(true);
     db_signal_flushed(-1, -1);
     db_empty_all();
+    function_flush();
     aoffile_manifest_free(manifest);
     manifest = load_manifest();
     delete_history();

@@ -14,6 +14,7 @@
 #include <limits.h>
 
 #include "cmdtable.h"
+#include "config.h"
 #include "db.h"
 #include "errors.h"
 #include "reply.h"
@@ -101,6 +102,14 @@ bool arg_rand_count(client *c, const char *word, long *count, bool *with) {
     return true;
 }
 
+bool arg_rand_repeat_ok(client *c, unsigned long count, bool pairs) {
+    /* Each pick is at least "$0\r\n\r\n", its value or score as much again. */
+    unsigned long min_bytes = pairs ? 12 : 6;
+    if (count <= (unsigned long long)cfg.proto_max_bulk_len / min_bytes) return true;
+    reply_error(c, "ERR value is out of range");
+    return false;
+}
+
 /* ---- Keys ---- */
 
 bool arg_lookup(client *c, const slice *key, enum kv_type type, bool write, kv **out) {
@@ -138,10 +147,14 @@ bool arg_ll_range(client *c, const slice *a, long long min, long long max, long 
     return true;
 }
 
-bool arg_double(client *c, const slice *a, double *out) {
+bool arg_double_msg(client *c, const slice *a, double *out, const char *err) {
     if (util_str2d(a->ptr, a->len, out)) return true;
-    reply_error(c, ERR_NOT_FLOAT);
+    reply_error(c, err ? err : ERR_NOT_FLOAT);
     return false;
+}
+
+bool arg_double(client *c, const slice *a, double *out) {
+    return arg_double_msg(c, a, out, NULL);
 }
 
 bool arg_long_double(client *c, const slice *a, long double *out) {

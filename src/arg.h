@@ -17,6 +17,8 @@ bool arg_ll_msg(client *c, const slice *a, long long *out, const char *err);
 bool arg_ll_range(client *c, const slice *a, long long min, long long max,
                   long long *out, const char *err);
 bool arg_double(client *c, const slice *a, double *out);   /* replies on error */
+/* As arg_double, replying 'err' (NULL: ERR_NOT_FLOAT) for a non-number. */
+bool arg_double_msg(client *c, const slice *a, double *out, const char *err);
 bool arg_long_double(client *c, const slice *a, long double *out);
 
 /* Redis's getLongFromObjectOrReply: a long, else ERR_NOT_INT. */
@@ -46,6 +48,12 @@ bool arg_parse_mpop(client *c, int idx, const char *first, const char *second, a
  * The count lies in [-LONG_MAX, LONG_MAX], and within half of that with
  * 'word' (WITHVALUES, WITHSCORES), whose replies are twice as long. */
 bool arg_rand_count(client *c, const char *word, long *count, bool *with);
+/* A negative count of SRANDMEMBER, HRANDFIELD or ZRANDMEMBER asks for
+ * 'count' picks with repetition (pairs: with their values or scores). A
+ * reply that could not fit proto-max-bulk-len even with the smallest
+ * elements is refused with Redis's "value is out of range"; see also
+ * reply_repeat_stop(). */
+bool arg_rand_repeat_ok(client *c, unsigned long count, bool pairs);
 
 /* Keys */
 /* Look up the key argument 'key' of a command on values of 'type' (for

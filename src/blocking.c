@@ -16,7 +16,19 @@
  * once unblocked it is resumed before the event loop sleeps.
  * Deadlines sit in a binary heap; one event-loop timer is kept armed for the
  * earliest, so timeouts fire with millisecond precision.
- * Not here: what a command does once served (t_list.c, t_zset.c).
+ * A blocking command's proc:
+ *
+ *     long long deadline;
+ *     if (!parse_timeout(c, &c->argv[c->argc - 1], &deadline)) return;
+ *     const slice *ready = ready_key_of(c);   // NULL on the first run
+ *     ... try the ready key only (or every key on the first run); serve,
+ *         reply and propagate the effect (e.g. ZPOPMIN), then return ...
+ *     if (!blocking_allowed(c)) { reply_null_array(c); return; }
+ *     block(c, keys, nkeys, KV_ZSET, deadline);
+ *
+ * A client whose deadline passes gets a null array (as Redis 7.0 replies
+ * for every list and sorted-set block).
+ * Not here: what serving does to a value (t_list.h, t_zset.h export it).
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "blocking.h"
 
@@ -72,7 +84,7 @@ typedef struct bstate {
     int argc;
     slice *argv;             /* owned: one allocation with the bytes */
     const slice *ready_key;  /* set while the command re-runs */
-    bool reblocked;          /* blocking_block() called during a re-run */
+    bool reblocked;          /* block() called during a re-run */
 } bstate;
 
 static const char *bkey_id(const void *e, size_t *len) {
@@ -189,7 +201,9 @@ static void arm_timer(void) {
 
 /* ---- Blocking and unblocking ---- */
 
-bool blocking_parse_timeout(client *c, const slice *arg, long long *deadline_ms) {
+/* Parse a timeout in seconds (decimals allowed, as Redis) into an absolute
+ * deadline in ms, or 0 for "forever". Replies and returns false on error. */
+static bool parse_timeout(client *c, const slice *arg, long long *deadline_ms) {
     long double secs;
     if (!util_str2ld(arg->ptr, arg->len, &secs)) {
         reply_error(c, ERR_TIMEOUT_INVALID);
@@ -214,7 +228,9 @@ bool blocking_allowed(const client *c) {
     return !(c->flags & (CLIENT_MULTI | CLIENT_FAKE)) && cmdtable_call_depth() <= 1;
 }
 
-const slice *blocking_ready_key(const client *c) { return c->bstate ? c->bstate->ready_key : NULL; }
+/* While a blocked command runs again: the key that became ready; NULL on a
+ * command's first run. */
+static const slice *ready_key_of(const client *c) { return c->bstate ? c->bstate->ready_key : NULL; }
 
 static void copy_argv(bstate *b, const client *c) {
     size_t bytes = 0;
@@ -229,7 +245,11 @@ static void copy_argv(bstate *b, const client *c) {
     }
 }
 
-void blocking_block(client *c, const slice *keys, int nkeys, enum kv_type type,
+/* Block c on keys[0..nkeys) of its database until one holds a value of
+ * 'type' (then the command runs again) or the deadline passes (0: never).
+ * Copies the keys and the client's argv. Called again while the command
+ * re-runs, it leaves the client blocked where it was. */
+static void block(client *c, const slice *keys, int nkeys, enum kv_type type,
                     long long deadline_ms) {
     if (c->bstate) {
         /* A re-run that found nothing after all: stay where it was. */
@@ -494,15 +514,15 @@ bool blocking_unblock_client(client *target, bool as_error) {
  * timed out). */
 static void blocking_list_pop(client *c, int where) {
     long long deadline;
-    if (!blocking_parse_timeout(c, &c->argv[c->argc - 1], &deadline)) return;
-    const slice *ready_key = blocking_ready_key(c);
+    if (!parse_timeout(c, &c->argv[c->argc - 1], &deadline)) return;
+    const slice *ready_key = ready_key_of(c);
     const slice *keys = ready_key ? ready_key : &c->argv[1];
     if (list_pop_first(c, keys, ready_key ? 1 : c->argc - 2, where)) return;
     if (!blocking_allowed(c)) {
         reply_null_array(c);
         return;
     }
-    blocking_block(c, &c->argv[1], c->argc - 2, KV_LIST, deadline);
+    block(c, &c->argv[1], c->argc - 2, KV_LIST, deadline);
 }
 
 static void cmd_blpop(client *c) { blocking_list_pop(c, QL_HEAD); }
@@ -515,7 +535,7 @@ static void blmove_generic(client *c, int from, int to, long long deadline, bool
         reply_null(c);   /* Redis 7.0: a null bulk here, a null array on timeout */
         return;
     }
-    blocking_block(c, &c->argv[1], 1, KV_LIST, deadline);
+    block(c, &c->argv[1], 1, KV_LIST, deadline);
 }
 
 /* BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout. May block. */
@@ -523,14 +543,14 @@ static void cmd_blmove(client *c) {
     int from, to;
     long long deadline;
     if (!list_parse_side(c, &c->argv[3], &from) || !list_parse_side(c, &c->argv[4], &to)) return;
-    if (!blocking_parse_timeout(c, &c->argv[5], &deadline)) return;
+    if (!parse_timeout(c, &c->argv[5], &deadline)) return;
     blmove_generic(c, from, to, deadline, false);
 }
 
 /* BRPOPLPUSH source destination timeout. May block. */
 static void cmd_brpoplpush(client *c) {
     long long deadline;
-    if (!blocking_parse_timeout(c, &c->argv[3], &deadline)) return;
+    if (!parse_timeout(c, &c->argv[3], &deadline)) return;
     blmove_generic(c, QL_TAIL, QL_HEAD, deadline, true);
 }
 
@@ -541,8 +561,8 @@ static void cmd_blmpop(client *c) {
     int where;
     long long deadline;
     if (!list_parse_mpop(c, 2, &numkeys, &where, &count)) return;
-    if (!blocking_parse_timeout(c, &c->argv[1], &deadline)) return;
-    const slice *ready_key = blocking_ready_key(c);
+    if (!parse_timeout(c, &c->argv[1], &deadline)) return;
+    const slice *ready_key = ready_key_of(c);
     if (list_mpop(c, ready_key ? ready_key : &c->argv[3], ready_key ? 1 : (int)numkeys, where,
                   count))
         return;
@@ -550,7 +570,7 @@ static void cmd_blmpop(client *c) {
         reply_null_array(c);
         return;
     }
-    blocking_block(c, &c->argv[3], (int)numkeys, KV_LIST, deadline);
+    block(c, &c->argv[3], (int)numkeys, KV_LIST, deadline);
 }
 
 /* Movable keys of BLMPOP and BZMPOP: numkeys at argv[2]. */
@@ -566,8 +586,8 @@ static int bmpop_getkeys(int argc, slice *argv, int *keys, int cap) {
 static void bzpop_generic(client *c, const slice *keys, int nkeys, int where, int timeout_idx,
                           long count, bool nested) {
     long long deadline;
-    if (!blocking_parse_timeout(c, &c->argv[timeout_idx], &deadline)) return;
-    const slice *ready_key = blocking_ready_key(c);
+    if (!parse_timeout(c, &c->argv[timeout_idx], &deadline)) return;
+    const slice *ready_key = ready_key_of(c);
     const slice *try_keys = ready_key ? ready_key : keys;
     int ntry = ready_key ? 1 : nkeys;
     for (int j = 0; j < ntry; j++) {
@@ -581,7 +601,7 @@ static void bzpop_generic(client *c, const slice *keys, int nkeys, int where, in
         reply_null_array(c);
         return;
     }
-    blocking_block(c, keys, nkeys, KV_ZSET, deadline);
+    block(c, keys, nkeys, KV_ZSET, deadline);
 }
 
 /* BZPOPMIN key [key ...] timeout */

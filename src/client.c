@@ -12,6 +12,7 @@
 #include "client.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -42,6 +43,7 @@ static void prefetch_ahead(client *c);
 static client **queued;
 static size_t queued_len, queued_cap;
 static bool running_queued;
+static bool serving_busy;   /* inside client_serve_while_busy() */
 
 static void queue_input(client *c) {
     if (c->flags & CLIENT_INPUT_QUEUED) return;
@@ -69,7 +71,7 @@ client *client_new(int fd, bool unix_socket) {
     c->ctime_ms = c->last_interaction_ms = srv.mstime;
     c->qbuf = str_new_cap(0);
     resp_parser_init(&c->parser, cfg.proto_max_bulk_len);
-    c->authenticated = cfg.requirepass == NULL;   /* config.c keeps "" as NULL */
+    c->authenticated = cfg.requirepass_len == 0;
     if (unix_socket) c->flags |= CLIENT_UNIX_SOCKET;
     if (fd != -1) {
         net_set_nodelay(fd);
@@ -263,7 +265,7 @@ void client_process_input(client *c) {
                         CLIENT_PAUSED_WAIT | CLIENT_MASTER_STALLED))
             break;
         if (c->prefetched == 0 && c->parser.pos == 0) prefetch_ahead(c);
-        c->parser.unauthenticated = !c->authenticated;
+        c->parser.unauthenticated = !c->authenticated && client_auth_required(c);
         c->parser.max_bulk = cfg.proto_max_bulk_len;
         const char *err = NULL;
         resp_status st = resp_parse(&c->parser, c->qbuf->buf + c->qpos, c->qbuf->len - c->qpos, &err);
@@ -353,8 +355,9 @@ static void read_handler(int fd, void *data, int mask) {
         client_close_async(c);
         return;
     }
-    /* Should a loop turn ever nest inside a running request, answer at once. */
-    if (running_queued) client_process_input(c);
+    /* A loop turn nested inside a running request (a busy script serving
+     * other clients) answers at once. */
+    if (running_queued || serving_busy) client_process_input(c);
     else queue_input(c);
 }
 
@@ -448,8 +451,54 @@ void client_run_queued(void) {
     running_queued = false;
 }
 
+/* ---- While a script is busy ---- */
+
+void client_serve_while_busy(client *running) {
+    bool was = serving_busy;
+    serving_busy = true;
+    /* Requests read in this loop turn wait behind the script's: their bytes
+     * are in, so no readiness event would bring them up again. */
+    for (size_t i = 0; i < queued_len; i++) {
+        client *c = queued[i];
+        if (c == NULL || (c->flags & CLIENT_READS_PAUSED)) continue;
+        queued[i] = NULL;
+        c->flags &= ~CLIENT_INPUT_QUEUED;
+        client_process_input(c);
+    }
+    ev_poll_files(0);
+    client_flush_pending();
+    /* Clients that went away are freed now (a replica that left must not
+     * stay counted), all but the one whose request is running. */
+    client **pp = &close_head;
+    while (*pp) {
+        client *c = *pp;
+        if (c == running) {
+            pp = &c->close_next;
+            continue;
+        }
+        *pp = c->close_next;
+        c->flags &= ~CLIENT_IN_CLOSE_LIST;
+        client_free(c);
+    }
+    serving_busy = was;
+}
+
+void client_pause_reads(client *c) {
+    if (c->fd == -1 || (c->flags & CLIENT_READS_PAUSED)) return;
+    c->flags |= CLIENT_READS_PAUSED;
+    ev_del(c->fd, EV_READ);
+}
+
+void client_resume_reads(client *c) {
+    if (!(c->flags & CLIENT_READS_PAUSED)) return;
+    c->flags &= ~CLIENT_READS_PAUSED;
+    if (!(c->flags & CLIENT_CLOSE_ASAP) && ev_add(c->fd, EV_READ, read_handler, c) == -1)
+        client_close_async(c);
+}
+
 /* ---- Accepting ---- */
 
+/* Redis's own words, its typo ("Setup a an") included: clients match them. */
 #define DENIED_TEXT                                                                          \
     "-DENIED Redis is running in protected mode because protected mode is enabled and no "  \
     "password is set for the default user. In this mode connections are only accepted "    \
@@ -461,20 +510,131 @@ void client_run_queued(void) {
     "change permanent. 2) Alternatively you can just disable the protected mode by "        \
     "editing the Redis configuration file, and setting the protected mode option to 'no', " \
     "and then restarting the server. 3) If you started the server manually just for "      \
-    "testing, restart it with the '--protected-mode no' option. 4) Set up an "              \
+    "testing, restart it with the '--protected-mode no' option. 4) Setup a an "             \
     "authentication password for the default user. NOTE: You only need to do one of the "  \
     "above things in order for the server to start accepting connections from the "        \
     "outside.\r\n"
 
-static bool is_loopback(const char *ip) {
-    return strncmp(ip, "127.", 4) == 0 || strcmp(ip, "::1") == 0 ||
-           strncmp(ip, "::ffff:127.", 11) == 0;
+/* Redis's connIsLocal: exactly 127.0.0.1 or ::1. Not the rest of 127/8
+ * (a container or VPN may route those) nor ::ffff:127.0.0.1. */
+static bool ip_is_local(const char *ip, size_t len) {
+    return (len == 9 && memcmp(ip, "127.0.0.1", 9) == 0) || (len == 3 && memcmp(ip, "::1", 3) == 0);
+}
+
+/* Redis's authRequired: a password is set and this client has not given
+ * it (clearing requirepass frees clients that never authenticated). */
+bool client_auth_required(const client *c) { return !c->authenticated && cfg.requirepass_len; }
+
+/* Connected over the unix socket or from exactly 127.0.0.1 or ::1
+ * (Redis's islocalClient, also what protected mode calls local). */
+static bool is_local(const client *c) {
+    if (c->flags & CLIENT_UNIX_SOCKET) return true;
+    const char *colon = strrchr(c->addr, ':');
+    return ip_is_local(c->addr, colon ? (size_t)(colon - c->addr) : strlen(c->addr));
+}
+
+bool client_protected_action_allowed(const client *c, int setting) {
+    return setting == PROTECTED_YES || (setting == PROTECTED_LOCAL && is_local(c));
 }
 
 static void reject(int fd, const char *msg) {
     ssize_t rc = write(fd, msg, strlen(msg));
     (void)rc;
     close(fd);
+}
+
+/* accept() errors that concern one pending connection only: Linux passes
+ * the network errors of the new socket on, a peer may reset before it is
+ * accepted, a firewall may refuse it. Accept the next one, as Redis's
+ * CVE-2025-48367 fix does, rather than leave the backlog waiting for a
+ * turn that a peer can keep stealing. */
+static bool accept_error_is_transient(int err) {
+    switch (err) {
+    case ECONNABORTED: case EPROTO: case ENOPROTOOPT: case ENETDOWN: case ENONET:
+    case EHOSTDOWN: case EHOSTUNREACH: case ENETUNREACH: case EOPNOTSUPP: case EPERM:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* A descriptor held in reserve: out of descriptors (EMFILE), a pending
+ * connection would stay in the backlog and keep the listener readable, so
+ * the loop would spin on it. Freeing the reserve lets us accept it, tell the
+ * client why and close it. */
+static int spare_fd = -1;
+
+void client_accept_init(void) {
+    if (spare_fd == -1) spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+static bool refuse_with_spare(int lfd) {
+    if (spare_fd == -1) return false;
+    close(spare_fd);
+    int fd = net_accept(lfd, NULL, 0, NULL);
+    if (fd != -1) reject(fd, "-ERR max number of clients reached\r\n");
+    spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    return fd != -1;
+}
+
+/* Listeners taken off the loop for a moment after an error that retrying
+ * at once would only repeat (no memory, no descriptor even with the
+ * reserve): one timer puts them back. */
+#define ACCEPT_PAUSE_MS 100
+static struct {
+    int fd;
+    void *data;
+} paused_listeners[32];
+static int npaused_listeners;
+
+static long long resume_listeners(long long id, void *unused) {
+    (void)id;
+    (void)unused;
+    for (int i = 0; i < npaused_listeners; i++)
+        if (ev_add(paused_listeners[i].fd, EV_READ, client_accept_handler, paused_listeners[i].data) == -1)
+            log_msg(LOG_WARNING, "Resuming the accept handler: %s", strerror(errno));
+    npaused_listeners = 0;
+    return -1;
+}
+
+static void pause_listener(int lfd, void *data) {
+    if (npaused_listeners == (int)(sizeof(paused_listeners) / sizeof(paused_listeners[0]))) return;
+    ev_del(lfd, EV_READ);
+    if (npaused_listeners == 0) ev_timer_add(ACCEPT_PAUSE_MS, resume_listeners, NULL);
+    paused_listeners[npaused_listeners].fd = lfd;
+    paused_listeners[npaused_listeners].data = data;
+    npaused_listeners++;
+}
+
+/* Redis's line, at most once a second: an error that repeats must not
+ * flood the log. */
+static void log_accept_error(int err) {
+    static long long last_ms;
+    static unsigned long suppressed;
+    if (srv.mstime - last_ms < 1000) {
+        suppressed++;
+        return;
+    }
+    if (suppressed)
+        log_msg(LOG_WARNING, "Accepting client connection: accept: %s (%lu more since the last report)",
+                strerror(err), suppressed);
+    else
+        log_msg(LOG_WARNING, "Accepting client connection: accept: %s", strerror(err));
+    last_ms = srv.mstime;
+    suppressed = 0;
+}
+
+/* Called when accept() failed with errno 'err'; true to keep accepting. */
+static bool accept_failed(int lfd, void *data, int err) {
+    if (err == EAGAIN || err == EWOULDBLOCK) return false;
+    if (accept_error_is_transient(err)) return true;
+    log_accept_error(err);
+    if ((err == EMFILE || err == ENFILE) && refuse_with_spare(lfd)) {
+        srv.stat_rejected_conn++;
+        return true;
+    }
+    pause_listener(lfd, data);
+    return false;
 }
 
 void client_accept_handler(int lfd, void *data, int mask) {
@@ -485,8 +645,7 @@ void client_accept_handler(int lfd, void *data, int mask) {
         int port;
         int fd = net_accept(lfd, ip, sizeof(ip), &port);
         if (fd == -1) {
-            if (errno != EAGAIN && errno != EWOULDBLOCK)
-                log_msg(LOG_WARNING, "Accepting client connection: %s", strerror(errno));
+            if (accept_failed(lfd, data, errno)) continue;
             return;
         }
         log_msg(LOG_VERBOSE, "Accepted %s:%d", unix_socket ? "unix" : ip, port);
@@ -496,8 +655,8 @@ void client_accept_handler(int lfd, void *data, int mask) {
             reject(fd, "-ERR max number of clients reached\r\n");
             continue;
         }
-        if (!unix_socket && cfg.protected_mode && cfg.requirepass == NULL &&
-            !is_loopback(ip)) {
+        if (!unix_socket && cfg.protected_mode && cfg.requirepass_len == 0 &&
+            !ip_is_local(ip, strlen(ip))) {
             srv.stat_rejected_conn++;
             reject(fd, DENIED_TEXT);
             continue;
@@ -574,6 +733,12 @@ void client_monitor_feed(client *c, int dbid, int argc, const slice *argv) {
 
 /* ---- Periodic work and introspection ---- */
 
+/* Output beyond the static buffer that a client which must authenticate
+ * and has not may hold (Redis 7.0.15 as patched for CVE-2025-21605): a
+ * client that pipelines requests and never reads the NOAUTH errors cannot
+ * make the server buffer them. */
+#define UNAUTH_OUTPUT_LIMIT 1024
+
 void client_check_output_limits(client *c) {
     if (c->fd == -1 || (c->flags & CLIENT_CLOSE_ASAP)) return;
     int cls = (c->flags & CLIENT_REPLICA) ? COBL_REPLICA
@@ -588,7 +753,8 @@ void client_check_output_limits(client *c) {
     unsigned long long hard_limit = l->hard;
     if (cls == COBL_REPLICA && hard_limit && hard_limit < (unsigned long long)cfg.repl_backlog_size)
         hard_limit = (unsigned long long)cfg.repl_backlog_size;
-    bool hard = hard_limit && used >= hard_limit;
+    bool hard = (hard_limit && used >= hard_limit) ||
+                (!c->authenticated && used > UNAUTH_OUTPUT_LIMIT && client_auth_required(c));
     bool soft = false;
     if (l->soft && used >= l->soft) {
         if (c->obuf_soft_since == 0) c->obuf_soft_since = srv.mstime;

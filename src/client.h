@@ -40,6 +40,8 @@ struct db;
 #define CLIENT_MASTER_FORCE_REPLY (1u << 19) /* our master gets this reply (REPLCONF ACK) */
 #define CLIENT_INPUT_QUEUED (1u << 20) /* read this turn, runs in client_run_queued() */
 #define CLIENT_MASTER_STALLED (1u << 21) /* our master sent bytes that don't parse: apply no more */
+#define CLIENT_SCRIPT (1u << 22)      /* the fake client scripts' commands run as (script.c) */
+#define CLIENT_READS_PAUSED (1u << 23) /* its socket is not read: its script is running (script.c) */
 
 #define CLIENT_BUF_SIZE (16 * 1024)
 
@@ -124,6 +126,13 @@ const char *client_type_name(const client *c);
 /* Build one CLIENT LIST line into s. */
 str *client_info_line(str *s, client *c) MUST_USE;
 client *client_find_by_id(uint64_t id);
+/* Must authenticate before running commands (callers that test
+ * c->authenticated first skip the call on the hot path). */
+bool client_auth_required(const client *c);
+/* Redis's allowProtectedAction for enable-debug-command,
+ * enable-module-command and enable-protected-configs: "yes", or "local"
+ * and the client is local. */
+bool client_protected_action_allowed(const client *c, int setting);
 /* Validate a client name (no spaces or special chars). */
 bool client_name_valid(const char *p, size_t len);
 /* MONITOR: the clients that see every command. */
@@ -133,7 +142,18 @@ bool client_has_monitors(void);
 void client_monitor_feed(client *c, int dbid, int argc, const slice *argv);
 /* The listener callback (data is non-NULL for the unix socket). */
 void client_accept_handler(int lfd, void *data, int mask);
+/* Reserve the descriptor the accept handler frees to refuse a client when
+ * the process is out of descriptors; call once the listeners exist. */
+void client_accept_init(void);
 /* Resume clients postponed by CLIENT PAUSE once it expires. */
 void client_unpause_all(void);
+/* While a script runs past busy-reply-threshold: read and answer the
+ * other clients (they get -BUSY) and write pending output, without timers
+ * or the after-events hook; closed clients are freed, but 'running' (the
+ * client whose request is running). The caller of the script is not read
+ * meanwhile (client_pause_reads). */
+void client_serve_while_busy(client *running);
+void client_pause_reads(client *c);
+void client_resume_reads(client *c);
 
 #endif

@@ -4,8 +4,8 @@
  * Client state lives in client.c; this file only reads and flags it. A
  * client is never freed here: KILL marks others with client_close_async()
  * and the caller itself with CLIENT_CLOSE_AFTER_REPLY, so its reply still
- * goes out. PAUSE only records the pause in srv; the dispatcher postpones
- * requests while it lasts and client_unpause_all() resumes them.
+ * goes out. PAUSE only records the pause in srv; the admission (server.c's
+ * seam_admit) postpones requests while it lasts and client_unpause_all() resumes them.
  * Spec: Redis 7.0 clientCommand (networking.c) and its error texts.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "clientcmd.h"
@@ -17,6 +17,8 @@
 #include "blocking.h"
 #include "cmdtable.h"
 #include "errors.h"
+#include "multi.h"
+#include "pubsub.h"
 #include "repl.h"
 #include "reply.h"
 #include "server.h"
@@ -177,6 +179,19 @@ static bool kill_matches(const kill_filter *f, client *self, client *cl) {
     return true;
 }
 
+/* CLIENT KILL of another client: Redis frees it at once, so the next
+ * PUBLISH, push or write to a WATCHed key must not find it. It leaves its
+ * subscriptions, MONITOR, the keys it is blocked on and its transaction
+ * now; the rest goes as with client_close_async(). Never for the client
+ * whose command is running. */
+static void kill_client(client *c) {
+    if (c->flags & CLIENT_MONITOR) client_monitor_remove(c);
+    blocking_client_freed(c);
+    pubsub_client_free(c);
+    multi_client_reset(c);
+    client_close_async(c);
+}
+
 /* CLIENT KILL ip:port (old form: replies OK or an error, may kill the
  * caller) or CLIENT KILL <option> <value> ... (replies the count). */
 static void cmd_client_kill(client *c) {
@@ -193,7 +208,7 @@ static void cmd_client_kill(client *c) {
     for (client *cl = srv.clients; cl; cl = cl->next) {
         if (!kill_matches(&f, c, cl)) continue;
         if (cl == c) close_self = true;
-        else client_close_async(cl);
+        else kill_client(cl);
         killed++;
     }
     if (!old_form) reply_int(c, killed);

@@ -18,11 +18,13 @@
 #include "reply.h"
 #include "util.h"
 
+/* As in Redis, may_replicate (16), sentinel, only_sentinel and protected
+ * are not shown, nor castor's own flags (27-31). */
 static const char *flag_names[32] = {
     [0] = "write", [1] = "readonly", [2] = "denyoom", [3] = "module", [4] = "admin",
     [5] = "pubsub", [6] = "noscript", [8] = "blocking", [9] = "loading", [10] = "stale",
     [11] = "skip_monitor", [12] = "skip_slowlog", [13] = "asking", [14] = "fast",
-    [15] = "no_auth", [16] = "may_replicate", [19] = "no_mandatory_keys",
+    [15] = "no_auth", [19] = "no_mandatory_keys",
     [23] = "no_async_loading", [24] = "no_multi", [25] = "movablekeys", [26] = "allow_busy"};
 
 static const char *acl_cat_names[] = {

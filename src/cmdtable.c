@@ -183,14 +183,20 @@ bool cmdtable_arity_ok(const command *cmd, int argc) {
     return (cmd->arity > 0 && cmd->arity == argc) || (cmd->arity < 0 && argc >= -cmd->arity);
 }
 
-static int call_depth;   /* > 1 inside EXEC */
+static int call_depth;   /* > 1 inside EXEC or a script */
+/* Error replies counted when the last call (or refusal) ended: a command
+ * failed if errors were replied since, not counting those of the calls
+ * nested in it, which count for themselves (Redis's prev_err_count). */
+static unsigned long long prev_errors;
 
 int cmdtable_call_depth(void) { return call_depth; }
 
 /* cmdtable_run() from a clock reading already taken. */
 static long long run(client *c, command *cmd, long long start) {
+    /* A script's commands act for the client that sent the script (is it
+     * our master?). */
     client *prev = srv.current;
-    srv.current = c;
+    if (!(c->flags & CLIENT_SCRIPT)) srv.current = c;
     call_depth++;
     propagate_begin();
     cmd->proc(c);
@@ -205,14 +211,17 @@ long long cmdtable_run(client *c, command *cmd) { return run(c, cmd, util_fast_u
 
 void cmdtable_call(client *c) {
     command *cmd = c->cmd;
-    unsigned long long errs = reply_total_errors();
+    if (call_depth == 0) prev_errors = reply_total_errors();
     long long start = util_fast_ustime();
-    server_set_time(start);   /* the command sees one clock reading */
+    /* The command sees one clock reading; those it runs (EXEC, a script)
+     * see the same, as in Redis. */
+    if (call_depth == 0) server_set_time(start);
     long long dur = run(c, cmd, start);
     cmd->calls++;
     cmd->usec += dur;
     /* '>' not '!=': CONFIG RESETSTAT zeroes the count while it runs. */
-    if (reply_total_errors() > errs) cmd->failed++;
+    if (reply_total_errors() > prev_errors) cmd->failed++;
+    prev_errors = reply_total_errors();
     srv.stat_numcommands++;
     if (client_has_monitors() && !(cmd->flags & (CMD_SKIP_MONITOR | CMD_ADMIN)))
         client_monitor_feed(c, c->dbid, c->argc, c->argv);
@@ -220,17 +229,9 @@ void cmdtable_call(client *c) {
     seam_after_call(c, cmd, dur, call_depth == 0);
 }
 
-/* enable-debug-command, enable-protected-configs: "yes", or "local" and
- * the client is on the unix socket or a loopback address (Redis's
- * allowProtectedAction and islocalClient). */
-bool cmdtable_protected_allowed(int setting, const client *c) {
-    if (setting == PROTECTED_YES) return true;
-    if (setting != PROTECTED_LOCAL) return false;
-    if (c->flags & CLIENT_UNIX_SOCKET) return true;
-    const char *colon = strrchr(c->addr, ':');
-    size_t iplen = colon ? (size_t)(colon - c->addr) : strlen(c->addr);
-    return (iplen == 9 && memcmp(c->addr, "127.0.0.1", 9) == 0) ||
-           (iplen == 3 && memcmp(c->addr, "::1", 3) == 0);
+void cmdtable_reject(client *c, command *cmd, const char *err) {
+    reject(c, cmd, err);
+    prev_errors = reply_total_errors();   /* rejected, not the running command's failure */
 }
 
 /* A request was refused before running: inside MULTI, EXEC will fail. */
@@ -239,7 +240,8 @@ static bool rejected(client *c) {
     return true;
 }
 
-/* Check and run one request; false if CLIENT PAUSE postponed it. */
+/* Check and run one request; false if it was postponed (CLIENT PAUSE, a
+ * busy script holding our master's stream) and must be parsed again. */
 static bool dispatch_request(client *c) {
     command *cmd = cmdtable_lookup(c);
     c->cmd = cmd;
@@ -253,12 +255,16 @@ static bool dispatch_request(client *c) {
         reply_errorf(c, "ERR wrong number of arguments for '%s' command", cmd->fullname);
         return rejected(c);
     }
-    /* DEBUG is the one protected command: enable-debug-command decides. */
-    if ((cmd->flags & CMD_PROTECTED) && !cmdtable_protected_allowed(cfg.enable_debug_command, c)) {
-        reject(c, cmd, ERR_DEBUG_NOT_ALLOWED);
-        return rejected(c);
+    /* DEBUG (enable-debug-command) and MODULE LOAD... (enable-module-command). */
+    if (cmd->flags & CMD_PROTECTED) {
+        bool module = cmd->flags & CMD_MODULE_GATE;
+        if (!client_protected_action_allowed(c, module ? cfg.enable_module_command
+                                                       : cfg.enable_debug_command)) {
+            reject(c, cmd, module ? ERR_MODULE_NOT_ALLOWED : ERR_DEBUG_NOT_ALLOWED);
+            return rejected(c);
+        }
     }
-    if (!c->authenticated && !(cmd->flags & CMD_NO_AUTH)) {
+    if (!c->authenticated && !(cmd->flags & CMD_NO_AUTH) && client_auth_required(c)) {
         reject(c, cmd, ERR_NOAUTH);
         return rejected(c);
     }
@@ -273,23 +279,13 @@ static bool dispatch_request(client *c) {
         reject(c, cmd, ERR_LOADING);
         return rejected(c);
     }
-    /* CLIENT PAUSE holds the request until the pause ends: every command
-     * (ALL) or those that may write or propagate (WRITE). As in Redis 7.0
-     * this comes after every rejection, only replicas are exempt, and the
-     * pause lasts until the cron or UNPAUSE ends it, so nothing overtakes
-     * the held requests. */
-    if (srv.pause_type && !(c->flags & CLIENT_REPLICA) &&
-        (srv.pause_type == PAUSE_ALL || (cmd->flags & (CMD_WRITE | CMD_MAY_REPLICATE)))) {
-        c->flags |= CLIENT_PAUSED_WAIT;
-        return false;
+    /* The features' checks, in Redis's order: a busy script, CLIENT PAUSE,
+     * maxmemory, -MISCONF, replication, then MULTI's queue (server.c). */
+    switch (seam_admit(c, cmd)) {
+    case SEAM_RUN: break;
+    case SEAM_POSTPONED: return false;
+    case SEAM_DONE: return true;
     }
-    /* The features' checks: maxmemory, -MISCONF, replication (server.c). */
-    const char *err = seam_admit(c, cmd);
-    if (err) {
-        reject(c, cmd, err);
-        return rejected(c);
-    }
-    if ((c->flags & CLIENT_MULTI) && seam_queue_in_multi(c, cmd)) return true;
     cmdtable_call(c);
     return true;
 }

@@ -46,10 +46,16 @@ typedef int cmd_getkeys_proc(int argc, slice *argv, int *keys, int cap);
 #define CMD_MOVABLE_KEYS (1u << 25)
 #define CMD_ALLOW_BUSY (1u << 26)
 /* castor's own flags: questions the dispatcher asks, not printed by
- * COMMAND INFO (they have no name in flag_names[]). */
+ * COMMAND INFO (they have no name in flag_names[]). They use the bits
+ * Redis 7.0 gives module-only flags (7, 21, 22) and those above 26. */
+#define CMD_QUEUED_FLAGS (1u << 7)     /* EXEC: write, denyoom... of the commands queued */
+#define CMD_SCRIPT_FLAGS (1u << 27)    /* EVAL/FCALL: their script declares which of write,
+                                        * denyoom and stale apply (script_cmd_flags) */
 #define CMD_SUBSCRIBER_OK (1u << 28)   /* allowed to a RESP2 client in subscribed mode */
 #define CMD_DENY_ON_MISCONF (1u << 29) /* refused after a failed save, as writes are (PING) */
 #define CMD_NO_QUEUE (1u << 30)        /* runs at once inside MULTI, never queued (EXEC...) */
+#define CMD_MODULE_GATE (1u << 31)     /* protected by enable-module-command, not
+                                        * enable-debug-command (MODULE LOAD...) */
 
 /* ACL categories. Adding one? Update acl_cat_names[] in cmdinfo.c. */
 #define ACL_KEYSPACE (1ull << 0)
@@ -102,8 +108,6 @@ command *cmdtable_find(const char *name, size_t len);
 command *cmdtable_find_sub(command *parent, const char *name, size_t len);
 /* rename-command: 0, -1 if 'from' is no command, -2 if 'to' is taken. */
 int cmdtable_rename(const char *from, size_t flen, const char *to, size_t tlen);
-/* May client c use a protected feature under this enable-* setting? */
-bool cmdtable_protected_allowed(int setting, const client *c);
 /* Resolve argv to a command or subcommand (NULL if unknown). */
 command *cmdtable_lookup(client *c);
 /* Execute one parsed request of c: checks, call, stats. Returns false if
@@ -113,12 +117,17 @@ bool cmdtable_dispatch(client *c);
  * MONITOR, then seam_after_call() (slow log, latency, and at the
  * outermost level the clients blocked on keys it readied). */
 void cmdtable_call(client *c);
-/* Run cmd's proc for c as one unit: c is srv.current and the effects it
- * propagates reach the AOF and replicas together, wrapped in MULTI/EXEC
- * when there are several (every command is atomic to them). Returns how
- * long it took (us). No stats: cmdtable_call() adds them; a blocked
- * command served again (blocking.c) runs through here alone. */
+/* Run cmd's proc for c as one unit: c is srv.current (unless c is a
+ * script's client: its commands act for the script's caller) and the
+ * effects it propagates reach the AOF and replicas together, wrapped in
+ * MULTI/EXEC when there are several (every command is atomic to them).
+ * Returns how long it took (us). No stats: cmdtable_call() adds them; a
+ * blocked command served again (blocking.c) runs through here alone. */
 long long cmdtable_run(client *c, command *cmd);
+/* Refuse c's request for cmd (NULL: unknown) with 'err': replies it and
+ * counts it rejected, not as a failure of the command running now (a
+ * script's EVAL). For the admission checks outside the core (script.c). */
+void cmdtable_reject(client *c, command *cmd, const char *err);
 /* How many cmdtable_call()s are running: 1 in a command, 2 inside EXEC. */
 int cmdtable_call_depth(void);
 /* Iterate all top-level commands, in registration order. */

@@ -940,7 +940,7 @@ static directive table[] = {
     BOOL("rdb-save-incremental-fsync", NULL, 0, rdb_save_incremental_fsync, 1),
     NUM("loading-process-events-interval-bytes", NULL, CF_HIDDEN | INERT, NUM_LL, 1024, INT_MAX,
         loading_process_events_interval_bytes, 2 * 1024 * 1024, 0),
-    ENUM("sanitize-dump-payload", NULL, INERT, sanitize_enum, sanitize_dump_payload, SANITIZE_DUMP_NO),
+    ENUM("sanitize-dump-payload", NULL, 0, sanitize_enum, sanitize_dump_payload, SANITIZE_DUMP_NO),
     /* Append-only file */
     BOOL("appendonly", NULL, CF_DENY_LOADING, appendonly, 0, .apply = apply_appendonly),
     STRING("appendfilename", NULL, IMM, appendfilename, "appendonly.aof", .valid_str = valid_appendfilename),
@@ -989,7 +989,7 @@ static directive table[] = {
     NUM("slowlog-max-len", NULL, 0, NUM_LL, 0, LONG_MAX, slowlog_max_len, 128, 0),
     NUM("latency-monitor-threshold", NULL, 0, NUM_LL, 0, LLONG_MAX, latency_monitor_threshold, 0, 0),
     SPECIAL("notify-keyspace-events", NULL, 0, set_notify, get_notify, rewrite_notify),
-    NUM("busy-reply-threshold", "lua-time-limit", INERT, NUM_LL, 0, LONG_MAX, busy_reply_threshold, 5000, 0),
+    NUM("busy-reply-threshold", "lua-time-limit", 0, NUM_LL, 0, LONG_MAX, busy_reply_threshold, 5000, 0),
     BOOL("lua-enable-deprecated-api", NULL, IMM | CF_HIDDEN | INERT, lua_enable_deprecated_api, 0),
     /* Encodings of small collections (Redis's thresholds and old names). */
     INT("list-max-listpack-size", "list-max-ziplist-size", 0, INT_MIN, INT_MAX, list_max_listpack_size,
@@ -1005,7 +1005,7 @@ static directive table[] = {
         zset_max_listpack_entries, CONFIG_DEFAULT_ZSET_MAX_LISTPACK_ENTRIES, 0),
     NUM("zset-max-listpack-value", "zset-max-ziplist-value", 0, SIZE_T, 0, LONG_MAX,
         zset_max_listpack_value, CONFIG_DEFAULT_ZSET_MAX_LISTPACK_VALUE, NUM_MEMORY),
-    NUM("hll-sparse-max-bytes", NULL, INERT, SIZE_T, 0, LONG_MAX, hll_sparse_max_bytes, 3000, NUM_MEMORY),
+    NUM("hll-sparse-max-bytes", NULL, 0, SIZE_T, 0, LONG_MAX, hll_sparse_max_bytes, 3000, NUM_MEMORY),
     NUM("stream-node-max-bytes", NULL, INERT, SIZE_T, 0, LONG_MAX, stream_node_max_bytes, 4096, NUM_MEMORY),
     NUM("stream-node-max-entries", NULL, INERT, NUM_LL, 0, LLONG_MAX, stream_node_max_entries, 100, 0),
     /* Replication (repl.c). */
@@ -1573,7 +1573,7 @@ static void config_set(client *c) {
         }
         if (invalid) continue;
         if ((d->flags & CF_IMMUTABLE) ||
-            ((d->flags & CF_PROTECTED) && !cmdtable_protected_allowed(cfg.enable_protected_configs, c))) {
+            ((d->flags & CF_PROTECTED) && !client_protected_action_allowed(c, cfg.enable_protected_configs))) {
             err = (d->flags & CF_IMMUTABLE) ? "can't set immutable config" : "can't set protected config";
             bad = name->ptr;
             invalid = true;

@@ -452,7 +452,7 @@ void db_signal_modified(db *d, const char *key, size_t klen) { seam_key_modified
 
 void db_key_changed(db *d, const slice *key, int type, const char *event, long long dirty) {
     seam_key_modified(d, key->ptr, key->len);
-    db_notify(type, event, key->ptr, key->len, d->id);
+    if (event) db_notify(type, event, key->ptr, key->len, d->id);
     srv.dirty += dirty;
 }
 

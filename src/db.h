@@ -75,7 +75,9 @@ bool db_delete_propagate(db *d, const char *key, size_t klen);
 /* Called once per changed key: WATCH, blocked clients, notifications. */
 void db_signal_modified(db *d, const char *key, size_t klen);
 /* A command changed 'key' of d: db_signal_modified(), the keyspace event
- * 'event' of class 'type' (NOTIFY_*), and 'dirty' changes counted. */
+ * 'event' of class 'type' (NOTIFY_*) unless event is NULL (a change no
+ * event reports, as PFCOUNT caching its count), and 'dirty' changes
+ * counted. */
 void db_key_changed(db *d, const slice *key, int type, const char *event, long long dirty);
 /* Before database dbid (-1: all) is emptied, or swapped with 'other'
  * (-1 for none): WATCH of keys that exist on either side fails. */

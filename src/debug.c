@@ -37,6 +37,7 @@
 #include "rdb.h"
 #include "repl.h"
 #include "reply.h"
+#include "script.h"
 #include "server.h"
 #include "snapshot.h"
 #include "t_hash.h"
@@ -206,6 +207,51 @@ static const char *arg_cstr(const slice *a, char *buf, size_t cap) {
 
 /* DEBUG SLEEP <seconds>: block the whole server, decimals allowed. Like
  * Redis, a non-number sleeps 0 and a negative time does not sleep. */
+/* DEBUG PROTOCOL <type>: one reply of each RESP type, as Redis's. */
+static void debug_protocol(client *c) {
+    const slice *t = &c->argv[2];
+    if (arg_is(t, "string")) {
+        reply_bulk_cstr(c, "Hello World");
+    } else if (arg_is(t, "integer")) {
+        reply_int(c, 12345);
+    } else if (arg_is(t, "double")) {
+        reply_double(c, 3.141);
+    } else if (arg_is(t, "bignum")) {
+        reply_big_number(c, "1234567999999999999999999999999999999", 37);
+    } else if (arg_is(t, "null")) {
+        reply_null(c);
+    } else if (arg_is(t, "array") || arg_is(t, "set") || arg_is(t, "map")) {
+        bool map = arg_is(t, "map");
+        if (map) reply_map(c, 3);
+        else if (arg_is(t, "set")) reply_set(c, 3);
+        else reply_array(c, 3);
+        for (int j = 0; j < 3; j++) {
+            reply_int(c, j);
+            if (map) reply_bool(c, j == 1);
+        }
+    } else if (arg_is(t, "attrib")) {
+        if (c->resp >= 3) {
+            reply_raw(c, "|1\r\n", 4);
+            reply_bulk_cstr(c, "key-popularity");
+            reply_array(c, 2);
+            reply_bulk_cstr(c, "key:123");
+            reply_int(c, 90);
+        }
+        reply_bulk_cstr(c, "Some real reply following the attribute");
+    } else if (arg_is(t, "push")) {
+        reply_push(c, 2);
+        reply_bulk_cstr(c, "server-cpu-usage");
+        reply_int(c, 42);
+        reply_bulk_cstr(c, "Some real reply following the push reply");
+    } else if (arg_is(t, "true") || arg_is(t, "false")) {
+        reply_bool(c, arg_is(t, "true"));
+    } else if (arg_is(t, "verbatim")) {
+        reply_verbatim(c, "This is a verbatim\nstring", 25, "txt");
+    } else {
+        reply_error(c, "ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false");
+    }
+}
+
 static void debug_sleep(client *c) {
     char buf[64];
     double secs = strtod(arg_cstr(&c->argv[2], buf, sizeof(buf)), NULL);
@@ -321,6 +367,8 @@ static void debug_help(client *c) {
         "    Setting it to 0 disables expiring keys in background when they are not",
         "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
         "    default.",
+        "SET-SKIP-CHECKSUM-VALIDATION <0|1>",
+        "    Enables or disables checksum checks for RDB files and RESTORE's payload.",
         "QUICKLIST-PACKED-THRESHOLD <size>",
         "    Sets the threshold for elements to be inserted as plain vs packed nodes",
         "    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",
@@ -361,6 +409,13 @@ static void cmd_debug(client *c) {
         snapshot_debug_reload(c);
     } else if (argc == 2 && arg_is(sub, "loadaof")) {
         aof_debug_loadaof(c);
+    } else if (argc == 3 && arg_is(sub, "protocol")) {
+        debug_protocol(c);
+    } else if (argc == 3 && arg_is(sub, "set-disable-deny-scripts")) {
+        /* Tests: let scripts run the commands flagged noscript. */
+        char buf[32];
+        script_set_deny_disabled(atoi(arg_cstr(&c->argv[2], buf, sizeof(buf))) != 0);
+        reply_ok(c);
     } else if (argc == 3 && arg_is(sub, "set-active-expire")) {
         char buf[32];
         srv.active_expire_enabled = atoi(arg_cstr(&c->argv[2], buf, sizeof(buf))) != 0;
@@ -379,6 +434,10 @@ static void cmd_debug(client *c) {
     } else if (argc == 3 && arg_is(sub, "pause-cron")) {
         char buf[32];
         srv.pause_cron = atoi(arg_cstr(&c->argv[2], buf, sizeof(buf))) != 0;
+        reply_ok(c);
+    } else if (argc == 3 && arg_is(sub, "set-skip-checksum-validation")) {
+        char buf[32];
+        srv.skip_checksum_validation = atoi(arg_cstr(&c->argv[2], buf, sizeof(buf))) != 0;
         reply_ok(c);
     } else if (argc == 3 && arg_is(sub, "error")) {
         debug_error(c);

@@ -18,9 +18,9 @@
 
 #include "arg.h"
 #include "cmdtable.h"
+#include "config.h"
 #include "db.h"
 #include "errors.h"
-#include "evict.h"
 #include "log.h"
 #include "mem.h"
 #include "propagate.h"
@@ -113,9 +113,16 @@ static void cmd_restore(client *c) {
         reply_error(c, ERR_BAD_PAYLOAD);
         return;
     }
-    kv *e = rdb_restore_value(key->ptr, key->len, payload->ptr, payload->len, &err);
+    /* Redis validates deeply (and counts it) with sanitize-dump-payload yes,
+     * or clients for a normal client; castor validates deeply always. */
+    bool counted = cfg.sanitize_dump_payload == SANITIZE_DUMP_YES ||
+                   (cfg.sanitize_dump_payload == SANITIZE_DUMP_CLIENTS && !srv.loading &&
+                    !(c->flags & CLIENT_MASTER));
+    kv *e = rdb_restore_value(key->ptr, key->len, payload->ptr, payload->len, counted, &err);
     if (e == NULL) {
-        log_msg(LOG_VERBOSE, "RESTORE: %s", err ? err->buf : "bad payload");
+        /* Redis reports a corrupt payload at warning level too. */
+        log_msg(LOG_WARNING, "Internal error in RDB reading RESTORE payload -> %s",
+                err ? err->buf : "bad payload");
         str_free(err);
         reply_error(c, ERR_BAD_FORMAT);
         return;

@@ -34,9 +34,15 @@
 #define ERR_OOM "OOM command not allowed when used memory > 'maxmemory'."
 #define ERR_NOPROTO "NOPROTO unsupported protocol version"
 #define ERR_LOADING "LOADING Redis is loading the dataset in memory"
+#define ERR_HLL_CORRUPT "INVALIDOBJ Corrupted HLL object detected"
+#define ERR_HLL_WRONGTYPE "WRONGTYPE Key is not a valid HyperLogLog string value."
 #define ERR_DEBUG_NOT_ALLOWED                                                                 \
     "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", " \
     "you can run it from a local connection, otherwise you need to set this option in the "    \
+    "configuration file, and then restart the server."
+#define ERR_MODULE_NOT_ALLOWED                                                                  \
+    "ERR MODULE command not allowed. If the enable-module-command option is set to \"local\", " \
+    "you can run it from a local connection, otherwise you need to set this option in the "      \
     "configuration file, and then restart the server."
 
 #endif

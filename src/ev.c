@@ -8,6 +8,7 @@
 #include "ev.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
@@ -38,7 +39,6 @@ static io_slot *slots;
 static struct epoll_event *fired;
 static timer *timers;
 static long long next_timer_id = 1;
-static bool stopped;
 static ev_hook_fn *before_sleep, *after_sleep, *after_events;
 static coalesce co = COALESCE_INIT;
 
@@ -104,10 +104,18 @@ void ev_del(int fd, int mask) {
 
 int ev_mask(int fd) { return fd >= 0 && fd < setsize ? slots[fd].mask : 0; }
 
+/* now_us + ms microseconds later, saturated: a deadline centuries away
+ * (BLPOP with a timeout of 9e12 s) must stay in the future, not wrap. */
+static long long deadline_us(long long now_us, long long ms) {
+    if (ms <= 0) return now_us;
+    if (ms > (LLONG_MAX - now_us) / 1000) return LLONG_MAX;
+    return now_us + ms * 1000;
+}
+
 long long ev_timer_add(long long ms, ev_timer_fn *fn, void *data) {
     timer *t = mem_alloc(sizeof(*t));
     t->id = next_timer_id++;
-    t->when_us = (long long)util_monotonic_us() + ms * 1000;
+    t->when_us = deadline_us((long long)util_monotonic_us(), ms);
     t->fn = fn;
     t->data = data;
     t->deleted = false;
@@ -124,17 +132,20 @@ void ev_timer_del(long long id) {
 void ev_set_before_sleep(ev_hook_fn *fn) { before_sleep = fn; }
 void ev_set_after_sleep(ev_hook_fn *fn) { after_sleep = fn; }
 void ev_set_after_events(ev_hook_fn *fn) { after_events = fn; }
-void ev_stop(void) { stopped = true; }
 
+/* Milliseconds until the earliest timer (-1 for none), at most
+ * EV_MAX_WAIT_MS: the poll timeout is an int, and a far deadline is
+ * simply waited for in several polls. */
+#define EV_MAX_WAIT_MS 1000
 static long long ms_to_next_timer(void) {
     long long now = (long long)util_monotonic_us(), best = -1;
     for (timer *t = timers; t; t = t->next) {
         if (t->deleted) continue;
-        long long d = t->when_us - now;
-        if (d < 0) d = 0;
+        long long d = t->when_us > now ? t->when_us - now : 0;
         if (best == -1 || d < best) best = d;
     }
-    return best == -1 ? -1 : (best + 999) / 1000;
+    if (best == -1) return -1;
+    return best >= EV_MAX_WAIT_MS * 1000LL ? EV_MAX_WAIT_MS : (best + 999) / 1000;
 }
 
 static void run_timers(void) {
@@ -153,7 +164,7 @@ static void run_timers(void) {
             if (again == -1) {
                 t->deleted = true;
             } else {
-                t->when_us = (long long)util_monotonic_us() + again * 1000;
+                t->when_us = deadline_us((long long)util_monotonic_us(), again);
             }
         }
         pp = &t->next;
@@ -184,10 +195,7 @@ static int poll_events(int timeout_ms) {
     return epoll_wait(epfd, fired, setsize, timeout_ms);
 }
 
-void ev_poll_once(int timeout_ms) {
-    int n = poll_events(timeout_ms);
-    if (co.sleep_us) coalesce_tick(&co, (long long)util_monotonic_us(), n);
-    if (after_sleep) after_sleep();
+static void run_fired(int n) {
     for (int i = 0; i < n; i++) {
         int fd = fired[i].data.fd;
         uint32_t ev = fired[i].events;
@@ -200,16 +208,24 @@ void ev_poll_once(int timeout_ms) {
         /* The read callback may have closed fd or dropped the write watch. */
         if ((mask & EV_WRITE) && (s->mask & EV_WRITE)) s->wfn(fd, s->wdata, EV_WRITE);
     }
+}
+
+void ev_poll_files(int timeout_ms) { run_fired(epoll_wait(epfd, fired, setsize, timeout_ms)); }
+
+/* One turn: poll (up to timeout_ms), the ready callbacks, the timers. */
+static void poll_once(int timeout_ms) {
+    int n = poll_events(timeout_ms);
+    if (co.sleep_us) coalesce_tick(&co, (long long)util_monotonic_us(), n);
+    if (after_sleep) after_sleep();
+    run_fired(n);
     if (after_events) after_events();
     run_timers();
 }
 
 void ev_run(void) {
-    stopped = false;
-    while (!stopped) {
+    for (;;) {
         if (before_sleep) before_sleep();
-        if (stopped) break;
         long long ms = ms_to_next_timer();
-        ev_poll_once(ms < 0 ? 1000 : (int)ms);
+        poll_once(ms < 0 ? EV_MAX_WAIT_MS : (int)ms);
     }
 }

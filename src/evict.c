@@ -160,7 +160,7 @@ static bool evict_one(void) {
 
 /* Over maxmemory, not counting replica output buffers and the AOF buffer
  * (computed only once the raw figure is over). */
-static bool evict_over_limit(void) {
+bool evict_over_limit(void) {
     if (!cfg.maxmemory) return false;
     long long used = (long long)mem_used();
     if (used <= (long long)cfg.maxmemory) return false;

@@ -7,5 +7,7 @@
 /* Free memory down to maxmemory if needed. Returns false when memory is
  * still above the limit (the caller refuses writes with -OOM). */
 bool evict_perform(void);
+/* Is used memory above maxmemory (nothing evicted)? */
+bool evict_over_limit(void);
 
 #endif

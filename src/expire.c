@@ -47,12 +47,15 @@ static bool run_cycle(long long budget_us) {
             for (int i = 0; i < per_loop && d->vol_len > 0; i++) {
                 kv *e = d->vol[util_rand64() % d->vol_len];
                 sampled++;
-                long long ttl = kv_expire(e) - srv.mstime;
-                if (ttl <= 0) {
+                long long when = kv_expire(e);
+                if (when <= srv.mstime) {
                     db_expire_now(d, e);
                     expired++;
                 } else {
-                    ttl_sum += ttl;
+                    /* Saturated: a few keys loaded with TTLs near LLONG_MAX
+                     * would overflow the sum (only an INFO average uses it). */
+                    long long ttl = when - srv.mstime;
+                    ttl_sum = ttl > LLONG_MAX - ttl_sum ? LLONG_MAX : ttl_sum + ttl;
                     ttl_samples++;
                 }
             }
@@ -181,14 +184,13 @@ static void ttl_generic(client *c, int mode) {
         reply_int(c, -1);
         return;
     }
-    long long ttl = when - srv.mstime;
-    if (ttl < 0) ttl = 0;
-    switch (mode) {
-    case 0: reply_int(c, (ttl + 500) / 1000); break;
-    case 1: reply_int(c, ttl); break;
-    case 2: reply_int(c, when / 1000); break;
-    default: reply_int(c, when); break;
-    }
+    /* As Redis: the TTL or the absolute time, never below 0, and seconds
+     * rounded to the nearest ((ms + 500) / 1000, here without its overflow
+     * near LLONG_MAX). A replica may hold any expire its master sent. */
+    long long ms = mode >= 2 ? when : when > srv.mstime ? when - srv.mstime : 0;
+    if (ms < 0) ms = 0;
+    if (mode == 1 || mode == 3) reply_int(c, ms);
+    else reply_int(c, ms / 1000 + (ms % 1000 + 500) / 1000);
 }
 
 static void cmd_ttl(client *c) { ttl_generic(c, 0); }

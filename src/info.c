@@ -31,11 +31,13 @@
 #include "config.h"
 #include "db.h"
 #include "ev.h"
+#include "function.h"
 #include "mem.h"
 #include "pubsub.h"
 #include "memory.h"
 #include "reply.h"
 #include "repl.h"
+#include "script.h"
 #include "server.h"
 #include "snapshot.h"
 #include "str.h"
@@ -293,21 +295,30 @@ static str *sec_memory(str *s) {
                    ms.overhead_total, ms.startup, ms.dataset, ms.dataset_perc,
                    ms.allocator_allocated, ms.allocator_active, ms.allocator_resident, sysmem,
                    sys_h);
-    /* No scripting engine yet: the Lua and function figures are zero. */
-    s = str_catc(s,
-                 "used_memory_lua:0\r\n"
-                 "used_memory_vm_eval:0\r\n"
-                 "used_memory_lua_human:0B\r\n"
-                 "used_memory_scripts_eval:0\r\n"
-                 "number_of_cached_scripts:0\r\n"
-                 "number_of_functions:0\r\n"
-                 "number_of_libraries:0\r\n"
-                 "used_memory_vm_functions:0\r\n"
-                 "used_memory_vm_total:0\r\n"
-                 "used_memory_vm_total_human:0B\r\n"
-                 "used_memory_functions:0\r\n"
-                 "used_memory_scripts:0\r\n"
-                 "used_memory_scripts_human:0B\r\n");
+    /* The two Lua engines (EVAL's, functions') and what their caches hold. */
+    size_t vm_eval = script_memory_lua(), vm_fn = function_memory_vm();
+    size_t scripts_eval = script_cache_bytes(), fn_mem = function_memory_overhead();
+    char lua_h[32], vm_h[32], scripts_h[32];
+    memory_to_human(lua_h, sizeof(lua_h), vm_eval);
+    memory_to_human(vm_h, sizeof(vm_h), vm_eval + vm_fn);
+    memory_to_human(scripts_h, sizeof(scripts_h), scripts_eval + fn_mem);
+    s = str_catfmt(s,
+                   "used_memory_lua:%zu\r\n"
+                   "used_memory_vm_eval:%zu\r\n"
+                   "used_memory_lua_human:%s\r\n"
+                   "used_memory_scripts_eval:%zu\r\n"
+                   "number_of_cached_scripts:%zu\r\n"
+                   "number_of_functions:%zu\r\n"
+                   "number_of_libraries:%zu\r\n"
+                   "used_memory_vm_functions:%zu\r\n"
+                   "used_memory_vm_total:%zu\r\n"
+                   "used_memory_vm_total_human:%s\r\n"
+                   "used_memory_functions:%zu\r\n"
+                   "used_memory_scripts:%zu\r\n"
+                   "used_memory_scripts_human:%s\r\n",
+                   vm_eval, vm_eval, lua_h, scripts_eval, script_cache_count(), function_count(),
+                   function_library_count(), vm_fn, vm_eval + vm_fn, vm_h, fn_mem,
+                   scripts_eval + fn_mem, scripts_h);
     s = str_catfmt(s,
                    "maxmemory:%llu\r\n"
                    "maxmemory_human:%s\r\n"

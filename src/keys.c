@@ -14,7 +14,6 @@
 #include "config.h"
 #include "db.h"
 #include "errors.h"
-#include "evict.h"
 #include "propagate.h"
 #include "reply.h"
 #include "scan.h"
@@ -24,30 +23,40 @@
 
 /* ---- Databases ---- */
 
+/* A DB index argument: an int, as Redis's getIntFromObjectOrReply reads
+ * it ("value is out of range, value must between ..." past INT_MIN/MAX,
+ * or 'err' for both a non-number and that when given). */
+static bool arg_dbid(client *c, const slice *a, const char *err, int *out) {
+    long v;
+    if (!arg_long_range(c, a, INT_MIN, INT_MAX, &v, err)) return false;
+    *out = (int)v;
+    return true;
+}
+
 static void cmd_select(client *c) {
-    long long id;
-    if (!arg_ll(c, &c->argv[1], &id)) return;
-    db *d = id >= INT_MIN && id <= INT_MAX ? db_get((int)id) : NULL;
+    int id;
+    if (!arg_dbid(c, &c->argv[1], NULL, &id)) return;
+    db *d = db_get(id);
     if (d == NULL) {
         reply_error(c, ERR_DB_INDEX);
         return;
     }
     c->db = d;
-    c->dbid = (int)id;
+    c->dbid = id;
     reply_ok(c);
 }
 
 static void cmd_swapdb(client *c) {
-    long long a, b;
-    if (!arg_ll_msg(c, &c->argv[1], &a, "ERR invalid first DB index")) return;
-    if (!arg_ll_msg(c, &c->argv[2], &b, "ERR invalid second DB index")) return;
+    int a, b;
+    if (!arg_dbid(c, &c->argv[1], "ERR invalid first DB index", &a)) return;
+    if (!arg_dbid(c, &c->argv[2], "ERR invalid second DB index", &b)) return;
     if (a < 0 || a >= srv.ndbs || b < 0 || b >= srv.ndbs) {
         reply_error(c, ERR_DB_INDEX);
         return;
     }
     if (a != b) {
-        db_signal_flushed((int)a, (int)b);
-        db_swap((int)a, (int)b);
+        db_signal_flushed(a, b);
+        db_swap(a, b);
         propagate(c->dbid, c->argc, c->argv);
         srv.dirty++;
     }
@@ -239,9 +248,9 @@ static void cmd_renamenx(client *c) { rename_generic(c, true); }
 
 static void cmd_move(client *c) {
     slice *key = &c->argv[1];
-    long long id;
-    if (!arg_ll(c, &c->argv[2], &id)) return;
-    db *dst = id >= INT_MIN && id <= INT_MAX ? db_get((int)id) : NULL;
+    int id;
+    if (!arg_dbid(c, &c->argv[2], NULL, &id)) return;
+    db *dst = db_get(id);
     if (dst == NULL) {
         reply_error(c, ERR_DB_INDEX);
         return;
@@ -276,9 +285,9 @@ static void cmd_copy(client *c) {
         if (arg_is(&c->argv[i], "replace")) {
             replace = true;
         } else if (arg_is(&c->argv[i], "db") && i + 1 < c->argc) {
-            long long id;
-            if (!arg_ll(c, &c->argv[++i], &id)) return;
-            to = id >= INT_MIN && id <= INT_MAX ? db_get((int)id) : NULL;
+            int id;
+            if (!arg_dbid(c, &c->argv[++i], NULL, &id)) return;
+            to = db_get(id);
             if (to == NULL) {
                 reply_error(c, ERR_DB_INDEX);
                 return;

@@ -42,6 +42,7 @@ typedef struct watched {
 struct multi_state {
     queued *queue;
     int len, cap;
+    uint32_t cmd_flags;   /* the queued commands' flags, OR-ed (EVAL's from its script) */
     bool error;        /* a request was rejected while queuing */
     bool dirty;        /* a watched key changed */
     struct watch_ref {
@@ -78,6 +79,7 @@ static struct multi_state *state_of(client *c) {
 /* ---- Queue ---- */
 
 static void free_queue(struct multi_state *m) {
+    m->cmd_flags = 0;
     for (int i = 0; i < m->len; i++) {
         for (int j = 0; j < m->queue[i].argc; j++) mem_free(m->queue[i].argv[j].ptr);
         mem_free(m->queue[i].argv);
@@ -95,7 +97,7 @@ static void end_multi(client *c) {
     c->multi_len = 0;
 }
 
-bool multi_maybe_queue(client *c, struct command *cmd) {
+bool multi_maybe_queue(client *c, struct command *cmd, uint32_t flags) {
     if (cmd->flags & CMD_NO_QUEUE) return false;
     struct multi_state *m = state_of(c);
     if (cmd->flags & CMD_NO_MULTI) {
@@ -107,6 +109,7 @@ bool multi_maybe_queue(client *c, struct command *cmd) {
         m->cap = m->cap ? m->cap * 2 : 8;
         m->queue = mem_realloc(m->queue, sizeof(queued) * (size_t)m->cap);
     }
+    m->cmd_flags |= flags;
     queued *q = &m->queue[m->len++];
     q->cmd = cmd;
     q->argc = c->argc;
@@ -118,6 +121,18 @@ bool multi_maybe_queue(client *c, struct command *cmd) {
     c->multi_len = m->len;
     reply_simple(c, "QUEUED");
     return true;
+}
+
+static void unwatch_all(client *c);
+
+uint32_t multi_queued_flags(const client *c) {
+    return (c->flags & CLIENT_MULTI) && c->multi ? c->multi->cmd_flags : 0;
+}
+
+void multi_abort_exec(client *c, const char *err) {
+    reply_errorf(c, "EXECABORT Transaction discarded because of: %s", err);
+    end_multi(c);
+    unwatch_all(c);
 }
 
 void multi_flag_error(client *c) {
@@ -313,7 +328,7 @@ command multi_commands[] = {
      .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_ALLOW_BUSY | CMD_NO_QUEUE,
      .acl = ACL_FAST | ACL_TRANSACTION},
     {.name = "exec", .proc = cmd_exec, .arity = 1,
-     .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_SKIP_SLOWLOG | CMD_NO_QUEUE,
+     .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_SKIP_SLOWLOG | CMD_NO_QUEUE | CMD_QUEUED_FLAGS,
      .acl = ACL_SLOW | ACL_TRANSACTION},
     {.name = "discard", .proc = cmd_discard, .arity = 1,
      .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_ALLOW_BUSY | CMD_NO_QUEUE,

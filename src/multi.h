@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "client.h"
 #include "cmdtable.h"
@@ -11,10 +12,17 @@
 struct command;
 struct db;
 
-/* The dispatcher's seam_queue_in_multi(), for a client in MULTI: queues
- * the request (and replies +QUEUED) unless its command is CMD_NO_QUEUE.
- * Returns true if queued. */
-bool multi_maybe_queue(client *c, struct command *cmd);
+/* The last step of server.c's seam_admit() for a client in MULTI: queues
+ * the request (and replies +QUEUED) unless its command is CMD_NO_QUEUE;
+ * 'flags' are the command's, EVAL's from its script. Returns true if
+ * queued. */
+bool multi_maybe_queue(client *c, struct command *cmd, uint32_t flags);
+/* The flags of the commands c queued, OR-ed: EXEC stands for them in the
+ * dispatcher's checks (write, denyoom). 0 outside MULTI. */
+uint32_t multi_queued_flags(const client *c);
+/* EXEC refused by the server's state (err: "READONLY ...", "OOM ..."):
+ * EXECABORT with the reason, and the transaction is discarded. */
+void multi_abort_exec(client *c, const char *err);
 /* A request of a client in MULTI was rejected: EXEC will fail. */
 void multi_flag_error(client *c);
 /* A key changed: transactions watching it will fail. */

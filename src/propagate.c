@@ -22,6 +22,7 @@
 
 typedef struct effect {
     int dbid;
+    int targets;    /* PROPAGATE_* readers it goes to */
     int argc;
     size_t first;   /* index of its first argument in args[] */
 } effect;
@@ -38,25 +39,36 @@ static str *bytes;   /* the collected arguments, back to back */
 static int depth;
 /* PROPAGATE_* bits of the readers listening; while 0 effects cost nothing. */
 static int readers;
+/* Readers the effects announced now go to (a script may narrow them). */
+static int targets = PROPAGATE_AOF | PROPAGATE_REPL;
 
 #define KEEP_BYTES (64 * 1024)   /* a bigger buffer is dropped after use */
+
+void propagate_set_targets(int t) { targets = t; }
 
 void propagate_set_reader(int reader, bool on) {
     if (on) readers |= reader;
     else readers &= ~reader;
 }
 
-static void emit(int dbid, int argc, const slice *argv) {
-    if (readers) seam_propagate(readers, dbid, argc, argv);
+static void emit(int dbid, int to, int argc, const slice *argv) {
+    to &= readers;
+    if (to) seam_propagate(to, dbid, argc, argv);
 }
 
-/* Send the collected effects and forget them. */
+/* Send the collected effects and forget them. Each reader gets its
+ * effects wrapped in MULTI/EXEC when there is more than one for it. */
 static void flush(void) {
     if (neffects == 0) return;
-    int first_db = effects[0].dbid;
-    if (neffects > 1) {
+    int wrap = 0;
+    for (int reader = PROPAGATE_AOF; reader <= PROPAGATE_REPL; reader <<= 1) {
+        size_t n = 0;
+        for (size_t i = 0; i < neffects && n < 2; i++) n += (effects[i].targets & reader) != 0;
+        if (n > 1) wrap |= reader;
+    }
+    if (wrap) {
         slice multi = slice_of("MULTI", 5);
-        emit(first_db, 1, &multi);
+        emit(effects[0].dbid, wrap, 1, &multi);   /* in the first effect's db */
     }
     for (size_t i = 0; i < neffects; i++) {
         const effect *e = &effects[i];
@@ -66,14 +78,14 @@ static void flush(void) {
             const arg_ref *a = &args[e->first + (size_t)j];
             argv[j] = slice_of(bytes->buf + a->off, a->len);
         }
-        emit(e->dbid, e->argc, argv);
+        emit(e->dbid, e->targets, e->argc, argv);
         if (argv != small) mem_free(argv);
     }
-    if (neffects > 1) {
-        /* MULTI in the first effect's db; EXEC in whatever db the block
-         * ended in (no SELECT before it), as Redis orders them. */
+    if (wrap) {
+        /* EXEC in whatever db the block ended in (no SELECT before it), as
+         * Redis orders them. */
         slice exec = slice_of("EXEC", 4);
-        emit(-1, 1, &exec);
+        emit(-1, wrap, 1, &exec);
     }
     neffects = nargs = 0;
     if (bytes->cap > KEEP_BYTES) {
@@ -94,19 +106,20 @@ static void collect(int dbid, int argc, const slice *argv) {
         args = mem_realloc(args, args_cap * sizeof(arg_ref));
     }
     if (bytes == NULL) bytes = str_new_cap(256);
-    effects[neffects++] = (effect){.dbid = dbid, .argc = argc, .first = nargs};
+    effects[neffects++] = (effect){.dbid = dbid, .targets = targets, .argc = argc, .first = nargs};
     for (int i = 0; i < argc; i++) {
         args[nargs++] = (arg_ref){.off = bytes->len, .len = argv[i].len};
         bytes = str_cat(bytes, argv[i].ptr, argv[i].len);
+        bytes = str_cat(bytes, "", 1);   /* NUL-ended, as arguments in a query buffer */
     }
 }
 
 void propagate(int dbid, int argc, const slice *argv) {
     /* What is being loaded (an AOF, DEBUG LOADAOF) is not announced again. */
-    if (!readers || srv.loading) return;
+    if (!(readers & targets) || srv.loading) return;
     if (depth == 0) {
         /* Outside a call (the cron's active expiry): one effect, sent now. */
-        emit(dbid, argc, argv);
+        emit(dbid, targets, argc, argv);
         return;
     }
     collect(dbid, argc, argv);
@@ -119,8 +132,12 @@ void propagate_del(int dbid, const char *key, size_t klen) {
 
 void propagate_deletion(int dbid, const char *key, size_t klen) {
     slice argv[2] = {slice_of("DEL", 3), slice_of(key, klen)};
-    if (depth > 1) propagate(dbid, 2, argv);
-    else if (!srv.loading) emit(dbid, 2, argv);
+    if (depth > 1) {
+        int narrowed = targets;   /* a script's set_repl does not hold it back */
+        targets = PROPAGATE_AOF | PROPAGATE_REPL;
+        propagate(dbid, 2, argv);
+        targets = narrowed;
+    } else if (!srv.loading) emit(dbid, PROPAGATE_AOF | PROPAGATE_REPL, 2, argv);
 }
 
 void propagate_begin(void) { depth++; }

@@ -30,5 +30,12 @@ void propagate_end(void);
 #define PROPAGATE_AOF 1
 #define PROPAGATE_REPL 2
 void propagate_set_reader(int reader, bool on);
+/* Which readers the next effects go to (a script's redis.set_repl):
+ * PROPAGATE_AOF | PROPAGATE_REPL by default, 0 for none. A deletion the
+ * server decides (propagate_deletion) goes to every reader. */
+void propagate_set_targets(int targets);
+/* Which readers the next effects go to (a script's redis.set_repl):
+ * PROPAGATE_AOF | PROPAGATE_REPL by default, 0 for none. */
+void propagate_set_targets(int targets);
 
 #endif

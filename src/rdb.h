@@ -43,6 +43,7 @@ void rio_init_file(rio *r, FILE *fp);
 void rio_init_mem(rio *r, str *buf);
 void rio_init_fd(rio *r, int fd);
 size_t rio_write(rio *r, const void *buf, size_t len);
+size_t rio_read(rio *r, void *buf, size_t len);
 
 /* ---- Whole-dataset snapshots ---- */
 
@@ -56,6 +57,9 @@ typedef struct rdb_info {
     /* Set by the caller before a load: keys found already expired are
      * announced with propagate_del() (a master restarting, see repl.c). */
     bool feed_expired;
+    /* Set by the caller before loading: a key or function library that
+     * exists is replaced instead of failing the load (DEBUG RELOAD MERGE). */
+    bool allow_dup;
 } rdb_info;
 
 void rdb_info_init(rdb_info *info);
@@ -79,6 +83,14 @@ int rdb_load_file(const char *path, rdb_info *info, str **err);
  * CPU, no memory): what a replica with data to lose does first. */
 int rdb_check_payload(const char *path, bool deep, bool *has_keys, str **err);
 
+/* ---- Function libraries (FUNCTION DUMP / RESTORE) ---- */
+
+/* Write one library's code as an RDB FUNCTION2 opcode and string. */
+bool rdb_save_function(rio *r, const char *code, size_t len);
+/* Read one RDB string (the code after a FUNCTION2 opcode) from r; NULL if
+ * it is truncated or corrupt. Caller frees. */
+str *rdb_load_function_code(rio *r) MUST_USE;
+
 /* ---- Single values: DUMP / RESTORE ---- */
 
 /* The DUMP payload of e's value: type, value, RDB version (2 bytes LE),
@@ -87,8 +99,10 @@ str *rdb_dump_value(const kv *e) MUST_USE;
 /* Check a payload's footer (version and CRC). false with *err. */
 bool rdb_verify_payload(const char *p, size_t len, str **err);
 /* A new entry under 'key' from a verified payload; NULL with *err if the
- * value inside is corrupt. */
-kv *rdb_restore_value(const char *key, size_t klen, const char *p, size_t len, str **err) MUST_USE;
+ * value inside is corrupt (every encoded blob is validated deeply first).
+ * count_sanitized: count those validations in dump_payload_sanitizations. */
+kv *rdb_restore_value(const char *key, size_t klen, const char *p, size_t len,
+                      bool count_sanitized, str **err) MUST_USE;
 /* Bytes this value takes in an RDB (DEBUG OBJECT serializedlength). */
 size_t rdb_value_size(const kv *e);
 

@@ -338,6 +338,8 @@ static void add_replica(client *c) {
     rinfo(c)->is_replica = true;
 }
 
+static void count_good_replicas(void);
+
 static void remove_replica(client *c) {
     for (size_t i = 0; i < repl_ms.nreplicas; i++) {
         if (repl_ms.replicas[i] == c) {
@@ -368,6 +370,7 @@ static void go_online(client *c) {
     ri->state = RS_ONLINE;
     ri->online_on_ack = false;
     ri->ack_ms = srv.mstime;
+    count_good_replicas();   /* min-replicas-to-write sees it now, as Redis */
     hold(c, false);
     count_good_replicas();
     log_msg(LOG_NOTICE, "Synchronization with replica %s succeeded", replica_name(c));
@@ -514,6 +517,7 @@ static void send_bulk(int fd, void *data, int mask) {
         ev_del(fd, EV_WRITE);
         ri->tailing = false;
         ri->state = RS_ONLINE;
+        count_good_replicas();   /* min-replicas-to-write sees it now, as Redis */
         ri->online_on_ack = true;   /* as diskless: the stream waits for its ACK */
         log_msg(LOG_NOTICE, "Streamed RDB transfer with replica %s succeeded (disk). Waiting for REPLCONF ACK from replica to enable streaming",
                 replica_name(c));
@@ -661,6 +665,7 @@ static void pipe_read(int fd, void *data, int mask) {
                 log_msg(LOG_NOTICE, "Streamed RDB transfer with replica %s succeeded (socket). Waiting for REPLCONF ACK from replica to enable streaming",
                         replica_name(c));
                 ri->state = RS_ONLINE;
+                count_good_replicas();   /* min-replicas-to-write sees it now, as Redis */
                 ri->online_on_ack = true;   /* hold the stream until it loaded */
             } else {
                 client_close_async(c);
@@ -824,7 +829,7 @@ static bool try_partial(client *c, const char *id, long long off) {
     add_replica(c);
     ri->state = RS_ONLINE;
     ri->ack_ms = srv.mstime;
-    count_good_replicas();
+    count_good_replicas();   /* min-replicas-to-write sees it now, as Redis */
     char buf[128];
     int n = ri->capa_psync2 ? snprintf(buf, sizeof(buf), "+CONTINUE %s\r\n", srv.replid)
                             : snprintf(buf, sizeof(buf), "+CONTINUE\r\n");
@@ -1001,7 +1006,9 @@ static void cmd_wait(client *c) {
         repl_ms.waiters_cap = repl_ms.waiters_cap ? repl_ms.waiters_cap * 2 : 4;
         repl_ms.waiters = mem_realloc(repl_ms.waiters, repl_ms.waiters_cap * sizeof(waiter));
     }
-    repl_ms.waiters[repl_ms.nwaiters++] = (waiter){c, off, (long)n, timeout ? srv.mstime + timeout : 0};
+    /* A deadline past the end of time waits forever (Redis 7.0 blocks too). */
+    long long deadline = timeout > LLONG_MAX - srv.mstime ? LLONG_MAX : srv.mstime + timeout;
+    repl_ms.waiters[repl_ms.nwaiters++] = (waiter){c, off, (long)n, timeout ? deadline : 0};
     c->flags |= CLIENT_BLOCKED;
     srv.blocked_clients++;
     repl_ms.getack_pending = true;
@@ -1100,16 +1107,23 @@ void repl_log_shutdown_state(void) {
 #define ERR_MASTERDOWN "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
 #define ERR_NOREPLICAS "NOREPLICAS Not enough good replicas to write."
 
-const char *repl_refuse(client *c, const struct command *cmd) {
+bool repl_too_few_replicas(void) {
+    return !srv.is_replica && cfg.min_replicas_to_write > 0 && cfg.min_replicas_max_lag > 0 &&
+           repl_ms.good_replicas < cfg.min_replicas_to_write;
+}
+
+const char *repl_refuse(client *c, uint32_t cmd_flags) {
     if (c->flags & (CLIENT_MASTER | CLIENT_FAKE)) return NULL;
-    if (!srv.is_replica && cfg.min_replicas_to_write > 0 && cfg.min_replicas_max_lag > 0 &&
-        (cmd->flags & CMD_WRITE) && repl_ms.good_replicas < cfg.min_replicas_to_write)
-        return ERR_NOREPLICAS;
+    if ((cmd_flags & CMD_WRITE) && repl_too_few_replicas()) return ERR_NOREPLICAS;
     if (!srv.is_replica) return NULL;
-    if (cfg.replica_read_only && (cmd->flags & CMD_WRITE)) return ERR_READONLY;
-    if (!repl_link_is_up() && !cfg.replica_serve_stale_data && !(cmd->flags & CMD_STALE))
+    if (cfg.replica_read_only && (cmd_flags & CMD_WRITE)) return ERR_READONLY;
+    if (!repl_link_is_up() && !cfg.replica_serve_stale_data && !(cmd_flags & CMD_STALE))
         return ERR_MASTERDOWN;
     return NULL;
+}
+
+bool repl_is_stale(void) {
+    return srv.is_replica && !repl_link_is_up() && !cfg.replica_serve_stale_data;
 }
 
 void repl_client_freed(client *c) {
@@ -1510,7 +1524,10 @@ void repl_cron(void) {
     if (repl_ms.nwaiters) check_waiters();
     if (repl_fo.state != FO_NONE) failover_step();
     if (!second) return;
-    /* The master pings its replicas so they can detect a dead link. */
+    /* The master pings its replicas so they can detect a dead link, every
+     * repl-ping-replica-period from when the first one attached (not at
+     * once: a replica's stream starts with the data, as Redis's does). */
+    if (repl_ms.nreplicas == 0) repl_ms.last_ping_ms = srv.mstime;
     /* Not while clients are paused: FAILOVER waits for the offset to stand still. */
     if (!srv.is_replica && repl_ms.nreplicas && !srv.pause_type &&
         srv.mstime - repl_ms.last_ping_ms >= (long long)cfg.repl_ping_replica_period * 1000) {

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "client.h"
 #include "cmdtable.h"
@@ -55,9 +56,14 @@ bool repl_diskless_transfer_active(void);
 /* snapshot.c: a BGSAVE child ended (to disk, or to the replicas' pipe). */
 void repl_rdb_child_done(bool ok, bool to_disk);
 
-/* server.c's seam_admit(): the replication reason to refuse c's command before it
- * runs (READONLY, MASTERDOWN, NOREPLICAS), or NULL. */
-const char *repl_refuse(client *c, const struct command *cmd);
+/* server.c's seam_admit(): the replication reason to refuse c's command, whose flags
+ * (CMD_WRITE, CMD_STALE: EVAL's come from its script) are cmd_flags,
+ * before it runs (READONLY, MASTERDOWN, NOREPLICAS), or NULL. */
+const char *repl_refuse(client *c, uint32_t cmd_flags);
+/* A master with fewer good replicas than min-replicas-to-write asks. */
+bool repl_too_few_replicas(void);
+/* A replica whose link is down and that does not serve stale data. */
+bool repl_is_stale(void);
 
 /* CLIENT UNBLOCK of a client in WAIT: true if c was waiting. It gets
  * 'err', or (NULL) the count of replicas that acknowledged. */

@@ -57,9 +57,6 @@ void repl_failover_link_up(const char *host, int port);
 void repl_link_configure(const char *host, int port);
 void repl_link_start(const char *host, int port, int own_history_db);
 void repl_link_stop(void);
-void repl_link_connect(void);
-void repl_link_cancel(const char *why);
-void repl_link_close(void);
 void repl_link_cron(void);
 /* Connect now if a (re)connection is due. */
 void repl_link_retry(void);

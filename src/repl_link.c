@@ -24,6 +24,7 @@
 #include "config.h"
 #include "crc64.h"
 #include "db.h"
+#include "function.h"
 #include "ev.h"
 #include "log.h"
 #include "mem.h"
@@ -100,7 +101,7 @@ static void socket_load(bool tee);
 
 /* ---- Replica side: the link ---- */
 
-void repl_link_close(void) {
+static void link_close(void) {
     if (repl_ls.fd != -1) {
         ev_del(repl_ls.fd, EV_READ | EV_WRITE);
         close(repl_ls.fd);
@@ -116,14 +117,14 @@ void repl_link_close(void) {
 }
 
 /* Drop a connection in progress (not the master client) and retry. */
-void repl_link_cancel(const char *why) {
+static void link_cancel(const char *why) {
     if (why) log_msg(LOG_WARNING, "%s", why);
     if (repl_failover_in_progress()) {
-        repl_link_close();
+        link_close();
         repl_failover_abort("Failover target rejected psync request or the link failed");
         return;
     }
-    repl_link_close();
+    link_close();
     if (repl_ls.state != L_NONE) repl_ls.state = L_CONNECT;
     repl_ls.connect_after_ms = srv.mstime + 1000;   /* retry once a second, as Redis */
     if (repl_ls.link_down_since == 0) repl_ls.link_down_since = srv.mstime / 1000;
@@ -164,12 +165,13 @@ static void send_psync(void) {
 static void send_handshake(void) {
     repl_ls.pending = 0;
     repl_ls.auth_pending = false;
-    if (cfg.masterauth) {
-        /* masterauth is binary-safe: all its bytes go out. */
+    if (cfg.masterauth_len) {
+        /* The password may hold NUL bytes: sent whole, by its length. */
         repl_ls.auth_pending = true;
         slice pass = slice_of(cfg.masterauth, cfg.masterauth_len);
         if (cfg.masteruser && cfg.masteruser[0]) {
-            slice argv[] = {slice_of("AUTH", 4), slice_of(cfg.masteruser, strlen(cfg.masteruser)), pass};
+            slice argv[] = {slice_of("AUTH", 4), slice_of(cfg.masteruser, strlen(cfg.masteruser)),
+                            pass};
             send_slices(3, argv);
         } else {
             slice argv[] = {slice_of("AUTH", 4), pass};
@@ -201,13 +203,13 @@ static void link_connected(int fd, void *data, int mask) {
     if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1) err = errno;
     if (err) {
         log_msg(LOG_WARNING, "Error condition on socket for SYNC: %s", strerror(err));
-        repl_link_cancel(NULL);
+        link_cancel(NULL);
         return;
     }
     ev_del(fd, EV_WRITE);
     log_msg(LOG_NOTICE, "Non blocking connect for SYNC fired the event.");
     if (ev_add(fd, EV_READ, link_read, NULL) == -1) {
-        repl_link_cancel("Can't create readable event for SYNC");
+        link_cancel("Can't create readable event for SYNC");
         return;
     }
     repl_ls.rbuf = str_new_cap(1024);
@@ -217,7 +219,7 @@ static void link_connected(int fd, void *data, int mask) {
     send_cmd(1, ping);
 }
 
-void repl_link_connect(void) {
+static void link_connect(void) {
     char err[256];
     log_msg(LOG_NOTICE, "Connecting to MASTER %s:%d", repl_ls.host, repl_ls.port);
     int fd = net_connect(repl_ls.host, repl_ls.port, err, sizeof(err));
@@ -311,7 +313,7 @@ static void full_sync_start(const char *line) {
     char id[64];
     long long off;
     if (sscanf(line, "+FULLRESYNC %63s %lld", id, &off) != 2 || strlen(id) != 40) {
-        repl_link_cancel("Master replied with wrong +FULLRESYNC syntax.");
+        link_cancel("Master replied with wrong +FULLRESYNC syntax.");
         return;
     }
     memcpy(repl_ls.new_replid, id, 41);
@@ -327,13 +329,13 @@ static void transfer_start(const char *line) {
     if (line[0] == '-') {
         char buf[700];
         snprintf(buf, sizeof(buf), "MASTER aborted replication with an error: %s", line + 1);
-        repl_link_cancel(buf);
+        link_cancel(buf);
         return;
     }
     if (line[0] != '$') {
         char buf[700];
         snprintf(buf, sizeof(buf), "Bad protocol from MASTER, the first byte is not '$' (we received '%.200s'), are you sure the host and port are right?", line);
-        repl_link_cancel(buf);
+        link_cancel(buf);
         return;
     }
     if (strncmp(line + 1, "EOF:", 4) == 0 && strlen(line + 5) >= 40) {
@@ -343,7 +345,7 @@ static void transfer_start(const char *line) {
     } else {
         long long n;
         if (!util_str2ll(line + 1, strlen(line + 1), &n) || n < 0) {
-            repl_link_cancel("Bad protocol from MASTER: invalid bulk length");
+            link_cancel("Bad protocol from MASTER: invalid bulk length");
             return;
         }
         repl_ls.size = n;
@@ -377,7 +379,7 @@ static void transfer_start(const char *line) {
         char buf[600];
         snprintf(buf, sizeof(buf), "Opening the temp file needed for MASTER <-> REPLICA synchronization: %s",
                  strerror(errno));
-        repl_link_cancel(buf);
+        link_cancel(buf);
         return;
     }
     repl_ls.received = 0;
@@ -429,7 +431,7 @@ static void transfer_consume(void) {
             char buf[700];
             snprintf(buf, sizeof(buf), "Write error or short write writing to the DB dump file needed for MASTER <-> REPLICA synchronization: %s",
                      n == -1 ? strerror(errno) : "short write");
-            repl_link_cancel(buf);
+            link_cancel(buf);
             return;
         }
         if (repl_ls.size < 0) {
@@ -467,7 +469,7 @@ static void link_read(int fd, void *data, int mask) {
                      : n == 0 ? "Master closed the connection during the handshake"
                               : "Error reading from MASTER during the handshake");
         if (n == -1) snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), ": %s", strerror(errno));
-        repl_link_cancel(buf);
+        link_cancel(buf);
         return;
     }
     str_setlen(repl_ls.rbuf, repl_ls.rbuf->len + (size_t)n);
@@ -480,7 +482,7 @@ static void link_read(int fd, void *data, int mask) {
             return;
         }
         if (!take_line(line, sizeof(line))) {
-            if (repl_ls.rbuf->len > 4096) repl_link_cancel("Bad protocol from MASTER: reply line too long");
+            if (repl_ls.rbuf->len > 4096) link_cancel("Bad protocol from MASTER: reply line too long");
             return;
         }
         switch (repl_ls.state) {
@@ -489,7 +491,7 @@ static void link_read(int fd, void *data, int mask) {
                 strncmp(line, "-ERR operation not permitted", 28) != 0) {
                 char buf[600];
                 snprintf(buf, sizeof(buf), "Error reply to PING from master: '%s'", line);
-                repl_link_cancel(buf);
+                link_cancel(buf);
                 return;
             }
             log_msg(LOG_NOTICE, "Master replied to PING, replication can continue...");
@@ -501,7 +503,7 @@ static void link_read(int fd, void *data, int mask) {
                 if (line[0] == '-') {
                     char buf[600];
                     snprintf(buf, sizeof(buf), "Unable to AUTH to MASTER: %s", line);
-                    repl_link_cancel(buf);
+                    link_cancel(buf);
                     return;
                 }
             } else if (line[0] == '-') {
@@ -518,12 +520,12 @@ static void link_read(int fd, void *data, int mask) {
             } else if (strncmp(line, "-NOMASTERLINK", 13) == 0 || strncmp(line, "-LOADING", 8) == 0) {
                 char buf[600];
                 snprintf(buf, sizeof(buf), "Master is currently unable to PSYNC but should be in the future: %s", line);
-                repl_link_cancel(buf);
+                link_cancel(buf);
                 return;
             } else {
                 char buf[600];
                 snprintf(buf, sizeof(buf), "Unexpected reply to PSYNC from master: %s", line);
-                repl_link_cancel(buf);
+                link_cancel(buf);
                 return;
             }
             break;
@@ -573,8 +575,9 @@ static void load_finished(int rc, str *err, const rdb_info *info, bool aof_was_o
                 where, err ? err->buf : "?");
         str_free(err);
         db_empty_all();
+        function_flush();
         if (aof_was_on) aof_resume();
-        repl_link_cancel(NULL);
+        link_cancel(NULL);
         return;
     }
     finish_full_sync(info, aof_was_on);
@@ -584,11 +587,11 @@ static void load_finished(int rc, str *err, const rdb_info *info, bool aof_was_o
  * dataset with it, and go online. */
 static void transfer_done(void) {
     if (repl_ls.size < 0 && ftruncate(repl_ls.tmp_fd, repl_ls.received - 40) == -1) {
-        repl_link_cancel("Error truncating the RDB payload received from the master");
+        link_cancel("Error truncating the RDB payload received from the master");
         return;
     }
     if (fsync(repl_ls.tmp_fd) == -1) {
-        repl_link_cancel("Failed trying to sync the temp DB to disk in MASTER <-> REPLICA synchronization");
+        link_cancel("Failed trying to sync the temp DB to disk in MASTER <-> REPLICA synchronization");
         return;
     }
     close(repl_ls.tmp_fd);
@@ -606,7 +609,7 @@ static void transfer_done(void) {
                  err ? err->buf : "?");
         str_free(err);
         unlink(repl_ls.tmp_name);
-        repl_link_cancel(buf);
+        link_cancel(buf);
         return;
     }
     long long have = held;
@@ -618,7 +621,7 @@ static void transfer_done(void) {
                 repl_ls.host, repl_ls.port, repl_ls.new_replid, have);
         repl_ls.refused = true;
         unlink(repl_ls.tmp_name);
-        repl_link_cancel(NULL);
+        link_cancel(NULL);
         repl_ls.connect_after_ms = srv.mstime + REFUSED_RETRY_MS;
         return;
     }
@@ -629,12 +632,13 @@ static void transfer_done(void) {
                  cfg.dbfilename, strerror(errno));
         unlink(repl_ls.tmp_name);
         if (aof_was_on) aof_resume();
-        repl_link_cancel(buf);
+        link_cancel(buf);
         return;
     }
     log_msg(LOG_NOTICE, "MASTER <-> REPLICA sync: Flushing old data");
     db_signal_flushed(-1, -1);
     db_empty_all();
+    function_flush();   /* the master's functions come with its data */
     log_msg(LOG_NOTICE, "MASTER <-> REPLICA sync: Loading DB in memory");
     rdb_info info;
     rdb_info_init(&info);
@@ -699,6 +703,7 @@ static void socket_load(bool tee) {
     log_msg(LOG_NOTICE, "MASTER <-> REPLICA sync: Loading DB in memory (from the socket)");
     db_signal_flushed(-1, -1);
     db_empty_all();
+    function_flush();
     rpos = 0;
     repl_ls.received = (long long)repl_ls.rbuf->len;
     if (tee) {
@@ -779,18 +784,18 @@ void repl_link_cron(void) {
     long long timeout = (long long)cfg.repl_timeout * 1000;
     switch (repl_ls.state) {
     case L_CONNECT:
-        if (srv.mstime >= repl_ls.connect_after_ms) repl_link_connect();
+        if (srv.mstime >= repl_ls.connect_after_ms) link_connect();
         break;
     case L_CONNECTING:
     case L_PONG:
     case L_HANDSHAKE:
     case L_PSYNC:
     case L_BULK_HDR:
-        if (srv.mstime - repl_ls.last_io_ms > timeout) repl_link_cancel("Timeout connecting to the MASTER...");
+        if (srv.mstime - repl_ls.last_io_ms > timeout) link_cancel("Timeout connecting to the MASTER...");
         break;
     case L_TRANSFER:
         if (srv.mstime - repl_ls.last_io_ms > timeout)
-            repl_link_cancel("Timeout receiving bulk data from MASTER... If the problem persists try to set the 'repl-timeout' parameter in redis.conf to a larger value.");
+            link_cancel("Timeout receiving bulk data from MASTER... If the problem persists try to set the 'repl-timeout' parameter in redis.conf to a larger value.");
         break;
     case L_CONNECTED:
         if (repl_ls.master && srv.mstime - repl_ls.master->last_interaction_ms > timeout) {
@@ -846,7 +851,7 @@ void repl_link_client_freed(client *c) {
          * master's backlog roll past our offset (a full resync). */
         if (repl_ls.host && !repl_failover_pending()) {
             log_msg(LOG_NOTICE, "Reconnecting to MASTER %s:%d", repl_ls.host, repl_ls.port);
-            repl_link_connect();
+            link_connect();
         }
     }
 }
@@ -858,7 +863,7 @@ void repl_link_stop(void) {
         repl_ls.master = NULL;
         client_close_async(c);
     }
-    repl_link_close();
+    link_close();
     mem_free(repl_ls.host);
     repl_ls.host = NULL;
     repl_ls.state = L_NONE;
@@ -874,7 +879,7 @@ void repl_link_start(const char *host, int port, int own_history_db) {
         repl_client_freed(c);     /* caches the state for PSYNC; repl_ls.master is NULL now */
         client_close_async(c);
     }
-    repl_link_close();
+    link_close();
     mem_free(repl_ls.host);
     repl_ls.host = mem_strdup(host);
     repl_ls.port = port;
@@ -888,7 +893,7 @@ void repl_link_start(const char *host, int port, int own_history_db) {
     repl_ls.guard_armed = false;   /* the operator chose this master */
     repl_ls.refused = false;
     repl_ls.refused_reason[0] = '\0';
-    if (repl_ls.host) repl_link_connect();
+    if (repl_ls.host) link_connect();
 }
 
 bool repl_link_is_to(const char *host, int port) {
@@ -929,7 +934,7 @@ bool repl_link_stream_db(int *dbid) {
 }
 
 void repl_link_retry(void) {
-    if (repl_ls.state == L_CONNECT && srv.mstime >= repl_ls.connect_after_ms) repl_link_connect();
+    if (repl_ls.state == L_CONNECT && srv.mstime >= repl_ls.connect_after_ms) link_connect();
 }
 
 static const char *link_state_name(void) {

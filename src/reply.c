@@ -18,7 +18,9 @@
 #include <unistd.h>
 
 #include "cmdtable.h"
+#include "config.h"
 #include "errors.h"
+#include "log.h"
 #include "mem.h"
 #include "resp.h"
 #include "seam.h"
@@ -29,7 +31,8 @@
 
 static bool wants_reply(client *c) {
     if (c->flags & (CLIENT_CLOSE_ASAP | CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP)) return false;
-    if (c->fd == -1) return false;
+    /* A script's fake client keeps its replies for the script to read. */
+    if (c->fd == -1) return (c->flags & CLIENT_SCRIPT) != 0;
     /* Our master reads no replies, except REPLCONF ACK. */
     if ((c->flags & (CLIENT_MASTER | CLIENT_MASTER_FORCE_REPLY)) == CLIENT_MASTER) return false;
     if (!(c->flags & CLIENT_PENDING_WRITE)) client_install_pending_write(c);
@@ -92,10 +95,25 @@ static void add_hdr(client *c, char type, long long n) {
 
 void reply_ok(client *c) { reply_raw(c, "+OK\r\n", 5); }
 
+/* Append p[0..len) as the body of a one-line reply: CR and LF become
+ * spaces, so bytes that came from a user can't end the line and forge
+ * replies after it. */
+static void append_line(client *c, const char *p, size_t len) {
+    while (len) {
+        size_t n = 0;
+        while (n < len && p[n] != '\r' && p[n] != '\n') n++;
+        append(c, p, n);
+        if (n == len) return;
+        append(c, " ", 1);
+        p += n + 1;
+        len -= n + 1;
+    }
+}
+
 void reply_simple(client *c, const char *s) {
     if (!wants_reply(c)) return;
     append(c, "+", 1);
-    append(c, s, strlen(s));
+    append_line(c, s, strlen(s));
     append(c, "\r\n", 2);
 }
 
@@ -140,33 +158,30 @@ void reply_errorstats_reset(void) {
 
 unsigned long long reply_total_errors(void) { return total_errors; }
 
-static void error_len(client *c, const char *err, size_t len) {
-    count_error(err, len);
+static void error_len(client *c, const char *err, size_t len, bool count) {
+    if (count) count_error(err, len);
     if (c->flags & CLIENT_MASTER) {
         srv.stat_unexpected_error_replies++;
         seam_master_error(c, err, len);   /* logs; may panic (propagation-error-behavior) */
     }
     if (!wants_reply(c)) return;
-    /* Newlines would break the protocol: Redis replaces them with spaces. */
+    /* Newlines would break the protocol (and let user bytes echoed in an
+     * error forge replies): as Redis's addReplyErrorFormat, trailing ones
+     * are dropped and the others become spaces. */
+    while (len && (err[len - 1] == '\r' || err[len - 1] == '\n')) len--;
     append(c, "-", 1);
-    const char *p = err;
-    size_t left = len;
-    while (left) {
-        size_t n = strcspn(p, "\r\n");
-        if (n > left) n = left;
-        append(c, p, n);
-        p += n;
-        left -= n;
-        if (left) {
-            append(c, " ", 1);
-            p++;
-            left--;
-        }
-    }
+    append_line(c, err, len);
     append(c, "\r\n", 2);
 }
 
-void reply_error(client *c, const char *err) { error_len(c, err, strlen(err)); }
+void reply_error(client *c, const char *err) { error_len(c, err, strlen(err), true); }
+
+/* Not in the error counts, yet the command that replies it failed (Redis's
+ * ERR_REPLY_FLAG_NO_STATS_UPDATE). */
+void reply_error_nostats(client *c, const char *err) {
+    error_len(c, err, strlen(err), false);
+    if (c->cmd) c->cmd->failed++;
+}
 
 void reply_errorf(client *c, const char *fmt, ...) {
     char buf[1024];
@@ -176,7 +191,7 @@ void reply_errorf(client *c, const char *fmt, ...) {
     va_end(ap);
     if (n < 0) n = 0;
     if ((size_t)n >= sizeof(buf)) n = sizeof(buf) - 1;
-    error_len(c, buf, (size_t)n);
+    error_len(c, buf, (size_t)n, true);
 }
 
 void reply_error_arity(client *c) {
@@ -221,11 +236,6 @@ void reply_bulk_ll(client *c, long long v) {
     reply_bulk(c, buf, l);
 }
 
-void reply_bulk_or_null(client *c, const char *p, size_t len) {
-    if (p == NULL) reply_null(c);
-    else reply_bulk(c, p, len);
-}
-
 void reply_null(client *c) {
     if (c->resp == 3) reply_raw(c, "_\r\n", 3);
     else reply_raw(c, "$-1\r\n", 5);
@@ -259,9 +269,8 @@ void reply_push(client *c, long long n) {
     add_hdr(c, c->resp == 3 ? '>' : '*', n);
 }
 
-void reply_double(client *c, double d) {
-    char buf[UTIL_DSTR_SIZE];
-    size_t l = util_d2str(buf, d);
+/* A double's text: a bulk string in RESP2, a double in RESP3. */
+static void double_text(client *c, const char *buf, size_t l) {
     if (c->resp == 3) {
         if (!wants_reply(c)) return;
         append(c, ",", 1);
@@ -270,6 +279,27 @@ void reply_double(client *c, double d) {
     } else {
         reply_bulk(c, buf, l);
     }
+}
+
+void reply_double(client *c, double d) {
+    char buf[UTIL_DSTR_SIZE];
+    double_text(c, buf, util_d2str(buf, d));
+}
+
+void reply_human_double(client *c, long double d) {
+    char buf[UTIL_DSTR_SIZE];
+    double_text(c, buf, util_ld2str(buf, d));
+}
+
+void reply_big_number(client *c, const char *p, size_t len) {
+    if (c->resp == 2) {
+        reply_bulk(c, p, len);
+        return;
+    }
+    if (!wants_reply(c)) return;
+    append(c, "(", 1);
+    append(c, p, len);
+    append(c, "\r\n", 2);
 }
 
 void reply_bool(client *c, int b) {
@@ -357,6 +387,22 @@ size_t reply_pending(const client *c) {
      * its full sync no longer holds it. */
     if ((c->flags & (CLIENT_REPLICA | CLIENT_REPL_HOLD)) == CLIENT_REPLICA) n += seam_replica_pending(c);
     return n;
+}
+
+/* Bytes held for c: O(1), counting whole blocks. */
+static size_t held(const client *c) { return c->buf_used + c->reply_bytes; }
+
+size_t reply_repeat_begin(const client *c) { return held(c); }
+
+bool reply_repeat_stop(client *c, size_t begin) {
+    if (!wants_reply(c)) return true;
+    if (held(c) - begin <= (size_t)cfg.proto_max_bulk_len) return false;
+    log_msg(LOG_WARNING, "Client id=%llu addr=%s closed: a reply of random picks with repetition "
+            "passed proto-max-bulk-len (%lld bytes)", (unsigned long long)c->id, c->addr,
+            cfg.proto_max_bulk_len);
+    srv.stat_client_outbuf_limit_disconnections++;
+    client_close_async(c);
+    return true;
 }
 
 int reply_write(client *c) {

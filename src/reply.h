@@ -14,11 +14,13 @@ void reply_simple(client *c, const char *s);         /* +s */
 void reply_error(client *c, const char *err);
 void reply_errorf(client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void reply_error_arity(client *c);
+/* An error already counted in INFO errorstats (a script passing on the
+ * error of a command it called). */
+void reply_error_nostats(client *c, const char *err);
 void reply_int(client *c, long long v);
 void reply_bulk(client *c, const char *p, size_t len);
 void reply_bulk_cstr(client *c, const char *s);
 void reply_bulk_ll(client *c, long long v);
-void reply_bulk_or_null(client *c, const char *p, size_t len);   /* NULL p -> null */
 void reply_null(client *c);        /* RESP2 $-1, RESP3 _ */
 void reply_null_array(client *c);  /* RESP2 *-1, RESP3 _ */
 void reply_array(client *c, long long n);
@@ -26,7 +28,11 @@ void reply_map(client *c, long long n);    /* RESP2: array of 2n */
 void reply_set(client *c, long long n);    /* RESP2: array */
 void reply_push(client *c, long long n);   /* RESP2: array */
 void reply_double(client *c, double d);    /* RESP2: bulk, RESP3: , */
+/* Redis's addReplyHumanLongDouble: "%.17Lf" without trailing zeros, as a
+ * bulk in RESP2 and a double in RESP3 (GEOPOS, WITHCOORD). */
+void reply_human_double(client *c, long double d);
 void reply_bool(client *c, int b);         /* RESP2: :1/:0 */
+void reply_big_number(client *c, const char *p, size_t len);   /* RESP2: bulk */
 void reply_verbatim(client *c, const char *p, size_t len, const char *ext);
 void reply_empty_array(client *c);
 void reply_help(client *c, const char *cmd, const char **lines);
@@ -43,6 +49,15 @@ void reply_discard(client *c);
  * by its full sync, the stream it has yet to read from the shared
  * replication buffer). */
 size_t reply_pending(const client *c);
+/* Replies whose size the client's count sets, not the data (random picks
+ * with repetition): note reply_repeat_begin() before the first element and
+ * ask reply_repeat_stop() after each. It is true when the rest would go
+ * nowhere (closing, CLIENT REPLY OFF/SKIP, no socket) or when this reply
+ * grew past proto-max-bulk-len bytes: then the client, its reply cut short,
+ * is closed as for an output-buffer limit. Redis 7.0.15 has no such bound:
+ * SRANDMEMBER s -9223372036854775807 grows it until the OOM killer comes. */
+size_t reply_repeat_begin(const client *c);
+bool reply_repeat_stop(client *c, size_t begin);
 /* Write as much as the socket takes (a replica's stream after its own
  * replies): 0, or -1 on a dead connection. */
 int reply_write(client *c);

@@ -113,8 +113,10 @@ static bool split_inline(resp_parser *p, char *line, size_t len) {
                     done = true;
                     break;
                 }
+                /* A NUL is a byte of the word: the line ends at '\n' only
+                 * (splitting at it would let a NUL smuggle in more words). */
                 switch (line[r]) {
-                case ' ': case '\n': case '\r': case '\t': case '\0':
+                case ' ': case '\n': case '\r': case '\t':
                     done = true;
                     break;
                 case '"':

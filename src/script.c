@@ -1,22 +1,582 @@
-/* script.c -- SCRIPT, until Lua scripting lands. Sentinel sends SCRIPT
- * KILL to a master it is about to fail over; with no script engine there
- * is never a script to kill, and the cache is always empty, which is what
- * KILL, EXISTS and FLUSH answer, in Redis's words. LOAD and DEBUG need
- * the engine and say so.
+/* script.c -- EVAL, EVALSHA, SCRIPT, and what scripts and functions share:
+ * the run of the script executing now.
+ *
+ * A run begins with Redis 7.0's checks of the script's flags against the
+ * server's state (a read-only replica, OOM, stale data, disk errors, *_RO)
+ * and wraps everything the script propagates in one block, so replicas and
+ * the AOF apply its effects atomically (never the EVAL itself). The
+ * script's commands run as one fake client, looked up, checked as Redis's
+ * scriptCall does and called through the core (script_call).
+ * A run that passes busy-reply-threshold is "timed out": from the engine's
+ * hook other clients are served between Lua instructions (client.c's
+ * client_serve_while_busy), answered -BUSY except the commands flagged
+ * allow_busy (SCRIPT KILL, FUNCTION KILL/STATS, SHUTDOWN NOSAVE...); our
+ * master's stream is held until the run ends.
+ * The cache maps a script's SHA1 to its compiled function and flags; SCRIPT
+ * FLUSH replaces the Lua state, as Redis does.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "script.h"
 
+#include <ctype.h>
+#include <openssl/sha.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "aof.h"
 #include "arg.h"
 #include "cmdtable.h"
+#include "config.h"
+#include "dict.h"
+#include "errors.h"
+#include "evict.h"
+#include "function.h"
+#include "log.h"
+#include "mem.h"
+#include "propagate.h"
 #include "reply.h"
+#include "repl.h"
+#include "script_lua.h"
+#include "server.h"
+#include "snapshot.h"
+#include "util.h"
 
-#define ERR_NO_SCRIPTING "ERR scripting is not supported by castor yet"
+#define ERR_BUSY_EVAL "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+#define ERR_BUSY_FUNCTION "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
 
-static void cmd_script_kill(client *c) { reply_error(c, "NOTBUSY No scripts in execution right now."); }
+/* ---- Flags ---- */
+
+static const struct {
+    const char *name;
+    unsigned flag;
+} flag_names[] = {
+    {"no-writes", SCRIPT_FLAG_NO_WRITES},
+    {"allow-oom", SCRIPT_FLAG_ALLOW_OOM},
+    {"allow-stale", SCRIPT_FLAG_ALLOW_STALE},
+    {"no-cluster", SCRIPT_FLAG_NO_CLUSTER},
+    {"allow-cross-slot-keys", SCRIPT_FLAG_ALLOW_CROSS_SLOT},
+};
+#define NFLAGS (sizeof(flag_names) / sizeof(flag_names[0]))
+
+static unsigned flag_from(const char *name, size_t len, bool nocase) {
+    for (size_t i = 0; i < NFLAGS; i++) {
+        if (strlen(flag_names[i].name) != len) continue;
+        if (nocase ? util_strcaseeq(name, len, flag_names[i].name)
+                   : memcmp(name, flag_names[i].name, len) == 0)
+            return flag_names[i].flag;
+    }
+    return 0;
+}
+
+unsigned script_flag_from_name(const char *name, size_t len) { return flag_from(name, len, true); }
+
+void script_reply_flags(client *c, unsigned flags) {
+    int n = 0;
+    for (size_t i = 0; i < NFLAGS; i++) n += (flags & flag_names[i].flag) != 0;
+    reply_set(c, n);
+    for (size_t i = 0; i < NFLAGS; i++)
+        if (flags & flag_names[i].flag) reply_simple(c, flag_names[i].name);
+}
+
+/* The words of a shebang line, split on spaces (and \r, \t, as Redis's
+ * sdssplitargs); at most 'cap'. */
+static int split_words(const char *p, size_t len, slice *words, int cap) {
+    int n = 0;
+    size_t i = 0;
+    while (i < len && n < cap) {
+        while (i < len && isspace((unsigned char)p[i])) i++;
+        if (i == len) break;
+        size_t start = i;
+        while (i < len && !isspace((unsigned char)p[i])) i++;
+        words[n++] = slice_of(p + start, i - start);
+    }
+    return n;
+}
+
+/* EVAL's "#!lua [flags=a,b]": returns the shebang's length, 0 without one
+ * (old rules), -1 with *err set. */
+static long eval_shebang(const char *body, size_t len, unsigned *flags, str **err) {
+    *flags = SCRIPT_FLAG_EVAL_COMPAT;
+    if (len < 2 || body[0] != '#' || body[1] != '!') return 0;
+    const char *nl = memchr(body, '\n', len);
+    if (nl == NULL) {
+        *err = str_from("ERR Invalid script shebang");
+        return -1;
+    }
+    slice words[64];
+    int n = split_words(body, (size_t)(nl - body), words, 64);
+    if (n == 0 || words[0].len != 5 || memcmp(words[0].ptr, "#!lua", 5) != 0) {
+        *err = str_fmt("ERR Unexpected engine in script shebang: %.*s", n ? (int)words[0].len : 2,
+                       n ? words[0].ptr : "#!");
+        return -1;
+    }
+    unsigned f = 0;
+    for (int i = 1; i < n; i++) {
+        if (words[i].len < 6 || memcmp(words[i].ptr, "flags=", 6) != 0) {
+            *err = str_fmt("ERR Unknown lua shebang option: %.*s", (int)words[i].len, words[i].ptr);
+            return -1;
+        }
+        const char *p = words[i].ptr + 6, *end = words[i].ptr + words[i].len;
+        while (p < end) {
+            const char *comma = memchr(p, ',', (size_t)(end - p));
+            const char *stop = comma ? comma : end;
+            unsigned one = flag_from(p, (size_t)(stop - p), false);
+            if (one == 0) {
+                *err = str_fmt("ERR Unexpected flag in script shebang: %.*s", (int)(stop - p), p);
+                return -1;
+            }
+            f |= one;
+            p = comma ? comma + 1 : end;
+            if (comma && p == end) {   /* "a," ends with an empty flag */
+                *err = str_from("ERR Unexpected flag in script shebang: ");
+                return -1;
+            }
+        }
+    }
+    *flags = f;
+    return nl - body + 1;
+}
+
+/* ---- Runs ---- */
+
+static script_run the_run;
+static script_run *current;
+static client *script_client;
+static bool held_input;   /* our master's stream was held while busy */
+
+script_run *script_current(void) { return current; }
+
+static bool caller_is_master_or_aof(const client *c) {
+    return (c->flags & CLIENT_MASTER) || ((c->flags & CLIENT_FAKE) && !(c->flags & CLIENT_SCRIPT));
+}
+
+/* Redis's "running stale": a replica whose link is down, not serving stale data. */
+static bool running_stale(void) { return repl_is_stale(); }
+
+/* The first error of the server's state for a script with these flags. */
+static const char *refuse_run(client *caller, unsigned sf, bool ro, char *buf, size_t cap) {
+    if (sf & SCRIPT_FLAG_EVAL_COMPAT)
+        return running_stale() ? "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'." : NULL;
+    if (!(sf & (SCRIPT_FLAG_ALLOW_OOM | SCRIPT_FLAG_NO_WRITES)) && cfg.maxmemory && evict_over_limit())
+        return "OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'";
+    if (running_stale() && !(sf & SCRIPT_FLAG_ALLOW_STALE))
+        return "MASTERDOWN Link with MASTER is down, replica-serve-stale-data is set to 'no' and 'allow-stale' flag is not set on the script.";
+    if (sf & SCRIPT_FLAG_NO_WRITES) return NULL;
+    if (srv.is_replica && cfg.replica_read_only && !caller_is_master_or_aof(caller))
+        return "ERR Can not run script with write flag on readonly replica";
+    if (!srv.is_replica) {
+        if (snapshot_write_error())
+            return "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Writable scripts are blocked. Use 'no-writes' flag for read only scripts.";
+        const char *aof_err = aof_write_error();
+        if (aof_err) {
+            snprintf(buf, cap, "MISCONF Redis is configured to persist data to AOF, but it's currently unable to persist to disk. Writable scripts are blocked. Use 'no-writes' flag for read only scripts. AOF error: %s", aof_err);
+            return buf;
+        }
+    }
+    if (ro) return "ERR Can not execute a script with write flag using *_ro command.";
+    return NULL;
+}
+
+script_run *script_run_begin(client *caller, const char *name, unsigned sf, bool ro, bool eval) {
+    char buf[512];
+    const char *err = refuse_run(caller, sf, ro, buf, sizeof(buf));
+    if (err) {
+        reply_error(caller, err);
+        return NULL;
+    }
+    ASSERT(current == NULL);
+    script_run *r = &the_run;
+    *r = (script_run){.caller = caller, .fc = script_client, .name = name,
+                      .repl = PROPAGATE_AOF | PROPAGATE_REPL,
+                      .start_us = (long long)util_monotonic_us()};
+    if (eval) r->flags |= RUN_EVAL;
+    bool compat = sf & SCRIPT_FLAG_EVAL_COMPAT;
+    if (ro || (!compat && (sf & SCRIPT_FLAG_NO_WRITES))) r->flags |= RUN_READONLY;
+    if (!compat && (sf & SCRIPT_FLAG_ALLOW_OOM)) r->flags |= RUN_ALLOW_OOM;
+    client *fc = script_client;
+    fc->dbid = caller->dbid;
+    fc->db = caller->db;
+    fc->resp = 2;
+    current = r;
+    return r;
+}
+
+void script_run_end(script_run *r) {
+    ASSERT(r == current);
+    if (r->flags & RUN_TIMEDOUT) {
+        srv.busy_script = 0;
+        client_resume_reads(r->caller);
+    }
+    current = NULL;
+}
+
+/* Our master's requests that arrived while busy run once this loop turn
+ * ends (not from inside the EVAL that held them). */
+void script_before_sleep(void) {
+    if (!held_input) return;
+    held_input = false;
+    client_unpause_all();
+}
+
+/* Serve what arrived for other clients while the script is busy. */
+static void serve_while_busy(void) { client_serve_while_busy(current ? current->caller : NULL); }
+
+bool script_interrupt(script_run *r) {
+    if (r->flags & RUN_TIMEDOUT) {
+        serve_while_busy();
+        return r->flags & RUN_KILLED;
+    }
+    long long elapsed = ((long long)util_monotonic_us() - r->start_us) / 1000;
+    if (elapsed < cfg.busy_reply_threshold) return false;
+    log_msg(LOG_WARNING,
+            "Slow script detected: still in execution after %lld milliseconds. You can try killing the script using the %s command.",
+            elapsed, (r->flags & RUN_EVAL) ? "SCRIPT KILL" : "FUNCTION KILL");
+    r->flags |= RUN_TIMEDOUT;
+    srv.busy_script = (r->flags & RUN_EVAL) ? 1 : 2;
+    /* The caller's further requests wait: reading them now would run them
+     * inside its own EVAL. */
+    client_pause_reads(r->caller);
+    serve_while_busy();
+    return r->flags & RUN_KILLED;
+}
+
+const char *script_busy_error(void) { return srv.busy_script == 1 ? ERR_BUSY_EVAL : ERR_BUSY_FUNCTION; }
+
+void script_hold_input(void) { held_input = true; }
+
+void script_kill(client *c, bool eval) {
+    script_run *r = current;
+    if (r == NULL) {
+        reply_error(c, "NOTBUSY No scripts in execution right now.");
+        return;
+    }
+    if (r->caller->flags & CLIENT_MASTER) {
+        reply_error(c, "UNKILLABLE The busy script was sent by a master instance in the context of replication and cannot be killed.");
+        return;
+    }
+    if (r->flags & RUN_WRITE_DIRTY) {
+        reply_error(c, "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.");
+        return;
+    }
+    if (eval && !(r->flags & RUN_EVAL)) {
+        reply_error(c, ERR_BUSY_FUNCTION);
+        return;
+    }
+    if (!eval && (r->flags & RUN_EVAL)) {
+        reply_error(c, ERR_BUSY_EVAL);
+        return;
+    }
+    r->flags |= RUN_KILLED;
+    reply_ok(c);
+}
+
+/* ---- Commands from scripts ---- */
+
+static bool deny_disabled;
+void script_set_deny_disabled(bool on) { deny_disabled = on; }
+
+static const char *refuse_stale(const command *cmd) {
+    if (!running_stale() || (cmd->flags & CMD_STALE)) return NULL;
+    return "ERR Can not execute the command on a stale replica";
+}
+
+/* Writes: a read-only script or replica, too few replicas, disk errors
+ * (buf holds a built text). */
+static const char *refuse_write(const script_run *r, const command *cmd, char *buf, size_t cap) {
+    if (!(cmd->flags & CMD_WRITE)) return NULL;
+    if (r->flags & RUN_READONLY) return "ERR Write commands are not allowed from read-only scripts.";
+    if (srv.is_replica && cfg.replica_read_only && !caller_is_master_or_aof(r->caller))
+        return "READONLY You can't write against a read only replica.";
+    /* Once the script wrote it must finish: replicas lost meanwhile don't stop it. */
+    if (!(r->flags & RUN_WRITE_DIRTY) && !caller_is_master_or_aof(r->caller) && repl_too_few_replicas())
+        return "NOREPLICAS Not enough good replicas to write.";
+    if (snapshot_write_error()) return ERR_MISCONF;
+    const char *aof_err = aof_write_error();
+    if (aof_err) {
+        snprintf(buf, cap, "MISCONF Errors writing to the AOF file: %s", aof_err);
+        return buf;
+    }
+    return NULL;
+}
+
+/* OOM, before the script's first write. */
+static const char *refuse_oom(const script_run *r, const command *cmd) {
+    if (r->flags & (RUN_ALLOW_OOM | RUN_WRITE_DIRTY)) return NULL;
+    if (!cfg.maxmemory || srv.is_replica || caller_is_master_or_aof(r->caller)) return NULL;
+    if (!(cmd->flags & CMD_DENYOOM) || !evict_over_limit()) return NULL;
+    return ERR_OOM;
+}
+
+/* Redis's scriptCall, in its order: the command and its arity, the
+ * noscript flag, stale data, then (ACL goes here) the script's own rules
+ * for writes and memory, then the call. The caller's state checks (auth,
+ * MULTI, pause, -BUSY) were made for the EVAL itself. A refusal counts as
+ * the command's rejection, not as the script's failure. */
+static void call_from_script(script_run *r, client *fc) {
+    command *cmd = cmdtable_lookup(fc);
+    fc->cmd = cmd;
+    if (cmd == NULL) {
+        cmdtable_reject(fc, NULL, "ERR Unknown Redis command called from script");
+        return;
+    }
+    if (!cmdtable_arity_ok(cmd, fc->argc) || (cmd->subcmds && !cmd->proc)) {
+        cmdtable_reject(fc, cmd, "ERR Wrong number of args calling Redis command from script");
+        return;
+    }
+    fc->lastcmd = cmd;
+    char buf[256];
+    const char *err = NULL;
+    if ((cmd->flags & CMD_NOSCRIPT) && !deny_disabled) err = "ERR This Redis command is not allowed from script";
+    if (err == NULL) err = refuse_stale(cmd);
+    if (err == NULL) err = refuse_write(r, cmd, buf, sizeof(buf));
+    if (err == NULL) err = refuse_oom(r, cmd);
+    if (err) {
+        cmdtable_reject(fc, cmd, err);
+        return;
+    }
+    if (cmd->flags & CMD_WRITE) r->flags |= RUN_WRITE_DIRTY;   /* now unkillable */
+    cmdtable_call(fc);
+}
+
+void script_call(script_run *r) {
+    propagate_set_targets(r->repl);
+    call_from_script(r, r->fc);
+    propagate_set_targets(PROPAGATE_AOF | PROPAGATE_REPL);
+}
+
+/* The command flags EVAL, EVALSHA or FCALL stand for with this request:
+ * a script with a shebang (a function) declares whether it writes, may
+ * run out of memory or on stale data, as Redis's scriptFlagsToCmdFlags. */
+uint32_t script_flags_to_cmd_flags(uint32_t cmd_flags, unsigned sf) {
+    cmd_flags &= ~(CMD_STALE | CMD_DENYOOM | CMD_WRITE | CMD_MAY_REPLICATE);
+    if (!(sf & (SCRIPT_FLAG_ALLOW_OOM | SCRIPT_FLAG_NO_WRITES))) cmd_flags |= CMD_DENYOOM;
+    if (!(sf & SCRIPT_FLAG_NO_WRITES)) cmd_flags |= CMD_WRITE;
+    if (sf & SCRIPT_FLAG_ALLOW_STALE) cmd_flags |= CMD_STALE;
+    return cmd_flags;
+}
+
+/* ---- The script cache ---- */
+
+typedef struct script_entry {
+    dict_link link;
+    char sha[41];
+    unsigned flags;
+    int ref;            /* the compiled function in the Lua registry */
+    str *body;
+} script_entry;
+
+static const char *entry_key(const void *e, size_t *len) {
+    *len = 40;
+    return ((const script_entry *)e)->sha;
+}
+
+static void entry_free(void *p) {
+    script_entry *e = p;
+    str_free(e->body);
+    mem_free(e);
+}
+
+/* Keys are SHA1s in lowercase hex: their first 16 digits are already a
+ * good hash, and cheaper than hashing 40 bytes again. */
+static uint64_t sha_hash(const char *key, size_t len) {
+    uint64_t h = 0;
+    for (size_t i = 0; i < 16 && i < len; i++) {
+        char c = key[i];
+        h = (h << 4) | (uint64_t)(c >= 'a' ? c - 'a' + 10 : (c >= 'A' ? c - 'A' + 10 : c - '0') & 15);
+    }
+    return h;
+}
+
+static const dict_type cache_type = {.hash = sha_hash, .key_of = entry_key, .free_entry = entry_free};
+
+static lua_State *lua;
+static dict *cache;
+static size_t cache_bytes;
+/* The entry the admission found for a request's script (its flags), kept
+ * for the command itself so EVAL hashes its body once. Checked against
+ * the argument before use; cleared with the cache. */
+static struct {
+    const char *arg;
+    size_t len;
+    script_entry *e;
+} memo;
+
+void script_init(void) {
+    lua = scriptl_open(SCRIPTL_EVAL);
+    cache = dict_new(&cache_type);
+    script_client = client_new(-1, false);
+    script_client->flags |= CLIENT_FAKE | CLIENT_SCRIPT;
+    snprintf(script_client->addr, sizeof(script_client->addr), "lua");
+}
+
+size_t script_memory_lua(void) { return scriptl_memory(lua); }
+size_t script_cache_count(void) { return dict_len(cache); }
+size_t script_cache_bytes(void) { return cache_bytes; }
+
+static void sha1_hex(const char *p, size_t len, char out[41]) {
+    unsigned char hash[SHA_DIGEST_LENGTH];
+    SHA1((const unsigned char *)p, len, hash);
+    static const char hex[] = "0123456789abcdef";
+    for (int i = 0; i < SHA_DIGEST_LENGTH; i++) {
+        out[2 * i] = hex[hash[i] >> 4];
+        out[2 * i + 1] = hex[hash[i] & 15];
+    }
+    out[40] = '\0';
+}
+
+/* The cached script with this body, compiled and added if new; NULL after
+ * replying the error to c. */
+static script_entry *cache_add(client *c, const char *body, size_t len) {
+    char sha[41];
+    sha1_hex(body, len, sha);
+    script_entry *e = dict_find(cache, sha, 40);
+    if (e) return e;
+    unsigned flags;
+    str *err = NULL;
+    if (eval_shebang(body, len, &flags, &err) < 0) {
+        reply_error(c, err->buf);
+        str_free(err);
+        return NULL;
+    }
+    int ref = scriptl_compile(lua, "@user_script", body, len, &err);
+    if (ref < 0) {
+        reply_errorf(c, "ERR Error compiling script (new function): %s", err->buf);
+        str_free(err);
+        return NULL;
+    }
+    e = mem_calloc(sizeof(*e));
+    memcpy(e->sha, sha, 41);
+    e->flags = flags;
+    e->ref = ref;
+    e->body = str_new(body, len);
+    dict_add(cache, e);
+    cache_bytes += sizeof(*e) + str_alloc_size(e->body);
+    return e;
+}
+
+static script_entry *cache_find_sha(const slice *sha) {
+    if (sha->len != 40) return NULL;
+    char lower[40];
+    for (int i = 0; i < 40; i++) lower[i] = (char)tolower((unsigned char)sha->ptr[i]);
+    return dict_find(cache, lower, 40);
+}
+
+/* ---- EVAL and EVALSHA ---- */
+
+/* EVAL's numkeys: argv[2] within [0, argc - 3]; false after replying. */
+static bool eval_numkeys(client *c, long long *numkeys) {
+    if (!arg_ll(c, &c->argv[2], numkeys)) return false;
+    if (*numkeys > c->argc - 3) {
+        reply_error(c, "ERR Number of keys can't be greater than number of args");
+        return false;
+    }
+    if (*numkeys < 0) {
+        reply_error(c, "ERR Number of keys can't be negative");
+        return false;
+    }
+    return true;
+}
+
+/* The memo's entry if it was found for this very argument. */
+static script_entry *memo_take(const slice *arg, bool by_sha) {
+    script_entry *e = memo.e;
+    memo.e = NULL;
+    if (e == NULL || memo.arg != arg->ptr || memo.len != arg->len) return NULL;
+    if (by_sha) return strncasecmp(e->sha, arg->ptr, 40) == 0 ? e : NULL;
+    return e->body->len == arg->len && memcmp(e->body->buf, arg->ptr, arg->len) == 0 ? e : NULL;
+}
+
+static void eval_generic(client *c, bool by_sha, bool ro) {
+    long long numkeys;
+    if (!eval_numkeys(c, &numkeys)) return;
+    script_entry *e = memo_take(&c->argv[1], by_sha);
+    if (e) {
+        /* found by the admission (script_cmd_flags) */
+    } else if (by_sha) {
+        e = cache_find_sha(&c->argv[1]);
+        if (e == NULL) {
+            reply_error(c, "NOSCRIPT No matching script. Please use EVAL.");
+            return;
+        }
+    } else {
+        e = cache_add(c, c->argv[1].ptr, c->argv[1].len);
+        if (e == NULL) return;
+    }
+    /* The entry may go (SCRIPT FLUSH from... nowhere: it is noscript and
+     * refused while busy), so its fields are used directly. */
+    script_run *r = script_run_begin(c, e->sha, e->flags, ro, true);
+    if (r == NULL) return;
+    int nargs = c->argc - 3 - (int)numkeys;
+    scriptl_call(lua, e->ref, r, (int)numkeys, c->argv + 3, nargs, c->argv + 3 + numkeys);
+    script_run_end(r);
+}
+
+static void cmd_eval(client *c) { eval_generic(c, false, false); }
+static void cmd_evalsha(client *c) { eval_generic(c, true, false); }
+static void cmd_eval_ro(client *c) { eval_generic(c, false, true); }
+static void cmd_evalsha_ro(client *c) { eval_generic(c, true, true); }
+
+/* The flags EVAL/EVALSHA stand for (the admission asks before running). */
+static uint32_t eval_cmd_flags(client *c, uint32_t cmd_flags) {
+    script_entry *e;
+    if (c->argc < 2) return cmd_flags;
+    const char *name = c->cmd->name;
+    unsigned sf;
+    if (name[4] == 's') {   /* evalsha, evalsha_ro */
+        e = cache_find_sha(&c->argv[1]);
+        if (e == NULL) return cmd_flags;
+        sf = e->flags;
+    } else {
+        char sha[41];
+        sha1_hex(c->argv[1].ptr, c->argv[1].len, sha);
+        e = dict_find(cache, sha, 40);
+        if (e) {
+            sf = e->flags;
+        } else {
+            /* Not compiled yet: its shebang says (a bad one fails later). */
+            str *err = NULL;
+            if (eval_shebang(c->argv[1].ptr, c->argv[1].len, &sf, &err) < 0) {
+                str_free(err);
+                return cmd_flags;
+            }
+        }
+    }
+    if (e) memo.arg = c->argv[1].ptr, memo.len = c->argv[1].len, memo.e = e;
+    if (sf & SCRIPT_FLAG_EVAL_COMPAT) return cmd_flags;
+    return script_flags_to_cmd_flags(cmd_flags, sf);
+}
+
+uint32_t script_cmd_flags(client *c, uint32_t cmd_flags) {
+    if (c->cmd->name[0] == 'f') return function_cmd_flags(c, cmd_flags);   /* FCALL, FCALL_RO */
+    return eval_cmd_flags(c, cmd_flags);
+}
+
+/* EVAL's keys: numkeys at argv[2]. */
+int script_eval_getkeys(int argc, slice *argv, int *keys, int cap) {
+    long long num;
+    if (argc < 3 || !util_str2ll(argv[2].ptr, argv[2].len, &num) || num < 0 || num > argc - 3)
+        return -1;
+    int n = 0;
+    for (long long i = 0; i < num && n < cap; i++) keys[n++] = 3 + (int)i;
+    return n;
+}
+
+/* ---- SCRIPT ---- */
+
+static void cmd_script_kill(client *c) { script_kill(c, true); }
 
 static void cmd_script_exists(client *c) {
     reply_array(c, c->argc - 2);
-    for (int i = 2; i < c->argc; i++) reply_int(c, 0);
+    for (int i = 2; i < c->argc; i++) reply_int(c, cache_find_sha(&c->argv[i]) != NULL);
+}
+
+static void flush_cache(void) {
+    memo.e = NULL;
+    dict_free(cache);
+    cache = dict_new(&cache_type);
+    cache_bytes = 0;
+    scriptl_close(lua);
+    lua = scriptl_open(SCRIPTL_EVAL);
 }
 
 static void cmd_script_flush(client *c) {
@@ -25,11 +585,32 @@ static void cmd_script_flush(client *c) {
         reply_error(c, "ERR SCRIPT FLUSH only support SYNC|ASYNC option");
         return;
     }
+    flush_cache();
     reply_ok(c);
 }
 
-static void cmd_script_load(client *c) { reply_error(c, ERR_NO_SCRIPTING); }
-static void cmd_script_debug(client *c) { reply_error(c, ERR_NO_SCRIPTING); }
+static void cmd_script_load(client *c) {
+    script_entry *e = cache_add(c, c->argv[2].ptr, c->argv[2].len);
+    if (e) reply_bulk(c, e->sha, 40);
+}
+
+/* castor has no Lua debugger (LDB): YES and SYNC are accepted, and the
+ * client's scripts then run as without them, never stopping. */
+static void cmd_script_debug(client *c) {
+    if (arg_is(&c->argv[2], "no")) {
+        reply_ok(c);
+        return;
+    }
+    if (arg_is(&c->argv[2], "yes") || arg_is(&c->argv[2], "sync")) {
+        static bool warned;
+        if (!warned)
+            log_msg(LOG_WARNING, "SCRIPT DEBUG: castor has no Lua debugger; scripts run without stopping.");
+        warned = true;
+        reply_ok(c);
+        return;
+    }
+    reply_error(c, "ERR Use SCRIPT DEBUG YES/SYNC/NO");
+}
 
 static void cmd_script_help(client *c) {
     static const char *help[] = {
@@ -70,6 +651,18 @@ static command script_subcommands[] = {
     {.name = NULL}};
 
 command script_commands[] = {
+    {.name = "eval", .proc = cmd_eval, .getkeys = script_eval_getkeys, .arity = -3,
+     .flags = CMD_NOSCRIPT | CMD_SKIP_MONITOR | CMD_NO_MANDATORY_KEYS | CMD_MOVABLE_KEYS |
+              CMD_STALE | CMD_SCRIPT_FLAGS, .acl = ACL_SLOW | ACL_SCRIPTING},
+    {.name = "evalsha", .proc = cmd_evalsha, .getkeys = script_eval_getkeys, .arity = -3,
+     .flags = CMD_NOSCRIPT | CMD_SKIP_MONITOR | CMD_NO_MANDATORY_KEYS | CMD_MOVABLE_KEYS |
+              CMD_STALE | CMD_SCRIPT_FLAGS, .acl = ACL_SLOW | ACL_SCRIPTING},
+    {.name = "eval_ro", .proc = cmd_eval_ro, .getkeys = script_eval_getkeys, .arity = -3,
+     .flags = CMD_NOSCRIPT | CMD_SKIP_MONITOR | CMD_NO_MANDATORY_KEYS | CMD_MOVABLE_KEYS |
+              CMD_STALE | CMD_SCRIPT_FLAGS | CMD_READONLY, .acl = ACL_SLOW | ACL_SCRIPTING},
+    {.name = "evalsha_ro", .proc = cmd_evalsha_ro, .getkeys = script_eval_getkeys, .arity = -3,
+     .flags = CMD_NOSCRIPT | CMD_SKIP_MONITOR | CMD_NO_MANDATORY_KEYS | CMD_MOVABLE_KEYS |
+              CMD_STALE | CMD_SCRIPT_FLAGS | CMD_READONLY, .acl = ACL_SLOW | ACL_SCRIPTING},
     {.name = "script", .arity = -2, .acl = ACL_SLOW, .subcmds = script_subcommands},
     {.name = NULL}};
 /* clang-format on */

@@ -11,10 +11,10 @@
  * stubs of this header (tests/unit/test_core.c).
  *
  * Adding a seam function? Declare it here, say when the core calls it,
- * implement it in server.c and in every stub (tests/unit/test_core.c,
- * src/check_rdb.c, tests/fuzz/fuzz_rdb.c). A new admission check (ACL,
- * cluster redirection, a busy script) is not a new seam function: it goes
- * in server.c's seam_admit(). */
+ * implement it in server.c and in both stubs (src/seam_none.c, for the
+ * offline tools, and tests/unit/test_core.c). A new admission check (ACL,
+ * cluster redirection) is not a new seam function: it goes in server.c's
+ * seam_admit(). */
 #ifndef CASTOR_SEAM_H
 #define CASTOR_SEAM_H
 
@@ -29,14 +29,20 @@ struct db;
 
 /* ---- Dispatch (cmdtable.c) ---- */
 
-/* May cmd run for c now? Asked after the core's own checks (existence,
- * arity, enable-debug-command, auth, RESP2 subscriber mode, loading,
- * CLIENT PAUSE). Returns the error to reply (Redis's words, code first)
- * and the request is refused; NULL admits it. */
-const char *seam_admit(client *c, struct command *cmd);
-/* c is in MULTI: true if cmd was queued for EXEC (and answered), false
- * if it runs now (EXEC, DISCARD, ...). */
-bool seam_queue_in_multi(client *c, struct command *cmd);
+/* What the features say of a request that passed the core's own checks
+ * (existence, arity, enable-debug-command, auth, RESP2 subscriber mode,
+ * loading). */
+typedef enum {
+    SEAM_RUN,        /* run it now */
+    SEAM_DONE,       /* answered: refused (error replied, counted), or queued by MULTI */
+    SEAM_POSTPONED,  /* held (CLIENT PAUSE, a busy script and our master): c is
+                      * CLIENT_PAUSED_WAIT and the request is parsed again later */
+} seam_verdict;
+/* Asks, in Redis's order: a script running past busy-reply-threshold
+ * (-BUSY), CLIENT PAUSE, maxmemory, -MISCONF, replication (-NOREPLICAS,
+ * -READONLY, -MASTERDOWN), then MULTI's queue. A new admission check (ACL,
+ * cluster redirection) goes here, in server.c. */
+seam_verdict seam_admit(client *c, struct command *cmd);
 /* A request of c, which is in MULTI, was refused: its EXEC must fail. */
 void seam_refused_in_multi(client *c);
 /* cmd ran for c and took dur_us; 'outermost' unless it ran inside
@@ -83,5 +89,16 @@ size_t seam_replica_pending(const client *c);
 /* Write what replica c has pending of the shared replication stream, its
  * own reply buffers being empty; 0, or -1 when the socket failed. */
 int seam_replica_write(client *c);
+
+/* ---- The dataset's function libraries (rdb.c) ---- */
+
+/* rdb.c is not the core, but the offline tools link it with the core over
+ * seam_none.c: the libraries, which need the script engine, reach it here.
+ * Call fn with the code of each library (saving a dataset). */
+typedef void seam_code_fn(void *priv, const char *code, size_t len);
+void seam_function_foreach(seam_code_fn *fn, void *priv);
+/* Create a library from its code (loading a dataset); with 'replace' one
+ * of the same name goes. 0, or -1 with *err set (caller frees). */
+int seam_function_load(const char *code, size_t len, bool replace, str **err);
 
 #endif

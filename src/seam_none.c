@@ -4,21 +4,16 @@
  * without the server: castor-check-rdb (check_rdb.c) and the RDB/RESTORE
  * fuzzer. There is no transaction, blocked client, subscriber, AOF or
  * replica to tell: every request is admitted, nothing is queued, and
- * events and effects go nowhere. Not linked into castor-server, whose
+ * events and effects go nowhere. There is no script engine: a function
+ * library is read but not compiled, as redis-check-rdb does. Not linked into castor-server, whose
  * seam is server.c.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "seam.h"
 
-const char *seam_admit(client *c, struct command *cmd) {
+seam_verdict seam_admit(client *c, struct command *cmd) {
     (void)c;
     (void)cmd;
-    return NULL;
-}
-
-bool seam_queue_in_multi(client *c, struct command *cmd) {
-    (void)c;
-    (void)cmd;
-    return false;
+    return SEAM_RUN;
 }
 
 void seam_refused_in_multi(client *c) { (void)c; }
@@ -84,5 +79,18 @@ size_t seam_replica_pending(const client *c) {
 
 int seam_replica_write(client *c) {
     (void)c;
+    return 0;
+}
+
+void seam_function_foreach(seam_code_fn *fn, void *priv) {
+    (void)fn;
+    (void)priv;
+}
+
+int seam_function_load(const char *code, size_t len, bool replace, str **err) {
+    (void)code;
+    (void)len;
+    (void)replace;
+    (void)err;
     return 0;
 }

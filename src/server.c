@@ -37,11 +37,15 @@
 #include "ev.h"
 #include "evict.h"
 #include "expire.h"
+#include "function.h"
+#include "geo.h"
+#include "hllcmd.h"
 #include "info.h"
 #include "keys.h"
 #include "log.h"
 #include "mem.h"
 #include "memory.h"
+#include "module.h"
 #include "multi.h"
 #include "net.h"
 #include "proctitle.h"
@@ -215,36 +219,80 @@ static void before_sleep(void) {
      * reply of this turn leaves: an acknowledged write is on disk. */
     aof_flush_before_sleep();
     repl_before_sleep();   /* GETACK for WAIT; resume released WAIT clients */
+    script_before_sleep(); /* our master's stream held by a busy script */
     client_flush_pending();
     client_free_closing();
 }
 
 /* ---- The seam (seam.h): where the core reaches the features ---- */
 
-const char *seam_admit(client *c, command *cmd) {
+/* A refusal by a feature: the error, counted; inside MULTI, EXEC fails. */
+static seam_verdict refuse(client *c, command *cmd, const char *err) {
+    cmdtable_reject(c, cmd, err);
+    multi_flag_error(c);
+    return SEAM_DONE;
+}
+
+/* A refusal for the server's state (OOM, MISCONF, READONLY...): an EXEC
+ * aborts its transaction with the reason, as Redis does. */
+static seam_verdict refuse_state(client *c, command *cmd, bool exec, const char *err) {
+    if (!exec) return refuse(c, cmd, err);
+    cmd->rejected++;
+    multi_abort_exec(c, err);
+    return SEAM_DONE;
+}
+
+seam_verdict seam_admit(client *c, command *cmd) {
+    /* A script runs past busy-reply-threshold: only allow_busy commands.
+     * Our master's stream waits for the script's end (script.c). */
+    if (srv.busy_script && !(cmd->flags & CMD_ALLOW_BUSY)) {
+        if (c->flags & CLIENT_MASTER) {
+            script_hold_input();
+            c->flags |= CLIENT_PAUSED_WAIT;
+            return SEAM_POSTPONED;
+        }
+        return refuse(c, cmd, script_busy_error());
+    }
+    /* EVAL and FCALL take write, denyoom and stale from their script, EXEC
+     * from the commands it runs. */
+    uint32_t flags = cmd->flags;
+    if (flags & CMD_SCRIPT_FLAGS) flags = script_cmd_flags(c, flags);
+    bool exec = (c->flags & CLIENT_MULTI) && (cmd->flags & CMD_QUEUED_FLAGS);
+    if (exec) flags |= multi_queued_flags(c) & (CMD_WRITE | CMD_DENYOOM | CMD_MAY_REPLICATE);
+    /* CLIENT PAUSE holds the request until the pause ends: every command
+     * (ALL) or those that may write or propagate (WRITE). As in Redis 7.0
+     * this comes after every rejection, only replicas are exempt, and the
+     * pause lasts until the cron or UNPAUSE ends it, so nothing overtakes
+     * the held requests. */
+    if (srv.pause_type && !(c->flags & CLIENT_REPLICA) &&
+        (srv.pause_type == PAUSE_ALL || (flags & (CMD_WRITE | CMD_MAY_REPLICATE)))) {
+        c->flags |= CLIENT_PAUSED_WAIT;
+        return SEAM_POSTPONED;
+    }
     /* maxmemory: evict before running anything; refuse writes that would
      * grow memory if eviction can't get under the limit. */
-    if (cfg.maxmemory && !evict_perform() && (cmd->flags & CMD_DENYOOM)) return ERR_OOM;
+    if (cfg.maxmemory && !evict_perform() && (flags & CMD_DENYOOM))
+        return refuse_state(c, cmd, exec, ERR_OOM);
     /* After a failed background save, refuse writes (and PING, as Redis
      * 7.0 does) while stop-writes-on-bgsave-error holds; our master's
      * stream and the AOF loader are obeyed. The AOF's own -MISCONF is
      * aof_write_error(). */
-    if ((cmd->flags & (CMD_WRITE | CMD_DENY_ON_MISCONF)) &&
-        !(c->flags & (CLIENT_MASTER | CLIENT_FAKE))) {
+    if ((flags & (CMD_WRITE | CMD_DENY_ON_MISCONF)) && !(c->flags & (CLIENT_MASTER | CLIENT_FAKE))) {
         const char *err = snapshot_write_error();
-        if (err) return err;
+        if (err) return refuse_state(c, cmd, exec, err);
         const char *aof_err = aof_write_error();
         if (aof_err) {
-            static char buf[1024];
+            char buf[512];
             snprintf(buf, sizeof(buf), "MISCONF Errors writing to the AOF file: %s", aof_err);
-            return buf;
+            return refuse_state(c, cmd, exec, buf);
         }
     }
     /* Replication: -NOREPLICAS, -READONLY, -MASTERDOWN. */
-    return repl_refuse(c, cmd);
+    const char *repl_err = repl_refuse(c, flags);
+    if (repl_err) return refuse_state(c, cmd, exec, repl_err);
+    if ((c->flags & CLIENT_MULTI) && multi_maybe_queue(c, cmd, flags)) return SEAM_DONE;
+    return SEAM_RUN;
 }
-
-bool seam_queue_in_multi(client *c, command *cmd) { return multi_maybe_queue(c, cmd); }
 
 void seam_refused_in_multi(client *c) { multi_flag_error(c); }
 
@@ -300,6 +348,12 @@ size_t seam_replica_pending(const client *c) { return repl_stream_pending(c); }
 
 int seam_replica_write(client *c) { return repl_write_stream(c); }
 
+void seam_function_foreach(seam_code_fn *fn, void *priv) { function_foreach_code(fn, priv); }
+
+int seam_function_load(const char *code, size_t len, bool replace, str **err) {
+    return function_load_code(code, len, replace, err);
+}
+
 /* ---- Commands ---- */
 
 /* Every command family's table. Adding a family? Add its table here. */
@@ -320,7 +374,6 @@ static command *const families[] = {
     multi_commands,
     pubsub_commands,
     repl_commands,
-    script_commands,
     snapshot_commands,
     aof_commands,
     t_hash_commands,
@@ -329,6 +382,11 @@ static command *const families[] = {
     t_zset_commands,
     blocking_commands,
     sort_commands,
+    module_commands,
+    script_commands,
+    function_commands,
+    hllcmd_commands,
+    geo_commands,
 };
 
 static void register_commands(void) {
@@ -676,7 +734,10 @@ int main(int argc, char **argv) {
     hash_init();
     list_init();
     t_set_init();
+    script_init();
+    function_init();
     if (listen_all() == -1) return 1;
+    client_accept_init();
     write_pidfile();
     srv.initial_memory_usage = mem_used();
     log_msg(LOG_NOTICE, "Running mode=standalone, port=%d. PID: %d", cfg.port, (int)srv.pid);

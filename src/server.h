@@ -83,6 +83,9 @@ struct server {
     bool is_replica;                  /* repl.c: we are a replica of a master */
     bool active_expire_enabled;       /* server.c at start, debug.c (DEBUG SET-ACTIVE-EXPIRE) */
     bool pause_cron;                  /* debug.c: DEBUG PAUSE-CRON (the cron only keeps time) */
+    bool skip_checksum_validation;    /* debug.c: DEBUG SET-SKIP-CHECKSUM-VALIDATION */
+
+    int busy_script;                  /* script.c: 1 (EVAL) or 2 (FCALL) while a script runs past busy-reply-threshold */
 
     /* CLIENT PAUSE: clientcmd.c (PAUSE, UNPAUSE), repl.c (FAILOVER), and
      * server.c's cron, which ends it. */

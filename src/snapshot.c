@@ -34,6 +34,7 @@
 #include "cmdtable.h"
 #include "config.h"
 #include "db.h"
+#include "function.h"
 #include "errors.h"
 #include "log.h"
 #include "mem.h"
@@ -287,20 +288,26 @@ void snapshot_cron(void) {
 
 /* ---- Loading ---- */
 
-/* Load dir/dbfilename into the databases. -1 with errno if it can't be
- * opened (nothing changed). A file that opens but does not load is bad
- * data: like Redis, stop the server rather than serve part of it. */
-static int load_file(rdb_info *info_out, bool at_start) {
+/* Load dir/dbfilename into the databases; *info_out gets what the file
+ * said (replication history). -1 with errno if it can't be opened
+ * (nothing changed). A file that opens but does not load is bad data: at
+ * start, like Redis, stop the server rather than serve part of it; later
+ * (DEBUG RELOAD) return -1. 'merge': keys and function libraries already
+ * there are replaced (DEBUG RELOAD MERGE). */
+static int load_file(rdb_info *info_out, bool at_start, bool merge) {
     int fd = open(cfg.dbfilename, O_RDONLY);
     if (fd == -1) return -1;
     close(fd);
     rdb_info info;
     rdb_info_init(&info);
     repl_prepare_load(&info, at_start);
+    info.allow_dup = merge;
     str *err = NULL;
     if (rdb_load_file(cfg.dbfilename, &info, &err) == -1) {
         log_msg(LOG_WARNING, "Error loading %s/%s: %s", cfg.dir ? cfg.dir : ".", cfg.dbfilename,
                 err ? err->buf : "unknown error");
+        str_free(err);
+        if (!at_start) return -1;
         log_msg(LOG_WARNING, "Terminating server after rdb file reading failure.");
         exit(1);
     }
@@ -314,7 +321,7 @@ static int load_file(rdb_info *info_out, bool at_start) {
 void snapshot_load_at_start(void) {
     long long start = util_ustime();
     rdb_info info;
-    if (load_file(&info, true) == -1) {
+    if (load_file(&info, true, false) == -1) {
         if (errno == ENOENT) {
             repl_adopt_history(NULL, true);
             return;
@@ -360,11 +367,6 @@ void snapshot_debug_reload(client *c) {
             return;
         }
     }
-    if (merge) {
-        /* rdb.c loads into empty databases only (no replace-on-conflict). */
-        reply_error(c, "ERR DEBUG RELOAD MERGE is not supported");
-        return;
-    }
     if (save && snapshot_save() == -1) {
         reply_error(c, "ERR");
         return;
@@ -372,9 +374,10 @@ void snapshot_debug_reload(client *c) {
     if (flush) {
         db_signal_flushed(-1, -1);
         db_empty_all();
+        function_flush();
     }
     rdb_info info;
-    if (load_file(&info, false) == -1) {
+    if (load_file(&info, false, merge) == -1) {
         reply_error(c, "ERR Error trying to load the RDB dump");
         return;
     }

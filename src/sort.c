@@ -22,8 +22,7 @@
  * depends on the order of a set's hash table, which a replica need not
  * share.
  * Not here: the cluster-mode and ACL refusals of BY/GET patterns (castor
- * has neither key-pattern ACLs nor cluster mode), and the forced sort of
- * sets under scripts (no scripting yet, issue #8).
+ * has neither key-pattern ACLs nor cluster mode).
  * Spec: Redis 7.0 sort.c and pqsort.c semantics.
  * SPDX-License-Identifier: BSD-3-Clause */
 
@@ -586,9 +585,9 @@ static void sort_generic(client *c, bool readonly) {
         return;
     }
     const slice *by = o.by;
-    /* A set has no order of its own: with STORE, sort it anyway so that the
-     * stored list does not depend on the hash table. */
-    if (o.dontsort && e && e->type == KV_SET && o.store) {
+    /* A set has no order of its own: with STORE, or for a script, sort it
+     * anyway so that the result does not depend on the hash table. */
+    if (o.dontsort && e && e->type == KV_SET && (o.store || (c->flags & CLIENT_SCRIPT))) {
         o.dontsort = false;
         o.alpha = true;
         by = NULL;

@@ -6,6 +6,8 @@
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "srvcmd.h"
 
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +21,7 @@
 #include "multi.h"
 #include "pubsub.h"
 #include "reply.h"
+#include "script.h"
 #include "server.h"
 #include "util.h"
 
@@ -55,12 +58,22 @@ static void cmd_time(client *c) {
 
 /* ---- Authentication ---- */
 
+/* Every byte of the password counts (it may hold NULs), and the time the
+ * comparison takes says nothing about how much of it matched: as Redis 7.0
+ * does for ACL passwords, both sides are hashed with SHA-256 and the
+ * digests compared in constant time. */
+static bool password_matches(const slice *pass) {
+    unsigned char got[SHA256_DIGEST_LENGTH], want[SHA256_DIGEST_LENGTH];
+    SHA256((const unsigned char *)pass->ptr, pass->len, got);
+    SHA256((const unsigned char *)cfg.requirepass, cfg.requirepass_len, want);
+    return CRYPTO_memcmp(got, want, sizeof(got)) == 0;
+}
+
 /* The one credential check: true if user/pass are valid. */
 static bool auth_check(const slice *user, const slice *pass) {
     if (user && !util_strcaseeq(user->ptr, user->len, "default")) return false;
-    const char *want = cfg.requirepass ? cfg.requirepass : "";
-    if (want[0] == '\0') return true;   /* the default user has nopass */
-    return pass->len == strlen(want) && memcmp(pass->ptr, want, pass->len) == 0;
+    if (cfg.requirepass_len == 0) return true;   /* the default user has nopass */
+    return password_matches(pass);
 }
 
 static void cmd_auth(client *c) {
@@ -68,8 +81,7 @@ static void cmd_auth(client *c) {
         reply_error(c, ERR_SYNTAX);
         return;
     }
-    const char *want = cfg.requirepass ? cfg.requirepass : "";
-    if (c->argc == 2 && want[0] == '\0') {
+    if (c->argc == 2 && cfg.requirepass_len == 0) {
         reply_error(c, ERR_AUTH_NOPASS);
         return;
     }
@@ -124,7 +136,7 @@ static void cmd_hello(client *c) {
         }
         c->authenticated = true;
     }
-    if (!c->authenticated) {
+    if (client_auth_required(c)) {
         reply_error(c, "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
         return;
     }
@@ -158,7 +170,7 @@ static void cmd_reset(client *c) {
     c->db = db_get(0);
     c->dbid = 0;
     c->resp = 2;
-    c->authenticated = cfg.requirepass == NULL || cfg.requirepass[0] == '\0';
+    c->authenticated = cfg.requirepass_len == 0;
     reply_simple(c, "RESET");
 }
 
@@ -190,6 +202,16 @@ static void cmd_shutdown(client *c) {
         if (server_abort_shutdown() == 0) reply_ok(c);
         else reply_error(c, "ERR No shutdown in progress.");
         return;
+    }
+    /* A script past busy-reply-threshold: only SHUTDOWN NOSAVE ends it,
+     * and at once: the loop is nested inside the script, so it can't wait
+     * for replicas. */
+    if (srv.busy_script) {
+        if (!(flags & SHUTDOWN_NOSAVE)) {
+            reply_error(c, script_busy_error());
+            return;
+        }
+        flags |= SHUTDOWN_NOW;
     }
     if (!(flags & SHUTDOWN_NOW) && !blocking_allowed(c)) {
         reply_error(c, "ERR SHUTDOWN without NOW or ABORT isn't allowed for DENY BLOCKING client");

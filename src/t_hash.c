@@ -563,11 +563,13 @@ static void reply_pick_ht(client *c, const hfield *h, bool withvalues) {
 
 /* CASE 1: a negative count, repetitions allowed, random order. */
 static void hrandfield_repeat(client *c, kv *e, unsigned long count, bool withvalues) {
+    if (!arg_rand_repeat_ok(c, count, withvalues)) return;
     reply_array(c, (long long)(withvalues && c->resp == 2 ? count * 2 : count));
+    size_t begin = reply_repeat_begin(c);
     if (!is_listpack(e)) {
         while (count--) {
             reply_pick_ht(c, dict_random(kv_ptr(e)), withvalues);
-            if (c->flags & CLIENT_CLOSE_ASAP) break;
+            if (reply_repeat_stop(c, begin)) break;
         }
         return;
     }
@@ -580,7 +582,7 @@ static void hrandfield_repeat(client *c, kv *e, unsigned long count, bool withva
         count -= n;
         lp_random_pairs(kv_ptr(e), n, keys, vals);
         for (unsigned long i = 0; i < n; i++) reply_pick_lp(c, &keys[i], vals ? &vals[i] : NULL);
-        if (c->flags & CLIENT_CLOSE_ASAP) break;
+        if (reply_repeat_stop(c, begin)) break;
     }
     mem_free(keys);
     mem_free(vals);

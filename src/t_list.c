@@ -359,12 +359,13 @@ static void cmd_lrem(client *c) {
     ql_entry en;
     long removed = 0;
     ql_iter_init(&it, ql, toremove < 0 ? QL_TAIL : QL_HEAD);
-    if (toremove < 0) toremove = -toremove;
+    /* Unsigned: -LLONG_MIN is no long, and it just means "all". */
+    unsigned long want = toremove < 0 ? 0UL - (unsigned long)toremove : (unsigned long)toremove;
     while (ql_next(&it, &en)) {
         if (!ql_entry_eq(&en, ele->ptr, ele->len)) continue;
         ql_del_entry(&it, &en);
         removed++;
-        if (toremove && removed == toremove) break;
+        if ((unsigned long)removed == want) break;
     }
     ql_iter_clear(&it);
     srv.dirty += removed;

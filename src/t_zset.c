@@ -44,7 +44,7 @@ void zset_init(void) {
     kv_set_value_size(KV_ZSET, zset_value_size);
 }
 
-static zset_limits limits(void) {
+zset_limits zset_cfg_limits(void) {
     long long n = cfg.zset_max_listpack_entries, v = cfg.zset_max_listpack_value;
     return (zset_limits){n < 0 ? 0 : (unsigned long long)n, v < 0 ? 0 : (unsigned long long)v};
 }
@@ -56,9 +56,9 @@ static bool find_zset(client *c, const slice *key, bool write, kv **out) {
     return arg_lookup(c, key, KV_ZSET, write, out);
 }
 
-/* A new, empty sorted set entry for 'key' (not yet in the keyspace). */
-static kv *new_zset(const slice *key, size_t first_len, size_t size_hint) {
-    zset_limits lim = limits();
+/* Declared in t_zset.h. */
+kv *zset_new_key(const slice *key, size_t first_len, size_t size_hint) {
+    zset_limits lim = zset_cfg_limits();
     enum kv_enc enc;
     void *v = zset_value_new(&lim, first_len, size_hint, &enc);
     return kv_new_ptr(key->ptr, key->len, KV_ZSET, enc, v);
@@ -125,12 +125,13 @@ static bool parse_lex_range(const slice *min, const slice *max, sl_lexrange *r) 
 
 /* ---- ZADD, ZINCRBY, ZREM ---- */
 
-static void zadd_generic(client *c, int flags) {
-    slice *key = &c->argv[1];
+/* ZADD on argv; 'given' (GEOADD) holds the scores already parsed. */
+static void zadd_generic(client *c, int argc, slice *argv, int flags, const double *given) {
+    slice *key = &argv[1];
     bool ch = false;
     int idx = 2;
-    for (; idx < c->argc; idx++) {
-        slice *a = &c->argv[idx];
+    for (; idx < argc; idx++) {
+        slice *a = &argv[idx];
         if (arg_is(a, "nx")) flags |= ZSET_IN_NX;
         else if (arg_is(a, "xx")) flags |= ZSET_IN_XX;
         else if (arg_is(a, "ch")) ch = true;
@@ -141,7 +142,7 @@ static void zadd_generic(client *c, int flags) {
     }
     bool incr = flags & ZSET_IN_INCR, nx = flags & ZSET_IN_NX, xx = flags & ZSET_IN_XX;
     bool gt = flags & ZSET_IN_GT, lt = flags & ZSET_IN_LT;
-    int elements = c->argc - idx;
+    int elements = argc - idx;
     if (elements % 2 || elements == 0) {
         reply_error(c, ERR_SYNTAX);
         return;
@@ -161,8 +162,10 @@ static void zadd_generic(client *c, int flags) {
     }
     double one;
     double *scores = elements == 1 ? &one : mem_alloc(sizeof(double) * (size_t)elements);
-    for (int j = 0; j < elements; j++)
-        if (!arg_double(c, &c->argv[idx + 2 * j], &scores[j])) goto done;
+    for (int j = 0; j < elements; j++) {
+        if (given) scores[j] = given[j];
+        else if (!arg_double(c, &argv[idx + 2 * j], &scores[j])) goto done;
+    }
 
     kv *e;
     if (!find_zset(c, key, true, &e)) goto done;
@@ -170,12 +173,12 @@ static void zadd_generic(client *c, int flags) {
     double score = 0;
     if (e == NULL) {
         if (xx) goto reply;
-        e = new_zset(key, c->argv[idx + 1].len, 0);
+        e = zset_new_key(key, argv[idx + 1].len, 0);
         db_add(c->db, e);
     }
-    zset_limits lim = limits();
+    zset_limits lim = zset_cfg_limits();
     for (int j = 0; j < elements; j++) {
-        slice *m = &c->argv[idx + 1 + 2 * j];
+        slice *m = &argv[idx + 1 + 2 * j];
         int out;
         double newscore = 0;
         if (!zset_add(e, scores[j], m->ptr, m->len, flags, &out, &newscore, &lim)) {
@@ -197,14 +200,19 @@ reply:
 changed:
     if (added || updated) {
         db_key_changed(c->db, key, NOTIFY_ZSET, incr ? "zincr" : "zadd", added + updated);
-        propagate(c->dbid, c->argc, c->argv);
+        propagate(c->dbid, argc, argv);
     }
 done:
     if (scores != &one) mem_free(scores);
 }
 
-static void cmd_zadd(client *c) { zadd_generic(c, 0); }
-static void cmd_zincrby(client *c) { zadd_generic(c, ZSET_IN_INCR); }
+static void cmd_zadd(client *c) { zadd_generic(c, c->argc, c->argv, 0, NULL); }
+static void cmd_zincrby(client *c) { zadd_generic(c, c->argc, c->argv, ZSET_IN_INCR, NULL); }
+
+/* Declared in t_zset.h: GEOADD adds its encoded positions this way. */
+void zset_add_argv(client *c, int argc, slice *argv, const double *scores) {
+    zadd_generic(c, argc, argv, 0, scores);
+}
 
 static void cmd_zrem(client *c) {
     slice *key = &c->argv[1];
@@ -307,7 +315,7 @@ typedef struct range_sink {
 
 static void sink_begin(range_sink *s, long length) {
     if (s->store) {
-        s->dst = new_zset(s->dstkey, 0, length >= 0 ? (size_t)length : 0);
+        s->dst = zset_new_key(s->dstkey, 0, length >= 0 ? (size_t)length : 0);
         return;
     }
     if (length > 0) {
@@ -376,24 +384,32 @@ static void range_by_rank(range_sink *s, kv *e, long start, long end, bool rev) 
     sink_finish(s, n);
 }
 
-/* Skip 'offset' members in the iterator's direction, as Redis's LIMIT
- * does: a negative offset skips everything. */
+/* LIMIT offset count, as Redis reads them: a negative offset skips every
+ * member (Redis walks to the end), a negative count means no limit. Both
+ * are turned into unsigned counts here, so LLONG_MIN is just "all". */
+static bool limit_skips_all(long offset, kv *e) {
+    return offset < 0 || (offset > 0 && (unsigned long)offset >= zset_len(e));
+}
+
+static unsigned long limit_count(long limit) { return limit < 0 ? ULONG_MAX : (unsigned long)limit; }
+
 static void skip_offset(zset_iter *it, long offset) {
-    while (zset_iter_valid(it) && offset--) zset_iter_next(it);
+    for (; offset > 0 && zset_iter_valid(it); offset--) zset_iter_next(it);
 }
 
 static void range_by_score(range_sink *s, kv *e, const sl_range *r, long offset, long limit,
                            bool rev) {
     sink_begin(s, -1);
     long long n = 0;
-    if (offset > 0 && offset >= (long)zset_len(e)) {
+    if (limit_skips_all(offset, e)) {
         sink_finish(s, 0);
         return;
     }
     zset_iter it;
     zset_iter_score(&it, e, r, rev);
     skip_offset(&it, offset);
-    for (; zset_iter_valid(&it) && limit--; zset_iter_next(&it)) {
+    for (unsigned long left = limit_count(limit); zset_iter_valid(&it) && left;
+         left--, zset_iter_next(&it)) {
         double score = zset_iter_get_score(&it);
         if (rev ? !sl_value_gte_min(score, r) : !sl_value_lte_max(score, r)) break;
         zset_elem el;
@@ -408,10 +424,15 @@ static void range_by_lex(range_sink *s, kv *e, const sl_lexrange *r, long offset
                          bool rev) {
     sink_begin(s, -1);
     long long n = 0;
+    if (limit_skips_all(offset, e)) {
+        sink_finish(s, 0);
+        return;
+    }
     zset_iter it;
     zset_iter_lex(&it, e, r, rev);
     skip_offset(&it, offset);
-    for (; zset_iter_valid(&it) && limit--; zset_iter_next(&it)) {
+    for (unsigned long left = limit_count(limit); zset_iter_valid(&it) && left;
+         left--, zset_iter_next(&it)) {
         zset_elem el;
         zset_iter_get(&it, &el, s->withscores || s->store);
         if (rev ? !sl_lex_gte_min(el.m, el.len, r) : !sl_lex_lte_max(el.m, el.len, r)) break;
@@ -487,7 +508,7 @@ static void zrange_generic(client *c, int first, bool store, enum range_type typ
         break;
     }
     range_sink s = {.c = c, .store = store, .withscores = withscores,
-                    .dstkey = store ? &c->argv[1] : NULL, .lim = limits()};
+                    .dstkey = store ? &c->argv[1] : NULL, .lim = zset_cfg_limits()};
     kv *e = db_find_read(c->db, key->ptr, key->len);
     if (e == NULL) {
         if (store) {
@@ -746,13 +767,14 @@ static void zrandmember_count(client *c, long long l, bool withscores) {
     zset_elem el;
     if (!uniq || count == 1) {
         /* With repetition: every pick is independent. */
+        if (!arg_rand_repeat_ok(c, count, withscores)) return;
         reply_array(c, (long long)(flat ? count * 2 : count));
+        size_t begin = reply_repeat_begin(c);
         picker_init(&p, e);
         while (count--) {
             picker_get(&p, util_rand64() % size, &el);
             reply_member(c, &el, withscores);
-            /* A huge count may overrun the output limit: stop once closing. */
-            if (c->flags & CLIENT_CLOSE_ASAP) break;
+            if (reply_repeat_stop(c, begin)) break;
         }
         mem_free(p.pairs);
         return;
@@ -1070,7 +1092,7 @@ static void store_setop(client *c, const slice *dst, setop *op, enum set_op kind
         unsigned long len = op->res->length;
         kv *e = kv_new_ptr(dst->ptr, dst->len, KV_ZSET, KV_ENC_SKIPLIST, op->res);
         op->res = NULL;
-        zset_limits lim = limits();
+        zset_limits lim = zset_cfg_limits();
         zset_shrink_if_fits(e, op->maxlen, &lim);
         db_set(c->db, e, false);
         reply_int(c, (long long)len);

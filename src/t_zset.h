@@ -1,7 +1,7 @@
 /* t_zset.h -- the sorted set type, for files outside t_zset.c: start-up
- * registration and the pop that the blocking commands (blocking.c) serve
- * waiters with. The commands are in t_zset.c's table; the value
- * operations are in zset.h. */
+ * registration, the pop that the blocking commands (blocking.c) serve
+ * waiters with, and what the geo commands (geo.c) build on. The commands
+ * are in t_zset.c's table; the value operations are in zset.h. */
 #ifndef CASTOR_T_ZSET_H
 #define CASTOR_T_ZSET_H
 
@@ -10,6 +10,7 @@
 #include "client.h"
 #include "cmdtable.h"
 #include "kv.h"
+#include "zset.h"
 
 /* Registers the sorted set value callbacks (free, dup, size) with kv.c. */
 void zset_init(void);
@@ -31,5 +32,16 @@ void zset_pop_reply(client *c, const slice *key, kv *e, int where, long count, b
 
 /* The command table, registered by server.c. */
 extern command t_zset_commands[];
+/* The encoding limits configured now (zset-max-listpack-entries/value). */
+zset_limits zset_cfg_limits(void);
+/* A new, empty sorted set entry for 'key', not yet in the keyspace: a
+ * listpack unless the limits (the first member's length, the expected
+ * size) call for a skiplist. */
+kv *zset_new_key(const slice *key, size_t first_len, size_t size_hint);
+/* ZADD with the given vector ("zadd key [options] score member ...";
+ * argv[0] is not read): replies, signals, notifies "zadd" and propagates
+ * that vector, exactly as ZADD itself. GEOADD sends its positions here,
+ * with 'scores' (non-NULL) the values of the vector's score texts. */
+void zset_add_argv(client *c, int argc, slice *argv, const double *scores);
 
 #endif

@@ -301,10 +301,14 @@ bool util_glob_match(const char *pat, size_t patlen, const char *s, size_t slen,
     size_t p = 0, i = 0;
     bool have_star = false;
     size_t star_p = 0, star_i = 0;   /* pattern after the last '*', and where it was tried */
+    int stars = 0;
     while (i < slen) {
         if (p < patlen && pat[p] == '*') {
             while (p < patlen && pat[p] == '*') p++;
             if (p == patlen) return true;   /* a trailing '*' eats the rest */
+            /* Redis (CVE-2024-31228) gives up past 1000 nested stars; this
+             * loop never recurses, but answers the same. */
+            if (++stars > UTIL_GLOB_MAX_STARS) return false;
             have_star = true;
             star_p = p;
             star_i = i;

@@ -47,10 +47,14 @@ size_t util_d2str(char *buf, double v);
 size_t util_ld2str(char *buf, long double v);
 
 /* Redis's stringmatchlen: glob-style match with * ? [abc] [^a] [a-z] and
- * backslash escapes; nocase folds ASCII case. Must be safe (no stack
- * overflow, bounded time is not required but no crash) on any input.
+ * backslash escapes; nocase folds ASCII case. Never recursive: at most
+ * O(patlen * slen) steps, however many stars (Redis's own recursion is
+ * exponential without its CVE-2022-36021 fix, and its CVE-2024-31228 fix
+ * makes a pattern that needs more than UTIL_GLOB_MAX_STARS stars followed
+ * by more pattern match nothing: so does this).
  * As in Redis, an empty string matches only an empty pattern (not even "*"):
  * KEYS/SCAN must special-case a lone "*" as Redis does. */
+#define UTIL_GLOB_MAX_STARS 1000
 bool util_glob_match(const char *pat, size_t patlen, const char *s, size_t slen,
                      bool nocase);
 

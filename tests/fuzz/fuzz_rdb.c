@@ -8,10 +8,17 @@
  *   bit 2   tiny encoding thresholds (2 entries, 8 bytes), so every
  *           conversion path of the loader runs;
  *   bit 3   (files) overwrite the last 8 bytes with the CRC-64 of the rest,
- *           so that mutated files reach the end and the round trip.
- * Nothing may crash or leak. When a file loads, every key is walked (its
- * serialized size computed), the dataset is saved again and that save must
- * load back; when a value restores, its DUMP must restore too.
+ *           so that mutated files reach the end and the round trip;
+ *   bit 4   sanitize-dump-payload yes (RESTORE: count the validations).
+ * RESTORE payloads go to rdb_restore_value() without their CRC check, so
+ * every mutation reaches the deep validation of listpacks, ziplists,
+ * zipmaps, intsets and quicklists. Nothing may crash or leak. Whatever is
+ * accepted must be usable: every element of every value is read through
+ * the types' own iterators (both directions for sorted sets) and the count
+ * must match the value's length -- a blob that passed validation with a
+ * lying header or entry would fail here or under ASan. When a file loads,
+ * the dataset is also saved again and that save must load back; when a
+ * value restores, its DUMP must restore too.
  * Linked with the core, the RDB format and the value types alone (the
  * Makefile's RDB_ALONE, over seam_none.c); see run-tests.sh.
  * Build and run: see README.md beside this file. */
@@ -35,6 +42,7 @@
 #include "t_list.h"
 #include "t_set.h"
 #include "t_zset.h"
+#include "zset.h"
 
 #define CHECK(cond)                                                                  \
     do {                                                                             \
@@ -68,6 +76,56 @@ static void set_thresholds(bool tiny) {
     cfg.list_compress_depth = tiny ? 1 : 0;
 }
 
+static void count_elem(void *priv, const char *p, size_t len) {
+    (void)p;
+    (void)len;
+    ++*(unsigned long *)priv;
+}
+
+static void count_pair(void *priv, const char *f, size_t flen, const char *v, size_t vlen) {
+    (void)f;
+    (void)flen;
+    (void)v;
+    (void)vlen;
+    ++*(unsigned long *)priv;
+}
+
+/* Read every element of e's value as the commands would. */
+static void walk_value(const kv *e) {
+    unsigned long n = 0;
+    switch ((enum kv_type)e->type) {
+    case KV_STRING: {
+        char buf[32];
+        size_t len;
+        CHECK(kv_str(e, buf, &len) != NULL);
+        return;
+    }
+    case KV_LIST:
+        list_foreach(e, count_elem, &n);
+        CHECK(n == list_len(e));
+        return;
+    case KV_HASH:
+        hash_foreach(e, count_pair, &n);
+        CHECK(n == hash_len(e));
+        return;
+    case KV_SET:
+        t_set_foreach(e, count_elem, &n);
+        CHECK(n == t_set_len(e));
+        return;
+    case KV_ZSET:
+        for (int rev = 0; rev < 2; rev++) {
+            zset_iter it;
+            unsigned long k = 0;
+            for (zset_iter_init(&it, e, rev); zset_iter_valid(&it); zset_iter_next(&it), k++) {
+                zset_elem el;
+                zset_iter_get(&it, &el, true);
+            }
+            CHECK(k == zset_len(e));
+        }
+        return;
+    }
+}
+
 /* Walk every loaded key; returns how many there are. */
 static long long walk_dataset(void) {
     long long n = 0;
@@ -77,6 +135,7 @@ static long long walk_dataset(void) {
         kv *e;
         while ((e = dict_iter_next(&it)) != NULL) {
             (void)rdb_value_size(e);
+            walk_value(e);
             n++;
         }
         dict_iter_done(&it);
@@ -125,18 +184,21 @@ static void fuzz_file(const uint8_t *data, size_t size, bool fix_crc) {
     db_empty_all();
 }
 
-static void fuzz_restore(const uint8_t *data, size_t size) {
+static void fuzz_restore(const uint8_t *data, size_t size, bool counted) {
     str *err = NULL;
-    kv *e = rdb_restore_value("key", 3, (const char *)data, size, &err);
+    long long before = srv.stat_dump_payload_sanitizations;
+    kv *e = rdb_restore_value("key", 3, (const char *)data, size, counted, &err);
+    if (!counted) CHECK(srv.stat_dump_payload_sanitizations == before);
     if (e == NULL) {
         CHECK(err != NULL);
         str_free(err);
         return;
     }
     (void)rdb_value_size(e);
+    walk_value(e);
     str *payload = rdb_dump_value(e);
     CHECK(rdb_verify_payload(payload->buf, payload->len, &err));
-    kv *again = rdb_restore_value("key", 3, payload->buf, payload->len, &err);
+    kv *again = rdb_restore_value("key", 3, payload->buf, payload->len, false, &err);
     if (again == NULL) fprintf(stderr, "fuzz_rdb: re-restore failed: %s\n", err->buf);
     CHECK(again != NULL);
     CHECK(again->type == e->type);
@@ -151,7 +213,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     uint8_t mode = data[0];
     srv.is_replica = mode & 2;
     set_thresholds(mode & 4);
-    if (mode & 1) fuzz_restore(data + 1, size - 1);
+    cfg.sanitize_dump_payload = (mode & 16) ? SANITIZE_DUMP_YES : SANITIZE_DUMP_NO;
+    if (mode & 1) fuzz_restore(data + 1, size - 1, mode & 16);
     else fuzz_file(data + 1, size - 1, mode & 8);
     return 0;
 }

@@ -115,12 +115,28 @@ def test_key_specs_of_movable_key_commands(pair):
     """The commands whose keys move (numkeys, STORE, KEYS ...) report their
     key specs too: what cluster clients use instead of first/last/step."""
     for name in ("zunionstore", "zinterstore", "zdiff", "lmpop", "blmpop", "zmpop", "bzmpop",
-                 "sintercard", "zintercard", "eval", "migrate", "sort", "xread"):
+                 "sintercard", "zintercard", "eval", "migrate", "sort", "xread", "georadius",
+                 "georadiusbymember"):
         a, b = pair.both("COMMAND", "INFO", name, proto=3)
         if to_py(a) == [None]:
             continue   # castor does not have it (yet)
         assert normalize(a) == normalize(b), name
         assert to_py(a)[0][8], "%s has no key specs" % name
+
+
+HLL_GEO = ["pfadd", "pfcount", "pfmerge", "pfdebug", "pfselftest", "geoadd", "geodist", "geohash",
+           "geopos", "georadius", "georadius_ro", "georadiusbymember", "georadiusbymember_ro",
+           "geosearch", "geosearchstore"]
+
+
+@pytest.mark.parametrize("proto", [2, 3])
+def test_hyperloglog_and_geo_commands_are_listed_and_described_as_redis(pair, names, proto):
+    """The HyperLogLog and geo families are all in COMMAND LIST (so the
+    whole-table comparisons above cover them), with Redis's COMMAND INFO
+    and COMMAND DOCS, asked for together as a client would."""
+    assert set(HLL_GEO) <= set(names)
+    for sub in ("INFO", "DOCS"):
+        pair.check("COMMAND", sub, *HLL_GEO, proto=proto, unordered=(sub == "DOCS"))
 
 
 def test_command_info_of_an_unknown_command_and_several(pair):
@@ -166,6 +182,12 @@ GETKEYSANDFLAGS_CASES = [
     ("SORT_RO", "k", "BY", "w_*"), ("OBJECT", "ENCODING", "k"), ("MEMORY", "USAGE", "k"),
     ("EVAL", "return 1", "2", "a", "b"),
     ("XREAD", "STREAMS", "a", "b", "0", "0"),
+    ("PFMERGE", "d"), ("PFMERGE", "d", "a", "b"), ("PFCOUNT", "a", "b"), ("PFDEBUG", "GETREG", "k"),
+    ("GEORADIUS", "k", "0", "0", "1", "km", "STORE", "d"),
+    ("GEORADIUS", "k", "0", "0", "1", "km", "STOREDIST", "d", "STORE", "e"),
+    ("GEORADIUSBYMEMBER", "k", "m", "1", "km", "STOREDIST", "d"),
+    ("GEORADIUS_RO", "k", "0", "0", "1", "km"),
+    ("GEOSEARCHSTORE", "d", "s", "FROMLONLAT", "0", "0", "BYRADIUS", "1", "km"),
 ]
 
 

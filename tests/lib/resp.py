@@ -97,7 +97,7 @@ def to_py(node):
     if kind == ",":
         return float(v)
     if kind == "(":
-        return int(v)
+        return int(v) if v.strip().lstrip(b"-").isdigit() else v   # a script may send any text
     if kind == "=":
         return v[4:]
     if kind == "*":

@@ -5,8 +5,8 @@
  * The stubs record each call they get, and the tests drive requests
  * through the real dispatcher with a small table of test commands:
  *   - the admission ladder's order (existence, arity, auth, loading, then
- *     the features' seam_admit, then MULTI queueing) and that a refused
- *     request never reaches its proc;
+ *     the features' seam_admit) and that a request refused, queued or
+ *     postponed never reaches its proc;
  *   - lazy expiry: a master deletes, announces and propagates DEL at
  *     once, ahead of the command's own effects; a replica only hides;
  *   - MULTI wrapping by the dispatcher: one effect goes alone, several
@@ -38,23 +38,22 @@
 
 static char calls[64][128];
 static int ncalls;
-static const char *admit_error;    /* what seam_admit() answers */
-static bool queue_in_multi;        /* what seam_queue_in_multi() answers */
+static const char *admit_error;    /* seam_admit() refuses with this */
+static seam_verdict admit_verdict; /* else answers this */
 
 static void record(const char *fmt, const char *a, const char *b) {
     if (ncalls < 64) snprintf(calls[ncalls++], sizeof(calls[0]), fmt, a, b);
 }
 
-const char *seam_admit(client *c, command *cmd) {
-    (void)c;
+/* As server.c's: a refusal is replied and counted by the feature. */
+seam_verdict seam_admit(client *c, command *cmd) {
     record("admit %s%s", cmd->fullname, "");
-    return admit_error;
-}
-
-bool seam_queue_in_multi(client *c, command *cmd) {
-    (void)c;
-    record("queue %s%s", cmd->fullname, "");
-    return queue_in_multi;
+    if (admit_error) {
+        cmdtable_reject(c, cmd, admit_error);
+        return SEAM_DONE;
+    }
+    if (admit_verdict == SEAM_POSTPONED) c->flags |= CLIENT_PAUSED_WAIT;
+    return admit_verdict;
 }
 
 void seam_refused_in_multi(client *c) {
@@ -135,6 +134,19 @@ int seam_replica_write(client *c) {
     return 0;
 }
 
+void seam_function_foreach(seam_code_fn *fn, void *priv) {
+    (void)fn;
+    (void)priv;
+}
+
+int seam_function_load(const char *code, size_t len, bool replace, str **err) {
+    (void)code;
+    (void)len;
+    (void)replace;
+    (void)err;
+    return 0;
+}
+
 /* ---- Test commands ---- */
 
 static int procs_run;
@@ -205,7 +217,8 @@ static void reset(void) {
     ncalls = 0;
     procs_run = 0;
     admit_error = NULL;
-    queue_in_multi = false;
+    admit_verdict = SEAM_RUN;
+    cl->flags &= ~CLIENT_PAUSED_WAIT;
     cl->buf_used = 0;
     cl->flags &= ~CLIENT_MULTI;
     cl->authenticated = true;
@@ -273,6 +286,7 @@ static void test_arity_comes_before_auth_and_the_features(void) {
 static void test_auth_comes_before_loading_and_the_features(void) {
     reset();
     cl->authenticated = false;
+    cfg.requirepass_len = 1;   /* a password is set */
     srv.loading = true;
     request("tget", "k", NULL);
     ASSERT(replied("-NOAUTH "));
@@ -280,6 +294,7 @@ static void test_auth_comes_before_loading_and_the_features(void) {
     cl->buf_used = 0;
     request("tnoauth", "k", NULL);   /* NO_AUTH and LOADING: runs */
     ASSERT_EQ(procs_run, 1);
+    cfg.requirepass_len = 0;
 }
 
 static void test_loading_comes_before_the_features(void) {
@@ -305,23 +320,37 @@ static void test_a_feature_refusal_stops_the_request(void) {
     expect_calls(want, 1);
 }
 
-static void test_a_refusal_inside_multi_fails_the_transaction(void) {
+static void test_a_core_refusal_inside_multi_fails_the_transaction(void) {
     reset();
     cl->flags |= CLIENT_MULTI;
-    admit_error = "READONLY You can't write against a read only replica.";
-    request("tset", "k", "v", NULL);
-    const char *want[] = {"admit tset", "refused in multi"};
-    expect_calls(want, 2);
+    request("tset", "k", NULL);   /* wrong arity: refused by the core */
+    ASSERT(replied("-ERR wrong number of arguments"));
+    const char *want[] = {"refused in multi"};
+    expect_calls(want, 1);
 }
 
-static void test_multi_queues_after_admission_and_does_not_run(void) {
+static void test_a_request_the_features_answered_does_not_run(void) {
     reset();
     cl->flags |= CLIENT_MULTI;
-    queue_in_multi = true;
+    admit_verdict = SEAM_DONE;   /* queued by MULTI */
     request("tset", "k", "v", NULL);
     ASSERT_EQ(procs_run, 0);
-    const char *want[] = {"admit tset", "queue tset"};
-    expect_calls(want, 2);
+    const char *want[] = {"admit tset"};
+    expect_calls(want, 1);
+}
+
+static void test_a_postponed_request_is_kept_for_later(void) {
+    reset();
+    admit_verdict = SEAM_POSTPONED;   /* CLIENT PAUSE */
+    slice argv[3] = {slice_of("tset", 4), slice_of("k", 1), slice_of("v", 1)};
+    cl->argv = argv;
+    cl->argc = 3;
+    ASSERT(!cmdtable_dispatch(cl));   /* to be parsed again */
+    cl->argv = NULL;
+    cl->argc = 0;
+    ASSERT_EQ(procs_run, 0);
+    ASSERT_EQ(cl->buf_used, 0);
+    ASSERT(db_find_raw(db_get(0), "k", 1) == NULL);
 }
 
 static void test_a_call_runs_then_reports_after(void) {
@@ -463,8 +492,9 @@ int main(void) {
     RUN(test_auth_comes_before_loading_and_the_features);
     RUN(test_loading_comes_before_the_features);
     RUN(test_a_feature_refusal_stops_the_request);
-    RUN(test_a_refusal_inside_multi_fails_the_transaction);
-    RUN(test_multi_queues_after_admission_and_does_not_run);
+    RUN(test_a_core_refusal_inside_multi_fails_the_transaction);
+    RUN(test_a_request_the_features_answered_does_not_run);
+    RUN(test_a_postponed_request_is_kept_for_later);
     RUN(test_a_call_runs_then_reports_after);
     RUN(test_lazy_expiry_on_a_master_deletes_and_propagates_del);
     RUN(test_lazy_expiry_on_a_replica_only_hides);

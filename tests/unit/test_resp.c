@@ -247,6 +247,26 @@ static void test_inline_hex_escape_makes_binary(void) {
     free(r.buf);
 }
 
+/* A raw NUL inside an inline word is one of its bytes: the words end at
+ * spaces and the request at '\n', never at the NUL (which would let a NUL
+ * smuggle extra words into a request). */
+static void test_inline_nul_byte_stays_in_the_word(void) {
+    resp_parser p;
+    resp_parser_init(&p, MAX_BULK);
+    static const char line[] = "SET k\0x v\0\0 w\r\n";
+    req r = {malloc(sizeof(line) - 1), sizeof(line) - 1};
+    memcpy(r.buf, line, r.len);
+    const char *err;
+    ASSERT_EQ(parse_req(&p, &r, &err), RESP_OK);
+    ASSERT_EQ(p.pos, r.len);
+    ASSERT_EQ(p.argc, 4);
+    ASSERT_MEMEQ(r.buf + p.argv[1].off, p.argv[1].len, "k\0x", 3);
+    ASSERT_MEMEQ(r.buf + p.argv[2].off, p.argv[2].len, "v\0\0", 3);
+    ASSERT_MEMEQ(r.buf + p.argv[3].off, p.argv[3].len, "w", 1);
+    resp_parser_clear(&p);
+    free(r.buf);
+}
+
 static void test_inline_unbalanced_quotes(void) {
     static const char *const bad[] = {
         "SET \"abc\r\n", "SET 'abc\r\n", "\"a\"b\n", "'a'b\n", "\"\n", "'\n",
@@ -577,6 +597,7 @@ int main(void) {
     RUN(test_inline_words_and_line_endings);
     RUN(test_inline_quotes_and_escapes);
     RUN(test_inline_hex_escape_makes_binary);
+    RUN(test_inline_nul_byte_stays_in_the_word);
     RUN(test_inline_unbalanced_quotes);
     RUN(test_inline_too_big);
     RUN(test_multibulk_errors_use_redis_words);

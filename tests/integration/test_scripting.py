@@ -1,0 +1,214 @@
+"""Long-running scripts and functions: past busy-reply-threshold other
+clients get -BUSY while the server keeps reading and answering them; SCRIPT
+KILL / FUNCTION KILL stop a script that has not written, -UNKILLABLE once
+it has; SHUTDOWN NOSAVE still works; the caller's own pipelined requests
+wait for its script; a replica busy with its master's script holds the
+master's stream and applies it in order afterwards.
+
+"When a script reaches the timeout ... Redis starts to accept other
+commands ... replying with a BUSY error. ... The only allowed commands in
+this state are SCRIPT KILL, FUNCTION KILL and SHUTDOWN NOSAVE."
+(Redis documentation, "Scripting with Lua")
+"""
+
+import pytest
+import redis
+
+import repltest as rt
+from castortest import wait_for
+from repltest import start_server  # noqa: F401,F811
+from resp import Err, RespConn
+
+LOOP = "local a = 0 while true do a = a + 1 end"
+WRITE_LOOP = "redis.call('set', 'w', '1') " + LOOP
+BUSY_EVAL = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+BUSY_FUNCTION = "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
+
+
+@pytest.fixture
+def busy_server(start_server):
+    return start_server(directives={"busy-reply-threshold": "100"})
+
+
+def start_script(srv, *args):
+    """Send a script on a connection of its own (not read yet)."""
+    conn = RespConn(srv.port, timeout=30)
+    conn.send(*args)
+    return conn
+
+
+def wait_busy(srv, text=BUSY_EVAL):
+    probe = RespConn(srv.port)
+    try:
+        wait_for(lambda: probe.call("PING") == Err(text), timeout=10, msg="server busy")
+    finally:
+        probe.close()
+
+
+def test_busy_script_gets_killed_and_others_are_served(busy_server):
+    runner = start_script(busy_server, "EVAL", LOOP, "0")
+    wait_busy(busy_server)
+    other = RespConn(busy_server.port)
+    assert other.call("GET", "x") == Err(BUSY_EVAL)
+    assert other.call("FUNCTION", "KILL") == Err(BUSY_EVAL)
+    stats = other.call("FUNCTION", "STATS")
+    running = dict(zip(stats[0::2], stats[1::2]))[b"running_script"]
+    assert running[0] == b"name" and running[2] == b"command" and running[4] == b"duration_ms"
+    assert running[3] == [b"EVAL", LOOP.encode(), b"0"] and running[5] >= 100
+    assert other.call("SCRIPT", "KILL") == "OK"
+    reply = runner.read()
+    assert isinstance(reply, Err) and reply.message.startswith("ERR Script killed by user with SCRIPT KILL...")
+    assert other.call("PING") == "PONG"
+    assert other.call("SCRIPT", "KILL") == Err("NOTBUSY No scripts in execution right now.")
+    assert "Slow script detected" in busy_server.logfile
+
+
+def test_a_script_that_wrote_is_unkillable_and_shutdown_nosave_ends_it(busy_server):
+    runner = start_script(busy_server, "EVAL", WRITE_LOOP, "0")
+    wait_busy(busy_server)
+    other = RespConn(busy_server.port)
+    reply = other.call("SCRIPT", "KILL")
+    assert isinstance(reply, Err) and reply.message.startswith("UNKILLABLE Sorry the script already executed write commands")
+    assert other.call("SHUTDOWN") == Err(BUSY_EVAL)
+    assert other.call("SHUTDOWN", "SAVE") == Err(BUSY_EVAL)
+    other.send("SHUTDOWN", "NOSAVE")
+    busy_server.wait_exit(10)
+    assert busy_server.proc.returncode == 0
+    runner.close()
+
+
+def test_function_kill_and_the_wrong_kill(busy_server):
+    c = busy_server.client()
+    c.execute_command("FUNCTION", "LOAD", "#!lua name=busy\n"
+                      "redis.register_function('spin', function() %s end)" % LOOP)
+    runner = start_script(busy_server, "FCALL", "spin", "0")
+    wait_busy(busy_server, BUSY_FUNCTION)
+    other = RespConn(busy_server.port)
+    assert other.call("SCRIPT", "KILL") == Err(BUSY_FUNCTION)
+    assert other.call("FUNCTION", "KILL") == "OK"
+    reply = runner.read()
+    assert isinstance(reply, Err) and "Script killed by user" in reply.message
+    assert other.call("PING") == "PONG"
+
+
+def test_pcall_cannot_swallow_the_kill(busy_server):
+    script = "while true do pcall(function() local a = 0 while true do a = a + 1 end end) end"
+    runner = start_script(busy_server, "EVAL", script, "0")
+    wait_busy(busy_server)
+    other = RespConn(busy_server.port)
+    assert other.call("SCRIPT", "KILL") == "OK"
+    reply = runner.read()
+    assert isinstance(reply, Err) and "Script killed by user" in reply.message
+
+
+def test_callers_pipeline_waits_for_its_script(busy_server):
+    runner = RespConn(busy_server.port, timeout=30)
+    runner.send_raw(b"".join([
+        b"*3\r\n$4\r\nEVAL\r\n$%d\r\n%s\r\n$1\r\n0\r\n" % (len(LOOP), LOOP.encode()),
+        b"*3\r\n$3\r\nSET\r\n$1\r\np\r\n$5\r\nafter\r\n",
+        b"*2\r\n$3\r\nGET\r\n$1\r\np\r\n"]))
+    wait_busy(busy_server)
+    other = RespConn(busy_server.port)
+    assert other.call("SCRIPT", "KILL") == "OK"
+    assert isinstance(runner.read(), Err)
+    assert runner.read() == "OK"
+    assert runner.read() == b"after"
+
+
+def test_quick_scripts_are_never_busy(busy_server):
+    c = busy_server.client()
+    for _ in range(50):
+        assert c.eval("return redis.call('incr', 'n')", 0) >= 1
+    assert "Slow script" not in busy_server.logfile
+
+
+def test_a_replica_holds_its_masters_stream_while_busy(start_server):
+    master = start_server(directives={"repl-diskless-sync-delay": "0"})
+    replica = start_server(directives={"busy-reply-threshold": "50"})
+    mc, rc = master.client(), replica.client()
+    rt.replicaof(rc, master)
+    rt.wait_for_sync(mc, rc)
+    # A script that spins a while (it writes first, so the replica cannot
+    # kill it) reaches the replica, then more writes follow it.
+    slow = ("redis.call('set', 'order', 'script') local t = redis.call('time') "
+            "while true do local n = redis.call('time') "
+            "if (n[1] - t[1]) * 1000000 + n[2] - t[2] > 700000 then break end end return 1")
+    mc.eval(slow, 0)
+    mc.set("order", "after")
+    # Scripts replicate as their effects: the replica gets SET, not the loop.
+    rt.wait_for_sync(mc, rc)
+    assert rc.get("order") == b"after"
+
+
+def test_replica_applies_script_effects_and_refuses_writing_scripts(start_server):
+    """A master's script reaches its replica as its effects in one
+    MULTI/EXEC block; the read-only replica itself refuses scripts that
+    may write, each in Redis's words for its kind of script."""
+    master = start_server()
+    replica = start_server()
+    rt.replicaof(replica.client(), master)
+    rt.wait_for_sync(master.client(), replica.client())
+    mc = master.client()
+    mc.eval("redis.call('set', 'a', '1') redis.call('set', 'b', '2') return 1", 0)
+    rt.wait_for_sync(mc, replica.client())
+    assert replica.client().mget("a", "b") == [b"1", b"2"]
+    # The replica refuses scripts that write: it is read-only.
+    with pytest.raises(redis.ReadOnlyError):
+        replica.client().eval("#!lua\nreturn redis.call('set', 'x', 1)", 0)
+    with pytest.raises(redis.ReadOnlyError):
+        replica.client().eval("return redis.call('set', 'x', 1)", 0)
+    assert replica.client().eval("#!lua flags=no-writes\nreturn redis.call('get', 'a')", 0) == b"1"
+
+
+def test_scripts_inside_multi_and_watch(server):
+    c = server.client()
+    p = c.pipeline(transaction=True)
+    p.eval("return redis.call('incr', 'k')", 0)
+    p.eval("return redis.call('incr', 'k')", 0)
+    assert p.execute() == [1, 2]
+    # A script's write breaks another client's WATCH.
+    other = server.client()
+    with c.pipeline(transaction=True) as p:
+        p.watch("k")
+        other.eval("return redis.call('incr', 'k')", 0)
+        p.multi()
+        p.get("k")
+        with pytest.raises(redis.WatchError):
+            p.execute()
+
+
+def test_script_cache_survives_nothing_but_its_flush(server):
+    c = server.client()
+    sha = c.script_load("return 'cached'")
+    assert c.evalsha(sha, 0) == b"cached"
+    c.flushall()
+    assert c.evalsha(sha, 0) == b"cached"
+    c.script_flush()
+    with pytest.raises(redis.exceptions.NoScriptError):
+        c.evalsha(sha, 0)
+    assert c.info("memory")["number_of_cached_scripts"] == 0
+
+
+def test_busy_replica_reads_its_master_and_applies_the_stream_after(start_server):
+    """A replica busy with a client's long read-only script keeps reading
+    its master's stream (the link stays up), answers -BUSY, and applies
+    what arrived, in order, once the script ends."""
+    master = start_server(directives={"repl-diskless-sync-delay": "0"})
+    replica = start_server(directives={"busy-reply-threshold": "50"})
+    mc, rc = master.client(), replica.client()
+    rt.replicaof(rc, master)
+    rt.wait_for_sync(mc, rc)
+    spin = ("local t = redis.call('time') while true do local n = redis.call('time') "
+            "if (n[1] - t[1]) * 1000000 + n[2] - t[2] > 1500000 then break end end "
+            "return redis.call('get', 'k')")
+    runner = start_script(replica, "EVAL_RO", spin, "1", "k")
+    wait_busy(replica)
+    for i in range(100):
+        mc.set("k", i)
+    mc.rpush("order", *range(100))
+    assert RespConn(replica.port).call("GET", "k") == Err(BUSY_EVAL)
+    assert runner.read() is None   # the script saw the data as it began
+    rt.wait_for_sync(mc, rc)
+    assert rc.get("k") == b"99"
+    assert rc.lrange("order", 0, -1) == [str(i).encode() for i in range(100)]
+    assert rt.repl(rc)["master_link_status"] == "up"
