@@ -175,7 +175,7 @@ fi
 echo "== fuzz smoke (config parser and CONFIG REWRITE's quoting)"
 # The same whole-server objects as fuzz_rdb.
 if [ "$RDB_OBJS_OK" = 1 ] &&
-   $FUZZ_CC tests/fuzz/fuzz_config.c "$FZ"/*.o -o "$OUT/fuzz_config" -lm -lcrypto -llzf -lpthread; then
+   $FUZZ_CC tests/fuzz/fuzz_config.c "$FZ"/*.o -o "$OUT/fuzz_config" $LUA_LIB -lm -lcrypto -llzf -lpthread; then
     run_fuzzer fuzz_config "${FUZZ_CONFIG_SECONDS:-10}" "$ROOT/tests/fuzz/seeds/config"
 else
     build_failed fuzz_config
