@@ -177,6 +177,7 @@ else
 fi
 
 echo "== fuzz smoke (config parser and CONFIG REWRITE's quoting)"
+# Every object but the empty seam: the whole server.
 if [ "$OBJS_OK" = 1 ] &&
    $FUZZ_CC tests/fuzz/fuzz_config.c $(ls "$FZ"/*.o | grep -v '/seam_none\.o$') \
         -o "$OUT/fuzz_config" $LUA_LIB -lm -lcrypto -llzf -lpthread; then
