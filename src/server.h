@@ -44,7 +44,8 @@ struct server {
     unsigned long nclients;           /* client.c */
     unsigned long nreplicas;          /* repl.c */
     uint64_t next_client_id;          /* client.c */
-    client *current;                  /* cmdtable.c: client whose command runs (logging; db.c: is it our master?) */
+    client *current;                  /* cmdtable.c: client whose command runs, a script's caller
+                                       * for its commands (logging; db.c: is it our master?) */
     unsigned long blocked_clients;    /* blocking.c (keys), repl.c (WAIT) */
 
     int tcp_fds[16];                  /* server.c */
@@ -64,9 +65,9 @@ struct server {
     long long stat_keyspace_misses;   /* db.c */
     long long stat_net_input_bytes;   /* client.c, repl_link.c */
     long long stat_net_output_bytes;  /* reply.c, repl.c */
-    long long stat_unexpected_error_replies;
+    long long stat_unexpected_error_replies; /* reply.c */
     long long stat_total_error_replies;      /* reply.c */
-    long long stat_dump_payload_sanitizations;
+    long long stat_dump_payload_sanitizations; /* rdb.c (RESTORE with sanitize-dump-payload) */
     long long stat_io_reads, stat_io_writes;  /* client.c, reply.c */
     long long stat_client_qbuf_limit_disconnections; /* client.c */
     long long stat_client_outbuf_limit_disconnections; /* client.c */
@@ -85,7 +86,8 @@ struct server {
     bool pause_cron;                  /* debug.c: DEBUG PAUSE-CRON (the cron only keeps time) */
     bool skip_checksum_validation;    /* debug.c: DEBUG SET-SKIP-CHECKSUM-VALIDATION */
 
-    int busy_script;                  /* script.c: 1 (EVAL) or 2 (FCALL) while a script runs past busy-reply-threshold */
+    int busy_script;                  /* script.c: 1 (EVAL) or 2 (FCALL) while a script runs
+                                       * past busy-reply-threshold */
 
     /* CLIENT PAUSE: clientcmd.c (PAUSE, UNPAUSE), repl.c (FAILOVER), and
      * server.c's cron, which ends it. */
