@@ -1264,7 +1264,7 @@ str *aof_info_sizes(str *s) {
 
 /* ---- Command table (registered by server.c) ---- */
 
-/* clang-format off: tables are laid out by hand, an entry or two per line */
+/* clang-format off */
 command aof_commands[] = {
     {.name = "bgrewriteaof", .proc = cmd_bgrewriteaof, .arity = 1,
      .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_NO_ASYNC_LOADING,

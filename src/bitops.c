@@ -813,7 +813,7 @@ static void cmd_lcs(client *c) {
 
 /* ---- Command table (registered by server.c) ---- */
 
-/* clang-format off: tables are laid out by hand, an entry or two per line */
+/* clang-format off */
 command bitops_commands[] = {
     {.name = "lcs", .proc = cmd_lcs, .arity = -3, .flags = CMD_READONLY,
      .acl = ACL_STRING | ACL_READ | ACL_SLOW, .keys = {1, 2, 1}},

@@ -624,7 +624,7 @@ static void cmd_bzmpop(client *c) {
 
 /* ---- Command table (registered by server.c) ---- */
 
-/* clang-format off: tables are laid out by hand, an entry or two per line */
+/* clang-format off */
 command blocking_commands[] = {
     {.name = "blpop", .proc = cmd_blpop, .arity = -3,
      .flags = CMD_WRITE | CMD_NOSCRIPT | CMD_BLOCKING,

@@ -390,7 +390,7 @@ static void cmd_client_unblock(client *c) {
 
 /* ---- Command table (registered by server.c) ---- */
 
-/* clang-format off: tables are laid out by hand, an entry or two per line */
+/* clang-format off */
 static command client_subcommands[] = {
     {.name = "id", .proc = cmd_client_id, .arity = 2,
      .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE, .acl = ACL_SLOW | ACL_CONNECTION},

@@ -548,7 +548,7 @@ static void cmd_command_help(client *c) {
 
 /* ---- Command table (registered by server.c) ---- */
 
-/* clang-format off: tables are laid out by hand, an entry or two per line */
+/* clang-format off */
 static command command_subcommands[] = {
     {.name = "count", .proc = cmd_command_count, .arity = 2, .flags = CMD_LOADING | CMD_STALE,
      .acl = ACL_SLOW | ACL_CONNECTION},

@@ -863,8 +863,9 @@ static const char *apply_min_replicas(void) {
 
 /* Adding a directive: give it a cfg field (config.h), a row here with
  * Redis's type, flags, bounds and default, and a line in README.md's
- * configuration table (CF_INERT if castor lacks its feature). */
-/* clang-format off: one directive per line */
+ * configuration table (CF_INERT if castor lacks its feature). One
+ * directive per line. */
+/* clang-format off */
 static directive table[] = {
     /* Network */
     SPECIAL("bind", NULL, CF_MULTI_ARG, set_bind, get_str_field, rewrite_bind, .field = &cfg.bind,
@@ -1689,7 +1690,7 @@ static void cmd_config_help(client *c) {
 
 /* ---- Command table (registered by server.c) ---- */
 
-/* clang-format off: tables are laid out by hand, an entry or two per line */
+/* clang-format off */
 static command config_subcommands[] = {
     {.name = "get", .proc = cmd_config_get, .arity = -3,
      .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,

@@ -151,7 +151,7 @@ static void cmd_restore(client *c) {
 
 /* ---- Command table (registered by server.c) ---- */
 
-/* clang-format off: tables are laid out by hand, an entry or two per line */
+/* clang-format off */
 command dump_commands[] = {
     {.name = "dump", .proc = cmd_dump, .arity = 2, .flags = CMD_READONLY,
      .acl = ACL_KEYSPACE | ACL_READ | ACL_SLOW, .keys = {1, 1, 1}},

@@ -213,7 +213,7 @@ static void cmd_persist(client *c) {
 
 /* ---- Command table (registered by server.c) ---- */
 
-/* clang-format off: tables are laid out by hand, an entry or two per line */
+/* clang-format off */
 command expire_commands[] = {
     {.name = "expire", .proc = cmd_expire, .arity = -3, .flags = CMD_WRITE | CMD_FAST,
      .acl = ACL_KEYSPACE | ACL_WRITE | ACL_FAST, .keys = {1, 1, 1}},

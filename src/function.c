@@ -783,7 +783,7 @@ static void cmd_function_help(client *c) {
 
 /* ---- Command table (registered by server.c) ---- */
 
-/* clang-format off: tables are laid out by hand, an entry or two per line */
+/* clang-format off */
 static command function_subcommands[] = {
     {.name = "load", .proc = cmd_function_load, .arity = -3,
      .flags = CMD_WRITE | CMD_DENYOOM | CMD_NOSCRIPT, .acl = ACL_WRITE | ACL_SLOW | ACL_SCRIPTING},

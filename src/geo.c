@@ -697,7 +697,7 @@ static int georadiusbymember_getkeys(int argc, slice *argv, int *keys, int cap) 
 
 /* ---- Command table (registered by server.c) ---- */
 
-/* clang-format off: tables are laid out by hand, an entry or two per line */
+/* clang-format off */
 command geo_commands[] = {
     {.name = "geoadd", .proc = cmd_geoadd, .arity = -5, .flags = CMD_WRITE | CMD_DENYOOM,
      .acl = ACL_WRITE | ACL_GEO | ACL_SLOW, .keys = {1, 1, 1}},

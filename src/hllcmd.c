@@ -236,7 +236,7 @@ static int pfmerge_getkeys(int argc, slice *argv, int *keys, int cap) {
 
 /* ---- Command table (registered by server.c) ---- */
 
-/* clang-format off: tables are laid out by hand, an entry or two per line */
+/* clang-format off */
 command hllcmd_commands[] = {
     {.name = "pfadd", .proc = cmd_pfadd, .arity = -2, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
      .acl = ACL_WRITE | ACL_HYPERLOGLOG | ACL_FAST, .keys = {1, 1, 1}},

@@ -570,7 +570,7 @@ static void cmd_info(client *c) {
 
 /* ---- Command table (registered by server.c) ---- */
 
-/* clang-format off: tables are laid out by hand, an entry or two per line */
+/* clang-format off */
 command info_commands[] = {
     {.name = "info", .proc = cmd_info, .arity = -1, .flags = CMD_LOADING | CMD_STALE | CMD_SENTINEL,
      .acl = ACL_SLOW | ACL_DANGEROUS},

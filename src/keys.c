@@ -384,7 +384,7 @@ static void cmd_object_help(client *c) {
 
 /* ---- Command table (registered by server.c) ---- */
 
-/* clang-format off: tables are laid out by hand, an entry or two per line */
+/* clang-format off */
 static command object_subcommands[] = {
     {.name = "encoding", .proc = cmd_object_encoding, .arity = 3, .flags = CMD_READONLY,
      .acl = ACL_KEYSPACE | ACL_READ | ACL_SLOW, .keys = {2, 2, 1}},

@@ -411,7 +411,7 @@ static void cmd_memory_help(client *c) {
 
 /* ---- Command table (registered by server.c) ---- */
 
-/* clang-format off: tables are laid out by hand, an entry or two per line */
+/* clang-format off */
 static command memory_subcommands[] = {
     {.name = "usage", .proc = cmd_memory_usage, .arity = -3, .flags = CMD_READONLY,
      .acl = ACL_READ | ACL_SLOW, .keys = {2, 2, 1}},

@@ -44,7 +44,7 @@ static void cmd_module_help(client *c) {
 
 /* ---- Command table (registered by server.c) ---- */
 
-/* clang-format off: tables are laid out by hand, an entry or two per line */
+/* clang-format off */
 static command module_subcommands[] = {
     {.name = "list", .proc = cmd_module_list, .arity = 2, .flags = CMD_ADMIN | CMD_NOSCRIPT,
      .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS},

@@ -322,7 +322,7 @@ static void cmd_exec(client *c) {
 
 /* ---- Command table (registered by server.c) ---- */
 
-/* clang-format off: tables are laid out by hand, an entry or two per line */
+/* clang-format off */
 command multi_commands[] = {
     {.name = "multi", .proc = cmd_multi, .arity = 1,
      .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_ALLOW_BUSY | CMD_NO_QUEUE,

@@ -397,7 +397,7 @@ static void cmd_pubsub_help(client *c) {
 
 /* ---- Command table (registered by server.c) ---- */
 
-/* clang-format off: tables are laid out by hand, an entry or two per line */
+/* clang-format off */
 static command pubsub_subcommands[] = {
     {.name = "channels", .proc = cmd_pubsub_channels, .arity = -2,
      .flags = CMD_PUBSUB | CMD_LOADING | CMD_STALE, .acl = ACL_PUBSUB | ACL_SLOW},

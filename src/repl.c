@@ -1640,6 +1640,7 @@ void repl_reset_stats(void) {
 
 /* ---- Command table (registered by server.c) ---- */
 
+/* clang-format off */
 command repl_commands[] = {
     {.name = "replicaof", .proc = cmd_replicaof, .arity = 3,
      .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_STALE | CMD_NO_ASYNC_LOADING,
@@ -1664,3 +1665,4 @@ command repl_commands[] = {
     {.name = "failover", .proc = cmd_failover, .arity = -1,
      .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_STALE, .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS},
     {.name = NULL}};
+/* clang-format on */

@@ -634,7 +634,7 @@ static void cmd_script_help(client *c) {
 
 /* ---- Command table (registered by server.c) ---- */
 
-/* clang-format off: tables are laid out by hand, an entry or two per line */
+/* clang-format off */
 static command script_subcommands[] = {
     {.name = "kill", .proc = cmd_script_kill, .arity = 2, .flags = CMD_NOSCRIPT | CMD_ALLOW_BUSY,
      .acl = ACL_SLOW | ACL_SCRIPTING},

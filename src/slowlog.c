@@ -326,7 +326,7 @@ static void cmd_latency_help(client *c) { reply_help(c, "LATENCY", latency_help)
 
 /* ---- Command table (registered by server.c) ---- */
 
-/* clang-format off: tables are laid out by hand, an entry or two per line */
+/* clang-format off */
 static command slowlog_subcommands[] = {
     {.name = "get", .proc = cmd_slowlog_get, .arity = -2,
      .flags = CMD_ADMIN | CMD_LOADING | CMD_STALE, .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS},

@@ -464,7 +464,7 @@ static void cmd_lastsave(client *c) { reply_int(c, snapshot_last_save()); }
 
 /* ---- Command table (registered by server.c) ---- */
 
-/* clang-format off: tables are laid out by hand, an entry or two per line */
+/* clang-format off */
 command snapshot_commands[] = {
     {.name = "lastsave", .proc = cmd_lastsave, .arity = 1,
      .flags = CMD_LOADING | CMD_STALE | CMD_FAST, .acl = ACL_ADMIN | ACL_FAST | ACL_DANGEROUS},

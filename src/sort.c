@@ -656,7 +656,7 @@ static int sort_getkeys(int argc, slice *argv, int *keys, int cap) {
 
 /* ---- Command table (registered by server.c) ---- */
 
-/* clang-format off: tables are laid out by hand, an entry or two per line */
+/* clang-format off */
 command sort_commands[] = {
     {.name = "sort", .proc = cmd_sort, .getkeys = sort_getkeys, .arity = -2,
      .flags = CMD_WRITE | CMD_DENYOOM | CMD_MOVABLE_KEYS,

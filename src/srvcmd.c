@@ -229,7 +229,7 @@ static void cmd_monitor(client *c) {
 
 /* ---- Command table (registered by server.c) ---- */
 
-/* clang-format off: tables are laid out by hand, an entry or two per line */
+/* clang-format off */
 command srvcmd_commands[] = {
     {.name = "ping", .proc = cmd_ping, .arity = -1,
      .flags = CMD_FAST | CMD_SENTINEL | CMD_SUBSCRIBER_OK | CMD_DENY_ON_MISCONF,

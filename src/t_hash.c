@@ -776,7 +776,7 @@ static void cmd_hscan(client *c) {
 
 /* ---- Command table (registered by server.c) ---- */
 
-/* clang-format off: tables are laid out by hand, an entry or two per line */
+/* clang-format off */
 command t_hash_commands[] = {
     {.name = "hset", .proc = cmd_hset, .arity = -4, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
      .acl = ACL_WRITE | ACL_HASH | ACL_FAST, .keys = {1, 1, 1}},

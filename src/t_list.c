@@ -579,7 +579,7 @@ bool list_pop_first(client *c, const slice *keys, int nkeys, int where) {
 
 /* ---- Command table (registered by server.c) ---- */
 
-/* clang-format off: tables are laid out by hand, an entry or two per line */
+/* clang-format off */
 command t_list_commands[] = {
     {.name = "lpush", .proc = cmd_lpush, .arity = -3, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
      .acl = ACL_WRITE | ACL_LIST | ACL_FAST, .keys = {1, 1, 1}},

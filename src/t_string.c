@@ -527,7 +527,7 @@ static void cmd_incrbyfloat(client *c) {
 
 /* ---- Command table (registered by server.c) ---- */
 
-/* clang-format off: tables are laid out by hand, an entry or two per line */
+/* clang-format off */
 command t_string_commands[] = {
     {.name = "get", .proc = cmd_get, .arity = 2, .flags = CMD_READONLY | CMD_FAST,
      .acl = ACL_STRING | ACL_READ | ACL_FAST, .keys = {1, 1, 1}},

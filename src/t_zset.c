@@ -1180,7 +1180,7 @@ static int numkeys_getkeys(int argc, slice *argv, int *keys, int cap) {
 
 /* ---- Command table (registered by server.c) ---- */
 
-/* clang-format off: tables are laid out by hand, an entry or two per line */
+/* clang-format off */
 command t_zset_commands[] = {
     {.name = "zadd", .proc = cmd_zadd, .arity = -4, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
      .acl = ACL_WRITE | ACL_SORTEDSET | ACL_FAST, .keys = {1, 1, 1}},
