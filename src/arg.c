@@ -113,8 +113,8 @@ bool arg_rand_repeat_ok(client *c, unsigned long count, bool pairs) {
 /* ---- Keys ---- */
 
 bool arg_lookup(client *c, const slice *key, enum kv_type type, bool write, kv **out) {
-    kv *e = write ? db_find_write(c->db, key->ptr, key->len)
-                  : db_find_read(c->db, key->ptr, key->len);
+    kv *e =
+        write ? db_find_write(c->db, key->ptr, key->len) : db_find_read(c->db, key->ptr, key->len);
     if (e && e->type != type) {
         reply_error(c, ERR_WRONGTYPE);
         return false;
@@ -153,9 +153,7 @@ bool arg_double_msg(client *c, const slice *a, double *out, const char *err) {
     return false;
 }
 
-bool arg_double(client *c, const slice *a, double *out) {
-    return arg_double_msg(c, a, out, NULL);
-}
+bool arg_double(client *c, const slice *a, double *out) { return arg_double_msg(c, a, out, NULL); }
 
 bool arg_long_double(client *c, const slice *a, long double *out) {
     if (util_str2ld(a->ptr, a->len, out)) return true;

@@ -30,15 +30,15 @@
 
 #define ERR_BIT_ARG "ERR The bit argument must be 1 or 0."
 #define ERR_BITOP_NOT "ERR BITOP NOT must be called with a single source key."
-#define ERR_BITFIELD_TYPE                                                 \
-    "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 " \
+#define ERR_BITFIELD_TYPE                                                                          \
+    "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 "                         \
     "is not supported but i64 is."
 #define ERR_BITFIELD_OVERFLOW "ERR Invalid OVERFLOW type specified"
 #define ERR_BITFIELD_RO "ERR BITFIELD_RO only supports the GET subcommand"
 #define ERR_LCS_TYPE "ERR The specified keys must contain string values"
 #define ERR_LCS_BOTH "ERR If you want both the length and indexes, please just use IDX."
 #define ERR_LCS_TOO_LONG "ERR String too long for LCS"
-#define ERR_LCS_MEM_LIMIT \
+#define ERR_LCS_MEM_LIMIT                                                                          \
     "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"
 #define ERR_LCS_MEM_FAIL "ERR Insufficient memory, failed allocating transient memory for LCS"
 
@@ -46,9 +46,7 @@
 
 /* Announce a changed key: WATCH, notifications, dirty counter. */
 /* The master's stream and the AOF are obeyed even past our own limits. */
-static bool must_obey(const client *c) {
-    return (c->flags & CLIENT_MASTER) || srv.loading;
-}
+static bool must_obey(const client *c) { return (c->flags & CLIENT_MASTER) || srv.loading; }
 
 /* Look up a string for reading; replies WRONGTYPE and returns false if the
  * key holds another type. *out is NULL when missing. */
@@ -116,7 +114,8 @@ static kv *find_bits_for_write(client *c, uint64_t maxbit, bool *grown) {
 #if defined(__x86_64__)
 __attribute__((target_clones("popcnt", "default")))
 #endif
-static long long popcount(const unsigned char *p, size_t n) {
+static long long
+popcount(const unsigned char *p, size_t n) {
     long long bits = 0;
     size_t j = 0;
     for (; j + 32 <= n; j += 32) {
@@ -265,8 +264,7 @@ static void cmd_bitcount(client *c) {
  * implied padding past 'end' does not count (Redis 7.0's algorithm, edge
  * bytes scanned apart so that masked bits are never found). */
 static long long bitpos_range(const unsigned char *p, long long start, long long end, int bit,
-                              unsigned char first_mask, unsigned char last_mask,
-                              bool end_given) {
+                              unsigned char first_mask, unsigned char last_mask, bool end_given) {
     long long bytes = end - start + 1, pos;
     unsigned char tmp;
     if (first_mask) {
@@ -357,7 +355,7 @@ static void bitop_apply(unsigned char *res, const unsigned char *src, size_t n, 
 struct bitop_src {
     const unsigned char *p;
     size_t len;
-    char buf[UTIL_LLSTR_SIZE];   /* digits of an INT-encoded value */
+    char buf[UTIL_LLSTR_SIZE]; /* digits of an INT-encoded value */
 };
 
 /* BITOP op destkey key [key ...]: missing keys are empty strings, shorter
@@ -424,7 +422,7 @@ enum bf_opcode { BF_GET, BF_SET, BF_INCRBY };
 
 struct bf_op {
     uint64_t offset;
-    int64_t value;      /* SET value or INCRBY increment */
+    int64_t value; /* SET value or INCRBY increment */
     enum bf_opcode opcode;
     enum bf_overflow overflow;
     int bits;
@@ -499,8 +497,7 @@ static int bf_check_signed(int64_t value, int64_t incr, int bits, enum bf_overfl
     int64_t maxincr = (int64_t)((uint64_t)max - (uint64_t)value);
     int64_t minincr = (int64_t)((uint64_t)min - (uint64_t)value);
     int dir;
-    if (value > max || (bits != 64 && incr > maxincr) ||
-        (value >= 0 && incr > 0 && incr > maxincr))
+    if (value > max || (bits != 64 && incr > maxincr) || (value >= 0 && incr > 0 && incr > maxincr))
         dir = 1;
     else if (value < min || (bits != 64 && incr < minincr) ||
              (value < 0 && incr < 0 && incr < minincr))
@@ -546,8 +543,7 @@ static int bf_write(client *c, unsigned char *p, const struct bf_op *op) {
             val = overflow ? wrapped : old + (uint64_t)op->value;
             reply = (long long)val;
         } else {
-            overflow = bf_check_unsigned((uint64_t)op->value, 0, op->bits, op->overflow,
-                                         &wrapped);
+            overflow = bf_check_unsigned((uint64_t)op->value, 0, op->bits, op->overflow, &wrapped);
             val = overflow ? wrapped : (uint64_t)op->value;
             reply = (long long)old;
         }
@@ -688,12 +684,11 @@ static void reply_lcs_match(client *c, uint32_t a0, uint32_t a1, uint32_t b0, ui
  * may be NULL) and, with 'idx', replying the matching ranges from the end
  * of the strings backwards, exactly as Redis orders them. Returns how many
  * ranges were replied. */
-static long long lcs_walk(client *c, const uint32_t *t, const char *a, uint32_t alen,
-                          const char *b, uint32_t blen, char *out, bool idx,
-                          long long minlen, bool withlen) {
+static long long lcs_walk(client *c, const uint32_t *t, const char *a, uint32_t alen, const char *b,
+                          uint32_t blen, char *out, bool idx, long long minlen, bool withlen) {
 #define T(i, j) t[(size_t)(j) + (size_t)(i) * ((size_t)blen + 1)]
     uint32_t i = alen, j = blen, k = T(alen, blen);
-    uint32_t a0 = alen, a1 = 0, b0 = 0, b1 = 0;   /* current range; a0 == alen: none */
+    uint32_t a0 = alen, a1 = 0, b0 = 0, b1 = 0; /* current range; a0 == alen: none */
     long long nranges = 0;
     while (i > 0 && j > 0) {
         bool emit = false;
@@ -797,8 +792,8 @@ static void cmd_lcs(client *c) {
         reply_map(c, 2);
         reply_bulk_cstr(c, "matches");
         void *node = reply_defer(c);
-        long long n = lcs_walk(c, t, a, (uint32_t)alen, b, (uint32_t)blen, NULL, true, minlen,
-                               withlen);
+        long long n =
+            lcs_walk(c, t, a, (uint32_t)alen, b, (uint32_t)blen, NULL, true, minlen, withlen);
         reply_set_deferred_array(c, node, n);
         reply_bulk_cstr(c, "len");
         reply_int(c, total);

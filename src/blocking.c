@@ -58,7 +58,7 @@ typedef struct waiter waiter;
 typedef struct bkey {
     dict_link link;
     waiter *head, *tail;
-    bool ready;          /* queued for serving */
+    bool ready; /* queued for serving */
     size_t idlen;
     char id[];
 } bkey;
@@ -76,15 +76,15 @@ typedef struct bstate {
     client *c;
     int dbid;
     enum kv_type type;
-    long long deadline;      /* ms, 0: none */
-    size_t heap_idx;         /* NO_HEAP without a deadline */
+    long long deadline; /* ms, 0: none */
+    size_t heap_idx;    /* NO_HEAP without a deadline */
     int nwaiters;
     waiter *waiters;
     struct command *cmd;
     int argc;
-    slice *argv;             /* owned: one allocation with the bytes */
-    const slice *ready_key;  /* set while the command re-runs */
-    bool reblocked;          /* block() called during a re-run */
+    slice *argv;            /* owned: one allocation with the bytes */
+    const slice *ready_key; /* set while the command re-runs */
+    bool reblocked;         /* block() called during a re-run */
 } bstate;
 
 static const char *bkey_id(const void *e, size_t *len) {
@@ -95,16 +95,17 @@ static const char *bkey_id(const void *e, size_t *len) {
 
 static void bkey_free(void *e) { mem_free(e); }
 
-static const dict_type bkey_type = {.hash = dict_hash_bytes, .key_of = bkey_id, .free_entry = bkey_free};
+static const dict_type bkey_type = {
+    .hash = dict_hash_bytes, .key_of = bkey_id, .free_entry = bkey_free};
 
-static dict *bkeys;            /* id -> bkey */
-static str **ready;            /* ids of signalled keys, in order */
+static dict *bkeys; /* id -> bkey */
+static str **ready; /* ids of signalled keys, in order */
 static size_t ready_len, ready_cap;
-static bstate **heap;          /* by deadline */
+static bstate **heap; /* by deadline */
 static size_t heap_len, heap_cap;
-static long long timer_id;     /* 0: no timer armed */
-static long long timer_at;     /* the deadline it is armed for */
-static client **resume;        /* unblocked clients whose pipelines wait */
+static long long timer_id; /* 0: no timer armed */
+static long long timer_at; /* the deadline it is armed for */
+static client **resume;    /* unblocked clients whose pipelines wait */
 static size_t resume_len, resume_cap;
 static bool serving;
 
@@ -212,9 +213,8 @@ static bool parse_timeout(client *c, const slice *arg, long long *deadline_ms) {
     long double ms = ceill(secs * 1000.0L);
     /* Redis 7.0 casts without a range check, which on x86-64 turns values
      * out of range (inf, 1e300) into LLONG_MIN: they are "negative". */
-    long long tval = ms >= -9223372036854775808.0L && ms < 9223372036854775808.0L
-                         ? (long long)ms
-                         : LLONG_MIN;
+    long long tval =
+        ms >= -9223372036854775808.0L && ms < 9223372036854775808.0L ? (long long)ms : LLONG_MIN;
     if (tval < 0) {
         reply_error(c, ERR_TIMEOUT_NEG);
         return false;
@@ -230,7 +230,9 @@ bool blocking_allowed(const client *c) {
 
 /* While a blocked command runs again: the key that became ready; NULL on a
  * command's first run. */
-static const slice *ready_key_of(const client *c) { return c->bstate ? c->bstate->ready_key : NULL; }
+static const slice *ready_key_of(const client *c) {
+    return c->bstate ? c->bstate->ready_key : NULL;
+}
 
 static void copy_argv(bstate *b, const client *c) {
     size_t bytes = 0;
@@ -250,7 +252,7 @@ static void copy_argv(bstate *b, const client *c) {
  * Copies the keys and the client's argv. Called again while the command
  * re-runs, it leaves the client blocked where it was. */
 static void block(client *c, const slice *keys, int nkeys, enum kv_type type,
-                    long long deadline_ms) {
+                  long long deadline_ms) {
     if (c->bstate) {
         /* A re-run that found nothing after all: stay where it was. */
         c->bstate->reblocked = true;
@@ -335,7 +337,8 @@ static size_t shutdown_len, shutdown_cap;
 static bool forget_shutdown_waiter(client *c) {
     for (size_t i = 0; i < shutdown_len; i++) {
         if (shutdown_waiters[i] != c) continue;
-        memmove(shutdown_waiters + i, shutdown_waiters + i + 1, (shutdown_len - i - 1) * sizeof(client *));
+        memmove(shutdown_waiters + i, shutdown_waiters + i + 1,
+                (shutdown_len - i - 1) * sizeof(client *));
         shutdown_len--;
         c->flags &= ~CLIENT_BLOCKED;
         srv.blocked_clients--;
@@ -423,7 +426,7 @@ static void rerun(client *c, const char *key, size_t klen) {
 static void serve_key(const str *id) {
     bkey *bk = dict_find(bkeys, id->buf, id->len);
     if (bk == NULL) return;
-    bk->ready = false;   /* from here on a new signal queues it again */
+    bk->ready = false; /* from here on a new signal queues it again */
     int dbid;
     memcpy(&dbid, id->buf, sizeof(int));
     db *d = db_get(dbid);
@@ -434,7 +437,7 @@ static void serve_key(const str *id) {
         /* Serving a client frees its waiters, and the bkey with its last. */
         waiter *next = w->next;
         kv *e = db_find_write(d, key, klen);
-        if (e == NULL) return;   /* consumed (and deleted) */
+        if (e == NULL) return; /* consumed (and deleted) */
         /* A client being closed must not take an element with it. */
         client *c = w->owner->c;
         if ((enum kv_type)e->type == w->owner->type && !(c->flags & CLIENT_CLOSE_ASAP))
@@ -494,7 +497,7 @@ void blocking_unblock_all(const char *err) {
         if (c->bstate == NULL) continue;
         reply_error(c, err);
         unblock(c, false);
-        c->flags |= CLIENT_CLOSE_AFTER_REPLY;   /* as Redis: its pipeline is moot */
+        c->flags |= CLIENT_CLOSE_AFTER_REPLY; /* as Redis: its pipeline is moot */
     }
 }
 
@@ -532,7 +535,7 @@ static void cmd_brpop(client *c) { blocking_list_pop(c, QL_TAIL); }
 static void blmove_generic(client *c, int from, int to, long long deadline, bool rpoplpush) {
     if (list_move(c, from, to, rpoplpush)) return;
     if (!blocking_allowed(c)) {
-        reply_null(c);   /* Redis 7.0: a null bulk here, a null array on timeout */
+        reply_null(c); /* Redis 7.0: a null bulk here, a null array on timeout */
         return;
     }
     block(c, &c->argv[1], 1, KV_LIST, deadline);
@@ -618,8 +621,7 @@ static void cmd_bzpopmax(client *c) {
 static void cmd_bzmpop(client *c) {
     arg_mpop a;
     if (!arg_parse_mpop(c, 2, "min", "max", &a)) return;
-    bzpop_generic(c, &c->argv[3], (int)a.numkeys, a.second ? ZSET_MAX : ZSET_MIN, 1, a.count,
-                  true);
+    bzpop_generic(c, &c->argv[3], (int)a.numkeys, a.second ? ZSET_MAX : ZSET_MIN, 1, a.count, true);
 }
 
 /* ---- Command table (registered by server.c) ---- */

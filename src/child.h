@@ -27,8 +27,8 @@ pid_t child_fork(child_kind kind, child_done_fn *done);
 void child_exit(int code) __attribute__((noreturn));
 
 bool child_active(void);
-child_kind child_type(void);   /* CHILD_NONE when none runs */
-pid_t child_pid(void);         /* -1 when none runs */
+child_kind child_type(void); /* CHILD_NONE when none runs */
+pid_t child_pid(void);       /* -1 when none runs */
 
 /* Cron: if the child ended, collect its status and COW report, forget it,
  * then call its done callback. */

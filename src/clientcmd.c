@@ -48,7 +48,7 @@ static void cmd_client_setname(client *c) {
         return;
     }
     str_free(c->name);
-    c->name = name->len ? str_new(name->ptr, name->len) : NULL;   /* "" clears the name */
+    c->name = name->len ? str_new(name->ptr, name->len) : NULL; /* "" clears the name */
     reply_ok(c);
 }
 
@@ -117,8 +117,8 @@ static void cmd_client_info(client *c) {
 
 typedef struct kill_filter {
     const slice *addr, *laddr;
-    const char *type;         /* client_type_name() word, or NULL */
-    uint64_t id;              /* 0: any */
+    const char *type; /* client_type_name() word, or NULL */
+    uint64_t id;      /* 0: any */
     bool skipme;
 } kill_filter;
 
@@ -129,8 +129,7 @@ static bool parse_kill_filter(client *c, kill_filter *f) {
         const slice *opt = &c->argv[i], *val = &c->argv[i + 1];
         if (more && arg_is(opt, "id")) {
             long long id;
-            if (!arg_ll_range(c, val, 1, LONG_MAX, &id,
-                              "ERR client-id should be greater than 0"))
+            if (!arg_ll_range(c, val, 1, LONG_MAX, &id, "ERR client-id should be greater than 0"))
                 return false;
             f->id = (uint64_t)id;
         } else if (more && arg_is(opt, "type")) {
@@ -199,7 +198,7 @@ static void cmd_client_kill(client *c) {
     bool old_form = c->argc == 3;
     if (old_form) {
         f.addr = &c->argv[2];
-        f.skipme = false;   /* with the old form a client may kill itself */
+        f.skipme = false; /* with the old form a client may kill itself */
     } else if (!parse_kill_filter(c, &f)) {
         return;
     }
@@ -234,13 +233,14 @@ static void cmd_client_pause(client *c) {
             return;
         }
     } else if (c->argc != 3) {
-        reply_errorf(c, "ERR unknown subcommand or wrong number of arguments for '%.128s'. "
-                        "Try CLIENT HELP.", c->argv[1].ptr);
+        reply_errorf(c,
+                     "ERR unknown subcommand or wrong number of arguments for '%.128s'. "
+                     "Try CLIENT HELP.",
+                     c->argv[1].ptr);
         return;
     }
     long long ms;
-    if (!arg_ll_msg(c, &c->argv[2], &ms, "ERR timeout is not an integer or out of range"))
-        return;
+    if (!arg_ll_msg(c, &c->argv[2], &ms, "ERR timeout is not an integer or out of range")) return;
     if (ms < 0) {
         reply_error(c, ERR_TIMEOUT_NEG);
         return;
@@ -371,9 +371,10 @@ static void cmd_client_unblock(client *c) {
             return;
         }
     } else if (c->argc != 3) {
-        reply_errorf(c, "ERR unknown subcommand or wrong number of arguments for '%.*s'. "
-                        "Try CLIENT HELP.", (int)(c->argv[1].len > 128 ? 128 : c->argv[1].len),
-                     c->argv[1].ptr);
+        reply_errorf(c,
+                     "ERR unknown subcommand or wrong number of arguments for '%.*s'. "
+                     "Try CLIENT HELP.",
+                     (int)(c->argv[1].len > 128 ? 128 : c->argv[1].len), c->argv[1].ptr);
         return;
     }
     long long id;
@@ -382,7 +383,8 @@ static void cmd_client_unblock(client *c) {
     bool done = false;
     if (target && (target->flags & CLIENT_BLOCKED)) {
         /* Blocked on nothing of blocking.c's: in WAIT (repl.c). */
-        if (target->bstate == NULL) done = repl_unblock_wait(target, as_error ? ERR_UNBLOCKED_CLIENT : NULL);
+        if (target->bstate == NULL)
+            done = repl_unblock_wait(target, as_error ? ERR_UNBLOCKED_CLIENT : NULL);
         else done = blocking_unblock_client(target, as_error);
     }
     reply_int(c, done);

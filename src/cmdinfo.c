@@ -20,17 +20,31 @@
 
 /* As in Redis, may_replicate (16), sentinel, only_sentinel and protected
  * are not shown, nor castor's own flags (27-31). */
-static const char *flag_names[32] = {
-    [0] = "write", [1] = "readonly", [2] = "denyoom", [3] = "module", [4] = "admin",
-    [5] = "pubsub", [6] = "noscript", [8] = "blocking", [9] = "loading", [10] = "stale",
-    [11] = "skip_monitor", [12] = "skip_slowlog", [13] = "asking", [14] = "fast",
-    [15] = "no_auth", [19] = "no_mandatory_keys",
-    [23] = "no_async_loading", [24] = "no_multi", [25] = "movablekeys", [26] = "allow_busy"};
+static const char *flag_names[32] = {[0] = "write",
+                                     [1] = "readonly",
+                                     [2] = "denyoom",
+                                     [3] = "module",
+                                     [4] = "admin",
+                                     [5] = "pubsub",
+                                     [6] = "noscript",
+                                     [8] = "blocking",
+                                     [9] = "loading",
+                                     [10] = "stale",
+                                     [11] = "skip_monitor",
+                                     [12] = "skip_slowlog",
+                                     [13] = "asking",
+                                     [14] = "fast",
+                                     [15] = "no_auth",
+                                     [19] = "no_mandatory_keys",
+                                     [23] = "no_async_loading",
+                                     [24] = "no_multi",
+                                     [25] = "movablekeys",
+                                     [26] = "allow_busy"};
 
 static const char *acl_cat_names[] = {
-    "keyspace", "read", "write", "set", "sortedset", "list", "hash", "string", "bitmap",
-    "hyperloglog", "geo", "stream", "pubsub", "admin", "fast", "slow", "blocking",
-    "dangerous", "connection", "transaction", "scripting"};
+    "keyspace", "read",   "write",       "set",       "sortedset",  "list",        "hash",
+    "string",   "bitmap", "hyperloglog", "geo",       "stream",     "pubsub",      "admin",
+    "fast",     "slow",   "blocking",    "dangerous", "connection", "transaction", "scripting"};
 
 static void reply_flags(client *c, const command *cmd) {
     int n = 0;
@@ -66,9 +80,9 @@ static void reply_flag_names(client *c, unsigned flags, const char *const *names
 }
 
 /* Key spec flags by bit (KS_*). */
-static const char *const key_flag_names[] = {"RO", "RW", "OW", "RM", "access", "update",
-                                             "insert", "delete", "not_key", "incomplete",
-                                             "variable_flags"};
+static const char *const key_flag_names[] = {
+    "RO",     "RW",     "OW",      "RM",         "access",        "update",
+    "insert", "delete", "not_key", "incomplete", "variable_flags"};
 
 static void reply_key_spec(client *c, const keyspec *ks) {
     reply_map(c, ks->notes ? 4 : 3);
@@ -141,9 +155,10 @@ static void reply_key_specs(client *c, const command *cmd) {
         return;
     }
     keyspec ks = {.flags = (cmd->flags & CMD_WRITE) ? KS_RW | KS_UPDATE : KS_RO | KS_ACCESS,
-                  .begin = KS_BEGIN_INDEX, .index = cmd->keys.first, .find = KS_FIND_RANGE,
-                  .lastkey = cmd->keys.last < 0 ? cmd->keys.last
-                                                : cmd->keys.last - cmd->keys.first,
+                  .begin = KS_BEGIN_INDEX,
+                  .index = cmd->keys.first,
+                  .find = KS_FIND_RANGE,
+                  .lastkey = cmd->keys.last < 0 ? cmd->keys.last : cmd->keys.last - cmd->keys.first,
                   .keystep = cmd->keys.step};
     reply_set(c, 1);
     reply_key_spec(c, &ks);
@@ -206,7 +221,7 @@ static void cmd_command_info(client *c) {
     for (int i = 2; i < c->argc; i++) {
         command *cmd = find_by_fullname(c->argv[i].ptr, c->argv[i].len);
         if (cmd) reply_info(c, cmd);
-        else reply_null(c);   /* Redis answers a null bulk here, not a null array */
+        else reply_null(c); /* Redis answers a null bulk here, not a null array */
     }
 }
 
@@ -217,7 +232,7 @@ typedef struct list_state {
     client *c;
     enum list_filter filter;
     const slice *arg;
-    uint64_t cat;      /* LIST_ACLCAT: the category's bit (0: unknown) */
+    uint64_t cat; /* LIST_ACLCAT: the category's bit (0: unknown) */
     long long n;
 } list_state;
 
@@ -227,7 +242,7 @@ static bool list_matches(const list_state *st, const command *x) {
     case LIST_ACLCAT: return (x->acl & st->cat) != 0;
     case LIST_PATTERN:
         return util_glob_match(st->arg->ptr, st->arg->len, x->fullname, strlen(x->fullname), true);
-    case LIST_MODULE: return false;   /* no modules */
+    case LIST_MODULE: return false; /* no modules */
     }
     return false;
 }
@@ -366,11 +381,11 @@ static unsigned variable_key_flags(const command *cmd, int argc, const slice *ar
             if (arg_is(&argv[i], "get")) return KS_RW | KS_ACCESS | KS_UPDATE;
         return KS_OW | KS_UPDATE;
     }
-    for (int i = 2; i < argc; i++) {   /* BITFIELD: read-only if only GETs */
+    for (int i = 2; i < argc; i++) { /* BITFIELD: read-only if only GETs */
         int more = argc - i - 1;
         if (arg_is(&argv[i], "get") && more >= 2) i += 2;
         else if (arg_is(&argv[i], "overflow") && more >= 1) i += 1;
-        else return KS_RW | KS_ACCESS | KS_UPDATE;   /* SET, INCRBY or a syntax error */
+        else return KS_RW | KS_ACCESS | KS_UPDATE; /* SET, INCRBY or a syntax error */
     }
     return KS_RO | KS_ACCESS;
 }
@@ -399,8 +414,7 @@ static void cmd_command_getkeysandflags(client *c) {
     for (int i = 0; i < n; i++) {
         reply_array(c, 2);
         reply_bulk(c, c->argv[2 + keys[i]].ptr, c->argv[2 + keys[i]].len);
-        reply_flag_names(c, key_flags(cmd, c->argc - 2, c->argv + 2, keys[i]), key_flag_names,
-                         11);
+        reply_flag_names(c, key_flags(cmd, c->argc - 2, c->argv + 2, keys[i]), key_flag_names, 11);
     }
 }
 
@@ -428,7 +442,8 @@ static void reply_arg_docs(client *c, const cmd_arg_doc *args, int n) {
             reply_bulk_cstr(c, "key_spec_index");
             reply_int(c, a->key_spec_index);
         }
-        const char *const texts[][2] = {{"token", a->token}, {"summary", a->summary},
+        const char *const texts[][2] = {{"token", a->token},
+                                        {"summary", a->summary},
                                         {"since", a->since},
                                         {"deprecated_since", a->deprecated_since}};
         reply_text_fields(c, texts, 4);
@@ -458,9 +473,10 @@ static void reply_doc_fields(client *c, const command *cmd, int extra) {
     static const char *const doc_flag_names[] = {"deprecated", "syscmd"};
     const cmd_doc *d = &m->doc;
     reply_map(c, 1 + !!d->summary + !!d->since + !!d->complexity + !!d->doc_flags +
-                     !!d->deprecated_since + !!d->replaced_by + (d->nhistory > 0) +
-                     (d->nargs > 0) + extra);
-    const char *const texts[][2] = {{"summary", d->summary}, {"since", d->since},
+                     !!d->deprecated_since + !!d->replaced_by + (d->nhistory > 0) + (d->nargs > 0) +
+                     extra);
+    const char *const texts[][2] = {{"summary", d->summary},
+                                    {"since", d->since},
                                     {"group", d->group ? d->group : "server"},
                                     {"complexity", d->complexity}};
     reply_text_fields(c, texts, 4);

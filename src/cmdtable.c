@@ -24,10 +24,10 @@
 /* ---- Tables and lookup ---- */
 
 #define MAX_TABLES 64
-static command *tables[MAX_TABLES];   /* registered, in order */
+static command *tables[MAX_TABLES]; /* registered, in order */
 static int ntables;
 
-#define INDEX_SIZE 1024   /* power of two, well above the command count */
+#define INDEX_SIZE 1024 /* power of two, well above the command count */
 /* Name -> command. The name is the command's own, or the one rename-command
  * gave it (owned by the index then). */
 static struct index_entry {
@@ -176,14 +176,15 @@ static void reject_unknown(client *c) {
         off += (size_t)w;
         if (off >= sizeof(args)) off = sizeof(args) - 1;
     }
-    reply_errorf(c, "ERR unknown command '%.128s', with args beginning with: %s", c->argv[0].ptr, args);
+    reply_errorf(c, "ERR unknown command '%.128s', with args beginning with: %s", c->argv[0].ptr,
+                 args);
 }
 
 bool cmdtable_arity_ok(const command *cmd, int argc) {
     return (cmd->arity > 0 && cmd->arity == argc) || (cmd->arity < 0 && argc >= -cmd->arity);
 }
 
-static int call_depth;   /* > 1 inside EXEC or a script */
+static int call_depth; /* > 1 inside EXEC or a script */
 /* Error replies counted when the last call (or refusal) ended: a command
  * failed if errors were replied since, not counting those of the calls
  * nested in it, which count for themselves (Redis's prev_err_count). */
@@ -201,7 +202,7 @@ static long long run(client *c, command *cmd, long long start) {
     propagate_begin();
     cmd->proc(c);
     long long dur = util_fast_ustime() - start;
-    propagate_end();   /* the command's effects leave as one unit */
+    propagate_end(); /* the command's effects leave as one unit */
     call_depth--;
     srv.current = prev;
     return dur;
@@ -231,7 +232,7 @@ void cmdtable_call(client *c) {
 
 void cmdtable_reject(client *c, command *cmd, const char *err) {
     reject(c, cmd, err);
-    prev_errors = reply_total_errors();   /* rejected, not the running command's failure */
+    prev_errors = reply_total_errors(); /* rejected, not the running command's failure */
 }
 
 /* A request was refused before running: inside MULTI, EXEC will fail. */
@@ -271,8 +272,10 @@ static bool dispatch_request(client *c) {
     /* RESP2 subscribers may only (un)subscribe, ping, quit or reset. */
     if ((c->flags & CLIENT_PUBSUB) && c->resp == 2 && !(cmd->flags & CMD_SUBSCRIBER_OK)) {
         cmd->rejected++;
-        reply_errorf(c, "ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
-                     cmd->fullname);
+        reply_errorf(
+            c,
+            "ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+            cmd->fullname);
         return rejected(c);
     }
     if (srv.loading && !(cmd->flags & CMD_LOADING)) {
@@ -309,7 +312,8 @@ int cmdtable_get_keys(command *cmd, int argc, slice *argv, int *keys, int cap) {
     int last = cmd->keys.last;
     if (last < 0) last = argc + last;
     int n = 0;
-    for (int i = cmd->keys.first; i <= last && i < argc && n < cap; i += cmd->keys.step) keys[n++] = i;
+    for (int i = cmd->keys.first; i <= last && i < argc && n < cap; i += cmd->keys.step)
+        keys[n++] = i;
     return n;
 }
 

@@ -48,13 +48,15 @@ typedef int cmd_getkeys_proc(int argc, slice *argv, int *keys, int cap);
 /* castor's own flags: questions the dispatcher asks, not printed by
  * COMMAND INFO (they have no name in flag_names[]). They use the bits
  * Redis 7.0 gives module-only flags (7, 21, 22) and those above 26. */
-#define CMD_QUEUED_FLAGS (1u << 7)     /* EXEC: write, denyoom... of the commands queued */
-#define CMD_SCRIPT_FLAGS (1u << 27)    /* EVAL/FCALL: their script declares which of write,
+#define CMD_QUEUED_FLAGS (1u << 7) /* EXEC: write, denyoom... of the commands queued */
+#define CMD_SCRIPT_FLAGS                                                                           \
+    (1u << 27)                         /* EVAL/FCALL: their script declares which of write,
                                         * denyoom and stale apply (script_cmd_flags) */
 #define CMD_SUBSCRIBER_OK (1u << 28)   /* allowed to a RESP2 client in subscribed mode */
 #define CMD_DENY_ON_MISCONF (1u << 29) /* refused after a failed save, as writes are (PING) */
 #define CMD_NO_QUEUE (1u << 30)        /* runs at once inside MULTI, never queued (EXEC...) */
-#define CMD_MODULE_GATE (1u << 31)     /* protected by enable-module-command, not
+#define CMD_MODULE_GATE                                                                            \
+    (1u << 31) /* protected by enable-module-command, not
                                         * enable-debug-command (MODULE LOAD...) */
 
 /* ACL categories. Adding one? Update acl_cat_names[] in cmdinfo.c. */
@@ -83,18 +85,18 @@ typedef int cmd_getkeys_proc(int argc, slice *argv, int *keys, int cap);
 typedef struct command {
     const char *name;
     cmd_proc *proc;
-    int arity;                       /* -N: at least N arguments */
+    int arity; /* -N: at least N arguments */
     uint32_t flags;
     uint64_t acl;
     struct {
-        int first, last, step;       /* last -1: to the end; 0 first: no keys */
+        int first, last, step; /* last -1: to the end; 0 first: no keys */
     } keys;
-    cmd_getkeys_proc *getkeys;       /* for CMD_MOVABLE_KEYS commands, else NULL */
-    struct command *subcmds;         /* NULL-terminated by name, for containers */
-    struct command *parent;          /* set at start for subcommands */
+    cmd_getkeys_proc *getkeys; /* for CMD_MOVABLE_KEYS commands, else NULL */
+    struct command *subcmds;   /* NULL-terminated by name, for containers */
+    struct command *parent;    /* set at start for subcommands */
     /* Stats, written by cmdtable.c. */
     long long calls, usec, rejected, failed;
-    char *fullname;                  /* "config|get", set at start */
+    char *fullname; /* "config|get", set at start */
 } command;
 
 /* Tables */
@@ -145,6 +147,5 @@ int cmdtable_get_keys(command *cmd, int argc, slice *argv, int *keys, int cap);
  * positions to keys[n..cap) and returns the new count, or -1 when numkeys
  * is not a number in [1, argc - idx - 1]. */
 int cmdtable_numkeys_getkeys(int argc, const slice *argv, int idx, int *keys, int n, int cap);
-
 
 #endif

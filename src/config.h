@@ -25,7 +25,12 @@ enum { PROTECTED_NO = 0, PROTECTED_YES = 1, PROTECTED_LOCAL = 2 };
 /* oom-score-adj, and the process classes of oom-score-adj-values. */
 enum { OOM_SCORE_ADJ_NO = 0, OOM_SCORE_RELATIVE = 1, OOM_SCORE_ADJ_ABSOLUTE = 2 };
 enum { OOM_CLASS_MASTER = 0, OOM_CLASS_REPLICA = 1, OOM_CLASS_BGCHILD = 2, OOM_CLASS_COUNT = 3 };
-enum { SUPERVISED_NONE = 0, SUPERVISED_AUTODETECT = 1, SUPERVISED_SYSTEMD = 2, SUPERVISED_UPSTART = 3 };
+enum {
+    SUPERVISED_NONE = 0,
+    SUPERVISED_AUTODETECT = 1,
+    SUPERVISED_SYSTEMD = 2,
+    SUPERVISED_UPSTART = 3
+};
 enum { SANITIZE_DUMP_NO = 0, SANITIZE_DUMP_YES = 1, SANITIZE_DUMP_CLIENTS = 2 };
 enum { TLS_CLIENT_AUTH_NO = 0, TLS_CLIENT_AUTH_YES = 1, TLS_CLIENT_AUTH_OPTIONAL = 2 };
 enum { ENDPOINT_IP = 0, ENDPOINT_HOSTNAME = 1, ENDPOINT_UNKNOWN = 2 };
@@ -38,17 +43,17 @@ typedef struct cobl_limit {
 
 struct config {
     /* Network */
-    char *bind;                  /* the addresses joined by spaces; "" for none */
+    char *bind; /* the addresses joined by spaces; "" for none */
     int port;
     int tcp_backlog;
     int tcp_keepalive;
-    char *unixsocket;            /* NULL when unset */
+    char *unixsocket; /* NULL when unset */
     unsigned unixsocketperm;
     unsigned socket_mark_id;
     char *bind_source_addr;
     int timeout;
     unsigned maxclients;
-    int io_coalesce_us;          /* castor: see coalesce.h */
+    int io_coalesce_us; /* castor: see coalesce.h */
     bool protected_mode;
     long long proto_max_bulk_len;
     long long client_query_buffer_limit;
@@ -61,10 +66,10 @@ struct config {
     char *logfile;
     bool syslog_enabled;
     char *syslog_ident;
-    int syslog_facility;         /* LOG_USER, LOG_LOCAL0.. (syslog.h) */
+    int syslog_facility; /* LOG_USER, LOG_LOCAL0.. (syslog.h) */
     bool daemonize;
-    int supervised;              /* SUPERVISED_* */
-    char *pidfile;               /* NULL when unset */
+    int supervised; /* SUPERVISED_* */
+    char *pidfile;  /* NULL when unset */
     bool always_show_logo;
     bool set_proc_title;
     char *proc_title_template;
@@ -74,14 +79,14 @@ struct config {
     int watchdog_period;
     char *ignore_warnings;
     bool disable_thp;
-    int oom_score_adj;           /* OOM_SCORE_* */
+    int oom_score_adj; /* OOM_SCORE_* */
     int oom_score_adj_values[OOM_CLASS_COUNT];
     char *server_cpulist, *bio_cpulist, *aof_rewrite_cpulist, *bgsave_cpulist;
     int io_threads;
     bool io_threads_do_reads;
     bool jemalloc_bg_thread;
     bool activerehashing;
-    int enable_debug_command;    /* PROTECTED_* */
+    int enable_debug_command; /* PROTECTED_* */
     int enable_protected_configs;
     int enable_module_command;
     int active_expire_effort;
@@ -92,19 +97,19 @@ struct config {
     /* Snapshots */
     char *dir;
     char *dbfilename;
-    char *save;                  /* "seconds changes ..." normalized; "" for none */
+    char *save; /* "seconds changes ..." normalized; "" for none */
     bool stop_writes_on_bgsave_error;
     bool rdbcompression;
     bool rdbchecksum;
     bool rdb_del_sync_files;
     bool rdb_save_incremental_fsync;
     long long loading_process_events_interval_bytes;
-    int sanitize_dump_payload;   /* SANITIZE_DUMP_* */
+    int sanitize_dump_payload; /* SANITIZE_DUMP_* */
     /* Append-only file */
     bool appendonly;
     char *appendfilename;
     char *appenddirname;
-    int appendfsync;             /* APPENDFSYNC_* (aof.c) */
+    int appendfsync; /* APPENDFSYNC_* (aof.c) */
     bool aof_use_rdb_preamble;
     bool aof_load_truncated;
     bool aof_timestamp_enabled;
@@ -114,11 +119,11 @@ struct config {
     int auto_aof_rewrite_percentage;
     long long auto_aof_rewrite_min_size;
     /* Security */
-    char *requirepass;           /* NULL when unset; may hold NUL bytes: */
-    size_t requirepass_len;      /* its length in bytes */
+    char *requirepass;      /* NULL when unset; may hold NUL bytes: */
+    size_t requirepass_len; /* its length in bytes */
     char *aclfile;
     long long acllog_max_len;
-    int acl_pubsub_default;      /* 0 resetchannels, 1 allchannels */
+    int acl_pubsub_default; /* 0 resetchannels, 1 allchannels */
     /* Memory */
     unsigned long long maxmemory;
     int maxmemory_policy;
@@ -141,7 +146,7 @@ struct config {
     long long slowlog_log_slower_than;
     long long slowlog_max_len;
     long long latency_monitor_threshold;
-    int notify_keyspace_events;  /* NOTIFY_* flags (db.h) */
+    int notify_keyspace_events; /* NOTIFY_* flags (db.h) */
     long long busy_reply_threshold;
     bool lua_enable_deprecated_api;
     /* Collection encodings (t_list.c, t_hash.c, t_set.c, t_zset.c). */
@@ -156,16 +161,16 @@ struct config {
     long long stream_node_max_bytes;
     long long stream_node_max_entries;
     /* Replication (repl.c). */
-    char *replicaof;             /* "host port" from the config, or "" */
-    char *masterauth;            /* NULL when unset; may hold NUL bytes: */
-    size_t masterauth_len;       /* its length in bytes */
+    char *replicaof;       /* "host port" from the config, or "" */
+    char *masterauth;      /* NULL when unset; may hold NUL bytes: */
+    size_t masterauth_len; /* its length in bytes */
     char *masteruser;
     long long repl_backlog_size;
     long long repl_backlog_ttl;
     bool repl_diskless_sync;
     int repl_diskless_sync_delay;
     int repl_diskless_sync_max_replicas;
-    int repl_diskless_load;      /* REPL_DISKLESS_LOAD_* */
+    int repl_diskless_load; /* REPL_DISKLESS_LOAD_* */
     int repl_timeout;
     int repl_ping_replica_period;
     bool repl_disable_tcp_nodelay;
@@ -180,13 +185,13 @@ struct config {
     bool replica_ignore_maxmemory;
     bool replica_lazy_flush;
     bool replica_ignore_disk_write_errors;
-    bool repl_empty_master_guard;   /* castor: see docs/REPLICATION.md */
+    bool repl_empty_master_guard; /* castor: see docs/REPLICATION.md */
     int propagation_error_behavior; /* PROPAGATION_ERR_*: a replica's error applying its master's stream */
     int shutdown_timeout;           /* s a master waits for its replicas at SHUTDOWN (server.c) */
     int shutdown_on_sigterm;        /* SHUTDOWN_* flags (server.h) for SIGTERM */
     int shutdown_on_sigint;         /* and for SIGINT */
-    int rdb_key_save_delay;         /* test-only: µs slept per key saved (<0: 1 µs once in -n keys) */
-    int key_load_delay;             /* test-only: the same per key loaded */
+    int rdb_key_save_delay; /* test-only: µs slept per key saved (<0: 1 µs once in -n keys) */
+    int key_load_delay;     /* test-only: the same per key loaded */
     /* Cluster (castor has no cluster mode: accepted and kept only). */
     bool cluster_enabled;
     char *cluster_config_file;
@@ -210,7 +215,7 @@ struct config {
     char *tls_client_cert_file, *tls_client_key_file, *tls_client_key_file_pass;
     char *tls_dh_params_file, *tls_ca_cert_file, *tls_ca_cert_dir;
     char *tls_protocols, *tls_ciphers, *tls_ciphersuites;
-    int tls_auth_clients;        /* TLS_CLIENT_AUTH_* */
+    int tls_auth_clients; /* TLS_CLIENT_AUTH_* */
     bool tls_replication, tls_cluster, tls_prefer_server_ciphers, tls_session_caching;
     int tls_session_cache_size, tls_session_cache_timeout;
 };
@@ -235,7 +240,7 @@ enum {
 #define PROPAGATION_ERR_PANIC 1
 #define PROPAGATION_ERR_PANIC_ON_REPLICAS 2
 
-extern struct config cfg;   /* the instance is in state.c */
+extern struct config cfg; /* the instance is in state.c */
 
 /* The defaults of the values that loading a dataset reads: encodings,
  * checksums, access data. config.c's table takes them from here, and the
@@ -272,7 +277,6 @@ static inline void config_loading_defaults(void) {
     cfg.rdbcompression = CONFIG_DEFAULT_RDBCOMPRESSION;
     cfg.maxmemory_policy = CONFIG_DEFAULT_MAXMEMORY_POLICY;
 }
-
 
 /* Defaults for every directive (before parsing). Frees earlier values, so
  * it may run again (the config fuzzer does). */

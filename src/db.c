@@ -65,7 +65,8 @@ static const char *rkey_id(const void *e, size_t *len) {
 
 static void rkey_free(void *e) { mem_free(e); }
 
-static const dict_type rkey_type = {.hash = dict_hash_bytes, .key_of = rkey_id, .free_entry = rkey_free};
+static const dict_type rkey_type = {
+    .hash = dict_hash_bytes, .key_of = rkey_id, .free_entry = rkey_free};
 static dict *replica_keys;
 static rkey **replica_walk;
 static size_t replica_walk_len, replica_walk_cap, replica_walk_pos;
@@ -79,7 +80,7 @@ static void remember_replica_key(int dbid, const kv *e) {
     memcpy(k->id + sizeof(dbid), key, klen);
     if (replica_keys == NULL) replica_keys = dict_new(&rkey_type);
     if (dict_add_unique(replica_keys, k, k->id, k->idlen)) {
-        mem_free(k);   /* already remembered */
+        mem_free(k); /* already remembered */
         return;
     }
     if (replica_walk_len == replica_walk_cap) {
@@ -98,7 +99,7 @@ static bool written_by_replica_client(void) {
 void db_expire_replica_keys(void) {
     if (replica_walk_len == 0) return;
     size_t budget = replica_walk_len < 1000 ? replica_walk_len : 1000;
-    if (!srv.is_replica) budget = replica_walk_len;   /* promoted: drop them all */
+    if (!srv.is_replica) budget = replica_walk_len; /* promoted: drop them all */
     while (budget-- && replica_walk_len) {
         if (replica_walk_pos >= replica_walk_len) replica_walk_pos = 0;
         rkey *k = replica_walk[replica_walk_pos];
@@ -111,7 +112,8 @@ void db_expire_replica_keys(void) {
             replica_walk_pos++;
             continue;
         }
-        if (srv.is_replica && e && kv_has_expire(e)) db_expire_now(d, e);   /* AOF only: a replica feeds no replicas */
+        if (srv.is_replica && e && kv_has_expire(e))
+            db_expire_now(d, e); /* AOF only: a replica feeds no replicas */
         replica_walk[replica_walk_pos] = replica_walk[--replica_walk_len];
         dict_delete(replica_keys, k->id, k->idlen);
     }
@@ -152,7 +154,8 @@ size_t db_volatile_count(const db *d) { return d->vol_len; }
 #define LRU_CLOCK_MAX ((1u << 24) - 1)
 
 bool db_policy_is_lfu(void) {
-    return cfg.maxmemory_policy == POLICY_VOLATILE_LFU || cfg.maxmemory_policy == POLICY_ALLKEYS_LFU;
+    return cfg.maxmemory_policy == POLICY_VOLATILE_LFU ||
+           cfg.maxmemory_policy == POLICY_ALLKEYS_LFU;
 }
 
 static unsigned lfu_minutes(void) { return (unsigned)((srv.mstime / 1000 / 60) & 65535); }
@@ -281,7 +284,9 @@ kv *db_find_write(db *d, const char *key, size_t klen) {
 
 kv *db_find_raw(db *d, const char *key, size_t klen) { return dict_find(d->keys, key, klen); }
 
-uint64_t db_prefetch(db *d, const char *key, size_t klen) { return dict_prefetch(d->keys, key, klen); }
+uint64_t db_prefetch(db *d, const char *key, size_t klen) {
+    return dict_prefetch(d->keys, key, klen);
+}
 
 void db_prefetch_entry(db *d, uint64_t hash) { dict_prefetch_entry(d->keys, hash); }
 
@@ -383,7 +388,7 @@ bool db_delete(db *d, const char *key, size_t klen) {
 }
 
 kv *db_set_expire(db *d, kv *e, long long when_ms) {
-    if (kv_has_expire(e)) return kv_set_expire(e, when_ms);   /* in place */
+    if (kv_has_expire(e)) return kv_set_expire(e, when_ms); /* in place */
     /* Find the slot while the chain still holds 'e': the entry moves. */
     size_t klen;
     const char *key = kv_key(e, &klen);

@@ -12,14 +12,14 @@
 typedef struct db {
     int id;
     dict *keys;
-    kv **vol;          /* entries with a TTL; each knows its index here */
+    kv **vol; /* entries with a TTL; each knows its index here */
     size_t vol_len, vol_cap;
     long long avg_ttl; /* sampled by the active expire cycle, for INFO */
     unsigned long expire_cursor;
 } db;
 
 void db_init(int count);
-db *db_get(int id);   /* NULL if out of range */
+db *db_get(int id); /* NULL if out of range */
 
 /* Lookup */
 /* Find a key, hiding (and on a master deleting) it if its TTL passed.
@@ -84,24 +84,24 @@ void db_key_changed(db *d, const slice *key, int type, const char *event, long l
 void db_signal_flushed(int dbid, int other);
 
 /* Keyspace event classes (notify-keyspace-events), Redis's bit values. */
-#define NOTIFY_KEYSPACE (1 << 0)   /* K */
-#define NOTIFY_KEYEVENT (1 << 1)   /* E */
-#define NOTIFY_GENERIC (1 << 2)    /* g */
-#define NOTIFY_STRING (1 << 3)     /* $ */
-#define NOTIFY_LIST (1 << 4)       /* l */
-#define NOTIFY_SET (1 << 5)        /* s */
-#define NOTIFY_HASH (1 << 6)       /* h */
-#define NOTIFY_ZSET (1 << 7)       /* z */
-#define NOTIFY_EXPIRED (1 << 8)    /* x */
-#define NOTIFY_EVICTED (1 << 9)    /* e */
-#define NOTIFY_STREAM (1 << 10)    /* t */
-#define NOTIFY_KEY_MISS (1 << 11)  /* m */
-#define NOTIFY_LOADED (1 << 12)    /* module only */
-#define NOTIFY_MODULE (1 << 13)    /* d */
-#define NOTIFY_NEW (1 << 14)       /* n */
-#define NOTIFY_ALL (NOTIFY_GENERIC | NOTIFY_STRING | NOTIFY_LIST | NOTIFY_SET | NOTIFY_HASH | \
-                    NOTIFY_ZSET | NOTIFY_EXPIRED | NOTIFY_EVICTED | NOTIFY_STREAM |       \
-                    NOTIFY_MODULE)
+#define NOTIFY_KEYSPACE (1 << 0)  /* K */
+#define NOTIFY_KEYEVENT (1 << 1)  /* E */
+#define NOTIFY_GENERIC (1 << 2)   /* g */
+#define NOTIFY_STRING (1 << 3)    /* $ */
+#define NOTIFY_LIST (1 << 4)      /* l */
+#define NOTIFY_SET (1 << 5)       /* s */
+#define NOTIFY_HASH (1 << 6)      /* h */
+#define NOTIFY_ZSET (1 << 7)      /* z */
+#define NOTIFY_EXPIRED (1 << 8)   /* x */
+#define NOTIFY_EVICTED (1 << 9)   /* e */
+#define NOTIFY_STREAM (1 << 10)   /* t */
+#define NOTIFY_KEY_MISS (1 << 11) /* m */
+#define NOTIFY_LOADED (1 << 12)   /* module only */
+#define NOTIFY_MODULE (1 << 13)   /* d */
+#define NOTIFY_NEW (1 << 14)      /* n */
+#define NOTIFY_ALL                                                                                 \
+    (NOTIFY_GENERIC | NOTIFY_STRING | NOTIFY_LIST | NOTIFY_SET | NOTIFY_HASH | NOTIFY_ZSET |       \
+     NOTIFY_EXPIRED | NOTIFY_EVICTED | NOTIFY_STREAM | NOTIFY_MODULE)
 
 /* Announce the keyspace event 'event' of class 'type' (NOTIFY_*) for key
  * in database dbid. Leaves the core (pub/sub) only while

@@ -68,21 +68,16 @@ static void mix_digest(unsigned char *digest, const void *p, size_t len) {
 
 /* A hash digests as the xor of one digest per pair, each mixing the field
  * then the value, so the order of the pairs does not matter. */
-static void digest_hash_pair(void *priv, const char *f, size_t flen, const char *v,
-                             size_t vlen) {
+static void digest_hash_pair(void *priv, const char *f, size_t flen, const char *v, size_t vlen) {
     unsigned char pair[DIGEST_LEN] = {0};
     mix_digest(pair, f, flen);
     mix_digest(pair, v, vlen);
     xor_digest(priv, pair, DIGEST_LEN);
 }
 
-static void digest_list_elem(void *priv, const char *p, size_t len) {
-    mix_digest(priv, p, len);
-}
+static void digest_list_elem(void *priv, const char *p, size_t len) { mix_digest(priv, p, len); }
 
-static void digest_set_member(void *priv, const char *p, size_t len) {
-    xor_digest(priv, p, len);
-}
+static void digest_set_member(void *priv, const char *p, size_t len) { xor_digest(priv, p, len); }
 
 /* A sorted set digests as the xor of one digest per member, each mixing
  * the member then its score as "%.17g" (Redis 7.0 prints it with snprintf;
@@ -110,13 +105,11 @@ static void value_digest(unsigned char *digest, const kv *e) {
     case KV_STRING: {
         char buf[UTIL_LLSTR_SIZE];
         size_t len;
-        const char *p = kv_str(e, buf, &len);   /* INT values digest as their digits */
+        const char *p = kv_str(e, buf, &len); /* INT values digest as their digits */
         mix_digest(digest, p, len);
         break;
     }
-    case KV_HASH:
-        hash_foreach(e, digest_hash_pair, digest);
-        break;
+    case KV_HASH: hash_foreach(e, digest_hash_pair, digest); break;
     case KV_SET:
         /* Members xor-ed: the order of a set does not matter. */
         t_set_foreach(e, digest_set_member, digest);
@@ -125,9 +118,7 @@ static void value_digest(unsigned char *digest, const kv *e) {
         /* Elements mixed in order, head to tail. */
         list_foreach(e, digest_list_elem, digest);
         break;
-    case KV_ZSET:
-        zset_digest(digest, e);
-        break;
+    case KV_ZSET: zset_digest(digest, e); break;
     }
     if (kv_has_expire(e)) xor_digest(digest, "!!expire!!", 10);
 }
@@ -171,16 +162,16 @@ static void debug_object(client *c) {
         return;
     }
     /* Redis shares the integers 0..9999 (see OBJECT REFCOUNT in keys.c). */
-    bool shared = e->type == KV_STRING && e->enc == KV_ENC_INT && kv_int(e) >= 0 &&
-                  kv_int(e) < 10000;
+    bool shared =
+        e->type == KV_STRING && e->enc == KV_ENC_INT && kv_int(e) >= 0 && kv_int(e) < 10000;
     uint32_t now = srv.lruclock, then = e->lru;
     uint32_t idle = now >= then ? now - then : now + ((1u << 24) - then);
     char line[512];
     snprintf(line, sizeof(line),
              "Value at:%p refcount:%d encoding:%s serializedlength:%zu lru:%u "
              "lru_seconds_idle:%u",
-             (void *)e, shared ? INT_MAX : 1, kv_enc_name(e), rdb_value_size(e),
-             (unsigned)e->lru, idle);
+             (void *)e, shared ? INT_MAX : 1, kv_enc_name(e), rdb_value_size(e), (unsigned)e->lru,
+             idle);
     if (e->type == KV_LIST) {
         /* Redis adds the quicklist's shape. */
         const quicklist *ql = kv_ptr(e);
@@ -248,7 +239,9 @@ static void debug_protocol(client *c) {
     } else if (arg_is(t, "verbatim")) {
         reply_verbatim(c, "This is a verbatim\nstring", 25, "txt");
     } else {
-        reply_error(c, "ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false");
+        reply_error(
+            c,
+            "ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false");
     }
 }
 
@@ -295,7 +288,7 @@ static void debug_populate(client *c) {
     for (long long j = 0; j < count; j++) {
         char key[128], v[64];
         int klen = snprintf(key, sizeof(key), "%.*s:%lld", plen, prefix, j);
-        if (klen >= (int)sizeof(key)) klen = sizeof(key) - 1;   /* Redis cuts at 127 too */
+        if (klen >= (int)sizeof(key)) klen = sizeof(key) - 1; /* Redis cuts at 127 too */
         if (db_find_write(c->db, key, (size_t)klen) != NULL) continue;
         int vlen = snprintf(v, sizeof(v), "value:%lld", j);
         kv *e;
@@ -424,8 +417,7 @@ static void cmd_debug(client *c) {
         /* Every directive written, defaults too: the suite restarts on it. */
         if (config_rewrite(true) == -1)
             reply_errorf(c, "ERR CONFIG-REWRITE-FORCE-ALL failed: %s", strerror(errno));
-        else
-            reply_ok(c);
+        else reply_ok(c);
     } else if (argc >= 3 && arg_is(sub, "replicate")) {
         /* Into the replication stream only (not the AOF), as Redis: tests
          * use it to send a replica what a master would never send. */

@@ -47,7 +47,7 @@ static void cmd_dump(client *c) {
 
 typedef struct restore_opts {
     bool replace, absttl;
-    long long idle, freq;   /* -1: not given */
+    long long idle, freq; /* -1: not given */
 } restore_opts;
 
 /* Options after the payload, in Redis's order of checks: IDLETIME and FREQ

@@ -150,7 +150,7 @@ static long long ms_to_next_timer(void) {
 
 static void run_timers(void) {
     long long now = (long long)util_monotonic_us();
-    long long max_id = next_timer_id - 1;   /* timers added now wait a turn */
+    long long max_id = next_timer_id - 1; /* timers added now wait a turn */
     timer **pp = &timers;
     while (*pp) {
         timer *t = *pp;

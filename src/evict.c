@@ -28,10 +28,10 @@
 /* ---- The eviction pool ---- */
 
 typedef struct pool_entry {
-    unsigned long long idle;   /* bigger = better candidate */
+    unsigned long long idle; /* bigger = better candidate */
     int dbid;
     size_t klen;
-    char *key;                 /* points at 'inline_key' for short keys */
+    char *key; /* points at 'inline_key' for short keys */
     char inline_key[POOL_KEY_INLINE];
 } pool_entry;
 
@@ -46,7 +46,7 @@ static unsigned long long idleness(const kv *e) {
     case POLICY_ALLKEYS_LRU: return db_idle_seconds(e) * 1000;
     case POLICY_VOLATILE_LFU:
     case POLICY_ALLKEYS_LFU: return 255 - db_lfu_counter(e);
-    default: return ULLONG_MAX - (unsigned long long)kv_expire(e);   /* volatile-ttl */
+    default: return ULLONG_MAX - (unsigned long long)kv_expire(e); /* volatile-ttl */
     }
 }
 
@@ -62,10 +62,10 @@ static void pool_insert(int dbid, const kv *e) {
     const char *key = kv_key(e, &klen);
     int k = 0;
     while (k < pool_len && pool[k].idle < idle) k++;
-    for (int i = 0; i < pool_len; i++)   /* already a candidate */
+    for (int i = 0; i < pool_len; i++) /* already a candidate */
         if (pool[i].dbid == dbid && pool[i].klen == klen && memcmp(pool[i].key, key, klen) == 0)
             return;
-    if (k == 0 && pool_len == POOL_SIZE) return;   /* worse than everything */
+    if (k == 0 && pool_len == POOL_SIZE) return; /* worse than everything */
     if (pool_len < POOL_SIZE) {
         memmove(&pool[k + 1], &pool[k], sizeof(pool_entry) * (size_t)(pool_len - k));
         pool_len++;
@@ -119,7 +119,8 @@ static void evict_key(db *d, const char *key, size_t klen) {
 /* Choose and evict one key; false if there is nothing to evict. */
 static bool evict_one(void) {
     static int next_db;
-    if (cfg.maxmemory_policy == POLICY_ALLKEYS_RANDOM || cfg.maxmemory_policy == POLICY_VOLATILE_RANDOM) {
+    if (cfg.maxmemory_policy == POLICY_ALLKEYS_RANDOM ||
+        cfg.maxmemory_policy == POLICY_VOLATILE_RANDOM) {
         for (int i = 0; i < srv.ndbs; i++) {
             db *d = db_get(next_db);
             next_db = (next_db + 1) % srv.ndbs;

@@ -23,7 +23,7 @@
 #include "util.h"
 
 #define SAMPLES_PER_LOOP 20
-#define ACCEPTABLE_STALE 10   /* percent */
+#define ACCEPTABLE_STALE 10 /* percent */
 
 static bool last_cycle_capped;
 static long long last_fast_us;
@@ -151,10 +151,22 @@ static void expire_generic(client *c, long long basetime, long long unit_ms) {
     }
     if (flags) {
         long long cur = kv_expire(e);
-        if ((flags & EXP_NX) && cur != -1) { reply_int(c, 0); return; }
-        if ((flags & EXP_XX) && cur == -1) { reply_int(c, 0); return; }
-        if ((flags & EXP_GT) && (cur == -1 || when <= cur)) { reply_int(c, 0); return; }
-        if ((flags & EXP_LT) && cur != -1 && when >= cur) { reply_int(c, 0); return; }
+        if ((flags & EXP_NX) && cur != -1) {
+            reply_int(c, 0);
+            return;
+        }
+        if ((flags & EXP_XX) && cur == -1) {
+            reply_int(c, 0);
+            return;
+        }
+        if ((flags & EXP_GT) && (cur == -1 || when <= cur)) {
+            reply_int(c, 0);
+            return;
+        }
+        if ((flags & EXP_LT) && cur != -1 && when >= cur) {
+            reply_int(c, 0);
+            return;
+        }
     }
     if (when <= srv.mstime && !srv.loading && !srv.is_replica) {
         db_delete_propagate(c->db, key->ptr, key->len);

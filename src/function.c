@@ -37,21 +37,22 @@
 #define RDB_OPCODE_FUNCTION2 245
 #define RDB_OPCODE_FUNCTION_PRE_GA 246
 
-#define ERR_NAME "Library names can only contain letters, numbers, or underscores(_) and must be at least one character long"
+#define ERR_NAME                                                                                   \
+    "Library names can only contain letters, numbers, or underscores(_) and must be at least one character long"
 
 typedef struct library library;
 
 typedef struct function {
-    dict_link link;    /* in 'functions' while its library is linked */
+    dict_link link; /* in 'functions' while its library is linked */
     str *name;
-    str *desc;         /* NULL: none */
-    unsigned flags;    /* SCRIPT_FLAG_* */
-    int ref;           /* the callback in the engine's registry */
+    str *desc;      /* NULL: none */
+    unsigned flags; /* SCRIPT_FLAG_* */
+    int ref;        /* the callback in the engine's registry */
     library *lib;
 } function;
 
 struct library {
-    dict_link link;    /* in 'libraries' */
+    dict_link link; /* in 'libraries' */
     str *name;
     str *code;
     function **fns;
@@ -75,14 +76,14 @@ static bool name_eq_nocase(const char *a, size_t alen, const char *b, size_t ble
 }
 
 /* Function names are case-insensitive (FCALL F1 calls f1), library names are not. */
-static const dict_type functions_type = {.hash = dict_hash_nocase, .key_of = fn_key,
-                                         .key_eq = name_eq_nocase};
+static const dict_type functions_type = {
+    .hash = dict_hash_nocase, .key_of = fn_key, .key_eq = name_eq_nocase};
 static const dict_type libraries_type = {.hash = dict_hash_bytes, .key_of = lib_key};
 
-static lua_State *flua;       /* the functions engine */
-static dict *libraries;       /* name -> library */
-static dict *functions;       /* name -> function, of linked libraries */
-static library *loading;      /* the library FUNCTION LOAD is building */
+static lua_State *flua;  /* the functions engine */
+static dict *libraries;  /* name -> library */
+static dict *functions;  /* name -> function, of linked libraries */
+static library *loading; /* the library FUNCTION LOAD is building */
 static long long load_start_us;
 
 /* ---- Libraries ---- */
@@ -103,7 +104,8 @@ static void library_free(library *l) {
 }
 
 static void library_unlink(library *l) {
-    for (int i = 0; i < l->nfns; i++) dict_unlink(functions, l->fns[i]->name->buf, l->fns[i]->name->len);
+    for (int i = 0; i < l->nfns; i++)
+        dict_unlink(functions, l->fns[i]->name->buf, l->fns[i]->name->len);
     dict_unlink(libraries, l->name->buf, l->name->len);
 }
 
@@ -125,7 +127,8 @@ static bool valid_name(const char *p, size_t len) {
     if (len == 0) return false;
     for (size_t i = 0; i < len; i++) {
         char c = p[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'))
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_'))
             return false;
     }
     return true;
@@ -218,7 +221,9 @@ static const char *add_function(library *l, const char *name, size_t nlen, lua_S
 
 static int register_named(lua_State *L) {
     if (!lua_istable(L, 1))
-        return register_error(L, "calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).");
+        return register_error(
+            L,
+            "calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).");
     const char *name = NULL, *desc = NULL;
     size_t nlen = 0;
     int cb = 0;
@@ -226,34 +231,42 @@ static int register_named(lua_State *L) {
     lua_pushnil(L);
     while (lua_next(L, 1)) {
         if (!lua_isstring(L, -2))
-            return register_error(L, "named argument key given to redis.register_function is not a string");
+            return register_error(
+                L, "named argument key given to redis.register_function is not a string");
         const char *key = lua_tostring(L, -2);
         if (!strcasecmp(key, "function_name")) {
             if (!lua_isstring(L, -1))
-                return register_error(L, "function_name argument given to redis.register_function must be a string");
+                return register_error(
+                    L, "function_name argument given to redis.register_function must be a string");
             name = lua_tolstring(L, -1, &nlen);
         } else if (!strcasecmp(key, "description")) {
             if (!lua_isstring(L, -1))
-                return register_error(L, "description argument given to redis.register_function must be a string");
+                return register_error(
+                    L, "description argument given to redis.register_function must be a string");
             desc = lua_tostring(L, -1);
         } else if (!strcasecmp(key, "callback")) {
             if (!lua_isfunction(L, -1))
-                return register_error(L, "callback argument given to redis.register_function must be a function");
+                return register_error(
+                    L, "callback argument given to redis.register_function must be a function");
             cb = 1;
         } else if (!strcasecmp(key, "flags")) {
             if (!lua_istable(L, -1))
-                return register_error(L, "flags argument to redis.register_function must be a table representing function flags");
-            if (!scriptl_read_flags(L, lua_gettop(L), &flags)) return register_error(L, "unknown flag given");
+                return register_error(
+                    L,
+                    "flags argument to redis.register_function must be a table representing function flags");
+            if (!scriptl_read_flags(L, lua_gettop(L), &flags))
+                return register_error(L, "unknown flag given");
         } else {
             return register_error(L, "unknown argument given to redis.register_function");
         }
         lua_pop(L, 1);
     }
-    if (name == NULL) return register_error(L, "redis.register_function must get a function name argument");
+    if (name == NULL)
+        return register_error(L, "redis.register_function must get a function name argument");
     if (!cb) return register_error(L, "redis.register_function must get a callback argument");
     /* The strings stay alive in the table at index 1 meanwhile. */
     lua_getfield(L, 1, "callback");
-    if (lua_isnil(L, -1)) {   /* the key was spelled in another case */
+    if (lua_isnil(L, -1)) { /* the key was spelled in another case */
         lua_pop(L, 1);
         lua_pushnil(L);
         while (lua_next(L, 1)) {
@@ -270,12 +283,17 @@ static int register_named(lua_State *L) {
 }
 
 static int register_function(lua_State *L) {
-    if (loading == NULL) return register_error(L, "redis.register_function can only be called on FUNCTION LOAD command");
+    if (loading == NULL)
+        return register_error(
+            L, "redis.register_function can only be called on FUNCTION LOAD command");
     int argc = lua_gettop(L);
-    if (argc < 1 || argc > 2) return register_error(L, "wrong number of arguments to redis.register_function");
+    if (argc < 1 || argc > 2)
+        return register_error(L, "wrong number of arguments to redis.register_function");
     if (argc == 1) return register_named(L);
-    if (!lua_isstring(L, 1)) return register_error(L, "first argument to redis.register_function must be a string");
-    if (!lua_isfunction(L, 2)) return register_error(L, "second argument to redis.register_function must be a function");
+    if (!lua_isstring(L, 1))
+        return register_error(L, "first argument to redis.register_function must be a string");
+    if (!lua_isfunction(L, 2))
+        return register_error(L, "second argument to redis.register_function must be a function");
     size_t nlen;
     const char *name = lua_tolstring(L, 1, &nlen);
     const char *err = add_function(loading, name, nlen, L, 2, NULL, 0);
@@ -408,7 +426,7 @@ size_t function_memory_overhead(void) {
 }
 
 void function_foreach_code(function_code_fn *fn, void *priv) {
-    if (libraries == NULL) return;   /* castor-check-rdb and the fuzzers start no engine */
+    if (libraries == NULL) return; /* castor-check-rdb and the fuzzers start no engine */
     dict_iter it;
     dict_iter_init(&it, libraries);
     library *l;
@@ -499,8 +517,9 @@ static void cmd_function_delete(client *c) {
 }
 
 static void subcommand_syntax_error(client *c) {
-    reply_errorf(c, "ERR unknown subcommand or wrong number of arguments for '%.128s'. Try FUNCTION HELP.",
-                 c->argv[1].ptr);
+    reply_errorf(
+        c, "ERR unknown subcommand or wrong number of arguments for '%.128s'. Try FUNCTION HELP.",
+        c->argv[1].ptr);
 }
 
 static void cmd_function_flush(client *c) {
@@ -567,7 +586,8 @@ static void cmd_function_list(client *c) {
     dict_iter_init(&it, libraries);
     library *l;
     while ((l = dict_iter_next(&it)) != NULL) {
-        if (pattern && !util_glob_match(pattern->ptr, pattern->len, l->name->buf, l->name->len, false))
+        if (pattern &&
+            !util_glob_match(pattern->ptr, pattern->len, l->name->buf, l->name->len, false))
             continue;
         reply_library(c, l, with_code);
         n++;
@@ -631,13 +651,15 @@ static str *join_libraries(library **src, int n, int policy) {
 }
 
 static void cmd_function_restore(client *c) {
-    int policy = 1;   /* APPEND */
+    int policy = 1; /* APPEND */
     if (c->argc == 4) {
         if (arg_is(&c->argv[3], "flush")) policy = 0;
         else if (arg_is(&c->argv[3], "append")) policy = 1;
         else if (arg_is(&c->argv[3], "replace")) policy = 2;
         else {
-            reply_error(c, "ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.");
+            reply_error(
+                c,
+                "ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.");
             return;
         }
     } else if (c->argc > 4) {
@@ -702,7 +724,8 @@ static void cmd_function_restore(client *c) {
     if (err == NULL) err = join_libraries(libs, n, policy);
     if (err) {
         for (int j = 0; j < n; j++)
-            if (dict_find(libraries, libs[j]->name->buf, libs[j]->name->len) != libs[j]) library_free(libs[j]);
+            if (dict_find(libraries, libs[j]->name->buf, libs[j]->name->len) != libs[j])
+                library_free(libs[j]);
         reply_errorf(c, "ERR %s", err->buf);
         str_free(err);
     } else {
@@ -724,7 +747,8 @@ static void cmd_function_stats(client *c) {
         reply_bulk_cstr(c, r->name);
         reply_bulk_cstr(c, "command");
         reply_array(c, r->caller->argc);
-        for (int i = 0; i < r->caller->argc; i++) reply_bulk(c, r->caller->argv[i].ptr, r->caller->argv[i].len);
+        for (int i = 0; i < r->caller->argc; i++)
+            reply_bulk(c, r->caller->argv[i].ptr, r->caller->argv[i].len);
         reply_bulk_cstr(c, "duration_ms");
         reply_int(c, ((long long)util_monotonic_us() - r->start_us) / 1000);
     }

@@ -38,8 +38,7 @@
 
 /* A longitude and a latitude from argv[0..1], within the geo limits. */
 static bool parse_lonlat(client *c, const slice *argv, double xy[2]) {
-    if (!arg_double(c, &argv[0], &xy[0]) || !arg_double(c, &argv[1], &xy[1]))
-        return false;
+    if (!arg_double(c, &argv[0], &xy[0]) || !arg_double(c, &argv[1], &xy[1])) return false;
     if (xy[0] < GEO_LONG_MIN || xy[0] > GEO_LONG_MAX || xy[1] < GEO_LAT_MIN ||
         xy[1] > GEO_LAT_MAX) {
         reply_errorf(c, "ERR invalid longitude,latitude pair %f,%f", xy[0], xy[1]);
@@ -105,7 +104,7 @@ static void cmd_geoadd(client *c) {
         const slice *a = &c->argv[longidx];
         if (arg_is(a, "nx")) nx = true;
         else if (arg_is(a, "xx")) xx = true;
-        else if (!arg_is(a, "ch")) break;   /* CH is ZADD's business */
+        else if (!arg_is(a, "ch")) break; /* CH is ZADD's business */
     }
     if ((c->argc - longidx) % 3 || (xx && nx)) {
         reply_error(c, ERR_SYNTAX);
@@ -132,7 +131,7 @@ static void cmd_geoadd(client *c) {
         geohash_bits hash;
         geohash_encode_wgs84(xy[0], xy[1], GEO_STEP_MAX, &hash);
         uint64_t bits = geohash_align52(hash);
-        scores[i] = (double)bits;   /* what ZADD reads from the text: both round to nearest */
+        scores[i] = (double)bits; /* what ZADD reads from the text: both round to nearest */
         size_t l = util_ll2str(texts[i], (long long)bits);
         argv[longidx + i * 2] = slice_of(texts[i], l);
         argv[longidx + i * 2 + 1] = in[2];
@@ -206,7 +205,7 @@ static void cmd_geodist(client *c) {
  * WITHCOORD only. */
 typedef struct geo_point {
     double dist, score;
-    const char *m;   /* NULL: the member is the integer 'ival' */
+    const char *m; /* NULL: the member is the integer 'ival' */
     long long ival;
     size_t len;
 } geo_point;
@@ -246,8 +245,8 @@ static void append_point(geo_array *ga, const zset_elem *el, double score, doubl
 
 /* Members with scores in [min, max) inside the shape, appended in set
  * order. 'limit' (ANY) stops early. */
-static void range_members(const kv *z, double min, double max, const geo_matcher *m,
-                          geo_array *ga, size_t limit) {
+static void range_members(const kv *z, double min, double max, const geo_matcher *m, geo_array *ga,
+                          size_t limit) {
     sl_range r = {.min = min, .max = max, .minex = false, .maxex = true};
     zset_iter it;
     for (zset_iter_score(&it, z, &r, false); zset_iter_valid(&it); zset_iter_next(&it)) {
@@ -286,7 +285,7 @@ static void collect_ranges(geohash_bits h, const geohash_area *a, int depth, con
         h.bits++;
         double max = (double)geohash_align52(h);
         if (out->n && out->max[out->n - 1] == min) {
-            out->max[out->n - 1] = max;   /* adjacent: one scan */
+            out->max[out->n - 1] = max; /* adjacent: one scan */
         } else {
             out->min[out->n] = min;
             out->max[out->n++] = max;
@@ -299,8 +298,10 @@ static void collect_ranges(geohash_bits h, const geohash_area *a, int depth, con
     for (uint64_t q = 0; q < 4; q++) {
         geohash_bits child = {(h.bits << 2) | q, (uint8_t)(h.step + 1)};
         geohash_area ca = {.hash = child};
-        ca.lat = (q & 1) ? (geohash_range){lat_mid, a->lat.max} : (geohash_range){a->lat.min, lat_mid};
-        ca.lon = (q & 2) ? (geohash_range){lon_mid, a->lon.max} : (geohash_range){a->lon.min, lon_mid};
+        ca.lat =
+            (q & 1) ? (geohash_range){lat_mid, a->lat.max} : (geohash_range){a->lat.min, lat_mid};
+        ca.lon =
+            (q & 2) ? (geohash_range){lon_mid, a->lon.max} : (geohash_range){a->lon.min, lon_mid};
         collect_ranges(child, &ca, depth - 1, m, out);
     }
 }
@@ -327,8 +328,8 @@ static void cell_members(const kv *z, geohash_bits hash, const geo_matcher *m, g
  * cells and a cell equal to the one scanned just before it (huge radii
  * make neighbours coincide). Like Redis, nothing is compared with the
  * centre cell itself. */
-static void all_cells(const kv *z, const geohash_radius *n, const geo_matcher *m,
-                      geo_array *ga, size_t limit) {
+static void all_cells(const kv *z, const geohash_radius *n, const geo_matcher *m, geo_array *ga,
+                      size_t limit) {
     const geohash_bits cells[9] = {n->hash,
                                    n->neighbors.north,
                                    n->neighbors.south,
@@ -425,7 +426,7 @@ static void partial_sort(geo_point *a, long n, point_cmp *cmp, const geo_point *
             swap_points(pb++, pc--);
             swapped = true;
         }
-        if (!swapped) {   /* already partitioned: finish by insertion */
+        if (!swapped) { /* already partitioned: finish by insertion */
             insertion_sort(a, n, cmp);
             return;
         }
@@ -439,7 +440,7 @@ static void partial_sort(geo_point *a, long n, point_cmp *cmp, const geo_point *
             if (!((lo < a && hi < a) || (lo > e && hi > e))) partial_sort(a, r, cmp, lo, hi);
         }
         if ((r = pd - pc) <= 1) return;
-        a = pn - r;   /* the right part: iterate rather than recurse */
+        a = pn - r; /* the right part: iterate rather than recurse */
         n = r;
         const geo_point *e = a + r - 1;
         if ((lo < a && hi < a) || (lo > e && hi > e)) return;
@@ -453,16 +454,21 @@ static long long score_as_ll(double s) {
     return (long long)(1ULL << 63);
 }
 
-enum { SEARCH_COORDS = 1, SEARCH_MEMBER = 2, SEARCH_NOSTORE = 4, SEARCH_GEOSEARCH = 8,
-       SEARCH_STORE_CMD = 16 };
+enum {
+    SEARCH_COORDS = 1,
+    SEARCH_MEMBER = 2,
+    SEARCH_NOSTORE = 4,
+    SEARCH_GEOSEARCH = 8,
+    SEARCH_STORE_CMD = 16
+};
 enum { SORT_NONE, SORT_ASC, SORT_DESC };
 
 typedef struct search_opts {
     bool withdist, withhash, withcoord, any, storedist;
     bool frommember, fromlonlat, byradius, bybox;
     int sort;
-    long long count;     /* 0: all */
-    const slice *store;  /* destination key, or NULL */
+    long long count;    /* 0: all */
+    const slice *store; /* destination key, or NULL */
 } search_opts;
 
 /* The optional arguments from argv[base] on, in Redis's order of checks.
@@ -509,8 +515,7 @@ static bool parse_search_opts(client *c, int base, int flags, const kv *z, geo_s
             o->fromlonlat = true;
             i += 2;
         } else if (arg_is(a, "byradius") && next2 && geosearch && !o->bybox) {
-            if (!parse_radius(c, &c->argv[i + 1], &shape->conversion, &shape->radius))
-                return false;
+            if (!parse_radius(c, &c->argv[i + 1], &shape->conversion, &shape->radius)) return false;
             shape->type = GEO_SHAPE_CIRCLE;
             o->byradius = true;
             i += 2;
@@ -573,7 +578,7 @@ static void store_points(client *c, const search_opts *o, const geo_shape *shape
         zset_add(z, score, name, len, 0, &out, &ns, &lim);
     }
     zset_shrink_if_fits(z, maxlen, &lim);
-    db_set(c->db, z, false);   /* frees the source if it is the same key: read no more */
+    db_set(c->db, z, false); /* frees the source if it is the same key: read no more */
     db_key_changed(c->db, dst, NOTIFY_ZSET, geosearch ? "geosearchstore" : "georadiusstore", n);
     propagate(c->dbid, c->argc, c->argv);
     reply_int(c, n);
@@ -661,7 +666,9 @@ static void search_generic(client *c, int src, int flags) {
 static void cmd_georadius(client *c) { search_generic(c, 1, SEARCH_COORDS); }
 static void cmd_georadius_ro(client *c) { search_generic(c, 1, SEARCH_COORDS | SEARCH_NOSTORE); }
 static void cmd_georadiusbymember(client *c) { search_generic(c, 1, SEARCH_MEMBER); }
-static void cmd_georadiusbymember_ro(client *c) { search_generic(c, 1, SEARCH_MEMBER | SEARCH_NOSTORE); }
+static void cmd_georadiusbymember_ro(client *c) {
+    search_generic(c, 1, SEARCH_MEMBER | SEARCH_NOSTORE);
+}
 static void cmd_geosearch(client *c) { search_generic(c, 1, SEARCH_GEOSEARCH); }
 static void cmd_geosearchstore(client *c) {
     search_generic(c, 2, SEARCH_GEOSEARCH | SEARCH_STORE_CMD);

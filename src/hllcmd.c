@@ -45,7 +45,7 @@ static bool check_hll(client *c, const kv *e) {
 }
 
 static const uint8_t *hll_bytes(const kv *e, size_t *len) {
-    char buf[UTIL_LLSTR_SIZE];   /* unused: a HyperLogLog is never INT-encoded */
+    char buf[UTIL_LLSTR_SIZE]; /* unused: a HyperLogLog is never INT-encoded */
     return (const uint8_t *)kv_str(e, buf, len);
 }
 
@@ -99,7 +99,7 @@ static void cmd_pfadd(client *c) {
 static bool merge_keys(client *c, int from, uint8_t max[HLL_REGISTERS], bool *any_dense) {
     for (int j = from; j < c->argc; j++) {
         kv *e = db_find_read(c->db, c->argv[j].ptr, c->argv[j].len);
-        if (e == NULL) continue;   /* a missing key is an empty HyperLogLog */
+        if (e == NULL) continue; /* a missing key is an empty HyperLogLog */
         if (!check_hll(c, e)) return false;
         size_t len;
         const uint8_t *p = hll_bytes(e, &len);
@@ -153,7 +153,7 @@ static void cmd_pfmerge(client *c) {
     if (!merge_keys(c, 1, max, &dense)) return;
     slice *key = &c->argv[1];
     bool created;
-    kv *e = writable_hll(c, key, &created);   /* checked as a source already */
+    kv *e = writable_hll(c, key, &created); /* checked as a source already */
     if (e == NULL) return;
     str *s = kv_raw(e);
     if (dense && hll_to_dense(&s) < 0) {
@@ -198,8 +198,7 @@ static void cmd_pfdebug(client *c) {
             return;
         }
         reply_array(c, HLL_REGISTERS);
-        for (long j = 0; j < HLL_REGISTERS; j++)
-            reply_int(c, hll_dense_get((uint8_t *)s->buf, j));
+        for (long j = 0; j < HLL_REGISTERS; j++) reply_int(c, hll_dense_get((uint8_t *)s->buf, j));
     } else if (arg_is(sub, "decode")) {
         if (!sparse) {
             reply_error(c, "ERR HLL encoding is not sparse");

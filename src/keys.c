@@ -69,8 +69,7 @@ static void cmd_dbsize(client *c) { reply_int(c, (long long)db_size(c->db)); }
  * flag is accepted and validated as Redis does. */
 static bool parse_flush_flags(client *c) {
     if (c->argc == 1) return true;
-    if (c->argc == 2 && (arg_is(&c->argv[1], "async") || arg_is(&c->argv[1], "sync")))
-        return true;
+    if (c->argc == 2 && (arg_is(&c->argv[1], "async") || arg_is(&c->argv[1], "sync"))) return true;
     reply_error(c, ERR_SYNTAX);
     return false;
 }
@@ -119,7 +118,8 @@ static void count_existing(client *c, bool touch) {
     long long n = 0;
     for (int i = 1; i < c->argc; i++) {
         slice *k = &c->argv[i];
-        if (touch ? db_find_read(c->db, k->ptr, k->len) : db_find_read_notouch(c->db, k->ptr, k->len))
+        if (touch ? db_find_read(c->db, k->ptr, k->len)
+                  : db_find_read_notouch(c->db, k->ptr, k->len))
             n++;
     }
     reply_int(c, n);
@@ -340,15 +340,16 @@ static void cmd_object_refcount(client *c) {
     /* Redis shares the integers 0..9999 and reports them as INT_MAX. */
     if (e->type == KV_STRING && e->enc == KV_ENC_INT && kv_int(e) >= 0 && kv_int(e) < 10000)
         reply_int(c, INT_MAX);
-    else
-        reply_int(c, 1);
+    else reply_int(c, 1);
 }
 
 static void cmd_object_idletime(client *c) {
     kv *e = object_lookup(c);
     if (e == NULL) return;
     if (db_policy_is_lfu()) {
-        reply_error(c, "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
+        reply_error(
+            c,
+            "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
         return;
     }
     reply_int(c, (long long)db_idle_seconds(e));
@@ -358,7 +359,9 @@ static void cmd_object_freq(client *c) {
     kv *e = object_lookup(c);
     if (e == NULL) return;
     if (!db_policy_is_lfu()) {
-        reply_error(c, "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
+        reply_error(
+            c,
+            "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
         return;
     }
     reply_int(c, db_lfu_counter(e));

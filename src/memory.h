@@ -13,15 +13,15 @@ struct db;
 /* Redis's struct redisMemOverhead plus the sampled allocator figures.
  * Ratios are float, as in Redis, so that printed digits match its style. */
 typedef struct memory_stats {
-    size_t used;                 /* mem_used() now */
-    size_t peak;                 /* max(stat_peak_memory, used) */
-    size_t startup;              /* srv.initial_memory_usage */
+    size_t used;    /* mem_used() now */
+    size_t peak;    /* max(stat_peak_memory, used) */
+    size_t startup; /* srv.initial_memory_usage */
     size_t repl_backlog, clients_slaves, clients_normal, cluster_links, aof_buffer;
-    size_t replica_buffers;      /* the replication buffer beyond the backlog (repl.c) */
+    size_t replica_buffers; /* the replication buffer beyond the backlog (repl.c) */
     size_t not_counted_for_evict;
     size_t lua_caches, functions_caches;
-    size_t overhead_total;       /* startup + buffers + keyspace tables */
-    size_t dataset;              /* used - overhead_total */
+    size_t overhead_total; /* startup + buffers + keyspace tables */
+    size_t dataset;        /* used - overhead_total */
     size_t total_keys, bytes_per_key;
     float peak_perc, dataset_perc;
     /* Sampled every 100 ms by memory_cron(). */

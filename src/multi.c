@@ -42,14 +42,14 @@ typedef struct watched {
 struct multi_state {
     queued *queue;
     int len, cap;
-    uint32_t cmd_flags;   /* the queued commands' flags, OR-ed (EVAL's from its script) */
-    bool error;        /* a request was rejected while queuing */
-    bool dirty;        /* a watched key changed */
+    uint32_t cmd_flags; /* the queued commands' flags, OR-ed (EVAL's from its script) */
+    bool error;         /* a request was rejected while queuing */
+    bool dirty;         /* a watched key changed */
     struct watch_ref {
         int dbid;
         watched *w;
         bool expired_at_watch;
-    } *watches;
+    } * watches;
     size_t nwatches, watches_cap;
 };
 
@@ -68,7 +68,7 @@ static void watched_free(void *e) {
 static const dict_type watched_type = {
     .hash = dict_hash_bytes, .key_of = watched_key, .free_entry = watched_free};
 
-static dict **watched_by_db;   /* per db, created on first WATCH */
+static dict **watched_by_db; /* per db, created on first WATCH */
 static size_t total_watched;
 
 static struct multi_state *state_of(client *c) {

@@ -22,27 +22,27 @@
 
 typedef struct effect {
     int dbid;
-    int targets;    /* PROPAGATE_* readers it goes to */
+    int targets; /* PROPAGATE_* readers it goes to */
     int argc;
-    size_t first;   /* index of its first argument in args[] */
+    size_t first; /* index of its first argument in args[] */
 } effect;
 
 typedef struct arg_ref {
-    size_t off, len;   /* in bytes->buf */
+    size_t off, len; /* in bytes->buf */
 } arg_ref;
 
 static effect *effects;
 static size_t neffects, effects_cap;
 static arg_ref *args;
 static size_t nargs, args_cap;
-static str *bytes;   /* the collected arguments, back to back */
+static str *bytes; /* the collected arguments, back to back */
 static int depth;
 /* PROPAGATE_* bits of the readers listening; while 0 effects cost nothing. */
 static int readers;
 /* Readers the effects announced now go to (a script may narrow them). */
 static int targets = PROPAGATE_AOF | PROPAGATE_REPL;
 
-#define KEEP_BYTES (64 * 1024)   /* a bigger buffer is dropped after use */
+#define KEEP_BYTES (64 * 1024) /* a bigger buffer is dropped after use */
 
 void propagate_set_targets(int t) { targets = t; }
 
@@ -68,7 +68,7 @@ static void flush(void) {
     }
     if (wrap) {
         slice multi = slice_of("MULTI", 5);
-        emit(effects[0].dbid, wrap, 1, &multi);   /* in the first effect's db */
+        emit(effects[0].dbid, wrap, 1, &multi); /* in the first effect's db */
     }
     for (size_t i = 0; i < neffects; i++) {
         const effect *e = &effects[i];
@@ -110,7 +110,7 @@ static void collect(int dbid, int argc, const slice *argv) {
     for (int i = 0; i < argc; i++) {
         args[nargs++] = (arg_ref){.off = bytes->len, .len = argv[i].len};
         bytes = str_cat(bytes, argv[i].ptr, argv[i].len);
-        bytes = str_cat(bytes, "", 1);   /* NUL-ended, as arguments in a query buffer */
+        bytes = str_cat(bytes, "", 1); /* NUL-ended, as arguments in a query buffer */
     }
 }
 
@@ -133,7 +133,7 @@ void propagate_del(int dbid, const char *key, size_t klen) {
 void propagate_deletion(int dbid, const char *key, size_t klen) {
     slice argv[2] = {slice_of("DEL", 3), slice_of(key, klen)};
     if (depth > 1) {
-        int narrowed = targets;   /* a script's set_repl does not hold it back */
+        int narrowed = targets; /* a script's set_repl does not hold it back */
         targets = PROPAGATE_AOF | PROPAGATE_REPL;
         propagate(dbid, 2, argv);
         targets = narrowed;

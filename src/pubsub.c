@@ -75,8 +75,7 @@ static void update_counts(client *c) {
     c->pubsub_shard_channels = s ? s->len[T_SHARD] : 0;
     if (c->pubsub_channels + c->pubsub_patterns + c->pubsub_shard_channels)
         c->flags |= CLIENT_PUBSUB;
-    else
-        c->flags &= ~CLIENT_PUBSUB;
+    else c->flags &= ~CLIENT_PUBSUB;
 }
 
 /* The count Redis reports after (un)subscribing: channels+patterns, or
@@ -143,7 +142,8 @@ static void unsubscribe_topic(client *c, int kind, topic *t) {
 static const char *kind_sub_name[T_KINDS] = {"subscribe", "psubscribe", "ssubscribe"};
 static const char *kind_unsub_name[T_KINDS] = {"unsubscribe", "punsubscribe", "sunsubscribe"};
 
-static void reply_sub_event(client *c, const char *what, const char *name, size_t len, long long n) {
+static void reply_sub_event(client *c, const char *what, const char *name, size_t len,
+                            long long n) {
     reply_push(c, 3);
     reply_bulk_cstr(c, what);
     if (name) reply_bulk(c, name, len);
@@ -242,11 +242,11 @@ static long long pubsub_publish(const char *channel, size_t clen, const char *ms
 static const struct {
     char ch;
     int flag;
-} classes[] = {
-    {'g', NOTIFY_GENERIC}, {'$', NOTIFY_STRING}, {'l', NOTIFY_LIST}, {'s', NOTIFY_SET},
-    {'h', NOTIFY_HASH}, {'z', NOTIFY_ZSET}, {'x', NOTIFY_EXPIRED}, {'e', NOTIFY_EVICTED},
-    {'t', NOTIFY_STREAM}, {'m', NOTIFY_KEY_MISS}, {'d', NOTIFY_MODULE}, {'n', NOTIFY_NEW},
-    {'K', NOTIFY_KEYSPACE}, {'E', NOTIFY_KEYEVENT}, {0, 0}};
+} classes[] = {{'g', NOTIFY_GENERIC},  {'$', NOTIFY_STRING},   {'l', NOTIFY_LIST},
+               {'s', NOTIFY_SET},      {'h', NOTIFY_HASH},     {'z', NOTIFY_ZSET},
+               {'x', NOTIFY_EXPIRED},  {'e', NOTIFY_EVICTED},  {'t', NOTIFY_STREAM},
+               {'m', NOTIFY_KEY_MISS}, {'d', NOTIFY_MODULE},   {'n', NOTIFY_NEW},
+               {'K', NOTIFY_KEYSPACE}, {'E', NOTIFY_KEYEVENT}, {0, 0}};
 
 int pubsub_notify_parse(const char *s) {
     int flags = 0;
@@ -315,20 +315,15 @@ static void unsubscribe_generic(client *c, int kind) {
         unsubscribe_all(c, kind, true);
         return;
     }
-    for (int i = 1; i < c->argc; i++) unsubscribe_one(c, kind, c->argv[i].ptr, c->argv[i].len, true);
+    for (int i = 1; i < c->argc; i++)
+        unsubscribe_one(c, kind, c->argv[i].ptr, c->argv[i].len, true);
 }
 
-static void cmd_subscribe(client *c) {
-    subscribe_generic(c, T_CHANNEL);
-}
+static void cmd_subscribe(client *c) { subscribe_generic(c, T_CHANNEL); }
 
-static void cmd_psubscribe(client *c) {
-    subscribe_generic(c, T_PATTERN);
-}
+static void cmd_psubscribe(client *c) { subscribe_generic(c, T_PATTERN); }
 
-static void cmd_ssubscribe(client *c) {
-    subscribe_generic(c, T_SHARD);
-}
+static void cmd_ssubscribe(client *c) { subscribe_generic(c, T_SHARD); }
 
 static void cmd_unsubscribe(client *c) { unsubscribe_generic(c, T_CHANNEL); }
 static void cmd_punsubscribe(client *c) { unsubscribe_generic(c, T_PATTERN); }
@@ -340,7 +335,8 @@ static void cmd_publish(client *c) {
 }
 
 static void cmd_spublish(client *c) {
-    long long n = publish_kind(T_SHARD, c->argv[1].ptr, c->argv[1].len, c->argv[2].ptr, c->argv[2].len);
+    long long n =
+        publish_kind(T_SHARD, c->argv[1].ptr, c->argv[1].len, c->argv[2].ptr, c->argv[2].len);
     reply_int(c, n);
 }
 

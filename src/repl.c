@@ -22,7 +22,7 @@
  * backlog exists (as in Redis). replid/replid2/second_repl_offset follow
  * PSYNC2 so restarted, promoted and chained nodes continue partially.
  * SPDX-License-Identifier: BSD-3-Clause */
-#define _GNU_SOURCE   /* pipe2 */
+#define _GNU_SOURCE /* pipe2 */
 #include "repl.h"
 #include "repl_int.h"
 
@@ -60,20 +60,20 @@
 /* ---- State: the master side, and FAILOVER (repl_link.c has its own) ---- */
 
 typedef enum {
-    RS_WAIT_BGSAVE_START,   /* full sync wanted, no snapshot started for it yet */
-    RS_WAIT_BGSAVE_END,     /* the snapshot is being made; stream buffered */
-    RS_SEND_BULK,           /* the snapshot is going out */
-    RS_ONLINE,              /* streaming */
+    RS_WAIT_BGSAVE_START, /* full sync wanted, no snapshot started for it yet */
+    RS_WAIT_BGSAVE_END,   /* the snapshot is being made; stream buffered */
+    RS_SEND_BULK,         /* the snapshot is going out */
+    RS_ONLINE,            /* streaming */
 } rstate;
 
 typedef struct replica_info {
     rstate state;
     bool capa_eof, capa_psync2;
-    bool diskless;          /* this sync's snapshot comes from the pipe */
-    bool online_on_ack;     /* diskless: hold the stream until the first ACK */
-    bool is_replica;        /* PSYNC/SYNC happened (else only REPLCONF) */
-    bool old_sync;          /* SYNC, not PSYNC: no +FULLRESYNC line, no EOF mark */
-    long long init_offset;  /* offset announced in +FULLRESYNC */
+    bool diskless;         /* this sync's snapshot comes from the pipe */
+    bool online_on_ack;    /* diskless: hold the stream until the first ACK */
+    bool is_replica;       /* PSYNC/SYNC happened (else only REPLCONF) */
+    bool old_sync;         /* SYNC, not PSYNC: no +FULLRESYNC line, no EOF mark */
+    long long init_offset; /* offset announced in +FULLRESYNC */
     long long ack_off, ack_ms;
     long long wait_since_ms;
     int listening_port;
@@ -81,7 +81,7 @@ typedef struct replica_info {
     /* Disk transfer. */
     int bulk_fd;
     off_t bulk_off, bulk_size;
-    char bulk_pre[64];   /* "$<len>\r\n" or "$EOF:<40 chars>\r\n" */
+    char bulk_pre[64]; /* "$<len>\r\n" or "$EOF:<40 chars>\r\n" */
     size_t bulk_pre_len, bulk_pre_sent;
     /* Disk transfer while the file is still being written ($EOF: framing). */
     bool tailing;
@@ -89,7 +89,7 @@ typedef struct replica_info {
     /* Diskless transfer: bytes of the current pipe chunk already sent. */
     size_t pipe_sent;
     bool in_pipe;
-    long long last_write_ms;   /* last progress of the transfer */
+    long long last_write_ms; /* last progress of the transfer */
     /* Where this replica reads the stream in the shared replication
      * buffer (repl_ms.bl); attached from the moment its stream starts. */
     backlog_reader rd;
@@ -99,19 +99,19 @@ typedef struct waiter {
     client *c;
     long long off;
     long numreplicas;
-    long long deadline_ms;   /* 0: forever */
+    long long deadline_ms; /* 0: forever */
 } waiter;
 
 struct repl_master_state {
     client **replicas;
     size_t nreplicas, cap;
     backlog *bl;
-    long long offset;          /* master_repl_offset */
+    long long offset; /* master_repl_offset */
     char replid2[41];
-    long long second_offset;   /* -1: none */
-    int seldb;                 /* db of the last SELECT fed, -1: none yet */
+    long long second_offset; /* -1: none */
+    int seldb;               /* db of the last SELECT fed, -1: none yet */
     long long no_replicas_since_ms;
-    str *enc;                  /* scratch encoding buffer */
+    str *enc; /* scratch encoding buffer */
     long long last_ping_ms;
     bool getack_pending;
     int good_replicas;
@@ -134,7 +134,7 @@ struct repl_master_state {
     size_t nresume, resume_cap;
     /* Stats and the visible sync state. */
     long long sync_full, sync_partial_ok, sync_partial_err;
-    const char *phase;         /* none, waiting, bgsave, transfer */
+    const char *phase; /* none, waiting, bgsave, transfer */
     long long sent_bytes, total_bytes;
     const char *last_reason;
 };
@@ -145,15 +145,19 @@ struct repl_master_state {
 typedef enum { FO_NONE, FO_WAIT_FOR_SYNC, FO_IN_PROGRESS } fostate;
 struct repl_failover {
     fostate state;
-    char host[256];    /* target, "" for any */
+    char host[256]; /* target, "" for any */
     int port;
     bool force;
-    long long end_ms;  /* 0: no timeout */
+    long long end_ms; /* 0: no timeout */
 };
 
-static struct repl_master_state repl_ms = {.second_offset = -1, .seldb = -1, .pipe_rfd = -1,
-                                          .tail_fd = -1, .phase = "none", .last_reason = "none",
-                                          .replid2 = ZERO_REPLID};
+static struct repl_master_state repl_ms = {.second_offset = -1,
+                                           .seldb = -1,
+                                           .pipe_rfd = -1,
+                                           .tail_fd = -1,
+                                           .phase = "none",
+                                           .last_reason = "none",
+                                           .replid2 = ZERO_REPLID};
 static struct repl_failover repl_fo;
 
 static void start_pending_syncs(void);
@@ -205,8 +209,10 @@ static void shift_replid(void) {
     memcpy(repl_ms.replid2, srv.replid, 41);
     repl_ms.second_offset = repl_ms.offset + 1;
     new_replid();
-    log_msg(LOG_NOTICE, "Setting secondary replication ID to %s, valid up to offset: %lld. New replication ID is %s",
-            repl_ms.replid2, repl_ms.second_offset, srv.replid);
+    log_msg(
+        LOG_NOTICE,
+        "Setting secondary replication ID to %s, valid up to offset: %lld. New replication ID is %s",
+        repl_ms.replid2, repl_ms.second_offset, srv.replid);
 }
 
 void repl_backlog_create(void) {
@@ -220,7 +226,8 @@ void repl_backlog_create(void) {
 void repl_backlog_drop(void) {
     if (repl_ms.bl == NULL) return;
     /* Replicas read from it: they are being dropped too (or must resync). */
-    for (size_t i = 0; i < repl_ms.nreplicas; i++) backlog_reader_detach(repl_ms.bl, &repl_ms.replicas[i]->repl->rd);
+    for (size_t i = 0; i < repl_ms.nreplicas; i++)
+        backlog_reader_detach(repl_ms.bl, &repl_ms.replicas[i]->repl->rd);
     backlog_free(repl_ms.bl);
     repl_ms.bl = NULL;
     propagate_set_reader(PROPAGATE_REPL, false);
@@ -250,7 +257,9 @@ void repl_backlog_size_changed(void) {
  * theirs (not counted for maxmemory). */
 size_t repl_backlog_memory(void) {
     size_t total = repl_ms.bl ? repl_ms.bl->mem : 0;
-    return repl_ms.nreplicas && total > (size_t)cfg.repl_backlog_size ? (size_t)cfg.repl_backlog_size : total;
+    return repl_ms.nreplicas && total > (size_t)cfg.repl_backlog_size
+               ? (size_t)cfg.repl_backlog_size
+               : total;
 }
 
 size_t repl_replica_output_memory(void) {
@@ -295,7 +304,7 @@ int repl_write_stream(client *c) {
         srv.stat_net_output_bytes += w;
         srv.stat_io_writes++;
         backlog_reader_advance(repl_ms.bl, &ri->rd, (size_t)w);
-        if ((size_t)w < total) return 0;   /* the socket is full */
+        if ((size_t)w < total) return 0; /* the socket is full */
     }
 }
 
@@ -309,14 +318,14 @@ static void feed_command(int dbid, int argc, const slice *argv) {
     }
     repl_ms.enc = resp_cat_command(repl_ms.enc, argc, argv);
     feed_bytes(repl_ms.enc->buf, repl_ms.enc->len);
-    if (repl_ms.enc->cap > 64 * 1024) {   /* don't keep a big value's buffer */
+    if (repl_ms.enc->cap > 64 * 1024) { /* don't keep a big value's buffer */
         str_free(repl_ms.enc);
         repl_ms.enc = NULL;
     }
 }
 
 void repl_feed(int dbid, int argc, const slice *argv) {
-    if (srv.is_replica) return;   /* a replica forwards its master's bytes */
+    if (srv.is_replica) return; /* a replica forwards its master's bytes */
     feed_command(dbid, argc, argv);
 }
 
@@ -370,7 +379,7 @@ static void go_online(client *c) {
     ri->state = RS_ONLINE;
     ri->online_on_ack = false;
     ri->ack_ms = srv.mstime;
-    count_good_replicas();   /* min-replicas-to-write sees it now, as Redis */
+    count_good_replicas(); /* min-replicas-to-write sees it now, as Redis */
     hold(c, false);
     count_good_replicas();
     log_msg(LOG_NOTICE, "Synchronization with replica %s succeeded", replica_name(c));
@@ -378,7 +387,7 @@ static void go_online(client *c) {
 
 void repl_write_all_nb(int fd, const char *p, size_t len) {
     ssize_t n = write(fd, p, len);
-    (void)n;   /* a keepalive; a dead socket shows on the next read */
+    (void)n; /* a keepalive; a dead socket shows on the next read */
 }
 
 /* +FULLRESYNC for a replica whose snapshot starts now at our offset. */
@@ -418,7 +427,7 @@ static off_t tail_available(void) {
 static bool tail_open(void) {
     if (repl_ms.tail_fd != -1) return true;
     char name[64];
-    snprintf(name, sizeof(name), "temp-%d.rdb", (int)repl_ms.tail_child);   /* rdb.c's temp name */
+    snprintf(name, sizeof(name), "temp-%d.rdb", (int)repl_ms.tail_child); /* rdb.c's temp name */
     repl_ms.tail_fd = open(name, O_RDONLY | O_CLOEXEC);
     return repl_ms.tail_fd != -1;
 }
@@ -464,7 +473,8 @@ static void tail_start(client *c) {
     ri->state = RS_SEND_BULK;
     ri->bulk_off = 0;
     ri->mark_sent = 0;
-    ri->bulk_pre_len = (size_t)snprintf(ri->bulk_pre, sizeof(ri->bulk_pre), "$EOF:%s\r\n", repl_ms.tail_mark);
+    ri->bulk_pre_len =
+        (size_t)snprintf(ri->bulk_pre, sizeof(ri->bulk_pre), "$EOF:%s\r\n", repl_ms.tail_mark);
     ri->bulk_pre_sent = 0;
     if (repl_ms.tail_timer == 0) repl_ms.tail_timer = ev_timer_add(1, tail_tick, NULL);
 }
@@ -474,7 +484,8 @@ static void send_bulk(int fd, void *data, int mask) {
     client *c = data;
     replica_info *ri = c->repl;
     if (ri->bulk_pre_sent < ri->bulk_pre_len) {
-        ssize_t n = write(fd, ri->bulk_pre + ri->bulk_pre_sent, ri->bulk_pre_len - ri->bulk_pre_sent);
+        ssize_t n =
+            write(fd, ri->bulk_pre + ri->bulk_pre_sent, ri->bulk_pre_len - ri->bulk_pre_sent);
         if (n == -1 && (errno == EAGAIN || errno == EINTR)) return;
         if (n <= 0) {
             fail_replica(c, "Write error sending the RDB preamble to replica");
@@ -487,7 +498,8 @@ static void send_bulk(int fd, void *data, int mask) {
     off_t avail = ri->tailing ? tail_available() : ri->bulk_size;
     while (ri->bulk_off < avail) {
         off_t off = ri->bulk_off;
-        size_t want = (size_t)(avail - off) < BULK_CHUNK * 4 ? (size_t)(avail - off) : BULK_CHUNK * 4;
+        size_t want =
+            (size_t)(avail - off) < BULK_CHUNK * 4 ? (size_t)(avail - off) : BULK_CHUNK * 4;
         ssize_t n = sendfile(fd, src, &off, want);
         if (n == -1 && (errno == EAGAIN || errno == EINTR)) return;
         if (n <= 0) {
@@ -502,7 +514,7 @@ static void send_bulk(int fd, void *data, int mask) {
     }
     if (ri->tailing) {
         if (!repl_ms.tail_done || ri->bulk_off < repl_ms.tail_size) {
-            ev_del(fd, EV_WRITE);   /* the tail timer wakes us when it grows */
+            ev_del(fd, EV_WRITE); /* the tail timer wakes us when it grows */
             return;
         }
         while (ri->mark_sent < 40) {
@@ -517,10 +529,12 @@ static void send_bulk(int fd, void *data, int mask) {
         ev_del(fd, EV_WRITE);
         ri->tailing = false;
         ri->state = RS_ONLINE;
-        count_good_replicas();   /* min-replicas-to-write sees it now, as Redis */
-        ri->online_on_ack = true;   /* as diskless: the stream waits for its ACK */
-        log_msg(LOG_NOTICE, "Streamed RDB transfer with replica %s succeeded (disk). Waiting for REPLCONF ACK from replica to enable streaming",
-                replica_name(c));
+        count_good_replicas();    /* min-replicas-to-write sees it now, as Redis */
+        ri->online_on_ack = true; /* as diskless: the stream waits for its ACK */
+        log_msg(
+            LOG_NOTICE,
+            "Streamed RDB transfer with replica %s succeeded (disk). Waiting for REPLCONF ACK from replica to enable streaming",
+            replica_name(c));
         tail_maybe_finish();
         return;
     }
@@ -539,9 +553,11 @@ static void disk_snapshot_done(bool ok) {
     if (repl_ms.tail_child) {
         /* The child renamed its file to dbfilename; our fd still reads it.
          * A tiny snapshot may have been renamed before we opened it. */
-        if (ok && repl_ms.tail_fd == -1) repl_ms.tail_fd = open(cfg.dbfilename, O_RDONLY | O_CLOEXEC);
+        if (ok && repl_ms.tail_fd == -1)
+            repl_ms.tail_fd = open(cfg.dbfilename, O_RDONLY | O_CLOEXEC);
         repl_ms.tail_done = true;
-        repl_ms.tail_size = repl_ms.tail_fd != -1 && fstat(repl_ms.tail_fd, &sb) == 0 ? sb.st_size : 0;
+        repl_ms.tail_size =
+            repl_ms.tail_fd != -1 && fstat(repl_ms.tail_fd, &sb) == 0 ? sb.st_size : 0;
         repl_ms.total_bytes = repl_ms.tail_size;
         for (size_t i = 0; i < repl_ms.nreplicas; i++) {
             client *c = repl_ms.replicas[i];
@@ -566,7 +582,8 @@ static void disk_snapshot_done(bool ok) {
         }
         int fd = open(cfg.dbfilename, O_RDONLY | O_CLOEXEC);
         if (fd == -1 || fstat(fd, &sb) == -1) {
-            log_msg(LOG_WARNING, "SYNC failed. Can't open/stat DB after BGSAVE: %s", strerror(errno));
+            log_msg(LOG_WARNING, "SYNC failed. Can't open/stat DB after BGSAVE: %s",
+                    strerror(errno));
             if (fd != -1) close(fd);
             client_close_async(c);
             continue;
@@ -610,7 +627,8 @@ static bool pipe_push(void) {
         replica_info *ri = c->repl;
         if (!ri->in_pipe || (c->flags & CLIENT_CLOSE_ASAP)) continue;
         while (ri->pipe_sent < repl_ms.pipe_len) {
-            ssize_t n = write(c->fd, repl_ms.pipe_buf + ri->pipe_sent, repl_ms.pipe_len - ri->pipe_sent);
+            ssize_t n =
+                write(c->fd, repl_ms.pipe_buf + ri->pipe_sent, repl_ms.pipe_len - ri->pipe_sent);
             if (n == -1 && (errno == EAGAIN || errno == EINTR)) break;
             if (n <= 0) {
                 log_msg(LOG_WARNING, "Diskless rdb transfer, write error sending DB to replica: %s",
@@ -654,19 +672,25 @@ static void pipe_read(int fd, void *data, int mask) {
         /* The child closed its end: every replica still in has it all. */
         int up = 0;
         for (size_t i = 0; i < repl_ms.nreplicas; i++)
-            if (repl_ms.replicas[i]->repl->in_pipe && !(repl_ms.replicas[i]->flags & CLIENT_CLOSE_ASAP)) up++;
-        if (n == 0) log_msg(LOG_NOTICE, "Diskless rdb transfer, done reading from pipe, %d replicas still up.", up);
+            if (repl_ms.replicas[i]->repl->in_pipe &&
+                !(repl_ms.replicas[i]->flags & CLIENT_CLOSE_ASAP))
+                up++;
+        if (n == 0)
+            log_msg(LOG_NOTICE,
+                    "Diskless rdb transfer, done reading from pipe, %d replicas still up.", up);
         for (size_t i = 0; i < repl_ms.nreplicas; i++) {
             client *c = repl_ms.replicas[i];
             replica_info *ri = c->repl;
             if (!ri->in_pipe) continue;
             ri->in_pipe = false;
             if (n == 0 && !(c->flags & CLIENT_CLOSE_ASAP)) {
-                log_msg(LOG_NOTICE, "Streamed RDB transfer with replica %s succeeded (socket). Waiting for REPLCONF ACK from replica to enable streaming",
-                        replica_name(c));
+                log_msg(
+                    LOG_NOTICE,
+                    "Streamed RDB transfer with replica %s succeeded (socket). Waiting for REPLCONF ACK from replica to enable streaming",
+                    replica_name(c));
                 ri->state = RS_ONLINE;
-                count_good_replicas();   /* min-replicas-to-write sees it now, as Redis */
-                ri->online_on_ack = true;   /* hold the stream until it loaded */
+                count_good_replicas();    /* min-replicas-to-write sees it now, as Redis */
+                ri->online_on_ack = true; /* hold the stream until it loaded */
             } else {
                 client_close_async(c);
             }
@@ -690,10 +714,11 @@ static void pipe_read(int fd, void *data, int mask) {
 static bool pipe_abandoned(void) {
     if (repl_ms.pipe_rfd == -1) return false;
     for (size_t i = 0; i < repl_ms.nreplicas; i++)
-        if (repl_ms.replicas[i]->repl->in_pipe && !(repl_ms.replicas[i]->flags & CLIENT_CLOSE_ASAP)) return false;
+        if (repl_ms.replicas[i]->repl->in_pipe && !(repl_ms.replicas[i]->flags & CLIENT_CLOSE_ASAP))
+            return false;
     log_msg(LOG_WARNING, "Diskless rdb transfer, last replica dropped, killing fork child.");
     if (child_type() == CHILD_RDB) snapshot_kill_child();
-    else pipe_finish();   /* the child is gone already: only its bytes were left */
+    else pipe_finish(); /* the child is gone already: only its bytes were left */
     return true;
 }
 
@@ -732,7 +757,8 @@ static void start_pending_syncs(void) {
     bool all_eof = true;
     for (size_t i = 0; i < repl_ms.nreplicas; i++) {
         replica_info *ri = repl_ms.replicas[i]->repl;
-        if (ri->state != RS_WAIT_BGSAVE_START || (repl_ms.replicas[i]->flags & CLIENT_CLOSE_ASAP)) continue;
+        if (ri->state != RS_WAIT_BGSAVE_START || (repl_ms.replicas[i]->flags & CLIENT_CLOSE_ASAP))
+            continue;
         waiting++;
         if (!ri->capa_eof) all_eof = false;
         if (oldest == 0 || ri->wait_since_ms < oldest) oldest = ri->wait_since_ms;
@@ -744,12 +770,14 @@ static void start_pending_syncs(void) {
         !(cfg.repl_diskless_sync_max_replicas > 0 &&
           waiting >= (size_t)cfg.repl_diskless_sync_max_replicas))
         return;
-    log_msg(LOG_NOTICE, "Starting BGSAVE for SYNC with target: %s", diskless ? "replicas sockets" : "disk");
+    log_msg(LOG_NOTICE, "Starting BGSAVE for SYNC with target: %s",
+            diskless ? "replicas sockets" : "disk");
     long long offset = repl_ms.offset;
     if (start_snapshot(diskless) == -1) {
         log_msg(LOG_WARNING, "BGSAVE for replication failed");
         for (size_t i = 0; i < repl_ms.nreplicas; i++)
-            if (repl_ms.replicas[i]->repl->state == RS_WAIT_BGSAVE_START) client_close_async(repl_ms.replicas[i]);
+            if (repl_ms.replicas[i]->repl->state == RS_WAIT_BGSAVE_START)
+                client_close_async(repl_ms.replicas[i]);
         return;
     }
     repl_ms.phase = diskless ? "transfer" : "bgsave";
@@ -798,28 +826,38 @@ static bool try_partial(client *c, const char *id, long long off) {
     const char *reason = NULL;
     if (strcasecmp(id, srv.replid) != 0 &&
         (strcasecmp(id, repl_ms.replid2) != 0 || off > repl_ms.second_offset)) {
-        if (id[0] == '?' || off == 1) {   /* no history: "?" or a fresh node's own id */
+        if (id[0] == '?' || off == 1) { /* no history: "?" or a fresh node's own id */
             reason = "new_replica";
         } else {
             reason = "replid_mismatch";
             if (strcasecmp(id, repl_ms.replid2) != 0)
-                log_msg(LOG_NOTICE, "Partial resynchronization not accepted: Replication ID mismatch (Replica asked for '%s', my replication IDs are '%s' and '%s')",
-                        id, srv.replid, repl_ms.replid2);
+                log_msg(
+                    LOG_NOTICE,
+                    "Partial resynchronization not accepted: Replication ID mismatch (Replica asked for '%s', my replication IDs are '%s' and '%s')",
+                    id, srv.replid, repl_ms.replid2);
             else
-                log_msg(LOG_NOTICE, "Partial resynchronization not accepted: Requested offset for second ID was %lld, but I can reply up to %lld",
-                        off, repl_ms.second_offset);
+                log_msg(
+                    LOG_NOTICE,
+                    "Partial resynchronization not accepted: Requested offset for second ID was %lld, but I can reply up to %lld",
+                    off, repl_ms.second_offset);
         }
     } else if (repl_ms.bl == NULL) {
         reason = "no_backlog";
-        log_msg(LOG_NOTICE, "Unable to partial resync with replica %s for lack of backlog (Replica request was: %lld).",
-                replica_name(c), off);
+        log_msg(
+            LOG_NOTICE,
+            "Unable to partial resync with replica %s for lack of backlog (Replica request was: %lld).",
+            replica_name(c), off);
     } else if (!backlog_has(repl_ms.bl, off)) {
         reason = "offset_out_of_backlog";
-        log_msg(LOG_NOTICE, "Unable to partial resync with replica %s for lack of backlog (Replica request was: %lld).",
-                replica_name(c), off);
+        log_msg(
+            LOG_NOTICE,
+            "Unable to partial resync with replica %s for lack of backlog (Replica request was: %lld).",
+            replica_name(c), off);
         if (off > repl_ms.offset)
-            log_msg(LOG_WARNING, "Warning: replica %s tried to PSYNC with an offset that is greater than the master replication offset.",
-                    replica_name(c));
+            log_msg(
+                LOG_WARNING,
+                "Warning: replica %s tried to PSYNC with an offset that is greater than the master replication offset.",
+                replica_name(c));
     }
     if (reason) {
         repl_ms.last_reason = reason;
@@ -829,7 +867,7 @@ static bool try_partial(client *c, const char *id, long long off) {
     add_replica(c);
     ri->state = RS_ONLINE;
     ri->ack_ms = srv.mstime;
-    count_good_replicas();   /* min-replicas-to-write sees it now, as Redis */
+    count_good_replicas(); /* min-replicas-to-write sees it now, as Redis */
     char buf[128];
     int n = ri->capa_psync2 ? snprintf(buf, sizeof(buf), "+CONTINUE %s\r\n", srv.replid)
                             : snprintf(buf, sizeof(buf), "+CONTINUE\r\n");
@@ -837,18 +875,21 @@ static bool try_partial(client *c, const char *id, long long off) {
     backlog_reader_attach(repl_ms.bl, &ri->rd, off);
     size_t sent = backlog_reader_pending(repl_ms.bl, &ri->rd);
     repl_ms.sync_partial_ok++;
-    log_msg(LOG_NOTICE, "Partial resynchronization request from %s accepted. Sending %zu bytes of backlog starting from offset %lld.",
-            replica_name(c), sent, off);
+    log_msg(
+        LOG_NOTICE,
+        "Partial resynchronization request from %s accepted. Sending %zu bytes of backlog starting from offset %lld.",
+        replica_name(c), sent, off);
     return true;
 }
 
 static void become_master(void);
 
 static void sync_command(client *c, bool psync) {
-    if (c->flags & CLIENT_REPLICA) return;   /* already one */
+    if (c->flags & CLIENT_REPLICA) return; /* already one */
     if (psync && c->argc > 3 && arg_is(&c->argv[3], "failover")) {
         /* Our master hands over: promote, then continue its history. */
-        if (!srv.is_replica || c->argv[1].len != 40 || strncasecmp(c->argv[1].ptr, srv.replid, 40) != 0) {
+        if (!srv.is_replica || c->argv[1].len != 40 ||
+            strncasecmp(c->argv[1].ptr, srv.replid, 40) != 0) {
             reply_error(c, "ERR PSYNC FAILOVER replid must match my replid.");
             return;
         }
@@ -913,7 +954,8 @@ static void sync_command(client *c, bool psync) {
         }
     }
     if (child_active())
-        log_msg(LOG_NOTICE, "Can't attach the replica to the current BGSAVE. Waiting for next BGSAVE for SYNC");
+        log_msg(LOG_NOTICE,
+                "Can't attach the replica to the current BGSAVE. Waiting for next BGSAVE for SYNC");
     else if (cfg.repl_diskless_sync && ri->capa_eof && cfg.repl_diskless_sync_delay > 0)
         log_msg(LOG_NOTICE, "Delay next BGSAVE for diskless SYNC");
     start_pending_syncs();
@@ -935,7 +977,9 @@ static void cmd_replconf(client *c) {
             rinfo(c)->listening_port = (int)port;
         } else if (arg_is(opt, "ip-address")) {
             if (val->len >= NET_ADDR_SIZE) {
-                reply_error(c, "ERR REPLCONF ip-address provided by replica instance is too long: 46 bytes maximum");
+                reply_error(
+                    c,
+                    "ERR REPLCONF ip-address provided by replica instance is too long: 46 bytes maximum");
                 return;
             }
             memcpy(rinfo(c)->ip, val->ptr, val->len);
@@ -985,7 +1029,9 @@ static int acked(long long off) {
 
 static void cmd_wait(client *c) {
     if (srv.is_replica) {
-        reply_error(c, "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.");
+        reply_error(
+            c,
+            "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.");
         return;
     }
     long long n, timeout;
@@ -1093,18 +1139,20 @@ void repl_log_shutdown_state(void) {
         if (ri->ack_off == repl_ms.offset) continue;
         lagging++;
         long long lag = ri->state == RS_ONLINE ? (srv.mstime - ri->ack_ms) / 1000 : 0;
-        log_msg(LOG_WARNING, "Lagging replica %s reported offset %lld behind master, lag=%lld, state=%s.",
+        log_msg(LOG_WARNING,
+                "Lagging replica %s reported offset %lld behind master, lag=%lld, state=%s.",
                 replica_name(c), repl_ms.offset - ri->ack_off, lag, replica_state_name(ri));
     }
     if (repl_ms.nreplicas)
-        log_msg(LOG_NOTICE, "%d of %d replicas are in sync when shutting down.", (int)repl_ms.nreplicas - lagging,
-                (int)repl_ms.nreplicas);
+        log_msg(LOG_NOTICE, "%d of %d replicas are in sync when shutting down.",
+                (int)repl_ms.nreplicas - lagging, (int)repl_ms.nreplicas);
 }
 
 /* ---- Refusing commands ---- */
 
 #define ERR_READONLY "READONLY You can't write against a read only replica."
-#define ERR_MASTERDOWN "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
+#define ERR_MASTERDOWN                                                                             \
+    "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
 #define ERR_NOREPLICAS "NOREPLICAS Not enough good replicas to write."
 
 bool repl_too_few_replicas(void) {
@@ -1153,7 +1201,8 @@ void repl_client_freed(client *c) {
         mem_free(ri);
         c->repl = NULL;
         /* The relay may have been waiting for this one. */
-        if (was_in_pipe && repl_ms.pipe_rfd != -1 && !pipe_abandoned()) replica_pipe_writable(-1, NULL, 0);
+        if (was_in_pipe && repl_ms.pipe_rfd != -1 && !pipe_abandoned())
+            replica_pipe_writable(-1, NULL, 0);
         if (was_tailing) tail_maybe_finish();
     }
 }
@@ -1172,7 +1221,7 @@ void repl_failover_abort(const char *why) {
     log_msg(LOG_NOTICE, "FAILOVER aborted: %s", why);
     if (repl_fo.state == FO_IN_PROGRESS) {
         repl_fo.state = FO_NONE;
-        become_master();   /* back to where we were */
+        become_master(); /* back to where we were */
     }
     repl_fo.state = FO_NONE;
     unpause_writes();
@@ -1196,7 +1245,8 @@ static client *find_replica(const char *host, int port) {
         replica_info *ri = c->repl;
         char ip[NET_ADDR_SIZE];
         const char *colon = strrchr(c->addr, ':');
-        snprintf(ip, sizeof(ip), "%.*s", colon ? (int)(colon - c->addr) : (int)strlen(c->addr), c->addr);
+        snprintf(ip, sizeof(ip), "%.*s", colon ? (int)(colon - c->addr) : (int)strlen(c->addr),
+                 c->addr);
         if (!strcasecmp(ri->ip[0] ? ri->ip : ip, host) && ri->listening_port == port) return c;
     }
     return NULL;
@@ -1211,7 +1261,8 @@ static void failover_step(void) {
     } else {
         for (size_t i = 0; i < repl_ms.nreplicas && !target; i++) {
             replica_info *ri = repl_ms.replicas[i]->repl;
-            if (ri->state == RS_ONLINE && !ri->online_on_ack && ri->ack_off == repl_ms.offset) target = repl_ms.replicas[i];
+            if (ri->state == RS_ONLINE && !ri->online_on_ack && ri->ack_off == repl_ms.offset)
+                target = repl_ms.replicas[i];
         }
     }
     bool timed_out = repl_fo.end_ms && srv.mstime >= repl_fo.end_ms;
@@ -1219,8 +1270,9 @@ static void failover_step(void) {
         if (timed_out) repl_failover_abort("Replica never caught up before timeout");
         return;
     }
-    if (target == NULL) {   /* FORCE: the named target, caught up or not */
-        log_msg(LOG_NOTICE, "FAILOVER to %s:%d time out exceeded, failing over.", repl_fo.host, repl_fo.port);
+    if (target == NULL) { /* FORCE: the named target, caught up or not */
+        log_msg(LOG_NOTICE, "FAILOVER to %s:%d time out exceeded, failing over.", repl_fo.host,
+                repl_fo.port);
         repl_fo.state = FO_IN_PROGRESS;
         become_replica(repl_fo.host, repl_fo.port);
         return;
@@ -1229,11 +1281,13 @@ static void failover_step(void) {
         replica_info *ri = target->repl;
         const char *colon = strrchr(target->addr, ':');
         if (ri->ip[0]) snprintf(repl_fo.host, sizeof(repl_fo.host), "%s", ri->ip);
-        else snprintf(repl_fo.host, sizeof(repl_fo.host), "%.*s", colon ? (int)(colon - target->addr) : (int)strlen(target->addr),
-                      target->addr);
+        else
+            snprintf(repl_fo.host, sizeof(repl_fo.host), "%.*s",
+                     colon ? (int)(colon - target->addr) : (int)strlen(target->addr), target->addr);
         repl_fo.port = ri->listening_port;
     }
-    log_msg(LOG_NOTICE, "Failover target %s:%d is synced, failing over.", repl_fo.host, repl_fo.port);
+    log_msg(LOG_NOTICE, "Failover target %s:%d is synced, failing over.", repl_fo.host,
+            repl_fo.port);
     repl_fo.state = FO_IN_PROGRESS;
     become_replica(repl_fo.host, repl_fo.port);
 }
@@ -1283,7 +1337,8 @@ static void cmd_failover(client *c) {
         return;
     }
     if (force && (!timeout || !host)) {
-        reply_error(c, "ERR FAILOVER with force option requires both a timeout and target HOST and IP.");
+        reply_error(
+            c, "ERR FAILOVER with force option requires both a timeout and target HOST and IP.");
         return;
     }
     repl_fo.host[0] = '\0';
@@ -1320,13 +1375,13 @@ static void become_master(void) {
     repl_link_stop();
     srv.is_replica = false;
     log_set_role('M');
-    config_set_oom_score_adj(-1);   /* oom-score-adj's master class */
+    config_set_oom_score_adj(-1); /* oom-score-adj's master class */
     /* Our history goes on under a new id; sub-replicas reconnect and
      * continue with the old one as replid2. */
     shift_replid();
     repl_disconnect_replicas();
     repl_ms.seldb = -1;
-    repl_ms.no_replicas_since_ms = srv.mstime;   /* the backlog's ttl starts now */
+    repl_ms.no_replicas_since_ms = srv.mstime; /* the backlog's ttl starts now */
     if (repl_ms.bl == NULL) repl_backlog_create();
 }
 
@@ -1334,7 +1389,7 @@ static void become_replica(const char *host, int port) {
     bool was_master = !srv.is_replica;
     srv.is_replica = true;
     log_set_role('S');
-    config_set_oom_score_adj(-1);   /* oom-score-adj's replica class */
+    config_set_oom_score_adj(-1); /* oom-score-adj's replica class */
     unblock_all_for_role_change();
     /* From a master: PSYNC with our own history, a promoted peer may
      * continue it. */
@@ -1363,14 +1418,16 @@ static void replicaof(client *c) {
     char host[256];
     snprintf(host, sizeof(host), "%.*s", (int)c->argv[1].len, c->argv[1].ptr);
     if (srv.is_replica && repl_link_is_to(host, (int)port)) {
-        log_msg(LOG_NOTICE, "REPLICAOF would result into synchronization with the master we are already connected with. No operation performed.");
-        repl_link_lift_guard();   /* castor: an explicit command lifts it */
+        log_msg(
+            LOG_NOTICE,
+            "REPLICAOF would result into synchronization with the master we are already connected with. No operation performed.");
+        repl_link_lift_guard(); /* castor: an explicit command lifts it */
         reply_simple(c, "OK Already connected to specified master");
         return;
     }
     become_replica(host, (int)port);
-    log_msg(LOG_NOTICE, "REPLICAOF %s:%d enabled (user request from 'id=%llu addr=%s')", host, (int)port,
-            (unsigned long long)c->id, c->addr);
+    log_msg(LOG_NOTICE, "REPLICAOF %s:%d enabled (user request from 'id=%llu addr=%s')", host,
+            (int)port, (unsigned long long)c->id, c->addr);
     reply_ok(c);
 }
 
@@ -1393,7 +1450,8 @@ static void cmd_role(client *c) {
         if (ri->state != RS_ONLINE) continue;
         char ip[NET_ADDR_SIZE];
         const char *colon = strrchr(s->addr, ':');
-        snprintf(ip, sizeof(ip), "%.*s", colon ? (int)(colon - s->addr) : (int)strlen(s->addr), s->addr);
+        snprintf(ip, sizeof(ip), "%.*s", colon ? (int)(colon - s->addr) : (int)strlen(s->addr),
+                 s->addr);
         reply_array(c, 3);
         reply_bulk_cstr(c, ri->ip[0] ? ri->ip : ip);
         reply_bulk_ll(c, ri->listening_port);
@@ -1428,7 +1486,8 @@ void repl_prepare_load(rdb_info *info, bool at_start) {
 
 /* The file's history: (id, offset), or false when it carries none. */
 static bool file_history(const rdb_info *info) {
-    return info && strlen(info->repl_id) == 40 && info->repl_offset >= 0 && info->repl_stream_db >= 0;
+    return info && strlen(info->repl_id) == 40 && info->repl_offset >= 0 &&
+           info->repl_stream_db >= 0;
 }
 
 void repl_adopt_history(const rdb_info *info, bool at_start) {
@@ -1438,11 +1497,12 @@ void repl_adopt_history(const rdb_info *info, bool at_start) {
             memcpy(srv.replid, info->repl_id, 41);
             repl_ms.offset = info->repl_offset;
             repl_link_loaded(info->repl_stream_db);
-            log_msg(LOG_NOTICE, "Restoring replication ID %s and offset %lld from the RDB file", srv.replid,
-                    repl_ms.offset);
+            log_msg(LOG_NOTICE, "Restoring replication ID %s and offset %lld from the RDB file",
+                    srv.replid, repl_ms.offset);
             return;
         }
-        if (at_start || (valid && !strcmp(info->repl_id, srv.replid) && info->repl_offset == repl_ms.offset))
+        if (at_start ||
+            (valid && !strcmp(info->repl_id, srv.replid) && info->repl_offset == repl_ms.offset))
             return;
         /* Data from a point of no history we know: start over with our
          * master, and our sub-replicas with us. */
@@ -1452,16 +1512,19 @@ void repl_adopt_history(const rdb_info *info, bool at_start) {
         repl_disconnect_replicas();
         return;
     }
-    if (valid && !at_start && !strcmp(info->repl_id, srv.replid) && info->repl_offset == repl_ms.offset)
-        return;   /* the file is exactly where our history is */
-    long long fed = repl_ms.bl && at_start ? repl_ms.bl->end : 0;   /* DELs of expired keys */
+    if (valid && !at_start && !strcmp(info->repl_id, srv.replid) &&
+        info->repl_offset == repl_ms.offset)
+        return; /* the file is exactly where our history is */
+    long long fed = repl_ms.bl && at_start ? repl_ms.bl->end : 0; /* DELs of expired keys */
     if (valid) {
         memcpy(repl_ms.replid2, info->repl_id, 41);
         repl_ms.second_offset = info->repl_offset + 1;
         repl_ms.offset = info->repl_offset + fed;
         new_replid();
-        log_msg(LOG_NOTICE, "Continuing the replication history of the file under a new ID: secondary ID %s valid up to offset %lld, new replication ID %s",
-                repl_ms.replid2, repl_ms.second_offset, srv.replid);
+        log_msg(
+            LOG_NOTICE,
+            "Continuing the replication history of the file under a new ID: secondary ID %s valid up to offset %lld, new replication ID %s",
+            repl_ms.replid2, repl_ms.second_offset, srv.replid);
         if (at_start) {
             backlog_rebase(repl_ms.bl, repl_ms.offset);
         } else {
@@ -1505,7 +1568,8 @@ static void count_good_replicas(void) {
     int good = 0;
     for (size_t i = 0; i < repl_ms.nreplicas; i++) {
         replica_info *ri = repl_ms.replicas[i]->repl;
-        if (ri->state == RS_ONLINE && srv.mstime - ri->ack_ms <= (long long)cfg.min_replicas_max_lag * 1000)
+        if (ri->state == RS_ONLINE &&
+            srv.mstime - ri->ack_ms <= (long long)cfg.min_replicas_max_lag * 1000)
             good++;
     }
     repl_ms.good_replicas = good;
@@ -1540,10 +1604,12 @@ void repl_cron(void) {
         client *c = repl_ms.replicas[i];
         replica_info *ri = c->repl;
         /* Newlines keep a replica waiting for its snapshot from timing out. */
-        if ((ri->state == RS_WAIT_BGSAVE_START || (ri->state == RS_WAIT_BGSAVE_END && !ri->diskless)) &&
+        if ((ri->state == RS_WAIT_BGSAVE_START ||
+             (ri->state == RS_WAIT_BGSAVE_END && !ri->diskless)) &&
             !(c->flags & CLIENT_CLOSE_ASAP))
             repl_write_all_nb(c->fd, "\n", 1);
-        if (ri->in_pipe && !(c->flags & CLIENT_CLOSE_ASAP) && srv.mstime - ri->last_write_ms > timeout) {
+        if (ri->in_pipe && !(c->flags & CLIENT_CLOSE_ASAP) &&
+            srv.mstime - ri->last_write_ms > timeout) {
             /* It stopped reading: the others and the child must not wait. */
             log_msg(LOG_WARNING, "Disconnecting timedout replica (full sync): %s", replica_name(c));
             ri->in_pipe = false;
@@ -1553,7 +1619,8 @@ void repl_cron(void) {
             continue;
         }
         if (ri->state == RS_ONLINE && !ri->online_on_ack && srv.mstime - ri->ack_ms > timeout) {
-            log_msg(LOG_WARNING, "Disconnecting timedout replica (streaming sync): %s", replica_name(c));
+            log_msg(LOG_WARNING, "Disconnecting timedout replica (streaming sync): %s",
+                    replica_name(c));
             client_close_async(c);
         }
     }
@@ -1563,7 +1630,8 @@ void repl_cron(void) {
         new_replid();
         repl_clear_replid2();
         repl_backlog_drop();
-        log_msg(LOG_NOTICE, "Replication backlog freed after %lld seconds without connected replicas.",
+        log_msg(LOG_NOTICE,
+                "Replication backlog freed after %lld seconds without connected replicas.",
                 cfg.repl_backlog_ttl);
     }
 }
@@ -1596,7 +1664,8 @@ str *repl_info(str *s) {
         const char *state = replica_state_name(ri);
         char ip[NET_ADDR_SIZE];
         const char *colon = strrchr(c->addr, ':');
-        snprintf(ip, sizeof(ip), "%.*s", colon ? (int)(colon - c->addr) : (int)strlen(c->addr), c->addr);
+        snprintf(ip, sizeof(ip), "%.*s", colon ? (int)(colon - c->addr) : (int)strlen(c->addr),
+                 c->addr);
         s = str_catfmt(s, "slave%d:ip=%s,port=%d,state=%s,offset=%lld,lag=%lld\r\n", k++,
                        ri->ip[0] ? ri->ip : ip, ri->listening_port, state, ri->ack_off,
                        (srv.mstime - ri->ack_ms) / 1000);
@@ -1611,11 +1680,12 @@ str *repl_info(str *s) {
                    "repl_backlog_size:%lld\r\n"
                    "repl_backlog_first_byte_offset:%lld\r\n"
                    "repl_backlog_histlen:%zu\r\n",
-                   repl_fo.state == FO_NONE ? "no-failover"
+                   repl_fo.state == FO_NONE            ? "no-failover"
                    : repl_fo.state == FO_WAIT_FOR_SYNC ? "waiting-for-sync"
-                                                  : "failover-in-progress",
-                   srv.replid, repl_ms.replid2, repl_ms.offset, repl_ms.second_offset, repl_ms.bl ? 1 : 0,
-                   cfg.repl_backlog_size, repl_ms.bl ? backlog_first_offset(repl_ms.bl) : 0,
+                                                       : "failover-in-progress",
+                   srv.replid, repl_ms.replid2, repl_ms.offset, repl_ms.second_offset,
+                   repl_ms.bl ? 1 : 0, cfg.repl_backlog_size,
+                   repl_ms.bl ? backlog_first_offset(repl_ms.bl) : 0,
                    repl_ms.bl ? repl_ms.bl->histlen : (size_t)0);
     /* castor: syncs made visible (docs/REPLICATION.md). */
     s = str_catfmt(s,

@@ -41,8 +41,10 @@
 #include "snapshot.h"
 #include "util.h"
 
-#define ERR_BUSY_EVAL "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
-#define ERR_BUSY_FUNCTION "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
+#define ERR_BUSY_EVAL                                                                              \
+    "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+#define ERR_BUSY_FUNCTION                                                                          \
+    "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
 
 /* ---- Flags ---- */
 
@@ -127,7 +129,7 @@ static long eval_shebang(const char *body, size_t len, unsigned *flags, str **er
             }
             f |= one;
             p = comma ? comma + 1 : end;
-            if (comma && p == end) {   /* "a," ends with an empty flag */
+            if (comma && p == end) { /* "a," ends with an empty flag */
                 *err = str_from("ERR Unexpected flag in script shebang: ");
                 return -1;
             }
@@ -142,7 +144,7 @@ static long eval_shebang(const char *body, size_t len, unsigned *flags, str **er
 static script_run the_run;
 static script_run *current;
 static client *script_client;
-static bool held_input;   /* our master's stream was held while busy */
+static bool held_input; /* our master's stream was held while busy */
 
 script_run *script_current(void) { return current; }
 
@@ -156,8 +158,11 @@ static bool running_stale(void) { return repl_is_stale(); }
 /* The first error of the server's state for a script with these flags. */
 static const char *refuse_run(client *caller, unsigned sf, bool ro, char *buf, size_t cap) {
     if (sf & SCRIPT_FLAG_EVAL_COMPAT)
-        return running_stale() ? "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'." : NULL;
-    if (!(sf & (SCRIPT_FLAG_ALLOW_OOM | SCRIPT_FLAG_NO_WRITES)) && cfg.maxmemory && evict_over_limit())
+        return running_stale()
+                   ? "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
+                   : NULL;
+    if (!(sf & (SCRIPT_FLAG_ALLOW_OOM | SCRIPT_FLAG_NO_WRITES)) && cfg.maxmemory &&
+        evict_over_limit())
         return "OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'";
     if (running_stale() && !(sf & SCRIPT_FLAG_ALLOW_STALE))
         return "MASTERDOWN Link with MASTER is down, replica-serve-stale-data is set to 'no' and 'allow-stale' flag is not set on the script.";
@@ -169,7 +174,10 @@ static const char *refuse_run(client *caller, unsigned sf, bool ro, char *buf, s
             return "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Writable scripts are blocked. Use 'no-writes' flag for read only scripts.";
         const char *aof_err = aof_write_error();
         if (aof_err) {
-            snprintf(buf, cap, "MISCONF Redis is configured to persist data to AOF, but it's currently unable to persist to disk. Writable scripts are blocked. Use 'no-writes' flag for read only scripts. AOF error: %s", aof_err);
+            snprintf(
+                buf, cap,
+                "MISCONF Redis is configured to persist data to AOF, but it's currently unable to persist to disk. Writable scripts are blocked. Use 'no-writes' flag for read only scripts. AOF error: %s",
+                aof_err);
             return buf;
         }
     }
@@ -186,7 +194,9 @@ script_run *script_run_begin(client *caller, const char *name, unsigned sf, bool
     }
     ASSERT(current == NULL);
     script_run *r = &the_run;
-    *r = (script_run){.caller = caller, .fc = script_client, .name = name,
+    *r = (script_run){.caller = caller,
+                      .fc = script_client,
+                      .name = name,
                       .repl = PROPAGATE_AOF | PROPAGATE_REPL,
                       .start_us = (long long)util_monotonic_us()};
     if (eval) r->flags |= RUN_EVAL;
@@ -228,9 +238,10 @@ bool script_interrupt(script_run *r) {
     }
     long long elapsed = ((long long)util_monotonic_us() - r->start_us) / 1000;
     if (elapsed < cfg.busy_reply_threshold) return false;
-    log_msg(LOG_WARNING,
-            "Slow script detected: still in execution after %lld milliseconds. You can try killing the script using the %s command.",
-            elapsed, (r->flags & RUN_EVAL) ? "SCRIPT KILL" : "FUNCTION KILL");
+    log_msg(
+        LOG_WARNING,
+        "Slow script detected: still in execution after %lld milliseconds. You can try killing the script using the %s command.",
+        elapsed, (r->flags & RUN_EVAL) ? "SCRIPT KILL" : "FUNCTION KILL");
     r->flags |= RUN_TIMEDOUT;
     srv.busy_script = (r->flags & RUN_EVAL) ? 1 : 2;
     /* The caller's further requests wait: reading them now would run them
@@ -240,7 +251,9 @@ bool script_interrupt(script_run *r) {
     return r->flags & RUN_KILLED;
 }
 
-const char *script_busy_error(void) { return srv.busy_script == 1 ? ERR_BUSY_EVAL : ERR_BUSY_FUNCTION; }
+const char *script_busy_error(void) {
+    return srv.busy_script == 1 ? ERR_BUSY_EVAL : ERR_BUSY_FUNCTION;
+}
 
 void script_hold_input(void) { held_input = true; }
 
@@ -251,11 +264,15 @@ void script_kill(client *c, bool eval) {
         return;
     }
     if (r->caller->flags & CLIENT_MASTER) {
-        reply_error(c, "UNKILLABLE The busy script was sent by a master instance in the context of replication and cannot be killed.");
+        reply_error(
+            c,
+            "UNKILLABLE The busy script was sent by a master instance in the context of replication and cannot be killed.");
         return;
     }
     if (r->flags & RUN_WRITE_DIRTY) {
-        reply_error(c, "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.");
+        reply_error(
+            c,
+            "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.");
         return;
     }
     if (eval && !(r->flags & RUN_EVAL)) {
@@ -284,11 +301,13 @@ static const char *refuse_stale(const command *cmd) {
  * (buf holds a built text). */
 static const char *refuse_write(const script_run *r, const command *cmd, char *buf, size_t cap) {
     if (!(cmd->flags & CMD_WRITE)) return NULL;
-    if (r->flags & RUN_READONLY) return "ERR Write commands are not allowed from read-only scripts.";
+    if (r->flags & RUN_READONLY)
+        return "ERR Write commands are not allowed from read-only scripts.";
     if (srv.is_replica && cfg.replica_read_only && !caller_is_master_or_aof(r->caller))
         return "READONLY You can't write against a read only replica.";
     /* Once the script wrote it must finish: replicas lost meanwhile don't stop it. */
-    if (!(r->flags & RUN_WRITE_DIRTY) && !caller_is_master_or_aof(r->caller) && repl_too_few_replicas())
+    if (!(r->flags & RUN_WRITE_DIRTY) && !caller_is_master_or_aof(r->caller) &&
+        repl_too_few_replicas())
         return "NOREPLICAS Not enough good replicas to write.";
     if (snapshot_write_error()) return ERR_MISCONF;
     const char *aof_err = aof_write_error();
@@ -326,7 +345,8 @@ static void call_from_script(script_run *r, client *fc) {
     fc->lastcmd = cmd;
     char buf[256];
     const char *err = NULL;
-    if ((cmd->flags & CMD_NOSCRIPT) && !deny_disabled) err = "ERR This Redis command is not allowed from script";
+    if ((cmd->flags & CMD_NOSCRIPT) && !deny_disabled)
+        err = "ERR This Redis command is not allowed from script";
     if (err == NULL) err = refuse_stale(cmd);
     if (err == NULL) err = refuse_write(r, cmd, buf, sizeof(buf));
     if (err == NULL) err = refuse_oom(r, cmd);
@@ -334,7 +354,7 @@ static void call_from_script(script_run *r, client *fc) {
         cmdtable_reject(fc, cmd, err);
         return;
     }
-    if (cmd->flags & CMD_WRITE) r->flags |= RUN_WRITE_DIRTY;   /* now unkillable */
+    if (cmd->flags & CMD_WRITE) r->flags |= RUN_WRITE_DIRTY; /* now unkillable */
     cmdtable_call(fc);
 }
 
@@ -361,7 +381,7 @@ typedef struct script_entry {
     dict_link link;
     char sha[41];
     unsigned flags;
-    int ref;            /* the compiled function in the Lua registry */
+    int ref; /* the compiled function in the Lua registry */
     str *body;
 } script_entry;
 
@@ -382,12 +402,14 @@ static uint64_t sha_hash(const char *key, size_t len) {
     uint64_t h = 0;
     for (size_t i = 0; i < 16 && i < len; i++) {
         char c = key[i];
-        h = (h << 4) | (uint64_t)(c >= 'a' ? c - 'a' + 10 : (c >= 'A' ? c - 'A' + 10 : c - '0') & 15);
+        h = (h << 4) |
+            (uint64_t)(c >= 'a' ? c - 'a' + 10 : (c >= 'A' ? c - 'A' + 10 : c - '0') & 15);
     }
     return h;
 }
 
-static const dict_type cache_type = {.hash = sha_hash, .key_of = entry_key, .free_entry = entry_free};
+static const dict_type cache_type = {
+    .hash = sha_hash, .key_of = entry_key, .free_entry = entry_free};
 
 static lua_State *lua;
 static dict *cache;
@@ -522,7 +544,7 @@ static uint32_t eval_cmd_flags(client *c, uint32_t cmd_flags) {
     if (c->argc < 2) return cmd_flags;
     const char *name = c->cmd->name;
     unsigned sf;
-    if (name[4] == 's') {   /* evalsha, evalsha_ro */
+    if (name[4] == 's') { /* evalsha, evalsha_ro */
         e = cache_find_sha(&c->argv[1]);
         if (e == NULL) return cmd_flags;
         sf = e->flags;
@@ -547,7 +569,7 @@ static uint32_t eval_cmd_flags(client *c, uint32_t cmd_flags) {
 }
 
 uint32_t script_cmd_flags(client *c, uint32_t cmd_flags) {
-    if (c->cmd->name[0] == 'f') return function_cmd_flags(c, cmd_flags);   /* FCALL, FCALL_RO */
+    if (c->cmd->name[0] == 'f') return function_cmd_flags(c, cmd_flags); /* FCALL, FCALL_RO */
     return eval_cmd_flags(c, cmd_flags);
 }
 
@@ -580,8 +602,8 @@ static void flush_cache(void) {
 }
 
 static void cmd_script_flush(client *c) {
-    if (c->argc > 3 || (c->argc == 3 && !arg_is(&c->argv[2], "sync") &&
-                        !arg_is(&c->argv[2], "async"))) {
+    if (c->argc > 3 ||
+        (c->argc == 3 && !arg_is(&c->argv[2], "sync") && !arg_is(&c->argv[2], "async"))) {
         reply_error(c, "ERR SCRIPT FLUSH only support SYNC|ASYNC option");
         return;
     }
@@ -604,7 +626,8 @@ static void cmd_script_debug(client *c) {
     if (arg_is(&c->argv[2], "yes") || arg_is(&c->argv[2], "sync")) {
         static bool warned;
         if (!warned)
-            log_msg(LOG_WARNING, "SCRIPT DEBUG: castor has no Lua debugger; scripts run without stopping.");
+            log_msg(LOG_WARNING,
+                    "SCRIPT DEBUG: castor has no Lua debugger; scripts run without stopping.");
         warned = true;
         reply_ok(c);
         return;

@@ -21,15 +21,15 @@ struct command;
 #define SCRIPT_FLAG_ALLOW_STALE (1u << 2)
 #define SCRIPT_FLAG_NO_CLUSTER (1u << 3)
 #define SCRIPT_FLAG_ALLOW_CROSS_SLOT (1u << 4)
-#define SCRIPT_FLAG_EVAL_COMPAT (1u << 5)   /* EVAL without a shebang: old rules */
+#define SCRIPT_FLAG_EVAL_COMPAT (1u << 5) /* EVAL without a shebang: old rules */
 
 /* Run flags. */
-#define RUN_EVAL (1u << 0)          /* EVAL/EVALSHA, not FCALL */
-#define RUN_READONLY (1u << 1)      /* writes refused (no-writes, *_RO) */
+#define RUN_EVAL (1u << 0)     /* EVAL/EVALSHA, not FCALL */
+#define RUN_READONLY (1u << 1) /* writes refused (no-writes, *_RO) */
 #define RUN_ALLOW_OOM (1u << 2)
-#define RUN_WRITE_DIRTY (1u << 3)   /* a write command ran: no longer killable */
-#define RUN_TIMEDOUT (1u << 4)      /* past busy-reply-threshold */
-#define RUN_KILLED (1u << 5)        /* SCRIPT/FUNCTION KILL asked it to stop */
+#define RUN_WRITE_DIRTY (1u << 3) /* a write command ran: no longer killable */
+#define RUN_TIMEDOUT (1u << 4)    /* past busy-reply-threshold */
+#define RUN_KILLED (1u << 5)      /* SCRIPT/FUNCTION KILL asked it to stop */
 
 /* The run of the script executing now. Written by script.c, except 'resp'
  * and 'repl' (redis.setresp, redis.set_repl in script_lua.c). */

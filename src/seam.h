@@ -33,9 +33,9 @@ struct db;
  * (existence, arity, enable-debug-command, auth, RESP2 subscriber mode,
  * loading). */
 typedef enum {
-    SEAM_RUN,        /* run it now */
-    SEAM_DONE,       /* answered: refused (error replied, counted), or queued by MULTI */
-    SEAM_POSTPONED,  /* held (CLIENT PAUSE, a busy script and our master): c is
+    SEAM_RUN,       /* run it now */
+    SEAM_DONE,      /* answered: refused (error replied, counted), or queued by MULTI */
+    SEAM_POSTPONED, /* held (CLIENT PAUSE, a busy script and our master): c is
                       * CLIENT_PAUSED_WAIT and the request is parsed again later */
 } seam_verdict;
 /* Asks, in Redis's order: a script running past busy-reply-threshold

@@ -33,17 +33,17 @@
 #define SLOWLOG_MAX_ARG_LEN 128
 
 typedef struct slowlog_entry {
-    struct slowlog_entry *next, *prev;   /* next is older */
+    struct slowlog_entry *next, *prev; /* next is older */
     long long id;
-    long long time;                      /* unix seconds */
+    long long time; /* unix seconds */
     long long duration_us;
     int argc;
     str **argv;
     str *addr;
-    str *name;                           /* "" when the client had none */
+    str *name; /* "" when the client had none */
 } slowlog_entry;
 
-static slowlog_entry *log_head, *log_tail;   /* newest, oldest */
+static slowlog_entry *log_head, *log_tail; /* newest, oldest */
 static long long log_len;
 static long long next_entry_id;
 
@@ -87,8 +87,7 @@ static slowlog_entry *entry_new(const client *c, long long duration_us) {
         /* The last slot of a cut argument list says how much was left out. */
         if (argc != c->argc && j == argc - 1)
             e->argv[j] = str_fmt("... (%d more arguments)", c->argc - argc + 1);
-        else
-            e->argv[j] = entry_arg(c, j);
+        else e->argv[j] = entry_arg(c, j);
     }
     e->id = next_entry_id++;
     e->time = (long long)time(NULL);
@@ -135,8 +134,10 @@ void slowlog_maybe_add(client *c, long long duration_us) {
 static void cmd_slowlog_get(client *c) {
     long long count = 10;
     if (c->argc > 3) {
-        reply_errorf(c, "ERR unknown subcommand or wrong number of arguments for '%.128s'. "
-                        "Try SLOWLOG HELP.", c->argv[1].ptr);
+        reply_errorf(c,
+                     "ERR unknown subcommand or wrong number of arguments for '%.128s'. "
+                     "Try SLOWLOG HELP.",
+                     c->argv[1].ptr);
         return;
     }
     if (c->argc == 3 && !arg_ll_range(c, &c->argv[2], -1, LONG_MAX, &count,
@@ -183,13 +184,13 @@ static void cmd_slowlog_help(client *c) { reply_help(c, "SLOWLOG", slowlog_help)
 #define LATENCY_TS_LEN 160
 
 typedef struct latency_sample {
-    long long time;        /* unix seconds; 0: slot unused */
+    long long time; /* unix seconds; 0: slot unused */
     long long ms;
 } latency_sample;
 
 typedef struct latency_series {
     char *event;
-    int idx;               /* slot the next new second goes into */
+    int idx; /* slot the next new second goes into */
     long long max;
     latency_sample samples[LATENCY_TS_LEN];
 } latency_series;

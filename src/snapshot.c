@@ -44,7 +44,7 @@
 #include "server.h"
 #include "util.h"
 
-#define BGSAVE_RETRY_DELAY 5   /* seconds between tries after a failed BGSAVE */
+#define BGSAVE_RETRY_DELAY 5 /* seconds between tries after a failed BGSAVE */
 
 typedef struct save_point {
     long long seconds, changes;
@@ -56,17 +56,17 @@ static struct {
     int npoints;
     char *points_text;
 
-    long long lastsave;            /* unix time of the last successful save */
-    long long lastbgsave_try;      /* unix time of the last BGSAVE attempt */
+    long long lastsave;       /* unix time of the last successful save */
+    long long lastbgsave_try; /* unix time of the last BGSAVE attempt */
     bool lastbgsave_ok;
-    bool bgsave_scheduled;         /* BGSAVE SCHEDULE, or BGSAVE inside EXEC */
-    long long saves;               /* rdb_saves */
+    bool bgsave_scheduled; /* BGSAVE SCHEDULE, or BGSAVE inside EXEC */
+    long long saves;       /* rdb_saves */
 
-    pid_t child_pid;               /* our BGSAVE child (child.c tracks it), or -1 */
-    long long child_start;         /* unix time it was forked */
+    pid_t child_pid;       /* our BGSAVE child (child.c tracks it), or -1 */
+    long long child_start; /* unix time it was forked */
     long long dirty_before_bgsave;
-    long long save_keys_total;     /* keys in the dataset at fork time */
-    long long save_time_last;      /* seconds the last BGSAVE took, -1 */
+    long long save_keys_total; /* keys in the dataset at fork time */
+    long long save_time_last;  /* seconds the last BGSAVE took, -1 */
 
     long long load_keys_loaded, load_keys_expired;
 } st = {.lastbgsave_ok = true, .child_pid = -1, .save_time_last = -1};
@@ -104,7 +104,9 @@ static bool snapshot_has_save_points(void) {
 }
 
 /* At start the dataset counts as saved, as in Redis. */
-static long long snapshot_last_save(void) { return st.lastsave ? st.lastsave : srv.start_ms / 1000; }
+static long long snapshot_last_save(void) {
+    return st.lastsave ? st.lastsave : srv.start_ms / 1000;
+}
 
 /* ---- Saving in this process ---- */
 
@@ -144,7 +146,7 @@ static void child_main(void) {
         child_exit(1);
     }
     log_msg(LOG_NOTICE, "DB saved on disk");
-    child_exit(0);   /* reports the copy-on-write size to the parent */
+    child_exit(0); /* reports the copy-on-write size to the parent */
 }
 
 /* ---- Tracking the child in the parent ---- */
@@ -174,11 +176,13 @@ int snapshot_bgsave_pipe(int wfd, int rfd, const char *mark) {
         int n = snprintf(pre, sizeof(pre), "$EOF:%s\r\n", mark);
         int rc = rio_write(&r, pre, (size_t)n) == (size_t)n ? 0 : -1;
         if (rc == 0) {
-            r.cksum = 0;   /* the checksum covers the RDB only */
+            r.cksum = 0; /* the checksum covers the RDB only */
             rc = rdb_save_rio(&r, &info, &err);
         }
         if (rc == 0 && (rio_write(&r, mark, 40) != 40 || fflush(fp) != 0)) rc = -1;
-        if (rc == -1) log_msg(LOG_WARNING, "Diskless RDB transfer failed: %s", err ? err->buf : strerror(errno));
+        if (rc == -1)
+            log_msg(LOG_WARNING, "Diskless RDB transfer failed: %s",
+                    err ? err->buf : strerror(errno));
         child_exit(rc == 0 ? 0 : 1);
     }
     if (pid == -1) {
@@ -219,7 +223,8 @@ static void bgsave_done(int exitcode, int bysignal) {
     if (child_to_pipe) {
         child_to_pipe = false;
         if (ok) log_msg(LOG_NOTICE, "Background RDB transfer terminated with success");
-        else if (bysignal) log_msg(LOG_WARNING, "Background transfer terminated by signal %d", bysignal);
+        else if (bysignal)
+            log_msg(LOG_WARNING, "Background transfer terminated by signal %d", bysignal);
         else log_msg(LOG_WARNING, "Background transfer error");
         st.child_pid = -1;
         repl_rdb_child_done(ok, false);
@@ -228,7 +233,7 @@ static void bgsave_done(int exitcode, int bysignal) {
     if (!bysignal && exitcode == 0) {
         log_msg(LOG_NOTICE, "Background saving terminated with success");
         srv.dirty -= st.dirty_before_bgsave;
-        if (srv.dirty < 0) srv.dirty = 0;   /* a foreground save reset it meanwhile */
+        if (srv.dirty < 0) srv.dirty = 0; /* a foreground save reset it meanwhile */
         st.lastsave = util_mstime() / 1000;
         st.lastbgsave_ok = true;
     } else if (!bysignal) {
@@ -343,8 +348,8 @@ void snapshot_flushall(void) {
 }
 
 int snapshot_final_save(int flags) {
-    bool want = (snapshot_has_save_points() && !(flags & SHUTDOWN_NOSAVE)) ||
-                (flags & SHUTDOWN_SAVE);
+    bool want =
+        (snapshot_has_save_points() && !(flags & SHUTDOWN_NOSAVE)) || (flags & SHUTDOWN_SAVE);
     if (!want) return 0;
     log_msg(LOG_NOTICE, "Saving the final RDB snapshot before exiting.");
     if (snapshot_save() == 0) return 0;
@@ -413,11 +418,10 @@ str *snapshot_info(str *s) {
                       "rdb_last_load_keys_expired:%lld\r\n"
                       "rdb_last_load_keys_loaded:%lld\r\n",
                       running ? st.save_keys_total : 0, srv.dirty, running ? 1 : 0,
-                      snapshot_last_save(),
-                      st.lastbgsave_ok ? "ok" : "err", st.save_time_last,
+                      snapshot_last_save(), st.lastbgsave_ok ? "ok" : "err", st.save_time_last,
                       running ? now_sec() - st.child_start : -1, st.saves,
-                      (long long)child_last_cow_size(CHILD_RDB),
-                      st.load_keys_expired, st.load_keys_loaded);
+                      (long long)child_last_cow_size(CHILD_RDB), st.load_keys_expired,
+                      st.load_keys_loaded);
 }
 
 /* ---- Commands ---- */

@@ -93,11 +93,11 @@ static void arena_free(arena_block *b) {
 typedef struct pattern {
     const char *p;
     size_t len;
-    bool self;                /* "#": the element itself */
+    bool self; /* "#": the element itself */
     bool has_star;
-    size_t prefix_len;        /* bytes before the '*' */
-    size_t postfix_len;       /* bytes after it, up to the "->" if any */
-    const char *field;        /* NULL: the key must hold a string */
+    size_t prefix_len;  /* bytes before the '*' */
+    size_t postfix_len; /* bytes after it, up to the "->" if any */
+    const char *field;  /* NULL: the key must hold a string */
     size_t field_len;
 } pattern;
 
@@ -131,8 +131,8 @@ static void pattern_init(pattern *pt, const slice *s) {
  * the wrong type, a missing field). The value is borrowed (from the
  * keyspace or from buf, of at least UTIL_LLSTR_SIZE bytes): valid until
  * the next lookup. */
-static bool lookup_pattern(client *c, const pattern *pt, const char *e, size_t elen,
-                           char *buf, const char **val, size_t *vlen) {
+static bool lookup_pattern(client *c, const pattern *pt, const char *e, size_t elen, char *buf,
+                           const char **val, size_t *vlen) {
     if (pt->self) {
         *val = e;
         *vlen = elen;
@@ -161,10 +161,10 @@ static bool lookup_pattern(client *c, const pattern *pt, const char *e, size_t e
 /* ---- Comparison ---- */
 
 typedef struct sort_item {
-    const char *p;            /* the element (arena) */
+    const char *p; /* the element (arena) */
     size_t len;
-    double score;             /* numeric sort: its weight (0 when BY finds none) */
-    const char *cmp;          /* ALPHA BY: the weight (arena), NULL when missing */
+    double score;    /* numeric sort: its weight (0 when BY finds none) */
+    const char *cmp; /* ALPHA BY: the weight (arena), NULL when missing */
     size_t cmp_len;
 } sort_item;
 
@@ -201,7 +201,8 @@ static int item_cmp(const sort_item *a, const sort_item *b, const sort_ctx *x) {
         else if (x->store) r = cmp_binary(a->cmp, a->cmp_len, b->cmp, b->cmp_len);
         else r = cmp_cstr(a->cmp, a->cmp_len, b->cmp, b->cmp_len);
     } else {
-        r = x->store ? cmp_binary(a->p, a->len, b->p, b->len) : cmp_cstr(a->p, a->len, b->p, b->len);
+        r = x->store ? cmp_binary(a->p, a->len, b->p, b->len)
+                     : cmp_cstr(a->p, a->len, b->p, b->len);
     }
     return x->desc ? -r : r;
 }
@@ -422,9 +423,11 @@ static bool parse_options(client *c, bool readonly, sort_opts *o) {
             o->by = &c->argv[++j];
             /* A BY without '*' (as a C string) names no weight: no sorting.
              * As in Redis, a later BY with a '*' does not undo that. */
-            if (memchr(o->by->ptr, '*', strnlen(o->by->ptr, o->by->len)) == NULL) o->dontsort = true;
+            if (memchr(o->by->ptr, '*', strnlen(o->by->ptr, o->by->len)) == NULL)
+                o->dontsort = true;
         } else if (arg_is(a, "get") && left >= 1) {
-            if (o->gets == NULL) o->gets = mem_alloc(sizeof(pattern) * (size_t)((c->argc - j) / 2 + 1));
+            if (o->gets == NULL)
+                o->gets = mem_alloc(sizeof(pattern) * (size_t)((c->argc - j) / 2 + 1));
             pattern_init(&o->gets[o->ngets++], &c->argv[++j]);
         } else {
             reply_error(c, ERR_SYNTAX);
@@ -460,7 +463,8 @@ static void emit_store(client *c, const sort_opts *o, const sort_item *it, quick
         char buf[UTIL_LLSTR_SIZE];
         const char *v;
         size_t vlen;
-        if (lookup_pattern(c, &o->gets[g], it->p, it->len, buf, &v, &vlen)) ql_push(ql, v, vlen, QL_TAIL);
+        if (lookup_pattern(c, &o->gets[g], it->p, it->len, buf, &v, &vlen))
+            ql_push(ql, v, vlen, QL_TAIL);
         else ql_push(ql, "", 0, QL_TAIL);
     }
 }
@@ -516,7 +520,7 @@ static void store_result(client *c, const slice *dst, quicklist *ql) {
 /* Fill sv with the elements to sort and set *startp, *endp to the output
  * range within it, as sortCommandGeneric's loading step. */
 static void load_elements(kv *e, const sort_opts *o, sort_vec *sv, long *startp, long *endp) {
-    long vlen = e == NULL ? 0
+    long vlen = e == NULL            ? 0
                 : e->type == KV_LIST ? (long)list_len(e)
                 : e->type == KV_SET  ? (long)t_set_len(e)
                                      : (long)zset_len(e);
@@ -552,7 +556,7 @@ static void load_elements(kv *e, const sort_opts *o, sort_vec *sv, long *startp,
 /* Compute each item's weight. Returns false if one is not a number (for
  * a numeric sort). */
 static bool load_weights(client *c, const sort_opts *o, const pattern *by, sort_vec *sv) {
-    if (o->alpha && by == NULL) return true;   /* compares the elements themselves */
+    if (o->alpha && by == NULL) return true; /* compares the elements themselves */
     bool ok = true;
     for (size_t j = 0; j < sv->len; j++) {
         sort_item *it = &sv->v[j];

@@ -72,7 +72,7 @@ static bool password_matches(const slice *pass) {
 /* The one credential check: true if user/pass are valid. */
 static bool auth_check(const slice *user, const slice *pass) {
     if (user && !util_strcaseeq(user->ptr, user->len, "default")) return false;
-    if (cfg.requirepass_len == 0) return true;   /* the default user has nopass */
+    if (cfg.requirepass_len == 0) return true; /* the default user has nopass */
     return password_matches(pass);
 }
 
@@ -137,7 +137,9 @@ static void cmd_hello(client *c) {
         c->authenticated = true;
     }
     if (client_auth_required(c)) {
-        reply_error(c, "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
+        reply_error(
+            c,
+            "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
         return;
     }
     if (name) {
@@ -194,7 +196,8 @@ static void cmd_shutdown(client *c) {
             return;
         }
     }
-    if ((abort && flags != SHUTDOWN_NOFLAGS) || ((flags & SHUTDOWN_NOSAVE) && (flags & SHUTDOWN_SAVE))) {
+    if ((abort && flags != SHUTDOWN_NOFLAGS) ||
+        ((flags & SHUTDOWN_NOSAVE) && (flags & SHUTDOWN_SAVE))) {
         reply_error(c, ERR_SYNTAX);
         return;
     }

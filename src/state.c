@@ -24,6 +24,6 @@ void server_set_time(long long us) {
 }
 
 void server_update_time(void) {
-    util_clock_rebase();   /* the command path's clock follows the wall clock */
+    util_clock_rebase(); /* the command path's clock follows the wall clock */
     server_set_time(util_fast_ustime());
 }

@@ -39,7 +39,7 @@
 typedef struct hfield {
     dict_link link;
     uint32_t flen, vlen;
-    char buf[];   /* field bytes, then value bytes */
+    char buf[]; /* field bytes, then value bytes */
 } hfield;
 
 static const char *hfield_key(const void *entry, size_t *len) {
@@ -169,7 +169,7 @@ const char *hash_get(const kv *e, const char *field, size_t flen, size_t *vlen, 
  * listpack integer are written into fbuf/vbuf. */
 typedef struct hash_iter {
     const kv *e;
-    unsigned char *p;   /* listpack: next field element */
+    unsigned char *p; /* listpack: next field element */
     dict_iter di;
     char fbuf[HASH_INTBUF_SIZE], vbuf[HASH_INTBUF_SIZE];
 } hash_iter;
@@ -573,8 +573,8 @@ static void hrandfield_repeat(client *c, kv *e, unsigned long count, bool withva
         }
         return;
     }
-    unsigned long limit = count > HRANDFIELD_RANDOM_SAMPLE_LIMIT ? HRANDFIELD_RANDOM_SAMPLE_LIMIT
-                                                                 : count;
+    unsigned long limit =
+        count > HRANDFIELD_RANDOM_SAMPLE_LIMIT ? HRANDFIELD_RANDOM_SAMPLE_LIMIT : count;
     lp_entry *keys = mem_alloc(sizeof(lp_entry) * limit);
     lp_entry *vals = withvalues ? mem_alloc(sizeof(lp_entry) * limit) : NULL;
     while (count) {
@@ -590,7 +590,7 @@ static void hrandfield_repeat(client *c, kv *e, unsigned long count, bool withva
 
 /* A field,value pair borrowed from the hash for the unique cases. */
 typedef struct pick {
-    dict_link link;   /* for the de-duplicating table of CASE 4 */
+    dict_link link; /* for the de-duplicating table of CASE 4 */
     const char *f, *v;
     size_t flen, vlen;
 } pick;
@@ -689,7 +689,7 @@ static void hrandfield_count(client *c, long long l, bool withvalues) {
     }
     unsigned long reply_len = count < size ? count : size;
     reply_array(c, (long long)(withvalues && c->resp == 2 ? reply_len * 2 : reply_len));
-    if (count >= size) {                               /* CASE 2: everything */
+    if (count >= size) { /* CASE 2: everything */
         hash_iter it;
         hash_iter_init(&it, e);
         pick p = {0};

@@ -265,7 +265,7 @@ static void cmd_lrange(client *c) {
 /* LPOS key element [RANK rank] [COUNT num-matches] [MAXLEN len] */
 static void cmd_lpos(client *c) {
     const slice *ele = &c->argv[2];
-    long rank = 1, count = -1, maxlen = 0;   /* count -1: option not given */
+    long rank = 1, count = -1, maxlen = 0; /* count -1: option not given */
     int direction = QL_HEAD;
     for (int j = 3; j < c->argc; j++) {
         bool more = j + 1 < c->argc;
@@ -321,7 +321,7 @@ static void cmd_lpos(client *c) {
             }
         }
         index++;
-        matchindex = -1;   /* remembers a loop exit without a match */
+        matchindex = -1; /* remembers a loop exit without a match */
     }
     ql_iter_clear(&it);
     if (deferred) reply_set_deferred_array(c, deferred, arraylen);
@@ -390,7 +390,7 @@ static void cmd_ltrim(client *c) {
     if (end < 0) end += llen;
     if (start < 0) start = 0;
     if (start > end || start >= llen) {
-        ltrim = llen;   /* nothing left */
+        ltrim = llen; /* nothing left */
         rtrim = 0;
     } else {
         if (end >= llen) end = llen - 1;
@@ -417,9 +417,8 @@ static void pop_generic(client *c, int where) {
         reply_error_arity(c);
         return;
     }
-    if (has_count &&
-        !arg_long_range(c, &c->argv[2], 0, LONG_MAX, &count,
-                        "ERR value is out of range, must be positive"))
+    if (has_count && !arg_long_range(c, &c->argv[2], 0, LONG_MAX, &count,
+                                     "ERR value is out of range, must be positive"))
         return;
     kv *e;
     if (!find_list(c, key, true, &e)) return;

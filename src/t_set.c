@@ -67,8 +67,8 @@ static member *member_new(const char *p, size_t len) {
 /* A set value outside its kv entry: load() it, change it, save() it back
  * (adds and removes may move or re-encode it). */
 typedef struct setv {
-    enum kv_enc enc;   /* KV_ENC_INTSET or KV_ENC_HT */
-    void *ptr;         /* intset * or dict * */
+    enum kv_enc enc; /* KV_ENC_INTSET or KV_ENC_HT */
+    void *ptr;       /* intset * or dict * */
 } setv;
 
 /* One member as read from a set. From an intset, is_int is set and v holds
@@ -477,7 +477,7 @@ static setv union_diff(setv *sets, long n, enum set_op op) {
     }
     if (sets[0].ptr == NULL) return out;
     for (long j = 1; j < n; j++)
-        if (sets[j].ptr == sets[0].ptr) return out;   /* A - A - ... is empty */
+        if (sets[j].ptr == sets[0].ptr) return out; /* A - A - ... is empty */
     /* Algorithm 1 tests each member of the first set against the others
      * (about |A| * n work); algorithm 2 adds A and removes the rest (the
      * sum of the sizes). Redis picks the cheaper, favouring 1 by half, and
@@ -577,8 +577,12 @@ static void union_diff_command(client *c, const slice *keys, long n, const slice
     setv_free(&out);
 }
 
-static void cmd_sunion(client *c) { union_diff_command(c, c->argv + 1, c->argc - 1, NULL, SET_OP_UNION); }
-static void cmd_sdiff(client *c) { union_diff_command(c, c->argv + 1, c->argc - 1, NULL, SET_OP_DIFF); }
+static void cmd_sunion(client *c) {
+    union_diff_command(c, c->argv + 1, c->argc - 1, NULL, SET_OP_UNION);
+}
+static void cmd_sdiff(client *c) {
+    union_diff_command(c, c->argv + 1, c->argc - 1, NULL, SET_OP_DIFF);
+}
 
 static void cmd_sunionstore(client *c) {
     union_diff_command(c, c->argv + 2, c->argc - 2, &c->argv[1], SET_OP_UNION);
@@ -607,8 +611,8 @@ static int by_size(const void *a, const void *b) {
 
 /* SINTER, SMEMBERS, SINTERSTORE (dst set) and SINTERCARD (card_only, with
  * limit 0 = none). */
-static void inter_command(client *c, const slice *keys, long n, const slice *dst,
-                          bool card_only, unsigned long long limit) {
+static void inter_command(client *c, const slice *keys, long n, const slice *dst, bool card_only,
+                          unsigned long long limit) {
     long missing;
     setv *loaded = load_sets(c, keys, n, &missing);
     if (loaded == NULL) return;
@@ -899,7 +903,7 @@ static void cmd_spop(client *c) {
     setv_random(&s, &x);
     reply_elem(c, &x);
     propagate_srem(c, key, &x);
-    setv_remove_elem(&s, &x);   /* x is dangling from here on */
+    setv_remove_elem(&s, &x); /* x is dangling from here on */
     save(e, &s);
     db_notify(NOTIFY_SET, "spop", key->ptr, key->len, c->dbid);
     if (setv_len(&s) == 0) delete_empty(c, key);

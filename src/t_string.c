@@ -86,13 +86,13 @@ static bool parse_set_options(client *c, int from, bool getex, int *flags, slice
             *flags |= SET_KEEPTTL;
         } else if (getex && arg_is(a, "persist") && !(f & SET_ANY_EXPIRE)) {
             *flags |= SET_PERSIST;
-        } else if (has_next && (arg_is(a, "ex") || arg_is(a, "px") ||
-                                arg_is(a, "exat") || arg_is(a, "pxat"))) {
+        } else if (has_next &&
+                   (arg_is(a, "ex") || arg_is(a, "px") || arg_is(a, "exat") || arg_is(a, "pxat"))) {
             /* An expire option excludes the others, but may repeat itself. */
-            int mine = arg_is(a, "ex") ? SET_EX
-                       : arg_is(a, "px") ? SET_PX
+            int mine = arg_is(a, "ex")     ? SET_EX
+                       : arg_is(a, "px")   ? SET_PX
                        : arg_is(a, "exat") ? SET_EXAT
-                                               : SET_PXAT;
+                                           : SET_PXAT;
             if (f & ((SET_ANY_EXPIRE & ~mine) | SET_KEEPTTL | SET_PERSIST)) {
                 reply_error(c, ERR_SYNTAX);
                 return false;
@@ -464,7 +464,7 @@ static void incr_generic(client *c, long long incr) {
         return;
     }
     if (e && e->enc == KV_ENC_INT) {
-        kv_set_int(e, value);   /* in place: keeps the TTL and the entry */
+        kv_set_int(e, value); /* in place: keeps the TTL and the entry */
     } else if (e) {
         db_replace(c->db, kv_new_int(key->ptr, key->len, value), true);
     } else {

@@ -114,8 +114,7 @@ static bool parse_lex_end(const slice *a, sl_lex_end *e) {
         e->p = a->ptr + 1;
         e->len = a->len - 1;
         return true;
-    default:
-        return false;
+    default: return false;
     }
 }
 
@@ -308,8 +307,8 @@ typedef struct range_sink {
     client *c;
     bool store, withscores;
     const slice *dstkey;
-    kv *dst;                 /* store: the set being built */
-    void *deferred;          /* client: the length is not known yet */
+    kv *dst;        /* store: the set being built */
+    void *deferred; /* client: the length is not known yet */
     zset_limits lim;
 } range_sink;
 
@@ -343,7 +342,8 @@ static void sink_finish(range_sink *s, long long count) {
     client *c = s->c;
     if (!s->store) {
         if (s->deferred)
-            reply_set_deferred_array(c, s->deferred, s->withscores && c->resp == 2 ? count * 2 : count);
+            reply_set_deferred_array(c, s->deferred,
+                                     s->withscores && c->resp == 2 ? count * 2 : count);
         return;
     }
     const slice *dst = s->dstkey;
@@ -391,7 +391,9 @@ static bool limit_skips_all(long offset, kv *e) {
     return offset < 0 || (offset > 0 && (unsigned long)offset >= zset_len(e));
 }
 
-static unsigned long limit_count(long limit) { return limit < 0 ? ULONG_MAX : (unsigned long)limit; }
+static unsigned long limit_count(long limit) {
+    return limit < 0 ? ULONG_MAX : (unsigned long)limit;
+}
 
 static void skip_offset(zset_iter *it, long offset) {
     for (; offset > 0 && zset_iter_valid(it); offset--) zset_iter_next(it);
@@ -503,12 +505,14 @@ static void zrange_generic(client *c, int first, bool store, enum range_type typ
         }
         break;
     default:
-        if (!arg_long(c, &c->argv[minidx], &start) || !arg_long(c, &c->argv[maxidx], &end))
-            return;
+        if (!arg_long(c, &c->argv[minidx], &start) || !arg_long(c, &c->argv[maxidx], &end)) return;
         break;
     }
-    range_sink s = {.c = c, .store = store, .withscores = withscores,
-                    .dstkey = store ? &c->argv[1] : NULL, .lim = zset_cfg_limits()};
+    range_sink s = {.c = c,
+                    .store = store,
+                    .withscores = withscores,
+                    .dstkey = store ? &c->argv[1] : NULL,
+                    .lim = zset_cfg_limits()};
     kv *e = db_find_read(c->db, key->ptr, key->len);
     if (e == NULL) {
         if (store) {
@@ -532,7 +536,9 @@ static void cmd_zrange(client *c) { zrange_generic(c, 1, false, RANGE_AUTO, DIR_
 static void cmd_zrangestore(client *c) { zrange_generic(c, 2, true, RANGE_AUTO, DIR_AUTO); }
 static void cmd_zrevrange(client *c) { zrange_generic(c, 1, false, RANGE_RANK, DIR_REVERSE); }
 static void cmd_zrangebyscore(client *c) { zrange_generic(c, 1, false, RANGE_SCORE, DIR_FORWARD); }
-static void cmd_zrevrangebyscore(client *c) { zrange_generic(c, 1, false, RANGE_SCORE, DIR_REVERSE); }
+static void cmd_zrevrangebyscore(client *c) {
+    zrange_generic(c, 1, false, RANGE_SCORE, DIR_REVERSE);
+}
 static void cmd_zrangebylex(client *c) { zrange_generic(c, 1, false, RANGE_LEX, DIR_FORWARD); }
 static void cmd_zrevrangebylex(client *c) { zrange_generic(c, 1, false, RANGE_LEX, DIR_REVERSE); }
 
@@ -699,7 +705,7 @@ static void cmd_zmpop(client *c) {
  * by rank through its spans. */
 typedef struct picker {
     kv *e;
-    unsigned char **pairs;   /* listpack: the member element of each pair */
+    unsigned char **pairs; /* listpack: the member element of each pair */
 } picker;
 
 static void picker_init(picker *p, kv *e) {
@@ -717,7 +723,7 @@ static void picker_init(picker *p, kv *e) {
 static void picker_get(picker *p, unsigned long rank, zset_elem *el) {
     zset_iter it;
     if (p->pairs) {
-        zset_iter_rank(&it, p->e, 0, false);   /* then point it at the pair */
+        zset_iter_rank(&it, p->e, 0, false); /* then point it at the pair */
         it.eptr = p->pairs[rank];
         it.sptr = lp_next(it.zl, it.eptr);
     } else {
@@ -734,7 +740,7 @@ static void reply_member(client *c, const zset_elem *el, bool withscores) {
 
 /* A small open-addressing set of ranks, for sampling without repeats. */
 typedef struct rank_set {
-    unsigned long *slots;   /* rank + 1; 0 is empty */
+    unsigned long *slots; /* rank + 1; 0 is empty */
     unsigned long mask;
 } rank_set;
 
@@ -899,19 +905,17 @@ enum aggregate { AGG_SUM, AGG_MIN, AGG_MAX };
  * set is copied into a skiplist first, so that lookups stay O(1) whatever
  * its encoding (t_set.h offers only a walk). */
 typedef struct zsrc {
-    kv *e;              /* the key's entry; NULL for a missing key */
-    skiplist *set;      /* for a plain set: its members, each scored 1 */
+    kv *e;         /* the key's entry; NULL for a missing key */
+    skiplist *set; /* for a plain set: its members, each scored 1 */
     double weight;
     unsigned long len;
-    int idx;            /* position in the command, to keep the sort stable */
+    int idx; /* position in the command, to keep the sort stable */
 } zsrc;
 
 /* Called for each member of an input; returns false to stop early. */
 typedef bool member_fn(void *priv, const char *m, size_t len, double score);
 
-static void copy_set_member(void *priv, const char *p, size_t len) {
-    sl_insert(priv, 1.0, p, len);
-}
+static void copy_set_member(void *priv, const char *p, size_t len) { sl_insert(priv, 1.0, p, len); }
 
 static void src_open(zsrc *s, kv *e, int idx) {
     *s = (zsrc){.e = e, .weight = 1.0, .idx = idx};
@@ -959,7 +963,7 @@ static int by_len(const void *a, const void *b) {
 static void aggregate(double *target, double val, enum aggregate agg) {
     if (agg == AGG_SUM) {
         *target += val;
-        if (isnan(*target)) *target = 0.0;   /* inf + -inf */
+        if (isnan(*target)) *target = 0.0; /* inf + -inf */
     } else if (agg == AGG_MIN) {
         if (val < *target) *target = val;
     } else {
@@ -973,10 +977,10 @@ typedef struct setop {
     enum aggregate agg;
     skiplist *res;
     size_t maxlen;
-    unsigned long card;      /* ZINTERCARD */
+    unsigned long card; /* ZINTERCARD */
     long limit;
     bool card_only;
-    int cur;                 /* union: the input being added */
+    int cur; /* union: the input being added */
 } setop;
 
 static void result_add(setop *op, const char *m, size_t len, double score) {
@@ -1035,7 +1039,7 @@ static void run_setop(setop *op, enum set_op kind) {
             src_foreach(&op->src[op->cur], union_member, op);
     } else if (op->src[0].len > 0) {
         for (long j = 1; j < op->n; j++)
-            if (op->src[j].e == op->src[0].e) return;   /* A - A - ... is empty */
+            if (op->src[j].e == op->src[0].e) return; /* A - A - ... is empty */
         src_foreach(&op->src[0], diff_member, op);
     }
 }

@@ -286,13 +286,13 @@ static void test_arity_comes_before_auth_and_the_features(void) {
 static void test_auth_comes_before_loading_and_the_features(void) {
     reset();
     cl->authenticated = false;
-    cfg.requirepass_len = 1;   /* a password is set */
+    cfg.requirepass_len = 1; /* a password is set */
     srv.loading = true;
     request("tget", "k", NULL);
     ASSERT(replied("-NOAUTH "));
     ASSERT_EQ(ncalls, 0);
     cl->buf_used = 0;
-    request("tnoauth", "k", NULL);   /* NO_AUTH and LOADING: runs */
+    request("tnoauth", "k", NULL); /* NO_AUTH and LOADING: runs */
     ASSERT_EQ(procs_run, 1);
     cfg.requirepass_len = 0;
 }
@@ -323,7 +323,7 @@ static void test_a_feature_refusal_stops_the_request(void) {
 static void test_a_core_refusal_inside_multi_fails_the_transaction(void) {
     reset();
     cl->flags |= CLIENT_MULTI;
-    request("tset", "k", NULL);   /* wrong arity: refused by the core */
+    request("tset", "k", NULL); /* wrong arity: refused by the core */
     ASSERT(replied("-ERR wrong number of arguments"));
     const char *want[] = {"refused in multi"};
     expect_calls(want, 1);
@@ -332,7 +332,7 @@ static void test_a_core_refusal_inside_multi_fails_the_transaction(void) {
 static void test_a_request_the_features_answered_does_not_run(void) {
     reset();
     cl->flags |= CLIENT_MULTI;
-    admit_verdict = SEAM_DONE;   /* queued by MULTI */
+    admit_verdict = SEAM_DONE; /* queued by MULTI */
     request("tset", "k", "v", NULL);
     ASSERT_EQ(procs_run, 0);
     const char *want[] = {"admit tset"};
@@ -341,11 +341,11 @@ static void test_a_request_the_features_answered_does_not_run(void) {
 
 static void test_a_postponed_request_is_kept_for_later(void) {
     reset();
-    admit_verdict = SEAM_POSTPONED;   /* CLIENT PAUSE */
+    admit_verdict = SEAM_POSTPONED; /* CLIENT PAUSE */
     slice argv[3] = {slice_of("tset", 4), slice_of("k", 1), slice_of("v", 1)};
     cl->argv = argv;
     cl->argc = 3;
-    ASSERT(!cmdtable_dispatch(cl));   /* to be parsed again */
+    ASSERT(!cmdtable_dispatch(cl)); /* to be parsed again */
     cl->argv = NULL;
     cl->argc = 0;
     ASSERT_EQ(procs_run, 0);
@@ -368,12 +368,12 @@ static void test_a_call_runs_then_reports_after(void) {
 static void test_lazy_expiry_on_a_master_deletes_and_propagates_del(void) {
     reset();
     add_expired("gone");
-    cfg.notify_keyspace_events = 1;   /* any bit: the core then reports events */
+    cfg.notify_keyspace_events = 1; /* any bit: the core then reports events */
     request("tget", "gone", NULL);
     cfg.notify_keyspace_events = 0;
     ASSERT(replied("$-1"));
     ASSERT(db_find_raw(db_get(0), "gone", 4) == NULL);
-    const char *want[] = {"admit tget", "propagate DEL gone", "event expired gone",
+    const char *want[] = {"admit tget",    "propagate DEL gone", "event expired gone",
                           "modified gone", "event keymiss gone", "after tget"};
     expect_calls(want, 6);
 }
@@ -384,7 +384,7 @@ static void test_lazy_expiry_on_a_replica_only_hides(void) {
     srv.is_replica = true;
     request("tget", "old", NULL);
     ASSERT(replied("$-1"));
-    ASSERT(db_find_raw(db_get(0), "old", 3) != NULL);   /* the master's DEL will come */
+    ASSERT(db_find_raw(db_get(0), "old", 3) != NULL); /* the master's DEL will come */
     ASSERT_EQ(count_calls("propagate"), 0);
     ASSERT_EQ(count_calls("modified"), 0);
     srv.is_replica = false;
@@ -396,9 +396,9 @@ static void test_lazy_del_goes_ahead_of_the_commands_block(void) {
     add_expired("n");
     request("tincr2", "n", NULL);
     /* Redis 7.0: the DEL is not wrapped with the command's effects. */
-    const char *want[] = {"admit tincr2", "propagate DEL n", "modified n", "propagate MULTI",
-                          "propagate INCR n", "propagate INCR n", "propagate EXEC",
-                          "after tincr2"};
+    const char *want[] = {"admit tincr2",    "propagate DEL n",  "modified n",
+                          "propagate MULTI", "propagate INCR n", "propagate INCR n",
+                          "propagate EXEC",  "after tincr2"};
     expect_calls(want, 8);
 }
 
@@ -447,7 +447,7 @@ static void test_no_reader_no_effects(void) {
 static void test_nothing_is_propagated_while_loading(void) {
     reset();
     srv.loading = true;
-    request("tnoauth", "x", NULL);   /* allowed while loading */
+    request("tnoauth", "x", NULL); /* allowed while loading */
     propagate_begin();
     slice a[2] = {slice_of("DEL", 3), slice_of("x", 1)};
     propagate(0, 2, a);
@@ -484,7 +484,7 @@ int main(void) {
     ASSERT(ev_init(128) == 0);
     ASSERT(socketpair(AF_UNIX, SOCK_STREAM, 0, sockets) == 0);
     cmdtable_register(test_commands);
-    cl = client_new(sockets[0], false);   /* a socket, so replies are kept */
+    cl = client_new(sockets[0], false); /* a socket, so replies are kept */
     propagate_set_reader(PROPAGATE_AOF, true);
 
     RUN(test_unknown_command_is_refused_before_anything);
