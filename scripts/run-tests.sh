@@ -1,6 +1,6 @@
 #!/bin/sh
 # Run every test layer and print one closing line "N passed, M failed".
-#   unit tests (release and ASan builds), layering check,
+#   unit tests (release and ASan builds), layering and format checks,
 #   integration tests against the ASan+UBSan server,
 #   interop/differential tests against the release server and Debian's redis,
 #   short libFuzzer runs of the RESP parser, listpack validation, HyperLogLog
@@ -21,6 +21,15 @@ fail() { FAILED=$((FAILED + $1)); }
 
 echo "== layering"
 if sh scripts/check-layers.sh; then pass 1; else fail 1; fi
+
+echo "== format (make fmt-check)"
+if [ "$(make -s fmt-check | tail -1)" = "format ok" ]; then
+    echo "format ok"
+    pass 1
+else
+    make -s fmt-check
+    fail 1
+fi
 
 echo "== unit tests"
 for bin in build/tests/test_* build-asan/tests/test_*; do
