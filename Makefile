@@ -3,7 +3,8 @@ CC ?= gcc
 ifeq ($(origin CC),default)
 CC := gcc
 endif
-WARN := -Wall -Wextra -Werror -Wno-missing-field-initializers
+WARN := -Wall -Wextra -Werror -Wno-missing-field-initializers -Wmissing-prototypes -Wshadow \
+        -Wnested-externs
 LUA_CFLAGS := $(shell pkg-config --cflags lua5.1 2>/dev/null || echo -I/usr/include/lua5.1)
 CFLAGS_COMMON := -std=gnu11 $(WARN) -g -MMD -MP -Isrc $(LUA_CFLAGS)
 JEMALLOC_LIBS := $(shell pkg-config --libs jemalloc 2>/dev/null || echo -ljemalloc)
@@ -12,11 +13,19 @@ JEMALLOC_LIBS := $(shell pkg-config --libs jemalloc 2>/dev/null || echo -ljemall
 LUA_LIBS := -l:liblua5.1.a -ldl
 LIBS := -lm -lcrypto -llzf -lpthread
 
-# src/check_*.c are the mains of the offline tools (castor-check-aof ...).
-TOOL_SRCS := $(wildcard src/check_*.c)
+# src/check_*.c are the mains of the offline tools (castor-check-aof ...);
+# seam_none.c is their seam (the server's is server.c).
+TOOL_SRCS := $(wildcard src/check_*.c) src/seam_none.c
 SRCS := $(filter-out $(TOOL_SRCS),$(wildcard src/*.c))
 # Layer 1 (pure libraries) and the RESP codec: what unit tests link against.
 PURE := mem str dict util kv resp backlog listpack quicklist intset skiplist zset crc64 ziplist aoffile coalesce hll geohash
+# Layer 2, the core: with PURE it links alone, reaching the features only
+# through seam.h (server.c implements it; tests/unit/test_core.c stubs it).
+CORE := $(PURE) state ev net client reply cmdtable db propagate log log_syslog proctitle
+# What loads a dataset without the server (castor-check-rdb, the RDB
+# fuzzer): the core, the RDB format and the value types (with the argument
+# and SCAN helpers of their commands), over the empty seam.
+RDB_ALONE := $(CORE) rdb t_hash t_list t_set t_zset arg scan seam_none
 
 REL_OBJS := $(patsubst src/%.c,build/obj/%.o,$(SRCS))
 ASAN_OBJS := $(patsubst src/%.c,build-asan/obj/%.o,$(SRCS))
@@ -26,18 +35,21 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,build/tests/%,$(UNIT_SRCS))
 UNIT_ASAN_BINS := $(patsubst tests/unit/%.c,build-asan/tests/%,$(UNIT_SRCS))
 
-.PHONY: all asan unit deps run test bench fmt clean fuzz conformance
+.PHONY: all asan unit deps run test bench fmt fmt-check clean fuzz conformance rdb-alone
 all: build/castor-server build/castor-check-aof build/castor-check-rdb
 
 build/castor-server: $(REL_OBJS)
 	$(CC) -O2 -g -o $@ $^ $(JEMALLOC_LIBS) $(LUA_LIBS) $(LIBS)
 
-# castor-check-rdb is the server binary run under that name (src/rdb_check.c),
-# as redis-check-rdb is redis-server: it needs the whole loader.
-build/castor-check-rdb: build/castor-server
-	ln -sf castor-server $@
-build-asan/castor-check-rdb: build-asan/castor-server
-	ln -sf castor-server $@
+# castor-check-rdb: the loader without the server (see RDB_ALONE).
+build/castor-check-rdb: build/obj/check_rdb.o $(patsubst %,build/obj/%.o,$(RDB_ALONE))
+	$(CC) -O2 -g -o $@ $^ $(JEMALLOC_LIBS) $(LIBS)
+build-asan/castor-check-rdb: build-asan/obj/check_rdb.o $(patsubst %,build-asan/obj/%.o,$(RDB_ALONE))
+	$(CC) $(SAN) -g -o $@ $^ $(LIBS)
+
+# The objects of RDB_ALONE, for scripts/run-tests.sh's RDB fuzzer.
+rdb-alone:
+	@echo $(RDB_ALONE)
 
 # castor-check-aof: the AOF formats (aoffile.c) and the pure libraries only.
 build/castor-check-aof: build/obj/check_aof.o $(patsubst %,build/obj/%.o,mem str util resp aoffile crc64)
@@ -57,6 +69,13 @@ build/tests/%: tests/unit/%.c $(patsubst %,build/obj/%.o,$(PURE)) | build/tests
 	$(CC) $(CFLAGS_COMMON) -O2 -Itests/unit -o $@ $^ $(JEMALLOC_LIBS) $(LIBS)
 
 build-asan/tests/%: tests/unit/%.c $(patsubst %,build-asan/obj/%.o,$(PURE)) | build-asan/tests
+	$(CC) $(CFLAGS_COMMON) -O1 $(SAN) -DCASTOR_LIBC_MALLOC -Itests/unit -o $@ $^ $(LIBS)
+
+# The core alone, with the seam's stubs in the test itself.
+build/tests/test_core: tests/unit/test_core.c $(patsubst %,build/obj/%.o,$(CORE)) | build/tests
+	$(CC) $(CFLAGS_COMMON) -O2 -Itests/unit -o $@ $^ $(JEMALLOC_LIBS) $(LIBS)
+
+build-asan/tests/test_core: tests/unit/test_core.c $(patsubst %,build-asan/obj/%.o,$(CORE)) | build-asan/tests
 	$(CC) $(CFLAGS_COMMON) -O1 $(SAN) -DCASTOR_LIBC_MALLOC -Itests/unit -o $@ $^ $(LIBS)
 
 unit: $(UNIT_BINS) $(UNIT_ASAN_BINS)
@@ -87,10 +106,18 @@ conformance:
 	$(MAKE) all
 	sh scripts/conformance.sh
 
+FMT_FILES = src/*.c src/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.c
+
 fmt:
-	clang-format -i src/*.c src/*.h tests/unit/*.c tests/fuzz/*.c
+	clang-format -i $(FMT_FILES)
+
+# Fails (listing the first differences) unless the sources are as make fmt leaves them.
+fmt-check:
+	@clang-format --dry-run --Werror $(FMT_FILES) 2>&1 | head -40; \
+	clang-format --dry-run --Werror $(FMT_FILES) >/dev/null 2>&1 && echo "format ok"
 
 clean:
 	rm -rf build build-asan
 
--include $(REL_OBJS:.o=.d) $(ASAN_OBJS:.o=.d) build/obj/check_aof.d
+-include $(REL_OBJS:.o=.d) $(ASAN_OBJS:.o=.d) $(patsubst src/%.c,build/obj/%.d,$(TOOL_SRCS)) \
+    $(patsubst src/%.c,build-asan/obj/%.d,$(TOOL_SRCS))

@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """gen-keyspecs.py -- write src/keyspecs.def from a Redis 7.0 server.
 
-castor's command table (src/cmdtable.c) holds what the dispatcher needs:
-name, arity, flags, first/last/step, ACL categories. What COMMAND INFO and
+castor's command tables (one at the bottom of each family's file, src/t_*.c,
+keys.c, ...) hold what the dispatcher needs: name, arity, flags,
+first/last/step, ACL categories. What COMMAND INFO and
 COMMAND DOCS report beyond that -- key specs, tips, the documentation with
 its history and argument tree -- is Redis's data, so it is taken from Redis
 itself rather than retyped: this script asks a redis-server for COMMAND

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Run every test layer and print one closing line "N passed, M failed".
-#   unit tests (release and ASan builds), layering check,
+#   unit tests (release and ASan builds), layering and format checks,
 #   integration tests against the ASan+UBSan server,
 #   interop/differential tests against the release server and Debian's redis,
 #   short libFuzzer runs of the RESP parser, listpack validation, HyperLogLog
@@ -21,6 +21,15 @@ fail() { FAILED=$((FAILED + $1)); }
 
 echo "== layering"
 if sh scripts/check-layers.sh; then pass 1; else fail 1; fi
+
+echo "== format (make fmt-check)"
+if [ "$(make -s fmt-check | tail -1)" = "format ok" ]; then
+    echo "format ok"
+    pass 1
+else
+    make -s fmt-check
+    fail 1
+fi
 
 echo "== unit tests"
 for bin in build/tests/test_* build-asan/tests/test_*; do
@@ -152,30 +161,35 @@ else
 fi
 
 echo "== fuzz smoke (RDB loader and RESTORE)"
-# The loader needs the whole server: every source (the tools' mains
-# src/check_*.c aside) with coverage, server.c's main renamed.
-FZ="$OUT/fuzz_rdb_obj"
+# Every source compiled once with coverage (server.c's main renamed); the
+# RDB target links only the core, the RDB format and the value types over
+# the empty seam (the Makefile's RDB_ALONE), the config target the server.
+FZ="$OUT/fuzz_obj"
 FZFLAGS="-g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -DCASTOR_LIBC_MALLOC -Isrc $LUA_INC"
 mkdir -p "$FZ"
 if for src in src/*.c; do
         case "$src" in src/check_*.c) continue ;; esac
-        obj="$FZ/$(basename "$src" .c).o"
         extra=""
         [ "$src" = src/server.c ] && extra="-Dmain=castor_server_main"
-        echo "clang $FZFLAGS $extra -c $src -o $obj"
-    done | xargs -P "${FUZZ_JOBS:-2}" -I{} sh -c '{}' &&
-   $FUZZ_CC tests/fuzz/fuzz_rdb.c "$FZ"/*.o -o "$OUT/fuzz_rdb" $LUA_LIB -lm -lcrypto -llzf -lpthread; then
+        echo "clang $FZFLAGS $extra -c $src -o $FZ/$(basename "$src" .c).o"
+    done | xargs -P "${FUZZ_JOBS:-2}" -I{} sh -c '{}'; then
+    OBJS_OK=1
+else
+    OBJS_OK=0
+fi
+if [ "$OBJS_OK" = 1 ] &&
+   $FUZZ_CC tests/fuzz/fuzz_rdb.c $(for m in $(make -s rdb-alone); do echo "$FZ/$m.o"; done) \
+        -o "$OUT/fuzz_rdb" -lm -lcrypto -llzf -lpthread; then
     run_fuzzer fuzz_rdb "${FUZZ_RDB_SECONDS:-10}" "$ROOT/tests/fuzz/seeds/rdb"
-    RDB_OBJS_OK=1
 else
     build_failed fuzz_rdb
-    RDB_OBJS_OK=0
 fi
 
 echo "== fuzz smoke (config parser and CONFIG REWRITE's quoting)"
-# The same whole-server objects as fuzz_rdb.
-if [ "$RDB_OBJS_OK" = 1 ] &&
-   $FUZZ_CC tests/fuzz/fuzz_config.c "$FZ"/*.o -o "$OUT/fuzz_config" $LUA_LIB -lm -lcrypto -llzf -lpthread; then
+# Every object but the empty seam: the whole server.
+if [ "$OBJS_OK" = 1 ] &&
+   $FUZZ_CC tests/fuzz/fuzz_config.c $(ls "$FZ"/*.o | grep -v '/seam_none\.o$') \
+        -o "$OUT/fuzz_config" $LUA_LIB -lm -lcrypto -llzf -lpthread; then
     run_fuzzer fuzz_config "${FUZZ_CONFIG_SECONDS:-10}" "$ROOT/tests/fuzz/seeds/config"
 else
     build_failed fuzz_config

@@ -36,7 +36,6 @@
 #include "aoffile.h"
 #include "child.h"
 #include "cmdtable.h"
-#include "commands.h"
 #include "config.h"
 #include "db.h"
 #include "function.h"
@@ -56,14 +55,14 @@ enum { AOF_OFF, AOF_ON, AOF_WAIT_REWRITE };
 enum { LOAD_OK, LOAD_NOT_EXIST, LOAD_EMPTY, LOAD_OPEN_ERR, LOAD_FAILED, LOAD_TRUNCATED };
 
 static int state = AOF_OFF;
-static aof_manifest *manifest;       /* what is on disk */
-static int aof_fd = -1;              /* the incr file being appended to */
-static int selected_db = -1;         /* db of the last command in the buffer */
-static str *abuf;                    /* effects not yet written */
-static long long current_size;       /* bytes of base + incr files */
-static long long last_incr_size;     /* bytes of the open incr file */
-static long long rewrite_base_size;  /* current_size after the last rewrite */
-static long long fsync_offset;       /* current_size at the last fsync */
+static aof_manifest *manifest;      /* what is on disk */
+static int aof_fd = -1;             /* the incr file being appended to */
+static int selected_db = -1;        /* db of the last command in the buffer */
+static str *abuf;                   /* effects not yet written */
+static long long current_size;      /* bytes of base + incr files */
+static long long last_incr_size;    /* bytes of the open incr file */
+static long long rewrite_base_size; /* current_size after the last rewrite */
+static long long fsync_offset;      /* current_size at the last fsync */
 static time_t last_fsync;
 static time_t flush_postponed_start;
 static bool write_ok = true;
@@ -73,7 +72,7 @@ static long long delayed_fsync;
 /* Rewrites. */
 static bool scheduled;
 static pid_t rewrite_pid = -1;
-static bool rewrite_rdb;             /* the child writes an RDB base */
+static bool rewrite_rdb; /* the child writes an RDB base */
 static time_t rewrite_start = -1;
 static time_t last_rewrite_secs = -1;
 static bool last_rewrite_ok = true;
@@ -142,7 +141,8 @@ static int persist_manifest(const aof_manifest *m) {
     int rc = -1;
     int fd = open(tmppath->buf, O_WRONLY | O_TRUNC | O_CREAT, 0644);
     if (fd == -1) {
-        log_msg(LOG_WARNING, "Can't open the AOF manifest file %s: %s", tmpname->buf, strerror(errno));
+        log_msg(LOG_WARNING, "Can't open the AOF manifest file %s: %s", tmpname->buf,
+                strerror(errno));
         goto done;
     }
     if (write_all(fd, text->buf, text->len) != (ssize_t)text->len) {
@@ -151,11 +151,13 @@ static int persist_manifest(const aof_manifest *m) {
         goto done;
     }
     if (fsync(fd) == -1) {
-        log_msg(LOG_WARNING, "Fail to fsync the temp AOF file %s: %s.", tmpname->buf, strerror(errno));
+        log_msg(LOG_WARNING, "Fail to fsync the temp AOF file %s: %s.", tmpname->buf,
+                strerror(errno));
         goto done;
     }
     if (rename(tmppath->buf, path->buf) == -1) {
-        log_msg(LOG_WARNING, "Error trying to rename the temporary AOF manifest file %s into %s: %s",
+        log_msg(LOG_WARNING,
+                "Error trying to rename the temporary AOF manifest file %s into %s: %s",
                 tmpname->buf, name->buf, strerror(errno));
         goto done;
     }
@@ -199,7 +201,8 @@ static aof_manifest *load_manifest(void) {
     fclose(f);
     str *err = NULL, *line = NULL;
     int lineno = 0;
-    aof_manifest *m = failed ? NULL : aoffile_manifest_parse(text->buf, text->len, &err, &lineno, &line);
+    aof_manifest *m =
+        failed ? NULL : aoffile_manifest_parse(text->buf, text->len, &err, &lineno, &line);
     str_free(text);
     str_free(path);
     if (m == NULL) {
@@ -218,7 +221,8 @@ static aof_manifest *load_manifest(void) {
 static int delete_history(void) {
     if (manifest == NULL || manifest->hist_len == 0) return 0;
     for (size_t i = 0; i < manifest->hist_len; i++) {
-        log_msg(LOG_NOTICE, "Removing the history file %s in the background", manifest->hist[i].name);
+        log_msg(LOG_NOTICE, "Removing the history file %s in the background",
+                manifest->hist[i].name);
         str *path = path_in_dir(manifest->hist[i].name);
         unlink(path->buf);
         str_free(path);
@@ -243,8 +247,8 @@ static pthread_mutex_t bio_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t bio_cv = PTHREAD_COND_INITIALIZER;
 static bio_job bio_ring[BIO_SLOTS];
 static int bio_head, bio_len;
-static int bio_fsyncs;       /* fsync jobs queued or running (not closes) */
-static int bio_errno;        /* errno of the last failed background fsync, 0 if fine */
+static int bio_fsyncs; /* fsync jobs queued or running (not closes) */
+static int bio_errno;  /* errno of the last failed background fsync, 0 if fine */
 static bool bio_started;
 
 static void run_job(bio_job j) {
@@ -356,7 +360,9 @@ static void flush_aof(bool force) {
             return;
         }
         delayed_fsync++;
-        log_msg(LOG_NOTICE, "Asynchronous AOF fsync is taking too long (disk is busy?). Writing the AOF buffer without waiting for fsync to complete, this may slow down Redis.");
+        log_msg(
+            LOG_NOTICE,
+            "Asynchronous AOF fsync is taking too long (disk is busy?). Writing the AOF buffer without waiting for fsync to complete, this may slow down Redis.");
     }
     ssize_t nwritten = write_all(aof_fd, abuf->buf, abuf->len);
     flush_postponed_start = 0;
@@ -369,20 +375,25 @@ static void flush_aof(bool force) {
             write_errno = errno;
         } else {
             if (can_log)
-                log_msg(LOG_WARNING, "Short write while writing to the AOF file: (nwritten=%lld, expected=%lld)",
+                log_msg(LOG_WARNING,
+                        "Short write while writing to the AOF file: (nwritten=%lld, expected=%lld)",
                         (long long)nwritten, (long long)abuf->len);
             if (ftruncate(aof_fd, last_incr_size) == -1) {
                 if (can_log)
-                    log_msg(LOG_WARNING, "Could not remove short write from the append-only file.  Redis may refuse to load the AOF the next time it starts.  ftruncate: %s",
-                            strerror(errno));
+                    log_msg(
+                        LOG_WARNING,
+                        "Could not remove short write from the append-only file.  Redis may refuse to load the AOF the next time it starts.  ftruncate: %s",
+                        strerror(errno));
             } else {
-                nwritten = -1;   /* nothing partial is left in the file */
+                nwritten = -1; /* nothing partial is left in the file */
             }
             write_errno = ENOSPC;
         }
         if (cfg.appendfsync == APPENDFSYNC_ALWAYS) {
             /* Replies already in output buffers can't be taken back. */
-            log_msg(LOG_WARNING, "Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting...");
+            log_msg(
+                LOG_WARNING,
+                "Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting...");
             exit(1);
         }
         write_ok = false;
@@ -409,8 +420,10 @@ try_fsync:
     if (cfg.no_appendfsync_on_rewrite && child_active()) return;
     if (cfg.appendfsync == APPENDFSYNC_ALWAYS) {
         if (fdatasync(aof_fd) == -1) {
-            log_msg(LOG_WARNING, "Can't persist AOF for fsync error when the AOF fsync policy is 'always': %s. Exiting...",
-                    strerror(errno));
+            log_msg(
+                LOG_WARNING,
+                "Can't persist AOF for fsync error when the AOF fsync policy is 'always': %s. Exiting...",
+                strerror(errno));
             exit(1);
         }
         fsync_offset = current_size;
@@ -475,7 +488,8 @@ static int write_commands(FILE *fp) {
             if (kv_has_expire(e)) {
                 char ms[UTIL_LLSTR_SIZE];
                 size_t mslen = util_ll2str(ms, kv_expire(e));
-                slice argv[3] = {slice_of("PEXPIREAT", 9), slice_of(key, klen), slice_of(ms, mslen)};
+                slice argv[3] = {slice_of("PEXPIREAT", 9), slice_of(key, klen),
+                                 slice_of(ms, mslen)};
                 out = resp_cat_command(out, 3, argv);
             }
             if (out->len >= 64 * 1024) {
@@ -615,7 +629,8 @@ static void child_rewrite(void) {
 
 static void rewrite_done(int exitcode, int bysignal);
 
-int aof_rewrite_background(void) {
+/* Start a background rewrite now if none runs; 0 or -1 (logged). */
+static int aof_rewrite_background(void) {
     if (child_active()) return -1;
     if (manifest == NULL) manifest = aoffile_manifest_new();
     if (make_dir() == -1) {
@@ -637,7 +652,8 @@ int aof_rewrite_background(void) {
     if (pid == 0) child_rewrite();
     if (pid == -1) {
         last_rewrite_ok = false;
-        log_msg(LOG_WARNING, "Can't rewrite append only file in background: fork: %s", strerror(errno));
+        log_msg(LOG_WARNING, "Can't rewrite append only file in background: fork: %s",
+                strerror(errno));
         return -1;
     }
     log_msg(LOG_NOTICE, "Background append only file rewriting started by pid %ld", (long)pid);
@@ -659,7 +675,8 @@ static void install_rewrite(void) {
                 tmp->buf, base_path->buf, strerror(errno));
         goto fail;
     }
-    log_msg(LOG_NOTICE, "Successfully renamed the temporary AOF base file %s into %s", tmp->buf, base);
+    log_msg(LOG_NOTICE, "Successfully renamed the temporary AOF base file %s into %s", tmp->buf,
+            base);
     if (state == AOF_WAIT_REWRITE) {
         str *tname = temp_incr_name();
         str *tpath = path_in_dir(tname->buf);
@@ -667,8 +684,9 @@ static void install_rewrite(void) {
         incr_path = path_in_dir(incr);
         int rc = rename(tpath->buf, incr_path->buf);
         if (rc == -1)
-            log_msg(LOG_WARNING, "Error trying to rename the temporary AOF incr file %s into %s: %s",
-                    tpath->buf, incr_path->buf, strerror(errno));
+            log_msg(LOG_WARNING,
+                    "Error trying to rename the temporary AOF incr file %s into %s: %s", tpath->buf,
+                    incr_path->buf, strerror(errno));
         else
             log_msg(LOG_NOTICE, "Successfully renamed the temporary AOF incr file %s into %s",
                     tname->buf, incr);
@@ -779,12 +797,14 @@ static bool rewrite_limited(void) {
     delay_minutes = delay_minutes == 0 ? 1 : delay_minutes * 2;
     if (delay_minutes > 60) delay_minutes = 60;
     next_time = now_sec() + delay_minutes * 60;
-    log_msg(LOG_WARNING, "Background AOF rewrite has repeatedly failed and triggered the limit, will retry in %d minutes",
-            delay_minutes);
+    log_msg(
+        LOG_WARNING,
+        "Background AOF rewrite has repeatedly failed and triggered the limit, will retry in %d minutes",
+        delay_minutes);
     return true;
 }
 
-void cmd_bgrewriteaof(client *c) {
+static void cmd_bgrewriteaof(client *c) {
     if (child_type() == CHILD_AOF) {
         reply_error(c, "ERR Background append only file rewriting already in progress");
     } else if (child_active() || cmdtable_call_depth() > 1) {
@@ -795,7 +815,9 @@ void cmd_bgrewriteaof(client *c) {
     } else if (aof_rewrite_background() == 0) {
         reply_simple(c, "Background append only file rewriting started");
     } else {
-        reply_error(c, "ERR Can't execute an AOF background rewriting. Please check the server logs for more information.");
+        reply_error(
+            c,
+            "ERR Can't execute an AOF background rewriting. Please check the server logs for more information.");
     }
 }
 
@@ -808,7 +830,8 @@ static int replay(client *fc, int argc, slice *argv, const char *file) {
     fc->argv = argv;
     command *cmd = cmdtable_lookup(fc);
     if (cmd == NULL || (cmd->subcmds && !cmd->proc)) {
-        log_msg(LOG_WARNING, "Unknown command '%s' reading the append only file %s", argv[0].ptr, file);
+        log_msg(LOG_WARNING, "Unknown command '%s' reading the append only file %s", argv[0].ptr,
+                file);
         return -1;
     }
     if ((cmd->arity > 0 && cmd->arity != argc) || (cmd->arity < 0 && argc < -cmd->arity)) {
@@ -831,8 +854,8 @@ static int load_one(const char *name) {
         struct stat st;
         int ret;
         if (stat(path->buf, &st) == 0 || errno != ENOENT) {
-            log_msg(LOG_WARNING, "Fatal error: can't open the append log file %s for reading: %s", name,
-                    strerror(en));
+            log_msg(LOG_WARNING, "Fatal error: can't open the append log file %s for reading: %s",
+                    name, strerror(en));
             ret = LOAD_OPEN_ERR;
         } else {
             log_msg(LOG_WARNING, "The append log file %s doesn't exist: %s", name, strerror(errno));
@@ -865,8 +888,10 @@ static int load_one(const char *name) {
         if (rc != 0) {
             if (err) log_msg(LOG_WARNING, "%s", err->buf);
             str_free(err);
-            log_msg(LOG_WARNING, old_style ? "Error reading the RDB preamble of the AOF file %s, AOF loading aborted"
-                                           : "Error reading the RDB base file %s, AOF loading aborted",
+            log_msg(LOG_WARNING,
+                    old_style
+                        ? "Error reading the RDB preamble of the AOF file %s, AOF loading aborted"
+                        : "Error reading the RDB base file %s, AOF loading aborted",
                     name);
             ret = LOAD_FAILED;
             goto cleanup;
@@ -880,11 +905,11 @@ static int load_one(const char *name) {
     for (;;) {
         int argc;
         slice *argv;
-        aofread_status st = aofread_next(&rd, &argc, &argv);
-        if (st == AOFREAD_EOF) break;
-        if (st == AOFREAD_TRUNCATED) goto uxeof;
-        if (st == AOFREAD_FORMAT) goto fmterr;
-        if (st == AOFREAD_IOERR) {
+        aofread_status rs = aofread_next(&rd, &argc, &argv);
+        if (rs == AOFREAD_EOF) break;
+        if (rs == AOFREAD_TRUNCATED) goto uxeof;
+        if (rs == AOFREAD_FORMAT) goto fmterr;
+        if (rs == AOFREAD_IOERR) {
             log_msg(LOG_WARNING, "Unrecoverable error reading the append only file %s: %s", name,
                     strerror(errno));
             ret = LOAD_FAILED;
@@ -914,23 +939,28 @@ uxeof:
         if (truncate(path->buf, valid_up_to) == -1) {
             log_msg(LOG_WARNING, "Error truncating the AOF file %s: %s", name, strerror(errno));
         } else {
-            log_msg(LOG_WARNING, "AOF %s loaded anyway because aof-load-truncated is enabled", name);
+            log_msg(LOG_WARNING, "AOF %s loaded anyway because aof-load-truncated is enabled",
+                    name);
             ret = LOAD_TRUNCATED;
             goto done_reading;
         }
     }
-    log_msg(LOG_WARNING, "Unexpected end of file reading the append only file %s. You can: 1) Make a backup of your AOF file, then use ./castor-check-aof --fix <filename.manifest>. 2) Alternatively you can set the 'aof-load-truncated' configuration option to yes and restart the server.",
-            name);
+    log_msg(
+        LOG_WARNING,
+        "Unexpected end of file reading the append only file %s. You can: 1) Make a backup of your AOF file, then use ./castor-check-aof --fix <filename.manifest>. 2) Alternatively you can set the 'aof-load-truncated' configuration option to yes and restart the server.",
+        name);
     ret = LOAD_FAILED;
     goto done_reading;
 fmterr:
-    log_msg(LOG_WARNING, "Bad file format reading the append only file %s: make a backup of your AOF file, then use ./castor-check-aof --fix <filename.manifest>",
-            name);
+    log_msg(
+        LOG_WARNING,
+        "Bad file format reading the append only file %s: make a backup of your AOF file, then use ./castor-check-aof --fix <filename.manifest>",
+        name);
     ret = LOAD_FAILED;
 done_reading:
     aofread_clear(&rd);
 cleanup:
-    fc->argv = NULL;   /* borrowed from the reader */
+    fc->argv = NULL; /* borrowed from the reader */
     fc->argc = 0;
     client_free(fc);
     fclose(fp);
@@ -944,13 +974,15 @@ static int load_all(const aof_manifest *m) {
     size_t total = (m->base ? 1 : 0) + m->incr_len, num = 0;
     long long total_size = 0;
     for (size_t i = 0; i < total; i++) {
-        const char *name = m->base ? (i == 0 ? m->base->name : m->incr[i - 1].name) : m->incr[i].name;
+        const char *name =
+            m->base ? (i == 0 ? m->base->name : m->incr[i - 1].name) : m->incr[i].name;
         str *path = path_in_dir(name);
         struct stat st;
         int rc = stat(path->buf, &st);
         str_free(path);
         if (rc == -1) {
-            log_msg(LOG_WARNING, "Unable to obtain the AOF file %s length. stat: %s", name, strerror(errno));
+            log_msg(LOG_WARNING, "Unable to obtain the AOF file %s length. stat: %s", name,
+                    strerror(errno));
             return LOAD_FAILED;
         }
         total_size += st.st_size;
@@ -968,8 +1000,8 @@ static int load_all(const aof_manifest *m) {
         long long start = util_ustime();
         ret = load_one(name);
         if (ret == LOAD_OK || (ret == LOAD_TRUNCATED && last))
-            log_msg(LOG_NOTICE, "DB loaded from %s file %s: %.3f seconds", is_base ? "base" : "incr",
-                    name, (double)(util_ustime() - start) / 1000000);
+            log_msg(LOG_NOTICE, "DB loaded from %s file %s: %.3f seconds",
+                    is_base ? "base" : "incr", name, (double)(util_ustime() - start) / 1000000);
         /* An empty incr file is fine once some file had data. */
         if (ret == LOAD_EMPTY) ret = LOAD_OK;
         if (ret == LOAD_TRUNCATED && !last) {
@@ -990,7 +1022,8 @@ static void upgrade_old_aof(void) {
     bool empty = manifest->base == NULL && manifest->incr_len == 0;
     str *inside = path_in_dir(cfg.appendfilename);
     bool only_old_base = manifest->base && manifest->incr_len == 0 &&
-                         !strcmp(manifest->base->name, cfg.appendfilename) && !file_exists(inside->buf);
+                         !strcmp(manifest->base->name, cfg.appendfilename) &&
+                         !file_exists(inside->buf);
     if (dir_exists(cfg.appenddirname) && !empty && !only_old_base) {
         str_free(inside);
         return;
@@ -1008,7 +1041,8 @@ static void upgrade_old_aof(void) {
         exit(1);
     }
     str_free(inside);
-    log_msg(LOG_NOTICE, "Successfully migrated an old-style AOF file (%s) into the AOF directory (%s).",
+    log_msg(LOG_NOTICE,
+            "Successfully migrated an old-style AOF file (%s) into the AOF directory (%s).",
             cfg.appendfilename, cfg.appenddirname);
 }
 
@@ -1037,7 +1071,8 @@ static void open_at_start(void) {
     }
     if (persist_manifest(manifest) == -1) exit(1);
     last_incr_size = file_size(name);
-    log_msg(LOG_NOTICE, "%s AOF incr file %s on server start", incr_len ? "Opening" : "Creating", name);
+    log_msg(LOG_NOTICE, "%s AOF incr file %s on server start", incr_len ? "Opening" : "Creating",
+            name);
 }
 
 bool aof_load_at_start(void) {
@@ -1056,14 +1091,17 @@ bool aof_load_at_start(void) {
                 (double)(util_ustime() - start) / 1000000);
     else if (cfg.dbfilename && file_exists(cfg.dbfilename))
         /* Redis 7.0 starts empty here too; say so, since data is at stake. */
-        log_msg(LOG_WARNING, "appendonly is yes but there is no AOF yet: %s is not loaded and the AOF starts from an empty dataset. To convert an RDB dataset, start with appendonly no and run CONFIG SET appendonly yes.",
-                cfg.dbfilename);
+        log_msg(
+            LOG_WARNING,
+            "appendonly is yes but there is no AOF yet: %s is not loaded and the AOF starts from an empty dataset. To convert an RDB dataset, start with appendonly no and run CONFIG SET appendonly yes.",
+            cfg.dbfilename);
     /* As in Redis, loading is not command traffic. */
     cmdtable_reset_stats();
     state = AOF_ON;
     open_at_start();
     current_size = last_incr_size + (manifest->base ? file_size(manifest->base->name) : 0);
-    for (size_t i = 0; i + 1 < manifest->incr_len; i++) current_size += file_size(manifest->incr[i].name);
+    for (size_t i = 0; i + 1 < manifest->incr_len; i++)
+        current_size += file_size(manifest->incr[i].name);
     rewrite_base_size = manifest->base ? file_size(manifest->base->name) : 0;
     fsync_offset = current_size;
     last_fsync = now_sec();
@@ -1095,19 +1133,27 @@ static int start_aof(void) {
     propagate_set_reader(PROPAGATE_AOF, true);
     if (child_active() && child_type() != CHILD_AOF) {
         scheduled = true;
-        log_msg(LOG_WARNING, "AOF was enabled but there is already another background operation. An AOF background was scheduled to start when possible.");
+        log_msg(
+            LOG_WARNING,
+            "AOF was enabled but there is already another background operation. An AOF background was scheduled to start when possible.");
     } else if (cmdtable_call_depth() > 1) {
         scheduled = true;
-        log_msg(LOG_WARNING, "AOF was enabled during a transaction. An AOF background was scheduled to start when possible.");
+        log_msg(
+            LOG_WARNING,
+            "AOF was enabled during a transaction. An AOF background was scheduled to start when possible.");
     } else {
         if (child_type() == CHILD_AOF) {
-            log_msg(LOG_WARNING, "AOF was enabled but there is already an AOF rewriting in background. Stopping background AOF and starting a rewrite now.");
+            log_msg(
+                LOG_WARNING,
+                "AOF was enabled but there is already an AOF rewriting in background. Stopping background AOF and starting a rewrite now.");
             kill_rewrite_child();
         }
         if (aof_rewrite_background() == -1) {
             state = AOF_OFF;
             propagate_set_reader(PROPAGATE_AOF, false);
-            log_msg(LOG_WARNING, "Redis needs to enable the AOF but can't trigger a background AOF rewrite operation. Check the above logs for more info about the error.");
+            log_msg(
+                LOG_WARNING,
+                "Redis needs to enable the AOF but can't trigger a background AOF rewrite operation. Check the above logs for more info about the error.");
             return -1;
         }
     }
@@ -1154,10 +1200,14 @@ void aof_resume(void) {
     if (!cfg.appendonly || state != AOF_OFF) return;
     for (int tries = 0; tries < 10; tries++) {
         if (start_aof() == 0) return;
-        log_msg(LOG_WARNING, "Failed enabling the AOF after successful master synchronization! Trying it again in one second.");
+        log_msg(
+            LOG_WARNING,
+            "Failed enabling the AOF after successful master synchronization! Trying it again in one second.");
         sleep(1);
     }
-    log_msg(LOG_WARNING, "FATAL: this replica instance finished the synchronization with its master, but the AOF can't be turned on. Exiting now.");
+    log_msg(
+        LOG_WARNING,
+        "FATAL: this replica instance finished the synchronization with its master, but the AOF can't be turned on. Exiting now.");
     exit(1);
 }
 
@@ -1216,8 +1266,6 @@ void aof_cron(void) {
 }
 
 bool aof_is_on(void) { return state != AOF_OFF; }
-bool aof_rewrite_in_progress(void) { return child_type() == CHILD_AOF; }
-bool aof_rewrite_scheduled(void) { return scheduled; }
 
 const char *aof_write_error(void) {
     if (state == AOF_OFF) return NULL;
@@ -1263,3 +1311,13 @@ str *aof_info_sizes(str *s) {
                       current_size, rewrite_base_size, scheduled, abuf->len, bio_pending_fsyncs(),
                       delayed_fsync);
 }
+
+/* ---- Command table (registered by server.c) ---- */
+
+/* clang-format off */
+command aof_commands[] = {
+    {.name = "bgrewriteaof", .proc = cmd_bgrewriteaof, .arity = 1,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_NO_ASYNC_LOADING,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS},
+    {.name = NULL}};
+/* clang-format on */

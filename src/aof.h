@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "client.h"
+#include "cmdtable.h"
 #include "str.h"
 
 /* Start-up */
@@ -43,12 +44,8 @@ bool aof_is_on(void);
  * sync, and switch it on again (with a rewrite) afterwards. */
 void aof_suspend(void);
 void aof_resume(void);
-bool aof_rewrite_in_progress(void);
-bool aof_rewrite_scheduled(void);
 /* Why writes are refused (a failed AOF write or fsync), or NULL. */
 const char *aof_write_error(void);
-/* Start a background rewrite now if none runs; 0 or -1 (logged). */
-int aof_rewrite_background(void);
 size_t aof_buffer_size(void);
 /* DEBUG LOADAOF: write the buffer, empty the dataset and load the AOF
  * again (exits on a damaged AOF, as Redis). Replies to c. */
@@ -60,5 +57,8 @@ str *aof_info_fields(str *s) MUST_USE;
 str *aof_info_sizes(str *s) MUST_USE;
 /* CONFIG RESETSTAT: aof_rewrites, the failure streak, aof_delayed_fsync. */
 void aof_reset_stats(void);
+
+/* The command table, registered by server.c. */
+extern command aof_commands[];
 
 #endif

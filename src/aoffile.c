@@ -385,7 +385,8 @@ static bool fill(aof_reader *r, size_t want) {
 
 aofread_status aofread_next(aof_reader *r, int *argc, slice **argv) {
     for (;;) {
-        if (r->pos == r->buf->len && !fill(r, 0)) return ferror(r->fp) ? AOFREAD_IOERR : AOFREAD_EOF;
+        if (r->pos == r->buf->len && !fill(r, 0))
+            return ferror(r->fp) ? AOFREAD_IOERR : AOFREAD_EOF;
         char first = r->buf->buf[r->pos];
         if (first == '#') {
             /* An annotation (e.g. "#TS:..."): skip the line. */
@@ -415,7 +416,7 @@ aofread_status aofread_next(aof_reader *r, int *argc, slice **argv) {
         }
         if (r->parser.argc == 0) {
             resp_parser_reset(&r->parser);
-            return AOFREAD_FORMAT;   /* "*0" or "*-1": Redis's argc < 1 */
+            return AOFREAD_FORMAT; /* "*0" or "*-1": Redis's argc < 1 */
         }
         int n = (int)r->parser.argc;
         if (n > r->argv_cap) {

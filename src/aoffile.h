@@ -20,15 +20,15 @@
 #define AOF_TYPE_INCR 'i'
 
 typedef struct aof_part {
-    char *name;       /* a base name, never a path */
+    char *name; /* a base name, never a path */
     long long seq;
-    char type;        /* AOF_TYPE_* */
+    char type; /* AOF_TYPE_* */
 } aof_part;
 
 /* The list of files that make up the AOF, in load order: the base (if
  * any), then the incremental files. History files wait for deletion. */
 typedef struct aof_manifest {
-    aof_part *base;               /* NULL if none */
+    aof_part *base; /* NULL if none */
     aof_part *incr;
     size_t incr_len, incr_cap;
     aof_part *hist;
@@ -62,11 +62,11 @@ void aoffile_clear_history(aof_manifest *m);
 /* ---- Command stream ---- */
 
 typedef enum {
-    AOFREAD_CMD,        /* argc and argv hold one command */
-    AOFREAD_EOF,        /* clean end of file */
-    AOFREAD_TRUNCATED,  /* the file ends inside a command */
-    AOFREAD_FORMAT,     /* bytes that are not an AOF command */
-    AOFREAD_IOERR       /* read error (errno) */
+    AOFREAD_CMD,       /* argc and argv hold one command */
+    AOFREAD_EOF,       /* clean end of file */
+    AOFREAD_TRUNCATED, /* the file ends inside a command */
+    AOFREAD_FORMAT,    /* bytes that are not an AOF command */
+    AOFREAD_IOERR      /* read error (errno) */
 } aofread_status;
 
 /* Reads "*<n>\r\n$<len>\r\n<bytes>\r\n..." commands from a FILE positioned
@@ -75,8 +75,8 @@ typedef enum {
 typedef struct aof_reader {
     FILE *fp;
     str *buf;
-    size_t pos;          /* start of the unparsed bytes in buf */
-    off_t buf_off;       /* file offset of buf->buf[0] */
+    size_t pos;    /* start of the unparsed bytes in buf */
+    off_t buf_off; /* file offset of buf->buf[0] */
     bool eof;
     resp_parser parser;
     slice *argv;

@@ -47,9 +47,9 @@ bool arg_long_range(client *c, const slice *a, long min, long max, long *out, co
 
 bool arg_choice(client *c, const slice *a, const char *first, const char *second_word,
                 bool *second) {
-    if (cmd_arg_is(a, first)) {
+    if (arg_is(a, first)) {
         *second = false;
-    } else if (cmd_arg_is(a, second_word)) {
+    } else if (arg_is(a, second_word)) {
         *second = true;
     } else {
         reply_error(c, ERR_SYNTAX);
@@ -72,7 +72,7 @@ bool arg_parse_mpop(client *c, int idx, const char *first, const char *second, a
     if (!arg_choice(c, &c->argv[word_idx], first, second, &out->second)) return false;
     out->count = -1;
     for (int j = word_idx + 1; j < c->argc; j++) {
-        if (out->count == -1 && cmd_arg_is(&c->argv[j], "count") && j + 1 < c->argc) {
+        if (out->count == -1 && arg_is(&c->argv[j], "count") && j + 1 < c->argc) {
             if (!arg_long_range(c, &c->argv[++j], 1, LONG_MAX, &out->count,
                                 "ERR count should be greater than 0"))
                 return false;
@@ -88,7 +88,7 @@ bool arg_parse_mpop(client *c, int idx, const char *first, const char *second, a
 bool arg_rand_count(client *c, const char *word, long *count, bool *with) {
     if (!arg_long_range(c, &c->argv[2], -LONG_MAX, LONG_MAX, count, NULL)) return false;
     *with = false;
-    if (c->argc > 4 || (c->argc == 4 && !cmd_arg_is(&c->argv[3], word))) {
+    if (c->argc > 4 || (c->argc == 4 && !arg_is(&c->argv[3], word))) {
         reply_error(c, ERR_SYNTAX);
         return false;
     }
@@ -113,8 +113,8 @@ bool arg_rand_repeat_ok(client *c, unsigned long count, bool pairs) {
 /* ---- Keys ---- */
 
 bool arg_lookup(client *c, const slice *key, enum kv_type type, bool write, kv **out) {
-    kv *e = write ? db_find_write(c->db, key->ptr, key->len)
-                  : db_find_read(c->db, key->ptr, key->len);
+    kv *e =
+        write ? db_find_write(c->db, key->ptr, key->len) : db_find_read(c->db, key->ptr, key->len);
     if (e && e->type != type) {
         reply_error(c, ERR_WRONGTYPE);
         return false;
@@ -125,18 +125,18 @@ bool arg_lookup(client *c, const slice *key, enum kv_type type, bool write, kv *
 
 /* ---- Words and numbers ---- */
 
-bool cmd_arg_is(const slice *a, const char *word) { return util_strcaseeq(a->ptr, a->len, word); }
+bool arg_is(const slice *a, const char *word) { return util_strcaseeq(a->ptr, a->len, word); }
 
-bool cmd_arg_ll_msg(client *c, const slice *a, long long *out, const char *err) {
+bool arg_ll_msg(client *c, const slice *a, long long *out, const char *err) {
     if (util_str2ll(a->ptr, a->len, out)) return true;
     reply_error(c, err ? err : ERR_NOT_INT);
     return false;
 }
 
-bool cmd_arg_ll(client *c, const slice *a, long long *out) { return cmd_arg_ll_msg(c, a, out, NULL); }
+bool arg_ll(client *c, const slice *a, long long *out) { return arg_ll_msg(c, a, out, NULL); }
 
-bool cmd_arg_ll_range(client *c, const slice *a, long long min, long long max, long long *out,
-                      const char *err) {
+bool arg_ll_range(client *c, const slice *a, long long min, long long max, long long *out,
+                  const char *err) {
     long long v;
     if (!util_str2ll(a->ptr, a->len, &v) || v < min || v > max) {
         if (err) reply_error(c, err);
@@ -147,17 +147,15 @@ bool cmd_arg_ll_range(client *c, const slice *a, long long min, long long max, l
     return true;
 }
 
-bool cmd_arg_double_msg(client *c, const slice *a, double *out, const char *err) {
+bool arg_double_msg(client *c, const slice *a, double *out, const char *err) {
     if (util_str2d(a->ptr, a->len, out)) return true;
     reply_error(c, err ? err : ERR_NOT_FLOAT);
     return false;
 }
 
-bool cmd_arg_double(client *c, const slice *a, double *out) {
-    return cmd_arg_double_msg(c, a, out, NULL);
-}
+bool arg_double(client *c, const slice *a, double *out) { return arg_double_msg(c, a, out, NULL); }
 
-bool cmd_arg_long_double(client *c, const slice *a, long double *out) {
+bool arg_long_double(client *c, const slice *a, long double *out) {
     if (util_str2ld(a->ptr, a->len, out)) return true;
     reply_error(c, ERR_NOT_FLOAT);
     return false;

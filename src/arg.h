@@ -10,16 +10,16 @@
 #include "client.h"
 #include "kv.h"
 
-/* Words and numbers (cmd_arg_*: long long, double; arg_*: long) */
-bool cmd_arg_is(const slice *a, const char *word);   /* case-insensitive */
-bool cmd_arg_ll(client *c, const slice *a, long long *out);   /* replies on error */
-bool cmd_arg_ll_msg(client *c, const slice *a, long long *out, const char *err);
-bool cmd_arg_ll_range(client *c, const slice *a, long long min, long long max,
-                      long long *out, const char *err);
-bool cmd_arg_double(client *c, const slice *a, double *out);   /* replies on error */
-/* As cmd_arg_double, replying 'err' (NULL: ERR_NOT_FLOAT) for a non-number. */
-bool cmd_arg_double_msg(client *c, const slice *a, double *out, const char *err);
-bool cmd_arg_long_double(client *c, const slice *a, long double *out);
+/* Words and numbers */
+bool arg_is(const slice *a, const char *word);          /* case-insensitive */
+bool arg_ll(client *c, const slice *a, long long *out); /* replies on error */
+bool arg_ll_msg(client *c, const slice *a, long long *out, const char *err);
+bool arg_ll_range(client *c, const slice *a, long long min, long long max, long long *out,
+                  const char *err);
+bool arg_double(client *c, const slice *a, double *out); /* replies on error */
+/* As arg_double, replying 'err' (NULL: ERR_NOT_FLOAT) for a non-number. */
+bool arg_double_msg(client *c, const slice *a, double *out, const char *err);
+bool arg_long_double(client *c, const slice *a, long double *out);
 
 /* Redis's getLongFromObjectOrReply: a long, else ERR_NOT_INT. */
 bool arg_long(client *c, const slice *a, long *out);
@@ -38,9 +38,9 @@ bool arg_choice(client *c, const slice *a, const char *first, const char *second
 /* The tail of LMPOP, BLMPOP, ZMPOP and BZMPOP from argv[idx]:
  * "numkeys key [key ...] <first|second> [COUNT count]". */
 typedef struct arg_mpop {
-    long numkeys;   /* >= 1; the keys start at argv[idx + 1] */
-    bool second;    /* the second word was given (RIGHT, MAX) */
-    long count;     /* COUNT, 1 by default */
+    long numkeys; /* >= 1; the keys start at argv[idx + 1] */
+    bool second;  /* the second word was given (RIGHT, MAX) */
+    long count;   /* COUNT, 1 by default */
 } arg_mpop;
 bool arg_parse_mpop(client *c, int idx, const char *first, const char *second, arg_mpop *out);
 

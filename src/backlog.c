@@ -33,7 +33,8 @@ static backlog_block *new_block(backlog *b, size_t cap, long long start) {
 
 /* Free head blocks nobody reads that the history no longer needs. */
 static void trim(backlog *b) {
-    while (b->head && b->head != b->tail && b->head->readers == 0 && b->histlen - b->head->used >= b->size) {
+    while (b->head && b->head != b->tail && b->head->readers == 0 &&
+           b->histlen - b->head->used >= b->size) {
         backlog_block *k = b->head;
         b->head = k->next;
         b->histlen -= k->used;

@@ -21,19 +21,19 @@
 
 typedef struct backlog_block {
     struct backlog_block *next;
-    int readers;          /* readers positioned in this block */
+    int readers; /* readers positioned in this block */
     size_t cap, used;
-    long long start;      /* stream offset of data[0] */
+    long long start; /* stream offset of data[0] */
     char data[];
 } backlog_block;
 
 typedef struct backlog {
     backlog_block *head, *tail;
-    size_t size;          /* history to keep (repl-backlog-size) */
-    size_t histlen;       /* bytes held */
-    size_t mem;           /* bytes allocated for blocks, headers included */
-    size_t block_size;    /* a new block's capacity (BACKLOG_BLOCK; tests use less) */
-    long long end;        /* stream offset of the last byte fed (0: none yet) */
+    size_t size;       /* history to keep (repl-backlog-size) */
+    size_t histlen;    /* bytes held */
+    size_t mem;        /* bytes allocated for blocks, headers included */
+    size_t block_size; /* a new block's capacity (BACKLOG_BLOCK; tests use less) */
+    long long end;     /* stream offset of the last byte fed (0: none yet) */
 } backlog;
 
 /* A replica's position: the next byte it needs is b->data[pos]. b NULL:

@@ -11,13 +11,14 @@
  * bytes as an array, and t_string.c stays about storing them.
  * Spec: the Redis 7.0 command reference; error texts are Redis's.
  * SPDX-License-Identifier: BSD-3-Clause */
+#include "bitops.h"
+
 #include <limits.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "arg.h"
 #include "cmdtable.h"
-#include "commands.h"
 #include "config.h"
 #include "db.h"
 #include "errors.h"
@@ -29,31 +30,23 @@
 
 #define ERR_BIT_ARG "ERR The bit argument must be 1 or 0."
 #define ERR_BITOP_NOT "ERR BITOP NOT must be called with a single source key."
-#define ERR_BITFIELD_TYPE                                                 \
-    "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 " \
+#define ERR_BITFIELD_TYPE                                                                          \
+    "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 "                         \
     "is not supported but i64 is."
 #define ERR_BITFIELD_OVERFLOW "ERR Invalid OVERFLOW type specified"
 #define ERR_BITFIELD_RO "ERR BITFIELD_RO only supports the GET subcommand"
 #define ERR_LCS_TYPE "ERR The specified keys must contain string values"
 #define ERR_LCS_BOTH "ERR If you want both the length and indexes, please just use IDX."
 #define ERR_LCS_TOO_LONG "ERR String too long for LCS"
-#define ERR_LCS_MEM_LIMIT \
+#define ERR_LCS_MEM_LIMIT                                                                          \
     "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"
 #define ERR_LCS_MEM_FAIL "ERR Insufficient memory, failed allocating transient memory for LCS"
 
 /* ---- Helpers ---- */
 
 /* Announce a changed key: WATCH, notifications, dirty counter. */
-static void touched(client *c, const slice *key, const char *event, long long changes) {
-    db_signal_modified(c->db, key->ptr, key->len);
-    db_notify('$', event, key->ptr, key->len, c->dbid);
-    srv.dirty += changes;
-}
-
 /* The master's stream and the AOF are obeyed even past our own limits. */
-static bool must_obey(const client *c) {
-    return (c->flags & CLIENT_MASTER) || srv.loading;
-}
+static bool must_obey(const client *c) { return (c->flags & CLIENT_MASTER) || srv.loading; }
 
 /* Look up a string for reading; replies WRONGTYPE and returns false if the
  * key holds another type. *out is NULL when missing. */
@@ -121,7 +114,8 @@ static kv *find_bits_for_write(client *c, uint64_t maxbit, bool *grown) {
 #if defined(__x86_64__)
 __attribute__((target_clones("popcnt", "default")))
 #endif
-static long long popcount(const unsigned char *p, size_t n) {
+static long long
+popcount(const unsigned char *p, size_t n) {
     long long bits = 0;
     size_t j = 0;
     for (; j + 32 <= n; j += 32) {
@@ -161,11 +155,11 @@ static long long first_bit(const unsigned char *p, size_t n, int bit) {
 
 /* ---- SETBIT / GETBIT ---- */
 
-void cmd_setbit(client *c) {
+static void cmd_setbit(client *c) {
     uint64_t offset;
     long long on;
     if (!parse_bit_offset(c, &c->argv[2], false, 0, &offset)) return;
-    if (!cmd_arg_ll_msg(c, &c->argv[3], &on, ERR_BIT_VALUE)) return;
+    if (!arg_ll_msg(c, &c->argv[3], &on, ERR_BIT_VALUE)) return;
     if (on & ~1LL) {
         reply_error(c, ERR_BIT_VALUE);
         return;
@@ -178,13 +172,13 @@ void cmd_setbit(client *c) {
     int old = (*p >> shift) & 1;
     if (grown || old != on) {
         *p = (unsigned char)((*p & ~(1 << shift)) | (on << shift));
-        touched(c, &c->argv[1], "setbit", 1);
+        db_key_changed(c->db, &c->argv[1], NOTIFY_STRING, "setbit", 1);
         propagate(c->dbid, c->argc, c->argv);
     }
     reply_int(c, old);
 }
 
-void cmd_getbit(client *c) {
+static void cmd_getbit(client *c) {
     uint64_t offset;
     if (!parse_bit_offset(c, &c->argv[2], false, 0, &offset)) return;
     kv *e;
@@ -229,7 +223,7 @@ static bool parse_unit(client *c, const slice *a, bool *isbit) {
 
 /* BITCOUNT key [start end [BYTE|BIT]]. As in Redis 7.0 the key is looked up
  * before the arguments are parsed: a missing key answers 0 whatever follows. */
-void cmd_bitcount(client *c) {
+static void cmd_bitcount(client *c) {
     kv *e;
     if (!find_string(c, &c->argv[1], &e)) return;
     if (e == NULL) {
@@ -242,7 +236,7 @@ void cmd_bitcount(client *c) {
     long long start = 0, end = (long long)len - 1;
     unsigned char first_mask = 0, last_mask = 0;
     if (c->argc == 4 || c->argc == 5) {
-        if (!cmd_arg_ll(c, &c->argv[2], &start) || !cmd_arg_ll(c, &c->argv[3], &end)) return;
+        if (!arg_ll(c, &c->argv[2], &start) || !arg_ll(c, &c->argv[3], &end)) return;
         if (start < 0 && end < 0 && start > end) {
             reply_int(c, 0);
             return;
@@ -270,8 +264,7 @@ void cmd_bitcount(client *c) {
  * implied padding past 'end' does not count (Redis 7.0's algorithm, edge
  * bytes scanned apart so that masked bits are never found). */
 static long long bitpos_range(const unsigned char *p, long long start, long long end, int bit,
-                              unsigned char first_mask, unsigned char last_mask,
-                              bool end_given) {
+                              unsigned char first_mask, unsigned char last_mask, bool end_given) {
     long long bytes = end - start + 1, pos;
     unsigned char tmp;
     if (first_mask) {
@@ -298,9 +291,9 @@ result:
 
 /* BITPOS key bit [start [end [BYTE|BIT]]]. A missing key is all zeros: 0
  * for a clear bit, -1 for a set one, whatever the range. */
-void cmd_bitpos(client *c) {
+static void cmd_bitpos(client *c) {
     long long bit;
-    if (!cmd_arg_ll(c, &c->argv[2], &bit)) return;
+    if (!arg_ll(c, &c->argv[2], &bit)) return;
     if (bit != 0 && bit != 1) {
         reply_error(c, ERR_BIT_ARG);
         return;
@@ -319,11 +312,11 @@ void cmd_bitpos(client *c) {
     bool end_given = false;
     if (c->argc >= 4 && c->argc <= 6) {
         bool isbit = false;
-        if (!cmd_arg_ll(c, &c->argv[3], &start)) return;
+        if (!arg_ll(c, &c->argv[3], &start)) return;
         /* The unit is checked before the end, as Redis does. */
         if (c->argc == 6 && !parse_unit(c, &c->argv[5], &isbit)) return;
         if (c->argc >= 5) {
-            if (!cmd_arg_ll(c, &c->argv[4], &end)) return;
+            if (!arg_ll(c, &c->argv[4], &end)) return;
             end_given = true;
         }
         clamp_range((long long)len, isbit, &start, &end, &first_mask, &last_mask);
@@ -362,18 +355,18 @@ static void bitop_apply(unsigned char *res, const unsigned char *src, size_t n, 
 struct bitop_src {
     const unsigned char *p;
     size_t len;
-    char buf[UTIL_LLSTR_SIZE];   /* digits of an INT-encoded value */
+    char buf[UTIL_LLSTR_SIZE]; /* digits of an INT-encoded value */
 };
 
 /* BITOP op destkey key [key ...]: missing keys are empty strings, shorter
  * strings are padded with zeros. An empty result deletes destkey. */
-void cmd_bitop(client *c) {
+static void cmd_bitop(client *c) {
     enum bitop op;
     slice *dest = &c->argv[2];
-    if (cmd_arg_is(&c->argv[1], "and")) op = BITOP_AND;
-    else if (cmd_arg_is(&c->argv[1], "or")) op = BITOP_OR;
-    else if (cmd_arg_is(&c->argv[1], "xor")) op = BITOP_XOR;
-    else if (cmd_arg_is(&c->argv[1], "not")) op = BITOP_NOT;
+    if (arg_is(&c->argv[1], "and")) op = BITOP_AND;
+    else if (arg_is(&c->argv[1], "or")) op = BITOP_OR;
+    else if (arg_is(&c->argv[1], "xor")) op = BITOP_XOR;
+    else if (arg_is(&c->argv[1], "not")) op = BITOP_NOT;
     else {
         reply_error(c, ERR_SYNTAX);
         return;
@@ -398,12 +391,7 @@ void cmd_bitop(client *c) {
     }
     if (maxlen == 0) {
         mem_free(src);
-        if (db_delete(c->db, dest->ptr, dest->len)) {
-            db_signal_modified(c->db, dest->ptr, dest->len);
-            db_notify('g', "del", dest->ptr, dest->len, c->dbid);
-            srv.dirty++;
-            propagate(c->dbid, c->argc, c->argv);
-        }
+        db_delete_propagate(c->db, dest->ptr, dest->len);
         reply_int(c, 0);
         return;
     }
@@ -422,7 +410,7 @@ void cmd_bitop(client *c) {
     str_setlen(res, maxlen);
     mem_free(src);
     db_set(c->db, kv_new_raw(dest->ptr, dest->len, res), false);
-    touched(c, dest, "set", 1);
+    db_key_changed(c->db, dest, NOTIFY_STRING, "set", 1);
     propagate(c->dbid, c->argc, c->argv);
     reply_int(c, (long long)maxlen);
 }
@@ -434,7 +422,7 @@ enum bf_opcode { BF_GET, BF_SET, BF_INCRBY };
 
 struct bf_op {
     uint64_t offset;
-    int64_t value;      /* SET value or INCRBY increment */
+    int64_t value; /* SET value or INCRBY increment */
     enum bf_opcode opcode;
     enum bf_overflow overflow;
     int bits;
@@ -509,8 +497,7 @@ static int bf_check_signed(int64_t value, int64_t incr, int bits, enum bf_overfl
     int64_t maxincr = (int64_t)((uint64_t)max - (uint64_t)value);
     int64_t minincr = (int64_t)((uint64_t)min - (uint64_t)value);
     int dir;
-    if (value > max || (bits != 64 && incr > maxincr) ||
-        (value >= 0 && incr > 0 && incr > maxincr))
+    if (value > max || (bits != 64 && incr > maxincr) || (value >= 0 && incr > 0 && incr > maxincr))
         dir = 1;
     else if (value < min || (bits != 64 && incr < minincr) ||
              (value < 0 && incr < 0 && incr < minincr))
@@ -556,8 +543,7 @@ static int bf_write(client *c, unsigned char *p, const struct bf_op *op) {
             val = overflow ? wrapped : old + (uint64_t)op->value;
             reply = (long long)val;
         } else {
-            overflow = bf_check_unsigned((uint64_t)op->value, 0, op->bits, op->overflow,
-                                         &wrapped);
+            overflow = bf_check_unsigned((uint64_t)op->value, 0, op->bits, op->overflow, &wrapped);
             val = overflow ? wrapped : (uint64_t)op->value;
             reply = (long long)old;
         }
@@ -601,14 +587,14 @@ static struct bf_op *bf_parse(client *c, int *nops, bool *readonly, uint64_t *ma
         int more = c->argc - j - 1;
         slice *a = &c->argv[j];
         struct bf_op op = {.overflow = ow};
-        if (cmd_arg_is(a, "get") && more >= 2) op.opcode = BF_GET;
-        else if (cmd_arg_is(a, "set") && more >= 3) op.opcode = BF_SET;
-        else if (cmd_arg_is(a, "incrby") && more >= 3) op.opcode = BF_INCRBY;
-        else if (cmd_arg_is(a, "overflow") && more >= 1) {
+        if (arg_is(a, "get") && more >= 2) op.opcode = BF_GET;
+        else if (arg_is(a, "set") && more >= 3) op.opcode = BF_SET;
+        else if (arg_is(a, "incrby") && more >= 3) op.opcode = BF_INCRBY;
+        else if (arg_is(a, "overflow") && more >= 1) {
             slice *t = &c->argv[++j];
-            if (cmd_arg_is(t, "wrap")) ow = BF_WRAP;
-            else if (cmd_arg_is(t, "sat")) ow = BF_SAT;
-            else if (cmd_arg_is(t, "fail")) ow = BF_FAIL;
+            if (arg_is(t, "wrap")) ow = BF_WRAP;
+            else if (arg_is(t, "sat")) ow = BF_SAT;
+            else if (arg_is(t, "fail")) ow = BF_FAIL;
             else {
                 reply_error(c, ERR_BITFIELD_OVERFLOW);
                 goto fail;
@@ -624,7 +610,7 @@ static struct bf_op *bf_parse(client *c, int *nops, bool *readonly, uint64_t *ma
             long long v;
             *readonly = false;
             if (*maxbit < op.offset + (uint64_t)op.bits - 1) *maxbit = op.offset + op.bits - 1;
-            if (!cmd_arg_ll(c, &c->argv[j + 3], &v)) goto fail;
+            if (!arg_ll(c, &c->argv[j + 3], &v)) goto fail;
             op.value = v;
         }
         ops[(*nops)++] = op;
@@ -669,15 +655,15 @@ static void bitfield_generic(client *c, bool ro_command) {
         if (r == 1 || (r == 0 && grown)) changes++;
     }
     if (changes || grown) {
-        touched(c, &c->argv[1], "setbit", changes ? changes : 1);
+        db_key_changed(c->db, &c->argv[1], NOTIFY_STRING, "setbit", changes ? changes : 1);
         propagate(c->dbid, c->argc, c->argv);
     }
 done:
     mem_free(ops);
 }
 
-void cmd_bitfield(client *c) { bitfield_generic(c, false); }
-void cmd_bitfield_ro(client *c) { bitfield_generic(c, true); }
+static void cmd_bitfield(client *c) { bitfield_generic(c, false); }
+static void cmd_bitfield_ro(client *c) { bitfield_generic(c, true); }
 
 /* ---- LCS ---- */
 
@@ -698,12 +684,11 @@ static void reply_lcs_match(client *c, uint32_t a0, uint32_t a1, uint32_t b0, ui
  * may be NULL) and, with 'idx', replying the matching ranges from the end
  * of the strings backwards, exactly as Redis orders them. Returns how many
  * ranges were replied. */
-static long long lcs_walk(client *c, const uint32_t *t, const char *a, uint32_t alen,
-                          const char *b, uint32_t blen, char *out, bool idx,
-                          long long minlen, bool withlen) {
+static long long lcs_walk(client *c, const uint32_t *t, const char *a, uint32_t alen, const char *b,
+                          uint32_t blen, char *out, bool idx, long long minlen, bool withlen) {
 #define T(i, j) t[(size_t)(j) + (size_t)(i) * ((size_t)blen + 1)]
     uint32_t i = alen, j = blen, k = T(alen, blen);
-    uint32_t a0 = alen, a1 = 0, b0 = 0, b1 = 0;   /* current range; a0 == alen: none */
+    uint32_t a0 = alen, a1 = 0, b0 = 0, b1 = 0; /* current range; a0 == alen: none */
     long long nranges = 0;
     while (i > 0 && j > 0) {
         bool emit = false;
@@ -742,7 +727,7 @@ static long long lcs_walk(client *c, const uint32_t *t, const char *a, uint32_t 
 /* LCS key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN]: the longest
  * common subsequence by the classic O(N*M) table, whose size is bounded by
  * proto-max-bulk-len. Missing keys are empty strings. */
-void cmd_lcs(client *c) {
+static void cmd_lcs(client *c) {
     kv *ea = db_find_read(c->db, c->argv[1].ptr, c->argv[1].len);
     kv *eb = db_find_read(c->db, c->argv[2].ptr, c->argv[2].len);
     if ((ea && ea->type != KV_STRING) || (eb && eb->type != KV_STRING)) {
@@ -753,11 +738,11 @@ void cmd_lcs(client *c) {
     long long minlen = 0;
     for (int j = 3; j < c->argc; j++) {
         slice *a = &c->argv[j];
-        if (cmd_arg_is(a, "idx")) getidx = true;
-        else if (cmd_arg_is(a, "len")) getlen = true;
-        else if (cmd_arg_is(a, "withmatchlen")) withlen = true;
-        else if (cmd_arg_is(a, "minmatchlen") && j + 1 < c->argc) {
-            if (!cmd_arg_ll(c, &c->argv[++j], &minlen)) return;
+        if (arg_is(a, "idx")) getidx = true;
+        else if (arg_is(a, "len")) getlen = true;
+        else if (arg_is(a, "withmatchlen")) withlen = true;
+        else if (arg_is(a, "minmatchlen") && j + 1 < c->argc) {
+            if (!arg_ll(c, &c->argv[++j], &minlen)) return;
             if (minlen < 0) minlen = 0;
         } else {
             reply_error(c, ERR_SYNTAX);
@@ -807,8 +792,8 @@ void cmd_lcs(client *c) {
         reply_map(c, 2);
         reply_bulk_cstr(c, "matches");
         void *node = reply_defer(c);
-        long long n = lcs_walk(c, t, a, (uint32_t)alen, b, (uint32_t)blen, NULL, true, minlen,
-                               withlen);
+        long long n =
+            lcs_walk(c, t, a, (uint32_t)alen, b, (uint32_t)blen, NULL, true, minlen, withlen);
         reply_set_deferred_array(c, node, n);
         reply_bulk_cstr(c, "len");
         reply_int(c, total);
@@ -820,3 +805,26 @@ void cmd_lcs(client *c) {
     }
     mem_free(t);
 }
+
+/* ---- Command table (registered by server.c) ---- */
+
+/* clang-format off */
+command bitops_commands[] = {
+    {.name = "lcs", .proc = cmd_lcs, .arity = -3, .flags = CMD_READONLY,
+     .acl = ACL_STRING | ACL_READ | ACL_SLOW, .keys = {1, 2, 1}},
+    {.name = "setbit", .proc = cmd_setbit, .arity = 4, .flags = CMD_WRITE | CMD_DENYOOM,
+     .acl = ACL_BITMAP | ACL_WRITE | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "getbit", .proc = cmd_getbit, .arity = 3, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_BITMAP | ACL_READ | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "bitcount", .proc = cmd_bitcount, .arity = -2, .flags = CMD_READONLY,
+     .acl = ACL_BITMAP | ACL_READ | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "bitpos", .proc = cmd_bitpos, .arity = -3, .flags = CMD_READONLY,
+     .acl = ACL_BITMAP | ACL_READ | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "bitop", .proc = cmd_bitop, .arity = -4, .flags = CMD_WRITE | CMD_DENYOOM,
+     .acl = ACL_BITMAP | ACL_WRITE | ACL_SLOW, .keys = {2, -1, 1}},
+    {.name = "bitfield", .proc = cmd_bitfield, .arity = -2, .flags = CMD_WRITE | CMD_DENYOOM,
+     .acl = ACL_BITMAP | ACL_WRITE | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "bitfield_ro", .proc = cmd_bitfield_ro, .arity = -2, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_BITMAP | ACL_READ | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = NULL}};
+/* clang-format on */

@@ -1,9 +1,10 @@
-/* blocking.c -- clients blocked on keys, their timeouts and their wake-up.
+/* blocking.c -- clients blocked on keys, their timeouts and their wake-up,
+ * and the blocking commands (BLPOP ... BLMPOP, BZPOPMIN ... BZMPOP).
  *
  * Each key that clients wait on has a FIFO of waiters (one per client and
  * key) in one table keyed by database and key. A write to such a key
  * (db_signal_modified -> blocking_signal_key) only queues it as "ready";
- * the queue is served after the writing command returns (cmdtable_call), so
+ * the queue is served after the writing command returns (seam_after_call), so
  * a command that pushes several elements, or a MULTI/EXEC, completes before
  * any waiter runs, as in Redis. Serving a key re-runs the blocked commands of
  * its waiters in order while the key still holds the awaited type; each
@@ -15,7 +16,19 @@
  * once unblocked it is resumed before the event loop sleeps.
  * Deadlines sit in a binary heap; one event-loop timer is kept armed for the
  * earliest, so timeouts fire with millisecond precision.
- * Not here: what a command does once served (t_list.c, t_zset.c).
+ * A blocking command's proc:
+ *
+ *     long long deadline;
+ *     if (!parse_timeout(c, &c->argv[c->argc - 1], &deadline)) return;
+ *     const slice *ready = ready_key_of(c);   // NULL on the first run
+ *     ... try the ready key only (or every key on the first run); serve,
+ *         reply and propagate the effect (e.g. ZPOPMIN), then return ...
+ *     if (!blocking_allowed(c)) { reply_null_array(c); return; }
+ *     block(c, keys, nkeys, KV_ZSET, deadline);
+ *
+ * A client whose deadline passes gets a null array (as Redis 7.0 replies
+ * for every list and sorted-set block).
+ * Not here: what serving does to a value (t_list.h, t_zset.h export it).
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "blocking.h"
 
@@ -26,7 +39,6 @@
 
 #include "arg.h"
 #include "cmdtable.h"
-#include "commands.h"
 #include "db.h"
 #include "dict.h"
 #include "errors.h"
@@ -35,6 +47,7 @@
 #include "reply.h"
 #include "repl.h"
 #include "server.h"
+#include "t_list.h"
 #include "t_zset.h"
 #include "util.h"
 
@@ -45,7 +58,7 @@ typedef struct waiter waiter;
 typedef struct bkey {
     dict_link link;
     waiter *head, *tail;
-    bool ready;          /* queued for serving */
+    bool ready; /* queued for serving */
     size_t idlen;
     char id[];
 } bkey;
@@ -63,15 +76,15 @@ typedef struct bstate {
     client *c;
     int dbid;
     enum kv_type type;
-    long long deadline;      /* ms, 0: none */
-    size_t heap_idx;         /* NO_HEAP without a deadline */
+    long long deadline; /* ms, 0: none */
+    size_t heap_idx;    /* NO_HEAP without a deadline */
     int nwaiters;
     waiter *waiters;
     struct command *cmd;
     int argc;
-    slice *argv;             /* owned: one allocation with the bytes */
-    const slice *ready_key;  /* set while the command re-runs */
-    bool reblocked;          /* blocking_block() called during a re-run */
+    slice *argv;            /* owned: one allocation with the bytes */
+    const slice *ready_key; /* set while the command re-runs */
+    bool reblocked;         /* block() called during a re-run */
 } bstate;
 
 static const char *bkey_id(const void *e, size_t *len) {
@@ -82,16 +95,17 @@ static const char *bkey_id(const void *e, size_t *len) {
 
 static void bkey_free(void *e) { mem_free(e); }
 
-static const dict_type bkey_type = {.hash = dict_hash_bytes, .key_of = bkey_id, .free_entry = bkey_free};
+static const dict_type bkey_type = {
+    .hash = dict_hash_bytes, .key_of = bkey_id, .free_entry = bkey_free};
 
-static dict *bkeys;            /* id -> bkey */
-static str **ready;            /* ids of signalled keys, in order */
+static dict *bkeys; /* id -> bkey */
+static str **ready; /* ids of signalled keys, in order */
 static size_t ready_len, ready_cap;
-static bstate **heap;          /* by deadline */
+static bstate **heap; /* by deadline */
 static size_t heap_len, heap_cap;
-static long long timer_id;     /* 0: no timer armed */
-static long long timer_at;     /* the deadline it is armed for */
-static client **resume;        /* unblocked clients whose pipelines wait */
+static long long timer_id; /* 0: no timer armed */
+static long long timer_at; /* the deadline it is armed for */
+static client **resume;    /* unblocked clients whose pipelines wait */
 static size_t resume_len, resume_cap;
 static bool serving;
 
@@ -188,7 +202,9 @@ static void arm_timer(void) {
 
 /* ---- Blocking and unblocking ---- */
 
-bool blocking_parse_timeout(client *c, const slice *arg, long long *deadline_ms) {
+/* Parse a timeout in seconds (decimals allowed, as Redis) into an absolute
+ * deadline in ms, or 0 for "forever". Replies and returns false on error. */
+static bool parse_timeout(client *c, const slice *arg, long long *deadline_ms) {
     long double secs;
     if (!util_str2ld(arg->ptr, arg->len, &secs)) {
         reply_error(c, ERR_TIMEOUT_INVALID);
@@ -197,9 +213,8 @@ bool blocking_parse_timeout(client *c, const slice *arg, long long *deadline_ms)
     long double ms = ceill(secs * 1000.0L);
     /* Redis 7.0 casts without a range check, which on x86-64 turns values
      * out of range (inf, 1e300) into LLONG_MIN: they are "negative". */
-    long long tval = ms >= -9223372036854775808.0L && ms < 9223372036854775808.0L
-                         ? (long long)ms
-                         : LLONG_MIN;
+    long long tval =
+        ms >= -9223372036854775808.0L && ms < 9223372036854775808.0L ? (long long)ms : LLONG_MIN;
     if (tval < 0) {
         reply_error(c, ERR_TIMEOUT_NEG);
         return false;
@@ -213,7 +228,11 @@ bool blocking_allowed(const client *c) {
     return !(c->flags & (CLIENT_MULTI | CLIENT_FAKE)) && cmdtable_call_depth() <= 1;
 }
 
-const slice *blocking_ready_key(const client *c) { return c->bstate ? c->bstate->ready_key : NULL; }
+/* While a blocked command runs again: the key that became ready; NULL on a
+ * command's first run. */
+static const slice *ready_key_of(const client *c) {
+    return c->bstate ? c->bstate->ready_key : NULL;
+}
 
 static void copy_argv(bstate *b, const client *c) {
     size_t bytes = 0;
@@ -228,8 +247,12 @@ static void copy_argv(bstate *b, const client *c) {
     }
 }
 
-void blocking_block(client *c, const slice *keys, int nkeys, enum kv_type type,
-                    long long deadline_ms) {
+/* Block c on keys[0..nkeys) of its database until one holds a value of
+ * 'type' (then the command runs again) or the deadline passes (0: never).
+ * Copies the keys and the client's argv. Called again while the command
+ * re-runs, it leaves the client blocked where it was. */
+static void block(client *c, const slice *keys, int nkeys, enum kv_type type,
+                  long long deadline_ms) {
     if (c->bstate) {
         /* A re-run that found nothing after all: stay where it was. */
         c->bstate->reblocked = true;
@@ -314,7 +337,8 @@ static size_t shutdown_len, shutdown_cap;
 static bool forget_shutdown_waiter(client *c) {
     for (size_t i = 0; i < shutdown_len; i++) {
         if (shutdown_waiters[i] != c) continue;
-        memmove(shutdown_waiters + i, shutdown_waiters + i + 1, (shutdown_len - i - 1) * sizeof(client *));
+        memmove(shutdown_waiters + i, shutdown_waiters + i + 1,
+                (shutdown_len - i - 1) * sizeof(client *));
         shutdown_len--;
         c->flags &= ~CLIENT_BLOCKED;
         srv.blocked_clients--;
@@ -389,12 +413,7 @@ static void rerun(client *c, const char *key, size_t klen) {
     c->cmd = b->cmd;
     b->ready_key = &ready_key;
     b->reblocked = false;
-    client *prev = srv.current;
-    srv.current = c;
-    long long start = util_ustime();
-    b->cmd->proc(c);
-    b->cmd->usec += util_ustime() - start;
-    srv.current = prev;
+    b->cmd->usec += cmdtable_run(c, b->cmd);
     c->argv = own_argv;
     c->argc = own_argc;
     c->cmd = own_cmd;
@@ -407,7 +426,7 @@ static void rerun(client *c, const char *key, size_t klen) {
 static void serve_key(const str *id) {
     bkey *bk = dict_find(bkeys, id->buf, id->len);
     if (bk == NULL) return;
-    bk->ready = false;   /* from here on a new signal queues it again */
+    bk->ready = false; /* from here on a new signal queues it again */
     int dbid;
     memcpy(&dbid, id->buf, sizeof(int));
     db *d = db_get(dbid);
@@ -418,7 +437,7 @@ static void serve_key(const str *id) {
         /* Serving a client frees its waiters, and the bkey with its last. */
         waiter *next = w->next;
         kv *e = db_find_write(d, key, klen);
-        if (e == NULL) return;   /* consumed (and deleted) */
+        if (e == NULL) return; /* consumed (and deleted) */
         /* A client being closed must not take an element with it. */
         client *c = w->owner->c;
         if ((enum kv_type)e->type == w->owner->type && !(c->flags & CLIENT_CLOSE_ASAP))
@@ -478,45 +497,88 @@ void blocking_unblock_all(const char *err) {
         if (c->bstate == NULL) continue;
         reply_error(c, err);
         unblock(c, false);
-        c->flags |= CLIENT_CLOSE_AFTER_REPLY;   /* as Redis: its pipeline is moot */
+        c->flags |= CLIENT_CLOSE_AFTER_REPLY; /* as Redis: its pipeline is moot */
     }
 }
 
 /* ---- CLIENT UNBLOCK ---- */
 
-/* CLIENT UNBLOCK <id> [TIMEOUT|ERROR]: end another client's block as if
- * it timed out, or with an UNBLOCKED error. Replies 1 if it was blocked. */
-void cmd_client_unblock(client *c) {
-    bool as_error = false;
-    if (c->argc == 4) {
-        if (cmd_arg_is(&c->argv[3], "error")) {
-            as_error = true;
-        } else if (!cmd_arg_is(&c->argv[3], "timeout")) {
-            reply_error(c, "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
-            return;
-        }
-    } else if (c->argc != 3) {
-        reply_errorf(c, "ERR unknown subcommand or wrong number of arguments for '%.*s'. "
-                        "Try CLIENT HELP.", (int)(c->argv[1].len > 128 ? 128 : c->argv[1].len),
-                     c->argv[1].ptr);
-        return;
-    }
-    long long id;
-    if (!cmd_arg_ll(c, &c->argv[2], &id)) return;
-    client *target = client_find_by_id((uint64_t)id);
-    if (target && (target->flags & CLIENT_BLOCKED) && target->bstate == NULL &&
-        repl_unblock_wait(target, as_error ? ERR_UNBLOCKED_CLIENT : NULL)) {   /* WAIT */
-        reply_int(c, 1);
-        return;
-    }
-    if (target == NULL || !(target->flags & CLIENT_BLOCKED) || target->bstate == NULL) {
-        reply_int(c, 0);
-        return;
-    }
+bool blocking_unblock_client(client *target, bool as_error) {
+    if (!(target->flags & CLIENT_BLOCKED) || target->bstate == NULL) return false;
     if (as_error) reply_error(target, ERR_UNBLOCKED_CLIENT);
     else reply_null_array(target);
     unblock(target, true);
-    reply_int(c, 1);
+    return true;
+}
+
+/* ---- Blocking list pops (the list side: t_list.c) ---- */
+
+/* BLPOP/BRPOP key [key ...] timeout. May block (no reply until served or
+ * timed out). */
+static void blocking_list_pop(client *c, int where) {
+    long long deadline;
+    if (!parse_timeout(c, &c->argv[c->argc - 1], &deadline)) return;
+    const slice *ready_key = ready_key_of(c);
+    const slice *keys = ready_key ? ready_key : &c->argv[1];
+    if (list_pop_first(c, keys, ready_key ? 1 : c->argc - 2, where)) return;
+    if (!blocking_allowed(c)) {
+        reply_null_array(c);
+        return;
+    }
+    block(c, &c->argv[1], c->argc - 2, KV_LIST, deadline);
+}
+
+static void cmd_blpop(client *c) { blocking_list_pop(c, QL_HEAD); }
+static void cmd_brpop(client *c) { blocking_list_pop(c, QL_TAIL); }
+
+/* BLMOVE/BRPOPLPUSH: LMOVE, or block until the source has an element. */
+static void blmove_generic(client *c, int from, int to, long long deadline, bool rpoplpush) {
+    if (list_move(c, from, to, rpoplpush)) return;
+    if (!blocking_allowed(c)) {
+        reply_null(c); /* Redis 7.0: a null bulk here, a null array on timeout */
+        return;
+    }
+    block(c, &c->argv[1], 1, KV_LIST, deadline);
+}
+
+/* BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout. May block. */
+static void cmd_blmove(client *c) {
+    int from, to;
+    long long deadline;
+    if (!list_parse_side(c, &c->argv[3], &from) || !list_parse_side(c, &c->argv[4], &to)) return;
+    if (!parse_timeout(c, &c->argv[5], &deadline)) return;
+    blmove_generic(c, from, to, deadline, false);
+}
+
+/* BRPOPLPUSH source destination timeout. May block. */
+static void cmd_brpoplpush(client *c) {
+    long long deadline;
+    if (!parse_timeout(c, &c->argv[3], &deadline)) return;
+    blmove_generic(c, QL_TAIL, QL_HEAD, deadline, true);
+}
+
+/* BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]. May
+ * block. */
+static void cmd_blmpop(client *c) {
+    long numkeys, count;
+    int where;
+    long long deadline;
+    if (!list_parse_mpop(c, 2, &numkeys, &where, &count)) return;
+    if (!parse_timeout(c, &c->argv[1], &deadline)) return;
+    const slice *ready_key = ready_key_of(c);
+    if (list_mpop(c, ready_key ? ready_key : &c->argv[3], ready_key ? 1 : (int)numkeys, where,
+                  count))
+        return;
+    if (!blocking_allowed(c)) {
+        reply_null_array(c);
+        return;
+    }
+    block(c, &c->argv[3], (int)numkeys, KV_LIST, deadline);
+}
+
+/* Movable keys of BLMPOP and BZMPOP: numkeys at argv[2]. */
+static int bmpop_getkeys(int argc, slice *argv, int *keys, int cap) {
+    return cmdtable_numkeys_getkeys(argc, argv, 2, keys, 0, cap);
 }
 
 /* ---- Blocking sorted-set pops ---- */
@@ -527,10 +589,10 @@ void cmd_client_unblock(client *c) {
 static void bzpop_generic(client *c, const slice *keys, int nkeys, int where, int timeout_idx,
                           long count, bool nested) {
     long long deadline;
-    if (!blocking_parse_timeout(c, &c->argv[timeout_idx], &deadline)) return;
-    const slice *ready = blocking_ready_key(c);
-    const slice *try_keys = ready ? ready : keys;
-    int ntry = ready ? 1 : nkeys;
+    if (!parse_timeout(c, &c->argv[timeout_idx], &deadline)) return;
+    const slice *ready_key = ready_key_of(c);
+    const slice *try_keys = ready_key ? ready_key : keys;
+    int ntry = ready_key ? 1 : nkeys;
     for (int j = 0; j < ntry; j++) {
         kv *e;
         if (!arg_lookup(c, &try_keys[j], KV_ZSET, true, &e)) return;
@@ -542,23 +604,53 @@ static void bzpop_generic(client *c, const slice *keys, int nkeys, int where, in
         reply_null_array(c);
         return;
     }
-    blocking_block(c, keys, nkeys, KV_ZSET, deadline);
+    block(c, keys, nkeys, KV_ZSET, deadline);
 }
 
 /* BZPOPMIN key [key ...] timeout */
-void cmd_bzpopmin(client *c) {
+static void cmd_bzpopmin(client *c) {
     bzpop_generic(c, &c->argv[1], c->argc - 2, ZSET_MIN, c->argc - 1, -1, false);
 }
 
 /* BZPOPMAX key [key ...] timeout */
-void cmd_bzpopmax(client *c) {
+static void cmd_bzpopmax(client *c) {
     bzpop_generic(c, &c->argv[1], c->argc - 2, ZSET_MAX, c->argc - 1, -1, false);
 }
 
 /* BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count] */
-void cmd_bzmpop(client *c) {
+static void cmd_bzmpop(client *c) {
     arg_mpop a;
     if (!arg_parse_mpop(c, 2, "min", "max", &a)) return;
-    bzpop_generic(c, &c->argv[3], (int)a.numkeys, a.second ? ZSET_MAX : ZSET_MIN, 1, a.count,
-                  true);
+    bzpop_generic(c, &c->argv[3], (int)a.numkeys, a.second ? ZSET_MAX : ZSET_MIN, 1, a.count, true);
 }
+
+/* ---- Command table (registered by server.c) ---- */
+
+/* clang-format off */
+command blocking_commands[] = {
+    {.name = "blpop", .proc = cmd_blpop, .arity = -3,
+     .flags = CMD_WRITE | CMD_NOSCRIPT | CMD_BLOCKING,
+     .acl = ACL_WRITE | ACL_LIST | ACL_SLOW | ACL_BLOCKING, .keys = {1, -2, 1}},
+    {.name = "brpop", .proc = cmd_brpop, .arity = -3,
+     .flags = CMD_WRITE | CMD_NOSCRIPT | CMD_BLOCKING,
+     .acl = ACL_WRITE | ACL_LIST | ACL_SLOW | ACL_BLOCKING, .keys = {1, -2, 1}},
+    {.name = "blmove", .proc = cmd_blmove, .arity = 6,
+     .flags = CMD_WRITE | CMD_DENYOOM | CMD_NOSCRIPT | CMD_BLOCKING,
+     .acl = ACL_WRITE | ACL_LIST | ACL_SLOW | ACL_BLOCKING, .keys = {1, 2, 1}},
+    {.name = "brpoplpush", .proc = cmd_brpoplpush, .arity = 4,
+     .flags = CMD_WRITE | CMD_DENYOOM | CMD_NOSCRIPT | CMD_BLOCKING,
+     .acl = ACL_WRITE | ACL_LIST | ACL_SLOW | ACL_BLOCKING, .keys = {1, 2, 1}},
+    {.name = "blmpop", .proc = cmd_blmpop, .getkeys = bmpop_getkeys, .arity = -5,
+     .flags = CMD_WRITE | CMD_BLOCKING | CMD_MOVABLE_KEYS,
+     .acl = ACL_WRITE | ACL_LIST | ACL_SLOW | ACL_BLOCKING},
+    {.name = "bzpopmin", .proc = cmd_bzpopmin, .arity = -3,
+     .flags = CMD_WRITE | CMD_NOSCRIPT | CMD_BLOCKING | CMD_FAST,
+     .acl = ACL_WRITE | ACL_SORTEDSET | ACL_FAST | ACL_BLOCKING, .keys = {1, -2, 1}},
+    {.name = "bzpopmax", .proc = cmd_bzpopmax, .arity = -3,
+     .flags = CMD_WRITE | CMD_NOSCRIPT | CMD_BLOCKING | CMD_FAST,
+     .acl = ACL_WRITE | ACL_SORTEDSET | ACL_FAST | ACL_BLOCKING, .keys = {1, -2, 1}},
+    {.name = "bzmpop", .proc = cmd_bzmpop, .getkeys = bmpop_getkeys, .arity = -5,
+     .flags = CMD_WRITE | CMD_BLOCKING | CMD_MOVABLE_KEYS,
+     .acl = ACL_WRITE | ACL_SORTEDSET | ACL_SLOW | ACL_BLOCKING},
+    {.name = NULL}};
+/* clang-format on */

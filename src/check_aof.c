@@ -62,7 +62,8 @@ static bool rdb_file_ok(FILE *fp, off_t size, const char **why) {
     uint64_t stored = 0;
     for (int i = 7; i >= 0; i--) stored = (stored << 8) | foot[i];
     if (last != 0xFF) {
-        *why = "RDB file does not end with the EOF opcode (truncated, or an RDB preamble with an AOF tail)";
+        *why =
+            "RDB file does not end with the EOF opcode (truncated, or an RDB preamble with an AOF tail)";
         return false;
     }
     if (stored != 0 && stored != crc) {
@@ -162,8 +163,8 @@ static int check_file(const char *path, const char *name, bool fix, bool last) {
     off_t ok = scan_commands(fp, &why, &where);
     off_t diff = size - ok;
     if (why) printf("0x%16llx: %s\n", (long long)where, why);
-    printf("AOF analyzed: filename=%s, size=%lld, ok_up_to=%lld, ok_up_to_line=%lld, diff=%lld\n", name,
-           (long long)size, (long long)ok, lines_before(fp, ok) + 1, (long long)diff);
+    printf("AOF analyzed: filename=%s, size=%lld, ok_up_to=%lld, ok_up_to_line=%lld, diff=%lld\n",
+           name, (long long)size, (long long)ok, lines_before(fp, ok) + 1, (long long)diff);
     if (diff > 0) {
         if (!fix) {
             printf("AOF %s is not valid. Use the --fix option to try fixing it.\n", name);
@@ -172,8 +173,8 @@ static int check_file(const char *path, const char *name, bool fix, bool last) {
             printf("Failed to truncate AOF %s because it is not the last file\n", name);
             rc = 1;
         } else {
-            printf("This will shrink the AOF %s from %lld bytes, with %lld bytes, to %lld bytes\n", name,
-                   (long long)size, (long long)diff, (long long)ok);
+            printf("This will shrink the AOF %s from %lld bytes, with %lld bytes, to %lld bytes\n",
+                   name, (long long)size, (long long)diff, (long long)ok);
             if (ftruncate(fileno(fp), ok) == -1 || fsync(fileno(fp)) == -1) {
                 printf("Failed to truncate AOF %s: %s\n", name, strerror(errno));
                 rc = 1;

@@ -28,7 +28,7 @@ static pid_t running = -1;
 static child_kind running_kind = CHILD_NONE;
 static child_done_fn *running_done;
 static long long started_ms;
-static int info_pipe[2] = {-1, -1};   /* child writes [1], parent reads [0] */
+static int info_pipe[2] = {-1, -1}; /* child writes [1], parent reads [0] */
 static bool in_child;
 static size_t last_cow[3];
 
@@ -59,7 +59,7 @@ static void become_child(void) {
     in_child = true;
     dict_set_resize_allowed(false);
     log_set_role('C');
-    config_set_oom_score_adj(OOM_CLASS_BGCHILD);   /* first to go when memory runs out */
+    config_set_oom_score_adj(OOM_CLASS_BGCHILD); /* first to go when memory runs out */
     signal(SIGTERM, SIG_DFL);
     signal(SIGINT, SIG_DFL);
     signal(SIGUSR1, SIG_DFL);
@@ -102,7 +102,7 @@ pid_t child_fork(child_kind kind, child_done_fn *done) {
     running_kind = kind;
     running_done = done;
     started_ms = util_mstime();
-    dict_set_resize_allowed(false);   /* a resize would copy every page it touches */
+    dict_set_resize_allowed(false); /* a resize would copy every page it touches */
     return pid;
 }
 
@@ -118,8 +118,6 @@ void child_exit(int code) {
 bool child_active(void) { return running != -1; }
 child_kind child_type(void) { return running_kind; }
 pid_t child_pid(void) { return running; }
-long long child_start_ms(void) { return started_ms; }
-bool child_in_child(void) { return in_child; }
 size_t child_last_cow_size(child_kind kind) { return kind <= CHILD_AOF ? last_cow[kind] : 0; }
 
 /* Forget the child, keeping the COW figure it sent (if any). */
@@ -156,7 +154,8 @@ void child_kill(child_kind kind) {
     if (running == -1 || running_kind != kind) return;
     if (kill(running, SIGUSR1) != -1) {
         int status;
-        while (waitpid(running, &status, 0) == -1 && errno == EINTR) {}
+        while (waitpid(running, &status, 0) == -1 && errno == EINTR) {
+        }
     }
     forget();
 }

@@ -27,11 +27,8 @@ pid_t child_fork(child_kind kind, child_done_fn *done);
 void child_exit(int code) __attribute__((noreturn));
 
 bool child_active(void);
-child_kind child_type(void);   /* CHILD_NONE when none runs */
-pid_t child_pid(void);         /* -1 when none runs */
-long long child_start_ms(void);
-/* True inside a forked child (its code must not touch the event loop). */
-bool child_in_child(void);
+child_kind child_type(void); /* CHILD_NONE when none runs */
+pid_t child_pid(void);       /* -1 when none runs */
 
 /* Cron: if the child ended, collect its status and COW report, forget it,
  * then call its done callback. */

@@ -18,26 +18,22 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "aof.h"
-#include "blocking.h"
 #include "cmdtable.h"
 #include "config.h"
 #include "db.h"
 #include "ev.h"
 #include "log.h"
 #include "mem.h"
-#include "multi.h"
-#include "pubsub.h"
 #include "reply.h"
-#include "repl.h"
+#include "seam.h"
 #include "server.h"
 #include "util.h"
 
 #define READ_CHUNK (16 * 1024)
 
-static client *pending_head;     /* clients with output to write */
-static client *close_head;       /* clients to free before sleeping */
-static client *paused_head, *paused_tail;   /* held by CLIENT PAUSE, in order */
+static client *pending_head;              /* clients with output to write */
+static client *close_head;                /* clients to free before sleeping */
+static client *paused_head, *paused_tail; /* held by CLIENT PAUSE, in order */
 
 static void read_handler(int fd, void *data, int mask);
 static void prefetch_ahead(client *c);
@@ -47,7 +43,7 @@ static void prefetch_ahead(client *c);
 static client **queued;
 static size_t queued_len, queued_cap;
 static bool running_queued;
-static bool serving_busy;   /* inside client_serve_while_busy() */
+static bool serving_busy; /* inside client_serve_while_busy() */
 
 static void queue_input(client *c) {
     if (c->flags & CLIENT_INPUT_QUEUED) return;
@@ -129,10 +125,7 @@ static void unlink_paused(client *c) {
 void client_free(client *c) {
     if (c == NULL) return;
     if (c->flags & CLIENT_MONITOR) client_monitor_remove(c);
-    repl_client_freed(c);
-    blocking_client_freed(c);
-    pubsub_client_free(c);
-    multi_client_reset(c);
+    seam_client_freed(c);
     if (c->flags & CLIENT_PAUSED_WAIT) unlink_paused(c);
     if (c->flags & CLIENT_PENDING_WRITE) unlink_pending(c);
     if (c->flags & CLIENT_INPUT_QUEUED) unqueue_input(c);
@@ -168,14 +161,6 @@ void client_close_async(client *c) {
     close_head = c;
 }
 
-void client_kill(client *c) {
-    if (c->flags & CLIENT_MONITOR) client_monitor_remove(c);
-    blocking_client_freed(c);
-    pubsub_client_free(c);
-    multi_client_reset(c);
-    client_close_async(c);
-}
-
 void client_free_closing(void) {
     while (close_head) {
         client *c = close_head;
@@ -200,7 +185,7 @@ static void write_handler(int fd, void *data, int mask) {
     client *c = data;
     /* Replies of commands run earlier in this loop turn may be in the
      * buffer: their AOF records go first (appendfsync always). */
-    aof_flush_before_reply();
+    seam_before_reply_write();
     if (reply_write(c) == -1) {
         log_msg(LOG_VERBOSE, "Error writing to client: %s", strerror(errno));
         client_close_async(c);
@@ -246,9 +231,11 @@ static void protocol_error(client *c, const char *err) {
         else j += (size_t)snprintf(snippet + j, sizeof(snippet) - j, "\\x%02x", ch);
     }
     snippet[j] = '\0';
-    log_msg(c->flags & CLIENT_MASTER ? LOG_WARNING : LOG_VERBOSE,
-            "Protocol error (%s) from client: id=%llu addr=%s%s. Query buffer during protocol error: '%s'",
-            err, (unsigned long long)c->id, c->addr, c->flags & CLIENT_MASTER ? " flags=M" : "", snippet);
+    log_msg(
+        c->flags & CLIENT_MASTER ? LOG_WARNING : LOG_VERBOSE,
+        "Protocol error (%s) from client: id=%llu addr=%s%s. Query buffer during protocol error: '%s'",
+        err, (unsigned long long)c->id, c->addr, c->flags & CLIENT_MASTER ? " flags=M" : "",
+        snippet);
     if (c->flags & CLIENT_MASTER) {
         /* As Redis: keep the link and log once, but apply nothing more (a
          * command after unparsable bytes may not be the next one); the
@@ -268,7 +255,8 @@ static void set_argv(client *c) {
         c->argv = mem_realloc(c->argv, sizeof(slice) * c->argv_cap);
     }
     char *base = c->qbuf->buf + c->qpos;
-    for (size_t i = 0; i < p->argc; i++) c->argv[i] = slice_of(base + p->argv[i].off, p->argv[i].len);
+    for (size_t i = 0; i < p->argc; i++)
+        c->argv[i] = slice_of(base + p->argv[i].off, p->argv[i].len);
     c->argc = (int)p->argc;
 }
 
@@ -283,7 +271,8 @@ void client_process_input(client *c) {
         c->parser.unauthenticated = !c->authenticated && client_auth_required(c);
         c->parser.max_bulk = cfg.proto_max_bulk_len;
         const char *err = NULL;
-        resp_status st = resp_parse(&c->parser, c->qbuf->buf + c->qpos, c->qbuf->len - c->qpos, &err);
+        resp_status st =
+            resp_parse(&c->parser, c->qbuf->buf + c->qpos, c->qbuf->len - c->qpos, &err);
         if (st == RESP_INCOMPLETE) break;
         if (st == RESP_ERR) {
             protocol_error(c, err);
@@ -308,12 +297,12 @@ void client_process_input(client *c) {
             }
         }
         /* Our master's stream: count and forward what was applied. */
-        if (c->flags & CLIENT_MASTER) repl_master_applied(c, c->qbuf->buf + c->qpos, used);
+        if (c->flags & CLIENT_MASTER) seam_master_request_done(c, c->qbuf->buf + c->qpos, used);
         c->qpos += used;
         c->argc = 0;
         c->prefetched = c->prefetched > 0 ? c->prefetched - 1 : 0;
     }
-    if (c->flags & CLIENT_MASTER_STALLED) c->qpos = c->qbuf->len;   /* read, never applied */
+    if (c->flags & CLIENT_MASTER_STALLED) c->qpos = c->qbuf->len; /* read, never applied */
     if (c->qpos > 0) {
         str_consume(c->qbuf, c->qpos);
         c->qpos = 0;
@@ -364,8 +353,10 @@ static void read_handler(int fd, void *data, int mask) {
     if (c->qbuf->len > c->qbuf_peak) c->qbuf_peak = c->qbuf->len;
     if (!(c->flags & CLIENT_MASTER) &&
         (long long)(c->qbuf->len - c->qpos) > cfg.client_query_buffer_limit) {
-        log_msg(LOG_WARNING, "Closing client that reached max query buffer length: id=%llu addr=%s (qbuf initial bytes: ...)",
-                (unsigned long long)c->id, c->addr);
+        log_msg(
+            LOG_WARNING,
+            "Closing client that reached max query buffer length: id=%llu addr=%s (qbuf initial bytes: ...)",
+            (unsigned long long)c->id, c->addr);
         srv.stat_client_qbuf_limit_disconnections++;
         client_close_async(c);
         return;
@@ -421,7 +412,7 @@ static void prefetch_client(client *c, int max, prefetch_ref *refs, int *n) {
         if (argc >= 2) *n = prefetch_request(c->db, args, argc, refs, *n);
         p += used;
     }
-    c->prefetched = k ? k : -1;   /* -1: nothing to read ahead at qpos, don't look again */
+    c->prefetched = k ? k : -1; /* -1: nothing to read ahead at qpos, don't look again */
 }
 
 static void prefetch_entries(const prefetch_ref *refs, int n) {
@@ -514,20 +505,20 @@ void client_resume_reads(client *c) {
 /* ---- Accepting ---- */
 
 /* Redis's own words, its typo ("Setup a an") included: clients match them. */
-#define DENIED_TEXT                                                                          \
-    "-DENIED Redis is running in protected mode because protected mode is enabled and no "  \
-    "password is set for the default user. In this mode connections are only accepted "    \
-    "from the loopback interface. If you want to connect from external computers to Redis " \
-    "you may adopt one of the following solutions: 1) Just disable protected mode sending " \
-    "the command 'CONFIG SET protected-mode no' from the loopback interface by connecting " \
-    "to Redis from the same host the server is running, however MAKE SURE Redis is not "    \
-    "publicly accessible from internet if you do so. Use CONFIG REWRITE to make this "      \
-    "change permanent. 2) Alternatively you can just disable the protected mode by "        \
-    "editing the Redis configuration file, and setting the protected mode option to 'no', " \
-    "and then restarting the server. 3) If you started the server manually just for "      \
-    "testing, restart it with the '--protected-mode no' option. 4) Setup a an "             \
-    "authentication password for the default user. NOTE: You only need to do one of the "  \
-    "above things in order for the server to start accepting connections from the "        \
+#define DENIED_TEXT                                                                                \
+    "-DENIED Redis is running in protected mode because protected mode is enabled and no "         \
+    "password is set for the default user. In this mode connections are only accepted "            \
+    "from the loopback interface. If you want to connect from external computers to Redis "        \
+    "you may adopt one of the following solutions: 1) Just disable protected mode sending "        \
+    "the command 'CONFIG SET protected-mode no' from the loopback interface by connecting "        \
+    "to Redis from the same host the server is running, however MAKE SURE Redis is not "           \
+    "publicly accessible from internet if you do so. Use CONFIG REWRITE to make this "             \
+    "change permanent. 2) Alternatively you can just disable the protected mode by "               \
+    "editing the Redis configuration file, and setting the protected mode option to 'no', "        \
+    "and then restarting the server. 3) If you started the server manually just for "              \
+    "testing, restart it with the '--protected-mode no' option. 4) Setup a an "                    \
+    "authentication password for the default user. NOTE: You only need to do one of the "          \
+    "above things in order for the server to start accepting connections from the "                \
     "outside.\r\n"
 
 /* Redis's connIsLocal: exactly 127.0.0.1 or ::1. Not the rest of 127/8
@@ -540,14 +531,16 @@ static bool ip_is_local(const char *ip, size_t len) {
  * it (clearing requirepass frees clients that never authenticated). */
 bool client_auth_required(const client *c) { return !c->authenticated && cfg.requirepass_len; }
 
-bool client_is_local(const client *c) {
+/* Connected over the unix socket or from exactly 127.0.0.1 or ::1
+ * (Redis's islocalClient, also what protected mode calls local). */
+static bool is_local(const client *c) {
     if (c->flags & CLIENT_UNIX_SOCKET) return true;
     const char *colon = strrchr(c->addr, ':');
     return ip_is_local(c->addr, colon ? (size_t)(colon - c->addr) : strlen(c->addr));
 }
 
 bool client_protected_action_allowed(const client *c, int setting) {
-    return setting == PROTECTED_YES || (setting == PROTECTED_LOCAL && client_is_local(c));
+    return setting == PROTECTED_YES || (setting == PROTECTED_LOCAL && is_local(c));
 }
 
 static void reject(int fd, const char *msg) {
@@ -563,11 +556,17 @@ static void reject(int fd, const char *msg) {
  * turn that a peer can keep stealing. */
 static bool accept_error_is_transient(int err) {
     switch (err) {
-    case ECONNABORTED: case EPROTO: case ENOPROTOOPT: case ENETDOWN: case ENONET:
-    case EHOSTDOWN: case EHOSTUNREACH: case ENETUNREACH: case EOPNOTSUPP: case EPERM:
-        return true;
-    default:
-        return false;
+    case ECONNABORTED:
+    case EPROTO:
+    case ENOPROTOOPT:
+    case ENETDOWN:
+    case ENONET:
+    case EHOSTDOWN:
+    case EHOSTUNREACH:
+    case ENETUNREACH:
+    case EOPNOTSUPP:
+    case EPERM: return true;
+    default: return false;
     }
 }
 
@@ -604,7 +603,8 @@ static long long resume_listeners(long long id, void *unused) {
     (void)id;
     (void)unused;
     for (int i = 0; i < npaused_listeners; i++)
-        if (ev_add(paused_listeners[i].fd, EV_READ, client_accept_handler, paused_listeners[i].data) == -1)
+        if (ev_add(paused_listeners[i].fd, EV_READ, client_accept_handler,
+                   paused_listeners[i].data) == -1)
             log_msg(LOG_WARNING, "Resuming the accept handler: %s", strerror(errno));
     npaused_listeners = 0;
     return -1;
@@ -629,10 +629,10 @@ static void log_accept_error(int err) {
         return;
     }
     if (suppressed)
-        log_msg(LOG_WARNING, "Accepting client connection: accept: %s (%lu more since the last report)",
+        log_msg(LOG_WARNING,
+                "Accepting client connection: accept: %s (%lu more since the last report)",
                 strerror(err), suppressed);
-    else
-        log_msg(LOG_WARNING, "Accepting client connection: accept: %s", strerror(err));
+    else log_msg(LOG_WARNING, "Accepting client connection: accept: %s", strerror(err));
     last_ms = srv.mstime;
     suppressed = 0;
 }
@@ -754,13 +754,13 @@ void client_monitor_feed(client *c, int dbid, int argc, const slice *argv) {
 
 void client_check_output_limits(client *c) {
     if (c->fd == -1 || (c->flags & CLIENT_CLOSE_ASAP)) return;
-    int cls = (c->flags & CLIENT_REPLICA) ? COBL_REPLICA
+    int cls = (c->flags & CLIENT_REPLICA)  ? COBL_REPLICA
               : (c->flags & CLIENT_PUBSUB) ? COBL_PUBSUB
                                            : COBL_NORMAL;
     if (c->flags & CLIENT_MASTER) return;
     cobl_limit *l = &cfg.client_output_buffer_limit[cls];
     unsigned long long used = c->reply_bytes;
-    if (c->flags & CLIENT_REPLICA) used += repl_stream_pending(c);   /* shared buffer */
+    if (c->flags & CLIENT_REPLICA) used += seam_replica_pending(c); /* shared buffer */
     /* A replica's hard limit below repl-backlog-size would cut every link
      * that a partial resync just accepted: Redis uses the backlog size. */
     unsigned long long hard_limit = l->hard;
@@ -777,7 +777,8 @@ void client_check_output_limits(client *c) {
     }
     if (hard || soft) {
         str *info = client_info_line(str_new(NULL, 0), c);
-        log_msg(LOG_WARNING, "Client %s scheduled to be closed ASAP for overcoming of output buffer limits.",
+        log_msg(LOG_WARNING,
+                "Client %s scheduled to be closed ASAP for overcoming of output buffer limits.",
                 info->buf);
         str_free(info);
         srv.stat_client_outbuf_limit_disconnections++;
@@ -789,7 +790,8 @@ void client_cron(void) {
     for (client *c = srv.clients; c; c = c->next) {
         if (c->flags & CLIENT_CLOSE_ASAP) continue;
         if (cfg.timeout &&
-            !(c->flags & (CLIENT_MASTER | CLIENT_REPLICA | CLIENT_BLOCKED | CLIENT_PAUSED_WAIT | CLIENT_PUBSUB)) &&
+            !(c->flags & (CLIENT_MASTER | CLIENT_REPLICA | CLIENT_BLOCKED | CLIENT_PAUSED_WAIT |
+                          CLIENT_PUBSUB)) &&
             (srv.mstime - c->last_interaction_ms) / 1000 > cfg.timeout) {
             log_msg(LOG_VERBOSE, "Closing idle client");
             client_close_async(c);
@@ -802,14 +804,6 @@ void client_cron(void) {
         }
         c->qbuf_peak = c->qbuf->len;
         if (c->reply_bytes || (c->flags & CLIENT_REPLICA)) client_check_output_limits(c);
-    }
-}
-
-void client_mem_totals(size_t *qbuf, size_t *obuf) {
-    *qbuf = *obuf = 0;
-    for (client *c = srv.clients; c; c = c->next) {
-        *qbuf += str_alloc_size(c->qbuf);
-        *obuf += c->reply_bytes;
     }
 }
 
@@ -838,7 +832,7 @@ str *client_info_line(str *s, client *c) {
     if (c->flags & CLIENT_MASTER) *f++ = 'M';
     if (c->flags & CLIENT_PUBSUB) *f++ = 'P';
     if (c->flags & CLIENT_MULTI) *f++ = 'x';
-    if (c->flags & (CLIENT_BLOCKED | CLIENT_PAUSED_WAIT)) *f++ = 'b';   /* Redis blocks paused ones */
+    if (c->flags & (CLIENT_BLOCKED | CLIENT_PAUSED_WAIT)) *f++ = 'b'; /* Redis blocks paused ones */
     if (c->flags & CLIENT_CLOSE_AFTER_REPLY) *f++ = 'c';
     if (c->flags & CLIENT_CLOSE_ASAP) *f++ = 'A';
     if (c->flags & CLIENT_UNIX_SOCKET) *f++ = 'U';
@@ -860,18 +854,18 @@ str *client_info_line(str *s, client *c) {
     size_t tot = sizeof(client) + str_alloc_size(c->qbuf) + c->reply_bytes + argv_mem;
     int multi = (c->flags & CLIENT_MULTI) ? c->multi_len : -1;
     const char *cmd = c->lastcmd ? c->lastcmd->fullname : "NULL";
-    return str_catfmt(s,
-                      "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d "
-                      "sub=%llu psub=%llu ssub=%llu multi=%d qbuf=%zu qbuf-free=%zu argv-mem=%zu "
-                      "multi-mem=0 rbs=%d rbp=%zu obl=%zu oll=%zu omem=%zu tot-mem=%zu events=%s "
-                      "cmd=%s user=%s redir=-1 resp=%d",
-                      (unsigned long long)c->id, c->addr, c->laddr, c->fd, c->name ? c->name->buf : "",
-                      (srv.mstime - c->ctime_ms) / 1000, (srv.mstime - c->last_interaction_ms) / 1000,
-                      flags, c->dbid, (unsigned long long)c->pubsub_channels,
-                      (unsigned long long)c->pubsub_patterns,
-                      (unsigned long long)c->pubsub_shard_channels, multi, c->qbuf->len, qbuf_free,
-                      argv_mem, CLIENT_BUF_SIZE, c->qbuf_peak, obl, oll, c->reply_bytes, tot, events,
-                      cmd, (c->flags & CLIENT_MASTER) ? "(superuser)" : "default", c->resp);
+    return str_catfmt(
+        s,
+        "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d "
+        "sub=%llu psub=%llu ssub=%llu multi=%d qbuf=%zu qbuf-free=%zu argv-mem=%zu "
+        "multi-mem=0 rbs=%d rbp=%zu obl=%zu oll=%zu omem=%zu tot-mem=%zu events=%s "
+        "cmd=%s user=%s redir=-1 resp=%d",
+        (unsigned long long)c->id, c->addr, c->laddr, c->fd, c->name ? c->name->buf : "",
+        (srv.mstime - c->ctime_ms) / 1000, (srv.mstime - c->last_interaction_ms) / 1000, flags,
+        c->dbid, (unsigned long long)c->pubsub_channels, (unsigned long long)c->pubsub_patterns,
+        (unsigned long long)c->pubsub_shard_channels, multi, c->qbuf->len, qbuf_free, argv_mem,
+        CLIENT_BUF_SIZE, c->qbuf_peak, obl, oll, c->reply_bytes, tot, events, cmd,
+        (c->flags & CLIENT_MASTER) ? "(superuser)" : "default", c->resp);
 }
 
 /* Resume postponed clients in the order they were paused, as Redis does.

@@ -30,18 +30,19 @@ struct db;
 #define CLIENT_PUBSUB (1u << 9)
 #define CLIENT_MULTI (1u << 10)
 #define CLIENT_BLOCKED (1u << 11)
-#define CLIENT_PROTECTED (1u << 12)   /* don't free yet: a proc is running */
+#define CLIENT_PROTECTED (1u << 12) /* don't free yet: a proc is running */
 #define CLIENT_IN_CLOSE_LIST (1u << 13)
 #define CLIENT_MASTER (1u << 14)
 #define CLIENT_REPLICA (1u << 15)
-#define CLIENT_FAKE (1u << 16)        /* no socket: AOF loading, scripts */
-#define CLIENT_PAUSED_WAIT (1u << 17) /* postponed by CLIENT PAUSE */
-#define CLIENT_REPL_HOLD (1u << 18)   /* replica in a full sync: output waits (repl.c) */
+#define CLIENT_FAKE (1u << 16)               /* no socket: AOF loading, scripts */
+#define CLIENT_PAUSED_WAIT (1u << 17)        /* postponed by CLIENT PAUSE */
+#define CLIENT_REPL_HOLD (1u << 18)          /* replica in a full sync: output waits (repl.c) */
 #define CLIENT_MASTER_FORCE_REPLY (1u << 19) /* our master gets this reply (REPLCONF ACK) */
-#define CLIENT_INPUT_QUEUED (1u << 20) /* read this turn, runs in client_run_queued() */
+#define CLIENT_INPUT_QUEUED (1u << 20)       /* read this turn, runs in client_run_queued() */
 #define CLIENT_MASTER_STALLED (1u << 21) /* our master sent bytes that don't parse: apply no more */
-#define CLIENT_SCRIPT (1u << 22)      /* the fake client scripts' commands run as (script.c) */
-#define CLIENT_READS_PAUSED (1u << 23) /* its socket is not read: its script is running (script.c) */
+#define CLIENT_SCRIPT (1u << 22)         /* the fake client scripts' commands run as (script.c) */
+#define CLIENT_READS_PAUSED                                                                        \
+    (1u << 23) /* its socket is not read: its script is running (script.c) */
 
 #define CLIENT_BUF_SIZE (16 * 1024)
 
@@ -55,11 +56,11 @@ typedef struct client {
     uint64_t id;
     int fd;
     uint32_t flags;
-    int resp;                   /* 2 or 3, set by HELLO */
-    int dbid;                   /* written by SELECT (db.c) */
-    struct db *db;
-    bool authenticated;         /* written by acl.c */
-    str *name;                  /* CLIENT SETNAME / HELLO SETNAME */
+    int resp;           /* 2 or 3, set by HELLO */
+    int dbid;           /* keys.c (SELECT), srvcmd.c (RESET), client.c, repl_link.c */
+    struct db *db;      /* &srv.dbs[dbid]: with dbid, and db.c (SWAPDB) */
+    bool authenticated; /* client.c (at connect), srvcmd.c (AUTH, HELLO, RESET), repl_link.c */
+    str *name;          /* CLIENT SETNAME / HELLO SETNAME */
     char addr[NET_ADDR_SIZE];
     char laddr[NET_ADDR_SIZE];
     long long ctime_ms;
@@ -67,23 +68,23 @@ typedef struct client {
 
     /* Query side, written by client.c. */
     str *qbuf;
-    size_t qpos;                /* start of the request being parsed */
-    int prefetched;             /* requests from qpos whose keys were prefetched;
+    size_t qpos;    /* start of the request being parsed */
+    int prefetched; /* requests from qpos whose keys were prefetched;
                                  * -1: the one at qpos could not be read ahead */
     size_t qbuf_peak;
     resp_parser parser;
     int argc;
-    slice *argv;                /* borrowed from qbuf until the request ends */
+    slice *argv; /* borrowed from qbuf until the request ends */
     size_t argv_cap;
     struct command *cmd, *lastcmd;
 
     /* Reply side, written by reply.c. */
     size_t buf_used;
-    size_t sent;                /* bytes of the first buffer already written */
-    reply_block *head, *tail;   /* overflow beyond buf */
-    size_t reply_bytes;         /* bytes held in the block list */
-    long long obuf_soft_since;  /* ms when the soft limit was first passed, 0 if not */
-    int multi_len;              /* queued commands in MULTI (multi.c) */
+    size_t sent;               /* bytes of the first buffer already written */
+    reply_block *head, *tail;  /* overflow beyond buf */
+    size_t reply_bytes;        /* bytes held in the block list */
+    long long obuf_soft_since; /* ms when the soft limit was first passed, 0 if not */
+    int multi_len;             /* queued commands in MULTI (multi.c) */
 
     /* Links in the server's lists, written by client.c. */
     struct client *prev, *next;
@@ -91,11 +92,11 @@ typedef struct client {
     struct client *close_next;
     struct client *unpause_next;
 
-    struct pubsub_state *pubsub;   /* subscriptions, owned by pubsub.c */
-    struct multi_state *multi;     /* transaction and WATCH state, owned by multi.c */
-    struct bstate *bstate;      /* what a CLIENT_BLOCKED client waits for (blocking.c) */
-    struct replica_info *repl;  /* a replica's (or REPLCONF sender's) state, owned by repl.c */
-    uint64_t pubsub_channels;   /* counts, for CLIENT LIST (pubsub.c) */
+    struct pubsub_state *pubsub; /* subscriptions, owned by pubsub.c */
+    struct multi_state *multi;   /* transaction and WATCH state, owned by multi.c */
+    struct bstate *bstate;       /* what a CLIENT_BLOCKED client waits for (blocking.c) */
+    struct replica_info *repl;   /* a replica's (or REPLCONF sender's) state, owned by repl.c */
+    uint64_t pubsub_channels;    /* counts, for CLIENT LIST (pubsub.c) */
     uint64_t pubsub_patterns;
     uint64_t pubsub_shard_channels;
     char buf[CLIENT_BUF_SIZE];
@@ -107,12 +108,6 @@ client *client_new(int fd, bool unix_socket);
 void client_free(client *c);
 /* Close after the current command and pending writes are dropped. */
 void client_close_async(client *c);
-/* CLIENT KILL of another client: Redis frees it at once, so the next
- * PUBLISH, push or write to a WATCHed key must not find it. It leaves its
- * subscriptions, MONITOR, the keys it is blocked on and its transaction
- * now; the rest goes as with client_close_async(). Never for the client
- * whose command is running. */
-void client_kill(client *c);
 /* Run every complete request in the query buffer. */
 void client_process_input(client *c);
 /* The loop's after-events hook: run the requests of the clients read in
@@ -128,8 +123,6 @@ void client_install_pending_write(client *c);
 void client_cron(void);
 /* Output-buffer class limits check after output grew. */
 void client_check_output_limits(client *c);
-/* Total bytes of query buffers and output buffers, for INFO. */
-void client_mem_totals(size_t *qbuf, size_t *obuf);
 const char *client_type_name(const client *c);
 /* Build one CLIENT LIST line into s. */
 str *client_info_line(str *s, client *c) MUST_USE;
@@ -137,9 +130,6 @@ client *client_find_by_id(uint64_t id);
 /* Must authenticate before running commands (callers that test
  * c->authenticated first skip the call on the hot path). */
 bool client_auth_required(const client *c);
-/* Connected over the unix socket or from exactly 127.0.0.1 or ::1
- * (Redis's islocalClient, also what protected mode calls local). */
-bool client_is_local(const client *c);
 /* Redis's allowProtectedAction for enable-debug-command,
  * enable-module-command and enable-protected-configs: "yes", or "local"
  * and the client is local. */

@@ -4,17 +4,22 @@
  * Client state lives in client.c; this file only reads and flags it. A
  * client is never freed here: KILL marks others with client_close_async()
  * and the caller itself with CLIENT_CLOSE_AFTER_REPLY, so its reply still
- * goes out. PAUSE only records the pause in srv; the dispatcher postpones
- * requests while it lasts and client_unpause_all() resumes them.
+ * goes out. PAUSE only records the pause in srv; the admission (server.c's
+ * seam_admit) postpones requests while it lasts and client_unpause_all() resumes them.
  * Spec: Redis 7.0 clientCommand (networking.c) and its error texts.
  * SPDX-License-Identifier: BSD-3-Clause */
+#include "clientcmd.h"
+
 #include <limits.h>
 #include <string.h>
 
 #include "arg.h"
+#include "blocking.h"
 #include "cmdtable.h"
-#include "commands.h"
 #include "errors.h"
+#include "multi.h"
+#include "pubsub.h"
+#include "repl.h"
 #include "reply.h"
 #include "server.h"
 #include "util.h"
@@ -22,10 +27,10 @@
 /* Map a CLIENT LIST/KILL type argument to client_type_name()'s words, or
  * NULL if unknown. "slave" is Redis's old name for "replica". */
 static const char *type_by_name(const slice *a) {
-    if (cmd_arg_is(a, "normal")) return "normal";
-    if (cmd_arg_is(a, "slave") || cmd_arg_is(a, "replica")) return "replica";
-    if (cmd_arg_is(a, "pubsub")) return "pubsub";
-    if (cmd_arg_is(a, "master")) return "master";
+    if (arg_is(a, "normal")) return "normal";
+    if (arg_is(a, "slave") || arg_is(a, "replica")) return "replica";
+    if (arg_is(a, "pubsub")) return "pubsub";
+    if (arg_is(a, "master")) return "master";
     return NULL;
 }
 
@@ -34,20 +39,20 @@ static bool user_exists(const slice *name) {
     return name->len == 7 && memcmp(name->ptr, "default", 7) == 0;
 }
 
-void cmd_client_id(client *c) { reply_int(c, (long long)c->id); }
+static void cmd_client_id(client *c) { reply_int(c, (long long)c->id); }
 
-void cmd_client_setname(client *c) {
+static void cmd_client_setname(client *c) {
     slice *name = &c->argv[2];
     if (!client_name_valid(name->ptr, name->len)) {
         reply_error(c, ERR_CLIENT_NAME);
         return;
     }
     str_free(c->name);
-    c->name = name->len ? str_new(name->ptr, name->len) : NULL;   /* "" clears the name */
+    c->name = name->len ? str_new(name->ptr, name->len) : NULL; /* "" clears the name */
     reply_ok(c);
 }
 
-void cmd_client_getname(client *c) {
+static void cmd_client_getname(client *c) {
     if (c->name) reply_bulk(c, c->name->buf, c->name->len);
     else reply_null(c);
 }
@@ -72,16 +77,16 @@ static str *all_clients_info(const char *type) {
 }
 
 /* CLIENT LIST [TYPE type | ID id [id ...]] */
-void cmd_client_list(client *c) {
+static void cmd_client_list(client *c) {
     const char *type = NULL;
     str *s = NULL;
-    if (c->argc == 4 && cmd_arg_is(&c->argv[2], "type")) {
+    if (c->argc == 4 && arg_is(&c->argv[2], "type")) {
         type = type_by_name(&c->argv[3]);
         if (type == NULL) {
             reply_errorf(c, "ERR Unknown client type '%s'", c->argv[3].ptr);
             return;
         }
-    } else if (c->argc > 3 && cmd_arg_is(&c->argv[2], "id")) {
+    } else if (c->argc > 3 && arg_is(&c->argv[2], "id")) {
         s = str_new(NULL, 0);
         for (int j = 3; j < c->argc; j++) {
             long long id;
@@ -102,7 +107,7 @@ void cmd_client_list(client *c) {
     str_free(s);
 }
 
-void cmd_client_info(client *c) {
+static void cmd_client_info(client *c) {
     str *s = cat_line(str_new(NULL, 0), c);
     reply_verbatim(c, s->buf, s->len, "txt");
     str_free(s);
@@ -112,8 +117,8 @@ void cmd_client_info(client *c) {
 
 typedef struct kill_filter {
     const slice *addr, *laddr;
-    const char *type;         /* client_type_name() word, or NULL */
-    uint64_t id;              /* 0: any */
+    const char *type; /* client_type_name() word, or NULL */
+    uint64_t id;      /* 0: any */
     bool skipme;
 } kill_filter;
 
@@ -122,31 +127,30 @@ static bool parse_kill_filter(client *c, kill_filter *f) {
     for (int i = 2; i < c->argc; i += 2) {
         bool more = i + 1 < c->argc;
         const slice *opt = &c->argv[i], *val = &c->argv[i + 1];
-        if (more && cmd_arg_is(opt, "id")) {
+        if (more && arg_is(opt, "id")) {
             long long id;
-            if (!cmd_arg_ll_range(c, val, 1, LONG_MAX, &id,
-                                  "ERR client-id should be greater than 0"))
+            if (!arg_ll_range(c, val, 1, LONG_MAX, &id, "ERR client-id should be greater than 0"))
                 return false;
             f->id = (uint64_t)id;
-        } else if (more && cmd_arg_is(opt, "type")) {
+        } else if (more && arg_is(opt, "type")) {
             f->type = type_by_name(val);
             if (f->type == NULL) {
                 reply_errorf(c, "ERR Unknown client type '%s'", val->ptr);
                 return false;
             }
-        } else if (more && cmd_arg_is(opt, "addr")) {
+        } else if (more && arg_is(opt, "addr")) {
             f->addr = val;
-        } else if (more && cmd_arg_is(opt, "laddr")) {
+        } else if (more && arg_is(opt, "laddr")) {
             f->laddr = val;
-        } else if (more && cmd_arg_is(opt, "user")) {
+        } else if (more && arg_is(opt, "user")) {
             if (!user_exists(val)) {
                 reply_errorf(c, "ERR No such user '%s'", val->ptr);
                 return false;
             }
-        } else if (more && cmd_arg_is(opt, "skipme")) {
-            if (cmd_arg_is(val, "yes")) {
+        } else if (more && arg_is(opt, "skipme")) {
+            if (arg_is(val, "yes")) {
                 f->skipme = true;
-            } else if (cmd_arg_is(val, "no")) {
+            } else if (arg_is(val, "no")) {
                 f->skipme = false;
             } else {
                 reply_error(c, ERR_SYNTAX);
@@ -174,14 +178,27 @@ static bool kill_matches(const kill_filter *f, client *self, client *cl) {
     return true;
 }
 
+/* CLIENT KILL of another client: Redis frees it at once, so the next
+ * PUBLISH, push or write to a WATCHed key must not find it. It leaves its
+ * subscriptions, MONITOR, the keys it is blocked on and its transaction
+ * now; the rest goes as with client_close_async(). Never for the client
+ * whose command is running. */
+static void kill_client(client *c) {
+    if (c->flags & CLIENT_MONITOR) client_monitor_remove(c);
+    blocking_client_freed(c);
+    pubsub_client_free(c);
+    multi_client_reset(c);
+    client_close_async(c);
+}
+
 /* CLIENT KILL ip:port (old form: replies OK or an error, may kill the
  * caller) or CLIENT KILL <option> <value> ... (replies the count). */
-void cmd_client_kill(client *c) {
+static void cmd_client_kill(client *c) {
     kill_filter f = {.skipme = true};
     bool old_form = c->argc == 3;
     if (old_form) {
         f.addr = &c->argv[2];
-        f.skipme = false;   /* with the old form a client may kill itself */
+        f.skipme = false; /* with the old form a client may kill itself */
     } else if (!parse_kill_filter(c, &f)) {
         return;
     }
@@ -190,7 +207,7 @@ void cmd_client_kill(client *c) {
     for (client *cl = srv.clients; cl; cl = cl->next) {
         if (!kill_matches(&f, c, cl)) continue;
         if (cl == c) close_self = true;
-        else client_kill(cl);
+        else kill_client(cl);
         killed++;
     }
     if (!old_form) reply_int(c, killed);
@@ -204,25 +221,26 @@ void cmd_client_kill(client *c) {
 
 /* CLIENT PAUSE timeout [WRITE|ALL]: a second pause only makes the current
  * one longer or stricter, never shorter or looser (Redis's pauseClients). */
-void cmd_client_pause(client *c) {
-    int type = 2;
+static void cmd_client_pause(client *c) {
+    int type = PAUSE_ALL;
     if (c->argc == 4) {
-        if (cmd_arg_is(&c->argv[3], "write")) {
-            type = 1;
-        } else if (cmd_arg_is(&c->argv[3], "all")) {
-            type = 2;
+        if (arg_is(&c->argv[3], "write")) {
+            type = PAUSE_WRITE;
+        } else if (arg_is(&c->argv[3], "all")) {
+            type = PAUSE_ALL;
         } else {
             reply_error(c, "ERR CLIENT PAUSE mode must be WRITE or ALL");
             return;
         }
     } else if (c->argc != 3) {
-        reply_errorf(c, "ERR unknown subcommand or wrong number of arguments for '%.128s'. "
-                        "Try CLIENT HELP.", c->argv[1].ptr);
+        reply_errorf(c,
+                     "ERR unknown subcommand or wrong number of arguments for '%.128s'. "
+                     "Try CLIENT HELP.",
+                     c->argv[1].ptr);
         return;
     }
     long long ms;
-    if (!cmd_arg_ll_msg(c, &c->argv[2], &ms, "ERR timeout is not an integer or out of range"))
-        return;
+    if (!arg_ll_msg(c, &c->argv[2], &ms, "ERR timeout is not an integer or out of range")) return;
     if (ms < 0) {
         reply_error(c, ERR_TIMEOUT_NEG);
         return;
@@ -238,7 +256,7 @@ void cmd_client_pause(client *c) {
     /* A pause that ran out but that the cron has not ended yet is over. */
     bool expired = srv.pause_type && srv.pause_end_ms <= now;
     if (expired) {
-        srv.pause_type = 0;
+        srv.pause_type = PAUSE_NONE;
         srv.pause_end_ms = 0;
     }
     /* CLIENT PAUSE 0 ends at once: like Redis, it leaves no pause behind. */
@@ -251,8 +269,8 @@ void cmd_client_pause(client *c) {
     if (expired) client_unpause_all();
 }
 
-void cmd_client_unpause(client *c) {
-    srv.pause_type = 0;
+static void cmd_client_unpause(client *c) {
+    srv.pause_type = PAUSE_NONE;
     srv.pause_end_ms = 0;
     reply_ok(c);
     client_unpause_all();
@@ -260,14 +278,14 @@ void cmd_client_unpause(client *c) {
 
 /* ---- REPLY, NO-EVICT ---- */
 
-void cmd_client_reply(client *c) {
+static void cmd_client_reply(client *c) {
     const slice *mode = &c->argv[2];
-    if (cmd_arg_is(mode, "on")) {
+    if (arg_is(mode, "on")) {
         c->flags &= ~(CLIENT_REPLY_SKIP | CLIENT_REPLY_OFF);
         reply_ok(c);
-    } else if (cmd_arg_is(mode, "off")) {
+    } else if (arg_is(mode, "off")) {
         c->flags |= CLIENT_REPLY_OFF;
-    } else if (cmd_arg_is(mode, "skip")) {
+    } else if (arg_is(mode, "skip")) {
         /* The dispatcher turns SKIP_NEXT into SKIP once this command ends. */
         if (!(c->flags & CLIENT_REPLY_OFF)) c->flags |= CLIENT_REPLY_SKIP_NEXT;
     } else {
@@ -275,11 +293,11 @@ void cmd_client_reply(client *c) {
     }
 }
 
-void cmd_client_no_evict(client *c) {
-    if (cmd_arg_is(&c->argv[2], "on")) {
+static void cmd_client_no_evict(client *c) {
+    if (arg_is(&c->argv[2], "on")) {
         c->flags |= CLIENT_NO_EVICT;
         reply_ok(c);
-    } else if (cmd_arg_is(&c->argv[2], "off")) {
+    } else if (arg_is(&c->argv[2], "off")) {
         c->flags &= ~CLIENT_NO_EVICT;
         reply_ok(c);
     } else {
@@ -339,4 +357,77 @@ static const char *client_help[] = {
     "    Protect current client connection from eviction.",
     NULL};
 
-void cmd_client_help(client *c) { reply_help(c, "CLIENT", client_help); }
+static void cmd_client_help(client *c) { reply_help(c, "CLIENT", client_help); }
+
+/* CLIENT UNBLOCK <id> [TIMEOUT|ERROR]: end another client's block as if
+ * it timed out, or with an UNBLOCKED error. Replies 1 if it was blocked. */
+static void cmd_client_unblock(client *c) {
+    bool as_error = false;
+    if (c->argc == 4) {
+        if (arg_is(&c->argv[3], "error")) {
+            as_error = true;
+        } else if (!arg_is(&c->argv[3], "timeout")) {
+            reply_error(c, "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+            return;
+        }
+    } else if (c->argc != 3) {
+        reply_errorf(c,
+                     "ERR unknown subcommand or wrong number of arguments for '%.*s'. "
+                     "Try CLIENT HELP.",
+                     (int)(c->argv[1].len > 128 ? 128 : c->argv[1].len), c->argv[1].ptr);
+        return;
+    }
+    long long id;
+    if (!arg_ll(c, &c->argv[2], &id)) return;
+    client *target = client_find_by_id((uint64_t)id);
+    bool done = false;
+    if (target && (target->flags & CLIENT_BLOCKED)) {
+        /* Blocked on nothing of blocking.c's: in WAIT (repl.c). */
+        if (target->bstate == NULL)
+            done = repl_unblock_wait(target, as_error ? ERR_UNBLOCKED_CLIENT : NULL);
+        else done = blocking_unblock_client(target, as_error);
+    }
+    reply_int(c, done);
+}
+
+/* ---- Command table (registered by server.c) ---- */
+
+/* clang-format off */
+static command client_subcommands[] = {
+    {.name = "id", .proc = cmd_client_id, .arity = 2,
+     .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE, .acl = ACL_SLOW | ACL_CONNECTION},
+    {.name = "setname", .proc = cmd_client_setname, .arity = 3,
+     .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE, .acl = ACL_SLOW | ACL_CONNECTION},
+    {.name = "getname", .proc = cmd_client_getname, .arity = 2,
+     .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE, .acl = ACL_SLOW | ACL_CONNECTION},
+    {.name = "list", .proc = cmd_client_list, .arity = -2,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS | ACL_CONNECTION},
+    {.name = "info", .proc = cmd_client_info, .arity = 2,
+     .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE, .acl = ACL_SLOW | ACL_CONNECTION},
+    {.name = "kill", .proc = cmd_client_kill, .arity = -3,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS | ACL_CONNECTION},
+    {.name = "pause", .proc = cmd_client_pause, .arity = -3,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS | ACL_CONNECTION},
+    {.name = "unpause", .proc = cmd_client_unpause, .arity = 2,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS | ACL_CONNECTION},
+    {.name = "reply", .proc = cmd_client_reply, .arity = 3,
+     .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE, .acl = ACL_SLOW | ACL_CONNECTION},
+    {.name = "unblock", .proc = cmd_client_unblock, .arity = -3,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS | ACL_CONNECTION},
+    {.name = "no-evict", .proc = cmd_client_no_evict, .arity = 3,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS | ACL_CONNECTION},
+    {.name = "help", .proc = cmd_client_help, .arity = 2, .flags = CMD_LOADING | CMD_STALE,
+     .acl = ACL_SLOW | ACL_CONNECTION},
+    {.name = NULL}};
+
+command clientcmd_commands[] = {
+    {.name = "client", .arity = -2, .flags = CMD_SENTINEL, .acl = ACL_SLOW,
+     .subcmds = client_subcommands},
+    {.name = NULL}};
+/* clang-format on */

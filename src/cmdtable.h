@@ -1,8 +1,9 @@
-/* cmdtable.h -- the command table and the dispatcher.
+/* cmdtable.h -- the command tables, lookup, the dispatcher and call().
  *
- * One table is the single source for the dispatcher, COMMAND, ACL
- * categories and key extraction. Each command module exports its procs;
- * cmdtable.c lists them. */
+ * Each command family (t_string.c, keys.c, pubsub.c, ...) ends with its own
+ * table of commands beside its static procs; server.c registers the tables
+ * at start-up. The registered tables are the single source for the
+ * dispatcher, COMMAND (cmdinfo.c), ACL categories and key extraction. */
 #ifndef CASTOR_CMDTABLE_H
 #define CASTOR_CMDTABLE_H
 
@@ -19,7 +20,7 @@ typedef void cmd_proc(client *c);
 typedef int cmd_getkeys_proc(int argc, slice *argv, int *keys, int cap);
 
 /* Command flags, named as COMMAND INFO prints them. Adding one? Update
- * flag_names[] in cmdtable.c. */
+ * flag_names[] in cmdinfo.c. */
 #define CMD_WRITE (1u << 0)
 #define CMD_READONLY (1u << 1)
 #define CMD_DENYOOM (1u << 2)
@@ -44,11 +45,21 @@ typedef int cmd_getkeys_proc(int argc, slice *argv, int *keys, int cap);
 #define CMD_NO_MULTI (1u << 24)
 #define CMD_MOVABLE_KEYS (1u << 25)
 #define CMD_ALLOW_BUSY (1u << 26)
-/* castor, not shown by COMMAND: EVAL/FCALL, whose script declares which of
- * write, denyoom and stale apply (script_eval_cmd_flags, function_cmd_flags). */
-#define CMD_SCRIPT_FLAGS (1u << 27)
+/* castor's own flags: questions the dispatcher asks, not printed by
+ * COMMAND INFO (they have no name in flag_names[]). They use the bits
+ * Redis 7.0 gives module-only flags (7, 21, 22) and those above 26. */
+#define CMD_QUEUED_FLAGS (1u << 7) /* EXEC: write, denyoom... of the commands queued */
+#define CMD_SCRIPT_FLAGS                                                                           \
+    (1u << 27)                         /* EVAL/FCALL: their script declares which of write,
+                                        * denyoom and stale apply (script_cmd_flags) */
+#define CMD_SUBSCRIBER_OK (1u << 28)   /* allowed to a RESP2 client in subscribed mode */
+#define CMD_DENY_ON_MISCONF (1u << 29) /* refused after a failed save, as writes are (PING) */
+#define CMD_NO_QUEUE (1u << 30)        /* runs at once inside MULTI, never queued (EXEC...) */
+#define CMD_MODULE_GATE                                                                            \
+    (1u << 31) /* protected by enable-module-command, not
+                                        * enable-debug-command (MODULE LOAD...) */
 
-/* ACL categories. Adding one? Update acl_cat_names[] in cmdtable.c. */
+/* ACL categories. Adding one? Update acl_cat_names[] in cmdinfo.c. */
 #define ACL_KEYSPACE (1ull << 0)
 #define ACL_READ (1ull << 1)
 #define ACL_WRITE (1ull << 2)
@@ -74,27 +85,29 @@ typedef int cmd_getkeys_proc(int argc, slice *argv, int *keys, int cap);
 typedef struct command {
     const char *name;
     cmd_proc *proc;
-    int arity;                       /* -N: at least N arguments */
+    int arity; /* -N: at least N arguments */
     uint32_t flags;
     uint64_t acl;
     struct {
-        int first, last, step;       /* last -1: to the end; 0 first: no keys */
+        int first, last, step; /* last -1: to the end; 0 first: no keys */
     } keys;
-    const char *group;               /* COMMAND DOCS group */
-    const char *since;
-    const char *summary;
-    const char *complexity;
-    cmd_getkeys_proc *getkeys;       /* for CMD_MOVABLE_KEYS commands, else NULL */
-    struct command *subcmds;         /* NULL-terminated by name, for containers */
-    struct command *parent;          /* set at start for subcommands */
+    cmd_getkeys_proc *getkeys; /* for CMD_MOVABLE_KEYS commands, else NULL */
+    struct command *subcmds;   /* NULL-terminated by name, for containers */
+    struct command *parent;    /* set at start for subcommands */
     /* Stats, written by cmdtable.c. */
     long long calls, usec, rejected, failed;
-    char *fullname;                  /* "config|get", set at start */
+    char *fullname; /* "config|get", set at start */
 } command;
 
-void cmdtable_init(void);
+/* Tables */
+/* Add a family's table (terminated by a NULL name) to the dispatcher: its
+ * commands become findable and its subcommands get their full names.
+ * server.c calls it for each family at start-up. */
+void cmdtable_register(command *table);
 /* Case-insensitive lookup of a top-level command. NULL if unknown. */
 command *cmdtable_find(const char *name, size_t len);
+/* Case-insensitive lookup of a subcommand of 'parent'. NULL if unknown. */
+command *cmdtable_find_sub(command *parent, const char *name, size_t len);
 /* rename-command: 0, -1 if 'from' is no command, -2 if 'to' is taken. */
 int cmdtable_rename(const char *from, size_t flen, const char *to, size_t tlen);
 /* Resolve argv to a command or subcommand (NULL if unknown). */
@@ -102,21 +115,37 @@ command *cmdtable_lookup(client *c);
 /* Execute one parsed request of c: checks, call, stats. Returns false if
  * the request was postponed (CLIENT PAUSE) and must be parsed again later. */
 bool cmdtable_dispatch(client *c);
-/* Call c->cmd directly (MULTI/EXEC, scripts): stats and propagation. At
- * the outermost level it then serves clients blocked on keys it readied. */
+/* Call c->cmd directly (MULTI/EXEC, scripts): the clock, the run, stats,
+ * MONITOR, then seam_after_call() (slow log, latency, and at the
+ * outermost level the clients blocked on keys it readied). */
 void cmdtable_call(client *c);
-/* Run the request in c, a script's fake client, as Redis's scriptCall: the
- * lookup and the admission checks a client's request gets, worded for
- * scripts, then the call. A refusal is replied into c. */
-void cmdtable_dispatch_script(client *c);
+/* Run cmd's proc for c as one unit: c is srv.current (unless c is a
+ * script's client: its commands act for the script's caller) and the
+ * effects it propagates reach the AOF and replicas together, wrapped in
+ * MULTI/EXEC when there are several (every command is atomic to them).
+ * Returns how long it took (us). No stats: cmdtable_call() adds them; a
+ * blocked command served again (blocking.c) runs through here alone. */
+long long cmdtable_run(client *c, command *cmd);
+/* Refuse c's request for cmd (NULL: unknown) with 'err': replies it and
+ * counts it rejected, not as a failure of the command running now (a
+ * script's EVAL). For the admission checks outside the core (script.c). */
+void cmdtable_reject(client *c, command *cmd, const char *err);
 /* How many cmdtable_call()s are running: 1 in a command, 2 inside EXEC. */
 int cmdtable_call_depth(void);
-/* Iterate all top-level commands. */
+/* Iterate all top-level commands, in registration order. */
 typedef void cmdtable_fn(command *cmd, void *priv);
 void cmdtable_foreach(cmdtable_fn *fn, void *priv);
+/* Number of top-level commands. */
+int cmdtable_count(void);
 void cmdtable_reset_stats(void);
+/* Does argc fit cmd's arity? */
+bool cmdtable_arity_ok(const command *cmd, int argc);
 /* Positions of key arguments for argv; returns count, fills keys[] (cap). */
 int cmdtable_get_keys(command *cmd, int argc, slice *argv, int *keys, int cap);
-
+/* For a family's getkeys: the keys counted by a numkeys argument at
+ * argv[idx], which follow it (LMPOP, ZUNION, SINTERCARD...). Appends their
+ * positions to keys[n..cap) and returns the new count, or -1 when numkeys
+ * is not a number in [1, argc - idx - 1]. */
+int cmdtable_numkeys_getkeys(int argc, const slice *argv, int idx, int *keys, int n, int cap);
 
 #endif

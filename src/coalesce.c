@@ -72,7 +72,7 @@ static void close_window(coalesce *co, long long now, double rate) {
             co->state = COALESCE_OFF;
             co->hold_until = now;
         } else if (now >= co->hold_until || rate < co->won_rate * COALESCE_DROP) {
-            start_probe(co);   /* due, or the load changed under us */
+            start_probe(co); /* due, or the load changed under us */
         }
         break;
     case COALESCE_PROBE:

@@ -16,33 +16,34 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define COALESCE_WINDOW_US 50000        /* one measurement window */
-#define COALESCE_MIN_RATE 20000         /* events/s below which it stays off */
-#define COALESCE_GAIN 1.03              /* on must beat off by this factor */
-#define COALESCE_ABORT 0.9              /* a first on window below this ends a probe */
-#define COALESCE_ON_HOLD_US 5000000     /* re-probe this often while on */
-#define COALESCE_DROP 0.7               /* on: a window below this x the probe's rate re-probes */
-#define COALESCE_OFF_HOLD_US 1000000    /* first back-off after a failed probe */
+#define COALESCE_WINDOW_US 50000     /* one measurement window */
+#define COALESCE_MIN_RATE 20000      /* events/s below which it stays off */
+#define COALESCE_GAIN 1.03           /* on must beat off by this factor */
+#define COALESCE_ABORT 0.9           /* a first on window below this ends a probe */
+#define COALESCE_ON_HOLD_US 5000000  /* re-probe this often while on */
+#define COALESCE_DROP 0.7            /* on: a window below this x the probe's rate re-probes */
+#define COALESCE_OFF_HOLD_US 1000000 /* first back-off after a failed probe */
 #define COALESCE_OFF_HOLD_MAX_US 16000000
 
 enum coalesce_state { COALESCE_OFF, COALESCE_PROBE, COALESCE_ON };
 
 typedef struct coalesce {
-    long sleep_us;              /* the configured sleep; 0 disables */
+    long sleep_us; /* the configured sleep; 0 disables */
     enum coalesce_state state;
-    long long window_start;     /* -1 before the first event */
+    long long window_start; /* -1 before the first event */
     uint64_t window_events;
-    long long hold_until;       /* OFF/ON: when to consider probing again */
-    long long off_hold;         /* current back-off while probes fail */
-    int step;                   /* PROBE: 0..3 of the ABBA pattern */
-    double probe_rate[2];       /* PROBE: summed rate of off [0] and on [1] */
-    double won_rate;            /* ON: the rate of the probe's "on" windows */
+    long long hold_until; /* OFF/ON: when to consider probing again */
+    long long off_hold;   /* current back-off while probes fail */
+    int step;             /* PROBE: 0..3 of the ABBA pattern */
+    double probe_rate[2]; /* PROBE: summed rate of off [0] and on [1] */
+    double won_rate;      /* ON: the rate of the probe's "on" windows */
     /* Counters for INFO. */
     uint64_t probes, engaged, sleeps;
 } coalesce;
 
 /* A controller that is off with no sleep configured (static storage). */
-#define COALESCE_INIT {.window_start = -1, .off_hold = COALESCE_OFF_HOLD_US}
+#define COALESCE_INIT                                                                              \
+    { .window_start = -1, .off_hold = COALESCE_OFF_HOLD_US }
 
 void coalesce_init(coalesce *co, long sleep_us);
 /* Change the configured sleep (0 turns coalescing off at once). */

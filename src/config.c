@@ -37,6 +37,7 @@
 #include "config_int.h"
 #include "errors.h"
 #include "ev.h"
+#include "info.h"
 #include "log.h"
 #include "mem.h"
 #include "proctitle.h"
@@ -46,17 +47,17 @@
 #include "server.h"
 #include "util.h"
 
-struct config cfg;
-
 /* ---- Enumerations ---- */
 
-static const enum_pair loglevel_enum[] = {
-    {"debug", LOG_DEBUG}, {"verbose", LOG_VERBOSE}, {"notice", LOG_NOTICE},
-    {"warning", LOG_WARNING}, {NULL, 0}};
+static const enum_pair loglevel_enum[] = {{"debug", LOG_DEBUG},
+                                          {"verbose", LOG_VERBOSE},
+                                          {"notice", LOG_NOTICE},
+                                          {"warning", LOG_WARNING},
+                                          {NULL, 0}};
 static const enum_pair policy_enum[] = {
-    {"volatile-lru", 0}, {"volatile-lfu", 1}, {"volatile-random", 2}, {"volatile-ttl", 3},
-    {"allkeys-lru", 4}, {"allkeys-lfu", 5}, {"allkeys-random", 6}, {"noeviction", 7},
-    {NULL, 0}};
+    {"volatile-lru", 0},   {"volatile-lfu", 1}, {"volatile-random", 2},
+    {"volatile-ttl", 3},   {"allkeys-lru", 4},  {"allkeys-lfu", 5},
+    {"allkeys-random", 6}, {"noeviction", 7},   {NULL, 0}};
 static const enum_pair diskless_load_enum[] = {{"disabled", REPL_DISKLESS_LOAD_DISABLED},
                                                {"on-empty-db", REPL_DISKLESS_LOAD_ON_EMPTY_DB},
                                                {"swapdb", REPL_DISKLESS_LOAD_SWAPDB},
@@ -64,25 +65,30 @@ static const enum_pair diskless_load_enum[] = {{"disabled", REPL_DISKLESS_LOAD_D
 static const enum_pair protected_enum[] = {
     {"no", PROTECTED_NO}, {"yes", PROTECTED_YES}, {"local", PROTECTED_LOCAL}, {NULL, 0}};
 static const enum_pair propagation_error_enum[] = {
-    {"ignore", PROPAGATION_ERR_IGNORE}, {"panic", PROPAGATION_ERR_PANIC},
-    {"panic-on-replicas", PROPAGATION_ERR_PANIC_ON_REPLICAS}, {NULL, 0}};
+    {"ignore", PROPAGATION_ERR_IGNORE},
+    {"panic", PROPAGATION_ERR_PANIC},
+    {"panic-on-replicas", PROPAGATION_ERR_PANIC_ON_REPLICAS},
+    {NULL, 0}};
 /* shutdown-on-sigterm/-sigint: flags combined by listing several ("nosave now"). */
-static const enum_pair shutdown_sig_enum[] = {{"default", SHUTDOWN_NOFLAGS}, {"save", SHUTDOWN_SAVE},
-                                              {"nosave", SHUTDOWN_NOSAVE}, {"now", SHUTDOWN_NOW},
-                                              {"force", SHUTDOWN_FORCE}, {NULL, 0}};
+static const enum_pair shutdown_sig_enum[] = {
+    {"default", SHUTDOWN_NOFLAGS}, {"save", SHUTDOWN_SAVE},   {"nosave", SHUTDOWN_NOSAVE},
+    {"now", SHUTDOWN_NOW},         {"force", SHUTDOWN_FORCE}, {NULL, 0}};
 static const enum_pair appendfsync_enum[] = {{"everysec", APPENDFSYNC_EVERYSEC},
                                              {"always", APPENDFSYNC_ALWAYS},
-                                             {"no", APPENDFSYNC_NO}, {NULL, 0}};
+                                             {"no", APPENDFSYNC_NO},
+                                             {NULL, 0}};
 static const enum_pair supervised_enum[] = {{"upstart", SUPERVISED_UPSTART},
                                             {"systemd", SUPERVISED_SYSTEMD},
                                             {"auto", SUPERVISED_AUTODETECT},
-                                            {"no", SUPERVISED_NONE}, {NULL, 0}};
+                                            {"no", SUPERVISED_NONE},
+                                            {NULL, 0}};
 /* syslog(3) facilities by their <syslog.h> numbers (log.h's level names
  * clash with that header's, so it is not included here). */
-static const enum_pair syslog_facility_enum[] = {
-    {"user", 1 << 3},     {"local0", 16 << 3}, {"local1", 17 << 3}, {"local2", 18 << 3},
-    {"local3", 19 << 3},  {"local4", 20 << 3}, {"local5", 21 << 3}, {"local6", 22 << 3},
-    {"local7", 23 << 3},  {NULL, 0}};
+static const enum_pair syslog_facility_enum[] = {{"user", 1 << 3},    {"local0", 16 << 3},
+                                                 {"local1", 17 << 3}, {"local2", 18 << 3},
+                                                 {"local3", 19 << 3}, {"local4", 20 << 3},
+                                                 {"local5", 21 << 3}, {"local6", 22 << 3},
+                                                 {"local7", 23 << 3}, {NULL, 0}};
 static const enum_pair oom_score_adj_enum[] = {{"no", OOM_SCORE_ADJ_NO},
                                                {"yes", OOM_SCORE_RELATIVE},
                                                {"relative", OOM_SCORE_RELATIVE},
@@ -91,13 +97,16 @@ static const enum_pair oom_score_adj_enum[] = {{"no", OOM_SCORE_ADJ_NO},
 static const enum_pair acl_pubsub_enum[] = {{"allchannels", 1}, {"resetchannels", 0}, {NULL, 0}};
 static const enum_pair sanitize_enum[] = {{"no", SANITIZE_DUMP_NO},
                                           {"yes", SANITIZE_DUMP_YES},
-                                          {"clients", SANITIZE_DUMP_CLIENTS}, {NULL, 0}};
+                                          {"clients", SANITIZE_DUMP_CLIENTS},
+                                          {NULL, 0}};
 static const enum_pair tls_auth_enum[] = {{"no", TLS_CLIENT_AUTH_NO},
                                           {"yes", TLS_CLIENT_AUTH_YES},
-                                          {"optional", TLS_CLIENT_AUTH_OPTIONAL}, {NULL, 0}};
+                                          {"optional", TLS_CLIENT_AUTH_OPTIONAL},
+                                          {NULL, 0}};
 static const enum_pair endpoint_enum[] = {{"ip", ENDPOINT_IP},
                                           {"hostname", ENDPOINT_HOSTNAME},
-                                          {"unknown-endpoint", ENDPOINT_UNKNOWN}, {NULL, 0}};
+                                          {"unknown-endpoint", ENDPOINT_UNKNOWN},
+                                          {NULL, 0}};
 
 static const enum_pair *enum_by_name(const enum_pair *e, const char *name) {
     for (; e->name; e++)
@@ -117,7 +126,8 @@ static const char *enum_error(const enum_pair *e) {
     static char buf[256];
     size_t off = (size_t)snprintf(buf, sizeof(buf), "argument(s) must be one of the following: ");
     for (; e->name && off < sizeof(buf); e++)
-        off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%s%s", e->name, e[1].name ? ", " : "");
+        off +=
+            (size_t)snprintf(buf + off, sizeof(buf) - off, "%s%s", e->name, e[1].name ? ", " : "");
     return buf;
 }
 
@@ -180,7 +190,7 @@ static bool num_parse(const directive *d, const str *v, long long *res, const ch
     if (d->num & NUM_MEMORY) {
         unsigned long long u;
         if (memtoull(v->buf, &u)) {
-            *res = (long long)u;   /* above LLONG_MAX wraps negative, as in Redis */
+            *res = (long long)u; /* above LLONG_MAX wraps negative, as in Redis */
             return true;
         }
     }
@@ -199,12 +209,9 @@ static bool num_parse(const directive *d, const str *v, long long *res, const ch
         return true;
     if ((d->num & NUM_MEMORY) && (d->num & NUM_PERCENT))
         *err = "argument must be a memory or percent value";
-    else if (d->num & NUM_MEMORY)
-        *err = "argument must be a memory value";
-    else if (d->num & NUM_OCTAL)
-        *err = "argument couldn't be parsed as an octal number";
-    else
-        *err = "argument couldn't be parsed into an integer";
+    else if (d->num & NUM_MEMORY) *err = "argument must be a memory value";
+    else if (d->num & NUM_OCTAL) *err = "argument couldn't be parsed as an octal number";
+    else *err = "argument couldn't be parsed into an integer";
     return false;
 }
 
@@ -224,7 +231,8 @@ static bool num_in_bounds(const directive *d, long long v, const char **err) {
         snprintf(buf, sizeof(buf), "percentage argument must be less or equal to %lld", -d->lo);
     } else {
         if (v >= d->lo && v <= d->hi) return true;
-        snprintf(buf, sizeof(buf), "argument must be between %lld and %lld inclusive", d->lo, d->hi);
+        snprintf(buf, sizeof(buf), "argument must be between %lld and %lld inclusive", d->lo,
+                 d->hi);
     }
     *err = buf;
     return false;
@@ -358,7 +366,7 @@ error:
 
 static bool valid_title_template(const char *v, const char **err) {
     str *res = expand_title(v, "");
-    bool ok = res && res->len > 0;   /* Redis: an empty title is invalid too */
+    bool ok = res && res->len > 0; /* Redis: an empty title is invalid too */
     str_free(res);
     if (!ok) *err = "template format is invalid or contains unknown variables";
     return ok;
@@ -379,20 +387,11 @@ static const char *apply_loglevel(void) {
     return NULL;
 }
 
-static const char *apply_maxclients(void) {
-    extern const char *server_apply_maxclients(void);
-    return server_apply_maxclients();
-}
+static const char *apply_maxclients(void) { return server_apply_maxclients(); }
 
-static const char *apply_listeners(void) {
-    extern const char *server_relisten(bool bind_changed);
-    return server_relisten(false);
-}
+static const char *apply_listeners(void) { return server_relisten(false); }
 
-static const char *apply_bind(void) {
-    extern const char *server_relisten(bool bind_changed);
-    return server_relisten(true);
-}
+static const char *apply_bind(void) { return server_relisten(true); }
 
 static const char *apply_appendonly(void) { return aof_config_changed(); }
 
@@ -432,7 +431,8 @@ static const char *apply_maxmemory(void) {
 }
 
 static const char *apply_oom_score_adj(void) {
-    if (config_set_oom_score_adj(-1) == -1) return "Failed to set current oom_score_adj. Check server logs.";
+    if (config_set_oom_score_adj(-1) == -1)
+        return "Failed to set current oom_score_adj. Check server logs.";
     return NULL;
 }
 
@@ -453,7 +453,8 @@ static const char *apply_proc_title(void) {
  * set-up failed does, with the reason in the log. */
 static const char *apply_tls(void) {
     if (cfg.tls_port == 0 && !cfg.tls_replication && !cfg.tls_cluster) return NULL;
-    log_msg(LOG_WARNING, "TLS is not implemented in castor yet (tls-port, tls-replication, tls-cluster).");
+    log_msg(LOG_WARNING,
+            "TLS is not implemented in castor yet (tls-port, tls-replication, tls-cluster).");
     return "Unable to update TLS configuration. Check server logs.";
 }
 
@@ -519,7 +520,7 @@ void config_loading(bool on) { reading_file = on; }
 
 static int set_save(directive *d, str **argv, int argc, const char **err) {
     (void)d;
-    if (argc == 1 && argv[0]->buf[0] == '\0') argc = 0;   /* save "" */
+    if (argc == 1 && argv[0]->buf[0] == '\0') argc = 0; /* save "" */
     if (argc & 1) {
         *err = "Invalid save parameters";
         return 0;
@@ -534,7 +535,8 @@ static int set_save(directive *d, str **argv, int argc, const char **err) {
             return 0;
         }
         /* Redis keeps changes in an int. */
-        points = j % 2 ? str_catfmt(points, " %d", (int)v) : str_catfmt(points, "%s%lld", j ? " " : "", v);
+        points = j % 2 ? str_catfmt(points, " %d", (int)v)
+                       : str_catfmt(points, "%s%lld", j ? " " : "", v);
     }
     if (reading_file && save_loaded && cfg.save && cfg.save[0] && points->len) {
         str *all = str_fmt("%s %s", cfg.save, points->buf);
@@ -560,7 +562,9 @@ static void rewrite_save(const directive *d, rewrite_state *st) {
 }
 
 static const cobl_limit cobl_defaults[COBL_COUNT] = {
-    {0, 0, 0}, {256ULL * 1024 * 1024, 64ULL * 1024 * 1024, 60}, {32ULL * 1024 * 1024, 8ULL * 1024 * 1024, 60}};
+    {0, 0, 0},
+    {256ULL * 1024 * 1024, 64ULL * 1024 * 1024, 60},
+    {32ULL * 1024 * 1024, 8ULL * 1024 * 1024, 60}};
 
 /* Redis's getClientTypeByName, less "master" which has no limits. */
 static int cobl_class(const char *name) {
@@ -593,7 +597,7 @@ static int set_cobl(directive *d, str **argv, int argc, const char **err) {
             *err = "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
             return 0;
         }
-        parsed[cls] = (cobl_limit){hard, soft, (int)secs};   /* Redis keeps seconds in an int */
+        parsed[cls] = (cobl_limit){hard, soft, (int)secs}; /* Redis keeps seconds in an int */
         seen[cls] = true;
     }
     for (int i = 0; i < COBL_COUNT; i++)
@@ -617,7 +621,8 @@ static void rewrite_cobl(const directive *d, rewrite_state *st) {
     static const char *names[COBL_COUNT] = {"normal", "replica", "pubsub"};
     for (int i = 0; i < COBL_COUNT; i++) {
         const cobl_limit *l = &cfg.client_output_buffer_limit[i], *def = &cobl_defaults[i];
-        bool force = l->hard != def->hard || l->soft != def->soft || l->soft_seconds != def->soft_seconds;
+        bool force =
+            l->hard != def->hard || l->soft != def->soft || l->soft_seconds != def->soft_seconds;
         str *line = str_fmt("%s %s ", d->name, names[i]);
         line = cat_memory(line, l->hard);
         line = str_cat(line, " ", 1);
@@ -647,8 +652,9 @@ static int set_oom_values(directive *d, str **argv, int argc, const char **err) 
     }
     if (values[OOM_CLASS_REPLICA] < values[OOM_CLASS_MASTER] ||
         values[OOM_CLASS_BGCHILD] < values[OOM_CLASS_REPLICA])
-        log_msg(LOG_WARNING, "The oom-score-adj-values configuration may not work for non-privileged "
-                             "processes! Please consult the documentation.");
+        log_msg(LOG_WARNING,
+                "The oom-score-adj-values configuration may not work for non-privileged "
+                "processes! Please consult the documentation.");
     int rc = 2;
     for (int i = 0; i < OOM_CLASS_COUNT; i++) {
         if (cfg.oom_score_adj_values[i] != values[i]) rc = 1;
@@ -665,7 +671,8 @@ static str *get_oom_values(const directive *d) {
 
 static void rewrite_oom_values(const directive *d, rewrite_state *st) {
     bool force = false;
-    for (int i = 0; i < OOM_CLASS_COUNT; i++) force |= cfg.oom_score_adj_values[i] != oom_defaults[i];
+    for (int i = 0; i < OOM_CLASS_COUNT; i++)
+        force |= cfg.oom_score_adj_values[i] != oom_defaults[i];
     str *v = get_oom_values(d);
     rewrite_line(st, d->name, str_fmt("%s %s", d->name, v->buf), force);
     str_free(v);
@@ -764,7 +771,7 @@ static str *get_replicaof(const directive *d) {
 }
 
 static void rewrite_replicaof(const directive *d, rewrite_state *st) {
-    const char *m = repl_config_master();   /* "host port" */
+    const char *m = repl_config_master(); /* "host port" */
     const char *sp = m ? strrchr(m, ' ') : NULL;
     if (sp == NULL) {
         rewrite_mark_processed(st, d->name);
@@ -830,7 +837,7 @@ static void rewrite_percentiles(const directive *d, rewrite_state *st) {
         line = str_cat(line, " ", 1);
         line = cat_percentile(line, cfg.latency_tracking_info_percentiles[j]);
     }
-    rewrite_line(st, d->name, line, true);   /* Redis always writes it */
+    rewrite_line(st, d->name, line, true); /* Redis always writes it */
 }
 
 /* Redis's isValidShutdownOnSigFlags. */
@@ -849,31 +856,50 @@ static const char *apply_min_replicas(void) {
 
 /* ---- The table ---- */
 
-#define BOOL(n, a, fl, f, dflt, ...) \
-    {.name = n, .alias = a, .type = CT_BOOL, .flags = fl, .field = &cfg.f, .def = dflt, __VA_ARGS__}
+#define BOOL(n, a, fl, f, dflt, ...)                                                               \
+    {                                                                                              \
+        .name = n, .alias = a, .type = CT_BOOL, .flags = fl, .field = &cfg.f, .def = dflt,         \
+        __VA_ARGS__                                                                                \
+    }
 /* Numeric: st is the field's NUM_ storage, nf its parse flags. */
-#define NUM(n, a, fl, st, lo_, hi_, f, dflt, nf, ...)                                        \
-    {.name = n, .alias = a, .type = CT_NUM, .flags = fl, .num = (st) | (nf), .lo = lo_, .hi = hi_, \
-     .field = &cfg.f, .def = dflt, __VA_ARGS__}
-#define INT(n, a, fl, lo_, hi_, f, dflt, ...) NUM(n, a, fl, NUM_INT, lo_, hi_, f, dflt, 0, __VA_ARGS__)
-#define ENUM(n, a, fl, en, f, dflt, ...) \
-    {.name = n, .alias = a, .type = CT_ENUM, .flags = fl, .enums = en, .field = &cfg.f, .def = dflt, __VA_ARGS__}
-#define STRING(n, a, fl, f, dflt, ...) \
-    {.name = n, .alias = a, .type = CT_STRING, .flags = fl, .field = &cfg.f, .def_str = dflt, __VA_ARGS__}
-#define SDS(n, fl, f, ...)                                                                     \
-    {.name = n, .type = CT_SDS, .flags = (fl) | CF_EMPTY_NULL, .field = &cfg.f, .len_field = &cfg.f##_len, \
-     __VA_ARGS__}
-#define SPECIAL(n, a, fl, s, g, r, ...) \
-    {.name = n, .alias = a, .type = CT_SPECIAL, .flags = fl, .set = s, .get = g, .rewrite = r, __VA_ARGS__}
+#define NUM(n, a, fl, st, lo_, hi_, f, dflt, nf, ...)                                              \
+    {                                                                                              \
+        .name = n, .alias = a, .type = CT_NUM, .flags = fl, .num = (st) | (nf), .lo = lo_,         \
+        .hi = hi_, .field = &cfg.f, .def = dflt, __VA_ARGS__                                       \
+    }
+#define INT(n, a, fl, lo_, hi_, f, dflt, ...)                                                      \
+    NUM(n, a, fl, NUM_INT, lo_, hi_, f, dflt, 0, __VA_ARGS__)
+#define ENUM(n, a, fl, en, f, dflt, ...)                                                           \
+    {                                                                                              \
+        .name = n, .alias = a, .type = CT_ENUM, .flags = fl, .enums = en, .field = &cfg.f,         \
+        .def = dflt, __VA_ARGS__                                                                   \
+    }
+#define STRING(n, a, fl, f, dflt, ...)                                                             \
+    {                                                                                              \
+        .name = n, .alias = a, .type = CT_STRING, .flags = fl, .field = &cfg.f, .def_str = dflt,   \
+        __VA_ARGS__                                                                                \
+    }
+#define SDS(n, fl, f, ...)                                                                         \
+    {                                                                                              \
+        .name = n, .type = CT_SDS, .flags = (fl) | CF_EMPTY_NULL, .field = &cfg.f,                 \
+        .len_field = &cfg.f##_len, __VA_ARGS__                                                     \
+    }
+#define SPECIAL(n, a, fl, s, g, r, ...)                                                            \
+    {                                                                                              \
+        .name = n, .alias = a, .type = CT_SPECIAL, .flags = fl, .set = s, .get = g, .rewrite = r,  \
+        __VA_ARGS__                                                                                \
+    }
 
 #define IMM CF_IMMUTABLE
 #define INERT CF_INERT
 #define NUL CF_EMPTY_NULL
-#define SIZE_T (NUM_LL | NUM_UNSIGNED)   /* Redis's size_t directives */
+#define SIZE_T (NUM_LL | NUM_UNSIGNED) /* Redis's size_t directives */
 
 /* Adding a directive: give it a cfg field (config.h), a row here with
  * Redis's type, flags, bounds and default, and a line in README.md's
- * configuration table (CF_INERT if castor lacks its feature). */
+ * configuration table (CF_INERT if castor lacks its feature). One
+ * directive per line. */
+/* clang-format off */
 static directive table[] = {
     /* Network */
     SPECIAL("bind", NULL, CF_MULTI_ARG, set_bind, get_str_field, rewrite_bind, .field = &cfg.bind,
@@ -896,7 +922,7 @@ static directive table[] = {
     SPECIAL("client-output-buffer-limit", NULL, CF_MULTI_ARG, set_cobl, get_cobl, rewrite_cobl),
     INT("io-coalesce-us", NULL, 0, 0, 100000, io_coalesce_us, 100, .apply = apply_io_coalesce),
     /* General */
-    INT("databases", NULL, IMM, 1, INT_MAX, databases, 16),
+    INT("databases", NULL, IMM, 1, INT_MAX, databases, CONFIG_DEFAULT_DATABASES),
     INT("hz", NULL, 0, 0, INT_MAX, hz, 10, .apply = apply_hz),
     BOOL("dynamic-hz", NULL, 0, dynamic_hz, 1),
     ENUM("loglevel", NULL, 0, loglevel_enum, loglevel, LOG_NOTICE, .apply = apply_loglevel),
@@ -943,8 +969,8 @@ static directive table[] = {
     SPECIAL("save", NULL, CF_MULTI_ARG, set_save, get_str_field, rewrite_save, .field = &cfg.save,
             .def_str = "3600 1 300 100 60 10000"),
     BOOL("stop-writes-on-bgsave-error", NULL, 0, stop_writes_on_bgsave_error, 1),
-    BOOL("rdbcompression", NULL, 0, rdbcompression, 1),
-    BOOL("rdbchecksum", NULL, IMM, rdbchecksum, 1),
+    BOOL("rdbcompression", NULL, 0, rdbcompression, CONFIG_DEFAULT_RDBCOMPRESSION),
+    BOOL("rdbchecksum", NULL, IMM, rdbchecksum, CONFIG_DEFAULT_RDBCHECKSUM),
     BOOL("rdb-del-sync-files", NULL, INERT, rdb_del_sync_files, 0),
     BOOL("rdb-save-incremental-fsync", NULL, 0, rdb_save_incremental_fsync, 1),
     NUM("loading-process-events-interval-bytes", NULL, CF_HIDDEN | INERT, NUM_LL, 1024, INT_MAX,
@@ -972,13 +998,13 @@ static directive table[] = {
     /* Memory */
     NUM("maxmemory", NULL, 0, NUM_ULL | NUM_UNSIGNED, 0, (long long)ULLONG_MAX, maxmemory, 0,
         NUM_MEMORY, .apply = apply_maxmemory),
-    ENUM("maxmemory-policy", NULL, 0, policy_enum, maxmemory_policy, 7),
+    ENUM("maxmemory-policy", NULL, 0, policy_enum, maxmemory_policy, CONFIG_DEFAULT_MAXMEMORY_POLICY),
     INT("maxmemory-samples", NULL, 0, 1, INT_MAX, maxmemory_samples, 5),
     INT("maxmemory-eviction-tenacity", NULL, INERT, 0, 100, maxmemory_eviction_tenacity, 10),
     NUM("maxmemory-clients", NULL, INERT, NUM_LL, -100, LLONG_MAX, maxmemory_clients, 0,
         NUM_MEMORY | NUM_PERCENT),
-    INT("lfu-log-factor", NULL, 0, 0, INT_MAX, lfu_log_factor, 10),
-    INT("lfu-decay-time", NULL, 0, 0, INT_MAX, lfu_decay_time, 1),
+    INT("lfu-log-factor", NULL, 0, 0, INT_MAX, lfu_log_factor, CONFIG_DEFAULT_LFU_LOG_FACTOR),
+    INT("lfu-decay-time", NULL, 0, 0, INT_MAX, lfu_decay_time, CONFIG_DEFAULT_LFU_DECAY_TIME),
     BOOL("lazyfree-lazy-eviction", NULL, 0, lazyfree_lazy_eviction, 0),
     BOOL("lazyfree-lazy-expire", NULL, 0, lazyfree_lazy_expire, 0),
     BOOL("lazyfree-lazy-server-del", NULL, 0, lazyfree_lazy_server_del, 0),
@@ -1001,17 +1027,19 @@ static directive table[] = {
     NUM("busy-reply-threshold", "lua-time-limit", 0, NUM_LL, 0, LONG_MAX, busy_reply_threshold, 5000, 0),
     BOOL("lua-enable-deprecated-api", NULL, IMM | CF_HIDDEN | INERT, lua_enable_deprecated_api, 0),
     /* Encodings of small collections (Redis's thresholds and old names). */
-    INT("list-max-listpack-size", "list-max-ziplist-size", 0, INT_MIN, INT_MAX, list_max_listpack_size, -2),
-    INT("list-compress-depth", NULL, 0, 0, INT_MAX, list_compress_depth, 0),
+    INT("list-max-listpack-size", "list-max-ziplist-size", 0, INT_MIN, INT_MAX, list_max_listpack_size,
+        CONFIG_DEFAULT_LIST_MAX_LISTPACK_SIZE),
+    INT("list-compress-depth", NULL, 0, 0, INT_MAX, list_compress_depth, CONFIG_DEFAULT_LIST_COMPRESS_DEPTH),
     NUM("hash-max-listpack-entries", "hash-max-ziplist-entries", 0, SIZE_T, 0, LONG_MAX,
-        hash_max_listpack_entries, 512, 0),
+        hash_max_listpack_entries, CONFIG_DEFAULT_HASH_MAX_LISTPACK_ENTRIES, 0),
     NUM("hash-max-listpack-value", "hash-max-ziplist-value", 0, SIZE_T, 0, LONG_MAX,
-        hash_max_listpack_value, 64, NUM_MEMORY),
-    NUM("set-max-intset-entries", NULL, 0, SIZE_T, 0, LONG_MAX, set_max_intset_entries, 512, 0),
+        hash_max_listpack_value, CONFIG_DEFAULT_HASH_MAX_LISTPACK_VALUE, NUM_MEMORY),
+    NUM("set-max-intset-entries", NULL, 0, SIZE_T, 0, LONG_MAX, set_max_intset_entries,
+        CONFIG_DEFAULT_SET_MAX_INTSET_ENTRIES, 0),
     NUM("zset-max-listpack-entries", "zset-max-ziplist-entries", 0, SIZE_T, 0, LONG_MAX,
-        zset_max_listpack_entries, 128, 0),
+        zset_max_listpack_entries, CONFIG_DEFAULT_ZSET_MAX_LISTPACK_ENTRIES, 0),
     NUM("zset-max-listpack-value", "zset-max-ziplist-value", 0, SIZE_T, 0, LONG_MAX,
-        zset_max_listpack_value, 64, NUM_MEMORY),
+        zset_max_listpack_value, CONFIG_DEFAULT_ZSET_MAX_LISTPACK_VALUE, NUM_MEMORY),
     NUM("hll-sparse-max-bytes", NULL, 0, SIZE_T, 0, LONG_MAX, hll_sparse_max_bytes, 3000, NUM_MEMORY),
     NUM("stream-node-max-bytes", NULL, INERT, SIZE_T, 0, LONG_MAX, stream_node_max_bytes, 4096, NUM_MEMORY),
     NUM("stream-node-max-entries", NULL, INERT, NUM_LL, 0, LLONG_MAX, stream_node_max_entries, 100, 0),
@@ -1101,6 +1129,7 @@ static directive table[] = {
     INT("tls-session-cache-timeout", NULL, INERT, 0, INT_MAX, tls_session_cache_timeout, 300),
     {.name = NULL},
 };
+/* clang-format on */
 
 /* ---- Per-type set, get and rewrite ---- */
 
@@ -1303,7 +1332,8 @@ static void set_default(directive *d, const char *text) {
     int argc = 0;
     char *copy = mem_strdup(text), *sp = NULL;
     if ((d->flags & CF_MULTI_ARG) && text[0]) {
-        for (char *t = strtok_r(copy, " ", &sp); t && argc < CONFIG_BINDADDR_MAX; t = strtok_r(NULL, " ", &sp))
+        for (char *t = strtok_r(copy, " ", &sp); t && argc < CONFIG_BINDADDR_MAX;
+             t = strtok_r(NULL, " ", &sp))
             arg[argc++] = str_from(t);
     } else {
         arg[argc++] = str_from(text);
@@ -1355,8 +1385,7 @@ const char *config_check_loaded(void) {
     static char buf[512];
     clamp_hz();
     reading_file = false;
-    if (cfg.cluster_enabled)
-        return "castor has no cluster mode yet: cluster-enabled must be 'no'";
+    if (cfg.cluster_enabled) return "castor has no cluster mode yet: cluster-enabled must be 'no'";
     if (cfg.tls_port || cfg.tls_replication || cfg.tls_cluster)
         return "castor has no TLS yet: tls-port must be 0 and tls-replication, tls-cluster 'no'";
     if (cfg.aclfile && cfg.aclfile[0])
@@ -1461,7 +1490,10 @@ void config_apply_at_start(void) {
 
 /* ---- CONFIG command ---- */
 
-static bool has_glob(const slice *s) { return memchr(s->ptr, '*', s->len) || memchr(s->ptr, '?', s->len) || memchr(s->ptr, '[', s->len); }
+static bool has_glob(const slice *s) {
+    return memchr(s->ptr, '*', s->len) || memchr(s->ptr, '?', s->len) ||
+           memchr(s->ptr, '[', s->len);
+}
 
 static void config_get(client *c) {
     void *node = reply_defer(c);
@@ -1472,21 +1504,22 @@ static void config_get(client *c) {
     for (int i = 2; i < c->argc; i++) {
         const slice *pat = &c->argv[i];
         if (!has_glob(pat)) {
-            bool dup = false;   /* names compare without case, as in Redis */
-            for (size_t k = 0; k < count && !dup; k++) dup = util_strcaseeq(pat->ptr, pat->len, seen[k]);
+            bool dup = false; /* names compare without case, as in Redis */
+            for (size_t k = 0; k < count && !dup; k++)
+                dup = util_strcaseeq(pat->ptr, pat->len, seen[k]);
             directive *d = config_find(pat->ptr, pat->len);
             if (dup || d == NULL) continue;
             if (count == cap) seen = mem_realloc(seen, sizeof(char *) * (cap *= 2));
             seen[count++] = pat->ptr;
             str *v = config_get_text(d);
-            reply_bulk(c, pat->ptr, pat->len);   /* Redis answers with the name as asked */
+            reply_bulk(c, pat->ptr, pat->len); /* Redis answers with the name as asked */
             reply_bulk(c, v->buf, v->len);
             str_free(v);
             n++;
             continue;
         }
         for (directive *d = table; d->name; d++) {
-            if (d->flags & CF_HIDDEN) continue;   /* only by exact name */
+            if (d->flags & CF_HIDDEN) continue; /* only by exact name */
             const char *names[2] = {d->name, d->alias};
             for (int k = 0; k < 2; k++) {
                 if (names[k] == NULL) continue;
@@ -1579,8 +1612,10 @@ static void config_set(client *c) {
         }
         if (invalid) continue;
         if ((d->flags & CF_IMMUTABLE) ||
-            ((d->flags & CF_PROTECTED) && !client_protected_action_allowed(c, cfg.enable_protected_configs))) {
-            err = (d->flags & CF_IMMUTABLE) ? "can't set immutable config" : "can't set protected config";
+            ((d->flags & CF_PROTECTED) &&
+             !client_protected_action_allowed(c, cfg.enable_protected_configs))) {
+            err = (d->flags & CF_IMMUTABLE) ? "can't set immutable config"
+                                            : "can't set protected config";
             bad = name->ptr;
             invalid = true;
             continue;
@@ -1627,7 +1662,9 @@ static void config_set(client *c) {
             restore_values(ds, old, pairs);
             for (int j = 0; j < napplies; j++) {
                 const char *again = applies[j]();
-                if (again) log_msg(LOG_WARNING, "Failed applying restored failed CONFIG SET command: %s", again);
+                if (again)
+                    log_msg(LOG_WARNING, "Failed applying restored failed CONFIG SET command: %s",
+                            again);
             }
             bad = typed_name(ds[i], &c->argv[2 + i * 2]);
             goto fail;
@@ -1637,8 +1674,10 @@ static void config_set(client *c) {
     goto cleanup;
 fail:
     if (deny_loading) reply_error(c, ERR_LOADING);
-    else if (unknown) reply_errorf(c, "ERR Unknown option or number of arguments for CONFIG SET - '%s'", unknown);
-    else reply_errorf(c, "ERR CONFIG SET failed (possibly related to argument '%s') - %s", bad, err);
+    else if (unknown)
+        reply_errorf(c, "ERR Unknown option or number of arguments for CONFIG SET - '%s'", unknown);
+    else
+        reply_errorf(c, "ERR CONFIG SET failed (possibly related to argument '%s') - %s", bad, err);
 cleanup:
     for (int i = 0; i < pairs; i++) str_free(old[i]);
     mem_free(old);
@@ -1647,12 +1686,11 @@ cleanup:
     mem_free(apply_of);
 }
 
-void cmd_config_get(client *c) { config_get(c); }
+static void cmd_config_get(client *c) { config_get(c); }
 
-void cmd_config_set(client *c) { config_set(c); }
+static void cmd_config_set(client *c) { config_set(c); }
 
-void cmd_config_resetstat(client *c) {
-    extern void info_reset_stats(void);
+static void cmd_config_resetstat(client *c) {
     info_reset_stats();
     reply_ok(c);
 }
@@ -1665,7 +1703,7 @@ int config_rewrite(bool force_all) {
     return config_rewrite_file(srv.config_file, force_all);
 }
 
-void cmd_config_rewrite(client *c) {
+static void cmd_config_rewrite(client *c) {
     if (srv.config_file == NULL) {
         reply_error(c, "ERR The server is running without a config file");
         return;
@@ -1680,7 +1718,7 @@ void cmd_config_rewrite(client *c) {
     reply_ok(c);
 }
 
-void cmd_config_help(client *c) {
+static void cmd_config_help(client *c) {
     static const char *help[] = {
         "GET <pattern>",
         "    Return parameters matching the glob-like <pattern> and their values.",
@@ -1693,3 +1731,28 @@ void cmd_config_help(client *c) {
         NULL};
     reply_help(c, "CONFIG", help);
 }
+
+/* ---- Command table (registered by server.c) ---- */
+
+/* clang-format off */
+static command config_subcommands[] = {
+    {.name = "get", .proc = cmd_config_get, .arity = -3,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS},
+    {.name = "set", .proc = cmd_config_set, .arity = -4,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS},
+    {.name = "resetstat", .proc = cmd_config_resetstat, .arity = 2,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS},
+    {.name = "rewrite", .proc = cmd_config_rewrite, .arity = 2,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS},
+    {.name = "help", .proc = cmd_config_help, .arity = 2, .flags = CMD_LOADING | CMD_STALE,
+     .acl = ACL_SLOW},
+    {.name = NULL}};
+
+command config_commands[] = {
+    {.name = "config", .arity = -2, .acl = ACL_SLOW, .subcmds = config_subcommands},
+    {.name = NULL}};
+/* clang-format on */

@@ -16,7 +16,7 @@
  * written quoted and escaped (config_cat_repr), so no value can add a line.
  * The new file is written beside the old one, fsynced and renamed over it.
  * SPDX-License-Identifier: BSD-3-Clause */
-#define _GNU_SOURCE   /* mkostemp */
+#define _GNU_SOURCE /* mkostemp */
 #include "config_int.h"
 
 #include <ctype.h>
@@ -83,7 +83,7 @@ int config_split_args(const char *line, str ***argv_out) {
                     if (p[1] && !isspace((unsigned char)p[1])) goto err;
                     done = true;
                 } else if (*p == '\0') {
-                    goto err;   /* unterminated quotes */
+                    goto err; /* unterminated quotes */
                 } else {
                     cur = str_cat(cur, p, 1);
                 }
@@ -101,7 +101,11 @@ int config_split_args(const char *line, str ***argv_out) {
                 }
             } else {
                 switch (*p) {
-                case ' ': case '\n': case '\r': case '\t': case '\0': done = true; break;
+                case ' ':
+                case '\n':
+                case '\r':
+                case '\t':
+                case '\0': done = true; break;
                 case '"': inq = true; break;
                 case '\'': insq = true; break;
                 default: cur = str_cat(cur, p, 1); break;
@@ -112,7 +116,7 @@ int config_split_args(const char *line, str ***argv_out) {
         argv = mem_realloc(argv, sizeof(str *) * (size_t)(argc + 1));
         argv[argc++] = cur;
         continue;
-err:
+    err:
         str_free(cur);
         config_free_args(argv, argc);
         *argv_out = NULL;
@@ -189,14 +193,16 @@ static int load_file(const char *path, int depth, str **err) {
 static int include(const char *path, int depth, str **err) {
     if (depth >= MAX_INCLUDE_DEPTH) {
         *err = str_fmt("Fatal error, can't include config file '%s': includes are nested more "
-                       "than %d deep", path, MAX_INCLUDE_DEPTH);
+                       "than %d deep",
+                       path, MAX_INCLUDE_DEPTH);
         return -1;
     }
     if (!strpbrk(path, "*?[")) return load_file(path, depth + 1, err);
     glob_t g;
     if (glob(path, 0, NULL, &g) != 0) return 0;
     int rc = 0;
-    for (size_t i = 0; i < g.gl_pathc && rc == 0; i++) rc = load_file(g.gl_pathv[i], depth + 1, err);
+    for (size_t i = 0; i < g.gl_pathc && rc == 0; i++)
+        rc = load_file(g.gl_pathv[i], depth + 1, err);
     globfree(&g);
     return rc;
 }
@@ -205,13 +211,15 @@ static int include(const char *path, int depth, str **err) {
  * nothing: the default user, on, allowed everything, with the password
  * requirepass gives it (Redis's CONFIG REWRITE writes that line). The
  * password rules are checked once the whole configuration is read. */
-static str *default_user_pass;   /* ">pass", "#sha256" or "nopass" seen, or NULL */
+static str *default_user_pass; /* ">pass", "#sha256" or "nopass" seen, or NULL */
 
 static const char *check_user_line(str **argv, int argc) {
     static char buf[256];
     if (strcmp(argv[1]->buf, "default") != 0) {
-        snprintf(buf, sizeof(buf), "castor has no ACL users yet: only the default user can be "
-                 "declared, not '%.64s'", argv[1]->buf);
+        snprintf(buf, sizeof(buf),
+                 "castor has no ACL users yet: only the default user can be "
+                 "declared, not '%.64s'",
+                 argv[1]->buf);
         return buf;
     }
     for (int i = 2; i < argc; i++) {
@@ -226,8 +234,10 @@ static const char *check_user_line(str **argv, int argc) {
             default_user_pass = str_new(argv[i]->buf, argv[i]->len);
             continue;
         }
-        snprintf(buf, sizeof(buf), "castor has no ACL users yet: the default user can't be "
-                 "declared with the rule '%.64s'", r);
+        snprintf(buf, sizeof(buf),
+                 "castor has no ACL users yet: the default user can't be "
+                 "declared with the rule '%.64s'",
+                 r);
         return buf;
     }
     return NULL;
@@ -282,8 +292,9 @@ static const char *load_line(str **argv, int argc, int depth, str **include_err)
         return NULL;
     }
     /* Directives Redis 7.0 still reads and ignores. */
-    if (argc == 2 && (!strcmp(name, "list-max-ziplist-entries") || !strcmp(name, "list-max-ziplist-value") ||
-                      !strcmp(name, "lua-replicate-commands")))
+    if (argc == 2 &&
+        (!strcmp(name, "list-max-ziplist-entries") || !strcmp(name, "list-max-ziplist-value") ||
+         !strcmp(name, "lua-replicate-commands")))
         return NULL;
     if (!strcmp(name, "include") && argc == 2) {
         if (include(argv[1]->buf, depth, include_err) == -1) return "";
@@ -385,10 +396,10 @@ int config_load(const char *path, bool from_stdin, const char *options, str **er
 
 str *config_join_options(int argc, char **argv, int start) {
     str *s = str_new(NULL, 0);
-    bool value_seen = true;   /* the last option got at least one value */
+    bool value_seen = true; /* the last option got at least one value */
     for (int j = start; j < argc; j++) {
         const char *a = argv[j];
-        if (a[0] == '-' && a[1] == '\0' && (j == 1 || j == argc - 1)) continue;   /* stdin */
+        if (a[0] == '-' && a[1] == '\0' && (j == 1 || j == argc - 1)) continue; /* stdin */
         if (value_seen && a[0] == '-' && a[1] == '-') {
             if (s->len) s = str_cat(s, "\n", 1);
             s = str_catc(s, a + 2);
@@ -401,7 +412,8 @@ str *config_join_options(int argc, char **argv, int start) {
                  * with "--". "--save" alone means save "". */
                 value_seen = false;
                 bool is_save = !strcasecmp(a, "--save");
-                if (is_save && (j == argc - 1 || (argv[j + 1][0] == '-' && argv[j + 1][1] == '-'))) {
+                if (is_save &&
+                    (j == argc - 1 || (argv[j + 1][0] == '-' && argv[j + 1][1] == '-'))) {
                     s = str_catc(s, "\"\"");
                     value_seen = true;
                 }
@@ -422,7 +434,7 @@ str *config_join_options(int argc, char **argv, int start) {
 
 typedef struct option_lines {
     char *option;
-    int *lines;     /* old line numbers not yet reused, in order */
+    int *lines; /* old line numbers not yet reused, in order */
     int count, first;
     bool processed;
 } option_lines;
@@ -477,8 +489,8 @@ void rewrite_line(rewrite_state *st, const char *option, str *line, bool force) 
 
 /* Lines Redis keeps although no directive of the table reads them. */
 static bool is_file_only_keyword(const char *w) {
-    return !strcasecmp(w, "include") || !strcasecmp(w, "rename-command") || !strcasecmp(w, "user") ||
-           !strcasecmp(w, "loadmodule") || !strcasecmp(w, "sentinel");
+    return !strcasecmp(w, "include") || !strcasecmp(w, "rename-command") ||
+           !strcasecmp(w, "user") || !strcasecmp(w, "loadmodule") || !strcasecmp(w, "sentinel");
 }
 
 /* Load the old file's lines into the state; -1 if it can't be read. */
@@ -493,7 +505,8 @@ static int read_old_file(rewrite_state *st, const char *path) {
     while (pos < text->len) {
         str *line = next_line(text->buf, text->len, &pos);
         if (line->len == 0 || line->buf[0] == '#') {
-            if (st->needs_signature && !strcmp(line->buf, REWRITE_SIGNATURE)) st->needs_signature = false;
+            if (st->needs_signature && !strcmp(line->buf, REWRITE_SIGNATURE))
+                st->needs_signature = false;
             append_line(st, line);
             continue;
         }
@@ -537,7 +550,7 @@ static void rewrite_users(rewrite_state *st) {
     line = str_catc(line, " ~* &* +@all");
     rewrite_line(st, "user", line, true);
     rewrite_mark_processed(st, "user");
-    rewrite_mark_processed(st, "loadmodule");   /* castor loads no modules */
+    rewrite_mark_processed(st, "loadmodule"); /* castor loads no modules */
 }
 
 static int write_atomically(const char *path, const str *content) {
@@ -561,7 +574,7 @@ static int write_atomically(const char *path, const str *content) {
     if (fsync(fd) == -1 || fchmod(fd, 0644 & ~mask) == -1 || rename(tmp, path) == -1) goto fail;
     close(fd);
     return 0;
-fail: {
+fail : {
     int e = errno;
     close(fd);
     unlink(tmp);
@@ -586,14 +599,14 @@ int config_rewrite_file(const char *path, bool force_all) {
     bool was_empty = false;
     for (int i = 0; i < st.nlines; i++) {
         bool empty = st.lines[i]->len == 0;
-        if (empty && was_empty) continue;   /* runs of blank lines become one */
+        if (empty && was_empty) continue; /* runs of blank lines become one */
         was_empty = empty;
         out = str_cat(out, st.lines[i]->buf, st.lines[i]->len);
         out = str_cat(out, "\n", 1);
     }
     rc = write_atomically(path, out);
     str_free(out);
-done: {
+done : {
     int e = errno;
     for (int i = 0; i < st.nlines; i++) str_free(st.lines[i]);
     mem_free(st.lines);

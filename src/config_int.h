@@ -12,30 +12,30 @@
 
 /* The directive types of Redis's config.c. */
 typedef enum {
-    CT_BOOL,      /* yes/no */
-    CT_NUM,       /* integer, optionally with memory units, a percent or octal (NUM_*) */
-    CT_ENUM,      /* one name of a list */
-    CT_FLAGS,     /* several names of a list, OR-ed (a multi-flag enum) */
-    CT_STRING,    /* C string: a NUL byte ends the value */
-    CT_SDS,       /* binary-safe string with its length beside it */
-    CT_SPECIAL,   /* own set/get/rewrite functions */
+    CT_BOOL,    /* yes/no */
+    CT_NUM,     /* integer, optionally with memory units, a percent or octal (NUM_*) */
+    CT_ENUM,    /* one name of a list */
+    CT_FLAGS,   /* several names of a list, OR-ed (a multi-flag enum) */
+    CT_STRING,  /* C string: a NUL byte ends the value */
+    CT_SDS,     /* binary-safe string with its length beside it */
+    CT_SPECIAL, /* own set/get/rewrite functions */
 } config_type;
 
 /* Directive flags, Redis's names. */
-#define CF_IMMUTABLE (1u << 0)     /* only in the config file or on the command line */
-#define CF_SENSITIVE (1u << 1)     /* CONFIG SET's value is redacted in SLOWLOG/MONITOR */
-#define CF_PROTECTED (1u << 2)     /* CONFIG SET needs enable-protected-configs */
-#define CF_DENY_LOADING (1u << 3)  /* CONFIG SET refused with -LOADING while loading */
-#define CF_HIDDEN (1u << 4)        /* CONFIG GET shows it only when asked by exact name */
-#define CF_MULTI_ARG (1u << 5)     /* takes several words ("save 3600 1 300 100") */
-#define CF_EMPTY_NULL (1u << 6)    /* strings: "" means unset (not rewritten) */
-#define CF_INERT (1u << 7)         /* castor: accepted and kept, but castor lacks the feature */
+#define CF_IMMUTABLE (1u << 0)    /* only in the config file or on the command line */
+#define CF_SENSITIVE (1u << 1)    /* CONFIG SET's value is redacted in SLOWLOG/MONITOR */
+#define CF_PROTECTED (1u << 2)    /* CONFIG SET needs enable-protected-configs */
+#define CF_DENY_LOADING (1u << 3) /* CONFIG SET refused with -LOADING while loading */
+#define CF_HIDDEN (1u << 4)       /* CONFIG GET shows it only when asked by exact name */
+#define CF_MULTI_ARG (1u << 5)    /* takes several words ("save 3600 1 300 100") */
+#define CF_EMPTY_NULL (1u << 6)   /* strings: "" means unset (not rewritten) */
+#define CF_INERT (1u << 7)        /* castor: accepted and kept, but castor lacks the feature */
 
 /* Numeric storage and parsing (CT_NUM). */
-#define NUM_INT 0              /* int field */
-#define NUM_UINT 1             /* unsigned field */
-#define NUM_LL 2               /* long long field */
-#define NUM_ULL 3              /* unsigned long long field */
+#define NUM_INT 0  /* int field */
+#define NUM_UINT 1 /* unsigned field */
+#define NUM_LL 2   /* long long field */
+#define NUM_ULL 3  /* unsigned long long field */
 #define NUM_STORAGE 3
 #define NUM_UNSIGNED (1u << 2) /* bounds compared as unsigned (Redis's uint, ull, size_t) */
 #define NUM_MEMORY (1u << 3)   /* "10mb", "1gb" ... */
@@ -59,19 +59,19 @@ typedef const char *config_apply_fn(void);
 
 struct directive {
     const char *name;
-    const char *alias;         /* the old name (slave-..., ...-ziplist-...), or NULL */
+    const char *alias; /* the old name (slave-..., ...-ziplist-...), or NULL */
     config_type type;
-    unsigned flags;            /* CF_* */
-    void *field;               /* &cfg.x */
-    long long def;             /* default of bool, numeric, enum and flags types */
-    const char *def_str;       /* default of string types (NULL: unset) */
-    unsigned num;              /* NUM_* */
-    long long lo, hi;          /* numeric bounds, inclusive */
+    unsigned flags;      /* CF_* */
+    void *field;         /* &cfg.x */
+    long long def;       /* default of bool, numeric, enum and flags types */
+    const char *def_str; /* default of string types (NULL: unset) */
+    unsigned num;        /* NUM_* */
+    long long lo, hi;    /* numeric bounds, inclusive */
     const enum_pair *enums;
-    size_t *len_field;         /* CT_SDS: &cfg.x_len */
+    size_t *len_field; /* CT_SDS: &cfg.x_len */
     bool (*valid_str)(const char *v, const char **err);
     bool (*valid_int)(long long v, const char **err);
-    config_set_fn *set;        /* CT_SPECIAL */
+    config_set_fn *set; /* CT_SPECIAL */
     config_get_fn *get;
     config_rewrite_fn *rewrite;
     config_apply_fn *apply;

@@ -40,10 +40,9 @@ static uint64_t crc64_tables(uint64_t crc, const void *buf, size_t len) {
                      (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 |
                      (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
         crc ^= w;
-        crc = table[7][crc & 0xff] ^ table[6][(crc >> 8) & 0xff] ^
-              table[5][(crc >> 16) & 0xff] ^ table[4][(crc >> 24) & 0xff] ^
-              table[3][(crc >> 32) & 0xff] ^ table[2][(crc >> 40) & 0xff] ^
-              table[1][(crc >> 48) & 0xff] ^ table[0][crc >> 56];
+        crc = table[7][crc & 0xff] ^ table[6][(crc >> 8) & 0xff] ^ table[5][(crc >> 16) & 0xff] ^
+              table[4][(crc >> 24) & 0xff] ^ table[3][(crc >> 32) & 0xff] ^
+              table[2][(crc >> 40) & 0xff] ^ table[1][(crc >> 48) & 0xff] ^ table[0][crc >> 56];
         p += 8;
         len -= 8;
     }
@@ -80,15 +79,18 @@ static uint64_t xpow_mod(int n) {
     return r;
 }
 
-__attribute__((target("pclmul,sse4.1"))) static uint64_t crc64_clmul(uint64_t crc, const unsigned char *p,
-                                                                       size_t len) {
+__attribute__((target("pclmul,sse4.1"))) static uint64_t crc64_clmul(uint64_t crc,
+                                                                     const unsigned char *p,
+                                                                     size_t len) {
     const __m128i k = _mm_set_epi64x((long long)k_lo, (long long)k_hi);
     const __m128i k4 = _mm_set_epi64x((long long)k4_lo, (long long)k4_hi);
-#define FOLD(x, kk, next)                                                          \
-    _mm_xor_si128(_mm_xor_si128(_mm_clmulepi64_si128((x), (kk), 0x00),            \
-                                _mm_clmulepi64_si128((x), (kk), 0x11)), (next))
+#define FOLD(x, kk, next)                                                                          \
+    _mm_xor_si128(_mm_xor_si128(_mm_clmulepi64_si128((x), (kk), 0x00),                             \
+                                _mm_clmulepi64_si128((x), (kk), 0x11)),                            \
+                  (next))
     /* Four states 64 bytes apart hide the multiplier's latency. */
-    __m128i x0 = _mm_xor_si128(_mm_loadu_si128((const __m128i *)p), _mm_set_epi64x(0, (long long)crc));
+    __m128i x0 =
+        _mm_xor_si128(_mm_loadu_si128((const __m128i *)p), _mm_set_epi64x(0, (long long)crc));
     __m128i x1 = _mm_loadu_si128((const __m128i *)(p + 16));
     __m128i x2 = _mm_loadu_si128((const __m128i *)(p + 32));
     __m128i x3 = _mm_loadu_si128((const __m128i *)(p + 48));

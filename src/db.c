@@ -14,13 +14,12 @@
 
 #include <string.h>
 
-#include "blocking.h"
-#include "evict.h"
+#include "config.h"
 #include "mem.h"
-#include "multi.h"
 #include "propagate.h"
-#include "pubsub.h"
+#include "seam.h"
 #include "server.h"
+#include "util.h"
 
 static const char *entry_key(const void *e, size_t *len) { return kv_key(e, len); }
 
@@ -66,7 +65,8 @@ static const char *rkey_id(const void *e, size_t *len) {
 
 static void rkey_free(void *e) { mem_free(e); }
 
-static const dict_type rkey_type = {.hash = dict_hash_bytes, .key_of = rkey_id, .free_entry = rkey_free};
+static const dict_type rkey_type = {
+    .hash = dict_hash_bytes, .key_of = rkey_id, .free_entry = rkey_free};
 static dict *replica_keys;
 static rkey **replica_walk;
 static size_t replica_walk_len, replica_walk_cap, replica_walk_pos;
@@ -80,7 +80,7 @@ static void remember_replica_key(int dbid, const kv *e) {
     memcpy(k->id + sizeof(dbid), key, klen);
     if (replica_keys == NULL) replica_keys = dict_new(&rkey_type);
     if (dict_add_unique(replica_keys, k, k->id, k->idlen)) {
-        mem_free(k);   /* already remembered */
+        mem_free(k); /* already remembered */
         return;
     }
     if (replica_walk_len == replica_walk_cap) {
@@ -99,7 +99,7 @@ static bool written_by_replica_client(void) {
 void db_expire_replica_keys(void) {
     if (replica_walk_len == 0) return;
     size_t budget = replica_walk_len < 1000 ? replica_walk_len : 1000;
-    if (!srv.is_replica) budget = replica_walk_len;   /* promoted: drop them all */
+    if (!srv.is_replica) budget = replica_walk_len; /* promoted: drop them all */
     while (budget-- && replica_walk_len) {
         if (replica_walk_pos >= replica_walk_len) replica_walk_pos = 0;
         rkey *k = replica_walk[replica_walk_pos];
@@ -112,7 +112,8 @@ void db_expire_replica_keys(void) {
             replica_walk_pos++;
             continue;
         }
-        if (srv.is_replica && e && kv_has_expire(e)) db_expire_now(d, e);   /* AOF only: a replica feeds no replicas */
+        if (srv.is_replica && e && kv_has_expire(e))
+            db_expire_now(d, e); /* AOF only: a replica feeds no replicas */
         replica_walk[replica_walk_pos] = replica_walk[--replica_walk_len];
         dict_delete(replica_keys, k->id, k->idlen);
     }
@@ -142,6 +143,77 @@ static void vol_remove(db *d, kv *e) {
 
 size_t db_volatile_count(const db *d) { return d->vol_len; }
 
+/* ---- Access data (LRU/LFU) ----
+ *
+ * Each entry's 24-bit 'lru' field holds, as in Redis, either the LRU clock
+ * (seconds) of its last access or, under an LFU maxmemory-policy, minutes
+ * of the last decrement (16 bits) and a logarithmic access counter (8
+ * bits). Lookups and writes here keep it; evict.c reads it. */
+
+#define LFU_INIT_VAL 5
+#define LRU_CLOCK_MAX ((1u << 24) - 1)
+
+bool db_policy_is_lfu(void) {
+    return cfg.maxmemory_policy == POLICY_VOLATILE_LFU ||
+           cfg.maxmemory_policy == POLICY_ALLKEYS_LFU;
+}
+
+static unsigned lfu_minutes(void) { return (unsigned)((srv.mstime / 1000 / 60) & 65535); }
+
+static unsigned lfu_elapsed(unsigned ldt) {
+    unsigned now = lfu_minutes();
+    return now >= ldt ? now - ldt : 65535 - ldt + now;
+}
+
+unsigned db_lfu_counter(const kv *e) {
+    unsigned ldt = e->lru >> 8, counter = e->lru & 255;
+    unsigned periods = cfg.lfu_decay_time ? lfu_elapsed(ldt) / (unsigned)cfg.lfu_decay_time : 0;
+    if (periods) counter = periods > counter ? 0 : counter - periods;
+    return counter;
+}
+
+static unsigned lfu_log_incr(unsigned counter) {
+    if (counter == 255) return 255;
+    double r = (double)(util_rand64() >> 11) / (double)(1ULL << 53);
+    double base = (double)counter - LFU_INIT_VAL;
+    if (base < 0) base = 0;
+    double p = 1.0 / (base * cfg.lfu_log_factor + 1);
+    return r < p ? counter + 1 : counter;
+}
+
+static void touch_entry(kv *e) {
+    if (db_policy_is_lfu()) {
+        unsigned counter = lfu_log_incr(db_lfu_counter(e));
+        e->lru = (lfu_minutes() << 8) | counter;
+    } else {
+        e->lru = srv.lruclock;
+    }
+}
+
+static void init_access(kv *e) {
+    if (db_policy_is_lfu()) e->lru = (lfu_minutes() << 8) | LFU_INIT_VAL;
+    else e->lru = srv.lruclock;
+}
+
+unsigned long long db_idle_seconds(const kv *e) {
+    uint32_t now = srv.lruclock, then = e->lru;
+    return now >= then ? now - then : now + (LRU_CLOCK_MAX - then);
+}
+
+bool db_set_access(kv *e, long long lfu_freq, long long lru_idle) {
+    if (db_policy_is_lfu()) {
+        if (lfu_freq < 0) return false;
+        e->lru = (lfu_minutes() << 8) | (unsigned)(lfu_freq > 255 ? 255 : lfu_freq);
+        return true;
+    }
+    if (lru_idle < 0) return false;
+    long long clock = srv.lruclock, abs_time = clock - lru_idle;
+    /* Underflow of the wrapping clock: as Redis, settle half-way round. */
+    if (abs_time < 0) abs_time = (clock + LRU_CLOCK_MAX / 2) % LRU_CLOCK_MAX;
+    e->lru = (uint32_t)abs_time;
+    return true;
+}
+
 /* ---- Lookup ---- */
 
 bool db_key_is_expired(const kv *e) {
@@ -161,18 +233,19 @@ void db_expire_now(db *d, kv *e) {
     memcpy(key, k, klen);
     db_delete(d, key, klen);
     srv.stat_expiredkeys++;
-    propagate_del(d->id, key, klen);
-    db_notify('x', "expired", key, klen, d->id);
+    propagate_deletion(d->id, key, klen);
+    db_notify(NOTIFY_EXPIRED, "expired", key, klen, d->id);
     db_signal_modified(d, key, klen);
     if (key != small) mem_free(key);
 }
 
-void db_delete_propagate(db *d, const char *key, size_t klen) {
-    db_delete(d, key, klen);
+bool db_delete_propagate(db *d, const char *key, size_t klen) {
+    if (!db_delete(d, key, klen)) return false;
     propagate_del(d->id, key, klen);
     db_signal_modified(d, key, klen);
-    db_notify('g', "del", key, klen, d->id);
+    db_notify(NOTIFY_GENERIC, "del", key, klen, d->id);
     srv.dirty++;
+    return true;
 }
 
 /* Returns the live entry or NULL; expired keys are deleted on a master,
@@ -189,10 +262,10 @@ static kv *find_read(db *d, const char *key, size_t klen, bool touch) {
     kv *e = lookup(d, key, klen, false);
     if (e) {
         srv.stat_keyspace_hits++;
-        if (touch) evict_touch(e);
+        if (touch) touch_entry(e);
     } else {
         srv.stat_keyspace_misses++;
-        db_notify('m', "keymiss", key, klen, d->id);
+        db_notify(NOTIFY_KEY_MISS, "keymiss", key, klen, d->id);
     }
     return e;
 }
@@ -205,32 +278,32 @@ kv *db_find_read_notouch(db *d, const char *key, size_t klen) {
 
 kv *db_find_write(db *d, const char *key, size_t klen) {
     kv *e = lookup(d, key, klen, true);
-    if (e) evict_touch(e);
+    if (e) touch_entry(e);
     return e;
 }
 
 kv *db_find_raw(db *d, const char *key, size_t klen) { return dict_find(d->keys, key, klen); }
 
-uint64_t db_prefetch(db *d, const char *key, size_t klen) { return dict_prefetch(d->keys, key, klen); }
+uint64_t db_prefetch(db *d, const char *key, size_t klen) {
+    return dict_prefetch(d->keys, key, klen);
+}
 
 void db_prefetch_entry(db *d, uint64_t hash) { dict_prefetch_entry(d->keys, hash); }
-
-bool db_exists(db *d, const char *key, size_t klen) { return lookup(d, key, klen, false) != NULL; }
 
 /* ---- Mutation ---- */
 
 bool db_add_new(db *d, kv *e) {
     size_t klen;
     const char *key = kv_key(e, &klen);
-    evict_init_entry(e);
+    init_access(e);
     if (dict_add_unique(d->keys, e, key, klen)) return false;
     if (kv_has_expire(e)) vol_add(d, e);
-    db_notify('n', "new", key, klen, d->id);
+    db_notify(NOTIFY_NEW, "new", key, klen, d->id);
     return true;
 }
 
 void db_add(db *d, kv *e) {
-    evict_init_entry(e);
+    init_access(e);
     if (srv.is_replica && !srv.loading && !(srv.current && (srv.current->flags & CLIENT_MASTER))) {
         /* A replica keeps logically expired keys (until its master's DEL)
          * but reads don't see them, so a writable replica's client can add
@@ -245,7 +318,7 @@ void db_add(db *d, kv *e) {
     if (kv_has_expire(e)) vol_add(d, e);
     size_t klen;
     const char *key = kv_key(e, &klen);
-    db_notify('n', "new", key, klen, d->id);
+    db_notify(NOTIFY_NEW, "new", key, klen, d->id);
 }
 
 /* Put e in the place of the entry at *slot (same key), which it frees. */
@@ -265,8 +338,8 @@ static void replace_at(db *d, dict_link **slot, kv *e, bool keep_ttl) {
         vol_add(d, e);
     }
     /* A new value keeps the key's access frequency under LFU (Redis). */
-    if (evict_policy_is_lfu()) e->lru = old->lru;
-    else evict_init_entry(e);
+    if (db_policy_is_lfu()) e->lru = old->lru;
+    else init_access(e);
     dict_set_slot(slot, e);
     kv_free(old);
 }
@@ -295,7 +368,7 @@ void db_set_string(db *d, const char *key, size_t klen, const char *val, size_t 
     kv *old = (kv *)*slot;
     if ((keep_ttl || !kv_has_expire(old)) && kv_overwrite_string(old, val, vlen)) {
         /* As replace_at(): LFU keeps the key's counter, LRU starts anew. */
-        if (!evict_policy_is_lfu()) evict_init_entry(old);
+        if (!db_policy_is_lfu()) init_access(old);
         return;
     }
     replace_at(d, slot, kv_new_string(key, klen, val, vlen), keep_ttl);
@@ -315,7 +388,7 @@ bool db_delete(db *d, const char *key, size_t klen) {
 }
 
 kv *db_set_expire(db *d, kv *e, long long when_ms) {
-    if (kv_has_expire(e)) return kv_set_expire(e, when_ms);   /* in place */
+    if (kv_has_expire(e)) return kv_set_expire(e, when_ms); /* in place */
     /* Find the slot while the chain still holds 'e': the entry moves. */
     size_t klen;
     const char *key = kv_key(e, &klen);
@@ -373,29 +446,26 @@ void db_swap(int a, int b) {
     srv.dbs[b].id = b;
     /* Clients keep their numeric db: refresh their pointers. */
     for (client *c = srv.clients; c; c = c->next) c->db = &srv.dbs[c->dbid];
-    blocking_on_swapdb(a, b);
+    seam_db_swapped(a, b);
 }
 
 size_t db_size(const db *d) { return dict_len(d->keys); }
 
 /* ---- Signals ---- */
 
-void db_signal_modified(db *d, const char *key, size_t klen) {
-    multi_touch_key(d, key, klen);
-    if (srv.blocked_clients) blocking_signal_key(d, key, klen);
+void db_signal_modified(db *d, const char *key, size_t klen) { seam_key_modified(d, key, klen); }
+
+void db_key_changed(db *d, const slice *key, int type, const char *event, long long dirty) {
+    seam_key_modified(d, key->ptr, key->len);
+    if (event) db_notify(type, event, key->ptr, key->len, d->id);
+    srv.dirty += dirty;
 }
 
-void db_signal_flushed(int dbid, int other) {
-    if (dbid == -1) {
-        for (int i = 0; i < srv.ndbs; i++) multi_touch_db(i, -1);
-        return;
-    }
-    multi_touch_db(dbid, other);
-    if (other >= 0) multi_touch_db(other, dbid);
-}
+void db_signal_flushed(int dbid, int other) { seam_db_flushed(dbid, other); }
 
-void db_notify(int type_class, const char *event, const char *key, size_t klen, int dbid) {
-    pubsub_notify(type_class, event, key, klen, dbid);
+void db_notify(int type, const char *event, const char *key, size_t klen, int dbid) {
+    /* Off by default: don't leave the core for nothing. */
+    if (cfg.notify_keyspace_events) seam_keyspace_event(type, event, key, klen, dbid);
 }
 
 void db_cron(void) {

@@ -12,14 +12,14 @@
 typedef struct db {
     int id;
     dict *keys;
-    kv **vol;          /* entries with a TTL; each knows its index here */
+    kv **vol; /* entries with a TTL; each knows its index here */
     size_t vol_len, vol_cap;
     long long avg_ttl; /* sampled by the active expire cycle, for INFO */
     unsigned long expire_cursor;
 } db;
 
 void db_init(int count);
-db *db_get(int id);   /* NULL if out of range */
+db *db_get(int id); /* NULL if out of range */
 
 /* Lookup */
 /* Find a key, hiding (and on a master deleting) it if its TTL passed.
@@ -33,7 +33,6 @@ kv *db_find_raw(db *d, const char *key, size_t klen);
 /* Start loading what a lookup of 'key' will touch (see dict_prefetch). */
 uint64_t db_prefetch(db *d, const char *key, size_t klen);
 void db_prefetch_entry(db *d, uint64_t hash);
-bool db_exists(db *d, const char *key, size_t klen);
 
 /* Mutation: none of these propagate; the calling command does. */
 /* Add a new key (must be absent). Takes ownership. */
@@ -66,19 +65,61 @@ size_t db_volatile_count(const db *d);
 bool db_key_is_expired(const kv *e);
 /* Delete an expired key and propagate DEL (master side of expiry). */
 void db_expire_now(db *d, kv *e);
-/* Delete a key (present) as a command's own effect, as GETDEL does and
- * EXPIRE or GETEX with a time already past: propagates DEL, signals the
- * key, notifies "del" and counts one change. */
-void db_delete_propagate(db *d, const char *key, size_t klen);
+/* Delete a key as a command's own effect, as GETDEL does, EXPIRE or GETEX
+ * with a time already past, and every STORE command whose result is
+ * empty (its destination goes): if the key exists, propagates DEL,
+ * signals the key, notifies "del" and counts one change. False if there
+ * was no such key (nothing happens). */
+bool db_delete_propagate(db *d, const char *key, size_t klen);
 
 /* Called once per changed key: WATCH, blocked clients, notifications. */
 void db_signal_modified(db *d, const char *key, size_t klen);
+/* A command changed 'key' of d: db_signal_modified(), the keyspace event
+ * 'event' of class 'type' (NOTIFY_*) unless event is NULL (a change no
+ * event reports, as PFCOUNT caching its count), and 'dirty' changes
+ * counted. */
+void db_key_changed(db *d, const slice *key, int type, const char *event, long long dirty);
 /* Before database dbid (-1: all) is emptied, or swapped with 'other'
  * (-1 for none): WATCH of keys that exist on either side fails. */
 void db_signal_flushed(int dbid, int other);
 
-/* Keyspace notifications (notify.c may later own the class filter). */
-void db_notify(int type_class, const char *event, const char *key, size_t klen, int dbid);
+/* Keyspace event classes (notify-keyspace-events), Redis's bit values. */
+#define NOTIFY_KEYSPACE (1 << 0)  /* K */
+#define NOTIFY_KEYEVENT (1 << 1)  /* E */
+#define NOTIFY_GENERIC (1 << 2)   /* g */
+#define NOTIFY_STRING (1 << 3)    /* $ */
+#define NOTIFY_LIST (1 << 4)      /* l */
+#define NOTIFY_SET (1 << 5)       /* s */
+#define NOTIFY_HASH (1 << 6)      /* h */
+#define NOTIFY_ZSET (1 << 7)      /* z */
+#define NOTIFY_EXPIRED (1 << 8)   /* x */
+#define NOTIFY_EVICTED (1 << 9)   /* e */
+#define NOTIFY_STREAM (1 << 10)   /* t */
+#define NOTIFY_KEY_MISS (1 << 11) /* m */
+#define NOTIFY_LOADED (1 << 12)   /* module only */
+#define NOTIFY_MODULE (1 << 13)   /* d */
+#define NOTIFY_NEW (1 << 14)      /* n */
+#define NOTIFY_ALL                                                                                 \
+    (NOTIFY_GENERIC | NOTIFY_STRING | NOTIFY_LIST | NOTIFY_SET | NOTIFY_HASH | NOTIFY_ZSET |       \
+     NOTIFY_EXPIRED | NOTIFY_EVICTED | NOTIFY_STREAM | NOTIFY_MODULE)
+
+/* Announce the keyspace event 'event' of class 'type' (NOTIFY_*) for key
+ * in database dbid. Leaves the core (pub/sub) only while
+ * notify-keyspace-events is on; the class filter is pubsub.c's. */
+void db_notify(int type, const char *event, const char *key, size_t klen, int dbid);
+
+/* Access data (LRU/LFU) */
+/* Is maxmemory-policy an LFU one (the entries' access data are counters)? */
+bool db_policy_is_lfu(void);
+/* The LFU counter after decay (OBJECT FREQ). */
+unsigned db_lfu_counter(const kv *e);
+/* Seconds since the last access, for LRU entries (OBJECT IDLETIME). */
+unsigned long long db_idle_seconds(const kv *e);
+/* Access data given from outside (RDB IDLE/FREQ opcodes, RESTORE IDLETIME/FREQ),
+ * as Redis's objectSetLRUOrLFU: under an LFU policy a freq >= 0 (0..255)
+ * becomes the counter; otherwise an idle time >= 0 (seconds) backdates the
+ * LRU clock. The other value, or -1, is ignored. Returns true if set. */
+bool db_set_access(kv *e, long long lfu_freq, long long lru_idle);
 
 /* Cron of a replica: delete (AOF: propagate DEL) the keys its own clients
  * wrote with a TTL that has passed; its master's keys wait for its DEL. */

@@ -14,7 +14,8 @@
  * (aof_debug_loadaof).
  * Not here: crash helpers.
  * SPDX-License-Identifier: BSD-3-Clause */
-#include "commands.h"
+
+#include "debug.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -67,21 +68,16 @@ static void mix_digest(unsigned char *digest, const void *p, size_t len) {
 
 /* A hash digests as the xor of one digest per pair, each mixing the field
  * then the value, so the order of the pairs does not matter. */
-static void digest_hash_pair(void *priv, const char *f, size_t flen, const char *v,
-                             size_t vlen) {
+static void digest_hash_pair(void *priv, const char *f, size_t flen, const char *v, size_t vlen) {
     unsigned char pair[DIGEST_LEN] = {0};
     mix_digest(pair, f, flen);
     mix_digest(pair, v, vlen);
     xor_digest(priv, pair, DIGEST_LEN);
 }
 
-static void digest_list_elem(void *priv, const char *p, size_t len) {
-    mix_digest(priv, p, len);
-}
+static void digest_list_elem(void *priv, const char *p, size_t len) { mix_digest(priv, p, len); }
 
-static void digest_set_member(void *priv, const char *p, size_t len) {
-    xor_digest(priv, p, len);
-}
+static void digest_set_member(void *priv, const char *p, size_t len) { xor_digest(priv, p, len); }
 
 /* A sorted set digests as the xor of one digest per member, each mixing
  * the member then its score as "%.17g" (Redis 7.0 prints it with snprintf;
@@ -109,13 +105,11 @@ static void value_digest(unsigned char *digest, const kv *e) {
     case KV_STRING: {
         char buf[UTIL_LLSTR_SIZE];
         size_t len;
-        const char *p = kv_str(e, buf, &len);   /* INT values digest as their digits */
+        const char *p = kv_str(e, buf, &len); /* INT values digest as their digits */
         mix_digest(digest, p, len);
         break;
     }
-    case KV_HASH:
-        hash_foreach(e, digest_hash_pair, digest);
-        break;
+    case KV_HASH: hash_foreach(e, digest_hash_pair, digest); break;
     case KV_SET:
         /* Members xor-ed: the order of a set does not matter. */
         t_set_foreach(e, digest_set_member, digest);
@@ -124,9 +118,7 @@ static void value_digest(unsigned char *digest, const kv *e) {
         /* Elements mixed in order, head to tail. */
         list_foreach(e, digest_list_elem, digest);
         break;
-    case KV_ZSET:
-        zset_digest(digest, e);
-        break;
+    case KV_ZSET: zset_digest(digest, e); break;
     }
     if (kv_has_expire(e)) xor_digest(digest, "!!expire!!", 10);
 }
@@ -170,16 +162,16 @@ static void debug_object(client *c) {
         return;
     }
     /* Redis shares the integers 0..9999 (see OBJECT REFCOUNT in keys.c). */
-    bool shared = e->type == KV_STRING && e->enc == KV_ENC_INT && kv_int(e) >= 0 &&
-                  kv_int(e) < 10000;
+    bool shared =
+        e->type == KV_STRING && e->enc == KV_ENC_INT && kv_int(e) >= 0 && kv_int(e) < 10000;
     uint32_t now = srv.lruclock, then = e->lru;
     uint32_t idle = now >= then ? now - then : now + ((1u << 24) - then);
     char line[512];
     snprintf(line, sizeof(line),
              "Value at:%p refcount:%d encoding:%s serializedlength:%zu lru:%u "
              "lru_seconds_idle:%u",
-             (void *)e, shared ? INT_MAX : 1, kv_enc_name(e), rdb_value_size(e),
-             (unsigned)e->lru, idle);
+             (void *)e, shared ? INT_MAX : 1, kv_enc_name(e), rdb_value_size(e), (unsigned)e->lru,
+             idle);
     if (e->type == KV_LIST) {
         /* Redis adds the quicklist's shape. */
         const quicklist *ql = kv_ptr(e);
@@ -209,26 +201,26 @@ static const char *arg_cstr(const slice *a, char *buf, size_t cap) {
 /* DEBUG PROTOCOL <type>: one reply of each RESP type, as Redis's. */
 static void debug_protocol(client *c) {
     const slice *t = &c->argv[2];
-    if (cmd_arg_is(t, "string")) {
+    if (arg_is(t, "string")) {
         reply_bulk_cstr(c, "Hello World");
-    } else if (cmd_arg_is(t, "integer")) {
+    } else if (arg_is(t, "integer")) {
         reply_int(c, 12345);
-    } else if (cmd_arg_is(t, "double")) {
+    } else if (arg_is(t, "double")) {
         reply_double(c, 3.141);
-    } else if (cmd_arg_is(t, "bignum")) {
+    } else if (arg_is(t, "bignum")) {
         reply_big_number(c, "1234567999999999999999999999999999999", 37);
-    } else if (cmd_arg_is(t, "null")) {
+    } else if (arg_is(t, "null")) {
         reply_null(c);
-    } else if (cmd_arg_is(t, "array") || cmd_arg_is(t, "set") || cmd_arg_is(t, "map")) {
-        bool map = cmd_arg_is(t, "map");
+    } else if (arg_is(t, "array") || arg_is(t, "set") || arg_is(t, "map")) {
+        bool map = arg_is(t, "map");
         if (map) reply_map(c, 3);
-        else if (cmd_arg_is(t, "set")) reply_set(c, 3);
+        else if (arg_is(t, "set")) reply_set(c, 3);
         else reply_array(c, 3);
         for (int j = 0; j < 3; j++) {
             reply_int(c, j);
             if (map) reply_bool(c, j == 1);
         }
-    } else if (cmd_arg_is(t, "attrib")) {
+    } else if (arg_is(t, "attrib")) {
         if (c->resp >= 3) {
             reply_raw(c, "|1\r\n", 4);
             reply_bulk_cstr(c, "key-popularity");
@@ -237,17 +229,19 @@ static void debug_protocol(client *c) {
             reply_int(c, 90);
         }
         reply_bulk_cstr(c, "Some real reply following the attribute");
-    } else if (cmd_arg_is(t, "push")) {
+    } else if (arg_is(t, "push")) {
         reply_push(c, 2);
         reply_bulk_cstr(c, "server-cpu-usage");
         reply_int(c, 42);
         reply_bulk_cstr(c, "Some real reply following the push reply");
-    } else if (cmd_arg_is(t, "true") || cmd_arg_is(t, "false")) {
-        reply_bool(c, cmd_arg_is(t, "true"));
-    } else if (cmd_arg_is(t, "verbatim")) {
+    } else if (arg_is(t, "true") || arg_is(t, "false")) {
+        reply_bool(c, arg_is(t, "true"));
+    } else if (arg_is(t, "verbatim")) {
         reply_verbatim(c, "This is a verbatim\nstring", 25, "txt");
     } else {
-        reply_error(c, "ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false");
+        reply_error(
+            c,
+            "ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false");
     }
 }
 
@@ -294,7 +288,7 @@ static void debug_populate(client *c) {
     for (long long j = 0; j < count; j++) {
         char key[128], v[64];
         int klen = snprintf(key, sizeof(key), "%.*s:%lld", plen, prefix, j);
-        if (klen >= (int)sizeof(key)) klen = sizeof(key) - 1;   /* Redis cuts at 127 too */
+        if (klen >= (int)sizeof(key)) klen = sizeof(key) - 1; /* Redis cuts at 127 too */
         if (db_find_write(c->db, key, (size_t)klen) != NULL) continue;
         int vlen = snprintf(v, sizeof(v), "value:%lld", j);
         kv *e;
@@ -380,16 +374,16 @@ static void debug_help(client *c) {
 /* DEBUG <subcommand> [args]: see debug_help(). Subcommand names are
  * case-insensitive; a known name with the wrong argument count gets the same
  * error as an unknown one, as in Redis. */
-void cmd_debug(client *c) {
+static void cmd_debug(client *c) {
     const slice *sub = &c->argv[1];
     int argc = c->argc;
-    if (argc == 2 && cmd_arg_is(sub, "help")) {
+    if (argc == 2 && arg_is(sub, "help")) {
         debug_help(c);
-    } else if (argc == 2 && cmd_arg_is(sub, "digest")) {
+    } else if (argc == 2 && arg_is(sub, "digest")) {
         unsigned char digest[DIGEST_LEN];
         dataset_digest(digest);
         reply_digest(c, digest);
-    } else if (cmd_arg_is(sub, "digest-value")) {
+    } else if (arg_is(sub, "digest-value")) {
         reply_array(c, argc - 2);
         for (int j = 2; j < argc; j++) {
             unsigned char digest[DIGEST_LEN] = {0};
@@ -398,52 +392,51 @@ void cmd_debug(client *c) {
             if (e) value_digest(digest, e);
             reply_digest(c, digest);
         }
-    } else if (argc == 3 && cmd_arg_is(sub, "quicklist-packed-threshold")) {
+    } else if (argc == 3 && arg_is(sub, "quicklist-packed-threshold")) {
         debug_packed_threshold(c);
-    } else if (argc == 3 && cmd_arg_is(sub, "object")) {
+    } else if (argc == 3 && arg_is(sub, "object")) {
         debug_object(c);
-    } else if (argc == 3 && cmd_arg_is(sub, "sleep")) {
+    } else if (argc == 3 && arg_is(sub, "sleep")) {
         debug_sleep(c);
-    } else if (cmd_arg_is(sub, "reload")) {
+    } else if (arg_is(sub, "reload")) {
         snapshot_debug_reload(c);
-    } else if (argc == 2 && cmd_arg_is(sub, "loadaof")) {
+    } else if (argc == 2 && arg_is(sub, "loadaof")) {
         aof_debug_loadaof(c);
-    } else if (argc == 3 && cmd_arg_is(sub, "protocol")) {
+    } else if (argc == 3 && arg_is(sub, "protocol")) {
         debug_protocol(c);
-    } else if (argc == 3 && cmd_arg_is(sub, "set-disable-deny-scripts")) {
+    } else if (argc == 3 && arg_is(sub, "set-disable-deny-scripts")) {
         /* Tests: let scripts run the commands flagged noscript. */
         char buf[32];
         script_set_deny_disabled(atoi(arg_cstr(&c->argv[2], buf, sizeof(buf))) != 0);
         reply_ok(c);
-    } else if (argc == 3 && cmd_arg_is(sub, "set-active-expire")) {
+    } else if (argc == 3 && arg_is(sub, "set-active-expire")) {
         char buf[32];
         srv.active_expire_enabled = atoi(arg_cstr(&c->argv[2], buf, sizeof(buf))) != 0;
         reply_ok(c);
-    } else if (argc == 2 && cmd_arg_is(sub, "config-rewrite-force-all")) {
+    } else if (argc == 2 && arg_is(sub, "config-rewrite-force-all")) {
         /* Every directive written, defaults too: the suite restarts on it. */
         if (config_rewrite(true) == -1)
             reply_errorf(c, "ERR CONFIG-REWRITE-FORCE-ALL failed: %s", strerror(errno));
-        else
-            reply_ok(c);
-    } else if (argc >= 3 && cmd_arg_is(sub, "replicate")) {
+        else reply_ok(c);
+    } else if (argc >= 3 && arg_is(sub, "replicate")) {
         /* Into the replication stream only (not the AOF), as Redis: tests
          * use it to send a replica what a master would never send. */
         repl_feed(-1, argc - 2, c->argv + 2);
         reply_ok(c);
-    } else if (argc == 3 && cmd_arg_is(sub, "pause-cron")) {
+    } else if (argc == 3 && arg_is(sub, "pause-cron")) {
         char buf[32];
         srv.pause_cron = atoi(arg_cstr(&c->argv[2], buf, sizeof(buf))) != 0;
         reply_ok(c);
-    } else if (argc == 3 && cmd_arg_is(sub, "set-skip-checksum-validation")) {
+    } else if (argc == 3 && arg_is(sub, "set-skip-checksum-validation")) {
         char buf[32];
         srv.skip_checksum_validation = atoi(arg_cstr(&c->argv[2], buf, sizeof(buf))) != 0;
         reply_ok(c);
-    } else if (argc == 3 && cmd_arg_is(sub, "error")) {
+    } else if (argc == 3 && arg_is(sub, "error")) {
         debug_error(c);
-    } else if (argc == 3 && cmd_arg_is(sub, "log")) {
+    } else if (argc == 3 && arg_is(sub, "log")) {
         log_msg(LOG_WARNING, "DEBUG LOG: %.*s", (int)c->argv[2].len, c->argv[2].ptr);
         reply_ok(c);
-    } else if (argc >= 3 && argc <= 5 && cmd_arg_is(sub, "populate")) {
+    } else if (argc >= 3 && argc <= 5 && arg_is(sub, "populate")) {
         debug_populate(c);
     } else {
         int n = (int)(sub->len < 128 ? sub->len : 128);
@@ -453,3 +446,13 @@ void cmd_debug(client *c) {
                      n, sub->ptr);
     }
 }
+
+/* ---- Command table (registered by server.c) ---- */
+
+/* clang-format off */
+command debug_commands[] = {
+    {.name = "debug", .proc = cmd_debug, .arity = -2,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_PROTECTED,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS},
+    {.name = NULL}};
+/* clang-format on */

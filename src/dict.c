@@ -22,10 +22,10 @@
 struct dict {
     const dict_type *type;
     dict_link **table[2];
-    int8_t exp[2];         /* log2 of bucket count, -1 when the table is empty */
+    int8_t exp[2]; /* log2 of bucket count, -1 when the table is empty */
     size_t used[2];
-    long rehash_idx;       /* -1 when not rehashing */
-    int pauses;            /* iterators that forbid rehash steps */
+    long rehash_idx; /* -1 when not rehashing */
+    int pauses;      /* iterators that forbid rehash steps */
 };
 
 static uint8_t hash_seed[16];
@@ -33,9 +33,7 @@ static bool resize_allowed = true;
 
 void dict_set_seed(const uint8_t seed[16]) { memcpy(hash_seed, seed, 16); }
 
-uint64_t dict_hash_bytes(const char *key, size_t len) {
-    return util_siphash(key, len, hash_seed);
-}
+uint64_t dict_hash_bytes(const char *key, size_t len) { return util_siphash(key, len, hash_seed); }
 
 uint64_t dict_hash_nocase(const char *key, size_t len) {
     return util_siphash_nocase(key, len, hash_seed);
@@ -47,9 +45,7 @@ static inline size_t tsize(const dict *d, int t) {
     return d->exp[t] < 0 ? 0 : (size_t)1 << d->exp[t];
 }
 
-static inline size_t tmask(const dict *d, int t) {
-    return d->exp[t] < 0 ? 0 : tsize(d, t) - 1;
-}
+static inline size_t tmask(const dict *d, int t) { return d->exp[t] < 0 ? 0 : tsize(d, t) - 1; }
 
 static inline bool rehashing(const dict *d) { return d->rehash_idx != -1; }
 
@@ -107,9 +103,7 @@ size_t dict_len(const dict *d) { return d->used[0] + d->used[1]; }
 
 size_t dict_buckets(const dict *d) { return tsize(d, 0) + tsize(d, 1); }
 
-size_t dict_overhead(const dict *d) {
-    return sizeof(*d) + dict_buckets(d) * sizeof(dict_link *);
-}
+size_t dict_overhead(const dict *d) { return sizeof(*d) + dict_buckets(d) * sizeof(dict_link *); }
 
 bool dict_is_rehashing(const dict *d) { return rehashing(d); }
 
@@ -196,8 +190,7 @@ static void grow_if_needed(dict *d) {
         return;
     }
     size_t size = tsize(d, 0);
-    if (d->used[0] >= size &&
-        (resize_allowed || d->used[0] / size > DICT_FORCE_RATIO))
+    if (d->used[0] >= size && (resize_allowed || d->used[0] / size > DICT_FORCE_RATIO))
         resize_to(d, d->used[0] + 1);
 }
 
@@ -400,8 +393,7 @@ static void scan_bucket(dict_link *e, void (*fn)(void *, void *), void *priv) {
     }
 }
 
-unsigned long dict_scan(dict *d, unsigned long v, void (*fn)(void *priv, void *entry),
-                        void *priv) {
+unsigned long dict_scan(dict *d, unsigned long v, void (*fn)(void *priv, void *entry), void *priv) {
     if (dict_len(d) == 0) return 0;
     d->pauses++;
     if (!rehashing(d)) {

@@ -19,7 +19,7 @@ typedef struct dict_type {
     uint64_t (*hash)(const char *key, size_t len);
     const char *(*key_of)(const void *entry, size_t *len);
     bool (*key_eq)(const char *a, size_t alen, const char *b, size_t blen); /* NULL: memcmp */
-    void (*free_entry)(void *entry);   /* may be NULL */
+    void (*free_entry)(void *entry);                                        /* may be NULL */
 } dict_type;
 
 typedef struct dict dict;
@@ -94,8 +94,8 @@ size_t dict_sample(dict *d, void **out, size_t count);
 /* Redis's reverse-binary cursor scan: every entry present for the whole
  * scan is returned at least once, across resizes. Returns the next cursor
  * (0 when done). fn must not modify 'd'. */
-unsigned long dict_scan(dict *d, unsigned long cursor,
-                        void (*fn)(void *priv, void *entry), void *priv);
+unsigned long dict_scan(dict *d, unsigned long cursor, void (*fn)(void *priv, void *entry),
+                        void *priv);
 
 /* Iteration pauses rehashing; the current entry may be removed. */
 void dict_iter_init(dict_iter *it, dict *d);

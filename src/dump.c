@@ -11,7 +11,8 @@
  * of the key it replaced, if any.
  * Spec: Redis 7.0 cluster.c (dumpCommand, restoreCommand, verifyDumpPayload).
  * SPDX-License-Identifier: BSD-3-Clause */
-#include "commands.h"
+
+#include "dump.h"
 
 #include <string.h>
 
@@ -20,7 +21,6 @@
 #include "config.h"
 #include "db.h"
 #include "errors.h"
-#include "evict.h"
 #include "log.h"
 #include "mem.h"
 #include "propagate.h"
@@ -34,7 +34,7 @@
 #define ERR_BAD_FORMAT "ERR Bad data format"
 
 /* DUMP key: the payload, or nil for a missing key. */
-void cmd_dump(client *c) {
+static void cmd_dump(client *c) {
     kv *e = db_find_read(c->db, c->argv[1].ptr, c->argv[1].len);
     if (e == NULL) {
         reply_null(c);
@@ -47,7 +47,7 @@ void cmd_dump(client *c) {
 
 typedef struct restore_opts {
     bool replace, absttl;
-    long long idle, freq;   /* -1: not given */
+    long long idle, freq; /* -1: not given */
 } restore_opts;
 
 /* Options after the payload, in Redis's order of checks: IDLETIME and FREQ
@@ -57,18 +57,18 @@ static bool parse_restore_opts(client *c, restore_opts *o) {
     for (int j = 4; j < c->argc; j++) {
         const slice *a = &c->argv[j];
         bool more = j + 1 < c->argc;
-        if (cmd_arg_is(a, "replace")) {
+        if (arg_is(a, "replace")) {
             o->replace = true;
-        } else if (cmd_arg_is(a, "absttl")) {
+        } else if (arg_is(a, "absttl")) {
             o->absttl = true;
-        } else if (cmd_arg_is(a, "idletime") && more && o->freq == -1) {
-            if (!cmd_arg_ll(c, &c->argv[++j], &o->idle)) return false;
+        } else if (arg_is(a, "idletime") && more && o->freq == -1) {
+            if (!arg_ll(c, &c->argv[++j], &o->idle)) return false;
             if (o->idle < 0) {
                 reply_error(c, "ERR Invalid IDLETIME value, must be >= 0");
                 return false;
             }
-        } else if (cmd_arg_is(a, "freq") && more && o->idle == -1) {
-            if (!cmd_arg_ll(c, &c->argv[++j], &o->freq)) return false;
+        } else if (arg_is(a, "freq") && more && o->idle == -1) {
+            if (!arg_ll(c, &c->argv[++j], &o->freq)) return false;
             if (o->freq < 0 || o->freq > 255) {
                 reply_error(c, "ERR Invalid FREQ value, must be >= 0 and <= 255");
                 return false;
@@ -93,7 +93,7 @@ static void propagate_absttl(client *c, long long when) {
 }
 
 /* RESTORE key ttl payload [REPLACE] [ABSTTL] [IDLETIME s] [FREQ f] */
-void cmd_restore(client *c) {
+static void cmd_restore(client *c) {
     const slice *key = &c->argv[1], *payload = &c->argv[3];
     restore_opts o;
     if (!parse_restore_opts(c, &o)) return;
@@ -102,7 +102,7 @@ void cmd_restore(client *c) {
         return;
     }
     long long ttl;
-    if (!cmd_arg_ll(c, &c->argv[2], &ttl)) return;
+    if (!arg_ll(c, &c->argv[2], &ttl)) return;
     if (ttl < 0) {
         reply_error(c, "ERR Invalid TTL value, must be >= 0");
         return;
@@ -135,20 +135,27 @@ void cmd_restore(client *c) {
         kv_free(e);
         if (deleted) {
             propagate_del(c->dbid, key->ptr, key->len);
-            db_signal_modified(c->db, key->ptr, key->len);
-            db_notify('g', "del", key->ptr, key->len, c->dbid);
-            srv.dirty++;
+            db_key_changed(c->db, key, NOTIFY_GENERIC, "del", 1);
         }
         reply_ok(c);
         return;
     }
     db_add(c->db, e);
     if (ttl) e = db_set_expire(c->db, e, ttl);
-    evict_set_access(e, o.freq, o.idle);
+    db_set_access(e, o.freq, o.idle);
     if (ttl && !o.absttl) propagate_absttl(c, ttl);
     else propagate(c->dbid, c->argc, c->argv);
-    db_signal_modified(c->db, key->ptr, key->len);
-    db_notify('g', "restore", key->ptr, key->len, c->dbid);
-    srv.dirty++;
+    db_key_changed(c->db, key, NOTIFY_GENERIC, "restore", 1);
     reply_ok(c);
 }
+
+/* ---- Command table (registered by server.c) ---- */
+
+/* clang-format off */
+command dump_commands[] = {
+    {.name = "dump", .proc = cmd_dump, .arity = 2, .flags = CMD_READONLY,
+     .acl = ACL_KEYSPACE | ACL_READ | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "restore", .proc = cmd_restore, .arity = -4, .flags = CMD_WRITE | CMD_DENYOOM,
+     .acl = ACL_KEYSPACE | ACL_WRITE | ACL_SLOW | ACL_DANGEROUS, .keys = {1, 1, 1}},
+    {.name = NULL}};
+/* clang-format on */

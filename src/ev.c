@@ -39,7 +39,6 @@ static io_slot *slots;
 static struct epoll_event *fired;
 static timer *timers;
 static long long next_timer_id = 1;
-static bool stopped;
 static ev_hook_fn *before_sleep, *after_sleep, *after_events;
 static coalesce co = COALESCE_INIT;
 
@@ -133,7 +132,6 @@ void ev_timer_del(long long id) {
 void ev_set_before_sleep(ev_hook_fn *fn) { before_sleep = fn; }
 void ev_set_after_sleep(ev_hook_fn *fn) { after_sleep = fn; }
 void ev_set_after_events(ev_hook_fn *fn) { after_events = fn; }
-void ev_stop(void) { stopped = true; }
 
 /* Milliseconds until the earliest timer (-1 for none), at most
  * EV_MAX_WAIT_MS: the poll timeout is an int, and a far deadline is
@@ -152,7 +150,7 @@ static long long ms_to_next_timer(void) {
 
 static void run_timers(void) {
     long long now = (long long)util_monotonic_us();
-    long long max_id = next_timer_id - 1;   /* timers added now wait a turn */
+    long long max_id = next_timer_id - 1; /* timers added now wait a turn */
     timer **pp = &timers;
     while (*pp) {
         timer *t = *pp;
@@ -214,7 +212,8 @@ static void run_fired(int n) {
 
 void ev_poll_files(int timeout_ms) { run_fired(epoll_wait(epfd, fired, setsize, timeout_ms)); }
 
-void ev_poll_once(int timeout_ms) {
+/* One turn: poll (up to timeout_ms), the ready callbacks, the timers. */
+static void poll_once(int timeout_ms) {
     int n = poll_events(timeout_ms);
     if (co.sleep_us) coalesce_tick(&co, (long long)util_monotonic_us(), n);
     if (after_sleep) after_sleep();
@@ -224,11 +223,9 @@ void ev_poll_once(int timeout_ms) {
 }
 
 void ev_run(void) {
-    stopped = false;
-    while (!stopped) {
+    for (;;) {
         if (before_sleep) before_sleep();
-        if (stopped) break;
         long long ms = ms_to_next_timer();
-        ev_poll_once(ms < 0 ? EV_MAX_WAIT_MS : (int)ms);
+        poll_once(ms < 0 ? EV_MAX_WAIT_MS : (int)ms);
     }
 }

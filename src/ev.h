@@ -31,12 +31,8 @@ void ev_set_before_sleep(ev_hook_fn *fn);
 void ev_set_after_sleep(ev_hook_fn *fn);
 /* Runs after each turn's ready callbacks, before its timers. */
 void ev_set_after_events(ev_hook_fn *fn);
-/* Run until ev_stop(). */
+/* Run the loop; never returns (the process exits from a callback). */
 void ev_run(void);
-void ev_stop(void);
-/* Process ready events once without blocking longer than 'ms' (used while
- * loading or in DEBUG SLEEP-free waits). */
-void ev_poll_once(int ms);
 /* Poll without waiting and run only the ready fds' callbacks: no hooks,
  * no timers (a script serving clients while it is busy). */
 void ev_poll_files(int ms);

@@ -22,80 +22,16 @@
 #include "server.h"
 #include "util.h"
 
-#define LFU_INIT_VAL 5
 #define POOL_SIZE 16
 #define POOL_KEY_INLINE 255
-#define LRU_CLOCK_MAX ((1u << 24) - 1)
-
-bool evict_policy_is_lfu(void) {
-    return cfg.maxmemory_policy == POLICY_VOLATILE_LFU || cfg.maxmemory_policy == POLICY_ALLKEYS_LFU;
-}
-
-/* ---- Access data ---- */
-
-static unsigned lfu_minutes(void) { return (unsigned)((srv.mstime / 1000 / 60) & 65535); }
-
-static unsigned lfu_elapsed(unsigned ldt) {
-    unsigned now = lfu_minutes();
-    return now >= ldt ? now - ldt : 65535 - ldt + now;
-}
-
-unsigned evict_lfu_counter(const kv *e) {
-    unsigned ldt = e->lru >> 8, counter = e->lru & 255;
-    unsigned periods = cfg.lfu_decay_time ? lfu_elapsed(ldt) / (unsigned)cfg.lfu_decay_time : 0;
-    if (periods) counter = periods > counter ? 0 : counter - periods;
-    return counter;
-}
-
-static unsigned lfu_log_incr(unsigned counter) {
-    if (counter == 255) return 255;
-    double r = (double)(util_rand64() >> 11) / (double)(1ULL << 53);
-    double base = (double)counter - LFU_INIT_VAL;
-    if (base < 0) base = 0;
-    double p = 1.0 / (base * cfg.lfu_log_factor + 1);
-    return r < p ? counter + 1 : counter;
-}
-
-void evict_touch(kv *e) {
-    if (evict_policy_is_lfu()) {
-        unsigned counter = lfu_log_incr(evict_lfu_counter(e));
-        e->lru = (lfu_minutes() << 8) | counter;
-    } else {
-        e->lru = srv.lruclock;
-    }
-}
-
-void evict_init_entry(kv *e) {
-    if (evict_policy_is_lfu()) e->lru = (lfu_minutes() << 8) | LFU_INIT_VAL;
-    else e->lru = srv.lruclock;
-}
-
-unsigned long long evict_idle_seconds(const kv *e) {
-    uint32_t now = srv.lruclock, then = e->lru;
-    return now >= then ? now - then : now + (LRU_CLOCK_MAX - then);
-}
-
-bool evict_set_access(kv *e, long long lfu_freq, long long lru_idle) {
-    if (evict_policy_is_lfu()) {
-        if (lfu_freq < 0) return false;
-        e->lru = (lfu_minutes() << 8) | (unsigned)(lfu_freq > 255 ? 255 : lfu_freq);
-        return true;
-    }
-    if (lru_idle < 0) return false;
-    long long clock = srv.lruclock, abs_time = clock - lru_idle;
-    /* Underflow of the wrapping clock: as Redis, settle half-way round. */
-    if (abs_time < 0) abs_time = (clock + LRU_CLOCK_MAX / 2) % LRU_CLOCK_MAX;
-    e->lru = (uint32_t)abs_time;
-    return true;
-}
 
 /* ---- The eviction pool ---- */
 
 typedef struct pool_entry {
-    unsigned long long idle;   /* bigger = better candidate */
+    unsigned long long idle; /* bigger = better candidate */
     int dbid;
     size_t klen;
-    char *key;                 /* points at 'inline_key' for short keys */
+    char *key; /* points at 'inline_key' for short keys */
     char inline_key[POOL_KEY_INLINE];
 } pool_entry;
 
@@ -107,10 +43,10 @@ static bool policy_volatile(void) { return cfg.maxmemory_policy <= POLICY_VOLATI
 static unsigned long long idleness(const kv *e) {
     switch (cfg.maxmemory_policy) {
     case POLICY_VOLATILE_LRU:
-    case POLICY_ALLKEYS_LRU: return evict_idle_seconds(e) * 1000;
+    case POLICY_ALLKEYS_LRU: return db_idle_seconds(e) * 1000;
     case POLICY_VOLATILE_LFU:
-    case POLICY_ALLKEYS_LFU: return 255 - evict_lfu_counter(e);
-    default: return ULLONG_MAX - (unsigned long long)kv_expire(e);   /* volatile-ttl */
+    case POLICY_ALLKEYS_LFU: return 255 - db_lfu_counter(e);
+    default: return ULLONG_MAX - (unsigned long long)kv_expire(e); /* volatile-ttl */
     }
 }
 
@@ -126,10 +62,10 @@ static void pool_insert(int dbid, const kv *e) {
     const char *key = kv_key(e, &klen);
     int k = 0;
     while (k < pool_len && pool[k].idle < idle) k++;
-    for (int i = 0; i < pool_len; i++)   /* already a candidate */
+    for (int i = 0; i < pool_len; i++) /* already a candidate */
         if (pool[i].dbid == dbid && pool[i].klen == klen && memcmp(pool[i].key, key, klen) == 0)
             return;
-    if (k == 0 && pool_len == POOL_SIZE) return;   /* worse than everything */
+    if (k == 0 && pool_len == POOL_SIZE) return; /* worse than everything */
     if (pool_len < POOL_SIZE) {
         memmove(&pool[k + 1], &pool[k], sizeof(pool_entry) * (size_t)(pool_len - k));
         pool_len++;
@@ -174,8 +110,8 @@ static void evict_key(db *d, const char *key, size_t klen) {
     char *copy = mem_memdup(key, klen);
     db_delete(d, copy, klen);
     srv.stat_evictedkeys++;
-    propagate_del(d->id, copy, klen);
-    db_notify('e', "evicted", copy, klen, d->id);
+    propagate_deletion(d->id, copy, klen);
+    db_notify(NOTIFY_EVICTED, "evicted", copy, klen, d->id);
     db_signal_modified(d, copy, klen);
     mem_free(copy);
 }
@@ -183,7 +119,8 @@ static void evict_key(db *d, const char *key, size_t klen) {
 /* Choose and evict one key; false if there is nothing to evict. */
 static bool evict_one(void) {
     static int next_db;
-    if (cfg.maxmemory_policy == POLICY_ALLKEYS_RANDOM || cfg.maxmemory_policy == POLICY_VOLATILE_RANDOM) {
+    if (cfg.maxmemory_policy == POLICY_ALLKEYS_RANDOM ||
+        cfg.maxmemory_policy == POLICY_VOLATILE_RANDOM) {
         for (int i = 0; i < srv.ndbs; i++) {
             db *d = db_get(next_db);
             next_db = (next_db + 1) % srv.ndbs;

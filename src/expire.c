@@ -23,7 +23,7 @@
 #include "util.h"
 
 #define SAMPLES_PER_LOOP 20
-#define ACCEPTABLE_STALE 10   /* percent */
+#define ACCEPTABLE_STALE 10 /* percent */
 
 static bool last_cycle_capped;
 static long long last_fast_us;
@@ -96,10 +96,10 @@ static bool parse_flags(client *c, int from, int *flags) {
     *flags = 0;
     for (int i = from; i < c->argc; i++) {
         slice *a = &c->argv[i];
-        if (cmd_arg_is(a, "nx")) *flags |= EXP_NX;
-        else if (cmd_arg_is(a, "xx")) *flags |= EXP_XX;
-        else if (cmd_arg_is(a, "gt")) *flags |= EXP_GT;
-        else if (cmd_arg_is(a, "lt")) *flags |= EXP_LT;
+        if (arg_is(a, "nx")) *flags |= EXP_NX;
+        else if (arg_is(a, "xx")) *flags |= EXP_XX;
+        else if (arg_is(a, "gt")) *flags |= EXP_GT;
+        else if (arg_is(a, "lt")) *flags |= EXP_LT;
         else {
             reply_errorf(c, "ERR Unsupported option %.128s", a->ptr);
             return false;
@@ -130,7 +130,7 @@ static void expire_generic(client *c, long long basetime, long long unit_ms) {
     slice *key = &c->argv[1];
     long long when;
     int flags;
-    if (!cmd_arg_ll(c, &c->argv[2], &when)) return;
+    if (!arg_ll(c, &c->argv[2], &when)) return;
     if (!parse_flags(c, 3, &flags)) return;
     if (unit_ms == 1000) {
         if (when > LLONG_MAX / 1000 || when < LLONG_MIN / 1000) {
@@ -151,10 +151,22 @@ static void expire_generic(client *c, long long basetime, long long unit_ms) {
     }
     if (flags) {
         long long cur = kv_expire(e);
-        if ((flags & EXP_NX) && cur != -1) { reply_int(c, 0); return; }
-        if ((flags & EXP_XX) && cur == -1) { reply_int(c, 0); return; }
-        if ((flags & EXP_GT) && (cur == -1 || when <= cur)) { reply_int(c, 0); return; }
-        if ((flags & EXP_LT) && cur != -1 && when >= cur) { reply_int(c, 0); return; }
+        if ((flags & EXP_NX) && cur != -1) {
+            reply_int(c, 0);
+            return;
+        }
+        if ((flags & EXP_XX) && cur == -1) {
+            reply_int(c, 0);
+            return;
+        }
+        if ((flags & EXP_GT) && (cur == -1 || when <= cur)) {
+            reply_int(c, 0);
+            return;
+        }
+        if ((flags & EXP_LT) && cur != -1 && when >= cur) {
+            reply_int(c, 0);
+            return;
+        }
     }
     if (when <= srv.mstime && !srv.loading && !srv.is_replica) {
         db_delete_propagate(c->db, key->ptr, key->len);
@@ -163,16 +175,14 @@ static void expire_generic(client *c, long long basetime, long long unit_ms) {
     }
     db_set_expire(c->db, e, when);
     propagate_pexpireat(c->dbid, key, when);
-    db_signal_modified(c->db, key->ptr, key->len);
-    db_notify('g', "expire", key->ptr, key->len, c->dbid);
-    srv.dirty++;
+    db_key_changed(c->db, key, NOTIFY_GENERIC, "expire", 1);
     reply_int(c, 1);
 }
 
-void cmd_expire(client *c) { expire_generic(c, srv.mstime, 1000); }
-void cmd_pexpire(client *c) { expire_generic(c, srv.mstime, 1); }
-void cmd_expireat(client *c) { expire_generic(c, 0, 1000); }
-void cmd_pexpireat(client *c) { expire_generic(c, 0, 1); }
+static void cmd_expire(client *c) { expire_generic(c, srv.mstime, 1000); }
+static void cmd_pexpire(client *c) { expire_generic(c, srv.mstime, 1); }
+static void cmd_expireat(client *c) { expire_generic(c, 0, 1000); }
+static void cmd_pexpireat(client *c) { expire_generic(c, 0, 1); }
 
 /* TTL family: mode 0 ttl s, 1 ttl ms, 2 abs s, 3 abs ms. */
 static void ttl_generic(client *c, int mode) {
@@ -195,12 +205,12 @@ static void ttl_generic(client *c, int mode) {
     else reply_int(c, ms / 1000 + (ms % 1000 + 500) / 1000);
 }
 
-void cmd_ttl(client *c) { ttl_generic(c, 0); }
-void cmd_pttl(client *c) { ttl_generic(c, 1); }
-void cmd_expiretime(client *c) { ttl_generic(c, 2); }
-void cmd_pexpiretime(client *c) { ttl_generic(c, 3); }
+static void cmd_ttl(client *c) { ttl_generic(c, 0); }
+static void cmd_pttl(client *c) { ttl_generic(c, 1); }
+static void cmd_expiretime(client *c) { ttl_generic(c, 2); }
+static void cmd_pexpiretime(client *c) { ttl_generic(c, 3); }
 
-void cmd_persist(client *c) {
+static void cmd_persist(client *c) {
     slice *key = &c->argv[1];
     kv *e = db_find_write(c->db, key->ptr, key->len);
     if (e == NULL || !kv_has_expire(e)) {
@@ -209,8 +219,31 @@ void cmd_persist(client *c) {
     }
     db_persist(c->db, e);
     propagate(c->dbid, c->argc, c->argv);
-    db_signal_modified(c->db, key->ptr, key->len);
-    db_notify('g', "persist", key->ptr, key->len, c->dbid);
-    srv.dirty++;
+    db_key_changed(c->db, key, NOTIFY_GENERIC, "persist", 1);
     reply_int(c, 1);
 }
+
+/* ---- Command table (registered by server.c) ---- */
+
+/* clang-format off */
+command expire_commands[] = {
+    {.name = "expire", .proc = cmd_expire, .arity = -3, .flags = CMD_WRITE | CMD_FAST,
+     .acl = ACL_KEYSPACE | ACL_WRITE | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "pexpire", .proc = cmd_pexpire, .arity = -3, .flags = CMD_WRITE | CMD_FAST,
+     .acl = ACL_KEYSPACE | ACL_WRITE | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "expireat", .proc = cmd_expireat, .arity = -3, .flags = CMD_WRITE | CMD_FAST,
+     .acl = ACL_KEYSPACE | ACL_WRITE | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "pexpireat", .proc = cmd_pexpireat, .arity = -3, .flags = CMD_WRITE | CMD_FAST,
+     .acl = ACL_KEYSPACE | ACL_WRITE | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "ttl", .proc = cmd_ttl, .arity = 2, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_KEYSPACE | ACL_READ | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "pttl", .proc = cmd_pttl, .arity = 2, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_KEYSPACE | ACL_READ | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "expiretime", .proc = cmd_expiretime, .arity = 2, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_KEYSPACE | ACL_READ | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "pexpiretime", .proc = cmd_pexpiretime, .arity = 2, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_KEYSPACE | ACL_READ | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "persist", .proc = cmd_persist, .arity = 2, .flags = CMD_WRITE | CMD_FAST,
+     .acl = ACL_KEYSPACE | ACL_WRITE | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = NULL}};
+/* clang-format on */

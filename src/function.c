@@ -22,7 +22,6 @@
 
 #include "arg.h"
 #include "cmdtable.h"
-#include "commands.h"
 #include "crc64.h"
 #include "dict.h"
 #include "mem.h"
@@ -38,21 +37,22 @@
 #define RDB_OPCODE_FUNCTION2 245
 #define RDB_OPCODE_FUNCTION_PRE_GA 246
 
-#define ERR_NAME "Library names can only contain letters, numbers, or underscores(_) and must be at least one character long"
+#define ERR_NAME                                                                                   \
+    "Library names can only contain letters, numbers, or underscores(_) and must be at least one character long"
 
 typedef struct library library;
 
 typedef struct function {
-    dict_link link;    /* in 'functions' while its library is linked */
+    dict_link link; /* in 'functions' while its library is linked */
     str *name;
-    str *desc;         /* NULL: none */
-    unsigned flags;    /* SCRIPT_FLAG_* */
-    int ref;           /* the callback in the engine's registry */
+    str *desc;      /* NULL: none */
+    unsigned flags; /* SCRIPT_FLAG_* */
+    int ref;        /* the callback in the engine's registry */
     library *lib;
 } function;
 
 struct library {
-    dict_link link;    /* in 'libraries' */
+    dict_link link; /* in 'libraries' */
     str *name;
     str *code;
     function **fns;
@@ -76,14 +76,14 @@ static bool name_eq_nocase(const char *a, size_t alen, const char *b, size_t ble
 }
 
 /* Function names are case-insensitive (FCALL F1 calls f1), library names are not. */
-static const dict_type functions_type = {.hash = dict_hash_nocase, .key_of = fn_key,
-                                         .key_eq = name_eq_nocase};
+static const dict_type functions_type = {
+    .hash = dict_hash_nocase, .key_of = fn_key, .key_eq = name_eq_nocase};
 static const dict_type libraries_type = {.hash = dict_hash_bytes, .key_of = lib_key};
 
-static lua_State *flua;       /* the functions engine */
-static dict *libraries;       /* name -> library */
-static dict *functions;       /* name -> function, of linked libraries */
-static library *loading;      /* the library FUNCTION LOAD is building */
+static lua_State *flua;  /* the functions engine */
+static dict *libraries;  /* name -> library */
+static dict *functions;  /* name -> function, of linked libraries */
+static library *loading; /* the library FUNCTION LOAD is building */
 static long long load_start_us;
 
 /* ---- Libraries ---- */
@@ -104,7 +104,8 @@ static void library_free(library *l) {
 }
 
 static void library_unlink(library *l) {
-    for (int i = 0; i < l->nfns; i++) dict_unlink(functions, l->fns[i]->name->buf, l->fns[i]->name->len);
+    for (int i = 0; i < l->nfns; i++)
+        dict_unlink(functions, l->fns[i]->name->buf, l->fns[i]->name->len);
     dict_unlink(libraries, l->name->buf, l->name->len);
 }
 
@@ -126,7 +127,8 @@ static bool valid_name(const char *p, size_t len) {
     if (len == 0) return false;
     for (size_t i = 0; i < len; i++) {
         char c = p[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'))
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_'))
             return false;
     }
     return true;
@@ -219,7 +221,9 @@ static const char *add_function(library *l, const char *name, size_t nlen, lua_S
 
 static int register_named(lua_State *L) {
     if (!lua_istable(L, 1))
-        return register_error(L, "calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).");
+        return register_error(
+            L,
+            "calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).");
     const char *name = NULL, *desc = NULL;
     size_t nlen = 0;
     int cb = 0;
@@ -227,34 +231,42 @@ static int register_named(lua_State *L) {
     lua_pushnil(L);
     while (lua_next(L, 1)) {
         if (!lua_isstring(L, -2))
-            return register_error(L, "named argument key given to redis.register_function is not a string");
+            return register_error(
+                L, "named argument key given to redis.register_function is not a string");
         const char *key = lua_tostring(L, -2);
         if (!strcasecmp(key, "function_name")) {
             if (!lua_isstring(L, -1))
-                return register_error(L, "function_name argument given to redis.register_function must be a string");
+                return register_error(
+                    L, "function_name argument given to redis.register_function must be a string");
             name = lua_tolstring(L, -1, &nlen);
         } else if (!strcasecmp(key, "description")) {
             if (!lua_isstring(L, -1))
-                return register_error(L, "description argument given to redis.register_function must be a string");
+                return register_error(
+                    L, "description argument given to redis.register_function must be a string");
             desc = lua_tostring(L, -1);
         } else if (!strcasecmp(key, "callback")) {
             if (!lua_isfunction(L, -1))
-                return register_error(L, "callback argument given to redis.register_function must be a function");
+                return register_error(
+                    L, "callback argument given to redis.register_function must be a function");
             cb = 1;
         } else if (!strcasecmp(key, "flags")) {
             if (!lua_istable(L, -1))
-                return register_error(L, "flags argument to redis.register_function must be a table representing function flags");
-            if (!scriptl_read_flags(L, lua_gettop(L), &flags)) return register_error(L, "unknown flag given");
+                return register_error(
+                    L,
+                    "flags argument to redis.register_function must be a table representing function flags");
+            if (!scriptl_read_flags(L, lua_gettop(L), &flags))
+                return register_error(L, "unknown flag given");
         } else {
             return register_error(L, "unknown argument given to redis.register_function");
         }
         lua_pop(L, 1);
     }
-    if (name == NULL) return register_error(L, "redis.register_function must get a function name argument");
+    if (name == NULL)
+        return register_error(L, "redis.register_function must get a function name argument");
     if (!cb) return register_error(L, "redis.register_function must get a callback argument");
     /* The strings stay alive in the table at index 1 meanwhile. */
     lua_getfield(L, 1, "callback");
-    if (lua_isnil(L, -1)) {   /* the key was spelled in another case */
+    if (lua_isnil(L, -1)) { /* the key was spelled in another case */
         lua_pop(L, 1);
         lua_pushnil(L);
         while (lua_next(L, 1)) {
@@ -271,12 +283,17 @@ static int register_named(lua_State *L) {
 }
 
 static int register_function(lua_State *L) {
-    if (loading == NULL) return register_error(L, "redis.register_function can only be called on FUNCTION LOAD command");
+    if (loading == NULL)
+        return register_error(
+            L, "redis.register_function can only be called on FUNCTION LOAD command");
     int argc = lua_gettop(L);
-    if (argc < 1 || argc > 2) return register_error(L, "wrong number of arguments to redis.register_function");
+    if (argc < 1 || argc > 2)
+        return register_error(L, "wrong number of arguments to redis.register_function");
     if (argc == 1) return register_named(L);
-    if (!lua_isstring(L, 1)) return register_error(L, "first argument to redis.register_function must be a string");
-    if (!lua_isfunction(L, 2)) return register_error(L, "second argument to redis.register_function must be a function");
+    if (!lua_isstring(L, 1))
+        return register_error(L, "first argument to redis.register_function must be a string");
+    if (!lua_isfunction(L, 2))
+        return register_error(L, "second argument to redis.register_function must be a function");
     size_t nlen;
     const char *name = lua_tolstring(L, 1, &nlen);
     const char *err = add_function(loading, name, nlen, L, 2, NULL, 0);
@@ -409,7 +426,7 @@ size_t function_memory_overhead(void) {
 }
 
 void function_foreach_code(function_code_fn *fn, void *priv) {
-    if (libraries == NULL) return;   /* castor-check-rdb and the fuzzers start no engine */
+    if (libraries == NULL) return; /* castor-check-rdb and the fuzzers start no engine */
     dict_iter it;
     dict_iter_init(&it, libraries);
     library *l;
@@ -456,8 +473,8 @@ static void fcall_generic(client *c, bool ro) {
     script_run_end(r);
 }
 
-void cmd_fcall(client *c) { fcall_generic(c, false); }
-void cmd_fcall_ro(client *c) { fcall_generic(c, true); }
+static void cmd_fcall(client *c) { fcall_generic(c, false); }
+static void cmd_fcall_ro(client *c) { fcall_generic(c, true); }
 
 /* ---- FUNCTION ---- */
 
@@ -466,11 +483,11 @@ static void propagate_as_sent(client *c) {
     srv.dirty++;
 }
 
-void cmd_function_load(client *c) {
+static void cmd_function_load(client *c) {
     bool replace = false;
     int i = 2;
     for (; i < c->argc - 1; i++) {
-        if (!cmd_arg_is(&c->argv[i], "replace")) {
+        if (!arg_is(&c->argv[i], "replace")) {
             reply_errorf(c, "ERR Unknown option given: %.128s", c->argv[i].ptr);
             return;
         }
@@ -487,7 +504,7 @@ void cmd_function_load(client *c) {
     propagate_as_sent(c);
 }
 
-void cmd_function_delete(client *c) {
+static void cmd_function_delete(client *c) {
     library *l = dict_find(libraries, c->argv[2].ptr, c->argv[2].len);
     if (l == NULL) {
         reply_error(c, "ERR Library not found");
@@ -500,16 +517,17 @@ void cmd_function_delete(client *c) {
 }
 
 static void subcommand_syntax_error(client *c) {
-    reply_errorf(c, "ERR unknown subcommand or wrong number of arguments for '%.128s'. Try FUNCTION HELP.",
-                 c->argv[1].ptr);
+    reply_errorf(
+        c, "ERR unknown subcommand or wrong number of arguments for '%.128s'. Try FUNCTION HELP.",
+        c->argv[1].ptr);
 }
 
-void cmd_function_flush(client *c) {
+static void cmd_function_flush(client *c) {
     if (c->argc > 3) {
         subcommand_syntax_error(c);
         return;
     }
-    if (c->argc == 3 && !cmd_arg_is(&c->argv[2], "sync") && !cmd_arg_is(&c->argv[2], "async")) {
+    if (c->argc == 3 && !arg_is(&c->argv[2], "sync") && !arg_is(&c->argv[2], "async")) {
         reply_error(c, "ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
         return;
     }
@@ -518,7 +536,7 @@ void cmd_function_flush(client *c) {
     propagate_as_sent(c);
 }
 
-void cmd_function_kill(client *c) { script_kill(c, false); }
+static void cmd_function_kill(client *c) { script_kill(c, false); }
 
 static void reply_library(client *c, const library *l, bool with_code) {
     reply_map(c, with_code ? 4 : 3);
@@ -545,13 +563,13 @@ static void reply_library(client *c, const library *l, bool with_code) {
     }
 }
 
-void cmd_function_list(client *c) {
+static void cmd_function_list(client *c) {
     bool with_code = false;
     const slice *pattern = NULL;
     for (int i = 2; i < c->argc; i++) {
-        if (!with_code && cmd_arg_is(&c->argv[i], "withcode")) {
+        if (!with_code && arg_is(&c->argv[i], "withcode")) {
             with_code = true;
-        } else if (!pattern && cmd_arg_is(&c->argv[i], "libraryname")) {
+        } else if (!pattern && arg_is(&c->argv[i], "libraryname")) {
             if (i == c->argc - 1) {
                 reply_error(c, "ERR library name argument was not given");
                 return;
@@ -568,7 +586,8 @@ void cmd_function_list(client *c) {
     dict_iter_init(&it, libraries);
     library *l;
     while ((l = dict_iter_next(&it)) != NULL) {
-        if (pattern && !util_glob_match(pattern->ptr, pattern->len, l->name->buf, l->name->len, false))
+        if (pattern &&
+            !util_glob_match(pattern->ptr, pattern->len, l->name->buf, l->name->len, false))
             continue;
         reply_library(c, l, with_code);
         n++;
@@ -582,7 +601,7 @@ static void dump_one(void *priv, const char *code, size_t len) {
     rdb_save_function(priv, code, len);
 }
 
-void cmd_function_dump(client *c) {
+static void cmd_function_dump(client *c) {
     rio r;
     rio_init_mem(&r, str_new_cap(256));
     r.update_cksum = false;
@@ -631,14 +650,16 @@ static str *join_libraries(library **src, int n, int policy) {
     return err;
 }
 
-void cmd_function_restore(client *c) {
-    int policy = 1;   /* APPEND */
+static void cmd_function_restore(client *c) {
+    int policy = 1; /* APPEND */
     if (c->argc == 4) {
-        if (cmd_arg_is(&c->argv[3], "flush")) policy = 0;
-        else if (cmd_arg_is(&c->argv[3], "append")) policy = 1;
-        else if (cmd_arg_is(&c->argv[3], "replace")) policy = 2;
+        if (arg_is(&c->argv[3], "flush")) policy = 0;
+        else if (arg_is(&c->argv[3], "append")) policy = 1;
+        else if (arg_is(&c->argv[3], "replace")) policy = 2;
         else {
-            reply_error(c, "ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.");
+            reply_error(
+                c,
+                "ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.");
             return;
         }
     } else if (c->argc > 4) {
@@ -703,7 +724,8 @@ void cmd_function_restore(client *c) {
     if (err == NULL) err = join_libraries(libs, n, policy);
     if (err) {
         for (int j = 0; j < n; j++)
-            if (dict_find(libraries, libs[j]->name->buf, libs[j]->name->len) != libs[j]) library_free(libs[j]);
+            if (dict_find(libraries, libs[j]->name->buf, libs[j]->name->len) != libs[j])
+                library_free(libs[j]);
         reply_errorf(c, "ERR %s", err->buf);
         str_free(err);
     } else {
@@ -713,7 +735,7 @@ void cmd_function_restore(client *c) {
     mem_free(libs);
 }
 
-void cmd_function_stats(client *c) {
+static void cmd_function_stats(client *c) {
     reply_map(c, 2);
     reply_bulk_cstr(c, "running_script");
     script_run *r = script_current();
@@ -725,7 +747,8 @@ void cmd_function_stats(client *c) {
         reply_bulk_cstr(c, r->name);
         reply_bulk_cstr(c, "command");
         reply_array(c, r->caller->argc);
-        for (int i = 0; i < r->caller->argc; i++) reply_bulk(c, r->caller->argv[i].ptr, r->caller->argv[i].len);
+        for (int i = 0; i < r->caller->argc; i++)
+            reply_bulk(c, r->caller->argv[i].ptr, r->caller->argv[i].len);
         reply_bulk_cstr(c, "duration_ms");
         reply_int(c, ((long long)util_monotonic_us() - r->start_us) / 1000);
     }
@@ -739,7 +762,7 @@ void cmd_function_stats(client *c) {
     reply_int(c, (long long)dict_len(functions));
 }
 
-void cmd_function_help(client *c) {
+static void cmd_function_help(client *c) {
     static const char *help[] = {
         "LOAD [REPLACE] <FUNCTION CODE>",
         "    Create a new library with the given library name and code.",
@@ -781,3 +804,38 @@ void cmd_function_help(client *c) {
         NULL};
     reply_help(c, "FUNCTION", help);
 }
+
+/* ---- Command table (registered by server.c) ---- */
+
+/* clang-format off */
+static command function_subcommands[] = {
+    {.name = "load", .proc = cmd_function_load, .arity = -3,
+     .flags = CMD_WRITE | CMD_DENYOOM | CMD_NOSCRIPT, .acl = ACL_WRITE | ACL_SLOW | ACL_SCRIPTING},
+    {.name = "delete", .proc = cmd_function_delete, .arity = 3, .flags = CMD_WRITE | CMD_NOSCRIPT,
+     .acl = ACL_WRITE | ACL_SLOW | ACL_SCRIPTING},
+    {.name = "flush", .proc = cmd_function_flush, .arity = -2, .flags = CMD_WRITE | CMD_NOSCRIPT,
+     .acl = ACL_WRITE | ACL_SLOW | ACL_SCRIPTING},
+    {.name = "kill", .proc = cmd_function_kill, .arity = 2, .flags = CMD_NOSCRIPT | CMD_ALLOW_BUSY,
+     .acl = ACL_SLOW | ACL_SCRIPTING},
+    {.name = "list", .proc = cmd_function_list, .arity = -2, .flags = CMD_NOSCRIPT,
+     .acl = ACL_SLOW | ACL_SCRIPTING},
+    {.name = "dump", .proc = cmd_function_dump, .arity = 2, .flags = CMD_NOSCRIPT,
+     .acl = ACL_SLOW | ACL_SCRIPTING},
+    {.name = "restore", .proc = cmd_function_restore, .arity = -3,
+     .flags = CMD_WRITE | CMD_DENYOOM | CMD_NOSCRIPT, .acl = ACL_WRITE | ACL_SLOW | ACL_SCRIPTING},
+    {.name = "stats", .proc = cmd_function_stats, .arity = 2,
+     .flags = CMD_NOSCRIPT | CMD_ALLOW_BUSY, .acl = ACL_SLOW | ACL_SCRIPTING},
+    {.name = "help", .proc = cmd_function_help, .arity = 2, .flags = CMD_LOADING | CMD_STALE,
+     .acl = ACL_SLOW | ACL_SCRIPTING},
+    {.name = NULL}};
+
+command function_commands[] = {
+    {.name = "fcall", .proc = cmd_fcall, .getkeys = script_eval_getkeys, .arity = -3,
+     .flags = CMD_NOSCRIPT | CMD_SKIP_MONITOR | CMD_NO_MANDATORY_KEYS | CMD_MOVABLE_KEYS |
+              CMD_STALE | CMD_SCRIPT_FLAGS, .acl = ACL_SLOW | ACL_SCRIPTING},
+    {.name = "fcall_ro", .proc = cmd_fcall_ro, .getkeys = script_eval_getkeys, .arity = -3,
+     .flags = CMD_NOSCRIPT | CMD_SKIP_MONITOR | CMD_NO_MANDATORY_KEYS | CMD_MOVABLE_KEYS |
+              CMD_STALE | CMD_SCRIPT_FLAGS | CMD_READONLY, .acl = ACL_SLOW | ACL_SCRIPTING},
+    {.name = "function", .arity = -2, .acl = ACL_SLOW, .subcmds = function_subcommands},
+    {.name = NULL}};
+/* clang-format on */

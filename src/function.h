@@ -1,6 +1,7 @@
 /* function.h -- Redis 7.0 functions: libraries of Lua functions, FUNCTION
  * and FCALL (function.c). Functions are data: rdb.c saves and loads their
- * libraries' code through function_foreach_code / function_load_code. */
+ * libraries' code through function_foreach_code / function_load_code
+ * (server.c's seam_function_foreach / seam_function_load). */
 #ifndef CASTOR_FUNCTION_H
 #define CASTOR_FUNCTION_H
 
@@ -9,6 +10,7 @@
 #include <stdint.h>
 
 #include "client.h"
+#include "cmdtable.h"
 #include "str.h"
 
 /* Start-up: the functions engine's Lua state and the empty library set. */
@@ -28,5 +30,8 @@ size_t function_count(void);
 size_t function_library_count(void);
 size_t function_memory_vm(void);
 size_t function_memory_overhead(void);
+
+/* The command table, registered by server.c. */
+extern command function_commands[];
 
 #endif

@@ -13,6 +13,8 @@
  * Arguments are checked in Redis's order, since which error a client sees
  * first depends on it.
  * SPDX-License-Identifier: BSD-3-Clause */
+#include "geo.h"
+
 #include "geohash.h"
 
 #include <stdio.h>
@@ -20,7 +22,6 @@
 #include <string.h>
 
 #include "arg.h"
-#include "commands.h"
 #include "db.h"
 #include "errors.h"
 #include "mem.h"
@@ -37,8 +38,7 @@
 
 /* A longitude and a latitude from argv[0..1], within the geo limits. */
 static bool parse_lonlat(client *c, const slice *argv, double xy[2]) {
-    if (!cmd_arg_double(c, &argv[0], &xy[0]) || !cmd_arg_double(c, &argv[1], &xy[1]))
-        return false;
+    if (!arg_double(c, &argv[0], &xy[0]) || !arg_double(c, &argv[1], &xy[1])) return false;
     if (xy[0] < GEO_LONG_MIN || xy[0] > GEO_LONG_MAX || xy[1] < GEO_LAT_MIN ||
         xy[1] > GEO_LAT_MAX) {
         reply_errorf(c, "ERR invalid longitude,latitude pair %f,%f", xy[0], xy[1]);
@@ -49,17 +49,17 @@ static bool parse_lonlat(client *c, const slice *argv, double xy[2]) {
 
 /* Metres per unit, or -1 after replying an error. */
 static double parse_unit(client *c, const slice *u) {
-    if (cmd_arg_is(u, "m")) return 1;
-    if (cmd_arg_is(u, "km")) return 1000;
-    if (cmd_arg_is(u, "ft")) return 0.3048;
-    if (cmd_arg_is(u, "mi")) return 1609.34;
+    if (arg_is(u, "m")) return 1;
+    if (arg_is(u, "km")) return 1000;
+    if (arg_is(u, "ft")) return 0.3048;
+    if (arg_is(u, "mi")) return 1609.34;
     reply_error(c, "ERR unsupported unit provided. please use M, KM, FT, MI");
     return -1;
 }
 
 /* "<radius> <unit>" from argv. */
 static bool parse_radius(client *c, const slice *argv, double *conversion, double *radius) {
-    if (!cmd_arg_double_msg(c, &argv[0], radius, "ERR need numeric radius")) return false;
+    if (!arg_double_msg(c, &argv[0], radius, "ERR need numeric radius")) return false;
     if (*radius < 0) {
         reply_error(c, "ERR radius cannot be negative");
         return false;
@@ -70,8 +70,8 @@ static bool parse_radius(client *c, const slice *argv, double *conversion, doubl
 /* "<width> <height> <unit>" from argv. */
 static bool parse_box(client *c, const slice *argv, double *conversion, double *width,
                       double *height) {
-    if (!cmd_arg_double_msg(c, &argv[0], width, "ERR need numeric width") ||
-        !cmd_arg_double_msg(c, &argv[1], height, "ERR need numeric height"))
+    if (!arg_double_msg(c, &argv[0], width, "ERR need numeric width") ||
+        !arg_double_msg(c, &argv[1], height, "ERR need numeric height"))
         return false;
     if (*height < 0 || *width < 0) {
         reply_error(c, "ERR height or width cannot be negative");
@@ -97,14 +97,14 @@ static void reply_distance(client *c, double d) {
 /* ---- GEOADD, GEOPOS, GEOHASH, GEODIST ---- */
 
 /* GEOADD key [NX|XX] [CH] longitude latitude member [...] */
-void cmd_geoadd(client *c) {
+static void cmd_geoadd(client *c) {
     bool nx = false, xx = false;
     int longidx = 2;
     for (; longidx < c->argc; longidx++) {
         const slice *a = &c->argv[longidx];
-        if (cmd_arg_is(a, "nx")) nx = true;
-        else if (cmd_arg_is(a, "xx")) xx = true;
-        else if (!cmd_arg_is(a, "ch")) break;   /* CH is ZADD's business */
+        if (arg_is(a, "nx")) nx = true;
+        else if (arg_is(a, "xx")) xx = true;
+        else if (!arg_is(a, "ch")) break; /* CH is ZADD's business */
     }
     if ((c->argc - longidx) % 3 || (xx && nx)) {
         reply_error(c, ERR_SYNTAX);
@@ -131,7 +131,7 @@ void cmd_geoadd(client *c) {
         geohash_bits hash;
         geohash_encode_wgs84(xy[0], xy[1], GEO_STEP_MAX, &hash);
         uint64_t bits = geohash_align52(hash);
-        scores[i] = (double)bits;   /* what ZADD reads from the text: both round to nearest */
+        scores[i] = (double)bits; /* what ZADD reads from the text: both round to nearest */
         size_t l = util_ll2str(texts[i], (long long)bits);
         argv[longidx + i * 2] = slice_of(texts[i], l);
         argv[longidx + i * 2 + 1] = in[2];
@@ -173,13 +173,13 @@ static void reply_standard_hash(client *c, const double xy[2]) {
 }
 
 /* GEOPOS key [member ...] */
-void cmd_geopos(client *c) { reply_each_position(c, reply_lonlat, reply_null_array); }
+static void cmd_geopos(client *c) { reply_each_position(c, reply_lonlat, reply_null_array); }
 
 /* GEOHASH key [member ...] */
-void cmd_geohash(client *c) { reply_each_position(c, reply_standard_hash, reply_null); }
+static void cmd_geohash(client *c) { reply_each_position(c, reply_standard_hash, reply_null); }
 
 /* GEODIST key member1 member2 [M|KM|FT|MI] */
-void cmd_geodist(client *c) {
+static void cmd_geodist(client *c) {
     double to_meter = 1;
     if (c->argc == 5) {
         if ((to_meter = parse_unit(c, &c->argv[4])) < 0) return;
@@ -205,7 +205,7 @@ void cmd_geodist(client *c) {
  * WITHCOORD only. */
 typedef struct geo_point {
     double dist, score;
-    const char *m;   /* NULL: the member is the integer 'ival' */
+    const char *m; /* NULL: the member is the integer 'ival' */
     long long ival;
     size_t len;
 } geo_point;
@@ -245,8 +245,8 @@ static void append_point(geo_array *ga, const zset_elem *el, double score, doubl
 
 /* Members with scores in [min, max) inside the shape, appended in set
  * order. 'limit' (ANY) stops early. */
-static void range_members(const kv *z, double min, double max, const geo_matcher *m,
-                          geo_array *ga, size_t limit) {
+static void range_members(const kv *z, double min, double max, const geo_matcher *m, geo_array *ga,
+                          size_t limit) {
     sl_range r = {.min = min, .max = max, .minex = false, .maxex = true};
     zset_iter it;
     for (zset_iter_score(&it, z, &r, false); zset_iter_valid(&it); zset_iter_next(&it)) {
@@ -285,7 +285,7 @@ static void collect_ranges(geohash_bits h, const geohash_area *a, int depth, con
         h.bits++;
         double max = (double)geohash_align52(h);
         if (out->n && out->max[out->n - 1] == min) {
-            out->max[out->n - 1] = max;   /* adjacent: one scan */
+            out->max[out->n - 1] = max; /* adjacent: one scan */
         } else {
             out->min[out->n] = min;
             out->max[out->n++] = max;
@@ -298,8 +298,10 @@ static void collect_ranges(geohash_bits h, const geohash_area *a, int depth, con
     for (uint64_t q = 0; q < 4; q++) {
         geohash_bits child = {(h.bits << 2) | q, (uint8_t)(h.step + 1)};
         geohash_area ca = {.hash = child};
-        ca.lat = (q & 1) ? (geohash_range){lat_mid, a->lat.max} : (geohash_range){a->lat.min, lat_mid};
-        ca.lon = (q & 2) ? (geohash_range){lon_mid, a->lon.max} : (geohash_range){a->lon.min, lon_mid};
+        ca.lat =
+            (q & 1) ? (geohash_range){lat_mid, a->lat.max} : (geohash_range){a->lat.min, lat_mid};
+        ca.lon =
+            (q & 2) ? (geohash_range){lon_mid, a->lon.max} : (geohash_range){a->lon.min, lon_mid};
         collect_ranges(child, &ca, depth - 1, m, out);
     }
 }
@@ -326,8 +328,8 @@ static void cell_members(const kv *z, geohash_bits hash, const geo_matcher *m, g
  * cells and a cell equal to the one scanned just before it (huge radii
  * make neighbours coincide). Like Redis, nothing is compared with the
  * centre cell itself. */
-static void all_cells(const kv *z, const geohash_radius *n, const geo_matcher *m,
-                      geo_array *ga, size_t limit) {
+static void all_cells(const kv *z, const geohash_radius *n, const geo_matcher *m, geo_array *ga,
+                      size_t limit) {
     const geohash_bits cells[9] = {n->hash,
                                    n->neighbors.north,
                                    n->neighbors.south,
@@ -424,7 +426,7 @@ static void partial_sort(geo_point *a, long n, point_cmp *cmp, const geo_point *
             swap_points(pb++, pc--);
             swapped = true;
         }
-        if (!swapped) {   /* already partitioned: finish by insertion */
+        if (!swapped) { /* already partitioned: finish by insertion */
             insertion_sort(a, n, cmp);
             return;
         }
@@ -438,7 +440,7 @@ static void partial_sort(geo_point *a, long n, point_cmp *cmp, const geo_point *
             if (!((lo < a && hi < a) || (lo > e && hi > e))) partial_sort(a, r, cmp, lo, hi);
         }
         if ((r = pd - pc) <= 1) return;
-        a = pn - r;   /* the right part: iterate rather than recurse */
+        a = pn - r; /* the right part: iterate rather than recurse */
         n = r;
         const geo_point *e = a + r - 1;
         if ((lo < a && hi < a) || (lo > e && hi > e)) return;
@@ -452,16 +454,21 @@ static long long score_as_ll(double s) {
     return (long long)(1ULL << 63);
 }
 
-enum { SEARCH_COORDS = 1, SEARCH_MEMBER = 2, SEARCH_NOSTORE = 4, SEARCH_GEOSEARCH = 8,
-       SEARCH_STORE_CMD = 16 };
+enum {
+    SEARCH_COORDS = 1,
+    SEARCH_MEMBER = 2,
+    SEARCH_NOSTORE = 4,
+    SEARCH_GEOSEARCH = 8,
+    SEARCH_STORE_CMD = 16
+};
 enum { SORT_NONE, SORT_ASC, SORT_DESC };
 
 typedef struct search_opts {
     bool withdist, withhash, withcoord, any, storedist;
     bool frommember, fromlonlat, byradius, bybox;
     int sort;
-    long long count;     /* 0: all */
-    const slice *store;  /* destination key, or NULL */
+    long long count;    /* 0: all */
+    const slice *store; /* destination key, or NULL */
 } search_opts;
 
 /* The optional arguments from argv[base] on, in Redis's order of checks.
@@ -473,47 +480,46 @@ static bool parse_search_opts(client *c, int base, int flags, const kv *z, geo_s
     for (int i = base; i < c->argc; i++) {
         const slice *a = &c->argv[i];
         bool next1 = i + 1 < c->argc, next2 = i + 2 < c->argc, next3 = i + 3 < c->argc;
-        if (cmd_arg_is(a, "withdist")) {
+        if (arg_is(a, "withdist")) {
             o->withdist = true;
-        } else if (cmd_arg_is(a, "withhash")) {
+        } else if (arg_is(a, "withhash")) {
             o->withhash = true;
-        } else if (cmd_arg_is(a, "withcoord")) {
+        } else if (arg_is(a, "withcoord")) {
             o->withcoord = true;
-        } else if (cmd_arg_is(a, "any")) {
+        } else if (arg_is(a, "any")) {
             o->any = true;
-        } else if (cmd_arg_is(a, "asc")) {
+        } else if (arg_is(a, "asc")) {
             o->sort = SORT_ASC;
-        } else if (cmd_arg_is(a, "desc")) {
+        } else if (arg_is(a, "desc")) {
             o->sort = SORT_DESC;
-        } else if (cmd_arg_is(a, "count") && next1) {
-            if (!cmd_arg_ll(c, &c->argv[++i], &o->count)) return false;
+        } else if (arg_is(a, "count") && next1) {
+            if (!arg_ll(c, &c->argv[++i], &o->count)) return false;
             if (o->count <= 0) {
                 reply_error(c, "ERR COUNT must be > 0");
                 return false;
             }
-        } else if ((cmd_arg_is(a, "store") || cmd_arg_is(a, "storedist")) && next1 && store_ok) {
-            o->storedist = cmd_arg_is(a, "storedist");
+        } else if ((arg_is(a, "store") || arg_is(a, "storedist")) && next1 && store_ok) {
+            o->storedist = arg_is(a, "storedist");
             o->store = &c->argv[++i];
-        } else if (cmd_arg_is(a, "storedist") && geosearch && (flags & SEARCH_STORE_CMD)) {
+        } else if (arg_is(a, "storedist") && geosearch && (flags & SEARCH_STORE_CMD)) {
             o->storedist = true;
-        } else if (cmd_arg_is(a, "frommember") && next1 && geosearch && !o->fromlonlat) {
+        } else if (arg_is(a, "frommember") && next1 && geosearch && !o->fromlonlat) {
             i++;
             if (z && !member_lonlat(z, &c->argv[i], shape->xy)) {
                 reply_error(c, ERR_MEMBER);
                 return false;
             }
             o->frommember = true;
-        } else if (cmd_arg_is(a, "fromlonlat") && next2 && geosearch && !o->frommember) {
+        } else if (arg_is(a, "fromlonlat") && next2 && geosearch && !o->frommember) {
             if (!parse_lonlat(c, &c->argv[i + 1], shape->xy)) return false;
             o->fromlonlat = true;
             i += 2;
-        } else if (cmd_arg_is(a, "byradius") && next2 && geosearch && !o->bybox) {
-            if (!parse_radius(c, &c->argv[i + 1], &shape->conversion, &shape->radius))
-                return false;
+        } else if (arg_is(a, "byradius") && next2 && geosearch && !o->bybox) {
+            if (!parse_radius(c, &c->argv[i + 1], &shape->conversion, &shape->radius)) return false;
             shape->type = GEO_SHAPE_CIRCLE;
             o->byradius = true;
             i += 2;
-        } else if (cmd_arg_is(a, "bybox") && next3 && geosearch && !o->byradius) {
+        } else if (arg_is(a, "bybox") && next3 && geosearch && !o->byradius) {
             if (!parse_box(c, &c->argv[i + 1], &shape->conversion, &shape->width, &shape->height))
                 return false;
             shape->type = GEO_SHAPE_BOX;
@@ -554,12 +560,7 @@ static void store_points(client *c, const search_opts *o, const geo_shape *shape
     const slice *dst = o->store;
     if (n == 0) {
         reply_int(c, 0);
-        if (db_delete(c->db, dst->ptr, dst->len)) {
-            db_signal_modified(c->db, dst->ptr, dst->len);
-            db_notify('g', "del", dst->ptr, dst->len, c->dbid);
-            srv.dirty++;
-            propagate(c->dbid, c->argc, c->argv);
-        }
+        db_delete_propagate(c->db, dst->ptr, dst->len);
         return;
     }
     zset_limits lim = zset_cfg_limits();
@@ -577,11 +578,8 @@ static void store_points(client *c, const search_opts *o, const geo_shape *shape
         zset_add(z, score, name, len, 0, &out, &ns, &lim);
     }
     zset_shrink_if_fits(z, maxlen, &lim);
-    db_set(c->db, z, false);   /* frees the source if it is the same key: read no more */
-    db_signal_modified(c->db, dst->ptr, dst->len);
-    db_notify('z', geosearch ? "geosearchstore" : "georadiusstore", dst->ptr, dst->len,
-              c->dbid);
-    srv.dirty += n;
+    db_set(c->db, z, false); /* frees the source if it is the same key: read no more */
+    db_key_changed(c->db, dst, NOTIFY_ZSET, geosearch ? "geosearchstore" : "georadiusstore", n);
     propagate(c->dbid, c->argc, c->argv);
     reply_int(c, n);
 }
@@ -665,12 +663,14 @@ static void search_generic(client *c, int src, int flags) {
     mem_free(ga.p);
 }
 
-void cmd_georadius(client *c) { search_generic(c, 1, SEARCH_COORDS); }
-void cmd_georadius_ro(client *c) { search_generic(c, 1, SEARCH_COORDS | SEARCH_NOSTORE); }
-void cmd_georadiusbymember(client *c) { search_generic(c, 1, SEARCH_MEMBER); }
-void cmd_georadiusbymember_ro(client *c) { search_generic(c, 1, SEARCH_MEMBER | SEARCH_NOSTORE); }
-void cmd_geosearch(client *c) { search_generic(c, 1, SEARCH_GEOSEARCH); }
-void cmd_geosearchstore(client *c) {
+static void cmd_georadius(client *c) { search_generic(c, 1, SEARCH_COORDS); }
+static void cmd_georadius_ro(client *c) { search_generic(c, 1, SEARCH_COORDS | SEARCH_NOSTORE); }
+static void cmd_georadiusbymember(client *c) { search_generic(c, 1, SEARCH_MEMBER); }
+static void cmd_georadiusbymember_ro(client *c) {
+    search_generic(c, 1, SEARCH_MEMBER | SEARCH_NOSTORE);
+}
+static void cmd_geosearch(client *c) { search_generic(c, 1, SEARCH_GEOSEARCH); }
+static void cmd_geosearchstore(client *c) {
     search_generic(c, 2, SEARCH_GEOSEARCH | SEARCH_STORE_CMD);
 }
 
@@ -685,7 +685,7 @@ static int getkeys_from(int argc, slice *argv, int *keys, int cap, int start) {
     const char *words[2] = {"store", "storedist"};
     for (int w = 0; w < 2; w++) {
         for (int i = start; i < argc - 1; i++) {
-            if (cmd_arg_is(&argv[i], words[w])) {
+            if (arg_is(&argv[i], words[w])) {
                 keys[n++] = i + 1;
                 break;
             }
@@ -694,10 +694,40 @@ static int getkeys_from(int argc, slice *argv, int *keys, int cap, int start) {
     return n;
 }
 
-int geo_georadius_getkeys(int argc, slice *argv, int *keys, int cap) {
+static int georadius_getkeys(int argc, slice *argv, int *keys, int cap) {
     return getkeys_from(argc, argv, keys, cap, 6);
 }
 
-int geo_georadiusbymember_getkeys(int argc, slice *argv, int *keys, int cap) {
+static int georadiusbymember_getkeys(int argc, slice *argv, int *keys, int cap) {
     return getkeys_from(argc, argv, keys, cap, 5);
 }
+
+/* ---- Command table (registered by server.c) ---- */
+
+/* clang-format off */
+command geo_commands[] = {
+    {.name = "geoadd", .proc = cmd_geoadd, .arity = -5, .flags = CMD_WRITE | CMD_DENYOOM,
+     .acl = ACL_WRITE | ACL_GEO | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "geodist", .proc = cmd_geodist, .arity = -4, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_GEO | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "geohash", .proc = cmd_geohash, .arity = -2, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_GEO | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "geopos", .proc = cmd_geopos, .arity = -2, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_GEO | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "georadius", .proc = cmd_georadius, .getkeys = georadius_getkeys, .arity = -6,
+     .flags = CMD_WRITE | CMD_DENYOOM | CMD_MOVABLE_KEYS, .acl = ACL_WRITE | ACL_GEO | ACL_SLOW,
+     .keys = {1, 1, 1}},
+    {.name = "georadius_ro", .proc = cmd_georadius_ro, .arity = -6, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_GEO | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "georadiusbymember", .proc = cmd_georadiusbymember,
+     .getkeys = georadiusbymember_getkeys, .arity = -5,
+     .flags = CMD_WRITE | CMD_DENYOOM | CMD_MOVABLE_KEYS, .acl = ACL_WRITE | ACL_GEO | ACL_SLOW,
+     .keys = {1, 1, 1}},
+    {.name = "georadiusbymember_ro", .proc = cmd_georadiusbymember_ro, .arity = -5,
+     .flags = CMD_READONLY, .acl = ACL_READ | ACL_GEO | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "geosearch", .proc = cmd_geosearch, .arity = -7, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_GEO | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "geosearchstore", .proc = cmd_geosearchstore, .arity = -8,
+     .flags = CMD_WRITE | CMD_DENYOOM, .acl = ACL_WRITE | ACL_GEO | ACL_SLOW, .keys = {1, 2, 1}},
+    {.name = NULL}};
+/* clang-format on */

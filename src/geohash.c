@@ -15,7 +15,7 @@
 #include <stddef.h>
 
 #define D_R (M_PI / 180.0)
-#define EARTH_RADIUS_IN_METERS 6372797.560856   /* Redis's mean radius */
+#define EARTH_RADIUS_IN_METERS 6372797.560856 /* Redis's mean radius */
 #define MERCATOR_MAX 20037726.37
 
 static inline double deg_rad(double ang) { return ang * D_R; }
@@ -49,8 +49,8 @@ static inline uint32_t gather(uint64_t v) {
 
 /* ---- Encoding and decoding ---- */
 
-bool geohash_encode(const geohash_range *lon_r, const geohash_range *lat_r, double lon,
-                    double lat, uint8_t step, geohash_bits *out) {
+bool geohash_encode(const geohash_range *lon_r, const geohash_range *lat_r, double lon, double lat,
+                    uint8_t step, geohash_bits *out) {
     if (step > 32 || step == 0) return false;
     if ((lat_r->min == 0 && lat_r->max == 0) || (lon_r->min == 0 && lon_r->max == 0)) return false;
     if (lon > GEO_LONG_MAX || lon < GEO_LONG_MIN || lat > GEO_LAT_MAX || lat < GEO_LAT_MIN)
@@ -98,7 +98,7 @@ static uint64_t score_to_bits(double s) {
     const double two63 = 9223372036854775808.0;
     if (s < two63) return s >= -two63 ? (uint64_t)(int64_t)s : 1ULL << 63;
     double t = s - two63;
-    uint64_t low = t < two63 ? (uint64_t)(int64_t)t : 1ULL << 63;   /* NaN lands here */
+    uint64_t low = t < two63 ? (uint64_t)(int64_t)t : 1ULL << 63; /* NaN lands here */
     return low ^ (1ULL << 63);
 }
 
@@ -139,7 +139,7 @@ static void move_cell(geohash_bits *h, int d, bool lon) {
     const uint64_t odd = 0xaaaaaaaaaaaaaaaaULL, even = 0x5555555555555555ULL;
     uint64_t mine = h->bits & (lon ? odd : even), other = h->bits & (lon ? even : odd);
     int shift = 64 - h->step * 2;
-    uint64_t fill = (lon ? even : odd) >> shift;   /* the other coordinate's bits set */
+    uint64_t fill = (lon ? even : odd) >> shift; /* the other coordinate's bits set */
     if (d > 0) {
         mine += fill + 1;
     } else {
@@ -151,15 +151,17 @@ static void move_cell(geohash_bits *h, int d, bool lon) {
 }
 
 void geohash_neighbors_of(const geohash_bits *hash, geohash_neighbors *n) {
-    static const struct { int dx, dy; size_t off; } dirs[] = {
-        {1, 0, offsetof(geohash_neighbors, east)},
-        {-1, 0, offsetof(geohash_neighbors, west)},
-        {0, -1, offsetof(geohash_neighbors, south)},
-        {0, 1, offsetof(geohash_neighbors, north)},
-        {-1, 1, offsetof(geohash_neighbors, north_west)},
-        {1, 1, offsetof(geohash_neighbors, north_east)},
-        {1, -1, offsetof(geohash_neighbors, south_east)},
-        {-1, -1, offsetof(geohash_neighbors, south_west)}};
+    static const struct {
+        int dx, dy;
+        size_t off;
+    } dirs[] = {{1, 0, offsetof(geohash_neighbors, east)},
+                {-1, 0, offsetof(geohash_neighbors, west)},
+                {0, -1, offsetof(geohash_neighbors, south)},
+                {0, 1, offsetof(geohash_neighbors, north)},
+                {-1, 1, offsetof(geohash_neighbors, north_west)},
+                {1, 1, offsetof(geohash_neighbors, north_east)},
+                {1, -1, offsetof(geohash_neighbors, south_east)},
+                {-1, -1, offsetof(geohash_neighbors, south_west)}};
     for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
         geohash_bits *h = (geohash_bits *)((char *)n + dirs[i].off);
         *h = *hash;
@@ -174,7 +176,7 @@ void geohash_standard_string(double lon, double lat, char out[12]) {
     geohash_bits h = {0, 0};
     geohash_encode(&lon_r, &lat_r, lon, lat, GEO_STEP_MAX, &h);
     for (int i = 0; i < 10; i++) out[i] = alphabet[(h.bits >> (52 - (i + 1) * 5)) & 0x1f];
-    out[10] = alphabet[0];   /* 52 bits give ten characters; Redis pads the 11th */
+    out[10] = alphabet[0]; /* 52 bits give ten characters; Redis pads the 11th */
     out[11] = '\0';
 }
 
@@ -198,7 +200,7 @@ double geohash_distance(double lon1, double lat1, double lon2, double lat2) {
 bool geohash_in_shape(const geo_shape *s, double lon, double lat, double *dist) {
     if (s->type == GEO_SHAPE_CIRCLE) {
         *dist = geohash_distance(s->xy[0], s->xy[1], lon, lat);
-        return !(*dist > s->radius * s->conversion);   /* a NaN distance is inside */
+        return !(*dist > s->radius * s->conversion); /* a NaN distance is inside */
     }
     /* Box: the latitude arc first, it is cheaper. */
     if (geohash_lat_distance(lat, s->xy[1]) > s->height * s->conversion / 2) return false;
@@ -209,7 +211,7 @@ bool geohash_in_shape(const geo_shape *s, double lon, double lat, double *dist) 
 
 /* ---- Matching many scores ---- */
 
-#define MARGIN 1e-9   /* relative; rounding errors here are below 1e-14 */
+#define MARGIN 1e-9 /* relative; rounding errors here are below 1e-14 */
 
 /* Thresholds on a haversine term a for an arc 'limit' metres long:
  * 2R asin(sqrt(a)) > limit for a > *out, < limit for a < *in. Only where
@@ -223,7 +225,7 @@ static void arc_thresholds(double limit, double *out, double *in) {
     *in = s * s * (1 - MARGIN);
 }
 
-#define SLACK_DEG 1e-9   /* a cell's decoded points lie within its extent to ~1e-13 degree */
+#define SLACK_DEG 1e-9 /* a cell's decoded points lie within its extent to ~1e-13 degree */
 
 /* The widest longitude difference (degrees, with margins) at which
  * sqrt(k) * |sin(dlon / 2)| can stay within sin(limit / 2R); < 0: any. */
@@ -263,8 +265,9 @@ void geohash_matcher_init(geo_matcher *m, const geo_shape *s) {
     if (far >= 90) return;
     double cos_far = cos(deg_rad(far));
     m->lon_max_deg = lon_reach(m->limit, box ? cos_far * cos_far : m->cos_lat1 * cos_far);
-    double near = m->cy - m->band_deg > 0 ? m->cy - m->band_deg
-                  : m->cy + m->band_deg < 0 ? -(m->cy + m->band_deg) : 0;
+    double near = m->cy - m->band_deg > 0   ? m->cy - m->band_deg
+                  : m->cy + m->band_deg < 0 ? -(m->cy + m->band_deg)
+                                            : 0;
     double cos_near = cos(deg_rad(near));
     m->lon_min_deg = lon_reach(m->limit, box ? cos_near * cos_near : m->cos_lat1 * cos_near);
 }
@@ -310,7 +313,7 @@ bool geohash_match_score(const geo_matcher *m, double score, double *dist) {
         if (geohash_lat_distance(lat, m->cy) > m->half_h) return false;
     } else if (m->lat_reject >= 0 && geohash_lat_distance(m->cy, lat) > m->lat_reject &&
                fabs(lat + m->cy) > 1) {
-        return false;   /* (not near the antipode: see geohash_cell_test) */
+        return false; /* (not near the antipode: see geohash_cell_test) */
     }
     double lon = score_lon(bits);
     double lat2r = deg_rad(lat);
@@ -321,7 +324,7 @@ bool geohash_match_score(const geo_matcher *m, double score, double *dist) {
     double c2 = 0;
     if (!same_meridian) c2 = cos(lat2r);
     if (box && !same_meridian) {
-        double al = 0.0 + c2 * c2 * v * v;   /* the arc along the point's parallel */
+        double al = 0.0 + c2 * c2 * v * v; /* the arc along the point's parallel */
         if (m->a_out >= 0 && al > m->a_out) return false;
         if (!(m->a_out >= 0 && al < m->a_in) && arc_of(al) > m->limit) return false;
     }
@@ -351,7 +354,7 @@ static int steps_for_radius(double range_meters, double lat) {
         range_meters *= 2;
         step++;
     }
-    step -= 2;   /* make sure the range fits in most cases */
+    step -= 2; /* make sure the range fits in most cases */
     if (lat > 66 || lat < -66) {
         step--;
         if (lat > 80 || lat < -80) step--;
@@ -409,8 +412,8 @@ geohash_radius geohash_search_areas(geo_shape *s) {
     geohash_decode_wgs84(r.neighbors.south, &south);
     geohash_decode_wgs84(r.neighbors.east, &east);
     geohash_decode_wgs84(r.neighbors.west, &west);
-    bool decrease = north.lat.max < max_lat || south.lat.min > min_lat ||
-                    east.lon.max < max_lon || west.lon.min > min_lon;
+    bool decrease = north.lat.max < max_lat || south.lat.min > min_lat || east.lon.max < max_lon ||
+                    west.lon.min > min_lon;
     if (steps > 1 && decrease) cells_at(lon, lat, --steps, &r);
 
     /* Drop the neighbours on sides the box does not reach past the centre

@@ -18,7 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define GEO_STEP_MAX 26   /* 26 * 2 = 52 bits: what a double score holds exactly */
+#define GEO_STEP_MAX 26 /* 26 * 2 = 52 bits: what a double score holds exactly */
 #define GEO_LAT_MIN -85.05112878
 #define GEO_LAT_MAX 85.05112878
 #define GEO_LONG_MIN -180
@@ -26,7 +26,7 @@
 
 typedef struct geohash_bits {
     uint64_t bits;
-    uint8_t step;   /* bits per coordinate; bits == 0 and step == 0: no cell */
+    uint8_t step; /* bits per coordinate; bits == 0 and step == 0: no cell */
 } geohash_bits;
 
 typedef struct geohash_range {
@@ -46,8 +46,8 @@ typedef struct geohash_neighbors {
 /* The geohash of (lon, lat) at 'step' bits per coordinate within the given
  * ranges. False (and *out untouched or zero) outside the ranges or the
  * Mercator limits. */
-bool geohash_encode(const geohash_range *lon_r, const geohash_range *lat_r, double lon,
-                    double lat, uint8_t step, geohash_bits *out);
+bool geohash_encode(const geohash_range *lon_r, const geohash_range *lat_r, double lon, double lat,
+                    uint8_t step, geohash_bits *out);
 /* The same within the geo set ranges. */
 bool geohash_encode_wgs84(double lon, double lat, uint8_t step, geohash_bits *out);
 /* The cell of 'hash' within the geo set ranges. False for the empty hash. */
@@ -71,11 +71,11 @@ enum { GEO_SHAPE_CIRCLE = 1, GEO_SHAPE_BOX = 2 };
 
 typedef struct geo_shape {
     int type;
-    double xy[2];        /* centre: lon, lat */
-    double conversion;   /* metres per unit of radius / width / height */
-    double bounds[4];    /* set by geohash_search_areas: lon min, lat min, lon max, lat max */
-    double radius;       /* circle, in units */
-    double width, height;   /* box, in units */
+    double xy[2];         /* centre: lon, lat */
+    double conversion;    /* metres per unit of radius / width / height */
+    double bounds[4];     /* set by geohash_search_areas: lon min, lat min, lon max, lat max */
+    double radius;        /* circle, in units */
+    double width, height; /* box, in units */
 } geo_shape;
 
 /* The cells to scan for a shape: its centre cell and eight neighbours, at
@@ -101,16 +101,16 @@ bool geohash_in_shape(const geo_shape *shape, double lon, double lat, double *di
  * errors) leaves no doubt, and defer to the full computation otherwise. */
 typedef struct geo_matcher {
     int type;
-    double cx, cy;           /* centre, degrees */
+    double cx, cy; /* centre, degrees */
     double lon1r, lat1r, cos_lat1;
-    double limit;            /* circle: radius in metres; box: half its width */
-    double half_h;           /* box: half its height in metres */
-    double lat_reject;       /* circle: a latitude arc above this is outside; < 0: none */
-    double a_out, a_in;      /* haversine terms above a_out are outside, below a_in inside
+    double limit;       /* circle: radius in metres; box: half its width */
+    double half_h;      /* box: half its height in metres */
+    double lat_reject;  /* circle: a latitude arc above this is outside; < 0: none */
+    double a_out, a_in; /* haversine terms above a_out are outside, below a_in inside
                               * (circle: distance; box: longitude arc); a_out < 0: none */
-    double band_deg;         /* cells: latitudes further from cy cannot match; < 0: no pruning */
-    double lon_max_deg;      /* cells: nor longitudes further round from cx; < 0: none */
-    double lon_min_deg;      /* the longitude reach nearest the equator (a hint) */
+    double band_deg;    /* cells: latitudes further from cy cannot match; < 0: no pruning */
+    double lon_max_deg; /* cells: nor longitudes further round from cx; < 0: none */
+    double lon_min_deg; /* the longitude reach nearest the equator (a hint) */
 } geo_matcher;
 
 void geohash_matcher_init(geo_matcher *m, const geo_shape *shape);

@@ -18,7 +18,7 @@
 #include <string.h>
 
 #define HLL_REGISTER_MAX ((1 << HLL_BITS) - 1)
-#define HLL_ALPHA_INF 0.721347520444481703680   /* 1 / (2 ln 2) */
+#define HLL_ALPHA_INF 0.721347520444481703680 /* 1 / (2 ln 2) */
 #define HLL_SEED 0xadc83b19ULL
 
 /* ---- Header ---- */
@@ -48,9 +48,9 @@ void hll_cache_invalidate(uint8_t *p) { p[15] |= 0x80; }
 
 /* ---- Sparse opcodes ---- */
 
-#define OP_IS_ZERO(b) (((b) & 0xc0) == 0x00)
-#define OP_IS_XZERO(b) (((b) & 0xc0) == 0x40)
-#define OP_IS_VAL(b) (((b) & 0x80) != 0)
+#define OP_IS_ZERO(b) (((b)&0xc0) == 0x00)
+#define OP_IS_XZERO(b) (((b)&0xc0) == 0x40)
+#define OP_IS_VAL(b) (((b)&0x80) != 0)
 #define ZERO_MAX_LEN 64
 #define VAL_MAX_LEN 4
 
@@ -102,8 +102,8 @@ static uint64_t murmur64a(const void *key, size_t len, uint64_t seed) {
     while (data != end) {
         /* Little endian whatever the host, as Redis reads it (one load here). */
         uint64_t k = (uint64_t)data[0] | (uint64_t)data[1] << 8 | (uint64_t)data[2] << 16 |
-                     (uint64_t)data[3] << 24 | (uint64_t)data[4] << 32 |
-                     (uint64_t)data[5] << 40 | (uint64_t)data[6] << 48 | (uint64_t)data[7] << 56;
+                     (uint64_t)data[3] << 24 | (uint64_t)data[4] << 32 | (uint64_t)data[5] << 40 |
+                     (uint64_t)data[6] << 48 | (uint64_t)data[7] << 56;
         k *= m;
         k ^= k >> r;
         k *= m;
@@ -118,9 +118,7 @@ static uint64_t murmur64a(const void *key, size_t len, uint64_t seed) {
     case 4: h ^= (uint64_t)data[3] << 24; /* fall through */
     case 3: h ^= (uint64_t)data[2] << 16; /* fall through */
     case 2: h ^= (uint64_t)data[1] << 8;  /* fall through */
-    case 1:
-        h ^= (uint64_t)data[0];
-        h *= m;
+    case 1: h ^= (uint64_t)data[0]; h *= m;
     }
     h ^= h >> r;
     h *= m;
@@ -154,7 +152,8 @@ static inline void dense_put(uint8_t *r, long i, unsigned val) {
     unsigned fb = (unsigned)(i * HLL_BITS) & 7;
     r[byte] = (uint8_t)((r[byte] & ~(HLL_REGISTER_MAX << fb)) | (val << fb));
     if (fb > 8 - HLL_BITS)
-        r[byte + 1] = (uint8_t)((r[byte + 1] & ~(HLL_REGISTER_MAX >> (8 - fb))) | (val >> (8 - fb)));
+        r[byte + 1] =
+            (uint8_t)((r[byte + 1] & ~(HLL_REGISTER_MAX >> (8 - fb))) | (val >> (8 - fb)));
 }
 
 unsigned hll_dense_get(const uint8_t *p, long i) { return dense_get(p + HLL_HDR_SIZE, i); }
@@ -201,7 +200,7 @@ int hll_to_dense(str **hll) {
         str_free(d);
         return -1;
     }
-    memcpy(q, p, HLL_HDR_SIZE);   /* magic and cached cardinality */
+    memcpy(q, p, HLL_HDR_SIZE); /* magic and cached cardinality */
     q[4] = HLL_DENSE;
     str_setlen(d, HLL_DENSE_SIZE);
     str_free(s);
@@ -231,7 +230,7 @@ static uint8_t *merge_vals(uint8_t *p, uint8_t *end) {
                 p[1] = val_op(val_value(p[0]), len);
                 memmove(p, p + 1, (size_t)(end - p - 1));
                 end--;
-                continue;   /* the merged opcode may merge again */
+                continue; /* the merged opcode may merge again */
             }
         }
         p++;
@@ -528,8 +527,8 @@ const char *hll_selftest(size_t sparse_max, uint64_t seed, char *err, size_t err
         for (long i = 0; i < HLL_REGISTERS; i++) {
             unsigned v = dense_get(regs, i);
             if (v != bytes[i]) {
-                snprintf(err, errlen, "TESTFAILED Register %ld should be %d but is %u", i,
-                         bytes[i], v);
+                snprintf(err, errlen, "TESTFAILED Register %ld should be %d but is %u", i, bytes[i],
+                         v);
                 return err;
             }
         }

@@ -32,13 +32,13 @@
 
 #include "str.h"
 
-#define HLL_P 14                          /* register index bits */
-#define HLL_Q (64 - HLL_P)                /* hash bits left for the zero run */
-#define HLL_REGISTERS (1 << HLL_P)        /* 16384 */
+#define HLL_P 14                   /* register index bits */
+#define HLL_Q (64 - HLL_P)         /* hash bits left for the zero run */
+#define HLL_REGISTERS (1 << HLL_P) /* 16384 */
 #define HLL_BITS 6
 #define HLL_HDR_SIZE 16
 #define HLL_DENSE_SIZE (HLL_HDR_SIZE + (HLL_REGISTERS * HLL_BITS + 7) / 8)
-#define HLL_SPARSE_VAL_MAX 32             /* larger registers need the dense form */
+#define HLL_SPARSE_VAL_MAX 32 /* larger registers need the dense form */
 
 enum { HLL_DENSE = 0, HLL_SPARSE = 1 };
 

@@ -11,12 +11,13 @@
  * Errors are Redis's: WRONGTYPE for other types and for strings that are
  * not HyperLogLogs, INVALIDOBJ for a corrupt sparse body.
  * SPDX-License-Identifier: BSD-3-Clause */
+#include "hllcmd.h"
+
 #include "hll.h"
 
 #include <string.h>
 
 #include "arg.h"
-#include "commands.h"
 #include "config.h"
 #include "db.h"
 #include "errors.h"
@@ -44,7 +45,7 @@ static bool check_hll(client *c, const kv *e) {
 }
 
 static const uint8_t *hll_bytes(const kv *e, size_t *len) {
-    char buf[UTIL_LLSTR_SIZE];   /* unused: a HyperLogLog is never INT-encoded */
+    char buf[UTIL_LLSTR_SIZE]; /* unused: a HyperLogLog is never INT-encoded */
     return (const uint8_t *)kv_str(e, buf, len);
 }
 
@@ -64,14 +65,12 @@ static kv *writable_hll(client *c, const slice *key, bool *created) {
 }
 
 static void changed(client *c, const slice *key, const char *event, long long dirty) {
-    db_signal_modified(c->db, key->ptr, key->len);
-    if (event) db_notify('$', event, key->ptr, key->len, c->dbid);
-    srv.dirty += dirty;
+    db_key_changed(c->db, key, NOTIFY_STRING, event, dirty);
     propagate(c->dbid, c->argc, c->argv);
 }
 
 /* PFADD key [element ...]: 1 if a register grew or the key is new. */
-void cmd_pfadd(client *c) {
+static void cmd_pfadd(client *c) {
     slice *key = &c->argv[1];
     bool created;
     kv *e = writable_hll(c, key, &created);
@@ -100,7 +99,7 @@ void cmd_pfadd(client *c) {
 static bool merge_keys(client *c, int from, uint8_t max[HLL_REGISTERS], bool *any_dense) {
     for (int j = from; j < c->argc; j++) {
         kv *e = db_find_read(c->db, c->argv[j].ptr, c->argv[j].len);
-        if (e == NULL) continue;   /* a missing key is an empty HyperLogLog */
+        if (e == NULL) continue; /* a missing key is an empty HyperLogLog */
         if (!check_hll(c, e)) return false;
         size_t len;
         const uint8_t *p = hll_bytes(e, &len);
@@ -115,7 +114,7 @@ static bool merge_keys(client *c, int from, uint8_t max[HLL_REGISTERS], bool *an
 
 /* PFCOUNT key [key ...]: the cached or freshly computed cardinality of
  * one key, or the cardinality of the union of several. */
-void cmd_pfcount(client *c) {
+static void cmd_pfcount(client *c) {
     if (c->argc > 2) {
         uint8_t max[HLL_REGISTERS];
         bool dense = false;
@@ -147,14 +146,14 @@ void cmd_pfcount(client *c) {
 
 /* PFMERGE destkey [sourcekey ...]: destkey (itself one of the sources)
  * becomes the union; dense if any source was. */
-void cmd_pfmerge(client *c) {
+static void cmd_pfmerge(client *c) {
     uint8_t max[HLL_REGISTERS];
     bool dense = false;
     memset(max, 0, sizeof(max));
     if (!merge_keys(c, 1, max, &dense)) return;
     slice *key = &c->argv[1];
     bool created;
-    kv *e = writable_hll(c, key, &created);   /* checked as a source already */
+    kv *e = writable_hll(c, key, &created); /* checked as a source already */
     if (e == NULL) return;
     str *s = kv_raw(e);
     if (dense && hll_to_dense(&s) < 0) {
@@ -171,7 +170,7 @@ void cmd_pfmerge(client *c) {
 }
 
 /* PFDEBUG <GETREG|DECODE|ENCODING|TODENSE> key */
-void cmd_pfdebug(client *c) {
+static void cmd_pfdebug(client *c) {
     slice *sub = &c->argv[1], *key = &c->argv[2];
     kv *e = db_find_write(c->db, key->ptr, key->len);
     if (e == NULL) {
@@ -182,8 +181,8 @@ void cmd_pfdebug(client *c) {
     e = t_string_make_raw(c, e);
     str *s = kv_raw(e);
     bool sparse = hll_encoding((uint8_t *)s->buf) == HLL_SPARSE;
-    bool getreg = cmd_arg_is(sub, "getreg");
-    if (getreg || cmd_arg_is(sub, "todense")) {
+    bool getreg = arg_is(sub, "getreg");
+    if (getreg || arg_is(sub, "todense")) {
         if (sparse) {
             if (hll_to_dense(&s) < 0) {
                 reply_error(c, ERR_HLL_CORRUPT);
@@ -199,9 +198,8 @@ void cmd_pfdebug(client *c) {
             return;
         }
         reply_array(c, HLL_REGISTERS);
-        for (long j = 0; j < HLL_REGISTERS; j++)
-            reply_int(c, hll_dense_get((uint8_t *)s->buf, j));
-    } else if (cmd_arg_is(sub, "decode")) {
+        for (long j = 0; j < HLL_REGISTERS; j++) reply_int(c, hll_dense_get((uint8_t *)s->buf, j));
+    } else if (arg_is(sub, "decode")) {
         if (!sparse) {
             reply_error(c, "ERR HLL encoding is not sparse");
             return;
@@ -209,7 +207,7 @@ void cmd_pfdebug(client *c) {
         str *out = hll_decode(str_new(NULL, 0), (uint8_t *)s->buf, s->len);
         reply_bulk(c, out->buf, out->len);
         str_free(out);
-    } else if (cmd_arg_is(sub, "encoding")) {
+    } else if (arg_is(sub, "encoding")) {
         reply_simple(c, sparse ? "sparse" : "dense");
     } else {
         reply_errorf(c, "ERR Unknown PFDEBUG subcommand '%.*s'", (int)sub->len, sub->ptr);
@@ -217,7 +215,7 @@ void cmd_pfdebug(client *c) {
 }
 
 /* PFSELFTEST: +OK, or the first failure as -TESTFAILED ... */
-void cmd_pfselftest(client *c) {
+static void cmd_pfselftest(client *c) {
     char err[128];
     const char *fail = hll_selftest(sparse_max(), util_rand64(), err, sizeof(err));
     if (fail) reply_error(c, fail);
@@ -227,10 +225,29 @@ void cmd_pfselftest(client *c) {
 /* COMMAND GETKEYS of PFMERGE: Redis finds the destination and the sources
  * by two key specs, and a lone destination leaves the second spec's range
  * empty, which Redis reports as invalid arguments. */
-int hllcmd_pfmerge_getkeys(int argc, slice *argv, int *keys, int cap) {
+static int pfmerge_getkeys(int argc, slice *argv, int *keys, int cap) {
     (void)argv;
     if (argc < 3) return -1;
     int n = 0;
     for (int i = 1; i < argc && n < cap; i++) keys[n++] = i;
     return n;
 }
+
+/* ---- Command table (registered by server.c) ---- */
+
+/* clang-format off */
+command hllcmd_commands[] = {
+    {.name = "pfadd", .proc = cmd_pfadd, .arity = -2, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
+     .acl = ACL_WRITE | ACL_HYPERLOGLOG | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "pfcount", .proc = cmd_pfcount, .arity = -2, .flags = CMD_READONLY | CMD_MAY_REPLICATE,
+     .acl = ACL_READ | ACL_HYPERLOGLOG | ACL_SLOW, .keys = {1, -1, 1}},
+    {.name = "pfmerge", .proc = cmd_pfmerge, .getkeys = pfmerge_getkeys, .arity = -2,
+     .flags = CMD_WRITE | CMD_DENYOOM, .acl = ACL_WRITE | ACL_HYPERLOGLOG | ACL_SLOW,
+     .keys = {1, -1, 1}},
+    {.name = "pfdebug", .proc = cmd_pfdebug, .arity = 3,
+     .flags = CMD_WRITE | CMD_DENYOOM | CMD_ADMIN,
+     .acl = ACL_WRITE | ACL_HYPERLOGLOG | ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS, .keys = {2, 2, 1}},
+    {.name = "pfselftest", .proc = cmd_pfselftest, .arity = 1, .flags = CMD_ADMIN,
+     .acl = ACL_HYPERLOGLOG | ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS},
+    {.name = NULL}};
+/* clang-format on */

@@ -28,7 +28,6 @@
 #include "blocking.h"
 #include "arg.h"
 #include "cmdtable.h"
-#include "commands.h"
 #include "config.h"
 #include "db.h"
 #include "ev.h"
@@ -79,7 +78,7 @@ static void reset_metrics(void) {
 void info_cron(void) {
     static long long last_ms;
     if (srv.mstime - last_ms >= 100) {
-        if (last_ms == 0) reset_metrics();   /* first tick: start the clocks now */
+        if (last_ms == 0) reset_metrics(); /* first tick: start the clocks now */
         last_ms = srv.mstime;
         track_metric(METRIC_COMMAND, srv.mstime, srv.stat_numcommands);
         track_metric(METRIC_NET_INPUT, srv.mstime, srv.stat_net_input_bytes);
@@ -132,8 +131,8 @@ enum {
     SEC_CLUSTER = 1 << 10,
     SEC_KEYSPACE = 1 << 11,
 };
-#define SEC_DEFAULTS                                                                              \
-    (SEC_SERVER | SEC_CLIENTS | SEC_MEMORY | SEC_PERSISTENCE | SEC_STATS | SEC_REPLICATION |     \
+#define SEC_DEFAULTS                                                                               \
+    (SEC_SERVER | SEC_CLIENTS | SEC_MEMORY | SEC_PERSISTENCE | SEC_STATS | SEC_REPLICATION |       \
      SEC_CPU | SEC_MODULES | SEC_ERRORSTATS | SEC_CLUSTER | SEC_KEYSPACE)
 #define SEC_ALL (SEC_DEFAULTS | SEC_COMMANDSTATS)
 
@@ -141,14 +140,22 @@ static const struct {
     const char *name;
     int bit;
 } section_names[] = {
-    {"server", SEC_SERVER},           {"clients", SEC_CLIENTS},
-    {"memory", SEC_MEMORY},           {"persistence", SEC_PERSISTENCE},
-    {"stats", SEC_STATS},             {"replication", SEC_REPLICATION},
-    {"cpu", SEC_CPU},                 {"modules", SEC_MODULES},
-    {"module_list", SEC_MODULES},     {"commandstats", SEC_COMMANDSTATS},
-    {"errorstats", SEC_ERRORSTATS},   {"cluster", SEC_CLUSTER},
-    {"keyspace", SEC_KEYSPACE},       {"default", SEC_DEFAULTS},
-    {"all", SEC_ALL},                 {"everything", SEC_ALL},
+    {"server", SEC_SERVER},
+    {"clients", SEC_CLIENTS},
+    {"memory", SEC_MEMORY},
+    {"persistence", SEC_PERSISTENCE},
+    {"stats", SEC_STATS},
+    {"replication", SEC_REPLICATION},
+    {"cpu", SEC_CPU},
+    {"modules", SEC_MODULES},
+    {"module_list", SEC_MODULES},
+    {"commandstats", SEC_COMMANDSTATS},
+    {"errorstats", SEC_ERRORSTATS},
+    {"cluster", SEC_CLUSTER},
+    {"keyspace", SEC_KEYSPACE},
+    {"default", SEC_DEFAULTS},
+    {"all", SEC_ALL},
+    {"everything", SEC_ALL},
 };
 
 /* The sections named by INFO's arguments (case-insensitive); none means
@@ -158,7 +165,7 @@ static int parse_sections(client *c) {
     int mask = 0;
     for (int i = 1; i < c->argc; i++) {
         for (size_t k = 0; k < sizeof(section_names) / sizeof(section_names[0]); k++)
-            if (cmd_arg_is(&c->argv[i], section_names[k].name)) mask |= section_names[k].bit;
+            if (arg_is(&c->argv[i], section_names[k].name)) mask |= section_names[k].bit;
     }
     return mask;
 }
@@ -169,8 +176,7 @@ static const char *os_name(void) {
         struct utsname u;
         if (uname(&u) == 0)
             snprintf(name, sizeof(name), "%s %s %s", u.sysname, u.release, u.machine);
-        else
-            snprintf(name, sizeof(name), "Linux");
+        else snprintf(name, sizeof(name), "Linux");
     }
     return name;
 }
@@ -190,39 +196,38 @@ static str *sec_server(str *s) {
 #else
     int gv[3] = {0, 0, 0};
 #endif
-    s = str_catfmt(
-        s,
-        "# Server\r\n"
-        "redis_version:%s\r\n"
-        "redis_git_sha1:00000000\r\n"
-        "redis_git_dirty:0\r\n"
-        "redis_build_id:%llx\r\n"
-        "redis_mode:standalone\r\n"
-        "os:%s\r\n"
-        "arch_bits:%d\r\n"
-        "monotonic_clock:POSIX clock_gettime\r\n"
-        "multiplexing_api:epoll\r\n"
-        "atomicvar_api:c11-builtin\r\n"
-        "gcc_version:%d.%d.%d\r\n"
-        "process_id:%ld\r\n"
-        "process_supervised:no\r\n"
-        "run_id:%s\r\n"
-        "tcp_port:%d\r\n"
-        "server_time_usec:%lld\r\n"
-        "uptime_in_seconds:%lld\r\n"
-        "uptime_in_days:%lld\r\n"
-        "hz:%d\r\n"
-        "configured_hz:%d\r\n"
-        "lru_clock:%u\r\n"
-        "executable:%s\r\n"
-        "config_file:%s\r\n"
-        "io_threads_active:0\r\n"
-        "castor_version:%s\r\n",
-        CASTOR_VERSION, build_id(), os_name(), (int)(sizeof(long) * 8), gv[0], gv[1], gv[2],
-        (long)srv.pid, srv.run_id, cfg.port, srv.ustime, uptime, uptime / 86400, srv.hz, cfg.hz,
-        (unsigned)srv.lruclock, srv.executable ? srv.executable : "",
-        srv.config_file ? srv.config_file : "", CASTOR_OWN_VERSION);
-    if (srv.shutdown_mstime)   /* a shutdown waits for replicas */
+    s = str_catfmt(s,
+                   "# Server\r\n"
+                   "redis_version:%s\r\n"
+                   "redis_git_sha1:00000000\r\n"
+                   "redis_git_dirty:0\r\n"
+                   "redis_build_id:%llx\r\n"
+                   "redis_mode:standalone\r\n"
+                   "os:%s\r\n"
+                   "arch_bits:%d\r\n"
+                   "monotonic_clock:POSIX clock_gettime\r\n"
+                   "multiplexing_api:epoll\r\n"
+                   "atomicvar_api:c11-builtin\r\n"
+                   "gcc_version:%d.%d.%d\r\n"
+                   "process_id:%ld\r\n"
+                   "process_supervised:no\r\n"
+                   "run_id:%s\r\n"
+                   "tcp_port:%d\r\n"
+                   "server_time_usec:%lld\r\n"
+                   "uptime_in_seconds:%lld\r\n"
+                   "uptime_in_days:%lld\r\n"
+                   "hz:%d\r\n"
+                   "configured_hz:%d\r\n"
+                   "lru_clock:%u\r\n"
+                   "executable:%s\r\n"
+                   "config_file:%s\r\n"
+                   "io_threads_active:0\r\n"
+                   "castor_version:%s\r\n",
+                   CASTOR_VERSION, build_id(), os_name(), (int)(sizeof(long) * 8), gv[0], gv[1],
+                   gv[2], (long)srv.pid, srv.run_id, cfg.port, srv.ustime, uptime, uptime / 86400,
+                   srv.hz, cfg.hz, (unsigned)srv.lruclock, srv.executable ? srv.executable : "",
+                   srv.config_file ? srv.config_file : "", CASTOR_OWN_VERSION);
+    if (srv.shutdown_mstime) /* a shutdown waits for replicas */
         s = str_catfmt(s, "shutdown_in_milliseconds:%lld\r\n",
                        srv.shutdown_mstime > srv.mstime ? srv.shutdown_mstime - srv.mstime : 0);
     return s;
@@ -292,10 +297,9 @@ static str *sec_memory(str *s) {
                    "allocator_resident:%zu\r\n"
                    "total_system_memory:%zu\r\n"
                    "total_system_memory_human:%s\r\n",
-                   ms.used, used_h, ms.rss, rss_h, ms.peak, peak_h, ms.peak_perc,
-                   ms.overhead_total, ms.startup, ms.dataset, ms.dataset_perc,
-                   ms.allocator_allocated, ms.allocator_active, ms.allocator_resident, sysmem,
-                   sys_h);
+                   ms.used, used_h, ms.rss, rss_h, ms.peak, peak_h, ms.peak_perc, ms.overhead_total,
+                   ms.startup, ms.dataset, ms.dataset_perc, ms.allocator_allocated,
+                   ms.allocator_active, ms.allocator_resident, sysmem, sys_h);
     /* The two Lua engines (EVAL's, functions') and what their caches hold. */
     size_t vm_eval = script_memory_lua(), vm_fn = function_memory_vm();
     size_t scripts_eval = script_cache_bytes(), fn_mem = function_memory_overhead();
@@ -346,8 +350,8 @@ static str *sec_memory(str *s) {
                    cfg.maxmemory, max_h, policy->buf, ms.allocator_frag, ms.allocator_frag_bytes,
                    ms.allocator_rss, ms.allocator_rss_bytes, ms.rss_extra, ms.rss_extra_bytes,
                    ms.total_frag, ms.total_frag_bytes, ms.not_counted_for_evict, ms.repl_backlog,
-                   ms.repl_backlog + ms.replica_buffers, ms.clients_slaves,
-                   ms.clients_normal, ms.aof_buffer, mem_allocator());
+                   ms.repl_backlog + ms.replica_buffers, ms.clients_slaves, ms.clients_normal,
+                   ms.aof_buffer, mem_allocator());
     str_free(policy);
     return s;
 }
@@ -362,7 +366,7 @@ static str *sec_persistence(str *s) {
     s = aof_info_fields(s); /* aof_enabled .. aof_last_cow_size */
     s = str_catc(s, "module_fork_in_progress:0\r\n"
                     "module_fork_last_cow_size:0\r\n");
-    return aof_info_sizes(s);   /* aof_current_size .., when the AOF is on */
+    return aof_info_sizes(s); /* aof_current_size .., when the AOF is on */
 }
 
 static str *sec_stats(str *s) {
@@ -399,10 +403,10 @@ static str *sec_stats(str *s) {
                    srv.stat_numconnections, srv.stat_numcommands, metric_mean(METRIC_COMMAND),
                    srv.stat_net_input_bytes, srv.stat_net_output_bytes,
                    (float)metric_mean(METRIC_NET_INPUT) / 1024,
-                   (float)metric_mean(METRIC_NET_OUTPUT) / 1024, srv.stat_rejected_conn,
-                   sync[0], sync[1], sync[2], srv.stat_expiredkeys, (double)srv.stat_expired_stale_perc,
-                   srv.stat_expired_time_cap_reached, srv.stat_evictedkeys,
-                   srv.stat_keyspace_hits, srv.stat_keyspace_misses);
+                   (float)metric_mean(METRIC_NET_OUTPUT) / 1024, srv.stat_rejected_conn, sync[0],
+                   sync[1], sync[2], srv.stat_expiredkeys, (double)srv.stat_expired_stale_perc,
+                   srv.stat_expired_time_cap_reached, srv.stat_evictedkeys, srv.stat_keyspace_hits,
+                   srv.stat_keyspace_misses);
     return str_catfmt(s,
                       "pubsub_channels:%zu\r\n"
                       "pubsub_patterns:%zu\r\n"
@@ -542,19 +546,25 @@ static str *gen_info(int mask) {
         int bit;
         str *(*gen)(str *s);
     } order[] = {
-        {SEC_SERVER, sec_server},           {SEC_CLIENTS, sec_clients},
-        {SEC_MEMORY, sec_memory},           {SEC_PERSISTENCE, sec_persistence},
-        {SEC_STATS, sec_stats},             {SEC_REPLICATION, sec_replication},
-        {SEC_CPU, sec_cpu},                 {SEC_MODULES, NULL},
-        {SEC_COMMANDSTATS, sec_commandstats}, {SEC_ERRORSTATS, sec_errorstats},
-        {SEC_CLUSTER, NULL},                {SEC_KEYSPACE, sec_keyspace},
+        {SEC_SERVER, sec_server},
+        {SEC_CLIENTS, sec_clients},
+        {SEC_MEMORY, sec_memory},
+        {SEC_PERSISTENCE, sec_persistence},
+        {SEC_STATS, sec_stats},
+        {SEC_REPLICATION, sec_replication},
+        {SEC_CPU, sec_cpu},
+        {SEC_MODULES, NULL},
+        {SEC_COMMANDSTATS, sec_commandstats},
+        {SEC_ERRORSTATS, sec_errorstats},
+        {SEC_CLUSTER, NULL},
+        {SEC_KEYSPACE, sec_keyspace},
     };
     str *s = str_new(NULL, 0);
     int sections = 0;
     for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
         if (!(mask & order[i].bit)) continue;
         if (sections++) s = str_cat(s, "\r\n", 2);
-        if (order[i].bit == SEC_MODULES) s = str_catc(s, "# Modules\r\n");   /* none loaded */
+        if (order[i].bit == SEC_MODULES) s = str_catc(s, "# Modules\r\n"); /* none loaded */
         else if (order[i].bit == SEC_CLUSTER) s = str_catc(s, "# Cluster\r\ncluster_enabled:0\r\n");
         else s = order[i].gen(s);
     }
@@ -563,8 +573,17 @@ static str *gen_info(int mask) {
 
 /* INFO [section ...]: a bulk string in RESP2, a verbatim "txt" string in
  * RESP3. Unknown section names are ignored (an empty reply if none match). */
-void cmd_info(client *c) {
+static void cmd_info(client *c) {
     str *s = gen_info(parse_sections(c));
     reply_verbatim(c, s->buf, s->len, "txt");
     str_free(s);
 }
+
+/* ---- Command table (registered by server.c) ---- */
+
+/* clang-format off */
+command info_commands[] = {
+    {.name = "info", .proc = cmd_info, .arity = -1, .flags = CMD_LOADING | CMD_STALE | CMD_SENTINEL,
+     .acl = ACL_SLOW | ACL_DANGEROUS},
+    {.name = NULL}};
+/* clang-format on */

@@ -2,11 +2,16 @@
 #ifndef CASTOR_INFO_H
 #define CASTOR_INFO_H
 
+#include "cmdtable.h"
+
 /* Called every cron tick: samples instantaneous ops/s and kbps each 100 ms
  * and the allocator figures (memory_cron). */
 void info_cron(void);
 /* CONFIG RESETSTAT: zero the stat_* counters of srv, the command table's
  * calls/usec/rejected/failed, the error counts and the instantaneous rings. */
 void info_reset_stats(void);
+
+/* The command table, registered by server.c. */
+extern command info_commands[];
 
 #endif

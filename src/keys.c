@@ -4,28 +4,22 @@
  * Type-specific copying lives with each type (kv_dup_value); this file
  * only moves entries between names and databases.
  * SPDX-License-Identifier: BSD-3-Clause */
+#include "keys.h"
+
 #include <limits.h>
 #include <string.h>
 
 #include "arg.h"
 #include "cmdtable.h"
-#include "commands.h"
 #include "config.h"
 #include "db.h"
 #include "errors.h"
-#include "evict.h"
 #include "propagate.h"
 #include "reply.h"
 #include "scan.h"
 #include "server.h"
 #include "snapshot.h"
 #include "util.h"
-
-static void modified(db *d, const slice *key, const char *event) {
-    db_signal_modified(d, key->ptr, key->len);
-    db_notify('g', event, key->ptr, key->len, d->id);
-    srv.dirty++;
-}
 
 /* ---- Databases ---- */
 
@@ -39,7 +33,7 @@ static bool arg_dbid(client *c, const slice *a, const char *err, int *out) {
     return true;
 }
 
-void cmd_select(client *c) {
+static void cmd_select(client *c) {
     int id;
     if (!arg_dbid(c, &c->argv[1], NULL, &id)) return;
     db *d = db_get(id);
@@ -52,7 +46,7 @@ void cmd_select(client *c) {
     reply_ok(c);
 }
 
-void cmd_swapdb(client *c) {
+static void cmd_swapdb(client *c) {
     int a, b;
     if (!arg_dbid(c, &c->argv[1], "ERR invalid first DB index", &a)) return;
     if (!arg_dbid(c, &c->argv[2], "ERR invalid second DB index", &b)) return;
@@ -69,19 +63,18 @@ void cmd_swapdb(client *c) {
     reply_ok(c);
 }
 
-void cmd_dbsize(client *c) { reply_int(c, (long long)db_size(c->db)); }
+static void cmd_dbsize(client *c) { reply_int(c, (long long)db_size(c->db)); }
 
 /* FLUSHDB/FLUSHALL [ASYNC|SYNC]: both free synchronously for now; the
  * flag is accepted and validated as Redis does. */
 static bool parse_flush_flags(client *c) {
     if (c->argc == 1) return true;
-    if (c->argc == 2 && (cmd_arg_is(&c->argv[1], "async") || cmd_arg_is(&c->argv[1], "sync")))
-        return true;
+    if (c->argc == 2 && (arg_is(&c->argv[1], "async") || arg_is(&c->argv[1], "sync"))) return true;
     reply_error(c, ERR_SYNTAX);
     return false;
 }
 
-void cmd_flushdb(client *c) {
+static void cmd_flushdb(client *c) {
     if (!parse_flush_flags(c)) return;
     db_signal_flushed(c->dbid, -1);
     srv.dirty += db_empty(c->db);
@@ -89,7 +82,7 @@ void cmd_flushdb(client *c) {
     reply_ok(c);
 }
 
-void cmd_flushall(client *c) {
+static void cmd_flushall(client *c) {
     if (!parse_flush_flags(c)) return;
     db_signal_flushed(-1, -1);
     srv.dirty += db_empty_all();
@@ -110,14 +103,14 @@ static void del_generic(client *c) {
         db_delete(c->db, k->ptr, k->len);
         slice argv[2] = {c->argv[0], *k};
         propagate(c->dbid, 2, argv);
-        modified(c->db, k, "del");
+        db_key_changed(c->db, k, NOTIFY_GENERIC, "del", 1);
         n++;
     }
     reply_int(c, n);
 }
 
-void cmd_del(client *c) { del_generic(c); }
-void cmd_unlink(client *c) { del_generic(c); }
+static void cmd_del(client *c) { del_generic(c); }
+static void cmd_unlink(client *c) { del_generic(c); }
 
 /* EXISTS and TOUCH: how many of the keys exist (a key named twice counts
  * twice). EXISTS looks without touching the keys, as Redis's. */
@@ -125,23 +118,24 @@ static void count_existing(client *c, bool touch) {
     long long n = 0;
     for (int i = 1; i < c->argc; i++) {
         slice *k = &c->argv[i];
-        if (touch ? db_find_read(c->db, k->ptr, k->len) : db_find_read_notouch(c->db, k->ptr, k->len))
+        if (touch ? db_find_read(c->db, k->ptr, k->len)
+                  : db_find_read_notouch(c->db, k->ptr, k->len))
             n++;
     }
     reply_int(c, n);
 }
 
-void cmd_exists(client *c) { count_existing(c, false); }
-void cmd_touch(client *c) { count_existing(c, true); }
+static void cmd_exists(client *c) { count_existing(c, false); }
+static void cmd_touch(client *c) { count_existing(c, true); }
 
-void cmd_type(client *c) {
+static void cmd_type(client *c) {
     kv *e = db_find_read_notouch(c->db, c->argv[1].ptr, c->argv[1].len);
     reply_simple(c, e ? kv_type_name(e) : "none");
 }
 
 /* ---- Iteration ---- */
 
-void cmd_keys(client *c) {
+static void cmd_keys(client *c) {
     slice *pat = &c->argv[1];
     bool all = pat->len == 1 && pat->ptr[0] == '*';
     void *node = reply_defer(c);
@@ -161,7 +155,7 @@ void cmd_keys(client *c) {
     reply_set_deferred_array(c, node, n);
 }
 
-void cmd_scan(client *c) {
+static void cmd_scan(client *c) {
     unsigned long cursor;
     if (!scan_parse_cursor(c, &c->argv[1], &cursor)) return;
     scan_opts o;
@@ -195,7 +189,7 @@ void cmd_scan(client *c) {
     reply_set_deferred_array(c, node, n);
 }
 
-void cmd_randomkey(client *c) {
+static void cmd_randomkey(client *c) {
     for (int tries = 0; tries < 100; tries++) {
         kv *e = dict_random(c->db->keys);
         if (e == NULL) break;
@@ -242,17 +236,17 @@ static void rename_generic(client *c, bool nx) {
     propagate(c->dbid, c->argc, c->argv);
     db_signal_modified(c->db, src->ptr, src->len);
     db_signal_modified(c->db, dst->ptr, dst->len);
-    db_notify('g', "rename_from", src->ptr, src->len, c->dbid);
-    db_notify('g', "rename_to", dst->ptr, dst->len, c->dbid);
+    db_notify(NOTIFY_GENERIC, "rename_from", src->ptr, src->len, c->dbid);
+    db_notify(NOTIFY_GENERIC, "rename_to", dst->ptr, dst->len, c->dbid);
     srv.dirty++;
     if (nx) reply_int(c, 1);
     else reply_ok(c);
 }
 
-void cmd_rename(client *c) { rename_generic(c, false); }
-void cmd_renamenx(client *c) { rename_generic(c, true); }
+static void cmd_rename(client *c) { rename_generic(c, false); }
+static void cmd_renamenx(client *c) { rename_generic(c, true); }
 
-void cmd_move(client *c) {
+static void cmd_move(client *c) {
     slice *key = &c->argv[1];
     int id;
     if (!arg_dbid(c, &c->argv[2], NULL, &id)) return;
@@ -277,20 +271,20 @@ void cmd_move(client *c) {
     propagate(c->dbid, c->argc, c->argv);
     db_signal_modified(c->db, key->ptr, key->len);
     db_signal_modified(dst, key->ptr, key->len);
-    db_notify('g', "move_from", key->ptr, key->len, c->dbid);
-    db_notify('g', "move_to", key->ptr, key->len, dst->id);
+    db_notify(NOTIFY_GENERIC, "move_from", key->ptr, key->len, c->dbid);
+    db_notify(NOTIFY_GENERIC, "move_to", key->ptr, key->len, dst->id);
     srv.dirty++;
     reply_int(c, 1);
 }
 
-void cmd_copy(client *c) {
+static void cmd_copy(client *c) {
     slice *src = &c->argv[1], *dst = &c->argv[2];
     db *to = c->db;
     bool replace = false;
     for (int i = 3; i < c->argc; i++) {
-        if (cmd_arg_is(&c->argv[i], "replace")) {
+        if (arg_is(&c->argv[i], "replace")) {
             replace = true;
-        } else if (cmd_arg_is(&c->argv[i], "db") && i + 1 < c->argc) {
+        } else if (arg_is(&c->argv[i], "db") && i + 1 < c->argc) {
             int id;
             if (!arg_dbid(c, &c->argv[++i], NULL, &id)) return;
             to = db_get(id);
@@ -321,7 +315,7 @@ void cmd_copy(client *c) {
     if (exists) db_delete(to, dst->ptr, dst->len);
     db_add(to, n);
     propagate(c->dbid, c->argc, c->argv);
-    modified(to, dst, "copy_to");
+    db_key_changed(to, dst, NOTIFY_GENERIC, "copy_to", 1);
     reply_int(c, 1);
 }
 
@@ -335,42 +329,45 @@ static kv *object_lookup(client *c) {
     return e;
 }
 
-void cmd_object_encoding(client *c) {
+static void cmd_object_encoding(client *c) {
     kv *e = object_lookup(c);
     if (e) reply_bulk_cstr(c, kv_enc_name(e));
 }
 
-void cmd_object_refcount(client *c) {
+static void cmd_object_refcount(client *c) {
     kv *e = object_lookup(c);
     if (e == NULL) return;
     /* Redis shares the integers 0..9999 and reports them as INT_MAX. */
     if (e->type == KV_STRING && e->enc == KV_ENC_INT && kv_int(e) >= 0 && kv_int(e) < 10000)
         reply_int(c, INT_MAX);
-    else
-        reply_int(c, 1);
+    else reply_int(c, 1);
 }
 
-void cmd_object_idletime(client *c) {
+static void cmd_object_idletime(client *c) {
     kv *e = object_lookup(c);
     if (e == NULL) return;
-    if (evict_policy_is_lfu()) {
-        reply_error(c, "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
+    if (db_policy_is_lfu()) {
+        reply_error(
+            c,
+            "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
         return;
     }
-    reply_int(c, (long long)evict_idle_seconds(e));
+    reply_int(c, (long long)db_idle_seconds(e));
 }
 
-void cmd_object_freq(client *c) {
+static void cmd_object_freq(client *c) {
     kv *e = object_lookup(c);
     if (e == NULL) return;
-    if (!evict_policy_is_lfu()) {
-        reply_error(c, "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
+    if (!db_policy_is_lfu()) {
+        reply_error(
+            c,
+            "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
         return;
     }
-    reply_int(c, evict_lfu_counter(e));
+    reply_int(c, db_lfu_counter(e));
 }
 
-void cmd_object_help(client *c) {
+static void cmd_object_help(client *c) {
     static const char *help[] = {
         "ENCODING <key>",
         "    Return the kind of internal representation used in order to store the value",
@@ -387,3 +384,58 @@ void cmd_object_help(client *c) {
         NULL};
     reply_help(c, "OBJECT", help);
 }
+
+/* ---- Command table (registered by server.c) ---- */
+
+/* clang-format off */
+static command object_subcommands[] = {
+    {.name = "encoding", .proc = cmd_object_encoding, .arity = 3, .flags = CMD_READONLY,
+     .acl = ACL_KEYSPACE | ACL_READ | ACL_SLOW, .keys = {2, 2, 1}},
+    {.name = "refcount", .proc = cmd_object_refcount, .arity = 3, .flags = CMD_READONLY,
+     .acl = ACL_KEYSPACE | ACL_READ | ACL_SLOW, .keys = {2, 2, 1}},
+    {.name = "idletime", .proc = cmd_object_idletime, .arity = 3, .flags = CMD_READONLY,
+     .acl = ACL_KEYSPACE | ACL_READ | ACL_SLOW, .keys = {2, 2, 1}},
+    {.name = "freq", .proc = cmd_object_freq, .arity = 3, .flags = CMD_READONLY,
+     .acl = ACL_KEYSPACE | ACL_READ | ACL_SLOW, .keys = {2, 2, 1}},
+    {.name = "help", .proc = cmd_object_help, .arity = 2, .flags = CMD_LOADING | CMD_STALE,
+     .acl = ACL_KEYSPACE | ACL_SLOW},
+    {.name = NULL}};
+
+command keys_commands[] = {
+    {.name = "select", .proc = cmd_select, .arity = 2, .flags = CMD_LOADING | CMD_STALE | CMD_FAST,
+     .acl = ACL_FAST | ACL_CONNECTION},
+    {.name = "swapdb", .proc = cmd_swapdb, .arity = 3, .flags = CMD_WRITE | CMD_FAST,
+     .acl = ACL_KEYSPACE | ACL_WRITE | ACL_FAST | ACL_DANGEROUS},
+    {.name = "move", .proc = cmd_move, .arity = 3, .flags = CMD_WRITE | CMD_FAST,
+     .acl = ACL_KEYSPACE | ACL_WRITE | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "copy", .proc = cmd_copy, .arity = -3, .flags = CMD_WRITE | CMD_DENYOOM,
+     .acl = ACL_KEYSPACE | ACL_WRITE | ACL_SLOW, .keys = {1, 2, 1}},
+    {.name = "del", .proc = cmd_del, .arity = -2, .flags = CMD_WRITE,
+     .acl = ACL_KEYSPACE | ACL_WRITE | ACL_SLOW, .keys = {1, -1, 1}},
+    {.name = "unlink", .proc = cmd_unlink, .arity = -2, .flags = CMD_WRITE | CMD_FAST,
+     .acl = ACL_KEYSPACE | ACL_WRITE | ACL_FAST, .keys = {1, -1, 1}},
+    {.name = "exists", .proc = cmd_exists, .arity = -2, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_KEYSPACE | ACL_READ | ACL_FAST, .keys = {1, -1, 1}},
+    {.name = "type", .proc = cmd_type, .arity = 2, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_KEYSPACE | ACL_READ | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "keys", .proc = cmd_keys, .arity = 2, .flags = CMD_READONLY,
+     .acl = ACL_KEYSPACE | ACL_READ | ACL_SLOW | ACL_DANGEROUS},
+    {.name = "scan", .proc = cmd_scan, .arity = -2, .flags = CMD_READONLY,
+     .acl = ACL_KEYSPACE | ACL_READ | ACL_SLOW},
+    {.name = "randomkey", .proc = cmd_randomkey, .arity = 1, .flags = CMD_READONLY,
+     .acl = ACL_KEYSPACE | ACL_READ | ACL_SLOW},
+    {.name = "rename", .proc = cmd_rename, .arity = 3, .flags = CMD_WRITE,
+     .acl = ACL_KEYSPACE | ACL_WRITE | ACL_SLOW, .keys = {1, 2, 1}},
+    {.name = "renamenx", .proc = cmd_renamenx, .arity = 3, .flags = CMD_WRITE | CMD_FAST,
+     .acl = ACL_KEYSPACE | ACL_WRITE | ACL_FAST, .keys = {1, 2, 1}},
+    {.name = "dbsize", .proc = cmd_dbsize, .arity = 1, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_KEYSPACE | ACL_READ | ACL_FAST},
+    {.name = "flushdb", .proc = cmd_flushdb, .arity = -1, .flags = CMD_WRITE,
+     .acl = ACL_KEYSPACE | ACL_WRITE | ACL_SLOW | ACL_DANGEROUS},
+    {.name = "flushall", .proc = cmd_flushall, .arity = -1, .flags = CMD_WRITE,
+     .acl = ACL_KEYSPACE | ACL_WRITE | ACL_SLOW | ACL_DANGEROUS},
+    {.name = "touch", .proc = cmd_touch, .arity = -2, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_KEYSPACE | ACL_READ | ACL_FAST, .keys = {1, -1, 1}},
+    {.name = "object", .arity = -2, .acl = ACL_SLOW, .subcmds = object_subcommands},
+    {.name = NULL}};
+/* clang-format on */

@@ -3,7 +3,7 @@
  *
  * The table itself, keyspecs.def, is generated from redis-server by
  * scripts/gen-keyspecs.py and included here; it lists every command Redis
- * has, castor's and the others, sorted by full name. cmdtable.c replies
+ * has, castor's and the others, sorted by full name. cmdinfo.c replies
  * COMMAND INFO and COMMAND DOCS from it.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "keyspecs.h"

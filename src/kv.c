@@ -58,7 +58,7 @@ static inline uint8_t *val_ptr(const kv *e) {
 static size_t value_size(enum kv_enc enc, size_t vlen) {
     switch (enc) {
     case KV_ENC_EMBSTR: return 1 + vlen;
-    default: return 8;   /* INT payload or a pointer */
+    default: return 8; /* INT payload or a pointer */
     }
 }
 
@@ -241,9 +241,7 @@ const char *kv_str(const kv *e, char *buf, size_t *len) {
         *len = util_ll2str(buf, ll);
         return buf;
     }
-    case KV_ENC_EMBSTR:
-        *len = v[0];
-        return (const char *)v + 1;
+    case KV_ENC_EMBSTR: *len = v[0]; return (const char *)v + 1;
     default: {
         str *s = kv_raw(e);
         *len = s->len;
@@ -305,6 +303,7 @@ const char *kv_enc_name(const kv *e) {
 size_t kv_alloc_size(const kv *e) {
     size_t n = mem_usable(e);
     if (e->type == KV_STRING && e->enc == KV_ENC_RAW) n += str_alloc_size(kv_raw(e));
-    else if (e->type != KV_STRING && value_size_fn[e->type]) n += value_size_fn[e->type](kv_ptr(e), (enum kv_enc)e->enc);
+    else if (e->type != KV_STRING && value_size_fn[e->type])
+        n += value_size_fn[e->type](kv_ptr(e), (enum kv_enc)e->enc);
     return n;
 }

@@ -34,13 +34,13 @@ enum kv_enc {
     KV_ENC_LISTPACK = 11,
 };
 
-#define KV_EMBSTR_MAX 44   /* Redis's OBJ_ENCODING_EMBSTR_SIZE_LIMIT */
+#define KV_EMBSTR_MAX 44 /* Redis's OBJ_ENCODING_EMBSTR_SIZE_LIMIT */
 
 typedef struct kv {
     dict_link link;
     uint32_t type : 4;
     uint32_t enc : 4;
-    uint32_t lru : 24;     /* LRU clock or LFU (time:16, counter:8), as Redis */
+    uint32_t lru : 24; /* LRU clock or LFU (time:16, counter:8), as Redis */
     uint8_t flags;
     uint8_t data[];
 } kv;
@@ -67,7 +67,7 @@ bool kv_overwrite_string(kv *e, const char *val, size_t vlen);
 /* A string entry with the given integer value (encoding INT). */
 kv *kv_new_int(const char *key, size_t klen, long long v) MUST_USE;
 /* A string entry that stays RAW regardless of content (APPEND, SETRANGE). */
-kv *kv_new_raw(const char *key, size_t klen, str *val) MUST_USE;   /* takes ownership */
+kv *kv_new_raw(const char *key, size_t klen, str *val) MUST_USE; /* takes ownership */
 /* A collection entry pointing at 'ptr' (takes ownership). */
 kv *kv_new_ptr(const char *key, size_t klen, enum kv_type type, enum kv_enc enc,
                void *ptr) MUST_USE;
@@ -79,7 +79,7 @@ void kv_free_shell(kv *e);
 const char *kv_key(const kv *e, size_t *len);
 
 static inline bool kv_has_expire(const kv *e) { return e->flags & KV_HAS_EXPIRE; }
-long long kv_expire(const kv *e);   /* -1 when none */
+long long kv_expire(const kv *e); /* -1 when none */
 uint32_t kv_volatile_idx(const kv *e);
 void kv_set_volatile_idx(kv *e, uint32_t idx);
 /* Returns the entry with an expire slot (possibly reallocated). */
@@ -105,12 +105,12 @@ void kv_set_value_size(enum kv_type type, kv_value_size_fn fn);
  * (>= 21 bytes) and a pointer to buf is returned. */
 const char *kv_str(const kv *e, char *buf, size_t *len);
 size_t kv_str_len(const kv *e);
-long long kv_int(const kv *e);     /* only for KV_ENC_INT */
-void kv_set_int(kv *e, long long v);   /* in place, only for KV_ENC_INT */
-str *kv_raw(const kv *e);          /* only for KV_ENC_RAW */
-void kv_set_raw(kv *e, str *s);    /* only for KV_ENC_RAW; takes ownership */
+long long kv_int(const kv *e);       /* only for KV_ENC_INT */
+void kv_set_int(kv *e, long long v); /* in place, only for KV_ENC_INT */
+str *kv_raw(const kv *e);            /* only for KV_ENC_RAW */
+void kv_set_raw(kv *e, str *s);      /* only for KV_ENC_RAW; takes ownership */
 
-void *kv_ptr(const kv *e);          /* collections */
+void *kv_ptr(const kv *e); /* collections */
 void kv_set_ptr(kv *e, void *ptr);
 
 const char *kv_type_name(const kv *e);

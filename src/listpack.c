@@ -39,10 +39,10 @@
 #define LP_ENC_32BIT_INT 0xF3
 #define LP_ENC_64BIT_INT 0xF4
 
-#define IS_7BIT_UINT(b) (((b) & 0x80) == 0)
-#define IS_6BIT_STR(b) (((b) & 0xC0) == LP_ENC_6BIT_STR)
-#define IS_13BIT_INT(b) (((b) & 0xE0) == LP_ENC_13BIT_INT)
-#define IS_12BIT_STR(b) (((b) & 0xF0) == LP_ENC_12BIT_STR)
+#define IS_7BIT_UINT(b) (((b)&0x80) == 0)
+#define IS_6BIT_STR(b) (((b)&0xC0) == LP_ENC_6BIT_STR)
+#define IS_13BIT_INT(b) (((b)&0xE0) == LP_ENC_13BIT_INT)
+#define IS_12BIT_STR(b) (((b)&0xF0) == LP_ENC_12BIT_STR)
 
 /* ---- Header ---- */
 
@@ -66,9 +66,7 @@ static void set_numele(unsigned char *lp, uint32_t n) {
     lp[5] = (n >> 8) & 0xff;
 }
 
-size_t lp_bytes(const unsigned char *lp) {
-    return get_u32(lp);
-}
+size_t lp_bytes(const unsigned char *lp) { return get_u32(lp); }
 
 /* ---- Entry sizes ---- */
 
@@ -113,13 +111,13 @@ static unsigned enc_len_bytes(unsigned char b) {
     if (IS_7BIT_UINT(b) || IS_6BIT_STR(b)) return 1;
     if (IS_13BIT_INT(b) || IS_12BIT_STR(b)) return 2;
     switch (b) {
-    case LP_ENC_16BIT_INT: case LP_ENC_24BIT_INT: case LP_ENC_32BIT_INT:
-    case LP_ENC_64BIT_INT: case LP_EOF:
-        return 1;
-    case LP_ENC_32BIT_STR:
-        return 5;
-    default:
-        return 0;
+    case LP_ENC_16BIT_INT:
+    case LP_ENC_24BIT_INT:
+    case LP_ENC_32BIT_INT:
+    case LP_ENC_64BIT_INT:
+    case LP_EOF: return 1;
+    case LP_ENC_32BIT_STR: return 5;
+    default: return 0;
     }
 }
 
@@ -178,7 +176,7 @@ static unsigned encode_int(unsigned char *buf, long long v) {
         nbytes = 8;
         enc = LP_ENC_64BIT_INT;
     }
-    uint64_t u = (uint64_t)v;   /* two's complement, truncated to nbytes */
+    uint64_t u = (uint64_t)v; /* two's complement, truncated to nbytes */
     buf[0] = enc;
     for (unsigned i = 0; i < nbytes; i++) buf[1 + i] = (u >> (8 * i)) & 0xff;
     return 1 + nbytes;
@@ -225,13 +223,9 @@ unsigned char *lp_new(size_t capacity) {
     return lp;
 }
 
-void lp_free(unsigned char *lp) {
-    mem_free(lp);
-}
+void lp_free(unsigned char *lp) { mem_free(lp); }
 
-unsigned char *lp_dup(const unsigned char *lp) {
-    return mem_memdup(lp, lp_bytes(lp));
-}
+unsigned char *lp_dup(const unsigned char *lp) { return mem_memdup(lp, lp_bytes(lp)); }
 
 /* Number of elements. When the header count has saturated, counts them, and
  * stores the count again if it fits (as Redis's lpLength does). */
@@ -320,12 +314,8 @@ static const unsigned char *decode(const unsigned char *p, size_t *len, long lon
     case LP_ENC_24BIT_INT: nbytes = 3; break;
     case LP_ENC_32BIT_INT: nbytes = 4; break;
     case LP_ENC_64BIT_INT: nbytes = 8; break;
-    case LP_ENC_32BIT_STR:
-        *len = get_u32(p + 1);
-        return p + 5;
-    default:
-        ASSERT(!"invalid listpack encoding");
-        return NULL;
+    case LP_ENC_32BIT_STR: *len = get_u32(p + 1); return p + 5;
+    default: ASSERT(!"invalid listpack encoding"); return NULL;
     }
     uint64_t u = 0;
     for (unsigned i = 0; i < nbytes; i++) u |= (uint64_t)p[1 + i] << (8 * i);
@@ -474,8 +464,8 @@ static unsigned char *insert_str(unsigned char *lp, const char *s, size_t len, u
     return insert_raw(lp, NULL, 0, s ? s : "", len, p, where, newp);
 }
 
-unsigned char *lp_insert(unsigned char *lp, const char *s, size_t len, unsigned char *p,
-                         int where, unsigned char **newp) {
+unsigned char *lp_insert(unsigned char *lp, const char *s, size_t len, unsigned char *p, int where,
+                         unsigned char **newp) {
     return insert_str(lp, s, len, p, where, newp);
 }
 
@@ -548,7 +538,7 @@ bool lp_safe_to_add(const unsigned char *lp, size_t add) {
  * and that its backlen agrees with its size; advance *pp past it. */
 static bool validate_next(const unsigned char *lp, const unsigned char **pp, size_t size) {
     const unsigned char *p = *pp;
-    const unsigned char *end = lp + size - 1;   /* the terminator */
+    const unsigned char *end = lp + size - 1; /* the terminator */
     if (p < lp + LP_HDR_SIZE || p >= end || p[0] == LP_EOF) return false;
     unsigned lenbytes = enc_len_bytes(p[0]);
     if (lenbytes == 0) return false;
@@ -604,8 +594,7 @@ static int pick_cmp(const void *a, const void *b) {
 /* 'count' pairs (field/value, member/score) picked with repetition, in
  * random order, as Redis's lpRandomPairs: pick indexes, sort them, then
  * read them in one forward walk. vals may be NULL. */
-void lp_random_pairs(const unsigned char *lp, unsigned long count, lp_entry *keys,
-                     lp_entry *vals) {
+void lp_random_pairs(const unsigned char *lp, unsigned long count, lp_entry *keys, lp_entry *vals) {
     unsigned long total = lp_len(lp) / 2;
     ASSERT(total > 0);
     if (count == 0) return;

@@ -17,7 +17,7 @@
 
 #include "mem.h"
 
-#define LP_INTBUF_SIZE 21   /* enough for a long long as text */
+#define LP_INTBUF_SIZE 21 /* enough for a long long as text */
 
 /* Where to insert relative to an element. */
 enum { LP_BEFORE = 0, LP_AFTER = 1, LP_REPLACE = 2 };
@@ -38,8 +38,8 @@ unsigned char *lp_prepend(unsigned char *lp, const char *s, size_t len) MUST_USE
 unsigned char *lp_append_int(unsigned char *lp, long long v) MUST_USE;
 /* Insert s before/after the element at p, or replace it (LP_REPLACE).
  * If newp is not NULL it receives the inserted/replaced element. */
-unsigned char *lp_insert(unsigned char *lp, const char *s, size_t len, unsigned char *p,
-                         int where, unsigned char **newp) MUST_USE;
+unsigned char *lp_insert(unsigned char *lp, const char *s, size_t len, unsigned char *p, int where,
+                         unsigned char **newp) MUST_USE;
 /* Delete the element at p; *newp (if not NULL) receives the element that
  * followed it, or NULL at the end. */
 unsigned char *lp_delete(unsigned char *lp, unsigned char *p, unsigned char **newp) MUST_USE;
@@ -100,11 +100,10 @@ unsigned char *lp_random(const unsigned char *lp, unsigned step);
 /* For field/value (member/score) listpacks, as Redis's lpRandomPairs:
  * 'count' random pairs with repetition, in random order, into keys[] and
  * (if not NULL) vals[]. The listpack must not be empty. */
-void lp_random_pairs(const unsigned char *lp, unsigned long count, lp_entry *keys,
-                     lp_entry *vals);
+void lp_random_pairs(const unsigned char *lp, unsigned long count, lp_entry *keys, lp_entry *vals);
 /* As Redis's lpRandomPairsUnique: up to 'count' distinct pairs, in listpack
  * order. Returns how many were stored. */
-unsigned long lp_random_pairs_unique(const unsigned char *lp, unsigned long count,
-                                     lp_entry *keys, lp_entry *vals);
+unsigned long lp_random_pairs_unique(const unsigned char *lp, unsigned long count, lp_entry *keys,
+                                     lp_entry *vals);
 
 #endif

@@ -101,10 +101,10 @@ static int bit_tohex(lua_State *L) {
 }
 
 static const luaL_Reg funcs[] = {
-    {"tobit", bit_tobit}, {"bnot", bit_bnot}, {"band", bit_band}, {"bor", bit_bor},
-    {"bxor", bit_bxor}, {"lshift", bit_lshift}, {"rshift", bit_rshift},
-    {"arshift", bit_arshift}, {"rol", bit_rol}, {"ror", bit_ror}, {"bswap", bit_bswap},
-    {"tohex", bit_tohex}, {NULL, NULL}};
+    {"tobit", bit_tobit}, {"bnot", bit_bnot},     {"band", bit_band},     {"bor", bit_bor},
+    {"bxor", bit_bxor},   {"lshift", bit_lshift}, {"rshift", bit_rshift}, {"arshift", bit_arshift},
+    {"rol", bit_rol},     {"ror", bit_ror},       {"bswap", bit_bswap},   {"tohex", bit_tohex},
+    {NULL, NULL}};
 
 int luaopen_bit(lua_State *L) {
     luaL_register(L, "bit", funcs);

@@ -41,9 +41,9 @@ typedef struct jconfig {
     int encode_max_depth, decode_max_depth;
     int precision;
     int keep_buffer;
-    int encode_invalid;   /* 0 off, 1 on, 2 null */
+    int encode_invalid; /* 0 off, 1 on, 2 null */
     int decode_invalid;
-    jbuf buf;             /* the encoder's buffer, kept between calls */
+    jbuf buf; /* the encoder's buffer, kept between calls */
 } jconfig;
 
 static jconfig *get_config(lua_State *L) {
@@ -101,7 +101,8 @@ static int int_option(lua_State *L, int idx, int *setting, int min, int max) {
     return 1;
 }
 
-static int enum_option(lua_State *L, int idx, int *setting, const char *const *options, int bool_true) {
+static int enum_option(lua_State *L, int idx, int *setting, const char *const *options,
+                       int bool_true) {
     static const char *const bool_options[] = {"off", "on", NULL};
     if (options == NULL) {
         options = bool_options;
@@ -244,7 +245,8 @@ static double array_length(lua_State *L, jconfig *c) {
     lua_pushnil(L);
     while (lua_next(L, -2)) {
         double k;
-        if (lua_type(L, -2) == LUA_TNUMBER && (k = lua_tonumber(L, -2)) != 0 && floor(k) == k && k >= 1) {
+        if (lua_type(L, -2) == LUA_TNUMBER && (k = lua_tonumber(L, -2)) != 0 && floor(k) == k &&
+            k >= 1) {
             if (k > max) max = k;
             items++;
             lua_pop(L, 1);
@@ -305,30 +307,21 @@ static void encode_table(lua_State *L, jconfig *c, int depth, jbuf *b) {
 /* Append the value at -1 (left on the stack). */
 static void encode_value(lua_State *L, jconfig *c, int depth, jbuf *b) {
     switch (lua_type(L, -1)) {
-    case LUA_TSTRING:
-        encode_string(L, b, -1);
-        break;
-    case LUA_TNUMBER:
-        encode_number(L, c, b, -1);
-        break;
+    case LUA_TSTRING: encode_string(L, b, -1); break;
+    case LUA_TNUMBER: encode_number(L, c, b, -1); break;
     case LUA_TBOOLEAN:
         if (lua_toboolean(L, -1)) jbuf_add(L, b, "true", 4);
         else jbuf_add(L, b, "false", 5);
         break;
-    case LUA_TTABLE:
-        encode_table(L, c, depth + 1, b);
-        break;
-    case LUA_TNIL:
-        jbuf_add(L, b, "null", 4);
-        break;
+    case LUA_TTABLE: encode_table(L, c, depth + 1, b); break;
+    case LUA_TNIL: jbuf_add(L, b, "null", 4); break;
     case LUA_TLIGHTUSERDATA:
         if (lua_touserdata(L, -1) == NULL) {
             jbuf_add(L, b, "null", 4);
             break;
         }
         /* fall through */
-    default:
-        encode_error(L, c, -1, "type not supported");
+    default: encode_error(L, c, -1, "type not supported");
     }
 }
 
@@ -346,13 +339,26 @@ static int json_encode(lua_State *L) {
 /* ---- Decoding ---- */
 
 typedef enum {
-    T_OBJ_BEGIN, T_OBJ_END, T_ARR_BEGIN, T_ARR_END, T_STRING, T_NUMBER, T_BOOLEAN, T_NULL,
-    T_COLON, T_COMMA, T_END, T_WHITESPACE, T_ERROR, T_UNKNOWN
+    T_OBJ_BEGIN,
+    T_OBJ_END,
+    T_ARR_BEGIN,
+    T_ARR_END,
+    T_STRING,
+    T_NUMBER,
+    T_BOOLEAN,
+    T_NULL,
+    T_COLON,
+    T_COMMA,
+    T_END,
+    T_WHITESPACE,
+    T_ERROR,
+    T_UNKNOWN
 } token_type;
 
-static const char *const token_names[] = {
-    "T_OBJ_BEGIN", "T_OBJ_END", "T_ARR_BEGIN", "T_ARR_END", "T_STRING", "T_NUMBER", "T_BOOLEAN",
-    "T_NULL", "T_COLON", "T_COMMA", "T_END", "T_WHITESPACE", "T_ERROR", "T_UNKNOWN"};
+static const char *const token_names[] = {"T_OBJ_BEGIN", "T_OBJ_END", "T_ARR_BEGIN", "T_ARR_END",
+                                          "T_STRING",    "T_NUMBER",  "T_BOOLEAN",   "T_NULL",
+                                          "T_COLON",     "T_COMMA",   "T_END",       "T_WHITESPACE",
+                                          "T_ERROR",     "T_UNKNOWN"};
 
 typedef struct token {
     token_type type;
@@ -362,13 +368,13 @@ typedef struct token {
         double number;
         int boolean;
     } v;
-    size_t str_len;   /* T_STRING: the text is in the parser's tmp */
+    size_t str_len; /* T_STRING: the text is in the parser's tmp */
 } token;
 
 typedef struct parser {
     jconfig *c;
     const char *data, *ptr;
-    char *tmp;        /* decoded string scratch: a Lua userdata as long as the input */
+    char *tmp; /* decoded string scratch: a Lua userdata as long as the input */
     size_t tmp_len;
     int depth;
 } parser;
@@ -376,17 +382,26 @@ typedef struct parser {
 static token_type char_token(unsigned char ch) {
     switch (ch) {
     case '\0': return T_END;
-    case ' ': case '\t': case '\n': case '\r': return T_WHITESPACE;
+    case ' ':
+    case '\t':
+    case '\n':
+    case '\r': return T_WHITESPACE;
     case '{': return T_OBJ_BEGIN;
     case '}': return T_OBJ_END;
     case '[': return T_ARR_BEGIN;
     case ']': return T_ARR_END;
     case ':': return T_COLON;
     case ',': return T_COMMA;
-    case 'f': case 'i': case 'I': case 'n': case 'N': case 't': case '"': case '+': case '-':
-        return T_UNKNOWN;
-    default:
-        return ch >= '0' && ch <= '9' ? T_UNKNOWN : T_ERROR;
+    case 'f':
+    case 'i':
+    case 'I':
+    case 'n':
+    case 'N':
+    case 't':
+    case '"':
+    case '+':
+    case '-': return T_UNKNOWN;
+    default: return ch >= '0' && ch <= '9' ? T_UNKNOWN : T_ERROR;
     }
 }
 
@@ -449,7 +464,7 @@ static bool unicode_escape(parser *p) {
     if (cp < 0) return false;
     int used = 6;
     if ((cp & 0xF800) == 0xD800) {
-        if (cp & 0x400) return false;   /* a lone low surrogate */
+        if (cp & 0x400) return false; /* a lone low surrogate */
         if (p->ptr[6] != '\\' || p->ptr[7] != 'u') return false;
         int low = hex_value(p->ptr + 8);
         if (low < 0 || (low & 0xFC00) != 0xDC00) return false;
@@ -631,26 +646,13 @@ static void parse_array(lua_State *L, parser *p) {
 
 static void parse_value(lua_State *L, parser *p, token *t) {
     switch (t->type) {
-    case T_STRING:
-        lua_pushlstring(L, p->tmp, t->str_len);
-        break;
-    case T_NUMBER:
-        lua_pushnumber(L, t->v.number);
-        break;
-    case T_BOOLEAN:
-        lua_pushboolean(L, t->v.boolean);
-        break;
-    case T_OBJ_BEGIN:
-        parse_object(L, p);
-        break;
-    case T_ARR_BEGIN:
-        parse_array(L, p);
-        break;
-    case T_NULL:
-        lua_pushlightuserdata(L, NULL);
-        break;
-    default:
-        parse_error(L, "value", t);
+    case T_STRING: lua_pushlstring(L, p->tmp, t->str_len); break;
+    case T_NUMBER: lua_pushnumber(L, t->v.number); break;
+    case T_BOOLEAN: lua_pushboolean(L, t->v.boolean); break;
+    case T_OBJ_BEGIN: parse_object(L, p); break;
+    case T_ARR_BEGIN: parse_array(L, p); break;
+    case T_NULL: lua_pushlightuserdata(L, NULL); break;
+    default: parse_error(L, "value", t);
     }
 }
 
@@ -660,10 +662,11 @@ static int json_decode(lua_State *L) {
     parser p = {.c = get_config(L)};
     p.data = p.ptr = luaL_checklstring(L, 1, &len);
     /* RFC 4627: only the first byte of UTF-8 JSON is sure to be ASCII. */
-    if (len >= 2 && (!p.data[0] || !p.data[1])) luaL_error(L, "JSON parser does not support UTF-16 or UTF-32");
+    if (len >= 2 && (!p.data[0] || !p.data[1]))
+        luaL_error(L, "JSON parser does not support UTF-16 or UTF-32");
     /* A decoded string is never longer than the text it comes from. */
     p.tmp = lua_newuserdata(L, len + 1);
-    lua_insert(L, 1);   /* below everything the parse pushes */
+    lua_insert(L, 1); /* below everything the parse pushes */
     token t;
     next_token(&p, &t);
     parse_value(L, &p, &t);
@@ -682,24 +685,28 @@ static int json_new(lua_State *L) {
 }
 
 static void create_module(lua_State *L) {
-    static const luaL_Reg funcs[] = {
-        {"encode", json_encode},
-        {"decode", json_decode},
-        {"encode_sparse_array", cfg_encode_sparse_array},
-        {"encode_max_depth", cfg_encode_max_depth},
-        {"decode_max_depth", cfg_decode_max_depth},
-        {"encode_number_precision", cfg_encode_number_precision},
-        {"encode_keep_buffer", cfg_encode_keep_buffer},
-        {"encode_invalid_numbers", cfg_encode_invalid_numbers},
-        {"decode_invalid_numbers", cfg_decode_invalid_numbers},
-        {"new", json_new},
-        {NULL, NULL}};
+    static const luaL_Reg funcs[] = {{"encode", json_encode},
+                                     {"decode", json_decode},
+                                     {"encode_sparse_array", cfg_encode_sparse_array},
+                                     {"encode_max_depth", cfg_encode_max_depth},
+                                     {"decode_max_depth", cfg_decode_max_depth},
+                                     {"encode_number_precision", cfg_encode_number_precision},
+                                     {"encode_keep_buffer", cfg_encode_keep_buffer},
+                                     {"encode_invalid_numbers", cfg_encode_invalid_numbers},
+                                     {"decode_invalid_numbers", cfg_decode_invalid_numbers},
+                                     {"new", json_new},
+                                     {NULL, NULL}};
     lua_newtable(L);
     jconfig *c = lua_newuserdata(L, sizeof(jconfig));
-    *c = (jconfig){.sparse_convert = DEFAULT_SPARSE_CONVERT, .sparse_ratio = DEFAULT_SPARSE_RATIO,
-                   .sparse_safe = DEFAULT_SPARSE_SAFE, .encode_max_depth = DEFAULT_MAX_DEPTH,
-                   .decode_max_depth = DEFAULT_MAX_DEPTH, .precision = DEFAULT_PRECISION,
-                   .keep_buffer = 1, .encode_invalid = 0, .decode_invalid = 1};
+    *c = (jconfig){.sparse_convert = DEFAULT_SPARSE_CONVERT,
+                   .sparse_ratio = DEFAULT_SPARSE_RATIO,
+                   .sparse_safe = DEFAULT_SPARSE_SAFE,
+                   .encode_max_depth = DEFAULT_MAX_DEPTH,
+                   .decode_max_depth = DEFAULT_MAX_DEPTH,
+                   .precision = DEFAULT_PRECISION,
+                   .keep_buffer = 1,
+                   .encode_invalid = 0,
+                   .decode_invalid = 1};
     lua_newtable(L);
     lua_pushcfunction(L, config_gc);
     lua_setfield(L, -2, "__gc");

@@ -163,8 +163,8 @@ static void pack_table(lua_State *L, mbuf *b, int level) {
     lua_pushnil(L);
     while (lua_next(L, -2)) {
         lua_pushvalue(L, -2);
-        pack_value(L, b, level + 1);   /* the key */
-        pack_value(L, b, level + 1);   /* the value */
+        pack_value(L, b, level + 1); /* the key */
+        pack_value(L, b, level + 1); /* the value */
     }
 }
 
@@ -173,20 +173,11 @@ static void pack_value(lua_State *L, mbuf *b, int level) {
     int t = lua_type(L, -1);
     if (t == LUA_TTABLE && level == MAX_NESTING) t = LUA_TNIL;
     switch (t) {
-    case LUA_TSTRING:
-        pack_string(L, b);
-        break;
-    case LUA_TBOOLEAN:
-        pack_header(L, b, lua_toboolean(L, -1) ? 0xc3 : 0xc2, 0, 0);
-        break;
-    case LUA_TNUMBER:
-        pack_number(L, b, lua_tonumber(L, -1));
-        break;
-    case LUA_TTABLE:
-        pack_table(L, b, level);
-        break;
-    default:
-        pack_header(L, b, 0xc0, 0, 0);
+    case LUA_TSTRING: pack_string(L, b); break;
+    case LUA_TBOOLEAN: pack_header(L, b, lua_toboolean(L, -1) ? 0xc3 : 0xc2, 0, 0); break;
+    case LUA_TNUMBER: pack_number(L, b, lua_tonumber(L, -1)); break;
+    case LUA_TTABLE: pack_table(L, b, level); break;
+    default: pack_header(L, b, 0xc0, 0, 0);
     }
     lua_pop(L, 1);
 }
@@ -194,7 +185,8 @@ static void pack_value(lua_State *L, mbuf *b, int level) {
 static int mp_pack(lua_State *L) {
     int nargs = lua_gettop(L);
     if (nargs == 0) return luaL_argerror(L, 0, "MessagePack pack needs input.");
-    if (!lua_checkstack(L, nargs)) return luaL_argerror(L, 0, "Too many arguments for MessagePack pack.");
+    if (!lua_checkstack(L, nargs))
+        return luaL_argerror(L, 0, "Too many arguments for MessagePack pack.");
     mbuf *b = &pack_buf;
     for (int i = 1; i <= nargs; i++) {
         b->len = 0;
@@ -216,7 +208,7 @@ static int mp_pack(lua_State *L) {
 typedef struct cursor {
     const unsigned char *p;
     size_t left;
-    int err;   /* 0, CUR_EOF or CUR_BADFMT */
+    int err; /* 0, CUR_EOF or CUR_BADFMT */
 } cursor;
 
 #define CUR_EOF 1
@@ -285,20 +277,20 @@ static void unpack_value(lua_State *L, cursor *c) {
     luaL_checkstack(L, 1, "too many nested values");
     unsigned char tag = c->p[0];
     uint64_t v;
-    if (tag <= 0x7f || tag >= 0xe0) {   /* fixints */
+    if (tag <= 0x7f || tag >= 0xe0) { /* fixints */
         lua_pushnumber(L, tag <= 0x7f ? (lua_Number)tag : (lua_Number)(int8_t)tag);
         c->p++;
         c->left--;
         return;
     }
-    if ((tag & 0xf0) == 0x80 || (tag & 0xf0) == 0x90) {   /* fixmap, fixarray */
+    if ((tag & 0xf0) == 0x80 || (tag & 0xf0) == 0x90) { /* fixmap, fixarray */
         c->p++;
         c->left--;
         if ((tag & 0xf0) == 0x80) unpack_map(L, c, tag & 0x0f);
         else unpack_array(L, c, tag & 0x0f);
         return;
     }
-    if ((tag & 0xe0) == 0xa0) {   /* fixstr */
+    if ((tag & 0xe0) == 0xa0) { /* fixstr */
         size_t len = tag & 0x1f;
         if (!need(c, 1 + len)) return;
         lua_pushlstring(L, (const char *)c->p + 1, len);
@@ -307,9 +299,21 @@ static void unpack_value(lua_State *L, cursor *c) {
         return;
     }
     switch (tag) {
-    case 0xc0: lua_pushnil(L); c->p++; c->left--; return;
-    case 0xc2: lua_pushboolean(L, 0); c->p++; c->left--; return;
-    case 0xc3: lua_pushboolean(L, 1); c->p++; c->left--; return;
+    case 0xc0:
+        lua_pushnil(L);
+        c->p++;
+        c->left--;
+        return;
+    case 0xc2:
+        lua_pushboolean(L, 0);
+        c->p++;
+        c->left--;
+        return;
+    case 0xc3:
+        lua_pushboolean(L, 1);
+        c->p++;
+        c->left--;
+        return;
     case 0xd9: unpack_bytes(L, c, 1); return;
     case 0xda: unpack_bytes(L, c, 2); return;
     case 0xdb: unpack_bytes(L, c, 4); return;
@@ -328,18 +332,42 @@ static void unpack_value(lua_State *L, cursor *c) {
             lua_pushnumber(L, d);
         }
         return;
-    case 0xcc: if (take(c, 1, &v)) lua_pushnumber(L, (lua_Number)v); return;
-    case 0xcd: if (take(c, 2, &v)) lua_pushnumber(L, (lua_Number)v); return;
-    case 0xce: if (take(c, 4, &v)) lua_pushnumber(L, (lua_Number)v); return;
-    case 0xcf: if (take(c, 8, &v)) lua_pushnumber(L, (lua_Number)v); return;
-    case 0xd0: if (take(c, 1, &v)) lua_pushnumber(L, (int8_t)v); return;
-    case 0xd1: if (take(c, 2, &v)) lua_pushnumber(L, (int16_t)v); return;
-    case 0xd2: if (take(c, 4, &v)) lua_pushnumber(L, (int32_t)v); return;
-    case 0xd3: if (take(c, 8, &v)) lua_pushnumber(L, (lua_Number)(int64_t)v); return;
-    case 0xdc: if (take(c, 2, &v)) unpack_array(L, c, v); return;
-    case 0xdd: if (take(c, 4, &v)) unpack_array(L, c, v); return;
-    case 0xde: if (take(c, 2, &v)) unpack_map(L, c, v); return;
-    case 0xdf: if (take(c, 4, &v)) unpack_map(L, c, v); return;
+    case 0xcc:
+        if (take(c, 1, &v)) lua_pushnumber(L, (lua_Number)v);
+        return;
+    case 0xcd:
+        if (take(c, 2, &v)) lua_pushnumber(L, (lua_Number)v);
+        return;
+    case 0xce:
+        if (take(c, 4, &v)) lua_pushnumber(L, (lua_Number)v);
+        return;
+    case 0xcf:
+        if (take(c, 8, &v)) lua_pushnumber(L, (lua_Number)v);
+        return;
+    case 0xd0:
+        if (take(c, 1, &v)) lua_pushnumber(L, (int8_t)v);
+        return;
+    case 0xd1:
+        if (take(c, 2, &v)) lua_pushnumber(L, (int16_t)v);
+        return;
+    case 0xd2:
+        if (take(c, 4, &v)) lua_pushnumber(L, (int32_t)v);
+        return;
+    case 0xd3:
+        if (take(c, 8, &v)) lua_pushnumber(L, (lua_Number)(int64_t)v);
+        return;
+    case 0xdc:
+        if (take(c, 2, &v)) unpack_array(L, c, v);
+        return;
+    case 0xdd:
+        if (take(c, 4, &v)) unpack_array(L, c, v);
+        return;
+    case 0xde:
+        if (take(c, 2, &v)) unpack_map(L, c, v);
+        return;
+    case 0xdf:
+        if (take(c, 4, &v)) unpack_map(L, c, v);
+        return;
     default: c->err = CUR_BADFMT; return;
     }
 }
@@ -349,7 +377,8 @@ static int unpack_full(lua_State *L, int limit, int offset) {
     const char *s = luaL_checklstring(L, 1, &len);
     bool all = !limit && !offset;
     if (offset < 0 || limit < 0)
-        return luaL_error(L, "Invalid request to unpack with offset of %d and limit of %d.", offset, (int)len);
+        return luaL_error(L, "Invalid request to unpack with offset of %d and limit of %d.", offset,
+                          (int)len);
     if ((size_t)offset > len)
         return luaL_error(L, "Start offset %d greater than input length %d.", offset, (int)len);
     if (all) limit = INT_MAX;

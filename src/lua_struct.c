@@ -43,22 +43,27 @@ static int read_count(lua_State *L, const char **fmt, int dflt) {
 
 static size_t int_size(lua_State *L, const char **fmt) {
     int n = read_count(L, fmt, (int)sizeof(int));
-    if (n > MAXINTSIZE || n < 1) luaL_error(L, "integral size %d is larger than limit of %d", n, MAXINTSIZE);
+    if (n > MAXINTSIZE || n < 1)
+        luaL_error(L, "integral size %d is larger than limit of %d", n, MAXINTSIZE);
     return (size_t)n;
 }
 
 /* The size of option 'opt'; reads its count from fmt. */
 static size_t opt_size(lua_State *L, char opt, const char **fmt) {
     switch (opt) {
-    case 'B': case 'b': return 1;
-    case 'H': case 'h': return sizeof(short);
-    case 'L': case 'l': return sizeof(long);
+    case 'B':
+    case 'b': return 1;
+    case 'H':
+    case 'h': return sizeof(short);
+    case 'L':
+    case 'l': return sizeof(long);
     case 'T': return sizeof(size_t);
     case 'f': return sizeof(float);
     case 'd': return sizeof(double);
     case 'x': return 1;
     case 'c': return (size_t)read_count(L, fmt, 1);
-    case 'i': case 'I': return int_size(L, fmt);
+    case 'i':
+    case 'I': return int_size(L, fmt);
     default: return 0;
     }
 }
@@ -102,7 +107,8 @@ static void put_int(luaL_Buffer *b, lua_Number n, bool little, size_t size) {
     int64_t v = (int64_t)n;
     uint64_t u = (uint64_t)v;
     for (size_t i = 0; i < size; i++) {
-        buf[little ? i : size - 1 - i] = (unsigned char)(i < 8 ? (u >> (8 * i)) & 0xff : (v < 0 ? 0xff : 0));
+        buf[little ? i : size - 1 - i] =
+            (unsigned char)(i < 8 ? (u >> (8 * i)) & 0xff : (v < 0 ? 0xff : 0));
     }
     luaL_addlstring(b, (char *)buf, size);
 }
@@ -135,12 +141,16 @@ static int struct_pack(lua_State *L) {
         for (size_t i = 0; i < pad; i++) luaL_addchar(&b, '\0');
         total += pad;
         switch (opt) {
-        case 'b': case 'B': case 'h': case 'H': case 'l': case 'L': case 'T': case 'i': case 'I':
-            put_int(&b, luaL_checknumber(L, arg++), h.little, size);
-            break;
-        case 'x':
-            luaL_addchar(&b, '\0');
-            break;
+        case 'b':
+        case 'B':
+        case 'h':
+        case 'H':
+        case 'l':
+        case 'L':
+        case 'T':
+        case 'i':
+        case 'I': put_int(&b, luaL_checknumber(L, arg++), h.little, size); break;
+        case 'x': luaL_addchar(&b, '\0'); break;
         case 'f': {
             float f = (float)luaL_checknumber(L, arg++);
             put_bytes(&b, &f, sizeof(f), h.little);
@@ -167,8 +177,7 @@ static int struct_pack(lua_State *L) {
             if (opt == 's') luaL_addchar(&b, '\0');
             break;
         }
-        default:
-            return bad_option(L, opt);
+        default: return bad_option(L, opt);
         }
         total += size;
     }
@@ -211,18 +220,27 @@ static int struct_unpack(lua_State *L) {
         if (header_opt(L, &h, opt, &fmt)) continue;
         size_t size = opt_size(L, opt, &fmt);
         size_t pad = aligned(L, &h, pos, size, opt);
-        luaL_argcheck(L, pos <= ld && pad <= ld - pos && size <= ld - pos - pad, 2, "data string too short");
+        luaL_argcheck(L, pos <= ld && pad <= ld - pos && size <= ld - pos - pad, 2,
+                      "data string too short");
         pos += pad;
         luaL_checkstack(L, 2, "too many results");
         switch (opt) {
-        case 'b': case 'B': case 'h': case 'H': case 'l': case 'L': case 'T': case 'i': case 'I': {
+        case 'b':
+        case 'B':
+        case 'h':
+        case 'H':
+        case 'l':
+        case 'L':
+        case 'T':
+        case 'i':
+        case 'I': {
             bool is_signed = islower((unsigned char)opt);
-            lua_pushnumber(L, get_int((const unsigned char *)data + pos, h.little, is_signed, size));
+            lua_pushnumber(L,
+                           get_int((const unsigned char *)data + pos, h.little, is_signed, size));
             n++;
             break;
         }
-        case 'x':
-            break;
+        case 'x': break;
         case 'f': {
             float f;
             get_bytes(&f, data + pos, sizeof(f), h.little);
@@ -239,11 +257,13 @@ static int struct_unpack(lua_State *L) {
         }
         case 'c':
             if (size == 0) {
-                if (n == 0 || !lua_isnumber(L, -1)) luaL_error(L, "format 'c0' needs a previous size");
+                if (n == 0 || !lua_isnumber(L, -1))
+                    luaL_error(L, "format 'c0' needs a previous size");
                 lua_Number len = lua_tonumber(L, -1);
                 lua_pop(L, 1);
                 n--;
-                luaL_argcheck(L, len >= 0 && len <= (lua_Number)(ld - pos), 2, "data string too short");
+                luaL_argcheck(L, len >= 0 && len <= (lua_Number)(ld - pos), 2,
+                              "data string too short");
                 size = (size_t)len;
             }
             lua_pushlstring(L, data + pos, size);
@@ -257,8 +277,7 @@ static int struct_unpack(lua_State *L) {
             n++;
             break;
         }
-        default:
-            return bad_option(L, opt);
+        default: return bad_option(L, opt);
         }
         pos += size;
     }

@@ -22,7 +22,6 @@
 #include "aof.h"
 #include "arg.h"
 #include "cmdtable.h"
-#include "commands.h"
 #include "db.h"
 #include "errors.h"
 #include "kv.h"
@@ -50,7 +49,7 @@ static void allocator_info(size_t *allocated, size_t *active, size_t *resident) 
 #ifndef CASTOR_LIBC_MALLOC
     uint64_t epoch = 1;
     size_t sz = sizeof(epoch);
-    mallctl("epoch", &epoch, &sz, &epoch, sz);   /* refresh the cached stats */
+    mallctl("epoch", &epoch, &sz, &epoch, sz); /* refresh the cached stats */
     sz = sizeof(size_t);
     mallctl("stats.allocated", allocated, &sz, NULL, 0);
     sz = sizeof(size_t);
@@ -78,7 +77,9 @@ void memory_cron(void) {
 
 /* ---- Overhead ---- */
 
-void memory_db_overhead(const db *d, size_t *main_ht, size_t *expires) {
+/* Bytes of bookkeeping for one database: the key table (buckets and entry
+ * headers) and the TTL index. */
+static void memory_db_overhead(const db *d, size_t *main_ht, size_t *expires) {
     size_t keys = dict_len(d->keys);
     *main_ht = dict_overhead(d->keys) + keys * sizeof(kv);
     /* Each volatile entry carries an 8-byte expire and a 4-byte index. */
@@ -86,13 +87,14 @@ void memory_db_overhead(const db *d, size_t *main_ht, size_t *expires) {
 }
 
 static size_t client_memory(const client *c) {
-    return mem_usable(c) + str_alloc_size(c->qbuf) + c->reply_bytes +
-           c->argv_cap * sizeof(slice);
+    return mem_usable(c) + str_alloc_size(c->qbuf) + c->reply_bytes + c->argv_cap * sizeof(slice);
 }
 
 static float ratio(size_t a, size_t b) { return b ? (float)a / (float)b : 0; }
 
-size_t memory_not_counted_for_evict(void) { return repl_replica_output_memory() + aof_buffer_size(); }
+size_t memory_not_counted_for_evict(void) {
+    return repl_replica_output_memory() + aof_buffer_size();
+}
 
 void memory_get_stats(memory_stats *ms) {
     memset(ms, 0, sizeof(*ms));
@@ -158,7 +160,7 @@ void memory_to_human(char *buf, size_t size, unsigned long long n) {
             return;
         }
     }
-    snprintf(buf, size, "%lluB", n);   /* beyond petabytes, as Redis */
+    snprintf(buf, size, "%lluB", n); /* beyond petabytes, as Redis */
 }
 
 /* ---- MEMORY USAGE ---- */
@@ -166,11 +168,11 @@ void memory_to_human(char *buf, size_t size, unsigned long long n) {
 /* MEMORY USAGE key [SAMPLES count]: the entry's allocation (and its value's)
  * plus the key's share of the bucket array. A missing key is a null reply;
  * logically expired keys not yet deleted still count, as in Redis. */
-void cmd_memory_usage(client *c) {
+static void cmd_memory_usage(client *c) {
     long long samples = 5;
     for (int j = 3; j < c->argc; j++) {
-        if (cmd_arg_is(&c->argv[j], "samples") && j + 1 < c->argc) {
-            if (!cmd_arg_ll(c, &c->argv[j + 1], &samples)) return;
+        if (arg_is(&c->argv[j], "samples") && j + 1 < c->argc) {
+            if (!arg_ll(c, &c->argv[j + 1], &samples)) return;
             if (samples < 0) {
                 reply_error(c, ERR_SYNTAX);
                 return;
@@ -207,7 +209,7 @@ static void stat_double(client *c, const char *name, float v) {
     reply_double(c, v);
 }
 
-void cmd_memory_stats(client *c) {
+static void cmd_memory_stats(client *c) {
     memory_stats ms;
     memory_get_stats(&ms);
     int ndbs = 0;
@@ -257,56 +259,56 @@ void cmd_memory_stats(client *c) {
 
 /* ---- MEMORY DOCTOR ---- */
 
-#define DOCTOR_PEAK                                                                               \
-    " * Peak memory: In the past this instance used more than 150% the memory that is "          \
-    "currently using. The allocator is normally not able to release memory after a peak, so "    \
-    "you can expect to see a big fragmentation ratio, however this is actually harmless and is " \
-    "only due to the memory peak, and if the Redis instance Resident Set Size (RSS) is "         \
-    "currently bigger than expected, the memory will be used as soon as you fill the Redis "     \
-    "instance with more data. If the memory peak was only occasional and you want to try to "    \
-    "reclaim memory, please try the MEMORY PURGE command, otherwise the only other option is "   \
+#define DOCTOR_PEAK                                                                                \
+    " * Peak memory: In the past this instance used more than 150% the memory that is "            \
+    "currently using. The allocator is normally not able to release memory after a peak, so "      \
+    "you can expect to see a big fragmentation ratio, however this is actually harmless and is "   \
+    "only due to the memory peak, and if the Redis instance Resident Set Size (RSS) is "           \
+    "currently bigger than expected, the memory will be used as soon as you fill the Redis "       \
+    "instance with more data. If the memory peak was only occasional and you want to try to "      \
+    "reclaim memory, please try the MEMORY PURGE command, otherwise the only other option is "     \
     "to shutdown and restart the instance.\n\n"
-#define DOCTOR_FRAG                                                                               \
-    " * High total RSS: This instance has a memory fragmentation and RSS overhead greater than " \
-    "1.4 (this means that the Resident Set Size of the Redis process is much larger than the "   \
-    "sum of the logical allocations Redis performed). This problem is usually due either to a "  \
-    "large peak memory (check if there is a peak memory entry above in the report) or may "      \
-    "result from a workload that causes the allocator to fragment memory a lot. If the "        \
-    "problem is a large peak memory, then there is no issue. Otherwise, make sure you are "      \
-    "using the Jemalloc allocator and not the default libc malloc. Note: The currently used "    \
+#define DOCTOR_FRAG                                                                                \
+    " * High total RSS: This instance has a memory fragmentation and RSS overhead greater than "   \
+    "1.4 (this means that the Resident Set Size of the Redis process is much larger than the "     \
+    "sum of the logical allocations Redis performed). This problem is usually due either to a "    \
+    "large peak memory (check if there is a peak memory entry above in the report) or may "        \
+    "result from a workload that causes the allocator to fragment memory a lot. If the "           \
+    "problem is a large peak memory, then there is no issue. Otherwise, make sure you are "        \
+    "using the Jemalloc allocator and not the default libc malloc. Note: The currently used "      \
     "allocator is \"%s\".\n\n"
-#define DOCTOR_ALLOC_FRAG                                                                        \
-    " * High allocator fragmentation: This instance has an allocator external fragmentation "   \
-    "greater than 1.1. This problem is usually due either to a large peak memory (check if "    \
-    "there is a peak memory entry above in the report) or may result from a workload that "     \
-    "causes the allocator to fragment memory a lot. You can try enabling 'activedefrag' config " \
+#define DOCTOR_ALLOC_FRAG                                                                          \
+    " * High allocator fragmentation: This instance has an allocator external fragmentation "      \
+    "greater than 1.1. This problem is usually due either to a large peak memory (check if "       \
+    "there is a peak memory entry above in the report) or may result from a workload that "        \
+    "causes the allocator to fragment memory a lot. You can try enabling 'activedefrag' config "   \
     "option.\n\n"
-#define DOCTOR_ALLOC_RSS                                                                         \
-    " * High allocator RSS overhead: This instance has an RSS memory overhead is greater than " \
-    "1.1 (this means that the Resident Set Size of the allocator is much larger than the sum "  \
-    "what the allocator actually holds). This problem is usually due to a large peak memory "   \
-    "(check if there is a peak memory entry above in the report), you can try the MEMORY "      \
+#define DOCTOR_ALLOC_RSS                                                                           \
+    " * High allocator RSS overhead: This instance has an RSS memory overhead is greater than "    \
+    "1.1 (this means that the Resident Set Size of the allocator is much larger than the sum "     \
+    "what the allocator actually holds). This problem is usually due to a large peak memory "      \
+    "(check if there is a peak memory entry above in the report), you can try the MEMORY "         \
     "PURGE command to reclaim it.\n\n"
-#define DOCTOR_PROC_RSS                                                                          \
-    " * High process RSS overhead: This instance has non-allocator RSS memory overhead is "     \
-    "greater than 1.1 (this means that the Resident Set Size of the Redis process is much "     \
-    "larger than the RSS the allocator holds). This problem may be due to Lua scripts or "      \
+#define DOCTOR_PROC_RSS                                                                            \
+    " * High process RSS overhead: This instance has non-allocator RSS memory overhead is "        \
+    "greater than 1.1 (this means that the Resident Set Size of the Redis process is much "        \
+    "larger than the RSS the allocator holds). This problem may be due to Lua scripts or "         \
     "Modules.\n\n"
-#define DOCTOR_REPLICA_BUF                                                                       \
-    " * Big replica buffers: The replica output buffers in this instance are greater than 10MB " \
-    "for each replica (on average). This likely means that there is some replica instance that " \
-    "is struggling receiving data, either because it is too slow or because of networking "     \
-    "issues. As a result, data piles on the master output buffers. Please try to identify what " \
-    "replica is not receiving data correctly and why. You can use the INFO output in order to "  \
-    "check the replicas delays and the CLIENT LIST command to check the output buffers of each " \
+#define DOCTOR_REPLICA_BUF                                                                         \
+    " * Big replica buffers: The replica output buffers in this instance are greater than 10MB "   \
+    "for each replica (on average). This likely means that there is some replica instance that "   \
+    "is struggling receiving data, either because it is too slow or because of networking "        \
+    "issues. As a result, data piles on the master output buffers. Please try to identify what "   \
+    "replica is not receiving data correctly and why. You can use the INFO output in order to "    \
+    "check the replicas delays and the CLIENT LIST command to check the output buffers of each "   \
     "replica.\n\n"
-#define DOCTOR_CLIENT_BUF                                                                        \
-    " * Big client buffers: The clients output buffers in this instance are greater than 200K " \
-    "per client (on average). This may result from different causes, like Pub/Sub clients "    \
-    "subscribed to channels bot not receiving data fast enough, so that data piles on the "     \
-    "Redis instance output buffer, or clients sending commands with large replies or very "     \
-    "large sequences of commands in the same pipeline. Please use the CLIENT LIST command in "  \
-    "order to investigate the issue if it causes problems in your instance, or to understand "  \
+#define DOCTOR_CLIENT_BUF                                                                          \
+    " * Big client buffers: The clients output buffers in this instance are greater than 200K "    \
+    "per client (on average). This may result from different causes, like Pub/Sub clients "        \
+    "subscribed to channels bot not receiving data fast enough, so that data piles on the "        \
+    "Redis instance output buffer, or clients sending commands with large replies or very "        \
+    "large sequences of commands in the same pipeline. Please use the CLIENT LIST command in "     \
+    "order to investigate the issue if it causes problems in your instance, or to understand "     \
     "better why certain clients are using a big amount of memory.\n\n"
 
 /* Redis's getMemoryDoctorReport(), with the same thresholds and words.
@@ -344,7 +346,7 @@ static str *doctor_report(void) {
     return str_catc(s, "I'm here to keep you safe, Sam. I want to help you.\n");
 }
 
-void cmd_memory_doctor(client *c) {
+static void cmd_memory_doctor(client *c) {
     str *report = doctor_report();
     reply_verbatim(c, report->buf, report->len, "txt");
     str_free(report);
@@ -359,7 +361,7 @@ static void append_stats(void *priv, const char *text) {
 }
 #endif
 
-void cmd_memory_malloc_stats(client *c) {
+static void cmd_memory_malloc_stats(client *c) {
 #ifndef CASTOR_LIBC_MALLOC
     str *s = str_new(NULL, 0);
     malloc_stats_print(append_stats, &s, NULL);
@@ -372,13 +374,13 @@ void cmd_memory_malloc_stats(client *c) {
 
 /* Return unused dirty pages to the system (all jemalloc arenas; libc's
  * malloc_trim otherwise). */
-void cmd_memory_purge(client *c) {
+static void cmd_memory_purge(client *c) {
 #ifndef CASTOR_LIBC_MALLOC
     unsigned narenas = 0;
     size_t sz = sizeof(narenas);
     char name[32];
     if (mallctl("arenas.narenas", &narenas, &sz, NULL, 0) == 0) {
-        snprintf(name, sizeof(name), "arena.%u.purge", narenas);   /* narenas = all */
+        snprintf(name, sizeof(name), "arena.%u.purge", narenas); /* narenas = all */
         if (mallctl(name, NULL, 0, NULL, 0) == 0) {
             reply_ok(c);
             return;
@@ -391,7 +393,7 @@ void cmd_memory_purge(client *c) {
 #endif
 }
 
-void cmd_memory_help(client *c) {
+static void cmd_memory_help(client *c) {
     static const char *help[] = {
         "DOCTOR",
         "    Return memory problems reports.",
@@ -407,3 +409,22 @@ void cmd_memory_help(client *c) {
         NULL};
     reply_help(c, "MEMORY", help);
 }
+
+/* ---- Command table (registered by server.c) ---- */
+
+/* clang-format off */
+static command memory_subcommands[] = {
+    {.name = "usage", .proc = cmd_memory_usage, .arity = -3, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_SLOW, .keys = {2, 2, 1}},
+    {.name = "stats", .proc = cmd_memory_stats, .arity = 2, .acl = ACL_SLOW},
+    {.name = "doctor", .proc = cmd_memory_doctor, .arity = 2, .acl = ACL_SLOW},
+    {.name = "malloc-stats", .proc = cmd_memory_malloc_stats, .arity = 2, .acl = ACL_SLOW},
+    {.name = "purge", .proc = cmd_memory_purge, .arity = 2, .acl = ACL_SLOW},
+    {.name = "help", .proc = cmd_memory_help, .arity = 2, .flags = CMD_LOADING | CMD_STALE,
+     .acl = ACL_SLOW},
+    {.name = NULL}};
+
+command memory_commands[] = {
+    {.name = "memory", .arity = -2, .acl = ACL_SLOW, .subcmds = memory_subcommands},
+    {.name = NULL}};
+/* clang-format on */

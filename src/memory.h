@@ -6,20 +6,22 @@
 
 #include <stddef.h>
 
+#include "cmdtable.h"
+
 struct db;
 
 /* Redis's struct redisMemOverhead plus the sampled allocator figures.
  * Ratios are float, as in Redis, so that printed digits match its style. */
 typedef struct memory_stats {
-    size_t used;                 /* mem_used() now */
-    size_t peak;                 /* max(stat_peak_memory, used) */
-    size_t startup;              /* srv.initial_memory_usage */
+    size_t used;    /* mem_used() now */
+    size_t peak;    /* max(stat_peak_memory, used) */
+    size_t startup; /* srv.initial_memory_usage */
     size_t repl_backlog, clients_slaves, clients_normal, cluster_links, aof_buffer;
-    size_t replica_buffers;      /* the replication buffer beyond the backlog (repl.c) */
+    size_t replica_buffers; /* the replication buffer beyond the backlog (repl.c) */
     size_t not_counted_for_evict;
     size_t lua_caches, functions_caches;
-    size_t overhead_total;       /* startup + buffers + keyspace tables */
-    size_t dataset;              /* used - overhead_total */
+    size_t overhead_total; /* startup + buffers + keyspace tables */
+    size_t dataset;        /* used - overhead_total */
     size_t total_keys, bytes_per_key;
     float peak_perc, dataset_perc;
     /* Sampled every 100 ms by memory_cron(). */
@@ -36,13 +38,13 @@ typedef struct memory_stats {
 size_t memory_not_counted_for_evict(void);
 /* Fill *ms from the current state and the last sample. O(dbs + clients). */
 void memory_get_stats(memory_stats *ms);
-/* Bytes of bookkeeping for one database: the key table (buckets and entry
- * headers) and the TTL index. */
-void memory_db_overhead(const struct db *d, size_t *main_ht, size_t *expires);
 /* Called every cron tick: samples RSS and allocator figures each 100 ms. */
 void memory_cron(void);
 /* Redis's bytesToHuman: "1023B", "1.00K", "919.30K", "11.62M" ... into buf
  * (at least 32 bytes). */
 void memory_to_human(char *buf, size_t size, unsigned long long n);
+
+/* The command table, registered by server.c. */
+extern command memory_commands[];
 
 #endif

@@ -7,26 +7,27 @@
  * are protected commands that enable-module-command (default "no") must
  * allow, which the dispatcher checks before any of this runs (cmdtable.c).
  * SPDX-License-Identifier: BSD-3-Clause */
-#include "commands.h"
+#include "module.h"
+
 #include "log.h"
 #include "reply.h"
 
 #define ERR_MODULE_LOAD "ERR Error loading the extension. Please check the server logs."
 
-void cmd_module_list(client *c) { reply_array(c, 0); }
+static void cmd_module_list(client *c) { reply_array(c, 0); }
 
 /* MODULE LOAD path [arg ...] and MODULE LOADEX path [CONFIG ...] [ARGS ...] */
-void cmd_module_load(client *c) {
+static void cmd_module_load(client *c) {
     log_msg(LOG_WARNING, "Module %.*s failed to load: castor does not load modules",
             (int)c->argv[2].len, c->argv[2].ptr);
     reply_error(c, ERR_MODULE_LOAD);
 }
 
-void cmd_module_unload(client *c) {
+static void cmd_module_unload(client *c) {
     reply_error(c, "ERR Error unloading module: no such module with that name");
 }
 
-void cmd_module_help(client *c) {
+static void cmd_module_help(client *c) {
     static const char *help[] = {
         "LIST",
         "    Return a list of loaded modules.",
@@ -40,3 +41,27 @@ void cmd_module_help(client *c) {
         NULL};
     reply_help(c, "MODULE", help);
 }
+
+/* ---- Command table (registered by server.c) ---- */
+
+/* clang-format off */
+static command module_subcommands[] = {
+    {.name = "list", .proc = cmd_module_list, .arity = 2, .flags = CMD_ADMIN | CMD_NOSCRIPT,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS},
+    {.name = "load", .proc = cmd_module_load, .arity = -3,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_NO_ASYNC_LOADING | CMD_PROTECTED | CMD_MODULE_GATE,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS},
+    {.name = "loadex", .proc = cmd_module_load, .arity = -3,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_NO_ASYNC_LOADING | CMD_PROTECTED | CMD_MODULE_GATE,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS},
+    {.name = "unload", .proc = cmd_module_unload, .arity = 3,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_NO_ASYNC_LOADING | CMD_PROTECTED | CMD_MODULE_GATE,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS},
+    {.name = "help", .proc = cmd_module_help, .arity = 2, .flags = CMD_LOADING | CMD_STALE,
+     .acl = ACL_SLOW},
+    {.name = NULL}};
+
+command module_commands[] = {
+    {.name = "module", .arity = -2, .acl = ACL_SLOW, .subcmds = module_subcommands},
+    {.name = NULL}};
+/* clang-format on */

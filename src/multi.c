@@ -2,9 +2,9 @@
  *
  * A client in MULTI has its requests copied into a queue (their argv must
  * outlive the query buffer) and answered +QUEUED; a request rejected while
- * queuing makes EXEC fail with EXECABORT. EXEC runs the queue inside one
- * propagate_begin()/propagate_end() pair, so the AOF and replicas receive
- * the effects as one MULTI/EXEC block.
+ * queuing makes EXEC fail with EXECABORT. EXEC runs the queue within its
+ * own call, so the AOF and replicas receive the effects as one MULTI/EXEC
+ * block (cmdtable.c wraps every call).
  * WATCH keeps, per database, a dict from key to the clients watching it;
  * db_signal_modified() reaches multi_touch_key(), which marks those clients
  * so their EXEC answers a null array. A watched key that expires between
@@ -15,7 +15,6 @@
 #include <string.h>
 
 #include "cmdtable.h"
-#include "commands.h"
 #include "db.h"
 #include "dict.h"
 #include "errors.h"
@@ -43,14 +42,14 @@ typedef struct watched {
 struct multi_state {
     queued *queue;
     int len, cap;
-    uint32_t cmd_flags;   /* the queued commands' flags, OR-ed (EVAL's from its script) */
-    bool error;        /* a request was rejected while queuing */
-    bool dirty;        /* a watched key changed */
+    uint32_t cmd_flags; /* the queued commands' flags, OR-ed (EVAL's from its script) */
+    bool error;         /* a request was rejected while queuing */
+    bool dirty;         /* a watched key changed */
     struct watch_ref {
         int dbid;
         watched *w;
         bool expired_at_watch;
-    } *watches;
+    } * watches;
     size_t nwatches, watches_cap;
 };
 
@@ -69,7 +68,7 @@ static void watched_free(void *e) {
 static const dict_type watched_type = {
     .hash = dict_hash_bytes, .key_of = watched_key, .free_entry = watched_free};
 
-static dict **watched_by_db;   /* per db, created on first WATCH */
+static dict **watched_by_db; /* per db, created on first WATCH */
 static size_t total_watched;
 
 static struct multi_state *state_of(client *c) {
@@ -99,10 +98,7 @@ static void end_multi(client *c) {
 }
 
 bool multi_maybe_queue(client *c, struct command *cmd, uint32_t flags) {
-    cmd_proc *p = cmd->proc;
-    if (p == cmd_exec || p == cmd_discard || p == cmd_multi || p == cmd_watch ||
-        p == cmd_quit || p == cmd_reset)
-        return false;
+    if (cmd->flags & CMD_NO_QUEUE) return false;
     struct multi_state *m = state_of(c);
     if (cmd->flags & CMD_NO_MULTI) {
         reply_error(c, "ERR Command not allowed inside a transaction");
@@ -241,7 +237,7 @@ void multi_client_reset(client *c) {
 
 /* ---- Commands ---- */
 
-void cmd_multi(client *c) {
+static void cmd_multi(client *c) {
     if (c->flags & CLIENT_MULTI) {
         reply_error(c, "ERR MULTI calls can not be nested");
         return;
@@ -252,7 +248,7 @@ void cmd_multi(client *c) {
     reply_ok(c);
 }
 
-void cmd_discard(client *c) {
+static void cmd_discard(client *c) {
     if (!(c->flags & CLIENT_MULTI)) {
         reply_error(c, "ERR DISCARD without MULTI");
         return;
@@ -262,7 +258,7 @@ void cmd_discard(client *c) {
     reply_ok(c);
 }
 
-void cmd_watch(client *c) {
+static void cmd_watch(client *c) {
     if (c->flags & CLIENT_MULTI) {
         reply_error(c, "ERR WATCH inside MULTI is not allowed");
         return;
@@ -271,12 +267,12 @@ void cmd_watch(client *c) {
     reply_ok(c);
 }
 
-void cmd_unwatch(client *c) {
+static void cmd_unwatch(client *c) {
     unwatch_all(c);
     reply_ok(c);
 }
 
-void cmd_exec(client *c) {
+static void cmd_exec(client *c) {
     if (!(c->flags & CLIENT_MULTI)) {
         reply_error(c, "ERR EXEC without MULTI");
         return;
@@ -306,14 +302,14 @@ void cmd_exec(client *c) {
     slice *saved_argv = c->argv;
     struct command *saved_cmd = c->cmd;
     reply_array(c, len);
-    propagate_begin();
+    /* EXEC's own call collects the effects of these: they reach the AOF
+     * and replicas as one MULTI/EXEC block (cmdtable_run()). */
     for (int i = 0; i < len; i++) {
         c->argc = queue[i].argc;
         c->argv = queue[i].argv;
         c->cmd = queue[i].cmd;
         cmdtable_call(c);
     }
-    propagate_end();
     c->argc = saved_argc;
     c->argv = saved_argv;
     c->cmd = saved_cmd;
@@ -323,3 +319,25 @@ void cmd_exec(client *c) {
     }
     mem_free(queue);
 }
+
+/* ---- Command table (registered by server.c) ---- */
+
+/* clang-format off */
+command multi_commands[] = {
+    {.name = "multi", .proc = cmd_multi, .arity = 1,
+     .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_ALLOW_BUSY | CMD_NO_QUEUE,
+     .acl = ACL_FAST | ACL_TRANSACTION},
+    {.name = "exec", .proc = cmd_exec, .arity = 1,
+     .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_SKIP_SLOWLOG | CMD_NO_QUEUE | CMD_QUEUED_FLAGS,
+     .acl = ACL_SLOW | ACL_TRANSACTION},
+    {.name = "discard", .proc = cmd_discard, .arity = 1,
+     .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_ALLOW_BUSY | CMD_NO_QUEUE,
+     .acl = ACL_FAST | ACL_TRANSACTION},
+    {.name = "watch", .proc = cmd_watch, .arity = -2,
+     .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_ALLOW_BUSY | CMD_NO_QUEUE,
+     .acl = ACL_FAST | ACL_TRANSACTION, .keys = {1, -1, 1}},
+    {.name = "unwatch", .proc = cmd_unwatch, .arity = 1,
+     .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_ALLOW_BUSY,
+     .acl = ACL_FAST | ACL_TRANSACTION},
+    {.name = NULL}};
+/* clang-format on */

@@ -7,13 +7,15 @@
 #include <stdint.h>
 
 #include "client.h"
+#include "cmdtable.h"
 
 struct command;
 struct db;
 
-/* Called by the dispatcher for a client in MULTI: queues the request (and
- * replies +QUEUED) unless it is one of the commands that act at once.
- * Returns true if queued. */
+/* The last step of server.c's seam_admit() for a client in MULTI: queues
+ * the request (and replies +QUEUED) unless its command is CMD_NO_QUEUE;
+ * 'flags' are the command's, EVAL's from its script. Returns true if
+ * queued. */
 bool multi_maybe_queue(client *c, struct command *cmd, uint32_t flags);
 /* The flags of the commands c queued, OR-ed: EXEC stands for them in the
  * dispatcher's checks (write, denyoom). 0 outside MULTI. */
@@ -31,5 +33,8 @@ void multi_touch_key(struct db *d, const char *key, size_t klen);
 void multi_touch_db(int dbid, int other);
 /* Forget the client's transaction and watched keys (free, RESET). */
 void multi_client_reset(client *c);
+
+/* The command table, registered by server.c. */
+extern command multi_commands[];
 
 #endif

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define NET_ADDR_SIZE 64   /* "ip:port" of an IPv6 peer fits */
+#define NET_ADDR_SIZE 64 /* "ip:port" of an IPv6 peer fits */
 
 /* Listen on addr:port (addr may be "*" / "::*" / an IPv4 or IPv6 literal;
  * a leading '-' marks the address optional as in Redis's bind). Returns

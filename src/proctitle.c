@@ -16,7 +16,7 @@
 
 extern char **environ;
 
-static char *area, *area_end;   /* [area, area_end) may be overwritten */
+static char *area, *area_end; /* [area, area_end) may be overwritten */
 static char *argv0;
 
 void proctitle_init(int argc, char **argv) {
@@ -24,7 +24,7 @@ void proctitle_init(int argc, char **argv) {
     argv0 = mem_strdup(argv[0]);
     char *end = argv[0] + strlen(argv[0]) + 1;
     for (int i = 1; i < argc; i++) {
-        if (argv[i] != end) break;   /* not contiguous: stop there */
+        if (argv[i] != end) break; /* not contiguous: stop there */
         end = argv[i] + strlen(argv[i]) + 1;
     }
     if (environ) {

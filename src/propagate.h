@@ -7,12 +7,21 @@
 
 #include "str.h"
 
-/* Announce one effect in database 'dbid'. argv is copied. */
+/* Announce one effect of the running command in database 'dbid' (argv is
+ * copied). The effects of one call reach the readers together when it
+ * returns, wrapped in MULTI/EXEC when there are several: cmdtable.c wraps
+ * every call, so a command never needs to. Outside any call (the cron)
+ * an effect goes out at once. */
 void propagate(int dbid, int argc, const slice *argv);
-/* Convenience for effects built from C strings (e.g. "DEL", key). */
+/* propagate() of "DEL key". */
 void propagate_del(int dbid, const char *key, size_t klen);
-/* Effects between begin and end reach readers as one MULTI/EXEC block
- * when there is more than one. Nested calls are counted. */
+/* "DEL key" for a deletion the server decided, of an expired or evicted
+ * key: it goes out at once, ahead of the running command's own effects
+ * (Redis 7.0's propagateNow), except inside a command run by another
+ * (EXEC), where it keeps its place in that block. */
+void propagate_deletion(int dbid, const char *key, size_t klen);
+/* Effects between begin and end reach readers as one unit (cmdtable.c,
+ * around each call). Nested pairs are counted; the outermost end sends. */
 void propagate_begin(void);
 void propagate_end(void);
 
@@ -21,6 +30,10 @@ void propagate_end(void);
 #define PROPAGATE_AOF 1
 #define PROPAGATE_REPL 2
 void propagate_set_reader(int reader, bool on);
+/* Which readers the next effects go to (a script's redis.set_repl):
+ * PROPAGATE_AOF | PROPAGATE_REPL by default, 0 for none. A deletion the
+ * server decides (propagate_deletion) goes to every reader. */
+void propagate_set_targets(int targets);
 /* Which readers the next effects go to (a script's redis.set_repl):
  * PROPAGATE_AOF | PROPAGATE_REPL by default, 0 for none. */
 void propagate_set_targets(int targets);

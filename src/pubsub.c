@@ -17,7 +17,6 @@
 #include <string.h>
 
 #include "cmdtable.h"
-#include "commands.h"
 #include "config.h"
 #include "dict.h"
 #include "mem.h"
@@ -76,8 +75,7 @@ static void update_counts(client *c) {
     c->pubsub_shard_channels = s ? s->len[T_SHARD] : 0;
     if (c->pubsub_channels + c->pubsub_patterns + c->pubsub_shard_channels)
         c->flags |= CLIENT_PUBSUB;
-    else
-        c->flags &= ~CLIENT_PUBSUB;
+    else c->flags &= ~CLIENT_PUBSUB;
 }
 
 /* The count Redis reports after (un)subscribing: channels+patterns, or
@@ -144,7 +142,8 @@ static void unsubscribe_topic(client *c, int kind, topic *t) {
 static const char *kind_sub_name[T_KINDS] = {"subscribe", "psubscribe", "ssubscribe"};
 static const char *kind_unsub_name[T_KINDS] = {"unsubscribe", "punsubscribe", "sunsubscribe"};
 
-static void reply_sub_event(client *c, const char *what, const char *name, size_t len, long long n) {
+static void reply_sub_event(client *c, const char *what, const char *name, size_t len,
+                            long long n) {
     reply_push(c, 3);
     reply_bulk_cstr(c, what);
     if (name) reply_bulk(c, name, len);
@@ -190,14 +189,6 @@ void pubsub_client_free(client *c) {
     update_counts(c);
 }
 
-bool pubsub_allowed_in_context(const char *name) {
-    static const char *ok[] = {"ping", "subscribe", "ssubscribe", "unsubscribe", "sunsubscribe",
-                               "psubscribe", "punsubscribe", "quit", "reset", NULL};
-    for (int i = 0; ok[i]; i++)
-        if (strcmp(ok[i], name) == 0) return true;
-    return false;
-}
-
 size_t pubsub_channel_count(void) { return topics[T_CHANNEL] ? dict_len(topics[T_CHANNEL]) : 0; }
 size_t pubsub_pattern_count(void) { return topics[T_PATTERN] ? dict_len(topics[T_PATTERN]) : 0; }
 size_t pubsub_shard_count(void) { return topics[T_SHARD] ? dict_len(topics[T_SHARD]) : 0; }
@@ -240,7 +231,9 @@ static long long publish_kind(int kind, const char *channel, size_t clen, const 
     return receivers;
 }
 
-long long pubsub_publish(const char *channel, size_t clen, const char *msg, size_t mlen) {
+/* Send a message to a channel's subscribers and matching patterns;
+ * returns how many clients received it. */
+static long long pubsub_publish(const char *channel, size_t clen, const char *msg, size_t mlen) {
     return publish_kind(T_CHANNEL, channel, clen, msg, mlen);
 }
 
@@ -249,11 +242,11 @@ long long pubsub_publish(const char *channel, size_t clen, const char *msg, size
 static const struct {
     char ch;
     int flag;
-} classes[] = {
-    {'g', NOTIFY_GENERIC}, {'$', NOTIFY_STRING}, {'l', NOTIFY_LIST}, {'s', NOTIFY_SET},
-    {'h', NOTIFY_HASH}, {'z', NOTIFY_ZSET}, {'x', NOTIFY_EXPIRED}, {'e', NOTIFY_EVICTED},
-    {'t', NOTIFY_STREAM}, {'m', NOTIFY_KEY_MISS}, {'d', NOTIFY_MODULE}, {'n', NOTIFY_NEW},
-    {'K', NOTIFY_KEYSPACE}, {'E', NOTIFY_KEYEVENT}, {0, 0}};
+} classes[] = {{'g', NOTIFY_GENERIC},  {'$', NOTIFY_STRING},   {'l', NOTIFY_LIST},
+               {'s', NOTIFY_SET},      {'h', NOTIFY_HASH},     {'z', NOTIFY_ZSET},
+               {'x', NOTIFY_EXPIRED},  {'e', NOTIFY_EVICTED},  {'t', NOTIFY_STREAM},
+               {'m', NOTIFY_KEY_MISS}, {'d', NOTIFY_MODULE},   {'n', NOTIFY_NEW},
+               {'K', NOTIFY_KEYSPACE}, {'E', NOTIFY_KEYEVENT}, {0, 0}};
 
 int pubsub_notify_parse(const char *s) {
     int flags = 0;
@@ -287,13 +280,9 @@ str *pubsub_notify_string(int flags) {
     return s;
 }
 
-void pubsub_notify(int class_char, const char *event, const char *key, size_t klen, int dbid) {
+void pubsub_notify(int type, const char *event, const char *key, size_t klen, int dbid) {
     int flags = cfg.notify_keyspace_events;
-    if (!(flags & (NOTIFY_KEYSPACE | NOTIFY_KEYEVENT))) return;
-    int f = 0;
-    for (int i = 0; classes[i].ch; i++)
-        if (classes[i].ch == class_char) f = classes[i].flag;
-    if (!(flags & f)) return;
+    if (!(flags & (NOTIFY_KEYSPACE | NOTIFY_KEYEVENT)) || !(flags & type)) return;
     char prefix[64];
     size_t elen = strlen(event);
     if (flags & NOTIFY_KEYSPACE) {
@@ -326,32 +315,28 @@ static void unsubscribe_generic(client *c, int kind) {
         unsubscribe_all(c, kind, true);
         return;
     }
-    for (int i = 1; i < c->argc; i++) unsubscribe_one(c, kind, c->argv[i].ptr, c->argv[i].len, true);
+    for (int i = 1; i < c->argc; i++)
+        unsubscribe_one(c, kind, c->argv[i].ptr, c->argv[i].len, true);
 }
 
-void cmd_subscribe(client *c) {
-    subscribe_generic(c, T_CHANNEL);
-}
+static void cmd_subscribe(client *c) { subscribe_generic(c, T_CHANNEL); }
 
-void cmd_psubscribe(client *c) {
-    subscribe_generic(c, T_PATTERN);
-}
+static void cmd_psubscribe(client *c) { subscribe_generic(c, T_PATTERN); }
 
-void cmd_ssubscribe(client *c) {
-    subscribe_generic(c, T_SHARD);
-}
+static void cmd_ssubscribe(client *c) { subscribe_generic(c, T_SHARD); }
 
-void cmd_unsubscribe(client *c) { unsubscribe_generic(c, T_CHANNEL); }
-void cmd_punsubscribe(client *c) { unsubscribe_generic(c, T_PATTERN); }
-void cmd_sunsubscribe(client *c) { unsubscribe_generic(c, T_SHARD); }
+static void cmd_unsubscribe(client *c) { unsubscribe_generic(c, T_CHANNEL); }
+static void cmd_punsubscribe(client *c) { unsubscribe_generic(c, T_PATTERN); }
+static void cmd_sunsubscribe(client *c) { unsubscribe_generic(c, T_SHARD); }
 
-void cmd_publish(client *c) {
+static void cmd_publish(client *c) {
     long long n = pubsub_publish(c->argv[1].ptr, c->argv[1].len, c->argv[2].ptr, c->argv[2].len);
     reply_int(c, n);
 }
 
-void cmd_spublish(client *c) {
-    long long n = publish_kind(T_SHARD, c->argv[1].ptr, c->argv[1].len, c->argv[2].ptr, c->argv[2].len);
+static void cmd_spublish(client *c) {
+    long long n =
+        publish_kind(T_SHARD, c->argv[1].ptr, c->argv[1].len, c->argv[2].ptr, c->argv[2].len);
     reply_int(c, n);
 }
 
@@ -383,13 +368,13 @@ static void numsub(client *c, int kind) {
     }
 }
 
-void cmd_pubsub_channels(client *c) { list_topics(c, T_CHANNEL); }
-void cmd_pubsub_shardchannels(client *c) { list_topics(c, T_SHARD); }
-void cmd_pubsub_numsub(client *c) { numsub(c, T_CHANNEL); }
-void cmd_pubsub_shardnumsub(client *c) { numsub(c, T_SHARD); }
-void cmd_pubsub_numpat(client *c) { reply_int(c, (long long)pubsub_pattern_count()); }
+static void cmd_pubsub_channels(client *c) { list_topics(c, T_CHANNEL); }
+static void cmd_pubsub_shardchannels(client *c) { list_topics(c, T_SHARD); }
+static void cmd_pubsub_numsub(client *c) { numsub(c, T_CHANNEL); }
+static void cmd_pubsub_shardnumsub(client *c) { numsub(c, T_SHARD); }
+static void cmd_pubsub_numpat(client *c) { reply_int(c, (long long)pubsub_pattern_count()); }
 
-void cmd_pubsub_help(client *c) {
+static void cmd_pubsub_help(client *c) {
     static const char *help[] = {
         "CHANNELS [<pattern>]",
         "    Return the currently active channels matching a <pattern> (default: '*').",
@@ -405,3 +390,49 @@ void cmd_pubsub_help(client *c) {
         NULL};
     reply_help(c, "PUBSUB", help);
 }
+
+/* ---- Command table (registered by server.c) ---- */
+
+/* clang-format off */
+static command pubsub_subcommands[] = {
+    {.name = "channels", .proc = cmd_pubsub_channels, .arity = -2,
+     .flags = CMD_PUBSUB | CMD_LOADING | CMD_STALE, .acl = ACL_PUBSUB | ACL_SLOW},
+    {.name = "numsub", .proc = cmd_pubsub_numsub, .arity = -2,
+     .flags = CMD_PUBSUB | CMD_LOADING | CMD_STALE, .acl = ACL_PUBSUB | ACL_SLOW},
+    {.name = "numpat", .proc = cmd_pubsub_numpat, .arity = 2,
+     .flags = CMD_PUBSUB | CMD_LOADING | CMD_STALE, .acl = ACL_PUBSUB | ACL_SLOW},
+    {.name = "shardchannels", .proc = cmd_pubsub_shardchannels, .arity = -2,
+     .flags = CMD_PUBSUB | CMD_LOADING | CMD_STALE, .acl = ACL_PUBSUB | ACL_SLOW},
+    {.name = "shardnumsub", .proc = cmd_pubsub_shardnumsub, .arity = -2,
+     .flags = CMD_PUBSUB | CMD_LOADING | CMD_STALE, .acl = ACL_PUBSUB | ACL_SLOW},
+    {.name = "help", .proc = cmd_pubsub_help, .arity = 2, .flags = CMD_LOADING | CMD_STALE,
+     .acl = ACL_SLOW},
+    {.name = NULL}};
+
+command pubsub_commands[] = {
+    {.name = "subscribe", .proc = cmd_subscribe, .arity = -2,
+     .flags = CMD_PUBSUB | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_SUBSCRIBER_OK,
+     .acl = ACL_PUBSUB | ACL_SLOW},
+    {.name = "unsubscribe", .proc = cmd_unsubscribe, .arity = -1,
+     .flags = CMD_PUBSUB | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_SUBSCRIBER_OK,
+     .acl = ACL_PUBSUB | ACL_SLOW},
+    {.name = "psubscribe", .proc = cmd_psubscribe, .arity = -2,
+     .flags = CMD_PUBSUB | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_SUBSCRIBER_OK,
+     .acl = ACL_PUBSUB | ACL_SLOW},
+    {.name = "punsubscribe", .proc = cmd_punsubscribe, .arity = -1,
+     .flags = CMD_PUBSUB | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_SUBSCRIBER_OK,
+     .acl = ACL_PUBSUB | ACL_SLOW},
+    {.name = "publish", .proc = cmd_publish, .arity = 3,
+     .flags = CMD_PUBSUB | CMD_LOADING | CMD_STALE | CMD_FAST, .acl = ACL_PUBSUB | ACL_FAST},
+    {.name = "ssubscribe", .proc = cmd_ssubscribe, .arity = -2,
+     .flags = CMD_PUBSUB | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_SUBSCRIBER_OK,
+     .acl = ACL_PUBSUB | ACL_SLOW, .keys = {1, -1, 1}},
+    {.name = "sunsubscribe", .proc = cmd_sunsubscribe, .arity = -1,
+     .flags = CMD_PUBSUB | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_SUBSCRIBER_OK,
+     .acl = ACL_PUBSUB | ACL_SLOW, .keys = {1, -1, 1}},
+    {.name = "spublish", .proc = cmd_spublish, .arity = 3,
+     .flags = CMD_PUBSUB | CMD_LOADING | CMD_STALE | CMD_FAST, .acl = ACL_PUBSUB | ACL_FAST,
+     .keys = {1, 1, 1}},
+    {.name = "pubsub", .arity = -2, .acl = ACL_SLOW, .subcmds = pubsub_subcommands},
+    {.name = NULL}};
+/* clang-format on */

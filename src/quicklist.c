@@ -40,7 +40,7 @@ static size_t packed_threshold = PACKED_THRESHOLD_DEFAULT;
 
 /* The compressed form of a node's entry. */
 typedef struct ql_lzf {
-    size_t sz;   /* compressed bytes */
+    size_t sz; /* compressed bytes */
     char compressed[];
 } ql_lzf;
 
@@ -119,7 +119,7 @@ static void decompress_node(ql_node *n) {
     unsigned char *raw = mem_alloc(n->sz);
     ql_lzf *lzf = (ql_lzf *)n->entry;
     unsigned got = lzf_decompress(lzf->compressed, (unsigned)lzf->sz, raw, (unsigned)n->sz);
-    ASSERT(got == n->sz);   /* we compressed it ourselves */
+    ASSERT(got == n->sz); /* we compressed it ourselves */
     mem_free(lzf);
     n->entry = raw;
     n->encoding = QL_NODE_RAW;
@@ -201,7 +201,7 @@ static void insert_node(quicklist *ql, ql_node *old, ql_node *nn, bool after) {
         if (ql->head == old) ql->head = nn;
     }
     if (ql->len == 0) ql->head = ql->tail = nn;
-    ql->len++;   /* before compressing: compress_depth reads len */
+    ql->len++; /* before compressing: compress_depth reads len */
     if (old) compress_after(ql, old);
     compress_after(ql, nn);
 }
@@ -236,7 +236,7 @@ static bool allow_insert(const ql_node *n, int fill, size_t sz) {
 
 static bool allow_merge(const ql_node *a, const ql_node *b, int fill) {
     if (a == NULL || b == NULL || IS_PLAIN(a) || IS_PLAIN(b)) return false;
-    size_t merge_sz = a->sz + b->sz - 11;   /* one header and terminator less */
+    size_t merge_sz = a->sz + b->sz - 11; /* one header and terminator less */
     if (size_meets_level(merge_sz, fill)) return true;
     if (merge_sz > SIZE_SAFETY_LIMIT) return false;
     return (int)(a->count + b->count) <= fill;
@@ -563,7 +563,7 @@ static ql_node *merge_pair(quicklist *ql, ql_node *a, ql_node *b) {
     a->entry = lp_append_all(a->entry, b->entry);
     a->count = (unsigned)lp_len(a->entry);
     update_sz(a);
-    b->count = 0;   /* its elements now count in a */
+    b->count = 0; /* its elements now count in a */
     del_node(ql, b);
     compress_after(ql, a);
     return a;
@@ -587,7 +587,7 @@ static void insert_at(ql_iter *it, ql_entry *e, const char *s, size_t len, bool 
     quicklist *ql = it->ql;
     int fill = ql->fill;
     ql_node *n = e->node;
-    it->current = NULL;   /* the iteration ends here */
+    it->current = NULL; /* the iteration ends here */
     it->zi = NULL;
     if (n == NULL) {
         if (IS_LARGE(len)) insert_plain(ql, ql->tail, s, len, after);
@@ -718,8 +718,7 @@ void ql_del_range(quicklist *ql, long start, long count) {
     unsigned long extent = (unsigned long)count;
     if (start >= 0 && extent > ql->count - (unsigned long)start)
         extent = ql->count - (unsigned long)start;
-    else if (start < 0 && extent > (unsigned long)(-start))
-        extent = (unsigned long)(-start);
+    else if (start < 0 && extent > (unsigned long)(-start)) extent = (unsigned long)(-start);
     ql_iter it;
     if (!ql_iter_init_at(&it, ql, QL_TAIL, start)) return;
     ql_node *n = it.current;

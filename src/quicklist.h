@@ -20,8 +20,8 @@
 #include "mem.h"
 
 enum { QL_HEAD = 0, QL_TAIL = 1 };
-enum { QL_NODE_RAW = 1, QL_NODE_LZF = 2 };        /* node->encoding, as Redis */
-enum { QL_NODE_PLAIN = 1, QL_NODE_PACKED = 2 };   /* node->container, as Redis */
+enum { QL_NODE_RAW = 1, QL_NODE_LZF = 2 };      /* node->encoding, as Redis */
+enum { QL_NODE_PLAIN = 1, QL_NODE_PACKED = 2 }; /* node->container, as Redis */
 
 /* Node fields are public because rdb.c writes nodes verbatim (listpack or
  * LZF blob) and DEBUG OBJECT reports them; only quicklist.c changes them. */
@@ -38,8 +38,8 @@ typedef struct ql_node {
 
 typedef struct quicklist {
     ql_node *head, *tail;
-    unsigned long count;   /* elements */
-    unsigned long len;     /* nodes */
+    unsigned long count; /* elements */
+    unsigned long len;   /* nodes */
     signed int fill : 16;
     unsigned int compress : 16;
 } quicklist;
@@ -48,8 +48,8 @@ typedef struct quicklist {
  * when value is NULL, an integer (lval). value is borrowed from the node. */
 typedef struct ql_entry {
     ql_node *node;
-    unsigned char *zi;          /* the element in node's listpack (packed nodes) */
-    long offset;                /* index within the node (negative from its end) */
+    unsigned char *zi; /* the element in node's listpack (packed nodes) */
+    long offset;       /* index within the node (negative from its end) */
     const unsigned char *value;
     size_t sz;
     long long lval;
@@ -64,7 +64,7 @@ typedef struct ql_iter {
     ql_node *current;
     unsigned char *zi;
     long offset;
-    int direction;              /* QL_HEAD: head to tail; QL_TAIL: tail to head */
+    int direction; /* QL_HEAD: head to tail; QL_TAIL: tail to head */
 } ql_iter;
 
 /* Lifecycle */

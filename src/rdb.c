@@ -21,7 +21,7 @@
  * Not here: when to save, fork, file names (snapshot.c); AOF (aof.c).
  * Spec: Redis 7.0 src/rdb.c and src/rdb.h (format), redis-doc RDB notes.
  * SPDX-License-Identifier: BSD-3-Clause */
-#define _GNU_SOURCE   /* sync_file_range */
+#define _GNU_SOURCE /* sync_file_range */
 #include "rdb.h"
 
 #include <errno.h>
@@ -40,13 +40,12 @@
 #include "crc64.h"
 #include "db.h"
 #include "dict.h"
-#include "evict.h"
-#include "function.h"
 #include "intset.h"
 #include "listpack.h"
 #include "log.h"
 #include "propagate.h"
 #include "quicklist.h"
+#include "seam.h"
 #include "server.h"
 #include "skiplist.h"
 #include "t_hash.h"
@@ -289,7 +288,7 @@ size_t rio_read(rio *r, void *buf, size_t len) {
 
 /* A read-only rio over borrowed bytes (RESTORE payloads): no copy. */
 typedef struct view_rio {
-    rio r;   /* must stay first */
+    rio r; /* must stay first */
     const char *p;
     size_t len, pos;
 } view_rio;
@@ -427,8 +426,7 @@ static int save_lzf_string(rio *r, const unsigned char *s, size_t len) {
      * without trying the rest. A value whose head is noise but whose tail
      * repeats is then stored raw where Redis would compress it: the file
      * is still valid, only larger, and such values are rare. */
-    if (len >= 4 * LZF_PROBE &&
-        lzf_compress(s, LZF_PROBE, lzf_scratch, LZF_PROBE - 1) == 0)
+    if (len >= 4 * LZF_PROBE && lzf_compress(s, LZF_PROBE, lzf_scratch, LZF_PROBE - 1) == 0)
         return 0;
     /* A dataset of values LZF can't shrink (hashes, ids, compressed or
      * encrypted blobs) pays for a failed attempt on every string. After
@@ -559,8 +557,7 @@ static bool save_object(rio *r, const kv *e) {
         size_t len;
         const char *p = kv_str(e, buf, &len);
         return save_raw_string(r, p, len);
-    case KV_LIST:
-        return save_list(r, kv_ptr(e));
+    case KV_LIST: return save_list(r, kv_ptr(e));
     case KV_SET:
         if (e->enc == KV_ENC_INTSET)
             return save_raw_string(r, kv_ptr(e), intset_blob_size(kv_ptr(e)));
@@ -581,13 +578,13 @@ static bool save_object(rio *r, const kv *e) {
 
 /* Expire, access data, type, key, value: rdbSaveKeyValuePair. */
 static bool save_key_value(rio *r, const kv *e) {
-    if (kv_has_expire(e) && (!save_type(r, RDB_OPCODE_EXPIRETIME_MS) ||
-                             !save_u64le(r, (uint64_t)kv_expire(e))))
+    if (kv_has_expire(e) &&
+        (!save_type(r, RDB_OPCODE_EXPIRETIME_MS) || !save_u64le(r, (uint64_t)kv_expire(e))))
         return false;
     if (cfg.maxmemory_policy == POLICY_VOLATILE_LRU || cfg.maxmemory_policy == POLICY_ALLKEYS_LRU) {
-        if (!save_type(r, RDB_OPCODE_IDLE) || !save_len(r, evict_idle_seconds(e))) return false;
-    } else if (evict_policy_is_lfu()) {
-        unsigned char freq = (unsigned char)evict_lfu_counter(e);
+        if (!save_type(r, RDB_OPCODE_IDLE) || !save_len(r, db_idle_seconds(e))) return false;
+    } else if (db_policy_is_lfu()) {
+        unsigned char freq = (unsigned char)db_lfu_counter(e);
         if (!save_type(r, RDB_OPCODE_FREQ) || !wr(r, &freq, 1)) return false;
     }
     size_t klen;
@@ -662,7 +659,7 @@ int rdb_save_rio(rio *r, const rdb_info *info, str **err) {
     bool ok = wr(r, magic, 9) && save_aux_fields(r, info);
     /* Function libraries come before the keys, as in Redis. */
     function_writer fw = {r, ok};
-    if (ok) function_foreach_code(save_function_code, &fw);
+    if (ok) seam_function_foreach(save_function_code, &fw);
     ok = fw.ok;
     for (int i = 0; ok && i < srv.ndbs; i++) ok = save_db(r, db_get(i));
     ok = ok && save_type(r, RDB_OPCODE_EOF) && save_u64le(r, r->cksum);
@@ -743,10 +740,10 @@ fail:
 typedef struct loader {
     rio *r;
     int ver;
-    str *err;             /* the first error, or NULL */
-    uint64_t limit;       /* bytes the input held at the start (UINT64_MAX: unknown) */
-    uint64_t start;       /* r->processed at the start */
-    const char *key;      /* the key being read, for messages (NULL: none) */
+    str *err;        /* the first error, or NULL */
+    uint64_t limit;  /* bytes the input held at the start (UINT64_MAX: unknown) */
+    uint64_t start;  /* r->processed at the start */
+    const char *key; /* the key being read, for messages (NULL: none) */
     size_t klen;
     int type;             /* its RDB type */
     bool count_sanitized; /* count deep validations in dump_payload_sanitizations */
@@ -780,10 +777,8 @@ static str *cat_printable(str *s, const char *p, size_t len) {
     size_t shown = len > 64 ? 64 : len;
     for (size_t i = 0; i < shown; i++) {
         unsigned char ch = (unsigned char)p[i];
-        if (ch >= 32 && ch < 127 && ch != '\\' && ch != '\'')
-            s = str_cat(s, &p[i], 1);
-        else
-            s = str_catfmt(s, "\\x%02x", ch);
+        if (ch >= 32 && ch < 127 && ch != '\\' && ch != '\'') s = str_cat(s, &p[i], 1);
+        else s = str_catfmt(s, "\\x%02x", ch);
     }
     if (shown < len) s = str_catfmt(s, "... (%zu bytes)", len);
     return s;
@@ -835,9 +830,7 @@ static bool load_len_enc(loader *ld, uint64_t *len, bool *encoded) {
         *encoded = true;
         *len = b[0] & 0x3f;
         return true;
-    case RDB_6BITLEN:
-        *len = b[0] & 0x3f;
-        return true;
+    case RDB_6BITLEN: *len = b[0] & 0x3f; return true;
     case RDB_14BITLEN:
         if (!rd(ld, b + 1, 1)) return false;
         *len = (uint64_t)(b[0] & 0x3f) << 8 | b[1];
@@ -960,8 +953,7 @@ static void *load_string_as(loader *ld, bool as_str, size_t *lenp) {
         if (!rd(ld, b, 4)) return NULL;
         v = (int32_t)le_bytes(b, 4);
         break;
-    case RDB_ENC_LZF:
-        return load_lzf(ld, as_str, lenp);
+    case RDB_ENC_LZF: return load_lzf(ld, as_str, lenp);
     default:
         fail(ld, "Unknown RDB string encoding type %llu", (unsigned long long)len);
         return NULL;
@@ -1064,7 +1056,7 @@ static bool lp_score_ok(const unsigned char *p, double *score) {
 /* Member/score listpacks: pairs, unique members, readable scores. */
 static bool zset_lp_ok(const unsigned char *lp) {
     if (!lp_pairs_ok(lp)) return false;
-    for (unsigned char *m = lp_first(lp); m; ) {
+    for (unsigned char *m = lp_first(lp); m;) {
         unsigned char *s = lp_next(lp, m);
         double score;
         if (s == NULL || !lp_score_ok(s, &score)) return false;
@@ -1080,12 +1072,12 @@ static bool zset_lp_sorted(const unsigned char *lp) {
     const char *prev = NULL;
     size_t plen = 0;
     double pscore = 0;
-    for (unsigned char *m = lp_first(lp); m; ) {
+    for (unsigned char *m = lp_first(lp); m;) {
         unsigned char *s = lp_next(lp, m);
         double score;
         lp_score_ok(s, &score);
         size_t len;
-        unsigned char *buf = prev == (const char *)cbuf ? pbuf : cbuf;   /* keep prev's */
+        unsigned char *buf = prev == (const char *)cbuf ? pbuf : cbuf; /* keep prev's */
         const char *cur = (const char *)lp_get(m, &len, NULL, buf);
         if (prev) {
             elem_ref a = {prev, plen}, b = {cur, len};
@@ -1213,7 +1205,7 @@ static bool load_ql_node(loader *ld, int type, quicklist *ql) {
     }
     unsigned long count = lp_len(lp);
     if (count == 0) {
-        lp_free(lp);   /* skipped silently, as Redis: an empty list fails below */
+        lp_free(lp); /* skipped silently, as Redis: an empty list fails below */
         return true;
     }
     if (count > UINT16_MAX) {
@@ -1526,8 +1518,10 @@ static int load_object(loader *ld, int type, const char *key, size_t klen, kv **
     case RDB_TYPE_MODULE_2:
         if (!load_len(ld, &id)) return LOAD_ERR;
         module_name(id, name);
-        fail(ld, "Module values are not supported by castor: the key holds a value of module "
-                 "type '%s'", name);
+        fail(ld,
+             "Module values are not supported by castor: the key holds a value of module "
+             "type '%s'",
+             name);
         return LOAD_ERR;
     }
     fail(ld, "Unknown RDB encoding type %d", type);
@@ -1545,8 +1539,8 @@ typedef struct load_state {
     loader *ld;
     rdb_info *info;
     db *d;
-    bool keep_expired;    /* replica, or an AOF base: expired keys load too */
-    bool dry_run;         /* parse and check every value, keep none */
+    bool keep_expired; /* replica, or an AOF base: expired keys load too */
+    bool dry_run;      /* parse and check every value, keep none */
     long long now;
     long long empty_skipped;
 } load_state;
@@ -1626,13 +1620,13 @@ static bool load_key(load_state *st, int type, key_attrs *a) {
             if (a->expire != -1) e = kv_set_expire(e, a->expire);
             if (st->info->allow_dup && db_find_raw(st->d, key, klen)) {
                 db_set(st->d, e, false);
-                evict_set_access(e, a->freq, a->idle);
+                db_set_access(e, a->freq, a->idle);
                 st->info->keys_loaded++;
             } else if (!db_add_new(st->d, e)) {
                 kv_free(e);
                 ok = fail(ld, "Duplicated key in DB %d", st->d->id);
             } else {
-                evict_set_access(e, a->freq, a->idle);
+                db_set_access(e, a->freq, a->idle);
                 st->info->keys_loaded++;
             }
         }
@@ -1682,7 +1676,7 @@ static bool load_function(loader *ld, bool replace) {
     char *code = load_string(ld, &len);
     if (code == NULL) return false;
     str *err = NULL;
-    int rc = function_load_code(code, len, replace, &err);
+    int rc = seam_function_load(code, len, replace, &err);
     mem_free(code);
     if (rc == 0) return true;
     fail(ld, "Failed loading library, %s", err->buf);
@@ -1726,14 +1720,14 @@ static bool load_step(load_state *st, key_attrs *a, bool *done) {
         if (!load_len(ld, &v)) return false;
         a->idle = v > LLONG_MAX ? LLONG_MAX : (long long)v;
         return true;
-    case RDB_OPCODE_EOF:
-        *done = true;
-        return true;
+    case RDB_OPCODE_EOF: *done = true; return true;
     case RDB_OPCODE_SELECTDB:
         if (!load_len(ld, &v)) return false;
         if (v >= (uint64_t)srv.ndbs)
-            return fail(ld, "FATAL: Data file was created with a Redis server configured to "
-                            "handle more than %d databases", srv.ndbs);
+            return fail(ld,
+                        "FATAL: Data file was created with a Redis server configured to "
+                        "handle more than %d databases",
+                        srv.ndbs);
         st->d = db_get((int)v);
         return true;
     case RDB_OPCODE_RESIZEDB:
@@ -1741,17 +1735,16 @@ static bool load_step(load_state *st, key_attrs *a, bool *done) {
         v = plausible(ld, v, 3);
         if (!st->dry_run && v > dict_len(st->d->keys)) dict_expand(st->d->keys, (size_t)v);
         return true;
-    case RDB_OPCODE_AUX:
-        return load_aux(st);
+    case RDB_OPCODE_AUX: return load_aux(st);
     case RDB_OPCODE_MODULE_AUX:
         if (!load_len(ld, &v)) return false;
         module_name(v, name);
-        return fail(ld, "The RDB file contains AUX module data I can't load: "
-                        "no matching module '%s'", name);
-    case RDB_OPCODE_FUNCTION2:
-        return load_function(ld, st->info->allow_dup);
-    case RDB_OPCODE_FUNCTION_PRE_GA:
-        return fail(ld, "Pre-release function format not supported.");
+        return fail(ld,
+                    "The RDB file contains AUX module data I can't load: "
+                    "no matching module '%s'",
+                    name);
+    case RDB_OPCODE_FUNCTION2: return load_function(ld, st->info->allow_dup);
+    case RDB_OPCODE_FUNCTION_PRE_GA: return fail(ld, "Pre-release function format not supported.");
     }
     return load_key(st, t, a);
 }
@@ -1771,8 +1764,12 @@ static int load_rio(rio *r, rdb_info *info, bool dry_run, str **err) {
     ld.count_sanitized = cfg.sanitize_dump_payload == SANITIZE_DUMP_YES;
     r->cksum = 0;
     r->update_cksum = true;
-    load_state st = {.ld = &ld, .info = info, .d = db_get(0), .keep_expired = srv.is_replica,
-                     .dry_run = dry_run, .now = util_mstime()};
+    load_state st = {.ld = &ld,
+                     .info = info,
+                     .d = db_get(0),
+                     .keep_expired = srv.is_replica,
+                     .dry_run = dry_run,
+                     .now = util_mstime()};
     key_attrs a = {-1, -1, -1};
     bool was_loading = srv.loading, done = false, ok = load_header(&ld);
     srv.loading = true;
@@ -1785,9 +1782,10 @@ static int load_rio(rio *r, rdb_info *info, bool dry_run, str **err) {
     }
     if (dry_run) return 0;
     if (st.empty_skipped)
-        log_msg(LOG_WARNING,
-                "Done loading RDB, keys loaded: %lld, keys expired: %lld, empty keys skipped: %lld.",
-                info->keys_loaded, info->keys_expired_skipped, st.empty_skipped);
+        log_msg(
+            LOG_WARNING,
+            "Done loading RDB, keys loaded: %lld, keys expired: %lld, empty keys skipped: %lld.",
+            info->keys_loaded, info->keys_expired_skipped, st.empty_skipped);
     else
         log_msg(LOG_NOTICE, "Done loading RDB, keys loaded: %lld, keys expired: %lld.",
                 info->keys_loaded, info->keys_expired_skipped);
@@ -1822,7 +1820,7 @@ str *rdb_dump_value(const kv *e) {
     rio_init_mem(&r, str_new_cap(64));
     r.update_cksum = false;
     bool ok = save_type(&r, (unsigned char)object_type(e)) && save_object(&r, e);
-    ASSERT(ok);   /* memory rios do not fail */
+    ASSERT(ok); /* memory rios do not fail */
     str *s = r.io.mem.buf;
     unsigned char footer[10] = {RDB_VERSION & 0xff, (RDB_VERSION >> 8) & 0xff};
     s = str_cat(s, footer, 2);
@@ -1836,16 +1834,16 @@ bool rdb_verify_payload(const char *p, size_t len, str **err) {
     if (len >= 10) {
         const unsigned char *footer = u + len - 10;
         unsigned ver = footer[0] | footer[1] << 8;
-        if (ver <= RDB_VERSION && (srv.skip_checksum_validation ||
-                                   crc64(0, p, len - 8) == le_bytes(footer + 2, 8)))
+        if (ver <= RDB_VERSION &&
+            (srv.skip_checksum_validation || crc64(0, p, len - 8) == le_bytes(footer + 2, 8)))
             return true;
     }
     *err = str_from("DUMP payload version or checksum are wrong");
     return false;
 }
 
-kv *rdb_restore_value(const char *key, size_t klen, const char *p, size_t len,
-                      bool count_sanitized, str **err) {
+kv *rdb_restore_value(const char *key, size_t klen, const char *p, size_t len, bool count_sanitized,
+                      str **err) {
     view_rio v;
     /* As Redis, the reader sees the footer too: a value cut short reads into
      * it rather than failing (deep validation still checks what it reads). */
@@ -1896,7 +1894,7 @@ int rdb_check_payload(const char *path, bool deep, bool *has_keys, str **err) {
         int rc = load_rio(&r, &info, true, err);
         fclose(fp);
         if (rc == -1) return -1;
-        fp = open_read(path, &r, 256 * 1024, err);   /* then the quick look below */
+        fp = open_read(path, &r, 256 * 1024, err); /* then the quick look below */
         if (fp == NULL) return -1;
     }
     loader ld;

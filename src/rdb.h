@@ -26,14 +26,24 @@ typedef struct rio {
     size_t (*read)(struct rio *r, void *buf, size_t len);
     size_t (*write)(struct rio *r, const void *buf, size_t len);
     int (*flush)(struct rio *r);
-    uint64_t cksum;           /* CRC64 of everything read/written so far */
+    uint64_t cksum; /* CRC64 of everything read/written so far */
     bool update_cksum;
-    uint64_t processed;       /* bytes read or written */
-    size_t max_chunk;         /* 0: no limit */
+    uint64_t processed; /* bytes read or written */
+    size_t max_chunk;   /* 0: no limit */
     union {
-        struct { FILE *fp; int fsync_every; size_t since_sync; long long prev_start; } file;
-        struct { str *buf; size_t pos; } mem;
-        struct { int fd; } fd;
+        struct {
+            FILE *fp;
+            int fsync_every;
+            size_t since_sync;
+            long long prev_start;
+        } file;
+        struct {
+            str *buf;
+            size_t pos;
+        } mem;
+        struct {
+            int fd;
+        } fd;
     } io;
 } rio;
 
@@ -50,10 +60,10 @@ size_t rio_read(rio *r, void *buf, size_t len);
 typedef struct rdb_info {
     /* Filled on load from AUX fields, written on save (replication). */
     char repl_id[41];
-    long long repl_offset;     /* -1 if absent */
-    int repl_stream_db;        /* -1 if absent */
+    long long repl_offset; /* -1 if absent */
+    int repl_stream_db;    /* -1 if absent */
     long long keys_loaded, keys_expired_skipped;
-    bool aof_base;             /* aux "aof-base" */
+    bool aof_base; /* aux "aof-base" */
     /* Set by the caller before a load: keys found already expired are
      * announced with propagate_del() (a master restarting, see repl.c). */
     bool feed_expired;
@@ -101,8 +111,8 @@ bool rdb_verify_payload(const char *p, size_t len, str **err);
 /* A new entry under 'key' from a verified payload; NULL with *err if the
  * value inside is corrupt (every encoded blob is validated deeply first).
  * count_sanitized: count those validations in dump_payload_sanitizations. */
-kv *rdb_restore_value(const char *key, size_t klen, const char *p, size_t len,
-                      bool count_sanitized, str **err) MUST_USE;
+kv *rdb_restore_value(const char *key, size_t klen, const char *p, size_t len, bool count_sanitized,
+                      str **err) MUST_USE;
 /* Bytes this value takes in an RDB (DEBUG OBJECT serializedlength). */
 size_t rdb_value_size(const kv *e);
 

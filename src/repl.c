@@ -22,7 +22,7 @@
  * backlog exists (as in Redis). replid/replid2/second_repl_offset follow
  * PSYNC2 so restarted, promoted and chained nodes continue partially.
  * SPDX-License-Identifier: BSD-3-Clause */
-#define _GNU_SOURCE   /* pipe2 */
+#define _GNU_SOURCE /* pipe2 */
 #include "repl.h"
 #include "repl_int.h"
 
@@ -42,7 +42,6 @@
 #include "blocking.h"
 #include "child.h"
 #include "cmdtable.h"
-#include "commands.h"
 #include "config.h"
 #include "db.h"
 #include "errors.h"
@@ -58,10 +57,108 @@
 
 #define BULK_CHUNK (64 * 1024)
 
-struct repl_master_state repl_ms = {.second_offset = -1, .seldb = -1, .pipe_rfd = -1, .tail_fd = -1, .phase = "none",
-       .last_reason = "none", .replid2 = ZERO_REPLID};
-struct repl_link_state repl_ls = {.state = L_NONE, .fd = -1, .tmp_fd = -1, .tee_fd = -1, .asked = "", .last_full_reason = "none"};
-struct repl_failover repl_fo;
+/* ---- State: the master side, and FAILOVER (repl_link.c has its own) ---- */
+
+typedef enum {
+    RS_WAIT_BGSAVE_START, /* full sync wanted, no snapshot started for it yet */
+    RS_WAIT_BGSAVE_END,   /* the snapshot is being made; stream buffered */
+    RS_SEND_BULK,         /* the snapshot is going out */
+    RS_ONLINE,            /* streaming */
+} rstate;
+
+typedef struct replica_info {
+    rstate state;
+    bool capa_eof, capa_psync2;
+    bool diskless;         /* this sync's snapshot comes from the pipe */
+    bool online_on_ack;    /* diskless: hold the stream until the first ACK */
+    bool is_replica;       /* PSYNC/SYNC happened (else only REPLCONF) */
+    bool old_sync;         /* SYNC, not PSYNC: no +FULLRESYNC line, no EOF mark */
+    long long init_offset; /* offset announced in +FULLRESYNC */
+    long long ack_off, ack_ms;
+    long long wait_since_ms;
+    int listening_port;
+    char ip[NET_ADDR_SIZE];
+    /* Disk transfer. */
+    int bulk_fd;
+    off_t bulk_off, bulk_size;
+    char bulk_pre[64]; /* "$<len>\r\n" or "$EOF:<40 chars>\r\n" */
+    size_t bulk_pre_len, bulk_pre_sent;
+    /* Disk transfer while the file is still being written ($EOF: framing). */
+    bool tailing;
+    size_t mark_sent;
+    /* Diskless transfer: bytes of the current pipe chunk already sent. */
+    size_t pipe_sent;
+    bool in_pipe;
+    long long last_write_ms; /* last progress of the transfer */
+    /* Where this replica reads the stream in the shared replication
+     * buffer (repl_ms.bl); attached from the moment its stream starts. */
+    backlog_reader rd;
+} replica_info;
+
+typedef struct waiter {
+    client *c;
+    long long off;
+    long numreplicas;
+    long long deadline_ms; /* 0: forever */
+} waiter;
+
+struct repl_master_state {
+    client **replicas;
+    size_t nreplicas, cap;
+    backlog *bl;
+    long long offset; /* master_repl_offset */
+    char replid2[41];
+    long long second_offset; /* -1: none */
+    int seldb;               /* db of the last SELECT fed, -1: none yet */
+    long long no_replicas_since_ms;
+    str *enc; /* scratch encoding buffer */
+    long long last_ping_ms;
+    bool getack_pending;
+    int good_replicas;
+    /* Disk sync: the snapshot file, sent while the child still writes it. */
+    int tail_fd;
+    pid_t tail_child;
+    bool tail_done;
+    off_t tail_size;
+    char tail_mark[41];
+    long long tail_timer;
+    /* Diskless relay. */
+    int pipe_rfd;
+    char *pipe_buf;
+    size_t pipe_len;
+    bool pipe_eof;
+    /* WAIT. */
+    waiter *waiters;
+    size_t nwaiters, waiters_cap;
+    client **resume;
+    size_t nresume, resume_cap;
+    /* Stats and the visible sync state. */
+    long long sync_full, sync_partial_ok, sync_partial_err;
+    const char *phase; /* none, waiting, bgsave, transfer */
+    long long sent_bytes, total_bytes;
+    const char *last_reason;
+};
+
+/* FAILOVER (Redis 6.2+): pause writes, wait for a replica to have every
+ * byte, then become its replica with "PSYNC <replid> <offset> FAILOVER",
+ * which makes it promote itself and continue our history. */
+typedef enum { FO_NONE, FO_WAIT_FOR_SYNC, FO_IN_PROGRESS } fostate;
+struct repl_failover {
+    fostate state;
+    char host[256]; /* target, "" for any */
+    int port;
+    bool force;
+    long long end_ms; /* 0: no timeout */
+};
+
+static struct repl_master_state repl_ms = {.second_offset = -1,
+                                           .seldb = -1,
+                                           .pipe_rfd = -1,
+                                           .tail_fd = -1,
+                                           .phase = "none",
+                                           .last_reason = "none",
+                                           .replid2 = ZERO_REPLID};
+static struct repl_failover repl_fo;
 
 static void start_pending_syncs(void);
 static void failover_step(void);
@@ -112,8 +209,10 @@ static void shift_replid(void) {
     memcpy(repl_ms.replid2, srv.replid, 41);
     repl_ms.second_offset = repl_ms.offset + 1;
     new_replid();
-    log_msg(LOG_NOTICE, "Setting secondary replication ID to %s, valid up to offset: %lld. New replication ID is %s",
-            repl_ms.replid2, repl_ms.second_offset, srv.replid);
+    log_msg(
+        LOG_NOTICE,
+        "Setting secondary replication ID to %s, valid up to offset: %lld. New replication ID is %s",
+        repl_ms.replid2, repl_ms.second_offset, srv.replid);
 }
 
 void repl_backlog_create(void) {
@@ -127,10 +226,26 @@ void repl_backlog_create(void) {
 void repl_backlog_drop(void) {
     if (repl_ms.bl == NULL) return;
     /* Replicas read from it: they are being dropped too (or must resync). */
-    for (size_t i = 0; i < repl_ms.nreplicas; i++) backlog_reader_detach(repl_ms.bl, &repl_ms.replicas[i]->repl->rd);
+    for (size_t i = 0; i < repl_ms.nreplicas; i++)
+        backlog_reader_detach(repl_ms.bl, &repl_ms.replicas[i]->repl->rd);
     backlog_free(repl_ms.bl);
     repl_ms.bl = NULL;
     propagate_set_reader(PROPAGATE_REPL, false);
+}
+
+long long repl_offset(void) { return repl_ms.offset; }
+
+void repl_set_offset(long long offset) { repl_ms.offset = offset; }
+
+void repl_continue_history(const char *replid) {
+    memcpy(repl_ms.replid2, srv.replid, 41);
+    repl_ms.second_offset = repl_ms.offset + 1;
+    memcpy(srv.replid, replid, 40);
+    srv.replid[40] = '\0';
+}
+
+bool repl_is_our_history(const char *replid) {
+    return strcasecmp(replid, srv.replid) == 0 || strcasecmp(replid, repl_ms.replid2) == 0;
 }
 
 void repl_backlog_size_changed(void) {
@@ -142,7 +257,9 @@ void repl_backlog_size_changed(void) {
  * theirs (not counted for maxmemory). */
 size_t repl_backlog_memory(void) {
     size_t total = repl_ms.bl ? repl_ms.bl->mem : 0;
-    return repl_ms.nreplicas && total > (size_t)cfg.repl_backlog_size ? (size_t)cfg.repl_backlog_size : total;
+    return repl_ms.nreplicas && total > (size_t)cfg.repl_backlog_size
+               ? (size_t)cfg.repl_backlog_size
+               : total;
 }
 
 size_t repl_replica_output_memory(void) {
@@ -187,7 +304,7 @@ int repl_write_stream(client *c) {
         srv.stat_net_output_bytes += w;
         srv.stat_io_writes++;
         backlog_reader_advance(repl_ms.bl, &ri->rd, (size_t)w);
-        if ((size_t)w < total) return 0;   /* the socket is full */
+        if ((size_t)w < total) return 0; /* the socket is full */
     }
 }
 
@@ -201,32 +318,18 @@ static void feed_command(int dbid, int argc, const slice *argv) {
     }
     repl_ms.enc = resp_cat_command(repl_ms.enc, argc, argv);
     feed_bytes(repl_ms.enc->buf, repl_ms.enc->len);
-    if (repl_ms.enc->cap > 64 * 1024) {   /* don't keep a big value's buffer */
+    if (repl_ms.enc->cap > 64 * 1024) { /* don't keep a big value's buffer */
         str_free(repl_ms.enc);
         repl_ms.enc = NULL;
     }
 }
 
 void repl_feed(int dbid, int argc, const slice *argv) {
-    if (srv.is_replica) return;   /* a replica forwards its master's bytes */
+    if (srv.is_replica) return; /* a replica forwards its master's bytes */
     feed_command(dbid, argc, argv);
 }
 
-void repl_master_applied(client *c, const char *p, size_t len) {
-    if (c != repl_ls.master) return;
-    if (c->flags & CLIENT_MULTI) {
-        if (repl_ls.multi_buf == NULL) repl_ls.multi_buf = str_new_cap(len);
-        repl_ls.multi_buf = str_cat(repl_ls.multi_buf, p, len);
-        return;
-    }
-    if (repl_ls.multi_buf) {
-        repl_ls.multi_buf = str_cat(repl_ls.multi_buf, p, len);
-        feed_bytes(repl_ls.multi_buf->buf, repl_ls.multi_buf->len);
-        if (repl_ms.bl == NULL) repl_ms.offset += (long long)repl_ls.multi_buf->len;
-        str_free(repl_ls.multi_buf);
-        repl_ls.multi_buf = NULL;
-        return;
-    }
+void repl_feed_applied(const char *p, size_t len) {
     feed_bytes(p, len);
     if (repl_ms.bl == NULL) repl_ms.offset += (long long)len;
 }
@@ -276,7 +379,7 @@ static void go_online(client *c) {
     ri->state = RS_ONLINE;
     ri->online_on_ack = false;
     ri->ack_ms = srv.mstime;
-    count_good_replicas();   /* min-replicas-to-write sees it now, as Redis */
+    count_good_replicas(); /* min-replicas-to-write sees it now, as Redis */
     hold(c, false);
     count_good_replicas();
     log_msg(LOG_NOTICE, "Synchronization with replica %s succeeded", replica_name(c));
@@ -284,7 +387,7 @@ static void go_online(client *c) {
 
 void repl_write_all_nb(int fd, const char *p, size_t len) {
     ssize_t n = write(fd, p, len);
-    (void)n;   /* a keepalive; a dead socket shows on the next read */
+    (void)n; /* a keepalive; a dead socket shows on the next read */
 }
 
 /* +FULLRESYNC for a replica whose snapshot starts now at our offset. */
@@ -324,7 +427,7 @@ static off_t tail_available(void) {
 static bool tail_open(void) {
     if (repl_ms.tail_fd != -1) return true;
     char name[64];
-    snprintf(name, sizeof(name), "temp-%d.rdb", (int)repl_ms.tail_child);   /* rdb.c's temp name */
+    snprintf(name, sizeof(name), "temp-%d.rdb", (int)repl_ms.tail_child); /* rdb.c's temp name */
     repl_ms.tail_fd = open(name, O_RDONLY | O_CLOEXEC);
     return repl_ms.tail_fd != -1;
 }
@@ -370,7 +473,8 @@ static void tail_start(client *c) {
     ri->state = RS_SEND_BULK;
     ri->bulk_off = 0;
     ri->mark_sent = 0;
-    ri->bulk_pre_len = (size_t)snprintf(ri->bulk_pre, sizeof(ri->bulk_pre), "$EOF:%s\r\n", repl_ms.tail_mark);
+    ri->bulk_pre_len =
+        (size_t)snprintf(ri->bulk_pre, sizeof(ri->bulk_pre), "$EOF:%s\r\n", repl_ms.tail_mark);
     ri->bulk_pre_sent = 0;
     if (repl_ms.tail_timer == 0) repl_ms.tail_timer = ev_timer_add(1, tail_tick, NULL);
 }
@@ -380,7 +484,8 @@ static void send_bulk(int fd, void *data, int mask) {
     client *c = data;
     replica_info *ri = c->repl;
     if (ri->bulk_pre_sent < ri->bulk_pre_len) {
-        ssize_t n = write(fd, ri->bulk_pre + ri->bulk_pre_sent, ri->bulk_pre_len - ri->bulk_pre_sent);
+        ssize_t n =
+            write(fd, ri->bulk_pre + ri->bulk_pre_sent, ri->bulk_pre_len - ri->bulk_pre_sent);
         if (n == -1 && (errno == EAGAIN || errno == EINTR)) return;
         if (n <= 0) {
             fail_replica(c, "Write error sending the RDB preamble to replica");
@@ -393,7 +498,8 @@ static void send_bulk(int fd, void *data, int mask) {
     off_t avail = ri->tailing ? tail_available() : ri->bulk_size;
     while (ri->bulk_off < avail) {
         off_t off = ri->bulk_off;
-        size_t want = (size_t)(avail - off) < BULK_CHUNK * 4 ? (size_t)(avail - off) : BULK_CHUNK * 4;
+        size_t want =
+            (size_t)(avail - off) < BULK_CHUNK * 4 ? (size_t)(avail - off) : BULK_CHUNK * 4;
         ssize_t n = sendfile(fd, src, &off, want);
         if (n == -1 && (errno == EAGAIN || errno == EINTR)) return;
         if (n <= 0) {
@@ -408,7 +514,7 @@ static void send_bulk(int fd, void *data, int mask) {
     }
     if (ri->tailing) {
         if (!repl_ms.tail_done || ri->bulk_off < repl_ms.tail_size) {
-            ev_del(fd, EV_WRITE);   /* the tail timer wakes us when it grows */
+            ev_del(fd, EV_WRITE); /* the tail timer wakes us when it grows */
             return;
         }
         while (ri->mark_sent < 40) {
@@ -423,10 +529,12 @@ static void send_bulk(int fd, void *data, int mask) {
         ev_del(fd, EV_WRITE);
         ri->tailing = false;
         ri->state = RS_ONLINE;
-        count_good_replicas();   /* min-replicas-to-write sees it now, as Redis */
-        ri->online_on_ack = true;   /* as diskless: the stream waits for its ACK */
-        log_msg(LOG_NOTICE, "Streamed RDB transfer with replica %s succeeded (disk). Waiting for REPLCONF ACK from replica to enable streaming",
-                replica_name(c));
+        count_good_replicas();    /* min-replicas-to-write sees it now, as Redis */
+        ri->online_on_ack = true; /* as diskless: the stream waits for its ACK */
+        log_msg(
+            LOG_NOTICE,
+            "Streamed RDB transfer with replica %s succeeded (disk). Waiting for REPLCONF ACK from replica to enable streaming",
+            replica_name(c));
         tail_maybe_finish();
         return;
     }
@@ -445,9 +553,11 @@ static void disk_snapshot_done(bool ok) {
     if (repl_ms.tail_child) {
         /* The child renamed its file to dbfilename; our fd still reads it.
          * A tiny snapshot may have been renamed before we opened it. */
-        if (ok && repl_ms.tail_fd == -1) repl_ms.tail_fd = open(cfg.dbfilename, O_RDONLY | O_CLOEXEC);
+        if (ok && repl_ms.tail_fd == -1)
+            repl_ms.tail_fd = open(cfg.dbfilename, O_RDONLY | O_CLOEXEC);
         repl_ms.tail_done = true;
-        repl_ms.tail_size = repl_ms.tail_fd != -1 && fstat(repl_ms.tail_fd, &sb) == 0 ? sb.st_size : 0;
+        repl_ms.tail_size =
+            repl_ms.tail_fd != -1 && fstat(repl_ms.tail_fd, &sb) == 0 ? sb.st_size : 0;
         repl_ms.total_bytes = repl_ms.tail_size;
         for (size_t i = 0; i < repl_ms.nreplicas; i++) {
             client *c = repl_ms.replicas[i];
@@ -472,7 +582,8 @@ static void disk_snapshot_done(bool ok) {
         }
         int fd = open(cfg.dbfilename, O_RDONLY | O_CLOEXEC);
         if (fd == -1 || fstat(fd, &sb) == -1) {
-            log_msg(LOG_WARNING, "SYNC failed. Can't open/stat DB after BGSAVE: %s", strerror(errno));
+            log_msg(LOG_WARNING, "SYNC failed. Can't open/stat DB after BGSAVE: %s",
+                    strerror(errno));
             if (fd != -1) close(fd);
             client_close_async(c);
             continue;
@@ -516,7 +627,8 @@ static bool pipe_push(void) {
         replica_info *ri = c->repl;
         if (!ri->in_pipe || (c->flags & CLIENT_CLOSE_ASAP)) continue;
         while (ri->pipe_sent < repl_ms.pipe_len) {
-            ssize_t n = write(c->fd, repl_ms.pipe_buf + ri->pipe_sent, repl_ms.pipe_len - ri->pipe_sent);
+            ssize_t n =
+                write(c->fd, repl_ms.pipe_buf + ri->pipe_sent, repl_ms.pipe_len - ri->pipe_sent);
             if (n == -1 && (errno == EAGAIN || errno == EINTR)) break;
             if (n <= 0) {
                 log_msg(LOG_WARNING, "Diskless rdb transfer, write error sending DB to replica: %s",
@@ -560,19 +672,25 @@ static void pipe_read(int fd, void *data, int mask) {
         /* The child closed its end: every replica still in has it all. */
         int up = 0;
         for (size_t i = 0; i < repl_ms.nreplicas; i++)
-            if (repl_ms.replicas[i]->repl->in_pipe && !(repl_ms.replicas[i]->flags & CLIENT_CLOSE_ASAP)) up++;
-        if (n == 0) log_msg(LOG_NOTICE, "Diskless rdb transfer, done reading from pipe, %d replicas still up.", up);
+            if (repl_ms.replicas[i]->repl->in_pipe &&
+                !(repl_ms.replicas[i]->flags & CLIENT_CLOSE_ASAP))
+                up++;
+        if (n == 0)
+            log_msg(LOG_NOTICE,
+                    "Diskless rdb transfer, done reading from pipe, %d replicas still up.", up);
         for (size_t i = 0; i < repl_ms.nreplicas; i++) {
             client *c = repl_ms.replicas[i];
             replica_info *ri = c->repl;
             if (!ri->in_pipe) continue;
             ri->in_pipe = false;
             if (n == 0 && !(c->flags & CLIENT_CLOSE_ASAP)) {
-                log_msg(LOG_NOTICE, "Streamed RDB transfer with replica %s succeeded (socket). Waiting for REPLCONF ACK from replica to enable streaming",
-                        replica_name(c));
+                log_msg(
+                    LOG_NOTICE,
+                    "Streamed RDB transfer with replica %s succeeded (socket). Waiting for REPLCONF ACK from replica to enable streaming",
+                    replica_name(c));
                 ri->state = RS_ONLINE;
-                count_good_replicas();   /* min-replicas-to-write sees it now, as Redis */
-                ri->online_on_ack = true;   /* hold the stream until it loaded */
+                count_good_replicas();    /* min-replicas-to-write sees it now, as Redis */
+                ri->online_on_ack = true; /* hold the stream until it loaded */
             } else {
                 client_close_async(c);
             }
@@ -596,10 +714,11 @@ static void pipe_read(int fd, void *data, int mask) {
 static bool pipe_abandoned(void) {
     if (repl_ms.pipe_rfd == -1) return false;
     for (size_t i = 0; i < repl_ms.nreplicas; i++)
-        if (repl_ms.replicas[i]->repl->in_pipe && !(repl_ms.replicas[i]->flags & CLIENT_CLOSE_ASAP)) return false;
+        if (repl_ms.replicas[i]->repl->in_pipe && !(repl_ms.replicas[i]->flags & CLIENT_CLOSE_ASAP))
+            return false;
     log_msg(LOG_WARNING, "Diskless rdb transfer, last replica dropped, killing fork child.");
     if (child_type() == CHILD_RDB) snapshot_kill_child();
-    else pipe_finish();   /* the child is gone already: only its bytes were left */
+    else pipe_finish(); /* the child is gone already: only its bytes were left */
     return true;
 }
 
@@ -638,7 +757,8 @@ static void start_pending_syncs(void) {
     bool all_eof = true;
     for (size_t i = 0; i < repl_ms.nreplicas; i++) {
         replica_info *ri = repl_ms.replicas[i]->repl;
-        if (ri->state != RS_WAIT_BGSAVE_START || (repl_ms.replicas[i]->flags & CLIENT_CLOSE_ASAP)) continue;
+        if (ri->state != RS_WAIT_BGSAVE_START || (repl_ms.replicas[i]->flags & CLIENT_CLOSE_ASAP))
+            continue;
         waiting++;
         if (!ri->capa_eof) all_eof = false;
         if (oldest == 0 || ri->wait_since_ms < oldest) oldest = ri->wait_since_ms;
@@ -650,12 +770,14 @@ static void start_pending_syncs(void) {
         !(cfg.repl_diskless_sync_max_replicas > 0 &&
           waiting >= (size_t)cfg.repl_diskless_sync_max_replicas))
         return;
-    log_msg(LOG_NOTICE, "Starting BGSAVE for SYNC with target: %s", diskless ? "replicas sockets" : "disk");
+    log_msg(LOG_NOTICE, "Starting BGSAVE for SYNC with target: %s",
+            diskless ? "replicas sockets" : "disk");
     long long offset = repl_ms.offset;
     if (start_snapshot(diskless) == -1) {
         log_msg(LOG_WARNING, "BGSAVE for replication failed");
         for (size_t i = 0; i < repl_ms.nreplicas; i++)
-            if (repl_ms.replicas[i]->repl->state == RS_WAIT_BGSAVE_START) client_close_async(repl_ms.replicas[i]);
+            if (repl_ms.replicas[i]->repl->state == RS_WAIT_BGSAVE_START)
+                client_close_async(repl_ms.replicas[i]);
         return;
     }
     repl_ms.phase = diskless ? "transfer" : "bgsave";
@@ -704,28 +826,38 @@ static bool try_partial(client *c, const char *id, long long off) {
     const char *reason = NULL;
     if (strcasecmp(id, srv.replid) != 0 &&
         (strcasecmp(id, repl_ms.replid2) != 0 || off > repl_ms.second_offset)) {
-        if (id[0] == '?' || off == 1) {   /* no history: "?" or a fresh node's own id */
+        if (id[0] == '?' || off == 1) { /* no history: "?" or a fresh node's own id */
             reason = "new_replica";
         } else {
             reason = "replid_mismatch";
             if (strcasecmp(id, repl_ms.replid2) != 0)
-                log_msg(LOG_NOTICE, "Partial resynchronization not accepted: Replication ID mismatch (Replica asked for '%s', my replication IDs are '%s' and '%s')",
-                        id, srv.replid, repl_ms.replid2);
+                log_msg(
+                    LOG_NOTICE,
+                    "Partial resynchronization not accepted: Replication ID mismatch (Replica asked for '%s', my replication IDs are '%s' and '%s')",
+                    id, srv.replid, repl_ms.replid2);
             else
-                log_msg(LOG_NOTICE, "Partial resynchronization not accepted: Requested offset for second ID was %lld, but I can reply up to %lld",
-                        off, repl_ms.second_offset);
+                log_msg(
+                    LOG_NOTICE,
+                    "Partial resynchronization not accepted: Requested offset for second ID was %lld, but I can reply up to %lld",
+                    off, repl_ms.second_offset);
         }
     } else if (repl_ms.bl == NULL) {
         reason = "no_backlog";
-        log_msg(LOG_NOTICE, "Unable to partial resync with replica %s for lack of backlog (Replica request was: %lld).",
-                replica_name(c), off);
+        log_msg(
+            LOG_NOTICE,
+            "Unable to partial resync with replica %s for lack of backlog (Replica request was: %lld).",
+            replica_name(c), off);
     } else if (!backlog_has(repl_ms.bl, off)) {
         reason = "offset_out_of_backlog";
-        log_msg(LOG_NOTICE, "Unable to partial resync with replica %s for lack of backlog (Replica request was: %lld).",
-                replica_name(c), off);
+        log_msg(
+            LOG_NOTICE,
+            "Unable to partial resync with replica %s for lack of backlog (Replica request was: %lld).",
+            replica_name(c), off);
         if (off > repl_ms.offset)
-            log_msg(LOG_WARNING, "Warning: replica %s tried to PSYNC with an offset that is greater than the master replication offset.",
-                    replica_name(c));
+            log_msg(
+                LOG_WARNING,
+                "Warning: replica %s tried to PSYNC with an offset that is greater than the master replication offset.",
+                replica_name(c));
     }
     if (reason) {
         repl_ms.last_reason = reason;
@@ -735,7 +867,7 @@ static bool try_partial(client *c, const char *id, long long off) {
     add_replica(c);
     ri->state = RS_ONLINE;
     ri->ack_ms = srv.mstime;
-    count_good_replicas();   /* min-replicas-to-write sees it now, as Redis */
+    count_good_replicas(); /* min-replicas-to-write sees it now, as Redis */
     char buf[128];
     int n = ri->capa_psync2 ? snprintf(buf, sizeof(buf), "+CONTINUE %s\r\n", srv.replid)
                             : snprintf(buf, sizeof(buf), "+CONTINUE\r\n");
@@ -743,25 +875,28 @@ static bool try_partial(client *c, const char *id, long long off) {
     backlog_reader_attach(repl_ms.bl, &ri->rd, off);
     size_t sent = backlog_reader_pending(repl_ms.bl, &ri->rd);
     repl_ms.sync_partial_ok++;
-    log_msg(LOG_NOTICE, "Partial resynchronization request from %s accepted. Sending %zu bytes of backlog starting from offset %lld.",
-            replica_name(c), sent, off);
+    log_msg(
+        LOG_NOTICE,
+        "Partial resynchronization request from %s accepted. Sending %zu bytes of backlog starting from offset %lld.",
+        replica_name(c), sent, off);
     return true;
 }
 
 static void become_master(void);
 
 static void sync_command(client *c, bool psync) {
-    if (c->flags & CLIENT_REPLICA) return;   /* already one */
-    if (psync && c->argc > 3 && cmd_arg_is(&c->argv[3], "failover")) {
+    if (c->flags & CLIENT_REPLICA) return; /* already one */
+    if (psync && c->argc > 3 && arg_is(&c->argv[3], "failover")) {
         /* Our master hands over: promote, then continue its history. */
-        if (!srv.is_replica || c->argv[1].len != 40 || strncasecmp(c->argv[1].ptr, srv.replid, 40) != 0) {
+        if (!srv.is_replica || c->argv[1].len != 40 ||
+            strncasecmp(c->argv[1].ptr, srv.replid, 40) != 0) {
             reply_error(c, "ERR PSYNC FAILOVER replid must match my replid.");
             return;
         }
         log_msg(LOG_NOTICE, "Failover request received for replid %s.", srv.replid);
         become_master();
     }
-    if (srv.is_replica && repl_ls.state != L_CONNECTED) {
+    if (srv.is_replica && !repl_link_is_up()) {
         reply_error(c, "NOMASTERLINK Can't SYNC while not connected with my master");
         return;
     }
@@ -819,37 +954,40 @@ static void sync_command(client *c, bool psync) {
         }
     }
     if (child_active())
-        log_msg(LOG_NOTICE, "Can't attach the replica to the current BGSAVE. Waiting for next BGSAVE for SYNC");
+        log_msg(LOG_NOTICE,
+                "Can't attach the replica to the current BGSAVE. Waiting for next BGSAVE for SYNC");
     else if (cfg.repl_diskless_sync && ri->capa_eof && cfg.repl_diskless_sync_delay > 0)
         log_msg(LOG_NOTICE, "Delay next BGSAVE for diskless SYNC");
     start_pending_syncs();
 }
 
-void cmd_sync(client *c) { sync_command(c, false); }
-void cmd_psync(client *c) { sync_command(c, true); }
+static void cmd_sync(client *c) { sync_command(c, false); }
+static void cmd_psync(client *c) { sync_command(c, true); }
 
-void cmd_replconf(client *c) {
+static void cmd_replconf(client *c) {
     if (c->argc % 2 == 0) {
         reply_error(c, "ERR syntax error");
         return;
     }
     for (int j = 1; j < c->argc; j += 2) {
         const slice *opt = &c->argv[j], *val = &c->argv[j + 1];
-        if (cmd_arg_is(opt, "listening-port")) {
+        if (arg_is(opt, "listening-port")) {
             long long port;
-            if (!cmd_arg_ll(c, val, &port)) return;
+            if (!arg_ll(c, val, &port)) return;
             rinfo(c)->listening_port = (int)port;
-        } else if (cmd_arg_is(opt, "ip-address")) {
+        } else if (arg_is(opt, "ip-address")) {
             if (val->len >= NET_ADDR_SIZE) {
-                reply_error(c, "ERR REPLCONF ip-address provided by replica instance is too long: 46 bytes maximum");
+                reply_error(
+                    c,
+                    "ERR REPLCONF ip-address provided by replica instance is too long: 46 bytes maximum");
                 return;
             }
             memcpy(rinfo(c)->ip, val->ptr, val->len);
             rinfo(c)->ip[val->len] = '\0';
-        } else if (cmd_arg_is(opt, "capa")) {
-            if (cmd_arg_is(val, "eof")) rinfo(c)->capa_eof = true;
-            else if (cmd_arg_is(val, "psync2")) rinfo(c)->capa_psync2 = true;
-        } else if (cmd_arg_is(opt, "ack")) {
+        } else if (arg_is(opt, "capa")) {
+            if (arg_is(val, "eof")) rinfo(c)->capa_eof = true;
+            else if (arg_is(val, "psync2")) rinfo(c)->capa_psync2 = true;
+        } else if (arg_is(opt, "ack")) {
             /* No reply: the replica does not read one. */
             if (!(c->flags & CLIENT_REPLICA)) return;
             long long off;
@@ -865,10 +1003,10 @@ void cmd_replconf(client *c) {
             }
             if (repl_ms.nwaiters) check_waiters();
             return;
-        } else if (cmd_arg_is(opt, "getack")) {
-            if (c == repl_ls.master) repl_send_ack();
+        } else if (arg_is(opt, "getack")) {
+            if (repl_link_is_master(c)) repl_send_ack();
             return;
-        } else if (cmd_arg_is(opt, "rdb-only") || cmd_arg_is(opt, "rdb-filter-only")) {
+        } else if (arg_is(opt, "rdb-only") || arg_is(opt, "rdb-filter-only")) {
             /* accepted, as Redis 7.0 does */
         } else {
             reply_errorf(c, "ERR Unrecognized REPLCONF option: %.*s", (int)opt->len, opt->ptr);
@@ -889,14 +1027,16 @@ static int acked(long long off) {
     return n;
 }
 
-void cmd_wait(client *c) {
+static void cmd_wait(client *c) {
     if (srv.is_replica) {
-        reply_error(c, "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.");
+        reply_error(
+            c,
+            "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.");
         return;
     }
     long long n, timeout;
-    if (!cmd_arg_ll(c, &c->argv[1], &n)) return;
-    if (!cmd_arg_ll_msg(c, &c->argv[2], &timeout, "ERR timeout is not an integer or out of range"))
+    if (!arg_ll(c, &c->argv[1], &n)) return;
+    if (!arg_ll_msg(c, &c->argv[2], &timeout, "ERR timeout is not an integer or out of range"))
         return;
     if (timeout < 0) {
         reply_error(c, "ERR timeout is negative");
@@ -999,18 +1139,20 @@ void repl_log_shutdown_state(void) {
         if (ri->ack_off == repl_ms.offset) continue;
         lagging++;
         long long lag = ri->state == RS_ONLINE ? (srv.mstime - ri->ack_ms) / 1000 : 0;
-        log_msg(LOG_WARNING, "Lagging replica %s reported offset %lld behind master, lag=%lld, state=%s.",
+        log_msg(LOG_WARNING,
+                "Lagging replica %s reported offset %lld behind master, lag=%lld, state=%s.",
                 replica_name(c), repl_ms.offset - ri->ack_off, lag, replica_state_name(ri));
     }
     if (repl_ms.nreplicas)
-        log_msg(LOG_NOTICE, "%d of %d replicas are in sync when shutting down.", (int)repl_ms.nreplicas - lagging,
-                (int)repl_ms.nreplicas);
+        log_msg(LOG_NOTICE, "%d of %d replicas are in sync when shutting down.",
+                (int)repl_ms.nreplicas - lagging, (int)repl_ms.nreplicas);
 }
 
 /* ---- Refusing commands ---- */
 
 #define ERR_READONLY "READONLY You can't write against a read only replica."
-#define ERR_MASTERDOWN "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
+#define ERR_MASTERDOWN                                                                             \
+    "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
 #define ERR_NOREPLICAS "NOREPLICAS Not enough good replicas to write."
 
 bool repl_too_few_replicas(void) {
@@ -1023,36 +1165,17 @@ const char *repl_refuse(client *c, uint32_t cmd_flags) {
     if ((cmd_flags & CMD_WRITE) && repl_too_few_replicas()) return ERR_NOREPLICAS;
     if (!srv.is_replica) return NULL;
     if (cfg.replica_read_only && (cmd_flags & CMD_WRITE)) return ERR_READONLY;
-    if (repl_ls.state != L_CONNECTED && !cfg.replica_serve_stale_data && !(cmd_flags & CMD_STALE))
+    if (!repl_link_is_up() && !cfg.replica_serve_stale_data && !(cmd_flags & CMD_STALE))
         return ERR_MASTERDOWN;
     return NULL;
 }
 
 bool repl_is_stale(void) {
-    return srv.is_replica && repl_ls.state != L_CONNECTED && !cfg.replica_serve_stale_data;
+    return srv.is_replica && !repl_link_is_up() && !cfg.replica_serve_stale_data;
 }
 
 void repl_client_freed(client *c) {
-    if (c == repl_ls.master) {
-        repl_ls.master = NULL;
-        log_msg(LOG_NOTICE, "Connection with master lost.");
-        log_msg(LOG_NOTICE, "* Caching the disconnected master state.");
-        repl_ls.have_cached = true;
-        repl_ls.cached_db = c->dbid;
-        str_free(repl_ls.multi_buf);   /* an unfinished MULTI was never counted */
-        repl_ls.multi_buf = NULL;
-        if (repl_ls.state == L_CONNECTED) {
-            repl_ls.state = L_CONNECT;
-            repl_ls.connect_after_ms = 0;
-            repl_ls.link_down_since = srv.mstime / 1000;
-            /* Reconnect at once, as Redis 7.0: every ms of delay lets the
-             * master's backlog roll past our offset (a full resync). */
-            if (repl_ls.host && repl_fo.state == FO_NONE) {
-                log_msg(LOG_NOTICE, "Reconnecting to MASTER %s:%d", repl_ls.host, repl_ls.port);
-                repl_link_connect();
-            }
-        }
-    }
+    repl_link_client_freed(c);
     if (c->flags & CLIENT_BLOCKED) {
         for (size_t i = 0; i < repl_ms.nwaiters; i++) {
             if (repl_ms.waiters[i].c == c) {
@@ -1078,7 +1201,8 @@ void repl_client_freed(client *c) {
         mem_free(ri);
         c->repl = NULL;
         /* The relay may have been waiting for this one. */
-        if (was_in_pipe && repl_ms.pipe_rfd != -1 && !pipe_abandoned()) replica_pipe_writable(-1, NULL, 0);
+        if (was_in_pipe && repl_ms.pipe_rfd != -1 && !pipe_abandoned())
+            replica_pipe_writable(-1, NULL, 0);
         if (was_tailing) tail_maybe_finish();
     }
 }
@@ -1088,7 +1212,7 @@ void repl_client_freed(client *c) {
 static void become_replica(const char *host, int port);
 
 static void unpause_writes(void) {
-    srv.pause_type = 0;
+    srv.pause_type = PAUSE_NONE;
     srv.pause_end_ms = 0;
     client_unpause_all();
 }
@@ -1097,17 +1221,20 @@ void repl_failover_abort(const char *why) {
     log_msg(LOG_NOTICE, "FAILOVER aborted: %s", why);
     if (repl_fo.state == FO_IN_PROGRESS) {
         repl_fo.state = FO_NONE;
-        become_master();   /* back to where we were */
+        become_master(); /* back to where we were */
     }
     repl_fo.state = FO_NONE;
     unpause_writes();
 }
 
+bool repl_failover_in_progress(void) { return repl_fo.state == FO_IN_PROGRESS; }
+
+bool repl_failover_pending(void) { return repl_fo.state != FO_NONE; }
+
 /* Our link to the failover target is up: the handover is complete. */
-void repl_failover_link_up(void) {
+void repl_failover_link_up(const char *host, int port) {
     if (repl_fo.state != FO_IN_PROGRESS) return;
-    log_msg(LOG_NOTICE, "Failover target %s:%d is now our master: FAILOVER complete", repl_ls.host,
-            repl_ls.port);
+    log_msg(LOG_NOTICE, "Failover target %s:%d is now our master: FAILOVER complete", host, port);
     repl_fo.state = FO_NONE;
     unpause_writes();
 }
@@ -1118,7 +1245,8 @@ static client *find_replica(const char *host, int port) {
         replica_info *ri = c->repl;
         char ip[NET_ADDR_SIZE];
         const char *colon = strrchr(c->addr, ':');
-        snprintf(ip, sizeof(ip), "%.*s", colon ? (int)(colon - c->addr) : (int)strlen(c->addr), c->addr);
+        snprintf(ip, sizeof(ip), "%.*s", colon ? (int)(colon - c->addr) : (int)strlen(c->addr),
+                 c->addr);
         if (!strcasecmp(ri->ip[0] ? ri->ip : ip, host) && ri->listening_port == port) return c;
     }
     return NULL;
@@ -1133,7 +1261,8 @@ static void failover_step(void) {
     } else {
         for (size_t i = 0; i < repl_ms.nreplicas && !target; i++) {
             replica_info *ri = repl_ms.replicas[i]->repl;
-            if (ri->state == RS_ONLINE && !ri->online_on_ack && ri->ack_off == repl_ms.offset) target = repl_ms.replicas[i];
+            if (ri->state == RS_ONLINE && !ri->online_on_ack && ri->ack_off == repl_ms.offset)
+                target = repl_ms.replicas[i];
         }
     }
     bool timed_out = repl_fo.end_ms && srv.mstime >= repl_fo.end_ms;
@@ -1141,8 +1270,9 @@ static void failover_step(void) {
         if (timed_out) repl_failover_abort("Replica never caught up before timeout");
         return;
     }
-    if (target == NULL) {   /* FORCE: the named target, caught up or not */
-        log_msg(LOG_NOTICE, "FAILOVER to %s:%d time out exceeded, failing over.", repl_fo.host, repl_fo.port);
+    if (target == NULL) { /* FORCE: the named target, caught up or not */
+        log_msg(LOG_NOTICE, "FAILOVER to %s:%d time out exceeded, failing over.", repl_fo.host,
+                repl_fo.port);
         repl_fo.state = FO_IN_PROGRESS;
         become_replica(repl_fo.host, repl_fo.port);
         return;
@@ -1151,17 +1281,19 @@ static void failover_step(void) {
         replica_info *ri = target->repl;
         const char *colon = strrchr(target->addr, ':');
         if (ri->ip[0]) snprintf(repl_fo.host, sizeof(repl_fo.host), "%s", ri->ip);
-        else snprintf(repl_fo.host, sizeof(repl_fo.host), "%.*s", colon ? (int)(colon - target->addr) : (int)strlen(target->addr),
-                      target->addr);
+        else
+            snprintf(repl_fo.host, sizeof(repl_fo.host), "%.*s",
+                     colon ? (int)(colon - target->addr) : (int)strlen(target->addr), target->addr);
         repl_fo.port = ri->listening_port;
     }
-    log_msg(LOG_NOTICE, "Failover target %s:%d is synced, failing over.", repl_fo.host, repl_fo.port);
+    log_msg(LOG_NOTICE, "Failover target %s:%d is synced, failing over.", repl_fo.host,
+            repl_fo.port);
     repl_fo.state = FO_IN_PROGRESS;
     become_replica(repl_fo.host, repl_fo.port);
 }
 
-void cmd_failover(client *c) {
-    if (c->argc == 2 && cmd_arg_is(&c->argv[1], "abort")) {
+static void cmd_failover(client *c) {
+    if (c->argc == 2 && arg_is(&c->argv[1], "abort")) {
         if (repl_fo.state == FO_NONE) {
             reply_error(c, "ERR No failover in progress.");
             return;
@@ -1174,18 +1306,18 @@ void cmd_failover(client *c) {
     bool force = false;
     const slice *host = NULL;
     for (int j = 1; j < c->argc; j++) {
-        if (cmd_arg_is(&c->argv[j], "timeout") && j + 1 < c->argc && timeout == 0) {
-            if (!cmd_arg_ll(c, &c->argv[j + 1], &timeout)) return;
+        if (arg_is(&c->argv[j], "timeout") && j + 1 < c->argc && timeout == 0) {
+            if (!arg_ll(c, &c->argv[j + 1], &timeout)) return;
             if (timeout <= 0) {
                 reply_error(c, "ERR FAILOVER timeout must be greater than 0");
                 return;
             }
             j++;
-        } else if (cmd_arg_is(&c->argv[j], "to") && j + 2 < c->argc && !host) {
-            if (!cmd_arg_ll(c, &c->argv[j + 2], &port)) return;
+        } else if (arg_is(&c->argv[j], "to") && j + 2 < c->argc && !host) {
+            if (!arg_ll(c, &c->argv[j + 2], &port)) return;
             host = &c->argv[j + 1];
             j += 2;
-        } else if (cmd_arg_is(&c->argv[j], "force") && !force) {
+        } else if (arg_is(&c->argv[j], "force") && !force) {
             force = true;
         } else {
             reply_error(c, "ERR syntax error");
@@ -1205,7 +1337,8 @@ void cmd_failover(client *c) {
         return;
     }
     if (force && (!timeout || !host)) {
-        reply_error(c, "ERR FAILOVER with force option requires both a timeout and target HOST and IP.");
+        reply_error(
+            c, "ERR FAILOVER with force option requires both a timeout and target HOST and IP.");
         return;
     }
     repl_fo.host[0] = '\0';
@@ -1229,7 +1362,7 @@ void cmd_failover(client *c) {
     repl_fo.force = force;
     repl_fo.state = FO_WAIT_FOR_SYNC;
     /* Writes wait (CLIENT PAUSE WRITE) until the roles are swapped. */
-    srv.pause_type = srv.pause_type > 1 ? srv.pause_type : 1;
+    if (srv.pause_type != PAUSE_ALL) srv.pause_type = PAUSE_WRITE;
     srv.pause_end_ms = LLONG_MAX;
     reply_ok(c);
 }
@@ -1239,63 +1372,32 @@ void cmd_failover(client *c) {
 static void become_master(void) {
     if (!srv.is_replica) return;
     log_msg(LOG_NOTICE, "MASTER MODE enabled (user request)");
-    if (repl_ls.master) {
-        /* Closed, still typed master (CLIENT KILL TYPE normal skips it). */
-        client *c = repl_ls.master;
-        repl_ls.master = NULL;
-        client_close_async(c);
-    }
-    repl_link_close();
-    mem_free(repl_ls.host);
-    repl_ls.host = NULL;
-    repl_ls.state = L_NONE;
-    repl_ls.have_cached = false;
-    repl_ls.refused = false;
-    repl_ls.refused_reason[0] = '\0';
+    repl_link_stop();
     srv.is_replica = false;
     log_set_role('M');
-    config_set_oom_score_adj(-1);   /* oom-score-adj's master class */
+    config_set_oom_score_adj(-1); /* oom-score-adj's master class */
     /* Our history goes on under a new id; sub-replicas reconnect and
      * continue with the old one as replid2. */
     shift_replid();
     repl_disconnect_replicas();
     repl_ms.seldb = -1;
-    repl_ms.no_replicas_since_ms = srv.mstime;   /* the backlog's ttl starts now */
+    repl_ms.no_replicas_since_ms = srv.mstime; /* the backlog's ttl starts now */
     if (repl_ms.bl == NULL) repl_backlog_create();
 }
 
 static void become_replica(const char *host, int port) {
     bool was_master = !srv.is_replica;
-    if (repl_ls.master) {
-        client *c = repl_ls.master;
-        repl_ls.state = L_NONE;   /* no reconnect to the old master */
-        repl_client_freed(c);     /* caches the state for PSYNC; repl_ls.master is NULL now */
-        client_close_async(c);
-    }
-    repl_link_close();
-    mem_free(repl_ls.host);
-    repl_ls.host = mem_strdup(host);
-    repl_ls.port = port;
     srv.is_replica = true;
     log_set_role('S');
-    config_set_oom_score_adj(-1);   /* oom-score-adj's replica class */
-    if (was_master) {
-        /* PSYNC with our own history: a promoted peer may continue it. */
-        repl_ls.have_cached = true;
-        repl_ls.cached_db = repl_ms.seldb >= 0 ? repl_ms.seldb : 0;
-    }
+    config_set_oom_score_adj(-1); /* oom-score-adj's replica class */
     unblock_all_for_role_change();
-    repl_ls.state = L_CONNECT;
-    repl_ls.connect_after_ms = 0;
-    repl_ls.link_down_since = srv.mstime / 1000;
-    repl_ls.guard_armed = false;   /* the operator chose this master */
-    repl_ls.refused = false;
-    repl_ls.refused_reason[0] = '\0';
-    if (repl_ls.host) repl_link_connect();
+    /* From a master: PSYNC with our own history, a promoted peer may
+     * continue it. */
+    repl_link_start(host, port, was_master ? (repl_ms.seldb >= 0 ? repl_ms.seldb : 0) : -1);
 }
 
 static void replicaof(client *c) {
-    if (cmd_arg_is(&c->argv[1], "no") && cmd_arg_is(&c->argv[2], "one")) {
+    if (arg_is(&c->argv[1], "no") && arg_is(&c->argv[2], "one")) {
         if (srv.is_replica) {
             become_master();
             log_msg(LOG_NOTICE, "MASTER MODE enabled (user request from 'id=%llu addr=%s')",
@@ -1315,51 +1417,26 @@ static void replicaof(client *c) {
     }
     char host[256];
     snprintf(host, sizeof(host), "%.*s", (int)c->argv[1].len, c->argv[1].ptr);
-    if (srv.is_replica && repl_ls.host && !strcasecmp(repl_ls.host, host) && repl_ls.port == port) {
-        log_msg(LOG_NOTICE, "REPLICAOF would result into synchronization with the master we are already connected with. No operation performed.");
-        /* castor: an explicit command lifts the empty-master guard. */
-        if (repl_ls.refused) {
-            log_msg(LOG_NOTICE, "Empty-master guard lifted by REPLICAOF: the next sync may replace our data.");
-            repl_ls.guard_armed = false;
-            repl_ls.refused = false;
-            repl_ls.refused_reason[0] = '\0';
-            repl_ls.connect_after_ms = 0;
-        }
+    if (srv.is_replica && repl_link_is_to(host, (int)port)) {
+        log_msg(
+            LOG_NOTICE,
+            "REPLICAOF would result into synchronization with the master we are already connected with. No operation performed.");
+        repl_link_lift_guard(); /* castor: an explicit command lifts it */
         reply_simple(c, "OK Already connected to specified master");
         return;
     }
     become_replica(host, (int)port);
-    log_msg(LOG_NOTICE, "REPLICAOF %s:%d enabled (user request from 'id=%llu addr=%s')", host, (int)port,
-            (unsigned long long)c->id, c->addr);
+    log_msg(LOG_NOTICE, "REPLICAOF %s:%d enabled (user request from 'id=%llu addr=%s')", host,
+            (int)port, (unsigned long long)c->id, c->addr);
     reply_ok(c);
 }
 
-void cmd_replicaof(client *c) { replicaof(c); }
-void cmd_slaveof(client *c) { replicaof(c); }
+static void cmd_replicaof(client *c) { replicaof(c); }
+static void cmd_slaveof(client *c) { replicaof(c); }
 
-static const char *link_state_name(void) {
-    switch (repl_ls.state) {
-    case L_NONE: return "none";
-    case L_CONNECT: return "connect";
-    case L_CONNECTING: return "connecting";
-    case L_PONG:
-    case L_HANDSHAKE:
-    case L_PSYNC: return "handshake";
-    case L_BULK_HDR:
-    case L_TRANSFER: return "sync";
-    case L_CONNECTED: return "connected";
-    }
-    return "unknown";
-}
-
-void cmd_role(client *c) {
+static void cmd_role(client *c) {
     if (srv.is_replica) {
-        reply_array(c, 5);
-        reply_bulk_cstr(c, "slave");
-        reply_bulk_cstr(c, repl_ls.host);
-        reply_int(c, repl_ls.port);
-        reply_bulk_cstr(c, link_state_name());
-        reply_int(c, repl_ls.master ? repl_ms.offset : -1);
+        repl_link_role(c);
         return;
     }
     reply_array(c, 3);
@@ -1373,7 +1450,8 @@ void cmd_role(client *c) {
         if (ri->state != RS_ONLINE) continue;
         char ip[NET_ADDR_SIZE];
         const char *colon = strrchr(s->addr, ':');
-        snprintf(ip, sizeof(ip), "%.*s", colon ? (int)(colon - s->addr) : (int)strlen(s->addr), s->addr);
+        snprintf(ip, sizeof(ip), "%.*s", colon ? (int)(colon - s->addr) : (int)strlen(s->addr),
+                 s->addr);
         reply_array(c, 3);
         reply_bulk_cstr(c, ri->ip[0] ? ri->ip : ip);
         reply_bulk_ll(c, ri->listening_port);
@@ -1393,21 +1471,11 @@ void repl_init(void) {
         char host[256];
         int port;
         if (sscanf(cfg.replicaof, "%255s %d", host, &port) == 2) {
-            repl_ls.host = mem_strdup(host);
-            repl_ls.port = port;
-            repl_ls.state = L_CONNECT;
             srv.is_replica = true;
             log_set_role('S');
-            repl_ls.link_down_since = srv.mstime / 1000;
+            repl_link_configure(host, port);
         }
     }
-}
-
-const char *repl_config_master(void) {
-    static char buf[700];
-    if (!srv.is_replica || repl_ls.host == NULL) return NULL;
-    snprintf(buf, sizeof(buf), "%s %d", repl_ls.host, repl_ls.port);
-    return buf;
 }
 
 void repl_prepare_load(rdb_info *info, bool at_start) {
@@ -1418,7 +1486,8 @@ void repl_prepare_load(rdb_info *info, bool at_start) {
 
 /* The file's history: (id, offset), or false when it carries none. */
 static bool file_history(const rdb_info *info) {
-    return info && strlen(info->repl_id) == 40 && info->repl_offset >= 0 && info->repl_stream_db >= 0;
+    return info && strlen(info->repl_id) == 40 && info->repl_offset >= 0 &&
+           info->repl_stream_db >= 0;
 }
 
 void repl_adopt_history(const rdb_info *info, bool at_start) {
@@ -1427,34 +1496,35 @@ void repl_adopt_history(const rdb_info *info, bool at_start) {
         if (valid && at_start) {
             memcpy(srv.replid, info->repl_id, 41);
             repl_ms.offset = info->repl_offset;
-            repl_ls.have_cached = true;
-            repl_ls.cached_db = info->repl_stream_db;
-            repl_ls.guard_armed = true;
-            log_msg(LOG_NOTICE, "Restoring replication ID %s and offset %lld from the RDB file", srv.replid,
-                    repl_ms.offset);
+            repl_link_loaded(info->repl_stream_db);
+            log_msg(LOG_NOTICE, "Restoring replication ID %s and offset %lld from the RDB file",
+                    srv.replid, repl_ms.offset);
             return;
         }
-        if (at_start || (valid && !strcmp(info->repl_id, srv.replid) && info->repl_offset == repl_ms.offset))
+        if (at_start ||
+            (valid && !strcmp(info->repl_id, srv.replid) && info->repl_offset == repl_ms.offset))
             return;
         /* Data from a point of no history we know: start over with our
          * master, and our sub-replicas with us. */
         new_replid();
         repl_clear_replid2();
-        repl_ls.have_cached = false;
-        if (repl_ls.master) client_close_async(repl_ls.master);
+        repl_link_forget_history();
         repl_disconnect_replicas();
         return;
     }
-    if (valid && !at_start && !strcmp(info->repl_id, srv.replid) && info->repl_offset == repl_ms.offset)
-        return;   /* the file is exactly where our history is */
-    long long fed = repl_ms.bl && at_start ? repl_ms.bl->end : 0;   /* DELs of expired keys */
+    if (valid && !at_start && !strcmp(info->repl_id, srv.replid) &&
+        info->repl_offset == repl_ms.offset)
+        return; /* the file is exactly where our history is */
+    long long fed = repl_ms.bl && at_start ? repl_ms.bl->end : 0; /* DELs of expired keys */
     if (valid) {
         memcpy(repl_ms.replid2, info->repl_id, 41);
         repl_ms.second_offset = info->repl_offset + 1;
         repl_ms.offset = info->repl_offset + fed;
         new_replid();
-        log_msg(LOG_NOTICE, "Continuing the replication history of the file under a new ID: secondary ID %s valid up to offset %lld, new replication ID %s",
-                repl_ms.replid2, repl_ms.second_offset, srv.replid);
+        log_msg(
+            LOG_NOTICE,
+            "Continuing the replication history of the file under a new ID: secondary ID %s valid up to offset %lld, new replication ID %s",
+            repl_ms.replid2, repl_ms.second_offset, srv.replid);
         if (at_start) {
             backlog_rebase(repl_ms.bl, repl_ms.offset);
         } else {
@@ -1479,10 +1549,11 @@ void repl_adopt_history(const rdb_info *info, bool at_start) {
 
 void repl_fill_rdb_info(rdb_info *info) {
     if (srv.is_replica) {
-        if (!repl_ls.master && !repl_ls.have_cached) return;
+        int stream_db;
+        if (!repl_link_stream_db(&stream_db)) return;
         memcpy(info->repl_id, srv.replid, 41);
         info->repl_offset = repl_ms.offset;
-        info->repl_stream_db = repl_ls.master ? repl_ls.master->dbid : repl_ls.cached_db;
+        info->repl_stream_db = stream_db;
     } else {
         if (repl_ms.bl == NULL) return;
         memcpy(info->repl_id, srv.replid, 41);
@@ -1497,7 +1568,8 @@ static void count_good_replicas(void) {
     int good = 0;
     for (size_t i = 0; i < repl_ms.nreplicas; i++) {
         replica_info *ri = repl_ms.replicas[i]->repl;
-        if (ri->state == RS_ONLINE && srv.mstime - ri->ack_ms <= (long long)cfg.min_replicas_max_lag * 1000)
+        if (ri->state == RS_ONLINE &&
+            srv.mstime - ri->ack_ms <= (long long)cfg.min_replicas_max_lag * 1000)
             good++;
     }
     repl_ms.good_replicas = good;
@@ -1510,7 +1582,7 @@ void repl_cron(void) {
     bool second = srv.mstime - last_second_ms >= 1000;
     if (second) last_second_ms = srv.mstime;
     if (srv.is_replica && second) repl_link_cron();
-    if (srv.is_replica && repl_ls.state == L_CONNECT && srv.mstime >= repl_ls.connect_after_ms) repl_link_connect();
+    if (srv.is_replica) repl_link_retry();
     pipe_abandoned();
     start_pending_syncs();
     if (repl_ms.nwaiters) check_waiters();
@@ -1532,10 +1604,12 @@ void repl_cron(void) {
         client *c = repl_ms.replicas[i];
         replica_info *ri = c->repl;
         /* Newlines keep a replica waiting for its snapshot from timing out. */
-        if ((ri->state == RS_WAIT_BGSAVE_START || (ri->state == RS_WAIT_BGSAVE_END && !ri->diskless)) &&
+        if ((ri->state == RS_WAIT_BGSAVE_START ||
+             (ri->state == RS_WAIT_BGSAVE_END && !ri->diskless)) &&
             !(c->flags & CLIENT_CLOSE_ASAP))
             repl_write_all_nb(c->fd, "\n", 1);
-        if (ri->in_pipe && !(c->flags & CLIENT_CLOSE_ASAP) && srv.mstime - ri->last_write_ms > timeout) {
+        if (ri->in_pipe && !(c->flags & CLIENT_CLOSE_ASAP) &&
+            srv.mstime - ri->last_write_ms > timeout) {
             /* It stopped reading: the others and the child must not wait. */
             log_msg(LOG_WARNING, "Disconnecting timedout replica (full sync): %s", replica_name(c));
             ri->in_pipe = false;
@@ -1545,7 +1619,8 @@ void repl_cron(void) {
             continue;
         }
         if (ri->state == RS_ONLINE && !ri->online_on_ack && srv.mstime - ri->ack_ms > timeout) {
-            log_msg(LOG_WARNING, "Disconnecting timedout replica (streaming sync): %s", replica_name(c));
+            log_msg(LOG_WARNING, "Disconnecting timedout replica (streaming sync): %s",
+                    replica_name(c));
             client_close_async(c);
         }
     }
@@ -1555,7 +1630,8 @@ void repl_cron(void) {
         new_replid();
         repl_clear_replid2();
         repl_backlog_drop();
-        log_msg(LOG_NOTICE, "Replication backlog freed after %lld seconds without connected replicas.",
+        log_msg(LOG_NOTICE,
+                "Replication backlog freed after %lld seconds without connected replicas.",
                 cfg.repl_backlog_ttl);
     }
 }
@@ -1577,40 +1653,7 @@ void repl_before_sleep(void) {
 
 str *repl_info(str *s) {
     s = str_catfmt(s, "role:%s\r\n", srv.is_replica ? "slave" : "master");
-    if (srv.is_replica) {
-        long long last_io = repl_ls.master ? (srv.mstime - repl_ls.master->last_interaction_ms) / 1000
-                                     : (srv.mstime - repl_ls.last_io_ms) / 1000;
-        bool syncing = repl_ls.state == L_TRANSFER || repl_ls.state == L_BULK_HDR;
-        s = str_catfmt(s,
-                       "master_host:%s\r\n"
-                       "master_port:%d\r\n"
-                       "master_link_status:%s\r\n"
-                       "master_last_io_seconds_ago:%lld\r\n"
-                       "master_sync_in_progress:%d\r\n"
-                       "slave_read_repl_offset:%lld\r\n"
-                       "slave_repl_offset:%lld\r\n",
-                       repl_ls.host, repl_ls.port, repl_ls.state == L_CONNECTED ? "up" : "down",
-                       repl_ls.master || repl_ls.fd != -1 ? last_io : -1, syncing ? 1 : 0, repl_ms.offset, repl_ms.offset);
-        if (repl_ls.state == L_TRANSFER) {
-            double perc = repl_ls.size > 0 ? (double)repl_ls.received * 100 / (double)repl_ls.size : 0;
-            s = str_catfmt(s,
-                           "master_sync_total_bytes:%lld\r\n"
-                           "master_sync_read_bytes:%lld\r\n"
-                           "master_sync_left_bytes:%lld\r\n"
-                           "master_sync_perc:%.2f\r\n"
-                           "master_sync_last_io_seconds_ago:%lld\r\n",
-                           repl_ls.size, repl_ls.received, repl_ls.size >= 0 ? repl_ls.size - repl_ls.received : -1, perc,
-                           (srv.mstime - repl_ls.last_io_ms) / 1000);
-        }
-        if (repl_ls.state != L_CONNECTED)
-            s = str_catfmt(s, "master_link_down_since_seconds:%lld\r\n",
-                           repl_ls.link_down_since ? srv.mstime / 1000 - repl_ls.link_down_since : -1);
-        s = str_catfmt(s,
-                       "slave_priority:%d\r\n"
-                       "slave_read_only:%d\r\n"
-                       "replica_announced:%d\r\n",
-                       cfg.replica_priority, cfg.replica_read_only ? 1 : 0, cfg.replica_announced ? 1 : 0);
-    }
+    if (srv.is_replica) s = repl_link_info(s);
     s = str_catfmt(s, "connected_slaves:%zu\r\n", repl_ms.nreplicas);
     if (cfg.min_replicas_to_write > 0 && cfg.min_replicas_max_lag > 0)
         s = str_catfmt(s, "min_slaves_good_slaves:%d\r\n", repl_ms.good_replicas);
@@ -1621,7 +1664,8 @@ str *repl_info(str *s) {
         const char *state = replica_state_name(ri);
         char ip[NET_ADDR_SIZE];
         const char *colon = strrchr(c->addr, ':');
-        snprintf(ip, sizeof(ip), "%.*s", colon ? (int)(colon - c->addr) : (int)strlen(c->addr), c->addr);
+        snprintf(ip, sizeof(ip), "%.*s", colon ? (int)(colon - c->addr) : (int)strlen(c->addr),
+                 c->addr);
         s = str_catfmt(s, "slave%d:ip=%s,port=%d,state=%s,offset=%lld,lag=%lld\r\n", k++,
                        ri->ip[0] ? ri->ip : ip, ri->listening_port, state, ri->ack_off,
                        (srv.mstime - ri->ack_ms) / 1000);
@@ -1636,11 +1680,12 @@ str *repl_info(str *s) {
                    "repl_backlog_size:%lld\r\n"
                    "repl_backlog_first_byte_offset:%lld\r\n"
                    "repl_backlog_histlen:%zu\r\n",
-                   repl_fo.state == FO_NONE ? "no-failover"
+                   repl_fo.state == FO_NONE            ? "no-failover"
                    : repl_fo.state == FO_WAIT_FOR_SYNC ? "waiting-for-sync"
-                                                  : "failover-in-progress",
-                   srv.replid, repl_ms.replid2, repl_ms.offset, repl_ms.second_offset, repl_ms.bl ? 1 : 0,
-                   cfg.repl_backlog_size, repl_ms.bl ? backlog_first_offset(repl_ms.bl) : 0,
+                                                       : "failover-in-progress",
+                   srv.replid, repl_ms.replid2, repl_ms.offset, repl_ms.second_offset,
+                   repl_ms.bl ? 1 : 0, cfg.repl_backlog_size,
+                   repl_ms.bl ? backlog_first_offset(repl_ms.bl) : 0,
                    repl_ms.bl ? repl_ms.bl->histlen : (size_t)0);
     /* castor: syncs made visible (docs/REPLICATION.md). */
     s = str_catfmt(s,
@@ -1649,23 +1694,7 @@ str *repl_info(str *s) {
                    "full_sync_bytes_total:%lld\r\n"
                    "last_full_sync_reason:%s\r\n",
                    repl_ms.phase, repl_ms.sent_bytes, repl_ms.total_bytes, repl_ms.last_reason);
-    if (srv.is_replica) {
-        const char *phase = repl_ls.refused ? "refused"
-                            : repl_ls.state == L_CONNECT ? "none"
-                            : repl_ls.state == L_CONNECTING ? "connecting"
-                            : repl_ls.state == L_TRANSFER || repl_ls.state == L_BULK_HDR ? "transfer"
-                            : repl_ls.state == L_CONNECTED ? "online"
-                                                     : "handshake";
-        s = str_catfmt(s,
-                       "master_sync_phase:%s\r\n"
-                       "master_sync_bytes_received:%lld\r\n"
-                       "master_sync_bytes_total:%lld\r\n"
-                       "master_last_full_sync_reason:%s\r\n"
-                       "master_sync_refused:%d\r\n"
-                       "master_sync_refused_reason:%s\r\n",
-                       phase, repl_ls.received, repl_ls.size, repl_ls.last_full_reason, repl_ls.refused ? 1 : 0,
-                       repl_ls.refused_reason);
-    }
+    if (srv.is_replica) s = repl_link_info_sync(s);
     return s;
 }
 
@@ -1678,3 +1707,32 @@ void repl_sync_stats(long long out[3]) {
 void repl_reset_stats(void) {
     repl_ms.sync_full = repl_ms.sync_partial_ok = repl_ms.sync_partial_err = 0;
 }
+
+/* ---- Command table (registered by server.c) ---- */
+
+/* clang-format off */
+command repl_commands[] = {
+    {.name = "replicaof", .proc = cmd_replicaof, .arity = 3,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_STALE | CMD_NO_ASYNC_LOADING,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS},
+    {.name = "slaveof", .proc = cmd_slaveof, .arity = 3,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_STALE | CMD_NO_ASYNC_LOADING,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS},
+    {.name = "role", .proc = cmd_role, .arity = 1,
+     .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST,
+     .acl = ACL_ADMIN | ACL_FAST | ACL_DANGEROUS},
+    {.name = "wait", .proc = cmd_wait, .arity = 3, .flags = CMD_NOSCRIPT,
+     .acl = ACL_SLOW | ACL_CONNECTION},
+    {.name = "replconf", .proc = cmd_replconf, .arity = -1,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_ALLOW_BUSY,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS},
+    {.name = "psync", .proc = cmd_psync, .arity = -3,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_NO_ASYNC_LOADING | CMD_NO_MULTI,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS},
+    {.name = "sync", .proc = cmd_sync, .arity = 1,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_NO_ASYNC_LOADING | CMD_NO_MULTI,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS},
+    {.name = "failover", .proc = cmd_failover, .arity = -1,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_STALE, .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS},
+    {.name = NULL}};
+/* clang-format on */

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "client.h"
+#include "cmdtable.h"
 #include "rdb.h"
 #include "str.h"
 
@@ -55,7 +56,7 @@ bool repl_diskless_transfer_active(void);
 /* snapshot.c: a BGSAVE child ended (to disk, or to the replicas' pipe). */
 void repl_rdb_child_done(bool ok, bool to_disk);
 
-/* cmdtable.c: the replication reason to refuse c's command, whose flags
+/* server.c's seam_admit(): the replication reason to refuse c's command, whose flags
  * (CMD_WRITE, CMD_STALE: EVAL's come from its script) are cmd_flags,
  * before it runs (READONLY, MASTERDOWN, NOREPLICAS), or NULL. */
 const char *repl_refuse(client *c, uint32_t cmd_flags);
@@ -102,5 +103,8 @@ const char *repl_config_master(void);
 void repl_min_replicas_changed(void);
 /* CONFIG SET repl-backlog-size. */
 void repl_backlog_size_changed(void);
+
+/* The command table, registered by server.c. */
+extern command repl_commands[];
 
 #endif

@@ -1,8 +1,9 @@
-/* repl_int.h -- what repl.c (the master side: the backlog, the stream,
+/* repl_int.h -- how repl.c (the master side: the backlog, the stream,
  * replicas, full syncs, WAIT, FAILOVER, REPLICAOF, INFO) and repl_link.c
  * (the replica side: the link to our master, the handshake, the transfer
- * and load of its snapshot, the client applying its stream) share. Not for
- * other modules: they use repl.h. */
+ * and load of its snapshot, the client applying its stream) ask each
+ * other. Each keeps its own state static; this is the list of questions
+ * and orders between them. Not for other modules: they use repl.h. */
 #ifndef CASTOR_REPL_INT_H
 #define CASTOR_REPL_INT_H
 
@@ -19,174 +20,66 @@
 
 #define ZERO_REPLID "0000000000000000000000000000000000000000"
 
-/* ---- Master side: state ---- */
+/* ---- repl.c, for repl_link.c ---- */
 
-typedef enum {
-    RS_WAIT_BGSAVE_START,   /* full sync wanted, no snapshot started for it yet */
-    RS_WAIT_BGSAVE_END,     /* the snapshot is being made; stream buffered */
-    RS_SEND_BULK,           /* the snapshot is going out */
-    RS_ONLINE,              /* streaming */
-} rstate;
-
-typedef struct replica_info {
-    rstate state;
-    bool capa_eof, capa_psync2;
-    bool diskless;          /* this sync's snapshot comes from the pipe */
-    bool online_on_ack;     /* diskless: hold the stream until the first ACK */
-    bool is_replica;        /* PSYNC/SYNC happened (else only REPLCONF) */
-    bool old_sync;          /* SYNC, not PSYNC: no +FULLRESYNC line, no EOF mark */
-    long long init_offset;  /* offset announced in +FULLRESYNC */
-    long long ack_off, ack_ms;
-    long long wait_since_ms;
-    int listening_port;
-    char ip[NET_ADDR_SIZE];
-    /* Disk transfer. */
-    int bulk_fd;
-    off_t bulk_off, bulk_size;
-    char bulk_pre[64];   /* "$<len>\r\n" or "$EOF:<40 chars>\r\n" */
-    size_t bulk_pre_len, bulk_pre_sent;
-    /* Disk transfer while the file is still being written ($EOF: framing). */
-    bool tailing;
-    size_t mark_sent;
-    /* Diskless transfer: bytes of the current pipe chunk already sent. */
-    size_t pipe_sent;
-    bool in_pipe;
-    long long last_write_ms;   /* last progress of the transfer */
-    /* Where this replica reads the stream in the shared replication
-     * buffer (repl_ms.bl); attached from the moment its stream starts. */
-    backlog_reader rd;
-} replica_info;
-
-typedef struct waiter {
-    client *c;
-    long long off;
-    long numreplicas;
-    long long deadline_ms;   /* 0: forever */
-} waiter;
-
-struct repl_master_state {
-    client **replicas;
-    size_t nreplicas, cap;
-    backlog *bl;
-    long long offset;          /* master_repl_offset */
-    char replid2[41];
-    long long second_offset;   /* -1: none */
-    int seldb;                 /* db of the last SELECT fed, -1: none yet */
-    long long no_replicas_since_ms;
-    str *enc;                  /* scratch encoding buffer */
-    long long last_ping_ms;
-    bool getack_pending;
-    int good_replicas;
-    /* Disk sync: the snapshot file, sent while the child still writes it. */
-    int tail_fd;
-    pid_t tail_child;
-    bool tail_done;
-    off_t tail_size;
-    char tail_mark[41];
-    long long tail_timer;
-    /* Diskless relay. */
-    int pipe_rfd;
-    char *pipe_buf;
-    size_t pipe_len;
-    bool pipe_eof;
-    /* WAIT. */
-    waiter *waiters;
-    size_t nwaiters, waiters_cap;
-    client **resume;
-    size_t nresume, resume_cap;
-    /* Stats and the visible sync state. */
-    long long sync_full, sync_partial_ok, sync_partial_err;
-    const char *phase;         /* none, waiting, bgsave, transfer */
-    long long sent_bytes, total_bytes;
-    const char *last_reason;
-};
-extern struct repl_master_state repl_ms;
-
-/* ---- Replica side: state ---- */
-
-typedef enum {
-    L_NONE,          /* not a replica */
-    L_CONNECT,       /* must (re)connect */
-    L_CONNECTING,    /* TCP connect in progress */
-    L_PONG,          /* waiting for the PING reply */
-    L_HANDSHAKE,     /* waiting for AUTH / REPLCONF replies */
-    L_PSYNC,         /* waiting for the PSYNC reply */
-    L_BULK_HDR,      /* waiting for "$len" or "$EOF:mark" */
-    L_TRANSFER,      /* receiving the payload */
-    L_CONNECTED,     /* the master client applies the stream */
-} lstate;
-
-struct repl_link_state {
-    char *host;
-    int port;
-    lstate state;
-    int fd;
-    str *rbuf;
-    int pending;               /* handshake replies still expected */
-    bool auth_pending;         /* the first of them answers AUTH */
-    client *master;
-    long long last_io_ms;
-    long long link_down_since; /* s, 0: never up or up */
-    long long connect_after_ms;
-    /* What PSYNC asks for. */
-    bool have_cached;
-    int cached_db;
-    /* The transfer. */
-    char new_replid[41];
-    long long new_offset;
-    int tmp_fd;
-    char tmp_name[512];
-    long long size;            /* -1: EOF-marked */
-    long long received;
-    char mark[41];
-    char tail[40];             /* last bytes received (EOF-marked) */
-    size_t tail_len;
-    /* CRC64 of the payload as it arrives, lagging by the footer (and the
-     * EOF mark): it is checked before anything is replaced. */
-    uint64_t crc;
-    char lag[48];
-    size_t lag_len;
-    int tee_fd;                /* parsing from the socket: copy to this file */
-    long long sync_start_ms;
-    const char *asked;         /* what the last PSYNC asked: first_sync or a partial */
-    const char *last_full_reason;
-    /* A MULTI block applied but not yet fed (until its EXEC). */
-    str *multi_buf;
-    /* The empty-master guard. */
-    bool guard_armed;
-    bool refused;
-    char refused_reason[160];
-};
-extern struct repl_link_state repl_ls;
-
-/* FAILOVER (Redis 6.2+): pause writes, wait for a replica to have every
- * byte, then become its replica with "PSYNC <replid> <offset> FAILOVER",
- * which makes it promote itself and continue our history. */
-typedef enum { FO_NONE, FO_WAIT_FOR_SYNC, FO_IN_PROGRESS } fostate;
-struct repl_failover {
-    fostate state;
-    char host[256];    /* target, "" for any */
-    int port;
-    bool force;
-    long long end_ms;  /* 0: no timeout */
-};
-extern struct repl_failover repl_fo;
-
-/* repl.c, for repl_link.c */
+/* master_repl_offset: the bytes of the stream (ours or our master's). */
+long long repl_offset(void);
+/* A full sync took the master's snapshot at 'offset'. */
+void repl_set_offset(long long offset);
+/* Our master's history goes on under 'replid' (it was promoted): ours so
+ * far becomes replid2, valid up to the current offset (PSYNC2). */
+void repl_continue_history(const char *replid);
+/* Is 'replid' our current or our previous replication ID? */
+bool repl_is_our_history(const char *replid);
+/* Bytes our master's client applied: to our backlog and sub-replicas. */
+void repl_feed_applied(const char *p, size_t len);
 long long repl_total_keys(void);
 void repl_clear_replid2(void);
+/* Create the backlog if there is none; drop it. */
 void repl_backlog_create(void);
 void repl_backlog_drop(void);
 void repl_disconnect_replicas(void);
 void repl_write_all_nb(int fd, const char *p, size_t len);
+/* FAILOVER: are we handing over to a replica (PSYNC ... FAILOVER)? Is
+ * one under way at all (waiting for a replica to catch up, or that)? */
+bool repl_failover_in_progress(void);
+bool repl_failover_pending(void);
 void repl_failover_abort(const char *why);
-void repl_failover_link_up(void);
+/* The link to the failover target host:port is up: FAILOVER is done. */
+void repl_failover_link_up(const char *host, int port);
 
-/* repl_link.c, for repl.c */
-void repl_link_connect(void);
-void repl_link_cancel(const char *why);
-void repl_link_close(void);
+/* ---- repl_link.c, for repl.c ---- */
+
+/* The link's life: REPLICAOF host port (or the replicaof directive, before
+ * loading: configure), REPLICAOF NO ONE (stop), the cron. start():
+ * own_history_db >= 0 when we were a master (PSYNC continues our history
+ * from that db), else -1. */
+void repl_link_configure(const char *host, int port);
+void repl_link_start(const char *host, int port, int own_history_db);
+void repl_link_stop(void);
 void repl_link_cron(void);
+/* Connect now if a (re)connection is due. */
+void repl_link_retry(void);
+/* The master client is connected and applying the stream. */
+bool repl_link_is_up(void);
+bool repl_link_is_master(const client *c);
+/* c is being freed: if it is our master's client, cache its state. */
+void repl_link_client_freed(client *c);
+/* Is host:port the master we follow? */
+bool repl_link_is_to(const char *host, int port);
+/* REPLICAOF of the same master: lift the empty-master guard if it refused. */
+void repl_link_lift_guard(void);
+/* The RDB we loaded at start names the stream's db (PSYNC from it). */
+void repl_link_loaded(int stream_db);
+/* A dataset of a history we don't know was loaded: no partial resync,
+ * the master client goes. */
+void repl_link_forget_history(void);
+/* The db of the master's stream (to save in an RDB); false if none. */
+bool repl_link_stream_db(int *dbid);
+/* ROLE, and the replica's INFO fields (Redis's, then castor's). */
+void repl_link_role(client *c);
+str *repl_link_info(str *s);
+str *repl_link_info_sync(str *s);
 void repl_send_ack(void);
 
 #endif

@@ -37,12 +37,71 @@
 
 #define REFUSED_RETRY_MS 5000
 
+/* ---- State: the link (repl.c has the master side's) ---- */
+
+typedef enum {
+    L_NONE,       /* not a replica */
+    L_CONNECT,    /* must (re)connect */
+    L_CONNECTING, /* TCP connect in progress */
+    L_PONG,       /* waiting for the PING reply */
+    L_HANDSHAKE,  /* waiting for AUTH / REPLCONF replies */
+    L_PSYNC,      /* waiting for the PSYNC reply */
+    L_BULK_HDR,   /* waiting for "$len" or "$EOF:mark" */
+    L_TRANSFER,   /* receiving the payload */
+    L_CONNECTED,  /* the master client applies the stream */
+} lstate;
+
+struct repl_link_state {
+    char *host;
+    int port;
+    lstate state;
+    int fd;
+    str *rbuf;
+    int pending;       /* handshake replies still expected */
+    bool auth_pending; /* the first of them answers AUTH */
+    client *master;
+    long long last_io_ms;
+    long long link_down_since; /* s, 0: never up or up */
+    long long connect_after_ms;
+    /* What PSYNC asks for. */
+    bool have_cached;
+    int cached_db;
+    /* The transfer. */
+    char new_replid[41];
+    long long new_offset;
+    int tmp_fd;
+    char tmp_name[512];
+    long long size; /* -1: EOF-marked */
+    long long received;
+    char mark[41];
+    char tail[40]; /* last bytes received (EOF-marked) */
+    size_t tail_len;
+    /* CRC64 of the payload as it arrives, lagging by the footer (and the
+     * EOF mark): it is checked before anything is replaced. */
+    uint64_t crc;
+    char lag[48];
+    size_t lag_len;
+    int tee_fd; /* parsing from the socket: copy to this file */
+    long long sync_start_ms;
+    const char *asked; /* what the last PSYNC asked: first_sync or a partial */
+    const char *last_full_reason;
+    /* A MULTI block applied but not yet fed (until its EXEC). */
+    str *multi_buf;
+    /* The empty-master guard. */
+    bool guard_armed;
+    bool refused;
+    char refused_reason[160];
+};
+
+static struct repl_link_state repl_ls = {
+    .state = L_NONE, .fd = -1, .tmp_fd = -1, .tee_fd = -1, .asked = "", .last_full_reason = "none"};
+
 static void transfer_done(void);
 static void socket_load(bool tee);
 
 /* ---- Replica side: the link ---- */
 
-void repl_link_close(void) {
+static void link_close(void) {
     if (repl_ls.fd != -1) {
         ev_del(repl_ls.fd, EV_READ | EV_WRITE);
         close(repl_ls.fd);
@@ -58,16 +117,16 @@ void repl_link_close(void) {
 }
 
 /* Drop a connection in progress (not the master client) and retry. */
-void repl_link_cancel(const char *why) {
+static void link_cancel(const char *why) {
     if (why) log_msg(LOG_WARNING, "%s", why);
-    if (repl_fo.state == FO_IN_PROGRESS) {
-        repl_link_close();
+    if (repl_failover_in_progress()) {
+        link_close();
         repl_failover_abort("Failover target rejected psync request or the link failed");
         return;
     }
-    repl_link_close();
+    link_close();
     if (repl_ls.state != L_NONE) repl_ls.state = L_CONNECT;
-    repl_ls.connect_after_ms = srv.mstime + 1000;   /* retry once a second, as Redis */
+    repl_ls.connect_after_ms = srv.mstime + 1000; /* retry once a second, as Redis */
     if (repl_ls.link_down_since == 0) repl_ls.link_down_since = srv.mstime / 1000;
 }
 
@@ -89,11 +148,11 @@ static void link_read(int fd, void *data, int mask);
 static void send_psync(void) {
     if (repl_ls.have_cached) {
         char off[32];
-        snprintf(off, sizeof(off), "%lld", repl_ms.offset + 1);
+        snprintf(off, sizeof(off), "%lld", repl_offset() + 1);
         log_msg(LOG_NOTICE, "Trying a partial resynchronization (request %s:%s).", srv.replid, off);
         const char *argv[] = {"PSYNC", srv.replid, off, "FAILOVER"};
-        send_cmd(repl_fo.state == FO_IN_PROGRESS ? 4 : 3, argv);
-        repl_ls.asked = repl_ms.offset == 0 ? "first_sync" : "partial";
+        send_cmd(repl_failover_in_progress() ? 4 : 3, argv);
+        repl_ls.asked = repl_offset() == 0 ? "first_sync" : "partial";
     } else {
         log_msg(LOG_NOTICE, "Partial resynchronization not possible (no cached master)");
         const char *argv[] = {"PSYNC", "?", "-1"};
@@ -121,7 +180,8 @@ static void send_handshake(void) {
         repl_ls.pending++;
     }
     char port[16];
-    snprintf(port, sizeof(port), "%d", cfg.replica_announce_port ? cfg.replica_announce_port : cfg.port);
+    snprintf(port, sizeof(port), "%d",
+             cfg.replica_announce_port ? cfg.replica_announce_port : cfg.port);
     const char *lp[] = {"REPLCONF", "listening-port", port};
     send_cmd(3, lp);
     repl_ls.pending++;
@@ -144,13 +204,13 @@ static void link_connected(int fd, void *data, int mask) {
     if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1) err = errno;
     if (err) {
         log_msg(LOG_WARNING, "Error condition on socket for SYNC: %s", strerror(err));
-        repl_link_cancel(NULL);
+        link_cancel(NULL);
         return;
     }
     ev_del(fd, EV_WRITE);
     log_msg(LOG_NOTICE, "Non blocking connect for SYNC fired the event.");
     if (ev_add(fd, EV_READ, link_read, NULL) == -1) {
-        repl_link_cancel("Can't create readable event for SYNC");
+        link_cancel("Can't create readable event for SYNC");
         return;
     }
     repl_ls.rbuf = str_new_cap(1024);
@@ -160,7 +220,7 @@ static void link_connected(int fd, void *data, int mask) {
     send_cmd(1, ping);
 }
 
-void repl_link_connect(void) {
+static void link_connect(void) {
     char err[256];
     log_msg(LOG_NOTICE, "Connecting to MASTER %s:%d", repl_ls.host, repl_ls.port);
     int fd = net_connect(repl_ls.host, repl_ls.port, err, sizeof(err));
@@ -217,13 +277,13 @@ static void make_master_client(int dbid) {
     c->db = db_get(c->dbid);
     repl_ls.master = c;
     repl_ls.state = L_CONNECTED;
-    repl_failover_link_up();
+    repl_failover_link_up(repl_ls.host, repl_ls.port);
     repl_ls.link_down_since = 0;
     repl_ls.have_cached = false;
     repl_ls.guard_armed = true;
     repl_ls.refused = false;
     repl_ls.refused_reason[0] = '\0';
-    repl_send_ack();   /* a diskless master starts the stream on this first ACK */
+    repl_send_ack(); /* a diskless master starts the stream on this first ACK */
     if (repl_ls.rbuf && repl_ls.rbuf->len) {
         c->qbuf = str_cat(c->qbuf, repl_ls.rbuf->buf, repl_ls.rbuf->len);
         str_free(repl_ls.rbuf);
@@ -241,14 +301,11 @@ static void partial_sync_ok(const char *line) {
     while (*id == ' ') id++;
     if (strlen(id) >= 40 && strncmp(id, srv.replid, 40) != 0) {
         /* The master's history continues under a new id (it was promoted). */
-        memcpy(repl_ms.replid2, srv.replid, 41);
-        repl_ms.second_offset = repl_ms.offset + 1;
-        memcpy(srv.replid, id, 40);
-        srv.replid[40] = '\0';
+        repl_continue_history(id);
         log_msg(LOG_NOTICE, "Master replication ID changed to %s", srv.replid);
-        repl_disconnect_replicas();   /* they must learn the new id */
+        repl_disconnect_replicas(); /* they must learn the new id */
     }
-    if (repl_ms.bl == NULL) repl_backlog_create();
+    repl_backlog_create(); /* if none yet */
     log_msg(LOG_NOTICE, "MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.");
     make_master_client(repl_ls.cached_db);
 }
@@ -257,7 +314,7 @@ static void full_sync_start(const char *line) {
     char id[64];
     long long off;
     if (sscanf(line, "+FULLRESYNC %63s %lld", id, &off) != 2 || strlen(id) != 40) {
-        repl_link_cancel("Master replied with wrong +FULLRESYNC syntax.");
+        link_cancel("Master replied with wrong +FULLRESYNC syntax.");
         return;
     }
     memcpy(repl_ls.new_replid, id, 41);
@@ -273,13 +330,16 @@ static void transfer_start(const char *line) {
     if (line[0] == '-') {
         char buf[700];
         snprintf(buf, sizeof(buf), "MASTER aborted replication with an error: %s", line + 1);
-        repl_link_cancel(buf);
+        link_cancel(buf);
         return;
     }
     if (line[0] != '$') {
         char buf[700];
-        snprintf(buf, sizeof(buf), "Bad protocol from MASTER, the first byte is not '$' (we received '%.200s'), are you sure the host and port are right?", line);
-        repl_link_cancel(buf);
+        snprintf(
+            buf, sizeof(buf),
+            "Bad protocol from MASTER, the first byte is not '$' (we received '%.200s'), are you sure the host and port are right?",
+            line);
+        link_cancel(buf);
         return;
     }
     if (strncmp(line + 1, "EOF:", 4) == 0 && strlen(line + 5) >= 40) {
@@ -289,7 +349,7 @@ static void transfer_start(const char *line) {
     } else {
         long long n;
         if (!util_str2ll(line + 1, strlen(line + 1), &n) || n < 0) {
-            repl_link_cancel("Bad protocol from MASTER: invalid bulk length");
+            link_cancel("Bad protocol from MASTER: invalid bulk length");
             return;
         }
         repl_ls.size = n;
@@ -301,18 +361,19 @@ static void transfer_start(const char *line) {
     bool empty = repl_total_keys() == 0;
     bool to_parser = cfg.repl_diskless_load != REPL_DISKLESS_LOAD_DISABLED && empty;
     if (repl_ls.size < 0)
-        log_msg(LOG_NOTICE, "MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF %s",
+        log_msg(LOG_NOTICE,
+                "MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF %s",
                 to_parser ? "to parser" : "to disk");
     else
-        log_msg(LOG_NOTICE, "MASTER <-> REPLICA sync: receiving %lld bytes from master %s", repl_ls.size,
-                to_parser ? "to parser" : "to disk");
+        log_msg(LOG_NOTICE, "MASTER <-> REPLICA sync: receiving %lld bytes from master %s",
+                repl_ls.size, to_parser ? "to parser" : "to disk");
     if (to_parser) {
         repl_ls.state = L_TRANSFER;
         socket_load(false);
         return;
     }
-    snprintf(repl_ls.tmp_name, sizeof(repl_ls.tmp_name), "temp-%lld.%d.rdb", (long long)(srv.mstime / 1000),
-             (int)srv.pid);
+    snprintf(repl_ls.tmp_name, sizeof(repl_ls.tmp_name), "temp-%lld.%d.rdb",
+             (long long)(srv.mstime / 1000), (int)srv.pid);
     repl_ls.tmp_fd = open(repl_ls.tmp_name, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0644);
     if (repl_ls.tmp_fd != -1 && empty) {
         repl_ls.state = L_TRANSFER;
@@ -321,9 +382,10 @@ static void transfer_start(const char *line) {
     }
     if (repl_ls.tmp_fd == -1) {
         char buf[600];
-        snprintf(buf, sizeof(buf), "Opening the temp file needed for MASTER <-> REPLICA synchronization: %s",
+        snprintf(buf, sizeof(buf),
+                 "Opening the temp file needed for MASTER <-> REPLICA synchronization: %s",
                  strerror(errno));
-        repl_link_cancel(buf);
+        link_cancel(buf);
         return;
     }
     repl_ls.received = 0;
@@ -343,7 +405,7 @@ static void crc_feed(const char *p, size_t n) {
         repl_ls.lag_len = total;
         return;
     }
-    size_t sum = total - keep;   /* bytes that leave the lag now */
+    size_t sum = total - keep; /* bytes that leave the lag now */
     size_t from_lag = sum < repl_ls.lag_len ? sum : repl_ls.lag_len;
     repl_ls.crc = crc64(repl_ls.crc, repl_ls.lag, from_lag);
     repl_ls.crc = crc64(repl_ls.crc, p, sum - from_lag);
@@ -368,14 +430,17 @@ static bool crc_ok(void) {
  * is already the stream and stays in rbuf. */
 static void transfer_consume(void) {
     size_t take = repl_ls.rbuf->len;
-    if (repl_ls.size >= 0 && (long long)take > repl_ls.size - repl_ls.received) take = (size_t)(repl_ls.size - repl_ls.received);
+    if (repl_ls.size >= 0 && (long long)take > repl_ls.size - repl_ls.received)
+        take = (size_t)(repl_ls.size - repl_ls.received);
     if (take) {
         ssize_t n = write(repl_ls.tmp_fd, repl_ls.rbuf->buf, take);
         if (n != (ssize_t)take) {
             char buf[700];
-            snprintf(buf, sizeof(buf), "Write error or short write writing to the DB dump file needed for MASTER <-> REPLICA synchronization: %s",
-                     n == -1 ? strerror(errno) : "short write");
-            repl_link_cancel(buf);
+            snprintf(
+                buf, sizeof(buf),
+                "Write error or short write writing to the DB dump file needed for MASTER <-> REPLICA synchronization: %s",
+                n == -1 ? strerror(errno) : "short write");
+            link_cancel(buf);
             return;
         }
         if (repl_ls.size < 0) {
@@ -394,8 +459,9 @@ static void transfer_consume(void) {
         repl_ls.received += (long long)take;
         str_consume(repl_ls.rbuf, take);
     }
-    bool done = repl_ls.size >= 0 ? repl_ls.received == repl_ls.size
-                            : repl_ls.tail_len == 40 && memcmp(repl_ls.tail, repl_ls.mark, 40) == 0;
+    bool done = repl_ls.size >= 0
+                    ? repl_ls.received == repl_ls.size
+                    : repl_ls.tail_len == 40 && memcmp(repl_ls.tail, repl_ls.mark, 40) == 0;
     if (done) transfer_done();
 }
 
@@ -403,17 +469,19 @@ static void link_read(int fd, void *data, int mask) {
     (void)data;
     (void)mask;
     repl_ls.rbuf = str_reserve(repl_ls.rbuf, 64 * 1024);
-    ssize_t n = read(fd, repl_ls.rbuf->buf + repl_ls.rbuf->len, repl_ls.rbuf->cap - repl_ls.rbuf->len);
+    ssize_t n =
+        read(fd, repl_ls.rbuf->buf + repl_ls.rbuf->len, repl_ls.rbuf->cap - repl_ls.rbuf->len);
     if (n == -1 && (errno == EAGAIN || errno == EINTR)) return;
     if (n <= 0) {
         char buf[700];
         snprintf(buf, sizeof(buf), "%s",
                  repl_ls.state == L_TRANSFER
                      ? "I/O error trying to sync with MASTER: connection lost"
-                     : n == 0 ? "Master closed the connection during the handshake"
-                              : "Error reading from MASTER during the handshake");
-        if (n == -1) snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), ": %s", strerror(errno));
-        repl_link_cancel(buf);
+                 : n == 0 ? "Master closed the connection during the handshake"
+                          : "Error reading from MASTER during the handshake");
+        if (n == -1)
+            snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), ": %s", strerror(errno));
+        link_cancel(buf);
         return;
     }
     str_setlen(repl_ls.rbuf, repl_ls.rbuf->len + (size_t)n);
@@ -426,16 +494,18 @@ static void link_read(int fd, void *data, int mask) {
             return;
         }
         if (!take_line(line, sizeof(line))) {
-            if (repl_ls.rbuf->len > 4096) repl_link_cancel("Bad protocol from MASTER: reply line too long");
+            if (repl_ls.rbuf->len > 4096)
+                link_cancel("Bad protocol from MASTER: reply line too long");
             return;
         }
         switch (repl_ls.state) {
         case L_PONG:
-            if (line[0] == '-' && strncmp(line, "-NOAUTH", 7) != 0 && strncmp(line, "-NOPERM", 7) != 0 &&
+            if (line[0] == '-' && strncmp(line, "-NOAUTH", 7) != 0 &&
+                strncmp(line, "-NOPERM", 7) != 0 &&
                 strncmp(line, "-ERR operation not permitted", 28) != 0) {
                 char buf[600];
                 snprintf(buf, sizeof(buf), "Error reply to PING from master: '%s'", line);
-                repl_link_cancel(buf);
+                link_cancel(buf);
                 return;
             }
             log_msg(LOG_NOTICE, "Master replied to PING, replication can continue...");
@@ -447,7 +517,7 @@ static void link_read(int fd, void *data, int mask) {
                 if (line[0] == '-') {
                     char buf[600];
                     snprintf(buf, sizeof(buf), "Unable to AUTH to MASTER: %s", line);
-                    repl_link_cancel(buf);
+                    link_cancel(buf);
                     return;
                 }
             } else if (line[0] == '-') {
@@ -461,23 +531,23 @@ static void link_read(int fd, void *data, int mask) {
             } else if (strncmp(line, "+CONTINUE", 9) == 0) {
                 partial_sync_ok(line);
                 return;
-            } else if (strncmp(line, "-NOMASTERLINK", 13) == 0 || strncmp(line, "-LOADING", 8) == 0) {
+            } else if (strncmp(line, "-NOMASTERLINK", 13) == 0 ||
+                       strncmp(line, "-LOADING", 8) == 0) {
                 char buf[600];
-                snprintf(buf, sizeof(buf), "Master is currently unable to PSYNC but should be in the future: %s", line);
-                repl_link_cancel(buf);
+                snprintf(buf, sizeof(buf),
+                         "Master is currently unable to PSYNC but should be in the future: %s",
+                         line);
+                link_cancel(buf);
                 return;
             } else {
                 char buf[600];
                 snprintf(buf, sizeof(buf), "Unexpected reply to PSYNC from master: %s", line);
-                repl_link_cancel(buf);
+                link_cancel(buf);
                 return;
             }
             break;
-        case L_BULK_HDR:
-            transfer_start(line);
-            break;
-        default:
-            return;
+        case L_BULK_HDR: transfer_start(line); break;
+        default: return;
         }
     }
 }
@@ -487,8 +557,10 @@ static void link_read(int fd, void *data, int mask) {
  * resync with the new history. Returns whether the AOF was on. */
 static bool prepare_replace(void) {
     if (child_type() == CHILD_RDB) {
-        log_msg(LOG_WARNING, "Replica is about to load the RDB file received from the master, but there is a pending RDB child running. Killing process %ld and removing its temp file to avoid any race",
-                (long)child_pid());
+        log_msg(
+            LOG_WARNING,
+            "Replica is about to load the RDB file received from the master, but there is a pending RDB child running. Killing process %ld and removing its temp file to avoid any race",
+            (long)child_pid());
         snapshot_stop_child();
     }
     bool aof_was_on = aof_is_on();
@@ -501,7 +573,7 @@ static bool prepare_replace(void) {
 static void finish_full_sync(const rdb_info *info, bool aof_was_on) {
     memcpy(srv.replid, repl_ls.new_replid, 41);
     repl_clear_replid2();
-    repl_ms.offset = repl_ls.new_offset;
+    repl_set_offset(repl_ls.new_offset);
     repl_backlog_drop();
     repl_backlog_create();
     str_free(repl_ls.multi_buf);
@@ -513,15 +585,18 @@ static void finish_full_sync(const rdb_info *info, bool aof_was_on) {
 
 /* After loading the payload from 'where': online, or an empty dataset
  * (never half of one) and a retry. */
-static void load_finished(int rc, str *err, const rdb_info *info, bool aof_was_on, const char *where) {
+static void load_finished(int rc, str *err, const rdb_info *info, bool aof_was_on,
+                          const char *where) {
     if (rc == -1) {
-        log_msg(LOG_WARNING, "Failed trying to load the MASTER synchronization DB from %s, check server logs. (%s)",
-                where, err ? err->buf : "?");
+        log_msg(
+            LOG_WARNING,
+            "Failed trying to load the MASTER synchronization DB from %s, check server logs. (%s)",
+            where, err ? err->buf : "?");
         str_free(err);
         db_empty_all();
         function_flush();
         if (aof_was_on) aof_resume();
-        repl_link_cancel(NULL);
+        link_cancel(NULL);
         return;
     }
     finish_full_sync(info, aof_was_on);
@@ -531,11 +606,12 @@ static void load_finished(int rc, str *err, const rdb_info *info, bool aof_was_o
  * dataset with it, and go online. */
 static void transfer_done(void) {
     if (repl_ls.size < 0 && ftruncate(repl_ls.tmp_fd, repl_ls.received - 40) == -1) {
-        repl_link_cancel("Error truncating the RDB payload received from the master");
+        link_cancel("Error truncating the RDB payload received from the master");
         return;
     }
     if (fsync(repl_ls.tmp_fd) == -1) {
-        repl_link_cancel("Failed trying to sync the temp DB to disk in MASTER <-> REPLICA synchronization");
+        link_cancel(
+            "Failed trying to sync the temp DB to disk in MASTER <-> REPLICA synchronization");
         return;
     }
     close(repl_ls.tmp_fd);
@@ -549,40 +625,47 @@ static void transfer_done(void) {
     long long held = repl_total_keys();
     if (err || rdb_check_payload(repl_ls.tmp_name, held > 0, &has_keys, &err) == -1) {
         char buf[600];
-        snprintf(buf, sizeof(buf), "MASTER <-> REPLICA sync: the RDB payload from the master is not valid (%s): keeping the current dataset",
-                 err ? err->buf : "?");
+        snprintf(
+            buf, sizeof(buf),
+            "MASTER <-> REPLICA sync: the RDB payload from the master is not valid (%s): keeping the current dataset",
+            err ? err->buf : "?");
         str_free(err);
         unlink(repl_ls.tmp_name);
-        repl_link_cancel(buf);
+        link_cancel(buf);
         return;
     }
     long long have = held;
     if (cfg.repl_empty_master_guard && repl_ls.guard_armed && have > 0 && !has_keys &&
-        strcasecmp(repl_ls.new_replid, srv.replid) != 0 && strcasecmp(repl_ls.new_replid, repl_ms.replid2) != 0) {
+        !repl_is_our_history(repl_ls.new_replid)) {
         snprintf(repl_ls.refused_reason, sizeof(repl_ls.refused_reason),
-                 "master %s:%d restarted with an empty dataset and a new replication ID", repl_ls.host, repl_ls.port);
-        log_msg(LOG_WARNING, "Refusing to load an empty dataset from MASTER %s:%d (new replication ID %s, we hold %lld keys): keeping our data. Run REPLICAOF to accept it, or set repl-empty-master-guard no.",
-                repl_ls.host, repl_ls.port, repl_ls.new_replid, have);
+                 "master %s:%d restarted with an empty dataset and a new replication ID",
+                 repl_ls.host, repl_ls.port);
+        log_msg(
+            LOG_WARNING,
+            "Refusing to load an empty dataset from MASTER %s:%d (new replication ID %s, we hold %lld keys): keeping our data. Run REPLICAOF to accept it, or set repl-empty-master-guard no.",
+            repl_ls.host, repl_ls.port, repl_ls.new_replid, have);
         repl_ls.refused = true;
         unlink(repl_ls.tmp_name);
-        repl_link_cancel(NULL);
+        link_cancel(NULL);
         repl_ls.connect_after_ms = srv.mstime + REFUSED_RETRY_MS;
         return;
     }
     bool aof_was_on = prepare_replace();
     if (rename(repl_ls.tmp_name, cfg.dbfilename) == -1) {
         char buf[700];
-        snprintf(buf, sizeof(buf), "Failed trying to rename the temp DB into %s in MASTER <-> REPLICA synchronization: %s",
-                 cfg.dbfilename, strerror(errno));
+        snprintf(
+            buf, sizeof(buf),
+            "Failed trying to rename the temp DB into %s in MASTER <-> REPLICA synchronization: %s",
+            cfg.dbfilename, strerror(errno));
         unlink(repl_ls.tmp_name);
         if (aof_was_on) aof_resume();
-        repl_link_cancel(buf);
+        link_cancel(buf);
         return;
     }
     log_msg(LOG_NOTICE, "MASTER <-> REPLICA sync: Flushing old data");
     db_signal_flushed(-1, -1);
     db_empty_all();
-    function_flush();   /* the master's functions come with its data */
+    function_flush(); /* the master's functions come with its data */
     log_msg(LOG_NOTICE, "MASTER <-> REPLICA sync: Loading DB in memory");
     rdb_info info;
     rdb_info_init(&info);
@@ -606,11 +689,15 @@ static bool conn_fill(void) {
     }
     repl_ls.rbuf = str_reserve(repl_ls.rbuf, 256 * 1024);
     for (;;) {
-        ssize_t n = read(repl_ls.fd, repl_ls.rbuf->buf + repl_ls.rbuf->len, repl_ls.rbuf->cap - repl_ls.rbuf->len);
+        ssize_t n = read(repl_ls.fd, repl_ls.rbuf->buf + repl_ls.rbuf->len,
+                         repl_ls.rbuf->cap - repl_ls.rbuf->len);
         if (n > 0) {
-            if (repl_ls.tee_fd != -1 && write(repl_ls.tee_fd, repl_ls.rbuf->buf + repl_ls.rbuf->len, (size_t)n) != n) {
-                log_msg(LOG_WARNING, "Write error writing to the DB dump file needed for MASTER <-> REPLICA synchronization: %s",
-                        strerror(errno));
+            if (repl_ls.tee_fd != -1 &&
+                write(repl_ls.tee_fd, repl_ls.rbuf->buf + repl_ls.rbuf->len, (size_t)n) != n) {
+                log_msg(
+                    LOG_WARNING,
+                    "Write error writing to the DB dump file needed for MASTER <-> REPLICA synchronization: %s",
+                    strerror(errno));
                 return false;
             }
             str_setlen(repl_ls.rbuf, repl_ls.rbuf->len + (size_t)n);
@@ -622,7 +709,8 @@ static bool conn_fill(void) {
         if (n == -1 && errno == EAGAIN) {
             struct pollfd pfd = {.fd = repl_ls.fd, .events = POLLIN};
             if (poll(&pfd, 1, cfg.repl_timeout * 1000) > 0) continue;
-            log_msg(LOG_WARNING, "Timeout receiving bulk data from MASTER while loading from the socket");
+            log_msg(LOG_WARNING,
+                    "Timeout receiving bulk data from MASTER while loading from the socket");
         }
         return false;
     }
@@ -652,8 +740,9 @@ static void socket_load(bool tee) {
     repl_ls.received = (long long)repl_ls.rbuf->len;
     if (tee) {
         repl_ls.tee_fd = repl_ls.tmp_fd;
-        if (repl_ls.rbuf->len && write(repl_ls.tee_fd, repl_ls.rbuf->buf, repl_ls.rbuf->len) != (ssize_t)repl_ls.rbuf->len)
-            repl_ls.tee_fd = -1;   /* the load goes on; the file is dropped below */
+        if (repl_ls.rbuf->len && write(repl_ls.tee_fd, repl_ls.rbuf->buf, repl_ls.rbuf->len) !=
+                                     (ssize_t)repl_ls.rbuf->len)
+            repl_ls.tee_fd = -1; /* the load goes on; the file is dropped below */
     }
     rio rr;
     rio_init_fd(&rr, repl_ls.fd);
@@ -677,15 +766,17 @@ static void socket_load(bool tee) {
         rc = -1;
         err = str_from("the RDB payload is not as long as announced");
     }
-    str_consume(repl_ls.rbuf, rpos);   /* the rest is the stream */
+    str_consume(repl_ls.rbuf, rpos); /* the rest is the stream */
     rpos = 0;
     if (tee && rc == 0) {
         /* The copy (cut to the RDB itself) becomes our RDB file, as after
          * a disk-based load. */
         if (!tee_ok || ftruncate(repl_ls.tmp_fd, rdb_len) == -1 || fsync(repl_ls.tmp_fd) == -1 ||
             rename(repl_ls.tmp_name, cfg.dbfilename) == -1) {
-            log_msg(LOG_WARNING, "Failed trying to keep the synchronization DB as %s: %s (the dataset is loaded)",
-                    cfg.dbfilename, strerror(errno));
+            log_msg(
+                LOG_WARNING,
+                "Failed trying to keep the synchronization DB as %s: %s (the dataset is loaded)",
+                cfg.dbfilename, strerror(errno));
             unlink(repl_ls.tmp_name);
         }
         close(repl_ls.tmp_fd);
@@ -702,12 +793,17 @@ bool repl_receiving_dataset(void) {
 
 void repl_master_error(client *c, const char *err, size_t len) {
     const char *cmd = c->cmd ? c->cmd->fullname : "<unknown>";
-    log_msg(LOG_WARNING, "== CRITICAL == This replica is sending an error to its master: '%.*s' after processing the command '%s'",
-            (int)len, err, cmd);
-    if (cfg.replica_read_only && (cfg.propagation_error_behavior == PROPAGATION_ERR_PANIC ||
-                                  cfg.propagation_error_behavior == PROPAGATION_ERR_PANIC_ON_REPLICAS)) {
-        log_msg(LOG_WARNING, "Guru Meditation: This replica panicked sending an error to its master after processing the command '%s'",
-                cmd);
+    log_msg(
+        LOG_WARNING,
+        "== CRITICAL == This replica is sending an error to its master: '%.*s' after processing the command '%s'",
+        (int)len, err, cmd);
+    if (cfg.replica_read_only &&
+        (cfg.propagation_error_behavior == PROPAGATION_ERR_PANIC ||
+         cfg.propagation_error_behavior == PROPAGATION_ERR_PANIC_ON_REPLICAS)) {
+        log_msg(
+            LOG_WARNING,
+            "Guru Meditation: This replica panicked sending an error to its master after processing the command '%s'",
+            cmd);
         abort();
     }
 }
@@ -716,9 +812,10 @@ void repl_send_ack(void) {
     client *c = repl_ls.master;
     if (c == NULL) return;
     char off[32];
-    int n = snprintf(off, sizeof(off), "%lld", repl_ms.offset);
+    int n = snprintf(off, sizeof(off), "%lld", repl_offset());
     char buf[96];
-    int len = snprintf(buf, sizeof(buf), "*3\r\n$8\r\nREPLCONF\r\n$3\r\nACK\r\n$%d\r\n%s\r\n", n, off);
+    int len =
+        snprintf(buf, sizeof(buf), "*3\r\n$8\r\nREPLCONF\r\n$3\r\nACK\r\n$%d\r\n%s\r\n", n, off);
     c->flags |= CLIENT_MASTER_FORCE_REPLY;
     reply_raw(c, buf, (size_t)len);
     c->flags &= ~CLIENT_MASTER_FORCE_REPLY;
@@ -728,18 +825,20 @@ void repl_link_cron(void) {
     long long timeout = (long long)cfg.repl_timeout * 1000;
     switch (repl_ls.state) {
     case L_CONNECT:
-        if (srv.mstime >= repl_ls.connect_after_ms) repl_link_connect();
+        if (srv.mstime >= repl_ls.connect_after_ms) link_connect();
         break;
     case L_CONNECTING:
     case L_PONG:
     case L_HANDSHAKE:
     case L_PSYNC:
     case L_BULK_HDR:
-        if (srv.mstime - repl_ls.last_io_ms > timeout) repl_link_cancel("Timeout connecting to the MASTER...");
+        if (srv.mstime - repl_ls.last_io_ms > timeout)
+            link_cancel("Timeout connecting to the MASTER...");
         break;
     case L_TRANSFER:
         if (srv.mstime - repl_ls.last_io_ms > timeout)
-            repl_link_cancel("Timeout receiving bulk data from MASTER... If the problem persists try to set the 'repl-timeout' parameter in redis.conf to a larger value.");
+            link_cancel(
+                "Timeout receiving bulk data from MASTER... If the problem persists try to set the 'repl-timeout' parameter in redis.conf to a larger value.");
         break;
     case L_CONNECTED:
         if (repl_ls.master && srv.mstime - repl_ls.master->last_interaction_ms > timeout) {
@@ -750,8 +849,222 @@ void repl_link_cron(void) {
             repl_send_ack();
         }
         break;
-    default:
-        break;
+    default: break;
     }
 }
 
+/* ---- What repl.c asks of the link ---- */
+
+bool repl_link_is_up(void) { return repl_ls.state == L_CONNECTED; }
+
+bool repl_link_is_master(const client *c) { return c == repl_ls.master; }
+
+void repl_master_applied(client *c, const char *p, size_t len) {
+    if (c != repl_ls.master) return;
+    if (c->flags & CLIENT_MULTI) {
+        if (repl_ls.multi_buf == NULL) repl_ls.multi_buf = str_new_cap(len);
+        repl_ls.multi_buf = str_cat(repl_ls.multi_buf, p, len);
+        return;
+    }
+    if (repl_ls.multi_buf) {
+        repl_ls.multi_buf = str_cat(repl_ls.multi_buf, p, len);
+        repl_feed_applied(repl_ls.multi_buf->buf, repl_ls.multi_buf->len);
+        str_free(repl_ls.multi_buf);
+        repl_ls.multi_buf = NULL;
+        return;
+    }
+    repl_feed_applied(p, len);
+}
+
+void repl_link_client_freed(client *c) {
+    if (c != repl_ls.master) return;
+    repl_ls.master = NULL;
+    log_msg(LOG_NOTICE, "Connection with master lost.");
+    log_msg(LOG_NOTICE, "* Caching the disconnected master state.");
+    repl_ls.have_cached = true;
+    repl_ls.cached_db = c->dbid;
+    str_free(repl_ls.multi_buf); /* an unfinished MULTI was never counted */
+    repl_ls.multi_buf = NULL;
+    if (repl_ls.state == L_CONNECTED) {
+        repl_ls.state = L_CONNECT;
+        repl_ls.connect_after_ms = 0;
+        repl_ls.link_down_since = srv.mstime / 1000;
+        /* Reconnect at once, as Redis 7.0: every ms of delay lets the
+         * master's backlog roll past our offset (a full resync). */
+        if (repl_ls.host && !repl_failover_pending()) {
+            log_msg(LOG_NOTICE, "Reconnecting to MASTER %s:%d", repl_ls.host, repl_ls.port);
+            link_connect();
+        }
+    }
+}
+
+void repl_link_stop(void) {
+    if (repl_ls.master) {
+        /* Closed, still typed master (CLIENT KILL TYPE normal skips it). */
+        client *c = repl_ls.master;
+        repl_ls.master = NULL;
+        client_close_async(c);
+    }
+    link_close();
+    mem_free(repl_ls.host);
+    repl_ls.host = NULL;
+    repl_ls.state = L_NONE;
+    repl_ls.have_cached = false;
+    repl_ls.refused = false;
+    repl_ls.refused_reason[0] = '\0';
+}
+
+void repl_link_start(const char *host, int port, int own_history_db) {
+    if (repl_ls.master) {
+        client *c = repl_ls.master;
+        repl_ls.state = L_NONE; /* no reconnect to the old master */
+        repl_client_freed(c);   /* caches the state for PSYNC; repl_ls.master is NULL now */
+        client_close_async(c);
+    }
+    link_close();
+    mem_free(repl_ls.host);
+    repl_ls.host = mem_strdup(host);
+    repl_ls.port = port;
+    if (own_history_db >= 0) {
+        repl_ls.have_cached = true;
+        repl_ls.cached_db = own_history_db;
+    }
+    repl_ls.state = L_CONNECT;
+    repl_ls.connect_after_ms = 0;
+    repl_ls.link_down_since = srv.mstime / 1000;
+    repl_ls.guard_armed = false; /* the operator chose this master */
+    repl_ls.refused = false;
+    repl_ls.refused_reason[0] = '\0';
+    if (repl_ls.host) link_connect();
+}
+
+bool repl_link_is_to(const char *host, int port) {
+    return repl_ls.host && !strcasecmp(repl_ls.host, host) && repl_ls.port == port;
+}
+
+void repl_link_lift_guard(void) {
+    if (!repl_ls.refused) return;
+    log_msg(LOG_NOTICE,
+            "Empty-master guard lifted by REPLICAOF: the next sync may replace our data.");
+    repl_ls.guard_armed = false;
+    repl_ls.refused = false;
+    repl_ls.refused_reason[0] = '\0';
+    repl_ls.connect_after_ms = 0;
+}
+
+void repl_link_configure(const char *host, int port) {
+    repl_ls.host = mem_strdup(host);
+    repl_ls.port = port;
+    repl_ls.state = L_CONNECT;
+    repl_ls.link_down_since = srv.mstime / 1000;
+}
+
+void repl_link_loaded(int stream_db) {
+    repl_ls.have_cached = true;
+    repl_ls.cached_db = stream_db;
+    repl_ls.guard_armed = true;
+}
+
+void repl_link_forget_history(void) {
+    repl_ls.have_cached = false;
+    if (repl_ls.master) client_close_async(repl_ls.master);
+}
+
+bool repl_link_stream_db(int *dbid) {
+    if (!repl_ls.master && !repl_ls.have_cached) return false;
+    *dbid = repl_ls.master ? repl_ls.master->dbid : repl_ls.cached_db;
+    return true;
+}
+
+void repl_link_retry(void) {
+    if (repl_ls.state == L_CONNECT && srv.mstime >= repl_ls.connect_after_ms) link_connect();
+}
+
+static const char *link_state_name(void) {
+    switch (repl_ls.state) {
+    case L_NONE: return "none";
+    case L_CONNECT: return "connect";
+    case L_CONNECTING: return "connecting";
+    case L_PONG:
+    case L_HANDSHAKE:
+    case L_PSYNC: return "handshake";
+    case L_BULK_HDR:
+    case L_TRANSFER: return "sync";
+    case L_CONNECTED: return "connected";
+    }
+    return "unknown";
+}
+
+void repl_link_role(client *c) {
+    reply_array(c, 5);
+    reply_bulk_cstr(c, "slave");
+    reply_bulk_cstr(c, repl_ls.host);
+    reply_int(c, repl_ls.port);
+    reply_bulk_cstr(c, link_state_name());
+    reply_int(c, repl_ls.master ? repl_offset() : -1);
+}
+
+const char *repl_config_master(void) {
+    static char buf[700];
+    if (!srv.is_replica || repl_ls.host == NULL) return NULL;
+    snprintf(buf, sizeof(buf), "%s %d", repl_ls.host, repl_ls.port);
+    return buf;
+}
+
+str *repl_link_info(str *s) {
+    long long last_io = repl_ls.master ? (srv.mstime - repl_ls.master->last_interaction_ms) / 1000
+                                       : (srv.mstime - repl_ls.last_io_ms) / 1000;
+    bool syncing = repl_ls.state == L_TRANSFER || repl_ls.state == L_BULK_HDR;
+    s = str_catfmt(s,
+                   "master_host:%s\r\n"
+                   "master_port:%d\r\n"
+                   "master_link_status:%s\r\n"
+                   "master_last_io_seconds_ago:%lld\r\n"
+                   "master_sync_in_progress:%d\r\n"
+                   "slave_read_repl_offset:%lld\r\n"
+                   "slave_repl_offset:%lld\r\n",
+                   repl_ls.host, repl_ls.port, repl_ls.state == L_CONNECTED ? "up" : "down",
+                   repl_ls.master || repl_ls.fd != -1 ? last_io : -1, syncing ? 1 : 0,
+                   repl_offset(), repl_offset());
+    if (repl_ls.state == L_TRANSFER) {
+        double perc = repl_ls.size > 0 ? (double)repl_ls.received * 100 / (double)repl_ls.size : 0;
+        s = str_catfmt(s,
+                       "master_sync_total_bytes:%lld\r\n"
+                       "master_sync_read_bytes:%lld\r\n"
+                       "master_sync_left_bytes:%lld\r\n"
+                       "master_sync_perc:%.2f\r\n"
+                       "master_sync_last_io_seconds_ago:%lld\r\n",
+                       repl_ls.size, repl_ls.received,
+                       repl_ls.size >= 0 ? repl_ls.size - repl_ls.received : -1, perc,
+                       (srv.mstime - repl_ls.last_io_ms) / 1000);
+    }
+    if (repl_ls.state != L_CONNECTED)
+        s = str_catfmt(s, "master_link_down_since_seconds:%lld\r\n",
+                       repl_ls.link_down_since ? srv.mstime / 1000 - repl_ls.link_down_since : -1);
+    s = str_catfmt(s,
+                   "slave_priority:%d\r\n"
+                   "slave_read_only:%d\r\n"
+                   "replica_announced:%d\r\n",
+                   cfg.replica_priority, cfg.replica_read_only ? 1 : 0,
+                   cfg.replica_announced ? 1 : 0);
+    return s;
+}
+
+str *repl_link_info_sync(str *s) {
+    const char *phase = repl_ls.refused                                              ? "refused"
+                        : repl_ls.state == L_CONNECT                                 ? "none"
+                        : repl_ls.state == L_CONNECTING                              ? "connecting"
+                        : repl_ls.state == L_TRANSFER || repl_ls.state == L_BULK_HDR ? "transfer"
+                        : repl_ls.state == L_CONNECTED                               ? "online"
+                                                                                     : "handshake";
+    s = str_catfmt(s,
+                   "master_sync_phase:%s\r\n"
+                   "master_sync_bytes_received:%lld\r\n"
+                   "master_sync_bytes_total:%lld\r\n"
+                   "master_last_full_sync_reason:%s\r\n"
+                   "master_sync_refused:%d\r\n"
+                   "master_sync_refused_reason:%s\r\n",
+                   phase, repl_ls.received, repl_ls.size, repl_ls.last_full_reason,
+                   repl_ls.refused ? 1 : 0, repl_ls.refused_reason);
+    return s;
+}

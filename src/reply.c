@@ -22,8 +22,8 @@
 #include "errors.h"
 #include "log.h"
 #include "mem.h"
-#include "repl.h"
 #include "resp.h"
+#include "seam.h"
 #include "server.h"
 #include "util.h"
 
@@ -162,7 +162,7 @@ static void error_len(client *c, const char *err, size_t len, bool count) {
     if (count) count_error(err, len);
     if (c->flags & CLIENT_MASTER) {
         srv.stat_unexpected_error_replies++;
-        repl_master_error(c, err, len);   /* logs; may panic (propagation-error-behavior) */
+        seam_master_error(c, err, len); /* logs; may panic (propagation-error-behavior) */
     }
     if (!wants_reply(c)) return;
     /* Newlines would break the protocol (and let user bytes echoed in an
@@ -234,11 +234,6 @@ void reply_bulk_ll(client *c, long long v) {
     char buf[UTIL_LLSTR_SIZE];
     size_t l = util_ll2str(buf, v);
     reply_bulk(c, buf, l);
-}
-
-void reply_bulk_or_null(client *c, const char *p, size_t len) {
-    if (p == NULL) reply_null(c);
-    else reply_bulk(c, p, len);
 }
 
 void reply_null(client *c) {
@@ -330,7 +325,8 @@ void reply_help(client *c, const char *cmd, const char **lines) {
     while (lines[n]) n++;
     reply_array(c, n + 3);
     char first[256];
-    snprintf(first, sizeof(first), "%s <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", cmd);
+    snprintf(first, sizeof(first),
+             "%s <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", cmd);
     reply_simple(c, first);
     for (long long i = 0; i < n; i++) reply_simple(c, lines[i]);
     reply_simple(c, "HELP");
@@ -342,7 +338,7 @@ void reply_help(client *c, const char *cmd, const char **lines) {
 void *reply_defer(client *c) {
     if (!wants_reply(c)) return NULL;
     reply_block *b = mem_alloc(sizeof(reply_block) + RESP_HDR_MAX);
-    b->cap = 0;   /* full: nothing may be appended into the placeholder */
+    b->cap = 0; /* full: nothing may be appended into the placeholder */
     b->used = 0;
     b->next = NULL;
     if (c->tail) c->tail->next = b;
@@ -390,7 +386,8 @@ size_t reply_pending(const client *c) {
     if (c->buf_used == 0 && c->head) n -= c->sent;
     /* A replica also has the stream to read from the shared buffer, once
      * its full sync no longer holds it. */
-    if ((c->flags & (CLIENT_REPLICA | CLIENT_REPL_HOLD)) == CLIENT_REPLICA) n += repl_stream_pending(c);
+    if ((c->flags & (CLIENT_REPLICA | CLIENT_REPL_HOLD)) == CLIENT_REPLICA)
+        n += seam_replica_pending(c);
     return n;
 }
 
@@ -402,9 +399,10 @@ size_t reply_repeat_begin(const client *c) { return held(c); }
 bool reply_repeat_stop(client *c, size_t begin) {
     if (!wants_reply(c)) return true;
     if (held(c) - begin <= (size_t)cfg.proto_max_bulk_len) return false;
-    log_msg(LOG_WARNING, "Client id=%llu addr=%s closed: a reply of random picks with repetition "
-            "passed proto-max-bulk-len (%lld bytes)", (unsigned long long)c->id, c->addr,
-            cfg.proto_max_bulk_len);
+    log_msg(LOG_WARNING,
+            "Client id=%llu addr=%s closed: a reply of random picks with repetition "
+            "passed proto-max-bulk-len (%lld bytes)",
+            (unsigned long long)c->id, c->addr, cfg.proto_max_bulk_len);
     srv.stat_client_outbuf_limit_disconnections++;
     client_close_async(c);
     return true;
@@ -431,7 +429,7 @@ int reply_write(client *c) {
             total += iov[n++].iov_len;
             skip = 0;
         }
-        if (n == 0) return (c->flags & CLIENT_REPLICA) ? repl_write_stream(c) : 0;
+        if (n == 0) return (c->flags & CLIENT_REPLICA) ? seam_replica_write(c) : 0;
         /* write() is cheaper in the kernel than a one-element writev(). */
         ssize_t w;
         if (n == 1) {

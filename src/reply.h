@@ -9,7 +9,7 @@
 
 void reply_raw(client *c, const char *p, size_t len);
 void reply_ok(client *c);
-void reply_simple(client *c, const char *s);         /* +s */
+void reply_simple(client *c, const char *s); /* +s */
 /* -err; 'err' starts with its code ("ERR ...", "WRONGTYPE ..."). */
 void reply_error(client *c, const char *err);
 void reply_errorf(client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -21,19 +21,18 @@ void reply_int(client *c, long long v);
 void reply_bulk(client *c, const char *p, size_t len);
 void reply_bulk_cstr(client *c, const char *s);
 void reply_bulk_ll(client *c, long long v);
-void reply_bulk_or_null(client *c, const char *p, size_t len);   /* NULL p -> null */
-void reply_null(client *c);        /* RESP2 $-1, RESP3 _ */
-void reply_null_array(client *c);  /* RESP2 *-1, RESP3 _ */
+void reply_null(client *c);       /* RESP2 $-1, RESP3 _ */
+void reply_null_array(client *c); /* RESP2 *-1, RESP3 _ */
 void reply_array(client *c, long long n);
-void reply_map(client *c, long long n);    /* RESP2: array of 2n */
-void reply_set(client *c, long long n);    /* RESP2: array */
-void reply_push(client *c, long long n);   /* RESP2: array */
-void reply_double(client *c, double d);    /* RESP2: bulk, RESP3: , */
+void reply_map(client *c, long long n);  /* RESP2: array of 2n */
+void reply_set(client *c, long long n);  /* RESP2: array */
+void reply_push(client *c, long long n); /* RESP2: array */
+void reply_double(client *c, double d);  /* RESP2: bulk, RESP3: , */
 /* Redis's addReplyHumanLongDouble: "%.17Lf" without trailing zeros, as a
  * bulk in RESP2 and a double in RESP3 (GEOPOS, WITHCOORD). */
 void reply_human_double(client *c, long double d);
-void reply_bool(client *c, int b);         /* RESP2: :1/:0 */
-void reply_big_number(client *c, const char *p, size_t len);   /* RESP2: bulk */
+void reply_bool(client *c, int b);                           /* RESP2: :1/:0 */
+void reply_big_number(client *c, const char *p, size_t len); /* RESP2: bulk */
 void reply_verbatim(client *c, const char *p, size_t len, const char *ext);
 void reply_empty_array(client *c);
 void reply_help(client *c, const char *cmd, const char **lines);

@@ -75,7 +75,8 @@ static bool split_inline(resp_parser *p, char *line, size_t len) {
             if (inq) {
                 if (r >= len) return false;
                 if (line[r] == '\\' && r + 3 < len && line[r + 1] == 'x' &&
-                    hexval((unsigned char)line[r + 2]) >= 0 && hexval((unsigned char)line[r + 3]) >= 0) {
+                    hexval((unsigned char)line[r + 2]) >= 0 &&
+                    hexval((unsigned char)line[r + 3]) >= 0) {
                     line[w++] = (char)(hexval((unsigned char)line[r + 2]) * 16 +
                                        hexval((unsigned char)line[r + 3]));
                     r += 3;
@@ -116,18 +117,13 @@ static bool split_inline(resp_parser *p, char *line, size_t len) {
                 /* A NUL is a byte of the word: the line ends at '\n' only
                  * (splitting at it would let a NUL smuggle in more words). */
                 switch (line[r]) {
-                case ' ': case '\n': case '\r': case '\t':
-                    done = true;
-                    break;
-                case '"':
-                    inq = true;
-                    break;
-                case '\'':
-                    insq = true;
-                    break;
-                default:
-                    line[w++] = line[r];
-                    break;
+                case ' ':
+                case '\n':
+                case '\r':
+                case '\t': done = true; break;
+                case '"': inq = true; break;
+                case '\'': insq = true; break;
+                default: line[w++] = line[r]; break;
                 }
             }
             if (r < len) r++;
@@ -169,7 +165,7 @@ static int read_count(resp_parser *p, char *buf, size_t len, long long *out, boo
         return 0;
     }
     size_t crpos = (size_t)(cr - buf);
-    if (crpos + 1 >= len) return 0;   /* need the '\n' too */
+    if (crpos + 1 >= len) return 0; /* need the '\n' too */
     if (!util_str2ll(buf + start + 1, crpos - start - 1, out)) return -1;
     p->pos = crpos + 2;
     return 1;
@@ -190,8 +186,7 @@ static long long peek_count(const char *buf, size_t len, size_t *pos, char c, lo
     return n;
 }
 
-size_t resp_peek_request(const char *buf, size_t len, slice *args, size_t max_args,
-                         size_t *argc) {
+size_t resp_peek_request(const char *buf, size_t len, slice *args, size_t max_args, size_t *argc) {
     size_t pos = 0;
     long long n = peek_count(buf, len, &pos, '*', RESP_PEEK_MAX_ARGS);
     if (n <= 0) return 0;
@@ -242,7 +237,7 @@ static resp_status parse_multibulk(resp_parser *p, char *buf, size_t len, const 
                     }
                     return RESP_INCOMPLETE;
                 }
-                if ((size_t)(cr - buf) + 1 >= len) return RESP_INCOMPLETE;   /* and its '\n' */
+                if ((size_t)(cr - buf) + 1 >= len) return RESP_INCOMPLETE; /* and its '\n' */
                 snprintf(p->errbuf, sizeof(p->errbuf), "Protocol error: expected '$', got '%c'",
                          buf[p->pos]);
                 *err = p->errbuf;

@@ -14,12 +14,12 @@
 
 typedef enum { RESP_OK, RESP_INCOMPLETE, RESP_ERR } resp_status;
 
-#define RESP_INLINE_MAX (1024 * 64)   /* Redis's PROTO_INLINE_MAX_SIZE */
-#define RESP_BIG_ARG (1024 * 32)      /* Redis's PROTO_MBULK_BIG_ARG */
+#define RESP_INLINE_MAX (1024 * 64) /* Redis's PROTO_INLINE_MAX_SIZE */
+#define RESP_BIG_ARG (1024 * 32)    /* Redis's PROTO_MBULK_BIG_ARG */
 #define RESP_PEEK_MAX_ARGS 1024
 
 typedef struct resp_arg {
-    size_t off;   /* from the start of the request */
+    size_t off; /* from the start of the request */
     size_t len;
 } resp_arg;
 
@@ -27,11 +27,11 @@ typedef struct resp_parser {
     long long max_bulk;   /* proto-max-bulk-len */
     bool unauthenticated; /* tighter limits before AUTH, as Redis */
     /* State of the request being parsed. */
-    char kind;            /* 0 before the first byte, '*' multibulk, 'i' inline */
-    long long mb_left;    /* elements still to read */
-    long long bulk_len;   /* length of the bulk being read, -1 for none */
-    size_t pos;           /* bytes of this request consumed so far */
-    size_t need;          /* bytes the request needs in total, when known */
+    char kind;          /* 0 before the first byte, '*' multibulk, 'i' inline */
+    long long mb_left;  /* elements still to read */
+    long long bulk_len; /* length of the bulk being read, -1 for none */
+    size_t pos;         /* bytes of this request consumed so far */
+    size_t need;        /* bytes the request needs in total, when known */
     size_t argc, argv_cap;
     resp_arg *argv;
     char errbuf[64];
@@ -57,13 +57,12 @@ resp_status resp_parse(resp_parser *p, char *buf, size_t len, const char **err);
  * count and args[0..min(argc, max_args)) to its first elements; else
  * return 0 (args may have been written). Used to prefetch the keys of
  * requests waiting in a buffer. */
-size_t resp_peek_request(const char *buf, size_t len, slice *args, size_t max_args,
-                         size_t *argc);
+size_t resp_peek_request(const char *buf, size_t len, slice *args, size_t max_args, size_t *argc);
 
 /* Encoders: each writes into dst (which must have room) and returns the
  * bytes written. RESP_HDR_MAX bounds a header. */
 #define RESP_HDR_MAX 32
-size_t resp_enc_hdr(char *dst, char type, long long n);   /* "<type><n>\r\n" */
+size_t resp_enc_hdr(char *dst, char type, long long n); /* "<type><n>\r\n" */
 
 /* Append argv as a RESP array of bulk strings to s (the AOF and the
  * replication stream); resp_cat_select appends "SELECT <dbid>". */

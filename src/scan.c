@@ -41,16 +41,16 @@ bool scan_parse_opts(client *c, int from, bool type_ok, scan_opts *o) {
     o->count = 10;
     for (int i = from; i < c->argc; i += 2) {
         bool more = i + 1 < c->argc;
-        if (more && cmd_arg_is(&c->argv[i], "count")) {
-            if (!cmd_arg_ll(c, &c->argv[i + 1], &o->count)) return false;
+        if (more && arg_is(&c->argv[i], "count")) {
+            if (!arg_ll(c, &c->argv[i + 1], &o->count)) return false;
             if (o->count < 1) {
                 reply_error(c, ERR_SYNTAX);
                 return false;
             }
-        } else if (more && cmd_arg_is(&c->argv[i], "match")) {
+        } else if (more && arg_is(&c->argv[i], "match")) {
             const slice *p = &c->argv[i + 1];
             o->pat = p->len == 1 && p->ptr[0] == '*' ? NULL : p;
-        } else if (more && type_ok && cmd_arg_is(&c->argv[i], "type")) {
+        } else if (more && type_ok && arg_is(&c->argv[i], "type")) {
             o->type = &c->argv[i + 1];
         } else {
             reply_error(c, ERR_SYNTAX);

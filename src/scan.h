@@ -11,9 +11,9 @@
 #include "dict.h"
 
 typedef struct scan_opts {
-    const slice *pat;   /* NULL: no MATCH, or MATCH "*" */
-    const slice *type;  /* TYPE (SCAN only); NULL if not given */
-    long long count;    /* COUNT, 10 by default */
+    const slice *pat;  /* NULL: no MATCH, or MATCH "*" */
+    const slice *type; /* TYPE (SCAN only); NULL if not given */
+    long long count;   /* COUNT, 10 by default */
 } scan_opts;
 
 /* Parse a cursor as Redis's parseScanCursorOrReply (strtoul of the whole

@@ -5,9 +5,8 @@
  * server's state (a read-only replica, OOM, stale data, disk errors, *_RO)
  * and wraps everything the script propagates in one block, so replicas and
  * the AOF apply its effects atomically (never the EVAL itself). The
- * script's commands run as one fake client, through the dispatcher's own
- * path (cmdtable_dispatch_script), which asks script_refuse() the
- * script-specific questions.
+ * script's commands run as one fake client, looked up, checked as Redis's
+ * scriptCall does and called through the core (script_call).
  * A run that passes busy-reply-threshold is "timed out": from the engine's
  * hook other clients are served between Lua instructions (client.c's
  * client_serve_while_busy), answered -BUSY except the commands flagged
@@ -27,7 +26,6 @@
 #include "aof.h"
 #include "arg.h"
 #include "cmdtable.h"
-#include "commands.h"
 #include "config.h"
 #include "dict.h"
 #include "errors.h"
@@ -43,8 +41,10 @@
 #include "snapshot.h"
 #include "util.h"
 
-#define ERR_BUSY_EVAL "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
-#define ERR_BUSY_FUNCTION "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
+#define ERR_BUSY_EVAL                                                                              \
+    "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+#define ERR_BUSY_FUNCTION                                                                          \
+    "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
 
 /* ---- Flags ---- */
 
@@ -129,7 +129,7 @@ static long eval_shebang(const char *body, size_t len, unsigned *flags, str **er
             }
             f |= one;
             p = comma ? comma + 1 : end;
-            if (comma && p == end) {   /* "a," ends with an empty flag */
+            if (comma && p == end) { /* "a," ends with an empty flag */
                 *err = str_from("ERR Unexpected flag in script shebang: ");
                 return -1;
             }
@@ -144,7 +144,7 @@ static long eval_shebang(const char *body, size_t len, unsigned *flags, str **er
 static script_run the_run;
 static script_run *current;
 static client *script_client;
-static bool held_input;   /* our master's stream was held while busy */
+static bool held_input; /* our master's stream was held while busy */
 
 script_run *script_current(void) { return current; }
 
@@ -158,8 +158,11 @@ static bool running_stale(void) { return repl_is_stale(); }
 /* The first error of the server's state for a script with these flags. */
 static const char *refuse_run(client *caller, unsigned sf, bool ro, char *buf, size_t cap) {
     if (sf & SCRIPT_FLAG_EVAL_COMPAT)
-        return running_stale() ? "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'." : NULL;
-    if (!(sf & (SCRIPT_FLAG_ALLOW_OOM | SCRIPT_FLAG_NO_WRITES)) && cfg.maxmemory && evict_over_limit())
+        return running_stale()
+                   ? "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
+                   : NULL;
+    if (!(sf & (SCRIPT_FLAG_ALLOW_OOM | SCRIPT_FLAG_NO_WRITES)) && cfg.maxmemory &&
+        evict_over_limit())
         return "OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'";
     if (running_stale() && !(sf & SCRIPT_FLAG_ALLOW_STALE))
         return "MASTERDOWN Link with MASTER is down, replica-serve-stale-data is set to 'no' and 'allow-stale' flag is not set on the script.";
@@ -171,7 +174,10 @@ static const char *refuse_run(client *caller, unsigned sf, bool ro, char *buf, s
             return "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Writable scripts are blocked. Use 'no-writes' flag for read only scripts.";
         const char *aof_err = aof_write_error();
         if (aof_err) {
-            snprintf(buf, cap, "MISCONF Redis is configured to persist data to AOF, but it's currently unable to persist to disk. Writable scripts are blocked. Use 'no-writes' flag for read only scripts. AOF error: %s", aof_err);
+            snprintf(
+                buf, cap,
+                "MISCONF Redis is configured to persist data to AOF, but it's currently unable to persist to disk. Writable scripts are blocked. Use 'no-writes' flag for read only scripts. AOF error: %s",
+                aof_err);
             return buf;
         }
     }
@@ -188,7 +194,9 @@ script_run *script_run_begin(client *caller, const char *name, unsigned sf, bool
     }
     ASSERT(current == NULL);
     script_run *r = &the_run;
-    *r = (script_run){.caller = caller, .fc = script_client, .name = name,
+    *r = (script_run){.caller = caller,
+                      .fc = script_client,
+                      .name = name,
                       .repl = PROPAGATE_AOF | PROPAGATE_REPL,
                       .start_us = (long long)util_monotonic_us()};
     if (eval) r->flags |= RUN_EVAL;
@@ -200,13 +208,11 @@ script_run *script_run_begin(client *caller, const char *name, unsigned sf, bool
     fc->db = caller->db;
     fc->resp = 2;
     current = r;
-    propagate_begin();
     return r;
 }
 
 void script_run_end(script_run *r) {
     ASSERT(r == current);
-    propagate_end();
     if (r->flags & RUN_TIMEDOUT) {
         srv.busy_script = 0;
         client_resume_reads(r->caller);
@@ -222,28 +228,32 @@ void script_before_sleep(void) {
     client_unpause_all();
 }
 
+/* Serve what arrived for other clients while the script is busy. */
+static void serve_while_busy(void) { client_serve_while_busy(current ? current->caller : NULL); }
+
 bool script_interrupt(script_run *r) {
     if (r->flags & RUN_TIMEDOUT) {
-        script_serve_while_busy();
+        serve_while_busy();
         return r->flags & RUN_KILLED;
     }
     long long elapsed = ((long long)util_monotonic_us() - r->start_us) / 1000;
     if (elapsed < cfg.busy_reply_threshold) return false;
-    log_msg(LOG_WARNING,
-            "Slow script detected: still in execution after %lld milliseconds. You can try killing the script using the %s command.",
-            elapsed, (r->flags & RUN_EVAL) ? "SCRIPT KILL" : "FUNCTION KILL");
+    log_msg(
+        LOG_WARNING,
+        "Slow script detected: still in execution after %lld milliseconds. You can try killing the script using the %s command.",
+        elapsed, (r->flags & RUN_EVAL) ? "SCRIPT KILL" : "FUNCTION KILL");
     r->flags |= RUN_TIMEDOUT;
     srv.busy_script = (r->flags & RUN_EVAL) ? 1 : 2;
     /* The caller's further requests wait: reading them now would run them
      * inside its own EVAL. */
     client_pause_reads(r->caller);
-    script_serve_while_busy();
+    serve_while_busy();
     return r->flags & RUN_KILLED;
 }
 
-void script_serve_while_busy(void) { client_serve_while_busy(current ? current->caller : NULL); }
-
-const char *script_busy_error(void) { return srv.busy_script == 1 ? ERR_BUSY_EVAL : ERR_BUSY_FUNCTION; }
+const char *script_busy_error(void) {
+    return srv.busy_script == 1 ? ERR_BUSY_EVAL : ERR_BUSY_FUNCTION;
+}
 
 void script_hold_input(void) { held_input = true; }
 
@@ -254,11 +264,15 @@ void script_kill(client *c, bool eval) {
         return;
     }
     if (r->caller->flags & CLIENT_MASTER) {
-        reply_error(c, "UNKILLABLE The busy script was sent by a master instance in the context of replication and cannot be killed.");
+        reply_error(
+            c,
+            "UNKILLABLE The busy script was sent by a master instance in the context of replication and cannot be killed.");
         return;
     }
     if (r->flags & RUN_WRITE_DIRTY) {
-        reply_error(c, "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.");
+        reply_error(
+            c,
+            "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.");
         return;
     }
     if (eval && !(r->flags & RUN_EVAL)) {
@@ -273,25 +287,27 @@ void script_kill(client *c, bool eval) {
     reply_ok(c);
 }
 
-/* ---- The dispatcher's questions ---- */
+/* ---- Commands from scripts ---- */
 
 static bool deny_disabled;
 void script_set_deny_disabled(bool on) { deny_disabled = on; }
-bool script_deny_disabled(void) { return deny_disabled; }
 
-const char *script_refuse_stale(const struct command *cmd) {
+static const char *refuse_stale(const command *cmd) {
     if (!running_stale() || (cmd->flags & CMD_STALE)) return NULL;
     return "ERR Can not execute the command on a stale replica";
 }
 
-const char *script_refuse_write(const struct command *cmd, char *buf, size_t cap) {
-    script_run *r = current;
+/* Writes: a read-only script or replica, too few replicas, disk errors
+ * (buf holds a built text). */
+static const char *refuse_write(const script_run *r, const command *cmd, char *buf, size_t cap) {
     if (!(cmd->flags & CMD_WRITE)) return NULL;
-    if (r->flags & RUN_READONLY) return "ERR Write commands are not allowed from read-only scripts.";
+    if (r->flags & RUN_READONLY)
+        return "ERR Write commands are not allowed from read-only scripts.";
     if (srv.is_replica && cfg.replica_read_only && !caller_is_master_or_aof(r->caller))
         return "READONLY You can't write against a read only replica.";
     /* Once the script wrote it must finish: replicas lost meanwhile don't stop it. */
-    if (!(r->flags & RUN_WRITE_DIRTY) && !caller_is_master_or_aof(r->caller) && repl_too_few_replicas())
+    if (!(r->flags & RUN_WRITE_DIRTY) && !caller_is_master_or_aof(r->caller) &&
+        repl_too_few_replicas())
         return "NOREPLICAS Not enough good replicas to write.";
     if (snapshot_write_error()) return ERR_MISCONF;
     const char *aof_err = aof_write_error();
@@ -302,21 +318,49 @@ const char *script_refuse_write(const struct command *cmd, char *buf, size_t cap
     return NULL;
 }
 
-const char *script_refuse_oom(const struct command *cmd) {
-    script_run *r = current;
+/* OOM, before the script's first write. */
+static const char *refuse_oom(const script_run *r, const command *cmd) {
     if (r->flags & (RUN_ALLOW_OOM | RUN_WRITE_DIRTY)) return NULL;
     if (!cfg.maxmemory || srv.is_replica || caller_is_master_or_aof(r->caller)) return NULL;
     if (!(cmd->flags & CMD_DENYOOM) || !evict_over_limit()) return NULL;
     return ERR_OOM;
 }
 
-void script_will_run(const struct command *cmd) {
-    if (cmd->flags & CMD_WRITE) current->flags |= RUN_WRITE_DIRTY;
+/* Redis's scriptCall, in its order: the command and its arity, the
+ * noscript flag, stale data, then (ACL goes here) the script's own rules
+ * for writes and memory, then the call. The caller's state checks (auth,
+ * MULTI, pause, -BUSY) were made for the EVAL itself. A refusal counts as
+ * the command's rejection, not as the script's failure. */
+static void call_from_script(script_run *r, client *fc) {
+    command *cmd = cmdtable_lookup(fc);
+    fc->cmd = cmd;
+    if (cmd == NULL) {
+        cmdtable_reject(fc, NULL, "ERR Unknown Redis command called from script");
+        return;
+    }
+    if (!cmdtable_arity_ok(cmd, fc->argc) || (cmd->subcmds && !cmd->proc)) {
+        cmdtable_reject(fc, cmd, "ERR Wrong number of args calling Redis command from script");
+        return;
+    }
+    fc->lastcmd = cmd;
+    char buf[256];
+    const char *err = NULL;
+    if ((cmd->flags & CMD_NOSCRIPT) && !deny_disabled)
+        err = "ERR This Redis command is not allowed from script";
+    if (err == NULL) err = refuse_stale(cmd);
+    if (err == NULL) err = refuse_write(r, cmd, buf, sizeof(buf));
+    if (err == NULL) err = refuse_oom(r, cmd);
+    if (err) {
+        cmdtable_reject(fc, cmd, err);
+        return;
+    }
+    if (cmd->flags & CMD_WRITE) r->flags |= RUN_WRITE_DIRTY; /* now unkillable */
+    cmdtable_call(fc);
 }
 
 void script_call(script_run *r) {
     propagate_set_targets(r->repl);
-    cmdtable_dispatch_script(r->fc);
+    call_from_script(r, r->fc);
     propagate_set_targets(PROPAGATE_AOF | PROPAGATE_REPL);
 }
 
@@ -337,7 +381,7 @@ typedef struct script_entry {
     dict_link link;
     char sha[41];
     unsigned flags;
-    int ref;            /* the compiled function in the Lua registry */
+    int ref; /* the compiled function in the Lua registry */
     str *body;
 } script_entry;
 
@@ -358,17 +402,19 @@ static uint64_t sha_hash(const char *key, size_t len) {
     uint64_t h = 0;
     for (size_t i = 0; i < 16 && i < len; i++) {
         char c = key[i];
-        h = (h << 4) | (uint64_t)(c >= 'a' ? c - 'a' + 10 : (c >= 'A' ? c - 'A' + 10 : c - '0') & 15);
+        h = (h << 4) |
+            (uint64_t)(c >= 'a' ? c - 'a' + 10 : (c >= 'A' ? c - 'A' + 10 : c - '0') & 15);
     }
     return h;
 }
 
-static const dict_type cache_type = {.hash = sha_hash, .key_of = entry_key, .free_entry = entry_free};
+static const dict_type cache_type = {
+    .hash = sha_hash, .key_of = entry_key, .free_entry = entry_free};
 
 static lua_State *lua;
 static dict *cache;
 static size_t cache_bytes;
-/* The entry the dispatcher found for a request's script (its flags), kept
+/* The entry the admission found for a request's script (its flags), kept
  * for the command itself so EVAL hashes its body once. Checked against
  * the argument before use; cleared with the cache. */
 static struct {
@@ -441,7 +487,7 @@ static script_entry *cache_find_sha(const slice *sha) {
 
 /* EVAL's numkeys: argv[2] within [0, argc - 3]; false after replying. */
 static bool eval_numkeys(client *c, long long *numkeys) {
-    if (!cmd_arg_ll(c, &c->argv[2], numkeys)) return false;
+    if (!arg_ll(c, &c->argv[2], numkeys)) return false;
     if (*numkeys > c->argc - 3) {
         reply_error(c, "ERR Number of keys can't be greater than number of args");
         return false;
@@ -467,7 +513,7 @@ static void eval_generic(client *c, bool by_sha, bool ro) {
     if (!eval_numkeys(c, &numkeys)) return;
     script_entry *e = memo_take(&c->argv[1], by_sha);
     if (e) {
-        /* found by the dispatcher */
+        /* found by the admission (script_cmd_flags) */
     } else if (by_sha) {
         e = cache_find_sha(&c->argv[1]);
         if (e == NULL) {
@@ -487,23 +533,18 @@ static void eval_generic(client *c, bool by_sha, bool ro) {
     script_run_end(r);
 }
 
-void cmd_eval(client *c) { eval_generic(c, false, false); }
-void cmd_evalsha(client *c) { eval_generic(c, true, false); }
-void cmd_eval_ro(client *c) { eval_generic(c, false, true); }
-void cmd_evalsha_ro(client *c) { eval_generic(c, true, true); }
+static void cmd_eval(client *c) { eval_generic(c, false, false); }
+static void cmd_evalsha(client *c) { eval_generic(c, true, false); }
+static void cmd_eval_ro(client *c) { eval_generic(c, false, true); }
+static void cmd_evalsha_ro(client *c) { eval_generic(c, true, true); }
 
-uint32_t script_cmd_flags(client *c, uint32_t cmd_flags) {
-    if (c->cmd->name[0] == 'f') return function_cmd_flags(c, cmd_flags);
-    return script_eval_cmd_flags(c, cmd_flags);
-}
-
-/* The flags EVAL/EVALSHA stand for (the dispatcher asks before running). */
-uint32_t script_eval_cmd_flags(client *c, uint32_t cmd_flags) {
+/* The flags EVAL/EVALSHA stand for (the admission asks before running). */
+static uint32_t eval_cmd_flags(client *c, uint32_t cmd_flags) {
     script_entry *e;
     if (c->argc < 2) return cmd_flags;
     const char *name = c->cmd->name;
     unsigned sf;
-    if (name[4] == 's') {   /* evalsha, evalsha_ro */
+    if (name[4] == 's') { /* evalsha, evalsha_ro */
         e = cache_find_sha(&c->argv[1]);
         if (e == NULL) return cmd_flags;
         sf = e->flags;
@@ -527,6 +568,11 @@ uint32_t script_eval_cmd_flags(client *c, uint32_t cmd_flags) {
     return script_flags_to_cmd_flags(cmd_flags, sf);
 }
 
+uint32_t script_cmd_flags(client *c, uint32_t cmd_flags) {
+    if (c->cmd->name[0] == 'f') return function_cmd_flags(c, cmd_flags); /* FCALL, FCALL_RO */
+    return eval_cmd_flags(c, cmd_flags);
+}
+
 /* EVAL's keys: numkeys at argv[2]. */
 int script_eval_getkeys(int argc, slice *argv, int *keys, int cap) {
     long long num;
@@ -539,9 +585,9 @@ int script_eval_getkeys(int argc, slice *argv, int *keys, int cap) {
 
 /* ---- SCRIPT ---- */
 
-void cmd_script_kill(client *c) { script_kill(c, true); }
+static void cmd_script_kill(client *c) { script_kill(c, true); }
 
-void cmd_script_exists(client *c) {
+static void cmd_script_exists(client *c) {
     reply_array(c, c->argc - 2);
     for (int i = 2; i < c->argc; i++) reply_int(c, cache_find_sha(&c->argv[i]) != NULL);
 }
@@ -555,9 +601,9 @@ static void flush_cache(void) {
     lua = scriptl_open(SCRIPTL_EVAL);
 }
 
-void cmd_script_flush(client *c) {
-    if (c->argc > 3 || (c->argc == 3 && !cmd_arg_is(&c->argv[2], "sync") &&
-                        !cmd_arg_is(&c->argv[2], "async"))) {
+static void cmd_script_flush(client *c) {
+    if (c->argc > 3 ||
+        (c->argc == 3 && !arg_is(&c->argv[2], "sync") && !arg_is(&c->argv[2], "async"))) {
         reply_error(c, "ERR SCRIPT FLUSH only support SYNC|ASYNC option");
         return;
     }
@@ -565,22 +611,23 @@ void cmd_script_flush(client *c) {
     reply_ok(c);
 }
 
-void cmd_script_load(client *c) {
+static void cmd_script_load(client *c) {
     script_entry *e = cache_add(c, c->argv[2].ptr, c->argv[2].len);
     if (e) reply_bulk(c, e->sha, 40);
 }
 
 /* castor has no Lua debugger (LDB): YES and SYNC are accepted, and the
  * client's scripts then run as without them, never stopping. */
-void cmd_script_debug(client *c) {
-    if (cmd_arg_is(&c->argv[2], "no")) {
+static void cmd_script_debug(client *c) {
+    if (arg_is(&c->argv[2], "no")) {
         reply_ok(c);
         return;
     }
-    if (cmd_arg_is(&c->argv[2], "yes") || cmd_arg_is(&c->argv[2], "sync")) {
+    if (arg_is(&c->argv[2], "yes") || arg_is(&c->argv[2], "sync")) {
         static bool warned;
         if (!warned)
-            log_msg(LOG_WARNING, "SCRIPT DEBUG: castor has no Lua debugger; scripts run without stopping.");
+            log_msg(LOG_WARNING,
+                    "SCRIPT DEBUG: castor has no Lua debugger; scripts run without stopping.");
         warned = true;
         reply_ok(c);
         return;
@@ -588,7 +635,7 @@ void cmd_script_debug(client *c) {
     reply_error(c, "ERR Use SCRIPT DEBUG YES/SYNC/NO");
 }
 
-void cmd_script_help(client *c) {
+static void cmd_script_help(client *c) {
     static const char *help[] = {
         "DEBUG (YES|SYNC|NO)",
         "    Set the debug mode for subsequent scripts executed.",
@@ -607,3 +654,38 @@ void cmd_script_help(client *c) {
         NULL};
     reply_help(c, "SCRIPT", help);
 }
+
+/* ---- Command table (registered by server.c) ---- */
+
+/* clang-format off */
+static command script_subcommands[] = {
+    {.name = "kill", .proc = cmd_script_kill, .arity = 2, .flags = CMD_NOSCRIPT | CMD_ALLOW_BUSY,
+     .acl = ACL_SLOW | ACL_SCRIPTING},
+    {.name = "exists", .proc = cmd_script_exists, .arity = -3, .flags = CMD_NOSCRIPT,
+     .acl = ACL_SLOW | ACL_SCRIPTING},
+    {.name = "flush", .proc = cmd_script_flush, .arity = -2, .flags = CMD_NOSCRIPT,
+     .acl = ACL_SLOW | ACL_SCRIPTING},
+    {.name = "load", .proc = cmd_script_load, .arity = 3, .flags = CMD_NOSCRIPT | CMD_STALE,
+     .acl = ACL_SLOW | ACL_SCRIPTING},
+    {.name = "debug", .proc = cmd_script_debug, .arity = 3, .flags = CMD_NOSCRIPT,
+     .acl = ACL_SLOW | ACL_SCRIPTING},
+    {.name = "help", .proc = cmd_script_help, .arity = 2, .flags = CMD_LOADING | CMD_STALE,
+     .acl = ACL_SLOW | ACL_SCRIPTING},
+    {.name = NULL}};
+
+command script_commands[] = {
+    {.name = "eval", .proc = cmd_eval, .getkeys = script_eval_getkeys, .arity = -3,
+     .flags = CMD_NOSCRIPT | CMD_SKIP_MONITOR | CMD_NO_MANDATORY_KEYS | CMD_MOVABLE_KEYS |
+              CMD_STALE | CMD_SCRIPT_FLAGS, .acl = ACL_SLOW | ACL_SCRIPTING},
+    {.name = "evalsha", .proc = cmd_evalsha, .getkeys = script_eval_getkeys, .arity = -3,
+     .flags = CMD_NOSCRIPT | CMD_SKIP_MONITOR | CMD_NO_MANDATORY_KEYS | CMD_MOVABLE_KEYS |
+              CMD_STALE | CMD_SCRIPT_FLAGS, .acl = ACL_SLOW | ACL_SCRIPTING},
+    {.name = "eval_ro", .proc = cmd_eval_ro, .getkeys = script_eval_getkeys, .arity = -3,
+     .flags = CMD_NOSCRIPT | CMD_SKIP_MONITOR | CMD_NO_MANDATORY_KEYS | CMD_MOVABLE_KEYS |
+              CMD_STALE | CMD_SCRIPT_FLAGS | CMD_READONLY, .acl = ACL_SLOW | ACL_SCRIPTING},
+    {.name = "evalsha_ro", .proc = cmd_evalsha_ro, .getkeys = script_eval_getkeys, .arity = -3,
+     .flags = CMD_NOSCRIPT | CMD_SKIP_MONITOR | CMD_NO_MANDATORY_KEYS | CMD_MOVABLE_KEYS |
+              CMD_STALE | CMD_SCRIPT_FLAGS | CMD_READONLY, .acl = ACL_SLOW | ACL_SCRIPTING},
+    {.name = "script", .arity = -2, .acl = ACL_SLOW, .subcmds = script_subcommands},
+    {.name = NULL}};
+/* clang-format on */

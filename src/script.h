@@ -1,7 +1,7 @@
 /* script.h -- what scripts and functions share: the run of the one script
  * executing now (its caller, flags, the client its commands run as), the
  * shebang flags, long-script handling (-BUSY, SCRIPT/FUNCTION KILL) and the
- * way a script's command enters the dispatcher. EVAL/EVALSHA and the
+ * way a script's command is checked and called (script_call). EVAL/EVALSHA and the
  * script cache live in script.c too; FUNCTION/FCALL in function.c. */
 #ifndef CASTOR_SCRIPT_H
 #define CASTOR_SCRIPT_H
@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "client.h"
+#include "cmdtable.h"
 
 struct command;
 
@@ -20,15 +21,15 @@ struct command;
 #define SCRIPT_FLAG_ALLOW_STALE (1u << 2)
 #define SCRIPT_FLAG_NO_CLUSTER (1u << 3)
 #define SCRIPT_FLAG_ALLOW_CROSS_SLOT (1u << 4)
-#define SCRIPT_FLAG_EVAL_COMPAT (1u << 5)   /* EVAL without a shebang: old rules */
+#define SCRIPT_FLAG_EVAL_COMPAT (1u << 5) /* EVAL without a shebang: old rules */
 
 /* Run flags. */
-#define RUN_EVAL (1u << 0)          /* EVAL/EVALSHA, not FCALL */
-#define RUN_READONLY (1u << 1)      /* writes refused (no-writes, *_RO) */
+#define RUN_EVAL (1u << 0)     /* EVAL/EVALSHA, not FCALL */
+#define RUN_READONLY (1u << 1) /* writes refused (no-writes, *_RO) */
 #define RUN_ALLOW_OOM (1u << 2)
-#define RUN_WRITE_DIRTY (1u << 3)   /* a write command ran: no longer killable */
-#define RUN_TIMEDOUT (1u << 4)      /* past busy-reply-threshold */
-#define RUN_KILLED (1u << 5)        /* SCRIPT/FUNCTION KILL asked it to stop */
+#define RUN_WRITE_DIRTY (1u << 3) /* a write command ran: no longer killable */
+#define RUN_TIMEDOUT (1u << 4)    /* past busy-reply-threshold */
+#define RUN_KILLED (1u << 5)      /* SCRIPT/FUNCTION KILL asked it to stop */
 
 /* The run of the script executing now. Written by script.c, except 'resp'
  * and 'repl' (redis.setresp, redis.set_repl in script_lua.c). */
@@ -64,37 +65,26 @@ script_run *script_current(void);
  * busy-reply-threshold it serves other clients (-BUSY) and returns true
  * when the script was killed. */
 bool script_interrupt(script_run *r);
-/* redis.call: run fc's argv through the dispatcher; the reply (or the
- * error of a refused command) is left in fc's output buffers. */
+/* redis.call: look fc's argv up, check it as Redis's scriptCall does and
+ * call it; the reply (or the error of a refused command) is left in fc's
+ * output buffers. */
 void script_call(script_run *r);
 
-/* The dispatcher's questions about scripts (cmdtable.c). */
+/* The admission's questions about scripts (server.c's seam_admit). */
 /* The flags of EVAL/EVALSHA/FCALL with this request's script (c->cmd is
  * one of them, flagged CMD_SCRIPT_FLAGS). */
 uint32_t script_cmd_flags(client *c, uint32_t cmd_flags);
-uint32_t script_eval_cmd_flags(client *c, uint32_t cmd_flags);
-/* Why the running script may not run cmd, or NULL: stale data, writes
- * (read-only script or replica, disk errors; buf holds a built text), OOM
- * before its first write. */
-const char *script_refuse_stale(const struct command *cmd);
-const char *script_refuse_write(const struct command *cmd, char *buf, size_t cap);
-const char *script_refuse_oom(const struct command *cmd);
-/* cmd passed the checks and runs now (a write makes the run unkillable). */
-void script_will_run(const struct command *cmd);
 /* The -BUSY text for clients while a script runs past the threshold. */
 const char *script_busy_error(void);
 /* Our master's request arrived while busy: it was postponed, and runs
  * after the script (script_before_sleep). */
 void script_hold_input(void);
 void script_before_sleep(void);
-/* Serve what arrived for other clients while a script is busy. */
-void script_serve_while_busy(void);
 /* EVAL's key positions (numkeys at argv[2]). */
 int script_eval_getkeys(int argc, slice *argv, int *keys, int cap);
 
 /* DEBUG SET-DISABLE-DENY-SCRIPTS: scripts may run noscript commands. */
 void script_set_deny_disabled(bool on);
-bool script_deny_disabled(void);
 /* SCRIPT KILL / FUNCTION KILL of the running script. */
 void script_kill(client *c, bool eval);
 /* Start-up: the engine's state and the fake client. */
@@ -103,5 +93,8 @@ void script_init(void);
 size_t script_memory_lua(void);
 size_t script_cache_count(void);
 size_t script_cache_bytes(void);
+
+/* The command table, registered by server.c. */
+extern command script_commands[];
 
 #endif

@@ -42,11 +42,11 @@
 #include "reply.h"
 #include "server.h"
 
-#define REG_PROTECTED "castor.protected"   /* proxy -> backing table */
-#define REG_FACES "castor.faces"           /* proxy or metatable -> what getmetatable shows */
-#define REG_FGLOBALS_META "castor.fmeta"   /* functions engine: the globals proxy's metatable */
-#define REG_LIBRARY_API "castor.libapi"    /* functions engine: FUNCTION LOAD's globals */
-#define REG_FULL_GLOBALS "castor.fullg"    /* functions engine: FCALL's globals */
+#define REG_PROTECTED "castor.protected"    /* proxy -> backing table */
+#define REG_FACES "castor.faces"            /* proxy or metatable -> what getmetatable shows */
+#define REG_FGLOBALS_META "castor.fmeta"    /* functions engine: the globals proxy's metatable */
+#define REG_LIBRARY_API "castor.libapi"     /* functions engine: FUNCTION LOAD's globals */
+#define REG_FULL_GLOBALS "castor.fullg"     /* functions engine: FCALL's globals */
 #define REG_LIBRARY_REDIS "castor.libredis" /* backing table of FUNCTION LOAD's redis */
 
 #define ERR_READONLY_TABLE "Attempt to modify a readonly table"
@@ -73,9 +73,7 @@ static int math_random(lua_State *L) {
     const int32_t max = 2147483647;
     lua_Number r = (lua_Number)(rand48_next() % max) / (lua_Number)max;
     switch (lua_gettop(L)) {
-    case 0:
-        lua_pushnumber(L, r);
-        break;
+    case 0: lua_pushnumber(L, r); break;
     case 1: {
         int u = luaL_checkint(L, 1);
         luaL_argcheck(L, 1 <= u, 1, "interval is empty");
@@ -88,8 +86,7 @@ static int math_random(lua_State *L) {
         lua_pushnumber(L, floor(r * (u - l + 1)) + l);
         break;
     }
-    default:
-        return luaL_error(L, "wrong number of arguments");
+    default: return luaL_error(L, "wrong number of arguments");
     }
     return 1;
 }
@@ -141,7 +138,8 @@ static int raise_error(lua_State *L, const char *err) {
 static int error_handler(lua_State *L) {
     lua_Debug ar;
     int have = lua_getstack(L, 1, &ar) && lua_getinfo(L, "nSl", &ar);
-    if (have && strcmp(ar.what, "C") == 0) have = lua_getstack(L, 2, &ar) && lua_getinfo(L, "nSl", &ar);
+    if (have && strcmp(ar.what, "C") == 0)
+        have = lua_getstack(L, 2, &ar) && lua_getinfo(L, "nSl", &ar);
     if (!lua_istable(L, 1)) {
         lua_settop(L, 1);
         lua_newtable(L);
@@ -165,12 +163,11 @@ static int error_handler(lua_State *L) {
     return 1;
 }
 
-void scriptl_push_error_handler(lua_State *L) { lua_pushcfunction(L, error_handler); }
-
 str *scriptl_error_message(lua_State *L) {
     if (lua_istable(L, -1)) {
         lua_getfield(L, -1, "err");
-        str *s = lua_isstring(L, -1) ? str_from(lua_tostring(L, -1)) : str_from("ERR unknown error");
+        str *s =
+            lua_isstring(L, -1) ? str_from(lua_tostring(L, -1)) : str_from("ERR unknown error");
         lua_pop(L, 1);
         return s;
     }
@@ -237,7 +234,7 @@ static void protect_rec(lua_State *L, int seen_idx) {
         return;
     }
     lua_pop(L, 1);
-    lua_newtable(L);   /* the proxy */
+    lua_newtable(L); /* the proxy */
     int p = t + 1;
     lua_pushvalue(L, t);
     lua_pushvalue(L, p);
@@ -255,7 +252,7 @@ static void protect_rec(lua_State *L, int seen_idx) {
             lua_pop(L, 1);
         }
     }
-    lua_newtable(L);   /* the proxy's metatable */
+    lua_newtable(L); /* the proxy's metatable */
     lua_pushvalue(L, t);
     lua_setfield(L, -2, "__index");
     lua_pushcfunction(L, readonly_newindex);
@@ -271,7 +268,10 @@ static void protect_rec(lua_State *L, int seen_idx) {
     lua_replace(L, t);
 }
 
-void scriptl_protect(lua_State *L, bool strict) {
+/* Push a read-only view of the table on top (replacing it), recursively;
+ * with 'strict', reading a missing key raises Redis's "nonexistent global
+ * variable" error. */
+static void protect(lua_State *L, bool strict) {
     if (strict) set_strict_meta(L);
     lua_newtable(L);
     lua_insert(L, -2);
@@ -297,7 +297,8 @@ static int safe_setmetatable(lua_State *L) {
     luaL_checktype(L, 1, LUA_TTABLE);
     int t = lua_type(L, 2);
     luaL_argcheck(L, t == LUA_TNIL || t == LUA_TTABLE, 2, "nil or table expected");
-    if (luaL_getmetafield(L, 1, "__metatable")) luaL_error(L, "cannot change a protected metatable");
+    if (luaL_getmetafield(L, 1, "__metatable"))
+        luaL_error(L, "cannot change a protected metatable");
     lua_settop(L, 2);
     lua_setmetatable(L, 1);
     return 1;
@@ -306,7 +307,7 @@ static int safe_setmetatable(lua_State *L) {
 static int safe_getmetatable(lua_State *L) {
     luaL_checkany(L, 1);
     lua_getfield(L, LUA_REGISTRYINDEX, REG_FACES);
-    if (lua_type(L, 1) == LUA_TSTRING) lua_pushliteral(L, "");   /* every string shares one */
+    if (lua_type(L, 1) == LUA_TSTRING) lua_pushliteral(L, ""); /* every string shares one */
     else lua_pushvalue(L, 1);
     lua_rawget(L, -2);
     if (!lua_isnil(L, -1)) return 1;
@@ -347,7 +348,7 @@ static int safe_next(lua_State *L) {
 
 static int safe_pairs(lua_State *L) {
     luaL_checktype(L, 1, LUA_TTABLE);
-    lua_pushvalue(L, lua_upvalueindex(1));   /* our next */
+    lua_pushvalue(L, lua_upvalueindex(1)); /* our next */
     lua_pushvalue(L, 1);
     lua_pushnil(L);
     return 3;
@@ -370,7 +371,8 @@ static int safe_unpack(lua_State *L) {
     long long e = luaL_opt(L, luaL_checkint, 3, luaL_getn(L, 1));
     if (i > e) return 0;
     long long n = e - i + 1;
-    if (n >= INT_MAX || !lua_checkstack(L, (int)n)) return luaL_error(L, "too many results to unpack");
+    if (n >= INT_MAX || !lua_checkstack(L, (int)n))
+        return luaL_error(L, "too many results to unpack");
     for (long long k = i; k <= e; k++) lua_rawgeti(L, 1, (int)k);
     return (int)n;
 }
@@ -454,9 +456,7 @@ static const char *line_end(const char *p) {
     return p;
 }
 
-static long long parse_ll(const char *p, const char *end) {
-    return strtoll(p, (char **)&end, 10);
-}
+static long long parse_ll(const char *p, const char *end) { return strtoll(p, (char **)&end, 10); }
 
 static void check_stack(lua_State *L, int n) {
     /* Replies of commands nest a few levels at most. */
@@ -506,9 +506,7 @@ static const char *parse_reply(lua_State *L, const char *p) {
         lua_pushboolean(L, 1);
         lua_setfield(L, -2, "ignore_error_stats_update");
         return next;
-    case ':':
-        lua_pushnumber(L, (lua_Number)parse_ll(p, e));
-        return next;
+    case ':': lua_pushnumber(L, (lua_Number)parse_ll(p, e)); return next;
     case '$':
     case '=': {
         long long len = parse_ll(p, e);
@@ -540,7 +538,7 @@ static const char *parse_reply(lua_State *L, const char *p) {
         }
         return parse_aggregate(L, next, type, n);
     }
-    case '|': {   /* attributes are not shown to scripts */
+    case '|': { /* attributes are not shown to scripts */
         long long n = parse_ll(p, e);
         for (long long i = 0; i < 2 * n; i++) {
             next = parse_reply(L, next);
@@ -548,12 +546,8 @@ static const char *parse_reply(lua_State *L, const char *p) {
         }
         return parse_reply(L, next);
     }
-    case '_':
-        lua_pushnil(L);
-        return next;
-    case '#':
-        lua_pushboolean(L, *p == 't');
-        return next;
+    case '_': lua_pushnil(L); return next;
+    case '#': lua_pushboolean(L, *p == 't'); return next;
     case ',': {
         char buf[128];
         size_t n = (size_t)(e - p) < sizeof(buf) - 1 ? (size_t)(e - p) : sizeof(buf) - 1;
@@ -666,8 +660,8 @@ static bool reply_special_table(client *c, lua_State *L, int script_resp) {
         lua_pushnil(L);
         while (lua_next(L, -2)) {
             lua_pushvalue(L, -2);
-            reply_lua_value(c, L, script_resp);   /* the key */
-            reply_lua_value(c, L, script_resp);   /* the value */
+            reply_lua_value(c, L, script_resp); /* the key */
+            reply_lua_value(c, L, script_resp); /* the value */
             n++;
         }
         reply_set_deferred_map(c, node, n);
@@ -717,9 +711,7 @@ static void reply_lua_value(client *c, lua_State *L, int script_resp) {
             reply_bool(c, lua_toboolean(L, -1));
         }
         break;
-    case LUA_TNUMBER:
-        reply_int(c, (long long)lua_tonumber(L, -1));
-        break;
+    case LUA_TNUMBER: reply_int(c, (long long)lua_tonumber(L, -1)); break;
     case LUA_TTABLE: {
         if (reply_error_table(c, L) || reply_special_table(c, L, script_resp)) break;
         void *node = reply_defer(c);
@@ -736,8 +728,7 @@ static void reply_lua_value(client *c, lua_State *L, int script_resp) {
         reply_set_deferred_array(c, node, n);
         break;
     }
-    default:
-        reply_null(c);
+    default: reply_null(c);
     }
     lua_pop(L, 1);
 }
@@ -807,10 +798,12 @@ static const char *take_reply(client *fc, str **owned) {
 
 static int redis_generic_call(lua_State *L, bool raise) {
     script_run *r = cur_run;
-    if (r == NULL) return raise_error(L, "redis.call/pcall can only be called inside a script invocation");
+    if (r == NULL)
+        return raise_error(L, "redis.call/pcall can only be called inside a script invocation");
     static bool inuse;
     if (inuse) {
-        const char *w = "luaRedisGenericCommand() recursive call detected. Are you doing funny stuff with Lua debug hooks?";
+        const char *w =
+            "luaRedisGenericCommand() recursive call detected. Are you doing funny stuff with Lua debug hooks?";
         log_msg(LOG_WARNING, "%s", w);
         scriptl_push_error(L, w);
         return 1;
@@ -819,7 +812,7 @@ static int redis_generic_call(lua_State *L, bool raise) {
     if (!args_to_argv(L, fc)) return raise ? lua_error(L) : 1;
     inuse = true;
     script_call(r);
-    lua_settop(L, 0);   /* the arguments are no longer needed: room for the reply */
+    lua_settop(L, 0); /* the arguments are no longer needed: room for the reply */
     str *owned;
     const char *reply = take_reply(fc, &owned);
     bool is_error = reply[0] == '-';
@@ -902,7 +895,8 @@ static int redis_log(lua_State *L) {
 }
 
 static int redis_setresp(lua_State *L) {
-    if (cur_run == NULL) return raise_error(L, "redis.setresp can only be called inside a script invocation");
+    if (cur_run == NULL)
+        return raise_error(L, "redis.setresp can only be called inside a script invocation");
     if (lua_gettop(L) != 1) return raise_error(L, "redis.setresp() requires one argument.");
     int resp = (int)lua_tonumber(L, 1);
     if (resp != 2 && resp != 3) return raise_error(L, "RESP version must be 2 or 3.");
@@ -911,11 +905,13 @@ static int redis_setresp(lua_State *L) {
 }
 
 static int redis_set_repl(lua_State *L) {
-    if (cur_run == NULL) return raise_error(L, "redis.set_repl can only be called inside a script invocation");
+    if (cur_run == NULL)
+        return raise_error(L, "redis.set_repl can only be called inside a script invocation");
     if (lua_gettop(L) != 1) return raise_error(L, "redis.set_repl() requires two arguments.");
     int flags = (int)lua_tonumber(L, 1);
     if (flags & ~(1 | 2))
-        return raise_error(L, "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.");
+        return raise_error(
+            L, "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.");
     cur_run->repl = flags;
     return 0;
 }
@@ -932,8 +928,10 @@ static int redis_nothing(lua_State *L) {
 
 /* Without ACL users every client may run every command. */
 static int redis_acl_check_cmd(lua_State *L) {
-    if (cur_run == NULL) return raise_error(L, "redis.acl_check_cmd can only be called inside a script invocation");
-    if (lua_gettop(L) == 0) return raise_error(L, "Please specify at least one argument for this redis lib call");
+    if (cur_run == NULL)
+        return raise_error(L, "redis.acl_check_cmd can only be called inside a script invocation");
+    if (lua_gettop(L) == 0)
+        return raise_error(L, "Please specify at least one argument for this redis lib call");
     size_t len;
     const char *name = lua_type(L, 1) == LUA_TSTRING ? lua_tolstring(L, 1, &len) : NULL;
     if (name == NULL || cmdtable_find(name, len) == NULL)
@@ -1009,8 +1007,8 @@ static void wrap_field(lua_State *L, const char *name, lua_CFunction fn) {
 /* The builtins of Redis 7.0.15, with the wrappers the proxies need; runs
  * with the real globals table on top of the stack. */
 static void set_builtins(lua_State *L) {
-    static const char *const removed[] = {"dofile", "loadfile", "print", "getfenv", "setfenv",
-                                          "newproxy", "module", "require", "debug", NULL};
+    static const char *const removed[] = {"dofile",   "loadfile", "print",   "getfenv", "setfenv",
+                                          "newproxy", "module",   "require", "debug",   NULL};
     for (int i = 0; removed[i]; i++) {
         lua_pushnil(L);
         lua_setfield(L, -2, removed[i]);
@@ -1049,7 +1047,7 @@ static void protect_string_meta(lua_State *L, int globals_idx) {
     }
     lua_getfield(L, globals_idx, "string");
     lua_setfield(L, -2, "__index");
-    scriptl_protect(L, false);   /* the face, in place of the metatable */
+    protect(L, false); /* the face, in place of the metatable */
     set_face(L, -2, -1);
     lua_pop(L, 2);
 }
@@ -1087,7 +1085,7 @@ lua_State *scriptl_open(int kind) {
     /* The globals proxy E: every chunk and the thread see only E. _G in
      * the backing table is E itself. */
     lua_pushvalue(L, g);
-    scriptl_protect(L, true);
+    protect(L, true);
     int e = lua_gettop(L);
     lua_pushvalue(L, e);
     lua_setfield(L, g, "_G");
@@ -1095,7 +1093,7 @@ lua_State *scriptl_open(int kind) {
     lua_newtable(L);
     lua_pushcfunction(L, nonexistent_global);
     lua_setfield(L, -2, "__index");
-    scriptl_protect(L, false);
+    protect(L, false);
     set_face(L, e, -1);
     lua_pop(L, 1);
     protect_string_meta(L, g);
@@ -1130,7 +1128,7 @@ lua_State *scriptl_open(int kind) {
         lua_setfield(L, LUA_REGISTRYINDEX, REG_LIBRARY_REDIS);
         set_strict_meta(L);
         lua_setfield(L, -2, "redis");
-        scriptl_protect(L, true);
+        protect(L, true);
         lua_setfield(L, LUA_REGISTRYINDEX, REG_LIBRARY_API);
         lua_replace(L, LUA_GLOBALSINDEX);
     } else {
@@ -1227,7 +1225,8 @@ static void push_array(lua_State *L, int n, const slice *v) {
 static void reply_run_error(client *c, lua_State *L, const script_run *r) {
     if (!lua_istable(L, -1)) {
         const char *m = lua_tostring(L, -1);
-        reply_errorf(c, "ERR Error running script %s, %.100s", r->name, m ? m : "execution failure");
+        reply_errorf(c, "ERR Error running script %s, %.100s", r->name,
+                     m ? m : "execution failure");
         return;
     }
     lua_getfield(L, -1, "err");

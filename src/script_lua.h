@@ -38,13 +38,6 @@ void scriptl_call(lua_State *L, int ref, script_run *r, int nkeys, const slice *
 /* Push an error table {err="CODE msg"} as Redis's luaPushError does:
  * "-CODE msg" keeps its code, a bare text gets "ERR". */
 void scriptl_push_error(lua_State *L, const char *err);
-/* Push a read-only view of the table on top (replacing it), recursively;
- * with 'strict', reading a missing key raises Redis's "nonexistent global
- * variable" error. */
-void scriptl_protect(lua_State *L, bool strict);
-/* Set the function that builds error tables (Redis's error handler) on the
- * stack, for lua_pcall. */
-void scriptl_push_error_handler(lua_State *L);
 /* The error message of the error object on top: its "err" field or the
  * string itself with "ERR " in front (caller frees). */
 str *scriptl_error_message(lua_State *L);

@@ -23,41 +23,48 @@
 #include <unistd.h>
 
 #include "aof.h"
+#include "bitops.h"
 #include "blocking.h"
-#include "rdb_check.h"
 #include "child.h"
+#include "clientcmd.h"
+#include "cmdinfo.h"
 #include "cmdtable.h"
 #include "config.h"
 #include "db.h"
+#include "debug.h"
+#include "dump.h"
+#include "errors.h"
 #include "ev.h"
+#include "evict.h"
 #include "expire.h"
 #include "function.h"
+#include "geo.h"
+#include "hllcmd.h"
+#include "info.h"
+#include "keys.h"
 #include "log.h"
 #include "mem.h"
+#include "memory.h"
+#include "module.h"
+#include "multi.h"
 #include "net.h"
 #include "proctitle.h"
+#include "propagate.h"
+#include "pubsub.h"
 #include "repl.h"
 #include "script.h"
+#include "seam.h"
+#include "slowlog.h"
 #include "snapshot.h"
+#include "sort.h"
+#include "srvcmd.h"
 #include "str.h"
 #include "t_hash.h"
 #include "t_list.h"
 #include "t_set.h"
+#include "t_string.h"
 #include "t_zset.h"
 #include "util.h"
-
-struct server srv;
-
-void server_set_time(long long us) {
-    srv.ustime = us;
-    srv.mstime = us / 1000;
-    srv.lruclock = (uint32_t)((srv.mstime / 1000) & ((1 << 24) - 1));
-}
-
-void server_update_time(void) {
-    util_clock_rebase();   /* the command path's clock follows the wall clock */
-    server_set_time(util_fast_ustime());
-}
 
 /* ---- Shutdown ---- */
 
@@ -97,12 +104,13 @@ static int finish_shutdown(void) {
     repl_log_shutdown_state();
     snapshot_stop_child();
     if (aof_prepare_shutdown(flags & SHUTDOWN_FORCE) == -1 || snapshot_final_save(flags) == -1) {
-        log_msg(LOG_WARNING, "Errors trying to shut down the server. Check the logs for more information.");
+        log_msg(LOG_WARNING,
+                "Errors trying to shut down the server. Check the logs for more information.");
         cancel_shutdown();
         return -1;
     }
     remove_files();
-    client_flush_pending();   /* best effort: replicas get their last bytes */
+    client_flush_pending(); /* best effort: replicas get their last bytes */
     for (int i = 0; i < srv.tcp_count; i++) close(srv.tcp_fds[i]);
     if (srv.unix_fd != -1) close(srv.unix_fd);
     log_msg(LOG_WARNING, "%s is now ready to exit, bye bye...", "Redis");
@@ -110,7 +118,7 @@ static int finish_shutdown(void) {
 }
 
 int server_prepare_shutdown(int flags) {
-    if (srv.shutdown_mstime) return -1;   /* one is already waiting */
+    if (srv.shutdown_mstime) return -1; /* one is already waiting */
     /* Never save a dataset that is only partly loaded. */
     if (srv.loading) flags = (flags & ~SHUTDOWN_SAVE) | SHUTDOWN_NOSAVE;
     srv.shutdown_flags = flags;
@@ -120,7 +128,7 @@ int server_prepare_shutdown(int flags) {
         if (!srv.pause_type) repl_send_getack();
         paused_before_type = srv.pause_type;
         paused_before_end = srv.pause_end_ms;
-        if (srv.pause_type < 1) srv.pause_type = 1;   /* writes */
+        if (srv.pause_type < 1) srv.pause_type = 1; /* writes */
         srv.pause_end_ms = LLONG_MAX;
         log_msg(LOG_NOTICE, "Waiting for replicas before shutting down.");
         return -1;
@@ -130,7 +138,7 @@ int server_prepare_shutdown(int flags) {
 
 int server_abort_shutdown(void) {
     if (srv.shutdown_mstime) cancel_shutdown();
-    else if (srv.shutdown_asap) srv.shutdown_asap = false;   /* a signal not acted on yet */
+    else if (srv.shutdown_asap) srv.shutdown_asap = false; /* a signal not acted on yet */
     else return -1;
     log_msg(LOG_NOTICE, "Shutdown manually aborted.");
     return 0;
@@ -144,7 +152,7 @@ static void on_signal(int sig) {
     if (srv.shutdown_asap && sig == SIGINT) {
         log_raw_signal_safe("You insist... exiting now.\n");
         unlink(temp_rdb_name);
-        _exit(1);   /* not a clean shutdown */
+        _exit(1); /* not a clean shutdown */
     }
     last_signal = sig;
     srv.shutdown_asap = true;
@@ -165,11 +173,14 @@ static void setup_signals(void) {
  * shutdown-on-sigint give), or one waits for replicas to catch up. */
 static void check_shutdown(void) {
     if (srv.shutdown_asap && !srv.shutdown_mstime) {
-        log_msg(LOG_WARNING, "Received %s scheduling shutdown...", last_signal == SIGINT ? "SIGINT" : "SIGTERM");
+        log_msg(LOG_WARNING, "Received %s scheduling shutdown...",
+                last_signal == SIGINT ? "SIGINT" : "SIGTERM");
         int flags = last_signal == SIGINT ? cfg.shutdown_on_sigint : cfg.shutdown_on_sigterm;
         if (server_prepare_shutdown(flags) == 0) exit(0);
-        if (!srv.shutdown_mstime)   /* failed, not waiting for replicas */
-            log_msg(LOG_WARNING, "SIGTERM received but errors trying to shut down the server, check the logs for more information");
+        if (!srv.shutdown_mstime) /* failed, not waiting for replicas */
+            log_msg(
+                LOG_WARNING,
+                "SIGTERM received but errors trying to shut down the server, check the logs for more information");
     } else if (srv.shutdown_mstime) {
         if (srv.mstime >= srv.shutdown_mstime || repl_replicas_in_sync()) {
             if (finish_shutdown() == 0) exit(0);
@@ -190,17 +201,16 @@ static long long cron(long long id, void *data) {
     check_shutdown();
     client_cron();
     if (srv.active_expire_enabled && !srv.is_replica) expire_cycle_slow();
-    if (srv.active_expire_enabled) db_expire_replica_keys();   /* after a promotion: forgets them */
+    if (srv.active_expire_enabled) db_expire_replica_keys(); /* after a promotion: forgets them */
     db_cron();
-    child_reap();      /* a finished BGSAVE or AOF rewrite child */
-    snapshot_cron();   /* save points, scheduled BGSAVE */
-    aof_cron();        /* scheduled and automatic AOF rewrites */
-    repl_cron();       /* links, snapshots for replicas, pings, WAIT timeouts */
+    child_reap();    /* a finished BGSAVE or AOF rewrite child */
+    snapshot_cron(); /* save points, scheduled BGSAVE */
+    aof_cron();      /* scheduled and automatic AOF rewrites */
+    repl_cron();     /* links, snapshots for replicas, pings, WAIT timeouts */
     if (srv.pause_type && srv.pause_end_ms <= srv.mstime) {
-        srv.pause_type = 0;
+        srv.pause_type = PAUSE_NONE;
         client_unpause_all();
     }
-    extern void info_cron(void);
     info_cron();
     return 1000 / (srv.hz > 0 ? srv.hz : 10);
 }
@@ -216,6 +226,154 @@ static void before_sleep(void) {
     script_before_sleep(); /* our master's stream held by a busy script */
     client_flush_pending();
     client_free_closing();
+}
+
+/* ---- The seam (seam.h): where the core reaches the features ---- */
+
+/* A refusal by a feature: the error, counted; inside MULTI, EXEC fails. */
+static seam_verdict refuse(client *c, command *cmd, const char *err) {
+    cmdtable_reject(c, cmd, err);
+    multi_flag_error(c);
+    return SEAM_DONE;
+}
+
+/* A refusal for the server's state (OOM, MISCONF, READONLY...): an EXEC
+ * aborts its transaction with the reason, as Redis does. */
+static seam_verdict refuse_state(client *c, command *cmd, bool exec, const char *err) {
+    if (!exec) return refuse(c, cmd, err);
+    cmd->rejected++;
+    multi_abort_exec(c, err);
+    return SEAM_DONE;
+}
+
+seam_verdict seam_admit(client *c, command *cmd) {
+    /* A script runs past busy-reply-threshold: only allow_busy commands.
+     * Our master's stream waits for the script's end (script.c). */
+    if (srv.busy_script && !(cmd->flags & CMD_ALLOW_BUSY)) {
+        if (c->flags & CLIENT_MASTER) {
+            script_hold_input();
+            c->flags |= CLIENT_PAUSED_WAIT;
+            return SEAM_POSTPONED;
+        }
+        return refuse(c, cmd, script_busy_error());
+    }
+    /* EVAL and FCALL take write, denyoom and stale from their script, EXEC
+     * from the commands it runs. */
+    uint32_t flags = cmd->flags;
+    if (flags & CMD_SCRIPT_FLAGS) flags = script_cmd_flags(c, flags);
+    bool exec = (c->flags & CLIENT_MULTI) && (cmd->flags & CMD_QUEUED_FLAGS);
+    if (exec) flags |= multi_queued_flags(c) & (CMD_WRITE | CMD_DENYOOM | CMD_MAY_REPLICATE);
+    /* CLIENT PAUSE holds the request until the pause ends: every command
+     * (ALL) or those that may write or propagate (WRITE). As in Redis 7.0
+     * this comes after every rejection, only replicas are exempt, and the
+     * pause lasts until the cron or UNPAUSE ends it, so nothing overtakes
+     * the held requests. */
+    if (srv.pause_type && !(c->flags & CLIENT_REPLICA) &&
+        (srv.pause_type == PAUSE_ALL || (flags & (CMD_WRITE | CMD_MAY_REPLICATE)))) {
+        c->flags |= CLIENT_PAUSED_WAIT;
+        return SEAM_POSTPONED;
+    }
+    /* maxmemory: evict before running anything; refuse writes that would
+     * grow memory if eviction can't get under the limit. */
+    if (cfg.maxmemory && !evict_perform() && (flags & CMD_DENYOOM))
+        return refuse_state(c, cmd, exec, ERR_OOM);
+    /* After a failed background save, refuse writes (and PING, as Redis
+     * 7.0 does) while stop-writes-on-bgsave-error holds; our master's
+     * stream and the AOF loader are obeyed. The AOF's own -MISCONF is
+     * aof_write_error(). */
+    if ((flags & (CMD_WRITE | CMD_DENY_ON_MISCONF)) &&
+        !(c->flags & (CLIENT_MASTER | CLIENT_FAKE))) {
+        const char *err = snapshot_write_error();
+        if (err) return refuse_state(c, cmd, exec, err);
+        const char *aof_err = aof_write_error();
+        if (aof_err) {
+            char buf[512];
+            snprintf(buf, sizeof(buf), "MISCONF Errors writing to the AOF file: %s", aof_err);
+            return refuse_state(c, cmd, exec, buf);
+        }
+    }
+    /* Replication: -NOREPLICAS, -READONLY, -MASTERDOWN. */
+    const char *repl_err = repl_refuse(c, flags);
+    if (repl_err) return refuse_state(c, cmd, exec, repl_err);
+    if ((c->flags & CLIENT_MULTI) && multi_maybe_queue(c, cmd, flags)) return SEAM_DONE;
+    return SEAM_RUN;
+}
+
+void seam_refused_in_multi(client *c) { multi_flag_error(c); }
+
+void seam_after_call(client *c, command *cmd, long long dur_us, bool outermost) {
+    /* Redis files every call under one of two latency events by its speed class. */
+    latency_add_sample((cmd->flags & CMD_FAST) ? "fast-command" : "command", dur_us / 1000);
+    if (!(cmd->flags & CMD_SKIP_SLOWLOG)) slowlog_maybe_add(c, dur_us);
+    /* Waiters on keys this command (or a whole EXEC) readied run now. */
+    if (outermost) blocking_serve_ready();
+}
+
+void seam_key_modified(db *d, const char *key, size_t klen) {
+    multi_touch_key(d, key, klen);
+    if (srv.blocked_clients) blocking_signal_key(d, key, klen);
+}
+
+void seam_db_flushed(int dbid, int other) {
+    if (dbid == -1) {
+        for (int i = 0; i < srv.ndbs; i++) multi_touch_db(i, -1);
+        return;
+    }
+    multi_touch_db(dbid, other);
+    if (other >= 0) multi_touch_db(other, dbid);
+}
+
+void seam_db_swapped(int a, int b) { blocking_on_swapdb(a, b); }
+
+void seam_keyspace_event(int type, const char *event, const char *key, size_t klen, int dbid) {
+    pubsub_notify(type, event, key, klen, dbid);
+}
+
+void seam_propagate(int readers, int dbid, int argc, const slice *argv) {
+    if (readers & PROPAGATE_AOF) aof_feed(dbid, argc, argv);
+    if (readers & PROPAGATE_REPL) repl_feed(dbid, argc, argv);
+}
+
+void seam_client_freed(client *c) {
+    repl_client_freed(c);
+    blocking_client_freed(c);
+    pubsub_client_free(c);
+    multi_client_reset(c);
+}
+
+void seam_before_reply_write(void) { aof_flush_before_reply(); }
+
+void seam_master_request_done(client *c, const char *req, size_t len) {
+    repl_master_applied(c, req, len);
+}
+
+void seam_master_error(client *c, const char *err, size_t len) { repl_master_error(c, err, len); }
+
+size_t seam_replica_pending(const client *c) { return repl_stream_pending(c); }
+
+int seam_replica_write(client *c) { return repl_write_stream(c); }
+
+void seam_function_foreach(seam_code_fn *fn, void *priv) { function_foreach_code(fn, priv); }
+
+int seam_function_load(const char *code, size_t len, bool replace, str **err) {
+    return function_load_code(code, len, replace, err);
+}
+
+/* ---- Commands ---- */
+
+/* Every command family's table. Adding a family? Add its table here. */
+static command *const families[] = {
+    t_string_commands, bitops_commands,   keys_commands,     dump_commands,   expire_commands,
+    srvcmd_commands,   debug_commands,    info_commands,     config_commands, clientcmd_commands,
+    cmdinfo_commands,  slowlog_commands,  memory_commands,   multi_commands,  pubsub_commands,
+    repl_commands,     snapshot_commands, aof_commands,      t_hash_commands, t_set_commands,
+    t_list_commands,   t_zset_commands,   blocking_commands, sort_commands,   module_commands,
+    script_commands,   function_commands, hllcmd_commands,   geo_commands,
+};
+
+static void register_commands(void) {
+    for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++)
+        cmdtable_register(families[i]);
 }
 
 /* ---- Start-up ---- */
@@ -241,8 +399,9 @@ const char *server_apply_maxclients(void) {
             log_msg(LOG_WARNING,
                     "You requested maxclients of %u requiring at least %lld max file descriptors.",
                     cfg.maxclients, want);
-            log_msg(LOG_WARNING, "Server can't set maximum open files to %lld because of OS error: %s.",
-                    want, strerror(e));
+            log_msg(LOG_WARNING,
+                    "Server can't set maximum open files to %lld because of OS error: %s.", want,
+                    strerror(e));
             cfg.maxclients = (unsigned)fit;
             want = fit + 128;
         }
@@ -250,7 +409,8 @@ const char *server_apply_maxclients(void) {
     if (cfg.maxclients != asked && srv.cronloops > 0) {
         snprintf(msg, sizeof(msg),
                  "The operating system is not able to handle the specified number of clients, "
-                 "try with %u", cfg.maxclients);
+                 "try with %u",
+                 cfg.maxclients);
         return msg;
     }
     if (want > INT_MAX) want = INT_MAX;
@@ -260,17 +420,16 @@ const char *server_apply_maxclients(void) {
 }
 
 static void usage(void) {
-    fprintf(stderr,
-            "Usage: ./castor-server [/path/to/redis.conf] [options] [-]\n"
-            "       ./castor-server - (read config from stdin)\n"
-            "       ./castor-server -v or --version\n"
-            "       ./castor-server -h or --help\n\n"
-            "Examples:\n"
-            "       ./castor-server (run the server with default config)\n"
-            "       ./castor-server /etc/redis/6379.conf\n"
-            "       ./castor-server --port 7777\n"
-            "       ./castor-server /etc/myredis.conf --loglevel verbose\n"
-            "       ./castor-server /etc/myredis.conf --loglevel verbose -\n");
+    fprintf(stderr, "Usage: ./castor-server [/path/to/redis.conf] [options] [-]\n"
+                    "       ./castor-server - (read config from stdin)\n"
+                    "       ./castor-server -v or --version\n"
+                    "       ./castor-server -h or --help\n\n"
+                    "Examples:\n"
+                    "       ./castor-server (run the server with default config)\n"
+                    "       ./castor-server /etc/redis/6379.conf\n"
+                    "       ./castor-server --port 7777\n"
+                    "       ./castor-server /etc/myredis.conf --loglevel verbose\n"
+                    "       ./castor-server /etc/myredis.conf --loglevel verbose -\n");
     exit(1);
 }
 
@@ -312,7 +471,8 @@ static int open_tcp(int *fds) {
     char *binds = mem_strdup(cfg.bind ? cfg.bind : "");
     char *save = NULL;
     char err[256];
-    for (char *a = strtok_r(binds, " ", &save); a && n < CONFIG_BINDADDR_MAX; a = strtok_r(NULL, " ", &save)) {
+    for (char *a = strtok_r(binds, " ", &save); a && n < CONFIG_BINDADDR_MAX;
+         a = strtok_r(NULL, " ", &save)) {
         bool optional = a[0] == '-';
         err[0] = '\0';
         int fd = net_listen_tcp(a, cfg.port, cfg.tcp_backlog, err, sizeof(err));
@@ -384,7 +544,8 @@ const char *server_relisten(bool bind_changed) {
         log_msg(LOG_WARNING, "Could not listen again on port %d after a failed change.", cfg.port);
     cfg.port = new_port;
     cfg.bind = new_bind;
-    return bind_changed ? "Failed to bind to specified addresses." : "Unable to listen on this port. Check server logs.";
+    return bind_changed ? "Failed to bind to specified addresses."
+                        : "Unable to listen on this port. Check server logs.";
 }
 
 static int listen_all(void) {
@@ -398,7 +559,8 @@ static int listen_all(void) {
     srv.unix_fd = -1;
     char err[256];
     if (cfg.unixsocket && cfg.unixsocket[0]) {
-        int fd = net_listen_unix(cfg.unixsocket, cfg.unixsocketperm, cfg.tcp_backlog, err, sizeof(err));
+        int fd =
+            net_listen_unix(cfg.unixsocket, cfg.unixsocketperm, cfg.tcp_backlog, err, sizeof(err));
         if (fd == -1) {
             log_msg(LOG_WARNING, "Failed opening Unix socket: %s", err);
             return -1;
@@ -420,12 +582,14 @@ static int listen_all(void) {
 /* Tell systemd (Type=notify units) over $NOTIFY_SOCKET, as sd_notify(3). */
 static void notify_systemd(const char *msg) {
     const char *path = getenv("NOTIFY_SOCKET");
-    if (path == NULL || (path[0] != '/' && path[0] != '@') || strlen(path) >= sizeof(((struct sockaddr_un *)0)->sun_path)) return;
+    if (path == NULL || (path[0] != '/' && path[0] != '@') ||
+        strlen(path) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+        return;
     int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd == -1) return;
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
     memcpy(sa.sun_path, path, strlen(path));
-    if (path[0] == '@') sa.sun_path[0] = '\0';   /* abstract namespace */
+    if (path[0] == '@') sa.sun_path[0] = '\0'; /* abstract namespace */
     socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path));
     if (sendto(fd, msg, strlen(msg), 0, (struct sockaddr *)&sa, len) == -1)
         log_msg(LOG_WARNING, "Can't send notification to systemd: %s", strerror(errno));
@@ -473,9 +637,6 @@ static void notify_ready(int mode) {
 }
 
 int main(int argc, char **argv) {
-    /* Run as castor-check-rdb (a link to this binary), as redis-check-rdb is redis-server. */
-    const char *base = strrchr(argv[0], '/');
-    if (strstr(base ? base + 1 : argv[0], "castor-check-rdb")) return rdb_check_main(argc, argv);
     srv.pid = getpid();
     /* Keep copies: the process title is written over argv's strings. */
     srv.exec_argv = mem_alloc(sizeof(char *) * (size_t)(argc + 1));
@@ -500,8 +661,8 @@ int main(int argc, char **argv) {
     bool from_stdin = false;
     if (argc >= 2) {
         if (!strcmp(argv[1], "-v") || !strcmp(argv[1], "--version")) {
-            printf("castor-server v=%s (Redis %s compatible) bits=64 malloc=%s\n", CASTOR_OWN_VERSION,
-                   CASTOR_VERSION, mem_allocator());
+            printf("castor-server v=%s (Redis %s compatible) bits=64 malloc=%s\n",
+                   CASTOR_OWN_VERSION, CASTOR_VERSION, mem_allocator());
             return 0;
         }
         if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) usage();
@@ -512,7 +673,7 @@ int main(int argc, char **argv) {
         from_stdin = !strcmp(argv[1], "-") || !strcmp(argv[argc - 1], "-");
     }
     config_init();
-    cmdtable_init();   /* before the config: rename-command renames in it */
+    register_commands(); /* before the config: rename-command renames in them */
     str *opts = config_join_options(argc, argv, opt_start);
     str *err = NULL;
     if (config_path) {
@@ -545,14 +706,17 @@ int main(int argc, char **argv) {
     log_msg(LOG_NOTICE, "castor version=%s (Redis %s compatible), bits=64, pid=%d, just started",
             CASTOR_OWN_VERSION, CASTOR_VERSION, (int)srv.pid);
     if (config_path == NULL)
-        log_msg(LOG_WARNING, "Warning: no config file specified, using the default config. In order to specify a config file use %s /path/to/redis.conf", argv[0]);
-    else
-        log_msg(LOG_NOTICE, "Configuration loaded");
+        log_msg(
+            LOG_WARNING,
+            "Warning: no config file specified, using the default config. In order to specify a config file use %s /path/to/redis.conf",
+            argv[0]);
+    else log_msg(LOG_NOTICE, "Configuration loaded");
     setup_signals();
     config_apply_at_start();
     server_apply_maxclients();
     if (ev_init(cfg.maxclients + 128) == -1) {
-        log_msg(LOG_WARNING, "Failed creating the event loop. Error message: '%s'", strerror(errno));
+        log_msg(LOG_WARNING, "Failed creating the event loop. Error message: '%s'",
+                strerror(errno));
         return 1;
     }
     db_init(cfg.databases);
@@ -571,7 +735,7 @@ int main(int argc, char **argv) {
     log_msg(LOG_NOTICE, "Server initialized");
     /* The dataset, before the first client is served. With appendonly yes
      * the AOF holds it and aof.c's loader runs instead of this one. */
-    repl_init();   /* before loading: a replica keeps the expired keys it loads */
+    repl_init(); /* before loading: a replica keeps the expired keys it loads */
     /* The AOF carries no replication history (nor does Redis 7.0's): the
      * node starts a new one. */
     if (aof_load_at_start()) repl_adopt_history(NULL, true);

@@ -59,8 +59,7 @@ static int member_cmp(const char *a, size_t alen, const char *b, size_t blen) {
 
 /* Does node n sort before (score, m)? */
 static inline bool before(const sl_node *n, double score, const char *m, size_t len) {
-    return n->score < score ||
-           (n->score == score && member_cmp(sl_member(n), n->len, m, len) < 0);
+    return n->score < score || (n->score == score && member_cmp(sl_member(n), n->len, m, len) < 0);
 }
 
 skiplist *sl_new(void) {
@@ -79,7 +78,7 @@ skiplist *sl_new(void) {
 
 void sl_free(skiplist *sl) {
     if (sl == NULL) return;
-    dict_free(sl->dict);   /* first: it walks its chains, through the nodes */
+    dict_free(sl->dict); /* first: it walks its chains, through the nodes */
     sl_node *n = sl_first(sl);
     while (n) {
         sl_node *next = sl_next(n);
@@ -92,8 +91,8 @@ void sl_free(skiplist *sl) {
 
 /* Fill update[] with the last node before (score, m) on every level and
  * rank[] with the rank of each. */
-static void locate(const skiplist *sl, double score, const char *m, size_t len,
-                   sl_node **update, unsigned long *rank) {
+static void locate(const skiplist *sl, double score, const char *m, size_t len, sl_node **update,
+                   unsigned long *rank) {
     sl_node *x = sl->header;
     for (int i = sl->level - 1; i >= 0; i--) {
         if (rank) rank[i] = i == sl->level - 1 ? 0 : rank[i + 1];

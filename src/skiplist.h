@@ -23,25 +23,25 @@ typedef struct sl_node sl_node;
 
 struct sl_level {
     sl_node *forward;
-    unsigned long span;   /* nodes crossed by following 'forward' */
+    unsigned long span; /* nodes crossed by following 'forward' */
 };
 
 /* Fields are public: t_zset.c walks nodes on its hot paths. */
 struct sl_node {
-    dict_link link;       /* the member table's chain (must stay first) */
+    dict_link link; /* the member table's chain (must stay first) */
     double score;
-    sl_node *backward;    /* NULL for the first node */
-    uint32_t len;         /* member bytes, stored after level[height] */
+    sl_node *backward; /* NULL for the first node */
+    uint32_t len;      /* member bytes, stored after level[height] */
     uint8_t height;
     struct sl_level level[];
 };
 
 typedef struct skiplist {
-    sl_node *header;      /* sentinel with SL_MAXLEVEL levels, no member */
+    sl_node *header; /* sentinel with SL_MAXLEVEL levels, no member */
     sl_node *tail;
     unsigned long length;
-    int level;            /* levels in use (>= 1) */
-    dict *dict;           /* member -> node */
+    int level;  /* levels in use (>= 1) */
+    dict *dict; /* member -> node */
 } skiplist;
 
 /* A score interval; minex/maxex make an end exclusive. */
@@ -64,9 +64,7 @@ typedef struct sl_lexrange {
     sl_lex_end min, max;
 } sl_lexrange;
 
-static inline const char *sl_member(const sl_node *n) {
-    return (const char *)&n->level[n->height];
-}
+static inline const char *sl_member(const sl_node *n) { return (const char *)&n->level[n->height]; }
 static inline sl_node *sl_first(const skiplist *sl) { return sl->header->level[0].forward; }
 static inline sl_node *sl_next(const sl_node *n) { return n->level[0].forward; }
 

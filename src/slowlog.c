@@ -22,7 +22,6 @@
 
 #include "arg.h"
 #include "cmdtable.h"
-#include "commands.h"
 #include "config.h"
 #include "mem.h"
 #include "reply.h"
@@ -34,17 +33,17 @@
 #define SLOWLOG_MAX_ARG_LEN 128
 
 typedef struct slowlog_entry {
-    struct slowlog_entry *next, *prev;   /* next is older */
+    struct slowlog_entry *next, *prev; /* next is older */
     long long id;
-    long long time;                      /* unix seconds */
+    long long time; /* unix seconds */
     long long duration_us;
     int argc;
     str **argv;
     str *addr;
-    str *name;                           /* "" when the client had none */
+    str *name; /* "" when the client had none */
 } slowlog_entry;
 
-static slowlog_entry *log_head, *log_tail;   /* newest, oldest */
+static slowlog_entry *log_head, *log_tail; /* newest, oldest */
 static long long log_len;
 static long long next_entry_id;
 
@@ -58,10 +57,10 @@ static bool arg_is_secret(const client *c, int i) {
     if (strcmp(name, "hello") == 0) {
         for (int j = 2; j < c->argc; j++) {
             int more = c->argc - 1 - j;
-            if (cmd_arg_is(&c->argv[j], "auth") && more >= 2) {
+            if (arg_is(&c->argv[j], "auth") && more >= 2) {
                 if (i == j + 1 || i == j + 2) return true;
                 j += 2;
-            } else if (cmd_arg_is(&c->argv[j], "setname") && more >= 1) {
+            } else if (arg_is(&c->argv[j], "setname") && more >= 1) {
                 j++;
             } else {
                 break;
@@ -88,8 +87,7 @@ static slowlog_entry *entry_new(const client *c, long long duration_us) {
         /* The last slot of a cut argument list says how much was left out. */
         if (argc != c->argc && j == argc - 1)
             e->argv[j] = str_fmt("... (%d more arguments)", c->argc - argc + 1);
-        else
-            e->argv[j] = entry_arg(c, j);
+        else e->argv[j] = entry_arg(c, j);
     }
     e->id = next_entry_id++;
     e->time = (long long)time(NULL);
@@ -133,15 +131,17 @@ void slowlog_maybe_add(client *c, long long duration_us) {
 }
 
 /* SLOWLOG GET [count]: newest first; count -1 means all. */
-void cmd_slowlog_get(client *c) {
+static void cmd_slowlog_get(client *c) {
     long long count = 10;
     if (c->argc > 3) {
-        reply_errorf(c, "ERR unknown subcommand or wrong number of arguments for '%.128s'. "
-                        "Try SLOWLOG HELP.", c->argv[1].ptr);
+        reply_errorf(c,
+                     "ERR unknown subcommand or wrong number of arguments for '%.128s'. "
+                     "Try SLOWLOG HELP.",
+                     c->argv[1].ptr);
         return;
     }
-    if (c->argc == 3 && !cmd_arg_ll_range(c, &c->argv[2], -1, LONG_MAX, &count,
-                                          "ERR count should be greater than or equal to -1"))
+    if (c->argc == 3 && !arg_ll_range(c, &c->argv[2], -1, LONG_MAX, &count,
+                                      "ERR count should be greater than or equal to -1"))
         return;
     if (count == -1 || count > log_len) count = log_len;
     reply_array(c, count);
@@ -158,9 +158,9 @@ void cmd_slowlog_get(client *c) {
     }
 }
 
-void cmd_slowlog_len(client *c) { reply_int(c, log_len); }
+static void cmd_slowlog_len(client *c) { reply_int(c, log_len); }
 
-void cmd_slowlog_reset(client *c) {
+static void cmd_slowlog_reset(client *c) {
     while (log_tail) drop_oldest();
     reply_ok(c);
 }
@@ -177,20 +177,20 @@ static const char *slowlog_help[] = {
     "    Reset the slowlog.",
     NULL};
 
-void cmd_slowlog_help(client *c) { reply_help(c, "SLOWLOG", slowlog_help); }
+static void cmd_slowlog_help(client *c) { reply_help(c, "SLOWLOG", slowlog_help); }
 
 /* ---- The latency monitor ---- */
 
 #define LATENCY_TS_LEN 160
 
 typedef struct latency_sample {
-    long long time;        /* unix seconds; 0: slot unused */
+    long long time; /* unix seconds; 0: slot unused */
     long long ms;
 } latency_sample;
 
 typedef struct latency_series {
     char *event;
-    int idx;               /* slot the next new second goes into */
+    int idx; /* slot the next new second goes into */
     long long max;
     latency_sample samples[LATENCY_TS_LEN];
 } latency_series;
@@ -242,7 +242,7 @@ void latency_add_sample(const char *event, long long ms) {
 }
 
 /* LATENCY LATEST: per event, name, time and value of the latest sample, max. */
-void cmd_latency_latest(client *c) {
+static void cmd_latency_latest(client *c) {
     reply_array(c, (long long)nseries);
     for (size_t i = 0; i < nseries; i++) {
         latency_series *ts = series[i];
@@ -257,7 +257,7 @@ void cmd_latency_latest(client *c) {
 
 /* LATENCY HISTORY event: [time, ms] pairs, oldest first. Event names are
  * case-sensitive here, as in Redis. */
-void cmd_latency_history(client *c) {
+static void cmd_latency_history(client *c) {
     latency_series *ts = series_find(c->argv[2].ptr, c->argv[2].len);
     if (ts == NULL) {
         reply_array(c, 0);
@@ -295,7 +295,7 @@ static long long latency_reset(const slice *event) {
 }
 
 /* LATENCY RESET [event ...]: replies the number of series dropped. */
-void cmd_latency_reset(client *c) {
+static void cmd_latency_reset(client *c) {
     if (c->argc == 2) {
         reply_int(c, latency_reset(NULL));
         return;
@@ -323,4 +323,38 @@ static const char *latency_help[] = {
     "    If no commands are specified then all histograms are replied.",
     NULL};
 
-void cmd_latency_help(client *c) { reply_help(c, "LATENCY", latency_help); }
+static void cmd_latency_help(client *c) { reply_help(c, "LATENCY", latency_help); }
+
+/* ---- Command table (registered by server.c) ---- */
+
+/* clang-format off */
+static command slowlog_subcommands[] = {
+    {.name = "get", .proc = cmd_slowlog_get, .arity = -2,
+     .flags = CMD_ADMIN | CMD_LOADING | CMD_STALE, .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS},
+    {.name = "len", .proc = cmd_slowlog_len, .arity = 2,
+     .flags = CMD_ADMIN | CMD_LOADING | CMD_STALE, .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS},
+    {.name = "reset", .proc = cmd_slowlog_reset, .arity = 2,
+     .flags = CMD_ADMIN | CMD_LOADING | CMD_STALE, .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS},
+    {.name = "help", .proc = cmd_slowlog_help, .arity = 2, .flags = CMD_LOADING | CMD_STALE,
+     .acl = ACL_SLOW},
+    {.name = NULL}};
+
+static command latency_subcommands[] = {
+    {.name = "latest", .proc = cmd_latency_latest, .arity = 2,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS},
+    {.name = "history", .proc = cmd_latency_history, .arity = 3,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS},
+    {.name = "reset", .proc = cmd_latency_reset, .arity = -2,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS},
+    {.name = "help", .proc = cmd_latency_help, .arity = 2, .flags = CMD_LOADING | CMD_STALE,
+     .acl = ACL_SLOW},
+    {.name = NULL}};
+
+command slowlog_commands[] = {
+    {.name = "slowlog", .arity = -2, .acl = ACL_SLOW, .subcmds = slowlog_subcommands},
+    {.name = "latency", .arity = -2, .acl = ACL_SLOW, .subcmds = latency_subcommands},
+    {.name = NULL}};
+/* clang-format on */

@@ -32,7 +32,6 @@
 #include "child.h"
 #include "arg.h"
 #include "cmdtable.h"
-#include "commands.h"
 #include "config.h"
 #include "db.h"
 #include "function.h"
@@ -45,7 +44,7 @@
 #include "server.h"
 #include "util.h"
 
-#define BGSAVE_RETRY_DELAY 5   /* seconds between tries after a failed BGSAVE */
+#define BGSAVE_RETRY_DELAY 5 /* seconds between tries after a failed BGSAVE */
 
 typedef struct save_point {
     long long seconds, changes;
@@ -57,17 +56,17 @@ static struct {
     int npoints;
     char *points_text;
 
-    long long lastsave;            /* unix time of the last successful save */
-    long long lastbgsave_try;      /* unix time of the last BGSAVE attempt */
+    long long lastsave;       /* unix time of the last successful save */
+    long long lastbgsave_try; /* unix time of the last BGSAVE attempt */
     bool lastbgsave_ok;
-    bool bgsave_scheduled;         /* BGSAVE SCHEDULE, or BGSAVE inside EXEC */
-    long long saves;               /* rdb_saves */
+    bool bgsave_scheduled; /* BGSAVE SCHEDULE, or BGSAVE inside EXEC */
+    long long saves;       /* rdb_saves */
 
-    pid_t child_pid;               /* our BGSAVE child (child.c tracks it), or -1 */
-    long long child_start;         /* unix time it was forked */
+    pid_t child_pid;       /* our BGSAVE child (child.c tracks it), or -1 */
+    long long child_start; /* unix time it was forked */
     long long dirty_before_bgsave;
-    long long save_keys_total;     /* keys in the dataset at fork time */
-    long long save_time_last;      /* seconds the last BGSAVE took, -1 */
+    long long save_keys_total; /* keys in the dataset at fork time */
+    long long save_time_last;  /* seconds the last BGSAVE took, -1 */
 
     long long load_keys_loaded, load_keys_expired;
 } st = {.lastbgsave_ok = true, .child_pid = -1, .save_time_last = -1};
@@ -98,13 +97,16 @@ static void refresh_save_points(void) {
     mem_free(copy);
 }
 
-bool snapshot_has_save_points(void) {
+/* True when "save" lists at least one save point. */
+static bool snapshot_has_save_points(void) {
     refresh_save_points();
     return st.npoints > 0;
 }
 
 /* At start the dataset counts as saved, as in Redis. */
-long long snapshot_last_save(void) { return st.lastsave ? st.lastsave : srv.start_ms / 1000; }
+static long long snapshot_last_save(void) {
+    return st.lastsave ? st.lastsave : srv.start_ms / 1000;
+}
 
 /* ---- Saving in this process ---- */
 
@@ -114,7 +116,9 @@ static void fill_save_info(rdb_info *info) {
     repl_fill_rdb_info(info);
 }
 
-int snapshot_save(void) {
+/* Foreground save to dir/dbfilename. 0, or -1 (the reason is logged). On
+ * success dirty is reset and LASTSAVE moves. */
+static int snapshot_save(void) {
     rdb_info info;
     fill_save_info(&info);
     str *err = NULL;
@@ -142,12 +146,12 @@ static void child_main(void) {
         child_exit(1);
     }
     log_msg(LOG_NOTICE, "DB saved on disk");
-    child_exit(0);   /* reports the copy-on-write size to the parent */
+    child_exit(0); /* reports the copy-on-write size to the parent */
 }
 
 /* ---- Tracking the child in the parent ---- */
 
-bool snapshot_bgsave_in_progress(void) { return child_type() == CHILD_RDB; }
+static bool snapshot_bgsave_in_progress(void) { return child_type() == CHILD_RDB; }
 
 static void bgsave_done(int exitcode, int bysignal);
 
@@ -172,11 +176,13 @@ int snapshot_bgsave_pipe(int wfd, int rfd, const char *mark) {
         int n = snprintf(pre, sizeof(pre), "$EOF:%s\r\n", mark);
         int rc = rio_write(&r, pre, (size_t)n) == (size_t)n ? 0 : -1;
         if (rc == 0) {
-            r.cksum = 0;   /* the checksum covers the RDB only */
+            r.cksum = 0; /* the checksum covers the RDB only */
             rc = rdb_save_rio(&r, &info, &err);
         }
         if (rc == 0 && (rio_write(&r, mark, 40) != 40 || fflush(fp) != 0)) rc = -1;
-        if (rc == -1) log_msg(LOG_WARNING, "Diskless RDB transfer failed: %s", err ? err->buf : strerror(errno));
+        if (rc == -1)
+            log_msg(LOG_WARNING, "Diskless RDB transfer failed: %s",
+                    err ? err->buf : strerror(errno));
         child_exit(rc == 0 ? 0 : 1);
     }
     if (pid == -1) {
@@ -217,7 +223,8 @@ static void bgsave_done(int exitcode, int bysignal) {
     if (child_to_pipe) {
         child_to_pipe = false;
         if (ok) log_msg(LOG_NOTICE, "Background RDB transfer terminated with success");
-        else if (bysignal) log_msg(LOG_WARNING, "Background transfer terminated by signal %d", bysignal);
+        else if (bysignal)
+            log_msg(LOG_WARNING, "Background transfer terminated by signal %d", bysignal);
         else log_msg(LOG_WARNING, "Background transfer error");
         st.child_pid = -1;
         repl_rdb_child_done(ok, false);
@@ -226,7 +233,7 @@ static void bgsave_done(int exitcode, int bysignal) {
     if (!bysignal && exitcode == 0) {
         log_msg(LOG_NOTICE, "Background saving terminated with success");
         srv.dirty -= st.dirty_before_bgsave;
-        if (srv.dirty < 0) srv.dirty = 0;   /* a foreground save reset it meanwhile */
+        if (srv.dirty < 0) srv.dirty = 0; /* a foreground save reset it meanwhile */
         st.lastsave = util_mstime() / 1000;
         st.lastbgsave_ok = true;
     } else if (!bysignal) {
@@ -341,8 +348,8 @@ void snapshot_flushall(void) {
 }
 
 int snapshot_final_save(int flags) {
-    bool want = (snapshot_has_save_points() && !(flags & SHUTDOWN_NOSAVE)) ||
-                (flags & SHUTDOWN_SAVE);
+    bool want =
+        (snapshot_has_save_points() && !(flags & SHUTDOWN_NOSAVE)) || (flags & SHUTDOWN_SAVE);
     if (!want) return 0;
     log_msg(LOG_NOTICE, "Saving the final RDB snapshot before exiting.");
     if (snapshot_save() == 0) return 0;
@@ -357,9 +364,9 @@ int snapshot_final_save(int flags) {
 void snapshot_debug_reload(client *c) {
     bool flush = true, save = true, merge = false;
     for (int j = 2; j < c->argc; j++) {
-        if (cmd_arg_is(&c->argv[j], "merge")) merge = true;
-        else if (cmd_arg_is(&c->argv[j], "noflush")) flush = false;
-        else if (cmd_arg_is(&c->argv[j], "nosave")) save = false;
+        if (arg_is(&c->argv[j], "merge")) merge = true;
+        else if (arg_is(&c->argv[j], "noflush")) flush = false;
+        else if (arg_is(&c->argv[j], "nosave")) save = false;
         else {
             reply_error(c, "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.");
             return;
@@ -411,16 +418,15 @@ str *snapshot_info(str *s) {
                       "rdb_last_load_keys_expired:%lld\r\n"
                       "rdb_last_load_keys_loaded:%lld\r\n",
                       running ? st.save_keys_total : 0, srv.dirty, running ? 1 : 0,
-                      snapshot_last_save(),
-                      st.lastbgsave_ok ? "ok" : "err", st.save_time_last,
+                      snapshot_last_save(), st.lastbgsave_ok ? "ok" : "err", st.save_time_last,
                       running ? now_sec() - st.child_start : -1, st.saves,
-                      (long long)child_last_cow_size(CHILD_RDB),
-                      st.load_keys_expired, st.load_keys_loaded);
+                      (long long)child_last_cow_size(CHILD_RDB), st.load_keys_expired,
+                      st.load_keys_loaded);
 }
 
 /* ---- Commands ---- */
 
-void cmd_save(client *c) {
+static void cmd_save(client *c) {
     if (snapshot_bgsave_in_progress()) {
         reply_error(c, "ERR Background save already in progress");
         return;
@@ -431,10 +437,10 @@ void cmd_save(client *c) {
 }
 
 /* BGSAVE [SCHEDULE] */
-void cmd_bgsave(client *c) {
+static void cmd_bgsave(client *c) {
     bool schedule = false;
     if (c->argc > 1) {
-        if (c->argc != 2 || !cmd_arg_is(&c->argv[1], "schedule")) {
+        if (c->argc != 2 || !arg_is(&c->argv[1], "schedule")) {
             reply_error(c, ERR_SYNTAX);
             return;
         }
@@ -458,4 +464,19 @@ void cmd_bgsave(client *c) {
     }
 }
 
-void cmd_lastsave(client *c) { reply_int(c, snapshot_last_save()); }
+static void cmd_lastsave(client *c) { reply_int(c, snapshot_last_save()); }
+
+/* ---- Command table (registered by server.c) ---- */
+
+/* clang-format off */
+command snapshot_commands[] = {
+    {.name = "lastsave", .proc = cmd_lastsave, .arity = 1,
+     .flags = CMD_LOADING | CMD_STALE | CMD_FAST, .acl = ACL_ADMIN | ACL_FAST | ACL_DANGEROUS},
+    {.name = "save", .proc = cmd_save, .arity = 1,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_NO_ASYNC_LOADING | CMD_NO_MULTI,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS},
+    {.name = "bgsave", .proc = cmd_bgsave, .arity = -1,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_NO_ASYNC_LOADING,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS},
+    {.name = NULL}};
+/* clang-format on */

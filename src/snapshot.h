@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "client.h"
+#include "cmdtable.h"
 #include "str.h"
 
 /* Start-up and cron */
@@ -20,21 +21,13 @@ void snapshot_load_at_start(void);
 void snapshot_cron(void);
 
 /* Saving */
-/* Foreground save to dir/dbfilename. 0, or -1 (the reason is logged). On
- * success dirty is reset and LASTSAVE moves. */
-int snapshot_save(void);
 /* Fork a child (child.c) that saves to dir/dbfilename. 0, or -1 if a
  * child (ours or aof.c's) already runs or fork failed (logged). */
 int snapshot_bgsave(void);
-bool snapshot_bgsave_in_progress(void);   /* our child runs */
 /* Diskless replication: fork a child that writes "$EOF:<mark>\r\n", the
  * RDB and the 40-byte mark into the pipe 'wfd' (it closes 'rfd', the
  * parent's end). repl_rdb_child_done(ok, false) when it ends. 0 or -1. */
 int snapshot_bgsave_pipe(int wfd, int rfd, const char *mark);
-/* True when "save" lists at least one save point. */
-bool snapshot_has_save_points(void);
-/* Seconds since the epoch of the last successful save (LASTSAVE). */
-long long snapshot_last_save(void);
 
 /* Hooks for other commands */
 /* FLUSHALL, after the databases were emptied: stops a saving child and, as
@@ -56,5 +49,8 @@ const char *snapshot_write_error(void);
 /* INFO persistence: the lines from current_cow_peak to
  * rdb_last_load_keys_loaded, in Redis 7.0's order. */
 str *snapshot_info(str *s) MUST_USE;
+
+/* The command table, registered by server.c. */
+extern command snapshot_commands[];
 
 #endif

@@ -25,7 +25,8 @@
  * has neither key-pattern ACLs nor cluster mode).
  * Spec: Redis 7.0 sort.c and pqsort.c semantics.
  * SPDX-License-Identifier: BSD-3-Clause */
-#include "commands.h"
+
+#include "sort.h"
 
 #include <errno.h>
 #include <math.h>
@@ -92,11 +93,11 @@ static void arena_free(arena_block *b) {
 typedef struct pattern {
     const char *p;
     size_t len;
-    bool self;                /* "#": the element itself */
+    bool self; /* "#": the element itself */
     bool has_star;
-    size_t prefix_len;        /* bytes before the '*' */
-    size_t postfix_len;       /* bytes after it, up to the "->" if any */
-    const char *field;        /* NULL: the key must hold a string */
+    size_t prefix_len;  /* bytes before the '*' */
+    size_t postfix_len; /* bytes after it, up to the "->" if any */
+    const char *field;  /* NULL: the key must hold a string */
     size_t field_len;
 } pattern;
 
@@ -130,8 +131,8 @@ static void pattern_init(pattern *pt, const slice *s) {
  * the wrong type, a missing field). The value is borrowed (from the
  * keyspace or from buf, of at least UTIL_LLSTR_SIZE bytes): valid until
  * the next lookup. */
-static bool lookup_pattern(client *c, const pattern *pt, const char *e, size_t elen,
-                           char *buf, const char **val, size_t *vlen) {
+static bool lookup_pattern(client *c, const pattern *pt, const char *e, size_t elen, char *buf,
+                           const char **val, size_t *vlen) {
     if (pt->self) {
         *val = e;
         *vlen = elen;
@@ -160,10 +161,10 @@ static bool lookup_pattern(client *c, const pattern *pt, const char *e, size_t e
 /* ---- Comparison ---- */
 
 typedef struct sort_item {
-    const char *p;            /* the element (arena) */
+    const char *p; /* the element (arena) */
     size_t len;
-    double score;             /* numeric sort: its weight (0 when BY finds none) */
-    const char *cmp;          /* ALPHA BY: the weight (arena), NULL when missing */
+    double score;    /* numeric sort: its weight (0 when BY finds none) */
+    const char *cmp; /* ALPHA BY: the weight (arena), NULL when missing */
     size_t cmp_len;
 } sort_item;
 
@@ -200,7 +201,8 @@ static int item_cmp(const sort_item *a, const sort_item *b, const sort_ctx *x) {
         else if (x->store) r = cmp_binary(a->cmp, a->cmp_len, b->cmp, b->cmp_len);
         else r = cmp_cstr(a->cmp, a->cmp_len, b->cmp, b->cmp_len);
     } else {
-        r = x->store ? cmp_binary(a->p, a->len, b->p, b->len) : cmp_cstr(a->p, a->len, b->p, b->len);
+        r = x->store ? cmp_binary(a->p, a->len, b->p, b->len)
+                     : cmp_cstr(a->p, a->len, b->p, b->len);
     }
     return x->desc ? -r : r;
 }
@@ -405,25 +407,27 @@ static bool parse_options(client *c, bool readonly, sort_opts *o) {
     for (int j = 2; j < c->argc; j++) {
         const slice *a = &c->argv[j];
         int left = c->argc - j - 1;
-        if (cmd_arg_is(a, "asc")) {
+        if (arg_is(a, "asc")) {
             o->desc = false;
-        } else if (cmd_arg_is(a, "desc")) {
+        } else if (arg_is(a, "desc")) {
             o->desc = true;
-        } else if (cmd_arg_is(a, "alpha")) {
+        } else if (arg_is(a, "alpha")) {
             o->alpha = true;
-        } else if (cmd_arg_is(a, "limit") && left >= 2) {
-            if (!cmd_arg_ll(c, &c->argv[j + 1], &o->limit_start)) return false;
-            if (!cmd_arg_ll(c, &c->argv[j + 2], &o->limit_count)) return false;
+        } else if (arg_is(a, "limit") && left >= 2) {
+            if (!arg_ll(c, &c->argv[j + 1], &o->limit_start)) return false;
+            if (!arg_ll(c, &c->argv[j + 2], &o->limit_count)) return false;
             j += 2;
-        } else if (!readonly && cmd_arg_is(a, "store") && left >= 1) {
+        } else if (!readonly && arg_is(a, "store") && left >= 1) {
             o->store = &c->argv[++j];
-        } else if (cmd_arg_is(a, "by") && left >= 1) {
+        } else if (arg_is(a, "by") && left >= 1) {
             o->by = &c->argv[++j];
             /* A BY without '*' (as a C string) names no weight: no sorting.
              * As in Redis, a later BY with a '*' does not undo that. */
-            if (memchr(o->by->ptr, '*', strnlen(o->by->ptr, o->by->len)) == NULL) o->dontsort = true;
-        } else if (cmd_arg_is(a, "get") && left >= 1) {
-            if (o->gets == NULL) o->gets = mem_alloc(sizeof(pattern) * (size_t)((c->argc - j) / 2 + 1));
+            if (memchr(o->by->ptr, '*', strnlen(o->by->ptr, o->by->len)) == NULL)
+                o->dontsort = true;
+        } else if (arg_is(a, "get") && left >= 1) {
+            if (o->gets == NULL)
+                o->gets = mem_alloc(sizeof(pattern) * (size_t)((c->argc - j) / 2 + 1));
             pattern_init(&o->gets[o->ngets++], &c->argv[++j]);
         } else {
             reply_error(c, ERR_SYNTAX);
@@ -459,7 +463,8 @@ static void emit_store(client *c, const sort_opts *o, const sort_item *it, quick
         char buf[UTIL_LLSTR_SIZE];
         const char *v;
         size_t vlen;
-        if (lookup_pattern(c, &o->gets[g], it->p, it->len, buf, &v, &vlen)) ql_push(ql, v, vlen, QL_TAIL);
+        if (lookup_pattern(c, &o->gets[g], it->p, it->len, buf, &v, &vlen))
+            ql_push(ql, v, vlen, QL_TAIL);
         else ql_push(ql, "", 0, QL_TAIL);
     }
 }
@@ -501,22 +506,13 @@ static void store_result(client *c, const slice *dst, quicklist *ql) {
     unsigned long n = ql_count(ql);
     if (n > 0) {
         /* Effects first, while ql is still ours to read. */
-        propagate_begin();
         if (existed) propagate_del(c->dbid, dst->ptr, dst->len);
         propagate_rpush(c, dst, ql);
-        propagate_end();
         db_set(c->db, kv_new_ptr(dst->ptr, dst->len, KV_LIST, KV_ENC_QUICKLIST, ql), false);
-        db_signal_modified(c->db, dst->ptr, dst->len);
-        db_notify('l', "sortstore", dst->ptr, dst->len, c->dbid);
-        srv.dirty += (long long)n;
+        db_key_changed(c->db, dst, NOTIFY_LIST, "sortstore", (long long)n);
     } else {
         ql_free(ql);
-        if (existed && db_delete(c->db, dst->ptr, dst->len)) {
-            db_signal_modified(c->db, dst->ptr, dst->len);
-            db_notify('g', "del", dst->ptr, dst->len, c->dbid);
-            srv.dirty++;
-            propagate_del(c->dbid, dst->ptr, dst->len);
-        }
+        db_delete_propagate(c->db, dst->ptr, dst->len);
     }
     reply_int(c, (long long)n);
 }
@@ -524,7 +520,7 @@ static void store_result(client *c, const slice *dst, quicklist *ql) {
 /* Fill sv with the elements to sort and set *startp, *endp to the output
  * range within it, as sortCommandGeneric's loading step. */
 static void load_elements(kv *e, const sort_opts *o, sort_vec *sv, long *startp, long *endp) {
-    long vlen = e == NULL ? 0
+    long vlen = e == NULL            ? 0
                 : e->type == KV_LIST ? (long)list_len(e)
                 : e->type == KV_SET  ? (long)t_set_len(e)
                                      : (long)zset_len(e);
@@ -560,7 +556,7 @@ static void load_elements(kv *e, const sort_opts *o, sort_vec *sv, long *startp,
 /* Compute each item's weight. Returns false if one is not a number (for
  * a numeric sort). */
 static bool load_weights(client *c, const sort_opts *o, const pattern *by, sort_vec *sv) {
-    if (o->alpha && by == NULL) return true;   /* compares the elements themselves */
+    if (o->alpha && by == NULL) return true; /* compares the elements themselves */
     bool ok = true;
     for (size_t j = 0; j < sv->len; j++) {
         sort_item *it = &sv->v[j];
@@ -641,23 +637,37 @@ static void sort_generic(client *c, bool readonly) {
     mem_free(o.gets);
 }
 
-void cmd_sort(client *c) { sort_generic(c, false); }
-void cmd_sort_ro(client *c) { sort_generic(c, true); }
+static void cmd_sort(client *c) { sort_generic(c, false); }
+static void cmd_sort_ro(client *c) { sort_generic(c, true); }
 
 /* COMMAND GETKEYS for SORT, as Redis's sortGetKeys: the sorted key, then
  * the argument after the last STORE. Options are skipped with their
  * arguments (LIMIT 2, GET and BY 1) but STORE's own argument is not, a
  * quirk kept for the same answers. */
-int sort_getkeys(int argc, slice *argv, int *keys, int cap) {
+static int sort_getkeys(int argc, slice *argv, int *keys, int cap) {
     if (cap < 2) return 0;
     int store = 0;
     keys[0] = 1;
     for (int i = 2; i < argc; i++) {
-        if (cmd_arg_is(&argv[i], "limit")) i += 2;
-        else if (cmd_arg_is(&argv[i], "get") || cmd_arg_is(&argv[i], "by")) i += 1;
-        else if (cmd_arg_is(&argv[i], "store") && i + 1 < argc) store = i + 1;
+        if (arg_is(&argv[i], "limit")) i += 2;
+        else if (arg_is(&argv[i], "get") || arg_is(&argv[i], "by")) i += 1;
+        else if (arg_is(&argv[i], "store") && i + 1 < argc) store = i + 1;
     }
     if (store == 0) return 1;
     keys[1] = store;
     return 2;
 }
+
+/* ---- Command table (registered by server.c) ---- */
+
+/* clang-format off */
+command sort_commands[] = {
+    {.name = "sort", .proc = cmd_sort, .getkeys = sort_getkeys, .arity = -2,
+     .flags = CMD_WRITE | CMD_DENYOOM | CMD_MOVABLE_KEYS,
+     .acl = ACL_WRITE | ACL_SET | ACL_SORTEDSET | ACL_LIST | ACL_SLOW | ACL_DANGEROUS,
+     .keys = {1, 1, 1}},
+    {.name = "sort_ro", .proc = cmd_sort_ro, .arity = -2, .flags = CMD_READONLY | CMD_MOVABLE_KEYS,
+     .acl = ACL_READ | ACL_SET | ACL_SORTEDSET | ACL_LIST | ACL_SLOW | ACL_DANGEROUS,
+     .keys = {1, 1, 1}},
+    {.name = NULL}};
+/* clang-format on */

@@ -4,6 +4,8 @@
  * Authentication is one check (auth_check) so ACL users can replace the
  * single requirepass later without touching the commands.
  * SPDX-License-Identifier: BSD-3-Clause */
+#include "srvcmd.h"
+
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 #include <stdlib.h>
@@ -12,7 +14,6 @@
 #include "arg.h"
 #include "blocking.h"
 #include "cmdtable.h"
-#include "commands.h"
 #include "config.h"
 #include "db.h"
 #include "errors.h"
@@ -24,7 +25,7 @@
 #include "server.h"
 #include "util.h"
 
-void cmd_ping(client *c) {
+static void cmd_ping(client *c) {
     if (c->argc > 2) {
         reply_error_arity(c);
         return;
@@ -41,14 +42,14 @@ void cmd_ping(client *c) {
     else reply_simple(c, "PONG");
 }
 
-void cmd_echo(client *c) { reply_bulk(c, c->argv[1].ptr, c->argv[1].len); }
+static void cmd_echo(client *c) { reply_bulk(c, c->argv[1].ptr, c->argv[1].len); }
 
-void cmd_quit(client *c) {
+static void cmd_quit(client *c) {
     reply_ok(c);
     c->flags |= CLIENT_CLOSE_AFTER_REPLY;
 }
 
-void cmd_time(client *c) {
+static void cmd_time(client *c) {
     long long us = util_ustime();
     reply_array(c, 2);
     reply_bulk_ll(c, us / 1000000);
@@ -71,11 +72,11 @@ static bool password_matches(const slice *pass) {
 /* The one credential check: true if user/pass are valid. */
 static bool auth_check(const slice *user, const slice *pass) {
     if (user && !util_strcaseeq(user->ptr, user->len, "default")) return false;
-    if (cfg.requirepass_len == 0) return true;   /* the default user has nopass */
+    if (cfg.requirepass_len == 0) return true; /* the default user has nopass */
     return password_matches(pass);
 }
 
-void cmd_auth(client *c) {
+static void cmd_auth(client *c) {
     if (c->argc > 3) {
         reply_error(c, ERR_SYNTAX);
         return;
@@ -95,7 +96,7 @@ void cmd_auth(client *c) {
     }
 }
 
-void cmd_hello(client *c) {
+static void cmd_hello(client *c) {
     long long ver = 0;
     int next = 1;
     if (c->argc >= 2) {
@@ -112,11 +113,11 @@ void cmd_hello(client *c) {
     slice *user = NULL, *pass = NULL, *name = NULL;
     for (int j = next; j < c->argc; j++) {
         int left = c->argc - j - 1;
-        if (cmd_arg_is(&c->argv[j], "auth") && left >= 2) {
+        if (arg_is(&c->argv[j], "auth") && left >= 2) {
             user = &c->argv[j + 1];
             pass = &c->argv[j + 2];
             j += 2;
-        } else if (cmd_arg_is(&c->argv[j], "setname") && left >= 1) {
+        } else if (arg_is(&c->argv[j], "setname") && left >= 1) {
             name = &c->argv[j + 1];
             j++;
             if (!client_name_valid(name->ptr, name->len)) {
@@ -136,7 +137,9 @@ void cmd_hello(client *c) {
         c->authenticated = true;
     }
     if (client_auth_required(c)) {
-        reply_error(c, "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
+        reply_error(
+            c,
+            "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
         return;
     }
     if (name) {
@@ -161,7 +164,7 @@ void cmd_hello(client *c) {
     reply_array(c, 0);
 }
 
-void cmd_reset(client *c) {
+static void cmd_reset(client *c) {
     if (c->flags & CLIENT_MONITOR) client_monitor_remove(c);
     pubsub_client_free(c);
     multi_client_reset(c);
@@ -179,21 +182,22 @@ void cmd_reset(client *c) {
  * master waits for its replicas (server_prepare_shutdown); it gets no
  * reply when the server exits, an error when the shutdown fails or is
  * aborted. */
-void cmd_shutdown(client *c) {
+static void cmd_shutdown(client *c) {
     int flags = SHUTDOWN_NOFLAGS;
     bool abort = false;
     for (int i = 1; i < c->argc; i++) {
-        if (cmd_arg_is(&c->argv[i], "nosave")) flags |= SHUTDOWN_NOSAVE;
-        else if (cmd_arg_is(&c->argv[i], "save")) flags |= SHUTDOWN_SAVE;
-        else if (cmd_arg_is(&c->argv[i], "now")) flags |= SHUTDOWN_NOW;
-        else if (cmd_arg_is(&c->argv[i], "force")) flags |= SHUTDOWN_FORCE;
-        else if (cmd_arg_is(&c->argv[i], "abort")) abort = true;
+        if (arg_is(&c->argv[i], "nosave")) flags |= SHUTDOWN_NOSAVE;
+        else if (arg_is(&c->argv[i], "save")) flags |= SHUTDOWN_SAVE;
+        else if (arg_is(&c->argv[i], "now")) flags |= SHUTDOWN_NOW;
+        else if (arg_is(&c->argv[i], "force")) flags |= SHUTDOWN_FORCE;
+        else if (arg_is(&c->argv[i], "abort")) abort = true;
         else {
             reply_error(c, ERR_SYNTAX);
             return;
         }
     }
-    if ((abort && flags != SHUTDOWN_NOFLAGS) || ((flags & SHUTDOWN_NOSAVE) && (flags & SHUTDOWN_SAVE))) {
+    if ((abort && flags != SHUTDOWN_NOFLAGS) ||
+        ((flags & SHUTDOWN_NOSAVE) && (flags & SHUTDOWN_SAVE))) {
         reply_error(c, ERR_SYNTAX);
         return;
     }
@@ -220,8 +224,40 @@ void cmd_shutdown(client *c) {
     if (server_prepare_shutdown(flags) == 0) exit(0);
 }
 
-void cmd_monitor(client *c) {
+static void cmd_monitor(client *c) {
     if (c->flags & CLIENT_MONITOR) return;
     client_monitor_add(c);
     reply_ok(c);
 }
+
+/* ---- Command table (registered by server.c) ---- */
+
+/* clang-format off */
+command srvcmd_commands[] = {
+    {.name = "ping", .proc = cmd_ping, .arity = -1,
+     .flags = CMD_FAST | CMD_SENTINEL | CMD_SUBSCRIBER_OK | CMD_DENY_ON_MISCONF,
+     .acl = ACL_FAST | ACL_CONNECTION},
+    {.name = "echo", .proc = cmd_echo, .arity = 2, .flags = CMD_FAST | CMD_LOADING | CMD_STALE,
+     .acl = ACL_FAST | ACL_CONNECTION},
+    {.name = "quit", .proc = cmd_quit, .arity = -1,
+     .flags = CMD_ALLOW_BUSY | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NO_AUTH |
+              CMD_SUBSCRIBER_OK | CMD_NO_QUEUE, .acl = ACL_FAST | ACL_CONNECTION},
+    {.name = "reset", .proc = cmd_reset, .arity = 1,
+     .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NO_AUTH | CMD_ALLOW_BUSY |
+              CMD_SUBSCRIBER_OK | CMD_NO_QUEUE, .acl = ACL_FAST | ACL_CONNECTION},
+    {.name = "time", .proc = cmd_time, .arity = 1, .flags = CMD_LOADING | CMD_STALE | CMD_FAST,
+     .acl = ACL_FAST},
+    {.name = "hello", .proc = cmd_hello, .arity = -1,
+     .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NO_AUTH | CMD_SENTINEL |
+              CMD_ALLOW_BUSY, .acl = ACL_FAST | ACL_CONNECTION},
+    {.name = "auth", .proc = cmd_auth, .arity = -2,
+     .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NO_AUTH | CMD_SENTINEL |
+              CMD_ALLOW_BUSY, .acl = ACL_FAST | ACL_CONNECTION},
+    {.name = "shutdown", .proc = cmd_shutdown, .arity = -1,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_NO_MULTI | CMD_SENTINEL |
+              CMD_ALLOW_BUSY, .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS},
+    {.name = "monitor", .proc = cmd_monitor, .arity = 1,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS},
+    {.name = NULL}};
+/* clang-format on */

@@ -15,7 +15,7 @@
 
 typedef struct str {
     size_t len;
-    size_t cap;   /* bytes available in buf, not counting the NUL */
+    size_t cap; /* bytes available in buf, not counting the NUL */
     char buf[];
 } str;
 
@@ -50,8 +50,6 @@ str *str_shrink(str *s) MUST_USE;
 /* Usable allocation size, for memory accounting. */
 size_t str_alloc_size(const str *s);
 
-static inline slice slice_of(const char *p, size_t len) {
-    return (slice){(char *)p, len};
-}
+static inline slice slice_of(const char *p, size_t len) { return (slice){(char *)p, len}; }
 
 #endif

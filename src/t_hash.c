@@ -22,7 +22,6 @@
 
 #include "arg.h"
 #include "cmdtable.h"
-#include "commands.h"
 #include "config.h"
 #include "db.h"
 #include "dict.h"
@@ -40,7 +39,7 @@
 typedef struct hfield {
     dict_link link;
     uint32_t flen, vlen;
-    char buf[];   /* field bytes, then value bytes */
+    char buf[]; /* field bytes, then value bytes */
 } hfield;
 
 static const char *hfield_key(const void *entry, size_t *len) {
@@ -170,7 +169,7 @@ const char *hash_get(const kv *e, const char *field, size_t flen, size_t *vlen, 
  * listpack integer are written into fbuf/vbuf. */
 typedef struct hash_iter {
     const kv *e;
-    unsigned char *p;   /* listpack: next field element */
+    unsigned char *p; /* listpack: next field element */
     dict_iter di;
     char fbuf[HASH_INTBUF_SIZE], vbuf[HASH_INTBUF_SIZE];
 } hash_iter;
@@ -314,12 +313,6 @@ static bool hash_delete(kv *e, const char *f, size_t flen) {
 /* ---- Lookup helpers for commands ---- */
 
 /* Announce a changed key: WATCH, notifications, dirty counter. */
-static void touched(client *c, const slice *key, const char *event, long long dirty) {
-    db_signal_modified(c->db, key->ptr, key->len);
-    db_notify('h', event, key->ptr, key->len, c->dbid);
-    srv.dirty += dirty;
-}
-
 /* Find a hash; replies WRONGTYPE and returns false if the key holds another
  * type. *out is NULL when the key is missing. */
 static bool find_hash(client *c, const slice *key, kv **out, bool write) {
@@ -354,16 +347,16 @@ static void hset_generic(client *c, bool hmset) {
         const slice *f = &c->argv[i], *v = &c->argv[i + 1];
         created += hash_set(e, f->ptr, f->len, v->ptr, v->len);
     }
-    touched(c, key, "hset", (c->argc - 2) / 2);
+    db_key_changed(c->db, key, NOTIFY_HASH, "hset", (c->argc - 2) / 2);
     propagate(c->dbid, c->argc, c->argv);
     if (hmset) reply_ok(c);
     else reply_int(c, created);
 }
 
-void cmd_hset(client *c) { hset_generic(c, false); }
-void cmd_hmset(client *c) { hset_generic(c, true); }
+static void cmd_hset(client *c) { hset_generic(c, false); }
+static void cmd_hmset(client *c) { hset_generic(c, true); }
 
-void cmd_hsetnx(client *c) {
+static void cmd_hsetnx(client *c) {
     slice *key = &c->argv[1], *f = &c->argv[2], *v = &c->argv[3];
     kv *e = find_or_create(c, key);
     if (e == NULL) return;
@@ -375,7 +368,7 @@ void cmd_hsetnx(client *c) {
     }
     try_conversion(e, c->argv, 2, 3);
     hash_set(e, f->ptr, f->len, v->ptr, v->len);
-    touched(c, key, "hset", 1);
+    db_key_changed(c->db, key, NOTIFY_HASH, "hset", 1);
     propagate(c->dbid, c->argc, c->argv);
     reply_int(c, 1);
 }
@@ -389,20 +382,20 @@ static void reply_field(client *c, const kv *e, const slice *f) {
     else reply_null(c);
 }
 
-void cmd_hget(client *c) {
+static void cmd_hget(client *c) {
     kv *e;
     if (!find_hash(c, &c->argv[1], &e, false)) return;
     reply_field(c, e, &c->argv[2]);
 }
 
-void cmd_hmget(client *c) {
+static void cmd_hmget(client *c) {
     kv *e;
     if (!find_hash(c, &c->argv[1], &e, false)) return;
     reply_array(c, c->argc - 2);
     for (int i = 2; i < c->argc; i++) reply_field(c, e, &c->argv[i]);
 }
 
-void cmd_hdel(client *c) {
+static void cmd_hdel(client *c) {
     slice *key = &c->argv[1];
     kv *e;
     if (!find_hash(c, key, &e, true)) return;
@@ -422,20 +415,20 @@ void cmd_hdel(client *c) {
         }
     }
     if (deleted) {
-        touched(c, key, "hdel", deleted);
-        if (removed) db_notify('g', "del", key->ptr, key->len, c->dbid);
+        db_key_changed(c->db, key, NOTIFY_HASH, "hdel", deleted);
+        if (removed) db_notify(NOTIFY_GENERIC, "del", key->ptr, key->len, c->dbid);
         propagate(c->dbid, c->argc, c->argv);
     }
     reply_int(c, deleted);
 }
 
-void cmd_hlen(client *c) {
+static void cmd_hlen(client *c) {
     kv *e;
     if (!find_hash(c, &c->argv[1], &e, false)) return;
     reply_int(c, e ? (long long)hash_len(e) : 0);
 }
 
-void cmd_hstrlen(client *c) {
+static void cmd_hstrlen(client *c) {
     kv *e;
     if (!find_hash(c, &c->argv[1], &e, false)) return;
     char buf[HASH_INTBUF_SIZE];
@@ -444,7 +437,7 @@ void cmd_hstrlen(client *c) {
     reply_int(c, v ? (long long)vlen : 0);
 }
 
-void cmd_hexists(client *c) {
+static void cmd_hexists(client *c) {
     kv *e;
     if (!find_hash(c, &c->argv[1], &e, false)) return;
     char buf[HASH_INTBUF_SIZE];
@@ -475,16 +468,16 @@ static void getall_generic(client *c, int what) {
     hash_iter_done(&it);
 }
 
-void cmd_hkeys(client *c) { getall_generic(c, WANT_FIELDS); }
-void cmd_hvals(client *c) { getall_generic(c, WANT_VALUES); }
-void cmd_hgetall(client *c) { getall_generic(c, WANT_FIELDS | WANT_VALUES); }
+static void cmd_hkeys(client *c) { getall_generic(c, WANT_FIELDS); }
+static void cmd_hvals(client *c) { getall_generic(c, WANT_VALUES); }
+static void cmd_hgetall(client *c) { getall_generic(c, WANT_FIELDS | WANT_VALUES); }
 
 /* ---- Counters ---- */
 
-void cmd_hincrby(client *c) {
+static void cmd_hincrby(client *c) {
     slice *key = &c->argv[1], *f = &c->argv[2];
     long long incr;
-    if (!cmd_arg_ll(c, &c->argv[3], &incr)) return;
+    if (!arg_ll(c, &c->argv[3], &incr)) return;
     kv *e;
     if (!find_hash(c, key, &e, true)) return;
     long long value = 0;
@@ -503,15 +496,15 @@ void cmd_hincrby(client *c) {
     char out[UTIL_LLSTR_SIZE];
     size_t len = util_ll2str(out, value);
     hash_set(e, f->ptr, f->len, out, len);
-    touched(c, key, "hincrby", 1);
+    db_key_changed(c->db, key, NOTIFY_HASH, "hincrby", 1);
     propagate(c->dbid, c->argc, c->argv);
     reply_int(c, value);
 }
 
-void cmd_hincrbyfloat(client *c) {
+static void cmd_hincrbyfloat(client *c) {
     slice *key = &c->argv[1], *f = &c->argv[2];
     long double incr, value = 0;
-    if (!cmd_arg_long_double(c, &c->argv[3], &incr)) return;
+    if (!arg_long_double(c, &c->argv[3], &incr)) return;
     if (isnan(incr) || isinf(incr)) {
         reply_error(c, "ERR value is NaN or Infinity");
         return;
@@ -534,7 +527,7 @@ void cmd_hincrbyfloat(client *c) {
     size_t len = util_ld2str(out, value);
     if (e == NULL) e = find_or_create(c, key);
     hash_set(e, f->ptr, f->len, out, len);
-    touched(c, key, "hincrbyfloat", 1);
+    db_key_changed(c->db, key, NOTIFY_HASH, "hincrbyfloat", 1);
     /* The effect, not the command: float formatting must not differ on
      * replicas or after an AOF reload. */
     slice argv[4] = {slice_of("HSET", 4), *key, *f, slice_of(out, len)};
@@ -580,8 +573,8 @@ static void hrandfield_repeat(client *c, kv *e, unsigned long count, bool withva
         }
         return;
     }
-    unsigned long limit = count > HRANDFIELD_RANDOM_SAMPLE_LIMIT ? HRANDFIELD_RANDOM_SAMPLE_LIMIT
-                                                                 : count;
+    unsigned long limit =
+        count > HRANDFIELD_RANDOM_SAMPLE_LIMIT ? HRANDFIELD_RANDOM_SAMPLE_LIMIT : count;
     lp_entry *keys = mem_alloc(sizeof(lp_entry) * limit);
     lp_entry *vals = withvalues ? mem_alloc(sizeof(lp_entry) * limit) : NULL;
     while (count) {
@@ -597,7 +590,7 @@ static void hrandfield_repeat(client *c, kv *e, unsigned long count, bool withva
 
 /* A field,value pair borrowed from the hash for the unique cases. */
 typedef struct pick {
-    dict_link link;   /* for the de-duplicating table of CASE 4 */
+    dict_link link; /* for the de-duplicating table of CASE 4 */
     const char *f, *v;
     size_t flen, vlen;
 } pick;
@@ -696,7 +689,7 @@ static void hrandfield_count(client *c, long long l, bool withvalues) {
     }
     unsigned long reply_len = count < size ? count : size;
     reply_array(c, (long long)(withvalues && c->resp == 2 ? reply_len * 2 : reply_len));
-    if (count >= size) {                               /* CASE 2: everything */
+    if (count >= size) { /* CASE 2: everything */
         hash_iter it;
         hash_iter_init(&it, e);
         pick p = {0};
@@ -709,7 +702,7 @@ static void hrandfield_count(client *c, long long l, bool withvalues) {
     }
 }
 
-void cmd_hrandfield(client *c) {
+static void cmd_hrandfield(client *c) {
     if (c->argc >= 3) {
         long l;
         bool withvalues;
@@ -738,7 +731,7 @@ void cmd_hrandfield(client *c) {
 
 /* ---- HSCAN ---- */
 
-void cmd_hscan(client *c) {
+static void cmd_hscan(client *c) {
     unsigned long cursor;
     if (!scan_parse_cursor(c, &c->argv[2], &cursor)) return;
     kv *e;
@@ -780,3 +773,44 @@ void cmd_hscan(client *c) {
     mem_free(items);
     reply_set_deferred_array(c, node, n);
 }
+
+/* ---- Command table (registered by server.c) ---- */
+
+/* clang-format off */
+command t_hash_commands[] = {
+    {.name = "hset", .proc = cmd_hset, .arity = -4, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
+     .acl = ACL_WRITE | ACL_HASH | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "hsetnx", .proc = cmd_hsetnx, .arity = 4, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
+     .acl = ACL_WRITE | ACL_HASH | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "hget", .proc = cmd_hget, .arity = 3, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_READ | ACL_HASH | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "hmget", .proc = cmd_hmget, .arity = -3, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_READ | ACL_HASH | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "hmset", .proc = cmd_hmset, .arity = -4, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
+     .acl = ACL_WRITE | ACL_HASH | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "hdel", .proc = cmd_hdel, .arity = -3, .flags = CMD_WRITE | CMD_FAST,
+     .acl = ACL_WRITE | ACL_HASH | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "hlen", .proc = cmd_hlen, .arity = 2, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_READ | ACL_HASH | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "hstrlen", .proc = cmd_hstrlen, .arity = 3, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_READ | ACL_HASH | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "hexists", .proc = cmd_hexists, .arity = 3, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_READ | ACL_HASH | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "hkeys", .proc = cmd_hkeys, .arity = 2, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_HASH | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "hvals", .proc = cmd_hvals, .arity = 2, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_HASH | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "hgetall", .proc = cmd_hgetall, .arity = 2, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_HASH | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "hincrby", .proc = cmd_hincrby, .arity = 4,
+     .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST, .acl = ACL_WRITE | ACL_HASH | ACL_FAST,
+     .keys = {1, 1, 1}},
+    {.name = "hincrbyfloat", .proc = cmd_hincrbyfloat, .arity = 4,
+     .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST, .acl = ACL_WRITE | ACL_HASH | ACL_FAST,
+     .keys = {1, 1, 1}},
+    {.name = "hrandfield", .proc = cmd_hrandfield, .arity = -2, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_HASH | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "hscan", .proc = cmd_hscan, .arity = -3, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_HASH | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = NULL}};
+/* clang-format on */

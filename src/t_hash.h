@@ -1,12 +1,13 @@
 /* t_hash.h -- the hash type, for files outside t_hash.c that look inside a
- * hash value (DEBUG DIGEST, SORT's "->field" patterns, RDB later).
- * Commands themselves are declared in commands.h. */
+ * hash value (DEBUG DIGEST, SORT's "->field" patterns, RDB, RESTORE).
+ * The commands are in t_hash.c's table. */
 #ifndef CASTOR_T_HASH_H
 #define CASTOR_T_HASH_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cmdtable.h"
 #include "kv.h"
 
 /* Enough for a field or value held as an integer in a listpack. */
@@ -35,5 +36,8 @@ bool hash_set_field(kv *e, const char *f, size_t flen, const char *v, size_t vle
 /* Make a listpack hash a hashtable with room for 'hint' fields (never
  * back); no-op if it already is one. */
 void hash_convert_ht(kv *e, size_t hint);
+
+/* The command table, registered by server.c. */
+extern command t_hash_commands[];
 
 #endif

@@ -1,16 +1,15 @@
-/* t_list.c -- list commands, and the blocking pops built on blocking.c.
+/* t_list.c -- the list type and its commands.
  *
  * A list is a quicklist (quicklist.c); Redis 7.0 has no other list
  * encoding, so OBJECT ENCODING always answers "quicklist". A list never
  * stays empty: the command that removes its last element deletes the key.
  * Every write goes through db.c, signals the key (which also wakes clients
  * blocked on it), notifies and counts dirty as Redis does, and propagates
- * its effect: a blocking pop goes out as the LPOP/RPOP it performed, BLMOVE
- * as LMOVE, BRPOPLPUSH as RPOPLPUSH, LMPOP as LPOP/RPOP with the count it
- * really popped.
- * Blocking commands reply only when they can serve; otherwise they hand the
- * client to blocking_block() and are run again when a key is ready (their
- * comments say so).
+ * its effect: a pop of the blocking commands goes out as the LPOP/RPOP it
+ * performed, BLMOVE as LMOVE, BRPOPLPUSH as RPOPLPUSH, LMPOP as LPOP/RPOP
+ * with the count it really popped.
+ * Not here: the blocking commands (blocking.c), which serve their waiters
+ * with the list operations t_list.h exports.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "t_list.h"
 
@@ -18,9 +17,7 @@
 #include <string.h>
 
 #include "arg.h"
-#include "blocking.h"
 #include "cmdtable.h"
-#include "commands.h"
 #include "config.h"
 #include "db.h"
 #include "errors.h"
@@ -109,13 +106,13 @@ static void reply_entry(client *c, const ql_entry *e) {
 static bool delete_if_empty(client *c, kv *e, const slice *key) {
     if (ql_count(ql_of(e)) != 0) return false;
     db_delete(c->db, key->ptr, key->len);
-    db_notify('g', "del", key->ptr, key->len, c->dbid);
+    db_notify(NOTIFY_GENERIC, "del", key->ptr, key->len, c->dbid);
     return true;
 }
 
 /* After popping 'count' elements from one end (Redis's listElementsRemoved). */
 static void elements_removed(client *c, const slice *key, int where, kv *e, long count) {
-    db_notify('l', where == QL_HEAD ? "lpop" : "rpop", key->ptr, key->len, c->dbid);
+    db_notify(NOTIFY_LIST, where == QL_HEAD ? "lpop" : "rpop", key->ptr, key->len, c->dbid);
     delete_if_empty(c, e, key);
     db_signal_modified(c->db, key->ptr, key->len);
     srv.dirty += count;
@@ -132,8 +129,7 @@ static void propagate_pop(client *c, const slice *key, int where, long count) {
     propagate(c->dbid, count >= 0 ? 3 : 2, argv);
 }
 
-/* Parse LEFT|RIGHT; replies a syntax error otherwise. */
-static bool parse_side(client *c, const slice *a, int *where) {
+bool list_parse_side(client *c, const slice *a, int *where) {
     bool right;
     if (!arg_choice(c, a, "left", "right", &right)) return false;
     *where = right ? QL_TAIL : QL_HEAD;
@@ -184,17 +180,17 @@ static void push_generic(client *c, int where, bool only_existing) {
     srv.dirty += c->argc - 2;
     reply_int(c, (long long)ql_count(ql));
     db_signal_modified(c->db, key->ptr, key->len);
-    db_notify('l', where == QL_HEAD ? "lpush" : "rpush", key->ptr, key->len, c->dbid);
+    db_notify(NOTIFY_LIST, where == QL_HEAD ? "lpush" : "rpush", key->ptr, key->len, c->dbid);
     propagate_argv(c);
 }
 
-void cmd_lpush(client *c) { push_generic(c, QL_HEAD, false); }
-void cmd_rpush(client *c) { push_generic(c, QL_TAIL, false); }
-void cmd_lpushx(client *c) { push_generic(c, QL_HEAD, true); }
-void cmd_rpushx(client *c) { push_generic(c, QL_TAIL, true); }
+static void cmd_lpush(client *c) { push_generic(c, QL_HEAD, false); }
+static void cmd_rpush(client *c) { push_generic(c, QL_TAIL, false); }
+static void cmd_lpushx(client *c) { push_generic(c, QL_HEAD, true); }
+static void cmd_rpushx(client *c) { push_generic(c, QL_TAIL, true); }
 
 /* LINSERT key BEFORE|AFTER pivot element */
-void cmd_linsert(client *c) {
+static void cmd_linsert(client *c) {
     bool after;
     if (!arg_choice(c, &c->argv[2], "before", "after", &after)) return;
     const slice *key = &c->argv[1], *pivot = &c->argv[3], *val = &c->argv[4];
@@ -217,22 +213,20 @@ void cmd_linsert(client *c) {
         reply_int(c, -1);
         return;
     }
-    db_signal_modified(c->db, key->ptr, key->len);
-    db_notify('l', "linsert", key->ptr, key->len, c->dbid);
-    srv.dirty++;
+    db_key_changed(c->db, key, NOTIFY_LIST, "linsert", 1);
     propagate_argv(c);
     reply_int(c, (long long)ql_count(ql));
 }
 
 /* ---- Reads ---- */
 
-void cmd_llen(client *c) {
+static void cmd_llen(client *c) {
     kv *e;
     if (!find_list(c, &c->argv[1], false, &e)) return;
     reply_int(c, e ? (long long)ql_count(ql_of(e)) : 0);
 }
 
-void cmd_lindex(client *c) {
+static void cmd_lindex(client *c) {
     kv *e = existing_list(c, &c->argv[1], false, reply_null);
     if (e == NULL) return;
     long index;
@@ -255,7 +249,7 @@ static bool clamp_range(long llen, long *start, long *end) {
     return true;
 }
 
-void cmd_lrange(client *c) {
+static void cmd_lrange(client *c) {
     long start, end;
     if (!arg_long(c, &c->argv[2], &start) || !arg_long(c, &c->argv[3], &end)) return;
     kv *e = existing_list(c, &c->argv[1], false, reply_empty_array);
@@ -269,13 +263,13 @@ void cmd_lrange(client *c) {
 }
 
 /* LPOS key element [RANK rank] [COUNT num-matches] [MAXLEN len] */
-void cmd_lpos(client *c) {
+static void cmd_lpos(client *c) {
     const slice *ele = &c->argv[2];
-    long rank = 1, count = -1, maxlen = 0;   /* count -1: option not given */
+    long rank = 1, count = -1, maxlen = 0; /* count -1: option not given */
     int direction = QL_HEAD;
     for (int j = 3; j < c->argc; j++) {
         bool more = j + 1 < c->argc;
-        if (cmd_arg_is(&c->argv[j], "rank") && more) {
+        if (arg_is(&c->argv[j], "rank") && more) {
             if (!arg_long(c, &c->argv[++j], &rank)) return;
             if (rank == 0) {
                 reply_error(c, "ERR RANK can't be zero: use 1 to start from the first match, "
@@ -283,11 +277,11 @@ void cmd_lpos(client *c) {
                                "the list");
                 return;
             }
-        } else if (cmd_arg_is(&c->argv[j], "count") && more) {
+        } else if (arg_is(&c->argv[j], "count") && more) {
             if (!arg_long_range(c, &c->argv[++j], 0, LONG_MAX, &count,
                                 "ERR COUNT can't be negative"))
                 return;
-        } else if (cmd_arg_is(&c->argv[j], "maxlen") && more) {
+        } else if (arg_is(&c->argv[j], "maxlen") && more) {
             if (!arg_long_range(c, &c->argv[++j], 0, LONG_MAX, &maxlen,
                                 "ERR MAXLEN can't be negative"))
                 return;
@@ -327,7 +321,7 @@ void cmd_lpos(client *c) {
             }
         }
         index++;
-        matchindex = -1;   /* remembers a loop exit without a match */
+        matchindex = -1; /* remembers a loop exit without a match */
     }
     ql_iter_clear(&it);
     if (deferred) reply_set_deferred_array(c, deferred, arraylen);
@@ -337,7 +331,7 @@ void cmd_lpos(client *c) {
 
 /* ---- Changes in place ---- */
 
-void cmd_lset(client *c) {
+static void cmd_lset(client *c) {
     const slice *key = &c->argv[1];
     kv *e = existing_list(c, key, true, reply_no_key);
     if (e == NULL) return;
@@ -348,15 +342,13 @@ void cmd_lset(client *c) {
         return;
     }
     reply_ok(c);
-    db_signal_modified(c->db, key->ptr, key->len);
-    db_notify('l', "lset", key->ptr, key->len, c->dbid);
-    srv.dirty++;
+    db_key_changed(c->db, key, NOTIFY_LIST, "lset", 1);
     propagate_argv(c);
 }
 
 /* LREM key count element: count > 0 from the head, < 0 from the tail,
  * 0 all. */
-void cmd_lrem(client *c) {
+static void cmd_lrem(client *c) {
     const slice *key = &c->argv[1], *ele = &c->argv[3];
     long toremove;
     if (!arg_long(c, &c->argv[2], &toremove)) return;
@@ -379,14 +371,14 @@ void cmd_lrem(client *c) {
     srv.dirty += removed;
     if (removed) {
         db_signal_modified(c->db, key->ptr, key->len);
-        db_notify('l', "lrem", key->ptr, key->len, c->dbid);
+        db_notify(NOTIFY_LIST, "lrem", key->ptr, key->len, c->dbid);
         propagate_argv(c);
     }
     delete_if_empty(c, e, key);
     reply_int(c, removed);
 }
 
-void cmd_ltrim(client *c) {
+static void cmd_ltrim(client *c) {
     const slice *key = &c->argv[1];
     long start, end;
     if (!arg_long(c, &c->argv[2], &start) || !arg_long(c, &c->argv[3], &end)) return;
@@ -398,7 +390,7 @@ void cmd_ltrim(client *c) {
     if (end < 0) end += llen;
     if (start < 0) start = 0;
     if (start > end || start >= llen) {
-        ltrim = llen;   /* nothing left */
+        ltrim = llen; /* nothing left */
         rtrim = 0;
     } else {
         if (end >= llen) end = llen - 1;
@@ -407,7 +399,7 @@ void cmd_ltrim(client *c) {
     }
     ql_del_range(ql, 0, ltrim);
     ql_del_range(ql, -rtrim, rtrim);
-    db_notify('l', "ltrim", key->ptr, key->len, c->dbid);
+    db_notify(NOTIFY_LIST, "ltrim", key->ptr, key->len, c->dbid);
     delete_if_empty(c, e, key);
     db_signal_modified(c->db, key->ptr, key->len);
     srv.dirty += ltrim + rtrim;
@@ -425,9 +417,8 @@ static void pop_generic(client *c, int where) {
         reply_error_arity(c);
         return;
     }
-    if (has_count &&
-        !arg_long_range(c, &c->argv[2], 0, LONG_MAX, &count,
-                        "ERR value is out of range, must be positive"))
+    if (has_count && !arg_long_range(c, &c->argv[2], 0, LONG_MAX, &count,
+                                     "ERR value is out of range, must be positive"))
         return;
     kv *e;
     if (!find_list(c, key, true, &e)) return;
@@ -455,14 +446,14 @@ static void pop_generic(client *c, int where) {
     propagate_argv(c);
 }
 
-void cmd_lpop(client *c) { pop_generic(c, QL_HEAD); }
-void cmd_rpop(client *c) { pop_generic(c, QL_TAIL); }
+static void cmd_lpop(client *c) { pop_generic(c, QL_HEAD); }
+static void cmd_rpop(client *c) { pop_generic(c, QL_TAIL); }
 
 /* Pop one element from src's 'from' end and push it at dst's 'to' end,
  * replying with it (Redis's lmoveGenericCommand). src is a non-empty list
  * in c's db. Replies WRONGTYPE (moving nothing) if dst holds another type.
  * Propagates LMOVE, or RPOPLPUSH for (B)RPOPLPUSH. */
-static void move_one(client *c, kv *src, int from, int to) {
+static void move_one(client *c, kv *src, int from, int to, bool rpoplpush) {
     const slice *skey = &c->argv[1], *dkey = &c->argv[2];
     kv *dst;
     if (!find_list(c, dkey, true, &dst)) return;
@@ -488,14 +479,13 @@ static void move_one(client *c, kv *src, int from, int to) {
     if (dst == NULL) dst = create_list(c, dkey);
     db_signal_modified(c->db, dkey->ptr, dkey->len);
     ql_push(ql_of(dst), val, len, to);
-    db_notify('l', to == QL_HEAD ? "lpush" : "rpush", dkey->ptr, dkey->len, c->dbid);
+    db_notify(NOTIFY_LIST, to == QL_HEAD ? "lpush" : "rpush", dkey->ptr, dkey->len, c->dbid);
     reply_bulk(c, val, len);
-    db_notify('l', from == QL_HEAD ? "lpop" : "rpop", skey->ptr, skey->len, c->dbid);
+    db_notify(NOTIFY_LIST, from == QL_HEAD ? "lpop" : "rpop", skey->ptr, skey->len, c->dbid);
     delete_if_empty(c, src, skey);
     db_signal_modified(c->db, skey->ptr, skey->len);
     srv.dirty++;
     mem_free(big);
-    bool rpoplpush = c->cmd->proc == cmd_rpoplpush || c->cmd->proc == cmd_brpoplpush;
     if (rpoplpush) {
         slice argv[3] = {slice_of("RPOPLPUSH", 9), *skey, *dkey};
         propagate(c->dbid, 3, argv);
@@ -507,49 +497,34 @@ static void move_one(client *c, kv *src, int from, int to) {
     }
 }
 
-static void lmove_generic(client *c, int from, int to) {
+bool list_move(client *c, int from, int to, bool rpoplpush) {
     kv *src;
-    if (!find_list(c, &c->argv[1], true, &src)) return;
-    if (src == NULL) {
-        reply_null(c);
-        return;
-    }
-    move_one(c, src, from, to);
+    if (!find_list(c, &c->argv[1], true, &src)) return true;
+    if (src == NULL) return false;
+    move_one(c, src, from, to, rpoplpush);
+    return true;
 }
 
-void cmd_lmove(client *c) {
+static void lmove_generic(client *c, int from, int to, bool rpoplpush) {
+    if (!list_move(c, from, to, rpoplpush)) reply_null(c);
+}
+
+static void cmd_lmove(client *c) {
     int from, to;
-    if (!parse_side(c, &c->argv[3], &from) || !parse_side(c, &c->argv[4], &to)) return;
-    lmove_generic(c, from, to);
+    if (!list_parse_side(c, &c->argv[3], &from) || !list_parse_side(c, &c->argv[4], &to)) return;
+    lmove_generic(c, from, to, false);
 }
 
-void cmd_rpoplpush(client *c) { lmove_generic(c, QL_TAIL, QL_HEAD); }
+static void cmd_rpoplpush(client *c) { lmove_generic(c, QL_TAIL, QL_HEAD, true); }
 
 /* ---- Multi-key pops ---- */
 
-/* Movable keys of LMPOP (numkeys at argv[1]) and BLMPOP (at argv[2]). */
-static int mpop_keys(int argc, slice *argv, int *keys, int cap, int numkeys_idx) {
-    long long n;
-    if (numkeys_idx >= argc || !util_str2ll(argv[numkeys_idx].ptr, argv[numkeys_idx].len, &n) ||
-        n < 1 || n > argc - numkeys_idx - 1)
-        return -1;
-    int got = 0;
-    for (long long i = 0; i < n && got < cap; i++) keys[got++] = numkeys_idx + 1 + (int)i;
-    return got;
+/* Movable keys of LMPOP: numkeys at argv[1]. */
+static int lmpop_getkeys(int argc, slice *argv, int *keys, int cap) {
+    return cmdtable_numkeys_getkeys(argc, argv, 1, keys, 0, cap);
 }
 
-int list_lmpop_getkeys(int argc, slice *argv, int *keys, int cap) {
-    return mpop_keys(argc, argv, keys, cap, 1);
-}
-
-int list_blmpop_getkeys(int argc, slice *argv, int *keys, int cap) {
-    return mpop_keys(argc, argv, keys, cap, 2);
-}
-
-/* Pop from the first non-empty list among keys: reply [key, [elements]]
- * and propagate [LR]POP key count. Returns false if all were empty (no
- * reply), or true after replying (an error included). */
-static bool mpop_from(client *c, const slice *keys, int nkeys, int where, long count) {
+bool list_mpop(client *c, const slice *keys, int nkeys, int where, long count) {
     for (int j = 0; j < nkeys; j++) {
         kv *e;
         if (!find_list(c, &keys[j], true, &e)) return true;
@@ -564,8 +539,7 @@ static bool mpop_from(client *c, const slice *keys, int nkeys, int where, long c
     return false;
 }
 
-/* Parse "numkeys key... LEFT|RIGHT [COUNT n]" from argv[idx]. */
-static bool parse_mpop(client *c, int idx, long *numkeys, int *where, long *count) {
+bool list_parse_mpop(client *c, int idx, long *numkeys, int *where, long *count) {
     arg_mpop a;
     if (!arg_parse_mpop(c, idx, "left", "right", &a)) return false;
     *numkeys = a.numkeys;
@@ -575,26 +549,19 @@ static bool parse_mpop(client *c, int idx, long *numkeys, int *where, long *coun
 }
 
 /* LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count] */
-void cmd_lmpop(client *c) {
+static void cmd_lmpop(client *c) {
     long numkeys, count;
     int where;
-    if (!parse_mpop(c, 1, &numkeys, &where, &count)) return;
-    if (!mpop_from(c, &c->argv[2], (int)numkeys, where, count)) reply_null_array(c);
+    if (!list_parse_mpop(c, 1, &numkeys, &where, &count)) return;
+    if (!list_mpop(c, &c->argv[2], (int)numkeys, where, count)) reply_null_array(c);
 }
 
-/* ---- Blocking pops ---- */
+/* ---- For the blocking pops (blocking.c) ---- */
 
-/* BLPOP/BRPOP key [key ...] timeout. May block (no reply until served or
- * timed out). */
-static void blocking_pop(client *c, int where) {
-    long long deadline;
-    if (!blocking_parse_timeout(c, &c->argv[c->argc - 1], &deadline)) return;
-    const slice *ready = blocking_ready_key(c);
-    const slice *keys = ready ? ready : &c->argv[1];
-    int nkeys = ready ? 1 : c->argc - 2;
+bool list_pop_first(client *c, const slice *keys, int nkeys, int where) {
     for (int j = 0; j < nkeys; j++) {
         kv *e;
-        if (!find_list(c, &keys[j], true, &e)) return;
+        if (!find_list(c, &keys[j], true, &e)) return true;
         if (e == NULL) continue;
         ql_entry en;
         ql_peek(ql_of(e), where, &en);
@@ -604,62 +571,48 @@ static void blocking_pop(client *c, int where) {
         ql_pop_discard(ql_of(e), where);
         elements_removed(c, &keys[j], where, e, 1);
         propagate_pop(c, &keys[j], where, -1);
-        return;
+        return true;
     }
-    if (!blocking_allowed(c)) {
-        reply_null_array(c);
-        return;
-    }
-    blocking_block(c, &c->argv[1], c->argc - 2, KV_LIST, deadline);
+    return false;
 }
 
-void cmd_blpop(client *c) { blocking_pop(c, QL_HEAD); }
-void cmd_brpop(client *c) { blocking_pop(c, QL_TAIL); }
+/* ---- Command table (registered by server.c) ---- */
 
-/* BLMOVE/BRPOPLPUSH: LMOVE, or block until the source has an element. */
-static void blmove_generic(client *c, int from, int to, long long deadline) {
-    kv *src;
-    if (!find_list(c, &c->argv[1], true, &src)) return;
-    if (src != NULL) {
-        move_one(c, src, from, to);
-        return;
-    }
-    if (!blocking_allowed(c)) {
-        reply_null(c);   /* Redis 7.0: a null bulk here, a null array on timeout */
-        return;
-    }
-    blocking_block(c, &c->argv[1], 1, KV_LIST, deadline);
-}
-
-/* BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout. May block. */
-void cmd_blmove(client *c) {
-    int from, to;
-    long long deadline;
-    if (!parse_side(c, &c->argv[3], &from) || !parse_side(c, &c->argv[4], &to)) return;
-    if (!blocking_parse_timeout(c, &c->argv[5], &deadline)) return;
-    blmove_generic(c, from, to, deadline);
-}
-
-/* BRPOPLPUSH source destination timeout. May block. */
-void cmd_brpoplpush(client *c) {
-    long long deadline;
-    if (!blocking_parse_timeout(c, &c->argv[3], &deadline)) return;
-    blmove_generic(c, QL_TAIL, QL_HEAD, deadline);
-}
-
-/* BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]. May
- * block. */
-void cmd_blmpop(client *c) {
-    long numkeys, count;
-    int where;
-    long long deadline;
-    if (!parse_mpop(c, 2, &numkeys, &where, &count)) return;
-    if (!blocking_parse_timeout(c, &c->argv[1], &deadline)) return;
-    const slice *ready = blocking_ready_key(c);
-    if (mpop_from(c, ready ? ready : &c->argv[3], ready ? 1 : (int)numkeys, where, count)) return;
-    if (!blocking_allowed(c)) {
-        reply_null_array(c);
-        return;
-    }
-    blocking_block(c, &c->argv[3], (int)numkeys, KV_LIST, deadline);
-}
+/* clang-format off */
+command t_list_commands[] = {
+    {.name = "lpush", .proc = cmd_lpush, .arity = -3, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
+     .acl = ACL_WRITE | ACL_LIST | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "rpush", .proc = cmd_rpush, .arity = -3, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
+     .acl = ACL_WRITE | ACL_LIST | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "lpushx", .proc = cmd_lpushx, .arity = -3, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
+     .acl = ACL_WRITE | ACL_LIST | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "rpushx", .proc = cmd_rpushx, .arity = -3, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
+     .acl = ACL_WRITE | ACL_LIST | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "lpop", .proc = cmd_lpop, .arity = -2, .flags = CMD_WRITE | CMD_FAST,
+     .acl = ACL_WRITE | ACL_LIST | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "rpop", .proc = cmd_rpop, .arity = -2, .flags = CMD_WRITE | CMD_FAST,
+     .acl = ACL_WRITE | ACL_LIST | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "llen", .proc = cmd_llen, .arity = 2, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_READ | ACL_LIST | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "lrange", .proc = cmd_lrange, .arity = 4, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_LIST | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "lindex", .proc = cmd_lindex, .arity = 3, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_LIST | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "lset", .proc = cmd_lset, .arity = 4, .flags = CMD_WRITE | CMD_DENYOOM,
+     .acl = ACL_WRITE | ACL_LIST | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "linsert", .proc = cmd_linsert, .arity = 5, .flags = CMD_WRITE | CMD_DENYOOM,
+     .acl = ACL_WRITE | ACL_LIST | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "lrem", .proc = cmd_lrem, .arity = 4, .flags = CMD_WRITE,
+     .acl = ACL_WRITE | ACL_LIST | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "ltrim", .proc = cmd_ltrim, .arity = 4, .flags = CMD_WRITE,
+     .acl = ACL_WRITE | ACL_LIST | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "lpos", .proc = cmd_lpos, .arity = -3, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_LIST | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "lmove", .proc = cmd_lmove, .arity = 5, .flags = CMD_WRITE | CMD_DENYOOM,
+     .acl = ACL_WRITE | ACL_LIST | ACL_SLOW, .keys = {1, 2, 1}},
+    {.name = "rpoplpush", .proc = cmd_rpoplpush, .arity = 3, .flags = CMD_WRITE | CMD_DENYOOM,
+     .acl = ACL_WRITE | ACL_LIST | ACL_SLOW, .keys = {1, 2, 1}},
+    {.name = "lmpop", .proc = cmd_lmpop, .getkeys = lmpop_getkeys, .arity = -4,
+     .flags = CMD_WRITE | CMD_MOVABLE_KEYS, .acl = ACL_WRITE | ACL_LIST | ACL_SLOW},
+    {.name = NULL}};
+/* clang-format on */

@@ -1,12 +1,15 @@
 /* t_list.h -- the list type, for files outside t_list.c that look inside
- * a list value (DEBUG DIGEST, SORT, RDB later). Commands themselves are
- * declared in commands.h. A list value is a quicklist (quicklist.h), the
+ * a list value (DEBUG DIGEST, SORT, RDB, RESTORE). The commands are in
+ * t_list.c's table. A list value is a quicklist (quicklist.h), the
  * only list encoding of Redis 7.0. */
 #ifndef CASTOR_T_LIST_H
 #define CASTOR_T_LIST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
+#include "client.h"
+#include "cmdtable.h"
 #include "kv.h"
 #include "quicklist.h"
 
@@ -24,5 +27,27 @@ unsigned long list_len(const kv *e);
  * decimal text. fn must not change the list. */
 typedef void list_elem_fn(void *priv, const char *p, size_t len);
 void list_foreach(const kv *e, list_elem_fn *fn, void *priv);
+
+/* For the blocking list commands (blocking.c), which serve waiters with
+ * what the non-blocking ones do. Each returns false, without replying,
+ * when no key held a list to take from; else true after replying (an
+ * error included). */
+/* BLPOP/BRPOP: pop one element from the first non-empty list among keys;
+ * replies [key, element] and propagates the pop. */
+bool list_pop_first(client *c, const slice *keys, int nkeys, int where);
+/* LMPOP, BLMPOP: pop up to count elements from the first non-empty list
+ * among keys; replies [key, [elements]] and propagates [LR]POP key count. */
+bool list_mpop(client *c, const slice *keys, int nkeys, int where, long count);
+/* LMOVE, BLMOVE, (B)RPOPLPUSH: move one element from argv[1]'s 'from' end
+ * to argv[2]'s 'to' end and reply it (WRONGTYPE if argv[2] is no list);
+ * propagates LMOVE, or RPOPLPUSH if 'rpoplpush'. */
+bool list_move(client *c, int from, int to, bool rpoplpush);
+/* Parse LEFT (QL_HEAD) or RIGHT (QL_TAIL); replies a syntax error otherwise. */
+bool list_parse_side(client *c, const slice *a, int *where);
+/* "numkeys key... LEFT|RIGHT [COUNT n]" from argv[idx] (LMPOP, BLMPOP). */
+bool list_parse_mpop(client *c, int idx, long *numkeys, int *where, long *count);
+
+/* The command table, registered by server.c. */
+extern command t_list_commands[];
 
 #endif

@@ -23,7 +23,6 @@
 
 #include "arg.h"
 #include "cmdtable.h"
-#include "commands.h"
 #include "config.h"
 #include "db.h"
 #include "dict.h"
@@ -68,8 +67,8 @@ static member *member_new(const char *p, size_t len) {
 /* A set value outside its kv entry: load() it, change it, save() it back
  * (adds and removes may move or re-encode it). */
 typedef struct setv {
-    enum kv_enc enc;   /* KV_ENC_INTSET or KV_ENC_HT */
-    void *ptr;         /* intset * or dict * */
+    enum kv_enc enc; /* KV_ENC_INTSET or KV_ENC_HT */
+    void *ptr;       /* intset * or dict * */
 } setv;
 
 /* One member as read from a set. From an intset, is_int is set and v holds
@@ -336,7 +335,7 @@ static kv *create_set(client *c, const slice *key, const char *p, size_t len) {
 /* Delete a set that became empty. */
 static void delete_empty(client *c, const slice *key) {
     db_delete(c->db, key->ptr, key->len);
-    db_notify('g', "del", key->ptr, key->len, c->dbid);
+    db_notify(NOTIFY_GENERIC, "del", key->ptr, key->len, c->dbid);
 }
 
 static void reply_elem(client *c, const elem *x) { reply_bulk(c, x->p, x->len); }
@@ -348,7 +347,7 @@ static void propagate_srem(client *c, const slice *key, const elem *x) {
 
 /* ---- SADD, SREM, SMOVE ---- */
 
-void cmd_sadd(client *c) {
+static void cmd_sadd(client *c) {
     slice *key = &c->argv[1];
     kv *e;
     if (!find_set(c, key, true, &e)) return;
@@ -359,15 +358,13 @@ void cmd_sadd(client *c) {
         if (setv_add(&s, c->argv[j].ptr, c->argv[j].len)) added++;
     save(e, &s);
     if (added) {
-        db_signal_modified(c->db, key->ptr, key->len);
-        db_notify('s', "sadd", key->ptr, key->len, c->dbid);
-        srv.dirty += added;
+        db_key_changed(c->db, key, NOTIFY_SET, "sadd", added);
         propagate(c->dbid, c->argc, c->argv);
     }
     reply_int(c, added);
 }
 
-void cmd_srem(client *c) {
+static void cmd_srem(client *c) {
     slice *key = &c->argv[1];
     kv *e;
     if (!find_set(c, key, true, &e)) return;
@@ -385,7 +382,7 @@ void cmd_srem(client *c) {
     }
     save(e, &s);
     if (deleted) {
-        db_notify('s', "srem", key->ptr, key->len, c->dbid);
+        db_notify(NOTIFY_SET, "srem", key->ptr, key->len, c->dbid);
         if (emptied) delete_empty(c, key);
         db_signal_modified(c->db, key->ptr, key->len);
         srv.dirty += deleted;
@@ -394,7 +391,7 @@ void cmd_srem(client *c) {
     reply_int(c, deleted);
 }
 
-void cmd_smove(client *c) {
+static void cmd_smove(client *c) {
     slice *src = &c->argv[1], *dst = &c->argv[2], *ele = &c->argv[3];
     kv *se = db_find_write(c->db, src->ptr, src->len);
     kv *de = db_find_write(c->db, dst->ptr, dst->len);
@@ -417,7 +414,7 @@ void cmd_smove(client *c) {
         reply_int(c, 0);
         return;
     }
-    db_notify('s', "srem", src->ptr, src->len, c->dbid);
+    db_notify(NOTIFY_SET, "srem", src->ptr, src->len, c->dbid);
     if (setv_len(&s) == 0) delete_empty(c, src);
     if (de == NULL) de = create_set(c, dst, ele->ptr, ele->len);
     db_signal_modified(c->db, src->ptr, src->len);
@@ -428,7 +425,7 @@ void cmd_smove(client *c) {
     if (added) {
         srv.dirty++;
         db_signal_modified(c->db, dst->ptr, dst->len);
-        db_notify('s', "sadd", dst->ptr, dst->len, c->dbid);
+        db_notify(NOTIFY_SET, "sadd", dst->ptr, dst->len, c->dbid);
     }
     propagate(c->dbid, c->argc, c->argv);
     reply_int(c, 1);
@@ -436,14 +433,14 @@ void cmd_smove(client *c) {
 
 /* ---- Membership and size ---- */
 
-void cmd_sismember(client *c) {
+static void cmd_sismember(client *c) {
     kv *e;
     if (!find_set(c, &c->argv[1], false, &e)) return;
     setv s = e ? load(e) : (setv){0};
     reply_int(c, e && setv_has(&s, c->argv[2].ptr, c->argv[2].len));
 }
 
-void cmd_smismember(client *c) {
+static void cmd_smismember(client *c) {
     kv *e;
     if (!find_set(c, &c->argv[1], false, &e)) return;
     setv s = e ? load(e) : (setv){0};
@@ -452,7 +449,7 @@ void cmd_smismember(client *c) {
         reply_int(c, e && setv_has(&s, c->argv[j].ptr, c->argv[j].len));
 }
 
-void cmd_scard(client *c) {
+static void cmd_scard(client *c) {
     kv *e;
     if (!find_set(c, &c->argv[1], false, &e)) return;
     reply_int(c, e ? (long long)t_set_len(e) : 0);
@@ -480,7 +477,7 @@ static setv union_diff(setv *sets, long n, enum set_op op) {
     }
     if (sets[0].ptr == NULL) return out;
     for (long j = 1; j < n; j++)
-        if (sets[j].ptr == sets[0].ptr) return out;   /* A - A - ... is empty */
+        if (sets[j].ptr == sets[0].ptr) return out; /* A - A - ... is empty */
     /* Algorithm 1 tests each member of the first set against the others
      * (about |A| * n work); algorithm 2 adds A and removes the rest (the
      * sum of the sizes). Redis picks the cheaper, favouring 1 by half, and
@@ -547,25 +544,21 @@ static setv *load_sets(client *c, const slice *keys, long n, long *missing) {
     return sets;
 }
 
-/* Store the result 'out' under dst (replacing any value and TTL), or
- * delete dst when the result is empty; replies with the size and
- * propagates the command when the dataset changed. Takes ownership. */
+/* Store the result 'out' under dst (replacing any value and TTL) and
+ * propagate the command, or delete dst (propagated as DEL) when the
+ * result is empty; replies with the size. Takes ownership. */
 static void store_result(client *c, const slice *dst, setv *out, const char *event) {
     size_t len = setv_len(out);
-    if (len > 0) {
-        kv *e = kv_new_ptr(dst->ptr, dst->len, KV_SET, out->enc, out->ptr);
-        db_set(c->db, e, false);
-        reply_int(c, (long long)len);
-        db_signal_modified(c->db, dst->ptr, dst->len);
-        db_notify('s', event, dst->ptr, dst->len, c->dbid);
-    } else {
+    if (len == 0) {
         setv_free(out);
         reply_int(c, 0);
-        if (!db_delete(c->db, dst->ptr, dst->len)) return;
-        db_signal_modified(c->db, dst->ptr, dst->len);
-        db_notify('g', "del", dst->ptr, dst->len, c->dbid);
+        db_delete_propagate(c->db, dst->ptr, dst->len);
+        return;
     }
-    srv.dirty++;
+    kv *e = kv_new_ptr(dst->ptr, dst->len, KV_SET, out->enc, out->ptr);
+    db_set(c->db, e, false);
+    reply_int(c, (long long)len);
+    db_key_changed(c->db, dst, NOTIFY_SET, event, 1);
     propagate(c->dbid, c->argc, c->argv);
 }
 
@@ -584,14 +577,18 @@ static void union_diff_command(client *c, const slice *keys, long n, const slice
     setv_free(&out);
 }
 
-void cmd_sunion(client *c) { union_diff_command(c, c->argv + 1, c->argc - 1, NULL, SET_OP_UNION); }
-void cmd_sdiff(client *c) { union_diff_command(c, c->argv + 1, c->argc - 1, NULL, SET_OP_DIFF); }
+static void cmd_sunion(client *c) {
+    union_diff_command(c, c->argv + 1, c->argc - 1, NULL, SET_OP_UNION);
+}
+static void cmd_sdiff(client *c) {
+    union_diff_command(c, c->argv + 1, c->argc - 1, NULL, SET_OP_DIFF);
+}
 
-void cmd_sunionstore(client *c) {
+static void cmd_sunionstore(client *c) {
     union_diff_command(c, c->argv + 2, c->argc - 2, &c->argv[1], SET_OP_UNION);
 }
 
-void cmd_sdiffstore(client *c) {
+static void cmd_sdiffstore(client *c) {
     union_diff_command(c, c->argv + 2, c->argc - 2, &c->argv[1], SET_OP_DIFF);
 }
 
@@ -614,8 +611,8 @@ static int by_size(const void *a, const void *b) {
 
 /* SINTER, SMEMBERS, SINTERSTORE (dst set) and SINTERCARD (card_only, with
  * limit 0 = none). */
-static void inter_command(client *c, const slice *keys, long n, const slice *dst,
-                          bool card_only, unsigned long long limit) {
+static void inter_command(client *c, const slice *keys, long n, const slice *dst, bool card_only,
+                          unsigned long long limit) {
     long missing;
     setv *loaded = load_sets(c, keys, n, &missing);
     if (loaded == NULL) return;
@@ -666,29 +663,29 @@ static void inter_command(client *c, const slice *keys, long n, const slice *dst
     else reply_set_deferred_set(c, node, (long long)card);
 }
 
-void cmd_sinter(client *c) { inter_command(c, c->argv + 1, c->argc - 1, NULL, false, 0); }
+static void cmd_sinter(client *c) { inter_command(c, c->argv + 1, c->argc - 1, NULL, false, 0); }
 
 /* SMEMBERS is SINTER of one key, as in Redis. */
-void cmd_smembers(client *c) { inter_command(c, c->argv + 1, 1, NULL, false, 0); }
+static void cmd_smembers(client *c) { inter_command(c, c->argv + 1, 1, NULL, false, 0); }
 
-void cmd_sinterstore(client *c) {
+static void cmd_sinterstore(client *c) {
     inter_command(c, c->argv + 2, c->argc - 2, &c->argv[1], false, 0);
 }
 
 /* SINTERCARD numkeys key [key ...] [LIMIT limit] */
-void cmd_sintercard(client *c) {
+static void cmd_sintercard(client *c) {
     long long numkeys, limit = 0;
-    if (!cmd_arg_ll_range(c, &c->argv[1], 1, LLONG_MAX, &numkeys,
-                          "ERR numkeys should be greater than 0"))
+    if (!arg_ll_range(c, &c->argv[1], 1, LLONG_MAX, &numkeys,
+                      "ERR numkeys should be greater than 0"))
         return;
     if (numkeys > c->argc - 2) {
         reply_error(c, "ERR Number of keys can't be greater than number of args");
         return;
     }
     for (long j = 2 + numkeys; j < c->argc; j++) {
-        if (cmd_arg_is(&c->argv[j], "limit") && j + 1 < c->argc) {
-            if (!cmd_arg_ll_range(c, &c->argv[++j], 0, LLONG_MAX, &limit,
-                                  "ERR LIMIT can't be negative"))
+        if (arg_is(&c->argv[j], "limit") && j + 1 < c->argc) {
+            if (!arg_ll_range(c, &c->argv[++j], 0, LLONG_MAX, &limit,
+                              "ERR LIMIT can't be negative"))
                 return;
         } else {
             reply_error(c, ERR_SYNTAX);
@@ -699,12 +696,8 @@ void cmd_sintercard(client *c) {
 }
 
 /* COMMAND GETKEYS for SINTERCARD: numkeys at 1, the keys after it. */
-int cmd_sintercard_keys(int argc, slice *argv, int *keys, int cap) {
-    long long n;
-    if (argc < 3 || !util_str2ll(argv[1].ptr, argv[1].len, &n) || n < 1 || n > argc - 2) return 0;
-    int k = 0;
-    for (long long i = 0; i < n && k < cap; i++) keys[k++] = (int)(2 + i);
-    return k;
+static int sintercard_getkeys(int argc, slice *argv, int *keys, int cap) {
+    return cmdtable_numkeys_getkeys(argc, argv, 1, keys, 0, cap);
 }
 
 /* ---- SRANDMEMBER ---- */
@@ -811,7 +804,7 @@ static bool plain_form(client *c, void (*with_count)(client *)) {
     return c->argc == 2;
 }
 
-void cmd_srandmember(client *c) {
+static void cmd_srandmember(client *c) {
     if (!plain_form(c, srandmember_count)) return;
     kv *e;
     if (!find_set(c, &c->argv[1], false, &e)) return;
@@ -834,8 +827,8 @@ void cmd_srandmember(client *c) {
 static void spop_count(client *c) {
     slice *key = &c->argv[1];
     long long l;
-    if (!cmd_arg_ll_range(c, &c->argv[2], 0, LLONG_MAX, &l,
-                          "ERR value is out of range, must be positive"))
+    if (!arg_ll_range(c, &c->argv[2], 0, LLONG_MAX, &l,
+                      "ERR value is out of range, must be positive"))
         return;
     kv *e;
     if (!find_set(c, key, true, &e)) return;
@@ -846,7 +839,7 @@ static void spop_count(client *c) {
     setv s = load(e);
     size_t size = setv_len(&s);
     unsigned long long count = (unsigned long long)l;
-    db_notify('s', "spop", key->ptr, key->len, c->dbid);
+    db_notify(NOTIFY_SET, "spop", key->ptr, key->len, c->dbid);
     if (count >= size) {
         /* The whole set: replied as Redis's SUNION of the key, then one DEL.
          * That SUNION looks the key up again: count the hit as Redis does. */
@@ -863,7 +856,6 @@ static void spop_count(client *c) {
     srv.dirty += (long long)count;
     reply_set(c, (long long)count);
     size_t remaining = size - count;
-    propagate_begin();
     if (remaining * SPOP_MOVE_MUL > count) {
         while (count--) {
             elem x;
@@ -893,12 +885,11 @@ static void spop_count(client *c) {
         setv_free(&s);
         s = keep;
     }
-    propagate_end();
     save(e, &s);
     db_signal_modified(c->db, key->ptr, key->len);
 }
 
-void cmd_spop(client *c) {
+static void cmd_spop(client *c) {
     if (!plain_form(c, spop_count)) return;
     slice *key = &c->argv[1];
     kv *e;
@@ -912,9 +903,9 @@ void cmd_spop(client *c) {
     setv_random(&s, &x);
     reply_elem(c, &x);
     propagate_srem(c, key, &x);
-    setv_remove_elem(&s, &x);   /* x is dangling from here on */
+    setv_remove_elem(&s, &x); /* x is dangling from here on */
     save(e, &s);
-    db_notify('s', "spop", key->ptr, key->len, c->dbid);
+    db_notify(NOTIFY_SET, "spop", key->ptr, key->len, c->dbid);
     if (setv_len(&s) == 0) delete_empty(c, key);
     db_signal_modified(c->db, key->ptr, key->len);
     srv.dirty++;
@@ -924,7 +915,7 @@ void cmd_spop(client *c) {
 
 /* SSCAN key cursor [MATCH pattern] [COUNT count]: an intset comes back
  * whole with cursor 0, as in Redis; a hashtable is walked with dict_scan. */
-void cmd_sscan(client *c) {
+static void cmd_sscan(client *c) {
     unsigned long cursor;
     if (!scan_parse_cursor(c, &c->argv[2], &cursor)) return;
     kv *e;
@@ -962,3 +953,44 @@ void cmd_sscan(client *c) {
     mem_free(items);
     reply_set_deferred_array(c, node, n);
 }
+
+/* ---- Command table (registered by server.c) ---- */
+
+/* clang-format off */
+command t_set_commands[] = {
+    {.name = "sadd", .proc = cmd_sadd, .arity = -3, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
+     .acl = ACL_WRITE | ACL_SET | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "srem", .proc = cmd_srem, .arity = -3, .flags = CMD_WRITE | CMD_FAST,
+     .acl = ACL_WRITE | ACL_SET | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "scard", .proc = cmd_scard, .arity = 2, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_READ | ACL_SET | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "sismember", .proc = cmd_sismember, .arity = 3, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_READ | ACL_SET | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "smismember", .proc = cmd_smismember, .arity = -3, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_READ | ACL_SET | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "smembers", .proc = cmd_smembers, .arity = 2, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_SET | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "srandmember", .proc = cmd_srandmember, .arity = -2, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_SET | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "spop", .proc = cmd_spop, .arity = -2, .flags = CMD_WRITE | CMD_FAST,
+     .acl = ACL_WRITE | ACL_SET | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "smove", .proc = cmd_smove, .arity = 4, .flags = CMD_WRITE | CMD_FAST,
+     .acl = ACL_WRITE | ACL_SET | ACL_FAST, .keys = {1, 2, 1}},
+    {.name = "sinter", .proc = cmd_sinter, .arity = -2, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_SET | ACL_SLOW, .keys = {1, -1, 1}},
+    {.name = "sintercard", .proc = cmd_sintercard, .getkeys = sintercard_getkeys, .arity = -3,
+     .flags = CMD_READONLY | CMD_MOVABLE_KEYS, .acl = ACL_READ | ACL_SET | ACL_SLOW},
+    {.name = "sinterstore", .proc = cmd_sinterstore, .arity = -3, .flags = CMD_WRITE | CMD_DENYOOM,
+     .acl = ACL_WRITE | ACL_SET | ACL_SLOW, .keys = {1, -1, 1}},
+    {.name = "sunion", .proc = cmd_sunion, .arity = -2, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_SET | ACL_SLOW, .keys = {1, -1, 1}},
+    {.name = "sunionstore", .proc = cmd_sunionstore, .arity = -3, .flags = CMD_WRITE | CMD_DENYOOM,
+     .acl = ACL_WRITE | ACL_SET | ACL_SLOW, .keys = {1, -1, 1}},
+    {.name = "sdiff", .proc = cmd_sdiff, .arity = -2, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_SET | ACL_SLOW, .keys = {1, -1, 1}},
+    {.name = "sdiffstore", .proc = cmd_sdiffstore, .arity = -3, .flags = CMD_WRITE | CMD_DENYOOM,
+     .acl = ACL_WRITE | ACL_SET | ACL_SLOW, .keys = {1, -1, 1}},
+    {.name = "sscan", .proc = cmd_sscan, .arity = -3, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_SET | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = NULL}};
+/* clang-format on */

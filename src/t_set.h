@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cmdtable.h"
 #include "kv.h"
 
 /* Register the free/dup/size callbacks for KV_SET values. */
@@ -27,5 +28,8 @@ bool t_set_add(kv *e, const char *p, size_t len);
 /* Make an intset entry a hashtable with room for 'hint' members (the
  * loader's "too many members for an intset" case); no-op otherwise. */
 void t_set_convert_ht(kv *e, size_t hint);
+
+/* The command table, registered by server.c. */
+extern command t_set_commands[];
 
 #endif

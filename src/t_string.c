@@ -15,7 +15,6 @@
 
 #include "arg.h"
 #include "cmdtable.h"
-#include "commands.h"
 #include "config.h"
 #include "db.h"
 #include "errors.h"
@@ -25,12 +24,6 @@
 #include "util.h"
 
 /* Announce a changed key: WATCH, notifications, dirty counter. */
-static void touched(client *c, const slice *key, const char *event) {
-    db_signal_modified(c->db, key->ptr, key->len);
-    db_notify('$', event, key->ptr, key->len, c->dbid);
-    srv.dirty++;
-}
-
 /* Look up a string for reading; replies WRONGTYPE and returns false if the
  * key holds another type. *out is NULL when missing. */
 static bool find_string(client *c, const slice *key, kv **out, bool write) {
@@ -54,7 +47,7 @@ static bool check_length(client *c, long long offset, size_t len) {
 
 /* ---- GET / SET ---- */
 
-void cmd_get(client *c) {
+static void cmd_get(client *c) {
     kv *e;
     if (!find_string(c, &c->argv[1], &e, false)) return;
     if (e == NULL) reply_null(c);
@@ -83,23 +76,23 @@ static bool parse_set_options(client *c, int from, bool getex, int *flags, slice
         slice *a = &c->argv[j];
         bool has_next = j + 1 < c->argc;
         int f = *flags;
-        if (!getex && cmd_arg_is(a, "nx") && !(f & SET_XX)) {
+        if (!getex && arg_is(a, "nx") && !(f & SET_XX)) {
             *flags |= SET_NX;
-        } else if (!getex && cmd_arg_is(a, "xx") && !(f & SET_NX)) {
+        } else if (!getex && arg_is(a, "xx") && !(f & SET_NX)) {
             *flags |= SET_XX;
-        } else if (!getex && cmd_arg_is(a, "get")) {
+        } else if (!getex && arg_is(a, "get")) {
             *flags |= SET_GET;
-        } else if (!getex && cmd_arg_is(a, "keepttl") && !(f & SET_ANY_EXPIRE)) {
+        } else if (!getex && arg_is(a, "keepttl") && !(f & SET_ANY_EXPIRE)) {
             *flags |= SET_KEEPTTL;
-        } else if (getex && cmd_arg_is(a, "persist") && !(f & SET_ANY_EXPIRE)) {
+        } else if (getex && arg_is(a, "persist") && !(f & SET_ANY_EXPIRE)) {
             *flags |= SET_PERSIST;
-        } else if (has_next && (cmd_arg_is(a, "ex") || cmd_arg_is(a, "px") ||
-                                cmd_arg_is(a, "exat") || cmd_arg_is(a, "pxat"))) {
+        } else if (has_next &&
+                   (arg_is(a, "ex") || arg_is(a, "px") || arg_is(a, "exat") || arg_is(a, "pxat"))) {
             /* An expire option excludes the others, but may repeat itself. */
-            int mine = cmd_arg_is(a, "ex") ? SET_EX
-                       : cmd_arg_is(a, "px") ? SET_PX
-                       : cmd_arg_is(a, "exat") ? SET_EXAT
-                                               : SET_PXAT;
+            int mine = arg_is(a, "ex")     ? SET_EX
+                       : arg_is(a, "px")   ? SET_PX
+                       : arg_is(a, "exat") ? SET_EXAT
+                                           : SET_PXAT;
             if (f & ((SET_ANY_EXPIRE & ~mine) | SET_KEEPTTL | SET_PERSIST)) {
                 reply_error(c, ERR_SYNTAX);
                 return false;
@@ -121,7 +114,7 @@ static bool expire_ms(client *c, int flags, const slice *expire, long long *when
     *when = -1;
     if (expire == NULL) return true;
     long long v;
-    if (!cmd_arg_ll(c, expire, &v)) return false;
+    if (!arg_ll(c, expire, &v)) return false;
     bool seconds = flags & (SET_EX | SET_EXAT);
     if (v <= 0 || (seconds && v > LLONG_MAX / 1000)) {
         reply_errorf(c, ERR_EXPIRE_TIME, c->cmd->fullname);
@@ -186,19 +179,19 @@ static void set_generic(client *c, int flags, const slice *key, const slice *val
         if (found) {
             db_delete(c->db, key->ptr, key->len);
             propagate_del(c->dbid, key->ptr, key->len);
-            touched(c, key, "del");
+            db_key_changed(c->db, key, NOTIFY_STRING, "del", 1);
         }
         if (!(flags & SET_GET)) reply_raw(c, ok_reply, strlen(ok_reply));
         return;
     }
     store(c, key, val, when, flags & SET_KEEPTTL);
-    touched(c, key, "set");
-    if (when != -1) db_notify('g', "expire", key->ptr, key->len, c->dbid);
+    db_key_changed(c->db, key, NOTIFY_STRING, "set", 1);
+    if (when != -1) db_notify(NOTIFY_GENERIC, "expire", key->ptr, key->len, c->dbid);
     propagate_set(c, key, val, when, flags & SET_KEEPTTL);
     if (!(flags & SET_GET)) reply_raw(c, ok_reply, strlen(ok_reply));
 }
 
-void cmd_set(client *c) {
+static void cmd_set(client *c) {
     int flags;
     long long when;
     slice *expire;
@@ -207,21 +200,21 @@ void cmd_set(client *c) {
     set_generic(c, flags, &c->argv[1], &c->argv[2], when, "+OK\r\n");
 }
 
-void cmd_setnx(client *c) {
+static void cmd_setnx(client *c) {
     slice *key = &c->argv[1];
     if (db_find_write(c->db, key->ptr, key->len)) {
         reply_int(c, 0);
         return;
     }
     store(c, key, &c->argv[2], -1, false);
-    touched(c, key, "set");
+    db_key_changed(c->db, key, NOTIFY_STRING, "set", 1);
     propagate_set(c, key, &c->argv[2], -1, false);
     reply_int(c, 1);
 }
 
 static void setex_generic(client *c, long long unit) {
     long long v;
-    if (!cmd_arg_ll(c, &c->argv[2], &v)) return;
+    if (!arg_ll(c, &c->argv[2], &v)) return;
     if (v <= 0 || (unit == 1000 && v > LLONG_MAX / 1000)) {
         reply_errorf(c, ERR_EXPIRE_TIME, c->cmd->fullname);
         return;
@@ -234,21 +227,21 @@ static void setex_generic(client *c, long long unit) {
     set_generic(c, 0, &c->argv[1], &c->argv[3], v + srv.mstime, "+OK\r\n");
 }
 
-void cmd_setex(client *c) { setex_generic(c, 1000); }
-void cmd_psetex(client *c) { setex_generic(c, 1); }
+static void cmd_setex(client *c) { setex_generic(c, 1000); }
+static void cmd_psetex(client *c) { setex_generic(c, 1); }
 
-void cmd_getset(client *c) {
+static void cmd_getset(client *c) {
     kv *old;
     slice *key = &c->argv[1];
     if (!find_string(c, key, &old, true)) return;
     if (old) reply_value(c, old);
     else reply_null(c);
     store(c, key, &c->argv[2], -1, false);
-    touched(c, key, "set");
+    db_key_changed(c->db, key, NOTIFY_STRING, "set", 1);
     propagate_set(c, key, &c->argv[2], -1, false);
 }
 
-void cmd_getdel(client *c) {
+static void cmd_getdel(client *c) {
     kv *e;
     slice *key = &c->argv[1];
     if (!find_string(c, key, &e, true)) return;
@@ -260,7 +253,7 @@ void cmd_getdel(client *c) {
     db_delete_propagate(c->db, key->ptr, key->len);
 }
 
-void cmd_getex(client *c) {
+static void cmd_getex(client *c) {
     int flags;
     long long when;
     slice *key = &c->argv[1], *expire;
@@ -281,22 +274,18 @@ void cmd_getex(client *c) {
         size_t l = util_ll2str(buf, when);
         slice argv[3] = {slice_of("PEXPIREAT", 9), *key, slice_of(buf, l)};
         propagate(c->dbid, 3, argv);
-        db_signal_modified(c->db, key->ptr, key->len);
-        db_notify('g', "expire", key->ptr, key->len, c->dbid);
-        srv.dirty++;
+        db_key_changed(c->db, key, NOTIFY_GENERIC, "expire", 1);
     } else if ((flags & SET_PERSIST) && kv_has_expire(e)) {
         db_persist(c->db, e);
         slice argv[2] = {slice_of("PERSIST", 7), *key};
         propagate(c->dbid, 2, argv);
-        db_signal_modified(c->db, key->ptr, key->len);
-        db_notify('g', "persist", key->ptr, key->len, c->dbid);
-        srv.dirty++;
+        db_key_changed(c->db, key, NOTIFY_GENERIC, "persist", 1);
     }
 }
 
 /* ---- Multiple keys ---- */
 
-void cmd_mget(client *c) {
+static void cmd_mget(client *c) {
     reply_array(c, c->argc - 1);
     for (int i = 1; i < c->argc; i++) {
         kv *e = db_find_read(c->db, c->argv[i].ptr, c->argv[i].len);
@@ -320,19 +309,19 @@ static void mset_generic(client *c, bool nx) {
     }
     for (int i = 1; i < c->argc; i += 2) {
         store(c, &c->argv[i], &c->argv[i + 1], -1, false);
-        touched(c, &c->argv[i], "set");
+        db_key_changed(c->db, &c->argv[i], NOTIFY_STRING, "set", 1);
     }
     propagate(c->dbid, c->argc, c->argv);
     if (nx) reply_int(c, 1);
     else reply_ok(c);
 }
 
-void cmd_mset(client *c) { mset_generic(c, false); }
-void cmd_msetnx(client *c) { mset_generic(c, true); }
+static void cmd_mset(client *c) { mset_generic(c, false); }
+static void cmd_msetnx(client *c) { mset_generic(c, true); }
 
 /* ---- Length, append, ranges ---- */
 
-void cmd_strlen(client *c) {
+static void cmd_strlen(client *c) {
     kv *e;
     if (!find_string(c, &c->argv[1], &e, false)) return;
     reply_int(c, e ? (long long)kv_str_len(e) : 0);
@@ -353,7 +342,7 @@ kv *t_string_make_raw(client *c, kv *e) {
     return n;
 }
 
-void cmd_append(client *c) {
+static void cmd_append(client *c) {
     slice *key = &c->argv[1], *val = &c->argv[2];
     kv *e;
     if (!find_string(c, key, &e, true)) return;
@@ -369,14 +358,14 @@ void cmd_append(client *c) {
         kv_set_raw(e, s);
         total = s->len;
     }
-    touched(c, key, "append");
+    db_key_changed(c->db, key, NOTIFY_STRING, "append", 1);
     propagate(c->dbid, c->argc, c->argv);
     reply_int(c, (long long)total);
 }
 
-void cmd_getrange(client *c) {
+static void cmd_getrange(client *c) {
     long long start, end;
-    if (!cmd_arg_ll(c, &c->argv[2], &start) || !cmd_arg_ll(c, &c->argv[3], &end)) return;
+    if (!arg_ll(c, &c->argv[2], &start) || !arg_ll(c, &c->argv[3], &end)) return;
     kv *e;
     if (!find_string(c, &c->argv[1], &e, false)) return;
     if (e == NULL) {
@@ -403,10 +392,10 @@ void cmd_getrange(client *c) {
     reply_bulk(c, p + start, (size_t)(end - start + 1));
 }
 
-void cmd_setrange(client *c) {
+static void cmd_setrange(client *c) {
     slice *key = &c->argv[1], *val = &c->argv[3];
     long long offset;
-    if (!cmd_arg_ll(c, &c->argv[2], &offset)) return;
+    if (!arg_ll(c, &c->argv[2], &offset)) return;
     if (offset < 0) {
         reply_error(c, ERR_OFFSET_RANGE);
         return;
@@ -424,7 +413,7 @@ void cmd_setrange(client *c) {
         memcpy(s->buf + offset, val->ptr, val->len);
         str_setlen(s, (size_t)offset + val->len);
         db_add(c->db, kv_new_raw(key->ptr, key->len, s));
-        touched(c, key, "setrange");
+        db_key_changed(c->db, key, NOTIFY_STRING, "setrange", 1);
         propagate(c->dbid, c->argc, c->argv);
         reply_int(c, (long long)s->len);
         return;
@@ -445,7 +434,7 @@ void cmd_setrange(client *c) {
     }
     memcpy(s->buf + offset, val->ptr, val->len);
     kv_set_raw(e, s);
-    touched(c, key, "setrange");
+    db_key_changed(c->db, key, NOTIFY_STRING, "setrange", 1);
     propagate(c->dbid, c->argc, c->argv);
     reply_int(c, (long long)s->len);
 }
@@ -475,29 +464,29 @@ static void incr_generic(client *c, long long incr) {
         return;
     }
     if (e && e->enc == KV_ENC_INT) {
-        kv_set_int(e, value);   /* in place: keeps the TTL and the entry */
+        kv_set_int(e, value); /* in place: keeps the TTL and the entry */
     } else if (e) {
         db_replace(c->db, kv_new_int(key->ptr, key->len, value), true);
     } else {
         db_add(c->db, kv_new_int(key->ptr, key->len, value));
     }
-    touched(c, key, "incrby");
+    db_key_changed(c->db, key, NOTIFY_STRING, "incrby", 1);
     propagate(c->dbid, c->argc, c->argv);
     reply_int(c, value);
 }
 
-void cmd_incr(client *c) { incr_generic(c, 1); }
-void cmd_decr(client *c) { incr_generic(c, -1); }
+static void cmd_incr(client *c) { incr_generic(c, 1); }
+static void cmd_decr(client *c) { incr_generic(c, -1); }
 
-void cmd_incrby(client *c) {
+static void cmd_incrby(client *c) {
     long long incr;
-    if (!cmd_arg_ll(c, &c->argv[2], &incr)) return;
+    if (!arg_ll(c, &c->argv[2], &incr)) return;
     incr_generic(c, incr);
 }
 
-void cmd_decrby(client *c) {
+static void cmd_decrby(client *c) {
     long long incr;
-    if (!cmd_arg_ll(c, &c->argv[2], &incr)) return;
+    if (!arg_ll(c, &c->argv[2], &incr)) return;
     if (incr == LLONG_MIN) {
         reply_error(c, "ERR decrement would overflow");
         return;
@@ -505,7 +494,7 @@ void cmd_decrby(client *c) {
     incr_generic(c, -incr);
 }
 
-void cmd_incrbyfloat(client *c) {
+static void cmd_incrbyfloat(client *c) {
     slice *key = &c->argv[1];
     kv *e;
     if (!find_string(c, key, &e, true)) return;
@@ -519,7 +508,7 @@ void cmd_incrbyfloat(client *c) {
             return;
         }
     }
-    if (!cmd_arg_long_double(c, &c->argv[2], &incr)) return;
+    if (!arg_long_double(c, &c->argv[2], &incr)) return;
     value += incr;
     if (isnan(value) || isinf(value)) {
         reply_error(c, ERR_NAN_OR_INF);
@@ -530,8 +519,58 @@ void cmd_incrbyfloat(client *c) {
     kv *n = kv_new_string_noint(key->ptr, key->len, out, len);
     if (e) db_replace(c->db, n, true);
     else db_add(c->db, n);
-    touched(c, key, "incrbyfloat");
+    db_key_changed(c->db, key, NOTIFY_STRING, "incrbyfloat", 1);
     slice v = slice_of(out, len);
     propagate_set(c, key, &v, -1, true);
     reply_bulk(c, out, len);
 }
+
+/* ---- Command table (registered by server.c) ---- */
+
+/* clang-format off */
+command t_string_commands[] = {
+    {.name = "get", .proc = cmd_get, .arity = 2, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_STRING | ACL_READ | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "set", .proc = cmd_set, .arity = -3, .flags = CMD_WRITE | CMD_DENYOOM,
+     .acl = ACL_STRING | ACL_WRITE | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "setnx", .proc = cmd_setnx, .arity = 3, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
+     .acl = ACL_STRING | ACL_WRITE | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "setex", .proc = cmd_setex, .arity = 4, .flags = CMD_WRITE | CMD_DENYOOM,
+     .acl = ACL_STRING | ACL_WRITE | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "psetex", .proc = cmd_psetex, .arity = 4, .flags = CMD_WRITE | CMD_DENYOOM,
+     .acl = ACL_STRING | ACL_WRITE | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "mget", .proc = cmd_mget, .arity = -2, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_STRING | ACL_READ | ACL_FAST, .keys = {1, -1, 1}},
+    {.name = "mset", .proc = cmd_mset, .arity = -3, .flags = CMD_WRITE | CMD_DENYOOM,
+     .acl = ACL_STRING | ACL_WRITE | ACL_SLOW, .keys = {1, -1, 2}},
+    {.name = "msetnx", .proc = cmd_msetnx, .arity = -3, .flags = CMD_WRITE | CMD_DENYOOM,
+     .acl = ACL_STRING | ACL_WRITE | ACL_SLOW, .keys = {1, -1, 2}},
+    {.name = "getset", .proc = cmd_getset, .arity = 3, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
+     .acl = ACL_STRING | ACL_WRITE | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "getdel", .proc = cmd_getdel, .arity = 2, .flags = CMD_WRITE | CMD_FAST,
+     .acl = ACL_STRING | ACL_WRITE | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "getex", .proc = cmd_getex, .arity = -2, .flags = CMD_WRITE | CMD_FAST,
+     .acl = ACL_STRING | ACL_WRITE | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "append", .proc = cmd_append, .arity = 3, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
+     .acl = ACL_STRING | ACL_WRITE | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "strlen", .proc = cmd_strlen, .arity = 2, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_STRING | ACL_READ | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "incr", .proc = cmd_incr, .arity = 2, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
+     .acl = ACL_STRING | ACL_WRITE | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "decr", .proc = cmd_decr, .arity = 2, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
+     .acl = ACL_STRING | ACL_WRITE | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "incrby", .proc = cmd_incrby, .arity = 3, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
+     .acl = ACL_STRING | ACL_WRITE | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "decrby", .proc = cmd_decrby, .arity = 3, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
+     .acl = ACL_STRING | ACL_WRITE | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "incrbyfloat", .proc = cmd_incrbyfloat, .arity = 3,
+     .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST, .acl = ACL_STRING | ACL_WRITE | ACL_FAST,
+     .keys = {1, 1, 1}},
+    {.name = "getrange", .proc = cmd_getrange, .arity = 4, .flags = CMD_READONLY,
+     .acl = ACL_STRING | ACL_READ | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "substr", .proc = cmd_getrange, .arity = 4, .flags = CMD_READONLY,
+     .acl = ACL_STRING | ACL_READ | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "setrange", .proc = cmd_setrange, .arity = 4, .flags = CMD_WRITE | CMD_DENYOOM,
+     .acl = ACL_STRING | ACL_WRITE | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = NULL}};
+/* clang-format on */

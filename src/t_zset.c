@@ -22,7 +22,6 @@
 
 #include "arg.h"
 #include "cmdtable.h"
-#include "commands.h"
 #include "config.h"
 #include "db.h"
 #include "errors.h"
@@ -51,12 +50,6 @@ zset_limits zset_cfg_limits(void) {
 }
 
 /* Announce a changed key: WATCH and blocked clients, the event, dirty. */
-static void modified(client *c, const slice *key, const char *event, long long dirty) {
-    db_signal_modified(c->db, key->ptr, key->len);
-    db_notify('z', event, key->ptr, key->len, c->dbid);
-    srv.dirty += dirty;
-}
-
 /* Find a sorted set; replies WRONGTYPE and returns false for another type.
  * *out is NULL when the key is missing. */
 static bool find_zset(client *c, const slice *key, bool write, kv **out) {
@@ -121,8 +114,7 @@ static bool parse_lex_end(const slice *a, sl_lex_end *e) {
         e->p = a->ptr + 1;
         e->len = a->len - 1;
         return true;
-    default:
-        return false;
+    default: return false;
     }
 }
 
@@ -139,12 +131,12 @@ static void zadd_generic(client *c, int argc, slice *argv, int flags, const doub
     int idx = 2;
     for (; idx < argc; idx++) {
         slice *a = &argv[idx];
-        if (cmd_arg_is(a, "nx")) flags |= ZSET_IN_NX;
-        else if (cmd_arg_is(a, "xx")) flags |= ZSET_IN_XX;
-        else if (cmd_arg_is(a, "ch")) ch = true;
-        else if (cmd_arg_is(a, "incr")) flags |= ZSET_IN_INCR;
-        else if (cmd_arg_is(a, "gt")) flags |= ZSET_IN_GT;
-        else if (cmd_arg_is(a, "lt")) flags |= ZSET_IN_LT;
+        if (arg_is(a, "nx")) flags |= ZSET_IN_NX;
+        else if (arg_is(a, "xx")) flags |= ZSET_IN_XX;
+        else if (arg_is(a, "ch")) ch = true;
+        else if (arg_is(a, "incr")) flags |= ZSET_IN_INCR;
+        else if (arg_is(a, "gt")) flags |= ZSET_IN_GT;
+        else if (arg_is(a, "lt")) flags |= ZSET_IN_LT;
         else break;
     }
     bool incr = flags & ZSET_IN_INCR, nx = flags & ZSET_IN_NX, xx = flags & ZSET_IN_XX;
@@ -171,7 +163,7 @@ static void zadd_generic(client *c, int argc, slice *argv, int flags, const doub
     double *scores = elements == 1 ? &one : mem_alloc(sizeof(double) * (size_t)elements);
     for (int j = 0; j < elements; j++) {
         if (given) scores[j] = given[j];
-        else if (!cmd_arg_double(c, &argv[idx + 2 * j], &scores[j])) goto done;
+        else if (!arg_double(c, &argv[idx + 2 * j], &scores[j])) goto done;
     }
 
     kv *e;
@@ -206,22 +198,22 @@ reply:
     }
 changed:
     if (added || updated) {
-        modified(c, key, incr ? "zincr" : "zadd", added + updated);
+        db_key_changed(c->db, key, NOTIFY_ZSET, incr ? "zincr" : "zadd", added + updated);
         propagate(c->dbid, argc, argv);
     }
 done:
     if (scores != &one) mem_free(scores);
 }
 
-void cmd_zadd(client *c) { zadd_generic(c, c->argc, c->argv, 0, NULL); }
-void cmd_zincrby(client *c) { zadd_generic(c, c->argc, c->argv, ZSET_IN_INCR, NULL); }
+static void cmd_zadd(client *c) { zadd_generic(c, c->argc, c->argv, 0, NULL); }
+static void cmd_zincrby(client *c) { zadd_generic(c, c->argc, c->argv, ZSET_IN_INCR, NULL); }
 
 /* Declared in t_zset.h: GEOADD adds its encoded positions this way. */
 void zset_add_argv(client *c, int argc, slice *argv, const double *scores) {
     zadd_generic(c, argc, argv, 0, scores);
 }
 
-void cmd_zrem(client *c) {
+static void cmd_zrem(client *c) {
     slice *key = &c->argv[1];
     kv *e;
     if (!find_zset(c, key, true, &e)) return;
@@ -240,8 +232,8 @@ void cmd_zrem(client *c) {
     }
     if (deleted) {
         if (removed) db_delete(c->db, key->ptr, key->len);
-        modified(c, key, "zrem", deleted);
-        if (removed) db_notify('g', "del", key->ptr, key->len, c->dbid);
+        db_key_changed(c->db, key, NOTIFY_ZSET, "zrem", deleted);
+        if (removed) db_notify(NOTIFY_GENERIC, "del", key->ptr, key->len, c->dbid);
         propagate(c->dbid, c->argc, c->argv);
     }
     reply_int(c, deleted);
@@ -249,13 +241,13 @@ void cmd_zrem(client *c) {
 
 /* ---- Reads of one member or a count ---- */
 
-void cmd_zcard(client *c) {
+static void cmd_zcard(client *c) {
     kv *e;
     if (!find_zset(c, &c->argv[1], false, &e)) return;
     reply_int(c, e ? (long long)zset_len(e) : 0);
 }
 
-void cmd_zscore(client *c) {
+static void cmd_zscore(client *c) {
     kv *e;
     if (!find_zset(c, &c->argv[1], false, &e)) return;
     double score;
@@ -263,7 +255,7 @@ void cmd_zscore(client *c) {
     else reply_double(c, score);
 }
 
-void cmd_zmscore(client *c) {
+static void cmd_zmscore(client *c) {
     kv *e;
     if (!find_zset(c, &c->argv[1], false, &e)) return;
     reply_array(c, c->argc - 2);
@@ -282,8 +274,8 @@ static void zrank_generic(client *c, bool rev) {
     else reply_null(c);
 }
 
-void cmd_zrank(client *c) { zrank_generic(c, false); }
-void cmd_zrevrank(client *c) { zrank_generic(c, true); }
+static void cmd_zrank(client *c) { zrank_generic(c, false); }
+static void cmd_zrevrank(client *c) { zrank_generic(c, true); }
 
 /* ZCOUNT and ZLEXCOUNT: the same count over a score or a lex range. */
 static void zcount_generic(client *c, bool lex) {
@@ -301,8 +293,8 @@ static void zcount_generic(client *c, bool lex) {
     reply_int(c, (long long)n);
 }
 
-void cmd_zcount(client *c) { zcount_generic(c, false); }
-void cmd_zlexcount(client *c) { zcount_generic(c, true); }
+static void cmd_zcount(client *c) { zcount_generic(c, false); }
+static void cmd_zlexcount(client *c) { zcount_generic(c, true); }
 
 /* ---- ZRANGE and its family ---- */
 
@@ -315,8 +307,8 @@ typedef struct range_sink {
     client *c;
     bool store, withscores;
     const slice *dstkey;
-    kv *dst;                 /* store: the set being built */
-    void *deferred;          /* client: the length is not known yet */
+    kv *dst;        /* store: the set being built */
+    void *deferred; /* client: the length is not known yet */
     zset_limits lim;
 } range_sink;
 
@@ -350,25 +342,20 @@ static void sink_finish(range_sink *s, long long count) {
     client *c = s->c;
     if (!s->store) {
         if (s->deferred)
-            reply_set_deferred_array(c, s->deferred, s->withscores && c->resp == 2 ? count * 2 : count);
+            reply_set_deferred_array(c, s->deferred,
+                                     s->withscores && c->resp == 2 ? count * 2 : count);
         return;
     }
     const slice *dst = s->dstkey;
     if (count) {
         db_set(c->db, s->dst, false);
         reply_int(c, count);
-        modified(c, dst, "zrangestore", 1);
+        db_key_changed(c->db, dst, NOTIFY_ZSET, "zrangestore", 1);
         propagate(c->dbid, c->argc, c->argv);
     } else {
         kv_free(s->dst);
         reply_int(c, 0);
-        if (db_find_write(c->db, dst->ptr, dst->len)) {
-            db_delete(c->db, dst->ptr, dst->len);
-            db_signal_modified(c->db, dst->ptr, dst->len);
-            db_notify('g', "del", dst->ptr, dst->len, c->dbid);
-            srv.dirty++;
-            propagate(c->dbid, c->argc, c->argv);
-        }
+        db_delete_propagate(c->db, dst->ptr, dst->len);
     }
     s->dst = NULL;
 }
@@ -404,7 +391,9 @@ static bool limit_skips_all(long offset, kv *e) {
     return offset < 0 || (offset > 0 && (unsigned long)offset >= zset_len(e));
 }
 
-static unsigned long limit_count(long limit) { return limit < 0 ? ULONG_MAX : (unsigned long)limit; }
+static unsigned long limit_count(long limit) {
+    return limit < 0 ? ULONG_MAX : (unsigned long)limit;
+}
 
 static void skip_offset(zset_iter *it, long offset) {
     for (; offset > 0 && zset_iter_valid(it); offset--) zset_iter_next(it);
@@ -466,17 +455,17 @@ static void zrange_generic(client *c, int first, bool store, enum range_type typ
     for (int j = first + 3; j < c->argc; j++) {
         slice *a = &c->argv[j];
         int left = c->argc - j - 1;
-        if (!store && cmd_arg_is(a, "withscores")) {
+        if (!store && arg_is(a, "withscores")) {
             withscores = true;
-        } else if (cmd_arg_is(a, "limit") && left >= 2) {
+        } else if (arg_is(a, "limit") && left >= 2) {
             if (!arg_long(c, &c->argv[j + 1], &offset) || !arg_long(c, &c->argv[j + 2], &limit))
                 return;
             j += 2;
-        } else if (dir == DIR_AUTO && cmd_arg_is(a, "rev")) {
+        } else if (dir == DIR_AUTO && arg_is(a, "rev")) {
             dir = DIR_REVERSE;
-        } else if (type == RANGE_AUTO && cmd_arg_is(a, "bylex")) {
+        } else if (type == RANGE_AUTO && arg_is(a, "bylex")) {
             type = RANGE_LEX;
-        } else if (type == RANGE_AUTO && cmd_arg_is(a, "byscore")) {
+        } else if (type == RANGE_AUTO && arg_is(a, "byscore")) {
             type = RANGE_SCORE;
         } else {
             reply_error(c, ERR_SYNTAX);
@@ -516,12 +505,14 @@ static void zrange_generic(client *c, int first, bool store, enum range_type typ
         }
         break;
     default:
-        if (!arg_long(c, &c->argv[minidx], &start) || !arg_long(c, &c->argv[maxidx], &end))
-            return;
+        if (!arg_long(c, &c->argv[minidx], &start) || !arg_long(c, &c->argv[maxidx], &end)) return;
         break;
     }
-    range_sink s = {.c = c, .store = store, .withscores = withscores,
-                    .dstkey = store ? &c->argv[1] : NULL, .lim = zset_cfg_limits()};
+    range_sink s = {.c = c,
+                    .store = store,
+                    .withscores = withscores,
+                    .dstkey = store ? &c->argv[1] : NULL,
+                    .lim = zset_cfg_limits()};
     kv *e = db_find_read(c->db, key->ptr, key->len);
     if (e == NULL) {
         if (store) {
@@ -541,13 +532,15 @@ static void zrange_generic(client *c, int first, bool store, enum range_type typ
     else range_by_lex(&s, e, &lr, offset, limit, rev);
 }
 
-void cmd_zrange(client *c) { zrange_generic(c, 1, false, RANGE_AUTO, DIR_AUTO); }
-void cmd_zrangestore(client *c) { zrange_generic(c, 2, true, RANGE_AUTO, DIR_AUTO); }
-void cmd_zrevrange(client *c) { zrange_generic(c, 1, false, RANGE_RANK, DIR_REVERSE); }
-void cmd_zrangebyscore(client *c) { zrange_generic(c, 1, false, RANGE_SCORE, DIR_FORWARD); }
-void cmd_zrevrangebyscore(client *c) { zrange_generic(c, 1, false, RANGE_SCORE, DIR_REVERSE); }
-void cmd_zrangebylex(client *c) { zrange_generic(c, 1, false, RANGE_LEX, DIR_FORWARD); }
-void cmd_zrevrangebylex(client *c) { zrange_generic(c, 1, false, RANGE_LEX, DIR_REVERSE); }
+static void cmd_zrange(client *c) { zrange_generic(c, 1, false, RANGE_AUTO, DIR_AUTO); }
+static void cmd_zrangestore(client *c) { zrange_generic(c, 2, true, RANGE_AUTO, DIR_AUTO); }
+static void cmd_zrevrange(client *c) { zrange_generic(c, 1, false, RANGE_RANK, DIR_REVERSE); }
+static void cmd_zrangebyscore(client *c) { zrange_generic(c, 1, false, RANGE_SCORE, DIR_FORWARD); }
+static void cmd_zrevrangebyscore(client *c) {
+    zrange_generic(c, 1, false, RANGE_SCORE, DIR_REVERSE);
+}
+static void cmd_zrangebylex(client *c) { zrange_generic(c, 1, false, RANGE_LEX, DIR_FORWARD); }
+static void cmd_zrevrangebylex(client *c) { zrange_generic(c, 1, false, RANGE_LEX, DIR_REVERSE); }
 
 /* ---- ZREMRANGEBYRANK, ZREMRANGEBYSCORE, ZREMRANGEBYLEX ---- */
 
@@ -599,16 +592,16 @@ static void zremrange_generic(client *c, enum range_type type) {
     if (deleted) {
         bool removed = zset_len(e) == 0;
         if (removed) db_delete(c->db, key->ptr, key->len);
-        modified(c, key, event, (long long)deleted);
-        if (removed) db_notify('g', "del", key->ptr, key->len, c->dbid);
+        db_key_changed(c->db, key, NOTIFY_ZSET, event, (long long)deleted);
+        if (removed) db_notify(NOTIFY_GENERIC, "del", key->ptr, key->len, c->dbid);
         propagate(c->dbid, c->argc, c->argv);
     }
     reply_int(c, (long long)deleted);
 }
 
-void cmd_zremrangebyrank(client *c) { zremrange_generic(c, RANGE_RANK); }
-void cmd_zremrangebyscore(client *c) { zremrange_generic(c, RANGE_SCORE); }
-void cmd_zremrangebylex(client *c) { zremrange_generic(c, RANGE_LEX); }
+static void cmd_zremrangebyrank(client *c) { zremrange_generic(c, RANGE_RANK); }
+static void cmd_zremrangebyscore(client *c) { zremrange_generic(c, RANGE_SCORE); }
+static void cmd_zremrangebylex(client *c) { zremrange_generic(c, RANGE_LEX); }
 
 /* ---- Pops ---- */
 
@@ -645,8 +638,8 @@ void zset_pop_reply(client *c, const slice *key, kv *e, int where, long count, b
     }
     bool removed = zset_len(e) == 0;
     if (removed) db_delete(c->db, key->ptr, key->len);
-    modified(c, key, where == ZSET_MAX ? "zpopmax" : "zpopmin", n);
-    if (removed) db_notify('g', "del", key->ptr, key->len, c->dbid);
+    db_key_changed(c->db, key, NOTIFY_ZSET, where == ZSET_MAX ? "zpopmax" : "zpopmin", n);
+    if (removed) db_notify(NOTIFY_GENERIC, "del", key->ptr, key->len, c->dbid);
     /* Redis's effects: ZPOPMIN/ZPOPMAX go out as they came, BZPOPMIN/MAX
      * as "ZPOPMIN key", ZMPOP/BZMPOP as "ZPOPMIN key <popped>". */
     if (!emit_key) {
@@ -695,11 +688,11 @@ static void zpop_minmax(client *c, int where) {
     zpop_generic(c, &c->argv[1], 1, where, false, count, nested, false);
 }
 
-void cmd_zpopmin(client *c) { zpop_minmax(c, ZSET_MIN); }
-void cmd_zpopmax(client *c) { zpop_minmax(c, ZSET_MAX); }
+static void cmd_zpopmin(client *c) { zpop_minmax(c, ZSET_MIN); }
+static void cmd_zpopmax(client *c) { zpop_minmax(c, ZSET_MAX); }
 
 /* ZMPOP numkeys key [key ...] MIN|MAX [COUNT count] */
-void cmd_zmpop(client *c) {
+static void cmd_zmpop(client *c) {
     arg_mpop a;
     if (!arg_parse_mpop(c, 1, "min", "max", &a)) return;
     zpop_generic(c, &c->argv[2], (int)a.numkeys, a.second ? ZSET_MAX : ZSET_MIN, true, a.count,
@@ -712,7 +705,7 @@ void cmd_zmpop(client *c) {
  * by rank through its spans. */
 typedef struct picker {
     kv *e;
-    unsigned char **pairs;   /* listpack: the member element of each pair */
+    unsigned char **pairs; /* listpack: the member element of each pair */
 } picker;
 
 static void picker_init(picker *p, kv *e) {
@@ -730,7 +723,7 @@ static void picker_init(picker *p, kv *e) {
 static void picker_get(picker *p, unsigned long rank, zset_elem *el) {
     zset_iter it;
     if (p->pairs) {
-        zset_iter_rank(&it, p->e, 0, false);   /* then point it at the pair */
+        zset_iter_rank(&it, p->e, 0, false); /* then point it at the pair */
         it.eptr = p->pairs[rank];
         it.sptr = lp_next(it.zl, it.eptr);
     } else {
@@ -747,7 +740,7 @@ static void reply_member(client *c, const zset_elem *el, bool withscores) {
 
 /* A small open-addressing set of ranks, for sampling without repeats. */
 typedef struct rank_set {
-    unsigned long *slots;   /* rank + 1; 0 is empty */
+    unsigned long *slots; /* rank + 1; 0 is empty */
     unsigned long mask;
 } rank_set;
 
@@ -836,7 +829,7 @@ static void zrandmember_count(client *c, long long l, bool withscores) {
     mem_free(p.pairs);
 }
 
-void cmd_zrandmember(client *c) {
+static void cmd_zrandmember(client *c) {
     if (c->argc >= 3) {
         long l;
         bool withscores;
@@ -857,7 +850,7 @@ void cmd_zrandmember(client *c) {
 
 /* ---- ZSCAN ---- */
 
-void cmd_zscan(client *c) {
+static void cmd_zscan(client *c) {
     unsigned long cursor;
     if (!scan_parse_cursor(c, &c->argv[2], &cursor)) return;
     kv *e;
@@ -912,19 +905,17 @@ enum aggregate { AGG_SUM, AGG_MIN, AGG_MAX };
  * set is copied into a skiplist first, so that lookups stay O(1) whatever
  * its encoding (t_set.h offers only a walk). */
 typedef struct zsrc {
-    kv *e;              /* the key's entry; NULL for a missing key */
-    skiplist *set;      /* for a plain set: its members, each scored 1 */
+    kv *e;         /* the key's entry; NULL for a missing key */
+    skiplist *set; /* for a plain set: its members, each scored 1 */
     double weight;
     unsigned long len;
-    int idx;            /* position in the command, to keep the sort stable */
+    int idx; /* position in the command, to keep the sort stable */
 } zsrc;
 
 /* Called for each member of an input; returns false to stop early. */
 typedef bool member_fn(void *priv, const char *m, size_t len, double score);
 
-static void copy_set_member(void *priv, const char *p, size_t len) {
-    sl_insert(priv, 1.0, p, len);
-}
+static void copy_set_member(void *priv, const char *p, size_t len) { sl_insert(priv, 1.0, p, len); }
 
 static void src_open(zsrc *s, kv *e, int idx) {
     *s = (zsrc){.e = e, .weight = 1.0, .idx = idx};
@@ -972,7 +963,7 @@ static int by_len(const void *a, const void *b) {
 static void aggregate(double *target, double val, enum aggregate agg) {
     if (agg == AGG_SUM) {
         *target += val;
-        if (isnan(*target)) *target = 0.0;   /* inf + -inf */
+        if (isnan(*target)) *target = 0.0; /* inf + -inf */
     } else if (agg == AGG_MIN) {
         if (val < *target) *target = val;
     } else {
@@ -986,10 +977,10 @@ typedef struct setop {
     enum aggregate agg;
     skiplist *res;
     size_t maxlen;
-    unsigned long card;      /* ZINTERCARD */
+    unsigned long card; /* ZINTERCARD */
     long limit;
     bool card_only;
-    int cur;                 /* union: the input being added */
+    int cur; /* union: the input being added */
 } setop;
 
 static void result_add(setop *op, const char *m, size_t len, double score) {
@@ -1048,7 +1039,7 @@ static void run_setop(setop *op, enum set_op kind) {
             src_foreach(&op->src[op->cur], union_member, op);
     } else if (op->src[0].len > 0) {
         for (long j = 1; j < op->n; j++)
-            if (op->src[j].e == op->src[0].e) return;   /* A - A - ... is empty */
+            if (op->src[j].e == op->src[0].e) return; /* A - A - ... is empty */
         src_foreach(&op->src[0], diff_member, op);
     }
 }
@@ -1059,7 +1050,7 @@ static bool parse_setop_options(client *c, int j, setop *op, enum set_op kind, b
     while (j < c->argc) {
         int left = c->argc - j;
         slice *a = &c->argv[j];
-        if (kind != OP_DIFF && !op->card_only && left >= op->n + 1 && cmd_arg_is(a, "weights")) {
+        if (kind != OP_DIFF && !op->card_only && left >= op->n + 1 && arg_is(a, "weights")) {
             j++;
             for (long i = 0; i < op->n; i++, j++) {
                 if (!util_str2d(c->argv[j].ptr, c->argv[j].len, &op->src[i].weight)) {
@@ -1067,20 +1058,20 @@ static bool parse_setop_options(client *c, int j, setop *op, enum set_op kind, b
                     return false;
                 }
             }
-        } else if (kind != OP_DIFF && !op->card_only && left >= 2 && cmd_arg_is(a, "aggregate")) {
+        } else if (kind != OP_DIFF && !op->card_only && left >= 2 && arg_is(a, "aggregate")) {
             slice *v = &c->argv[j + 1];
-            if (cmd_arg_is(v, "sum")) op->agg = AGG_SUM;
-            else if (cmd_arg_is(v, "min")) op->agg = AGG_MIN;
-            else if (cmd_arg_is(v, "max")) op->agg = AGG_MAX;
+            if (arg_is(v, "sum")) op->agg = AGG_SUM;
+            else if (arg_is(v, "min")) op->agg = AGG_MIN;
+            else if (arg_is(v, "max")) op->agg = AGG_MAX;
             else {
                 reply_error(c, ERR_SYNTAX);
                 return false;
             }
             j += 2;
-        } else if (!store && !op->card_only && cmd_arg_is(a, "withscores")) {
+        } else if (!store && !op->card_only && arg_is(a, "withscores")) {
             *withscores = true;
             j++;
-        } else if (op->card_only && left >= 2 && cmd_arg_is(a, "limit")) {
+        } else if (op->card_only && left >= 2 && arg_is(a, "limit")) {
             long long v;
             if (!util_str2ll(c->argv[j + 1].ptr, c->argv[j + 1].len, &v) || v < 0) {
                 reply_error(c, "ERR LIMIT can't be negative");
@@ -1109,18 +1100,12 @@ static void store_setop(client *c, const slice *dst, setop *op, enum set_op kind
         zset_shrink_if_fits(e, op->maxlen, &lim);
         db_set(c->db, e, false);
         reply_int(c, (long long)len);
-        modified(c, dst, setop_event(kind), 1);
+        db_key_changed(c->db, dst, NOTIFY_ZSET, setop_event(kind), 1);
         propagate(c->dbid, c->argc, c->argv);
         return;
     }
     reply_int(c, 0);
-    if (db_find_write(c->db, dst->ptr, dst->len)) {
-        db_delete(c->db, dst->ptr, dst->len);
-        db_signal_modified(c->db, dst->ptr, dst->len);
-        db_notify('g', "del", dst->ptr, dst->len, c->dbid);
-        srv.dirty++;
-        propagate(c->dbid, c->argc, c->argv);
-    }
+    db_delete_propagate(c->db, dst->ptr, dst->len);
 }
 
 /* Redis's zunionInterDiffGenericCommand. dst is NULL for the forms that
@@ -1128,7 +1113,7 @@ static void store_setop(client *c, const slice *dst, setop *op, enum set_op kind
 static void setop_generic(client *c, const slice *dst, int numkeys_idx, enum set_op kind,
                           bool card_only) {
     long long n;
-    if (!cmd_arg_ll(c, &c->argv[numkeys_idx], &n)) return;
+    if (!arg_ll(c, &c->argv[numkeys_idx], &n)) return;
     if (n < 1) {
         reply_errorf(c, "ERR at least 1 input key is needed for '%s' command", c->cmd->fullname);
         return;
@@ -1172,36 +1157,102 @@ done:
     mem_free(op.src);
 }
 
-void cmd_zunionstore(client *c) { setop_generic(c, &c->argv[1], 2, OP_UNION, false); }
-void cmd_zinterstore(client *c) { setop_generic(c, &c->argv[1], 2, OP_INTER, false); }
-void cmd_zdiffstore(client *c) { setop_generic(c, &c->argv[1], 2, OP_DIFF, false); }
-void cmd_zunion(client *c) { setop_generic(c, NULL, 1, OP_UNION, false); }
-void cmd_zinter(client *c) { setop_generic(c, NULL, 1, OP_INTER, false); }
-void cmd_zdiff(client *c) { setop_generic(c, NULL, 1, OP_DIFF, false); }
-void cmd_zintercard(client *c) { setop_generic(c, NULL, 1, OP_INTER, true); }
+static void cmd_zunionstore(client *c) { setop_generic(c, &c->argv[1], 2, OP_UNION, false); }
+static void cmd_zinterstore(client *c) { setop_generic(c, &c->argv[1], 2, OP_INTER, false); }
+static void cmd_zdiffstore(client *c) { setop_generic(c, &c->argv[1], 2, OP_DIFF, false); }
+static void cmd_zunion(client *c) { setop_generic(c, NULL, 1, OP_UNION, false); }
+static void cmd_zinter(client *c) { setop_generic(c, NULL, 1, OP_INTER, false); }
+static void cmd_zdiff(client *c) { setop_generic(c, NULL, 1, OP_DIFF, false); }
+static void cmd_zintercard(client *c) { setop_generic(c, NULL, 1, OP_INTER, true); }
 
 /* ---- Key positions for COMMAND GETKEYS ---- */
 
 /* Keys counted by argv[numkeys_idx] start right after it, as Redis's
  * "keynum" key spec: a count that is not a number, is below 1 or runs
  * past the arguments makes the command invalid. */
-static int numkeys_keys(int argc, slice *argv, int numkeys_idx, int *keys, int n, int cap) {
-    long long num;
-    if (numkeys_idx >= argc || !util_str2ll(argv[numkeys_idx].ptr, argv[numkeys_idx].len, &num))
-        return -1;
-    if (num < 1 || num > argc - numkeys_idx - 1) return -1;
-    for (long long i = 0; i < num && n < cap; i++) keys[n++] = numkeys_idx + 1 + (int)i;
-    return n;
-}
-
 /* ZUNIONSTORE, ZINTERSTORE, ZDIFFSTORE: destination, then numkeys at 2. */
-int zset_getkeys_store(int argc, slice *argv, int *keys, int cap) {
+static int store_getkeys(int argc, slice *argv, int *keys, int cap) {
     if (cap < 1) return 0;
     keys[0] = 1;
-    return numkeys_keys(argc, argv, 2, keys, 1, cap);
+    return cmdtable_numkeys_getkeys(argc, argv, 2, keys, 1, cap);
 }
 
 /* ZUNION, ZINTER, ZDIFF, ZINTERCARD, ZMPOP: numkeys at 1. */
-int zset_getkeys_numkeys(int argc, slice *argv, int *keys, int cap) {
-    return numkeys_keys(argc, argv, 1, keys, 0, cap);
+static int numkeys_getkeys(int argc, slice *argv, int *keys, int cap) {
+    return cmdtable_numkeys_getkeys(argc, argv, 1, keys, 0, cap);
 }
+
+/* ---- Command table (registered by server.c) ---- */
+
+/* clang-format off */
+command t_zset_commands[] = {
+    {.name = "zadd", .proc = cmd_zadd, .arity = -4, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
+     .acl = ACL_WRITE | ACL_SORTEDSET | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "zincrby", .proc = cmd_zincrby, .arity = 4,
+     .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST, .acl = ACL_WRITE | ACL_SORTEDSET | ACL_FAST,
+     .keys = {1, 1, 1}},
+    {.name = "zrem", .proc = cmd_zrem, .arity = -3, .flags = CMD_WRITE | CMD_FAST,
+     .acl = ACL_WRITE | ACL_SORTEDSET | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "zcard", .proc = cmd_zcard, .arity = 2, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_READ | ACL_SORTEDSET | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "zcount", .proc = cmd_zcount, .arity = 4, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_READ | ACL_SORTEDSET | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "zlexcount", .proc = cmd_zlexcount, .arity = 4, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_READ | ACL_SORTEDSET | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "zscore", .proc = cmd_zscore, .arity = 3, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_READ | ACL_SORTEDSET | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "zmscore", .proc = cmd_zmscore, .arity = -3, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_READ | ACL_SORTEDSET | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "zrank", .proc = cmd_zrank, .arity = 3, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_READ | ACL_SORTEDSET | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "zrevrank", .proc = cmd_zrevrank, .arity = 3, .flags = CMD_READONLY | CMD_FAST,
+     .acl = ACL_READ | ACL_SORTEDSET | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "zrange", .proc = cmd_zrange, .arity = -4, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_SORTEDSET | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "zrangestore", .proc = cmd_zrangestore, .arity = -5, .flags = CMD_WRITE | CMD_DENYOOM,
+     .acl = ACL_WRITE | ACL_SORTEDSET | ACL_SLOW, .keys = {1, 2, 1}},
+    {.name = "zrangebyscore", .proc = cmd_zrangebyscore, .arity = -4, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_SORTEDSET | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "zrevrangebyscore", .proc = cmd_zrevrangebyscore, .arity = -4, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_SORTEDSET | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "zrangebylex", .proc = cmd_zrangebylex, .arity = -4, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_SORTEDSET | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "zrevrangebylex", .proc = cmd_zrevrangebylex, .arity = -4, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_SORTEDSET | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "zrevrange", .proc = cmd_zrevrange, .arity = -4, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_SORTEDSET | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "zremrangebyrank", .proc = cmd_zremrangebyrank, .arity = 4, .flags = CMD_WRITE,
+     .acl = ACL_WRITE | ACL_SORTEDSET | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "zremrangebyscore", .proc = cmd_zremrangebyscore, .arity = 4, .flags = CMD_WRITE,
+     .acl = ACL_WRITE | ACL_SORTEDSET | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "zremrangebylex", .proc = cmd_zremrangebylex, .arity = 4, .flags = CMD_WRITE,
+     .acl = ACL_WRITE | ACL_SORTEDSET | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "zpopmin", .proc = cmd_zpopmin, .arity = -2, .flags = CMD_WRITE | CMD_FAST,
+     .acl = ACL_WRITE | ACL_SORTEDSET | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "zpopmax", .proc = cmd_zpopmax, .arity = -2, .flags = CMD_WRITE | CMD_FAST,
+     .acl = ACL_WRITE | ACL_SORTEDSET | ACL_FAST, .keys = {1, 1, 1}},
+    {.name = "zmpop", .proc = cmd_zmpop, .getkeys = numkeys_getkeys, .arity = -4,
+     .flags = CMD_WRITE | CMD_MOVABLE_KEYS, .acl = ACL_WRITE | ACL_SORTEDSET | ACL_SLOW},
+    {.name = "zrandmember", .proc = cmd_zrandmember, .arity = -2, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_SORTEDSET | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "zunion", .proc = cmd_zunion, .getkeys = numkeys_getkeys, .arity = -3,
+     .flags = CMD_READONLY | CMD_MOVABLE_KEYS, .acl = ACL_READ | ACL_SORTEDSET | ACL_SLOW},
+    {.name = "zinter", .proc = cmd_zinter, .getkeys = numkeys_getkeys, .arity = -3,
+     .flags = CMD_READONLY | CMD_MOVABLE_KEYS, .acl = ACL_READ | ACL_SORTEDSET | ACL_SLOW},
+    {.name = "zdiff", .proc = cmd_zdiff, .getkeys = numkeys_getkeys, .arity = -3,
+     .flags = CMD_READONLY | CMD_MOVABLE_KEYS, .acl = ACL_READ | ACL_SORTEDSET | ACL_SLOW},
+    {.name = "zunionstore", .proc = cmd_zunionstore, .getkeys = store_getkeys, .arity = -4,
+     .flags = CMD_WRITE | CMD_DENYOOM | CMD_MOVABLE_KEYS,
+     .acl = ACL_WRITE | ACL_SORTEDSET | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "zinterstore", .proc = cmd_zinterstore, .getkeys = store_getkeys, .arity = -4,
+     .flags = CMD_WRITE | CMD_DENYOOM | CMD_MOVABLE_KEYS,
+     .acl = ACL_WRITE | ACL_SORTEDSET | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "zdiffstore", .proc = cmd_zdiffstore, .getkeys = store_getkeys, .arity = -4,
+     .flags = CMD_WRITE | CMD_DENYOOM | CMD_MOVABLE_KEYS,
+     .acl = ACL_WRITE | ACL_SORTEDSET | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = "zintercard", .proc = cmd_zintercard, .getkeys = numkeys_getkeys, .arity = -3,
+     .flags = CMD_READONLY | CMD_MOVABLE_KEYS, .acl = ACL_READ | ACL_SORTEDSET | ACL_SLOW},
+    {.name = "zscan", .proc = cmd_zscan, .arity = -3, .flags = CMD_READONLY,
+     .acl = ACL_READ | ACL_SORTEDSET | ACL_SLOW, .keys = {1, 1, 1}},
+    {.name = NULL}};
+/* clang-format on */

@@ -1,14 +1,14 @@
 /* t_zset.h -- the sorted set type, for files outside t_zset.c: start-up
  * registration, the pop that the blocking commands (blocking.c) serve
- * waiters with, and what the geo commands (geo.c) build on. Commands
- * themselves are declared in commands.h; the value operations are in
- * zset.h. */
+ * waiters with, and what the geo commands (geo.c) build on. The commands
+ * are in t_zset.c's table; the value operations are in zset.h. */
 #ifndef CASTOR_T_ZSET_H
 #define CASTOR_T_ZSET_H
 
 #include <stdbool.h>
 
 #include "client.h"
+#include "cmdtable.h"
 #include "kv.h"
 #include "zset.h"
 
@@ -30,6 +30,8 @@ enum { ZSET_MIN = 0, ZSET_MAX = 1 };
 void zset_pop_reply(client *c, const slice *key, kv *e, int where, long count, bool emit_key,
                     bool nested);
 
+/* The command table, registered by server.c. */
+extern command t_zset_commands[];
 /* The encoding limits configured now (zset-max-listpack-entries/value). */
 zset_limits zset_cfg_limits(void);
 /* A new, empty sorted set entry for 'key', not yet in the keyspace: a

@@ -23,22 +23,16 @@
 
 /* ASCII-only case folding. Redis never changes LC_CTYPE from "C", so its
  * tolower() calls fold exactly A-Z; bytes >= 0x80 are left alone. */
-static inline int fold(int c) {
-    return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
-}
+static inline int fold(int c) { return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c; }
 
 /* fold() of a signed char value as glibc's tolower() in the "C" locale
  * returns it: its table is indexed from -128, so -128..-2 come back as
  * 128..254, while -1 is EOF and stays -1. Redis folds range bounds through
  * exactly this, which decides what nocase ranges over high bytes match. */
-static inline int fold_signed(int c) {
-    return c < -1 ? c + 256 : fold(c);
-}
+static inline int fold_signed(int c) { return c < -1 ? c + 256 : fold(c); }
 
 /* isspace() in the "C" locale, without the signed-char pitfall. */
-static inline bool is_c_space(char c) {
-    return c == ' ' || (c >= '\t' && c <= '\r');
-}
+static inline bool is_c_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
 
 /* ---- Integers ---- */
 
@@ -54,7 +48,7 @@ bool util_str2ll(const char *s, size_t len, long long *out) {
     size_t i = 0;
     bool negative = s[0] == '-';
     if (negative && ++i == len) return false;
-    if (s[i] < '1' || s[i] > '9') return false;   /* also rejects "-0", "01" */
+    if (s[i] < '1' || s[i] > '9') return false; /* also rejects "-0", "01" */
 
     unsigned long long v = 0;
     for (; i < len; i++) {
@@ -230,7 +224,7 @@ static bool match_class(const char *pat, size_t patlen, char c, bool nocase, siz
     bool match = false;
     for (;;) {
         if (i >= patlen) {
-            i = patlen - 1;   /* so that *used below is patlen */
+            i = patlen - 1; /* so that *used below is patlen */
             break;
         }
         if (pat[i] == '\\' && patlen - i >= 2) {
@@ -252,8 +246,7 @@ static bool match_class(const char *pat, size_t patlen, char c, bool nocase, siz
             }
             if (ch >= lo && ch <= hi) match = true;
             i += 2;
-        } else if (nocase ? fold((unsigned char)pat[i]) == fold((unsigned char)c)
-                          : pat[i] == c) {
+        } else if (nocase ? fold((unsigned char)pat[i]) == fold((unsigned char)c) : pat[i] == c) {
             match = true;
         }
         i++;
@@ -269,18 +262,15 @@ static bool match_token(const char *pat, size_t patlen, char c, bool nocase, siz
     char lit = pat[0];
     *used = 1;
     switch (pat[0]) {
-    case '?':
-        return true;
-    case '[':
-        return match_class(pat, patlen, c, nocase, used);
+    case '?': return true;
+    case '[': return match_class(pat, patlen, c, nocase, used);
     case '\\':
         if (patlen >= 2) {
             lit = pat[1];
             *used = 2;
         }
         break;
-    default:
-        break;
+    default: break;
     }
     return nocase ? fold((unsigned char)lit) == fold((unsigned char)c) : lit == c;
 }
@@ -295,17 +285,16 @@ static bool match_token(const char *pat, size_t patlen, char c, bool nocase, siz
  * Redis quirk kept: an empty string matches only an empty pattern, so even
  * "*" fails on "". Redis's KEYS and SCAN special-case a lone "*" before
  * matching; callers that want "*" to select the empty key must do the same. */
-bool util_glob_match(const char *pat, size_t patlen, const char *s, size_t slen,
-                     bool nocase) {
+bool util_glob_match(const char *pat, size_t patlen, const char *s, size_t slen, bool nocase) {
     if (slen == 0) return patlen == 0;
     size_t p = 0, i = 0;
     bool have_star = false;
-    size_t star_p = 0, star_i = 0;   /* pattern after the last '*', and where it was tried */
+    size_t star_p = 0, star_i = 0; /* pattern after the last '*', and where it was tried */
     int stars = 0;
     while (i < slen) {
         if (p < patlen && pat[p] == '*') {
             while (p < patlen && pat[p] == '*') p++;
-            if (p == patlen) return true;   /* a trailing '*' eats the rest */
+            if (p == patlen) return true; /* a trailing '*' eats the rest */
             /* Redis (CVE-2024-31228) gives up past 1000 nested stars; this
              * loop never recurses, but answers the same. */
             if (++stars > UTIL_GLOB_MAX_STARS) return false;
@@ -342,9 +331,7 @@ bool util_glob_match(const char *pat, size_t patlen, const char *s, size_t slen,
 #define SIPHASH_D_ROUNDS 2
 #endif
 
-static inline uint64_t rotl64(uint64_t x, int b) {
-    return (x << b) | (x >> (64 - b));
-}
+static inline uint64_t rotl64(uint64_t x, int b) { return (x << b) | (x >> (64 - b)); }
 
 /* Little-endian load of 8 bytes, optionally ASCII-lowercased. */
 static inline uint64_t load64_le(const uint8_t *p, bool nocase) {
@@ -383,7 +370,7 @@ static inline void sip_compress(sip_state *s, uint64_t m) {
 static uint64_t siphash(const uint8_t *in, size_t len, const uint8_t key[16], bool nocase) {
     uint64_t k0 = load64_le(key, false), k1 = load64_le(key + 8, false);
     sip_state s = {
-        .v0 = 0x736f6d6570736575ULL ^ k0,   /* "somepseudorandomlygeneratedbytes" */
+        .v0 = 0x736f6d6570736575ULL ^ k0, /* "somepseudorandomlygeneratedbytes" */
         .v1 = 0x646f72616e646f6dULL ^ k1,
         .v2 = 0x6c7967656e657261ULL ^ k0,
         .v3 = 0x7465646279746573ULL ^ k1,
@@ -513,12 +500,12 @@ static inline uint64_t ticks(void) { return 0; }
 #endif
 
 static struct {
-    long long base_us;       /* wall clock at the last rebase */
+    long long base_us; /* wall clock at the last rebase */
     uint64_t base_tick;
-    long long anchor_us;     /* calibration interval start */
+    long long anchor_us; /* calibration interval start */
     uint64_t anchor_tick;
-    double us_per_tick;      /* 0: not calibrated */
-    int usable;              /* -1 unknown, 0 no, 1 yes */
+    double us_per_tick; /* 0: not calibrated */
+    int usable;         /* -1 unknown, 0 no, 1 yes */
 } clk = {.usable = -1};
 
 /* An invariant TSC ticks at a constant rate in every power state; only
@@ -554,7 +541,7 @@ void util_clock_rebase(void) {
             clk.anchor_us = clk.base_us;
             clk.anchor_tick = clk.base_tick;
         }
-    } else if (span < 0) {   /* the wall clock went back: start over */
+    } else if (span < 0) { /* the wall clock went back: start over */
         clk.anchor_us = clk.base_us;
         clk.anchor_tick = clk.base_tick;
         clk.us_per_tick = 0;
@@ -566,9 +553,7 @@ long long util_fast_ustime(void) {
     return clk.base_us + (long long)((double)(ticks() - clk.base_tick) * clk.us_per_tick);
 }
 
-long long util_mstime(void) {
-    return util_ustime() / 1000;
-}
+long long util_mstime(void) { return util_ustime() / 1000; }
 
 /* Never goes backwards, unlike the wall clock; for timeouts and latency. */
 uint64_t util_monotonic_us(void) {

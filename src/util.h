@@ -55,8 +55,7 @@ size_t util_ld2str(char *buf, long double v);
  * As in Redis, an empty string matches only an empty pattern (not even "*"):
  * KEYS/SCAN must special-case a lone "*" as Redis does. */
 #define UTIL_GLOB_MAX_STARS 1000
-bool util_glob_match(const char *pat, size_t patlen, const char *s, size_t slen,
-                     bool nocase);
+bool util_glob_match(const char *pat, size_t patlen, const char *s, size_t slen, bool nocase);
 
 /* SipHash-1-2 of buf with a 16-byte key, as used for hash tables. */
 uint64_t util_siphash(const void *buf, size_t len, const uint8_t key[16]);
@@ -79,8 +78,8 @@ void util_debug_delay(int us);
 void util_random_hex(char *out, size_t hexlen);
 
 /* Monotonic and wall-clock time. */
-long long util_mstime(void);   /* wall clock, milliseconds since epoch */
-long long util_ustime(void);   /* wall clock, microseconds since epoch */
+long long util_mstime(void); /* wall clock, milliseconds since epoch */
+long long util_ustime(void); /* wall clock, microseconds since epoch */
 uint64_t util_monotonic_us(void);
 /* The wall clock for the command path, cheaper than util_ustime(): the
  * CPU's time stamp counter, scaled and added to the wall time read at the

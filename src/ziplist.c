@@ -80,7 +80,7 @@ static bool decode_entry(const unsigned char *p, const unsigned char *end, size_
     case 0xc0: *v = (int16_t)(uint16_t)(d[0] | d[1] << 8); break;
     case 0xd0: *v = (int32_t)u32le(d); break;
     case 0xe0: *v = (int64_t)((uint64_t)u32le(d) | (uint64_t)u32le(d + 4) << 32); break;
-    case 0xf0:   /* 24 bits: the top three bytes of an int32, shifted down with sign */
+    case 0xf0: /* 24 bits: the top three bytes of an int32, shifted down with sign */
         *v = (int32_t)((uint32_t)d[0] << 8 | (uint32_t)d[1] << 16 | (uint32_t)d[2] << 24) >> 8;
         break;
     case 0xfe: *v = (int8_t)d[0]; break;
@@ -145,7 +145,7 @@ unsigned char *zl_to_listpack(const unsigned char *zl, size_t size) {
 static bool zm_len(const unsigned char **p, const unsigned char *end, size_t *len) {
     const unsigned char *q = *p;
     size_t n = q[0] < ZM_BIGLEN ? 1 : 5;
-    if ((size_t)(end - q) < n) return false;   /* the value must leave room for END */
+    if ((size_t)(end - q) < n) return false; /* the value must leave room for END */
     *len = n == 1 ? q[0] : u32le(q + 1);
     *p = q + n;
     return true;

@@ -74,8 +74,7 @@ static int mem_order(const char *a, size_t alen, const char *b, size_t blen) {
 }
 
 /* Insert at the (score, member) place. */
-static unsigned char *lp_insert_sorted(unsigned char *zl, const char *m, size_t len,
-                                       double score) {
+static unsigned char *lp_insert_sorted(unsigned char *zl, const char *m, size_t len, double score) {
     unsigned char *eptr = lp_first(zl);
     while (eptr) {
         unsigned char *sptr = lp_next(zl, eptr);
@@ -122,8 +121,7 @@ size_t zset_value_size(const void *ptr, enum kv_enc enc) {
     return sl_alloc_size(ptr);
 }
 
-void *zset_value_new(const zset_limits *lim, size_t first_len, size_t size_hint,
-                     enum kv_enc *enc) {
+void *zset_value_new(const zset_limits *lim, size_t first_len, size_t size_hint, enum kv_enc *enc) {
     if (lim->max_entries == 0 || size_hint > lim->max_entries || first_len > lim->max_value) {
         *enc = KV_ENC_SKIPLIST;
         return sl_new();
@@ -215,7 +213,7 @@ void zset_convert(kv *e, enum kv_enc to) {
         skiplist *sl = sl_new();
         dict_expand(sl->dict, lp_len(zl) / 2);
         unsigned char buf[LP_INTBUF_SIZE];
-        for (unsigned char *eptr = lp_first(zl); eptr; ) {
+        for (unsigned char *eptr = lp_first(zl); eptr;) {
             unsigned char *sptr = lp_next(zl, eptr);
             size_t len;
             const char *m = lp_text(eptr, buf, &len);
@@ -243,8 +241,8 @@ void zset_shrink_if_fits(kv *e, size_t maxlen, const zset_limits *lim) {
 
 /* ---- Writing ---- */
 
-bool zset_add(kv *e, double score, const char *m, size_t len, int in, int *out,
-              double *newscore, const zset_limits *lim) {
+bool zset_add(kv *e, double score, const char *m, size_t len, int in, int *out, double *newscore,
+              const zset_limits *lim) {
     bool incr = in & ZSET_IN_INCR, nx = in & ZSET_IN_NX, xx = in & ZSET_IN_XX;
     bool gt = in & ZSET_IN_GT, lt = in & ZSET_IN_LT;
     *out = 0;
@@ -488,8 +486,7 @@ void zset_iter_lex(zset_iter *it, const kv *e, const sl_lexrange *r, bool rev) {
     m = lp_text(first, buf, &len);
     if (!sl_lex_lte_max(m, len, r)) return;
     for (zset_iter_init(it, e, rev); zset_iter_valid(it); zset_iter_next(it)) {
-        size_t len;
-        const char *m = lp_text(it->eptr, buf, &len);
+        m = lp_text(it->eptr, buf, &len);
         bool past_start = rev ? sl_lex_lte_max(m, len, r) : sl_lex_gte_min(m, len, r);
         if (!past_start) continue;
         bool inside = rev ? sl_lex_gte_min(m, len, r) : sl_lex_lte_max(m, len, r);

@@ -33,10 +33,10 @@ enum {
     ZSET_IN_LT = 1 << 4,
 };
 enum {
-    ZSET_OUT_NAN = 1 << 0,      /* the result would be NaN: nothing changed */
+    ZSET_OUT_NAN = 1 << 0, /* the result would be NaN: nothing changed */
     ZSET_OUT_ADDED = 1 << 1,
     ZSET_OUT_UPDATED = 1 << 2,
-    ZSET_OUT_NOP = 1 << 3,      /* NX/XX/GT/LT blocked the operation */
+    ZSET_OUT_NOP = 1 << 3, /* NX/XX/GT/LT blocked the operation */
 };
 
 /* Lifetime (the kv type callbacks) */
@@ -58,8 +58,8 @@ unsigned long zset_count_lex(const kv *e, const sl_lexrange *r);
 
 /* Writing. zset_add() returns false only when the score (or the sum for
  * INCR) is NaN; *newscore gets the resulting score. */
-bool zset_add(kv *e, double score, const char *m, size_t len, int in, int *out,
-              double *newscore, const zset_limits *lim);
+bool zset_add(kv *e, double score, const char *m, size_t len, int in, int *out, double *newscore,
+              const zset_limits *lim);
 bool zset_del(kv *e, const char *m, size_t len);
 unsigned long zset_delete_score(kv *e, const sl_range *r);
 unsigned long zset_delete_lex(kv *e, const sl_lexrange *r);

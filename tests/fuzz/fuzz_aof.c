@@ -17,13 +17,12 @@
 
 #include "aoffile.h"
 
-#define CHECK(cond)                                                             \
-    do {                                                                        \
-        if (!(cond)) {                                                          \
-            fprintf(stderr, "fuzz_aof: check failed at line %d: %s\n", __LINE__, \
-                    #cond);                                                     \
-            abort();                                                            \
-        }                                                                       \
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "fuzz_aof: check failed at line %d: %s\n", __LINE__, #cond);           \
+            abort();                                                                               \
+        }                                                                                          \
     } while (0)
 
 static void fuzz_manifest(const char *p, size_t len) {
@@ -76,7 +75,7 @@ static void fuzz_manifest(const char *p, size_t len) {
 static aofread_status read_stream(const char *data, size_t len, int *n, uint64_t *sum, off_t *end) {
     FILE *fp = fmemopen((void *)data, len ? len : 1, "r");
     CHECK(fp != NULL);
-    if (len == 0) fgetc(fp);   /* fmemopen can't take 0 bytes: consume the one */
+    if (len == 0) fgetc(fp); /* fmemopen can't take 0 bytes: consume the one */
     aof_reader r;
     aofread_init(&r, fp, 0);
     aofread_status st;
@@ -93,7 +92,8 @@ static aofread_status read_stream(const char *data, size_t len, int *n, uint64_t
         last = off;
         for (int i = 0; i < argc; i++) {
             CHECK(argv[i].ptr[argv[i].len] == '\0');
-            for (size_t j = 0; j < argv[i].len; j++) *sum = *sum * 31 + (unsigned char)argv[i].ptr[j];
+            for (size_t j = 0; j < argv[i].len; j++)
+                *sum = *sum * 31 + (unsigned char)argv[i].ptr[j];
             *sum = *sum * 131 + argv[i].len;
         }
     }

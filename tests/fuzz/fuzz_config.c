@@ -32,12 +32,12 @@
 #include "server.h"
 #include "str.h"
 
-#define CHECK(cond)                                                                      \
-    do {                                                                                 \
-        if (!(cond)) {                                                                   \
-            fprintf(stderr, "fuzz_config: check failed at line %d: %s\n", __LINE__, #cond); \
-            abort();                                                                     \
-        }                                                                                \
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "fuzz_config: check failed at line %d: %s\n", __LINE__, #cond);        \
+            abort();                                                                               \
+        }                                                                                          \
     } while (0)
 
 static int home_fd = -1;
@@ -76,7 +76,7 @@ static bool has_directive(const uint8_t *p, size_t n, const char *name) {
 /* v written quoted must read back as the one word v, also after a name. */
 static void check_one_value(const char *v, size_t len) {
     str *line = str_catrepr(str_new(NULL, 0), v, len);
-    CHECK(strlen(line->buf) == line->len);   /* no NUL survives the escaping */
+    CHECK(strlen(line->buf) == line->len); /* no NUL survives the escaping */
     CHECK(memchr(line->buf, '\n', line->len) == NULL && memchr(line->buf, '\r', line->len) == NULL);
     str **argv;
     int argc = config_split_args(line->buf, &argv);
@@ -113,7 +113,8 @@ static void words_mode(const uint8_t *data, size_t size) {
         int argc2 = config_split_args(again->buf, &argv2);
         CHECK(argc2 == argc);
         for (int i = 0; i < argc; i++)
-            CHECK(argv2[i]->len == argv[i]->len && !memcmp(argv2[i]->buf, argv[i]->buf, argv[i]->len));
+            CHECK(argv2[i]->len == argv[i]->len &&
+                  !memcmp(argv2[i]->buf, argv[i]->buf, argv[i]->len));
         config_free_args(argv2, argc2);
         str_free(again);
         config_free_args(argv, argc);
@@ -168,9 +169,11 @@ static void file_mode(const uint8_t *data, size_t size) {
     for (int i = 0; i < n1; i++) {
         /* replicaof shows the live role, which a config file doesn't set. */
         if (!strcmp(t[i].name, "replicaof")) continue;
-        if (before[i]->len != after[i]->len || memcmp(before[i]->buf, after[i]->buf, before[i]->len))
+        if (before[i]->len != after[i]->len ||
+            memcmp(before[i]->buf, after[i]->buf, before[i]->len))
             fprintf(stderr, "%s: '%s' became '%s'\n", t[i].name, before[i]->buf, after[i]->buf);
-        CHECK(before[i]->len == after[i]->len && !memcmp(before[i]->buf, after[i]->buf, before[i]->len));
+        CHECK(before[i]->len == after[i]->len &&
+              !memcmp(before[i]->buf, after[i]->buf, before[i]->len));
     }
     free_snapshot(before, n1);
     free_snapshot(after, n2);
@@ -187,7 +190,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         words_mode(data, size);
         return 0;
     }
-    if (has_directive(data, size, "include") || has_directive(data, size, "rename-command")) return 0;
+    if (has_directive(data, size, "include") || has_directive(data, size, "rename-command"))
+        return 0;
     file_mode(data, size);
     /* Back to defaults now: an input that ends with values still allocated
      * looks like a leak to libFuzzer, which then runs LSan after it. */

@@ -22,12 +22,12 @@
 #include "hll.h"
 #include "str.h"
 
-#define CHECK(cond)                                                                  \
-    do {                                                                             \
-        if (!(cond)) {                                                               \
-            fprintf(stderr, "fuzz_hll: check failed at line %d: %s\n", __LINE__, #cond); \
-            abort();                                                                 \
-        }                                                                            \
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "fuzz_hll: check failed at line %d: %s\n", __LINE__, #cond);           \
+            abort();                                                                               \
+        }                                                                                          \
     } while (0)
 
 static uint8_t max1[HLL_REGISTERS], max2[HLL_REGISTERS];
@@ -39,7 +39,7 @@ static bool read_all(const str *s, uint64_t *card) {
     bool ok = hll_count(p, s->len, card);
     memset(max1, 0, sizeof(max1));
     bool merged = hll_merge(max1, p, s->len);
-    CHECK(merged == ok);   /* both cover exactly HLL_REGISTERS, or neither */
+    CHECK(merged == ok); /* both cover exactly HLL_REGISTERS, or neither */
     if (ok) CHECK(hll_count_registers(max1) == *card);
     uint64_t cached;
     (void)hll_cache_get(p, &cached);

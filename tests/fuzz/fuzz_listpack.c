@@ -19,13 +19,12 @@
 
 #include "listpack.h"
 
-#define CHECK(cond)                                                                  \
-    do {                                                                             \
-        if (!(cond)) {                                                               \
-            fprintf(stderr, "fuzz_listpack: check failed at line %d: %s\n", __LINE__, \
-                    #cond);                                                          \
-            abort();                                                                 \
-        }                                                                            \
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "fuzz_listpack: check failed at line %d: %s\n", __LINE__, #cond);      \
+            abort();                                                                               \
+        }                                                                                          \
     } while (0)
 
 /* Walk, read and search a validated listpack; returns its element count. */
@@ -61,7 +60,7 @@ static unsigned long walk(const unsigned char *lp) {
     }
     if (firststr) CHECK(lp_find(lp, lp_first(lp), (const char *)firststr, firstlen, 0) != NULL);
     (void)lp_find(lp, lp_first(lp), "12", 2, 1);
-    if (n >= 2 && n % 2 == 0) {   /* pairs need field/value listpacks */
+    if (n >= 2 && n % 2 == 0) { /* pairs need field/value listpacks */
         lp_entry k[4], v[4];
         lp_random_pairs(lp, 4, k, v);
         (void)lp_random_pairs_unique(lp, 3, k, v);
@@ -80,7 +79,7 @@ static void mutate(const unsigned char *lp, unsigned long n) {
     c = lp_delete(c, lp_first(c), NULL);
     c = lp_delete_range(c, (long)(n / 3), 2);
     CHECK(lp_validate(c, lp_bytes(c), true));
-    CHECK(lp_len(c) == n + 1);   /* +2 +1 +1 (replace) -1 -2 */
+    CHECK(lp_len(c) == n + 1); /* +2 +1 +1 (replace) -1 -2 */
     lp_free(c);
 }
 

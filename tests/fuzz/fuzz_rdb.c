@@ -19,7 +19,8 @@
  * lying header or entry would fail here or under ASan. When a file loads,
  * the dataset is also saved again and that save must load back; when a
  * value restores, its DUMP must restore too.
- * The server is linked whole (server.c's main renamed); see run-tests.sh.
+ * Linked with the core, the RDB format and the value types alone (the
+ * Makefile's RDB_ALONE, over seam_none.c); see run-tests.sh.
  * Build and run: see README.md beside this file. */
 #include <stdbool.h>
 #include <stddef.h>
@@ -43,12 +44,12 @@
 #include "t_zset.h"
 #include "zset.h"
 
-#define CHECK(cond)                                                                  \
-    do {                                                                             \
-        if (!(cond)) {                                                               \
-            fprintf(stderr, "fuzz_rdb: check failed at line %d: %s\n", __LINE__, #cond); \
-            abort();                                                                 \
-        }                                                                            \
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "fuzz_rdb: check failed at line %d: %s\n", __LINE__, #cond);           \
+            abort();                                                                               \
+        }                                                                                          \
     } while (0)
 
 static void init_once(void) {
@@ -56,7 +57,7 @@ static void init_once(void) {
     if (done) return;
     done = true;
     server_update_time();
-    config_init();
+    config_loading_defaults();
     log_open("/dev/null", LOG_WARNING);
     db_init(cfg.databases);
     zset_init();

@@ -17,13 +17,12 @@
 
 #include "resp.h"
 
-#define CHECK(cond)                                                              \
-    do {                                                                         \
-        if (!(cond)) {                                                           \
-            fprintf(stderr, "fuzz_resp: check failed at line %d: %s\n", __LINE__, \
-                    #cond);                                                      \
-            abort();                                                             \
-        }                                                                        \
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "fuzz_resp: check failed at line %d: %s\n", __LINE__, #cond);          \
+            abort();                                                                               \
+        }                                                                                          \
     } while (0)
 
 static uint64_t mix(uint64_t x) {
@@ -45,17 +44,17 @@ static void check_call(const resp_parser *p, resp_status st, const char *buf, si
         CHECK(strlen(err) < 64);
     }
     if (st == RESP_INCOMPLETE) {
-        CHECK(p->need == 0 || p->need > have);   /* more bytes are really needed */
+        CHECK(p->need == 0 || p->need > have); /* more bytes are really needed */
     }
     if (st != RESP_OK) return;
-    CHECK(p->pos > 0);   /* else a client would loop on the same bytes */
+    CHECK(p->pos > 0); /* else a client would loop on the same bytes */
     CHECK(p->argc <= p->pos);
     size_t end = 0;
     for (size_t i = 0; i < p->argc; i++) {
         const resp_arg *a = &p->argv[i];
-        CHECK(a->off >= end);                 /* in order, no overlap */
+        CHECK(a->off >= end); /* in order, no overlap */
         CHECK(a->off <= p->pos);
-        CHECK(a->len < p->pos - a->off);      /* room for the NUL after it */
+        CHECK(a->len < p->pos - a->off); /* room for the NUL after it */
         CHECK(buf[a->off + a->len] == '\0');
         end = a->off + a->len + 1;
     }
@@ -156,19 +155,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             for (size_t i = 0; i < inc.argc; i++) {
                 CHECK(inc.argv[i].off == whole.argv[i].off);
                 CHECK(inc.argv[i].len == whole.argv[i].len);
-                CHECK(memcmp(ibuf + inc.argv[i].off, wbuf + whole.argv[i].off,
-                             inc.argv[i].len) == 0);
+                CHECK(memcmp(ibuf + inc.argv[i].off, wbuf + whole.argv[i].off, inc.argv[i].len) ==
+                      0);
             }
         } else if (ist == RESP_ERR && strstr(ierr, "too big") == NULL) {
             /* Only the "too big" errors depend on how the bytes arrived. */
             CHECK(wst == RESP_ERR);
             CHECK(strcmp(ierr, werr) == 0);
         } else if (ist == RESP_INCOMPLETE) {
-            CHECK(wst == RESP_INCOMPLETE);   /* every byte was fed in the end */
+            CHECK(wst == RESP_INCOMPLETE); /* every byte was fed in the end */
         }
         free(ibuf);
         free(wbuf);
-        if (ist != RESP_OK) break;   /* an error closes the connection */
+        if (ist != RESP_OK) break; /* an error closes the connection */
         at += inc.pos;
         resp_parser_reset(&inc);
         resp_parser_reset(&whole);

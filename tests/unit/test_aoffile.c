@@ -64,8 +64,10 @@ static void test_manifest_errors_use_redis_texts(void) {
     expect_error("file a seq 1\n", "Invalid AOF manifest file format");
     expect_error("   \n", "Invalid AOF manifest file format");
     expect_error("file dir/a seq 1 type b\n", "File can't be a path, just a filename");
-    expect_error("file a seq 1 type b\nfile b seq 2 type b\n", "Found duplicate base file information");
-    expect_error("file a seq 2 type i\nfile b seq 2 type i\n", "Found a non-monotonic sequence number");
+    expect_error("file a seq 1 type b\nfile b seq 2 type b\n",
+                 "Found duplicate base file information");
+    expect_error("file a seq 2 type i\nfile b seq 2 type i\n",
+                 "Found a non-monotonic sequence number");
     expect_error("file a seq 1 type z\n", "Unknown AOF file type");
     expect_error("file a seq 0 type i\n", "Invalid AOF manifest file format");
 }
@@ -114,7 +116,8 @@ static aofread_status read_all(const char *data, size_t len, int *ncmds, long *l
 }
 
 static void test_reader_outcomes(void) {
-    const char *good = "*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n#TS:1234\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n";
+    const char *good =
+        "*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n#TS:1234\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n";
     int n;
     long off;
     ASSERT_EQ(read_all(good, strlen(good), &n, &off), AOFREAD_EOF);

@@ -38,7 +38,7 @@ static backlog *small(size_t size, long long end, size_t block) {
 /* Feed p in pieces of n bytes (a piece larger than a block gets a block
  * of its own size, as a big command does). */
 static void feed_by(backlog *b, const char *p, size_t n) {
-    for (size_t len = strlen(p); len; ) {
+    for (size_t len = strlen(p); len;) {
         size_t k = len < n ? len : n;
         backlog_feed(b, p, k);
         p += k;
@@ -63,7 +63,7 @@ static void test_offsets_follow_the_stream(void) {
 
 static void test_keeps_at_least_size_bytes_in_whole_blocks(void) {
     backlog *b = small(8, 0, 4);
-    feed_by(b, "0123456789AB", 4);   /* blocks 0123 4567 89AB: the first goes */
+    feed_by(b, "0123456789AB", 4); /* blocks 0123 4567 89AB: the first goes */
     ASSERT(b->end == 12 && b->histlen == 8);
     ASSERT(backlog_first_offset(b) == 5);
     ASSERT(!backlog_has(b, 4));
@@ -81,14 +81,14 @@ static void test_a_reader_pins_history_until_it_moves_on(void) {
     backlog_reader r = {0};
     backlog_reader_attach(b, &r, 1);
     feed_by(b, "abcdefghijklmnop", 4);
-    ASSERT(b->histlen == 16 && backlog_first_offset(b) == 1);   /* beyond size: r needs it */
+    ASSERT(b->histlen == 16 && backlog_first_offset(b) == 1); /* beyond size: r needs it */
     ASSERT(backlog_reader_pending(b, &r) == 16);
     str *s = read_all(&r);
     ASSERT(s->len == 16 && memcmp(s->buf, "abcdefghijklmnop", 16) == 0);
     str_free(s);
     backlog_reader_advance(b, &r, 10);
     ASSERT(backlog_reader_pending(b, &r) == 6);
-    ASSERT(backlog_first_offset(b) == 9);       /* blocks before r's freed, size kept */
+    ASSERT(backlog_first_offset(b) == 9); /* blocks before r's freed, size kept */
     s = read_all(&r);
     ASSERT(s->len == 6 && memcmp(s->buf, "klmnop", 6) == 0);
     str_free(s);

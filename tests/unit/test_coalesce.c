@@ -6,8 +6,8 @@
 #include "unit.h"
 
 typedef struct sim {
-    long long now;          /* simulated microseconds */
-    long long on_us;        /* time spent with the sleep on */
+    long long now;   /* simulated microseconds */
+    long long on_us; /* time spent with the sleep on */
     double carry;
 } sim;
 

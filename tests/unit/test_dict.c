@@ -24,7 +24,7 @@
 
 typedef struct ent {
     dict_link link;
-    uint32_t magic;   /* cleared on free: a reported freed entry is caught */
+    uint32_t magic; /* cleared on free: a reported freed entry is caught */
     long id;
     long val;
     size_t klen;
@@ -148,12 +148,12 @@ static void test_add_find_unlink_delete(void) {
 
     ent *u = dict_unlink(d, "key:2", 5);
     ASSERT(u == b);
-    ASSERT_EQ(entries_freed, 0);   /* unlink hands it back, not freed */
+    ASSERT_EQ(entries_freed, 0); /* unlink hands it back, not freed */
     ASSERT(u->link.next == NULL);
     ASSERT_EQ(dict_len(d), 2);
     ASSERT(find_id(d, 2) == NULL);
     ASSERT(dict_unlink(d, "key:2", 5) == NULL);
-    dict_add(d, u);                 /* an unlinked entry can go back in */
+    dict_add(d, u); /* an unlinked entry can go back in */
     ASSERT(find_id(d, 2) == b);
 
     ASSERT(delete_id(d, 1));
@@ -206,8 +206,10 @@ static void test_add_unique(void) {
 }
 
 static void test_custom_key_eq_and_nocase_hash(void) {
-    static const dict_type nocase = {.hash = dict_hash_nocase, .key_of = ent_key,
-                                     .key_eq = key_eq_nocase, .free_entry = ent_free};
+    static const dict_type nocase = {.hash = dict_hash_nocase,
+                                     .key_of = ent_key,
+                                     .key_eq = key_eq_nocase,
+                                     .free_entry = ent_free};
     dict *d = dict_new(&nocase);
     ent *e = ent_new(0, 0);
     memcpy(e->key, "GeT", 3);
@@ -222,7 +224,6 @@ static void test_custom_key_eq_and_nocase_hash(void) {
     dict_free(d);
 }
 
-
 static void count_call(void *priv) { (*(long *)priv)++; }
 
 static void test_clear_frees_everything_and_table_is_reusable(void) {
@@ -230,7 +231,7 @@ static void test_clear_frees_everything_and_table_is_reusable(void) {
     entries_freed = 0;
     dict *d = dict_new(&ent_type);
     for (long id = 0; id < 100000; id++) dict_add(d, ent_new(id, id));
-    ASSERT(dict_buckets(d) >= 65536);   /* so progress fires more than once */
+    ASSERT(dict_buckets(d) >= 65536); /* so progress fires more than once */
     long calls = 0;
     dict_clear(d, count_call, &calls);
     ASSERT_EQ(entries_freed, 100000);
@@ -285,7 +286,7 @@ static void grow_through_sizes(const dict_type *type, long n, uint64_t seed) {
                 }
                 break;
             default:
-                ASSERT(find_id(d, id + n) == NULL);   /* absent keys stay absent */
+                ASSERT(find_id(d, id + n) == NULL); /* absent keys stay absent */
                 break;
             }
             mid_rehash_ops++;
@@ -301,8 +302,8 @@ static void grow_through_sizes(const dict_type *type, long n, uint64_t seed) {
         if (!now) {
             size_t b = dict_buckets(d);
             ASSERT(is_pow2(b));
-            ASSERT(dict_len(d) <= b);   /* load factor at most 1 */
-            ASSERT(b >= last_buckets);  /* no shrinking on insert */
+            ASSERT(dict_len(d) <= b);  /* load factor at most 1 */
+            ASSERT(b >= last_buckets); /* no shrinking on insert */
             if (b != last_buckets) sizes_seen++;
             last_buckets = b;
         }
@@ -336,12 +337,12 @@ static void test_expand_presizes_and_rehashes_existing(void) {
     ASSERT(dict_overhead(d) >= 1024 * sizeof(void *));
     for (long id = 0; id < 1000; id++) {
         dict_add(d, ent_new(id, id));
-        ASSERT(!dict_is_rehashing(d));   /* pre-sized: never grows */
+        ASSERT(!dict_is_rehashing(d)); /* pre-sized: never grows */
     }
     ASSERT_EQ(dict_buckets(d), 1024);
-    dict_expand(d, 10);                  /* smaller than now: no-op */
+    dict_expand(d, 10); /* smaller than now: no-op */
     ASSERT_EQ(dict_buckets(d), 1024);
-    dict_expand(d, 5000);                /* from a full table: incremental */
+    dict_expand(d, 5000); /* from a full table: incremental */
     ASSERT(dict_is_rehashing(d));
     ASSERT_EQ(dict_buckets(d), 1024 + 8192);
     unsigned char present[1000];
@@ -359,13 +360,13 @@ static void test_resize_forbidden_grows_only_when_overloaded(void) {
     ASSERT_EQ(dict_buckets(d), 4);
     dict_set_resize_allowed(false);
     for (long id = 1; id < 12; id++) dict_add(d, ent_new(id, id));
-    ASSERT_EQ(dict_buckets(d), 4);       /* 3 per bucket: still tolerated */
+    ASSERT_EQ(dict_buckets(d), 4); /* 3 per bucket: still tolerated */
     for (long id = 12; id < 200; id++) dict_add(d, ent_new(id, id));
-    ASSERT(dict_buckets(d) > 4);         /* 50 per bucket: forced to grow */
+    ASSERT(dict_buckets(d) > 4); /* 50 per bucket: forced to grow */
     for (long id = 0; id < 190; id++) ASSERT(delete_id(d, id));
     rehash_all(d);
     size_t b = dict_buckets(d);
-    ASSERT(!dict_shrink_if_needed(d));   /* shrinking is never forced */
+    ASSERT(!dict_shrink_if_needed(d)); /* shrinking is never forced */
     ASSERT_EQ(dict_buckets(d), b);
     dict_set_resize_allowed(true);
     ASSERT(dict_shrink_if_needed(d));
@@ -422,7 +423,7 @@ static void replace_all_through_slots(const dict_type *type, long n, bool mid_re
 static void test_find_slot_and_set_slot_replace_in_place(void) {
     replace_all_through_slots(&ent_type, 3000, false);
     replace_all_through_slots(&ent_type, 3000, true);
-    replace_all_through_slots(&poor_type, 500, false);   /* middle of long chains */
+    replace_all_through_slots(&poor_type, 500, false); /* middle of long chains */
     replace_all_through_slots(&poor_type, 500, true);
 }
 
@@ -453,7 +454,7 @@ static void iterate_deleting(dict *d, long max_id, unsigned char *present, int m
         n++;
         long id = e->id;
         if (id % mod == 0) {
-            ASSERT(delete_id(d, id));      /* frees e: don't touch it again */
+            ASSERT(delete_id(d, id)); /* frees e: don't touch it again */
             present[id] = 0;
         }
         /* The iterator pauses rehashing, even though deletes look up keys. */
@@ -481,7 +482,7 @@ static void test_iteration_deletes_current_entry(void) {
     iterate_deleting(d, n, present, 2);
     ASSERT_EQ(dict_len(d), n / 2);
     check_model(d, present, n);
-    iterate_deleting(d, n, present, 1);    /* delete everything */
+    iterate_deleting(d, n, present, 1); /* delete everything */
     ASSERT_EQ(dict_len(d), 0);
     dict_free(d);
     ASSERT_EQ(mem_used(), base);
@@ -564,9 +565,9 @@ static void test_random_returns_members(void) {
 
     for (long id = 0; id < 300; id++) dict_add(d, ent_new(id, id));
     rehash_all(d);
-    check_random_members(d, 300, 20000, true);   /* misses one: p < 1e-25 */
+    check_random_members(d, 300, 20000, true); /* misses one: p < 1e-25 */
     for (long id = 0; id < 300; id += 2) ASSERT(delete_id(d, id));
-    check_random_members(d, 300, 20000, true);   /* never a deleted one */
+    check_random_members(d, 300, 20000, true); /* never a deleted one */
     dict_free(d);
 }
 
@@ -657,7 +658,7 @@ static void test_shrink_after_mass_delete(void) {
     rehash_all(d);
     size_t big = dict_buckets(d);
     ASSERT(big >= (size_t)n);
-    ASSERT(!dict_shrink_if_needed(d));   /* full: nothing to do */
+    ASSERT(!dict_shrink_if_needed(d)); /* full: nothing to do */
     /* Keep 100 scattered entries. */
     for (long id = 0; id < n; id++) {
         if (id % 80 != 0 || id >= 8000) {
@@ -666,10 +667,10 @@ static void test_shrink_after_mass_delete(void) {
         }
     }
     ASSERT_EQ(dict_len(d), 100);
-    ASSERT_EQ(dict_buckets(d), big);     /* deletes never shrink by themselves */
+    ASSERT_EQ(dict_buckets(d), big); /* deletes never shrink by themselves */
     ASSERT(dict_shrink_if_needed(d));
     ASSERT(dict_is_rehashing(d));
-    ASSERT(!dict_shrink_if_needed(d));   /* one resize at a time */
+    ASSERT(!dict_shrink_if_needed(d)); /* one resize at a time */
     /* Work mid-shrink: lookups, deletes and adds while entries move. */
     rng_seed(9);
     while (dict_is_rehashing(d)) {
@@ -698,7 +699,7 @@ static void test_shrink_after_mass_delete(void) {
     ASSERT_EQ(dict_len(d), 0);
     if (dict_shrink_if_needed(d)) rehash_all(d);
     ASSERT_EQ(dict_buckets(d), 4);
-    ASSERT(!dict_shrink_if_needed(d));   /* already minimal */
+    ASSERT(!dict_shrink_if_needed(d)); /* already minimal */
     dict_add(d, ent_new(1, 1));
     ASSERT(find_id(d, 1) != NULL);
     dict_free(d);
@@ -709,10 +710,10 @@ static void test_shrink_after_mass_delete(void) {
 /* ---- SCAN ---- */
 
 typedef struct scan_state {
-    unsigned char *seen;   /* times each id was reported, saturating */
+    unsigned char *seen; /* times each id was reported, saturating */
     long max_id;
     long reported;
-    long bad;              /* reports of something that is not a live entry */
+    long bad; /* reports of something that is not a live entry */
 } scan_state;
 
 static void scan_cb(void *priv, void *entry) {
@@ -755,7 +756,7 @@ static void test_scan_stable_table_reports_each_entry_once(void) {
     dict *d = dict_new(&ent_type);
     scan_state s;
     scan_state_init(&s, 1);
-    ASSERT_EQ(dict_scan(d, 0, scan_cb, &s), 0);   /* empty */
+    ASSERT_EQ(dict_scan(d, 0, scan_cb, &s), 0); /* empty */
     ASSERT_EQ(s.reported, 0);
     free(s.seen);
     unsigned char present[5000] = {0};
@@ -785,11 +786,11 @@ static void test_scan_stable_table_reports_each_entry_once(void) {
 typedef struct churn {
     dict *d;
     unsigned char *present;
-    const unsigned char *keep;   /* ids that must stay for the whole scan */
+    const unsigned char *keep; /* ids that must stay for the whole scan */
     long max_id;
-    long next_id;                /* ids below this may have been used */
-    int mode;                    /* CHURN_GROW, CHURN_SHRINK, CHURN_MIXED */
-    size_t stable_buckets;       /* table size when last seen not rehashing */
+    long next_id;          /* ids below this may have been used */
+    int mode;              /* CHURN_GROW, CHURN_SHRINK, CHURN_MIXED */
+    size_t stable_buckets; /* table size when last seen not rehashing */
     long grows, shrinks, mid_rehash_calls;
 } churn;
 
@@ -820,9 +821,7 @@ static void churn_step(churn *c) {
     int action = c->mode == CHURN_GROW ? 0 : c->mode == CHURN_SHRINK ? 1 : (int)(rng() % 4);
     size_t len = dict_len(d);
     switch (action) {
-    case 0: /* grow: up to double the population */
-        churn_add(c, (long)(rng() % (len + 16)));
-        break;
+    case 0: /* grow: up to double the population */ churn_add(c, (long)(rng() % (len + 16))); break;
     case 1: /* shrink: delete some, then shrink if under 1/8 full */
         churn_delete(c, (long)(rng() % (c->mode == CHURN_SHRINK ? len / 32 + 2 : len / 2 + 8)));
         dict_shrink_if_needed(d);
@@ -866,8 +865,8 @@ static void check_kept_were_seen(const churn *c, const scan_state *s) {
     ASSERT_EQ(s->bad, 0);
     for (long id = 0; id < c->max_id; id++) {
         if (c->keep[id] && !s->seen[id])
-            UNIT_FAIL("kept id %ld never reported (mode %d, grows %ld, shrinks %ld)", id,
-                      c->mode, c->grows, c->shrinks);
+            UNIT_FAIL("kept id %ld never reported (mode %d, grows %ld, shrinks %ld)", id, c->mode,
+                      c->grows, c->shrinks);
         if (s->seen[id] && id >= c->next_id) UNIT_FAIL("id %ld reported before it existed", id);
     }
 }
@@ -875,8 +874,7 @@ static void check_kept_were_seen(const churn *c, const scan_state *s) {
 /* Run one scan of a table that starts with 'initial' entries, of which the
  * ids with keep_every dividing them stay for the whole scan. */
 static void scan_guarantee(const dict_type *type, int mode, long initial, long max_id,
-                           long keep_every, uint64_t seed, long *grows, long *shrinks,
-                           long *mid) {
+                           long keep_every, uint64_t seed, long *grows, long *shrinks, long *mid) {
     size_t base = mem_used();
     rng_seed(seed);
     churn c = {0};
@@ -913,11 +911,11 @@ static void test_scan_guarantee_while_growing(void) {
     long grows = 0, shrinks = 0, mid = 0;
     for (uint64_t seed = 1; seed <= 12; seed++) {
         /* Start small so the table doubles many times during one scan. */
-        scan_guarantee(&ent_type, CHURN_GROW, 16 + (long)seed * 7, 50000, 1, seed, &grows,
-                       &shrinks, &mid);
+        scan_guarantee(&ent_type, CHURN_GROW, 16 + (long)seed * 7, 50000, 1, seed, &grows, &shrinks,
+                       &mid);
     }
     scan_guarantee(&poor_type, CHURN_GROW, 40, 4000, 1, 99, &grows, &shrinks, &mid);
-    ASSERT(grows >= 12 * 5);   /* several doublings within each scan */
+    ASSERT(grows >= 12 * 5); /* several doublings within each scan */
     ASSERT(mid > 0);
     ASSERT_EQ(shrinks, 0);
 }
@@ -941,7 +939,7 @@ static void test_scan_guarantee_while_growing_and_shrinking(void) {
     long grows = 0, shrinks = 0, mid = 0;
     for (uint64_t seed = 1; seed <= 60; seed++) {
         long initial = (long)(seed * 97 % 3000) + 1;
-        bool poor = seed % 5 == 0;   /* long chains: keep them short enough to be quick */
+        bool poor = seed % 5 == 0; /* long chains: keep them short enough to be quick */
         scan_guarantee(poor ? &poor_type : &ent_type, CHURN_MIXED, initial, poor ? 4000 : 20000,
                        1 + (long)(seed % 4), seed + 1000, &grows, &shrinks, &mid);
     }

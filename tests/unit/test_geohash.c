@@ -64,7 +64,10 @@ static void test_decode_matches_geopos(void) {
 static void test_scores_that_are_no_geohash_decode_as_redis_on_x86(void) {
     /* Any sorted set can be asked for GEOPOS; these are what redis-server
      * 7.0.15 on x86-64 answers for such scores. */
-    static const struct { double score; const char *lon, *lat; } cases[] = {
+    static const struct {
+        double score;
+        const char *lon, *lat;
+    } cases[] = {
         {-5, "180", "85.0511287799999991"},
         {1e300, "-179.99999731779098511", "-85.05112751263942528"},
         {INFINITY, "-179.99999731779098511", "-85.05112751263942528"},
@@ -87,7 +90,7 @@ static void test_standard_strings(void) {
     double xy[2];
     ASSERT(geohash_decode_score((double)encode(-5.6, 42.6), xy));
     geohash_standard_string(xy[0], xy[1], buf);
-    ASSERT_STREQ(buf, "ezs42e44yx0");   /* Wikipedia's example, as Redis prints it */
+    ASSERT_STREQ(buf, "ezs42e44yx0"); /* Wikipedia's example, as Redis prints it */
     ASSERT(geohash_decode_score(3479099956230698.0, xy));
     geohash_standard_string(xy[0], xy[1], buf);
     ASSERT_STREQ(buf, "sqc8b49rny0");
@@ -144,12 +147,19 @@ static void covers(geo_shape *s) {
     geohash_radius r = geohash_search_areas(s);
     /* Every corner of the bounding box that lies within the limits falls
      * in one of the nine cells (zeroed ones excluded). */
-    const geohash_bits *cells[9] = {&r.hash, &r.neighbors.north, &r.neighbors.south,
-                                    &r.neighbors.east, &r.neighbors.west,
-                                    &r.neighbors.north_east, &r.neighbors.north_west,
-                                    &r.neighbors.south_east, &r.neighbors.south_west};
-    double corners[4][2] = {{s->bounds[0], s->bounds[1]}, {s->bounds[0], s->bounds[3]},
-                            {s->bounds[2], s->bounds[1]}, {s->bounds[2], s->bounds[3]}};
+    const geohash_bits *cells[9] = {&r.hash,
+                                    &r.neighbors.north,
+                                    &r.neighbors.south,
+                                    &r.neighbors.east,
+                                    &r.neighbors.west,
+                                    &r.neighbors.north_east,
+                                    &r.neighbors.north_west,
+                                    &r.neighbors.south_east,
+                                    &r.neighbors.south_west};
+    double corners[4][2] = {{s->bounds[0], s->bounds[1]},
+                            {s->bounds[0], s->bounds[3]},
+                            {s->bounds[2], s->bounds[1]},
+                            {s->bounds[2], s->bounds[3]}};
     for (int k = 0; k < 4; k++) {
         double lon = corners[k][0], lat = corners[k][1];
         if (lon < -180 || lon > 180 || lat < GEO_LAT_MIN || lat > GEO_LAT_MAX) continue;
@@ -164,37 +174,44 @@ static void covers(geo_shape *s) {
 }
 
 static void test_search_areas_cover_the_shape(void) {
-    double centres[][2] = {{13.36, 38.11}, {-73.97, 40.75}, {179.5, 36}, {0, 0}, {45, 65},
-                           {-120, -70}};
+    double centres[][2] = {{13.36, 38.11}, {-73.97, 40.75}, {179.5, 36},
+                           {0, 0},         {45, 65},        {-120, -70}};
     double radii[] = {0.5, 10, 200, 5000};
     for (size_t i = 0; i < sizeof(centres) / sizeof(centres[0]); i++) {
         for (size_t j = 0; j < sizeof(radii) / sizeof(radii[0]); j++) {
-            geo_shape circle = {.type = GEO_SHAPE_CIRCLE, .xy = {centres[i][0], centres[i][1]},
-                                .conversion = 1000, .radius = radii[j]};
+            geo_shape circle = {.type = GEO_SHAPE_CIRCLE,
+                                .xy = {centres[i][0], centres[i][1]},
+                                .conversion = 1000,
+                                .radius = radii[j]};
             covers(&circle);
-            geo_shape box = {.type = GEO_SHAPE_BOX, .xy = {centres[i][0], centres[i][1]},
-                             .conversion = 1000, .width = radii[j] * 2, .height = radii[j]};
+            geo_shape box = {.type = GEO_SHAPE_BOX,
+                             .xy = {centres[i][0], centres[i][1]},
+                             .conversion = 1000,
+                             .width = radii[j] * 2,
+                             .height = radii[j]};
             covers(&box);
         }
     }
 }
 
 static void test_shape_membership(void) {
-    geo_shape circle = {.type = GEO_SHAPE_CIRCLE, .xy = {13.361389, 38.115556},
-                        .conversion = 1000, .radius = 166.3};
+    geo_shape circle = {.type = GEO_SHAPE_CIRCLE,
+                        .xy = {13.361389, 38.115556},
+                        .conversion = 1000,
+                        .radius = 166.3};
     double d;
     ASSERT(geohash_in_shape(&circle, 15.087269, 37.502669, &d));
     ASSERT(d > 166274 && d < 166275);
     circle.radius = 166.2;
     ASSERT(!geohash_in_shape(&circle, 15.087269, 37.502669, &d));
-    geo_shape box = {.type = GEO_SHAPE_BOX, .xy = {15, 37}, .conversion = 1000, .width = 400,
-                     .height = 2};
+    geo_shape box = {
+        .type = GEO_SHAPE_BOX, .xy = {15, 37}, .conversion = 1000, .width = 400, .height = 2};
     ASSERT(geohash_in_shape(&box, 12.75, 36.995, &d));
     ASSERT(!geohash_in_shape(&box, 12.75, 36.5, &d));
 }
 
 static uint64_t rng = 0x9E3779B97F4A7C15ULL;
-static double urand(void) {   /* [0, 1) */
+static double urand(void) { /* [0, 1) */
     rng ^= rng << 13;
     rng ^= rng >> 7;
     rng ^= rng << 17;
@@ -232,9 +249,10 @@ static void matcher_agrees(geo_shape *s, long *checked) {
         bool want = geohash_in_shape(s, xy[0], xy[1], &d1);
         bool got = geohash_match_score(&m, score, &d2);
         if (want != got || (want && memcmp(&d1, &d2, sizeof(d1)) != 0))
-            UNIT_FAIL("shape %d at %.17g,%.17g size %g/%g/%g: point %.17g,%.17g: %d %.17g vs %d %.17g",
-                      s->type, s->xy[0], s->xy[1], s->radius, s->width, s->height, xy[0], xy[1],
-                      want, d1, got, d2);
+            UNIT_FAIL(
+                "shape %d at %.17g,%.17g size %g/%g/%g: point %.17g,%.17g: %d %.17g vs %d %.17g",
+                s->type, s->xy[0], s->xy[1], s->radius, s->width, s->height, xy[0], xy[1], want, d1,
+                got, d2);
         (*checked)++;
     }
     (void)r;
@@ -247,11 +265,14 @@ static void test_matcher_agrees_with_the_literal_checks(void) {
         double lon = urand() * 360 - 180, lat = (urand() * 2 - 1) * 84;
         if (round % 7 == 0) lat = (urand() * 2 - 1) * 3;
         double size = sizes[round % 9] * (0.5 + urand());
-        geo_shape c = {.type = GEO_SHAPE_CIRCLE, .xy = {lon, lat}, .conversion = 1000,
-                       .radius = size};
+        geo_shape c = {
+            .type = GEO_SHAPE_CIRCLE, .xy = {lon, lat}, .conversion = 1000, .radius = size};
         matcher_agrees(&c, &checked);
-        geo_shape b = {.type = GEO_SHAPE_BOX, .xy = {lon, lat}, .conversion = 1000,
-                       .width = size * 2 * urand(), .height = size * 2 * urand()};
+        geo_shape b = {.type = GEO_SHAPE_BOX,
+                       .xy = {lon, lat},
+                       .conversion = 1000,
+                       .width = size * 2 * urand(),
+                       .height = size * 2 * urand()};
         matcher_agrees(&b, &checked);
     }
     ASSERT(checked > 1000000);
@@ -261,8 +282,8 @@ static void test_matcher_agrees_with_the_literal_checks(void) {
  * half width or half height equal to its own arcs, nudged by a few
  * relative amounts around the matcher's margin. */
 static void edge_cases_through(double cx, double cy, double score, long *checked) {
-    static const double nudges[] = {0, 1e-16, -1e-16, 1e-13, -1e-13, 5e-10, -5e-10, 2e-9, -2e-9,
-                                    1e-7, -1e-7};
+    static const double nudges[] = {0,      1e-16, -1e-16, 1e-13, -1e-13, 5e-10,
+                                    -5e-10, 2e-9,  -2e-9,  1e-7,  -1e-7};
     double xy[2], d;
     ASSERT(geohash_decode_score(score, xy));
     double dist = geohash_distance(cx, cy, xy[0], xy[1]);
@@ -272,9 +293,15 @@ static void edge_cases_through(double cx, double cy, double score, long *checked
         double k = 1 + nudges[i];
         geo_shape shapes[3] = {
             {.type = GEO_SHAPE_CIRCLE, .xy = {cx, cy}, .conversion = 1, .radius = dist * k},
-            {.type = GEO_SHAPE_BOX, .xy = {cx, cy}, .conversion = 1, .width = 2 * lon_arc * k,
+            {.type = GEO_SHAPE_BOX,
+             .xy = {cx, cy},
+             .conversion = 1,
+             .width = 2 * lon_arc * k,
              .height = 2 * lat_arc * 1.5 + 1},
-            {.type = GEO_SHAPE_BOX, .xy = {cx, cy}, .conversion = 1, .width = 2 * lon_arc * 1.5 + 1,
+            {.type = GEO_SHAPE_BOX,
+             .xy = {cx, cy},
+             .conversion = 1,
+             .width = 2 * lon_arc * 1.5 + 1,
              .height = 2 * lat_arc * k}};
         for (int j = 0; j < 3; j++) {
             geo_matcher m;
@@ -283,8 +310,9 @@ static void edge_cases_through(double cx, double cy, double score, long *checked
             bool want = geohash_in_shape(&shapes[j], xy[0], xy[1], &d1);
             bool got = geohash_match_score(&m, score, &d2);
             if (want != got || (want && memcmp(&d1, &d2, sizeof(d1)) != 0))
-                UNIT_FAIL("shape %d nudge %g centre %.17g,%.17g point %.17g,%.17g: %d %.17g vs %d %.17g",
-                          j, nudges[i], cx, cy, xy[0], xy[1], want, d1, got, d2);
+                UNIT_FAIL(
+                    "shape %d nudge %g centre %.17g,%.17g point %.17g,%.17g: %d %.17g vs %d %.17g",
+                    j, nudges[i], cx, cy, xy[0], xy[1], want, d1, got, d2);
             (*checked)++;
         }
     }
@@ -298,7 +326,7 @@ static void test_matcher_on_shapes_through_the_point(void) {
         double span = i % 4 == 0 ? 60 : i % 4 == 1 ? 2 : i % 4 == 2 ? 0.01 : 0.0001;
         double px = cx + (urand() * 2 - 1) * span, py = cy + (urand() * 2 - 1) * span / 2;
         if (px < -180 || px > 180 || py < GEO_LAT_MIN || py > GEO_LAT_MAX) continue;
-        if (i % 5 == 0) px = cx;   /* same meridian */
+        if (i % 5 == 0) px = cx; /* same meridian */
         geohash_bits hb;
         ASSERT(geohash_encode_wgs84(px, py, GEO_STEP_MAX, &hb));
         edge_cases_through(cx, cy, (double)geohash_align52(hb), &checked);
@@ -314,17 +342,22 @@ static void test_pruned_cells_hold_no_match(void) {
     for (int round = 0; round < 3000; round++) {
         double cx = urand() * 360 - 180, cy = (urand() * 2 - 1) * 84;
         double size = (round % 3 == 0 ? 3000 : round % 3 == 1 ? 50 : 1) * (0.2 + urand());
-        geo_shape s = round % 2 ? (geo_shape){.type = GEO_SHAPE_CIRCLE, .xy = {cx, cy},
-                                              .conversion = 1000, .radius = size}
-                                : (geo_shape){.type = GEO_SHAPE_BOX, .xy = {cx, cy},
-                                              .conversion = 1000, .width = size * 2 * urand(),
+        geo_shape s = round % 2 ? (geo_shape){.type = GEO_SHAPE_CIRCLE,
+                                              .xy = {cx, cy},
+                                              .conversion = 1000,
+                                              .radius = size}
+                                : (geo_shape){.type = GEO_SHAPE_BOX,
+                                              .xy = {cx, cy},
+                                              .conversion = 1000,
+                                              .width = size * 2 * urand(),
                                               .height = size * 2 * urand()};
         geohash_radius r = geohash_search_areas(&s);
         geo_matcher m;
         geohash_matcher_init(&m, &s);
         for (int depth = 1; depth <= 4; depth++) {
             for (int k = 0; k < 16; k++) {
-                geohash_bits cell = {(r.hash.bits << (2 * depth)) | (uint64_t)(urand() * (1 << (2 * depth))),
+                geohash_bits cell = {(r.hash.bits << (2 * depth)) |
+                                         (uint64_t)(urand() * (1 << (2 * depth))),
                                      (uint8_t)(r.hash.step + depth)};
                 if (cell.step > GEO_STEP_MAX) continue;
                 geohash_area a;
@@ -335,16 +368,18 @@ static void test_pruned_cells_hold_no_match(void) {
                 uint64_t span = 1ULL << shift;
                 for (int t = 0; t < 40; t++) {
                     /* Step-26 cells inside: the first, the last, random ones. */
-                    uint64_t sub = t == 0 ? 0 : t == 1 ? span - 1
-                                                       : (uint64_t)(urand() * (double)span);
+                    uint64_t sub = t == 0   ? 0
+                                   : t == 1 ? span - 1
+                                            : (uint64_t)(urand() * (double)span);
                     double score = (double)((cell.bits << shift) | sub), xy[2], d;
                     ASSERT(geohash_decode_score(score, xy));
                     if (geohash_in_shape(&s, xy[0], xy[1], &d))
-                        UNIT_FAIL("pruned cell %llu/%d [%.17g,%.17g]x[%.17g,%.17g] holds %.17g,%.17g "
-                                  "(shape %d at %.17g,%.17g r %g w %g h %g; band %g lon %g)",
-                                  (unsigned long long)cell.bits, cell.step, a.lon.min, a.lon.max,
-                                  a.lat.min, a.lat.max, xy[0], xy[1], s.type, cx, cy, s.radius,
-                                  s.width, s.height, m.band_deg, m.lon_max_deg);
+                        UNIT_FAIL(
+                            "pruned cell %llu/%d [%.17g,%.17g]x[%.17g,%.17g] holds %.17g,%.17g "
+                            "(shape %d at %.17g,%.17g r %g w %g h %g; band %g lon %g)",
+                            (unsigned long long)cell.bits, cell.step, a.lon.min, a.lon.max,
+                            a.lat.min, a.lat.max, xy[0], xy[1], s.type, cx, cy, s.radius, s.width,
+                            s.height, m.band_deg, m.lon_max_deg);
                     checked++;
                 }
             }
@@ -360,8 +395,8 @@ static void test_antipodes(void) {
     long checked = 0;
     for (int i = 0; i < 20000; i++) {
         geohash_bits hb;
-        ASSERT(geohash_encode_wgs84(urand() * 360 - 180, (urand() * 2 - 1) * 85, GEO_STEP_MAX,
-                                    &hb));
+        ASSERT(
+            geohash_encode_wgs84(urand() * 360 - 180, (urand() * 2 - 1) * 85, GEO_STEP_MAX, &hb));
         double c[2], o[2];
         ASSERT(geohash_decode_score((double)geohash_align52(hb), c));
         double olon = c[0] > 0 ? c[0] - 180 : c[0] + 180;
@@ -370,7 +405,9 @@ static void test_antipodes(void) {
         ASSERT(geohash_decode_score(score, o));
         double radii[] = {10, 5000, 9999, 15000, 19000, 25000};
         for (int j = 0; j < 6; j++) {
-            geo_shape s = {.type = GEO_SHAPE_CIRCLE, .xy = {c[0], c[1]}, .conversion = 1000,
+            geo_shape s = {.type = GEO_SHAPE_CIRCLE,
+                           .xy = {c[0], c[1]},
+                           .conversion = 1000,
                            .radius = radii[j]};
             geohash_search_areas(&s);
             geo_matcher m;

@@ -82,7 +82,8 @@ static void test_three_elements_bytes_and_cache(void) {
 
 static void test_sparse_bytes_after_200_elements(void) {
     str *h = add_elems(hll_new(), 0, 200);
-    assert_hex(h,
+    assert_hex(
+        h,
         "48594c4c010000000000000000000080429f800381178840978c0180411a8403803f840884404280158040968c"
         "41728c40558406802f84405d901284018840528440478410801b8040718040418400803a8419881f84404d8c23"
         "8040708c413480407e841780008c1d80409580168040bb8c1384405884406e8040b984407188068c4048800090"
@@ -111,10 +112,16 @@ static void test_sparse_bytes_after_200_elements(void) {
 
 static void test_counts_and_promotion_match_redis(void) {
     /* n, PFCOUNT, encoding, length, as redis-server 7.0.15 gives them. */
-    static const struct { int n; uint64_t card; int enc; size_t len; } want[] = {
-        {100, 100, HLL_SPARSE, 277}, {1000, 1005, HLL_SPARSE, 1913},
-        {10000, 9922, HLL_DENSE, HLL_DENSE_SIZE}, {100000, 99904, HLL_DENSE, HLL_DENSE_SIZE},
-        {1000000, 990064, HLL_DENSE, HLL_DENSE_SIZE}};
+    static const struct {
+        int n;
+        uint64_t card;
+        int enc;
+        size_t len;
+    } want[] = {{100, 100, HLL_SPARSE, 277},
+                {1000, 1005, HLL_SPARSE, 1913},
+                {10000, 9922, HLL_DENSE, HLL_DENSE_SIZE},
+                {100000, 99904, HLL_DENSE, HLL_DENSE_SIZE},
+                {1000000, 990064, HLL_DENSE, HLL_DENSE_SIZE}};
     str *h = hll_new();
     int done = 0;
     for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
@@ -197,7 +204,7 @@ static void test_header_checks(void) {
     p[0] = 'H';
     p[4] = 2;
     ASSERT(!hll_is_valid(p, h->len));
-    p[4] = HLL_DENSE;   /* dense but not 12304 bytes */
+    p[4] = HLL_DENSE; /* dense but not 12304 bytes */
     ASSERT(!hll_is_valid(p, h->len));
     str_free(h);
 }
@@ -226,7 +233,7 @@ static void test_overflowing_runs_are_corrupt_not_out_of_bounds(void) {
     str_free(s);
 
     /* VAL runs past the last register. */
-    const uint8_t z[2] = {0x7f, 0xfe}, v4[1] = {0x83};   /* XZERO:16383, then VAL len 4 */
+    const uint8_t z[2] = {0x7f, 0xfe}, v4[1] = {0x83}; /* XZERO:16383, then VAL len 4 */
     s = crafted(z, 2, 1, v4, 1);
     ASSERT(!hll_count((uint8_t *)s->buf, s->len, &c));
     ASSERT(!hll_merge(max, (uint8_t *)s->buf, s->len));
@@ -235,7 +242,7 @@ static void test_overflowing_runs_are_corrupt_not_out_of_bounds(void) {
     str_free(s);
 
     /* Too few registers; a set past the covered ones finds no opcode. */
-    const uint8_t few[1] = {0x3f};   /* ZERO:64 */
+    const uint8_t few[1] = {0x3f}; /* ZERO:64 */
     s = crafted(few, 1, 1, NULL, 0);
     ASSERT(!hll_count((uint8_t *)s->buf, s->len, &c));
     ASSERT_EQ(hll_set(&s, 1000, 3, MAX_SPARSE), -1);
@@ -248,7 +255,7 @@ static void test_truncated_xzero_reads_nothing_past_the_end(void) {
     const uint8_t half[1] = {0x7f};
     str *s = crafted(half, 1, 1, NULL, 0);
     uint64_t c;
-    ASSERT(!hll_count((uint8_t *)s->buf, s->len, &c));   /* 16129 registers */
+    ASSERT(!hll_count((uint8_t *)s->buf, s->len, &c)); /* 16129 registers */
     str *out = hll_decode(str_new(NULL, 0), (uint8_t *)s->buf, s->len);
     ASSERT_STREQ(out->buf, "Z:16129");
     str_free(out);

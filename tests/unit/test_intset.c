@@ -19,7 +19,7 @@ static void test_add_keeps_order_and_upgrades(void) {
     s = intset_add(s, 30, NULL);
     s = intset_add(s, -7, NULL);
     ASSERT_EQ(intset_width(s), sizeof(int16_t));
-    s = intset_add(s, 1LL << 40, NULL);   /* forces 64-bit encoding */
+    s = intset_add(s, 1LL << 40, NULL); /* forces 64-bit encoding */
     ASSERT_EQ(intset_len(s), 3);
     ASSERT_EQ(intset_at(s, 0), -7);
     ASSERT_EQ(intset_at(s, 1), 30);
@@ -43,7 +43,7 @@ static void test_add_reports_duplicates(void) {
 static void test_upgrade_prepends_negative_values(void) {
     intset *s = intset_new();
     for (int i = 0; i < 10; i++) s = intset_add(s, i, NULL);
-    s = intset_add(s, -100000, NULL);   /* 32-bit, below everything */
+    s = intset_add(s, -100000, NULL); /* 32-bit, below everything */
     ASSERT_EQ(intset_width(s), 4);
     ASSERT_EQ(intset_at(s, 0), -100000);
     for (int i = 0; i < 10; i++) ASSERT_EQ(intset_at(s, (uint32_t)i + 1), i);
@@ -65,7 +65,7 @@ static void test_bytes_match_redis_layout(void) {
     static const uint8_t want16[] = {2, 0, 0, 0, 2, 0, 0, 0, 0xff, 0xff, 2, 0};
     ASSERT_MEMEQ(s, intset_blob_size(s), want16, sizeof(want16));
     s = intset_add(s, 70000, NULL);
-    static const uint8_t want32[] = {4, 0, 0, 0, 3,    0,    0,    0,    0xff, 0xff,
+    static const uint8_t want32[] = {4,    0,    0, 0, 3, 0, 0,    0,    0xff, 0xff,
                                      0xff, 0xff, 2, 0, 0, 0, 0x70, 0x11, 0x01, 0x00};
     ASSERT_MEMEQ(s, intset_blob_size(s), want32, sizeof(want32));
     intset_free(s);
@@ -78,7 +78,7 @@ static void test_remove_keeps_width_and_shrinks(void) {
     bool removed;
     s = intset_remove(s, 1LL << 33, &removed);
     ASSERT(removed);
-    ASSERT_EQ(intset_width(s), 8);   /* Redis never downgrades */
+    ASSERT_EQ(intset_width(s), 8); /* Redis never downgrades */
     ASSERT_EQ(intset_blob_size(s), 8 + 8);
     s = intset_remove(s, 1LL << 40, &removed);
     ASSERT(!removed);

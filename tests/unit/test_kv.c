@@ -45,10 +45,10 @@ static void test_encodings_match_redis_set(void) {
         {"0", "int"},
         {"-1", "int"},
         {"9223372036854775807", "int"},
-        {"-9223372036854775808", "int"},    /* 20 chars: still int */
-        {"9223372036854775808", "embstr"},  /* overflows */
+        {"-9223372036854775808", "int"},   /* 20 chars: still int */
+        {"9223372036854775808", "embstr"}, /* overflows */
         {"-9223372036854775809", "embstr"},
-        {"0123", "embstr"},                 /* leading zero */
+        {"0123", "embstr"}, /* leading zero */
         {"00", "embstr"},
         {"-0", "embstr"},
         {"+1", "embstr"},
@@ -57,12 +57,12 @@ static void test_encodings_match_redis_set(void) {
         {"1.5", "embstr"},
         {"1e3", "embstr"},
         {"0x10", "embstr"},
-        {"12345678901234567890", "embstr"},   /* 20 digits, too big */
-        {"123456789012345678901", "embstr"},  /* 21 digits */
+        {"12345678901234567890", "embstr"},  /* 20 digits, too big */
+        {"123456789012345678901", "embstr"}, /* 21 digits */
         {"", "embstr"},
         {"abc", "embstr"},
-        {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "embstr"},   /* 44 */
-        {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "raw"},     /* 45 */
+        {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "embstr"}, /* 44 */
+        {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "raw"},   /* 45 */
     };
     size_t base = mem_used();
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -118,7 +118,7 @@ static void test_noint_and_raw_constructors(void) {
     check_val(e, "5", 1);
     str *s = kv_raw(e);
     ASSERT_EQ(s->len, 1);
-    kv_set_raw(e, str_cat(s, "00", 2));   /* grow in place, as APPEND does */
+    kv_set_raw(e, str_cat(s, "00", 2)); /* grow in place, as APPEND does */
     check_val(e, "500", 3);
     kv_free(e);
 }
@@ -126,7 +126,7 @@ static void test_noint_and_raw_constructors(void) {
 static void test_str_round_trips_binary_values(void) {
     size_t base = mem_used();
     char val[3000];
-    for (size_t i = 0; i < sizeof(val); i++) val[i] = (char)(i * 131 + 7);   /* NULs, \r\n */
+    for (size_t i = 0; i < sizeof(val); i++) val[i] = (char)(i * 131 + 7); /* NULs, \r\n */
     size_t lens[] = {0, 1, 2, 20, 21, 43, 44, 45, 46, 255, 256, 3000};
     for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
         kv *e = kv_new_string("bin", 3, val, lens[i]);
@@ -157,7 +157,7 @@ static void test_long_keys_use_32_bit_length(void) {
     size_t lens[] = {0, 1, 254, 255, 256, 300, 70000};
     char *key = malloc(70000);
     for (size_t i = 0; i < 70000; i++) key[i] = (char)('a' + i % 26);
-    key[100] = '\0';   /* keys are binary */
+    key[100] = '\0'; /* keys are binary */
     for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
         size_t kl = lens[i];
         kv *e = kv_new_string(key, kl, "hello", 5);
@@ -249,20 +249,20 @@ static void test_set_and_clear_expire_keep_key_and_value(void) {
             const void *raw_before = e->enc == KV_ENC_RAW ? (void *)kv_raw(e) : NULL;
             size_t size_before = kv_alloc_size(e);
             ASSERT(!kv_has_expire(e));
-            ASSERT(kv_clear_expire(e) == e);   /* nothing to clear: same entry */
+            ASSERT(kv_clear_expire(e) == e); /* nothing to clear: same entry */
 
             e = kv_set_expire(e, 1234567890123LL);
             ASSERT(kv_has_expire(e));
             ASSERT_EQ(kv_expire(e), 1234567890123LL);
-            ASSERT_EQ(kv_volatile_idx(e), UINT32_MAX);   /* not yet indexed */
+            ASSERT_EQ(kv_volatile_idx(e), UINT32_MAX); /* not yet indexed */
             ASSERT_EQ(e->lru, 0xABCDE);
             ASSERT(kv_alloc_size(e) >= size_before + 12 - 16);
             check_key(e, keys[k], klens[k]);
             check_kind(e, kind);
-            if (raw_before) ASSERT(kv_raw(e) == raw_before);   /* moved, not copied */
+            if (raw_before) ASSERT(kv_raw(e) == raw_before); /* moved, not copied */
 
             kv_set_volatile_idx(e, 42);
-            kv *same = kv_set_expire(e, 99);   /* update: no relayout */
+            kv *same = kv_set_expire(e, 99); /* update: no relayout */
             ASSERT(same == e);
             ASSERT_EQ(kv_expire(e), 99);
             ASSERT_EQ(kv_volatile_idx(e), 42);
@@ -286,7 +286,7 @@ static void test_set_and_clear_expire_keep_key_and_value(void) {
             kv_free(e);
         }
     }
-    ASSERT_EQ(list_frees, 2);   /* the two lists, each freed once */
+    ASSERT_EQ(list_frees, 2); /* the two lists, each freed once */
     ASSERT_EQ(mem_used(), base);
 }
 
@@ -309,14 +309,14 @@ static void test_rekey_moves_value_and_keeps_expire(void) {
             void *ptr_before = kind >= 2 ? kv_ptr(e) : NULL;
             /* Short to long key and back again. */
             kv *n = kv_rekey(e, longkey, sizeof(longkey));
-            kv_free_shell(e);   /* the value moved: free only the old shell */
+            kv_free_shell(e); /* the value moved: free only the old shell */
             check_key(n, longkey, sizeof(longkey));
             ASSERT(n->flags & KV_KLEN32);
             check_kind(n, kind);
             ASSERT_EQ(n->lru, 123);
             ASSERT_EQ(kv_has_expire(n), ex);
             ASSERT_EQ(kv_expire(n), ex ? 5000 : -1);
-            if (ex) ASSERT_EQ(kv_volatile_idx(n), UINT32_MAX);   /* caller re-indexes */
+            if (ex) ASSERT_EQ(kv_volatile_idx(n), UINT32_MAX); /* caller re-indexes */
             if (ptr_before) ASSERT(kv_ptr(n) == ptr_before);
             kv *m = kv_rekey(n, "new", 3);
             kv_free_shell(n);
@@ -327,7 +327,7 @@ static void test_rekey_moves_value_and_keeps_expire(void) {
             kv_free(m);
         }
     }
-    ASSERT_EQ(list_frees, 2);   /* once per list, never twice */
+    ASSERT_EQ(list_frees, 2); /* once per list, never twice */
     ASSERT_EQ(mem_used(), base);
 }
 
@@ -341,7 +341,7 @@ static void test_dup_copies_raw_value(void) {
     e = kv_set_expire(e, 777);
     e->lru = 55;
     kv *d = kv_dup(e, "dst", 3);
-    ASSERT(kv_raw(d) != kv_raw(e));   /* a deep copy */
+    ASSERT(kv_raw(d) != kv_raw(e)); /* a deep copy */
     check_key(d, "dst", 3);
     check_val(d, val, sizeof(val));
     ASSERT_EQ(kv_expire(d), 777);
@@ -428,7 +428,7 @@ static void test_overwrite_string_in_place_only_when_it_fits(void) {
     kv *e = kv_new_string("k", 1, "12", 2);
     ASSERT(kv_overwrite_string(e, "-7", 2));
     ASSERT(e->enc == KV_ENC_INT && kv_int(e) == -7);
-    ASSERT(!kv_overwrite_string(e, "abc", 3));   /* would be EMBSTR */
+    ASSERT(!kv_overwrite_string(e, "abc", 3)); /* would be EMBSTR */
     check_value(e, "-7");
     kv_free(e);
     /* EMBSTR over EMBSTR of the same length only. */
@@ -436,7 +436,7 @@ static void test_overwrite_string_in_place_only_when_it_fits(void) {
     ASSERT(kv_overwrite_string(e, "xyz", 3));
     check_value(e, "xyz");
     ASSERT(!kv_overwrite_string(e, "wxyz", 4));
-    ASSERT(!kv_overwrite_string(e, "42", 2));     /* would be INT */
+    ASSERT(!kv_overwrite_string(e, "42", 2)); /* would be INT */
     check_value(e, "xyz");
     kv_free(e);
     /* RAW into a buffer that holds it, not one it would leave mostly empty. */
@@ -447,7 +447,7 @@ static void test_overwrite_string_in_place_only_when_it_fits(void) {
     memset(big, 'b', sizeof(big));
     ASSERT(kv_overwrite_string(e, big, 150));
     ASSERT(kv_str_len(e) == 150 && kv_raw(e)->buf[149] == 'b' && kv_raw(e)->buf[150] == '\0');
-    ASSERT(!kv_overwrite_string(e, big, 60));     /* under half the buffer */
+    ASSERT(!kv_overwrite_string(e, big, 60)); /* under half the buffer */
     ASSERT(kv_str_len(e) == 150);
     kv_free(e);
     /* Not a string: never. */

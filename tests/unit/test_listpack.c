@@ -76,11 +76,37 @@ static void check_model(const unsigned char *lp, const mstr *model, size_t n) {
     ASSERT_EQ(i, 0);
 }
 
-static const char *redis_elems[] = {
-    "0", "127", "128", "-1", "-4096", "4095", "4096", "-4097", "32767", "32768", "-32768",
-    "-32769", "8388607", "8388608", "-8388608", "-8388609", "2147483647", "2147483648",
-    "-2147483648", "-2147483649", "9223372036854775807", "-9223372036854775808",
-    "9223372036854775808", "a", NULL /* 63 b */, NULL /* 64 c */, "01", "-0", "", " 1", "+1"};
+static const char *redis_elems[] = {"0",
+                                    "127",
+                                    "128",
+                                    "-1",
+                                    "-4096",
+                                    "4095",
+                                    "4096",
+                                    "-4097",
+                                    "32767",
+                                    "32768",
+                                    "-32768",
+                                    "-32769",
+                                    "8388607",
+                                    "8388608",
+                                    "-8388608",
+                                    "-8388609",
+                                    "2147483647",
+                                    "2147483648",
+                                    "-2147483648",
+                                    "-2147483649",
+                                    "9223372036854775807",
+                                    "-9223372036854775808",
+                                    "9223372036854775808",
+                                    "a",
+                                    NULL /* 63 b */,
+                                    NULL /* 64 c */,
+                                    "01",
+                                    "-0",
+                                    "",
+                                    " 1",
+                                    "+1"};
 
 /* Written by redis-server 7.0.15: HSET h e e for each of redis_elems. */
 static const unsigned char redis_small[] =
@@ -118,7 +144,10 @@ static unsigned char *build_redis_like(bool big) {
         if (i == 24) s = bbuf, len = 63;
         if (i == 25) s = cbuf, len = 64;
         if (big && i == 26) {
-            static const struct { char c; size_t n; } bigs[] = {{'d', 4095}, {'e', 4096}};
+            static const struct {
+                char c;
+                size_t n;
+            } bigs[] = {{'d', 4095}, {'e', 4096}};
             for (size_t k = 0; k < 2; k++) {
                 char *t = mem_alloc(bigs[k].n);
                 memset(t, bigs[k].c, bigs[k].n);
@@ -162,13 +191,13 @@ static void test_redis_vector_reads_back(void) {
     ASSERT(lp_validate(lp, sizeof(redis_small) - 1, true));
     ASSERT_EQ(lp_len(lp), 62);
     long long v = 0;
-    unsigned char *p = lp_seek(lp, 2 * 21);    /* -9223372036854775808 */
+    unsigned char *p = lp_seek(lp, 2 * 21); /* -9223372036854775808 */
     ASSERT(lp_get_int(p, &v));
     ASSERT(v == INT64_MIN);
-    p = lp_seek(lp, 2 * 22);                   /* 2^63 does not fit: a string */
+    p = lp_seek(lp, 2 * 22); /* 2^63 does not fit: a string */
     ASSERT(!lp_get_int(p, &v));
     ASSERT(lp_eq(p, "9223372036854775808", 19));
-    p = lp_seek(lp, -2);                       /* "+1" is a string */
+    p = lp_seek(lp, -2); /* "+1" is a string */
     ASSERT(lp_eq(p, "+1", 2));
     ASSERT(!lp_get_int(p, &v));
 }
@@ -176,10 +205,31 @@ static void test_redis_vector_reads_back(void) {
 /* ---- Round trips of every encoding boundary ---- */
 
 static void test_integer_boundaries_round_trip(void) {
-    static const long long vals[] = {
-        0, 1, 127, 128, -1, -4096, -4097, 4095, 4096, -32768, -32769, 32767, 32768,
-        -8388608, -8388609, 8388607, 8388608, -2147483648LL, -2147483649LL, 2147483647LL,
-        2147483648LL, INT64_MAX, INT64_MIN, INT64_MIN + 1, INT64_MAX - 1};
+    static const long long vals[] = {0,
+                                     1,
+                                     127,
+                                     128,
+                                     -1,
+                                     -4096,
+                                     -4097,
+                                     4095,
+                                     4096,
+                                     -32768,
+                                     -32769,
+                                     32767,
+                                     32768,
+                                     -8388608,
+                                     -8388609,
+                                     8388607,
+                                     8388608,
+                                     -2147483648LL,
+                                     -2147483649LL,
+                                     2147483647LL,
+                                     2147483648LL,
+                                     INT64_MAX,
+                                     INT64_MIN,
+                                     INT64_MIN + 1,
+                                     INT64_MAX - 1};
     static const size_t sizes[] = {1, 1, 1, 2, 2, 2, 3, 2, 3, 3, 4, 3, 4,
                                    4, 5, 4, 5, 5, 9, 5, 9, 9, 9, 9, 9};
     size_t n = sizeof(vals) / sizeof(*vals);
@@ -210,8 +260,8 @@ static void test_integer_boundaries_round_trip(void) {
 static void test_string_length_and_backlen_boundaries(void) {
     /* Lengths at the 6/12/32-bit string limits and at the 1/2/3/4-byte
      * backlen limits (entry sizes 127/128, 16382/16383, 2097150/2097151). */
-    static const size_t lens[] = {0,     1,     63,    64,      125,     126,    4095,
-                                  4096,  16377, 16378, 2097145, 2097146, 3000000};
+    static const size_t lens[] = {0,    1,     63,    64,      125,     126,    4095,
+                                  4096, 16377, 16378, 2097145, 2097146, 3000000};
     static const size_t hdr[] = {1, 1, 1, 2, 2, 2, 2, 5, 5, 5, 5, 5, 5};
     static const size_t blen[] = {1, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 4, 4};
     size_t n = sizeof(lens) / sizeof(*lens);
@@ -269,7 +319,7 @@ static void test_insert_delete_replace_against_model(void) {
         if (n == MAX) op = 3;
         size_t at = n ? (size_t)(rng() % n) : 0;
         mstr e;
-        if (op == 0 || op == 1) {          /* insert before / after 'at' */
+        if (op == 0 || op == 1) { /* insert before / after 'at' */
             rand_elem(&e);
             unsigned char *newp = NULL;
             if (n == 0) {
@@ -283,21 +333,21 @@ static void test_insert_delete_replace_against_model(void) {
             memmove(&model[at + 1], &model[at], (n - at) * sizeof(mstr));
             model[at] = e;
             n++;
-        } else if (op == 2) {              /* replace */
+        } else if (op == 2) { /* replace */
             rand_elem(&e);
             unsigned char *newp = NULL;
             lp = lp_insert(lp, e.s, e.len, lp_seek(lp, (long)at), LP_REPLACE, &newp);
             ASSERT(newp == lp_seek(lp, (long)at));
             mem_free(model[at].s);
             model[at] = e;
-        } else if (op == 3) {              /* delete one */
+        } else if (op == 3) { /* delete one */
             unsigned char *newp = NULL;
             lp = lp_delete(lp, lp_seek(lp, (long)at), &newp);
             mem_free(model[at].s);
             memmove(&model[at], &model[at + 1], (n - at - 1) * sizeof(mstr));
             n--;
             ASSERT(newp == (at < n ? lp_seek(lp, (long)at) : NULL));
-        } else if (op == 4) {              /* delete a range by index */
+        } else if (op == 4) { /* delete a range by index */
             size_t num = (size_t)(rng() % 5);
             long idx = rng() % 2 ? (long)at : (long)at - (long)n;
             lp = lp_delete_range(lp, idx, num);
@@ -305,7 +355,7 @@ static void test_insert_delete_replace_against_model(void) {
             model_free(&model[at], del);
             memmove(&model[at], &model[at + del], (n - at - del) * sizeof(mstr));
             n -= del;
-        } else {                           /* delete a range at an element */
+        } else { /* delete a range at an element */
             size_t num = (size_t)(rng() % 5) + 1;
             unsigned char *p = lp_seek(lp, (long)at);
             lp = lp_delete_range_at(lp, &p, num);
@@ -377,7 +427,7 @@ static void test_find_with_skip_matches_fields_only(void) {
 /* ---- More than 65535 elements ---- */
 
 static void test_count_saturates_past_65535(void) {
-    unsigned char *lp = lp_new(400000);   /* reserved: no realloc per append */
+    unsigned char *lp = lp_new(400000); /* reserved: no realloc per append */
     for (long i = 0; i < 70000; i++) lp = lp_append_int(lp, i);
     ASSERT_EQ(lp[4], 0xff);
     ASSERT_EQ(lp[5], 0xff);
@@ -420,7 +470,7 @@ static void test_validate_rejects_truncated_buffers(void) {
         copy[2] = (cut >> 16) & 0xff;
         copy[3] = 0;
         copy[cut - 1] = 0xff;
-        copy[4] = copy[5] = 0xff;         /* count unknown: only layout decides */
+        copy[4] = copy[5] = 0xff; /* count unknown: only layout decides */
         bool ok = lp_validate(copy, cut, true);
         if (ok) {
             /* Only if the cut fell exactly after a whole entry. */
@@ -438,41 +488,41 @@ static void test_validate_rejects_corrupt_entries(void) {
     unsigned char *lp = lp_new(0);
     lp = lp_append(lp, "hello", 5);
     lp = lp_append_int(lp, 300);
-    size_t size = lp_bytes(lp);   /* 6 + (6+1) + (2+1) + 1 = 17 */
+    size_t size = lp_bytes(lp); /* 6 + (6+1) + (2+1) + 1 = 17 */
     ASSERT_EQ(size, 17);
     unsigned char buf[32];
 
     memcpy(buf, lp, size);
-    buf[4] = 3;                              /* wrong element count */
+    buf[4] = 3; /* wrong element count */
     ASSERT(!lp_validate(buf, size, true));
-    ASSERT(lp_validate(buf, size, false));   /* shallow checks only layout */
+    ASSERT(lp_validate(buf, size, false)); /* shallow checks only layout */
 
     memcpy(buf, lp, size);
-    buf[size - 1] = 0xfe;                    /* no terminator */
+    buf[size - 1] = 0xfe; /* no terminator */
     ASSERT(!lp_validate(buf, size, false));
 
     memcpy(buf, lp, size);
-    buf[12] = 7;                             /* backlen of "hello" wrong */
+    buf[12] = 7; /* backlen of "hello" wrong */
     ASSERT(!lp_validate(buf, size, true));
 
     memcpy(buf, lp, size);
-    buf[6] = 0xf5;                           /* invalid encoding byte */
+    buf[6] = 0xf5; /* invalid encoding byte */
     ASSERT(!lp_validate(buf, size, true));
 
     memcpy(buf, lp, size);
-    buf[6] = 0xff;                           /* early terminator */
+    buf[6] = 0xff; /* early terminator */
     ASSERT(!lp_validate(buf, size, true));
 
     memcpy(buf, lp, size);
-    buf[6] = 0xbf;                           /* string longer than buffer */
+    buf[6] = 0xbf; /* string longer than buffer */
     ASSERT(!lp_validate(buf, size, true));
 
     memcpy(buf, lp, size);
-    buf[6] = 0xf0;                           /* 32-bit length runs off the end */
+    buf[6] = 0xf0; /* 32-bit length runs off the end */
     ASSERT(!lp_validate(buf, size, true));
 
     memcpy(buf, lp, size);
-    buf[0] = 18;                             /* header size disagrees */
+    buf[0] = 18; /* header size disagrees */
     ASSERT(!lp_validate(buf, size, false));
 
     /* A backlen byte flagged as continued past the entry's own backlen. */
@@ -549,7 +599,7 @@ static void test_random_pairs_cover_and_unique_is_distinct(void) {
         unsigned char *p = lp_random(lp, 2);
         ASSERT(p[0] != 0xff);
         long long x;
-        ASSERT(!lp_get_int(p, &x));   /* a field, never a value */
+        ASSERT(!lp_get_int(p, &x)); /* a field, never a value */
     }
     ASSERT(lp_safe_to_add(lp, 100));
     ASSERT(!lp_safe_to_add(lp, (size_t)1 << 30));

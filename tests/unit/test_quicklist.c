@@ -166,7 +166,7 @@ static void test_push_pop_peek_both_ends(void) {
     ASSERT(ql_peek(ql, QL_HEAD, &e));
     ASSERT_MEMEQ(e.value, e.sz, "a", 1);
     ASSERT(ql_peek(ql, QL_TAIL, &e));
-    ASSERT(e.value == NULL);   /* stored as an integer */
+    ASSERT(e.value == NULL); /* stored as an integer */
     ASSERT_EQ(e.lval, 123);
     ASSERT(ql_pop_discard(ql, QL_TAIL));
     ASSERT(ql_pop_discard(ql, QL_HEAD));
@@ -223,7 +223,7 @@ static void test_compression_of_interior_nodes(void) {
     ASSERT_EQ(ql->len, 10);
     int lzf = 0;
     for (ql_node *n = ql->head; n; n = n->next) lzf += n->encoding == QL_NODE_LZF;
-    ASSERT_EQ(lzf, 8);   /* all but head and tail */
+    ASSERT_EQ(lzf, 8); /* all but head and tail */
     const void *data;
     size_t csz = ql_node_lzf(ql->head->next, &data);
     ASSERT(csz > 0 && csz < ql->head->next->sz);
@@ -289,11 +289,11 @@ static void test_plain_nodes_for_large_elements(void) {
     ASSERT(ql_next(&it, &e));
     ASSERT_EQ(e.node->container, QL_NODE_PLAIN);
     ql_iter_clear(&it);
-    ql_rotate(ql);   /* tail "c" to the head */
+    ql_rotate(ql); /* tail "c" to the head */
     ASSERT(ql_peek(ql, QL_HEAD, &e));
     ASSERT_MEMEQ(e.value, e.sz, "c", 1);
     ql_push(ql, big, sizeof(big), QL_TAIL);
-    ql_rotate(ql);   /* a plain tail moves as a node */
+    ql_rotate(ql); /* a plain tail moves as a node */
     ASSERT(ql_peek(ql, QL_HEAD, &e));
     ASSERT_EQ(e.node->container, QL_NODE_PLAIN);
     check_shape(ql);

@@ -164,22 +164,21 @@ static void test_many_arguments_grow_argv(void) {
     static const char *const ping[] = {"PING"};
     expect_argv(&p, r.buf, ping, 1);
     resp_parser_clear(&p);
-    resp_parser_clear(&p);   /* twice is harmless */
+    resp_parser_clear(&p); /* twice is harmless */
     free(r.buf);
     str_free(s);
     ASSERT_EQ(mem_used(), base);
 }
 
 static void test_pipelined_requests_parse_one_after_another(void) {
-    static const char stream[] =
-        "*2\r\n$3\r\nGET\r\n$1\r\na\r\n"
-        "PING\r\n"
-        "*0\r\n"
-        "\r\n"
-        "*3\r\n$3\r\nSET\r\n$1\r\nb\r\n$2\r\n42\r\n"
-        "ECHO \"x y\"\n";
-    static const char *const want[][3] = {
-        {"GET", "a"}, {"PING"}, {NULL}, {NULL}, {"SET", "b", "42"}, {"ECHO", "x y"}};
+    static const char stream[] = "*2\r\n$3\r\nGET\r\n$1\r\na\r\n"
+                                 "PING\r\n"
+                                 "*0\r\n"
+                                 "\r\n"
+                                 "*3\r\n$3\r\nSET\r\n$1\r\nb\r\n$2\r\n42\r\n"
+                                 "ECHO \"x y\"\n";
+    static const char *const want[][3] = {{"GET", "a"}, {"PING"},           {NULL},
+                                          {NULL},       {"SET", "b", "42"}, {"ECHO", "x y"}};
     static const size_t wantc[] = {2, 1, 0, 0, 3, 2};
     resp_parser p;
     resp_parser_init(&p, MAX_BULK);
@@ -206,7 +205,7 @@ static void test_inline_words_and_line_endings(void) {
     expect_ok("SET k v\r\n", 9, set, 3);
     expect_ok("SET k v\n", 8, set, 3);
     expect_ok("  SET \t k   v  \r\n", 17, set, 3);
-    expect_ok("SET\rk v\n", 8, set, 3);   /* a lone \r separates words, as in Redis */
+    expect_ok("SET\rk v\n", 8, set, 3); /* a lone \r separates words, as in Redis */
     static const char *const none[] = {NULL};
     expect_ok("\r\n", 2, none, 0);
     expect_ok("\n", 1, none, 0);
@@ -221,13 +220,13 @@ static void test_inline_quotes_and_escapes(void) {
     static const char *const hex[] = {"ECHO", "AJ\n\t\r\b\a\\\"z"};
     expect_ok("ECHO \"\\x41\\x4a\\n\\t\\r\\b\\a\\\\\\\"\\z\"\r\n", 0, hex, 2);
     static const char *const badhex[] = {"x4g", "x"};
-    expect_ok("\"\\x4g\" \"\\x\"\n", 12, badhex, 2);   /* not hex: \x is just x */
+    expect_ok("\"\\x4g\" \"\\x\"\n", 12, badhex, 2); /* not hex: \x is just x */
     static const char *const sq[] = {"it's", "a\\nb"};
-    expect_ok("'it\\'s' 'a\\nb'\n", 15, sq, 2);   /* single quotes only unescape \' */
+    expect_ok("'it\\'s' 'a\\nb'\n", 15, sq, 2); /* single quotes only unescape \' */
     static const char *const empty[] = {"SET", "k", ""};
     expect_ok("SET k \"\"\n", 9, empty, 3);
     static const char *const joined[] = {"abcd", "xy"};
-    expect_ok("ab\"cd\" x'y'\n", 12, joined, 2);   /* a quote may start mid-word */
+    expect_ok("ab\"cd\" x'y'\n", 12, joined, 2); /* a quote may start mid-word */
     static const char *const spaces[] = {" lead", "trail ", "in\"side"};
     expect_ok("\" lead\" 'trail ' \"in\\\"side\"\n", 28, spaces, 3);
     static const char *const nul[] = {"a", "b"};
@@ -269,8 +268,8 @@ static void test_inline_nul_byte_stays_in_the_word(void) {
 
 static void test_inline_unbalanced_quotes(void) {
     static const char *const bad[] = {
-        "SET \"abc\r\n", "SET 'abc\r\n", "\"a\"b\n", "'a'b\n", "\"\n", "'\n",
-        "SET k \"abc\\\"\n", "\"a\\\n", "'a\\'\n",
+        "SET \"abc\r\n", "SET 'abc\r\n",      "\"a\"b\n", "'a'b\n",  "\"\n",
+        "'\n",           "SET k \"abc\\\"\n", "\"a\\\n",  "'a\\'\n",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         expect_err(bad[i], strlen(bad[i]), false, MAX_BULK,
@@ -281,7 +280,7 @@ static void test_inline_too_big(void) {
     size_t n = RESP_INLINE_MAX + 1;
     char *big = malloc(n + 10);
     memset(big, 'a', n + 10);
-    expect_incomplete(big, RESP_INLINE_MAX, false);   /* at the limit: wait */
+    expect_incomplete(big, RESP_INLINE_MAX, false); /* at the limit: wait */
     expect_err(big, n, false, MAX_BULK, "Protocol error: too big inline request");
     /* A long line is fine when its newline is already here, as in Redis. */
     big[n + 9] = '\n';
@@ -304,10 +303,10 @@ static void test_multibulk_errors_use_redis_words(void) {
     EXPECT_ERR("*+1\r\n", mb);
     EXPECT_ERR("*01\r\n", mb);
     EXPECT_ERR("*1 \r\n", mb);
-    EXPECT_ERR("*2147483648\r\n", mb);     /* > INT_MAX */
+    EXPECT_ERR("*2147483648\r\n", mb); /* > INT_MAX */
     EXPECT_ERR("*99999999999999999999\r\n", mb);
-    EXPECT_ERR("*1\n$4\r\nPING\r\n", mb);   /* the count runs up to the \r */
-    EXPECT_INCOMPLETE("*2147483647\r\n");   /* INT_MAX itself is allowed */
+    EXPECT_ERR("*1\n$4\r\nPING\r\n", mb); /* the count runs up to the \r */
+    EXPECT_INCOMPLETE("*2147483647\r\n"); /* INT_MAX itself is allowed */
 
     const char *bl = "Protocol error: invalid bulk length";
     EXPECT_ERR("*1\r\n$abc\r\n", bl);
@@ -317,7 +316,7 @@ static void test_multibulk_errors_use_redis_words(void) {
     EXPECT_ERR("*1\r\n$ 4\r\nPING\r\n", bl);
     EXPECT_ERR("*1\r\n$4\nPING\r\n", bl);
     EXPECT_ERR("*3\r\n$3\r\nSET\r\n$1\r\na\r\n$-1\r\n", bl);
-    EXPECT_ERR("*1\r\n$536870913\r\n", bl);   /* > proto-max-bulk-len */
+    EXPECT_ERR("*1\r\n$536870913\r\n", bl); /* > proto-max-bulk-len */
     EXPECT_INCOMPLETE("*1\r\n$536870912\r\n");
     expect_err("*1\r\n$101\r\n", 10, false, 100, bl);
 
@@ -341,7 +340,7 @@ static void test_too_big_count_strings(void) {
     expect_incomplete(b, RESP_INLINE_MAX + 4, false);
     expect_err(b, RESP_INLINE_MAX + 5, false, MAX_BULK,
                "Protocol error: too big bulk count string");
-    memcpy(b, "*1\r\nx", 5);   /* not even a '$', but no line end to judge it by */
+    memcpy(b, "*1\r\nx", 5); /* not even a '$', but no line end to judge it by */
     expect_err(b, RESP_INLINE_MAX + 5, false, MAX_BULK,
                "Protocol error: too big bulk count string");
     free(b);
@@ -412,7 +411,7 @@ static void check_incremental(const void *bytes, size_t len, bool unauth, size_t
     if (st_a == RESP_ERR) ASSERT_STREQ(err_a, err_b);
     if (st_a == RESP_OK) {
         ASSERT_EQ(whole.pos, part.pos);
-        if (chunk == 1) ASSERT_EQ(have, whole.pos);   /* reported at the last byte */
+        if (chunk == 1) ASSERT_EQ(have, whole.pos); /* reported at the last byte */
         ASSERT(have >= part.pos);
         ASSERT_EQ(whole.argc, part.argc);
         for (size_t i = 0; i < whole.argc; i++) {
@@ -464,7 +463,7 @@ static void test_one_byte_at_a_time_equals_all_at_once(void) {
     str_setlen(s, at + n);
     s = str_cat(s, "\r\n", 2);
     check_incremental(s->buf, s->len, false, 1, 0);
-    check_incremental(s->buf, s->len, true, 1, 0);   /* too big before AUTH */
+    check_incremental(s->buf, s->len, true, 1, 0); /* too big before AUTH */
     str_free(s);
     ASSERT_EQ(mem_used(), base);
 }
@@ -504,7 +503,7 @@ static void test_need_reported_for_big_bulk(void) {
     ASSERT_EQ(p.need, hdr + n + 2);
     ASSERT_EQ(resp_parse(&p, s->buf, hdr + 5000, &err), RESP_INCOMPLETE);
     ASSERT_EQ(p.need, hdr + n + 2);
-    ASSERT_EQ(resp_parse(&p, s->buf, hdr + n + 1, &err), RESP_INCOMPLETE);   /* no \n yet */
+    ASSERT_EQ(resp_parse(&p, s->buf, hdr + n + 1, &err), RESP_INCOMPLETE); /* no \n yet */
     ASSERT_EQ(p.need, hdr + n + 2);
     ASSERT_EQ(resp_parse(&p, s->buf, s->len, &err), RESP_OK);
     ASSERT_EQ(p.pos, s->len);
@@ -543,9 +542,9 @@ static void test_peek_finds_elements_and_size(void) {
     const char *two = "*3\r\n$3\r\nSET\r\n$5\r\nk\r\n12\r\n$1\r\nv\r\n*1\r\n$4\r\nPING\r\n";
     size_t first = strlen("*3\r\n$3\r\nSET\r\n$5\r\nk\r\n12\r\n$1\r\nv\r\n");
     ASSERT_EQ(resp_peek_request(two, strlen(two), args, 2, &argc), first);
-    ASSERT_EQ(argc, 3);   /* all counted, two kept */
+    ASSERT_EQ(argc, 3); /* all counted, two kept */
     ASSERT(args[0].len == 3 && memcmp(args[0].ptr, "SET", 3) == 0);
-    ASSERT(args[1].len == 5 && memcmp(args[1].ptr, "k\r\n12", 5) == 0);   /* binary-safe */
+    ASSERT(args[1].len == 5 && memcmp(args[1].ptr, "k\r\n12", 5) == 0); /* binary-safe */
     ASSERT_EQ(resp_peek_request(two + first, strlen(two) - first, args, 2, &argc), 14);
     ASSERT(argc == 1 && args[0].len == 4);
     ASSERT_EQ(resp_peek_request(two, strlen(two), args, 0, &argc), first);
@@ -560,16 +559,16 @@ static void test_peek_refuses_what_it_cannot_see_whole(void) {
     ASSERT_EQ(argc, 99);
     ASSERT_EQ(resp_peek_request(full, n, args, 4, &argc), n);
     static const char *bad[] = {
-        "GET foo\r\n",                      /* inline */
-        "*0\r\n",                           /* no elements */
+        "GET foo\r\n", /* inline */
+        "*0\r\n",      /* no elements */
         "*-1\r\n",
         "*\r\n$3\r\nGET\r\n",
         "*2\r\n$3\r\nGET\r\n:3\r\nfoo\r\n", /* not a bulk */
         "*2\r\n$3\r\nGET\r\n$-1\r\n",
         "*2\r\n$3\r\nGET\r\n$99999999999999999999\r\nfoo\r\n",
         "*99999999999999999999\r\n",
-        "*1025\r\n",                        /* over RESP_PEEK_MAX_ARGS */
-        "*1\r\n$3\nGET\r\n",                 /* bare LF */
+        "*1025\r\n",         /* over RESP_PEEK_MAX_ARGS */
+        "*1\r\n$3\nGET\r\n", /* bare LF */
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         ASSERT_EQ(resp_peek_request(bad[i], strlen(bad[i]), args, 4, &argc), 0);

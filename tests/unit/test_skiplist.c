@@ -63,10 +63,10 @@ static void test_update_score_keeps_node(void) {
         ins(sl, i, m);
     }
     sl_node *n = sl_find(sl, "m050", 4);
-    sl_update_score(sl, n, 50.5);   /* stays in place */
+    sl_update_score(sl, n, 50.5); /* stays in place */
     ASSERT(sl_find(sl, "m050", 4) == n);
     ASSERT_EQ(sl_rank(sl, n), 51);
-    sl_update_score(sl, n, -1);     /* moves to the front */
+    sl_update_score(sl, n, -1); /* moves to the front */
     ASSERT(sl_first(sl) == n);
     ASSERT_EQ(sl_rank(sl, n), 1);
     sl_update_score(sl, n, 1000);
@@ -100,9 +100,11 @@ static void test_ranges_by_score_and_lex(void) {
     lr.max = (sl_lex_end){.p = "d", .len = 1, .ex = true};
     ASSERT_MEMEQ(sl_member(sl_first_in_lex(sl, &lr)), 1, "c", 1);
     ASSERT_MEMEQ(sl_member(sl_last_in_lex(sl, &lr)), 1, "c", 1);
-    lr = (sl_lexrange){.min = {.kind = SL_LEX_POS, .ex = true}, .max = {.kind = SL_LEX_POS, .ex = true}};
+    lr = (sl_lexrange){.min = {.kind = SL_LEX_POS, .ex = true},
+                       .max = {.kind = SL_LEX_POS, .ex = true}};
     ASSERT(sl_lexrange_is_empty(&lr));
-    lr = (sl_lexrange){.min = {.kind = SL_LEX_NEG, .ex = true}, .max = {.kind = SL_LEX_POS, .ex = true}};
+    lr = (sl_lexrange){.min = {.kind = SL_LEX_NEG, .ex = true},
+                       .max = {.kind = SL_LEX_POS, .ex = true}};
     ASSERT(!sl_lexrange_is_empty(&lr));
     ASSERT_EQ(sl_delete_range_by_lex(sl, &lr), 5);
     ASSERT_EQ(sl->length, 0);
@@ -121,7 +123,7 @@ static void test_delete_ranges(void) {
     ASSERT_EQ(sl_delete_range_by_score(sl, &r), 100);
     ASSERT_EQ(sl->length, 900);
     ASSERT(sl_verify(sl));
-    ASSERT_EQ(sl_delete_range_by_rank(sl, 1, 10), 10);   /* 0..9 */
+    ASSERT_EQ(sl_delete_range_by_rank(sl, 1, 10), 10); /* 0..9 */
     ASSERT(sl_first(sl)->score == 10);
     ASSERT_EQ(sl_delete_range_by_rank(sl, 881, 2000), 10);
     ASSERT(sl->tail->score == 989);

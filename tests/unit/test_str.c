@@ -52,7 +52,7 @@ static void test_new_from_and_binary_content(void) {
 static void test_append_grows_amortised(void) {
     size_t base = mem_used();
     str *s = str_new(NULL, 0);
-    const size_t n = 3 * 1024 * 1024;   /* past the 1 MiB doubling limit */
+    const size_t n = 3 * 1024 * 1024; /* past the 1 MiB doubling limit */
     int moves = 0;
     size_t cap = s->cap;
     for (size_t i = 0; i < n; i++) {
@@ -68,7 +68,7 @@ static void test_append_grows_amortised(void) {
     for (size_t i = 0; i < n; i += 4097) ASSERT_EQ(s->buf[i], (char)('a' + i % 26));
     /* Doubling to 1 MiB then +1 MiB steps: about 20 + 3 capacity changes. */
     ASSERT(moves < 40);
-    ASSERT(s->cap < n + 2 * 1024 * 1024 + 4096);   /* no more than 1 MiB (plus a step) spare */
+    ASSERT(s->cap < n + 2 * 1024 * 1024 + 4096); /* no more than 1 MiB (plus a step) spare */
     str_free(s);
     ASSERT_EQ(mem_used(), base);
 }
@@ -115,7 +115,7 @@ static void test_catfmt_fits_and_grows(void) {
     ASSERT_EQ(t->len, room + 1);
     ASSERT_EQ(t->buf[room], 'g');
     check_invariants(t);
-    t = str_catfmt(t, "%s", "");   /* empty output changes nothing */
+    t = str_catfmt(t, "%s", ""); /* empty output changes nothing */
     ASSERT_EQ(t->len, room + 1);
     free(fill);
     str_free(t);
@@ -154,11 +154,11 @@ static void test_consume_drops_prefix(void) {
     check_invariants(s);
     str_consume(s, 6);
     ASSERT_STREQ(s->buf, "9");
-    str_consume(s, 1);   /* exactly everything */
+    str_consume(s, 1); /* exactly everything */
     ASSERT_EQ(s->len, 0);
     ASSERT_STREQ(s->buf, "");
     s = str_cat(s, "abc", 3);
-    str_consume(s, 100);   /* more than there is */
+    str_consume(s, 100); /* more than there is */
     ASSERT_EQ(s->len, 0);
     ASSERT_STREQ(s->buf, "");
     check_invariants(s);
@@ -175,7 +175,7 @@ static void test_reserve_setlen_and_shrink(void) {
     str *same = str_reserve(s, 0);
     ASSERT(same == s);
     size_t spare = s->cap - s->len;
-    same = str_reserve(s, spare);   /* already fits: no move, no change */
+    same = str_reserve(s, spare); /* already fits: no move, no change */
     ASSERT(same == s);
     s = str_reserve(s, 10000);
     ASSERT_EQ(s->len, 3);
@@ -195,7 +195,7 @@ static void test_reserve_setlen_and_shrink(void) {
     ASSERT_EQ(s->len, 2);
     ASSERT(str_alloc_size(s) < before);
     check_invariants(s);
-    s = str_shrink(s);   /* again: nothing left to release, bytes unchanged */
+    s = str_shrink(s); /* again: nothing left to release, bytes unchanged */
     ASSERT_STREQ(s->buf, "ab");
     check_invariants(s);
     str_free(s);

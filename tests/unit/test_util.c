@@ -15,9 +15,7 @@
 
 /* ---- Integers ---- */
 
-static bool str2ll_cstr(const char *s, long long *out) {
-    return util_str2ll(s, strlen(s), out);
-}
+static bool str2ll_cstr(const char *s, long long *out) { return util_str2ll(s, strlen(s), out); }
 
 static void test_str2ll_accepts_canonical_integers(void) {
     long long v;
@@ -39,11 +37,24 @@ static void test_str2ll_accepts_canonical_integers(void) {
 
 static void test_str2ll_rejects_what_redis_rejects(void) {
     static const char *const bad[] = {
-        "", "-", "-0", "01", "00", "-01", "+1", " 1", "1 ", "1a", "a1", "0x10", "1.0", "1e3",
-        "9223372036854775808",     /* LLONG_MAX + 1 */
-        "-9223372036854775809",    /* LLONG_MIN - 1 */
-        "18446744073709551615",    /* fits unsigned, not signed */
-        "18446744073709551616",    /* overflows unsigned too */
+        "",
+        "-",
+        "-0",
+        "01",
+        "00",
+        "-01",
+        "+1",
+        " 1",
+        "1 ",
+        "1a",
+        "a1",
+        "0x10",
+        "1.0",
+        "1e3",
+        "9223372036854775808",  /* LLONG_MAX + 1 */
+        "-9223372036854775809", /* LLONG_MIN - 1 */
+        "18446744073709551615", /* fits unsigned, not signed */
+        "18446744073709551616", /* overflows unsigned too */
         "99999999999999999999",
         "100000000000000000000000000",
     };
@@ -52,7 +63,7 @@ static void test_str2ll_rejects_what_redis_rejects(void) {
         if (str2ll_cstr(bad[i], &v)) UNIT_FAIL("accepted \"%s\" as %lld", bad[i], v);
     }
     long long v;
-    ASSERT(!util_str2ll("1\0", 2, &v));   /* an embedded NUL is not a digit */
+    ASSERT(!util_str2ll("1\0", 2, &v)); /* an embedded NUL is not a digit */
 }
 
 static void test_str2ll_reads_only_len_bytes(void) {
@@ -122,15 +133,15 @@ static void test_ld2str_prints_like_incrbyfloat(void) {
     ASSERT_STREQ(ld2str_of(buf, -17.25L), "-17.25");
     ASSERT_STREQ(ld2str_of(buf, 1e20L), "100000000000000000000");
     ASSERT_STREQ(ld2str_of(buf, 0.0L), "0");
-    ASSERT_STREQ(ld2str_of(buf, -0.0L), "0");       /* "-0" becomes "0" */
-    ASSERT_STREQ(ld2str_of(buf, -1e-20L), "0");     /* rounds to "-0.000..." */
+    ASSERT_STREQ(ld2str_of(buf, -0.0L), "0");   /* "-0" becomes "0" */
+    ASSERT_STREQ(ld2str_of(buf, -1e-20L), "0"); /* rounds to "-0.000..." */
     ASSERT_STREQ(ld2str_of(buf, 1e-20L), "0");
     ASSERT_EQ(util_ld2str(buf, 3.0L), 1);
 }
 
 static void test_ld2str_prints_every_integer_digit(void) {
     char buf[UTIL_DSTR_SIZE];
-    ASSERT_EQ(util_ld2str(buf, 1e200L), 201);       /* no exponent in human mode */
+    ASSERT_EQ(util_ld2str(buf, 1e200L), 201); /* no exponent in human mode */
     ASSERT_EQ(buf[0], '1');
     ASSERT(strchr(buf, '.') == NULL);
     /* The largest long double still fits the buffer. */
@@ -170,19 +181,19 @@ static void test_str2ld_accepts_and_rejects_like_string2ld(void) {
     long double v;
     ASSERT(util_str2ld("1.5", 3, &v));
     ASSERT(v == 1.5L);
-    ASSERT(util_str2ld("inf", 3, &v));              /* INCRBYFLOAT rejects the result */
+    ASSERT(util_str2ld("inf", 3, &v)); /* INCRBYFLOAT rejects the result */
     ASSERT(isinf(v));
-    ASSERT(util_str2ld("1e-4940", 7, &v));          /* denormal: ERANGE but not zero */
+    ASSERT(util_str2ld("1e-4940", 7, &v)); /* denormal: ERANGE but not zero */
     ASSERT(v > 0);
-    ASSERT(util_str2ld("2junk", 1, &v));            /* only len bytes are read */
+    ASSERT(util_str2ld("2junk", 1, &v)); /* only len bytes are read */
     ASSERT(v == 2.0L);
     /* Redis's quirk: strtold stops at an embedded NUL and that counts as
      * the end, so "1\0junk" is 1. */
     ASSERT(util_str2ld("1\0junk", 6, &v));
     ASSERT(v == 1.0L);
 
-    static const char *const bad[] = {"", " 1", "1 ", "\t1", "nan", "-nan", "abc", "1e5000",
-                                      "-1e5000", "1e-5000", "1.5x"};
+    static const char *const bad[] = {"",    " 1",     "1 ",      "\t1",     "nan", "-nan",
+                                      "abc", "1e5000", "-1e5000", "1e-5000", "1.5x"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         if (util_str2ld(bad[i], strlen(bad[i]), &v)) UNIT_FAIL("accepted \"%s\"", bad[i]);
 
@@ -204,11 +215,11 @@ static void test_str2d_accepts_and_rejects_like_string2d(void) {
     ASSERT(util_str2d("-inf", 4, &v) && isinf(v) && v < 0);
     ASSERT(util_str2d("3xyz", 1, &v));
     ASSERT(v == 3.0);
-    ASSERT(util_str2d("4e-320", 6, &v));            /* denormal is fine */
-    ASSERT(!util_str2d("1\0", 2, &v));              /* unlike str2ld: every byte must parse */
+    ASSERT(util_str2d("4e-320", 6, &v)); /* denormal is fine */
+    ASSERT(!util_str2d("1\0", 2, &v));   /* unlike str2ld: every byte must parse */
 
-    static const char *const bad[] = {"", " 1", "1 ", "nan", "NaN", "1e400", "-1e400", "1e-400",
-                                      "abc", "--1"};
+    static const char *const bad[] = {"",      " 1",     "1 ",     "nan", "NaN",
+                                      "1e400", "-1e400", "1e-400", "abc", "--1"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         if (util_str2d(bad[i], strlen(bad[i]), &v)) UNIT_FAIL("accepted \"%s\"", bad[i]);
 }
@@ -222,7 +233,7 @@ static void test_str2d_parses_very_long_numbers(void) {
     s[1] = '.';
     s[len - 2] = '1';
     s[len - 1] = '5';
-    s[0] = '1';                                     /* 1.000...0015 rounds to 1 */
+    s[0] = '1'; /* 1.000...0015 rounds to 1 */
     double v = 0;
     bool ok = util_str2d(s, len, &v);
     s[len - 1] = 'x';
@@ -252,7 +263,7 @@ static void test_d2str_prints_scores_like_redis(void) {
     ASSERT_STREQ(d2str_of(buf, INFINITY), "inf");
     ASSERT_STREQ(d2str_of(buf, -INFINITY), "-inf");
     ASSERT_STREQ(d2str_of(buf, NAN), "nan");
-    ASSERT_STREQ(d2str_of(buf, -NAN), "nan");       /* glibc alone would say "-nan" */
+    ASSERT_STREQ(d2str_of(buf, -NAN), "nan"); /* glibc alone would say "-nan" */
     ASSERT_EQ(util_d2str(buf, -INFINITY), 4);
     ASSERT_EQ(util_d2str(buf, 0.1), 19);
 }
@@ -267,7 +278,7 @@ static void test_d2str_round_trips_through_str2d(void) {
         size_t len = util_d2str(buf, v);
         double back;
         ASSERT(util_str2d(buf, len, &back));
-        ASSERT(memcmp(&back, &v, sizeof(v)) == 0);  /* exact, including -0 */
+        ASSERT(memcmp(&back, &v, sizeof(v)) == 0); /* exact, including -0 */
     }
 }
 
@@ -324,19 +335,19 @@ static void test_glob_classes(void) {
     ASSERT(glob("h[a-b]llo", "hallo"));
     ASSERT(glob("h[a-b]llo", "hbllo"));
     ASSERT(!glob("h[a-b]llo", "hcllo"));
-    ASSERT(glob("[z-a]", "m"));                     /* reversed bounds are swapped */
+    ASSERT(glob("[z-a]", "m")); /* reversed bounds are swapped */
     ASSERT(!glob("[z-a]", "A"));
     ASSERT(glob("[^a-c]", "d"));
     ASSERT(!glob("[^a-c]", "b"));
-    ASSERT(glob("[-a]", "-"));                      /* '-' first is literal */
-    ASSERT(!glob("[a-]", "-"));                     /* "a-]" is the range ']'..'a', unclosed */
+    ASSERT(glob("[-a]", "-"));  /* '-' first is literal */
+    ASSERT(!glob("[a-]", "-")); /* "a-]" is the range ']'..'a', unclosed */
     ASSERT(glob("[a-]", "_"));
-    ASSERT(glob("[]]", "]") == false);              /* "[]" is an empty class, then ']' */
+    ASSERT(glob("[]]", "]") == false); /* "[]" is an empty class, then ']' */
     ASSERT(glob("[]]", "]]") == false);
     ASSERT(glob("x[]", "x") == false);
-    ASSERT(glob("[abc", "b"));                      /* unterminated: class runs to the end */
+    ASSERT(glob("[abc", "b")); /* unterminated: class runs to the end */
     ASSERT(!glob("[abc", "d"));
-    ASSERT(glob("[^", "x"));                        /* "[^" negates nothing: any byte */
+    ASSERT(glob("[^", "x")); /* "[^" negates nothing: any byte */
     ASSERT(!glob("[", "x"));
 }
 
@@ -347,12 +358,12 @@ static void test_glob_escapes(void) {
     ASSERT(!glob("\\?", "x"));
     ASSERT(glob("\\[a]", "[a]"));
     ASSERT(glob("a\\\\b", "a\\b"));
-    ASSERT(glob("\\", "\\"));                       /* a lone trailing backslash is literal */
+    ASSERT(glob("\\", "\\")); /* a lone trailing backslash is literal */
     ASSERT(glob("ab\\", "ab\\"));
     ASSERT(glob("[\\]]", "]"));
     ASSERT(glob("[\\^a]", "^"));
     ASSERT(glob("[a\\-z]", "-"));
-    ASSERT(!glob("[a\\-z]", "m"));                  /* escaped '-' makes no range */
+    ASSERT(!glob("[a\\-z]", "m")); /* escaped '-' makes no range */
     ASSERT(glob("[\\", "\\"));
 }
 
@@ -373,7 +384,7 @@ static void test_glob_nocase(void) {
     ASSERT(glob("[a-Z]", "_"));
     ASSERT(!glob_nocase("[a-Z]", "_"));
     ASSERT(!glob_nocase("[a-Z]", "a"));
-    ASSERT(!glob_nocase("[A-z]", "_"));             /* folded to [a-z] */
+    ASSERT(!glob_nocase("[A-z]", "_")); /* folded to [a-z] */
     ASSERT(glob("[A-z]", "_"));
 }
 
@@ -401,7 +412,7 @@ static void test_glob_reads_only_len_bytes(void) {
     ASSERT(util_glob_match("ab*", 2, "ab", 2, false));
     ASSERT(!util_glob_match("ab*", 2, "abc", 3, false));
     ASSERT(util_glob_match("a*", 2, "abcdef", 3, false));
-    ASSERT(util_glob_match("[ab]", 3, "a", 1, false));   /* cut before ']' */
+    ASSERT(util_glob_match("[ab]", 3, "a", 1, false)); /* cut before ']' */
     ASSERT(util_glob_match("a\0b", 3, "a\0b", 3, false));
     ASSERT(!util_glob_match("a\0b", 3, "a\0c", 3, false));
 }
@@ -433,7 +444,7 @@ static void test_glob_star_heavy_patterns_finish(void) {
     free(s);
     free(p);
     ASSERT(!m1);
-    ASSERT(!m2);   /* past UTIL_GLOB_MAX_STARS star groups: no match, as Redis */
+    ASSERT(!m2); /* past UTIL_GLOB_MAX_STARS star groups: no match, as Redis */
     ASSERT(!m3);
     ASSERT(!m4);
 }
@@ -452,7 +463,7 @@ static void test_glob_star_nesting_limit_is_redis(void) {
             p[plen++] = 'a';
         }
         ASSERT_EQ(util_glob_match(p, plen, s, sizeof(s), false), n <= 1000);
-        p[plen++] = '*';   /* a trailing star adds no nesting */
+        p[plen++] = '*'; /* a trailing star adds no nesting */
         ASSERT_EQ(util_glob_match(p, plen, s, sizeof(s), false), n <= 1000);
         for (int i = 0; i < n; i++) {
             p[2 * i] = 'a';
@@ -546,7 +557,7 @@ static void test_random_bytes_and_hex(void) {
     util_random_bytes(a, sizeof(a));
     util_random_bytes(b, sizeof(b));
     ASSERT(memcmp(a, b, sizeof(a)) != 0);
-    util_random_bytes(a, 0);                        /* nothing to do, no crash */
+    util_random_bytes(a, 0); /* nothing to do, no crash */
 
     char id1[41], id2[41];
     memset(id1, 'Z', sizeof(id1));
@@ -560,7 +571,7 @@ static void test_random_bytes_and_hex(void) {
     util_random_hex(odd, 7);
     ASSERT_EQ(strlen(odd), 7);
     char big[200];
-    util_random_hex(big, 199);                      /* spans several refills */
+    util_random_hex(big, 199); /* spans several refills */
     ASSERT_EQ(strspn(big, "0123456789abcdef"), 199);
 }
 
@@ -575,8 +586,8 @@ static void test_rand64_varies(void) {
         ands &= r;
     }
     ASSERT(differs);
-    ASSERT(ors == ~0ULL);                           /* every bit seen set ... */
-    ASSERT(ands == 0);                              /* ... and clear */
+    ASSERT(ors == ~0ULL); /* every bit seen set ... */
+    ASSERT(ands == 0);    /* ... and clear */
 }
 
 static void test_clocks(void) {
@@ -596,7 +607,7 @@ static void test_strcaseeq(void) {
     ASSERT(!util_strcaseeq("GETX", 4, "get"));
     ASSERT(util_strcaseeq("GETX", 3, "get"));
     ASSERT(!util_strcaseeq("get\0", 4, "get"));
-    ASSERT(!util_strcaseeq("g@t", 3, "g`t"));       /* '@' and '`' are not a case pair */
+    ASSERT(!util_strcaseeq("g@t", 3, "g`t")); /* '@' and '`' are not a case pair */
 }
 
 /* The command path's clock stays within a millisecond of the wall clock
@@ -604,7 +615,7 @@ static void test_strcaseeq(void) {
 static void test_fast_clock_follows_wall_clock(void) {
     util_clock_rebase();
     long long start = util_ustime();
-    while (util_ustime() - start < 250000) util_clock_rebase();   /* calibrates after 100 ms */
+    while (util_ustime() - start < 250000) util_clock_rebase(); /* calibrates after 100 ms */
     for (int i = 0; i < 5; i++) {
         long long t0 = util_ustime();
         while (util_ustime() - t0 < 20000) {

@@ -48,7 +48,7 @@ static void zl_raw(zlbuf *z, const unsigned char *enc, size_t n) {
 static void zl_str(zlbuf *z, const char *s) {
     unsigned char e[300];
     size_t n = strlen(s);
-    e[0] = (unsigned char)n;   /* 6-bit length (tests keep strings < 64) */
+    e[0] = (unsigned char)n; /* 6-bit length (tests keep strings < 64) */
     memcpy(e + 1, s, n);
     zl_raw(z, e, n + 1);
 }
@@ -72,13 +72,13 @@ static size_t zl_end(zlbuf *z) {
 static size_t sample(zlbuf *z) {
     zl_begin(z);
     zl_str(z, "hello");
-    zl_int(z, 0xfe, -5, 1);                       /* int8 */
-    zl_int(z, 0xc0, -30000, 2);                   /* int16 */
-    unsigned char i24[4] = {0xf0, 0x00, 0x00, 0x80};   /* -(1 << 23) */
+    zl_int(z, 0xfe, -5, 1);                          /* int8 */
+    zl_int(z, 0xc0, -30000, 2);                      /* int16 */
+    unsigned char i24[4] = {0xf0, 0x00, 0x00, 0x80}; /* -(1 << 23) */
     zl_raw(z, i24, 4);
-    zl_int(z, 0xd0, 2000000000, 4);               /* int32 */
-    zl_int(z, 0xe0, -(1LL << 60), 8);             /* int64 */
-    unsigned char imm = 0xf1 + 12;                /* immediate 12 */
+    zl_int(z, 0xd0, 2000000000, 4);   /* int32 */
+    zl_int(z, 0xe0, -(1LL << 60), 8); /* int64 */
+    unsigned char imm = 0xf1 + 12;    /* immediate 12 */
     zl_raw(z, &imm, 1);
     unsigned char s14[2 + 100] = {0x40, 100};
     memset(s14 + 2, 'q', 100);
@@ -154,28 +154,28 @@ static void test_damage_is_refused(void) {
     unsigned char bad[4096];
     /* Each damage at a time. */
     memcpy(bad, z.b, n);
-    bad[10 + 7] = 9;                  /* second entry's prevlen (first is 7 bytes) */
+    bad[10 + 7] = 9; /* second entry's prevlen (first is 7 bytes) */
     ASSERT(!zl_walk(bad, n, NULL, NULL));
     memcpy(bad, z.b, n);
-    bad[8] = 3;                       /* count */
+    bad[8] = 3; /* count */
     ASSERT(!zl_walk(bad, n, NULL, NULL));
     memcpy(bad, z.b, n);
-    bad[8] = 0xff, bad[9] = 0xff;     /* count unknown: accepted */
+    bad[8] = 0xff, bad[9] = 0xff; /* count unknown: accepted */
     ASSERT(zl_walk(bad, n, NULL, NULL));
     memcpy(bad, z.b, n);
-    put32(bad + 4, 10);               /* tail */
+    put32(bad + 4, 10); /* tail */
     ASSERT(!zl_walk(bad, n, NULL, NULL));
     memcpy(bad, z.b, n);
-    put32(bad, (uint32_t)n + 1);      /* total bytes */
+    put32(bad, (uint32_t)n + 1); /* total bytes */
     ASSERT(!zl_walk(bad, n, NULL, NULL));
     memcpy(bad, z.b, n);
-    bad[n - 1] = 0;                   /* terminator */
+    bad[n - 1] = 0; /* terminator */
     ASSERT(!zl_walk(bad, n, NULL, NULL));
     memcpy(bad, z.b, n);
-    bad[11] = 0xc5;                   /* no such encoding */
+    bad[11] = 0xc5; /* no such encoding */
     ASSERT(!zl_walk(bad, n, NULL, NULL));
     memcpy(bad, z.b, n);
-    bad[11] = 0x80;                   /* a 32-bit string length running past the end */
+    bad[11] = 0x80; /* a 32-bit string length running past the end */
     ASSERT(!zl_walk(bad, n, NULL, NULL));
     for (size_t cut = 0; cut < n; cut++) {
         memcpy(bad, z.b, cut);
@@ -195,12 +195,12 @@ static void test_zipmap_pairs_and_damage(void) {
     ASSERT_MEMEQ(x.strs[3], x.lens[3], "xyz", 3);
     unsigned char bad[sizeof(zm)];
     memcpy(bad, zm, sizeof(zm));
-    bad[0] = 3;                       /* wrong count */
+    bad[0] = 3; /* wrong count */
     ASSERT(!zm_walk(bad, sizeof(bad), NULL, NULL));
-    bad[0] = 254;                     /* unknown count: accepted */
+    bad[0] = 254; /* unknown count: accepted */
     ASSERT(zm_walk(bad, sizeof(bad), NULL, NULL));
     memcpy(bad, zm, sizeof(zm));
-    bad[4] = 200;                     /* free bytes past the end */
+    bad[4] = 200; /* free bytes past the end */
     ASSERT(!zm_walk(bad, sizeof(bad), NULL, NULL));
     unsigned char empty[] = {0, 0xff};
     ASSERT(!zm_walk(empty, sizeof(empty), NULL, NULL));

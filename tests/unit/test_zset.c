@@ -47,8 +47,8 @@ static void test_listpack_stores_scores_as_redis(void) {
     add(e, INFINITY, "inf");
     unsigned char *zl = kv_ptr(e);
     /* Member, score pairs in score order: negzero 0, frac 1.5, int, big, inf. */
-    const char *want[] = {"negzero", "0", "frac", "1.5", "int", "100000000000000000",
-                          "big", "5e+18", "inf", "inf"};
+    const char *want[] = {"negzero", "0",     "frac", "1.5", "int", "100000000000000000",
+                          "big",     "5e+18", "inf",  "inf"};
     int i = 0;
     unsigned char buf[LP_INTBUF_SIZE];
     for (unsigned char *p = lp_first(zl); p; p = lp_next(zl, p), i++) {
@@ -58,17 +58,17 @@ static void test_listpack_stores_scores_as_redis(void) {
     }
     ASSERT_EQ(i, 10);
     long long v;
-    ASSERT(lp_get_int(lp_seek(zl, 5), &v));   /* 1e17 is an integer entry */
-    ASSERT(!lp_get_int(lp_seek(zl, 7), &v));  /* 5e18 is past 2^62: text */
+    ASSERT(lp_get_int(lp_seek(zl, 5), &v));  /* 1e17 is an integer entry */
+    ASSERT(!lp_get_int(lp_seek(zl, 7), &v)); /* 5e18 is past 2^62: text */
     double s;
     ASSERT(zset_score(e, "negzero", 7, &s));
-    ASSERT(s == 0 && !signbit(s));           /* -0 came back as 0 */
+    ASSERT(s == 0 && !signbit(s)); /* -0 came back as 0 */
     free_value(e);
 
     e = new_value(KV_ENC_SKIPLIST);
     add(e, -0.0, "negzero");
     ASSERT(zset_score(e, "negzero", 7, &s));
-    ASSERT(s == 0 && signbit(s));            /* a skiplist keeps -0 */
+    ASSERT(s == 0 && signbit(s)); /* a skiplist keeps -0 */
     free_value(e);
 }
 
@@ -107,7 +107,7 @@ static void test_conversion_thresholds(void) {
         ASSERT(zset_add(e, i, m, strlen(m), 0, &out, &ns, &lim));
         ASSERT_EQ(e->enc, KV_ENC_LISTPACK);
     }
-    ASSERT(zset_add(e, 1, "m1", 2, 0, &out, &ns, &lim));   /* an update stays */
+    ASSERT(zset_add(e, 1, "m1", 2, 0, &out, &ns, &lim)); /* an update stays */
     ASSERT_EQ(e->enc, KV_ENC_LISTPACK);
     ASSERT(zset_add(e, 9, "m9", 2, 0, &out, &ns, &lim));
     ASSERT_EQ(e->enc, KV_ENC_SKIPLIST);
@@ -119,10 +119,10 @@ static void test_conversion_thresholds(void) {
     ASSERT_EQ(zset_rank(e, "m2", 2, true), 0);
     free_value(e);
 
-    v = zset_value_new(&lim, 6, 0, &enc);      /* first member too long */
+    v = zset_value_new(&lim, 6, 0, &enc); /* first member too long */
     ASSERT_EQ(enc, KV_ENC_SKIPLIST);
     zset_value_free(v, enc);
-    v = zset_value_new(&lim, 1, 4, &enc);      /* more than fits */
+    v = zset_value_new(&lim, 1, 4, &enc); /* more than fits */
     ASSERT_EQ(enc, KV_ENC_SKIPLIST);
     zset_value_free(v, enc);
 }
@@ -169,8 +169,10 @@ static void test_encodings_agree_on_random_operations(void) {
         } else if (op == 3) {
             ASSERT_EQ(zset_del(lp, m, len), zset_del(sl, m, len));
         } else if (op == 4) {
-            sl_range r = {.min = scores[rand() % 9], .max = scores[rand() % 9],
-                          .minex = rand() % 2, .maxex = rand() % 2};
+            sl_range r = {.min = scores[rand() % 9],
+                          .max = scores[rand() % 9],
+                          .minex = rand() % 2,
+                          .maxex = rand() % 2};
             ASSERT_EQ(zset_count_score(lp, &r), zset_count_score(sl, &r));
             bool rev = rand() % 2;
             zset_iter a, b;
@@ -189,7 +191,8 @@ static void test_encodings_agree_on_random_operations(void) {
         } else {
             unsigned long n = zset_len(lp);
             if (n) {
-                unsigned long start = (unsigned long)rand() % n, end = start + (unsigned long)rand() % (n - start);
+                unsigned long start = (unsigned long)rand() % n,
+                              end = start + (unsigned long)rand() % (n - start);
                 bool rev = rand() % 2;
                 zset_iter a, b;
                 zset_iter_rank(&a, lp, start, rev);

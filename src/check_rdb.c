@@ -1,15 +1,15 @@
-/* rdb_check.c -- castor-check-rdb: load an RDB file with the server's own
+/* check_rdb.c -- castor-check-rdb: load an RDB file with the server's own
  * loader and report, in redis-check-rdb's words, whether it is sound.
  *
  * The file goes through exactly the code a start-up load runs (rdb.c), into
  * databases of the default configuration, so whatever castor would refuse
  * to load is reported here with the byte offset and the key being read.
+ * Built from the core, the RDB format and the value types alone, with the
+ * seam that has nothing above the core (seam_none.c): no server.
  * Output: "[offset 0] Checking RDB file <name>", then either
  * "\o/ RDB looks OK! \o/" (exit 0) or "--- RDB ERROR DETECTED ---" with the
  * error (exit 1), and "[info]" counts of keys, expires, expired keys.
  * SPDX-License-Identifier: BSD-3-Clause */
-#include "rdb_check.h"
-
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -32,14 +32,14 @@ static void print_counts(const rdb_info *info) {
     printf("[info] %lld already expired\n", info->keys_expired_skipped);
 }
 
-int rdb_check_main(int argc, char **argv) {
+int main(int argc, char **argv) {
     if (argc != 2) {
         fprintf(stderr, "Usage: %s <rdb-file-name>\n", argv[0]);
         return 1;
     }
     const char *path = argv[1];
     server_update_time();
-    config_init();
+    config_loading_defaults();
     log_open("", LOG_WARNING);
     db_init(cfg.databases);
     zset_init();

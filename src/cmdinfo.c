@@ -1,0 +1,590 @@
+/* cmdinfo.c -- COMMAND: the command table described to clients.
+ *
+ * COMMAND, COMMAND INFO, LIST, COUNT, DOCS, GETKEYS and GETKEYSANDFLAGS
+ * read the registered tables (cmdtable.c) and, for what the dispatcher
+ * does not need -- key specs, tips, documentation -- Redis 7.0's own data
+ * (keyspecs.c, generated from redis-server). A command Redis does not know
+ * is described from its table alone.
+ * Not here: lookup, dispatch and key extraction (cmdtable.c).
+ * SPDX-License-Identifier: BSD-3-Clause */
+#include "cmdinfo.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "arg.h"
+#include "errors.h"
+#include "keyspecs.h"
+#include "reply.h"
+#include "util.h"
+
+/* As in Redis, may_replicate (16), sentinel, only_sentinel and protected
+ * are not shown, nor castor's own flags (27-31). */
+static const char *flag_names[32] = {[0] = "write",
+                                     [1] = "readonly",
+                                     [2] = "denyoom",
+                                     [3] = "module",
+                                     [4] = "admin",
+                                     [5] = "pubsub",
+                                     [6] = "noscript",
+                                     [8] = "blocking",
+                                     [9] = "loading",
+                                     [10] = "stale",
+                                     [11] = "skip_monitor",
+                                     [12] = "skip_slowlog",
+                                     [13] = "asking",
+                                     [14] = "fast",
+                                     [15] = "no_auth",
+                                     [19] = "no_mandatory_keys",
+                                     [23] = "no_async_loading",
+                                     [24] = "no_multi",
+                                     [25] = "movablekeys",
+                                     [26] = "allow_busy"};
+
+static const char *acl_cat_names[] = {
+    "keyspace", "read",   "write",       "set",       "sortedset",  "list",        "hash",
+    "string",   "bitmap", "hyperloglog", "geo",       "stream",     "pubsub",      "admin",
+    "fast",     "slow",   "blocking",    "dangerous", "connection", "transaction", "scripting"};
+
+static void reply_flags(client *c, const command *cmd) {
+    int n = 0;
+    for (int i = 0; i < 32; i++)
+        if ((cmd->flags & (1u << i)) && flag_names[i]) n++;
+    reply_set(c, n);
+    for (int i = 0; i < 32; i++)
+        if ((cmd->flags & (1u << i)) && flag_names[i]) reply_simple(c, flag_names[i]);
+}
+
+static void reply_acl(client *c, const command *cmd) {
+    int n = 0;
+    size_t ncat = sizeof(acl_cat_names) / sizeof(acl_cat_names[0]);
+    for (size_t i = 0; i < ncat; i++)
+        if (cmd->acl & (1ull << i)) n++;
+    reply_set(c, n);
+    for (size_t i = 0; i < ncat; i++) {
+        if (!(cmd->acl & (1ull << i))) continue;
+        char buf[32];
+        snprintf(buf, sizeof(buf), "@%s", acl_cat_names[i]);
+        reply_simple(c, buf);
+    }
+}
+
+/* Set members named by the bits of 'flags', in bit order. */
+static void reply_flag_names(client *c, unsigned flags, const char *const *names, int n) {
+    int count = 0;
+    for (int i = 0; i < n; i++)
+        if (flags & (1u << i)) count++;
+    reply_set(c, count);
+    for (int i = 0; i < n; i++)
+        if (flags & (1u << i)) reply_simple(c, names[i]);
+}
+
+/* Key spec flags by bit (KS_*). */
+static const char *const key_flag_names[] = {
+    "RO",     "RW",     "OW",      "RM",         "access",        "update",
+    "insert", "delete", "not_key", "incomplete", "variable_flags"};
+
+static void reply_key_spec(client *c, const keyspec *ks) {
+    reply_map(c, ks->notes ? 4 : 3);
+    if (ks->notes) {
+        reply_bulk_cstr(c, "notes");
+        reply_bulk_cstr(c, ks->notes);
+    }
+    reply_bulk_cstr(c, "flags");
+    reply_flag_names(c, ks->flags, key_flag_names, 11);
+    reply_bulk_cstr(c, "begin_search");
+    reply_map(c, 2);
+    reply_bulk_cstr(c, "type");
+    reply_bulk_cstr(c, ks->begin == KS_BEGIN_INDEX     ? "index"
+                       : ks->begin == KS_BEGIN_KEYWORD ? "keyword"
+                                                       : "unknown");
+    reply_bulk_cstr(c, "spec");
+    if (ks->begin == KS_BEGIN_INDEX) {
+        reply_map(c, 1);
+        reply_bulk_cstr(c, "index");
+        reply_int(c, ks->index);
+    } else if (ks->begin == KS_BEGIN_KEYWORD) {
+        reply_map(c, 2);
+        reply_bulk_cstr(c, "keyword");
+        reply_bulk_cstr(c, ks->keyword);
+        reply_bulk_cstr(c, "startfrom");
+        reply_int(c, ks->startfrom);
+    } else {
+        reply_map(c, 0);
+    }
+    reply_bulk_cstr(c, "find_keys");
+    reply_map(c, 2);
+    reply_bulk_cstr(c, "type");
+    reply_bulk_cstr(c, ks->find == KS_FIND_RANGE    ? "range"
+                       : ks->find == KS_FIND_KEYNUM ? "keynum"
+                                                    : "unknown");
+    reply_bulk_cstr(c, "spec");
+    if (ks->find == KS_FIND_UNKNOWN) {
+        reply_map(c, 0);
+        return;
+    }
+    reply_map(c, 3);
+    if (ks->find == KS_FIND_RANGE) {
+        reply_bulk_cstr(c, "lastkey");
+        reply_int(c, ks->lastkey);
+    } else {
+        reply_bulk_cstr(c, "keynumidx");
+        reply_int(c, ks->keynumidx);
+        reply_bulk_cstr(c, "firstkey");
+        reply_int(c, ks->firstkey);
+    }
+    reply_bulk_cstr(c, "keystep");
+    reply_int(c, ks->keystep);
+    if (ks->find == KS_FIND_RANGE) {
+        reply_bulk_cstr(c, "limit");
+        reply_int(c, ks->limit);
+    }
+}
+
+/* Redis's key specs (keyspecs.c); for a command Redis does not have, one
+ * spec derived from the table's first/last/step and write flag. */
+static void reply_key_specs(client *c, const command *cmd) {
+    const cmd_meta *m = keyspecs_find(cmd->fullname);
+    if (m) {
+        reply_set(c, m->nkey_specs);
+        for (int i = 0; i < m->nkey_specs; i++) reply_key_spec(c, &m->key_specs[i]);
+        return;
+    }
+    if (cmd->keys.first == 0) {
+        reply_set(c, 0);
+        return;
+    }
+    keyspec ks = {.flags = (cmd->flags & CMD_WRITE) ? KS_RW | KS_UPDATE : KS_RO | KS_ACCESS,
+                  .begin = KS_BEGIN_INDEX,
+                  .index = cmd->keys.first,
+                  .find = KS_FIND_RANGE,
+                  .lastkey = cmd->keys.last < 0 ? cmd->keys.last : cmd->keys.last - cmd->keys.first,
+                  .keystep = cmd->keys.step};
+    reply_set(c, 1);
+    reply_key_spec(c, &ks);
+}
+
+static int count_subs(const command *cmd) {
+    int n = 0;
+    for (command *s = cmd->subcmds; s && s->name; s++) n++;
+    return n;
+}
+
+static void reply_info(client *c, const command *cmd) {
+    reply_array(c, 10);
+    reply_bulk_cstr(c, cmd->fullname);
+    reply_int(c, cmd->arity);
+    reply_flags(c, cmd);
+    reply_int(c, cmd->keys.first);
+    reply_int(c, cmd->keys.last);
+    reply_int(c, cmd->keys.step);
+    reply_acl(c, cmd);
+    const cmd_meta *m = keyspecs_find(cmd->fullname);
+    reply_set(c, m ? m->ntips : 0);
+    for (int i = 0; m && i < m->ntips; i++) reply_bulk_cstr(c, m->tips[i]);
+    reply_key_specs(c, cmd);
+    /* Redis's addReplyCommandSubCommands: no subcommands is an empty set,
+     * some are an array. */
+    int subs = count_subs(cmd);
+    if (subs) reply_array(c, subs);
+    else reply_set(c, 0);
+    for (command *s = cmd->subcmds; s && s->name; s++) reply_info(c, s);
+}
+
+static void reply_info_fn(command *cmd, void *priv) { reply_info(priv, cmd); }
+
+static void cmd_command(client *c) {
+    if (c->argc > 1) {
+        reply_errorf(c, "ERR unknown subcommand '%.128s'. Try COMMAND HELP.", c->argv[1].ptr);
+        return;
+    }
+    reply_array(c, cmdtable_count());
+    cmdtable_foreach(reply_info_fn, c);
+}
+
+static void cmd_command_count(client *c) { reply_int(c, cmdtable_count()); }
+
+static command *find_by_fullname(const char *name, size_t len) {
+    const char *bar = memchr(name, '|', len);
+    if (bar == NULL) return cmdtable_find(name, len);
+    command *parent = cmdtable_find(name, (size_t)(bar - name));
+    if (parent == NULL) return NULL;
+    return cmdtable_find_sub(parent, bar + 1, len - (size_t)(bar - name) - 1);
+}
+
+static void cmd_command_info(client *c) {
+    if (c->argc == 2) {
+        cmd_command(c);
+        return;
+    }
+    reply_array(c, c->argc - 2);
+    for (int i = 2; i < c->argc; i++) {
+        command *cmd = find_by_fullname(c->argv[i].ptr, c->argv[i].len);
+        if (cmd) reply_info(c, cmd);
+        else reply_null(c); /* Redis answers a null bulk here, not a null array */
+    }
+}
+
+/* COMMAND LIST [FILTERBY MODULE|ACLCAT|PATTERN arg]: which names it lists. */
+enum list_filter { LIST_ALL, LIST_ACLCAT, LIST_PATTERN, LIST_MODULE };
+
+typedef struct list_state {
+    client *c;
+    enum list_filter filter;
+    const slice *arg;
+    uint64_t cat; /* LIST_ACLCAT: the category's bit (0: unknown) */
+    long long n;
+} list_state;
+
+static bool list_matches(const list_state *st, const command *x) {
+    switch (st->filter) {
+    case LIST_ALL: return true;
+    case LIST_ACLCAT: return (x->acl & st->cat) != 0;
+    case LIST_PATTERN:
+        return util_glob_match(st->arg->ptr, st->arg->len, x->fullname, strlen(x->fullname), true);
+    case LIST_MODULE: return false; /* no modules */
+    }
+    return false;
+}
+
+static void list_one(command *cmd, void *priv) {
+    list_state *st = priv;
+    if (list_matches(st, cmd)) {
+        reply_bulk_cstr(st->c, cmd->fullname);
+        st->n++;
+    }
+    for (command *s = cmd->subcmds; s && s->name; s++) {
+        if (!list_matches(st, s)) continue;
+        reply_bulk_cstr(st->c, s->fullname);
+        st->n++;
+    }
+}
+
+static void cmd_command_list(client *c) {
+    list_state st = {.c = c, .filter = LIST_ALL};
+    if (c->argc == 5 && arg_is(&c->argv[2], "filterby")) {
+        st.arg = &c->argv[4];
+        if (arg_is(&c->argv[3], "aclcat")) st.filter = LIST_ACLCAT;
+        else if (arg_is(&c->argv[3], "pattern")) st.filter = LIST_PATTERN;
+        else if (arg_is(&c->argv[3], "module")) st.filter = LIST_MODULE;
+        else {
+            reply_error(c, ERR_SYNTAX);
+            return;
+        }
+    } else if (c->argc != 2) {
+        reply_error(c, ERR_SYNTAX);
+        return;
+    }
+    if (st.filter == LIST_ACLCAT) {
+        size_t ncat = sizeof(acl_cat_names) / sizeof(acl_cat_names[0]);
+        for (size_t i = 0; i < ncat; i++)
+            if (util_strcaseeq(st.arg->ptr, st.arg->len, acl_cat_names[i])) st.cat = 1ull << i;
+    }
+    void *node = reply_defer(c);
+    cmdtable_foreach(list_one, &st);
+    reply_set_deferred_array(c, node, st.n);
+}
+
+/* Redis's doesCommandHaveKeys: a key spec that finds real keys (not only
+ * the NOT_KEY names of SPUBLISH), or movable keys. */
+static bool has_keys(const command *cmd) {
+    if (cmd->getkeys) return true;
+    const cmd_meta *m = keyspecs_find(cmd->fullname);
+    if (m == NULL) return cmd->keys.first != 0;
+    for (int i = 0; i < m->nkey_specs; i++)
+        if (!(m->key_specs[i].flags & KS_NOT_KEY)) return true;
+    return false;
+}
+
+/* The command (or subcommand) of COMMAND GETKEYS* and its key positions,
+ * relative to argv[2]; NULL after replying an error. */
+static command *getkeys_common(client *c, int *keys, int *nkeys) {
+    command *cmd = cmdtable_find(c->argv[2].ptr, c->argv[2].len);
+    int argc = c->argc - 2;
+    slice *argv = c->argv + 2;
+    if (cmd && cmd->subcmds && argc >= 2) {
+        command *s = cmdtable_find_sub(cmd, argv[1].ptr, argv[1].len);
+        if (s) cmd = s;
+    }
+    /* Redis 7.0's order: command, has keys at all, arity, then the keys. */
+    if (cmd == NULL) {
+        reply_error(c, "ERR Invalid command specified");
+        return NULL;
+    }
+    if (!has_keys(cmd)) {
+        reply_error(c, "ERR The command has no key arguments");
+        return NULL;
+    }
+    if (!cmdtable_arity_ok(cmd, argc)) {
+        reply_error(c, "ERR Invalid number of arguments specified for command");
+        return NULL;
+    }
+    *nkeys = cmdtable_get_keys(cmd, argc, argv, keys, 256);
+    if (*nkeys <= 0) {
+        if (*nkeys == 0 && (cmd->flags & CMD_NO_MANDATORY_KEYS)) return cmd;
+        reply_error(c, "ERR Invalid arguments specified for command");
+        return NULL;
+    }
+    return cmd;
+}
+
+static void cmd_command_getkeys(client *c) {
+    int keys[256], n;
+    if (!getkeys_common(c, keys, &n)) return;
+    reply_array(c, n);
+    for (int i = 0; i < n; i++) reply_bulk(c, c->argv[2 + keys[i]].ptr, c->argv[2 + keys[i]].len);
+}
+
+/* Does key spec 'ks' find argv[pos]? Redis's getKeysUsingKeySpecs for one
+ * spec; a spec it cannot follow (unknown, a bad numkeys) finds nothing. */
+static bool spec_finds(const keyspec *ks, int argc, const slice *argv, int pos) {
+    int first = 0;
+    if (ks->begin == KS_BEGIN_INDEX) {
+        first = ks->index;
+    } else if (ks->begin == KS_BEGIN_KEYWORD) {
+        int from = ks->startfrom > 0 ? ks->startfrom : argc + ks->startfrom;
+        int end = ks->startfrom > 0 ? argc - 1 : 0, dir = ks->startfrom > 0 ? 1 : -1;
+        for (int i = from; i != end && i >= 1 && i < argc; i += dir) {
+            if (arg_is(&argv[i], ks->keyword)) {
+                first = i + 1;
+                break;
+            }
+        }
+    }
+    if (first == 0) return false;
+    int last, step;
+    if (ks->find == KS_FIND_RANGE) {
+        if (ks->lastkey >= 0) last = first + ks->lastkey;
+        else if (ks->limit == 0) last = argc + ks->lastkey;
+        else last = first + (argc - first) / ks->limit + ks->lastkey;
+        step = ks->keystep;
+    } else if (ks->find == KS_FIND_KEYNUM) {
+        long long numkeys;
+        int idx = first + ks->keynumidx;
+        if (idx >= argc || !util_str2ll(argv[idx].ptr, argv[idx].len, &numkeys) || numkeys < 0 ||
+            numkeys > argc)
+            return false;
+        first += ks->firstkey;
+        last = first + (int)numkeys - 1;
+        step = ks->keystep;
+    } else {
+        return false;
+    }
+    return pos >= first && pos <= last && step > 0 && (pos - first) % step == 0;
+}
+
+/* The flags of the one key of a spec with KS_VARIABLE_FLAGS, as Redis's
+ * setGetKeys and bitfieldGetKeys tell them from the arguments. */
+static unsigned variable_key_flags(const command *cmd, int argc, const slice *argv) {
+    if (strcmp(cmd->fullname, "set") == 0) {
+        for (int i = 3; i < argc; i++)
+            if (arg_is(&argv[i], "get")) return KS_RW | KS_ACCESS | KS_UPDATE;
+        return KS_OW | KS_UPDATE;
+    }
+    for (int i = 2; i < argc; i++) { /* BITFIELD: read-only if only GETs */
+        int more = argc - i - 1;
+        if (arg_is(&argv[i], "get") && more >= 2) i += 2;
+        else if (arg_is(&argv[i], "overflow") && more >= 1) i += 1;
+        else return KS_RW | KS_ACCESS | KS_UPDATE; /* SET, INCRBY or a syntax error */
+    }
+    return KS_RO | KS_ACCESS;
+}
+
+/* The flags of the key at argv[pos]: those of the first of Redis's key
+ * specs that finds it; else of the last spec Redis cannot follow (SORT's
+ * STORE); else derived from the table's write flag. */
+static unsigned key_flags(const command *cmd, int argc, const slice *argv, int pos) {
+    const cmd_meta *m = keyspecs_find(cmd->fullname);
+    unsigned unknown = 0;
+    for (int i = 0; m && i < m->nkey_specs; i++) {
+        const keyspec *ks = &m->key_specs[i];
+        if (spec_finds(ks, argc, argv, pos))
+            return ks->flags & KS_VARIABLE_FLAGS ? variable_key_flags(cmd, argc, argv) : ks->flags;
+        if (ks->begin == KS_BEGIN_UNKNOWN || ks->find == KS_FIND_UNKNOWN) unknown = ks->flags;
+    }
+    if (unknown) return unknown;
+    return (cmd->flags & CMD_WRITE) ? KS_RW | KS_UPDATE : KS_RO | KS_ACCESS;
+}
+
+static void cmd_command_getkeysandflags(client *c) {
+    int keys[256], n;
+    command *cmd = getkeys_common(c, keys, &n);
+    if (cmd == NULL) return;
+    reply_array(c, n);
+    for (int i = 0; i < n; i++) {
+        reply_array(c, 2);
+        reply_bulk(c, c->argv[2 + keys[i]].ptr, c->argv[2 + keys[i]].len);
+        reply_flag_names(c, key_flags(cmd, c->argc - 2, c->argv + 2, keys[i]), key_flag_names, 11);
+    }
+}
+
+/* Map entries name -> text, in order, for each text that is not NULL. */
+static void reply_text_fields(client *c, const char *const (*texts)[2], size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        if (texts[i][1] == NULL) continue;
+        reply_bulk_cstr(c, texts[i][0]);
+        reply_bulk_cstr(c, texts[i][1]);
+    }
+}
+
+/* COMMAND DOCS "arguments": an array of maps, as addReplyCommandArgList. */
+static void reply_arg_docs(client *c, const cmd_arg_doc *args, int n) {
+    static const char *const arg_flag_names[] = {"optional", "multiple", "multiple_token"};
+    reply_array(c, n);
+    for (const cmd_arg_doc *a = args; a < args + n; a++) {
+        reply_map(c, 2 + a->has_key_spec + !!a->token + !!a->summary + !!a->since +
+                         !!a->deprecated_since + !!a->flags + (a->nargs > 0));
+        reply_bulk_cstr(c, "name");
+        reply_bulk_cstr(c, a->name);
+        reply_bulk_cstr(c, "type");
+        reply_bulk_cstr(c, a->type);
+        if (a->has_key_spec) {
+            reply_bulk_cstr(c, "key_spec_index");
+            reply_int(c, a->key_spec_index);
+        }
+        const char *const texts[][2] = {{"token", a->token},
+                                        {"summary", a->summary},
+                                        {"since", a->since},
+                                        {"deprecated_since", a->deprecated_since}};
+        reply_text_fields(c, texts, 4);
+        if (a->flags) {
+            reply_bulk_cstr(c, "flags");
+            reply_flag_names(c, a->flags, arg_flag_names, 3);
+        }
+        if (a->nargs > 0) {
+            reply_bulk_cstr(c, "arguments");
+            reply_arg_docs(c, a->args, a->nargs);
+        }
+    }
+}
+
+/* The fields of Redis's doc of the command (keyspecs.c), in its order and
+ * only those it has. */
+static void reply_doc_fields(client *c, const command *cmd, int extra) {
+    const cmd_meta *m = keyspecs_find(cmd->fullname);
+    if (m == NULL) {
+        /* Not a Redis command: no documentation, only the group Redis
+         * always prints. */
+        reply_map(c, 1 + extra);
+        reply_bulk_cstr(c, "group");
+        reply_bulk_cstr(c, "server");
+        return;
+    }
+    static const char *const doc_flag_names[] = {"deprecated", "syscmd"};
+    const cmd_doc *d = &m->doc;
+    reply_map(c, 1 + !!d->summary + !!d->since + !!d->complexity + !!d->doc_flags +
+                     !!d->deprecated_since + !!d->replaced_by + (d->nhistory > 0) + (d->nargs > 0) +
+                     extra);
+    const char *const texts[][2] = {{"summary", d->summary},
+                                    {"since", d->since},
+                                    {"group", d->group ? d->group : "server"},
+                                    {"complexity", d->complexity}};
+    reply_text_fields(c, texts, 4);
+    if (d->doc_flags) {
+        reply_bulk_cstr(c, "doc_flags");
+        reply_flag_names(c, d->doc_flags, doc_flag_names, 2);
+    }
+    const char *const deprecation[][2] = {{"deprecated_since", d->deprecated_since},
+                                          {"replaced_by", d->replaced_by}};
+    reply_text_fields(c, deprecation, 2);
+    if (d->nhistory > 0) {
+        reply_bulk_cstr(c, "history");
+        reply_set(c, d->nhistory);
+        for (int i = 0; i < d->nhistory; i++) {
+            reply_array(c, 2);
+            reply_bulk_cstr(c, d->history[i][0]);
+            reply_bulk_cstr(c, d->history[i][1]);
+        }
+    }
+    if (d->nargs > 0) {
+        reply_bulk_cstr(c, "arguments");
+        reply_arg_docs(c, d->args, d->nargs);
+    }
+}
+
+static void reply_doc(client *c, const command *cmd) {
+    int subs = count_subs(cmd);
+    reply_doc_fields(c, cmd, subs ? 1 : 0);
+    if (subs) {
+        reply_bulk_cstr(c, "subcommands");
+        reply_map(c, subs);
+        for (command *s = cmd->subcmds; s && s->name; s++) {
+            reply_bulk_cstr(c, s->fullname);
+            reply_doc(c, s);
+        }
+    }
+}
+
+static void reply_named_doc(command *cmd, void *priv) {
+    reply_bulk_cstr(priv, cmd->fullname);
+    reply_doc(priv, cmd);
+}
+
+static void cmd_command_docs(client *c) {
+    if (c->argc == 2) {
+        reply_map(c, cmdtable_count());
+        cmdtable_foreach(reply_named_doc, c);
+        return;
+    }
+    void *node = reply_defer(c);
+    long long n = 0;
+    for (int i = 2; i < c->argc; i++) {
+        command *cmd = find_by_fullname(c->argv[i].ptr, c->argv[i].len);
+        if (cmd == NULL) continue;
+        reply_bulk_cstr(c, cmd->fullname);
+        reply_doc(c, cmd);
+        n++;
+    }
+    reply_set_deferred_map(c, node, n);
+}
+
+static void cmd_command_help(client *c) {
+    static const char *help[] = {
+        "(no subcommand)",
+        "    Return details about all Redis commands.",
+        "COUNT",
+        "    Return the total number of commands in this Redis server.",
+        "LIST",
+        "    Return a list of all commands in this Redis server.",
+        "INFO [<command-name> ...]",
+        "    Return details about multiple Redis commands.",
+        "    If no command names are given, documentation details for all",
+        "    commands are returned.",
+        "DOCS [<command-name> ...]",
+        "    Return documentation details about multiple Redis commands.",
+        "    If no command names are given, documentation details for all",
+        "    commands are returned.",
+        "GETKEYS <full-command>",
+        "    Return the keys from a full Redis command.",
+        "GETKEYSANDFLAGS <full-command>",
+        "    Return the keys and the access flags from a full Redis command.",
+        NULL};
+    reply_help(c, "COMMAND", help);
+}
+
+/* ---- Command table (registered by server.c) ---- */
+
+/* clang-format off */
+static command command_subcommands[] = {
+    {.name = "count", .proc = cmd_command_count, .arity = 2, .flags = CMD_LOADING | CMD_STALE,
+     .acl = ACL_SLOW | ACL_CONNECTION},
+    {.name = "info", .proc = cmd_command_info, .arity = -2, .flags = CMD_LOADING | CMD_STALE,
+     .acl = ACL_SLOW | ACL_CONNECTION},
+    {.name = "list", .proc = cmd_command_list, .arity = -2, .flags = CMD_LOADING | CMD_STALE,
+     .acl = ACL_SLOW | ACL_CONNECTION},
+    {.name = "getkeys", .proc = cmd_command_getkeys, .arity = -4, .flags = CMD_LOADING | CMD_STALE,
+     .acl = ACL_SLOW | ACL_CONNECTION},
+    {.name = "getkeysandflags", .proc = cmd_command_getkeysandflags, .arity = -4,
+     .flags = CMD_LOADING | CMD_STALE, .acl = ACL_SLOW | ACL_CONNECTION},
+    {.name = "docs", .proc = cmd_command_docs, .arity = -2, .flags = CMD_LOADING | CMD_STALE,
+     .acl = ACL_SLOW | ACL_CONNECTION},
+    {.name = "help", .proc = cmd_command_help, .arity = 2, .flags = CMD_LOADING | CMD_STALE,
+     .acl = ACL_SLOW | ACL_CONNECTION},
+    {.name = NULL}};
+
+command cmdinfo_commands[] = {
+    {.name = "command", .proc = cmd_command, .arity = -1,
+     .flags = CMD_LOADING | CMD_STALE | CMD_SENTINEL, .acl = ACL_SLOW | ACL_CONNECTION,
+     .subcmds = command_subcommands},
+    {.name = NULL}};
+/* clang-format on */
