@@ -786,7 +786,8 @@ int main(int argc, char **argv) {
     client_accept_init();
     write_pidfile();
     srv.initial_memory_usage = mem_used();
-    log_msg(LOG_NOTICE, "Running mode=standalone, port=%d. PID: %d", cfg.port, (int)srv.pid);
+    log_msg(LOG_NOTICE, "Running mode=standalone, port=%d. PID: %d",
+            cfg.port ? cfg.port : cfg.tls_port, (int)srv.pid);
     log_msg(LOG_NOTICE, "Server initialized");
     /* The dataset, before the first client is served. With appendonly yes
      * the AOF holds it and aof.c's loader runs instead of this one. */
