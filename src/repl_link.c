@@ -514,13 +514,22 @@ static void transfer_consume(void) {
     if (done) transfer_done();
 }
 
+static bool link_read_once(int fd);
+
+/* Bytes OpenSSL read ahead wait for no event: take them in the same turn. */
 static void link_read(int fd, void *data, int mask) {
     (void)data;
     (void)mask;
+    while (link_read_once(fd) && repl_ls.fd == fd && repl_ls.tls && repl_ls.state != L_CONNECTED &&
+           tls_has_pending(repl_ls.tls))
+        ;
+}
+
+static bool link_read_once(int fd) {
     repl_ls.rbuf = str_reserve(repl_ls.rbuf, 64 * 1024);
     ssize_t n = conn_read(fd, repl_ls.tls, repl_ls.rbuf->buf + repl_ls.rbuf->len,
                           repl_ls.rbuf->cap - repl_ls.rbuf->len);
-    if (n == -1 && (errno == EAGAIN || errno == EINTR)) return;
+    if (n == -1 && (errno == EAGAIN || errno == EINTR)) return false;
     if (n <= 0) {
         char buf[700];
         snprintf(buf, sizeof(buf), "%s",
@@ -532,7 +541,7 @@ static void link_read(int fd, void *data, int mask) {
             snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), ": %s",
                      conn_last_error(repl_ls.tls));
         link_cancel(buf);
-        return;
+        return false;
     }
     str_setlen(repl_ls.rbuf, repl_ls.rbuf->len + (size_t)n);
     srv.stat_net_input_bytes += n;
@@ -541,12 +550,12 @@ static void link_read(int fd, void *data, int mask) {
     while (repl_ls.fd != -1 && repl_ls.state != L_CONNECTED) {
         if (repl_ls.state == L_TRANSFER) {
             transfer_consume();
-            return;
+            return true;
         }
         if (!take_line(line, sizeof(line))) {
             if (repl_ls.rbuf->len > 4096)
                 link_cancel("Bad protocol from MASTER: reply line too long");
-            return;
+            return true;
         }
         switch (repl_ls.state) {
         case L_PONG:
@@ -556,7 +565,7 @@ static void link_read(int fd, void *data, int mask) {
                 char buf[600];
                 snprintf(buf, sizeof(buf), "Error reply to PING from master: '%s'", line);
                 link_cancel(buf);
-                return;
+                return true;
             }
             log_msg(LOG_NOTICE, "Master replied to PING, replication can continue...");
             send_handshake();
@@ -568,7 +577,7 @@ static void link_read(int fd, void *data, int mask) {
                     char buf[600];
                     snprintf(buf, sizeof(buf), "Unable to AUTH to MASTER: %s", line);
                     link_cancel(buf);
-                    return;
+                    return true;
                 }
             } else if (line[0] == '-') {
                 log_msg(LOG_NOTICE, "(Non critical) Master does not understand REPLCONF: %s", line);
@@ -580,7 +589,7 @@ static void link_read(int fd, void *data, int mask) {
                 full_sync_start(line);
             } else if (strncmp(line, "+CONTINUE", 9) == 0) {
                 partial_sync_ok(line);
-                return;
+                return true;
             } else if (strncmp(line, "-NOMASTERLINK", 13) == 0 ||
                        strncmp(line, "-LOADING", 8) == 0) {
                 char buf[600];
@@ -588,18 +597,19 @@ static void link_read(int fd, void *data, int mask) {
                          "Master is currently unable to PSYNC but should be in the future: %s",
                          line);
                 link_cancel(buf);
-                return;
+                return true;
             } else {
                 char buf[600];
                 snprintf(buf, sizeof(buf), "Unexpected reply to PSYNC from master: %s", line);
                 link_cancel(buf);
-                return;
+                return true;
             }
             break;
         case L_BULK_HDR: transfer_start(line); break;
-        default: return;
+        default: return true;
         }
     }
+    return true;
 }
 
 /* The dataset is about to be replaced by a full sync: no child may be

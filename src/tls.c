@@ -103,6 +103,10 @@ static SSL_CTX *new_ctx(int protocols, bool for_client) {
     if (!(protocols & PROTO_TLSV1_3)) opts |= SSL_OP_NO_TLSv1_3;
     SSL_CTX_set_options(ctx, opts);
     SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    /* One read(2) per record instead of two (header, then body): OpenSSL
+     * reads what the socket has. Records it holds then wait for no event,
+     * which tls_has_pending() reports and every reader drains. */
+    SSL_CTX_set_read_ahead(ctx, 1);
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
     SSL_CTX_set_default_passwd_cb(ctx, passphrase);
     SSL_CTX_set_default_passwd_cb_userdata(ctx, (void *)pass);
@@ -335,7 +339,7 @@ ssize_t tls_send_file(tls_conn *t, int in, off_t *off, size_t count) {
     return w;
 }
 
-bool tls_has_pending(const tls_conn *t) { return SSL_pending(t->ssl) > 0; }
+bool tls_has_pending(const tls_conn *t) { return SSL_has_pending(t->ssl) == 1; }
 
 const char *tls_last_error(const tls_conn *t) { return t->err[0] ? t->err : "(null)"; }
 

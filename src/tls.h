@@ -38,8 +38,9 @@ ssize_t tls_writev(tls_conn *t, const struct iovec *iov, int iovcnt);
 /* sendfile(2) for TLS: up to 'count' bytes of file 'in' from *off,
  * encrypted; *off advances by what was sent. 0 at the file's end. */
 ssize_t tls_send_file(tls_conn *t, int in, off_t *off, size_t count);
-/* Bytes already decrypted and buffered by OpenSSL: the socket will not
- * be readable for them, so a reader must come back for them itself. */
+/* Bytes OpenSSL read from the socket and holds (decrypted or not yet,
+ * read ahead): no event announces them, so a reader must come back for
+ * them itself. A partial record counts too; reading it then answers EAGAIN. */
 bool tls_has_pending(const tls_conn *t);
 /* The reason of the last failure, in Redis's words ("(null)" when the
  * peer just went away during the handshake, as Redis prints it). */
