@@ -102,6 +102,22 @@ def test_redis_py_ssl_large_values_and_pipelines(start_server, certs):
     assert all(v == big for v in vals)
 
 
+def test_many_small_records_in_one_burst(start_server, certs):
+    """Requests sent as many TLS records back to back reach castor in one
+    read (OpenSSL reads ahead): the records it holds must be served at once,
+    not when the peer sends more (it won't: it waits for the replies)."""
+    s = start_tls(start_server, certs)
+    with socket.create_connection(("127.0.0.1", s.tls_port), timeout=5) as raw:
+        with certs.context().wrap_socket(raw) as t:
+            for _ in range(3):
+                for i in range(300):
+                    t.send(b"INCR n\r\n")  # one record each
+                got = b""
+                while got.count(b"\r\n") < 300:
+                    got += t.recv(65536)
+    assert s.client().get("n") == b"900"
+
+
 def test_redis_benchmark_tls(start_server, certs):
     s = start_tls(start_server, certs)
     out = subprocess.run([REDIS_BENCHMARK, "-p", str(s.tls_port), *certs.cli_args(), "-t",
