@@ -387,8 +387,9 @@ static void read_handler(int fd, void *data, int mask) {
     (void)mask;
     client *c = data;
     if (c->flags & CLIENT_CLOSE_ASAP) return;
-    /* What OpenSSL decrypted beyond our buffer makes the socket no more
-     * readable: take it now, or it would wait for the peer's next bytes. */
+    /* Records OpenSSL read ahead (or decrypted beyond our buffer) leave
+     * the socket unreadable: take them now, or they would wait for the
+     * peer's next bytes. A plain client leaves after one read. */
     while (read_once(c) && __builtin_expect(c->tls != NULL, 0) &&
            !(c->flags & (CLIENT_CLOSE_ASAP | CLIENT_READS_PAUSED)) && tls_has_pending(c->tls))
         ;
