@@ -11,7 +11,7 @@ JEMALLOC_LIBS := $(shell pkg-config --libs jemalloc 2>/dev/null || echo -ljemall
 # Lua 5.1 (Debian's liblua5.1-0-dev), linked statically: no run-time
 # dependency, and calls into the VM skip the PLT.
 LUA_LIBS := -l:liblua5.1.a -ldl
-LIBS := -lm -lcrypto -llzf -lpthread
+LIBS := -lm -lssl -lcrypto -llzf -lpthread
 
 # src/check_*.c are the mains of the offline tools (castor-check-aof ...);
 # seam_none.c is their seam (the server's is server.c).
@@ -21,7 +21,7 @@ SRCS := $(filter-out $(TOOL_SRCS),$(wildcard src/*.c))
 PURE := mem str dict util kv resp backlog listpack quicklist intset skiplist zset crc64 ziplist aoffile coalesce hll geohash
 # Layer 2, the core: with PURE it links alone, reaching the features only
 # through seam.h (server.c implements it; tests/unit/test_core.c stubs it).
-CORE := $(PURE) state ev net client reply cmdtable db propagate log log_syslog proctitle
+CORE := $(PURE) state ev net tls client reply cmdtable db propagate log log_syslog proctitle
 # What loads a dataset without the server (castor-check-rdb, the RDB
 # fuzzer): the core, the RDB format and the value types (with the argument
 # and SCAN helpers of their commands), over the empty seam.

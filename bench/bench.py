@@ -462,8 +462,10 @@ class Context:
     def bench_once(self, srv, test, n, pipeline, size, keyspace=KEYSPACE):
         """One redis-benchmark run. 'test' is a -t name or a command line (list)."""
         srv.check_alive()
-        cmd = [self.bench_bin, "-h", "127.0.0.1", "-p", str(srv.port), "-c", str(CLIENTS),
-               "-n", str(n), "-P", str(pipeline), "-d", str(max(size, 1)), "-r", str(keyspace), "--csv"]
+        # A server with bench_port/bench_args (the tls section) is driven there.
+        cmd = [self.bench_bin, "-h", "127.0.0.1", "-p", str(getattr(srv, "bench_port", srv.port)),
+               "-c", str(CLIENTS), "-n", str(n), "-P", str(pipeline), "-d", str(max(size, 1)),
+               "-r", str(keyspace), "--csv"] + getattr(srv, "bench_args", [])
         if isinstance(test, str):
             cmd += ["-t", test]
             test = "-t " + test
@@ -1843,6 +1845,72 @@ def section_replication(ctx):
         raise BenchError("server(s) died: " + "\n".join(died.values()))
 
 
+# ---- TLS ----------------------------------------------------------------------
+#
+# Both servers serve TLS on a second port with the same throwaway certificates
+# (openssl CLI, in the temp dir), client certificates required as by default;
+# redis-benchmark --tls drives that port. The cells are the core suite's SET
+# and GET at P1 and P16: what TLS costs per request on top of the protocol.
+
+def tls_requests(test, pipeline, size):
+    return 40000 if pipeline == 1 else 200000
+
+
+TLS_SUITE = Suite("tls", [("SET", "set"), ("GET", "get")], pipelines=[1, 16], sizes=[3],
+                  requests=tls_requests)
+
+
+def tls_certs(ctx):
+    d = os.path.join(ctx.workdir, "tls")
+    os.makedirs(d, exist_ok=True)
+
+    def ssl(*a):
+        subprocess.run(["openssl", *a], cwd=d, check=True, capture_output=True)
+    ssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt",
+        "-days", "2", "-subj", "/CN=bench CA")
+    for name in ("server", "client"):
+        ssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", name + ".key", "-out",
+            name + ".csr", "-subj", "/CN=bench " + name)
+        ssl("x509", "-req", "-in", name + ".csr", "-CA", "ca.crt", "-CAkey", "ca.key",
+            "-CAcreateserial", "-days", "2", "-out", name + ".crt")
+    return {k: os.path.join(d, k) for k in ("ca.crt", "server.crt", "server.key", "client.crt",
+                                              "client.key")}
+
+
+def section_tls(ctx):
+    """SET and GET at P1 and P16 over TLS (both servers with tls-port,
+    redis-benchmark --tls): ops/s and server CPU per request."""
+    try:
+        f = tls_certs(ctx)
+    except (OSError, subprocess.CalledProcessError) as e:
+        raise BenchError(f"can't make certificates with openssl: {e}")
+    ctx.stop_servers()
+    taken = set()
+    try:
+        for who, binary, extra in (("castor", ctx.castor_bin, ctx.args.castor_args),
+                                   ("redis", ctx.redis_bin, ctx.args.redis_args)):
+            port, tls_port = free_port(taken), None
+            taken.add(port)
+            tls_port = free_port(taken)
+            taken.add(tls_port)
+            srv = Server(who, binary, ctx.workdir, port, ctx.server_cpu, extra + [
+                "--tls-port", str(tls_port), "--tls-cert-file", f["server.crt"],
+                "--tls-key-file", f["server.key"], "--tls-ca-cert-file", f["ca.crt"]])
+            srv.bench_port = tls_port
+            srv.bench_args = ["--tls", "--cacert", f["ca.crt"], "--cert", f["client.crt"],
+                              "--key", f["client.key"]]
+            ctx.servers[who] = srv
+            srv.start()
+        cells, err = suite_cells(ctx, TLS_SUITE)
+        for c in cells:
+            print_ops(ctx, "tls", "TLS ")(c)
+        print_cpu(ctx, "tls", cells, prefix="CPU TLS ")
+        if err:
+            raise err
+    finally:
+        ctx.stop_servers()      # later sections start plain servers afresh
+
+
 # ---- Failover under Sentinel --------------------------------------------------
 #
 # Per kind alike: a master and two replicas of that kind (new processes, each
@@ -2220,6 +2288,7 @@ SECTIONS = [
     Section("aof", section_aof, True, section_aof.__doc__),
     Section("replication", section_replication, True, section_replication.__doc__),
     Section("failover", section_failover, True, section_failover.__doc__),
+    Section("tls", section_tls, True, section_tls.__doc__),
 ]
 
 

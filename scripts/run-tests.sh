@@ -179,7 +179,7 @@ else
 fi
 if [ "$OBJS_OK" = 1 ] &&
    $FUZZ_CC tests/fuzz/fuzz_rdb.c $(for m in $(make -s rdb-alone); do echo "$FZ/$m.o"; done) \
-        -o "$OUT/fuzz_rdb" -lm -lcrypto -llzf -lpthread; then
+        -o "$OUT/fuzz_rdb" -lm -lssl -lcrypto -llzf -lpthread; then
     run_fuzzer fuzz_rdb "${FUZZ_RDB_SECONDS:-10}" "$ROOT/tests/fuzz/seeds/rdb"
 else
     build_failed fuzz_rdb
@@ -189,7 +189,7 @@ echo "== fuzz smoke (config parser and CONFIG REWRITE's quoting)"
 # Every object but the empty seam: the whole server.
 if [ "$OBJS_OK" = 1 ] &&
    $FUZZ_CC tests/fuzz/fuzz_config.c $(ls "$FZ"/*.o | grep -v '/seam_none\.o$') \
-        -o "$OUT/fuzz_config" $LUA_LIB -lm -lcrypto -llzf -lpthread; then
+        -o "$OUT/fuzz_config" $LUA_LIB -lm -lssl -lcrypto -llzf -lpthread; then
     run_fuzzer fuzz_config "${FUZZ_CONFIG_SECONDS:-10}" "$ROOT/tests/fuzz/seeds/config"
 else
     build_failed fuzz_config

@@ -64,6 +64,7 @@ static void become_child(void) {
     signal(SIGINT, SIG_DFL);
     signal(SIGUSR1, SIG_DFL);
     for (int i = 0; i < srv.tcp_count; i++) close(srv.tcp_fds[i]);
+    for (int i = 0; i < srv.tls_count; i++) close(srv.tls_fds[i]);
     if (srv.unix_fd != -1) close(srv.unix_fd);
     /* Client sockets too: a connection the parent closes (CLIENT KILL, a
      * replica dropped mid-sync) must end now, not when the child exits. */

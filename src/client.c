@@ -20,6 +20,7 @@
 
 #include "cmdtable.h"
 #include "config.h"
+#include "conn.h"
 #include "db.h"
 #include "ev.h"
 #include "log.h"
@@ -61,7 +62,12 @@ static void unqueue_input(client *c) {
     c->flags &= ~CLIENT_INPUT_QUEUED;
 }
 
-client *client_new(int fd, bool unix_socket) {
+static void handshake_handler(int fd, void *data, int mask);
+static void handshake_step(client *c, bool first);
+
+/* A client over fd, read by 'reader' (read_handler, or the handshake's
+ * while TLS comes up); on failure t is freed and NULL returned. */
+static client *new_client(int fd, bool unix_socket, tls_conn *t, ev_io_fn *reader) {
     client *c = mem_calloc(sizeof(client));
     c->id = ++srv.next_client_id;
     c->fd = fd;
@@ -76,7 +82,8 @@ client *client_new(int fd, bool unix_socket) {
     if (fd != -1) {
         net_set_nodelay(fd);
         if (cfg.tcp_keepalive && !unix_socket) net_set_keepalive(fd, cfg.tcp_keepalive);
-        if (ev_add(fd, EV_READ, read_handler, c) == -1) {
+        if (ev_add(fd, EV_READ, reader, c) == -1) {
+            tls_free(t);
             resp_parser_clear(&c->parser);
             str_free(c->qbuf);
             mem_free(c);
@@ -96,9 +103,16 @@ client *client_new(int fd, bool unix_socket) {
         if (srv.clients) srv.clients->prev = c;
         srv.clients = c;
         srv.nclients++;
+        c->tls = t;
     }
     return c;
 }
+
+client *client_new(int fd, bool unix_socket) {
+    return new_client(fd, unix_socket, NULL, read_handler);
+}
+
+client *client_new_tls(int fd, tls_conn *t) { return new_client(fd, false, t, read_handler); }
 
 static void unlink_pending(client *c) {
     for (client **pp = &pending_head; *pp; pp = &(*pp)->pending_next) {
@@ -139,6 +153,7 @@ void client_free(client *c) {
     }
     if (c->fd != -1) {
         ev_del(c->fd, EV_READ | EV_WRITE);
+        tls_free(c->tls);
         close(c->fd);
         if (c->prev) c->prev->next = c->next;
         else srv.clients = c->next;
@@ -187,7 +202,7 @@ static void write_handler(int fd, void *data, int mask) {
      * buffer: their AOF records go first (appendfsync always). */
     seam_before_reply_write();
     if (reply_write(c) == -1) {
-        log_msg(LOG_VERBOSE, "Error writing to client: %s", strerror(errno));
+        log_msg(LOG_VERBOSE, "Error writing to client: %s", conn_last_error(c->tls));
         client_close_async(c);
         return;
     }
@@ -206,7 +221,7 @@ void client_flush_pending(void) {
         /* A client already waiting for writability keeps its handler. */
         if (ev_mask(c->fd) & EV_WRITE) continue;
         if (reply_write(c) == -1) {
-            log_msg(LOG_VERBOSE, "Error writing to client: %s", strerror(errno));
+            log_msg(LOG_VERBOSE, "Error writing to client: %s", conn_last_error(c->tls));
             client_close_async(c);
             continue;
         }
@@ -309,10 +324,9 @@ void client_process_input(client *c) {
     }
 }
 
-static void read_handler(int fd, void *data, int mask) {
-    (void)mask;
-    client *c = data;
-    if (c->flags & CLIENT_CLOSE_ASAP) return;
+/* One read into the query buffer; false when nothing more is to be had
+ * now (would block, closed, or an error). */
+static bool read_once(client *c) {
     size_t readlen = READ_CHUNK;
     size_t need = c->parser.need;
     if (need >= RESP_BIG_ARG && need > c->qbuf->len - c->qpos) {
@@ -334,18 +348,18 @@ static void read_handler(int fd, void *data, int mask) {
     } else {
         c->qbuf = str_reserve(c->qbuf, readlen);
     }
-    ssize_t n = recv(fd, c->qbuf->buf + c->qbuf->len, readlen, 0);
+    ssize_t n = conn_read(c->fd, c->tls, c->qbuf->buf + c->qbuf->len, readlen);
     if (n == -1) {
-        if (errno == EAGAIN || errno == EINTR) return;
-        log_msg(LOG_VERBOSE, "Reading from client: %s", strerror(errno));
+        if (errno == EAGAIN || errno == EINTR) return false;
+        log_msg(LOG_VERBOSE, "Reading from client: %s", conn_last_error(c->tls));
         client_close_async(c);
-        return;
+        return false;
     }
     if (n == 0) {
         log_msg(LOG_VERBOSE, "Client closed connection id=%llu addr=%s", (unsigned long long)c->id,
                 c->addr);
         client_close_async(c);
-        return;
+        return false;
     }
     str_setlen(c->qbuf, c->qbuf->len + (size_t)n);
     srv.stat_net_input_bytes += n;
@@ -359,12 +373,26 @@ static void read_handler(int fd, void *data, int mask) {
             (unsigned long long)c->id, c->addr);
         srv.stat_client_qbuf_limit_disconnections++;
         client_close_async(c);
-        return;
+        return false;
     }
     /* A loop turn nested inside a running request (a busy script serving
      * other clients) answers at once. */
     if (running_queued || serving_busy) client_process_input(c);
     else queue_input(c);
+    return true;
+}
+
+static void read_handler(int fd, void *data, int mask) {
+    (void)fd;
+    (void)mask;
+    client *c = data;
+    if (c->flags & CLIENT_CLOSE_ASAP) return;
+    /* Records OpenSSL read ahead (or decrypted beyond our buffer) leave
+     * the socket unreadable: take them now, or they would wait for the
+     * peer's next bytes. A plain client leaves after one read. */
+    while (read_once(c) && __builtin_expect(c->tls != NULL, 0) &&
+           !(c->flags & (CLIENT_CLOSE_ASAP | CLIENT_READS_PAUSED)) && tls_has_pending(c->tls))
+        ;
 }
 
 /* Start loading the keys of the requests waiting in queued[from..): a
@@ -500,6 +528,14 @@ void client_resume_reads(client *c) {
     c->flags &= ~CLIENT_READS_PAUSED;
     if (!(c->flags & CLIENT_CLOSE_ASAP) && ev_add(c->fd, EV_READ, read_handler, c) == -1)
         client_close_async(c);
+    else client_read_buffered(c);
+}
+
+/* Bytes OpenSSL read ahead (past a handshake's end, or before reads
+ * were paused) wait for no event: read them now. */
+void client_read_buffered(client *c) {
+    if (c->tls && tls_has_pending(c->tls) && !(c->flags & CLIENT_READS_PAUSED))
+        read_handler(c->fd, c, EV_READ);
 }
 
 /* ---- Accepting ---- */
@@ -650,8 +686,13 @@ static bool accept_failed(int lfd, void *data, int err) {
     return false;
 }
 
-void client_accept_handler(int lfd, void *data, int mask) {
-    (void)mask;
+/* Protected mode refuses a client from outside with no password set. */
+static bool refused_by_protected_mode(const char *ip) {
+    return cfg.protected_mode && cfg.requirepass_len == 0 && !ip_is_local(ip, strlen(ip));
+}
+
+/* Accept up to 1000 pending connections of lfd; tls: shake hands first. */
+static void accept_clients(int lfd, void *data, bool tls) {
     bool unix_socket = data != NULL;
     for (int i = 0; i < 1000; i++) {
         char ip[NET_ADDR_SIZE];
@@ -665,22 +706,98 @@ void client_accept_handler(int lfd, void *data, int mask) {
         srv.stat_numconnections++;
         if (srv.nclients >= (unsigned long)cfg.maxclients) {
             srv.stat_rejected_conn++;
-            reject(fd, "-ERR max number of clients reached\r\n");
+            /* Redis can't tell a TLS peer before its handshake: it just closes. */
+            if (tls) close(fd);
+            else reject(fd, "-ERR max number of clients reached\r\n");
             continue;
         }
-        if (!unix_socket && cfg.protected_mode && cfg.requirepass_len == 0 &&
-            !ip_is_local(ip, strlen(ip))) {
+        /* A TLS client is told after its handshake (tls_accepted()). */
+        if (!unix_socket && !tls && refused_by_protected_mode(ip)) {
             srv.stat_rejected_conn++;
             reject(fd, DENIED_TEXT);
             continue;
         }
-        client *c = client_new(fd, unix_socket);
+        tls_conn *t = NULL;
+        if (tls && (t = tls_new_accepted(fd)) == NULL) {
+            close(fd);
+            continue;
+        }
+        client *c = new_client(fd, unix_socket, t, tls ? handshake_handler : read_handler);
         if (c == NULL) {
             log_msg(LOG_WARNING, "Error registering fd event for the new client: %s (fd=%d)",
                     strerror(errno), fd);
             close(fd);
+        } else if (tls) {
+            handshake_step(c, true); /* the ClientHello may be here already */
         }
     }
+}
+
+void client_accept_handler(int lfd, void *data, int mask) {
+    (void)mask;
+    accept_clients(lfd, data, false);
+}
+
+void client_accept_tls_handler(int lfd, void *data, int mask) {
+    (void)mask;
+    (void)data;
+    accept_clients(lfd, NULL, true);
+}
+
+/* The handshake is done: from now on the client is read as any other. */
+static void tls_accepted(client *c) {
+    ev_del(c->fd, EV_WRITE);
+    if (ev_add(c->fd, EV_READ, read_handler, c) == -1) {
+        client_close_async(c);
+        return;
+    }
+    const char *colon = strrchr(c->addr, ':');
+    char ip[NET_ADDR_SIZE];
+    size_t n = colon ? (size_t)(colon - c->addr) : strlen(c->addr);
+    memcpy(ip, c->addr, n);
+    ip[n] = '\0';
+    if (refused_by_protected_mode(ip)) {
+        srv.stat_rejected_conn++;
+        ssize_t rc = conn_write(c->fd, c->tls, DENIED_TEXT, strlen(DENIED_TEXT));
+        (void)rc;
+        client_close_async(c);
+        return;
+    }
+    read_handler(c->fd, c, EV_READ);
+}
+
+/* Drive a TLS client's handshake: wait for what OpenSSL wants next, never
+ * blocking the loop; a peer that fails it (plaintext, no certificate when
+ * one is required, a bad one) is logged in Redis's words and closed. A
+ * peer that stalls waits like an idle client (timeout closes it). */
+static void handshake_step(client *c, bool first) {
+    int fd = c->fd;
+    switch (tls_handshake(c->tls)) {
+    case TLS_DONE: tls_accepted(c); return;
+    case TLS_WANT_READ:
+        ev_del(fd, EV_WRITE);
+        if (ev_add(fd, EV_READ, handshake_handler, c) == -1) client_close_async(c);
+        return;
+    case TLS_WANT_WRITE:
+        ev_del(fd, EV_READ);
+        if (ev_add(fd, EV_WRITE, handshake_handler, c) == -1) client_close_async(c);
+        return;
+    default:
+        /* Redis words a failure at accept time with the descriptor. */
+        if (first)
+            log_msg(LOG_WARNING, "Error accepting a client connection: %s (conn: fd=%d)",
+                    tls_last_error(c->tls), fd);
+        else
+            log_msg(LOG_WARNING, "Error accepting a client connection: %s", tls_last_error(c->tls));
+        client_close_async(c);
+    }
+}
+
+static void handshake_handler(int fd, void *data, int mask) {
+    (void)fd;
+    (void)mask;
+    client *c = data;
+    if (!(c->flags & CLIENT_CLOSE_ASAP)) handshake_step(c, false);
 }
 
 /* ---- MONITOR ---- */

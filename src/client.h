@@ -13,6 +13,7 @@
 #include "str.h"
 
 struct bstate;
+struct tls_conn;
 struct replica_info;
 struct command;
 struct db;
@@ -55,6 +56,7 @@ typedef struct reply_block {
 typedef struct client {
     uint64_t id;
     int fd;
+    struct tls_conn *tls; /* NULL: plain socket (client.c, at accept or from repl_link.c) */
     uint32_t flags;
     int resp;           /* 2 or 3, set by HELLO */
     int dbid;           /* keys.c (SELECT), srvcmd.c (RESET), client.c, repl_link.c */
@@ -104,6 +106,9 @@ typedef struct client {
 
 /* Create a client for an accepted socket (fd -1 makes a fake client). */
 client *client_new(int fd, bool unix_socket);
+/* A client over an established TLS connection (our master's link); it
+ * owns t from now on, freed with the client even on failure. */
+client *client_new_tls(int fd, struct tls_conn *t);
 /* Free now; never call on the client whose command is running. */
 void client_free(client *c);
 /* Close after the current command and pending writes are dropped. */
@@ -141,8 +146,10 @@ void client_monitor_add(client *c);
 void client_monitor_remove(client *c);
 bool client_has_monitors(void);
 void client_monitor_feed(client *c, int dbid, int argc, const slice *argv);
-/* The listener callback (data is non-NULL for the unix socket). */
+/* The listener callbacks: TCP (data NULL) and the unix socket (data
+ * non-NULL); TLS, whose clients shake hands before they are read. */
 void client_accept_handler(int lfd, void *data, int mask);
+void client_accept_tls_handler(int lfd, void *data, int mask);
 /* Reserve the descriptor the accept handler frees to refuse a client when
  * the process is out of descriptors; call once the listeners exist. */
 void client_accept_init(void);
@@ -155,6 +162,8 @@ void client_unpause_all(void);
  * meanwhile (client_pause_reads). */
 void client_serve_while_busy(client *running);
 void client_pause_reads(client *c);
+/* Read what a TLS connection holds decrypted already (no event announces it). */
+void client_read_buffered(client *c);
 void client_resume_reads(client *c);
 
 #endif

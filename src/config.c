@@ -45,6 +45,7 @@
 #include "reply.h"
 #include "repl.h"
 #include "server.h"
+#include "tls.h"
 #include "util.h"
 
 /* ---- Enumerations ---- */
@@ -449,13 +450,19 @@ static const char *apply_proc_title(void) {
     return NULL;
 }
 
-/* castor has no TLS: turning on what needs it fails as a Redis whose TLS
- * set-up failed does, with the reason in the log. */
+/* A tls-* change rebuilds the TLS contexts when TLS is in use, as Redis's
+ * applyTlsCfg; a failure keeps the old contexts (the reason is logged). */
+#define TLS_UPDATE_ERR "Unable to update TLS configuration. Check server logs."
+
 static const char *apply_tls(void) {
-    if (cfg.tls_port == 0 && !cfg.tls_replication && !cfg.tls_cluster) return NULL;
-    log_msg(LOG_WARNING,
-            "TLS is not implemented in castor yet (tls-port, tls-replication, tls-cluster).");
-    return "Unable to update TLS configuration. Check server logs.";
+    if ((cfg.tls_port || cfg.tls_replication || cfg.tls_cluster) && tls_configure() == -1)
+        return TLS_UPDATE_ERR;
+    return NULL;
+}
+
+static const char *apply_tls_port(void) {
+    if (cfg.tls_port && !tls_is_configured() && tls_configure() == -1) return TLS_UPDATE_ERR;
+    return server_relisten_tls();
 }
 
 /* ---- Special directives ---- */
@@ -893,6 +900,7 @@ static const char *apply_min_replicas(void) {
 #define IMM CF_IMMUTABLE
 #define INERT CF_INERT
 #define NUL CF_EMPTY_NULL
+#define VOL CF_VOLATILE
 #define SIZE_T (NUM_LL | NUM_UNSIGNED) /* Redis's size_t directives */
 
 /* Adding a directive: give it a cfg field (config.h), a row here with
@@ -1106,27 +1114,30 @@ static directive table[] = {
     BOOL("cluster-allow-replica-migration", NULL, INERT, cluster_allow_replica_migration, 1),
     NUM("cluster-link-sendbuf-limit", NULL, INERT, NUM_ULL | NUM_UNSIGNED, 0, (long long)ULLONG_MAX,
         cluster_link_sendbuf_limit, 0, NUM_MEMORY),
-    /* TLS: not implemented yet; turning it on is refused (apply_tls). */
-    INT("tls-port", NULL, 0, 0, 65535, tls_port, 0, .apply = apply_tls),
+    /* TLS (tls.c). The files' directives are volatile as in Redis: setting
+     * one to the same path reloads it (certificate rotation). tls-cluster
+     * is kept, with no cluster bus to secure. */
+    INT("tls-port", NULL, 0, 0, 65535, tls_port, 0, .apply = apply_tls_port),
     BOOL("tls-replication", NULL, 0, tls_replication, 0, .apply = apply_tls),
-    BOOL("tls-cluster", NULL, 0, tls_cluster, 0, .apply = apply_tls),
-    STRING("tls-cert-file", NULL, NUL | INERT, tls_cert_file, NULL),
-    STRING("tls-key-file", NULL, NUL | INERT, tls_key_file, NULL),
-    STRING("tls-key-file-pass", NULL, NUL | INERT, tls_key_file_pass, NULL),
-    STRING("tls-client-cert-file", NULL, NUL | INERT, tls_client_cert_file, NULL),
-    STRING("tls-client-key-file", NULL, NUL | INERT, tls_client_key_file, NULL),
-    STRING("tls-client-key-file-pass", NULL, NUL | INERT, tls_client_key_file_pass, NULL),
-    STRING("tls-dh-params-file", NULL, NUL | INERT, tls_dh_params_file, NULL),
-    STRING("tls-ca-cert-file", NULL, NUL | INERT, tls_ca_cert_file, NULL),
-    STRING("tls-ca-cert-dir", NULL, NUL | INERT, tls_ca_cert_dir, NULL),
-    STRING("tls-protocols", NULL, NUL | INERT, tls_protocols, NULL),
-    STRING("tls-ciphers", NULL, NUL | INERT, tls_ciphers, NULL),
-    STRING("tls-ciphersuites", NULL, NUL | INERT, tls_ciphersuites, NULL),
-    ENUM("tls-auth-clients", NULL, INERT, tls_auth_enum, tls_auth_clients, TLS_CLIENT_AUTH_YES),
-    BOOL("tls-prefer-server-ciphers", NULL, INERT, tls_prefer_server_ciphers, 0),
-    BOOL("tls-session-caching", NULL, INERT, tls_session_caching, 1),
-    INT("tls-session-cache-size", NULL, INERT, 0, INT_MAX, tls_session_cache_size, 20 * 1024),
-    INT("tls-session-cache-timeout", NULL, INERT, 0, INT_MAX, tls_session_cache_timeout, 300),
+    BOOL("tls-cluster", NULL, INERT, tls_cluster, 0, .apply = apply_tls),
+    STRING("tls-cert-file", NULL, NUL | VOL, tls_cert_file, NULL, .apply = apply_tls),
+    STRING("tls-key-file", NULL, NUL | VOL, tls_key_file, NULL, .apply = apply_tls),
+    STRING("tls-key-file-pass", NULL, NUL | CF_SENSITIVE, tls_key_file_pass, NULL, .apply = apply_tls),
+    STRING("tls-client-cert-file", NULL, NUL | VOL, tls_client_cert_file, NULL, .apply = apply_tls),
+    STRING("tls-client-key-file", NULL, NUL | VOL, tls_client_key_file, NULL, .apply = apply_tls),
+    STRING("tls-client-key-file-pass", NULL, NUL | CF_SENSITIVE, tls_client_key_file_pass, NULL,
+           .apply = apply_tls),
+    STRING("tls-dh-params-file", NULL, NUL | VOL, tls_dh_params_file, NULL, .apply = apply_tls),
+    STRING("tls-ca-cert-file", NULL, NUL | VOL, tls_ca_cert_file, NULL, .apply = apply_tls),
+    STRING("tls-ca-cert-dir", NULL, NUL | VOL, tls_ca_cert_dir, NULL, .apply = apply_tls),
+    STRING("tls-protocols", NULL, NUL, tls_protocols, NULL, .apply = apply_tls),
+    STRING("tls-ciphers", NULL, NUL, tls_ciphers, NULL, .apply = apply_tls),
+    STRING("tls-ciphersuites", NULL, NUL, tls_ciphersuites, NULL, .apply = apply_tls),
+    ENUM("tls-auth-clients", NULL, 0, tls_auth_enum, tls_auth_clients, TLS_CLIENT_AUTH_YES),
+    BOOL("tls-prefer-server-ciphers", NULL, 0, tls_prefer_server_ciphers, 0, .apply = apply_tls),
+    BOOL("tls-session-caching", NULL, 0, tls_session_caching, 1, .apply = apply_tls),
+    INT("tls-session-cache-size", NULL, 0, 0, INT_MAX, tls_session_cache_size, 20 * 1024, .apply = apply_tls),
+    INT("tls-session-cache-timeout", NULL, 0, 0, INT_MAX, tls_session_cache_timeout, 300, .apply = apply_tls),
     {.name = NULL},
 };
 /* clang-format on */
@@ -1386,8 +1397,6 @@ const char *config_check_loaded(void) {
     clamp_hz();
     reading_file = false;
     if (cfg.cluster_enabled) return "castor has no cluster mode yet: cluster-enabled must be 'no'";
-    if (cfg.tls_port || cfg.tls_replication || cfg.tls_cluster)
-        return "castor has no TLS yet: tls-port must be 0 and tls-replication, tls-cluster 'no'";
     if (cfg.aclfile && cfg.aclfile[0])
         return "castor has no ACL users yet: aclfile can't be used (requirepass sets the "
                "default user's password)";
@@ -1643,7 +1652,7 @@ static void config_set(client *c) {
             bad = typed_name(ds[i], &c->argv[2 + i * 2]);
             goto fail;
         }
-        if (rc == 1 && ds[i]->apply) {
+        if ((rc == 1 || (rc == 2 && (ds[i]->flags & CF_VOLATILE))) && ds[i]->apply) {
             bool known = false;
             for (int j = 0; j < napplies && !known; j++) known = applies[j] == ds[i]->apply;
             if (!known) {

@@ -30,6 +30,7 @@ typedef enum {
 #define CF_MULTI_ARG (1u << 5)    /* takes several words ("save 3600 1 300 100") */
 #define CF_EMPTY_NULL (1u << 6)   /* strings: "" means unset (not rewritten) */
 #define CF_INERT (1u << 7)        /* castor: accepted and kept, but castor lacks the feature */
+#define CF_VOLATILE (1u << 8)     /* applied even when set to its value (reload a file) */
 
 /* Numeric storage and parsing (CT_NUM). */
 #define NUM_INT 0  /* int field */

@@ -43,6 +43,7 @@
 #include "child.h"
 #include "cmdtable.h"
 #include "config.h"
+#include "conn.h"
 #include "db.h"
 #include "errors.h"
 #include "ev.h"
@@ -298,8 +299,7 @@ int repl_write_stream(client *c) {
         if (n == 0) return 0;
         size_t total = 0;
         for (int i = 0; i < n; i++) total += iov[i].iov_len;
-        struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)n};
-        ssize_t w = sendmsg(c->fd, &mh, MSG_NOSIGNAL);
+        ssize_t w = conn_writev(c->fd, c->tls, iov, n);
         if (w < 0) return errno == EAGAIN || errno == EINTR ? 0 : -1;
         srv.stat_net_output_bytes += w;
         srv.stat_io_writes++;
@@ -385,8 +385,8 @@ static void go_online(client *c) {
     log_msg(LOG_NOTICE, "Synchronization with replica %s succeeded", replica_name(c));
 }
 
-void repl_write_all_nb(int fd, const char *p, size_t len) {
-    ssize_t n = write(fd, p, len);
+void repl_write_all_nb(int fd, tls_conn *t, const char *p, size_t len) {
+    ssize_t n = conn_write(fd, t, p, len);
     (void)n; /* a keepalive; a dead socket shows on the next read */
 }
 
@@ -401,7 +401,7 @@ static void setup_full_resync(client *c, long long offset) {
     repl_ms.seldb = -1;
     char buf[128];
     int n = snprintf(buf, sizeof(buf), "+FULLRESYNC %s %lld\r\n", srv.replid, offset);
-    if (!ri->old_sync) repl_write_all_nb(c->fd, buf, (size_t)n);
+    if (!ri->old_sync) repl_write_all_nb(c->fd, c->tls, buf, (size_t)n);
 }
 
 static void fail_replica(client *c, const char *why) {
@@ -484,8 +484,8 @@ static void send_bulk(int fd, void *data, int mask) {
     client *c = data;
     replica_info *ri = c->repl;
     if (ri->bulk_pre_sent < ri->bulk_pre_len) {
-        ssize_t n =
-            write(fd, ri->bulk_pre + ri->bulk_pre_sent, ri->bulk_pre_len - ri->bulk_pre_sent);
+        ssize_t n = conn_write(fd, c->tls, ri->bulk_pre + ri->bulk_pre_sent,
+                               ri->bulk_pre_len - ri->bulk_pre_sent);
         if (n == -1 && (errno == EAGAIN || errno == EINTR)) return;
         if (n <= 0) {
             fail_replica(c, "Write error sending the RDB preamble to replica");
@@ -500,7 +500,7 @@ static void send_bulk(int fd, void *data, int mask) {
         off_t off = ri->bulk_off;
         size_t want =
             (size_t)(avail - off) < BULK_CHUNK * 4 ? (size_t)(avail - off) : BULK_CHUNK * 4;
-        ssize_t n = sendfile(fd, src, &off, want);
+        ssize_t n = c->tls ? tls_send_file(c->tls, src, &off, want) : sendfile(fd, src, &off, want);
         if (n == -1 && (errno == EAGAIN || errno == EINTR)) return;
         if (n <= 0) {
             log_msg(LOG_WARNING, "Write error sending DB to replica: %s",
@@ -518,7 +518,8 @@ static void send_bulk(int fd, void *data, int mask) {
             return;
         }
         while (ri->mark_sent < 40) {
-            ssize_t n = write(fd, repl_ms.tail_mark + ri->mark_sent, 40 - ri->mark_sent);
+            ssize_t n =
+                conn_write(fd, c->tls, repl_ms.tail_mark + ri->mark_sent, 40 - ri->mark_sent);
             if (n == -1 && (errno == EAGAIN || errno == EINTR)) return;
             if (n <= 0) {
                 fail_replica(c, "Write error sending the RDB end mark to replica");
@@ -627,8 +628,8 @@ static bool pipe_push(void) {
         replica_info *ri = c->repl;
         if (!ri->in_pipe || (c->flags & CLIENT_CLOSE_ASAP)) continue;
         while (ri->pipe_sent < repl_ms.pipe_len) {
-            ssize_t n =
-                write(c->fd, repl_ms.pipe_buf + ri->pipe_sent, repl_ms.pipe_len - ri->pipe_sent);
+            ssize_t n = conn_write(c->fd, c->tls, repl_ms.pipe_buf + ri->pipe_sent,
+                                   repl_ms.pipe_len - ri->pipe_sent);
             if (n == -1 && (errno == EAGAIN || errno == EINTR)) break;
             if (n <= 0) {
                 log_msg(LOG_WARNING, "Diskless rdb transfer, write error sending DB to replica: %s",
@@ -1607,7 +1608,7 @@ void repl_cron(void) {
         if ((ri->state == RS_WAIT_BGSAVE_START ||
              (ri->state == RS_WAIT_BGSAVE_END && !ri->diskless)) &&
             !(c->flags & CLIENT_CLOSE_ASAP))
-            repl_write_all_nb(c->fd, "\n", 1);
+            repl_write_all_nb(c->fd, c->tls, "\n", 1);
         if (ri->in_pipe && !(c->flags & CLIENT_CLOSE_ASAP) &&
             srv.mstime - ri->last_write_ms > timeout) {
             /* It stopped reading: the others and the child must not wait. */

@@ -17,6 +17,7 @@
 #include "net.h"
 #include "rdb.h"
 #include "str.h"
+#include "tls.h"
 
 #define ZERO_REPLID "0000000000000000000000000000000000000000"
 
@@ -39,7 +40,7 @@ void repl_clear_replid2(void);
 void repl_backlog_create(void);
 void repl_backlog_drop(void);
 void repl_disconnect_replicas(void);
-void repl_write_all_nb(int fd, const char *p, size_t len);
+void repl_write_all_nb(int fd, tls_conn *t, const char *p, size_t len);
 /* FAILOVER: are we handing over to a replica (PSYNC ... FAILOVER)? Is
  * one under way at all (waiting for a replica to catch up, or that)? */
 bool repl_failover_in_progress(void);

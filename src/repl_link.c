@@ -22,6 +22,7 @@
 #include "child.h"
 #include "cmdtable.h"
 #include "config.h"
+#include "conn.h"
 #include "crc64.h"
 #include "db.h"
 #include "function.h"
@@ -43,6 +44,7 @@ typedef enum {
     L_NONE,       /* not a replica */
     L_CONNECT,    /* must (re)connect */
     L_CONNECTING, /* TCP connect in progress */
+    L_TLS,        /* TLS handshake in progress (tls-replication) */
     L_PONG,       /* waiting for the PING reply */
     L_HANDSHAKE,  /* waiting for AUTH / REPLCONF replies */
     L_PSYNC,      /* waiting for the PSYNC reply */
@@ -56,6 +58,7 @@ struct repl_link_state {
     int port;
     lstate state;
     int fd;
+    tls_conn *tls; /* tls-replication: the link's TLS, else NULL */
     str *rbuf;
     int pending;       /* handshake replies still expected */
     bool auth_pending; /* the first of them answers AUTH */
@@ -104,6 +107,8 @@ static void socket_load(bool tee);
 static void link_close(void) {
     if (repl_ls.fd != -1) {
         ev_del(repl_ls.fd, EV_READ | EV_WRITE);
+        tls_free(repl_ls.tls);
+        repl_ls.tls = NULL;
         close(repl_ls.fd);
         repl_ls.fd = -1;
     }
@@ -133,7 +138,7 @@ static void link_cancel(const char *why) {
 static void send_slices(int argc, const slice *a) {
     str *s = str_new_cap(128);
     s = resp_cat_command(s, argc, a);
-    repl_write_all_nb(repl_ls.fd, s->buf, s->len);
+    repl_write_all_nb(repl_ls.fd, repl_ls.tls, s->buf, s->len);
     str_free(s);
 }
 
@@ -144,6 +149,8 @@ static void send_cmd(int argc, const char **argv) {
 }
 
 static void link_read(int fd, void *data, int mask);
+static void link_tls_handshake(int fd, void *data, int mask);
+static void link_ready(int fd);
 
 static void send_psync(void) {
     if (repl_ls.have_cached) {
@@ -180,8 +187,12 @@ static void send_handshake(void) {
         repl_ls.pending++;
     }
     char port[16];
-    snprintf(port, sizeof(port), "%d",
-             cfg.replica_announce_port ? cfg.replica_announce_port : cfg.port);
+    /* Over TLS the master (and Sentinel, from its INFO) must reach us on
+     * the TLS port, as Redis announces it. */
+    int my_port = cfg.replica_announce_port             ? cfg.replica_announce_port
+                  : cfg.tls_replication && cfg.tls_port ? cfg.tls_port
+                                                        : cfg.port;
+    snprintf(port, sizeof(port), "%d", my_port);
     const char *lp[] = {"REPLCONF", "listening-port", port};
     send_cmd(3, lp);
     repl_ls.pending++;
@@ -209,6 +220,41 @@ static void link_connected(int fd, void *data, int mask) {
     }
     ev_del(fd, EV_WRITE);
     log_msg(LOG_NOTICE, "Non blocking connect for SYNC fired the event.");
+    if (cfg.tls_replication) {
+        if ((repl_ls.tls = tls_new_connected(fd)) == NULL) {
+            link_cancel("Can't create a TLS connection for SYNC");
+            return;
+        }
+        repl_ls.state = L_TLS;
+        link_tls_handshake(fd, NULL, EV_WRITE);
+        return;
+    }
+    link_ready(fd);
+}
+
+/* The link's TLS handshake, one step per event: reads and writes wait for
+ * what OpenSSL asks, then the replication handshake starts. */
+static void link_tls_handshake(int fd, void *data, int mask) {
+    (void)data;
+    (void)mask;
+    int rc = tls_handshake(repl_ls.tls);
+    if (rc == TLS_WANT_READ || rc == TLS_WANT_WRITE) {
+        ev_del(fd, rc == TLS_WANT_READ ? EV_WRITE : EV_READ);
+        if (ev_add(fd, rc == TLS_WANT_READ ? EV_READ : EV_WRITE, link_tls_handshake, NULL) == -1)
+            link_cancel("Can't create an event for the TLS handshake with MASTER");
+        return;
+    }
+    ev_del(fd, EV_READ | EV_WRITE);
+    if (rc == TLS_FAILED) {
+        log_msg(LOG_WARNING, "Error condition on socket for SYNC: %s", tls_last_error(repl_ls.tls));
+        link_cancel(NULL);
+        return;
+    }
+    link_ready(fd);
+}
+
+/* The link is up (TCP, and TLS if asked): PING opens the handshake. */
+static void link_ready(int fd) {
     if (ev_add(fd, EV_READ, link_read, NULL) == -1) {
         link_cancel("Can't create readable event for SYNC");
         return;
@@ -263,7 +309,9 @@ static void make_master_client(int dbid) {
     int fd = repl_ls.fd;
     ev_del(fd, EV_READ | EV_WRITE);
     repl_ls.fd = -1;
-    client *c = client_new(fd, false);
+    tls_conn *t = repl_ls.tls;
+    repl_ls.tls = NULL;
+    client *c = t ? client_new_tls(fd, t) : client_new(fd, false);
     if (c == NULL) {
         close(fd);
         str_free(repl_ls.rbuf);
@@ -293,6 +341,7 @@ static void make_master_client(int dbid) {
         str_free(repl_ls.rbuf);
         repl_ls.rbuf = NULL;
     }
+    client_read_buffered(c);
 }
 
 static void partial_sync_ok(const char *line) {
@@ -465,13 +514,22 @@ static void transfer_consume(void) {
     if (done) transfer_done();
 }
 
+static bool link_read_once(int fd);
+
+/* Bytes OpenSSL read ahead wait for no event: take them in the same turn. */
 static void link_read(int fd, void *data, int mask) {
     (void)data;
     (void)mask;
+    while (link_read_once(fd) && repl_ls.fd == fd && repl_ls.tls && repl_ls.state != L_CONNECTED &&
+           tls_has_pending(repl_ls.tls))
+        ;
+}
+
+static bool link_read_once(int fd) {
     repl_ls.rbuf = str_reserve(repl_ls.rbuf, 64 * 1024);
-    ssize_t n =
-        read(fd, repl_ls.rbuf->buf + repl_ls.rbuf->len, repl_ls.rbuf->cap - repl_ls.rbuf->len);
-    if (n == -1 && (errno == EAGAIN || errno == EINTR)) return;
+    ssize_t n = conn_read(fd, repl_ls.tls, repl_ls.rbuf->buf + repl_ls.rbuf->len,
+                          repl_ls.rbuf->cap - repl_ls.rbuf->len);
+    if (n == -1 && (errno == EAGAIN || errno == EINTR)) return false;
     if (n <= 0) {
         char buf[700];
         snprintf(buf, sizeof(buf), "%s",
@@ -480,9 +538,10 @@ static void link_read(int fd, void *data, int mask) {
                  : n == 0 ? "Master closed the connection during the handshake"
                           : "Error reading from MASTER during the handshake");
         if (n == -1)
-            snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), ": %s", strerror(errno));
+            snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), ": %s",
+                     conn_last_error(repl_ls.tls));
         link_cancel(buf);
-        return;
+        return false;
     }
     str_setlen(repl_ls.rbuf, repl_ls.rbuf->len + (size_t)n);
     srv.stat_net_input_bytes += n;
@@ -491,12 +550,12 @@ static void link_read(int fd, void *data, int mask) {
     while (repl_ls.fd != -1 && repl_ls.state != L_CONNECTED) {
         if (repl_ls.state == L_TRANSFER) {
             transfer_consume();
-            return;
+            return true;
         }
         if (!take_line(line, sizeof(line))) {
             if (repl_ls.rbuf->len > 4096)
                 link_cancel("Bad protocol from MASTER: reply line too long");
-            return;
+            return true;
         }
         switch (repl_ls.state) {
         case L_PONG:
@@ -506,7 +565,7 @@ static void link_read(int fd, void *data, int mask) {
                 char buf[600];
                 snprintf(buf, sizeof(buf), "Error reply to PING from master: '%s'", line);
                 link_cancel(buf);
-                return;
+                return true;
             }
             log_msg(LOG_NOTICE, "Master replied to PING, replication can continue...");
             send_handshake();
@@ -518,7 +577,7 @@ static void link_read(int fd, void *data, int mask) {
                     char buf[600];
                     snprintf(buf, sizeof(buf), "Unable to AUTH to MASTER: %s", line);
                     link_cancel(buf);
-                    return;
+                    return true;
                 }
             } else if (line[0] == '-') {
                 log_msg(LOG_NOTICE, "(Non critical) Master does not understand REPLCONF: %s", line);
@@ -530,7 +589,7 @@ static void link_read(int fd, void *data, int mask) {
                 full_sync_start(line);
             } else if (strncmp(line, "+CONTINUE", 9) == 0) {
                 partial_sync_ok(line);
-                return;
+                return true;
             } else if (strncmp(line, "-NOMASTERLINK", 13) == 0 ||
                        strncmp(line, "-LOADING", 8) == 0) {
                 char buf[600];
@@ -538,18 +597,19 @@ static void link_read(int fd, void *data, int mask) {
                          "Master is currently unable to PSYNC but should be in the future: %s",
                          line);
                 link_cancel(buf);
-                return;
+                return true;
             } else {
                 char buf[600];
                 snprintf(buf, sizeof(buf), "Unexpected reply to PSYNC from master: %s", line);
                 link_cancel(buf);
-                return;
+                return true;
             }
             break;
         case L_BULK_HDR: transfer_start(line); break;
-        default: return;
+        default: return true;
         }
     }
+    return true;
 }
 
 /* The dataset is about to be replaced by a full sync: no child may be
@@ -689,8 +749,8 @@ static bool conn_fill(void) {
     }
     repl_ls.rbuf = str_reserve(repl_ls.rbuf, 256 * 1024);
     for (;;) {
-        ssize_t n = read(repl_ls.fd, repl_ls.rbuf->buf + repl_ls.rbuf->len,
-                         repl_ls.rbuf->cap - repl_ls.rbuf->len);
+        ssize_t n = conn_read(repl_ls.fd, repl_ls.tls, repl_ls.rbuf->buf + repl_ls.rbuf->len,
+                              repl_ls.rbuf->cap - repl_ls.rbuf->len);
         if (n > 0) {
             if (repl_ls.tee_fd != -1 &&
                 write(repl_ls.tee_fd, repl_ls.rbuf->buf + repl_ls.rbuf->len, (size_t)n) != n) {
@@ -716,7 +776,7 @@ static bool conn_fill(void) {
     }
 }
 
-static size_t conn_read(rio *rr, void *buf, size_t len) {
+static size_t socket_rio_read(rio *rr, void *buf, size_t len) {
     (void)rr;
     char *p = buf;
     size_t done = 0;
@@ -746,7 +806,7 @@ static void socket_load(bool tee) {
     }
     rio rr;
     rio_init_fd(&rr, repl_ls.fd);
-    rr.read = conn_read;
+    rr.read = socket_rio_read;
     rdb_info info;
     rdb_info_init(&info);
     str *err = NULL;
@@ -758,7 +818,7 @@ static void socket_load(bool tee) {
     long long rdb_len = (long long)rr.processed;
     if (rc == 0 && repl_ls.size < 0) {
         char mark[40];
-        if (conn_read(&rr, mark, 40) != 40 || memcmp(mark, repl_ls.mark, 40) != 0) {
+        if (socket_rio_read(&rr, mark, 40) != 40 || memcmp(mark, repl_ls.mark, 40) != 0) {
             rc = -1;
             err = str_from("the EOF mark does not follow the RDB payload");
         }
@@ -828,6 +888,7 @@ void repl_link_cron(void) {
         if (srv.mstime >= repl_ls.connect_after_ms) link_connect();
         break;
     case L_CONNECTING:
+    case L_TLS:
     case L_PONG:
     case L_HANDSHAKE:
     case L_PSYNC:
@@ -984,7 +1045,8 @@ static const char *link_state_name(void) {
     switch (repl_ls.state) {
     case L_NONE: return "none";
     case L_CONNECT: return "connect";
-    case L_CONNECTING: return "connecting";
+    case L_CONNECTING:
+    case L_TLS: return "connecting";
     case L_PONG:
     case L_HANDSHAKE:
     case L_PSYNC: return "handshake";
@@ -1053,7 +1115,7 @@ str *repl_link_info(str *s) {
 str *repl_link_info_sync(str *s) {
     const char *phase = repl_ls.refused                                              ? "refused"
                         : repl_ls.state == L_CONNECT                                 ? "none"
-                        : repl_ls.state == L_CONNECTING                              ? "connecting"
+                        : repl_ls.state == L_CONNECTING || repl_ls.state == L_TLS    ? "connecting"
                         : repl_ls.state == L_TRANSFER || repl_ls.state == L_BULK_HDR ? "transfer"
                         : repl_ls.state == L_CONNECTED                               ? "online"
                                                                                      : "handshake";

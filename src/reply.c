@@ -19,6 +19,7 @@
 
 #include "cmdtable.h"
 #include "config.h"
+#include "conn.h"
 #include "errors.h"
 #include "log.h"
 #include "mem.h"
@@ -430,14 +431,7 @@ int reply_write(client *c) {
             skip = 0;
         }
         if (n == 0) return (c->flags & CLIENT_REPLICA) ? seam_replica_write(c) : 0;
-        /* write() is cheaper in the kernel than a one-element writev(). */
-        ssize_t w;
-        if (n == 1) {
-            w = send(c->fd, iov[0].iov_base, iov[0].iov_len, MSG_NOSIGNAL);
-        } else {
-            struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)n};
-            w = sendmsg(c->fd, &mh, MSG_NOSIGNAL);
-        }
+        ssize_t w = conn_writev(c->fd, c->tls, iov, n);
         if (w < 0) {
             if (errno == EAGAIN || errno == EINTR) return 0;
             return -1;

@@ -64,6 +64,7 @@
 #include "t_set.h"
 #include "t_string.h"
 #include "t_zset.h"
+#include "tls.h"
 #include "util.h"
 
 /* ---- Shutdown ---- */
@@ -112,6 +113,7 @@ static int finish_shutdown(void) {
     remove_files();
     client_flush_pending(); /* best effort: replicas get their last bytes */
     for (int i = 0; i < srv.tcp_count; i++) close(srv.tcp_fds[i]);
+    for (int i = 0; i < srv.tls_count; i++) close(srv.tls_fds[i]);
     if (srv.unix_fd != -1) close(srv.unix_fd);
     log_msg(LOG_WARNING, "%s is now ready to exit, bye bye...", "Redis");
     return 0;
@@ -462,12 +464,12 @@ static void daemonize(void) {
 static int listen_port;
 static char *listen_bind;
 
-/* Open TCP listeners for cfg.bind and cfg.port into fds (at most 16).
+/* Open TCP listeners for cfg.bind and 'port' into fds (at most 16).
  * An address starting with '-' may fail. Returns the count, or -1 (the
  * opened ones closed, the reason logged). */
-static int open_tcp(int *fds) {
+static int open_tcp_port(int port, int *fds) {
     int n = 0;
-    if (cfg.port == 0) return 0;
+    if (port == 0) return 0;
     char *binds = mem_strdup(cfg.bind ? cfg.bind : "");
     char *save = NULL;
     char err[256];
@@ -475,18 +477,18 @@ static int open_tcp(int *fds) {
          a = strtok_r(NULL, " ", &save)) {
         bool optional = a[0] == '-';
         err[0] = '\0';
-        int fd = net_listen_tcp(a, cfg.port, cfg.tcp_backlog, err, sizeof(err));
+        int fd = net_listen_tcp(a, port, cfg.tcp_backlog, err, sizeof(err));
         if (fd != -1) {
             fds[n++] = fd;
             continue;
         }
         if (optional) {
             log_msg(LOG_NOTICE, "Could not create server TCP listening socket %s:%d: %s", a + 1,
-                    cfg.port, err);
+                    port, err);
             continue;
         }
         log_msg(LOG_WARNING, "Warning: Could not create server TCP listening socket %s:%d: %s", a,
-                cfg.port, err);
+                port, err);
         for (int i = 0; i < n; i++) close(fds[i]);
         mem_free(binds);
         return -1;
@@ -494,6 +496,8 @@ static int open_tcp(int *fds) {
     mem_free(binds);
     return n;
 }
+
+static int open_tcp(int *fds) { return open_tcp_port(cfg.port, fds); }
 
 static int install_tcp(const int *fds, int n) {
     for (int i = 0; i < n; i++) {
@@ -548,7 +552,54 @@ const char *server_relisten(bool bind_changed) {
                         : "Unable to listen on this port. Check server logs.";
 }
 
+/* The tls-port listeners, beside the plain ones on the same addresses. */
+static int listen_tls_port;
+
+static void close_tls(void) {
+    for (int i = 0; i < srv.tls_count; i++) {
+        ev_del(srv.tls_fds[i], EV_READ);
+        close(srv.tls_fds[i]);
+    }
+    srv.tls_count = 0;
+}
+
+static int open_tls(void) {
+    int fds[CONFIG_BINDADDR_MAX];
+    int n = open_tcp_port(cfg.tls_port, fds);
+    if (n < 0) return -1;
+    for (int i = 0; i < n; i++) {
+        if (ev_add(fds[i], EV_READ, client_accept_tls_handler, NULL) == -1) {
+            log_msg(LOG_WARNING, "Unrecoverable error creating TLS socket accept handler.");
+            for (int j = i; j < n; j++) close(fds[j]);
+            srv.tls_count = i;
+            close_tls();
+            return -1;
+        }
+        srv.tls_fds[i] = fds[i];
+    }
+    srv.tls_count = n;
+    listen_tls_port = cfg.tls_port;
+    return 0;
+}
+
+const char *server_relisten_tls(void) {
+    if (listen_tls_port == cfg.tls_port && (cfg.tls_port == 0 || srv.tls_count > 0)) return NULL;
+    close_tls();
+    if (open_tls() == 0) return NULL;
+    int want = cfg.tls_port;
+    cfg.tls_port = listen_tls_port;
+    if (open_tls() == -1)
+        log_msg(LOG_WARNING, "Could not listen again on TLS port %d after a failed change.",
+                cfg.tls_port);
+    cfg.tls_port = want;
+    return "Unable to listen on this port. Check server logs.";
+}
+
 static int listen_all(void) {
+    if ((cfg.tls_port || cfg.tls_replication || cfg.tls_cluster) && tls_configure() == -1) {
+        log_msg(LOG_WARNING, "Failed to configure TLS. Check logs for more info.");
+        return -1;
+    }
     int fds[CONFIG_BINDADDR_MAX];
     int n = open_tcp(fds);
     if (n == -1 || (cfg.port != 0 && n == 0)) {
@@ -556,6 +607,10 @@ static int listen_all(void) {
         return -1;
     }
     if (install_tcp(fds, n) == -1) return -1;
+    if (open_tls() == -1 || (cfg.tls_port != 0 && srv.tls_count == 0)) {
+        log_msg(LOG_WARNING, "Failed listening on port %d (tls), aborting.", cfg.tls_port);
+        return -1;
+    }
     srv.unix_fd = -1;
     char err[256];
     if (cfg.unixsocket && cfg.unixsocket[0]) {
@@ -570,7 +625,7 @@ static int listen_all(void) {
         srv.unix_fd = fd;
         log_msg(LOG_NOTICE, "The server is now ready to accept connections at %s", cfg.unixsocket);
     }
-    if (srv.tcp_count == 0 && srv.unix_fd == -1) {
+    if (srv.tcp_count == 0 && srv.tls_count == 0 && srv.unix_fd == -1) {
         log_msg(LOG_WARNING, "Configured to not listen anywhere, exiting.");
         return -1;
     }
@@ -731,7 +786,8 @@ int main(int argc, char **argv) {
     client_accept_init();
     write_pidfile();
     srv.initial_memory_usage = mem_used();
-    log_msg(LOG_NOTICE, "Running mode=standalone, port=%d. PID: %d", cfg.port, (int)srv.pid);
+    log_msg(LOG_NOTICE, "Running mode=standalone, port=%d. PID: %d",
+            cfg.port ? cfg.port : cfg.tls_port, (int)srv.pid);
     log_msg(LOG_NOTICE, "Server initialized");
     /* The dataset, before the first client is served. With appendonly yes
      * the AOF holds it and aof.c's loader runs instead of this one. */

@@ -50,6 +50,8 @@ struct server {
 
     int tcp_fds[16]; /* server.c */
     int tcp_count;   /* server.c */
+    int tls_fds[16]; /* server.c: the tls-port listeners */
+    int tls_count;   /* server.c */
     int unix_fd;     /* server.c */
 
     /* Stats: the file named counts; info.c zeroes them all (CONFIG
@@ -110,6 +112,8 @@ const char *server_apply_maxclients(void);
 /* Listen again on port/bind (CONFIG SET port, bind); an error text, or
  * NULL. For config.c. */
 const char *server_relisten(bool bind_changed);
+/* CONFIG SET tls-port: listen on the new port (0: not at all). */
+const char *server_relisten_tls(void);
 /* Shut down with SHUTDOWN_* flags (SHUTDOWN, SIGTERM, SIGINT), Redis 7.0's
  * way: unless NOW is given or shutdown-timeout is 0, a master whose
  * replicas have not acknowledged its offset pauses writes, asks them for an

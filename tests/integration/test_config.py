@@ -300,8 +300,6 @@ def test_rename_command_errors(tmp_path, line, message):
     ("loadmodule /usr/lib/redis/modules/x.so\n", "castor does not support modules: loadmodule "
                                                  "can't be used"),
     ("cluster-enabled yes\n", "castor has no cluster mode yet: cluster-enabled must be 'no'"),
-    ("tls-port 6380\n", "castor has no TLS yet: tls-port must be 0 and tls-replication, "
-                        "tls-cluster 'no'"),
     ("requirepass foo\nuser default on #0000 ~* &* +@all\n",
      "castor has no ACL users yet: the default user's password in the 'user default' line must "
      "be the one requirepass sets (remove the line, or make them agree)"),
@@ -322,13 +320,14 @@ def test_default_user_line_of_a_redis_rewrite_is_accepted(start_server):
     assert RespConn(s.port).call("GET", "x") == Err("NOAUTH Authentication required.")
 
 
-def test_tls_cannot_be_turned_on_at_run_time(server):
+def test_tls_port_without_certificate_is_refused_at_run_time(server):
+    """As Redis: TLS needs its files first (tests/integration/test_tls.py has the rest)."""
     c = server.raw()
     assert c.call("CONFIG", "SET", "tls-port", "6390") == Err(
         "ERR CONFIG SET failed (possibly related to argument 'tls-port') - Unable to update TLS "
         "configuration. Check server logs.")
     assert c.call("CONFIG", "GET", "tls-port") == [b"tls-port", b"0"]
-    assert "TLS is not implemented in castor yet" in server.logfile
+    assert "No tls-cert-file configured!" in server.logfile
 
 
 def test_directive_without_its_feature_is_named_in_the_log(start_server):

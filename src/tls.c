@@ -1,0 +1,355 @@
+/* tls.c -- TLS over OpenSSL. Two contexts, built together from cfg.tls_*
+ * by tls_configure() and swapped in only when both built (a bad file
+ * leaves the old ones serving): the server's, for accepted connections,
+ * and the client's, for our connections to a master (tls-client-cert-file
+ * and friends, else the server's certificate). A connection is a socket
+ * and an SSL object; the event loop drives its handshake with
+ * tls_handshake() and knows nothing else of OpenSSL.
+ *
+ * Writes: SSL_write after a WANT_WRITE must be retried with at least the
+ * bytes it had (it may hold a record built from them). Callers retry from
+ * the first unsent byte with a buffer that only grew, and tls_writev()
+ * gathers up to TLS_GATHER bytes, more than a record, so a retry is never
+ * shorter than what OpenSSL holds (SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER
+ * lets the address change).
+ * SPDX-License-Identifier: BSD-3-Clause */
+#include "tls.h"
+
+#include <errno.h>
+#include <openssl/decoder.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+#include "mem.h"
+
+#define TLS_GATHER (64 * 1024)
+
+#define PROTO_TLSV1 (1 << 0)
+#define PROTO_TLSV1_1 (1 << 1)
+#define PROTO_TLSV1_2 (1 << 2)
+#define PROTO_TLSV1_3 (1 << 3)
+
+struct tls_conn {
+    SSL *ssl;
+    bool up; /* handshake done */
+    char err[256];
+};
+
+static SSL_CTX *server_ctx, *client_ctx;
+
+/* tls-protocols: space-separated names, any case; -1 (logged) if one is
+ * unknown. Unset means TLSv1.2 and TLSv1.3, as Redis. */
+static int parse_protocols(const char *s) {
+    if (s == NULL || s[0] == '\0') return PROTO_TLSV1_2 | PROTO_TLSV1_3;
+    int protocols = 0;
+    char *copy = mem_strdup(s), *save = NULL;
+    for (char *w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+        if (!strcasecmp(w, "tlsv1")) protocols |= PROTO_TLSV1;
+        else if (!strcasecmp(w, "tlsv1.1")) protocols |= PROTO_TLSV1_1;
+        else if (!strcasecmp(w, "tlsv1.2")) protocols |= PROTO_TLSV1_2;
+        else if (!strcasecmp(w, "tlsv1.3")) protocols |= PROTO_TLSV1_3;
+        else {
+            log_msg(LOG_WARNING, "Invalid tls-protocols specified. Use a combination of "
+                                 "'TLSv1', 'TLSv1.1', 'TLSv1.2' and 'TLSv1.3'.");
+            protocols = -1;
+            break;
+        }
+    }
+    mem_free(copy);
+    return protocols;
+}
+
+/* The key file's passphrase, given to OpenSSL while the key loads. */
+static int passphrase(char *buf, int size, int rwflag, void *u) {
+    (void)rwflag;
+    const char *pass = u;
+    if (pass == NULL) return -1;
+    size_t len = strlen(pass);
+    if (len > (size_t)size) return -1;
+    memcpy(buf, pass, len);
+    return (int)len;
+}
+
+static const char *ssl_error_text(char *buf, size_t len) {
+    ERR_error_string_n(ERR_get_error(), buf, len);
+    return buf;
+}
+
+/* What both contexts share; NULL (reason logged) on failure. */
+static SSL_CTX *new_ctx(int protocols, bool for_client) {
+    const char *cert = for_client ? cfg.tls_client_cert_file : cfg.tls_cert_file;
+    const char *key = for_client ? cfg.tls_client_key_file : cfg.tls_key_file;
+    const char *pass = for_client ? cfg.tls_client_key_file_pass : cfg.tls_key_file_pass;
+    char errbuf[256];
+    SSL_CTX *ctx = SSL_CTX_new(TLS_method());
+    if (ctx == NULL) {
+        log_msg(LOG_WARNING, "Failed to create TLS context: %s",
+                ssl_error_text(errbuf, sizeof(errbuf)));
+        return NULL;
+    }
+    long opts = SSL_OP_NO_SSLv2 | SSL_OP_NO_SSLv3 | SSL_OP_NO_COMPRESSION;
+#ifdef SSL_OP_DONT_INSERT_EMPTY_FRAGMENTS
+    opts |= SSL_OP_DONT_INSERT_EMPTY_FRAGMENTS;
+#endif
+    if (!(protocols & PROTO_TLSV1)) opts |= SSL_OP_NO_TLSv1;
+    if (!(protocols & PROTO_TLSV1_1)) opts |= SSL_OP_NO_TLSv1_1;
+    if (!(protocols & PROTO_TLSV1_2)) opts |= SSL_OP_NO_TLSv1_2;
+    if (!(protocols & PROTO_TLSV1_3)) opts |= SSL_OP_NO_TLSv1_3;
+    SSL_CTX_set_options(ctx, opts);
+    SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    /* One read(2) per record instead of two (header, then body): OpenSSL
+     * reads what the socket has. Records it holds then wait for no event,
+     * which tls_has_pending() reports and every reader drains. */
+    SSL_CTX_set_read_ahead(ctx, 1);
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+    SSL_CTX_set_default_passwd_cb(ctx, passphrase);
+    SSL_CTX_set_default_passwd_cb_userdata(ctx, (void *)pass);
+    bool ok = false;
+    if (SSL_CTX_use_certificate_chain_file(ctx, cert) <= 0) {
+        log_msg(LOG_WARNING, "Failed to load certificate: %s: %s", cert,
+                ssl_error_text(errbuf, sizeof(errbuf)));
+    } else if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) <= 0) {
+        log_msg(LOG_WARNING, "Failed to load private key: %s: %s", key,
+                ssl_error_text(errbuf, sizeof(errbuf)));
+    } else if ((cfg.tls_ca_cert_file || cfg.tls_ca_cert_dir) &&
+               SSL_CTX_load_verify_locations(ctx, cfg.tls_ca_cert_file, cfg.tls_ca_cert_dir) <= 0) {
+        log_msg(LOG_WARNING, "Failed to configure CA certificate(s) file/directory: %s",
+                ssl_error_text(errbuf, sizeof(errbuf)));
+    } else if (cfg.tls_ciphers && !SSL_CTX_set_cipher_list(ctx, cfg.tls_ciphers)) {
+        log_msg(LOG_WARNING, "Failed to configure ciphers: %s", cfg.tls_ciphers);
+    } else if (cfg.tls_ciphersuites && !SSL_CTX_set_ciphersuites(ctx, cfg.tls_ciphersuites)) {
+        log_msg(LOG_WARNING, "Failed to configure ciphersuites: %s", cfg.tls_ciphersuites);
+    } else {
+        ok = true;
+    }
+    /* The passphrase is read only while loading; cfg's string may go. */
+    SSL_CTX_set_default_passwd_cb_userdata(ctx, NULL);
+    if (!ok) {
+        SSL_CTX_free(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
+/* tls-dh-params-file into ctx, else OpenSSL's automatic groups. */
+static bool load_dh_params(SSL_CTX *ctx) {
+    if (cfg.tls_dh_params_file == NULL) {
+        SSL_CTX_set_dh_auto(ctx, 1);
+        return true;
+    }
+    FILE *f = fopen(cfg.tls_dh_params_file, "r");
+    if (f == NULL) {
+        log_msg(LOG_WARNING, "Failed to load %s: %s", cfg.tls_dh_params_file, strerror(errno));
+        return false;
+    }
+    EVP_PKEY *pkey = NULL;
+    OSSL_DECODER_CTX *dctx = OSSL_DECODER_CTX_new_for_pkey(
+        &pkey, "PEM", NULL, "DH", OSSL_KEYMGMT_SELECT_DOMAIN_PARAMETERS, NULL, NULL);
+    bool ok = dctx != NULL && OSSL_DECODER_from_fp(dctx, f);
+    if (dctx == NULL) log_msg(LOG_WARNING, "No decoder for DH params.");
+    else if (!ok) log_msg(LOG_WARNING, "%s: failed to read DH params.", cfg.tls_dh_params_file);
+    OSSL_DECODER_CTX_free(dctx);
+    fclose(f);
+    if (!ok) return false;
+    if (SSL_CTX_set0_tmp_dh_pkey(ctx, pkey) <= 0) {
+        char errbuf[256];
+        log_msg(LOG_WARNING, "Failed to load DH params file: %s: %s", cfg.tls_dh_params_file,
+                ssl_error_text(errbuf, sizeof(errbuf)));
+        EVP_PKEY_free(pkey);
+        return false;
+    }
+    return true;
+}
+
+int tls_configure(void) {
+    static bool initialised;
+    if (!initialised) {
+        OPENSSL_init_ssl(OPENSSL_INIT_LOAD_CONFIG, NULL);
+        initialised = true;
+    }
+    if (cfg.tls_cert_file == NULL) {
+        log_msg(LOG_WARNING, "No tls-cert-file configured!");
+        return -1;
+    }
+    if (cfg.tls_key_file == NULL) {
+        log_msg(LOG_WARNING, "No tls-key-file configured!");
+        return -1;
+    }
+    if ((cfg.tls_auth_clients != TLS_CLIENT_AUTH_NO || cfg.tls_cluster || cfg.tls_replication) &&
+        cfg.tls_ca_cert_file == NULL && cfg.tls_ca_cert_dir == NULL) {
+        log_msg(LOG_WARNING,
+                "Either tls-ca-cert-file or tls-ca-cert-dir must be specified when tls-cluster, "
+                "tls-replication or tls-auth-clients are enabled!");
+        return -1;
+    }
+    int protocols = parse_protocols(cfg.tls_protocols);
+    if (protocols == -1) return -1;
+    SSL_CTX *ctx = new_ctx(protocols, false), *cctx = NULL;
+    if (ctx == NULL) return -1;
+    if (cfg.tls_session_caching) {
+        SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
+        SSL_CTX_sess_set_cache_size(ctx, cfg.tls_session_cache_size);
+        SSL_CTX_set_timeout(ctx, cfg.tls_session_cache_timeout);
+        SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"redis", 5);
+    } else {
+        SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+        SSL_CTX_set_num_tickets(ctx, 0); /* no TLSv1.3 tickets either */
+        SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+    }
+    /* OpenSSL 3 refuses client renegotiation unless allowed; older ones
+     * had this option for it. */
+#ifdef SSL_OP_NO_CLIENT_RENEGOTIATION
+    SSL_CTX_set_options(ctx, SSL_OP_NO_CLIENT_RENEGOTIATION);
+#endif
+    SSL_CTX_set_options(ctx, SSL_OP_SINGLE_DH_USE);
+    if (cfg.tls_prefer_server_ciphers) SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
+    if (!load_dh_params(ctx)) goto fail;
+    if (cfg.tls_client_cert_file && cfg.tls_client_key_file &&
+        (cctx = new_ctx(protocols, true)) == NULL)
+        goto fail;
+    SSL_CTX_free(server_ctx);
+    SSL_CTX_free(client_ctx);
+    server_ctx = ctx;
+    client_ctx = cctx;
+    return 0;
+fail:
+    SSL_CTX_free(ctx);
+    SSL_CTX_free(cctx);
+    return -1;
+}
+
+bool tls_is_configured(void) { return server_ctx != NULL; }
+
+static tls_conn *new_conn(SSL_CTX *ctx, int fd) {
+    if (ctx == NULL) return NULL;
+    SSL *ssl = SSL_new(ctx);
+    if (ssl == NULL || !SSL_set_fd(ssl, fd)) {
+        char errbuf[256];
+        log_msg(LOG_WARNING, "Error creating a TLS connection: %s",
+                ssl_error_text(errbuf, sizeof(errbuf)));
+        SSL_free(ssl);
+        return NULL;
+    }
+    tls_conn *t = mem_calloc(sizeof(tls_conn));
+    t->ssl = ssl;
+    return t;
+}
+
+tls_conn *tls_new_accepted(int fd) {
+    tls_conn *t = new_conn(server_ctx, fd);
+    if (t == NULL) return NULL;
+    int mode = cfg.tls_auth_clients == TLS_CLIENT_AUTH_NO ? SSL_VERIFY_NONE
+               : cfg.tls_auth_clients == TLS_CLIENT_AUTH_OPTIONAL
+                   ? SSL_VERIFY_PEER
+                   : SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+    SSL_set_verify(t->ssl, mode, NULL);
+    SSL_set_accept_state(t->ssl);
+    return t;
+}
+
+tls_conn *tls_new_connected(int fd) {
+    tls_conn *t = new_conn(client_ctx ? client_ctx : server_ctx, fd);
+    if (t) SSL_set_connect_state(t->ssl);
+    return t;
+}
+
+/* After a failed call: EAGAIN for the WANTs, 0 for an orderly close,
+ * else the reason kept in t->err and -1. */
+static int failed(tls_conn *t, int ret) {
+    int e = SSL_get_error(t->ssl, ret);
+    switch (e) {
+    case SSL_ERROR_WANT_READ:
+    case SSL_ERROR_WANT_WRITE: errno = EAGAIN; return -1;
+    case SSL_ERROR_ZERO_RETURN: return 0;
+    case SSL_ERROR_SYSCALL:
+        if (errno == 0) {
+            snprintf(t->err, sizeof(t->err), "(null)");
+            return 0; /* the peer closed the socket */
+        }
+        snprintf(t->err, sizeof(t->err), "%s", strerror(errno));
+        return -1;
+    default:
+        ssl_error_text(t->err, sizeof(t->err));
+        errno = EIO;
+        return -1;
+    }
+}
+
+int tls_handshake(tls_conn *t) {
+    if (t->up) return TLS_DONE;
+    ERR_clear_error();
+    errno = 0;
+    int ret = SSL_do_handshake(t->ssl);
+    if (ret == 1) {
+        t->up = true;
+        return TLS_DONE;
+    }
+    int e = SSL_get_error(t->ssl, ret);
+    if (e == SSL_ERROR_WANT_READ) return TLS_WANT_READ;
+    if (e == SSL_ERROR_WANT_WRITE) return TLS_WANT_WRITE;
+    if (e == SSL_ERROR_SYSCALL)
+        snprintf(t->err, sizeof(t->err), "%s", errno ? strerror(errno) : "(null)");
+    else ssl_error_text(t->err, sizeof(t->err));
+    return TLS_FAILED;
+}
+
+ssize_t tls_read(tls_conn *t, void *buf, size_t len) {
+    ERR_clear_error();
+    errno = 0;
+    int n = SSL_read(t->ssl, buf, len > INT32_MAX ? INT32_MAX : (int)len);
+    return n > 0 ? n : failed(t, n);
+}
+
+ssize_t tls_write(tls_conn *t, const void *buf, size_t len) {
+    if (len == 0) return 0;
+    ERR_clear_error();
+    errno = 0;
+    int n = SSL_write(t->ssl, buf, len > INT32_MAX ? INT32_MAX : (int)len);
+    if (n > 0) return n;
+    int rc = failed(t, n);
+    if (rc == 0) errno = EPIPE; /* a write to a closed peer fails */
+    return -1;
+}
+
+ssize_t tls_writev(tls_conn *t, const struct iovec *iov, int iovcnt) {
+    if (iovcnt == 1) return tls_write(t, iov[0].iov_base, iov[0].iov_len);
+    static char gather[TLS_GATHER];
+    size_t used = 0;
+    for (int i = 0; i < iovcnt && used < TLS_GATHER; i++) {
+        size_t take = iov[i].iov_len < TLS_GATHER - used ? iov[i].iov_len : TLS_GATHER - used;
+        memcpy(gather + used, iov[i].iov_base, take);
+        used += take;
+    }
+    return tls_write(t, gather, used);
+}
+
+ssize_t tls_send_file(tls_conn *t, int in, off_t *off, size_t count) {
+    static char chunk[TLS_GATHER];
+    /* A retry after EAGAIN reads the same bytes again, at least as many. */
+    ssize_t n = pread(in, chunk, count < TLS_GATHER ? count : TLS_GATHER, *off);
+    if (n <= 0) return n;
+    ssize_t w = tls_write(t, chunk, (size_t)n);
+    if (w > 0) *off += w;
+    return w;
+}
+
+bool tls_has_pending(const tls_conn *t) { return SSL_has_pending(t->ssl) == 1; }
+
+const char *tls_last_error(const tls_conn *t) { return t->err[0] ? t->err : "(null)"; }
+
+void tls_free(tls_conn *t) {
+    if (t == NULL) return;
+    if (t->up) {
+        ERR_clear_error();
+        SSL_shutdown(t->ssl);
+    }
+    SSL_free(t->ssl);
+    ERR_clear_error();
+    mem_free(t);
+}

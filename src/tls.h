@@ -1,0 +1,51 @@
+/* tls.h -- TLS over OpenSSL: the contexts the tls-* directives describe,
+ * and one connection's handshake, reads and writes. The I/O functions
+ * answer as recv(2)/send(2) do (-1 with errno EAGAIN when the socket
+ * must be waited on, 0 at the peer's close), so callers treat a TLS
+ * connection like a socket; conn.h picks one or the other. */
+#ifndef CASTOR_TLS_H
+#define CASTOR_TLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+typedef struct tls_conn tls_conn;
+
+/* What a handshake step needs next. */
+#define TLS_DONE 0
+#define TLS_WANT_READ 1
+#define TLS_WANT_WRITE 2
+#define TLS_FAILED -1
+
+/* (Re)build the server and client contexts from cfg.tls_*, as Redis's
+ * tlsConfigure: all or nothing, so a failure (reason logged) keeps the
+ * contexts in use. 0 or -1. */
+int tls_configure(void);
+bool tls_is_configured(void);
+/* A connection over an accepted (server) or connected (client) socket;
+ * NULL if TLS is not configured or OpenSSL fails (logged). The accepted
+ * side asks for a client certificate as tls-auth-clients says now. */
+tls_conn *tls_new_accepted(int fd);
+tls_conn *tls_new_connected(int fd);
+/* One step of the handshake: TLS_DONE, TLS_WANT_*, or TLS_FAILED with the
+ * reason in tls_last_error(). */
+int tls_handshake(tls_conn *t);
+ssize_t tls_read(tls_conn *t, void *buf, size_t len);
+ssize_t tls_write(tls_conn *t, const void *buf, size_t len);
+ssize_t tls_writev(tls_conn *t, const struct iovec *iov, int iovcnt);
+/* sendfile(2) for TLS: up to 'count' bytes of file 'in' from *off,
+ * encrypted; *off advances by what was sent. 0 at the file's end. */
+ssize_t tls_send_file(tls_conn *t, int in, off_t *off, size_t count);
+/* Bytes OpenSSL read from the socket and holds (decrypted or not yet,
+ * read ahead): no event announces them, so a reader must come back for
+ * them itself. A partial record counts too; reading it then answers EAGAIN. */
+bool tls_has_pending(const tls_conn *t);
+/* The reason of the last failure, in Redis's words ("(null)" when the
+ * peer just went away during the handshake, as Redis prints it). */
+const char *tls_last_error(const tls_conn *t);
+/* Send close_notify if the session is up, then free (the fd stays). */
+void tls_free(tls_conn *t);
+
+#endif
