@@ -155,8 +155,9 @@ static resp_status parse_inline(resp_parser *p, char *buf, size_t len, const cha
     return RESP_OK;
 }
 
-/* Read "<prefix><number>\r\n" at buf[p->pos]; 1 ok, 0 incomplete, -1 no number. */
-static int read_count(resp_parser *p, char *buf, size_t len, long long *out, bool *toobig) {
+/* read_count() of any line: the first CR, then Redis's string2ll. */
+static __attribute__((noinline)) int read_count_slow(resp_parser *p, char *buf, size_t len,
+                                                     long long *out, bool *toobig) {
     size_t start = p->pos;
     char *cr = memchr(buf + start, '\r', len - start);
     *toobig = false;
@@ -169,6 +170,26 @@ static int read_count(resp_parser *p, char *buf, size_t len, long long *out, boo
     if (!util_str2ll(buf + start + 1, crpos - start - 1, out)) return -1;
     p->pos = crpos + 2;
     return 1;
+}
+
+/* Read "<prefix><number>\r\n" at buf[p->pos]; 1 ok, 0 incomplete, -1 no number. */
+static inline int read_count(resp_parser *p, char *buf, size_t len, long long *out, bool *toobig) {
+    /* The usual line: 1-18 digits without a leading zero, then "\r\n" in
+     * the buffer. What read_count_slow() would accept, read in one pass;
+     * any other line (a sign, a zero, junk, incomplete) takes that way. */
+    size_t start = p->pos, i = start + 1;
+    if (i < len && buf[i] >= '1' && buf[i] <= '9') {
+        long long v = 0;
+        size_t stop = len - start > 19 ? start + 19 : len; /* 18 digits can't overflow */
+        for (; i < stop && buf[i] >= '0' && buf[i] <= '9'; i++) v = v * 10 + (buf[i] - '0');
+        if (i + 1 < len && buf[i] == '\r') {
+            *toobig = false;
+            *out = v;
+            p->pos = i + 2;
+            return 1;
+        }
+    }
+    return read_count_slow(p, buf, len, out, toobig);
 }
 
 /* "<c><digits>\r\n" at buf[*pos..len): the number, or -1 if malformed,

@@ -550,6 +550,25 @@ static void test_siphash_nocase_folds_ascii_only(void) {
     ASSERT(util_siphash_nocase("\xc9", 1, key_seq) != util_siphash("\xe9", 1, key_seq));
 }
 
+/* The case-insensitive hash folds eight bytes at a time: every byte value,
+ * at every position of a word and of the tail, must fold as A-Z -> a-z and
+ * nothing else does. */
+static void test_siphash_nocase_folds_every_byte_in_every_position(void) {
+    for (size_t len = 1; len <= 16; len++) {
+        for (size_t pos = 0; pos < len; pos++) {
+            for (int b = 0; b < 256; b++) {
+                char in[16], lower[16];
+                memset(in, 'x', sizeof(in));
+                in[pos] = (char)b;
+                memcpy(lower, in, sizeof(in));
+                if (b >= 'A' && b <= 'Z') lower[pos] = (char)(b + 32);
+                if (util_siphash_nocase(in, len, key_seq) != util_siphash(lower, len, key_seq))
+                    UNIT_FAIL("byte 0x%02x at %zu of %zu folds wrongly", b, pos, len);
+            }
+        }
+    }
+}
+
 /* ---- Randomness, clocks, strings ---- */
 
 static void test_random_bytes_and_hex(void) {
@@ -662,6 +681,7 @@ int main(void) {
     RUN(test_siphash_is_deterministic_and_length_sensitive);
     RUN(test_siphash_depends_on_every_key_bit);
     RUN(test_siphash_nocase_folds_ascii_only);
+    RUN(test_siphash_nocase_folds_every_byte_in_every_position);
     RUN(test_random_bytes_and_hex);
     RUN(test_rand64_varies);
     RUN(test_clocks);
