@@ -144,10 +144,45 @@ static bool str2d_terminated(const char *buf, size_t len, double *out) {
     return true;
 }
 
+/* Plain decimals ("-13.361389", "0.5", "42"): at most 15 digits, so the
+ * digits as an integer m are exact in a double, as is 10^k for k <= 22, and
+ * m / 10^k, one IEEE division, is the correctly rounded value, exactly
+ * what strtod() returns (Clinger's fast path). False for anything else
+ * (exponents, more digits, hex, inf, spaces...), which strtod() then reads. */
+static bool str2d_simple(const char *s, size_t len, double *out) {
+    static const double pow10[16] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                     1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+    size_t i = 0;
+    bool neg = s[0] == '-';
+    if (neg) i++;
+    uint64_t m = 0;
+    int digits = 0, frac = -1; /* frac: digits after the '.', -1 before one */
+    for (; i < len; i++) {
+        char c = s[i];
+        if (c >= '0' && c <= '9') {
+            if (++digits > 15) return false;
+            m = m * 10 + (uint64_t)(c - '0');
+            if (frac >= 0) frac++;
+        } else if (c == '.' && frac < 0) {
+            frac = 0;
+        } else {
+            return false;
+        }
+    }
+    /* strtod() needs a digit ("." and "-" alone are not numbers; "5." and
+     * ".5" are). */
+    if (digits == 0) return false;
+    double v = (double)m;
+    if (frac > 0) v /= pow10[frac];
+    *out = neg ? -v : v;
+    return true;
+}
+
 /* Redis's string2d (getDoubleFromObject): strtod() must consume the whole
  * string, no leading space, no NaN, no overflow or underflow to zero. */
 bool util_str2d(const char *s, size_t len, double *out) {
     if (len == 0) return false;
+    if (str2d_simple(s, len, out)) return true;
     char small[256];
     if (len < sizeof(small)) {
         memcpy(small, s, len);
