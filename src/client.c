@@ -38,6 +38,7 @@ static client *paused_head, *paused_tail; /* held by CLIENT PAUSE, in order */
 
 static void read_handler(int fd, void *data, int mask);
 static void prefetch_ahead(client *c);
+static bool hint_keys(client *c);
 
 /* Clients read in this loop turn whose requests have not run yet: running
  * them together lets their keys' cache misses overlap (run_queued()). */
@@ -300,7 +301,10 @@ void client_process_input(client *c) {
         resp_parser_reset(&c->parser);
         if (c->argc > 0) {
             c->last_interaction_ms = srv.mstime;
-            if (!cmdtable_dispatch(c)) {
+            bool hinted = c->pf_next < c->pf_n && hint_keys(c);
+            bool ran = cmdtable_dispatch(c);
+            if (hinted) db_hint_clear();
+            if (!ran) {
                 /* Postponed (CLIENT_PAUSED_WAIT): parse this request again
                  * when client_unpause_all() resumes the queue. */
                 c->argc = 0;
@@ -321,6 +325,7 @@ void client_process_input(client *c) {
     if (c->qpos > 0) {
         str_consume(c->qbuf, c->qpos);
         c->qpos = 0;
+        c->qgen++;
     }
 }
 
@@ -337,6 +342,7 @@ static bool read_once(client *c) {
         if (c->qpos > 0) {
             str_consume(c->qbuf, c->qpos);
             c->qpos = 0;
+            c->qgen++;
         }
         size_t have = c->qbuf->len, remaining = need - have;
         if (c->qbuf->cap - have < READ_CHUNK && c->qbuf->cap < need) {
@@ -401,14 +407,50 @@ static void read_handler(int fd, void *data, int mask) {
  * returns where the group ends. Requests of one or two arguments after the
  * name have their key first, as nearly every command; longer ones ask the
  * command table where their keys are (MSET, MGET, DEL...). */
-#define PREFETCH_MAX 16
+#define PREFETCH_MAX CLIENT_PF_KEYS
 #define PREFETCH_PER_CLIENT 16
 typedef struct prefetch_ref {
     db *d;
     uint64_t h;
 } prefetch_ref;
 
-static int prefetch_request(db *d, const slice *args, size_t argc, prefetch_ref *refs, int n) {
+/* Keep key k of the request at p (hash h) for hint_keys(). */
+static void keep_key(client *c, const char *p, const slice *key, size_t k, uint64_t h) {
+    const char *buf = c->qbuf->buf;
+    size_t key_off = (size_t)(key->ptr - buf);
+    if (c->pf_n == CLIENT_PF_KEYS || key_off + key->len > UINT32_MAX) return;
+    c->pf_keys[c->pf_n++] = (struct client_pf_key){.h = h,
+                                                   .req_off = (uint32_t)(p - buf),
+                                                   .key_off = (uint32_t)key_off,
+                                                   .klen = (uint32_t)key->len,
+                                                   .arg = (uint32_t)k};
+}
+
+/* Hand db.c the hashes the prefetch computed for the request about to run
+ * (the one at qpos): each key still at the place it was hashed, in a
+ * buffer not compacted since. Returns true if it gave any. */
+static bool hint_keys(client *c) {
+    if (c->pf_qgen != c->qgen) {
+        c->pf_n = c->pf_next = 0;
+        return false;
+    }
+    bool any = false;
+    for (; c->pf_next < c->pf_n; c->pf_next++) {
+        const struct client_pf_key *k = &c->pf_keys[c->pf_next];
+        if (k->req_off > c->qpos) break; /* a later request's */
+        if (k->req_off < c->qpos || k->arg >= (uint32_t)c->argc) continue;
+        const slice *a = &c->argv[k->arg];
+        if (a->ptr == c->qbuf->buf + k->key_off && a->len == k->klen) {
+            db_hint_key(a->ptr, a->len, k->h);
+            any = true;
+        }
+    }
+    return any;
+}
+
+static int prefetch_request(client *c, const char *p, const slice *args, size_t argc,
+                            prefetch_ref *refs, int n) {
+    db *d = c->db;
     size_t first = 1, last = 1, step = 1;
     if (argc > 3) {
         const command *cmd = cmdtable_find(args[0].ptr, args[0].len);
@@ -423,6 +465,7 @@ static int prefetch_request(db *d, const slice *args, size_t argc, prefetch_ref 
          k += step) {
         refs[n].d = d;
         refs[n].h = db_prefetch(d, args[k].ptr, args[k].len);
+        keep_key(c, p, &args[k], k, refs[n].h);
         n++;
     }
     return n;
@@ -433,11 +476,13 @@ static int prefetch_request(db *d, const slice *args, size_t argc, prefetch_ref 
 static void prefetch_client(client *c, int max, prefetch_ref *refs, int *n) {
     const char *p = c->qbuf->buf + c->qpos, *end = c->qbuf->buf + c->qbuf->len;
     int k = 0;
+    c->pf_n = c->pf_next = 0;
+    c->pf_qgen = c->qgen;
     for (; k < max && *n < PREFETCH_MAX; k++) {
         slice args[PREFETCH_MAX + 1];
         size_t argc, used = resp_peek_request(p, (size_t)(end - p), args, PREFETCH_MAX + 1, &argc);
         if (used == 0) break;
-        if (argc >= 2) *n = prefetch_request(c->db, args, argc, refs, *n);
+        if (argc >= 2) *n = prefetch_request(c, p, args, argc, refs, *n);
         p += used;
     }
     c->prefetched = k ? k : -1; /* -1: nothing to read ahead at qpos, don't look again */
@@ -918,6 +963,7 @@ void client_cron(void) {
         if (c->qbuf->cap > 32 * 1024 && c->qbuf->len == 0 && c->parser.need == 0) {
             str_free(c->qbuf);
             c->qbuf = str_new_cap(0);
+            c->qgen++;
         }
         c->qbuf_peak = c->qbuf->len;
         if (c->reply_bytes || (c->flags & CLIENT_REPLICA)) client_check_output_limits(c);

@@ -19,6 +19,9 @@ struct command;
 struct db;
 
 /* Client flags. */
+/* Keys of the requests read ahead whose hashes a client keeps. */
+#define CLIENT_PF_KEYS 16
+
 #define CLIENT_CLOSE_AFTER_REPLY (1u << 0)
 #define CLIENT_CLOSE_ASAP (1u << 1)
 #define CLIENT_PENDING_WRITE (1u << 2)
@@ -73,6 +76,17 @@ typedef struct client {
     size_t qpos;    /* start of the request being parsed */
     int prefetched; /* requests from qpos whose keys were prefetched;
                                  * -1: the one at qpos could not be read ahead */
+    /* The keys those requests had when prefetched, with their hashes, in
+     * request order (client.c hands the running request's to db.c, so a
+     * key is hashed once). Valid while qgen == pf_qgen: qgen counts the
+     * compactions of qbuf, which move the bytes the offsets point at. */
+    struct client_pf_key {
+        uint64_t h;
+        uint32_t req_off, key_off, klen; /* in qbuf */
+        uint32_t arg;                    /* index in its request */
+    } pf_keys[CLIENT_PF_KEYS];
+    int pf_n, pf_next;
+    unsigned qgen, pf_qgen;
     size_t qbuf_peak;
     resp_parser parser;
     int argc;

@@ -33,36 +33,57 @@ static int ntables;
 static struct index_entry {
     const char *name;
     command *cmd;
+    uint64_t w[2]; /* name_words(name) */
+    size_t len;
 } index_slots[INDEX_SIZE];
 static int ncommands;
 
-static uint64_t name_hash(const char *p, size_t len) {
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < len; i++) {
-        h ^= (uint8_t)tolower((unsigned char)p[i]);
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
+/* ASCII lowercase, as tolower() in the "C" locale castor runs in. */
+static inline uint8_t fold(uint8_t c) { return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c; }
 
 static bool name_eq(const char *p, size_t len, const char *name) {
     size_t i = 0;
     for (; i < len; i++) {
-        if (name[i] == '\0' || tolower((unsigned char)p[i]) != name[i]) return false;
+        if (name[i] == '\0' || fold((uint8_t)p[i]) != (uint8_t)name[i]) return false;
     }
     return name[i] == '\0';
 }
 
+/* A name's first 16 bytes, lowercased and zero-padded, as two words: with
+ * the length they tell names of up to 16 bytes (all but a few) apart, and
+ * they hash any name. Every request's name goes through here, so no byte
+ * loop and no libc tolower(). */
+static inline void name_words(const char *p, size_t len, uint64_t w[2]) {
+    char b[16] = {0};
+    memcpy(b, p, len < 16 ? len : 16);
+    memcpy(&w[0], b, 8);
+    memcpy(&w[1], b + 8, 8);
+    w[0] = util_fold_ascii64(w[0]);
+    w[1] = util_fold_ascii64(w[1]);
+}
+
+static inline size_t index_slot(const uint64_t w[2], size_t len) {
+    uint64_t h = (w[0] ^ (w[1] * 0xff51afd7ed558ccdULL) ^ len) * 0x9e3779b97f4a7c15ULL;
+    return (size_t)(h >> 54) & (INDEX_SIZE - 1);
+}
+
 static void index_add(const char *name, command *cmd) {
-    size_t i = name_hash(name, strlen(name)) & (INDEX_SIZE - 1);
+    struct index_entry e = {.name = name, .cmd = cmd, .len = strlen(name)};
+    name_words(name, e.len, e.w);
+    size_t i = index_slot(e.w, e.len);
     while (index_slots[i].cmd) i = (i + 1) & (INDEX_SIZE - 1);
-    index_slots[i] = (struct index_entry){name, cmd};
+    index_slots[i] = e;
 }
 
 static struct index_entry *index_find(const char *name, size_t len) {
-    size_t i = name_hash(name, len) & (INDEX_SIZE - 1);
+    uint64_t w[2];
+    name_words(name, len, w);
+    size_t i = index_slot(w, len);
     while (index_slots[i].cmd) {
-        if (name_eq(name, len, index_slots[i].name)) return &index_slots[i];
+        const struct index_entry *e = &index_slots[i];
+        if (e->len == len && e->w[0] == w[0] && e->w[1] == w[1] &&
+            (len <= 16 || name_eq(name, len, e->name)))
+            return &index_slots[i];
         i = (i + 1) & (INDEX_SIZE - 1);
     }
     return NULL;

@@ -42,6 +42,31 @@ void db_init(int count) {
 
 db *db_get(int id) { return id >= 0 && id < srv.ndbs ? &srv.dbs[id] : NULL; }
 
+/* ---- Hashes carried from the prefetch ----
+ * The client layer hashes the keys of the requests it reads ahead (to
+ * prefetch their buckets) and hands the running request's hashes here, by
+ * the address of each key in its query buffer: a lookup of those very
+ * bytes uses the hash instead of computing it again. The buffer does not
+ * change while its request runs, and the hints are withdrawn when it ends. */
+static struct {
+    const char *key;
+    size_t klen;
+    uint64_t h;
+} hints[DB_MAX_HINTS];
+static int nhints;
+
+void db_hint_key(const char *key, size_t klen, uint64_t h) {
+    if (nhints < DB_MAX_HINTS) hints[nhints++] = (typeof(hints[0])){key, klen, h};
+}
+
+void db_hint_clear(void) { nhints = 0; }
+
+static inline uint64_t key_hash(const char *key, size_t klen) {
+    for (int i = 0; i < nhints; i++)
+        if (hints[i].key == key && hints[i].klen == klen) return hints[i].h;
+    return dict_hash_bytes(key, klen);
+}
+
 /* ---- The volatile array ---- */
 
 /* ---- Keys a writable replica's own clients gave a TTL ----
@@ -252,7 +277,7 @@ bool db_delete_propagate(db *d, const char *key, size_t klen) {
  * and on a writable replica by its own clients' writes (Redis 7.0's
  * EXPIRE_FORCE_DELETE_EXPIRED): the write then starts from no key. */
 static kv *lookup(db *d, const char *key, size_t klen, bool write) {
-    kv *e = dict_find(d->keys, key, klen);
+    kv *e = dict_find_h(d->keys, key, klen, key_hash(key, klen));
     if (e == NULL || !db_key_is_expired(e)) return e;
     if (!srv.is_replica || (write && written_by_replica_client())) db_expire_now(d, e);
     return NULL;
@@ -296,13 +321,14 @@ bool db_add_new(db *d, kv *e) {
     size_t klen;
     const char *key = kv_key(e, &klen);
     init_access(e);
-    if (dict_add_unique(d->keys, e, key, klen)) return false;
+    if (dict_add_unique_h(d->keys, e, key, klen, key_hash(key, klen))) return false;
     if (kv_has_expire(e)) vol_add(d, e);
     db_notify(NOTIFY_NEW, "new", key, klen, d->id);
     return true;
 }
 
-void db_add(db *d, kv *e) {
+/* db_add() of an entry whose key hashes to h. */
+static void add_hashed(db *d, kv *e, uint64_t h) {
     init_access(e);
     if (srv.is_replica && !srv.loading && !(srv.current && (srv.current->flags & CLIENT_MASTER))) {
         /* A replica keeps logically expired keys (until its master's DEL)
@@ -314,11 +340,17 @@ void db_add(db *d, kv *e) {
         const char *key = kv_key(e, &klen);
         db_delete(d, key, klen);
     }
-    dict_add(d->keys, e);
+    dict_add_h(d->keys, e, h);
     if (kv_has_expire(e)) vol_add(d, e);
     size_t klen;
     const char *key = kv_key(e, &klen);
     db_notify(NOTIFY_NEW, "new", key, klen, d->id);
+}
+
+void db_add(db *d, kv *e) {
+    size_t klen;
+    const char *key = kv_key(e, &klen);
+    add_hashed(d, e, dict_hash_bytes(key, klen));
 }
 
 /* Put e in the place of the entry at *slot (same key), which it frees. */
@@ -360,9 +392,10 @@ void db_set(db *d, kv *e, bool keep_ttl) {
 
 void db_set_string(db *d, const char *key, size_t klen, const char *val, size_t vlen,
                    bool keep_ttl) {
-    dict_link **slot = dict_find_slot(d->keys, key, klen);
+    uint64_t h = key_hash(key, klen);
+    dict_link **slot = dict_find_slot_h(d->keys, key, klen, h);
     if (slot == NULL) {
-        db_add(d, kv_new_string(key, klen, val, vlen));
+        add_hashed(d, kv_new_string(key, klen, val, vlen), h);
         return;
     }
     kv *old = (kv *)*slot;
@@ -375,7 +408,7 @@ void db_set_string(db *d, const char *key, size_t klen, const char *val, size_t 
 }
 
 kv *db_unlink(db *d, const char *key, size_t klen) {
-    kv *e = dict_unlink(d->keys, key, klen);
+    kv *e = dict_unlink_h(d->keys, key, klen, key_hash(key, klen), true);
     if (e && kv_has_expire(e)) vol_remove(d, e);
     return e;
 }

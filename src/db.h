@@ -30,6 +30,13 @@ kv *db_find_read_notouch(db *d, const char *key, size_t klen);
 kv *db_find_write(db *d, const char *key, size_t klen);
 /* Find without expiring or counting (for SCAN's type filter, DEBUG). */
 kv *db_find_raw(db *d, const char *key, size_t klen);
+/* The hash of a key of the request about to run, computed by its prefetch:
+ * lookups of exactly these bytes (same address and length) use it until
+ * db_hint_clear(). The caller guarantees the bytes don't change meanwhile
+ * (they are in the running client's query buffer). Up to DB_MAX_HINTS. */
+#define DB_MAX_HINTS 16
+void db_hint_key(const char *key, size_t klen, uint64_t h);
+void db_hint_clear(void);
 /* Start loading what a lookup of 'key' will touch (see dict_prefetch). */
 uint64_t db_prefetch(db *d, const char *key, size_t klen);
 void db_prefetch_entry(db *d, uint64_t hash);

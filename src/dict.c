@@ -229,10 +229,13 @@ static dict_link **find_slot_h(dict *d, const char *key, size_t len, uint64_t h,
     return NULL;
 }
 
-static dict_link **find_slot(dict *d, const char *key, size_t len, int *table) {
+/* With have_h, h is d->type->hash(key, len); without, the hash is
+ * computed here (only when the table holds something). */
+static dict_link **find_slot(dict *d, const char *key, size_t len, uint64_t h, bool have_h,
+                             int *table) {
     if (dict_len(d) == 0) return NULL;
     if (rehashing(d)) rehash_step(d);
-    return find_slot_h(d, key, len, d->type->hash(key, len), table);
+    return find_slot_h(d, key, len, have_h ? h : d->type->hash(key, len), table);
 }
 
 /* Link e at the head of its bucket (hash h) in the table being filled. */
@@ -262,12 +265,23 @@ void dict_prefetch_entry(const dict *d, uint64_t h) {
 
 dict_link **dict_find_slot(dict *d, const char *key, size_t len) {
     int t;
-    return find_slot(d, key, len, &t);
+    return find_slot(d, key, len, 0, false, &t);
+}
+
+dict_link **dict_find_slot_h(dict *d, const char *key, size_t len, uint64_t h) {
+    int t;
+    return find_slot(d, key, len, h, true, &t);
 }
 
 void *dict_find(dict *d, const char *key, size_t len) {
     int t;
-    dict_link **slot = find_slot(d, key, len, &t);
+    dict_link **slot = find_slot(d, key, len, 0, false, &t);
+    return slot ? *slot : NULL;
+}
+
+void *dict_find_h(dict *d, const char *key, size_t len, uint64_t h) {
+    int t;
+    dict_link **slot = find_slot(d, key, len, h, true, &t);
     return slot ? *slot : NULL;
 }
 
@@ -283,10 +297,19 @@ void dict_add(dict *d, void *entry) {
     insert_h(d, entry, hash_entry(d, entry));
 }
 
-void *dict_add_unique(dict *d, void *entry, const char *key, size_t len) {
+void dict_add_h(dict *d, void *entry, uint64_t h) {
     if (rehashing(d)) rehash_step(d);
     grow_if_needed(d);
-    uint64_t h = d->type->hash(key, len);
+    insert_h(d, entry, h);
+}
+
+void *dict_add_unique(dict *d, void *entry, const char *key, size_t len) {
+    return dict_add_unique_h(d, entry, key, len, d->type->hash(key, len));
+}
+
+void *dict_add_unique_h(dict *d, void *entry, const char *key, size_t len, uint64_t h) {
+    if (rehashing(d)) rehash_step(d);
+    grow_if_needed(d);
     int t;
     dict_link **slot = find_slot_h(d, key, len, h, &t);
     if (slot) return *slot;
@@ -295,8 +318,12 @@ void *dict_add_unique(dict *d, void *entry, const char *key, size_t len) {
 }
 
 void *dict_unlink(dict *d, const char *key, size_t len) {
+    return dict_unlink_h(d, key, len, 0, false);
+}
+
+void *dict_unlink_h(dict *d, const char *key, size_t len, uint64_t h, bool have_h) {
     int t;
-    dict_link **slot = find_slot(d, key, len, &t);
+    dict_link **slot = find_slot(d, key, len, h, have_h, &t);
     if (slot == NULL) return NULL;
     dict_link *e = *slot;
     *slot = e->next;

@@ -66,6 +66,15 @@ void *dict_unlink(dict *d, const char *key, size_t len);
 /* Remove and free; returns true if the key was present. */
 bool dict_delete(dict *d, const char *key, size_t len);
 
+/* The same, for a caller that has the key's hash already (h equal to the
+ * type's hash of key/len; for dict_unlink_h only if have_h): a key is
+ * hashed once per request however many calls it goes through. */
+void *dict_find_h(dict *d, const char *key, size_t len, uint64_t h);
+dict_link **dict_find_slot_h(dict *d, const char *key, size_t len, uint64_t h);
+void dict_add_h(dict *d, void *entry, uint64_t h);
+void *dict_add_unique_h(dict *d, void *entry, const char *key, size_t len, uint64_t h);
+void *dict_unlink_h(dict *d, const char *key, size_t len, uint64_t h, bool have_h);
+
 /* Memory prefetch for a lookup that comes soon, in two steps so a batch of
  * keys overlaps its cache misses: dict_prefetch() hashes the key, starts
  * loading its bucket and returns the hash; dict_prefetch_entry() (called

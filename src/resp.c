@@ -155,8 +155,9 @@ static resp_status parse_inline(resp_parser *p, char *buf, size_t len, const cha
     return RESP_OK;
 }
 
-/* Read "<prefix><number>\r\n" at buf[p->pos]; 1 ok, 0 incomplete, -1 no number. */
-static int read_count(resp_parser *p, char *buf, size_t len, long long *out, bool *toobig) {
+/* read_count() of any line: the first CR, then Redis's string2ll. */
+static __attribute__((noinline)) int read_count_slow(resp_parser *p, char *buf, size_t len,
+                                                     long long *out, bool *toobig) {
     size_t start = p->pos;
     char *cr = memchr(buf + start, '\r', len - start);
     *toobig = false;
@@ -169,6 +170,59 @@ static int read_count(resp_parser *p, char *buf, size_t len, long long *out, boo
     if (!util_str2ll(buf + start + 1, crpos - start - 1, out)) return -1;
     p->pos = crpos + 2;
     return 1;
+}
+
+/* The usual count line at buf[*pos] (after its prefix byte): 1-18 digits
+ * without a leading zero, then "\r" and one more byte in the buffer. What
+ * read_count_slow() would accept, read in one pass; false (nothing moved)
+ * for any other line: a sign, a zero, junk, or not all in yet. */
+static inline bool read_digits(const char *buf, size_t len, size_t *pos, long long *out) {
+    size_t start = *pos, i = start + 1;
+    if (i >= len || buf[i] < '1' || buf[i] > '9') return false;
+    long long v = 0;
+    size_t stop = len - start > 19 ? start + 19 : len; /* 18 digits can't overflow */
+    for (; i < stop && buf[i] >= '0' && buf[i] <= '9'; i++) v = v * 10 + (buf[i] - '0');
+    if (i + 1 >= len || buf[i] != '\r') return false;
+    *out = v;
+    *pos = i + 2;
+    return true;
+}
+
+/* Read "<prefix><number>\r\n" at buf[p->pos]; 1 ok, 0 incomplete, -1 no number. */
+static inline int read_count(resp_parser *p, char *buf, size_t len, long long *out, bool *toobig) {
+    if (read_digits(buf, len, &p->pos, out)) {
+        *toobig = false;
+        return 1;
+    }
+    return read_count_slow(p, buf, len, out, toobig);
+}
+
+/* A whole request already in the buffer, every line the usual kind: parsed
+ * in one pass with the state in locals. Returns false, with nothing but
+ * argv's capacity changed, for anything else (incomplete, an empty or
+ * limit-breaking argument, a malformed line), which parse_multibulk()'s
+ * general path then reads from the start and answers exactly; the NULs
+ * written after the arguments already read are those it writes too. */
+static bool parse_whole_multibulk(resp_parser *p, char *buf, size_t len) {
+    size_t pos = 0;
+    long long n;
+    if (!read_digits(buf, len, &pos, &n) || n > INT_MAX || (p->unauthenticated && n > 10))
+        return false;
+    reserve_args(p, n);
+    for (long long i = 0; i < n; i++) {
+        long long blen;
+        if (pos >= len || buf[pos] != '$' || !read_digits(buf, len, &pos, &blen) ||
+            blen > p->max_bulk || (p->unauthenticated && blen > 16384) ||
+            len - pos < (size_t)blen + 2) {
+            p->argc = 0;
+            return false;
+        }
+        push_arg(p, pos, (size_t)blen);
+        buf[pos + (size_t)blen] = '\0';
+        pos += (size_t)blen + 2;
+    }
+    p->pos = pos;
+    return true;
 }
 
 /* "<c><digits>\r\n" at buf[*pos..len): the number, or -1 if malformed,
@@ -202,6 +256,8 @@ size_t resp_peek_request(const char *buf, size_t len, slice *args, size_t max_ar
 
 static resp_status parse_multibulk(resp_parser *p, char *buf, size_t len, const char **err) {
     bool toobig;
+    if (p->mb_left == 0 && p->argc == 0 && p->pos == 0 && parse_whole_multibulk(p, buf, len))
+        return RESP_OK;
     if (p->mb_left == 0 && p->argc == 0) {
         long long n;
         int rc = read_count(p, buf, len, &n, &toobig);

@@ -396,16 +396,18 @@ static void entry_free(void *p) {
     mem_free(e);
 }
 
-/* Keys are SHA1s in lowercase hex: their first 16 digits are already a
- * good hash, and cheaper than hashing 40 bytes again. */
+/* Keys are SHA1s in hex: their first 16 digits are already random, so
+ * mixing the two words they fill (case folded) is hash enough, and much
+ * cheaper than hashing 40 bytes again. */
 static uint64_t sha_hash(const char *key, size_t len) {
-    uint64_t h = 0;
-    for (size_t i = 0; i < 16 && i < len; i++) {
-        char c = key[i];
-        h = (h << 4) |
-            (uint64_t)(c >= 'a' ? c - 'a' + 10 : (c >= 'A' ? c - 'A' + 10 : c - '0') & 15);
-    }
-    return h;
+    char b[16] = {0};
+    memcpy(b, key, len < 16 ? len : 16);
+    uint64_t w0, w1;
+    memcpy(&w0, b, 8);
+    memcpy(&w1, b + 8, 8);
+    uint64_t h = (util_fold_ascii64(w0) ^ util_fold_ascii64(w1) * 0xff51afd7ed558ccdULL) *
+                 0x9e3779b97f4a7c15ULL;
+    return h ^ (h >> 32); /* the table takes the low bits */
 }
 
 static const dict_type cache_type = {
@@ -478,6 +480,9 @@ static script_entry *cache_add(client *c, const char *body, size_t len) {
 
 static script_entry *cache_find_sha(const slice *sha) {
     if (sha->len != 40) return NULL;
+    /* Clients send the lowercase digits SCRIPT LOAD gave them. */
+    script_entry *e = dict_find(cache, sha->ptr, 40);
+    if (e) return e;
     char lower[40];
     for (int i = 0; i < 40; i++) lower[i] = (char)tolower((unsigned char)sha->ptr[i]);
     return dict_find(cache, lower, 40);
@@ -504,7 +509,9 @@ static script_entry *memo_take(const slice *arg, bool by_sha) {
     script_entry *e = memo.e;
     memo.e = NULL;
     if (e == NULL || memo.arg != arg->ptr || memo.len != arg->len) return NULL;
-    if (by_sha) return strncasecmp(e->sha, arg->ptr, 40) == 0 ? e : NULL;
+    if (by_sha)
+        return memcmp(e->sha, arg->ptr, 40) == 0 || strncasecmp(e->sha, arg->ptr, 40) == 0 ? e
+                                                                                           : NULL;
     return e->body->len == arg->len && memcmp(e->body->buf, arg->ptr, arg->len) == 0 ? e : NULL;
 }
 

@@ -41,6 +41,7 @@
 #include "mem.h"
 #include "reply.h"
 #include "server.h"
+#include "util.h"
 
 #define REG_PROTECTED "castor.protected"    /* proxy -> backing table */
 #define REG_FACES "castor.faces"            /* proxy or metatable -> what getmetatable shows */
@@ -456,7 +457,13 @@ static const char *line_end(const char *p) {
     return p;
 }
 
-static long long parse_ll(const char *p, const char *end) { return strtoll(p, (char **)&end, 10); }
+/* The integer reply.c wrote before 'end' (util_str2ll reads it without
+ * strtoll()'s locale and base machinery). */
+static long long parse_ll(const char *p, const char *end) {
+    long long v;
+    if (util_str2ll(p, (size_t)(end - p), &v)) return v;
+    return strtoll(p, NULL, 10);
+}
 
 static void check_stack(lua_State *L, int n) {
     /* Replies of commands nest a few levels at most. */
@@ -771,10 +778,15 @@ valid:
     for (int j = 1; j <= argc; j++) {
         size_t len;
         if (lua_type(L, j) == LUA_TNUMBER) {
-            /* %.17g: Lua's own %.14g would lose precision. */
-            int n = snprintf(call_nums[nums], sizeof(call_nums[nums]), "%.17g",
-                             (double)lua_tonumber(L, j));
-            call_argv[j - 1] = slice_of(call_nums[nums++], (size_t)n);
+            /* %.17g: Lua's own %.14g would lose precision. Integers below
+             * 1e15 (nearly every number a script passes) print the same
+             * digits without printf's floating point machinery. */
+            double d = (double)lua_tonumber(L, j);
+            long long ll = d > -1e15 && d < 1e15 ? (long long)d : 0;
+            size_t n;
+            if ((double)ll == d && (ll != 0 || !signbit(d))) n = util_ll2str(call_nums[nums], ll);
+            else n = (size_t)snprintf(call_nums[nums], sizeof(call_nums[nums]), "%.17g", d);
+            call_argv[j - 1] = slice_of(call_nums[nums++], n);
         } else {
             const char *s = lua_tolstring(L, j, &len);
             call_argv[j - 1] = slice_of(s, len);

@@ -151,11 +151,19 @@ sl_node *sl_find(const skiplist *sl, const char *m, size_t len) {
     return dict_find(sl->dict, m, len);
 }
 
+sl_node *sl_find_h(const skiplist *sl, const char *m, size_t len, uint64_t h) {
+    return dict_find_h(sl->dict, m, len, h);
+}
+
 sl_node *sl_insert(skiplist *sl, double score, const char *m, size_t len) {
+    return sl_insert_h(sl, score, m, len, dict_hash_bytes(m, len));
+}
+
+sl_node *sl_insert_h(skiplist *sl, double score, const char *m, size_t len, uint64_t h) {
     ASSERT(!isnan(score));
     sl_node *x = node_new(random_level(), score, m, len);
     link_node(sl, x);
-    dict_add(sl->dict, x);
+    dict_add_h(sl->dict, x, h);
     return x;
 }
 

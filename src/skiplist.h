@@ -79,6 +79,11 @@ size_t sl_alloc_size(const skiplist *sl);
 sl_node *sl_find(const skiplist *sl, const char *m, size_t len);
 /* Insert a member that is not present (copies m); returns its node. */
 sl_node *sl_insert(skiplist *sl, double score, const char *m, size_t len);
+/* The same, given the member's hash (sl_member_hash()): a member looked
+ * up and then added is hashed once. */
+static inline uint64_t sl_member_hash(const char *m, size_t len) { return dict_hash_bytes(m, len); }
+sl_node *sl_find_h(const skiplist *sl, const char *m, size_t len, uint64_t h);
+sl_node *sl_insert_h(skiplist *sl, double score, const char *m, size_t len, uint64_t h);
 /* Remove the node from the list and the table, and free it. */
 void sl_delete(skiplist *sl, sl_node *n);
 /* Give n a new score, moving it to its new place; n stays valid. */

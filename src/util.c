@@ -144,10 +144,45 @@ static bool str2d_terminated(const char *buf, size_t len, double *out) {
     return true;
 }
 
+/* Plain decimals ("-13.361389", "0.5", "42"): at most 15 digits, so the
+ * digits as an integer m are exact in a double, as is 10^k for k <= 22, and
+ * m / 10^k, one IEEE division, is the correctly rounded value, exactly
+ * what strtod() returns (Clinger's fast path). False for anything else
+ * (exponents, more digits, hex, inf, spaces...), which strtod() then reads. */
+static bool str2d_simple(const char *s, size_t len, double *out) {
+    static const double pow10[16] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                     1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+    size_t i = 0;
+    bool neg = s[0] == '-';
+    if (neg) i++;
+    uint64_t m = 0;
+    int digits = 0, frac = -1; /* frac: digits after the '.', -1 before one */
+    for (; i < len; i++) {
+        char c = s[i];
+        if (c >= '0' && c <= '9') {
+            if (++digits > 15) return false;
+            m = m * 10 + (uint64_t)(c - '0');
+            if (frac >= 0) frac++;
+        } else if (c == '.' && frac < 0) {
+            frac = 0;
+        } else {
+            return false;
+        }
+    }
+    /* strtod() needs a digit ("." and "-" alone are not numbers; "5." and
+     * ".5" are). */
+    if (digits == 0) return false;
+    double v = (double)m;
+    if (frac > 0) v /= pow10[frac];
+    *out = neg ? -v : v;
+    return true;
+}
+
 /* Redis's string2d (getDoubleFromObject): strtod() must consume the whole
  * string, no leading space, no NaN, no overflow or underflow to zero. */
 bool util_str2d(const char *s, size_t len, double *out) {
     if (len == 0) return false;
+    if (str2d_simple(s, len, out)) return true;
     char small[256];
     if (len < sizeof(small)) {
         memcpy(small, s, len);
@@ -333,10 +368,13 @@ bool util_glob_match(const char *pat, size_t patlen, const char *s, size_t slen,
 
 static inline uint64_t rotl64(uint64_t x, int b) { return (x << b) | (x >> (64 - b)); }
 
-/* Little-endian load of 8 bytes, optionally ASCII-lowercased. */
-static inline uint64_t load64_le(const uint8_t *p, bool nocase) {
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--) v = (v << 8) | (uint64_t)(nocase ? fold(p[i]) : p[i]);
+/* Little-endian load of 8 bytes (one move on x86-64 and most others). */
+static inline uint64_t load64_le(const uint8_t *p) {
+    uint64_t v;
+    memcpy(&v, p, 8);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
     return v;
 }
 
@@ -367,8 +405,13 @@ static inline void sip_compress(sip_state *s, uint64_t m) {
     s->v0 ^= m;
 }
 
-static uint64_t siphash(const uint8_t *in, size_t len, const uint8_t key[16], bool nocase) {
-    uint64_t k0 = load64_le(key, false), k1 = load64_le(key + 8, false);
+/* Every key is hashed once or more per request, so this is written for
+ * speed: whole words are loaded at once, the last 1-7 bytes with at most
+ * three loads, and the case-folding variant is a separate instance (the
+ * 'nocase' constant is folded away where each wrapper inlines this). */
+static inline __attribute__((always_inline)) uint64_t siphash(const uint8_t *in, size_t len,
+                                                              const uint8_t key[16], bool nocase) {
+    uint64_t k0 = load64_le(key), k1 = load64_le(key + 8);
     sip_state s = {
         .v0 = 0x736f6d6570736575ULL ^ k0, /* "somepseudorandomlygeneratedbytes" */
         .v1 = 0x646f72616e646f6dULL ^ k1,
@@ -377,13 +420,27 @@ static uint64_t siphash(const uint8_t *in, size_t len, const uint8_t key[16], bo
     };
     size_t tail = len & 7;
     const uint8_t *end = in + (len - tail);
-    for (; in != end; in += 8) sip_compress(&s, load64_le(in, nocase));
+    for (; in != end; in += 8) {
+        uint64_t m = load64_le(in);
+        sip_compress(&s, nocase ? util_fold_ascii64(m) : m);
+    }
 
     /* Last block: the leftover bytes, with the length's low byte on top. */
-    uint64_t b = (uint64_t)len << 56;
-    for (size_t i = tail; i > 0; i--)
-        b |= (uint64_t)(nocase ? fold(in[i - 1]) : in[i - 1]) << (8 * (i - 1));
-    sip_compress(&s, b);
+    uint64_t t = 0;
+    switch (tail) {
+    case 7: t |= (uint64_t)in[6] << 48; /* fall through */
+    case 6: t |= (uint64_t)in[5] << 40; /* fall through */
+    case 5: t |= (uint64_t)in[4] << 32; /* fall through */
+    case 4:
+        t |= (uint64_t)in[0] | (uint64_t)in[1] << 8 | (uint64_t)in[2] << 16 | (uint64_t)in[3] << 24;
+        break;
+    case 3: t |= (uint64_t)in[2] << 16; /* fall through */
+    case 2: t |= (uint64_t)in[1] << 8;  /* fall through */
+    case 1: t |= (uint64_t)in[0]; break;
+    case 0: break;
+    }
+    if (nocase) t = util_fold_ascii64(t);
+    sip_compress(&s, t | (uint64_t)len << 56);
 
     s.v2 ^= 0xff;
     for (int r = 0; r < SIPHASH_D_ROUNDS; r++) sip_round(&s);

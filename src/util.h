@@ -59,6 +59,17 @@ bool util_glob_match(const char *pat, size_t patlen, const char *s, size_t slen,
 
 /* SipHash-1-2 of buf with a 16-byte key, as used for hash tables. */
 uint64_t util_siphash(const void *buf, size_t len, const uint8_t key[16]);
+/* ASCII-lowercase the eight bytes packed in v: 0x20 is added to each byte
+ * in 'A'..'Z', every other byte (>= 0x80 too) stays as it is. */
+static inline uint64_t util_fold_ascii64(uint64_t v) {
+    const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+    uint64_t low7 = v & ~high;                               /* each byte's 7 low bits */
+    uint64_t ge_a = (low7 + ones * (0x80 - 'A')) & high;     /* byte >= 'A' (7 bits) */
+    uint64_t gt_z = (low7 + ones * (0x80 - 'Z' - 1)) & high; /* byte > 'Z' (7 bits) */
+    uint64_t upper = ge_a & ~gt_z & ~v;                      /* and the top bit clear */
+    return v | (upper >> 2);
+}
+
 /* Case-insensitive variant (ASCII lowercase folded before hashing). */
 uint64_t util_siphash_nocase(const void *buf, size_t len, const uint8_t key[16]);
 

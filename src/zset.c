@@ -254,11 +254,14 @@ bool zset_add(kv *e, double score, const char *m, size_t len, int in, int *out, 
     bool found;
     unsigned char *eptr = NULL;
     sl_node *node = NULL;
+    uint64_t h = 0;
+    bool was_sl = !is_lp(e);
     if (is_lp(e)) {
         eptr = lp_find_member(kv_ptr(e), m, len, &cur);
         found = eptr != NULL;
     } else {
-        node = sl_find(kv_ptr(e), m, len);
+        h = sl_member_hash(m, len);
+        node = sl_find_h(kv_ptr(e), m, len, h);
         found = node != NULL;
         if (found) cur = node->score;
     }
@@ -303,7 +306,10 @@ bool zset_add(kv *e, double score, const char *m, size_t len, int in, int *out, 
             kv_set_ptr(e, lp_insert_sorted(zl, m, len, score));
         }
     }
-    if (!is_lp(e)) sl_insert(kv_ptr(e), score, m, len);
+    if (!is_lp(e)) {
+        if (!was_sl) h = sl_member_hash(m, len); /* just converted from a listpack */
+        sl_insert_h(kv_ptr(e), score, m, len, h);
+    }
     if (newscore) *newscore = score;
     *out = ZSET_OUT_ADDED;
     return true;

@@ -111,6 +111,21 @@ def test_command_replies_reach_lua_as_redis_does(pair, script, proto):
     ev(pair, "redis.setresp(3) " + script, proto=proto)
 
 
+# Numbers a script passes to redis.call become Redis arguments as Redis
+# 7.0 prints them ("%.17g"); castor prints integers below 1e15 without
+# printf: every boundary of that shortcut, and what lies past it.
+NUMBER_ARGS = ["0", "-0", "0.0", "-0.0", "1", "-1", "9", "100", "2^31", "-2^31", "2^53",
+               "999999999999999", "-999999999999999", "1e15", "-1e15", "1e15 - 1",
+               "1e16", "123456789012345678", "0.1", "1.5", "-2.25", "1/3", "1e-7",
+               "1e300", "1/0", "-1/0", "3.0", "2^63", "-2^63"]
+
+
+@pytest.mark.parametrize("num", NUMBER_ARGS)
+def test_numbers_passed_to_redis_call_print_as_redis_does(pair, num):
+    ev(pair, "redis.call('set', 'n', %s) return redis.call('get', 'n')" % num)
+    ev(pair, "return redis.call('echo', %s)" % num)
+
+
 def test_self_referencing_table_stops_at_the_lua_stack_limit(pair):
     """Redis nests the reply until Lua's stack runs out, then answers an
     error in place: compared as redis-cli prints it (too deep for resp.py)."""

@@ -224,6 +224,39 @@ static void test_str2d_accepts_and_rejects_like_string2d(void) {
         if (util_str2d(bad[i], strlen(bad[i]), &v)) UNIT_FAIL("accepted \"%s\"", bad[i]);
 }
 
+/* Plain decimals skip strtod() (an exact fast path): every one must come
+ * out bit for bit as strtod() reads it, signs of zero included, and the
+ * shapes strtod() refuses ("." "-" "1.2.3") must still fail. */
+static void test_str2d_plain_decimals_equal_strtod(void) {
+    uint64_t x = 88172645463325252ULL;
+    char buf[40];
+    for (int n = 0; n < 300000; n++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        size_t len = 0, ndig = 1 + (size_t)(x % 17);
+        if (x >> 60 & 1) buf[len++] = '-';
+        size_t dot = (x >> 40) % (ndig + 2); /* == ndig + 1: no '.' */
+        for (size_t i = 0; i < ndig; i++) {
+            if (i == dot) buf[len++] = '.';
+            buf[len++] = (char)('0' + (x >> (3 * i % 50)) % 10);
+        }
+        if (dot == ndig) buf[len++] = '.';
+        buf[len] = '\0';
+        double got, want = strtod(buf, NULL);
+        if (!util_str2d(buf, len, &got) || memcmp(&got, &want, sizeof(got)) != 0)
+            UNIT_FAIL("\"%s\": %.17g, strtod %.17g", buf, got, want);
+    }
+    double v;
+    ASSERT(util_str2d("-0", 2, &v) && v == 0 && signbit(v));
+    ASSERT(util_str2d("5.", 2, &v) && v == 5);
+    ASSERT(util_str2d("-.5", 3, &v) && v == -0.5);
+    ASSERT(util_str2d("0.1", 3, &v) && v == 0.1);
+    ASSERT(util_str2d("123456789012345.6", 17, &v) && v == 123456789012345.6);
+    ASSERT(!util_str2d(".", 1, &v));
+    ASSERT(!util_str2d("-", 1, &v));
+    ASSERT(!util_str2d("1.2.3", 5, &v));
+    ASSERT(!util_str2d("1-2", 3, &v));
+}
+
 static void test_str2d_parses_very_long_numbers(void) {
     /* "0.000...0015" with thousands of zeros: Redis has no length limit. */
     size_t len = 3 * UTIL_DSTR_SIZE;
@@ -550,6 +583,25 @@ static void test_siphash_nocase_folds_ascii_only(void) {
     ASSERT(util_siphash_nocase("\xc9", 1, key_seq) != util_siphash("\xe9", 1, key_seq));
 }
 
+/* The case-insensitive hash folds eight bytes at a time: every byte value,
+ * at every position of a word and of the tail, must fold as A-Z -> a-z and
+ * nothing else does. */
+static void test_siphash_nocase_folds_every_byte_in_every_position(void) {
+    for (size_t len = 1; len <= 16; len++) {
+        for (size_t pos = 0; pos < len; pos++) {
+            for (int b = 0; b < 256; b++) {
+                char in[16], lower[16];
+                memset(in, 'x', sizeof(in));
+                in[pos] = (char)b;
+                memcpy(lower, in, sizeof(in));
+                if (b >= 'A' && b <= 'Z') lower[pos] = (char)(b + 32);
+                if (util_siphash_nocase(in, len, key_seq) != util_siphash(lower, len, key_seq))
+                    UNIT_FAIL("byte 0x%02x at %zu of %zu folds wrongly", b, pos, len);
+            }
+        }
+    }
+}
+
 /* ---- Randomness, clocks, strings ---- */
 
 static void test_random_bytes_and_hex(void) {
@@ -645,6 +697,7 @@ int main(void) {
     RUN(test_incrbyfloat_examples_from_redis_docs);
     RUN(test_str2ld_accepts_and_rejects_like_string2ld);
     RUN(test_str2d_accepts_and_rejects_like_string2d);
+    RUN(test_str2d_plain_decimals_equal_strtod);
     RUN(test_str2d_parses_very_long_numbers);
     RUN(test_d2str_prints_scores_like_redis);
     RUN(test_d2str_round_trips_through_str2d);
@@ -662,6 +715,7 @@ int main(void) {
     RUN(test_siphash_is_deterministic_and_length_sensitive);
     RUN(test_siphash_depends_on_every_key_bit);
     RUN(test_siphash_nocase_folds_ascii_only);
+    RUN(test_siphash_nocase_folds_every_byte_in_every_position);
     RUN(test_random_bytes_and_hex);
     RUN(test_rand64_varies);
     RUN(test_clocks);
