@@ -71,7 +71,7 @@ client *client_new(int fd, bool unix_socket) {
     c->ctime_ms = c->last_interaction_ms = srv.mstime;
     c->qbuf = str_new_cap(0);
     resp_parser_init(&c->parser, cfg.proto_max_bulk_len);
-    c->authenticated = cfg.requirepass_len == 0;
+    c->authenticated = !srv.acl_default_needs_auth;
     if (unix_socket) c->flags |= CLIENT_UNIX_SOCKET;
     if (fd != -1) {
         net_set_nodelay(fd);
@@ -529,7 +529,9 @@ static bool ip_is_local(const char *ip, size_t len) {
 
 /* Redis's authRequired: a password is set and this client has not given
  * it (clearing requirepass frees clients that never authenticated). */
-bool client_auth_required(const client *c) { return !c->authenticated && cfg.requirepass_len; }
+bool client_auth_required(const client *c) {
+    return !c->authenticated && srv.acl_default_needs_auth;
+}
 
 /* Connected over the unix socket or from exactly 127.0.0.1 or ::1
  * (Redis's islocalClient, also what protected mode calls local). */
@@ -668,7 +670,7 @@ void client_accept_handler(int lfd, void *data, int mask) {
             reject(fd, "-ERR max number of clients reached\r\n");
             continue;
         }
-        if (!unix_socket && cfg.protected_mode && cfg.requirepass_len == 0 &&
+        if (!unix_socket && cfg.protected_mode && srv.acl_default_nopass &&
             !ip_is_local(ip, strlen(ip))) {
             srv.stat_rejected_conn++;
             reject(fd, DENIED_TEXT);
@@ -865,7 +867,8 @@ str *client_info_line(str *s, client *c) {
         c->dbid, (unsigned long long)c->pubsub_channels, (unsigned long long)c->pubsub_patterns,
         (unsigned long long)c->pubsub_shard_channels, multi, c->qbuf->len, qbuf_free, argv_mem,
         CLIENT_BUF_SIZE, c->qbuf_peak, obl, oll, c->reply_bytes, tot, events, cmd,
-        (c->flags & CLIENT_MASTER) ? "(superuser)" : "default", c->resp);
+        (c->flags & CLIENT_MASTER) ? "(superuser)" : (c->user_name ? c->user_name : "default"),
+        c->resp);
 }
 
 /* Resume postponed clients in the order they were paused, as Redis does.
