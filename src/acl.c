@@ -815,13 +815,17 @@ static void keyset_fill(keyset *ks, command *cmd, int argc, slice *argv) {
     int n = cmdtable_get_keys(cmd, argc, argv, ks->pos, cap);
     ks->n = n < 0 ? 0 : n;
     const cmd_meta *m = meta_by_id[cmd->acl_id];
+    int w = 0;
     for (int i = 0; i < ks->n; i++) {
         unsigned f = cmdinfo_key_flags_meta(cmd, m, argc, argv, ks->pos[i]);
+        if (f & KS_NOT_KEY) continue; /* a shard channel: checked as a channel */
         int perm = 0;
         if (f & KS_ACCESS) perm |= PERM_READ;
         if (f & (KS_INSERT | KS_DELETE | KS_UPDATE)) perm |= PERM_WRITE;
-        ks->perm[i] = perm;
+        ks->pos[w] = ks->pos[i];
+        ks->perm[w++] = perm;
     }
+    ks->n = w;
 }
 
 static void keyset_clear(keyset *ks) {
@@ -1456,7 +1460,10 @@ static void kill_revoked_subscribers(const acl_user *upd, acl_user *orig) {
             all = mem_realloc(all, sizeof(*all) * (size_t)(nall + 1));
             all[nall++] = upd->sels[i]->chans[j];
         }
+    /* Losing allchannels revokes every channel the clients may hear. */
     bool superset = true;
+    for (int i = 0; i < orig->nsels && superset; i++)
+        if (orig->sels[i]->flags & SEL_ALLCHANNELS) superset = false;
     for (int i = 0; i < orig->nsels && superset; i++)
         for (int j = 0; j < orig->sels[i]->nchans && superset; j++) {
             const str *t = orig->sels[i]->chans[j].text;
@@ -1643,7 +1650,18 @@ static void acl_save(client *c) {
                        "logs for more information");
 }
 
+/* Redis's addReplySubcommandSyntaxError, for CAT, GENPASS and LOG given
+ * too many arguments (their arity lets them through). */
+static bool too_many_args(client *c, int max) {
+    if (c->argc <= max) return false;
+    reply_errorf(c,
+                 "ERR unknown subcommand or wrong number of arguments for '%.128s'. Try ACL HELP.",
+                 c->argv[1].ptr);
+    return true;
+}
+
 static void acl_cat(client *c) {
+    if (too_many_args(c, 3)) return;
     if (c->argc == 2) {
         reply_array(c, NCATEGORIES);
         for (int i = 0; i < NCATEGORIES; i++) reply_bulk_cstr(c, categories[i].name);
@@ -1666,6 +1684,7 @@ static void acl_cat(client *c) {
 
 static void acl_genpass(client *c) {
     long long bits = 256;
+    if (too_many_args(c, 3)) return;
     if (c->argc == 3 && !arg_ll(c, &c->argv[2], &bits)) return;
     if (bits <= 0 || bits > 4096) {
         reply_error(c, "ERR ACL GENPASS argument must be the number of bits for the output "
@@ -1680,6 +1699,7 @@ static void acl_genpass(client *c) {
 
 static void acl_log(client *c) {
     long long count = 10;
+    if (too_many_args(c, 3)) return;
     if (c->argc == 3) {
         if (arg_is(&c->argv[2], "reset")) {
             for (int i = 0; i < log_len; i++) entry_free(log_entries[i]);
