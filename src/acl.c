@@ -405,8 +405,8 @@ static int parse_key_perm(const char *op, size_t len, size_t *off) {
         else if (op[i] == '~') break;
         else return 0;
     }
-    if (i >= len || perm == 0) return 0;
-    *off = i + 1;
+    if (perm == 0) return 0;
+    *off = i < len ? i + 1 : len; /* Redis takes "%R" as "%R~" (an empty pattern) */
     return perm;
 }
 
