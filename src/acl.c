@@ -1180,7 +1180,7 @@ const char *acl_config_user_line(str **argv, int argc) {
     str **rules = NULL;
     if (err == RULE_OK) {
         rules = merge_selector_args(argv + 2, argc - 2, &n, &bad);
-        if (rules == NULL) err = RULE_SYNTAX, bad_word = argv[bad]->buf;
+        if (rules == NULL) err = RULE_UNKNOWN, bad_word = argv[bad]->buf; /* Redis: a stale errno */
     }
     /* Commands unknown now are reported when the users load, as Redis
      * (modules may add them); other errors stop here. Redis names the
