@@ -1274,6 +1274,7 @@ static void free_users(acl_user **set, int n, bool kill) {
 /* ACL LOAD and the aclfile at start: all or nothing. NULL, or the
  * errors found, in Redis's words (caller frees). */
 static str *load_file(const char *path) {
+    const char *shown = cfg.aclfile && cfg.aclfile[0] ? cfg.aclfile : path;
     FILE *fp = fopen(path, "r");
     if (fp == NULL)
         return str_fmt("Error loading ACLs, opening file '%s': %s", path, strerror(errno));
@@ -1309,10 +1310,10 @@ static str *load_file(const char *path) {
         if (strcmp(argv[0]->buf, "user") != 0 || argc < 2) {
             errors = str_catfmt(errors,
                                 "%s:%d should start with user keyword followed by the username. ",
-                                cfg.aclfile, linenum);
+                                shown, linenum);
         } else if (has_spaces(argv[1]->buf, argv[1]->len)) {
             errors = str_catfmt(errors, "'%s:%d: username '%s' contains invalid characters. ",
-                                cfg.aclfile, linenum, argv[1]->buf);
+                                shown, linenum, argv[1]->buf);
         } else if (user_find(argv[1]->buf, argv[1]->len)) {
             errors = str_catfmt(errors, "WARNING: Duplicate user '%s' found on line %d. ",
                                 argv[1]->buf, linenum);
@@ -1323,13 +1324,12 @@ static str *load_file(const char *path) {
             str **rules = merge_selector_args(argv + 2, argc - 2, &n, &bad);
             if (rules == NULL)
                 errors = str_catfmt(errors, "%s:%d: Unmatched parenthesis in selector definition.",
-                                    cfg.aclfile, linenum);
+                                    shown, linenum);
             for (int j = 0; rules && j < n; j++) {
                 trim(rules[j], "\t\r\n");
                 int rc = user_set(u, rules[j]->buf, rules[j]->len);
                 if (rc != RULE_OK)
-                    errors = str_catfmt(errors, "%s:%d: %s. ", cfg.aclfile, linenum,
-                                        rule_error_text(rc));
+                    errors = str_catfmt(errors, "%s:%d: %s. ", shown, linenum, rule_error_text(rc));
             }
             if (rules) free_args(rules, n);
         }
@@ -1485,47 +1485,56 @@ static void kill_revoked_subscribers(const acl_user *upd, acl_user *orig) {
 
 /* ---- The ACL command ---- */
 
-static void acl_setuser(client *c) {
-    const slice *name = &c->argv[2];
-    if (has_spaces(name->ptr, name->len)) {
-        reply_error(c, "ERR Usernames can't contain spaces or null characters");
-        return;
+str *acl_setuser_words(const char *name, size_t len, str **words, int nwords) {
+    if (has_spaces(name, len))
+        return str_from("ERR Usernames can't contain spaces or null characters");
+    int n = 0, bad = 0;
+    str **rules = merge_selector_args(words, nwords, &n, &bad);
+    if (rules == NULL)
+        return str_fmt("ERR Unmatched parenthesis in acl selector starting at '%s'.",
+                       words[bad]->buf);
+    /* Every rule is tried on a copy: all apply, or none. */
+    str *err = NULL;
+    acl_user *u = user_find(name, len);
+    acl_user *temp = user_new(name, len);
+    if (u) user_copy_rules(temp, u);
+    for (int j = 0; j < n && err == NULL; j++) {
+        int rc = user_set(temp, rules[j]->buf, rules[j]->len);
+        if (rc != RULE_OK)
+            err = str_fmt("ERR Error in ACL SETUSER modifier '%s': %s", rules[j]->buf,
+                          rule_error_text(rc));
     }
+    if (err == NULL) {
+        if (u) {
+            kill_revoked_subscribers(temp, u);
+        } else {
+            u = user_new(name, len);
+            user_insert(u);
+        }
+        user_copy_rules(u, temp);
+        if (u == default_user) default_changed();
+    }
+    user_free(temp);
+    free_args(rules, n);
+    return err;
+}
+
+str *acl_user_line(const char *name, size_t len) {
+    acl_user *u = user_find(name, len);
+    return u ? describe_user_line(u) : NULL;
+}
+
+str *acl_load_path(const char *path) { return load_file(path); }
+
+static void acl_setuser(client *c) {
     int nargs = c->argc - 3;
     str **words = mem_alloc(sizeof(*words) * (size_t)(nargs ? nargs : 1));
     for (int i = 0; i < nargs; i++) words[i] = str_new(c->argv[3 + i].ptr, c->argv[3 + i].len);
-    int n = 0, bad = 0;
-    str **rules = merge_selector_args(words, nargs, &n, &bad);
-    if (rules == NULL) {
-        reply_errorf(c, "ERR Unmatched parenthesis in acl selector starting at '%s'.",
-                     c->argv[3 + bad].ptr);
-        free_args(words, nargs);
-        return;
-    }
+    str *err = acl_setuser_words(c->argv[2].ptr, c->argv[2].len, words, nargs);
     free_args(words, nargs);
-    acl_user *u = user_find(name->ptr, name->len);
-    acl_user *temp = user_new(name->ptr, name->len);
-    if (u) user_copy_rules(temp, u);
-    for (int j = 0; j < n; j++) {
-        int rc = user_set(temp, rules[j]->buf, rules[j]->len);
-        if (rc != RULE_OK) {
-            reply_errorf(c, "ERR Error in ACL SETUSER modifier '%s': %s", rules[j]->buf,
-                         rule_error_text(rc));
-            goto done;
-        }
-    }
-    if (u) {
-        kill_revoked_subscribers(temp, u);
-    } else {
-        u = user_new(name->ptr, name->len);
-        user_insert(u);
-    }
-    user_copy_rules(u, temp);
-    if (u == default_user) default_changed();
-    reply_ok(c);
-done:
-    user_free(temp);
-    free_args(rules, n);
+    if (err) reply_error(c, err->buf);
+    else reply_ok(c);
+    str_free(err);
 }
 
 static void acl_deluser(client *c) {

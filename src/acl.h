@@ -65,6 +65,14 @@ void acl_client_reset_user(client *c);
 bool acl_user_exists(const slice *name);
 bool acl_client_is_user(const client *c, const slice *name);
 
+/* For tests and the fuzzer */
+/* ACL SETUSER name words...: NULL, or its error reply (caller frees). */
+str *acl_setuser_words(const char *name, size_t len, str **words, int nwords);
+/* The user's ACL LIST line, or NULL if there is no such user (caller frees). */
+str *acl_user_line(const char *name, size_t len);
+/* ACL LOAD from 'path': NULL, or the errors (caller frees). */
+str *acl_load_path(const char *path);
+
 extern command acl_commands[];
 
 #endif
