@@ -62,10 +62,14 @@
 
 enum { PAT_GLOB, PAT_LITERAL, PAT_PREFIX }; /* how a pattern is matched, fastest first */
 
+/* Checked for every key of every request of a restricted user: what the
+ * match needs sits in the struct, no pointer to chase for a mismatch. */
 typedef struct pattern {
-    str *text;
-    int perm; /* PERM_*, for key patterns */
-    int kind; /* PAT_*: "abc" and "abc*" skip the glob matcher */
+    int perm;    /* PERM_*, for key patterns */
+    int kind;    /* PAT_*: "abc" and "abc*" skip the glob matcher */
+    size_t plen; /* bytes compared: all of LITERAL, PREFIX's before the '*' */
+    char first;  /* its first byte (0 if plen is 0) */
+    str *text;   /* the pattern as given */
 } pattern;
 
 typedef struct firstarg {
@@ -80,6 +84,14 @@ typedef struct selector {
     int nfa;
     pattern *keys;
     int nkeys;
+    bool partial_perms; /* a key pattern is read-only or write-only: the
+                         * check must know what each key needs */
+    /* With many key patterns, an index by first byte (key_index()): the
+     * patterns any key may match (globs, "*") come first in 'order', then
+     * those starting with byte b at order[by_first[b] .. by_first[b+1]). */
+    uint16_t *order;
+    uint16_t *by_first; /* 257 entries, NULL when there is no index */
+    int nany;
     pattern *chans;
     int nchans;
 } selector;
@@ -204,17 +216,33 @@ static int pattern_kind(const char *p, size_t len) {
     return PAT_LITERAL;
 }
 
-/* Redis's stringmatchlen semantics (an empty name matches no "x*"
- * pattern but the glob matcher decides that too, so PREFIX needs len). */
-static bool pattern_match(const pattern *pt, const char *s, size_t len) {
-    const str *t = pt->text;
+/* Redis's stringmatchlen, which the two common kinds answer without it:
+ * "abc" only matches itself; "abc*" matches what starts with "abc", but
+ * as in Redis no empty name (not even "*" matches ""). The first byte is
+ * compared inline: most patterns a key fails, it fails there. */
+static inline bool same_bytes(const char *a, const char *b, size_t n) {
+    if (n > 16) return memcmp(a, b, n) == 0;
+    for (size_t i = 0; i < n; i++) /* short: cheaper than calling memcmp */
+        if (a[i] != b[i]) return false;
+    return true;
+}
+
+static inline bool pattern_match(const pattern *pt, const char *s, size_t len) {
     switch (pt->kind) {
-    case PAT_LITERAL: return len == t->len && memcmp(s, t->buf, len) == 0;
+    case PAT_LITERAL:
+        return len == pt->plen &&
+               (len == 0 || (s[0] == pt->first && same_bytes(s, pt->text->buf, len)));
     case PAT_PREFIX:
-        if (len > 0 && len >= t->len - 1 && memcmp(s, t->buf, t->len - 1) == 0) return true;
-        return util_glob_match(t->buf, t->len, s, len, false);
-    default: return util_glob_match(t->buf, t->len, s, len, false);
+        if (len == 0 || len < pt->plen) return false;
+        return pt->plen == 0 || (s[0] == pt->first && same_bytes(s, pt->text->buf, pt->plen));
+    default: return util_glob_match(pt->text->buf, pt->text->len, s, len, false);
     }
+}
+
+static pattern pattern_make(const char *p, size_t len, int perm) {
+    int kind = pattern_kind(p, len);
+    size_t plen = kind == PAT_PREFIX ? len - 1 : len;
+    return (pattern){perm, kind, plen, plen ? p[0] : 0, str_new(p, len)};
 }
 
 static uint64_t category_by_name(const char *name) {
@@ -276,6 +304,34 @@ static void patterns_clear(pattern **arr, int *n) {
     *n = 0;
 }
 
+#define KEY_INDEX_MIN 8 /* fewer patterns are scanned in order */
+
+/* The key patterns changed: what the check derives from them follows. */
+static void keys_changed(selector *s) {
+    s->partial_perms = false;
+    for (int i = 0; i < s->nkeys; i++) s->partial_perms |= s->keys[i].perm != PERM_ALL;
+    mem_free(s->order);
+    mem_free(s->by_first);
+    s->order = s->by_first = NULL;
+    s->nany = 0;
+    if (s->nkeys < KEY_INDEX_MIN || s->nkeys > UINT16_MAX) return;
+    s->order = mem_alloc(sizeof(uint16_t) * (size_t)s->nkeys);
+    s->by_first = mem_calloc(sizeof(uint16_t) * 257);
+    int n = 0;
+    for (int i = 0; i < s->nkeys; i++) /* counting sort: any first, then by byte */
+        if (s->keys[i].kind == PAT_GLOB || s->keys[i].plen == 0) s->order[n++] = (uint16_t)i;
+    s->nany = n;
+    for (int b = 0; b < 256; b++) {
+        s->by_first[b] = (uint16_t)n;
+        for (int i = 0; i < s->nkeys; i++) {
+            const pattern *p = &s->keys[i];
+            if (p->kind != PAT_GLOB && p->plen && (unsigned char)p->first == b)
+                s->order[n++] = (uint16_t)i;
+        }
+    }
+    s->by_first[256] = (uint16_t)n;
+}
+
 static void firstargs_reset(selector *s, int id) {
     int w = 0;
     for (int i = 0; i < s->nfa; i++) {
@@ -302,6 +358,8 @@ static void selector_free(selector *s) {
     if (s == NULL) return;
     patterns_clear(&s->keys, &s->nkeys);
     patterns_clear(&s->chans, &s->nchans);
+    mem_free(s->order);
+    mem_free(s->by_first);
     firstargs_reset(s, -1);
     mem_free(s);
 }
@@ -321,6 +379,8 @@ static selector *selector_copy(const selector *src) {
     *s = *src;
     s->keys = patterns_copy(src->keys, src->nkeys);
     s->chans = patterns_copy(src->chans, src->nchans);
+    s->order = s->by_first = NULL;
+    keys_changed(s);
     s->fa = NULL;
     s->nfa = 0;
     if (src->nfa) {
@@ -359,7 +419,7 @@ static void add_pattern(pattern **arr, int *n, const char *p, size_t len, int pe
         }
     }
     *arr = mem_realloc(*arr, sizeof(**arr) * (size_t)(*n + 1));
-    (*arr)[(*n)++] = (pattern){str_new(p, len), perm, pattern_kind(p, len)};
+    (*arr)[(*n)++] = pattern_make(p, len, perm);
 }
 
 /* +cmd, +cmd|sub, +cmd|firstarg (a command without subcommands). */
@@ -416,9 +476,11 @@ static int selector_set(selector *s, const char *op, size_t len) {
     if (!strcasecmp(op, "allkeys") || !strcasecmp(op, "~*")) {
         s->flags |= SEL_ALLKEYS;
         patterns_clear(&s->keys, &s->nkeys);
+        keys_changed(s);
     } else if (!strcasecmp(op, "resetkeys")) {
         s->flags &= ~SEL_ALLKEYS;
         patterns_clear(&s->keys, &s->nkeys);
+        keys_changed(s);
     } else if (!strcasecmp(op, "allchannels") || !strcasecmp(op, "&*")) {
         s->flags |= SEL_ALLCHANNELS;
         patterns_clear(&s->chans, &s->nchans);
@@ -440,6 +502,7 @@ static int selector_set(selector *s, const char *op, size_t len) {
         if (perm == 0 || has_spaces(op + off, len - off)) return RULE_SYNTAX;
         add_pattern(&s->keys, &s->nkeys, op + off, len - off, perm);
         s->flags &= ~SEL_ALLKEYS;
+        keys_changed(s);
     } else if (op[0] == '&') {
         if (s->flags & SEL_ALLCHANNELS) return RULE_CHANNELS_AFTER_ALL;
         if (has_spaces(op + 1, len - 1)) return RULE_SYNTAX;
@@ -797,14 +860,16 @@ void acl_foreach_user_line(acl_line_fn *fn, void *priv) {
 /* The keys of a request, found once for all selectors. */
 typedef struct keyset {
     bool init;
+    bool perms; /* perm[] is filled (only selectors with partial_perms need it) */
     int n;
     int *pos;
     int *perm; /* PERM_* each key needs */
     int small_pos[16], small_perm[16];
 } keyset;
 
-static void keyset_fill(keyset *ks, command *cmd, int argc, slice *argv) {
+static void keyset_fill(keyset *ks, command *cmd, int argc, slice *argv, bool perms) {
     ks->init = true;
+    ks->perms = perms;
     ks->pos = ks->small_pos;
     ks->perm = ks->small_perm;
     int cap = argc < 16 ? 16 : argc;
@@ -815,6 +880,11 @@ static void keyset_fill(keyset *ks, command *cmd, int argc, slice *argv) {
     int n = cmdtable_get_keys(cmd, argc, argv, ks->pos, cap);
     ks->n = n < 0 ? 0 : n;
     const cmd_meta *m = meta_by_id[cmd->acl_id];
+    /* Key specs marking no key (shard channels) only exist on commands
+     * with several specs or one flagged NOT_KEY; without perms wanted and
+     * with one plain spec, the flags are not needed at all. */
+    if (!perms && m && m->nkey_specs == 1 && !(m->key_specs[0].flags & KS_NOT_KEY)) return;
+    ks->perms = true;
     int w = 0;
     for (int i = 0; i < ks->n; i++) {
         unsigned f = cmdinfo_key_flags_meta(cmd, m, argc, argv, ks->pos[i]);
@@ -833,15 +903,25 @@ static void keyset_clear(keyset *ks) {
         mem_free(ks->pos);
         mem_free(ks->perm);
     }
+    ks->init = false;
+}
+
+static bool key_pattern_ok(const pattern *p, const char *key, size_t len, int perm) {
+    return (p->perm & perm) == perm && pattern_match(p, key, len);
 }
 
 static bool selector_key_ok(const selector *s, const char *key, size_t len, int perm) {
     if (s->flags & SEL_ALLKEYS) return true;
-    for (int i = 0; i < s->nkeys; i++) {
-        const pattern *p = &s->keys[i];
-        if ((p->perm & perm) != perm) continue;
-        if (pattern_match(p, key, len)) return true;
+    if (s->by_first == NULL || len == 0) {
+        for (int i = 0; i < s->nkeys; i++)
+            if (key_pattern_ok(&s->keys[i], key, len, perm)) return true;
+        return false;
     }
+    for (int i = 0; i < s->nany; i++)
+        if (key_pattern_ok(&s->keys[s->order[i]], key, len, perm)) return true;
+    unsigned char b = (unsigned char)key[0];
+    for (int i = s->by_first[b]; i < s->by_first[b + 1]; i++)
+        if (key_pattern_ok(&s->keys[s->order[i]], key, len, perm)) return true;
     return false;
 }
 
@@ -868,16 +948,19 @@ static int selector_check(const selector *s, command *cmd, int argc, slice *argv
         if (!ok) return ACL_DENIED_CMD;
     }
     if (!(s->flags & SEL_ALLKEYS) && (cmd->keys.first || cmd->getkeys)) {
-        if (!ks->init) keyset_fill(ks, cmd, argc, argv);
+        if (!ks->init || (s->partial_perms && !ks->perms)) {
+            keyset_clear(ks);
+            keyset_fill(ks, cmd, argc, argv, s->partial_perms);
+        }
         for (int i = 0; i < ks->n; i++) {
             const slice *k = &argv[ks->pos[i]];
-            if (!selector_key_ok(s, k->ptr, k->len, ks->perm[i])) {
+            if (!selector_key_ok(s, k->ptr, k->len, ks->perms ? ks->perm[i] : 0)) {
                 *pos = ks->pos[i];
                 return ACL_DENIED_KEY;
             }
         }
     }
-    if (!(s->flags & SEL_ALLCHANNELS)) {
+    if (!(s->flags & SEL_ALLCHANNELS) && (cmd->flags & CMD_PUBSUB)) {
         int first = 0, last = -1;
         bool literal = false;
         if (cmd == cmd_publish || cmd == cmd_spublish) first = last = 1;
@@ -897,7 +980,8 @@ static int selector_check(const selector *s, command *cmd, int argc, slice *argv
  * the command if none does, or the last key or channel none matched. */
 static int check_user(const acl_user *u, command *cmd, int argc, slice *argv, int *pos) {
     int relevant = ACL_DENIED_CMD, last = 0;
-    keyset ks = {0};
+    keyset ks;
+    ks.init = false; /* filled by the first selector that needs the keys */
     for (int i = 0; i < u->nsels; i++) {
         int p = 0;
         int rc = selector_check(u->sels[i], cmd, argc, argv, &p, &ks);

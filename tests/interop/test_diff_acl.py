@@ -562,3 +562,18 @@ def test_revoked_channels_close_subscribers_kept_ones_do_not(apair):
     for cs in subs:
         for c in cs:
             c.close()
+
+
+def test_many_key_patterns_match_as_redis(apair):
+    """Past 8 patterns castor indexes them by first byte: globs, "*" and
+    the empty pattern must still be tried for every key."""
+    pats = ["~app%d:*" % i for i in range(12)] + ["~key:*", "~lit", "%R~r[0-9]*", "%W~w?",
+                                                  "~*end", "~[kx]y*", "~\\*star", "%R~"]
+    same(apair, "ACL", "SETUSER", "many", "+@all", *pats)
+    for key in ["key:1", "key", "ke", "lit", "litx", "r5", "ra", "w1", "w12", "xend", "kyz",
+                "xy", "*star", "star", "app3:x", "app12:x", "", "app0:", "end"]:
+        same(apair, "ACL", "DRYRUN", "many", "GET", key)
+        same(apair, "ACL", "DRYRUN", "many", "SET", key, "v")
+    same(apair, "ACL", "SETUSER", "many", "resetkeys", "~only")
+    same(apair, "ACL", "DRYRUN", "many", "GET", "key:1")
+    same(apair, "ACL", "DRYRUN", "many", "GET", "only")
