@@ -113,36 +113,16 @@ static acl_user *default_user;
 /* Commands by acl_id, and the key specs of each (looked up once). */
 static command *by_id[CMD_BITS];
 static const cmd_meta *meta_by_id[CMD_BITS];
+/* Commands whose keys need no key-spec flags unless a pattern is read- or
+ * write-only: one spec, not NOT_KEY (most commands). */
+static bool plain_keys[CMD_BITS];
 static int ncmd_ids;
 static command *cmd_publish, *cmd_spublish, *cmd_subscribe, *cmd_ssubscribe, *cmd_psubscribe;
 
-static const struct {
-    const char *name;
-    uint64_t flag;
-} categories[] = {
-    {"keyspace", ACL_KEYSPACE},
-    {"read", ACL_READ},
-    {"write", ACL_WRITE},
-    {"set", ACL_SET},
-    {"sortedset", ACL_SORTEDSET},
-    {"list", ACL_LIST},
-    {"hash", ACL_HASH},
-    {"string", ACL_STRING},
-    {"bitmap", ACL_BITMAP},
-    {"hyperloglog", ACL_HYPERLOGLOG},
-    {"geo", ACL_GEO},
-    {"stream", ACL_STREAM},
-    {"pubsub", ACL_PUBSUB},
-    {"admin", ACL_ADMIN},
-    {"fast", ACL_FAST},
-    {"slow", ACL_SLOW},
-    {"blocking", ACL_BLOCKING},
-    {"dangerous", ACL_DANGEROUS},
-    {"connection", ACL_CONNECTION},
-    {"transaction", ACL_TRANSACTION},
-    {"scripting", ACL_SCRIPTING},
-};
-#define NCATEGORIES ((int)(sizeof(categories) / sizeof(categories[0])))
+/* Categories are cmdinfo.c's names, bit i standing for 1 << i. */
+#define NCATEGORIES CMDINFO_NCATEGORIES
+#define CAT_NAME(i) cmdinfo_category_name(i)
+#define CAT_FLAG(i) (1ull << (i))
 
 /* Why a rule was refused; the texts of Redis's ACLSetUserStringError. */
 enum {
@@ -247,7 +227,7 @@ static pattern pattern_make(const char *p, size_t len, int perm) {
 
 static uint64_t category_by_name(const char *name) {
     for (int i = 0; i < NCATEGORIES; i++)
-        if (strcasecmp(name, categories[i].name) == 0) return categories[i].flag;
+        if (strcasecmp(name, CAT_NAME(i)) == 0) return CAT_FLAG(i);
     return 0;
 }
 
@@ -257,7 +237,9 @@ static void assign_id(command *cmd) {
     ASSERT(ncmd_ids < FUTURE_BIT);
     cmd->acl_id = ncmd_ids;
     by_id[ncmd_ids] = cmd;
-    meta_by_id[ncmd_ids] = keyspecs_find(cmd->fullname);
+    const cmd_meta *m = keyspecs_find(cmd->fullname);
+    meta_by_id[ncmd_ids] = m;
+    plain_keys[ncmd_ids] = m && m->nkey_specs == 1 && !(m->key_specs[0].flags & KS_NOT_KEY);
     ncmd_ids++;
 }
 
@@ -778,7 +760,7 @@ static str *describe_commands(const selector *s) {
         for (int j = 0; j < NCATEGORIES; j++) {
             if (applied[j]) continue;
             unsigned long on, off;
-            count_category(&temp, categories[j].flag, &on, &off);
+            count_category(&temp, CAT_FLAG(j), &on, &off);
             unsigned long diff = additive ? off : on, same = additive ? on : off;
             if (same > diff && (diff < mindiff || (diff == mindiff && same > maxsame))) {
                 best = j;
@@ -787,9 +769,9 @@ static str *describe_commands(const selector *s) {
             }
         }
         if (best == -1) break;
-        change_category(&fake, categories[best].flag, additive);
-        change_category(&temp, categories[best].flag, !additive);
-        out = str_catfmt(out, "%c@%s ", additive ? '+' : '-', categories[best].name);
+        change_category(&fake, CAT_FLAG(best), additive);
+        change_category(&temp, CAT_FLAG(best), !additive);
+        out = str_catfmt(out, "%c@%s ", additive ? '+' : '-', CAT_NAME(best));
         applied[best] = true;
     }
     for (int i = 0; i < ncmd_ids; i++)
@@ -877,13 +859,18 @@ static void keyset_fill(keyset *ks, command *cmd, int argc, slice *argv, bool pe
         ks->pos = mem_alloc(sizeof(int) * (size_t)cap);
         ks->perm = mem_alloc(sizeof(int) * (size_t)cap);
     }
-    int n = cmdtable_get_keys(cmd, argc, argv, ks->pos, cap);
+    int n;
+    if (cmd->getkeys == NULL && cmd->keys.step == 1 && cmd->keys.last == cmd->keys.first) {
+        n = argc > cmd->keys.first; /* one key (GET, SET...): no call */
+        ks->pos[0] = cmd->keys.first;
+    } else {
+        n = cmdtable_get_keys(cmd, argc, argv, ks->pos, cap);
+    }
     ks->n = n < 0 ? 0 : n;
+    /* Without perms wanted, only commands whose specs mark names that are
+     * no keys (shard channels) need the flags. */
+    if (!perms && plain_keys[cmd->acl_id]) return;
     const cmd_meta *m = meta_by_id[cmd->acl_id];
-    /* Key specs marking no key (shard channels) only exist on commands
-     * with several specs or one flagged NOT_KEY; without perms wanted and
-     * with one plain spec, the flags are not needed at all. */
-    if (!perms && m && m->nkey_specs == 1 && !(m->key_specs[0].flags & KS_NOT_KEY)) return;
     ks->perms = true;
     int w = 0;
     for (int i = 0; i < ks->n; i++) {
@@ -906,11 +893,13 @@ static void keyset_clear(keyset *ks) {
     ks->init = false;
 }
 
-static bool key_pattern_ok(const pattern *p, const char *key, size_t len, int perm) {
+static inline bool key_pattern_ok(const pattern *p, const char *key, size_t len, int perm) {
     return (p->perm & perm) == perm && pattern_match(p, key, len);
 }
 
-static bool selector_key_ok(const selector *s, const char *key, size_t len, int perm) {
+static inline __attribute__((always_inline)) bool selector_key_ok(const selector *s,
+                                                                  const char *key, size_t len,
+                                                                  int perm) {
     if (s->flags & SEL_ALLKEYS) return true;
     if (s->by_first == NULL || len == 0) {
         for (int i = 0; i < s->nkeys; i++)
@@ -937,8 +926,9 @@ static bool channel_ok(const pattern *pats, int n, const char *ch, size_t len, b
     return false;
 }
 
-static int selector_check(const selector *s, command *cmd, int argc, slice *argv, int *pos,
-                          keyset *ks) {
+static inline __attribute__((always_inline)) int selector_check(const selector *s, command *cmd,
+                                                                int argc, slice *argv, int *pos,
+                                                                keyset *ks) {
     if (!(s->flags & SEL_ALLCOMMANDS) && !(cmd->flags & CMD_NO_AUTH) && !get_bit(s, cmd->acl_id)) {
         int idx = cmd->parent ? 2 : 1;
         bool ok = false;
@@ -947,7 +937,15 @@ static int selector_check(const selector *s, command *cmd, int argc, slice *argv
                  util_strcaseeq(argv[idx].ptr, argv[idx].len, s->fa[i].arg->buf);
         if (!ok) return ACL_DENIED_CMD;
     }
-    if (!(s->flags & SEL_ALLKEYS) && (cmd->keys.first || cmd->getkeys)) {
+    if (!(s->flags & SEL_ALLKEYS) && cmd->getkeys == NULL && cmd->keys.first &&
+        cmd->keys.last == cmd->keys.first && !s->partial_perms && plain_keys[cmd->acl_id]) {
+        /* One key and any pattern will do (GET, SET, INCR...): no key set. */
+        int k = cmd->keys.first;
+        if (k < argc && !selector_key_ok(s, argv[k].ptr, argv[k].len, 0)) {
+            *pos = k;
+            return ACL_DENIED_KEY;
+        }
+    } else if (!(s->flags & SEL_ALLKEYS) && (cmd->keys.first || cmd->getkeys)) {
         if (!ks->init || (s->partial_perms && !ks->perms)) {
             keyset_clear(ks);
             keyset_fill(ks, cmd, argc, argv, s->partial_perms);
@@ -1076,7 +1074,13 @@ const char *acl_admit(client *c, command *cmd) {
     if (c->flags & (CLIENT_MASTER | CLIENT_FAKE)) return NULL;
     acl_user *u = user_of(c);
     int pos = 0;
-    int rc = check_user(u, cmd, c->argc, c->argv, &pos);
+    keyset ks;
+    ks.init = false;
+    /* The hot case inline: the first selector allows it. */
+    int rc = selector_check(u->sels[0], cmd, c->argc, c->argv, &pos, &ks);
+    keyset_clear(&ks);
+    if (rc == ACL_OK) return NULL;
+    rc = check_user(u, cmd, c->argc, c->argv, &pos);
     if (rc == ACL_OK) return NULL;
     log_refusal(c, c, u, rc, (c->flags & CLIENT_MULTI) ? CTX_MULTI : CTX_TOPLEVEL, cmd, c->argv,
                 pos);
@@ -1757,7 +1761,7 @@ static void acl_cat(client *c) {
     if (too_many_args(c, 3)) return;
     if (c->argc == 2) {
         reply_array(c, NCATEGORIES);
-        for (int i = 0; i < NCATEGORIES; i++) reply_bulk_cstr(c, categories[i].name);
+        for (int i = 0; i < NCATEGORIES; i++) reply_bulk_cstr(c, CAT_NAME(i));
         return;
     }
     uint64_t cat = category_by_name(c->argv[2].ptr);

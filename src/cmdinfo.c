@@ -46,6 +46,13 @@ static const char *acl_cat_names[] = {
     "string",   "bitmap", "hyperloglog", "geo",       "stream",     "pubsub",      "admin",
     "fast",     "slow",   "blocking",    "dangerous", "connection", "transaction", "scripting"};
 
+_Static_assert(sizeof(acl_cat_names) / sizeof(acl_cat_names[0]) == CMDINFO_NCATEGORIES,
+               "CMDINFO_NCATEGORIES counts acl_cat_names[]");
+
+const char *cmdinfo_category_name(int bit) {
+    return bit >= 0 && bit < CMDINFO_NCATEGORIES ? acl_cat_names[bit] : NULL;
+}
+
 static void reply_flags(client *c, const command *cmd) {
     int n = 0;
     for (int i = 0; i < 32; i++)

@@ -12,6 +12,11 @@
 unsigned cmdinfo_key_flags_meta(const command *cmd, const cmd_meta *m, int argc, const slice *argv,
                                 int pos);
 
+/* The name of ACL category bit 'bit' (ACL_* is 1 << bit), in Redis's
+ * order, which ACL CAT lists; NULL past the last. */
+#define CMDINFO_NCATEGORIES 21
+const char *cmdinfo_category_name(int bit);
+
 extern command cmdinfo_commands[];
 
 #endif
