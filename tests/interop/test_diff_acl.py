@@ -577,3 +577,19 @@ def test_many_key_patterns_match_as_redis(apair):
     same(apair, "ACL", "SETUSER", "many", "resetkeys", "~only")
     same(apair, "ACL", "DRYRUN", "many", "GET", "key:1")
     same(apair, "ACL", "DRYRUN", "many", "GET", "only")
+
+
+def test_slowlog_redacts_setuser_and_auth(apair):
+    same(apair, "CONFIG", "SET", "slowlog-log-slower-than", "0")
+    try:
+        same(apair, "SLOWLOG", "RESET")
+        same(apair, "ACL", "SETUSER", "sl", "on", ">secret", "~k*")
+        cs = user_conns(apair, "sl", "secret")
+        for c in cs:
+            c.close()
+        a, b = both(apair, "SLOWLOG", "GET", "3")
+        assert [e[3] for e in a] == [e[3] for e in b], (a, b)
+        assert a[1][3] == [b"ACL", b"SETUSER", b"(redacted)", b"(redacted)", b"(redacted)",
+                           b"(redacted)"], a
+    finally:
+        same(apair, "CONFIG", "SET", "slowlog-log-slower-than", "10000")
