@@ -346,6 +346,23 @@ SCRIPTING = Suite("scripting",
                   pipelines=[1, 16], sizes=[0], requests=scripting_requests, setup=scripting_setup)
 
 
+# ACL: SET/GET as a user with 20 key patterns (the key matches the last
+# one, the worst case), beside the same load as the default user, which
+# the dispatcher does not check at all.
+ACL_PATTERNS = ["~app%d:*" % i for i in range(19)] + ["~key:*"]
+ACL_AUTH = ["--user", "benchacl", "-a", "benchpw"]
+
+
+def acl_setup(ctx, srv):
+    srv.call("ACL", "SETUSER", "benchacl", "reset", "on", ">benchpw", "+@all", *ACL_PATTERNS)
+
+
+ACL = Suite("acl", [("SET", ["-t", "set"]), ("GET", ["-t", "get"]),
+                    ("SET_ACL", ACL_AUTH + ["-t", "set"]), ("GET_ACL", ACL_AUTH + ["-t", "get"])],
+            pipelines=[1, 16], sizes=[3], requests=lambda t, p, s: 100000 if p == 1 else 400000,
+            setup=acl_setup)
+
+
 @dataclass
 class Run:
     ops: float          # requests per second as redis-benchmark reports it
@@ -2272,6 +2289,28 @@ def section_failover(ctx):
         raise BenchError("server(s) died: " + "\n".join(died.values()))
 
 
+def section_acl(ctx):
+    """SET/GET as an ACL user with 20 key patterns against the same as the
+    default user: server CPU per request of each, then the ACL user's over
+    the default user's for each server (issue 17 asks castor's within 5%)."""
+    cells, err = suite_cells(ctx, ACL)
+    print_cpu(ctx, "acl", cells)
+    by = {(c.test, c.pipeline): c for c in cells}
+    for (test, pipeline), c in sorted(by.items()):
+        base = by.get((test[:-4], pipeline)) if test.endswith("_ACL") else None
+        if base is None:
+            continue
+        ratio = {}
+        for who in ("castor", "redis"):
+            a, b = c.best_cpu(who), base.best_cpu(who)
+            ratio[who] = a / b if a is not None and b else None
+        ctx.figure("acl", f"ACL/default {test[:-4]:<6} P{pipeline:<3}", "x",
+                   ratio["castor"], ratio["redis"], "8.3f",
+                   "CPU per request as the ACL user over the default user")
+    if err:
+        raise err
+
+
 SECTIONS = [
     Section("throughput", section_throughput, True, section_throughput.__doc__),
     Section("cpu", section_cpu, True, section_cpu.__doc__),
@@ -2289,6 +2328,7 @@ SECTIONS = [
     Section("replication", section_replication, True, section_replication.__doc__),
     Section("failover", section_failover, True, section_failover.__doc__),
     Section("tls", section_tls, True, section_tls.__doc__),
+    Section("acl", section_acl, True, section_acl.__doc__),
 ]
 
 

@@ -78,7 +78,7 @@ static client *new_client(int fd, bool unix_socket, tls_conn *t, ev_io_fn *reade
     c->ctime_ms = c->last_interaction_ms = srv.mstime;
     c->qbuf = str_new_cap(0);
     resp_parser_init(&c->parser, cfg.proto_max_bulk_len);
-    c->authenticated = cfg.requirepass_len == 0;
+    c->authenticated = !srv.acl_default_needs_auth;
     if (unix_socket) c->flags |= CLIENT_UNIX_SOCKET;
     if (fd != -1) {
         net_set_nodelay(fd);
@@ -610,7 +610,9 @@ static bool ip_is_local(const char *ip, size_t len) {
 
 /* Redis's authRequired: a password is set and this client has not given
  * it (clearing requirepass frees clients that never authenticated). */
-bool client_auth_required(const client *c) { return !c->authenticated && cfg.requirepass_len; }
+bool client_auth_required(const client *c) {
+    return !c->authenticated && srv.acl_default_needs_auth;
+}
 
 /* Connected over the unix socket or from exactly 127.0.0.1 or ::1
  * (Redis's islocalClient, also what protected mode calls local). */
@@ -733,7 +735,7 @@ static bool accept_failed(int lfd, void *data, int err) {
 
 /* Protected mode refuses a client from outside with no password set. */
 static bool refused_by_protected_mode(const char *ip) {
-    return cfg.protected_mode && cfg.requirepass_len == 0 && !ip_is_local(ip, strlen(ip));
+    return cfg.protected_mode && srv.acl_default_nopass && !ip_is_local(ip, strlen(ip));
 }
 
 /* Accept up to 1000 pending connections of lfd; tls: shake hands first. */
@@ -1028,7 +1030,8 @@ str *client_info_line(str *s, client *c) {
         c->dbid, (unsigned long long)c->pubsub_channels, (unsigned long long)c->pubsub_patterns,
         (unsigned long long)c->pubsub_shard_channels, multi, c->qbuf->len, qbuf_free, argv_mem,
         CLIENT_BUF_SIZE, c->qbuf_peak, obl, oll, c->reply_bytes, tot, events, cmd,
-        (c->flags & CLIENT_MASTER) ? "(superuser)" : "default", c->resp);
+        (c->flags & CLIENT_MASTER) ? "(superuser)" : (c->user_name ? c->user_name : "default"),
+        c->resp);
 }
 
 /* Resume postponed clients in the order they were paused, as Redis does.

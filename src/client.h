@@ -17,6 +17,7 @@ struct tls_conn;
 struct replica_info;
 struct command;
 struct db;
+struct acl_user;
 
 /* Client flags. */
 /* Keys of the requests read ahead whose hashes a client keeps. */
@@ -61,11 +62,13 @@ typedef struct client {
     int fd;
     struct tls_conn *tls; /* NULL: plain socket (client.c, at accept or from repl_link.c) */
     uint32_t flags;
-    int resp;           /* 2 or 3, set by HELLO */
-    int dbid;           /* keys.c (SELECT), srvcmd.c (RESET), client.c, repl_link.c */
-    struct db *db;      /* &srv.dbs[dbid]: with dbid, and db.c (SWAPDB) */
-    bool authenticated; /* client.c (at connect), srvcmd.c (AUTH, HELLO, RESET), repl_link.c */
-    str *name;          /* CLIENT SETNAME / HELLO SETNAME */
+    int resp;              /* 2 or 3, set by HELLO */
+    int dbid;              /* keys.c (SELECT), srvcmd.c (RESET), client.c, repl_link.c */
+    struct db *db;         /* &srv.dbs[dbid]: with dbid, and db.c (SWAPDB) */
+    bool authenticated;    /* client.c (at connect), acl.c (AUTH, HELLO, RESET), repl_link.c */
+    struct acl_user *user; /* acl.c: the ACL user; NULL: the default user */
+    const char *user_name; /* acl.c: its name for CLIENT LIST; NULL: "default" */
+    str *name;             /* CLIENT SETNAME / HELLO SETNAME */
     char addr[NET_ADDR_SIZE];
     char laddr[NET_ADDR_SIZE];
     long long ctime_ms;

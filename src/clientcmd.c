@@ -13,6 +13,7 @@
 #include <limits.h>
 #include <string.h>
 
+#include "acl.h"
 #include "arg.h"
 #include "blocking.h"
 #include "cmdtable.h"
@@ -32,11 +33,6 @@ static const char *type_by_name(const slice *a) {
     if (arg_is(a, "pubsub")) return "pubsub";
     if (arg_is(a, "master")) return "master";
     return NULL;
-}
-
-/* The only user until acl.c exists; names are case-sensitive as in ACL. */
-static bool user_exists(const slice *name) {
-    return name->len == 7 && memcmp(name->ptr, "default", 7) == 0;
 }
 
 static void cmd_client_id(client *c) { reply_int(c, (long long)c->id); }
@@ -117,8 +113,9 @@ static void cmd_client_info(client *c) {
 
 typedef struct kill_filter {
     const slice *addr, *laddr;
-    const char *type; /* client_type_name() word, or NULL */
-    uint64_t id;      /* 0: any */
+    const slice *user; /* ACL user name (case-sensitive), or NULL */
+    const char *type;  /* client_type_name() word, or NULL */
+    uint64_t id;       /* 0: any */
     bool skipme;
 } kill_filter;
 
@@ -143,10 +140,11 @@ static bool parse_kill_filter(client *c, kill_filter *f) {
         } else if (more && arg_is(opt, "laddr")) {
             f->laddr = val;
         } else if (more && arg_is(opt, "user")) {
-            if (!user_exists(val)) {
+            if (!acl_user_exists(val)) {
                 reply_errorf(c, "ERR No such user '%s'", val->ptr);
                 return false;
             }
+            f->user = val;
         } else if (more && arg_is(opt, "skipme")) {
             if (arg_is(val, "yes")) {
                 f->skipme = true;
@@ -173,7 +171,7 @@ static bool kill_matches(const kill_filter *f, client *self, client *cl) {
     if (f->laddr && !slice_eq_cstr(f->laddr, cl->laddr)) return false;
     if (f->type && strcmp(client_type_name(cl), f->type) != 0) return false;
     if (f->id && cl->id != f->id) return false;
-    /* Every client is the default user until acl.c exists: USER only validates. */
+    if (f->user && !acl_client_is_user(cl, f->user)) return false;
     if (cl == self && f->skipme) return false;
     return true;
 }

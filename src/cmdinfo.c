@@ -46,6 +46,13 @@ static const char *acl_cat_names[] = {
     "string",   "bitmap", "hyperloglog", "geo",       "stream",     "pubsub",      "admin",
     "fast",     "slow",   "blocking",    "dangerous", "connection", "transaction", "scripting"};
 
+_Static_assert(sizeof(acl_cat_names) / sizeof(acl_cat_names[0]) == CMDINFO_NCATEGORIES,
+               "CMDINFO_NCATEGORIES counts acl_cat_names[]");
+
+const char *cmdinfo_category_name(int bit) {
+    return bit >= 0 && bit < CMDINFO_NCATEGORIES ? acl_cat_names[bit] : NULL;
+}
+
 static void reply_flags(client *c, const command *cmd) {
     int n = 0;
     for (int i = 0; i < 32; i++)
@@ -392,9 +399,10 @@ static unsigned variable_key_flags(const command *cmd, int argc, const slice *ar
 
 /* The flags of the key at argv[pos]: those of the first of Redis's key
  * specs that finds it; else of the last spec Redis cannot follow (SORT's
- * STORE); else derived from the table's write flag. */
-static unsigned key_flags(const command *cmd, int argc, const slice *argv, int pos) {
-    const cmd_meta *m = keyspecs_find(cmd->fullname);
+ * STORE); else derived from the table's write flag. m is
+ * keyspecs_find(cmd->fullname), which the caller may have kept. */
+unsigned cmdinfo_key_flags_meta(const command *cmd, const cmd_meta *m, int argc, const slice *argv,
+                                int pos) {
     unsigned unknown = 0;
     for (int i = 0; m && i < m->nkey_specs; i++) {
         const keyspec *ks = &m->key_specs[i];
@@ -414,7 +422,9 @@ static void cmd_command_getkeysandflags(client *c) {
     for (int i = 0; i < n; i++) {
         reply_array(c, 2);
         reply_bulk(c, c->argv[2 + keys[i]].ptr, c->argv[2 + keys[i]].len);
-        reply_flag_names(c, key_flags(cmd, c->argc - 2, c->argv + 2, keys[i]), key_flag_names, 11);
+        unsigned f = cmdinfo_key_flags_meta(cmd, keyspecs_find(cmd->fullname), c->argc - 2,
+                                            c->argv + 2, keys[i]);
+        reply_flag_names(c, f, key_flag_names, 11);
     }
 }
 

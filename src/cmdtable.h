@@ -97,6 +97,7 @@ typedef struct command {
     /* Stats, written by cmdtable.c. */
     long long calls, usec, rejected, failed;
     char *fullname; /* "config|get", set at start */
+    int acl_id;     /* its bit in ACL selectors, set at start by acl.c */
 } command;
 
 /* Tables */

@@ -32,6 +32,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "acl.h"
 #include "aof.h"
 #include "cmdtable.h"
 #include "config_int.h"
@@ -400,6 +401,13 @@ static const char *apply_appendonly(void) { return aof_config_changed(); }
 static void clamp_hz(void) {
     if (cfg.hz < 1) cfg.hz = 1;
     if (cfg.hz > 500) cfg.hz = 500;
+}
+
+/* requirepass sets the default user's one password (Redis's
+ * ACLUpdateDefaultUserPassword); at start acl.c applies it after reading. */
+static const char *apply_requirepass(void) {
+    acl_set_default_password(cfg.requirepass, cfg.requirepass ? cfg.requirepass_len : 0);
+    return NULL;
 }
 
 static const char *apply_hz(void) {
@@ -999,10 +1007,10 @@ static directive table[] = {
     NUM("auto-aof-rewrite-min-size", NULL, 0, NUM_LL, 0, LLONG_MAX, auto_aof_rewrite_min_size,
         64LL * 1024 * 1024, NUM_MEMORY),
     /* Security */
-    SDS("requirepass", CF_SENSITIVE, requirepass),
+    SDS("requirepass", CF_SENSITIVE, requirepass, .apply = apply_requirepass),
     STRING("aclfile", NULL, IMM, aclfile, ""),
-    NUM("acllog-max-len", NULL, INERT, NUM_LL, 0, LONG_MAX, acllog_max_len, 128, 0),
-    ENUM("acl-pubsub-default", NULL, INERT, acl_pubsub_enum, acl_pubsub_default, 0),
+    NUM("acllog-max-len", NULL, 0, NUM_LL, 0, LONG_MAX, acllog_max_len, 128, 0),
+    ENUM("acl-pubsub-default", NULL, 0, acl_pubsub_enum, acl_pubsub_default, 0),
     /* Memory */
     NUM("maxmemory", NULL, 0, NUM_ULL | NUM_UNSIGNED, 0, (long long)ULLONG_MAX, maxmemory, 0,
         NUM_MEMORY, .apply = apply_maxmemory),
@@ -1397,9 +1405,6 @@ const char *config_check_loaded(void) {
     clamp_hz();
     reading_file = false;
     if (cfg.cluster_enabled) return "castor has no cluster mode yet: cluster-enabled must be 'no'";
-    if (cfg.aclfile && cfg.aclfile[0])
-        return "castor has no ACL users yet: aclfile can't be used (requirepass sets the "
-               "default user's password)";
     if (cfg.logfile && cfg.logfile[0]) {
         FILE *f = fopen(cfg.logfile, "a");
         if (f == NULL) {
@@ -1576,7 +1581,7 @@ static int set_from_slice(directive *d, const slice *v, const char **err) {
     str **argv;
     int argc = split_value(d, v, &argv);
     int rc = config_set_args(d, argv, argc, err);
-    config_free_args(argv, argc);
+    str_free_args(argv, argc);
     return rc;
 }
 

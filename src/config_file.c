@@ -24,7 +24,6 @@
 #include <fcntl.h>
 #include <glob.h>
 #include <limits.h>
-#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,99 +31,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "acl.h"
 #include "cmdtable.h"
 #include "mem.h"
 #include "server.h"
 #include "util.h"
 
 /* ---- Words and quoting ---- */
-
-static bool is_hex(char c) { return isxdigit((unsigned char)c) != 0; }
-
-static int hex_val(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    return (tolower((unsigned char)c) - 'a') + 10;
-}
-
-void config_free_args(str **argv, int argc) {
-    for (int i = 0; i < argc; i++) str_free(argv[i]);
-    mem_free(argv);
-}
-
-int config_split_args(const char *line, str ***argv_out) {
-    const char *p = line;
-    str **argv = NULL;
-    int argc = 0;
-    for (;;) {
-        while (*p && isspace((unsigned char)*p)) p++;
-        if (*p == '\0') break;
-        bool inq = false, insq = false, done = false;
-        str *cur = str_new(NULL, 0);
-        while (!done) {
-            if (inq) {
-                if (p[0] == '\\' && p[1] == 'x' && is_hex(p[2]) && is_hex(p[3])) {
-                    char byte = (char)(hex_val(p[2]) * 16 + hex_val(p[3]));
-                    cur = str_cat(cur, &byte, 1);
-                    p += 3;
-                } else if (p[0] == '\\' && p[1]) {
-                    p++;
-                    char ch;
-                    switch (*p) {
-                    case 'n': ch = '\n'; break;
-                    case 'r': ch = '\r'; break;
-                    case 't': ch = '\t'; break;
-                    case 'b': ch = '\b'; break;
-                    case 'a': ch = '\a'; break;
-                    default: ch = *p; break;
-                    }
-                    cur = str_cat(cur, &ch, 1);
-                } else if (*p == '"') {
-                    /* A closing quote must end the word. */
-                    if (p[1] && !isspace((unsigned char)p[1])) goto err;
-                    done = true;
-                } else if (*p == '\0') {
-                    goto err; /* unterminated quotes */
-                } else {
-                    cur = str_cat(cur, p, 1);
-                }
-            } else if (insq) {
-                if (p[0] == '\\' && p[1] == '\'') {
-                    p++;
-                    cur = str_cat(cur, "'", 1);
-                } else if (*p == '\'') {
-                    if (p[1] && !isspace((unsigned char)p[1])) goto err;
-                    done = true;
-                } else if (*p == '\0') {
-                    goto err;
-                } else {
-                    cur = str_cat(cur, p, 1);
-                }
-            } else {
-                switch (*p) {
-                case ' ':
-                case '\n':
-                case '\r':
-                case '\t':
-                case '\0': done = true; break;
-                case '"': inq = true; break;
-                case '\'': insq = true; break;
-                default: cur = str_cat(cur, p, 1); break;
-                }
-            }
-            if (*p) p++;
-        }
-        argv = mem_realloc(argv, sizeof(str *) * (size_t)(argc + 1));
-        argv[argc++] = cur;
-        continue;
-    err:
-        str_free(cur);
-        config_free_args(argv, argc);
-        *argv_out = NULL;
-        return -1;
-    }
-    *argv_out = argv;
-    return argc;
-}
 
 /* A line of text from *pos (up to '\n' or the end), as Redis reads it: a
  * C string (a NUL byte ends it), trimmed of spaces, tabs, CR and LF at
@@ -207,69 +120,6 @@ static int include(const char *path, int depth, str **err) {
     return rc;
 }
 
-/* castor has no ACL users yet. It accepts the one "user" line that changes
- * nothing: the default user, on, allowed everything, with the password
- * requirepass gives it (Redis's CONFIG REWRITE writes that line). The
- * password rules are checked once the whole configuration is read. */
-static str *default_user_pass; /* ">pass", "#sha256" or "nopass" seen, or NULL */
-
-static const char *check_user_line(str **argv, int argc) {
-    static char buf[256];
-    if (strcmp(argv[1]->buf, "default") != 0) {
-        snprintf(buf, sizeof(buf),
-                 "castor has no ACL users yet: only the default user can be "
-                 "declared, not '%.64s'",
-                 argv[1]->buf);
-        return buf;
-    }
-    for (int i = 2; i < argc; i++) {
-        const char *r = argv[i]->buf;
-        if (!strcmp(r, "on") || !strcmp(r, "~*") || !strcmp(r, "&*") || !strcasecmp(r, "+@all") ||
-            !strcasecmp(r, "allkeys") || !strcasecmp(r, "allchannels") ||
-            !strcasecmp(r, "allcommands") || !strcasecmp(r, "sanitize-payload") ||
-            !strcasecmp(r, "skip-sanitize-payload") || !strcmp(r, "%RW~*"))
-            continue;
-        if (!strcasecmp(r, "nopass") || r[0] == '>' || r[0] == '#') {
-            str_free(default_user_pass);
-            default_user_pass = str_new(argv[i]->buf, argv[i]->len);
-            continue;
-        }
-        snprintf(buf, sizeof(buf),
-                 "castor has no ACL users yet: the default user can't be "
-                 "declared with the rule '%.64s'",
-                 r);
-        return buf;
-    }
-    return NULL;
-}
-
-static void sha256_hex(const char *p, size_t len, char out[65]) {
-    unsigned char md[SHA256_DIGEST_LENGTH];
-    SHA256((const unsigned char *)p, len, md);
-    for (int i = 0; i < SHA256_DIGEST_LENGTH; i++) snprintf(out + i * 2, 3, "%02x", md[i]);
-}
-
-/* The default user's password rule against requirepass. */
-static const char *check_default_user(void) {
-    if (default_user_pass == NULL) return NULL;
-    const char *r = default_user_pass->buf;
-    const char *pass = cfg.requirepass ? cfg.requirepass : "";
-    size_t plen = cfg.requirepass ? cfg.requirepass_len : 0;
-    bool ok;
-    if (!strcasecmp(r, "nopass")) {
-        ok = plen == 0;
-    } else if (r[0] == '>') {
-        ok = default_user_pass->len - 1 == plen && memcmp(r + 1, pass, plen) == 0;
-    } else {
-        char hex[65];
-        sha256_hex(pass, plen, hex);
-        ok = plen > 0 && strcasecmp(r + 1, hex) == 0;
-    }
-    if (ok) return NULL;
-    return "castor has no ACL users yet: the default user's password in the 'user default' line "
-           "must be the one requirepass sets (remove the line, or make them agree)";
-}
-
 /* One directive line (already split). NULL, or an error text. */
 static const char *load_line(str **argv, int argc, int depth, str **include_err) {
     const char *err = NULL;
@@ -282,10 +132,10 @@ static const char *load_line(str **argv, int argc, int depth, str **include_err)
             /* One word for a multi-arg directive is split again, so that
              * --save "3600 1 300 100" works (an unreadable one is no words). */
             str **words;
-            int n = config_split_args(argv[1]->buf, &words);
+            int n = str_split_args(argv[1]->buf, &words);
             if (n < 0) n = 0;
             int rc = config_set_args(d, words, n, &err);
-            config_free_args(words, n);
+            str_free_args(words, n);
             return rc == 0 ? err : NULL;
         }
         if (config_set_args(d, argv + 1, argc - 1, &err) == 0) return err;
@@ -306,7 +156,7 @@ static const char *load_line(str **argv, int argc, int depth, str **include_err)
         if (rc == -2) return "Target command name already exists";
         return NULL;
     }
-    if (!strcmp(name, "user") && argc >= 2) return check_user_line(argv, argc);
+    if (!strcmp(name, "user") && argc >= 2) return acl_config_user_line(argv, argc);
     if (!strcmp(name, "loadmodule") && argc >= 2)
         return "castor does not support modules: loadmodule can't be used";
     if (strchr(name, '.')) {
@@ -334,12 +184,12 @@ static int load_text(const char *text, size_t len, const char *origin, int depth
             continue;
         }
         str **argv;
-        int argc = config_split_args(line->buf, &argv);
+        int argc = str_split_args(line->buf, &argv);
         const char *msg = NULL;
         str *include_err = NULL;
         if (argc < 0) msg = "Unbalanced quotes in configuration line";
         else if (argc > 0) msg = load_line(argv, argc, depth, &include_err);
-        if (argc > 0) config_free_args(argv, argc);
+        if (argc > 0) str_free_args(argv, argc);
         if (include_err) {
             /* The included file reported its own error. */
             *err = include_err;
@@ -365,8 +215,7 @@ int config_load_text(const char *text, size_t len, const char *origin, str **err
 
 int config_load(const char *path, bool from_stdin, const char *options, str **err) {
     int rc = 0;
-    str_free(default_user_pass);
-    default_user_pass = NULL;
+    acl_config_reset();
     config_loading(true);
     if (path && strcmp(path, "-") != 0) rc = load_file(path, 0, err);
     if (rc == 0 && (from_stdin || (path && strcmp(path, "-") == 0))) {
@@ -383,7 +232,6 @@ int config_load(const char *path, bool from_stdin, const char *options, str **er
     config_loading(false);
     if (rc == 0) {
         const char *msg = config_check_loaded();
-        if (msg == NULL) msg = check_default_user();
         if (msg) {
             *err = fatal_report(NULL, 0, NULL, msg);
             rc = -1;
@@ -405,8 +253,8 @@ str *config_join_options(int argc, char **argv, int start) {
             s = str_catc(s, a + 2);
             s = str_cat(s, " ", 1);
             str **words;
-            int n = config_split_args(a, &words);
-            if (n > 0) config_free_args(words, n);
+            int n = str_split_args(a, &words);
+            if (n > 0) str_free_args(words, n);
             if (n == 1) {
                 /* A bare name: its value comes next, even one starting
                  * with "--". "--save" alone means save "". */
@@ -511,13 +359,13 @@ static int read_old_file(rewrite_state *st, const char *path) {
             continue;
         }
         str **argv;
-        int argc = config_split_args(line->buf, &argv);
+        int argc = str_split_args(line->buf, &argv);
         directive *d = argc > 0 ? config_find(argv[0]->buf, argv[0]->len) : NULL;
         if (argc <= 0 || (d == NULL && !is_file_only_keyword(argv[0]->buf))) {
             /* Unreadable, or a directive that no longer exists: kept as a comment. */
             str *c = str_fmt("# ??? %s", line->buf);
             str_free(line);
-            if (argc > 0) config_free_args(argv, argc);
+            if (argc > 0) str_free_args(argv, argc);
             append_line(st, c);
             continue;
         }
@@ -529,7 +377,7 @@ static int read_old_file(rewrite_state *st, const char *path) {
         o->lines[o->count++] = st->nlines;
         append_line(st, line);
         str_free(option);
-        config_free_args(argv, argc);
+        str_free_args(argv, argc);
     }
     /* As Redis splits on '\n', a final newline leaves an empty last line. */
     if (text->len && text->buf[text->len - 1] == '\n') append_line(st, str_new(NULL, 0));
@@ -537,18 +385,12 @@ static int read_old_file(rewrite_state *st, const char *path) {
     return 0;
 }
 
-/* castor's one user, as Redis's ACLDescribeUser writes the default user. */
+/* Every ACL user, as Redis's rewriteConfigUserOption (none with an
+ * aclfile, which holds them instead). */
+static void rewrite_one_user(str *line, void *priv) { rewrite_line(priv, "user", line, true); }
+
 static void rewrite_users(rewrite_state *st) {
-    str *line = str_from("user default on ");
-    if (cfg.requirepass && cfg.requirepass_len) {
-        char hex[65];
-        sha256_hex(cfg.requirepass, cfg.requirepass_len, hex);
-        line = str_catfmt(line, "#%s", hex);
-    } else {
-        line = str_catc(line, "nopass");
-    }
-    line = str_catc(line, " ~* &* +@all");
-    rewrite_line(st, "user", line, true);
+    acl_foreach_user_line(rewrite_one_user, st);
     rewrite_mark_processed(st, "user");
     rewrite_mark_processed(st, "loadmodule"); /* castor loads no modules */
 }

@@ -100,13 +100,6 @@ const char *config_check_loaded(void);
 
 /* ---- config_file.c ---- */
 
-/* Split one line into words with redis.conf quoting (Redis's
- * sdssplitargs): "..." with \n \r \t \b \a \xHH and \<char>, '...' with \'.
- * Returns the count (0 for a blank line), -1 on unbalanced quotes; *argv
- * is set on success (free with config_free_args). str_catrepr() writes
- * what this reads back as one word. */
-int config_split_args(const char *line, str ***argv);
-void config_free_args(str **argv, int argc);
 /* CONFIG REWRITE's line for an option: replaces the option's old line or,
  * when force (or force-all) is set, is appended. Takes ownership of line. */
 void rewrite_line(rewrite_state *st, const char *option, str *line, bool force);

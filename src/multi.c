@@ -14,6 +14,7 @@
 
 #include <string.h>
 
+#include "acl.h"
 #include "cmdtable.h"
 #include "db.h"
 #include "dict.h"
@@ -308,7 +309,11 @@ static void cmd_exec(client *c) {
         c->argc = queue[i].argc;
         c->argv = queue[i].argv;
         c->cmd = queue[i].cmd;
-        cmdtable_call(c);
+        c->lastcmd = saved_cmd; /* CLIENT LIST and ACL LOG say "exec", as Redis */
+        /* The user's rules may have changed since the command was queued. */
+        const char *denied = (c->user || !srv.acl_default_open) ? acl_recheck_queued(c) : NULL;
+        if (denied) reply_error(c, denied);
+        else cmdtable_call(c);
     }
     c->argc = saved_argc;
     c->argv = saved_argv;

@@ -189,6 +189,14 @@ void pubsub_client_free(client *c) {
     update_counts(c);
 }
 
+bool pubsub_client_any_topic(client *c, pubsub_topic_fn *fn, void *priv) {
+    struct pubsub_state *s = c->pubsub;
+    for (int k = 0; s && k < T_KINDS; k++)
+        for (size_t i = 0; i < s->len[k]; i++)
+            if (fn(k == T_PATTERN, s->items[k][i]->name, s->items[k][i]->len, priv)) return true;
+    return false;
+}
+
 size_t pubsub_channel_count(void) { return topics[T_CHANNEL] ? dict_len(topics[T_CHANNEL]) : 0; }
 size_t pubsub_pattern_count(void) { return topics[T_PATTERN] ? dict_len(topics[T_PATTERN]) : 0; }
 size_t pubsub_shard_count(void) { return topics[T_SHARD] ? dict_len(topics[T_SHARD]) : 0; }

@@ -20,6 +20,10 @@ void pubsub_notify(int type, const char *event, const char *key, size_t klen, in
 
 /* Drop every subscription of c (on free or RESET), without replies. */
 void pubsub_client_free(client *c);
+/* Does fn say true of one of c's channels, shard channels (pattern false)
+ * or patterns (pattern true)? For ACL's revoked channels. */
+typedef bool pubsub_topic_fn(bool pattern, const char *name, size_t len, void *priv);
+bool pubsub_client_any_topic(client *c, pubsub_topic_fn *fn, void *priv);
 /* Totals for INFO. */
 size_t pubsub_channel_count(void);
 size_t pubsub_pattern_count(void);

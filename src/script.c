@@ -24,6 +24,7 @@
 #include <strings.h>
 
 #include "aof.h"
+#include "acl.h"
 #include "arg.h"
 #include "cmdtable.h"
 #include "config.h"
@@ -348,6 +349,7 @@ static void call_from_script(script_run *r, client *fc) {
     if ((cmd->flags & CMD_NOSCRIPT) && !deny_disabled)
         err = "ERR This Redis command is not allowed from script";
     if (err == NULL) err = refuse_stale(cmd);
+    if (err == NULL) err = acl_admit_script(fc, r->caller, cmd);
     if (err == NULL) err = refuse_write(r, cmd, buf, sizeof(buf));
     if (err == NULL) err = refuse_oom(r, cmd);
     if (err) {
@@ -360,7 +362,10 @@ static void call_from_script(script_run *r, client *fc) {
 
 void script_call(script_run *r) {
     propagate_set_targets(r->repl);
+    /* The script's commands act as its caller's user (SORT asks fc). */
+    r->fc->user = r->caller->user;
     call_from_script(r, r->fc);
+    r->fc->user = NULL; /* the user may be deleted once the script ends */
     propagate_set_targets(PROPAGATE_AOF | PROPAGATE_REPL);
 }
 

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "acl.h"
 #include "aof.h"
 #include "bitops.h"
 #include "blocking.h"
@@ -249,6 +250,12 @@ static seam_verdict refuse_state(client *c, command *cmd, bool exec, const char 
 }
 
 seam_verdict seam_admit(client *c, command *cmd) {
+    /* ACL, first as in Redis; skipped for the default user while it may
+     * run anything (the common case costs one test). */
+    if (c->user || !srv.acl_default_open) {
+        const char *err = acl_admit(c, cmd);
+        if (err) return refuse(c, cmd, err);
+    }
     /* A script runs past busy-reply-threshold: only allow_busy commands.
      * Our master's stream waits for the script's end (script.c). */
     if (srv.busy_script && !(cmd->flags & CMD_ALLOW_BUSY)) {
@@ -370,7 +377,7 @@ static command *const families[] = {
     cmdinfo_commands,  slowlog_commands,  memory_commands,   multi_commands,  pubsub_commands,
     repl_commands,     snapshot_commands, aof_commands,      t_hash_commands, t_set_commands,
     t_list_commands,   t_zset_commands,   blocking_commands, sort_commands,   module_commands,
-    script_commands,   function_commands, hllcmd_commands,   geo_commands,
+    script_commands,   function_commands, hllcmd_commands,   geo_commands,    acl_commands,
 };
 
 static void register_commands(void) {
@@ -729,6 +736,7 @@ int main(int argc, char **argv) {
     }
     config_init();
     register_commands(); /* before the config: rename-command renames in them */
+    acl_init();          /* the default user, before requirepass and user lines */
     str *opts = config_join_options(argc, argv, opt_start);
     str *err = NULL;
     if (config_path) {
@@ -767,6 +775,7 @@ int main(int argc, char **argv) {
             argv[0]);
     else log_msg(LOG_NOTICE, "Configuration loaded");
     setup_signals();
+    if (acl_load_at_startup()) return 1; /* logged */
     config_apply_at_start();
     server_apply_maxclients();
     if (ev_init(cfg.maxclients + 128) == -1) {

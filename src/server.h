@@ -87,6 +87,9 @@ struct server {
     bool active_expire_enabled;    /* server.c at start, debug.c (DEBUG SET-ACTIVE-EXPIRE) */
     bool pause_cron;               /* debug.c: DEBUG PAUSE-CRON (the cron only keeps time) */
     bool skip_checksum_validation; /* debug.c: DEBUG SET-SKIP-CHECKSUM-VALIDATION */
+    bool acl_default_open;         /* acl.c: the default user may run anything (no check) */
+    bool acl_default_needs_auth;   /* acl.c: the default user has a password or is off */
+    bool acl_default_nopass;       /* acl.c: the default user is nopass (protected mode) */
 
     int busy_script; /* script.c: 1 (EVAL) or 2 (FCALL) while a script runs
                                        * past busy-reply-threshold */

@@ -52,6 +52,7 @@ static long long next_entry_id;
 static bool arg_is_secret(const client *c, int i) {
     const char *name = c->cmd ? c->cmd->fullname : "";
     if (strcmp(name, "auth") == 0) return i >= 1;
+    if (strcmp(name, "acl|setuser") == 0) return i >= 2; /* the name too, as Redis */
     if (strcmp(name, "config|set") == 0)
         return i >= 3 && i % 2 == 1 && config_is_sensitive(c->argv[i - 1].ptr, c->argv[i - 1].len);
     if (strcmp(name, "hello") == 0) {

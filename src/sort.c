@@ -21,8 +21,8 @@
  * elements, in one MULTI/EXEC, because the result of a sort whose keys tie
  * depends on the order of a set's hash table, which a replica need not
  * share.
- * Not here: the cluster-mode and ACL refusals of BY/GET patterns (castor
- * has neither key-pattern ACLs nor cluster mode).
+ * BY and GET patterns are refused to a user who may not read every key
+ * (acl.c); castor has no cluster mode, so not its refusals.
  * Spec: Redis 7.0 sort.c and pqsort.c semantics.
  * SPDX-License-Identifier: BSD-3-Clause */
 
@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "acl.h"
 #include "arg.h"
 #include "cmdtable.h"
 #include "db.h"
@@ -423,9 +424,19 @@ static bool parse_options(client *c, bool readonly, sort_opts *o) {
             o->by = &c->argv[++j];
             /* A BY without '*' (as a C string) names no weight: no sorting.
              * As in Redis, a later BY with a '*' does not undo that. */
-            if (memchr(o->by->ptr, '*', strnlen(o->by->ptr, o->by->len)) == NULL)
+            if (memchr(o->by->ptr, '*', strnlen(o->by->ptr, o->by->len)) == NULL) {
                 o->dontsort = true;
+            } else if (!acl_client_has_full_key_access(c)) {
+                /* A pattern names keys ACL can't check beforehand. */
+                reply_error(c, "ERR BY option of SORT denied due to insufficient ACL permissions.");
+                return false;
+            }
         } else if (arg_is(a, "get") && left >= 1) {
+            if (!acl_client_has_full_key_access(c)) {
+                reply_error(c,
+                            "ERR GET option of SORT denied due to insufficient ACL permissions.");
+                return false;
+            }
             if (o->gets == NULL)
                 o->gets = mem_alloc(sizeof(pattern) * (size_t)((c->argc - j) / 2 + 1));
             pattern_init(&o->gets[o->ngets++], &c->argv[++j]);

@@ -1,16 +1,14 @@
 /* srvcmd.c -- connection and server commands: PING, ECHO, QUIT, RESET,
  * TIME, HELLO, AUTH, SHUTDOWN, MONITOR (LASTSAVE is snapshot.c's).
  *
- * Authentication is one check (auth_check) so ACL users can replace the
- * single requirepass later without touching the commands.
+ * HELLO ... AUTH and RESET ask acl.c, which owns the users and AUTH.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "srvcmd.h"
 
-#include <openssl/crypto.h>
-#include <openssl/sha.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "acl.h"
 #include "arg.h"
 #include "blocking.h"
 #include "cmdtable.h"
@@ -56,45 +54,7 @@ static void cmd_time(client *c) {
     reply_bulk_ll(c, us % 1000000);
 }
 
-/* ---- Authentication ---- */
-
-/* Every byte of the password counts (it may hold NULs), and the time the
- * comparison takes says nothing about how much of it matched: as Redis 7.0
- * does for ACL passwords, both sides are hashed with SHA-256 and the
- * digests compared in constant time. */
-static bool password_matches(const slice *pass) {
-    unsigned char got[SHA256_DIGEST_LENGTH], want[SHA256_DIGEST_LENGTH];
-    SHA256((const unsigned char *)pass->ptr, pass->len, got);
-    SHA256((const unsigned char *)cfg.requirepass, cfg.requirepass_len, want);
-    return CRYPTO_memcmp(got, want, sizeof(got)) == 0;
-}
-
-/* The one credential check: true if user/pass are valid. */
-static bool auth_check(const slice *user, const slice *pass) {
-    if (user && !util_strcaseeq(user->ptr, user->len, "default")) return false;
-    if (cfg.requirepass_len == 0) return true; /* the default user has nopass */
-    return password_matches(pass);
-}
-
-static void cmd_auth(client *c) {
-    if (c->argc > 3) {
-        reply_error(c, ERR_SYNTAX);
-        return;
-    }
-    if (c->argc == 2 && cfg.requirepass_len == 0) {
-        reply_error(c, ERR_AUTH_NOPASS);
-        return;
-    }
-    slice *user = c->argc == 3 ? &c->argv[1] : NULL;
-    slice *pass = &c->argv[c->argc - 1];
-    if (auth_check(user, pass)) {
-        c->authenticated = true;
-        reply_ok(c);
-    } else {
-        log_msg(LOG_VERBOSE, "Failed authentication attempt");
-        reply_error(c, ERR_WRONGPASS);
-    }
-}
+/* ---- Authentication (AUTH and the users are acl.c's) ---- */
 
 static void cmd_hello(client *c) {
     long long ver = 0;
@@ -129,12 +89,9 @@ static void cmd_hello(client *c) {
             return;
         }
     }
-    if (user) {
-        if (!auth_check(user, pass)) {
-            reply_error(c, ERR_WRONGPASS);
-            return;
-        }
-        c->authenticated = true;
+    if (user && !acl_authenticate(c, user, pass)) {
+        reply_error(c, ERR_WRONGPASS);
+        return;
     }
     if (client_auth_required(c)) {
         reply_error(
@@ -172,7 +129,7 @@ static void cmd_reset(client *c) {
     c->db = db_get(0);
     c->dbid = 0;
     c->resp = 2;
-    c->authenticated = cfg.requirepass_len == 0;
+    acl_client_reset_user(c);
     reply_simple(c, "RESET");
 }
 
@@ -248,9 +205,6 @@ command srvcmd_commands[] = {
     {.name = "time", .proc = cmd_time, .arity = 1, .flags = CMD_LOADING | CMD_STALE | CMD_FAST,
      .acl = ACL_FAST},
     {.name = "hello", .proc = cmd_hello, .arity = -1,
-     .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NO_AUTH | CMD_SENTINEL |
-              CMD_ALLOW_BUSY, .acl = ACL_FAST | ACL_CONNECTION},
-    {.name = "auth", .proc = cmd_auth, .arity = -2,
      .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NO_AUTH | CMD_SENTINEL |
               CMD_ALLOW_BUSY, .acl = ACL_FAST | ACL_CONNECTION},
     {.name = "shutdown", .proc = cmd_shutdown, .arity = -1,

@@ -3,9 +3,12 @@
  * Growth doubles up to 1 MiB and then adds 1 MiB at a time, so appending n
  * bytes one at a time is O(n) amortised without wasting half of a huge
  * buffer. Capacity follows the allocator's usable size, so no slack is lost.
+ * Also the redis.conf word splitter (str_split_args), shared by the
+ * configuration and ACL rules.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "str.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -133,3 +136,92 @@ str *str_shrink(str *s) {
 }
 
 size_t str_alloc_size(const str *s) { return mem_usable(s); }
+
+/* ---- Words and quoting ---- */
+
+static bool is_hex(char c) { return isxdigit((unsigned char)c) != 0; }
+
+static int hex_val(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    return (tolower((unsigned char)c) - 'a') + 10;
+}
+
+void str_free_args(str **argv, int argc) {
+    for (int i = 0; i < argc; i++) str_free(argv[i]);
+    mem_free(argv);
+}
+
+int str_split_args(const char *line, str ***argv_out) {
+    const char *p = line;
+    str **argv = NULL;
+    int argc = 0;
+    for (;;) {
+        while (*p && isspace((unsigned char)*p)) p++;
+        if (*p == '\0') break;
+        bool inq = false, insq = false, done = false;
+        str *cur = str_new(NULL, 0);
+        while (!done) {
+            if (inq) {
+                if (p[0] == '\\' && p[1] == 'x' && is_hex(p[2]) && is_hex(p[3])) {
+                    char byte = (char)(hex_val(p[2]) * 16 + hex_val(p[3]));
+                    cur = str_cat(cur, &byte, 1);
+                    p += 3;
+                } else if (p[0] == '\\' && p[1]) {
+                    p++;
+                    char ch;
+                    switch (*p) {
+                    case 'n': ch = '\n'; break;
+                    case 'r': ch = '\r'; break;
+                    case 't': ch = '\t'; break;
+                    case 'b': ch = '\b'; break;
+                    case 'a': ch = '\a'; break;
+                    default: ch = *p; break;
+                    }
+                    cur = str_cat(cur, &ch, 1);
+                } else if (*p == '"') {
+                    /* A closing quote must end the word. */
+                    if (p[1] && !isspace((unsigned char)p[1])) goto err;
+                    done = true;
+                } else if (*p == '\0') {
+                    goto err; /* unterminated quotes */
+                } else {
+                    cur = str_cat(cur, p, 1);
+                }
+            } else if (insq) {
+                if (p[0] == '\\' && p[1] == '\'') {
+                    p++;
+                    cur = str_cat(cur, "'", 1);
+                } else if (*p == '\'') {
+                    if (p[1] && !isspace((unsigned char)p[1])) goto err;
+                    done = true;
+                } else if (*p == '\0') {
+                    goto err;
+                } else {
+                    cur = str_cat(cur, p, 1);
+                }
+            } else {
+                switch (*p) {
+                case ' ':
+                case '\n':
+                case '\r':
+                case '\t':
+                case '\0': done = true; break;
+                case '"': inq = true; break;
+                case '\'': insq = true; break;
+                default: cur = str_cat(cur, p, 1); break;
+                }
+            }
+            if (*p) p++;
+        }
+        argv = mem_realloc(argv, sizeof(str *) * (size_t)(argc + 1));
+        argv[argc++] = cur;
+        continue;
+    err:
+        str_free(cur);
+        str_free_args(argv, argc);
+        *argv_out = NULL;
+        return -1;
+    }
+    *argv_out = argv;
+    return argc;
+}

@@ -36,6 +36,13 @@ str *str_catvfmt(str *s, const char *fmt, va_list ap) MUST_USE;
  * (\\ \" \n \r \t \a \b, \xHH for other non-printable bytes): one line
  * that redis.conf quoting reads back as exactly those bytes. */
 str *str_catrepr(str *s, const char *p, size_t len) MUST_USE;
+/* Split one line into words with redis.conf quoting (Redis's
+ * sdssplitargs): "..." with \n \r \t \b \a \xHH and \<char>, '...' with \'.
+ * Returns the count (0 for a blank line), -1 on unbalanced quotes; *argv
+ * is set on success (free with str_free_args). str_catrepr() writes what
+ * this reads back as one word. */
+int str_split_args(const char *line, str ***argv);
+void str_free_args(str **argv, int argc);
 str *str_fmt(const char *fmt, ...) MUST_USE __attribute__((format(printf, 1, 2)));
 /* Make room for at least 'add' more bytes without changing len. */
 str *str_reserve(str *s, size_t add) MUST_USE;

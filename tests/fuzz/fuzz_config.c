@@ -64,9 +64,9 @@ static bool has_directive(const uint8_t *p, size_t n, const char *name) {
         str *line = str_new(p + pos, end - pos);
         pos = nl ? end + 1 : n;
         str **argv;
-        int argc = config_split_args(line->buf, &argv);
+        int argc = str_split_args(line->buf, &argv);
         bool hit = argc > 0 && strcasecmp(argv[0]->buf, name) == 0;
-        if (argc > 0) config_free_args(argv, argc);
+        if (argc > 0) str_free_args(argv, argc);
         str_free(line);
         if (hit) return true;
     }
@@ -79,13 +79,13 @@ static void check_one_value(const char *v, size_t len) {
     CHECK(strlen(line->buf) == line->len); /* no NUL survives the escaping */
     CHECK(memchr(line->buf, '\n', line->len) == NULL && memchr(line->buf, '\r', line->len) == NULL);
     str **argv;
-    int argc = config_split_args(line->buf, &argv);
+    int argc = str_split_args(line->buf, &argv);
     CHECK(argc == 1 && argv[0]->len == len && memcmp(argv[0]->buf, v, len) == 0);
-    config_free_args(argv, argc);
+    str_free_args(argv, argc);
     str *named = str_catrepr(str_from("masterauth "), v, len);
-    argc = config_split_args(named->buf, &argv);
+    argc = str_split_args(named->buf, &argv);
     CHECK(argc == 2 && argv[1]->len == len && memcmp(argv[1]->buf, v, len) == 0);
-    config_free_args(argv, argc);
+    str_free_args(argv, argc);
     str_free(named);
     str_free(line);
 }
@@ -102,7 +102,7 @@ static void words_mode(const uint8_t *data, size_t size) {
      * way once its words are written back quoted. */
     str *line = str_new(data, size);
     str **argv;
-    int argc = config_split_args(line->buf, &argv);
+    int argc = str_split_args(line->buf, &argv);
     if (argc > 0) {
         str *again = str_new(NULL, 0);
         for (int i = 0; i < argc; i++) {
@@ -110,14 +110,14 @@ static void words_mode(const uint8_t *data, size_t size) {
             again = str_catrepr(again, argv[i]->buf, argv[i]->len);
         }
         str **argv2;
-        int argc2 = config_split_args(again->buf, &argv2);
+        int argc2 = str_split_args(again->buf, &argv2);
         CHECK(argc2 == argc);
         for (int i = 0; i < argc; i++)
             CHECK(argv2[i]->len == argv[i]->len &&
                   !memcmp(argv2[i]->buf, argv[i]->buf, argv[i]->len));
-        config_free_args(argv2, argc2);
+        str_free_args(argv2, argc2);
         str_free(again);
-        config_free_args(argv, argc);
+        str_free_args(argv, argc);
     }
     str_free(line);
 }

@@ -286,7 +286,7 @@ static void test_arity_comes_before_auth_and_the_features(void) {
 static void test_auth_comes_before_loading_and_the_features(void) {
     reset();
     cl->authenticated = false;
-    cfg.requirepass_len = 1; /* a password is set */
+    srv.acl_default_needs_auth = true; /* the default user has a password */
     srv.loading = true;
     request("tget", "k", NULL);
     ASSERT(replied("-NOAUTH "));
@@ -294,7 +294,7 @@ static void test_auth_comes_before_loading_and_the_features(void) {
     cl->buf_used = 0;
     request("tnoauth", "k", NULL); /* NO_AUTH and LOADING: runs */
     ASSERT_EQ(procs_run, 1);
-    cfg.requirepass_len = 0;
+    srv.acl_default_needs_auth = false;
 }
 
 static void test_loading_comes_before_the_features(void) {
