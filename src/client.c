@@ -833,6 +833,9 @@ str *client_info_line(str *s, client *c) {
     if (c->flags & CLIENT_PUBSUB) *f++ = 'P';
     if (c->flags & CLIENT_MULTI) *f++ = 'x';
     if (c->flags & (CLIENT_BLOCKED | CLIENT_PAUSED_WAIT)) *f++ = 'b'; /* Redis blocks paused ones */
+    if (c->tracking & TRACKING_ON) *f++ = 't';
+    if (c->tracking & TRACKING_BROKEN_REDIR) *f++ = 'R';
+    if (c->tracking & TRACKING_BCAST) *f++ = 'B';
     if (c->flags & CLIENT_CLOSE_AFTER_REPLY) *f++ = 'c';
     if (c->flags & CLIENT_CLOSE_ASAP) *f++ = 'A';
     if (c->flags & CLIENT_UNIX_SOCKET) *f++ = 'U';
@@ -859,13 +862,14 @@ str *client_info_line(str *s, client *c) {
         "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d "
         "sub=%llu psub=%llu ssub=%llu multi=%d qbuf=%zu qbuf-free=%zu argv-mem=%zu "
         "multi-mem=0 rbs=%d rbp=%zu obl=%zu oll=%zu omem=%zu tot-mem=%zu events=%s "
-        "cmd=%s user=%s redir=-1 resp=%d",
+        "cmd=%s user=%s redir=%lld resp=%d",
         (unsigned long long)c->id, c->addr, c->laddr, c->fd, c->name ? c->name->buf : "",
         (srv.mstime - c->ctime_ms) / 1000, (srv.mstime - c->last_interaction_ms) / 1000, flags,
         c->dbid, (unsigned long long)c->pubsub_channels, (unsigned long long)c->pubsub_patterns,
         (unsigned long long)c->pubsub_shard_channels, multi, c->qbuf->len, qbuf_free, argv_mem,
         CLIENT_BUF_SIZE, c->qbuf_peak, obl, oll, c->reply_bytes, tot, events, cmd,
-        (c->flags & CLIENT_MASTER) ? "(superuser)" : "default", c->resp);
+        (c->flags & CLIENT_MASTER) ? "(superuser)" : "default",
+        (c->tracking & TRACKING_ON) ? (long long)c->tracking_redir : -1LL, c->resp);
 }
 
 /* Resume postponed clients in the order they were paused, as Redis does.

@@ -235,7 +235,7 @@ void db_expire_now(db *d, kv *e) {
     srv.stat_expiredkeys++;
     propagate_deletion(d->id, key, klen);
     db_notify(NOTIFY_EXPIRED, "expired", key, klen, d->id);
-    db_signal_modified(d, key, klen);
+    db_signal_removed(d, key, klen);
     if (key != small) mem_free(key);
 }
 
@@ -453,10 +453,16 @@ size_t db_size(const db *d) { return dict_len(d->keys); }
 
 /* ---- Signals ---- */
 
-void db_signal_modified(db *d, const char *key, size_t klen) { seam_key_modified(d, key, klen); }
+void db_signal_modified(db *d, const char *key, size_t klen) {
+    seam_key_modified(d, key, klen, false);
+}
+
+void db_signal_removed(db *d, const char *key, size_t klen) {
+    seam_key_modified(d, key, klen, true);
+}
 
 void db_key_changed(db *d, const slice *key, int type, const char *event, long long dirty) {
-    seam_key_modified(d, key->ptr, key->len);
+    seam_key_modified(d, key->ptr, key->len, false);
     if (event) db_notify(type, event, key->ptr, key->len, d->id);
     srv.dirty += dirty;
 }

@@ -74,6 +74,8 @@ bool db_delete_propagate(db *d, const char *key, size_t klen);
 
 /* Called once per changed key: WATCH, blocked clients, notifications. */
 void db_signal_modified(db *d, const char *key, size_t klen);
+/* The same for a key the server removed (expired, evicted), not a command. */
+void db_signal_removed(db *d, const char *key, size_t klen);
 /* A command changed 'key' of d: db_signal_modified(), the keyspace event
  * 'event' of class 'type' (NOTIFY_*) unless event is NULL (a change no
  * event reports, as PFCOUNT caching its count), and 'dirty' changes

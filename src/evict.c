@@ -112,7 +112,7 @@ static void evict_key(db *d, const char *key, size_t klen) {
     srv.stat_evictedkeys++;
     propagate_deletion(d->id, copy, klen);
     db_notify(NOTIFY_EVICTED, "evicted", copy, klen, d->id);
-    db_signal_modified(d, copy, klen);
+    db_signal_removed(d, copy, klen);
     mem_free(copy);
 }
 

@@ -41,6 +41,7 @@
 #include "server.h"
 #include "snapshot.h"
 #include "str.h"
+#include "tracking.h"
 #include "util.h"
 
 /* ---- Instantaneous metrics ---- */
@@ -251,10 +252,10 @@ static str *sec_clients(str *s) {
                       "client_recent_max_input_buffer:%zu\r\n"
                       "client_recent_max_output_buffer:%zu\r\n"
                       "blocked_clients:%lu\r\n"
-                      "tracking_clients:0\r\n"
+                      "tracking_clients:%lu\r\n"
                       "clients_in_timeout_table:%lu\r\n",
                       normal, cfg.maxclients, max_in, max_out, srv.blocked_clients,
-                      blocking_timeout_count());
+                      srv.tracking_clients, blocking_timeout_count());
 }
 
 static size_t total_system_memory(void) {
@@ -421,9 +422,9 @@ static str *sec_stats(str *s) {
                       "active_defrag_key_misses:0\r\n"
                       "total_active_defrag_time:0\r\n"
                       "current_active_defrag_time:0\r\n"
-                      "tracking_total_keys:0\r\n"
-                      "tracking_total_items:0\r\n"
-                      "tracking_total_prefixes:0\r\n"
+                      "tracking_total_keys:%llu\r\n"
+                      "tracking_total_items:%llu\r\n"
+                      "tracking_total_prefixes:%llu\r\n"
                       "unexpected_error_replies:%lld\r\n"
                       "total_error_replies:%lld\r\n"
                       "dump_payload_sanitizations:%lld\r\n"
@@ -442,6 +443,7 @@ static str *sec_stats(str *s) {
                       "io_coalesce_engaged:%llu\r\n"
                       "io_coalesce_sleeps:%llu\r\n",
                       pubsub_channel_count(), pubsub_pattern_count(), pubsub_shard_count(),
+                      tracking_total_keys(), tracking_total_items(), tracking_total_prefixes(),
                       srv.stat_unexpected_error_replies, srv.stat_total_error_replies,
                       srv.stat_dump_payload_sanitizations, srv.stat_io_reads, srv.stat_io_writes,
                       srv.stat_client_qbuf_limit_disconnections,

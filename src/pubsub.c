@@ -142,13 +142,27 @@ static void unsubscribe_topic(client *c, int kind, topic *t) {
 static const char *kind_sub_name[T_KINDS] = {"subscribe", "psubscribe", "ssubscribe"};
 static const char *kind_unsub_name[T_KINDS] = {"unsubscribe", "punsubscribe", "sunsubscribe"};
 
+/* Pushes reach the client even under CLIENT REPLY OFF or SKIP, as in
+ * Redis 7.0.15: a subscriber that silenced its replies still hears. */
+static uint32_t push_begin(client *c) {
+    uint32_t old = c->flags;
+    c->flags |= CLIENT_PUSHING;
+    return old;
+}
+
+static void push_end(client *c, uint32_t old) {
+    if (!(old & CLIENT_PUSHING)) c->flags &= ~CLIENT_PUSHING;
+}
+
 static void reply_sub_event(client *c, const char *what, const char *name, size_t len,
                             long long n) {
+    uint32_t old = push_begin(c);
     reply_push(c, 3);
     reply_bulk_cstr(c, what);
     if (name) reply_bulk(c, name, len);
     else reply_null(c);
     reply_int(c, n);
+    push_end(c, old);
 }
 
 static void unsubscribe_one(client *c, int kind, const char *name, size_t len, bool notify) {
@@ -197,11 +211,13 @@ size_t pubsub_shard_count(void) { return topics[T_SHARD] ? dict_len(topics[T_SHA
 
 static void deliver(client *c, const char *kind, const topic *pattern, const char *channel,
                     size_t clen, const char *msg, size_t mlen) {
+    uint32_t old = push_begin(c);
     reply_push(c, pattern ? 4 : 3);
     reply_bulk_cstr(c, kind);
     if (pattern) reply_bulk(c, pattern->name, pattern->len);
     reply_bulk(c, channel, clen);
     reply_bulk(c, msg, mlen);
+    push_end(c, old);
 }
 
 static long long publish_kind(int kind, const char *channel, size_t clen, const char *msg,

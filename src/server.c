@@ -64,6 +64,7 @@
 #include "t_set.h"
 #include "t_string.h"
 #include "t_zset.h"
+#include "tracking.h"
 #include "util.h"
 
 /* ---- Shutdown ---- */
@@ -207,6 +208,7 @@ static long long cron(long long id, void *data) {
     snapshot_cron(); /* save points, scheduled BGSAVE */
     aof_cron();      /* scheduled and automatic AOF rewrites */
     repl_cron();     /* links, snapshots for replicas, pings, WAIT timeouts */
+    if (srv.tracking_clients) tracking_limit_keys();
     if (srv.pause_type && srv.pause_end_ms <= srv.mstime) {
         srv.pause_type = PAUSE_NONE;
         client_unpause_all();
@@ -219,6 +221,8 @@ static void before_sleep(void) {
     server_update_time();
     if (srv.active_expire_enabled && !srv.is_replica) expire_cycle_fast();
     blocking_before_sleep();
+    tracking_send_pending(); /* those of the waiters served just above */
+    tracking_broadcast();    /* BCAST clients: the keys changed this turn */
     /* The AOF is written (under appendfsync always, synced) before any
      * reply of this turn leaves: an acknowledged write is on disk. */
     aof_flush_before_sleep();
@@ -295,6 +299,8 @@ seam_verdict seam_admit(client *c, command *cmd) {
     /* Replication: -NOREPLICAS, -READONLY, -MASTERDOWN. */
     const char *repl_err = repl_refuse(c, flags);
     if (repl_err) return refuse_state(c, cmd, exec, repl_err);
+    /* Keep the client-side caching table within tracking-table-max-keys. */
+    if (srv.tracking_clients) tracking_limit_keys();
     if ((c->flags & CLIENT_MULTI) && multi_maybe_queue(c, cmd, flags)) return SEAM_DONE;
     return SEAM_RUN;
 }
@@ -305,16 +311,28 @@ void seam_after_call(client *c, command *cmd, long long dur_us, bool outermost) 
     /* Redis files every call under one of two latency events by its speed class. */
     latency_add_sample((cmd->flags & CMD_FAST) ? "fast-command" : "command", dur_us / 1000);
     if (!(cmd->flags & CMD_SKIP_SLOWLOG)) slowlog_maybe_add(c, dur_us);
-    /* Waiters on keys this command (or a whole EXEC) readied run now. */
-    if (outermost) blocking_serve_ready();
+    /* Client-side caching: the keys a read-only command read (not EVAL_RO
+     * and FCALL_RO themselves: the commands their script calls). */
+    if (srv.tracking_clients && (cmd->flags & CMD_READONLY) && !(cmd->flags & CMD_SCRIPT_FLAGS))
+        tracking_after_read(c, cmd);
+    if (outermost) {
+        /* Waiters on keys this command (or a whole EXEC) readied run now. */
+        blocking_serve_ready();
+        /* Invalidations held back while their client's command ran follow
+         * its reply (also those of the waiters just served). */
+        tracking_send_pending();
+        if (c->tracking) tracking_command_done(c, cmd);
+    }
 }
 
-void seam_key_modified(db *d, const char *key, size_t klen) {
+void seam_key_modified(db *d, const char *key, size_t klen, bool by_server) {
     multi_touch_key(d, key, klen);
     if (srv.blocked_clients) blocking_signal_key(d, key, klen);
+    tracking_key_modified(key, klen, !by_server);
 }
 
 void seam_db_flushed(int dbid, int other) {
+    if (other == -1) tracking_flushed();
     if (dbid == -1) {
         for (int i = 0; i < srv.ndbs; i++) multi_touch_db(i, -1);
         return;
@@ -335,6 +353,7 @@ void seam_propagate(int readers, int dbid, int argc, const slice *argv) {
 }
 
 void seam_client_freed(client *c) {
+    tracking_disable(c);
     repl_client_freed(c);
     blocking_client_freed(c);
     pubsub_client_free(c);
