@@ -125,6 +125,13 @@ void propagate(int dbid, int argc, const slice *argv) {
     collect(dbid, argc, argv);
 }
 
+void propagate_to(int to, int dbid, int argc, const slice *argv) {
+    int all = targets;
+    targets &= to;
+    propagate(dbid, argc, argv);
+    targets = all;
+}
+
 void propagate_del(int dbid, const char *key, size_t klen) {
     slice argv[2] = {slice_of("DEL", 3), slice_of(key, klen)};
     propagate(dbid, 2, argv);

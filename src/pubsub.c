@@ -20,6 +20,7 @@
 #include "config.h"
 #include "dict.h"
 #include "mem.h"
+#include "propagate.h"
 #include "reply.h"
 #include "server.h"
 #include "util.h"
@@ -345,14 +346,18 @@ static void cmd_unsubscribe(client *c) { unsubscribe_generic(c, T_CHANNEL); }
 static void cmd_punsubscribe(client *c) { unsubscribe_generic(c, T_PATTERN); }
 static void cmd_sunsubscribe(client *c) { unsubscribe_generic(c, T_SHARD); }
 
+/* PUBLISH and SPUBLISH reach replicas (their subscribers hear it too),
+ * not the AOF, as in Redis 7.0 outside cluster mode. */
 static void cmd_publish(client *c) {
     long long n = pubsub_publish(c->argv[1].ptr, c->argv[1].len, c->argv[2].ptr, c->argv[2].len);
+    propagate_to(PROPAGATE_REPL, c->dbid, c->argc, c->argv);
     reply_int(c, n);
 }
 
 static void cmd_spublish(client *c) {
     long long n =
         publish_kind(T_SHARD, c->argv[1].ptr, c->argv[1].len, c->argv[2].ptr, c->argv[2].len);
+    propagate_to(PROPAGATE_REPL, c->dbid, c->argc, c->argv);
     reply_int(c, n);
 }
 
@@ -439,7 +444,8 @@ command pubsub_commands[] = {
      .flags = CMD_PUBSUB | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_SUBSCRIBER_OK,
      .acl = ACL_PUBSUB | ACL_SLOW},
     {.name = "publish", .proc = cmd_publish, .arity = 3,
-     .flags = CMD_PUBSUB | CMD_LOADING | CMD_STALE | CMD_FAST, .acl = ACL_PUBSUB | ACL_FAST},
+     .flags = CMD_PUBSUB | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_MAY_REPLICATE,
+     .acl = ACL_PUBSUB | ACL_FAST},
     {.name = "ssubscribe", .proc = cmd_ssubscribe, .arity = -2,
      .flags = CMD_PUBSUB | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_SUBSCRIBER_OK,
      .acl = ACL_PUBSUB | ACL_SLOW, .keys = {1, -1, 1}},
@@ -447,7 +453,7 @@ command pubsub_commands[] = {
      .flags = CMD_PUBSUB | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_SUBSCRIBER_OK,
      .acl = ACL_PUBSUB | ACL_SLOW, .keys = {1, -1, 1}},
     {.name = "spublish", .proc = cmd_spublish, .arity = 3,
-     .flags = CMD_PUBSUB | CMD_LOADING | CMD_STALE | CMD_FAST, .acl = ACL_PUBSUB | ACL_FAST,
+     .flags = CMD_PUBSUB | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_MAY_REPLICATE, .acl = ACL_PUBSUB | ACL_FAST,
      .keys = {1, 1, 1}},
     {.name = "pubsub", .arity = -2, .acl = ACL_SLOW, .subcmds = pubsub_subcommands},
     {.name = NULL}};

@@ -234,19 +234,17 @@ static void before_sleep(void) {
 
 /* ---- The seam (seam.h): where the core reaches the features ---- */
 
-/* A refusal by a feature: the error, counted; inside MULTI, EXEC fails. */
+/* A refusal by a feature: the error, counted; inside MULTI, EXEC fails.
+ * A refused EXEC (-BUSY, OOM, MISCONF, READONLY...) aborts its transaction
+ * with the reason, as Redis's rejectCommand does. */
 static seam_verdict refuse(client *c, command *cmd, const char *err) {
+    if ((c->flags & CLIENT_MULTI) && (cmd->flags & CMD_QUEUED_FLAGS)) {
+        cmd->rejected++;
+        multi_abort_exec(c, err);
+        return SEAM_DONE;
+    }
     cmdtable_reject(c, cmd, err);
     multi_flag_error(c);
-    return SEAM_DONE;
-}
-
-/* A refusal for the server's state (OOM, MISCONF, READONLY...): an EXEC
- * aborts its transaction with the reason, as Redis does. */
-static seam_verdict refuse_state(client *c, command *cmd, bool exec, const char *err) {
-    if (!exec) return refuse(c, cmd, err);
-    cmd->rejected++;
-    multi_abort_exec(c, err);
     return SEAM_DONE;
 }
 
@@ -266,7 +264,10 @@ seam_verdict seam_admit(client *c, command *cmd) {
     uint32_t flags = cmd->flags;
     if (flags & CMD_SCRIPT_FLAGS) flags = script_cmd_flags(c, flags);
     bool exec = (c->flags & CLIENT_MULTI) && (cmd->flags & CMD_QUEUED_FLAGS);
-    if (exec) flags |= multi_queued_flags(c) & (CMD_WRITE | CMD_DENYOOM | CMD_MAY_REPLICATE);
+    if (exec) {
+        flags |= multi_queued_flags(c) & (CMD_WRITE | CMD_DENYOOM | CMD_MAY_REPLICATE);
+        if (multi_queued_missing_flags(c) & CMD_STALE) flags &= ~CMD_STALE;
+    }
     /* CLIENT PAUSE holds the request until the pause ends: every command
      * (ALL) or those that may write or propagate (WRITE). As in Redis 7.0
      * this comes after every rejection, only replicas are exempt, and the
@@ -279,8 +280,7 @@ seam_verdict seam_admit(client *c, command *cmd) {
     }
     /* maxmemory: evict before running anything; refuse writes that would
      * grow memory if eviction can't get under the limit. */
-    if (cfg.maxmemory && !evict_perform() && (flags & CMD_DENYOOM))
-        return refuse_state(c, cmd, exec, ERR_OOM);
+    if (cfg.maxmemory && !evict_perform() && (flags & CMD_DENYOOM)) return refuse(c, cmd, ERR_OOM);
     /* After a failed background save, refuse writes (and PING, as Redis
      * 7.0 does) while stop-writes-on-bgsave-error holds; our master's
      * stream and the AOF loader are obeyed. The AOF's own -MISCONF is
@@ -288,17 +288,17 @@ seam_verdict seam_admit(client *c, command *cmd) {
     if ((flags & (CMD_WRITE | CMD_DENY_ON_MISCONF)) &&
         !(c->flags & (CLIENT_MASTER | CLIENT_FAKE))) {
         const char *err = snapshot_write_error();
-        if (err) return refuse_state(c, cmd, exec, err);
+        if (err) return refuse(c, cmd, err);
         const char *aof_err = aof_write_error();
         if (aof_err) {
             char buf[512];
             snprintf(buf, sizeof(buf), "MISCONF Errors writing to the AOF file: %s", aof_err);
-            return refuse_state(c, cmd, exec, buf);
+            return refuse(c, cmd, buf);
         }
     }
     /* Replication: -NOREPLICAS, -READONLY, -MASTERDOWN. */
     const char *repl_err = repl_refuse(c, flags);
-    if (repl_err) return refuse_state(c, cmd, exec, repl_err);
+    if (repl_err) return refuse(c, cmd, repl_err);
     /* Keep the client-side caching table within tracking-table-max-keys. */
     if (srv.tracking_clients) tracking_limit_keys();
     if ((c->flags & CLIENT_MULTI) && multi_maybe_queue(c, cmd, flags)) return SEAM_DONE;

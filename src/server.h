@@ -73,6 +73,8 @@ struct server {
     long long stat_client_qbuf_limit_disconnections;   /* client.c */
     long long stat_client_outbuf_limit_disconnections; /* client.c */
     long long stat_peak_memory;                        /* server.c (cron) */
+    long long stat_total_forks;                        /* child.c */
+    long long stat_fork_usec;                          /* child.c: the latest fork() */
     size_t initial_memory_usage; /* server.c: used_memory once ready to serve */
     long long stat_total_reads_processed, stat_total_writes_processed;
 
