@@ -338,6 +338,13 @@ void *dict_random(dict *d) {
     return head;
 }
 
+void *dict_fair_random(dict *d) {
+    void *sample[20];
+    size_t n = dict_sample(d, sample, 20);
+    if (n == 0) return dict_random(d);
+    return sample[util_rand64() % n];
+}
+
 size_t dict_sample(dict *d, void **out, size_t count) {
     if (count > dict_len(d)) count = dict_len(d);
     if (count == 0) return 0;

@@ -85,6 +85,11 @@ void dict_set_resize_allowed(bool allowed);
 
 /* A uniformly chosen bucket, then a random entry in its chain; NULL if empty. */
 void *dict_random(dict *d);
+/* A random entry, NULL if empty: one of a sample of 20 from neighbouring
+ * buckets, as Redis's dictGetFairRandomKey (dict_random() alone favours
+ * entries that are alone in their bucket: SRANDMEMBER, HRANDFIELD and
+ * SPOP use this, and the suite checks them with a chi-square test). */
+void *dict_fair_random(dict *d);
 /* Up to 'count' entries (fewer if the dict is smaller) from consecutive
  * buckets after a random one, into out[]; returns how many. Cheap and not
  * uniform: picking one of a sample of 20 is Redis's "fair" random member,

@@ -1,0 +1,144 @@
+"""Behaviours Redis's own test suite pins (unit/type/*, introspection*),
+differential against redis-server 7.0.15 where replies are deterministic,
+and statistically (the suite's chi-square bound) where they are random."""
+
+import time
+
+import pytest
+
+from pair import same_call
+
+
+# ---- Numbers with a NUL inside ---------------------------------------------------------------
+
+def test_incrbyfloat_refuses_a_value_with_a_nul_inside(pair):
+    """unit/type/incr "string to double with null terminator": "1\\x002" is
+    not a float, though strtold stops at the NUL."""
+    pair.check("SET", "foo", "1")
+    pair.check("SETRANGE", "foo", "2", "2")
+    pair.check("INCRBYFLOAT", "foo", "1")
+    pair.check("GET", "foo")
+    pair.check("SET", "bar", b"1\x00")
+    pair.check("INCRBYFLOAT", "bar", "1")
+    pair.check("INCRBYFLOAT", "nokey", b"1\x00")
+
+
+def test_hincrbyfloat_refuses_a_value_with_a_nul_inside(pair):
+    pair.check("HSET", "h", "f", b"1\x002")
+    pair.check("HINCRBYFLOAT", "h", "f", "1")
+    pair.check("HGET", "h", "f")
+    pair.check("HINCRBYFLOAT", "h", "g", b"2\x00")
+
+
+# ---- SMOVE keeps an intset ------------------------------------------------------------------
+
+def test_smove_keeps_intset_destinations(pair):
+    for cmd in [("SADD", "s1", "1", "a", "b"), ("SADD", "s2", "2", "3", "4"),
+                ("SMOVE", "s1", "s2", "1"), ("OBJECT", "ENCODING", "s2"),
+                ("SMOVE", "s1", "s3", "a"), ("OBJECT", "ENCODING", "s3"),
+                ("SADD", "i1", "5", "6"), ("SMOVE", "i1", "i2", "5"),
+                ("OBJECT", "ENCODING", "i2"), ("SMOVE", "s1", "s2", "b"),
+                ("OBJECT", "ENCODING", "s2"), ("SMEMBERS", "s2")]:
+        pair.check(*cmd, unordered=cmd[0] == "SMEMBERS")
+
+
+# ---- Random members are uniform -------------------------------------------------------------
+
+def chi_square(values):
+    """The suite's chi_square_value: sum of (observed - expected)^2/expected."""
+    counts = {}
+    for v in values:
+        counts[v] = counts.get(v, 0) + 1
+    expected = len(values) / len(counts)
+    return sum((n - expected) ** 2 / expected for n in counts.values())
+
+
+HASH_FIELDS = [("a", "1"), ("b", "2"), ("c", "3"), ("d", "4"), ("e", "5"), ("6", "f"),
+               ("7", "g"), ("8", "h"), ("9", "i"), ("x" * 80, "10")]
+
+
+@pytest.mark.parametrize("side", ["castor", "redis"])
+def test_hrandfield_of_a_hashtable_is_uniform(pair, side):
+    """unit/type/hash "HRANDFIELD with <count> - hashtable": 1000 picks with
+    repetition from 10 fields stay under chi-square 40 (df 9, p 1e-5). A
+    pick of a bucket then of its chain fails it."""
+    c = pair.conn(side)
+    c.call("CONFIG", "SET", "hash-max-listpack-value", "10")
+    try:
+        c.call("HSET", "h", *[x for fv in HASH_FIELDS for x in fv])
+        assert c.call("OBJECT", "ENCODING", "h") == b"hashtable"
+        for _ in range(3):
+            assert chi_square(c.call("HRANDFIELD", "h", "-1000")) < 40
+            picks = [c.call("HRANDFIELD", "h") for _ in range(500)]
+            assert chi_square(picks) < 40
+    finally:
+        c.call("CONFIG", "SET", "hash-max-listpack-value", "64")
+
+
+@pytest.mark.parametrize("side", ["castor", "redis"])
+def test_srandmember_and_zrandmember_are_uniform(pair, side):
+    c = pair.conn(side)
+    members = ["m%d" % i for i in range(10)] + ["y" * 80]
+    c.call("SADD", "s", *members)
+    c.call("ZADD", "z", *[x for i, m in enumerate(members) for x in (i, m)])
+    for _ in range(3):
+        assert chi_square(c.call("SRANDMEMBER", "s", "-1000")) < 40
+        assert chi_square(c.call("ZRANDMEMBER", "z", "-1000")) < 40
+
+
+# ---- Introspection -------------------------------------------------------------------------
+
+def test_monitor_shows_eval_and_fcall_before_their_commands(pair):
+    """unit/introspection: EVAL and FCALL are shown (even when they fail),
+    then the commands their script runs, as [<db> lua]."""
+    mons, cs = pair.conns(), pair.conns()
+    try:
+        same_call(cs, "FUNCTION", "LOAD", "REPLACE",
+                  "#!lua name=t\nredis.register_function('tf', function() "
+                  "return redis.call('set', 'foo', 'bar') end)")
+        for m in mons:
+            assert m.call("MONITOR") == "OK"
+        same_call(cs, "EVAL", "redis.call('set', KEYS[1], ARGV[1])", "1", "foo", "bar")
+        same_call(cs, "EVAL", "return 1", "5", "a")
+        same_call(cs, "FCALL", "tf", "0")
+        same_call(cs, "MULTI")
+        same_call(cs, "EVAL_RO", "return redis.call('get', 'foo')", "1", "foo")
+        same_call(cs, "EXEC")
+        same_call(cs, "PING")
+        lines = []
+        for m in mons:
+            seen = []
+            while True:
+                line = m.read().encode()   # a status line
+                seen.append(line.split(b"] ", 1)[1] if b"] " in line else line)
+                if seen[-1] == b'"PING"':
+                    break
+            lines.append(seen)
+        assert lines[0] == lines[1], lines
+        assert lines[0][0].startswith(b'"EVAL"') and lines[0][1] == b'"set" "foo" "bar"'
+    finally:
+        for c in mons + cs:
+            c.close()
+
+
+def test_ttl_type_exists_do_not_touch_the_key(pair):
+    """unit/introspection-2: TTL, TYPE and EXISTS leave OBJECT IDLETIME
+    counting."""
+    for c in pair.conns():
+        c.call("SET", "foo", "bar")
+        c.call("DEBUG", "OBJECT", "foo")
+        c.close()
+    time.sleep(2.1)
+    for c in pair.conns():
+        for cmd in [("TTL", "foo"), ("PTTL", "foo"), ("EXPIRETIME", "foo"), ("TYPE", "foo"),
+                    ("EXISTS", "foo")]:
+            c.call(*cmd)
+        assert c.call("OBJECT", "IDLETIME", "foo") >= 2, c.port
+        c.close()
+
+
+def test_command_getkeys_lists_more_than_256_keys(pair):
+    keys = ["key%d" % i for i in range(1, 301)]
+    pair.check("COMMAND", "GETKEYS", "ZUNIONSTORE", "target", str(len(keys)), *keys)
+    pair.check("COMMAND", "GETKEYS", "MSET", *[x for k in keys for x in (k, "v")])
+    pair.check("COMMAND", "GETKEYSANDFLAGS", "DEL", *keys)
