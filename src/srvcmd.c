@@ -170,6 +170,8 @@ static void cmd_reset(client *c) {
     pubsub_client_free(c);
     multi_client_reset(c);
     tracking_disable(c);
+    str_free(c->name);
+    c->name = NULL;
     c->flags &= ~(CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP | CLIENT_REPLY_SKIP_NEXT | CLIENT_NO_EVICT);
     c->db = db_get(0);
     c->dbid = 0;

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from pair import same_call
+from pair import same_call, same_read
 
 
 # ---- Numbers with a NUL inside ---------------------------------------------------------------
@@ -142,3 +142,47 @@ def test_command_getkeys_lists_more_than_256_keys(pair):
     pair.check("COMMAND", "GETKEYS", "ZUNIONSTORE", "target", str(len(keys)), *keys)
     pair.check("COMMAND", "GETKEYS", "MSET", *[x for k in keys for x in (k, "v")])
     pair.check("COMMAND", "GETKEYSANDFLAGS", "DEL", *keys)
+
+
+def test_reset_clears_name_and_tracking(pair):
+    """unit/other "RESET clears client state": the name and CLIENT TRACKING
+    go with the rest of the connection's state."""
+    cs = pair.conns()
+    try:
+        same_call(cs, "CLIENT", "SETNAME", "test-client")
+        same_call(cs, "CLIENT", "TRACKING", "on")
+        same_call(cs, "RESET")
+        same_call(cs, "CLIENT", "GETNAME")
+        same_call(cs, "CLIENT", "TRACKINGINFO")
+        for c in cs:
+            line = c.call("CLIENT", "INFO")
+            assert b" name= " in line and b" flags=N " in line, line
+    finally:
+        for c in cs:
+            c.close()
+
+
+def test_config_set_maxmemory_evicts_at_once(pair):
+    """unit/pubsub "Keyspace notifications: evicted events": lowering
+    maxmemory evicts during CONFIG SET itself, so a subscriber hears the
+    evicted event without another command being sent."""
+    subs, cs = pair.conns(), pair.conns()
+    try:
+        same_call(cs, "CONFIG", "SET", "notify-keyspace-events", "Ee")
+        same_call(cs, "CONFIG", "SET", "maxmemory-policy", "allkeys-lru")
+        for s in subs:
+            s.send("PSUBSCRIBE", "*")
+            s.read()
+        same_call(cs, "SET", "foo", "bar")
+        same_call(cs, "CONFIG", "SET", "maxmemory", "1")
+        for s in subs:
+            s.timeout = 5
+            s.sock.settimeout(5)
+        same_read(subs, "evicted event, with no command sent after CONFIG SET")
+    finally:
+        for c in cs:
+            c.call("CONFIG", "SET", "maxmemory", "0")
+            c.call("CONFIG", "SET", "maxmemory-policy", "noeviction")
+            c.call("CONFIG", "SET", "notify-keyspace-events", "")
+        for c in subs + cs:
+            c.close()
