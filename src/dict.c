@@ -312,6 +312,46 @@ bool dict_delete(dict *d, const char *key, size_t len) {
     return true;
 }
 
+/* ---- Statistics (DEBUG HTSTATS) ---- */
+
+#define STATS_VECTLEN 50
+
+static str *table_stats(const dict *d, int t, str *s) {
+    size_t size = tsize(d, t);
+    s = str_catfmt(s, "Hash table %d stats (%s):\n", t, t == 0 ? "main hash table" : "rehashing target");
+    if (d->used[t] == 0 || size == 0)
+        return str_catc(s, "No stats available for empty dictionaries\n");
+    size_t chains[STATS_VECTLEN] = {0};
+    size_t slots = 0, max_chain = 0, total_chain = 0;
+    for (size_t i = 0; i < size; i++) {
+        size_t len = 0;
+        for (dict_link *e = d->table[t][i]; e; e = e->next) len++;
+        chains[len < STATS_VECTLEN ? len : STATS_VECTLEN - 1]++;
+        if (len == 0) continue;
+        slots++;
+        if (len > max_chain) max_chain = len;
+        total_chain += len;
+    }
+    s = str_catfmt(s,
+                   " table size: %zu\n number of elements: %zu\n different slots: %zu\n"
+                   " max chain length: %zu\n avg chain length (counted): %.02f\n"
+                   " avg chain length (computed): %.02f\n Chain length distribution:\n",
+                   size, d->used[t], slots, max_chain, (double)((float)total_chain / (float)slots),
+                   (double)((float)d->used[t] / (float)slots));
+    for (size_t i = 0; i < STATS_VECTLEN - 1; i++) {
+        if (chains[i] == 0) continue;
+        s = str_catfmt(s, "   %zu: %zu (%.02f%%)\n", i, chains[i],
+                       (double)((float)chains[i] / (float)size * 100));
+    }
+    return s;
+}
+
+str *dict_stats(const dict *d, str *s) {
+    s = table_stats(d, 0, s);
+    if (rehashing(d)) s = table_stats(d, 1, s);
+    return s;
+}
+
 /* ---- Random sampling ---- */
 
 void *dict_random(dict *d) {

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "str.h"
+
 typedef struct dict_link {
     struct dict_link *next;
 } dict_link;
@@ -85,6 +87,9 @@ void dict_set_resize_allowed(bool allowed);
 
 /* A uniformly chosen bucket, then a random entry in its chain; NULL if empty. */
 void *dict_random(dict *d);
+/* Append Redis's DEBUG HTSTATS text for d (each table: size, elements,
+ * slots used, chain lengths; the rehashing target too while it exists). */
+str *dict_stats(const dict *d, str *s) MUST_USE;
 /* A random entry, NULL if empty: one of a sample of 20 from neighbouring
  * buckets, as Redis's dictGetFairRandomKey (dict_random() alone favours
  * entries that are alone in their bucket: SRANDMEMBER, HRANDFIELD and

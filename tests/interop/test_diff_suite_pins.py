@@ -186,3 +186,28 @@ def test_config_set_maxmemory_evicts_at_once(pair):
             c.call("CONFIG", "SET", "notify-keyspace-events", "")
         for c in subs + cs:
             c.close()
+
+
+def _htstats_lines(text):
+    """What DEBUG HTSTATS says that does not depend on the hash function."""
+    keep = ("[", "Hash table", "No stats", " table size", " number of elements")
+    return [ln for ln in text.decode().split("\n") if ln.startswith(keep)]
+
+
+def test_debug_htstats_and_htstats_key(pair):
+    """unit/other "Don't rehash if redis has child process" and the set
+    tests read table sizes from DEBUG HTSTATS / HTSTATS-KEY."""
+    pair.check("DEBUG", "HTSTATS", "99")
+    pair.check("DEBUG", "HTSTATS", "abc")
+    pair.check("DEBUG", "HTSTATS")
+    pair.check("DEBUG", "HTSTATS-KEY", "nokey")
+    pair.check("DEBUG", "HTSTATS-KEY", "k", "full")
+    pair.check("SET", "str", "x")
+    pair.check("DEBUG", "HTSTATS-KEY", "str")
+    pair.check("DEBUG", "HTSTATS", "0")
+    pair.check("DEBUG", "POPULATE", "100")
+    pair.check("HSET", "h", *[x for i in range(200) for x in ("f%d" % i, "v")])
+    a, b = pair.both("DEBUG", "HTSTATS", "0")
+    assert _htstats_lines(a[1]) == _htstats_lines(b[1])
+    a, b = pair.both("DEBUG", "HTSTATS-KEY", "h")
+    assert _htstats_lines(a[1]) == _htstats_lines(b[1])
