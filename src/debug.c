@@ -216,9 +216,8 @@ static void debug_htstats_key(client *c) {
         return;
     }
     if (e->enc != KV_ENC_HT || (e->type != KV_SET && e->type != KV_HASH)) {
-        reply_error(c,
-                    "ERR The value stored at the specified key is not represented using an hash "
-                    "table");
+        reply_error(c, "ERR The value stored at the specified key is not represented using an hash "
+                       "table");
         return;
     }
     str *s = dict_stats(kv_ptr(e), str_new(NULL, 0));

@@ -318,7 +318,8 @@ bool dict_delete(dict *d, const char *key, size_t len) {
 
 static str *table_stats(const dict *d, int t, str *s) {
     size_t size = tsize(d, t);
-    s = str_catfmt(s, "Hash table %d stats (%s):\n", t, t == 0 ? "main hash table" : "rehashing target");
+    s = str_catfmt(s, "Hash table %d stats (%s):\n", t,
+                   t == 0 ? "main hash table" : "rehashing target");
     if (d->used[t] == 0 || size == 0)
         return str_catc(s, "No stats available for empty dictionaries\n");
     size_t chains[STATS_VECTLEN] = {0};
@@ -413,7 +414,18 @@ size_t dict_sample(dict *d, void **out, size_t count) {
             empty_run = 0;
             for (; e; e = e->next) {
                 out[stored++] = e;
-                if (stored == count) return stored;
+                if (stored == count) break;
+            }
+            if (stored == count) {
+                /* The sample is full inside a chain: the rest of the chain
+                 * gets an equal chance (reservoir sampling), so the tail of
+                 * a long chain can still be picked. */
+                size_t seen = count;
+                for (e = e ? e->next : NULL; e; e = e->next) {
+                    size_t r = util_rand64() % ++seen;
+                    if (r < count) out[r] = e;
+                }
+                return stored;
             }
         }
         i = (i + 1) & mask;

@@ -98,7 +98,9 @@ void *dict_fair_random(dict *d);
 /* Up to 'count' entries (fewer if the dict is smaller) from consecutive
  * buckets after a random one, into out[]; returns how many. Cheap and not
  * uniform: picking one of a sample of 20 is Redis's "fair" random member,
- * much less biased against long chains than dict_random(). */
+ * much less biased against long chains than dict_random(). The chain that
+ * fills the sample is sampled whole (reservoir), so every entry of a long
+ * chain can be drawn. */
 size_t dict_sample(dict *d, void **out, size_t count);
 
 /* Redis's reverse-binary cursor scan: every entry present for the whole
