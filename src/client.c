@@ -872,6 +872,12 @@ str *client_info_line(str *s, client *c) {
         (c->tracking & TRACKING_ON) ? (long long)c->tracking_redir : -1LL, c->resp);
 }
 
+unsigned long client_paused_count(void) {
+    unsigned long n = 0;
+    for (client *c = paused_head; c; c = c->unpause_next) n++;
+    return n;
+}
+
 /* Resume postponed clients in the order they were paused, as Redis does.
  * One that a pause still holds (a new pause began) joins a fresh queue. */
 void client_unpause_all(void) {

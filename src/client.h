@@ -163,6 +163,9 @@ void client_accept_handler(int lfd, void *data, int mask);
 /* Reserve the descriptor the accept handler frees to refuse a client when
  * the process is out of descriptors; call once the listeners exist. */
 void client_accept_init(void);
+/* Clients whose request CLIENT PAUSE holds (INFO counts them blocked, as
+ * Redis's BLOCKED_POSTPONE). */
+unsigned long client_paused_count(void);
 /* Resume clients postponed by CLIENT PAUSE once it expires. */
 void client_unpause_all(void);
 /* While a script runs past busy-reply-threshold: read and answer the

@@ -216,6 +216,10 @@ bool db_set_access(kv *e, long long lfu_freq, long long lru_idle) {
 
 /* ---- Lookup ---- */
 
+bool db_writes_paused(void) {
+    return srv.pause_type != PAUSE_NONE && srv.pause_end_ms > srv.mstime;
+}
+
 bool db_key_is_expired(const kv *e) {
     if (!kv_has_expire(e) || srv.loading) return false;
     /* A replica applies its master's stream as the master saw the keys:
@@ -254,6 +258,9 @@ bool db_delete_propagate(db *d, const char *key, size_t klen) {
 static kv *lookup(db *d, const char *key, size_t klen, bool write) {
     kv *e = dict_find(d->keys, key, klen);
     if (e == NULL || !db_key_is_expired(e)) return e;
+    /* CLIENT PAUSE (WRITE or ALL) holds deletions too: the key is hidden,
+     * deleted (and the DEL propagated) once the pause ends, as Redis 7.0. */
+    if (db_writes_paused()) return NULL;
     if (!srv.is_replica || (write && written_by_replica_client())) db_expire_now(d, e);
     return NULL;
 }

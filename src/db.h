@@ -30,6 +30,9 @@ kv *db_find_read_notouch(db *d, const char *key, size_t klen);
 kv *db_find_write(db *d, const char *key, size_t klen);
 /* Find without expiring or counting (for SCAN's type filter, DEBUG). */
 kv *db_find_raw(db *d, const char *key, size_t klen);
+/* CLIENT PAUSE is in force: expired keys are hidden, not deleted (lookups
+ * here, the active expiry cycle in server.c). */
+bool db_writes_paused(void);
 /* Start loading what a lookup of 'key' will touch (see dict_prefetch). */
 uint64_t db_prefetch(db *d, const char *key, size_t klen);
 void db_prefetch_entry(db *d, uint64_t hash);

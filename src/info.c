@@ -256,8 +256,9 @@ static str *sec_clients(str *s) {
                       "blocked_clients:%lu\r\n"
                       "tracking_clients:%lu\r\n"
                       "clients_in_timeout_table:%lu\r\n",
-                      normal, cfg.maxclients, max_in, max_out, srv.blocked_clients,
-                      srv.tracking_clients, blocking_timeout_count());
+                      normal, cfg.maxclients, max_in, max_out,
+                      srv.blocked_clients + client_paused_count(), srv.tracking_clients,
+                      blocking_timeout_count());
 }
 
 static size_t total_system_memory(void) {

@@ -1015,6 +1015,11 @@ str *repl_link_info(str *s) {
     long long last_io = repl_ls.master ? (srv.mstime - repl_ls.master->last_interaction_ms) / 1000
                                        : (srv.mstime - repl_ls.last_io_ms) / 1000;
     bool syncing = repl_ls.state == L_TRANSFER || repl_ls.state == L_BULK_HDR;
+    /* Read but not applied yet (CLIENT PAUSE holds our master's stream):
+     * what is left in the master client's query buffer. */
+    long long unapplied = 0;
+    client *m = repl_ls.master;
+    if (m && m->qbuf && m->qbuf->len > m->qpos) unapplied = (long long)(m->qbuf->len - m->qpos);
     s = str_catfmt(s,
                    "master_host:%s\r\n"
                    "master_port:%d\r\n"
@@ -1025,7 +1030,7 @@ str *repl_link_info(str *s) {
                    "slave_repl_offset:%lld\r\n",
                    repl_ls.host, repl_ls.port, repl_ls.state == L_CONNECTED ? "up" : "down",
                    repl_ls.master || repl_ls.fd != -1 ? last_io : -1, syncing ? 1 : 0,
-                   repl_offset(), repl_offset());
+                   repl_offset() + unapplied, repl_offset());
     if (repl_ls.state == L_TRANSFER) {
         double perc = repl_ls.size > 0 ? (double)repl_ls.received * 100 / (double)repl_ls.size : 0;
         s = str_catfmt(s,

@@ -201,7 +201,7 @@ static long long cron(long long id, void *data) {
     if ((long long)used > srv.stat_peak_memory) srv.stat_peak_memory = (long long)used;
     check_shutdown();
     client_cron();
-    if (srv.active_expire_enabled && !srv.is_replica) expire_cycle_slow();
+    if (srv.active_expire_enabled && !srv.is_replica && !db_writes_paused()) expire_cycle_slow();
     if (srv.active_expire_enabled) db_expire_replica_keys(); /* after a promotion: forgets them */
     db_cron();
     child_reap();    /* a finished BGSAVE or AOF rewrite child */
@@ -219,7 +219,7 @@ static long long cron(long long id, void *data) {
 
 static void before_sleep(void) {
     server_update_time();
-    if (srv.active_expire_enabled && !srv.is_replica) expire_cycle_fast();
+    if (srv.active_expire_enabled && !srv.is_replica && !db_writes_paused()) expire_cycle_fast();
     blocking_before_sleep();
     tracking_send_pending(); /* those of the waiters served just above */
     tracking_broadcast();    /* BCAST clients: the keys changed this turn */

@@ -211,3 +211,64 @@ def test_debug_htstats_and_htstats_key(pair):
     assert _htstats_lines(a[1]) == _htstats_lines(b[1])
     a, b = pair.both("DEBUG", "HTSTATS-KEY", "h")
     assert _htstats_lines(a[1]) == _htstats_lines(b[1])
+
+
+# ---- CLIENT PAUSE ---------------------------------------------------------------------------
+
+def _info_field(c, section, name):
+    text = c.call("INFO", section)
+    return int(text.split(name.encode() + b":")[1].split(b"\r\n")[0])
+
+
+def test_pause_write_holds_eval_and_counts_blocked_clients(pair):
+    """unit/pause: a script without flags may write, so PAUSE WRITE holds
+    it, and held clients count in INFO blocked_clients."""
+    admins, held = pair.conns(), pair.conns()
+    try:
+        same_call(admins, "CLIENT", "PAUSE", "60000", "WRITE")
+        for h in held:
+            h.send("EVAL", "return 1", "0")
+        for a in admins:
+            deadline = time.monotonic() + 5
+            while _info_field(a, "clients", "blocked_clients") != 1:
+                assert time.monotonic() < deadline, "EVAL not held (port %d)" % a.port
+                time.sleep(0.01)
+        same_call(admins, "EVAL_RO", "return 2", "0")       # read-only: runs
+        same_call(admins, "CLIENT", "UNPAUSE")
+        same_read(held, "EVAL after UNPAUSE")
+        same_call(admins, "EVAL_RO", "return redis.call('publish', 'ch', 'msg')", "0")
+        same_call(admins, "EVAL", "#!lua flags=no-writes\nreturn redis.call('publish', 'ch', 'm')",
+                  "0")
+        same_call(admins, "EVAL", "return redis.call('publish', 'ch', 'msg')", "0")
+    finally:
+        for a in admins:
+            a.call("CLIENT", "UNPAUSE")
+        for c in admins + held:
+            c.close()
+
+
+def test_expired_keys_are_not_deleted_while_paused(pair):
+    """unit/pause: under CLIENT PAUSE WRITE expired keys read as missing but
+    are neither deleted nor counted until the pause ends."""
+    cs = pair.conns()
+    try:
+        before = [_info_field(c, "stats", "expired_keys") for c in cs]
+        same_call(cs, "MULTI")
+        same_call(cs, "SET", "foo", "bar", "PX", "10")
+        same_call(cs, "SET", "bar", "foo", "PX", "10")
+        same_call(cs, "CLIENT", "PAUSE", "50000", "WRITE")
+        same_call(cs, "EXEC")
+        time.sleep(0.3)                     # active expiry would have run
+        same_call(cs, "GET", "foo")
+        same_call(cs, "EXISTS", "bar")
+        for c, b in zip(cs, before):
+            assert _info_field(c, "stats", "expired_keys") == b, c.port
+        same_call(cs, "CLIENT", "UNPAUSE")
+        same_call(cs, "GET", "foo")
+        same_call(cs, "GET", "bar")
+        for c, b in zip(cs, before):
+            assert _info_field(c, "stats", "expired_keys") == b + 2, c.port
+    finally:
+        for c in cs:
+            c.call("CLIENT", "UNPAUSE")
+            c.close()
