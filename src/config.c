@@ -36,7 +36,6 @@
 #include "cmdtable.h"
 #include "config_int.h"
 #include "errors.h"
-#include "evict.h"
 #include "ev.h"
 #include "info.h"
 #include "log.h"
@@ -428,8 +427,9 @@ static const char *apply_maxmemory(void) {
                 "current memory usage (%zu). This will result in key eviction and/or the "
                 "inability to accept new write commands depending on the maxmemory-policy.",
                 cfg.maxmemory, used);
-    /* As Redis, evict now: a subscriber waits for the evicted events. */
-    if (cfg.maxmemory) evict_perform();
+    /* The cron evicts down to it (Redis's eviction timer), after this
+     * command: inside MULTI the transaction's later commands still see the
+     * keys. */
     return NULL;
 }
 

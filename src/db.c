@@ -25,10 +25,20 @@ static const char *entry_key(const void *e, size_t *len) { return kv_key(e, len)
 
 static void entry_free(void *e) { kv_free(e); }
 
+/* The keyspace grows its table only if the new buckets fit under
+ * maxmemory, or once it is more than 1.618 full (Redis's
+ * dictExpandAllowed): a rehash must not itself push the server into
+ * evicting. Unlike Redis, replica buffers and the AOF buffer are counted. */
+static bool keyspace_expand_allowed(size_t more, double ratio) {
+    if (ratio > 1.618 || cfg.maxmemory == 0) return true;
+    return mem_used() + more <= cfg.maxmemory;
+}
+
 static const dict_type keyspace_type = {
     .hash = dict_hash_bytes,
     .key_of = entry_key,
     .free_entry = entry_free,
+    .expand_allowed = keyspace_expand_allowed,
 };
 
 void db_init(int count) {
@@ -152,6 +162,17 @@ size_t db_volatile_count(const db *d) { return d->vol_len; }
 
 #define LFU_INIT_VAL 5
 #define LRU_CLOCK_MAX ((1u << 24) - 1)
+
+bool db_int_is_shared(const kv *e) {
+    if (e->type != KV_STRING || e->enc != KV_ENC_INT || kv_int(e) < 0 || kv_int(e) >= 10000)
+        return false;
+    /* Under an LRU or LFU maxmemory policy each key keeps its own access
+     * data, so Redis stops sharing integers (MAXMEMORY_FLAG_NO_SHARED_INTEGERS). */
+    if (cfg.maxmemory == 0) return true;
+    int p = cfg.maxmemory_policy;
+    return !(p == POLICY_VOLATILE_LRU || p == POLICY_ALLKEYS_LRU || p == POLICY_VOLATILE_LFU ||
+             p == POLICY_ALLKEYS_LFU);
+}
 
 bool db_policy_is_lfu(void) {
     return cfg.maxmemory_policy == POLICY_VOLATILE_LFU ||

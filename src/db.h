@@ -116,6 +116,10 @@ void db_notify(int type, const char *event, const char *key, size_t klen, int db
 /* Access data (LRU/LFU) */
 /* Is maxmemory-policy an LFU one (the entries' access data are counters)? */
 bool db_policy_is_lfu(void);
+/* Would Redis hold this value as one of its shared integers 0..9999
+ * (OBJECT REFCOUNT and DEBUG OBJECT say INT_MAX)? Not under an LRU or LFU
+ * maxmemory policy. */
+bool db_int_is_shared(const kv *e);
 /* The LFU counter after decay (OBJECT FREQ). */
 unsigned db_lfu_counter(const kv *e);
 /* Seconds since the last access, for LRU entries (OBJECT IDLETIME). */

@@ -34,6 +34,7 @@
 #include "errors.h"
 #include "kv.h"
 #include "log.h"
+#include "memory.h"
 #include "rdb.h"
 #include "repl.h"
 #include "reply.h"
@@ -162,8 +163,7 @@ static void debug_object(client *c) {
         return;
     }
     /* Redis shares the integers 0..9999 (see OBJECT REFCOUNT in keys.c). */
-    bool shared =
-        e->type == KV_STRING && e->enc == KV_ENC_INT && kv_int(e) >= 0 && kv_int(e) < 10000;
+    bool shared = db_int_is_shared(e);
     uint32_t now = srv.lruclock, then = e->lru;
     uint32_t idle = now >= then ? now - then : now + ((1u << 24) - then);
     char line[512];
@@ -437,6 +437,10 @@ static void cmd_debug(client *c) {
         debug_object(c);
     } else if ((argc == 3 || argc == 4) && arg_is(sub, "htstats")) {
         debug_htstats(c);
+    } else if ((argc == 3 || argc == 4) && arg_is(sub, "mallctl")) {
+        memory_debug_mallctl(c, false);
+    } else if ((argc == 3 || argc == 4) && arg_is(sub, "mallctl-str")) {
+        memory_debug_mallctl(c, true);
     } else if (argc == 3 && arg_is(sub, "htstats-key")) {
         debug_htstats_key(c);
     } else if (argc == 3 && arg_is(sub, "sleep")) {

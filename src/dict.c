@@ -190,8 +190,12 @@ static void grow_if_needed(dict *d) {
         return;
     }
     size_t size = tsize(d, 0);
-    if (d->used[0] >= size && (resize_allowed || d->used[0] / size > DICT_FORCE_RATIO))
-        resize_to(d, d->used[0] + 1);
+    if (d->used[0] < size || !(resize_allowed || d->used[0] / size > DICT_FORCE_RATIO)) return;
+    if (d->type->expand_allowed &&
+        !d->type->expand_allowed(((size_t)1 << exp_for(d->used[0] + 1)) * sizeof(dict_link *),
+                                 (double)d->used[0] / (double)size))
+        return;
+    resize_to(d, d->used[0] + 1);
 }
 
 bool dict_shrink_if_needed(dict *d) {

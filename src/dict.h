@@ -22,6 +22,9 @@ typedef struct dict_type {
     const char *(*key_of)(const void *entry, size_t *len);
     bool (*key_eq)(const char *a, size_t alen, const char *b, size_t blen); /* NULL: memcmp */
     void (*free_entry)(void *entry);                                        /* may be NULL */
+    /* May the table grow by 'more' bytes of buckets, its load being
+     * 'ratio'? NULL: always (Redis's expandAllowed, for the keyspace). */
+    bool (*expand_allowed)(size_t more, double ratio);
 } dict_type;
 
 typedef struct dict dict;

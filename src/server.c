@@ -213,6 +213,7 @@ static long long cron(long long id, void *data) {
         srv.pause_type = PAUSE_NONE;
         client_unpause_all();
     }
+    if (cfg.maxmemory) evict_perform(); /* keep evicting between commands */
     info_cron();
     return 1000 / (srv.hz > 0 ? srv.hz : 10);
 }

@@ -272,3 +272,72 @@ def test_expired_keys_are_not_deleted_while_paused(pair):
         for c in cs:
             c.call("CLIENT", "UNPAUSE")
             c.close()
+
+
+# ---- maxmemory -----------------------------------------------------------------------------
+
+def test_lru_policies_do_not_share_integers(pair):
+    """unit/maxmemory: with maxmemory and an LRU/LFU policy every key keeps
+    its own access data, so small integers are not shared."""
+    try:
+        for policy in ["noeviction", "allkeys-random", "allkeys-lru", "volatile-lfu"]:
+            pair.check("CONFIG", "SET", "maxmemory", "0")
+            pair.check("SET", "a", "1")
+            pair.check("OBJECT", "REFCOUNT", "a")
+            pair.check("CONFIG", "SET", "maxmemory-policy", policy)
+            pair.check("CONFIG", "SET", "maxmemory", "100mb")
+            pair.check("SET", "a", "1")
+            pair.check("OBJECT", "REFCOUNT", "a")
+    finally:
+        pair.check("CONFIG", "SET", "maxmemory", "0")
+        pair.check("CONFIG", "SET", "maxmemory-policy", "noeviction")
+
+
+def test_config_set_maxmemory_inside_multi_evicts_after_exec(pair):
+    """unit/maxmemory "propagation with eviction in MULTI": the transaction
+    still sees its key; eviction follows the EXEC."""
+    cs = pair.conns()
+    try:
+        same_call(cs, "CONFIG", "SET", "maxmemory-policy", "allkeys-lru")
+        for cmd in [("MULTI",), ("INCR", "x"), ("CONFIG", "SET", "maxmemory", "1"),
+                    ("INCR", "x"), ("EXEC",)]:
+            same_call(cs, *cmd)
+        for c in cs:
+            deadline = time.monotonic() + 5
+            while c.call("DBSIZE") != 0:
+                assert time.monotonic() < deadline, c.port
+                time.sleep(0.01)
+    finally:
+        for c in cs:
+            c.call("CONFIG", "SET", "maxmemory", "0")
+            c.call("CONFIG", "SET", "maxmemory-policy", "noeviction")
+            c.close()
+
+
+def test_keyspace_does_not_grow_its_table_past_maxmemory(pair):
+    """unit/maxmemory "Don't rehash if used memory exceeds maxmemory after
+    rehash": growing the table would cross the limit, so it waits, and no
+    key is evicted for it."""
+    cs = pair.conns()
+    try:
+        same_call(cs, "CONFIG", "SET", "maxmemory-policy", "allkeys-random")
+        same_call(cs, "DEBUG", "POPULATE", "4096")
+        for c in cs:
+            used = _info_field(c, "memory", "used_memory")
+            assert c.call("CONFIG", "SET", "maxmemory", str(used + 10 * 1024)) == "OK"
+        same_call(cs, "SET", "k1", "v1")
+        same_call(cs, "SET", "k2", "v2")
+        same_call(cs, "DBSIZE")
+    finally:
+        for c in cs:
+            c.call("CONFIG", "SET", "maxmemory", "0")
+            c.call("CONFIG", "SET", "maxmemory-policy", "noeviction")
+            c.close()
+
+
+def test_debug_mallctl(pair):
+    for cmd in [("DEBUG", "MALLCTL", "arenas.page"), ("DEBUG", "MALLCTL", "arenas.page", "8192"),
+                ("DEBUG", "MALLCTL", "no.such"), ("DEBUG", "MALLCTL", "arenas.page", "x"),
+                ("DEBUG", "MALLCTL-STR", "thread.tcache.flush", "VOID"),
+                ("DEBUG", "MALLCTL-STR", "thread.tcache.flush")]:
+        pair.check(*cmd)
