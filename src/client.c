@@ -331,6 +331,10 @@ static void read_handler(int fd, void *data, int mask) {
         }
         size_t room = c->qbuf->cap - have;
         readlen = remaining < room ? remaining : room;
+    } else if (c->qbuf->cap < readlen && c->qbuf->len == 0) {
+        /* A fresh (or trimmed) buffer gets one read's worth, not twice it:
+         * idle clients hold 16-32 KB as in Redis (sdsMakeRoomForNonGreedy). */
+        c->qbuf = str_grow_to(c->qbuf, readlen);
     } else {
         c->qbuf = str_reserve(c->qbuf, readlen);
     }
@@ -797,8 +801,13 @@ void client_cron(void) {
             client_close_async(c);
             continue;
         }
-        /* Give back memory of a big query buffer that is now idle. */
-        if (c->qbuf->cap > 32 * 1024 && c->qbuf->len == 0 && c->parser.need == 0) {
+        /* Give back the memory of an empty query buffer that wastes more
+         * than 4 KB when its client is idle for over 2 s, or that is past 32
+         * KB and twice its recent peak (Redis's clientsCronResizeQueryBuffer). */
+        size_t qcap = c->qbuf->cap;
+        bool idle = srv.mstime - c->last_interaction_ms > 2000;
+        if (qcap - c->qbuf->len > 4096 && c->qbuf->len == 0 && c->parser.need == 0 &&
+            (idle || (qcap > 32 * 1024 && qcap / 2 > c->qbuf_peak))) {
             str_free(c->qbuf);
             c->qbuf = str_new_cap(0);
         }
@@ -851,7 +860,9 @@ str *client_info_line(str *s, client *c) {
     size_t obl = c->buf_used;
     size_t oll = 0;
     for (reply_block *b = c->head; b; b = b->next) oll++;
-    size_t qbuf_free = c->qbuf->cap - c->qbuf->len;
+    /* An empty buffer too small to read into counts as none, as Redis's
+     * freed query buffer shows qbuf-free=0. */
+    size_t qbuf_free = c->qbuf->cap < 64 && c->qbuf->len == 0 ? 0 : c->qbuf->cap - c->qbuf->len;
     size_t argv_mem = 0;
     for (int i = 0; i < c->argc; i++) argv_mem += c->argv[i].len;
     size_t tot = sizeof(client) + str_alloc_size(c->qbuf) + c->reply_bytes + argv_mem;

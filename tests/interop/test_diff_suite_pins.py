@@ -341,3 +341,57 @@ def test_debug_mallctl(pair):
                 ("DEBUG", "MALLCTL-STR", "thread.tcache.flush", "VOID"),
                 ("DEBUG", "MALLCTL-STR", "thread.tcache.flush")]:
         pair.check(*cmd)
+
+
+# ---- Slow log, query buffers ----------------------------------------------------------------
+
+def test_slowlog_logs_a_served_blocked_command_as_sent(pair):
+    """unit/slowlog: a BLPOP served later is logged as BLPOP (not the LPOP
+    it propagates) when it is served."""
+    waiters, cs = pair.conns(), pair.conns()
+    try:
+        same_call(cs, "CONFIG", "SET", "slowlog-log-slower-than", "0")
+        for w in waiters:
+            w.send("BLPOP", "l", "0")
+        for c in cs:
+            deadline = time.monotonic() + 5
+            while _info_field(c, "clients", "blocked_clients") != 1:
+                assert time.monotonic() < deadline
+                time.sleep(0.01)
+        for cmd in [("MULTI",), ("LPUSH", "l", "foo"), ("SLOWLOG", "RESET"), ("EXEC",)]:
+            same_call(cs, *cmd)
+        same_read(waiters, "BLPOP served")
+        for c in cs:
+            entry = c.call("SLOWLOG", "GET")[0]
+            assert entry[3] == [b"blpop", b"l", b"0"] or entry[3] == [b"BLPOP", b"l", b"0"], entry
+    finally:
+        for c in cs:
+            c.call("CONFIG", "SET", "slowlog-log-slower-than", "10000")
+        for c in waiters + cs:
+            c.close()
+
+
+def _qbuf_total(c, name):
+    for line in c.call("CLIENT", "LIST").split(b"\n"):
+        if b" name=%s " % name in line:
+            f = dict(x.split(b"=", 1) for x in line.split() if b"=" in x)
+            return int(f[b"qbuf"]) + int(f[b"qbuf-free"])
+    return None
+
+
+def test_query_buffer_of_an_idle_client_is_given_back(pair):
+    """unit/querybuf: a new client's query buffer is one 16 KB read's worth
+    (under 32 KB), and it is freed after 2 s of idleness."""
+    idle, obs = pair.conns(), pair.conns()
+    try:
+        same_call(idle, "CLIENT", "SETNAME", "qb")
+        for o in obs:
+            assert 16384 <= _qbuf_total(o, b"qb") < 32768, o.port
+        deadline = time.monotonic() + 6
+        for o in obs:
+            while _qbuf_total(o, b"qb") != 0:
+                assert time.monotonic() < deadline, o.port
+                time.sleep(0.1)
+    finally:
+        for c in idle + obs:
+            c.close()
