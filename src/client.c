@@ -811,6 +811,13 @@ void client_cron(void) {
             str_free(c->qbuf);
             c->qbuf = str_new_cap(0);
         }
+        /* Likewise the argument arrays a huge request left behind. */
+        if (c->argc == 0 && c->parser.kind == 0 && c->argv_cap > 1024) {
+            mem_free(c->argv);
+            c->argv = NULL;
+            c->argv_cap = 0;
+            resp_parser_clear(&c->parser);
+        }
         c->qbuf_peak = c->qbuf->len;
         if (c->reply_bytes || (c->flags & CLIENT_REPLICA)) client_check_output_limits(c);
     }

@@ -395,3 +395,22 @@ def test_query_buffer_of_an_idle_client_is_given_back(pair):
     finally:
         for c in idle + obs:
             c.close()
+
+
+def test_memory_of_a_huge_request_is_given_back(pair):
+    """unit/lazyfree "UNLINK can reclaim memory in background": once a
+    100000-argument SADD is unlinked, used_memory falls back under twice
+    what it was (castor kept that request's argument arrays)."""
+    for c in pair.conns():
+        orig = _info_field(c, "memory", "used_memory")
+        c.call("SADD", "myset", *range(100000))
+        peak = _info_field(c, "memory", "used_memory")
+        assert c.call("UNLINK", "myset") == 1
+        deadline = time.monotonic() + 5
+        while True:
+            used = _info_field(c, "memory", "used_memory")
+            if used < peak and used < orig * 2:
+                break
+            assert time.monotonic() < deadline, (c.port, orig, peak, used)
+            time.sleep(0.1)
+        c.close()
