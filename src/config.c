@@ -907,7 +907,7 @@ static directive table[] = {
     /* Network */
     SPECIAL("bind", NULL, CF_MULTI_ARG, set_bind, get_str_field, rewrite_bind, .field = &cfg.bind,
             .def_str = DEFAULT_BIND, .apply = apply_bind),
-    STRING("bind-source-addr", NULL, NUL | INERT, bind_source_addr, NULL),
+    STRING("bind-source-addr", NULL, NUL, bind_source_addr, NULL),
     INT("port", NULL, 0, 0, 65535, port, 6379, .apply = apply_listeners),
     INT("tcp-backlog", NULL, IMM, 0, INT_MAX, tcp_backlog, 511),
     INT("tcp-keepalive", NULL, 0, 0, INT_MAX, tcp_keepalive, 300),

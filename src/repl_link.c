@@ -223,7 +223,7 @@ static void link_connected(int fd, void *data, int mask) {
 static void link_connect(void) {
     char err[256];
     log_msg(LOG_NOTICE, "Connecting to MASTER %s:%d", repl_ls.host, repl_ls.port);
-    int fd = net_connect(repl_ls.host, repl_ls.port, err, sizeof(err));
+    int fd = net_connect_from(repl_ls.host, repl_ls.port, cfg.bind_source_addr, err, sizeof(err));
     if (fd == -1) {
         log_msg(LOG_WARNING, "Unable to connect to MASTER: %s", err);
         repl_ls.connect_after_ms = srv.mstime + 1000;

@@ -571,7 +571,9 @@ const char *server_relisten(bool bind_changed) {
 static int listen_all(void) {
     int fds[CONFIG_BINDADDR_MAX];
     int n = open_tcp(fds);
-    if (n == -1 || (cfg.port != 0 && n == 0)) {
+    /* bind "" listens on no address (the unix socket may still serve). */
+    bool no_addresses = cfg.bind == NULL || strspn(cfg.bind, " ") == strlen(cfg.bind);
+    if (n == -1 || (cfg.port != 0 && n == 0 && !no_addresses)) {
         log_msg(LOG_WARNING, "Failed listening on port %d (tcp), aborting.", cfg.port);
         return -1;
     }

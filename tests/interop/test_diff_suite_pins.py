@@ -414,3 +414,51 @@ def test_memory_of_a_huge_request_is_given_back(pair):
             assert time.monotonic() < deadline, (c.port, orig, peak, used)
             time.sleep(0.1)
         c.close()
+
+
+# ---- Networking -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("side", ["castor", "redis"])
+def test_empty_bind_serves_the_unix_socket_only(tmp_path, side):
+    """unit/networking "Default bind address configuration handling": with
+    bind "" the server starts, listens on no TCP address, and answers on its
+    unix socket."""
+    import redis as redis_py
+    from castortest import CASTOR_SERVER, REDIS_SERVER, Server
+    sock = str(tmp_path / "s.sock")
+    srv = Server(tmp_path / side, binary=CASTOR_SERVER if side == "castor" else REDIS_SERVER,
+                 directives={"bind": "", "unixsocket": sock}, name=side)
+    srv.spawn()
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                r = redis_py.Redis(unix_socket_path=sock)
+                assert r.ping()
+                break
+            except (redis_py.ConnectionError, FileNotFoundError):
+                assert srv.proc.poll() is None, "%s exited" % side
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+        assert r.config_get("bind") == {"bind": ""}
+        with pytest.raises(redis_py.ConnectionError):
+            redis_py.Redis(port=srv.port, socket_connect_timeout=1).ping()
+        r.close()
+    finally:
+        srv.stop()
+
+
+def test_replica_connects_from_bind_source_addr(make_pair):
+    """unit/networking "CONFIG SET bind-source-addr": castor's replication
+    link to a redis-server master leaves from that address."""
+    p = make_pair()
+    c = p.castor.client()
+    assert c.config_set("bind-source-addr", "127.0.0.2")
+    r = p.redis.client()
+    r.config_set("protected-mode", "no")     # 127.0.0.2 is not "local" to it
+    c.execute_command("REPLICAOF", "127.0.0.1", str(p.redis.port))
+    deadline = time.monotonic() + 10
+    while r.info("replication").get("slave0", {}).get("ip") != "127.0.0.2":
+        assert time.monotonic() < deadline, r.info("replication")
+        time.sleep(0.05)
+    c.execute_command("REPLICAOF", "NO", "ONE")
