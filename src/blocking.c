@@ -47,6 +47,7 @@
 #include "reply.h"
 #include "repl.h"
 #include "server.h"
+#include "slowlog.h"
 #include "t_list.h"
 #include "t_zset.h"
 #include "util.h"
@@ -413,7 +414,11 @@ static void rerun(client *c, const char *key, size_t klen) {
     c->cmd = b->cmd;
     b->ready_key = &ready_key;
     b->reblocked = false;
-    b->cmd->usec += cmdtable_run(c, b->cmd);
+    long long dur = cmdtable_run(c, b->cmd);
+    b->cmd->usec += dur;
+    /* The served command goes to the slow log as it was sent (BLPOP, not
+     * the LPOP it propagates), as Redis's updateStatsOnUnblock. */
+    if (!b->reblocked && !(b->cmd->flags & CMD_SKIP_SLOWLOG)) slowlog_maybe_add(c, dur);
     c->argv = own_argv;
     c->argc = own_argc;
     c->cmd = own_cmd;

@@ -86,6 +86,7 @@ pid_t child_fork(child_kind kind, child_done_fn *done) {
         fcntl(info_pipe[1], F_SETFD, FD_CLOEXEC);
         fcntl(info_pipe[0], F_SETFL, O_NONBLOCK);
     }
+    long long fork_start = util_ustime();
     pid_t pid = fork();
     if (pid == -1) {
         int saved = errno;
@@ -99,6 +100,8 @@ pid_t child_fork(child_kind kind, child_done_fn *done) {
     }
     if (info_pipe[1] != -1) close(info_pipe[1]);
     info_pipe[1] = -1;
+    srv.stat_total_forks++;
+    srv.stat_fork_usec = util_ustime() - fork_start;
     running = pid;
     running_kind = kind;
     running_done = done;

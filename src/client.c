@@ -351,6 +351,10 @@ static bool read_once(client *c) {
         }
         size_t room = c->qbuf->cap - have;
         readlen = remaining < room ? remaining : room;
+    } else if (c->qbuf->cap < readlen && c->qbuf->len == 0) {
+        /* A fresh (or trimmed) buffer gets one read's worth, not twice it:
+         * idle clients hold 16-32 KB as in Redis (sdsMakeRoomForNonGreedy). */
+        c->qbuf = str_grow_to(c->qbuf, readlen);
     } else {
         c->qbuf = str_reserve(c->qbuf, readlen);
     }
@@ -961,11 +965,23 @@ void client_cron(void) {
             client_close_async(c);
             continue;
         }
-        /* Give back memory of a big query buffer that is now idle. */
-        if (c->qbuf->cap > 32 * 1024 && c->qbuf->len == 0 && c->parser.need == 0) {
+        /* Give back the memory of an empty query buffer that wastes more
+         * than 4 KB when its client is idle for over 2 s, or that is past 32
+         * KB and twice its recent peak (Redis's clientsCronResizeQueryBuffer). */
+        size_t qcap = c->qbuf->cap;
+        bool idle = srv.mstime - c->last_interaction_ms > 2000;
+        if (qcap - c->qbuf->len > 4096 && c->qbuf->len == 0 && c->parser.need == 0 &&
+            (idle || (qcap > 32 * 1024 && qcap / 2 > c->qbuf_peak))) {
             str_free(c->qbuf);
             c->qbuf = str_new_cap(0);
             c->qgen++;
+        }
+        /* Likewise the argument arrays a huge request left behind. */
+        if (c->argc == 0 && c->parser.kind == 0 && c->argv_cap > 1024) {
+            mem_free(c->argv);
+            c->argv = NULL;
+            c->argv_cap = 0;
+            resp_parser_clear(&c->parser);
         }
         c->qbuf_peak = c->qbuf->len;
         if (c->reply_bytes || (c->flags & CLIENT_REPLICA)) client_check_output_limits(c);
@@ -998,6 +1014,9 @@ str *client_info_line(str *s, client *c) {
     if (c->flags & CLIENT_PUBSUB) *f++ = 'P';
     if (c->flags & CLIENT_MULTI) *f++ = 'x';
     if (c->flags & (CLIENT_BLOCKED | CLIENT_PAUSED_WAIT)) *f++ = 'b'; /* Redis blocks paused ones */
+    if (c->tracking & TRACKING_ON) *f++ = 't';
+    if (c->tracking & TRACKING_BROKEN_REDIR) *f++ = 'R';
+    if (c->tracking & TRACKING_BCAST) *f++ = 'B';
     if (c->flags & CLIENT_CLOSE_AFTER_REPLY) *f++ = 'c';
     if (c->flags & CLIENT_CLOSE_ASAP) *f++ = 'A';
     if (c->flags & CLIENT_UNIX_SOCKET) *f++ = 'U';
@@ -1013,7 +1032,9 @@ str *client_info_line(str *s, client *c) {
     size_t obl = c->buf_used;
     size_t oll = 0;
     for (reply_block *b = c->head; b; b = b->next) oll++;
-    size_t qbuf_free = c->qbuf->cap - c->qbuf->len;
+    /* An empty buffer too small to read into counts as none, as Redis's
+     * freed query buffer shows qbuf-free=0. */
+    size_t qbuf_free = c->qbuf->cap < 64 && c->qbuf->len == 0 ? 0 : c->qbuf->cap - c->qbuf->len;
     size_t argv_mem = 0;
     for (int i = 0; i < c->argc; i++) argv_mem += c->argv[i].len;
     size_t tot = sizeof(client) + str_alloc_size(c->qbuf) + c->reply_bytes + argv_mem;
@@ -1024,14 +1045,20 @@ str *client_info_line(str *s, client *c) {
         "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d "
         "sub=%llu psub=%llu ssub=%llu multi=%d qbuf=%zu qbuf-free=%zu argv-mem=%zu "
         "multi-mem=0 rbs=%d rbp=%zu obl=%zu oll=%zu omem=%zu tot-mem=%zu events=%s "
-        "cmd=%s user=%s redir=-1 resp=%d",
+        "cmd=%s user=%s redir=%lld resp=%d",
         (unsigned long long)c->id, c->addr, c->laddr, c->fd, c->name ? c->name->buf : "",
         (srv.mstime - c->ctime_ms) / 1000, (srv.mstime - c->last_interaction_ms) / 1000, flags,
         c->dbid, (unsigned long long)c->pubsub_channels, (unsigned long long)c->pubsub_patterns,
         (unsigned long long)c->pubsub_shard_channels, multi, c->qbuf->len, qbuf_free, argv_mem,
         CLIENT_BUF_SIZE, c->qbuf_peak, obl, oll, c->reply_bytes, tot, events, cmd,
         (c->flags & CLIENT_MASTER) ? "(superuser)" : (c->user_name ? c->user_name : "default"),
-        c->resp);
+        (c->tracking & TRACKING_ON) ? (long long)c->tracking_redir : -1LL, c->resp);
+}
+
+unsigned long client_paused_count(void) {
+    unsigned long n = 0;
+    for (client *c = paused_head; c; c = c->unpause_next) n++;
+    return n;
 }
 
 /* Resume postponed clients in the order they were paused, as Redis does.

@@ -14,6 +14,7 @@
 
 struct bstate;
 struct tls_conn;
+struct tracking_prefixes;
 struct replica_info;
 struct command;
 struct db;
@@ -48,6 +49,19 @@ struct acl_user;
 #define CLIENT_SCRIPT (1u << 22)         /* the fake client scripts' commands run as (script.c) */
 #define CLIENT_READS_PAUSED                                                                        \
     (1u << 23) /* its socket is not read: its script is running (script.c) */
+/* A push (Pub/Sub, an invalidation) is being written: it reaches the client
+ * even under CLIENT REPLY OFF/SKIP (pubsub.c, tracking.c). */
+#define CLIENT_PUSHING (1u << 24)
+
+/* Client-side caching state (client->tracking, written by tracking.c;
+ * CLIENT LIST shows it). */
+#define TRACKING_ON (1u << 0)
+#define TRACKING_BROKEN_REDIR (1u << 1) /* the redirection client is gone */
+#define TRACKING_BCAST (1u << 2)
+#define TRACKING_OPTIN (1u << 3)
+#define TRACKING_OPTOUT (1u << 4)
+#define TRACKING_CACHING (1u << 5) /* CLIENT CACHING yes/no for the next command */
+#define TRACKING_NOLOOP (1u << 6)
 
 #define CLIENT_BUF_SIZE (16 * 1024)
 
@@ -112,10 +126,13 @@ typedef struct client {
     struct client *unpause_next;
 
     struct pubsub_state *pubsub; /* subscriptions, owned by pubsub.c */
-    struct multi_state *multi;   /* transaction and WATCH state, owned by multi.c */
-    struct bstate *bstate;       /* what a CLIENT_BLOCKED client waits for (blocking.c) */
-    struct replica_info *repl;   /* a replica's (or REPLCONF sender's) state, owned by repl.c */
-    uint64_t pubsub_channels;    /* counts, for CLIENT LIST (pubsub.c) */
+    unsigned tracking;           /* TRACKING_* bits (tracking.c) */
+    uint64_t tracking_redir;     /* client invalidations go to, 0: this one (tracking.c) */
+    struct tracking_prefixes *tracking_prefixes; /* BCAST prefixes, owned by tracking.c */
+    struct multi_state *multi;                   /* transaction and WATCH state, owned by multi.c */
+    struct bstate *bstate;     /* what a CLIENT_BLOCKED client waits for (blocking.c) */
+    struct replica_info *repl; /* a replica's (or REPLCONF sender's) state, owned by repl.c */
+    uint64_t pubsub_channels;  /* counts, for CLIENT LIST (pubsub.c) */
     uint64_t pubsub_patterns;
     uint64_t pubsub_shard_channels;
     char buf[CLIENT_BUF_SIZE];
@@ -170,6 +187,9 @@ void client_accept_tls_handler(int lfd, void *data, int mask);
 /* Reserve the descriptor the accept handler frees to refuse a client when
  * the process is out of descriptors; call once the listeners exist. */
 void client_accept_init(void);
+/* Clients whose request CLIENT PAUSE holds (INFO counts them blocked, as
+ * Redis's BLOCKED_POSTPONE). */
+unsigned long client_paused_count(void);
 /* Resume clients postponed by CLIENT PAUSE once it expires. */
 void client_unpause_all(void);
 /* While a script runs past busy-reply-threshold: read and answer the

@@ -1,5 +1,7 @@
 /* clientcmd.c -- the CLIENT command: ID, SETNAME, GETNAME, LIST, INFO,
- * KILL, PAUSE, UNPAUSE, REPLY, NO-EVICT and HELP.
+ * KILL, PAUSE, UNPAUSE, REPLY, NO-EVICT, UNBLOCK, HELP, and the
+ * client-side caching ones (TRACKING, CACHING, GETREDIR, TRACKINGINFO),
+ * whose state tracking.c keeps.
  *
  * Client state lives in client.c; this file only reads and flags it. A
  * client is never freed here: KILL marks others with client_close_async()
@@ -18,11 +20,13 @@
 #include "blocking.h"
 #include "cmdtable.h"
 #include "errors.h"
+#include "mem.h"
 #include "multi.h"
 #include "pubsub.h"
 #include "repl.h"
 #include "reply.h"
 #include "server.h"
+#include "tracking.h"
 #include "util.h"
 
 /* Map a CLIENT LIST/KILL type argument to client_type_name()'s words, or
@@ -303,10 +307,146 @@ static void cmd_client_no_evict(client *c) {
     }
 }
 
+/* ---- Client-side caching: TRACKING, CACHING, GETREDIR, TRACKINGINFO ---- */
+
+/* CLIENT TRACKING ON|OFF [REDIRECT id] [BCAST] [PREFIX p ...] [OPTIN]
+ * [OPTOUT] [NOLOOP]: the options are checked (and REDIRECT's client must
+ * exist) for OFF too, as in Redis; then tracking.c does the rest. */
+static void cmd_client_tracking(client *c) {
+    long long redir = 0;
+    unsigned opts = 0;
+    slice *ps = NULL;
+    size_t n = 0;
+    for (int j = 3; j < c->argc; j++) {
+        bool more = j + 1 < c->argc;
+        const slice *a = &c->argv[j];
+        if (more && arg_is(a, "redirect")) {
+            j++;
+            if (redir != 0) {
+                reply_error(c, "ERR A client can only redirect to a single other client");
+                goto done;
+            }
+            if (!arg_ll(c, &c->argv[j], &redir)) goto done;
+            /* It may leave later (then the client is told); it must exist now. */
+            if (redir <= 0 || client_find_by_id((uint64_t)redir) == NULL) {
+                reply_error(c, "ERR The client ID you want redirect to does not exist");
+                goto done;
+            }
+        } else if (arg_is(a, "bcast")) {
+            opts |= TRACKING_BCAST;
+        } else if (arg_is(a, "optin")) {
+            opts |= TRACKING_OPTIN;
+        } else if (arg_is(a, "optout")) {
+            opts |= TRACKING_OPTOUT;
+        } else if (arg_is(a, "noloop")) {
+            opts |= TRACKING_NOLOOP;
+        } else if (more && arg_is(a, "prefix")) {
+            j++;
+            ps = mem_realloc(ps, (n + 1) * sizeof(slice));
+            ps[n++] = c->argv[j];
+        } else {
+            reply_error(c, ERR_SYNTAX);
+            goto done;
+        }
+    }
+    if (arg_is(&c->argv[2], "on")) {
+        const char *err = NULL;
+        unsigned cur = c->tracking;
+        if (!(opts & TRACKING_BCAST) && n)
+            err = "ERR PREFIX option requires BCAST mode to be enabled";
+        else if ((cur & TRACKING_ON) && !!(cur & TRACKING_BCAST) != !!(opts & TRACKING_BCAST))
+            err = "ERR You can't switch BCAST mode on/off before disabling tracking for this "
+                  "client, and then re-enabling it with a different mode.";
+        else if ((opts & TRACKING_BCAST) && (opts & (TRACKING_OPTIN | TRACKING_OPTOUT)))
+            err = "ERR OPTIN and OPTOUT are not compatible with BCAST";
+        else if ((opts & TRACKING_OPTIN) && (opts & TRACKING_OPTOUT))
+            err = "ERR You can't specify both OPTIN mode and OPTOUT mode";
+        else if (((opts & TRACKING_OPTIN) && (cur & TRACKING_OPTOUT)) ||
+                 ((opts & TRACKING_OPTOUT) && (cur & TRACKING_OPTIN)))
+            err = "ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this "
+                  "client, and then re-enabling it with a different mode.";
+        if (err) {
+            reply_error(c, err);
+            goto done;
+        }
+        if (!tracking_enable(c, (uint64_t)redir, opts, ps, n)) goto done;
+    } else if (arg_is(&c->argv[2], "off")) {
+        tracking_disable(c);
+    } else {
+        reply_error(c, ERR_SYNTAX);
+        goto done;
+    }
+    reply_ok(c);
+done:
+    mem_free(ps);
+}
+
+/* CLIENT CACHING YES|NO: whether the next command's keys are tracked. */
+static void cmd_client_caching(client *c) {
+    if (!(c->tracking & TRACKING_ON)) {
+        reply_error(c, "ERR CLIENT CACHING can be called only when the client is in tracking "
+                       "mode with OPTIN or OPTOUT mode enabled");
+        return;
+    }
+    const slice *a = &c->argv[2];
+    if (arg_is(a, "yes")) {
+        if (!(c->tracking & TRACKING_OPTIN)) {
+            reply_error(c, "ERR CLIENT CACHING YES is only valid when tracking is enabled in "
+                           "OPTIN mode.");
+            return;
+        }
+    } else if (arg_is(a, "no")) {
+        if (!(c->tracking & TRACKING_OPTOUT)) {
+            reply_error(c, "ERR CLIENT CACHING NO is only valid when tracking is enabled in "
+                           "OPTOUT mode.");
+            return;
+        }
+    } else {
+        reply_error(c, ERR_SYNTAX);
+        return;
+    }
+    c->tracking |= TRACKING_CACHING;
+    reply_ok(c);
+}
+
+static void cmd_client_getredir(client *c) {
+    reply_int(c, (c->tracking & TRACKING_ON) ? (long long)c->tracking_redir : -1);
+}
+
+static void cmd_client_trackinginfo(client *c) {
+    unsigned t = c->tracking;
+    reply_map(c, 3);
+    reply_bulk_cstr(c, "flags");
+    if (!(t & TRACKING_ON)) {
+        reply_set(c, 1);
+        reply_bulk_cstr(c, "off");
+    } else {
+        const char *words[8];
+        int n = 0;
+        words[n++] = "on";
+        if (t & TRACKING_BCAST) words[n++] = "bcast";
+        if (t & TRACKING_OPTIN) {
+            words[n++] = "optin";
+            if (t & TRACKING_CACHING) words[n++] = "caching-yes";
+        }
+        if (t & TRACKING_OPTOUT) {
+            words[n++] = "optout";
+            if (t & TRACKING_CACHING) words[n++] = "caching-no";
+        }
+        if (t & TRACKING_NOLOOP) words[n++] = "noloop";
+        if (t & TRACKING_BROKEN_REDIR) words[n++] = "broken_redirect";
+        reply_set(c, n);
+        for (int i = 0; i < n; i++) reply_bulk_cstr(c, words[i]);
+    }
+    reply_bulk_cstr(c, "redirect");
+    reply_int(c, (t & TRACKING_ON) ? (long long)c->tracking_redir : -1);
+    reply_bulk_cstr(c, "prefixes");
+    tracking_reply_prefixes(c);
+}
+
 /* ---- HELP ---- */
 
-/* Redis 7.0's text word for word, including subcommands castor does not
- * have yet (tracking, UNBLOCK), so tools that parse it see the same list. */
+/* Redis 7.0's text word for word. */
 static const char *client_help[] = {
     "CACHING (YES|NO)",
     "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
@@ -420,6 +560,14 @@ static command client_subcommands[] = {
     {.name = "no-evict", .proc = cmd_client_no_evict, .arity = 3,
      .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
      .acl = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS | ACL_CONNECTION},
+    {.name = "tracking", .proc = cmd_client_tracking, .arity = -3,
+     .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE, .acl = ACL_SLOW | ACL_CONNECTION},
+    {.name = "caching", .proc = cmd_client_caching, .arity = 3,
+     .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE, .acl = ACL_SLOW | ACL_CONNECTION},
+    {.name = "getredir", .proc = cmd_client_getredir, .arity = 2,
+     .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE, .acl = ACL_SLOW | ACL_CONNECTION},
+    {.name = "trackinginfo", .proc = cmd_client_trackinginfo, .arity = 2,
+     .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE, .acl = ACL_SLOW | ACL_CONNECTION},
     {.name = "help", .proc = cmd_client_help, .arity = 2, .flags = CMD_LOADING | CMD_STALE,
      .acl = ACL_SLOW | ACL_CONNECTION},
     {.name = NULL}};

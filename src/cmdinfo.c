@@ -15,6 +15,7 @@
 #include "arg.h"
 #include "errors.h"
 #include "keyspecs.h"
+#include "mem.h"
 #include "reply.h"
 #include "util.h"
 
@@ -304,8 +305,10 @@ static bool has_keys(const command *cmd) {
 }
 
 /* The command (or subcommand) of COMMAND GETKEYS* and its key positions,
- * relative to argv[2]; NULL after replying an error. */
-static command *getkeys_common(client *c, int *keys, int *nkeys) {
+ * relative to argv[2], in *keys (caller frees; as many as there are
+ * arguments, so a command with hundreds of keys lists them all); NULL
+ * after replying an error. */
+static command *getkeys_common(client *c, int **keys, int *nkeys) {
     command *cmd = cmdtable_find(c->argv[2].ptr, c->argv[2].len);
     int argc = c->argc - 2;
     slice *argv = c->argv + 2;
@@ -326,9 +329,12 @@ static command *getkeys_common(client *c, int *keys, int *nkeys) {
         reply_error(c, "ERR Invalid number of arguments specified for command");
         return NULL;
     }
-    *nkeys = cmdtable_get_keys(cmd, argc, argv, keys, 256);
+    *keys = mem_alloc(sizeof(int) * (size_t)argc);
+    *nkeys = cmdtable_get_keys(cmd, argc, argv, *keys, argc);
     if (*nkeys <= 0) {
         if (*nkeys == 0 && (cmd->flags & CMD_NO_MANDATORY_KEYS)) return cmd;
+        mem_free(*keys);
+        *keys = NULL;
         reply_error(c, "ERR Invalid arguments specified for command");
         return NULL;
     }
@@ -336,10 +342,11 @@ static command *getkeys_common(client *c, int *keys, int *nkeys) {
 }
 
 static void cmd_command_getkeys(client *c) {
-    int keys[256], n;
-    if (!getkeys_common(c, keys, &n)) return;
+    int *keys = NULL, n;
+    if (!getkeys_common(c, &keys, &n)) return;
     reply_array(c, n);
     for (int i = 0; i < n; i++) reply_bulk(c, c->argv[2 + keys[i]].ptr, c->argv[2 + keys[i]].len);
+    mem_free(keys);
 }
 
 /* Does key spec 'ks' find argv[pos]? Redis's getKeysUsingKeySpecs for one
@@ -415,8 +422,8 @@ unsigned cmdinfo_key_flags_meta(const command *cmd, const cmd_meta *m, int argc,
 }
 
 static void cmd_command_getkeysandflags(client *c) {
-    int keys[256], n;
-    command *cmd = getkeys_common(c, keys, &n);
+    int *keys = NULL, n;
+    command *cmd = getkeys_common(c, &keys, &n);
     if (cmd == NULL) return;
     reply_array(c, n);
     for (int i = 0; i < n; i++) {
@@ -426,6 +433,7 @@ static void cmd_command_getkeysandflags(client *c) {
                                             c->argv + 2, keys[i]);
         reply_flag_names(c, f, key_flag_names, 11);
     }
+    mem_free(keys);
 }
 
 /* Map entries name -> text, in order, for each text that is not NULL. */

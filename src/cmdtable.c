@@ -238,6 +238,10 @@ void cmdtable_call(client *c) {
     /* The command sees one clock reading; those it runs (EXEC, a script)
      * see the same, as in Redis. */
     if (call_depth == 0) server_set_time(start);
+    /* EVAL and FCALL (skip_monitor) show in MONITOR before the commands
+     * their script runs, even when they fail, as in Redis. */
+    if ((cmd->flags & CMD_SCRIPT_FLAGS) && client_has_monitors())
+        client_monitor_feed(c, c->dbid, c->argc, c->argv);
     long long dur = run(c, cmd, start);
     cmd->calls++;
     cmd->usec += dur;

@@ -436,6 +436,9 @@ static const char *apply_maxmemory(void) {
                 "current memory usage (%zu). This will result in key eviction and/or the "
                 "inability to accept new write commands depending on the maxmemory-policy.",
                 cfg.maxmemory, used);
+    /* The cron evicts down to it (Redis's eviction timer), after this
+     * command: inside MULTI the transaction's later commands still see the
+     * keys. */
     return NULL;
 }
 
@@ -920,7 +923,7 @@ static directive table[] = {
     /* Network */
     SPECIAL("bind", NULL, CF_MULTI_ARG, set_bind, get_str_field, rewrite_bind, .field = &cfg.bind,
             .def_str = DEFAULT_BIND, .apply = apply_bind),
-    STRING("bind-source-addr", NULL, NUL | INERT, bind_source_addr, NULL),
+    STRING("bind-source-addr", NULL, NUL, bind_source_addr, NULL),
     INT("port", NULL, 0, 0, 65535, port, 6379, .apply = apply_listeners),
     INT("tcp-backlog", NULL, IMM, 0, INT_MAX, tcp_backlog, 511),
     INT("tcp-keepalive", NULL, 0, 0, INT_MAX, tcp_keepalive, 300),

@@ -25,10 +25,20 @@ static const char *entry_key(const void *e, size_t *len) { return kv_key(e, len)
 
 static void entry_free(void *e) { kv_free(e); }
 
+/* The keyspace grows its table only if the new buckets fit under
+ * maxmemory, or once it is more than 1.618 full (Redis's
+ * dictExpandAllowed): a rehash must not itself push the server into
+ * evicting. Unlike Redis, replica buffers and the AOF buffer are counted. */
+static bool keyspace_expand_allowed(size_t more, double ratio) {
+    if (ratio > 1.618 || cfg.maxmemory == 0) return true;
+    return mem_used() + more <= cfg.maxmemory;
+}
+
 static const dict_type keyspace_type = {
     .hash = dict_hash_bytes,
     .key_of = entry_key,
     .free_entry = entry_free,
+    .expand_allowed = keyspace_expand_allowed,
 };
 
 void db_init(int count) {
@@ -178,6 +188,17 @@ size_t db_volatile_count(const db *d) { return d->vol_len; }
 #define LFU_INIT_VAL 5
 #define LRU_CLOCK_MAX ((1u << 24) - 1)
 
+bool db_int_is_shared(const kv *e) {
+    if (e->type != KV_STRING || e->enc != KV_ENC_INT || kv_int(e) < 0 || kv_int(e) >= 10000)
+        return false;
+    /* Under an LRU or LFU maxmemory policy each key keeps its own access
+     * data, so Redis stops sharing integers (MAXMEMORY_FLAG_NO_SHARED_INTEGERS). */
+    if (cfg.maxmemory == 0) return true;
+    int p = cfg.maxmemory_policy;
+    return !(p == POLICY_VOLATILE_LRU || p == POLICY_ALLKEYS_LRU || p == POLICY_VOLATILE_LFU ||
+             p == POLICY_ALLKEYS_LFU);
+}
+
 bool db_policy_is_lfu(void) {
     return cfg.maxmemory_policy == POLICY_VOLATILE_LFU ||
            cfg.maxmemory_policy == POLICY_ALLKEYS_LFU;
@@ -241,6 +262,10 @@ bool db_set_access(kv *e, long long lfu_freq, long long lru_idle) {
 
 /* ---- Lookup ---- */
 
+bool db_writes_paused(void) {
+    return srv.pause_type != PAUSE_NONE && srv.pause_end_ms > srv.mstime;
+}
+
 bool db_key_is_expired(const kv *e) {
     if (!kv_has_expire(e) || srv.loading) return false;
     /* A replica applies its master's stream as the master saw the keys:
@@ -260,7 +285,7 @@ void db_expire_now(db *d, kv *e) {
     srv.stat_expiredkeys++;
     propagate_deletion(d->id, key, klen);
     db_notify(NOTIFY_EXPIRED, "expired", key, klen, d->id);
-    db_signal_modified(d, key, klen);
+    db_signal_removed(d, key, klen);
     if (key != small) mem_free(key);
 }
 
@@ -279,6 +304,9 @@ bool db_delete_propagate(db *d, const char *key, size_t klen) {
 static kv *lookup(db *d, const char *key, size_t klen, bool write) {
     kv *e = dict_find_h(d->keys, key, klen, key_hash(key, klen));
     if (e == NULL || !db_key_is_expired(e)) return e;
+    /* CLIENT PAUSE (WRITE or ALL) holds deletions too: the key is hidden,
+     * deleted (and the DEL propagated) once the pause ends, as Redis 7.0. */
+    if (db_writes_paused()) return NULL;
     if (!srv.is_replica || (write && written_by_replica_client())) db_expire_now(d, e);
     return NULL;
 }
@@ -486,10 +514,16 @@ size_t db_size(const db *d) { return dict_len(d->keys); }
 
 /* ---- Signals ---- */
 
-void db_signal_modified(db *d, const char *key, size_t klen) { seam_key_modified(d, key, klen); }
+void db_signal_modified(db *d, const char *key, size_t klen) {
+    seam_key_modified(d, key, klen, false);
+}
+
+void db_signal_removed(db *d, const char *key, size_t klen) {
+    seam_key_modified(d, key, klen, true);
+}
 
 void db_key_changed(db *d, const slice *key, int type, const char *event, long long dirty) {
-    seam_key_modified(d, key->ptr, key->len);
+    seam_key_modified(d, key->ptr, key->len, false);
     if (event) db_notify(type, event, key->ptr, key->len, d->id);
     srv.dirty += dirty;
 }

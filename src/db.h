@@ -37,6 +37,9 @@ kv *db_find_raw(db *d, const char *key, size_t klen);
 #define DB_MAX_HINTS 16
 void db_hint_key(const char *key, size_t klen, uint64_t h);
 void db_hint_clear(void);
+/* CLIENT PAUSE is in force: expired keys are hidden, not deleted (lookups
+ * here, the active expiry cycle in server.c). */
+bool db_writes_paused(void);
 /* Start loading what a lookup of 'key' will touch (see dict_prefetch). */
 uint64_t db_prefetch(db *d, const char *key, size_t klen);
 void db_prefetch_entry(db *d, uint64_t hash);
@@ -81,6 +84,8 @@ bool db_delete_propagate(db *d, const char *key, size_t klen);
 
 /* Called once per changed key: WATCH, blocked clients, notifications. */
 void db_signal_modified(db *d, const char *key, size_t klen);
+/* The same for a key the server removed (expired, evicted), not a command. */
+void db_signal_removed(db *d, const char *key, size_t klen);
 /* A command changed 'key' of d: db_signal_modified(), the keyspace event
  * 'event' of class 'type' (NOTIFY_*) unless event is NULL (a change no
  * event reports, as PFCOUNT caching its count), and 'dirty' changes
@@ -118,6 +123,10 @@ void db_notify(int type, const char *event, const char *key, size_t klen, int db
 /* Access data (LRU/LFU) */
 /* Is maxmemory-policy an LFU one (the entries' access data are counters)? */
 bool db_policy_is_lfu(void);
+/* Would Redis hold this value as one of its shared integers 0..9999
+ * (OBJECT REFCOUNT and DEBUG OBJECT say INT_MAX)? Not under an LRU or LFU
+ * maxmemory policy. */
+bool db_int_is_shared(const kv *e);
 /* The LFU counter after decay (OBJECT FREQ). */
 unsigned db_lfu_counter(const kv *e);
 /* Seconds since the last access, for LRU entries (OBJECT IDLETIME). */

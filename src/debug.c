@@ -34,6 +34,7 @@
 #include "errors.h"
 #include "kv.h"
 #include "log.h"
+#include "memory.h"
 #include "rdb.h"
 #include "repl.h"
 #include "reply.h"
@@ -162,8 +163,7 @@ static void debug_object(client *c) {
         return;
     }
     /* Redis shares the integers 0..9999 (see OBJECT REFCOUNT in keys.c). */
-    bool shared =
-        e->type == KV_STRING && e->enc == KV_ENC_INT && kv_int(e) >= 0 && kv_int(e) < 10000;
+    bool shared = db_int_is_shared(e);
     uint32_t now = srv.lruclock, then = e->lru;
     uint32_t idle = now >= then ? now - then : now + ((1u << 24) - then);
     char line[512];
@@ -184,6 +184,45 @@ static void debug_object(client *c) {
                  ql->len, (double)ql->count / (double)ql->len, ql->fill, ql->compress != 0, sz);
     }
     reply_simple(c, line);
+}
+
+/* ---- HTSTATS, HTSTATS-KEY ---- */
+
+/* DEBUG HTSTATS <dbid> [FULL]: the keyspace's hash table as Redis shows
+ * it. castor keeps no expires hash table (keys with a TTL are listed in
+ * an array), so that part only counts them. */
+static void debug_htstats(client *c) {
+    long long id;
+    if (!arg_ll(c, &c->argv[2], &id)) return;
+    db *d = id >= 0 && id <= INT_MAX ? db_get((int)id) : NULL;
+    if (d == NULL) {
+        reply_error(c, "ERR Out of range database");
+        return;
+    }
+    str *s = str_from("[Dictionary HT]\n");
+    s = dict_stats(d->keys, s);
+    s = str_catc(s, "[Expires HT]\nHash table 0 stats (main hash table):\n");
+    if (d->vol_len == 0) s = str_catc(s, "No stats available for empty dictionaries\n");
+    else s = str_catfmt(s, " number of elements: %zu\n", d->vol_len);
+    reply_verbatim(c, s->buf, s->len, "txt");
+    str_free(s);
+}
+
+/* DEBUG HTSTATS-KEY <key>: a hashtable-encoded set's or hash's table. */
+static void debug_htstats_key(client *c) {
+    kv *e = db_find_raw(c->db, c->argv[2].ptr, c->argv[2].len);
+    if (e == NULL) {
+        reply_error(c, ERR_NO_KEY);
+        return;
+    }
+    if (e->enc != KV_ENC_HT || (e->type != KV_SET && e->type != KV_HASH)) {
+        reply_error(c, "ERR The value stored at the specified key is not represented using an hash "
+                       "table");
+        return;
+    }
+    str *s = dict_stats(kv_ptr(e), str_new(NULL, 0));
+    reply_verbatim(c, s->buf, s->len, "txt");
+    str_free(s);
 }
 
 /* ---- Other subcommands ---- */
@@ -396,6 +435,14 @@ static void cmd_debug(client *c) {
         debug_packed_threshold(c);
     } else if (argc == 3 && arg_is(sub, "object")) {
         debug_object(c);
+    } else if ((argc == 3 || argc == 4) && arg_is(sub, "htstats")) {
+        debug_htstats(c);
+    } else if ((argc == 3 || argc == 4) && arg_is(sub, "mallctl")) {
+        memory_debug_mallctl(c, false);
+    } else if ((argc == 3 || argc == 4) && arg_is(sub, "mallctl-str")) {
+        memory_debug_mallctl(c, true);
+    } else if (argc == 3 && arg_is(sub, "htstats-key")) {
+        debug_htstats_key(c);
     } else if (argc == 3 && arg_is(sub, "sleep")) {
         debug_sleep(c);
     } else if (arg_is(sub, "reload")) {

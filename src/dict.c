@@ -190,8 +190,12 @@ static void grow_if_needed(dict *d) {
         return;
     }
     size_t size = tsize(d, 0);
-    if (d->used[0] >= size && (resize_allowed || d->used[0] / size > DICT_FORCE_RATIO))
-        resize_to(d, d->used[0] + 1);
+    if (d->used[0] < size || !(resize_allowed || d->used[0] / size > DICT_FORCE_RATIO)) return;
+    if (d->type->expand_allowed &&
+        !d->type->expand_allowed(((size_t)1 << exp_for(d->used[0] + 1)) * sizeof(dict_link *),
+                                 (double)d->used[0] / (double)size))
+        return;
+    resize_to(d, d->used[0] + 1);
 }
 
 bool dict_shrink_if_needed(dict *d) {
@@ -339,6 +343,47 @@ bool dict_delete(dict *d, const char *key, size_t len) {
     return true;
 }
 
+/* ---- Statistics (DEBUG HTSTATS) ---- */
+
+#define STATS_VECTLEN 50
+
+static str *table_stats(const dict *d, int t, str *s) {
+    size_t size = tsize(d, t);
+    s = str_catfmt(s, "Hash table %d stats (%s):\n", t,
+                   t == 0 ? "main hash table" : "rehashing target");
+    if (d->used[t] == 0 || size == 0)
+        return str_catc(s, "No stats available for empty dictionaries\n");
+    size_t chains[STATS_VECTLEN] = {0};
+    size_t slots = 0, max_chain = 0, total_chain = 0;
+    for (size_t i = 0; i < size; i++) {
+        size_t len = 0;
+        for (dict_link *e = d->table[t][i]; e; e = e->next) len++;
+        chains[len < STATS_VECTLEN ? len : STATS_VECTLEN - 1]++;
+        if (len == 0) continue;
+        slots++;
+        if (len > max_chain) max_chain = len;
+        total_chain += len;
+    }
+    s = str_catfmt(s,
+                   " table size: %zu\n number of elements: %zu\n different slots: %zu\n"
+                   " max chain length: %zu\n avg chain length (counted): %.02f\n"
+                   " avg chain length (computed): %.02f\n Chain length distribution:\n",
+                   size, d->used[t], slots, max_chain, (double)((float)total_chain / (float)slots),
+                   (double)((float)d->used[t] / (float)slots));
+    for (size_t i = 0; i < STATS_VECTLEN - 1; i++) {
+        if (chains[i] == 0) continue;
+        s = str_catfmt(s, "   %zu: %zu (%.02f%%)\n", i, chains[i],
+                       (double)((float)chains[i] / (float)size * 100));
+    }
+    return s;
+}
+
+str *dict_stats(const dict *d, str *s) {
+    s = table_stats(d, 0, s);
+    if (rehashing(d)) s = table_stats(d, 1, s);
+    return s;
+}
+
 /* ---- Random sampling ---- */
 
 void *dict_random(dict *d) {
@@ -363,6 +408,13 @@ void *dict_random(dict *d) {
     size_t pick = util_rand64() % n;
     while (pick--) head = head->next;
     return head;
+}
+
+void *dict_fair_random(dict *d) {
+    void *sample[20];
+    size_t n = dict_sample(d, sample, 20);
+    if (n == 0) return dict_random(d);
+    return sample[util_rand64() % n];
 }
 
 size_t dict_sample(dict *d, void **out, size_t count) {
@@ -393,7 +445,18 @@ size_t dict_sample(dict *d, void **out, size_t count) {
             empty_run = 0;
             for (; e; e = e->next) {
                 out[stored++] = e;
-                if (stored == count) return stored;
+                if (stored == count) break;
+            }
+            if (stored == count) {
+                /* The sample is full inside a chain: the rest of the chain
+                 * gets an equal chance (reservoir sampling), so the tail of
+                 * a long chain can still be picked. */
+                size_t seen = count;
+                for (e = e ? e->next : NULL; e; e = e->next) {
+                    size_t r = util_rand64() % ++seen;
+                    if (r < count) out[r] = e;
+                }
+                return stored;
             }
         }
         i = (i + 1) & mask;

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "str.h"
+
 typedef struct dict_link {
     struct dict_link *next;
 } dict_link;
@@ -20,6 +22,9 @@ typedef struct dict_type {
     const char *(*key_of)(const void *entry, size_t *len);
     bool (*key_eq)(const char *a, size_t alen, const char *b, size_t blen); /* NULL: memcmp */
     void (*free_entry)(void *entry);                                        /* may be NULL */
+    /* May the table grow by 'more' bytes of buckets, its load being
+     * 'ratio'? NULL: always (Redis's expandAllowed, for the keyspace). */
+    bool (*expand_allowed)(size_t more, double ratio);
 } dict_type;
 
 typedef struct dict dict;
@@ -94,10 +99,20 @@ void dict_set_resize_allowed(bool allowed);
 
 /* A uniformly chosen bucket, then a random entry in its chain; NULL if empty. */
 void *dict_random(dict *d);
+/* Append Redis's DEBUG HTSTATS text for d (each table: size, elements,
+ * slots used, chain lengths; the rehashing target too while it exists). */
+str *dict_stats(const dict *d, str *s) MUST_USE;
+/* A random entry, NULL if empty: one of a sample of 20 from neighbouring
+ * buckets, as Redis's dictGetFairRandomKey (dict_random() alone favours
+ * entries that are alone in their bucket: SRANDMEMBER, HRANDFIELD and
+ * SPOP use this, and the suite checks them with a chi-square test). */
+void *dict_fair_random(dict *d);
 /* Up to 'count' entries (fewer if the dict is smaller) from consecutive
  * buckets after a random one, into out[]; returns how many. Cheap and not
  * uniform: picking one of a sample of 20 is Redis's "fair" random member,
- * much less biased against long chains than dict_random(). */
+ * much less biased against long chains than dict_random(). The chain that
+ * fills the sample is sampled whole (reservoir), so every entry of a long
+ * chain can be drawn. */
 size_t dict_sample(dict *d, void **out, size_t count);
 
 /* Redis's reverse-binary cursor scan: every entry present for the whole

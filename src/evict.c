@@ -105,14 +105,20 @@ static void populate(db *d) {
     }
 }
 
+/* Bytes freed by the last eviction: the deletion only, as Redis counts
+ * it, not what its invalidation or keyspace messages then allocate. */
+static long long last_freed;
+
 static void evict_key(db *d, const char *key, size_t klen) {
     /* Copy the key: deleting frees the entry that holds it. */
     char *copy = mem_memdup(key, klen);
+    long long before = (long long)mem_used();
     db_delete(d, copy, klen);
+    last_freed = before - (long long)mem_used();
     srv.stat_evictedkeys++;
     propagate_deletion(d->id, copy, klen);
     db_notify(NOTIFY_EVICTED, "evicted", copy, klen, d->id);
-    db_signal_modified(d, copy, klen);
+    db_signal_removed(d, copy, klen);
     mem_free(copy);
 }
 
@@ -172,12 +178,21 @@ bool evict_perform(void) {
     /* A replica's dataset is its master's: it doesn't evict on its own. */
     if (srv.is_replica && cfg.replica_ignore_maxmemory) return true;
     if (!evict_over_limit()) return true;
+    /* The dataset stands still during CLIENT PAUSE: no evictions either. */
+    if (db_writes_paused()) return true;
     if (cfg.maxmemory_policy == POLICY_NOEVICTION) return false;
-    /* Like Redis, bound the work done before one command runs. */
-    long long start = util_ustime();
-    while (evict_over_limit()) {
-        if (!evict_one()) return false;
-        if (util_ustime() - start > 50000) break;
+    /* As Redis: free what is over the limit now, counting only what the
+     * deletions free, so the invalidation messages evicting sends to
+     * tracking clients can't make it evict on and on. The work before one
+     * command is bounded: out of time is not out of memory (Redis's
+     * EVICT_RUNNING), the next commands and the cron evict more. */
+    long long over = (long long)mem_used() - (long long)memory_not_counted_for_evict() -
+                     (long long)cfg.maxmemory;
+    long long freed = 0, start = util_ustime();
+    while (freed < over) {
+        if (!evict_one()) return !evict_over_limit(); /* nothing left to evict */
+        freed += last_freed;
+        if (util_ustime() - start > 50000) return true;
     }
-    return !evict_over_limit();
+    return true;
 }

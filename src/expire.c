@@ -186,7 +186,8 @@ static void cmd_pexpireat(client *c) { expire_generic(c, 0, 1); }
 
 /* TTL family: mode 0 ttl s, 1 ttl ms, 2 abs s, 3 abs ms. */
 static void ttl_generic(client *c, int mode) {
-    kv *e = db_find_read(c->db, c->argv[1].ptr, c->argv[1].len);
+    /* Asking for the TTL is no access: OBJECT IDLETIME keeps counting. */
+    kv *e = db_find_read_notouch(c->db, c->argv[1].ptr, c->argv[1].len);
     if (e == NULL) {
         reply_int(c, -2);
         return;

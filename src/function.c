@@ -832,7 +832,7 @@ static command function_subcommands[] = {
 command function_commands[] = {
     {.name = "fcall", .proc = cmd_fcall, .getkeys = script_eval_getkeys, .arity = -3,
      .flags = CMD_NOSCRIPT | CMD_SKIP_MONITOR | CMD_NO_MANDATORY_KEYS | CMD_MOVABLE_KEYS |
-              CMD_STALE | CMD_SCRIPT_FLAGS, .acl = ACL_SLOW | ACL_SCRIPTING},
+              CMD_STALE | CMD_SCRIPT_FLAGS | CMD_MAY_REPLICATE, .acl = ACL_SLOW | ACL_SCRIPTING},
     {.name = "fcall_ro", .proc = cmd_fcall_ro, .getkeys = script_eval_getkeys, .arity = -3,
      .flags = CMD_NOSCRIPT | CMD_SKIP_MONITOR | CMD_NO_MANDATORY_KEYS | CMD_MOVABLE_KEYS |
               CMD_STALE | CMD_SCRIPT_FLAGS | CMD_READONLY, .acl = ACL_SLOW | ACL_SCRIPTING},

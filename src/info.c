@@ -41,6 +41,7 @@
 #include "server.h"
 #include "snapshot.h"
 #include "str.h"
+#include "tracking.h"
 #include "util.h"
 
 /* ---- Instantaneous metrics ---- */
@@ -107,6 +108,8 @@ void info_reset_stats(void) {
     srv.stat_total_reads_processed = srv.stat_total_writes_processed = 0;
     srv.stat_client_qbuf_limit_disconnections = 0;
     srv.stat_client_outbuf_limit_disconnections = 0;
+    srv.stat_total_forks = 0;
+    srv.stat_fork_usec = 0;
     reset_metrics();
     aof_reset_stats();
     cmdtable_reset_stats();
@@ -251,9 +254,10 @@ static str *sec_clients(str *s) {
                       "client_recent_max_input_buffer:%zu\r\n"
                       "client_recent_max_output_buffer:%zu\r\n"
                       "blocked_clients:%lu\r\n"
-                      "tracking_clients:0\r\n"
+                      "tracking_clients:%lu\r\n"
                       "clients_in_timeout_table:%lu\r\n",
-                      normal, cfg.maxclients, max_in, max_out, srv.blocked_clients,
+                      normal, cfg.maxclients, max_in, max_out,
+                      srv.blocked_clients + client_paused_count(), srv.tracking_clients,
                       blocking_timeout_count());
 }
 
@@ -407,47 +411,48 @@ static str *sec_stats(str *s) {
                    sync[1], sync[2], srv.stat_expiredkeys, (double)srv.stat_expired_stale_perc,
                    srv.stat_expired_time_cap_reached, srv.stat_evictedkeys, srv.stat_keyspace_hits,
                    srv.stat_keyspace_misses);
-    return str_catfmt(s,
-                      "pubsub_channels:%zu\r\n"
-                      "pubsub_patterns:%zu\r\n"
-                      "pubsubshard_channels:%zu\r\n"
-                      "latest_fork_usec:0\r\n"
-                      "total_forks:0\r\n"
-                      "migrate_cached_sockets:0\r\n"
-                      "slave_expires_tracked_keys:0\r\n"
-                      "active_defrag_hits:0\r\n"
-                      "active_defrag_misses:0\r\n"
-                      "active_defrag_key_hits:0\r\n"
-                      "active_defrag_key_misses:0\r\n"
-                      "total_active_defrag_time:0\r\n"
-                      "current_active_defrag_time:0\r\n"
-                      "tracking_total_keys:0\r\n"
-                      "tracking_total_items:0\r\n"
-                      "tracking_total_prefixes:0\r\n"
-                      "unexpected_error_replies:%lld\r\n"
-                      "total_error_replies:%lld\r\n"
-                      "dump_payload_sanitizations:%lld\r\n"
-                      "total_reads_processed:%lld\r\n"
-                      "total_writes_processed:%lld\r\n"
-                      "io_threaded_reads_processed:0\r\n"
-                      "io_threaded_writes_processed:0\r\n"
-                      "reply_buffer_shrinks:0\r\n"
-                      "reply_buffer_expands:0\r\n"
-                      /* Redis 7.2's names for two counters 7.0 lacks. */
-                      "client_query_buffer_limit_disconnections:%lld\r\n"
-                      "client_output_buffer_limit_disconnections:%lld\r\n"
-                      /* castor: the event loop's timed sleep (coalesce.h). */
-                      "io_coalesce_active:%d\r\n"
-                      "io_coalesce_probes:%llu\r\n"
-                      "io_coalesce_engaged:%llu\r\n"
-                      "io_coalesce_sleeps:%llu\r\n",
-                      pubsub_channel_count(), pubsub_pattern_count(), pubsub_shard_count(),
-                      srv.stat_unexpected_error_replies, srv.stat_total_error_replies,
-                      srv.stat_dump_payload_sanitizations, srv.stat_io_reads, srv.stat_io_writes,
-                      srv.stat_client_qbuf_limit_disconnections,
-                      srv.stat_client_outbuf_limit_disconnections, coalesce_is_on(co),
-                      (unsigned long long)co->probes, (unsigned long long)co->engaged,
-                      (unsigned long long)co->sleeps);
+    return str_catfmt(
+        s,
+        "pubsub_channels:%zu\r\n"
+        "pubsub_patterns:%zu\r\n"
+        "pubsubshard_channels:%zu\r\n"
+        "latest_fork_usec:%lld\r\n"
+        "total_forks:%lld\r\n"
+        "migrate_cached_sockets:0\r\n"
+        "slave_expires_tracked_keys:0\r\n"
+        "active_defrag_hits:0\r\n"
+        "active_defrag_misses:0\r\n"
+        "active_defrag_key_hits:0\r\n"
+        "active_defrag_key_misses:0\r\n"
+        "total_active_defrag_time:0\r\n"
+        "current_active_defrag_time:0\r\n"
+        "tracking_total_keys:%llu\r\n"
+        "tracking_total_items:%llu\r\n"
+        "tracking_total_prefixes:%llu\r\n"
+        "unexpected_error_replies:%lld\r\n"
+        "total_error_replies:%lld\r\n"
+        "dump_payload_sanitizations:%lld\r\n"
+        "total_reads_processed:%lld\r\n"
+        "total_writes_processed:%lld\r\n"
+        "io_threaded_reads_processed:0\r\n"
+        "io_threaded_writes_processed:0\r\n"
+        "reply_buffer_shrinks:0\r\n"
+        "reply_buffer_expands:0\r\n"
+        /* Redis 7.2's names for two counters 7.0 lacks. */
+        "client_query_buffer_limit_disconnections:%lld\r\n"
+        "client_output_buffer_limit_disconnections:%lld\r\n"
+        /* castor: the event loop's timed sleep (coalesce.h). */
+        "io_coalesce_active:%d\r\n"
+        "io_coalesce_probes:%llu\r\n"
+        "io_coalesce_engaged:%llu\r\n"
+        "io_coalesce_sleeps:%llu\r\n",
+        pubsub_channel_count(), pubsub_pattern_count(), pubsub_shard_count(), srv.stat_fork_usec,
+        srv.stat_total_forks, tracking_total_keys(), tracking_total_items(),
+        tracking_total_prefixes(), srv.stat_unexpected_error_replies, srv.stat_total_error_replies,
+        srv.stat_dump_payload_sanitizations, srv.stat_io_reads, srv.stat_io_writes,
+        srv.stat_client_qbuf_limit_disconnections, srv.stat_client_outbuf_limit_disconnections,
+        coalesce_is_on(co), (unsigned long long)co->probes, (unsigned long long)co->engaged,
+        (unsigned long long)co->sleeps);
 }
 
 static str *sec_replication(str *s) {

@@ -338,9 +338,7 @@ static void cmd_object_refcount(client *c) {
     kv *e = object_lookup(c);
     if (e == NULL) return;
     /* Redis shares the integers 0..9999 and reports them as INT_MAX. */
-    if (e->type == KV_STRING && e->enc == KV_ENC_INT && kv_int(e) >= 0 && kv_int(e) < 10000)
-        reply_int(c, INT_MAX);
-    else reply_int(c, 1);
+    reply_int(c, db_int_is_shared(e) ? INT_MAX : 1);
 }
 
 static void cmd_object_idletime(client *c) {

@@ -14,6 +14,7 @@
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "memory.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <malloc.h>
 #include <stdio.h>
@@ -428,3 +429,63 @@ command memory_commands[] = {
     {.name = "memory", .arity = -2, .acl = ACL_SLOW, .subcmds = memory_subcommands},
     {.name = NULL}};
 /* clang-format on */
+
+/* ---- DEBUG MALLCTL, MALLCTL-STR ---- */
+
+/* DEBUG MALLCTL <key> [<int>] / MALLCTL-STR <key> [<str>]: read (and
+ * write) one of jemalloc's settings, as Redis does; the suite reads
+ * arenas.page. An integer is tried as 64, 32, 16 then 8 bits wide. */
+void memory_debug_mallctl(client *c, bool as_str) {
+#ifdef CASTOR_LIBC_MALLOC
+    (void)as_str;
+    reply_error(c, "ERR mallctl not supported without jemalloc");
+#else
+    char key[256];
+    const slice *k = &c->argv[2];
+    if (k->len >= sizeof(key)) {
+        reply_error(c, "ERR No such file or directory");
+        return;
+    }
+    memcpy(key, k->ptr, k->len);
+    key[k->len] = '\0';
+    bool write = c->argc > 3;
+    int ret;
+    if (as_str) {
+        /* Read first; a write-only setting (EPERM) may still be written.
+         * The value "VOID" writes nothing (thread.tcache.flush). */
+        char *old = NULL;
+        size_t sz = sizeof(old);
+        int rret = mallctl(key, &old, &sz, NULL, 0), wret = 0;
+        if (rret && !(rret == EPERM && write)) {
+            reply_errorf(c, "ERR %s", strerror(rret));
+            return;
+        }
+        if (write) {
+            char *val = c->argv[3].ptr;
+            bool none = c->argv[3].len == 4 && memcmp(val, "VOID", 4) == 0;
+            wret = mallctl(key, NULL, 0, none ? NULL : (void *)&val, none ? 0 : sizeof(val));
+        }
+        if (!rret) reply_bulk_cstr(c, old);
+        else if (wret) reply_errorf(c, "ERR %s", strerror(wret));
+        else reply_ok(c);
+        return;
+    }
+    long long ll = 0;
+    if (write && !arg_ll(c, &c->argv[3], &ll)) return;
+    for (size_t sz = sizeof(int64_t); sz > 0; sz /= 2) {
+        int64_t old = 0, val = ll;
+        size_t got = sz;
+        ret = mallctl(key, &old, &got, write ? &val : NULL, write ? sz : 0);
+        if (ret == EPERM && write && mallctl(key, NULL, 0, &val, sz) == 0) {
+            reply_ok(c);
+            return;
+        }
+        if (ret == EINVAL) continue; /* another width */
+        if (ret) break;
+        /* Little-endian: the low 'got' bytes of old hold the value. */
+        reply_int(c, got == sizeof(int64_t) ? old : (long long)(old & ((1LL << (8 * got)) - 1)));
+        return;
+    }
+    reply_errorf(c, "ERR %s", strerror(ret ? ret : EINVAL));
+#endif
+}

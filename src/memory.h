@@ -40,6 +40,8 @@ size_t memory_not_counted_for_evict(void);
 void memory_get_stats(memory_stats *ms);
 /* Called every cron tick: samples RSS and allocator figures each 100 ms. */
 void memory_cron(void);
+/* DEBUG MALLCTL / MALLCTL-STR <key> [value] (debug.c): jemalloc's setting. */
+void memory_debug_mallctl(client *c, bool as_str);
 /* Redis's bytesToHuman: "1023B", "1.00K", "919.30K", "11.62M" ... into buf
  * (at least 32 bytes). */
 void memory_to_human(char *buf, size_t size, unsigned long long n);

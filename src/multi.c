@@ -43,9 +43,10 @@ typedef struct watched {
 struct multi_state {
     queued *queue;
     int len, cap;
-    uint32_t cmd_flags; /* the queued commands' flags, OR-ed (EVAL's from its script) */
-    bool error;         /* a request was rejected while queuing */
-    bool dirty;         /* a watched key changed */
+    uint32_t cmd_flags;     /* the queued commands' flags, OR-ed (EVAL's from its script) */
+    uint32_t cmd_inv_flags; /* their missing flags, OR-ed: one lacks CMD_STALE... */
+    bool error;             /* a request was rejected while queuing */
+    bool dirty;             /* a watched key changed */
     struct watch_ref {
         int dbid;
         watched *w;
@@ -81,6 +82,7 @@ static struct multi_state *state_of(client *c) {
 
 static void free_queue(struct multi_state *m) {
     m->cmd_flags = 0;
+    m->cmd_inv_flags = 0;
     for (int i = 0; i < m->len; i++) {
         for (int j = 0; j < m->queue[i].argc; j++) mem_free(m->queue[i].argv[j].ptr);
         mem_free(m->queue[i].argv);
@@ -111,6 +113,7 @@ bool multi_maybe_queue(client *c, struct command *cmd, uint32_t flags) {
         m->queue = mem_realloc(m->queue, sizeof(queued) * (size_t)m->cap);
     }
     m->cmd_flags |= flags;
+    m->cmd_inv_flags |= ~flags;
     queued *q = &m->queue[m->len++];
     q->cmd = cmd;
     q->argc = c->argc;
@@ -128,6 +131,10 @@ static void unwatch_all(client *c);
 
 uint32_t multi_queued_flags(const client *c) {
     return (c->flags & CLIENT_MULTI) && c->multi ? c->multi->cmd_flags : 0;
+}
+
+uint32_t multi_queued_missing_flags(const client *c) {
+    return (c->flags & CLIENT_MULTI) && c->multi ? c->multi->cmd_inv_flags : 0;
 }
 
 void multi_abort_exec(client *c, const char *err) {
@@ -194,13 +201,43 @@ static void unwatch_all(client *c) {
     m->dirty = false;
 }
 
+/* c's reference to watched key w of database dbid. */
+static struct watch_ref *ref_of(client *c, int dbid, const watched *w) {
+    struct multi_state *m = c->multi;
+    for (size_t i = 0; i < m->nwatches; i++)
+        if (m->watches[i].w == w && m->watches[i].dbid == dbid) return &m->watches[i];
+    return NULL;
+}
+
+/* As Redis 7.0: a key already logically expired at WATCH that is now
+ * deleted (lazily, by DEL, by a flush) has not changed for the watcher:
+ * its EXEC still runs, and the key counts as absent from then on. */
 void multi_touch_key(db *d, const char *key, size_t klen) {
     if (total_watched == 0 || watched_by_db == NULL || watched_by_db[d->id] == NULL) return;
     watched *w = dict_find(watched_by_db[d->id], key, klen);
     if (w == NULL) return;
-    for (size_t i = 0; i < w->nclients; i++) w->clients[i]->multi->dirty = true;
+    bool gone = db_find_raw(d, key, klen) == NULL;
+    for (size_t i = 0; i < w->nclients; i++) {
+        client *c = w->clients[i];
+        struct watch_ref *ref = ref_of(c, d->id, w);
+        if (ref && ref->expired_at_watch && gone) {
+            ref->expired_at_watch = false;
+            continue;
+        }
+        c->multi->dirty = true;
+    }
 }
 
+static bool expired_in(db *d, const watched *w) {
+    kv *e = d ? db_find_raw(d, w->key, w->klen) : NULL;
+    return e && db_key_is_expired(e);
+}
+
+/* Database dbid is about to be emptied, or replaced by 'other' (SWAPDB).
+ * Only keys existing on either side change (Redis's
+ * touchAllWatchedKeysInDb), and logically expired keys count as absent:
+ * an expired key that goes, or stays expired, or an absent one replaced by
+ * an expired one changes nothing. */
 void multi_touch_db(int dbid, int other) {
     if (total_watched == 0 || watched_by_db == NULL || watched_by_db[dbid] == NULL) return;
     db *emptied = db_get(dbid), *with = other >= 0 ? db_get(other) : NULL;
@@ -208,10 +245,24 @@ void multi_touch_db(int dbid, int other) {
     dict_iter_init(&it, watched_by_db[dbid]);
     watched *w;
     while ((w = dict_iter_next(&it)) != NULL) {
-        /* Only keys that exist on either side change (Redis 7.0). */
-        if (!db_find_raw(emptied, w->key, w->klen) && !(with && db_find_raw(with, w->key, w->klen)))
-            continue;
-        for (size_t j = 0; j < w->nclients; j++) w->clients[j]->multi->dirty = true;
+        bool in_emptied = db_find_raw(emptied, w->key, w->klen) != NULL;
+        bool in_with = with && db_find_raw(with, w->key, w->klen);
+        if (!in_emptied && !in_with) continue;
+        for (size_t j = 0; j < w->nclients; j++) {
+            client *c = w->clients[j];
+            struct watch_ref *ref = ref_of(c, dbid, w);
+            if (ref && ref->expired_at_watch) {
+                if (!in_with) {
+                    ref->expired_at_watch = false; /* expired, now deleted */
+                    continue;
+                }
+                if (expired_in(with, w)) continue; /* still expired */
+            } else if (ref && !in_emptied && expired_in(with, w)) {
+                ref->expired_at_watch = true; /* absent, now expired */
+                continue;
+            }
+            c->multi->dirty = true;
+        }
     }
     dict_iter_done(&it);
 }

@@ -20,6 +20,9 @@ bool multi_maybe_queue(client *c, struct command *cmd, uint32_t flags);
 /* The flags of the commands c queued, OR-ed: EXEC stands for them in the
  * dispatcher's checks (write, denyoom). 0 outside MULTI. */
 uint32_t multi_queued_flags(const client *c);
+/* The flags some queued command lacks (OR of their complements): EXEC is
+ * refused on a stale replica if one of them lacks CMD_STALE. */
+uint32_t multi_queued_missing_flags(const client *c);
 /* EXEC refused by the server's state (err: "READONLY ...", "OOM ..."):
  * EXECABORT with the reason, and the transaction is discarded. */
 void multi_abort_exec(client *c, const char *err);

@@ -156,7 +156,29 @@ void net_peer_name(int fd, char *buf, size_t len) { socket_name(fd, true, buf, l
 
 void net_sock_name(int fd, char *buf, size_t len) { socket_name(fd, false, buf, len); }
 
+/* Bind fd to source address 'src' (any port); 0, or -1 with err set. */
+static int bind_source(int fd, int family, const char *src, char *err, size_t errlen) {
+    struct addrinfo hints = {0}, *res, *p;
+    hints.ai_family = family;
+    hints.ai_socktype = SOCK_STREAM;
+    int rv = getaddrinfo(src, NULL, &hints, &res);
+    if (rv != 0) {
+        snprintf(err, errlen, "%s", gai_strerror(rv));
+        return -1;
+    }
+    int ok = -1;
+    for (p = res; p && ok == -1; p = p->ai_next)
+        if (bind(fd, p->ai_addr, p->ai_addrlen) == 0) ok = 0;
+    if (ok == -1) snprintf(err, errlen, "bind: %s", strerror(errno));
+    freeaddrinfo(res);
+    return ok;
+}
+
 int net_connect(const char *host, int port, char *err, size_t errlen) {
+    return net_connect_from(host, port, NULL, err, errlen);
+}
+
+int net_connect_from(const char *host, int port, const char *src, char *err, size_t errlen) {
     char portstr[16];
     snprintf(portstr, sizeof(portstr), "%d", port);
     struct addrinfo hints = {0}, *res, *p;
@@ -171,6 +193,11 @@ int net_connect(const char *host, int port, char *err, size_t errlen) {
     for (p = res; p; p = p->ai_next) {
         fd = socket(p->ai_family, p->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, p->ai_protocol);
         if (fd == -1) continue;
+        if (src && src[0] && bind_source(fd, p->ai_family, src, err, errlen) == -1) {
+            close(fd);
+            fd = -1;
+            continue;
+        }
         if (connect(fd, p->ai_addr, p->ai_addrlen) == 0 || errno == EINPROGRESS) break;
         snprintf(err, errlen, "%s", strerror(errno));
         close(fd);

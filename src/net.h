@@ -23,5 +23,8 @@ void net_peer_name(int fd, char *buf, size_t len);
 void net_sock_name(int fd, char *buf, size_t len);
 /* Connect to host:port non-blocking; -1 with errno on immediate failure. */
 int net_connect(const char *host, int port, char *err, size_t errlen);
+/* net_connect() from source address 'src' (bind-source-addr; NULL or "":
+ * any). */
+int net_connect_from(const char *host, int port, const char *src, char *err, size_t errlen);
 
 #endif

@@ -88,6 +88,17 @@ static void flush(void) {
         emit(-1, wrap, 1, &exec);
     }
     neffects = nargs = 0;
+    /* A command with a huge argument list leaves nothing big behind. */
+    if (args_cap > KEEP_BYTES / sizeof(arg_ref)) {
+        mem_free(args);
+        args = NULL;
+        args_cap = 0;
+    }
+    if (effects_cap > KEEP_BYTES / sizeof(effect)) {
+        mem_free(effects);
+        effects = NULL;
+        effects_cap = 0;
+    }
     if (bytes->cap > KEEP_BYTES) {
         str_free(bytes);
         bytes = NULL;
@@ -123,6 +134,13 @@ void propagate(int dbid, int argc, const slice *argv) {
         return;
     }
     collect(dbid, argc, argv);
+}
+
+void propagate_to(int to, int dbid, int argc, const slice *argv) {
+    int all = targets;
+    targets &= to;
+    propagate(dbid, argc, argv);
+    targets = all;
 }
 
 void propagate_del(int dbid, const char *key, size_t klen) {

@@ -34,8 +34,9 @@ void propagate_set_reader(int reader, bool on);
  * PROPAGATE_AOF | PROPAGATE_REPL by default, 0 for none. A deletion the
  * server decides (propagate_deletion) goes to every reader. */
 void propagate_set_targets(int targets);
-/* Which readers the next effects go to (a script's redis.set_repl):
- * PROPAGATE_AOF | PROPAGATE_REPL by default, 0 for none. */
-void propagate_set_targets(int targets);
+/* propagate() to the readers in 'to' only (of those the effects go to
+ * now): PUBLISH reaches replicas, not the AOF (Redis's
+ * forceCommandPropagation with PROPAGATE_REPL). */
+void propagate_to(int to, int dbid, int argc, const slice *argv);
 
 #endif

@@ -20,6 +20,7 @@
 #include "config.h"
 #include "dict.h"
 #include "mem.h"
+#include "propagate.h"
 #include "reply.h"
 #include "server.h"
 #include "util.h"
@@ -142,13 +143,27 @@ static void unsubscribe_topic(client *c, int kind, topic *t) {
 static const char *kind_sub_name[T_KINDS] = {"subscribe", "psubscribe", "ssubscribe"};
 static const char *kind_unsub_name[T_KINDS] = {"unsubscribe", "punsubscribe", "sunsubscribe"};
 
+/* Pushes reach the client even under CLIENT REPLY OFF or SKIP, as in
+ * Redis 7.0.15: a subscriber that silenced its replies still hears. */
+static uint32_t push_begin(client *c) {
+    uint32_t old = c->flags;
+    c->flags |= CLIENT_PUSHING;
+    return old;
+}
+
+static void push_end(client *c, uint32_t old) {
+    if (!(old & CLIENT_PUSHING)) c->flags &= ~CLIENT_PUSHING;
+}
+
 static void reply_sub_event(client *c, const char *what, const char *name, size_t len,
                             long long n) {
+    uint32_t old = push_begin(c);
     reply_push(c, 3);
     reply_bulk_cstr(c, what);
     if (name) reply_bulk(c, name, len);
     else reply_null(c);
     reply_int(c, n);
+    push_end(c, old);
 }
 
 static void unsubscribe_one(client *c, int kind, const char *name, size_t len, bool notify) {
@@ -205,11 +220,13 @@ size_t pubsub_shard_count(void) { return topics[T_SHARD] ? dict_len(topics[T_SHA
 
 static void deliver(client *c, const char *kind, const topic *pattern, const char *channel,
                     size_t clen, const char *msg, size_t mlen) {
+    uint32_t old = push_begin(c);
     reply_push(c, pattern ? 4 : 3);
     reply_bulk_cstr(c, kind);
     if (pattern) reply_bulk(c, pattern->name, pattern->len);
     reply_bulk(c, channel, clen);
     reply_bulk(c, msg, mlen);
+    push_end(c, old);
 }
 
 static long long publish_kind(int kind, const char *channel, size_t clen, const char *msg,
@@ -337,14 +354,18 @@ static void cmd_unsubscribe(client *c) { unsubscribe_generic(c, T_CHANNEL); }
 static void cmd_punsubscribe(client *c) { unsubscribe_generic(c, T_PATTERN); }
 static void cmd_sunsubscribe(client *c) { unsubscribe_generic(c, T_SHARD); }
 
+/* PUBLISH and SPUBLISH reach replicas (their subscribers hear it too),
+ * not the AOF, as in Redis 7.0 outside cluster mode. */
 static void cmd_publish(client *c) {
     long long n = pubsub_publish(c->argv[1].ptr, c->argv[1].len, c->argv[2].ptr, c->argv[2].len);
+    propagate_to(PROPAGATE_REPL, c->dbid, c->argc, c->argv);
     reply_int(c, n);
 }
 
 static void cmd_spublish(client *c) {
     long long n =
         publish_kind(T_SHARD, c->argv[1].ptr, c->argv[1].len, c->argv[2].ptr, c->argv[2].len);
+    propagate_to(PROPAGATE_REPL, c->dbid, c->argc, c->argv);
     reply_int(c, n);
 }
 
@@ -431,7 +452,8 @@ command pubsub_commands[] = {
      .flags = CMD_PUBSUB | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_SUBSCRIBER_OK,
      .acl = ACL_PUBSUB | ACL_SLOW},
     {.name = "publish", .proc = cmd_publish, .arity = 3,
-     .flags = CMD_PUBSUB | CMD_LOADING | CMD_STALE | CMD_FAST, .acl = ACL_PUBSUB | ACL_FAST},
+     .flags = CMD_PUBSUB | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_MAY_REPLICATE,
+     .acl = ACL_PUBSUB | ACL_FAST},
     {.name = "ssubscribe", .proc = cmd_ssubscribe, .arity = -2,
      .flags = CMD_PUBSUB | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_SUBSCRIBER_OK,
      .acl = ACL_PUBSUB | ACL_SLOW, .keys = {1, -1, 1}},
@@ -439,7 +461,7 @@ command pubsub_commands[] = {
      .flags = CMD_PUBSUB | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_SUBSCRIBER_OK,
      .acl = ACL_PUBSUB | ACL_SLOW, .keys = {1, -1, 1}},
     {.name = "spublish", .proc = cmd_spublish, .arity = 3,
-     .flags = CMD_PUBSUB | CMD_LOADING | CMD_STALE | CMD_FAST, .acl = ACL_PUBSUB | ACL_FAST,
+     .flags = CMD_PUBSUB | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_MAY_REPLICATE, .acl = ACL_PUBSUB | ACL_FAST,
      .keys = {1, 1, 1}},
     {.name = "pubsub", .arity = -2, .acl = ACL_SLOW, .subcmds = pubsub_subcommands},
     {.name = NULL}};

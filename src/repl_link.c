@@ -269,7 +269,7 @@ static void link_ready(int fd) {
 static void link_connect(void) {
     char err[256];
     log_msg(LOG_NOTICE, "Connecting to MASTER %s:%d", repl_ls.host, repl_ls.port);
-    int fd = net_connect(repl_ls.host, repl_ls.port, err, sizeof(err));
+    int fd = net_connect_from(repl_ls.host, repl_ls.port, cfg.bind_source_addr, err, sizeof(err));
     if (fd == -1) {
         log_msg(LOG_WARNING, "Unable to connect to MASTER: %s", err);
         repl_ls.connect_after_ms = srv.mstime + 1000;
@@ -1077,6 +1077,11 @@ str *repl_link_info(str *s) {
     long long last_io = repl_ls.master ? (srv.mstime - repl_ls.master->last_interaction_ms) / 1000
                                        : (srv.mstime - repl_ls.last_io_ms) / 1000;
     bool syncing = repl_ls.state == L_TRANSFER || repl_ls.state == L_BULK_HDR;
+    /* Read but not applied yet (CLIENT PAUSE holds our master's stream):
+     * what is left in the master client's query buffer. */
+    long long unapplied = 0;
+    client *m = repl_ls.master;
+    if (m && m->qbuf && m->qbuf->len > m->qpos) unapplied = (long long)(m->qbuf->len - m->qpos);
     s = str_catfmt(s,
                    "master_host:%s\r\n"
                    "master_port:%d\r\n"
@@ -1087,7 +1092,7 @@ str *repl_link_info(str *s) {
                    "slave_repl_offset:%lld\r\n",
                    repl_ls.host, repl_ls.port, repl_ls.state == L_CONNECTED ? "up" : "down",
                    repl_ls.master || repl_ls.fd != -1 ? last_io : -1, syncing ? 1 : 0,
-                   repl_offset(), repl_offset());
+                   repl_offset() + unapplied, repl_offset());
     if (repl_ls.state == L_TRANSFER) {
         double perc = repl_ls.size > 0 ? (double)repl_ls.received * 100 / (double)repl_ls.size : 0;
         s = str_catfmt(s,

@@ -31,7 +31,10 @@
 #define BLOCK_SIZE (16 * 1024)
 
 static bool wants_reply(client *c) {
-    if (c->flags & (CLIENT_CLOSE_ASAP | CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP)) return false;
+    if (c->flags & CLIENT_CLOSE_ASAP) return false;
+    /* CLIENT REPLY OFF/SKIP silence replies, not pushes. */
+    if ((c->flags & (CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP)) && !(c->flags & CLIENT_PUSHING))
+        return false;
     /* A script's fake client keeps its replies for the script to read. */
     if (c->fd == -1) return (c->flags & CLIENT_SCRIPT) != 0;
     /* Our master reads no replies, except REPLCONF ACK. */

@@ -301,9 +301,11 @@ static const char *refuse_stale(const command *cmd) {
 /* Writes: a read-only script or replica, too few replicas, disk errors
  * (buf holds a built text). */
 static const char *refuse_write(const script_run *r, const command *cmd, char *buf, size_t cap) {
-    if (!(cmd->flags & CMD_WRITE)) return NULL;
-    if (r->flags & RUN_READONLY)
+    /* A read-only script may not PUBLISH either (may_replicate counts as a
+     * write), so it can run under CLIENT PAUSE WRITE. */
+    if ((r->flags & RUN_READONLY) && (cmd->flags & (CMD_WRITE | CMD_MAY_REPLICATE)))
         return "ERR Write commands are not allowed from read-only scripts.";
+    if (!(cmd->flags & CMD_WRITE)) return NULL;
     if (srv.is_replica && cfg.replica_read_only && !caller_is_master_or_aof(r->caller))
         return "READONLY You can't write against a read only replica.";
     /* Once the script wrote it must finish: replicas lost meanwhile don't stop it. */
@@ -688,10 +690,10 @@ static command script_subcommands[] = {
 command script_commands[] = {
     {.name = "eval", .proc = cmd_eval, .getkeys = script_eval_getkeys, .arity = -3,
      .flags = CMD_NOSCRIPT | CMD_SKIP_MONITOR | CMD_NO_MANDATORY_KEYS | CMD_MOVABLE_KEYS |
-              CMD_STALE | CMD_SCRIPT_FLAGS, .acl = ACL_SLOW | ACL_SCRIPTING},
+              CMD_STALE | CMD_SCRIPT_FLAGS | CMD_MAY_REPLICATE, .acl = ACL_SLOW | ACL_SCRIPTING},
     {.name = "evalsha", .proc = cmd_evalsha, .getkeys = script_eval_getkeys, .arity = -3,
      .flags = CMD_NOSCRIPT | CMD_SKIP_MONITOR | CMD_NO_MANDATORY_KEYS | CMD_MOVABLE_KEYS |
-              CMD_STALE | CMD_SCRIPT_FLAGS, .acl = ACL_SLOW | ACL_SCRIPTING},
+              CMD_STALE | CMD_SCRIPT_FLAGS | CMD_MAY_REPLICATE, .acl = ACL_SLOW | ACL_SCRIPTING},
     {.name = "eval_ro", .proc = cmd_eval_ro, .getkeys = script_eval_getkeys, .arity = -3,
      .flags = CMD_NOSCRIPT | CMD_SKIP_MONITOR | CMD_NO_MANDATORY_KEYS | CMD_MOVABLE_KEYS |
               CMD_STALE | CMD_SCRIPT_FLAGS | CMD_READONLY, .acl = ACL_SLOW | ACL_SCRIPTING},

@@ -51,10 +51,13 @@ void seam_after_call(client *c, struct command *cmd, long long dur_us, bool oute
 
 /* ---- The keyspace (db.c) ---- */
 
-/* A key of d changed (db_signal_modified): WATCH, blocked clients. */
-void seam_key_modified(struct db *d, const char *key, size_t klen);
+/* A key of d changed (db_signal_modified): WATCH, blocked clients,
+ * client-side caching. 'by_server': it expired or was evicted, no
+ * client's command changed it (Redis's signalModifiedKey with no client). */
+void seam_key_modified(struct db *d, const char *key, size_t klen, bool by_server);
 /* Database dbid (-1: all) is about to be emptied, or swapped with
- * 'other' (-1 for none): WATCH of keys existing on either side fails. */
+ * 'other' (-1 for none): WATCH of keys existing on either side fails;
+ * emptied (other -1), clients that cache keys are told to drop them all. */
 void seam_db_flushed(int dbid, int other);
 /* Databases a and b were swapped (SWAPDB): clients blocked on their keys. */
 void seam_db_swapped(int a, int b);

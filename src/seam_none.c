@@ -25,10 +25,11 @@ void seam_after_call(client *c, struct command *cmd, long long dur_us, bool oute
     (void)outermost;
 }
 
-void seam_key_modified(struct db *d, const char *key, size_t klen) {
+void seam_key_modified(struct db *d, const char *key, size_t klen, bool by_server) {
     (void)d;
     (void)key;
     (void)klen;
+    (void)by_server;
 }
 
 void seam_db_flushed(int dbid, int other) {

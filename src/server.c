@@ -66,6 +66,7 @@
 #include "t_string.h"
 #include "t_zset.h"
 #include "tls.h"
+#include "tracking.h"
 #include "util.h"
 
 /* ---- Shutdown ---- */
@@ -203,25 +204,29 @@ static long long cron(long long id, void *data) {
     if ((long long)used > srv.stat_peak_memory) srv.stat_peak_memory = (long long)used;
     check_shutdown();
     client_cron();
-    if (srv.active_expire_enabled && !srv.is_replica) expire_cycle_slow();
+    if (srv.active_expire_enabled && !srv.is_replica && !db_writes_paused()) expire_cycle_slow();
     if (srv.active_expire_enabled) db_expire_replica_keys(); /* after a promotion: forgets them */
     db_cron();
     child_reap();    /* a finished BGSAVE or AOF rewrite child */
     snapshot_cron(); /* save points, scheduled BGSAVE */
     aof_cron();      /* scheduled and automatic AOF rewrites */
     repl_cron();     /* links, snapshots for replicas, pings, WAIT timeouts */
+    if (srv.tracking_clients) tracking_limit_keys();
     if (srv.pause_type && srv.pause_end_ms <= srv.mstime) {
         srv.pause_type = PAUSE_NONE;
         client_unpause_all();
     }
+    if (cfg.maxmemory) evict_perform(); /* keep evicting between commands */
     info_cron();
     return 1000 / (srv.hz > 0 ? srv.hz : 10);
 }
 
 static void before_sleep(void) {
     server_update_time();
-    if (srv.active_expire_enabled && !srv.is_replica) expire_cycle_fast();
+    if (srv.active_expire_enabled && !srv.is_replica && !db_writes_paused()) expire_cycle_fast();
     blocking_before_sleep();
+    tracking_send_pending(); /* those of the waiters served just above */
+    tracking_broadcast();    /* BCAST clients: the keys changed this turn */
     /* The AOF is written (under appendfsync always, synced) before any
      * reply of this turn leaves: an acknowledged write is on disk. */
     aof_flush_before_sleep();
@@ -233,19 +238,17 @@ static void before_sleep(void) {
 
 /* ---- The seam (seam.h): where the core reaches the features ---- */
 
-/* A refusal by a feature: the error, counted; inside MULTI, EXEC fails. */
+/* A refusal by a feature: the error, counted; inside MULTI, EXEC fails.
+ * A refused EXEC (-BUSY, OOM, MISCONF, READONLY...) aborts its transaction
+ * with the reason, as Redis's rejectCommand does. */
 static seam_verdict refuse(client *c, command *cmd, const char *err) {
+    if ((c->flags & CLIENT_MULTI) && (cmd->flags & CMD_QUEUED_FLAGS)) {
+        cmd->rejected++;
+        multi_abort_exec(c, err);
+        return SEAM_DONE;
+    }
     cmdtable_reject(c, cmd, err);
     multi_flag_error(c);
-    return SEAM_DONE;
-}
-
-/* A refusal for the server's state (OOM, MISCONF, READONLY...): an EXEC
- * aborts its transaction with the reason, as Redis does. */
-static seam_verdict refuse_state(client *c, command *cmd, bool exec, const char *err) {
-    if (!exec) return refuse(c, cmd, err);
-    cmd->rejected++;
-    multi_abort_exec(c, err);
     return SEAM_DONE;
 }
 
@@ -271,7 +274,10 @@ seam_verdict seam_admit(client *c, command *cmd) {
     uint32_t flags = cmd->flags;
     if (flags & CMD_SCRIPT_FLAGS) flags = script_cmd_flags(c, flags);
     bool exec = (c->flags & CLIENT_MULTI) && (cmd->flags & CMD_QUEUED_FLAGS);
-    if (exec) flags |= multi_queued_flags(c) & (CMD_WRITE | CMD_DENYOOM | CMD_MAY_REPLICATE);
+    if (exec) {
+        flags |= multi_queued_flags(c) & (CMD_WRITE | CMD_DENYOOM | CMD_MAY_REPLICATE);
+        if (multi_queued_missing_flags(c) & CMD_STALE) flags &= ~CMD_STALE;
+    }
     /* CLIENT PAUSE holds the request until the pause ends: every command
      * (ALL) or those that may write or propagate (WRITE). As in Redis 7.0
      * this comes after every rejection, only replicas are exempt, and the
@@ -284,8 +290,7 @@ seam_verdict seam_admit(client *c, command *cmd) {
     }
     /* maxmemory: evict before running anything; refuse writes that would
      * grow memory if eviction can't get under the limit. */
-    if (cfg.maxmemory && !evict_perform() && (flags & CMD_DENYOOM))
-        return refuse_state(c, cmd, exec, ERR_OOM);
+    if (cfg.maxmemory && !evict_perform() && (flags & CMD_DENYOOM)) return refuse(c, cmd, ERR_OOM);
     /* After a failed background save, refuse writes (and PING, as Redis
      * 7.0 does) while stop-writes-on-bgsave-error holds; our master's
      * stream and the AOF loader are obeyed. The AOF's own -MISCONF is
@@ -293,17 +298,19 @@ seam_verdict seam_admit(client *c, command *cmd) {
     if ((flags & (CMD_WRITE | CMD_DENY_ON_MISCONF)) &&
         !(c->flags & (CLIENT_MASTER | CLIENT_FAKE))) {
         const char *err = snapshot_write_error();
-        if (err) return refuse_state(c, cmd, exec, err);
+        if (err) return refuse(c, cmd, err);
         const char *aof_err = aof_write_error();
         if (aof_err) {
             char buf[512];
             snprintf(buf, sizeof(buf), "MISCONF Errors writing to the AOF file: %s", aof_err);
-            return refuse_state(c, cmd, exec, buf);
+            return refuse(c, cmd, buf);
         }
     }
     /* Replication: -NOREPLICAS, -READONLY, -MASTERDOWN. */
     const char *repl_err = repl_refuse(c, flags);
-    if (repl_err) return refuse_state(c, cmd, exec, repl_err);
+    if (repl_err) return refuse(c, cmd, repl_err);
+    /* Keep the client-side caching table within tracking-table-max-keys. */
+    if (srv.tracking_clients) tracking_limit_keys();
     if ((c->flags & CLIENT_MULTI) && multi_maybe_queue(c, cmd, flags)) return SEAM_DONE;
     return SEAM_RUN;
 }
@@ -314,16 +321,28 @@ void seam_after_call(client *c, command *cmd, long long dur_us, bool outermost) 
     /* Redis files every call under one of two latency events by its speed class. */
     latency_add_sample((cmd->flags & CMD_FAST) ? "fast-command" : "command", dur_us / 1000);
     if (!(cmd->flags & CMD_SKIP_SLOWLOG)) slowlog_maybe_add(c, dur_us);
-    /* Waiters on keys this command (or a whole EXEC) readied run now. */
-    if (outermost) blocking_serve_ready();
+    /* Client-side caching: the keys a read-only command read (not EVAL_RO
+     * and FCALL_RO themselves: the commands their script calls). */
+    if (srv.tracking_clients && (cmd->flags & CMD_READONLY) && !(cmd->flags & CMD_SCRIPT_FLAGS))
+        tracking_after_read(c, cmd);
+    if (outermost) {
+        /* Waiters on keys this command (or a whole EXEC) readied run now. */
+        blocking_serve_ready();
+        /* Invalidations held back while their client's command ran follow
+         * its reply (also those of the waiters just served). */
+        tracking_send_pending();
+        if (c->tracking) tracking_command_done(c, cmd);
+    }
 }
 
-void seam_key_modified(db *d, const char *key, size_t klen) {
+void seam_key_modified(db *d, const char *key, size_t klen, bool by_server) {
     multi_touch_key(d, key, klen);
     if (srv.blocked_clients) blocking_signal_key(d, key, klen);
+    tracking_key_modified(key, klen, !by_server);
 }
 
 void seam_db_flushed(int dbid, int other) {
+    if (other == -1) tracking_flushed();
     if (dbid == -1) {
         for (int i = 0; i < srv.ndbs; i++) multi_touch_db(i, -1);
         return;
@@ -344,6 +363,7 @@ void seam_propagate(int readers, int dbid, int argc, const slice *argv) {
 }
 
 void seam_client_freed(client *c) {
+    tracking_disable(c);
     repl_client_freed(c);
     blocking_client_freed(c);
     pubsub_client_free(c);
@@ -609,7 +629,9 @@ static int listen_all(void) {
     }
     int fds[CONFIG_BINDADDR_MAX];
     int n = open_tcp(fds);
-    if (n == -1 || (cfg.port != 0 && n == 0)) {
+    /* bind "" listens on no address (the unix socket may still serve). */
+    bool no_addresses = cfg.bind == NULL || strspn(cfg.bind, " ") == strlen(cfg.bind);
+    if (n == -1 || (cfg.port != 0 && n == 0 && !no_addresses)) {
         log_msg(LOG_WARNING, "Failed listening on port %d (tcp), aborting.", cfg.port);
         return -1;
     }

@@ -40,13 +40,14 @@ struct server {
     struct db *dbs; /* db.c */
     int ndbs;       /* db.c */
 
-    client *clients;               /* client.c: list of all clients */
-    unsigned long nclients;        /* client.c */
-    unsigned long nreplicas;       /* repl.c */
-    uint64_t next_client_id;       /* client.c */
-    client *current;               /* cmdtable.c: client whose command runs, a script's caller
+    client *clients;                /* client.c: list of all clients */
+    unsigned long nclients;         /* client.c */
+    unsigned long nreplicas;        /* repl.c */
+    uint64_t next_client_id;        /* client.c */
+    client *current;                /* cmdtable.c: client whose command runs, a script's caller
                                        * for its commands (logging; db.c: is it our master?) */
-    unsigned long blocked_clients; /* blocking.c (keys), repl.c (WAIT) */
+    unsigned long blocked_clients;  /* blocking.c (keys), repl.c (WAIT) */
+    unsigned long tracking_clients; /* tracking.c: clients with CLIENT TRACKING on */
 
     int tcp_fds[16]; /* server.c */
     int tcp_count;   /* server.c */
@@ -74,6 +75,8 @@ struct server {
     long long stat_client_qbuf_limit_disconnections;   /* client.c */
     long long stat_client_outbuf_limit_disconnections; /* client.c */
     long long stat_peak_memory;                        /* server.c (cron) */
+    long long stat_total_forks;                        /* child.c */
+    long long stat_fork_usec;                          /* child.c: the latest fork() */
     size_t initial_memory_usage; /* server.c: used_memory once ready to serve */
     long long stat_total_reads_processed, stat_total_writes_processed;
 

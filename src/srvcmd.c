@@ -21,6 +21,7 @@
 #include "reply.h"
 #include "script.h"
 #include "server.h"
+#include "tracking.h"
 #include "util.h"
 
 static void cmd_ping(client *c) {
@@ -125,6 +126,9 @@ static void cmd_reset(client *c) {
     if (c->flags & CLIENT_MONITOR) client_monitor_remove(c);
     pubsub_client_free(c);
     multi_client_reset(c);
+    tracking_disable(c);
+    str_free(c->name);
+    c->name = NULL;
     c->flags &= ~(CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP | CLIENT_REPLY_SKIP_NEXT | CLIENT_NO_EVICT);
     c->db = db_get(0);
     c->dbid = 0;

@@ -568,7 +568,7 @@ static void hrandfield_repeat(client *c, kv *e, unsigned long count, bool withva
     size_t begin = reply_repeat_begin(c);
     if (!is_listpack(e)) {
         while (count--) {
-            reply_pick_ht(c, dict_random(kv_ptr(e)), withvalues);
+            reply_pick_ht(c, dict_fair_random(kv_ptr(e)), withvalues);
             if (reply_repeat_stop(c, begin)) break;
         }
         return;
@@ -657,7 +657,7 @@ static void hrandfield_pick(client *c, kv *e, unsigned long count, bool withvalu
     pick *picks = mem_alloc(sizeof(pick) * count);
     unsigned long added = 0;
     while (added < count) {
-        hfield *h = dict_random(kv_ptr(e));
+        hfield *h = dict_fair_random(kv_ptr(e));
         if (dict_find(seen, h->buf, h->flen)) continue;
         pick *p = &picks[added++];
         *p = (pick){.f = h->buf, .flen = h->flen, .v = hfield_val(h), .vlen = h->vlen};
@@ -724,7 +724,7 @@ static void cmd_hrandfield(client *c) {
         const unsigned char *s = lp_get(p, &len, NULL, buf);
         reply_bulk(c, (const char *)s, len);
     } else {
-        hfield *h = dict_random(kv_ptr(e));
+        hfield *h = dict_fair_random(kv_ptr(e));
         reply_bulk(c, h->buf, h->flen);
     }
 }

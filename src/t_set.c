@@ -205,20 +205,10 @@ static bool setv_has_elem(const setv *s, const elem *x) {
     return setv_has(s, x->p, x->len);
 }
 
-/* A random member of a non-empty hashtable: one of a sample of 20 from
- * neighbouring buckets, as Redis's dictGetFairRandomKey (dict_random()
- * alone favours members that are alone in their bucket). */
-static member *fair_random(dict *d) {
-    void *sample[20];
-    size_t n = dict_sample(d, sample, 20);
-    if (n == 0) return dict_random(d);
-    return sample[util_rand64() % n];
-}
-
 /* A random member of a non-empty set. */
 static void setv_random(const setv *s, elem *x) {
     if (s->enc == KV_ENC_INTSET) elem_of_ll(x, intset_random(s->ptr));
-    else elem_of_member(x, fair_random(s->ptr));
+    else elem_of_member(x, dict_fair_random(s->ptr));
 }
 
 typedef struct set_iter {

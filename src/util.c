@@ -113,9 +113,9 @@ size_t util_ll2str(char *buf, long long v) {
 
 /* ---- Floating point ---- */
 
-/* Redis's string2ld: strtold() over a NUL-terminated copy. Because the copy
- * is read only up to its first NUL, "1\0junk" parses as 1, as in Redis.
- * Overflow to +-inf and underflow to zero fail; a literal "inf" passes
+/* Redis's string2ld: strtold() over a NUL-terminated copy, which must be
+ * used whole: "1\0junk" fails, as in Redis 7.0.15 (INCRBYFLOAT and
+ * HINCRBYFLOAT refuse a stored value with a NUL inside). Overflow to +-inf and underflow to zero fail; a literal "inf" passes
  * (INCRBYFLOAT then rejects the infinite result itself). */
 bool util_str2ld(const char *s, size_t len, long double *out) {
     char buf[UTIL_DSTR_SIZE];
@@ -126,7 +126,7 @@ bool util_str2ld(const char *s, size_t len, long double *out) {
     char *end;
     errno = 0;
     long double v = strtold(buf, &end);
-    if (is_c_space(buf[0]) || *end != '\0' || isnan(v) || errno == EINVAL) return false;
+    if (is_c_space(buf[0]) || end != buf + len || isnan(v) || errno == EINVAL) return false;
     if (errno == ERANGE && (isinf(v) || v == 0)) return false;
     *out = v;
     return true;

@@ -1,5 +1,7 @@
 """MULTI/EXEC/DISCARD/WATCH/UNWATCH, differential against redis-server."""
 
+import time
+
 import pytest
 
 from pair import same_call
@@ -120,3 +122,155 @@ def test_exec_and_discard_without_multi_and_reset(pair):
     finally:
         for c in cs:
             c.close()
+
+
+# ---- Logically expired watched keys (Redis 7.0) ----------------------------------------------
+
+def _stale(cs, key, db=None):
+    """key set to expire at once, with active expiry off, on both servers."""
+    for c in cs:
+        c.call("DEBUG", "SET-ACTIVE-EXPIRE", "0")
+        if db is not None:
+            c.call("SELECT", db)
+        c.call("SET", key, "v", "PX", "1")
+    time.sleep(0.01)
+
+
+@pytest.mark.parametrize("deleter", [("EXISTS", "x"), ("DEL", "x"), ("FLUSHDB",), ("FLUSHALL",),
+                                     ("GET", "x")])
+def test_deleting_a_key_already_expired_at_watch_does_not_fail_exec(pair, deleter):
+    """"WATCH ... a key that was already logically expired when watched and
+    is then deleted has not changed: EXEC runs."""
+    cs = pair.conns()
+    try:
+        _stale(cs, "x")
+        same_call(cs, "WATCH", "x")
+        same_call(cs, *deleter)
+        for cmd in [("MULTI",), ("PING",), ("EXEC",)]:
+            same_call(cs, *cmd)
+        same_call(cs, "SET", "x", "v", "PX", "1")
+        time.sleep(0.01)
+        same_call(cs, "WATCH", "x")
+        same_call(cs, "DEL", "x")
+        same_call(cs, "SET", "x", "new")          # a real change after the deletion
+        for cmd in [("MULTI",), ("PING",), ("EXEC",)]:
+            same_call(cs, *cmd)
+    finally:
+        for c in cs:
+            c.call("DEBUG", "SET-ACTIVE-EXPIRE", "1")
+            c.close()
+
+
+@pytest.mark.parametrize("case", ["stale_replaced_by_nothing", "nothing_replaced_by_stale",
+                                  "stale_replaced_by_stale", "live_replaced_by_nothing"])
+def test_swapdb_and_watched_stale_keys(pair, case):
+    cs = pair.conns()
+    try:
+        if case == "stale_replaced_by_nothing":
+            _stale(cs, "x", db="1")
+        elif case == "nothing_replaced_by_stale":
+            _stale(cs, "x", db="0")
+            same_call(cs, "SELECT", "1")
+        elif case == "stale_replaced_by_stale":
+            _stale(cs, "x", db="0")
+            _stale(cs, "x", db="1")
+        else:
+            same_call(cs, "SELECT", "1")
+            same_call(cs, "SET", "x", "live")
+        same_call(cs, "WATCH", "x")
+        same_call(cs, "SWAPDB", "0", "1")
+        for cmd in [("MULTI",), ("PING",), ("EXEC",)]:
+            same_call(cs, *cmd)
+    finally:
+        for c in cs:
+            c.call("DEBUG", "SET-ACTIVE-EXPIRE", "1")
+            c.close()
+
+
+# ---- EXEC refused by the server's state -------------------------------------------------------
+
+def test_exec_during_a_busy_script_aborts_the_transaction(pair):
+    """EXEC refused with -BUSY discards the transaction (EXECABORT), so the
+    connection is out of MULTI after the script is killed."""
+    cs, runners, admins = pair.conns(), pair.conns(), pair.conns()
+    try:
+        same_call(admins, "CONFIG", "SET", "busy-reply-threshold", "10")
+        same_call(cs, "SET", "xx", "1")
+        same_call(cs, "MULTI")
+        same_call(cs, "INCR", "xx")
+        for r in runners:
+            r.send("EVAL", "while true do end", "0")
+        for a in admins:
+            deadline = time.monotonic() + 5
+            while not str(a.call("PING")).startswith("BUSY"):
+                assert time.monotonic() < deadline
+                time.sleep(0.01)
+        same_call(cs, "EXEC")
+        for a in admins:
+            a.call("SCRIPT", "KILL")
+        for r in runners:
+            r.read()
+        same_call(cs, "GET", "xx")
+        same_call(cs, "PING", "out of multi")
+    finally:
+        for a in admins:
+            a.call("CONFIG", "SET", "busy-reply-threshold", "5000")
+        for c in cs + runners + admins:
+            c.close()
+
+
+def test_exec_of_reads_on_a_stale_replica_is_refused(pair):
+    """A queued command without the stale flag makes EXEC fail with
+    MASTERDOWN once the replica lost its master (replica-serve-stale-data
+    no); a PING-only one too, as in Redis."""
+    cs, admins = pair.conns(), pair.conns()
+    try:
+        same_call(admins, "CONFIG", "SET", "replica-serve-stale-data", "no")
+        same_call(cs, "SET", "xx", "1")
+        for queued in [("GET", "xx"), ("PING",)]:
+            same_call(cs, "MULTI")
+            same_call(cs, *queued)
+            same_call(admins, "REPLICAOF", "127.0.0.1", "1")
+            same_call(cs, "EXEC")
+            same_call(admins, "REPLICAOF", "NO", "ONE")
+    finally:
+        for a in admins:
+            a.call("REPLICAOF", "NO", "ONE")
+            a.call("CONFIG", "SET", "replica-serve-stale-data", "yes")
+        for c in cs + admins:
+            c.close()
+
+
+def test_exec_under_oom_runs_reads_and_refuses_writes(pair):
+    cs, admins = pair.conns(), pair.conns()
+    try:
+        same_call(cs, "SET", "x", "value")
+        same_call(cs, "MULTI")
+        same_call(cs, "GET", "x")
+        same_call(cs, "PING")
+        same_call(admins, "CONFIG", "SET", "maxmemory", "1")
+        same_call(cs, "EXEC")
+        same_call(admins, "CONFIG", "SET", "maxmemory", "0")
+        same_call(cs, "MULTI")
+        same_call(cs, "SET", "x", "1")
+        same_call(cs, "GET", "x")
+        same_call(admins, "CONFIG", "SET", "maxmemory", "1")
+        same_call(cs, "EXEC")
+    finally:
+        for a in admins:
+            a.call("CONFIG", "SET", "maxmemory", "0")
+        for c in cs + admins:
+            c.close()
+
+
+def test_total_forks_counts_background_saves(pair):
+    for c in pair.conns():
+        before = int(c.call("INFO", "stats").split(b"total_forks:")[1].split(b"\r\n")[0])
+        assert c.call("BGSAVE") in ("Background saving started",)
+        deadline = time.monotonic() + 10
+        while b"rdb_bgsave_in_progress:0" not in c.call("INFO", "persistence"):
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        after = int(c.call("INFO", "stats").split(b"total_forks:")[1].split(b"\r\n")[0])
+        assert after == before + 1, (c.port, before, after)
+        c.close()

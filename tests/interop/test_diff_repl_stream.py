@@ -110,3 +110,13 @@ def test_multi_exec_with_select_inside_is_propagated_in_redis_order(make_pair):
     assert castor[:3] == [["select", "*"], ["multi"], ["set", "a", "1"]]
     i = castor.index(["exec"])
     assert castor[i - 1] == ["set", "c", "3"]     # no SELECT before EXEC
+
+
+def test_publish_reaches_the_replication_stream(make_pair):
+    """PUBLISH and SPUBLISH are propagated to replicas (alone, or inside
+    MULTI where they are the only effect)."""
+    script = [("PUBLISH", "ch", "one"), ("MULTI",), ("PUBLISH", "bla", "bla"), ("EXEC",),
+              ("SPUBLISH", "sch", "two")]
+    castor, redis_ = run_both(make_pair, script)
+    assert castor == redis_
+    assert ["publish", "bla", "bla"] in castor

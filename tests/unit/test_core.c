@@ -67,8 +67,9 @@ void seam_after_call(client *c, command *cmd, long long dur_us, bool outermost) 
     record("after %s%s", cmd->fullname, outermost ? "" : " (nested)");
 }
 
-void seam_key_modified(db *d, const char *key, size_t klen) {
+void seam_key_modified(db *d, const char *key, size_t klen, bool by_server) {
     (void)d;
+    (void)by_server;
     char k[64];
     snprintf(k, sizeof(k), "%.*s", (int)klen, key);
     record("modified %s%s", k, "");

@@ -571,6 +571,38 @@ static void test_random_returns_members(void) {
     dict_free(d);
 }
 
+/* One bucket for every key: a single long chain. */
+static uint64_t hash_one(const char *key, size_t len) {
+    (void)key;
+    (void)len;
+    return 0;
+}
+
+static const dict_type one_chain_type = {
+    .hash = hash_one, .key_of = ent_key, .key_eq = NULL, .free_entry = ent_free};
+
+/* dict_fair_random() on a chain longer than its sample of 20 still draws
+ * every entry, about evenly (the suite's "SRANDMEMBER with a dict containing
+ * long chain" and its chi-square bound). */
+static void test_fair_random_reaches_the_whole_of_a_long_chain(void) {
+    dict *d = dict_new(&one_chain_type);
+    for (long id = 0; id < 100; id++) dict_add(d, ent_new(id, id));
+    rehash_all(d);
+    long counts[100] = {0};
+    for (int i = 0; i < 100000; i++) {
+        ent *e = dict_fair_random(d);
+        ASSERT(e != NULL && e->id >= 0 && e->id < 100);
+        counts[e->id]++;
+    }
+    double chi = 0;
+    for (long id = 0; id < 100; id++) {
+        if (counts[id] == 0) UNIT_FAIL("id %ld never drawn", id);
+        chi += (counts[id] - 1000.0) * (counts[id] - 1000.0) / 1000.0;
+    }
+    ASSERT(chi < 200); /* df 99: a 1e-5 tail is about 160 */
+    dict_free(d);
+}
+
 static void test_random_mid_rehash(void) {
     const dict_type *types[2] = {&ent_type, &poor_type};
     for (int t = 0; t < 2; t++) {
@@ -967,6 +999,7 @@ int main(void) {
     RUN(test_iteration_of_empty_dict);
     RUN(test_random_returns_members);
     RUN(test_random_mid_rehash);
+    RUN(test_fair_random_reaches_the_whole_of_a_long_chain);
     RUN(test_prefetch_returns_hash_and_changes_nothing);
     RUN(test_sample_returns_live_members);
     RUN(test_shrink_after_mass_delete);

@@ -187,10 +187,10 @@ static void test_str2ld_accepts_and_rejects_like_string2ld(void) {
     ASSERT(v > 0);
     ASSERT(util_str2ld("2junk", 1, &v)); /* only len bytes are read */
     ASSERT(v == 2.0L);
-    /* Redis's quirk: strtold stops at an embedded NUL and that counts as
-     * the end, so "1\0junk" is 1. */
-    ASSERT(util_str2ld("1\0junk", 6, &v));
-    ASSERT(v == 1.0L);
+    /* Every byte must be used: an embedded NUL fails, as in Redis 7.0.15
+     * (INCRBYFLOAT of a value with a NUL inside is refused). */
+    ASSERT(!util_str2ld("1\0junk", 6, &v));
+    ASSERT(!util_str2ld("1\0", 2, &v));
 
     static const char *const bad[] = {"",    " 1",     "1 ",      "\t1",     "nan", "-nan",
                                       "abc", "1e5000", "-1e5000", "1e-5000", "1.5x"};
