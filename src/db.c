@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "crc16.h"
 #include "mem.h"
 #include "propagate.h"
 #include "seam.h"
@@ -31,13 +32,45 @@ static const dict_type keyspace_type = {
     .free_entry = entry_free,
 };
 
-void db_init(int count) {
+void db_init(int count, bool cluster) {
     srv.dbs = mem_calloc(sizeof(db) * (size_t)count);
     srv.ndbs = count;
     for (int i = 0; i < count; i++) {
         srv.dbs[i].id = i;
         srv.dbs[i].keys = dict_new(&keyspace_type);
     }
+    if (cluster) srv.dbs[0].slot_keys = mem_calloc(sizeof(uint32_t) * CRC16_SLOTS);
+}
+
+/* ---- Keys per cluster slot ----
+ * Cluster mode only counts them (4 bytes a slot, nothing per key): the
+ * one branch below is all a standalone server pays. */
+static inline void slot_count(db *d, const kv *e, int delta) {
+    if (d->slot_keys == NULL) return;
+    size_t klen;
+    const char *key = kv_key(e, &klen);
+    d->slot_keys[crc16_key_slot(key, klen)] += (uint32_t)delta;
+}
+
+size_t db_slot_count(const db *d, unsigned slot) {
+    return d->slot_keys && slot < CRC16_SLOTS ? d->slot_keys[slot] : 0;
+}
+
+size_t db_slot_keys(db *d, unsigned slot, kv **out, size_t max) {
+    size_t want = db_slot_count(d, slot), n = 0, seen = 0;
+    if (want == 0 || max == 0) return 0;
+    dict_iter it;
+    dict_iter_init(&it, d->keys);
+    kv *e;
+    while (seen < want && n < max && (e = dict_iter_next(&it)) != NULL) {
+        size_t klen;
+        const char *key = kv_key(e, &klen);
+        if (crc16_key_slot(key, klen) != slot) continue;
+        seen++;
+        out[n++] = e;
+    }
+    dict_iter_done(&it);
+    return n;
 }
 
 db *db_get(int id) { return id >= 0 && id < srv.ndbs ? &srv.dbs[id] : NULL; }
@@ -297,6 +330,7 @@ bool db_add_new(db *d, kv *e) {
     const char *key = kv_key(e, &klen);
     init_access(e);
     if (dict_add_unique(d->keys, e, key, klen)) return false;
+    slot_count(d, e, 1);
     if (kv_has_expire(e)) vol_add(d, e);
     db_notify(NOTIFY_NEW, "new", key, klen, d->id);
     return true;
@@ -315,6 +349,7 @@ void db_add(db *d, kv *e) {
         db_delete(d, key, klen);
     }
     dict_add(d->keys, e);
+    slot_count(d, e, 1);
     if (kv_has_expire(e)) vol_add(d, e);
     size_t klen;
     const char *key = kv_key(e, &klen);
@@ -376,7 +411,9 @@ void db_set_string(db *d, const char *key, size_t klen, const char *val, size_t 
 
 kv *db_unlink(db *d, const char *key, size_t klen) {
     kv *e = dict_unlink(d->keys, key, klen);
-    if (e && kv_has_expire(e)) vol_remove(d, e);
+    if (e == NULL) return NULL;
+    slot_count(d, e, -1);
+    if (kv_has_expire(e)) vol_remove(d, e);
     return e;
 }
 
@@ -429,6 +466,7 @@ long long db_empty(db *d) {
     d->vol_len = d->vol_cap = 0;
     d->avg_ttl = 0;
     d->expire_cursor = 0;
+    if (d->slot_keys) memset(d->slot_keys, 0, sizeof(uint32_t) * CRC16_SLOTS);
     return n;
 }
 

@@ -27,6 +27,7 @@
 #include "aof.h"
 #include "blocking.h"
 #include "arg.h"
+#include "cluster.h"
 #include "cmdtable.h"
 #include "config.h"
 #include "db.h"
@@ -246,15 +247,15 @@ static str *sec_clients(str *s) {
     return str_catfmt(s,
                       "# Clients\r\n"
                       "connected_clients:%lu\r\n"
-                      "cluster_connections:0\r\n"
+                      "cluster_connections:%lu\r\n"
                       "maxclients:%d\r\n"
                       "client_recent_max_input_buffer:%zu\r\n"
                       "client_recent_max_output_buffer:%zu\r\n"
                       "blocked_clients:%lu\r\n"
                       "tracking_clients:0\r\n"
                       "clients_in_timeout_table:%lu\r\n",
-                      normal, cfg.maxclients, max_in, max_out, srv.blocked_clients,
-                      blocking_timeout_count());
+                      normal, cluster_connections(), cfg.maxclients, max_in, max_out,
+                      srv.blocked_clients, blocking_timeout_count());
 }
 
 static size_t total_system_memory(void) {
@@ -565,7 +566,7 @@ static str *gen_info(int mask) {
         if (!(mask & order[i].bit)) continue;
         if (sections++) s = str_cat(s, "\r\n", 2);
         if (order[i].bit == SEC_MODULES) s = str_catc(s, "# Modules\r\n"); /* none loaded */
-        else if (order[i].bit == SEC_CLUSTER) s = str_catc(s, "# Cluster\r\ncluster_enabled:0\r\n");
+        else if (order[i].bit == SEC_CLUSTER) s = cluster_info_fields(str_catc(s, "# Cluster\r\n"));
         else s = order[i].gen(s);
     }
     return s;

@@ -156,6 +156,13 @@ void net_peer_name(int fd, char *buf, size_t len) { socket_name(fd, true, buf, l
 
 void net_sock_name(int fd, char *buf, size_t len) { socket_name(fd, false, buf, len); }
 
+bool net_normalize_ip(const char *ip, char *out, size_t len) {
+    unsigned char buf[sizeof(struct in6_addr)];
+    if (inet_pton(AF_INET, ip, buf) == 1) return inet_ntop(AF_INET, buf, out, (socklen_t)len);
+    if (inet_pton(AF_INET6, ip, buf) == 1) return inet_ntop(AF_INET6, buf, out, (socklen_t)len);
+    return false;
+}
+
 int net_connect(const char *host, int port, char *err, size_t errlen) {
     char portstr[16];
     snprintf(portstr, sizeof(portstr), "%d", port);

@@ -13,9 +13,12 @@
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "pubsub.h"
 
+#include "cluster.h"
+
 #include <stdio.h>
 #include <string.h>
 
+#include "cluster.h"
 #include "cmdtable.h"
 #include "config.h"
 #include "dict.h"
@@ -329,14 +332,22 @@ static void cmd_unsubscribe(client *c) { unsubscribe_generic(c, T_CHANNEL); }
 static void cmd_punsubscribe(client *c) { unsubscribe_generic(c, T_PATTERN); }
 static void cmd_sunsubscribe(client *c) { unsubscribe_generic(c, T_SHARD); }
 
+long long pubsub_publish_local(bool shard, const char *ch, size_t chlen, const char *msg,
+                               size_t msglen) {
+    return shard ? publish_kind(T_SHARD, ch, chlen, msg, msglen)
+                 : pubsub_publish(ch, chlen, msg, msglen);
+}
+
 static void cmd_publish(client *c) {
     long long n = pubsub_publish(c->argv[1].ptr, c->argv[1].len, c->argv[2].ptr, c->argv[2].len);
+    cluster_publish(false, c->argv[1].ptr, c->argv[1].len, c->argv[2].ptr, c->argv[2].len);
     reply_int(c, n);
 }
 
 static void cmd_spublish(client *c) {
     long long n =
         publish_kind(T_SHARD, c->argv[1].ptr, c->argv[1].len, c->argv[2].ptr, c->argv[2].len);
+    cluster_publish(true, c->argv[1].ptr, c->argv[1].len, c->argv[2].ptr, c->argv[2].len);
     reply_int(c, n);
 }
 

@@ -20,6 +20,10 @@ void pubsub_notify(int type, const char *event, const char *key, size_t klen, in
 
 /* Drop every subscription of c (on free or RESET), without replies. */
 void pubsub_client_free(client *c);
+/* A message of another cluster node's PUBLISH (shard: SPUBLISH) for our
+ * subscribers; returns how many got it. */
+long long pubsub_publish_local(bool shard, const char *ch, size_t chlen, const char *msg,
+                               size_t msglen);
 /* Totals for INFO. */
 size_t pubsub_channel_count(void);
 size_t pubsub_pattern_count(void);

@@ -1011,6 +1011,12 @@ const char *repl_config_master(void) {
     return buf;
 }
 
+long long repl_link_data_age_ms(void) {
+    if (repl_ls.master) return srv.mstime - repl_ls.master->last_interaction_ms;
+    if (repl_ls.link_down_since) return srv.mstime - repl_ls.link_down_since * 1000;
+    return srv.mstime - repl_ls.last_io_ms;
+}
+
 str *repl_link_info(str *s) {
     long long last_io = repl_ls.master ? (srv.mstime - repl_ls.master->last_interaction_ms) / 1000
                                        : (srv.mstime - repl_ls.last_io_ms) / 1000;
