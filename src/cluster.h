@@ -28,9 +28,6 @@ const char *cluster_redirect(client *c, command *cmd, char *buf, size_t size);
  * allow_cross_slot. NULL, or the error in buf. */
 const char *cluster_script_check(client *caller, client *fc, command *cmd, bool allow_cross_slot,
                                  int *slot, char *buf, size_t size);
-/* The slot of the first key of c's request (argv), or -1 when it has none:
- * a script's keys must use the slot its EVAL declared (script.c). */
-int cluster_request_slot(client *c);
 /* PUBLISH and SPUBLISH: the message goes to the other nodes too. */
 void cluster_publish(bool shard, const char *ch, size_t chlen, const char *msg, size_t msglen);
 /* INFO cluster body (after "# Cluster"). */
