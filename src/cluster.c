@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "arg.h"
+#include "blocking.h"
 #include "cluster_int.h"
 #include "config.h"
 #include "crc16.h"
@@ -371,7 +372,7 @@ static str *cat_flags(str *s, const cnode *n) {
     return s;
 }
 
-static str *cat_node(str *s, const cnode *n, bool for_file) {
+static str *cat_node(str *s, const cnode *n) {
     s = str_catfmt(s, "%.40s %s:%d@%d", n->name, n->ip, n->port, n->cport);
     if (n->hostname && n->hostname->len) s = str_catfmt(s, ",%s", n->hostname->buf);
     s = str_catc(s, " ");
@@ -380,7 +381,7 @@ static str *cat_node(str *s, const cnode *n, bool for_file) {
     else s = str_catc(s, " -");
     bool me = n->flags & CN_MYSELF;
     uint64_t epoch = n->master ? n->master->config_epoch : n->config_epoch;
-    s = str_catfmt(s, " %lld %lld %llu %s", me ? 0 : n->ping_sent, me ? 0 : n->pong_received,
+    s = str_catfmt(s, " %lld %lld %llu %s", n->ping_sent, n->pong_received,
                    (unsigned long long)epoch, (n->link || me) ? "connected" : "disconnected");
     for (int j = 0; j < CLUSTER_SLOTS; j++) {
         if (!cluster_node_has_slot(n, j)) continue;
@@ -397,17 +398,16 @@ static str *cat_node(str *s, const cnode *n, bool for_file) {
                 s = str_catfmt(s, " [%d-<-%.40s]", j, cs->importing_from[j]->name);
         }
     }
-    (void)for_file;
     return str_catc(s, "\n");
 }
 
-/* Every node but those in a handshake (nodes.conf) or all (CLUSTER NODES:
- * Redis leaves out only handshakes there too). */
-static str *nodes_description(bool for_file) {
+/* Every node but those in a handshake, one line each (CLUSTER NODES and
+ * nodes.conf alike). */
+static str *nodes_description(void) {
     str *s = str_new_cap(256);
     for (int i = 0; i < cs->nnodes; i++) {
         if (cs->nodes[i]->flags & CN_HANDSHAKE) continue;
-        s = cat_node(s, cs->nodes[i], for_file);
+        s = cat_node(s, cs->nodes[i]);
     }
     return s;
 }
@@ -418,7 +418,7 @@ static str *nodes_description(bool for_file) {
  * crash leaves one or the other whole. */
 int cluster_save_config(bool fsync_it) {
     cs->todo_save = false;
-    str *s = nodes_description(true);
+    str *s = nodes_description();
     s = str_catfmt(s, "vars currentEpoch %llu lastVoteEpoch %llu\n",
                    (unsigned long long)cs->current_epoch, (unsigned long long)cs->last_vote_epoch);
     char tmp[4096];
@@ -754,11 +754,50 @@ const char *cluster_script_check(client *caller, client *fc, command *cmd, bool 
                  "ERR Script attempted to access a non local key in a cluster node script");
         return buf;
     }
-    /* Redis 7.0.15 lets a script reach keys of any slot this node
-     * serves (allow-cross-slot-keys changes nothing yet). */
-    (void)allow_cross_slot;
-    (void)slot;
+    /* A script with a shebang keeps to one slot (its declared keys' if
+     * any) unless it allows cross-slot keys; old-style EVAL may roam. */
+    if (q.slot != -1 && !allow_cross_slot) {
+        if (*slot == -1) *slot = q.slot;
+        else if (*slot != q.slot)
+            return "ERR Script attempted to access keys that do not hash to the same slot";
+    }
     return NULL;
+}
+
+int cluster_request_slot(client *c) {
+    command *cmd = c->cmd;
+    int keys[1];
+    if (cmd == NULL || cmdtable_get_keys(cmd, c->argc, c->argv, keys, 1) < 1) return -1;
+    const slice *k = &c->argv[keys[0]];
+    return (int)crc16_key_slot(k->ptr, k->len);
+}
+
+/* Redis's clusterRedirectBlockedClientIfNeeded: a client blocked on keys
+ * of a slot that is no longer ours (or while the cluster is down) gets the
+ * redirection now, not when a write that may never come wakes it. */
+static void redirect_blocked_clients(void) {
+    if (srv.blocked_clients == 0) return;
+    for (client *c = srv.clients; c; c = c->next) {
+        slice key;
+        if (!(c->flags & CLIENT_BLOCKED) || !blocking_first_key(c, &key)) continue;
+        if (cs->state == CLUSTER_FAIL) {
+            blocking_unblock_with_error(c, "CLUSTERDOWN The cluster is down");
+            continue;
+        }
+        int slot = (int)crc16_key_slot(key.ptr, key.len);
+        cnode *n = cs->slots[slot];
+        if ((c->flags & CLIENT_READONLY) && c->lastcmd && !(c->lastcmd->flags & CMD_WRITE) &&
+            (cs->myself->flags & CN_SLAVE) && cs->myself->master == n)
+            n = cs->myself;
+        if (n == cs->myself || cs->importing_from[slot]) continue;
+        if (n == NULL) {
+            blocking_unblock_with_error(c, "CLUSTERDOWN Hash slot not served");
+            continue;
+        }
+        char buf[128 + CLUSTER_IPLEN];
+        snprintf(buf, sizeof(buf), "MOVED %d %s:%d", slot, cluster_node_endpoint(n), n->port);
+        blocking_unblock_with_error(c, buf);
+    }
 }
 
 /* ---- Publish ---- */
@@ -832,6 +871,7 @@ void cluster_cron(void) {
     if (cfg.cluster_replica_no_failover) me->flags |= CN_NOFAILOVER;
     else me->flags &= ~CN_NOFAILOVER;
     bus_cron();
+    redirect_blocked_clients();
 }
 
 void cluster_before_sleep(void) {
@@ -871,7 +911,7 @@ static void cmd_cluster_myid(client *c) {
 
 static void cmd_cluster_nodes(client *c) {
     if (!need_cluster(c)) return;
-    str *s = nodes_description(false);
+    str *s = nodes_description();
     reply_verbatim(c, s->buf, s->len, "txt");
     str_free(s);
 }
@@ -1227,7 +1267,7 @@ static void cmd_cluster_replicate(client *c) {
 static void reply_node_lines(client *c, cnode *m) {
     reply_array(c, m->nreplicas);
     for (int i = 0; i < m->nreplicas; i++) {
-        str *s = cat_node(str_new_cap(128), m->replicas[i], false);
+        str *s = cat_node(str_new_cap(128), m->replicas[i]);
         reply_bulk(c, s->buf, s->len - 1); /* without the newline */
         str_free(s);
     }
@@ -1364,7 +1404,6 @@ static void cmd_cluster_setslot(client *c) {
         /* The last key left: the migration is over. */
         if (db_slot_count(db_get(0), (unsigned)slot) == 0 && cs->migrating_to[slot])
             cs->migrating_to[slot] = NULL;
-        int prev_owner_slots = me->numslots;
         cluster_del_slot(slot);
         cluster_add_slot(n, slot);
         /* Importing into myself ends the import, and the node claims a new
@@ -1381,7 +1420,6 @@ static void cmd_cluster_setslot(client *c) {
             }
             bus_broadcast_pong(false);
         }
-        (void)prev_owner_slots;
     } else {
         reply_error(c, "ERR Invalid CLUSTER SETSLOT action or number of arguments. Try CLUSTER "
                        "HELP");
@@ -1571,6 +1609,24 @@ static void cmd_cluster_help(client *c) {
         "of a link",
         NULL};
     reply_help(c, "CLUSTER", help);
+}
+
+void cluster_debug_kill_links(client *c) {
+    if (!need_cluster(c)) return;
+    cnode *n = cluster_node_find(c->argv[4].ptr, c->argv[4].len);
+    if (n == NULL) {
+        reply_errorf(c, "ERR Unknown node %s", c->argv[4].ptr);
+        return;
+    }
+    const slice *dir = &c->argv[3];
+    bool to = arg_is(dir, "to"), from = arg_is(dir, "from"), all = arg_is(dir, "all");
+    if (!to && !from && !all) {
+        reply_errorf(c, "ERR Unknown direction %s", dir->ptr);
+        return;
+    }
+    if ((to || all) && n->link) bus_free_link(n->link);
+    if ((from || all) && n->inbound_link) bus_free_link(n->inbound_link);
+    reply_ok(c);
 }
 
 /* ---- READONLY, READWRITE, ASKING ---- */

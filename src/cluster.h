@@ -28,8 +28,13 @@ const char *cluster_redirect(client *c, command *cmd, char *buf, size_t size);
  * allow_cross_slot. NULL, or the error in buf. */
 const char *cluster_script_check(client *caller, client *fc, command *cmd, bool allow_cross_slot,
                                  int *slot, char *buf, size_t size);
+/* The slot of the first key of c's request, or -1 without keys: a
+ * script's keys must keep to the slot its EVAL/FCALL declared (script.c). */
+int cluster_request_slot(client *c);
 /* PUBLISH and SPUBLISH: the message goes to the other nodes too. */
 void cluster_publish(bool shard, const char *ch, size_t chlen, const char *msg, size_t msglen);
+/* DEBUG CLUSTERLINK KILL TO|FROM|ALL <node-id>: drop our links with it. */
+void cluster_debug_kill_links(client *c);
 /* INFO cluster body (after "# Cluster"). */
 str *cluster_info_fields(str *s) MUST_USE;
 /* INFO memory mem_cluster_links, INFO clients cluster_connections. */

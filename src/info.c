@@ -342,7 +342,7 @@ static str *sec_memory(str *s) {
                    "mem_total_replication_buffers:%zu\r\n"
                    "mem_clients_slaves:%zu\r\n"
                    "mem_clients_normal:%zu\r\n"
-                   "mem_cluster_links:0\r\n"
+                   "mem_cluster_links:%zu\r\n"
                    "mem_aof_buffer:%zu\r\n"
                    "mem_allocator:%s\r\n"
                    "active_defrag_running:0\r\n"
@@ -352,7 +352,7 @@ static str *sec_memory(str *s) {
                    ms.allocator_rss, ms.allocator_rss_bytes, ms.rss_extra, ms.rss_extra_bytes,
                    ms.total_frag, ms.total_frag_bytes, ms.not_counted_for_evict, ms.repl_backlog,
                    ms.repl_backlog + ms.replica_buffers, ms.clients_slaves, ms.clients_normal,
-                   ms.aof_buffer, mem_allocator());
+                   cluster_links_memory(), ms.aof_buffer, mem_allocator());
     str_free(policy);
     return s;
 }

@@ -206,8 +206,8 @@ script_run *script_run_begin(client *caller, const char *name, unsigned sf, bool
     bool compat = sf & SCRIPT_FLAG_EVAL_COMPAT;
     if (ro || (!compat && (sf & SCRIPT_FLAG_NO_WRITES))) r->flags |= RUN_READONLY;
     if (!compat && (sf & SCRIPT_FLAG_ALLOW_OOM)) r->flags |= RUN_ALLOW_OOM;
-    if (!compat && (sf & SCRIPT_FLAG_ALLOW_CROSS_SLOT)) r->flags |= RUN_ALLOW_CROSS_SLOT;
-    r->slot = -1; /* Redis 7.0: the first key a script touches sets it */
+    if (compat || (sf & SCRIPT_FLAG_ALLOW_CROSS_SLOT)) r->flags |= RUN_ALLOW_CROSS_SLOT;
+    r->slot = cfg.cluster_enabled ? cluster_request_slot(caller) : -1;
     client *fc = script_client;
     fc->dbid = caller->dbid;
     fc->db = caller->db;

@@ -168,7 +168,8 @@ static void cmd_reset(client *c) {
     if (c->flags & CLIENT_MONITOR) client_monitor_remove(c);
     pubsub_client_free(c);
     multi_client_reset(c);
-    c->flags &= ~(CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP | CLIENT_REPLY_SKIP_NEXT | CLIENT_NO_EVICT);
+    c->flags &= ~(CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP | CLIENT_REPLY_SKIP_NEXT | CLIENT_NO_EVICT |
+                  CLIENT_READONLY | CLIENT_ASKING);
     c->db = db_get(0);
     c->dbid = 0;
     c->resp = 2;

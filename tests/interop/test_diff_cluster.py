@@ -113,6 +113,9 @@ def test_redirection_texts_and_cluster_mode_limits(cpair):
                 ("EVAL", "#!lua flags=allow-cross-slot-keys\nreturn redis.call('get', 'a')", "1",
                  "foo"),
                 ("EVAL", "#!lua flags=no-cluster\nreturn 1", "0"),
+                ("EVAL", "#!lua\nredis.call('get', 'a') return redis.call('get', 'b')", "0"),
+                ("EVAL", "#!lua\nreturn redis.call('get', 'a')", "1", "b"),
+                ("EVAL", "#!lua\nreturn redis.call('get', '{b}a')", "1", "b"),
                 ("READONLY",), ("READWRITE",), ("ASKING",), ("CLUSTER", "FLUSHSLOTS"),
                 ("CLUSTER", "RESET")]:
         cpair.check(*cmd)
