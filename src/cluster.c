@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "arg.h"
@@ -68,7 +69,15 @@ void cluster_node_add_replica(cnode *master, cnode *r) {
         if (master->replicas[i] == r) return;
     master->replicas =
         mem_realloc(master->replicas, sizeof(cnode *) * (size_t)(master->nreplicas + 1));
-    master->replicas[master->nreplicas++] = r;
+    /* Kept in name order, as Redis does, so every node lists a master's
+     * replicas alike (CLUSTER SLOTS, SHARDS). */
+    int at = master->nreplicas;
+    while (at > 0 && strncasecmp(master->replicas[at - 1]->name, r->name, CLUSTER_NAMELEN) > 0) {
+        master->replicas[at] = master->replicas[at - 1];
+        at--;
+    }
+    master->replicas[at] = r;
+    master->nreplicas++;
     master->flags |= CN_MIGRATE_TO;
 }
 
@@ -628,7 +637,9 @@ static bool query_command(query *q, command *cmd, int argc, slice *argv) {
         }
         /* Missing keys matter while the slot moves: ASK / TRYAGAIN. */
         if ((q->migrating || q->importing) && !is_shard_pubsub(cmd)) {
-            if (db_find_raw(db_get(0), k->ptr, k->len)) q->existing++;
+            /* A key whose TTL passed is missing: it would ASK. */
+            kv *e = db_find_raw(db_get(0), k->ptr, k->len);
+            if (e && !db_key_is_expired(e)) q->existing++;
             else q->missing++;
         }
     }
@@ -663,6 +674,7 @@ static cnode *node_by_query(client *c, command *cmd, int argc, slice *argv, quer
     } else if (!query_command(q, cmd, argc, argv)) {
         return NULL;
     }
+    if (q->n == NULL) return cs->myself; /* no keys: served anywhere, any time */
     /* Asking for keys of an unhealthy cluster. */
     if (cs->state != CLUSTER_OK) {
         if (q->shard_pubsub) {
@@ -678,7 +690,6 @@ static cnode *node_by_query(client *c, command *cmd, int argc, slice *argv, quer
             return NULL;
         }
     }
-    if (q->n == NULL) return cs->myself; /* no keys */
     if ((q->migrating || q->importing) && !strcmp(cmd->name, "migrate")) return cs->myself;
     /* Moving out: keys already gone are asked for at the target; a
      * request with some keys here and some gone must wait. */
@@ -697,8 +708,10 @@ static cnode *node_by_query(client *c, command *cmd, int argc, slice *argv, quer
         }
         return cs->myself;
     }
-    /* READONLY replicas serve their master's slots. */
-    if ((c->flags & CLIENT_READONLY) && !write && (cs->myself->flags & CN_SLAVE) &&
+    /* Replicas serve their master's slots to READONLY clients, and shard
+     * channels to anyone. */
+    if (((c->flags & CLIENT_READONLY) || q->shard_pubsub) && !write &&
+        (cs->myself->flags & CN_SLAVE) &&
         cs->myself->master == q->n)
         return cs->myself;
     if (q->n != cs->myself) q->code = REDIR_MOVED;

@@ -35,6 +35,9 @@ int cluster_request_slot(client *c);
 void cluster_publish(bool shard, const char *ch, size_t chlen, const char *msg, size_t msglen);
 /* DEBUG CLUSTERLINK KILL TO|FROM|ALL <node-id>: drop our links with it. */
 void cluster_debug_kill_links(client *c);
+/* DEBUG DROP-CLUSTER-PACKET-FILTER <type>: bus messages of that type are
+ * dropped on receipt (-1: none). */
+void cluster_debug_drop_packets(int type);
 /* INFO cluster body (after "# Cluster"). */
 str *cluster_info_fields(str *s) MUST_USE;
 /* INFO memory mem_cluster_links, INFO clients cluster_connections. */

@@ -713,11 +713,16 @@ static bool packet_is_valid(const uint8_t *m, size_t totlen) {
     return explen == totlen;
 }
 
+static int drop_type = -1;
+
+void cluster_debug_drop_packets(int type) { drop_type = type; }
+
 /* One whole message from l. False if l was freed. */
 static bool process_packet(clink *l, const uint8_t *m, size_t totlen) {
     int type = (int)get16(m + OFF_TYPE);
     if (type < MSG_TYPES) cs->stats_received[type]++;
     if (!packet_is_valid(m, totlen)) return true;
+    if (type == drop_type) return true; /* DEBUG DROP-CLUSTER-PACKET-FILTER */
     int flags = (int)get16(m + OFF_FLAGS);
     uint64_t sender_current = 0, sender_config = 0;
     cnode *me = cs->myself;

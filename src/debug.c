@@ -439,6 +439,11 @@ static void cmd_debug(client *c) {
         reply_ok(c);
     } else if (argc >= 3 && argc <= 5 && arg_is(sub, "populate")) {
         debug_populate(c);
+    } else if (argc == 3 && arg_is(sub, "drop-cluster-packet-filter")) {
+        long long type;
+        if (!arg_ll(c, &c->argv[2], &type)) return;
+        cluster_debug_drop_packets((int)type);
+        reply_ok(c);
     } else if (argc == 5 && arg_is(sub, "clusterlink") && arg_is(&c->argv[2], "kill")) {
         cluster_debug_kill_links(c);
     } else {
