@@ -711,8 +711,7 @@ static cnode *node_by_query(client *c, command *cmd, int argc, slice *argv, quer
     /* Replicas serve their master's slots to READONLY clients, and shard
      * channels to anyone. */
     if (((c->flags & CLIENT_READONLY) || q->shard_pubsub) && !write &&
-        (cs->myself->flags & CN_SLAVE) &&
-        cs->myself->master == q->n)
+        (cs->myself->flags & CN_SLAVE) && cs->myself->master == q->n)
         return cs->myself;
     if (q->n != cs->myself) q->code = REDIR_MOVED;
     return q->n;
@@ -829,6 +828,19 @@ unsigned long cluster_connections(void) { return cs ? bus_connections() : 0; }
 
 /* ---- Start-up and cron ---- */
 
+/* What we announce: cluster-announce-port/bus-port, else our ports (CONFIG
+ * SET may change them at any time). */
+static void update_my_ports(void) {
+    cnode *me = cs->myself;
+    int port = cfg.cluster_announce_port ? cfg.cluster_announce_port : cfg.port;
+    int cport = cfg.cluster_announce_bus_port ? cfg.cluster_announce_bus_port : bus_port();
+    if (port != me->port || cport != me->cport) {
+        me->port = port;
+        me->cport = cport;
+        cluster_todo(true, false);
+    }
+}
+
 int cluster_init(void) {
     if (!cfg.cluster_enabled) return 0;
     cs = mem_calloc(sizeof(cluster_state));
@@ -846,10 +858,8 @@ int cluster_init(void) {
         }
     }
     cnode *me = cs->myself;
-    me->port = cfg.cluster_announce_port ? cfg.cluster_announce_port : cfg.port;
-    me->cport = cfg.cluster_announce_bus_port
-                    ? cfg.cluster_announce_bus_port
-                    : (cfg.cluster_port ? cfg.cluster_port : cfg.port + CLUSTER_PORT_INCR);
+    if (bus_init() == -1) return -1;
+    update_my_ports();
     if (cfg.cluster_announce_ip && cfg.cluster_announce_ip[0])
         snprintf(me->ip, sizeof(me->ip), "%s", cfg.cluster_announce_ip);
     str_free(me->hostname);
@@ -858,7 +868,6 @@ int cluster_init(void) {
                        : NULL;
     if (cfg.cluster_replica_no_failover) me->flags |= CN_NOFAILOVER;
     else me->flags &= ~CN_NOFAILOVER;
-    if (bus_init() == -1) return -1;
     /* A replica in nodes.conf replicates its master again. */
     if ((me->flags & CN_SLAVE) && me->master && me->master->ip[0])
         cluster_replicate_master_addr(me->master);
@@ -883,6 +892,7 @@ void cluster_cron(void) {
     }
     if (cfg.cluster_replica_no_failover) me->flags |= CN_NOFAILOVER;
     else me->flags &= ~CN_NOFAILOVER;
+    update_my_ports();
     bus_cron();
     redirect_blocked_clients();
 }

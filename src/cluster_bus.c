@@ -1181,10 +1181,13 @@ void bus_before_sleep(void) {
 
 /* ---- Start-up ---- */
 
+static int listen_port;
+
+int bus_port(void) { return listen_port; }
+
 int bus_init(void) {
-    int cport = cs->myself->cport;
-    if (cfg.cluster_port) cport = cfg.cluster_port;
-    else cport = cfg.port + CLUSTER_PORT_INCR;
+    int cport = cfg.cluster_port ? cfg.cluster_port : cfg.port + CLUSTER_PORT_INCR;
+    listen_port = cport;
     if (cport > 65535) {
         log_msg(LOG_WARNING, "Redis port number too high. Cluster communication port is 10,000 "
                              "port numbers higher than your Redis port. Your Redis port number "

@@ -147,6 +147,8 @@ void cluster_become_master(void);
 
 /* ---- cluster_bus.c ---- */
 int bus_init(void);
+/* The port the bus listens on (cluster-port, or port + 10000 at start). */
+int bus_port(void);
 void bus_cron(void);
 void bus_before_sleep(void);
 void bus_free_link(struct clink *l);
