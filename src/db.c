@@ -18,6 +18,7 @@
 #include "crc16.h"
 #include "mem.h"
 #include "propagate.h"
+#include "ptrset.h"
 #include "seam.h"
 #include "server.h"
 #include "util.h"
@@ -39,38 +40,36 @@ void db_init(int count, bool cluster) {
         srv.dbs[i].id = i;
         srv.dbs[i].keys = dict_new(&keyspace_type);
     }
-    if (cluster) srv.dbs[0].slot_keys = mem_calloc(sizeof(uint32_t) * CRC16_SLOTS);
+    if (cluster) srv.dbs[0].slot_keys = mem_calloc(sizeof(ptrset) * CRC16_SLOTS);
 }
 
 /* ---- Keys per cluster slot ----
- * Cluster mode only counts them (4 bytes a slot, nothing per key): the
- * one branch below is all a standalone server pays. */
-static inline void slot_count(db *d, const kv *e, int delta) {
-    if (d->slot_keys == NULL) return;
+ * In cluster mode db 0 lists its entries per slot, each slot a set of
+ * entry pointers (ptrset.h: about 14 bytes a key, 256 KB of slot headers).
+ * A standalone server pays one branch per key added or removed. Every
+ * place below that adds, removes or moves (reallocates) an entry keeps
+ * its slot's set right. */
+static ptrset *slot_set(db *d, const kv *e) {
     size_t klen;
     const char *key = kv_key(e, &klen);
-    d->slot_keys[crc16_key_slot(key, klen)] += (uint32_t)delta;
+    return &d->slot_keys[crc16_key_slot(key, klen)];
+}
+
+static inline void slot_add(db *d, kv *e) {
+    if (d->slot_keys) ptrset_add(slot_set(d, e), e);
+}
+
+static inline void slot_remove(db *d, kv *e) {
+    if (d->slot_keys) ptrset_remove(slot_set(d, e), e);
 }
 
 size_t db_slot_count(const db *d, unsigned slot) {
-    return d->slot_keys && slot < CRC16_SLOTS ? d->slot_keys[slot] : 0;
+    return d->slot_keys && slot < CRC16_SLOTS ? d->slot_keys[slot].len : 0;
 }
 
 size_t db_slot_keys(db *d, unsigned slot, kv **out, size_t max) {
-    size_t want = db_slot_count(d, slot), n = 0, seen = 0;
-    if (want == 0 || max == 0) return 0;
-    dict_iter it;
-    dict_iter_init(&it, d->keys);
-    kv *e;
-    while (seen < want && n < max && (e = dict_iter_next(&it)) != NULL) {
-        size_t klen;
-        const char *key = kv_key(e, &klen);
-        if (crc16_key_slot(key, klen) != slot) continue;
-        seen++;
-        out[n++] = e;
-    }
-    dict_iter_done(&it);
-    return n;
+    if (d->slot_keys == NULL || slot >= CRC16_SLOTS) return 0;
+    return ptrset_list(&d->slot_keys[slot], (void **)out, max);
 }
 
 db *db_get(int id) { return id >= 0 && id < srv.ndbs ? &srv.dbs[id] : NULL; }
@@ -330,7 +329,7 @@ bool db_add_new(db *d, kv *e) {
     const char *key = kv_key(e, &klen);
     init_access(e);
     if (dict_add_unique(d->keys, e, key, klen)) return false;
-    slot_count(d, e, 1);
+    slot_add(d, e);
     if (kv_has_expire(e)) vol_add(d, e);
     db_notify(NOTIFY_NEW, "new", key, klen, d->id);
     return true;
@@ -349,7 +348,7 @@ void db_add(db *d, kv *e) {
         db_delete(d, key, klen);
     }
     dict_add(d->keys, e);
-    slot_count(d, e, 1);
+    slot_add(d, e);
     if (kv_has_expire(e)) vol_add(d, e);
     size_t klen;
     const char *key = kv_key(e, &klen);
@@ -376,6 +375,7 @@ static void replace_at(db *d, dict_link **slot, kv *e, bool keep_ttl) {
     if (db_policy_is_lfu()) e->lru = old->lru;
     else init_access(e);
     dict_set_slot(slot, e);
+    if (d->slot_keys) ptrset_replace(slot_set(d, old), old, e);
     kv_free(old);
 }
 
@@ -412,7 +412,7 @@ void db_set_string(db *d, const char *key, size_t klen, const char *val, size_t 
 kv *db_unlink(db *d, const char *key, size_t klen) {
     kv *e = dict_unlink(d->keys, key, klen);
     if (e == NULL) return NULL;
-    slot_count(d, e, -1);
+    slot_remove(d, e);
     if (kv_has_expire(e)) vol_remove(d, e);
     return e;
 }
@@ -432,7 +432,9 @@ kv *db_set_expire(db *d, kv *e, long long when_ms) {
     dict_link **slot = dict_find_slot(d->keys, key, klen);
     ASSERT(slot && *slot == &e->link);
     dict_link *next = e->link.next;
+    slot_remove(d, e);
     kv *n = kv_set_expire(e, when_ms);
+    slot_add(d, n);
     n->link.next = next;
     *slot = &n->link;
     vol_add(d, n);
@@ -447,7 +449,9 @@ kv *db_persist(db *d, kv *e) {
     ASSERT(slot && *slot == &e->link);
     dict_link *next = e->link.next;
     vol_remove(d, e);
+    slot_remove(d, e);
     kv *n = kv_clear_expire(e);
+    slot_add(d, n);
     n->link.next = next;
     *slot = &n->link;
     return n;
@@ -466,7 +470,8 @@ long long db_empty(db *d) {
     d->vol_len = d->vol_cap = 0;
     d->avg_ttl = 0;
     d->expire_cursor = 0;
-    if (d->slot_keys) memset(d->slot_keys, 0, sizeof(uint32_t) * CRC16_SLOTS);
+    if (d->slot_keys)
+        for (unsigned i = 0; i < CRC16_SLOTS; i++) ptrset_clear(&d->slot_keys[i]);
     return n;
 }
 

@@ -16,7 +16,8 @@ typedef struct db {
     size_t vol_len, vol_cap;
     long long avg_ttl; /* sampled by the active expire cycle, for INFO */
     unsigned long expire_cursor;
-    uint32_t *slot_keys; /* keys per cluster slot: db 0 in cluster mode, else NULL */
+    struct ptrset *slot_keys; /* the entries of each cluster slot: db 0 in cluster
+                               * mode, else NULL (16384 sets, ptrset.h) */
 } db;
 
 /* 'cluster': db 0 counts its keys per cluster slot (cluster-enabled). */
@@ -64,8 +65,8 @@ size_t db_size(const db *d);
 size_t db_volatile_count(const db *d);
 
 /* Cluster mode (d->slot_keys): how many keys hash to 'slot', and up to
- * 'max' of them into out[] (borrowed until the next change of d), found
- * by a walk that stops once the slot's keys are all seen. */
+ * 'max' of them into out[] (borrowed until the next change of d); both
+ * cost nothing like a walk of the keyspace. */
 size_t db_slot_count(const db *d, unsigned slot);
 size_t db_slot_keys(db *d, unsigned slot, kv **out, size_t max);
 

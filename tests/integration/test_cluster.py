@@ -260,9 +260,25 @@ def test_nodes_conf_survives_restart_and_per_slot_counts(start_server):
         sorted("{tag}%d" % i for i in range(50))
     assert len(c.execute_command("CLUSTER", "GETKEYSINSLOT", slot, 7)) == 7
     c.delete("{tag}0", "{tag}1")
+    # Entries that move in memory (a TTL added or dropped, a value
+    # replaced) stay listed under their slot, and nothing else does.
     c.expire("{tag}2", 1000)
+    c.expire("{tag}4", 1000)
+    c.persist("{tag}4")
+    c.set("{tag}5", "x" * 100, keepttl=True)
+    c.set("{tag}2", "y", keepttl=True)
+    c.append("{tag}6", "more")
     c.rename("{tag}3", "{tag}x")
     assert c.execute_command("CLUSTER", "COUNTKEYSINSLOT", slot) == 48
+    keys = sorted(c.execute_command("CLUSTER", "GETKEYSINSLOT", slot, 1000))
+    assert keys == sorted(["{tag}%d" % i for i in range(2, 50) if i != 3] + ["{tag}x"])
+    assert c.get("{tag}5") == "x" * 100 and c.ttl("{tag}2") > 0 and c.ttl("{tag}4") == -1
+    c.execute_command("DEBUG", "RELOAD")
+    assert c.execute_command("CLUSTER", "COUNTKEYSINSLOT", slot) == 48
+    assert sorted(c.execute_command("CLUSTER", "GETKEYSINSLOT", slot, 1000)) == keys
+    total = sum(c.execute_command("CLUSTER", "COUNTKEYSINSLOT", s) for s in
+                {c.execute_command("CLUSTER", "KEYSLOT", k) for k in c.keys("*")})
+    assert total == c.dbsize()
     c.flushall()
     assert c.execute_command("CLUSTER", "COUNTKEYSINSLOT", slot) == 0
     conf = open(os.path.join(n.workdir, "nodes.conf")).read()
