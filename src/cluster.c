@@ -877,11 +877,9 @@ int cluster_init(void) {
 
 static long long last_cron_ms;
 
-void cluster_cron(void) {
-    if (cs == NULL) return;
-    if (srv.mstime - last_cron_ms < 100) return; /* Redis's clusterCron runs ten times a second */
-    last_cron_ms = srv.mstime;
-    /* Announce changes of the announced hostname and failover opt-out. */
+/* What CONFIG SET may have changed about myself: the announced hostname
+ * and ports, the failover opt-out. Before each cron and CLUSTER reply. */
+static void refresh_myself(void) {
     cnode *me = cs->myself;
     const char *hn = cfg.cluster_announce_hostname;
     bool want = hn && hn[0];
@@ -893,6 +891,13 @@ void cluster_cron(void) {
     if (cfg.cluster_replica_no_failover) me->flags |= CN_NOFAILOVER;
     else me->flags &= ~CN_NOFAILOVER;
     update_my_ports();
+}
+
+void cluster_cron(void) {
+    if (cs == NULL) return;
+    if (srv.mstime - last_cron_ms < 100) return; /* Redis's clusterCron runs ten times a second */
+    last_cron_ms = srv.mstime;
+    refresh_myself();
     bus_cron();
     redirect_blocked_clients();
 }
@@ -907,7 +912,10 @@ void cluster_before_sleep(void) {
 /* ---- CLUSTER ---- */
 
 static bool need_cluster(client *c) {
-    if (cs) return true;
+    if (cs) {
+        refresh_myself();
+        return true;
+    }
     reply_error(c, "ERR This instance has cluster support disabled");
     return false;
 }

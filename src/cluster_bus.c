@@ -191,6 +191,10 @@ static void on_writable(int fd, void *data, int mask) {
         str_consume(l->sndbuf, (size_t)n);
     }
     ev_del(fd, EV_WRITE);
+    if (l->sndbuf->cap > 64 * 1024) { /* a burst (big PUBLISH) is over */
+        str_free(l->sndbuf);
+        l->sndbuf = str_new_cap(0);
+    }
 }
 
 /* ---- Building messages ---- */
@@ -1106,8 +1110,27 @@ static void handle_manual_failover(void) {
 
 static long long iteration;
 
+/* cluster-link-sendbuf-limit: a link whose peer does not read gets freed
+ * (a new one is made to a node we know), as Redis's cron does. */
+static void free_links_over_limit(void) {
+    unsigned long long limit = cfg.cluster_link_sendbuf_limit;
+    if (limit == 0) return;
+    for (int i = 0; i < nlinks; i++) {
+        clink *l = links[i];
+        if (l->sndbuf->cap <= limit) continue;
+        log_msg(LOG_WARNING,
+                "Freeing cluster link(%s node %.40s, used memory: %zu) due to "
+                "exceeding send buffer memory limit.",
+                l->inbound ? "from" : "to", l->node ? l->node->name : "?", l->sndbuf->cap);
+        bus_free_link(l);
+        cs->links_limit_exceeded++;
+        i = -1; /* the array changed */
+    }
+}
+
 void bus_cron(void) {
     iteration++;
+    free_links_over_limit();
     long long timeout = cfg.cluster_node_timeout;
     long long handshake_timeout = timeout < 1000 ? 1000 : timeout;
     bool update = false;

@@ -1104,7 +1104,7 @@ static directive table[] = {
     BOOL("cluster-allow-reads-when-down", NULL, 0, cluster_allow_reads_when_down, 0),
     BOOL("cluster-allow-pubsubshard-when-down", NULL, 0, cluster_allow_pubsubshard_when_down, 1),
     BOOL("cluster-allow-replica-migration", NULL, 0, cluster_allow_replica_migration, 1),
-    NUM("cluster-link-sendbuf-limit", NULL, INERT, NUM_ULL | NUM_UNSIGNED, 0, (long long)ULLONG_MAX,
+    NUM("cluster-link-sendbuf-limit", NULL, 0, NUM_ULL | NUM_UNSIGNED, 0, (long long)ULLONG_MAX,
         cluster_link_sendbuf_limit, 0, NUM_MEMORY),
     /* TLS: not implemented yet; turning it on is refused (apply_tls). */
     INT("tls-port", NULL, 0, 0, 65535, tls_port, 0, .apply = apply_tls),
