@@ -273,7 +273,7 @@ unsigned cluster_del_keys_in_slot(unsigned slot) {
 const char *cluster_node_endpoint(const cnode *n) {
     switch (cfg.cluster_preferred_endpoint_type) {
     case ENDPOINT_HOSTNAME: return n->hostname && n->hostname->len ? n->hostname->buf : "?";
-    case ENDPOINT_UNKNOWN: return "?";
+    case ENDPOINT_UNKNOWN: return "";
     default: return n->ip;
     }
 }
