@@ -299,7 +299,6 @@ def test_rename_command_errors(tmp_path, line, message):
                                         "(requirepass sets the default user's password)"),
     ("loadmodule /usr/lib/redis/modules/x.so\n", "castor does not support modules: loadmodule "
                                                  "can't be used"),
-    ("cluster-enabled yes\n", "castor has no cluster mode yet: cluster-enabled must be 'no'"),
     ("tls-port 6380\n", "castor has no TLS yet: tls-port must be 0 and tls-replication, "
                         "tls-cluster 'no'"),
     ("requirepass foo\nuser default on #0000 ~* &* +@all\n",
