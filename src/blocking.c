@@ -516,6 +516,22 @@ bool blocking_unblock_client(client *target, bool as_error) {
     return true;
 }
 
+bool blocking_unblock_with_error(client *c, const char *err) {
+    if (!(c->flags & CLIENT_BLOCKED) || c->bstate == NULL) return false;
+    reply_error(c, err);
+    unblock(c, true);
+    return true;
+}
+
+bool blocking_first_key(const client *c, slice *key) {
+    const bstate *b = c->bstate;
+    if (!(c->flags & CLIENT_BLOCKED) || b == NULL || b->cmd == NULL) return false;
+    int keys[1];
+    if (cmdtable_get_keys(b->cmd, b->argc, b->argv, keys, 1) < 1) return false;
+    *key = b->argv[keys[0]];
+    return true;
+}
+
 /* ---- Blocking list pops (the list side: t_list.c) ---- */
 
 /* BLPOP/BRPOP key [key ...] timeout. May block (no reply until served or

@@ -48,6 +48,11 @@ unsigned long blocking_timeout_count(void);
  * it is not blocked here. */
 bool blocking_unblock_client(client *target, bool as_error);
 
+/* c, blocked on keys, gets 'err' and is unblocked (its keys' slot moved
+ * to another cluster node). False if it is not blocked on keys. */
+bool blocking_unblock_with_error(client *c, const char *err);
+/* The first key a client blocked on keys waits for; false if none. */
+bool blocking_first_key(const client *c, slice *key);
 /* The command table, registered by server.c. */
 extern command blocking_commands[];
 

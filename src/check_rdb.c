@@ -41,7 +41,7 @@ int main(int argc, char **argv) {
     server_update_time();
     config_loading_defaults();
     log_open("", LOG_WARNING);
-    db_init(cfg.databases);
+    db_init(cfg.databases, false);
     zset_init();
     hash_init();
     list_init();

@@ -47,6 +47,9 @@ struct acl_user;
 #define CLIENT_INPUT_QUEUED (1u << 20)       /* read this turn, runs in client_run_queued() */
 #define CLIENT_MASTER_STALLED (1u << 21) /* our master sent bytes that don't parse: apply no more */
 #define CLIENT_SCRIPT (1u << 22)         /* the fake client scripts' commands run as (script.c) */
+#define CLIENT_READONLY (1u << 24) /* READONLY: reads served by a cluster replica (cluster.c) */
+#define CLIENT_ASKING                                                                              \
+    (1u << 25) /* ASKING: the next command may use an importing slot (cluster.c) */
 #define CLIENT_READS_PAUSED                                                                        \
     (1u << 23) /* its socket is not read: its script is running (script.c) */
 /* A push (Pub/Sub, an invalidation) is being written: it reaches the client

@@ -1102,28 +1102,28 @@ static directive table[] = {
     /* Test-only, hidden as in Redis: microseconds slept per key saved / loaded. */
     INT("rdb-key-save-delay", NULL, CF_HIDDEN, INT_MIN, INT_MAX, rdb_key_save_delay, 0),
     INT("key-load-delay", NULL, CF_HIDDEN, INT_MIN, INT_MAX, key_load_delay, 0),
-    /* Cluster: castor has no cluster mode (cluster-enabled yes is refused). */
+    /* Cluster (cluster.c, cluster_bus.c). */
     BOOL("cluster-enabled", NULL, IMM, cluster_enabled, 0),
-    STRING("cluster-config-file", NULL, IMM | INERT, cluster_config_file, "nodes.conf"),
-    NUM("cluster-node-timeout", NULL, INERT, NUM_LL, 0, LLONG_MAX, cluster_node_timeout, 15000, 0),
-    INT("cluster-port", NULL, IMM | INERT, 0, 65535, cluster_port, 0),
-    INT("cluster-announce-port", NULL, INERT, 0, 65535, cluster_announce_port, 0),
-    INT("cluster-announce-bus-port", NULL, INERT, 0, 65535, cluster_announce_bus_port, 0),
+    STRING("cluster-config-file", NULL, IMM, cluster_config_file, "nodes.conf"),
+    NUM("cluster-node-timeout", NULL, 0, NUM_LL, 0, LLONG_MAX, cluster_node_timeout, 15000, 0),
+    INT("cluster-port", NULL, IMM, 0, 65535, cluster_port, 0),
+    INT("cluster-announce-port", NULL, 0, 0, 65535, cluster_announce_port, 0),
+    INT("cluster-announce-bus-port", NULL, 0, 0, 65535, cluster_announce_bus_port, 0),
     INT("cluster-announce-tls-port", NULL, INERT, 0, 65535, cluster_announce_tls_port, 0),
-    STRING("cluster-announce-ip", NULL, NUL | INERT, cluster_announce_ip, NULL),
-    STRING("cluster-announce-hostname", NULL, NUL | INERT, cluster_announce_hostname, NULL,
+    STRING("cluster-announce-ip", NULL, NUL, cluster_announce_ip, NULL),
+    STRING("cluster-announce-hostname", NULL, NUL, cluster_announce_hostname, NULL,
            .valid_str = valid_hostname),
-    ENUM("cluster-preferred-endpoint-type", NULL, INERT, endpoint_enum, cluster_preferred_endpoint_type,
+    ENUM("cluster-preferred-endpoint-type", NULL, 0, endpoint_enum, cluster_preferred_endpoint_type,
          ENDPOINT_IP),
-    INT("cluster-migration-barrier", NULL, INERT, 0, INT_MAX, cluster_migration_barrier, 1),
-    INT("cluster-replica-validity-factor", "cluster-slave-validity-factor", INERT, 0, INT_MAX,
+    INT("cluster-migration-barrier", NULL, 0, 0, INT_MAX, cluster_migration_barrier, 1),
+    INT("cluster-replica-validity-factor", "cluster-slave-validity-factor", 0, 0, INT_MAX,
         cluster_replica_validity_factor, 10),
-    BOOL("cluster-replica-no-failover", "cluster-slave-no-failover", INERT, cluster_replica_no_failover, 0),
-    BOOL("cluster-require-full-coverage", NULL, INERT, cluster_require_full_coverage, 1),
-    BOOL("cluster-allow-reads-when-down", NULL, INERT, cluster_allow_reads_when_down, 0),
-    BOOL("cluster-allow-pubsubshard-when-down", NULL, INERT, cluster_allow_pubsubshard_when_down, 1),
-    BOOL("cluster-allow-replica-migration", NULL, INERT, cluster_allow_replica_migration, 1),
-    NUM("cluster-link-sendbuf-limit", NULL, INERT, NUM_ULL | NUM_UNSIGNED, 0, (long long)ULLONG_MAX,
+    BOOL("cluster-replica-no-failover", "cluster-slave-no-failover", 0, cluster_replica_no_failover, 0),
+    BOOL("cluster-require-full-coverage", NULL, 0, cluster_require_full_coverage, 1),
+    BOOL("cluster-allow-reads-when-down", NULL, 0, cluster_allow_reads_when_down, 0),
+    BOOL("cluster-allow-pubsubshard-when-down", NULL, 0, cluster_allow_pubsubshard_when_down, 1),
+    BOOL("cluster-allow-replica-migration", NULL, 0, cluster_allow_replica_migration, 1),
+    NUM("cluster-link-sendbuf-limit", NULL, 0, NUM_ULL | NUM_UNSIGNED, 0, (long long)ULLONG_MAX,
         cluster_link_sendbuf_limit, 0, NUM_MEMORY),
     /* TLS (tls.c). The files' directives are volatile as in Redis: setting
      * one to the same path reloads it (certificate rotation). tls-cluster
@@ -1407,7 +1407,6 @@ const char *config_check_loaded(void) {
     static char buf[512];
     clamp_hz();
     reading_file = false;
-    if (cfg.cluster_enabled) return "castor has no cluster mode yet: cluster-enabled must be 'no'";
     if (cfg.logfile && cfg.logfile[0]) {
         FILE *f = fopen(cfg.logfile, "a");
         if (f == NULL) {

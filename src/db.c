@@ -15,8 +15,10 @@
 #include <string.h>
 
 #include "config.h"
+#include "crc16.h"
 #include "mem.h"
 #include "propagate.h"
+#include "ptrset.h"
 #include "seam.h"
 #include "server.h"
 #include "util.h"
@@ -41,13 +43,43 @@ static const dict_type keyspace_type = {
     .expand_allowed = keyspace_expand_allowed,
 };
 
-void db_init(int count) {
+void db_init(int count, bool cluster) {
     srv.dbs = mem_calloc(sizeof(db) * (size_t)count);
     srv.ndbs = count;
     for (int i = 0; i < count; i++) {
         srv.dbs[i].id = i;
         srv.dbs[i].keys = dict_new(&keyspace_type);
     }
+    if (cluster) srv.dbs[0].slot_keys = mem_calloc(sizeof(ptrset) * CRC16_SLOTS);
+}
+
+/* ---- Keys per cluster slot ----
+ * In cluster mode db 0 lists its entries per slot, each slot a set of
+ * entry pointers (ptrset.h: about 14 bytes a key, 256 KB of slot headers).
+ * A standalone server pays one branch per key added or removed. Every
+ * place below that adds, removes or moves (reallocates) an entry keeps
+ * its slot's set right. */
+static ptrset *slot_set(db *d, const kv *e) {
+    size_t klen;
+    const char *key = kv_key(e, &klen);
+    return &d->slot_keys[crc16_key_slot(key, klen)];
+}
+
+static inline void slot_add(db *d, kv *e) {
+    if (d->slot_keys) ptrset_add(slot_set(d, e), e);
+}
+
+static inline void slot_remove(db *d, kv *e) {
+    if (d->slot_keys) ptrset_remove(slot_set(d, e), e);
+}
+
+size_t db_slot_count(const db *d, unsigned slot) {
+    return d->slot_keys && slot < CRC16_SLOTS ? d->slot_keys[slot].len : 0;
+}
+
+size_t db_slot_keys(db *d, unsigned slot, kv **out, size_t max) {
+    if (d->slot_keys == NULL || slot >= CRC16_SLOTS) return 0;
+    return ptrset_list(&d->slot_keys[slot], (void **)out, max);
 }
 
 db *db_get(int id) { return id >= 0 && id < srv.ndbs ? &srv.dbs[id] : NULL; }
@@ -350,6 +382,7 @@ bool db_add_new(db *d, kv *e) {
     const char *key = kv_key(e, &klen);
     init_access(e);
     if (dict_add_unique_h(d->keys, e, key, klen, key_hash(key, klen))) return false;
+    slot_add(d, e);
     if (kv_has_expire(e)) vol_add(d, e);
     db_notify(NOTIFY_NEW, "new", key, klen, d->id);
     return true;
@@ -369,6 +402,7 @@ static void add_hashed(db *d, kv *e, uint64_t h) {
         db_delete(d, key, klen);
     }
     dict_add_h(d->keys, e, h);
+    slot_add(d, e);
     if (kv_has_expire(e)) vol_add(d, e);
     size_t klen;
     const char *key = kv_key(e, &klen);
@@ -401,6 +435,7 @@ static void replace_at(db *d, dict_link **slot, kv *e, bool keep_ttl) {
     if (db_policy_is_lfu()) e->lru = old->lru;
     else init_access(e);
     dict_set_slot(slot, e);
+    if (d->slot_keys) ptrset_replace(slot_set(d, old), old, e);
     kv_free(old);
 }
 
@@ -437,7 +472,9 @@ void db_set_string(db *d, const char *key, size_t klen, const char *val, size_t 
 
 kv *db_unlink(db *d, const char *key, size_t klen) {
     kv *e = dict_unlink_h(d->keys, key, klen, key_hash(key, klen), true);
-    if (e && kv_has_expire(e)) vol_remove(d, e);
+    if (e == NULL) return NULL;
+    slot_remove(d, e);
+    if (kv_has_expire(e)) vol_remove(d, e);
     return e;
 }
 
@@ -456,7 +493,9 @@ kv *db_set_expire(db *d, kv *e, long long when_ms) {
     dict_link **slot = dict_find_slot(d->keys, key, klen);
     ASSERT(slot && *slot == &e->link);
     dict_link *next = e->link.next;
+    slot_remove(d, e);
     kv *n = kv_set_expire(e, when_ms);
+    slot_add(d, n);
     n->link.next = next;
     *slot = &n->link;
     vol_add(d, n);
@@ -471,7 +510,9 @@ kv *db_persist(db *d, kv *e) {
     ASSERT(slot && *slot == &e->link);
     dict_link *next = e->link.next;
     vol_remove(d, e);
+    slot_remove(d, e);
     kv *n = kv_clear_expire(e);
+    slot_add(d, n);
     n->link.next = next;
     *slot = &n->link;
     return n;
@@ -490,6 +531,8 @@ long long db_empty(db *d) {
     d->vol_len = d->vol_cap = 0;
     d->avg_ttl = 0;
     d->expire_cursor = 0;
+    if (d->slot_keys)
+        for (unsigned i = 0; i < CRC16_SLOTS; i++) ptrset_clear(&d->slot_keys[i]);
     return n;
 }
 

@@ -16,9 +16,12 @@ typedef struct db {
     size_t vol_len, vol_cap;
     long long avg_ttl; /* sampled by the active expire cycle, for INFO */
     unsigned long expire_cursor;
+    struct ptrset *slot_keys; /* the entries of each cluster slot: db 0 in cluster
+                               * mode, else NULL (16384 sets, ptrset.h) */
 } db;
 
-void db_init(int count);
+/* 'cluster': db 0 counts its keys per cluster slot (cluster-enabled). */
+void db_init(int count, bool cluster);
 db *db_get(int id); /* NULL if out of range */
 
 /* Lookup */
@@ -70,6 +73,12 @@ long long db_empty_all(void);
 void db_swap(int a, int b);
 size_t db_size(const db *d);
 size_t db_volatile_count(const db *d);
+
+/* Cluster mode (d->slot_keys): how many keys hash to 'slot', and up to
+ * 'max' of them into out[] (borrowed until the next change of d); both
+ * cost nothing like a walk of the keyspace. */
+size_t db_slot_count(const db *d, unsigned slot);
+size_t db_slot_keys(db *d, unsigned slot, kv **out, size_t max);
 
 /* Is this key logically expired now? (replicas hide, masters delete) */
 bool db_key_is_expired(const kv *e);

@@ -29,6 +29,7 @@
 #include "aof.h"
 #include "arg.h"
 #include "cmdtable.h"
+#include "cluster.h"
 #include "config.h"
 #include "db.h"
 #include "errors.h"
@@ -485,6 +486,13 @@ static void cmd_debug(client *c) {
         reply_ok(c);
     } else if (argc >= 3 && argc <= 5 && arg_is(sub, "populate")) {
         debug_populate(c);
+    } else if (argc == 3 && arg_is(sub, "drop-cluster-packet-filter")) {
+        long long type;
+        if (!arg_ll(c, &c->argv[2], &type)) return;
+        cluster_debug_drop_packets((int)type);
+        reply_ok(c);
+    } else if (argc == 5 && arg_is(sub, "clusterlink") && arg_is(&c->argv[2], "kill")) {
+        cluster_debug_kill_links(c);
     } else {
         int n = (int)(sub->len < 128 ? sub->len : 128);
         reply_errorf(c,

@@ -27,6 +27,7 @@
 #include "aof.h"
 #include "blocking.h"
 #include "arg.h"
+#include "cluster.h"
 #include "cmdtable.h"
 #include "config.h"
 #include "db.h"
@@ -249,14 +250,14 @@ static str *sec_clients(str *s) {
     return str_catfmt(s,
                       "# Clients\r\n"
                       "connected_clients:%lu\r\n"
-                      "cluster_connections:0\r\n"
+                      "cluster_connections:%lu\r\n"
                       "maxclients:%d\r\n"
                       "client_recent_max_input_buffer:%zu\r\n"
                       "client_recent_max_output_buffer:%zu\r\n"
                       "blocked_clients:%lu\r\n"
                       "tracking_clients:%lu\r\n"
                       "clients_in_timeout_table:%lu\r\n",
-                      normal, cfg.maxclients, max_in, max_out,
+                      normal, cluster_connections(), cfg.maxclients, max_in, max_out,
                       srv.blocked_clients + client_paused_count(), srv.tracking_clients,
                       blocking_timeout_count());
 }
@@ -345,7 +346,7 @@ static str *sec_memory(str *s) {
                    "mem_total_replication_buffers:%zu\r\n"
                    "mem_clients_slaves:%zu\r\n"
                    "mem_clients_normal:%zu\r\n"
-                   "mem_cluster_links:0\r\n"
+                   "mem_cluster_links:%zu\r\n"
                    "mem_aof_buffer:%zu\r\n"
                    "mem_allocator:%s\r\n"
                    "active_defrag_running:0\r\n"
@@ -355,7 +356,7 @@ static str *sec_memory(str *s) {
                    ms.allocator_rss, ms.allocator_rss_bytes, ms.rss_extra, ms.rss_extra_bytes,
                    ms.total_frag, ms.total_frag_bytes, ms.not_counted_for_evict, ms.repl_backlog,
                    ms.repl_backlog + ms.replica_buffers, ms.clients_slaves, ms.clients_normal,
-                   ms.aof_buffer, mem_allocator());
+                   cluster_links_memory(), ms.aof_buffer, mem_allocator());
     str_free(policy);
     return s;
 }
@@ -570,7 +571,7 @@ static str *gen_info(int mask) {
         if (!(mask & order[i].bit)) continue;
         if (sections++) s = str_cat(s, "\r\n", 2);
         if (order[i].bit == SEC_MODULES) s = str_catc(s, "# Modules\r\n"); /* none loaded */
-        else if (order[i].bit == SEC_CLUSTER) s = str_catc(s, "# Cluster\r\ncluster_enabled:0\r\n");
+        else if (order[i].bit == SEC_CLUSTER) s = cluster_info_fields(str_catc(s, "# Cluster\r\n"));
         else s = order[i].gen(s);
     }
     return s;

@@ -36,6 +36,10 @@ static bool arg_dbid(client *c, const slice *a, const char *err, int *out) {
 static void cmd_select(client *c) {
     int id;
     if (!arg_dbid(c, &c->argv[1], NULL, &id)) return;
+    if (cfg.cluster_enabled && id != 0) {
+        reply_error(c, "ERR SELECT is not allowed in cluster mode");
+        return;
+    }
     db *d = db_get(id);
     if (d == NULL) {
         reply_error(c, ERR_DB_INDEX);
@@ -48,6 +52,10 @@ static void cmd_select(client *c) {
 
 static void cmd_swapdb(client *c) {
     int a, b;
+    if (cfg.cluster_enabled) {
+        reply_error(c, "ERR SWAPDB is not allowed in cluster mode");
+        return;
+    }
     if (!arg_dbid(c, &c->argv[1], "ERR invalid first DB index", &a)) return;
     if (!arg_dbid(c, &c->argv[2], "ERR invalid second DB index", &b)) return;
     if (a < 0 || a >= srv.ndbs || b < 0 || b >= srv.ndbs) {
@@ -249,6 +257,10 @@ static void cmd_renamenx(client *c) { rename_generic(c, true); }
 static void cmd_move(client *c) {
     slice *key = &c->argv[1];
     int id;
+    if (cfg.cluster_enabled) {
+        reply_error(c, "ERR MOVE is not allowed in cluster mode");
+        return;
+    }
     if (!arg_dbid(c, &c->argv[2], NULL, &id)) return;
     db *dst = db_get(id);
     if (dst == NULL) {
@@ -296,6 +308,10 @@ static void cmd_copy(client *c) {
             reply_error(c, ERR_SYNTAX);
             return;
         }
+    }
+    if (cfg.cluster_enabled && (c->dbid != 0 || to->id != 0)) {
+        reply_error(c, "ERR Copying to another database is not allowed in cluster mode");
+        return;
     }
     if (to == c->db && src->len == dst->len && memcmp(src->ptr, dst->ptr, src->len) == 0) {
         reply_error(c, ERR_SAME_OBJECT);

@@ -143,6 +143,17 @@ void multi_abort_exec(client *c, const char *err) {
     unwatch_all(c);
 }
 
+void multi_foreach_queued(client *c, multi_queued_fn *fn, void *priv) {
+    if (!(c->flags & CLIENT_MULTI) || c->multi == NULL) return;
+    for (int i = 0; i < c->multi->len; i++)
+        fn(priv, c->multi->queue[i].cmd, c->multi->queue[i].argc, c->multi->queue[i].argv);
+}
+
+void multi_discard(client *c) {
+    end_multi(c);
+    unwatch_all(c);
+}
+
 void multi_flag_error(client *c) {
     if (c->flags & CLIENT_MULTI) state_of(c)->error = true;
 }

@@ -37,6 +37,12 @@ void multi_touch_db(int dbid, int other);
 /* Forget the client's transaction and watched keys (free, RESET). */
 void multi_client_reset(client *c);
 
+/* Call fn with each command c queued, in order (cluster redirection of
+ * EXEC). argv is borrowed. */
+typedef void multi_queued_fn(void *priv, struct command *cmd, int argc, slice *argv);
+void multi_foreach_queued(client *c, multi_queued_fn *fn, void *priv);
+/* Forget c's transaction and watches (EXEC redirected in a cluster). */
+void multi_discard(client *c);
 /* The command table, registered by server.c. */
 extern command multi_commands[];
 

@@ -174,6 +174,13 @@ static int bind_source(int fd, int family, const char *src, char *err, size_t er
     return ok;
 }
 
+bool net_normalize_ip(const char *ip, char *out, size_t len) {
+    unsigned char buf[sizeof(struct in6_addr)];
+    if (inet_pton(AF_INET, ip, buf) == 1) return inet_ntop(AF_INET, buf, out, (socklen_t)len);
+    if (inet_pton(AF_INET6, ip, buf) == 1) return inet_ntop(AF_INET6, buf, out, (socklen_t)len);
+    return false;
+}
+
 int net_connect(const char *host, int port, char *err, size_t errlen) {
     return net_connect_from(host, port, NULL, err, errlen);
 }

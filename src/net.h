@@ -21,6 +21,9 @@ void net_set_keepalive(int fd, int interval);
 /* "ip:port" of the remote end (or the unix path) into buf. */
 void net_peer_name(int fd, char *buf, size_t len);
 void net_sock_name(int fd, char *buf, size_t len);
+/* A literal IPv4 or IPv6 address in its canonical form into out; false if
+ * 'ip' is not one (host names are not resolved). */
+bool net_normalize_ip(const char *ip, char *out, size_t len);
 /* Connect to host:port non-blocking; -1 with errno on immediate failure. */
 int net_connect(const char *host, int port, char *err, size_t errlen);
 /* net_connect() from source address 'src' (bind-source-addr; NULL or "":

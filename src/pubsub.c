@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cluster.h"
 #include "cmdtable.h"
 #include "config.h"
 #include "dict.h"
@@ -354,18 +355,29 @@ static void cmd_unsubscribe(client *c) { unsubscribe_generic(c, T_CHANNEL); }
 static void cmd_punsubscribe(client *c) { unsubscribe_generic(c, T_PATTERN); }
 static void cmd_sunsubscribe(client *c) { unsubscribe_generic(c, T_SHARD); }
 
+long long pubsub_publish_local(bool shard, const char *ch, size_t chlen, const char *msg,
+                               size_t msglen) {
+    return shard ? publish_kind(T_SHARD, ch, chlen, msg, msglen)
+                 : pubsub_publish(ch, chlen, msg, msglen);
+}
+
 /* PUBLISH and SPUBLISH reach replicas (their subscribers hear it too),
- * not the AOF, as in Redis 7.0 outside cluster mode. */
+ * not the AOF, as in Redis 7.0 outside cluster mode; in cluster mode they
+ * travel over the cluster bus instead, to every node (SPUBLISH: the shard). */
 static void cmd_publish(client *c) {
     long long n = pubsub_publish(c->argv[1].ptr, c->argv[1].len, c->argv[2].ptr, c->argv[2].len);
-    propagate_to(PROPAGATE_REPL, c->dbid, c->argc, c->argv);
+    if (cfg.cluster_enabled)
+        cluster_publish(false, c->argv[1].ptr, c->argv[1].len, c->argv[2].ptr, c->argv[2].len);
+    else propagate_to(PROPAGATE_REPL, c->dbid, c->argc, c->argv);
     reply_int(c, n);
 }
 
 static void cmd_spublish(client *c) {
     long long n =
         publish_kind(T_SHARD, c->argv[1].ptr, c->argv[1].len, c->argv[2].ptr, c->argv[2].len);
-    propagate_to(PROPAGATE_REPL, c->dbid, c->argc, c->argv);
+    if (cfg.cluster_enabled)
+        cluster_publish(true, c->argv[1].ptr, c->argv[1].len, c->argv[2].ptr, c->argv[2].len);
+    else propagate_to(PROPAGATE_REPL, c->dbid, c->argc, c->argv);
     reply_int(c, n);
 }
 

@@ -24,6 +24,10 @@ void pubsub_client_free(client *c);
  * or patterns (pattern true)? For ACL's revoked channels. */
 typedef bool pubsub_topic_fn(bool pattern, const char *name, size_t len, void *priv);
 bool pubsub_client_any_topic(client *c, pubsub_topic_fn *fn, void *priv);
+/* A message of another cluster node's PUBLISH (shard: SPUBLISH) for our
+ * subscribers; returns how many got it. */
+long long pubsub_publish_local(bool shard, const char *ch, size_t chlen, const char *msg,
+                               size_t msglen);
 /* Totals for INFO. */
 size_t pubsub_channel_count(void);
 size_t pubsub_pattern_count(void);

@@ -1397,7 +1397,25 @@ static void become_replica(const char *host, int port) {
     repl_link_start(host, port, was_master ? (repl_ms.seldb >= 0 ? repl_ms.seldb : 0) : -1);
 }
 
+void repl_cluster_follow(const char *host, int port) {
+    if (host == NULL) {
+        become_master();
+        return;
+    }
+    if (srv.is_replica && repl_link_is_to(host, port)) return;
+    become_replica(host, port);
+    log_msg(LOG_NOTICE, "Connecting to MASTER %s:%d", host, port);
+}
+
+long long repl_cluster_offset(void) { return repl_offset(); }
+
+long long repl_cluster_data_age(void) { return srv.is_replica ? repl_link_data_age_ms() : 0; }
+
 static void replicaof(client *c) {
+    if (cfg.cluster_enabled) {
+        reply_error(c, "ERR REPLICAOF not allowed in cluster mode.");
+        return;
+    }
     if (arg_is(&c->argv[1], "no") && arg_is(&c->argv[2], "one")) {
         if (srv.is_replica) {
             become_master();

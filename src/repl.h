@@ -104,6 +104,15 @@ void repl_min_replicas_changed(void);
 /* CONFIG SET repl-backlog-size. */
 void repl_backlog_size_changed(void);
 
+/* Cluster mode (cluster.c): follow host:port as its replica, or (host
+ * NULL) become a master, as CLUSTER REPLICATE and failovers do. */
+void repl_cluster_follow(const char *host, int port);
+/* The offset a cluster node announces: the stream it has (master) or
+ * processed (replica). */
+long long repl_cluster_offset(void);
+/* ms since our master's last data (a replica's election). */
+long long repl_cluster_data_age(void);
+
 /* The command table, registered by server.c. */
 extern command repl_commands[];
 

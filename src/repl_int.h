@@ -82,5 +82,8 @@ void repl_link_role(client *c);
 str *repl_link_info(str *s);
 str *repl_link_info_sync(str *s);
 void repl_send_ack(void);
+/* Milliseconds since our master last sent data (or since the link went
+ * down): a cluster replica's data age in an election. */
+long long repl_link_data_age_ms(void);
 
 #endif

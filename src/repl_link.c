@@ -64,7 +64,8 @@ struct repl_link_state {
     bool auth_pending; /* the first of them answers AUTH */
     client *master;
     long long last_io_ms;
-    long long link_down_since; /* s, 0: never up or up */
+    long long link_down_since;     /* s, 0: never up or up */
+    long long last_master_data_ms; /* when the master client last sent data, kept at its free */
     long long connect_after_ms;
     /* What PSYNC asks for. */
     bool have_cached;
@@ -940,6 +941,7 @@ void repl_master_applied(client *c, const char *p, size_t len) {
 void repl_link_client_freed(client *c) {
     if (c != repl_ls.master) return;
     repl_ls.master = NULL;
+    repl_ls.last_master_data_ms = c->last_interaction_ms;
     log_msg(LOG_NOTICE, "Connection with master lost.");
     log_msg(LOG_NOTICE, "* Caching the disconnected master state.");
     repl_ls.have_cached = true;
@@ -1071,6 +1073,16 @@ const char *repl_config_master(void) {
     if (!srv.is_replica || repl_ls.host == NULL) return NULL;
     snprintf(buf, sizeof(buf), "%s %d", repl_ls.host, repl_ls.port);
     return buf;
+}
+
+long long repl_link_data_age_ms(void) {
+    if (repl_ls.master) return srv.mstime - repl_ls.master->last_interaction_ms;
+    /* Since the last data: a master killed late (CLIENT KILL inside a long
+     * EXEC) went quiet when it stopped sending, not when it was freed. */
+    long long since = repl_ls.link_down_since ? repl_ls.link_down_since * 1000 : repl_ls.last_io_ms;
+    if (repl_ls.last_master_data_ms && repl_ls.last_master_data_ms < since)
+        since = repl_ls.last_master_data_ms;
+    return srv.mstime - since;
 }
 
 str *repl_link_info(str *s) {

@@ -26,6 +26,7 @@
 #include "aof.h"
 #include "acl.h"
 #include "arg.h"
+#include "cluster.h"
 #include "cmdtable.h"
 #include "config.h"
 #include "dict.h"
@@ -162,6 +163,8 @@ static const char *refuse_run(client *caller, unsigned sf, bool ro, char *buf, s
         return running_stale()
                    ? "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
                    : NULL;
+    if ((sf & SCRIPT_FLAG_NO_CLUSTER) && cfg.cluster_enabled)
+        return "ERR Can not run script on cluster, 'no-cluster' flag is set.";
     if (!(sf & (SCRIPT_FLAG_ALLOW_OOM | SCRIPT_FLAG_NO_WRITES)) && cfg.maxmemory &&
         evict_over_limit())
         return "OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'";
@@ -204,6 +207,8 @@ script_run *script_run_begin(client *caller, const char *name, unsigned sf, bool
     bool compat = sf & SCRIPT_FLAG_EVAL_COMPAT;
     if (ro || (!compat && (sf & SCRIPT_FLAG_NO_WRITES))) r->flags |= RUN_READONLY;
     if (!compat && (sf & SCRIPT_FLAG_ALLOW_OOM)) r->flags |= RUN_ALLOW_OOM;
+    if (compat || (sf & SCRIPT_FLAG_ALLOW_CROSS_SLOT)) r->flags |= RUN_ALLOW_CROSS_SLOT;
+    r->slot = cfg.cluster_enabled ? cluster_request_slot(caller) : -1;
     client *fc = script_client;
     fc->dbid = caller->dbid;
     fc->db = caller->db;
@@ -354,6 +359,9 @@ static void call_from_script(script_run *r, client *fc) {
     if (err == NULL) err = acl_admit_script(fc, r->caller, cmd);
     if (err == NULL) err = refuse_write(r, cmd, buf, sizeof(buf));
     if (err == NULL) err = refuse_oom(r, cmd);
+    if (err == NULL && cfg.cluster_enabled)
+        err = cluster_script_check(r->caller, fc, cmd, r->flags & RUN_ALLOW_CROSS_SLOT, &r->slot,
+                                   buf, sizeof(buf));
     if (err) {
         cmdtable_reject(fc, cmd, err);
         return;

@@ -27,9 +27,10 @@ struct command;
 #define RUN_EVAL (1u << 0)     /* EVAL/EVALSHA, not FCALL */
 #define RUN_READONLY (1u << 1) /* writes refused (no-writes, *_RO) */
 #define RUN_ALLOW_OOM (1u << 2)
-#define RUN_WRITE_DIRTY (1u << 3) /* a write command ran: no longer killable */
-#define RUN_TIMEDOUT (1u << 4)    /* past busy-reply-threshold */
-#define RUN_KILLED (1u << 5)      /* SCRIPT/FUNCTION KILL asked it to stop */
+#define RUN_WRITE_DIRTY (1u << 3)      /* a write command ran: no longer killable */
+#define RUN_TIMEDOUT (1u << 4)         /* past busy-reply-threshold */
+#define RUN_KILLED (1u << 5)           /* SCRIPT/FUNCTION KILL asked it to stop */
+#define RUN_ALLOW_CROSS_SLOT (1u << 6) /* allow-cross-slot-keys: a cluster's keys of any slot */
 
 /* The run of the script executing now. Written by script.c, except 'resp'
  * and 'repl' (redis.setresp, redis.set_repl in script_lua.c). */
@@ -40,6 +41,7 @@ typedef struct script_run {
     unsigned flags;     /* RUN_* */
     int repl;           /* PROPAGATE_* targets of the script's effects */
     long long start_us; /* monotonic */
+    int slot;           /* cluster mode: the slot its keys use so far, -1 none yet */
 } script_run;
 
 /* Flags */

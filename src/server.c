@@ -28,6 +28,7 @@
 #include "blocking.h"
 #include "child.h"
 #include "clientcmd.h"
+#include "cluster.h"
 #include "cmdinfo.h"
 #include "cmdtable.h"
 #include "config.h"
@@ -212,6 +213,7 @@ static long long cron(long long id, void *data) {
     aof_cron();      /* scheduled and automatic AOF rewrites */
     repl_cron();     /* links, snapshots for replicas, pings, WAIT timeouts */
     if (srv.tracking_clients) tracking_limit_keys();
+    cluster_cron(); /* the cluster bus: pings, failure detection, failover */
     if (srv.pause_type && srv.pause_end_ms <= srv.mstime) {
         srv.pause_type = PAUSE_NONE;
         client_unpause_all();
@@ -230,8 +232,9 @@ static void before_sleep(void) {
     /* The AOF is written (under appendfsync always, synced) before any
      * reply of this turn leaves: an acknowledged write is on disk. */
     aof_flush_before_sleep();
-    repl_before_sleep();   /* GETACK for WAIT; resume released WAIT clients */
-    script_before_sleep(); /* our master's stream held by a busy script */
+    repl_before_sleep();    /* GETACK for WAIT; resume released WAIT clients */
+    script_before_sleep();  /* our master's stream held by a busy script */
+    cluster_before_sleep(); /* state, nodes.conf, a manual failover's next step */
     client_flush_pending();
     client_free_closing();
 }
@@ -258,6 +261,19 @@ seam_verdict seam_admit(client *c, command *cmd) {
     if (c->user || !srv.acl_default_open) {
         const char *err = acl_admit(c, cmd);
         if (err) return refuse(c, cmd, err);
+    }
+    /* Cluster: the request goes to the node serving its keys' slot (our
+     * master's stream and the AOF are obeyed). An EXEC redirected loses
+     * its transaction; a request queued after MULTI makes EXEC fail. */
+    if (cfg.cluster_enabled && !(c->flags & (CLIENT_MASTER | CLIENT_FAKE))) {
+        char buf[128 + NET_ADDR_SIZE];
+        const char *err = cluster_redirect(c, cmd, buf, sizeof(buf));
+        if (err) {
+            if ((c->flags & CLIENT_MULTI) && (cmd->flags & CMD_QUEUED_FLAGS)) multi_discard(c);
+            else multi_flag_error(c);
+            cmdtable_reject(c, cmd, err);
+            return SEAM_DONE;
+        }
     }
     /* A script runs past busy-reply-threshold: only allow_busy commands.
      * Our master's stream waits for the script's end (script.c). */
@@ -398,6 +414,7 @@ static command *const families[] = {
     repl_commands,     snapshot_commands, aof_commands,      t_hash_commands, t_set_commands,
     t_list_commands,   t_zset_commands,   blocking_commands, sort_commands,   module_commands,
     script_commands,   function_commands, hllcmd_commands,   geo_commands,    acl_commands,
+    cluster_commands,
 };
 
 static void register_commands(void) {
@@ -805,7 +822,7 @@ int main(int argc, char **argv) {
                 strerror(errno));
         return 1;
     }
-    db_init(cfg.databases);
+    db_init(cfg.databases, cfg.cluster_enabled);
     /* Collection types register their value callbacks (free, dup, size). */
     zset_init();
     hash_init();
@@ -814,11 +831,13 @@ int main(int argc, char **argv) {
     script_init();
     function_init();
     if (listen_all() == -1) return 1;
+    if (cluster_init() == -1) return 1;
     client_accept_init();
     write_pidfile();
     srv.initial_memory_usage = mem_used();
-    log_msg(LOG_NOTICE, "Running mode=standalone, port=%d. PID: %d",
-            cfg.port ? cfg.port : cfg.tls_port, (int)srv.pid);
+    log_msg(LOG_NOTICE, "Running mode=%s, port=%d. PID: %d",
+            cfg.cluster_enabled ? "cluster" : "standalone", cfg.port ? cfg.port : cfg.tls_port,
+            (int)srv.pid);
     log_msg(LOG_NOTICE, "Server initialized");
     /* The dataset, before the first client is served. With appendonly yes
      * the AOF holds it and aof.c's loader runs instead of this one. */

@@ -59,7 +59,7 @@ static void init_once(void) {
     server_update_time();
     config_loading_defaults();
     log_open("/dev/null", LOG_WARNING);
-    db_init(cfg.databases);
+    db_init(cfg.databases, false);
     zset_init();
     hash_init();
     list_init();

@@ -295,7 +295,6 @@ def test_rename_command_errors(tmp_path, line, message):
 @pytest.mark.parametrize("text,message", [
     ("loadmodule /usr/lib/redis/modules/x.so\n", "castor does not support modules: loadmodule "
                                                  "can't be used"),
-    ("cluster-enabled yes\n", "castor has no cluster mode yet: cluster-enabled must be 'no'"),
 ])
 def test_missing_features_are_refused_at_startup(tmp_path, text, message):
     rc, out = run_to_exit(tmp_path, config=text, args=["--port", "0"])

@@ -481,7 +481,7 @@ int main(void) {
     cfg.proto_max_bulk_len = 512 * 1024 * 1024;
     cfg.maxmemory_policy = POLICY_NOEVICTION;
     server_update_time();
-    db_init(cfg.databases);
+    db_init(cfg.databases, false);
     ASSERT(ev_init(128) == 0);
     ASSERT(socketpair(AF_UNIX, SOCK_STREAM, 0, sockets) == 0);
     cmdtable_register(test_commands);

@@ -1,0 +1,318 @@
+"""Redis Cluster: clusters of castor nodes, and of castor and redis-server
+nodes together, made by redis-cli --cluster create and used through
+redis-py's RedisCluster; failover after kill -9 of a master, manual
+failover, nodes.conf across restarts, -MOVED and -ASK/ASKING.
+
+Nodes listen on free 127.0.0.1 ports whose bus port (+10000) is free too;
+the fixtures retry a port lost to a race."""
+
+import os
+import shutil
+import subprocess
+
+import pytest
+import redis
+from redis.cluster import RedisCluster
+
+from castortest import REDIS_SERVER, wait_for
+
+REDIS_CLI = shutil.which("redis-cli") or "/usr/bin/redis-cli"
+TIMEOUT_MS = 1000
+
+
+def node(start_server, binary=None, **extra):
+    d = {"cluster-enabled": "yes", "cluster-node-timeout": str(TIMEOUT_MS)}
+    d.update(extra)
+    return start_server(directives=d, binary=binary)
+
+
+def create(nodes, replicas):
+    addrs = ["127.0.0.1:%d" % n.port for n in nodes]
+    out = subprocess.run([REDIS_CLI, "--cluster", "create", *addrs, "--cluster-replicas",
+                          str(replicas), "--cluster-yes"], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "[OK] All 16384 slots covered." in out.stdout, out.stdout
+    return out.stdout
+
+
+def info(n):
+    return dict(line.split(":", 1) for line in
+                n.client(decode_responses=True).execute_command("CLUSTER", "INFO").split("\r\n")
+                if ":" in line)
+
+
+def wait_ok(nodes, timeout=30):
+    for n in nodes:
+        wait_for(lambda n=n: info(n)["cluster_state"] == "ok", timeout,
+                 msg="%s cluster_state:ok" % n.name)
+
+
+def role(n):
+    return n.client(decode_responses=True).execute_command("ROLE")[0]
+
+
+def cluster_client(n):
+    return RedisCluster(host="127.0.0.1", port=n.port, decode_responses=True,
+                        socket_timeout=10)
+
+
+def check(nodes):
+    out = subprocess.run([REDIS_CLI, "--cluster", "check", "127.0.0.1:%d" % nodes[0].port],
+                         capture_output=True, text=True, timeout=60)
+    assert "[OK] All nodes agree about slots configuration." in out.stdout, out.stdout
+    assert "[OK] All 16384 slots covered." in out.stdout, out.stdout
+
+
+def write_keys(rc, n, prefix="k"):
+    for i in range(n):
+        assert rc.set("%s%d" % (prefix, i), str(i))
+
+
+def count_keys(rc, n, prefix="k"):
+    return sum(1 for i in range(n) if rc.get("%s%d" % (prefix, i)) == str(i))
+
+
+def master_of(nodes, replica):
+    mid = replica.client(decode_responses=True).execute_command("CLUSTER", "NODES")
+    line = [l for l in mid.splitlines() if "myself" in l][0].split()
+    master_id = line[3]
+    for n in nodes:
+        if n.client(decode_responses=True).execute_command("CLUSTER", "MYID") == master_id:
+            return n
+    raise AssertionError("no master %s" % master_id)
+
+
+def wait_synced(nodes):
+    """Every replica is linked to its master and has all of its stream."""
+    for n in nodes:
+        if role(n) != "slave":
+            continue
+        m = master_of(nodes, n)
+        wait_for(lambda n=n, m=m: n.info("replication")["master_link_status"] == "up" and
+                 n.info("replication")["slave_repl_offset"] ==
+                 m.info("replication")["master_repl_offset"], 30, interval=0.05,
+                 msg="%s in sync" % n.name)
+
+
+def killed(n):
+    """kill -9, on purpose: the fixture must not call it a crash."""
+    n.kill()
+    n.proc = None
+
+
+def failover_after_kill(nodes, keys):
+    """Kill -9 the master of some replica; its replica takes over. Returns
+    (killed, promoted, a cluster client started from a live node: redis-py
+    4.3.4's client does not recover when its first seed node is gone)."""
+    wait_synced(nodes)
+    replica = [n for n in nodes if role(n) == "slave"][0]
+    master = master_of(nodes, replica)
+    killed(master)
+    wait_for(lambda: role(replica) == "master", 30, msg="replica promoted")
+    alive = [n for n in nodes if n is not master]
+    wait_ok(alive)
+    rc = cluster_client(replica)
+    assert count_keys(rc, keys) == keys
+    rc.set("after-failover", "1")
+    return master, replica, rc
+
+
+def test_castor_cluster_create_failover_restart(start_server):
+    nodes = [node(start_server) for _ in range(6)]
+    create(nodes, 1)
+    wait_ok(nodes)
+    i = info(nodes[0])
+    assert i["cluster_known_nodes"] == "6" and i["cluster_size"] == "3"
+    rc = cluster_client(nodes[0])
+    write_keys(rc, 300)
+    assert count_keys(rc, 300) == 300
+    # Every master counts the keys of its slots; together, all of them.
+    total = 0
+    for n in nodes:
+        c = n.client(decode_responses=True)
+        if role(n) == "master":
+            total += c.dbsize()
+    assert total == 300
+    # A wrong node redirects with Redis's words.
+    slot = nodes[0].client().execute_command("CLUSTER", "KEYSLOT", "k1")
+    for n in nodes:
+        c = n.client(decode_responses=True)
+        try:
+            c.get("k1")
+        except redis.exceptions.ResponseError as e:
+            assert str(e).startswith("MOVED %d 127.0.0.1:" % slot), str(e)
+    check(nodes)
+    old_master, new_master, rc = failover_after_kill(nodes, 300)
+    # The killed node comes back from its nodes.conf as a replica of the
+    # node that replaced it.
+    old_master.start()
+    wait_for(lambda: role(old_master) == "slave", 30, msg="old master rejoins as replica")
+    assert master_of(nodes, old_master) is new_master
+    wait_ok(nodes)
+    # A manual failover gives the slots back without losing a write.
+    c = old_master.client(decode_responses=True)
+    wait_for(lambda: old_master.info("replication")["master_link_status"] == "up", 30)
+    assert c.execute_command("CLUSTER", "FAILOVER") in ("OK", b"OK", True)
+    wait_for(lambda: role(old_master) == "master", 30, msg="manual failover")
+    wait_for(lambda: role(new_master) == "slave", 30, msg="old master demoted")
+    wait_ok(nodes)
+    assert count_keys(rc, 300) == 300
+    assert rc.get("after-failover") == "1"
+    check(nodes)
+
+
+def test_mixed_castor_and_redis_server_cluster(start_server):
+    nodes = []
+    for i in range(6):
+        nodes.append(node(start_server, binary=REDIS_SERVER if i % 2 else None))
+    create(nodes, 1)
+    wait_ok(nodes)
+    rc = cluster_client(nodes[0])
+    write_keys(rc, 300)
+    assert count_keys(rc, 300) == 300
+    check(nodes)
+    # Both kinds see the same six nodes and the same slots.
+    views = []
+    for n in nodes:
+        text = n.client(decode_responses=True).execute_command("CLUSTER", "NODES")
+        views.append(sorted(" ".join([l.split()[0]] + l.split()[8:]) for l in text.splitlines()))
+    assert all(v == views[0] for v in views)
+    # Kill a castor master: whoever its replica is (castor or redis) wins
+    # the votes of both kinds of masters.
+    castor_masters = [n for n in nodes if n.binary != REDIS_SERVER and role(n) == "master"]
+    victim = castor_masters[0]
+    replicas = [n for n in nodes if role(n) == "slave" and master_of(nodes, n) is victim]
+    assert replicas
+    wait_synced(nodes)
+    killed(victim)
+    wait_for(lambda: any(role(r) == "master" for r in replicas), 30, msg="promotion")
+    alive = [n for n in nodes if n is not victim]
+    wait_ok(alive)
+    rc = cluster_client(alive[0])
+    assert count_keys(rc, 300) == 300
+
+
+def test_ask_and_asking_during_a_slot_move(start_server):
+    a, b = node(start_server), node(start_server, binary=REDIS_SERVER)
+    ca, cb = a.client(decode_responses=True), b.client(decode_responses=True)
+    ida, idb = ca.execute_command("CLUSTER", "MYID"), cb.execute_command("CLUSTER", "MYID")
+    assert ca.execute_command("CLUSTER", "ADDSLOTSRANGE", 0, 8191)
+    assert cb.execute_command("CLUSTER", "ADDSLOTSRANGE", 8192, 16383)
+    ca.execute_command("CLUSTER", "MEET", "127.0.0.1", b.port)
+    wait_for(lambda: len(ca.execute_command("CLUSTER", "NODES").splitlines()) == 2 and
+             "handshake" not in ca.execute_command("CLUSTER", "NODES"), 20)
+    wait_ok([a, b])
+    slot = ca.execute_command("CLUSTER", "KEYSLOT", "{b}")
+    assert slot < 8192
+    ca.set("{b}kept", "1")
+    assert ca.execute_command("CLUSTER", "SETSLOT", slot, "MIGRATING", idb)
+    assert cb.execute_command("CLUSTER", "SETSLOT", slot, "IMPORTING", ida)
+    # The source serves what it still has and sends the rest to the target.
+    assert ca.get("{b}kept") == "1"
+    with pytest.raises(redis.exceptions.ResponseError, match="ASK %d 127.0.0.1:%d" % (slot, b.port)):
+        ca.get("{b}gone")
+    with pytest.raises(redis.exceptions.ResponseError, match="TRYAGAIN"):
+        ca.mget("{b}kept", "{b}gone")
+    # The target takes it only after ASKING, for one command.
+    with pytest.raises(redis.exceptions.ResponseError, match="MOVED %d" % slot):
+        cb.set("{b}gone", "2")
+    raw = a.raw()
+    raw_b = b.raw()
+    assert raw_b.call("ASKING") == "OK"
+    assert raw_b.call("SET", "{b}gone", "2") == "OK"
+    assert str(raw_b.call("GET", "{b}gone")).startswith("MOVED")
+    raw.close()
+    raw_b.close()
+    # CROSSSLOT, on castor as on Redis.
+    with pytest.raises(redis.exceptions.ResponseError, match="CROSSSLOT"):
+        ca.mget("{b}a", "{y}b")
+    # The move ends: the source forgets the slot once the target owns it.
+    # (MIGRATE would move the last key; here it goes.)
+    ca.delete("{b}kept")
+    assert ca.execute_command("CLUSTER", "COUNTKEYSINSLOT", slot) == 0
+    assert cb.execute_command("CLUSTER", "SETSLOT", slot, "NODE", idb)
+    assert ca.execute_command("CLUSTER", "SETSLOT", slot, "NODE", idb)
+    wait_for(lambda: str(_err(ca, "{b}gone")).startswith("MOVED %d 127.0.0.1:%d" % (slot, b.port)),
+             20)
+    assert cb.get("{b}gone") == "2"
+
+
+def _err(c, key):
+    try:
+        return c.get(key)
+    except redis.exceptions.ResponseError as e:
+        return e
+
+
+def test_nodes_conf_survives_restart_and_per_slot_counts(start_server):
+    n = node(start_server)
+    c = n.client(decode_responses=True)
+    myid = c.execute_command("CLUSTER", "MYID")
+    assert c.execute_command("CLUSTER", "ADDSLOTSRANGE", 0, 16383)
+    wait_ok([n])
+    for i in range(50):
+        c.set("{tag}%d" % i, i)
+        c.set("other%d" % i, i)
+    slot = c.execute_command("CLUSTER", "KEYSLOT", "{tag}")
+    assert c.execute_command("CLUSTER", "COUNTKEYSINSLOT", slot) == 50
+    assert sorted(c.execute_command("CLUSTER", "GETKEYSINSLOT", slot, 100)) == \
+        sorted("{tag}%d" % i for i in range(50))
+    assert len(c.execute_command("CLUSTER", "GETKEYSINSLOT", slot, 7)) == 7
+    c.delete("{tag}0", "{tag}1")
+    # Entries that move in memory (a TTL added or dropped, a value
+    # replaced) stay listed under their slot, and nothing else does.
+    c.expire("{tag}2", 1000)
+    c.expire("{tag}4", 1000)
+    c.persist("{tag}4")
+    c.set("{tag}5", "x" * 100, keepttl=True)
+    c.set("{tag}2", "y", keepttl=True)
+    c.append("{tag}6", "more")
+    c.rename("{tag}3", "{tag}x")
+    assert c.execute_command("CLUSTER", "COUNTKEYSINSLOT", slot) == 48
+    keys = sorted(c.execute_command("CLUSTER", "GETKEYSINSLOT", slot, 1000))
+    assert keys == sorted(["{tag}%d" % i for i in range(2, 50) if i != 3] + ["{tag}x"])
+    assert c.get("{tag}5") == "x" * 100 and c.ttl("{tag}2") > 0 and c.ttl("{tag}4") == -1
+    c.execute_command("DEBUG", "RELOAD")
+    assert c.execute_command("CLUSTER", "COUNTKEYSINSLOT", slot) == 48
+    assert sorted(c.execute_command("CLUSTER", "GETKEYSINSLOT", slot, 1000)) == keys
+    total = sum(c.execute_command("CLUSTER", "COUNTKEYSINSLOT", s) for s in
+                {c.execute_command("CLUSTER", "KEYSLOT", k) for k in c.keys("*")})
+    assert total == c.dbsize()
+    c.flushall()
+    assert c.execute_command("CLUSTER", "COUNTKEYSINSLOT", slot) == 0
+    conf = open(os.path.join(n.workdir, "nodes.conf")).read()
+    assert conf.startswith(myid + " ") and "myself,master" in conf and " 0-16383\n" in conf
+    assert "vars currentEpoch" in conf
+    n.stop()
+    n.start()
+    c = n.client(decode_responses=True)
+    assert c.execute_command("CLUSTER", "MYID") == myid
+    wait_ok([n])
+    assert c.set("x", "1")
+
+
+def test_reshard_from_redis_server_into_castor(start_server):
+    # MIGRATE runs on the source (redis-server here); castor, the target,
+    # takes RESTORE-ASKING in its importing slots. (castor as the source
+    # needs MIGRATE.)
+    r, c, c2 = node(start_server, binary=REDIS_SERVER), node(start_server), node(start_server)
+    create([r, c, c2], 0)
+    wait_ok([r, c, c2])
+    rc = cluster_client(r)
+    write_keys(rc, 400)
+    rid = r.client(decode_responses=True).execute_command("CLUSTER", "MYID")
+    cid = c.client(decode_responses=True).execute_command("CLUSTER", "MYID")
+    before = c.client().dbsize()
+    out = subprocess.run([REDIS_CLI, "--cluster", "reshard", "127.0.0.1:%d" % r.port,
+                          "--cluster-from", rid, "--cluster-to", cid, "--cluster-slots", "200",
+                          "--cluster-yes"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr
+    check([r, c, c2])
+    cc = c.client(decode_responses=True)
+    assert cc.dbsize() > before
+    # r had 0-5460: the first 200 of them now hold keys on castor.
+    moved = [s for s in range(5461) if cc.execute_command("CLUSTER", "COUNTKEYSINSLOT", s)]
+    assert moved and max(moved) <= 199
+    rc = cluster_client(c)
+    assert count_keys(rc, 400) == 400
