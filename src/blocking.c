@@ -1,5 +1,8 @@
 /* blocking.c -- clients blocked on keys, their timeouts and their wake-up,
  * and the blocking commands (BLPOP ... BLMPOP, BZPOPMIN ... BZMPOP).
+ * XREAD and XREADGROUP, which block only with BLOCK, live in t_stream.c and
+ * block through blocking_block(); their waiters re-run on every change of
+ * the key, whatever it then holds (the command decides).
  *
  * Each key that clients wait on has a FIFO of waiters (one per client and
  * key) in one table keyed by database and key. A write to such a key
@@ -234,6 +237,23 @@ static const slice *ready_key_of(const client *c) {
     return c->bstate ? c->bstate->ready_key : NULL;
 }
 
+const slice *blocking_ready_key(const client *c) { return ready_key_of(c); }
+
+bool blocking_parse_timeout_ms(client *c, const slice *arg, long long *deadline_ms) {
+    long long ms;
+    if (!util_str2ll(arg->ptr, arg->len, &ms)) {
+        reply_error(c, ERR_TIMEOUT_NOT_INT);
+        return false;
+    }
+    if (ms < 0) {
+        reply_error(c, ERR_TIMEOUT_NEG);
+        return false;
+    }
+    if (ms > 0) ms = ms > LLONG_MAX - srv.mstime ? LLONG_MAX : ms + srv.mstime;
+    *deadline_ms = ms;
+    return true;
+}
+
 static void copy_argv(bstate *b, const client *c) {
     size_t bytes = 0;
     for (int i = 0; i < c->argc; i++) bytes += c->argv[i].len;
@@ -299,6 +319,11 @@ static void block(client *c, const slice *keys, int nkeys, enum kv_type type,
         heap_add(b);
         arm_timer();
     }
+}
+
+void blocking_block(client *c, const slice *keys, int nkeys, enum kv_type type,
+                    long long deadline_ms) {
+    block(c, keys, nkeys, type, deadline_ms);
 }
 
 /* Take c out of every key FIFO and the deadline heap, free its state and,
@@ -437,10 +462,17 @@ static void serve_key(const str *id) {
         /* Serving a client frees its waiters, and the bkey with its last. */
         waiter *next = w->next;
         kv *e = db_find_write(d, key, klen);
-        if (e == NULL) return; /* consumed (and deleted) */
-        /* A client being closed must not take an element with it. */
         client *c = w->owner->c;
-        if ((enum kv_type)e->type == w->owner->type && !(c->flags & CLIENT_CLOSE_ASAP))
+        /* Stream readers re-run on any change of their key, even when it
+         * is gone or holds another type: XREADGROUP then fails (Redis
+         * 7.0's -UNBLOCKED / -NOGROUP), XREAD blocks again. */
+        bool stream = w->owner->type == KV_STREAM;
+        if (e == NULL && !stream) { /* consumed (and deleted) */
+            w = next;
+            continue;
+        }
+        /* A client being closed must not take an element with it. */
+        if ((stream || (enum kv_type)e->type == w->owner->type) && !(c->flags & CLIENT_CLOSE_ASAP))
             rerun(c, key, klen);
         w = next;
     }

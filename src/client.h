@@ -44,6 +44,9 @@ struct db;
 #define CLIENT_READS_PAUSED                                                                        \
     (1u << 23) /* its socket is not read: its script is running (script.c) */
 
+/* Redis's mustObeyClient: our master, or the AOF being loaded. */
+#define client_must_obey(c)                                                                        \
+    (((c)->flags & CLIENT_MASTER) || (((c)->flags & CLIENT_FAKE) && !((c)->flags & CLIENT_SCRIPT)))
 #define CLIENT_BUF_SIZE (16 * 1024)
 
 typedef struct reply_block {

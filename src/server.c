@@ -62,6 +62,8 @@
 #include "t_hash.h"
 #include "t_list.h"
 #include "t_set.h"
+#include "stream.h"
+#include "t_stream.h"
 #include "t_string.h"
 #include "t_zset.h"
 #include "util.h"
@@ -368,7 +370,7 @@ static command *const families[] = {
     cmdinfo_commands,  slowlog_commands,  memory_commands,   multi_commands,  pubsub_commands,
     repl_commands,     snapshot_commands, aof_commands,      t_hash_commands, t_set_commands,
     t_list_commands,   t_zset_commands,   blocking_commands, sort_commands,   module_commands,
-    script_commands,   function_commands, hllcmd_commands,   geo_commands,
+    script_commands,   function_commands, hllcmd_commands,   geo_commands,    t_stream_commands,
 };
 
 static void register_commands(void) {
@@ -722,6 +724,7 @@ int main(int argc, char **argv) {
     db_init(cfg.databases);
     /* Collection types register their value callbacks (free, dup, size). */
     zset_init();
+    stream_init();
     hash_init();
     list_init();
     t_set_init();
