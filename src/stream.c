@@ -865,12 +865,8 @@ long long stream_estimate_distance(const stream *s, const sid *id) {
 }
 
 bool stream_group_lag(stream *s, const sgroup *g, long long *lag) {
-    if (!s->entries_added || !s->length) {
+    if (!s->entries_added) {
         *lag = 0;
-        return true;
-    }
-    if (sid_cmp(&g->last_id, &s->first_id) < 0 && sid_cmp(&s->max_deleted, &s->first_id) < 0) {
-        *lag = (long long)s->length;
         return true;
     }
     if (g->entries_read != SGROUP_ENTRIES_READ_INVALID &&

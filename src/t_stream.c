@@ -214,8 +214,7 @@ static size_t reply_range(client *c, stream *s, const sid *start, const sid *end
     while (stream_iter_next(&it, &id, &nfields)) {
         if (g && sid_cmp(&id, &g->last_id) > 0) {
             if (g->entries_read != SGROUP_ENTRIES_READ_INVALID &&
-                sid_cmp(&g->last_id, &s->first_id) >= 0 &&
-                !stream_range_has_tombstones(s, &g->last_id, NULL))
+                !stream_range_has_tombstones(s, &id, NULL))
                 g->entries_read++;
             else if (s->entries_added) g->entries_read = stream_estimate_distance(s, &id);
             g->last_id = id;
@@ -1222,7 +1221,7 @@ static void cmd_xclaim(client *c) {
         when = now;
     }
     stream *s = kv_ptr(e);
-    sconsumer *cons = claim_consumer(c, g);
+    sconsumer *cons = NULL; /* made at the first claim, as Redis 7.0 */
     void *node = reply_defer(c);
     long long n = 0;
     for (int k = 5; k <= last_id_arg; k++) {
@@ -1241,6 +1240,7 @@ static void cmd_xclaim(client *c) {
         }
         if (nk == NULL) continue;
         if (nk->consumer && minidle && now - nk->delivery_time < minidle) continue;
+        if (cons == NULL) cons = claim_consumer(c, g);
         claim_to(nk, &id, cons, when, retry, justid);
         reply_claimed(c, s, &id, justid);
         n++;
@@ -1288,7 +1288,7 @@ static void cmd_xautoclaim(client *c) {
         return;
     }
     stream *s = kv_ptr(e);
-    sconsumer *cons = claim_consumer(c, g);
+    sconsumer *cons = NULL; /* made at the first claim, as Redis 7.0 */
     long long attempts = (long long)count * XAUTOCLAIM_ATTEMPTS_FACTOR;
     /* Claim first, then reply: the cursor comes before the entries. */
     size_t cap = (size_t)(count < 1024 ? count : 1024), nclaimed = 0, ndeleted = 0;
@@ -1312,6 +1312,7 @@ static void cmd_xautoclaim(client *c) {
         }
         i++;
         if (minidle && now - nk->delivery_time < minidle) continue;
+        if (cons == NULL) cons = claim_consumer(c, g);
         claim_to(nk, &id, cons, now, -1, justid);
         if (nclaimed == claimed_cap) {
             claimed_cap *= 2;
