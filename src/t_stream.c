@@ -5,9 +5,10 @@
  * it generated and, when trimming was approximate, the exact trim it did
  * ("=" and the resulting length or first ID); XREADGROUP, XCLAIM and
  * XAUTOCLAIM as one XCLAIM ... FORCE JUSTID LASTID per pending entry they
- * touched, plus XGROUP SETID (last ID and entries-read) when a group's
- * last-delivered ID moved and XGROUP CREATECONSUMER for a consumer made by
- * a NOACK read.
+ * touched, plus XGROUP SETID (last ID and entries-read) when a NOACK read
+ * moved a group's last-delivered ID and XGROUP CREATECONSUMER for a
+ * consumer made by a NOACK read. As in 7.0, a replica's entries-read is
+ * therefore not always its master's (it is unknown after XCLAIM LASTID).
  * XREAD and XREADGROUP block (BLOCK ms) through blocking.h: the IDs that
  * "$" stood for are written into the argv the blocked client keeps, and
  * each change of a waited key re-runs the command for that key alone,
@@ -218,7 +219,8 @@ static size_t reply_range(client *c, stream *s, const sid *start, const sid *end
                 g->entries_read++;
             else if (s->entries_added) g->entries_read = stream_estimate_distance(s, &id);
             g->last_id = id;
-            moved = true;
+            /* Without NOACK the XCLAIMs carry the new last ID (LASTID). */
+            if (flags & RANGE_NOACK) moved = true;
         }
         reply_entry(c, &it, &id, nfields);
         if (g && !(flags & RANGE_NOACK)) {
