@@ -506,10 +506,22 @@ void blocking_on_swapdb(int a, int b) {
         int dbid;
         memcpy(&dbid, bk->id, sizeof(int));
         if (dbid != a && dbid != b) continue;
-        db *d = db_get(dbid);
-        const char *key = bk->id + sizeof(int);
-        size_t klen = bk->idlen - sizeof(int);
-        if (db_find_raw(d, key, klen)) blocking_signal_key(d, key, klen);
+        /* Even a key now missing: its stream readers hear of it. */
+        blocking_signal_key(db_get(dbid), bk->id + sizeof(int), bk->idlen - sizeof(int));
+    }
+    dict_iter_done(&it);
+}
+
+void blocking_on_flush(int dbid) {
+    if (bkeys == NULL || dict_len(bkeys) == 0) return;
+    dict_iter it;
+    dict_iter_init(&it, bkeys);
+    bkey *bk;
+    while ((bk = dict_iter_next(&it)) != NULL) {
+        int id;
+        memcpy(&id, bk->id, sizeof(int));
+        if (dbid != -1 && id != dbid) continue;
+        blocking_signal_key(db_get(id), bk->id + sizeof(int), bk->idlen - sizeof(int));
     }
     dict_iter_done(&it);
 }

@@ -36,8 +36,12 @@ void blocking_signal_key(struct db *d, const char *key, size_t klen);
 /* Serve the clients waiting on keys signalled so far, repeating while that
  * readies more keys (BLMOVE). Called after each top-level command. */
 void blocking_serve_ready(void);
-/* Databases a and b were swapped: keys now present may serve waiters. */
+/* Databases a and b were swapped: keys now present may serve waiters,
+ * stream group readers whose key is gone fail (Redis 7.0). */
 void blocking_on_swapdb(int a, int b);
+/* Database dbid (-1: all) is being emptied: its waited keys are signalled
+ * (served after the command: XREADGROUP readers get -UNBLOCKED). */
+void blocking_on_flush(int dbid);
 /* c is being freed: forget it (keys, timeout, pending resume). */
 void blocking_client_freed(client *c);
 /* Before sleeping: serve leftovers and resume the pipelines of clients

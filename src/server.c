@@ -317,6 +317,7 @@ void seam_key_modified(db *d, const char *key, size_t klen) {
 }
 
 void seam_db_flushed(int dbid, int other) {
+    if (other < 0 && srv.blocked_clients) blocking_on_flush(dbid);
     if (dbid == -1) {
         for (int i = 0; i < srv.ndbs; i++) multi_touch_db(i, -1);
         return;

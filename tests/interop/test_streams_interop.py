@@ -228,6 +228,17 @@ def test_blocking_reads(start_server, binary):
     c.execute_command("XGROUP", "DESTROY", "s", "h")
     err = g3.read()
     assert isinstance(err, Exception) and str(err).startswith("NOGROUP the consumer group")
+    # FLUSHALL and SWAPDB take the key away from group readers too.
+    for how in (("FLUSHALL",), ("SWAPDB", "0", "1")):
+        c.execute_command("XGROUP", "CREATE", "f", "g", "$", "MKSTREAM")
+        gf = blocked(s.port, "XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "f", ">")
+        wait_blocked(c, 1)
+        c.execute_command(*how)
+        err = gf.read()
+        assert isinstance(err, Exception) and str(err).startswith("UNBLOCKED"), (how, err)
+        gf.close()
+    c.execute_command("FLUSHALL")
+    c.xadd("s", {"c": 3}, id="3-0")
     # Inside MULTI a blocking read answers at once.
     m = RespConn(s.port)
     m.call("MULTI")
