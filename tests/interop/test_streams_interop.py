@@ -296,3 +296,90 @@ def test_corrupt_stream_payloads_are_rejected(pair):
                     or "checksum" in str(e), e
     assert c.ping()
     c.execute_command("DEBUG", "SET-SKIP-CHECKSUM-VALIDATION", "0")
+
+
+# ---- Hand-made stream payloads (type 19) -------------------------------------------------------
+
+import struct  # noqa: E402
+
+import rdblib  # noqa: E402
+
+
+def node(master, entries, fields=("a",)):
+    """A node listpack: master entry, then (ms, seq, values, flags) entries
+    with the master's fields (SAMEFIELDS)."""
+    live = sum(1 for e in entries if not (e[3] & 1))
+    vals = [live, len(entries) - live, len(fields), *fields, 0]
+    for ms, seq, values, flags in entries:
+        vals += [flags | 2, ms - master[0], seq - master[1], *values, len(values) + 3]
+    key = struct.pack(">QQ", *master)
+    return rdblib.string(key) + rdblib.string(rdblib.listpack(vals))
+
+
+def stream_payload(nodes, length, last, groups):
+    body = rdblib.length(len(nodes)) + b"".join(nodes)
+    body += rdblib.length(length) + rdblib.length(last[0]) + rdblib.length(last[1])
+    body += rdblib.length(1) + rdblib.length(1) + b"\x00\x00" + rdblib.length(length)
+    body += rdblib.length(len(groups))
+    for name, gid, pel, consumers in groups:
+        body += rdblib.string(name) + rdblib.length(gid[0]) + rdblib.length(gid[1])
+        body += rdblib.length(len(pel))   # entries-read
+        body += rdblib.length(len(pel))
+        for ms, seq in pel:
+            body += struct.pack(">QQ", ms, seq) + struct.pack("<q", 1000) + rdblib.length(1)
+        body += rdblib.length(len(consumers))
+        for cname, ids in consumers:
+            body += rdblib.string(cname) + struct.pack("<q", 1000) + rdblib.length(len(ids))
+            for ms, seq in ids:
+                body += struct.pack(">QQ", ms, seq)
+    return rdblib.payload(19, body, version=10)
+
+
+GOOD_NODES = [node((1, 1), [(1, 1, ["x"], 0), (1, 2, ["y"], 0)])]
+
+
+CORRUPT = {
+    "pel-owned-by-two-consumers":
+        stream_payload(GOOD_NODES, 2, (1, 2),
+                       [("g", (1, 2), [(1, 1)], [("c1", [(1, 1)]), ("c2", [(1, 1)])])]),
+    "pel-owned-twice-by-one":
+        stream_payload(GOOD_NODES, 2, (1, 2), [("g", (1, 2), [(1, 1)], [("c1", [(1, 1), (1, 1)])])]),
+    "consumer-id-not-in-group-pel":
+        stream_payload(GOOD_NODES, 2, (1, 2), [("g", (1, 2), [(1, 1)], [("c1", [(1, 2)])])]),
+    "duplicate-group":
+        stream_payload(GOOD_NODES, 2, (1, 2), [("g", (1, 2), [], []), ("g", (1, 2), [], [])]),
+    "length-lies":
+        stream_payload(GOOD_NODES, 5, (1, 2), []),
+    "last-id-below-entries":
+        stream_payload(GOOD_NODES, 2, (1, 1), []),
+    "entries-out-of-order":
+        stream_payload([node((1, 1), [(1, 3, ["x"], 0), (1, 2, ["y"], 0)])], 2, (1, 3), []),
+    "nodes-out-of-order":
+        stream_payload([node((2, 1), [(2, 1, ["x"], 0)]), node((1, 1), [(1, 1, ["y"], 0)])],
+                       2, (2, 1), []),
+    "lp-count-lies":
+        stream_payload([node((1, 1), [(1, 1, ["x"], 0), (1, 2, ["y"], 0)], ())], 2, (1, 2), []),
+}
+
+
+def test_handmade_valid_stream_payload_loads_in_both(pair):
+    good = stream_payload(GOOD_NODES, 2, (1, 2), [("g", (1, 1), [(1, 1)], [("c1", [(1, 1)])])])
+    for side in ("castor", "redis"):
+        conn = pair.conn(side)
+        assert conn.call("RESTORE", "k", "0", good) == "OK"
+    pair.check("XRANGE", "k", "-", "+")
+    pair.check("XPENDING", "k", "g")
+
+
+@pytest.mark.parametrize("name", sorted(CORRUPT))
+def test_corrupt_stream_payload_is_refused(pair, name):
+    """castor refuses each (sanitize-dump-payload or not); redis-server,
+    with sanitize-dump-payload yes, refuses the ones 7.0 checks."""
+    c = pair.conn("castor")
+    for sanitize in ("no", "yes"):
+        c.call("CONFIG", "SET", "sanitize-dump-payload", sanitize)
+        reply = c.call_node("RESTORE", "k", "0", CORRUPT[name])
+        assert reply[0] == "-" and b"Bad data format" in reply[1], (sanitize, reply)
+        assert c.call("EXISTS", "k") == 0
+    c.call("CONFIG", "SET", "sanitize-dump-payload", "no")
+    assert c.call("PING") == "PONG"
