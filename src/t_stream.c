@@ -385,7 +385,8 @@ static void cmd_xadd(client *c) {
         return;
     }
     long n = (c->argc - fpos) / 2;
-    slice *fv = mem_alloc(sizeof(slice) * 2 * (size_t)n);
+    slice small[32]; /* fields then values: no allocation for up to 16 pairs */
+    slice *fv = n <= 16 ? small : mem_alloc(sizeof(slice) * 2 * (size_t)n);
     for (long i = 0; i < n; i++) {
         fv[i] = c->argv[fpos + 2 * i];
         fv[n + i] = c->argv[fpos + 2 * i + 1];
@@ -394,7 +395,7 @@ static void cmd_xadd(client *c) {
     sid id;
     int rc = stream_append(s, fv, fv + n, n, a.id_given ? &a.id : NULL, a.seq_given, util_mstime(),
                            &lim, &id);
-    mem_free(fv);
+    if (fv != small) mem_free(fv);
     if (rc != 0) {
         reply_error(c, rc == -1 ? ERR_XADD_SMALL : ERR_XADD_BIG);
         return;
@@ -403,7 +404,9 @@ static void cmd_xadd(client *c) {
     db_notify(NOTIFY_STREAM, "xadd", c->argv[1].ptr, c->argv[1].len, c->dbid);
     srv.dirty++;
     /* The effect: this argv with the ID made concrete and the trim exact. */
-    slice *argv = mem_memdup(c->argv, sizeof(slice) * (size_t)c->argc);
+    slice argv_small[40];
+    slice *argv = c->argc <= 40 ? argv_small : mem_alloc(sizeof(slice) * (size_t)c->argc);
+    memcpy(argv, c->argv, sizeof(slice) * (size_t)c->argc);
     char trimbuf[SID_STR_SIZE], idbuf[SID_STR_SIZE];
     if (a.trim.strategy != STREAM_TRIM_NONE) {
         if (stream_trim(s, &a.trim))
@@ -413,7 +416,7 @@ static void cmd_xadd(client *c) {
     notify(c, &c->argv[1], NULL, 0);
     if (!a.id_given || !a.seq_given) argv[idpos] = slice_of(idbuf, sid_fmt(idbuf, &id));
     propagate(c->dbid, c->argc, argv);
-    mem_free(argv);
+    if (argv != argv_small) mem_free(argv);
 }
 
 static void cmd_xtrim(client *c) {
