@@ -438,7 +438,11 @@ static void rerun(client *c, const char *key, size_t klen) {
     c->cmd = b->cmd;
     b->ready_key = &ready_key;
     b->reblocked = false;
+    unsigned long long errors = reply_total_errors();
     b->cmd->usec += cmdtable_run(c, b->cmd);
+    /* As Redis's updateStatsOnUnblock: a re-run that replied an error
+     * (XREADGROUP's -NOGROUP) is a failed call. */
+    if (reply_total_errors() > errors) b->cmd->failed++;
     c->argv = own_argv;
     c->argc = own_argc;
     c->cmd = own_cmd;

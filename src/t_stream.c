@@ -789,13 +789,15 @@ static void cmd_xread(client *c) {
                     gt = groups[i]->last_id;
                 }
             }
-            cons = read_consumer(c, &r, groups[i], key);
         } else if (s->length) {
             sid maxid;
             stream_last_valid_id(s, &maxid);
             serve = sid_cmp(&maxid, &gt) > 0;
         }
         if (!serve) continue;
+        /* The consumer is made when it is first served (a blocked reader
+         * is not one yet), as Redis 7.0. */
+        if (groups[i]) cons = read_consumer(c, &r, groups[i], key);
         if (served++ == 0) node = reply_defer(c);
         sid start = gt;
         sid_incr(&start);
