@@ -1687,8 +1687,8 @@ static int load_stream(loader *ld, int type, const char *key, size_t klen, kv **
     if (ok && (s->length != live || (sidmap_len(&s->nodes) && sid_cmp(&top, &s->last_id) > 0)))
         ok = fail(ld, "Stream length inconsistent with rax entries");
     if (ok && type == RDB_TYPE_STREAM_LISTPACKS) {
+        /* As 7.0: an empty stream's edge is the maximal ID. */
         stream_edge_id(s, true, true, &s->first_id);
-        if (s->length == 0) s->first_id.ms = s->first_id.seq = 0;
         s->entries_added = s->length;
     }
     ok = ok && load_stream_groups(ld, type, s);

@@ -316,23 +316,30 @@ def node(master, entries, fields=("a",)):
     return rdblib.string(key) + rdblib.string(rdblib.listpack(vals))
 
 
-def stream_payload(nodes, length, last, groups):
+def stream_payload(nodes, length, last, groups, rdb_type=19):
+    """A DUMP payload of RDB type 15 (Redis 5-6.2), 19 (7.0) or 21 (7.2:
+    consumers' active time)."""
     body = rdblib.length(len(nodes)) + b"".join(nodes)
     body += rdblib.length(length) + rdblib.length(last[0]) + rdblib.length(last[1])
-    body += rdblib.length(1) + rdblib.length(1) + b"\x00\x00" + rdblib.length(length)
+    if rdb_type != 15:
+        body += rdblib.length(1) + rdblib.length(1) + b"\x00\x00" + rdblib.length(length)
     body += rdblib.length(len(groups))
     for name, gid, pel, consumers in groups:
         body += rdblib.string(name) + rdblib.length(gid[0]) + rdblib.length(gid[1])
-        body += rdblib.length(len(pel))   # entries-read
+        if rdb_type != 15:
+            body += rdblib.length(len(pel))   # entries-read
         body += rdblib.length(len(pel))
         for ms, seq in pel:
             body += struct.pack(">QQ", ms, seq) + struct.pack("<q", 1000) + rdblib.length(1)
         body += rdblib.length(len(consumers))
         for cname, ids in consumers:
-            body += rdblib.string(cname) + struct.pack("<q", 1000) + rdblib.length(len(ids))
+            body += rdblib.string(cname) + struct.pack("<q", 1000)
+            if rdb_type == 21:
+                body += struct.pack("<q", 2000)   # active time (7.2)
+            body += rdblib.length(len(ids))
             for ms, seq in ids:
                 body += struct.pack(">QQ", ms, seq)
-    return rdblib.payload(19, body, version=10)
+    return rdblib.payload(rdb_type, body, version=10)
 
 
 GOOD_NODES = [node((1, 1), [(1, 1, ["x"], 0), (1, 2, ["y"], 0)])]
@@ -369,6 +376,26 @@ def test_handmade_valid_stream_payload_loads_in_both(pair):
         assert conn.call("RESTORE", "k", "0", good) == "OK"
     pair.check("XRANGE", "k", "-", "+")
     pair.check("XPENDING", "k", "g")
+
+
+def test_older_and_newer_stream_types_load(pair):
+    """Type 15 (Redis <= 6.2: no first/max-deleted IDs, entries-read
+    estimated) loads like redis-server loads it; type 21 (7.2, which 7.0
+    cannot read) loads in castor with the same state."""
+    nodes = [node((1, 1), [(1, 1, ["x"], 0), (1, 2, ["y"], 1), (2, 5, ["z"], 0)])]
+    groups = [("g", (1, 1), [(1, 1)], [("c1", [(1, 1)]), ("c2", [])])]
+    v1 = stream_payload(nodes, 2, (2, 5), groups, rdb_type=15)
+    for side in ("castor", "redis"):
+        assert pair.conn(side).call("RESTORE", "v1", "0", v1) == "OK"
+    pair.check("XINFO", "GROUPS", "v1")
+    pair.check("XRANGE", "v1", "-", "+")
+    info = pair.check("XINFO", "STREAM", "v1")
+    assert info[info.index(b"entries-added") + 1] == 2
+    c = pair.conn("castor")
+    v3 = stream_payload(nodes, 2, (2, 5), groups, rdb_type=21)
+    assert c.call("RESTORE", "v3", "0", v3) == "OK"
+    assert c.call("XPENDING", "v3", "g")[0] == 1
+    assert [x[1] for x in c.call("XINFO", "CONSUMERS", "v3", "g")] == [b"c1", b"c2"]
 
 
 @pytest.mark.parametrize("name", sorted(CORRUPT))
