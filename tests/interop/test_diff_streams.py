@@ -40,7 +40,13 @@ def _blank(node):
     kind, val = node[0], node[1]
     if kind == ":" and isinstance(val, int) and val > 10 ** 12:
         return ("?", 0)   # a delivery time
-    if kind in ("*", "%", "~", ">") and isinstance(val, list):
+    if kind == "%" and isinstance(val, list):   # RESP3 map: (key, value) pairs
+        out = []
+        for k, v in val:
+            hide = k[0] == "$" and k[1] in (b"radix-tree-nodes", b"seen-time", b"idle")
+            out.append((k, ("?", 0) if hide else _blank(v)))
+        return (kind, out)
+    if kind in ("*", "~", ">") and isinstance(val, list):
         items = [_blank(v) for v in val]
         for i in range(len(items) - 1):
             k = items[i]
