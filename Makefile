@@ -18,7 +18,7 @@ LIBS := -lm -lssl -lcrypto -llzf -lpthread
 TOOL_SRCS := $(wildcard src/check_*.c) src/seam_none.c
 SRCS := $(filter-out $(TOOL_SRCS),$(wildcard src/*.c))
 # Layer 1 (pure libraries) and the RESP codec: what unit tests link against.
-PURE := mem str dict util kv resp backlog listpack quicklist intset skiplist zset crc64 crc16 ptrset ziplist aoffile coalesce hll geohash
+PURE := mem str dict util kv resp backlog listpack quicklist intset skiplist zset crc64 crc16 ptrset ziplist aoffile coalesce hll geohash stream
 # Layer 2, the core: with PURE it links alone, reaching the features only
 # through seam.h (server.c implements it; tests/unit/test_core.c stubs it).
 CORE := $(PURE) state ev net tls client reply cmdtable db propagate log log_syslog proctitle

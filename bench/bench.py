@@ -987,6 +987,155 @@ def section_geo(ctx):
         print_cpu(ctx, "geo", ctx.suites.get(suite.name, []))
 
 
+# ---- Streams (issue #16) ------------------------------------------------------
+
+def stream_load(key, count, chunk=5000):
+    """XADD key i-1 a <i> b vv for 1 <= i <= count (explicit IDs)."""
+    def cmds(a, b):
+        return b"".join([encode_command([b"XADD", key, b"%d-1" % i, b"a", b"%d" % i, b"b", b"vv"])
+                         for i in range(a + 1, b + 1)])
+    return chunked(cmds, count, chunk)
+
+
+def stream_pipe_load(srv: Server, chunks):
+    """pipe_load for replies of any shape (XADD answers bulk IDs): each chunk
+    must get k replies, none an error."""
+    sock = socket.create_connection(("127.0.0.1", srv.port), timeout=60)
+    try:
+        for k, payload in chunks:
+            sock.sendall(payload)
+            buf, at, got = bytearray(), 0, 0
+            while got < k:
+                end = _resp_end(buf, at)
+                if end is None:
+                    data = sock.recv(1 << 20)
+                    if not data:
+                        raise BenchError(f"{srv.name}: connection closed during load")
+                    buf += data
+                    continue
+                if buf[at:at + 1] == b"-":
+                    raise BenchError(f"{srv.name}: load got {bytes(buf[at:end])[:200]!r}")
+                at, got = end, got + 1
+    finally:
+        sock.close()
+
+
+def group_loop(srv: Server, rounds, batch=10):
+    """XREADGROUP GROUP g c COUNT batch STREAMS xg > then XACK of what it
+    read, one round trip each: (messages per second, server CPU ns per message)."""
+    sock = socket.create_connection(("127.0.0.1", srv.port), timeout=60)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    read = encode_command([b"XREADGROUP", b"GROUP", b"g", b"c", b"COUNT", str(batch).encode(),
+                           b"STREAMS", b"xg", b">"])
+    buf = bytearray()
+
+    def reply():
+        nonlocal buf
+        while True:
+            end = _resp_end(buf, 0)
+            if end is not None:
+                out, buf = bytes(buf[:end]), buf[end:]
+                return out
+            data = sock.recv(1 << 20)
+            if not data:
+                raise BenchError(f"{srv.name}: connection closed in the group loop")
+            buf += data
+    cpu0, t0, n = srv.cpu_ns(), time.monotonic(), 0
+    try:
+        for _ in range(rounds):
+            sock.sendall(read)
+            r = reply()
+            ids = [line for line in r.split(b"\r\n") if b"-1" in line and line[:1].isdigit()]
+            if not ids:
+                raise BenchError(f"{srv.name}: XREADGROUP returned nothing: {r[:100]!r}")
+            sock.sendall(encode_command([b"XACK", b"xg", b"g"] + ids))
+            if reply() != b":%d\r\n" % len(ids):
+                raise BenchError(f"{srv.name}: XACK did not ack {len(ids)}")
+            n += len(ids)
+    finally:
+        sock.close()
+    wall, cpu = time.monotonic() - t0, srv.cpu_ns() - cpu0
+    return n / wall, cpu / n
+
+
+def _resp_end(b, i):
+    """Index just past the RESP value starting at b[i], or None if incomplete."""
+    j = b.find(b"\r\n", i)
+    if j < 0:
+        return None
+    t, head = b[i:i + 1], b[i + 1:j]
+    if t in (b"+", b"-", b":"):
+        return j + 2
+    n = int(head)
+    if t == b"$":
+        return j + 2 + n + 2 if n >= 0 and len(b) >= j + 2 + n + 2 else (j + 2 if n < 0 else None)
+    k = j + 2
+    for _ in range(max(n, 0)):
+        k = _resp_end(b, k)
+        if k is None:
+            return None
+    return k
+
+
+def section_streams(ctx):
+    """XADD (P1/P16), XRANGE of 100 entries, a consumer-group XREADGROUP+XACK
+    loop, and bytes per entry of 1M entries of 2 small fields."""
+    def setup(ctx, srv):
+        stream_pipe_load(srv, stream_load(b"xr", 1000))
+
+    def requests(test, pipeline, size):
+        if test == "XRANGE_100":
+            return 10000 if pipeline == 1 else 40000
+        return 30000 if pipeline == 1 else 250000
+    suite = Suite("streams",
+                  [("XADD", ["XADD", "xs", "*", "a", "__rand_int__", "b", "vv"]),
+                   ("XRANGE_100", ["XRANGE", "xr", "-", "+", "COUNT", "100"])],
+                  pipelines=[1, 16], sizes=[0], requests=requests, setup=setup)
+    err = None
+    try:
+        ctx.run_suite(suite, on_cell=print_ops(ctx, "streams"))
+    except BenchError as e:
+        err = e
+    finally:
+        print_cpu(ctx, "streams", ctx.suites.get(suite.name, []))
+    # Consumer group: read 10, ack them; best of three alternations.
+    rounds = 2000 if ctx.quick else 10000
+    best = {}
+    for rep in range(3):
+        for srv in ctx.pair():
+            srv.call("FLUSHALL")
+            stream_pipe_load(srv, stream_load(b"xg", rounds * 10))
+            srv.call("XGROUP", "CREATE", "xg", "g", "0")
+            rate, cpu = group_loop(srv, rounds)
+            old = best.get(srv.name)
+            if old is None or cpu < old[1]:
+                best[srv.name] = (rate, cpu)
+    ctx.figure("streams", f"{'XREADGROUP+XACK (10/round)':<28}", "msg/s", best["castor"][0],
+               best["redis"][0], "8.0f", "python client, one round trip each")
+    ctx.figure("streams", f"CPU {'XREADGROUP+XACK':<24}", "ns/msg", best["castor"][1],
+               best["redis"][1], "8.0f")
+    # Memory of 1M entries (100k with --quick) of 2 small fields.
+    count = 100000 if ctx.quick else 1000000
+    tag = f"{count // 1000}k" if count < 1000000 else f"{count // 1000000}M"
+    ctx.start_servers()
+    chunks = stream_load(b"xm", count)
+    per = {}
+    for srv in ctx.pair():
+        srv.call("FLUSHALL")
+        before = memory_snapshot(srv)
+        stream_pipe_load(srv, chunks)
+        if srv.call("XLEN", "xm") != count:
+            raise BenchError(f"{srv.name}: XLEN after loading {count} entries")
+        after = memory_snapshot(srv)
+        per[srv.name] = {k: (after[k] - before[k]) / count if after[k] and before[k] else None
+                         for k in before}
+    for key, label in (("used_memory", "used_memory"), ("vmrss", "VmRSS")):
+        ctx.figure("streams", f"MEM stream {label + '/entry':<17} {tag:<4}", "B",
+                   per["castor"][key], per["redis"][key], "8.2f")
+    if err:
+        raise err
+
+
 # ---- Pub/Sub fan-out (issue #4) ----------------------------------------------
 
 _pubsub_cache = {}
@@ -2321,6 +2470,7 @@ SECTIONS = [
     Section("bigcoll", section_bigcoll, True, section_bigcoll.__doc__),
     Section("hll", section_hll, True, section_hll.__doc__),
     Section("geo", section_geo, True, section_geo.__doc__),
+    Section("streams", section_streams, True, section_streams.__doc__),
     Section("pubsub", section_pubsub, True, section_pubsub.__doc__),
     Section("eviction", section_eviction, True, section_eviction.__doc__),
     Section("persistence", section_persistence, True, section_persistence.__doc__),

@@ -11,7 +11,7 @@
 # Makefile's PURE/CORE lists. Prints the offending lines; exits 1 if any.
 cd "$(dirname "$0")/../src" || exit 1
 
-PURE="mem str dict util kv resp intset listpack quicklist skiplist zset crc64 crc16 ptrset ziplist aoffile backlog coalesce hll geohash"
+PURE="mem str dict util kv resp intset listpack quicklist skiplist zset crc64 crc16 ptrset ziplist aoffile backlog coalesce hll geohash stream"
 CORE="ev net tls conn client reply cmdtable db propagate log log_syslog proctitle state"
 SHARED="server config errors seam"
 THIRD_PARTY="sha1 lzf"

@@ -1,5 +1,8 @@
 /* blocking.c -- clients blocked on keys, their timeouts and their wake-up,
  * and the blocking commands (BLPOP ... BLMPOP, BZPOPMIN ... BZMPOP).
+ * XREAD and XREADGROUP, which block only with BLOCK, live in t_stream.c and
+ * block through blocking_block(); their waiters re-run on every change of
+ * the key, whatever it then holds (the command decides).
  *
  * Each key that clients wait on has a FIFO of waiters (one per client and
  * key) in one table keyed by database and key. A write to such a key
@@ -235,6 +238,23 @@ static const slice *ready_key_of(const client *c) {
     return c->bstate ? c->bstate->ready_key : NULL;
 }
 
+const slice *blocking_ready_key(const client *c) { return ready_key_of(c); }
+
+bool blocking_parse_timeout_ms(client *c, const slice *arg, long long *deadline_ms) {
+    long long ms;
+    if (!util_str2ll(arg->ptr, arg->len, &ms)) {
+        reply_error(c, ERR_TIMEOUT_NOT_INT);
+        return false;
+    }
+    if (ms < 0) {
+        reply_error(c, ERR_TIMEOUT_NEG);
+        return false;
+    }
+    if (ms > 0) ms = ms > LLONG_MAX - srv.mstime ? LLONG_MAX : ms + srv.mstime;
+    *deadline_ms = ms;
+    return true;
+}
+
 static void copy_argv(bstate *b, const client *c) {
     size_t bytes = 0;
     for (int i = 0; i < c->argc; i++) bytes += c->argv[i].len;
@@ -300,6 +320,11 @@ static void block(client *c, const slice *keys, int nkeys, enum kv_type type,
         heap_add(b);
         arm_timer();
     }
+}
+
+void blocking_block(client *c, const slice *keys, int nkeys, enum kv_type type,
+                    long long deadline_ms) {
+    block(c, keys, nkeys, type, deadline_ms);
 }
 
 /* Take c out of every key FIFO and the deadline heap, free its state and,
@@ -414,10 +439,13 @@ static void rerun(client *c, const char *key, size_t klen) {
     c->cmd = b->cmd;
     b->ready_key = &ready_key;
     b->reblocked = false;
+    unsigned long long errors = reply_total_errors();
     long long dur = cmdtable_run(c, b->cmd);
     b->cmd->usec += dur;
-    /* The served command goes to the slow log as it was sent (BLPOP, not
-     * the LPOP it propagates), as Redis's updateStatsOnUnblock. */
+    /* As Redis's updateStatsOnUnblock: a re-run that replied an error
+     * (XREADGROUP's -NOGROUP) is a failed call, and the served command goes
+     * to the slow log as it was sent (BLPOP, not the LPOP it propagates). */
+    if (reply_total_errors() > errors) b->cmd->failed++;
     if (!b->reblocked && !(b->cmd->flags & CMD_SKIP_SLOWLOG)) slowlog_maybe_add(c, dur);
     c->argv = own_argv;
     c->argc = own_argc;
@@ -442,10 +470,17 @@ static void serve_key(const str *id) {
         /* Serving a client frees its waiters, and the bkey with its last. */
         waiter *next = w->next;
         kv *e = db_find_write(d, key, klen);
-        if (e == NULL) return; /* consumed (and deleted) */
-        /* A client being closed must not take an element with it. */
         client *c = w->owner->c;
-        if ((enum kv_type)e->type == w->owner->type && !(c->flags & CLIENT_CLOSE_ASAP))
+        /* Stream readers re-run on any change of their key, even when it
+         * is gone or holds another type: XREADGROUP then fails (Redis
+         * 7.0's -UNBLOCKED / -NOGROUP), XREAD blocks again. */
+        bool stream = w->owner->type == KV_STREAM;
+        if (e == NULL && !stream) { /* consumed (and deleted) */
+            w = next;
+            continue;
+        }
+        /* A client being closed must not take an element with it. */
+        if ((stream || (enum kv_type)e->type == w->owner->type) && !(c->flags & CLIENT_CLOSE_ASAP))
             rerun(c, key, klen);
         w = next;
     }
@@ -479,10 +514,22 @@ void blocking_on_swapdb(int a, int b) {
         int dbid;
         memcpy(&dbid, bk->id, sizeof(int));
         if (dbid != a && dbid != b) continue;
-        db *d = db_get(dbid);
-        const char *key = bk->id + sizeof(int);
-        size_t klen = bk->idlen - sizeof(int);
-        if (db_find_raw(d, key, klen)) blocking_signal_key(d, key, klen);
+        /* Even a key now missing: its stream readers hear of it. */
+        blocking_signal_key(db_get(dbid), bk->id + sizeof(int), bk->idlen - sizeof(int));
+    }
+    dict_iter_done(&it);
+}
+
+void blocking_on_flush(int dbid) {
+    if (bkeys == NULL || dict_len(bkeys) == 0) return;
+    dict_iter it;
+    dict_iter_init(&it, bkeys);
+    bkey *bk;
+    while ((bk = dict_iter_next(&it)) != NULL) {
+        int id;
+        memcpy(&id, bk->id, sizeof(int));
+        if (dbid != -1 && id != dbid) continue;
+        blocking_signal_key(db_get(id), bk->id + sizeof(int), bk->idlen - sizeof(int));
     }
     dict_iter_done(&it);
 }

@@ -18,14 +18,30 @@ struct db;
  * the command then replies as on a timeout. */
 bool blocking_allowed(const client *c);
 
+/* For blocking commands of other files (XREAD, XREADGROUP in t_stream.c).
+ * The key that became ready while the blocked command runs again (NULL on
+ * its first run); a timeout in milliseconds (BLOCK) as a deadline (0:
+ * none), replying on error; block c on keys until one of them changes
+ * (for KV_STREAM: any change, whatever the key then holds) or the
+ * deadline passes (null array). The client's argv is copied: rewrite it
+ * first for what the re-run must see. */
+const slice *blocking_ready_key(const client *c);
+bool blocking_parse_timeout_ms(client *c, const slice *arg, long long *deadline_ms);
+void blocking_block(client *c, const slice *keys, int nkeys, enum kv_type type,
+                    long long deadline_ms);
+
 /* Reached from the core through the seam (server.c) */
 /* A key was written (db_signal_modified): queue it if someone waits on it. */
 void blocking_signal_key(struct db *d, const char *key, size_t klen);
 /* Serve the clients waiting on keys signalled so far, repeating while that
  * readies more keys (BLMOVE). Called after each top-level command. */
 void blocking_serve_ready(void);
-/* Databases a and b were swapped: keys now present may serve waiters. */
+/* Databases a and b were swapped: keys now present may serve waiters,
+ * stream group readers whose key is gone fail (Redis 7.0). */
 void blocking_on_swapdb(int a, int b);
+/* Database dbid (-1: all) is being emptied: its waited keys are signalled
+ * (served after the command: XREADGROUP readers get -UNBLOCKED). */
+void blocking_on_flush(int dbid);
 /* c is being freed: forget it (keys, timeout, pending resume). */
 void blocking_client_freed(client *c);
 /* Before sleeping: serve leftovers and resume the pipelines of clients

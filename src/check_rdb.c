@@ -19,6 +19,7 @@
 #include "log.h"
 #include "rdb.h"
 #include "server.h"
+#include "stream.h"
 #include "t_hash.h"
 #include "t_list.h"
 #include "t_set.h"
@@ -43,6 +44,7 @@ int main(int argc, char **argv) {
     log_open("", LOG_WARNING);
     db_init(cfg.databases, false);
     zset_init();
+    stream_init();
     hash_init();
     list_init();
     t_set_init();

@@ -66,6 +66,9 @@ struct acl_user;
 #define TRACKING_CACHING (1u << 5) /* CLIENT CACHING yes/no for the next command */
 #define TRACKING_NOLOOP (1u << 6)
 
+/* Redis's mustObeyClient: our master, or the AOF being loaded. */
+#define client_must_obey(c)                                                                        \
+    (((c)->flags & CLIENT_MASTER) || (((c)->flags & CLIENT_FAKE) && !((c)->flags & CLIENT_SCRIPT)))
 #define CLIENT_BUF_SIZE (16 * 1024)
 
 typedef struct reply_block {

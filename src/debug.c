@@ -45,6 +45,7 @@
 #include "t_hash.h"
 #include "t_list.h"
 #include "t_set.h"
+#include "stream.h"
 #include "util.h"
 #include "zset.h"
 
@@ -97,6 +98,28 @@ static void zset_digest(unsigned char *digest, const kv *e) {
     }
 }
 
+/* A stream's entries in order: "ms.seq", then each field and value (as
+ * Redis 7.0; groups are not part of the digest). */
+static void stream_digest(unsigned char *digest, stream *s) {
+    stream_iter it;
+    stream_iter_start(&it, s, NULL, NULL, false);
+    sid id;
+    int64_t nfields;
+    while (stream_iter_next(&it, &id, &nfields)) {
+        char buf[SID_STR_SIZE];
+        size_t n = sid_fmt(buf, &id);
+        buf[strchr(buf, '-') - buf] = '.';
+        mix_digest(digest, buf, n);
+        while (nfields--) {
+            const char *f, *v;
+            size_t flen, vlen;
+            stream_iter_field(&it, &f, &flen, &v, &vlen);
+            mix_digest(digest, f, flen);
+            mix_digest(digest, v, vlen);
+        }
+    }
+}
+
 /* Mix the value of e (its type, content and whether it has a TTL) into
  * digest, as Redis's xorObjectDigest(). kv_type values equal Redis's
  * OBJ_* numbers, which are part of the digest. */
@@ -121,6 +144,7 @@ static void value_digest(unsigned char *digest, const kv *e) {
         list_foreach(e, digest_list_elem, digest);
         break;
     case KV_ZSET: zset_digest(digest, e); break;
+    case KV_STREAM: stream_digest(digest, kv_ptr(e)); break;
     }
     if (kv_has_expire(e)) xor_digest(digest, "!!expire!!", 10);
 }

@@ -25,6 +25,7 @@
 #define ERR_OFFSET_RANGE "ERR offset is out of range"
 #define ERR_TIMEOUT_NEG "ERR timeout is negative"
 #define ERR_TIMEOUT_INVALID "ERR timeout is not a float or out of range"
+#define ERR_TIMEOUT_NOT_INT "ERR timeout is not an integer or out of range"
 #define ERR_NAN_OR_INF "ERR increment would produce NaN or Infinity"
 #define ERR_CLIENT_NAME "ERR Client names cannot contain spaces, newlines or special characters."
 #define ERR_UNBLOCKED_CLIENT "UNBLOCKED client unblocked via CLIENT UNBLOCK"
@@ -45,5 +46,59 @@
     "ERR MODULE command not allowed. If the enable-module-command option is set to \"local\", "    \
     "you can run it from a local connection, otherwise you need to set this option in the "        \
     "configuration file, and then restart the server."
+
+/* Streams (t_stream.c) */
+#define ERR_STREAM_ID "ERR Invalid stream ID specified as stream command argument"
+#define ERR_STREAM_START_ID "ERR invalid start ID for the interval"
+#define ERR_STREAM_END_ID "ERR invalid end ID for the interval"
+#define ERR_XADD_ZERO "ERR The ID specified in XADD must be greater than 0-0"
+#define ERR_XADD_SMALL                                                                             \
+    "ERR The ID specified in XADD is equal or smaller than the target stream top item"
+#define ERR_XADD_BIG "ERR Elements are too large to be stored"
+#define ERR_STREAM_EXHAUSTED                                                                       \
+    "ERR The stream has exhausted the last possible ID, unable to add more items"
+#define ERR_XTRIM_MAXLEN_NEG "ERR The MAXLEN argument must be >= 0."
+#define ERR_XTRIM_LIMIT_NEG "ERR The LIMIT argument must be >= 0."
+#define ERR_XTRIM_BOTH                                                                             \
+    "ERR syntax error, MAXLEN and MINID options at the same time are not compatible"
+#define ERR_XTRIM_LIMIT_NOSTRATEGY                                                                 \
+    "ERR syntax error, LIMIT cannot be used without specifying a trimming strategy"
+#define ERR_XTRIM_LIMIT_NOAPPROX                                                                   \
+    "ERR syntax error, LIMIT cannot be used without the special ~ option"
+#define ERR_XTRIM_NOSTRATEGY "ERR syntax error, XTRIM must be called with a trimming strategy"
+#define ERR_XREAD_UNBALANCED                                                                       \
+    "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified."
+#define ERR_XREAD_GROUP_ONLY                                                                       \
+    "ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead."
+#define ERR_XREAD_NOACK_ONLY                                                                       \
+    "ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead."
+#define ERR_XREADGROUP_NOGROUP "ERR Missing GROUP option for XREADGROUP"
+#define ERR_XREADGROUP_DOLLAR                                                                       \
+    "ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of "    \
+    "this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would " \
+    "just return an empty result set."
+#define ERR_XREAD_GT                                                                               \
+    "ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> "          \
+    "<consumer> option."
+#define ERR_XREADGROUP_GONE "UNBLOCKED the stream key no longer exists"
+#define ERR_XREADGROUP_GROUP_GONE                                                                  \
+    "NOGROUP the consumer group this client was blocked on no longer exists"
+#define ERR_XGROUP_NOKEY                                                                           \
+    "ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to "   \
+    "use the MKSTREAM option to create an empty stream automatically."
+#define ERR_BUSYGROUP "BUSYGROUP Consumer Group name already exists"
+#define ERR_ENTRIESREAD "ERR value for ENTRIESREAD must be positive or -1"
+#define ERR_ENTRIES_ADDED "ERR entries_added must be positive"
+#define ERR_XSETID_MAXDEL_ARG                                                                      \
+    "ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id"
+#define ERR_XSETID_SMALL "ERR The ID specified in XSETID is smaller than the target stream top item"
+#define ERR_XSETID_ADDED                                                                           \
+    "ERR The entries_added specified in XSETID is smaller than the target stream length"
+#define ERR_XCLAIM_MINIDLE "ERR Invalid min-idle-time argument for XCLAIM"
+#define ERR_XCLAIM_IDLE "ERR Invalid IDLE option argument for XCLAIM"
+#define ERR_XCLAIM_TIME "ERR Invalid TIME option argument for XCLAIM"
+#define ERR_XCLAIM_RETRY "ERR Invalid RETRYCOUNT option argument for XCLAIM"
+#define ERR_XAUTOCLAIM_MINIDLE "ERR Invalid min-idle-time argument for XAUTOCLAIM"
+#define ERR_XAUTOCLAIM_COUNT "ERR COUNT must be > 0"
 
 #endif

@@ -282,8 +282,8 @@ void *kv_ptr(const kv *e) {
 void kv_set_ptr(kv *e, void *ptr) { write_ptr(e, ptr); }
 
 const char *kv_type_name(const kv *e) {
-    static const char *names[] = {"string", "list", "set", "zset", "hash"};
-    return e->type < 5 ? names[e->type] : "none";
+    static const char *names[] = {"string", "list", "set", "zset", "hash", "none", "stream"};
+    return e->type < 7 ? names[e->type] : "none";
 }
 
 const char *kv_enc_name(const kv *e) {
@@ -296,6 +296,7 @@ const char *kv_enc_name(const kv *e) {
     case KV_ENC_EMBSTR: return "embstr";
     case KV_ENC_QUICKLIST: return "quicklist";
     case KV_ENC_LISTPACK: return "listpack";
+    case KV_ENC_STREAM: return "stream";
     default: return "unknown";
     }
 }

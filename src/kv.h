@@ -20,7 +20,8 @@
 #include "str.h"
 
 /* Adding a type? Update kv_type_name() and kv_free_value(). */
-enum kv_type { KV_STRING = 0, KV_LIST = 1, KV_SET = 2, KV_ZSET = 3, KV_HASH = 4 };
+/* Values are Redis's OBJ_* numbers (5 is OBJ_MODULE, which castor lacks). */
+enum kv_type { KV_STRING = 0, KV_LIST = 1, KV_SET = 2, KV_ZSET = 3, KV_HASH = 4, KV_STREAM = 6 };
 
 /* Adding an encoding? Update kv_enc_name(). Values match Redis's OBJ_ENCODING_*. */
 enum kv_enc {
@@ -31,6 +32,7 @@ enum kv_enc {
     KV_ENC_SKIPLIST = 7,
     KV_ENC_EMBSTR = 8,
     KV_ENC_QUICKLIST = 9,
+    KV_ENC_STREAM = 10,
     KV_ENC_LISTPACK = 11,
 };
 

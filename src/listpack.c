@@ -400,6 +400,8 @@ static unsigned char *shrink_to_fit(unsigned char *lp) {
     return lp;
 }
 
+unsigned char *lp_shrink(unsigned char *lp) { return shrink_to_fit(lp); }
+
 /* The one writer: put the ready-encoded entry enc[0..enclen) before p or in
  * place of p, or delete p (enc NULL, where LP_REPLACE). */
 static unsigned char *insert_raw(unsigned char *lp, const unsigned char *enc, size_t enclen,

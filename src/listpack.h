@@ -26,6 +26,9 @@ unsigned char *lp_new(size_t capacity) MUST_USE;
 void lp_free(unsigned char *lp);
 /* A copy (for COPY / kv_dup). */
 unsigned char *lp_dup(const unsigned char *lp) MUST_USE;
+/* Give back the allocation's slack past the header's size (a listpack
+ * made with room to grow, once it is full). */
+unsigned char *lp_shrink(unsigned char *lp) MUST_USE;
 /* Total bytes, as stored in the header. */
 size_t lp_bytes(const unsigned char *lp);
 /* Number of elements. */

@@ -16,8 +16,11 @@
  * truncated input is an error naming the byte offset and the key being
  * read, never a crash. After loading, an encoding that castor's thresholds
  * would not keep is converted exactly where Redis's loader converts it.
- * Types castor does not have (streams, modules, functions) stop the load
- * with an error naming the key and the type: nothing is skipped silently.
+ * Streams are written as STREAM_LISTPACKS_2 (what Redis 7.0 writes and
+ * loads) and read in all three forms; their node listpacks are checked
+ * entry by entry and their groups for dangling or shared pending entries.
+ * Types castor does not have (modules) stop the load with an error naming
+ * the key and the type: nothing is skipped silently.
  * Not here: when to save, fork, file names (snapshot.c); AOF (aof.c).
  * Spec: Redis 7.0 src/rdb.c and src/rdb.h (format), redis-doc RDB notes.
  * SPDX-License-Identifier: BSD-3-Clause */
@@ -48,6 +51,7 @@
 #include "seam.h"
 #include "server.h"
 #include "skiplist.h"
+#include "stream.h"
 #include "t_hash.h"
 #include "t_list.h"
 #include "t_set.h"
@@ -501,6 +505,7 @@ static int object_type(const kv *e) {
     case KV_SET: return e->enc == KV_ENC_INTSET ? RDB_TYPE_SET_INTSET : RDB_TYPE_SET;
     case KV_ZSET: return e->enc == KV_ENC_LISTPACK ? RDB_TYPE_ZSET_LISTPACK : RDB_TYPE_ZSET_2;
     case KV_HASH: return e->enc == KV_ENC_LISTPACK ? RDB_TYPE_HASH_LISTPACK : RDB_TYPE_HASH;
+    case KV_STREAM: return RDB_TYPE_STREAM_LISTPACKS_2;
     }
     ASSERT(!"unknown value type");
     return -1;
@@ -547,6 +552,55 @@ static bool save_skiplist(rio *r, const skiplist *sl) {
     return true;
 }
 
+static bool save_sid(rio *r, const sid *id) { return save_len(r, id->ms) && save_len(r, id->seq); }
+
+static bool save_raw_sid(rio *r, const sid *id) {
+    unsigned char b[16];
+    sid_encode(b, id);
+    return wr(r, b, 16);
+}
+
+/* STREAM_LISTPACKS_2: the nodes (key: the master ID as 16 big-endian
+ * bytes; value: the listpack), the stream's counters, then each group
+ * with its PEL (ID, delivery time, count) and its consumers (name, seen
+ * time, the IDs of their PEL). */
+static bool save_stream(rio *r, const stream *s) {
+    if (!save_len(r, sidmap_len(&s->nodes))) return false;
+    for (size_t i = 0; i < sidmap_len(&s->nodes); i++) {
+        sidmap_item *it = sidmap_at(&s->nodes, i);
+        unsigned char k[16];
+        sid_encode(k, &it->id);
+        if (!save_raw_string(r, k, 16) || !save_raw_string(r, it->val, lp_bytes(it->val)))
+            return false;
+    }
+    if (!save_len(r, s->length) || !save_sid(r, &s->last_id) || !save_sid(r, &s->first_id) ||
+        !save_sid(r, &s->max_deleted) || !save_len(r, s->entries_added) || !save_len(r, s->ngroups))
+        return false;
+    for (size_t i = 0; i < s->ngroups; i++) {
+        const sgroup *g = s->groups[i];
+        if (!save_raw_string(r, g->name, g->namelen) || !save_sid(r, &g->last_id) ||
+            !save_len(r, (uint64_t)g->entries_read) || !save_len(r, sidmap_len(&g->pel)))
+            return false;
+        for (size_t j = 0; j < sidmap_len(&g->pel); j++) {
+            sidmap_item *it = sidmap_at(&g->pel, j);
+            const snack *n = it->val;
+            if (!save_raw_sid(r, &it->id) || !save_u64le(r, (uint64_t)n->delivery_time) ||
+                !save_len(r, n->delivery_count))
+                return false;
+        }
+        if (!save_len(r, g->nconsumers)) return false;
+        for (size_t j = 0; j < g->nconsumers; j++) {
+            const sconsumer *c = g->consumers[j];
+            if (!save_raw_string(r, c->name, c->namelen) ||
+                !save_u64le(r, (uint64_t)c->seen_time) || !save_len(r, sidmap_len(&c->pel)))
+                return false;
+            for (size_t k = 0; k < sidmap_len(&c->pel); k++)
+                if (!save_raw_sid(r, &sidmap_at(&c->pel, k)->id)) return false;
+        }
+    }
+    return true;
+}
+
 /* The value of e as rdbSaveObject writes it (no type byte). */
 static bool save_object(rio *r, const kv *e) {
     walk_state w = {r, true};
@@ -572,6 +626,7 @@ static bool save_object(rio *r, const kv *e) {
         if (!save_len(r, hash_len(e))) return false;
         hash_foreach(e, save_pair, &w);
         return w.ok;
+    case KV_STREAM: return save_stream(r, kv_ptr(e));
     }
     return false;
 }
@@ -1477,6 +1532,174 @@ static int load_hash_packed(loader *ld, int type, const char *key, size_t klen, 
     return LOAD_OK;
 }
 
+static bool load_sid(loader *ld, sid *id) {
+    return load_len(ld, &id->ms) && load_len(ld, &id->seq);
+}
+
+static bool load_raw_sid(loader *ld, sid *id) {
+    unsigned char b[16];
+    if (!rd(ld, b, 16)) return false;
+    *id = sid_decode(b);
+    return true;
+}
+
+static bool load_ms(loader *ld, long long *ms) {
+    unsigned char b[8];
+    if (!rd(ld, b, 8)) return false;
+    *ms = (long long)le_bytes(b, 8);
+    return true;
+}
+
+/* The nodes of a stream, each checked entry by entry; IDs must rise from
+ * node to node. *live: the entries not marked deleted. */
+static bool load_stream_nodes(loader *ld, stream *s, uint64_t *live, sid *top) {
+    uint64_t n;
+    if (!load_len(ld, &n)) return fail(ld, "Stream listpacks len loading failed.");
+    bool have_prev = false;
+    sid prev = {0, 0};
+    *live = 0;
+    while (n--) {
+        size_t klen, len;
+        char *k = load_string(ld, &klen);
+        if (k == NULL) return false;
+        if (klen != 16) {
+            mem_free(k);
+            return fail(ld, "Stream node key entry is not the size of a stream ID");
+        }
+        sid master = sid_decode((unsigned char *)k);
+        mem_free(k);
+        unsigned char *lp = (unsigned char *)load_string(ld, &len);
+        if (lp == NULL) return false;
+        count_deep_validation(ld);
+        sid first, last;
+        int64_t nlive;
+        bool ok = true;
+        if (len >= 7 && lp_validate(lp, len, false) && lp_first(lp) == NULL)
+            ok = fail(ld, "Empty listpack inside stream");
+        else if (!stream_validate_node(lp, len, true, &master, &first, &last, &nlive) ||
+                 (have_prev && sid_cmp(&first, &prev) <= 0))
+            ok = fail(ld, "Stream listpack integrity check failed.");
+        else if (!sidmap_insert(&s->nodes, &master, lp))
+            ok = fail(ld, "Stream listpack integrity check failed.");
+        if (!ok) {
+            mem_free(lp);
+            return false;
+        }
+        have_prev = true;
+        prev = last;
+        *live += (uint64_t)nlive;
+    }
+    *top = prev;
+    return true;
+}
+
+/* A group's consumers and their PELs: each ID must be pending in the
+ * group and owned by no other consumer. */
+static bool load_stream_consumers(loader *ld, int type, sgroup *g) {
+    uint64_t n;
+    if (!load_len(ld, &n)) return fail(ld, "Stream consumers num loading failed.");
+    while (n--) {
+        size_t len;
+        char *name = load_string(ld, &len);
+        if (name == NULL) return fail(ld, "Error reading the consumer name from Stream group.");
+        long long seen = 0, active = 0;
+        sconsumer *c = NULL;
+        bool ok = load_ms(ld, &seen) || fail(ld, "Stream short read reading seen time.");
+        if (ok && type == RDB_TYPE_STREAM_LISTPACKS_3)
+            ok = load_ms(ld, &active) || fail(ld, "Stream short read reading active time.");
+        if (ok && (c = stream_consumer_create(g, name, len, seen)) == NULL)
+            ok = fail(ld, "Duplicate stream consumer detected.");
+        mem_free(name);
+        if (!ok) return false;
+        uint64_t npel;
+        if (!load_len(ld, &npel)) return fail(ld, "Stream consumer PEL num loading failed.");
+        while (npel--) {
+            sid id;
+            if (!load_raw_sid(ld, &id)) return fail(ld, "Stream short read reading PEL streamID.");
+            snack *nk = sidmap_find(&g->pel, &id);
+            if (nk == NULL) return fail(ld, "Consumer entry not found in group global PEL");
+            if (nk->consumer == c)
+                return fail(ld, "Duplicated consumer PEL entry  loading a stream consumer group");
+            if (nk->consumer)
+                return fail(ld, "Stream consumer PEL entry already has a consumer assigned");
+            nk->consumer = c;
+            sidmap_insert(&c->pel, &id, nk);
+        }
+    }
+    return true;
+}
+
+static bool load_stream_groups(loader *ld, int type, stream *s) {
+    uint64_t n;
+    if (!load_len(ld, &n)) return fail(ld, "Stream cgroup count loading failed.");
+    while (n--) {
+        size_t len;
+        char *name = load_string(ld, &len);
+        if (name == NULL) return fail(ld, "Error reading the consumer group name from Stream");
+        sid gid;
+        uint64_t read = 0;
+        bool ok = load_sid(ld, &gid) || fail(ld, "Stream cgroup ID loading failed.");
+        if (ok && type != RDB_TYPE_STREAM_LISTPACKS)
+            ok = load_len(ld, &read) || fail(ld, "Stream cgroup offset loading failed.");
+        long long entries_read =
+            type == RDB_TYPE_STREAM_LISTPACKS ? stream_estimate_distance(s, &gid) : (long long)read;
+        sgroup *g = NULL;
+        if (ok && (g = stream_group_create(s, name, len, &gid, entries_read)) == NULL)
+            ok = fail(ld, "Duplicated consumer group name %.*s", (int)(len > 64 ? 64 : len), name);
+        mem_free(name);
+        if (!ok) return false;
+        uint64_t npel;
+        if (!load_len(ld, &npel)) return fail(ld, "Stream PEL size loading failed.");
+        while (npel--) {
+            sid id;
+            long long when;
+            uint64_t count;
+            if (!load_raw_sid(ld, &id)) return fail(ld, "Stream PEL ID loading failed.");
+            if (!load_ms(ld, &when) || !load_len(ld, &count))
+                return fail(ld, "Stream PEL NACK loading failed.");
+            snack *nk = stream_nack_new(NULL, when);
+            nk->delivery_count = count;
+            if (!sidmap_insert(&g->pel, &id, nk)) {
+                mem_free(nk);
+                return fail(ld, "Duplicated global PEL entry loading stream consumer group");
+            }
+        }
+        if (!load_stream_consumers(ld, type, g)) return false;
+        for (size_t i = 0; i < sidmap_len(&g->pel); i++)
+            if (((snack *)sidmap_at(&g->pel, i)->val)->consumer == NULL)
+                return fail(ld, "Stream CG PEL entry without consumer");
+    }
+    return true;
+}
+
+/* RDB_TYPE_STREAM_LISTPACKS (_2, _3). */
+static int load_stream(loader *ld, int type, const char *key, size_t klen, kv **out) {
+    stream *s = stream_new();
+    uint64_t live = 0;
+    sid top = {0, 0};
+    bool ok = load_stream_nodes(ld, s, &live, &top);
+    if (ok && (!load_len(ld, &s->length) || !load_sid(ld, &s->last_id)))
+        ok = fail(ld, "Stream object metadata loading failed.");
+    if (ok && type != RDB_TYPE_STREAM_LISTPACKS &&
+        (!load_sid(ld, &s->first_id) || !load_sid(ld, &s->max_deleted) ||
+         !load_len(ld, &s->entries_added)))
+        ok = fail(ld, "Stream object metadata loading failed.");
+    if (ok && (s->length != live || (sidmap_len(&s->nodes) && sid_cmp(&top, &s->last_id) > 0)))
+        ok = fail(ld, "Stream length inconsistent with rax entries");
+    if (ok && type == RDB_TYPE_STREAM_LISTPACKS) {
+        /* As 7.0: an empty stream's edge is the maximal ID. */
+        stream_edge_id(s, true, true, &s->first_id);
+        s->entries_added = s->length;
+    }
+    ok = ok && load_stream_groups(ld, type, s);
+    if (!ok) {
+        stream_free(s);
+        return LOAD_ERR;
+    }
+    *out = kv_new_ptr(key, klen, KV_STREAM, KV_ENC_STREAM, s);
+    return LOAD_OK;
+}
+
 /* Redis's moduleTypeNameByID: 9 characters packed in the id's high bits. */
 static void module_name(uint64_t id, char name[10]) {
     static const char cset[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -1511,9 +1734,7 @@ static int load_object(loader *ld, int type, const char *key, size_t klen, kv **
     case RDB_TYPE_HASH_LISTPACK: return load_hash_packed(ld, type, key, klen, out);
     case RDB_TYPE_STREAM_LISTPACKS:
     case RDB_TYPE_STREAM_LISTPACKS_2:
-    case RDB_TYPE_STREAM_LISTPACKS_3:
-        fail(ld, "Stream values are not supported by castor yet; the key cannot be loaded");
-        return LOAD_ERR;
+    case RDB_TYPE_STREAM_LISTPACKS_3: return load_stream(ld, type, key, klen, out);
     case RDB_TYPE_MODULE_PRE_GA:
     case RDB_TYPE_MODULE_2:
         if (!load_len(ld, &id)) return LOAD_ERR;

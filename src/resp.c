@@ -344,7 +344,19 @@ resp_status resp_parse(resp_parser *p, char *buf, size_t len, const char **err) 
 
 size_t resp_enc_hdr(char *dst, char type, long long n) {
     dst[0] = type;
-    size_t l = 1 + util_ll2str(dst + 1, n);
+    size_t l;
+    if (n >= 0 && n < 100) { /* most headers: short bulks, small arrays */
+        if (n < 10) {
+            dst[1] = (char)('0' + n);
+            l = 2;
+        } else {
+            dst[1] = (char)('0' + n / 10);
+            dst[2] = (char)('0' + n % 10);
+            l = 3;
+        }
+    } else {
+        l = 1 + util_ll2str(dst + 1, n);
+    }
     dst[l++] = '\r';
     dst[l++] = '\n';
     return l;

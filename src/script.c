@@ -150,9 +150,7 @@ static bool held_input; /* our master's stream was held while busy */
 
 script_run *script_current(void) { return current; }
 
-static bool caller_is_master_or_aof(const client *c) {
-    return (c->flags & CLIENT_MASTER) || ((c->flags & CLIENT_FAKE) && !(c->flags & CLIENT_SCRIPT));
-}
+static bool caller_is_master_or_aof(const client *c) { return client_must_obey(c); }
 
 /* Redis's "running stale": a replica whose link is down, not serving stale data. */
 static bool running_stale(void) { return repl_is_stale(); }

@@ -64,6 +64,8 @@
 #include "t_hash.h"
 #include "t_list.h"
 #include "t_set.h"
+#include "stream.h"
+#include "t_stream.h"
 #include "t_string.h"
 #include "t_zset.h"
 #include "tls.h"
@@ -359,6 +361,7 @@ void seam_key_modified(db *d, const char *key, size_t klen, bool by_server) {
 
 void seam_db_flushed(int dbid, int other) {
     if (other == -1) tracking_flushed();
+    if (other < 0 && srv.blocked_clients) blocking_on_flush(dbid);
     if (dbid == -1) {
         for (int i = 0; i < srv.ndbs; i++) multi_touch_db(i, -1);
         return;
@@ -414,7 +417,7 @@ static command *const families[] = {
     repl_commands,     snapshot_commands, aof_commands,      t_hash_commands, t_set_commands,
     t_list_commands,   t_zset_commands,   blocking_commands, sort_commands,   module_commands,
     script_commands,   function_commands, hllcmd_commands,   geo_commands,    acl_commands,
-    cluster_commands,
+    cluster_commands,  t_stream_commands,
 };
 
 static void register_commands(void) {
@@ -825,6 +828,7 @@ int main(int argc, char **argv) {
     db_init(cfg.databases, cfg.cluster_enabled);
     /* Collection types register their value callbacks (free, dup, size). */
     zset_init();
+    stream_init();
     hash_init();
     list_init();
     t_set_init();

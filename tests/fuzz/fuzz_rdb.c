@@ -19,6 +19,9 @@
  * lying header or entry would fail here or under ASan. When a file loads,
  * the dataset is also saved again and that save must load back; when a
  * value restores, its DUMP must restore too.
+ * A stream is walked in both directions (its live entries must number its
+ * length) and each group's pending entries must belong to the consumer
+ * whose list holds them, and no other.
  * Linked with the core, the RDB format and the value types alone (the
  * Makefile's RDB_ALONE, over seam_none.c); see run-tests.sh.
  * Build and run: see README.md beside this file. */
@@ -38,6 +41,7 @@
 #include "rdb.h"
 #include "server.h"
 #include "str.h"
+#include "stream.h"
 #include "t_hash.h"
 #include "t_list.h"
 #include "t_set.h"
@@ -61,6 +65,7 @@ static void init_once(void) {
     log_open("/dev/null", LOG_WARNING);
     db_init(cfg.databases, false);
     zset_init();
+    stream_init();
     hash_init();
     list_init();
     t_set_init();
@@ -88,6 +93,41 @@ static void count_pair(void *priv, const char *f, size_t flen, const char *v, si
     (void)v;
     (void)vlen;
     ++*(unsigned long *)priv;
+}
+
+/* Every entry both ways, every field; the PELs consistent. */
+static void walk_stream(stream *s) {
+    for (int rev = 0; rev < 2; rev++) {
+        stream_iter it;
+        stream_iter_start(&it, s, NULL, NULL, rev);
+        sid id, prev = {0, 0};
+        int64_t nf;
+        uint64_t k = 0;
+        while (stream_iter_next(&it, &id, &nf)) {
+            if (k++) CHECK(rev ? sid_cmp(&id, &prev) < 0 : sid_cmp(&id, &prev) > 0);
+            prev = id;
+            while (nf--) {
+                const char *f, *v;
+                size_t flen, vlen;
+                stream_iter_field(&it, &f, &flen, &v, &vlen);
+            }
+        }
+        CHECK(k == s->length);
+    }
+    for (size_t i = 0; i < s->ngroups; i++) {
+        sgroup *g = s->groups[i];
+        size_t owned = 0;
+        for (size_t j = 0; j < g->nconsumers; j++) {
+            sconsumer *c = g->consumers[j];
+            for (size_t m = 0; m < sidmap_len(&c->pel); m++) {
+                sidmap_item *item = sidmap_at(&c->pel, m);
+                CHECK(sidmap_find(&g->pel, &item->id) == item->val);
+                CHECK(((snack *)item->val)->consumer == c);
+                owned++;
+            }
+        }
+        CHECK(owned == sidmap_len(&g->pel));
+    }
 }
 
 /* Read every element of e's value as the commands would. */
@@ -123,6 +163,7 @@ static void walk_value(const kv *e) {
             CHECK(k == zset_len(e));
         }
         return;
+    case KV_STREAM: walk_stream(kv_ptr(e)); return;
     }
 }
 

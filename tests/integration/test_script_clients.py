@@ -99,14 +99,12 @@ def test_register_script_loads_and_reloads(server):
 
 
 def test_rq_enqueues_and_completes_jobs(server):
-    """RQ 1.13 keeps job results in a stream on servers >= 5.0; castor has
-    no streams yet (another issue), so RQ is told what it would see on a
-    4.x server and keeps results in the job hash, its other supported path.
-    Drop the override once XADD/XREVRANGE exist."""
+    """RQ 1.13 keeps job results in a stream (XADD with MAXLEN, read back
+    with XREVRANGE) on servers >= 5.0, which castor reports being: results
+    and failures go through real streams."""
     rq = pytest.importorskip("rq")
     import rq_jobs
     c = server.client()
-    setattr(c, "__rq_redis_server_version", (4, 0, 0))
     q = rq.Queue("castor-test", connection=c)
     jobs = [q.enqueue(rq_jobs.add, i, 10 * i) for i in range(20)]
     bad = q.enqueue(rq_jobs.fail)
@@ -120,6 +118,10 @@ def test_rq_enqueues_and_completes_jobs(server):
     bad.refresh()
     assert bad.get_status() == "failed"
     assert "job failed on purpose" in bad.exc_info
+    # The results live in streams, not in the job hashes.
+    result_keys = [k for k in c.scan_iter("rq:results:*")]
+    assert len(result_keys) == 21
+    assert all(c.type(k) == b"stream" for k in result_keys)
     assert len(q) == 0
     # Queue.empty() is a Lua script: it removes queued jobs and their data.
     more = [q.enqueue(rq_jobs.add, 1, 1) for _ in range(5)]
