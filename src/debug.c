@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "aof.h"
@@ -250,7 +251,10 @@ static void debug_sleep(client *c) {
     double secs = strtod(arg_cstr(&c->argv[2], buf, sizeof(buf)), NULL);
     long long us = (long long)(secs * 1000000);
     struct timespec ts = {.tv_sec = us / 1000000, .tv_nsec = (us % 1000000) * 1000};
-    if (us > 0) nanosleep(&ts, NULL);
+    /* The watchdog's SIGALRM interrupts the sleep: sleep the rest. */
+    if (us > 0)
+        while (nanosleep(&ts, &ts) == -1 && errno == EINTR) {
+        }
     reply_ok(c);
 }
 
@@ -436,6 +440,16 @@ static void cmd_debug(client *c) {
     } else if (argc == 3 && arg_is(sub, "log")) {
         log_msg(LOG_WARNING, "DEBUG LOG: %.*s", (int)c->argv[2].len, c->argv[2].ptr);
         reply_ok(c);
+    } else if (argc == 2 && arg_is(sub, "segfault")) {
+        /* A write to a read-only page: SIGSEGV, and crash.c's report. */
+        char *p = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        *(volatile char *)p = 'x';
+    } else if (argc == 2 && arg_is(sub, "panic")) {
+        log_msg(LOG_WARNING, "------------------------------------------------");
+        log_msg(LOG_WARNING, "!!! Software Failure. Press left mouse button to continue");
+        log_msg(LOG_WARNING, "Guru Meditation: DEBUG PANIC called at Unix time %lld #%s:%d",
+                (long long)time(NULL), __FILE__, __LINE__);
+        abort(); /* the SIGABRT handler (crash.c) writes the report */
     } else if (argc >= 3 && argc <= 5 && arg_is(sub, "populate")) {
         debug_populate(c);
     } else {

@@ -157,5 +157,9 @@ command dump_commands[] = {
      .acl = ACL_KEYSPACE | ACL_READ | ACL_SLOW, .keys = {1, 1, 1}},
     {.name = "restore", .proc = cmd_restore, .arity = -4, .flags = CMD_WRITE | CMD_DENYOOM,
      .acl = ACL_KEYSPACE | ACL_WRITE | ACL_SLOW | ACL_DANGEROUS, .keys = {1, 1, 1}},
+    /* What MIGRATE sends in a cluster: RESTORE allowed on an importing slot. */
+    {.name = "restore-asking", .proc = cmd_restore, .arity = -4,
+     .flags = CMD_WRITE | CMD_DENYOOM | CMD_ASKING,
+     .acl = ACL_KEYSPACE | ACL_WRITE | ACL_SLOW | ACL_DANGEROUS, .keys = {1, 1, 1}},
     {.name = NULL}};
 /* clang-format on */

@@ -32,9 +32,11 @@
 #include "db.h"
 #include "ev.h"
 #include "function.h"
+#include "latency.h"
 #include "mem.h"
 #include "pubsub.h"
 #include "memory.h"
+#include "migrate.h"
 #include "reply.h"
 #include "repl.h"
 #include "script.h"
@@ -130,11 +132,12 @@ enum {
     SEC_ERRORSTATS = 1 << 9,
     SEC_CLUSTER = 1 << 10,
     SEC_KEYSPACE = 1 << 11,
+    SEC_LATENCYSTATS = 1 << 12,
 };
 #define SEC_DEFAULTS                                                                               \
     (SEC_SERVER | SEC_CLIENTS | SEC_MEMORY | SEC_PERSISTENCE | SEC_STATS | SEC_REPLICATION |       \
      SEC_CPU | SEC_MODULES | SEC_ERRORSTATS | SEC_CLUSTER | SEC_KEYSPACE)
-#define SEC_ALL (SEC_DEFAULTS | SEC_COMMANDSTATS)
+#define SEC_ALL (SEC_DEFAULTS | SEC_COMMANDSTATS | SEC_LATENCYSTATS)
 
 static const struct {
     const char *name;
@@ -151,6 +154,7 @@ static const struct {
     {"module_list", SEC_MODULES},
     {"commandstats", SEC_COMMANDSTATS},
     {"errorstats", SEC_ERRORSTATS},
+    {"latencystats", SEC_LATENCYSTATS},
     {"cluster", SEC_CLUSTER},
     {"keyspace", SEC_KEYSPACE},
     {"default", SEC_DEFAULTS},
@@ -407,47 +411,47 @@ static str *sec_stats(str *s) {
                    sync[1], sync[2], srv.stat_expiredkeys, (double)srv.stat_expired_stale_perc,
                    srv.stat_expired_time_cap_reached, srv.stat_evictedkeys, srv.stat_keyspace_hits,
                    srv.stat_keyspace_misses);
-    return str_catfmt(s,
-                      "pubsub_channels:%zu\r\n"
-                      "pubsub_patterns:%zu\r\n"
-                      "pubsubshard_channels:%zu\r\n"
-                      "latest_fork_usec:0\r\n"
-                      "total_forks:0\r\n"
-                      "migrate_cached_sockets:0\r\n"
-                      "slave_expires_tracked_keys:0\r\n"
-                      "active_defrag_hits:0\r\n"
-                      "active_defrag_misses:0\r\n"
-                      "active_defrag_key_hits:0\r\n"
-                      "active_defrag_key_misses:0\r\n"
-                      "total_active_defrag_time:0\r\n"
-                      "current_active_defrag_time:0\r\n"
-                      "tracking_total_keys:0\r\n"
-                      "tracking_total_items:0\r\n"
-                      "tracking_total_prefixes:0\r\n"
-                      "unexpected_error_replies:%lld\r\n"
-                      "total_error_replies:%lld\r\n"
-                      "dump_payload_sanitizations:%lld\r\n"
-                      "total_reads_processed:%lld\r\n"
-                      "total_writes_processed:%lld\r\n"
-                      "io_threaded_reads_processed:0\r\n"
-                      "io_threaded_writes_processed:0\r\n"
-                      "reply_buffer_shrinks:0\r\n"
-                      "reply_buffer_expands:0\r\n"
-                      /* Redis 7.2's names for two counters 7.0 lacks. */
-                      "client_query_buffer_limit_disconnections:%lld\r\n"
-                      "client_output_buffer_limit_disconnections:%lld\r\n"
-                      /* castor: the event loop's timed sleep (coalesce.h). */
-                      "io_coalesce_active:%d\r\n"
-                      "io_coalesce_probes:%llu\r\n"
-                      "io_coalesce_engaged:%llu\r\n"
-                      "io_coalesce_sleeps:%llu\r\n",
-                      pubsub_channel_count(), pubsub_pattern_count(), pubsub_shard_count(),
-                      srv.stat_unexpected_error_replies, srv.stat_total_error_replies,
-                      srv.stat_dump_payload_sanitizations, srv.stat_io_reads, srv.stat_io_writes,
-                      srv.stat_client_qbuf_limit_disconnections,
-                      srv.stat_client_outbuf_limit_disconnections, coalesce_is_on(co),
-                      (unsigned long long)co->probes, (unsigned long long)co->engaged,
-                      (unsigned long long)co->sleeps);
+    return str_catfmt(
+        s,
+        "pubsub_channels:%zu\r\n"
+        "pubsub_patterns:%zu\r\n"
+        "pubsubshard_channels:%zu\r\n"
+        "latest_fork_usec:0\r\n"
+        "total_forks:0\r\n"
+        "migrate_cached_sockets:%d\r\n"
+        "slave_expires_tracked_keys:0\r\n"
+        "active_defrag_hits:0\r\n"
+        "active_defrag_misses:0\r\n"
+        "active_defrag_key_hits:0\r\n"
+        "active_defrag_key_misses:0\r\n"
+        "total_active_defrag_time:0\r\n"
+        "current_active_defrag_time:0\r\n"
+        "tracking_total_keys:0\r\n"
+        "tracking_total_items:0\r\n"
+        "tracking_total_prefixes:0\r\n"
+        "unexpected_error_replies:%lld\r\n"
+        "total_error_replies:%lld\r\n"
+        "dump_payload_sanitizations:%lld\r\n"
+        "total_reads_processed:%lld\r\n"
+        "total_writes_processed:%lld\r\n"
+        "io_threaded_reads_processed:0\r\n"
+        "io_threaded_writes_processed:0\r\n"
+        "reply_buffer_shrinks:0\r\n"
+        "reply_buffer_expands:0\r\n"
+        /* Redis 7.2's names for two counters 7.0 lacks. */
+        "client_query_buffer_limit_disconnections:%lld\r\n"
+        "client_output_buffer_limit_disconnections:%lld\r\n"
+        /* castor: the event loop's timed sleep (coalesce.h). */
+        "io_coalesce_active:%d\r\n"
+        "io_coalesce_probes:%llu\r\n"
+        "io_coalesce_engaged:%llu\r\n"
+        "io_coalesce_sleeps:%llu\r\n",
+        pubsub_channel_count(), pubsub_pattern_count(), pubsub_shard_count(),
+        migrate_cached_count(), srv.stat_unexpected_error_replies, srv.stat_total_error_replies,
+        srv.stat_dump_payload_sanitizations, srv.stat_io_reads, srv.stat_io_writes,
+        srv.stat_client_qbuf_limit_disconnections, srv.stat_client_outbuf_limit_disconnections,
+        coalesce_is_on(co), (unsigned long long)co->probes, (unsigned long long)co->engaged,
+        (unsigned long long)co->sleeps);
 }
 
 static str *sec_replication(str *s) {
@@ -556,6 +560,7 @@ static str *gen_info(int mask) {
         {SEC_MODULES, NULL},
         {SEC_COMMANDSTATS, sec_commandstats},
         {SEC_ERRORSTATS, sec_errorstats},
+        {SEC_LATENCYSTATS, latency_info},
         {SEC_CLUSTER, NULL},
         {SEC_KEYSPACE, sec_keyspace},
     };
@@ -570,6 +575,8 @@ static str *gen_info(int mask) {
     }
     return s;
 }
+
+str *info_generate_all(void) { return gen_info(SEC_ALL); }
 
 /* INFO [section ...]: a bulk string in RESP2, a verbatim "txt" string in
  * RESP3. Unknown section names are ignored (an empty reply if none match). */

@@ -30,6 +30,7 @@
 #include "cmdinfo.h"
 #include "cmdtable.h"
 #include "config.h"
+#include "crash.h"
 #include "db.h"
 #include "debug.h"
 #include "dump.h"
@@ -43,8 +44,10 @@
 #include "info.h"
 #include "keys.h"
 #include "log.h"
+#include "lolwut.h"
 #include "mem.h"
 #include "memory.h"
+#include "migrate.h"
 #include "module.h"
 #include "multi.h"
 #include "net.h"
@@ -54,6 +57,7 @@
 #include "repl.h"
 #include "script.h"
 #include "seam.h"
+#include "latency.h"
 #include "slowlog.h"
 #include "snapshot.h"
 #include "sort.h"
@@ -207,6 +211,8 @@ static long long cron(long long id, void *data) {
     snapshot_cron(); /* save points, scheduled BGSAVE */
     aof_cron();      /* scheduled and automatic AOF rewrites */
     repl_cron();     /* links, snapshots for replicas, pings, WAIT timeouts */
+    migrate_cron();  /* idle cached MIGRATE connections */
+    crash_watchdog_cron();
     if (srv.pause_type && srv.pause_end_ms <= srv.mstime) {
         srv.pause_type = PAUSE_NONE;
         client_unpause_all();
@@ -304,6 +310,10 @@ void seam_refused_in_multi(client *c) { multi_flag_error(c); }
 void seam_after_call(client *c, command *cmd, long long dur_us, bool outermost) {
     /* Redis files every call under one of two latency events by its speed class. */
     latency_add_sample((cmd->flags & CMD_FAST) ? "fast-command" : "command", dur_us / 1000);
+    /* A command that blocked is counted when it is served (blocking.c). */
+    bool blocked = (c->flags & CLIENT_BLOCKED) && c->bstate;
+    if (blocked) blocking_add_usec(c, dur_us);
+    else if (cfg.latency_tracking) latency_record_command(cmd, dur_us);
     if (!(cmd->flags & CMD_SKIP_SLOWLOG)) slowlog_maybe_add(c, dur_us);
     /* Waiters on keys this command (or a whole EXEC) readied run now. */
     if (outermost) blocking_serve_ready();
@@ -368,7 +378,8 @@ static command *const families[] = {
     cmdinfo_commands,  slowlog_commands,  memory_commands,   multi_commands,  pubsub_commands,
     repl_commands,     snapshot_commands, aof_commands,      t_hash_commands, t_set_commands,
     t_list_commands,   t_zset_commands,   blocking_commands, sort_commands,   module_commands,
-    script_commands,   function_commands, hllcmd_commands,   geo_commands,
+    script_commands,   function_commands, hllcmd_commands,   geo_commands,    migrate_commands,
+    latency_commands,  lolwut_commands,
 };
 
 static void register_commands(void) {
@@ -712,6 +723,7 @@ int main(int argc, char **argv) {
             argv[0]);
     else log_msg(LOG_NOTICE, "Configuration loaded");
     setup_signals();
+    crash_setup();
     config_apply_at_start();
     server_apply_maxclients();
     if (ev_init(cfg.maxclients + 128) == -1) {
