@@ -659,9 +659,9 @@ int rdb_save_rio(rio *r, const rdb_info *info, str **err) {
     bool ok = wr(r, magic, 9) && save_aux_fields(r, info);
     /* Function libraries come before the keys, as in Redis. */
     function_writer fw = {r, ok};
-    if (ok) seam_function_foreach(save_function_code, &fw);
+    if (ok && !info->exclude_functions) seam_function_foreach(save_function_code, &fw);
     ok = fw.ok;
-    for (int i = 0; ok && i < srv.ndbs; i++) ok = save_db(r, db_get(i));
+    for (int i = 0; ok && !info->exclude_data && i < srv.ndbs; i++) ok = save_db(r, db_get(i));
     ok = ok && save_type(r, RDB_OPCODE_EOF) && save_u64le(r, r->cksum);
     if (!ok) {
         *err = str_fmt("Write error saving DB: %s", errno ? strerror(errno) : "short write");
