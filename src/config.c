@@ -446,6 +446,12 @@ static const char *apply_watchdog(void) {
     return NULL;
 }
 
+/* Turned back on: the history kept meanwhile goes at once, as in Redis. */
+static const char *apply_aof_auto_gc(void) {
+    aof_apply_auto_gc();
+    return NULL;
+}
+
 static const char *apply_proc_title(void) {
     config_set_proc_title(NULL);
     return NULL;
@@ -979,8 +985,8 @@ static directive table[] = {
     ENUM("appendfsync", NULL, 0, appendfsync_enum, appendfsync, APPENDFSYNC_EVERYSEC),
     BOOL("aof-use-rdb-preamble", NULL, 0, aof_use_rdb_preamble, 1),
     BOOL("aof-load-truncated", NULL, 0, aof_load_truncated, 1),
-    BOOL("aof-timestamp-enabled", NULL, INERT, aof_timestamp_enabled, 0),
-    BOOL("aof-disable-auto-gc", NULL, INERT, aof_disable_auto_gc, 0),
+    BOOL("aof-timestamp-enabled", NULL, 0, aof_timestamp_enabled, 0),
+    BOOL("aof-disable-auto-gc", NULL, 0, aof_disable_auto_gc, 0, .apply = apply_aof_auto_gc),
     BOOL("aof-rewrite-incremental-fsync", NULL, 0, aof_rewrite_incremental_fsync, 1),
     BOOL("no-appendfsync-on-rewrite", NULL, 0, no_appendfsync_on_rewrite, 0),
     INT("auto-aof-rewrite-percentage", NULL, 0, 0, INT_MAX, auto_aof_rewrite_percentage, 100),

@@ -109,6 +109,7 @@ void info_reset_stats(void) {
     srv.stat_total_reads_processed = srv.stat_total_writes_processed = 0;
     srv.stat_client_qbuf_limit_disconnections = 0;
     srv.stat_client_outbuf_limit_disconnections = 0;
+    srv.stat_total_forks = srv.stat_fork_usec = 0;
     reset_metrics();
     aof_reset_stats();
     cmdtable_reset_stats();
@@ -411,47 +412,48 @@ static str *sec_stats(str *s) {
                    sync[1], sync[2], srv.stat_expiredkeys, (double)srv.stat_expired_stale_perc,
                    srv.stat_expired_time_cap_reached, srv.stat_evictedkeys, srv.stat_keyspace_hits,
                    srv.stat_keyspace_misses);
-    return str_catfmt(
-        s,
-        "pubsub_channels:%zu\r\n"
-        "pubsub_patterns:%zu\r\n"
-        "pubsubshard_channels:%zu\r\n"
-        "latest_fork_usec:0\r\n"
-        "total_forks:0\r\n"
-        "migrate_cached_sockets:%d\r\n"
-        "slave_expires_tracked_keys:0\r\n"
-        "active_defrag_hits:0\r\n"
-        "active_defrag_misses:0\r\n"
-        "active_defrag_key_hits:0\r\n"
-        "active_defrag_key_misses:0\r\n"
-        "total_active_defrag_time:0\r\n"
-        "current_active_defrag_time:0\r\n"
-        "tracking_total_keys:0\r\n"
-        "tracking_total_items:0\r\n"
-        "tracking_total_prefixes:0\r\n"
-        "unexpected_error_replies:%lld\r\n"
-        "total_error_replies:%lld\r\n"
-        "dump_payload_sanitizations:%lld\r\n"
-        "total_reads_processed:%lld\r\n"
-        "total_writes_processed:%lld\r\n"
-        "io_threaded_reads_processed:0\r\n"
-        "io_threaded_writes_processed:0\r\n"
-        "reply_buffer_shrinks:0\r\n"
-        "reply_buffer_expands:0\r\n"
-        /* Redis 7.2's names for two counters 7.0 lacks. */
-        "client_query_buffer_limit_disconnections:%lld\r\n"
-        "client_output_buffer_limit_disconnections:%lld\r\n"
-        /* castor: the event loop's timed sleep (coalesce.h). */
-        "io_coalesce_active:%d\r\n"
-        "io_coalesce_probes:%llu\r\n"
-        "io_coalesce_engaged:%llu\r\n"
-        "io_coalesce_sleeps:%llu\r\n",
-        pubsub_channel_count(), pubsub_pattern_count(), pubsub_shard_count(),
-        migrate_cached_count(), srv.stat_unexpected_error_replies, srv.stat_total_error_replies,
-        srv.stat_dump_payload_sanitizations, srv.stat_io_reads, srv.stat_io_writes,
-        srv.stat_client_qbuf_limit_disconnections, srv.stat_client_outbuf_limit_disconnections,
-        coalesce_is_on(co), (unsigned long long)co->probes, (unsigned long long)co->engaged,
-        (unsigned long long)co->sleeps);
+    return str_catfmt(s,
+                      "pubsub_channels:%zu\r\n"
+                      "pubsub_patterns:%zu\r\n"
+                      "pubsubshard_channels:%zu\r\n"
+                      "latest_fork_usec:%lld\r\n"
+                      "total_forks:%lld\r\n"
+                      "migrate_cached_sockets:%d\r\n"
+                      "slave_expires_tracked_keys:0\r\n"
+                      "active_defrag_hits:0\r\n"
+                      "active_defrag_misses:0\r\n"
+                      "active_defrag_key_hits:0\r\n"
+                      "active_defrag_key_misses:0\r\n"
+                      "total_active_defrag_time:0\r\n"
+                      "current_active_defrag_time:0\r\n"
+                      "tracking_total_keys:0\r\n"
+                      "tracking_total_items:0\r\n"
+                      "tracking_total_prefixes:0\r\n"
+                      "unexpected_error_replies:%lld\r\n"
+                      "total_error_replies:%lld\r\n"
+                      "dump_payload_sanitizations:%lld\r\n"
+                      "total_reads_processed:%lld\r\n"
+                      "total_writes_processed:%lld\r\n"
+                      "io_threaded_reads_processed:0\r\n"
+                      "io_threaded_writes_processed:0\r\n"
+                      "reply_buffer_shrinks:0\r\n"
+                      "reply_buffer_expands:0\r\n"
+                      /* Redis 7.2's names for two counters 7.0 lacks. */
+                      "client_query_buffer_limit_disconnections:%lld\r\n"
+                      "client_output_buffer_limit_disconnections:%lld\r\n"
+                      /* castor: the event loop's timed sleep (coalesce.h). */
+                      "io_coalesce_active:%d\r\n"
+                      "io_coalesce_probes:%llu\r\n"
+                      "io_coalesce_engaged:%llu\r\n"
+                      "io_coalesce_sleeps:%llu\r\n",
+                      pubsub_channel_count(), pubsub_pattern_count(), pubsub_shard_count(),
+                      srv.stat_fork_usec, srv.stat_total_forks, migrate_cached_count(),
+                      srv.stat_unexpected_error_replies, srv.stat_total_error_replies,
+                      srv.stat_dump_payload_sanitizations, srv.stat_io_reads, srv.stat_io_writes,
+                      srv.stat_client_qbuf_limit_disconnections,
+                      srv.stat_client_outbuf_limit_disconnections, coalesce_is_on(co),
+                      (unsigned long long)co->probes, (unsigned long long)co->engaged,
+                      (unsigned long long)co->sleeps);
 }
 
 static str *sec_replication(str *s) {

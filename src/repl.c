@@ -199,6 +199,11 @@ long long repl_total_keys(void) {
 
 static void new_replid(void) { util_random_hex(srv.replid, 40); }
 
+void repl_change_replid(void) {
+    new_replid();
+    repl_clear_replid2();
+}
+
 void repl_clear_replid2(void) {
     memcpy(repl_ms.replid2, ZERO_REPLID, 41);
     repl_ms.second_offset = -1;

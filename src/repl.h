@@ -107,4 +107,7 @@ void repl_backlog_size_changed(void);
 /* The command table, registered by server.c. */
 extern command repl_commands[];
 
+/* A new replication id, and no previous one (DEBUG CHANGE-REPL-ID). */
+void repl_change_replid(void);
+
 #endif

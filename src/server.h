@@ -72,6 +72,7 @@ struct server {
     long long stat_client_qbuf_limit_disconnections;   /* client.c */
     long long stat_client_outbuf_limit_disconnections; /* client.c */
     long long stat_peak_memory;                        /* server.c (cron) */
+    long long stat_total_forks, stat_fork_usec;        /* child.c: count, the last fork()'s time */
     size_t initial_memory_usage; /* server.c: used_memory once ready to serve */
     long long stat_total_reads_processed, stat_total_writes_processed;
 
@@ -85,6 +86,7 @@ struct server {
     bool active_expire_enabled;    /* server.c at start, debug.c (DEBUG SET-ACTIVE-EXPIRE) */
     bool pause_cron;               /* debug.c: DEBUG PAUSE-CRON (the cron only keeps time) */
     bool skip_checksum_validation; /* debug.c: DEBUG SET-SKIP-CHECKSUM-VALIDATION */
+    bool no_dict_resizing;         /* debug.c: DEBUG DICT-RESIZING 0 */
 
     int busy_script; /* script.c: 1 (EVAL) or 2 (FCALL) while a script runs
                                        * past busy-reply-threshold */
