@@ -1144,6 +1144,7 @@ void aof_debug_loadaof(client *c) {
     int ret = load_all(manifest);
     /* As Redis: a damaged AOF leaves no dataset worth serving. */
     if (ret == LOAD_FAILED || ret == LOAD_OPEN_ERR || ret == LOAD_TRUNCATED) exit(1);
+    srv.dirty = 0; /* as Redis: what was loaded is no change to save */
     log_msg(LOG_NOTICE, "Append Only File loaded by DEBUG LOADAOF");
     reply_ok(c);
 }

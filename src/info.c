@@ -503,17 +503,22 @@ static str *sec_commandstats(str *s) {
     return s;
 }
 
+typedef struct errstat_item {
+    const char *code;
+    unsigned long long count;
+} errstat_item;
+
 typedef struct errstat_list {
-    int n;
-    struct {
-        const char *code;
-        unsigned long long count;
-    } items[256];
+    int n, cap;
+    errstat_item *items;
 } errstat_list;
 
 static void collect_errstat(void *priv, const char *code, unsigned long long n) {
     errstat_list *l = priv;
-    if (l->n == (int)(sizeof(l->items) / sizeof(l->items[0]))) return;
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 32;
+        l->items = mem_realloc(l->items, sizeof(*l->items) * (size_t)l->cap);
+    }
     l->items[l->n].code = code;
     l->items[l->n++].count = n;
 }
@@ -524,13 +529,13 @@ static int errstat_cmp(const void *a, const void *b) {
 
 static str *sec_errorstats(str *s) {
     s = str_catc(s, "# Errorstats\r\n");
-    errstat_list l;
-    l.n = 0;
+    errstat_list l = {0, 0, NULL};
     reply_errorstats(collect_errstat, &l);
     /* Redis keeps error codes in a radix tree: print them sorted. */
-    qsort(l.items, (size_t)l.n, sizeof(l.items[0]), errstat_cmp);
+    if (l.n) qsort(l.items, (size_t)l.n, sizeof(l.items[0]), errstat_cmp);
     for (int i = 0; i < l.n; i++)
         s = str_catfmt(s, "errorstat_%s:count=%llu\r\n", l.items[i].code, l.items[i].count);
+    mem_free(l.items);
     return s;
 }
 

@@ -1663,8 +1663,10 @@ static bool load_checksum(loader *ld) {
         log_msg(LOG_WARNING, "RDB file was saved with checksum disabled: no check performed.");
         return true;
     }
+    /* "RDB CRC error" is what Redis (and redis-check-rdb) say: operators
+     * and Redis's tests look for it. */
     if (got != expected)
-        return fail(ld, "Wrong RDB checksum expected: (%llx) but got (%llx)",
+        return fail(ld, "RDB CRC error: wrong RDB checksum expected: (%llx) but got (%llx)",
                     (unsigned long long)expected, (unsigned long long)got);
     return true;
 }

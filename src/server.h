@@ -77,7 +77,8 @@ struct server {
     long long stat_total_reads_processed, stat_total_writes_processed;
 
     long long dirty;               /* changes since the last save: the commands that change
-                                       * data (db_key_changed() and its peers); snapshot.c resets */
+                                       * data (db_key_changed() and its peers); snapshot.c resets,
+                                       * and aof.c after DEBUG LOADAOF */
     bool loading;                  /* rdb.c, aof.c, repl_link.c: while a dataset loads */
     bool shutdown_asap;            /* server.c (signal handler) */
     int shutdown_flags;            /* server.c */

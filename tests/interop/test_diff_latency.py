@@ -213,3 +213,37 @@ def test_command_count_list_cover_the_new_commands(pair):
         pair.check("COMMAND", "INFO", name)
     pair.check("LATENCY", "HELP")
     pair.check("LATENCY", "HISTOGRAM", "set", "x", "y")
+
+
+ERROR_CASES = [
+    [("MULTI",), ("SET", "a"), ("EXEC",)],
+    [("MULTI",), ("SET", "a", "b"), ("INCR", "a"), ("EXEC",)],
+    [("MULTI",), ("NOSUCH",), ("EXEC",)],
+    [("EVAL", "return redis.error_reply('MYERR boom')", "0")],
+    [("EVAL", "return redis.error_reply('boom')", "0")],
+    [("EVAL", "return redis.call('incr','x','y')", "0")],
+    [("SET", "s", "v"), ("EVAL", "return redis.pcall('incr','s')", "0")],
+    [("SET", "s", "v"), ("EVAL", "return redis.call('incr','s')", "0")],
+    [("DEBUG", "ERROR", "FOO bar")],
+    [("NOSUCHCMD",)], [("GET",)], [("AUTH", "x")], [("EVALSHA", "abc", "0")],
+    [("CONFIG", "SET", "maxmemory", "1"), ("SET", "a", "b"), ("CONFIG", "SET", "maxmemory", "0")],
+    [("FCALL", "nofunc", "0")], [("OBJECT", "ENCODING", "missing")],
+    # Every distinct code is tracked in 7.0 (7.2 stops at 128).
+    [("EVAL", "return redis.error_reply('E%d x')" % i, "0") for i in range(130)],
+]
+
+
+def test_errorstats_as_redis(pair):
+    for cmds in ERROR_CASES:
+        got = []
+        for side, srv in (("castor", pair.castor), ("redis", pair.redis)):
+            c = pair.conn(side)
+            c.call("CONFIG", "RESETSTAT")
+            for cmd in cmds:
+                c.call(*cmd)
+            stats = c.call("INFO", "commandstats").decode().split("\r\n")
+            calls = sorted(re.sub(r"usec=\d+,usec_per_call=[\d.]+,", "", ln) for ln in stats
+                           if ln.startswith("cmdstat_") and not ln.startswith(
+                               ("cmdstat_info:", "cmdstat_config|resetstat:")))
+            got.append((errorstats(c), calls, srv.info("stats")["total_error_replies"]))
+        assert got[0] == got[1], cmds[:3]
