@@ -196,6 +196,8 @@ def test_expire_is_stored_as_pexpireat(servers, tmp_path):
     before_ms = int(r.time()[0]) * 1000
     r.expire("k", 100)
     r.setex("k2", 50, "v")
+    # Under everysec a write may wait (up to 2 s) behind a running fsync.
+    wait_for(lambda: b"k2" in incr_bytes(tmp_path), 5)
     data = incr_bytes(tmp_path)
     assert b"\r\nEXPIRE\r\n" not in data.upper().replace(b"PEXPIREAT", b"")
     m = re.search(rb"\$9\r\nPEXPIREAT\r\n\$1\r\nk\r\n\$\d+\r\n(\d+)\r\n", data)
