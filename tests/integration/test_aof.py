@@ -214,6 +214,7 @@ def test_select_is_written_when_the_db_changes(servers, tmp_path):
     r.set("a", 1)
     r.execute_command("SELECT", 3)
     r.set("b", 2)
+    wait_for(lambda: b"\r\nb\r\n" in incr_bytes(tmp_path), 5)  # may wait behind an fsync
     data = incr_bytes(tmp_path)
     assert data.startswith(b"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n")
     assert b"*2\r\n$6\r\nSELECT\r\n$1\r\n3\r\n*3\r\n$3\r\nSET\r\n$1\r\nb\r\n" in data
@@ -227,6 +228,7 @@ def test_multi_exec_is_written_and_loaded_whole(servers, tmp_path):
     p.set("a", "1")
     p.incr("b")
     p.execute()
+    wait_for(lambda: incr_bytes(tmp_path).endswith(b"EXEC\r\n"), 5)  # may wait behind an fsync
     data = incr_bytes(tmp_path)
     start_multi = data.index(b"*1\r\n$5\r\nMULTI\r\n")
     assert data.endswith(b"*1\r\n$4\r\nEXEC\r\n")
