@@ -39,8 +39,9 @@ UNIT_ASAN_BINS := $(patsubst tests/unit/%.c,build-asan/tests/%,$(UNIT_SRCS))
 all: build/castor-server build/castor-check-aof build/castor-check-rdb
 
 build/castor-server: $(REL_OBJS)
-	$(CC) -O2 -g -o $@ $^ $(JEMALLOC_LIBS) $(LUA_LIBS) $(LIBS)
+	$(CC) -O2 -g -rdynamic -o $@ $^ $(JEMALLOC_LIBS) $(LUA_LIBS) $(LIBS)
 
+# -rdynamic: the crash report's backtrace names the functions (crash.c).
 # castor-check-rdb: the loader without the server (see RDB_ALONE).
 build/castor-check-rdb: build/obj/check_rdb.o $(patsubst %,build/obj/%.o,$(RDB_ALONE))
 	$(CC) -O2 -g -o $@ $^ $(JEMALLOC_LIBS) $(LIBS)
@@ -60,7 +61,7 @@ build/obj/%.o: src/%.c | build/obj
 
 asan: build-asan/castor-server build-asan/castor-check-rdb
 build-asan/castor-server: $(ASAN_OBJS)
-	$(CC) $(SAN) -g -o $@ $^ $(LUA_LIBS) $(LIBS)
+	$(CC) $(SAN) -g -rdynamic -o $@ $^ $(LUA_LIBS) $(LIBS)
 
 build-asan/obj/%.o: src/%.c | build-asan/obj
 	$(CC) $(CFLAGS_COMMON) -O1 $(SAN) -DCASTOR_LIBC_MALLOC -c -o $@ $<

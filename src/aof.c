@@ -217,9 +217,10 @@ static aof_manifest *load_manifest(void) {
     return m;
 }
 
-/* Delete the files a rewrite replaced, and drop them from the manifest. */
+/* Delete the files a rewrite replaced, and drop them from the manifest;
+ * with aof-disable-auto-gc yes they stay (listed as history). */
 static int delete_history(void) {
-    if (manifest == NULL || manifest->hist_len == 0) return 0;
+    if (manifest == NULL || manifest->hist_len == 0 || cfg.aof_disable_auto_gc) return 0;
     for (size_t i = 0; i < manifest->hist_len; i++) {
         log_msg(LOG_NOTICE, "Removing the history file %s in the background",
                 manifest->hist[i].name);
@@ -229,6 +230,10 @@ static int delete_history(void) {
     }
     aoffile_clear_history(manifest);
     return persist_manifest(manifest);
+}
+
+void aof_apply_auto_gc(void) {
+    if (!cfg.aof_disable_auto_gc) delete_history();
 }
 
 /* ---- Background fsync ---- */
@@ -328,8 +333,22 @@ static bool feeding(void) {
 }
 
 /* Append one command in RESP multibulk form. */
+static long long flush_sleep_us; /* DEBUG AOF-FLUSH-SLEEP */
+
+void aof_debug_set_flush_sleep(long long us) { flush_sleep_us = us; }
+
+/* The last "#TS:" annotation written (aof-timestamp-enabled). */
+static long long annotated_sec;
+
 void aof_feed(int dbid, int argc, const slice *argv) {
     if (!feeding()) return;
+    /* With aof-timestamp-enabled, "#TS:<unix time>" before the first
+     * command of each new second, as Redis (redis-check-aof --truncate-to-
+     * timestamp cuts there). */
+    if (cfg.aof_timestamp_enabled && srv.mstime / 1000 > annotated_sec) {
+        annotated_sec = srv.mstime / 1000;
+        abuf = str_catfmt(abuf, "#TS:%lld\r\n", annotated_sec);
+    }
     if (dbid != -1 && dbid != selected_db) {
         abuf = resp_cat_select(abuf, dbid);
         selected_db = dbid;
@@ -364,6 +383,8 @@ static void flush_aof(bool force) {
             LOG_NOTICE,
             "Asynchronous AOF fsync is taking too long (disk is busy?). Writing the AOF buffer without waiting for fsync to complete, this may slow down Redis.");
     }
+    /* DEBUG AOF-FLUSH-SLEEP: tests widen the window before the write. */
+    if (flush_sleep_us > 0) usleep((useconds_t)flush_sleep_us);
     ssize_t nwritten = write_all(aof_fd, abuf->buf, abuf->len);
     flush_postponed_start = 0;
     if (nwritten != (ssize_t)abuf->len) {
@@ -462,6 +483,8 @@ static void cat_function_load(void *priv, const char *code, size_t len) {
 static int write_commands(FILE *fp) {
     str *out = str_new_cap(64 * 1024);
     int rc = 0;
+    /* A rewrite in commands starts with the time it was made. */
+    if (cfg.aof_timestamp_enabled) out = str_catfmt(out, "#TS:%lld\r\n", srv.mstime / 1000);
     function_foreach_code(cat_function_load, &out);
     for (int j = 0; j < srv.ndbs && rc == 0; j++) {
         db *d = db_get(j);
@@ -1121,6 +1144,7 @@ void aof_debug_loadaof(client *c) {
     int ret = load_all(manifest);
     /* As Redis: a damaged AOF leaves no dataset worth serving. */
     if (ret == LOAD_FAILED || ret == LOAD_OPEN_ERR || ret == LOAD_TRUNCATED) exit(1);
+    srv.dirty = 0; /* as Redis: what was loaded is no change to save */
     log_msg(LOG_NOTICE, "Append Only File loaded by DEBUG LOADAOF");
     reply_ok(c);
 }

@@ -30,6 +30,10 @@ void aof_flush_before_sleep(void);
 void aof_flush_before_reply(void);
 /* Cron: scheduled and automatic rewrites, retries of failed writes. */
 void aof_cron(void);
+/* CONFIG SET aof-disable-auto-gc: back to no deletes the kept history. */
+void aof_apply_auto_gc(void);
+/* DEBUG AOF-FLUSH-SLEEP <us>: sleep before each AOF write (0: off). */
+void aof_debug_set_flush_sleep(long long us);
 /* Shutdown: stop a rewrite child, write and fsync everything. -1 (logged)
  * when the AOF is being switched on and its base is not written yet,
  * unless 'force'. */

@@ -321,10 +321,14 @@ const char *aoffile_new_incr(aof_manifest *m, const char *prefix) {
 void aoffile_incr_to_history(aof_manifest *m, size_t keep) {
     if (m->incr_len <= keep) return;
     size_t move = m->incr_len - keep;
+    /* Each goes first in history, as Redis's listAddNodeHead: the newest
+     * history file is listed first. */
     for (size_t i = 0; i < move; i++) {
         aof_part p = m->incr[i];
         p.type = AOF_TYPE_HIST;
         push_part(&m->hist, &m->hist_len, &m->hist_cap, p);
+        memmove(&m->hist[1], &m->hist[0], sizeof(aof_part) * (m->hist_len - 1));
+        m->hist[0] = p;
     }
     memmove(&m->incr[0], &m->incr[move], sizeof(aof_part) * keep);
     m->incr_len = keep;

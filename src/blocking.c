@@ -42,10 +42,12 @@
 
 #include "arg.h"
 #include "cmdtable.h"
+#include "config.h"
 #include "db.h"
 #include "dict.h"
 #include "errors.h"
 #include "ev.h"
+#include "latency.h"
 #include "mem.h"
 #include "reply.h"
 #include "repl.h"
@@ -89,6 +91,7 @@ typedef struct bstate {
     slice *argv;            /* owned: one allocation with the bytes */
     const slice *ready_key; /* set while the command re-runs */
     bool reblocked;         /* block() called during a re-run */
+    long long usec;         /* run time so far, counted when it ends */
 } bstate;
 
 static const char *bkey_id(const void *e, size_t *len) {
@@ -178,6 +181,18 @@ unsigned long blocking_timeout_count(void) { return heap_len; }
 
 static void unblock(client *c, bool resume_input);
 
+/* The blocked command ends: its time (all its runs), its failure and
+ * its latency are counted now (Redis's updateStatsOnUnblock). */
+static void count_unblocked(client *c, bool failed) {
+    bstate *b = c->bstate;
+    cmdtable_count_unblocked(b->cmd, b->usec, failed);
+    if (cfg.latency_tracking) latency_record_command(b->cmd, b->usec);
+}
+
+void blocking_add_usec(client *c, long long usec) {
+    if (c->bstate) c->bstate->usec += usec;
+}
+
 static long long on_timer(long long id, void *data) {
     (void)id;
     (void)data;
@@ -185,6 +200,7 @@ static long long on_timer(long long id, void *data) {
     while (heap_len && heap[0]->deadline <= now) {
         client *c = heap[0]->c;
         reply_null_array(c);
+        count_unblocked(c, false);
         unblock(c, true);
     }
     if (heap_len == 0) {
@@ -440,18 +456,18 @@ static void rerun(client *c, const char *key, size_t klen) {
     b->ready_key = &ready_key;
     b->reblocked = false;
     unsigned long long errors = reply_total_errors();
-    long long dur = cmdtable_run(c, b->cmd);
-    b->cmd->usec += dur;
-    /* As Redis's updateStatsOnUnblock: a re-run that replied an error
-     * (XREADGROUP's -NOGROUP) is a failed call, and the served command goes
-     * to the slow log as it was sent (BLPOP, not the LPOP it propagates). */
-    if (reply_total_errors() > errors) b->cmd->failed++;
-    if (!b->reblocked && !(b->cmd->flags & CMD_SKIP_SLOWLOG)) slowlog_maybe_add(c, dur);
+    b->usec += cmdtable_run(c, b->cmd);
+    /* The served command goes to the slow log as it was sent (BLPOP, not
+     * the LPOP it propagates), with the time of all its runs. */
+    if (!b->reblocked && !(b->cmd->flags & CMD_SKIP_SLOWLOG)) slowlog_maybe_add(c, b->usec);
     c->argv = own_argv;
     c->argc = own_argc;
     c->cmd = own_cmd;
     b->ready_key = NULL;
-    if (!b->reblocked) unblock(c, true);
+    if (!b->reblocked) {
+        count_unblocked(c, reply_total_errors() > errors);
+        unblock(c, true);
+    }
 }
 
 /* Serve the waiters of one signalled key, first come first served, while
@@ -548,6 +564,7 @@ void blocking_unblock_all(const char *err) {
     for (client *c = srv.clients; c; c = c->next) {
         if (c->bstate == NULL) continue;
         reply_error(c, err);
+        count_unblocked(c, true);
         unblock(c, false);
         c->flags |= CLIENT_CLOSE_AFTER_REPLY; /* as Redis: its pipeline is moot */
     }
@@ -559,6 +576,8 @@ bool blocking_unblock_client(client *target, bool as_error) {
     if (!(target->flags & CLIENT_BLOCKED) || target->bstate == NULL) return false;
     if (as_error) reply_error(target, ERR_UNBLOCKED_CLIENT);
     else reply_null_array(target);
+    /* Redis counts a failure either way (updateStatsOnUnblock(..., 1)). */
+    count_unblocked(target, true);
     unblock(target, true);
     return true;
 }

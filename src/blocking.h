@@ -72,4 +72,8 @@ bool blocking_first_key(const client *c, slice *key);
 /* The command table, registered by server.c. */
 extern command blocking_commands[];
 
+/* Add 'usec' of run time to c's blocked command (its first run, before it
+ * blocked: counted with the rest when it ends). */
+void blocking_add_usec(client *c, long long usec);
+
 #endif

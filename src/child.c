@@ -20,6 +20,7 @@
 
 #include "config.h"
 #include "dict.h"
+#include "latency.h"
 #include "log.h"
 #include "server.h"
 #include "util.h"
@@ -86,8 +87,13 @@ pid_t child_fork(child_kind kind, child_done_fn *done) {
         fcntl(info_pipe[1], F_SETFD, FD_CLOEXEC);
         fcntl(info_pipe[0], F_SETFL, O_NONBLOCK);
     }
-    long long fork_start = util_ustime();
+    long long t0 = util_ustime();
     pid_t pid = fork();
+    if (pid > 0) {
+        srv.stat_total_forks++;
+        srv.stat_fork_usec = util_ustime() - t0;
+        latency_add_sample("fork", srv.stat_fork_usec / 1000);
+    }
     if (pid == -1) {
         int saved = errno;
         close_pipe();
@@ -100,8 +106,6 @@ pid_t child_fork(child_kind kind, child_done_fn *done) {
     }
     if (info_pipe[1] != -1) close(info_pipe[1]);
     info_pipe[1] = -1;
-    srv.stat_total_forks++;
-    srv.stat_fork_usec = util_ustime() - fork_start;
     running = pid;
     running_kind = kind;
     running_done = done;
@@ -133,7 +137,7 @@ static void forget(void) {
     running = -1;
     running_kind = CHILD_NONE;
     running_done = NULL;
-    dict_set_resize_allowed(true);
+    dict_set_resize_allowed(!srv.no_dict_resizing);
 }
 
 void child_reap(void) {

@@ -162,8 +162,13 @@ int cmdtable_count(void) { return ncommands; }
 static void reset_one(command *cmd, void *priv) {
     (void)priv;
     cmd->calls = cmd->usec = cmd->rejected = cmd->failed = 0;
-    for (command *s = cmd->subcmds; s && s->name; s++)
+    mem_free(cmd->latency_hist); /* a plain block (latency.c) */
+    cmd->latency_hist = NULL;
+    for (command *s = cmd->subcmds; s && s->name; s++) {
         s->calls = s->usec = s->rejected = s->failed = 0;
+        mem_free(s->latency_hist);
+        s->latency_hist = NULL;
+    }
 }
 
 void cmdtable_reset_stats(void) { cmdtable_foreach(reset_one, NULL); }
@@ -244,15 +249,22 @@ void cmdtable_call(client *c) {
         client_monitor_feed(c, c->dbid, c->argc, c->argv);
     long long dur = run(c, cmd, start);
     cmd->calls++;
-    cmd->usec += dur;
+    srv.stat_numcommands++;
+    /* A command that blocked adds its time (all its runs) when it ends:
+     * cmdtable_count_unblocked(), as Redis 7.0's updateStatsOnUnblock. */
+    if (!((c->flags & CLIENT_BLOCKED) && c->bstate)) cmd->usec += dur;
     /* '>' not '!=': CONFIG RESETSTAT zeroes the count while it runs. */
     if (reply_total_errors() > prev_errors) cmd->failed++;
     prev_errors = reply_total_errors();
-    srv.stat_numcommands++;
     if (client_has_monitors() && !(cmd->flags & (CMD_SKIP_MONITOR | CMD_ADMIN)))
         client_monitor_feed(c, c->dbid, c->argc, c->argv);
     c->lastcmd = cmd;
     seam_after_call(c, cmd, dur, call_depth == 0);
+}
+
+void cmdtable_count_unblocked(command *cmd, long long usec, bool failed) {
+    cmd->usec += usec;
+    if (failed) cmd->failed++;
 }
 
 void cmdtable_reject(client *c, command *cmd, const char *err) {

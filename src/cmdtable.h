@@ -96,8 +96,9 @@ typedef struct command {
     struct command *parent;    /* set at start for subcommands */
     /* Stats, written by cmdtable.c. */
     long long calls, usec, rejected, failed;
-    char *fullname; /* "config|get", set at start */
-    int acl_id;     /* its bit in ACL selectors, set at start by acl.c */
+    struct latency_hist *latency_hist; /* latency.c's; NULL until a call is tracked */
+    char *fullname;                    /* "config|get", set at start */
+    int acl_id;                        /* its bit in ACL selectors, set at start by acl.c */
 } command;
 
 /* Tables */
@@ -127,6 +128,10 @@ void cmdtable_call(client *c);
  * Returns how long it took (us). No stats: cmdtable_call() adds them; a
  * blocked command served again (blocking.c) runs through here alone. */
 long long cmdtable_run(client *c, command *cmd);
+/* A command that blocked ended (served, timed out, unblocked): its time
+ * ('usec', all its runs) is added, and a failure if it ended in an error
+ * (Redis 7.0's updateStatsOnUnblock; the call was counted when it ran). */
+void cmdtable_count_unblocked(command *cmd, long long usec, bool failed);
 /* Refuse c's request for cmd (NULL: unknown) with 'err': replies it and
  * counts it rejected, not as a failure of the command running now (a
  * script's EVAL). For the admission checks outside the core (script.c). */

@@ -36,6 +36,7 @@
 #include "aof.h"
 #include "cmdtable.h"
 #include "config_int.h"
+#include "crash.h"
 #include "errors.h"
 #include "ev.h"
 #include "info.h"
@@ -448,11 +449,18 @@ static const char *apply_oom_score_adj(void) {
     return NULL;
 }
 
-/* The software watchdog is not implemented (README); the period is kept at
- * Redis's floor of two cron ticks all the same. */
+/* The watchdog (crash.c) cannot fire between two cron ticks: Redis's floor
+ * of two ticks. Armed (or disarmed) at once, as Redis. */
 static const char *apply_watchdog(void) {
     int min_period = (1000 / (cfg.hz > 0 ? cfg.hz : 10)) * 2;
     if (cfg.watchdog_period && cfg.watchdog_period < min_period) cfg.watchdog_period = min_period;
+    crash_watchdog_cron();
+    return NULL;
+}
+
+/* Turned back on: the history kept meanwhile goes at once, as in Redis. */
+static const char *apply_aof_auto_gc(void) {
+    aof_apply_auto_gc();
     return NULL;
 }
 
@@ -799,16 +807,10 @@ static void rewrite_replicaof(const directive *d, rewrite_state *st) {
     rewrite_line(st, d->name, str_catc(line, sp), true);
 }
 
-/* Redis's trimDoubleString over "%f". */
 static str *cat_percentile(str *s, double v) {
     char buf[128];
-    int len = snprintf(buf, sizeof(buf), "%f", v);
-    if (len < 0 || (size_t)len >= sizeof(buf)) return s;
-    if (strchr(buf, '.')) {
-        while (len > 0 && buf[len - 1] == '0') len--;
-        if (len > 0 && buf[len - 1] == '.') len--;
-    }
-    return str_cat(s, buf, (size_t)len);
+    size_t len = util_trimmed_f(buf, sizeof(buf), v);
+    return str_cat(s, buf, len);
 }
 
 static int set_percentiles(directive *d, str **argv, int argc, const char **err) {
@@ -956,10 +958,10 @@ static directive table[] = {
     BOOL("set-proc-title", NULL, IMM, set_proc_title, 1),
     STRING("proc-title-template", NULL, 0, proc_title_template, "{title} {listen-addr} {server-mode}",
            .valid_str = valid_title_template, .apply = apply_proc_title),
-    BOOL("crash-log-enabled", NULL, INERT, crash_log_enabled, 1),
+    BOOL("crash-log-enabled", NULL, 0, crash_log_enabled, 1),
     BOOL("crash-memcheck-enabled", NULL, INERT, crash_memcheck_enabled, 1),
     BOOL("use-exit-on-panic", NULL, CF_HIDDEN | INERT, use_exit_on_panic, 0),
-    INT("watchdog-period", NULL, CF_HIDDEN | INERT, 0, INT_MAX, watchdog_period, 0, .apply = apply_watchdog),
+    INT("watchdog-period", NULL, CF_HIDDEN, 0, INT_MAX, watchdog_period, 0, .apply = apply_watchdog),
     STRING("ignore-warnings", NULL, 0, ignore_warnings, ""),
     BOOL("disable-thp", NULL, IMM, disable_thp, 1),
     ENUM("oom-score-adj", NULL, 0, oom_score_adj_enum, oom_score_adj, OOM_SCORE_ADJ_NO,
@@ -978,8 +980,8 @@ static directive table[] = {
     ENUM("enable-debug-command", NULL, IMM, protected_enum, enable_debug_command, PROTECTED_NO),
     ENUM("enable-module-command", NULL, IMM, protected_enum, enable_module_command, PROTECTED_NO),
     INT("active-expire-effort", NULL, 0, 1, 10, active_expire_effort, 1),
-    BOOL("latency-tracking", NULL, INERT, latency_tracking, 1),
-    SPECIAL("latency-tracking-info-percentiles", NULL, CF_MULTI_ARG | INERT, set_percentiles,
+    BOOL("latency-tracking", NULL, 0, latency_tracking, 1),
+    SPECIAL("latency-tracking-info-percentiles", NULL, CF_MULTI_ARG, set_percentiles,
             get_percentiles, rewrite_percentiles),
     NUM("tracking-table-max-keys", NULL, INERT, SIZE_T, 0, LONG_MAX, tracking_table_max_keys, 1000000, 0),
     /* Snapshots */
@@ -1002,8 +1004,8 @@ static directive table[] = {
     ENUM("appendfsync", NULL, 0, appendfsync_enum, appendfsync, APPENDFSYNC_EVERYSEC),
     BOOL("aof-use-rdb-preamble", NULL, 0, aof_use_rdb_preamble, 1),
     BOOL("aof-load-truncated", NULL, 0, aof_load_truncated, 1),
-    BOOL("aof-timestamp-enabled", NULL, INERT, aof_timestamp_enabled, 0),
-    BOOL("aof-disable-auto-gc", NULL, INERT, aof_disable_auto_gc, 0),
+    BOOL("aof-timestamp-enabled", NULL, 0, aof_timestamp_enabled, 0),
+    BOOL("aof-disable-auto-gc", NULL, 0, aof_disable_auto_gc, 0, .apply = apply_aof_auto_gc),
     BOOL("aof-rewrite-incremental-fsync", NULL, 0, aof_rewrite_incremental_fsync, 1),
     BOOL("no-appendfsync-on-rewrite", NULL, 0, no_appendfsync_on_rewrite, 0),
     INT("auto-aof-rewrite-percentage", NULL, 0, 0, INT_MAX, auto_aof_rewrite_percentage, 100),

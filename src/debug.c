@@ -11,8 +11,8 @@
  * Redis's unknown-subcommand error. DEBUG is refused unless
  * enable-debug-command allows it (checked by the dispatcher, cmdtable.c).
  * RELOAD is snapshot.c's (snapshot_debug_reload), LOADAOF aof.c's
- * (aof_debug_loadaof).
- * Not here: crash helpers.
+ * (aof_debug_loadaof). SEGFAULT and PANIC crash here; the report they
+ * leave in the log is crash.c's (its signal handlers).
  * SPDX-License-Identifier: BSD-3-Clause */
 
 #include "debug.h"
@@ -24,9 +24,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "aof.h"
+#include "child.h"
 #include "arg.h"
 #include "cmdtable.h"
 #include "cluster.h"
@@ -34,6 +36,7 @@
 #include "db.h"
 #include "errors.h"
 #include "kv.h"
+#include "listpack.h"
 #include "log.h"
 #include "memory.h"
 #include "rdb.h"
@@ -314,7 +317,10 @@ static void debug_sleep(client *c) {
     double secs = strtod(arg_cstr(&c->argv[2], buf, sizeof(buf)), NULL);
     long long us = (long long)(secs * 1000000);
     struct timespec ts = {.tv_sec = us / 1000000, .tv_nsec = (us % 1000000) * 1000};
-    if (us > 0) nanosleep(&ts, NULL);
+    /* The watchdog's SIGALRM interrupts the sleep: sleep the rest. */
+    if (us > 0)
+        while (nanosleep(&ts, &ts) == -1 && errno == EINTR) {
+        }
     reply_ok(c);
 }
 
@@ -382,9 +388,41 @@ static void debug_packed_threshold(client *c) {
     reply_ok(c);
 }
 
+/* DEBUG LISTPACK key: the listpack of a listpack-encoded value, entry by
+ * entry, on the server's standard output (as Redis's lpRepr). */
+static void debug_listpack(client *c) {
+    kv *e = db_find_raw(c->db, c->argv[2].ptr, c->argv[2].len);
+    if (e == NULL) {
+        reply_error(c, ERR_NO_KEY);
+        return;
+    }
+    if (e->enc != KV_ENC_LISTPACK) {
+        reply_error(c, "ERR Not a listpack encoded object.");
+        return;
+    }
+    const unsigned char *lp = kv_ptr(e);
+    printf("{total bytes %zu} {num entries %lu}\n", lp_bytes(lp), lp_len(lp));
+    int index = 0;
+    for (unsigned char *p = lp_first(lp); p; p = lp_next(lp, p), index++) {
+        unsigned char buf[LP_INTBUF_SIZE];
+        size_t len;
+        const unsigned char *v = lp_get(p, &len, NULL, buf);
+        printf("{\n\taddr: %p,\n\tindex: %2d,\n\toffset: %zu,\n\tlen: %zu,\n\tvalue: %.*s\n}\n",
+               (void *)p, index, (size_t)(p - lp), len, (int)(len > 40 ? 40 : len), v);
+    }
+    printf("{end}\n\n");
+    fflush(stdout);
+    reply_simple(c, "Listpack structure printed on stdout");
+}
+
 static void debug_help(client *c) {
     /* Redis's lines for the subcommands castor implements. */
     static const char *help[] = {
+        "AOF-FLUSH-SLEEP <microsec>",
+        "    Server will sleep before flushing the AOF, this is used for testing.",
+        "CHANGE-REPL-ID",
+        "    Change the replication IDs of the instance.",
+        "    Dangerous: should be used only for testing the replication subsystem.",
         "DIGEST",
         "    Output a hex signature representing the current DB content.",
         "DIGEST-VALUE <key> [<key> ...]",
@@ -392,6 +430,8 @@ static void debug_help(client *c) {
         "ERROR <string>",
         "    Return a Redis protocol error with <string> as message. Useful for clients",
         "    unit tests to simulate Redis errors.",
+        "LISTPACK <key>",
+        "    Show low level info about the listpack encoding of <key>.",
         "LOG <message>",
         "    Write <message> to the server log.",
         "LOADAOF",
@@ -429,6 +469,10 @@ static void debug_help(client *c) {
         "QUICKLIST-PACKED-THRESHOLD <size>",
         "    Sets the threshold for elements to be inserted as plain vs packed nodes",
         "    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",
+        "SEGFAULT",
+        "    Crash the server with sigsegv.",
+        "PANIC",
+        "    Crash the server simulating a panic.",
         "SLEEP <seconds>",
         "    Stop the server for <seconds>. Decimals allowed.",
         NULL};
@@ -508,6 +552,32 @@ static void cmd_debug(client *c) {
     } else if (argc == 3 && arg_is(sub, "log")) {
         log_msg(LOG_WARNING, "DEBUG LOG: %.*s", (int)c->argv[2].len, c->argv[2].ptr);
         reply_ok(c);
+    } else if (argc == 3 && arg_is(sub, "listpack")) {
+        debug_listpack(c);
+    } else if (argc == 2 && arg_is(sub, "change-repl-id")) {
+        repl_change_replid();
+        log_msg(LOG_WARNING, "Changing replication IDs after receiving DEBUG change-repl-id");
+        reply_ok(c);
+    } else if (argc == 3 && arg_is(sub, "aof-flush-sleep")) {
+        char buf[32];
+        aof_debug_set_flush_sleep(atoll(arg_cstr(&c->argv[2], buf, sizeof(buf))));
+        reply_ok(c);
+    } else if (argc == 3 && arg_is(sub, "dict-resizing")) {
+        /* Redis 7.2's: 0 stops the keyspace tables from resizing. */
+        char buf[32];
+        srv.no_dict_resizing = atoi(arg_cstr(&c->argv[2], buf, sizeof(buf))) == 0;
+        if (!child_active()) dict_set_resize_allowed(!srv.no_dict_resizing);
+        reply_ok(c);
+    } else if (argc == 2 && arg_is(sub, "segfault")) {
+        /* A write to a read-only page: SIGSEGV, and crash.c's report. */
+        char *p = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        *(volatile char *)p = 'x';
+    } else if (argc == 2 && arg_is(sub, "panic")) {
+        log_msg(LOG_WARNING, "------------------------------------------------");
+        log_msg(LOG_WARNING, "!!! Software Failure. Press left mouse button to continue");
+        log_msg(LOG_WARNING, "Guru Meditation: DEBUG PANIC called at Unix time %lld #%s:%d",
+                (long long)time(NULL), __FILE__, __LINE__);
+        abort(); /* the SIGABRT handler (crash.c) writes the report */
     } else if (argc >= 3 && argc <= 5 && arg_is(sub, "populate")) {
         debug_populate(c);
     } else if (argc == 3 && arg_is(sub, "drop-cluster-packet-filter")) {

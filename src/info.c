@@ -33,9 +33,11 @@
 #include "db.h"
 #include "ev.h"
 #include "function.h"
+#include "latency.h"
 #include "mem.h"
 #include "pubsub.h"
 #include "memory.h"
+#include "migrate.h"
 #include "reply.h"
 #include "repl.h"
 #include "script.h"
@@ -109,8 +111,7 @@ void info_reset_stats(void) {
     srv.stat_total_reads_processed = srv.stat_total_writes_processed = 0;
     srv.stat_client_qbuf_limit_disconnections = 0;
     srv.stat_client_outbuf_limit_disconnections = 0;
-    srv.stat_total_forks = 0;
-    srv.stat_fork_usec = 0;
+    srv.stat_total_forks = srv.stat_fork_usec = 0;
     reset_metrics();
     aof_reset_stats();
     cmdtable_reset_stats();
@@ -134,11 +135,12 @@ enum {
     SEC_ERRORSTATS = 1 << 9,
     SEC_CLUSTER = 1 << 10,
     SEC_KEYSPACE = 1 << 11,
+    SEC_LATENCYSTATS = 1 << 12,
 };
 #define SEC_DEFAULTS                                                                               \
     (SEC_SERVER | SEC_CLIENTS | SEC_MEMORY | SEC_PERSISTENCE | SEC_STATS | SEC_REPLICATION |       \
      SEC_CPU | SEC_MODULES | SEC_ERRORSTATS | SEC_CLUSTER | SEC_KEYSPACE)
-#define SEC_ALL (SEC_DEFAULTS | SEC_COMMANDSTATS)
+#define SEC_ALL (SEC_DEFAULTS | SEC_COMMANDSTATS | SEC_LATENCYSTATS)
 
 static const struct {
     const char *name;
@@ -155,6 +157,7 @@ static const struct {
     {"module_list", SEC_MODULES},
     {"commandstats", SEC_COMMANDSTATS},
     {"errorstats", SEC_ERRORSTATS},
+    {"latencystats", SEC_LATENCYSTATS},
     {"cluster", SEC_CLUSTER},
     {"keyspace", SEC_KEYSPACE},
     {"default", SEC_DEFAULTS},
@@ -419,7 +422,7 @@ static str *sec_stats(str *s) {
         "pubsubshard_channels:%zu\r\n"
         "latest_fork_usec:%lld\r\n"
         "total_forks:%lld\r\n"
-        "migrate_cached_sockets:0\r\n"
+        "migrate_cached_sockets:%d\r\n"
         "slave_expires_tracked_keys:0\r\n"
         "active_defrag_hits:0\r\n"
         "active_defrag_misses:0\r\n"
@@ -448,7 +451,7 @@ static str *sec_stats(str *s) {
         "io_coalesce_engaged:%llu\r\n"
         "io_coalesce_sleeps:%llu\r\n",
         pubsub_channel_count(), pubsub_pattern_count(), pubsub_shard_count(), srv.stat_fork_usec,
-        srv.stat_total_forks, tracking_total_keys(), tracking_total_items(),
+        srv.stat_total_forks, migrate_cached_count(), tracking_total_keys(), tracking_total_items(),
         tracking_total_prefixes(), srv.stat_unexpected_error_replies, srv.stat_total_error_replies,
         srv.stat_dump_payload_sanitizations, srv.stat_io_reads, srv.stat_io_writes,
         srv.stat_client_qbuf_limit_disconnections, srv.stat_client_outbuf_limit_disconnections,
@@ -503,17 +506,22 @@ static str *sec_commandstats(str *s) {
     return s;
 }
 
+typedef struct errstat_item {
+    const char *code;
+    unsigned long long count;
+} errstat_item;
+
 typedef struct errstat_list {
-    int n;
-    struct {
-        const char *code;
-        unsigned long long count;
-    } items[256];
+    int n, cap;
+    errstat_item *items;
 } errstat_list;
 
 static void collect_errstat(void *priv, const char *code, unsigned long long n) {
     errstat_list *l = priv;
-    if (l->n == (int)(sizeof(l->items) / sizeof(l->items[0]))) return;
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 32;
+        l->items = mem_realloc(l->items, sizeof(*l->items) * (size_t)l->cap);
+    }
     l->items[l->n].code = code;
     l->items[l->n++].count = n;
 }
@@ -524,13 +532,13 @@ static int errstat_cmp(const void *a, const void *b) {
 
 static str *sec_errorstats(str *s) {
     s = str_catc(s, "# Errorstats\r\n");
-    errstat_list l;
-    l.n = 0;
+    errstat_list l = {0, 0, NULL};
     reply_errorstats(collect_errstat, &l);
     /* Redis keeps error codes in a radix tree: print them sorted. */
-    qsort(l.items, (size_t)l.n, sizeof(l.items[0]), errstat_cmp);
+    if (l.n) qsort(l.items, (size_t)l.n, sizeof(l.items[0]), errstat_cmp);
     for (int i = 0; i < l.n; i++)
         s = str_catfmt(s, "errorstat_%s:count=%llu\r\n", l.items[i].code, l.items[i].count);
+    mem_free(l.items);
     return s;
 }
 
@@ -562,6 +570,7 @@ static str *gen_info(int mask) {
         {SEC_MODULES, NULL},
         {SEC_COMMANDSTATS, sec_commandstats},
         {SEC_ERRORSTATS, sec_errorstats},
+        {SEC_LATENCYSTATS, latency_info},
         {SEC_CLUSTER, NULL},
         {SEC_KEYSPACE, sec_keyspace},
     };
@@ -576,6 +585,8 @@ static str *gen_info(int mask) {
     }
     return s;
 }
+
+str *info_generate_all(void) { return gen_info(SEC_ALL); }
 
 /* INFO [section ...]: a bulk string in RESP2, a verbatim "txt" string in
  * RESP3. Unknown section names are ignored (an empty reply if none match). */

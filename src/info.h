@@ -3,6 +3,7 @@
 #define CASTOR_INFO_H
 
 #include "cmdtable.h"
+#include "str.h"
 
 /* Called every cron tick: samples instantaneous ops/s and kbps each 100 ms
  * and the allocator figures (memory_cron). */
@@ -10,6 +11,9 @@ void info_cron(void);
 /* CONFIG RESETSTAT: zero the stat_* counters of srv, the command table's
  * calls/usec/rejected/failed, the error counts and the instantaneous rings. */
 void info_reset_stats(void);
+
+/* The text of INFO everything (the crash report). Caller frees. */
+str *info_generate_all(void);
 
 /* The command table, registered by server.c. */
 extern command info_commands[];

@@ -66,6 +66,8 @@ void log_msg(int level, const char *fmt, ...) {
     if (to_syslog) log_syslog_write(level, msg);
 }
 
+int log_signal_fd(void) { return out && out != stdout ? fileno(out) : STDOUT_FILENO; }
+
 void log_raw_signal_safe(const char *msg) {
     int fd = out && out != stdout ? fileno(out) : STDOUT_FILENO;
     ssize_t rc = write(fd, msg, strlen(msg));

@@ -14,5 +14,7 @@ void log_set_role(char role);
 void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Log without formatting, safe from a signal handler. */
 void log_raw_signal_safe(const char *msg);
+/* The descriptor the log writes to (for backtrace_symbols_fd). */
+int log_signal_fd(void);
 
 #endif

@@ -70,6 +70,9 @@ typedef struct rdb_info {
     /* Set by the caller before loading: a key or function library that
      * exists is replaced instead of failing the load (DEBUG RELOAD MERGE). */
     bool allow_dup;
+    /* Set by the caller before a save: leave the keys, or the function
+     * libraries, out (a replica's REPLCONF rdb-filter-only). */
+    bool exclude_data, exclude_functions;
 } rdb_info;
 
 void rdb_info_init(rdb_info *info);

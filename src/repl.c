@@ -74,6 +74,7 @@ typedef struct replica_info {
     bool online_on_ack;    /* diskless: hold the stream until the first ACK */
     bool is_replica;       /* PSYNC/SYNC happened (else only REPLCONF) */
     bool old_sync;         /* SYNC, not PSYNC: no +FULLRESYNC line, no EOF mark */
+    int rdb_exclude;       /* SNAPSHOT_EXCLUDE_*: REPLCONF rdb-filter-only */
     long long init_offset; /* offset announced in +FULLRESYNC */
     long long ack_off, ack_ms;
     long long wait_since_ms;
@@ -198,6 +199,11 @@ long long repl_total_keys(void) {
 }
 
 static void new_replid(void) { util_random_hex(srv.replid, 40); }
+
+void repl_change_replid(void) {
+    new_replid();
+    repl_clear_replid2();
+}
 
 void repl_clear_replid2(void) {
     memcpy(repl_ms.replid2, ZERO_REPLID, 41);
@@ -727,13 +733,13 @@ bool repl_diskless_transfer_active(void) { return repl_ms.pipe_rfd != -1; }
 
 /* ---- Starting snapshots for waiting replicas ---- */
 
-static int start_snapshot(bool diskless) {
+static int start_snapshot(bool diskless, int exclude) {
     if (diskless) {
         int fds[2];
         if (pipe2(fds, O_CLOEXEC) == -1) return -1;
         char mark[41];
         util_random_hex(mark, 40);
-        if (snapshot_bgsave_pipe(fds[1], fds[0], mark) == -1) {
+        if (snapshot_bgsave_pipe(fds[1], fds[0], mark, exclude) == -1) {
             close(fds[0]);
             close(fds[1]);
             return -1;
@@ -748,25 +754,35 @@ static int start_snapshot(bool diskless) {
     return snapshot_bgsave();
 }
 
+/* Is c a replica waiting for a snapshot to start? */
+static bool waits_for_snapshot(const client *c) {
+    return c->repl->state == RS_WAIT_BGSAVE_START && !(c->flags & CLIENT_CLOSE_ASAP);
+}
+
 /* Start the snapshot that replicas in RS_WAIT_BGSAVE_START wait for, if
  * nothing else runs; diskless waits repl-diskless-sync-delay for more
- * replicas to arrive (or until repl-diskless-sync-max-replicas wait). */
+ * replicas to arrive (or until repl-diskless-sync-max-replicas wait).
+ * Replicas that asked for a filtered RDB (REPLCONF rdb-filter-only) share
+ * a snapshot only with replicas that asked for the same filter, and it
+ * goes to their sockets, never to the dump file (as Redis). */
 static void start_pending_syncs(void) {
     if (child_active() || repl_ms.pipe_rfd != -1) return;
     size_t waiting = 0;
     long long oldest = 0;
     bool all_eof = true;
+    int exclude = -1; /* the filter of the first waiting replica: this round's */
     for (size_t i = 0; i < repl_ms.nreplicas; i++) {
         replica_info *ri = repl_ms.replicas[i]->repl;
-        if (ri->state != RS_WAIT_BGSAVE_START || (repl_ms.replicas[i]->flags & CLIENT_CLOSE_ASAP))
-            continue;
+        if (!waits_for_snapshot(repl_ms.replicas[i])) continue;
+        if (exclude == -1) exclude = ri->rdb_exclude;
+        if (ri->rdb_exclude != exclude) continue;
         waiting++;
         if (!ri->capa_eof) all_eof = false;
         if (oldest == 0 || ri->wait_since_ms < oldest) oldest = ri->wait_since_ms;
     }
     if (waiting == 0) return;
-    bool diskless = cfg.repl_diskless_sync && all_eof;
-    if (diskless && cfg.repl_diskless_sync_delay > 0 &&
+    bool diskless = (cfg.repl_diskless_sync || exclude) && all_eof;
+    if (diskless && cfg.repl_diskless_sync && cfg.repl_diskless_sync_delay > 0 &&
         srv.mstime - oldest < (long long)cfg.repl_diskless_sync_delay * 1000 &&
         !(cfg.repl_diskless_sync_max_replicas > 0 &&
           waiting >= (size_t)cfg.repl_diskless_sync_max_replicas))
@@ -774,7 +790,7 @@ static void start_pending_syncs(void) {
     log_msg(LOG_NOTICE, "Starting BGSAVE for SYNC with target: %s",
             diskless ? "replicas sockets" : "disk");
     long long offset = repl_ms.offset;
-    if (start_snapshot(diskless) == -1) {
+    if (start_snapshot(diskless, diskless ? exclude : 0) == -1) {
         log_msg(LOG_WARNING, "BGSAVE for replication failed");
         for (size_t i = 0; i < repl_ms.nreplicas; i++)
             if (repl_ms.replicas[i]->repl->state == RS_WAIT_BGSAVE_START)
@@ -794,7 +810,7 @@ static void start_pending_syncs(void) {
     for (size_t i = 0; i < repl_ms.nreplicas; i++) {
         client *c = repl_ms.replicas[i];
         replica_info *ri = c->repl;
-        if (ri->state != RS_WAIT_BGSAVE_START || (c->flags & CLIENT_CLOSE_ASAP)) continue;
+        if (!waits_for_snapshot(c) || ri->rdb_exclude != exclude) continue;
         ri->diskless = diskless;
         setup_full_resync(c, offset);
         if (!diskless && ri->capa_eof) tail_start(c);
@@ -917,7 +933,9 @@ static void sync_command(client *c, bool psync) {
     } else {
         repl_ms.last_reason = "new_replica";
         ri->capa_psync2 = false;
-        ri->capa_eof = false;
+        /* A filtered RDB goes to the socket only (never the dump file), so
+         * such a SYNC client (redis-cli --functions-rdb) keeps its "$EOF:". */
+        if (!ri->rdb_exclude) ri->capa_eof = false;
         ri->old_sync = true;
     }
     repl_ms.sync_full++;
@@ -946,7 +964,7 @@ static void sync_command(client *c, bool psync) {
              * reads "$EOF:" joins the tail; one that needs the length gets
              * the finished file like the others waiting for it. */
             bool same_snapshot = (oi->state == RS_WAIT_BGSAVE_END && !oi->diskless) || oi->tailing;
-            if (o == c || !same_snapshot) continue;
+            if (o == c || !same_snapshot || ri->rdb_exclude) continue;
             ri->diskless = false;
             setup_full_resync(c, oi->init_offset);
             if (ri->capa_eof && repl_ms.tail_child) tail_start(c);
@@ -964,6 +982,31 @@ static void sync_command(client *c, bool psync) {
 
 static void cmd_sync(client *c) { sync_command(c, false); }
 static void cmd_psync(client *c) { sync_command(c, true); }
+
+/* REPLCONF rdb-filter-only "<filter> ...": what the replica's RDB keeps,
+ * nothing but what is listed (space-separated; "functions" is the only
+ * filter, "" keeps nothing). Replies Redis's error and returns false on an
+ * unknown filter. */
+static bool parse_rdb_filter(client *c, const slice *val) {
+    int exclude = SNAPSHOT_EXCLUDE_DATA | SNAPSHOT_EXCLUDE_FUNCTIONS;
+    size_t i = 0;
+    while (i < val->len) {
+        while (i < val->len && (val->ptr[i] == ' ' || val->ptr[i] == '\t')) i++;
+        size_t start = i;
+        while (i < val->len && val->ptr[i] != ' ' && val->ptr[i] != '\t') i++;
+        if (i == start) break;
+        slice word = slice_of(val->ptr + start, i - start);
+        if (arg_is(&word, "functions")) {
+            exclude &= ~SNAPSHOT_EXCLUDE_FUNCTIONS;
+        } else {
+            reply_errorf(c, "ERR Unsupported rdb-filter-only option: %.*s", (int)word.len,
+                         word.ptr);
+            return false;
+        }
+    }
+    rinfo(c)->rdb_exclude = exclude;
+    return true;
+}
 
 static void cmd_replconf(client *c) {
     if (c->argc % 2 == 0) {
@@ -1007,8 +1050,11 @@ static void cmd_replconf(client *c) {
         } else if (arg_is(opt, "getack")) {
             if (repl_link_is_master(c)) repl_send_ack();
             return;
-        } else if (arg_is(opt, "rdb-only") || arg_is(opt, "rdb-filter-only")) {
-            /* accepted, as Redis 7.0 does */
+        } else if (arg_is(opt, "rdb-only")) {
+            long v;
+            if (!arg_long_range(c, val, 0, 1, &v, NULL)) return;
+        } else if (arg_is(opt, "rdb-filter-only")) {
+            if (!parse_rdb_filter(c, val)) return;
         } else {
             reply_errorf(c, "ERR Unrecognized REPLCONF option: %.*s", (int)opt->len, opt->ptr);
             return;

@@ -116,4 +116,7 @@ long long repl_cluster_data_age(void);
 /* The command table, registered by server.c. */
 extern command repl_commands[];
 
+/* A new replication id, and no previous one (DEBUG CHANGE-REPL-ID). */
+void repl_change_replid(void);
+
 #endif

@@ -124,18 +124,18 @@ void reply_simple(client *c, const char *s) {
 /* ---- Errors and their statistics ---- */
 
 typedef struct errstat {
-    char code[32];
+    char *code; /* the error's first word, whole */
     unsigned long long count;
 } errstat;
 
-#define MAX_ERRSTATS 128
-static errstat errstats[MAX_ERRSTATS];
-static int nerrstats;
+/* As Redis 7.0, every distinct code is tracked (7.2 added a limit). */
+static errstat *errstats;
+static int nerrstats, errstats_cap;
 static unsigned long long total_errors;
 
 static void count_error(const char *err, size_t len) {
     size_t clen = 0;
-    while (clen < len && clen < 31 && err[clen] != ' ') clen++;
+    while (clen < len && err[clen] != ' ') clen++;
     total_errors++;
     srv.stat_total_error_replies++;
     for (int i = 0; i < nerrstats; i++) {
@@ -144,10 +144,11 @@ static void count_error(const char *err, size_t len) {
             return;
         }
     }
-    /* Like Redis, stop tracking new codes past a limit. */
-    if (nerrstats == MAX_ERRSTATS) return;
-    memcpy(errstats[nerrstats].code, err, clen);
-    errstats[nerrstats].code[clen] = '\0';
+    if (nerrstats == errstats_cap) {
+        errstats_cap = errstats_cap ? errstats_cap * 2 : 16;
+        errstats = mem_realloc(errstats, sizeof(*errstats) * (size_t)errstats_cap);
+    }
+    errstats[nerrstats].code = mem_strndup(err, clen);
     errstats[nerrstats++].count = 1;
 }
 
@@ -156,6 +157,7 @@ void reply_errorstats(reply_errstat_fn *fn, void *priv) {
 }
 
 void reply_errorstats_reset(void) {
+    for (int i = 0; i < nerrstats; i++) mem_free(errstats[i].code);
     nerrstats = 0;
     total_errors = 0;
 }

@@ -32,6 +32,7 @@
 #include "cmdinfo.h"
 #include "cmdtable.h"
 #include "config.h"
+#include "crash.h"
 #include "db.h"
 #include "debug.h"
 #include "dump.h"
@@ -45,8 +46,10 @@
 #include "info.h"
 #include "keys.h"
 #include "log.h"
+#include "lolwut.h"
 #include "mem.h"
 #include "memory.h"
+#include "migrate.h"
 #include "module.h"
 #include "multi.h"
 #include "net.h"
@@ -56,6 +59,7 @@
 #include "repl.h"
 #include "script.h"
 #include "seam.h"
+#include "latency.h"
 #include "slowlog.h"
 #include "snapshot.h"
 #include "sort.h"
@@ -216,6 +220,8 @@ static long long cron(long long id, void *data) {
     repl_cron();     /* links, snapshots for replicas, pings, WAIT timeouts */
     if (srv.tracking_clients) tracking_limit_keys();
     cluster_cron(); /* the cluster bus: pings, failure detection, failover */
+    migrate_cron(); /* idle cached MIGRATE connections */
+    crash_watchdog_cron();
     if (srv.pause_type && srv.pause_end_ms <= srv.mstime) {
         srv.pause_type = PAUSE_NONE;
         client_unpause_all();
@@ -338,6 +344,10 @@ void seam_refused_in_multi(client *c) { multi_flag_error(c); }
 void seam_after_call(client *c, command *cmd, long long dur_us, bool outermost) {
     /* Redis files every call under one of two latency events by its speed class. */
     latency_add_sample((cmd->flags & CMD_FAST) ? "fast-command" : "command", dur_us / 1000);
+    /* A command that blocked is counted when it is served (blocking.c). */
+    bool blocked = (c->flags & CLIENT_BLOCKED) && c->bstate;
+    if (blocked) blocking_add_usec(c, dur_us);
+    else if (cfg.latency_tracking) latency_record_command(cmd, dur_us);
     if (!(cmd->flags & CMD_SKIP_SLOWLOG)) slowlog_maybe_add(c, dur_us);
     /* Client-side caching: the keys a read-only command read (not EVAL_RO
      * and FCALL_RO themselves: the commands their script calls). */
@@ -411,13 +421,13 @@ int seam_function_load(const char *code, size_t len, bool replace, str **err) {
 
 /* Every command family's table. Adding a family? Add its table here. */
 static command *const families[] = {
-    t_string_commands, bitops_commands,   keys_commands,     dump_commands,   expire_commands,
-    srvcmd_commands,   debug_commands,    info_commands,     config_commands, clientcmd_commands,
-    cmdinfo_commands,  slowlog_commands,  memory_commands,   multi_commands,  pubsub_commands,
-    repl_commands,     snapshot_commands, aof_commands,      t_hash_commands, t_set_commands,
-    t_list_commands,   t_zset_commands,   blocking_commands, sort_commands,   module_commands,
-    script_commands,   function_commands, hllcmd_commands,   geo_commands,    acl_commands,
-    cluster_commands,  t_stream_commands,
+    t_string_commands, bitops_commands,   keys_commands,     dump_commands,    expire_commands,
+    srvcmd_commands,   debug_commands,    info_commands,     config_commands,  clientcmd_commands,
+    cmdinfo_commands,  slowlog_commands,  memory_commands,   multi_commands,   pubsub_commands,
+    repl_commands,     snapshot_commands, aof_commands,      t_hash_commands,  t_set_commands,
+    t_list_commands,   t_zset_commands,   blocking_commands, sort_commands,    module_commands,
+    script_commands,   function_commands, hllcmd_commands,   geo_commands,     acl_commands,
+    cluster_commands,  t_stream_commands, migrate_commands,  latency_commands, lolwut_commands,
 };
 
 static void register_commands(void) {
@@ -817,6 +827,7 @@ int main(int argc, char **argv) {
             argv[0]);
     else log_msg(LOG_NOTICE, "Configuration loaded");
     setup_signals();
+    crash_setup();
     if (acl_load_at_startup()) return 1; /* logged */
     config_apply_at_start();
     server_apply_maxclients();

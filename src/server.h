@@ -75,13 +75,13 @@ struct server {
     long long stat_client_qbuf_limit_disconnections;   /* client.c */
     long long stat_client_outbuf_limit_disconnections; /* client.c */
     long long stat_peak_memory;                        /* server.c (cron) */
-    long long stat_total_forks;                        /* child.c */
-    long long stat_fork_usec;                          /* child.c: the latest fork() */
+    long long stat_total_forks, stat_fork_usec;        /* child.c: count, the last fork()'s time */
     size_t initial_memory_usage; /* server.c: used_memory once ready to serve */
     long long stat_total_reads_processed, stat_total_writes_processed;
 
     long long dirty;               /* changes since the last save: the commands that change
-                                       * data (db_key_changed() and its peers); snapshot.c resets */
+                                       * data (db_key_changed() and its peers); snapshot.c resets,
+                                       * and aof.c after DEBUG LOADAOF */
     bool loading;                  /* rdb.c, aof.c, repl_link.c: while a dataset loads */
     bool shutdown_asap;            /* server.c (signal handler) */
     int shutdown_flags;            /* server.c */
@@ -93,6 +93,7 @@ struct server {
     bool acl_default_open;         /* acl.c: the default user may run anything (no check) */
     bool acl_default_needs_auth;   /* acl.c: the default user has a password or is off */
     bool acl_default_nopass;       /* acl.c: the default user is nopass (protected mode) */
+    bool no_dict_resizing;         /* debug.c: DEBUG DICT-RESIZING 0 */
 
     int busy_script; /* script.c: 1 (EVAL) or 2 (FCALL) while a script runs
                                        * past busy-reply-threshold */

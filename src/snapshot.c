@@ -159,10 +159,12 @@ static void bgsave_done(int exitcode, int bysignal);
  * into the pipe 'wfd' that repl.c relays to the replicas. */
 static bool child_to_pipe;
 
-int snapshot_bgsave_pipe(int wfd, int rfd, const char *mark) {
+int snapshot_bgsave_pipe(int wfd, int rfd, const char *mark, int exclude) {
     if (child_active()) return -1;
     rdb_info info;
     fill_save_info(&info);
+    info.exclude_data = exclude & SNAPSHOT_EXCLUDE_DATA;
+    info.exclude_functions = exclude & SNAPSHOT_EXCLUDE_FUNCTIONS;
     pid_t pid = child_fork(CHILD_RDB, bgsave_done);
     if (pid == 0) {
         close(rfd);

@@ -26,8 +26,11 @@ void snapshot_cron(void);
 int snapshot_bgsave(void);
 /* Diskless replication: fork a child that writes "$EOF:<mark>\r\n", the
  * RDB and the 40-byte mark into the pipe 'wfd' (it closes 'rfd', the
- * parent's end). repl_rdb_child_done(ok, false) when it ends. 0 or -1. */
-int snapshot_bgsave_pipe(int wfd, int rfd, const char *mark);
+ * parent's end). repl_rdb_child_done(ok, false) when it ends. 0 or -1.
+ * 'exclude' (SNAPSHOT_EXCLUDE_*) leaves parts out (rdb-filter-only). */
+#define SNAPSHOT_EXCLUDE_DATA 1
+#define SNAPSHOT_EXCLUDE_FUNCTIONS 2
+int snapshot_bgsave_pipe(int wfd, int rfd, const char *mark, int exclude);
 
 /* Hooks for other commands */
 /* FLUSHALL, after the databases were emptied: stops a saving child and, as

@@ -204,6 +204,20 @@ bool util_str2d(const char *s, size_t len, double *out) {
 /* "%.17g" in Redis's own spelling of the special values (glibc would print
  * "-nan" for a negative NaN). Integral values print without a point or
  * exponent up to 1e17, like Redis's ll2string shortcut. */
+size_t util_trimmed_f(char *buf, size_t cap, double v) {
+    int len = snprintf(buf, cap, "%f", v);
+    if (len < 0 || (size_t)len >= cap) {
+        if (cap) buf[0] = '\0';
+        return 0;
+    }
+    if (strchr(buf, '.')) {
+        while (len > 0 && buf[len - 1] == '0') len--;
+        if (len > 0 && buf[len - 1] == '.') len--;
+        buf[len] = '\0';
+    }
+    return (size_t)len;
+}
+
 size_t util_d2str(char *buf, double v) {
     if (isnan(v)) {
         memcpy(buf, "nan", 4);

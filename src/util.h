@@ -40,6 +40,9 @@ size_t util_ull2str(char *buf, unsigned long long v);
  * "inf", "-inf", "nan" for special values, otherwise "%.17g".
  * Returns length. buf must hold UTIL_DSTR_SIZE. */
 size_t util_d2str(char *buf, double v);
+/* v as "%f" without trailing zeros (nor a trailing dot), as Redis's
+ * trimDoubleString: 99.9, 50. Returns the length (0 if cap is too small). */
+size_t util_trimmed_f(char *buf, size_t cap, double v);
 
 /* Format a long double like Redis's ld2string in LD_STR_HUMAN mode (used by
  * INCRBYFLOAT and HINCRBYFLOAT): "%.17Lf" then trailing zeros and a trailing

@@ -196,6 +196,8 @@ def test_expire_is_stored_as_pexpireat(servers, tmp_path):
     before_ms = int(r.time()[0]) * 1000
     r.expire("k", 100)
     r.setex("k2", 50, "v")
+    # Under everysec a write may wait (up to 2 s) behind a running fsync.
+    wait_for(lambda: b"k2" in incr_bytes(tmp_path), 5)
     data = incr_bytes(tmp_path)
     assert b"\r\nEXPIRE\r\n" not in data.upper().replace(b"PEXPIREAT", b"")
     m = re.search(rb"\$9\r\nPEXPIREAT\r\n\$1\r\nk\r\n\$\d+\r\n(\d+)\r\n", data)
@@ -212,6 +214,7 @@ def test_select_is_written_when_the_db_changes(servers, tmp_path):
     r.set("a", 1)
     r.execute_command("SELECT", 3)
     r.set("b", 2)
+    wait_for(lambda: b"\r\nb\r\n" in incr_bytes(tmp_path), 5)  # may wait behind an fsync
     data = incr_bytes(tmp_path)
     assert data.startswith(b"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n")
     assert b"*2\r\n$6\r\nSELECT\r\n$1\r\n3\r\n*3\r\n$3\r\nSET\r\n$1\r\nb\r\n" in data
@@ -225,6 +228,7 @@ def test_multi_exec_is_written_and_loaded_whole(servers, tmp_path):
     p.set("a", "1")
     p.incr("b")
     p.execute()
+    wait_for(lambda: incr_bytes(tmp_path).endswith(b"EXEC\r\n"), 5)  # may wait behind an fsync
     data = incr_bytes(tmp_path)
     start_multi = data.index(b"*1\r\n$5\r\nMULTI\r\n")
     assert data.endswith(b"*1\r\n$4\r\nEXEC\r\n")

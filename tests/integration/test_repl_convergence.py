@@ -593,6 +593,9 @@ def test_role_changes_with_blocked_clients_converge(start_server):
             else:
                 master.client().execute_command("FAILOVER")
                 wait_for(lambda: repl(master).get("role") == "slave", 10)
+                # The target is promoted when it reads PSYNC ... FAILOVER, which
+                # may come after the old master already says "slave".
+                wait_for(lambda: repl(replica).get("role") == "master", 10)
             collect(conns)
             master, replica = replica, master
             # What the blocked clients waited for arrives on the new master:

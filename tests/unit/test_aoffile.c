@@ -80,9 +80,10 @@ static void test_rewrite_naming_and_history(void) {
     ASSERT_STREQ(aoffile_new_base(m, "appendonly.aof", false), "appendonly.aof.2.base.aof");
     aoffile_incr_to_history(m, 1);
     str *out = aoffile_manifest_format(m);
+    /* Newest history first, as Redis (each file is added at the head). */
     ASSERT_STREQ(out->buf, "file appendonly.aof.2.base.aof seq 2 type b\n"
-                           "file appendonly.aof.1.base.rdb seq 1 type h\n"
                            "file appendonly.aof.1.incr.aof seq 1 type h\n"
+                           "file appendonly.aof.1.base.rdb seq 1 type h\n"
                            "file appendonly.aof.2.incr.aof seq 2 type i\n");
     str_free(out);
     aof_manifest *d = aoffile_manifest_dup(m);
