@@ -292,27 +292,34 @@ def test_nodes_conf_survives_restart_and_per_slot_counts(start_server):
     assert c.set("x", "1")
 
 
-def test_reshard_from_redis_server_into_castor(start_server):
-    # MIGRATE runs on the source (redis-server here); castor, the target,
-    # takes RESTORE-ASKING in its importing slots. (castor as the source
-    # needs MIGRATE.)
-    r, c, c2 = node(start_server, binary=REDIS_SERVER), node(start_server), node(start_server)
-    create([r, c, c2], 0)
-    wait_ok([r, c, c2])
-    rc = cluster_client(r)
+@pytest.mark.parametrize("source,target", [("redis", "castor"), ("castor", "castor"),
+                                           ("castor", "redis")])
+def test_reshard_moves_every_key(start_server, source, target):
+    # MIGRATE runs on the source (as RESTORE-ASKING in cluster mode); the
+    # target takes it in its importing slots. Every key written before is
+    # readable through the cluster afterwards, none left behind.
+    binary = {"redis": REDIS_SERVER, "castor": None}
+    src = node(start_server, binary=binary[source])
+    dst = node(start_server, binary=binary[target])
+    third = node(start_server)
+    create([src, dst, third], 0)
+    wait_ok([src, dst, third])
+    rc = cluster_client(src)
     write_keys(rc, 400)
-    rid = r.client(decode_responses=True).execute_command("CLUSTER", "MYID")
-    cid = c.client(decode_responses=True).execute_command("CLUSTER", "MYID")
-    before = c.client().dbsize()
-    out = subprocess.run([REDIS_CLI, "--cluster", "reshard", "127.0.0.1:%d" % r.port,
-                          "--cluster-from", rid, "--cluster-to", cid, "--cluster-slots", "200",
+    sid = src.client(decode_responses=True).execute_command("CLUSTER", "MYID")
+    did = dst.client(decode_responses=True).execute_command("CLUSTER", "MYID")
+    before = dst.client().dbsize()
+    out = subprocess.run([REDIS_CLI, "--cluster", "reshard", "127.0.0.1:%d" % src.port,
+                          "--cluster-from", sid, "--cluster-to", did, "--cluster-slots", "200",
                           "--cluster-yes"], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr
-    check([r, c, c2])
-    cc = c.client(decode_responses=True)
-    assert cc.dbsize() > before
-    # r had 0-5460: the first 200 of them now hold keys on castor.
-    moved = [s for s in range(5461) if cc.execute_command("CLUSTER", "COUNTKEYSINSLOT", s)]
+    check([src, dst, third])
+    dc = dst.client(decode_responses=True)
+    assert dc.dbsize() > before
+    # src had 0-5460: the first 200 of them now hold keys on dst, none on src.
+    moved = [s for s in range(5461) if dc.execute_command("CLUSTER", "COUNTKEYSINSLOT", s)]
     assert moved and max(moved) <= 199
-    rc = cluster_client(c)
+    sc = src.client(decode_responses=True)
+    assert all(sc.execute_command("CLUSTER", "COUNTKEYSINSLOT", s) == 0 for s in moved)
+    rc = cluster_client(dst)
     assert count_keys(rc, 400) == 400
