@@ -1435,8 +1435,17 @@ static void cmd_cluster_setslot(client *c) {
         /* The last key left: the migration is over. */
         if (db_slot_count(db_get(0), (unsigned)slot) == 0 && cs->migrating_to[slot])
             cs->migrating_to[slot] = NULL;
+        bool was_mine = cs->slots[slot] == me;
         cluster_del_slot(slot);
         cluster_add_slot(n, slot);
+        /* A master whose last slot just left follows the slot's new owner
+         * (Redis: cluster-allow-replica-migration). */
+        if (was_mine && n != me && me->numslots == 0 && cfg.cluster_allow_replica_migration) {
+            log_msg(LOG_WARNING,
+                    "Configuration change detected. Reconfiguring myself as a replica of %.40s",
+                    n->name);
+            cluster_set_my_master(n);
+        }
         /* Importing into myself ends the import, and the node claims a new
          * config epoch without agreement so its claim wins (Redis). */
         if (n == me && cs->importing_from[slot]) {
