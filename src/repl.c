@@ -64,11 +64,19 @@ typedef enum {
     RS_WAIT_BGSAVE_END,   /* the snapshot is being made; stream buffered */
     RS_SEND_BULK,         /* the snapshot is going out */
     RS_ONLINE,            /* streaming */
+    /* castor's split sync (docs/REPLICATION.md "Full syncs that finish"): */
+    RS_STREAM,        /* a stream link: streaming while its replica loads */
+    RS_SNAPSHOT_SENT, /* a split sync's first link: the snapshot went out */
 } rstate;
 
 typedef struct replica_info {
     rstate state;
     bool capa_eof, capa_psync2;
+    bool capa_stream;      /* castor: takes its full sync's stream on a second link */
+    bool split;            /* this full sync's stream goes through a stream link */
+    bool stream_link;      /* this client is that stream link (REPLCONF stream-for) */
+    bool close_when_sent;  /* split: the stream link went online first */
+    uint64_t peer_id;      /* split: the other link's client id (0: none yet) */
     bool diskless;         /* this sync's snapshot comes from the pipe */
     bool online_on_ack;    /* diskless: hold the stream until the first ACK */
     bool is_replica;       /* PSYNC/SYNC happened (else only REPLCONF) */
@@ -399,9 +407,79 @@ static void setup_full_resync(client *c, long long offset) {
     backlog_reader_attach(repl_ms.bl, &ri->rd, offset + 1);
     /* The next command fed carries a SELECT: the replica can't know ours. */
     repl_ms.seldb = -1;
-    char buf[128];
-    int n = snprintf(buf, sizeof(buf), "+FULLRESYNC %s %lld\r\n", srv.replid, offset);
+    char buf[160];
+    int n;
+    /* castor: a replica that takes its stream on a second link is told
+     * which sync to join (this link's client id); others see Redis's line. */
+    ri->split = ri->capa_stream && !ri->old_sync;
+    if (ri->split)
+        n = snprintf(buf, sizeof(buf), "+FULLRESYNC %s %lld STREAM %llu\r\n", srv.replid, offset,
+                     (unsigned long long)c->id);
+    else n = snprintf(buf, sizeof(buf), "+FULLRESYNC %s %lld\r\n", srv.replid, offset);
     if (!ri->old_sync) repl_write_all_nb(c->fd, buf, (size_t)n);
+}
+
+/* ---- castor's split sync: the stream on a second link ----
+ * A replica that announced "capa castor-stream" gets "+FULLRESYNC <id>
+ * <offset> STREAM <client id>", opens a second connection and sends
+ * "REPLCONF stream-for <client id>" and "PSYNC <id> <offset + 1>": that
+ * link takes the stream at once (the replica buffers it on its side), so
+ * the first link carries only the snapshot and pins nothing. The stream
+ * link goes online (RS_ONLINE) at its first REPLCONF ACK, sent once the
+ * replica loaded the snapshot and applied what it buffered; the first link
+ * is closed then. Either link failing before that ends both. */
+
+static client *peer_of(const replica_info *ri) {
+    return ri->peer_id ? client_find_by_id(ri->peer_id) : NULL;
+}
+
+/* A split sync's snapshot went out on c: it waits for its stream link. */
+static void snapshot_sent(client *c) {
+    replica_info *ri = c->repl;
+    ri->state = RS_SNAPSHOT_SENT;
+    log_msg(LOG_NOTICE,
+            "Snapshot transfer to replica %s succeeded; its stream goes through its stream link",
+            replica_name(c));
+    if (ri->close_when_sent) client_close_async(c);
+}
+
+/* PSYNC on a link that said "REPLCONF stream-for <id>". */
+static void stream_link_attach(client *c, const char *id, long long off) {
+    replica_info *ri = c->repl;
+    client *m = peer_of(ri);
+    replica_info *mi = m ? m->repl : NULL;
+    if (mi == NULL || !mi->split || mi->peer_id || mi->rd.b == NULL || off != mi->init_offset + 1 ||
+        strcasecmp(id, srv.replid) != 0 || (m->flags & CLIENT_CLOSE_ASAP)) {
+        reply_error(c, "ERR no full sync of this replica waits for a stream link");
+        return;
+    }
+    add_replica(c);
+    ri->state = RS_STREAM;
+    ri->ack_ms = srv.mstime;
+    mi->peer_id = c->id;
+    char buf[128];
+    int n = snprintf(buf, sizeof(buf), "+CONTINUE %s\r\n", srv.replid);
+    reply_raw(c, buf, (size_t)n);
+    /* The stream moves from the snapshot's link to this one. */
+    backlog_reader_attach(repl_ms.bl, &ri->rd, off);
+    backlog_reader_detach(repl_ms.bl, &mi->rd);
+    log_msg(LOG_NOTICE, "Replica %s takes its full sync's stream on a second link from offset %lld",
+            replica_name(c), off);
+}
+
+/* The stream link's first ACK: its replica loaded the snapshot. */
+static void stream_link_online(client *c) {
+    replica_info *ri = c->repl;
+    ri->state = RS_ONLINE;
+    count_good_replicas();
+    log_msg(LOG_NOTICE, "Synchronization with replica %s succeeded", replica_name(c));
+    client *m = peer_of(ri);
+    ri->peer_id = 0;
+    if (m && m->repl) {
+        m->repl->peer_id = 0;
+        if (m->repl->state == RS_SNAPSHOT_SENT) client_close_async(m);
+        else m->repl->close_when_sent = true;
+    }
 }
 
 static void fail_replica(client *c, const char *why) {
@@ -528,6 +606,11 @@ static void send_bulk(int fd, void *data, int mask) {
         }
         ev_del(fd, EV_WRITE);
         ri->tailing = false;
+        if (ri->split) {
+            snapshot_sent(c);
+            tail_maybe_finish();
+            return;
+        }
         ri->state = RS_ONLINE;
         count_good_replicas();    /* min-replicas-to-write sees it now, as Redis */
         ri->online_on_ack = true; /* as diskless: the stream waits for its ACK */
@@ -541,7 +624,8 @@ static void send_bulk(int fd, void *data, int mask) {
     close(ri->bulk_fd);
     ri->bulk_fd = -1;
     ev_del(fd, EV_WRITE);
-    go_online(c);
+    if (ri->split) snapshot_sent(c);
+    else go_online(c);
     bool more = false;
     for (size_t i = 0; i < repl_ms.nreplicas; i++)
         if (repl_ms.replicas[i]->repl->state == RS_SEND_BULK) more = true;
@@ -683,7 +767,9 @@ static void pipe_read(int fd, void *data, int mask) {
             replica_info *ri = c->repl;
             if (!ri->in_pipe) continue;
             ri->in_pipe = false;
-            if (n == 0 && !(c->flags & CLIENT_CLOSE_ASAP)) {
+            if (n == 0 && !(c->flags & CLIENT_CLOSE_ASAP) && ri->split) {
+                snapshot_sent(c);
+            } else if (n == 0 && !(c->flags & CLIENT_CLOSE_ASAP)) {
                 log_msg(
                     LOG_NOTICE,
                     "Streamed RDB transfer with replica %s succeeded (socket). Waiting for REPLCONF ACK from replica to enable streaming",
@@ -900,6 +986,16 @@ static void sync_command(client *c, bool psync) {
         reply_error(c, "NOMASTERLINK Can't SYNC while not connected with my master");
         return;
     }
+    if (psync && c->repl && c->repl->stream_link) {
+        /* Its REPLCONF replies may still be pending: the replica sent
+         * the whole handshake at once, and reads them first. */
+        char id[41];
+        long long off;
+        snprintf(id, sizeof(id), "%.*s", (int)c->argv[1].len, c->argv[1].ptr);
+        if (!util_str2ll(c->argv[2].ptr, c->argv[2].len, &off)) off = -1;
+        stream_link_attach(c, id, off);
+        return;
+    }
     if (reply_pending(c)) {
         reply_error(c, "ERR SYNC and PSYNC are invalid with pending output");
         return;
@@ -945,7 +1041,9 @@ static void sync_command(client *c, bool psync) {
              * reads "$EOF:" joins the tail; one that needs the length gets
              * the finished file like the others waiting for it. */
             bool same_snapshot = (oi->state == RS_WAIT_BGSAVE_END && !oi->diskless) || oi->tailing;
-            if (o == c || !same_snapshot) continue;
+            /* A split sync's stream moved to its stream link: the buffer
+             * may no longer hold the stream from its snapshot on. */
+            if (o == c || !same_snapshot || !backlog_has(repl_ms.bl, oi->init_offset + 1)) continue;
             ri->diskless = false;
             setup_full_resync(c, oi->init_offset);
             if (ri->capa_eof && repl_ms.tail_child) tail_start(c);
@@ -987,6 +1085,16 @@ static void cmd_replconf(client *c) {
         } else if (arg_is(opt, "capa")) {
             if (arg_is(val, "eof")) rinfo(c)->capa_eof = true;
             else if (arg_is(val, "psync2")) rinfo(c)->capa_psync2 = true;
+            else if (arg_is(val, "castor-stream")) rinfo(c)->capa_stream = true;
+        } else if (arg_is(opt, "stream-for")) { /* castor: a split sync's stream link */
+            long long id;
+            if (!arg_ll(c, val, &id)) return;
+            if (id <= 0) {
+                reply_error(c, "ERR Invalid stream-for client id");
+                return;
+            }
+            rinfo(c)->stream_link = true;
+            rinfo(c)->peer_id = (uint64_t)id;
         } else if (arg_is(opt, "ack")) {
             /* No reply: the replica does not read one. */
             if (!(c->flags & CLIENT_REPLICA)) return;
@@ -995,6 +1103,7 @@ static void cmd_replconf(client *c) {
             replica_info *ri = c->repl;
             if (off > ri->ack_off) ri->ack_off = off;
             ri->ack_ms = srv.mstime;
+            if (ri->state == RS_STREAM) stream_link_online(c);
             if (ri->state == RS_ONLINE && ri->online_on_ack) {
                 ri->online_on_ack = false;
                 hold(c, false);
@@ -1128,6 +1237,7 @@ void repl_send_getack(void) {
 
 static const char *replica_state_name(const replica_info *ri) {
     if (ri->state == RS_ONLINE) return ri->online_on_ack ? "send_bulk" : "online";
+    if (ri->state == RS_SNAPSHOT_SENT) return "send_bulk";
     return ri->state == RS_SEND_BULK ? "send_bulk" : "wait_bgsave";
 }
 
@@ -1192,10 +1302,21 @@ void repl_client_freed(client *c) {
     if (ri) {
         if (repl_ms.bl) backlog_reader_detach(repl_ms.bl, &ri->rd);
         if (ri->is_replica) {
-            log_msg(LOG_NOTICE, "Connection with replica %s lost.", replica_name(c));
+            if (ri->split && ri->state == RS_SNAPSHOT_SENT)
+                log_msg(LOG_NOTICE, "Snapshot link of replica %s closed.", replica_name(c));
+            else log_msg(LOG_NOTICE, "Connection with replica %s lost.", replica_name(c));
             remove_replica(c);
         }
         if (ri->bulk_fd != -1) close(ri->bulk_fd);
+        /* A split sync ends when either link goes before it completed;
+         * other replicas' syncs go on. */
+        client *peer = peer_of(ri);
+        if (peer && peer->repl &&
+            ((ri->split && ri->state != RS_SNAPSHOT_SENT) ||
+             (ri->stream_link && ri->state == RS_STREAM))) {
+            peer->repl->peer_id = 0;
+            fail_replica(peer, "The other link of its full sync was lost");
+        }
         bool was_in_pipe = ri->in_pipe;
         bool was_tailing = ri->tailing;
         mem_free(ri);
@@ -1654,13 +1775,18 @@ void repl_before_sleep(void) {
 str *repl_info(str *s) {
     s = str_catfmt(s, "role:%s\r\n", srv.is_replica ? "slave" : "master");
     if (srv.is_replica) s = repl_link_info(s);
-    s = str_catfmt(s, "connected_slaves:%zu\r\n", repl_ms.nreplicas);
+    /* A split sync's stream link is not another replica (castor). */
+    size_t nlinks = 0;
+    for (size_t i = 0; i < repl_ms.nreplicas; i++)
+        if (repl_ms.replicas[i]->repl->state == RS_STREAM) nlinks++;
+    s = str_catfmt(s, "connected_slaves:%zu\r\n", repl_ms.nreplicas - nlinks);
     if (cfg.min_replicas_to_write > 0 && cfg.min_replicas_max_lag > 0)
         s = str_catfmt(s, "min_slaves_good_slaves:%d\r\n", repl_ms.good_replicas);
     int k = 0;
     for (size_t i = 0; i < repl_ms.nreplicas; i++) {
         client *c = repl_ms.replicas[i];
         replica_info *ri = c->repl;
+        if (ri->state == RS_STREAM) continue;
         const char *state = replica_state_name(ri);
         char ip[NET_ADDR_SIZE];
         const char *colon = strrchr(c->addr, ':');
@@ -1688,12 +1814,34 @@ str *repl_info(str *s) {
                    repl_ms.bl ? backlog_first_offset(repl_ms.bl) : 0,
                    repl_ms.bl ? repl_ms.bl->histlen : (size_t)0);
     /* castor: syncs made visible (docs/REPLICATION.md). */
+    /* The stream written during full syncs: held here (Redis's way) or
+     * sent to a stream link and buffered by the replica (castor's). */
+    long long held = 0;
+    const char *where = "none";
+    for (size_t i = 0; i < repl_ms.nreplicas; i++) {
+        replica_info *ri = repl_ms.replicas[i]->repl;
+        bool syncing = ri->state == RS_STREAM ||
+                       (ri->state != RS_ONLINE && ri->state != RS_SNAPSHOT_SENT && !ri->split) ||
+                       (ri->state == RS_ONLINE && ri->online_on_ack);
+        if (ri->split && ri->state != RS_SNAPSHOT_SENT && ri->peer_id == 0) syncing = true;
+        if (!syncing) continue;
+        held += (long long)repl_stream_pending(repl_ms.replicas[i]);
+        if (ri->state == RS_STREAM) {
+            if (strcmp(where, "master") != 0) where = "replica";
+        } else {
+            where = "master";
+        }
+    }
     s = str_catfmt(s,
                    "full_sync_phase:%s\r\n"
                    "full_sync_bytes_sent:%lld\r\n"
                    "full_sync_bytes_total:%lld\r\n"
-                   "last_full_sync_reason:%s\r\n",
-                   repl_ms.phase, repl_ms.sent_bytes, repl_ms.total_bytes, repl_ms.last_reason);
+                   "last_full_sync_reason:%s\r\n"
+                   "full_sync_stream_links:%zu\r\n"
+                   "full_sync_stream_buffer:%s\r\n"
+                   "full_sync_stream_pending_bytes:%lld\r\n",
+                   repl_ms.phase, repl_ms.sent_bytes, repl_ms.total_bytes, repl_ms.last_reason,
+                   nlinks, where, held);
     if (srv.is_replica) s = repl_link_info_sync(s);
     return s;
 }
