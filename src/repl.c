@@ -110,6 +110,16 @@ typedef struct waiter {
     long long deadline_ms; /* 0: forever */
 } waiter;
 
+/* A client whose write's reply is held until min-replicas-to-ack replicas
+ * acknowledged 'off' (the durability mode): its output from 'mark' on is
+ * that reply. */
+typedef struct ack_waiter {
+    client *c;
+    long long off;
+    size_t mark;
+    long long deadline_ms;
+} ack_waiter;
+
 struct repl_master_state {
     client **replicas;
     size_t nreplicas, cap;
@@ -138,6 +148,15 @@ struct repl_master_state {
     /* WAIT. */
     waiter *waiters;
     size_t nwaiters, waiters_cap;
+    /* The durability mode: held replies, and the request running now. */
+    ack_waiter *ackw;
+    size_t nackw, ackw_cap;
+    client *ack_client;
+    size_t ack_mark;
+    long long ack_before;
+    long long max_acked;   /* the highest offset a replica acknowledged */
+    long long loop_ms;     /* when the event loop last went to sleep */
+    long long fence_until; /* after a freeze: no write acknowledged before */
     client **resume;
     size_t nresume, resume_cap;
     /* Stats and the visible sync state. */
@@ -172,6 +191,7 @@ static void start_pending_syncs(void);
 static void failover_step(void);
 static void tail_maybe_finish(void);
 static void check_waiters(void);
+static void check_ack_waiters(void);
 static void count_good_replicas(void);
 
 /* ---- Helpers ---- */
@@ -242,6 +262,8 @@ void repl_backlog_drop(void) {
 }
 
 long long repl_offset(void) { return repl_ms.offset; }
+
+long long repl_max_acked(void) { return repl_ms.max_acked; }
 
 void repl_set_offset(long long offset) { repl_ms.offset = offset; }
 
@@ -1102,6 +1124,8 @@ static void cmd_replconf(client *c) {
             if (!util_str2ll(val->ptr, val->len, &off)) return;
             replica_info *ri = c->repl;
             if (off > ri->ack_off) ri->ack_off = off;
+            if (ri->ack_off > repl_ms.max_acked && ri->ack_off <= repl_ms.offset)
+                repl_ms.max_acked = ri->ack_off;
             ri->ack_ms = srv.mstime;
             if (ri->state == RS_STREAM) stream_link_online(c);
             if (ri->state == RS_ONLINE && ri->online_on_ack) {
@@ -1111,6 +1135,7 @@ static void cmd_replconf(client *c) {
                 log_msg(LOG_NOTICE, "Synchronization with replica %s succeeded", replica_name(c));
             }
             if (repl_ms.nwaiters) check_waiters();
+            if (repl_ms.nackw) check_ack_waiters();
             return;
         } else if (arg_is(opt, "getack")) {
             if (repl_link_is_master(c)) repl_send_ack();
@@ -1169,6 +1194,15 @@ static void cmd_wait(client *c) {
     repl_ms.getack_pending = true;
 }
 
+/* c was released: what it pipelined runs before the loop sleeps. */
+static void resume_later(client *c) {
+    if (repl_ms.nresume == repl_ms.resume_cap) {
+        repl_ms.resume_cap = repl_ms.resume_cap ? repl_ms.resume_cap * 2 : 4;
+        repl_ms.resume = mem_realloc(repl_ms.resume, repl_ms.resume_cap * sizeof(client *));
+    }
+    repl_ms.resume[repl_ms.nresume++] = c;
+}
+
 /* End waiter i with 'err', or (NULL) with the count. */
 static void unblock_waiter(size_t i, int count, const char *err) {
     client *c = repl_ms.waiters[i].c;
@@ -1177,11 +1211,7 @@ static void unblock_waiter(size_t i, int count, const char *err) {
     srv.blocked_clients--;
     if (err) reply_error(c, err);
     else reply_int(c, count);
-    if (repl_ms.nresume == repl_ms.resume_cap) {
-        repl_ms.resume_cap = repl_ms.resume_cap ? repl_ms.resume_cap * 2 : 4;
-        repl_ms.resume = mem_realloc(repl_ms.resume, repl_ms.resume_cap * sizeof(client *));
-    }
-    repl_ms.resume[repl_ms.nresume++] = c;
+    resume_later(c);
 }
 
 static void check_waiters(void) {
@@ -1206,6 +1236,111 @@ bool repl_unblock_wait(client *c, const char *err) {
     return false;
 }
 
+/* ---- The durability mode (min-replicas-to-ack, castor) ----
+ * A write from a client is applied and propagated as always; then its
+ * reply (and whatever the client sent after it) is held until
+ * min-replicas-to-ack replicas acknowledged its offset, like an implicit
+ * WAIT the client cannot forget. REPLCONF GETACK goes into the stream at
+ * the end of the loop turn so replicas answer at once. Past
+ * min-replicas-max-lag seconds the held reply becomes -NOREPLICAS: never
+ * a silent success. Reads are dirty: other clients see a held write. */
+
+#define ERR_NOT_ACKED                                                                              \
+    "NOREPLICAS Not enough replicas acknowledged the write in time (it is applied here and may "   \
+    "or may not survive a failover)."
+
+/* A master frozen longer than this (SIGSTOP, a VM pause) may have been
+ * replaced by a failover meanwhile, and a replica not yet told so still
+ * acknowledges what it sends: for twice the freeze (at most a minute) it
+ * acknowledges no write, held or new, until Sentinel demoted it. */
+#define FREEZE_MS 1000
+
+static bool fenced(void) {
+    long long now = util_mstime();
+    if (!srv.is_replica && repl_ms.loop_ms && now - repl_ms.loop_ms > FREEZE_MS &&
+        now >= repl_ms.fence_until) {
+        long long frozen = now - repl_ms.loop_ms;
+        long long fence = frozen * 2 < 60000 ? frozen * 2 : 60000;
+        repl_ms.fence_until = now + fence;
+        log_msg(LOG_WARNING,
+                "This master did not run for %lld ms: a failover may have replaced it; no write "
+                "is acknowledged for %lld ms (min-replicas-to-ack).",
+                frozen, fence);
+    }
+    repl_ms.loop_ms = now;
+    return !srv.is_replica && now < repl_ms.fence_until;
+}
+
+static int online_replicas(void) {
+    int n = 0;
+    for (size_t i = 0; i < repl_ms.nreplicas; i++) {
+        replica_info *ri = repl_ms.replicas[i]->repl;
+        if (ri->state == RS_ONLINE && !ri->online_on_ack) n++;
+    }
+    return n;
+}
+
+void repl_ack_before(client *c) {
+    if (srv.is_replica || c->fd == -1 || (c->flags & (CLIENT_MASTER | CLIENT_REPLICA))) {
+        repl_ms.ack_client = NULL;
+        return;
+    }
+    repl_ms.ack_client = c;
+    repl_ms.ack_mark = reply_pending(c);
+    repl_ms.ack_before = repl_ms.offset;
+}
+
+void repl_ack_after(client *c) {
+    if (c != repl_ms.ack_client) return;
+    repl_ms.ack_client = NULL;
+    if (repl_ms.offset == repl_ms.ack_before || srv.is_replica ||
+        (c->flags & (CLIENT_CLOSE_ASAP | CLIENT_BLOCKED)))
+        return;
+    if (acked(repl_ms.offset) >= cfg.min_replicas_to_ack) return;
+    if (repl_ms.nackw == repl_ms.ackw_cap) {
+        repl_ms.ackw_cap = repl_ms.ackw_cap ? repl_ms.ackw_cap * 2 : 8;
+        repl_ms.ackw = mem_realloc(repl_ms.ackw, repl_ms.ackw_cap * sizeof(ack_waiter));
+    }
+    long long lag = cfg.min_replicas_max_lag > 0 ? cfg.min_replicas_max_lag : 10;
+    repl_ms.ackw[repl_ms.nackw++] =
+        (ack_waiter){c, repl_ms.offset, repl_ms.ack_mark, srv.mstime + lag * 1000};
+    c->flags |= CLIENT_BLOCKED | CLIENT_REPL_HOLD;
+    srv.blocked_clients++;
+    repl_ms.getack_pending = true;
+}
+
+/* Release held client i: its reply goes out, or (err) becomes err. */
+static void release_ack_waiter(size_t i, const char *err) {
+    ack_waiter w = repl_ms.ackw[i];
+    repl_ms.ackw[i] = repl_ms.ackw[--repl_ms.nackw];
+    client *c = w.c;
+    c->flags &= ~(CLIENT_BLOCKED | CLIENT_REPL_HOLD);
+    srv.blocked_clients--;
+    if (err) {
+        size_t have = reply_pending(c);
+        if (have > w.mark) reply_drop_tail(c, have - w.mark);
+        reply_error(c, err);
+    }
+    if (reply_pending(c)) client_install_pending_write(c);
+    resume_later(c);
+}
+
+static void check_ack_waiters(void) {
+    bool fence = cfg.min_replicas_to_ack > 0 && fenced();
+    for (size_t i = 0; i < repl_ms.nackw;) {
+        ack_waiter *w = &repl_ms.ackw[i];
+        if (fence && w->deadline_ms > srv.mstime) {
+            i++;
+        } else if (acked(w->off) >= cfg.min_replicas_to_ack || cfg.min_replicas_to_ack <= 0) {
+            release_ack_waiter(i, NULL);
+        } else if (w->deadline_ms <= srv.mstime) {
+            release_ack_waiter(i, ERR_NOT_ACKED);
+        } else {
+            i++;
+        }
+    }
+}
+
 /* The role changed to replica: nothing a blocked client waits for may
  * come from here now, and a key it waits on would be served from our
  * master's stream (the replica would diverge). Every kind of blocked
@@ -1214,6 +1349,8 @@ bool repl_unblock_wait(client *c, const char *err) {
  * blocked on anything and stay. */
 static void unblock_all_for_role_change(void) {
     blocking_unblock_all(ERR_UNBLOCKED_ROLE);
+    /* Held writes were never acknowledged: an error, not their reply. */
+    while (repl_ms.nackw) release_ack_waiter(0, ERR_NOT_ACKED);
     while (repl_ms.nwaiters) {
         client *c = repl_ms.waiters[0].c;
         unblock_waiter(0, 0, ERR_UNBLOCKED_ROLE);
@@ -1273,6 +1410,10 @@ bool repl_too_few_replicas(void) {
 const char *repl_refuse(client *c, uint32_t cmd_flags) {
     if (c->flags & (CLIENT_MASTER | CLIENT_FAKE)) return NULL;
     if ((cmd_flags & CMD_WRITE) && repl_too_few_replicas()) return ERR_NOREPLICAS;
+    /* The durability mode: a write that can't be acknowledged is not applied. */
+    if ((cmd_flags & CMD_WRITE) && cfg.min_replicas_to_ack > 0 && !srv.is_replica &&
+        (online_replicas() < cfg.min_replicas_to_ack || fenced()))
+        return ERR_NOREPLICAS;
     if (!srv.is_replica) return NULL;
     if (cfg.replica_read_only && (cmd_flags & CMD_WRITE)) return ERR_READONLY;
     if (!repl_link_is_up() && !cfg.replica_serve_stale_data && !(cmd_flags & CMD_STALE))
@@ -1296,6 +1437,15 @@ void repl_client_freed(client *c) {
             }
         }
     }
+    for (size_t i = 0; i < repl_ms.nackw; i++) {
+        if (repl_ms.ackw[i].c == c) {
+            repl_ms.ackw[i] = repl_ms.ackw[--repl_ms.nackw];
+            c->flags &= ~(CLIENT_BLOCKED | CLIENT_REPL_HOLD);
+            srv.blocked_clients--;
+            break;
+        }
+    }
+    if (repl_ms.ack_client == c) repl_ms.ack_client = NULL;
     for (size_t i = 0; i < repl_ms.nresume; i++)
         if (repl_ms.resume[i] == c) repl_ms.resume[i] = NULL;
     replica_info *ri = c->repl;
@@ -1707,6 +1857,7 @@ void repl_cron(void) {
     pipe_abandoned();
     start_pending_syncs();
     if (repl_ms.nwaiters) check_waiters();
+    if (repl_ms.nackw) check_ack_waiters();
     if (repl_fo.state != FO_NONE) failover_step();
     if (!second) return;
     /* The master pings its replicas so they can detect a dead link, every
@@ -1758,6 +1909,9 @@ void repl_cron(void) {
 }
 
 void repl_before_sleep(void) {
+    /* The loop runs: fenced() measures freezes between two turns. */
+    if (cfg.min_replicas_to_ack > 0) fenced();
+    else repl_ms.loop_ms = srv.mstime;
     if (repl_ms.getack_pending && repl_ms.nreplicas && !srv.pause_type) {
         slice a[3] = {slice_of("REPLCONF", 8), slice_of("GETACK", 6), slice_of("*", 1)};
         feed_command(-1, 3, a);

@@ -108,6 +108,7 @@ struct repl_link_state {
     bool transfer_waiting; /* the payload arrived before the stream link was up */
     bool s_loading;        /* loading the snapshot: a lost link can't cancel now */
     bool s_applying;       /* applying the buffer: the link is the master client's */
+    bool from_master;      /* we were a master: our history may hold unacknowledged writes */
     /* The empty-master guard. */
     bool guard_armed;
     bool refused;
@@ -700,6 +701,7 @@ static void stream_apply_start(client *c) {
 
 static void partial_sync_ok(const char *line) {
     log_msg(LOG_NOTICE, "Successful partial resynchronization with master.");
+    repl_ls.from_master = false; /* it continues our whole history */
     const char *id = line + 9;
     while (*id == ' ') id++;
     if (strlen(id) >= 40 && strncmp(id, srv.replid, 40) != 0) {
@@ -733,6 +735,17 @@ static void full_sync_start(const char *line) {
     else if (strcasecmp(id, srv.replid) == 0) repl_ls.last_full_reason = "offset_out_of_backlog";
     else repl_ls.last_full_reason = "replid_mismatch";
     log_msg(LOG_NOTICE, "Full resync from master: %s:%lld", id, off);
+    if (repl_ls.from_master) {
+        /* Our new master's history does not contain ours: what we applied
+         * as a master past it goes with the full sync. */
+        long long acked = repl_max_acked();
+        log_msg(LOG_WARNING,
+                "The new master does not continue our history (we were a master up to offset "
+                "%lld): discarding the writes it lacks; %lld bytes of them were never "
+                "acknowledged by a replica (acknowledged up to offset %lld).",
+                repl_offset(), repl_offset() > acked ? repl_offset() - acked : 0, acked);
+        repl_ls.from_master = false;
+    }
     repl_ls.state = L_BULK_HDR;
     if (repl_ls.split) stream_link_open();
 }
@@ -1412,6 +1425,7 @@ void repl_link_start(const char *host, int port, int own_history_db) {
         repl_ls.have_cached = true;
         repl_ls.cached_db = own_history_db;
     }
+    repl_ls.from_master = own_history_db >= 0;
     repl_ls.state = L_CONNECT;
     repl_ls.connect_after_ms = 0;
     repl_ls.link_down_since = srv.mstime / 1000;

@@ -296,6 +296,8 @@ seam_verdict seam_admit(client *c, command *cmd) {
     const char *repl_err = repl_refuse(c, flags);
     if (repl_err) return refuse_state(c, cmd, exec, repl_err);
     if ((c->flags & CLIENT_MULTI) && multi_maybe_queue(c, cmd, flags)) return SEAM_DONE;
+    /* The durability mode notes where this request's reply starts. */
+    if (cfg.min_replicas_to_ack > 0) repl_ack_before(c);
     return SEAM_RUN;
 }
 
@@ -305,6 +307,8 @@ void seam_after_call(client *c, command *cmd, long long dur_us, bool outermost) 
     /* Redis files every call under one of two latency events by its speed class. */
     latency_add_sample((cmd->flags & CMD_FAST) ? "fast-command" : "command", dur_us / 1000);
     if (!(cmd->flags & CMD_SKIP_SLOWLOG)) slowlog_maybe_add(c, dur_us);
+    /* The durability mode: a write's reply waits for replicas' acks. */
+    if (outermost && cfg.min_replicas_to_ack > 0) repl_ack_after(c);
     /* Waiters on keys this command (or a whole EXEC) readied run now. */
     if (outermost) blocking_serve_ready();
 }
