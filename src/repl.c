@@ -433,7 +433,10 @@ static void setup_full_resync(client *c, long long offset) {
     int n;
     /* castor: a replica that takes its stream on a second link is told
      * which sync to join (this link's client id); others see Redis's line. */
-    ri->split = ri->capa_stream && !ri->old_sync;
+    /* Only when an output-buffer limit could cut the sync: with none
+     * ("replica 0 0 0") Redis's exchange never loops and is kept. */
+    const cobl_limit *lim = &cfg.client_output_buffer_limit[COBL_REPLICA];
+    ri->split = ri->capa_stream && !ri->old_sync && (lim->hard || lim->soft);
     if (ri->split)
         n = snprintf(buf, sizeof(buf), "+FULLRESYNC %s %lld STREAM %llu\r\n", srv.replid, offset,
                      (unsigned long long)c->id);
@@ -1912,16 +1915,17 @@ void repl_before_sleep(void) {
     /* The loop runs: fenced() measures freezes between two turns. */
     if (cfg.min_replicas_to_ack > 0) fenced();
     else repl_ms.loop_ms = srv.mstime;
+    /* Clients WAIT (or the durability mode) released: run what they
+     * pipelined after it first: its writes ask for their ACK below. */
+    while (repl_ms.nresume) {
+        client *c = repl_ms.resume[--repl_ms.nresume];
+        if (c && !(c->flags & (CLIENT_BLOCKED | CLIENT_CLOSE_ASAP))) client_process_input(c);
+    }
     if (repl_ms.getack_pending && repl_ms.nreplicas && !srv.pause_type) {
         slice a[3] = {slice_of("REPLCONF", 8), slice_of("GETACK", 6), slice_of("*", 1)};
         feed_command(-1, 3, a);
     }
     repl_ms.getack_pending = false;
-    /* Clients WAIT released: run what they pipelined after it. */
-    while (repl_ms.nresume) {
-        client *c = repl_ms.resume[--repl_ms.nresume];
-        if (c && !(c->flags & (CLIENT_BLOCKED | CLIENT_CLOSE_ASAP))) client_process_input(c);
-    }
 }
 
 /* ---- INFO ---- */

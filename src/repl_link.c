@@ -785,8 +785,7 @@ static void transfer_start(const char *line) {
     bool empty = repl_total_keys() == 0;
     /* A split sync stages the payload in a file (loading from the socket
      * would stop reading the stream link). */
-    bool to_parser =
-        cfg.repl_diskless_load != REPL_DISKLESS_LOAD_DISABLED && empty && !repl_ls.split;
+    bool to_parser = cfg.repl_diskless_load != REPL_DISKLESS_LOAD_DISABLED && empty;
     if (repl_ls.size < 0)
         log_msg(LOG_NOTICE,
                 "MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF %s",
@@ -802,6 +801,9 @@ static void transfer_start(const char *line) {
     snprintf(repl_ls.tmp_name, sizeof(repl_ls.tmp_name), "temp-%lld.%d.rdb",
              (long long)(srv.mstime / 1000), (int)srv.pid);
     repl_ls.tmp_fd = open(repl_ls.tmp_name, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0644);
+    /* A split sync under the default (disabled) receives the file with
+     * the event loop running, as Redis does: the replica keeps answering
+     * and drains its stream link meanwhile. */
     if (repl_ls.tmp_fd != -1 && empty && !repl_ls.split) {
         repl_ls.state = L_TRANSFER;
         socket_load(true);
@@ -1002,12 +1004,50 @@ static bool prepare_replace(void) {
     return aof_was_on;
 }
 
+/* Loading a split sync's snapshot: every 2 ms (checked each 64 KB read)
+ * the stream link is drained into the buffer, so the master never holds
+ * our stream for long. */
+static long long drain_last_us;
+
+static void drain_while_loading(void) {
+    long long now = util_ustime();
+    if (now - drain_last_us < 2000 || repl_ls.sfd == -1) return;
+    if (repl_ls.s_state == SL_CONNECTING) {
+        /* The event loop is not running: finish the connect here. */
+        struct pollfd pfd = {.fd = repl_ls.sfd, .events = POLLOUT};
+        if (poll(&pfd, 1, 0) > 0) stream_link_connected(repl_ls.sfd, NULL, 0);
+    } else {
+        stream_link_pump();
+    }
+    drain_last_us = util_ustime();
+}
+
+static int load_draining(const char *path, rdb_info *info, str **err) {
+    if (!repl_ls.split) return rdb_load_file(path, info, err);
+    repl_ls.s_loading = true;
+    int rc = rdb_load_file_cb(path, info, drain_while_loading, err);
+    repl_ls.s_loading = false;
+    return rc;
+}
+
 /* A split sync's snapshot is loaded: the stream link becomes the master
  * client, which applies what was buffered, then reads the link. */
 static void finish_split_sync(int dbid) {
     close_ev_fd(&repl_ls.fd); /* the snapshot's link: the master closes its end too */
     str_free(repl_ls.rbuf);
     repl_ls.rbuf = NULL;
+    /* Loaded from the socket, the stream link may not be up yet: its
+     * +CONTINUE is a round trip away. */
+    long long until = util_mstime() + cfg.repl_timeout * 1000LL;
+    repl_ls.s_loading = true;
+    while (repl_ls.sfd != -1 && repl_ls.s_state < SL_STREAMING && util_mstime() < until) {
+        drain_last_us = 0;
+        drain_while_loading();
+        struct pollfd pfd = {.fd = repl_ls.sfd,
+                             .events = repl_ls.s_state == SL_CONNECTING ? POLLOUT : POLLIN};
+        if (repl_ls.sfd != -1) poll(&pfd, 1, 10);
+    }
+    repl_ls.s_loading = false;
     if (repl_ls.sfd != -1) stream_link_pump(); /* what arrived since the last drain */
     if (repl_ls.sfd == -1 || repl_ls.s_state != SL_STREAMING) {
         /* Lost while loading: continue from the snapshot's offset. */
@@ -1066,26 +1106,6 @@ static void load_finished(int rc, str *err, const rdb_info *info, bool aof_was_o
         return;
     }
     finish_full_sync(info, aof_was_on);
-}
-
-/* Loading a split sync's snapshot: every 2 ms (checked each 64 KB read)
- * the stream link is drained into the buffer, so the master never holds
- * our stream for long. */
-static long long drain_last_us;
-
-static void drain_while_loading(void) {
-    long long now = util_ustime();
-    if (now - drain_last_us < 2000 || repl_ls.sfd == -1) return;
-    stream_link_pump();
-    drain_last_us = util_ustime();
-}
-
-static int load_draining(const char *path, rdb_info *info, str **err) {
-    if (!repl_ls.split) return rdb_load_file(path, info, err);
-    repl_ls.s_loading = true;
-    int rc = rdb_load_file_cb(path, info, drain_while_loading, err);
-    repl_ls.s_loading = false;
-    return rc;
 }
 
 /* The whole payload is in the temp file: check it, then replace the
@@ -1199,8 +1219,20 @@ static bool conn_fill(void) {
         }
         if (n == -1 && errno == EINTR) continue;
         if (n == -1 && errno == EAGAIN) {
-            struct pollfd pfd = {.fd = repl_ls.fd, .events = POLLIN};
-            if (poll(&pfd, 1, cfg.repl_timeout * 1000) > 0) continue;
+            /* A split sync's stream link is drained while we wait. */
+            long long until = util_mstime() + cfg.repl_timeout * 1000LL;
+            for (;;) {
+                drain_while_loading();
+                struct pollfd pfd[2] = {{.fd = repl_ls.fd, .events = POLLIN},
+                                        {.fd = repl_ls.sfd, .events = POLLIN}};
+                int nfds = repl_ls.sfd != -1 && repl_ls.s_state >= SL_HANDSHAKE ? 2 : 1;
+                int wait = repl_ls.split ? 2 : cfg.repl_timeout * 1000;
+                int rc = poll(pfd, (nfds_t)nfds, wait);
+                if (rc > 0 && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))) break;
+                if (rc > 0 && nfds == 2 && pfd[1].revents) drain_last_us = 0; /* pump now */
+                if (util_mstime() >= until) break;
+            }
+            if (util_mstime() < until) continue;
             log_msg(LOG_WARNING,
                     "Timeout receiving bulk data from MASTER while loading from the socket");
         }
@@ -1210,6 +1242,7 @@ static bool conn_fill(void) {
 
 static size_t conn_read(rio *rr, void *buf, size_t len) {
     (void)rr;
+    if (repl_ls.split) drain_while_loading();
     char *p = buf;
     size_t done = 0;
     while (done < len) {
@@ -1243,6 +1276,7 @@ static void socket_load(bool tee) {
     rdb_info_init(&info);
     str *err = NULL;
     srv.loading = true;
+    repl_ls.s_loading = true; /* a lost stream link can't cancel the load */
     int rc = rdb_load_rio(&rr, &info, &err);
     srv.loading = false;
     bool tee_ok = tee && repl_ls.tee_fd != -1;
@@ -1258,6 +1292,7 @@ static void socket_load(bool tee) {
         rc = -1;
         err = str_from("the RDB payload is not as long as announced");
     }
+    repl_ls.s_loading = false;
     str_consume(repl_ls.rbuf, rpos); /* the rest is the stream */
     rpos = 0;
     if (tee && rc == 0) {

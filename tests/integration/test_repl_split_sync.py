@@ -218,3 +218,20 @@ def test_redis_protocol_without_the_capability(start_server):
     s.send("PSYNC", "?", "-1")
     line = s.read_line().strip()  # after the "\n" keepalives
     assert line.startswith(b"+FULLRESYNC ") and len(line.split()) == 3, line
+
+
+def test_split_sync_loading_from_the_socket(start_server):
+    """repl-diskless-load swapdb on an empty replica loads from the socket
+    (slowly here: key-load-delay) while the stream link is drained."""
+    m, mc = big_master(start_server, diskless=True, delay_us=0)
+    r = start_server(directives={"repl-diskless-load": "swapdb", "key-load-delay": "5"})
+    rc = r.client()
+    with Burst(m):
+        replicaof(rc, mc)
+        # The replica does not answer while it loads from the socket: its log says.
+        wait_for(lambda: "Loading DB in memory (from the socket)" in r.logfile, 60)
+        wait_for(lambda: "stream buffered during the sync" in r.logfile, 180, interval=0.2)
+    wait_for_sync(mc, rc, timeout=120)
+    assert stats(mc)["sync_full"] == "1"
+    assert "stream buffered during the sync" in r.logfile
+    assert digest(mc) == digest(rc)
