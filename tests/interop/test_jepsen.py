@@ -12,6 +12,7 @@ import pytest
 import jepsen
 import repltest as rt
 import sentineltest as st
+from sentineltest import sentinels  # noqa: F401  (fixture)
 from castortest import CASTOR_SERVER
 
 ROUNDS = int(os.environ.get("CASTOR_JEPSEN_ROUNDS", "3"))
@@ -22,20 +23,6 @@ def start_server(start_server):
     stopper = rt.ReverseStopper(start_server)
     yield stopper
     stopper.stop_all()
-
-
-@pytest.fixture
-def sentinels(start_server, tmp_path):
-    made = []
-
-    def make(master, **kw):
-        g = st.SentinelGroup(tmp_path / ("sentinels%d" % len(made)), master.port, **kw)
-        made.append(g)
-        return g.start()
-
-    yield make
-    for g in made:
-        g.stop()
 
 
 @pytest.mark.skipif("redis-server" in os.path.basename(CASTOR_SERVER),
