@@ -1030,10 +1030,33 @@ static int load_draining(const char *path, rdb_info *info, str **err) {
     return rc;
 }
 
+/* A split sync's finished snapshot link, read until the master closes it. */
+static int closing_fd = -1;
+
+static void read_until_closed(int fd, void *data, int mask) {
+    (void)data;
+    (void)mask;
+    char buf[512];
+    ssize_t n = read(fd, buf, sizeof(buf));
+    if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR)) {
+        ev_del(fd, EV_READ | EV_WRITE);
+        close(fd);
+        if (closing_fd == fd) closing_fd = -1;
+    }
+}
+
 /* A split sync's snapshot is loaded: the stream link becomes the master
  * client, which applies what was buffered, then reads the link. */
 static void finish_split_sync(int dbid) {
-    close_ev_fd(&repl_ls.fd); /* the snapshot's link: the master closes its end too */
+    /* The snapshot's link: the master closes it once the stream link is
+     * online (closing it first would look like a sync that failed). */
+    if (closing_fd != -1) close_ev_fd(&closing_fd); /* an older one, never closed */
+    if (repl_ls.fd != -1) {
+        ev_del(repl_ls.fd, EV_READ | EV_WRITE);
+        if (ev_add(repl_ls.fd, EV_READ, read_until_closed, NULL) == -1) close(repl_ls.fd);
+        else closing_fd = repl_ls.fd;
+        repl_ls.fd = -1;
+    }
     str_free(repl_ls.rbuf);
     repl_ls.rbuf = NULL;
     /* Loaded from the socket, the stream link may not be up yet: its

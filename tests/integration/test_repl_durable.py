@@ -25,7 +25,7 @@ def pair(start_server, lag=10):
     mc, rc = m.client(), r.client()
     replicaof(rc, mc)
     wait_for_sync(mc, rc)
-    wait_for(lambda: repl(mc)["slave0"].find("state=online") >= 0, 10)
+    wait_for(lambda: "state=online" in repl(mc).get("slave0", ""), 10)
     return m, r, mc, rc
 
 
