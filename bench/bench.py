@@ -2460,6 +2460,212 @@ def section_acl(ctx):
         raise err
 
 
+# ---- issue 18: full syncs under a burst, the durability mode, Jepsen rounds ----
+
+def burst_proc(ctx, srv, seconds, vsize=1024):
+    """redis-benchmark SET -P 16 of vsize-byte values at full rate for about
+    'seconds' (-n sized generously; killed by the caller)."""
+    cmd = [ctx.bench_bin, "-h", "127.0.0.1", "-p", str(srv.port), "-c", str(CLIENTS),
+           "-n", str(10 ** 9), "-P", "16", "-d", str(vsize), "-r", "1000000", "-q", "-t", "set"]
+    cpu = ctx.bench_cpu
+
+    def pre():
+        die_with_parent()
+        if cpu is not None:
+            os.sched_setaffinity(0, {cpu})
+    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            stdin=subprocess.DEVNULL, preexec_fn=pre)
+
+
+def fullsync_once(ctx, who, count, limit, timeout, live):
+    """A master of 'who' holding count x 1 KB, client-output-buffer-limit
+    'limit', SET -P 16 1 KB at full rate throughout: a new replica's sync.
+    Returns (full syncs the master counted, seconds to the link up or None
+    when it never finished within 'timeout', digests equal)."""
+    m = repl_spawn(ctx, who, live)
+    pipe_load(m, repl_load(count, vsize=1024))
+    m.call("CONFIG", "SET", "client-output-buffer-limit", f"replica {limit}")
+    m.call("CONFIG", "SET", "repl-diskless-sync", "no")
+    r = repl_spawn(ctx, who, live)
+    burst = burst_proc(ctx, m, timeout)
+    try:
+        time.sleep(1)   # the burst is running when the sync starts
+        t0 = time.monotonic()
+        r.call("REPLICAOF", "127.0.0.1", m.port)
+        secs = None
+        while time.monotonic() - t0 < timeout:
+            i = repl_info(r)
+            if i.get("master_link_status") == "up" and i.get("master_sync_in_progress") == "0":
+                secs = time.monotonic() - t0
+                break
+            m.check_alive()
+            r.check_alive()
+            time.sleep(0.05)
+    finally:
+        burst.kill()
+        burst.wait()
+    syncs = int(m.info("stats").get("sync_full", 0))
+    same = None
+    if secs is not None:
+        repl_caught_up(m, [r], timeout=120)
+        same = m.call("DEBUG", "DIGEST") == r.call("DEBUG", "DIGEST")
+    return syncs, secs, same
+
+
+def section_fullsync(ctx):
+    """Full sync of a new replica under a SET -P 16 1 KB burst, with
+    client-output-buffer-limit replica 64mb 16mb 10: full syncs the master
+    started and seconds to the link up (castor's split sync vs Redis 7.0)."""
+    ctx.stop_servers()
+    count = 100000 if ctx.quick else 1000000
+    timeout = 60 if ctx.quick else 240
+    live: List[Server] = []
+    res, err = {}, {}
+    for who in ("castor", "redis"):
+        try:
+            res[who] = fullsync_once(ctx, who, count, "64mb 16mb 10", timeout, live)
+        except (BenchError, OSError) as e:
+            err[who] = repl_error(e)
+        finally:
+            for s in reversed(list(live)):
+                repl_stop(ctx, s, live)
+    tag = f"{count * 1024 // 1000000} MB"
+    note = "; ".join(f"{k}: {v}" for k, v in sorted(err.items()))
+    label = lambda t: f"{t:<38}"     # noqa: E731
+    get = lambda w, i: res[w][i] if w in res else None   # noqa: E731
+    unfinished = [w for w in res if res[w][1] is None]
+    ctx.figure("fullsync", label(f"FULLSYNC under burst {tag}: syncs"), "count",
+               get("castor", 0), get("redis", 0), "8.0f",
+               note or (f"full syncs started in {timeout} s; never finished: "
+                        f"{', '.join(unfinished) or 'none'}; digests equal: "
+                        f"{', '.join(w for w in res if res[w][2]) or 'none'}"))
+    ctx.figure("fullsync", label(f"FULLSYNC under burst {tag}: time"), "s",
+               get("castor", 1), get("redis", 1), "8.2f",
+               note or f"REPLICAOF to link up (n/a: not within {timeout} s)")
+
+
+class AckDriver:
+    """'conns' connections, each sending 'pipeline' requests per round trip
+    for 'seconds'; a request is SET (and WAIT 1 1000 when wait=True).
+    Returns requests per second. One thread, selectors: the same driver for
+    every configuration, so ratios compare the servers."""
+
+    def __init__(self, port, pipeline, wait, conns=8):
+        self.port, self.pipeline, self.wait, self.conns = port, pipeline, wait, conns
+
+    def run(self, seconds):
+        sel = selectors.DefaultSelector()
+        req = b"*3\r\n$3\r\nSET\r\n$6\r\nkey:%02d\r\n$3\r\nval\r\n"
+        waitcmd = b"*3\r\n$4\r\nWAIT\r\n$1\r\n1\r\n$4\r\n1000\r\n"
+        per = 2 if self.wait else 1
+        socks = []
+        for i in range(self.conns):
+            s = socket.create_connection(("127.0.0.1", self.port))
+            s.setblocking(False)
+            batch = b"".join(req % i + (waitcmd if self.wait else b"")
+                             for _ in range(self.pipeline))
+            st = {"sock": s, "batch": batch, "want": self.pipeline * per, "got": 0, "buf": b""}
+            socks.append(st)
+            s.sendall(batch)
+            sel.register(s, selectors.EVENT_READ, st)
+        done = 0
+        end = time.monotonic() + seconds
+        t0 = time.monotonic()
+        while time.monotonic() < end:
+            for key, _ in sel.select(timeout=1.0):
+                st = key.data
+                data = st["sock"].recv(1 << 16)
+                if not data:
+                    raise BenchError("connection closed by the server")
+                st["got"] += data.count(b"\r\n")
+                if b"-" in data[:1] or b"\r\n-" in data:
+                    raise BenchError("error reply: " + data[:120].decode("utf-8", "replace"))
+                if st["got"] >= st["want"]:
+                    done += self.pipeline
+                    st["got"] -= st["want"]
+                    st["sock"].sendall(st["batch"])
+        wall = time.monotonic() - t0
+        for st in socks:
+            st["sock"].close()
+        return done / wall
+
+
+def durable_once(ctx, who, mode, pipeline, seconds, live):
+    """(ops/s, master CPU us per request) for SET with one replica:
+    mode 'ack' (castor's min-replicas-to-ack 1), 'off', 'wait' (WAIT 1)."""
+    m = repl_spawn(ctx, who, live)
+    r = repl_spawn(ctx, who, live)
+    r.call("REPLICAOF", "127.0.0.1", m.port)
+    repl_wait_up(m, r, time.monotonic(), 60)
+    if mode == "ack":
+        m.call("CONFIG", "SET", "min-replicas-to-ack", "1")
+    cpu0 = m.cpu_ns()
+    t0 = time.monotonic()
+    ops = AckDriver(m.port, pipeline, mode == "wait").run(seconds)
+    wall = time.monotonic() - t0
+    cpu = (m.cpu_ns() - cpu0) / 1000.0 / max(ops * wall, 1)
+    return ops, cpu
+
+
+def section_durable(ctx):
+    """SET with one replica: castor with min-replicas-to-ack 1, castor
+    without, redis-server with WAIT 1 after each SET; ops/s and master CPU
+    per request at P1 and P16 (one Python driver, 8 connections)."""
+    ctx.stop_servers()
+    seconds = 3 if ctx.quick else 10
+    label = lambda t: f"{t:<38}"     # noqa: E731
+    for pipeline in (1, 16):
+        res, err = {}, {}
+        for who, mode in (("castor", "ack"), ("castor", "off"), ("redis", "wait")):
+            live: List[Server] = []
+            try:
+                res[mode] = durable_once(ctx, who, mode, pipeline, seconds, live)
+            except (BenchError, OSError) as e:
+                err[mode] = repl_error(e)
+            finally:
+                for s in reversed(list(live)):
+                    repl_stop(ctx, s, live)
+        note = "; ".join(f"{k}: {v}" for k, v in sorted(err.items()))
+        g = lambda m, i: res[m][i] if m in res else None    # noqa: E731
+        ctx.figure("durable", label(f"DURABLE SET P{pipeline} ops (ack vs redis WAIT)"), "ops/s",
+                   g("ack", 0), g("wait", 0), "10.0f",
+                   note or f"castor min-replicas-to-ack 1 vs redis SET+WAIT 1; castor off: "
+                           f"{g('off', 0) or 0:.0f} ops/s")
+        ctx.figure("durable", label(f"DURABLE SET P{pipeline} cpu/req (ack vs WAIT)"), "us",
+                   g("ack", 1), g("wait", 1), "8.2f",
+                   note or f"master CPU per request; castor off: {g('off', 1) or 0:.2f} us")
+
+
+def section_jepsen(ctx):
+    """tests/interop/test_jepsen.py's counting runs (3 redis-sentinel, a master
+    and 2 replicas, kill -9 / SIGSTOP / CLIENT KILL rounds): acknowledged
+    writes lost by castor with min-replicas-to-ack 1, castor without (OK =
+    ack) and redis-server with WAIT 1 after each write."""
+    ctx.stop_servers()
+    rounds = 3 if ctx.quick else 9
+    env = dict(os.environ, CASTOR_SERVER=ctx.castor_bin, REDIS_SERVER=ctx.redis_bin,
+               CASTOR_JEPSEN_ALL="1", CASTOR_JEPSEN_ROUNDS=str(rounds))
+    cmd = ["/usr/bin/python3", "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider",
+           "--basetemp", os.path.join(ctx.workdir, "jepsen"),
+           os.path.join(ROOT, "tests", "interop", "test_jepsen.py"), "-k", "count_losses"]
+    t0 = time.monotonic()
+    out = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True,
+                         timeout=1800).stdout
+    lines = {}
+    for l in out.splitlines():
+        if l.startswith("JEPSEN "):
+            kv = dict(x.split("=", 1) for x in l.split()[1:])
+            lines[(kv["kind"], kv["mode"])] = kv
+    label = lambda t: f"{t:<38}"     # noqa: E731
+    g = lambda k, m, f: int(lines[(k, m)][f]) if (k, m) in lines else None  # noqa: E731
+    for mode in ("ack", "async"):
+        ctx.figure("jepsen", label(f"JEPSEN castor {mode} vs redis WAIT 1: lost"), "count",
+                   g("castor", mode, "lost_acked"), g("redis", "wait", "lost_acked"), "8.0f",
+                   f"{rounds} rounds; acked: castor {g('castor', mode, 'acked')}, redis "
+                   f"{g('redis', 'wait', 'acked')}; castor WAIT 1 lost "
+                   f"{g('castor', 'wait', 'lost_acked')}; {time.monotonic() - t0:.0f} s")
+
+
 SECTIONS = [
     Section("throughput", section_throughput, True, section_throughput.__doc__),
     Section("cpu", section_cpu, True, section_cpu.__doc__),
@@ -2479,6 +2685,11 @@ SECTIONS = [
     Section("failover", section_failover, True, section_failover.__doc__),
     Section("tls", section_tls, True, section_tls.__doc__),
     Section("acl", section_acl, True, section_acl.__doc__),
+
+
+    Section("fullsync", section_fullsync, False, section_fullsync.__doc__),
+    Section("durable", section_durable, True, section_durable.__doc__),
+    Section("jepsen", section_jepsen, False, section_jepsen.__doc__),
 ]
 
 

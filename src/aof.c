@@ -107,20 +107,6 @@ static int fsync_dir(const char *dir) {
     return rc;
 }
 
-/* write() until done or an error: the bytes written, or -1 if none. */
-static ssize_t write_all(int fd, const char *p, size_t len) {
-    size_t done = 0;
-    while (done < len) {
-        ssize_t n = write(fd, p + done, len - done);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return done ? (ssize_t)done : -1;
-        }
-        done += (size_t)n;
-    }
-    return (ssize_t)done;
-}
-
 static long long file_size(const char *name) {
     str *path = path_in_dir(name);
     struct stat st;
@@ -145,7 +131,7 @@ static int persist_manifest(const aof_manifest *m) {
                 strerror(errno));
         goto done;
     }
-    if (write_all(fd, text->buf, text->len) != (ssize_t)text->len) {
+    if (util_write_all(fd, text->buf, text->len) != (ssize_t)text->len) {
         log_msg(LOG_WARNING, "Error trying to write the temporary AOF manifest file %s: %s",
                 tmpname->buf, strerror(errno));
         goto done;
@@ -385,7 +371,7 @@ static void flush_aof(bool force) {
     }
     /* DEBUG AOF-FLUSH-SLEEP: tests widen the window before the write. */
     if (flush_sleep_us > 0) usleep((useconds_t)flush_sleep_us);
-    ssize_t nwritten = write_all(aof_fd, abuf->buf, abuf->len);
+    ssize_t nwritten = util_write_all(aof_fd, abuf->buf, abuf->len);
     flush_postponed_start = 0;
     if (nwritten != (ssize_t)abuf->len) {
         static time_t last_log;

@@ -199,6 +199,10 @@ static void write_handler(int fd, void *data, int mask) {
     (void)fd;
     (void)mask;
     client *c = data;
+    if (c->flags & CLIENT_REPL_HOLD) { /* released by repl.c */
+        ev_del(c->fd, EV_WRITE);
+        return;
+    }
     /* Replies of commands run earlier in this loop turn may be in the
      * buffer: their AOF records go first (appendfsync always). */
     seam_before_reply_write();

@@ -40,9 +40,10 @@ struct acl_user;
 #define CLIENT_IN_CLOSE_LIST (1u << 13)
 #define CLIENT_MASTER (1u << 14)
 #define CLIENT_REPLICA (1u << 15)
-#define CLIENT_FAKE (1u << 16)               /* no socket: AOF loading, scripts */
-#define CLIENT_PAUSED_WAIT (1u << 17)        /* postponed by CLIENT PAUSE */
-#define CLIENT_REPL_HOLD (1u << 18)          /* replica in a full sync: output waits (repl.c) */
+#define CLIENT_FAKE (1u << 16)        /* no socket: AOF loading, scripts */
+#define CLIENT_PAUSED_WAIT (1u << 17) /* postponed by CLIENT PAUSE */
+#define CLIENT_REPL_HOLD                                                                           \
+    (1u << 18) /* output waits (repl.c): a replica in a full sync, a held write reply */
 #define CLIENT_MASTER_FORCE_REPLY (1u << 19) /* our master gets this reply (REPLCONF ACK) */
 #define CLIENT_INPUT_QUEUED (1u << 20)       /* read this turn, runs in client_run_queued() */
 #define CLIENT_MASTER_STALLED (1u << 21) /* our master sent bytes that don't parse: apply no more */

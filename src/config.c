@@ -1094,6 +1094,9 @@ static directive table[] = {
     BOOL("replica-lazy-flush", "slave-lazy-flush", 0, replica_lazy_flush, 0),
     BOOL("replica-ignore-disk-write-errors", NULL, INERT, replica_ignore_disk_write_errors, 0),
     BOOL("repl-empty-master-guard", NULL, 0, repl_empty_master_guard, 1),   /* castor */
+    NUM("replica-sync-buffer-size", NULL, 0, NUM_LL, 0, LLONG_MAX, replica_sync_buffer_size,
+        64LL * 1024 * 1024, NUM_MEMORY),                                     /* castor */
+    INT("min-replicas-to-ack", NULL, 0, 0, INT_MAX, min_replicas_to_ack, 0), /* castor */
     ENUM("propagation-error-behavior", NULL, 0, propagation_error_enum, propagation_error_behavior,
          PROPAGATION_ERR_IGNORE),
     INT("shutdown-timeout", NULL, 0, 0, INT_MAX, shutdown_timeout, 10),

@@ -185,7 +185,9 @@ struct config {
     bool replica_ignore_maxmemory;
     bool replica_lazy_flush;
     bool replica_ignore_disk_write_errors;
-    bool repl_empty_master_guard; /* castor: see docs/REPLICATION.md */
+    bool repl_empty_master_guard;       /* castor: see docs/REPLICATION.md */
+    long long replica_sync_buffer_size; /* castor: stream buffered in memory during a full sync */
+    int min_replicas_to_ack;        /* castor: a write's reply waits for this many replicas' acks */
     int propagation_error_behavior; /* PROPAGATION_ERR_*: a replica's error applying its master's stream */
     int shutdown_timeout;           /* s a master waits for its replicas at SHUTDOWN (server.c) */
     int shutdown_on_sigterm;        /* SHUTDOWN_* flags (server.h) for SIGTERM */

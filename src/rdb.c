@@ -2028,9 +2028,34 @@ static FILE *open_read(const char *path, rio *r, size_t bufsize, str **err) {
 }
 
 int rdb_load_file(const char *path, rdb_info *info, str **err) {
+    return rdb_load_file_cb(path, info, NULL, err);
+}
+
+/* rdb_load_file_cb()'s reader: the file's, then the callback every 64 KB. */
+static size_t (*cb_inner)(rio *r, void *buf, size_t len);
+static void (*cb_fn)(void);
+static size_t cb_count;
+
+static size_t cb_read(rio *r, void *buf, size_t len) {
+    size_t n = cb_inner(r, buf, len);
+    cb_count += len;
+    if (cb_count >= 64 * 1024) {
+        cb_count = 0;
+        cb_fn();
+    }
+    return n;
+}
+
+int rdb_load_file_cb(const char *path, rdb_info *info, void (*every)(void), str **err) {
     rio r;
     FILE *fp = open_read(path, &r, 64 * 1024, err);
     if (fp == NULL) return -1;
+    if (every) {
+        cb_inner = r.read;
+        cb_fn = every;
+        cb_count = 0;
+        r.read = cb_read;
+    }
     int rc = rdb_load_rio(&r, info, err);
     fclose(fp);
     return rc;

@@ -65,11 +65,19 @@ typedef enum {
     RS_WAIT_BGSAVE_END,   /* the snapshot is being made; stream buffered */
     RS_SEND_BULK,         /* the snapshot is going out */
     RS_ONLINE,            /* streaming */
+    /* castor's split sync (docs/REPLICATION.md "Full syncs that finish"): */
+    RS_STREAM,        /* a stream link: streaming while its replica loads */
+    RS_SNAPSHOT_SENT, /* a split sync's first link: the snapshot went out */
 } rstate;
 
 typedef struct replica_info {
     rstate state;
     bool capa_eof, capa_psync2;
+    bool capa_stream;      /* castor: takes its full sync's stream on a second link */
+    bool split;            /* this full sync's stream goes through a stream link */
+    bool stream_link;      /* this client is that stream link (REPLCONF stream-for) */
+    bool close_when_sent;  /* split: the stream link went online first */
+    uint64_t peer_id;      /* split: the other link's client id (0: none yet) */
     bool diskless;         /* this sync's snapshot comes from the pipe */
     bool online_on_ack;    /* diskless: hold the stream until the first ACK */
     bool is_replica;       /* PSYNC/SYNC happened (else only REPLCONF) */
@@ -104,6 +112,16 @@ typedef struct waiter {
     long long deadline_ms; /* 0: forever */
 } waiter;
 
+/* A client whose write's reply is held until min-replicas-to-ack replicas
+ * acknowledged 'off' (the durability mode): its output from 'mark' on is
+ * that reply. */
+typedef struct ack_waiter {
+    client *c;
+    long long off;
+    size_t mark;
+    long long deadline_ms;
+} ack_waiter;
+
 struct repl_master_state {
     client **replicas;
     size_t nreplicas, cap;
@@ -132,6 +150,15 @@ struct repl_master_state {
     /* WAIT. */
     waiter *waiters;
     size_t nwaiters, waiters_cap;
+    /* The durability mode: held replies, and the request running now. */
+    ack_waiter *ackw;
+    size_t nackw, ackw_cap;
+    client *ack_client;
+    size_t ack_mark;
+    long long ack_before;
+    long long max_acked;   /* the highest offset a replica acknowledged */
+    long long loop_ms;     /* when the event loop last went to sleep */
+    long long fence_until; /* after a freeze: no write acknowledged before */
     client **resume;
     size_t nresume, resume_cap;
     /* Stats and the visible sync state. */
@@ -166,6 +193,7 @@ static void start_pending_syncs(void);
 static void failover_step(void);
 static void tail_maybe_finish(void);
 static void check_waiters(void);
+static void check_ack_waiters(void);
 static void count_good_replicas(void);
 
 /* ---- Helpers ---- */
@@ -241,6 +269,8 @@ void repl_backlog_drop(void) {
 }
 
 long long repl_offset(void) { return repl_ms.offset; }
+
+long long repl_max_acked(void) { return repl_ms.max_acked; }
 
 void repl_set_offset(long long offset) { repl_ms.offset = offset; }
 
@@ -405,9 +435,82 @@ static void setup_full_resync(client *c, long long offset) {
     backlog_reader_attach(repl_ms.bl, &ri->rd, offset + 1);
     /* The next command fed carries a SELECT: the replica can't know ours. */
     repl_ms.seldb = -1;
-    char buf[128];
-    int n = snprintf(buf, sizeof(buf), "+FULLRESYNC %s %lld\r\n", srv.replid, offset);
+    char buf[160];
+    int n;
+    /* castor: a replica that takes its stream on a second link is told
+     * which sync to join (this link's client id); others see Redis's line. */
+    /* Only when an output-buffer limit could cut the sync: with none
+     * ("replica 0 0 0") Redis's exchange never loops and is kept. */
+    const cobl_limit *lim = &cfg.client_output_buffer_limit[COBL_REPLICA];
+    ri->split = ri->capa_stream && !ri->old_sync && !c->tls && (lim->hard || lim->soft);
+    if (ri->split)
+        n = snprintf(buf, sizeof(buf), "+FULLRESYNC %s %lld STREAM %llu\r\n", srv.replid, offset,
+                     (unsigned long long)c->id);
+    else n = snprintf(buf, sizeof(buf), "+FULLRESYNC %s %lld\r\n", srv.replid, offset);
     if (!ri->old_sync) repl_write_all_nb(c->fd, c->tls, buf, (size_t)n);
+}
+
+/* ---- castor's split sync: the stream on a second link ----
+ * A replica that announced "capa castor-stream" gets "+FULLRESYNC <id>
+ * <offset> STREAM <client id>", opens a second connection and sends
+ * "REPLCONF stream-for <client id>" and "PSYNC <id> <offset + 1>": that
+ * link takes the stream at once (the replica buffers it on its side), so
+ * the first link carries only the snapshot and pins nothing. The stream
+ * link goes online (RS_ONLINE) at its first REPLCONF ACK, sent once the
+ * replica loaded the snapshot and applied what it buffered; the first link
+ * is closed then. Either link failing before that ends both. */
+
+static client *peer_of(const replica_info *ri) {
+    return ri->peer_id ? client_find_by_id(ri->peer_id) : NULL;
+}
+
+/* A split sync's snapshot went out on c: it waits for its stream link. */
+static void snapshot_sent(client *c) {
+    replica_info *ri = c->repl;
+    ri->state = RS_SNAPSHOT_SENT;
+    log_msg(LOG_NOTICE,
+            "Snapshot transfer to replica %s succeeded; its stream goes through its stream link",
+            replica_name(c));
+    if (ri->close_when_sent) client_close_async(c);
+}
+
+/* PSYNC on a link that said "REPLCONF stream-for <id>". */
+static void stream_link_attach(client *c, const char *id, long long off) {
+    replica_info *ri = c->repl;
+    client *m = peer_of(ri);
+    replica_info *mi = m ? m->repl : NULL;
+    if (mi == NULL || !mi->split || mi->peer_id || mi->rd.b == NULL || off != mi->init_offset + 1 ||
+        strcasecmp(id, srv.replid) != 0 || (m->flags & CLIENT_CLOSE_ASAP)) {
+        reply_error(c, "ERR no full sync of this replica waits for a stream link");
+        return;
+    }
+    add_replica(c);
+    ri->state = RS_STREAM;
+    ri->ack_ms = srv.mstime;
+    mi->peer_id = c->id;
+    char buf[128];
+    int n = snprintf(buf, sizeof(buf), "+CONTINUE %s\r\n", srv.replid);
+    reply_raw(c, buf, (size_t)n);
+    /* The stream moves from the snapshot's link to this one. */
+    backlog_reader_attach(repl_ms.bl, &ri->rd, off);
+    backlog_reader_detach(repl_ms.bl, &mi->rd);
+    log_msg(LOG_NOTICE, "Replica %s takes its full sync's stream on a second link from offset %lld",
+            replica_name(c), off);
+}
+
+/* The stream link's first ACK: its replica loaded the snapshot. */
+static void stream_link_online(client *c) {
+    replica_info *ri = c->repl;
+    ri->state = RS_ONLINE;
+    count_good_replicas();
+    log_msg(LOG_NOTICE, "Synchronization with replica %s succeeded", replica_name(c));
+    client *m = peer_of(ri);
+    ri->peer_id = 0;
+    if (m && m->repl) {
+        m->repl->peer_id = 0;
+        if (m->repl->state == RS_SNAPSHOT_SENT) client_close_async(m);
+        else m->repl->close_when_sent = true;
+    }
 }
 
 static void fail_replica(client *c, const char *why) {
@@ -535,6 +638,11 @@ static void send_bulk(int fd, void *data, int mask) {
         }
         ev_del(fd, EV_WRITE);
         ri->tailing = false;
+        if (ri->split) {
+            snapshot_sent(c);
+            tail_maybe_finish();
+            return;
+        }
         ri->state = RS_ONLINE;
         count_good_replicas();    /* min-replicas-to-write sees it now, as Redis */
         ri->online_on_ack = true; /* as diskless: the stream waits for its ACK */
@@ -548,7 +656,8 @@ static void send_bulk(int fd, void *data, int mask) {
     close(ri->bulk_fd);
     ri->bulk_fd = -1;
     ev_del(fd, EV_WRITE);
-    go_online(c);
+    if (ri->split) snapshot_sent(c);
+    else go_online(c);
     bool more = false;
     for (size_t i = 0; i < repl_ms.nreplicas; i++)
         if (repl_ms.replicas[i]->repl->state == RS_SEND_BULK) more = true;
@@ -690,7 +799,9 @@ static void pipe_read(int fd, void *data, int mask) {
             replica_info *ri = c->repl;
             if (!ri->in_pipe) continue;
             ri->in_pipe = false;
-            if (n == 0 && !(c->flags & CLIENT_CLOSE_ASAP)) {
+            if (n == 0 && !(c->flags & CLIENT_CLOSE_ASAP) && ri->split) {
+                snapshot_sent(c);
+            } else if (n == 0 && !(c->flags & CLIENT_CLOSE_ASAP)) {
                 log_msg(
                     LOG_NOTICE,
                     "Streamed RDB transfer with replica %s succeeded (socket). Waiting for REPLCONF ACK from replica to enable streaming",
@@ -917,6 +1028,16 @@ static void sync_command(client *c, bool psync) {
         reply_error(c, "NOMASTERLINK Can't SYNC while not connected with my master");
         return;
     }
+    if (psync && c->repl && c->repl->stream_link) {
+        /* Its REPLCONF replies may still be pending: the replica sent
+         * the whole handshake at once, and reads them first. */
+        char id[41];
+        long long off;
+        snprintf(id, sizeof(id), "%.*s", (int)c->argv[1].len, c->argv[1].ptr);
+        if (!util_str2ll(c->argv[2].ptr, c->argv[2].len, &off)) off = -1;
+        stream_link_attach(c, id, off);
+        return;
+    }
     if (reply_pending(c)) {
         reply_error(c, "ERR SYNC and PSYNC are invalid with pending output");
         return;
@@ -964,7 +1085,11 @@ static void sync_command(client *c, bool psync) {
              * reads "$EOF:" joins the tail; one that needs the length gets
              * the finished file like the others waiting for it. */
             bool same_snapshot = (oi->state == RS_WAIT_BGSAVE_END && !oi->diskless) || oi->tailing;
-            if (o == c || !same_snapshot || ri->rdb_exclude) continue;
+            /* A split sync's stream moved to its stream link: the buffer
+             * may no longer hold the stream from its snapshot on. */
+            if (o == c || !same_snapshot || ri->rdb_exclude ||
+                !backlog_has(repl_ms.bl, oi->init_offset + 1))
+                continue;
             ri->diskless = false;
             setup_full_resync(c, oi->init_offset);
             if (ri->capa_eof && repl_ms.tail_child) tail_start(c);
@@ -1031,6 +1156,16 @@ static void cmd_replconf(client *c) {
         } else if (arg_is(opt, "capa")) {
             if (arg_is(val, "eof")) rinfo(c)->capa_eof = true;
             else if (arg_is(val, "psync2")) rinfo(c)->capa_psync2 = true;
+            else if (arg_is(val, "castor-stream")) rinfo(c)->capa_stream = true;
+        } else if (arg_is(opt, "stream-for")) { /* castor: a split sync's stream link */
+            long long id;
+            if (!arg_ll(c, val, &id)) return;
+            if (id <= 0) {
+                reply_error(c, "ERR Invalid stream-for client id");
+                return;
+            }
+            rinfo(c)->stream_link = true;
+            rinfo(c)->peer_id = (uint64_t)id;
         } else if (arg_is(opt, "ack")) {
             /* No reply: the replica does not read one. */
             if (!(c->flags & CLIENT_REPLICA)) return;
@@ -1038,7 +1173,10 @@ static void cmd_replconf(client *c) {
             if (!util_str2ll(val->ptr, val->len, &off)) return;
             replica_info *ri = c->repl;
             if (off > ri->ack_off) ri->ack_off = off;
+            if (ri->ack_off > repl_ms.max_acked && ri->ack_off <= repl_ms.offset)
+                repl_ms.max_acked = ri->ack_off;
             ri->ack_ms = srv.mstime;
+            if (ri->state == RS_STREAM) stream_link_online(c);
             if (ri->state == RS_ONLINE && ri->online_on_ack) {
                 ri->online_on_ack = false;
                 hold(c, false);
@@ -1046,6 +1184,7 @@ static void cmd_replconf(client *c) {
                 log_msg(LOG_NOTICE, "Synchronization with replica %s succeeded", replica_name(c));
             }
             if (repl_ms.nwaiters) check_waiters();
+            if (repl_ms.nackw) check_ack_waiters();
             return;
         } else if (arg_is(opt, "getack")) {
             if (repl_link_is_master(c)) repl_send_ack();
@@ -1107,6 +1246,15 @@ static void cmd_wait(client *c) {
     repl_ms.getack_pending = true;
 }
 
+/* c was released: what it pipelined runs before the loop sleeps. */
+static void resume_later(client *c) {
+    if (repl_ms.nresume == repl_ms.resume_cap) {
+        repl_ms.resume_cap = repl_ms.resume_cap ? repl_ms.resume_cap * 2 : 4;
+        repl_ms.resume = mem_realloc(repl_ms.resume, repl_ms.resume_cap * sizeof(client *));
+    }
+    repl_ms.resume[repl_ms.nresume++] = c;
+}
+
 /* End waiter i with 'err', or (NULL) with the count. */
 static void unblock_waiter(size_t i, int count, const char *err) {
     client *c = repl_ms.waiters[i].c;
@@ -1115,11 +1263,7 @@ static void unblock_waiter(size_t i, int count, const char *err) {
     srv.blocked_clients--;
     if (err) reply_error(c, err);
     else reply_int(c, count);
-    if (repl_ms.nresume == repl_ms.resume_cap) {
-        repl_ms.resume_cap = repl_ms.resume_cap ? repl_ms.resume_cap * 2 : 4;
-        repl_ms.resume = mem_realloc(repl_ms.resume, repl_ms.resume_cap * sizeof(client *));
-    }
-    repl_ms.resume[repl_ms.nresume++] = c;
+    resume_later(c);
 }
 
 static void check_waiters(void) {
@@ -1144,6 +1288,111 @@ bool repl_unblock_wait(client *c, const char *err) {
     return false;
 }
 
+/* ---- The durability mode (min-replicas-to-ack, castor) ----
+ * A write from a client is applied and propagated as always; then its
+ * reply (and whatever the client sent after it) is held until
+ * min-replicas-to-ack replicas acknowledged its offset, like an implicit
+ * WAIT the client cannot forget. REPLCONF GETACK goes into the stream at
+ * the end of the loop turn so replicas answer at once. Past
+ * min-replicas-max-lag seconds the held reply becomes -NOREPLICAS: never
+ * a silent success. Reads are dirty: other clients see a held write. */
+
+#define ERR_NOT_ACKED                                                                              \
+    "NOREPLICAS Not enough replicas acknowledged the write in time (it is applied here and may "   \
+    "or may not survive a failover)."
+
+/* A master frozen longer than this (SIGSTOP, a VM pause) may have been
+ * replaced by a failover meanwhile, and a replica not yet told so still
+ * acknowledges what it sends: for twice the freeze (at most a minute) it
+ * acknowledges no write, held or new, until Sentinel demoted it. */
+#define FREEZE_MS 1000
+
+static bool fenced(void) {
+    long long now = util_mstime();
+    if (!srv.is_replica && repl_ms.loop_ms && now - repl_ms.loop_ms > FREEZE_MS &&
+        now >= repl_ms.fence_until) {
+        long long frozen = now - repl_ms.loop_ms;
+        long long fence = frozen * 2 < 60000 ? frozen * 2 : 60000;
+        repl_ms.fence_until = now + fence;
+        log_msg(LOG_WARNING,
+                "This master did not run for %lld ms: a failover may have replaced it; no write "
+                "is acknowledged for %lld ms (min-replicas-to-ack).",
+                frozen, fence);
+    }
+    repl_ms.loop_ms = now;
+    return !srv.is_replica && now < repl_ms.fence_until;
+}
+
+static int online_replicas(void) {
+    int n = 0;
+    for (size_t i = 0; i < repl_ms.nreplicas; i++) {
+        replica_info *ri = repl_ms.replicas[i]->repl;
+        if (ri->state == RS_ONLINE && !ri->online_on_ack) n++;
+    }
+    return n;
+}
+
+void repl_ack_before(client *c) {
+    if (srv.is_replica || c->fd == -1 || (c->flags & (CLIENT_MASTER | CLIENT_REPLICA))) {
+        repl_ms.ack_client = NULL;
+        return;
+    }
+    repl_ms.ack_client = c;
+    repl_ms.ack_mark = reply_pending(c);
+    repl_ms.ack_before = repl_ms.offset;
+}
+
+void repl_ack_after(client *c) {
+    if (c != repl_ms.ack_client) return;
+    repl_ms.ack_client = NULL;
+    if (repl_ms.offset == repl_ms.ack_before || srv.is_replica ||
+        (c->flags & (CLIENT_CLOSE_ASAP | CLIENT_BLOCKED)))
+        return;
+    if (acked(repl_ms.offset) >= cfg.min_replicas_to_ack) return;
+    if (repl_ms.nackw == repl_ms.ackw_cap) {
+        repl_ms.ackw_cap = repl_ms.ackw_cap ? repl_ms.ackw_cap * 2 : 8;
+        repl_ms.ackw = mem_realloc(repl_ms.ackw, repl_ms.ackw_cap * sizeof(ack_waiter));
+    }
+    long long lag = cfg.min_replicas_max_lag > 0 ? cfg.min_replicas_max_lag : 10;
+    repl_ms.ackw[repl_ms.nackw++] =
+        (ack_waiter){c, repl_ms.offset, repl_ms.ack_mark, srv.mstime + lag * 1000};
+    c->flags |= CLIENT_BLOCKED | CLIENT_REPL_HOLD;
+    srv.blocked_clients++;
+    repl_ms.getack_pending = true;
+}
+
+/* Release held client i: its reply goes out, or (err) becomes err. */
+static void release_ack_waiter(size_t i, const char *err) {
+    ack_waiter w = repl_ms.ackw[i];
+    repl_ms.ackw[i] = repl_ms.ackw[--repl_ms.nackw];
+    client *c = w.c;
+    c->flags &= ~(CLIENT_BLOCKED | CLIENT_REPL_HOLD);
+    srv.blocked_clients--;
+    if (err) {
+        size_t have = reply_pending(c);
+        if (have > w.mark) reply_drop_tail(c, have - w.mark);
+        reply_error(c, err);
+    }
+    if (reply_pending(c)) client_install_pending_write(c);
+    resume_later(c);
+}
+
+static void check_ack_waiters(void) {
+    bool fence = cfg.min_replicas_to_ack > 0 && fenced();
+    for (size_t i = 0; i < repl_ms.nackw;) {
+        ack_waiter *w = &repl_ms.ackw[i];
+        if (fence && w->deadline_ms > srv.mstime) {
+            i++;
+        } else if (acked(w->off) >= cfg.min_replicas_to_ack || cfg.min_replicas_to_ack <= 0) {
+            release_ack_waiter(i, NULL);
+        } else if (w->deadline_ms <= srv.mstime) {
+            release_ack_waiter(i, ERR_NOT_ACKED);
+        } else {
+            i++;
+        }
+    }
+}
+
 /* The role changed to replica: nothing a blocked client waits for may
  * come from here now, and a key it waits on would be served from our
  * master's stream (the replica would diverge). Every kind of blocked
@@ -1152,6 +1401,8 @@ bool repl_unblock_wait(client *c, const char *err) {
  * blocked on anything and stay. */
 static void unblock_all_for_role_change(void) {
     blocking_unblock_all(ERR_UNBLOCKED_ROLE);
+    /* Held writes were never acknowledged: an error, not their reply. */
+    while (repl_ms.nackw) release_ack_waiter(0, ERR_NOT_ACKED);
     while (repl_ms.nwaiters) {
         client *c = repl_ms.waiters[0].c;
         unblock_waiter(0, 0, ERR_UNBLOCKED_ROLE);
@@ -1175,6 +1426,7 @@ void repl_send_getack(void) {
 
 static const char *replica_state_name(const replica_info *ri) {
     if (ri->state == RS_ONLINE) return ri->online_on_ack ? "send_bulk" : "online";
+    if (ri->state == RS_SNAPSHOT_SENT) return "send_bulk";
     return ri->state == RS_SEND_BULK ? "send_bulk" : "wait_bgsave";
 }
 
@@ -1210,6 +1462,10 @@ bool repl_too_few_replicas(void) {
 const char *repl_refuse(client *c, uint32_t cmd_flags) {
     if (c->flags & (CLIENT_MASTER | CLIENT_FAKE)) return NULL;
     if ((cmd_flags & CMD_WRITE) && repl_too_few_replicas()) return ERR_NOREPLICAS;
+    /* The durability mode: a write that can't be acknowledged is not applied. */
+    if ((cmd_flags & CMD_WRITE) && cfg.min_replicas_to_ack > 0 && !srv.is_replica &&
+        (online_replicas() < cfg.min_replicas_to_ack || fenced()))
+        return ERR_NOREPLICAS;
     if (!srv.is_replica) return NULL;
     if (cfg.replica_read_only && (cmd_flags & CMD_WRITE)) return ERR_READONLY;
     if (!repl_link_is_up() && !cfg.replica_serve_stale_data && !(cmd_flags & CMD_STALE))
@@ -1233,16 +1489,36 @@ void repl_client_freed(client *c) {
             }
         }
     }
+    for (size_t i = 0; i < repl_ms.nackw; i++) {
+        if (repl_ms.ackw[i].c == c) {
+            repl_ms.ackw[i] = repl_ms.ackw[--repl_ms.nackw];
+            c->flags &= ~(CLIENT_BLOCKED | CLIENT_REPL_HOLD);
+            srv.blocked_clients--;
+            break;
+        }
+    }
+    if (repl_ms.ack_client == c) repl_ms.ack_client = NULL;
     for (size_t i = 0; i < repl_ms.nresume; i++)
         if (repl_ms.resume[i] == c) repl_ms.resume[i] = NULL;
     replica_info *ri = c->repl;
     if (ri) {
         if (repl_ms.bl) backlog_reader_detach(repl_ms.bl, &ri->rd);
         if (ri->is_replica) {
-            log_msg(LOG_NOTICE, "Connection with replica %s lost.", replica_name(c));
+            if (ri->split && ri->state == RS_SNAPSHOT_SENT)
+                log_msg(LOG_NOTICE, "Snapshot link of replica %s closed.", replica_name(c));
+            else log_msg(LOG_NOTICE, "Connection with replica %s lost.", replica_name(c));
             remove_replica(c);
         }
         if (ri->bulk_fd != -1) close(ri->bulk_fd);
+        /* A split sync ends when either link goes before it completed;
+         * other replicas' syncs go on. */
+        client *peer = peer_of(ri);
+        if (peer && peer->repl &&
+            ((ri->split && ri->state != RS_SNAPSHOT_SENT) ||
+             (ri->stream_link && ri->state == RS_STREAM))) {
+            peer->repl->peer_id = 0;
+            fail_replica(peer, "The other link of its full sync was lost");
+        }
         bool was_in_pipe = ri->in_pipe;
         bool was_tailing = ri->tailing;
         mem_free(ri);
@@ -1651,6 +1927,7 @@ void repl_cron(void) {
     pipe_abandoned();
     start_pending_syncs();
     if (repl_ms.nwaiters) check_waiters();
+    if (repl_ms.nackw) check_ack_waiters();
     if (repl_fo.state != FO_NONE) failover_step();
     if (!second) return;
     /* The master pings its replicas so they can detect a dead link, every
@@ -1702,16 +1979,20 @@ void repl_cron(void) {
 }
 
 void repl_before_sleep(void) {
+    /* The loop runs: fenced() measures freezes between two turns. */
+    if (cfg.min_replicas_to_ack > 0) fenced();
+    else repl_ms.loop_ms = srv.mstime;
+    /* Clients WAIT (or the durability mode) released: run what they
+     * pipelined after it first: its writes ask for their ACK below. */
+    while (repl_ms.nresume) {
+        client *c = repl_ms.resume[--repl_ms.nresume];
+        if (c && !(c->flags & (CLIENT_BLOCKED | CLIENT_CLOSE_ASAP))) client_process_input(c);
+    }
     if (repl_ms.getack_pending && repl_ms.nreplicas && !srv.pause_type) {
         slice a[3] = {slice_of("REPLCONF", 8), slice_of("GETACK", 6), slice_of("*", 1)};
         feed_command(-1, 3, a);
     }
     repl_ms.getack_pending = false;
-    /* Clients WAIT released: run what they pipelined after it. */
-    while (repl_ms.nresume) {
-        client *c = repl_ms.resume[--repl_ms.nresume];
-        if (c && !(c->flags & (CLIENT_BLOCKED | CLIENT_CLOSE_ASAP))) client_process_input(c);
-    }
 }
 
 /* ---- INFO ---- */
@@ -1719,13 +2000,18 @@ void repl_before_sleep(void) {
 str *repl_info(str *s) {
     s = str_catfmt(s, "role:%s\r\n", srv.is_replica ? "slave" : "master");
     if (srv.is_replica) s = repl_link_info(s);
-    s = str_catfmt(s, "connected_slaves:%zu\r\n", repl_ms.nreplicas);
+    /* A split sync's stream link is not another replica (castor). */
+    size_t nlinks = 0;
+    for (size_t i = 0; i < repl_ms.nreplicas; i++)
+        if (repl_ms.replicas[i]->repl->state == RS_STREAM) nlinks++;
+    s = str_catfmt(s, "connected_slaves:%zu\r\n", repl_ms.nreplicas - nlinks);
     if (cfg.min_replicas_to_write > 0 && cfg.min_replicas_max_lag > 0)
         s = str_catfmt(s, "min_slaves_good_slaves:%d\r\n", repl_ms.good_replicas);
     int k = 0;
     for (size_t i = 0; i < repl_ms.nreplicas; i++) {
         client *c = repl_ms.replicas[i];
         replica_info *ri = c->repl;
+        if (ri->state == RS_STREAM) continue;
         const char *state = replica_state_name(ri);
         char ip[NET_ADDR_SIZE];
         const char *colon = strrchr(c->addr, ':');
@@ -1753,12 +2039,34 @@ str *repl_info(str *s) {
                    repl_ms.bl ? backlog_first_offset(repl_ms.bl) : 0,
                    repl_ms.bl ? repl_ms.bl->histlen : (size_t)0);
     /* castor: syncs made visible (docs/REPLICATION.md). */
+    /* The stream written during full syncs: held here (Redis's way) or
+     * sent to a stream link and buffered by the replica (castor's). */
+    long long held = 0;
+    const char *where = "none";
+    for (size_t i = 0; i < repl_ms.nreplicas; i++) {
+        replica_info *ri = repl_ms.replicas[i]->repl;
+        bool syncing = ri->state == RS_STREAM ||
+                       (ri->state != RS_ONLINE && ri->state != RS_SNAPSHOT_SENT && !ri->split) ||
+                       (ri->state == RS_ONLINE && ri->online_on_ack);
+        if (ri->split && ri->state != RS_SNAPSHOT_SENT && ri->peer_id == 0) syncing = true;
+        if (!syncing) continue;
+        held += (long long)repl_stream_pending(repl_ms.replicas[i]);
+        if (ri->state == RS_STREAM) {
+            if (strcmp(where, "master") != 0) where = "replica";
+        } else {
+            where = "master";
+        }
+    }
     s = str_catfmt(s,
                    "full_sync_phase:%s\r\n"
                    "full_sync_bytes_sent:%lld\r\n"
                    "full_sync_bytes_total:%lld\r\n"
-                   "last_full_sync_reason:%s\r\n",
-                   repl_ms.phase, repl_ms.sent_bytes, repl_ms.total_bytes, repl_ms.last_reason);
+                   "last_full_sync_reason:%s\r\n"
+                   "full_sync_stream_links:%zu\r\n"
+                   "full_sync_stream_buffer:%s\r\n"
+                   "full_sync_stream_pending_bytes:%lld\r\n",
+                   repl_ms.phase, repl_ms.sent_bytes, repl_ms.total_bytes, repl_ms.last_reason,
+                   nlinks, where, held);
     if (srv.is_replica) s = repl_link_info_sync(s);
     return s;
 }

@@ -60,6 +60,11 @@ void repl_rdb_child_done(bool ok, bool to_disk);
  * (CMD_WRITE, CMD_STALE: EVAL's come from its script) are cmd_flags,
  * before it runs (READONLY, MASTERDOWN, NOREPLICAS), or NULL. */
 const char *repl_refuse(client *c, uint32_t cmd_flags);
+/* The durability mode (min-replicas-to-ack, castor): server.c notes where
+ * a request's reply starts before it runs; after it, a write's reply is
+ * held until enough replicas acknowledged it, or becomes -NOREPLICAS. */
+void repl_ack_before(client *c);
+void repl_ack_after(client *c);
 /* A master with fewer good replicas than min-replicas-to-write asks. */
 bool repl_too_few_replicas(void);
 /* A replica whose link is down and that does not serve stale data. */

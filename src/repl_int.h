@@ -25,6 +25,8 @@
 
 /* master_repl_offset: the bytes of the stream (ours or our master's). */
 long long repl_offset(void);
+/* The highest offset a replica of ours acknowledged. */
+long long repl_max_acked(void);
 /* A full sync took the master's snapshot at 'offset'. */
 void repl_set_offset(long long offset);
 /* Our master's history goes on under 'replid' (it was promoted): ours so

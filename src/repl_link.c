@@ -91,21 +91,107 @@ struct repl_link_state {
     const char *last_full_reason;
     /* A MULTI block applied but not yet fed (until its EXEC). */
     str *multi_buf;
+    /* castor's split sync: the master sends the stream on a second link
+     * while the snapshot transfers; we buffer it (memory up to
+     * replica-sync-buffer-size, then a file in dir) and apply it after
+     * loading the snapshot. */
+    bool split;
+    unsigned long long split_id;        /* the first link's client id on the master */
+    int sfd;                            /* the stream link, -1: none */
+    int s_state;                        /* SL_* */
+    int s_pending;                      /* handshake replies before PSYNC's */
+    str *s_rbuf;                        /* its handshake replies */
+    struct sb_chunk *sb_head, *sb_tail; /* the stream buffered in memory */
+    long long s_mem;                    /* bytes held there */
+    int sfile_fd;                       /* then in this file */
+    char sfile_name[64];
+    off_t sfile_pos;           /* applied up to here */
+    long long s_total, s_file; /* bytes buffered, of which in the file */
+    long long s_applied;       /* of them applied */
+    long long apply_timer;
+    bool transfer_waiting; /* the payload arrived before the stream link was up */
+    bool s_loading;        /* loading the snapshot: a lost link can't cancel now */
+    bool s_applying;       /* applying the buffer: the link is the master client's */
+    bool from_master;      /* we were a master: our history may hold unacknowledged writes */
     /* The empty-master guard. */
     bool guard_armed;
     bool refused;
     char refused_reason[160];
 };
 
-static struct repl_link_state repl_ls = {
-    .state = L_NONE, .fd = -1, .tmp_fd = -1, .tee_fd = -1, .asked = "", .last_full_reason = "none"};
+enum { SL_NONE, SL_CONNECTING, SL_HANDSHAKE, SL_STREAMING, SL_APPLYING };
+
+/* The memory part of the buffer: a list of blocks, freed as applied. */
+#define SB_CHUNK (1024 * 1024)
+typedef struct sb_chunk {
+    struct sb_chunk *next;
+    size_t len, pos; /* filled, applied */
+    char data[SB_CHUNK];
+} sb_chunk;
+
+static struct repl_link_state repl_ls = {.state = L_NONE,
+                                         .fd = -1,
+                                         .tmp_fd = -1,
+                                         .tee_fd = -1,
+                                         .sfd = -1,
+                                         .sfile_fd = -1,
+                                         .asked = "",
+                                         .last_full_reason = "none"};
 
 static void transfer_done(void);
 static void socket_load(bool tee);
 
 /* ---- Replica side: the link ---- */
 
+static void sb_free_all(void) {
+    while (repl_ls.sb_head) {
+        sb_chunk *k = repl_ls.sb_head;
+        repl_ls.sb_head = k->next;
+        mem_free(k);
+    }
+    repl_ls.sb_tail = NULL;
+    repl_ls.s_mem = 0;
+}
+
+/* Close *fd (its events first); -1 after. */
+static void close_ev_fd(int *fd) {
+    if (*fd == -1) return;
+    ev_del(*fd, EV_READ | EV_WRITE);
+    close(*fd);
+    *fd = -1;
+}
+
+/* Close *fd and remove the temp file it wrote. */
+static void close_unlink(int *fd, const char *name) {
+    if (*fd == -1) return;
+    close(*fd);
+    *fd = -1;
+    unlink(name);
+}
+
+static void stream_link_reset(void) {
+    if (repl_ls.apply_timer) {
+        ev_timer_del(repl_ls.apply_timer);
+        repl_ls.apply_timer = 0;
+    }
+    if (repl_ls.s_applying) { /* the master client's socket: not ours to close */
+        repl_ls.sfd = -1;
+        repl_ls.s_applying = false;
+    }
+    close_ev_fd(&repl_ls.sfd);
+    close_unlink(&repl_ls.sfile_fd, repl_ls.sfile_name);
+    str_free(repl_ls.s_rbuf);
+    repl_ls.s_rbuf = NULL;
+    sb_free_all();
+    repl_ls.sfile_pos = 0;
+    repl_ls.s_state = SL_NONE;
+    repl_ls.s_total = repl_ls.s_file = repl_ls.s_applied = 0;
+    repl_ls.split = false;
+    repl_ls.transfer_waiting = false;
+}
+
 static void link_close(void) {
+    stream_link_reset();
     if (repl_ls.fd != -1) {
         ev_del(repl_ls.fd, EV_READ | EV_WRITE);
         tls_free(repl_ls.tls);
@@ -170,21 +256,27 @@ static void send_psync(void) {
     repl_ls.state = L_PSYNC;
 }
 
+/* AUTH with masterauth (and masteruser) on repl_ls.fd, if set. */
+static bool send_auth(void) {
+    if (!cfg.masterauth_len) return false;
+    /* The password may hold NUL bytes: sent whole, by its length. */
+    slice pass = slice_of(cfg.masterauth, cfg.masterauth_len);
+    if (cfg.masteruser && cfg.masteruser[0]) {
+        slice argv[] = {slice_of("AUTH", 4), slice_of(cfg.masteruser, strlen(cfg.masteruser)),
+                        pass};
+        send_slices(3, argv);
+    } else {
+        slice argv[] = {slice_of("AUTH", 4), pass};
+        send_slices(2, argv);
+    }
+    return true;
+}
+
 static void send_handshake(void) {
     repl_ls.pending = 0;
     repl_ls.auth_pending = false;
-    if (cfg.masterauth_len) {
-        /* The password may hold NUL bytes: sent whole, by its length. */
+    if (send_auth()) {
         repl_ls.auth_pending = true;
-        slice pass = slice_of(cfg.masterauth, cfg.masterauth_len);
-        if (cfg.masteruser && cfg.masteruser[0]) {
-            slice argv[] = {slice_of("AUTH", 4), slice_of(cfg.masteruser, strlen(cfg.masteruser)),
-                            pass};
-            send_slices(3, argv);
-        } else {
-            slice argv[] = {slice_of("AUTH", 4), pass};
-            send_slices(2, argv);
-        }
         repl_ls.pending++;
     }
     char port[16];
@@ -202,18 +294,27 @@ static void send_handshake(void) {
         send_cmd(3, ip);
         repl_ls.pending++;
     }
-    const char *capa[] = {"REPLCONF", "capa", "eof", "capa", "psync2"};
-    send_cmd(5, capa);
+    /* castor-stream: a castor master may send a full sync's stream on a
+     * second link (Redis masters ignore capabilities they don't know).
+     * Not with tls-replication: the second link has no TLS yet. */
+    const char *capa[] = {"REPLCONF", "capa", "eof", "capa", "psync2", "capa", "castor-stream"};
+    send_cmd(cfg.tls_replication ? 5 : 7, capa);
     repl_ls.pending++;
     repl_ls.state = L_HANDSHAKE;
+}
+
+/* The error a non-blocking connect() ended with (0: connected). */
+static int socket_error(int fd) {
+    int err = 0;
+    socklen_t len = sizeof(err);
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1) err = errno;
+    return err;
 }
 
 static void link_connected(int fd, void *data, int mask) {
     (void)data;
     (void)mask;
-    int err = 0;
-    socklen_t len = sizeof(err);
-    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1) err = errno;
+    int err = socket_error(fd);
     if (err) {
         log_msg(LOG_WARNING, "Error condition on socket for SYNC: %s", strerror(err));
         link_cancel(NULL);
@@ -345,8 +446,321 @@ static void make_master_client(int dbid) {
     client_read_buffered(c);
 }
 
+/* ---- castor's split sync: the stream link ---- */
+
+/* Room for bytes at the memory buffer's tail (NULL: the limit is
+ * reached, or bytes already go to the file: order is kept). */
+static sb_chunk *sb_room(void) {
+    if (repl_ls.sfile_fd != -1) return NULL;
+    sb_chunk *t = repl_ls.sb_tail;
+    if (t && t->len < SB_CHUNK) return t;
+    if (repl_ls.s_mem + SB_CHUNK > cfg.replica_sync_buffer_size) return NULL;
+    sb_chunk *k = mem_alloc(sizeof(*k));
+    k->next = NULL;
+    k->len = k->pos = 0;
+    if (t) t->next = k;
+    else repl_ls.sb_head = k;
+    repl_ls.sb_tail = k;
+    return k;
+}
+
+/* Keep stream bytes: memory up to replica-sync-buffer-size, then the file
+ * (once a byte went to the file, every later one does: order is kept). */
+static bool stream_store(const char *p, size_t n) {
+    while (n) {
+        sb_chunk *k = sb_room();
+        if (k == NULL) break;
+        size_t take = SB_CHUNK - k->len < n ? SB_CHUNK - k->len : n;
+        memcpy(k->data + k->len, p, take);
+        k->len += take;
+        repl_ls.s_mem += (long long)take;
+        repl_ls.s_total += (long long)take;
+        p += take;
+        n -= take;
+    }
+    if (n == 0) return true;
+    if (repl_ls.sfile_fd == -1) {
+        snprintf(repl_ls.sfile_name, sizeof(repl_ls.sfile_name), "temp-sync-stream-%d.buf",
+                 (int)srv.pid);
+        repl_ls.sfile_fd =
+            open(repl_ls.sfile_name, O_CREAT | O_RDWR | O_TRUNC | O_CLOEXEC | O_APPEND, 0644);
+        if (repl_ls.sfile_fd == -1) {
+            log_msg(LOG_WARNING, "Can't create %s to buffer the master's stream: %s",
+                    repl_ls.sfile_name, strerror(errno));
+            return false;
+        }
+        repl_ls.sfile_pos = 0;
+        log_msg(LOG_NOTICE,
+                "MASTER <-> REPLICA sync: the stream buffered during the sync passed %lld bytes, "
+                "buffering the rest in %s",
+                cfg.replica_sync_buffer_size, repl_ls.sfile_name);
+    }
+    if (util_write_all(repl_ls.sfile_fd, p, n) != (long)n) {
+        log_msg(LOG_WARNING, "Write error buffering the master's stream in %s: %s",
+                repl_ls.sfile_name, strerror(errno));
+        return false;
+    }
+    repl_ls.s_total += (long long)n;
+    repl_ls.s_file += (long long)n;
+    return true;
+}
+
+static void transfer_done(void);
+
+/* The stream link failed: the sync is retried, the dataset kept. While
+ * the snapshot loads (the dataset is being replaced) the link is only
+ * closed: finish_full_sync() then resyncs from the snapshot's offset. */
+static void stream_link_fail(const char *why) {
+    if (repl_ls.s_applying) { /* the link is the master client's: it goes */
+        if (why) log_msg(LOG_WARNING, "%s", why);
+        ev_del(repl_ls.sfd, EV_READ);
+        repl_ls.sfd = -1;
+        if (repl_ls.master) client_close_async(repl_ls.master);
+        return;
+    }
+    if (!repl_ls.s_loading) {
+        link_cancel(why);
+        return;
+    }
+    if (why) log_msg(LOG_WARNING, "%s", why);
+    close_ev_fd(&repl_ls.sfd);
+    repl_ls.s_state = SL_NONE;
+}
+
+/* Read what the stream link has: handshake replies, then the stream. */
+static bool stream_link_pump(void) {
+    static char buf[256 * 1024];
+    for (int rounds = 0; rounds < 64 && repl_ls.sfd != -1; rounds++) {
+        ssize_t n;
+        sb_chunk *k = repl_ls.s_state >= SL_STREAMING ? sb_room() : NULL;
+        if (k) {
+            /* Straight into the memory buffer. */
+            n = read(repl_ls.sfd, k->data + k->len, SB_CHUNK - k->len);
+            if (n > 0) {
+                k->len += (size_t)n;
+                repl_ls.s_mem += n;
+                repl_ls.s_total += n;
+                srv.stat_net_input_bytes += n;
+                repl_ls.last_io_ms = srv.mstime;
+                continue;
+            }
+        } else {
+            n = read(repl_ls.sfd, buf, sizeof(buf));
+        }
+        if (n == -1 && (errno == EAGAIN || errno == EINTR)) return true;
+        if (n <= 0) {
+            stream_link_fail(
+                n == 0
+                    ? "Master closed the stream link during the full sync; keeping the current dataset"
+                    : "Error reading the stream link during the full sync; keeping the current dataset");
+            return false;
+        }
+        srv.stat_net_input_bytes += n;
+        repl_ls.last_io_ms = srv.mstime;
+        if (repl_ls.s_state >= SL_STREAMING) {
+            if (!stream_store(buf, (size_t)n)) {
+                stream_link_fail(NULL);
+                return false;
+            }
+            continue;
+        }
+        repl_ls.s_rbuf = str_cat(repl_ls.s_rbuf, buf, (size_t)n);
+        for (;;) {
+            char *nl = memchr(repl_ls.s_rbuf->buf, '\n', repl_ls.s_rbuf->len);
+            if (nl == NULL) {
+                if (repl_ls.s_rbuf->len > 4096) {
+                    stream_link_fail("Bad protocol from MASTER on the stream link");
+                    return false;
+                }
+                break;
+            }
+            size_t len = (size_t)(nl - repl_ls.s_rbuf->buf) + 1;
+            char line[512];
+            size_t l = len - 1 > 0 && repl_ls.s_rbuf->buf[len - 2] == '\r' ? len - 2 : len - 1;
+            snprintf(line, sizeof(line), "%.*s", (int)l, repl_ls.s_rbuf->buf);
+            str_consume(repl_ls.s_rbuf, len);
+            if (l == 0) continue;
+            if (line[0] == '-' || (repl_ls.s_pending == 0 && strncmp(line, "+CONTINUE", 9) != 0)) {
+                char msg[700];
+                snprintf(msg, sizeof(msg), "MASTER refused the stream link of the full sync: %s",
+                         line);
+                stream_link_fail(msg);
+                return false;
+            }
+            if (repl_ls.s_pending > 0) {
+                repl_ls.s_pending--;
+                continue;
+            }
+            repl_ls.s_state = SL_STREAMING;
+            log_msg(LOG_NOTICE,
+                    "MASTER <-> REPLICA sync: the stream link is up; buffering the stream from "
+                    "offset %lld while the snapshot transfers",
+                    repl_ls.new_offset + 1);
+            bool ok = stream_store(repl_ls.s_rbuf->buf, repl_ls.s_rbuf->len);
+            str_free(repl_ls.s_rbuf);
+            repl_ls.s_rbuf = NULL;
+            if (!ok) {
+                stream_link_fail(NULL);
+                return false;
+            }
+            if (repl_ls.transfer_waiting) {
+                repl_ls.transfer_waiting = false;
+                transfer_done();
+                return repl_ls.sfd != -1;
+            }
+            break;
+        }
+    }
+    return true;
+}
+
+static void stream_link_read(int fd, void *data, int mask) {
+    (void)fd;
+    (void)data;
+    (void)mask;
+    stream_link_pump();
+}
+
+static void stream_link_connected(int fd, void *data, int mask) {
+    (void)data;
+    (void)mask;
+    int err = socket_error(fd);
+    if (err) {
+        char msg[300];
+        snprintf(msg, sizeof(msg), "Error connecting the stream link of the full sync: %s",
+                 strerror(err));
+        link_cancel(msg);
+        return;
+    }
+    ev_del(fd, EV_WRITE);
+    if (ev_add(fd, EV_READ, stream_link_read, NULL) == -1) {
+        link_cancel("Can't create readable event for the stream link");
+        return;
+    }
+    int main_fd = repl_ls.fd;
+    repl_ls.fd = fd; /* send_slices writes to repl_ls.fd */
+    repl_ls.s_pending = 0;
+    if (send_auth()) repl_ls.s_pending++;
+    char port[16], id[32], off[32];
+    snprintf(port, sizeof(port), "%d",
+             cfg.replica_announce_port ? cfg.replica_announce_port : cfg.port);
+    snprintf(id, sizeof(id), "%llu", repl_ls.split_id);
+    snprintf(off, sizeof(off), "%lld", repl_ls.new_offset + 1);
+    const char *lp[] = {"REPLCONF", "listening-port", port};
+    send_cmd(3, lp);
+    repl_ls.s_pending++;
+    if (cfg.replica_announce_ip && cfg.replica_announce_ip[0]) {
+        const char *ip[] = {"REPLCONF", "ip-address", cfg.replica_announce_ip};
+        send_cmd(3, ip);
+        repl_ls.s_pending++;
+    }
+    const char *sf[] = {"REPLCONF", "stream-for", id};
+    send_cmd(3, sf);
+    repl_ls.s_pending++;
+    const char *ps[] = {"PSYNC", repl_ls.new_replid, off};
+    send_cmd(3, ps);
+    repl_ls.fd = main_fd;
+    repl_ls.s_state = SL_HANDSHAKE;
+    repl_ls.s_rbuf = str_new_cap(256);
+}
+
+static void stream_link_open(void) {
+    char err[256];
+    int fd = net_connect(repl_ls.host, repl_ls.port, err, sizeof(err));
+    if (fd == -1) {
+        char msg[400];
+        snprintf(msg, sizeof(msg), "Unable to connect the stream link to MASTER: %s", err);
+        link_cancel(msg);
+        return;
+    }
+    if (!cfg.repl_disable_tcp_nodelay) net_set_nodelay(fd);
+    if (ev_add(fd, EV_WRITE, stream_link_connected, NULL) == -1) {
+        close(fd);
+        link_cancel("Can't create writable event for the stream link");
+        return;
+    }
+    repl_ls.sfd = fd;
+    repl_ls.s_state = SL_CONNECTING;
+}
+
+/* Apply what the stream link buffered, through the new master client, in
+ * order (memory, then the file), a few MB per event loop turn: the replica
+ * keeps serving meanwhile, and the link (the client's socket, its reads
+ * paused) keeps being drained into the buffer, so the master never holds
+ * our stream. When the buffer is empty and the socket has nothing more,
+ * the client reads its socket itself. */
+static void stream_apply_end(client *c) {
+    ev_del(repl_ls.sfd, EV_READ);
+    repl_ls.sfd = -1;
+    repl_ls.s_applying = false;
+    log_msg(LOG_NOTICE,
+            "MASTER <-> REPLICA sync: applied %lld bytes of stream buffered during the sync (%lld "
+            "of them from %s)",
+            repl_ls.s_applied, repl_ls.s_file, repl_ls.s_file ? repl_ls.sfile_name : "memory only");
+    repl_ls.apply_timer = 0; /* the timer returns -1 */
+    stream_link_reset();
+    client_resume_reads(c);
+}
+
+static long long stream_apply_tick(long long id, void *data) {
+    (void)id;
+    (void)data;
+    client *c = repl_ls.master;
+    if (c == NULL || !repl_ls.s_applying || (c->flags & CLIENT_CLOSE_ASAP)) {
+        repl_ls.apply_timer = 0;
+        stream_link_reset();
+        return -1;
+    }
+    static char fbuf[256 * 1024];
+    for (int budget = 0; budget < 16 && repl_ls.master == c; budget++) {
+        sb_chunk *k = repl_ls.sb_head;
+        if (k && k->pos < k->len) {
+            size_t n = k->len - k->pos;
+            c->qbuf = str_cat(c->qbuf, k->data + k->pos, n);
+            k->pos += n;
+            repl_ls.s_applied += (long long)n;
+        } else if (k && k->len == SB_CHUNK) { /* consumed and full: free it */
+            repl_ls.sb_head = k->next;
+            if (repl_ls.sb_tail == k) repl_ls.sb_tail = NULL;
+            repl_ls.s_mem -= (long long)k->len;
+            mem_free(k);
+            continue;
+        } else if (repl_ls.sfile_fd != -1 && (k == NULL || k->pos == k->len)) {
+            ssize_t n = pread(repl_ls.sfile_fd, fbuf, sizeof(fbuf), repl_ls.sfile_pos);
+            if (n <= 0) break;
+            repl_ls.sfile_pos += n;
+            repl_ls.s_applied += n;
+            c->qbuf = str_cat(c->qbuf, fbuf, (size_t)n);
+        } else {
+            break;
+        }
+        client_process_input(c);
+    }
+    if (repl_ls.master != c) return -1;
+    stream_link_pump();
+    if (!repl_ls.s_applying || repl_ls.master != c) return -1;
+    if (repl_ls.s_applied == repl_ls.s_total) {
+        stream_apply_end(c);
+        return -1;
+    }
+    return 1;
+}
+
+static void stream_apply_start(client *c) {
+    repl_ls.s_applying = true;
+    repl_ls.s_state = SL_APPLYING;
+    repl_ls.sfd = c->fd;
+    client_pause_reads(c);
+    if (ev_add(c->fd, EV_READ, stream_link_read, NULL) == -1) {
+        client_close_async(c);
+        return;
+    }
+    repl_ls.apply_timer = ev_timer_add(1, stream_apply_tick, NULL);
+}
+
 static void partial_sync_ok(const char *line) {
     log_msg(LOG_NOTICE, "Successful partial resynchronization with master.");
+    repl_ls.from_master = false; /* it continues our whole history */
     const char *id = line + 9;
     while (*id == ' ') id++;
     if (strlen(id) >= 40 && strncmp(id, srv.replid, 40) != 0) {
@@ -363,9 +777,16 @@ static void partial_sync_ok(const char *line) {
 static void full_sync_start(const char *line) {
     char id[64];
     long long off;
-    if (sscanf(line, "+FULLRESYNC %63s %lld", id, &off) != 2 || strlen(id) != 40) {
+    unsigned long long split_id = 0;
+    int got = sscanf(line, "+FULLRESYNC %63s %lld STREAM %llu", id, &off, &split_id);
+    if (got < 2 || strlen(id) != 40) {
         link_cancel("Master replied with wrong +FULLRESYNC syntax.");
         return;
+    }
+    stream_link_reset();
+    if (got == 3 && split_id > 0) {
+        repl_ls.split = true;
+        repl_ls.split_id = split_id;
     }
     memcpy(repl_ls.new_replid, id, 41);
     repl_ls.new_offset = off;
@@ -373,7 +794,19 @@ static void full_sync_start(const char *line) {
     else if (strcasecmp(id, srv.replid) == 0) repl_ls.last_full_reason = "offset_out_of_backlog";
     else repl_ls.last_full_reason = "replid_mismatch";
     log_msg(LOG_NOTICE, "Full resync from master: %s:%lld", id, off);
+    if (repl_ls.from_master) {
+        /* Our new master's history does not contain ours: what we applied
+         * as a master past it goes with the full sync. */
+        long long acked = repl_max_acked();
+        log_msg(LOG_WARNING,
+                "The new master does not continue our history (we were a master up to offset "
+                "%lld): discarding the writes it lacks; %lld bytes of them were never "
+                "acknowledged by a replica (acknowledged up to offset %lld).",
+                repl_offset(), repl_offset() > acked ? repl_offset() - acked : 0, acked);
+        repl_ls.from_master = false;
+    }
     repl_ls.state = L_BULK_HDR;
+    if (repl_ls.split) stream_link_open();
 }
 
 static void transfer_start(const char *line) {
@@ -409,6 +842,8 @@ static void transfer_start(const char *line) {
      * file (and becomes our RDB), as Redis does, but nothing waits for the
      * whole file before loading starts. */
     bool empty = repl_total_keys() == 0;
+    /* A split sync stages the payload in a file (loading from the socket
+     * would stop reading the stream link). */
     bool to_parser = cfg.repl_diskless_load != REPL_DISKLESS_LOAD_DISABLED && empty;
     if (repl_ls.size < 0)
         log_msg(LOG_NOTICE,
@@ -425,7 +860,10 @@ static void transfer_start(const char *line) {
     snprintf(repl_ls.tmp_name, sizeof(repl_ls.tmp_name), "temp-%lld.%d.rdb",
              (long long)(srv.mstime / 1000), (int)srv.pid);
     repl_ls.tmp_fd = open(repl_ls.tmp_name, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0644);
-    if (repl_ls.tmp_fd != -1 && empty) {
+    /* A split sync under the default (disabled) receives the file with
+     * the event loop running, as Redis does: the replica keeps answering
+     * and drains its stream link meanwhile. */
+    if (repl_ls.tmp_fd != -1 && empty && !repl_ls.split) {
         repl_ls.state = L_TRANSFER;
         socket_load(true);
         return;
@@ -541,7 +979,13 @@ static bool link_read_once(int fd) {
         if (n == -1)
             snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), ": %s",
                      conn_last_error(repl_ls.tls));
+        bool midsync = repl_ls.state == L_TRANSFER || repl_ls.state == L_BULK_HDR;
         link_cancel(buf);
+        if (midsync)
+            log_msg(LOG_WARNING,
+                    "MASTER <-> REPLICA sync: the full sync did not finish; keeping the current "
+                    "dataset (%lld keys)",
+                    repl_total_keys());
         return false;
     }
     str_setlen(repl_ls.rbuf, repl_ls.rbuf->len + (size_t)n);
@@ -630,6 +1074,96 @@ static bool prepare_replace(void) {
     return aof_was_on;
 }
 
+/* Loading a split sync's snapshot: every 2 ms (checked each 64 KB read)
+ * the stream link is drained into the buffer, so the master never holds
+ * our stream for long. */
+static long long drain_last_us;
+
+static void drain_while_loading(void) {
+    long long now = util_ustime();
+    if (now - drain_last_us < 2000 || repl_ls.sfd == -1) return;
+    if (repl_ls.s_state == SL_CONNECTING) {
+        /* The event loop is not running: finish the connect here. */
+        struct pollfd pfd = {.fd = repl_ls.sfd, .events = POLLOUT};
+        if (poll(&pfd, 1, 0) > 0) stream_link_connected(repl_ls.sfd, NULL, 0);
+    } else {
+        stream_link_pump();
+    }
+    drain_last_us = util_ustime();
+}
+
+static int load_draining(const char *path, rdb_info *info, str **err) {
+    if (!repl_ls.split) return rdb_load_file(path, info, err);
+    repl_ls.s_loading = true;
+    int rc = rdb_load_file_cb(path, info, drain_while_loading, err);
+    repl_ls.s_loading = false;
+    return rc;
+}
+
+/* A split sync's finished snapshot link, read until the master closes it. */
+static int closing_fd = -1;
+
+static void read_until_closed(int fd, void *data, int mask) {
+    (void)data;
+    (void)mask;
+    char buf[512];
+    ssize_t n = read(fd, buf, sizeof(buf));
+    if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR)) {
+        ev_del(fd, EV_READ | EV_WRITE);
+        close(fd);
+        if (closing_fd == fd) closing_fd = -1;
+    }
+}
+
+/* A split sync's snapshot is loaded: the stream link becomes the master
+ * client, which applies what was buffered, then reads the link. */
+static void finish_split_sync(int dbid) {
+    /* The snapshot's link: the master closes it once the stream link is
+     * online (closing it first would look like a sync that failed). */
+    if (closing_fd != -1) close_ev_fd(&closing_fd); /* an older one, never closed */
+    if (repl_ls.fd != -1) {
+        ev_del(repl_ls.fd, EV_READ | EV_WRITE);
+        if (ev_add(repl_ls.fd, EV_READ, read_until_closed, NULL) == -1) close(repl_ls.fd);
+        else closing_fd = repl_ls.fd;
+        repl_ls.fd = -1;
+    }
+    str_free(repl_ls.rbuf);
+    repl_ls.rbuf = NULL;
+    /* Loaded from the socket, the stream link may not be up yet: its
+     * +CONTINUE is a round trip away. */
+    long long until = util_mstime() + cfg.repl_timeout * 1000LL;
+    repl_ls.s_loading = true;
+    while (repl_ls.sfd != -1 && repl_ls.s_state < SL_STREAMING && util_mstime() < until) {
+        drain_last_us = 0;
+        drain_while_loading();
+        struct pollfd pfd = {.fd = repl_ls.sfd,
+                             .events = repl_ls.s_state == SL_CONNECTING ? POLLOUT : POLLIN};
+        if (repl_ls.sfd != -1) poll(&pfd, 1, 10);
+    }
+    repl_ls.s_loading = false;
+    if (repl_ls.sfd != -1) stream_link_pump(); /* what arrived since the last drain */
+    if (repl_ls.sfd == -1 || repl_ls.s_state != SL_STREAMING) {
+        /* Lost while loading: continue from the snapshot's offset. */
+        log_msg(LOG_WARNING,
+                "MASTER <-> REPLICA sync: the stream link was lost while loading; resyncing from "
+                "offset %lld",
+                repl_offset() + 1);
+        stream_link_reset();
+        repl_ls.have_cached = true;
+        repl_ls.cached_db = dbid;
+        repl_ls.state = L_CONNECT;
+        repl_ls.connect_after_ms = 0;
+        repl_ls.link_down_since = srv.mstime / 1000;
+        return;
+    }
+    repl_ls.fd = repl_ls.sfd;
+    repl_ls.sfd = -1;
+    make_master_client(dbid);
+    client *c = repl_ls.master;
+    if (c) stream_apply_start(c);
+    else stream_link_reset();
+}
+
 /* The new dataset is in memory: adopt the master's history and go online. */
 static void finish_full_sync(const rdb_info *info, bool aof_was_on) {
     memcpy(srv.replid, repl_ls.new_replid, 41);
@@ -641,6 +1175,10 @@ static void finish_full_sync(const rdb_info *info, bool aof_was_on) {
     repl_ls.multi_buf = NULL;
     log_msg(LOG_NOTICE, "MASTER <-> REPLICA sync: Finished with success");
     if (aof_was_on) aof_resume();
+    if (repl_ls.split) {
+        finish_split_sync(info->repl_stream_db);
+        return;
+    }
     make_master_client(info->repl_stream_db);
 }
 
@@ -666,6 +1204,12 @@ static void load_finished(int rc, str *err, const rdb_info *info, bool aof_was_o
 /* The whole payload is in the temp file: check it, then replace the
  * dataset with it, and go online. */
 static void transfer_done(void) {
+    if (repl_ls.split && repl_ls.s_state != SL_STREAMING) {
+        /* The stream link's +CONTINUE comes next: then we go on. */
+        repl_ls.transfer_waiting = true;
+        ev_del(repl_ls.fd, EV_READ);
+        return;
+    }
     if (repl_ls.size < 0 && ftruncate(repl_ls.tmp_fd, repl_ls.received - 40) == -1) {
         link_cancel("Error truncating the RDB payload received from the master");
         return;
@@ -731,7 +1275,7 @@ static void transfer_done(void) {
     rdb_info info;
     rdb_info_init(&info);
     srv.loading = true;
-    int rc = rdb_load_file(cfg.dbfilename, &info, &err);
+    int rc = load_draining(cfg.dbfilename, &info, &err);
     srv.loading = false;
     load_finished(rc, err, &info, aof_was_on, "disk");
 }
@@ -768,8 +1312,20 @@ static bool conn_fill(void) {
         }
         if (n == -1 && errno == EINTR) continue;
         if (n == -1 && errno == EAGAIN) {
-            struct pollfd pfd = {.fd = repl_ls.fd, .events = POLLIN};
-            if (poll(&pfd, 1, cfg.repl_timeout * 1000) > 0) continue;
+            /* A split sync's stream link is drained while we wait. */
+            long long until = util_mstime() + cfg.repl_timeout * 1000LL;
+            for (;;) {
+                drain_while_loading();
+                struct pollfd pfd[2] = {{.fd = repl_ls.fd, .events = POLLIN},
+                                        {.fd = repl_ls.sfd, .events = POLLIN}};
+                int nfds = repl_ls.sfd != -1 && repl_ls.s_state >= SL_HANDSHAKE ? 2 : 1;
+                int wait = repl_ls.split ? 2 : cfg.repl_timeout * 1000;
+                int rc = poll(pfd, (nfds_t)nfds, wait);
+                if (rc > 0 && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))) break;
+                if (rc > 0 && nfds == 2 && pfd[1].revents) drain_last_us = 0; /* pump now */
+                if (util_mstime() >= until) break;
+            }
+            if (util_mstime() < until) continue;
             log_msg(LOG_WARNING,
                     "Timeout receiving bulk data from MASTER while loading from the socket");
         }
@@ -779,6 +1335,7 @@ static bool conn_fill(void) {
 
 static size_t socket_rio_read(rio *rr, void *buf, size_t len) {
     (void)rr;
+    if (repl_ls.split) drain_while_loading();
     char *p = buf;
     size_t done = 0;
     while (done < len) {
@@ -812,6 +1369,7 @@ static void socket_load(bool tee) {
     rdb_info_init(&info);
     str *err = NULL;
     srv.loading = true;
+    repl_ls.s_loading = true; /* a lost stream link can't cancel the load */
     int rc = rdb_load_rio(&rr, &info, &err);
     srv.loading = false;
     bool tee_ok = tee && repl_ls.tee_fd != -1;
@@ -827,6 +1385,7 @@ static void socket_load(bool tee) {
         rc = -1;
         err = str_from("the RDB payload is not as long as announced");
     }
+    repl_ls.s_loading = false;
     str_consume(repl_ls.rbuf, rpos); /* the rest is the stream */
     rpos = 0;
     if (tee && rc == 0) {
@@ -942,6 +1501,10 @@ void repl_link_client_freed(client *c) {
     if (c != repl_ls.master) return;
     repl_ls.master = NULL;
     repl_ls.last_master_data_ms = c->last_interaction_ms;
+    if (repl_ls.s_applying || repl_ls.apply_timer) {
+        /* Its buffered stream is dropped: PSYNC continues from what it applied. */
+        stream_link_reset();
+    }
     log_msg(LOG_NOTICE, "Connection with master lost.");
     log_msg(LOG_NOTICE, "* Caching the disconnected master state.");
     repl_ls.have_cached = true;
@@ -992,6 +1555,7 @@ void repl_link_start(const char *host, int port, int own_history_db) {
         repl_ls.have_cached = true;
         repl_ls.cached_db = own_history_db;
     }
+    repl_ls.from_master = own_history_db >= 0;
     repl_ls.state = L_CONNECT;
     repl_ls.connect_after_ms = 0;
     repl_ls.link_down_since = srv.mstime / 1000;
@@ -1145,5 +1709,20 @@ str *repl_link_info_sync(str *s) {
                    "master_sync_refused_reason:%s\r\n",
                    phase, repl_ls.received, repl_ls.size, repl_ls.last_full_reason,
                    repl_ls.refused ? 1 : 0, repl_ls.refused_reason);
+    /* castor: the stream link of a split full sync and what it buffered. */
+    s = str_catfmt(s,
+                   "master_sync_stream_link:%s\r\n"
+                   "master_sync_stream_buffer:%s\r\n"
+                   "master_sync_stream_buffered_bytes:%lld\r\n"
+                   "master_sync_stream_file_bytes:%lld\r\n",
+                   repl_ls.s_state == SL_NONE         ? "none"
+                   : repl_ls.s_state == SL_CONNECTING ? "connecting"
+                   : repl_ls.s_state == SL_HANDSHAKE  ? "handshake"
+                   : repl_ls.s_state == SL_STREAMING  ? "up"
+                                                      : "applying",
+                   repl_ls.s_file    ? "file"
+                   : repl_ls.s_total ? "memory"
+                                     : "none",
+                   repl_ls.s_total - repl_ls.s_applied, repl_ls.s_file);
     return s;
 }

@@ -397,6 +397,31 @@ size_t reply_pending(const client *c) {
     return n;
 }
 
+void reply_drop_tail(client *c, size_t n) {
+    while (n) {
+        reply_block *t = c->tail;
+        if (t == NULL) {
+            size_t take = n < c->buf_used ? n : c->buf_used;
+            if (take == 0) return;
+            c->buf_used -= take;
+            if (c->buf_used == 0) c->sent = 0;
+            n -= take;
+            continue;
+        }
+        size_t take = n < t->used ? n : t->used;
+        t->used -= take;
+        n -= take;
+        if (t->used) continue;
+        reply_block *prev = NULL;
+        for (reply_block *b = c->head; b != t; b = b->next) prev = b;
+        if (prev) prev->next = NULL;
+        else c->head = NULL;
+        c->tail = prev;
+        c->reply_bytes -= t->cap;
+        mem_free(t);
+    }
+}
+
 /* Bytes held for c: O(1), counting whole blocks. */
 static size_t held(const client *c) { return c->buf_used + c->reply_bytes; }
 

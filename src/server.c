@@ -336,6 +336,8 @@ seam_verdict seam_admit(client *c, command *cmd) {
     /* Keep the client-side caching table within tracking-table-max-keys. */
     if (srv.tracking_clients) tracking_limit_keys();
     if ((c->flags & CLIENT_MULTI) && multi_maybe_queue(c, cmd, flags)) return SEAM_DONE;
+    /* The durability mode notes where this request's reply starts. */
+    if (cfg.min_replicas_to_ack > 0) repl_ack_before(c);
     return SEAM_RUN;
 }
 
@@ -353,6 +355,8 @@ void seam_after_call(client *c, command *cmd, long long dur_us, bool outermost) 
      * and FCALL_RO themselves: the commands their script calls). */
     if (srv.tracking_clients && (cmd->flags & CMD_READONLY) && !(cmd->flags & CMD_SCRIPT_FLAGS))
         tracking_after_read(c, cmd);
+    /* The durability mode: a write's reply waits for replicas' acks. */
+    if (outermost && cfg.min_replicas_to_ack > 0) repl_ack_after(c);
     if (outermost) {
         /* Waiters on keys this command (or a whole EXEC) readied run now. */
         blocking_serve_ready();

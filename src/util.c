@@ -542,6 +542,19 @@ void util_debug_delay(int us) {
 
 /* hexlen random lowercase hex chars and a NUL into out (size >= hexlen+1),
  * drawn from /dev/urandom like Redis's run ids and replication ids. */
+long util_write_all(int fd, const char *p, size_t len) {
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = write(fd, p + done, len - done);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return done ? (long)done : -1;
+        }
+        done += (size_t)n;
+    }
+    return (long)done;
+}
+
 void util_random_hex(char *out, size_t hexlen) {
     static const char digits[] = "0123456789abcdef";
     uint8_t bytes[32];

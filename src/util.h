@@ -90,6 +90,8 @@ void util_debug_delay(int us);
 
 /* 40 random hex chars + NUL into out (size >= 41), like Redis run_id. */
 void util_random_hex(char *out, size_t hexlen);
+/* write() until done or an error: the bytes written, or -1 if none. */
+long util_write_all(int fd, const char *p, size_t len);
 
 /* Monotonic and wall-clock time. */
 long long util_mstime(void); /* wall clock, milliseconds since epoch */

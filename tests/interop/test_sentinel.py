@@ -36,6 +36,7 @@ import redis
 
 import repltest as rt
 import sentineltest as st
+from sentineltest import sentinels  # noqa: F401  (fixture)
 from castortest import CASTOR_SERVER, REDIS_SERVER, wait_for
 from resp import fmt, normalize
 
@@ -58,22 +59,6 @@ def start_server(start_server):
     stopper = rt.ReverseStopper(start_server)
     yield stopper
     stopper.stop_all()
-
-
-@pytest.fixture
-def sentinels(start_server, tmp_path):
-    """sentinels(master, n=3, quorum=2, ...) -> a started SentinelGroup;
-    stopped before the data servers."""
-    made = []
-
-    def make(master, **kw):
-        g = st.SentinelGroup(tmp_path / ("sentinels%d" % len(made)), master.port, **kw)
-        made.append(g)
-        return g.start()
-
-    yield make
-    for g in made:
-        g.stop()
 
 
 def start_data(start_server, kind, **directives):

@@ -32,6 +32,7 @@ import os
 import threading
 import time
 
+import pytest
 import redis
 import redis.sentinel
 
@@ -49,6 +50,22 @@ FAILOVER_TIMEOUT_MS = 5000
 # votes about the old master are still fresh. down-after = 3 ping periods
 # leaves a full second for that reconnection.
 DEBUG_TIMING = ("info-period", "1000", "publish-period", "500", "ping-period", "500")
+
+
+@pytest.fixture
+def sentinels(start_server, tmp_path):
+    """sentinels(master, n=3, quorum=2, ...) -> a started SentinelGroup;
+    stopped before the data servers (import it into a test module)."""
+    made = []
+
+    def make(master, **kw):
+        g = SentinelGroup(tmp_path / ("sentinels%d" % len(made)), master.port, **kw)
+        made.append(g)
+        return g.start()
+
+    yield make
+    for g in made:
+        g.stop()
 
 
 def _pairs(reply):

@@ -1,0 +1,238 @@
+"""Full syncs that finish under a write burst (castor <-> castor split sync,
+docs/REPLICATION.md "Full syncs that finish").
+
+A castor replica announces `capa castor-stream`; a castor master then sends
+the stream written during the sync on a second link, which the replica
+buffers on its side (memory up to replica-sync-buffer-size, then a file in
+its dir). The master holds nothing per replica, so the replica output
+buffer limit no longer cuts a sync that takes longer than the burst fits
+in it: exactly one full sync, equal DEBUG DIGEST.
+
+Scaled for make test (ASan build): ~100 MB of 1 KB values, a burst of SETs
+of 1 KB values through the whole sync, a replica limit the burst passes
+many times over (the same setup at 1 GB and against redis-server is
+bench/bench.py's section `fullsync`)."""
+
+import os
+import signal
+import threading
+import time
+
+import redis
+
+from castortest import wait_for
+from repltest import digest, info, replicaof, repl, start_server, stats, wait_for_sync  # noqa: F401
+
+KEYS = 100000
+VALUE = 1024
+LIMIT = "replica 64mb 16mb 10"
+HARD = 64 * 1024 * 1024
+RATE = 30 * 1024 * 1024
+
+
+class Burst:
+    """SETs of 1 KB values, pipelined, from a thread until stopped, at up to
+    RATE bytes/s: more than the replica limit over the sync, and no more
+    than an ASan replica on a loaded 2-core machine drains (bench/bench.py
+    runs the burst at full rate)."""
+
+    def __init__(self, server):
+        self.c = server.client()
+        self.stop_flag = threading.Event()
+        self.writes = 0
+        self.t = threading.Thread(target=self.run, daemon=True)
+
+    def run(self):
+        v = b"v" * VALUE
+        i = 0
+        start = time.monotonic()
+        while not self.stop_flag.is_set():
+            p = self.c.pipeline(transaction=False)
+            for _ in range(100):
+                p.set("burst:%d" % (i % 20000), v)
+                i += 1
+            p.execute()
+            ahead = i * VALUE / RATE - (time.monotonic() - start)
+            if ahead > 0:
+                self.stop_flag.wait(ahead)  # pacing, not synchronisation
+        self.writes = i
+
+    def __enter__(self):
+        self.t.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop_flag.set()
+        self.t.join(30)
+
+
+def big_master(start_server, diskless, delay_us=40):
+    m = start_server(directives={"repl-diskless-sync": "yes" if diskless else "no",
+                                 "repl-diskless-sync-delay": "0",
+                                 "client-output-buffer-limit": LIMIT})
+    c = m.client()
+    c.execute_command("DEBUG", "POPULATE", KEYS, "key", VALUE)
+    # The snapshot takes a few seconds whatever the machine: the burst
+    # passes the replica limit many times over meanwhile.
+    c.config_set("rdb-key-save-delay", delay_us)
+    return m, c
+
+
+def kill9(server):
+    """kill -9, as a crash; the fixture then has nothing left to stop."""
+    os.kill(server.pid, signal.SIGKILL)
+    server.proc.wait(10)
+    server.proc = None
+
+
+def in_transfer(replica, master_port):
+    r = repl(replica)
+    return (r.get("master_port") == str(master_port) and r.get("master_sync_phase") == "transfer"
+            and int(r.get("master_sync_bytes_received", 0)) > 0)
+
+
+def watch_sync(replica, until, fields):
+    """Poll the replica's INFO while `until()` is false: the largest
+    buffered stream and every buffer location seen."""
+    seen = {"max": 0, "where": set()}
+
+    def poll():
+        r = repl(replica)
+        seen["max"] = max(seen["max"], int(r.get("master_sync_stream_buffered_bytes", 0)))
+        seen["where"].add(r.get("master_sync_stream_buffer"))
+        for f in fields:
+            assert f in r, f
+        return until()
+
+    wait_for(poll, 120, interval=0.05, msg="the full sync did not finish")
+    return seen
+
+
+def run_burst_sync(start_server, diskless, replica_directives=None):
+    m, mc = big_master(start_server, diskless)
+    r = start_server(directives=replica_directives or {"replica-sync-buffer-size": "2gb"})
+    rc = r.client()
+    with Burst(m):
+        replicaof(rc, mc)
+        seen = watch_sync(rc, lambda: repl(rc)["master_link_status"] == "up",
+                          ["master_sync_stream_link", "master_sync_stream_buffer",
+                           "master_sync_stream_buffered_bytes"])
+    mc.config_set("rdb-key-save-delay", 0)
+    wait_for_sync(mc, rc, timeout=120)
+    return m, mc, r, rc, seen
+
+
+def assert_one_sync(mc, rc, seen):
+    s = stats(mc)
+    assert s["sync_full"] == "1"
+    assert s["client_output_buffer_limit_disconnections"] == "0"
+    # Redis's protocol would have held all of it on the master, past the limit.
+    assert seen["max"] > HARD, seen
+    assert digest(mc) == digest(rc)
+
+
+def test_full_sync_under_burst_disk_finishes_once(start_server):
+    m, mc, r, rc, seen = run_burst_sync(start_server, diskless=False)
+    assert_one_sync(mc, rc, seen)
+    assert "memory" in seen["where"]
+    assert "applied" in r.logfile and "stream buffered during the sync" in r.logfile
+
+
+def test_full_sync_under_burst_diskless_buffers_in_a_file(start_server):
+    # A small memory buffer: the rest of the stream goes to a file in dir.
+    m, mc, r, rc, seen = run_burst_sync(start_server, diskless=True,
+                                        replica_directives={"replica-sync-buffer-size": "2mb"})
+    assert_one_sync(mc, rc, seen)
+    assert "file" in seen["where"]
+    # The file is gone once applied.
+    assert not [f for f in os.listdir(r.workdir) if f.startswith("temp-sync-stream")]
+    # Master side: the stream was on the replica's side during the sync.
+    assert repl(mc)["full_sync_stream_buffer"] == "none"
+
+
+def test_master_info_shows_where_the_stream_is_buffered(start_server):
+    m, mc = big_master(start_server, diskless=False, delay_us=50)
+    r = start_server()
+    rc = r.client()
+    replicaof(rc, mc)
+    wait_for(lambda: repl(mc).get("full_sync_stream_links") == "1", 60)
+    mi = repl(mc)
+    assert mi["full_sync_stream_buffer"] == "replica"
+    assert int(mi["full_sync_stream_pending_bytes"]) >= 0
+    assert mi["connected_slaves"] == "1"  # the stream link is not another replica
+    assert repl(rc)["master_sync_stream_link"] == "up"
+    mc.config_set("rdb-key-save-delay", 0)
+    wait_for_sync(mc, rc, timeout=120)
+    # The buffer applied, the link is the master client's own.
+    wait_for(lambda: repl(rc)["master_sync_stream_link"] == "none", 10)
+    assert repl(mc)["full_sync_stream_links"] == "0"
+
+
+def test_replica_dying_mid_transfer_leaves_the_other_sync(start_server):
+    m, mc = big_master(start_server, diskless=True, delay_us=30)
+    mc.config_set("repl-diskless-sync-max-replicas", 2)
+    mc.config_set("repl-diskless-sync-delay", 30)
+    r1, r2 = start_server(), start_server()
+    c1, c2 = r1.client(), r2.client()
+    replicaof(c1, mc)
+    replicaof(c2, mc)
+    wait_for(lambda: in_transfer(c1, m.port) and in_transfer(c2, m.port), 60)
+    kill9(r2)
+    mc.config_set("rdb-key-save-delay", 0)
+    mc.set("after", "kill")
+    wait_for(lambda: repl(c1)["master_link_status"] == "up", 120)
+    wait_for(lambda: c1.get("after") == b"after" or c1.get("after") == b"kill", 30)
+    assert stats(mc)["sync_full"] == "2"  # both in one snapshot, none restarted
+    assert m.logfile.count("Starting BGSAVE for SYNC") == 1
+    assert digest(mc) == digest(c1)
+
+
+def test_master_dying_mid_transfer_keeps_the_old_dataset(start_server):
+    old = start_server()
+    oc = old.client()
+    oc.set("old", "data")
+    r = start_server()
+    rc = r.client()
+    replicaof(rc, oc)
+    wait_for_sync(oc, rc)
+    before = digest(rc)
+    m, mc = big_master(start_server, diskless=False, delay_us=50)
+    replicaof(rc, mc)
+    wait_for(lambda: in_transfer(rc, m.port), 60)
+    kill9(m)
+    wait_for(lambda: "keeping the current dataset" in r.logfile, 30)
+    assert digest(rc) == before
+    assert rc.get("old") == b"data"
+    assert not [f for f in os.listdir(r.workdir) if f.startswith("temp-")]
+
+
+def test_redis_protocol_without_the_capability(start_server):
+    """A replica that does not announce castor-stream (as Redis) gets the
+    7.0 exchange: +FULLRESYNC <id> <offset>, the snapshot, then the
+    stream on the same link."""
+    m = start_server()
+    mc = m.client()
+    mc.set("k", "v")
+    s = m.raw()
+    s.send("REPLCONF", "capa", "eof", "capa", "psync2")
+    assert s.read_line() == b"+OK"
+    s.send("PSYNC", "?", "-1")
+    line = s.read_line().strip()  # after the "\n" keepalives
+    assert line.startswith(b"+FULLRESYNC ") and len(line.split()) == 3, line
+
+
+def test_split_sync_loading_from_the_socket(start_server):
+    """repl-diskless-load swapdb on an empty replica loads from the socket
+    (slowly here: key-load-delay) while the stream link is drained."""
+    m, mc = big_master(start_server, diskless=True, delay_us=0)
+    r = start_server(directives={"repl-diskless-load": "swapdb", "key-load-delay": "5"})
+    rc = r.client()
+    with Burst(m):
+        replicaof(rc, mc)
+        # The replica does not answer while it loads from the socket: its log says.
+        wait_for(lambda: "Loading DB in memory (from the socket)" in r.logfile, 60)
+        wait_for(lambda: "stream buffered during the sync" in r.logfile, 180, interval=0.2)
+    wait_for_sync(mc, rc, timeout=120)
+    assert stats(mc)["sync_full"] == "1"
+    assert "stream buffered during the sync" in r.logfile
+    assert digest(mc) == digest(rc)

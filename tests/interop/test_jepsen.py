@@ -1,0 +1,50 @@
+"""Bounded Jepsen-style run under Debian's redis-sentinel (tests/lib/jepsen.py):
+castor with the durability mode on (min-replicas-to-ack 1) loses no
+acknowledged write over kill -9, SIGSTOP beyond down-after-milliseconds and
+CLIENT KILL TYPE replica rounds. Kept short for make test; bench/bench.py's
+section `failover` runs more rounds and counts the losses with the mode off
+and for redis-server with WAIT 1 after each write."""
+
+import os
+
+import pytest
+
+import jepsen
+import repltest as rt
+import sentineltest as st
+from sentineltest import sentinels  # noqa: F401  (fixture)
+from castortest import CASTOR_SERVER
+
+ROUNDS = int(os.environ.get("CASTOR_JEPSEN_ROUNDS", "3"))
+
+
+@pytest.fixture
+def start_server(start_server):
+    stopper = rt.ReverseStopper(start_server)
+    yield stopper
+    stopper.stop_all()
+
+
+@pytest.mark.skipif("redis-server" in os.path.basename(CASTOR_SERVER),
+                    reason="the durability mode is castor's")
+def test_no_acknowledged_write_lost_with_the_durability_mode(start_server, sentinels, capsys):
+    res = jepsen.run(start_server, sentinels, kind="castor", mode="ack", rounds=ROUNDS)
+    with capsys.disabled():
+        print("\n" + res.line())
+    assert len(res.rounds) == ROUNDS
+    assert res.acked > 0
+    assert not res.lost, "acknowledged writes lost: %r" % sorted(res.lost)[:10]
+
+
+@pytest.mark.skipif(not os.environ.get("CASTOR_JEPSEN_ALL"),
+                    reason="the counting runs are bench/bench.py's section failover")
+@pytest.mark.parametrize("kind,mode", [("castor", "ack"), ("castor", "async"),
+                                       ("castor", "wait"), ("redis", "wait")])
+def test_count_losses(start_server, sentinels, capsys, kind, mode):
+    """Prints the JEPSEN line of each configuration (bench/bench.py reads
+    it); asserts only that the mode on loses nothing."""
+    res = jepsen.run(start_server, sentinels, kind=kind, mode=mode, rounds=ROUNDS)
+    with capsys.disabled():
+        print("\n" + res.line())
+    if mode == "ack":
+        assert not res.lost

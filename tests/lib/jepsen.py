@@ -1,0 +1,210 @@
+"""jepsen.py -- a bounded Jepsen-style run on loopback, under Debian's
+redis-sentinel: do acknowledged writes survive failovers?
+(tests/interop/test_jepsen.py in make test, bench/bench.py section
+`failover` for the longer runs and the comparison with redis-server).
+
+    run(start_server, make_sentinels, kind, mode, rounds, ...) -> Result
+
+A master and two replicas (castor or redis-server), three sentinels
+(sentineltest.SentinelGroup), CLIENTS writer threads, each writing unique
+keys j<t>:<n> through Sentinel.master_for and recording which writes were
+acknowledged:
+
+    mode "ack"   castor's durability mode (min-replicas-to-ack 1): the OK
+                 reply of the SET is the acknowledgement
+    mode "wait"  SET, then WAIT 1 <ms> on the same connection: acknowledged
+                 when WAIT returned >= 1 (what careful Redis users do)
+    mode "async" the OK reply of the SET, nothing else (plain replication)
+
+Faults, one per round, in turn: kill -9 of the master (restarted after the
+promotion: sentinel makes it a replica), SIGSTOP of the master for twice
+down-after-milliseconds then SIGCONT (the old master comes back believing
+it is still the master), CLIENT KILL TYPE replica on the master (every
+replica link cut). After each round, once the group settled, the checker
+reads every acknowledged key from the current master: the ones missing are
+lost. Network partitions in a namespace are not run (they need root and
+CAP_NET_ADMIN in a user namespace, which test machines don't grant).
+
+Nothing here sleeps as synchronisation: waits poll with a bound; the fault
+durations are the fault itself."""
+
+import os
+import signal
+import threading
+import time
+
+import redis
+
+import repltest as rt
+import sentineltest as st
+from castortest import CASTOR_SERVER, REDIS_SERVER, wait_for
+
+CLIENTS = 3
+SETTLE = 30.0
+PROMOTE = st.DOWN_AFTER_MS / 1000.0 + 2 * st.FAILOVER_TIMEOUT_MS / 1000.0 + 4.0
+FAULTS = ("kill9", "sigstop", "kill_replica_links")
+
+
+class Result:
+    def __init__(self, kind, mode):
+        self.kind, self.mode = kind, mode
+        self.rounds = []          # (fault, acked so far, lost so far, seconds)
+        self.acked = 0
+        self.lost = set()
+        self.unacked = 0
+        self.errors = 0
+
+    def line(self):
+        return ("JEPSEN kind=%s mode=%s rounds=%d acked=%d lost_acked=%d unacked=%d errors=%d "
+                "faults=%s" % (self.kind, self.mode, len(self.rounds), self.acked,
+                               len(self.lost), self.unacked, self.errors,
+                               ",".join("%s:%d/%d" % (r[0], r[2], r[1]) for r in self.rounds)))
+
+
+class Client(threading.Thread):
+    """One writer: SET j<t>:<n> <n> through the sentinel's master."""
+
+    def __init__(self, sentinel, tid, mode):
+        super().__init__(daemon=True)
+        self.r = sentinel.master_for(st.MASTER_NAME, socket_timeout=3)
+        self.tid, self.mode = tid, mode
+        self.acked, self.unacked = [], 0
+        self.errors = 0
+        self.halt = threading.Event()
+        self.lock = threading.Lock()
+        self.exc = None
+
+    def run(self):
+        n = 0
+        try:
+            while not self.halt.is_set():
+                key = "j%d:%d" % (self.tid, n)
+                n += 1
+                try:
+                    ok = self.r.set(key, n)
+                    if ok and self.mode == "wait":
+                        ok = self.r.execute_command("WAIT", 1, 500) >= 1
+                except (redis.ConnectionError, redis.TimeoutError, redis.ResponseError):
+                    ok = False
+                    self.errors += 1
+                    self.halt.wait(0.05)  # back-off before retrying
+                with self.lock:
+                    if ok:
+                        self.acked.append(key)
+                    else:
+                        self.unacked += 1
+        except BaseException as e:  # surfaced by stop()
+            self.exc = e
+
+    def stop(self):
+        self.halt.set()
+        self.join(15)
+        assert not self.is_alive(), "writer thread did not stop"
+        if self.exc is not None:
+            raise self.exc
+
+    def acked_keys(self):
+        with self.lock:
+            return list(self.acked)
+
+
+def _role(server):
+    try:
+        return rt.repl(server).get("role")
+    except redis.RedisError:
+        return None
+
+
+def _settled(g, servers):
+    """Every sentinel names the same master; it is a master and every
+    other server follows it with its link up. Returns the master."""
+    try:
+        ports = {g.master_addr(i) for i in range(g.n)}
+    except redis.RedisError:
+        return None
+    if len(ports) != 1:
+        return None
+    port = ports.pop()
+    m = next((s for s in servers if s.port == port), None)
+    if m is None or _role(m) != "master":
+        return None
+    for s in servers:
+        if s is m or s.proc is None:
+            continue
+        try:
+            i = rt.repl(s)
+        except redis.RedisError:
+            return None
+        if i.get("master_port") != str(port) or i.get("master_link_status") != "up":
+            return None
+    return m
+
+
+def wait_settled(g, servers, timeout=SETTLE):
+    return wait_for(lambda: _settled(g, servers), timeout, interval=0.1,
+                    msg="the group to settle on one master\n" + g.logs())
+
+
+def _current_master(g, servers):
+    port = g.master_addr(0)
+    return next(s for s in servers if s.port == port)
+
+
+def run(start_server, make_sentinels, kind="castor", mode="ack", rounds=3, writes_per_round=150):
+    binary = CASTOR_SERVER if kind == "castor" else REDIS_SERVER
+    directives = {"repl-diskless-sync-delay": "0"}
+    if mode == "ack":
+        directives.update({"min-replicas-to-ack": "1", "min-replicas-max-lag": "2"})
+    config = "# jepsen.py: sentinel's CONFIG REWRITE keeps this file\n"
+    servers = [start_server(directives=dict(directives), config=config, binary=binary, name=kind)
+               for _ in range(3)]
+    m = servers[0]
+    for r in servers[1:]:
+        rt.replicaof(r, m)
+    rt.wait_for_sync(m, *servers[1:])
+    g = make_sentinels(m)
+    g.wait_monitoring({s.port: None for s in servers[1:]})
+    snt = g.py_sentinel()
+    res = Result(kind, mode)
+    clients = [Client(snt, t, mode) for t in range(CLIENTS)]
+    for c in clients:
+        c.start()
+    try:
+        for rnd in range(rounds):
+            fault = FAULTS[rnd % len(FAULTS)]
+            t0 = time.monotonic()
+            base = sum(len(c.acked_keys()) for c in clients)
+            wait_for(lambda: sum(len(c.acked_keys()) for c in clients) >= base + writes_per_round,
+                     SETTLE, interval=0.01, msg="writes acknowledged before the fault")
+            master = _current_master(g, servers)
+            if fault == "kill9":
+                st.kill9(master)
+                g.wait_master_change(master.port, PROMOTE)
+                st.restart(master)
+            elif fault == "sigstop":
+                os.kill(master.pid, signal.SIGSTOP)
+                try:
+                    # Past down-after: the sentinels promote a replica meanwhile.
+                    g.wait_master_change(master.port, PROMOTE)
+                finally:
+                    os.kill(master.pid, signal.SIGCONT)
+            else:
+                master.client().execute_command("CLIENT", "KILL", "TYPE", "replica")
+            wait_settled(g, servers)
+            # Writes go on after the fault before the check.
+            base = sum(len(c.acked_keys()) for c in clients)
+            wait_for(lambda: sum(len(c.acked_keys()) for c in clients) >= base + 20,
+                     SETTLE, interval=0.01, msg="writes acknowledged after the fault")
+            now = wait_settled(g, servers)
+            keys = [k for c in clients for k in c.acked_keys()]
+            res.lost |= set(st.missing(now.client(), keys))
+            res.rounds.append((fault, len(keys), len(res.lost), time.monotonic() - t0))
+    finally:
+        for c in clients:
+            c.stop()
+    res.acked = sum(len(c.acked_keys()) for c in clients)
+    res.unacked = sum(c.unacked for c in clients)
+    res.errors = sum(c.errors for c in clients)
+    now = wait_settled(g, servers)
+    res.lost |= set(st.missing(now.client(), [k for c in clients for k in c.acked_keys()]))
+    return res
