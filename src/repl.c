@@ -1332,8 +1332,8 @@ static int online_replicas(void) {
     return n;
 }
 
-void repl_ack_before(client *c) {
-    if (srv.is_replica || c->fd == -1 || (c->flags & (CLIENT_MASTER | CLIENT_REPLICA))) {
+void repl_ack_before(client *c, bool write) {
+    if (!write || srv.is_replica || c->fd == -1 || (c->flags & (CLIENT_MASTER | CLIENT_REPLICA))) {
         repl_ms.ack_client = NULL;
         return;
     }

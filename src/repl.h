@@ -61,9 +61,10 @@ void repl_rdb_child_done(bool ok, bool to_disk);
  * before it runs (READONLY, MASTERDOWN, NOREPLICAS), or NULL. */
 const char *repl_refuse(client *c, uint32_t cmd_flags);
 /* The durability mode (min-replicas-to-ack, castor): server.c notes where
- * a request's reply starts before it runs; after it, a write's reply is
- * held until enough replicas acknowledged it, or becomes -NOREPLICAS. */
-void repl_ack_before(client *c);
+ * a write's reply starts before it runs (write: its flags, EXEC's and
+ * scripts' included, say CMD_WRITE); after it, the reply is held until
+ * enough replicas acknowledged it, or becomes -NOREPLICAS. */
+void repl_ack_before(client *c, bool write);
 void repl_ack_after(client *c);
 /* A master with fewer good replicas than min-replicas-to-write asks. */
 bool repl_too_few_replicas(void);

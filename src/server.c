@@ -336,8 +336,10 @@ seam_verdict seam_admit(client *c, command *cmd) {
     /* Keep the client-side caching table within tracking-table-max-keys. */
     if (srv.tracking_clients) tracking_limit_keys();
     if ((c->flags & CLIENT_MULTI) && multi_maybe_queue(c, cmd, flags)) return SEAM_DONE;
-    /* The durability mode notes where this request's reply starts. */
-    if (cfg.min_replicas_to_ack > 0) repl_ack_before(c);
+    /* The durability mode notes where a write's reply starts (PUBLISH and
+     * other commands that only propagate are not held: Sentinel's hello
+     * messages share a link with its PINGs). */
+    if (cfg.min_replicas_to_ack > 0) repl_ack_before(c, flags & CMD_WRITE);
     return SEAM_RUN;
 }
 

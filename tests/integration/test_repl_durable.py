@@ -97,6 +97,26 @@ def test_no_replica_refuses_the_write_before_applying_it(start_server):
     assert c.read() is None
 
 
+def test_publish_is_not_held(start_server):
+    """PUBLISH reaches replicas but is not a write: while the replica can't
+    ack, it still replies at once, and what follows on the same link is
+    served (Sentinel sends its hello PUBLISH and its PINGs on one
+    connection; holding the PUBLISH made a promoted castor look down to
+    Sentinel). A SET on the same link is held meanwhile."""
+    m, r, mc, rc = pair(start_server)
+    c = m.raw()
+    with Stopped(r):
+        t0 = time.monotonic()
+        c.send("PUBLISH", "__sentinel__:hello", "x")
+        assert c.read() == 0
+        c.send("PING")
+        assert c.read() == "PONG"
+        assert time.monotonic() - t0 < 2
+        c.send("SET", "k", "v")
+        assert no_reply_within(c, 1)
+    assert c.read() == "OK"
+
+
 def test_acked_writes_flow_without_waiting_a_second(start_server):
     """Replicas are asked for an ACK (REPLCONF GETACK) at once: a held write
     does not wait for the replica's once-a-second ACK."""
