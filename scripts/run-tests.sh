@@ -199,7 +199,7 @@ echo "== fuzz smoke (ACL rules, selectors and ACL files)"
 # The whole server too: the rules name commands of the registered tables.
 if [ "$OBJS_OK" = 1 ] &&
    $FUZZ_CC tests/fuzz/fuzz_acl.c $(ls "$FZ"/*.o | grep -v '/seam_none\.o$') \
-        -o "$OUT/fuzz_acl" $LUA_LIB -lm -lcrypto -llzf -lpthread; then
+        -o "$OUT/fuzz_acl" $LUA_LIB -lm -lssl -lcrypto -llzf -lpthread; then
     run_fuzzer fuzz_acl "${FUZZ_ACL_SECONDS:-10}" "$ROOT/tests/fuzz/seeds/acl"
 else
     build_failed fuzz_acl
