@@ -76,6 +76,9 @@ def test_timestamp_annotations(make_pair):
         before = os.path.getsize(incr)
         c.call("CONFIG", "SET", "aof-timestamp-enabled", "yes")
         c.call("SET", "foo", "bar")
+        # appendfsync everysec may postpone the write while a background
+        # fsync runs (both servers): wait for the record, bounded.
+        wait_for(lambda: os.path.getsize(incr) > before + 20, 10)
         with open(incr, "rb") as f:
             first = f.read()[before:].split(b"\r\n")[0]
         rewrite(srv, c)
