@@ -91,9 +91,10 @@ run: deps
 	$(MAKE) all
 	./build/castor-server
 
+# Builds on every core (CI's machine has two); make -jN test still works.
 test:
 	sh scripts/install-deps.sh test
-	$(MAKE) all asan unit
+	$(MAKE) -j$$(nproc) all asan unit
 	sh scripts/run-tests.sh
 
 bench:

@@ -55,39 +55,18 @@ for bin in build/tests/test_* build-asan/tests/test_*; do
     fi
 done
 
-# Count a pytest run from its junit XML.
-pytest_layer() {
-    name=$1
-    shift
-    xml="$OUT/$name.xml"
-    "$PY" -m pytest -q -p no:cacheprovider --junitxml="$xml" "$@"
-    if [ -f "$xml" ]; then
-        counts=$("$PY" - "$xml" <<'PYEOF'
-import sys, xml.etree.ElementTree as ET
-root = ET.parse(sys.argv[1]).getroot()
-suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
-t = f = 0
-for s in suites:
-    t += int(s.get("tests", 0)) - int(s.get("skipped", 0))
-    f += int(s.get("failures", 0)) + int(s.get("errors", 0))
-print(t - f, f)
-PYEOF
-)
-        pass "${counts% *}"
-        fail "${counts#* }"
-    else
-        fail 1
-    fi
-}
-
-echo "== integration tests (ASan+UBSan server)"
-SAN_LOGS="$OUT/san"
-mkdir -p "$SAN_LOGS"
-ASAN_OPTIONS="log_path=$SAN_LOGS/asan:abort_on_error=1:detect_leaks=1" \
-UBSAN_OPTIONS="log_path=$SAN_LOGS/ubsan:print_stacktrace=1:halt_on_error=1" \
-LSAN_OPTIONS="use_unaligned=1" \
-CASTOR_SERVER="$ROOT/build-asan/castor-server" \
-    pytest_layer integration tests/integration
+echo "== integration tests (ASan+UBSan server) and interop/differential tests (release server vs redis-server)"
+# One pytest process per file, TEST_JOBS (default 3) at a time: see
+# scripts/pytest-jobs.py. Its last line is "pytest: P passed, F failed".
+"$PY" scripts/pytest-jobs.py --out "$OUT/pytest" integration interop | tee "$OUT/pytest.log"
+line=$(grep -E '^pytest: [0-9]+ passed, [0-9]+ failed' "$OUT/pytest.log" | tail -1)
+if [ -n "$line" ]; then
+    pass "$(echo "$line" | sed -E 's/^pytest: ([0-9]+) passed.*/\1/')"
+    fail "$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')"
+else
+    fail 1
+fi
+SAN_LOGS="$OUT/pytest/san"
 if ls "$SAN_LOGS"/* >/dev/null 2>&1; then
     echo "FAILED: sanitizer reports:"
     cat "$SAN_LOGS"/*
@@ -96,26 +75,35 @@ else
     pass 1
 fi
 
-echo "== interop and differential tests (release server vs redis-server)"
-CASTOR_SERVER="$ROOT/build/castor-server" pytest_layer interop tests/interop
-
 # Fuzz targets: build with libFuzzer + ASan/UBSan, run briefly from seeds.
 LUA_INC=$(pkg-config --cflags lua5.1 2>/dev/null || echo -I/usr/include/lua5.1)
 LUA_LIB="-l:liblua5.1.a -ldl"
 FUZZ_CC="clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -DCASTOR_LIBC_MALLOC -Isrc $LUA_INC"
 
-# run_fuzzer NAME SECONDS SEEDDIR: run $OUT/NAME, count one pass or fail.
+# run_fuzzer NAME SECONDS SEEDDIR: queue $OUT/NAME for run_queued_fuzzers.
 run_fuzzer() {
     mkdir -p "$OUT/corpus_$1"
-    if (cd "$OUT" && LSAN_OPTIONS=use_unaligned=1 "./$1" -max_total_time="$2" -print_final_stats=0 \
-            "corpus_$1" "$3" >"$OUT/$1.log" 2>&1); then
-        echo "$1: no findings"
-        pass 1
-    else
-        echo "FAILED: $1 found a problem"
-        tail -50 "$OUT/$1.log"
-        fail 1
-    fi
+    echo "$1 $2 $3" >>"$OUT/fuzz.queue"
+}
+
+# Run the queued fuzzers FUZZ_JOBS (default 2) at a time (each is one
+# process on one core), then count one pass or fail per fuzzer, in order.
+run_queued_fuzzers() {
+    [ -f "$OUT/fuzz.queue" ] || return 0
+    echo "== fuzz smoke runs"
+    (cd "$OUT" && xargs -P "${FUZZ_JOBS:-2}" -L 1 sh -c \
+        'LSAN_OPTIONS=use_unaligned=1 "./$0" -max_total_time="$1" -print_final_stats=0 \
+            "corpus_$0" "$2" >"$0.log" 2>&1; echo $? >"$0.rc"' <fuzz.queue)
+    while read -r name secs seeds; do
+        if [ "$(cat "$OUT/$name.rc" 2>/dev/null)" = 0 ]; then
+            echo "$name: no findings (${secs} s)"
+            pass 1
+        else
+            echo "FAILED: $name found a problem"
+            tail -50 "$OUT/$name.log"
+            fail 1
+        fi
+    done <"$OUT/fuzz.queue"
 }
 
 build_failed() {
@@ -123,28 +111,28 @@ build_failed() {
     fail 1
 }
 
-echo "== fuzz smoke (RESP parser)"
+echo "== fuzz build (RESP parser)"
 if $FUZZ_CC src/mem.c src/str.c src/util.c src/resp.c tests/fuzz/fuzz_resp.c -o "$OUT/fuzz_resp" -lm; then
     run_fuzzer fuzz_resp "${FUZZ_SECONDS:-20}" "$ROOT/tests/fuzz/seeds/resp"
 else
     build_failed fuzz_resp
 fi
 
-echo "== fuzz smoke (listpack validation)"
+echo "== fuzz build (listpack validation)"
 if $FUZZ_CC src/mem.c src/util.c src/listpack.c tests/fuzz/fuzz_listpack.c -o "$OUT/fuzz_listpack" -lm; then
     run_fuzzer fuzz_listpack "${FUZZ_LP_SECONDS:-10}" "$ROOT/tests/fuzz/seeds/listpack"
 else
     build_failed fuzz_listpack
 fi
 
-echo "== fuzz smoke (HyperLogLog values)"
+echo "== fuzz build (HyperLogLog values)"
 if $FUZZ_CC src/mem.c src/str.c src/hll.c tests/fuzz/fuzz_hll.c -o "$OUT/fuzz_hll" -lm; then
     run_fuzzer fuzz_hll "${FUZZ_HLL_SECONDS:-10}" "$ROOT/tests/fuzz/seeds/hll"
 else
     build_failed fuzz_hll
 fi
 
-echo "== fuzz smoke (AOF manifest and command reader)"
+echo "== fuzz build (AOF manifest and command reader)"
 if $FUZZ_CC src/mem.c src/str.c src/util.c src/resp.c src/aoffile.c tests/fuzz/fuzz_aof.c \
         -o "$OUT/fuzz_aof" -lm; then
     run_fuzzer fuzz_aof "${FUZZ_AOF_SECONDS:-10}" "$ROOT/tests/fuzz/seeds/aof"
@@ -152,7 +140,7 @@ else
     build_failed fuzz_aof
 fi
 
-echo "== fuzz smoke (scripts' cjson and cmsgpack decoders)"
+echo "== fuzz build (scripts' cjson and cmsgpack decoders)"
 if $FUZZ_CC src/lua_cjson.c src/lua_cmsgpack.c tests/fuzz/fuzz_lua_codecs.c -o "$OUT/fuzz_lua_codecs" \
         $LUA_LIB -lm; then
     run_fuzzer fuzz_lua_codecs "${FUZZ_LUA_SECONDS:-10}" "$ROOT/tests/fuzz/seeds/luacodec"
@@ -160,7 +148,7 @@ else
     build_failed fuzz_lua_codecs
 fi
 
-echo "== fuzz smoke (RDB loader and RESTORE)"
+echo "== fuzz build (RDB loader and RESTORE)"
 # Every source compiled once with coverage (server.c's main renamed); the
 # RDB target links only the core, the RDB format and the value types over
 # the empty seam (the Makefile's RDB_ALONE), the config target the server.
@@ -185,7 +173,7 @@ else
     build_failed fuzz_rdb
 fi
 
-echo "== fuzz smoke (config parser and CONFIG REWRITE's quoting)"
+echo "== fuzz build (config parser and CONFIG REWRITE's quoting)"
 # Every object but the empty seam: the whole server.
 if [ "$OBJS_OK" = 1 ] &&
    $FUZZ_CC tests/fuzz/fuzz_config.c $(ls "$FZ"/*.o | grep -v '/seam_none\.o$') \
@@ -195,7 +183,7 @@ else
     build_failed fuzz_config
 fi
 
-echo "== fuzz smoke (ACL rules, selectors and ACL files)"
+echo "== fuzz build (ACL rules, selectors and ACL files)"
 # The whole server too: the rules name commands of the registered tables.
 if [ "$OBJS_OK" = 1 ] &&
    $FUZZ_CC tests/fuzz/fuzz_acl.c $(ls "$FZ"/*.o | grep -v '/seam_none\.o$') \
@@ -204,6 +192,8 @@ if [ "$OBJS_OK" = 1 ] &&
 else
     build_failed fuzz_acl
 fi
+
+run_queued_fuzzers
 
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" = 0 ]

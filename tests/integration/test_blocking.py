@@ -218,7 +218,9 @@ def test_timeout_replies_null_array_on_time(server, cmd):
     c.send(*full)
     assert c.read_node() == ("*", None)
     took = time.monotonic() - t0
-    assert 0.095 <= took < 0.18, took
+    # Not early, and well before a timer of second granularity would fire
+    # (the upper bound leaves room for a loaded machine).
+    assert 0.095 <= took < 0.5, took
     assert blocked_count(server) == 0
 
 

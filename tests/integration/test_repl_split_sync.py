@@ -111,7 +111,7 @@ def watch_sync(replica, until, fields):
 def run_burst_sync(start_server, diskless, replica_directives=None):
     m, mc = big_master(start_server, diskless)
     r = start_server(directives=replica_directives or {"replica-sync-buffer-size": "2gb"})
-    rc = r.client()
+    rc = r.client(socket_timeout=60)  # INFO while it loads 100 MB under ASan
     with Burst(m):
         replicaof(rc, mc)
         seen = watch_sync(rc, lambda: repl(rc)["master_link_status"] == "up",

@@ -15,11 +15,13 @@ Environment:
     CASTOR_SERVER        castor binary (default: <repo>/build/castor-server)
     REDIS_SERVER         reference binary (default: /usr/bin/redis-server)
     CASTOR_TEST_TIMEOUT  seconds to wait for a server to start (default 20)
+    CASTOR_TEST_PORTS    "LO-HI": hand out ports only from this range
 """
 
 import atexit
 import ctypes
 import os
+import random
 import re
 import signal
 import socket
@@ -79,8 +81,40 @@ def parse_info(text):
     return sections
 
 
+def _port_range():
+    """CASTOR_TEST_PORTS "LO-HI": the ports this test process may hand out.
+    scripts/run-tests.sh gives each of its parallel pytest jobs its own range,
+    so two jobs never race for one port (cluster bus ports, +10000, too)."""
+    spec = os.environ.get("CASTOR_TEST_PORTS", "")
+    lo, sep, hi = spec.partition("-")
+    if not sep:
+        return None
+    return int(lo), int(hi)
+
+
+_handed_out = []  # ports returned lately: a port not bound yet stays taken
+
+
+def _bindable(port):
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 def free_port():
     """A TCP port that was free on 127.0.0.1 a moment ago (never 6379)."""
+    rng = _port_range()
+    if rng:
+        while True:
+            port = random.randint(rng[0], rng[1])
+            if (port != 6379 and port not in _handed_out and _bindable(port)
+                    and (port + 10000 > 65535 or _bindable(port + 10000))):
+                _handed_out.append(port)
+                del _handed_out[:-256]
+                return port
     while True:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
