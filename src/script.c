@@ -507,11 +507,11 @@ static script_entry *cache_find_sha(const slice *sha) {
 static bool eval_numkeys(client *c, long long *numkeys) {
     if (!arg_ll(c, &c->argv[2], numkeys)) return false;
     if (*numkeys > c->argc - 3) {
-        reply_error(c, "ERR Number of keys can't be greater than number of args");
+        reply_error(c, ERR_NUMKEYS_TOO_MANY);
         return false;
     }
     if (*numkeys < 0) {
-        reply_error(c, "ERR Number of keys can't be negative");
+        reply_error(c, ERR_NUMKEYS_NEG);
         return false;
     }
     return true;
