@@ -132,6 +132,7 @@
     "ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead."
 #define ERR_XREAD_NOACK_ONLY                                                                       \
     "ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead."
+#define ERR_XREAD_BLOCK_SCRIPT "ERR %s command is not allowed with BLOCK option from scripts"
 #define ERR_XREADGROUP_NOGROUP "ERR Missing GROUP option for XREADGROUP"
 #define ERR_XREADGROUP_DOLLAR                                                                       \
     "ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of "    \

@@ -368,6 +368,12 @@ static void call_from_script(script_run *r, client *fc) {
     cmdtable_call(fc);
 }
 
+command *script_acl_check(script_run *r, bool *ok) {
+    command *cmd = cmdtable_lookup(r->fc);
+    *ok = cmd && acl_may_run(r->caller, cmd, r->fc->argc, r->fc->argv);
+    return cmd;
+}
+
 void script_call(script_run *r) {
     propagate_set_targets(r->repl);
     /* The script's commands act as its caller's user (SORT asks fc). */
