@@ -1116,6 +1116,14 @@ const char *acl_admit_script(client *fc, client *caller, command *cmd) {
            "command";
 }
 
+bool acl_may_run(const client *c, command *cmd, int argc, slice *argv) {
+    if (c->flags & (CLIENT_MASTER | CLIENT_FAKE)) return true;
+    acl_user *u = user_of(c);
+    if (u == default_user && srv.acl_default_open) return true;
+    int pos = 0;
+    return check_user(u, cmd, argc, argv, &pos) == ACL_OK;
+}
+
 const char *acl_recheck_queued(client *c) {
     if (c->flags & (CLIENT_MASTER | CLIENT_FAKE)) return NULL;
     acl_user *u = user_of(c);

@@ -51,6 +51,8 @@ const char *acl_admit(client *c, command *cmd);
 /* The same for a command a script calls (call_from_script): fc is the
  * script's client, acting as 'caller'. The script's error text or NULL. */
 const char *acl_admit_script(client *fc, client *caller, command *cmd);
+/* redis.acl_check_cmd: may c run cmd with these arguments? Nothing logged. */
+bool acl_may_run(const client *c, command *cmd, int argc, slice *argv);
 /* EXEC: may c still run its queued command (c->cmd, c->argv)? NULL, or the
  * -NOPERM text of Redis for rules changed since it was queued. */
 const char *acl_recheck_queued(client *c);

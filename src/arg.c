@@ -36,7 +36,7 @@ bool arg_long_range(client *c, const slice *a, long min, long max, long *out, co
     }
     if (v < min || v > max) {
         if (err) reply_error(c, err);
-        else reply_errorf(c, "ERR value is out of range, value must between %ld and %ld", min, max);
+        else reply_errorf(c, ERR_RANGE_LONG, min, max);
         return false;
     }
     *out = v;
@@ -95,7 +95,7 @@ bool arg_rand_count(client *c, const char *word, long *count, bool *with) {
     if (c->argc == 4) {
         *with = true;
         if (*count < -LONG_MAX / 2 || *count > LONG_MAX / 2) {
-            reply_error(c, "ERR value is out of range");
+            reply_error(c, ERR_VALUE_RANGE);
             return false;
         }
     }
@@ -106,7 +106,7 @@ bool arg_rand_repeat_ok(client *c, unsigned long count, bool pairs) {
     /* Each pick is at least "$0\r\n\r\n", its value or score as much again. */
     unsigned long min_bytes = pairs ? 12 : 6;
     if (count <= (unsigned long long)cfg.proto_max_bulk_len / min_bytes) return true;
-    reply_error(c, "ERR value is out of range");
+    reply_error(c, ERR_VALUE_RANGE);
     return false;
 }
 
@@ -140,7 +140,7 @@ bool arg_ll_range(client *c, const slice *a, long long min, long long max, long 
     long long v;
     if (!util_str2ll(a->ptr, a->len, &v) || v < min || v > max) {
         if (err) reply_error(c, err);
-        else reply_errorf(c, "ERR value is out of range, must be between %lld and %lld", min, max);
+        else reply_errorf(c, ERR_RANGE_LLONG, min, max);
         return false;
     }
     *out = v;

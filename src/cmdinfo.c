@@ -203,7 +203,7 @@ static void reply_info_fn(command *cmd, void *priv) { reply_info(priv, cmd); }
 
 static void cmd_command(client *c) {
     if (c->argc > 1) {
-        reply_errorf(c, "ERR unknown subcommand '%.128s'. Try COMMAND HELP.", c->argv[1].ptr);
+        reply_errorf(c, ERR_COMMAND_UNKNOWN_SUB, c->argv[1].ptr);
         return;
     }
     reply_array(c, cmdtable_count());
@@ -318,15 +318,15 @@ static command *getkeys_common(client *c, int **keys, int *nkeys) {
     }
     /* Redis 7.0's order: command, has keys at all, arity, then the keys. */
     if (cmd == NULL) {
-        reply_error(c, "ERR Invalid command specified");
+        reply_error(c, ERR_GETKEYS_INVALID_CMD);
         return NULL;
     }
     if (!has_keys(cmd)) {
-        reply_error(c, "ERR The command has no key arguments");
+        reply_error(c, ERR_GETKEYS_NO_KEYS);
         return NULL;
     }
     if (!cmdtable_arity_ok(cmd, argc)) {
-        reply_error(c, "ERR Invalid number of arguments specified for command");
+        reply_error(c, ERR_GETKEYS_ARITY);
         return NULL;
     }
     *keys = mem_alloc(sizeof(int) * (size_t)argc);
@@ -335,7 +335,7 @@ static command *getkeys_common(client *c, int **keys, int *nkeys) {
         if (*nkeys == 0 && (cmd->flags & CMD_NO_MANDATORY_KEYS)) return cmd;
         mem_free(*keys);
         *keys = NULL;
-        reply_error(c, "ERR Invalid arguments specified for command");
+        reply_error(c, ERR_GETKEYS_ARGS);
         return NULL;
     }
     return cmd;

@@ -47,6 +47,66 @@
     "you can run it from a local connection, otherwise you need to set this option in the "        \
     "configuration file, and then restart the server."
 
+/* Transactions (multi.c) */
+#define ERR_MULTI_FORBIDDEN "ERR Command not allowed inside a transaction"
+#define ERR_MULTI_NESTED "ERR MULTI calls can not be nested"
+#define ERR_DISCARD_NO_MULTI "ERR DISCARD without MULTI"
+#define ERR_WATCH_IN_MULTI "ERR WATCH inside MULTI is not allowed"
+#define ERR_EXEC_NO_MULTI "ERR EXEC without MULTI"
+#define ERR_EXECABORT_PREV "EXECABORT Transaction discarded because of previous errors."
+#define ERR_EXECABORT_FMT "EXECABORT Transaction discarded because of: %s"
+
+/* Functions (function.c) */
+#define ERR_FUNCTION_NOT_FOUND "ERR Function not found"
+#define ERR_NUMKEYS_BAD "ERR Bad number of keys provided"
+#define ERR_NUMKEYS_TOO_MANY "ERR Number of keys can't be greater than number of args"
+#define ERR_NUMKEYS_NEG "ERR Number of keys can't be negative"
+#define ERR_FUNCTION_UNKNOWN_OPTION "ERR Unknown option given: %.128s"
+#define ERR_LIBRARY_NOT_FOUND "ERR Library not found"
+#define ERR_FUNCTION_FLUSH_OPTION "ERR FUNCTION FLUSH only supports SYNC|ASYNC option"
+#define ERR_LIBRARY_NAME_MISSING "ERR library name argument was not given"
+#define ERR_UNKNOWN_ARGUMENT "ERR Unknown argument %.128s"
+
+/* Sorted sets (t_zset.c) */
+#define ERR_ZADD_XX_NX "ERR XX and NX options at the same time are not compatible"
+#define ERR_ZADD_GT_LT_NX "ERR GT, LT, and/or NX options at the same time are not compatible"
+#define ERR_ZADD_INCR_PAIR "ERR INCR option supports a single increment-element pair"
+#define ERR_ZRANGE_LIMIT_RANK                                                                      \
+    "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX"
+#define ERR_ZRANGE_WITHSCORES_BYLEX                                                                \
+    "ERR syntax error, WITHSCORES not supported in combination with BYLEX"
+#define ERR_WEIGHT_NOT_FLOAT "ERR weight value is not a float"
+#define ERR_LIMIT_NEG "ERR LIMIT can't be negative"
+#define ERR_NEED_INPUT_KEY "ERR at least 1 input key is needed for '%s' command"
+
+/* Hashes (t_hash.c) */
+#define ERR_HASH_NOT_INT "ERR hash value is not an integer"
+#define ERR_VALUE_NAN_INF "ERR value is NaN or Infinity"
+#define ERR_HASH_NOT_FLOAT "ERR hash value is not a float"
+
+/* Keys (keys.c) */
+#define ERR_CLUSTER_SELECT "ERR SELECT is not allowed in cluster mode"
+#define ERR_CLUSTER_SWAPDB "ERR SWAPDB is not allowed in cluster mode"
+#define ERR_CLUSTER_MOVE "ERR MOVE is not allowed in cluster mode"
+#define ERR_CLUSTER_COPY_DB "ERR Copying to another database is not allowed in cluster mode"
+
+/* Arguments (arg.c) */
+#define ERR_RANGE_LONG "ERR value is out of range, value must between %ld and %ld"
+#define ERR_VALUE_RANGE "ERR value is out of range"
+#define ERR_RANGE_LLONG "ERR value is out of range, must be between %lld and %lld"
+
+/* COMMAND (cmdinfo.c) */
+#define ERR_COMMAND_UNKNOWN_SUB "ERR unknown subcommand '%.128s'. Try COMMAND HELP."
+#define ERR_GETKEYS_INVALID_CMD "ERR Invalid command specified"
+#define ERR_GETKEYS_NO_KEYS "ERR The command has no key arguments"
+#define ERR_GETKEYS_ARITY "ERR Invalid number of arguments specified for command"
+#define ERR_GETKEYS_ARGS "ERR Invalid arguments specified for command"
+
+/* MEMORY (memory.c) */
+#define ERR_MEMORY_PURGE "ERR Error purging dirty pages"
+#define ERR_MALLCTL_NO_JEMALLOC "ERR mallctl not supported without jemalloc"
+#define ERR_MALLCTL_NO_SUCH "ERR No such file or directory"
+
 /* Streams (t_stream.c) */
 #define ERR_STREAM_ID "ERR Invalid stream ID specified as stream command argument"
 #define ERR_STREAM_START_ID "ERR invalid start ID for the interval"
@@ -72,6 +132,7 @@
     "ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead."
 #define ERR_XREAD_NOACK_ONLY                                                                       \
     "ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead."
+#define ERR_XREAD_BLOCK_SCRIPT "ERR %s command is not allowed with BLOCK option from scripts"
 #define ERR_XREADGROUP_NOGROUP "ERR Missing GROUP option for XREADGROUP"
 #define ERR_XREADGROUP_DOLLAR                                                                       \
     "ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of "    \

@@ -24,6 +24,7 @@
 #include "cmdtable.h"
 #include "crc64.h"
 #include "dict.h"
+#include "errors.h"
 #include "mem.h"
 #include "propagate.h"
 #include "rdb.h"
@@ -450,20 +451,20 @@ uint32_t function_cmd_flags(client *c, uint32_t cmd_flags) {
 static void fcall_generic(client *c, bool ro) {
     function *f = dict_find(functions, c->argv[1].ptr, c->argv[1].len);
     if (f == NULL) {
-        reply_error(c, "ERR Function not found");
+        reply_error(c, ERR_FUNCTION_NOT_FOUND);
         return;
     }
     long long numkeys;
     if (!util_str2ll(c->argv[2].ptr, c->argv[2].len, &numkeys)) {
-        reply_error(c, "ERR Bad number of keys provided");
+        reply_error(c, ERR_NUMKEYS_BAD);
         return;
     }
     if (numkeys > c->argc - 3) {
-        reply_error(c, "ERR Number of keys can't be greater than number of args");
+        reply_error(c, ERR_NUMKEYS_TOO_MANY);
         return;
     }
     if (numkeys < 0) {
-        reply_error(c, "ERR Number of keys can't be negative");
+        reply_error(c, ERR_NUMKEYS_NEG);
         return;
     }
     script_run *r = script_run_begin(c, f->name->buf, f->flags, ro, false);
@@ -488,7 +489,7 @@ static void cmd_function_load(client *c) {
     int i = 2;
     for (; i < c->argc - 1; i++) {
         if (!arg_is(&c->argv[i], "replace")) {
-            reply_errorf(c, "ERR Unknown option given: %.128s", c->argv[i].ptr);
+            reply_errorf(c, ERR_FUNCTION_UNKNOWN_OPTION, c->argv[i].ptr);
             return;
         }
         replace = true;
@@ -507,7 +508,7 @@ static void cmd_function_load(client *c) {
 static void cmd_function_delete(client *c) {
     library *l = dict_find(libraries, c->argv[2].ptr, c->argv[2].len);
     if (l == NULL) {
-        reply_error(c, "ERR Library not found");
+        reply_error(c, ERR_LIBRARY_NOT_FOUND);
         return;
     }
     library_unlink(l);
@@ -528,7 +529,7 @@ static void cmd_function_flush(client *c) {
         return;
     }
     if (c->argc == 3 && !arg_is(&c->argv[2], "sync") && !arg_is(&c->argv[2], "async")) {
-        reply_error(c, "ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
+        reply_error(c, ERR_FUNCTION_FLUSH_OPTION);
         return;
     }
     flush_all();
@@ -571,12 +572,12 @@ static void cmd_function_list(client *c) {
             with_code = true;
         } else if (!pattern && arg_is(&c->argv[i], "libraryname")) {
             if (i == c->argc - 1) {
-                reply_error(c, "ERR library name argument was not given");
+                reply_error(c, ERR_LIBRARY_NAME_MISSING);
                 return;
             }
             pattern = &c->argv[++i];
         } else {
-            reply_errorf(c, "ERR Unknown argument %.128s", c->argv[i].ptr);
+            reply_errorf(c, ERR_UNKNOWN_ARGUMENT, c->argv[i].ptr);
             return;
         }
     }

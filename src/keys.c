@@ -37,7 +37,7 @@ static void cmd_select(client *c) {
     int id;
     if (!arg_dbid(c, &c->argv[1], NULL, &id)) return;
     if (cfg.cluster_enabled && id != 0) {
-        reply_error(c, "ERR SELECT is not allowed in cluster mode");
+        reply_error(c, ERR_CLUSTER_SELECT);
         return;
     }
     db *d = db_get(id);
@@ -53,7 +53,7 @@ static void cmd_select(client *c) {
 static void cmd_swapdb(client *c) {
     int a, b;
     if (cfg.cluster_enabled) {
-        reply_error(c, "ERR SWAPDB is not allowed in cluster mode");
+        reply_error(c, ERR_CLUSTER_SWAPDB);
         return;
     }
     if (!arg_dbid(c, &c->argv[1], "ERR invalid first DB index", &a)) return;
@@ -258,7 +258,7 @@ static void cmd_move(client *c) {
     slice *key = &c->argv[1];
     int id;
     if (cfg.cluster_enabled) {
-        reply_error(c, "ERR MOVE is not allowed in cluster mode");
+        reply_error(c, ERR_CLUSTER_MOVE);
         return;
     }
     if (!arg_dbid(c, &c->argv[2], NULL, &id)) return;
@@ -310,7 +310,7 @@ static void cmd_copy(client *c) {
         }
     }
     if (cfg.cluster_enabled && (c->dbid != 0 || to->id != 0)) {
-        reply_error(c, "ERR Copying to another database is not allowed in cluster mode");
+        reply_error(c, ERR_CLUSTER_COPY_DB);
         return;
     }
     if (to == c->db && src->len == dst->len && memcmp(src->ptr, dst->ptr, src->len) == 0) {

@@ -387,7 +387,7 @@ static void cmd_memory_purge(client *c) {
             return;
         }
     }
-    reply_error(c, "ERR Error purging dirty pages");
+    reply_error(c, ERR_MEMORY_PURGE);
 #else
     malloc_trim(0);
     reply_ok(c);
@@ -438,12 +438,12 @@ command memory_commands[] = {
 void memory_debug_mallctl(client *c, bool as_str) {
 #ifdef CASTOR_LIBC_MALLOC
     (void)as_str;
-    reply_error(c, "ERR mallctl not supported without jemalloc");
+    reply_error(c, ERR_MALLCTL_NO_JEMALLOC);
 #else
     char key[256];
     const slice *k = &c->argv[2];
     if (k->len >= sizeof(key)) {
-        reply_error(c, "ERR No such file or directory");
+        reply_error(c, ERR_MALLCTL_NO_SUCH);
         return;
     }
     memcpy(key, k->ptr, k->len);

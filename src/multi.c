@@ -104,7 +104,7 @@ bool multi_maybe_queue(client *c, struct command *cmd, uint32_t flags) {
     if (cmd->flags & CMD_NO_QUEUE) return false;
     struct multi_state *m = state_of(c);
     if (cmd->flags & CMD_NO_MULTI) {
-        reply_error(c, "ERR Command not allowed inside a transaction");
+        reply_error(c, ERR_MULTI_FORBIDDEN);
         m->error = true;
         return true;
     }
@@ -138,7 +138,7 @@ uint32_t multi_queued_missing_flags(const client *c) {
 }
 
 void multi_abort_exec(client *c, const char *err) {
-    reply_errorf(c, "EXECABORT Transaction discarded because of: %s", err);
+    reply_errorf(c, ERR_EXECABORT_FMT, err);
     end_multi(c);
     unwatch_all(c);
 }
@@ -302,7 +302,7 @@ void multi_client_reset(client *c) {
 
 static void cmd_multi(client *c) {
     if (c->flags & CLIENT_MULTI) {
-        reply_error(c, "ERR MULTI calls can not be nested");
+        reply_error(c, ERR_MULTI_NESTED);
         return;
     }
     state_of(c);
@@ -313,7 +313,7 @@ static void cmd_multi(client *c) {
 
 static void cmd_discard(client *c) {
     if (!(c->flags & CLIENT_MULTI)) {
-        reply_error(c, "ERR DISCARD without MULTI");
+        reply_error(c, ERR_DISCARD_NO_MULTI);
         return;
     }
     end_multi(c);
@@ -323,7 +323,7 @@ static void cmd_discard(client *c) {
 
 static void cmd_watch(client *c) {
     if (c->flags & CLIENT_MULTI) {
-        reply_error(c, "ERR WATCH inside MULTI is not allowed");
+        reply_error(c, ERR_WATCH_IN_MULTI);
         return;
     }
     for (int i = 1; i < c->argc; i++) watch_key(c, &c->argv[i]);
@@ -337,12 +337,12 @@ static void cmd_unwatch(client *c) {
 
 static void cmd_exec(client *c) {
     if (!(c->flags & CLIENT_MULTI)) {
-        reply_error(c, "ERR EXEC without MULTI");
+        reply_error(c, ERR_EXEC_NO_MULTI);
         return;
     }
     struct multi_state *m = c->multi;
     if (m->error) {
-        reply_error(c, "EXECABORT Transaction discarded because of previous errors.");
+        reply_error(c, ERR_EXECABORT_PREV);
         end_multi(c);
         unwatch_all(c);
         return;

@@ -368,6 +368,12 @@ static void call_from_script(script_run *r, client *fc) {
     cmdtable_call(fc);
 }
 
+command *script_acl_check(script_run *r, bool *ok) {
+    command *cmd = cmdtable_lookup(r->fc);
+    *ok = cmd && acl_may_run(r->caller, cmd, r->fc->argc, r->fc->argv);
+    return cmd;
+}
+
 void script_call(script_run *r) {
     propagate_set_targets(r->repl);
     /* The script's commands act as its caller's user (SORT asks fc). */
@@ -507,11 +513,11 @@ static script_entry *cache_find_sha(const slice *sha) {
 static bool eval_numkeys(client *c, long long *numkeys) {
     if (!arg_ll(c, &c->argv[2], numkeys)) return false;
     if (*numkeys > c->argc - 3) {
-        reply_error(c, "ERR Number of keys can't be greater than number of args");
+        reply_error(c, ERR_NUMKEYS_TOO_MANY);
         return false;
     }
     if (*numkeys < 0) {
-        reply_error(c, "ERR Number of keys can't be negative");
+        reply_error(c, ERR_NUMKEYS_NEG);
         return false;
     }
     return true;

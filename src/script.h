@@ -71,6 +71,9 @@ bool script_interrupt(script_run *r);
  * call it; the reply (or the error of a refused command) is left in fc's
  * output buffers. */
 void script_call(script_run *r);
+/* redis.acl_check_cmd: the command fc's argv names, or NULL if none; *ok
+ * whether the caller's user may run it with those arguments. */
+command *script_acl_check(script_run *r, bool *ok);
 
 /* The admission's questions about scripts (server.c's seam_admit). */
 /* The flags of EVAL/EVALSHA/FCALL with this request's script (c->cmd is

@@ -485,7 +485,7 @@ static void cmd_hincrby(client *c) {
     size_t vlen;
     const char *v = e ? hash_get(e, f->ptr, f->len, &vlen, buf) : NULL;
     if (v && !util_str2ll(v, vlen, &value)) {
-        reply_error(c, "ERR hash value is not an integer");
+        reply_error(c, ERR_HASH_NOT_INT);
         return;
     }
     if (__builtin_add_overflow(value, incr, &value)) {
@@ -506,7 +506,7 @@ static void cmd_hincrbyfloat(client *c) {
     long double incr, value = 0;
     if (!arg_long_double(c, &c->argv[3], &incr)) return;
     if (isnan(incr) || isinf(incr)) {
-        reply_error(c, "ERR value is NaN or Infinity");
+        reply_error(c, ERR_VALUE_NAN_INF);
         return;
     }
     kv *e;
@@ -515,7 +515,7 @@ static void cmd_hincrbyfloat(client *c) {
     size_t vlen;
     const char *v = e ? hash_get(e, f->ptr, f->len, &vlen, buf) : NULL;
     if (v && !util_str2ld(v, vlen, &value)) {
-        reply_error(c, "ERR hash value is not a float");
+        reply_error(c, ERR_HASH_NOT_FLOAT);
         return;
     }
     value += incr;

@@ -669,14 +669,12 @@ static void cmd_sintercard(client *c) {
                       "ERR numkeys should be greater than 0"))
         return;
     if (numkeys > c->argc - 2) {
-        reply_error(c, "ERR Number of keys can't be greater than number of args");
+        reply_error(c, ERR_NUMKEYS_TOO_MANY);
         return;
     }
     for (long j = 2 + numkeys; j < c->argc; j++) {
         if (arg_is(&c->argv[j], "limit") && j + 1 < c->argc) {
-            if (!arg_ll_range(c, &c->argv[++j], 0, LLONG_MAX, &limit,
-                              "ERR LIMIT can't be negative"))
-                return;
+            if (!arg_ll_range(c, &c->argv[++j], 0, LLONG_MAX, &limit, ERR_LIMIT_NEG)) return;
         } else {
             reply_error(c, ERR_SYNTAX);
             return;

@@ -593,6 +593,10 @@ static bool parse_read(client *c, read_args *r) {
         int more = c->argc - i - 1;
         const slice *o = &c->argv[i];
         if (arg_is(o, "block") && more) {
+            if (c->flags & CLIENT_SCRIPT) { /* before the timeout is parsed, as Redis */
+                reply_errorf(c, ERR_XREAD_BLOCK_SCRIPT, r->group_cmd ? "xreadgroup" : "xread");
+                return false;
+            }
             i++;
             if (!blocking_parse_timeout_ms(c, &c->argv[i], &r->deadline)) return false;
         } else if (arg_is(o, "count") && more) {

@@ -148,15 +148,15 @@ static void zadd_generic(client *c, int argc, slice *argv, int flags, const doub
     }
     elements /= 2;
     if (nx && xx) {
-        reply_error(c, "ERR XX and NX options at the same time are not compatible");
+        reply_error(c, ERR_ZADD_XX_NX);
         return;
     }
     if ((gt && nx) || (lt && nx) || (gt && lt)) {
-        reply_error(c, "ERR GT, LT, and/or NX options at the same time are not compatible");
+        reply_error(c, ERR_ZADD_GT_LT_NX);
         return;
     }
     if (incr && elements > 1) {
-        reply_error(c, "ERR INCR option supports a single increment-element pair");
+        reply_error(c, ERR_ZADD_INCR_PAIR);
         return;
     }
     double one;
@@ -475,12 +475,11 @@ static void zrange_generic(client *c, int first, bool store, enum range_type typ
     if (dir == DIR_AUTO) dir = DIR_FORWARD;
     if (type == RANGE_AUTO) type = RANGE_RANK;
     if (limit != -1 && type == RANGE_RANK) {
-        reply_error(c, "ERR syntax error, LIMIT is only supported in combination with either "
-                       "BYSCORE or BYLEX");
+        reply_error(c, ERR_ZRANGE_LIMIT_RANK);
         return;
     }
     if (withscores && type == RANGE_LEX) {
-        reply_error(c, "ERR syntax error, WITHSCORES not supported in combination with BYLEX");
+        reply_error(c, ERR_ZRANGE_WITHSCORES_BYLEX);
         return;
     }
     bool rev = dir == DIR_REVERSE;
@@ -1054,7 +1053,7 @@ static bool parse_setop_options(client *c, int j, setop *op, enum set_op kind, b
             j++;
             for (long i = 0; i < op->n; i++, j++) {
                 if (!util_str2d(c->argv[j].ptr, c->argv[j].len, &op->src[i].weight)) {
-                    reply_error(c, "ERR weight value is not a float");
+                    reply_error(c, ERR_WEIGHT_NOT_FLOAT);
                     return false;
                 }
             }
@@ -1074,7 +1073,7 @@ static bool parse_setop_options(client *c, int j, setop *op, enum set_op kind, b
         } else if (op->card_only && left >= 2 && arg_is(a, "limit")) {
             long long v;
             if (!util_str2ll(c->argv[j + 1].ptr, c->argv[j + 1].len, &v) || v < 0) {
-                reply_error(c, "ERR LIMIT can't be negative");
+                reply_error(c, ERR_LIMIT_NEG);
                 return false;
             }
             op->limit = (long)v;
@@ -1115,7 +1114,7 @@ static void setop_generic(client *c, const slice *dst, int numkeys_idx, enum set
     long long n;
     if (!arg_ll(c, &c->argv[numkeys_idx], &n)) return;
     if (n < 1) {
-        reply_errorf(c, "ERR at least 1 input key is needed for '%s' command", c->cmd->fullname);
+        reply_errorf(c, ERR_NEED_INPUT_KEY, c->cmd->fullname);
         return;
     }
     if (n > c->argc - (numkeys_idx + 1)) {

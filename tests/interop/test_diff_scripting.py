@@ -698,3 +698,44 @@ def test_sort_of_a_set_is_alphabetical_in_scripts(pair):
     ev(pair, "return redis.call('sort', KEYS[1], 'by', '_')", keys=("myset",))
     ev(pair, "return redis.call('sort', KEYS[1], 'by', '_', 'get', '#', 'get', '_:*')",
        keys=("myset",))
+
+
+# ---- redis.acl_check_cmd and blocking commands inside scripts ----
+
+def test_acl_check_cmd_answers_for_the_callers_user(pair):
+    """The answer is the calling user's permission for the command and its
+    keys, as Redis's unit/scripting "Script ACL check" pins it."""
+    pair.check("ACL", "SETUSER", "bob", "on", ">123", "+@scripting", "+set", "~x*")
+    a, b = pair.conns()
+    try:
+        outs = []
+        for c in (a, b):
+            assert c.call("AUTH", "bob", "123") == "OK"
+            out = []
+            for script, keys in (("return redis.acl_check_cmd('set','xx',1)", ["xx"]),
+                                 ("return redis.acl_check_cmd('hset','xx','f',1)", ["xx"]),
+                                 ("return redis.acl_check_cmd('set','yy',1)", []),
+                                 ("return redis.acl_check_cmd('invalid-cmd','arg')", []),
+                                 ("return redis.acl_check_cmd()", [])):
+                out.append(c.call_node("EVAL", script, str(len(keys)), *keys))
+            outs.append(out)
+        assert outs[0] == outs[1]
+        assert outs[0][0] == (":", 1) and outs[0][1] == ("$", None) and outs[0][2] == ("$", None)
+        # Nothing the check refused is logged.
+        assert pair.check("ACL", "LOG") == []
+    finally:
+        a.close()
+        b.close()
+        pair.check("ACL", "DELUSER", "bob")
+
+
+@pytest.mark.parametrize("script", [
+    "return redis.pcall('xread','BLOCK',0,'STREAMS','s','$')",
+    "return redis.pcall('xreadgroup','group','g','c','BLOCK',0,'STREAMS','s','>')",
+    "return redis.pcall('xread','BLOCK','notanumber','STREAMS','s','$')",
+    "return redis.pcall('xread','STREAMS','s','$')",
+    "return redis.pcall('xreadgroup','group','g','c','STREAMS','s','>')",
+])
+def test_xread_block_is_refused_in_scripts(pair, script):
+    pair.check("XGROUP", "CREATE", "s", "g", "$", "MKSTREAM")
+    pair.check("EVAL", script, "1", "s")
