@@ -70,7 +70,7 @@ def big_master(start_server, diskless, delay_us=40):
     m = start_server(directives={"repl-diskless-sync": "yes" if diskless else "no",
                                  "repl-diskless-sync-delay": "0",
                                  "client-output-buffer-limit": LIMIT})
-    c = m.client()
+    c = m.client(socket_timeout=60)  # DEBUG DIGEST of 100 MB under ASan on a busy machine
     c.execute_command("DEBUG", "POPULATE", KEYS, "key", VALUE)
     # The snapshot takes a few seconds whatever the machine: the burst
     # passes the replica limit many times over meanwhile.
@@ -153,7 +153,7 @@ def test_full_sync_under_burst_diskless_buffers_in_a_file(start_server):
 def test_master_info_shows_where_the_stream_is_buffered(start_server):
     m, mc = big_master(start_server, diskless=False, delay_us=50)
     r = start_server()
-    rc = r.client()
+    rc = r.client(socket_timeout=60)
     replicaof(rc, mc)
     wait_for(lambda: repl(mc).get("full_sync_stream_links") == "1", 60)
     mi = repl(mc)
@@ -173,7 +173,7 @@ def test_replica_dying_mid_transfer_leaves_the_other_sync(start_server):
     mc.config_set("repl-diskless-sync-max-replicas", 2)
     mc.config_set("repl-diskless-sync-delay", 30)
     r1, r2 = start_server(), start_server()
-    c1, c2 = r1.client(), r2.client()
+    c1, c2 = r1.client(socket_timeout=60), r2.client(socket_timeout=60)
     replicaof(c1, mc)
     replicaof(c2, mc)
     wait_for(lambda: in_transfer(c1, m.port) and in_transfer(c2, m.port), 60)
@@ -192,7 +192,7 @@ def test_master_dying_mid_transfer_keeps_the_old_dataset(start_server):
     oc = old.client()
     oc.set("old", "data")
     r = start_server()
-    rc = r.client()
+    rc = r.client(socket_timeout=60)
     replicaof(rc, oc)
     wait_for_sync(oc, rc)
     before = digest(rc)
@@ -226,7 +226,7 @@ def test_split_sync_loading_from_the_socket(start_server):
     (slowly here: key-load-delay) while the stream link is drained."""
     m, mc = big_master(start_server, diskless=True, delay_us=0)
     r = start_server(directives={"repl-diskless-load": "swapdb", "key-load-delay": "5"})
-    rc = r.client()
+    rc = r.client(socket_timeout=60)
     with Burst(m):
         replicaof(rc, mc)
         # The replica does not answer while it loads from the socket: its log says.
