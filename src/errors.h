@@ -162,4 +162,40 @@
 #define ERR_XAUTOCLAIM_MINIDLE "ERR Invalid min-idle-time argument for XAUTOCLAIM"
 #define ERR_XAUTOCLAIM_COUNT "ERR COUNT must be > 0"
 
+/* Replication (repl.c, and script.c's checks of the same states) */
+#define ERR_READONLY "READONLY You can't write against a read only replica."
+#define ERR_MASTERDOWN                                                                             \
+    "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
+#define ERR_NOREPLICAS "NOREPLICAS Not enough good replicas to write."
+#define ERR_NOMASTERLINK "NOMASTERLINK Can't SYNC while not connected with my master"
+#define ERR_SYNC_PENDING "ERR SYNC and PSYNC are invalid with pending output"
+#define ERR_PSYNC_FAILOVER_MASTER "ERR PSYNC FAILOVER can't be sent to a master."
+#define ERR_PSYNC_FAILOVER_REPLID "ERR PSYNC FAILOVER replid must match my replid."
+#define ERR_REPLCONF_IP_LONG                                                                       \
+    "ERR REPLCONF ip-address provided by replica instance is too long: 46 bytes maximum"
+#define ERR_REPLCONF_OPTION "ERR Unrecognized REPLCONF option: %.*s"
+#define ERR_RDB_FILTER_OPTION "ERR Unsupported rdb-filter-only option: %.*s"
+#define ERR_WAIT_REPLICA                                                                           \
+    "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a "  \
+    "replica is configured to be writable (which is not the default) writes to replicas are just " \
+    "local and are not propagated."
+#define ERR_FAILOVER_NONE "ERR No failover in progress."
+#define ERR_FAILOVER_TIMEOUT "ERR FAILOVER timeout must be greater than 0"
+#define ERR_FAILOVER_RUNNING "ERR FAILOVER already in progress."
+#define ERR_FAILOVER_REPLICA "ERR FAILOVER is not valid when server is a replica."
+#define ERR_FAILOVER_NO_REPLICAS "ERR FAILOVER requires connected replicas."
+#define ERR_FAILOVER_FORCE                                                                         \
+    "ERR FAILOVER with force option requires both a timeout and target HOST and IP."
+#define ERR_FAILOVER_NOT_REPLICA "ERR FAILOVER target HOST and PORT is not a replica."
+#define ERR_FAILOVER_NOT_ONLINE "ERR FAILOVER target replica is not online."
+#define ERR_REPLICAOF_CLUSTER "ERR REPLICAOF not allowed in cluster mode."
+#define ERR_REPLICAOF_REPLICA "ERR Command is not valid when client is a replica."
+#define ERR_MASTER_PORT "ERR Invalid master port"
+/* castor only (the split sync's stream link, the durability mode) */
+#define ERR_STREAM_FOR_ID "ERR Invalid stream-for client id"
+#define ERR_STREAM_LINK_NO_SYNC "ERR no full sync of this replica waits for a stream link"
+#define ERR_NOT_ACKED                                                                              \
+    "NOREPLICAS Not enough replicas acknowledged the write in time (it is applied here and may "   \
+    "or may not survive a failover)."
+
 #endif

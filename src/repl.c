@@ -481,7 +481,7 @@ static void stream_link_attach(client *c, const char *id, long long off) {
     replica_info *mi = m ? m->repl : NULL;
     if (mi == NULL || !mi->split || mi->peer_id || mi->rd.b == NULL || off != mi->init_offset + 1 ||
         strcasecmp(id, srv.replid) != 0 || (m->flags & CLIENT_CLOSE_ASAP)) {
-        reply_error(c, "ERR no full sync of this replica waits for a stream link");
+        reply_error(c, ERR_STREAM_LINK_NO_SYNC);
         return;
     }
     add_replica(c);
@@ -1016,16 +1016,20 @@ static void sync_command(client *c, bool psync) {
     if (c->flags & CLIENT_REPLICA) return; /* already one */
     if (psync && c->argc > 3 && arg_is(&c->argv[3], "failover")) {
         /* Our master hands over: promote, then continue its history. */
-        if (!srv.is_replica || c->argv[1].len != 40 ||
-            strncasecmp(c->argv[1].ptr, srv.replid, 40) != 0) {
-            reply_error(c, "ERR PSYNC FAILOVER replid must match my replid.");
+        log_msg(LOG_NOTICE, "Failover request received for replid %.*s.", (int)c->argv[1].len,
+                c->argv[1].ptr);
+        if (!srv.is_replica) {
+            reply_error(c, ERR_PSYNC_FAILOVER_MASTER);
             return;
         }
-        log_msg(LOG_NOTICE, "Failover request received for replid %s.", srv.replid);
+        if (c->argv[1].len != 40 || strncasecmp(c->argv[1].ptr, srv.replid, 40) != 0) {
+            reply_error(c, ERR_PSYNC_FAILOVER_REPLID);
+            return;
+        }
         become_master();
     }
     if (srv.is_replica && !repl_link_is_up()) {
-        reply_error(c, "NOMASTERLINK Can't SYNC while not connected with my master");
+        reply_error(c, ERR_NOMASTERLINK);
         return;
     }
     if (psync && c->repl && c->repl->stream_link) {
@@ -1039,7 +1043,7 @@ static void sync_command(client *c, bool psync) {
         return;
     }
     if (reply_pending(c)) {
-        reply_error(c, "ERR SYNC and PSYNC are invalid with pending output");
+        reply_error(c, ERR_SYNC_PENDING);
         return;
     }
     log_msg(LOG_NOTICE, "Replica %s asks for synchronization", replica_name(c));
@@ -1124,8 +1128,7 @@ static bool parse_rdb_filter(client *c, const slice *val) {
         if (arg_is(&word, "functions")) {
             exclude &= ~SNAPSHOT_EXCLUDE_FUNCTIONS;
         } else {
-            reply_errorf(c, "ERR Unsupported rdb-filter-only option: %.*s", (int)word.len,
-                         word.ptr);
+            reply_errorf(c, ERR_RDB_FILTER_OPTION, (int)word.len, word.ptr);
             return false;
         }
     }
@@ -1135,7 +1138,7 @@ static bool parse_rdb_filter(client *c, const slice *val) {
 
 static void cmd_replconf(client *c) {
     if (c->argc % 2 == 0) {
-        reply_error(c, "ERR syntax error");
+        reply_error(c, ERR_SYNTAX);
         return;
     }
     for (int j = 1; j < c->argc; j += 2) {
@@ -1146,9 +1149,7 @@ static void cmd_replconf(client *c) {
             rinfo(c)->listening_port = (int)port;
         } else if (arg_is(opt, "ip-address")) {
             if (val->len >= NET_ADDR_SIZE) {
-                reply_error(
-                    c,
-                    "ERR REPLCONF ip-address provided by replica instance is too long: 46 bytes maximum");
+                reply_error(c, ERR_REPLCONF_IP_LONG);
                 return;
             }
             memcpy(rinfo(c)->ip, val->ptr, val->len);
@@ -1161,7 +1162,7 @@ static void cmd_replconf(client *c) {
             long long id;
             if (!arg_ll(c, val, &id)) return;
             if (id <= 0) {
-                reply_error(c, "ERR Invalid stream-for client id");
+                reply_error(c, ERR_STREAM_FOR_ID);
                 return;
             }
             rinfo(c)->stream_link = true;
@@ -1195,7 +1196,7 @@ static void cmd_replconf(client *c) {
         } else if (arg_is(opt, "rdb-filter-only")) {
             if (!parse_rdb_filter(c, val)) return;
         } else {
-            reply_errorf(c, "ERR Unrecognized REPLCONF option: %.*s", (int)opt->len, opt->ptr);
+            reply_errorf(c, ERR_REPLCONF_OPTION, (int)opt->len, opt->ptr);
             return;
         }
     }
@@ -1215,17 +1216,14 @@ static int acked(long long off) {
 
 static void cmd_wait(client *c) {
     if (srv.is_replica) {
-        reply_error(
-            c,
-            "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.");
+        reply_error(c, ERR_WAIT_REPLICA);
         return;
     }
     long long n, timeout;
     if (!arg_ll(c, &c->argv[1], &n)) return;
-    if (!arg_ll_msg(c, &c->argv[2], &timeout, "ERR timeout is not an integer or out of range"))
-        return;
+    if (!arg_ll_msg(c, &c->argv[2], &timeout, ERR_TIMEOUT_NOT_INT)) return;
     if (timeout < 0) {
-        reply_error(c, "ERR timeout is negative");
+        reply_error(c, ERR_TIMEOUT_NEG);
         return;
     }
     long long off = repl_ms.offset;
@@ -1296,10 +1294,6 @@ bool repl_unblock_wait(client *c, const char *err) {
  * the end of the loop turn so replicas answer at once. Past
  * min-replicas-max-lag seconds the held reply becomes -NOREPLICAS: never
  * a silent success. Reads are dirty: other clients see a held write. */
-
-#define ERR_NOT_ACKED                                                                              \
-    "NOREPLICAS Not enough replicas acknowledged the write in time (it is applied here and may "   \
-    "or may not survive a failover)."
 
 /* A master frozen longer than this (SIGSTOP, a VM pause) may have been
  * replaced by a failover meanwhile, and a replica not yet told so still
@@ -1448,11 +1442,6 @@ void repl_log_shutdown_state(void) {
 }
 
 /* ---- Refusing commands ---- */
-
-#define ERR_READONLY "READONLY You can't write against a read only replica."
-#define ERR_MASTERDOWN                                                                             \
-    "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
-#define ERR_NOREPLICAS "NOREPLICAS Not enough good replicas to write."
 
 bool repl_too_few_replicas(void) {
     return !srv.is_replica && cfg.min_replicas_to_write > 0 && cfg.min_replicas_max_lag > 0 &&
@@ -1618,7 +1607,7 @@ static void failover_step(void) {
 static void cmd_failover(client *c) {
     if (c->argc == 2 && arg_is(&c->argv[1], "abort")) {
         if (repl_fo.state == FO_NONE) {
-            reply_error(c, "ERR No failover in progress.");
+            reply_error(c, ERR_FAILOVER_NONE);
             return;
         }
         repl_failover_abort("Failover manually aborted");
@@ -1632,7 +1621,7 @@ static void cmd_failover(client *c) {
         if (arg_is(&c->argv[j], "timeout") && j + 1 < c->argc && timeout == 0) {
             if (!arg_ll(c, &c->argv[j + 1], &timeout)) return;
             if (timeout <= 0) {
-                reply_error(c, "ERR FAILOVER timeout must be greater than 0");
+                reply_error(c, ERR_FAILOVER_TIMEOUT);
                 return;
             }
             j++;
@@ -1643,25 +1632,24 @@ static void cmd_failover(client *c) {
         } else if (arg_is(&c->argv[j], "force") && !force) {
             force = true;
         } else {
-            reply_error(c, "ERR syntax error");
+            reply_error(c, ERR_SYNTAX);
             return;
         }
     }
     if (repl_fo.state != FO_NONE) {
-        reply_error(c, "ERR FAILOVER already in progress.");
+        reply_error(c, ERR_FAILOVER_RUNNING);
         return;
     }
     if (srv.is_replica) {
-        reply_error(c, "ERR FAILOVER is not valid when server is a replica.");
+        reply_error(c, ERR_FAILOVER_REPLICA);
         return;
     }
     if (repl_ms.nreplicas == 0) {
-        reply_error(c, "ERR FAILOVER requires connected replicas.");
+        reply_error(c, ERR_FAILOVER_NO_REPLICAS);
         return;
     }
     if (force && (!timeout || !host)) {
-        reply_error(
-            c, "ERR FAILOVER with force option requires both a timeout and target HOST and IP.");
+        reply_error(c, ERR_FAILOVER_FORCE);
         return;
     }
     repl_fo.host[0] = '\0';
@@ -1669,11 +1657,11 @@ static void cmd_failover(client *c) {
         snprintf(repl_fo.host, sizeof(repl_fo.host), "%.*s", (int)host->len, host->ptr);
         client *target = find_replica(repl_fo.host, (int)port);
         if (target == NULL) {
-            reply_error(c, "ERR FAILOVER target HOST and PORT is not a replica.");
+            reply_error(c, ERR_FAILOVER_NOT_REPLICA);
             return;
         }
         if (target->repl->state != RS_ONLINE) {
-            reply_error(c, "ERR FAILOVER target replica is not online.");
+            reply_error(c, ERR_FAILOVER_NOT_ONLINE);
             return;
         }
         repl_fo.port = (int)port;
@@ -1735,7 +1723,7 @@ long long repl_cluster_data_age(void) { return srv.is_replica ? repl_link_data_a
 
 static void replicaof(client *c) {
     if (cfg.cluster_enabled) {
-        reply_error(c, "ERR REPLICAOF not allowed in cluster mode.");
+        reply_error(c, ERR_REPLICAOF_CLUSTER);
         return;
     }
     if (arg_is(&c->argv[1], "no") && arg_is(&c->argv[2], "one")) {
@@ -1748,12 +1736,12 @@ static void replicaof(client *c) {
         return;
     }
     if (c->flags & CLIENT_REPLICA) {
-        reply_error(c, "ERR Command is not valid when client is a replica.");
+        reply_error(c, ERR_REPLICAOF_REPLICA);
         return;
     }
     long long port;
     if (!util_str2ll(c->argv[2].ptr, c->argv[2].len, &port) || port < 0 || port > 65535) {
-        reply_error(c, "ERR Invalid master port");
+        reply_error(c, ERR_MASTER_PORT);
         return;
     }
     char host[256];

@@ -157,10 +157,7 @@ static bool running_stale(void) { return repl_is_stale(); }
 
 /* The first error of the server's state for a script with these flags. */
 static const char *refuse_run(client *caller, unsigned sf, bool ro, char *buf, size_t cap) {
-    if (sf & SCRIPT_FLAG_EVAL_COMPAT)
-        return running_stale()
-                   ? "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
-                   : NULL;
+    if (sf & SCRIPT_FLAG_EVAL_COMPAT) return running_stale() ? ERR_MASTERDOWN : NULL;
     if ((sf & SCRIPT_FLAG_NO_CLUSTER) && cfg.cluster_enabled)
         return "ERR Can not run script on cluster, 'no-cluster' flag is set.";
     if (!(sf & (SCRIPT_FLAG_ALLOW_OOM | SCRIPT_FLAG_NO_WRITES)) && cfg.maxmemory &&
@@ -310,11 +307,11 @@ static const char *refuse_write(const script_run *r, const command *cmd, char *b
         return "ERR Write commands are not allowed from read-only scripts.";
     if (!(cmd->flags & CMD_WRITE)) return NULL;
     if (srv.is_replica && cfg.replica_read_only && !caller_is_master_or_aof(r->caller))
-        return "READONLY You can't write against a read only replica.";
+        return ERR_READONLY;
     /* Once the script wrote it must finish: replicas lost meanwhile don't stop it. */
     if (!(r->flags & RUN_WRITE_DIRTY) && !caller_is_master_or_aof(r->caller) &&
         repl_too_few_replicas())
-        return "NOREPLICAS Not enough good replicas to write.";
+        return ERR_NOREPLICAS;
     if (snapshot_write_error()) return ERR_MISCONF;
     const char *aof_err = aof_write_error();
     if (aof_err) {

@@ -184,3 +184,28 @@ def test_a_frozen_master_acknowledges_nothing_for_a_while(start_server):
             return False
     wait_for(ok, 15, interval=0.2)
     wait_for(lambda: rc.get("k") == b"v2", 5)
+
+
+def test_failover_waits_for_the_target_to_catch_up(start_server):
+    """FAILOVER TO a replica that is behind (stopped while 24 MB were
+    written, more than the socket buffers hold): writes are paused, the
+    state is waiting-for-sync until the target has every byte, then it is
+    promoted with all of them (handing over at once would lose the tail)."""
+    a, b = start_server(), start_server()
+    ac, bc = a.client(), b.client()
+    replicaof(bc, ac)
+    wait_for_sync(ac, bc)
+    keys = ["fo:%d" % i for i in range(400)]
+    w = a.raw()
+    with Stopped(b):
+        for k in keys:
+            ac.set(k, k * 6000)
+        assert ac.execute_command("FAILOVER", "TO", "127.0.0.1", b.port, "TIMEOUT", 30000)
+        assert repl(ac)["master_failover_state"] == "waiting-for-sync"
+        w.send("SET", "during", "x")  # writes are paused meanwhile
+        assert no_reply_within(w, 0.5)
+        assert repl(ac)["master_failover_state"] == "waiting-for-sync"
+    wait_for(lambda: repl(bc).get("role") == "master", 30)
+    assert bc.exists(*keys) == len(keys)
+    wait_for(lambda: repl(ac).get("master_link_status") == "up", 30)
+    assert w.read() != "OK" or bc.get("during") == b"x"

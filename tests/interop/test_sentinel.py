@@ -29,6 +29,7 @@ only and passes: that checks the tests themselves.
 """
 
 import os
+import signal
 import time
 
 import pytest
@@ -191,6 +192,37 @@ def test_kill9_master_failover_and_old_master_rejoins(start_server, sentinels, c
     assert not lost_acked, "acknowledged writes lost: %r" % lost_acked[:10]
     assert first_new_incr - 1 >= max(w.counter_values(port=m.port, acked=True))
     assert t_promoted - t_kill < PROMOTE_TIMEOUT
+
+
+def test_replica_behind_is_not_promoted_over_the_one_with_every_acked_write(start_server,
+                                                                            sentinels):
+    """issue 18: with min-replicas-to-ack 1, r2 stopped (it falls behind)
+    while r1 acknowledges every write; the master dies. Sentinel must
+    promote r1 (highest replication offset), never r2 (same priority: the
+    run id would be a coin toss), and no acknowledged write is lost."""
+    m = start_data(start_server, "castor", **{"min-replicas-to-ack": "1"})
+    r1 = start_data(start_server, "castor")
+    r2 = start_data(start_server, "castor")
+    attach(m, r1, r2)
+    g = sentinels(m)
+    g.wait_monitoring({r1.port: None, r2.port: None})
+    mc = m.client()
+    keys = ["acked:%d" % i for i in range(400)]
+    os.kill(r2.pid, signal.SIGSTOP)
+    try:
+        for k in keys:  # 26 MB: more than the socket buffers toward r2 hold
+            assert mc.set(k, k * 6000)     # held until r1 acknowledged it
+        assert rt.offset(r1) == rt.offset(m)
+        st.kill9(m)
+    finally:
+        os.kill(r2.pid, signal.SIGCONT)
+    assert int(rt.repl(r2)["slave_repl_offset"]) < rt.offset(r1)
+    new_port, _ = g.wait_master_change(m.port, PROMOTE_TIMEOUT)
+    assert new_port == r1.port, "the replica that was behind was promoted\n" + g.logs()
+    wait_follows(r2, r1.port, why="(sentinel reconfigures the other replica)", group=g)
+    assert not st.missing(r1.client(), keys)
+    rt.wait_for_sync(r1, r2)
+    assert not st.missing(r2.client(), keys)
 
 
 # ---- 2. SENTINEL FAILOVER ------------------------------------------------------------------

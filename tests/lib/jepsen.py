@@ -1,7 +1,7 @@
 """jepsen.py -- a bounded Jepsen-style run on loopback, under Debian's
 redis-sentinel: do acknowledged writes survive failovers?
 (tests/interop/test_jepsen.py in make test, bench/bench.py section
-`failover` for the longer runs and the comparison with redis-server).
+`jepsen` for the longer runs and the comparison with redis-server).
 
     run(start_server, make_sentinels, kind, mode, rounds, ...) -> Result
 
@@ -20,20 +20,30 @@ Faults, one per round, in turn: kill -9 of the master (restarted after the
 promotion: sentinel makes it a replica), SIGSTOP of the master for twice
 down-after-milliseconds then SIGCONT (the old master comes back believing
 it is still the master), CLIENT KILL TYPE replica on the master (every
-replica link cut). After each round, once the group settled, the checker
-reads every acknowledged key from the current master: the ones missing are
-lost. Network partitions in a namespace are not run (they need root and
-CAP_NET_ADMIN in a user namespace, which test machines don't grant).
+replica link cut), and, inside a private network namespace only, a network
+partition: the master is cut from its replicas and the sentinels (nftables
+rules drop 127.0.0.1:<port> both ways) while the writers, which reach every
+server at 127.0.0.2, keep writing to it; healed once a replica was
+promoted. After each round, once the group settled, the checker reads
+every acknowledged key from the current master: the ones missing are lost.
+
+Partitions run only in a network namespace of their own (run_in_netns():
+`unshare --net`, its own loopback, so no rule can touch anything outside),
+which needs root, unshare, ip and nft (scripts/install-deps.sh test);
+netns_unavailable() says why not when the machine does not allow it.
 
 Nothing here sleeps as synchronisation: waits poll with a bound; the fault
 durations are the fault itself."""
 
 import os
+import shutil
 import signal
+import subprocess
 import threading
 import time
 
 import redis
+import redis.sentinel
 
 import repltest as rt
 import sentineltest as st
@@ -43,6 +53,87 @@ CLIENTS = 3
 SETTLE = 30.0
 PROMOTE = st.DOWN_AFTER_MS / 1000.0 + 2 * st.FAILOVER_TIMEOUT_MS / 1000.0 + 4.0
 FAULTS = ("kill9", "sigstop", "kill_replica_links")
+NETNS_ENV = "CASTOR_JEPSEN_NETNS"   # the namespace run_in_netns() was called from
+CLIENT_HOST = "127.0.0.2"           # writers reach servers here; partitions cut 127.0.0.1
+NFT_TABLE = "castor_jepsen"
+
+
+def in_netns():
+    """True when this process was started by run_in_netns() and really is in
+    a network namespace other than init's (never touch the host's rules)."""
+    outside = os.environ.get(NETNS_ENV)
+    if not outside:
+        return False
+    try:
+        return os.readlink("/proc/self/ns/net") != outside
+    except OSError:
+        return False
+
+
+def faults():
+    """The fault of each round, in turn (partitions only in a namespace)."""
+    return FAULTS + (("partition",) if in_netns() else ())
+
+
+def netns_unavailable():
+    """None when this machine lets us run in a private network namespace with
+    nftables rules, else the reason why not (for pytest.skip)."""
+    if os.geteuid() != 0:
+        return "not root: a private network namespace needs CAP_SYS_ADMIN and CAP_NET_ADMIN"
+    for tool in ("unshare", "ip", "nft"):
+        if shutil.which(tool) is None:
+            return "%s is not installed (scripts/install-deps.sh test installs it)" % tool
+    probe = subprocess.run(["unshare", "--net", "--", "sh", "-c",
+                            "ip link set lo up && nft add table inet %s" % NFT_TABLE],
+                           capture_output=True, text=True, timeout=20)
+    if probe.returncode != 0:
+        return "unshare --net with nftables is not allowed here: %s" % (
+            probe.stderr.strip() or "exit %d" % probe.returncode)
+    return None
+
+
+def run_in_netns(argv, env, timeout):
+    """Run argv (a list) in a new network namespace whose loopback is up and
+    holds 127.0.0.1 and 127.0.0.2 (127/8); returns the CompletedProcess."""
+    env = dict(env, **{NETNS_ENV: os.readlink("/proc/self/ns/net")})
+    cmd = ["unshare", "--net", "--", "sh", "-c", 'ip link set lo up && exec "$@"', "sh"] + argv
+    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def _nft(*args):
+    assert in_netns(), "nftables rules only inside our own network namespace"
+    subprocess.run(["nft"] + list(args), check=True, capture_output=True, timeout=10)
+
+
+class Partition:
+    """For the block: packets to or from 127.0.0.1:<port> are dropped, so the
+    server on that port is cut from the replicas and sentinels (who reach it
+    there) while the writers (CLIENT_HOST) still reach it."""
+
+    def __init__(self, port):
+        self.port = port
+
+    def __enter__(self):
+        _nft("add", "table", "inet", NFT_TABLE)
+        _nft("add", "chain", "inet", NFT_TABLE, "out",
+             "{ type filter hook output priority 0; policy accept; }")
+        _nft("add", "rule", "inet", NFT_TABLE, "out", "ip", "daddr", "127.0.0.1", "tcp", "dport",
+             str(self.port), "drop")
+        _nft("add", "rule", "inet", NFT_TABLE, "out", "ip", "saddr", "127.0.0.1", "tcp", "sport",
+             str(self.port), "drop")
+        return self
+
+    def __exit__(self, *exc):
+        _nft("delete", "table", "inet", NFT_TABLE)
+
+
+class _ClientSideConnection(redis.sentinel.SentinelManagedConnection):
+    """Reaches the master Sentinel names at CLIENT_HOST instead of 127.0.0.1,
+    on the path partitions leave open."""
+
+    def connect_to(self, address):
+        host, port = address
+        super().connect_to((CLIENT_HOST if host == "127.0.0.1" else host, port))
 
 
 class Result:
@@ -66,7 +157,8 @@ class Client(threading.Thread):
 
     def __init__(self, sentinel, tid, mode):
         super().__init__(daemon=True)
-        self.r = sentinel.master_for(st.MASTER_NAME, socket_timeout=3)
+        kw = {"connection_class": _ClientSideConnection} if in_netns() else {}
+        self.r = sentinel.master_for(st.MASTER_NAME, socket_timeout=3, **kw)
         self.tid, self.mode = tid, mode
         self.acked, self.unacked = [], 0
         self.errors = 0
@@ -150,9 +242,15 @@ def _current_master(g, servers):
     return next(s for s in servers if s.port == port)
 
 
-def run(start_server, make_sentinels, kind="castor", mode="ack", rounds=3, writes_per_round=150):
+def run(start_server, make_sentinels, kind="castor", mode="ack", rounds=3, writes_per_round=150,
+        fault_list=None):
+    """fault_list: the faults to cycle through (default faults())."""
+    fault_list = fault_list or faults()
+    assert "partition" not in fault_list or in_netns(), "partitions need run_in_netns()"
     binary = CASTOR_SERVER if kind == "castor" else REDIS_SERVER
     directives = {"repl-diskless-sync-delay": "0"}
+    if in_netns():
+        directives["bind"] = ["127.0.0.1", CLIENT_HOST]
     if mode == "ack":
         directives.update({"min-replicas-to-ack": "1", "min-replicas-max-lag": "2"})
     config = "# jepsen.py: sentinel's CONFIG REWRITE keeps this file\n"
@@ -171,7 +269,7 @@ def run(start_server, make_sentinels, kind="castor", mode="ack", rounds=3, write
         c.start()
     try:
         for rnd in range(rounds):
-            fault = FAULTS[rnd % len(FAULTS)]
+            fault = fault_list[rnd % len(fault_list)]
             t0 = time.monotonic()
             base = sum(len(c.acked_keys()) for c in clients)
             wait_for(lambda: sum(len(c.acked_keys()) for c in clients) >= base + writes_per_round,
@@ -188,6 +286,10 @@ def run(start_server, make_sentinels, kind="castor", mode="ack", rounds=3, write
                     g.wait_master_change(master.port, PROMOTE)
                 finally:
                     os.kill(master.pid, signal.SIGCONT)
+            elif fault == "partition":
+                with Partition(master.port):
+                    # The writers keep writing to it; the sentinels promote a replica.
+                    g.wait_master_change(master.port, PROMOTE)
             else:
                 master.client().execute_command("CLIENT", "KILL", "TYPE", "replica")
             wait_settled(g, servers)
