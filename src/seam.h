@@ -7,12 +7,13 @@
  * blocked clients, pub/sub, persistence, replication or eviction. Where
  * it must reach them it calls one of these functions, and server.c, the
  * composition root, implements each once with plain direct calls: no
- * registry of hooks, no function pointers. Tests link the core with
- * stubs of this header (tests/unit/test_core.c).
+ * registry of hooks, no function pointers. The offline tools and
+ * tests/unit/test_core.c link the core with src/seam_none.c's stubs
+ * instead (weak: the test replaces those whose calls it observes).
  *
  * Adding a seam function? Declare it here, say when the core calls it,
- * implement it in server.c and in both stubs (src/seam_none.c, for the
- * offline tools, and tests/unit/test_core.c). A new admission check (ACL,
+ * implement it in server.c and stub it in src/seam_none.c (and in
+ * tests/unit/test_core.c only if a test watches it). A new admission check (ACL,
  * cluster redirection) is not a new seam function: it goes in server.c's
  * seam_admit(). */
 #ifndef CASTOR_SEAM_H

@@ -2,8 +2,10 @@
  * seam (seam.h) in place of server.c and every feature above it.
  *
  * That it links at all proves the core calls up only through the seam.
- * The stubs record each call they get, and the tests drive requests
- * through the real dispatcher with a small table of test commands:
+ * It links seam_none.c, the offline tools' seam, and replaces the
+ * functions whose calls it observes: these record each call they get,
+ * and the tests drive requests through the real dispatcher with a small
+ * table of test commands:
  *   - the admission ladder's order (existence, arity, auth, loading, then
  *     the features' seam_admit) and that a request refused, queued or
  *     postponed never reaches its proc;
@@ -34,7 +36,8 @@
 #include "util.h"
 #include "unit.h"
 
-/* ---- The stub seam: a log of what the core asked ---- */
+/* ---- The stub seam: a log of what the core asked ----
+ * These strong definitions replace seam_none.c's weak ones. */
 
 static char calls[64][128];
 static int ncalls;
@@ -111,42 +114,7 @@ void seam_client_freed(client *c) {
     record("client freed%s%s", "", "");
 }
 
-void seam_before_reply_write(void) {}
-
-void seam_master_request_done(client *c, const char *req, size_t len) {
-    (void)c;
-    (void)req;
-    (void)len;
-}
-
-void seam_master_error(client *c, const char *err, size_t len) {
-    (void)c;
-    (void)err;
-    (void)len;
-}
-
-size_t seam_replica_pending(const client *c) {
-    (void)c;
-    return 0;
-}
-
-int seam_replica_write(client *c) {
-    (void)c;
-    return 0;
-}
-
-void seam_function_foreach(seam_code_fn *fn, void *priv) {
-    (void)fn;
-    (void)priv;
-}
-
-int seam_function_load(const char *code, size_t len, bool replace, str **err) {
-    (void)code;
-    (void)len;
-    (void)replace;
-    (void)err;
-    return 0;
-}
+/* The rest of the seam is seam_none.c's (weak) defaults. */
 
 /* ---- Test commands ---- */
 
