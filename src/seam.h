@@ -31,18 +31,19 @@ struct db;
 /* ---- Dispatch (cmdtable.c) ---- */
 
 /* What the features say of a request that passed the core's own checks
- * (existence, arity, enable-debug-command, auth, RESP2 subscriber mode,
- * loading). */
+ * (existence, arity, enable-debug-command, auth). */
 typedef enum {
     SEAM_RUN,       /* run it now */
     SEAM_DONE,      /* answered: refused (error replied, counted), or queued by MULTI */
     SEAM_POSTPONED, /* held (CLIENT PAUSE, a busy script and our master): c is
                       * CLIENT_PAUSED_WAIT and the request is parsed again later */
 } seam_verdict;
-/* Asks, in Redis's order: a script running past busy-reply-threshold
- * (-BUSY), CLIENT PAUSE, maxmemory, -MISCONF, replication (-NOREPLICAS,
- * -READONLY, -MASTERDOWN), then MULTI's queue. A new admission check (ACL,
- * cluster redirection) goes here, in server.c. */
+/* Asks, in the order of Redis 7.0's processCommand: a no_multi command
+ * inside MULTI, ACL (-NOPERM), cluster redirection, maxmemory, -MISCONF,
+ * -NOREPLICAS, -READONLY, a RESP2 subscriber's limit, -MASTERDOWN,
+ * -LOADING, a script running past busy-reply-threshold (-BUSY), CLIENT
+ * PAUSE, then MULTI's queue. A new admission check goes here, in
+ * server.c, at its place in that order. */
 seam_verdict seam_admit(client *c, struct command *cmd);
 /* A request of c, which is in MULTI, was refused: its EXEC must fail. */
 void seam_refused_in_multi(client *c);
