@@ -447,6 +447,37 @@ static void test_freeing_a_client_tells_the_features(void) {
     expect_calls(want, 1);
 }
 
+/* client_find_by_id() goes through client.c's index by ID: every client
+ * with a socket is found, a freed one no longer, as the index grows and
+ * shrinks. */
+static void test_clients_are_found_by_id_until_freed(void) {
+    enum { N = 40 };
+    client *cs[N];
+    int peer[N];
+    ASSERT(client_find_by_id(cl->id) == cl);
+    for (int i = 0; i < N; i++) {
+        int sv[2];
+        ASSERT(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+        cs[i] = client_new(sv[0], false);
+        ASSERT(cs[i] != NULL);
+        peer[i] = sv[1];
+    }
+    for (int i = 0; i < N; i++) ASSERT(client_find_by_id(cs[i]->id) == cs[i]);
+    uint64_t last = cs[N - 1]->id;
+    ASSERT(client_find_by_id(last + 1) == NULL);
+    ASSERT(client_find_by_id(0) == NULL);
+    for (int i = 0; i < N; i += 2) {
+        uint64_t id = cs[i]->id;
+        client_free(cs[i]);
+        ASSERT(client_find_by_id(id) == NULL);
+    }
+    for (int i = 1; i < N; i += 2) ASSERT(client_find_by_id(cs[i]->id) == cs[i]);
+    for (int i = 1; i < N; i += 2) client_free(cs[i]);
+    for (int i = 0; i < N; i++) close(peer[i]);
+    ASSERT(client_find_by_id(last) == NULL);
+    ASSERT(client_find_by_id(cl->id) == cl);
+}
+
 int main(void) {
     cfg.databases = 16;
     cfg.proto_max_bulk_len = 512 * 1024 * 1024;
@@ -477,6 +508,7 @@ int main(void) {
     RUN(test_nothing_is_propagated_while_loading);
     RUN(test_effects_outside_a_call_go_out_at_once);
 
+    RUN(test_clients_are_found_by_id_until_freed);
     RUN(test_freeing_a_client_tells_the_features);
     close(sockets[1]);
     return unit_report();
