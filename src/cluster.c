@@ -1558,18 +1558,7 @@ static void cmd_cluster_failover(client *c) {
         cs->current_epoch++;
         me->config_epoch = cs->current_epoch;
         cluster_todo(true, false);
-        cnode *old = me->master;
-        cluster_set_as_master(me);
-        cluster_become_master();
-        for (int j = 0; j < CLUSTER_SLOTS; j++) {
-            if (!cluster_node_has_slot(old, j)) continue;
-            cluster_del_slot(j);
-            cluster_add_slot(me, j);
-        }
-        cluster_update_state();
-        cluster_save_config(true);
-        bus_broadcast_pong(false);
-        bus_reset_manual_failover();
+        bus_replace_my_master();
     } else if (force) {
         log_msg(LOG_WARNING, "Forced failover user request accepted.");
         cs->mf_can_start = true;
