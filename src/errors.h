@@ -36,7 +36,7 @@
 #define ERR_OOM "OOM command not allowed when used memory > 'maxmemory'."
 #define ERR_NOPROTO "NOPROTO unsupported protocol version"
 #define ERR_LOADING "LOADING Redis is loading the dataset in memory"
-#define ERR_NO_MULTI "ERR Command not allowed inside a transaction"
+#define ERR_MULTI_FORBIDDEN "ERR Command not allowed inside a transaction"
 /* printf format: the command's full name */
 #define ERR_SUBSCRIBER_CONTEXT                                                                     \
     "ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"

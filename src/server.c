@@ -273,7 +273,7 @@ static bool refused_to_subscriber(const client *c, const command *cmd) {
  * first of these that applies. */
 seam_verdict seam_admit(client *c, command *cmd) {
     if ((c->flags & CLIENT_MULTI) && (cmd->flags & CMD_NO_MULTI))
-        return refuse(c, cmd, ERR_NO_MULTI);
+        return refuse(c, cmd, ERR_MULTI_FORBIDDEN);
     /* ACL, before the server's state; skipped for the default user while
      * it may run anything (the common case costs one test). */
     if (c->user || !srv.acl_default_open) {
