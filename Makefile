@@ -20,7 +20,8 @@ SRCS := $(filter-out $(TOOL_SRCS),$(wildcard src/*.c))
 # Layer 1 (pure libraries) and the RESP codec: what unit tests link against.
 PURE := mem str dict util kv resp backlog listpack quicklist intset skiplist zset crc64 crc16 ptrset ziplist aoffile coalesce hll geohash stream
 # Layer 2, the core: with PURE it links alone, reaching the features only
-# through seam.h (server.c implements it; tests/unit/test_core.c stubs it).
+# through seam.h (server.c implements it; seam_none.c stubs it, and
+# tests/unit/test_core.c replaces the stubs it observes).
 CORE := $(PURE) state ev net tls client reply cmdtable db propagate log log_syslog proctitle
 # What loads a dataset without the server (castor-check-rdb, the RDB
 # fuzzer): the core, the RDB format and the value types (with the argument
@@ -72,11 +73,12 @@ build/tests/%: tests/unit/%.c $(patsubst %,build/obj/%.o,$(PURE)) | build/tests
 build-asan/tests/%: tests/unit/%.c $(patsubst %,build-asan/obj/%.o,$(PURE)) | build-asan/tests
 	$(CC) $(CFLAGS_COMMON) -O1 $(SAN) -DCASTOR_LIBC_MALLOC -Itests/unit -o $@ $^ $(LIBS)
 
-# The core alone, with the seam's stubs in the test itself.
-build/tests/test_core: tests/unit/test_core.c $(patsubst %,build/obj/%.o,$(CORE)) | build/tests
+# The core alone over seam_none.c, whose weak stubs the test replaces
+# where it observes the calls.
+build/tests/test_core: tests/unit/test_core.c $(patsubst %,build/obj/%.o,$(CORE) seam_none) | build/tests
 	$(CC) $(CFLAGS_COMMON) -O2 -Itests/unit -o $@ $^ $(JEMALLOC_LIBS) $(LIBS)
 
-build-asan/tests/test_core: tests/unit/test_core.c $(patsubst %,build-asan/obj/%.o,$(CORE)) | build-asan/tests
+build-asan/tests/test_core: tests/unit/test_core.c $(patsubst %,build-asan/obj/%.o,$(CORE) seam_none) | build-asan/tests
 	$(CC) $(CFLAGS_COMMON) -O1 $(SAN) -DCASTOR_LIBC_MALLOC -Itests/unit -o $@ $^ $(LIBS)
 
 unit: $(UNIT_BINS) $(UNIT_ASAN_BINS)

@@ -12,20 +12,19 @@
  * of the default user have c->user NULL; a deleted user's clients are
  * closed before the user is freed. srv.acl_default_open (the default user
  * may do anything) lets the dispatcher skip the check for it entirely.
- * Key read/write needs come from Redis's key specs (cmdinfo.c).
+ * Key read/write needs come from Redis's key specs (cmdinfo.c). Users as
+ * text (redis.conf's user lines, the ACL file) are acl_file.c's, through
+ * acl_int.h.
  * Spec: Redis 7.0 acl.c semantics, ACL docs; texts as redis-server 7.0.15.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "acl.h"
+#include "acl_int.h"
 
 #include <ctype.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "arg.h"
 #include "cmdinfo.h"
@@ -104,11 +103,10 @@ struct acl_user {
     selector **sels; /* sels[0] is the root selector */
     int nsels;
 };
-typedef struct acl_user acl_user;
 
-static acl_user **users; /* sorted by name, bytewise (ACL LIST order) */
-static int nusers;
-static acl_user *default_user;
+acl_user **acl_all_users; /* sorted by name, bytewise (ACL LIST order) */
+int acl_nusers;
+acl_user *acl_default_user;
 
 /* Commands by acl_id, and the key specs of each (looked up once). */
 static command *by_id[CMD_BITS];
@@ -124,20 +122,7 @@ static command *cmd_publish, *cmd_spublish, *cmd_subscribe, *cmd_ssubscribe, *cm
 #define CAT_NAME(i) cmdinfo_category_name(i)
 #define CAT_FLAG(i) (1ull << (i))
 
-/* Why a rule was refused; the texts of Redis's ACLSetUserStringError. */
-enum {
-    RULE_OK,
-    RULE_SYNTAX,
-    RULE_UNKNOWN,
-    RULE_KEYS_AFTER_ALL,
-    RULE_CHANNELS_AFTER_ALL,
-    RULE_NO_SUCH_PASS,
-    RULE_BAD_HASH,
-    RULE_DUPLICATE,
-    RULE_FIRSTARG_OF_SUB,
-};
-
-static const char *rule_error_text(int err) {
+const char *acl_rule_error_text(int err) {
     switch (err) {
     case RULE_UNKNOWN: return "Unknown command or category name in ACL";
     case RULE_SYNTAX: return "Syntax error";
@@ -164,7 +149,7 @@ static const char *rule_error_text(int err) {
 
 /* Names and patterns may hold no whitespace or NUL, so that ACL LIST and
  * the ACL file read back exactly what was set. */
-static bool has_spaces(const char *p, size_t len) {
+bool acl_has_spaces(const char *p, size_t len) {
     for (size_t i = 0; i < len; i++)
         if (isspace((unsigned char)p[i]) || p[i] == '\0') return true;
     return false;
@@ -481,13 +466,13 @@ static int selector_set(selector *s, const char *op, size_t len) {
         if (s->flags & SEL_ALLKEYS) return RULE_KEYS_AFTER_ALL;
         size_t off = 1;
         int perm = op[0] == '%' ? parse_key_perm(op, len, &off) : PERM_ALL;
-        if (perm == 0 || has_spaces(op + off, len - off)) return RULE_SYNTAX;
+        if (perm == 0 || acl_has_spaces(op + off, len - off)) return RULE_SYNTAX;
         add_pattern(&s->keys, &s->nkeys, op + off, len - off, perm);
         s->flags &= ~SEL_ALLKEYS;
         keys_changed(s);
     } else if (op[0] == '&') {
         if (s->flags & SEL_ALLCHANNELS) return RULE_CHANNELS_AFTER_ALL;
-        if (has_spaces(op + 1, len - 1)) return RULE_SYNTAX;
+        if (acl_has_spaces(op + 1, len - 1)) return RULE_SYNTAX;
         add_pattern(&s->chans, &s->nchans, op + 1, len - 1, 0);
         s->flags &= ~SEL_ALLCHANNELS;
     } else if (op[0] == '+' && op[1] != '@') {
@@ -508,7 +493,7 @@ static int selector_set(selector *s, const char *op, size_t len) {
 
 /* ---- Users ---- */
 
-static acl_user *user_new(const char *name, size_t len) {
+acl_user *acl_user_new(const char *name, size_t len) {
     acl_user *u = mem_calloc(sizeof(*u));
     u->name = str_new(name, len);
     u->flags = USER_OFF;
@@ -518,7 +503,7 @@ static acl_user *user_new(const char *name, size_t len) {
     return u;
 }
 
-static void user_free(acl_user *u) {
+void acl_user_free(acl_user *u) {
     if (u == NULL) return;
     str_free(u->name);
     mem_free(u->pass);
@@ -528,7 +513,7 @@ static void user_free(acl_user *u) {
 }
 
 /* dst gets src's rules (not its name). */
-static void user_copy_rules(acl_user *dst, const acl_user *src) {
+void acl_user_copy_rules(acl_user *dst, const acl_user *src) {
     mem_free(dst->pass);
     for (int i = 0; i < dst->nsels; i++) selector_free(dst->sels[i]);
     mem_free(dst->sels);
@@ -552,7 +537,7 @@ static void clear_selectors(acl_user *u) {
     u->nsels = 1;
 }
 
-static int user_set(acl_user *u, const char *op, size_t len);
+int acl_user_set(acl_user *u, const char *op, size_t len);
 
 /* "(rule rule ...)": a new selector, or the error of its first bad rule. */
 static int add_selector(acl_user *u, const char *op, size_t len) {
@@ -574,7 +559,7 @@ static int add_selector(acl_user *u, const char *op, size_t len) {
 }
 
 /* One rule for a user (Redis's ACLSetUser); RULE_OK or why not. */
-static int user_set(acl_user *u, const char *op, size_t len) {
+int acl_user_set(acl_user *u, const char *op, size_t len) {
     if (len == 0) return RULE_OK;
     if (!strcasecmp(op, "on")) {
         u->flags = (u->flags | USER_ON) & ~USER_OFF;
@@ -621,13 +606,13 @@ static int user_set(acl_user *u, const char *op, size_t len) {
     } else if (!strcasecmp(op, "clearselectors")) {
         clear_selectors(u);
     } else if (!strcasecmp(op, "reset")) {
-        user_set(u, "resetpass", 9);
+        acl_user_set(u, "resetpass", 9);
         selector *root = u->sels[0];
         selector_set(root, "resetkeys", 9);
         selector_set(root, "resetchannels", 13);
         if (cfg.acl_pubsub_default) selector_set(root, "allchannels", 11);
-        user_set(u, "off", 3);
-        user_set(u, "sanitize-payload", 16);
+        acl_user_set(u, "off", 3);
+        acl_user_set(u, "sanitize-payload", 16);
         clear_selectors(u);
         selector_set(root, "-@all", 5);
     } else {
@@ -638,6 +623,8 @@ static int user_set(acl_user *u, const char *op, size_t len) {
 
 /* Does every selector of u's... no: may u do anything at all (the
  * dispatcher's fast path)? One selector with every permission. */
+bool acl_user_is_off(const acl_user *u) { return u->flags & USER_OFF; }
+
 static bool user_is_open(const acl_user *u) {
     for (int i = 0; i < u->nsels; i++) {
         unsigned all = SEL_ALLCOMMANDS | SEL_ALLKEYS | SEL_ALLCHANNELS;
@@ -647,17 +634,17 @@ static bool user_is_open(const acl_user *u) {
 }
 
 /* The default user changed: the dispatcher's shortcuts follow it. */
-static void default_changed(void) {
-    srv.acl_default_open = user_is_open(default_user);
-    srv.acl_default_nopass = default_user->flags & USER_NOPASS;
-    srv.acl_default_needs_auth = !srv.acl_default_nopass || (default_user->flags & USER_OFF);
+void acl_default_changed(void) {
+    srv.acl_default_open = user_is_open(acl_default_user);
+    srv.acl_default_nopass = acl_default_user->flags & USER_NOPASS;
+    srv.acl_default_needs_auth = !srv.acl_default_nopass || (acl_default_user->flags & USER_OFF);
 }
 
 static int user_index(const char *name, size_t len, bool *found) {
-    int lo = 0, hi = nusers;
+    int lo = 0, hi = acl_nusers;
     while (lo < hi) {
         int mid = (lo + hi) / 2;
-        const str *n = users[mid]->name;
+        const str *n = acl_all_users[mid]->name;
         size_t m = n->len < len ? n->len : len;
         int c = memcmp(n->buf, name, m);
         if (c == 0) c = n->len < len ? -1 : (n->len > len ? 1 : 0);
@@ -672,43 +659,45 @@ static int user_index(const char *name, size_t len, bool *found) {
     return lo;
 }
 
-static acl_user *user_find(const char *name, size_t len) {
+acl_user *acl_user_find(const char *name, size_t len) {
     bool found;
     int i = user_index(name, len, &found);
-    return found ? users[i] : NULL;
+    return found ? acl_all_users[i] : NULL;
 }
 
-static void user_insert(acl_user *u) {
+void acl_user_insert(acl_user *u) {
     bool found;
     int i = user_index(u->name->buf, u->name->len, &found);
     ASSERT(!found);
-    users = mem_realloc(users, sizeof(*users) * (size_t)(nusers + 1));
-    memmove(users + i + 1, users + i, sizeof(*users) * (size_t)(nusers - i));
-    users[i] = u;
-    nusers++;
+    acl_all_users = mem_realloc(acl_all_users, sizeof(*acl_all_users) * (size_t)(acl_nusers + 1));
+    memmove(acl_all_users + i + 1, acl_all_users + i,
+            sizeof(*acl_all_users) * (size_t)(acl_nusers - i));
+    acl_all_users[i] = u;
+    acl_nusers++;
 }
 
-static void user_unlink(acl_user *u) {
+void acl_user_unlink(acl_user *u) {
     bool found;
     int i = user_index(u->name->buf, u->name->len, &found);
-    ASSERT(found && users[i] == u);
-    memmove(users + i, users + i + 1, sizeof(*users) * (size_t)(nusers - i - 1));
-    nusers--;
+    ASSERT(found && acl_all_users[i] == u);
+    memmove(acl_all_users + i, acl_all_users + i + 1,
+            sizeof(*acl_all_users) * (size_t)(acl_nusers - i - 1));
+    acl_nusers--;
 }
 
-static acl_user *user_of(const client *c) { return c->user ? c->user : default_user; }
+static acl_user *user_of(const client *c) { return c->user ? c->user : acl_default_user; }
 
 static void set_client_user(client *c, acl_user *u) {
-    c->user = u == default_user ? NULL : u;
-    c->user_name = u == default_user ? NULL : u->name->buf;
+    c->user = u == acl_default_user ? NULL : u;
+    c->user_name = u == acl_default_user ? NULL : u->name->buf;
 }
 
 /* A deleted user: its clients go back to the unauthenticated default
  * user and are closed (after this reply, for the client running now). */
-static void kill_user_clients(acl_user *u) {
+void acl_kill_user_clients(acl_user *u) {
     for (client *c = srv.clients; c; c = c->next) {
         if (c->user != u) continue;
-        set_client_user(c, default_user);
+        set_client_user(c, acl_default_user);
         c->authenticated = false;
         if (c == srv.current) c->flags |= CLIENT_CLOSE_AFTER_REPLY;
         else client_close_async(c);
@@ -819,7 +808,7 @@ static const struct {
 #define NUSER_FLAGS ((int)(sizeof(user_flags) / sizeof(user_flags[0])))
 
 /* "user <name> <rules>": the line of ACL LIST, the ACL file and redis.conf. */
-static str *describe_user_line(const acl_user *u) {
+str *acl_describe_user_line(const acl_user *u) {
     str *out = str_fmt("user %s ", u->name->buf);
     for (int i = 0; i < NUSER_FLAGS; i++)
         if (u->flags & user_flags[i].flag) out = str_catfmt(out, "%s ", user_flags[i].name);
@@ -834,7 +823,7 @@ static str *describe_user_line(const acl_user *u) {
 
 void acl_foreach_user_line(acl_line_fn *fn, void *priv) {
     if (cfg.aclfile && cfg.aclfile[0]) return;
-    for (int i = 0; i < nusers; i++) fn(describe_user_line(users[i]), priv);
+    for (int i = 0; i < acl_nusers; i++) fn(acl_describe_user_line(acl_all_users[i]), priv);
 }
 
 /* ---- Permission checks ---- */
@@ -1019,10 +1008,6 @@ static void entry_free(log_entry *e) {
     mem_free(e);
 }
 
-static bool str_eq(const str *a, const str *b) {
-    return a->len == b->len && memcmp(a->buf, b->buf, a->len) == 0;
-}
-
 /* Log a refusal; 'object' (taken) is the command, key, channel or AUTH. */
 static void log_add(client *info_of, int reason, int context, const str *username, str *object) {
     log_entry *e = mem_calloc(sizeof(*e));
@@ -1102,7 +1087,7 @@ const char *acl_admit(client *c, command *cmd) {
 const char *acl_admit_script(client *fc, client *caller, command *cmd) {
     if (caller->flags & (CLIENT_MASTER | CLIENT_FAKE)) return NULL;
     acl_user *u = user_of(caller);
-    if (u == default_user && srv.acl_default_open) return NULL;
+    if (u == acl_default_user && srv.acl_default_open) return NULL;
     int pos = 0;
     int rc = check_user(u, cmd, fc->argc, fc->argv, &pos);
     if (rc == ACL_OK) return NULL;
@@ -1119,7 +1104,7 @@ const char *acl_admit_script(client *fc, client *caller, command *cmd) {
 bool acl_may_run(const client *c, command *cmd, int argc, slice *argv) {
     if (c->flags & (CLIENT_MASTER | CLIENT_FAKE)) return true;
     acl_user *u = user_of(c);
-    if (u == default_user && srv.acl_default_open) return true;
+    if (u == acl_default_user && srv.acl_default_open) return true;
     int pos = 0;
     return check_user(u, cmd, argc, argv, &pos) == ACL_OK;
 }
@@ -1127,7 +1112,7 @@ bool acl_may_run(const client *c, command *cmd, int argc, slice *argv) {
 const char *acl_recheck_queued(client *c) {
     if (c->flags & (CLIENT_MASTER | CLIENT_FAKE)) return NULL;
     acl_user *u = user_of(c);
-    if (u == default_user && srv.acl_default_open) return NULL;
+    if (u == acl_default_user && srv.acl_default_open) return NULL;
     int pos = 0;
     int rc = check_user(u, c->cmd, c->argc, c->argv, &pos);
     if (rc == ACL_OK) return NULL;
@@ -1168,7 +1153,7 @@ static bool credentials_ok(const acl_user *u, const slice *pass) {
 }
 
 bool acl_authenticate(client *c, const slice *user, const slice *pass) {
-    acl_user *u = user ? user_find(user->ptr, user->len) : default_user;
+    acl_user *u = user ? acl_user_find(user->ptr, user->len) : acl_default_user;
     if (u && credentials_ok(u, pass)) {
         c->authenticated = true;
         set_client_user(c, u);
@@ -1182,11 +1167,11 @@ bool acl_authenticate(client *c, const slice *user, const slice *pass) {
 }
 
 void acl_client_reset_user(client *c) {
-    set_client_user(c, default_user);
+    set_client_user(c, acl_default_user);
     c->authenticated = !srv.acl_default_needs_auth;
 }
 
-bool acl_user_exists(const slice *name) { return user_find(name->ptr, name->len) != NULL; }
+bool acl_user_exists(const slice *name) { return acl_user_find(name->ptr, name->len) != NULL; }
 
 bool acl_client_is_user(const client *c, const slice *name) {
     if (c->flags & CLIENT_MASTER) return false; /* no user: "(superuser)" */
@@ -1195,324 +1180,26 @@ bool acl_client_is_user(const client *c, const slice *name) {
 }
 
 void acl_set_default_password(const char *pass, size_t len) {
-    user_set(default_user, "resetpass", 9);
+    acl_user_set(acl_default_user, "resetpass", 9);
     if (len) {
         str *op = str_new(">", 1);
         op = str_cat(op, pass, len);
-        user_set(default_user, op->buf, op->len);
+        acl_user_set(acl_default_user, op->buf, op->len);
         str_free(op);
     } else {
-        user_set(default_user, "nopass", 6);
+        acl_user_set(acl_default_user, "nopass", 6);
     }
-    default_changed();
+    acl_default_changed();
 }
 
-/* ---- Loading: redis.conf lines, the ACL file ---- */
-
-/* Rules spread over several words, "(+get" "~k*)", become one selector
- * rule, as Redis's ACLMergeSelectorArguments. NULL if a '(' is never
- * closed (*bad: the index of the word opening it). */
-static str **merge_selector_args(str **argv, int argc, int *out_n, int *bad) {
-    str **out = mem_alloc(sizeof(*out) * (size_t)(argc ? argc : 1));
-    int n = 0, open = -1;
-    str *sel = NULL;
-    for (int j = 0; j < argc; j++) {
-        const str *op = argv[j];
-        bool closes = op->len && op->buf[op->len - 1] == ')';
-        if (open == -1 && op->len && op->buf[0] == '(' && !closes) {
-            sel = str_new(op->buf, op->len);
-            open = j;
-            continue;
-        }
-        if (open != -1) {
-            sel = str_catc(sel, " ");
-            sel = str_cat(sel, op->buf, op->len);
-            if (closes) {
-                out[n++] = sel;
-                sel = NULL;
-                open = -1;
-            }
-            continue;
-        }
-        out[n++] = str_new(op->buf, op->len);
-    }
-    if (open != -1) {
-        for (int i = 0; i < n; i++) str_free(out[i]);
-        mem_free(out);
-        str_free(sel);
-        *bad = open;
-        return NULL;
-    }
-    *out_n = n;
-    return out;
-}
-
-static void free_args(str **a, int n) {
-    for (int i = 0; i < n; i++) str_free(a[i]);
-    mem_free(a);
-}
-
-typedef struct pending_user {
-    str **rules; /* rules[0] is the name */
-    int n;
-} pending_user;
-static pending_user *pending;
-static int npending;
-
-void acl_config_reset(void) {
-    for (int i = 0; i < npending; i++) free_args(pending[i].rules, pending[i].n);
-    mem_free(pending);
-    pending = NULL;
-    npending = 0;
-}
-
-const char *acl_config_user_line(str **argv, int argc) {
-    static char buf[512];
-    const char *bad_word = argv[0]->buf;
-    int err = RULE_OK;
-    for (int i = 0; i < npending && err == RULE_OK; i++)
-        if (str_eq(pending[i].rules[0], argv[1])) err = RULE_DUPLICATE, bad_word = argv[1]->buf;
-    int n = 0, bad = 0;
-    str **rules = NULL;
-    if (err == RULE_OK) {
-        rules = merge_selector_args(argv + 2, argc - 2, &n, &bad);
-        if (rules == NULL) err = RULE_UNKNOWN, bad_word = argv[bad]->buf; /* Redis: a stale errno */
-    }
-    /* Commands unknown now are reported when the users load, as Redis
-     * (modules may add them); other errors stop here. Redis names the
-     * word by the rule's index into the line, which we repeat. */
-    acl_user *fake = user_new("", 0);
-    for (int j = 0; rules && j < n && err == RULE_OK; j++) {
-        int rc = user_set(fake, rules[j]->buf, rules[j]->len);
-        if (rc != RULE_OK && rc != RULE_UNKNOWN) err = rc, bad_word = argv[j]->buf;
-    }
-    user_free(fake);
-    if (err != RULE_OK) {
-        if (rules) free_args(rules, n);
-        snprintf(buf, sizeof(buf), "Error in user declaration '%s': %s", bad_word,
-                 rule_error_text(err));
-        return buf;
-    }
-    str **copy = mem_alloc(sizeof(*copy) * (size_t)(n + 1));
-    copy[0] = str_new(argv[1]->buf, argv[1]->len);
-    memcpy(copy + 1, rules, sizeof(*copy) * (size_t)n);
-    mem_free(rules);
-    pending = mem_realloc(pending, sizeof(*pending) * (size_t)(npending + 1));
-    pending[npending++] = (pending_user){copy, n + 1};
-    return NULL;
-}
-
-static const char *load_configured_users(void) {
-    for (int i = 0; i < npending; i++) {
-        str **r = pending[i].rules;
-        if (has_spaces(r[0]->buf, r[0]->len)) {
-            log_msg(LOG_WARNING, "Spaces not allowed in ACL usernames");
-            return "ACL";
-        }
-        acl_user *u = user_find(r[0]->buf, r[0]->len);
-        if (u == NULL) {
-            u = user_new(r[0]->buf, r[0]->len);
-            user_insert(u);
-        } else {
-            user_set(u, "reset", 5);
-        }
-        for (int j = 1; j < pending[i].n; j++) {
-            int rc = user_set(u, r[j]->buf, r[j]->len);
-            if (rc != RULE_OK) {
-                log_msg(LOG_WARNING, "Error loading ACL rule '%s' for the user named '%s': %s",
-                        r[j]->buf, r[0]->buf, rule_error_text(rc));
-                return "ACL";
-            }
-        }
-        if (u->flags & USER_OFF)
-            log_msg(LOG_NOTICE,
-                    "The user '%s' is disabled (there is no 'on' modifier in the user "
-                    "description). Make sure this is not a configuration error.",
-                    r[0]->buf);
-    }
-    default_changed();
-    return NULL;
-}
-
-/* Split a line of the ACL file on single spaces, as Redis's sdssplitlen
- * (no quoting; doubled spaces make empty rules, which do nothing). */
-static str **split_spaces(const char *p, size_t len, int *n) {
-    str **out = NULL;
-    int cnt = 0;
-    size_t start = 0;
-    for (size_t i = 0; i <= len; i++) {
-        if (i < len && p[i] != ' ') continue;
-        out = mem_realloc(out, sizeof(*out) * (size_t)(cnt + 1));
-        out[cnt++] = str_new(p + start, i - start);
-        start = i + 1;
-    }
-    *n = cnt;
-    return out;
-}
-
-static void trim(str *s, const char *set) {
-    size_t a = 0, b = s->len;
-    while (a < b && strchr(set, s->buf[a])) a++;
-    while (b > a && strchr(set, s->buf[b - 1])) b--;
-    memmove(s->buf, s->buf + a, b - a);
-    str_setlen(s, b - a);
-}
-
-static void free_users(acl_user **set, int n, bool kill) {
-    for (int i = 0; i < n; i++) {
-        if (set[i] == default_user) continue;
-        if (kill) kill_user_clients(set[i]);
-        user_free(set[i]);
-    }
-    mem_free(set);
-}
-
-/* ACL LOAD and the aclfile at start: all or nothing. NULL, or the
- * errors found, in Redis's words (caller frees). */
-static str *load_file(const char *path) {
-    const char *shown = cfg.aclfile && cfg.aclfile[0] ? cfg.aclfile : path;
-    FILE *fp = fopen(path, "r");
-    if (fp == NULL)
-        return str_fmt("Error loading ACLs, opening file '%s': %s", path, strerror(errno));
-    str *text = str_new(NULL, 0);
-    char chunk[4096];
-    size_t got;
-    while ((got = fread(chunk, 1, sizeof(chunk), fp)) > 0) text = str_cat(text, chunk, got);
-    fclose(fp);
-    /* Redis reads the file as C strings: a NUL ends it. */
-    str_setlen(text, strlen(text->buf));
-    acl_user **old = users;
-    int nold = nusers;
-    users = NULL;
-    nusers = 0;
-    str *errors = str_new(NULL, 0);
-    size_t start = 0;
-    int linenum = 0;
-    while (start <= text->len) {
-        const char *nl = memchr(text->buf + start, '\n', text->len - start);
-        size_t end = nl ? (size_t)(nl - text->buf) : text->len;
-        linenum++;
-        str *line = str_new(text->buf + start, end - start);
-        start = end + 1;
-        trim(line, " \t\r\n");
-        if (line->len == 0) {
-            str_free(line);
-            if (nl == NULL) break;
-            continue;
-        }
-        int argc;
-        str **argv = split_spaces(line->buf, line->len, &argc);
-        str_free(line);
-        if (strcmp(argv[0]->buf, "user") != 0 || argc < 2) {
-            errors = str_catfmt(errors,
-                                "%s:%d should start with user keyword followed by the username. ",
-                                shown, linenum);
-        } else if (has_spaces(argv[1]->buf, argv[1]->len)) {
-            errors = str_catfmt(errors, "'%s:%d: username '%s' contains invalid characters. ",
-                                shown, linenum, argv[1]->buf);
-        } else if (user_find(argv[1]->buf, argv[1]->len)) {
-            errors = str_catfmt(errors, "WARNING: Duplicate user '%s' found on line %d. ",
-                                argv[1]->buf, linenum);
-        } else {
-            acl_user *u = user_new(argv[1]->buf, argv[1]->len);
-            user_insert(u);
-            int n = 0, bad = 0;
-            str **rules = merge_selector_args(argv + 2, argc - 2, &n, &bad);
-            if (rules == NULL)
-                errors = str_catfmt(errors, "%s:%d: Unmatched parenthesis in selector definition.",
-                                    shown, linenum);
-            for (int j = 0; rules && j < n; j++) {
-                trim(rules[j], "\t\r\n");
-                int rc = user_set(u, rules[j]->buf, rules[j]->len);
-                if (rc != RULE_OK)
-                    errors = str_catfmt(errors, "%s:%d: %s. ", shown, linenum, rule_error_text(rc));
-            }
-            if (rules) free_args(rules, n);
-        }
-        free_args(argv, argc);
-        if (nl == NULL) break;
-    }
-    str_free(text);
-    if (errors->len) {
-        free_users(users, nusers, false);
-        users = old;
-        nusers = nold;
-        return str_catc(errors, "WARNING: ACL errors detected, no change to the previously active "
-                                "ACL rules was performed");
-    }
-    str_free(errors);
-    /* The default user object stays (clients point at it): it takes the
-     * file's rules, or the defaults when the file has no default user. */
-    acl_user *nd = user_find("default", 7);
-    if (nd) {
-        user_unlink(nd);
-    } else {
-        nd = user_new("default", 7);
-        user_set(nd, "+@all", 5);
-        user_set(nd, "~*", 2);
-        user_set(nd, "&*", 2);
-        user_set(nd, "on", 2);
-        user_set(nd, "nopass", 6);
-    }
-    user_copy_rules(default_user, nd);
-    user_free(nd);
-    user_insert(default_user);
-    free_users(old, nold, true);
-    default_changed();
-    return NULL;
-}
-
-static int save_file(const char *path) {
-    str *content = str_new(NULL, 0);
-    for (int i = 0; i < nusers; i++) {
-        str *line = describe_user_line(users[i]);
-        content = str_cat(content, line->buf, line->len);
-        content = str_catc(content, "\n");
-        str_free(line);
-    }
-    str *tmp = str_fmt("%s.tmp-%d-%lld", path, (int)getpid(), util_mstime());
-    int rc = -1, fd = open(tmp->buf, O_WRONLY | O_CREAT, 0644);
-    if (fd == -1) {
-        log_msg(LOG_WARNING, "Opening temp ACL file for ACL SAVE: %s", strerror(errno));
-    } else if (write(fd, content->buf, content->len) != (ssize_t)content->len) {
-        log_msg(LOG_WARNING, "Writing ACL file for ACL SAVE: %s", strerror(errno));
-    } else if (rename(tmp->buf, path) == -1) {
-        log_msg(LOG_WARNING, "Renaming ACL file for ACL SAVE: %s", strerror(errno));
-    } else {
-        rc = 0;
-    }
-    if (fd != -1) close(fd);
-    if (rc == -1) unlink(tmp->buf);
-    str_free(tmp);
-    str_free(content);
-    return rc;
-}
-
-const char *acl_load_at_startup(void) {
-    if (cfg.requirepass_len) acl_set_default_password(cfg.requirepass, cfg.requirepass_len);
-    bool file = cfg.aclfile && cfg.aclfile[0];
-    if (file && npending) {
-        log_msg(LOG_WARNING,
-                "Configuring Redis with users defined in redis.conf and at the same setting an "
-                "ACL file path is invalid. This setup is very likely to lead to configuration "
-                "errors and security holes, please define either an ACL file or declare users "
-                "directly in your redis.conf, but not both.");
-        return "ACL";
-    }
-    if (load_configured_users()) {
-        log_msg(LOG_WARNING, "Critical error while loading ACLs. Exiting.");
-        return "ACL";
-    }
-    if (file) {
-        str *errors = load_file(cfg.aclfile);
-        if (errors) {
-            log_msg(LOG_WARNING, "Aborting Redis startup because of ACL errors: %s", errors->buf);
-            str_free(errors);
-            return "ACL";
-        }
-    }
-    acl_config_reset();
-    return NULL;
+acl_user *acl_user_new_default(void) {
+    acl_user *u = acl_user_new("default", 7);
+    acl_user_set(u, "+@all", 5);
+    acl_user_set(u, "~*", 2);
+    acl_user_set(u, "&*", 2);
+    acl_user_set(u, "on", 2);
+    acl_user_set(u, "nopass", 6);
+    return u;
 }
 
 void acl_init(void) {
@@ -1522,14 +1209,9 @@ void acl_init(void) {
     cmd_subscribe = lookup_original("subscribe");
     cmd_ssubscribe = lookup_original("ssubscribe");
     cmd_psubscribe = lookup_original("psubscribe");
-    default_user = user_new("default", 7);
-    user_set(default_user, "+@all", 5);
-    user_set(default_user, "~*", 2);
-    user_set(default_user, "&*", 2);
-    user_set(default_user, "on", 2);
-    user_set(default_user, "nopass", 6);
-    user_insert(default_user);
-    default_changed();
+    acl_default_user = acl_user_new_default();
+    acl_user_insert(acl_default_user);
+    acl_default_changed();
 }
 
 /* ---- Pub/sub clients losing channels ---- */
@@ -1582,52 +1264,52 @@ static void kill_revoked_subscribers(const acl_user *upd, acl_user *orig) {
 /* ---- The ACL command ---- */
 
 str *acl_setuser_words(const char *name, size_t len, str **words, int nwords) {
-    if (has_spaces(name, len))
+    if (acl_has_spaces(name, len))
         return str_from("ERR Usernames can't contain spaces or null characters");
     int n = 0, bad = 0;
-    str **rules = merge_selector_args(words, nwords, &n, &bad);
+    str **rules = acl_merge_selector_args(words, nwords, &n, &bad);
     if (rules == NULL)
         return str_fmt("ERR Unmatched parenthesis in acl selector starting at '%s'.",
                        words[bad]->buf);
     /* Every rule is tried on a copy: all apply, or none. */
     str *err = NULL;
-    acl_user *u = user_find(name, len);
-    acl_user *temp = user_new(name, len);
-    if (u) user_copy_rules(temp, u);
+    acl_user *u = acl_user_find(name, len);
+    acl_user *temp = acl_user_new(name, len);
+    if (u) acl_user_copy_rules(temp, u);
     for (int j = 0; j < n && err == NULL; j++) {
-        int rc = user_set(temp, rules[j]->buf, rules[j]->len);
+        int rc = acl_user_set(temp, rules[j]->buf, rules[j]->len);
         if (rc != RULE_OK)
             err = str_fmt("ERR Error in ACL SETUSER modifier '%s': %s", rules[j]->buf,
-                          rule_error_text(rc));
+                          acl_rule_error_text(rc));
     }
     if (err == NULL) {
         if (u) {
             kill_revoked_subscribers(temp, u);
         } else {
-            u = user_new(name, len);
-            user_insert(u);
+            u = acl_user_new(name, len);
+            acl_user_insert(u);
         }
-        user_copy_rules(u, temp);
-        if (u == default_user) default_changed();
+        acl_user_copy_rules(u, temp);
+        if (u == acl_default_user) acl_default_changed();
     }
-    user_free(temp);
-    free_args(rules, n);
+    acl_user_free(temp);
+    str_free_args(rules, n);
     return err;
 }
 
 str *acl_user_line(const char *name, size_t len) {
-    acl_user *u = user_find(name, len);
-    return u ? describe_user_line(u) : NULL;
+    acl_user *u = acl_user_find(name, len);
+    return u ? acl_describe_user_line(u) : NULL;
 }
 
-str *acl_load_path(const char *path) { return load_file(path); }
+str *acl_load_path(const char *path) { return acl_load_file(path); }
 
 static void acl_setuser(client *c) {
     int nargs = c->argc - 3;
     str **words = mem_alloc(sizeof(*words) * (size_t)(nargs ? nargs : 1));
     for (int i = 0; i < nargs; i++) words[i] = str_new(c->argv[3 + i].ptr, c->argv[3 + i].len);
     str *err = acl_setuser_words(c->argv[2].ptr, c->argv[2].len, words, nargs);
-    free_args(words, nargs);
+    str_free_args(words, nargs);
     if (err) reply_error(c, err->buf);
     else reply_ok(c);
     str_free(err);
@@ -1642,11 +1324,11 @@ static void acl_deluser(client *c) {
     }
     long long deleted = 0;
     for (int j = 2; j < c->argc; j++) {
-        acl_user *u = user_find(c->argv[j].ptr, c->argv[j].len);
+        acl_user *u = acl_user_find(c->argv[j].ptr, c->argv[j].len);
         if (u == NULL) continue;
-        user_unlink(u);
-        kill_user_clients(u);
-        user_free(u);
+        acl_user_unlink(u);
+        acl_kill_user_clients(u);
+        acl_user_free(u);
         deleted++;
     }
     reply_int(c, deleted);
@@ -1682,7 +1364,7 @@ static void reply_selector(client *c, const selector *s) {
 }
 
 static void acl_getuser(client *c) {
-    acl_user *u = user_find(c->argv[2].ptr, c->argv[2].len);
+    acl_user *u = acl_user_find(c->argv[2].ptr, c->argv[2].len);
     if (u == NULL) {
         reply_null(c);
         return;
@@ -1707,17 +1389,18 @@ static void acl_getuser(client *c) {
 }
 
 static void acl_list(client *c) {
-    reply_array(c, nusers);
-    for (int i = 0; i < nusers; i++) {
-        str *line = describe_user_line(users[i]);
+    reply_array(c, acl_nusers);
+    for (int i = 0; i < acl_nusers; i++) {
+        str *line = acl_describe_user_line(acl_all_users[i]);
         reply_bulk(c, line->buf, line->len);
         str_free(line);
     }
 }
 
 static void acl_users(client *c) {
-    reply_array(c, nusers);
-    for (int i = 0; i < nusers; i++) reply_bulk(c, users[i]->name->buf, users[i]->name->len);
+    reply_array(c, acl_nusers);
+    for (int i = 0; i < acl_nusers; i++)
+        reply_bulk(c, acl_all_users[i]->name->buf, acl_all_users[i]->name->len);
 }
 
 static void acl_whoami(client *c) {
@@ -1736,7 +1419,7 @@ static bool no_aclfile(client *c) {
 
 static void acl_load(client *c) {
     if (no_aclfile(c)) return;
-    str *errors = load_file(cfg.aclfile);
+    str *errors = acl_load_file(cfg.aclfile);
     if (errors == NULL) {
         reply_ok(c);
         return;
@@ -1749,7 +1432,7 @@ static void acl_load(client *c) {
 
 static void acl_save(client *c) {
     if (no_aclfile(c)) return;
-    if (save_file(cfg.aclfile) == 0) reply_ok(c);
+    if (acl_save_file(cfg.aclfile) == 0) reply_ok(c);
     else
         reply_error(c, "ERR There was an error trying to save the ACLs. Please check the server "
                        "logs for more information");
@@ -1844,7 +1527,7 @@ static void acl_log(client *c) {
 }
 
 static void acl_dryrun(client *c) {
-    acl_user *u = user_find(c->argv[2].ptr, c->argv[2].len);
+    acl_user *u = acl_user_find(c->argv[2].ptr, c->argv[2].len);
     if (u == NULL) {
         reply_errorf(c, "ERR User '%s' not found", c->argv[2].ptr);
         return;
@@ -1919,7 +1602,7 @@ static void cmd_auth(client *c) {
         reply_error(c, ERR_SYNTAX);
         return;
     }
-    if (c->argc == 2 && (default_user->flags & USER_NOPASS)) {
+    if (c->argc == 2 && (acl_default_user->flags & USER_NOPASS)) {
         reply_error(c, ERR_AUTH_NOPASS);
         return;
     }

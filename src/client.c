@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -31,6 +32,30 @@
 #include "util.h"
 
 #define READ_CHUNK (16 * 1024)
+
+/* The clients of srv.clients by ID, for CLIENT KILL ID, CLIENT UNBLOCK
+ * and tracking's redirections and invalidations (one lookup per
+ * invalidation sent). Entries are the clients' id_link fields; IDs are
+ * handed out in sequence, so the ID itself spreads them over the buckets. */
+static dict *by_id;
+
+static client *client_of_link(const void *link) {
+    return (client *)(void *)((char *)link - offsetof(client, id_link));
+}
+
+static const char *id_key(const void *link, size_t *len) {
+    *len = sizeof(uint64_t);
+    return (const char *)&client_of_link(link)->id;
+}
+
+static uint64_t id_hash(const char *key, size_t len) {
+    uint64_t id;
+    (void)len;
+    memcpy(&id, key, sizeof(id));
+    return id;
+}
+
+static const dict_type by_id_type = {.hash = id_hash, .key_of = id_key};
 
 static client *pending_head;              /* clients with output to write */
 static client *close_head;                /* clients to free before sleeping */
@@ -104,6 +129,8 @@ static client *new_client(int fd, bool unix_socket, tls_conn *t, ev_io_fn *reade
         if (srv.clients) srv.clients->prev = c;
         srv.clients = c;
         srv.nclients++;
+        if (by_id == NULL) by_id = dict_new(&by_id_type);
+        dict_add(by_id, &c->id_link);
         c->tls = t;
     }
     return c;
@@ -160,6 +187,8 @@ void client_free(client *c) {
         else srv.clients = c->next;
         if (c->next) c->next->prev = c->prev;
         srv.nclients--;
+        dict_unlink(by_id, (const char *)&c->id, sizeof(c->id));
+        dict_shrink_if_needed(by_id); /* after a crowd of clients left */
     }
     reply_discard(c);
     resp_parser_clear(&c->parser);
@@ -1000,9 +1029,9 @@ const char *client_type_name(const client *c) {
 }
 
 client *client_find_by_id(uint64_t id) {
-    for (client *c = srv.clients; c; c = c->next)
-        if (c->id == id) return c;
-    return NULL;
+    if (by_id == NULL) return NULL;
+    dict_link *link = dict_find(by_id, (const char *)&id, sizeof(id));
+    return link ? client_of_link(link) : NULL;
 }
 
 bool client_name_valid(const char *p, size_t len) {

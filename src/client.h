@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dict.h"
 #include "net.h"
 #include "resp.h"
 #include "str.h"
@@ -80,6 +81,7 @@ typedef struct reply_block {
 
 typedef struct client {
     uint64_t id;
+    dict_link id_link; /* client.c: its entry in the index by ID (clients with a socket) */
     int fd;
     struct tls_conn *tls; /* NULL: plain socket (client.c, at accept or from repl_link.c) */
     uint32_t flags;
@@ -172,6 +174,8 @@ void client_check_output_limits(client *c);
 const char *client_type_name(const client *c);
 /* Build one CLIENT LIST line into s. */
 str *client_info_line(str *s, client *c) MUST_USE;
+/* The client with a socket whose ID is id, or NULL (fake clients, without
+ * a socket, are not found). O(1): client.c keeps an index by ID. */
 client *client_find_by_id(uint64_t id);
 /* Must authenticate before running commands (callers that test
  * c->authenticated first skip the call on the hot path). */

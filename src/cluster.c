@@ -1372,6 +1372,22 @@ static void cmd_cluster_set_config_epoch(client *c) {
     reply_ok(c);
 }
 
+/* SETSLOT's node argument (argv[4]): a master we know, or NULL after
+ * replying why not (NODE words an unknown node as Redis does there). */
+static cnode *setslot_target(client *c, bool node_action) {
+    cnode *n = cluster_node_find(c->argv[4].ptr, c->argv[4].len);
+    if (n == NULL) {
+        reply_errorf(c, node_action ? "ERR Unknown node %s" : "ERR I don't know about node %s",
+                     c->argv[4].ptr);
+        return NULL;
+    }
+    if (n->flags & CN_SLAVE) {
+        reply_error(c, "ERR Target node is not a master");
+        return NULL;
+    }
+    return n;
+}
+
 static void cmd_cluster_setslot(client *c) {
     if (!need_cluster(c)) return;
     cnode *me = cs->myself;
@@ -1387,44 +1403,23 @@ static void cmd_cluster_setslot(client *c) {
             reply_errorf(c, "ERR I'm not the owner of hash slot %d", slot);
             return;
         }
-        cnode *n = cluster_node_find(c->argv[4].ptr, c->argv[4].len);
-        if (n == NULL) {
-            reply_errorf(c, "ERR I don't know about node %s", c->argv[4].ptr);
-            return;
-        }
-        if (n->flags & CN_SLAVE) {
-            reply_error(c, "ERR Target node is not a master");
-            return;
-        }
+        cnode *n = setslot_target(c, false);
+        if (n == NULL) return;
         cs->migrating_to[slot] = n;
     } else if (arg_is(action, "importing") && c->argc == 5) {
         if (cs->slots[slot] == me) {
             reply_errorf(c, "ERR I'm already the owner of hash slot %d", slot);
             return;
         }
-        cnode *n = cluster_node_find(c->argv[4].ptr, c->argv[4].len);
-        if (n == NULL) {
-            reply_errorf(c, "ERR I don't know about node %s", c->argv[4].ptr);
-            return;
-        }
-        if (n->flags & CN_SLAVE) {
-            reply_error(c, "ERR Target node is not a master");
-            return;
-        }
+        cnode *n = setslot_target(c, false);
+        if (n == NULL) return;
         cs->importing_from[slot] = n;
     } else if (arg_is(action, "stable") && c->argc == 4) {
         cs->importing_from[slot] = NULL;
         cs->migrating_to[slot] = NULL;
     } else if (arg_is(action, "node") && c->argc == 5) {
-        cnode *n = cluster_node_find(c->argv[4].ptr, c->argv[4].len);
-        if (n == NULL) {
-            reply_errorf(c, "ERR Unknown node %s", c->argv[4].ptr);
-            return;
-        }
-        if (n->flags & CN_SLAVE) {
-            reply_error(c, "ERR Target node is not a master");
-            return;
-        }
+        cnode *n = setslot_target(c, true);
+        if (n == NULL) return;
         if (cs->slots[slot] == me && n != me && db_slot_count(db_get(0), (unsigned)slot)) {
             reply_errorf(c,
                          "ERR Can't assign hashslot %d to a different node while I still hold "
@@ -1563,18 +1558,7 @@ static void cmd_cluster_failover(client *c) {
         cs->current_epoch++;
         me->config_epoch = cs->current_epoch;
         cluster_todo(true, false);
-        cnode *old = me->master;
-        cluster_set_as_master(me);
-        cluster_become_master();
-        for (int j = 0; j < CLUSTER_SLOTS; j++) {
-            if (!cluster_node_has_slot(old, j)) continue;
-            cluster_del_slot(j);
-            cluster_add_slot(me, j);
-        }
-        cluster_update_state();
-        cluster_save_config(true);
-        bus_broadcast_pong(false);
-        bus_reset_manual_failover();
+        bus_replace_my_master();
     } else if (force) {
         log_msg(LOG_WARNING, "Forced failover user request accepted.");
         cs->mf_can_start = true;

@@ -1010,7 +1010,7 @@ static int replica_rank(void) {
     return rank;
 }
 
-static void replace_my_master(void) {
+void bus_replace_my_master(void) {
     cnode *me = cs->myself, *old = me->master;
     if ((me->flags & CN_MASTER) || old == NULL) return;
     cluster_set_as_master(me);
@@ -1094,7 +1094,7 @@ void bus_handle_replica_failover(void) {
             log_msg(LOG_NOTICE, "configEpoch set to %llu after successful failover",
                     (unsigned long long)me->config_epoch);
         }
-        replace_my_master();
+        bus_replace_my_master();
     }
 }
 

@@ -169,6 +169,9 @@ unsigned long bus_connections(void);
 void bus_handle_replica_failover(void);
 void bus_manual_failover_check_timeout(void);
 void bus_reset_manual_failover(void);
+/* A replica takes its master's slots and tells the cluster (an election
+ * won, or CLUSTER FAILOVER TAKEOVER): Redis's clusterFailoverReplaceYourMaster. */
+void bus_replace_my_master(void);
 const char *bus_msg_type_name(int type);
 
 #endif

@@ -306,21 +306,8 @@ static bool dispatch_request(client *c) {
         reject(c, cmd, ERR_NOAUTH);
         return rejected(c);
     }
-    /* RESP2 subscribers may only (un)subscribe, ping, quit or reset. */
-    if ((c->flags & CLIENT_PUBSUB) && c->resp == 2 && !(cmd->flags & CMD_SUBSCRIBER_OK)) {
-        cmd->rejected++;
-        reply_errorf(
-            c,
-            "ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
-            cmd->fullname);
-        return rejected(c);
-    }
-    if (srv.loading && !(cmd->flags & CMD_LOADING)) {
-        reject(c, cmd, ERR_LOADING);
-        return rejected(c);
-    }
-    /* The features' checks, in Redis's order: a busy script, CLIENT PAUSE,
-     * maxmemory, -MISCONF, replication, then MULTI's queue (server.c). */
+    /* The rest, in Redis's order, is server.c's: ACL comes next, and the
+     * server's states (-LOADING, a RESP2 subscriber...) only after it. */
     switch (seam_admit(c, cmd)) {
     case SEAM_RUN: break;
     case SEAM_POSTPONED: return false;

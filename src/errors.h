@@ -36,6 +36,10 @@
 #define ERR_OOM "OOM command not allowed when used memory > 'maxmemory'."
 #define ERR_NOPROTO "NOPROTO unsupported protocol version"
 #define ERR_LOADING "LOADING Redis is loading the dataset in memory"
+#define ERR_MULTI_FORBIDDEN "ERR Command not allowed inside a transaction"
+/* printf format: the command's full name */
+#define ERR_SUBSCRIBER_CONTEXT                                                                     \
+    "ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
 #define ERR_HLL_CORRUPT "INVALIDOBJ Corrupted HLL object detected"
 #define ERR_HLL_WRONGTYPE "WRONGTYPE Key is not a valid HyperLogLog string value."
 #define ERR_DEBUG_NOT_ALLOWED                                                                      \
@@ -48,7 +52,6 @@
     "configuration file, and then restart the server."
 
 /* Transactions (multi.c) */
-#define ERR_MULTI_FORBIDDEN "ERR Command not allowed inside a transaction"
 #define ERR_MULTI_NESTED "ERR MULTI calls can not be nested"
 #define ERR_DISCARD_NO_MULTI "ERR DISCARD without MULTI"
 #define ERR_WATCH_IN_MULTI "ERR WATCH inside MULTI is not allowed"

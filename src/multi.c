@@ -103,11 +103,6 @@ static void end_multi(client *c) {
 bool multi_maybe_queue(client *c, struct command *cmd, uint32_t flags) {
     if (cmd->flags & CMD_NO_QUEUE) return false;
     struct multi_state *m = state_of(c);
-    if (cmd->flags & CMD_NO_MULTI) {
-        reply_error(c, ERR_MULTI_FORBIDDEN);
-        m->error = true;
-        return true;
-    }
     if (m->len == m->cap) {
         m->cap = m->cap ? m->cap * 2 : 8;
         m->queue = mem_realloc(m->queue, sizeof(queued) * (size_t)m->cap);

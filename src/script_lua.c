@@ -382,10 +382,8 @@ static int safe_unpack(lua_State *L) {
  * unchecked, so only source is loaded (Redis answers nil here too). */
 static bool is_binary(const char *s, size_t len) { return len > 0 && s[0] == LUA_SIGNATURE[0]; }
 
-static int safe_loadstring(lua_State *L) {
-    size_t len;
-    const char *s = luaL_checklstring(L, 1, &len);
-    const char *name = luaL_optstring(L, 2, s);
+/* Compile source s as loadstring does: the chunk, or nil and the error. */
+static int load_source(lua_State *L, const char *s, size_t len, const char *name) {
     if (is_binary(s, len)) {
         lua_pushnil(L);
         lua_pushliteral(L, "attempt to load a binary chunk");
@@ -395,6 +393,12 @@ static int safe_loadstring(lua_State *L) {
     lua_pushnil(L);
     lua_insert(L, -2);
     return 2;
+}
+
+static int safe_loadstring(lua_State *L) {
+    size_t len;
+    const char *s = luaL_checklstring(L, 1, &len);
+    return load_source(L, s, len, luaL_optstring(L, 2, s));
 }
 
 /* load(func [, name]): gather the pieces, then as loadstring. */
@@ -417,15 +421,7 @@ static int safe_load(lua_State *L) {
     luaL_pushresult(&b);
     size_t len;
     const char *s = lua_tolstring(L, -1, &len);
-    if (is_binary(s, len)) {
-        lua_pushnil(L);
-        lua_pushliteral(L, "attempt to load a binary chunk");
-        return 2;
-    }
-    if (luaL_loadbuffer(L, s, len, name) == 0) return 1;
-    lua_pushnil(L);
-    lua_insert(L, -2);
-    return 2;
+    return load_source(L, s, len, name);
 }
 
 /* Redis 7's pcall: an error table with an "err" string comes back as that

@@ -7,12 +7,13 @@
  * blocked clients, pub/sub, persistence, replication or eviction. Where
  * it must reach them it calls one of these functions, and server.c, the
  * composition root, implements each once with plain direct calls: no
- * registry of hooks, no function pointers. Tests link the core with
- * stubs of this header (tests/unit/test_core.c).
+ * registry of hooks, no function pointers. The offline tools and
+ * tests/unit/test_core.c link the core with src/seam_none.c's stubs
+ * instead (weak: the test replaces those whose calls it observes).
  *
  * Adding a seam function? Declare it here, say when the core calls it,
- * implement it in server.c and in both stubs (src/seam_none.c, for the
- * offline tools, and tests/unit/test_core.c). A new admission check (ACL,
+ * implement it in server.c and stub it in src/seam_none.c (and in
+ * tests/unit/test_core.c only if a test watches it). A new admission check (ACL,
  * cluster redirection) is not a new seam function: it goes in server.c's
  * seam_admit(). */
 #ifndef CASTOR_SEAM_H
@@ -30,18 +31,19 @@ struct db;
 /* ---- Dispatch (cmdtable.c) ---- */
 
 /* What the features say of a request that passed the core's own checks
- * (existence, arity, enable-debug-command, auth, RESP2 subscriber mode,
- * loading). */
+ * (existence, arity, enable-debug-command, auth). */
 typedef enum {
     SEAM_RUN,       /* run it now */
     SEAM_DONE,      /* answered: refused (error replied, counted), or queued by MULTI */
     SEAM_POSTPONED, /* held (CLIENT PAUSE, a busy script and our master): c is
                       * CLIENT_PAUSED_WAIT and the request is parsed again later */
 } seam_verdict;
-/* Asks, in Redis's order: a script running past busy-reply-threshold
- * (-BUSY), CLIENT PAUSE, maxmemory, -MISCONF, replication (-NOREPLICAS,
- * -READONLY, -MASTERDOWN), then MULTI's queue. A new admission check (ACL,
- * cluster redirection) goes here, in server.c. */
+/* Asks, in the order of Redis 7.0's processCommand: a no_multi command
+ * inside MULTI, ACL (-NOPERM), cluster redirection, maxmemory, -MISCONF,
+ * -NOREPLICAS, -READONLY, a RESP2 subscriber's limit, -MASTERDOWN,
+ * -LOADING, a script running past busy-reply-threshold (-BUSY), CLIENT
+ * PAUSE, then MULTI's queue. A new admission check goes here, in
+ * server.c, at its place in that order. */
 seam_verdict seam_admit(client *c, struct command *cmd);
 /* A request of c, which is in MULTI, was refused: its EXEC must fail. */
 void seam_refused_in_multi(client *c);

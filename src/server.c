@@ -263,9 +263,19 @@ static seam_verdict refuse(client *c, command *cmd, const char *err) {
     return SEAM_DONE;
 }
 
+/* A RESP2 subscriber may only (un)subscribe, ping, quit or reset. */
+static bool refused_to_subscriber(const client *c, const command *cmd) {
+    return (c->flags & CLIENT_PUBSUB) && c->resp == 2 && !(cmd->flags & CMD_SUBSCRIBER_OK);
+}
+
+/* After the core's checks (existence, arity, protected, auth), in the
+ * order of Redis 7.0's processCommand: a refusal a client sees is the
+ * first of these that applies. */
 seam_verdict seam_admit(client *c, command *cmd) {
-    /* ACL, first as in Redis; skipped for the default user while it may
-     * run anything (the common case costs one test). */
+    if ((c->flags & CLIENT_MULTI) && (cmd->flags & CMD_NO_MULTI))
+        return refuse(c, cmd, ERR_MULTI_FORBIDDEN);
+    /* ACL, before the server's state; skipped for the default user while
+     * it may run anything (the common case costs one test). */
     if (c->user || !srv.acl_default_open) {
         const char *err = acl_admit(c, cmd);
         if (err) return refuse(c, cmd, err);
@@ -283,16 +293,6 @@ seam_verdict seam_admit(client *c, command *cmd) {
             return SEAM_DONE;
         }
     }
-    /* A script runs past busy-reply-threshold: only allow_busy commands.
-     * Our master's stream waits for the script's end (script.c). */
-    if (srv.busy_script && !(cmd->flags & CMD_ALLOW_BUSY)) {
-        if (c->flags & CLIENT_MASTER) {
-            script_hold_input();
-            c->flags |= CLIENT_PAUSED_WAIT;
-            return SEAM_POSTPONED;
-        }
-        return refuse(c, cmd, script_busy_error());
-    }
     /* EVAL and FCALL take write, denyoom and stale from their script, EXEC
      * from the commands it runs. */
     uint32_t flags = cmd->flags;
@@ -302,19 +302,13 @@ seam_verdict seam_admit(client *c, command *cmd) {
         flags |= multi_queued_flags(c) & (CMD_WRITE | CMD_DENYOOM | CMD_MAY_REPLICATE);
         if (multi_queued_missing_flags(c) & CMD_STALE) flags &= ~CMD_STALE;
     }
-    /* CLIENT PAUSE holds the request until the pause ends: every command
-     * (ALL) or those that may write or propagate (WRITE). As in Redis 7.0
-     * this comes after every rejection, only replicas are exempt, and the
-     * pause lasts until the cron or UNPAUSE ends it, so nothing overtakes
-     * the held requests. */
-    if (srv.pause_type && !(c->flags & CLIENT_REPLICA) &&
-        (srv.pause_type == PAUSE_ALL || (flags & (CMD_WRITE | CMD_MAY_REPLICATE)))) {
-        c->flags |= CLIENT_PAUSED_WAIT;
-        return SEAM_POSTPONED;
-    }
     /* maxmemory: evict before running anything; refuse writes that would
-     * grow memory if eviction can't get under the limit. */
-    if (cfg.maxmemory && !evict_perform() && (flags & CMD_DENYOOM)) return refuse(c, cmd, ERR_OOM);
+     * grow memory if eviction can't get under the limit. Not while a
+     * script is busy: its effects and eviction's DELs must not mix. */
+    if (cfg.maxmemory && !srv.busy_script && !evict_perform() && (flags & CMD_DENYOOM))
+        return refuse(c, cmd, ERR_OOM);
+    /* Keep the client-side caching table within tracking-table-max-keys. */
+    if (srv.tracking_clients) tracking_limit_keys();
     /* After a failed background save, refuse writes (and PING, as Redis
      * 7.0 does) while stop-writes-on-bgsave-error holds; our master's
      * stream and the AOF loader are obeyed. The AOF's own -MISCONF is
@@ -330,11 +324,39 @@ seam_verdict seam_admit(client *c, command *cmd) {
             return refuse(c, cmd, buf);
         }
     }
-    /* Replication: -NOREPLICAS, -READONLY, -MASTERDOWN. */
+    /* Replication: -NOREPLICAS, -READONLY, then a RESP2 subscriber's
+     * limit, then -MASTERDOWN (Redis checks them in this order). */
     const char *repl_err = repl_refuse(c, flags);
+    bool subscriber = refused_to_subscriber(c, cmd);
+    if (repl_err && !(subscriber && strncmp(repl_err, "MASTERDOWN", 10) == 0))
+        return refuse(c, cmd, repl_err);
+    if (subscriber) {
+        char buf[256];
+        snprintf(buf, sizeof(buf), ERR_SUBSCRIBER_CONTEXT, cmd->fullname);
+        return refuse(c, cmd, buf);
+    }
     if (repl_err) return refuse(c, cmd, repl_err);
-    /* Keep the client-side caching table within tracking-table-max-keys. */
-    if (srv.tracking_clients) tracking_limit_keys();
+    if (srv.loading && !(cmd->flags & CMD_LOADING)) return refuse(c, cmd, ERR_LOADING);
+    /* A script runs past busy-reply-threshold: only allow_busy commands.
+     * Our master's stream waits for the script's end (script.c). */
+    if (srv.busy_script && !(cmd->flags & CMD_ALLOW_BUSY)) {
+        if (c->flags & CLIENT_MASTER) {
+            script_hold_input();
+            c->flags |= CLIENT_PAUSED_WAIT;
+            return SEAM_POSTPONED;
+        }
+        return refuse(c, cmd, script_busy_error());
+    }
+    /* CLIENT PAUSE holds the request until the pause ends: every command
+     * (ALL) or those that may write or propagate (WRITE). As in Redis 7.0
+     * this comes after every rejection, only replicas are exempt, and the
+     * pause lasts until the cron or UNPAUSE ends it, so nothing overtakes
+     * the held requests. */
+    if (srv.pause_type && !(c->flags & CLIENT_REPLICA) &&
+        (srv.pause_type == PAUSE_ALL || (flags & (CMD_WRITE | CMD_MAY_REPLICATE)))) {
+        c->flags |= CLIENT_PAUSED_WAIT;
+        return SEAM_POSTPONED;
+    }
     if ((c->flags & CLIENT_MULTI) && multi_maybe_queue(c, cmd, flags)) return SEAM_DONE;
     /* The durability mode notes where a write's reply starts (PUBLISH and
      * other commands that only propagate are not held: Sentinel's hello

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "mem.h"
 
@@ -58,5 +59,10 @@ str *str_shrink(str *s) MUST_USE;
 size_t str_alloc_size(const str *s);
 
 static inline slice slice_of(const char *p, size_t len) { return (slice){(char *)p, len}; }
+
+/* Same bytes? */
+static inline bool str_eq(const str *a, const str *b) {
+    return a->len == b->len && memcmp(a->buf, b->buf, a->len) == 0;
+}
 
 #endif

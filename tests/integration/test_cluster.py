@@ -160,6 +160,16 @@ def test_castor_cluster_create_failover_restart(start_server):
     assert count_keys(rc, 300) == 300
     assert rc.get("after-failover") == "1"
     check(nodes)
+    # TAKEOVER: the replica takes its master's slots with no agreement
+    # (a new epoch of its own); the old master follows it.
+    wait_synced(nodes)
+    c = new_master.client(decode_responses=True)
+    assert c.execute_command("CLUSTER", "FAILOVER", "TAKEOVER") in ("OK", b"OK", True)
+    wait_for(lambda: role(new_master) == "master", 30, msg="takeover")
+    wait_for(lambda: role(old_master) == "slave", 30, msg="old master follows the takeover")
+    wait_ok(nodes)
+    assert count_keys(rc, 300) == 300
+    check(nodes)
 
 
 def test_mixed_castor_and_redis_server_cluster(start_server):

@@ -593,3 +593,85 @@ def test_slowlog_redacts_setuser_and_auth(apair):
                            b"(redacted)"], a
     finally:
         same(apair, "CONFIG", "SET", "slowlog-log-slower-than", "10000")
+
+
+# ---- Where -NOPERM stands among the other refusals ----
+# Redis 7.0's processCommand: NOAUTH, "not allowed inside a transaction",
+# ACL (-NOPERM), cluster, OOM, MISCONF, NOREPLICAS, READONLY, a RESP2
+# subscriber's limit, MASTERDOWN, LOADING, BUSY, CLIENT PAUSE.
+
+def admin_conns(pair):
+    cs = pair.conns()
+    for c in cs:
+        c.call("AUTH", "acladmin", "adminpw")
+    return cs
+
+
+def test_noperm_comes_before_the_subscriber_limit(apair):
+    """A RESP2 subscriber running a command its user may not: -NOPERM, not
+    "Can't execute ... in this context"; one it may: the context error."""
+    same(apair, "ACL", "SETUSER", "u", "on", ">pw", "&*", "+subscribe", "+get", "~k*")
+    cs = user_conns(apair)
+    try:
+        same(apair, "SUBSCRIBE", "ch", conns=cs)
+        for args in [("SET", "k", "v"), ("GET", "x"), ("GET", "k"), ("PING",)]:
+            e = same(apair, *args, conns=cs)
+            assert args == ("PING",) or isinstance(e, Err), e
+    finally:
+        for c in cs:
+            c.close()
+
+
+def test_not_allowed_in_multi_comes_before_noperm(apair):
+    """SAVE (no_multi) inside MULTI by a user who may not run it: Redis
+    says it is not allowed in a transaction before it checks the ACL."""
+    same(apair, "ACL", "SETUSER", "u", "on", ">pw", "+multi", "+exec", "+get", "~*")
+    cs = user_conns(apair)
+    try:
+        same(apair, "MULTI", conns=cs)
+        for args in [("SAVE",), ("SHUTDOWN",), ("SET", "k", "v"), ("GET", "k")]:
+            same(apair, *args, conns=cs)
+        same(apair, "EXEC", conns=cs)
+    finally:
+        for c in cs:
+            c.close()
+
+
+def test_noperm_comes_before_oom(apair):
+    same(apair, "ACL", "SETUSER", "u", "on", ">pw", "+get", "+lpush", "~k*")
+    admins = admin_conns(apair)
+    cs = user_conns(apair)
+    try:
+        same(apair, "CONFIG", "SET", "maxmemory", "1", conns=admins)
+        for args in [("SET", "k", "v"), ("LPUSH", "x", "v"), ("LPUSH", "k", "v"), ("GET", "k")]:
+            same(apair, *args, conns=cs)
+    finally:
+        for a in admins:
+            a.call("CONFIG", "SET", "maxmemory", "0")
+            a.close()
+        for c in cs:
+            c.close()
+
+
+def test_noperm_readonly_subscriber_and_masterdown_in_redis_order(apair):
+    """On a replica whose master is gone (replica-serve-stale-data no):
+    -NOPERM first; a subscriber's write gets -READONLY, its read the
+    context error (before -MASTERDOWN); a plain client's read -MASTERDOWN."""
+    same(apair, "ACL", "SETUSER", "u", "on", ">pw", "&*", "+subscribe", "+get", "+set", "~k*")
+    admins = admin_conns(apair)
+    cs, subs = user_conns(apair), user_conns(apair)
+    try:
+        same(apair, "CONFIG", "SET", "replica-serve-stale-data", "no", conns=admins)
+        same(apair, "REPLICAOF", "127.0.0.1", "1", conns=admins)
+        same(apair, "SUBSCRIBE", "ch", conns=subs)
+        for args in [("SET", "x", "v"), ("SET", "k", "v"), ("GET", "x"), ("GET", "k"),
+                     ("LPUSH", "k", "v")]:
+            same(apair, *args, conns=cs)
+            same(apair, *args, conns=subs)
+    finally:
+        for a in admins:
+            a.call("REPLICAOF", "NO", "ONE")
+            a.call("CONFIG", "SET", "replica-serve-stale-data", "yes")
+            a.close()
+        for c in cs + subs:
+            c.close()

@@ -662,22 +662,45 @@ static void test_strcaseeq(void) {
     ASSERT(!util_strcaseeq("g@t", 3, "g`t")); /* '@' and '`' are not a case pair */
 }
 
+/* A rebase whose two clock reads (wall, then ticks) were not split by a
+ * preemption: one that was would shift the fast clock by the delay. The
+ * test brackets it with wall readings and retries, up to a bound. */
+static void clean_rebase(void) {
+    for (int i = 0; i < 100; i++) {
+        long long w0 = util_ustime();
+        util_clock_rebase();
+        if (util_ustime() - w0 < 200) return;
+    }
+}
+
+/* 20 ms after a clean rebase, is the fast clock within a millisecond of
+ * the wall clock? The wall clock is read between two fast readings; a
+ * bracket wider than 200 us was preempted and is read again. */
+static bool fast_clock_is_close(void) {
+    clean_rebase();
+    long long t0 = util_ustime();
+    while (util_ustime() - t0 < 20000) {
+    }
+    for (int i = 0; i < 100; i++) {
+        long long fast = util_fast_ustime(), wall = util_ustime(), fast2 = util_fast_ustime();
+        if (fast2 - fast > 200) continue;
+        return wall - fast > -1000 && fast2 - wall < 1000 && fast2 - wall > -1000;
+    }
+    return false;
+}
+
 /* The command path's clock stays within a millisecond of the wall clock
- * once calibrated, and between rebases too. */
+ * once calibrated, and between rebases too. On a loaded machine a round
+ * may still be preempted where the test can't see (inside a rebase, the
+ * calibration's anchor), so each of the five rounds may be tried again,
+ * up to ten times; a wrong rate or offset fails every try. */
 static void test_fast_clock_follows_wall_clock(void) {
     util_clock_rebase();
     long long start = util_ustime();
     while (util_ustime() - start < 250000) util_clock_rebase(); /* calibrates after 100 ms */
-    for (int i = 0; i < 5; i++) {
-        long long t0 = util_ustime();
-        while (util_ustime() - t0 < 20000) {
-        }
-        /* 20 ms after a rebase. The wall clock is read between two fast
-         * readings, so a preemption between the calls (a loaded machine)
-         * widens the bracket instead of failing the test. */
-        long long fast = util_fast_ustime(), wall = util_ustime(), fast2 = util_fast_ustime();
-        ASSERT(wall - fast > -1000 && fast2 - wall > -1000);
-        util_clock_rebase();
+    for (int round = 0; round < 5; round++) {
+        int tries = 0;
+        while (!fast_clock_is_close()) ASSERT(++tries < 10);
     }
     long long a = util_fast_ustime(), b = util_fast_ustime();
     ASSERT(b >= a);
