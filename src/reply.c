@@ -234,6 +234,50 @@ void reply_bulk(client *c, const char *p, size_t len) {
     append(c, "\r\n", 2);
 }
 
+/* Stage bytes for append(): one call per STAGE_SIZE instead of three per
+ * bulk (XRANGE of 100 entries spent half its time appending). */
+#define STAGE_SIZE 1024
+typedef struct stage {
+    size_t len;
+    char buf[STAGE_SIZE];
+} stage;
+
+static void stage_hdr(client *c, stage *st, char type, long long n) {
+    if (st->len + RESP_HDR_MAX > STAGE_SIZE) {
+        append(c, st->buf, st->len);
+        st->len = 0;
+    }
+    st->len += resp_enc_hdr(st->buf + st->len, type, n);
+}
+
+static void stage_bulk(client *c, stage *st, const slice *b) {
+    stage_hdr(c, st, '$', (long long)b->len);
+    if (st->len + b->len + 2 > STAGE_SIZE) {
+        append(c, st->buf, st->len);
+        st->len = 0;
+        if (b->len + 2 > STAGE_SIZE) {
+            append(c, b->ptr, b->len);
+            append(c, "\r\n", 2);
+            return;
+        }
+    }
+    memcpy(st->buf + st->len, b->ptr, b->len);
+    st->len += b->len;
+    st->buf[st->len++] = '\r';
+    st->buf[st->len++] = '\n';
+}
+
+void reply_bulk_and_bulks(client *c, const slice *head, const slice *items, size_t n) {
+    if (!wants_reply(c)) return;
+    stage st;
+    st.len = 0;
+    stage_hdr(c, &st, '*', 2);
+    stage_bulk(c, &st, head);
+    stage_hdr(c, &st, '*', (long long)n);
+    for (size_t i = 0; i < n; i++) stage_bulk(c, &st, &items[i]);
+    append(c, st.buf, st.len);
+}
+
 void reply_bulk_cstr(client *c, const char *s) { reply_bulk(c, s, strlen(s)); }
 
 void reply_bulk_ll(client *c, long long v) {
