@@ -2026,10 +2026,9 @@ TLS_SUITE = Suite("tls", [("SET", "set"), ("GET", "get")], pipelines=[1, 16], si
                   requests=tls_requests)
 
 
-def tls_certs(ctx):
-    d = os.path.join(ctx.workdir, "tls")
-    os.makedirs(d, exist_ok=True)
-
+def make_certs(d):
+    """Throwaway CA, server and client certificates in d (openssl CLI);
+    bench/callgrind.py --tls uses them too."""
     def ssl(*a):
         subprocess.run(["openssl", *a], cwd=d, check=True, capture_output=True)
     ssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt",
@@ -2041,6 +2040,12 @@ def tls_certs(ctx):
             "-CAcreateserial", "-days", "2", "-out", name + ".crt")
     return {k: os.path.join(d, k) for k in ("ca.crt", "server.crt", "server.key", "client.crt",
                                               "client.key")}
+
+
+def tls_certs(ctx):
+    d = os.path.join(ctx.workdir, "tls")
+    os.makedirs(d, exist_ok=True)
+    return make_certs(d)
 
 
 def section_tls(ctx):

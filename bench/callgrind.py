@@ -24,6 +24,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench import make_certs  # noqa: E402  (the tls section's certificates)
+
 SMALL = "redis.call('incr', KEYS[1]) return redis.call('expire', KEYS[1], ARGV[1])"
 TEN = ("local k = KEYS[1] "
        "redis.call('incr', k) redis.call('expire', k, ARGV[1]) "
@@ -52,6 +55,8 @@ TESTS = {
     "PFADD_NEW": ["PFADD", "hll:__rand_int__", "__rand_int__"],
     "PFCOUNT": ["PFCOUNT", "hll:dense"],
     "GEOADD": ["GEOADD", "geo:new", "13.__rand_int__", "37.__rand_int__", "m:__rand_int__"],
+    "XADD": ["XADD", "xs", "*", "a", "__rand_int__", "b", "vv"],
+    "XRANGE_100": ["XRANGE", "xr", "-", "+", "COUNT", "100"],
 }
 
 
@@ -61,14 +66,22 @@ def free_port():
         return s.getsockname()[1]
 
 
-def measure(server, test, n, pipeline, clients, keep):
+def measure(server, test, n, pipeline, clients, keep, tls=False):
     tmp = tempfile.mkdtemp(prefix="castor-callgrind.")
     out = os.path.join(tmp, "callgrind.out")
     port = free_port()
+    extra, bench_port, bench_tls = [], port, []
+    if tls:
+        f = make_certs(tmp)
+        bench_port = free_port()
+        extra = ["--tls-port", str(bench_port), "--tls-cert-file", f["server.crt"],
+                 "--tls-key-file", f["server.key"], "--tls-ca-cert-file", f["ca.crt"]]
+        bench_tls = ["--tls", "--cacert", f["ca.crt"], "--cert", f["client.crt"],
+                     "--key", f["client.key"]]
     proc = subprocess.Popen(
         ["valgrind", "--tool=callgrind", "--instr-atstart=no", "--callgrind-out-file=" + out,
          server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", tmp],
+         "--dir", tmp] + extra,
         stdout=open(os.path.join(tmp, "log"), "w"), stderr=subprocess.STDOUT)
 
     def cli(*args):
@@ -77,7 +90,7 @@ def measure(server, test, n, pipeline, clients, keep):
 
     def bench(count):
         args = TESTS[test]
-        subprocess.run(["redis-benchmark", "-p", str(port), "-c", str(clients), "-P",
+        subprocess.run(["redis-benchmark", "-p", str(bench_port)] + bench_tls + ["-c", str(clients), "-P",
                         str(pipeline), "-r", "100000", "-q", "-n", str(count)] + args,
                        capture_output=True, timeout=3600)
 
@@ -93,6 +106,10 @@ def measure(server, test, n, pipeline, clients, keep):
             for i in range(0, 20000, 1000):
                 cli("PFADD", "hll:dense", *[str(x) for x in range(i, i + 1000)])
             cli("PFCOUNT", "hll:dense")
+        if test.startswith("XRANGE"):
+            lines = "".join("XADD xr %d-1 a %d b vv\n" % (j, j) for j in range(1, 1001))
+            subprocess.run(["redis-cli", "-p", str(port)], input=lines, capture_output=True,
+                           text=True, timeout=600)
         bench(max(n // 10, 1000))
         subprocess.run(["callgrind_control", "-i", "on", str(proc.pid)], capture_output=True)
         bench(n)
@@ -121,11 +138,12 @@ def main():
     ap.add_argument("-P", type=int, default=1, help="pipeline")
     ap.add_argument("-c", type=int, default=50, help="clients")
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--tls", action="store_true", help="drive a TLS port (bench.py's certificates)")
     a = ap.parse_args()
     for t in a.tests:
-        per = measure(a.server, t, a.n, a.P, a.c, a.keep)
-        print("%-10s P%-2d c%-3d %s  %8.0f instructions/request" %
-              (t, a.P, a.c, os.path.basename(a.server), per))
+        per = measure(a.server, t, a.n, a.P, a.c, a.keep, a.tls)
+        print("%-10s P%-2d c%-3d %s%s  %8.0f instructions/request" %
+              (t, a.P, a.c, os.path.basename(a.server), " tls" if a.tls else "", per))
         sys.stdout.flush()
 
 

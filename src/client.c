@@ -224,6 +224,14 @@ void client_install_pending_write(client *c) {
 
 /* ---- Writing ---- */
 
+/* A TLS write that stopped because OpenSSL must read first (a
+ * renegotiation) is retried by the read handler: waiting for writability
+ * would spin. Not while reads are paused: then no read event comes. */
+static bool write_waits_for_read(const client *c) {
+    return __builtin_expect(c->tls != NULL, 0) && tls_write_wants_read(c->tls) &&
+           !(c->flags & CLIENT_READS_PAUSED);
+}
+
 static void write_handler(int fd, void *data, int mask) {
     (void)fd;
     (void)mask;
@@ -240,10 +248,19 @@ static void write_handler(int fd, void *data, int mask) {
         client_close_async(c);
         return;
     }
-    if (reply_pending(c) == 0) {
+    if (reply_pending(c) == 0 || write_waits_for_read(c)) {
         ev_del(c->fd, EV_WRITE);
-        if (c->flags & CLIENT_CLOSE_AFTER_REPLY) client_close_async(c);
+        if (reply_pending(c) == 0 && (c->flags & CLIENT_CLOSE_AFTER_REPLY)) {
+            client_close_async(c);
+            return;
+        }
     }
+    /* A TLS read that stopped to write (a KeyUpdate answered while the
+     * socket was full) goes on now: what OpenSSL holds of it waits for no
+     * read event. It asks for writability again if it must. */
+    if (__builtin_expect(c->tls != NULL, 0) && tls_read_wants_write(c->tls) &&
+        !(c->flags & (CLIENT_CLOSE_ASAP | CLIENT_READS_PAUSED)))
+        read_handler(c->fd, c, EV_READ);
 }
 
 void client_flush_pending(void) {
@@ -260,7 +277,8 @@ void client_flush_pending(void) {
             continue;
         }
         if (reply_pending(c) > 0) {
-            if (ev_add(c->fd, EV_WRITE, write_handler, c) == -1) client_close_async(c);
+            if (!write_waits_for_read(c) && ev_add(c->fd, EV_WRITE, write_handler, c) == -1)
+                client_close_async(c);
         } else if (c->flags & CLIENT_CLOSE_AFTER_REPLY) {
             client_close_async(c);
         }
@@ -393,7 +411,14 @@ static bool read_once(client *c) {
     }
     ssize_t n = conn_read(c->fd, c->tls, c->qbuf->buf + c->qbuf->len, readlen);
     if (n == -1) {
-        if (errno == EAGAIN || errno == EINTR) return false;
+        if (errno == EAGAIN || errno == EINTR) {
+            /* OpenSSL must write before it reads on: the write handler
+             * retries this read once the socket takes bytes again. */
+            if (__builtin_expect(c->tls != NULL, 0) && tls_read_wants_write(c->tls) &&
+                !(ev_mask(c->fd) & EV_WRITE) && ev_add(c->fd, EV_WRITE, write_handler, c) == -1)
+                client_close_async(c);
+            return false;
+        }
         log_msg(LOG_VERBOSE, "Reading from client: %s", conn_last_error(c->tls));
         client_close_async(c);
         return false;
@@ -430,6 +455,21 @@ static void read_handler(int fd, void *data, int mask) {
     (void)mask;
     client *c = data;
     if (c->flags & CLIENT_CLOSE_ASAP) return;
+    /* A TLS write that waited for this readability goes first. */
+    if (__builtin_expect(c->tls != NULL, 0) && tls_write_wants_read(c->tls) &&
+        !(ev_mask(c->fd) & EV_WRITE) && !(c->flags & CLIENT_REPL_HOLD)) {
+        seam_before_reply_write();
+        if (reply_write(c) == -1) {
+            log_msg(LOG_VERBOSE, "Error writing to client: %s", conn_last_error(c->tls));
+            client_close_async(c);
+            return;
+        }
+        if (reply_pending(c) > 0 && !write_waits_for_read(c) &&
+            ev_add(c->fd, EV_WRITE, write_handler, c) == -1) {
+            client_close_async(c);
+            return;
+        }
+    }
     /* Records OpenSSL read ahead (or decrypted beyond our buffer) leave
      * the socket unreadable: take them now, or they would wait for the
      * peer's next bytes. A plain client leaves after one read. */

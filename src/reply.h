@@ -21,6 +21,10 @@ void reply_int(client *c, long long v);
 void reply_bulk(client *c, const char *p, size_t len);
 void reply_bulk_cstr(client *c, const char *s);
 void reply_bulk_ll(client *c, long long v);
+/* [head, [items...]]: a two-element array of a bulk and an array of n
+ * bulks (a stream entry: its ID, then fields and values), encoded with
+ * one copy into the output for small items. */
+void reply_bulk_and_bulks(client *c, const slice *head, const slice *items, size_t n);
 void reply_null(client *c);       /* RESP2 $-1, RESP3 _ */
 void reply_null_array(client *c); /* RESP2 *-1, RESP3 _ */
 void reply_array(client *c, long long n);

@@ -156,7 +156,27 @@ static void propagate_consumer_creation(client *c, const slice *key, const slice
     propagate(c->dbid, 5, argv);
 }
 
+#define ENTRY_FAST_FIELDS 16
 static void reply_entry(client *c, stream_iter *it, const sid *id, int64_t nfields) {
+    if (nfields <= ENTRY_FAST_FIELDS) {
+        char buf[SID_STR_SIZE];
+        slice head = slice_of(buf, sid_fmt(buf, id));
+        slice items[2 * ENTRY_FAST_FIELDS];
+        /* A number in the listpack is printed into the iterator's fbuf or
+         * vbuf, which the next field reuses: keep a copy of those. */
+        char nums[2 * ENTRY_FAST_FIELDS][sizeof(it->fbuf)];
+        for (int64_t i = 0; i < nfields; i++) {
+            const char *f, *v;
+            size_t flen, vlen;
+            stream_iter_field(it, &f, &flen, &v, &vlen);
+            if (f == (const char *)it->fbuf) f = memcpy(nums[2 * i], f, flen);
+            if (v == (const char *)it->vbuf) v = memcpy(nums[2 * i + 1], v, vlen);
+            items[2 * i] = slice_of(f, flen);
+            items[2 * i + 1] = slice_of(v, vlen);
+        }
+        reply_bulk_and_bulks(c, &head, items, (size_t)nfields * 2);
+        return;
+    }
     reply_array(c, 2);
     reply_sid(c, id);
     reply_array(c, nfields * 2);
@@ -400,21 +420,23 @@ static void cmd_xadd(client *c) {
         reply_error(c, rc == -1 ? ERR_XADD_SMALL : ERR_XADD_BIG);
         return;
     }
-    reply_sid(c, &id);
+    char idbuf[SID_STR_SIZE]; /* formatted once: the reply and the effect */
+    size_t idlen = sid_fmt(idbuf, &id);
+    reply_bulk(c, idbuf, idlen);
     db_notify(NOTIFY_STREAM, "xadd", c->argv[1].ptr, c->argv[1].len, c->dbid);
     srv.dirty++;
     /* The effect: this argv with the ID made concrete and the trim exact. */
     slice argv_small[40];
     slice *argv = c->argc <= 40 ? argv_small : mem_alloc(sizeof(slice) * (size_t)c->argc);
     memcpy(argv, c->argv, sizeof(slice) * (size_t)c->argc);
-    char trimbuf[SID_STR_SIZE], idbuf[SID_STR_SIZE];
+    char trimbuf[SID_STR_SIZE];
     if (a.trim.strategy != STREAM_TRIM_NONE) {
         if (stream_trim(s, &a.trim))
             db_notify(NOTIFY_STREAM, "xtrim", c->argv[1].ptr, c->argv[1].len, c->dbid);
         if (a.trim.approx) rewrite_trim(s, &a, argv, trimbuf);
     }
     notify(c, &c->argv[1], NULL, 0);
-    if (!a.id_given || !a.seq_given) argv[idpos] = slice_of(idbuf, sid_fmt(idbuf, &id));
+    if (!a.id_given || !a.seq_given) argv[idpos] = slice_of(idbuf, idlen);
     propagate(c->dbid, c->argc, argv);
     if (argv != argv_small) mem_free(argv);
 }

@@ -42,6 +42,13 @@ ssize_t tls_send_file(tls_conn *t, int in, off_t *off, size_t count);
  * read ahead): no event announces them, so a reader must come back for
  * them itself. A partial record counts too; reading it then answers EAGAIN. */
 bool tls_has_pending(const tls_conn *t);
+/* The last read answered EAGAIN because OpenSSL must write first (it
+ * answers a TLS 1.3 KeyUpdate, the socket being full): retry the read
+ * once the socket is writable, not readable. */
+bool tls_read_wants_write(const tls_conn *t);
+/* The last write answered EAGAIN because OpenSSL must read first (a
+ * renegotiation): retry the write once the socket is readable. */
+bool tls_write_wants_read(const tls_conn *t);
 /* The reason of the last failure, in Redis's words ("(null)" when the
  * peer just went away during the handshake, as Redis prints it). */
 const char *tls_last_error(const tls_conn *t);

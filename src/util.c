@@ -80,11 +80,32 @@ bool util_str2l(const char *s, size_t len, long *out) {
 }
 
 /* Write the digits of v backwards ending at end[-1]; returns the first one. */
+/* Two digits per division: IDs of streams (13 + n digits) and every
+ * integer reply go through here. */
+static const char digit_pairs[201] = "00010203040506070809"
+                                     "10111213141516171819"
+                                     "20212223242526272829"
+                                     "30313233343536373839"
+                                     "40414243444546474849"
+                                     "50515253545556575859"
+                                     "60616263646566676869"
+                                     "70717273747576777879"
+                                     "80818283848586878889"
+                                     "90919293949596979899";
+
 static char *ull_digits(char *end, unsigned long long v) {
-    do {
-        *--end = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
+    while (v >= 100) {
+        unsigned i = (unsigned)(v % 100) * 2;
+        v /= 100;
+        *--end = digit_pairs[i + 1];
+        *--end = digit_pairs[i];
+    }
+    if (v >= 10) {
+        *--end = digit_pairs[v * 2 + 1];
+        *--end = digit_pairs[v * 2];
+    } else {
+        *--end = (char)('0' + v);
+    }
     return end;
 }
 

@@ -8,6 +8,7 @@ Each server keeps its plain port too (the fixtures' readiness PING uses it).
 Tests that start redis-server beside castor compare behaviour with it.
 """
 
+import ctypes
 import os
 import socket
 import ssl
@@ -116,6 +117,58 @@ def test_many_small_records_in_one_burst(start_server, certs):
                 while got.count(b"\r\n") < 300:
                     got += t.recv(65536)
     assert s.client().get("n") == b"900"
+
+
+def _ssl_pointer(t):
+    """The SSL * under a Python SSLSocket (CPython's PySSLSocket keeps it
+    after the weak reference to its socket), for calls the ssl module
+    lacks; None if libssl or the layout doesn't answer as expected."""
+    try:
+        lib = ctypes.CDLL("libssl.so.3")
+    except OSError:
+        return None, None
+    lib.SSL_version.argtypes = [ctypes.c_void_p]
+    lib.SSL_key_update.argtypes = [ctypes.c_void_p, ctypes.c_int]
+    ptr = ctypes.c_void_p.from_address(id(t._sslobj) + 3 * ctypes.sizeof(ctypes.c_void_p)).value
+    if not ptr or lib.SSL_version(ptr) != 0x304:
+        return None, None
+    return lib, ptr
+
+
+def test_key_update_while_output_is_blocked(start_server, certs):
+    """A TLS 1.3 client asks for a KeyUpdate while castor's socket is full
+    (8 MB of replies unread) and pipelines more requests behind it: castor
+    must answer the KeyUpdate when it can write, keep serving the requests
+    OpenSSL holds, and deliver every byte in order."""
+    s = start_tls(start_server, certs)
+    big = os.urandom(4 << 20)
+    s.client().set("big", big)
+    raw = socket.socket()
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    raw.settimeout(10)
+    raw.connect(("127.0.0.1", s.tls_port))
+    with certs.context().wrap_socket(raw) as t:
+        lib, ptr = _ssl_pointer(t)
+        if lib is None:
+            pytest.skip("no TLS 1.3 SSL * reachable through ctypes")
+        t.sendall(b"GET big\r\nGET big\r\n")
+
+        def blocked():
+            line = [l for l in s.client().execute_command("CLIENT", "LIST").decode().splitlines()
+                    if "cmd=get" in l]
+            return line and int(line[0].split("omem=")[1].split()[0]) > 0
+        wait_for(blocked, 5, msg="replies held for the unread socket")
+        for _ in range(3):
+            assert lib.SSL_key_update(ptr, 1) == 1  # SSL_KEY_UPDATE_REQUESTED
+            t.sendall(b"PING\r\n")  # the KeyUpdate goes out before this record
+        want = 2 * len(b"$%d\r\n%s\r\n" % (len(big), b"")) + 2 * len(big) + 3 * 7
+        got = bytearray()
+        while len(got) < want:
+            chunk = t.recv(1 << 16)
+            assert chunk, "connection closed after %d of %d bytes" % (len(got), want)
+            got += chunk
+    head = b"$%d\r\n" % len(big)
+    assert bytes(got) == (head + big + b"\r\n") * 2 + b"+PONG\r\n" * 3
 
 
 def test_redis_benchmark_tls(start_server, certs):

@@ -111,6 +111,25 @@ def test_xadd_fields_same_and_different(pair):
     pair.check3("XRANGE", "s", "-", "+")
 
 
+def test_xrange_entries_of_every_size(pair):
+    """Entries are encoded in one staged copy up to 16 fields (longer ones
+    the slow way), numbers printed from the listpack kept apart, bulks
+    longer than the stage written past it: every shape as Redis replies."""
+    cmds = []
+    for i, nf in enumerate((1, 2, 15, 16, 17, 40), start=1):
+        args = ["XADD", "w", "1-%d" % i]
+        for j in range(nf):
+            args += [str(j * 7 - 3), str(-j * 100003)]  # numbers as field and value
+        cmds.append(tuple(args))
+    big = "v" * 1500
+    cmds += [("XADD", "w", "2-1", "a", big, "b", "1", "c", big[:1019]),
+             ("XADD", "w", "2-2", "x" * 1021, "9", "y" * 200, "z" * 800),
+             ("XRANGE", "w", "-", "+"), ("XREVRANGE", "w", "+", "-", "COUNT", "3"),
+             ("XREAD", "COUNT", "100", "STREAMS", "w", "0")]
+    pair.same(cmds)
+    pair.check3("XRANGE", "w", "-", "+")
+
+
 def test_xadd_trim_options(pair):
     fill(pair, "s", 30)
     pair.same([

@@ -102,6 +102,21 @@ static void test_ll2str_prints_extremes(void) {
     ASSERT_STREQ(buf, "0");
 }
 
+/* Digits come two at a time: every length, odd and even, at its edges. */
+static void test_ull2str_at_every_power_of_ten(void) {
+    unsigned long long p = 1;
+    for (int k = 0; k <= 19; k++, p *= 10) {
+        unsigned long long vals[] = {p - 1, p, p + 1, p * 5 + 7};
+        for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+            char buf[UTIL_LLSTR_SIZE], want[32];
+            size_t len = util_ull2str(buf, vals[i]);
+            snprintf(want, sizeof(want), "%llu", vals[i]);
+            ASSERT_STREQ(buf, want);
+            ASSERT_EQ(len, strlen(want));
+        }
+    }
+}
+
 static void test_ll2str_round_trips_through_str2ll(void) {
     for (int i = 0; i < 20000; i++) {
         /* Vary the magnitude so short and long numbers both get covered. */
@@ -713,6 +728,7 @@ int main(void) {
     RUN(test_str2ll_reads_only_len_bytes);
     RUN(test_str2l_matches_str2ll_within_long);
     RUN(test_ll2str_prints_extremes);
+    RUN(test_ull2str_at_every_power_of_ten);
     RUN(test_ll2str_round_trips_through_str2ll);
     RUN(test_ld2str_prints_like_incrbyfloat);
     RUN(test_ld2str_prints_every_integer_digit);
