@@ -103,7 +103,16 @@ static bool reads_back(const str *line) {
         if (c == '(' && (!start || depth++ != 0)) return false;
         if (c == ')' && (!end || depth-- != 1)) return false;
     }
-    return depth == 0;
+    if (depth != 0) return false;
+    /* Redis's own quirks: "%RW~*" lists as "~*", a key pattern after "~*"
+     * is refused when the line is applied again, and "~*" applied again
+     * drops the patterns before it (redis-server 7.0.15 does the same):
+     * "~*" beside other key patterns does not read back. */
+    const char *all = strstr(line->buf, " ~* ");
+    if (all == NULL) return true;
+    for (const char *p = strchr(line->buf, ' '); p; p = strchr(p + 1, ' '))
+        if (p != all && (p[1] == '~' || p[1] == '%')) return false;
+    return true;
 }
 
 static void rules_mode(const uint8_t *data, size_t size) {
