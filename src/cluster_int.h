@@ -105,7 +105,7 @@ typedef struct cluster_state {
     long long mf_master_offset; /* replica side: -1 until the master's is known */
     bool mf_can_start;
     uint64_t last_vote_epoch;
-    bool todo_save, todo_update_state;
+    bool todo_save, todo_fsync, todo_update_state;
     long long stats_sent[MSG_TYPES], stats_received[MSG_TYPES];
     long long stats_pfail_nodes;
     unsigned long long links_limit_exceeded;
@@ -136,6 +136,9 @@ void cluster_set_my_master(cnode *n);
 void cluster_update_state(void);
 int cluster_save_config(bool fsync_it);
 void cluster_todo(bool save, bool update_state);
+/* Save with fsync before sleeping: epochs and slots learnt from the bus
+ * (Redis's CLUSTER_TODO_FSYNC_CONFIG); commands' changes are not fsynced. */
+void cluster_todo_fsync(void);
 /* Keys of 'slot' deleted (their DELs propagated); returns how many. */
 unsigned cluster_del_keys_in_slot(unsigned slot);
 /* The announced endpoint, by cluster-preferred-endpoint-type. */
