@@ -630,7 +630,6 @@ static void update_slots_config(cnode *sender, uint64_t epoch, const uint8_t *sl
             cluster_del_slot(j);
             cluster_add_slot(sender, j);
             cluster_todo(true, true);
-            cluster_todo_fsync();
         }
     }
     if (newmaster && curmaster && curmaster->numslots == 0 &&
@@ -745,11 +744,10 @@ static bool process_packet(clink *l, const uint8_t *m, size_t totlen) {
         if (sender_current > cs->current_epoch) {
             cs->current_epoch = sender_current;
             cluster_todo(true, true);
-            cluster_todo_fsync();
         }
         if (sender_config > sender->config_epoch) {
             sender->config_epoch = sender_config;
-            cluster_todo_fsync();
+            cluster_todo(true, false);
         }
         sender->repl_offset = (long long)get64(m + OFF_OFFSET);
         sender->repl_offset_time = srv.mstime;

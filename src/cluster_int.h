@@ -136,8 +136,12 @@ void cluster_set_my_master(cnode *n);
 void cluster_update_state(void);
 int cluster_save_config(bool fsync_it);
 void cluster_todo(bool save, bool update_state);
-/* Save with fsync before sleeping: epochs and slots learnt from the bus
- * (Redis's CLUSTER_TODO_FSYNC_CONFIG); commands' changes are not fsynced. */
+/* Save with fsync before sleeping. Only changes to my own epoch need it
+ * (votes and failovers fsync at once): what the bus taught us is written
+ * (atomically, by rename) but not fsynced, since a node that lost it to a
+ * power cut learns it again from its peers. Redis 7.0 fsyncs those too, but
+ * writes in place: each of our saves makes a new file, which costs twice
+ * as much to fsync, and a slot moved by redis-cli costs one save per node. */
 void cluster_todo_fsync(void);
 /* Keys of 'slot' deleted (their DELs propagated); returns how many. */
 unsigned cluster_del_keys_in_slot(unsigned slot);
