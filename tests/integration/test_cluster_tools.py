@@ -291,3 +291,59 @@ def test_replica_migration_to_orphaned_master(cl):
                          myid(orphan) for n in alive), 20, msg="everyone sees the migration")
     wait_ok(alive)
     assert keys_everywhere(alive) == 200
+
+
+def meet(a, b):
+    assert cmd(a, "CLUSTER", "MEET", "127.0.0.1", b.port) == "OK"
+    wait_for(lambda: all(len(nodes_lines(n)) == 2 and "handshake" not in cmd(n, "CLUSTER", "NODES")
+                         and "noaddr" not in cmd(n, "CLUSTER", "NODES") for n in (a, b)), 20,
+             msg="the two nodes met")
+
+
+def epochs(n):
+    return {l.split()[0]: int(l.split()[6]) for l in nodes_lines(n)}
+
+
+@pytest.mark.parametrize("other", ["castor", "redis"])
+def test_config_epoch_collision(start_server, other):
+    """Two masters with the same config epoch: the one with the smaller
+    name takes a new epoch (Redis's clusterHandleConfigEpochCollision),
+    whichever kind each node is."""
+    d = {"cluster-enabled": "yes", "cluster-node-timeout": str(TIMEOUT_MS)}
+    a = start_server(directives=d)
+    b = start_server(directives=d, binary=REDIS_SERVER if other == "redis" else None)
+    for n, (lo, hi) in ((a, (0, 8191)), (b, (8192, 16383))):
+        assert cmd(n, "CLUSTER", "SET-CONFIG-EPOCH", 5) == "OK"
+        assert cmd(n, "CLUSTER", "ADDSLOTSRANGE", lo, hi) == "OK"
+    meet(a, b)
+    smaller = min(myid(a), myid(b))
+    wait_for(lambda: all(epochs(n) == {smaller: 6, max(myid(a), myid(b)): 5} for n in (a, b)), 20,
+             msg="the smaller name bumped its epoch, seen by both")
+    wait_ok([a, b])
+
+
+@pytest.mark.parametrize("announcer", ["castor", "redis"])
+def test_cluster_announce_endpoints(start_server, announcer):
+    """cluster-announce-port/-bus-port/-hostname reach the other kind's
+    CLUSTER NODES, SLOTS and SHARDS through the bus (7.0's ping extension
+    carries the hostname)."""
+    d = {"cluster-enabled": "yes", "cluster-node-timeout": str(TIMEOUT_MS)}
+    plain = start_server(directives=d, binary=REDIS_SERVER if announcer == "castor" else None)
+    a = start_server(directives=d, binary=REDIS_SERVER if announcer == "redis" else None)
+    bus = a.port + 10000
+    for k, v in (("cluster-announce-port", 7777), ("cluster-announce-bus-port", bus),
+                 ("cluster-announce-hostname", "node-a.example")):
+        assert cmd(a, "CONFIG", "SET", k, v) == "OK"
+    assert cmd(a, "CLUSTER", "ADDSLOTSRANGE", 0, 16383) == "OK"
+    meet(plain, a)
+    line = lambda: [l for l in nodes_lines(plain) if l.startswith(myid(a))][0]  # noqa: E731
+    wait_for(lambda: line().split()[1] == "127.0.0.1:7777@%d,node-a.example" % bus, 20,
+             msg="announced endpoint in CLUSTER NODES")
+    assert cmd(plain, "CLUSTER", "SLOTS")[0][2][:2] == ["127.0.0.1", 7777]
+    shard_nodes = [dict(zip(x[::2], x[1::2])) for s in cmd(plain, "CLUSTER", "SHARDS")
+                   for x in dict(zip(s[::2], s[1::2]))["nodes"]]
+    node = [x for x in shard_nodes if x["id"] == myid(a)][0]
+    assert node["hostname"] == "node-a.example" and node["port"] == 7777, node
+    # cluster-preferred-endpoint-type hostname: SLOTS names the host.
+    assert cmd(plain, "CONFIG", "SET", "cluster-preferred-endpoint-type", "hostname") == "OK"
+    assert cmd(plain, "CLUSTER", "SLOTS")[0][2][:2] == ["node-a.example", 7777]
