@@ -9,10 +9,14 @@ The tests of a module-scoped cluster run in file order and each leaves the
 cluster serving all slots with three masters; the replica-migration test
 comes last because it kills a node."""
 
+import itertools
 import subprocess
+import threading
 import time
 
 import pytest
+import redis
+from redis.cluster import RedisCluster
 
 from castorfixtures import finish_server
 from castortest import CASTOR_SERVER, REDIS_SERVER, Server, wait_for
@@ -37,8 +41,25 @@ def check(nodes):
     wait_for(ok, 10, interval=0.2, msg="redis-cli --cluster check")
 
 
+def crc16(key):
+    """The cluster's key hash (CRC16-CCITT XMODEM) mod 16384."""
+    crc = 0
+    for b in key.encode():
+        crc ^= b << 8
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x1021 if crc & 0x8000 else crc << 1) & 0xFFFF
+    return crc & 16383
+
+
+_conns = {}
+
+
 def cmd(n, *args):
-    return n.client(decode_responses=True).execute_command(*args)
+    """One command on n, over one connection per server process."""
+    key = (n.port, n.pid)
+    if key not in _conns:
+        _conns[key] = n.client(decode_responses=True)
+    return _conns[key].execute_command(*args)
 
 
 def myid(n):
@@ -167,11 +188,59 @@ def test_add_node_reshard_rebalance_del_node(cl):
     cli("add-node", addr(spare), addr(nodes[0]))
     wait_for(lambda: all(len(nodes_lines(n)) == 7 and "handshake" not in cmd(n, "CLUSTER", "NODES")
                          for n in nodes + [spare]), 20, msg="7 nodes known everywhere")
+    # A node answers -CLUSTERDOWN, to MIGRATE's RESTORE-ASKING too, until it
+    # sees the cluster ok.
+    wait_ok(nodes + [spare])
     src = owner_of(nodes, "key:0")
-    cli("reshard", addr(nodes[0]), "--cluster-from", myid(src), "--cluster-to", myid(spare),
-        "--cluster-slots", 40, "--cluster-yes")
+    # redis-cli moves the source's lowest 40 slots; a writer keeps writing
+    # keys of those slots through redis-py's cluster client (which follows
+    # -ASK and -MOVED) while they move.
+    lo = int(my_line(src)[8].split("-")[0])
+    tags = list(itertools.islice((t for t in ("w%d" % i for i in itertools.count())
+                                  if lo <= crc16(t) < lo + 40), 40))
+    acked, stop = [], threading.Event()
+
+    def writer():
+        rc = RedisCluster(host="127.0.0.1", port=nodes[0].port, socket_timeout=10)
+        i = 0
+        while not stop.is_set():
+            key = "{%s}:%d" % (tags[i % len(tags)], i)
+            try:
+                if rc.set(key, i):
+                    acked.append(key)
+            except redis.exceptions.RedisError:
+                pass
+            except AttributeError:  # redis-py 4.3.4 trips over its slot cache at times
+                rc.close()
+                rc = RedisCluster(host="127.0.0.1", port=nodes[0].port, socket_timeout=10)
+            i += 1
+        rc.close()
+    t = threading.Thread(target=writer)
+    t.start()
+    try:
+        wait_for(lambda: len(acked) > 100, 10, msg="writer running")
+        cli("reshard", addr(nodes[0]), "--cluster-from", myid(src), "--cluster-to", myid(spare),
+            "--cluster-slots", 40, "--cluster-yes")
+        n_during = len(acked)
+    finally:
+        stop.set()
+        t.join(30)
     wait_for(lambda: slot_count(spare) == 40, 10, msg="40 slots on the new node")
     check(nodes + [spare])
+    # Every acknowledged write is on the new owner, none left behind.
+    sc = spare.client(decode_responses=True)
+    assert len(acked) > n_during // 2 > 50
+    pipe = sc.pipeline(transaction=False)
+    for k in acked:
+        pipe.exists(k)
+    assert all(pipe.execute())
+    assert sum(cmd(src, "CLUSTER", "COUNTKEYSINSLOT", s) for s in range(lo, lo + 40)) == 0
+    # The writer's keys go, so that the moves below have the 200 keys only.
+    for slot in range(lo, lo + 40):
+        mine = [k for k in cmd(spare, "CLUSTER", "GETKEYSINSLOT", slot, 100000)
+                if k.startswith("{w")]
+        if mine:
+            cmd(spare, "DEL", *mine)
     # reshard gives them back; the emptied master turns replica of the
     # node that took its last slot (Redis 7.0, cluster-allow-replica-
     # migration yes), which makes redis-cli's rebalance with weight 0 stop
