@@ -1071,7 +1071,7 @@ static void reply_shard_node(client *c, const cnode *n) {
     reply_int(c, n == cs->myself ? cluster_my_repl_offset() : n->repl_offset);
     reply_bulk_cstr(c, "health");
     const char *health = "online";
-    if (n->flags & CN_FAIL) health = "failed";
+    if (n->flags & CN_FAIL) health = "fail";
     else if (n == cs->myself ? srv.loading
                              : ((n->flags & CN_SLAVE) && n->master && n->repl_offset == 0 &&
                                 n->master->repl_offset != 0))
