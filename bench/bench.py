@@ -2713,6 +2713,276 @@ def section_jepsen(ctx):
                    f"{g('castor', 'wait', 'lost_acked')}; {time.monotonic() - t0:.0f} s")
 
 
+# ---- cluster -----------------------------------------------------------------
+
+CL_NODE_TIMEOUT_MS = 2000
+CL_RESHARD_SLOTS = 1000
+CL_CLI = "/usr/bin/redis-cli"
+_cl_ids = itertools.count(1)
+
+
+def cl_crc16(data: bytes):
+    """Redis Cluster's key hash: CRC16-CCITT (XMODEM), as in the cluster spec."""
+    crc = 0
+    for b in data:
+        crc ^= b << 8
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else (crc << 1)
+            crc &= 0xFFFF
+    return crc
+
+
+def cl_slot_tags(nslots):
+    """A hash tag for each of slots 0..nslots-1."""
+    tags, i = {}, 0
+    while len(tags) < nslots:
+        t = b"t%d" % i
+        slot = cl_crc16(t) & 16383
+        if slot < nslots and slot not in tags:
+            tags[slot] = t
+        i += 1
+    return [tags[s] for s in range(nslots)]
+
+
+def cl_load(count, nslots, chunk=10000):
+    """RESP for count SETs whose keys fall evenly into slots 0..nslots-1."""
+    tags = cl_slot_tags(nslots)
+    out = []
+    for base in range(0, count, chunk):
+        cmds = []
+        for i in range(base, min(base + chunk, count)):
+            key = b"{%s}:%d" % (tags[i % nslots], i)
+            cmds.append(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$16\r\nval:%012d\r\n" % (len(key), key, i))
+        out.append((len(cmds), b"".join(cmds)))
+    return out
+
+
+def cl_free_port(taken):
+    """A free port whose cluster bus port (+10000) is free too."""
+    while True:
+        port = free_port(taken)
+        if port + 10000 > 65535 or port + 10000 in taken:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port + 10000))
+            except OSError:
+                continue
+        return port
+
+
+def cl_spawn(ctx, who, live):
+    """Six nodes of one kind (cluster mode, node timeout 2 s) on the server cpu."""
+    binary, extra = ((ctx.castor_bin, ctx.args.castor_args) if who == "castor"
+                     else (ctx.redis_bin, ctx.args.redis_args))
+    nodes = []
+    for _ in range(6):
+        last = None
+        for _ in range(3):          # a port grabbed by someone else: try another
+            taken = {s.port for s in list(ctx.servers.values()) + live}
+            taken |= {p + 10000 for p in taken}
+            srv = Server(f"cl{next(_cl_ids)}-{who}", binary, ctx.workdir, cl_free_port(taken),
+                         ctx.server_cpu, extra + ["--cluster-enabled", "yes",
+                                                  "--cluster-node-timeout",
+                                                  str(CL_NODE_TIMEOUT_MS)])
+            live.append(srv)
+            try:
+                srv.start()
+                break
+            except BenchError as e:
+                repl_stop(ctx, srv, live)
+                last = e
+        else:
+            raise last
+        nodes.append(srv)
+    return nodes
+
+
+def cl_cli(ctx, *args, timeout=600):
+    cpu = ctx.bench_cpu
+
+    def pre():
+        die_with_parent()
+        if cpu is not None:
+            os.sched_setaffinity(0, {cpu})
+    out = subprocess.run([CL_CLI, "--cluster"] + [str(a) for a in args], capture_output=True,
+                         text=True, timeout=timeout, preexec_fn=pre, stdin=subprocess.DEVNULL)
+    if out.returncode != 0:
+        raise BenchError(f"redis-cli --cluster {args[0]}: exit {out.returncode}: "
+                         + (out.stdout + out.stderr).strip()[-300:])
+    return out.stdout
+
+
+def cl_wait(cond, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if cond():
+                return
+        except (BenchError, OSError):
+            pass
+        time.sleep(0.02)
+    raise BenchError(f"timed out waiting for {what}")
+
+
+def cl_state_ok(nodes):
+    return all("cluster_state:ok" in n.call("CLUSTER", "INFO") for n in nodes)
+
+
+def cl_myself(n):
+    """(id, role, master id, slots) of n from its CLUSTER NODES."""
+    line = [l for l in n.call("CLUSTER", "NODES").splitlines() if "myself" in l][0].split()
+    return line[0], ("master" if "master" in line[2] else "slave"), line[3], line[8:]
+
+
+def cl_bench(ctx, nodes, test, n):
+    """redis-benchmark --cluster -t test at P16: (ops/s, us of CPU per request
+    summed over the six nodes: masters serving, replicas applying SETs)."""
+    cmd = [ctx.bench_bin, "--cluster", "-h", "127.0.0.1", "-p", str(nodes[0].port),
+           "-c", str(CLIENTS), "-n", str(n), "-P", "16", "-d", "16", "-r", str(KEYSPACE),
+           "-t", test, "--csv"]
+    cpu = ctx.bench_cpu
+
+    def pre():
+        die_with_parent()
+        if cpu is not None:
+            os.sched_setaffinity(0, {cpu})
+    t0 = sum(s.cpu_ns() for s in nodes)
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=BENCH_TIMEOUT_S,
+                         preexec_fn=pre)
+    t1 = sum(s.cpu_ns() for s in nodes)
+    errs = [l for l in (out.stderr + out.stdout).splitlines() if "rror" in l]
+    if out.returncode != 0 or errs:
+        raise BenchError(f"redis-benchmark --cluster -t {test}: exit {out.returncode}: "
+                         + (errs[0] if errs else out.stderr.strip()[:200]))
+    ops = None
+    for row in csv.reader(io.StringIO(out.stdout)):
+        if row and row[0] != "test" and len(row) > 1:
+            ops = float(row[1])
+    if ops is None:
+        raise BenchError(f"no CSV result from redis-benchmark --cluster -t {test}")
+    return ops, (t1 - t0) / 1e3 / n
+
+
+def cluster_once(ctx, who, load, nkeys, live):
+    """One 3-master, 3-replica cluster of one kind: GET/SET P16 through
+    redis-benchmark --cluster, reshard of slots 0..999 holding nkeys keys,
+    then kill -9 of a master to the first SET its promoted replica takes."""
+    res = {}
+    nodes = cl_spawn(ctx, who, live)
+    cl_cli(ctx, "create", *[f"127.0.0.1:{n.port}" for n in nodes], "--cluster-replicas", 1,
+           "--cluster-yes", timeout=120)
+    cl_wait(lambda: cl_state_ok(nodes), 60, f"{who} cluster_state:ok")
+    # Replicas fully synced before timing (a sync would be billed as CPU).
+    cl_wait(lambda: all(n.info("replication").get("master_link_status") == "up"
+                        for n in nodes if cl_myself(n)[1] == "slave"), 60, "replicas in sync")
+    n = 100000 if ctx.quick else 1000000
+    for test in ("set", "get"):
+        best = None
+        for _ in range(ctx.min_reps):
+            r = cl_bench(ctx, nodes, test, n)
+            if best is None or r[0] > best[0]:
+                best = r
+        res[test] = best
+    for s in nodes:
+        if cl_myself(s)[1] == "master":
+            s.call("FLUSHALL")
+    # Reshard: slots 0..999 (all on the master of slot 0) to the next master.
+    src = next(s for s in nodes if cl_myself(s)[1] == "master" and
+               any(r.split("-")[0] == "0" for r in cl_myself(s)[3]))
+    dst = next(s for s in nodes if cl_myself(s)[1] == "master" and s is not src)
+    pipe_load(src, load)
+    if src.call("DBSIZE") != nkeys:
+        raise BenchError(f"{who}: {src.call('DBSIZE')} keys loaded, not {nkeys}")
+    cl_wait(lambda: all(s.info("replication").get("master_link_status") == "up"
+                        for s in nodes if cl_myself(s)[1] == "slave"), 60, "replicas in sync")
+    c0 = sum(s.cpu_ns() for s in nodes)
+    t0 = time.monotonic()
+    cl_cli(ctx, "reshard", f"127.0.0.1:{src.port}", "--cluster-from", cl_myself(src)[0],
+           "--cluster-to", cl_myself(dst)[0], "--cluster-slots", CL_RESHARD_SLOTS,
+           "--cluster-yes", timeout=900)
+    res["reshard_s"] = time.monotonic() - t0
+    res["reshard_cpu"] = (sum(s.cpu_ns() for s in nodes) - c0) / 1e3 / nkeys
+    moved = dst.call("DBSIZE")
+    if moved != nkeys or src.call("DBSIZE") != 0:
+        raise BenchError(f"{who}: reshard left {src.call('DBSIZE')} keys behind, "
+                         f"{moved} on the target")
+    res["reshard"] = nkeys / res["reshard_s"]
+    # Failover: kill -9 the other master; SET on its replica until +OK.
+    victim = next(s for s in nodes if cl_myself(s)[1] == "master" and s not in (src, dst))
+    vid = cl_myself(victim)[0]
+    replica = next(s for s in nodes if cl_myself(s)[1] == "slave" and cl_myself(s)[2] == vid)
+    ranges = [tuple(map(int, (r.split("-") * 2)[:2] if "-" not in r else r.split("-")))
+              for r in cl_myself(victim)[3]]
+    tag = next(t for t in (b"f%d" % i for i in itertools.count())
+               if any(lo <= (cl_crc16(t) & 16383) <= hi for lo, hi in ranges)).decode()
+    key = "{%s}fo" % tag
+    writer = Conn(f"{who}-writer", replica.port, timeout=2.0)
+    t0 = time.monotonic()
+    victim.proc.kill()
+    victim.proc.wait()
+    deadline = t0 + 60
+    while True:
+        try:
+            if writer.call("SET", key, "1") == "OK":
+                break
+        except BenchError:          # MOVED while a replica, CLUSTERDOWN while failing
+            pass
+        except OSError:
+            writer.close_conn()
+        if time.monotonic() > deadline:
+            raise BenchError(f"{who}: no write accepted 60 s after the kill")
+        time.sleep(0.005)
+    res["failover_s"] = time.monotonic() - t0
+    writer.close_conn()
+    return res
+
+
+def section_cluster(ctx):
+    """3 masters + 3 replicas of each kind, node timeout 2 s: GET/SET P16
+    through redis-benchmark --cluster (ops/s, CPU per request of all six),
+    keys/s moved by redis-cli --cluster reshard of 1000 slots holding 1M keys
+    (100k with --quick), and kill -9 of a master to the first write on its slots."""
+    ctx.stop_servers()          # only this section's processes run meanwhile
+    nkeys = 100000 if ctx.quick else 1000000
+    load = cl_load(nkeys, CL_RESHARD_SLOTS)
+    res, err = {}, {}
+    for who in ("castor", "redis"):
+        live: List[Server] = []
+        try:
+            res[who] = cluster_once(ctx, who, load, nkeys, live)
+        except (BenchError, OSError) as e:
+            err[who] = str(e).splitlines()[0][:200]
+            print(f"# cluster {who}: {e}", flush=True)
+        finally:
+            for s in reversed(list(live)):
+                repl_stop(ctx, s, live)
+    note = "; ".join(f"{k}: {v}" for k, v in sorted(err.items()))
+    g = lambda who, k, i=None: (None if who not in res else  # noqa: E731
+                                res[who][k] if i is None else res[who][k][i])
+    label = lambda t: f"{t:<30}"     # noqa: E731
+    for test in ("set", "get"):
+        ctx.figure("cluster", label(f"CLUSTER {test.upper()} P16"), "ops/s",
+                   g("castor", test, 0), g("redis", test, 0), "10.0f",
+                   note or "redis-benchmark --cluster, 50 clients, 3 masters on one cpu")
+    for test in ("set", "get"):
+        ctx.figure("cluster", label(f"CLUSTER CPU {test.upper()} P16"), "us/req",
+                   g("castor", test, 1), g("redis", test, 1), "8.3f",
+                   note or "CPU of all six nodes (masters and replicas) per request")
+    ctx.figure("cluster", label("CLUSTER reshard 1000 slots"), "keys/s",
+               g("castor", "reshard"), g("redis", "reshard"), "10.0f",
+               note or f"{nkeys} keys moved by redis-cli --cluster reshard (pipeline 10); "
+                       f"castor {g('castor', 'reshard_s') or 0:.1f} s, "
+                       f"redis {g('redis', 'reshard_s') or 0:.1f} s")
+    ctx.figure("cluster", label("CLUSTER CPU reshard"), "us/key",
+               g("castor", "reshard_cpu"), g("redis", "reshard_cpu"), "8.2f",
+               note or "CPU of all six nodes during the reshard, per key moved")
+    ctx.figure("cluster", label("CLUSTER failover kill to write"), "s",
+               g("castor", "failover_s"), g("redis", "failover_s"), "8.2f",
+               note or f"kill -9 of a master to the first SET +OK from its replica, "
+                       f"cluster-node-timeout {CL_NODE_TIMEOUT_MS}")
+
+
 SECTIONS = [
     Section("throughput", section_throughput, True, section_throughput.__doc__),
     Section("cpu", section_cpu, True, section_cpu.__doc__),
@@ -2737,6 +3007,7 @@ SECTIONS = [
     Section("fullsync", section_fullsync, False, section_fullsync.__doc__),
     Section("durable", section_durable, True, section_durable.__doc__),
     Section("jepsen", section_jepsen, False, section_jepsen.__doc__),
+    Section("cluster", section_cluster, False, section_cluster.__doc__),
 ]
 
 

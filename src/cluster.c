@@ -43,8 +43,12 @@ bool cluster_is_enabled(void) { return cs != NULL; }
 
 cnode *cluster_node_new(const char *name, int flags) {
     cnode *n = mem_calloc(sizeof(cnode));
-    if (name) memcpy(n->name, name, CLUSTER_NAMELEN);
-    else util_random_hex(n->name, CLUSTER_NAMELEN);
+    char fresh[CLUSTER_NAMELEN + 1]; /* util_random_hex ends it with a NUL */
+    if (name == NULL) {
+        util_random_hex(fresh, CLUSTER_NAMELEN);
+        name = fresh;
+    }
+    memcpy(n->name, name, CLUSTER_NAMELEN);
     n->ctime = srv.mstime;
     n->flags = flags;
     n->repl_offset = 0;
@@ -199,14 +203,21 @@ bool cluster_node_has_slot(const cnode *n, int slot) {
 static void bit_set(uint8_t *b, int slot) { b[slot >> 3] |= (uint8_t)(1 << (slot & 7)); }
 static void bit_clear(uint8_t *b, int slot) { b[slot >> 3] &= (uint8_t) ~(1 << (slot & 7)); }
 
+static bool masters_have_replicas(void) {
+    for (int i = 0; i < cs->nnodes; i++)
+        if ((cs->nodes[i]->flags & CN_MASTER) && cs->nodes[i]->nreplicas) return true;
+    return false;
+}
+
 int cluster_add_slot(cnode *n, int slot) {
     if (cs->slots[slot]) return -1;
     if (!cluster_node_has_slot(n, slot)) {
         bit_set(n->slots, slot);
         n->numslots++;
-        /* A master with slots is a valid target for replica migration. */
-        if (n->numslots == 1 && n->master == NULL && (n->flags & CN_MASTER))
-            n->flags |= CN_MIGRATE_TO;
+        /* A master getting its first slot is a target for replica
+         * migration if other masters have replicas to spare (as Redis
+         * since its issue 3043); otherwise only once it has had one. */
+        if (n->numslots == 1 && masters_have_replicas()) n->flags |= CN_MIGRATE_TO;
     }
     cs->slots[slot] = n;
     return 0;
@@ -311,6 +322,8 @@ void cluster_todo(bool save, bool update_state) {
     if (save) cs->todo_save = true;
     if (update_state) cs->todo_update_state = true;
 }
+
+void cluster_todo_fsync(void) { cs->todo_save = cs->todo_fsync = true; }
 
 #define CLUSTER_WRITABLE_DELAY 2000
 #define CLUSTER_MAX_REJOIN_DELAY 5000
@@ -426,7 +439,7 @@ static str *nodes_description(void) {
 /* Written to a temporary file, synced and renamed over the old one, so a
  * crash leaves one or the other whole. */
 int cluster_save_config(bool fsync_it) {
-    cs->todo_save = false;
+    cs->todo_save = cs->todo_fsync = false;
     str *s = nodes_description();
     s = str_catfmt(s, "vars currentEpoch %llu lastVoteEpoch %llu\n",
                    (unsigned long long)cs->current_epoch, (unsigned long long)cs->last_vote_epoch);
@@ -906,7 +919,7 @@ void cluster_before_sleep(void) {
     if (cs == NULL) return;
     bus_before_sleep();
     if (cs->todo_update_state) cluster_update_state();
-    if (cs->todo_save) cluster_save_config(true);
+    if (cs->todo_save) cluster_save_config(cs->todo_fsync);
 }
 
 /* ---- CLUSTER ---- */
@@ -1058,7 +1071,7 @@ static void reply_shard_node(client *c, const cnode *n) {
     reply_int(c, n == cs->myself ? cluster_my_repl_offset() : n->repl_offset);
     reply_bulk_cstr(c, "health");
     const char *health = "online";
-    if (n->flags & CN_FAIL) health = "failed";
+    if (n->flags & CN_FAIL) health = "fail";
     else if (n == cs->myself ? srv.loading
                              : ((n->flags & CN_SLAVE) && n->master && n->repl_offset == 0 &&
                                 n->master->repl_offset != 0))
@@ -1327,20 +1340,27 @@ static void cmd_cluster_saveconfig(client *c) {
     else reply_errorf(c, "ERR error saving the cluster node config: %s", strerror(errno));
 }
 
-static void cmd_cluster_bumpepoch(client *c) {
-    if (!need_cluster(c)) return;
-    /* Redis's clusterBumpConfigEpochWithoutConsensus. */
+/* Redis's clusterBumpConfigEpochWithoutConsensus: unless my config epoch is
+ * already the greatest and non-zero, take a new one (saved with fsync).
+ * Returns true if it changed. */
+static bool bump_epoch_without_consensus(void) {
     uint64_t max = 0;
     for (int i = 0; i < cs->nnodes; i++)
         if (cs->nodes[i]->config_epoch > max) max = cs->nodes[i]->config_epoch;
-    bool bumped = cs->myself->config_epoch == 0 || cs->myself->config_epoch != max;
-    if (bumped) {
-        cs->current_epoch++;
-        cs->myself->config_epoch = cs->current_epoch;
-        cluster_todo(true, false);
+    cnode *me = cs->myself;
+    if (me->config_epoch != 0 && me->config_epoch == max) return false;
+    cs->current_epoch++;
+    me->config_epoch = cs->current_epoch;
+    cluster_todo_fsync();
+    return true;
+}
+
+static void cmd_cluster_bumpepoch(client *c) {
+    if (!need_cluster(c)) return;
+    bool bumped = bump_epoch_without_consensus();
+    if (bumped)
         log_msg(LOG_WARNING, "New configEpoch set to %llu",
                 (unsigned long long)cs->myself->config_epoch);
-    }
     char buf[64];
     snprintf(buf, sizeof(buf), "%s %llu", bumped ? "BUMPED" : "STILL",
              (unsigned long long)cs->myself->config_epoch);
@@ -1445,14 +1465,8 @@ static void cmd_cluster_setslot(client *c) {
          * config epoch without agreement so its claim wins (Redis). */
         if (n == me && cs->importing_from[slot]) {
             cs->importing_from[slot] = NULL;
-            uint64_t max = 0;
-            for (int i = 0; i < cs->nnodes; i++)
-                if (cs->nodes[i]->config_epoch > max) max = cs->nodes[i]->config_epoch;
-            if (me->config_epoch == 0 || me->config_epoch != max) {
-                cs->current_epoch++;
-                me->config_epoch = cs->current_epoch;
+            if (bump_epoch_without_consensus())
                 log_msg(LOG_WARNING, "configEpoch updated after importing slot");
-            }
             bus_broadcast_pong(false);
         }
     } else {
@@ -1511,9 +1525,7 @@ static void cmd_cluster_reset(client *c) {
         cs->current_epoch = 0;
         cs->last_vote_epoch = 0;
         me->config_epoch = 0;
-        char old[CLUSTER_NAMELEN];
-        memcpy(old, me->name, CLUSTER_NAMELEN);
-        char fresh[CLUSTER_NAMELEN];
+        char fresh[CLUSTER_NAMELEN + 1]; /* util_random_hex ends it with a NUL */
         util_random_hex(fresh, CLUSTER_NAMELEN);
         cluster_node_rename(me, fresh);
         log_msg(LOG_NOTICE, "Node hard reset, now I'm %.40s", me->name);

@@ -1106,6 +1106,55 @@ static void handle_manual_failover(void) {
     }
 }
 
+/* ---- Replica migration ---- */
+
+/* A master orphaned this long gets a replica from elsewhere: its own
+ * replicas have that long to announce they followed a failover (Redis's
+ * CLUSTER_SLAVE_MIGRATION_DELAY). */
+#define MIGRATION_DELAY 5000
+
+static int ok_replicas(const cnode *master) {
+    int ok = 0;
+    for (int i = 0; i < master->nreplicas; i++)
+        if (!(master->replicas[i]->flags & CN_FAIL)) ok++;
+    return ok;
+}
+
+/* Redis's clusterHandleSlaveMigration: I am a replica of a master with
+ * max_ok working replicas, the most any master has. If my master keeps
+ * more than cluster-migration-barrier working replicas without me, and I
+ * have the smallest name among the replicas of such masters, I follow a
+ * master that has slots but no working replica (and had one: MIGRATE_TO)
+ * once it has been orphaned for MIGRATION_DELAY. */
+static void migrate_to_orphaned_master(int max_ok) {
+    cnode *me = cs->myself, *mine = me->master, *target = NULL, *candidate = me;
+    if (cs->state != CLUSTER_OK || mine == NULL) return;
+    int left = 0;
+    for (int i = 0; i < mine->nreplicas; i++)
+        if (!(mine->replicas[i]->flags & (CN_FAIL | CN_PFAIL))) left++;
+    if (left <= cfg.cluster_migration_barrier) return;
+    for (int i = 0; i < cs->nnodes; i++) {
+        cnode *n = cs->nodes[i];
+        int ok = (n->flags & CN_MASTER) ? ok_replicas(n) : 0;
+        bool orphaned = (n->flags & CN_MASTER) && !(n->flags & CN_FAIL) &&
+                        (n->flags & CN_MIGRATE_TO) && ok == 0;
+        if (orphaned) {
+            if (target == NULL && n->numslots > 0) target = n;
+            if (n->orphaned_time == 0) n->orphaned_time = srv.mstime;
+        } else {
+            n->orphaned_time = 0;
+        }
+        if (ok != max_ok) continue;
+        for (int j = 0; j < n->nreplicas; j++)
+            if (memcmp(n->replicas[j]->name, candidate->name, CLUSTER_NAMELEN) < 0)
+                candidate = n->replicas[j];
+    }
+    if (target && candidate == me && srv.mstime - target->orphaned_time > MIGRATION_DELAY) {
+        log_msg(LOG_NOTICE, "Migrating to orphaned master %.40s", target->name);
+        cluster_set_my_master(target);
+    }
+}
+
 /* ---- Cron ---- */
 
 static long long iteration;
@@ -1135,6 +1184,9 @@ void bus_cron(void) {
     long long handshake_timeout = timeout < 1000 ? 1000 : timeout;
     bool update = false;
     cs->stats_pfail_nodes = 0;
+    /* For replica migration: masters orphaned, the most working replicas
+     * a master has, and how many mine has. */
+    int orphaned = 0, max_ok = 0, mine_ok = 0;
     for (int i = 0; i < cs->nnodes; i++) {
         cnode *n = cs->nodes[i];
         if (n->flags & (CN_MYSELF | CN_NOADDR)) continue;
@@ -1161,6 +1213,12 @@ void bus_cron(void) {
         cnode *n = cs->nodes[i];
         long long now = srv.mstime;
         if (n->flags & (CN_MYSELF | CN_NOADDR | CN_HANDSHAKE)) continue;
+        if ((cs->myself->flags & CN_SLAVE) && (n->flags & CN_MASTER) && !(n->flags & CN_FAIL)) {
+            int ok = ok_replicas(n);
+            if (ok == 0 && n->numslots > 0 && (n->flags & CN_MIGRATE_TO)) orphaned++;
+            if (ok > max_ok) max_ok = ok;
+            if (cs->myself->master == n) mine_ok = ok;
+        }
         long long ping_delay = now - n->ping_sent, data_delay = now - n->data_received;
         /* Nothing heard for half the timeout: maybe the link is bad. */
         if (n->link && now - n->link->ctime > timeout && n->ping_sent && ping_delay > timeout / 2 &&
@@ -1191,6 +1249,10 @@ void bus_cron(void) {
     if (me->flags & CN_SLAVE) {
         handle_manual_failover();
         bus_handle_replica_failover();
+        /* Migrating makes sense only from a master with two working
+         * replicas or more, and only for one of the best served. */
+        if (orphaned && max_ok >= 2 && mine_ok == max_ok && cfg.cluster_allow_replica_migration)
+            migrate_to_orphaned_master(max_ok);
     }
     if (update || cs->state == CLUSTER_FAIL) cluster_update_state();
 }

@@ -105,7 +105,7 @@ typedef struct cluster_state {
     long long mf_master_offset; /* replica side: -1 until the master's is known */
     bool mf_can_start;
     uint64_t last_vote_epoch;
-    bool todo_save, todo_update_state;
+    bool todo_save, todo_fsync, todo_update_state;
     long long stats_sent[MSG_TYPES], stats_received[MSG_TYPES];
     long long stats_pfail_nodes;
     unsigned long long links_limit_exceeded;
@@ -136,6 +136,13 @@ void cluster_set_my_master(cnode *n);
 void cluster_update_state(void);
 int cluster_save_config(bool fsync_it);
 void cluster_todo(bool save, bool update_state);
+/* Save with fsync before sleeping. Only changes to my own epoch need it
+ * (votes and failovers fsync at once): what the bus taught us is written
+ * (atomically, by rename) but not fsynced, since a node that lost it to a
+ * power cut learns it again from its peers. Redis 7.0 fsyncs those too, but
+ * writes in place: each of our saves makes a new file, which costs twice
+ * as much to fsync, and a slot moved by redis-cli costs one save per node. */
+void cluster_todo_fsync(void);
 /* Keys of 'slot' deleted (their DELs propagated); returns how many. */
 unsigned cluster_del_keys_in_slot(unsigned slot);
 /* The announced endpoint, by cluster-preferred-endpoint-type. */
