@@ -52,7 +52,22 @@ TESTS = {
     "PFADD_NEW": ["PFADD", "hll:__rand_int__", "__rand_int__"],
     "PFCOUNT": ["PFCOUNT", "hll:dense"],
     "GEOADD": ["GEOADD", "geo:new", "13.__rand_int__", "37.__rand_int__", "m:__rand_int__"],
+    "GEOSEARCH": ["GEOSEARCH", "geo", "FROMMEMBER", "m:__rand_int__", "BYRADIUS", "1", "km", "ASC"],
+    "GEOSEARCH_B": ["GEOSEARCH", "geo", "FROMMEMBER", "m:__rand_int__", "BYBOX", "4", "4", "km",
+                    "COUNT", "10", "WITHDIST"],
 }
+
+
+def geo_load(port):
+    """bench.py's geo data set (100,000 points m:%012d), pipelined."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import bench
+    with socket.create_connection(("127.0.0.1", port), timeout=120) as sock:
+        for k, payload in bench.geo_load():
+            sock.sendall(payload)
+            got = b""
+            while got.count(b"\r\n") < k:
+                got += sock.recv(1 << 16)
 
 
 def free_port():
@@ -93,6 +108,8 @@ def measure(server, test, n, pipeline, clients, keep):
             for i in range(0, 20000, 1000):
                 cli("PFADD", "hll:dense", *[str(x) for x in range(i, i + 1000)])
             cli("PFCOUNT", "hll:dense")
+        if test.startswith("GEOSEARCH"):
+            geo_load(port)
         bench(max(n // 10, 1000))
         subprocess.run(["callgrind_control", "-i", "on", str(proc.pid)], capture_output=True)
         bench(n)
