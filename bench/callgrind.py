@@ -57,7 +57,22 @@ TESTS = {
     "GEOADD": ["GEOADD", "geo:new", "13.__rand_int__", "37.__rand_int__", "m:__rand_int__"],
     "XADD": ["XADD", "xs", "*", "a", "__rand_int__", "b", "vv"],
     "XRANGE_100": ["XRANGE", "xr", "-", "+", "COUNT", "100"],
+    "GEOSEARCH": ["GEOSEARCH", "geo", "FROMMEMBER", "m:__rand_int__", "BYRADIUS", "1", "km", "ASC"],
+    "GEOSEARCH_B": ["GEOSEARCH", "geo", "FROMMEMBER", "m:__rand_int__", "BYBOX", "4", "4", "km",
+                    "COUNT", "10", "WITHDIST"],
 }
+
+
+def geo_load(port):
+    """bench.py's geo data set (100,000 points m:%012d), pipelined."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import bench
+    with socket.create_connection(("127.0.0.1", port), timeout=120) as sock:
+        for k, payload in bench.geo_load():
+            sock.sendall(payload)
+            got = b""
+            while got.count(b"\r\n") < k:
+                got += sock.recv(1 << 16)
 
 
 def free_port():
@@ -110,6 +125,8 @@ def measure(server, test, n, pipeline, clients, keep, tls=False):
             lines = "".join("XADD xr %d-1 a %d b vv\n" % (j, j) for j in range(1, 1001))
             subprocess.run(["redis-cli", "-p", str(port)], input=lines, capture_output=True,
                            text=True, timeout=600)
+        if test.startswith("GEOSEARCH"):
+            geo_load(port)
         bench(max(n // 10, 1000))
         subprocess.run(["callgrind_control", "-i", "on", str(proc.pid)], capture_output=True)
         bench(n)

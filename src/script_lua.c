@@ -1280,11 +1280,22 @@ void scriptl_call(lua_State *L, int ref, script_run *r, int nkeys, const slice *
         push_array(L, nargs, args);
     }
     int err = lua_pcall(L, eval ? 0 : 2, 1, -(eval ? 2 : 4));
-    /* A few incremental GC steps every 50 runs keep Lua from a full
-     * collection at a bad moment, as Redis does. */
+    /* Every 50 runs, a few incremental GC steps when the runs left much
+     * garbage (over 1 KB each), as Redis steps to spread the collection's
+     * cost. Light scripts (a few strings and the KEYS/ARGV tables a run)
+     * are left to Lua's own allocation-driven steps: a forced step there
+     * walks the whole heap again and again, a sixth of a small script's
+     * cost, and frees nothing more (the heap stays under twice its live
+     * size either way). */
     static int gc_count;
+    static int gc_last_kb;
     if (++gc_count == 50) {
-        lua_gc(L, LUA_GCSTEP, 50);
+        int kb = lua_gc(L, LUA_GCCOUNT, 0);
+        if (kb - gc_last_kb >= 50) {
+            lua_gc(L, LUA_GCSTEP, 50);
+            kb = lua_gc(L, LUA_GCCOUNT, 0);
+        }
+        gc_last_kb = kb;
         gc_count = 0;
     }
     if (err) reply_run_error(r->caller, L, r);
