@@ -315,7 +315,8 @@ static bool dispatch_request(client *c) {
             cmd->fullname);
         return rejected(c);
     }
-    if (srv.loading && !(cmd->flags & CMD_LOADING)) {
+    if ((srv.loading && !(cmd->flags & CMD_LOADING)) ||
+        (srv.async_loading && (cmd->flags & CMD_NO_ASYNC_LOADING))) {
         reject(c, cmd, ERR_LOADING);
         return rejected(c);
     }

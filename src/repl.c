@@ -1424,10 +1424,33 @@ void repl_send_getack(void) {
     feed_command(-1, 3, a);
 }
 
+/* Does this replica wait for the disk snapshot a child is writing? A
+ * replica that reads the file as it grows (castor) still waits for the
+ * child: its transfer can't end before the snapshot does. */
+static bool waits_for_disk_snapshot(const replica_info *ri) {
+    return (ri->state == RS_WAIT_BGSAVE_END && !ri->diskless) ||
+           (ri->tailing && !repl_ms.tail_done);
+}
+
 static const char *replica_state_name(const replica_info *ri) {
     if (ri->state == RS_ONLINE) return ri->online_on_ack ? "send_bulk" : "online";
     if (ri->state == RS_SNAPSHOT_SENT) return "send_bulk";
+    if (waits_for_disk_snapshot(ri)) return "wait_bgsave";
     return ri->state == RS_SEND_BULK ? "send_bulk" : "wait_bgsave";
+}
+
+/* The last replica waiting for a disk snapshot left: unless save points
+ * want the snapshot anyway, the child's work (and its copy-on-write
+ * memory) is wasted and it would delay the next sync, so it is stopped, as
+ * Redis 7.0 does. */
+static void drop_unneeded_disk_snapshot(void) {
+    if (child_type() != CHILD_RDB || repl_ms.pipe_rfd != -1 || snapshot_has_save_points()) return;
+    for (size_t i = 0; i < repl_ms.nreplicas; i++)
+        if (waits_for_disk_snapshot(repl_ms.replicas[i]->repl)) return;
+    log_msg(LOG_NOTICE,
+            "No replica waits for the RDB child's snapshot any more and no save point needs it: "
+            "killing the child.");
+    snapshot_kill_child();
 }
 
 void repl_log_shutdown_state(void) {
@@ -1521,12 +1544,14 @@ void repl_client_freed(client *c) {
         }
         bool was_in_pipe = ri->in_pipe;
         bool was_tailing = ri->tailing;
+        bool waited_for_disk = ri->is_replica && waits_for_disk_snapshot(ri);
         mem_free(ri);
         c->repl = NULL;
         /* The relay may have been waiting for this one. */
         if (was_in_pipe && repl_ms.pipe_rfd != -1 && !pipe_abandoned())
             replica_pipe_writable(-1, NULL, 0);
         if (was_tailing) tail_maybe_finish();
+        if (waited_for_disk) drop_unneeded_disk_snapshot();
     }
 }
 

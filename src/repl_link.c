@@ -191,6 +191,7 @@ static void stream_link_reset(void) {
 }
 
 static void link_close(void) {
+    srv.async_loading = false;
     stream_link_reset();
     if (repl_ls.fd != -1) {
         ev_del(repl_ls.fd, EV_READ | EV_WRITE);
@@ -881,6 +882,14 @@ static void transfer_start(const char *line) {
     repl_ls.crc = 0;
     repl_ls.lag_len = 0;
     repl_ls.state = L_TRANSFER;
+    /* Redis's async loading: under swapdb, a full sync of the history we
+     * already follow (the master's ID is ours: our data is an older point
+     * of the same dataset) keeps serving what we hold while the new one
+     * arrives, and says so (INFO async_loading); only commands and configs
+     * that can't run during a load get -LOADING. Another history (loading)
+     * is not served as if it were the master's. */
+    srv.async_loading = cfg.repl_diskless_load == REPL_DISKLESS_LOAD_SWAPDB &&
+                        strcasecmp(repl_ls.new_replid, srv.replid) == 0;
 }
 
 static void transfer_done(void);
@@ -1080,6 +1089,7 @@ static bool prepare_replace(void) {
 static long long drain_last_us;
 
 static void drain_while_loading(void) {
+    if (srv.shutdown_asap) server_shutdown_while_loading();
     long long now = util_ustime();
     if (now - drain_last_us < 2000 || repl_ls.sfd == -1) return;
     if (repl_ls.s_state == SL_CONNECTING) {
@@ -1267,6 +1277,7 @@ static void transfer_done(void) {
         link_cancel(buf);
         return;
     }
+    srv.async_loading = false; /* the old dataset stops being served here */
     log_msg(LOG_NOTICE, "MASTER <-> REPLICA sync: Flushing old data");
     db_signal_flushed(-1, -1);
     db_empty_all();
@@ -1315,6 +1326,7 @@ static bool conn_fill(void) {
             /* A split sync's stream link is drained while we wait. */
             long long until = util_mstime() + cfg.repl_timeout * 1000LL;
             for (;;) {
+                if (srv.shutdown_asap) server_shutdown_while_loading();
                 drain_while_loading();
                 struct pollfd pfd[2] = {{.fd = repl_ls.fd, .events = POLLIN},
                                         {.fd = repl_ls.sfd, .events = POLLIN}};
@@ -1335,6 +1347,7 @@ static bool conn_fill(void) {
 
 static size_t socket_rio_read(rio *rr, void *buf, size_t len) {
     (void)rr;
+    if (srv.shutdown_asap) server_shutdown_while_loading();
     if (repl_ls.split) drain_while_loading();
     char *p = buf;
     size_t done = 0;
@@ -1406,7 +1419,8 @@ static void socket_load(bool tee) {
 }
 
 bool repl_receiving_dataset(void) {
-    return repl_ls.state == L_TRANSFER && cfg.repl_diskless_load != REPL_DISKLESS_LOAD_DISABLED;
+    return repl_ls.state == L_TRANSFER && cfg.repl_diskless_load != REPL_DISKLESS_LOAD_DISABLED &&
+           !srv.async_loading;
 }
 
 /* ---- Replica side: the master client ---- */

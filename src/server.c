@@ -180,6 +180,17 @@ static void setup_signals(void) {
     signal(SIGHUP, SIG_IGN);
 }
 
+void server_shutdown_while_loading(void) {
+    if (!srv.shutdown_asap || !srv.loading || srv.shutdown_mstime) return;
+    log_msg(LOG_WARNING, "Received %s during loading, shutting down without saving...",
+            last_signal == SIGINT ? "SIGINT" : "SIGTERM");
+    if (server_prepare_shutdown(SHUTDOWN_NOSAVE) == 0) exit(0);
+    log_msg(
+        LOG_WARNING,
+        "SIGTERM received but errors trying to shut down the server, check the logs for more information");
+    srv.shutdown_asap = false;
+}
+
 /* A signal asked for a shutdown (with the flags shutdown-on-sigterm or
  * shutdown-on-sigint give), or one waits for replicas to catch up. */
 static void check_shutdown(void) {

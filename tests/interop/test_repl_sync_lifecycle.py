@@ -1,0 +1,196 @@
+"""A full sync's life on both ends, as Redis 7.0.15's integration/replication
+observes it: each scenario once with castor and once with Debian's
+redis-server 7.0.15, which shows the behaviour castor must have.
+
+- a replica under repl-diskless-load swapdb that follows the master's
+  history keeps serving its data while a full sync arrives (INFO
+  async_loading:1, loading:0); commands and configs that can't run during a
+  load get -LOADING; a failed transfer keeps the data; a successful one
+  replaces it, function libraries of the same name included;
+- a disk BGSAVE that no replica waits for any more is killed, unless save
+  points want it (INFO rdb_bgsave_in_progress; replicas show wait_bgsave
+  while the child writes);
+- a replica loading a full sync from the socket exits on SIGTERM without
+  finishing the load.
+"""
+
+import time
+
+import pytest
+
+import repltest as rt
+from castortest import CASTOR_SERVER, REDIS_SERVER, wait_for
+from repltest import start_server  # noqa: F401  (replicas stop before masters)
+from resp import Err
+
+IMPLS = {"castor": CASTOR_SERVER, "redis": REDIS_SERVER}
+
+LIB1 = "#!lua name=test\nredis.register_function('test', function() return 'hello1' end)"
+LIB2 = "#!lua name=test\nredis.register_function('test', function() return 'hello2' end)"
+
+
+@pytest.fixture(params=sorted(IMPLS))
+def impl(request):
+    return request.param
+
+
+def make(start_server, impl, **directives):
+    # A loading redis-server answers only between chunks of this size.
+    d = {"repl-diskless-sync-delay": "0", "loading-process-events-interval-bytes": "1024"}
+    d.update({k.replace("_", "-"): v for k, v in directives.items()})
+    return start_server(directives=d, binary=IMPLS[impl],
+                        name="%s%d" % (impl, time.monotonic_ns() % 1000))
+
+
+def persistence(s):
+    return rt.info(s.client(), "persistence")
+
+
+def swapdb_pair(start_server, impl):
+    """A writable swapdb replica in sync with its master, then each with
+    its own data and a function library named 'test'; the master then cuts
+    the replica and writes past a 16 KB backlog, so the replica's next sync
+    is a full one of the same history."""
+    m = make(start_server, impl, repl_diskless_sync="yes")
+    r = make(start_server, impl, repl_diskless_load="swapdb", replica_read_only="no")
+    mc, rc = m.client(), r.client()
+    assert rt.replicaof(rc, m) == "OK"
+    rt.wait_for_sync(mc, rc)
+    rc.execute_command("DEBUG", "POPULATE", "200", "slave", "10")
+    mc.execute_command("DEBUG", "POPULATE", "200", "master", "100000")
+    mc.config_set("rdbcompression", "no")
+    rc.set("mykey", "myvalue")
+    rc.execute_command("FUNCTION", "LOAD", LIB1)
+    mc.execute_command("FUNCTION", "LOAD", LIB2)
+    return m, r
+
+
+def force_full_sync(mc):
+    p = mc.pipeline(transaction=True)
+    p.execute_command("CLIENT", "KILL", "TYPE", "replica")
+    p.config_set("repl-backlog-size", "16384")
+    for i in range(10):
+        p.set("big%d" % i, "A" * 16384)
+    p.execute()
+
+
+def test_swapdb_full_sync_of_same_history_replaces_data_and_functions(start_server, impl):
+    """The replica's own key goes, the master's library replaces the
+    replica's library of the same name (castor used to refuse the payload
+    while checking it, 'Library already exists', and retried forever while
+    keeping diverged data)."""
+    m, r = swapdb_pair(start_server, impl)
+    mc, rc = m.client(), r.client()
+    full_before = int(rt.stats(mc)["sync_full"])
+    force_full_sync(mc)
+    wait_for(lambda: int(rt.stats(mc)["sync_full"]) > full_before, 20)
+    rt.wait_for_sync(mc, rc)
+    assert rc.get("mykey") is None
+    assert rc.execute_command("FCALL", "test", "0") == b"hello2"
+    assert rc.dbsize() == mc.dbsize() == 210
+    rt.assert_same_digest(mc, rc)
+
+
+def test_swapdb_async_loading_serves_old_data_until_the_sync_ends(start_server, impl):
+    """While the full sync of our own history transfers: async_loading:1,
+    loading:0, the old data and functions are served, REPLICAOF and CONFIG
+    SET appendonly get -LOADING. A transfer cut by the master keeps it all."""
+    m, r = swapdb_pair(start_server, impl)
+    mc, rc = m.client(), r.client()
+    mc.config_set("rdb-key-save-delay", "20000")  # 200 keys: ~4 s of transfer
+    force_full_sync(mc)
+    wait_for(lambda: persistence(r)["async_loading"] == "1", 20)
+    assert persistence(r)["loading"] == "0"
+    assert rc.get("mykey") == b"myvalue"
+    assert rc.execute_command("FCALL", "test", "0") == b"hello1"
+    assert rc.dbsize() == 201
+    raw = r.raw()
+    reply = raw.call("CONFIG", "SET", "appendonly", "no")
+    assert isinstance(reply, Err) and reply.code == "LOADING", reply
+    reply = raw.call("REPLICAOF", "NO", "ONE")
+    assert isinstance(reply, Err) and reply.code == "LOADING", reply
+    assert persistence(r)["async_loading"] == "1"  # still in the same sync
+    # The master cuts the transfer; the next sync waits 5 s.
+    mc.config_set("repl-diskless-sync-delay", "5")
+    mc.execute_command("CLIENT", "KILL", "TYPE", "replica")
+    wait_for(lambda: persistence(r)["async_loading"] == "0", 10)
+    assert rc.get("mykey") == b"myvalue"
+    assert rc.execute_command("FCALL", "test", "0") == b"hello1"
+    assert rc.dbsize() == 201
+    mc.config_set("rdb-key-save-delay", "0")
+
+
+def test_another_history_is_loading_not_async_loading(start_server, impl):
+    """A replica of another history (a new master) reports loading:1 and
+    async_loading:0 while the transfer runs, and keeps its data if it fails."""
+    m = make(start_server, impl, repl_diskless_sync="yes")
+    r = make(start_server, impl, repl_diskless_load="swapdb")
+    mc, rc = m.client(), r.client()
+    rc.execute_command("DEBUG", "POPULATE", "50", "slave", "10")
+    mc.execute_command("DEBUG", "POPULATE", "200", "master", "100000")
+    mc.config_set("rdb-key-save-delay", "20000")
+    assert rt.replicaof(rc, m) == "OK"
+    wait_for(lambda: persistence(r)["loading"] == "1", 20)
+    assert persistence(r)["async_loading"] == "0"
+    mc.config_set("repl-diskless-sync-delay", "5")
+    mc.execute_command("CLIENT", "KILL", "TYPE", "replica")
+    wait_for(lambda: persistence(r)["loading"] == "0", 10)
+    assert rc.dbsize() == 50
+    mc.config_set("rdb-key-save-delay", "0")
+
+
+def replica_states(mc):
+    info = rt.info(mc, "replication")
+    return [v for k, v in sorted(info.items()) if k.startswith("slave") and k[5:].isdigit()]
+
+
+def test_disk_sync_child_killed_when_no_replica_needs_it(start_server, impl):
+    """Disk sync, BGSAVE slowed to ~10 s: both replicas show wait_bgsave;
+    one leaving keeps the child, the last leaving kills it (save ""); with
+    save points the child is kept."""
+    m = make(start_server, impl, repl_diskless_sync="no")
+    r1 = make(start_server, impl)
+    r2 = make(start_server, impl)
+    mc = m.client()
+    for i in range(10):
+        mc.set(str(i), str(i))
+    mc.config_set("rdb-key-save-delay", "1000000")
+    for r in (r1, r2):
+        assert rt.replicaof(r.client(), m) == "OK"
+
+    def both_wait():
+        states = replica_states(mc)
+        return (persistence(m)["rdb_bgsave_in_progress"] == "1" and len(states) == 2
+                and all("state=wait_bgsave" in s for s in states))
+    wait_for(both_wait, 10)
+    r1.client().execute_command("REPLICAOF", "NO", "ONE")
+    wait_for(lambda: len(replica_states(mc)) == 1, 10)
+    assert persistence(m)["rdb_bgsave_in_progress"] == "1"
+    r2.client().execute_command("REPLICAOF", "NO", "ONE")
+    wait_for(lambda: persistence(m)["rdb_bgsave_in_progress"] == "0", 5)
+    # With save points the snapshot is wanted anyway.
+    mc.config_set("save", "900 1")
+    for r in (r1, r2):
+        assert rt.replicaof(r.client(), m) == "OK"
+    wait_for(both_wait, 10)
+    for r in (r1, r2):
+        r.client().execute_command("REPLICAOF", "NO", "ONE")
+    wait_for(lambda: len(replica_states(mc)) == 0, 10)
+    time.sleep(0.3)  # what is checked is that nothing happens
+    assert persistence(m)["rdb_bgsave_in_progress"] == "1"
+    mc.config_set("save", "")
+    mc.config_set("rdb-key-save-delay", "0")
+
+
+def test_sigterm_while_loading_a_full_sync_exits(start_server, impl):
+    """A replica parsing its master's payload from the socket (1 ms per key:
+    ~20 s) exits soon after SIGTERM, without finishing the load."""
+    m = make(start_server, impl, repl_diskless_sync="yes")
+    r = make(start_server, impl, repl_diskless_load="swapdb", key_load_delay="1000")
+    m.client().execute_command("DEBUG", "POPULATE", "20000", "k", "10")
+    assert rt.replicaof(r.client(), m) == "OK"
+    wait_for(lambda: "Loading DB in memory" in r.logfile, 20)
+    t0 = time.monotonic()
+    r.proc.terminate()
+    r.wait_exit(8)
+    assert time.monotonic() - t0 < 8
