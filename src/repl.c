@@ -1920,11 +1920,14 @@ void repl_fill_rdb_info(rdb_info *info) {
         memcpy(info->repl_id, srv.replid, 41);
         info->repl_offset = repl_ms.offset;
         info->repl_stream_db = stream_db;
+        memcpy(info->repl_id2, repl_link_lineage(), 41);
     } else {
         if (repl_ms.bl == NULL) return;
         memcpy(info->repl_id, srv.replid, 41);
         info->repl_offset = repl_ms.offset;
         info->repl_stream_db = repl_ms.seldb >= 0 ? repl_ms.seldb : 0;
+        if (repl_ms.second_offset > 0 && strcmp(repl_ms.replid2, ZERO_REPLID) != 0)
+            memcpy(info->repl_id2, repl_ms.replid2, 41);
     }
 }
 

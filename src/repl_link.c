@@ -115,6 +115,11 @@ struct repl_link_state {
     bool from_master;      /* we were a master: our history may hold unacknowledged writes */
     /* The empty-master guard. */
     bool guard_armed;
+    /* The history our master's (castor) last full sync payload said it
+     * continues (aux castor-repl-id2), when that was ours: our snapshots
+     * pass it on, so our own replicas of that history accept our data
+     * even when it is empty. */
+    char lineage[41];
     bool refused;
     char refused_reason[160];
 };
@@ -1238,7 +1243,8 @@ static void transfer_done(void) {
      * whose CRC is right but whose inner encoding is not must not cost us
      * the dataset we have. */
     long long held = repl_total_keys();
-    if (err || rdb_check_payload(repl_ls.tmp_name, held > 0, &has_keys, &err) == -1) {
+    char replid2[41];
+    if (err || rdb_check_payload(repl_ls.tmp_name, held > 0, &has_keys, replid2, &err) == -1) {
         char buf[600];
         snprintf(
             buf, sizeof(buf),
@@ -1250,8 +1256,11 @@ static void transfer_done(void) {
         return;
     }
     long long have = held;
+    /* A master whose secondary ID is our history (it restarted from its
+     * snapshot and continues it; its keys may all have expired) is no
+     * stranger that lost its data. */
     if (cfg.repl_empty_master_guard && repl_ls.guard_armed && have > 0 && !has_keys &&
-        !repl_is_our_history(repl_ls.new_replid)) {
+        !repl_is_our_history(repl_ls.new_replid) && !(replid2[0] && repl_is_our_history(replid2))) {
         snprintf(repl_ls.refused_reason, sizeof(repl_ls.refused_reason),
                  "master %s:%d restarted with an empty dataset and a new replication ID",
                  repl_ls.host, repl_ls.port);
@@ -1265,6 +1274,8 @@ static void transfer_done(void) {
         repl_ls.connect_after_ms = srv.mstime + REFUSED_RETRY_MS;
         return;
     }
+    if (replid2[0] && repl_is_our_history(replid2)) memcpy(repl_ls.lineage, replid2, 41);
+    else repl_ls.lineage[0] = '\0';
     bool aof_was_on = prepare_replace();
     if (rename(repl_ls.tmp_name, cfg.dbfilename) == -1) {
         char buf[700];
@@ -1362,6 +1373,7 @@ static size_t socket_rio_read(rio *rr, void *buf, size_t len) {
 }
 
 static void socket_load(bool tee) {
+    repl_ls.lineage[0] = '\0'; /* the payload is not checked before it loads */
     bool aof_was_on = prepare_replace();
     log_msg(LOG_NOTICE, "MASTER <-> REPLICA sync: Loading DB in memory (from the socket)");
     db_signal_flushed(-1, -1);
@@ -1616,6 +1628,8 @@ bool repl_link_stream_db(int *dbid) {
     *dbid = repl_ls.master ? repl_ls.master->dbid : repl_ls.cached_db;
     return true;
 }
+
+const char *repl_link_lineage(void) { return repl_ls.lineage; }
 
 void repl_link_retry(void) {
     if (repl_ls.state == L_CONNECT && srv.mstime >= repl_ls.connect_after_ms) link_connect();

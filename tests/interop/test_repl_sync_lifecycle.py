@@ -194,3 +194,56 @@ def test_sigterm_while_loading_a_full_sync_exits(start_server, impl):
     r.proc.terminate()
     r.wait_exit(8)
     assert time.monotonic() - t0 < 8
+
+
+@pytest.mark.parametrize("small_backlog", [False, True], ids=["partial", "full"])
+def test_master_restart_announces_keys_expired_in_its_snapshot(start_server, impl, small_backlog):
+    """A master restarted from its RDB drops keys that expired meanwhile and
+    feeds their DELs into its backlog (Redis's RDBFLAGS_FEED_REPL), so its
+    replicas, which never expire keys on their own, drop them too: with a
+    large backlog the chain resyncs partially, with a 16 KB one it needs a
+    full sync, which the replica and its sub-replica accept although the
+    master's dataset is now empty (it continues their history). Equal
+    digests in both cases (castor used to drop the DELs: the replicas kept
+    the keys forever)."""
+    quiet = {"repl_timeout": "3600"}
+    if small_backlog:
+        quiet["repl_backlog_size"] = "16384"
+    m = make(start_server, impl, save="3600 1", repl_ping_replica_period="3600", **quiet)
+    quiet.pop("repl_backlog_size", None)
+    r = make(start_server, impl, **quiet)
+    sub = make(start_server, impl, **quiet)
+    mc = m.client()
+    assert rt.replicaof(r.client(), m) == "OK"
+    assert rt.replicaof(sub.client(), r) == "OK"
+    rt.wait_link_up(r.client())
+    rt.wait_link_up(sub.client())
+    n = 2048 if small_backlog else 512
+    mc.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", "0")
+    p = mc.pipeline(transaction=False)
+    for j in range(n):
+        p.execute_command("SELECT", j % 16)
+        p.set(j, "somevalue", px=10)
+    p.execute()
+    off = rt.offset(mc)
+    wait_for(lambda: rt.offset(r.client()) == off and rt.offset(sub.client()) == off, 20)
+    # The master knows it (else its shutdown feeds a GETACK past 'off').
+    wait_for(lambda: ("offset=%d," % off) in rt.repl(mc).get("slave0", ""), 20)
+    time.sleep(0.05)  # the keys' 10 ms pass
+    m.stop()
+    m.start()
+    mc = m.client()
+    rt.wait_link_up(r.client())
+    rt.wait_link_up(sub.client())
+    assert int(persistence(m)["rdb_last_load_keys_expired"]) == n
+    info = rt.repl(mc)
+    if small_backlog:
+        assert int(info["repl_backlog_first_byte_offset"]) > int(info["second_repl_offset"])
+        wait_for(lambda: int(rt.stats(mc)["sync_full"]) == 1, 20)
+    else:
+        assert int(info["master_repl_offset"]) == off + int(info["repl_backlog_histlen"])
+        wait_for(lambda: int(rt.stats(mc)["sync_partial_ok"]) == 1, 20)
+        assert int(rt.stats(mc)["sync_full"]) == 0
+    mc.execute_command("SET", "after", "restart")  # a write: offsets must meet after it
+    rt.wait_offsets_equal(mc, r.client(), sub.client())
+    assert rt.digest(mc) == rt.digest(r.client()) == rt.digest(sub.client())
