@@ -247,3 +247,30 @@ def test_master_restart_announces_keys_expired_in_its_snapshot(start_server, imp
     mc.execute_command("SET", "after", "restart")  # a write: offsets must meet after it
     rt.wait_offsets_equal(mc, r.client(), sub.client())
     assert rt.digest(mc) == rt.digest(r.client()) == rt.digest(sub.client())
+
+
+def test_client_kill_ends_the_connection_before_its_reply(start_server, impl):
+    """CLIENT KILL of another client ends that connection at once, as Redis's
+    immediate free does, not after the killer's reply is written: a
+    pipelined 'CLIENT KILL ...' + 'DEBUG SLEEP 1' lets the victim see EOF
+    well before the sleep ends. (Redis's swapdb tests kill a replica inside
+    MULTI and then ask the replica whether its link is up.)"""
+    import socket
+    s = make(start_server, impl)
+    victim = socket.create_connection(("127.0.0.1", s.port), timeout=5)
+    victim.sendall(b"CLIENT SETNAME victim\r\n")
+    assert victim.recv(100) == b"+OK\r\n"
+    killer = socket.create_connection(("127.0.0.1", s.port), timeout=5)
+    t0 = time.monotonic()
+    killer.sendall(b"CLIENT KILL SKIPME yes TYPE normal\r\nDEBUG SLEEP 1\r\n")
+    victim.settimeout(5)
+    assert victim.recv(100) == b""  # EOF
+    took = time.monotonic() - t0
+    assert took < 0.7, took
+    killer.settimeout(5)
+    got = b""
+    while got.count(b"\r\n") < 2:
+        got += killer.recv(100)
+    assert got == b":1\r\n+OK\r\n"
+    victim.close()
+    killer.close()
