@@ -818,7 +818,10 @@ static void pipe_read(int fd, void *data, int mask) {
     }
     repl_ms.pipe_len = (size_t)n;
     repl_ms.sent_bytes += n;
-    for (size_t i = 0; i < repl_ms.nreplicas; i++) repl_ms.replicas[i]->repl->pipe_sent = 0;
+    for (size_t i = 0; i < repl_ms.nreplicas; i++) {
+        repl_ms.replicas[i]->repl->pipe_sent = 0;
+        repl_ms.replicas[i]->repl->last_write_ms = srv.mstime; /* its wait starts now */
+    }
     if (!pipe_push()) {
         ev_del(fd, EV_READ);
         replica_pipe_writable(-1, NULL, 0);
@@ -1978,7 +1981,10 @@ void repl_cron(void) {
              (ri->state == RS_WAIT_BGSAVE_END && !ri->diskless)) &&
             !(c->flags & CLIENT_CLOSE_ASAP))
             repl_write_all_nb(c->fd, c->tls, "\n", 1);
-        if (ri->in_pipe && !(c->flags & CLIENT_CLOSE_ASAP) &&
+        /* Only a replica that holds back the current chunk (Redis's
+         * partial write) can time out: one that took it all waits for the
+         * slow one, like the child. */
+        if (ri->in_pipe && !(c->flags & CLIENT_CLOSE_ASAP) && ri->pipe_sent < repl_ms.pipe_len &&
             srv.mstime - ri->last_write_ms > timeout) {
             /* It stopped reading: the others and the child must not wait. */
             log_msg(LOG_WARNING, "Disconnecting timedout replica (full sync): %s", replica_name(c));

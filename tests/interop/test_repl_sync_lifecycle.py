@@ -274,3 +274,32 @@ def test_client_kill_ends_the_connection_before_its_reply(start_server, impl):
     assert got == b":1\r\n+OK\r\n"
     victim.close()
     killer.close()
+
+
+def test_diskless_timeout_drops_only_the_stalled_replica(start_server, impl):
+    """Two replicas share a diskless transfer; one stops reading (SIGSTOP).
+    After repl-timeout only that one is dropped: the other, which took every
+    chunk and waits for the stalled one, finishes its sync (castor used to
+    time both out, killing the transfer)."""
+    import os
+    import signal
+    m = make(start_server, impl, repl_diskless_sync="yes", repl_diskless_sync_delay="5",
+             repl_diskless_sync_max_replicas="2", rdbcompression="no")
+    slow = make(start_server, impl, repl_diskless_load="swapdb", key_load_delay="100")
+    fast = make(start_server, impl)
+    mc = m.client()
+    mc.execute_command("DEBUG", "POPULATE", "20000", "k", "1000")
+    assert rt.replicaof(slow.client(), m) == "OK"
+    assert rt.replicaof(fast.client(), m) == "OK"
+    wait_for(lambda: "Loading DB in memory" in slow.logfile, 30)
+    mc.config_set("repl-timeout", "2")
+    os.kill(slow.pid, signal.SIGSTOP)
+    try:
+        wait_for(lambda: "Disconnecting timedout replica (full sync)" in m.logfile, 20)
+        rt.wait_link_up(fast.client(), timeout=30)
+        assert fast.client().dbsize() == 20000
+        assert m.logfile.count("Disconnecting timedout replica (full sync)") == 1
+        assert "last replica dropped" not in m.logfile
+    finally:
+        os.kill(slow.pid, signal.SIGCONT)
+    mc.config_set("repl-timeout", "60")
