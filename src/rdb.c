@@ -1911,8 +1911,9 @@ static bool load_function(loader *ld, bool replace) {
 static bool skip_function(loader *ld) {
     size_t len;
     char *code = load_string(ld, &len);
+    if (code == NULL) return false;
     mem_free(code);
-    return code != NULL;
+    return true;
 }
 
 str *rdb_load_function_code(rio *r) {
