@@ -1766,6 +1766,10 @@ static void replicaof(client *c) {
         reply_error(c, "ERR REPLICAOF not allowed in cluster mode.");
         return;
     }
+    if (repl_fo.state != FO_NONE) {
+        reply_error(c, ERR_REPLICAOF_FAILING_OVER);
+        return;
+    }
     if (arg_is(&c->argv[1], "no") && arg_is(&c->argv[2], "one")) {
         if (srv.is_replica) {
             become_master();

@@ -303,3 +303,27 @@ def test_diskless_timeout_drops_only_the_stalled_replica(start_server, impl):
     finally:
         os.kill(slow.pid, signal.SIGCONT)
     mc.config_set("repl-timeout", "60")
+
+
+def test_replicaof_refused_while_failing_over(start_server, impl):
+    """While a FAILOVER waits for its target, REPLICAOF (NO ONE or a host)
+    is refused with Redis's error: castor ran it, leaving the failover
+    state behind it (writes paused, the handover half done)."""
+    m = make(start_server, impl)
+    r = make(start_server, impl)
+    mc = m.client()
+    assert rt.replicaof(r.client(), m) == "OK"
+    rt.wait_for_sync(mc, r.client())
+    sleeper = r.raw()
+    sleeper.send("DEBUG", "SLEEP", "3")  # the replica stops acknowledging
+    time.sleep(0.1)
+    mc.set("k", "v")
+    assert mc.execute_command("FAILOVER", "TIMEOUT", "20000") == b"OK"
+    wait_for(lambda: rt.repl(mc).get("master_failover_state") == "waiting-for-sync", 5)
+    raw = m.raw()
+    for args in (("REPLICAOF", "NO", "ONE"), ("REPLICAOF", "127.0.0.1", str(r.port))):
+        reply = raw.call(*args)
+        assert reply == Err("ERR REPLICAOF not allowed while failing over."), reply
+    assert mc.execute_command("FAILOVER", "ABORT") == b"OK"
+    assert rt.repl(mc)["role"] == "master"
+    sleeper.read()
