@@ -1438,7 +1438,9 @@ static bool waits_for_disk_snapshot(const replica_info *ri) {
 static const char *replica_state_name(const replica_info *ri) {
     if (ri->state == RS_ONLINE) return ri->online_on_ack ? "send_bulk" : "online";
     if (ri->state == RS_SNAPSHOT_SENT) return "send_bulk";
-    if (waits_for_disk_snapshot(ri)) return "wait_bgsave";
+    /* Redis's replica waits for the end of the child's snapshot, through a
+     * diskless transfer as through a disk one. */
+    if (waits_for_disk_snapshot(ri) || ri->in_pipe) return "wait_bgsave";
     return ri->state == RS_SEND_BULK ? "send_bulk" : "wait_bgsave";
 }
 

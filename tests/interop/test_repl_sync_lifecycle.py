@@ -327,3 +327,17 @@ def test_replicaof_refused_while_failing_over(start_server, impl):
     assert mc.execute_command("FAILOVER", "ABORT") == b"OK"
     assert rt.repl(mc)["role"] == "master"
     sleeper.read()
+
+
+def test_diskless_transfer_shows_wait_bgsave(start_server, impl):
+    """A replica fed by a diskless transfer is in wait_bgsave until the
+    child's snapshot ends, as Redis reports it (Redis's tests wait for it)."""
+    m = make(start_server, impl, repl_diskless_sync="yes")
+    r = make(start_server, impl)
+    mc = m.client()
+    mc.execute_command("DEBUG", "POPULATE", "10", "k", "10")
+    mc.config_set("rdb-key-save-delay", "1000000")
+    assert rt.replicaof(r.client(), m) == "OK"
+    wait_for(lambda: persistence(m)["rdb_bgsave_in_progress"] == "1"
+             and "state=wait_bgsave" in rt.repl(mc).get("slave0", ""), 10)
+    mc.config_set("rdb-key-save-delay", "0")
