@@ -1502,7 +1502,13 @@ void repl_link_cron(void) {
 
 /* ---- What repl.c asks of the link ---- */
 
-bool repl_link_is_up(void) { return repl_ls.state == L_CONNECTED; }
+/* A master client whose connection ended (EOF or error: it is freed at
+ * the end of this loop turn) is a link that is down: a client asking in
+ * the same turn must not hear "up". */
+bool repl_link_is_up(void) {
+    return repl_ls.state == L_CONNECTED &&
+           !(repl_ls.master && (repl_ls.master->flags & CLIENT_CLOSE_ASAP));
+}
 
 bool repl_link_is_master(const client *c) { return c == repl_ls.master; }
 
@@ -1694,7 +1700,7 @@ str *repl_link_info(str *s) {
                    "master_sync_in_progress:%d\r\n"
                    "slave_read_repl_offset:%lld\r\n"
                    "slave_repl_offset:%lld\r\n",
-                   repl_ls.host, repl_ls.port, repl_ls.state == L_CONNECTED ? "up" : "down",
+                   repl_ls.host, repl_ls.port, repl_link_is_up() ? "up" : "down",
                    repl_ls.master || repl_ls.fd != -1 ? last_io : -1, syncing ? 1 : 0,
                    repl_offset() + unapplied, repl_offset());
     if (repl_ls.state == L_TRANSFER) {

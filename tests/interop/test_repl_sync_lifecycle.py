@@ -341,3 +341,25 @@ def test_diskless_transfer_shows_wait_bgsave(start_server, impl):
     wait_for(lambda: persistence(m)["rdb_bgsave_in_progress"] == "1"
              and "state=wait_bgsave" in rt.repl(mc).get("slave0", ""), 10)
     mc.config_set("rdb-key-save-delay", "0")
+
+
+def test_link_reported_down_as_soon_as_the_master_connection_ends(start_server):
+    """castor: a replica busy when its master's connection ends, then asked
+    for INFO in the same turn as it sees the end, says the link is down (the
+    master client is freed only at the end of that turn; it said "up", and
+    a test that then read the replica's data read the old dataset)."""
+    m = make(start_server, "castor")
+    r = make(start_server, "castor")
+    mc = m.client()
+    assert rt.replicaof(r.client(), m) == "OK"
+    rt.wait_for_sync(mc, r.client())
+    sleeper, asker = r.raw(), r.raw()
+    sleeper.send("DEBUG", "SLEEP", "0.5")
+    time.sleep(0.1)
+    mc.execute_command("CLIENT", "KILL", "TYPE", "replica")  # the EOF waits for the replica
+    time.sleep(0.1)
+    asker.send("INFO", "replication")
+    assert sleeper.read() == "OK"
+    text = asker.read()
+    text = text.decode() if isinstance(text, bytes) else text
+    assert "master_link_status:down" in text, text
