@@ -14,6 +14,7 @@
 
 #include <limits.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "acl.h"
 #include "arg.h"
@@ -190,6 +191,11 @@ static void kill_client(client *c) {
     blocking_client_freed(c);
     pubsub_client_free(c);
     multi_client_reset(c);
+    /* Its peer sees the connection end now, before the reply to KILL (or
+     * to the EXEC around it) goes out, as with Redis's immediate free: a
+     * replica killed this way has lost its link by the time our client
+     * can ask it. */
+    if (c->fd >= 0) shutdown(c->fd, SHUT_RDWR);
     client_close_async(c);
 }
 

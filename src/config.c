@@ -1641,7 +1641,7 @@ static void config_set(client *c) {
             invalid = true;
             continue;
         }
-        if (srv.loading && (d->flags & CF_DENY_LOADING)) {
+        if ((srv.loading || srv.async_loading) && (d->flags & CF_DENY_LOADING)) {
             deny_loading = invalid = true;
             continue;
         }

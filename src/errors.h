@@ -164,6 +164,9 @@
 #define ERR_XCLAIM_RETRY "ERR Invalid RETRYCOUNT option argument for XCLAIM"
 #define ERR_XAUTOCLAIM_MINIDLE "ERR Invalid min-idle-time argument for XAUTOCLAIM"
 #define ERR_XAUTOCLAIM_COUNT "ERR COUNT must be > 0"
+/* REPLICAOF while a FAILOVER runs (Redis 7.0): two commands deciding who
+ * the master is could disagree; FAILOVER ABORT is the way out. */
+#define ERR_REPLICAOF_FAILING_OVER "ERR REPLICAOF not allowed while failing over."
 
 /* Replication (repl.c, and script.c's checks of the same states) */
 #define ERR_READONLY "READONLY You can't write against a read only replica."

@@ -368,8 +368,8 @@ static str *sec_persistence(str *s) {
     s = str_catfmt(s,
                    "# Persistence\r\n"
                    "loading:%d\r\n"
-                   "async_loading:0\r\n",
-                   srv.loading || repl_receiving_dataset() ? 1 : 0);
+                   "async_loading:%d\r\n",
+                   srv.loading || repl_receiving_dataset() ? 1 : 0, srv.async_loading ? 1 : 0);
     s = snapshot_info(s);   /* current_cow_peak .. rdb_last_load_keys_loaded */
     s = aof_info_fields(s); /* aof_enabled .. aof_last_cow_size */
     s = str_catc(s, "module_fork_in_progress:0\r\n"

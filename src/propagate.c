@@ -148,6 +148,11 @@ void propagate_del(int dbid, const char *key, size_t klen) {
     propagate(dbid, 2, argv);
 }
 
+void propagate_loaded_expired(int dbid, const char *key, size_t klen) {
+    slice argv[2] = {slice_of("DEL", 3), slice_of(key, klen)};
+    emit(dbid, PROPAGATE_REPL, 2, argv);
+}
+
 void propagate_deletion(int dbid, const char *key, size_t klen) {
     slice argv[2] = {slice_of("DEL", 3), slice_of(key, klen)};
     if (depth > 1) {

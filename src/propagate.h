@@ -15,6 +15,11 @@
 void propagate(int dbid, int argc, const slice *argv);
 /* propagate() of "DEL key". */
 void propagate_del(int dbid, const char *key, size_t klen);
+/* "DEL key" of a key a master's RDB load found expired, to the
+ * replication stream only and while loading (where propagate() is
+ * silent): the replicas continuing the file's history hold the key (Redis's
+ * RDBFLAGS_FEED_REPL); the AOF is written from the loaded data. */
+void propagate_loaded_expired(int dbid, const char *key, size_t klen);
 /* "DEL key" for a deletion the server decided, of an expired or evicted
  * key: it goes out at once, ahead of the running command's own effects
  * (Redis 7.0's propagateNow), except inside a command run by another

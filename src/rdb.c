@@ -677,6 +677,7 @@ static bool save_aux_fields(rio *r, const rdb_info *info) {
             !save_aux(r, "repl-id", info->repl_id) ||
             !save_aux_ll(r, "repl-offset", info->repl_offset < 0 ? 0 : info->repl_offset))
             return false;
+        if (info->repl_id2[0] && !save_aux(r, "castor-repl-id2", info->repl_id2)) return false;
     }
     return save_aux_ll(r, "aof-base", info && info->aof_base ? 1 : 0);
 }
@@ -1836,7 +1837,7 @@ static bool load_key(load_state *st, int type, key_attrs *a) {
             st->info->keys_expired_skipped++;
             /* A master restarting: its replicas hold the key, so the
              * history it continues must delete it (Redis's FEED_REPL). */
-            if (st->info->feed_expired) propagate_del(st->d->id, key, klen);
+            if (st->info->feed_expired) propagate_loaded_expired(st->d->id, key, klen);
         } else {
             if (a->expire != -1) e = kv_set_expire(e, a->expire);
             if (st->info->allow_dup && db_find_raw(st->d, key, klen)) {
@@ -1907,6 +1908,14 @@ static bool load_function(loader *ld, bool replace) {
     return false;
 }
 
+static bool skip_function(loader *ld) {
+    size_t len;
+    char *code = load_string(ld, &len);
+    if (code == NULL) return false;
+    mem_free(code);
+    return true;
+}
+
 str *rdb_load_function_code(rio *r) {
     loader ld;
     loader_init(&ld, r);
@@ -1966,7 +1975,10 @@ static bool load_step(load_state *st, key_attrs *a, bool *done) {
                     "The RDB file contains AUX module data I can't load: "
                     "no matching module '%s'",
                     name);
-    case RDB_OPCODE_FUNCTION2: return load_function(ld, st->info->allow_dup);
+    case RDB_OPCODE_FUNCTION2:
+        /* A dry run registers nothing: the libraries we hold may have
+         * the names the payload's have (it replaces them). */
+        return st->dry_run ? skip_function(ld) : load_function(ld, st->info->allow_dup);
     case RDB_OPCODE_FUNCTION_PRE_GA: return fail(ld, "Pre-release function format not supported.");
     }
     return load_key(st, t, a);
@@ -2131,8 +2143,9 @@ size_t rdb_value_size(const kv *e) {
 /* ---- A received replication payload, before it replaces the dataset ----
  * (its CRC64 was checked as it arrived: repl.c) */
 
-int rdb_check_payload(const char *path, bool deep, bool *has_keys, str **err) {
+int rdb_check_payload(const char *path, bool deep, bool *has_keys, char *replid2, str **err) {
     *has_keys = true;
+    replid2[0] = '\0';
     rio r;
     FILE *fp = open_read(path, &r, 256 * 1024, err);
     if (fp == NULL) return -1;
@@ -2161,6 +2174,7 @@ int rdb_check_payload(const char *path, bool deep, bool *has_keys, str **err) {
             size_t l1, l2;
             char *a = load_string(&ld, &l1);
             char *b = a ? load_string(&ld, &l2) : NULL;
+            if (b && l2 == 40 && util_strcaseeq(a, l1, "castor-repl-id2")) memcpy(replid2, b, 41);
             mem_free(a);
             mem_free(b);
             if (b == NULL) ok = false;

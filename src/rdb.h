@@ -62,10 +62,14 @@ typedef struct rdb_info {
     char repl_id[41];
     long long repl_offset; /* -1 if absent */
     int repl_stream_db;    /* -1 if absent */
+    /* castor (aux "castor-repl-id2", written by a master with a secondary
+     * ID): the history this one continues, so a castor replica of that
+     * history knows a full sync from this master is not a stranger's. */
+    char repl_id2[41];
     long long keys_loaded, keys_expired_skipped;
     bool aof_base; /* aux "aof-base" */
     /* Set by the caller before a load: keys found already expired are
-     * announced with propagate_del() (a master restarting, see repl.c). */
+     * announced with propagate_loaded_expired() (a master restarting, see repl.c). */
     bool feed_expired;
     /* Set by the caller before loading: a key or function library that
      * exists is replaced instead of failing the load (DEBUG RELOAD MERGE). */
@@ -97,7 +101,7 @@ int rdb_load_file_cb(const char *path, rdb_info *info, void (*every)(void), str 
  * *err), and *has_keys says whether it holds any key. 'deep' also parses
  * and checks every value and the checksum, keeping none (a full load's
  * CPU, no memory): what a replica with data to lose does first. */
-int rdb_check_payload(const char *path, bool deep, bool *has_keys, str **err);
+int rdb_check_payload(const char *path, bool deep, bool *has_keys, char *replid2, str **err);
 
 /* ---- Function libraries (FUNCTION DUMP / RESTORE) ---- */
 

@@ -818,7 +818,10 @@ static void pipe_read(int fd, void *data, int mask) {
     }
     repl_ms.pipe_len = (size_t)n;
     repl_ms.sent_bytes += n;
-    for (size_t i = 0; i < repl_ms.nreplicas; i++) repl_ms.replicas[i]->repl->pipe_sent = 0;
+    for (size_t i = 0; i < repl_ms.nreplicas; i++) {
+        repl_ms.replicas[i]->repl->pipe_sent = 0;
+        repl_ms.replicas[i]->repl->last_write_ms = srv.mstime; /* its wait starts now */
+    }
     if (!pipe_push()) {
         ev_del(fd, EV_READ);
         replica_pipe_writable(-1, NULL, 0);
@@ -1418,10 +1421,35 @@ void repl_send_getack(void) {
     feed_command(-1, 3, a);
 }
 
+/* Does this replica wait for the disk snapshot a child is writing? A
+ * replica that reads the file as it grows (castor) still waits for the
+ * child: its transfer can't end before the snapshot does. */
+static bool waits_for_disk_snapshot(const replica_info *ri) {
+    return (ri->state == RS_WAIT_BGSAVE_END && !ri->diskless) ||
+           (ri->tailing && !repl_ms.tail_done);
+}
+
 static const char *replica_state_name(const replica_info *ri) {
     if (ri->state == RS_ONLINE) return ri->online_on_ack ? "send_bulk" : "online";
     if (ri->state == RS_SNAPSHOT_SENT) return "send_bulk";
+    /* Redis's replica waits for the end of the child's snapshot, through a
+     * diskless transfer as through a disk one. */
+    if (waits_for_disk_snapshot(ri) || ri->in_pipe) return "wait_bgsave";
     return ri->state == RS_SEND_BULK ? "send_bulk" : "wait_bgsave";
+}
+
+/* The last replica waiting for a disk snapshot left: unless save points
+ * want the snapshot anyway, the child's work (and its copy-on-write
+ * memory) is wasted and it would delay the next sync, so it is stopped, as
+ * Redis 7.0 does. */
+static void drop_unneeded_disk_snapshot(void) {
+    if (child_type() != CHILD_RDB || repl_ms.pipe_rfd != -1 || snapshot_has_save_points()) return;
+    for (size_t i = 0; i < repl_ms.nreplicas; i++)
+        if (waits_for_disk_snapshot(repl_ms.replicas[i]->repl)) return;
+    log_msg(LOG_NOTICE,
+            "No replica waits for the RDB child's snapshot any more and no save point needs it: "
+            "killing the child.");
+    snapshot_kill_child();
 }
 
 void repl_log_shutdown_state(void) {
@@ -1510,12 +1538,14 @@ void repl_client_freed(client *c) {
         }
         bool was_in_pipe = ri->in_pipe;
         bool was_tailing = ri->tailing;
+        bool waited_for_disk = ri->is_replica && waits_for_disk_snapshot(ri);
         mem_free(ri);
         c->repl = NULL;
         /* The relay may have been waiting for this one. */
         if (was_in_pipe && repl_ms.pipe_rfd != -1 && !pipe_abandoned())
             replica_pipe_writable(-1, NULL, 0);
         if (was_tailing) tail_maybe_finish();
+        if (waited_for_disk) drop_unneeded_disk_snapshot();
     }
 }
 
@@ -1726,6 +1756,10 @@ static void replicaof(client *c) {
         reply_error(c, ERR_REPLICAOF_CLUSTER);
         return;
     }
+    if (repl_fo.state != FO_NONE) {
+        reply_error(c, ERR_REPLICAOF_FAILING_OVER);
+        return;
+    }
     if (arg_is(&c->argv[1], "no") && arg_is(&c->argv[2], "one")) {
         if (srv.is_replica) {
             become_master();
@@ -1883,11 +1917,14 @@ void repl_fill_rdb_info(rdb_info *info) {
         memcpy(info->repl_id, srv.replid, 41);
         info->repl_offset = repl_ms.offset;
         info->repl_stream_db = stream_db;
+        memcpy(info->repl_id2, repl_link_lineage(), 41);
     } else {
         if (repl_ms.bl == NULL) return;
         memcpy(info->repl_id, srv.replid, 41);
         info->repl_offset = repl_ms.offset;
         info->repl_stream_db = repl_ms.seldb >= 0 ? repl_ms.seldb : 0;
+        if (repl_ms.second_offset > 0 && strcmp(repl_ms.replid2, ZERO_REPLID) != 0)
+            memcpy(info->repl_id2, repl_ms.replid2, 41);
     }
 }
 
@@ -1938,7 +1975,10 @@ void repl_cron(void) {
              (ri->state == RS_WAIT_BGSAVE_END && !ri->diskless)) &&
             !(c->flags & CLIENT_CLOSE_ASAP))
             repl_write_all_nb(c->fd, c->tls, "\n", 1);
-        if (ri->in_pipe && !(c->flags & CLIENT_CLOSE_ASAP) &&
+        /* Only a replica that holds back the current chunk (Redis's
+         * partial write) can time out: one that took it all waits for the
+         * slow one, like the child. */
+        if (ri->in_pipe && !(c->flags & CLIENT_CLOSE_ASAP) && ri->pipe_sent < repl_ms.pipe_len &&
             srv.mstime - ri->last_write_ms > timeout) {
             /* It stopped reading: the others and the child must not wait. */
             log_msg(LOG_WARNING, "Disconnecting timedout replica (full sync): %s", replica_name(c));

@@ -79,6 +79,9 @@ void repl_link_loaded(int stream_db);
 void repl_link_forget_history(void);
 /* The db of the master's stream (to save in an RDB); false if none. */
 bool repl_link_stream_db(int *dbid);
+/* The history our master's last full sync said it continues, when it was
+ * ours ("" if none): our snapshots carry it as aux castor-repl-id2. */
+const char *repl_link_lineage(void);
 /* ROLE, and the replica's INFO fields (Redis's, then castor's). */
 void repl_link_role(client *c);
 str *repl_link_info(str *s);

@@ -115,6 +115,11 @@ struct repl_link_state {
     bool from_master;      /* we were a master: our history may hold unacknowledged writes */
     /* The empty-master guard. */
     bool guard_armed;
+    /* The history our master's (castor) last full sync payload said it
+     * continues (aux castor-repl-id2), when that was ours: our snapshots
+     * pass it on, so our own replicas of that history accept our data
+     * even when it is empty. */
+    char lineage[41];
     bool refused;
     char refused_reason[160];
 };
@@ -191,6 +196,7 @@ static void stream_link_reset(void) {
 }
 
 static void link_close(void) {
+    srv.async_loading = false;
     stream_link_reset();
     if (repl_ls.fd != -1) {
         ev_del(repl_ls.fd, EV_READ | EV_WRITE);
@@ -881,6 +887,14 @@ static void transfer_start(const char *line) {
     repl_ls.crc = 0;
     repl_ls.lag_len = 0;
     repl_ls.state = L_TRANSFER;
+    /* Redis's async loading: under swapdb, a full sync of the history we
+     * already follow (the master's ID is ours: our data is an older point
+     * of the same dataset) keeps serving what we hold while the new one
+     * arrives, and says so (INFO async_loading); only commands and configs
+     * that can't run during a load get -LOADING. Another history (loading)
+     * is not served as if it were the master's. */
+    srv.async_loading = cfg.repl_diskless_load == REPL_DISKLESS_LOAD_SWAPDB &&
+                        strcasecmp(repl_ls.new_replid, srv.replid) == 0;
 }
 
 static void transfer_done(void);
@@ -1080,6 +1094,7 @@ static bool prepare_replace(void) {
 static long long drain_last_us;
 
 static void drain_while_loading(void) {
+    if (srv.shutdown_asap) server_shutdown_while_loading();
     long long now = util_ustime();
     if (now - drain_last_us < 2000 || repl_ls.sfd == -1) return;
     if (repl_ls.s_state == SL_CONNECTING) {
@@ -1228,7 +1243,8 @@ static void transfer_done(void) {
      * whose CRC is right but whose inner encoding is not must not cost us
      * the dataset we have. */
     long long held = repl_total_keys();
-    if (err || rdb_check_payload(repl_ls.tmp_name, held > 0, &has_keys, &err) == -1) {
+    char replid2[41];
+    if (err || rdb_check_payload(repl_ls.tmp_name, held > 0, &has_keys, replid2, &err) == -1) {
         char buf[600];
         snprintf(
             buf, sizeof(buf),
@@ -1240,8 +1256,11 @@ static void transfer_done(void) {
         return;
     }
     long long have = held;
+    /* A master whose secondary ID is our history (it restarted from its
+     * snapshot and continues it; its keys may all have expired) is no
+     * stranger that lost its data. */
     if (cfg.repl_empty_master_guard && repl_ls.guard_armed && have > 0 && !has_keys &&
-        !repl_is_our_history(repl_ls.new_replid)) {
+        !repl_is_our_history(repl_ls.new_replid) && !(replid2[0] && repl_is_our_history(replid2))) {
         snprintf(repl_ls.refused_reason, sizeof(repl_ls.refused_reason),
                  "master %s:%d restarted with an empty dataset and a new replication ID",
                  repl_ls.host, repl_ls.port);
@@ -1255,6 +1274,8 @@ static void transfer_done(void) {
         repl_ls.connect_after_ms = srv.mstime + REFUSED_RETRY_MS;
         return;
     }
+    if (replid2[0] && repl_is_our_history(replid2)) memcpy(repl_ls.lineage, replid2, 41);
+    else repl_ls.lineage[0] = '\0';
     bool aof_was_on = prepare_replace();
     if (rename(repl_ls.tmp_name, cfg.dbfilename) == -1) {
         char buf[700];
@@ -1267,6 +1288,7 @@ static void transfer_done(void) {
         link_cancel(buf);
         return;
     }
+    srv.async_loading = false; /* the old dataset stops being served here */
     log_msg(LOG_NOTICE, "MASTER <-> REPLICA sync: Flushing old data");
     db_signal_flushed(-1, -1);
     db_empty_all();
@@ -1315,6 +1337,7 @@ static bool conn_fill(void) {
             /* A split sync's stream link is drained while we wait. */
             long long until = util_mstime() + cfg.repl_timeout * 1000LL;
             for (;;) {
+                if (srv.shutdown_asap) server_shutdown_while_loading();
                 drain_while_loading();
                 struct pollfd pfd[2] = {{.fd = repl_ls.fd, .events = POLLIN},
                                         {.fd = repl_ls.sfd, .events = POLLIN}};
@@ -1335,6 +1358,7 @@ static bool conn_fill(void) {
 
 static size_t socket_rio_read(rio *rr, void *buf, size_t len) {
     (void)rr;
+    if (srv.shutdown_asap) server_shutdown_while_loading();
     if (repl_ls.split) drain_while_loading();
     char *p = buf;
     size_t done = 0;
@@ -1349,6 +1373,7 @@ static size_t socket_rio_read(rio *rr, void *buf, size_t len) {
 }
 
 static void socket_load(bool tee) {
+    repl_ls.lineage[0] = '\0'; /* the payload is not checked before it loads */
     bool aof_was_on = prepare_replace();
     log_msg(LOG_NOTICE, "MASTER <-> REPLICA sync: Loading DB in memory (from the socket)");
     db_signal_flushed(-1, -1);
@@ -1406,7 +1431,8 @@ static void socket_load(bool tee) {
 }
 
 bool repl_receiving_dataset(void) {
-    return repl_ls.state == L_TRANSFER && cfg.repl_diskless_load != REPL_DISKLESS_LOAD_DISABLED;
+    return repl_ls.state == L_TRANSFER && cfg.repl_diskless_load != REPL_DISKLESS_LOAD_DISABLED &&
+           !srv.async_loading;
 }
 
 /* ---- Replica side: the master client ---- */
@@ -1476,7 +1502,13 @@ void repl_link_cron(void) {
 
 /* ---- What repl.c asks of the link ---- */
 
-bool repl_link_is_up(void) { return repl_ls.state == L_CONNECTED; }
+/* A master client whose connection ended (EOF or error: it is freed at
+ * the end of this loop turn) is a link that is down: a client asking in
+ * the same turn must not hear "up". */
+bool repl_link_is_up(void) {
+    return repl_ls.state == L_CONNECTED &&
+           !(repl_ls.master && (repl_ls.master->flags & CLIENT_CLOSE_ASAP));
+}
 
 bool repl_link_is_master(const client *c) { return c == repl_ls.master; }
 
@@ -1603,6 +1635,8 @@ bool repl_link_stream_db(int *dbid) {
     return true;
 }
 
+const char *repl_link_lineage(void) { return repl_ls.lineage; }
+
 void repl_link_retry(void) {
     if (repl_ls.state == L_CONNECT && srv.mstime >= repl_ls.connect_after_ms) link_connect();
 }
@@ -1666,7 +1700,7 @@ str *repl_link_info(str *s) {
                    "master_sync_in_progress:%d\r\n"
                    "slave_read_repl_offset:%lld\r\n"
                    "slave_repl_offset:%lld\r\n",
-                   repl_ls.host, repl_ls.port, repl_ls.state == L_CONNECTED ? "up" : "down",
+                   repl_ls.host, repl_ls.port, repl_link_is_up() ? "up" : "down",
                    repl_ls.master || repl_ls.fd != -1 ? last_io : -1, syncing ? 1 : 0,
                    repl_offset() + unapplied, repl_offset());
     if (repl_ls.state == L_TRANSFER) {

@@ -180,6 +180,17 @@ static void setup_signals(void) {
     signal(SIGHUP, SIG_IGN);
 }
 
+void server_shutdown_while_loading(void) {
+    if (!srv.shutdown_asap || !srv.loading || srv.shutdown_mstime) return;
+    log_msg(LOG_WARNING, "Received %s during loading, shutting down without saving...",
+            last_signal == SIGINT ? "SIGINT" : "SIGTERM");
+    if (server_prepare_shutdown(SHUTDOWN_NOSAVE) == 0) exit(0);
+    log_msg(
+        LOG_WARNING,
+        "SIGTERM received but errors trying to shut down the server, check the logs for more information");
+    srv.shutdown_asap = false;
+}
+
 /* A signal asked for a shutdown (with the flags shutdown-on-sigterm or
  * shutdown-on-sigint give), or one waits for replicas to catch up. */
 static void check_shutdown(void) {
@@ -336,7 +347,9 @@ seam_verdict seam_admit(client *c, command *cmd) {
         return refuse(c, cmd, buf);
     }
     if (repl_err) return refuse(c, cmd, repl_err);
-    if (srv.loading && !(cmd->flags & CMD_LOADING)) return refuse(c, cmd, ERR_LOADING);
+    if ((srv.loading && !(cmd->flags & CMD_LOADING)) ||
+        (srv.async_loading && (cmd->flags & CMD_NO_ASYNC_LOADING)))
+        return refuse(c, cmd, ERR_LOADING);
     /* A script runs past busy-reply-threshold: only allow_busy commands.
      * Our master's stream waits for the script's end (script.c). */
     if (srv.busy_script && !(cmd->flags & CMD_ALLOW_BUSY)) {

@@ -83,6 +83,10 @@ struct server {
                                        * data (db_key_changed() and its peers); snapshot.c resets,
                                        * and aof.c after DEBUG LOADAOF */
     bool loading;                  /* rdb.c, aof.c, repl_link.c: while a dataset loads */
+    bool async_loading;            /* repl_link.c: a full sync of our own history arrives
+                                    * (repl-diskless-load swapdb) while the current dataset
+                                    * keeps serving; commands flagged no-async-loading and
+                                    * deny-loading configs get -LOADING */
     bool shutdown_asap;            /* server.c (signal handler) */
     int shutdown_flags;            /* server.c */
     long long shutdown_mstime;     /* server.c: a shutdown waits for replicas until then; 0: none */
@@ -129,6 +133,10 @@ const char *server_relisten_tls(void);
  * shutdown waits for replicas or failed (then it was cancelled and the
  * clients blocked in SHUTDOWN got the error). */
 int server_prepare_shutdown(int flags);
+/* Called by a load that blocks the event loop (rdb.c, a replica's full
+ * sync): a SIGTERM/SIGINT that arrived meanwhile shuts down at once,
+ * without saving the half-loaded dataset, as Redis 7.0 does. */
+void server_shutdown_while_loading(void);
 /* SHUTDOWN ABORT: cancel a shutdown that waits or a signal not yet acted
  * on. 0, or -1 when there is none. */
 int server_abort_shutdown(void);

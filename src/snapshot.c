@@ -98,7 +98,7 @@ static void refresh_save_points(void) {
 }
 
 /* True when "save" lists at least one save point. */
-static bool snapshot_has_save_points(void) {
+bool snapshot_has_save_points(void) {
     refresh_save_points();
     return st.npoints > 0;
 }

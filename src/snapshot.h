@@ -39,6 +39,9 @@ void snapshot_flushall(void);
 /* Stop our snapshot child without a word in the log (repl.c: nobody
  * takes its output any more). */
 void snapshot_kill_child(void);
+/* True when "save" lists at least one save point (a snapshot child then
+ * matters beyond the replicas it was started for). */
+bool snapshot_has_save_points(void);
 /* SHUTDOWN and SIGTERM, in Redis's order: snapshot_stop_child() first, then
  * the AOF flush (aof.c), then snapshot_final_save(). The latter returns -1
  * when a wanted save failed and flags lack SHUTDOWN_FORCE. */
