@@ -53,12 +53,14 @@ static reply_block *new_block(client *c, size_t need) {
     else c->head = b;
     c->tail = b;
     c->reply_bytes += b->cap;
+    /* The buffer overflowed: it was too small at its peak. */
+    c->buf_peak = c->buf_cap;
     return b;
 }
 
 static void append(client *c, const char *p, size_t len) {
     if (c->head == NULL) {
-        size_t room = CLIENT_BUF_SIZE - c->buf_used;
+        size_t room = c->buf_cap - c->buf_used;
         if (len <= room) {
             memcpy(c->buf + c->buf_used, p, len);
             c->buf_used += len;
@@ -83,6 +85,7 @@ static void append(client *c, const char *p, size_t len) {
         memcpy(t->data, p, len);
         t->used = len;
         client_check_output_limits(c);
+        client_mem_update(c);
     }
 }
 
@@ -439,7 +442,19 @@ bool reply_repeat_stop(client *c, size_t begin) {
     return true;
 }
 
+/* Writes and frees what was sent; recounts c's memory if blocks went. */
+static int write_some(client *c);
+
 int reply_write(client *c) {
+    /* The buffer only fills between writes: its peak is what it holds now. */
+    if (c->buf_used > c->buf_peak) c->buf_peak = c->buf_used;
+    if (c->head == NULL) return write_some(c);
+    int rc = write_some(c);
+    client_mem_update(c);
+    return rc;
+}
+
+static int write_some(client *c) {
     for (;;) {
         struct iovec iov[64];
         int n = 0;

@@ -243,6 +243,7 @@ static void before_sleep(void) {
     repl_before_sleep();    /* GETACK for WAIT; resume released WAIT clients */
     script_before_sleep();  /* our master's stream held by a busy script */
     cluster_before_sleep(); /* state, nodes.conf, a manual failover's next step */
+    client_evict();         /* maxmemory-clients: before their output is written */
     client_flush_pending();
     client_free_closing();
 }
@@ -406,6 +407,10 @@ void seam_client_freed(client *c) {
 }
 
 void seam_before_reply_write(void) { aof_flush_before_reply(); }
+
+size_t seam_client_mem(const client *c, size_t *multi_mem) {
+    return multi_client_mem(c, multi_mem) + pubsub_client_mem(c) + tracking_client_mem(c);
+}
 
 void seam_master_request_done(client *c, const char *req, size_t len) {
     repl_master_applied(c, req, len);

@@ -1,0 +1,222 @@
+"""Client memory as Redis 7.0 manages it: per-client accounting (CLIENT LIST
+tot-mem, INFO mem_clients_normal), client eviction under maxmemory-clients
+(largest first, CLIENT NO-EVICT, evicted_clients), output-buffer limits that
+close a client before any of the over-limit reply leaves, and the reply
+buffer that shrinks when idle and grows when busy (DEBUG REPLYBUFFER)."""
+
+import socket
+
+from castortest import wait_for
+
+MB = 1024 * 1024
+
+
+def named(r, name):
+    """The CLIENT LIST entry of the client called name, or None."""
+    for c in r.client_list():
+        if c.get("name") == name:
+            return c
+    return None
+
+
+def partial_arg(port, name, size):
+    """A client that names itself, then sends `size` bytes of an argument
+    it never finishes: its query buffer holds them."""
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(b"CLIENT SETNAME %s\r\n" % name.encode())
+    assert s.recv(100) == b"+OK\r\n"
+    s.sendall(b"*2\r\n$%d\r\n" % (size + 10) + b"v" * size)
+    return s
+
+
+def control(server):
+    r = server.client()
+    r.client_setname("control")
+    r.client_no_evict("on")
+    return r
+
+
+def test_tot_mem_and_mem_clients_normal_count_the_query_buffer(server):
+    r = control(server)
+    before = r.info("memory")["mem_clients_normal"]
+    s = partial_arg(server.port, "q", MB)
+    try:
+        c = wait_for(lambda: (named(r, "q") or {}).get("qbuf") == str(MB + 14) and named(r, "q"),
+                     timeout=5)
+        assert int(c["tot-mem"]) >= MB
+        assert r.info("memory")["mem_clients_normal"] >= before + MB
+    finally:
+        s.close()
+    wait_for(lambda: named(r, "q") is None, timeout=5)
+    wait_for(lambda: r.info("memory")["mem_clients_normal"] < before + MB // 2, timeout=5)
+
+
+def test_client_over_maxmemory_clients_is_evicted(server):
+    r = control(server)
+    r.config_set("maxmemory-clients", "1mb")
+    s = partial_arg(server.port, "big", 2 * MB)
+    try:
+        wait_for(lambda: named(r, "big") is None, timeout=5)
+        assert r.info("stats")["evicted_clients"] == 1
+        # Evicted means closed: the socket reads EOF (or a reset).
+        s.settimeout(5)
+        try:
+            assert s.recv(100) == b""
+        except ConnectionResetError:
+            pass
+        assert r.ping() is True
+    finally:
+        s.close()
+
+
+def test_percentage_of_maxmemory(server):
+    r = control(server)
+    r.config_set("maxmemory", str(20 * MB))
+    r.config_set("maxmemory-clients", "5%")   # 1 MB
+    small = partial_arg(server.port, "small", 300 * 1024)
+    big = partial_arg(server.port, "big", 2 * MB)
+    try:
+        wait_for(lambda: named(r, "big") is None, timeout=5)
+        assert named(r, "small") is not None
+    finally:
+        small.close()
+        big.close()
+
+
+def test_no_evict_protects_until_turned_off(server):
+    r = control(server)
+    r.config_set("maxmemory-clients", "1mb")
+    s = socket.create_connection(("127.0.0.1", server.port))
+    try:
+        s.sendall(b"CLIENT SETNAME ne\r\nCLIENT NO-EVICT on\r\n")
+        wait_for(lambda: named(r, "ne") is not None and "e" in named(r, "ne")["flags"], timeout=5)
+        s.recv(100)
+        s.sendall(b"*2\r\n$%d\r\n" % (3 * MB) + b"v" * (2 * MB))
+        wait_for(lambda: int((named(r, "ne") or {"tot-mem": 0})["tot-mem"]) > 2 * MB, timeout=5)
+        assert r.info("stats")["evicted_clients"] == 0
+        # The rest of the argument, then CLIENT NO-EVICT off: its query
+        # buffer keeps its size until the cron trims it, so it goes.
+        s.sendall(b"v" * MB + b"\r\n$1\r\nx\r\n")
+        s.sendall(b"CLIENT NO-EVICT off\r\n")
+        wait_for(lambda: named(r, "ne") is None, timeout=5)
+        assert r.info("stats")["evicted_clients"] == 1
+    finally:
+        s.close()
+
+
+def test_largest_clients_go_first_and_only_until_under_the_limit(server):
+    r = control(server)
+    socks = [partial_arg(server.port, "s%d" % i, 100 * 1024) for i in range(3)]
+    socks += [partial_arg(server.port, "b%d" % i, 2 * MB) for i in range(2)]
+    try:
+        wait_for(lambda: all(int((named(r, "b%d" % i) or {"tot-mem": 0})["tot-mem"]) > 2 * MB
+                             for i in range(2)), timeout=5)
+        total = r.info("memory")["mem_clients_normal"]
+        big = int(named(r, "b0")["tot-mem"])
+        # Room for all but one big client: exactly one goes, no small one.
+        r.config_set("maxmemory-clients", str(total - big // 2))
+        names = {c["name"] for c in r.client_list()}
+        assert {"s0", "s1", "s2"} <= names
+        assert len({"b0", "b1"} & names) == 1
+        assert r.info("stats")["evicted_clients"] == 1
+    finally:
+        for s in socks:
+            s.close()
+
+
+def test_output_buffer_growth_evicts(server):
+    r = control(server)
+    r.config_set("maxmemory-clients", "2mb")
+    r.setrange("k", 200000, "v")
+    s = socket.create_connection(("127.0.0.1", server.port))
+    try:
+        s.sendall(b"CLIENT SETNAME reader\r\n")
+        s.recv(100)
+        # Never read: the replies pile up in its output buffer.
+        for _ in range(200):
+            try:
+                s.sendall(b"GET k\r\n")
+            except OSError:
+                break
+            if named(r, "reader") is None:
+                break
+        wait_for(lambda: named(r, "reader") is None, timeout=5)
+        assert r.info("stats")["evicted_clients"] >= 1
+    finally:
+        s.close()
+
+
+def test_multi_queue_and_watch_are_counted(server):
+    r = control(server)
+    t = server.client()
+    t.client_setname("tx")
+    base = int(named(r, "tx")["tot-mem"])
+    t.execute_command("MULTI")
+    t.execute_command("SET", "k", "x" * 200000)
+    c = named(r, "tx")
+    assert int(c["multi-mem"]) >= 200000
+    assert int(c["tot-mem"]) >= base + 200000
+    t.execute_command("DISCARD")
+    assert named(r, "tx")["multi-mem"] == "0"
+    for i in range(2000):
+        t.execute_command("WATCH", "key%d" % i)
+    assert int(named(r, "tx")["tot-mem"]) > base + 2000 * 16
+
+
+def test_evicted_clients_resets_with_resetstat(server):
+    r = control(server)
+    r.config_set("maxmemory-clients", "1mb")
+    s = partial_arg(server.port, "big", 2 * MB)
+    try:
+        wait_for(lambda: r.info("stats")["evicted_clients"] == 1, timeout=5)
+        r.config_resetstat()
+        assert r.info("stats")["evicted_clients"] == 0
+    finally:
+        s.close()
+
+
+def test_hard_limit_sends_nothing_of_the_reply(server):
+    """As Redis: the limit is checked while the reply is built and the
+    client is closed before any of it is written."""
+    r = control(server)
+    r.config_set("client-output-buffer-limit", "normal 100000 0 0")
+    r.rpush("l", *(["x" * 1000] * 150))
+    s = socket.create_connection(("127.0.0.1", server.port))
+    try:
+        s.sendall(b"LRANGE l 0 -1\r\n")
+        s.settimeout(5)
+        got = b""
+        while True:
+            try:
+                chunk = s.recv(65536)
+            except ConnectionResetError:
+                break
+            if not chunk:
+                break
+            got += chunk
+        assert got == b""
+        assert r.info("stats")["client_output_buffer_limit_disconnections"] == 1
+    finally:
+        s.close()
+
+
+def test_reply_buffer_shrinks_when_idle_and_grows_when_busy(server):
+    r = control(server)
+    r.execute_command("DEBUG", "REPLYBUFFER", "PEAK-RESET-TIME", "100")
+    t = server.client()
+    t.client_setname("rb")
+    wait_for(lambda: 1024 <= int(named(r, "rb")["rbs"]) < 2048, timeout=5)
+    assert r.info("stats")["reply_buffer_shrinks"] >= 1
+    r.set("big", "x" * 32768)
+    r.execute_command("DEBUG", "REPLYBUFFER", "PEAK-RESET-TIME", "NEVER")
+
+    def grown():
+        t.get("big")
+        return int(named(r, "rb")["rbs"]) >= 16384
+
+    wait_for(grown, timeout=10)
+    assert r.info("stats")["reply_buffer_expands"] >= 1
+    # With resizing off, an idle buffer keeps its size.
+    r.execute_command("DEBUG", "REPLYBUFFER", "RESIZING", "0")
+    r.execute_command("DEBUG", "REPLYBUFFER", "PEAK-RESET-TIME", "RESET")
+    assert int(named(r, "rb")["rbs"]) >= 16384
