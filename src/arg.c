@@ -102,14 +102,6 @@ bool arg_rand_count(client *c, const char *word, long *count, bool *with) {
     return true;
 }
 
-bool arg_rand_repeat_ok(client *c, unsigned long count, bool pairs) {
-    /* Each pick is at least "$0\r\n\r\n", its value or score as much again. */
-    unsigned long min_bytes = pairs ? 12 : 6;
-    if (count <= (unsigned long long)cfg.proto_max_bulk_len / min_bytes) return true;
-    reply_error(c, "ERR value is out of range");
-    return false;
-}
-
 /* ---- Keys ---- */
 
 bool arg_lookup(client *c, const slice *key, enum kv_type type, bool write, kv **out) {

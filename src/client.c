@@ -1224,6 +1224,15 @@ str *client_info_line(str *s, client *c) {
     size_t qbuf_free = c->qbuf->cap < 64 && c->qbuf->len == 0 ? 0 : c->qbuf->cap - c->qbuf->len;
     size_t argv_mem = 0;
     for (int i = 0; i < c->argc; i++) argv_mem += c->argv[i].len;
+    /* A big argument on its way: Redis has already moved the request's
+     * earlier arguments to argv and cut its buffer to start at the bulk,
+     * so qbuf shows only the bulk's bytes (tests wait for that figure). */
+    size_t qbuf = c->qbuf->len;
+    const resp_parser *p = &c->parser;
+    if (p->bulk_len >= RESP_BIG_ARG && qbuf >= c->qpos + p->pos) {
+        qbuf -= c->qpos + p->pos;
+        for (size_t i = 0; i < p->argc; i++) argv_mem += p->argv[i].len;
+    }
     size_t multi_mem;
     size_t tot = client_mem_usage(c, &multi_mem);
     int multi = (c->flags & CLIENT_MULTI) ? c->multi_len : -1;
@@ -1237,8 +1246,8 @@ str *client_info_line(str *s, client *c) {
         (unsigned long long)c->id, c->addr, c->laddr, c->fd, c->name ? c->name->buf : "",
         (srv.mstime - c->ctime_ms) / 1000, (srv.mstime - c->last_interaction_ms) / 1000, flags,
         c->dbid, (unsigned long long)c->pubsub_channels, (unsigned long long)c->pubsub_patterns,
-        (unsigned long long)c->pubsub_shard_channels, multi, c->qbuf->len, qbuf_free, argv_mem,
-        multi_mem, c->buf_cap, c->buf_peak, obl, oll, c->reply_bytes, tot, events, cmd,
+        (unsigned long long)c->pubsub_shard_channels, multi, qbuf, qbuf_free, argv_mem, multi_mem,
+        c->buf_cap, c->buf_peak, obl, oll, c->reply_bytes, tot, events, cmd,
         (c->flags & CLIENT_MASTER) ? "(superuser)" : (c->user_name ? c->user_name : "default"),
         (c->tracking & TRACKING_ON) ? (long long)c->tracking_redir : -1LL, c->resp);
 }

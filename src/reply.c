@@ -357,10 +357,13 @@ void *reply_defer(client *c) {
 }
 
 static void set_deferred(client *c, void *node, char type, long long n) {
-    (void)c;
     if (node == NULL) return;
     reply_block *b = node;
     b->used = b->cap = resp_enc_hdr(b->data, type, n);
+    /* Counted from now on, as it is subtracted when written or dropped:
+     * uncounted, omem wrapped below zero and the next output-buffer check
+     * closed the client. */
+    c->reply_bytes += b->cap;
 }
 
 void reply_set_deferred_array(client *c, void *node, long long n) { set_deferred(c, node, '*', n); }

@@ -313,6 +313,13 @@ seam_verdict seam_admit(client *c, command *cmd) {
         c->flags |= CLIENT_PAUSED_WAIT;
         return SEAM_POSTPONED;
     }
+    /* maxmemory-clients, before key eviction as in Redis: the commands
+     * run since the last check may have grown output buffers. If c itself
+     * goes, its request is dropped unanswered. */
+    if (cfg.maxmemory_clients) {
+        client_evict();
+        if (c->flags & CLIENT_CLOSE_ASAP) return SEAM_DONE;
+    }
     /* maxmemory: evict before running anything; refuse writes that would
      * grow memory if eviction can't get under the limit. */
     if (cfg.maxmemory && !evict_perform() && (flags & CMD_DENYOOM)) return refuse(c, cmd, ERR_OOM);

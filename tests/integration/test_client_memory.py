@@ -41,7 +41,7 @@ def test_tot_mem_and_mem_clients_normal_count_the_query_buffer(server):
     before = r.info("memory")["mem_clients_normal"]
     s = partial_arg(server.port, "q", MB)
     try:
-        c = wait_for(lambda: (named(r, "q") or {}).get("qbuf") == str(MB + 14) and named(r, "q"),
+        c = wait_for(lambda: (named(r, "q") or {}).get("qbuf") == str(MB) and named(r, "q"),
                      timeout=5)
         assert int(c["tot-mem"]) >= MB
         assert r.info("memory")["mem_clients_normal"] >= before + MB
@@ -220,3 +220,63 @@ def test_reply_buffer_shrinks_when_idle_and_grows_when_busy(server):
     r.execute_command("DEBUG", "REPLYBUFFER", "RESIZING", "0")
     r.execute_command("DEBUG", "REPLYBUFFER", "PEAK-RESET-TIME", "RESET")
     assert int(named(r, "rb")["rbs"]) >= 16384
+
+
+def test_deferred_length_reply_keeps_omem_right(server):
+    """A reply whose length is set after its elements (KEYS, CONFIG GET,
+    ZRANGEBYSCORE...) used to leave omem wrapped below zero, so the next
+    output-buffer check closed the client for nothing."""
+    r = control(server)
+    r.config_set("client-output-buffer-limit", "normal 100000 0 0")
+    r.mset({"k%d" % i: "v" for i in range(10)})
+    for _ in range(3):
+        assert len(r.keys("*")) == 10
+        assert r.config_get("maxmemory*")
+    c = named(r, "control")
+    assert c["omem"] == "0"
+    assert int(c["tot-mem"]) < 1024 * 1024
+    # A reply that needs the list now: the client must survive it.
+    r.set("big", "x" * 50000)
+    assert len(r.get("big")) == 50000
+    assert r.info("stats")["client_output_buffer_limit_disconnections"] == 0
+
+
+def test_random_picks_stop_mid_run_at_the_output_limit(server):
+    """As Redis 7.0.15: a huge negative count runs until the output-buffer
+    limit closes the client (no up-front refusal)."""
+    r = control(server)
+    r.hset("h", "a", "b")
+    r.sadd("s", "a")
+    r.zadd("z", {"a": 1})
+    r.config_set("client-output-buffer-limit", "normal 1000000 0 0")
+    for cmd in (("HRANDFIELD", "h", "-999999999"), ("SRANDMEMBER", "s", "-999999999"),
+                ("ZRANDMEMBER", "z", "-999999999")):
+        t = server.client()
+        try:
+            t.execute_command(*cmd)
+            raise AssertionError("%s was answered" % (cmd,))
+        except Exception as e:   # redis-py: connection closed by the server
+            assert "closed" in str(e).lower() or "reset" in str(e).lower(), e
+    assert r.info("stats")["client_output_buffer_limit_disconnections"] == 3
+    # WITHVALUES past LONG_MAX/2 is still refused with Redis's error.
+    try:
+        r.execute_command("HRANDFIELD", "h", "-9223372036854775807", "WITHVALUES")
+        raise AssertionError("answered")
+    except Exception as e:
+        assert "value is out of range" in str(e)
+
+
+def test_client_evicted_before_its_command_runs(server):
+    """Output grown by a pipeline counts before the next command (Redis's
+    evictClients() in processCommand): the client goes, its later requests
+    do not run."""
+    r = control(server)
+    r.config_set("maxmemory-clients", "1mb")
+    r.set("k", "x" * 100000)
+    s = socket.create_connection(("127.0.0.1", server.port))
+    try:
+        s.sendall(b"GET k\r\n" * 30 + b"SET after 1\r\n")
+        wait_for(lambda: r.info("stats")["evicted_clients"] == 1, timeout=5)
+        assert r.exists("after") == 0
+    finally:
+        s.close()
