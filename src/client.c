@@ -1042,6 +1042,20 @@ static size_t eviction_limit(void) {
     return limit < MEM_CLIENTS_MIN ? MEM_CLIENTS_MIN : (size_t)limit;
 }
 
+/* An evicted client's buffers go now, not when it is freed before
+ * sleeping: the memory must be back before key eviction looks (Redis frees
+ * it at once). Not while one of its requests runs (its argv points into
+ * the query buffer): then it goes with the client. */
+static void release_buffers(client *c) {
+    if (c->argc != 0) return;
+    reply_discard(c);
+    str_free(c->qbuf);
+    c->qbuf = str_new_cap(0);
+    c->qpos = 0;
+    c->qgen++;
+    resp_parser_reset(&c->parser);
+}
+
 void client_evict(void) {
     size_t limit = eviction_limit();
     if (limit == 0) return;
@@ -1055,6 +1069,7 @@ void client_evict(void) {
         str_free(info);
         srv.stat_evicted_clients++;
         client_close_async(c); /* leaves its bucket and the totals */
+        release_buffers(c);
     }
 }
 

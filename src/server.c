@@ -57,6 +57,7 @@
 #include "propagate.h"
 #include "pubsub.h"
 #include "repl.h"
+#include "reply.h"
 #include "script.h"
 #include "seam.h"
 #include "latency.h"
@@ -318,7 +319,10 @@ seam_verdict seam_admit(client *c, command *cmd) {
      * goes, its request is dropped unanswered. */
     if (cfg.maxmemory_clients) {
         client_evict();
-        if (c->flags & CLIENT_CLOSE_ASAP) return SEAM_DONE;
+        if (c->flags & CLIENT_CLOSE_ASAP) {
+            reply_discard(c); /* its memory back now, before key eviction looks */
+            return SEAM_DONE;
+        }
     }
     /* maxmemory: evict before running anything; refuse writes that would
      * grow memory if eviction can't get under the limit. */

@@ -280,3 +280,34 @@ def test_client_evicted_before_its_command_runs(server):
         assert r.exists("after") == 0
     finally:
         s.close()
+
+
+def test_clients_are_evicted_before_keys(server):
+    """Output buffers grown by many pipelining readers: with maxmemory-clients
+    under maxmemory's headroom, clients go and no key is evicted (Redis
+    evicts clients before keys, and an evicted client's memory is back at
+    once)."""
+    r = control(server)
+    r.config_set("maxmemory", "11mb")
+    r.config_set("maxmemory-policy", "allkeys-lru")
+    r.config_set("maxmemory-clients", "3mb")
+    for j in range(50):
+        r.setrange(str(j), 100000, "x")
+    socks = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(20)]
+    try:
+        def evicted():
+            for s in list(socks):
+                try:
+                    s.sendall(b"MGET 1\r\n")
+                except OSError:
+                    socks.remove(s)
+            st = r.info("stats")
+            return st["evicted_clients"] > 0 or st["evicted_keys"] > 0
+
+        wait_for(evicted, timeout=20)
+        st = r.info("stats")
+        assert st["evicted_clients"] > 0 and st["evicted_keys"] == 0, st
+        assert r.dbsize() == 50
+    finally:
+        for s in socks:
+            s.close()
