@@ -918,6 +918,21 @@ void client_monitor_feed(client *c, int dbid, int argc, const slice *argv) {
             break;
         }
     }
+    /* MIGRATE host port key db timeout [COPY] [REPLACE] [AUTH pw | AUTH2 user pw]
+     * [KEYS ...]: its credentials too (options end at KEYS). */
+    bool is_migrate = argc > 6 && util_strcaseeq(argv[0].ptr, argv[0].len, "migrate");
+    for (int i = 6; is_migrate && i < argc; i++) {
+        const slice *a = &argv[i];
+        if (util_strcaseeq(a->ptr, a->len, "keys")) break;
+        int n = util_strcaseeq(a->ptr, a->len, "auth")    ? 1
+                : util_strcaseeq(a->ptr, a->len, "auth2") ? 2
+                                                          : 0;
+        if (n && i + n < argc) {
+            redact_from = i + 1;
+            redact_to = i + n;
+            break;
+        }
+    }
     for (int i = 0; i < argc; i++) {
         if (i >= redact_from && i <= redact_to) {
             line = str_catc(line, " \"(redacted)\"");
