@@ -1079,6 +1079,11 @@ void client_evict(void) {
         while (b >= 0 && mem_buckets[b] == NULL) b--;
         if (b < 0) return;
         client *c = mem_buckets[b];
+        if (c->flags & (CLIENT_MASTER | CLIENT_REPLICA | CLIENT_NO_EVICT)) {
+            /* Became one since it was last counted: never evicted. */
+            bucket_unlink(c);
+            continue;
+        }
         str *info = client_info_line(str_new(NULL, 0), c);
         log_msg(LOG_VERBOSE, "Evicting client: %s", info->buf);
         str_free(info);

@@ -6,7 +6,9 @@ buffer that shrinks when idle and grows when busy (DEBUG REPLYBUFFER)."""
 
 import socket
 
+import repltest as rt
 from castortest import wait_for
+from repltest import start_server  # noqa: F401  (replicas stop before masters)
 
 MB = 1024 * 1024
 
@@ -311,3 +313,24 @@ def test_clients_are_evicted_before_keys(server):
     finally:
         for s in socks:
             s.close()
+
+
+def test_master_and_replica_links_are_never_evicted(start_server):
+    m = start_server()
+    r = start_server()
+    mc, rc = m.client(), r.client()
+    for c in (mc, rc):
+        c.client_no_evict("on")   # the test's own clients
+        c.config_set("maxmemory-clients", "1mb")
+    assert rt.replicaof(rt.client_of(r), m) == "OK"
+    rt.wait_for_sync(mc, rc)
+    big = "x" * (3 * MB)
+    for i in range(3):
+        mc.set("big%d" % i, big)
+    # The replica's link to its master receives 3 MB requests, the
+    # master's replica client holds 3 MB of stream: neither goes.
+    wait_for(lambda: rc.strlen("big2") == 3 * MB, timeout=20)
+    for c in (mc, rc):
+        assert c.info("stats")["evicted_clients"] == 0
+    assert rc.info("replication")["master_link_status"] == "up"
+    assert mc.info("replication")["connected_slaves"] == 1
