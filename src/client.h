@@ -194,8 +194,7 @@ void client_cron(void);
 /* Output-buffer class limits check after output grew. */
 void client_check_output_limits(client *c);
 const char *client_type_name(const client *c);
-/* Client memory (client eviction, maxmemory-clients). */
-/* Bytes c uses now: struct, query buffer, argv, reply list and what the
+/* Client memory (client eviction, maxmemory-clients). Bytes c uses now: struct, query buffer, argv, reply list and what the
  * features keep for it (MULTI queue, WATCH, Pub/Sub, tracking prefixes);
  * multi_mem (may be NULL) gets the MULTI queue's share. */
 size_t client_mem_usage(const client *c, size_t *multi_mem);
@@ -204,7 +203,8 @@ void client_mem_update(client *c);
 /* Bytes counted for clients of a CLIENT_TYPE_*. */
 size_t client_mem_of_type(int type);
 /* Evict the largest evictable clients while normal and Pub/Sub clients
- * use maxmemory-clients or more (each is closed asynchronously). */
+ * use maxmemory-clients or more: each is closed asynchronously, its
+ * buffers freed at once unless one of its requests is running. */
 void client_evict(void);
 /* CLIENT NO-EVICT on|off. */
 void client_set_no_evict(client *c, bool on);

@@ -1,11 +1,12 @@
 /* reply.c -- replies: encoding into a client's output buffers and writing
  * them to the socket.
  *
- * A reply goes into the client's inline 16 KB buffer while no overflow
- * block exists, else onto the tail block, so byte order is always queue
- * order. Output is only written in the before-sleep hook (one writev per
+ * A reply goes into the client's reply buffer (1-16 KB, resized by the
+ * cron as Redis does) while no overflow block exists, else onto the tail
+ * block, so byte order is always queue order. Output is only written in the before-sleep hook (one writev per
  * client per loop turn) or by the write handler when the socket was full.
- * Output-buffer limits are checked when blocks are added.
+ * Output-buffer limits are checked, and the client's memory recounted,
+ * when blocks are added.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "reply.h"
 
