@@ -1101,11 +1101,20 @@ void client_evict(void) {
  * make the server buffer them. */
 #define UNAUTH_OUTPUT_LIMIT 1024
 
+static int obuf_class(const client *c) {
+    return (c->flags & CLIENT_REPLICA)  ? COBL_REPLICA
+           : (c->flags & CLIENT_PUBSUB) ? COBL_PUBSUB
+                                        : COBL_NORMAL;
+}
+
+unsigned long long client_output_hard_limit(const client *c) {
+    if (c->fd == -1 || (c->flags & CLIENT_MASTER)) return 0;
+    return cfg.client_output_buffer_limit[obuf_class(c)].hard;
+}
+
 void client_check_output_limits(client *c) {
     if (c->fd == -1 || (c->flags & CLIENT_CLOSE_ASAP)) return;
-    int cls = (c->flags & CLIENT_REPLICA)  ? COBL_REPLICA
-              : (c->flags & CLIENT_PUBSUB) ? COBL_PUBSUB
-                                           : COBL_NORMAL;
+    int cls = obuf_class(c);
     if (c->flags & CLIENT_MASTER) return;
     cobl_limit *l = &cfg.client_output_buffer_limit[cls];
     unsigned long long used = c->reply_bytes;

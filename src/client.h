@@ -191,6 +191,9 @@ void client_free_closing(void);
 void client_install_pending_write(client *c);
 /* Periodic: idle timeouts and buffer shrinking. */
 void client_cron(void);
+/* The hard output-buffer limit of c's class in bytes, 0: none (nor for
+ * our master or a fake client). */
+unsigned long long client_output_hard_limit(const client *c);
 /* Output-buffer class limits check after output grew. */
 void client_check_output_limits(client *c);
 const char *client_type_name(const client *c);

@@ -563,6 +563,7 @@ static void reply_pick_ht(client *c, const hfield *h, bool withvalues) {
 
 /* CASE 1: a negative count, repetitions allowed, random order. */
 static void hrandfield_repeat(client *c, kv *e, unsigned long count, bool withvalues) {
+    if (!arg_rand_repeat_ok(c, count, withvalues)) return;
     reply_array(c, (long long)(withvalues && c->resp == 2 ? count * 2 : count));
     size_t begin = reply_repeat_begin(c);
     if (!is_listpack(e)) {

@@ -762,6 +762,7 @@ static void srandmember_count(client *c) {
     size_t size = setv_len(&s);
     /* Repeats allowed: independent draws, in random order. */
     if (!uniq || count == 1) {
+        if (!arg_rand_repeat_ok(c, count, false)) return;
         reply_array(c, (long long)count);
         size_t begin = reply_repeat_begin(c);
         while (count--) {

@@ -773,6 +773,7 @@ static void zrandmember_count(client *c, long long l, bool withscores) {
     zset_elem el;
     if (!uniq || count == 1) {
         /* With repetition: every pick is independent. */
+        if (!arg_rand_repeat_ok(c, count, withscores)) return;
         reply_array(c, (long long)(flat ? count * 2 : count));
         size_t begin = reply_repeat_begin(c);
         picker_init(&p, e);
