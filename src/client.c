@@ -80,6 +80,7 @@ static client *new_client(int fd, bool unix_socket, tls_conn *t, ev_io_fn *reade
     c->qbuf = str_new_cap(0);
     c->buf = mem_alloc(CLIENT_BUF_SIZE);
     c->buf_cap = mem_usable(c->buf);
+    c->buf_peak = c->buf_cap; /* as Redis: no shrinking before the first peak reset */
     c->mem_type = -1;
     c->mem_bucket = -1;
     c->buf_peak_reset_ms = srv.mstime;
