@@ -48,11 +48,14 @@ bool arg_parse_mpop(client *c, int idx, const char *first, const char *second, a
  * The count lies in [-LONG_MAX, LONG_MAX], and within half of that with
  * 'word' (WITHVALUES, WITHSCORES), whose replies are twice as long. */
 bool arg_rand_count(client *c, const char *word, long *count, bool *with);
+
 /* A negative count of SRANDMEMBER, HRANDFIELD or ZRANDMEMBER asks for
- * 'count' picks with repetition (pairs: with their values or scores). A
- * reply that could not fit proto-max-bulk-len even with the smallest
- * elements is refused with Redis's "value is out of range"; see also
- * reply_repeat_stop(). */
+ * 'count' picks with repetition (pairs: with their values or scores). With
+ * an output-buffer hard limit on the client the reply runs until the limit
+ * closes it, as in Redis; without one, a reply that could not fit
+ * proto-max-bulk-len even with the smallest elements is refused with
+ * Redis's "value is out of range" (Redis 7.0.15 would grow it until memory
+ * runs out); see also reply_repeat_stop(). */
 bool arg_rand_repeat_ok(client *c, unsigned long count, bool pairs);
 
 /* Keys */

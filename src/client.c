@@ -62,6 +62,7 @@ static client *close_head;                /* clients to free before sleeping */
 static client *paused_head, *paused_tail; /* held by CLIENT PAUSE, in order */
 
 static void read_handler(int fd, void *data, int mask);
+static void mem_forget(client *c);
 static void prefetch_ahead(client *c);
 static bool hint_keys(client *c);
 
@@ -102,6 +103,12 @@ static client *new_client(int fd, bool unix_socket, tls_conn *t, ev_io_fn *reade
     c->db = db_get(0);
     c->ctime_ms = c->last_interaction_ms = srv.mstime;
     c->qbuf = str_new_cap(0);
+    c->buf = mem_alloc(CLIENT_BUF_SIZE);
+    c->buf_cap = mem_usable(c->buf);
+    c->buf_peak = c->buf_cap; /* as Redis: no shrinking before the first peak reset */
+    c->mem_type = -1;
+    c->mem_bucket = -1;
+    c->buf_peak_reset_ms = srv.mstime;
     resp_parser_init(&c->parser, cfg.proto_max_bulk_len);
     c->authenticated = !srv.acl_default_needs_auth;
     if (unix_socket) c->flags |= CLIENT_UNIX_SOCKET;
@@ -112,6 +119,7 @@ static client *new_client(int fd, bool unix_socket, tls_conn *t, ev_io_fn *reade
             tls_free(t);
             resp_parser_clear(&c->parser);
             str_free(c->qbuf);
+            mem_free(c->buf);
             mem_free(c);
             return NULL;
         }
@@ -168,6 +176,7 @@ void client_free(client *c) {
     if (c == NULL) return;
     if (c->flags & CLIENT_MONITOR) client_monitor_remove(c);
     seam_client_freed(c);
+    mem_forget(c);
     if (c->flags & CLIENT_PAUSED_WAIT) unlink_paused(c);
     if (c->flags & CLIENT_PENDING_WRITE) unlink_pending(c);
     if (c->flags & CLIENT_INPUT_QUEUED) unqueue_input(c);
@@ -195,10 +204,14 @@ void client_free(client *c) {
     str_free(c->qbuf);
     str_free(c->name);
     mem_free(c->argv);
+    mem_free(c->buf);
     mem_free(c);
 }
 
 void client_close_async(client *c) {
+    /* Its memory no longer counts: it is as good as gone (a client the
+     * output-buffer limit closes is not also a reason to evict another). */
+    mem_forget(c);
     c->flags |= CLIENT_CLOSE_ASAP;
     if (c->flags & CLIENT_IN_CLOSE_LIST) return;
     c->flags |= CLIENT_IN_CLOSE_LIST;
@@ -378,6 +391,9 @@ void client_process_input(client *c) {
         c->qpos = 0;
         c->qgen++;
     }
+    /* The query buffer, argv and the state its commands changed (MULTI,
+     * WATCH, subscriptions, its replies) are counted once per read. */
+    client_mem_update(c);
 }
 
 /* One read into the query buffer; false when nothing more is to be had
@@ -972,6 +988,21 @@ void client_monitor_feed(client *c, int dbid, int argc, const slice *argv) {
             break;
         }
     }
+    /* MIGRATE host port key db timeout [COPY] [REPLACE] [AUTH pw | AUTH2 user pw]
+     * [KEYS ...]: its credentials too (options end at KEYS). */
+    bool is_migrate = argc > 6 && util_strcaseeq(argv[0].ptr, argv[0].len, "migrate");
+    for (int i = 6; is_migrate && i < argc; i++) {
+        const slice *a = &argv[i];
+        if (util_strcaseeq(a->ptr, a->len, "keys")) break;
+        int n = util_strcaseeq(a->ptr, a->len, "auth")    ? 1
+                : util_strcaseeq(a->ptr, a->len, "auth2") ? 2
+                                                          : 0;
+        if (n && i + n < argc) {
+            redact_from = i + 1;
+            redact_to = i + n;
+            break;
+        }
+    }
     for (int i = 0; i < argc; i++) {
         if (i >= redact_from && i <= redact_to) {
             line = str_catc(line, " \"(redacted)\"");
@@ -985,6 +1016,153 @@ void client_monitor_feed(client *c, int dbid, int argc, const slice *argv) {
     str_free(line);
 }
 
+/* ---- Memory accounting and client eviction ---- */
+
+/* Evictable clients sit in buckets by memory, as in Redis 7.0: the first
+ * holds those under 32 KB, each next one up to twice as much, the last
+ * everything from 4 GB. Eviction takes from the largest non-empty bucket,
+ * so the pass costs nothing while the total is under the limit and a
+ * bucket's worth of work per client evicted otherwise. */
+#define MEM_BUCKET_MIN_LOG 15
+#define MEM_BUCKET_MAX_LOG 33
+#define MEM_BUCKETS (1 + MEM_BUCKET_MAX_LOG - MEM_BUCKET_MIN_LOG)
+/* Redis's floor for maxmemory-clients: a tiny limit must still let one
+ * talk to the server. */
+#define MEM_CLIENTS_MIN (128 * 1024)
+
+static client *mem_buckets[MEM_BUCKETS];
+static size_t mem_by_type[CLIENT_TYPES];
+
+static int type_of(const client *c) {
+    if (c->flags & CLIENT_MASTER) return CLIENT_TYPE_MASTER;
+    if (c->flags & CLIENT_REPLICA) return CLIENT_TYPE_REPLICA;
+    if (c->flags & CLIENT_PUBSUB) return CLIENT_TYPE_PUBSUB;
+    return CLIENT_TYPE_NORMAL;
+}
+
+static int bucket_of(size_t mem) {
+    int bits = mem ? 64 - __builtin_clzll((unsigned long long)mem) : 0;
+    int i = bits - MEM_BUCKET_MIN_LOG;
+    if (i < 0) return 0;
+    return i < MEM_BUCKETS ? i : MEM_BUCKETS - 1;
+}
+
+/* Masters and replicas are never evicted, nor a CLIENT NO-EVICT one. */
+static bool evictable(const client *c) {
+    return c->mem_type == CLIENT_TYPE_NORMAL || c->mem_type == CLIENT_TYPE_PUBSUB
+               ? !(c->flags & (CLIENT_NO_EVICT | CLIENT_CLOSE_ASAP))
+               : false;
+}
+
+static void bucket_unlink(client *c) {
+    if (c->mem_bucket < 0) return;
+    if (c->bucket_prev) c->bucket_prev->bucket_next = c->bucket_next;
+    else mem_buckets[c->mem_bucket] = c->bucket_next;
+    if (c->bucket_next) c->bucket_next->bucket_prev = c->bucket_prev;
+    c->bucket_prev = c->bucket_next = NULL;
+    c->mem_bucket = -1;
+}
+
+static void rebucket(client *c) {
+    int b = evictable(c) ? bucket_of(c->mem_last) : -1;
+    if (b == c->mem_bucket) return;
+    bucket_unlink(c);
+    if (b < 0) return;
+    c->mem_bucket = (int8_t)b;
+    c->bucket_next = mem_buckets[b];
+    if (c->bucket_next) c->bucket_next->bucket_prev = c;
+    mem_buckets[b] = c;
+}
+
+size_t client_mem_usage(const client *c, size_t *multi_mem) {
+    size_t mem = sizeof(client) + c->buf_cap + sizeof(str) + 1 + c->qbuf->cap +
+                 c->argv_cap * sizeof(slice) + c->reply_bytes +
+                 c->parser.argv_cap * sizeof(c->parser.argv[0]);
+    /* The running request's arguments, as Redis's argv-mem (ours point
+     * into the query buffer, Redis's are objects of their own). */
+    for (int i = 0; i < c->argc; i++) mem += c->argv[i].len;
+    size_t mm = 0;
+    if (c->multi || c->pubsub || c->tracking_prefixes) mem += seam_client_mem(c, &mm);
+    if (multi_mem) *multi_mem = mm;
+    return mem;
+}
+
+void client_mem_update(client *c) {
+    if (c->fd == -1 || (c->flags & CLIENT_CLOSE_ASAP)) return;
+    size_t mem = client_mem_usage(c, NULL);
+    int type = type_of(c);
+    if (mem == c->mem_last && type == c->mem_type) return;
+    if (c->mem_type >= 0) mem_by_type[c->mem_type] -= c->mem_last;
+    mem_by_type[type] += mem;
+    c->mem_last = mem;
+    c->mem_type = (int8_t)type;
+    rebucket(c);
+}
+
+/* c leaves the accounting (closing or freed). */
+static void mem_forget(client *c) {
+    if (c->mem_type >= 0) mem_by_type[c->mem_type] -= c->mem_last;
+    c->mem_type = -1;
+    c->mem_last = 0;
+    bucket_unlink(c);
+}
+
+void client_set_no_evict(client *c, bool on) {
+    if (on) c->flags |= CLIENT_NO_EVICT;
+    else c->flags &= ~CLIENT_NO_EVICT;
+    rebucket(c);
+}
+
+size_t client_mem_of_type(int type) { return mem_by_type[type]; }
+
+/* maxmemory-clients in bytes (0: off); a percentage is of maxmemory. */
+static size_t eviction_limit(void) {
+    long long v = cfg.maxmemory_clients;
+    unsigned long long limit;
+    if (v > 0) limit = (unsigned long long)v;
+    else if (v < 0 && cfg.maxmemory)
+        limit = cfg.maxmemory / 100 * (unsigned long long)-v +
+                cfg.maxmemory % 100 * (unsigned long long)-v / 100;
+    else return 0;
+    return limit < MEM_CLIENTS_MIN ? MEM_CLIENTS_MIN : (size_t)limit;
+}
+
+/* An evicted client's buffers go now, not when it is freed before
+ * sleeping: the memory must be back before key eviction looks (Redis frees
+ * it at once). Not while one of its requests runs (its argv points into
+ * the query buffer): then it goes with the client. */
+static void release_buffers(client *c) {
+    if (c->argc != 0) return;
+    reply_discard(c);
+    str_free(c->qbuf);
+    c->qbuf = str_new_cap(0);
+    c->qpos = 0;
+    c->qgen++;
+    resp_parser_reset(&c->parser);
+}
+
+void client_evict(void) {
+    size_t limit = eviction_limit();
+    if (limit == 0) return;
+    int b = MEM_BUCKETS - 1;
+    while (mem_by_type[CLIENT_TYPE_NORMAL] + mem_by_type[CLIENT_TYPE_PUBSUB] >= limit) {
+        while (b >= 0 && mem_buckets[b] == NULL) b--;
+        if (b < 0) return;
+        client *c = mem_buckets[b];
+        if (c->flags & (CLIENT_MASTER | CLIENT_REPLICA | CLIENT_NO_EVICT)) {
+            /* Became one since it was last counted: never evicted. */
+            bucket_unlink(c);
+            continue;
+        }
+        str *info = client_info_line(str_new(NULL, 0), c);
+        log_msg(LOG_VERBOSE, "Evicting client: %s", info->buf);
+        str_free(info);
+        srv.stat_evicted_clients++;
+        client_close_async(c); /* leaves its bucket and the totals */
+        release_buffers(c);
+    }
+}
+
 /* ---- Periodic work and introspection ---- */
 
 /* Output beyond the static buffer that a client which must authenticate
@@ -993,11 +1171,20 @@ void client_monitor_feed(client *c, int dbid, int argc, const slice *argv) {
  * make the server buffer them. */
 #define UNAUTH_OUTPUT_LIMIT 1024
 
+static int obuf_class(const client *c) {
+    return (c->flags & CLIENT_REPLICA)  ? COBL_REPLICA
+           : (c->flags & CLIENT_PUBSUB) ? COBL_PUBSUB
+                                        : COBL_NORMAL;
+}
+
+unsigned long long client_output_hard_limit(const client *c) {
+    if (c->fd == -1 || (c->flags & CLIENT_MASTER)) return 0;
+    return cfg.client_output_buffer_limit[obuf_class(c)].hard;
+}
+
 void client_check_output_limits(client *c) {
     if (c->fd == -1 || (c->flags & CLIENT_CLOSE_ASAP)) return;
-    int cls = (c->flags & CLIENT_REPLICA)  ? COBL_REPLICA
-              : (c->flags & CLIENT_PUBSUB) ? COBL_PUBSUB
-                                           : COBL_NORMAL;
+    int cls = obuf_class(c);
     if (c->flags & CLIENT_MASTER) return;
     cobl_limit *l = &cfg.client_output_buffer_limit[cls];
     unsigned long long used = c->reply_bytes;
@@ -1025,6 +1212,45 @@ void client_check_output_limits(client *c) {
         srv.stat_client_outbuf_limit_disconnections++;
         client_close_async(c);
     }
+}
+
+/* DEBUG REPLYBUFFER: how often a buffer's peak restarts from what it
+ * holds (ms, -1 never), and whether buffers are resized at all. */
+#define REPLY_PEAK_RESET_MS 5000
+static long long reply_peak_reset_ms = REPLY_PEAK_RESET_MS;
+static bool reply_resizing = true;
+
+void client_reply_buffer_tuning(long long peak_reset_ms, int resizing) {
+    if (peak_reset_ms != CLIENT_TUNING_KEEP)
+        reply_peak_reset_ms =
+            peak_reset_ms == CLIENT_TUNING_DEFAULT ? REPLY_PEAK_RESET_MS : peak_reset_ms;
+    if (resizing != (int)CLIENT_TUNING_KEEP) reply_resizing = resizing != 0;
+}
+
+/* As Redis's clientsCronResizeOutputBuffer: a reply buffer whose recent
+ * peak used under half of it shrinks to just past that peak (not under
+ * CLIENT_BUF_MIN); one that replies filled doubles, up to CLIENT_BUF_SIZE.
+ * The peak restarts from the bytes held every reply_peak_reset_ms. */
+static void resize_reply_buf(client *c) {
+    if (!reply_resizing) return;
+    size_t size = 0;
+    if (c->buf_cap / 2 >= CLIENT_BUF_MIN && c->buf_peak < c->buf_cap / 2) {
+        size = c->buf_peak + 1 > CLIENT_BUF_MIN ? c->buf_peak + 1 : CLIENT_BUF_MIN;
+        srv.stat_reply_buffer_shrinks++;
+    } else if (c->buf_cap * 2 < CLIENT_BUF_SIZE * 2 && c->buf_peak == c->buf_cap) {
+        size = c->buf_cap * 2 < CLIENT_BUF_SIZE ? c->buf_cap * 2 : CLIENT_BUF_SIZE;
+        srv.stat_reply_buffer_expands++;
+    }
+    if (reply_peak_reset_ms >= 0 && srv.mstime - c->buf_peak_reset_ms >= reply_peak_reset_ms) {
+        c->buf_peak = c->buf_used;
+        c->buf_peak_reset_ms = srv.mstime;
+    }
+    if (size == 0 || size < c->buf_used) return;
+    char *buf = mem_alloc(size);
+    memcpy(buf, c->buf, c->buf_used);
+    mem_free(c->buf);
+    c->buf = buf;
+    c->buf_cap = mem_usable(buf);
 }
 
 void client_cron(void) {
@@ -1057,7 +1283,9 @@ void client_cron(void) {
             resp_parser_clear(&c->parser);
         }
         c->qbuf_peak = c->qbuf->len;
+        resize_reply_buf(c);
         if (c->reply_bytes || (c->flags & CLIENT_REPLICA)) client_check_output_limits(c);
+        client_mem_update(c);
     }
 }
 
@@ -1110,20 +1338,30 @@ str *client_info_line(str *s, client *c) {
     size_t qbuf_free = c->qbuf->cap < 64 && c->qbuf->len == 0 ? 0 : c->qbuf->cap - c->qbuf->len;
     size_t argv_mem = 0;
     for (int i = 0; i < c->argc; i++) argv_mem += c->argv[i].len;
-    size_t tot = sizeof(client) + str_alloc_size(c->qbuf) + c->reply_bytes + argv_mem;
+    /* A big argument on its way: Redis has already moved the request's
+     * earlier arguments to argv and cut its buffer to start at the bulk,
+     * so qbuf shows only the bulk's bytes (tests wait for that figure). */
+    size_t qbuf = c->qbuf->len;
+    const resp_parser *p = &c->parser;
+    if (p->bulk_len >= RESP_BIG_ARG && qbuf >= c->qpos + p->pos) {
+        qbuf -= c->qpos + p->pos;
+        for (size_t i = 0; i < p->argc; i++) argv_mem += p->argv[i].len;
+    }
+    size_t multi_mem;
+    size_t tot = client_mem_usage(c, &multi_mem);
     int multi = (c->flags & CLIENT_MULTI) ? c->multi_len : -1;
     const char *cmd = c->lastcmd ? c->lastcmd->fullname : "NULL";
     return str_catfmt(
         s,
         "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d "
         "sub=%llu psub=%llu ssub=%llu multi=%d qbuf=%zu qbuf-free=%zu argv-mem=%zu "
-        "multi-mem=0 rbs=%d rbp=%zu obl=%zu oll=%zu omem=%zu tot-mem=%zu events=%s "
+        "multi-mem=%zu rbs=%zu rbp=%zu obl=%zu oll=%zu omem=%zu tot-mem=%zu events=%s "
         "cmd=%s user=%s redir=%lld resp=%d",
         (unsigned long long)c->id, c->addr, c->laddr, c->fd, c->name ? c->name->buf : "",
         (srv.mstime - c->ctime_ms) / 1000, (srv.mstime - c->last_interaction_ms) / 1000, flags,
         c->dbid, (unsigned long long)c->pubsub_channels, (unsigned long long)c->pubsub_patterns,
-        (unsigned long long)c->pubsub_shard_channels, multi, c->qbuf->len, qbuf_free, argv_mem,
-        CLIENT_BUF_SIZE, c->qbuf_peak, obl, oll, c->reply_bytes, tot, events, cmd,
+        (unsigned long long)c->pubsub_shard_channels, multi, qbuf, qbuf_free, argv_mem, multi_mem,
+        c->buf_cap, c->buf_peak, obl, oll, c->reply_bytes, tot, events, cmd,
         (c->flags & CLIENT_MASTER) ? "(superuser)" : (c->user_name ? c->user_name : "default"),
         (c->tracking & TRACKING_ON) ? (long long)c->tracking_redir : -1LL, c->resp);
 }

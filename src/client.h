@@ -56,7 +56,15 @@ struct acl_user;
     (1u << 23) /* its socket is not read: its script is running (script.c) */
 /* A push (Pub/Sub, an invalidation) is being written: it reaches the client
  * even under CLIENT REPLY OFF/SKIP (pubsub.c, tracking.c). */
-#define CLIENT_PUSHING (1u << 24)
+#define CLIENT_PUSHING (1u << 26) /* was 24, CLIENT_READONLY's bit */
+
+/* Client types, as Redis's CLIENT_TYPE_* (output-buffer classes and
+ * memory accounting). */
+#define CLIENT_TYPE_NORMAL 0
+#define CLIENT_TYPE_REPLICA 1
+#define CLIENT_TYPE_PUBSUB 2
+#define CLIENT_TYPE_MASTER 3
+#define CLIENT_TYPES 4
 
 /* Client-side caching state (client->tracking, written by tracking.c;
  * CLIENT LIST shows it). */
@@ -71,7 +79,8 @@ struct acl_user;
 /* Redis's mustObeyClient: our master, or the AOF being loaded. */
 #define client_must_obey(c)                                                                        \
     (((c)->flags & CLIENT_MASTER) || (((c)->flags & CLIENT_FAKE) && !((c)->flags & CLIENT_SCRIPT)))
-#define CLIENT_BUF_SIZE (16 * 1024)
+#define CLIENT_BUF_SIZE (16 * 1024) /* the reply buffer's size at first and at most */
+#define CLIENT_BUF_MIN 1024         /* ...and at least (Redis's PROTO_REPLY_MIN_BYTES) */
 
 typedef struct reply_block {
     struct reply_block *next;
@@ -122,11 +131,22 @@ typedef struct client {
 
     /* Reply side, written by reply.c. */
     size_t buf_used;
-    size_t sent;               /* bytes of the first buffer already written */
-    reply_block *head, *tail;  /* overflow beyond buf */
-    size_t reply_bytes;        /* bytes held in the block list */
-    long long obuf_soft_since; /* ms when the soft limit was first passed, 0 if not */
-    int multi_len;             /* queued commands in MULTI (multi.c) */
+    size_t sent;                 /* bytes of the first buffer already written */
+    reply_block *head, *tail;    /* overflow beyond buf */
+    size_t reply_bytes;          /* bytes held in the block list */
+    long long obuf_soft_since;   /* ms when the soft limit was first passed, 0 if not */
+    int multi_len;               /* queued commands in MULTI (multi.c) */
+    size_t buf_peak;             /* most of buf used since the last peak reset (reply.c) */
+    long long buf_peak_reset_ms; /* when buf_peak was last reset (client.c) */
+
+    /* Memory accounting (client eviction, INFO mem_clients_*), written by
+     * client.c: what the type totals hold for this client, updated
+     * incrementally (after its input is processed, when its reply list
+     * grows or shrinks, by the cron), never by walking all clients. */
+    size_t mem_last;
+    int8_t mem_type;   /* CLIENT_TYPE_* counted under, -1: not counted */
+    int8_t mem_bucket; /* eviction bucket, -1: in none (not evictable) */
+    struct client *bucket_prev, *bucket_next;
 
     /* Links in the server's lists, written by client.c. */
     struct client *prev, *next;
@@ -144,7 +164,11 @@ typedef struct client {
     uint64_t pubsub_channels;  /* counts, for CLIENT LIST (pubsub.c) */
     uint64_t pubsub_patterns;
     uint64_t pubsub_shard_channels;
-    char buf[CLIENT_BUF_SIZE];
+    /* The reply buffer (reply.c fills it, client.c's cron resizes it as
+     * Redis does: shrunk towards its recent peak, grown up to
+     * CLIENT_BUF_SIZE while replies fill it). */
+    char *buf;
+    size_t buf_cap;
 } client;
 
 /* Create a client for an accepted socket (fd -1 makes a fake client). */
@@ -169,9 +193,32 @@ void client_free_closing(void);
 void client_install_pending_write(client *c);
 /* Periodic: idle timeouts and buffer shrinking. */
 void client_cron(void);
+/* The hard output-buffer limit of c's class in bytes, 0: none (nor for
+ * our master or a fake client). */
+unsigned long long client_output_hard_limit(const client *c);
 /* Output-buffer class limits check after output grew. */
 void client_check_output_limits(client *c);
 const char *client_type_name(const client *c);
+/* Client memory (client eviction, maxmemory-clients). Bytes c uses now: struct, query buffer, argv, reply list and what the
+ * features keep for it (MULTI queue, WATCH, Pub/Sub, tracking prefixes);
+ * multi_mem (may be NULL) gets the MULTI queue's share. */
+size_t client_mem_usage(const client *c, size_t *multi_mem);
+/* Recount c after its buffers or state changed: cheap when nothing did. */
+void client_mem_update(client *c);
+/* Bytes counted for clients of a CLIENT_TYPE_*. */
+size_t client_mem_of_type(int type);
+/* Evict the largest evictable clients while normal and Pub/Sub clients
+ * use maxmemory-clients or more: each is closed asynchronously, its
+ * buffers freed at once unless one of its requests is running. */
+void client_evict(void);
+/* CLIENT NO-EVICT on|off. */
+void client_set_no_evict(client *c, bool on);
+/* DEBUG REPLYBUFFER: the reply buffers' peak reset period (ms; -1 never;
+ * CLIENT_TUNING_DEFAULT: Redis's 5 s) and resizing (0/1); each left as it
+ * is when CLIENT_TUNING_KEEP. */
+#define CLIENT_TUNING_KEEP (-2LL)
+#define CLIENT_TUNING_DEFAULT (-3LL)
+void client_reply_buffer_tuning(long long peak_reset_ms, int resizing);
 /* Build one CLIENT LIST line into s. */
 str *client_info_line(str *s, client *c) MUST_USE;
 /* The client with a socket whose ID is id, or NULL (fake clients, without

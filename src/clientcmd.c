@@ -303,10 +303,10 @@ static void cmd_client_reply(client *c) {
 
 static void cmd_client_no_evict(client *c) {
     if (arg_is(&c->argv[2], "on")) {
-        c->flags |= CLIENT_NO_EVICT;
+        client_set_no_evict(c, true);
         reply_ok(c);
     } else if (arg_is(&c->argv[2], "off")) {
-        c->flags &= ~CLIENT_NO_EVICT;
+        client_set_no_evict(c, false); /* evicted before sleeping if it must be */
         reply_ok(c);
     } else {
         reply_error(c, ERR_SYNTAX);

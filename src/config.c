@@ -439,7 +439,14 @@ static const char *apply_maxmemory(void) {
                 cfg.maxmemory, used);
     /* The cron evicts down to it (Redis's eviction timer), after this
      * command: inside MULTI the transaction's later commands still see the
-     * keys. */
+     * keys. A maxmemory-clients percentage follows at once. */
+    if (cfg.maxmemory_clients < 0) client_evict();
+    return NULL;
+}
+
+/* As Redis: a lower limit evicts clients at once. */
+static const char *apply_maxmemory_clients(void) {
+    client_evict();
     return NULL;
 }
 
@@ -1022,8 +1029,8 @@ static directive table[] = {
     ENUM("maxmemory-policy", NULL, 0, policy_enum, maxmemory_policy, CONFIG_DEFAULT_MAXMEMORY_POLICY),
     INT("maxmemory-samples", NULL, 0, 1, INT_MAX, maxmemory_samples, 5),
     INT("maxmemory-eviction-tenacity", NULL, INERT, 0, 100, maxmemory_eviction_tenacity, 10),
-    NUM("maxmemory-clients", NULL, INERT, NUM_LL, -100, LLONG_MAX, maxmemory_clients, 0,
-        NUM_MEMORY | NUM_PERCENT),
+    NUM("maxmemory-clients", NULL, 0, NUM_LL, -100, LLONG_MAX, maxmemory_clients, 0,
+        NUM_MEMORY | NUM_PERCENT, .apply = apply_maxmemory_clients),
     INT("lfu-log-factor", NULL, 0, 0, INT_MAX, lfu_log_factor, CONFIG_DEFAULT_LFU_LOG_FACTOR),
     INT("lfu-decay-time", NULL, 0, 0, INT_MAX, lfu_decay_time, CONFIG_DEFAULT_LFU_DECAY_TIME),
     BOOL("lazyfree-lazy-eviction", NULL, 0, lazyfree_lazy_eviction, 0),

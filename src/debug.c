@@ -390,6 +390,29 @@ static void debug_packed_threshold(client *c) {
 
 /* DEBUG LISTPACK key: the listpack of a listpack-encoded value, entry by
  * entry, on the server's standard output (as Redis's lpRepr). */
+/* DEBUG REPLYBUFFER PEAK-RESET-TIME <NEVER|RESET|ms> | RESIZING <0|1>. */
+static void debug_replybuffer(client *c) {
+    const slice *what = &c->argv[2], *v = &c->argv[3];
+    if (arg_is(what, "peak-reset-time")) {
+        long long ms;
+        if (arg_is(v, "never")) ms = -1;
+        else if (arg_is(v, "reset")) ms = CLIENT_TUNING_DEFAULT;
+        else if (!arg_ll(c, v, &ms)) return;
+        else if (ms < 0) ms = -1; /* any negative period: never */
+        client_reply_buffer_tuning(ms, (int)CLIENT_TUNING_KEEP);
+    } else if (arg_is(what, "resizing")) {
+        char buf[32];
+        client_reply_buffer_tuning(CLIENT_TUNING_KEEP, atoi(arg_cstr(v, buf, sizeof(buf))) != 0);
+    } else {
+        reply_errorf(c,
+                     "ERR unknown subcommand or wrong number of arguments for '%.*s'. Try DEBUG "
+                     "HELP.",
+                     (int)(c->argv[1].len < 128 ? c->argv[1].len : 128), c->argv[1].ptr);
+        return;
+    }
+    reply_ok(c);
+}
+
 static void debug_listpack(client *c) {
     kv *e = db_find_raw(c->db, c->argv[2].ptr, c->argv[2].len);
     if (e == NULL) {
@@ -458,6 +481,12 @@ static void debug_help(client *c) {
         "      file to the database.",
         "PAUSE-CRON <0|1>",
         "    Stop periodic cron job processing.",
+        "REPLYBUFFER PEAK-RESET-TIME <NEVER||RESET|time>",
+        "    Sets the time (in milliseconds) to wait between client reply buffer peak resets.",
+        "    In case NEVER is provided the last observed peak will never be reset",
+        "    In case RESET is provided the peak reset time will be restored to the default value",
+        "REPLYBUFFER RESIZING <0|1>",
+        "    Enable or disable the reply buffer resize cron job",
         "REPLICATE <string>",
         "    Replicates the provided string to replicas, allowing data divergence.",
         "SET-ACTIVE-EXPIRE <0|1>",
@@ -543,6 +572,8 @@ static void cmd_debug(client *c) {
         char buf[32];
         srv.pause_cron = atoi(arg_cstr(&c->argv[2], buf, sizeof(buf))) != 0;
         reply_ok(c);
+    } else if (argc == 4 && arg_is(sub, "replybuffer")) {
+        debug_replybuffer(c);
     } else if (argc == 3 && arg_is(sub, "set-skip-checksum-validation")) {
         char buf[32];
         srv.skip_checksum_validation = atoi(arg_cstr(&c->argv[2], buf, sizeof(buf))) != 0;

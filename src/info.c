@@ -111,6 +111,8 @@ void info_reset_stats(void) {
     srv.stat_total_reads_processed = srv.stat_total_writes_processed = 0;
     srv.stat_client_qbuf_limit_disconnections = 0;
     srv.stat_client_outbuf_limit_disconnections = 0;
+    srv.stat_evicted_clients = 0;
+    srv.stat_reply_buffer_shrinks = srv.stat_reply_buffer_expands = 0;
     srv.stat_total_forks = srv.stat_fork_usec = 0;
     reset_metrics();
     aof_reset_stats();
@@ -403,7 +405,7 @@ static str *sec_stats(str *s) {
                    "expired_time_cap_reached_count:%lld\r\n"
                    "expire_cycle_cpu_milliseconds:0\r\n"
                    "evicted_keys:%lld\r\n"
-                   "evicted_clients:0\r\n"
+                   "evicted_clients:%lld\r\n"
                    "total_eviction_exceeded_time:0\r\n"
                    "current_eviction_exceeded_time:0\r\n"
                    "keyspace_hits:%lld\r\n"
@@ -413,8 +415,8 @@ static str *sec_stats(str *s) {
                    (float)metric_mean(METRIC_NET_INPUT) / 1024,
                    (float)metric_mean(METRIC_NET_OUTPUT) / 1024, srv.stat_rejected_conn, sync[0],
                    sync[1], sync[2], srv.stat_expiredkeys, (double)srv.stat_expired_stale_perc,
-                   srv.stat_expired_time_cap_reached, srv.stat_evictedkeys, srv.stat_keyspace_hits,
-                   srv.stat_keyspace_misses);
+                   srv.stat_expired_time_cap_reached, srv.stat_evictedkeys,
+                   srv.stat_evicted_clients, srv.stat_keyspace_hits, srv.stat_keyspace_misses);
     return str_catfmt(
         s,
         "pubsub_channels:%zu\r\n"
@@ -440,8 +442,8 @@ static str *sec_stats(str *s) {
         "total_writes_processed:%lld\r\n"
         "io_threaded_reads_processed:0\r\n"
         "io_threaded_writes_processed:0\r\n"
-        "reply_buffer_shrinks:0\r\n"
-        "reply_buffer_expands:0\r\n"
+        "reply_buffer_shrinks:%lld\r\n"
+        "reply_buffer_expands:%lld\r\n"
         /* Redis 7.2's names for two counters 7.0 lacks. */
         "client_query_buffer_limit_disconnections:%lld\r\n"
         "client_output_buffer_limit_disconnections:%lld\r\n"
@@ -454,6 +456,7 @@ static str *sec_stats(str *s) {
         srv.stat_total_forks, migrate_cached_count(), tracking_total_keys(), tracking_total_items(),
         tracking_total_prefixes(), srv.stat_unexpected_error_replies, srv.stat_total_error_replies,
         srv.stat_dump_payload_sanitizations, srv.stat_io_reads, srv.stat_io_writes,
+        srv.stat_reply_buffer_shrinks, srv.stat_reply_buffer_expands,
         srv.stat_client_qbuf_limit_disconnections, srv.stat_client_outbuf_limit_disconnections,
         coalesce_is_on(co), (unsigned long long)co->probes, (unsigned long long)co->engaged,
         (unsigned long long)co->sleeps);

@@ -87,10 +87,6 @@ static void memory_db_overhead(const db *d, size_t *main_ht, size_t *expires) {
     *expires = d->vol_cap * sizeof(kv *) + d->vol_len * 12;
 }
 
-static size_t client_memory(const client *c) {
-    return mem_usable(c) + str_alloc_size(c->qbuf) + c->reply_bytes + c->argv_cap * sizeof(slice);
-}
-
 static float ratio(size_t a, size_t b) { return b ? (float)a / (float)b : 0; }
 
 size_t memory_not_counted_for_evict(void) {
@@ -104,10 +100,11 @@ void memory_get_stats(memory_stats *ms) {
     ms->peak = (size_t)srv.stat_peak_memory > ms->used ? (size_t)srv.stat_peak_memory : ms->used;
     ms->startup = srv.initial_memory_usage;
     size_t total = ms->startup;
-    for (client *c = srv.clients; c; c = c->next) {
-        if (c->flags & CLIENT_REPLICA) ms->clients_slaves += client_memory(c);
-        else ms->clients_normal += client_memory(c);
-    }
+    /* Kept up to date by client.c, as Redis's stat_clients_type_memory. */
+    ms->clients_slaves = client_mem_of_type(CLIENT_TYPE_REPLICA);
+    ms->clients_normal = client_mem_of_type(CLIENT_TYPE_NORMAL) +
+                         client_mem_of_type(CLIENT_TYPE_PUBSUB) +
+                         client_mem_of_type(CLIENT_TYPE_MASTER);
     total += ms->clients_slaves + ms->clients_normal;
     ms->aof_buffer = aof_buffer_size();
     total += ms->aof_buffer;

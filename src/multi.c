@@ -53,6 +53,7 @@ struct multi_state {
         bool expired_at_watch;
     } * watches;
     size_t nwatches, watches_cap;
+    size_t queue_mem; /* bytes of the queued arguments (CLIENT LIST multi-mem) */
 };
 
 static const char *watched_key(const void *e, size_t *len) {
@@ -90,6 +91,7 @@ static void free_queue(struct multi_state *m) {
     mem_free(m->queue);
     m->queue = NULL;
     m->len = m->cap = 0;
+    m->queue_mem = 0;
     m->error = false;
 }
 
@@ -116,13 +118,28 @@ bool multi_maybe_queue(client *c, struct command *cmd, uint32_t flags) {
     for (int i = 0; i < c->argc; i++) {
         /* NUL-terminated copies, like arguments in the query buffer. */
         q->argv[i] = slice_of(mem_strndup(c->argv[i].ptr, c->argv[i].len), c->argv[i].len);
+        m->queue_mem += c->argv[i].len;
     }
+    /* As Redis's multi-mem: argument bytes plus each command's record. */
+    m->queue_mem += sizeof(queued) + sizeof(slice) * (size_t)c->argc;
     c->multi_len = m->len;
     reply_simple(c, "QUEUED");
     return true;
 }
 
 static void unwatch_all(client *c);
+
+size_t multi_client_mem(const client *c, size_t *queue_mem) {
+    const struct multi_state *m = c->multi;
+    if (m == NULL) {
+        *queue_mem = 0;
+        return 0;
+    }
+    *queue_mem = m->queue_mem;
+    /* Each WATCH: its reference here and its slot in the key's client list. */
+    return m->queue_mem + m->watches_cap * sizeof(struct watch_ref) +
+           m->nwatches * (sizeof(client *) + sizeof(watched));
+}
 
 uint32_t multi_queued_flags(const client *c) {
     return (c->flags & CLIENT_MULTI) && c->multi ? c->multi->cmd_flags : 0;

@@ -43,6 +43,9 @@ typedef void multi_queued_fn(void *priv, struct command *cmd, int argc, slice *a
 void multi_foreach_queued(client *c, multi_queued_fn *fn, void *priv);
 /* Forget c's transaction and watches (EXEC redirected in a cluster). */
 void multi_discard(client *c);
+/* Bytes c's transaction state uses (queue and WATCHed keys); *queue_mem
+ * gets the queue's share (CLIENT LIST multi-mem). O(1). */
+size_t multi_client_mem(const client *c, size_t *queue_mem);
 /* The command table, registered by server.c. */
 extern command multi_commands[];
 

@@ -70,6 +70,17 @@ static struct pubsub_state *state_of(client *c) {
     return c->pubsub;
 }
 
+size_t pubsub_client_mem(const client *c) {
+    const struct pubsub_state *s = c->pubsub;
+    if (s == NULL) return 0;
+    size_t mem = sizeof(*s);
+    /* Per subscription: its slot here and in the topic's client list
+     * (the topic itself is shared by its subscribers, as in Redis). */
+    for (int k = 0; k < T_KINDS; k++)
+        mem += s->cap[k] * sizeof(topic *) + s->len[k] * 2 * sizeof(client *);
+    return mem;
+}
+
 static void update_counts(client *c) {
     struct pubsub_state *s = c->pubsub;
     c->pubsub_channels = s ? s->len[T_CHANNEL] : 0;

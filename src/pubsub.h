@@ -20,6 +20,8 @@ void pubsub_notify(int type, const char *event, const char *key, size_t klen, in
 
 /* Drop every subscription of c (on free or RESET), without replies. */
 void pubsub_client_free(client *c);
+/* Bytes c's subscriptions use (client memory accounting). O(1). */
+size_t pubsub_client_mem(const client *c);
 /* Does fn say true of one of c's channels, shard channels (pattern false)
  * or patterns (pattern true)? For ACL's revoked channels. */
 typedef bool pubsub_topic_fn(bool pattern, const char *name, size_t len, void *priv);

@@ -1,11 +1,12 @@
 /* reply.c -- replies: encoding into a client's output buffers and writing
  * them to the socket.
  *
- * A reply goes into the client's inline 16 KB buffer while no overflow
- * block exists, else onto the tail block, so byte order is always queue
- * order. Output is only written in the before-sleep hook (one writev per
+ * A reply goes into the client's reply buffer (1-16 KB, resized by the
+ * cron as Redis does) while no overflow block exists, else onto the tail
+ * block, so byte order is always queue order. Output is only written in the before-sleep hook (one writev per
  * client per loop turn) or by the write handler when the socket was full.
- * Output-buffer limits are checked when blocks are added.
+ * Output-buffer limits are checked, and the client's memory recounted,
+ * when blocks are added.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "reply.h"
 
@@ -53,12 +54,14 @@ static reply_block *new_block(client *c, size_t need) {
     else c->head = b;
     c->tail = b;
     c->reply_bytes += b->cap;
+    /* The buffer overflowed: it was too small at its peak. */
+    c->buf_peak = c->buf_cap;
     return b;
 }
 
 static void append(client *c, const char *p, size_t len) {
     if (c->head == NULL) {
-        size_t room = CLIENT_BUF_SIZE - c->buf_used;
+        size_t room = c->buf_cap - c->buf_used;
         if (len <= room) {
             memcpy(c->buf + c->buf_used, p, len);
             c->buf_used += len;
@@ -83,6 +86,7 @@ static void append(client *c, const char *p, size_t len) {
         memcpy(t->data, p, len);
         t->used = len;
         client_check_output_limits(c);
+        client_mem_update(c);
     }
 }
 
@@ -426,10 +430,13 @@ void *reply_defer(client *c) {
 }
 
 static void set_deferred(client *c, void *node, char type, long long n) {
-    (void)c;
     if (node == NULL) return;
     reply_block *b = node;
     b->used = b->cap = resp_enc_hdr(b->data, type, n);
+    /* Counted from now on, as it is subtracted when written or dropped:
+     * uncounted, omem wrapped below zero and the next output-buffer check
+     * closed the client. */
+    c->reply_bytes += b->cap;
 }
 
 void reply_set_deferred_array(client *c, void *node, long long n) { set_deferred(c, node, '*', n); }
@@ -511,7 +518,19 @@ bool reply_repeat_stop(client *c, size_t begin) {
     return true;
 }
 
+/* Writes and frees what was sent; recounts c's memory if blocks went. */
+static int write_some(client *c);
+
 int reply_write(client *c) {
+    /* The buffer only fills between writes: its peak is what it holds now. */
+    if (c->buf_used > c->buf_peak) c->buf_peak = c->buf_used;
+    if (c->head == NULL) return write_some(c);
+    int rc = write_some(c);
+    client_mem_update(c);
+    return rc;
+}
+
+static int write_some(client *c) {
     for (;;) {
         struct iovec iov[64];
         int n = 0;

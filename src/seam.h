@@ -77,6 +77,11 @@ void seam_propagate(int readers, int dbid, int argc, const slice *argv);
 
 /* c is being freed: drop what the features keep of it. */
 void seam_client_freed(client *c);
+/* Bytes the features keep for c (its MULTI queue and WATCHed keys,
+ * subscriptions, tracking prefixes), for client memory accounting; O(1),
+ * called only for a client that has such state. *multi_mem gets the MULTI
+ * queue's share (CLIENT LIST multi-mem). */
+size_t seam_client_mem(const client *c, size_t *multi_mem);
 /* Replies are about to be written outside before-sleep: what must reach
  * disk before an acknowledgement (appendfsync always) goes first. */
 void seam_before_reply_write(void);

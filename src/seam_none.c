@@ -68,6 +68,11 @@ SEAM_DEFAULT void seam_propagate(int readers, int dbid, int argc, const slice *a
 }
 
 SEAM_DEFAULT void seam_client_freed(client *c) { (void)c; }
+SEAM_DEFAULT size_t seam_client_mem(const client *c, size_t *multi_mem) {
+    (void)c;
+    *multi_mem = 0;
+    return 0;
+}
 
 SEAM_DEFAULT void seam_before_reply_write(void) {}
 

@@ -57,6 +57,7 @@
 #include "propagate.h"
 #include "pubsub.h"
 #include "repl.h"
+#include "reply.h"
 #include "script.h"
 #include "seam.h"
 #include "latency.h"
@@ -254,6 +255,7 @@ static void before_sleep(void) {
     repl_before_sleep();    /* GETACK for WAIT; resume released WAIT clients */
     script_before_sleep();  /* our master's stream held by a busy script */
     cluster_before_sleep(); /* state, nodes.conf, a manual failover's next step */
+    client_evict();         /* maxmemory-clients: before their output is written */
     client_flush_pending();
     client_free_closing();
 }
@@ -312,6 +314,16 @@ seam_verdict seam_admit(client *c, command *cmd) {
     if (exec) {
         flags |= multi_queued_flags(c) & (CMD_WRITE | CMD_DENYOOM | CMD_MAY_REPLICATE);
         if (multi_queued_missing_flags(c) & CMD_STALE) flags &= ~CMD_STALE;
+    }
+    /* maxmemory-clients, before key eviction as in Redis: the commands
+     * run since the last check may have grown output buffers. If c itself
+     * goes, its request is dropped unanswered. */
+    if (cfg.maxmemory_clients) {
+        client_evict();
+        if (c->flags & CLIENT_CLOSE_ASAP) {
+            reply_discard(c); /* its memory back now, before key eviction looks */
+            return SEAM_DONE;
+        }
     }
     /* maxmemory: evict before running anything; refuse writes that would
      * grow memory if eviction can't get under the limit. Not while a
@@ -441,6 +453,10 @@ void seam_client_freed(client *c) {
 }
 
 void seam_before_reply_write(void) { aof_flush_before_reply(); }
+
+size_t seam_client_mem(const client *c, size_t *multi_mem) {
+    return multi_client_mem(c, multi_mem) + pubsub_client_mem(c) + tracking_client_mem(c);
+}
 
 void seam_master_request_done(client *c, const char *req, size_t len) {
     repl_master_applied(c, req, len);

@@ -74,6 +74,9 @@ struct server {
     long long stat_io_reads, stat_io_writes;   /* client.c, reply.c */
     long long stat_client_qbuf_limit_disconnections;   /* client.c */
     long long stat_client_outbuf_limit_disconnections; /* client.c */
+    long long stat_evicted_clients;                    /* client.c (maxmemory-clients) */
+    long long stat_reply_buffer_shrinks;               /* client.c (its cron) */
+    long long stat_reply_buffer_expands;               /* client.c (its cron) */
     long long stat_peak_memory;                        /* server.c (cron) */
     long long stat_total_forks, stat_fork_usec;        /* child.c: count, the last fork()'s time */
     size_t initial_memory_usage; /* server.c: used_memory once ready to serve */

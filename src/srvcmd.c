@@ -129,8 +129,9 @@ static void cmd_reset(client *c) {
     tracking_disable(c);
     str_free(c->name);
     c->name = NULL;
-    c->flags &= ~(CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP | CLIENT_REPLY_SKIP_NEXT | CLIENT_NO_EVICT |
-                  CLIENT_READONLY | CLIENT_ASKING);
+    c->flags &= ~(CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP | CLIENT_REPLY_SKIP_NEXT | CLIENT_READONLY |
+                  CLIENT_ASKING);
+    client_set_no_evict(c, false);
     c->db = db_get(0);
     c->dbid = 0;
     c->resp = 2;

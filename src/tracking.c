@@ -66,6 +66,7 @@ typedef struct bprefix {
 struct tracking_prefixes {
     str **items;
     size_t len, cap;
+    size_t mem; /* bytes of the prefixes, their slots here and in the prefix's client list */
 };
 
 /* An invalidation held back until the command of its client replied. */
@@ -450,6 +451,7 @@ static void add_bcast_prefix(client *c, const char *p, size_t len) {
     memmove(&tp->items[pos + 1], &tp->items[pos], (tp->len - pos) * sizeof(str *));
     tp->items[pos] = str_new(p, len);
     tp->len++;
+    tp->mem += str_alloc_size(tp->items[pos]) + 2 * sizeof(void *);
 }
 
 static void remove_bcast_prefix(client *c, const str *p) {
@@ -535,6 +537,11 @@ void tracking_disable(client *c) {
     /* Its IDs in the key table go lazily, when those keys change. */
     if (c->tracking & TRACKING_ON) srv.tracking_clients--;
     c->tracking = 0;
+}
+
+size_t tracking_client_mem(const client *c) {
+    const struct tracking_prefixes *tp = c->tracking_prefixes;
+    return tp ? sizeof(*tp) + tp->mem : 0;
 }
 
 void tracking_reply_prefixes(client *c) {

@@ -45,5 +45,7 @@ unsigned long long tracking_total_prefixes(void);
 bool tracking_enable(client *c, uint64_t redir, unsigned opts, const slice *prefixes, size_t n);
 /* CLIENT TRACKINGINFO's "prefixes": c's BCAST prefixes, as an array. */
 void tracking_reply_prefixes(client *c);
+/* Bytes c's BCAST prefixes use (client memory accounting). O(1). */
+size_t tracking_client_mem(const client *c);
 
 #endif

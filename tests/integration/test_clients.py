@@ -281,6 +281,21 @@ def test_monitor_hides_auth_arguments(start_server):
     assert mon.read_node()[1].decode().endswith('"PING"')
 
 
+def test_monitor_hides_migrate_credentials(server):
+    """As Redis: MIGRATE's AUTH password and AUTH2 user and password are
+    shown as (redacted); a key named auth after KEYS is not."""
+    mon, c = server.raw(), server.raw()
+    assert mon.call("MONITOR") == "OK"
+    port = str(server.port)
+    c.call("MIGRATE", "127.0.0.1", port, "key", "9", "5000", "AUTH", "pw")
+    c.call("MIGRATE", "127.0.0.1", port, "key", "9", "5000", "AUTH2", "user", "pw")
+    c.call("MIGRATE", "127.0.0.1", port, "", "9", "5000", "KEYS", "auth", "x")
+    lines = [mon.read_node()[1].decode() for _ in range(3)]
+    assert lines[0].endswith('"5000" "AUTH" "(redacted)"'), lines
+    assert lines[1].endswith('"5000" "AUTH2" "(redacted)" "(redacted)"'), lines
+    assert lines[2].endswith('"KEYS" "auth" "x"'), lines
+
+
 def test_debug_sleep(server):
     c = server.raw()
     reply, took = timed(c, "DEBUG", "SLEEP", "0")
