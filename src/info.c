@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/utsname.h>
@@ -374,7 +375,20 @@ static str *sec_persistence(str *s) {
     s = aof_info_fields(s); /* aof_enabled .. aof_last_cow_size */
     s = str_catc(s, "module_fork_in_progress:0\r\n"
                     "module_fork_last_cow_size:0\r\n");
-    return aof_info_sizes(s); /* aof_current_size .., when the AOF is on */
+    s = aof_info_sizes(s); /* aof_current_size .., when the AOF is on */
+    if (!srv.loading) return s;
+    /* The start-up load's progress, as Redis reports it. */
+    long long total = srv.loading_total_bytes, done = srv.loading_loaded_bytes;
+    long long elapsed = (long long)time(NULL) - srv.loading_start_time;
+    long long eta = elapsed <= 0 || done <= 0 ? 1 : elapsed * (total - done) / done;
+    return str_catfmt(s,
+                      "loading_start_time:%lld\r\n"
+                      "loading_total_bytes:%lld\r\n"
+                      "loading_loaded_bytes:%lld\r\n"
+                      "loading_loaded_perc:%.2f\r\n"
+                      "loading_eta_seconds:%lld\r\n",
+                      srv.loading_start_time, total, done,
+                      total > 0 ? (double)done * 100 / (double)total : 0.0, eta);
 }
 
 static str *sec_stats(str *s) {

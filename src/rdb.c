@@ -2028,34 +2028,40 @@ static FILE *open_read(const char *path, rio *r, size_t bufsize, str **err) {
 }
 
 int rdb_load_file(const char *path, rdb_info *info, str **err) {
-    return rdb_load_file_cb(path, info, NULL, err);
+    return rdb_load_file_cb(path, info, NULL, 0, err);
 }
 
-/* rdb_load_file_cb()'s reader: the file's, then the callback every 64 KB. */
+/* rdb_load_file_cb()'s reader: the file's, then the callback every
+ * cb_every bytes. */
 static size_t (*cb_inner)(rio *r, void *buf, size_t len);
 static void (*cb_fn)(void);
-static size_t cb_count;
+static size_t cb_count, cb_every;
 
 static size_t cb_read(rio *r, void *buf, size_t len) {
     size_t n = cb_inner(r, buf, len);
     cb_count += len;
-    if (cb_count >= 64 * 1024) {
+    srv.loading_loaded_bytes += (long long)len;
+    if (cb_count >= cb_every) {
         cb_count = 0;
         cb_fn();
     }
     return n;
 }
 
-int rdb_load_file_cb(const char *path, rdb_info *info, void (*every)(void), str **err) {
+void rdb_rio_every(rio *r, void (*every)(void), size_t bytes) {
+    cb_inner = r->read;
+    cb_fn = every;
+    cb_every = bytes;
+    cb_count = 0;
+    r->read = cb_read;
+}
+
+int rdb_load_file_cb(const char *path, rdb_info *info, void (*every)(void), size_t bytes,
+                     str **err) {
     rio r;
     FILE *fp = open_read(path, &r, 64 * 1024, err);
     if (fp == NULL) return -1;
-    if (every) {
-        cb_inner = r.read;
-        cb_fn = every;
-        cb_count = 0;
-        r.read = cb_read;
-    }
+    if (every) rdb_rio_every(&r, every, bytes);
     int rc = rdb_load_rio(&r, info, err);
     fclose(fp);
     return rc;

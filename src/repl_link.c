@@ -1095,7 +1095,7 @@ static void drain_while_loading(void) {
 static int load_draining(const char *path, rdb_info *info, str **err) {
     if (!repl_ls.split) return rdb_load_file(path, info, err);
     repl_ls.s_loading = true;
-    int rc = rdb_load_file_cb(path, info, drain_while_loading, err);
+    int rc = rdb_load_file_cb(path, info, drain_while_loading, 64 * 1024, err);
     repl_ls.s_loading = false;
     return rc;
 }

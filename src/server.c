@@ -199,6 +199,14 @@ static void check_shutdown(void) {
     }
 }
 
+/* ---- While the dataset loads at start-up ---- */
+
+void server_serve_while_loading(void) {
+    server_update_time();
+    check_shutdown(); /* srv.loading: a shutdown that never saves */
+    client_serve_while_busy(NULL);
+}
+
 /* ---- Cron and loop hooks ---- */
 
 static long long cron(long long id, void *data) {

@@ -27,6 +27,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "child.h"
@@ -304,13 +306,23 @@ void snapshot_cron(void) {
 static int load_file(rdb_info *info_out, bool at_start, bool merge) {
     int fd = open(cfg.dbfilename, O_RDONLY);
     if (fd == -1) return -1;
+    struct stat sb;
+    srv.loading_total_bytes = fstat(fd, &sb) == 0 ? (long long)sb.st_size : 0;
     close(fd);
     rdb_info info;
     rdb_info_init(&info);
     repl_prepare_load(&info, at_start);
     info.allow_dup = merge;
     str *err = NULL;
-    if (rdb_load_file(cfg.dbfilename, &info, &err) == -1) {
+    /* At start-up the clients are served while the file loads (-LOADING
+     * for most commands); DEBUG RELOAD runs inside a command and can't. */
+    srv.loading_start_time = (long long)time(NULL);
+    srv.loading_loaded_bytes = 0;
+    srv.loading = at_start;
+    int rc = rdb_load_file_cb(cfg.dbfilename, &info, at_start ? server_serve_while_loading : NULL,
+                              (size_t)cfg.loading_process_events_interval_bytes, &err);
+    srv.loading = false;
+    if (rc == -1) {
         log_msg(LOG_WARNING, "Error loading %s/%s: %s", cfg.dir ? cfg.dir : ".", cfg.dbfilename,
                 err ? err->buf : "unknown error");
         str_free(err);
