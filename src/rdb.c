@@ -648,6 +648,12 @@ static bool save_key_value(rio *r, const kv *e) {
            save_object(r, e);
 }
 
+/* A fork child reports how many keys it wrote (child.c), every 1024. */
+static void (*save_progress)(long long keys);
+static long long saved_keys;
+
+void rdb_on_save_progress(void (*fn)(long long keys)) { save_progress = fn; }
+
 static bool save_db(rio *r, db *d) {
     if (db_size(d) == 0) return true;
     if (!save_type(r, RDB_OPCODE_SELECTDB) || !save_len(r, (uint64_t)d->id)) return false;
@@ -661,6 +667,7 @@ static bool save_db(rio *r, db *d) {
     while (ok && (e = dict_iter_next(&it)) != NULL) {
         ok = save_key_value(r, e);
         if (cfg.rdb_key_save_delay) util_debug_delay(cfg.rdb_key_save_delay);
+        if (save_progress && (++saved_keys & 1023) == 0) save_progress(saved_keys);
     }
     dict_iter_done(&it);
     return ok;
@@ -709,6 +716,7 @@ int rdb_save_rio(rio *r, const rdb_info *info, str **err) {
      * take as "not computed". */
     r->cksum = 0;
     r->update_cksum = cfg.rdbchecksum;
+    saved_keys = 0;
     char magic[16];
     snprintf(magic, sizeof(magic), "REDIS%04d", RDB_VERSION);
     bool ok = wr(r, magic, 9) && save_aux_fields(r, info);

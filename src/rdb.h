@@ -79,6 +79,9 @@ void rdb_info_init(rdb_info *info);
 /* Write every database to r (header, aux fields, data, EOF, checksum).
  * 0, or -1 with *err set. */
 int rdb_save_rio(rio *r, const rdb_info *info, str **err);
+/* Have rdb_save_rio() call fn with the keys written so far every 1024
+ * keys (a fork child's progress report, child.c). */
+void rdb_on_save_progress(void (*fn)(long long keys));
 /* Save to 'path' atomically: temp file in the same directory, fsync,
  * rename, fsync of the directory. 0 or -1 with *err. */
 int rdb_save_file(const char *path, const rdb_info *info, str **err);

@@ -371,6 +371,34 @@ def test_bgsave_reports_copy_on_write_size(servers, tmp_path):
     assert p["rdb_last_cow_size"] > 0
 
 
+def test_bgsave_child_reports_its_progress(servers, tmp_path):
+    s = start(servers, tmp_path)
+    r = s.client()
+    r.execute_command("DEBUG", "POPULATE", 5000, "key", 500)
+    r.config_set("rdb-key-save-delay", 400)  # about 2 s of saving
+    p = persistence(s)
+    assert (p["current_save_keys_total"], p["current_fork_perc"], p["current_cow_size"]) == (0, 0, 0)
+    r.execute_command("BGSAVE")
+    assert persistence(s)["current_save_keys_total"] == 5000
+
+    def reported():
+        for i in range(64):   # dirty pages the child still shares
+            r.setrange("key:%d" % i, 0, "B" * 500)
+        p = persistence(s)
+        if p["rdb_bgsave_in_progress"] == 0:
+            raise AssertionError("the save ended before the child reported")
+        return p if p["current_save_keys_processed"] > 0 and p["current_cow_size"] > 0 else None
+    p = wait_for(reported, timeout=20, interval=0.1)
+    assert 0 < p["current_fork_perc"] < 100
+    assert p["current_save_keys_processed"] <= 5000
+    assert p["current_cow_peak"] >= p["current_cow_size"]
+    r.config_set("rdb-key-save-delay", 0)
+    p = wait_for(lambda: bgsave_done(s), timeout=30)
+    assert (p["current_save_keys_total"], p["current_save_keys_processed"]) == (0, 0)
+    assert p["current_cow_size"] == 0
+    assert "Fork CoW for RDB: current" in s.logfile
+
+
 def test_save_is_refused_inside_multi(servers, tmp_path):
     s = start(servers, tmp_path)
     with RespConn(s.port) as c:
