@@ -405,6 +405,8 @@ void seam_propagate(int readers, int dbid, int argc, const slice *argv) {
     if (readers & PROPAGATE_REPL) repl_feed(dbid, argc, argv);
 }
 
+bool seam_arg_is_secret(const client *c, int i) { return slowlog_arg_is_secret(c, i); }
+
 void seam_client_freed(client *c) {
     tracking_disable(c);
     repl_client_freed(c);
