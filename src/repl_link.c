@@ -666,7 +666,9 @@ static void stream_link_connected(int fd, void *data, int mask) {
 
 static void stream_link_open(void) {
     char err[256];
-    int fd = net_connect(repl_ls.host, repl_ls.port, err, sizeof(err));
+    /* From bind-source-addr too: once streaming, this link is the one the
+     * master lists for us (INFO replication's ip=). */
+    int fd = net_connect_from(repl_ls.host, repl_ls.port, cfg.bind_source_addr, err, sizeof(err));
     if (fd == -1) {
         char msg[400];
         snprintf(msg, sizeof(msg), "Unable to connect the stream link to MASTER: %s", err);
