@@ -35,6 +35,7 @@
 #include "ev.h"
 #include "function.h"
 #include "latency.h"
+#include "lazyfree.h"
 #include "mem.h"
 #include "pubsub.h"
 #include "memory.h"
@@ -94,6 +95,7 @@ void info_cron(void) {
 
 void info_reset_stats(void) {
     repl_reset_stats();
+    lazyfree_reset_stats();
     srv.stat_numcommands = 0;
     srv.stat_numconnections = 0;
     srv.stat_rejected_conn = 0;
@@ -354,13 +356,14 @@ static str *sec_memory(str *s) {
                    "mem_aof_buffer:%zu\r\n"
                    "mem_allocator:%s\r\n"
                    "active_defrag_running:0\r\n"
-                   "lazyfree_pending_objects:0\r\n"
-                   "lazyfreed_objects:0\r\n",
+                   "lazyfree_pending_objects:%lld\r\n"
+                   "lazyfreed_objects:%lld\r\n",
                    cfg.maxmemory, max_h, policy->buf, ms.allocator_frag, ms.allocator_frag_bytes,
                    ms.allocator_rss, ms.allocator_rss_bytes, ms.rss_extra, ms.rss_extra_bytes,
                    ms.total_frag, ms.total_frag_bytes, ms.not_counted_for_evict, ms.repl_backlog,
                    ms.repl_backlog + ms.replica_buffers, ms.clients_slaves, ms.clients_normal,
-                   cluster_links_memory(), ms.aof_buffer, mem_allocator());
+                   cluster_links_memory(), ms.aof_buffer, mem_allocator(), lazyfree_pending(),
+                   lazyfree_freed());
     str_free(policy);
     return s;
 }
