@@ -136,6 +136,8 @@ def test_clients_are_served_while_the_snapshot_loads(servers, tmp_path):
     assert call(s, "CONFIG", "SET", "loglevel", "debug") == "OK"
     assert s.client().config_get("loglevel") == {"loglevel": "debug"}
     assert call(s, "CONFIG", "SET", "appendonly", "yes") == LOADING
+    for sub in (("RELOAD",), ("LOADAOF",), ("POPULATE", "10")):  # would break the load
+        assert call(s, "DEBUG", *sub) == LOADING
     assert persistence(s)["loading"] == 1
     assert "Ready to accept connections" not in s.logfile[log_start:]
     wait_for(lambda: call(s, "PING") == "PONG", timeout=60)
