@@ -855,6 +855,9 @@ static int replay(client *fc, int argc, slice *argv, const char *file) {
 }
 
 /* Load one file of the AOF (Redis's loadSingleAppendOnlyFile). */
+/* Set while the AOF loads at start-up: clients are served meanwhile. */
+static bool serve_while_loading;
+
 static int load_one(const char *name) {
     str *path = path_in_dir(name);
     FILE *fp = fopen(path->buf, "r");
@@ -889,6 +892,9 @@ static int load_one(const char *name) {
                                       : "Reading RDB base file on AOF loading...");
         rio r;
         rio_init_file(&r, fp);
+        if (serve_while_loading)
+            rdb_rio_every(&r, server_serve_while_loading,
+                          (size_t)cfg.loading_process_events_interval_bytes);
         rdb_info info;
         rdb_info_init(&info);
         str *err = NULL;
@@ -910,7 +916,7 @@ static int load_one(const char *name) {
     }
     aof_reader rd;
     aofread_init(&rd, fp, tail);
-    off_t valid_up_to = tail, valid_before_multi = tail;
+    off_t valid_up_to = tail, valid_before_multi = tail, counted = tail, served = tail;
     for (;;) {
         int argc;
         slice *argv;
@@ -931,6 +937,14 @@ static int load_one(const char *name) {
             goto done_reading;
         }
         valid_up_to = aofread_offset(&rd);
+        if (serve_while_loading) {
+            srv.loading_loaded_bytes += valid_up_to - counted;
+            counted = valid_up_to;
+            if (valid_up_to - served >= cfg.loading_process_events_interval_bytes) {
+                served = valid_up_to;
+                server_serve_while_loading();
+            }
+        }
     }
     /* A transaction without its EXEC at the end is a short read too. */
     if (fc->flags & CLIENT_MULTI) {
@@ -998,6 +1012,9 @@ static int load_all(const aof_manifest *m) {
     }
     if (total_size == 0) return LOAD_EMPTY;
     srv.loading = true;
+    srv.loading_start_time = (long long)time(NULL);
+    srv.loading_total_bytes = total_size;
+    srv.loading_loaded_bytes = 0;
     /* What is replayed must not be appended again (DEBUG LOADAOF). */
     int saved_state = state;
     state = AOF_OFF;
@@ -1093,7 +1110,9 @@ bool aof_load_at_start(void) {
     }
     upgrade_old_aof();
     long long start = util_ustime();
+    serve_while_loading = true;
     int ret = load_all(manifest);
+    serve_while_loading = false;
     if (ret == LOAD_FAILED || ret == LOAD_OPEN_ERR) exit(1);
     if (ret != LOAD_NOT_EXIST)
         log_msg(LOG_NOTICE, "DB loaded from append only file: %.3f seconds",

@@ -4,7 +4,8 @@
  * child. Redis runs one at a time; this file is the single record of which
  * one runs, so every owner asks child_active() before forking and the cron
  * reaps through child_reap(), which calls back the owner. A pipe carries
- * the child's copy-on-write size to the parent for INFO.
+ * the child's progress (keys written, copy-on-write size) to the parent
+ * about once a second, and its final copy-on-write size, for INFO.
  * Not here: what the child writes (rdb.c, aof.c), temp files (owners).
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "child.h"
@@ -19,9 +20,11 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "db.h"
 #include "dict.h"
 #include "latency.h"
 #include "log.h"
+#include "rdb.h"
 #include "server.h"
 #include "util.h"
 
@@ -32,6 +35,25 @@ static long long started_ms;
 static int info_pipe[2] = {-1, -1}; /* child writes [1], parent reads [0] */
 static bool in_child;
 static size_t last_cow[3];
+
+/* What the child sends through the pipe: its progress about once a
+ * second while it saves (INFO current_*), then its final COW size. */
+typedef struct child_msg {
+    uint32_t final;          /* 0: progress, 1: the last message */
+    uint64_t keys;           /* keys written so far */
+    uint64_t cow;            /* private dirty bytes when measured */
+    int64_t cow_measured_ms; /* wall clock of that measure */
+} child_msg;
+
+/* Parent: the running child's last report (zero when none runs). */
+static child_progress progress;
+
+/* Child: its COW history for the "Fork CoW" log lines, and when it last
+ * reported. */
+static child_kind child_own_kind;
+static size_t cow_peak, cow_now;
+static unsigned long long cow_sum, cow_reads;
+static long long cow_measured_ms, reported_ms;
 
 /* Private dirty bytes of this process: in a fork child, the pages it had to
  * copy (Redis's zmalloc_get_private_dirty). 0 if /proc can't tell. */
@@ -47,6 +69,61 @@ static size_t private_dirty(void) {
     fclose(f);
     return total;
 }
+
+static const char *kind_name(child_kind kind) { return kind == CHILD_AOF ? "AOF rewrite" : "RDB"; }
+
+/* Child: measure the COW size (a read of smaps; the final message always
+ * measures, progress at most once a second) and log it as Redis does. */
+static void measure_cow(bool final) {
+    long long now = util_mstime();
+    if (!final && cow_reads && now - cow_measured_ms < 1000) return;
+    cow_now = private_dirty();
+    cow_measured_ms = now;
+    if (cow_now > cow_peak) cow_peak = cow_now;
+    cow_sum += cow_now;
+    cow_reads++;
+    if (cow_now || final)
+        log_msg(final ? LOG_NOTICE : LOG_VERBOSE,
+                "Fork CoW for %s: current %zu MB, peak %zu MB, average %llu MB",
+                kind_name(child_own_kind), cow_now >> 20, cow_peak >> 20,
+                (cow_sum / cow_reads) >> 20);
+}
+
+static void send_msg(bool final, long long keys) {
+    if (info_pipe[1] == -1) return;
+    measure_cow(final);
+    child_msg m = {.final = final ? 1 : 0,
+                   .keys = keys < 0 ? 0 : (uint64_t)keys,
+                   .cow = cow_now,
+                   .cow_measured_ms = cow_measured_ms};
+    ssize_t rc = write(info_pipe[1], &m, sizeof(m)); /* atomic: < PIPE_BUF */
+    (void)rc;
+}
+
+void child_report_progress(long long keys) {
+    if (!in_child) return;
+    long long now = util_mstime();
+    if (now - reported_ms < 1000) return;
+    reported_ms = now;
+    send_msg(false, keys);
+}
+
+/* Parent: take what the child sent (the pipe never blocks us). */
+static void receive_msgs(void) {
+    child_msg m;
+    while (info_pipe[0] != -1 && read(info_pipe[0], &m, sizeof(m)) == (ssize_t)sizeof(m)) {
+        if (m.final) {
+            last_cow[running_kind] = (size_t)m.cow;
+            continue;
+        }
+        progress.keys_processed = (long long)m.keys;
+        progress.cow_size = (size_t)m.cow;
+        progress.cow_measured_ms = m.cow_measured_ms;
+        if (progress.cow_size > progress.cow_peak) progress.cow_peak = progress.cow_size;
+    }
+}
+
+void child_get_progress(child_progress *out) { *out = progress; }
 
 static void close_pipe(void) {
     for (int i = 0; i < 2; i++) {
@@ -73,6 +150,8 @@ static void become_child(void) {
         if (c->fd != -1) close(c->fd);
     if (info_pipe[0] != -1) close(info_pipe[0]);
     info_pipe[0] = -1;
+    if (info_pipe[1] != -1) fcntl(info_pipe[1], F_SETFL, O_NONBLOCK); /* never stall */
+    rdb_on_save_progress(child_report_progress);
 }
 
 pid_t child_fork(child_kind kind, child_done_fn *done) {
@@ -101,6 +180,7 @@ pid_t child_fork(child_kind kind, child_done_fn *done) {
         return -1;
     }
     if (pid == 0) {
+        child_own_kind = kind;
         become_child();
         return 0;
     }
@@ -110,16 +190,14 @@ pid_t child_fork(child_kind kind, child_done_fn *done) {
     running_kind = kind;
     running_done = done;
     started_ms = util_mstime();
+    memset(&progress, 0, sizeof(progress));
+    for (int i = 0; i < srv.ndbs; i++) progress.keys_total += (long long)db_size(db_get(i));
     dict_set_resize_allowed(false); /* a resize would copy every page it touches */
     return pid;
 }
 
 void child_exit(int code) {
-    if (info_pipe[1] != -1) {
-        uint64_t cow = private_dirty();
-        ssize_t rc = write(info_pipe[1], &cow, sizeof(cow));
-        (void)rc;
-    }
+    send_msg(true, 0);
     _exit(code);
 }
 
@@ -130,9 +208,8 @@ size_t child_last_cow_size(child_kind kind) { return kind <= CHILD_AOF ? last_co
 
 /* Forget the child, keeping the COW figure it sent (if any). */
 static void forget(void) {
-    uint64_t cow;
-    if (info_pipe[0] != -1 && read(info_pipe[0], &cow, sizeof(cow)) == (ssize_t)sizeof(cow))
-        last_cow[running_kind] = (size_t)cow;
+    receive_msgs();
+    memset(&progress, 0, sizeof(progress));
     close_pipe();
     running = -1;
     running_kind = CHILD_NONE;
@@ -142,6 +219,7 @@ static void forget(void) {
 
 void child_reap(void) {
     if (running == -1) return;
+    receive_msgs();
     int status;
     pid_t pid = waitpid(running, &status, WNOHANG);
     if (pid == 0) return;

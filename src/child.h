@@ -40,4 +40,17 @@ void child_kill(child_kind kind);
  * rdb_last_cow_size, aof_last_cow_size). */
 size_t child_last_cow_size(child_kind kind);
 
+/* The running child's progress as it last reported it (INFO current_*):
+ * all zero when no child runs. */
+typedef struct child_progress {
+    long long keys_total;     /* keys in the dataset when it forked */
+    long long keys_processed; /* keys it has written */
+    size_t cow_size, cow_peak;
+    long long cow_measured_ms; /* 0: never measured */
+} child_progress;
+void child_get_progress(child_progress *out);
+/* In the child: 'keys' written so far; sent to the parent at most once a
+ * second (rdb.c calls it every 1024 keys). */
+void child_report_progress(long long keys);
+
 #endif

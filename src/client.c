@@ -972,39 +972,10 @@ void client_monitor_feed(client *c, int dbid, int argc, const slice *argv) {
     str *line = str_fmt("+%lld.%06lld [%d %s]", srv.ustime / 1000000, srv.ustime % 1000000, dbid,
                         (c->flags & CLIENT_UNIX_SOCKET) ? "unix:" : c->addr);
     if (c->flags & CLIENT_UNIX_SOCKET) line = str_catc(line, cfg.unixsocket);
-    /* Like Redis, never show credentials: AUTH's arguments and HELLO's
-     * AUTH user/pass are printed as "(redacted)". */
-    bool is_auth = argc > 0 && util_strcaseeq(argv[0].ptr, argv[0].len, "auth");
-    bool is_hello = argc > 0 && util_strcaseeq(argv[0].ptr, argv[0].len, "hello");
-    int redact_from = -1, redact_to = -1;
-    if (is_auth) {
-        redact_from = 1;
-        redact_to = argc - 1;
-    }
-    for (int i = 2; is_hello && i + 2 < argc; i++) {
-        if (util_strcaseeq(argv[i].ptr, argv[i].len, "auth")) {
-            redact_from = i + 1;
-            redact_to = i + 2;
-            break;
-        }
-    }
-    /* MIGRATE host port key db timeout [COPY] [REPLACE] [AUTH pw | AUTH2 user pw]
-     * [KEYS ...]: its credentials too (options end at KEYS). */
-    bool is_migrate = argc > 6 && util_strcaseeq(argv[0].ptr, argv[0].len, "migrate");
-    for (int i = 6; is_migrate && i < argc; i++) {
-        const slice *a = &argv[i];
-        if (util_strcaseeq(a->ptr, a->len, "keys")) break;
-        int n = util_strcaseeq(a->ptr, a->len, "auth")    ? 1
-                : util_strcaseeq(a->ptr, a->len, "auth2") ? 2
-                                                          : 0;
-        if (n && i + n < argc) {
-            redact_from = i + 1;
-            redact_to = i + n;
-            break;
-        }
-    }
+    /* Like Redis, never show credentials (the slow log's rule). */
+    bool redact = c->cmd && argv == c->argv;
     for (int i = 0; i < argc; i++) {
-        if (i >= redact_from && i <= redact_to) {
+        if (redact && seam_arg_is_secret(c, i)) {
             line = str_catc(line, " \"(redacted)\"");
             continue;
         }

@@ -1001,7 +1001,7 @@ static directive table[] = {
     BOOL("rdbchecksum", NULL, IMM, rdbchecksum, CONFIG_DEFAULT_RDBCHECKSUM),
     BOOL("rdb-del-sync-files", NULL, INERT, rdb_del_sync_files, 0),
     BOOL("rdb-save-incremental-fsync", NULL, 0, rdb_save_incremental_fsync, 1),
-    NUM("loading-process-events-interval-bytes", NULL, CF_HIDDEN | INERT, NUM_LL, 1024, INT_MAX,
+    NUM("loading-process-events-interval-bytes", NULL, CF_HIDDEN, NUM_LL, 1024, INT_MAX,
         loading_process_events_interval_bytes, 2 * 1024 * 1024, 0),
     ENUM("sanitize-dump-payload", NULL, 0, sanitize_enum, sanitize_dump_payload, SANITIZE_DUMP_NO),
     /* Append-only file */

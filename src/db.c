@@ -523,9 +523,8 @@ static void empty_progress(void *priv) {
     /* Large flushes could serve clients here (Redis does); not yet. */
 }
 
-long long db_empty(db *d) {
-    long long n = (long long)dict_len(d->keys);
-    dict_clear(d->keys, empty_progress, NULL);
+/* What indexes the entries besides the dict: emptied with it. */
+static void reset_indexes(db *d) {
     mem_free(d->vol);
     d->vol = NULL;
     d->vol_len = d->vol_cap = 0;
@@ -533,7 +532,20 @@ long long db_empty(db *d) {
     d->expire_cursor = 0;
     if (d->slot_keys)
         for (unsigned i = 0; i < CRC16_SLOTS; i++) ptrset_clear(&d->slot_keys[i]);
+}
+
+long long db_empty(db *d) {
+    long long n = (long long)dict_len(d->keys);
+    dict_clear(d->keys, empty_progress, NULL);
+    reset_indexes(d);
     return n;
+}
+
+dict *db_detach_keys(db *d) {
+    dict *old = d->keys;
+    d->keys = dict_new(&keyspace_type);
+    reset_indexes(d);
+    return old;
 }
 
 long long db_empty_all(void) {

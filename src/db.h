@@ -69,6 +69,9 @@ kv *db_set_expire(db *d, kv *e, long long when_ms);
 kv *db_persist(db *d, kv *e);
 /* Remove every key; returns how many there were. */
 long long db_empty(db *d);
+/* Empty d as db_empty() does, but hand its old keyspace dict, entries and
+ * all, to the caller to free (FLUSHDB ASYNC: lazyfree.c). */
+dict *db_detach_keys(db *d);
 long long db_empty_all(void);
 void db_swap(int a, int b);
 size_t db_size(const db *d);

@@ -516,6 +516,11 @@ static void cmd_debug(client *c) {
     int argc = c->argc;
     if (argc == 2 && arg_is(sub, "help")) {
         debug_help(c);
+    } else if (srv.loading &&
+               (arg_is(sub, "reload") || arg_is(sub, "loadaof") || arg_is(sub, "populate"))) {
+        /* Served while the data loads at start-up: replacing or adding
+         * keys under the loader would break the load. */
+        reply_error(c, ERR_LOADING);
     } else if (argc == 2 && arg_is(sub, "digest")) {
         unsigned char digest[DIGEST_LEN];
         dataset_digest(digest);

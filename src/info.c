@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/utsname.h>
@@ -34,6 +35,7 @@
 #include "ev.h"
 #include "function.h"
 #include "latency.h"
+#include "lazyfree.h"
 #include "mem.h"
 #include "pubsub.h"
 #include "memory.h"
@@ -93,6 +95,7 @@ void info_cron(void) {
 
 void info_reset_stats(void) {
     repl_reset_stats();
+    lazyfree_reset_stats();
     srv.stat_numcommands = 0;
     srv.stat_numconnections = 0;
     srv.stat_rejected_conn = 0;
@@ -355,13 +358,14 @@ static str *sec_memory(str *s) {
                    "mem_aof_buffer:%zu\r\n"
                    "mem_allocator:%s\r\n"
                    "active_defrag_running:0\r\n"
-                   "lazyfree_pending_objects:0\r\n"
-                   "lazyfreed_objects:0\r\n",
+                   "lazyfree_pending_objects:%lld\r\n"
+                   "lazyfreed_objects:%lld\r\n",
                    cfg.maxmemory, max_h, policy->buf, ms.allocator_frag, ms.allocator_frag_bytes,
                    ms.allocator_rss, ms.allocator_rss_bytes, ms.rss_extra, ms.rss_extra_bytes,
                    ms.total_frag, ms.total_frag_bytes, ms.not_counted_for_evict, ms.repl_backlog,
                    ms.repl_backlog + ms.replica_buffers, ms.clients_slaves, ms.clients_normal,
-                   cluster_links_memory(), ms.aof_buffer, mem_allocator());
+                   cluster_links_memory(), ms.aof_buffer, mem_allocator(), lazyfree_pending(),
+                   lazyfree_freed());
     str_free(policy);
     return s;
 }
@@ -376,7 +380,20 @@ static str *sec_persistence(str *s) {
     s = aof_info_fields(s); /* aof_enabled .. aof_last_cow_size */
     s = str_catc(s, "module_fork_in_progress:0\r\n"
                     "module_fork_last_cow_size:0\r\n");
-    return aof_info_sizes(s); /* aof_current_size .., when the AOF is on */
+    s = aof_info_sizes(s); /* aof_current_size .., when the AOF is on */
+    if (!srv.loading) return s;
+    /* The start-up load's progress, as Redis reports it. */
+    long long total = srv.loading_total_bytes, done = srv.loading_loaded_bytes;
+    long long elapsed = (long long)time(NULL) - srv.loading_start_time;
+    long long eta = elapsed <= 0 || done <= 0 ? 1 : elapsed * (total - done) / done;
+    return str_catfmt(s,
+                      "loading_start_time:%lld\r\n"
+                      "loading_total_bytes:%lld\r\n"
+                      "loading_loaded_bytes:%lld\r\n"
+                      "loading_loaded_perc:%.2f\r\n"
+                      "loading_eta_seconds:%lld\r\n",
+                      srv.loading_start_time, total, done,
+                      total > 0 ? (double)done * 100 / (double)total : 0.0, eta);
 }
 
 static str *sec_stats(str *s) {

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "db.h"
 #include "errors.h"
+#include "lazyfree.h"
 #include "propagate.h"
 #include "reply.h"
 #include "scan.h"
@@ -73,27 +74,40 @@ static void cmd_swapdb(client *c) {
 
 static void cmd_dbsize(client *c) { reply_int(c, (long long)db_size(c->db)); }
 
-/* FLUSHDB/FLUSHALL [ASYNC|SYNC]: both free synchronously for now; the
- * flag is accepted and validated as Redis does. */
-static bool parse_flush_flags(client *c) {
-    if (c->argc == 1) return true;
-    if (c->argc == 2 && (arg_is(&c->argv[1], "async") || arg_is(&c->argv[1], "sync"))) return true;
+/* FLUSHDB/FLUSHALL [ASYNC|SYNC]: ASYNC (or no flag under
+ * lazyfree-lazy-user-flush) frees the keys on the lazy free thread. 0 or 1
+ * (async), -1 after a syntax error reply. */
+static int parse_flush_flags(client *c) {
+    if (c->argc == 1) return cfg.lazyfree_lazy_user_flush ? 1 : 0;
+    if (c->argc == 2 && arg_is(&c->argv[1], "async")) return 1;
+    if (c->argc == 2 && arg_is(&c->argv[1], "sync")) return 0;
     reply_error(c, ERR_SYNTAX);
-    return false;
+    return -1;
+}
+
+static long long empty_db(db *d, bool async) {
+    if (!async) return db_empty(d);
+    long long n = (long long)db_size(d);
+    if (n == 0) return 0;
+    dict *old = db_detach_keys(d);
+    if (!lazyfree_keys(old)) dict_free(old);
+    return n;
 }
 
 static void cmd_flushdb(client *c) {
-    if (!parse_flush_flags(c)) return;
+    int async = parse_flush_flags(c);
+    if (async == -1) return;
     db_signal_flushed(c->dbid, -1);
-    srv.dirty += db_empty(c->db);
+    srv.dirty += empty_db(c->db, async);
     propagate(c->dbid, c->argc, c->argv);
     reply_ok(c);
 }
 
 static void cmd_flushall(client *c) {
-    if (!parse_flush_flags(c)) return;
+    int async = parse_flush_flags(c);
+    if (async == -1) return;
     db_signal_flushed(-1, -1);
-    srv.dirty += db_empty_all();
+    for (int i = 0; i < srv.ndbs; i++) srv.dirty += empty_db(db_get(i), async);
     /* Stops a BGSAVE child and, with save points, saves the empty
      * dataset (which resets dirty), as Redis 7.0 does. */
     snapshot_flushall();
@@ -103,12 +117,16 @@ static void cmd_flushall(client *c) {
 
 /* ---- Existence and deletion ---- */
 
-static void del_generic(client *c) {
+/* DEL, and UNLINK ('lazy'), whose large values are freed on the lazy
+ * free thread; DEL's too under lazyfree-lazy-user-del. */
+static void del_generic(client *c, bool lazy) {
     long long n = 0;
+    lazy = lazy || cfg.lazyfree_lazy_user_del;
     for (int i = 1; i < c->argc; i++) {
         slice *k = &c->argv[i];
         if (db_find_write(c->db, k->ptr, k->len) == NULL) continue;
-        db_delete(c->db, k->ptr, k->len);
+        if (lazy) lazyfree_value(db_unlink(c->db, k->ptr, k->len));
+        else db_delete(c->db, k->ptr, k->len);
         slice argv[2] = {c->argv[0], *k};
         propagate(c->dbid, 2, argv);
         db_key_changed(c->db, k, NOTIFY_GENERIC, "del", 1);
@@ -117,8 +135,8 @@ static void del_generic(client *c) {
     reply_int(c, n);
 }
 
-static void cmd_del(client *c) { del_generic(c); }
-static void cmd_unlink(client *c) { del_generic(c); }
+static void cmd_del(client *c) { del_generic(c, false); }
+static void cmd_unlink(client *c) { del_generic(c, true); }
 
 /* EXISTS and TOUCH: how many of the keys exist (a key named twice counts
  * twice). EXISTS looks without touching the keys, as Redis's. */

@@ -648,6 +648,12 @@ static bool save_key_value(rio *r, const kv *e) {
            save_object(r, e);
 }
 
+/* A fork child reports how many keys it wrote (child.c), every 1024. */
+static void (*save_progress)(long long keys);
+static long long saved_keys;
+
+void rdb_on_save_progress(void (*fn)(long long keys)) { save_progress = fn; }
+
 static bool save_db(rio *r, db *d) {
     if (db_size(d) == 0) return true;
     if (!save_type(r, RDB_OPCODE_SELECTDB) || !save_len(r, (uint64_t)d->id)) return false;
@@ -661,6 +667,7 @@ static bool save_db(rio *r, db *d) {
     while (ok && (e = dict_iter_next(&it)) != NULL) {
         ok = save_key_value(r, e);
         if (cfg.rdb_key_save_delay) util_debug_delay(cfg.rdb_key_save_delay);
+        if (save_progress && (++saved_keys & 1023) == 0) save_progress(saved_keys);
     }
     dict_iter_done(&it);
     return ok;
@@ -710,6 +717,7 @@ int rdb_save_rio(rio *r, const rdb_info *info, str **err) {
      * take as "not computed". */
     r->cksum = 0;
     r->update_cksum = cfg.rdbchecksum;
+    saved_keys = 0;
     char magic[16];
     snprintf(magic, sizeof(magic), "REDIS%04d", RDB_VERSION);
     bool ok = wr(r, magic, 9) && save_aux_fields(r, info);
@@ -2040,34 +2048,40 @@ static FILE *open_read(const char *path, rio *r, size_t bufsize, str **err) {
 }
 
 int rdb_load_file(const char *path, rdb_info *info, str **err) {
-    return rdb_load_file_cb(path, info, NULL, err);
+    return rdb_load_file_cb(path, info, NULL, 0, err);
 }
 
-/* rdb_load_file_cb()'s reader: the file's, then the callback every 64 KB. */
+/* rdb_load_file_cb()'s reader: the file's, then the callback every
+ * cb_every bytes. */
 static size_t (*cb_inner)(rio *r, void *buf, size_t len);
 static void (*cb_fn)(void);
-static size_t cb_count;
+static size_t cb_count, cb_every;
 
 static size_t cb_read(rio *r, void *buf, size_t len) {
     size_t n = cb_inner(r, buf, len);
     cb_count += len;
-    if (cb_count >= 64 * 1024) {
+    srv.loading_loaded_bytes += (long long)len;
+    if (cb_count >= cb_every) {
         cb_count = 0;
         cb_fn();
     }
     return n;
 }
 
-int rdb_load_file_cb(const char *path, rdb_info *info, void (*every)(void), str **err) {
+void rdb_rio_every(rio *r, void (*every)(void), size_t bytes) {
+    cb_inner = r->read;
+    cb_fn = every;
+    cb_every = bytes;
+    cb_count = 0;
+    r->read = cb_read;
+}
+
+int rdb_load_file_cb(const char *path, rdb_info *info, void (*every)(void), size_t bytes,
+                     str **err) {
     rio r;
     FILE *fp = open_read(path, &r, 64 * 1024, err);
     if (fp == NULL) return -1;
-    if (every) {
-        cb_inner = r.read;
-        cb_fn = every;
-        cb_count = 0;
-        r.read = cb_read;
-    }
+    if (every) rdb_rio_every(&r, every, bytes);
     int rc = rdb_load_rio(&r, info, err);
     fclose(fp);
     return rc;

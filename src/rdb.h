@@ -83,6 +83,9 @@ void rdb_info_init(rdb_info *info);
 /* Write every database to r (header, aux fields, data, EOF, checksum).
  * 0, or -1 with *err set. */
 int rdb_save_rio(rio *r, const rdb_info *info, str **err);
+/* Have rdb_save_rio() call fn with the keys written so far every 1024
+ * keys (a fork child's progress report, child.c). */
+void rdb_on_save_progress(void (*fn)(long long keys));
 /* Save to 'path' atomically: temp file in the same directory, fsync,
  * rename, fsync of the directory. 0 or -1 with *err. */
 int rdb_save_file(const char *path, const rdb_info *info, str **err);
@@ -92,9 +95,14 @@ int rdb_save_file(const char *path, const rdb_info *info, str **err);
  * dataset: the caller empties them. */
 int rdb_load_rio(rio *r, rdb_info *info, str **err);
 int rdb_load_file(const char *path, rdb_info *info, str **err);
-/* The same, calling every() after each 64 KB read (not reentrant: a
- * replica drains a socket while it loads, repl_link.c). */
-int rdb_load_file_cb(const char *path, rdb_info *info, void (*every)(void), str **err);
+/* The same, calling every() after each 'bytes' read (not reentrant: a
+ * replica drains a socket while it loads, repl_link.c; start-up serves
+ * clients, snapshot.c), counting what is read in srv.loading_loaded_bytes. */
+int rdb_load_file_cb(const char *path, rdb_info *info, void (*every)(void), size_t bytes,
+                     str **err);
+/* Make r, a reader, call every() after each 'bytes' read and count them in
+ * srv.loading_loaded_bytes (one such reader at a time). */
+void rdb_rio_every(rio *r, void (*every)(void), size_t bytes);
 
 /* A replication payload received into 'path', before it replaces the
  * dataset: its header and leading AUX fields are valid (0, else -1 with

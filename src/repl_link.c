@@ -672,7 +672,9 @@ static void stream_link_connected(int fd, void *data, int mask) {
 
 static void stream_link_open(void) {
     char err[256];
-    int fd = net_connect(repl_ls.host, repl_ls.port, err, sizeof(err));
+    /* From bind-source-addr too: once streaming, this link is the one the
+     * master lists for us (INFO replication's ip=). */
+    int fd = net_connect_from(repl_ls.host, repl_ls.port, cfg.bind_source_addr, err, sizeof(err));
     if (fd == -1) {
         char msg[400];
         snprintf(msg, sizeof(msg), "Unable to connect the stream link to MASTER: %s", err);
@@ -1110,7 +1112,7 @@ static void drain_while_loading(void) {
 static int load_draining(const char *path, rdb_info *info, str **err) {
     if (!repl_ls.split) return rdb_load_file(path, info, err);
     repl_ls.s_loading = true;
-    int rc = rdb_load_file_cb(path, info, drain_while_loading, err);
+    int rc = rdb_load_file_cb(path, info, drain_while_loading, 64 * 1024, err);
     repl_ls.s_loading = false;
     return rc;
 }

@@ -91,6 +91,11 @@ void seam_master_request_done(client *c, const char *req, size_t len);
  * CLIENT_MASTER): the replica no longer matches its master. */
 void seam_master_error(client *c, const char *err, size_t len);
 
+/* Argument i of c's command (c->cmd) carries a secret (AUTH's, HELLO's
+ * AUTH user/pass, MIGRATE's AUTH/AUTH2...): MONITOR shows "(redacted)",
+ * as the slow log does. */
+bool seam_arg_is_secret(const client *c, int i);
+
 /* ---- Replies (reply.c, client.c) ---- */
 
 /* Bytes of the shared replication stream replica c has yet to receive

@@ -74,6 +74,12 @@ SEAM_DEFAULT size_t seam_client_mem(const client *c, size_t *multi_mem) {
     return 0;
 }
 
+SEAM_DEFAULT bool seam_arg_is_secret(const client *c, int i) {
+    (void)c;
+    (void)i;
+    return false;
+}
+
 SEAM_DEFAULT void seam_before_reply_write(void) {}
 
 SEAM_DEFAULT void seam_master_request_done(client *c, const char *req, size_t len) {

@@ -211,6 +211,14 @@ static void check_shutdown(void) {
     }
 }
 
+/* ---- While the dataset loads at start-up ---- */
+
+void server_serve_while_loading(void) {
+    server_update_time();
+    check_shutdown(); /* srv.loading: a shutdown that never saves */
+    client_serve_while_busy(NULL);
+}
+
 /* ---- Cron and loop hooks ---- */
 
 static long long cron(long long id, void *data) {
@@ -443,6 +451,8 @@ void seam_propagate(int readers, int dbid, int argc, const slice *argv) {
     if (readers & PROPAGATE_AOF) aof_feed(dbid, argc, argv);
     if (readers & PROPAGATE_REPL) repl_feed(dbid, argc, argv);
 }
+
+bool seam_arg_is_secret(const client *c, int i) { return slowlog_arg_is_secret(c, i); }
 
 void seam_client_freed(client *c) {
     tracking_disable(c);

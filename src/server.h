@@ -82,14 +82,17 @@ struct server {
     size_t initial_memory_usage; /* server.c: used_memory once ready to serve */
     long long stat_total_reads_processed, stat_total_writes_processed;
 
-    long long dirty;               /* changes since the last save: the commands that change
+    long long dirty;    /* changes since the last save: the commands that change
                                        * data (db_key_changed() and its peers); snapshot.c resets,
                                        * and aof.c after DEBUG LOADAOF */
-    bool loading;                  /* rdb.c, aof.c, repl_link.c: while a dataset loads */
-    bool async_loading;            /* repl_link.c: a full sync of our own history arrives
+    bool loading;       /* rdb.c, aof.c, repl_link.c: while a dataset loads */
+    bool async_loading; /* repl_link.c: a full sync of our own history arrives
                                     * (repl-diskless-load swapdb) while the current dataset
                                     * keeps serving; commands flagged no-async-loading and
                                     * deny-loading configs get -LOADING */
+    /* The start-up load's progress for INFO (snapshot.c, aof.c set the
+     * start and total; rdb.c and aof.c count the bytes read). */
+    long long loading_start_time, loading_total_bytes, loading_loaded_bytes;
     bool shutdown_asap;            /* server.c (signal handler) */
     int shutdown_flags;            /* server.c */
     long long shutdown_mstime;     /* server.c: a shutdown waits for replicas until then; 0: none */
@@ -143,6 +146,11 @@ void server_shutdown_while_loading(void);
 /* SHUTDOWN ABORT: cancel a shutdown that waits or a signal not yet acted
  * on. 0, or -1 when there is none. */
 int server_abort_shutdown(void);
+/* While the dataset loads at start-up: keep the clock, act on a SIGTERM
+ * (a shutdown without saving) and serve the clients, which get -LOADING
+ * for all but the commands flagged CMD_LOADING (INFO, CONFIG, DEBUG...).
+ * snapshot.c and aof.c call it every loading-process-events-interval-bytes. */
+void server_serve_while_loading(void);
 #define SHUTDOWN_NOFLAGS 0
 #define SHUTDOWN_SAVE 1
 #define SHUTDOWN_NOSAVE 2

@@ -42,9 +42,7 @@ static slowlog_entry *log_head, *log_tail; /* newest, oldest */
 static long long log_len;
 static long long next_entry_id;
 
-/* True if argument i of c's command carries a secret, the arguments Redis
- * redacts from the slow log. */
-static bool arg_is_secret(const client *c, int i) {
+bool slowlog_arg_is_secret(const client *c, int i) {
     const char *name = c->cmd ? c->cmd->fullname : "";
     if (strcmp(name, "auth") == 0) return i >= 1;
     if (strcmp(name, "acl|setuser") == 0) return i >= 2; /* the name too, as Redis */
@@ -80,7 +78,7 @@ static bool arg_is_secret(const client *c, int i) {
 }
 
 static str *entry_arg(const client *c, int i) {
-    if (arg_is_secret(c, i)) return str_from("(redacted)");
+    if (slowlog_arg_is_secret(c, i)) return str_from("(redacted)");
     const slice *a = &c->argv[i];
     if (a->len <= SLOWLOG_MAX_ARG_LEN) return str_new(a->ptr, a->len);
     str *s = str_new(a->ptr, SLOWLOG_MAX_ARG_LEN);

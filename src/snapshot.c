@@ -27,6 +27,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "child.h"
@@ -65,8 +67,7 @@ static struct {
     pid_t child_pid;       /* our BGSAVE child (child.c tracks it), or -1 */
     long long child_start; /* unix time it was forked */
     long long dirty_before_bgsave;
-    long long save_keys_total; /* keys in the dataset at fork time */
-    long long save_time_last;  /* seconds the last BGSAVE took, -1 */
+    long long save_time_last; /* seconds the last BGSAVE took, -1 */
 
     long long load_keys_loaded, load_keys_expired;
 } st = {.lastbgsave_ok = true, .child_pid = -1, .save_time_last = -1};
@@ -212,8 +213,6 @@ int snapshot_bgsave(void) {
     }
     st.child_pid = pid;
     st.child_start = now_sec();
-    st.save_keys_total = 0;
-    for (int i = 0; i < srv.ndbs; i++) st.save_keys_total += (long long)db_size(db_get(i));
     log_msg(LOG_NOTICE, "Background saving started by pid %ld", (long)pid);
     return 0;
 }
@@ -304,13 +303,23 @@ void snapshot_cron(void) {
 static int load_file(rdb_info *info_out, bool at_start, bool merge) {
     int fd = open(cfg.dbfilename, O_RDONLY);
     if (fd == -1) return -1;
+    struct stat sb;
+    srv.loading_total_bytes = fstat(fd, &sb) == 0 ? (long long)sb.st_size : 0;
     close(fd);
     rdb_info info;
     rdb_info_init(&info);
     repl_prepare_load(&info, at_start);
     info.allow_dup = merge;
     str *err = NULL;
-    if (rdb_load_file(cfg.dbfilename, &info, &err) == -1) {
+    /* At start-up the clients are served while the file loads (-LOADING
+     * for most commands); DEBUG RELOAD runs inside a command and can't. */
+    srv.loading_start_time = (long long)time(NULL);
+    srv.loading_loaded_bytes = 0;
+    srv.loading = at_start;
+    int rc = rdb_load_file_cb(cfg.dbfilename, &info, at_start ? server_serve_while_loading : NULL,
+                              (size_t)cfg.loading_process_events_interval_bytes, &err);
+    srv.loading = false;
+    if (rc == -1) {
         log_msg(LOG_WARNING, "Error loading %s/%s: %s", cfg.dir ? cfg.dir : ".", cfg.dbfilename,
                 err ? err->buf : "unknown error");
         str_free(err);
@@ -402,28 +411,34 @@ const char *snapshot_write_error(void) {
 
 str *snapshot_info(str *s) {
     bool running = snapshot_bgsave_in_progress() || repl_diskless_transfer_active();
-    return str_catfmt(s,
-                      "current_cow_peak:0\r\n"
-                      "current_cow_size:0\r\n"
-                      "current_cow_size_age:0\r\n"
-                      "current_fork_perc:0.00\r\n"
-                      "current_save_keys_processed:0\r\n"
-                      "current_save_keys_total:%lld\r\n"
-                      "rdb_changes_since_last_save:%lld\r\n"
-                      "rdb_bgsave_in_progress:%d\r\n"
-                      "rdb_last_save_time:%lld\r\n"
-                      "rdb_last_bgsave_status:%s\r\n"
-                      "rdb_last_bgsave_time_sec:%lld\r\n"
-                      "rdb_current_bgsave_time_sec:%lld\r\n"
-                      "rdb_saves:%lld\r\n"
-                      "rdb_last_cow_size:%lld\r\n"
-                      "rdb_last_load_keys_expired:%lld\r\n"
-                      "rdb_last_load_keys_loaded:%lld\r\n",
-                      running ? st.save_keys_total : 0, srv.dirty, running ? 1 : 0,
-                      snapshot_last_save(), st.lastbgsave_ok ? "ok" : "err", st.save_time_last,
-                      running ? now_sec() - st.child_start : -1, st.saves,
-                      (long long)child_last_cow_size(CHILD_RDB), st.load_keys_expired,
-                      st.load_keys_loaded);
+    /* Any fork child's progress (BGSAVE, AOF rewrite), as it last told. */
+    child_progress p;
+    child_get_progress(&p);
+    long long age = p.cow_measured_ms ? (util_mstime() - p.cow_measured_ms) / 1000 : 0;
+    double perc = p.keys_total ? (double)p.keys_processed * 100 / (double)p.keys_total : 0;
+    s = str_catfmt(s,
+                   "current_cow_peak:%zu\r\n"
+                   "current_cow_size:%zu\r\n"
+                   "current_cow_size_age:%lld\r\n"
+                   "current_fork_perc:%.2f\r\n"
+                   "current_save_keys_processed:%lld\r\n"
+                   "current_save_keys_total:%lld\r\n",
+                   p.cow_peak, p.cow_size, age < 0 ? 0 : age, perc, p.keys_processed, p.keys_total);
+    return str_catfmt(
+        s,
+        "rdb_changes_since_last_save:%lld\r\n"
+        "rdb_bgsave_in_progress:%d\r\n"
+        "rdb_last_save_time:%lld\r\n"
+        "rdb_last_bgsave_status:%s\r\n"
+        "rdb_last_bgsave_time_sec:%lld\r\n"
+        "rdb_current_bgsave_time_sec:%lld\r\n"
+        "rdb_saves:%lld\r\n"
+        "rdb_last_cow_size:%lld\r\n"
+        "rdb_last_load_keys_expired:%lld\r\n"
+        "rdb_last_load_keys_loaded:%lld\r\n",
+        srv.dirty, running ? 1 : 0, snapshot_last_save(), st.lastbgsave_ok ? "ok" : "err",
+        st.save_time_last, running ? now_sec() - st.child_start : -1, st.saves,
+        (long long)child_last_cow_size(CHILD_RDB), st.load_keys_expired, st.load_keys_loaded);
 }
 
 /* ---- Commands ---- */

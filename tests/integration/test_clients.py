@@ -296,6 +296,24 @@ def test_monitor_hides_migrate_credentials(server):
     assert lines[2].endswith('"KEYS" "auth" "x"'), lines
 
 
+def test_monitor_hides_migrate_and_hello_credentials(server):
+    mon, c = server.raw(), server.raw()
+    assert mon.call("MONITOR") == "OK"
+    c.call("SET", "key", "v")
+    # No target listens on port 1: MIGRATE fails, MONITOR still shows it.
+    c.call("MIGRATE", "127.0.0.1", "1", "key", "9", "50")
+    c.call("MIGRATE", "127.0.0.1", "1", "key", "9", "50", "AUTH", "pw1")
+    c.call("MIGRATE", "127.0.0.1", "1", "key", "9", "50", "AUTH2", "user2", "pw2")
+    c.call("HELLO", "2", "AUTH", "user3", "pw3", "SETNAME", "n")
+    lines = [mon.read_node()[1].decode() for _ in range(5)]
+    assert lines[0].endswith('"SET" "key" "v"')
+    assert lines[1].endswith('"MIGRATE" "127.0.0.1" "1" "key" "9" "50"')
+    assert lines[2].endswith('"50" "AUTH" "(redacted)"'), lines[2]
+    assert lines[3].endswith('"50" "AUTH2" "(redacted)" "(redacted)"'), lines[3]
+    assert lines[4].endswith('"AUTH" "(redacted)" "(redacted)" "SETNAME" "n"'), lines[4]
+    assert not any(w in "".join(lines) for w in ("pw1", "user2", "pw2", "user3", "pw3"))
+
+
 def test_debug_sleep(server):
     c = server.raw()
     reply, took = timed(c, "DEBUG", "SLEEP", "0")

@@ -86,6 +86,85 @@ def read(path):
         return f.read()
 
 
+# ---- clients served while the dataset loads at start-up --------------------------------------
+
+LOADING = Err("LOADING Redis is loading the dataset in memory")
+# 20000 keys of 100 bytes at 100 us each: a load of two seconds or more.
+SLOW_LOAD = {"key-load-delay": 100, "loading-process-events-interval-bytes": 1024,
+             "rdbcompression": "no"}
+
+
+def spawn_loading(servers, workdir, **directives):
+    """Save 20000 keys in workdir, then start a server that loads them
+    slowly; return it once it answers (-LOADING) without waiting for PONG,
+    and where its part of the shared log file starts."""
+    s = start(servers, workdir, **directives)
+    s.client().execute_command("DEBUG", "POPULATE", 20000, "key", 100)
+    if directives.get("appendonly") == "yes":
+        s.client().execute_command("BGREWRITEAOF")
+        wait_for(lambda: s.info("persistence")["aof_rewrite_in_progress"] == 0, timeout=30)
+    else:
+        assert call(s, "SAVE") == "OK"
+    s.stop()
+    log_start = len(s.logfile)
+    s2 = Server(workdir, binary=CASTOR_SERVER, directives=dict(SLOW_LOAD, **directives),
+                name="castor")
+    servers.append(s2)
+    s2.spawn()
+
+    def answers():
+        try:
+            return call(s2, "PING")
+        except OSError:
+            return None
+    assert wait_for(answers, timeout=10) == LOADING
+    return s2, log_start
+
+
+def test_clients_are_served_while_the_snapshot_loads(servers, tmp_path):
+    s, log_start = spawn_loading(servers, tmp_path)
+    size = os.path.getsize(tmp_path / "dump.rdb")
+    p = persistence(s)
+    assert p["loading"] == 1
+    assert p["loading_total_bytes"] == size
+    assert 0 < p["loading_loaded_bytes"] < size
+    assert 0 < p["loading_loaded_perc"] < 100
+    assert abs(p["loading_start_time"] - time.time()) < 60
+    assert p["loading_eta_seconds"] >= 0
+    # Data commands wait for the data; the server itself answers.
+    assert call(s, "GET", "key:1") == LOADING
+    assert call(s, "CONFIG", "SET", "loglevel", "debug") == "OK"
+    assert s.client().config_get("loglevel") == {"loglevel": "debug"}
+    assert call(s, "CONFIG", "SET", "appendonly", "yes") == LOADING
+    for sub in (("RELOAD",), ("LOADAOF",), ("POPULATE", "10")):  # would break the load
+        assert call(s, "DEBUG", *sub) == LOADING
+    assert persistence(s)["loading"] == 1
+    assert "Ready to accept connections" not in s.logfile[log_start:]
+    wait_for(lambda: call(s, "PING") == "PONG", timeout=60)
+    p = persistence(s)
+    assert p["loading"] == 0 and "loading_total_bytes" not in p
+    assert s.client().dbsize() == 20000
+    assert "Ready to accept connections" in s.logfile[log_start:]
+
+
+def test_sigterm_while_the_snapshot_loads_exits_without_saving(servers, tmp_path):
+    s, log_start = spawn_loading(servers, tmp_path, save="3600 1")
+    before = read(tmp_path / "dump.rdb")
+    os.kill(s.pid, signal.SIGTERM)
+    assert s.wait_exit(10) == 0
+    assert "Ready to accept connections" not in s.logfile[log_start:]
+    assert read(tmp_path / "dump.rdb") == before  # a partial dataset is never saved
+
+
+def test_clients_are_served_while_the_aof_loads(servers, tmp_path):
+    s, _ = spawn_loading(servers, tmp_path, appendonly="yes")
+    p = persistence(s)
+    assert p["loading"] == 1 and 0 < p["loading_loaded_bytes"] < p["loading_total_bytes"]
+    assert call(s, "DBSIZE") == LOADING
+    wait_for(lambda: call(s, "PING") == "PONG", timeout=60)
+    assert s.client().dbsize() == 20000
+
+
 # ---- restart -------------------------------------------------------------------------------
 
 def test_save_then_restart_keeps_the_dataset(servers, tmp_path):
@@ -292,6 +371,34 @@ def test_bgsave_reports_copy_on_write_size(servers, tmp_path):
         r.set("key:%d" % i, "y" * 50)
     p = wait_for(lambda: bgsave_done(s), timeout=30)
     assert p["rdb_last_cow_size"] > 0
+
+
+def test_bgsave_child_reports_its_progress(servers, tmp_path):
+    s = start(servers, tmp_path)
+    r = s.client()
+    r.execute_command("DEBUG", "POPULATE", 5000, "key", 500)
+    r.config_set("rdb-key-save-delay", 400)  # about 2 s of saving
+    p = persistence(s)
+    assert (p["current_save_keys_total"], p["current_fork_perc"], p["current_cow_size"]) == (0, 0, 0)
+    r.execute_command("BGSAVE")
+    assert persistence(s)["current_save_keys_total"] == 5000
+
+    def reported():
+        for i in range(64):   # dirty pages the child still shares
+            r.setrange("key:%d" % i, 0, "B" * 500)
+        p = persistence(s)
+        if p["rdb_bgsave_in_progress"] == 0:
+            raise AssertionError("the save ended before the child reported")
+        return p if p["current_save_keys_processed"] > 0 and p["current_cow_size"] > 0 else None
+    p = wait_for(reported, timeout=20, interval=0.1)
+    assert 0 < p["current_fork_perc"] < 100
+    assert p["current_save_keys_processed"] <= 5000
+    assert p["current_cow_peak"] >= p["current_cow_size"]
+    r.config_set("rdb-key-save-delay", 0)
+    p = wait_for(lambda: bgsave_done(s), timeout=30)
+    assert (p["current_save_keys_total"], p["current_save_keys_processed"]) == (0, 0)
+    assert p["current_cow_size"] == 0
+    assert "Fork CoW for RDB: current" in s.logfile
 
 
 def test_save_is_refused_inside_multi(servers, tmp_path):

@@ -236,3 +236,19 @@ def test_split_sync_loading_from_the_socket(start_server):
     assert stats(mc)["sync_full"] == "1"
     assert "stream buffered during the sync" in r.logfile
     assert digest(mc) == digest(rc)
+
+
+def test_stream_link_leaves_from_bind_source_addr(start_server):
+    """unit/networking "CONFIG SET bind-source-addr" between castors: the
+    split sync's stream link, which becomes the master client, also leaves
+    from that address, so the master lists the replica under it."""
+    m = start_server({"protected-mode": "no"})
+    mc = m.client()
+    mc.set("k", "v")
+    rc = start_server().client()
+    assert rc.config_set("bind-source-addr", "127.0.0.2")
+    replicaof(rc, mc)
+    wait_for_sync(mc, rc)
+    wait_for(lambda: repl(rc).get("master_sync_stream_link") == "none", 10)
+    slave0 = repl(mc)["slave0"]
+    assert "ip=127.0.0.2," in slave0, slave0
