@@ -1055,7 +1055,12 @@ static void sync_command(client *c, bool psync) {
         long long off;
         char id[41];
         snprintf(id, sizeof(id), "%.*s", (int)c->argv[1].len, c->argv[1].ptr);
-        if (!util_str2ll(c->argv[2].ptr, c->argv[2].len, &off)) off = -1;
+        if (!util_str2ll(c->argv[2].ptr, c->argv[2].len, &off)) {
+            log_msg(LOG_WARNING, "Replica %s asks for synchronization but with a wrong offset",
+                    replica_name(c));
+            reply_error(c, ERR_NOT_INT);
+            return;
+        }
         if (try_partial(c, id, off)) return;
         if (id[0] != '?') repl_ms.sync_partial_err++;
     } else {

@@ -43,6 +43,15 @@ def test_replication_errors_redis_has_are_redis_words(pair):
     ])
 
 
+def test_psync_with_an_offset_that_is_no_number(pair):
+    """Redis's unit/replication "PSYNC with wrong offset should throw
+    error": -ERR, no full sync started."""
+    for side, srv in (("castor", pair.castor), ("redis", pair.redis)):
+        assert call(srv.port, "PSYNC", "?", "not-a-number") == \
+            Err("ERR value is not an integer or out of range"), side
+        assert srv.info("stats")["sync_full"] == 0, side
+
+
 def test_stream_for_zero_id(pair):
     """REPLCONF stream-for <id> (castor's split sync): an id that can't be a
     client's. redis-server does not know the option: its refusal is ERR too."""
