@@ -57,6 +57,9 @@ struct acl_user;
 /* A push (Pub/Sub, an invalidation) is being written: it reaches the client
  * even under CLIENT REPLY OFF/SKIP (pubsub.c, tracking.c). */
 #define CLIENT_PUSHING (1u << 26) /* was 24, CLIENT_READONLY's bit */
+/* A replica's own request runs (cmdtable.c): any reply to it would land in
+ * the replication stream, so reply.c disconnects the replica instead. */
+#define CLIENT_REPLICA_CMD (1u << 27)
 
 /* Client types, as Redis's CLIENT_TYPE_* (output-buffer classes and
  * memory accounting). */

@@ -318,7 +318,11 @@ static bool dispatch_request(client *c) {
 }
 
 bool cmdtable_dispatch(client *c) {
-    if (!dispatch_request(c)) return false;
+    /* A replica's request after its SYNC (Redis answers none: see reply.c). */
+    if (c->flags & CLIENT_REPLICA) c->flags |= CLIENT_REPLICA_CMD;
+    bool done = dispatch_request(c);
+    c->flags &= ~CLIENT_REPLICA_CMD;
+    if (!done) return false;
     /* CLIENT REPLY SKIP silences the next request, even one rejected above. */
     c->flags &= ~CLIENT_REPLY_SKIP;
     if (c->flags & CLIENT_REPLY_SKIP_NEXT) {

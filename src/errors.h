@@ -36,6 +36,7 @@
 #define ERR_OOM "OOM command not allowed when used memory > 'maxmemory'."
 #define ERR_NOPROTO "NOPROTO unsupported protocol version"
 #define ERR_LOADING "LOADING Redis is loading the dataset in memory"
+#define ERR_REPLICA_KEYSPACE "ERR Replica can't interact with the keyspace"
 #define ERR_MULTI_FORBIDDEN "ERR Command not allowed inside a transaction"
 /* printf format: the command's full name */
 #define ERR_SUBSCRIBER_CONTEXT                                                                     \

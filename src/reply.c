@@ -31,8 +31,22 @@
 
 #define BLOCK_SIZE (16 * 1024)
 
+/* A rogue replica's request made a reply: as Redis, never write it into
+ * the replication stream; log and disconnect the replica. */
+static void replica_replied(client *c) {
+    str *info = client_info_line(str_new(NULL, 0), c);
+    log_msg(LOG_WARNING, "Replica generated a reply to command '%s', disconnecting it: %s",
+            c->cmd ? c->cmd->fullname : "<unknown>", info->buf);
+    str_free(info);
+    client_close_async(c);
+}
+
 static bool wants_reply(client *c) {
     if (c->flags & CLIENT_CLOSE_ASAP) return false;
+    if (c->flags & CLIENT_REPLICA_CMD) {
+        replica_replied(c);
+        return false;
+    }
     /* CLIENT REPLY OFF/SKIP silence replies, not pushes. */
     if ((c->flags & (CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP)) && !(c->flags & CLIENT_PUSHING))
         return false;
@@ -174,7 +188,13 @@ static void error_len(client *c, const char *err, size_t len, bool count) {
         srv.stat_unexpected_error_replies++;
         seam_master_error(c, err, len); /* logs; may panic (propagation-error-behavior) */
     }
-    if (!wants_reply(c)) return;
+    bool want = wants_reply(c);
+    if ((c->flags & CLIENT_REPLICA) && !(c->flags & CLIENT_MONITOR))
+        log_msg(LOG_WARNING,
+                "== CRITICAL == This master is sending an error to its replica: '%.*s' after "
+                "processing the command '%s'",
+                (int)len, err, c->lastcmd ? c->lastcmd->fullname : "<unknown>");
+    if (!want) return;
     /* Newlines would break the protocol (and let user bytes echoed in an
      * error forge replies): as Redis's addReplyErrorFormat, trailing ones
      * are dropped and the others become spaces. */

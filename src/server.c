@@ -380,6 +380,10 @@ seam_verdict seam_admit(client *c, command *cmd) {
         }
         return refuse(c, cmd, script_busy_error());
     }
+    /* A replica may not touch the keyspace (it is exempt from CLIENT PAUSE
+     * below, which this would let it abuse). */
+    if ((c->flags & CLIENT_REPLICA) && (flags & (CMD_WRITE | CMD_READONLY | CMD_MAY_REPLICATE)))
+        return refuse(c, cmd, ERR_REPLICA_KEYSPACE);
     /* CLIENT PAUSE holds the request until the pause ends: every command
      * (ALL) or those that may write or propagate (WRITE). As in Redis 7.0
      * this comes after every rejection, only replicas are exempt, and the

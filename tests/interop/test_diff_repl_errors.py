@@ -7,10 +7,14 @@ treats castor's error as it treats Redis's."""
 
 import os
 import signal
+import socket
+import time
+
+import pytest
 
 from castortest import wait_for
 from repltest import repl, replicaof, wait_for_sync
-from resp import Err, RespConn
+from resp import Err, RespConn, encode_command
 
 # castor-only texts, as errors.h has them (a change here is a change of
 # what clients see: update docs/REPLICATION.md with it).
@@ -105,3 +109,44 @@ def test_unacknowledged_write_is_noreplicas(make_pair, start_server):
         c.send("SET", "k", "v")
         ref = c.read()
     assert isinstance(ref, Err) and ref.code == Err(NOT_ACKED).code == "NOREPLICAS", ref
+
+
+def closes_after(port, first, then, timeout=20):
+    """Send `first` (SYNC or PSYNC), then `then` on the same link as a rogue
+    replica would; True once the master has closed the link (everything it
+    sent before is drained)."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    try:
+        s.sendall(encode_command(*first))
+        if first[0] == "PSYNC":
+            line = b""
+            while not line.endswith(b"\r\n"):
+                line += s.recv(1)
+            assert line.startswith(b"+FULLRESYNC"), line
+        s.sendall(encode_command(*then))
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if s.recv(65536) == b"":
+                return True
+        return False
+    finally:
+        s.close()
+
+
+@pytest.mark.parametrize("first, then, logged", [
+    (("SYNC",), ("PING",), ["Replica generated a reply to command 'ping', disconnecting it: "]),
+    (("PSYNC", "replicationid", "-1"), ("GET", "foo"),
+     ["Replica generated a reply to command 'get', disconnecting it: ",
+      "== CRITICAL == This master is sending an error to its replica: ",
+      "Replica can't interact with the keyspace"]),
+])
+def test_a_replica_that_gets_a_reply_is_disconnected(make_pair, first, then, logged):
+    """Redis's unit/replication "replica do not write the reply to the
+    replication link": a reply would corrupt the replica's stream, so the
+    master logs it and closes the link instead."""
+    p = make_pair()
+    for srv in (p.castor, p.redis):
+        assert closes_after(srv.port, first, then), srv.name
+        for text in logged:
+            wait_for(lambda: text in srv.logfile, 10, msg="%s logs %r" % (srv.name, text))
+        wait_for(lambda: srv.info("persistence")["rdb_bgsave_in_progress"] == 0, 30)
