@@ -241,6 +241,25 @@ static void send_cmd(int argc, const char **argv) {
     send_slices(argc, a);
 }
 
+/* REPLCONF listening-port (and ip-address if announced) on the link being
+ * set up, each counted in *pending. Over TLS the master is told our TLS
+ * port, as Redis announces it. */
+static void send_announce(int *pending) {
+    char port[16];
+    int my_port = cfg.replica_announce_port             ? cfg.replica_announce_port
+                  : cfg.tls_replication && cfg.tls_port ? cfg.tls_port
+                                                        : cfg.port;
+    snprintf(port, sizeof(port), "%d", my_port);
+    const char *lp[] = {"REPLCONF", "listening-port", port};
+    send_cmd(3, lp);
+    (*pending)++;
+    if (cfg.replica_announce_ip && cfg.replica_announce_ip[0]) {
+        const char *ip[] = {"REPLCONF", "ip-address", cfg.replica_announce_ip};
+        send_cmd(3, ip);
+        (*pending)++;
+    }
+}
+
 static void link_read(int fd, void *data, int mask);
 static void link_tls_handshake(int fd, void *data, int mask);
 static void link_ready(int fd);
@@ -285,21 +304,9 @@ static void send_handshake(void) {
         repl_ls.auth_pending = true;
         repl_ls.pending++;
     }
-    char port[16];
     /* Over TLS the master (and Sentinel, from its INFO) must reach us on
      * the TLS port, as Redis announces it. */
-    int my_port = cfg.replica_announce_port             ? cfg.replica_announce_port
-                  : cfg.tls_replication && cfg.tls_port ? cfg.tls_port
-                                                        : cfg.port;
-    snprintf(port, sizeof(port), "%d", my_port);
-    const char *lp[] = {"REPLCONF", "listening-port", port};
-    send_cmd(3, lp);
-    repl_ls.pending++;
-    if (cfg.replica_announce_ip && cfg.replica_announce_ip[0]) {
-        const char *ip[] = {"REPLCONF", "ip-address", cfg.replica_announce_ip};
-        send_cmd(3, ip);
-        repl_ls.pending++;
-    }
+    send_announce(&repl_ls.pending);
     /* castor-stream: a castor master may send a full sync's stream on a
      * second link (Redis masters ignore capabilities they don't know).
      * Not with tls-replication: the second link has no TLS yet. */
@@ -647,19 +654,10 @@ static void stream_link_connected(int fd, void *data, int mask) {
     repl_ls.fd = fd; /* send_slices writes to repl_ls.fd */
     repl_ls.s_pending = 0;
     if (send_auth()) repl_ls.s_pending++;
-    char port[16], id[32], off[32];
-    snprintf(port, sizeof(port), "%d",
-             cfg.replica_announce_port ? cfg.replica_announce_port : cfg.port);
+    char id[32], off[32];
     snprintf(id, sizeof(id), "%llu", repl_ls.split_id);
     snprintf(off, sizeof(off), "%lld", repl_ls.new_offset + 1);
-    const char *lp[] = {"REPLCONF", "listening-port", port};
-    send_cmd(3, lp);
-    repl_ls.s_pending++;
-    if (cfg.replica_announce_ip && cfg.replica_announce_ip[0]) {
-        const char *ip[] = {"REPLCONF", "ip-address", cfg.replica_announce_ip};
-        send_cmd(3, ip);
-        repl_ls.s_pending++;
-    }
+    send_announce(&repl_ls.s_pending); /* the stream link is never TLS */
     const char *sf[] = {"REPLCONF", "stream-for", id};
     send_cmd(3, sf);
     repl_ls.s_pending++;
