@@ -65,7 +65,10 @@ def test_info_has_the_client_memory_fields(pair):
 
 def partial(port, size):
     s = socket.create_connection(("127.0.0.1", port))
-    s.sendall(b"*2\r\n$%d\r\n" % (size + 10) + b"v" * size)
+    try:
+        s.sendall(b"*2\r\n$%d\r\n" % (size + 10) + b"v" * size)
+    except (ConnectionResetError, BrokenPipeError):
+        pass  # evicted while the bytes still arrive: what the caller checks for
     return s
 
 
