@@ -17,7 +17,7 @@
  * the new base replaced. Until then the old base and incremental files
  * stay valid, so a crash at any point leaves a loadable AOF.
  *
- * Not here: file formats (aoffile.c), value encodings (rdb.c), forking
+ * Not here: file formats (aoffile.c), value encodings (rdb_types.c), forking
  * (child.c). Spec: Redis 7.0's aof.c behaviour, texts and file names.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "aof.h"

@@ -1,6 +1,6 @@
 /* dump.c -- DUMP and RESTORE: one value as an RDB payload.
  *
- * A payload is the value's RDB type byte and encoding (rdb.c), then the RDB
+ * A payload is the value's RDB type byte and encoding (rdb_types.c), then the RDB
  * version (2 bytes, little-endian) and a CRC64 of everything before it (8
  * bytes, little-endian), so a payload from redis-server 7.0 restores here
  * and the other way round. RESTORE checks the footer before it reads a
