@@ -1391,6 +1391,24 @@ static void reply_stream_head(client *c, stream *s) {
     reply_sid(c, &s->first_id);
 }
 
+/* XINFO STREAM FULL's "pending" of a group (with_consumer) or of one
+ * consumer: the first 'count' entries (0: all) of the PEL, each its ID,
+ * [its consumer,] its last delivery time and delivery count. */
+static void reply_pel_full(client *c, const sidmap *pel, long long count, bool with_consumer) {
+    size_t n = sidmap_len(pel);
+    if (count && (size_t)count < n) n = (size_t)count;
+    reply_array(c, (long long)n);
+    for (size_t i = 0; i < n; i++) {
+        const sidmap_item *item = sidmap_at(pel, i);
+        const snack *nk = item->val;
+        reply_array(c, with_consumer ? 4 : 3);
+        reply_sid(c, &item->id);
+        if (with_consumer) reply_bulk(c, nk->consumer->name, nk->consumer->namelen);
+        reply_int(c, nk->delivery_time);
+        reply_int(c, (long long)nk->delivery_count);
+    }
+}
+
 static void reply_group_full(client *c, stream *s, const sgroup *g, long long count) {
     reply_map(c, 7);
     reply_bulk_cstr(c, "name");
@@ -1404,18 +1422,7 @@ static void reply_group_full(client *c, stream *s, const sgroup *g, long long co
     reply_bulk_cstr(c, "pel-count");
     reply_int(c, (long long)sidmap_len(&g->pel));
     reply_bulk_cstr(c, "pending");
-    size_t n = sidmap_len(&g->pel);
-    if (count && (size_t)count < n) n = (size_t)count;
-    reply_array(c, (long long)n);
-    for (size_t i = 0; i < n; i++) {
-        sidmap_item *item = sidmap_at(&g->pel, i);
-        snack *nk = item->val;
-        reply_array(c, 4);
-        reply_sid(c, &item->id);
-        reply_bulk(c, nk->consumer->name, nk->consumer->namelen);
-        reply_int(c, nk->delivery_time);
-        reply_int(c, (long long)nk->delivery_count);
-    }
+    reply_pel_full(c, &g->pel, count, true);
     reply_bulk_cstr(c, "consumers");
     reply_array(c, (long long)g->nconsumers);
     for (size_t i = 0; i < g->nconsumers; i++) {
@@ -1428,17 +1435,7 @@ static void reply_group_full(client *c, stream *s, const sgroup *g, long long co
         reply_bulk_cstr(c, "pel-count");
         reply_int(c, (long long)sidmap_len(&cons->pel));
         reply_bulk_cstr(c, "pending");
-        size_t m = sidmap_len(&cons->pel);
-        if (count && (size_t)count < m) m = (size_t)count;
-        reply_array(c, (long long)m);
-        for (size_t k = 0; k < m; k++) {
-            sidmap_item *item = sidmap_at(&cons->pel, k);
-            snack *nk = item->val;
-            reply_array(c, 3);
-            reply_sid(c, &item->id);
-            reply_int(c, nk->delivery_time);
-            reply_int(c, (long long)nk->delivery_count);
-        }
+        reply_pel_full(c, &cons->pel, count, false);
     }
 }
 
