@@ -26,7 +26,7 @@ CORE := $(PURE) state ev net tls client reply cmdtable db propagate log log_sysl
 # What loads a dataset without the server (castor-check-rdb, the RDB
 # fuzzer): the core, the RDB format and the value types (with the argument
 # and SCAN helpers of their commands), over the empty seam.
-RDB_ALONE := $(CORE) rdb t_hash t_list t_set t_zset arg scan seam_none
+RDB_ALONE := $(CORE) rio rdb rdb_types t_hash t_list t_set t_zset arg scan seam_none
 
 REL_OBJS := $(patsubst src/%.c,build/obj/%.o,$(SRCS))
 ASAN_OBJS := $(patsubst src/%.c,build-asan/obj/%.o,$(SRCS))

@@ -1070,17 +1070,9 @@ const char *acl_admit(client *c, command *cmd) {
     log_refusal(c, c, u, rc, (c->flags & CLIENT_MULTI) ? CTX_MULTI : CTX_TOPLEVEL, cmd, c->argv,
                 pos);
     static char buf[256];
-    if (rc == ACL_DENIED_CMD)
-        snprintf(buf, sizeof(buf), "NOPERM this user has no permissions to run the '%s' command",
-                 cmd->fullname);
-    else if (rc == ACL_DENIED_KEY)
-        snprintf(buf, sizeof(buf),
-                 "NOPERM this user has no permissions to access one of the keys used as "
-                 "arguments");
-    else
-        snprintf(buf, sizeof(buf),
-                 "NOPERM this user has no permissions to access one of the channels used as "
-                 "arguments");
+    if (rc == ACL_DENIED_CMD) snprintf(buf, sizeof(buf), ERR_NOPERM_COMMAND, cmd->fullname);
+    else if (rc == ACL_DENIED_KEY) snprintf(buf, sizeof(buf), ERR_NOPERM_KEY);
+    else snprintf(buf, sizeof(buf), ERR_NOPERM_CHANNEL);
     return buf;
 }
 
@@ -1092,13 +1084,9 @@ const char *acl_admit_script(client *fc, client *caller, command *cmd) {
     int rc = check_user(u, cmd, fc->argc, fc->argv, &pos);
     if (rc == ACL_OK) return NULL;
     log_refusal(fc, caller, u, rc, CTX_LUA, cmd, fc->argv, pos);
-    if (rc == ACL_DENIED_CMD)
-        return "ERR The user executing the script can't run this command or subcommand";
-    if (rc == ACL_DENIED_KEY)
-        return "ERR The user executing the script can't access at least one of the keys "
-               "mentioned in the command arguments";
-    return "ERR The user executing the script can't publish to the channel mentioned in the "
-           "command";
+    if (rc == ACL_DENIED_CMD) return ERR_SCRIPT_ACL_COMMAND;
+    if (rc == ACL_DENIED_KEY) return ERR_SCRIPT_ACL_KEY;
+    return ERR_SCRIPT_ACL_CHANNEL;
 }
 
 bool acl_may_run(const client *c, command *cmd, int argc, slice *argv) {
@@ -1122,10 +1110,7 @@ const char *acl_recheck_queued(client *c) {
                              ? "no permission to touch the specified keys"
                              : "no permission to access one of the channels used as arguments";
     static char buf[320];
-    snprintf(buf, sizeof(buf),
-             "NOPERM ACLs rules changed between the moment the transaction was accumulated and "
-             "the EXEC call. This command is no longer allowed for the following reason: %s",
-             reason);
+    snprintf(buf, sizeof(buf), ERR_NOPERM_EXEC_CHANGED, reason);
     return buf;
 }
 
@@ -1264,13 +1249,10 @@ static void kill_revoked_subscribers(const acl_user *upd, acl_user *orig) {
 /* ---- The ACL command ---- */
 
 str *acl_setuser_words(const char *name, size_t len, str **words, int nwords) {
-    if (acl_has_spaces(name, len))
-        return str_from("ERR Usernames can't contain spaces or null characters");
+    if (acl_has_spaces(name, len)) return str_from(ERR_ACL_USERNAME);
     int n = 0, bad = 0;
     str **rules = acl_merge_selector_args(words, nwords, &n, &bad);
-    if (rules == NULL)
-        return str_fmt("ERR Unmatched parenthesis in acl selector starting at '%s'.",
-                       words[bad]->buf);
+    if (rules == NULL) return str_fmt(ERR_ACL_UNMATCHED_PAREN, words[bad]->buf);
     /* Every rule is tried on a copy: all apply, or none. */
     str *err = NULL;
     acl_user *u = acl_user_find(name, len);
@@ -1279,8 +1261,7 @@ str *acl_setuser_words(const char *name, size_t len, str **words, int nwords) {
     for (int j = 0; j < n && err == NULL; j++) {
         int rc = acl_user_set(temp, rules[j]->buf, rules[j]->len);
         if (rc != RULE_OK)
-            err = str_fmt("ERR Error in ACL SETUSER modifier '%s': %s", rules[j]->buf,
-                          acl_rule_error_text(rc));
+            err = str_fmt(ERR_ACL_SETUSER_MODIFIER, rules[j]->buf, acl_rule_error_text(rc));
     }
     if (err == NULL) {
         if (u) {
@@ -1318,7 +1299,7 @@ static void acl_setuser(client *c) {
 static void acl_deluser(client *c) {
     for (int j = 2; j < c->argc; j++) {
         if (c->argv[j].len == 7 && memcmp(c->argv[j].ptr, "default", 7) == 0) {
-            reply_error(c, "ERR The 'default' user cannot be removed");
+            reply_error(c, ERR_ACL_DELUSER_DEFAULT);
             return;
         }
     }
@@ -1410,10 +1391,7 @@ static void acl_whoami(client *c) {
 
 static bool no_aclfile(client *c) {
     if (cfg.aclfile && cfg.aclfile[0]) return false;
-    reply_error(c, "ERR This Redis instance is not configured to use an ACL file. You may want to "
-                   "specify users via the ACL SETUSER command and then issue a CONFIG REWRITE "
-                   "(assuming you have a Redis configuration file set) in order to store users in "
-                   "the Redis configuration.");
+    reply_error(c, ERR_ACL_NO_FILE);
     return true;
 }
 
@@ -1433,18 +1411,14 @@ static void acl_load(client *c) {
 static void acl_save(client *c) {
     if (no_aclfile(c)) return;
     if (acl_save_file(cfg.aclfile) == 0) reply_ok(c);
-    else
-        reply_error(c, "ERR There was an error trying to save the ACLs. Please check the server "
-                       "logs for more information");
+    else reply_error(c, ERR_ACL_SAVE);
 }
 
 /* Redis's addReplySubcommandSyntaxError, for CAT, GENPASS and LOG given
  * too many arguments (their arity lets them through). */
 static bool too_many_args(client *c, int max) {
     if (c->argc <= max) return false;
-    reply_errorf(c,
-                 "ERR unknown subcommand or wrong number of arguments for '%.128s'. Try ACL HELP.",
-                 c->argv[1].ptr);
+    reply_error_subcommand(c, "ACL");
     return true;
 }
 
@@ -1457,7 +1431,7 @@ static void acl_cat(client *c) {
     }
     uint64_t cat = category_by_name(c->argv[2].ptr);
     if (cat == 0 || strlen(c->argv[2].ptr) != c->argv[2].len) {
-        reply_errorf(c, "ERR Unknown category '%.128s'", c->argv[2].ptr);
+        reply_errorf(c, ERR_ACL_CATEGORY, c->argv[2].ptr);
         return;
     }
     void *len = reply_defer(c);
@@ -1475,8 +1449,7 @@ static void acl_genpass(client *c) {
     if (too_many_args(c, 3)) return;
     if (c->argc == 3 && !arg_ll(c, &c->argv[2], &bits)) return;
     if (bits <= 0 || bits > 4096) {
-        reply_error(c, "ERR ACL GENPASS argument must be the number of bits for the output "
-                       "password, a positive number up to 4096");
+        reply_error(c, ERR_ACL_GENPASS);
         return;
     }
     char pass[4096 / 4 + 1];
@@ -1529,7 +1502,7 @@ static void acl_log(client *c) {
 static void acl_dryrun(client *c) {
     acl_user *u = acl_user_find(c->argv[2].ptr, c->argv[2].len);
     if (u == NULL) {
-        reply_errorf(c, "ERR User '%s' not found", c->argv[2].ptr);
+        reply_errorf(c, ERR_ACL_NO_USER, c->argv[2].ptr);
         return;
     }
     /* Look the command up as the dispatcher would, from argv[3]. */
@@ -1541,11 +1514,11 @@ static void acl_dryrun(client *c) {
         cmd = sub ? sub : (cmd->proc ? cmd : NULL);
     }
     if (cmd == NULL) {
-        reply_errorf(c, "ERR Command '%s' not found", argv[0].ptr);
+        reply_errorf(c, ERR_ACL_NO_COMMAND, argv[0].ptr);
         return;
     }
     if (!cmdtable_arity_ok(cmd, argc)) {
-        reply_errorf(c, "ERR wrong number of arguments for '%s' command", cmd->fullname);
+        reply_errorf(c, ERR_ARITY, cmd->fullname);
         return;
     }
     int pos = 0;

@@ -17,7 +17,7 @@
  * the new base replaced. Until then the old base and incremental files
  * stay valid, so a crash at any point leaves a loadable AOF.
  *
- * Not here: file formats (aoffile.c), value encodings (rdb.c), forking
+ * Not here: file formats (aoffile.c), value encodings (rdb_types.c), forking
  * (child.c). Spec: Redis 7.0's aof.c behaviour, texts and file names.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "aof.h"
@@ -38,6 +38,7 @@
 #include "cmdtable.h"
 #include "config.h"
 #include "db.h"
+#include "errors.h"
 #include "function.h"
 #include "dict.h"
 #include "kv.h"
@@ -815,7 +816,7 @@ static bool rewrite_limited(void) {
 
 static void cmd_bgrewriteaof(client *c) {
     if (child_type() == CHILD_AOF) {
-        reply_error(c, "ERR Background append only file rewriting already in progress");
+        reply_error(c, ERR_AOF_REWRITE_RUNNING);
     } else if (child_active() || cmdtable_call_depth() > 1) {
         scheduled = true;
         /* A manual request runs even after repeated failures. */
@@ -824,9 +825,7 @@ static void cmd_bgrewriteaof(client *c) {
     } else if (aof_rewrite_background() == 0) {
         reply_simple(c, "Background append only file rewriting started");
     } else {
-        reply_error(
-            c,
-            "ERR Can't execute an AOF background rewriting. Please check the server logs for more information.");
+        reply_error(c, ERR_AOF_REWRITE_FAILED);
     }
 }
 

@@ -59,8 +59,7 @@ bool arg_choice(client *c, const slice *a, const char *first, const char *second
 }
 
 bool arg_parse_mpop(client *c, int idx, const char *first, const char *second, arg_mpop *out) {
-    if (!arg_long_range(c, &c->argv[idx], 1, LONG_MAX, &out->numkeys,
-                        "ERR numkeys should be greater than 0"))
+    if (!arg_long_range(c, &c->argv[idx], 1, LONG_MAX, &out->numkeys, ERR_NUMKEYS_ZERO))
         return false;
     /* The word must follow the keys (checked before adding, so that a huge
      * numkeys cannot overflow). */
@@ -73,8 +72,7 @@ bool arg_parse_mpop(client *c, int idx, const char *first, const char *second, a
     out->count = -1;
     for (int j = word_idx + 1; j < c->argc; j++) {
         if (out->count == -1 && arg_is(&c->argv[j], "count") && j + 1 < c->argc) {
-            if (!arg_long_range(c, &c->argv[++j], 1, LONG_MAX, &out->count,
-                                "ERR count should be greater than 0"))
+            if (!arg_long_range(c, &c->argv[++j], 1, LONG_MAX, &out->count, ERR_COUNT_ZERO))
                 return false;
         } else {
             reply_error(c, ERR_SYNTAX);

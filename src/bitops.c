@@ -28,20 +28,6 @@
 #include "t_string.h"
 #include "util.h"
 
-#define ERR_BIT_ARG "ERR The bit argument must be 1 or 0."
-#define ERR_BITOP_NOT "ERR BITOP NOT must be called with a single source key."
-#define ERR_BITFIELD_TYPE                                                                          \
-    "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 "                         \
-    "is not supported but i64 is."
-#define ERR_BITFIELD_OVERFLOW "ERR Invalid OVERFLOW type specified"
-#define ERR_BITFIELD_RO "ERR BITFIELD_RO only supports the GET subcommand"
-#define ERR_LCS_TYPE "ERR The specified keys must contain string values"
-#define ERR_LCS_BOTH "ERR If you want both the length and indexes, please just use IDX."
-#define ERR_LCS_TOO_LONG "ERR String too long for LCS"
-#define ERR_LCS_MEM_LIMIT                                                                          \
-    "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"
-#define ERR_LCS_MEM_FAIL "ERR Insufficient memory, failed allocating transient memory for LCS"
-
 /* ---- Helpers ---- */
 
 /* Announce a changed key: WATCH, notifications, dirty counter. */

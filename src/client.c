@@ -23,6 +23,7 @@
 #include "config.h"
 #include "conn.h"
 #include "db.h"
+#include "errors.h"
 #include "ev.h"
 #include "log.h"
 #include "mem.h"
@@ -678,22 +679,7 @@ void client_read_buffered(client *c) {
 
 /* ---- Accepting ---- */
 
-/* Redis's own words, its typo ("Setup a an") included: clients match them. */
-#define DENIED_TEXT                                                                                \
-    "-DENIED Redis is running in protected mode because protected mode is enabled and no "         \
-    "password is set for the default user. In this mode connections are only accepted "            \
-    "from the loopback interface. If you want to connect from external computers to Redis "        \
-    "you may adopt one of the following solutions: 1) Just disable protected mode sending "        \
-    "the command 'CONFIG SET protected-mode no' from the loopback interface by connecting "        \
-    "to Redis from the same host the server is running, however MAKE SURE Redis is not "           \
-    "publicly accessible from internet if you do so. Use CONFIG REWRITE to make this "             \
-    "change permanent. 2) Alternatively you can just disable the protected mode by "               \
-    "editing the Redis configuration file, and setting the protected mode option to 'no', "        \
-    "and then restarting the server. 3) If you started the server manually just for "              \
-    "testing, restart it with the '--protected-mode no' option. 4) Setup a an "                    \
-    "authentication password for the default user. NOTE: You only need to do one of the "          \
-    "above things in order for the server to start accepting connections from the "                \
-    "outside.\r\n"
+#define DENIED_TEXT "-" ERR_DENIED "\r\n"
 
 /* Redis's connIsLocal: exactly 127.0.0.1 or ::1. Not the rest of 127/8
  * (a container or VPN may route those) nor ::ffff:127.0.0.1. */
@@ -760,7 +746,7 @@ static bool refuse_with_spare(int lfd) {
     if (spare_fd == -1) return false;
     close(spare_fd);
     int fd = net_accept(lfd, NULL, 0, NULL);
-    if (fd != -1) reject(fd, "-ERR max number of clients reached\r\n");
+    if (fd != -1) reject(fd, "-" ERR_MAX_CLIENTS "\r\n");
     spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     return fd != -1;
 }
@@ -848,7 +834,7 @@ static void accept_clients(int lfd, void *data, bool tls) {
             srv.stat_rejected_conn++;
             /* Redis can't tell a TLS peer before its handshake: it just closes. */
             if (tls) close(fd);
-            else reject(fd, "-ERR max number of clients reached\r\n");
+            else reject(fd, "-" ERR_MAX_CLIENTS "\r\n");
             continue;
         }
         /* A TLS client is told after its handshake (tls_accepted()). */

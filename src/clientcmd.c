@@ -84,7 +84,7 @@ static void cmd_client_list(client *c) {
     if (c->argc == 4 && arg_is(&c->argv[2], "type")) {
         type = type_by_name(&c->argv[3]);
         if (type == NULL) {
-            reply_errorf(c, "ERR Unknown client type '%s'", c->argv[3].ptr);
+            reply_errorf(c, ERR_CLIENT_TYPE, c->argv[3].ptr);
             return;
         }
     } else if (c->argc > 3 && arg_is(&c->argv[2], "id")) {
@@ -93,7 +93,7 @@ static void cmd_client_list(client *c) {
             long long id;
             if (!util_str2ll(c->argv[j].ptr, c->argv[j].len, &id)) {
                 str_free(s);
-                reply_error(c, "ERR Invalid client ID");
+                reply_error(c, ERR_CLIENT_ID);
                 return;
             }
             client *cl = client_find_by_id((uint64_t)id);
@@ -131,13 +131,12 @@ static bool parse_kill_filter(client *c, kill_filter *f) {
         const slice *opt = &c->argv[i], *val = &c->argv[i + 1];
         if (more && arg_is(opt, "id")) {
             long long id;
-            if (!arg_ll_range(c, val, 1, LONG_MAX, &id, "ERR client-id should be greater than 0"))
-                return false;
+            if (!arg_ll_range(c, val, 1, LONG_MAX, &id, ERR_CLIENT_ID_ZERO)) return false;
             f->id = (uint64_t)id;
         } else if (more && arg_is(opt, "type")) {
             f->type = type_by_name(val);
             if (f->type == NULL) {
-                reply_errorf(c, "ERR Unknown client type '%s'", val->ptr);
+                reply_errorf(c, ERR_CLIENT_TYPE, val->ptr);
                 return false;
             }
         } else if (more && arg_is(opt, "addr")) {
@@ -146,7 +145,7 @@ static bool parse_kill_filter(client *c, kill_filter *f) {
             f->laddr = val;
         } else if (more && arg_is(opt, "user")) {
             if (!acl_user_exists(val)) {
-                reply_errorf(c, "ERR No such user '%s'", val->ptr);
+                reply_errorf(c, ERR_CLIENT_NO_USER, val->ptr);
                 return false;
             }
             f->user = val;
@@ -219,7 +218,7 @@ static void cmd_client_kill(client *c) {
         killed++;
     }
     if (!old_form) reply_int(c, killed);
-    else if (killed == 0) reply_error(c, "ERR No such client");
+    else if (killed == 0) reply_error(c, ERR_CLIENT_NONE);
     else reply_ok(c);
     /* Our own connection goes once the reply above is written. */
     if (close_self) c->flags |= CLIENT_CLOSE_AFTER_REPLY;
@@ -237,18 +236,15 @@ static void cmd_client_pause(client *c) {
         } else if (arg_is(&c->argv[3], "all")) {
             type = PAUSE_ALL;
         } else {
-            reply_error(c, "ERR CLIENT PAUSE mode must be WRITE or ALL");
+            reply_error(c, ERR_CLIENT_PAUSE_MODE);
             return;
         }
     } else if (c->argc != 3) {
-        reply_errorf(c,
-                     "ERR unknown subcommand or wrong number of arguments for '%.128s'. "
-                     "Try CLIENT HELP.",
-                     c->argv[1].ptr);
+        reply_error_subcommand(c, "CLIENT");
         return;
     }
     long long ms;
-    if (!arg_ll_msg(c, &c->argv[2], &ms, "ERR timeout is not an integer or out of range")) return;
+    if (!arg_ll_msg(c, &c->argv[2], &ms, ERR_TIMEOUT_NOT_INT)) return;
     if (ms < 0) {
         reply_error(c, ERR_TIMEOUT_NEG);
         return;
@@ -329,13 +325,13 @@ static void cmd_client_tracking(client *c) {
         if (more && arg_is(a, "redirect")) {
             j++;
             if (redir != 0) {
-                reply_error(c, "ERR A client can only redirect to a single other client");
+                reply_error(c, ERR_TRACKING_REDIRECT_ONE);
                 goto done;
             }
             if (!arg_ll(c, &c->argv[j], &redir)) goto done;
             /* It may leave later (then the client is told); it must exist now. */
             if (redir <= 0 || client_find_by_id((uint64_t)redir) == NULL) {
-                reply_error(c, "ERR The client ID you want redirect to does not exist");
+                reply_error(c, ERR_TRACKING_REDIRECT_NONE);
                 goto done;
             }
         } else if (arg_is(a, "bcast")) {
@@ -358,19 +354,16 @@ static void cmd_client_tracking(client *c) {
     if (arg_is(&c->argv[2], "on")) {
         const char *err = NULL;
         unsigned cur = c->tracking;
-        if (!(opts & TRACKING_BCAST) && n)
-            err = "ERR PREFIX option requires BCAST mode to be enabled";
+        if (!(opts & TRACKING_BCAST) && n) err = ERR_TRACKING_PREFIX_BCAST;
         else if ((cur & TRACKING_ON) && !!(cur & TRACKING_BCAST) != !!(opts & TRACKING_BCAST))
-            err = "ERR You can't switch BCAST mode on/off before disabling tracking for this "
-                  "client, and then re-enabling it with a different mode.";
+            err = ERR_TRACKING_BCAST_SWITCH;
         else if ((opts & TRACKING_BCAST) && (opts & (TRACKING_OPTIN | TRACKING_OPTOUT)))
-            err = "ERR OPTIN and OPTOUT are not compatible with BCAST";
+            err = ERR_TRACKING_OPT_BCAST;
         else if ((opts & TRACKING_OPTIN) && (opts & TRACKING_OPTOUT))
-            err = "ERR You can't specify both OPTIN mode and OPTOUT mode";
+            err = ERR_TRACKING_OPTIN_OPTOUT;
         else if (((opts & TRACKING_OPTIN) && (cur & TRACKING_OPTOUT)) ||
                  ((opts & TRACKING_OPTOUT) && (cur & TRACKING_OPTIN)))
-            err = "ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this "
-                  "client, and then re-enabling it with a different mode.";
+            err = ERR_TRACKING_OPT_SWITCH;
         if (err) {
             reply_error(c, err);
             goto done;
@@ -390,21 +383,18 @@ done:
 /* CLIENT CACHING YES|NO: whether the next command's keys are tracked. */
 static void cmd_client_caching(client *c) {
     if (!(c->tracking & TRACKING_ON)) {
-        reply_error(c, "ERR CLIENT CACHING can be called only when the client is in tracking "
-                       "mode with OPTIN or OPTOUT mode enabled");
+        reply_error(c, ERR_CACHING_NOT_TRACKING);
         return;
     }
     const slice *a = &c->argv[2];
     if (arg_is(a, "yes")) {
         if (!(c->tracking & TRACKING_OPTIN)) {
-            reply_error(c, "ERR CLIENT CACHING YES is only valid when tracking is enabled in "
-                           "OPTIN mode.");
+            reply_error(c, ERR_CACHING_YES);
             return;
         }
     } else if (arg_is(a, "no")) {
         if (!(c->tracking & TRACKING_OPTOUT)) {
-            reply_error(c, "ERR CLIENT CACHING NO is only valid when tracking is enabled in "
-                           "OPTOUT mode.");
+            reply_error(c, ERR_CACHING_NO);
             return;
         }
     } else {
@@ -511,14 +501,11 @@ static void cmd_client_unblock(client *c) {
         if (arg_is(&c->argv[3], "error")) {
             as_error = true;
         } else if (!arg_is(&c->argv[3], "timeout")) {
-            reply_error(c, "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+            reply_error(c, ERR_CLIENT_UNBLOCK_REASON);
             return;
         }
     } else if (c->argc != 3) {
-        reply_errorf(c,
-                     "ERR unknown subcommand or wrong number of arguments for '%.*s'. "
-                     "Try CLIENT HELP.",
-                     (int)(c->argv[1].len > 128 ? 128 : c->argv[1].len), c->argv[1].ptr);
+        reply_error_subcommand(c, "CLIENT");
         return;
     }
     long long id;

@@ -187,7 +187,7 @@ static void reject_unknown(client *c) {
         size_t n = c->argv[0].len < sizeof(upper) - 1 ? c->argv[0].len : sizeof(upper) - 1;
         for (size_t i = 0; i < n; i++) upper[i] = (char)toupper((unsigned char)c->argv[0].ptr[i]);
         upper[n] = '\0';
-        reply_errorf(c, "ERR unknown subcommand '%.128s'. Try %s HELP.", c->argv[1].ptr, upper);
+        reply_errorf(c, ERR_UNKNOWN_SUBCOMMAND, c->argv[1].ptr, upper);
         return;
     }
     char args[256];
@@ -202,8 +202,7 @@ static void reject_unknown(client *c) {
         off += (size_t)w;
         if (off >= sizeof(args)) off = sizeof(args) - 1;
     }
-    reply_errorf(c, "ERR unknown command '%.128s', with args beginning with: %s", c->argv[0].ptr,
-                 args);
+    reply_errorf(c, ERR_UNKNOWN_COMMAND, c->argv[0].ptr, args);
 }
 
 bool cmdtable_arity_ok(const command *cmd, int argc) {
@@ -290,7 +289,7 @@ static bool dispatch_request(client *c) {
     c->lastcmd = cmd;
     if (!cmdtable_arity_ok(cmd, c->argc) || (cmd->subcmds && !cmd->proc)) {
         cmd->rejected++;
-        reply_errorf(c, "ERR wrong number of arguments for '%s' command", cmd->fullname);
+        reply_errorf(c, ERR_ARITY, cmd->fullname);
         return rejected(c);
     }
     /* DEBUG (enable-debug-command) and MODULE LOAD... (enable-module-command). */

@@ -1702,10 +1702,8 @@ static void config_set(client *c) {
     goto cleanup;
 fail:
     if (deny_loading) reply_error(c, ERR_LOADING);
-    else if (unknown)
-        reply_errorf(c, "ERR Unknown option or number of arguments for CONFIG SET - '%s'", unknown);
-    else
-        reply_errorf(c, "ERR CONFIG SET failed (possibly related to argument '%s') - %s", bad, err);
+    else if (unknown) reply_errorf(c, ERR_CONFIG_SET_UNKNOWN, unknown);
+    else reply_errorf(c, ERR_CONFIG_SET_FAILED, bad, err);
 cleanup:
     for (int i = 0; i < pairs; i++) str_free(old[i]);
     mem_free(old);
@@ -1733,13 +1731,13 @@ int config_rewrite(bool force_all) {
 
 static void cmd_config_rewrite(client *c) {
     if (srv.config_file == NULL) {
-        reply_error(c, "ERR The server is running without a config file");
+        reply_error(c, ERR_CONFIG_NO_FILE);
         return;
     }
     if (config_rewrite(false) == -1) {
         int e = errno;
         log_msg(LOG_WARNING, "CONFIG REWRITE failed: %s", strerror(e));
-        reply_errorf(c, "ERR Rewriting config file: %s", strerror(e));
+        reply_errorf(c, ERR_CONFIG_REWRITE, strerror(e));
         return;
     }
     log_msg(LOG_WARNING, "CONFIG REWRITE executed with success.");

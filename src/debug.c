@@ -224,7 +224,7 @@ static void debug_htstats(client *c) {
     if (!arg_ll(c, &c->argv[2], &id)) return;
     db *d = id >= 0 && id <= INT_MAX ? db_get((int)id) : NULL;
     if (d == NULL) {
-        reply_error(c, "ERR Out of range database");
+        reply_error(c, ERR_DEBUG_DB_RANGE);
         return;
     }
     str *s = str_from("[Dictionary HT]\n");
@@ -244,8 +244,7 @@ static void debug_htstats_key(client *c) {
         return;
     }
     if (e->enc != KV_ENC_HT || (e->type != KV_SET && e->type != KV_HASH)) {
-        reply_error(c, "ERR The value stored at the specified key is not represented using an hash "
-                       "table");
+        reply_error(c, ERR_DEBUG_NOT_HT);
         return;
     }
     str *s = dict_stats(kv_ptr(e), str_new(NULL, 0));
@@ -306,9 +305,7 @@ static void debug_protocol(client *c) {
     } else if (arg_is(t, "verbatim")) {
         reply_verbatim(c, "This is a verbatim\nstring", 25, "txt");
     } else {
-        reply_error(
-            c,
-            "ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false");
+        reply_error(c, ERR_DEBUG_PROTOCOL);
     }
 }
 
@@ -340,7 +337,7 @@ static void debug_error(client *c) {
  * "<prefix>:<n>" = "value:<n>" (zero-padded or cut to <size>), skipping
  * keys that exist. Not propagated, as in Redis. */
 static void debug_populate(client *c) {
-    static const char *range_err = "ERR value is out of range, must be positive";
+    static const char *range_err = ERR_NOT_POSITIVE;
     long long count, size = 0;
     if (!util_str2ll(c->argv[2].ptr, c->argv[2].len, &count) || count < 0) {
         reply_error(c, range_err);
@@ -382,7 +379,7 @@ static void debug_packed_threshold(client *c) {
     long long v;
     if (!config_parse_memory(arg_cstr(&c->argv[2], buf, sizeof(buf)), &v) || v < 0 ||
         !ql_set_packed_threshold((size_t)v)) {
-        reply_error(c, "ERR argument must be a memory value bigger than 1 and smaller than 4gb");
+        reply_error(c, ERR_DEBUG_MEMORY_VALUE);
         return;
     }
     reply_ok(c);
@@ -404,10 +401,7 @@ static void debug_replybuffer(client *c) {
         char buf[32];
         client_reply_buffer_tuning(CLIENT_TUNING_KEEP, atoi(arg_cstr(v, buf, sizeof(buf))) != 0);
     } else {
-        reply_errorf(c,
-                     "ERR unknown subcommand or wrong number of arguments for '%.*s'. Try DEBUG "
-                     "HELP.",
-                     (int)(c->argv[1].len < 128 ? c->argv[1].len : 128), c->argv[1].ptr);
+        reply_error_subcommand(c, "DEBUG");
         return;
     }
     reply_ok(c);
@@ -420,7 +414,7 @@ static void debug_listpack(client *c) {
         return;
     }
     if (e->enc != KV_ENC_LISTPACK) {
-        reply_error(c, "ERR Not a listpack encoded object.");
+        reply_error(c, ERR_DEBUG_NOT_LISTPACK);
         return;
     }
     const unsigned char *lp = kv_ptr(e);
@@ -565,8 +559,7 @@ static void cmd_debug(client *c) {
         reply_ok(c);
     } else if (argc == 2 && arg_is(sub, "config-rewrite-force-all")) {
         /* Every directive written, defaults too: the suite restarts on it. */
-        if (config_rewrite(true) == -1)
-            reply_errorf(c, "ERR CONFIG-REWRITE-FORCE-ALL failed: %s", strerror(errno));
+        if (config_rewrite(true) == -1) reply_errorf(c, ERR_DEBUG_REWRITE_ALL, strerror(errno));
         else reply_ok(c);
     } else if (argc >= 3 && arg_is(sub, "replicate")) {
         /* Into the replication stream only (not the AOF), as Redis: tests
@@ -624,11 +617,7 @@ static void cmd_debug(client *c) {
     } else if (argc == 5 && arg_is(sub, "clusterlink") && arg_is(&c->argv[2], "kill")) {
         cluster_debug_kill_links(c);
     } else {
-        int n = (int)(sub->len < 128 ? sub->len : 128);
-        reply_errorf(c,
-                     "ERR unknown subcommand or wrong number of arguments for '%.*s'. Try DEBUG "
-                     "HELP.",
-                     n, sub->ptr);
+        reply_error_subcommand(c, "DEBUG");
     }
 }
 

@@ -1,6 +1,6 @@
 /* dump.c -- DUMP and RESTORE: one value as an RDB payload.
  *
- * A payload is the value's RDB type byte and encoding (rdb.c), then the RDB
+ * A payload is the value's RDB type byte and encoding (rdb_types.c), then the RDB
  * version (2 bytes, little-endian) and a CRC64 of everything before it (8
  * bytes, little-endian), so a payload from redis-server 7.0 restores here
  * and the other way round. RESTORE checks the footer before it reads a
@@ -28,10 +28,6 @@
 #include "reply.h"
 #include "server.h"
 #include "util.h"
-
-#define ERR_BUSYKEY "BUSYKEY Target key name already exists."
-#define ERR_BAD_PAYLOAD "ERR DUMP payload version or checksum are wrong"
-#define ERR_BAD_FORMAT "ERR Bad data format"
 
 /* DUMP key: the payload, or nil for a missing key. */
 static void cmd_dump(client *c) {
@@ -64,13 +60,13 @@ static bool parse_restore_opts(client *c, restore_opts *o) {
         } else if (arg_is(a, "idletime") && more && o->freq == -1) {
             if (!arg_ll(c, &c->argv[++j], &o->idle)) return false;
             if (o->idle < 0) {
-                reply_error(c, "ERR Invalid IDLETIME value, must be >= 0");
+                reply_error(c, ERR_RESTORE_IDLETIME);
                 return false;
             }
         } else if (arg_is(a, "freq") && more && o->idle == -1) {
             if (!arg_ll(c, &c->argv[++j], &o->freq)) return false;
             if (o->freq < 0 || o->freq > 255) {
-                reply_error(c, "ERR Invalid FREQ value, must be >= 0 and <= 255");
+                reply_error(c, ERR_RESTORE_FREQ);
                 return false;
             }
         } else {
@@ -104,7 +100,7 @@ static void cmd_restore(client *c) {
     long long ttl;
     if (!arg_ll(c, &c->argv[2], &ttl)) return;
     if (ttl < 0) {
-        reply_error(c, "ERR Invalid TTL value, must be >= 0");
+        reply_error(c, ERR_RESTORE_TTL);
         return;
     }
     str *err = NULL;

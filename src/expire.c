@@ -110,16 +110,16 @@ static bool parse_flags(client *c, int from, int *flags) {
         else if (arg_is(a, "gt")) *flags |= EXP_GT;
         else if (arg_is(a, "lt")) *flags |= EXP_LT;
         else {
-            reply_errorf(c, "ERR Unsupported option %.128s", a->ptr);
+            reply_errorf(c, ERR_EXPIRE_OPTION, a->ptr);
             return false;
         }
     }
     if ((*flags & EXP_NX) && (*flags & (EXP_XX | EXP_GT | EXP_LT))) {
-        reply_error(c, "ERR NX and XX, GT or LT options at the same time are not compatible");
+        reply_error(c, ERR_EXPIRE_NX_XX);
         return false;
     }
     if ((*flags & EXP_GT) && (*flags & EXP_LT)) {
-        reply_error(c, "ERR GT and LT options at the same time are not compatible");
+        reply_error(c, ERR_EXPIRE_GT_LT);
         return false;
     }
     return true;

@@ -517,11 +517,7 @@ static void cmd_function_delete(client *c) {
     propagate_as_sent(c);
 }
 
-static void subcommand_syntax_error(client *c) {
-    reply_errorf(
-        c, "ERR unknown subcommand or wrong number of arguments for '%.128s'. Try FUNCTION HELP.",
-        c->argv[1].ptr);
-}
+static void subcommand_syntax_error(client *c) { reply_error_subcommand(c, "FUNCTION"); }
 
 static void cmd_function_flush(client *c) {
     if (c->argc > 3) {
@@ -658,9 +654,7 @@ static void cmd_function_restore(client *c) {
         else if (arg_is(&c->argv[3], "append")) policy = 1;
         else if (arg_is(&c->argv[3], "replace")) policy = 2;
         else {
-            reply_error(
-                c,
-                "ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.");
+            reply_error(c, ERR_FUNCTION_RESTORE_POLICY);
             return;
         }
     } else if (c->argc > 4) {

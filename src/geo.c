@@ -32,8 +32,6 @@
 #include "util.h"
 #include "zset.h"
 
-#define ERR_MEMBER "ERR could not decode requested zset member"
-
 /* ---- Arguments ---- */
 
 /* A longitude and a latitude from argv[0..1], within the geo limits. */
@@ -41,7 +39,7 @@ static bool parse_lonlat(client *c, const slice *argv, double xy[2]) {
     if (!arg_double(c, &argv[0], &xy[0]) || !arg_double(c, &argv[1], &xy[1])) return false;
     if (xy[0] < GEO_LONG_MIN || xy[0] > GEO_LONG_MAX || xy[1] < GEO_LAT_MIN ||
         xy[1] > GEO_LAT_MAX) {
-        reply_errorf(c, "ERR invalid longitude,latitude pair %f,%f", xy[0], xy[1]);
+        reply_errorf(c, ERR_GEO_LONLAT, xy[0], xy[1]);
         return false;
     }
     return true;
@@ -53,15 +51,15 @@ static double parse_unit(client *c, const slice *u) {
     if (arg_is(u, "km")) return 1000;
     if (arg_is(u, "ft")) return 0.3048;
     if (arg_is(u, "mi")) return 1609.34;
-    reply_error(c, "ERR unsupported unit provided. please use M, KM, FT, MI");
+    reply_error(c, ERR_GEO_UNIT);
     return -1;
 }
 
 /* "<radius> <unit>" from argv. */
 static bool parse_radius(client *c, const slice *argv, double *conversion, double *radius) {
-    if (!arg_double_msg(c, &argv[0], radius, "ERR need numeric radius")) return false;
+    if (!arg_double_msg(c, &argv[0], radius, ERR_GEO_RADIUS)) return false;
     if (*radius < 0) {
-        reply_error(c, "ERR radius cannot be negative");
+        reply_error(c, ERR_GEO_RADIUS_NEG);
         return false;
     }
     return (*conversion = parse_unit(c, &argv[1])) >= 0;
@@ -70,11 +68,11 @@ static bool parse_radius(client *c, const slice *argv, double *conversion, doubl
 /* "<width> <height> <unit>" from argv. */
 static bool parse_box(client *c, const slice *argv, double *conversion, double *width,
                       double *height) {
-    if (!arg_double_msg(c, &argv[0], width, "ERR need numeric width") ||
-        !arg_double_msg(c, &argv[1], height, "ERR need numeric height"))
+    if (!arg_double_msg(c, &argv[0], width, ERR_GEO_WIDTH) ||
+        !arg_double_msg(c, &argv[1], height, ERR_GEO_HEIGHT))
         return false;
     if (*height < 0 || *width < 0) {
-        reply_error(c, "ERR height or width cannot be negative");
+        reply_error(c, ERR_GEO_BOX_NEG);
         return false;
     }
     return (*conversion = parse_unit(c, &argv[2])) >= 0;
@@ -549,7 +547,7 @@ static bool parse_search_opts(client *c, int base, int flags, const kv *z, geo_s
         } else if (arg_is(a, "count") && next1) {
             if (!arg_ll(c, &c->argv[++i], &o->count)) return false;
             if (o->count <= 0) {
-                reply_error(c, "ERR COUNT must be > 0");
+                reply_error(c, ERR_COUNT_NOT_POSITIVE);
                 return false;
             }
         } else if ((arg_is(a, "store") || arg_is(a, "storedist")) && next1 && store_ok) {
@@ -560,7 +558,7 @@ static bool parse_search_opts(client *c, int base, int flags, const kv *z, geo_s
         } else if (arg_is(a, "frommember") && next1 && geosearch && !o->fromlonlat) {
             i++;
             if (z && !member_lonlat(z, &c->argv[i], shape->xy)) {
-                reply_error(c, ERR_MEMBER);
+                reply_error(c, ERR_GEO_MEMBER);
                 return false;
             }
             o->frommember = true;
@@ -585,23 +583,21 @@ static bool parse_search_opts(client *c, int base, int flags, const kv *z, geo_s
         }
     }
     if (o->store && (o->withdist || o->withhash || o->withcoord)) {
-        reply_errorf(c, "ERR %s is not compatible with WITHDIST, WITHHASH and WITHCOORD options",
+        reply_errorf(c, ERR_GEO_STORE_WITH,
                      (flags & SEARCH_STORE_CMD) ? "GEOSEARCHSTORE" : "STORE option in GEORADIUS");
         return false;
     }
     const slice *name = &c->argv[0];
     if (geosearch && !(o->frommember || o->fromlonlat)) {
-        reply_errorf(c, "ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for %.*s",
-                     (int)name->len, name->ptr);
+        reply_errorf(c, ERR_GEO_FROM, (int)name->len, name->ptr);
         return false;
     }
     if (geosearch && !(o->byradius || o->bybox)) {
-        reply_errorf(c, "ERR exactly one of BYRADIUS and BYBOX can be specified for %.*s",
-                     (int)name->len, name->ptr);
+        reply_errorf(c, ERR_GEO_BY, (int)name->len, name->ptr);
         return false;
     }
     if (o->any && !o->count) {
-        reply_error(c, "ERR the ANY argument requires COUNT argument");
+        reply_error(c, ERR_GEO_ANY_COUNT);
         return false;
     }
     return true;
@@ -680,7 +676,7 @@ static void search_generic(client *c, int src, int flags) {
         if (z) {
             shape.type = GEO_SHAPE_CIRCLE;
             if (!member_lonlat(z, &c->argv[2], shape.xy)) {
-                reply_error(c, ERR_MEMBER);
+                reply_error(c, ERR_GEO_MEMBER);
                 return;
             }
             if (!parse_radius(c, &c->argv[3], &shape.conversion, &shape.radius)) return;

@@ -174,7 +174,7 @@ static void cmd_pfdebug(client *c) {
     slice *sub = &c->argv[1], *key = &c->argv[2];
     kv *e = db_find_write(c->db, key->ptr, key->len);
     if (e == NULL) {
-        reply_error(c, "ERR The specified key does not exist");
+        reply_error(c, ERR_PFDEBUG_NO_KEY);
         return;
     }
     if (!check_hll(c, e)) return;
@@ -201,7 +201,7 @@ static void cmd_pfdebug(client *c) {
         for (long j = 0; j < HLL_REGISTERS; j++) reply_int(c, hll_dense_get((uint8_t *)s->buf, j));
     } else if (arg_is(sub, "decode")) {
         if (!sparse) {
-            reply_error(c, "ERR HLL encoding is not sparse");
+            reply_error(c, ERR_PFDEBUG_NOT_SPARSE);
             return;
         }
         str *out = hll_decode(str_new(NULL, 0), (uint8_t *)s->buf, s->len);
@@ -210,7 +210,7 @@ static void cmd_pfdebug(client *c) {
     } else if (arg_is(sub, "encoding")) {
         reply_simple(c, sparse ? "sparse" : "dense");
     } else {
-        reply_errorf(c, "ERR Unknown PFDEBUG subcommand '%.*s'", (int)sub->len, sub->ptr);
+        reply_errorf(c, ERR_PFDEBUG_SUBCOMMAND, (int)sub->len, sub->ptr);
     }
 }
 

@@ -57,8 +57,8 @@ static void cmd_swapdb(client *c) {
         reply_error(c, ERR_CLUSTER_SWAPDB);
         return;
     }
-    if (!arg_dbid(c, &c->argv[1], "ERR invalid first DB index", &a)) return;
-    if (!arg_dbid(c, &c->argv[2], "ERR invalid second DB index", &b)) return;
+    if (!arg_dbid(c, &c->argv[1], ERR_SWAPDB_FIRST, &a)) return;
+    if (!arg_dbid(c, &c->argv[2], ERR_SWAPDB_SECOND, &b)) return;
     if (a < 0 || a >= srv.ndbs || b < 0 || b >= srv.ndbs) {
         reply_error(c, ERR_DB_INDEX);
         return;
@@ -379,9 +379,7 @@ static void cmd_object_idletime(client *c) {
     kv *e = object_lookup(c);
     if (e == NULL) return;
     if (db_policy_is_lfu()) {
-        reply_error(
-            c,
-            "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
+        reply_error(c, ERR_OBJECT_IDLETIME_LFU);
         return;
     }
     reply_int(c, (long long)db_idle_seconds(e));
@@ -391,9 +389,7 @@ static void cmd_object_freq(client *c) {
     kv *e = object_lookup(c);
     if (e == NULL) return;
     if (!db_policy_is_lfu()) {
-        reply_error(
-            c,
-            "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
+        reply_error(c, ERR_OBJECT_FREQ_NOT_LFU);
         return;
     }
     reply_int(c, db_lfu_counter(e));

@@ -29,6 +29,7 @@
 #include "arg.h"
 #include "cmdtable.h"
 #include "config.h"
+#include "errors.h"
 #include "mem.h"
 #include "reply.h"
 #include "server.h"
@@ -270,8 +271,7 @@ static str *graph_series(const latency_series *ts) {
 static void cmd_latency_graph(client *c) {
     latency_series *ts = series_find(c->argv[2].ptr, c->argv[2].len);
     if (ts == NULL) {
-        reply_errorf(c, "ERR No samples available for event '%.*s'", (int)c->argv[2].len,
-                     c->argv[2].ptr);
+        reply_errorf(c, ERR_LATENCY_NO_SAMPLES, (int)c->argv[2].len, c->argv[2].ptr);
         return;
     }
     str *g = graph_series(ts);

@@ -53,10 +53,6 @@
 #define MIGRATE_CHUNK 65536   /* the pipeline is written in 64 KB pieces */
 #define MIGRATE_LINE_MAX 1024 /* a reply line longer than this is cut */
 
-#define ERR_MIGRATE_CONNECT "IOERR error or timeout connecting to the client"
-#define ERR_MIGRATE_KEYS                                                                           \
-    "ERR When using MIGRATE KEYS option, the key argument must be set to the empty string"
-
 /* One cached connection to a target. */
 typedef struct migrate_conn {
     str *name;          /* "host:port" as the client wrote them: the cache key */
@@ -346,7 +342,7 @@ static mig_outcome read_replies(client *c, const migrate_args *a, migrate_conn *
             if (!target_error) {
                 target_error = true;
                 mc->last_dbid = -1; /* the SELECT may not have happened */
-                reply_errorf(c, "ERR Target instance replied with error: %s", err + 1);
+                reply_errorf(c, ERR_MIGRATE_TARGET, err + 1);
             }
         } else if (!a->copy) {
             const slice *k = &c->argv[keys[j]];
@@ -422,8 +418,7 @@ static void cmd_migrate(client *c) {
             may_retry = false;
             continue;
         }
-        reply_errorf(c, "IOERR error or timeout %s to target instance",
-                     r == MIG_FAIL_WRITE ? "writing" : "reading");
+        reply_errorf(c, ERR_MIGRATE_IO, r == MIG_FAIL_WRITE ? "writing" : "reading");
         break;
     }
     mem_free(keys);

@@ -9,10 +9,9 @@
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "module.h"
 
+#include "errors.h"
 #include "log.h"
 #include "reply.h"
-
-#define ERR_MODULE_LOAD "ERR Error loading the extension. Please check the server logs."
 
 static void cmd_module_list(client *c) { reply_array(c, 0); }
 
@@ -23,9 +22,7 @@ static void cmd_module_load(client *c) {
     reply_error(c, ERR_MODULE_LOAD);
 }
 
-static void cmd_module_unload(client *c) {
-    reply_error(c, "ERR Error unloading module: no such module with that name");
-}
+static void cmd_module_unload(client *c) { reply_error(c, ERR_MODULE_UNLOAD); }
 
 static void cmd_module_help(client *c) {
     static const char *help[] = {

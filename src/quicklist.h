@@ -23,7 +23,7 @@ enum { QL_HEAD = 0, QL_TAIL = 1 };
 enum { QL_NODE_RAW = 1, QL_NODE_LZF = 2 };      /* node->encoding, as Redis */
 enum { QL_NODE_PLAIN = 1, QL_NODE_PACKED = 2 }; /* node->container, as Redis */
 
-/* Node fields are public because rdb.c writes nodes verbatim (listpack or
+/* Node fields are public because rdb_types.c writes nodes verbatim (listpack or
  * LZF blob) and DEBUG OBJECT reports them; only quicklist.c changes them. */
 typedef struct ql_node {
     struct ql_node *prev, *next;

@@ -5,55 +5,20 @@
  * 'rio' so the same code writes files, memory buffers (DUMP, AOF preamble)
  * and sockets (replication). Untrusted input is validated: a corrupt or
  * truncated file is an error naming where it is bad, never a crash.
- * Not here: when to save (snapshot.c), AOF (aof.c). */
+ * rdb.c holds the framing, rdb_types.c each type's value encoding.
+ * Not here: when to save (snapshot.c), AOF (aof.c), the streams (rio.h). */
 #ifndef CASTOR_RDB_H
 #define CASTOR_RDB_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "kv.h"
+#include "rio.h"
 #include "str.h"
 
 #define RDB_VERSION 10
-
-/* ---- rio: a byte stream with a running CRC64 ---- */
-
-typedef struct rio {
-    /* Returns bytes handled (== len) or 0 on error/EOF. */
-    size_t (*read)(struct rio *r, void *buf, size_t len);
-    size_t (*write)(struct rio *r, const void *buf, size_t len);
-    int (*flush)(struct rio *r);
-    uint64_t cksum; /* CRC64 of everything read/written so far */
-    bool update_cksum;
-    uint64_t processed; /* bytes read or written */
-    size_t max_chunk;   /* 0: no limit */
-    union {
-        struct {
-            FILE *fp;
-            int fsync_every;
-            size_t since_sync;
-            long long prev_start;
-        } file;
-        struct {
-            str *buf;
-            size_t pos;
-        } mem;
-        struct {
-            int fd;
-        } fd;
-    } io;
-} rio;
-
-void rio_init_file(rio *r, FILE *fp);
-/* A memory rio: writes append to *buf (which it owns until you take it
- * back in r->io.mem.buf); reads consume from pos. */
-void rio_init_mem(rio *r, str *buf);
-void rio_init_fd(rio *r, int fd);
-size_t rio_write(rio *r, const void *buf, size_t len);
-size_t rio_read(rio *r, void *buf, size_t len);
 
 /* ---- Whole-dataset snapshots ---- */
 

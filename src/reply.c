@@ -226,7 +226,11 @@ void reply_errorf(client *c, const char *fmt, ...) {
 
 void reply_error_arity(client *c) {
     const char *name = c->cmd && c->cmd->fullname ? c->cmd->fullname : c->argv[0].ptr;
-    reply_errorf(c, "ERR wrong number of arguments for '%s' command", name);
+    reply_errorf(c, ERR_ARITY, name);
+}
+
+void reply_error_subcommand(client *c, const char *cmd) {
+    reply_errorf(c, ERR_SUBCOMMAND_SYNTAX, c->argv[1].ptr, cmd);
 }
 
 /* ---- Scalars ---- */

@@ -14,6 +14,9 @@ void reply_simple(client *c, const char *s); /* +s */
 void reply_error(client *c, const char *err);
 void reply_errorf(client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void reply_error_arity(client *c);
+/* Redis's addReplySubcommandSyntaxError: argv[1] is not a subcommand of
+ * 'cmd' (its name in capitals) or has the wrong number of arguments. */
+void reply_error_subcommand(client *c, const char *cmd);
 /* An error already counted in INFO errorstats (a script passing on the
  * error of a command it called). */
 void reply_error_nostats(client *c, const char *err);

@@ -31,7 +31,7 @@ bool scan_parse_cursor(client *c, const slice *a, unsigned long *out) {
     *out = strtoul(tmp, &end, 10);
     bool ok = !isspace((unsigned char)tmp[0]) && *end == '\0' && errno != ERANGE;
     if (tmp != small) mem_free(tmp);
-    if (!ok) reply_error(c, "ERR invalid cursor");
+    if (!ok) reply_error(c, ERR_CURSOR);
     return ok;
 }
 

@@ -43,11 +43,6 @@
 #include "snapshot.h"
 #include "util.h"
 
-#define ERR_BUSY_EVAL                                                                              \
-    "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
-#define ERR_BUSY_FUNCTION                                                                          \
-    "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
-
 /* ---- Flags ---- */
 
 static const struct {
@@ -104,20 +99,19 @@ static long eval_shebang(const char *body, size_t len, unsigned *flags, str **er
     if (len < 2 || body[0] != '#' || body[1] != '!') return 0;
     const char *nl = memchr(body, '\n', len);
     if (nl == NULL) {
-        *err = str_from("ERR Invalid script shebang");
+        *err = str_from(ERR_SHEBANG);
         return -1;
     }
     slice words[64];
     int n = split_words(body, (size_t)(nl - body), words, 64);
     if (n == 0 || words[0].len != 5 || memcmp(words[0].ptr, "#!lua", 5) != 0) {
-        *err = str_fmt("ERR Unexpected engine in script shebang: %.*s", n ? (int)words[0].len : 2,
-                       n ? words[0].ptr : "#!");
+        *err = str_fmt(ERR_SHEBANG_ENGINE, n ? (int)words[0].len : 2, n ? words[0].ptr : "#!");
         return -1;
     }
     unsigned f = 0;
     for (int i = 1; i < n; i++) {
         if (words[i].len < 6 || memcmp(words[i].ptr, "flags=", 6) != 0) {
-            *err = str_fmt("ERR Unknown lua shebang option: %.*s", (int)words[i].len, words[i].ptr);
+            *err = str_fmt(ERR_SHEBANG_OPTION, (int)words[i].len, words[i].ptr);
             return -1;
         }
         const char *p = words[i].ptr + 6, *end = words[i].ptr + words[i].len;
@@ -126,13 +120,13 @@ static long eval_shebang(const char *body, size_t len, unsigned *flags, str **er
             const char *stop = comma ? comma : end;
             unsigned one = flag_from(p, (size_t)(stop - p), false);
             if (one == 0) {
-                *err = str_fmt("ERR Unexpected flag in script shebang: %.*s", (int)(stop - p), p);
+                *err = str_fmt(ERR_SHEBANG_FLAG, (int)(stop - p), p);
                 return -1;
             }
             f |= one;
             p = comma ? comma + 1 : end;
             if (comma && p == end) { /* "a," ends with an empty flag */
-                *err = str_from("ERR Unexpected flag in script shebang: ");
+                *err = str_from(ERR_SHEBANG_FLAG_EMPTY);
                 return -1;
             }
         }
@@ -158,29 +152,23 @@ static bool running_stale(void) { return repl_is_stale(); }
 /* The first error of the server's state for a script with these flags. */
 static const char *refuse_run(client *caller, unsigned sf, bool ro, char *buf, size_t cap) {
     if (sf & SCRIPT_FLAG_EVAL_COMPAT) return running_stale() ? ERR_MASTERDOWN : NULL;
-    if ((sf & SCRIPT_FLAG_NO_CLUSTER) && cfg.cluster_enabled)
-        return "ERR Can not run script on cluster, 'no-cluster' flag is set.";
+    if ((sf & SCRIPT_FLAG_NO_CLUSTER) && cfg.cluster_enabled) return ERR_SCRIPT_NO_CLUSTER;
     if (!(sf & (SCRIPT_FLAG_ALLOW_OOM | SCRIPT_FLAG_NO_WRITES)) && cfg.maxmemory &&
         evict_over_limit())
-        return "OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'";
-    if (running_stale() && !(sf & SCRIPT_FLAG_ALLOW_STALE))
-        return "MASTERDOWN Link with MASTER is down, replica-serve-stale-data is set to 'no' and 'allow-stale' flag is not set on the script.";
+        return ERR_SCRIPT_OOM;
+    if (running_stale() && !(sf & SCRIPT_FLAG_ALLOW_STALE)) return ERR_SCRIPT_MASTERDOWN;
     if (sf & SCRIPT_FLAG_NO_WRITES) return NULL;
     if (srv.is_replica && cfg.replica_read_only && !caller_is_master_or_aof(caller))
-        return "ERR Can not run script with write flag on readonly replica";
+        return ERR_SCRIPT_WRITE_REPLICA;
     if (!srv.is_replica) {
-        if (snapshot_write_error())
-            return "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Writable scripts are blocked. Use 'no-writes' flag for read only scripts.";
+        if (snapshot_write_error()) return ERR_SCRIPT_MISCONF_RDB;
         const char *aof_err = aof_write_error();
         if (aof_err) {
-            snprintf(
-                buf, cap,
-                "MISCONF Redis is configured to persist data to AOF, but it's currently unable to persist to disk. Writable scripts are blocked. Use 'no-writes' flag for read only scripts. AOF error: %s",
-                aof_err);
+            snprintf(buf, cap, ERR_SCRIPT_MISCONF_AOF, aof_err);
             return buf;
         }
     }
-    if (ro) return "ERR Can not execute a script with write flag using *_ro command.";
+    if (ro) return ERR_SCRIPT_WRITE_RO;
     return NULL;
 }
 
@@ -261,19 +249,15 @@ void script_hold_input(void) { held_input = true; }
 void script_kill(client *c, bool eval) {
     script_run *r = current;
     if (r == NULL) {
-        reply_error(c, "NOTBUSY No scripts in execution right now.");
+        reply_error(c, ERR_NOTBUSY);
         return;
     }
     if (r->caller->flags & CLIENT_MASTER) {
-        reply_error(
-            c,
-            "UNKILLABLE The busy script was sent by a master instance in the context of replication and cannot be killed.");
+        reply_error(c, ERR_UNKILLABLE_MASTER);
         return;
     }
     if (r->flags & RUN_WRITE_DIRTY) {
-        reply_error(
-            c,
-            "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.");
+        reply_error(c, ERR_UNKILLABLE_WRITES);
         return;
     }
     if (eval && !(r->flags & RUN_EVAL)) {
@@ -295,7 +279,7 @@ void script_set_deny_disabled(bool on) { deny_disabled = on; }
 
 static const char *refuse_stale(const command *cmd) {
     if (!running_stale() || (cmd->flags & CMD_STALE)) return NULL;
-    return "ERR Can not execute the command on a stale replica";
+    return ERR_SCRIPT_STALE;
 }
 
 /* Writes: a read-only script or replica, too few replicas, disk errors
@@ -304,7 +288,7 @@ static const char *refuse_write(const script_run *r, const command *cmd, char *b
     /* A read-only script may not PUBLISH either (may_replicate counts as a
      * write), so it can run under CLIENT PAUSE WRITE. */
     if ((r->flags & RUN_READONLY) && (cmd->flags & (CMD_WRITE | CMD_MAY_REPLICATE)))
-        return "ERR Write commands are not allowed from read-only scripts.";
+        return ERR_SCRIPT_WRITE_FROM_RO;
     if (!(cmd->flags & CMD_WRITE)) return NULL;
     if (srv.is_replica && cfg.replica_read_only && !caller_is_master_or_aof(r->caller))
         return ERR_READONLY;
@@ -315,7 +299,7 @@ static const char *refuse_write(const script_run *r, const command *cmd, char *b
     if (snapshot_write_error()) return ERR_MISCONF;
     const char *aof_err = aof_write_error();
     if (aof_err) {
-        snprintf(buf, cap, "MISCONF Errors writing to the AOF file: %s", aof_err);
+        snprintf(buf, cap, ERR_MISCONF_AOF, aof_err);
         return buf;
     }
     return NULL;
@@ -338,18 +322,17 @@ static void call_from_script(script_run *r, client *fc) {
     command *cmd = cmdtable_lookup(fc);
     fc->cmd = cmd;
     if (cmd == NULL) {
-        cmdtable_reject(fc, NULL, "ERR Unknown Redis command called from script");
+        cmdtable_reject(fc, NULL, ERR_SCRIPT_UNKNOWN_COMMAND);
         return;
     }
     if (!cmdtable_arity_ok(cmd, fc->argc) || (cmd->subcmds && !cmd->proc)) {
-        cmdtable_reject(fc, cmd, "ERR Wrong number of args calling Redis command from script");
+        cmdtable_reject(fc, cmd, ERR_SCRIPT_ARITY);
         return;
     }
     fc->lastcmd = cmd;
     char buf[256];
     const char *err = NULL;
-    if ((cmd->flags & CMD_NOSCRIPT) && !deny_disabled)
-        err = "ERR This Redis command is not allowed from script";
+    if ((cmd->flags & CMD_NOSCRIPT) && !deny_disabled) err = ERR_SCRIPT_NOSCRIPT_COMMAND;
     if (err == NULL) err = refuse_stale(cmd);
     if (err == NULL) err = acl_admit_script(fc, r->caller, cmd);
     if (err == NULL) err = refuse_write(r, cmd, buf, sizeof(buf));
@@ -480,7 +463,7 @@ static script_entry *cache_add(client *c, const char *body, size_t len) {
     }
     int ref = scriptl_compile(lua, "@user_script", body, len, &err);
     if (ref < 0) {
-        reply_errorf(c, "ERR Error compiling script (new function): %s", err->buf);
+        reply_errorf(c, ERR_SCRIPT_COMPILE, err->buf);
         str_free(err);
         return NULL;
     }
@@ -540,7 +523,7 @@ static void eval_generic(client *c, bool by_sha, bool ro) {
     } else if (by_sha) {
         e = cache_find_sha(&c->argv[1]);
         if (e == NULL) {
-            reply_error(c, "NOSCRIPT No matching script. Please use EVAL.");
+            reply_error(c, ERR_NOSCRIPT);
             return;
         }
     } else {
@@ -627,7 +610,7 @@ static void flush_cache(void) {
 static void cmd_script_flush(client *c) {
     if (c->argc > 3 ||
         (c->argc == 3 && !arg_is(&c->argv[2], "sync") && !arg_is(&c->argv[2], "async"))) {
-        reply_error(c, "ERR SCRIPT FLUSH only support SYNC|ASYNC option");
+        reply_error(c, ERR_SCRIPT_FLUSH_OPTION);
         return;
     }
     flush_cache();
@@ -655,7 +638,7 @@ static void cmd_script_debug(client *c) {
         reply_ok(c);
         return;
     }
-    reply_error(c, "ERR Use SCRIPT DEBUG YES/SYNC/NO");
+    reply_error(c, ERR_SCRIPT_DEBUG_OPTION);
 }
 
 static void cmd_script_help(client *c) {

@@ -36,6 +36,7 @@
 
 #include "cmdtable.h"
 #include "config.h"
+#include "errors.h"
 #include "log.h"
 #include "lua_libs.h"
 #include "mem.h"
@@ -167,8 +168,7 @@ static int error_handler(lua_State *L) {
 str *scriptl_error_message(lua_State *L) {
     if (lua_istable(L, -1)) {
         lua_getfield(L, -1, "err");
-        str *s =
-            lua_isstring(L, -1) ? str_from(lua_tostring(L, -1)) : str_from("ERR unknown error");
+        str *s = lua_isstring(L, -1) ? str_from(lua_tostring(L, -1)) : str_from(ERR_UNKNOWN_ERROR);
         lua_pop(L, 1);
         return s;
     }
@@ -695,7 +695,7 @@ static bool reply_special_table(client *c, lua_State *L, int script_resp) {
  * (it decides how booleans go out). */
 static void reply_lua_value(client *c, lua_State *L, int script_resp) {
     if (!lua_checkstack(L, 4)) {
-        reply_error(c, "ERR reached lua stack limit");
+        reply_error(c, ERR_LUA_STACK);
         lua_pop(L, 1);
         return;
     }
@@ -1236,8 +1236,7 @@ static void push_array(lua_State *L, int n, const slice *v) {
 static void reply_run_error(client *c, lua_State *L, const script_run *r) {
     if (!lua_istable(L, -1)) {
         const char *m = lua_tostring(L, -1);
-        reply_errorf(c, "ERR Error running script %s, %.100s", r->name,
-                     m ? m : "execution failure");
+        reply_errorf(c, ERR_LUA_RUNNING, r->name, m ? m : "execution failure");
         return;
     }
     lua_getfield(L, -1, "err");
@@ -1250,7 +1249,7 @@ static void reply_run_error(client *c, lua_State *L, const script_run *r) {
     bool nostats = lua_toboolean(L, -1);
     /* An error table without a message (error({})) crashes Redis 7.0.15;
      * here it is a plain script error. */
-    str *s = str_from(msg ? msg : "ERR unknown error");
+    str *s = str_from(msg ? msg : ERR_UNKNOWN_ERROR);
     if (source && line) s = str_catfmt(s, " script: %s, on %s:%s.", r->name, source, line);
     if (nostats) reply_error_nostats(c, s->buf);
     else reply_error(c, s->buf);

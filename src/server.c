@@ -104,7 +104,7 @@ static void cancel_shutdown(void) {
         client_unpause_all();
     }
     last_signal = 0;
-    blocking_reply_shutdown_waiters("ERR Errors trying to SHUTDOWN. Check logs.");
+    blocking_reply_shutdown_waiters(ERR_SHUTDOWN_FAILED);
 }
 
 /* The last steps, in Redis's order: stop a saving child (it could rename
@@ -351,7 +351,7 @@ seam_verdict seam_admit(client *c, command *cmd) {
         const char *aof_err = aof_write_error();
         if (aof_err) {
             char buf[512];
-            snprintf(buf, sizeof(buf), "MISCONF Errors writing to the AOF file: %s", aof_err);
+            snprintf(buf, sizeof(buf), ERR_MISCONF_AOF, aof_err);
             return refuse(c, cmd, buf);
         }
     }

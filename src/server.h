@@ -70,7 +70,7 @@ struct server {
     long long stat_net_output_bytes;           /* reply.c, repl.c */
     long long stat_unexpected_error_replies;   /* reply.c */
     long long stat_total_error_replies;        /* reply.c */
-    long long stat_dump_payload_sanitizations; /* rdb.c (RESTORE with sanitize-dump-payload) */
+    long long stat_dump_payload_sanitizations; /* rdb_types.c (RESTORE, sanitize-dump-payload) */
     long long stat_io_reads, stat_io_writes;   /* client.c, reply.c */
     long long stat_client_qbuf_limit_disconnections;   /* client.c */
     long long stat_client_outbuf_limit_disconnections; /* client.c */

@@ -18,6 +18,7 @@
 #include "arg.h"
 #include "cmdtable.h"
 #include "config.h"
+#include "errors.h"
 #include "mem.h"
 #include "reply.h"
 #include "util.h"
@@ -141,14 +142,10 @@ void slowlog_maybe_add(client *c, long long duration_us) {
 static void cmd_slowlog_get(client *c) {
     long long count = 10;
     if (c->argc > 3) {
-        reply_errorf(c,
-                     "ERR unknown subcommand or wrong number of arguments for '%.128s'. "
-                     "Try SLOWLOG HELP.",
-                     c->argv[1].ptr);
+        reply_error_subcommand(c, "SLOWLOG");
         return;
     }
-    if (c->argc == 3 && !arg_ll_range(c, &c->argv[2], -1, LONG_MAX, &count,
-                                      "ERR count should be greater than or equal to -1"))
+    if (c->argc == 3 && !arg_ll_range(c, &c->argv[2], -1, LONG_MAX, &count, ERR_SLOWLOG_COUNT))
         return;
     if (count == -1 || count > log_len) count = log_len;
     reply_array(c, count);

@@ -428,13 +428,12 @@ static bool parse_options(client *c, bool readonly, sort_opts *o) {
                 o->dontsort = true;
             } else if (!acl_client_has_full_key_access(c)) {
                 /* A pattern names keys ACL can't check beforehand. */
-                reply_error(c, "ERR BY option of SORT denied due to insufficient ACL permissions.");
+                reply_error(c, ERR_SORT_BY_ACL);
                 return false;
             }
         } else if (arg_is(a, "get") && left >= 1) {
             if (!acl_client_has_full_key_access(c)) {
-                reply_error(c,
-                            "ERR GET option of SORT denied due to insufficient ACL permissions.");
+                reply_error(c, ERR_SORT_GET_ACL);
                 return false;
             }
             if (o->gets == NULL)
@@ -631,7 +630,7 @@ static void sort_generic(client *c, bool readonly) {
     long long rows = end - start + 1;
     long long outlen = o.ngets ? o.ngets * rows : rows;
     if (conversion_error) {
-        reply_error(c, "ERR One or more scores can't be converted into double");
+        reply_error(c, ERR_SORT_SCORE);
     } else if (o.store == NULL) {
         reply_array(c, outlen);
         for (long j = start; j <= end; j++) emit_reply(c, &o, &sv.v[j]);

@@ -62,7 +62,7 @@ static void cmd_hello(client *c) {
     int next = 1;
     if (c->argc >= 2) {
         if (!util_str2ll(c->argv[1].ptr, c->argv[1].len, &ver)) {
-            reply_error(c, "ERR Protocol version is not an integer or out of range");
+            reply_error(c, ERR_HELLO_PROTOCOL);
             return;
         }
         next = 2;
@@ -86,7 +86,7 @@ static void cmd_hello(client *c) {
                 return;
             }
         } else {
-            reply_errorf(c, "ERR Syntax error in HELLO option '%.128s'", c->argv[j].ptr);
+            reply_errorf(c, ERR_HELLO_OPTION, c->argv[j].ptr);
             return;
         }
     }
@@ -95,9 +95,7 @@ static void cmd_hello(client *c) {
         return;
     }
     if (client_auth_required(c)) {
-        reply_error(
-            c,
-            "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
+        reply_error(c, ERR_HELLO_NOAUTH);
         return;
     }
     if (name) {
@@ -166,7 +164,7 @@ static void cmd_shutdown(client *c) {
     }
     if (abort) {
         if (server_abort_shutdown() == 0) reply_ok(c);
-        else reply_error(c, "ERR No shutdown in progress.");
+        else reply_error(c, ERR_SHUTDOWN_NONE);
         return;
     }
     /* A script past busy-reply-threshold: only SHUTDOWN NOSAVE ends it,
@@ -180,7 +178,7 @@ static void cmd_shutdown(client *c) {
         flags |= SHUTDOWN_NOW;
     }
     if (!(flags & SHUTDOWN_NOW) && !blocking_allowed(c)) {
-        reply_error(c, "ERR SHUTDOWN without NOW or ABORT isn't allowed for DENY BLOCKING client");
+        reply_error(c, ERR_SHUTDOWN_DENY_BLOCKING);
         return;
     }
     blocking_block_shutdown(c);

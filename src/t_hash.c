@@ -12,7 +12,7 @@
  * into its bucket slot.
  * Writes signal the key and propagate their effect: HINCRBYFLOAT goes out
  * as HSET with the final value, so a replica stores the same bytes.
- * Not here: RDB encoding of hashes (rdb.c reads the listpack verbatim).
+ * Not here: RDB encoding of hashes (rdb_types.c reads the listpack verbatim).
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "t_hash.h"
 

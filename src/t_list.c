@@ -272,19 +272,13 @@ static void cmd_lpos(client *c) {
         if (arg_is(&c->argv[j], "rank") && more) {
             if (!arg_long(c, &c->argv[++j], &rank)) return;
             if (rank == 0) {
-                reply_error(c, "ERR RANK can't be zero: use 1 to start from the first match, "
-                               "2 from the second ... or use negative to start from the end of "
-                               "the list");
+                reply_error(c, ERR_LPOS_RANK);
                 return;
             }
         } else if (arg_is(&c->argv[j], "count") && more) {
-            if (!arg_long_range(c, &c->argv[++j], 0, LONG_MAX, &count,
-                                "ERR COUNT can't be negative"))
-                return;
+            if (!arg_long_range(c, &c->argv[++j], 0, LONG_MAX, &count, ERR_LPOS_COUNT)) return;
         } else if (arg_is(&c->argv[j], "maxlen") && more) {
-            if (!arg_long_range(c, &c->argv[++j], 0, LONG_MAX, &maxlen,
-                                "ERR MAXLEN can't be negative"))
-                return;
+            if (!arg_long_range(c, &c->argv[++j], 0, LONG_MAX, &maxlen, ERR_LPOS_MAXLEN)) return;
         } else {
             reply_error(c, ERR_SYNTAX);
             return;
@@ -417,9 +411,7 @@ static void pop_generic(client *c, int where) {
         reply_error_arity(c);
         return;
     }
-    if (has_count && !arg_long_range(c, &c->argv[2], 0, LONG_MAX, &count,
-                                     "ERR value is out of range, must be positive"))
-        return;
+    if (has_count && !arg_long_range(c, &c->argv[2], 0, LONG_MAX, &count, ERR_NOT_POSITIVE)) return;
     kv *e;
     if (!find_list(c, key, true, &e)) return;
     if (e == NULL) {

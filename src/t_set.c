@@ -665,9 +665,7 @@ static void cmd_sinterstore(client *c) {
 /* SINTERCARD numkeys key [key ...] [LIMIT limit] */
 static void cmd_sintercard(client *c) {
     long long numkeys, limit = 0;
-    if (!arg_ll_range(c, &c->argv[1], 1, LLONG_MAX, &numkeys,
-                      "ERR numkeys should be greater than 0"))
-        return;
+    if (!arg_ll_range(c, &c->argv[1], 1, LLONG_MAX, &numkeys, ERR_NUMKEYS_ZERO)) return;
     if (numkeys > c->argc - 2) {
         reply_error(c, ERR_NUMKEYS_TOO_MANY);
         return;
@@ -815,9 +813,7 @@ static void cmd_srandmember(client *c) {
 static void spop_count(client *c) {
     slice *key = &c->argv[1];
     long long l;
-    if (!arg_ll_range(c, &c->argv[2], 0, LLONG_MAX, &l,
-                      "ERR value is out of range, must be positive"))
-        return;
+    if (!arg_ll_range(c, &c->argv[2], 0, LLONG_MAX, &l, ERR_NOT_POSITIVE)) return;
     kv *e;
     if (!find_set(c, key, true, &e)) return;
     if (e == NULL || l == 0) {

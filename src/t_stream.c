@@ -670,10 +670,8 @@ static bool is_word(const slice *a, char ch) { return a->len == 1 && a->ptr[0] =
 static sgroup *read_group(client *c, const read_args *r, kv *e, const slice *key) {
     sgroup *g = e ? stream_group_find(kv_ptr(e), r->group->ptr, r->group->len) : NULL;
     if (g == NULL)
-        reply_errorf(c,
-                     "NOGROUP No such key '%.*s' or consumer group '%.*s' in XREADGROUP with "
-                     "GROUP option",
-                     (int)key->len, key->ptr, (int)r->group->len, r->group->ptr);
+        reply_errorf(c, ERR_NOGROUP_XREADGROUP, (int)key->len, key->ptr, (int)r->group->len,
+                     r->group->ptr);
     return g;
 }
 
@@ -869,12 +867,7 @@ static int xread_getkeys(int argc, slice *argv, int *keys, int cap) {
 
 /* ---- XGROUP ---- */
 
-static void reply_xgroup_syntax(client *c) {
-    reply_errorf(c,
-                 "ERR unknown subcommand or wrong number of arguments for '%.128s'. Try XGROUP "
-                 "HELP.",
-                 c->argv[1].ptr);
-}
+static void reply_xgroup_syntax(client *c) { reply_error_subcommand(c, "XGROUP"); }
 
 /* Parse XGROUP CREATE / SETID's options from argv[5]: MKSTREAM (CREATE)
  * and ENTRIESREAD. */
@@ -916,8 +909,8 @@ static bool group_stream(client *c, bool may_miss, stream **s) {
 static sgroup *existing_group(client *c, stream *s) {
     sgroup *g = stream_group_find(s, c->argv[3].ptr, c->argv[3].len);
     if (g == NULL)
-        reply_errorf(c, "NOGROUP No such consumer group '%.*s' for key name '%.*s'",
-                     (int)c->argv[3].len, c->argv[3].ptr, (int)c->argv[2].len, c->argv[2].ptr);
+        reply_errorf(c, ERR_NOGROUP_FOR_KEY, (int)c->argv[3].len, c->argv[3].ptr,
+                     (int)c->argv[2].len, c->argv[2].ptr);
     return g;
 }
 
@@ -1049,8 +1042,8 @@ static bool lookup_group(client *c, kv **e, sgroup **g) {
 }
 
 static void reply_nogroup(client *c) {
-    reply_errorf(c, "NOGROUP No such key '%.*s' or consumer group '%.*s'", (int)c->argv[1].len,
-                 c->argv[1].ptr, (int)c->argv[2].len, c->argv[2].ptr);
+    reply_errorf(c, ERR_NOGROUP_KEY, (int)c->argv[1].len, c->argv[1].ptr, (int)c->argv[2].len,
+                 c->argv[2].ptr);
 }
 
 static void cmd_xack(client *c) {
@@ -1239,7 +1232,7 @@ static void cmd_xclaim(client *c) {
         } else if (arg_is(o, "lastid") && more) {
             if (!parse_id(c, &c->argv[++j], &lastid, 0, true)) goto done;
         } else {
-            reply_errorf(c, "ERR Unrecognized XCLAIM option '%.*s'", (int)o->len, o->ptr);
+            reply_errorf(c, ERR_XCLAIM_OPTION, (int)o->len, o->ptr);
             goto done;
         }
     }
@@ -1304,7 +1297,7 @@ static void cmd_xautoclaim(client *c) {
             long max = LONG_MAX / (long)(sizeof(sid) > XAUTOCLAIM_ATTEMPTS_FACTOR
                                              ? sizeof(sid)
                                              : XAUTOCLAIM_ATTEMPTS_FACTOR);
-            if (!arg_long_range(c, &c->argv[j + 1], 1, max, &count, ERR_XAUTOCLAIM_COUNT)) return;
+            if (!arg_long_range(c, &c->argv[j + 1], 1, max, &count, ERR_COUNT_NOT_POSITIVE)) return;
             j++;
         } else if (arg_is(&c->argv[j], "justid")) {
             justid = true;
@@ -1398,6 +1391,24 @@ static void reply_stream_head(client *c, stream *s) {
     reply_sid(c, &s->first_id);
 }
 
+/* XINFO STREAM FULL's "pending" of a group (with_consumer) or of one
+ * consumer: the first 'count' entries (0: all) of the PEL, each its ID,
+ * [its consumer,] its last delivery time and delivery count. */
+static void reply_pel_full(client *c, const sidmap *pel, long long count, bool with_consumer) {
+    size_t n = sidmap_len(pel);
+    if (count && (size_t)count < n) n = (size_t)count;
+    reply_array(c, (long long)n);
+    for (size_t i = 0; i < n; i++) {
+        const sidmap_item *item = sidmap_at(pel, i);
+        const snack *nk = item->val;
+        reply_array(c, with_consumer ? 4 : 3);
+        reply_sid(c, &item->id);
+        if (with_consumer) reply_bulk(c, nk->consumer->name, nk->consumer->namelen);
+        reply_int(c, nk->delivery_time);
+        reply_int(c, (long long)nk->delivery_count);
+    }
+}
+
 static void reply_group_full(client *c, stream *s, const sgroup *g, long long count) {
     reply_map(c, 7);
     reply_bulk_cstr(c, "name");
@@ -1411,18 +1422,7 @@ static void reply_group_full(client *c, stream *s, const sgroup *g, long long co
     reply_bulk_cstr(c, "pel-count");
     reply_int(c, (long long)sidmap_len(&g->pel));
     reply_bulk_cstr(c, "pending");
-    size_t n = sidmap_len(&g->pel);
-    if (count && (size_t)count < n) n = (size_t)count;
-    reply_array(c, (long long)n);
-    for (size_t i = 0; i < n; i++) {
-        sidmap_item *item = sidmap_at(&g->pel, i);
-        snack *nk = item->val;
-        reply_array(c, 4);
-        reply_sid(c, &item->id);
-        reply_bulk(c, nk->consumer->name, nk->consumer->namelen);
-        reply_int(c, nk->delivery_time);
-        reply_int(c, (long long)nk->delivery_count);
-    }
+    reply_pel_full(c, &g->pel, count, true);
     reply_bulk_cstr(c, "consumers");
     reply_array(c, (long long)g->nconsumers);
     for (size_t i = 0; i < g->nconsumers; i++) {
@@ -1435,26 +1435,11 @@ static void reply_group_full(client *c, stream *s, const sgroup *g, long long co
         reply_bulk_cstr(c, "pel-count");
         reply_int(c, (long long)sidmap_len(&cons->pel));
         reply_bulk_cstr(c, "pending");
-        size_t m = sidmap_len(&cons->pel);
-        if (count && (size_t)count < m) m = (size_t)count;
-        reply_array(c, (long long)m);
-        for (size_t k = 0; k < m; k++) {
-            sidmap_item *item = sidmap_at(&cons->pel, k);
-            snack *nk = item->val;
-            reply_array(c, 3);
-            reply_sid(c, &item->id);
-            reply_int(c, nk->delivery_time);
-            reply_int(c, (long long)nk->delivery_count);
-        }
+        reply_pel_full(c, &cons->pel, count, false);
     }
 }
 
-static void reply_subcmd_syntax(client *c) {
-    reply_errorf(c,
-                 "ERR unknown subcommand or wrong number of arguments for '%.128s'. Try XINFO "
-                 "HELP.",
-                 c->argv[1].ptr);
-}
+static void reply_subcmd_syntax(client *c) { reply_error_subcommand(c, "XINFO"); }
 
 static kv *xinfo_stream(client *c) {
     kv *e;
@@ -1531,8 +1516,8 @@ static void cmd_xinfo_consumers(client *c) {
     stream *s = kv_ptr(e);
     sgroup *g = stream_group_find(s, c->argv[3].ptr, c->argv[3].len);
     if (g == NULL) {
-        reply_errorf(c, "NOGROUP No such consumer group '%.*s' for key name '%.*s'",
-                     (int)c->argv[3].len, c->argv[3].ptr, (int)c->argv[2].len, c->argv[2].ptr);
+        reply_errorf(c, ERR_NOGROUP_FOR_KEY, (int)c->argv[3].len, c->argv[3].ptr,
+                     (int)c->argv[2].len, c->argv[2].ptr);
         return;
     }
     long long now = util_mstime();

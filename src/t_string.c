@@ -488,7 +488,7 @@ static void cmd_decrby(client *c) {
     long long incr;
     if (!arg_ll(c, &c->argv[2], &incr)) return;
     if (incr == LLONG_MIN) {
-        reply_error(c, "ERR decrement would overflow");
+        reply_error(c, ERR_DECR_OVERFLOW);
         return;
     }
     incr_generic(c, -incr);

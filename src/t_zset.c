@@ -33,11 +33,6 @@
 #include "util.h"
 #include "zset.h"
 
-#define ERR_NAN_SCORE "ERR resulting score is not a number (NaN)"
-#define ERR_MINMAX_FLOAT "ERR min or max is not a float"
-#define ERR_MINMAX_LEX "ERR min or max not valid string range item"
-#define ERR_NOT_POSITIVE "ERR value is out of range, must be positive"
-
 void zset_init(void) {
     kv_set_value_free(KV_ZSET, zset_value_free);
     kv_set_value_dup(KV_ZSET, zset_value_dup);

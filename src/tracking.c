@@ -26,6 +26,7 @@
 
 #include "config.h"
 #include "dict.h"
+#include "errors.h"
 #include "mem.h"
 #include "reply.h"
 #include "server.h"
@@ -487,18 +488,14 @@ static bool check_prefixes(client *c, const slice *ps, size_t n) {
     for (size_t i = 0; i < n; i++) {
         for (size_t j = 0; tp && j < tp->len; j++) {
             if (!overlap(tp->items[j]->buf, tp->items[j]->len, ps[i].ptr, ps[i].len)) continue;
-            reply_errorf(c,
-                         "ERR Prefix '%.*s' overlaps with an existing prefix '%.*s'. "
-                         "Prefixes for a single client must not overlap.",
-                         (int)ps[i].len, ps[i].ptr, (int)tp->items[j]->len, tp->items[j]->buf);
+            reply_errorf(c, ERR_TRACKING_PREFIX_OVERLAP, (int)ps[i].len, ps[i].ptr,
+                         (int)tp->items[j]->len, tp->items[j]->buf);
             return false;
         }
         for (size_t j = i + 1; j < n; j++) {
             if (!overlap(ps[i].ptr, ps[i].len, ps[j].ptr, ps[j].len)) continue;
-            reply_errorf(c,
-                         "ERR Prefix '%.*s' overlaps with another provided prefix '%.*s'. "
-                         "Prefixes for a single client must not overlap.",
-                         (int)ps[i].len, ps[i].ptr, (int)ps[j].len, ps[j].ptr);
+            reply_errorf(c, ERR_TRACKING_PREFIX_OVERLAP_ARGS, (int)ps[i].len, ps[i].ptr,
+                         (int)ps[j].len, ps[j].ptr);
             return false;
         }
     }

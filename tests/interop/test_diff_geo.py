@@ -338,6 +338,29 @@ def test_ties_at_equal_distances(pair):
         pair.check("GEOSEARCH", "t", "FROMLONLAT", "2", "3", "BYBOX", "50", "50", "km", *opts)
 
 
+def test_count_ties_near_a_whole_earth_radius(pair):
+    """COUNT without ANY over (nearly) the whole earth: mirror images about
+    the center, members at one place and near-antipodal ones are at equal
+    distances, and pqsort must pick and order them as Redis does."""
+    rnd = random.Random(11)
+    args = []
+    for i in range(150):
+        lon, lat = round(rnd.uniform(0, 180), 1), round(rnd.uniform(0, 85), 1)
+        for k, (sl, sa) in enumerate(((1, 1), (-1, 1), (1, -1), (-1, -1))):
+            args += [str(sl * lon), str(sa * lat), "m%d-%d" % (i, k)]
+    for i in range(40):
+        args += [rnd.choice(["180", "-180", "179.9999", "10"]), rnd.choice(["0", "0.00001", "20"]),
+                 "a%d" % i]
+    pair.check("GEOADD", "g", *args)
+    for center in (("0", "0"), ("180", "0"), ("0.0001", "0"), ("10", "20")):
+        for radius in ("19000", "20000", "20037.5", "25000"):
+            for opts in (("COUNT", "1"), ("COUNT", "7"), ("COUNT", "60", "ASC"),
+                         ("COUNT", "61", "DESC"), ("COUNT", "300"), ("COUNT", "639", "DESC")):
+                pair.check("GEORADIUS", "g", *center, radius, "km", "WITHDIST", *opts)
+        pair.check("GEOSEARCH", "g", "FROMLONLAT", *center, "BYBOX", "40100", "40100", "km",
+                   "COUNT", "100")
+
+
 def test_radius_zero_and_huge_and_infinite(pair, nyc):
     for r in ("0", "0.0001", "1e-300", "20000", "50000", "1e30", "inf", "+inf"):
         pair.check("GEORADIUS", nyc, *CENTER, r, "km", "WITHDIST", "ASC")
