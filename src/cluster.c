@@ -9,6 +9,7 @@
  * getNodeByQuery, clusterCommand). Keys per slot are counted by db.c.
  * Not here: MIGRATE (another family), the wire format (cluster_bus.c).
  * SPDX-License-Identifier: BSD-3-Clause */
+#define _GNU_SOURCE /* renameat2 */
 #include "cluster.h"
 
 #include <errno.h>
@@ -436,23 +437,51 @@ static str *nodes_description(void) {
 
 /* ---- nodes.conf ---- */
 
-/* Written to a temporary file, synced and renamed over the old one, so a
- * crash leaves one or the other whole. */
+/* nodes.conf is replaced whole, so a crash leaves the old or the new one,
+ * never a mix. The new text goes into a spare file ("<file>.tmp-<pid>")
+ * that is then exchanged with nodes.conf by renameat2(RENAME_EXCHANGE): the
+ * spare keeps the previous version and is overwritten by the next save.
+ * Creating a new file per save, as a plain rename needs, costs milliseconds
+ * on a busy ext4 (inode allocation waits for the journal, and a rename over
+ * a file flushes the new one's data), and a resharding saves several times
+ * per slot on every node: this is what kept redis-cli --cluster reshard at
+ * a quarter of Redis's speed (Redis 7.0 overwrites nodes.conf in place).
+ * Where the file system cannot exchange (or nodes.conf does not exist yet)
+ * the spare is renamed over it instead. The spare is removed at exit. */
+static char spare_path[4096];
+static pid_t spare_owner;
+
+static void remove_spare(void) {
+    if (spare_owner == getpid()) unlink(spare_path); /* not from a forked child */
+}
+
+/* Write s into the spare (fsynced if asked): false on error. */
+static bool write_spare(const str *s, bool fsync_it) {
+    int fd = open(spare_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd == -1) return false;
+    bool ok = pwrite(fd, s->buf, s->len, 0) == (ssize_t)s->len &&
+              ftruncate(fd, (off_t)s->len) == 0 && (!fsync_it || fsync(fd) == 0);
+    close(fd);
+    return ok;
+}
+
 int cluster_save_config(bool fsync_it) {
     cs->todo_save = cs->todo_fsync = false;
     str *s = nodes_description();
     s = str_catfmt(s, "vars currentEpoch %llu lastVoteEpoch %llu\n",
                    (unsigned long long)cs->current_epoch, (unsigned long long)cs->last_vote_epoch);
-    char tmp[4096];
-    snprintf(tmp, sizeof(tmp), "%s.tmp-%d", cfg.cluster_config_file, (int)srv.pid);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (spare_owner != getpid()) {
+        snprintf(spare_path, sizeof(spare_path), "%s.tmp-%d", cfg.cluster_config_file,
+                 (int)getpid());
+        if (spare_owner == 0) atexit(remove_spare);
+        spare_owner = getpid();
+    }
     int rc = -1;
-    if (fd != -1) {
-        ssize_t w = write(fd, s->buf, s->len);
-        if (w == (ssize_t)s->len && (!fsync_it || fsync(fd) == 0)) rc = 0;
-        close(fd);
-        if (rc == 0 && rename(tmp, cfg.cluster_config_file) == -1) rc = -1;
-        if (rc == -1) unlink(tmp);
+    if (write_spare(s, fsync_it)) {
+        if (renameat2(AT_FDCWD, spare_path, AT_FDCWD, cfg.cluster_config_file, RENAME_EXCHANGE) ==
+                0 ||
+            rename(spare_path, cfg.cluster_config_file) == 0)
+            rc = 0;
     }
     if (rc == -1)
         log_msg(LOG_WARNING, "Could not save the cluster config file %s: %s",

@@ -12,10 +12,12 @@ static uint32_t home(const void *p, uint32_t bits) {
     return (uint32_t)(h >> (64 - bits));
 }
 
-static void put(void **tab, uint32_t bits, void *p) {
+/* Store p in its run; returns its index. */
+static uint32_t put(void **tab, uint32_t bits, void *p) {
     uint32_t mask = (1u << bits) - 1, i = home(p, bits);
     while (tab[i]) i = (i + 1) & mask;
     tab[i] = p;
+    return i;
 }
 
 static void resize(ptrset *s, uint32_t bits) {
@@ -23,6 +25,7 @@ static void resize(ptrset *s, uint32_t bits) {
     uint32_t oldcap = s->bits ? 1u << s->bits : 0;
     s->tab = mem_calloc(sizeof(void *) << bits);
     s->bits = bits;
+    s->lo = 0;
     for (uint32_t i = 0; i < oldcap; i++)
         if (old[i]) put(s->tab, bits, old[i]);
     mem_free(old);
@@ -31,7 +34,8 @@ static void resize(ptrset *s, uint32_t bits) {
 void ptrset_add(ptrset *s, void *p) {
     if (s->tab == NULL) resize(s, 3);
     else if ((uint64_t)(s->len + 1) * 4 > (3ull << s->bits)) resize(s, s->bits + 1);
-    put(s->tab, s->bits, p);
+    uint32_t at = put(s->tab, s->bits, p);
+    if (at < s->lo) s->lo = at;
     s->len++;
 }
 
@@ -52,7 +56,8 @@ bool ptrset_remove(ptrset *s, void *p) {
     if (at < 0) return false;
     uint32_t mask = (1u << s->bits) - 1, i = (uint32_t)at, j = i;
     /* Backward shift: pull later members of the run into the hole when
-     * their home is not cyclically within (i, j]. */
+     * their home is not cyclically within (i, j]. Each one lands where a
+     * member was, so none goes below s->lo. */
     for (;;) {
         j = (j + 1) & mask;
         if (s->tab[j] == NULL) break;
@@ -74,11 +79,14 @@ void ptrset_replace(ptrset *s, void *p, void *q) {
     if (ptrset_remove(s, p)) ptrset_add(s, q);
 }
 
-size_t ptrset_list(const ptrset *s, void **out, size_t max) {
+size_t ptrset_list(ptrset *s, void **out, size_t max) {
     size_t n = 0;
     uint32_t cap = s->tab ? 1u << s->bits : 0;
-    for (uint32_t i = 0; i < cap && n < max; i++)
-        if (s->tab[i]) out[n++] = s->tab[i];
+    for (uint32_t i = s->lo; i < cap && n < max; i++) {
+        if (s->tab[i] == NULL) continue;
+        if (n == 0) s->lo = i;
+        out[n++] = s->tab[i];
+    }
     return n;
 }
 
@@ -87,6 +95,7 @@ void ptrset_clear(ptrset *s) {
     s->tab = NULL;
     s->bits = 0;
     s->len = 0;
+    s->lo = 0;
 }
 
 size_t ptrset_bytes(const ptrset *s) { return s->tab ? sizeof(void *) << s->bits : 0; }

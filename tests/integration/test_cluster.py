@@ -302,6 +302,38 @@ def test_nodes_conf_survives_restart_and_per_slot_counts(start_server):
     assert c.set("x", "1")
 
 
+def test_nodes_conf_saves_reuse_a_spare_file(start_server):
+    # Each save writes the spare "nodes.conf.tmp-<pid>" and exchanges it
+    # with nodes.conf, so the spare then holds the previous version: no file
+    # is created per save (that cost a busy ext4 milliseconds per CLUSTER
+    # SETSLOT and made redis-cli --cluster reshard 4x slower than Redis).
+    n = node(start_server)
+    c = n.client(decode_responses=True)
+    conf = os.path.join(n.workdir, "nodes.conf")
+    spare = "%s.tmp-%d" % (conf, n.pid)
+    assert c.execute_command("CLUSTER", "ADDSLOTS", 100)
+    first, first_ino = open(conf).read(), os.stat(conf).st_ino
+    assert " 100\n" in first
+    assert c.execute_command("CLUSTER", "ADDSLOTS", 101)
+    second, second_ino = open(conf).read(), os.stat(conf).st_ino
+    assert " 100-101\n" in second
+    assert open(spare).read() == first and os.stat(spare).st_ino == first_ino
+    # The two files take turns, SETSLOT's saves included.
+    assert c.execute_command("CLUSTER", "SETSLOT", 101, "NODE",
+                             c.execute_command("CLUSTER", "MYID"))
+    assert os.stat(conf).st_ino == first_ino and os.stat(spare).st_ino == second_ino
+    assert c.execute_command("CLUSTER", "DELSLOTS", 100)
+    assert os.stat(conf).st_ino == second_ino and os.stat(spare).st_ino == first_ino
+    assert " 101\n" in open(conf).read()
+    # A clean shutdown removes the spare; nodes.conf loads at the restart.
+    n.stop()
+    assert not os.path.exists(spare)
+    n.start()
+    c = n.client(decode_responses=True)
+    assert c.execute_command("CLUSTER", "COUNTKEYSINSLOT", 101) == 0
+    assert " 101\n" in c.execute_command("CLUSTER", "NODES")
+
+
 @pytest.mark.parametrize("source,target", [("redis", "castor"), ("castor", "castor"),
                                            ("castor", "redis")])
 def test_reshard_moves_every_key(start_server, source, target):
