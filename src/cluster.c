@@ -281,6 +281,15 @@ unsigned cluster_del_keys_in_slot(unsigned slot) {
 
 /* ---- Endpoints and replication ---- */
 
+/* The port a client should use to reach n: its TLS port in a tls-cluster
+ * (nodes announce it as their port), but its plaintext port to a client
+ * on a plain socket, if n has one (Redis's use_pport). Without a client
+ * (nodes.conf) or for a script's, the announced port. */
+int cluster_client_port(const client *c, const cnode *n) {
+    bool plain = cfg.tls_cluster && c && c->fd != -1 && c->tls == NULL;
+    return plain && n->pport ? n->pport : n->port;
+}
+
 const char *cluster_node_endpoint(const cnode *n) {
     switch (cfg.cluster_preferred_endpoint_type) {
     case ENDPOINT_HOSTNAME: return n->hostname && n->hostname->len ? n->hostname->buf : "?";
@@ -394,8 +403,10 @@ static str *cat_flags(str *s, const cnode *n) {
     return s;
 }
 
-static str *cat_node(str *s, const cnode *n) {
-    s = str_catfmt(s, "%.40s %s:%d@%d", n->name, n->ip, n->port, n->cport);
+/* One line of CLUSTER NODES for client c (ports as c reaches them), or of
+ * nodes.conf if c is NULL. */
+static str *cat_node(str *s, const cnode *n, const client *c) {
+    s = str_catfmt(s, "%.40s %s:%d@%d", n->name, n->ip, cluster_client_port(c, n), n->cport);
     if (n->hostname && n->hostname->len) s = str_catfmt(s, ",%s", n->hostname->buf);
     s = str_catc(s, " ");
     s = cat_flags(s, n);
@@ -425,11 +436,11 @@ static str *cat_node(str *s, const cnode *n) {
 
 /* Every node but those in a handshake, one line each (CLUSTER NODES and
  * nodes.conf alike). */
-static str *nodes_description(void) {
+static str *nodes_description(const client *c) {
     str *s = str_new_cap(256);
     for (int i = 0; i < cs->nnodes; i++) {
         if (cs->nodes[i]->flags & CN_HANDSHAKE) continue;
-        s = cat_node(s, cs->nodes[i]);
+        s = cat_node(s, cs->nodes[i], c);
     }
     return s;
 }
@@ -440,7 +451,7 @@ static str *nodes_description(void) {
  * crash leaves one or the other whole. */
 int cluster_save_config(bool fsync_it) {
     cs->todo_save = cs->todo_fsync = false;
-    str *s = nodes_description();
+    str *s = nodes_description(NULL);
     s = str_catfmt(s, "vars currentEpoch %llu lastVoteEpoch %llu\n",
                    (unsigned long long)cs->current_epoch, (unsigned long long)cs->last_vote_epoch);
     char tmp[4096];
@@ -730,7 +741,8 @@ static cnode *node_by_query(client *c, command *cmd, int argc, slice *argv, quer
     return q->n;
 }
 
-static const char *redirect_text(const query *q, const cnode *n, char *buf, size_t size) {
+static const char *redirect_text(const client *c, const query *q, const cnode *n, char *buf,
+                                 size_t size) {
     switch (q->code) {
     case REDIR_CROSS_SLOT: return "CROSSSLOT Keys in request don't hash to the same slot";
     case REDIR_UNSTABLE: return "TRYAGAIN Multiple keys request during rehashing of slot";
@@ -740,7 +752,7 @@ static const char *redirect_text(const query *q, const cnode *n, char *buf, size
     case REDIR_DOWN_UNBOUND: return "CLUSTERDOWN Hash slot not served";
     default:
         snprintf(buf, size, "%s %d %s:%d", q->code == REDIR_ASK ? "ASK" : "MOVED", q->slot,
-                 cluster_node_endpoint(n), n->port);
+                 cluster_node_endpoint(n), cluster_client_port(c, n));
         return buf;
     }
 }
@@ -757,7 +769,7 @@ const char *cluster_redirect(client *c, command *cmd, char *buf, size_t size) {
     cnode *n = node_by_query(c, cmd, c->argc, c->argv, &q);
     c->flags = (c->flags & ~CLIENT_ASKING) | (saved & CLIENT_ASKING);
     if (n == cs->myself) return NULL; /* an ASK to ourselves is served here too */
-    return redirect_text(&q, n, buf, size);
+    return redirect_text(c, &q, n, buf, size);
 }
 
 const char *cluster_script_check(client *caller, client *fc, command *cmd, bool allow_cross_slot,
@@ -820,7 +832,8 @@ static void redirect_blocked_clients(void) {
             continue;
         }
         char buf[128 + CLUSTER_IPLEN];
-        snprintf(buf, sizeof(buf), "MOVED %d %s:%d", slot, cluster_node_endpoint(n), n->port);
+        snprintf(buf, sizeof(buf), "MOVED %d %s:%d", slot, cluster_node_endpoint(n),
+                 cluster_client_port(c, n));
         blocking_unblock_with_error(c, buf);
     }
 }
@@ -845,10 +858,21 @@ unsigned long cluster_connections(void) { return cs ? bus_connections() : 0; }
  * SET may change them at any time). */
 static void update_my_ports(void) {
     cnode *me = cs->myself;
-    int port = cfg.cluster_announce_port ? cfg.cluster_announce_port : cfg.port;
+    /* Redis's deriveAnnouncedPorts: with tls-cluster, port is the TLS port
+     * and pport the plain one, cluster-announce-tls-port and
+     * cluster-announce-port overriding them. */
+    int port = cfg.tls_cluster ? cfg.tls_port : cfg.port;
+    int pport = cfg.tls_cluster ? cfg.port : 0;
+    if (cfg.tls_cluster && cfg.cluster_announce_tls_port) {
+        port = cfg.cluster_announce_tls_port;
+        pport = cfg.cluster_announce_port;
+    } else if (cfg.cluster_announce_port) {
+        port = cfg.cluster_announce_port;
+    }
     int cport = cfg.cluster_announce_bus_port ? cfg.cluster_announce_bus_port : bus_port();
-    if (port != me->port || cport != me->cport) {
+    if (port != me->port || pport != me->pport || cport != me->cport) {
         me->port = port;
+        me->pport = pport;
         me->cport = cport;
         cluster_todo(true, false);
     }
@@ -955,7 +979,7 @@ static void cmd_cluster_myid(client *c) {
 
 static void cmd_cluster_nodes(client *c) {
     if (!need_cluster(c)) return;
-    str *s = nodes_description();
+    str *s = nodes_description(c);
     reply_verbatim(c, s->buf, s->len, "txt");
     str_free(s);
 }
@@ -1013,7 +1037,7 @@ static void reply_slots_node(client *c, const cnode *n) {
     reply_array(c, 4);
     if (type == ENDPOINT_UNKNOWN) reply_null(c);
     else reply_bulk_cstr(c, cluster_node_endpoint(n));
-    reply_int(c, n->port);
+    reply_int(c, cluster_client_port(c, n));
     reply_bulk(c, n->name, CLUSTER_NAMELEN);
     int extra = (type != ENDPOINT_IP) + (type != ENDPOINT_HOSTNAME && has_host);
     reply_map(c, extra);
@@ -1052,11 +1076,20 @@ static void cmd_cluster_slots(client *c) {
 
 static void reply_shard_node(client *c, const cnode *n) {
     bool has_host = n->hostname && n->hostname->len;
-    reply_map(c, 7 + has_host);
+    /* In a tls-cluster a node's port is its TLS port, pport the plain one. */
+    int port = cfg.tls_cluster ? n->pport : n->port;
+    int tls_port = cfg.tls_cluster ? n->port : 0;
+    reply_map(c, 6 + (port != 0) + (tls_port != 0) + has_host);
     reply_bulk_cstr(c, "id");
     reply_bulk(c, n->name, CLUSTER_NAMELEN);
-    reply_bulk_cstr(c, "port");
-    reply_int(c, n->port);
+    if (port) {
+        reply_bulk_cstr(c, "port");
+        reply_int(c, port);
+    }
+    if (tls_port) {
+        reply_bulk_cstr(c, "tls-port");
+        reply_int(c, tls_port);
+    }
     reply_bulk_cstr(c, "ip");
     reply_bulk_cstr(c, n->ip);
     reply_bulk_cstr(c, "endpoint");
@@ -1311,7 +1344,7 @@ static void cmd_cluster_replicate(client *c) {
 static void reply_node_lines(client *c, cnode *m) {
     reply_array(c, m->nreplicas);
     for (int i = 0; i < m->nreplicas; i++) {
-        str *s = cat_node(str_new_cap(128), m->replicas[i]);
+        str *s = cat_node(str_new_cap(128), m->replicas[i], c);
         reply_bulk(c, s->buf, s->len - 1); /* without the newline */
         str_free(s);
     }
