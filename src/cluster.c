@@ -744,14 +744,13 @@ static cnode *node_by_query(client *c, command *cmd, int argc, slice *argv, quer
 static const char *redirect_text(const client *c, const query *q, const cnode *n, char *buf,
                                  size_t size) {
     switch (q->code) {
-    case REDIR_CROSS_SLOT: return "CROSSSLOT Keys in request don't hash to the same slot";
-    case REDIR_UNSTABLE: return "TRYAGAIN Multiple keys request during rehashing of slot";
-    case REDIR_DOWN_STATE: return "CLUSTERDOWN The cluster is down";
-    case REDIR_DOWN_RO_STATE:
-        return "CLUSTERDOWN The cluster is down and only accepts read commands";
-    case REDIR_DOWN_UNBOUND: return "CLUSTERDOWN Hash slot not served";
+    case REDIR_CROSS_SLOT: return ERR_CLUSTER_CROSSSLOT;
+    case REDIR_UNSTABLE: return ERR_CLUSTER_TRYAGAIN;
+    case REDIR_DOWN_STATE: return ERR_CLUSTER_DOWN;
+    case REDIR_DOWN_RO_STATE: return ERR_CLUSTER_DOWN_RO;
+    case REDIR_DOWN_UNBOUND: return ERR_CLUSTER_UNBOUND;
     default:
-        snprintf(buf, size, "%s %d %s:%d", q->code == REDIR_ASK ? "ASK" : "MOVED", q->slot,
+        snprintf(buf, size, q->code == REDIR_ASK ? ERR_CLUSTER_ASK : ERR_CLUSTER_MOVED, q->slot,
                  cluster_node_endpoint(n), cluster_client_port(c, n));
         return buf;
     }
@@ -782,21 +781,16 @@ const char *cluster_script_check(client *caller, client *fc, command *cmd, bool 
     cnode *n = node_by_query(fc, cmd, fc->argc, fc->argv, &q);
     fc->flags = saved;
     if (n != cs->myself) {
-        if (q.code == REDIR_DOWN_RO_STATE)
-            return "ERR Script attempted to execute a write command while the cluster is down "
-                   "and readonly";
-        if (q.code == REDIR_DOWN_STATE)
-            return "ERR Script attempted to execute a command while the cluster is down";
-        snprintf(buf, size,
-                 "ERR Script attempted to access a non local key in a cluster node script");
+        if (q.code == REDIR_DOWN_RO_STATE) return ERR_CLUSTER_SCRIPT_DOWN_RO;
+        if (q.code == REDIR_DOWN_STATE) return ERR_CLUSTER_SCRIPT_DOWN;
+        snprintf(buf, size, ERR_CLUSTER_SCRIPT_NON_LOCAL);
         return buf;
     }
     /* A script with a shebang keeps to one slot (its declared keys' if
      * any) unless it allows cross-slot keys; old-style EVAL may roam. */
     if (q.slot != -1 && !allow_cross_slot) {
         if (*slot == -1) *slot = q.slot;
-        else if (*slot != q.slot)
-            return "ERR Script attempted to access keys that do not hash to the same slot";
+        else if (*slot != q.slot) return ERR_CLUSTER_SCRIPT_CROSSSLOT;
     }
     return NULL;
 }
@@ -818,7 +812,7 @@ static void redirect_blocked_clients(void) {
         slice key;
         if (!(c->flags & CLIENT_BLOCKED) || !blocking_first_key(c, &key)) continue;
         if (cs->state == CLUSTER_FAIL) {
-            blocking_unblock_with_error(c, "CLUSTERDOWN The cluster is down");
+            blocking_unblock_with_error(c, ERR_CLUSTER_DOWN);
             continue;
         }
         int slot = (int)crc16_key_slot(key.ptr, key.len);
@@ -828,11 +822,11 @@ static void redirect_blocked_clients(void) {
             n = cs->myself;
         if (n == cs->myself || cs->importing_from[slot]) continue;
         if (n == NULL) {
-            blocking_unblock_with_error(c, "CLUSTERDOWN Hash slot not served");
+            blocking_unblock_with_error(c, ERR_CLUSTER_UNBOUND);
             continue;
         }
         char buf[128 + CLUSTER_IPLEN];
-        snprintf(buf, sizeof(buf), "MOVED %d %s:%d", slot, cluster_node_endpoint(n),
+        snprintf(buf, sizeof(buf), ERR_CLUSTER_MOVED, slot, cluster_node_endpoint(n),
                  cluster_client_port(c, n));
         blocking_unblock_with_error(c, buf);
     }
@@ -953,7 +947,7 @@ static bool need_cluster(client *c) {
         refresh_myself();
         return true;
     }
-    reply_error(c, "ERR This instance has cluster support disabled");
+    reply_error(c, ERR_CLUSTER_DISABLED);
     return false;
 }
 
@@ -961,7 +955,7 @@ static bool need_cluster(client *c) {
 static int slot_arg(client *c, const slice *a) {
     long long v;
     if (!util_str2ll(a->ptr, a->len, &v) || v < 0 || v >= CLUSTER_SLOTS) {
-        reply_error(c, "ERR Invalid or out of range slot");
+        reply_error(c, ERR_CLUSTER_BAD_SLOT);
         return -1;
     }
     return (int)v;
@@ -1179,25 +1173,24 @@ static void change_slots(client *c, bool add, bool range) {
                 break;
             }
             if (start > stop) {
-                reply_errorf(c, "ERR start slot number %d is greater than end slot number %d",
-                             start, stop);
+                reply_errorf(c, ERR_CLUSTER_SLOT_RANGE, start, stop);
                 ok = false;
                 break;
             }
         }
         for (int j = start; j <= stop; j++) {
             if (add && cs->slots[j]) {
-                reply_errorf(c, "ERR Slot %d is already busy", j);
+                reply_errorf(c, ERR_CLUSTER_SLOT_BUSY, j);
                 ok = false;
                 break;
             }
             if (!add && cs->slots[j] == NULL) {
-                reply_errorf(c, "ERR Slot %d is already unassigned", j);
+                reply_errorf(c, ERR_CLUSTER_SLOT_UNASSIGNED, j);
                 ok = false;
                 break;
             }
             if (seen[j]++) {
-                reply_errorf(c, "ERR Slot %d specified multiple times", j);
+                reply_errorf(c, ERR_CLUSTER_SLOT_TWICE, j);
                 ok = false;
                 break;
             }
@@ -1228,7 +1221,7 @@ static void cmd_cluster_delslotsrange(client *c) { change_slots(c, false, true);
 static void cmd_cluster_flushslots(client *c) {
     if (!need_cluster(c)) return;
     if (db_size(db_get(0)) != 0) {
-        reply_error(c, "ERR DB must be empty to perform CLUSTER FLUSHSLOTS.");
+        reply_error(c, ERR_CLUSTER_FLUSHSLOTS);
         return;
     }
     cluster_del_node_slots(cs->myself);
@@ -1241,7 +1234,7 @@ static void cmd_cluster_countkeysinslot(client *c) {
     long long slot;
     if (!arg_ll(c, &c->argv[2], &slot)) return;
     if (slot < 0 || slot >= CLUSTER_SLOTS) {
-        reply_error(c, "ERR Invalid slot");
+        reply_error(c, ERR_CLUSTER_INVALID_SLOT);
         return;
     }
     reply_int(c, (long long)db_slot_count(db_get(0), (unsigned)slot));
@@ -1252,7 +1245,7 @@ static void cmd_cluster_getkeysinslot(client *c) {
     long long slot, max;
     if (!arg_ll(c, &c->argv[2], &slot) || !arg_ll(c, &c->argv[3], &max)) return;
     if (slot < 0 || slot >= CLUSTER_SLOTS || max < 0) {
-        reply_error(c, "ERR Invalid slot or number of keys");
+        reply_error(c, ERR_CLUSTER_SLOT_OR_COUNT);
         return;
     }
     db *d = db_get(0);
@@ -1277,12 +1270,12 @@ static void cmd_cluster_meet(client *c) {
     }
     long long port, cport;
     if (!util_str2ll(c->argv[3].ptr, c->argv[3].len, &port)) {
-        reply_errorf(c, "ERR Invalid TCP base port specified: %s", c->argv[3].ptr);
+        reply_errorf(c, ERR_CLUSTER_MEET_PORT, c->argv[3].ptr);
         return;
     }
     if (c->argc == 5) {
         if (!util_str2ll(c->argv[4].ptr, c->argv[4].len, &cport)) {
-            reply_errorf(c, "ERR Invalid TCP bus port specified: %s", c->argv[4].ptr);
+            reply_errorf(c, ERR_CLUSTER_MEET_BUS_PORT, c->argv[4].ptr);
             return;
         }
     } else {
@@ -1290,8 +1283,7 @@ static void cmd_cluster_meet(client *c) {
     }
     if (port < 0 || port > 65535 || cport < 0 || cport > 65535 ||
         !bus_start_handshake(c->argv[2].ptr, (int)port, (int)cport)) {
-        reply_errorf(c, "ERR Invalid node address specified: %s:%s", c->argv[2].ptr,
-                     c->argv[3].ptr);
+        reply_errorf(c, ERR_CLUSTER_MEET_ADDR, c->argv[2].ptr, c->argv[3].ptr);
         return;
     }
     reply_ok(c);
@@ -1299,7 +1291,7 @@ static void cmd_cluster_meet(client *c) {
 
 static cnode *node_arg(client *c, const slice *a) {
     cnode *n = cluster_node_find(a->ptr, a->len);
-    if (n == NULL) reply_errorf(c, "ERR Unknown node %.*s", (int)a->len, a->ptr);
+    if (n == NULL) reply_errorf(c, ERR_CLUSTER_UNKNOWN_NODE_LEN, (int)a->len, a->ptr);
     return n;
 }
 
@@ -1308,11 +1300,11 @@ static void cmd_cluster_forget(client *c) {
     cnode *n = node_arg(c, &c->argv[2]);
     if (n == NULL) return;
     if (n == cs->myself) {
-        reply_error(c, "ERR I tried hard but I can't forget myself...");
+        reply_error(c, ERR_CLUSTER_FORGET_MYSELF);
         return;
     }
     if ((cs->myself->flags & CN_SLAVE) && cs->myself->master == n) {
-        reply_error(c, "ERR Can't forget my master!");
+        reply_error(c, ERR_CLUSTER_FORGET_MASTER);
         return;
     }
     blacklist_add(n->name);
@@ -1326,15 +1318,15 @@ static void cmd_cluster_replicate(client *c) {
     cnode *n = node_arg(c, &c->argv[2]);
     if (n == NULL) return;
     if (n == cs->myself) {
-        reply_error(c, "ERR Can't replicate myself");
+        reply_error(c, ERR_CLUSTER_REPLICATE_MYSELF);
         return;
     }
     if (n->flags & CN_SLAVE) {
-        reply_error(c, "ERR I can only replicate a master, not a replica.");
+        reply_error(c, ERR_CLUSTER_REPLICATE_REPLICA);
         return;
     }
     if ((cs->myself->flags & CN_MASTER) && (cs->myself->numslots != 0 || db_size(db_get(0)) != 0)) {
-        reply_error(c, "ERR To set a master the node must be empty and without assigned slots.");
+        reply_error(c, ERR_CLUSTER_REPLICATE_NOT_EMPTY);
         return;
     }
     cluster_set_my_master(n);
@@ -1355,7 +1347,7 @@ static void cmd_cluster_replicas(client *c) {
     cnode *n = node_arg(c, &c->argv[2]);
     if (n == NULL) return;
     if (n->flags & CN_SLAVE) {
-        reply_error(c, "ERR The specified node is not a master");
+        reply_error(c, ERR_CLUSTER_NOT_MASTER);
         return;
     }
     reply_node_lines(c, n);
@@ -1370,7 +1362,7 @@ static void cmd_cluster_count_failure_reports(client *c) {
 static void cmd_cluster_saveconfig(client *c) {
     if (!need_cluster(c)) return;
     if (cluster_save_config(true) == 0) reply_ok(c);
-    else reply_errorf(c, "ERR error saving the cluster node config: %s", strerror(errno));
+    else reply_errorf(c, ERR_CLUSTER_SAVECONFIG, strerror(errno));
 }
 
 /* Redis's clusterBumpConfigEpochWithoutConsensus: unless my config epoch is
@@ -1405,16 +1397,15 @@ static void cmd_cluster_set_config_epoch(client *c) {
     long long epoch;
     if (!arg_ll(c, &c->argv[2], &epoch)) return;
     if (epoch < 0) {
-        reply_errorf(c, "ERR Invalid config epoch specified: %lld", epoch);
+        reply_errorf(c, ERR_CLUSTER_EPOCH_INVALID, epoch);
         return;
     }
     if (cs->nnodes > 1) {
-        reply_error(c, "ERR The user can assign a config epoch only when the node does not know "
-                       "any other node.");
+        reply_error(c, ERR_CLUSTER_EPOCH_NOT_ALONE);
         return;
     }
     if (cs->myself->config_epoch != 0) {
-        reply_error(c, "ERR Node config epoch is already non-zero");
+        reply_error(c, ERR_CLUSTER_EPOCH_NONZERO);
         return;
     }
     cs->myself->config_epoch = (uint64_t)epoch;
@@ -1430,12 +1421,12 @@ static void cmd_cluster_set_config_epoch(client *c) {
 static cnode *setslot_target(client *c, bool node_action) {
     cnode *n = cluster_node_find(c->argv[4].ptr, c->argv[4].len);
     if (n == NULL) {
-        reply_errorf(c, node_action ? "ERR Unknown node %s" : "ERR I don't know about node %s",
+        reply_errorf(c, node_action ? ERR_CLUSTER_UNKNOWN_NODE : ERR_CLUSTER_SETSLOT_UNKNOWN,
                      c->argv[4].ptr);
         return NULL;
     }
     if (n->flags & CN_SLAVE) {
-        reply_error(c, "ERR Target node is not a master");
+        reply_error(c, ERR_CLUSTER_TARGET_NOT_MASTER);
         return NULL;
     }
     return n;
@@ -1445,7 +1436,7 @@ static void cmd_cluster_setslot(client *c) {
     if (!need_cluster(c)) return;
     cnode *me = cs->myself;
     if (me->flags & CN_SLAVE) {
-        reply_error(c, "ERR Please use SETSLOT only with masters.");
+        reply_error(c, ERR_CLUSTER_SETSLOT_REPLICA);
         return;
     }
     int slot = slot_arg(c, &c->argv[2]);
@@ -1453,7 +1444,7 @@ static void cmd_cluster_setslot(client *c) {
     const slice *action = &c->argv[3];
     if (arg_is(action, "migrating") && c->argc == 5) {
         if (cs->slots[slot] != me) {
-            reply_errorf(c, "ERR I'm not the owner of hash slot %d", slot);
+            reply_errorf(c, ERR_CLUSTER_NOT_OWNER, slot);
             return;
         }
         cnode *n = setslot_target(c, false);
@@ -1461,7 +1452,7 @@ static void cmd_cluster_setslot(client *c) {
         cs->migrating_to[slot] = n;
     } else if (arg_is(action, "importing") && c->argc == 5) {
         if (cs->slots[slot] == me) {
-            reply_errorf(c, "ERR I'm already the owner of hash slot %d", slot);
+            reply_errorf(c, ERR_CLUSTER_ALREADY_OWNER, slot);
             return;
         }
         cnode *n = setslot_target(c, false);
@@ -1474,10 +1465,7 @@ static void cmd_cluster_setslot(client *c) {
         cnode *n = setslot_target(c, true);
         if (n == NULL) return;
         if (cs->slots[slot] == me && n != me && db_slot_count(db_get(0), (unsigned)slot)) {
-            reply_errorf(c,
-                         "ERR Can't assign hashslot %d to a different node while I still hold "
-                         "keys for this hash slot.",
-                         slot);
+            reply_errorf(c, ERR_CLUSTER_SETSLOT_KEYS, slot);
             return;
         }
         /* The last key left: the migration is over. */
@@ -1503,8 +1491,7 @@ static void cmd_cluster_setslot(client *c) {
             bus_broadcast_pong(false);
         }
     } else {
-        reply_error(c, "ERR Invalid CLUSTER SETSLOT action or number of arguments. Try CLUSTER "
-                       "HELP");
+        reply_error(c, ERR_CLUSTER_SETSLOT_SYNTAX);
         return;
     }
     cluster_todo(true, true);
@@ -1513,10 +1500,7 @@ static void cmd_cluster_setslot(client *c) {
 
 /* Redis's addReplySubcommandSyntaxError. */
 static void reply_subcommand_error(client *c) {
-    reply_errorf(c,
-                 "ERR unknown subcommand or wrong number of arguments for '%.128s'. Try CLUSTER "
-                 "HELP.",
-                 c->argv[1].ptr);
+    reply_errorf(c, ERR_CLUSTER_SUBCOMMAND, c->argv[1].ptr);
 }
 
 static void cmd_cluster_reset(client *c) {
@@ -1534,7 +1518,7 @@ static void cmd_cluster_reset(client *c) {
     }
     cnode *me = cs->myself;
     if ((me->flags & CN_MASTER) && db_size(db_get(0)) != 0) {
-        reply_error(c, "ERR CLUSTER RESET can't be called with master nodes containing keys");
+        reply_error(c, ERR_CLUSTER_RESET_KEYS);
         return;
     }
     /* A replica becomes an empty master. */
@@ -1584,15 +1568,15 @@ static void cmd_cluster_failover(client *c) {
     }
     cnode *me = cs->myself;
     if (me->flags & CN_MASTER) {
-        reply_error(c, "ERR You should send CLUSTER FAILOVER to a replica");
+        reply_error(c, ERR_CLUSTER_FAILOVER_MASTER);
         return;
     }
     if (me->master == NULL) {
-        reply_error(c, "ERR I'm a replica but my master is unknown to me");
+        reply_error(c, ERR_CLUSTER_FAILOVER_NO_MASTER);
         return;
     }
     if (!force && ((me->master->flags & CN_FAIL) || me->master->link == NULL)) {
-        reply_error(c, "ERR Master is down or failed, please use CLUSTER FAILOVER FORCE");
+        reply_error(c, ERR_CLUSTER_FAILOVER_DOWN);
         return;
     }
     bus_reset_manual_failover();
@@ -1684,13 +1668,13 @@ void cluster_debug_kill_links(client *c) {
     if (!need_cluster(c)) return;
     cnode *n = cluster_node_find(c->argv[4].ptr, c->argv[4].len);
     if (n == NULL) {
-        reply_errorf(c, "ERR Unknown node %s", c->argv[4].ptr);
+        reply_errorf(c, ERR_CLUSTER_UNKNOWN_NODE, c->argv[4].ptr);
         return;
     }
     const slice *dir = &c->argv[3];
     bool to = arg_is(dir, "to"), from = arg_is(dir, "from"), all = arg_is(dir, "all");
     if (!to && !from && !all) {
-        reply_errorf(c, "ERR Unknown direction %s", dir->ptr);
+        reply_errorf(c, ERR_CLUSTER_UNKNOWN_DIRECTION, dir->ptr);
         return;
     }
     if ((to || all) && n->link) bus_free_link(n->link);
