@@ -1068,6 +1068,11 @@ static void cmd_cluster_slots(client *c) {
     reply_set_deferred_array(c, node, ranges);
 }
 
+/* A node's replication offset: ours now, or the last another announced. */
+static long long node_offset(const cnode *n) {
+    return n == cs->myself ? cluster_my_repl_offset() : n->repl_offset;
+}
+
 static void reply_shard_node(client *c, const cnode *n) {
     bool has_host = n->hostname && n->hostname->len;
     /* In a tls-cluster a node's port is its TLS port, pport the plain one. */
@@ -1095,13 +1100,15 @@ static void reply_shard_node(client *c, const cnode *n) {
     reply_bulk_cstr(c, "role");
     reply_bulk_cstr(c, (n->flags & CN_SLAVE) ? "replica" : "master");
     reply_bulk_cstr(c, "replication-offset");
-    reply_int(c, n == cs->myself ? cluster_my_repl_offset() : n->repl_offset);
+    reply_int(c, node_offset(n));
     reply_bulk_cstr(c, "health");
+    /* A replica with no offset yet is in its full sync (Redis's rule; a
+     * master that has none either has nothing to load). */
     const char *health = "online";
     if (n->flags & CN_FAIL) health = "fail";
-    else if (n == cs->myself ? srv.loading
-                             : ((n->flags & CN_SLAVE) && n->master && n->repl_offset == 0 &&
-                                n->master->repl_offset != 0))
+    else if ((n == cs->myself && srv.loading) ||
+             ((n->flags & CN_SLAVE) && n->master && node_offset(n) == 0 &&
+              node_offset(n->master) != 0))
         health = "loading";
     reply_bulk_cstr(c, health);
 }

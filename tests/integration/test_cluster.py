@@ -333,3 +333,50 @@ def test_reshard_moves_every_key(start_server, source, target):
     assert all(sc.execute_command("CLUSTER", "COUNTKEYSINSLOT", s) == 0 for s in moved)
     rc = cluster_client(dst)
     assert count_keys(rc, 400) == 400
+
+
+def shard_health(n, node_id):
+    for shard in n.client(decode_responses=True).execute_command("CLUSTER", "SHARDS"):
+        for nd in shard[3]:
+            d = dict(zip(nd[::2], nd[1::2]))
+            if d["id"] == node_id:
+                return d["health"]
+    return None
+
+
+def test_replica_serves_and_shows_loading_while_it_loads_a_full_sync(start_server):
+    """A replica loading its master's payload keeps serving (INFO says
+    loading:1, other commands get -LOADING) and its cluster bus answers, so
+    its master's CLUSTER SHARDS shows it "loading" (its offset is 0 during
+    a full sync, as Redis's), then "online" (Redis's 28-cluster-shards)."""
+    m = node(start_server)
+    r = node(start_server)
+    mc, rc = m.client(decode_responses=True), r.client(decode_responses=True)
+    mc.execute_command("CLUSTER", "ADDSLOTSRANGE", 0, 16383)
+    mc.execute_command("CLUSTER", "MEET", "127.0.0.1", r.port)
+    mid = mc.execute_command("CLUSTER", "MYID")
+    rid = rc.execute_command("CLUSTER", "MYID")
+    wait_for(lambda: mid in rc.execute_command("CLUSTER", "NODES"), 20, msg="met")
+    rc.execute_command("CLUSTER", "REPLICATE", mid)
+    wait_ok([m, r])
+    wait_for(lambda: r.info("replication")["master_link_status"] == "up", 20)
+    mc.execute_command("DEBUG", "POPULATE", 2000, "key", 100)
+    wait_for(lambda: shard_health(m, rid) == "online", 20, msg="online first")
+    rc.config_set("key-load-delay", 2000)  # 2 ms a key: 4 s to load
+    rc.config_set("loading-process-events-interval-bytes", 1024)
+    mc.config_set("repl-backlog-size", 16384)
+    p = mc.pipeline(transaction=True)  # the link drops with the backlog overrun
+    p.execute_command("CLIENT", "KILL", "TYPE", "replica")
+    for i in range(100):
+        p.set("{x}%d" % i, "A" * 1024)
+    p.execute()
+    wait_for(lambda: r.info("persistence")["loading"] == 1, 20, interval=0.05,
+             msg="the replica answers INFO while it loads")
+    with pytest.raises(redis.exceptions.BusyLoadingError):
+        r.client().execute_command("DBSIZE")
+    wait_for(lambda: shard_health(m, rid) == "loading", 20, interval=0.05,
+             msg="the master sees the replica loading")
+    rc.config_set("key-load-delay", 0)
+    wait_for(lambda: shard_health(m, rid) == "online", 30, msg="online again")
+    assert shard_health(r, rid) == "online"
+    wait_for(lambda: r.client().dbsize() == m.client().dbsize(), 20)
