@@ -32,6 +32,7 @@
 #include "propagate.h"
 #include "repl.h"
 #include "reply.h"
+#include "script.h"
 #include "server.h"
 #include "util.h"
 
@@ -688,7 +689,11 @@ static void walk_queued(void *priv, command *cmd, int argc, slice *argv) {
 static cnode *node_by_query(client *c, command *cmd, int argc, slice *argv, query *q) {
     memset(q, 0, sizeof(*q));
     q->slot = -1;
-    bool write = cmd->flags & CMD_WRITE;
+    /* EVAL and FCALL write as their script says (a shebang without
+     * no-writes writes: a replica redirects it, as Redis). */
+    uint32_t flags = cmd->flags;
+    if ((flags & CMD_SCRIPT_FLAGS) && c->cmd == cmd) flags = script_cmd_flags(c, flags);
+    bool write = flags & CMD_WRITE;
     bool exec = (cmd->flags & CMD_QUEUED_FLAGS) && (c->flags & CLIENT_MULTI);
     if (exec) {
         exec_walk w = {q, true, false};

@@ -344,22 +344,47 @@ def shard_health(n, node_id):
     return None
 
 
-def test_replica_serves_and_shows_loading_while_it_loads_a_full_sync(start_server):
-    """A replica loading its master's payload keeps serving (INFO says
-    loading:1, other commands get -LOADING) and its cluster bus answers, so
-    its master's CLUSTER SHARDS shows it "loading" (its offset is 0 during
-    a full sync, as Redis's), then "online" (Redis's 28-cluster-shards)."""
+def master_and_replica(start_server):
+    """A master serving every slot and its replica, linked."""
     m = node(start_server)
     r = node(start_server)
     mc, rc = m.client(decode_responses=True), r.client(decode_responses=True)
     mc.execute_command("CLUSTER", "ADDSLOTSRANGE", 0, 16383)
     mc.execute_command("CLUSTER", "MEET", "127.0.0.1", r.port)
     mid = mc.execute_command("CLUSTER", "MYID")
-    rid = rc.execute_command("CLUSTER", "MYID")
     wait_for(lambda: mid in rc.execute_command("CLUSTER", "NODES"), 20, msg="met")
     rc.execute_command("CLUSTER", "REPLICATE", mid)
     wait_ok([m, r])
     wait_for(lambda: r.info("replication")["master_link_status"] == "up", 20)
+    return m, r
+
+
+def test_writing_script_on_readonly_replica_is_moved(start_server):
+    """EVAL takes its script's flags: a shebang script without no-writes
+    is a write, so a READONLY replica sends it to the master (-MOVED) as
+    Redis does (legacy 16-transactions-on-replica); a no-writes one runs."""
+    m, r = master_and_replica(start_server)
+    m.client().set("a", "1")
+    wait_for(lambda: r.info("replication")["slave_repl_offset"] ==
+             m.info("replication")["master_repl_offset"], 20)
+    rc = r.client(decode_responses=True)
+    rc.execute_command("READONLY")
+    slot = rc.execute_command("CLUSTER", "KEYSLOT", "a")
+    with pytest.raises(redis.ResponseError, match=r"^MOVED %d 127\.0\.0\.1:%d$" % (slot, m.port)):
+        rc.eval("#!lua\nreturn redis.call('del','a')", 1, "a")
+    assert rc.eval("#!lua flags=no-writes\nreturn redis.call('get','a')", 1, "a") == "1"
+    assert rc.eval("return redis.call('get','a')", 1, "a") == "1"  # no shebang: may read here
+    assert m.client().get("a") == b"1"
+
+
+def test_replica_serves_and_shows_loading_while_it_loads_a_full_sync(start_server):
+    """A replica loading its master's payload keeps serving (INFO says
+    loading:1, other commands get -LOADING) and its cluster bus answers, so
+    its master's CLUSTER SHARDS shows it "loading" (its offset is 0 during
+    a full sync, as Redis's), then "online" (Redis's 28-cluster-shards)."""
+    m, r = master_and_replica(start_server)
+    mc, rc = m.client(decode_responses=True), r.client(decode_responses=True)
+    rid = rc.execute_command("CLUSTER", "MYID")
     mc.execute_command("DEBUG", "POPULATE", 2000, "key", 100)
     wait_for(lambda: shard_health(m, rid) == "online", 20, msg="online first")
     rc.config_set("key-load-delay", 2000)  # 2 ms a key: 4 s to load
