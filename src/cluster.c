@@ -1028,6 +1028,18 @@ static void cmd_cluster_info(client *c) {
     str_free(s);
 }
 
+/* A node's replication offset: ours now, or the last another announced. */
+static long long node_offset(const cnode *n) {
+    return n == cs->myself ? cluster_my_repl_offset() : n->repl_offset;
+}
+
+/* A replica with no offset yet is in its full sync (Redis's rule; a
+ * master that has none either has nothing to load): SLOTS hides it,
+ * SHARDS calls it "loading". */
+static bool replica_in_full_sync(const cnode *n) {
+    return (n->flags & CN_SLAVE) && n->master && node_offset(n) == 0 && node_offset(n->master) != 0;
+}
+
 /* One node of CLUSTER SLOTS: endpoint, port, id, then the networking
  * metadata that is not the preferred endpoint. */
 static void reply_slots_node(client *c, const cnode *n) {
@@ -1050,6 +1062,12 @@ static void reply_slots_node(client *c, const cnode *n) {
     }
 }
 
+/* CLUSTER SLOTS lists the replicas that can serve (Redis's
+ * isReplicaAvailable): not failed, not in a full sync. */
+static bool slots_lists(const cnode *r) {
+    return !(r->flags & CN_FAIL) && !replica_in_full_sync(r);
+}
+
 static void cmd_cluster_slots(client *c) {
     if (!need_cluster(c)) return;
     void *node = reply_defer(c);
@@ -1061,21 +1079,16 @@ static void cmd_cluster_slots(client *c) {
         while (j + 1 < CLUSTER_SLOTS && cs->slots[j + 1] == n) j++;
         int healthy = 0;
         for (int r = 0; r < n->nreplicas; r++)
-            if (!(n->replicas[r]->flags & CN_FAIL)) healthy++;
+            if (slots_lists(n->replicas[r])) healthy++;
         reply_array(c, 3 + healthy);
         reply_int(c, start);
         reply_int(c, j);
         reply_slots_node(c, n);
         for (int r = 0; r < n->nreplicas; r++)
-            if (!(n->replicas[r]->flags & CN_FAIL)) reply_slots_node(c, n->replicas[r]);
+            if (slots_lists(n->replicas[r])) reply_slots_node(c, n->replicas[r]);
         ranges++;
     }
     reply_set_deferred_array(c, node, ranges);
-}
-
-/* A node's replication offset: ours now, or the last another announced. */
-static long long node_offset(const cnode *n) {
-    return n == cs->myself ? cluster_my_repl_offset() : n->repl_offset;
 }
 
 static void reply_shard_node(client *c, const cnode *n) {
@@ -1107,14 +1120,9 @@ static void reply_shard_node(client *c, const cnode *n) {
     reply_bulk_cstr(c, "replication-offset");
     reply_int(c, node_offset(n));
     reply_bulk_cstr(c, "health");
-    /* A replica with no offset yet is in its full sync (Redis's rule; a
-     * master that has none either has nothing to load). */
     const char *health = "online";
     if (n->flags & CN_FAIL) health = "fail";
-    else if ((n == cs->myself && srv.loading) ||
-             ((n->flags & CN_SLAVE) && n->master && node_offset(n) == 0 &&
-              node_offset(n->master) != 0))
-        health = "loading";
+    else if ((n == cs->myself && srv.loading) || replica_in_full_sync(n)) health = "loading";
     reply_bulk_cstr(c, health);
 }
 

@@ -401,7 +401,13 @@ def test_replica_serves_and_shows_loading_while_it_loads_a_full_sync(start_serve
         r.client().execute_command("DBSIZE")
     wait_for(lambda: shard_health(m, rid) == "loading", 20, interval=0.05,
              msg="the master sees the replica loading")
+    # CLUSTER SLOTS hides it meanwhile (Redis's legacy 22-replica-in-sync).
+    in_slots = lambda: any(x[2] == rid for rng in mc.execute_command("CLUSTER", "SLOTS")  # noqa
+                           for x in rng[3:])
+    assert not in_slots()
+    assert r.info("persistence")["loading"] == 1
     rc.config_set("key-load-delay", 0)
     wait_for(lambda: shard_health(m, rid) == "online", 30, msg="online again")
     assert shard_health(r, rid) == "online"
+    assert in_slots()
     wait_for(lambda: r.client().dbsize() == m.client().dbsize(), 20)
