@@ -30,6 +30,7 @@
 #include "mem.h"
 #include "multi.h"
 #include "propagate.h"
+#include "pubsub.h"
 #include "repl.h"
 #include "reply.h"
 #include "script.h"
@@ -224,9 +225,18 @@ int cluster_add_slot(cnode *n, int slot) {
     return 0;
 }
 
+static bool channel_in_slot(bool pattern, const char *name, size_t len, void *priv) {
+    (void)pattern;
+    return (int)crc16_key_slot(name, len) == *(const int *)priv;
+}
+
 int cluster_del_slot(int slot) {
     cnode *n = cs->slots[slot];
     if (n == NULL) return -1;
+    /* The shard channels of a slot we (or our master) served go with it:
+     * their subscribers hear sunsubscribe, as Redis's clusterDelSlot. */
+    if ((n == cs->myself || n == cs->myself->master) && pubsub_shard_count())
+        pubsub_drop_shard_channels(channel_in_slot, &slot);
     if (cluster_node_has_slot(n, slot)) {
         bit_clear(n->slots, slot);
         n->numslots--;

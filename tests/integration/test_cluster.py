@@ -411,3 +411,38 @@ def test_replica_serves_and_shows_loading_while_it_loads_a_full_sync(start_serve
     assert shard_health(r, rid) == "online"
     assert in_slots()
     wait_for(lambda: r.client().dbsize() == m.client().dbsize(), 20)
+
+
+def test_shard_channels_leave_with_their_slot(start_server):
+    """A slot given away takes its shard channels: each subscriber hears
+    sunsubscribe (count 0 when it has no other), on SETSLOT NODE and on
+    DELSLOTS, as Redis's clusterDelSlot (legacy 25-pubsubshard-slot-migration);
+    channels of other slots stay."""
+    a, b = node(start_server), node(start_server)
+    ac, bc = a.client(decode_responses=True), b.client(decode_responses=True)
+    ac.execute_command("CLUSTER", "ADDSLOTSRANGE", 0, 8191)
+    bc.execute_command("CLUSTER", "ADDSLOTSRANGE", 8192, 16383)
+    ac.execute_command("CLUSTER", "MEET", "127.0.0.1", b.port)
+    wait_ok([a, b])
+    chans = [c for c in ("ch%d" % i for i in range(200))
+             if ac.execute_command("CLUSTER", "KEYSLOT", c) < 8192][:2]
+    moved, kept = chans
+    slot = ac.execute_command("CLUSTER", "KEYSLOT", moved)
+    sub = redis.Connection(host="127.0.0.1", port=a.port, socket_timeout=5)
+    sub.send_command("SSUBSCRIBE", moved)  # one slot per SSUBSCRIBE
+    assert sub.read_response() == [b"ssubscribe", moved.encode(), 1]
+    sub.send_command("SSUBSCRIBE", kept)
+    assert sub.read_response() == [b"ssubscribe", kept.encode(), 2]
+    bid, aid = bc.execute_command("CLUSTER", "MYID"), ac.execute_command("CLUSTER", "MYID")
+    ac.execute_command("CLUSTER", "SETSLOT", slot, "MIGRATING", bid)
+    bc.execute_command("CLUSTER", "SETSLOT", slot, "IMPORTING", aid)
+    assert ac.execute_command("SPUBLISH", moved, "hello") == 1  # still here while it migrates
+    assert sub.read_response() == [b"smessage", moved.encode(), b"hello"]
+    ac.execute_command("CLUSTER", "SETSLOT", slot, "NODE", bid)
+    assert sub.read_response() == [b"sunsubscribe", moved.encode(), 1]
+    assert ac.execute_command("PUBSUB", "SHARDCHANNELS") == [kept]
+    kslot = ac.execute_command("CLUSTER", "KEYSLOT", kept)
+    ac.execute_command("CLUSTER", "DELSLOTS", kslot)
+    assert sub.read_response() == [b"sunsubscribe", kept.encode(), 0]
+    assert ac.execute_command("PUBSUB", "SHARDCHANNELS") == []
+    sub.disconnect()
