@@ -1107,29 +1107,10 @@ static void drain_while_loading(void) {
     drain_last_us = util_ustime();
 }
 
-/* A split sync's load also serves the loop (its stream link's reader is
- * the same pump), every 2 ms at most. */
-static long long served_us;
-
-static void serve_and_drain(void) {
-    drain_while_loading();
-    long long now = util_ustime();
-    if (now - served_us < 2000) return;
-    server_serve_while_loading();
-    served_us = util_ustime();
-}
-
-/* Load the full sync's payload. As Redis, clients (-LOADING for most
- * commands, INFO says loading:1) and the cluster bus are served while it
- * loads, every loading-process-events-interval-bytes. The snapshot link
- * is not read meanwhile: what the master sends waits in the socket. */
 static int load_draining(const char *path, rdb_info *info, str **err) {
-    if (repl_ls.fd != -1) ev_del(repl_ls.fd, EV_READ | EV_WRITE);
-    size_t every = (size_t)cfg.loading_process_events_interval_bytes;
-    if (!repl_ls.split) return rdb_load_file_cb(path, info, server_serve_while_loading, every, err);
+    if (!repl_ls.split) return rdb_load_file(path, info, err);
     repl_ls.s_loading = true;
-    int rc =
-        rdb_load_file_cb(path, info, serve_and_drain, every < 64 * 1024 ? every : 64 * 1024, err);
+    int rc = rdb_load_file_cb(path, info, drain_while_loading, 64 * 1024, err);
     repl_ls.s_loading = false;
     return rc;
 }

@@ -377,36 +377,30 @@ def test_writing_script_on_readonly_replica_is_moved(start_server):
     assert m.client().get("a") == b"1"
 
 
-def test_replica_serves_and_shows_loading_while_it_loads_a_full_sync(start_server):
-    """A replica loading its master's payload keeps serving (INFO says
-    loading:1, other commands get -LOADING) and its cluster bus answers, so
-    its master's CLUSTER SHARDS shows it "loading" (its offset is 0 during
-    a full sync, as Redis's), then "online" (Redis's 28-cluster-shards)."""
+def test_replica_in_full_sync_shows_loading_and_leaves_slots(start_server):
+    """A replica in a full sync announces offset 0 (Redis's
+    replicationGetSlaveOffset), so its master's CLUSTER SHARDS shows it
+    "loading" and CLUSTER SLOTS leaves it out (Redis's isReplicaAvailable),
+    until it is synced. The master's slow snapshot keeps it in the sync."""
     m, r = master_and_replica(start_server)
     mc, rc = m.client(decode_responses=True), r.client(decode_responses=True)
     rid = rc.execute_command("CLUSTER", "MYID")
     mc.execute_command("DEBUG", "POPULATE", 2000, "key", 100)
     wait_for(lambda: shard_health(m, rid) == "online", 20, msg="online first")
-    rc.config_set("key-load-delay", 2000)  # 2 ms a key: 4 s to load
-    rc.config_set("loading-process-events-interval-bytes", 1024)
+    in_slots = lambda: any(x[2] == rid for rng in mc.execute_command("CLUSTER", "SLOTS")  # noqa
+                           for x in rng[3:])
+    assert in_slots()
+    mc.config_set("rdb-key-save-delay", 2000)  # 2 ms a key: a 4 s snapshot
     mc.config_set("repl-backlog-size", 16384)
     p = mc.pipeline(transaction=True)  # the link drops with the backlog overrun
     p.execute_command("CLIENT", "KILL", "TYPE", "replica")
     for i in range(100):
         p.set("{x}%d" % i, "A" * 1024)
     p.execute()
-    wait_for(lambda: r.info("persistence")["loading"] == 1, 20, interval=0.05,
-             msg="the replica answers INFO while it loads")
-    with pytest.raises(redis.exceptions.BusyLoadingError):
-        r.client().execute_command("DBSIZE")
     wait_for(lambda: shard_health(m, rid) == "loading", 20, interval=0.05,
              msg="the master sees the replica loading")
-    # CLUSTER SLOTS hides it meanwhile (Redis's legacy 22-replica-in-sync).
-    in_slots = lambda: any(x[2] == rid for rng in mc.execute_command("CLUSTER", "SLOTS")  # noqa
-                           for x in rng[3:])
     assert not in_slots()
-    assert r.info("persistence")["loading"] == 1
-    rc.config_set("key-load-delay", 0)
+    mc.config_set("rdb-key-save-delay", 0)
     wait_for(lambda: shard_health(m, rid) == "online", 30, msg="online again")
     assert shard_health(r, rid) == "online"
     assert in_slots()
