@@ -31,8 +31,10 @@
 #include "mem.h"
 #include "multi.h"
 #include "propagate.h"
+#include "pubsub.h"
 #include "repl.h"
 #include "reply.h"
+#include "script.h"
 #include "server.h"
 #include "util.h"
 
@@ -224,9 +226,18 @@ int cluster_add_slot(cnode *n, int slot) {
     return 0;
 }
 
+static bool channel_in_slot(bool pattern, const char *name, size_t len, void *priv) {
+    (void)pattern;
+    return (int)crc16_key_slot(name, len) == *(const int *)priv;
+}
+
 int cluster_del_slot(int slot) {
     cnode *n = cs->slots[slot];
     if (n == NULL) return -1;
+    /* The shard channels of a slot we (or our master) served go with it:
+     * their subscribers hear sunsubscribe, as Redis's clusterDelSlot. */
+    if ((n == cs->myself || n == cs->myself->master) && pubsub_shard_count())
+        pubsub_drop_shard_channels(channel_in_slot, &slot);
     if (cluster_node_has_slot(n, slot)) {
         bit_clear(n->slots, slot);
         n->numslots--;
@@ -281,6 +292,15 @@ unsigned cluster_del_keys_in_slot(unsigned slot) {
 }
 
 /* ---- Endpoints and replication ---- */
+
+/* The port a client should use to reach n: its TLS port in a tls-cluster
+ * (nodes announce it as their port), but its plaintext port to a client
+ * on a plain socket, if n has one (Redis's use_pport). Without a client
+ * (nodes.conf) or for a script's, the announced port. */
+int cluster_client_port(const client *c, const cnode *n) {
+    bool plain = cfg.tls_cluster && c && c->fd != -1 && c->tls == NULL;
+    return plain && n->pport ? n->pport : n->port;
+}
 
 const char *cluster_node_endpoint(const cnode *n) {
     switch (cfg.cluster_preferred_endpoint_type) {
@@ -395,8 +415,10 @@ static str *cat_flags(str *s, const cnode *n) {
     return s;
 }
 
-static str *cat_node(str *s, const cnode *n) {
-    s = str_catfmt(s, "%.40s %s:%d@%d", n->name, n->ip, n->port, n->cport);
+/* One line of CLUSTER NODES for client c (ports as c reaches them), or of
+ * nodes.conf if c is NULL. */
+static str *cat_node(str *s, const cnode *n, const client *c) {
+    s = str_catfmt(s, "%.40s %s:%d@%d", n->name, n->ip, cluster_client_port(c, n), n->cport);
     if (n->hostname && n->hostname->len) s = str_catfmt(s, ",%s", n->hostname->buf);
     s = str_catc(s, " ");
     s = cat_flags(s, n);
@@ -426,11 +448,11 @@ static str *cat_node(str *s, const cnode *n) {
 
 /* Every node but those in a handshake, one line each (CLUSTER NODES and
  * nodes.conf alike). */
-static str *nodes_description(void) {
+static str *nodes_description(const client *c) {
     str *s = str_new_cap(256);
     for (int i = 0; i < cs->nnodes; i++) {
         if (cs->nodes[i]->flags & CN_HANDSHAKE) continue;
-        s = cat_node(s, cs->nodes[i]);
+        s = cat_node(s, cs->nodes[i], c);
     }
     return s;
 }
@@ -467,7 +489,7 @@ static bool write_spare(const str *s, bool fsync_it) {
 
 int cluster_save_config(bool fsync_it) {
     cs->todo_save = cs->todo_fsync = false;
-    str *s = nodes_description();
+    str *s = nodes_description(NULL);
     s = str_catfmt(s, "vars currentEpoch %llu lastVoteEpoch %llu\n",
                    (unsigned long long)cs->current_epoch, (unsigned long long)cs->last_vote_epoch);
     if (spare_owner != getpid()) {
@@ -706,7 +728,11 @@ static void walk_queued(void *priv, command *cmd, int argc, slice *argv) {
 static cnode *node_by_query(client *c, command *cmd, int argc, slice *argv, query *q) {
     memset(q, 0, sizeof(*q));
     q->slot = -1;
-    bool write = cmd->flags & CMD_WRITE;
+    /* EVAL and FCALL write as their script says (a shebang without
+     * no-writes writes: a replica redirects it, as Redis). */
+    uint32_t flags = cmd->flags;
+    if ((flags & CMD_SCRIPT_FLAGS) && c->cmd == cmd) flags = script_cmd_flags(c, flags);
+    bool write = flags & CMD_WRITE;
     bool exec = (cmd->flags & CMD_QUEUED_FLAGS) && (c->flags & CLIENT_MULTI);
     if (exec) {
         exec_walk w = {q, true, false};
@@ -759,17 +785,17 @@ static cnode *node_by_query(client *c, command *cmd, int argc, slice *argv, quer
     return q->n;
 }
 
-static const char *redirect_text(const query *q, const cnode *n, char *buf, size_t size) {
+static const char *redirect_text(const client *c, const query *q, const cnode *n, char *buf,
+                                 size_t size) {
     switch (q->code) {
-    case REDIR_CROSS_SLOT: return "CROSSSLOT Keys in request don't hash to the same slot";
-    case REDIR_UNSTABLE: return "TRYAGAIN Multiple keys request during rehashing of slot";
-    case REDIR_DOWN_STATE: return "CLUSTERDOWN The cluster is down";
-    case REDIR_DOWN_RO_STATE:
-        return "CLUSTERDOWN The cluster is down and only accepts read commands";
-    case REDIR_DOWN_UNBOUND: return "CLUSTERDOWN Hash slot not served";
+    case REDIR_CROSS_SLOT: return ERR_CLUSTER_CROSSSLOT;
+    case REDIR_UNSTABLE: return ERR_CLUSTER_TRYAGAIN;
+    case REDIR_DOWN_STATE: return ERR_CLUSTER_DOWN;
+    case REDIR_DOWN_RO_STATE: return ERR_CLUSTER_DOWN_RO;
+    case REDIR_DOWN_UNBOUND: return ERR_CLUSTER_UNBOUND;
     default:
-        snprintf(buf, size, "%s %d %s:%d", q->code == REDIR_ASK ? "ASK" : "MOVED", q->slot,
-                 cluster_node_endpoint(n), n->port);
+        snprintf(buf, size, q->code == REDIR_ASK ? ERR_CLUSTER_ASK : ERR_CLUSTER_MOVED, q->slot,
+                 cluster_node_endpoint(n), cluster_client_port(c, n));
         return buf;
     }
 }
@@ -786,7 +812,7 @@ const char *cluster_redirect(client *c, command *cmd, char *buf, size_t size) {
     cnode *n = node_by_query(c, cmd, c->argc, c->argv, &q);
     c->flags = (c->flags & ~CLIENT_ASKING) | (saved & CLIENT_ASKING);
     if (n == cs->myself) return NULL; /* an ASK to ourselves is served here too */
-    return redirect_text(&q, n, buf, size);
+    return redirect_text(c, &q, n, buf, size);
 }
 
 const char *cluster_script_check(client *caller, client *fc, command *cmd, bool allow_cross_slot,
@@ -799,21 +825,16 @@ const char *cluster_script_check(client *caller, client *fc, command *cmd, bool 
     cnode *n = node_by_query(fc, cmd, fc->argc, fc->argv, &q);
     fc->flags = saved;
     if (n != cs->myself) {
-        if (q.code == REDIR_DOWN_RO_STATE)
-            return "ERR Script attempted to execute a write command while the cluster is down "
-                   "and readonly";
-        if (q.code == REDIR_DOWN_STATE)
-            return "ERR Script attempted to execute a command while the cluster is down";
-        snprintf(buf, size,
-                 "ERR Script attempted to access a non local key in a cluster node script");
+        if (q.code == REDIR_DOWN_RO_STATE) return ERR_CLUSTER_SCRIPT_DOWN_RO;
+        if (q.code == REDIR_DOWN_STATE) return ERR_CLUSTER_SCRIPT_DOWN;
+        snprintf(buf, size, ERR_CLUSTER_SCRIPT_NON_LOCAL);
         return buf;
     }
     /* A script with a shebang keeps to one slot (its declared keys' if
      * any) unless it allows cross-slot keys; old-style EVAL may roam. */
     if (q.slot != -1 && !allow_cross_slot) {
         if (*slot == -1) *slot = q.slot;
-        else if (*slot != q.slot)
-            return "ERR Script attempted to access keys that do not hash to the same slot";
+        else if (*slot != q.slot) return ERR_CLUSTER_SCRIPT_CROSSSLOT;
     }
     return NULL;
 }
@@ -835,7 +856,7 @@ static void redirect_blocked_clients(void) {
         slice key;
         if (!(c->flags & CLIENT_BLOCKED) || !blocking_first_key(c, &key)) continue;
         if (cs->state == CLUSTER_FAIL) {
-            blocking_unblock_with_error(c, "CLUSTERDOWN The cluster is down");
+            blocking_unblock_with_error(c, ERR_CLUSTER_DOWN);
             continue;
         }
         int slot = (int)crc16_key_slot(key.ptr, key.len);
@@ -845,11 +866,12 @@ static void redirect_blocked_clients(void) {
             n = cs->myself;
         if (n == cs->myself || cs->importing_from[slot]) continue;
         if (n == NULL) {
-            blocking_unblock_with_error(c, "CLUSTERDOWN Hash slot not served");
+            blocking_unblock_with_error(c, ERR_CLUSTER_UNBOUND);
             continue;
         }
         char buf[128 + CLUSTER_IPLEN];
-        snprintf(buf, sizeof(buf), "MOVED %d %s:%d", slot, cluster_node_endpoint(n), n->port);
+        snprintf(buf, sizeof(buf), ERR_CLUSTER_MOVED, slot, cluster_node_endpoint(n),
+                 cluster_client_port(c, n));
         blocking_unblock_with_error(c, buf);
     }
 }
@@ -874,10 +896,21 @@ unsigned long cluster_connections(void) { return cs ? bus_connections() : 0; }
  * SET may change them at any time). */
 static void update_my_ports(void) {
     cnode *me = cs->myself;
-    int port = cfg.cluster_announce_port ? cfg.cluster_announce_port : cfg.port;
+    /* Redis's deriveAnnouncedPorts: with tls-cluster, port is the TLS port
+     * and pport the plain one, cluster-announce-tls-port and
+     * cluster-announce-port overriding them. */
+    int port = cfg.tls_cluster ? cfg.tls_port : cfg.port;
+    int pport = cfg.tls_cluster ? cfg.port : 0;
+    if (cfg.tls_cluster && cfg.cluster_announce_tls_port) {
+        port = cfg.cluster_announce_tls_port;
+        pport = cfg.cluster_announce_port;
+    } else if (cfg.cluster_announce_port) {
+        port = cfg.cluster_announce_port;
+    }
     int cport = cfg.cluster_announce_bus_port ? cfg.cluster_announce_bus_port : bus_port();
-    if (port != me->port || cport != me->cport) {
+    if (port != me->port || pport != me->pport || cport != me->cport) {
         me->port = port;
+        me->pport = pport;
         me->cport = cport;
         cluster_todo(true, false);
     }
@@ -958,7 +991,7 @@ static bool need_cluster(client *c) {
         refresh_myself();
         return true;
     }
-    reply_error(c, "ERR This instance has cluster support disabled");
+    reply_error(c, ERR_CLUSTER_DISABLED);
     return false;
 }
 
@@ -966,7 +999,7 @@ static bool need_cluster(client *c) {
 static int slot_arg(client *c, const slice *a) {
     long long v;
     if (!util_str2ll(a->ptr, a->len, &v) || v < 0 || v >= CLUSTER_SLOTS) {
-        reply_error(c, "ERR Invalid or out of range slot");
+        reply_error(c, ERR_CLUSTER_BAD_SLOT);
         return -1;
     }
     return (int)v;
@@ -984,7 +1017,7 @@ static void cmd_cluster_myid(client *c) {
 
 static void cmd_cluster_nodes(client *c) {
     if (!need_cluster(c)) return;
-    str *s = nodes_description();
+    str *s = nodes_description(c);
     reply_verbatim(c, s->buf, s->len, "txt");
     str_free(s);
 }
@@ -1034,6 +1067,18 @@ static void cmd_cluster_info(client *c) {
     str_free(s);
 }
 
+/* A node's replication offset: ours now, or the last another announced. */
+static long long node_offset(const cnode *n) {
+    return n == cs->myself ? cluster_my_repl_offset() : n->repl_offset;
+}
+
+/* A replica with no offset yet is in its full sync (Redis's rule; a
+ * master that has none either has nothing to load): SLOTS hides it,
+ * SHARDS calls it "loading". */
+static bool replica_in_full_sync(const cnode *n) {
+    return (n->flags & CN_SLAVE) && n->master && node_offset(n) == 0 && node_offset(n->master) != 0;
+}
+
 /* One node of CLUSTER SLOTS: endpoint, port, id, then the networking
  * metadata that is not the preferred endpoint. */
 static void reply_slots_node(client *c, const cnode *n) {
@@ -1042,7 +1087,7 @@ static void reply_slots_node(client *c, const cnode *n) {
     reply_array(c, 4);
     if (type == ENDPOINT_UNKNOWN) reply_null(c);
     else reply_bulk_cstr(c, cluster_node_endpoint(n));
-    reply_int(c, n->port);
+    reply_int(c, cluster_client_port(c, n));
     reply_bulk(c, n->name, CLUSTER_NAMELEN);
     int extra = (type != ENDPOINT_IP) + (type != ENDPOINT_HOSTNAME && has_host);
     reply_map(c, extra);
@@ -1056,6 +1101,12 @@ static void reply_slots_node(client *c, const cnode *n) {
     }
 }
 
+/* CLUSTER SLOTS lists the replicas that can serve (Redis's
+ * isReplicaAvailable): not failed, not in a full sync. */
+static bool slots_lists(const cnode *r) {
+    return !(r->flags & CN_FAIL) && !replica_in_full_sync(r);
+}
+
 static void cmd_cluster_slots(client *c) {
     if (!need_cluster(c)) return;
     void *node = reply_defer(c);
@@ -1067,13 +1118,13 @@ static void cmd_cluster_slots(client *c) {
         while (j + 1 < CLUSTER_SLOTS && cs->slots[j + 1] == n) j++;
         int healthy = 0;
         for (int r = 0; r < n->nreplicas; r++)
-            if (!(n->replicas[r]->flags & CN_FAIL)) healthy++;
+            if (slots_lists(n->replicas[r])) healthy++;
         reply_array(c, 3 + healthy);
         reply_int(c, start);
         reply_int(c, j);
         reply_slots_node(c, n);
         for (int r = 0; r < n->nreplicas; r++)
-            if (!(n->replicas[r]->flags & CN_FAIL)) reply_slots_node(c, n->replicas[r]);
+            if (slots_lists(n->replicas[r])) reply_slots_node(c, n->replicas[r]);
         ranges++;
     }
     reply_set_deferred_array(c, node, ranges);
@@ -1081,11 +1132,20 @@ static void cmd_cluster_slots(client *c) {
 
 static void reply_shard_node(client *c, const cnode *n) {
     bool has_host = n->hostname && n->hostname->len;
-    reply_map(c, 7 + has_host);
+    /* In a tls-cluster a node's port is its TLS port, pport the plain one. */
+    int port = cfg.tls_cluster ? n->pport : n->port;
+    int tls_port = cfg.tls_cluster ? n->port : 0;
+    reply_map(c, 6 + (port != 0) + (tls_port != 0) + has_host);
     reply_bulk_cstr(c, "id");
     reply_bulk(c, n->name, CLUSTER_NAMELEN);
-    reply_bulk_cstr(c, "port");
-    reply_int(c, n->port);
+    if (port) {
+        reply_bulk_cstr(c, "port");
+        reply_int(c, port);
+    }
+    if (tls_port) {
+        reply_bulk_cstr(c, "tls-port");
+        reply_int(c, tls_port);
+    }
     reply_bulk_cstr(c, "ip");
     reply_bulk_cstr(c, n->ip);
     reply_bulk_cstr(c, "endpoint");
@@ -1097,14 +1157,11 @@ static void reply_shard_node(client *c, const cnode *n) {
     reply_bulk_cstr(c, "role");
     reply_bulk_cstr(c, (n->flags & CN_SLAVE) ? "replica" : "master");
     reply_bulk_cstr(c, "replication-offset");
-    reply_int(c, n == cs->myself ? cluster_my_repl_offset() : n->repl_offset);
+    reply_int(c, node_offset(n));
     reply_bulk_cstr(c, "health");
     const char *health = "online";
     if (n->flags & CN_FAIL) health = "fail";
-    else if (n == cs->myself ? srv.loading
-                             : ((n->flags & CN_SLAVE) && n->master && n->repl_offset == 0 &&
-                                n->master->repl_offset != 0))
-        health = "loading";
+    else if ((n == cs->myself && srv.loading) || replica_in_full_sync(n)) health = "loading";
     reply_bulk_cstr(c, health);
 }
 
@@ -1175,25 +1232,24 @@ static void change_slots(client *c, bool add, bool range) {
                 break;
             }
             if (start > stop) {
-                reply_errorf(c, "ERR start slot number %d is greater than end slot number %d",
-                             start, stop);
+                reply_errorf(c, ERR_CLUSTER_SLOT_RANGE, start, stop);
                 ok = false;
                 break;
             }
         }
         for (int j = start; j <= stop; j++) {
             if (add && cs->slots[j]) {
-                reply_errorf(c, "ERR Slot %d is already busy", j);
+                reply_errorf(c, ERR_CLUSTER_SLOT_BUSY, j);
                 ok = false;
                 break;
             }
             if (!add && cs->slots[j] == NULL) {
-                reply_errorf(c, "ERR Slot %d is already unassigned", j);
+                reply_errorf(c, ERR_CLUSTER_SLOT_UNASSIGNED, j);
                 ok = false;
                 break;
             }
             if (seen[j]++) {
-                reply_errorf(c, "ERR Slot %d specified multiple times", j);
+                reply_errorf(c, ERR_CLUSTER_SLOT_TWICE, j);
                 ok = false;
                 break;
             }
@@ -1224,7 +1280,7 @@ static void cmd_cluster_delslotsrange(client *c) { change_slots(c, false, true);
 static void cmd_cluster_flushslots(client *c) {
     if (!need_cluster(c)) return;
     if (db_size(db_get(0)) != 0) {
-        reply_error(c, "ERR DB must be empty to perform CLUSTER FLUSHSLOTS.");
+        reply_error(c, ERR_CLUSTER_FLUSHSLOTS);
         return;
     }
     cluster_del_node_slots(cs->myself);
@@ -1237,7 +1293,7 @@ static void cmd_cluster_countkeysinslot(client *c) {
     long long slot;
     if (!arg_ll(c, &c->argv[2], &slot)) return;
     if (slot < 0 || slot >= CLUSTER_SLOTS) {
-        reply_error(c, "ERR Invalid slot");
+        reply_error(c, ERR_CLUSTER_INVALID_SLOT);
         return;
     }
     reply_int(c, (long long)db_slot_count(db_get(0), (unsigned)slot));
@@ -1248,7 +1304,7 @@ static void cmd_cluster_getkeysinslot(client *c) {
     long long slot, max;
     if (!arg_ll(c, &c->argv[2], &slot) || !arg_ll(c, &c->argv[3], &max)) return;
     if (slot < 0 || slot >= CLUSTER_SLOTS || max < 0) {
-        reply_error(c, "ERR Invalid slot or number of keys");
+        reply_error(c, ERR_CLUSTER_SLOT_OR_COUNT);
         return;
     }
     db *d = db_get(0);
@@ -1273,12 +1329,12 @@ static void cmd_cluster_meet(client *c) {
     }
     long long port, cport;
     if (!util_str2ll(c->argv[3].ptr, c->argv[3].len, &port)) {
-        reply_errorf(c, "ERR Invalid TCP base port specified: %s", c->argv[3].ptr);
+        reply_errorf(c, ERR_CLUSTER_MEET_PORT, c->argv[3].ptr);
         return;
     }
     if (c->argc == 5) {
         if (!util_str2ll(c->argv[4].ptr, c->argv[4].len, &cport)) {
-            reply_errorf(c, "ERR Invalid TCP bus port specified: %s", c->argv[4].ptr);
+            reply_errorf(c, ERR_CLUSTER_MEET_BUS_PORT, c->argv[4].ptr);
             return;
         }
     } else {
@@ -1286,8 +1342,7 @@ static void cmd_cluster_meet(client *c) {
     }
     if (port < 0 || port > 65535 || cport < 0 || cport > 65535 ||
         !bus_start_handshake(c->argv[2].ptr, (int)port, (int)cport)) {
-        reply_errorf(c, "ERR Invalid node address specified: %s:%s", c->argv[2].ptr,
-                     c->argv[3].ptr);
+        reply_errorf(c, ERR_CLUSTER_MEET_ADDR, c->argv[2].ptr, c->argv[3].ptr);
         return;
     }
     reply_ok(c);
@@ -1295,7 +1350,7 @@ static void cmd_cluster_meet(client *c) {
 
 static cnode *node_arg(client *c, const slice *a) {
     cnode *n = cluster_node_find(a->ptr, a->len);
-    if (n == NULL) reply_errorf(c, "ERR Unknown node %.*s", (int)a->len, a->ptr);
+    if (n == NULL) reply_errorf(c, ERR_CLUSTER_UNKNOWN_NODE_LEN, (int)a->len, a->ptr);
     return n;
 }
 
@@ -1304,11 +1359,11 @@ static void cmd_cluster_forget(client *c) {
     cnode *n = node_arg(c, &c->argv[2]);
     if (n == NULL) return;
     if (n == cs->myself) {
-        reply_error(c, "ERR I tried hard but I can't forget myself...");
+        reply_error(c, ERR_CLUSTER_FORGET_MYSELF);
         return;
     }
     if ((cs->myself->flags & CN_SLAVE) && cs->myself->master == n) {
-        reply_error(c, "ERR Can't forget my master!");
+        reply_error(c, ERR_CLUSTER_FORGET_MASTER);
         return;
     }
     blacklist_add(n->name);
@@ -1322,15 +1377,15 @@ static void cmd_cluster_replicate(client *c) {
     cnode *n = node_arg(c, &c->argv[2]);
     if (n == NULL) return;
     if (n == cs->myself) {
-        reply_error(c, "ERR Can't replicate myself");
+        reply_error(c, ERR_CLUSTER_REPLICATE_MYSELF);
         return;
     }
     if (n->flags & CN_SLAVE) {
-        reply_error(c, "ERR I can only replicate a master, not a replica.");
+        reply_error(c, ERR_CLUSTER_REPLICATE_REPLICA);
         return;
     }
     if ((cs->myself->flags & CN_MASTER) && (cs->myself->numslots != 0 || db_size(db_get(0)) != 0)) {
-        reply_error(c, "ERR To set a master the node must be empty and without assigned slots.");
+        reply_error(c, ERR_CLUSTER_REPLICATE_NOT_EMPTY);
         return;
     }
     cluster_set_my_master(n);
@@ -1340,7 +1395,7 @@ static void cmd_cluster_replicate(client *c) {
 static void reply_node_lines(client *c, cnode *m) {
     reply_array(c, m->nreplicas);
     for (int i = 0; i < m->nreplicas; i++) {
-        str *s = cat_node(str_new_cap(128), m->replicas[i]);
+        str *s = cat_node(str_new_cap(128), m->replicas[i], c);
         reply_bulk(c, s->buf, s->len - 1); /* without the newline */
         str_free(s);
     }
@@ -1351,7 +1406,7 @@ static void cmd_cluster_replicas(client *c) {
     cnode *n = node_arg(c, &c->argv[2]);
     if (n == NULL) return;
     if (n->flags & CN_SLAVE) {
-        reply_error(c, "ERR The specified node is not a master");
+        reply_error(c, ERR_CLUSTER_NOT_MASTER);
         return;
     }
     reply_node_lines(c, n);
@@ -1366,7 +1421,7 @@ static void cmd_cluster_count_failure_reports(client *c) {
 static void cmd_cluster_saveconfig(client *c) {
     if (!need_cluster(c)) return;
     if (cluster_save_config(true) == 0) reply_ok(c);
-    else reply_errorf(c, "ERR error saving the cluster node config: %s", strerror(errno));
+    else reply_errorf(c, ERR_CLUSTER_SAVECONFIG, strerror(errno));
 }
 
 /* Redis's clusterBumpConfigEpochWithoutConsensus: unless my config epoch is
@@ -1401,16 +1456,15 @@ static void cmd_cluster_set_config_epoch(client *c) {
     long long epoch;
     if (!arg_ll(c, &c->argv[2], &epoch)) return;
     if (epoch < 0) {
-        reply_errorf(c, "ERR Invalid config epoch specified: %lld", epoch);
+        reply_errorf(c, ERR_CLUSTER_EPOCH_INVALID, epoch);
         return;
     }
     if (cs->nnodes > 1) {
-        reply_error(c, "ERR The user can assign a config epoch only when the node does not know "
-                       "any other node.");
+        reply_error(c, ERR_CLUSTER_EPOCH_NOT_ALONE);
         return;
     }
     if (cs->myself->config_epoch != 0) {
-        reply_error(c, "ERR Node config epoch is already non-zero");
+        reply_error(c, ERR_CLUSTER_EPOCH_NONZERO);
         return;
     }
     cs->myself->config_epoch = (uint64_t)epoch;
@@ -1426,12 +1480,12 @@ static void cmd_cluster_set_config_epoch(client *c) {
 static cnode *setslot_target(client *c, bool node_action) {
     cnode *n = cluster_node_find(c->argv[4].ptr, c->argv[4].len);
     if (n == NULL) {
-        reply_errorf(c, node_action ? "ERR Unknown node %s" : "ERR I don't know about node %s",
+        reply_errorf(c, node_action ? ERR_CLUSTER_UNKNOWN_NODE : ERR_CLUSTER_SETSLOT_UNKNOWN,
                      c->argv[4].ptr);
         return NULL;
     }
     if (n->flags & CN_SLAVE) {
-        reply_error(c, "ERR Target node is not a master");
+        reply_error(c, ERR_CLUSTER_TARGET_NOT_MASTER);
         return NULL;
     }
     return n;
@@ -1441,7 +1495,7 @@ static void cmd_cluster_setslot(client *c) {
     if (!need_cluster(c)) return;
     cnode *me = cs->myself;
     if (me->flags & CN_SLAVE) {
-        reply_error(c, "ERR Please use SETSLOT only with masters.");
+        reply_error(c, ERR_CLUSTER_SETSLOT_REPLICA);
         return;
     }
     int slot = slot_arg(c, &c->argv[2]);
@@ -1449,7 +1503,7 @@ static void cmd_cluster_setslot(client *c) {
     const slice *action = &c->argv[3];
     if (arg_is(action, "migrating") && c->argc == 5) {
         if (cs->slots[slot] != me) {
-            reply_errorf(c, "ERR I'm not the owner of hash slot %d", slot);
+            reply_errorf(c, ERR_CLUSTER_NOT_OWNER, slot);
             return;
         }
         cnode *n = setslot_target(c, false);
@@ -1457,7 +1511,7 @@ static void cmd_cluster_setslot(client *c) {
         cs->migrating_to[slot] = n;
     } else if (arg_is(action, "importing") && c->argc == 5) {
         if (cs->slots[slot] == me) {
-            reply_errorf(c, "ERR I'm already the owner of hash slot %d", slot);
+            reply_errorf(c, ERR_CLUSTER_ALREADY_OWNER, slot);
             return;
         }
         cnode *n = setslot_target(c, false);
@@ -1470,10 +1524,7 @@ static void cmd_cluster_setslot(client *c) {
         cnode *n = setslot_target(c, true);
         if (n == NULL) return;
         if (cs->slots[slot] == me && n != me && db_slot_count(db_get(0), (unsigned)slot)) {
-            reply_errorf(c,
-                         "ERR Can't assign hashslot %d to a different node while I still hold "
-                         "keys for this hash slot.",
-                         slot);
+            reply_errorf(c, ERR_CLUSTER_SETSLOT_KEYS, slot);
             return;
         }
         /* The last key left: the migration is over. */
@@ -1499,8 +1550,7 @@ static void cmd_cluster_setslot(client *c) {
             bus_broadcast_pong(false);
         }
     } else {
-        reply_error(c, "ERR Invalid CLUSTER SETSLOT action or number of arguments. Try CLUSTER "
-                       "HELP");
+        reply_error(c, ERR_CLUSTER_SETSLOT_SYNTAX);
         return;
     }
     cluster_todo(true, true);
@@ -1509,10 +1559,7 @@ static void cmd_cluster_setslot(client *c) {
 
 /* Redis's addReplySubcommandSyntaxError. */
 static void reply_subcommand_error(client *c) {
-    reply_errorf(c,
-                 "ERR unknown subcommand or wrong number of arguments for '%.128s'. Try CLUSTER "
-                 "HELP.",
-                 c->argv[1].ptr);
+    reply_errorf(c, ERR_CLUSTER_SUBCOMMAND, c->argv[1].ptr);
 }
 
 static void cmd_cluster_reset(client *c) {
@@ -1530,7 +1577,7 @@ static void cmd_cluster_reset(client *c) {
     }
     cnode *me = cs->myself;
     if ((me->flags & CN_MASTER) && db_size(db_get(0)) != 0) {
-        reply_error(c, "ERR CLUSTER RESET can't be called with master nodes containing keys");
+        reply_error(c, ERR_CLUSTER_RESET_KEYS);
         return;
     }
     /* A replica becomes an empty master. */
@@ -1580,15 +1627,15 @@ static void cmd_cluster_failover(client *c) {
     }
     cnode *me = cs->myself;
     if (me->flags & CN_MASTER) {
-        reply_error(c, "ERR You should send CLUSTER FAILOVER to a replica");
+        reply_error(c, ERR_CLUSTER_FAILOVER_MASTER);
         return;
     }
     if (me->master == NULL) {
-        reply_error(c, "ERR I'm a replica but my master is unknown to me");
+        reply_error(c, ERR_CLUSTER_FAILOVER_NO_MASTER);
         return;
     }
     if (!force && ((me->master->flags & CN_FAIL) || me->master->link == NULL)) {
-        reply_error(c, "ERR Master is down or failed, please use CLUSTER FAILOVER FORCE");
+        reply_error(c, ERR_CLUSTER_FAILOVER_DOWN);
         return;
     }
     bus_reset_manual_failover();
@@ -1680,13 +1727,13 @@ void cluster_debug_kill_links(client *c) {
     if (!need_cluster(c)) return;
     cnode *n = cluster_node_find(c->argv[4].ptr, c->argv[4].len);
     if (n == NULL) {
-        reply_errorf(c, "ERR Unknown node %s", c->argv[4].ptr);
+        reply_errorf(c, ERR_CLUSTER_UNKNOWN_NODE, c->argv[4].ptr);
         return;
     }
     const slice *dir = &c->argv[3];
     bool to = arg_is(dir, "to"), from = arg_is(dir, "from"), all = arg_is(dir, "all");
     if (!to && !from && !all) {
-        reply_errorf(c, "ERR Unknown direction %s", dir->ptr);
+        reply_errorf(c, ERR_CLUSTER_UNKNOWN_DIRECTION, dir->ptr);
         return;
     }
     if ((to || all) && n->link) bus_free_link(n->link);

@@ -23,6 +23,7 @@
 #include "cluster.h"
 #include "cluster_int.h"
 #include "config.h"
+#include "conn.h"
 #include "db.h"
 #include "ev.h"
 #include "log.h"
@@ -104,6 +105,10 @@ typedef struct clink {
     long long ctime;
     int fd;
     bool inbound, connecting;
+    tls_conn *tls;         /* tls-cluster: the link's TLS, else NULL */
+    bool handshaking;      /* tls-cluster: TLS handshake not over, nothing sent yet */
+    bool read_wants_write; /* a TLS read waits for the socket to be writable */
+    bool write_wants_read; /* a TLS write waits for the socket to be readable */
     cnode *node;
     str *sndbuf;
     uint8_t *rcvbuf;
@@ -117,6 +122,7 @@ static int nlisten;
 
 static void on_readable(int fd, void *data, int mask);
 static void on_writable(int fd, void *data, int mask);
+static void on_handshake(int fd, void *data, int mask);
 
 static clink *link_new(int fd, bool inbound, cnode *n) {
     clink *l = mem_calloc(sizeof(clink));
@@ -134,6 +140,7 @@ void bus_free_link(clink *l) {
     if (l == NULL) return;
     if (l->fd != -1) {
         ev_del(l->fd, EV_READ | EV_WRITE);
+        tls_free(l->tls);
         close(l->fd);
     }
     if (l->node) {
@@ -160,7 +167,8 @@ unsigned long bus_connections(void) { return (unsigned long)nlinks; }
 
 static void link_send(clink *l, const uint8_t *msg, size_t len) {
     l->sndbuf = str_cat(l->sndbuf, msg, len);
-    if (!l->connecting) ev_add(l->fd, EV_WRITE, on_writable, l);
+    if (!l->connecting && !l->handshaking && !l->write_wants_read)
+        ev_add(l->fd, EV_WRITE, on_writable, l);
     int type = (int)get16(msg + OFF_TYPE);
     if (type < MSG_TYPES) cs->stats_sent[type]++;
 }
@@ -179,12 +187,24 @@ static void on_writable(int fd, void *data, int mask) {
             return;
         }
         l->connecting = false;
+        if (l->tls) {
+            l->handshaking = true;
+            on_handshake(fd, l, EV_WRITE);
+            return;
+        }
         ev_add(fd, EV_READ, on_readable, l);
     }
     while (l->sndbuf->len) {
-        ssize_t n = write(fd, l->sndbuf->buf, l->sndbuf->len);
+        ssize_t n = conn_write(fd, l->tls, l->sndbuf->buf, l->sndbuf->len);
         if (n <= 0) {
-            if (n == -1 && errno == EAGAIN) return;
+            if (n == -1 && errno == EAGAIN) {
+                if (l->tls && tls_write_wants_read(l->tls)) {
+                    /* Retried by on_readable once the peer's bytes came. */
+                    l->write_wants_read = true;
+                    ev_del(fd, EV_WRITE);
+                }
+                return;
+            }
             bus_free_link(l);
             return;
         }
@@ -195,6 +215,41 @@ static void on_writable(int fd, void *data, int mask) {
         str_free(l->sndbuf);
         l->sndbuf = str_new_cap(0);
     }
+    if (l->read_wants_write) {
+        l->read_wants_write = false;
+        on_readable(fd, l, EV_READ);
+    }
+}
+
+/* tls-cluster: one step of a link's TLS handshake per event, either way
+ * (we connected or the peer did). Once it is over the link reads, and
+ * sends what was queued meanwhile (our first PING). */
+static void on_handshake(int fd, void *data, int mask) {
+    (void)mask;
+    clink *l = data;
+    int rc = tls_handshake(l->tls);
+    if (rc == TLS_WANT_READ || rc == TLS_WANT_WRITE) {
+        ev_del(fd, rc == TLS_WANT_READ ? EV_WRITE : EV_READ);
+        ev_add(fd, rc == TLS_WANT_READ ? EV_READ : EV_WRITE, on_handshake, l);
+        return;
+    }
+    if (rc == TLS_FAILED) {
+        if (l->inbound)
+            log_msg(LOG_VERBOSE, "Error accepting cluster node connection: %s",
+                    tls_last_error(l->tls));
+        else
+            log_msg(LOG_VERBOSE, "Connection with Node %.40s at %s:%d failed: %s",
+                    l->node ? l->node->name : "?", l->node ? l->node->ip : "?",
+                    l->node ? l->node->cport : 0, tls_last_error(l->tls));
+        bus_free_link(l);
+        return;
+    }
+    l->handshaking = false;
+    ev_del(fd, EV_WRITE);
+    ev_add(fd, EV_READ, on_readable, l);
+    if (l->sndbuf->len) ev_add(fd, EV_WRITE, on_writable, l);
+    /* Records that came with the handshake's last flight raise no event. */
+    if (tls_has_pending(l->tls)) on_readable(fd, l, EV_READ);
 }
 
 /* ---- Building messages ---- */
@@ -219,7 +274,7 @@ static void build_header(uint8_t *m, int type, size_t totlen) {
         memcpy(m + OFF_SLAVEOF, me->master->name, CLUSTER_NAMELEN);
     if (cfg.cluster_announce_ip && cfg.cluster_announce_ip[0])
         snprintf((char *)m + OFF_MYIP, CLUSTER_IPLEN, "%s", cfg.cluster_announce_ip);
-    put16(m + OFF_PPORT, 0);
+    put16(m + OFF_PPORT, (unsigned)me->pport);
     put16(m + OFF_CPORT, (unsigned)me->cport);
     put16(m + OFF_FLAGS, (unsigned)(me->flags & 0xffff));
     m[OFF_STATE] = (uint8_t)cs->state;
@@ -415,8 +470,17 @@ static void on_accept(int lfd, void *data, int mask) {
         int fd = net_accept(lfd, ip, sizeof(ip), &port);
         if (fd == -1) return;
         net_set_nodelay(fd);
+        tls_conn *t = NULL;
+        if (cfg.tls_cluster && (t = tls_new_accepted_node(fd)) == NULL) {
+            log_msg(LOG_VERBOSE, "Error creating an accepting connection for cluster node: %s",
+                    "TLS is not configured");
+            close(fd);
+            return;
+        }
         clink *l = link_new(fd, true, NULL);
-        ev_add(fd, EV_READ, on_readable, l);
+        l->tls = t;
+        l->handshaking = t != NULL;
+        ev_add(fd, EV_READ, t ? on_handshake : on_readable, l);
         log_msg(LOG_VERBOSE, "Accepting cluster node connection from %s:%d", ip, port);
     }
 }
@@ -430,7 +494,16 @@ static void connect_node(cnode *n) {
         return;
     }
     net_set_nodelay(fd);
+    tls_conn *t = NULL;
+    if (cfg.tls_cluster && (t = tls_new_connected(fd)) == NULL) {
+        if (n->ping_sent == 0) n->ping_sent = srv.mstime;
+        log_msg(LOG_DEBUG, "Unable to connect to Cluster Node [%s]:%d -> %s", n->ip, n->cport,
+                "TLS is not configured");
+        close(fd);
+        return;
+    }
     clink *l = link_new(fd, false, n);
+    l->tls = t;
     l->connecting = true;
     n->link = l;
     ev_add(fd, EV_WRITE, on_writable, l);
@@ -476,11 +549,13 @@ static bool update_address(cnode *n, clink *l, const uint8_t *m) {
     char ip[CLUSTER_IPLEN];
     sender_ip(l, m, ip);
     int port = (int)get16(m + OFF_PORT), cport = (int)get16(m + OFF_CPORT);
-    if (!strcmp(ip, n->ip) && n->port == port && n->cport == cport) return false;
+    int pport = (int)get16(m + OFF_PPORT);
+    if (!strcmp(ip, n->ip) && n->port == port && n->cport == cport && n->pport == pport)
+        return false;
     memcpy(n->ip, ip, CLUSTER_IPLEN);
     n->port = port;
     n->cport = cport;
-    n->pport = (int)get16(m + OFF_PPORT);
+    n->pport = pport;
     if (n->link) bus_free_link(n->link);
     n->flags &= ~CN_NOADDR;
     log_msg(LOG_WARNING, "Address updated for node %.40s, now %s:%d", n->name, n->ip, n->port);
@@ -934,6 +1009,10 @@ static bool process_packet(clink *l, const uint8_t *m, size_t totlen) {
 static void on_readable(int fd, void *data, int mask) {
     (void)mask;
     clink *l = data;
+    if (l->write_wants_read) { /* the TLS write can go on */
+        l->write_wants_read = false;
+        ev_add(fd, EV_WRITE, on_writable, l);
+    }
     for (;;) {
         size_t want;
         if (l->rcv_len < 8) {
@@ -958,8 +1037,14 @@ static void on_readable(int fd, void *data, int mask) {
             l->rcvbuf = mem_realloc(l->rcvbuf, cap);
             l->rcv_cap = cap;
         }
-        ssize_t n = read(fd, l->rcvbuf + l->rcv_len, want);
-        if (n == -1 && errno == EAGAIN) return;
+        ssize_t n = conn_read(fd, l->tls, l->rcvbuf + l->rcv_len, want);
+        if (n == -1 && errno == EAGAIN) {
+            if (l->tls && tls_read_wants_write(l->tls)) {
+                l->read_wants_write = true;
+                ev_add(fd, EV_WRITE, on_writable, l);
+            }
+            return;
+        }
         if (n <= 0) {
             bus_free_link(l);
             return;
@@ -1271,7 +1356,10 @@ static int listen_port;
 int bus_port(void) { return listen_port; }
 
 int bus_init(void) {
-    int cport = cfg.cluster_port ? cfg.cluster_port : cfg.port + CLUSTER_PORT_INCR;
+    /* With tls-cluster the nodes' "port" is the TLS port, and the bus is
+     * 10000 above it (Redis's clusterInit). */
+    int port = cfg.tls_cluster ? cfg.tls_port : cfg.port;
+    int cport = cfg.cluster_port ? cfg.cluster_port : port + CLUSTER_PORT_INCR;
     listen_port = cport;
     if (cport > 65535) {
         log_msg(LOG_WARNING, "Redis port number too high. Cluster communication port is 10,000 "

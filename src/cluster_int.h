@@ -147,6 +147,7 @@ void cluster_todo_fsync(void);
 unsigned cluster_del_keys_in_slot(unsigned slot);
 /* The announced endpoint, by cluster-preferred-endpoint-type. */
 const char *cluster_node_endpoint(const cnode *n);
+int cluster_client_port(const struct client *c, const cnode *n);
 long long cluster_my_repl_offset(void);
 /* Replication: follow n's address (replica side), or become a master. */
 void cluster_replicate_master_addr(cnode *n);

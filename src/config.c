@@ -1121,7 +1121,7 @@ static directive table[] = {
     INT("cluster-port", NULL, IMM, 0, 65535, cluster_port, 0),
     INT("cluster-announce-port", NULL, 0, 0, 65535, cluster_announce_port, 0),
     INT("cluster-announce-bus-port", NULL, 0, 0, 65535, cluster_announce_bus_port, 0),
-    INT("cluster-announce-tls-port", NULL, INERT, 0, 65535, cluster_announce_tls_port, 0),
+    INT("cluster-announce-tls-port", NULL, 0, 0, 65535, cluster_announce_tls_port, 0),
     STRING("cluster-announce-ip", NULL, NUL, cluster_announce_ip, NULL),
     STRING("cluster-announce-hostname", NULL, NUL, cluster_announce_hostname, NULL,
            .valid_str = valid_hostname),
@@ -1139,10 +1139,10 @@ static directive table[] = {
         cluster_link_sendbuf_limit, 0, NUM_MEMORY),
     /* TLS (tls.c). The files' directives are volatile as in Redis: setting
      * one to the same path reloads it (certificate rotation). tls-cluster
-     * is kept, with no cluster bus to secure. */
+     * holds for bus links made after it changes, as in Redis. */
     INT("tls-port", NULL, 0, 0, 65535, tls_port, 0, .apply = apply_tls_port),
     BOOL("tls-replication", NULL, 0, tls_replication, 0, .apply = apply_tls),
-    BOOL("tls-cluster", NULL, INERT, tls_cluster, 0, .apply = apply_tls),
+    BOOL("tls-cluster", NULL, 0, tls_cluster, 0, .apply = apply_tls),
     STRING("tls-cert-file", NULL, NUL | VOL, tls_cert_file, NULL, .apply = apply_tls),
     STRING("tls-key-file", NULL, NUL | VOL, tls_key_file, NULL, .apply = apply_tls),
     STRING("tls-key-file-pass", NULL, NUL | CF_SENSITIVE, tls_key_file_pass, NULL, .apply = apply_tls),

@@ -471,4 +471,63 @@
     "NOREPLICAS Not enough replicas acknowledged the write in time (it is applied here and may "   \
     "or may not survive a failover)."
 
+/* Cluster (cluster.c) */
+#define ERR_CLUSTER_CROSSSLOT "CROSSSLOT Keys in request don't hash to the same slot"
+#define ERR_CLUSTER_TRYAGAIN "TRYAGAIN Multiple keys request during rehashing of slot"
+#define ERR_CLUSTER_DOWN "CLUSTERDOWN The cluster is down"
+#define ERR_CLUSTER_DOWN_RO "CLUSTERDOWN The cluster is down and only accepts read commands"
+#define ERR_CLUSTER_UNBOUND "CLUSTERDOWN Hash slot not served"
+#define ERR_CLUSTER_SCRIPT_DOWN                                                                    \
+    "ERR Script attempted to execute a command while the cluster is down"
+#define ERR_CLUSTER_SCRIPT_NON_LOCAL                                                               \
+    "ERR Script attempted to access a non local key in a cluster node script"
+#define ERR_CLUSTER_SCRIPT_CROSSSLOT                                                               \
+    "ERR Script attempted to access keys that do not hash to the same slot"
+#define ERR_CLUSTER_DISABLED "ERR This instance has cluster support disabled"
+#define ERR_CLUSTER_BAD_SLOT "ERR Invalid or out of range slot"
+#define ERR_CLUSTER_SLOT_RANGE "ERR start slot number %d is greater than end slot number %d"
+#define ERR_CLUSTER_SLOT_BUSY "ERR Slot %d is already busy"
+#define ERR_CLUSTER_SLOT_UNASSIGNED "ERR Slot %d is already unassigned"
+#define ERR_CLUSTER_SLOT_TWICE "ERR Slot %d specified multiple times"
+#define ERR_CLUSTER_FLUSHSLOTS "ERR DB must be empty to perform CLUSTER FLUSHSLOTS."
+#define ERR_CLUSTER_INVALID_SLOT "ERR Invalid slot"
+#define ERR_CLUSTER_SLOT_OR_COUNT "ERR Invalid slot or number of keys"
+#define ERR_CLUSTER_MEET_PORT "ERR Invalid TCP base port specified: %s"
+#define ERR_CLUSTER_MEET_BUS_PORT "ERR Invalid TCP bus port specified: %s"
+#define ERR_CLUSTER_MEET_ADDR "ERR Invalid node address specified: %s:%s"
+#define ERR_CLUSTER_FORGET_MYSELF "ERR I tried hard but I can't forget myself..."
+#define ERR_CLUSTER_FORGET_MASTER "ERR Can't forget my master!"
+#define ERR_CLUSTER_REPLICATE_MYSELF "ERR Can't replicate myself"
+#define ERR_CLUSTER_REPLICATE_REPLICA "ERR I can only replicate a master, not a replica."
+#define ERR_CLUSTER_REPLICATE_NOT_EMPTY                                                            \
+    "ERR To set a master the node must be empty and without assigned slots."
+#define ERR_CLUSTER_NOT_MASTER "ERR The specified node is not a master"
+#define ERR_CLUSTER_SAVECONFIG "ERR error saving the cluster node config: %s"
+#define ERR_CLUSTER_EPOCH_INVALID "ERR Invalid config epoch specified: %lld"
+#define ERR_CLUSTER_EPOCH_NONZERO "ERR Node config epoch is already non-zero"
+#define ERR_CLUSTER_SETSLOT_UNKNOWN "ERR I don't know about node %s"
+#define ERR_CLUSTER_TARGET_NOT_MASTER "ERR Target node is not a master"
+#define ERR_CLUSTER_SETSLOT_REPLICA "ERR Please use SETSLOT only with masters."
+#define ERR_CLUSTER_NOT_OWNER "ERR I'm not the owner of hash slot %d"
+#define ERR_CLUSTER_ALREADY_OWNER "ERR I'm already the owner of hash slot %d"
+#define ERR_CLUSTER_RESET_KEYS "ERR CLUSTER RESET can't be called with master nodes containing keys"
+#define ERR_CLUSTER_FAILOVER_MASTER "ERR You should send CLUSTER FAILOVER to a replica"
+#define ERR_CLUSTER_FAILOVER_NO_MASTER "ERR I'm a replica but my master is unknown to me"
+#define ERR_CLUSTER_FAILOVER_DOWN "ERR Master is down or failed, please use CLUSTER FAILOVER FORCE"
+#define ERR_CLUSTER_UNKNOWN_DIRECTION "ERR Unknown direction %s"
+#define ERR_CLUSTER_SCRIPT_DOWN_RO                                                                 \
+    "ERR Script attempted to execute a write command while the cluster is down and readonly"
+#define ERR_CLUSTER_EPOCH_NOT_ALONE                                                                \
+    "ERR The user can assign a config epoch only when the node does not know any other node."
+#define ERR_CLUSTER_SETSLOT_KEYS                                                                   \
+    "ERR Can't assign hashslot %d to a different node while I still hold keys for this hash slot."
+#define ERR_CLUSTER_SETSLOT_SYNTAX                                                                 \
+    "ERR Invalid CLUSTER SETSLOT action or number of arguments. Try CLUSTER HELP"
+#define ERR_CLUSTER_SUBCOMMAND                                                                     \
+    "ERR unknown subcommand or wrong number of arguments for '%.128s'. Try CLUSTER HELP."
+#define ERR_CLUSTER_UNKNOWN_NODE "ERR Unknown node %s"
+#define ERR_CLUSTER_UNKNOWN_NODE_LEN "ERR Unknown node %.*s"
+#define ERR_CLUSTER_MOVED "MOVED %d %s:%d"
+#define ERR_CLUSTER_ASK "ASK %d %s:%d"
+
 #endif

@@ -224,6 +224,31 @@ bool pubsub_client_any_topic(client *c, pubsub_topic_fn *fn, void *priv) {
     return false;
 }
 
+void pubsub_drop_shard_channels(pubsub_topic_fn *fn, void *priv) {
+    if (topics[T_SHARD] == NULL || dict_len(topics[T_SHARD]) == 0) return;
+    /* Names first: unsubscribing frees topics under the iterator. */
+    str **names = NULL;
+    size_t n = 0, cap = 0;
+    dict_iter it;
+    dict_iter_init(&it, topics[T_SHARD]);
+    topic *t;
+    while ((t = dict_iter_next(&it)) != NULL) {
+        if (!fn(false, t->name, t->len, priv)) continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 8;
+            names = mem_realloc(names, cap * sizeof(str *));
+        }
+        names[n++] = str_new(t->name, t->len);
+    }
+    dict_iter_done(&it);
+    for (size_t i = 0; i < n; i++) {
+        while ((t = dict_find(topics[T_SHARD], names[i]->buf, names[i]->len)) != NULL)
+            unsubscribe_one(t->subs[0], T_SHARD, names[i]->buf, names[i]->len, true);
+        str_free(names[i]);
+    }
+    mem_free(names);
+}
+
 size_t pubsub_channel_count(void) { return topics[T_CHANNEL] ? dict_len(topics[T_CHANNEL]) : 0; }
 size_t pubsub_pattern_count(void) { return topics[T_PATTERN] ? dict_len(topics[T_PATTERN]) : 0; }
 size_t pubsub_shard_count(void) { return topics[T_SHARD] ? dict_len(topics[T_SHARD]) : 0; }

@@ -30,6 +30,10 @@ bool pubsub_client_any_topic(client *c, pubsub_topic_fn *fn, void *priv);
  * subscribers; returns how many got it. */
 long long pubsub_publish_local(bool shard, const char *ch, size_t chlen, const char *msg,
                                size_t msglen);
+/* Every shard channel fn says true of loses its subscribers, each told
+ * with a sunsubscribe push (its slot moved away: Redis's
+ * pubsubUnsubscribeShardChannels). */
+void pubsub_drop_shard_channels(pubsub_topic_fn *fn, void *priv);
 /* Totals for INFO. */
 size_t pubsub_channel_count(void);
 size_t pubsub_pattern_count(void);

@@ -1743,6 +1743,9 @@ static void become_replica(const char *host, int port) {
 }
 
 void repl_cluster_follow(const char *host, int port) {
+    /* Not while a dataset loads and the loop is served from inside the
+     * load: the cluster's cron asks again once it is loaded. */
+    if (srv.loading) return;
     if (host == NULL) {
         become_master();
         return;
@@ -1752,7 +1755,12 @@ void repl_cluster_follow(const char *host, int port) {
     log_msg(LOG_NOTICE, "Connecting to MASTER %s:%d", host, port);
 }
 
-long long repl_cluster_offset(void) { return repl_offset(); }
+/* The offset a cluster node announces: a replica in a full sync has none
+ * (0, as Redis's replicationGetSlaveOffset(): the bus then shows its
+ * health as "loading"). */
+long long repl_cluster_offset(void) {
+    return srv.is_replica && repl_link_in_full_sync() ? 0 : repl_offset();
+}
 
 long long repl_cluster_data_age(void) { return srv.is_replica ? repl_link_data_age_ms() : 0; }
 

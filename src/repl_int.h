@@ -65,6 +65,9 @@ void repl_link_cron(void);
 void repl_link_retry(void);
 /* The master client is connected and applying the stream. */
 bool repl_link_is_up(void);
+/* A full sync is under way: the payload comes or loads (the offset we
+ * had is no more). */
+bool repl_link_in_full_sync(void);
 bool repl_link_is_master(const client *c);
 /* c is being freed: if it is our master's client, cache its state. */
 void repl_link_client_freed(client *c);

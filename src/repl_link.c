@@ -1510,6 +1510,10 @@ bool repl_link_is_up(void) {
            !(repl_ls.master && (repl_ls.master->flags & CLIENT_CLOSE_ASAP));
 }
 
+bool repl_link_in_full_sync(void) {
+    return repl_ls.state == L_TRANSFER || repl_ls.state == L_BULK_HDR;
+}
+
 bool repl_link_is_master(const client *c) { return c == repl_ls.master; }
 
 void repl_master_applied(client *c, const char *p, size_t len) {

@@ -243,17 +243,23 @@ static tls_conn *new_conn(SSL_CTX *ctx, int fd) {
     return t;
 }
 
-tls_conn *tls_new_accepted(int fd) {
+static tls_conn *new_accepted(int fd, int auth) {
     tls_conn *t = new_conn(server_ctx, fd);
     if (t == NULL) return NULL;
-    int mode = cfg.tls_auth_clients == TLS_CLIENT_AUTH_NO ? SSL_VERIFY_NONE
-               : cfg.tls_auth_clients == TLS_CLIENT_AUTH_OPTIONAL
+    int mode = auth == TLS_CLIENT_AUTH_NO ? SSL_VERIFY_NONE
+               : auth == TLS_CLIENT_AUTH_OPTIONAL
                    ? SSL_VERIFY_PEER
                    : SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
     SSL_set_verify(t->ssl, mode, NULL);
     SSL_set_accept_state(t->ssl);
     return t;
 }
+
+tls_conn *tls_new_accepted(int fd) { return new_accepted(fd, cfg.tls_auth_clients); }
+
+/* Cluster bus peers always show a certificate, whatever tls-auth-clients
+ * says (Redis accepts the bus with TLS_CLIENT_AUTH_YES). */
+tls_conn *tls_new_accepted_node(int fd) { return new_accepted(fd, TLS_CLIENT_AUTH_YES); }
 
 tls_conn *tls_new_connected(int fd) {
     tls_conn *t = new_conn(client_ctx ? client_ctx : server_ctx, fd);

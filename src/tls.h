@@ -28,6 +28,9 @@ bool tls_is_configured(void);
  * NULL if TLS is not configured or OpenSSL fails (logged). The accepted
  * side asks for a client certificate as tls-auth-clients says now. */
 tls_conn *tls_new_accepted(int fd);
+/* The same for a cluster bus link: the peer must always show a
+ * certificate signed by our CA, as Redis asks of other nodes. */
+tls_conn *tls_new_accepted_node(int fd);
 tls_conn *tls_new_connected(int fd);
 /* One step of the handshake: TLS_DONE, TLS_WANT_*, or TLS_FAILED with the
  * reason in tls_last_error(). */

@@ -365,3 +365,110 @@ def test_reshard_moves_every_key(start_server, source, target):
     assert all(sc.execute_command("CLUSTER", "COUNTKEYSINSLOT", s) == 0 for s in moved)
     rc = cluster_client(dst)
     assert count_keys(rc, 400) == 400
+
+
+def shard_health(n, node_id):
+    for shard in n.client(decode_responses=True).execute_command("CLUSTER", "SHARDS"):
+        for nd in shard[3]:
+            d = dict(zip(nd[::2], nd[1::2]))
+            if d["id"] == node_id:
+                return d["health"]
+    return None
+
+
+def master_and_replica(start_server):
+    """A master serving every slot and its replica, linked."""
+    m = node(start_server)
+    r = node(start_server)
+    mc, rc = m.client(decode_responses=True), r.client(decode_responses=True)
+    mc.execute_command("CLUSTER", "ADDSLOTSRANGE", 0, 16383)
+    mc.execute_command("CLUSTER", "MEET", "127.0.0.1", r.port)
+    mid = mc.execute_command("CLUSTER", "MYID")
+    wait_for(lambda: mid in rc.execute_command("CLUSTER", "NODES"), 20, msg="met")
+    rc.execute_command("CLUSTER", "REPLICATE", mid)
+    wait_ok([m, r])
+    wait_for(lambda: r.info("replication")["master_link_status"] == "up", 20)
+    return m, r
+
+
+def test_writing_script_on_readonly_replica_is_moved(start_server):
+    """EVAL takes its script's flags: a shebang script without no-writes
+    is a write, so a READONLY replica sends it to the master (-MOVED) as
+    Redis does (legacy 16-transactions-on-replica); a no-writes one runs."""
+    m, r = master_and_replica(start_server)
+    m.client().set("a", "1")
+    wait_for(lambda: r.info("replication")["slave_repl_offset"] ==
+             m.info("replication")["master_repl_offset"], 20)
+    rc = r.client(decode_responses=True)
+    rc.execute_command("READONLY")
+    slot = rc.execute_command("CLUSTER", "KEYSLOT", "a")
+    with pytest.raises(redis.ResponseError, match=r"^MOVED %d 127\.0\.0\.1:%d$" % (slot, m.port)):
+        rc.eval("#!lua\nreturn redis.call('del','a')", 1, "a")
+    assert rc.eval("#!lua flags=no-writes\nreturn redis.call('get','a')", 1, "a") == "1"
+    assert rc.eval("return redis.call('get','a')", 1, "a") == "1"  # no shebang: may read here
+    assert m.client().get("a") == b"1"
+
+
+def test_replica_in_full_sync_shows_loading_and_leaves_slots(start_server):
+    """A replica in a full sync announces offset 0 (Redis's
+    replicationGetSlaveOffset), so its master's CLUSTER SHARDS shows it
+    "loading" and CLUSTER SLOTS leaves it out (Redis's isReplicaAvailable),
+    until it is synced. The master's slow snapshot keeps it in the sync."""
+    m, r = master_and_replica(start_server)
+    mc, rc = m.client(decode_responses=True), r.client(decode_responses=True)
+    rid = rc.execute_command("CLUSTER", "MYID")
+    mc.execute_command("DEBUG", "POPULATE", 2000, "key", 100)
+    wait_for(lambda: shard_health(m, rid) == "online", 20, msg="online first")
+    in_slots = lambda: any(x[2] == rid for rng in mc.execute_command("CLUSTER", "SLOTS")  # noqa
+                           for x in rng[3:])
+    assert in_slots()
+    mc.config_set("rdb-key-save-delay", 2000)  # 2 ms a key: a 4 s snapshot
+    mc.config_set("repl-backlog-size", 16384)
+    p = mc.pipeline(transaction=True)  # the link drops with the backlog overrun
+    p.execute_command("CLIENT", "KILL", "TYPE", "replica")
+    for i in range(100):
+        p.set("{x}%d" % i, "A" * 1024)
+    p.execute()
+    wait_for(lambda: shard_health(m, rid) == "loading", 20, interval=0.05,
+             msg="the master sees the replica loading")
+    assert not in_slots()
+    mc.config_set("rdb-key-save-delay", 0)
+    wait_for(lambda: shard_health(m, rid) == "online", 30, msg="online again")
+    assert shard_health(r, rid) == "online"
+    assert in_slots()
+    wait_for(lambda: r.client().dbsize() == m.client().dbsize(), 20)
+
+
+def test_shard_channels_leave_with_their_slot(start_server):
+    """A slot given away takes its shard channels: each subscriber hears
+    sunsubscribe (count 0 when it has no other), on SETSLOT NODE and on
+    DELSLOTS, as Redis's clusterDelSlot (legacy 25-pubsubshard-slot-migration);
+    channels of other slots stay."""
+    a, b = node(start_server), node(start_server)
+    ac, bc = a.client(decode_responses=True), b.client(decode_responses=True)
+    ac.execute_command("CLUSTER", "ADDSLOTSRANGE", 0, 8191)
+    bc.execute_command("CLUSTER", "ADDSLOTSRANGE", 8192, 16383)
+    ac.execute_command("CLUSTER", "MEET", "127.0.0.1", b.port)
+    wait_ok([a, b])
+    chans = [c for c in ("ch%d" % i for i in range(200))
+             if ac.execute_command("CLUSTER", "KEYSLOT", c) < 8192][:2]
+    moved, kept = chans
+    slot = ac.execute_command("CLUSTER", "KEYSLOT", moved)
+    sub = redis.Connection(host="127.0.0.1", port=a.port, socket_timeout=5)
+    sub.send_command("SSUBSCRIBE", moved)  # one slot per SSUBSCRIBE
+    assert sub.read_response() == [b"ssubscribe", moved.encode(), 1]
+    sub.send_command("SSUBSCRIBE", kept)
+    assert sub.read_response() == [b"ssubscribe", kept.encode(), 2]
+    bid, aid = bc.execute_command("CLUSTER", "MYID"), ac.execute_command("CLUSTER", "MYID")
+    ac.execute_command("CLUSTER", "SETSLOT", slot, "MIGRATING", bid)
+    bc.execute_command("CLUSTER", "SETSLOT", slot, "IMPORTING", aid)
+    assert ac.execute_command("SPUBLISH", moved, "hello") == 1  # still here while it migrates
+    assert sub.read_response() == [b"smessage", moved.encode(), b"hello"]
+    ac.execute_command("CLUSTER", "SETSLOT", slot, "NODE", bid)
+    assert sub.read_response() == [b"sunsubscribe", moved.encode(), 1]
+    assert ac.execute_command("PUBSUB", "SHARDCHANNELS") == [kept]
+    kslot = ac.execute_command("CLUSTER", "KEYSLOT", kept)
+    ac.execute_command("CLUSTER", "DELSLOTS", kslot)
+    assert sub.read_response() == [b"sunsubscribe", kept.encode(), 0]
+    assert ac.execute_command("PUBSUB", "SHARDCHANNELS") == []
+    sub.disconnect()

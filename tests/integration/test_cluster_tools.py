@@ -10,6 +10,7 @@ cluster serving all slots with three masters; the replica-migration test
 comes last because it kills a node."""
 
 import itertools
+import os
 import subprocess
 import threading
 import time
@@ -306,11 +307,11 @@ def test_manual_failover_force_and_takeover(cl):
 
 
 def test_replica_migration_to_orphaned_master(cl):
-    if cl["kind"] == "mixed":
-        pytest.skip("castor's replica migration; the mixed cluster has had its tools run")
     """A master whose only replica dies gets one from a master with two
     (cluster-migration-barrier 1 leaves it one); not while the barrier
-    says the donor must keep two."""
+    says the donor must keep two. (Across kinds: the test after this one.)"""
+    if cl["kind"] == "mixed":
+        pytest.skip("castor's replica migration; the mixed cluster has had its tools run")
     nodes, spare = cl["nodes"], cl["spare"]
     ms = masters(nodes)
     donor, orphan = ms[0], ms[1]
@@ -320,7 +321,6 @@ def test_replica_migration_to_orphaned_master(cl):
     cli("add-node", addr(spare), addr(donor), "--cluster-slave", "--cluster-master-id",
         myid(donor))
     everyone = nodes + [spare]
-    import sys; time.sleep(3); [print(n.name, n.port, myid(donor), "\n", cmd(n, "CLUSTER", "NODES"), file=sys.stderr) for n in everyone]
     wait_for(lambda: all(sum(1 for l in nodes_lines(n) if myid(donor) in l.split()[3]) == 2
                          for n in everyone), 20, msg="donor has two replicas everywhere")
     wait_ok(everyone)
@@ -329,7 +329,7 @@ def test_replica_migration_to_orphaned_master(cl):
     donors = [n for n in everyone if role(n) == "slave" and master_id(n) == myid(donor)]
     assert len(donors) == 2
     for n in everyone:
-            cmd(n, "CONFIG", "SET", "cluster-migration-barrier", 2)
+        cmd(n, "CONFIG", "SET", "cluster-migration-barrier", 2)
     vid = myid(victim)
     killed(victim)
     alive = [n for n in everyone if n is not victim]
@@ -361,6 +361,73 @@ def test_replica_migration_to_orphaned_master(cl):
                          myid(orphan) for n in alive), 20, msg="everyone sees the migration")
     wait_ok(alive)
     assert keys_everywhere(alive) == 200
+
+
+def start_named(tmp, name, binary, node_id):
+    """A cluster node whose name is node_id: a nodes.conf holding only
+    itself, as both kinds load it (the ports are filled in at start)."""
+    os.makedirs(tmp / name, exist_ok=True)
+    with open(tmp / name / "nodes.conf", "w") as f:
+        f.write("%s :0@0 myself,master - 0 0 0 connected\nvars currentEpoch 0 lastVoteEpoch 0\n"
+                % node_id)
+    d = {"cluster-enabled": "yes", "cluster-node-timeout": str(TIMEOUT_MS)}
+    return Server(tmp / name, binary=binary, directives=d, name=name).start()
+
+
+@pytest.mark.parametrize("mover", ["castor", "redis"])
+def test_replica_migration_across_kinds(tmp_path, mover):
+    """cluster-migration-barrier on a mixed cluster: the donor master has
+    two replicas, the other master loses its only one; the donor's replica
+    with the smallest name (Redis's rule, so chosen here by naming it
+    000...1) moves to the orphaned master, which is of the other kind: a
+    castor replica to a redis-server master, and a redis-server replica to
+    a castor master. It then replicates from it, and every node agrees."""
+    kind = {"castor": CASTOR_SERVER, "redis": REDIS_SERVER}
+    other = "redis" if mover == "castor" else "castor"
+    plan = [("donor", other, "a" * 40), ("orphan", other, "b" * 40),
+            ("mover", mover, "0" * 39 + "1"), ("stayer", other, "f" * 40),
+            ("lost", mover, "c" * 40)]
+    made = []
+    try:
+        for name, k, node_id in plan:
+            made.append(start_named(tmp_path, name, kind[k], node_id))
+        donor, orphan, mover_n, stayer, lost = made
+        for n, epoch, (lo, hi) in ((donor, 1, (0, 8191)), (orphan, 2, (8192, 16383))):
+            assert cmd(n, "CLUSTER", "SET-CONFIG-EPOCH", epoch) == "OK"
+            assert cmd(n, "CLUSTER", "ADDSLOTSRANGE", lo, hi) == "OK"
+        for n in made[1:]:
+            assert cmd(donor, "CLUSTER", "MEET", "127.0.0.1", n.port) == "OK"
+        wait_for(lambda: all(len(nodes_lines(n)) == 5 and "handshake" not in cmd(n, "CLUSTER",
+                                                                                "NODES")
+                             for n in made), 20, msg="all met")
+        for r, m in ((mover_n, donor), (stayer, donor), (lost, orphan)):
+            assert cmd(r, "CLUSTER", "REPLICATE", myid(m)) == "OK"
+        wait_for(lambda: all(sum(1 for l in nodes_lines(n) if l.split()[3] == "a" * 40) == 2
+                             for n in made), 20, msg="the donor has two replicas everywhere")
+        wait_ok(made)
+        wait_synced(made)
+        assert master_id(mover_n) == myid(donor)
+        killed(lost)
+        alive = made[:4]
+        wait_for(lambda: master_id(mover_n) == myid(orphan), 30,
+                 msg="%s replica migrated to the orphaned %s master" % (mover, other))
+        assert master_id(stayer) == myid(donor)
+        wait_for(lambda: mover_n.info("replication")["master_link_status"] == "up", 20)
+        assert mover_n.info("replication")["master_port"] == orphan.port
+        wait_for(lambda: all([l for l in nodes_lines(n) if l.startswith(myid(mover_n))][0]
+                             .split()[3] == myid(orphan) for n in alive), 20,
+                 msg="everyone sees the migration")
+        wait_ok(alive)
+        # The moved replica holds the orphan's writes.
+        key = [k for k in ("k%d" % i for i in range(100)) if crc16(k) >= 8192][0]
+        assert cmd(orphan, "SET", key, "v")
+        reader = mover_n.client()
+        reader.execute_command("READONLY")
+        wait_for(lambda: reader.get(key) == b"v", 10, msg="replicated from the new master")
+    finally:
+        problems = [p for p in (finish_server(s) for s in made) if p]
+        if problems:
+            pytest.fail("\n".join(problems), pytrace=False)
 
 
 def meet(a, b):
