@@ -3,8 +3,8 @@
  * its snapshot (to a temp file checked by CRC64 as it arrives, or parsed
  * straight from the socket when there is nothing to keep), replacing the
  * dataset, the empty-master guard, and the client that applies the
- * master's stream and ACKs it. The master side is repl.c; shared state is
- * in repl_int.h. docs/REPLICATION.md is the contract.
+ * master's stream and ACKs it. The master side is repl.c, repl_sync.c,
+ * repl_ack.c and repl_role.c; what they ask each other is in repl_int.h. docs/REPLICATION.md is the contract.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "repl_int.h"
 
@@ -38,7 +38,7 @@
 
 #define REFUSED_RETRY_MS 5000
 
-/* ---- State: the link (repl.c has the master side's) ---- */
+/* ---- State: the link (repl_int.h has the master side's) ---- */
 
 typedef enum {
     L_NONE,       /* not a replica */
@@ -1500,7 +1500,7 @@ void repl_link_cron(void) {
     }
 }
 
-/* ---- What repl.c asks of the link ---- */
+/* ---- What the master side's files ask of the link ---- */
 
 /* A master client whose connection ended (EOF or error: it is freed at
  * the end of this loop turn) is a link that is down: a client asking in

@@ -157,7 +157,7 @@ static bool snapshot_bgsave_in_progress(void) { return child_type() == CHILD_RDB
 static void bgsave_done(int exitcode, int bysignal);
 
 /* The diskless replication child: "$EOF:<mark>\r\n", the RDB, the mark,
- * into the pipe 'wfd' that repl.c relays to the replicas. */
+ * into the pipe 'wfd' that repl_sync.c relays to the replicas. */
 static bool child_to_pipe;
 
 int snapshot_bgsave_pipe(int wfd, int rfd, const char *mark, int exclude) {
