@@ -139,6 +139,9 @@ static int snapshot_save(void) {
 
 /* Runs in the forked child (child.c closed the listeners); never returns. */
 static void child_main(void) {
+    char tmp[64];
+    snprintf(tmp, sizeof(tmp), "temp-%d.rdb", (int)getpid()); /* rdb.c's temp name */
+    child_set_temp_file(tmp);
     rdb_info info;
     fill_save_info(&info);
     str *err = NULL;
