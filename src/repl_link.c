@@ -16,6 +16,8 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "aof.h"
@@ -1107,10 +1109,40 @@ static void drain_while_loading(void) {
     drain_last_us = util_ustime();
 }
 
+/* ---- Serving clients while a full sync loads ----
+ * As at start-up (Redis's processEventsWhileBlocked): every
+ * loading-process-events-interval-bytes of payload, and while the loader
+ * waits for the master's next bytes, clients are served: -LOADING for most
+ * commands, INFO says loading:1 with its progress. The link is out of the
+ * event loop meanwhile: its bytes are the loader's. */
+static long long served_at_bytes;
+
+static void serve_clients(void) {
+    served_at_bytes = srv.loading_loaded_bytes;
+    server_serve_while_loading();
+}
+
+/* The loader's callback, every 64 KB of payload: a split sync's stream
+ * link is drained (every 2 ms), clients are served. */
+static void while_loading(void) {
+    drain_while_loading();
+    long long every = cfg.loading_process_events_interval_bytes;
+    if (every > 0 && srv.loading_loaded_bytes - served_at_bytes >= every) serve_clients();
+}
+
+/* The payload ('total' bytes, 0 if not known) starts loading. */
+static void begin_loading(long long total) {
+    if (repl_ls.fd != -1) ev_del(repl_ls.fd, EV_READ | EV_WRITE);
+    srv.loading_start_time = (long long)time(NULL);
+    srv.loading_total_bytes = total;
+    srv.loading_loaded_bytes = 0;
+    served_at_bytes = 0;
+    srv.loading = true;
+}
+
 static int load_draining(const char *path, rdb_info *info, str **err) {
-    if (!repl_ls.split) return rdb_load_file(path, info, err);
-    repl_ls.s_loading = true;
-    int rc = rdb_load_file_cb(path, info, drain_while_loading, 64 * 1024, err);
+    repl_ls.s_loading = repl_ls.split;
+    int rc = rdb_load_file_cb(path, info, while_loading, 64 * 1024, err);
     repl_ls.s_loading = false;
     return rc;
 }
@@ -1296,7 +1328,8 @@ static void transfer_done(void) {
     log_msg(LOG_NOTICE, "MASTER <-> REPLICA sync: Loading DB in memory");
     rdb_info info;
     rdb_info_init(&info);
-    srv.loading = true;
+    struct stat sb;
+    begin_loading(stat(cfg.dbfilename, &sb) == 0 ? (long long)sb.st_size : 0);
     int rc = load_draining(cfg.dbfilename, &info, &err);
     srv.loading = false;
     load_finished(rc, err, &info, aof_was_on, "disk");
@@ -1308,6 +1341,9 @@ static void transfer_done(void) {
  * read past the payload stays in rbuf for the master client. With 'tee'
  * every chunk also goes to the temp file, which becomes our RDB. */
 static size_t rpos;
+
+/* While waiting for the master's bytes, clients are served this often. */
+#define LOAD_WAIT_SLICE_MS 10
 
 static bool conn_fill(void) {
     if (rpos == repl_ls.rbuf->len) {
@@ -1339,10 +1375,11 @@ static bool conn_fill(void) {
             for (;;) {
                 if (srv.shutdown_asap) server_shutdown_while_loading();
                 drain_while_loading();
+                if (srv.loading) serve_clients(); /* the master is slow: serve meanwhile */
                 struct pollfd pfd[2] = {{.fd = repl_ls.fd, .events = POLLIN},
                                         {.fd = repl_ls.sfd, .events = POLLIN}};
                 int nfds = repl_ls.sfd != -1 && repl_ls.s_state >= SL_HANDSHAKE ? 2 : 1;
-                int wait = repl_ls.split ? 2 : cfg.repl_timeout * 1000;
+                int wait = repl_ls.split ? 2 : LOAD_WAIT_SLICE_MS;
                 int rc = poll(pfd, (nfds_t)nfds, wait);
                 if (rc > 0 && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))) break;
                 if (rc > 0 && nfds == 2 && pfd[1].revents) drain_last_us = 0; /* pump now */
@@ -1390,10 +1427,11 @@ static void socket_load(bool tee) {
     rio rr;
     rio_init_fd(&rr, repl_ls.fd);
     rr.read = socket_rio_read;
+    rdb_rio_every(&rr, while_loading, 64 * 1024);
     rdb_info info;
     rdb_info_init(&info);
     str *err = NULL;
-    srv.loading = true;
+    begin_loading(repl_ls.size > 0 ? repl_ls.size : 0);
     repl_ls.s_loading = true; /* a lost stream link can't cancel the load */
     int rc = rdb_load_rio(&rr, &info, &err);
     srv.loading = false;
