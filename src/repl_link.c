@@ -1115,10 +1115,11 @@ static void drain_while_loading(void) {
  * waits for the master's next bytes, clients are served: -LOADING for most
  * commands, INFO says loading:1 with its progress. The link is out of the
  * event loop meanwhile: its bytes are the loader's. */
-static long long served_at_bytes;
+static long long served_at_bytes, served_ms;
 
 static void serve_clients(void) {
     served_at_bytes = srv.loading_loaded_bytes;
+    served_ms = util_mstime();
     server_serve_while_loading();
 }
 
@@ -1375,7 +1376,8 @@ static bool conn_fill(void) {
             for (;;) {
                 if (srv.shutdown_asap) server_shutdown_while_loading();
                 drain_while_loading();
-                if (srv.loading) serve_clients(); /* the master is slow: serve meanwhile */
+                /* The master is slow: serve meanwhile (not at every short wait). */
+                if (srv.loading && util_mstime() - served_ms >= LOAD_WAIT_SLICE_MS) serve_clients();
                 struct pollfd pfd[2] = {{.fd = repl_ls.fd, .events = POLLIN},
                                         {.fd = repl_ls.sfd, .events = POLLIN}};
                 int nfds = repl_ls.sfd != -1 && repl_ls.s_state >= SL_HANDSHAKE ? 2 : 1;
