@@ -629,6 +629,7 @@ fail:
 
 static void child_rewrite(void) {
     str *tmp = temp_base_path(getpid());
+    child_set_temp_file(tmp->buf);
     if (write_base(tmp->buf, rewrite_rdb) == 0) {
         log_msg(LOG_NOTICE, "Successfully created the temporary AOF base file %s", tmp->buf);
         child_exit(0);

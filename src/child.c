@@ -6,16 +6,20 @@
  * reaps through child_reap(), which calls back the owner. A pipe carries
  * the child's progress (keys written, copy-on-write size) to the parent
  * about once a second, and its final copy-on-write size, for INFO.
+ * A child never outlives its parent: the kernel signals it when the parent
+ * dies (PR_SET_PDEATHSIG), and it removes its temp file and exits.
  * Not here: what the child writes (rdb.c, aof.c), temp files (owners).
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "child.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -51,6 +55,9 @@ static child_progress progress;
 /* Child: its COW history for the "Fork CoW" log lines, and when it last
  * reported. */
 static child_kind child_own_kind;
+/* Child: the file it writes (a temp name its parent would rename), removed
+ * if the parent dies first. Set through child_set_temp_file(). */
+static char temp_file[PATH_MAX];
 static size_t cow_peak, cow_now;
 static unsigned long long cow_sum, cow_reads;
 static long long cow_measured_ms, reported_ms;
@@ -132,8 +139,23 @@ static void close_pipe(void) {
     }
 }
 
+/* Child: the parent is gone (PR_SET_PDEATHSIG). Nobody would rename, read
+ * or remove what we write, and a dead master's snapshot must not go on
+ * eating memory and disk: remove our temp file and exit (Redis's child
+ * exits once it can't report to its parent). Async-signal-safe. */
+static void on_parent_death(int sig) {
+    (void)sig;
+    if (temp_file[0]) unlink(temp_file);
+    _exit(1);
+}
+
+void child_set_temp_file(const char *path) {
+    if (!in_child) return;
+    snprintf(temp_file, sizeof(temp_file), "%s", path);
+}
+
 /* In the new child: drop what belongs to the serving process. */
-static void become_child(void) {
+static void become_child(pid_t parent) {
     in_child = true;
     dict_set_resize_allowed(false);
     log_set_role('C');
@@ -141,6 +163,15 @@ static void become_child(void) {
     signal(SIGTERM, SIG_DFL);
     signal(SIGINT, SIG_DFL);
     signal(SIGUSR1, SIG_DFL);
+    /* Die with the parent: the kernel signals us when it exits, however
+     * it dies (kill -9, the OOM killer). It may have died before the
+     * prctl: then we are already someone else's child. */
+    struct sigaction sa = {0};
+    sa.sa_handler = on_parent_death;
+    sigemptyset(&sa.sa_mask);
+    sigaction(CHILD_PARENT_DEATH_SIGNAL, &sa, NULL);
+    if (prctl(PR_SET_PDEATHSIG, CHILD_PARENT_DEATH_SIGNAL) == -1 || getppid() != parent)
+        on_parent_death(CHILD_PARENT_DEATH_SIGNAL);
     for (int i = 0; i < srv.tcp_count; i++) close(srv.tcp_fds[i]);
     for (int i = 0; i < srv.tls_count; i++) close(srv.tls_fds[i]);
     if (srv.unix_fd != -1) close(srv.unix_fd);
@@ -167,6 +198,7 @@ pid_t child_fork(child_kind kind, child_done_fn *done) {
         fcntl(info_pipe[0], F_SETFL, O_NONBLOCK);
     }
     long long t0 = util_ustime();
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid > 0) {
         srv.stat_total_forks++;
@@ -181,7 +213,7 @@ pid_t child_fork(child_kind kind, child_done_fn *done) {
     }
     if (pid == 0) {
         child_own_kind = kind;
-        become_child();
+        become_child(parent);
         return 0;
     }
     if (info_pipe[1] != -1) close(info_pipe[1]);

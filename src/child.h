@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <signal.h>
 #include <sys/types.h>
 
 typedef enum { CHILD_NONE = 0, CHILD_RDB = 1, CHILD_AOF = 2 } child_kind;
@@ -19,9 +20,15 @@ typedef void child_done_fn(int exitcode, int bysignal);
 
 /* Fork a child doing 'kind' work. In the parent: the child's pid (> 0),
  * remembered with 'done'. In the child: 0 (listeners closed, default
- * signal actions, log role 'C'); finish with child_exit(). -1 with errno
+ * signal actions, log role 'C', exits if the parent dies); finish with
+ * child_exit(). -1 with errno
  * if fork failed or a child already runs (EBUSY); nothing is recorded. */
 pid_t child_fork(child_kind kind, child_done_fn *done);
+/* Every child exits when its parent dies (PR_SET_PDEATHSIG, this signal),
+ * after removing the file it named here (in the child: the temp file its
+ * parent would have renamed; a no-op in the parent). */
+#define CHILD_PARENT_DEATH_SIGNAL SIGUSR2
+void child_set_temp_file(const char *path);
 /* In the child: report copy-on-write bytes to the parent and _exit(code)
  * (no atexit handlers, no leak check of the parent's heap). */
 void child_exit(int code) __attribute__((noreturn));

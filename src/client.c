@@ -250,7 +250,7 @@ static void write_handler(int fd, void *data, int mask) {
     (void)fd;
     (void)mask;
     client *c = data;
-    if (c->flags & CLIENT_REPL_HOLD) { /* released by repl.c */
+    if (c->flags & CLIENT_REPL_HOLD) { /* released by repl_sync.c, repl_ack.c */
         ev_del(c->fd, EV_WRITE);
         return;
     }

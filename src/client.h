@@ -44,7 +44,8 @@ struct acl_user;
 #define CLIENT_FAKE (1u << 16)        /* no socket: AOF loading, scripts */
 #define CLIENT_PAUSED_WAIT (1u << 17) /* postponed by CLIENT PAUSE */
 #define CLIENT_REPL_HOLD                                                                           \
-    (1u << 18) /* output waits (repl.c): a replica in a full sync, a held write reply */
+    (1u                                                                                            \
+     << 18) /* output waits: a replica in a full sync (repl_sync.c), a held write reply (repl_ack.c) */
 #define CLIENT_MASTER_FORCE_REPLY (1u << 19) /* our master gets this reply (REPLCONF ACK) */
 #define CLIENT_INPUT_QUEUED (1u << 20)       /* read this turn, runs in client_run_queued() */
 #define CLIENT_MASTER_STALLED (1u << 21) /* our master sent bytes that don't parse: apply no more */
@@ -163,7 +164,7 @@ typedef struct client {
     struct tracking_prefixes *tracking_prefixes; /* BCAST prefixes, owned by tracking.c */
     struct multi_state *multi;                   /* transaction and WATCH state, owned by multi.c */
     struct bstate *bstate;     /* what a CLIENT_BLOCKED client waits for (blocking.c) */
-    struct replica_info *repl; /* a replica's (or REPLCONF sender's) state, owned by repl.c */
+    struct replica_info *repl; /* a replica's (or REPLCONF sender's) state, owned by repl_sync.c */
     uint64_t pubsub_channels;  /* counts, for CLIENT LIST (pubsub.c) */
     uint64_t pubsub_patterns;
     uint64_t pubsub_shard_channels;

@@ -513,7 +513,7 @@ static void cmd_client_unblock(client *c) {
     client *target = client_find_by_id((uint64_t)id);
     bool done = false;
     if (target && (target->flags & CLIENT_BLOCKED)) {
-        /* Blocked on nothing of blocking.c's: in WAIT (repl.c). */
+        /* Blocked on nothing of blocking.c's: in WAIT (repl_ack.c). */
         if (target->bstate == NULL)
             done = repl_unblock_wait(target, as_error ? ERR_UNBLOCKED_CLIENT : NULL);
         else done = blocking_unblock_client(target, as_error);

@@ -435,7 +435,19 @@
 #define ERR_NOGROUP_KEY "NOGROUP No such key '%.*s' or consumer group '%.*s'"
 #define ERR_XCLAIM_OPTION "ERR Unrecognized XCLAIM option '%.*s'"
 
-/* Replication (repl.c, and script.c's checks of the same states) */
+/* Snapshots (snapshot.c) */
+/* Redis's bare "-ERR" (its shared.err): a SAVE, BGSAVE or DEBUG RELOAD
+ * that failed, the reason being in the log. */
+#define ERR_FAILED "ERR"
+#define ERR_BGSAVE_RUNNING "ERR Background save already in progress"
+#define ERR_BGSAVE_CHILD_ACTIVE                                                                    \
+    "ERR Another child process is active (AOF?): can't BGSAVE right now. "                         \
+    "Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible."
+#define ERR_DEBUG_RELOAD_OPTION                                                                    \
+    "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options."
+#define ERR_DEBUG_RELOAD_LOAD "ERR Error trying to load the RDB dump"
+
+/* Replication (repl*.c, and script.c's checks of the same states) */
 #define ERR_READONLY "READONLY You can't write against a read only replica."
 #define ERR_MASTERDOWN                                                                             \
     "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."

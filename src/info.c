@@ -382,7 +382,7 @@ static str *sec_persistence(str *s) {
                     "module_fork_last_cow_size:0\r\n");
     s = aof_info_sizes(s); /* aof_current_size .., when the AOF is on */
     if (!srv.loading) return s;
-    /* The start-up load's progress, as Redis reports it. */
+    /* The load's progress (at start-up, or a replica's full sync), as Redis reports it. */
     long long total = srv.loading_total_bytes, done = srv.loading_loaded_bytes;
     long long elapsed = (long long)time(NULL) - srv.loading_start_time;
     long long eta = elapsed <= 0 || done <= 0 ? 1 : elapsed * (total - done) / done;

@@ -987,7 +987,7 @@ size_t rdb_value_size(const kv *e) {
 }
 
 /* ---- A received replication payload, before it replaces the dataset ----
- * (its CRC64 was checked as it arrived: repl.c) */
+ * (its CRC64 was checked as it arrived: repl_link.c) */
 
 int rdb_check_payload(const char *path, bool deep, bool *has_keys, char *replid2, str **err) {
     *has_keys = true;

@@ -1,10 +1,13 @@
 /* repl.h -- master and replica sides of replication (docs/REPLICATION.md).
  *
- * Master side: the backlog, the replicas' handshake (REPLCONF, PSYNC,
- * SYNC), full syncs by disk or diskless BGSAVE, the stream to replicas,
- * WAIT and min-replicas. Replica side: the non-blocking link to our
- * master (connect, handshake, transfer, load, online), the client that
- * applies its stream, ACKs, and the empty-master guard. */
+ * Master side: the backlog and the stream to replicas (repl.c), the
+ * replicas' handshake (REPLCONF, PSYNC, SYNC) and full syncs by disk or
+ * diskless BGSAVE (repl_sync.c), WAIT and the durability mode
+ * (repl_ack.c), REPLICAOF, ROLE and FAILOVER (repl_role.c). Replica side
+ * (repl_link.c): the non-blocking link to our master (connect, handshake,
+ * transfer, load, online), the client that applies its stream, ACKs, and
+ * the empty-master guard. This header is the whole module's; its files ask
+ * each other through repl_int.h. */
 #ifndef CASTOR_REPL_H
 #define CASTOR_REPL_H
 
@@ -119,8 +122,12 @@ long long repl_cluster_offset(void);
 /* ms since our master's last data (a replica's election). */
 long long repl_cluster_data_age(void);
 
-/* The command table, registered by server.c. */
-extern command repl_commands[];
+/* The command tables, registered by server.c: REPLICAOF, SLAVEOF, ROLE,
+ * FAILOVER (repl_role.c); REPLCONF, PSYNC, SYNC (repl_sync.c); WAIT
+ * (repl_ack.c). */
+extern command repl_role_commands[];
+extern command repl_sync_commands[];
+extern command repl_ack_commands[];
 
 /* A new replication id, and no previous one (DEBUG CHANGE-REPL-ID). */
 void repl_change_replid(void);

@@ -3,8 +3,8 @@
  * its snapshot (to a temp file checked by CRC64 as it arrives, or parsed
  * straight from the socket when there is nothing to keep), replacing the
  * dataset, the empty-master guard, and the client that applies the
- * master's stream and ACKs it. The master side is repl.c; shared state is
- * in repl_int.h. docs/REPLICATION.md is the contract.
+ * master's stream and ACKs it. The master side is repl.c, repl_sync.c,
+ * repl_ack.c and repl_role.c; what they ask each other is in repl_int.h. docs/REPLICATION.md is the contract.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "repl_int.h"
 
@@ -16,6 +16,8 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "aof.h"
@@ -38,7 +40,7 @@
 
 #define REFUSED_RETRY_MS 5000
 
-/* ---- State: the link (repl.c has the master side's) ---- */
+/* ---- State: the link (repl_int.h has the master side's) ---- */
 
 typedef enum {
     L_NONE,       /* not a replica */
@@ -1107,10 +1109,41 @@ static void drain_while_loading(void) {
     drain_last_us = util_ustime();
 }
 
+/* ---- Serving clients while a full sync loads ----
+ * As at start-up (Redis's processEventsWhileBlocked): every
+ * loading-process-events-interval-bytes of payload, and while the loader
+ * waits for the master's next bytes, clients are served: -LOADING for most
+ * commands, INFO says loading:1 with its progress. The link is out of the
+ * event loop meanwhile: its bytes are the loader's. */
+static long long served_at_bytes, served_ms;
+
+static void serve_clients(void) {
+    served_at_bytes = srv.loading_loaded_bytes;
+    served_ms = util_mstime();
+    server_serve_while_loading();
+}
+
+/* The loader's callback, every 64 KB of payload: a split sync's stream
+ * link is drained (every 2 ms), clients are served. */
+static void while_loading(void) {
+    drain_while_loading();
+    long long every = cfg.loading_process_events_interval_bytes;
+    if (every > 0 && srv.loading_loaded_bytes - served_at_bytes >= every) serve_clients();
+}
+
+/* The payload ('total' bytes, 0 if not known) starts loading. */
+static void begin_loading(long long total) {
+    if (repl_ls.fd != -1) ev_del(repl_ls.fd, EV_READ | EV_WRITE);
+    srv.loading_start_time = (long long)time(NULL);
+    srv.loading_total_bytes = total;
+    srv.loading_loaded_bytes = 0;
+    served_at_bytes = 0;
+    srv.loading = true;
+}
+
 static int load_draining(const char *path, rdb_info *info, str **err) {
-    if (!repl_ls.split) return rdb_load_file(path, info, err);
-    repl_ls.s_loading = true;
-    int rc = rdb_load_file_cb(path, info, drain_while_loading, 64 * 1024, err);
+    repl_ls.s_loading = repl_ls.split;
+    int rc = rdb_load_file_cb(path, info, while_loading, 64 * 1024, err);
     repl_ls.s_loading = false;
     return rc;
 }
@@ -1296,7 +1329,8 @@ static void transfer_done(void) {
     log_msg(LOG_NOTICE, "MASTER <-> REPLICA sync: Loading DB in memory");
     rdb_info info;
     rdb_info_init(&info);
-    srv.loading = true;
+    struct stat sb;
+    begin_loading(stat(cfg.dbfilename, &sb) == 0 ? (long long)sb.st_size : 0);
     int rc = load_draining(cfg.dbfilename, &info, &err);
     srv.loading = false;
     load_finished(rc, err, &info, aof_was_on, "disk");
@@ -1308,6 +1342,9 @@ static void transfer_done(void) {
  * read past the payload stays in rbuf for the master client. With 'tee'
  * every chunk also goes to the temp file, which becomes our RDB. */
 static size_t rpos;
+
+/* While waiting for the master's bytes, clients are served this often. */
+#define LOAD_WAIT_SLICE_MS 10
 
 static bool conn_fill(void) {
     if (rpos == repl_ls.rbuf->len) {
@@ -1339,10 +1376,12 @@ static bool conn_fill(void) {
             for (;;) {
                 if (srv.shutdown_asap) server_shutdown_while_loading();
                 drain_while_loading();
+                /* The master is slow: serve meanwhile (not at every short wait). */
+                if (srv.loading && util_mstime() - served_ms >= LOAD_WAIT_SLICE_MS) serve_clients();
                 struct pollfd pfd[2] = {{.fd = repl_ls.fd, .events = POLLIN},
                                         {.fd = repl_ls.sfd, .events = POLLIN}};
                 int nfds = repl_ls.sfd != -1 && repl_ls.s_state >= SL_HANDSHAKE ? 2 : 1;
-                int wait = repl_ls.split ? 2 : cfg.repl_timeout * 1000;
+                int wait = repl_ls.split ? 2 : LOAD_WAIT_SLICE_MS;
                 int rc = poll(pfd, (nfds_t)nfds, wait);
                 if (rc > 0 && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))) break;
                 if (rc > 0 && nfds == 2 && pfd[1].revents) drain_last_us = 0; /* pump now */
@@ -1390,10 +1429,11 @@ static void socket_load(bool tee) {
     rio rr;
     rio_init_fd(&rr, repl_ls.fd);
     rr.read = socket_rio_read;
+    rdb_rio_every(&rr, while_loading, 64 * 1024);
     rdb_info info;
     rdb_info_init(&info);
     str *err = NULL;
-    srv.loading = true;
+    begin_loading(repl_ls.size > 0 ? repl_ls.size : 0);
     repl_ls.s_loading = true; /* a lost stream link can't cancel the load */
     int rc = rdb_load_rio(&rr, &info, &err);
     srv.loading = false;
@@ -1500,7 +1540,7 @@ void repl_link_cron(void) {
     }
 }
 
-/* ---- What repl.c asks of the link ---- */
+/* ---- What the master side's files ask of the link ---- */
 
 /* A master client whose connection ended (EOF or error: it is freed at
  * the end of this loop turn) is a link that is down: a client asking in

@@ -57,7 +57,7 @@ void reply_discard(client *c);
  * replication buffer). */
 size_t reply_pending(const client *c);
 /* Take back the last n bytes queued (none of them sent yet): a reply held
- * for replicas' acknowledgements that becomes an error (repl.c). */
+ * for replicas' acknowledgements that becomes an error (repl_ack.c). */
 void reply_drop_tail(client *c, size_t n);
 /* Replies whose size the client's count sets, not the data (random picks
  * with repetition): note reply_repeat_begin() before the first element and

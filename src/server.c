@@ -492,13 +492,16 @@ int seam_function_load(const char *code, size_t len, bool replace, str **err) {
 
 /* Every command family's table. Adding a family? Add its table here. */
 static command *const families[] = {
-    t_string_commands, bitops_commands,   keys_commands,     dump_commands,    expire_commands,
-    srvcmd_commands,   debug_commands,    info_commands,     config_commands,  clientcmd_commands,
-    cmdinfo_commands,  slowlog_commands,  memory_commands,   multi_commands,   pubsub_commands,
-    repl_commands,     snapshot_commands, aof_commands,      t_hash_commands,  t_set_commands,
-    t_list_commands,   t_zset_commands,   blocking_commands, sort_commands,    module_commands,
-    script_commands,   function_commands, hllcmd_commands,   geo_commands,     acl_commands,
-    cluster_commands,  t_stream_commands, migrate_commands,  latency_commands, lolwut_commands,
+    t_string_commands,  bitops_commands,    keys_commands,     dump_commands,
+    expire_commands,    srvcmd_commands,    debug_commands,    info_commands,
+    config_commands,    clientcmd_commands, cmdinfo_commands,  slowlog_commands,
+    memory_commands,    multi_commands,     pubsub_commands,   repl_role_commands,
+    repl_sync_commands, repl_ack_commands,  snapshot_commands, aof_commands,
+    t_hash_commands,    t_set_commands,     t_list_commands,   t_zset_commands,
+    blocking_commands,  sort_commands,      module_commands,   script_commands,
+    function_commands,  hllcmd_commands,    geo_commands,      acl_commands,
+    cluster_commands,   t_stream_commands,  migrate_commands,  latency_commands,
+    lolwut_commands,
 };
 
 static void register_commands(void) {

@@ -42,11 +42,11 @@ struct server {
 
     client *clients;                /* client.c: list of all clients */
     unsigned long nclients;         /* client.c */
-    unsigned long nreplicas;        /* repl.c */
+    unsigned long nreplicas;        /* repl_sync.c */
     uint64_t next_client_id;        /* client.c */
     client *current;                /* cmdtable.c: client whose command runs, a script's caller
                                        * for its commands (logging; db.c: is it our master?) */
-    unsigned long blocked_clients;  /* blocking.c (keys), repl.c (WAIT) */
+    unsigned long blocked_clients;  /* blocking.c (keys), repl_ack.c (WAIT) */
     unsigned long tracking_clients; /* tracking.c: clients with CLIENT TRACKING on */
 
     int tcp_fds[16]; /* server.c */
@@ -67,7 +67,7 @@ struct server {
     long long stat_keyspace_hits;              /* db.c */
     long long stat_keyspace_misses;            /* db.c */
     long long stat_net_input_bytes;            /* client.c, repl_link.c */
-    long long stat_net_output_bytes;           /* reply.c, repl.c */
+    long long stat_net_output_bytes;           /* reply.c, repl.c, repl_sync.c */
     long long stat_unexpected_error_replies;   /* reply.c */
     long long stat_total_error_replies;        /* reply.c */
     long long stat_dump_payload_sanitizations; /* rdb_types.c (RESTORE, sanitize-dump-payload) */
@@ -96,7 +96,7 @@ struct server {
     bool shutdown_asap;            /* server.c (signal handler) */
     int shutdown_flags;            /* server.c */
     long long shutdown_mstime;     /* server.c: a shutdown waits for replicas until then; 0: none */
-    bool is_replica;               /* repl.c: we are a replica of a master */
+    bool is_replica;               /* repl_role.c, repl.c (start): we are a replica */
     bool active_expire_enabled;    /* server.c at start, debug.c (DEBUG SET-ACTIVE-EXPIRE) */
     bool pause_cron;               /* debug.c: DEBUG PAUSE-CRON (the cron only keeps time) */
     bool skip_checksum_validation; /* debug.c: DEBUG SET-SKIP-CHECKSUM-VALIDATION */
@@ -108,7 +108,7 @@ struct server {
     int busy_script; /* script.c: 1 (EVAL) or 2 (FCALL) while a script runs
                                        * past busy-reply-threshold */
 
-    /* CLIENT PAUSE: clientcmd.c (PAUSE, UNPAUSE), repl.c (FAILOVER), and
+    /* CLIENT PAUSE: clientcmd.c (PAUSE, UNPAUSE), repl_role.c (FAILOVER), and
      * server.c's cron, which ends it. */
     long long pause_end_ms;
     int pause_type; /* PAUSE_* */

@@ -139,6 +139,9 @@ static int snapshot_save(void) {
 
 /* Runs in the forked child (child.c closed the listeners); never returns. */
 static void child_main(void) {
+    char tmp[64];
+    snprintf(tmp, sizeof(tmp), "temp-%d.rdb", (int)getpid()); /* rdb.c's temp name */
+    child_set_temp_file(tmp);
     rdb_info info;
     fill_save_info(&info);
     str *err = NULL;
@@ -157,7 +160,7 @@ static bool snapshot_bgsave_in_progress(void) { return child_type() == CHILD_RDB
 static void bgsave_done(int exitcode, int bysignal);
 
 /* The diskless replication child: "$EOF:<mark>\r\n", the RDB, the mark,
- * into the pipe 'wfd' that repl.c relays to the replicas. */
+ * into the pipe 'wfd' that repl_sync.c relays to the replicas. */
 static bool child_to_pipe;
 
 int snapshot_bgsave_pipe(int wfd, int rfd, const char *mark, int exclude) {
@@ -379,12 +382,12 @@ void snapshot_debug_reload(client *c) {
         else if (arg_is(&c->argv[j], "noflush")) flush = false;
         else if (arg_is(&c->argv[j], "nosave")) save = false;
         else {
-            reply_error(c, "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.");
+            reply_error(c, ERR_DEBUG_RELOAD_OPTION);
             return;
         }
     }
     if (save && snapshot_save() == -1) {
-        reply_error(c, "ERR");
+        reply_error(c, ERR_FAILED);
         return;
     }
     if (flush) {
@@ -394,7 +397,7 @@ void snapshot_debug_reload(client *c) {
     }
     rdb_info info;
     if (load_file(&info, false, merge) == -1) {
-        reply_error(c, "ERR Error trying to load the RDB dump");
+        reply_error(c, ERR_DEBUG_RELOAD_LOAD);
         return;
     }
     /* What we just saved is our history as it is; another file is not. */
@@ -445,12 +448,12 @@ str *snapshot_info(str *s) {
 
 static void cmd_save(client *c) {
     if (snapshot_bgsave_in_progress()) {
-        reply_error(c, "ERR Background save already in progress");
+        reply_error(c, ERR_BGSAVE_RUNNING);
         return;
     }
     st.saves++;
     if (snapshot_save() == 0) reply_ok(c);
-    else reply_error(c, "ERR");
+    else reply_error(c, ERR_FAILED);
 }
 
 /* BGSAVE [SCHEDULE] */
@@ -465,19 +468,18 @@ static void cmd_bgsave(client *c) {
     }
     bool in_exec = cmdtable_call_depth() > 1;
     if (snapshot_bgsave_in_progress()) {
-        reply_error(c, "ERR Background save already in progress");
+        reply_error(c, ERR_BGSAVE_RUNNING);
     } else if (child_active() || in_exec) {
         if (schedule || in_exec) {
             st.bgsave_scheduled = true;
             reply_simple(c, "Background saving scheduled");
         } else {
-            reply_error(c, "ERR Another child process is active (AOF?): can't BGSAVE right now. "
-                           "Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.");
+            reply_error(c, ERR_BGSAVE_CHILD_ACTIVE);
         }
     } else if (snapshot_bgsave() == 0) {
         reply_simple(c, "Background saving started");
     } else {
-        reply_error(c, "ERR");
+        reply_error(c, ERR_FAILED);
     }
 }
 

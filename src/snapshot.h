@@ -36,7 +36,7 @@ int snapshot_bgsave_pipe(int wfd, int rfd, const char *mark, int exclude);
 /* FLUSHALL, after the databases were emptied: stops a saving child and, as
  * Redis 7.0 does, writes the now empty dataset when save points exist. */
 void snapshot_flushall(void);
-/* Stop our snapshot child without a word in the log (repl.c: nobody
+/* Stop our snapshot child without a word in the log (repl_sync.c: nobody
  * takes its output any more). */
 void snapshot_kill_child(void);
 /* True when "save" lists at least one save point (a snapshot child then

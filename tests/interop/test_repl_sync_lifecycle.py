@@ -11,7 +11,7 @@ redis-server 7.0.15, which shows the behaviour castor must have.
   points want it (INFO rdb_bgsave_in_progress; replicas show wait_bgsave
   while the child writes);
 - a replica loading a full sync from the socket exits on SIGTERM without
-  finishing the load.
+  finishing the load, and serves INFO (loading:1) while it loads.
 """
 
 import time
@@ -194,6 +194,36 @@ def test_sigterm_while_loading_a_full_sync_exits(start_server, impl):
     r.proc.terminate()
     r.wait_exit(8)
     assert time.monotonic() - t0 < 8
+
+
+def test_replica_loading_from_the_socket_serves_info_and_survives_sigalrm(start_server, impl):
+    """Redis's "replica can handle EINTR if use diskless load": a replica
+    parsing its master's payload as it arrives (the master takes 20 ms per
+    100 KB key: ~2 s) answers INFO meanwhile with loading:1 and the loading
+    fields, and the watchdog's SIGALRM, sent while the load holds the loop,
+    breaks no read: one full sync, no reconnection, the same data."""
+    m = make(start_server, impl, repl_diskless_sync="yes", rdbcompression="no")
+    r = make(start_server, impl, repl_diskless_load="on-empty-db")
+    mc, rc = m.client(), r.client()
+    mc.execute_command("DEBUG", "POPULATE", "100", "master", "100000")
+    mc.config_set("rdb-key-save-delay", "20000")
+    rc.config_set("watchdog-period", "200")
+    assert rt.replicaof(rc, m) == "OK"
+    wait_for(lambda: "Loading DB in memory" in r.logfile, 20)
+    loading = persistence(r)
+    assert loading["loading"] == "1" and loading["async_loading"] == "0"
+    assert int(loading["loading_start_time"]) > 0
+    for field in ("loading_total_bytes", "loading_loaded_bytes", "loading_loaded_perc",
+                  "loading_eta_seconds"):
+        assert field in loading
+    log = r.logfile
+    wait_for(lambda: "WATCHDOG TIMER EXPIRED" in r.logfile[log.index("Loading DB in memory"):],
+             10)
+    rt.wait_for_sync(mc, rc)
+    assert persistence(r)["loading"] == "0"
+    assert rt.stats(mc)["sync_full"] == "1"
+    assert "Reconnecting to MASTER" not in r.logfile
+    rt.assert_same_digest(mc, rc)
 
 
 @pytest.mark.parametrize("small_backlog", [False, True], ids=["partial", "full"])
