@@ -65,8 +65,9 @@ def test_write_reply_held_until_a_replica_acked(start_server):
         w.send("SET", "k", "v1")
         w.send("GET", "k")  # pipelined after the write: waits with it
         assert no_reply_within(w, 0.5)
-        # Dirty reads: another client sees the held write; the loop serves it.
-        assert mc.get("k") == b"v1"
+        # Dirty reads: another client sees the held write; the loop serves
+        # it (polled: on a loaded machine the SET may still be on its way).
+        wait_for(lambda: mc.get("k") == b"v1", 10)
         assert mc.ping()
     assert w.read() == "OK"
     assert w.read() == b"v1"
@@ -81,7 +82,9 @@ def test_unacknowledged_write_times_out_into_an_error(start_server):
         w.send("SET", "k", "v1")
         reply = w.read()
         assert reply == Err(NOT_ACKED), reply
-        assert 0.8 <= time.monotonic() - t0 < 5
+        # After min-replicas-max-lag (1 s), long before the default 10 s
+        # (a bound loose enough for a loaded 2-core machine).
+        assert 0.8 <= time.monotonic() - t0 < 8
         assert mc.get("k") == b"v1"  # applied and propagated: the error is not a rollback
     wait_for_sync(mc, rc)
     assert rc.get("k") == b"v1"
@@ -111,7 +114,7 @@ def test_publish_is_not_held(start_server):
         assert c.read() == 0
         c.send("PING")
         assert c.read() == "PONG"
-        assert time.monotonic() - t0 < 2
+        assert time.monotonic() - t0 < 8   # not held until the lag (10 s) ran out
         c.send("SET", "k", "v")
         assert no_reply_within(c, 1)
     assert c.read() == "OK"
@@ -124,7 +127,7 @@ def test_acked_writes_flow_without_waiting_a_second(start_server):
     t0 = time.monotonic()
     for i in range(50):
         mc.set("k%d" % i, i)
-    assert time.monotonic() - t0 < 5  # 50 writes, not 50 seconds
+    assert time.monotonic() - t0 < 25  # 50 writes, not 50 seconds (loose for a loaded CI)
     wait_for_sync(mc, rc)
     assert digest(mc) == digest(rc)
 
