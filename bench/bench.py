@@ -2668,18 +2668,16 @@ def section_durable(ctx):
                     repl_stop(ctx, s, live)
         note = "; ".join(f"{k}: {v}" for k, v in sorted(err.items()))
         g = lambda w, m, i: res[(w, m)][i] if (w, m) in res else None    # noqa: E731
-        ctx.figure("durable", label(f"DURABLE SET P{pipeline} ops (ack vs redis WAIT)"), "ops/s",
-                   g("castor", "ack", 0), g("redis", "wait", 0), "10.0f",
-                   note or "castor min-replicas-to-ack 1 vs redis SET+WAIT 1 1000")
-        ctx.figure("durable", label(f"DURABLE SET P{pipeline} cpu/req (ack vs WAIT)"), "us",
-                   g("castor", "ack", 1), g("redis", "wait", 1), "8.2f",
-                   note or "master CPU per request (a SET; with WAIT, SET+WAIT)")
-        ctx.figure("durable", label(f"DURABLE SET P{pipeline} ops (both off)"), "ops/s",
-                   g("castor", "off", 0), g("redis", "off", 0), "10.0f",
-                   note or "SET with one replica, no mode, no WAIT")
-        ctx.figure("durable", label(f"DURABLE SET P{pipeline} cpu/req (both off)"), "us",
-                   g("castor", "off", 1), g("redis", "off", 1), "8.2f",
-                   note or "master CPU per request")
+        pairs = (("ack", "wait", "ack vs redis WAIT", "ack vs WAIT",
+                  "castor min-replicas-to-ack 1 vs redis SET+WAIT 1 1000",
+                  "master CPU per request (a SET; with WAIT, SET+WAIT)"),
+                 ("off", "off", "both off", "both off", "SET with one replica, no mode, no WAIT",
+                  "master CPU per request"))
+        for cm, rm, ops_tag, cpu_tag, ops_note, cpu_note in pairs:
+            ctx.figure("durable", label(f"DURABLE SET P{pipeline} ops ({ops_tag})"), "ops/s",
+                       g("castor", cm, 0), g("redis", rm, 0), "10.0f", note or ops_note)
+            ctx.figure("durable", label(f"DURABLE SET P{pipeline} cpu/req ({cpu_tag})"), "us",
+                       g("castor", cm, 1), g("redis", rm, 1), "8.2f", note or cpu_note)
 
 
 def section_jepsen(ctx):
