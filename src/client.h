@@ -108,6 +108,8 @@ typedef struct client {
     char laddr[NET_ADDR_SIZE];
     long long ctime_ms;
     long long last_interaction_ms;
+    long long
+        woff; /* repl.c: the master's offset after this client's last propagated write (WAIT) */
 
     /* Query side, written by client.c. */
     str *qbuf;

@@ -363,6 +363,8 @@ static void feed_command(int dbid, int argc, const slice *argv) {
 void repl_feed(int dbid, int argc, const slice *argv) {
     if (srv.is_replica) return; /* a replica forwards its master's bytes */
     feed_command(dbid, argc, argv);
+    /* WAIT waits for the client's own writes (Redis's c->woff). */
+    if (srv.current) srv.current->woff = repl_ms.offset;
 }
 
 void repl_feed_applied(const char *p, size_t len) {
@@ -1234,7 +1236,9 @@ static void cmd_wait(client *c) {
         reply_error(c, ERR_TIMEOUT_NEG);
         return;
     }
-    long long off = repl_ms.offset;
+    /* The replicas that have this connection's last write, as Redis counts
+     * them: a connection that never wrote gets every online replica at once. */
+    long long off = c->woff;
     int have = acked(off);
     if (have >= n || !blocking_allowed(c)) {
         reply_int(c, have);
