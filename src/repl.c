@@ -85,6 +85,8 @@ typedef struct replica_info {
     int rdb_exclude;       /* SNAPSHOT_EXCLUDE_*: REPLCONF rdb-filter-only */
     long long init_offset; /* offset announced in +FULLRESYNC */
     long long ack_off, ack_ms;
+    long long getack_ms; /* a GETACK it has not answered since was sent then (0: none) */
+    bool acked_online;   /* it acked while online: loaded its snapshot, answers GETACKs */
     long long wait_since_ms;
     int listening_port;
     char ip[NET_ADDR_SIZE];
@@ -194,6 +196,7 @@ static void failover_step(void);
 static void tail_maybe_finish(void);
 static void check_waiters(void);
 static void check_ack_waiters(void);
+static void fence_after_silence(client *c, long long silent);
 static void count_good_replicas(void);
 
 /* ---- Helpers ---- */
@@ -1183,6 +1186,9 @@ static void cmd_replconf(client *c) {
             long long off;
             if (!util_str2ll(val->ptr, val->len, &off)) return;
             replica_info *ri = c->repl;
+            if (ri->getack_ms && cfg.min_replicas_to_ack > 0)
+                fence_after_silence(c, srv.mstime - ri->getack_ms);
+            ri->getack_ms = 0;
             if (off > ri->ack_off) ri->ack_off = off;
             if (ri->ack_off > repl_ms.max_acked && ri->ack_off <= repl_ms.offset)
                 repl_ms.max_acked = ri->ack_off;
@@ -1194,6 +1200,8 @@ static void cmd_replconf(client *c) {
                 count_good_replicas();
                 log_msg(LOG_NOTICE, "Synchronization with replica %s succeeded", replica_name(c));
             }
+            /* It loaded its snapshot: from now on it answers GETACKs at once. */
+            if (ri->state == RS_ONLINE && !ri->online_on_ack) ri->acked_online = true;
             if (repl_ms.nwaiters) check_waiters();
             if (repl_ms.nackw) check_ack_waiters();
             return;
@@ -1329,6 +1337,22 @@ static bool fenced(void) {
     return !srv.is_replica && now < repl_ms.fence_until;
 }
 
+/* A replica answers a GETACK after over a second of silence: the link was
+ * cut (a network partition) and a failover may have replaced this master
+ * meanwhile, while that replica, not yet told by Sentinel, acknowledges what
+ * it still gets from here. As after a freeze: for twice the silence (at
+ * most a minute) no write is acknowledged. */
+static void fence_after_silence(client *c, long long silent) {
+    if (silent <= FREEZE_MS || srv.is_replica) return;
+    long long fence = silent * 2 < 60000 ? silent * 2 : 60000;
+    if (srv.mstime + fence <= repl_ms.fence_until) return;
+    repl_ms.fence_until = srv.mstime + fence;
+    log_msg(LOG_WARNING,
+            "Replica %s did not answer a GETACK for %lld ms: a failover may have replaced this "
+            "master; no write is acknowledged for %lld ms (min-replicas-to-ack).",
+            replica_name(c), silent, fence);
+}
+
 static int online_replicas(void) {
     int n = 0;
     for (size_t i = 0; i < repl_ms.nreplicas; i++) {
@@ -1387,8 +1411,11 @@ static void check_ack_waiters(void) {
     bool fence = cfg.min_replicas_to_ack > 0 && fenced();
     for (size_t i = 0; i < repl_ms.nackw;) {
         ack_waiter *w = &repl_ms.ackw[i];
-        if (fence && w->deadline_ms > srv.mstime) {
-            i++;
+        if (fence) {
+            /* Held until its deadline, then an error: an ack seen during the
+             * fence may come from a replica about to be resynced. */
+            if (w->deadline_ms <= srv.mstime) release_ack_waiter(i, ERR_NOT_ACKED);
+            else i++;
         } else if (acked(w->off) >= cfg.min_replicas_to_ack || cfg.min_replicas_to_ack <= 0) {
             release_ack_waiter(i, NULL);
         } else if (w->deadline_ms <= srv.mstime) {
@@ -1428,6 +1455,11 @@ void repl_send_getack(void) {
     if (repl_ms.nreplicas == 0) return;
     slice a[3] = {slice_of("REPLCONF", 8), slice_of("GETACK", 6), slice_of("*", 1)};
     feed_command(-1, 3, a);
+    for (size_t i = 0; i < repl_ms.nreplicas; i++) {
+        replica_info *ri = repl_ms.replicas[i]->repl;
+        if (ri->state == RS_ONLINE && ri->acked_online && ri->getack_ms == 0)
+            ri->getack_ms = srv.mstime;
+    }
 }
 
 /* Does this replica wait for the disk snapshot a child is writing? A
@@ -2025,10 +2057,7 @@ void repl_before_sleep(void) {
         client *c = repl_ms.resume[--repl_ms.nresume];
         if (c && !(c->flags & (CLIENT_BLOCKED | CLIENT_CLOSE_ASAP))) client_process_input(c);
     }
-    if (repl_ms.getack_pending && repl_ms.nreplicas && !srv.pause_type) {
-        slice a[3] = {slice_of("REPLCONF", 8), slice_of("GETACK", 6), slice_of("*", 1)};
-        feed_command(-1, 3, a);
-    }
+    if (repl_ms.getack_pending && repl_ms.nreplicas && !srv.pause_type) repl_send_getack();
     repl_ms.getack_pending = false;
 }
 

@@ -64,7 +64,9 @@ def test_write_reply_held_until_a_replica_acked(start_server):
     with Stopped(r):
         w.send("SET", "k", "v1")
         w.send("GET", "k")  # pipelined after the write: waits with it
-        assert no_reply_within(w, 0.5)
+        # Short: a replica that leaves a GETACK unanswered for over a second
+        # fences the master (test_a_silent_replica_fences_the_master).
+        assert no_reply_within(w, 0.3)
         # Dirty reads: another client sees the held write; the loop serves
         # it (polled: on a loaded machine the SET may still be on its way).
         wait_for(lambda: mc.get("k") == b"v1", 10)
@@ -116,7 +118,7 @@ def test_publish_is_not_held(start_server):
         assert c.read() == "PONG"
         assert time.monotonic() - t0 < 8   # not held until the lag (10 s) ran out
         c.send("SET", "k", "v")
-        assert no_reply_within(c, 1)
+        assert no_reply_within(c, 0.3)   # short: a second of silence fences
     assert c.read() == "OK"
 
 
@@ -186,6 +188,32 @@ def test_a_frozen_master_acknowledges_nothing_for_a_while(start_server):
         except Exception:
             return False
     wait_for(ok, 15, interval=0.2)
+    wait_for(lambda: rc.get("k") == b"v2", 5)
+
+
+def test_a_silent_replica_fences_the_master(start_server):
+    """A replica that leaves a GETACK unanswered for over a second (a
+    network partition; here SIGSTOP) may have been cut from a master that a
+    failover replaced, and answers once the cut heals, before Sentinel
+    reconfigures it: for twice the silence the master acknowledges no
+    write. The write held meanwhile gets -NOREPLICAS at its deadline, not
+    the OK that the replica's late ACK would have released."""
+    m, r, mc, rc = pair(start_server, lag=3)
+    w = m.raw()
+    with Stopped(r):
+        w.send("SET", "k", "v")
+        assert no_reply_within(w, 1.5)  # the fault: the replica is silent
+    reply = w.read()
+    assert reply == Err(NOT_ACKED), reply
+    assert "did not answer a GETACK for" in m.logfile
+    # Once the fence passed, writes are acknowledged again.
+
+    def ok():
+        try:
+            return mc.set("k", "v2")
+        except Exception:
+            return False
+    wait_for(ok, 20, interval=0.2)
     wait_for(lambda: rc.get("k") == b"v2", 5)
 
 
