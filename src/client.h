@@ -109,6 +109,7 @@ typedef struct client {
     char laddr[NET_ADDR_SIZE];
     long long ctime_ms;
     long long last_interaction_ms;
+    long long woff; /* repl.c: master offset after the client's last write (WAIT) */
 
     /* Query side, written by client.c. */
     str *qbuf;

@@ -204,6 +204,8 @@ static void feed_command(int dbid, int argc, const slice *argv) {
 void repl_feed(int dbid, int argc, const slice *argv) {
     if (srv.is_replica) return; /* a replica forwards its master's bytes */
     feed_command(dbid, argc, argv);
+    /* WAIT waits for the client's own writes (Redis's c->woff). */
+    if (srv.current) srv.current->woff = repl_ms.offset;
 }
 
 void repl_feed_applied(const char *p, size_t len) {
@@ -234,6 +236,11 @@ void repl_send_getack(void) {
     if (repl_ms.nreplicas == 0) return;
     slice a[3] = {slice_of("REPLCONF", 8), slice_of("GETACK", 6), slice_of("*", 1)};
     feed_command(-1, 3, a);
+    for (size_t i = 0; i < repl_ms.nreplicas; i++) {
+        replica_info *ri = repl_ms.replicas[i]->repl;
+        if (ri->state == RS_ONLINE && ri->acked_online && ri->getack_ms == 0)
+            ri->getack_ms = srv.mstime;
+    }
 }
 
 void repl_log_shutdown_state(void) {
@@ -447,10 +454,7 @@ void repl_cron(void) {
 
 void repl_before_sleep(void) {
     repl_ack_before_sleep();
-    if (repl_ms.getack_pending && repl_ms.nreplicas && !srv.pause_type) {
-        slice a[3] = {slice_of("REPLCONF", 8), slice_of("GETACK", 6), slice_of("*", 1)};
-        feed_command(-1, 3, a);
-    }
+    if (repl_ms.getack_pending && repl_ms.nreplicas && !srv.pause_type) repl_send_getack();
     repl_ms.getack_pending = false;
 }
 

@@ -86,7 +86,9 @@ static void cmd_wait(client *c) {
         reply_error(c, ERR_TIMEOUT_NEG);
         return;
     }
-    long long off = repl_ms.offset;
+    /* The replicas that have this connection's last write, as Redis counts
+     * them: a connection that never wrote gets every online replica at once. */
+    long long off = c->woff;
     int have = acked(off);
     if (have >= n || !blocking_allowed(c)) {
         reply_int(c, have);
@@ -177,6 +179,22 @@ static bool fenced(void) {
     return !srv.is_replica && now < repl_as.fence_until;
 }
 
+/* A replica answers a GETACK after over a second of silence: the link was
+ * cut (a network partition) and a failover may have replaced this master
+ * meanwhile, while that replica, not yet told by Sentinel, acknowledges what
+ * it still gets from here. As after a freeze: for twice the silence (at
+ * most a minute) no write is acknowledged. */
+void repl_ack_fence_after_silence(client *c, long long silent) {
+    if (silent <= FREEZE_MS || srv.is_replica) return;
+    long long fence = silent * 2 < 60000 ? silent * 2 : 60000;
+    if (srv.mstime + fence <= repl_as.fence_until) return;
+    repl_as.fence_until = srv.mstime + fence;
+    log_msg(LOG_WARNING,
+            "Replica %s did not answer a GETACK for %lld ms: a failover may have replaced this "
+            "master; no write is acknowledged for %lld ms (min-replicas-to-ack).",
+            repl_replica_name(c), silent, fence);
+}
+
 static int online_replicas(void) {
     int n = 0;
     for (size_t i = 0; i < repl_ms.nreplicas; i++) {
@@ -235,8 +253,11 @@ static void check_ack_waiters(void) {
     bool fence = cfg.min_replicas_to_ack > 0 && fenced();
     for (size_t i = 0; i < repl_as.nackw;) {
         ack_waiter *w = &repl_as.ackw[i];
-        if (fence && w->deadline_ms > srv.mstime) {
-            i++;
+        if (fence) {
+            /* Held until its deadline, then an error: an ack seen during the
+             * fence may come from a replica about to be resynced. */
+            if (w->deadline_ms <= srv.mstime) release_ack_waiter(i, ERR_NOT_ACKED);
+            else i++;
         } else if (acked(w->off) >= cfg.min_replicas_to_ack || cfg.min_replicas_to_ack <= 0) {
             release_ack_waiter(i, NULL);
         } else if (w->deadline_ms <= srv.mstime) {

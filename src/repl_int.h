@@ -55,6 +55,8 @@ typedef struct replica_info {
     int rdb_exclude;       /* SNAPSHOT_EXCLUDE_*: REPLCONF rdb-filter-only */
     long long init_offset; /* offset announced in +FULLRESYNC */
     long long ack_off, ack_ms;
+    long long getack_ms; /* a GETACK it has not answered since was sent then (0: none) */
+    bool acked_online;   /* it acked while online: loaded its snapshot, answers GETACKs */
     long long wait_since_ms;
     int listening_port;
     char ip[NET_ADDR_SIZE];
@@ -130,6 +132,9 @@ str *repl_sync_info(str *s, size_t nlinks) MUST_USE;
 /* A replica acknowledged an offset (or time passed): release the clients
  * in WAIT and the held writes that got what they wait for. */
 void repl_ack_check_waiters(void);
+/* A replica answered a GETACK after `silent` ms: fence acknowledgements
+ * (the durability mode) when that looks like a healed partition. */
+void repl_ack_fence_after_silence(client *c, long long silent);
 /* The durability mode refuses a write now (too few online replicas, or a
  * master that was frozen). */
 bool repl_ack_refuses_write(void);

@@ -876,6 +876,9 @@ static void cmd_replconf(client *c) {
             long long off;
             if (!util_str2ll(val->ptr, val->len, &off)) return;
             replica_info *ri = c->repl;
+            if (ri->getack_ms && cfg.min_replicas_to_ack > 0)
+                repl_ack_fence_after_silence(c, srv.mstime - ri->getack_ms);
+            ri->getack_ms = 0;
             if (off > ri->ack_off) ri->ack_off = off;
             if (ri->ack_off > repl_ms.max_acked && ri->ack_off <= repl_ms.offset)
                 repl_ms.max_acked = ri->ack_off;
@@ -888,6 +891,8 @@ static void cmd_replconf(client *c) {
                 log_msg(LOG_NOTICE, "Synchronization with replica %s succeeded",
                         repl_replica_name(c));
             }
+            /* It loaded its snapshot: from now on it answers GETACKs at once. */
+            if (ri->state == RS_ONLINE && !ri->online_on_ack) ri->acked_online = true;
             repl_ack_check_waiters();
             return;
         } else if (arg_is(opt, "getack")) {
