@@ -1,0 +1,136 @@
+#!/usr/bin/env node
+// run.js -- run every app scenario against Debian's redis-server and against
+// castor, compare what each observed, print a table and a closing line
+//   apps: N passed, M failed
+// A scenario passes when it succeeds on both servers and its outcome (a JSON
+// value the scenario builds from what the client library saw) is the same.
+// Each scenario gets a fresh server of each kind (or a fresh cluster).
+//   node run.js [filter...]      only scenarios whose name contains a filter
+// Env: CASTOR_SERVER, REDIS_SERVER (binaries), APPS_SERIAL=1 (one server kind
+// at a time instead of both at once), APPS_VERBOSE=1 (print outcomes).
+'use strict';
+
+const util = require('util');
+const { Server, startCluster, stopAll } = require('./lib/servers');
+
+const FILES = ['bullmq', 'ioredis', 'noderedis'];
+const KINDS = ['redis', 'castor'];
+const TIMEOUT_MS = parseInt(process.env.APPS_SCENARIO_TIMEOUT || '180000', 10);
+
+function withTimeout(p, ms, what) {
+  let t;
+  return Promise.race([p, new Promise((_, rej) => {
+    t = setTimeout(() => rej(new Error(what + ' timed out after ' + ms + ' ms')), ms);
+  })]).finally(() => clearTimeout(t));
+}
+
+async function runOne(sc, kind) {
+  const servers = [];
+  const env = {
+    kind,
+    // extra servers of the same kind (replicas, sentinels' masters ...)
+    startServer: async (args = []) => {
+      const s = await new Server(kind, args).start();
+      servers.push(s);
+      return s;
+    },
+    startCluster: async (n, replicas) => {
+      const nodes = await startCluster(kind, n, replicas);
+      servers.push(...nodes);
+      return nodes;
+    },
+    servers,
+  };
+  try {
+    if (!sc.noServer) {
+      env.server = await env.startServer(sc.args || []);
+      env.port = env.server.port;
+    }
+    const outcome = await withTimeout(sc.run(env), sc.timeout || TIMEOUT_MS, sc.name);
+    return { ok: true, outcome };
+  } catch (e) {
+    const tail = servers.length ? '\n  server log tail:\n' + servers[0].tail(8) : '';
+    return { ok: false, error: (e && e.stack ? e.stack.split('\n').slice(0, 4).join('\n') :
+                                String(e)) + tail };
+  } finally {
+    for (const s of servers) {
+      const died = s.proc && (s.proc.signalCode || s.proc.exitCode !== null);
+      await s.stop();
+      if (!died || process.env.APPS_KEEP !== '1') s.cleanup();
+    }
+  }
+}
+
+function same(a, b) {
+  return util.isDeepStrictEqual(JSON.parse(JSON.stringify(a)), JSON.parse(JSON.stringify(b)));
+}
+
+function short(v) {
+  const s = JSON.stringify(v);
+  return s && s.length > 400 ? s.slice(0, 400) + '...' : s;
+}
+
+async function main() {
+  const filters = process.argv.slice(2);
+  const scenarios = [];
+  for (const f of FILES) {
+    for (const sc of require('./scenarios/' + f)) {
+      const name = f + '/' + sc.name;
+      if (filters.length && !filters.some((x) => name.includes(x))) continue;
+      scenarios.push({ ...sc, name });
+    }
+  }
+  const rows = [];
+  let passed = 0;
+  let failed = 0;
+  for (const sc of scenarios) {
+    const t0 = Date.now();
+    let res;
+    if (process.env.APPS_SERIAL === '1' || sc.serial) {
+      res = {};
+      for (const k of KINDS) res[k] = await runOne(sc, k);
+    } else {
+      const r = await Promise.all(KINDS.map((k) => runOne(sc, k)));
+      res = { redis: r[0], castor: r[1] };
+    }
+    const secs = ((Date.now() - t0) / 1000).toFixed(1);
+    let verdict;
+    let why = '';
+    if (!res.redis.ok) {
+      verdict = 'FAIL';
+      why = 'redis-server: ' + res.redis.error;
+    } else if (!res.castor.ok) {
+      verdict = 'FAIL';
+      why = 'castor: ' + res.castor.error;
+    } else if (!same(res.redis.outcome, res.castor.outcome)) {
+      verdict = 'FAIL';
+      why = 'outcomes differ\n  redis-server: ' + short(res.redis.outcome) + '\n  castor:       ' +
+            short(res.castor.outcome);
+    } else {
+      verdict = 'PASS';
+    }
+    if (verdict === 'PASS') passed++;
+    else failed++;
+    const line = verdict.padEnd(5) + sc.name.padEnd(40) + ' ' + secs.padStart(6) + ' s';
+    console.log(line + (why ? '\n  ' + why : ''));
+    if (process.env.APPS_VERBOSE === '1' && res.castor.ok) {
+      console.log('  outcome: ' + short(res.castor.outcome));
+    }
+    rows.push({ verdict, name: sc.name });
+  }
+  await stopAll();
+  console.log('apps: ' + passed + ' passed, ' + failed + ' failed');
+  process.exit(failed ? 1 : 0);
+}
+
+process.on('SIGINT', async () => {
+  await stopAll();
+  process.exit(130);
+});
+
+main().catch(async (e) => {
+  console.error(e);
+  await stopAll();
+  console.log('apps: 0 passed, 1 failed');
+  process.exit(1);
+});

@@ -1,0 +1,450 @@
+// bullmq.js -- BullMQ 5 job queues (Lua-heavy: every state change is a
+// script) on both servers: add/process/complete, retries with exponential
+// backoff, delayed jobs, priorities, job schedulers (every/cron), the rate
+// limiter, flows, removal, counts and listings, QueueEvents (XREAD BLOCK),
+// pause/resume, drain/obliterate, stalled-job recovery after a killed
+// worker process, concurrency, and 5,000 jobs each completed exactly once.
+'use strict';
+
+const path = require('path');
+const { spawn } = require('child_process');
+const { Queue, Worker, QueueEvents, FlowProducer, Job } = require('bullmq');
+const IORedis = require('ioredis');
+const { waitFor, sleep } = require('../lib/servers');
+
+// Tracks what a scenario opened so that it is closed however it ends.
+function context(env) {
+  const closables = [];
+  const connection = { host: '127.0.0.1', port: env.port, maxRetriesPerRequest: null };
+  const keep = (x) => {
+    closables.push(x);
+    return x;
+  };
+  return {
+    connection,
+    queue: (name, opts = {}) => keep(new Queue(name, { connection, ...opts })),
+    worker: (name, fn, opts = {}) => keep(new Worker(name, fn, { connection, ...opts })),
+    events: (name) => keep(new QueueEvents(name, { connection })),
+    flow: () => keep(new FlowProducer({ connection })),
+    redis: () => keep(new IORedis(connection)),
+    async close() {
+      for (const c of closables.reverse()) {
+        try {
+          if (c instanceof IORedis) c.disconnect();
+          else await c.close();
+        } catch (e) { /* closing anyway */ }
+      }
+    },
+  };
+}
+
+function scenario(name, fn, extra = {}) {
+  return {
+    name,
+    ...extra,
+    async run(env) {
+      const ctx = context(env);
+      try {
+        return await fn(ctx, env);
+      } finally {
+        await ctx.close();
+      }
+    },
+  };
+}
+
+// Waits until worker (or QueueEvents) emitted `event` n times.
+function counter(emitter, event) {
+  const c = { n: 0, args: [] };
+  emitter.on(event, (...a) => {
+    c.n++;
+    c.args.push(a);
+  });
+  return c;
+}
+
+const byId = (a, b) => Number(a.id) - Number(b.id);
+
+module.exports = [
+  scenario('basic', async (ctx) => {
+    const q = ctx.queue('basic');
+    const jobs = await Promise.all([...Array(20).keys()].map((i) => q.add('double', { x: i })));
+    const w = ctx.worker('basic', async (job) => ({ y: job.data.x * 2, name: job.name }));
+    const done = counter(w, 'completed');
+    await waitFor(() => done.n === 20, 30000, '20 completed');
+    const got = await Promise.all(jobs.map((j) => Job.fromId(q, j.id)));
+    return {
+      ids: jobs.map((j) => j.id),
+      results: got.map((j) => [j.id, j.returnvalue, j.attemptsMade, j.finishedOn >= j.processedOn]),
+      counts: await q.getJobCounts(),
+      states: await Promise.all(got.slice(0, 3).map((j) => j.getState())),
+    };
+  }),
+
+  scenario('retries-backoff', async (ctx) => {
+    const q = ctx.queue('retry');
+    const times = {};
+    const w = ctx.worker('retry', async (job) => {
+      (times[job.id] = times[job.id] || []).push(Date.now());
+      if (job.data.mode === 'flaky' && job.attemptsMade < 2) throw new Error('flaky ' + job.attemptsMade);
+      if (job.data.mode === 'always') throw new Error('always fails');
+      return 'ok after ' + job.attemptsMade;
+    });
+    const done = counter(w, 'completed');
+    const failed = counter(w, 'failed');
+    const a = await q.add('flaky', { mode: 'flaky' },
+                          { attempts: 3, backoff: { type: 'exponential', delay: 200 } });
+    const b = await q.add('always', { mode: 'always' },
+                          { attempts: 2, backoff: { type: 'fixed', delay: 100 } });
+    await waitFor(() => done.n === 1 && failed.n === 4, 30000, 'retries finished');
+    const ja = await Job.fromId(q, a.id);
+    const jb = await Job.fromId(q, b.id);
+    const gaps = (id) => times[id].slice(1).map((t, i) => t - times[id][i]);
+    return {
+      a: [ja.returnvalue, ja.attemptsMade, await ja.getState(), ja.stacktrace.length],
+      b: [jb.failedReason, jb.attemptsMade, await jb.getState(), jb.stacktrace.length],
+      aGaps: gaps(a.id).map((g, i) => g >= 200 * 2 ** i - 20), // 200, 400 ms
+      bGaps: gaps(b.id).map((g) => g >= 80),
+      failedEvents: failed.args.map(([j, e]) => [j.id, e.message]),
+      counts: await q.getJobCounts('completed', 'failed', 'delayed', 'wait'),
+    };
+  }),
+
+  scenario('delayed', async (ctx) => {
+    const q = ctx.queue('delayed');
+    const t0 = Date.now();
+    const j = await q.add('later', { v: 1 }, { delay: 700 });
+    const now = await q.add('now', { v: 2 });
+    const before = [await j.getState(), await q.getDelayedCount(), await q.getWaitingCount()];
+    const w = ctx.worker('delayed', async (job) => [job.name, Date.now() - t0]);
+    const done = counter(w, 'completed');
+    await waitFor(() => done.n === 2, 20000, 'both completed');
+    const order = done.args.map(([job]) => job.name);
+    const late = done.args.find(([job]) => job.name === 'later')[1][1];
+    // changeDelay / promote on another delayed job
+    const k = await q.add('promoted', {}, { delay: 60000 });
+    await k.promote();
+    await waitFor(() => done.n === 3, 20000, 'promoted completed');
+    return { before, order, lateEnough: late >= 690, nowId: now.id,
+             promoted: await (await Job.fromId(q, k.id)).getState() };
+  }),
+
+  scenario('priorities', async (ctx) => {
+    const q = ctx.queue('prio');
+    const specs = [[5, 'p5a'], [1, 'p1a'], [0, 'none1'], [3, 'p3'], [1, 'p1b'], [0, 'none2'],
+                   [10, 'p10'], [5, 'p5b']];
+    for (const [priority, name] of specs) await q.add(name, {}, priority ? { priority } : {});
+    const counts = await q.getJobCounts('prioritized', 'wait');
+    const order = [];
+    const w = ctx.worker('prio', async (job) => order.push(job.name), { concurrency: 1 });
+    await waitFor(() => order.length === specs.length, 20000, 'all processed');
+    await w.close();
+    // changePriority on a waiting job
+    const q2 = ctx.queue('prio2');
+    const x = await q2.add('x', {}, { priority: 9 });
+    await q2.add('y', {}, { priority: 5 });
+    await x.changePriority({ priority: 1 });
+    const order2 = [];
+    ctx.worker('prio2', async (job) => order2.push(job.name), { concurrency: 1 });
+    await waitFor(() => order2.length === 2, 20000, 'prio2 processed');
+    return { counts, order, order2 };
+  }),
+
+  scenario('schedulers', async (ctx) => {
+    const q = ctx.queue('sched');
+    const runs = { every: 0, cron: 0 };
+    const w = ctx.worker('sched', async (job) => {
+      runs[job.name]++;
+    });
+    await q.upsertJobScheduler('every-300', { every: 300 }, { name: 'every', data: { a: 1 } });
+    await q.upsertJobScheduler('cron-sec', { pattern: '* * * * * *' }, { name: 'cron', data: {} });
+    await waitFor(() => runs.every >= 3 && runs.cron >= 2, 20000, 'scheduled runs');
+    const list = (await q.getJobSchedulers()).map((s) => [s.key || s.id, s.every || null,
+                                                          s.pattern || null]).sort();
+    await q.removeJobScheduler('every-300');
+    await q.removeJobScheduler('cron-sec');
+    const after = await q.getJobSchedulers();
+    await w.close();
+    // the legacy repeat option still makes a repeatable job
+    const legacy = await q.add('legacy', {}, { repeat: { every: 1000, limit: 2 } });
+    const rep = (await q.getRepeatableJobs()).length;
+    return { list, after: after.length, legacyDelayed: await legacy.getState(), rep };
+  }),
+
+  scenario('rate-limiter', async (ctx) => {
+    const q = ctx.queue('limited');
+    const stamps = [];
+    const w = ctx.worker('limited', async () => stamps.push(Date.now()),
+                         { concurrency: 4, limiter: { max: 4, duration: 800 } });
+    await q.addBulk([...Array(10).keys()].map((i) => ({ name: 'j', data: { i } })));
+    await waitFor(() => stamps.length === 10, 30000, '10 done');
+    // no window of 800 ms saw more than 4 jobs start
+    let worst = 0;
+    for (const t of stamps) worst = Math.max(worst, stamps.filter((u) => u >= t && u < t + 790).length);
+    // manual rate limiting from the processor
+    const q2 = ctx.queue('manual');
+    let first = true;
+    const seen = [];
+    const w2 = ctx.worker('manual', async (job) => {
+      if (first) {
+        first = false;
+        await w2.rateLimit(300);
+        throw Worker.RateLimitError();
+      }
+      seen.push(job.name);
+    });
+    await q2.add('once', {});
+    await waitFor(() => seen.length === 1, 20000, 'rate-limited job retried');
+    const ttl = await q2.getRateLimitTtl();
+    await w.close();
+    return { worst, withinLimit: worst <= 4, spread: stamps[9] - stamps[0] >= 1500, seen,
+             ttlAfter: ttl <= 0 };
+  }),
+
+  scenario('flows', async (ctx) => {
+    const flow = ctx.flow();
+    const order = [];
+    const wc = ctx.worker('children', async (job) => {
+      order.push(job.name);
+      if (job.data.fail) throw new Error('child failed');
+      return job.data.v * 10;
+    });
+    const wp = ctx.worker('parents', async (job) => {
+      order.push(job.name);
+      const vals = await job.getChildrenValues();
+      return Object.values(vals).sort((a, b) => a - b);
+    });
+    const pdone = counter(wp, 'completed');
+    const tree = await flow.add({
+      name: 'parent', queueName: 'parents', data: {},
+      children: [1, 2, 3].map((v) => ({ name: 'child' + v, queueName: 'children', data: { v } })),
+    });
+    const parentStateBefore = await tree.job.getState();
+    await waitFor(() => pdone.n === 1, 20000, 'parent completed');
+    const parent = await Job.fromId(ctx.queue('parents'), tree.job.id);
+    // a failing child with failParentOnFailure fails the parent
+    const tree2 = await flow.add({
+      name: 'parent2', queueName: 'parents', data: {},
+      children: [{ name: 'bad', queueName: 'children', data: { fail: true },
+                   opts: { failParentOnFailure: true } },
+                 { name: 'good', queueName: 'children', data: { v: 7 } }],
+    });
+    const pq = ctx.queue('parents');
+    await waitFor(async () => (await (await Job.fromId(pq, tree2.job.id)).getState()) === 'failed',
+                  20000, 'parent2 failed');
+    const p2 = await Job.fromId(pq, tree2.job.id);
+    const deps = await parent.getDependenciesCount();
+    return { parentStateBefore, result: parent.returnvalue, lastIsParent: order[3] === 'parent',
+             p2: [await p2.getState(), p2.failedReason.replace(/[0-9a-f-]{36}|\d+/g, 'ID')],
+             deps };
+  }),
+
+  scenario('removal', async (ctx) => {
+    const q = ctx.queue('removal');
+    const r = ctx.redis();
+    const a = await q.add('a', {});
+    await a.remove();
+    const gone = await Job.fromId(q, a.id);
+    const w = ctx.worker('removal', async (job) => {
+      if (job.data.fail) throw new Error('x');
+      return 1;
+    });
+    const done = counter(w, 'completed');
+    const failed = counter(w, 'failed');
+    await q.add('rc-true', {}, { removeOnComplete: true });
+    for (let i = 0; i < 5; i++) await q.add('rc-2', {}, { removeOnComplete: 2 });
+    for (let i = 0; i < 3; i++) await q.add('rf-1', { fail: true }, { removeOnFail: { count: 1 } });
+    await waitFor(() => done.n === 6 && failed.n === 3, 20000, 'all finished');
+    const completed = (await q.getCompleted()).map((j) => j.name);
+    const failedJobs = (await q.getFailed()).map((j) => j.name);
+    const keys = (await r.keys('bull:removal:*')).map((k) => k.replace(/:\d+$/, ':N'))
+      .sort().filter((k, i, all) => all.indexOf(k) === i);
+    // clean: completed jobs older than 0 ms
+    const cleaned = await q.clean(0, 100, 'completed');
+    return { gone: gone === undefined || gone === null, completed, failedJobs, keys,
+             cleaned: cleaned.length, left: await q.getCompletedCount() };
+  }),
+
+  scenario('counts-getJobs', async (ctx) => {
+    const q = ctx.queue('counts');
+    const w = ctx.worker('counts', async (job) => {
+      if (job.data.fail) throw new Error('nope');
+      return job.data.i;
+    });
+    const done = counter(w, 'completed');
+    const failed = counter(w, 'failed');
+    for (let i = 0; i < 6; i++) await q.add('c', { i });
+    await q.add('f', { fail: true });
+    await waitFor(() => done.n === 6 && failed.n === 1, 20000, 'first batch');
+    await w.close();
+    await q.add('d', {}, { delay: 60000 });
+    await q.add('p', {}, { priority: 2 });
+    for (let i = 0; i < 3; i++) await q.add('w', { i });
+    const counts = await q.getJobCounts();
+    const some = await q.getJobCounts('completed', 'failed', 'delayed', 'waiting', 'prioritized');
+    const list = async (...a) => (await q.getJobs(...a)).map((j) => j.name + ':' + j.id);
+    return {
+      counts, some,
+      completedAsc: await list(['completed'], 0, 2, true),
+      completedDesc: await list(['completed'], 0, 2, false),
+      waiting: await list(['waiting']),
+      mixed: (await list(['delayed', 'failed', 'prioritized'])).sort(),
+      total: await q.count(),
+      metrics: typeof (await q.getMetrics('completed')).count,
+    };
+  }),
+
+  scenario('queue-events', async (ctx) => {
+    const qe = ctx.events('evq');
+    await qe.waitUntilReady();
+    const seen = [];
+    for (const ev of ['added', 'waiting', 'active', 'progress', 'completed', 'failed', 'delayed',
+                      'removed']) {
+      qe.on(ev, (args) => seen.push([ev, args.jobId, args.returnvalue || args.failedReason ||
+                                     args.data || null]));
+    }
+    const q = ctx.queue('evq');
+    const w = ctx.worker('evq', async (job) => {
+      await job.updateProgress(50);
+      if (job.name === 'bad') throw new Error('bad job');
+      return 'r-' + job.name;
+    });
+    const a = await q.add('good', {});
+    await qe.waitUntilReady();
+    const done = await a.waitUntilFinished(qe, 20000);
+    const b = await q.add('bad', {});
+    let err;
+    try {
+      await b.waitUntilFinished(qe, 20000);
+    } catch (e) {
+      err = e.message;
+    }
+    const c = await q.add('del', {}, { delay: 60000 });
+    await c.remove();
+    await waitFor(() => seen.some((s) => s[0] === 'removed'), 10000, 'removed event');
+    await w.close();
+    const perJob = (id) => seen.filter((s) => s[1] === id).map((s) => s[0] + (s[2] !== null ?
+      '=' + JSON.stringify(s[2]) : ''));
+    return { done, err, a: perJob(a.id), b: perJob(b.id), c: perJob(c.id) };
+  }),
+
+  scenario('pause-resume', async (ctx) => {
+    const q = ctx.queue('pause');
+    const done = [];
+    ctx.worker('pause', async (job) => done.push(job.data.i));
+    await q.pause();
+    const paused = await q.isPaused();
+    for (let i = 0; i < 5; i++) await q.add('p', { i });
+    // nothing is processed while paused (a bounded look, not a sync)
+    await sleep(500);
+    const whilePaused = [done.length, await q.getJobCounts('paused', 'wait', 'active')];
+    await q.resume();
+    await waitFor(() => done.length === 5, 20000, 'processed after resume');
+    // a worker paused locally
+    const q2 = ctx.queue('pause2');
+    const done2 = [];
+    const w2 = ctx.worker('pause2', async (job) => done2.push(job.name));
+    await w2.pause();
+    await q2.add('x', {});
+    await sleep(300);
+    const local = done2.length;
+    w2.resume();
+    await waitFor(() => done2.length === 1, 20000, 'worker resumed');
+    return { paused, whilePaused, after: done.sort(), resumed: await q.isPaused(), local };
+  }),
+
+  scenario('drain-obliterate', async (ctx) => {
+    const q = ctx.queue('drain');
+    const r = ctx.redis();
+    for (let i = 0; i < 10; i++) await q.add('w', { i });
+    for (let i = 0; i < 4; i++) await q.add('d', { i }, { delay: 60000 });
+    await q.add('p', {}, { priority: 3 });
+    const before = await q.getJobCounts('wait', 'delayed', 'prioritized');
+    await q.drain();
+    const afterDrain = await q.getJobCounts('wait', 'delayed', 'prioritized');
+    await q.drain(true); // delayed too
+    const afterDrainDelayed = await q.getJobCounts('wait', 'delayed', 'prioritized');
+    for (let i = 0; i < 50; i++) await q.add('o', { i });
+    await q.obliterate();
+    const left = await r.keys('bull:drain:*');
+    // obliterate refuses with active jobs unless forced
+    const q2 = ctx.queue('obl');
+    let release;
+    const hold = new Promise((res) => (release = res));
+    const w = ctx.worker('obl', async () => hold);
+    const active = counter(w, 'active');
+    await q2.add('busy', {});
+    await waitFor(() => active.n === 1, 20000, 'job active');
+    let refused;
+    try {
+      await q2.obliterate();
+      refused = 'no error';
+    } catch (e) {
+      refused = e.message;
+    }
+    await q2.obliterate({ force: true });
+    release();
+    const left2 = await r.keys('bull:obl:*');
+    return { before, afterDrain, afterDrainDelayed, left: left.length, refused,
+             left2: left2.filter((k) => !k.endsWith(':lock')).length };
+  }),
+
+  scenario('stalled', async (ctx, env) => {
+    // a worker in another process takes the job and is killed -9 mid-job
+    const q = ctx.queue('stall');
+    const job = await q.add('long', { v: 1 });
+    const child = spawn(process.execPath, [path.join(__dirname, '..', 'lib', 'stall-worker.js'),
+                                           String(env.port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    await waitFor(() => out.includes('active'), 20000, 'child worker active');
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    const stateAfterKill = await job.getState();
+    // a new worker with a short stalled interval moves the job back and runs it
+    const w = ctx.worker('stall', async (j) => 'recovered ' + j.data.v,
+                         { stalledInterval: 300, lockDuration: 1000 });
+    const stalled = counter(w, 'stalled');
+    const done = counter(w, 'completed');
+    await waitFor(() => done.n === 1, 30000, 'stalled job completed');
+    const j = await Job.fromId(q, job.id);
+    return { stateAfterKill, stalled: stalled.args.map((a) => a[0]), result: j.returnvalue,
+             attemptsStarted: j.attemptsStarted, stalledCounter: j.stalledCounter };
+  }),
+
+  scenario('concurrency', async (ctx) => {
+    const q = ctx.queue('conc');
+    let running = 0;
+    let peak = 0;
+    const w = ctx.worker('conc', async (job) => {
+      running++;
+      peak = Math.max(peak, running);
+      await sleep(100);
+      running--;
+      return job.data.i;
+    }, { concurrency: 5 });
+    const done = counter(w, 'completed');
+    await q.addBulk([...Array(30).keys()].map((i) => ({ name: 'c', data: { i } })));
+    await waitFor(() => done.n === 30, 30000, '30 done');
+    return { peak, results: done.args.map(([j, r]) => r).sort((a, b) => a - b) };
+  }),
+
+  scenario('many-jobs', async (ctx) => {
+    const N = 5000;
+    const q = ctx.queue('many');
+    const seen = new Map();
+    const ws = [1, 2].map(() => ctx.worker('many', async (job) => {
+      seen.set(job.data.i, (seen.get(job.data.i) || 0) + 1);
+      return job.data.i;
+    }, { concurrency: 25 }));
+    const done = ws.map((w) => counter(w, 'completed'));
+    for (let b = 0; b < N; b += 500) {
+      await q.addBulk([...Array(500).keys()].map((i) => ({ name: 'm', data: { i: b + i },
+                                                           opts: { removeOnComplete: 1000 } })));
+    }
+    await waitFor(() => done[0].n + done[1].n === N, 120000, N + ' completed', 50);
+    const dup = [...seen.values()].filter((c) => c !== 1).length;
+    return { distinct: seen.size, dup, counts: await q.getJobCounts('completed', 'wait', 'active',
+                                                                      'failed') };
+  }, { timeout: 240000 }),
+];
