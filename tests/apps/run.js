@@ -65,6 +65,22 @@ function same(a, b) {
   return util.isDeepStrictEqual(JSON.parse(JSON.stringify(a)), JSON.parse(JSON.stringify(b)));
 }
 
+// Where a and b first differ: 'path: a-value vs b-value'.
+function firstDiff(a, b, at = '') {
+  if (typeof a === 'string' && typeof b === 'string') {
+    let i = 0;
+    while (i < a.length && a[i] === b[i]) i++;
+    return at + ' @' + i + ': ' + JSON.stringify(a.slice(Math.max(0, i - 40), i + 80)) + ' vs ' +
+           JSON.stringify(b.slice(Math.max(0, i - 40), i + 80));
+  }
+  if (a && b && typeof a === 'object' && typeof b === 'object') {
+    for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
+      if (!util.isDeepStrictEqual(a[k], b[k])) return firstDiff(a[k], b[k], at + '/' + k);
+    }
+  }
+  return at + ': ' + short(a) + ' vs ' + short(b);
+}
+
 function short(v) {
   const s = JSON.stringify(v);
   return s && s.length > 400 ? s.slice(0, 400) + '...' : s;
@@ -105,7 +121,10 @@ async function main() {
     } else if (!same(res.redis.outcome, res.castor.outcome)) {
       verdict = 'FAIL';
       why = 'outcomes differ\n  redis-server: ' + short(res.redis.outcome) + '\n  castor:       ' +
-            short(res.castor.outcome);
+            short(res.castor.outcome) +
+            '\n  first difference (redis-server vs castor) at ' +
+            firstDiff(JSON.parse(JSON.stringify(res.redis.outcome)),
+                      JSON.parse(JSON.stringify(res.castor.outcome)));
     } else {
       verdict = 'PASS';
     }
