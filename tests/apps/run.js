@@ -34,8 +34,8 @@ async function runOne(sc, kind) {
       servers.push(s);
       return s;
     },
-    startCluster: async (n, replicas) => {
-      const nodes = await startCluster(kind, n, replicas);
+    startCluster: async (n, replicas, extra) => {
+      const nodes = await startCluster(kind, n, replicas, extra);
       servers.push(...nodes);
       return nodes;
     },
@@ -50,13 +50,16 @@ async function runOne(sc, kind) {
     return { ok: true, outcome };
   } catch (e) {
     const tail = servers.length ? '\n  server log tail:\n' + servers[0].tail(8) : '';
-    return { ok: false, error: (e && e.stack ? e.stack.split('\n').slice(0, 4).join('\n') :
-                                String(e)) + tail };
+    const where = e && e.stack ? '\n' + e.stack.split('\n').filter((l) => /^\s+at /.test(l))
+      .slice(0, 3).join('\n') : '';
+    return { ok: false, error: String(e && e.message ? e.message : e) + where + tail };
   } finally {
     for (const s of servers) {
       const died = s.proc && (s.proc.signalCode || s.proc.exitCode !== null);
+      if (process.env.APPS_KEEP === '1') console.log('  kept ' + s.kind + ' ' + s.port + ' ' + s.dir);
       await s.stop();
-      if (!died || process.env.APPS_KEEP !== '1') s.cleanup();
+      if (process.env.APPS_KEEP !== '1') s.cleanup();
+      else if (died) console.log('  kept ' + s.dir);
     }
   }
 }

@@ -177,11 +177,11 @@ function run(cmd, args, timeoutMs = 120000) {
 }
 
 // n cluster nodes of one kind, redis-cli --cluster create, every node ok.
-async function startCluster(kind, n, replicas) {
+async function startCluster(kind, n, replicas, extra = []) {
   const nodes = [];
   for (let i = 0; i < n; i++) {
     nodes.push(await new Server(kind, ['--cluster-enabled', 'yes', '--cluster-node-timeout',
-                                       '1000']).start());
+                                       '1000', ...extra]).start());
   }
   const res = await run(REDIS_CLI, ['--cluster', 'create',
                                     ...nodes.map((s) => '127.0.0.1:' + s.port),

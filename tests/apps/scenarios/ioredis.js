@@ -4,7 +4,11 @@
 'use strict';
 
 const Redis = require('ioredis');
-const { waitFor, startSentinel } = require('../lib/servers');
+const { waitFor, startSentinel, sleep } = require('../lib/servers');
+const { execFile } = require('child_process');
+
+const cli = (args) => new Promise((resolve) => execFile('/usr/bin/redis-cli', args,
+  { timeout: 120000 }, (e, out, errout) => resolve({ code: e ? 1 : 0, out: out + errout })));
 
 const conn = (env, extra = {}) =>
   new Redis({ host: '127.0.0.1', port: env.port, lazyConnect: false, ...extra });
@@ -205,6 +209,299 @@ module.exports = [
         const info = await c.cluster('INFO');
         const state = info.split('\r\n').filter((l) => /^cluster_(state|slots_assigned|known_nodes|size):/.test(l));
         return { okVals, pl, m, cross, script, masters: masters.length, total, got, state };
+      } finally {
+        c.disconnect();
+      }
+    },
+  },
+
+  {
+    name: 'keyspace-events',
+    async run(env) {
+      const r = conn(env);
+      const sub = conn(env);
+      const got = [];
+      sub.on('pmessage', (p, ch, m) => got.push(ch.replace(/^__key(space|event)@0__:/, '$1:') +
+                                                 '=' + m));
+      try {
+        await r.config('SET', 'notify-keyspace-events', 'KEA');
+        await sub.psubscribe('__key*@0__:*');
+        await r.set('a', '1');
+        await r.append('a', '2');
+        await r.incrby('n', 3);
+        await r.expire('a', 100);
+        await r.persist('a');
+        await r.rename('a', 'b');
+        await r.lpush('l', 'x', 'y');
+        await r.lpop('l');
+        await r.lmove('l', 'l2', 'LEFT', 'RIGHT');
+        await r.hset('h', 'f', 'v');
+        await r.hincrbyfloat('h', 'g', 1.5);
+        await r.hdel('h', 'f', 'g');
+        await r.sadd('s', 'm');
+        await r.smove('s', 's2', 'm');
+        await r.zadd('z', 1, 'a');
+        await r.zincrby('z', 1, 'a');
+        await r.zpopmin('z');
+        await r.xadd('x', '1-1', 'f', 'v');
+        await r.xgroup('CREATE', 'x', 'g', '0');
+        await r.xtrim('x', 'MAXLEN', 0);
+        await r.setex('e', 100, 'v');
+        await r.getex('e', 'PERSIST');
+        await r.getdel('e');
+        await r.set('px', 'v', 'PX', 1);
+        await waitFor(async () => (await r.exists('px')) === 0, 5000, 'px expired');
+        await r.copy('b', 'c');
+        await r.sort('l2', 'ALPHA', 'STORE', 'sorted');
+        await r.del('b', 'c', 'nokey');
+        await r.restore('rr', 0, await r.dumpBuffer('sorted'));
+        await r.pfadd('hll', 'a');
+        await r.setrange('sr', 0, 'x');
+        await r.set('end', '1');
+        await waitFor(() => got.some((g) => g === 'space:end=set'), 5000, 'end event');
+        return got;
+      } finally {
+        r.disconnect();
+        sub.disconnect();
+      }
+    },
+  },
+  {
+    name: 'blocking',
+    async run(env) {
+      const r = conn(env);
+      const b = conn(env);
+      try {
+        const out = [];
+        out.push(await b.blpop('nol', 0.1));
+        let p = b.brpoplpush('src', 'dst', 5);
+        await waitFor(async () => (await r.client('LIST')).includes('cmd=brpoplpush'), 5000, 'blocked');
+        await r.rpush('src', 'v');
+        out.push(await p, await r.lrange('dst', 0, -1));
+        p = b.bzpopmin('zz', 'z2', 5);
+        await waitFor(async () => (await r.client('LIST')).includes('cmd=bzpopmin'), 5000, 'blocked');
+        await r.zadd('z2', 5, 'm');
+        out.push(await p);
+        p = b.blmpop(5, 2, 'la', 'lb', 'RIGHT', 'COUNT', 3);
+        await waitFor(async () => (await r.client('LIST')).includes('cmd=blmpop'), 5000, 'blocked');
+        await r.rpush('lb', 1, 2);
+        out.push(await p);
+        // CLIENT UNBLOCK, with and without ERROR
+        const id = await b.client('ID');
+        p = b.blpop('never', 0);
+        await waitFor(async () => (await r.client('LIST')).includes('cmd=blpop'), 5000, 'blocked');
+        out.push(await r.client('UNBLOCK', id), await p);
+        p = b.blpop('never', 0).catch((e) => e.message);
+        await waitFor(async () => (await r.client('LIST')).includes('cmd=blpop'), 5000, 'blocked');
+        out.push(await r.client('UNBLOCK', id, 'ERROR'), await p);
+        // a blocked XREADGROUP woken by XADD, and by the key being deleted
+        await r.xgroup('CREATE', 'bs', 'g', '$', 'MKSTREAM');
+        p = b.xreadgroup('GROUP', 'g', 'c', 'BLOCK', 5000, 'STREAMS', 'bs', '>');
+        await waitFor(async () => (await r.client('LIST')).includes('cmd=xreadgroup'), 5000, 'blocked');
+        await r.xadd('bs', '5-1', 'k', 'v');
+        out.push(await p);
+        p = b.xreadgroup('GROUP', 'g', 'c', 'BLOCK', 5000, 'STREAMS', 'bs', '>').catch((e) => e.message);
+        await waitFor(async () => (await r.client('LIST')).includes('cmd=xreadgroup'), 5000, 'blocked');
+        await r.del('bs');
+        out.push(await p);
+        // MULTI makes a blocking command non-blocking
+        out.push(await r.multi().blpop('nol', 0).exec());
+        // WAIT with no replicas
+        out.push(await r.wait(0, 10));
+        return out;
+      } finally {
+        r.disconnect();
+        b.disconnect();
+      }
+    },
+  },
+  {
+    name: 'monitor',
+    async run(env) {
+      const r = conn(env);
+      const base = conn(env);
+      const mon = await base.monitor();
+      const lines = [];
+      mon.on('monitor', (time, args, source, database) => lines.push([database, ...args]));
+      try {
+        await r.set('k', 'hello world');
+        await r.eval("return redis.call('GET', KEYS[1])", 1, 'k');
+        await r.multi().incr('n').hset('h', 'f', 'quote"d\n').exec();
+        await r.select(3);
+        await r.del('k');
+        await r.auth('wrongpw').catch(() => {});
+        await r.ping('end');
+        await waitFor(() => lines.some((l) => l.includes('end')), 5000, 'end line');
+        return lines;
+      } finally {
+        r.disconnect();
+        mon.disconnect();
+        base.disconnect();
+      }
+    },
+  },
+  {
+    name: 'lua-libs',
+    async run(env) {
+      const r = conn(env);
+      try {
+        const ev = (s, ...a) => r.eval(s, 0, ...a).catch((e) => 'E: ' + e.message.replace(
+          /script: [0-9a-f]{40}/, 'script: SHA'));
+        return [
+          await ev("return cjson.encode({a={1,2,3}, b='x'})"),
+          await ev("return cjson.decode('[1,2,{\"k\":null}]')[3].k == cjson.null and 1 or 0"),
+          await ev("return cmsgpack.unpack(cmsgpack.pack({1,2,'three'}))"),
+          await ev("return bit.band(0xff, 0x0f) .. ' ' .. bit.tohex(255)"),
+          await ev("return struct.pack('>I2', 258)"),
+          await ev("return redis.sha1hex('abc')"),
+          await ev("return redis.pcall('INCR', 'notnum', 'x')['err']"),
+          await ev("redis.call('SET','s','abc'); return redis.pcall('INCR', 's')"),
+          await ev("return {1, 2.7, 'x', true, false, nil, 5}"),
+          await ev("redis.setresp(3); return redis.call('HGETALL', 'nohash')"),
+          await ev("redis.setresp(3); redis.call('HSET','hh','a','1'); local t = redis.call('HGETALL', 'hh'); return t['map']['a']"),
+          await ev("return {double=3.5}"),
+          await ev("return redis.call('DEBUG', 'sleep', 0)"),
+          await ev("return type(loadstring)"),
+          await ev("return os.time ~= nil"),
+          await ev("return redis.REDIS_VERSION_NUM >= 0x070000"),
+          await ev("return #KEYS + #ARGV", 'a', 'b'),
+          await ev("local t = {} for i=1,20 do t[i]=i end return redis.call('RPUSH', 'big', unpack(t))"),
+          await ev("x = 5"),
+          await ev("error('plain')"),
+          await ev("error({err='CUSTOM code'})"),
+          await ev("return redis.call('EVAL', 'return 1', 0)"),
+          await ev('this is not lua'),
+          await ev("redis.call('SET', 'a', 'b'); redis.call('SHUTDOWN')"),
+          await ev("return redis.call('PUBLISH', 'c', 'm')"),
+          await ev("return redis.acl_check_cmd('set', 'a', 'b')"),
+        ];
+      } finally {
+        r.disconnect();
+      }
+    },
+  },
+  {
+    name: 'cluster-failover',
+    noServer: true,
+    timeout: 240000,
+    serial: true,
+    async run(env) {
+      // validity factor 0: redis-server 7.0.15's replica refuses to fail over
+      // after a diskless full sync otherwise (its repl_down_since stays 0)
+      const nodes = await env.startCluster(6, 1, ['--cluster-replica-validity-factor', '0']);
+      const c = new Redis.Cluster([{ host: '127.0.0.1', port: nodes[0].port }],
+                                  { scaleReads: 'slave', retryDelayOnFailover: 200,
+                                    clusterRetryStrategy: () => 200 });
+      try {
+        await Promise.all([...Array(300).keys()].map((i) => c.set('f:' + i, i)));
+        // reads from replicas (READONLY)
+        await waitFor(async () => {
+          const vals = await Promise.all([...Array(300).keys()].map((i) => c.get('f:' + i)));
+          return vals.every((v, i) => v === String(i));
+        }, 10000, 'replicas caught up');
+        // every replica linked and synced (redis-server's diskless sync waits 5 s)
+        for (const n of nodes) {
+          const cl = new Redis(n.port);
+          await waitFor(async () => {
+            const i = await cl.info('replication');
+            return i.includes('role:master') || (i.includes('master_link_status:up') &&
+                                                 i.includes('master_sync_in_progress:0'));
+          }, 30000, 'replica synced');
+          await waitFor(async () => (await cl.dbsize()) > 0, 30000, 'replica has keys');
+          cl.disconnect();
+        }
+        // kill -9 one master (not the seed): its replica takes over
+        const masterPorts = [];
+        for (const n of nodes.slice(1)) {
+          const cl = new Redis(n.port);
+          if ((await cl.role())[0] === 'master') masterPorts.push(n.port);
+          cl.disconnect();
+        }
+        const victim = nodes.find((n) => n.port === masterPorts[0]);
+        await victim.kill();
+        let lastErr;
+        await waitFor(async () => {
+          const cl = new Redis(nodes[0].port);
+          const info = await cl.cluster('INFO');
+          cl.disconnect();
+          return info.includes('cluster_state:ok') && !info.includes('cluster_state:fail');
+        }, 30000, 'state ok after failover', 200);
+        await waitFor(async () => {
+          try {
+            await c.set('after', '1');
+            return true;
+          } catch (e) {
+            lastErr = e.message;
+            return false;
+          }
+        }, 30000, "writes work after failover", 200).catch(async (e) => {
+          const st = await Promise.all(nodes.filter((n) => n !== victim).map(async (n) => {
+            const cl = new Redis(n.port);
+            const i = await cl.cluster('INFO');
+            const nn = await cl.cluster('NODES');
+            cl.disconnect();
+            return n.port + ' ' + i.split('\r\n')[0] + '\n' + nn;
+          }));
+          throw new Error(e.message + ': ' + lastErr + '\nvictim ' + victim.port + '\n' + st.join('\n'));
+        });
+        const vals = await Promise.all([...Array(300).keys()].map((i) => c.get('f:' + i)));
+        const bad = vals.map((v, i) => [i, v]).filter(([i, v]) => v !== String(i));
+        if (bad.length) {
+          const slot = await new Redis(nodes[0].port).cluster('KEYSLOT', 'f:' + bad[0][0]);
+          const nodesTxt = await new Redis(nodes[0].port).cluster('NODES');
+          throw new Error(bad.length + ' keys wrong, e.g. ' + JSON.stringify(bad.slice(0, 3)) +
+                          ' slot ' + slot + '\n' + nodesTxt + ' victim ' + victim.port);
+        }
+        return { all: vals.every((v, i) => v === String(i)), after: await c.get('after') };
+      } finally {
+        c.disconnect();
+      }
+    },
+  },
+  {
+    name: 'cluster-reshard',
+    noServer: true,
+    timeout: 240000,
+    serial: true,
+    async run(env) {
+      const nodes = await env.startCluster(3, 0);
+      const c = new Redis.Cluster([{ host: '127.0.0.1', port: nodes[0].port }]);
+      try {
+        for (let i = 0; i < 400; i++) await c.set('r:' + i, i);
+        const ids = [];
+        for (const n of nodes) {
+          const cl = new Redis(n.port);
+          ids.push(await cl.cluster('MYID'));
+          cl.disconnect();
+        }
+        // move 2000 slots from node 0 to node 2 while the client keeps writing
+        let stop = false;
+        let ops = 0;
+        let errors = 0;
+        const loop = (async () => {
+          while (!stop) {
+            const i = ops % 400;
+            try {
+              await c.incr('r:' + i);
+              ops++;
+            } catch (e) {
+              errors++;
+              if (errors > 50) throw e;
+            }
+          }
+        })();
+        const res = await cli(['--cluster', 'reshard', '127.0.0.1:' + nodes[0].port,
+                               '--cluster-from', ids[0], '--cluster-to', ids[2],
+                               '--cluster-slots', '2000', '--cluster-yes',
+                               '--cluster-pipeline', '20']);
+        stop = true;
+        await loop;
+        const keys = await Promise.all([...Array(400).keys()].map((i) => c.get('r:' + i)));
+        const sum = keys.reduce((a, v) => a + Number(v), 0);
+        const expectSum = [...Array(400).keys()].reduce((a, i) => a + i, 0) + ops;
+        const chk = await cli(['--cluster', 'check', '127.0.0.1:' + nodes[0].port]);
+        return { reshard: res.code, sumOk: sum === expectSum, noErrors: errors === 0,
+                 agree: chk.out.includes('[OK] All nodes agree about slots configuration.') };
       } finally {
         c.disconnect();
       }

@@ -137,7 +137,9 @@ module.exports = [
       cmd: cmd.map((x) => x && [x.name, x.arity, [...x.flags].sort(), x.firstKeyIndex,
                                 x.lastKeyIndex, x.step, [...x.categories].sort()]),
       cfg: Object.keys(cfg).sort(),
-      loaded, flist, fcall,
+      // a library's functions are a dict in Redis: listed in no fixed order
+      loaded, flist: flist.map((l) => ({ ...l, functions: [...l.functions]
+        .sort((a, b) => a.name.localeCompare(b.name)) })), fcall,
       stats: { running: stats.runningScript, engines: stats.engines },
       acl: { flags: acl.flags, passwords: acl.passwords, commands: acl.commands, keys: acl.keys,
              channels: acl.channels, selectors: acl.selectors },
