@@ -537,6 +537,73 @@ module.exports = [
              state2: await t2.job.getState() };
   }),
 
+
+  {
+    name: 'on-cluster',
+    noServer: true,
+    timeout: 240000,
+    async run(env) {
+      // BullMQ on a Redis Cluster: a {hash-tagged} prefix keeps a queue in one slot
+      const nodes = await env.startCluster(3, 0);
+      const connection = new IORedis.Cluster([{ host: '127.0.0.1', port: nodes[0].port }],
+                                             { redisOptions: { maxRetriesPerRequest: null } });
+      const opts = { connection, prefix: '{bq}' };
+      const q = new Queue('cq', opts);
+      const fp = new FlowProducer(opts);
+      const w = new Worker('cq', async (job) => (job.name === 'parent' ?
+        Object.values(await job.getChildrenValues()).sort() : job.data.i * 3),
+      { ...opts, concurrency: 4 });
+      const qe = new QueueEvents('cq', opts);
+      try {
+        await qe.waitUntilReady();
+        const doneIds = new Set();
+        qe.on('completed', ({ jobId }) => doneIds.add(jobId));
+        await q.addBulk([...Array(100).keys()].map((i) => ({ name: 'c', data: { i } })));
+        await q.add('d', { i: 1000 }, { delay: 300 });
+        const tree = await fp.add({ name: 'parent', queueName: 'cq', prefix: '{bq}',
+                                    children: [1, 2].map((i) => ({ name: 'c', queueName: 'cq',
+                                                                   prefix: '{bq}', data: { i } })) });
+        await waitFor(() => doneIds.size === 104, 60000, '104 completed via QueueEvents');
+        const parent = await Job.fromId(q, tree.job.id);
+        return { counts: await q.getJobCounts('completed', 'failed', 'wait', 'delayed'),
+                 parent: parent.returnvalue };
+      } finally {
+        await qe.close();
+        await w.close();
+        await fp.close();
+        await q.close();
+        connection.disconnect();
+      }
+    },
+  },
+
+  {
+    name: 'warnings',
+    serial: true,
+    async run(env) {
+      // BullMQ reads INFO (redis_version, maxmemory_policy) and warns on an
+      // evicting policy: what it printed is part of the outcome
+      const said = [];
+      const orig = console.warn;
+      console.warn = (...a) => said.push(a.join(' '));
+      const r = new IORedis({ port: env.port, host: '127.0.0.1' });
+      try {
+        await r.config('SET', 'maxmemory-policy', 'allkeys-lru');
+        const q = new Queue('warn', { connection: { port: env.port, host: '127.0.0.1' } });
+        await q.waitUntilReady();
+        await q.add('a', {});
+        await q.close();
+        await r.config('SET', 'maxmemory-policy', 'noeviction');
+        const q2 = new Queue('warn2', { connection: { port: env.port, host: '127.0.0.1' } });
+        await q2.waitUntilReady();
+        await q2.close();
+        return said;
+      } finally {
+        console.warn = orig;
+        r.disconnect();
+      }
+    },
+  },
   scenario('many-jobs', async (ctx) => {
     const N = 5000;
     const q = ctx.queue('many');

@@ -507,6 +507,111 @@ module.exports = [
       }
     },
   },
+
+  {
+    name: 'acl-users',
+    async run(env) {
+      const admin = conn(env);
+      const out = [];
+      try {
+        out.push(await admin.acl('SETUSER', 'app', 'on', '>s3cret', '~bull:*', '~app:*', '&*',
+                                 '+@all', '-@dangerous', '-flushall'));
+        out.push(await admin.acl('SETUSER', 'ro', 'on', 'nopass', '~*', '+@read', '+ping'));
+        const app = conn(env, { username: 'app', password: 's3cret' });
+        const ro = conn(env, { username: 'ro' });
+        const e = (p) => p.then((v) => v, (x) => 'E: ' + x.message);
+        out.push(await e(app.set('app:1', 'x')), await e(app.set('other', 'x')),
+                 await e(app.flushall()), await e(app.keys('*')),
+                 await e(app.eval("return redis.call('SET', 'nope', 1)", 0)),
+                 await e(app.eval("return redis.call('SET', KEYS[1], 1)", 1, 'app:2')),
+                 await e(app.eval("return redis.pcall('GET', 'nope')", 0)),
+                 await e(app.acl('WHOAMI')), await e(app.publish('ch', 'm')));
+        out.push(await e(ro.get('app:1')), await e(ro.set('a', 'b')), await e(ro.ping()),
+                 await e(ro.multi().get('app:1').set('x', 1).exec()));
+        const bad = conn(env, { username: 'app', password: 'wrong', retryStrategy: () => null,
+                                maxRetriesPerRequest: 0 });
+        out.push(await e(bad.ping()));
+        bad.disconnect();
+        const log = (await admin.acl('LOG')).map((entry) => {
+          const o = {};
+          for (let i = 0; i < entry.length; i += 2) o[entry[i]] = entry[i + 1];
+          return [o.count, o.reason, o.context, o.object, o.username];
+        });
+        out.push(log, (await admin.acl('GETUSER', 'app')).filter((x, i) => i % 2 === 0));
+        out.push(await admin.acl('LIST'));
+        out.push(await admin.acl('DRYRUN', 'app', 'set', 'other', 'x'));
+        app.disconnect();
+        ro.disconnect();
+        return out;
+      } finally {
+        admin.disconnect();
+      }
+    },
+  },
+  {
+    name: 'replica-reads',
+    async run(env) {
+      const replica = await env.startServer(['--replicaof', '127.0.0.1', String(env.port)]);
+      const m = conn(env);
+      const r = new Redis({ host: '127.0.0.1', port: replica.port });
+      try {
+        await m.set('k', 'v');
+        await m.lpush('l', 'a', 'b');
+        await waitFor(async () => (await r.get('k')) === 'v' && (await r.llen('l')) === 2, 20000,
+                      'replica has the writes');
+        const e = (p) => p.then((v) => v, (x) => 'E: ' + x.message);
+        const out = [await e(r.set('x', 1)), await e(r.get('k')),
+                     await e(r.eval("return redis.call('GET', 'k')", 0)),
+                     await e(r.eval("return redis.call('SET', 'k', 1)", 0)),
+                     await e(r.multi().get('k').incr('n').exec()),
+                     await e(r.sort('l', 'ALPHA')), await e(r.sort('l', 'ALPHA', 'STORE', 'd')),
+                     await e(r.call('SORT_RO', 'l', 'ALPHA')), (await r.role())[0],
+                     await e(r.call('EVAL_RO', "return redis.call('GET', 'k')", 0)),
+                     await e(r.xadd('s', '*', 'a', 1)), await e(r.publish('c', 'm'))];
+        // expired on the master: the replica hides it after the DEL arrives
+        await m.set('t', 'v', 'PX', 100);
+        await waitFor(async () => (await m.exists('t')) === 0, 5000, 'expired on master');
+        await waitFor(async () => (await r.exists('t')) === 0, 5000, 'gone on replica');
+        out.push(await r.dbsize());
+        return out;
+      } finally {
+        m.disconnect();
+        r.disconnect();
+      }
+    },
+  },
+  {
+    name: 'binary-big',
+    async run(env) {
+      const r = conn(env);
+      try {
+        const bin = Buffer.from([...Array(256).keys()]);
+        const big = Buffer.alloc(3 * 1024 * 1024, 'abcdefgh');
+        await r.set(bin, bin);
+        await r.set('big', big);
+        await r.hset('hb', bin, big);
+        const p = r.pipeline();
+        for (let i = 0; i < 30; i++) p.getBuffer('big');
+        const many = await p.exec();
+        const lst = [];
+        for (let i = 0; i < 1000; i++) lst.push(Buffer.from([i % 256, 0, 13, 10]));
+        await r.rpush('lb', ...lst);
+        const back = await r.lrangeBuffer('lb', 0, -1);
+        return {
+          key: (await r.getBuffer(bin)).equals(bin),
+          big: many.every(([e, v]) => !e && v.equals(big)),
+          hb: (await r.hgetBuffer('hb', bin)).length,
+          list: back.every((b, i) => b.equals(lst[i])),
+          strlen: await r.strlen('big'),
+          range: (await r.getrangeBuffer('big', -5, -1)).toString(),
+          keys: (await r.keysBuffer('*')).map((k) => k.toString('hex')).sort(),
+          debug: (await r.memory('USAGE', 'big')) > 3 * 1024 * 1024,
+        };
+      } finally {
+        r.disconnect();
+      }
+    },
+  },
   {
     name: 'sentinel',
     timeout: 60000,
