@@ -112,7 +112,8 @@ class Server {
       this.port = await freePort();
       const argv = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir,
                     '--save', '', '--appendonly', 'no', '--logfile',
-                    path.join(this.dir, 'server.log'), '--daemonize', 'no', ...this.args];
+                    path.join(this.dir, 'server.log'), '--daemonize', 'no',
+                    '--enable-debug-command', 'yes', ...this.args];
       const err = fs.openSync(path.join(this.dir, 'stderr.log'), 'a');
       this.proc = spawn(this.binary, argv, { cwd: this.dir, stdio: ['ignore', err, err] });
       fs.closeSync(err);

@@ -7,7 +7,7 @@
 'use strict';
 
 const net = require('net');
-const { createClient, commandOptions } = require('redis4');
+const { createClient, createCluster, commandOptions } = require('redis4');
 const { waitFor } = require('../lib/servers');
 
 async function client(env, extra = {}) {
@@ -272,6 +272,70 @@ module.exports = [
     }
   }),
 
+
+  scenario('admin-replies', async (open) => {
+    // more reply transformers: MEMORY STATS, LATENCY, ACL LOG, OBJECT, HELLO
+    const c = await open();
+    await c.configSet('latency-monitor-threshold', '1');
+    await c.sendCommand(['DEBUG', 'SLEEP', '0.01']);
+    await c.set('o', 'v');
+    await c.aclSetUser('u1', ['on', '>p', '~x*', '+get']);
+    const u = await open({ username: 'u1', password: 'p' }).catch((e) => e.message);
+    if (typeof u !== 'string') await u.get('nope').catch(() => {});
+    const stats = await c.memoryStats();
+    const latest = await c.latencyLatest();
+    const hist = await c.latencyHistory('command');
+    const acllog = await c.aclLog();
+    const hello = await c.hello();
+    const keysOf = (o) => Object.keys(o).sort();
+    return {
+      stats: keysOf(stats),
+      latest: latest.map((x) => [x[0], x.length]),
+      hist: hist.length > 0 && hist[0].length,
+      acllog: acllog.map((x) => [x.count, x.reason, x.context, x.object, x.username, keysOf(x)]),
+      hello: { ...hello, id: 'N', version: hello.version.split('.')[0] },
+      freq: await c.sendCommand(['OBJECT', 'FREQ', 'o']).catch((e) => e.message),
+      idle: await c.objectIdleTime('o'),
+      refcount: await c.objectRefCount('o'),
+      tracking: await c.clientTrackingInfo(),
+      doctor: typeof (await c.memoryDoctor()),
+      cmdList: (await c.commandList({ filterBy: 'PATTERN', value: 'xa*' })).sort(),
+      randomkey: await c.randomKey(),
+    };
+  }),
+
+  {
+    name: 'cluster',
+    noServer: true,
+    timeout: 240000,
+    async run(env) {
+      const nodes = await env.startCluster(3, 0);
+      const cl = createCluster({ rootNodes: [{ socket: { host: '127.0.0.1',
+                                                         port: nodes[0].port } }] });
+      cl.on('error', () => {});
+      await cl.connect();
+      try {
+        await Promise.all([...Array(200).keys()].map((i) => cl.set('n:' + i, String(i))));
+        const vals = await Promise.all([...Array(200).keys()].map((i) => cl.get('n:' + i)));
+        const m = await cl.multi().set('{t}a', '1').incr('{t}a').get('{t}a').exec();
+        const mg = await cl.mGet(['{t}a', '{t}b']);
+        const cross = await cl.mGet(['x1', 'y2']).catch((e) => e.message.split(' ')[0]);
+        // sharded pub/sub goes to the slot's owner
+        const got = [];
+        await cl.sSubscribe('sch', (msg, ch) => got.push(ch + '=' + msg));
+        await cl.sPublish('sch', 'm1');
+        await waitFor(() => got.length === 1, 5000, 'sharded message');
+        await cl.sUnsubscribe('sch');
+        const masters = cl.masters.length;
+        const shards = await cl.sendCommand(undefined, true, ['CLUSTER', 'SHARDS']);
+        const slots = await cl.sendCommand(undefined, true, ['CLUSTER', 'SLOTS']);
+        return { ok: vals.every((v, i) => v === String(i)), m, mg, cross, got, masters,
+                 shards: shards.length, slots: slots.map((s) => s.length) };
+      } finally {
+        await cl.disconnect();
+      }
+    },
+  },
   {
     name: 'resp3-tracking',
     async run(env) {
