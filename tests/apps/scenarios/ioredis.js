@@ -612,6 +612,87 @@ module.exports = [
       }
     },
   },
+
+  {
+    name: 'connections',
+    async run(env) {
+      const admin = conn(env);
+      const e = (p) => p.then((v) => v, (x) => 'E: ' + x.message);
+      const out = [];
+      const a = conn(env, { connectionName: 'alpha', db: 3 });
+      const b = conn(env, { connectionName: 'beta' });
+      try {
+        await a.set('in3', '1');
+        out.push(await admin.select(3).then(() => admin.get('in3')), await a.client('GETNAME'));
+        await admin.select(0);
+        const list = (await admin.client('LIST')).split('\n').filter(Boolean)
+          .map((l) => Object.fromEntries(l.split(' ').map((kv) => kv.split('='))));
+        out.push(list.map((c) => [c.name, c.db, c.cmd]).sort());
+        const aid = await a.client('ID');
+        // kill filters
+        out.push(await e(admin.client('KILL', 'ID', String(aid), 'SKIPME', 'yes')),
+                 await e(admin.client('KILL', 'USER', 'nosuchuser')),
+                 await e(admin.client('KILL', 'TYPE', 'bogus')),
+                 await e(admin.client('KILL', 'ADDR', '1.2.3.4:5')),
+                 await e(admin.client('KILL', 'MAXAGE', '100000')),
+                 await e(admin.client('KILL', 'LADDR', 'x')));
+        // pause: writes wait, reads go on
+        await admin.client('PAUSE', 300, 'WRITE');
+        const t0 = Date.now();
+        const [g, s] = await Promise.all([b.get('in3'), b.set('w', '1')]);
+        out.push(g, s, Date.now() - t0 >= 250);
+        out.push(await admin.client('UNPAUSE'));
+        // CLIENT REPLY OFF/ON over a raw pipeline is covered by the diff tests;
+        // NO-EVICT and the info fields it shows
+        out.push(await admin.client('NO-EVICT', 'on'), await e(admin.client('NO-EVICT', 'maybe')));
+        out.push(await e(admin.call('RESET')));
+        out.push(await admin.client('GETNAME'), await e(b.quit()));
+        out.push(await e(admin.call('HELLO', '2', 'SETNAME', 'h2')), await admin.client('GETNAME'));
+        out.push(await e(admin.call('HELLO', '4')));
+        // client ids depend on the order the three connections were accepted
+        return JSON.parse(JSON.stringify(out).replace(/"id",\d+/g, '"id","N"'));
+      } finally {
+        admin.disconnect();
+        a.disconnect();
+        b.disconnect();
+      }
+    },
+  },
+  {
+    name: 'stream-trim',
+    async run(env) {
+      const r = conn(env);
+      try {
+        const out = [];
+        for (const [n, cap, extra] of [[1000, 150, []], [777, 300, ['LIMIT', '200']],
+                                       [500, 10, []]]) {
+          const key = 's' + n;
+          const p = r.pipeline();
+          for (let i = 1; i <= n; i++) {
+            p.xadd(key, 'MAXLEN', '~', cap, ...extra, i + '-1', 'f', 'x'.repeat(i % 50));
+          }
+          await p.exec();
+          out.push([await r.xlen(key), (await r.xrange(key, '-', '+', 'COUNT', 1))[0][0]]);
+          out.push(await r.xtrim(key, 'MINID', '~', String(n - 20) + '-0'),
+                   await r.xlen(key));
+        }
+        // BullMQ's events stream: maxLen ~ 10000 after 12,000 adds
+        const p = r.pipeline();
+        for (let i = 0; i < 12000; i++) p.xadd('ev', 'MAXLEN', '~', 10000, '*', 'event', 'x');
+        await p.exec();
+        out.push(await r.xlen('ev'));
+        await r.config('SET', 'stream-node-max-entries', '7');
+        for (let i = 1; i <= 100; i++) await r.xadd('small', 'MAXLEN', '~', 20, i + '-1', 'a', 'b');
+        out.push(await r.xlen('small'));
+        const info = await r.xinfo('STREAM', 'small');
+        out.push(info.filter((x, i) => i % 2 === 0));
+        await r.config('SET', 'stream-node-max-entries', '100');
+        return out;
+      } finally {
+        r.disconnect();
+      }
+    },
+  },
   {
     name: 'sentinel',
     timeout: 60000,
