@@ -26,6 +26,7 @@ function withTimeout(p, ms, what) {
 
 async function runOne(sc, kind) {
   const servers = [];
+  let result;
   const env = {
     kind,
     // extra servers of the same kind (replicas, sentinels' masters ...)
@@ -47,21 +48,29 @@ async function runOne(sc, kind) {
       env.port = env.server.port;
     }
     const outcome = await withTimeout(sc.run(env), sc.timeout || TIMEOUT_MS, sc.name);
-    return { ok: true, outcome };
+    result = { ok: true, outcome };
   } catch (e) {
     const tail = servers.length ? '\n  server log tail:\n' + servers[0].tail(8) : '';
     const where = e && e.stack ? '\n' + e.stack.split('\n').filter((l) => /^\s+at /.test(l))
       .slice(0, 3).join('\n') : '';
-    return { ok: false, error: String(e && e.message ? e.message : e) + where + tail };
+    result = { ok: false, error: String(e && e.message ? e.message : e) + where + tail };
   } finally {
     for (const s of servers) {
-      const died = s.proc && (s.proc.signalCode || s.proc.exitCode !== null);
-      if (process.env.APPS_KEEP === '1') console.log('  kept ' + s.kind + ' ' + s.port + ' ' + s.dir);
+      // a server that died on its own, or (ASan build) wrote a sanitizer
+      // report, fails the scenario however the client fared
+      const died = s.proc && (s.proc.signalCode || s.proc.exitCode !== null) && !s.killed;
       await s.stop();
+      const report = s.sanitizerReport();
+      if (died || report) {
+        result = { ok: false, error: kind + ' server ' + s.port + (died ? ' died' : '') +
+                   (report ? ' wrote a sanitizer report:\n' + report : '') };
+      }
+      if (process.env.APPS_KEEP === '1') console.log('  kept ' + s.kind + ' ' + s.port + ' ' + s.dir);
       if (process.env.APPS_KEEP !== '1') s.cleanup();
       else if (died) console.log('  kept ' + s.dir);
     }
   }
+  return result;
 }
 
 function same(a, b) {

@@ -18,6 +18,8 @@ const BINARIES = {
 const REDIS_CLI = process.env.REDIS_CLI || '/usr/bin/redis-cli';
 const SENTINEL = process.env.REDIS_SENTINEL || '/usr/bin/redis-sentinel';
 
+const SANITIZER_MARKERS = ['ERROR: AddressSanitizer', 'ERROR: LeakSanitizer', 'runtime error:',
+                           'ERROR: UndefinedBehaviorSanitizer'];
 const live = new Set();
 const handedOut = new Set();
 
@@ -162,7 +164,19 @@ class Server {
   }
 
   async kill() {
+    this.killed = true; // on purpose: not a crash
     await this.stop('SIGKILL');
+  }
+
+  // stderr if it holds a sanitizer report (the ASan build), else ''.
+  sanitizerReport() {
+    let text = '';
+    try {
+      text = fs.readFileSync(path.join(this.dir, 'stderr.log'), 'utf8');
+    } catch (e) {
+      return '';
+    }
+    return SANITIZER_MARKERS.some((m) => text.includes(m)) ? text.slice(0, 3000) : '';
   }
 
   cleanup() {

@@ -1,6 +1,11 @@
 // ioredis.js -- ioredis 5 scenarios: pipelines, MULTI, scanStream, pub/sub
 // across a reconnect, defineCommand (EVALSHA with EVAL fallback), the
-// Cluster client on a 6-node cluster, a sentinel-discovered master.
+// Cluster client on a 6-node cluster (hash tags, MULTI, cluster pub/sub),
+// its failover after kill -9 of a master and a live reshard, keyspace
+// notifications, blocking commands and CLIENT UNBLOCK, MONITOR, Lua's
+// libraries, ACL users, reads and refused writes on a replica, binary keys
+// and 3 MB values, connection options and CLIENT KILL filters, approximate
+// stream trimming, and a master found through redis-sentinel.
 'use strict';
 
 const Redis = require('ioredis');
