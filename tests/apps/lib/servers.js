@@ -133,6 +133,13 @@ class Server {
     return this;
   }
 
+  // Stop (SIGTERM: a save point or the AOF is written) and start again in
+  // the same directory, on a new port.
+  async restart() {
+    await this.stop();
+    return this.start();
+  }
+
   get pid() {
     return this.proc ? this.proc.pid : null;
   }

@@ -604,6 +604,55 @@ module.exports = [
       }
     },
   },
+
+  {
+    name: 'restart-persistence',
+    args: ['--appendonly', 'yes', '--save', '3600 1'],
+    timeout: 120000,
+    async run(env) {
+      // queue state in every shape, then a restart from the AOF (and one
+      // from the RDB after BGREWRITEAOF's preamble): nothing is lost
+      const build = async (port) => {
+        const connection = { host: '127.0.0.1', port, maxRetriesPerRequest: null };
+        return { connection, q: new Queue('persist', { connection }) };
+      };
+      let { connection, q } = await build(env.port);
+      const w = new Worker('persist', async (job) => {
+        if (job.data.fail) throw new Error('f');
+        return job.data.i;
+      }, { connection });
+      const done = counter(w, 'completed');
+      const failed = counter(w, 'failed');
+      for (let i = 0; i < 5; i++) await q.add('ok', { i });
+      await q.add('bad', { fail: true });
+      await waitFor(() => done.n === 5 && failed.n === 1, 20000, 'first jobs');
+      await w.close();
+      for (let i = 0; i < 4; i++) await q.add('later', { i }, { delay: 3600000 });
+      await q.add('prio', {}, { priority: 4 });
+      await q.add('waiting', {});
+      await q.upsertJobScheduler('sch', { every: 3600000 }, { name: 'sched' });
+      const before = await q.getJobCounts();
+      await q.close();
+      const out = { before };
+      const r0 = new IORedis(connection);
+      await r0.bgrewriteaof();
+      await waitFor(async () => (await r0.info('persistence')).includes(
+        'aof_rewrite_in_progress:0') && (await r0.info('persistence')).includes(
+        'aof_rewrite_scheduled:0'), 20000, 'rewrite done');
+      r0.disconnect();
+      await env.server.restart();
+      ({ connection, q } = await build(env.server.port));
+      out.afterAof = await q.getJobCounts();
+      out.schedulers = (await q.getJobSchedulers()).map((x) => x.key || x.id);
+      const w2 = new Worker('persist', async (job) => job.name, { connection });
+      const d2 = counter(w2, 'completed');
+      await waitFor(() => d2.n === 3, 20000, 'the 3 jobs left run after restart');
+      await w2.close();
+      out.ran = d2.args.map(([, r]) => r).sort();
+      await q.close();
+      return out;
+    },
+  },
   scenario('many-jobs', async (ctx) => {
     const N = 5000;
     const q = ctx.queue('many');

@@ -602,7 +602,19 @@ module.exports = [
         for (let i = 0; i < 1000; i++) lst.push(Buffer.from([i % 256, 0, 13, 10]));
         await r.rpush('lb', ...lst);
         const back = await r.lrangeBuffer('lb', 0, -1);
+        // one command of 200,001 arguments, and a pipeline of 50,000
+        const margs = [];
+        for (let i = 0; i < 100000; i++) margs.push('mk' + i, i);
+        const mset = await r.mset(margs);
+        const members = [...Array(200000).keys()].map((i) => 'm' + i);
+        const sadd = await r.sadd('bigset', members);
+        const enc = await r.object('ENCODING', 'bigset');
+        const p2 = r.pipeline();
+        for (let i = 0; i < 50000; i++) p2.incr('ctr');
+        const res2 = await p2.exec();
+        const del = await r.del([...Array(100000).keys()].map((i) => 'mk' + i));
         return {
+          mset, sadd, enc, ctr: res2[49999][1], del, dbsize: await r.dbsize(),
           key: (await r.getBuffer(bin)).equals(bin),
           big: many.every(([e, v]) => !e && v.equals(big)),
           hb: (await r.hgetBuffer('hb', bin)).length,
@@ -695,6 +707,54 @@ module.exports = [
         return out;
       } finally {
         r.disconnect();
+      }
+    },
+  },
+
+  {
+    name: 'sentinel-failover',
+    timeout: 90000,
+    async run(env) {
+      // a replica, one sentinel; SENTINEL FAILOVER: ioredis follows the new master
+      const replica = await env.startServer(['--replicaof', '127.0.0.1', String(env.port)]);
+      const m = conn(env);
+      await waitFor(async () => (await m.info('replication')).includes('connected_slaves:1'),
+                    20000, 'replica linked');
+      const sentinel = await startSentinel(env.port);
+      env.servers.push(sentinel);
+      const sc = new Redis({ host: '127.0.0.1', port: sentinel.port });
+      const r = new Redis({ sentinels: [{ host: '127.0.0.1', port: sentinel.port }],
+                            name: 'mymaster', sentinelRetryStrategy: () => 100 });
+      r.on('error', () => {}); // the old master's disconnect, while it switches
+      const rep = new Redis({ host: '127.0.0.1', port: replica.port });
+      try {
+        await r.set('before', '1');
+        await waitFor(async () => (await sc.sentinel('REPLICAS', 'mymaster')).length === 1, 30000,
+                      'sentinel knows the replica');
+        await waitFor(async () => {
+          const i = await rep.info('replication').catch(() => '');
+          return i.includes('master_link_status:up');
+        }, 20000, 'replica up');
+        const fo = await sc.sentinel('FAILOVER', 'mymaster');
+        await waitFor(async () => Number((await sc.sentinel('GET-MASTER-ADDR-BY-NAME',
+                                                             'mymaster'))[1]) === replica.port,
+                      30000, 'sentinel switched');
+        await waitFor(async () => {
+          try {
+            await r.set('after', '1');
+            return Number((await r.config('GET', 'port'))[1]) === replica.port;
+          } catch (e) {
+            return false;
+          }
+        }, 30000, 'ioredis on the new master', 100);
+        await waitFor(async () => (await m.role())[0] === 'slave', 30000, 'old master demoted');
+        return { fo, before: await r.get('before'), after: await r.get('after'),
+                 oldRole: (await m.role())[0] };
+      } finally {
+        sc.disconnect();
+        r.disconnect();
+        m.disconnect();
+        rep.disconnect();
       }
     },
   },
