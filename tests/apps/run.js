@@ -47,8 +47,9 @@ async function runOne(sc, kind) {
       env.server = await env.startServer(sc.args || []);
       env.port = env.server.port;
     }
+    const t0 = Date.now();
     const outcome = await withTimeout(sc.run(env), sc.timeout || TIMEOUT_MS, sc.name);
-    result = { ok: true, outcome };
+    result = { ok: true, outcome, ms: Date.now() - t0 };
   } catch (e) {
     const tail = servers.length ? '\n  server log tail:\n' + servers[0].tail(8) : '';
     const where = e && e.stack ? '\n' + e.stack.split('\n').filter((l) => /^\s+at /.test(l))
@@ -146,6 +147,7 @@ async function main() {
     console.log(line + (why ? '\n  ' + why : ''));
     if (process.env.APPS_VERBOSE === '1' && res.castor.ok) {
       console.log('  outcome: ' + short(res.castor.outcome));
+      console.log('  run time: redis-server ' + res.redis.ms + ' ms, castor ' + res.castor.ms + ' ms');
     }
     rows.push({ verdict, name: sc.name });
   }

@@ -336,6 +336,92 @@ module.exports = [
       }
     },
   },
+
+  {
+    name: 'resp3-sweep',
+    async run(env) {
+      // replies of many commands in RESP3, byte for byte, on a raw socket
+      const sock = net.connect(env.port, '127.0.0.1');
+      const connected = new Promise((r) => sock.once('connect', r));
+      let buf = '';
+      sock.on('data', (d) => (buf += d.toString('latin1')));
+      const send = (args) => sock.write(args.reduce((s, a) => s + '$' + Buffer.byteLength(a) +
+        '\r\n' + a + '\r\n', '*' + args.length + '\r\n'));
+      let n = 0;
+      const reply = async (args) => {
+        send(args);
+        const tag = 'mark' + n++;
+        send(['ECHO', tag]);
+        const want = '$' + tag.length + '\r\n' + tag + '\r\n';
+        await waitFor(() => buf.includes(want), 10000, tag);
+        const out = buf.slice(0, buf.indexOf(want));
+        buf = buf.slice(buf.indexOf(want) + want.length);
+        return out;
+      };
+      try {
+        await connected;
+        await reply(['HELLO', '3']);
+        const cmds = [
+          ['ZADD', 'z', '1', 'a', '2.5', 'b', '3', 'c'], ['ZRANGE', 'z', '0', '-1', 'WITHSCORES'],
+          ['ZRANGEBYSCORE', 'z', '-inf', '+inf', 'WITHSCORES', 'LIMIT', '0', '2'],
+          ['ZREVRANGE', 'z', '0', '0', 'WITHSCORES'], ['ZSCORE', 'z', 'b'], ['ZMSCORE', 'z', 'a', 'x'],
+          ['ZINCRBY', 'z', '0.5', 'a'], ['ZPOPMIN', 'z'], ['ZPOPMAX', 'z', '2'], ['ZPOPMIN', 'z'],
+          ['ZADD', 'z2', '1', 'a'], ['ZRANDMEMBER', 'z2', '1', 'WITHSCORES'],
+          ['ZUNION', '1', 'z2', 'WITHSCORES'], ['ZINTER', '1', 'z2', 'WITHSCORES'],
+          ['ZDIFF', '1', 'z2', 'WITHSCORES'], ['ZRANK', 'z2', 'a'], ['ZADD', 'z2', 'INCR', '1', 'a'],
+          ['BZPOPMIN', 'z2', '1'], ['BZPOPMIN', 'nokey', '0.01'], ['ZMPOP', '1', 'nokey', 'MIN'],
+          ['HSET', 'h', 'f', '1', 'g', '2'], ['HGETALL', 'h'], ['HSET', 'h1', 'only', 'v'], ['HRANDFIELD', 'h1', '-2', 'WITHVALUES'],
+          ['HINCRBYFLOAT', 'h', 'f', '1.5'], ['HGETALL', 'nokey'], ['HMGET', 'h', 'f', 'x'],
+          ['SADD', 's', '1', '2'], ['SMEMBERS', 's'], ['SMISMEMBER', 's', '1', 'z'], ['SPOP', 's', '0'],
+          ['SINTER', 's', 'nokey'], ['SADD', 's1', 'x'], ['SRANDMEMBER', 's1', '-3'],
+          ['RPUSH', 'l', 'a', 'b', 'a'], ['LPOS', 'l', 'a', 'COUNT', '0'], ['BLPOP', 'nokey', '0.01'],
+          ['LMPOP', '1', 'l', 'LEFT', 'COUNT', '2'], ['LPOP', 'nokey', '2'],
+          ['GEOADD', 'g', '13.361389', '38.115556', 'Pa'], ['GEOPOS', 'g', 'Pa', 'x'],
+          ['GEODIST', 'g', 'Pa', 'Pa'], ['GEOSEARCH', 'g', 'FROMLONLAT', '13', '38', 'BYRADIUS',
+                                                   '100', 'km', 'WITHDIST', 'WITHCOORD', 'WITHHASH'],
+          ['XADD', 'x', '1-1', 'a', '1'], ['XADD', 'x', '2-1', 'b', '2'],
+          ['XGROUP', 'CREATE', 'x', 'g', '0'], ['XREADGROUP', 'GROUP', 'g', 'c', 'STREAMS', 'x', '>'],
+          ['XREAD', 'STREAMS', 'x', 'nokey2', '0', '0'], ['XREAD', 'STREAMS', 'x', '0'],
+          ['XPENDING', 'x', 'g'], ['XPENDING', 'x', 'g', '-', '+', '10'],
+          ['XAUTOCLAIM', 'x', 'g', 'd', '0', '0-0'], ['XINFO', 'GROUPS', 'x'],
+          ['XINFO', 'CONSUMERS', 'x', 'g'], ['XRANGE', 'x', '-', '+', 'COUNT', '1'],
+          ['CONFIG', 'GET', 'maxmemory-polic*'], ['CONFIG', 'GET', 'nosuch'],
+          ['COMMAND', 'INFO', 'get', 'nosuch'], ['COMMAND', 'GETKEYSANDFLAGS', 'LMOVE', 'a', 'b', 'LEFT', 'RIGHT'],
+          ['COMMAND', 'DOCS', 'get'], ['CLIENT', 'TRACKINGINFO'], ['SCRIPT', 'EXISTS', 'abc'],
+          ['EVAL', "redis.setresp(3); return redis.call('HGETALL', 'h')", '0'],
+          ['EVAL', "redis.setresp(3); return redis.call('ZSCORE', 'z2', 'a')", '0'],
+          ['EVAL', 'return {double=1.5}', '0'], ['EVAL', "return redis.call('SMEMBERS', 's')", '0'],
+          ['EVAL', "redis.setresp(3); return redis.call('SMEMBERS', 's')", '0'],
+          ['EVAL', 'return {map={a=1}}', '0'], ['EVAL', 'return {set={a=true}}', '0'],
+          ['EVAL', 'return {big_number="123456789012345678901234567890"}', '0'],
+          ['EVAL', "redis.setresp(3); return redis.call('DEBUG', 'PROTOCOL', 'bignum')", '0'],
+          ['EVAL', "redis.setresp(3); return redis.call('DEBUG', 'PROTOCOL', 'verbatim')", '0'],
+          ['EVAL', "redis.setresp(3); return redis.call('DEBUG', 'PROTOCOL', 'attrib')", '0'],
+          ['EVAL', "redis.setresp(3); return redis.call('DEBUG', 'PROTOCOL', 'null')", '0'],
+          ['EVAL', "redis.setresp(3); return redis.call('DEBUG', 'PROTOCOL', 'true')", '0'],
+          ['DEBUG', 'PROTOCOL', 'attrib'], ['DEBUG', 'PROTOCOL', 'push'],
+          ['FUNCTION', 'LOAD', "#!lua name=l\nredis.register_function('f', function() return 1 end)"],
+          ['FUNCTION', 'LIST'], ['FUNCTION', 'STATS'], ['PUBSUB', 'NUMSUB', 'a'],
+          ['ACL', 'GETUSER', 'default'], ['ACL', 'LOG'],
+          ['MEMORY', 'USAGE', 'nokey'], ['OBJECT', 'ENCODING', 'h'], ['SLOWLOG', 'GET', '0'],
+          ['LATENCY', 'LATEST'], ['TYPE', 'x'], ['EXPIRETIME', 'h'], ['SINTERCARD', '1', 's'],
+          ['LCS', 'nokey', 'nokey2', 'IDX', 'WITHMATCHLEN'], ['SUBSCRIBE', 'ch'], ['PING'],
+          ['UNSUBSCRIBE'], ['RESET'],
+        ];
+        const out = [];
+        // idle times and ages: integers masked
+        const volatile = /^(XPENDING x g -|XINFO CONSUMERS|XAUTOCLAIM|ACL LOG|SLOWLOG|LATENCY)/;
+        for (const c of cmds) {
+          let r = await reply(c);
+          if (volatile.test(c.join(' '))) r = r.replace(/([:,])\d+(\.\d+)?\r\n/g, '$1N\r\n');
+          out.push(c.join(' ') + ' -> ' + r);
+        }
+        return out.map((x) => x.replace(/:\d{10,13}\r\n/g, ':T\r\n'));
+      } finally {
+        sock.destroy();
+      }
+    },
+  },
   {
     name: 'resp3-tracking',
     async run(env) {
