@@ -111,7 +111,7 @@ class Server {
   async start() {
     if (!fs.existsSync(this.binary)) throw new Error('server binary not found: ' + this.binary);
     for (let attempt = 0; attempt < 5; attempt++) {
-      this.port = await freePort();
+      this.port = this.fixedPort || (await freePort());
       const argv = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir,
                     '--save', '', '--appendonly', 'no', '--logfile',
                     path.join(this.dir, 'server.log'), '--daemonize', 'no',
@@ -135,9 +135,14 @@ class Server {
 
   // Stop (SIGTERM: a save point or the AOF is written) and start again in
   // the same directory, on a new port.
-  async restart() {
+  async restart(samePort = false) {
     await this.stop();
-    return this.start();
+    if (samePort) this.fixedPort = this.port;
+    try {
+      return await this.start();
+    } finally {
+      this.fixedPort = null;
+    }
   }
 
   get pid() {

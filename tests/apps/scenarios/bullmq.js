@@ -653,6 +653,54 @@ module.exports = [
       return out;
     },
   },
+
+  {
+    name: 'server-restart',
+    args: ['--appendonly', 'yes'],
+    timeout: 120000,
+    async run(env) {
+      // the server restarts under a blocked worker and a QueueEvents reader:
+      // both reconnect on their own and every job completes once
+      const connection = { host: '127.0.0.1', port: env.port, maxRetriesPerRequest: null,
+                           retryStrategy: () => 100 };
+      const q = new Queue('rs', { connection });
+      const qe = new QueueEvents('rs', { connection });
+      const seen = new Map();
+      const w = new Worker('rs', async (job) => {
+        seen.set(job.data.i, (seen.get(job.data.i) || 0) + 1);
+        return job.data.i;
+      }, { connection, concurrency: 3 });
+      const swallow = () => {};
+      for (const x of [q, qe, w]) x.on('error', swallow);
+      const events = new Set();
+      qe.on('completed', ({ jobId }) => events.add(jobId));
+      try {
+        await qe.waitUntilReady();
+        await w.waitUntilReady();
+        for (let i = 0; i < 20; i++) await q.add('a', { i });
+        await waitFor(() => seen.size === 20, 20000, 'first 20');
+        await env.server.restart(true);
+        for (let i = 20; i < 40; i++) {
+          await waitFor(async () => {
+            try {
+              await q.add('b', { i });
+              return true;
+            } catch (e) {
+              return false;
+            }
+          }, 20000, 'add after restart', 100);
+        }
+        await waitFor(() => seen.size === 40, 30000, 'all 40 after restart');
+        await waitFor(() => events.size >= 20, 30000, 'events after restart');
+        return { distinct: seen.size, dup: [...seen.values()].filter((c) => c !== 1).length,
+                 counts: await q.getJobCounts('completed', 'failed', 'wait', 'active') };
+      } finally {
+        await w.close();
+        await qe.close();
+        await q.close();
+      }
+    },
+  },
   scenario('many-jobs', async (ctx) => {
     const N = 5000;
     const q = ctx.queue('many');
