@@ -501,6 +501,7 @@ module.exports = [
                                '--cluster-pipeline', '20']);
         stop = true;
         await loop;
+        if (res.code !== 0) throw new Error('redis-cli --cluster reshard failed:\n' + res.out.slice(-1500));
         const keys = await Promise.all([...Array(400).keys()].map((i) => c.get('r:' + i)));
         const sum = keys.reduce((a, v) => a + Number(v), 0);
         const expectSum = [...Array(400).keys()].reduce((a, i) => a + i, 0) + ops;
