@@ -8,7 +8,8 @@
 
 const path = require('path');
 const { spawn } = require('child_process');
-const { Queue, Worker, QueueEvents, FlowProducer, Job } = require('bullmq');
+const { Queue, Worker, QueueEvents, FlowProducer, Job, UnrecoverableError, DelayedError,
+        WaitingChildrenError } = require('bullmq');
 const IORedis = require('ioredis');
 const { waitFor, sleep } = require('../lib/servers');
 
@@ -701,6 +702,45 @@ module.exports = [
       }
     },
   },
+
+  scenario('processor-errors', async (ctx) => {
+    const q = ctx.queue('perr');
+    const flow = ctx.flow();
+    const steps = [];
+    const w = ctx.worker('perr', async (job, token) => {
+      steps.push(job.name + ':' + job.attemptsMade);
+      if (job.name === 'unrecoverable') throw new UnrecoverableError('give up');
+      if (job.name === 'delay-self' && !job.data.delayed) {
+        await job.updateData({ delayed: true });
+        await job.moveToDelayed(Date.now() + 200, token);
+        throw new DelayedError();
+      }
+      if (job.name === 'wait-kids' && !job.data.waited) {
+        await job.updateData({ waited: true });
+        const waiting = await job.moveToWaitingChildren(token);
+        if (waiting) throw new WaitingChildrenError();
+      }
+      if (job.name === 'kid') return 'k';
+      return 'done ' + job.name;
+    });
+    const done = counter(w, 'completed');
+    const failed = counter(w, 'failed');
+    const u = await q.add('unrecoverable', {}, { attempts: 5 });
+    const d = await q.add('delay-self', {});
+    const tree = await flow.add({ name: 'wait-kids', queueName: 'perr', data: {},
+                                  children: [{ name: 'kid', queueName: 'perr', data: {} }] });
+    await waitFor(() => failed.n === 1 && done.n === 3, 20000, 'all settled');
+    const ju = await Job.fromId(q, u.id);
+    const jd = await Job.fromId(q, d.id);
+    const jp = await Job.fromId(q, tree.job.id);
+    return {
+      u: [await ju.getState(), ju.attemptsMade, ju.failedReason],
+      d: [await jd.getState(), jd.returnvalue, jd.attemptsMade],
+      p: [await jp.getState(), jp.returnvalue],
+      steps: steps.sort(),
+    };
+  }),
+
   scenario('many-jobs', async (ctx) => {
     const N = 5000;
     const q = ctx.queue('many');
