@@ -13,7 +13,7 @@
 const util = require('util');
 const { Server, startCluster, stopAll } = require('./lib/servers');
 
-const FILES = ['bullmq', 'ioredis', 'noderedis'];
+const FILES = ['bullmq', 'ioredis', 'noderedis', 'others'];
 const KINDS = ['redis', 'castor'];
 const TIMEOUT_MS = parseInt(process.env.APPS_SCENARIO_TIMEOUT || '180000', 10);
 
