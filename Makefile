@@ -36,7 +36,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,build/tests/%,$(UNIT_SRCS))
 UNIT_ASAN_BINS := $(patsubst tests/unit/%.c,build-asan/tests/%,$(UNIT_SRCS))
 
-.PHONY: all asan unit deps run test bench fmt fmt-check clean fuzz conformance rdb-alone
+.PHONY: all asan unit deps run test bench fmt fmt-check clean fuzz conformance rdb-alone apps
 all: build/castor-server build/castor-check-aof build/castor-check-rdb
 
 build/castor-server: $(REL_OBJS)
@@ -105,6 +105,14 @@ bench:
 	sh scripts/install-deps.sh test
 	$(MAKE) all
 	/usr/bin/python3 bench/bench.py --with fullsync --with jepsen --with cluster
+
+# BullMQ, ioredis and node-redis scenarios on castor and redis-server, the
+# outcomes compared (tests/apps; npm ci needs the npm registry, so make test
+# does not run them): see scripts/apps.sh.
+apps:
+	sh scripts/install-deps.sh apps
+	$(MAKE) all
+	sh scripts/apps.sh
 
 # Redis 7.0.15's own suite, units of your choice, against the baseline of
 # redis-server (needs ../shared; not part of test): see scripts/conformance.sh.

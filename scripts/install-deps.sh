@@ -2,6 +2,7 @@
 # Install the Debian packages castor needs, only those missing.
 #   install-deps.sh run   -- to build and run the server
 #   install-deps.sh test  -- also what the tests and benchmarks use
+#   install-deps.sh apps  -- also node and npm for make apps (tests/apps)
 # Uses apt-get as root; never touches anything but Debian's archive.
 set -eu
 
@@ -11,7 +12,13 @@ TEST_PKGS="clang clang-format libclang-rt-14-dev redis-server redis-tools redis-
 case "${1:-run}" in
 run) want="$BUILD_PKGS" ;;
 test) want="$BUILD_PKGS $TEST_PKGS" ;;
-*) echo "usage: $0 run|test" >&2; exit 2 ;;
+apps)
+    want="$BUILD_PKGS $TEST_PKGS"
+    # Debian's nodejs; its npm only when no npm came with another node build
+    command -v node >/dev/null 2>&1 || want="$want nodejs"
+    command -v npm >/dev/null 2>&1 || want="$want npm"
+    ;;
+*) echo "usage: $0 run|test|apps" >&2; exit 2 ;;
 esac
 
 missing=""

@@ -277,6 +277,18 @@ static bool rejected(client *c) {
     return true;
 }
 
+/* Refuse cmd with err; a refused EXEC (in MULTI or not) aborts its
+ * transaction with the reason instead (seam_exec_refused). */
+static bool refuse(client *c, command *cmd, const char *err) {
+    if (cmd->flags & CMD_QUEUED_FLAGS) {
+        cmd->rejected++;
+        seam_exec_refused(c, err);
+        return true;
+    }
+    reject(c, cmd, err);
+    return rejected(c);
+}
+
 /* Check and run one request; false if it was postponed (CLIENT PAUSE, a
  * busy script holding our master's stream) and must be parsed again. */
 static bool dispatch_request(client *c) {
@@ -288,22 +300,20 @@ static bool dispatch_request(client *c) {
     }
     c->lastcmd = cmd;
     if (!cmdtable_arity_ok(cmd, c->argc) || (cmd->subcmds && !cmd->proc)) {
-        cmd->rejected++;
-        reply_errorf(c, ERR_ARITY, cmd->fullname);
-        return rejected(c);
+        char err[160];
+        snprintf(err, sizeof(err), ERR_ARITY, cmd->fullname);
+        return refuse(c, cmd, err);
     }
     /* DEBUG (enable-debug-command) and MODULE LOAD... (enable-module-command). */
     if (cmd->flags & CMD_PROTECTED) {
         bool module = cmd->flags & CMD_MODULE_GATE;
         if (!client_protected_action_allowed(c, module ? cfg.enable_module_command
                                                        : cfg.enable_debug_command)) {
-            reject(c, cmd, module ? ERR_MODULE_NOT_ALLOWED : ERR_DEBUG_NOT_ALLOWED);
-            return rejected(c);
+            return refuse(c, cmd, module ? ERR_MODULE_NOT_ALLOWED : ERR_DEBUG_NOT_ALLOWED);
         }
     }
     if (!c->authenticated && !(cmd->flags & CMD_NO_AUTH) && client_auth_required(c)) {
-        reject(c, cmd, ERR_NOAUTH);
-        return rejected(c);
+        return refuse(c, cmd, ERR_NOAUTH);
     }
     /* The rest, in Redis's order, is server.c's: ACL comes next, and the
      * server's states (-LOADING, a RESP2 subscriber...) only after it. */

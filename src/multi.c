@@ -150,6 +150,11 @@ uint32_t multi_queued_missing_flags(const client *c) {
 }
 
 void multi_abort_exec(client *c, const char *err) {
+    /* Redis gives the reason as it would have replied it, less the ERR of
+     * its formatted refusals ("wrong number of arguments...", "Can't
+     * execute 'exec'..."); its other refusals (NOAUTH, NOPERM, OOM, BUSY...)
+     * keep their code. */
+    if (strncmp(err, "ERR ", 4) == 0) err += 4;
     reply_errorf(c, ERR_EXECABORT_FMT, err);
     end_multi(c);
     unwatch_all(c);

@@ -47,6 +47,10 @@ typedef enum {
 seam_verdict seam_admit(client *c, struct command *cmd);
 /* A request of c, which is in MULTI, was refused: its EXEC must fail. */
 void seam_refused_in_multi(client *c);
+/* EXEC itself was refused before running (arity, NOAUTH) with err: its
+ * transaction, if any, is discarded and the reply is EXECABORT with the
+ * reason, as Redis's rejectCommand does for EXEC. */
+void seam_exec_refused(client *c, const char *err);
 /* cmd ran for c and took dur_us; 'outermost' unless it ran inside
  * another command (EXEC). Stats and the command's effects are done. */
 void seam_after_call(client *c, struct command *cmd, long long dur_us, bool outermost);

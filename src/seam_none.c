@@ -15,6 +15,8 @@
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "seam.h"
 
+#include "reply.h"
+
 /* A default a test may replace with its own definition. */
 #define SEAM_DEFAULT __attribute__((weak))
 
@@ -25,6 +27,8 @@ SEAM_DEFAULT seam_verdict seam_admit(client *c, struct command *cmd) {
 }
 
 SEAM_DEFAULT void seam_refused_in_multi(client *c) { (void)c; }
+
+SEAM_DEFAULT void seam_exec_refused(client *c, const char *err) { reply_error(c, err); }
 
 SEAM_DEFAULT void seam_after_call(client *c, struct command *cmd, long long dur_us,
                                   bool outermost) {

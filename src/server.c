@@ -274,7 +274,7 @@ static void before_sleep(void) {
  * A refused EXEC (-BUSY, OOM, MISCONF, READONLY...) aborts its transaction
  * with the reason, as Redis's rejectCommand does. */
 static seam_verdict refuse(client *c, command *cmd, const char *err) {
-    if ((c->flags & CLIENT_MULTI) && (cmd->flags & CMD_QUEUED_FLAGS)) {
+    if (cmd->flags & CMD_QUEUED_FLAGS) { /* EXEC, in MULTI or not */
         cmd->rejected++;
         multi_abort_exec(c, err);
         return SEAM_DONE;
@@ -403,6 +403,8 @@ seam_verdict seam_admit(client *c, command *cmd) {
 }
 
 void seam_refused_in_multi(client *c) { multi_flag_error(c); }
+
+void seam_exec_refused(client *c, const char *err) { multi_abort_exec(c, err); }
 
 void seam_after_call(client *c, command *cmd, long long dur_us, bool outermost) {
     /* Redis files every call under one of two latency events by its speed class. */

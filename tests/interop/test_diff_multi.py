@@ -124,6 +124,51 @@ def test_exec_and_discard_without_multi_and_reset(pair):
             c.close()
 
 
+def test_refused_exec_aborts_with_the_reason_in_multi_or_not(pair):
+    """An EXEC refused before it runs (arity, ACL, NOAUTH, a RESP2
+    subscriber) replies EXECABORT with the reason, in MULTI or not, and
+    forgets the transaction and the WATCHed keys (Redis's rejectCommand).
+    ioredis's MULTI under an ACL user without @transaction saw a bare
+    NOPERM from castor."""
+    pair.check("CONFIG", "RESETSTAT")
+    cs, others = pair.conns(), pair.conns()
+    try:
+        for cmd in [("EXEC", "x"), ("MULTI",), ("SET", "a", "1"), ("EXEC", "x"), ("EXEC",),
+                    ("GET", "a")]:
+            same_call(cs, *cmd)
+        # the rejected EXEC unwatched: the other client's write breaks nothing
+        same_call(cs, "WATCH", "w")
+        same_call(cs, "EXEC", "x")
+        same_call(others, "SET", "w", "2")
+        for cmd in [("MULTI",), ("SET", "w", "3"), ("EXEC",), ("GET", "w")]:
+            same_call(cs, *cmd)
+        # a RESP2 subscriber
+        same_call(cs, "SUBSCRIBE", "ch")
+        same_call(cs, "EXEC")
+        same_call(cs, "UNSUBSCRIBE", "ch")
+        # ACL: a user without @transaction
+        same_call(cs, "ACL", "SETUSER", "ro", "on", "nopass", "~*", "+@read", "+auth")
+        same_call(cs, "AUTH", "ro", "x")
+        for cmd in [("MULTI",), ("GET", "a"), ("SET", "x", "1"), ("EXEC",), ("EXEC",)]:
+            same_call(cs, *cmd)
+        same_call(others, "ACL", "DELUSER", "ro")
+    finally:
+        for c in cs + others:
+            c.close()
+    # NOAUTH
+    pair.check("CONFIG", "SET", "requirepass", "pw")
+    cs = pair.conns()
+    try:
+        for cmd in [("EXEC",), ("MULTI",), ("EXEC", "a"), ("AUTH", "pw"),
+                    ("CONFIG", "SET", "requirepass", "")]:
+            same_call(cs, *cmd)
+    finally:
+        for c in cs:
+            c.close()
+    counts = [srv.info("errorstats")["errorstat_EXECABORT"] for srv in (pair.castor, pair.redis)]
+    assert counts[0] == counts[1], counts
+
+
 # ---- Logically expired watched keys (Redis 7.0) ----------------------------------------------
 
 def _stale(cs, key, db=None):

@@ -448,3 +448,24 @@ def test_resp3_reply_types(pair):
     """The same commands over RESP3, where doubles, maps, sets and nulls
     have their own wire types."""
     pair.same(RESP3_SWEEP, proto=3)
+
+
+def test_first_connection_gets_client_id_3(tmp_path):
+    """Redis 7.0 gives ids to two internal clients at start (the Lua
+    client of EVAL and the function engine's): the first connection is
+    CLIENT ID 3 there. Both servers are started without a readiness PING,
+    which would take an id; the log line says when they listen."""
+    from castortest import CASTOR_SERVER, REDIS_SERVER, Server, wait_for
+    ids = []
+    for name, binary in (("castor", CASTOR_SERVER), ("redis", REDIS_SERVER)):
+        s = Server(tmp_path / name, binary=binary, name=name)
+        s.spawn()
+        try:
+            wait_for(lambda: "Ready to accept connections" in s.logfile, 20,
+                     msg="%s ready" % name)
+            c = RespConn(s.port)
+            ids.append(c.call("CLIENT", "ID"))
+            c.close()
+        finally:
+            s.stop()
+    assert ids == [3, 3], ids
