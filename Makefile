@@ -11,7 +11,7 @@ JEMALLOC_LIBS := $(shell pkg-config --libs jemalloc 2>/dev/null || echo -ljemall
 # Lua 5.1 (Debian's liblua5.1-0-dev), linked statically: no run-time
 # dependency, and calls into the VM skip the PLT.
 LUA_LIBS := -l:liblua5.1.a -ldl
-LIBS := -lm -lssl -lcrypto -llzf -lpthread
+LIBS := -lm -lssl -lcrypto -llzf -lpthread -luring
 
 # src/check_*.c are the mains of the offline tools (castor-check-aof ...);
 # seam_none.c is their seam (the server's is server.c).
@@ -22,7 +22,7 @@ PURE := mem str dict util kv resp backlog listpack quicklist intset skiplist zse
 # Layer 2, the core: with PURE it links alone, reaching the features only
 # through seam.h (server.c implements it; seam_none.c stubs it, and
 # tests/unit/test_core.c replaces the stubs it observes).
-CORE := $(PURE) state ev net tls client reply cmdtable db propagate log log_syslog proctitle
+CORE := $(PURE) state ev net tls uring client reply cmdtable db propagate log log_syslog proctitle
 # What loads a dataset without the server (castor-check-rdb, the RDB
 # fuzzer): the core, the RDB format and the value types (with the argument
 # and SCAN helpers of their commands), over the empty seam.

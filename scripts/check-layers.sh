@@ -12,7 +12,7 @@
 cd "$(dirname "$0")/../src" || exit 1
 
 PURE="mem str dict util kv resp intset listpack quicklist skiplist zset crc64 crc16 ptrset ziplist aoffile backlog coalesce hll geohash stream"
-CORE="ev net tls conn client reply cmdtable db propagate log log_syslog proctitle state"
+CORE="ev net tls conn uring client reply cmdtable db propagate log log_syslog proctitle state"
 SHARED="server config errors seam"
 THIRD_PARTY="sha1 lzf"
 

@@ -6,7 +6,7 @@
 # Uses apt-get as root; never touches anything but Debian's archive.
 set -eu
 
-BUILD_PKGS="gcc make pkg-config libjemalloc-dev libssl-dev liblzf-dev liblua5.1-0-dev"
+BUILD_PKGS="gcc make pkg-config libjemalloc-dev libssl-dev liblzf-dev liblua5.1-0-dev liburing-dev"
 TEST_PKGS="clang clang-format libclang-rt-14-dev redis-server redis-tools redis-sentinel python3-redis python3-pytest python3-hiredis procps openssl iproute2 nftables"
 
 case "${1:-run}" in

@@ -167,7 +167,7 @@ else
 fi
 if [ "$OBJS_OK" = 1 ] &&
    $FUZZ_CC tests/fuzz/fuzz_rdb.c $(for m in $(make -s rdb-alone); do echo "$FZ/$m.o"; done) \
-        -o "$OUT/fuzz_rdb" -lm -lssl -lcrypto -llzf -lpthread; then
+        -o "$OUT/fuzz_rdb" -lm -lssl -lcrypto -llzf -lpthread -luring; then
     run_fuzzer fuzz_rdb "${FUZZ_RDB_SECONDS:-10}" "$ROOT/tests/fuzz/seeds/rdb"
 else
     build_failed fuzz_rdb
@@ -177,7 +177,7 @@ echo "== fuzz build (config parser and CONFIG REWRITE's quoting)"
 # Every object but the empty seam: the whole server.
 if [ "$OBJS_OK" = 1 ] &&
    $FUZZ_CC tests/fuzz/fuzz_config.c $(ls "$FZ"/*.o | grep -v '/seam_none\.o$') \
-        -o "$OUT/fuzz_config" $LUA_LIB -lm -lssl -lcrypto -llzf -lpthread; then
+        -o "$OUT/fuzz_config" $LUA_LIB -lm -lssl -lcrypto -llzf -lpthread -luring; then
     run_fuzzer fuzz_config "${FUZZ_CONFIG_SECONDS:-10}" "$ROOT/tests/fuzz/seeds/config"
 else
     build_failed fuzz_config
@@ -187,7 +187,7 @@ echo "== fuzz build (ACL rules, selectors and ACL files)"
 # The whole server too: the rules name commands of the registered tables.
 if [ "$OBJS_OK" = 1 ] &&
    $FUZZ_CC tests/fuzz/fuzz_acl.c $(ls "$FZ"/*.o | grep -v '/seam_none\.o$') \
-        -o "$OUT/fuzz_acl" $LUA_LIB -lm -lssl -lcrypto -llzf -lpthread; then
+        -o "$OUT/fuzz_acl" $LUA_LIB -lm -lssl -lcrypto -llzf -lpthread -luring; then
     run_fuzzer fuzz_acl "${FUZZ_ACL_SECONDS:-10}" "$ROOT/tests/fuzz/seeds/acl"
 else
     build_failed fuzz_acl

@@ -30,6 +30,7 @@
 #include "reply.h"
 #include "seam.h"
 #include "server.h"
+#include "uring.h"
 #include "util.h"
 
 #define READ_CHUNK (16 * 1024)
@@ -175,6 +176,8 @@ static void unlink_paused(client *c) {
 
 void client_free(client *c) {
     if (c == NULL) return;
+    /* Its queued read or write goes first: the batch holds its buffers. */
+    if (c->flags & CLIENT_IO_QUEUED) uring_run();
     if (c->flags & CLIENT_MONITOR) client_monitor_remove(c);
     seam_client_freed(c);
     mem_forget(c);
@@ -277,7 +280,32 @@ static void write_handler(int fd, void *data, int mask) {
         read_handler(c->fd, c, EV_READ);
 }
 
+/* After a write of c: wait for writability while output is left, or close
+ * a client whose last reply went. */
+static void after_write(client *c) {
+    if (reply_pending(c) > 0) {
+        if (!write_waits_for_read(c) && ev_add(c->fd, EV_WRITE, write_handler, c) == -1)
+            client_close_async(c);
+    } else if (c->flags & CLIENT_CLOSE_AFTER_REPLY) {
+        client_close_async(c);
+    }
+}
+
+/* The batched send's completion (uring.c): as reply_write() after it. */
+static void uring_write_done(void *owner, int res) {
+    client *c = owner;
+    c->flags &= ~CLIENT_IO_QUEUED;
+    if (res < 0) errno = -res;
+    if (reply_write_done(c, res < 0 ? -1 : res, c->io_len) == -1) {
+        log_msg(LOG_VERBOSE, "Error writing to client: %s", conn_last_error(c->tls));
+        client_close_async(c);
+        return;
+    }
+    after_write(c);
+}
+
 void client_flush_pending(void) {
+    bool batch = uring_is_on();
     while (pending_head) {
         client *c = pending_head;
         pending_head = c->pending_next;
@@ -285,18 +313,27 @@ void client_flush_pending(void) {
         if (c->flags & (CLIENT_CLOSE_ASAP | CLIENT_REPL_HOLD)) continue;
         /* A client already waiting for writability keeps its handler. */
         if (ev_mask(c->fd) & EV_WRITE) continue;
+        /* Plain sockets' replies go out in one batch; a replica's stream
+         * (written from the shared buffer) and TLS write on their own. */
+        if (batch && c->tls == NULL && !(c->flags & (CLIENT_REPLICA | CLIENT_IO_QUEUED))) {
+            struct iovec iov[URING_IOV_MAX];
+            int n = reply_gather(c, iov, URING_IOV_MAX, &c->io_len);
+            if (n > 0) {
+                c->flags |= CLIENT_IO_QUEUED;
+                uring_sendv(c->fd, iov, n, uring_write_done, c);
+            } else {
+                after_write(c);
+            }
+            continue;
+        }
         if (reply_write(c) == -1) {
             log_msg(LOG_VERBOSE, "Error writing to client: %s", conn_last_error(c->tls));
             client_close_async(c);
             continue;
         }
-        if (reply_pending(c) > 0) {
-            if (!write_waits_for_read(c) && ev_add(c->fd, EV_WRITE, write_handler, c) == -1)
-                client_close_async(c);
-        } else if (c->flags & CLIENT_CLOSE_AFTER_REPLY) {
-            client_close_async(c);
-        }
+        after_write(c);
     }
+    uring_run();
 }
 
 /* ---- Reading ---- */
@@ -397,9 +434,9 @@ void client_process_input(client *c) {
     client_mem_update(c);
 }
 
-/* One read into the query buffer; false when nothing more is to be had
- * now (would block, closed, or an error). */
-static bool read_once(client *c) {
+/* Where the next read goes: makes room in the query buffer and returns how
+ * many bytes to ask for, at qbuf->buf + qbuf->len. */
+static size_t read_room(client *c) {
     size_t readlen = READ_CHUNK;
     size_t need = c->parser.need;
     if (need >= RESP_BIG_ARG && need > c->qbuf->len - c->qpos) {
@@ -426,7 +463,13 @@ static bool read_once(client *c) {
     } else {
         c->qbuf = str_reserve(c->qbuf, readlen);
     }
-    ssize_t n = conn_read(c->fd, c->tls, c->qbuf->buf + c->qbuf->len, readlen);
+    return readlen;
+}
+
+/* Take the result n of a read into the query buffer (errno set when -1);
+ * false when nothing more is to be had now (would block, closed, or an
+ * error). */
+static bool read_done(client *c, ssize_t n) {
     if (n == -1) {
         if (errno == EAGAIN || errno == EINTR) {
             /* OpenSSL must write before it reads on: the write handler
@@ -467,6 +510,21 @@ static bool read_once(client *c) {
     return true;
 }
 
+/* One read into the query buffer; false when nothing more is to be had
+ * now (would block, closed, or an error). */
+static bool read_once(client *c) {
+    size_t readlen = read_room(c);
+    return read_done(c, conn_read(c->fd, c->tls, c->qbuf->buf + c->qbuf->len, readlen));
+}
+
+/* The batched read's completion (uring.c): as read_once() after recv(2). */
+static void uring_read_done(void *owner, int res) {
+    client *c = owner;
+    c->flags &= ~CLIENT_IO_QUEUED;
+    if (res < 0) errno = -res;
+    read_done(c, res < 0 ? -1 : res);
+}
+
 static void read_handler(int fd, void *data, int mask) {
     (void)fd;
     (void)mask;
@@ -486,6 +544,15 @@ static void read_handler(int fd, void *data, int mask) {
             client_close_async(c);
             return;
         }
+    }
+    /* A plain client in an ordinary loop turn: its recv joins the turn's
+     * batch, run by client_run_queued() before any request does. */
+    if (uring_is_on() && c->tls == NULL && !running_queued && !serving_busy) {
+        if (c->flags & CLIENT_IO_QUEUED) return;
+        size_t readlen = read_room(c);
+        c->flags |= CLIENT_IO_QUEUED;
+        uring_recv(c->fd, c->qbuf->buf + c->qbuf->len, readlen, uring_read_done, c);
+        return;
     }
     /* Records OpenSSL read ahead (or decrypted beyond our buffer) leave
      * the socket unreadable: take them now, or they would wait for the
@@ -606,6 +673,7 @@ static void prefetch_ahead(client *c) {
 
 void client_run_queued(void) {
     if (running_queued) return;
+    uring_run(); /* this turn's batched reads */
     running_queued = true;
     /* Groups of up to PREFETCH_MAX keys: many clients with one request
      * each at pipeline 1, one client's pipeline at pipeline 16. */
@@ -675,6 +743,27 @@ void client_resume_reads(client *c) {
 void client_read_buffered(client *c) {
     if (c->tls && tls_has_pending(c->tls) && !(c->flags & CLIENT_READS_PAUSED))
         read_handler(c->fd, c, EV_READ);
+}
+
+/* ---- Batched socket I/O (io-uring) ---- */
+
+/* The most operations in one batch: a turn's ready clients beyond it are
+ * served in several batches. */
+#define URING_ENTRIES 256
+
+void client_set_io_uring(bool want) {
+    if (!want) {
+        if (uring_is_on()) log_msg(LOG_NOTICE, "io_uring off: client sockets use plain syscalls");
+        uring_shutdown();
+        return;
+    }
+    if (uring_is_on()) return;
+    char err[256] = "";
+    if (uring_init(URING_ENTRIES, err, sizeof(err)) == -1) {
+        log_msg(LOG_WARNING, "io_uring unavailable (%s): client sockets use plain syscalls", err);
+        return;
+    }
+    log_msg(LOG_NOTICE, "io_uring on: client reads and writes are batched per event loop turn");
 }
 
 /* ---- Accepting ---- */
@@ -1090,6 +1179,7 @@ static size_t eviction_limit(void) {
  * the query buffer): then it goes with the client. */
 static void release_buffers(client *c) {
     if (c->argc != 0) return;
+    if (c->flags & CLIENT_IO_QUEUED) uring_run(); /* it may be reading into qbuf */
     reply_discard(c);
     str_free(c->qbuf);
     c->qbuf = str_new_cap(0);

@@ -61,6 +61,9 @@ struct acl_user;
 /* A replica's own request runs (cmdtable.c): any reply to it would land in
  * the replication stream, so reply.c disconnects the replica instead. */
 #define CLIENT_REPLICA_CMD (1u << 27)
+/* A read or write of its socket is queued in uring.c's batch (client.c):
+ * freeing it runs the batch first. */
+#define CLIENT_IO_QUEUED (1u << 28)
 
 /* Client types, as Redis's CLIENT_TYPE_* (output-buffer classes and
  * memory accounting). */
@@ -137,6 +140,7 @@ typedef struct client {
     /* Reply side, written by reply.c. */
     size_t buf_used;
     size_t sent;                 /* bytes of the first buffer already written */
+    size_t io_len;               /* client.c: bytes of its send queued in uring.c's batch */
     reply_block *head, *tail;    /* overflow beyond buf */
     size_t reply_bytes;          /* bytes held in the block list */
     long long obuf_soft_since;   /* ms when the soft limit was first passed, 0 if not */
@@ -265,5 +269,10 @@ void client_pause_reads(client *c);
 /* Read what a TLS connection holds decrypted already (no event announces it). */
 void client_read_buffered(client *c);
 void client_resume_reads(client *c);
+/* io-uring yes|no: batch plain clients' reads and writes through io_uring
+ * (uring.c), or use a syscall each; falls back with a log line when the
+ * kernel refuses io_uring. Only between loop turns' I/O (start-up, a
+ * command): nothing may be queued. */
+void client_set_io_uring(bool want);
 
 #endif

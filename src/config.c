@@ -422,6 +422,11 @@ static const char *apply_io_coalesce(void) {
     return NULL;
 }
 
+static const char *apply_io_uring(void) {
+    client_set_io_uring(cfg.io_uring);
+    return NULL;
+}
+
 static const char *apply_backlog_size(void) {
     /* Redis's CONFIG_REPL_BACKLOG_MIN_SIZE, applied on CONFIG SET only. */
     if (cfg.repl_backlog_size < 16 * 1024) cfg.repl_backlog_size = 16 * 1024;
@@ -949,6 +954,7 @@ static directive table[] = {
         1024LL * 1024 * 1024, NUM_MEMORY),
     SPECIAL("client-output-buffer-limit", NULL, CF_MULTI_ARG, set_cobl, get_cobl, rewrite_cobl),
     INT("io-coalesce-us", NULL, 0, 0, 100000, io_coalesce_us, 100, .apply = apply_io_coalesce),
+    BOOL("io-uring", NULL, 0, io_uring, 1, .apply = apply_io_uring),
     /* General */
     INT("databases", NULL, IMM, 1, INT_MAX, databases, CONFIG_DEFAULT_DATABASES),
     INT("hz", NULL, 0, 0, INT_MAX, hz, 10, .apply = apply_hz),

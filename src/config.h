@@ -54,6 +54,7 @@ struct config {
     int timeout;
     unsigned maxclients;
     int io_coalesce_us; /* castor: see coalesce.h */
+    int io_uring;       /* castor: batch client socket I/O (client.c, uring.c) */
     bool protected_mode;
     long long proto_max_bulk_len;
     long long client_query_buffer_limit;

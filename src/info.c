@@ -47,6 +47,7 @@
 #include "snapshot.h"
 #include "str.h"
 #include "tracking.h"
+#include "uring.h"
 #include "util.h"
 
 /* ---- Instantaneous metrics ---- */
@@ -468,7 +469,11 @@ static str *sec_stats(str *s) {
         "io_coalesce_active:%d\r\n"
         "io_coalesce_probes:%llu\r\n"
         "io_coalesce_engaged:%llu\r\n"
-        "io_coalesce_sleeps:%llu\r\n",
+        "io_coalesce_sleeps:%llu\r\n"
+        /* castor: batched client socket I/O (uring.c). */
+        "io_uring:%d\r\n"
+        "io_uring_enters:%llu\r\n"
+        "io_uring_ops:%llu\r\n",
         pubsub_channel_count(), pubsub_pattern_count(), pubsub_shard_count(), srv.stat_fork_usec,
         srv.stat_total_forks, migrate_cached_count(), tracking_total_keys(), tracking_total_items(),
         tracking_total_prefixes(), srv.stat_unexpected_error_replies, srv.stat_total_error_replies,
@@ -476,7 +481,8 @@ static str *sec_stats(str *s) {
         srv.stat_reply_buffer_shrinks, srv.stat_reply_buffer_expands,
         srv.stat_client_qbuf_limit_disconnections, srv.stat_client_outbuf_limit_disconnections,
         coalesce_is_on(co), (unsigned long long)co->probes, (unsigned long long)co->engaged,
-        (unsigned long long)co->sleeps);
+        (unsigned long long)co->sleeps, uring_is_on(), (unsigned long long)uring_stat_enters(),
+        (unsigned long long)uring_stat_ops());
 }
 
 static str *sec_replication(str *s) {

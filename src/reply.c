@@ -554,61 +554,94 @@ int reply_write(client *c) {
     return rc;
 }
 
+/* The iovecs of what c holds to send, up to max; *total gets their bytes. */
+static int gather(const client *c, struct iovec *iov, int max, size_t *total) {
+    int n = 0;
+    *total = 0;
+    if (c->buf_used) {
+        iov[n].iov_base = c->buf + c->sent;
+        iov[n].iov_len = c->buf_used - c->sent;
+        *total += iov[n++].iov_len;
+    }
+    size_t skip = c->buf_used ? 0 : c->sent;
+    for (reply_block *b = c->head; b && n < max; b = b->next) {
+        if (b->used - skip == 0) {
+            skip = 0;
+            continue;
+        }
+        iov[n].iov_base = b->data + skip;
+        iov[n].iov_len = b->used - skip;
+        *total += iov[n++].iov_len;
+        skip = 0;
+    }
+    return n;
+}
+
+/* Drop the first w bytes of c's output (they were written): the buffer,
+ * then whole blocks, freed as they go. */
+static void drop_sent(client *c, size_t w) {
+    srv.stat_net_output_bytes += w;
+    srv.stat_io_writes++;
+    size_t left = w;
+    if (c->buf_used) {
+        size_t part = c->buf_used - c->sent;
+        if (left < part) {
+            c->sent += left;
+            return;
+        }
+        left -= part;
+        c->buf_used = 0;
+        c->sent = 0;
+    }
+    while (c->head) {
+        reply_block *b = c->head;
+        size_t part = b->used - c->sent;
+        if (left < part) {
+            c->sent += left;
+            return;
+        }
+        left -= part;
+        c->sent = 0;
+        c->head = b->next;
+        if (c->head == NULL) c->tail = NULL;
+        c->reply_bytes -= b->cap;
+        mem_free(b);
+    }
+}
+
 static int write_some(client *c) {
     for (;;) {
         struct iovec iov[64];
-        int n = 0;
-        size_t total = 0;
-        if (c->buf_used) {
-            iov[n].iov_base = c->buf + c->sent;
-            iov[n].iov_len = c->buf_used - c->sent;
-            total += iov[n++].iov_len;
-        }
-        size_t skip = c->buf_used ? 0 : c->sent;
-        for (reply_block *b = c->head; b && n < 64; b = b->next) {
-            if (b->used - skip == 0) {
-                skip = 0;
-                continue;
-            }
-            iov[n].iov_base = b->data + skip;
-            iov[n].iov_len = b->used - skip;
-            total += iov[n++].iov_len;
-            skip = 0;
-        }
+        size_t total;
+        int n = gather(c, iov, 64, &total);
         if (n == 0) return (c->flags & CLIENT_REPLICA) ? seam_replica_write(c) : 0;
         ssize_t w = conn_writev(c->fd, c->tls, iov, n);
         if (w < 0) {
             if (errno == EAGAIN || errno == EINTR) return 0;
             return -1;
         }
-        srv.stat_net_output_bytes += w;
-        srv.stat_io_writes++;
-        size_t left = (size_t)w;
-        if (c->buf_used) {
-            size_t part = c->buf_used - c->sent;
-            if (left < part) {
-                c->sent += left;
-                return 0;
-            }
-            left -= part;
-            c->buf_used = 0;
-            c->sent = 0;
-        }
-        while (c->head) {
-            reply_block *b = c->head;
-            size_t part = b->used - c->sent;
-            if (left < part) {
-                c->sent += left;
-                return 0;
-            }
-            left -= part;
-            c->sent = 0;
-            c->head = b->next;
-            if (c->head == NULL) c->tail = NULL;
-            c->reply_bytes -= b->cap;
-            mem_free(b);
-        }
+        drop_sent(c, (size_t)w);
         if ((size_t)w < total) return 0;
         if (c->head == NULL && c->buf_used == 0) return 0;
     }
+}
+
+int reply_gather(client *c, struct iovec *iov, int max, size_t *total) {
+    if (c->buf_used > c->buf_peak) c->buf_peak = c->buf_used;
+    return gather(c, iov, max, total);
+}
+
+int reply_write_done(client *c, ssize_t w, size_t total) {
+    bool had_blocks = c->head != NULL;
+    int rc = 0;
+    if (w < 0) {
+        rc = errno == EAGAIN || errno == EINTR ? 0 : -1;
+    } else {
+        drop_sent(c, (size_t)w);
+        /* All of it went and more is held (past the gathered iovecs): on
+         * at once, as write_some() would. */
+        if ((size_t)w == total && (c->head || c->buf_used)) rc = write_some(c);
+    }
+    if (had_blocks) client_mem_update(c);
+    return rc;
 }

@@ -4,6 +4,7 @@
 #define CASTOR_REPLY_H
 
 #include <stddef.h>
+#include <sys/uio.h>
 
 #include "client.h"
 
@@ -71,6 +72,13 @@ bool reply_repeat_stop(client *c, size_t begin);
 /* Write as much as the socket takes (a replica's stream after its own
  * replies): 0, or -1 on a dead connection. */
 int reply_write(client *c);
+/* A write in two halves, for a batch of clients' sends (uring.c): the
+ * iovecs of up to max pieces of c's output (their bytes in *total; 0
+ * pieces: nothing to send), then the result w of sending them (errno set
+ * when -1). reply_write_done() goes on writing what lies past the pieces
+ * if all of them went; 0, or -1 on a dead connection. */
+int reply_gather(client *c, struct iovec *iov, int max, size_t *total);
+int reply_write_done(client *c, ssize_t w, size_t total);
 /* Count of errors by code, for INFO errorstats. */
 typedef void reply_errstat_fn(void *priv, const char *code, unsigned long long n);
 void reply_errorstats(reply_errstat_fn *fn, void *priv);

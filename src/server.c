@@ -912,6 +912,7 @@ int main(int argc, char **argv) {
                 strerror(errno));
         return 1;
     }
+    if (cfg.io_uring) client_set_io_uring(true);
     db_init(cfg.databases, cfg.cluster_enabled);
     /* Collection types register their value callbacks (free, dup, size). */
     zset_init();

@@ -16,9 +16,9 @@ from resp import Err, RespConn
 STOCK_CONF = "/work/shared/redis-7.0.15/redis.conf"   # used only when present
 DEBIAN_CONF = "/etc/redis/redis.conf"
 
-# castor's own directives (README.md): io-coalesce-us, repl-empty-master-guard,
-# replica-sync-buffer-size, min-replicas-to-ack.
-CASTOR_ONLY = {"io-coalesce-us", "repl-empty-master-guard", "replica-sync-buffer-size",
+# castor's own directives (README.md): io-coalesce-us, io-uring,
+# repl-empty-master-guard, replica-sync-buffer-size, min-replicas-to-ack.
+CASTOR_ONLY = {"io-coalesce-us", "io-uring", "repl-empty-master-guard", "replica-sync-buffer-size",
                "min-replicas-to-ack"}
 HIDDEN = ["watchdog-period", "use-exit-on-panic", "loading-process-events-interval-bytes",
           "lua-enable-deprecated-api"]

@@ -1,0 +1,207 @@
+/* uring.c -- batched socket I/O through io_uring.
+ *
+ * At pipeline 1 a server turn reads one request from each of n ready
+ * clients and writes n replies: 2n syscalls, each paying entry, exit and a
+ * file lookup. Here a turn's receives go to the kernel in one
+ * io_uring_enter(2), and its sends in another.
+ *
+ * Every operation carries MSG_DONTWAIT, so io_uring completes it inline
+ * (data, or -EAGAIN) instead of parking it on a poll: when uring_run()
+ * returns, nothing is in flight, no buffer is borrowed and no callback can
+ * come later for a client that is gone. Readiness still comes from the
+ * event loop's epoll. uring_init() checks that inline completion on this
+ * kernel before anything relies on it.
+ * Not here: TLS (OpenSSL owns those reads and writes), accept, connect.
+ * SPDX-License-Identifier: BSD-3-Clause */
+#include "uring.h"
+
+#include <errno.h>
+#include <liburing.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "mem.h"
+
+#ifndef IORING_SETUP_DEFER_TASKRUN
+#define IORING_SETUP_DEFER_TASKRUN (1U << 13)
+#endif
+#ifndef IORING_SETUP_SINGLE_ISSUER
+#define IORING_SETUP_SINGLE_ISSUER (1U << 12)
+#endif
+
+typedef struct op {
+    uring_done_fn *fn;
+    void *owner;
+    int res;
+    struct msghdr mh;
+    struct iovec iov[URING_IOV_MAX];
+} op;
+
+static struct io_uring ring;
+static bool on;
+static bool running; /* inside uring_run(): its callbacks may not queue */
+static op *ops;
+static unsigned cap, nqueued;
+static uint64_t enters, nops;
+
+bool uring_is_on(void) { return on; }
+unsigned uring_queued(void) { return nqueued; }
+uint64_t uring_stat_enters(void) { return enters; }
+uint64_t uring_stat_ops(void) { return nops; }
+
+/* One probe operation on a fresh ring: it must be complete as soon as it
+ * is submitted, with -EAGAIN. Returns 0, or -1 with err set. */
+static int probe_inline(int fd, bool send, char *err, size_t errlen) {
+    char byte = 0;
+    struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+    if (send) io_uring_prep_send(sqe, fd, &byte, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+    else io_uring_prep_recv(sqe, fd, &byte, 1, MSG_DONTWAIT);
+    int rc = io_uring_submit(&ring);
+    if (rc != 1) {
+        snprintf(err, errlen, "io_uring_submit: %s", strerror(rc < 0 ? -rc : EIO));
+        return -1;
+    }
+    struct io_uring_cqe *cqe;
+    if (io_uring_peek_cqe(&ring, &cqe) != 0) {
+        snprintf(err, errlen, "a non-blocking %s does not complete inline", send ? "send" : "recv");
+        return -1;
+    }
+    int res = cqe->res;
+    io_uring_cqe_seen(&ring, cqe);
+    if (res != -EAGAIN) {
+        snprintf(err, errlen, "a non-blocking %s on a %s socket returned %d",
+                 send ? "send" : "recv", send ? "full" : "empty", res);
+        return -1;
+    }
+    return 0;
+}
+
+/* A socket pair, one end full: a recv on the other end and a send on the
+ * full one must both come back at once. */
+static int probe(char *err, size_t errlen) {
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) == -1) {
+        snprintf(err, errlen, "socketpair: %s", strerror(errno));
+        return -1;
+    }
+    int rc = probe_inline(sv[1], false, err, errlen);
+    if (rc == 0) {
+        static char fill[65536];
+        while (send(sv[0], fill, sizeof(fill), MSG_DONTWAIT | MSG_NOSIGNAL) > 0)
+            ;
+        rc = probe_inline(sv[0], true, err, errlen);
+    }
+    close(sv[0]);
+    close(sv[1]);
+    return rc;
+}
+
+int uring_init(unsigned entries, char *err, size_t errlen) {
+    if (on) return 0;
+    /* The cheapest mode first: completions are reaped only when we enter
+     * (5.19/6.1); older kernels refuse the flags with EINVAL. */
+    static const unsigned modes[] = {
+        IORING_SETUP_SUBMIT_ALL | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
+        IORING_SETUP_SUBMIT_ALL | IORING_SETUP_COOP_TASKRUN,
+        0,
+    };
+    int rc = -EINVAL;
+    for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]) && rc == -EINVAL; i++) {
+        struct io_uring_params p = {.flags = modes[i]};
+        rc = io_uring_queue_init_params(entries, &ring, &p);
+    }
+    if (rc < 0) {
+        snprintf(err, errlen, "io_uring_setup: %s", strerror(-rc));
+        return -1;
+    }
+    if (probe(err, errlen) == -1) {
+        io_uring_queue_exit(&ring);
+        return -1;
+    }
+    cap = entries;
+    ops = mem_calloc(sizeof(op) * cap);
+    nqueued = 0;
+    on = true;
+    return 0;
+}
+
+void uring_shutdown(void) {
+    if (!on) return;
+    io_uring_queue_exit(&ring);
+    mem_free(ops);
+    ops = NULL;
+    cap = nqueued = 0;
+    on = false;
+}
+
+/* A free submission entry and its op; runs the queue first when full. */
+static struct io_uring_sqe *next_sqe(op **o) {
+    ASSERT(!running); /* the batch being finished reuses ops[] */
+    if (nqueued == cap) uring_run();
+    struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+    if (sqe == NULL) { /* the ring holds fewer entries than asked for */
+        uring_run();
+        sqe = io_uring_get_sqe(&ring);
+    }
+    *o = &ops[nqueued];
+    io_uring_sqe_set_data64(sqe, nqueued);
+    nqueued++;
+    return sqe;
+}
+
+void uring_recv(int fd, void *buf, size_t len, uring_done_fn *fn, void *owner) {
+    op *o;
+    struct io_uring_sqe *sqe = next_sqe(&o);
+    o->fn = fn;
+    o->owner = owner;
+    io_uring_prep_recv(sqe, fd, buf, len, MSG_DONTWAIT);
+}
+
+void uring_sendv(int fd, const struct iovec *iov, int n, uring_done_fn *fn, void *owner) {
+    op *o;
+    struct io_uring_sqe *sqe = next_sqe(&o);
+    o->fn = fn;
+    o->owner = owner;
+    if (n == 1) {
+        io_uring_prep_send(sqe, fd, iov[0].iov_base, iov[0].iov_len, MSG_DONTWAIT | MSG_NOSIGNAL);
+        return;
+    }
+    memcpy(o->iov, iov, sizeof(*iov) * (size_t)n);
+    o->mh = (struct msghdr){.msg_iov = o->iov, .msg_iovlen = (size_t)n};
+    io_uring_prep_sendmsg(sqe, fd, &o->mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+void uring_run(void) {
+    if (nqueued == 0 || running) return;
+    running = true;
+    unsigned n = nqueued, done = 0;
+    /* Submits every entry and returns once n completions are posted: all
+     * of them inline (MSG_DONTWAIT), so the wait does not sleep. */
+    int rc;
+    do {
+        rc = io_uring_submit_and_wait(&ring, n);
+        enters++;
+    } while (rc == -EINTR || rc == -EAGAIN || rc == -EBUSY || rc == -ENOMEM);
+    ASSERT(rc >= 0); /* anything else is a misuse of the ring */
+    while (done < n) {
+        struct io_uring_cqe *cqe;
+        unsigned head, seen = 0;
+        io_uring_for_each_cqe(&ring, head, cqe) {
+            uint64_t i = io_uring_cqe_get_data64(cqe);
+            if (i < n) ops[i].res = cqe->res;
+            seen++;
+        }
+        io_uring_cq_advance(&ring, seen);
+        done += seen;
+        if (done < n) {
+            io_uring_wait_cqe_nr(&ring, &cqe, n - done);
+            enters++;
+        }
+    }
+    nops += n;
+    nqueued = 0;
+    for (unsigned i = 0; i < n; i++) ops[i].fn(ops[i].owner, ops[i].res);
+    running = false;
+}

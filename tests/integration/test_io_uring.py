@@ -1,0 +1,192 @@
+"""Batched client socket I/O (io-uring, src/uring.c): on by default where
+the kernel allows it, visible in INFO, switchable by CONFIG SET, and a
+plain-syscall fallback with a log line when io_uring_setup(2) is refused.
+Client I/O behaves the same either way: the rest of the integration suite
+runs with it on (the default); these tests pin what is specific to it."""
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+
+import pytest
+import redis
+
+from castortest import CASTOR_SERVER, Server, wait_for
+from castorfixtures import finish_server
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DENY_SRC = os.path.join(HERE, "..", "lib", "deny_io_uring.c")
+
+
+def uring_stats(srv):
+    s = srv.info("stats")
+    return s["io_uring"], s["io_uring_enters"], s["io_uring_ops"]
+
+
+def test_on_by_default_and_every_clients_io_goes_through_it(server):
+    r = server.client()
+    assert r.config_get("io-uring") == {"io-uring": "yes"}
+    assert "io_uring on" in server.logfile
+    on, enters0, ops0 = uring_stats(server)
+    assert on == 1
+    clients = [server.client() for _ in range(20)]
+    for i in range(50):
+        for j, c in enumerate(clients):
+            assert c.incr("k%d" % j) == i + 1
+    on, enters, ops = uring_stats(server)
+    # Each request is one batched recv and one batched send.
+    assert ops - ops0 >= 2 * 50 * 20
+    assert enters > enters0
+    assert enters - enters0 <= ops - ops0
+
+
+def test_config_set_switches_to_plain_syscalls_and_back(server):
+    r = server.client()
+    assert r.config_set("io-uring", "no")
+    assert r.config_get("io-uring") == {"io-uring": "no"}
+    assert uring_stats(server)[0] == 0
+    _, _, ops0 = uring_stats(server)
+    for i in range(100):
+        assert r.set("a", i)
+    assert r.get("a") == b"99"
+    assert uring_stats(server)[2] == ops0  # not one operation through the ring
+    assert "io_uring off" in server.logfile
+    assert r.config_set("io-uring", "yes")
+    assert r.get("a") == b"99"
+    on, _, ops = uring_stats(server)
+    assert on == 1 and ops > ops0
+    with pytest.raises(redis.ResponseError, match="io-uring"):
+        r.config_set("io-uring", "maybe")
+
+
+def test_off_at_start_by_directive(start_server):
+    s = start_server(directives={"io-uring": "no"})
+    r = s.client()
+    r.set("k", "v")
+    assert r.get("k") == b"v"
+    assert uring_stats(s) == (0, 0, 0)
+    assert "io_uring" not in s.logfile
+
+
+class DeniedServer(Server):
+    """castor under a seccomp filter that fails io_uring_setup(2)."""
+
+    def __init__(self, wrapper, errno_name, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.wrapper = [wrapper, errno_name]
+
+    def command(self):
+        return self.wrapper + super().command()
+
+
+@pytest.fixture(scope="module")
+def deny_wrapper(tmp_path_factory):
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if cc is None:
+        pytest.skip("no C compiler to build the seccomp wrapper")
+    out = str(tmp_path_factory.mktemp("deny") / "deny_io_uring")
+    subprocess.run([cc, "-O1", "-o", out, DENY_SRC], check=True)
+    return out
+
+
+@pytest.mark.parametrize("errno_name,reason", [("ENOSYS", "Function not implemented"),
+                                               ("EPERM", "Operation not permitted")])
+def test_falls_back_to_plain_syscalls_when_the_kernel_refuses(tmp_path, deny_wrapper,
+                                                              errno_name, reason):
+    s = DeniedServer(deny_wrapper, errno_name, tmp_path / "castor", binary=CASTOR_SERVER,
+                     name="castor")
+    try:
+        s.start()
+        log = s.logfile
+        assert "io_uring unavailable (io_uring_setup: %s)" % reason in log, log
+        assert "client sockets use plain syscalls" in log
+        r = s.client()
+        assert r.config_get("io-uring") == {"io-uring": "yes"}
+        assert uring_stats(s) == (0, 0, 0)
+        # Served all the same, pipelined and one by one.
+        p = r.pipeline(transaction=False)
+        for i in range(1000):
+            p.rpush("l", i)
+        assert p.execute()[-1] == 1000
+        assert r.llen("l") == 1000
+        # Switched off and on, it tries again and is refused again, without
+        # failing the CONFIG SET.
+        assert r.config_set("io-uring", "no")
+        assert r.config_set("io-uring", "yes")
+        assert uring_stats(s)[0] == 0
+        assert s.logfile.count("io_uring unavailable") == 2
+    finally:
+        problem = finish_server(s)
+        assert not problem, problem
+
+
+def test_big_reply_to_a_slow_reader_arrives_whole(server):
+    """A reply far larger than the socket buffer: the batched send writes
+    part of it, the rest waits for writability; bytes stay in order."""
+    r = server.client()
+    value = bytes(range(256)) * (16 * 1024)  # 4 MB: far past the socket buffers
+    r.set("big", value)
+    r.set("after", "tail")
+    sock = socket.create_connection(("127.0.0.1", server.port))
+    sock.sendall(b"GET big\r\nGET after\r\n")
+    time.sleep(0.2)  # let the server fill the socket: the rest is deferred
+    want = b"$%d\r\n" % len(value) + value + b"\r\n$4\r\ntail\r\n"
+    got = bytearray()
+    sock.settimeout(30)
+    while len(got) < len(want):
+        chunk = sock.recv(65536)
+        assert chunk, "connection closed after %d bytes" % len(got)
+        got += chunk
+    sock.close()
+    assert bytes(got) == want
+
+
+def test_clients_that_vanish_mid_batch_do_not_disturb_the_others(server):
+    """Connections that send a request and reset at once, among clients
+    that keep working: their completions come back as errors or data for
+    clients closed in the same turn; nothing is freed twice (ASan build)."""
+    r = server.client()
+    keep = [server.client() for _ in range(5)]
+    for round_ in range(20):
+        socks = []
+        for _ in range(20):
+            s = socket.create_connection(("127.0.0.1", server.port))
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            s.sendall(b"*3\r\n$3\r\nSET\r\n$1\r\nx\r\n$1\r\n1\r\n" * 50)
+            socks.append(s)
+        for s in socks:
+            s.close()  # RST: the server's send to it fails
+        for i, c in enumerate(keep):
+            assert c.incr("n%d" % i) == round_ + 1
+    wait_for(lambda: r.info("clients")["connected_clients"] == 6, 10)
+    assert r.get("x") == b"1"
+
+
+def test_client_kill_of_clients_read_in_the_same_turn(server):
+    """CLIENT KILL of clients whose requests arrived in the same turn as
+    the KILL: their batched reads completed before any command ran, so the
+    kill frees them cleanly and nothing more is written to them."""
+    admin = server.client()
+    for round_ in range(5):
+        victims = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(10)]
+        for v in victims:
+            v.sendall(b"CLIENT SETNAME victim\r\n")
+            assert v.recv(100) == b"+OK\r\n"
+        for v in victims:
+            v.sendall(b"PING\r\nPING\r\n")
+        killed = admin.execute_command("CLIENT", "KILL", "SKIPME", "yes", "TYPE", "normal")
+        assert killed == 10
+        for v in victims:
+            v.settimeout(10)
+            got = b""
+            while True:  # some PONGs may have gone out before the KILL ran
+                chunk = v.recv(100)
+                if not chunk:
+                    break
+                got += chunk
+            assert got in (b"", b"+PONG\r\n", b"+PONG\r\n+PONG\r\n"), got
+            v.close()
+        wait_for(lambda: admin.info("clients")["connected_clients"] == 1, 10)
+    assert admin.ping()
