@@ -369,6 +369,40 @@ static void test_lazy_expiry_on_a_replica_only_hides(void) {
     db_delete(db_get(0), "old", 3);
 }
 
+/* db_add() and db_set() take the hash a missed lookup computed, for
+ * those very bytes only: a key of the same length added in between, an
+ * expired key deleted by the lookup, and a key too long to be recorded
+ * must all be found again by their own hash. */
+static void test_a_missed_keys_hash_serves_only_that_key(void) {
+    reset();
+    db *d = db_get(0);
+    char a[24], b[24], big[100];
+    memset(big, 'k', sizeof(big));
+    /* Enough keys that a wrong bucket cannot pass by chance. */
+    for (int i = 0; i < 300; i++) {
+        snprintf(a, sizeof(a), "miss:a%04d", i);
+        snprintf(b, sizeof(b), "miss:b%04d", i);
+        ASSERT(db_find_write(d, a, 10) == NULL);
+        db_add(d, kv_new_string(b, 10, "1", 1));
+        db_set(d, kv_new_string(a, 10, "2", 1), false);
+        big[0] = (char)('A' + i % 26), big[1] = (char)('A' + i / 26);
+        ASSERT(db_find_write(d, big, sizeof(big)) == NULL);
+        db_add(d, kv_new_string(big, sizeof(big), "3", 1));
+    }
+    add_expired("miss:c");
+    ASSERT(db_find_write(d, "miss:c", 6) == NULL);
+    db_add(d, kv_new_string("miss:c", 6, "4", 1));
+    ASSERT(db_delete(d, "miss:c", 6));
+    for (int i = 0; i < 300; i++) {
+        snprintf(a, sizeof(a), "miss:a%04d", i);
+        snprintf(b, sizeof(b), "miss:b%04d", i);
+        big[0] = (char)('A' + i % 26), big[1] = (char)('A' + i / 26);
+        ASSERT(db_delete(d, a, 10));
+        ASSERT(db_delete(d, b, 10));
+        ASSERT(db_delete(d, big, sizeof(big)));
+    }
+}
+
 static void test_lazy_del_goes_ahead_of_the_commands_block(void) {
     reset();
     add_expired("n");
@@ -507,6 +541,7 @@ int main(void) {
     RUN(test_a_call_runs_then_reports_after);
     RUN(test_lazy_expiry_on_a_master_deletes_and_propagates_del);
     RUN(test_lazy_expiry_on_a_replica_only_hides);
+    RUN(test_a_missed_keys_hash_serves_only_that_key);
     RUN(test_lazy_del_goes_ahead_of_the_commands_block);
     RUN(test_one_effect_is_not_wrapped);
     RUN(test_commands_run_inside_another_form_one_block);
