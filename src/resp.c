@@ -335,6 +335,14 @@ static resp_status parse_multibulk(resp_parser *p, char *buf, size_t len, const 
     return RESP_OK;
 }
 
+bool resp_parse_whole(resp_parser *p, char *buf, size_t len) {
+    if (p->kind != 0 || p->pos != 0 || p->mb_left != 0 || p->argc != 0 || len == 0 || buf[0] != '*')
+        return false;
+    if (!parse_whole_multibulk(p, buf, len)) return false;
+    p->kind = '*';
+    return true;
+}
+
 resp_status resp_parse(resp_parser *p, char *buf, size_t len, const char **err) {
     if (len == 0) return RESP_INCOMPLETE;
     if (p->kind == 0) p->kind = buf[0] == '*' ? '*' : 'i';
