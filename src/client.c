@@ -366,6 +366,18 @@ static void protocol_error(client *c, const char *err) {
     c->flags |= CLIENT_CLOSE_AFTER_REPLY;
 }
 
+/* Were the request's parse limits the same when the prefetch parsed it? */
+static bool parse_limits_hold(const client *c, bool unauth) {
+    return c->parser.unauthenticated == unauth && c->parser.max_bulk == cfg.proto_max_bulk_len;
+}
+
+/* The query buffer's bytes go: so does a request parsed ahead in them. */
+static void forget_parsed_ahead(client *c) {
+    if (!c->parsed_ahead) return;
+    c->parsed_ahead = false;
+    resp_parser_reset(&c->parser);
+}
+
 static void set_argv(client *c) {
     resp_parser *p = &c->parser;
     if (p->argc > c->argv_cap) {
@@ -386,11 +398,18 @@ void client_process_input(client *c) {
                         CLIENT_PAUSED_WAIT | CLIENT_MASTER_STALLED))
             break;
         if (c->prefetched == 0 && c->parser.pos == 0) prefetch_ahead(c);
-        c->parser.unauthenticated = !c->authenticated && client_auth_required(c);
-        c->parser.max_bulk = cfg.proto_max_bulk_len;
+        bool unauth = !c->authenticated && client_auth_required(c);
         const char *err = NULL;
-        resp_status st =
-            resp_parse(&c->parser, c->qbuf->buf + c->qpos, c->qbuf->len - c->qpos, &err);
+        resp_status st = RESP_OK;
+        if (!c->parsed_ahead || !parse_limits_hold(c, unauth)) {
+            /* Not parsed ahead, or under other limits (AUTH, CONFIG SET
+             * between): from the start. */
+            if (c->parsed_ahead) resp_parser_reset(&c->parser);
+            c->parser.unauthenticated = unauth;
+            c->parser.max_bulk = cfg.proto_max_bulk_len;
+            st = resp_parse(&c->parser, c->qbuf->buf + c->qpos, c->qbuf->len - c->qpos, &err);
+        }
+        c->parsed_ahead = false;
         if (st == RESP_INCOMPLETE) break;
         if (st == RESP_ERR) {
             protocol_error(c, err);
@@ -423,7 +442,10 @@ void client_process_input(client *c) {
         c->argc = 0;
         c->prefetched = c->prefetched > 0 ? c->prefetched - 1 : 0;
     }
-    if (c->flags & CLIENT_MASTER_STALLED) c->qpos = c->qbuf->len; /* read, never applied */
+    if (c->flags & CLIENT_MASTER_STALLED) { /* read, never applied */
+        c->qpos = c->qbuf->len;
+        forget_parsed_ahead(c);
+    }
     if (c->qpos > 0) {
         str_consume(c->qbuf, c->qpos);
         c->qpos = 0;
@@ -632,6 +654,17 @@ static int prefetch_request(client *c, const char *p, const slice *args, size_t 
     return n;
 }
 
+/* Parse the request at qpos now, as client_process_input() would (same
+ * limits), if it is all in and of the usual form; true if the parser now
+ * holds it. */
+static bool parse_ahead(client *c) {
+    if (c->flags & CLIENT_MASTER_STALLED) return false;
+    c->parser.unauthenticated = !c->authenticated && client_auth_required(c);
+    c->parser.max_bulk = cfg.proto_max_bulk_len;
+    c->parsed_ahead = resp_parse_whole(&c->parser, c->qbuf->buf + c->qpos, c->qbuf->len - c->qpos);
+    return c->parsed_ahead;
+}
+
 /* Hash and prefetch the keys of up to 'max' requests of c from qpos into
  * refs[*n..PREFETCH_MAX); records in c how many requests it covered. */
 static void prefetch_client(client *c, int max, prefetch_ref *refs, int *n) {
@@ -641,8 +674,18 @@ static void prefetch_client(client *c, int max, prefetch_ref *refs, int *n) {
     c->pf_qgen = c->qgen;
     for (; k < max && *n < PREFETCH_MAX; k++) {
         slice args[PREFETCH_MAX + 1];
-        size_t argc, used = resp_peek_request(p, (size_t)(end - p), args, PREFETCH_MAX + 1, &argc);
-        if (used == 0) break;
+        size_t argc, used;
+        if (k == 0 && (c->parsed_ahead || parse_ahead(c))) {
+            /* The request at qpos: parsed now, once, rather than peeked
+             * here and parsed again when it runs. */
+            argc = c->parser.argc;
+            used = c->parser.pos;
+            for (size_t i = 0; i < argc && i < PREFETCH_MAX + 1; i++)
+                args[i] = slice_of(p + c->parser.argv[i].off, c->parser.argv[i].len);
+        } else {
+            used = resp_peek_request(p, (size_t)(end - p), args, PREFETCH_MAX + 1, &argc);
+            if (used == 0) break;
+        }
         if (argc >= 2) *n = prefetch_request(c, p, args, argc, refs, *n);
         p += used;
     }
@@ -1186,6 +1229,7 @@ static void release_buffers(client *c) {
     c->qpos = 0;
     c->qgen++;
     resp_parser_reset(&c->parser);
+    c->parsed_ahead = false;
 }
 
 void client_evict(void) {

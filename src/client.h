@@ -116,8 +116,10 @@ typedef struct client {
 
     /* Query side, written by client.c. */
     str *qbuf;
-    size_t qpos;    /* start of the request being parsed */
-    int prefetched; /* requests from qpos whose keys were prefetched;
+    size_t qpos;       /* start of the request being parsed */
+    bool parsed_ahead; /* the parser holds the request at qpos, parsed by
+                        * the prefetch (with the limits it records) */
+    int prefetched;    /* requests from qpos whose keys were prefetched;
                                  * -1: the one at qpos could not be read ahead */
     /* The keys those requests had when prefetched, with their hashes, in
      * request order (client.c hands the running request's to db.c, so a

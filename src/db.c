@@ -109,6 +109,33 @@ static inline uint64_t key_hash(const char *key, size_t klen) {
     return dict_hash_bytes(key, klen);
 }
 
+/* ---- The last key a lookup missed ----
+ * A command that misses a key usually adds it next (INCR, PFADD, LPUSH,
+ * XADD... of a new key): the add finds the hash here instead of hashing
+ * the entry's copy of the key again. The key is copied (the looked-up
+ * bytes may be gone by then), up to MISS_KEY_MAX bytes; a hash is a
+ * function of the bytes alone (one seed per process), so an old record
+ * never misleads. */
+#define MISS_KEY_MAX 48
+static struct {
+    uint64_t h;
+    size_t klen; /* 0: nothing recorded (an empty key is hashed) */
+    char key[MISS_KEY_MAX];
+} miss;
+
+static inline void record_miss(const char *key, size_t klen, uint64_t h) {
+    if (klen > MISS_KEY_MAX) return;
+    memcpy(miss.key, key, klen);
+    miss.klen = klen;
+    miss.h = h;
+}
+
+/* The hash of a key an entry brings in (db_add, db_set). */
+static inline uint64_t entry_key_hash(const char *key, size_t klen) {
+    if (klen == miss.klen && klen > 0 && memcmp(key, miss.key, klen) == 0) return miss.h;
+    return dict_hash_bytes(key, klen);
+}
+
 /* ---- The volatile array ---- */
 
 /* ---- Keys a writable replica's own clients gave a TTL ----
@@ -334,8 +361,14 @@ bool db_delete_propagate(db *d, const char *key, size_t klen) {
  * and on a writable replica by its own clients' writes (Redis 7.0's
  * EXPIRE_FORCE_DELETE_EXPIRED): the write then starts from no key. */
 static kv *lookup(db *d, const char *key, size_t klen, bool write) {
-    kv *e = dict_find_h(d->keys, key, klen, key_hash(key, klen));
-    if (e == NULL || !db_key_is_expired(e)) return e;
+    uint64_t h = key_hash(key, klen);
+    kv *e = dict_find_h(d->keys, key, klen, h);
+    if (e == NULL) {
+        record_miss(key, klen, h);
+        return NULL;
+    }
+    if (!db_key_is_expired(e)) return e;
+    record_miss(key, klen, h); /* gone, or hidden: an add replaces it */
     /* CLIENT PAUSE (WRITE or ALL) holds deletions too: the key is hidden,
      * deleted (and the DEL propagated) once the pause ends, as Redis 7.0. */
     if (db_writes_paused()) return NULL;
@@ -412,7 +445,7 @@ static void add_hashed(db *d, kv *e, uint64_t h) {
 void db_add(db *d, kv *e) {
     size_t klen;
     const char *key = kv_key(e, &klen);
-    add_hashed(d, e, dict_hash_bytes(key, klen));
+    add_hashed(d, e, entry_key_hash(key, klen));
 }
 
 /* Put e in the place of the entry at *slot (same key), which it frees. */
@@ -439,18 +472,24 @@ static void replace_at(db *d, dict_link **slot, kv *e, bool keep_ttl) {
     kv_free(old);
 }
 
-static dict_link **slot_of(db *d, const kv *e) {
+/* The slot of e's key (NULL if absent); *h its hash. */
+static dict_link **slot_of(db *d, const kv *e, uint64_t *h) {
     size_t klen;
     const char *key = kv_key(e, &klen);
-    return dict_find_slot(d->keys, key, klen);
+    *h = entry_key_hash(key, klen);
+    return dict_find_slot_h(d->keys, key, klen, *h);
 }
 
-void db_replace(db *d, kv *e, bool keep_ttl) { replace_at(d, slot_of(d, e), e, keep_ttl); }
+void db_replace(db *d, kv *e, bool keep_ttl) {
+    uint64_t h;
+    replace_at(d, slot_of(d, e, &h), e, keep_ttl);
+}
 
 void db_set(db *d, kv *e, bool keep_ttl) {
-    dict_link **slot = slot_of(d, e);
+    uint64_t h;
+    dict_link **slot = slot_of(d, e, &h);
     if (slot) replace_at(d, slot, e, keep_ttl);
-    else db_add(d, e);
+    else add_hashed(d, e, h);
 }
 
 void db_set_string(db *d, const char *key, size_t klen, const char *val, size_t vlen,

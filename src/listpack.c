@@ -492,6 +492,62 @@ unsigned char *lp_append_int(unsigned char *lp, long long v) {
     return lp_insert_int(lp, v, eof, LP_BEFORE, NULL);
 }
 
+/* lp_append_batch() of up to LP_BATCH items: their encodings first (and
+ * so their total size), then one size check and one pass of writing over
+ * the old end marker. */
+#define LP_BATCH 16
+static unsigned char *append_chunk(unsigned char *lp, const lp_item *items, size_t n) {
+    struct {
+        unsigned char buf[9];
+        unsigned len; /* 0: a string, written from items[i] */
+    } ints[LP_BATCH];
+    uint64_t add = 0;
+    for (size_t i = 0; i < n; i++) {
+        long long v = items[i].v;
+        uint64_t elen;
+        if (items[i].s == NULL || util_str2ll(items[i].s, items[i].len, &v)) {
+            ints[i].len = encode_int(ints[i].buf, v);
+            elen = ints[i].len;
+        } else {
+            ints[i].len = 0;
+            elen = str_hdr_size(items[i].len) + items[i].len;
+        }
+        add += elen + backlen_size(elen);
+    }
+    uint64_t old_bytes = lp_bytes(lp), new_bytes = old_bytes + add;
+    ASSERT(new_bytes <= UINT32_MAX);
+    if (new_bytes > mem_usable(lp)) lp = mem_realloc(lp, new_bytes);
+    unsigned char *dst = lp + old_bytes - 1; /* the end marker's place */
+    for (size_t i = 0; i < n; i++) {
+        uint64_t elen;
+        if (ints[i].len) {
+            memcpy(dst, ints[i].buf, ints[i].len);
+            elen = ints[i].len;
+        } else {
+            encode_str(dst, items[i].s, items[i].len);
+            elen = str_hdr_size(items[i].len) + items[i].len;
+        }
+        dst += elen;
+        dst += encode_backlen(dst, elen);
+    }
+    *dst = LP_EOF;
+    uint32_t num = hdr_numele(lp);
+    if (num != LP_HDR_NUMELE_UNKNOWN)
+        set_numele(lp,
+                   num + n < LP_HDR_NUMELE_UNKNOWN ? (uint32_t)(num + n) : LP_HDR_NUMELE_UNKNOWN);
+    set_u32(lp, (uint32_t)new_bytes);
+    return lp;
+}
+
+unsigned char *lp_append_batch(unsigned char *lp, const lp_item *items, size_t n) {
+    for (size_t done = 0; done < n;) {
+        size_t k = n - done < LP_BATCH ? n - done : LP_BATCH;
+        lp = append_chunk(lp, items + done, k);
+        done += k;
+    }
+    return lp;
+}
+
 unsigned char *lp_prepend_int(unsigned char *lp, long long v) {
     return lp_insert_int(lp, v, lp + LP_HDR_SIZE, LP_BEFORE, NULL);
 }

@@ -39,6 +39,17 @@ unsigned long lp_len(const unsigned char *lp);
 unsigned char *lp_append(unsigned char *lp, const char *s, size_t len) MUST_USE;
 unsigned char *lp_prepend(unsigned char *lp, const char *s, size_t len) MUST_USE;
 unsigned char *lp_append_int(unsigned char *lp, long long v) MUST_USE;
+/* One element for lp_append_batch(): the string s[0..len) (stored as
+ * lp_append() stores it) or, when s is NULL, the integer v. */
+typedef struct lp_item {
+    const char *s;
+    size_t len;
+    long long v;
+} lp_item;
+/* Append n elements: the same bytes as one lp_append()/lp_append_int()
+ * each, with one size check and one write for the lot (a stream entry's
+ * fields in XADD). */
+unsigned char *lp_append_batch(unsigned char *lp, const lp_item *items, size_t n) MUST_USE;
 /* Insert s before/after the element at p, or replace it (LP_REPLACE).
  * If newp is not NULL it receives the inserted/replaced element. */
 unsigned char *lp_insert(unsigned char *lp, const char *s, size_t len, unsigned char *p, int where,

@@ -51,6 +51,13 @@ void resp_parser_reset(resp_parser *p);
  * message ("Protocol error: ..."). */
 resp_status resp_parse(resp_parser *p, char *buf, size_t len, const char **err);
 
+/* resp_parse() of a request that is all in buf[0..len) with every line
+ * of the usual kind (its fast path), for a caller that parses ahead of
+ * time: true with the same result and the same NULs written; false with
+ * nothing changed but argv's capacity (resp_parse() then answers). p must
+ * be at the start of a request. */
+bool resp_parse_whole(resp_parser *p, char *buf, size_t len);
+
 /* Look ahead without parsing state: if buf[0..len) starts with a complete
  * multibulk request of at most RESP_PEEK_MAX_ARGS elements (bigger ones
  * are not worth a second scan), return its size in bytes, set *argc to its element

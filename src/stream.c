@@ -470,6 +470,37 @@ static bool node_has_room(const unsigned char *lp, size_t add, const stream_limi
     return true;
 }
 
+/* Append an entry's elements after the master entry: flags, the ID's
+ * difference to the master's, [field count], fields and values (only the
+ * values under FLAG_SAMEFIELDS), then the element count, for walking back.
+ * One lp_append_batch() per 16 elements, not one insert each. */
+static unsigned char *append_entry(unsigned char *lp, int flags, long long msd, long long seqd,
+                                   const slice *fields, const slice *values, long nfields) {
+    bool same = flags & FLAG_SAMEFIELDS;
+    lp_item items[16];
+    size_t n = 0;
+    items[n++] = (lp_item){.v = flags};
+    items[n++] = (lp_item){.v = msd};
+    items[n++] = (lp_item){.v = seqd};
+    if (!same) items[n++] = (lp_item){.v = nfields};
+    for (long i = 0; i < nfields; i++) {
+        if (n + 2 > sizeof(items) / sizeof(items[0])) {
+            lp = lp_append_batch(lp, items, n);
+            n = 0;
+        }
+        if (!same) items[n++] = (lp_item){.s = fields[i].ptr, .len = fields[i].len};
+        items[n++] = (lp_item){.s = values[i].ptr, .len = values[i].len};
+    }
+    long long count = nfields + 3;
+    if (!same) count += nfields + 1;
+    if (n == sizeof(items) / sizeof(items[0])) {
+        lp = lp_append_batch(lp, items, n);
+        n = 0;
+    }
+    items[n++] = (lp_item){.v = count};
+    return lp_append_batch(lp, items, n);
+}
+
 int stream_append(stream *s, const slice *fields, const slice *values, long nfields, const sid *id,
                   bool seq_given, long long now_ms, const stream_limits *lim, sid *added) {
     sid nid;
@@ -531,17 +562,8 @@ int stream_append(stream *s, const slice *fields, const slice *values, long nfie
             if (i == nfields) flags |= FLAG_SAMEFIELDS;
         }
     }
-    lp = lp_append_int(lp, flags);
-    lp = lp_append_int(lp, (long long)(nid.ms - master.ms));
-    lp = lp_append_int(lp, (long long)(nid.seq - master.seq));
-    if (!(flags & FLAG_SAMEFIELDS)) lp = lp_append_int(lp, nfields);
-    for (long i = 0; i < nfields; i++) {
-        if (!(flags & FLAG_SAMEFIELDS)) lp = lp_append(lp, fields[i].ptr, fields[i].len);
-        lp = lp_append(lp, values[i].ptr, values[i].len);
-    }
-    long long count = nfields + 3;
-    if (!(flags & FLAG_SAMEFIELDS)) count += nfields + 1;
-    lp = lp_append_int(lp, count);
+    lp = append_entry(lp, flags, (long long)(nid.ms - master.ms), (long long)(nid.seq - master.seq),
+                      fields, values, nfields);
     tail->val = lp;
     s->length++;
     s->entries_added++;

@@ -148,6 +148,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         }
         free(pbuf);
 
+        /* The client's parse ahead: declines leaving the parser as it was,
+         * or gives exactly what resp_parse() gives. */
+        char *abuf = malloc(len);
+        memcpy(abuf, rest, len);
+        resp_parser ahead;
+        resp_parser_init(&ahead, max_bulk);
+        ahead.unauthenticated = unauth;
+        if (resp_parse_whole(&ahead, abuf, len)) {
+            check_call(&ahead, RESP_OK, abuf, len, NULL);
+            CHECK(wst == RESP_OK && ahead.pos == whole.pos && ahead.argc == whole.argc);
+            CHECK(memcmp(abuf, wbuf, len) == 0); /* the same NULs written */
+            for (size_t i = 0; i < ahead.argc; i++)
+                CHECK(ahead.argv[i].off == whole.argv[i].off &&
+                      ahead.argv[i].len == whole.argv[i].len);
+        } else {
+            CHECK(ahead.kind == 0 && ahead.pos == 0 && ahead.argc == 0 && ahead.mb_left == 0);
+        }
+        resp_parser_clear(&ahead);
+        free(abuf);
+
         if (ist == RESP_OK) {
             CHECK(wst == RESP_OK);
             CHECK(inc.pos == whole.pos);

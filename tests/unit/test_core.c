@@ -173,8 +173,16 @@ static void cmd_tnest(client *c) {
     c->argc = 1;
 }
 
+/* tauthon: the default user needs a password from now on (as CONFIG SET
+ * requirepass): unauthenticated clients get the tighter protocol limits. */
+static void cmd_tauthon(client *c) {
+    srv.acl_default_needs_auth = true;
+    reply_ok(c);
+}
+
 /* clang-format off */
 static command test_commands[] = {
+    {.name = "tauthon", .proc = cmd_tauthon, .arity = 1, .flags = 0},
     {.name = "tset", .proc = cmd_tset, .arity = 3, .flags = CMD_WRITE, .keys = {1, 1, 1}},
     {.name = "tget", .proc = cmd_tget, .arity = 2, .flags = CMD_READONLY, .keys = {1, 1, 1}},
     {.name = "tincr2", .proc = cmd_tincr2, .arity = 2, .flags = CMD_WRITE, .keys = {1, 1, 1}},
@@ -369,6 +377,40 @@ static void test_lazy_expiry_on_a_replica_only_hides(void) {
     db_delete(db_get(0), "old", 3);
 }
 
+/* db_add() and db_set() take the hash a missed lookup computed, for
+ * those very bytes only: a key of the same length added in between, an
+ * expired key deleted by the lookup, and a key too long to be recorded
+ * must all be found again by their own hash. */
+static void test_a_missed_keys_hash_serves_only_that_key(void) {
+    reset();
+    db *d = db_get(0);
+    char a[24], b[24], big[100];
+    memset(big, 'k', sizeof(big));
+    /* Enough keys that a wrong bucket cannot pass by chance. */
+    for (int i = 0; i < 300; i++) {
+        snprintf(a, sizeof(a), "miss:a%04d", i);
+        snprintf(b, sizeof(b), "miss:b%04d", i);
+        ASSERT(db_find_write(d, a, 10) == NULL);
+        db_add(d, kv_new_string(b, 10, "1", 1));
+        db_set(d, kv_new_string(a, 10, "2", 1), false);
+        big[0] = (char)('A' + i % 26), big[1] = (char)('A' + i / 26);
+        ASSERT(db_find_write(d, big, sizeof(big)) == NULL);
+        db_add(d, kv_new_string(big, sizeof(big), "3", 1));
+    }
+    add_expired("miss:c");
+    ASSERT(db_find_write(d, "miss:c", 6) == NULL);
+    db_add(d, kv_new_string("miss:c", 6, "4", 1));
+    ASSERT(db_delete(d, "miss:c", 6));
+    for (int i = 0; i < 300; i++) {
+        snprintf(a, sizeof(a), "miss:a%04d", i);
+        snprintf(b, sizeof(b), "miss:b%04d", i);
+        big[0] = (char)('A' + i % 26), big[1] = (char)('A' + i / 26);
+        ASSERT(db_delete(d, a, 10));
+        ASSERT(db_delete(d, b, 10));
+        ASSERT(db_delete(d, big, sizeof(big)));
+    }
+}
+
 static void test_lazy_del_goes_ahead_of_the_commands_block(void) {
     reset();
     add_expired("n");
@@ -484,6 +526,37 @@ static void test_clients_are_found_by_id_until_freed(void) {
     ASSERT(client_find_by_id(cl->id) == cl);
 }
 
+/* The prefetch parses a queued client's first request before the
+ * clients ahead of it run; one of those may change the limits that request
+ * is parsed under (here: a password becomes required, so a request of 11
+ * arguments from a client that has not authenticated is a protocol
+ * error). It must then be parsed again under the new limits. */
+static void test_a_request_parsed_ahead_obeys_limits_changed_before_it_runs(void) {
+    int sa[2], sb[2];
+    ASSERT(socketpair(AF_UNIX, SOCK_STREAM, 0, sa) == 0);
+    ASSERT(socketpair(AF_UNIX, SOCK_STREAM, 0, sb) == 0);
+    client *b = client_new(sb[0], false), *a = client_new(sa[0], false);
+    a->authenticated = false;
+    long long qlimit = cfg.client_query_buffer_limit;
+    cfg.client_query_buffer_limit = 1024 * 1024;
+    const char *on = "*1\r\n$7\r\ntauthon\r\n";
+    str *req = str_from("*11\r\n$4\r\ntget\r\n");
+    for (int i = 0; i < 10; i++) req = str_cat(req, "$1\r\nk\r\n", 7);
+    ASSERT(write(sb[1], on, strlen(on)) == (ssize_t)strlen(on));
+    ASSERT(write(sa[1], req->buf, req->len) == (ssize_t)req->len);
+    str_free(req);
+    ev_poll_files(100); /* reads both: b first, as its bytes came first */
+    client_run_queued();
+    ASSERT(b->buf_used >= 3 && memcmp(b->buf, "+OK", 3) == 0);
+    const char *want = "-ERR Protocol error: unauthenticated multibulk length";
+    ASSERT(a->buf_used >= strlen(want) && memcmp(a->buf, want, strlen(want)) == 0);
+    srv.acl_default_needs_auth = false;
+    cfg.client_query_buffer_limit = qlimit;
+    client_free(a);
+    client_free(b);
+    for (int i = 0; i < 2; i++) close(sa[i]), close(sb[i]);
+}
+
 int main(void) {
     cfg.databases = 16;
     cfg.proto_max_bulk_len = 512 * 1024 * 1024;
@@ -507,6 +580,7 @@ int main(void) {
     RUN(test_a_call_runs_then_reports_after);
     RUN(test_lazy_expiry_on_a_master_deletes_and_propagates_del);
     RUN(test_lazy_expiry_on_a_replica_only_hides);
+    RUN(test_a_missed_keys_hash_serves_only_that_key);
     RUN(test_lazy_del_goes_ahead_of_the_commands_block);
     RUN(test_one_effect_is_not_wrapped);
     RUN(test_commands_run_inside_another_form_one_block);
@@ -514,6 +588,7 @@ int main(void) {
     RUN(test_nothing_is_propagated_while_loading);
     RUN(test_effects_outside_a_call_go_out_at_once);
 
+    RUN(test_a_request_parsed_ahead_obeys_limits_changed_before_it_runs);
     RUN(test_clients_are_found_by_id_until_freed);
     RUN(test_freeing_a_client_tells_the_features);
     close(sockets[1]);

@@ -450,6 +450,69 @@ static void test_count_saturates_past_65535(void) {
     lp_free(lp);
 }
 
+/* lp_append_batch() must write exactly the bytes of one lp_append() or
+ * lp_append_int() per item: random batches (across its 16-item chunks) of
+ * integers, canonical and non-canonical integer texts and strings at the
+ * header and backlen size limits, into a listpack that must grow. */
+static void test_append_batch_matches_one_by_one(void) {
+    static const size_t lens[] = {0, 1, 63, 64, 125, 126, 4095, 4096, 16377, 16378};
+    static const char *texts[] = {
+        "007", "-0", "12", "-4096", "9223372036854775807", "9223372036854775808",
+        "1e3", " 1", "+1", "-"};
+    char *big = mem_alloc(16378);
+    memset(big, 'q', 16378);
+    rng_seed(42);
+    for (int round = 0; round < 100; round++) {
+        /* A fresh pair each round (one-by-one appends realloc every time:
+         * slow under ASan on a long listpack), after a common prefix. */
+        unsigned char *a = lp_append(lp_new(0), "head", 4), *b = lp_append(lp_new(0), "head", 4);
+        lp_item items[40];
+        char nums[40][UTIL_LLSTR_SIZE];
+        size_t n = rng() % 41;
+        for (size_t i = 0; i < n; i++) {
+            long long v = (long long)rng();
+            switch (rng() % 6) {
+            case 0: items[i] = (lp_item){.v = v >> (rng() % 64)}; break;
+            case 1: items[i] = (lp_item){.v = (long long)(rng() % 9000) - 4500}; break;
+            case 2: {
+                size_t l = util_ll2str(nums[i], v >> (rng() % 64));
+                items[i] = (lp_item){.s = nums[i], .len = l};
+                break;
+            }
+            case 3: {
+                const char *t = texts[rng() % 10];
+                items[i] = (lp_item){.s = t, .len = strlen(t)};
+                break;
+            }
+            case 4: items[i] = (lp_item){.s = big, .len = lens[rng() % 10]}; break;
+            default: items[i] = (lp_item){.s = big, .len = rng() % 6}; break;
+            }
+        }
+        a = lp_append_batch(a, items, n);
+        for (size_t i = 0; i < n; i++)
+            b = items[i].s ? lp_append(b, items[i].s, items[i].len) : lp_append_int(b, items[i].v);
+        ASSERT_EQ(lp_bytes(a), lp_bytes(b));
+        ASSERT(memcmp(a, b, lp_bytes(a)) == 0);
+        ASSERT(lp_validate(a, lp_bytes(a), true));
+        lp_free(a);
+        lp_free(b);
+    }
+    mem_free(big);
+    /* The element count saturates as one append at a time would. */
+    lp_item ten[10];
+    for (int i = 0; i < 10; i++) ten[i] = (lp_item){.v = i};
+    unsigned char *a = lp_new(200000); /* reserved: no realloc per append */
+    for (long i = 0; i < 65520; i++) a = lp_append_int(a, 1);
+    a = lp_append_batch(a, ten, 10);
+    ASSERT_EQ(a[4] | a[5] << 8, 65530);
+    a = lp_append_batch(a, ten, 10);
+    ASSERT_EQ(a[4], 0xff);
+    ASSERT_EQ(a[5], 0xff);
+    ASSERT_EQ(lp_len(a), 65540);
+    ASSERT(lp_validate(a, lp_bytes(a), true));
+    lp_free(a);
+}
+
 /* ---- Validation of outside bytes ---- */
 
 static void test_validate_rejects_truncated_buffers(void) {
@@ -617,6 +680,7 @@ int main(void) {
     RUN(test_seek_from_both_ends);
     RUN(test_find_with_skip_matches_fields_only);
     RUN(test_count_saturates_past_65535);
+    RUN(test_append_batch_matches_one_by_one);
     RUN(test_validate_rejects_truncated_buffers);
     RUN(test_validate_rejects_corrupt_entries);
     RUN(test_empty_listpack_validates);

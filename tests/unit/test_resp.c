@@ -129,6 +129,42 @@ static void test_multibulk_is_binary_safe(void) {
     free(r.buf);
 }
 
+/* resp_parse_whole() (the client's parse ahead): the same result as
+ * resp_parse() for a whole request of the usual form, and the parser left
+ * as it was (so resp_parse() answers) for anything else. */
+static void test_parse_whole_matches_parse_or_declines(void) {
+    static const char ok[] = "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nhello\r\n*1\r\n$4\r\nPING\r\n";
+    static const char *const set[] = {"SET", "k", "hello"};
+    resp_parser p;
+    resp_parser_init(&p, MAX_BULK);
+    req r = REQ(ok);
+    ASSERT(resp_parse_whole(&p, r.buf, r.len));
+    ASSERT_EQ(p.pos, 31);
+    expect_argv(&p, r.buf, set, 3);
+    /* Not again on a parser holding a request. */
+    ASSERT(!resp_parse_whole(&p, r.buf, r.len));
+    resp_parser_reset(&p);
+    free(r.buf);
+    static const struct {
+        const char *bytes;
+        bool unauth;
+    } no[] = {{"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nhel", false}, /* incomplete */
+              {"SET k v\r\n", false},                             /* inline */
+              {"*0\r\n", false},
+              {"*-1\r\n", false},
+              {"*1\r\n$04\r\nPING\r\n", false}, /* leading zero: the general path */
+              {"*1\r\n+PING\r\n", false},
+              {"*11\r\n", true}}; /* over the limit before AUTH */
+    for (size_t i = 0; i < sizeof(no) / sizeof(*no); i++) {
+        p.unauthenticated = no[i].unauth;
+        r = req_of(no[i].bytes, strlen(no[i].bytes));
+        ASSERT(!resp_parse_whole(&p, r.buf, r.len));
+        ASSERT(p.kind == 0 && p.pos == 0 && p.argc == 0 && p.mb_left == 0);
+        free(r.buf);
+    }
+    resp_parser_clear(&p);
+}
+
 static void test_empty_multibulk_has_no_args(void) {
     static const char *const none[] = {NULL};
     expect_ok("*0\r\n", 4, none, 0);
@@ -590,6 +626,7 @@ static void test_encode_header(void) {
 int main(void) {
     RUN(test_multibulk_request);
     RUN(test_multibulk_is_binary_safe);
+    RUN(test_parse_whole_matches_parse_or_declines);
     RUN(test_empty_multibulk_has_no_args);
     RUN(test_many_arguments_grow_argv);
     RUN(test_pipelined_requests_parse_one_after_another);

@@ -69,6 +69,16 @@ static void test_sidmap_ends_and_middle(void) {
 static sid live[4000];
 static size_t nlive;
 
+/* Every node passes the check made for outside bytes. */
+static void check_nodes(stream *s) {
+    for (size_t i = 0; i < sidmap_len(&s->nodes); i++) {
+        sidmap_item *n = sidmap_at(&s->nodes, i);
+        sid first, last;
+        int64_t nl;
+        ASSERT(stream_validate_node(n->val, lp_bytes(n->val), true, &n->id, &first, &last, &nl));
+    }
+}
+
 static void check_against_model(stream *s) {
     ASSERT_EQ(s->length, nlive);
     for (int rev = 0; rev < 2; rev++) {
@@ -91,13 +101,7 @@ static void check_against_model(stream *s) {
         }
         ASSERT_EQ(k, nlive);
     }
-    /* Every node passes the check made for outside bytes. */
-    for (size_t i = 0; i < sidmap_len(&s->nodes); i++) {
-        sidmap_item *n = sidmap_at(&s->nodes, i);
-        sid first, last;
-        int64_t nl;
-        ASSERT(stream_validate_node(n->val, lp_bytes(n->val), true, &n->id, &first, &last, &nl));
-    }
+    check_nodes(s);
 }
 
 static void add(stream *s, uint64_t ms, uint64_t seq, const stream_limits *lim) {
@@ -149,6 +153,57 @@ static void test_append_delete_trim_against_model(void) {
     stream *d = stream_dup(s);
     check_against_model(d);
     stream_free(d);
+    stream_free(s);
+}
+
+/* Entries of many fields (more than one batch of listpack items), with
+ * the master's fields and with others, numbers and strings: each reads
+ * back field by field in both directions and every node passes the deep
+ * check, which walks the element counts written after each entry. */
+static void test_wide_entries_read_back(void) {
+    stream_limits lim = {0, 0};
+    stream *s = stream_new();
+    static const long widths[] = {9, 9, 3, 12, 9, 1, 20};
+    char fbuf[20][8], vbuf[20][24];
+    slice f[20], v[20];
+    for (size_t e = 0; e < sizeof(widths) / sizeof(*widths); e++) {
+        long n = widths[e];
+        for (long i = 0; i < n; i++) {
+            f[i] = slice_of(fbuf[i], (size_t)snprintf(fbuf[i], 8, "f%ld", i));
+            if (i % 2)
+                v[i] = slice_of(vbuf[i], (size_t)snprintf(vbuf[i], 24, "%ld", -1000 * i - (long)e));
+            else v[i] = slice_of(vbuf[i], (size_t)snprintf(vbuf[i], 24, "value-%zu-%ld", e, i));
+        }
+        sid id = mk(5, e + 1), got;
+        ASSERT_EQ(stream_append(s, f, v, n, &id, true, 0, &lim, &got), 0);
+    }
+    for (int rev = 0; rev < 2; rev++) {
+        stream_iter it;
+        stream_iter_start(&it, s, NULL, NULL, rev);
+        sid id;
+        int64_t nf;
+        size_t k = 0;
+        while (stream_iter_next(&it, &id, &nf)) {
+            size_t e = rev ? sizeof(widths) / sizeof(*widths) - 1 - k : k;
+            ASSERT_EQ(id.seq, e + 1);
+            ASSERT_EQ(nf, widths[e]);
+            for (long i = 0; i < nf; i++) {
+                const char *fp, *vp;
+                size_t flen, vlen;
+                char want[24];
+                stream_iter_field(&it, &fp, &flen, &vp, &vlen);
+                ASSERT_MEMEQ(fp, flen, want, (size_t)snprintf(want, 24, "f%ld", i));
+                if (i % 2)
+                    ASSERT_MEMEQ(vp, vlen, want,
+                                 (size_t)snprintf(want, 24, "%ld", -1000 * i - (long)e));
+                else
+                    ASSERT_MEMEQ(vp, vlen, want, (size_t)snprintf(want, 24, "value-%zu-%ld", e, i));
+            }
+            k++;
+        }
+        ASSERT_EQ(k, sizeof(widths) / sizeof(*widths));
+    }
+    check_nodes(s);
     stream_free(s);
 }
 
@@ -234,6 +289,7 @@ int main(void) {
     RUN(test_id_parse_and_format);
     RUN(test_sidmap_ends_and_middle);
     RUN(test_append_delete_trim_against_model);
+    RUN(test_wide_entries_read_back);
     RUN(test_auto_ids_and_exhaustion);
     RUN(test_groups_consumers_and_pel);
     RUN(test_validate_rejects_damaged_nodes);
