@@ -61,12 +61,21 @@ class BenchError(Exception):
 # ---- Servers ----------------------------------------------------------------
 
 def free_port(taken):
-    """Return a free loopback port, never 6379 and never one in 'taken'."""
+    """Return a free loopback port, never 6379 and never one in 'taken';
+    from CASTOR_TEST_PORTS ("LO-HI") when set, as the tests do (a shared
+    machine gives each engineer a range)."""
+    lo, sep, hi = os.environ.get("CASTOR_TEST_PORTS", "").partition("-")
+    candidates = iter(range(int(lo), int(hi) + 1)) if sep else None
     while True:
+        port = next(candidates) if candidates else 0
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-        s.close()
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        finally:
+            port = s.getsockname()[1] if port == 0 else port
+            s.close()
         if port != 6379 and port not in taken:
             return port
 
@@ -2497,8 +2506,10 @@ def fullsync_once(ctx, who, count, limit, timeout, live):
     'limit', SET -P 16 1 KB at full rate throughout: a new replica's sync.
     Returns (full syncs the master counted, (seconds to the link up, to the
     replica caught up) or None when it never finished within 'timeout',
-    digests equal). A failure names
-    the step it happened in."""
+    digests equal, peaks) with peaks the largest stream the master held for
+    its replicas during the sync (mem_clients_slaves) and the largest the
+    replica buffered on its side (castor: total, of it in its file), in
+    bytes. A failure names the step it happened in."""
     step = ["load"]
     try:
         return _fullsync_steps(ctx, who, count, limit, timeout, live, step)
@@ -2519,8 +2530,14 @@ def _fullsync_steps(ctx, who, count, limit, timeout, live, step):
         t0 = time.monotonic()
         r.call("REPLICAOF", "127.0.0.1", m.port)
         secs = None
+        peaks = {"master": 0, "replica": 0, "file": 0}
         while time.monotonic() - t0 < timeout:
             i = repl_info(r)
+            peaks["master"] = max(peaks["master"],
+                                  int(m.info("memory").get("mem_clients_slaves", 0)))
+            peaks["replica"] = max(peaks["replica"],
+                                   int(i.get("master_sync_stream_buffered_bytes", 0)))
+            peaks["file"] = max(peaks["file"], int(i.get("master_sync_stream_file_bytes", 0)))
             if i.get("master_link_status") == "up" and i.get("master_sync_in_progress") == "0":
                 secs = time.monotonic() - t0
                 break
@@ -2544,7 +2561,7 @@ def _fullsync_steps(ctx, who, count, limit, timeout, live, step):
             s.call("CONFIG", "SET", "repl-timeout", "3600")
         same = slow_call(m, 1800, "DEBUG", "DIGEST") == slow_call(r, 1800, "DEBUG", "DIGEST")
         secs = (secs, caught)
-    return syncs, secs, same
+    return syncs, secs, same, peaks
 
 
 def section_fullsync(ctx):
@@ -2581,6 +2598,13 @@ def section_fullsync(ctx):
                note or f"REPLICAOF to link up (n/a: not within {timeout} s); to caught up "
                        f"after the burst stopped: castor {caught('castor') or 0:.1f} s, redis "
                        f"{caught('redis') or 0:.1f} s")
+    peak = lambda w, k: res[w][3][k] / 1e6 if w in res else None    # noqa: E731
+    ctx.figure("fullsync", label(f"FULLSYNC under burst {tag}: master MB"), "MB",
+               peak("castor", "master"), peak("redis", "master"), "8.1f",
+               note or "peak stream the master held for its replicas during the sync "
+                       "(mem_clients_slaves); castor's replica buffered up to "
+                       f"{peak('castor', 'replica') or 0:.0f} MB itself "
+                       f"({peak('castor', 'file') or 0:.0f} MB of it in its file)")
 
 
 class AckDriver:

@@ -34,6 +34,15 @@ FILE_TIMEOUT = 900  # seconds: a file that runs longer is killed and failed
 PORT_BASE, PORT_SPAN = 20000, 9000  # slots share 20000-28999; bus ports +10000
 
 
+def port_range():
+    """CASTOR_TEST_PORT_RANGE "LO-HI" (a shared machine gives each engineer
+    a range) or the default; the slots split it."""
+    lo, sep, hi = os.environ.get("CASTOR_TEST_PORT_RANGE", "").partition("-")
+    if sep:
+        return int(lo), int(hi) - int(lo) + 1
+    return PORT_BASE, PORT_SPAN
+
+
 def layer_env(layer, out):
     env = dict(os.environ)
     if layer == "integration":
@@ -84,14 +93,15 @@ class Runner:
         self.passed = self.failed = 0
         self.done = 0
         self.took = {}
-        self.span = PORT_SPAN // jobs
+        self.base, span = port_range()
+        self.span = span // jobs
 
     def next_job(self):
         with self.lock:
             return self.queue.pop(0) if self.queue else None
 
     def worker(self, slot):
-        lo = PORT_BASE + slot * self.span
+        lo = self.base + slot * self.span
         while True:
             job = self.next_job()
             if job is None:

@@ -124,6 +124,13 @@ struct repl_link_state {
     char lineage[41];
     bool refused;
     char refused_reason[160];
+    /* Full syncs that ended before their payload replaced anything (the
+     * dataset kept): how many, and why the last one did (NULL: none since
+     * the last full sync that finished). abort_reason: set by the failing
+     * path just before link_cancel(). */
+    long long syncs_aborted;
+    const char *last_abort;
+    const char *abort_reason;
 };
 
 enum { SL_NONE, SL_CONNECTING, SL_HANDSHAKE, SL_STREAMING, SL_APPLYING };
@@ -216,9 +223,26 @@ static void link_close(void) {
     repl_ls.rbuf = NULL;
 }
 
-/* Drop a connection in progress (not the master client) and retry. */
+/* A full sync that ended before its payload replaced the dataset: the
+ * dataset stays, and the log and INFO (master_sync_aborted,
+ * master_sync_last_abort) say so (castor). */
+static void sync_aborted(const char *reason) {
+    repl_ls.syncs_aborted++;
+    repl_ls.last_abort = reason;
+    log_msg(LOG_WARNING,
+            "MASTER <-> REPLICA sync: the full sync did not finish (%s); keeping the current "
+            "dataset (%lld keys)",
+            reason, repl_total_keys());
+}
+
+/* Drop a connection in progress (not the master client) and retry. A
+ * full sync in progress (after +FULLRESYNC) counts as aborted. */
 static void link_cancel(const char *why) {
     if (why) log_msg(LOG_WARNING, "%s", why);
+    bool midsync = repl_ls.state == L_TRANSFER || repl_ls.state == L_BULK_HDR;
+    const char *reason = repl_ls.abort_reason ? repl_ls.abort_reason : "error";
+    repl_ls.abort_reason = NULL;
+    if (midsync) sync_aborted(reason);
     if (repl_failover_in_progress()) {
         link_close();
         repl_failover_abort("Failover target rejected psync request or the link failed");
@@ -448,7 +472,8 @@ static void make_master_client(int dbid) {
     repl_ls.guard_armed = true;
     repl_ls.refused = false;
     repl_ls.refused_reason[0] = '\0';
-    repl_send_ack(); /* a diskless master starts the stream on this first ACK */
+    repl_ls.last_abort = NULL; /* our data follows a master again */
+    repl_send_ack();           /* a diskless master starts the stream on this first ACK */
     if (repl_ls.rbuf && repl_ls.rbuf->len) {
         c->qbuf = str_cat(c->qbuf, repl_ls.rbuf->buf, repl_ls.rbuf->len);
         str_free(repl_ls.rbuf);
@@ -534,6 +559,7 @@ static void stream_link_fail(const char *why) {
         return;
     }
     if (!repl_ls.s_loading) {
+        repl_ls.abort_reason = "stream_link_lost";
         link_cancel(why);
         return;
     }
@@ -821,6 +847,7 @@ static void transfer_start(const char *line) {
     if (line[0] == '-') {
         char buf[700];
         snprintf(buf, sizeof(buf), "MASTER aborted replication with an error: %s", line + 1);
+        repl_ls.abort_reason = "master_error";
         link_cancel(buf);
         return;
     }
@@ -995,13 +1022,8 @@ static bool link_read_once(int fd) {
         if (n == -1)
             snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), ": %s",
                      conn_last_error(repl_ls.tls));
-        bool midsync = repl_ls.state == L_TRANSFER || repl_ls.state == L_BULK_HDR;
+        repl_ls.abort_reason = "master_link_lost";
         link_cancel(buf);
-        if (midsync)
-            log_msg(LOG_WARNING,
-                    "MASTER <-> REPLICA sync: the full sync did not finish; keeping the current "
-                    "dataset (%lld keys)",
-                    repl_total_keys());
         return false;
     }
     str_setlen(repl_ls.rbuf, repl_ls.rbuf->len + (size_t)n);
@@ -1243,6 +1265,8 @@ static void load_finished(int rc, str *err, const rdb_info *info, bool aof_was_o
         db_empty_all();
         function_flush();
         if (aof_was_on) aof_resume();
+        if (repl_ls.state != L_NONE)
+            repl_ls.state = L_CONNECT; /* not an abort that kept the dataset: it is empty now */
         link_cancel(NULL);
         return;
     }
@@ -1285,6 +1309,7 @@ static void transfer_done(void) {
             err ? err->buf : "?");
         str_free(err);
         unlink(repl_ls.tmp_name);
+        repl_ls.abort_reason = "invalid_payload";
         link_cancel(buf);
         return;
     }
@@ -1303,6 +1328,8 @@ static void transfer_done(void) {
             repl_ls.host, repl_ls.port, repl_ls.new_replid, have);
         repl_ls.refused = true;
         unlink(repl_ls.tmp_name);
+        if (repl_ls.state != L_NONE)
+            repl_ls.state = L_CONNECT; /* refused (master_sync_refused), not aborted */
         link_cancel(NULL);
         repl_ls.connect_after_ms = srv.mstime + REFUSED_RETRY_MS;
         return;
@@ -1519,13 +1546,17 @@ void repl_link_cron(void) {
     case L_HANDSHAKE:
     case L_PSYNC:
     case L_BULK_HDR:
-        if (srv.mstime - repl_ls.last_io_ms > timeout)
+        if (srv.mstime - repl_ls.last_io_ms > timeout) {
+            repl_ls.abort_reason = "timeout";
             link_cancel("Timeout connecting to the MASTER...");
+        }
         break;
     case L_TRANSFER:
-        if (srv.mstime - repl_ls.last_io_ms > timeout)
+        if (srv.mstime - repl_ls.last_io_ms > timeout) {
+            repl_ls.abort_reason = "timeout";
             link_cancel(
                 "Timeout receiving bulk data from MASTER... If the problem persists try to set the 'repl-timeout' parameter in redis.conf to a larger value.");
+        }
         break;
     case L_CONNECTED:
         if (repl_ls.master && srv.mstime - repl_ls.master->last_interaction_ms > timeout) {
@@ -1784,9 +1815,12 @@ str *repl_link_info_sync(str *s) {
                    "master_sync_bytes_total:%lld\r\n"
                    "master_last_full_sync_reason:%s\r\n"
                    "master_sync_refused:%d\r\n"
-                   "master_sync_refused_reason:%s\r\n",
+                   "master_sync_refused_reason:%s\r\n"
+                   "master_sync_aborted:%lld\r\n"
+                   "master_sync_last_abort:%s\r\n",
                    phase, repl_ls.received, repl_ls.size, repl_ls.last_full_reason,
-                   repl_ls.refused ? 1 : 0, repl_ls.refused_reason);
+                   repl_ls.refused ? 1 : 0, repl_ls.refused_reason, repl_ls.syncs_aborted,
+                   repl_ls.last_abort ? repl_ls.last_abort : "none");
     /* castor: the stream link of a split full sync and what it buffered. */
     s = str_catfmt(s,
                    "master_sync_stream_link:%s\r\n"

@@ -148,6 +148,23 @@ def test_multi_exec_and_scripts_are_held_as_one_write(start_server):
     assert mc.eval("return redis.call('incr', KEYS[1])", 1, "n") == 2
 
 
+def test_role_change_answers_held_writes_with_an_error(start_server):
+    """A master made a replica (REPLICAOF, as FAILOVER and Sentinel do)
+    while a write's reply is held: the write may not survive, so it gets
+    -NOREPLICAS, never the OK that would claim it durable."""
+    m, r, mc, rc = pair(start_server)
+    other = start_server()
+    w = m.raw()
+    with Stopped(r):
+        w.send("SET", "k", "held")
+        assert no_reply_within(w, 0.3)
+        replicaof(mc, other.client())
+        reply = w.read()
+        assert reply == Err(NOT_ACKED), reply
+    wait_for(lambda: repl(mc).get("master_link_status") == "up", 30)
+    assert mc.get("k") is None  # the new master's data replaced it
+
+
 def test_old_master_discards_what_it_applied_past_the_promoted_replica(start_server):
     a = start_server()
     b = start_server()

@@ -18,6 +18,7 @@ import signal
 import threading
 import time
 
+import pytest
 import redis
 
 from castortest import wait_for
@@ -159,6 +160,14 @@ def test_master_info_shows_where_the_stream_is_buffered(start_server):
     mi = repl(mc)
     assert mi["full_sync_stream_buffer"] == "replica"
     assert int(mi["full_sync_stream_pending_bytes"]) >= 0
+    # The phase and the snapshot's bytes, on both sides, while it transfers.
+    assert mi["full_sync_phase"] in ("bgsave", "transfer"), mi
+    wait_for(lambda: int(repl(mc)["full_sync_bytes_sent"]) > 0, 60)
+    wait_for(lambda: in_transfer(rc, m.port), 60)
+    mc.set("during", "the sync")  # the stream link carries it to the replica's buffer
+    wait_for(lambda: int(repl(rc)["master_sync_stream_buffered_bytes"]) > 0, 30)
+    assert repl(rc)["master_sync_stream_buffer"] == "memory"
+    assert repl(rc)["master_sync_stream_file_bytes"] == "0"
     assert mi["connected_slaves"] == "1"  # the stream link is not another replica
     assert repl(rc)["master_sync_stream_link"] == "up"
     mc.config_set("rdb-key-save-delay", 0)
@@ -187,7 +196,41 @@ def test_replica_dying_mid_transfer_leaves_the_other_sync(start_server):
     assert digest(mc) == digest(c1)
 
 
-def test_master_dying_mid_transfer_keeps_the_old_dataset(start_server):
+@pytest.mark.parametrize("diskless", [False, True], ids=["disk", "diskless"])
+def test_several_replicas_under_burst_one_dies_mid_transfer(start_server, diskless):
+    """Three replicas sync from one snapshot under the burst; one is killed
+    mid-transfer: the other two finish (one full sync each, no restart, no
+    output-buffer disconnection) with the master's digest (redis#15767
+    restarted every replica's sync when one dropped)."""
+    m, mc = big_master(start_server, diskless, delay_us=30)
+    if diskless:
+        mc.config_set("repl-diskless-sync-max-replicas", 3)
+        mc.config_set("repl-diskless-sync-delay", 30)
+    rs = [start_server() for _ in range(3)]
+    cs = [r.client(socket_timeout=60) for r in rs]
+    with Burst(m):
+        for c in cs:
+            replicaof(c, mc)
+        wait_for(lambda: all(in_transfer(c, m.port) for c in cs), 60)
+        # All three on one snapshot, each with its stream link.
+        wait_for(lambda: repl(mc).get("full_sync_stream_links") == "3", 30)
+        kill9(rs[2])
+        wait_for(lambda: all(repl(c)["master_link_status"] == "up" for c in cs[:2]), 180,
+                 interval=0.2, msg="the surviving replicas did not finish their sync")
+    mc.config_set("rdb-key-save-delay", 0)
+    wait_for_sync(mc, *cs[:2], timeout=120)
+    s = stats(mc)
+    assert s["sync_full"] == "3"  # none restarted
+    assert s["client_output_buffer_limit_disconnections"] == "0"
+    assert m.logfile.count("Starting BGSAVE for SYNC") == 1
+    assert "The other link of its full sync was lost" in m.logfile
+    d = digest(mc)
+    assert digest(cs[0]) == d and digest(cs[1]) == d
+    assert repl(mc)["connected_slaves"] == "2"
+
+
+@pytest.mark.parametrize("diskless", [False, True], ids=["disk", "diskless"])
+def test_master_dying_mid_transfer_keeps_the_old_dataset(start_server, diskless):
     old = start_server()
     oc = old.client()
     oc.set("old", "data")
@@ -196,14 +239,27 @@ def test_master_dying_mid_transfer_keeps_the_old_dataset(start_server):
     replicaof(rc, oc)
     wait_for_sync(oc, rc)
     before = digest(rc)
-    m, mc = big_master(start_server, diskless=False, delay_us=50)
+    assert repl(rc)["master_sync_aborted"] == "0"
+    assert repl(rc)["master_sync_last_abort"] == "none"
+    m, mc = big_master(start_server, diskless=diskless, delay_us=50)
     replicaof(rc, mc)
     wait_for(lambda: in_transfer(rc, m.port), 60)
     kill9(m)
     wait_for(lambda: "keeping the current dataset" in r.logfile, 30)
+    assert "the full sync did not finish" in r.logfile
+    # INFO says so too: the dataset is the one from before the sync.
+    ri = repl(rc)
+    assert ri["master_sync_aborted"] == "1", ri
+    assert ri["master_sync_last_abort"] in ("master_link_lost", "stream_link_lost"), ri
+    assert ri["master_link_status"] == "down"
     assert digest(rc) == before
     assert rc.get("old") == b"data"
     assert not [f for f in os.listdir(r.workdir) if f.startswith("temp-")]
+    # Back to a master: the abort is history (the count stays).
+    replicaof(rc, oc)
+    wait_for_sync(oc, rc)
+    ri = repl(rc)
+    assert ri["master_sync_last_abort"] == "none" and ri["master_sync_aborted"] == "1", ri
 
 
 def test_redis_protocol_without_the_capability(start_server):

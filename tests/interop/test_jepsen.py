@@ -41,7 +41,7 @@ def test_no_acknowledged_write_lost_with_the_durability_mode(start_server, senti
 
 
 @pytest.mark.skipif(not os.environ.get("CASTOR_JEPSEN_ALL"),
-                    reason="the counting runs are bench/bench.py's section failover")
+                    reason="the counting runs are bench/bench.py's section jepsen")
 @pytest.mark.parametrize("kind,mode", [("castor", "ack"), ("castor", "async"),
                                        ("castor", "wait"), ("redis", "wait")])
 def test_count_losses(start_server, sentinels, capsys, kind, mode):

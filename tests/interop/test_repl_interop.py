@@ -20,7 +20,7 @@ import pytest
 
 import repltest as rt
 from repltest import start_server  # noqa: F401  (replicas stop before masters)
-from castortest import CASTOR_SERVER, REDIS_SERVER
+from castortest import CASTOR_SERVER, REDIS_SERVER, wait_for
 from resp import shape
 
 PING_BYTES = len(b"*1\r\n$4\r\nPING\r\n")   # one master PING in the stream
@@ -184,3 +184,64 @@ def test_role_and_info_replication_like_redis(start_server):
         for k in ("role", "connected_slaves", "master_failover_state", "repl_backlog_active",
                   "master_link_status", "slave_read_only", "master_sync_in_progress"):
             assert rt.repl(cs).get(k) == rt.repl(rs).get(k), k
+
+
+# ---- the split full sync falls back to Redis 7.0's with a redis-server peer -----------------
+
+SLOW_KEYS = 20000
+
+
+def slow_snapshot_master(master):
+    """A master whose snapshot takes a few seconds (rdb-key-save-delay: both
+    servers have it), so a sync can be looked at while it transfers."""
+    mc = master.client(socket_timeout=60)
+    mc.execute_command("DEBUG", "POPULATE", SLOW_KEYS, "key", 64)
+    assert mc.config_set("rdb-key-save-delay", 200)
+    return mc
+
+
+def test_castor_master_syncs_a_redis_and_a_castor_replica_at_once(start_server):
+    """One diskless snapshot for both: the castor replica announced
+    castor-stream and gets the stream on its own link; redis-server did not
+    and gets Redis 7.0's exchange (its stream held on the master meanwhile:
+    full_sync_stream_buffer:master). Both end with the master's data."""
+    master = start_castor(start_server, **{"repl-diskless-sync-delay": "30",
+                                           "repl-diskless-sync-max-replicas": "2"})
+    mc = slow_snapshot_master(master)
+    cr, rr = start_castor(start_server), start_redis(start_server)
+    crc, rrc = cr.client(socket_timeout=60), rr.client(socket_timeout=60)
+    assert rt.replicaof(crc, master) == "OK"
+    assert rt.replicaof(rrc, master) == "OK"
+    wait_for(lambda: rt.repl(mc).get("full_sync_phase") == "transfer", 60)
+    mc.set("during", "the sync")
+    im = rt.repl(mc)
+    assert im["full_sync_stream_links"] == "1", im   # the castor replica's only
+    assert im["full_sync_stream_buffer"] == "master", im
+    wait_for(lambda: rt.repl(crc)["master_sync_stream_link"] == "up", 30)
+    assert mc.config_set("rdb-key-save-delay", 0)
+    rt.wait_for_sync(mc, crc, rrc)
+    assert rt.sync_counts(mc) == (2, 0)
+    assert rrc.get("during") == crc.get("during") == b"the sync"
+    rt.assert_same_digest(mc, crc, rrc)
+    assert "stream buffered during the sync" in cr.logfile
+    assert rt.repl(mc)["full_sync_stream_buffer"] == "none"
+
+
+def test_castor_replica_of_a_redis_master_uses_the_7_0_sync(start_server):
+    """redis-server ignores `capa castor-stream`: its +FULLRESYNC has no
+    STREAM part, so the castor replica opens no second link and takes the
+    stream after the snapshot on the one link, as a Redis replica would."""
+    master = start_redis(start_server, **{"repl-diskless-sync": "no"})
+    mc = slow_snapshot_master(master)
+    cr = start_castor(start_server)
+    crc = cr.client(socket_timeout=60)
+    assert rt.replicaof(crc, master) == "OK"
+    wait_for(lambda: rt.repl(crc).get("master_sync_phase") == "transfer", 60)
+    mc.set("during", "the sync")
+    assert rt.repl(crc)["master_sync_stream_link"] == "none"
+    assert mc.config_set("rdb-key-save-delay", 0)
+    rt.wait_for_sync(mc, crc)
+    assert crc.get("during") == b"the sync"
+    rt.assert_same_digest(mc, crc)
+    assert "stream buffered during the sync" not in cr.logfile
+    assert "Unrecognized REPLCONF option" not in master.logfile
