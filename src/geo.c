@@ -100,6 +100,7 @@ static void cmd_geoadd(client *c) {
     int longidx = 2;
     for (; longidx < c->argc; longidx++) {
         const slice *a = &c->argv[longidx];
+        if (a->len != 2) break; /* no option: the first longitude */
         if (arg_is(a, "nx")) nx = true;
         else if (arg_is(a, "xx")) xx = true;
         else if (!arg_is(a, "ch")) break; /* CH is ZADD's business */

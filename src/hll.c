@@ -23,23 +23,6 @@
 
 /* ---- Header ---- */
 
-bool hll_is_valid(const uint8_t *p, size_t len) {
-    if (len < HLL_HDR_SIZE) return false;
-    if (memcmp(p, "HYLL", 4) != 0) return false;
-    if (p[4] > HLL_SPARSE) return false;
-    if (p[4] == HLL_DENSE && len != HLL_DENSE_SIZE) return false;
-    return true;
-}
-
-bool hll_cache_get(const uint8_t *p, uint64_t *card) {
-    const uint8_t *c = p + 8;
-    if (c[7] & 0x80) return false;
-    *card = (uint64_t)c[0] | (uint64_t)c[1] << 8 | (uint64_t)c[2] << 16 | (uint64_t)c[3] << 24 |
-            (uint64_t)c[4] << 32 | (uint64_t)c[5] << 40 | (uint64_t)c[6] << 48 |
-            (uint64_t)c[7] << 56;
-    return true;
-}
-
 void hll_cache_set(uint8_t *p, uint64_t card) {
     for (int i = 0; i < 8; i++) p[8 + i] = (uint8_t)(card >> (8 * i));
 }

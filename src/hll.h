@@ -29,6 +29,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "str.h"
 
@@ -46,7 +47,10 @@ enum { HLL_DENSE = 0, HLL_SPARSE = 1 };
 /* Whether p[0..len) passes Redis's isHLLObjectOrReply: at least a header,
  * the magic, a known encoding, and exactly HLL_DENSE_SIZE bytes if dense.
  * (A sparse body is only checked when it is read.) */
-bool hll_is_valid(const uint8_t *p, size_t len);
+static inline bool hll_is_valid(const uint8_t *p, size_t len) {
+    if (len < HLL_HDR_SIZE || memcmp(p, "HYLL", 4) != 0 || p[4] > HLL_SPARSE) return false;
+    return p[4] == HLL_SPARSE || len == HLL_DENSE_SIZE;
+}
 /* An empty HyperLogLog: sparse, one XZERO:16384, cached cardinality 0. */
 str *hll_new(void) MUST_USE;
 static inline int hll_encoding(const uint8_t *p) { return p[4]; }
@@ -66,7 +70,14 @@ int hll_to_dense(str **hll);
 
 /* Reading */
 /* The cached cardinality: true and *card if it is valid. */
-bool hll_cache_get(const uint8_t *p, uint64_t *card);
+static inline bool hll_cache_get(const uint8_t *p, uint64_t *card) {
+    const uint8_t *c = p + 8; /* little endian; the top bit marks it stale */
+    if (c[7] & 0x80) return false;
+    *card = (uint64_t)c[0] | (uint64_t)c[1] << 8 | (uint64_t)c[2] << 16 | (uint64_t)c[3] << 24 |
+            (uint64_t)c[4] << 32 | (uint64_t)c[5] << 40 | (uint64_t)c[6] << 48 |
+            (uint64_t)c[7] << 56;
+    return true;
+}
 void hll_cache_set(uint8_t *p, uint64_t card);
 void hll_cache_invalidate(uint8_t *p);
 /* Estimate the cardinality from the registers (the cache is not read).

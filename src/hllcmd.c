@@ -49,19 +49,37 @@ static const uint8_t *hll_bytes(const kv *e, size_t *len) {
     return (const uint8_t *)kv_str(e, buf, len);
 }
 
+/* The checked HyperLogLog of an existing entry, made RAW first (Redis's
+ * dbUnshareStringValue) so its bytes may change in place: *e may be
+ * replaced. NULL after replying an error. A RAW value, the usual case, is
+ * read through one pointer. */
+static str *raw_hll(client *c, kv **e) {
+    kv *x = *e;
+    if (x->type == KV_STRING && x->enc == KV_ENC_RAW) {
+        str *s = kv_raw(x);
+        if (hll_is_valid((const uint8_t *)s->buf, s->len)) return s;
+        reply_error(c, ERR_HLL_WRONGTYPE);
+        return NULL;
+    }
+    if (!check_hll(c, x)) return NULL;
+    *e = t_string_make_raw(c, x);
+    return kv_raw(*e);
+}
+
 /* The key's HyperLogLog as a RAW string whose bytes may change: creates an
  * empty one if missing (*created), else the checked value made RAW. NULL
- * after replying an error. */
-static kv *writable_hll(client *c, const slice *key, bool *created) {
+ * after replying an error; *s is the value. */
+static kv *writable_hll(client *c, const slice *key, bool *created, str **s) {
     kv *e = db_find_write(c->db, key->ptr, key->len);
     *created = e == NULL;
     if (e == NULL) {
-        e = kv_new_raw(key->ptr, key->len, hll_new());
+        *s = hll_new();
+        e = kv_new_raw(key->ptr, key->len, *s);
         db_add(c->db, e);
         return e;
     }
-    if (!check_hll(c, e)) return NULL;
-    return t_string_make_raw(c, e);
+    *s = raw_hll(c, &e);
+    return *s ? e : NULL;
 }
 
 static void changed(client *c, const slice *key, const char *event, long long dirty) {
@@ -73,21 +91,24 @@ static void changed(client *c, const slice *key, const char *event, long long di
 static void cmd_pfadd(client *c) {
     slice *key = &c->argv[1];
     bool created;
-    kv *e = writable_hll(c, key, &created);
+    str *s, *orig;
+    kv *e = writable_hll(c, key, &created, &s);
     if (e == NULL) return;
     long long updated = created;
-    str *s = kv_raw(e);
+    size_t max = sparse_max();
+    orig = s;
     for (int j = 2; j < c->argc; j++) {
-        int r = hll_add(&s, c->argv[j].ptr, c->argv[j].len, sparse_max());
+        int r = hll_add(&s, c->argv[j].ptr, c->argv[j].len, max);
         if (r < 0) {
             /* As Redis: registers set so far stay, unannounced. */
-            kv_set_raw(e, s);
+            if (s != orig) kv_set_raw(e, s);
             reply_error(c, ERR_HLL_CORRUPT);
             return;
         }
         updated += r;
     }
-    kv_set_raw(e, s);
+    /* A dense update is in place; a sparse one may move or convert s. */
+    if (s != orig) kv_set_raw(e, s);
     if (updated) {
         hll_cache_invalidate((uint8_t *)s->buf);
         changed(c, key, "pfadd", updated);
@@ -129,9 +150,8 @@ static void cmd_pfcount(client *c) {
         reply_int(c, 0);
         return;
     }
-    if (!check_hll(c, e)) return;
-    e = t_string_make_raw(c, e);
-    str *s = kv_raw(e);
+    str *s = raw_hll(c, &e);
+    if (s == NULL) return;
     uint64_t card;
     if (!hll_cache_get((uint8_t *)s->buf, &card)) {
         if (!hll_count((uint8_t *)s->buf, s->len, &card)) {
@@ -153,9 +173,9 @@ static void cmd_pfmerge(client *c) {
     if (!merge_keys(c, 1, max, &dense)) return;
     slice *key = &c->argv[1];
     bool created;
-    kv *e = writable_hll(c, key, &created); /* checked as a source already */
+    str *s;
+    kv *e = writable_hll(c, key, &created, &s); /* checked as a source already */
     if (e == NULL) return;
-    str *s = kv_raw(e);
     if (dense && hll_to_dense(&s) < 0) {
         reply_error(c, ERR_HLL_CORRUPT);
         return;
@@ -177,9 +197,8 @@ static void cmd_pfdebug(client *c) {
         reply_error(c, ERR_PFDEBUG_NO_KEY);
         return;
     }
-    if (!check_hll(c, e)) return;
-    e = t_string_make_raw(c, e);
-    str *s = kv_raw(e);
+    str *s = raw_hll(c, &e);
+    if (s == NULL) return;
     bool sparse = hll_encoding((uint8_t *)s->buf) == HLL_SPARSE;
     bool getreg = arg_is(sub, "getreg");
     if (getreg || arg_is(sub, "todense")) {

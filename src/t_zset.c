@@ -126,6 +126,7 @@ static void zadd_generic(client *c, int argc, slice *argv, int flags, const doub
     int idx = 2;
     for (; idx < argc; idx++) {
         slice *a = &argv[idx];
+        if (a->len < 2 || a->len > 4) break; /* no option: the first score */
         if (arg_is(a, "nx")) flags |= ZSET_IN_NX;
         else if (arg_is(a, "xx")) flags |= ZSET_IN_XX;
         else if (arg_is(a, "ch")) ch = true;

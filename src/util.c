@@ -173,28 +173,28 @@ static bool str2d_terminated(const char *buf, size_t len, double *out) {
 static bool str2d_simple(const char *s, size_t len, double *out) {
     static const double pow10[16] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                                      1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
-    size_t i = 0;
-    bool neg = s[0] == '-';
-    if (neg) i++;
+    const char *p = s, *end = s + len;
+    bool neg = *p == '-';
+    p += neg;
+    /* Two tight loops, the whole part then the fraction: a GEOADD reads
+     * two 14-digit coordinates per point. Past 15 digits m may wrap; the
+     * count refuses it below. */
+    const char *start = p;
     uint64_t m = 0;
-    int digits = 0, frac = -1; /* frac: digits after the '.', -1 before one */
-    for (; i < len; i++) {
-        char c = s[i];
-        if (c >= '0' && c <= '9') {
-            if (++digits > 15) return false;
-            m = m * 10 + (uint64_t)(c - '0');
-            if (frac >= 0) frac++;
-        } else if (c == '.' && frac < 0) {
-            frac = 0;
-        } else {
-            return false;
-        }
+    while (p < end && (unsigned)(*p - '0') < 10) m = m * 10 + (uint64_t)(*p++ - '0');
+    size_t frac = 0;
+    bool dot = p < end && *p == '.';
+    if (dot) {
+        const char *f = ++p;
+        while (p < end && (unsigned)(*p - '0') < 10) m = m * 10 + (uint64_t)(*p++ - '0');
+        frac = (size_t)(p - f);
     }
+    size_t digits = (size_t)(p - start) - dot;
     /* strtod() needs a digit ("." and "-" alone are not numbers; "5." and
      * ".5" are). */
-    if (digits == 0) return false;
+    if (p != end || digits == 0 || digits > 15) return false;
     double v = (double)m;
-    if (frac > 0) v /= pow10[frac];
+    if (frac) v /= pow10[frac];
     *out = neg ? -v : v;
     return true;
 }
