@@ -112,10 +112,16 @@ static bool reads_back(const str *line) {
      * is refused when the line is applied again, and "~*" applied again
      * drops the patterns before it (redis-server 7.0.15 does the same):
      * "~*" beside other key patterns does not read back. */
-    const char *all = strstr(line->buf, " ~* ");
-    if (all == NULL) return true;
-    for (const char *p = strchr(line->buf, ' '); p; p = strchr(p + 1, ' '))
-        if (p != all && (p[1] == '~' || p[1] == '%')) return false;
+    int keys = 0;
+    bool all = false;
+    for (const char *p = line->buf; p; p = strchr(p, ' ')) {
+        p += *p == ' ';
+        p += *p == '('; /* a selector's first rule */
+        size_t n = strcspn(p, " )");
+        all |= n == 2 && memcmp(p, "~*", 2) == 0;
+        keys += *p == '~' || *p == '%';
+    }
+    if (all && keys > 1) return false;
     return true;
 }
 
