@@ -25,7 +25,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench import make_certs  # noqa: E402  (the tls section's certificates)
+from bench import ACL_AUTH, ACL_PATTERNS, make_certs  # noqa: E402  (tls certificates, acl user)
 
 SMALL = "redis.call('incr', KEYS[1]) return redis.call('expire', KEYS[1], ARGV[1])"
 TEN = ("local k = KEYS[1] "
@@ -43,6 +43,9 @@ def sha(body):
 TESTS = {
     "SET": ["-t", "set", "-d", "3"],
     "GET": ["-t", "get", "-d", "3"],
+    # As bench.py's acl section: a user with 20 key patterns (set up below).
+    "SET_ACL": ACL_AUTH + ["-t", "set", "-d", "3"],
+    "GET_ACL": ACL_AUTH + ["-t", "get", "-d", "3"],
     "INCR": ["-t", "incr"],
     "MSET": ["-t", "mset", "-d", "3"],
     "LPUSH": ["-t", "lpush"],
@@ -117,6 +120,8 @@ def measure(server, test, n, pipeline, clients, keep, tls=False):
             time.sleep(0.1)
         cli("SCRIPT", "LOAD", SMALL)
         cli("SCRIPT", "LOAD", TEN)
+        if test.endswith("_ACL"):
+            cli("ACL", "SETUSER", "benchacl", "reset", "on", ">benchpw", "+@all", *ACL_PATTERNS)
         if test.startswith("PF"):
             for i in range(0, 20000, 1000):
                 cli("PFADD", "hll:dense", *[str(x) for x in range(i, i + 1000)])

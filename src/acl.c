@@ -61,14 +61,25 @@
 
 enum { PAT_GLOB, PAT_LITERAL, PAT_PREFIX }; /* how a pattern is matched, fastest first */
 
+/* A selector's key patterns for the dispatcher's common case (one key, no
+ * flags needed). KEYS_PARTIAL (0, as calloc leaves it) asks check_user(). */
+enum {
+    KEYS_PARTIAL, /* a pattern is read- or write-only: the key's flags decide */
+    KEYS_ALL,     /* allkeys */
+    KEYS_PLAIN,   /* all literals and prefixes, none empty: plain_key_ok() */
+    KEYS_ANY      /* globs among them: selector_key_ok() */
+};
+
 /* Checked for every key of every request of a restricted user: what the
  * match needs sits in the struct, no pointer to chase for a mismatch. */
 typedef struct pattern {
-    int perm;    /* PERM_*, for key patterns */
-    int kind;    /* PAT_*: "abc" and "abc*" skip the glob matcher */
-    size_t plen; /* bytes compared: all of LITERAL, PREFIX's before the '*' */
-    char first;  /* its first byte (0 if plen is 0) */
-    str *text;   /* the pattern as given */
+    int perm;       /* PERM_*, for key patterns */
+    int kind;       /* PAT_*: "abc" and "abc*" skip the glob matcher */
+    size_t plen;    /* bytes compared: all of LITERAL, PREFIX's before the '*' */
+    char first;     /* its first byte (0 if plen is 0) */
+    uint64_t head;  /* its first min(plen, 8) bytes as one load of a name reads them */
+    uint64_t hmask; /* which bits of that load they are */
+    str *text;      /* the pattern as given */
 } pattern;
 
 typedef struct firstarg {
@@ -85,10 +96,12 @@ typedef struct selector {
     int nkeys;
     bool partial_perms; /* a key pattern is read-only or write-only: the
                          * check must know what each key needs */
-    /* With many key patterns, an index by first byte (key_index()): the
-     * patterns any key may match (globs, "*") come first in 'order', then
-     * those starting with byte b at order[by_first[b] .. by_first[b+1]). */
-    uint16_t *order;
+    uint8_t key_fast;   /* KEYS_*: how root_allows() checks a key */
+    /* The key patterns indexed by first byte (keys_changed()): those any
+     * key may match (globs, "*", "") come first in 'sorted', then
+     * those starting with byte b at sorted[by_first[b] .. by_first[b+1]).
+     * 'sorted' holds copies of the patterns (their texts are keys[]'s). */
+    pattern *sorted;
     uint16_t *by_first; /* 257 entries, NULL when there is no index */
     int nany;
     pattern *chans;
@@ -114,6 +127,9 @@ static const cmd_meta *meta_by_id[CMD_BITS];
 /* Commands whose keys need no key-spec flags unless a pattern is read- or
  * write-only: one spec, not NOT_KEY (most commands). */
 static bool plain_keys[CMD_BITS];
+/* The argument index of a command's only key when its specs need no
+ * flags (GET, SET, INCR...): checked without a key set. 0 otherwise. */
+static int one_key[CMD_BITS];
 static int ncmd_ids;
 static command *cmd_publish, *cmd_spublish, *cmd_subscribe, *cmd_ssubscribe, *cmd_psubscribe;
 
@@ -181,33 +197,49 @@ static int pattern_kind(const char *p, size_t len) {
     return PAT_LITERAL;
 }
 
-/* Redis's stringmatchlen, which the two common kinds answer without it:
- * "abc" only matches itself; "abc*" matches what starts with "abc", but
- * as in Redis no empty name (not even "*" matches ""). The first byte is
- * compared inline: most patterns a key fails, it fails there. */
-static inline bool same_bytes(const char *a, const char *b, size_t n) {
-    if (n > 16) return memcmp(a, b, n) == 0;
-    for (size_t i = 0; i < n; i++) /* short: cheaper than calling memcmp */
-        if (a[i] != b[i]) return false;
-    return true;
+static inline uint64_t load8(const char *p) {
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
 }
 
-static inline bool pattern_match(const pattern *pt, const char *s, size_t len) {
-    switch (pt->kind) {
-    case PAT_LITERAL:
-        return len == pt->plen &&
-               (len == 0 || (s[0] == pt->first && same_bytes(s, pt->text->buf, len)));
-    case PAT_PREFIX:
-        if (len == 0 || len < pt->plen) return false;
-        return pt->plen == 0 || (s[0] == pt->first && same_bytes(s, pt->text->buf, pt->plen));
-    default: return util_glob_match(pt->text->buf, pt->text->len, s, len, false);
+/* s (len >= plen) starts with the pattern's plen bytes: a name of 8 bytes
+ * or more is compared 8 at a time, its first 8 in one masked load (no
+ * call: the check of a plain selector saves no registers). */
+static inline __attribute__((always_inline)) bool head_match(const pattern *pt, const char *s,
+                                                             size_t len) {
+    size_t n = pt->plen;
+    if (len < 8) { /* then n < 8 too */
+        for (size_t i = 0; i < n; i++)
+            if (s[i] != pt->text->buf[i]) return false;
+        return true;
     }
+    if ((load8(s) ^ pt->head) & pt->hmask) return false;
+    if (n <= 8) return true;
+    const char *t = pt->text->buf;
+    for (size_t i = 8; i + 8 < n; i += 8)
+        if (load8(s + i) != load8(t + i)) return false;
+    return load8(s + n - 8) == load8(t + n - 8); /* the last 8, overlapping */
+}
+
+/* Redis's stringmatchlen, which the two common kinds answer without it:
+ * "abc" only matches itself; "abc*" matches what starts with "abc", but
+ * as in Redis no empty name (not even "*" matches ""). */
+static inline __attribute__((always_inline)) bool pattern_match(const pattern *pt, const char *s,
+                                                                size_t len) {
+    if (pt->kind == PAT_PREFIX) return len != 0 && len >= pt->plen && head_match(pt, s, len);
+    if (pt->kind == PAT_LITERAL) return len == pt->plen && head_match(pt, s, len);
+    return util_glob_match(pt->text->buf, pt->text->len, s, len, false);
 }
 
 static pattern pattern_make(const char *p, size_t len, int perm) {
     int kind = pattern_kind(p, len);
     size_t plen = kind == PAT_PREFIX ? len - 1 : len;
-    return (pattern){perm, kind, plen, plen ? p[0] : 0, str_new(p, len)};
+    size_t h = plen < 8 ? plen : 8;
+    uint64_t head = 0, hmask = 0;
+    memcpy(&head, p, h); /* in memory order, as memcpy loads a name */
+    memset(&hmask, 0xff, h);
+    return (pattern){perm, kind, plen, plen ? p[0] : 0, head, hmask, str_new(p, len)};
 }
 
 static uint64_t category_by_name(const char *name) {
@@ -225,6 +257,8 @@ static void assign_id(command *cmd) {
     const cmd_meta *m = keyspecs_find(cmd->fullname);
     meta_by_id[ncmd_ids] = m;
     plain_keys[ncmd_ids] = m && m->nkey_specs == 1 && !(m->key_specs[0].flags & KS_NOT_KEY);
+    bool one = cmd->getkeys == NULL && cmd->keys.first > 0 && cmd->keys.last == cmd->keys.first;
+    one_key[ncmd_ids] = one && plain_keys[ncmd_ids] ? cmd->keys.first : 0;
     ncmd_ids++;
 }
 
@@ -271,29 +305,35 @@ static void patterns_clear(pattern **arr, int *n) {
     *n = 0;
 }
 
-#define KEY_INDEX_MIN 8 /* fewer patterns are scanned in order */
-
 /* The key patterns changed: what the check derives from them follows. */
 static void keys_changed(selector *s) {
     s->partial_perms = false;
-    for (int i = 0; i < s->nkeys; i++) s->partial_perms |= s->keys[i].perm != PERM_ALL;
-    mem_free(s->order);
+    bool plain = true;
+    for (int i = 0; i < s->nkeys; i++) {
+        s->partial_perms |= s->keys[i].perm != PERM_ALL;
+        plain &= s->keys[i].kind != PAT_GLOB && s->keys[i].plen > 0;
+    }
+    s->key_fast = (s->flags & SEL_ALLKEYS) ? KEYS_ALL
+                  : s->partial_perms       ? KEYS_PARTIAL
+                  : plain                  ? KEYS_PLAIN
+                                           : KEYS_ANY;
+    mem_free(s->sorted);
     mem_free(s->by_first);
-    s->order = s->by_first = NULL;
+    s->sorted = NULL;
+    s->by_first = NULL;
     s->nany = 0;
-    if (s->nkeys < KEY_INDEX_MIN || s->nkeys > UINT16_MAX) return;
-    s->order = mem_alloc(sizeof(uint16_t) * (size_t)s->nkeys);
+    if (s->nkeys == 0 || s->nkeys > UINT16_MAX) return;
+    s->sorted = mem_alloc(sizeof(pattern) * (size_t)s->nkeys);
     s->by_first = mem_calloc(sizeof(uint16_t) * 257);
     int n = 0;
     for (int i = 0; i < s->nkeys; i++) /* counting sort: any first, then by byte */
-        if (s->keys[i].kind == PAT_GLOB || s->keys[i].plen == 0) s->order[n++] = (uint16_t)i;
+        if (s->keys[i].kind == PAT_GLOB || s->keys[i].plen == 0) s->sorted[n++] = s->keys[i];
     s->nany = n;
     for (int b = 0; b < 256; b++) {
         s->by_first[b] = (uint16_t)n;
         for (int i = 0; i < s->nkeys; i++) {
             const pattern *p = &s->keys[i];
-            if (p->kind != PAT_GLOB && p->plen && (unsigned char)p->first == b)
-                s->order[n++] = (uint16_t)i;
+            if (p->kind != PAT_GLOB && p->plen && (unsigned char)p->first == b) s->sorted[n++] = *p;
         }
     }
     s->by_first[256] = (uint16_t)n;
@@ -318,6 +358,7 @@ static void firstargs_reset(selector *s, int id) {
 static selector *selector_new(unsigned flags) {
     selector *s = mem_calloc(sizeof(*s));
     s->flags = flags | (cfg.acl_pubsub_default ? SEL_ALLCHANNELS : 0);
+    keys_changed(s);
     return s;
 }
 
@@ -325,7 +366,7 @@ static void selector_free(selector *s) {
     if (s == NULL) return;
     patterns_clear(&s->keys, &s->nkeys);
     patterns_clear(&s->chans, &s->nchans);
-    mem_free(s->order);
+    mem_free(s->sorted);
     mem_free(s->by_first);
     firstargs_reset(s, -1);
     mem_free(s);
@@ -346,7 +387,8 @@ static selector *selector_copy(const selector *src) {
     *s = *src;
     s->keys = patterns_copy(src->keys, src->nkeys);
     s->chans = patterns_copy(src->chans, src->nchans);
-    s->order = s->by_first = NULL;
+    s->sorted = NULL;
+    s->by_first = NULL;
     keys_changed(s);
     s->fa = NULL;
     s->nfa = 0;
@@ -621,10 +663,10 @@ int acl_user_set(acl_user *u, const char *op, size_t len) {
     return RULE_OK;
 }
 
-/* Does every selector of u's... no: may u do anything at all (the
- * dispatcher's fast path)? One selector with every permission. */
 bool acl_user_is_off(const acl_user *u) { return u->flags & USER_OFF; }
 
+/* May u do anything at all (the dispatcher's fast path)? One selector
+ * with every permission. */
 static bool user_is_open(const acl_user *u) {
     for (int i = 0; i < u->nsels; i++) {
         unsigned all = SEL_ALLCOMMANDS | SEL_ALLKEYS | SEL_ALLCHANNELS;
@@ -882,7 +924,8 @@ static void keyset_clear(keyset *ks) {
     ks->init = false;
 }
 
-static inline bool key_pattern_ok(const pattern *p, const char *key, size_t len, int perm) {
+static inline __attribute__((always_inline)) bool key_pattern_ok(const pattern *p, const char *key,
+                                                                 size_t len, int perm) {
     return (p->perm & perm) == perm && pattern_match(p, key, len);
 }
 
@@ -896,10 +939,10 @@ static inline __attribute__((always_inline)) bool selector_key_ok(const selector
         return false;
     }
     for (int i = 0; i < s->nany; i++)
-        if (key_pattern_ok(&s->keys[s->order[i]], key, len, perm)) return true;
+        if (key_pattern_ok(&s->sorted[i], key, len, perm)) return true;
     unsigned char b = (unsigned char)key[0];
     for (int i = s->by_first[b]; i < s->by_first[b + 1]; i++)
-        if (key_pattern_ok(&s->keys[s->order[i]], key, len, perm)) return true;
+        if (key_pattern_ok(&s->sorted[i], key, len, perm)) return true;
     return false;
 }
 
@@ -926,10 +969,9 @@ static inline __attribute__((always_inline)) int selector_check(const selector *
                  util_strcaseeq(argv[idx].ptr, argv[idx].len, s->fa[i].arg->buf);
         if (!ok) return ACL_DENIED_CMD;
     }
-    if (!(s->flags & SEL_ALLKEYS) && cmd->getkeys == NULL && cmd->keys.first &&
-        cmd->keys.last == cmd->keys.first && !s->partial_perms && plain_keys[cmd->acl_id]) {
+    if (!(s->flags & SEL_ALLKEYS) && one_key[cmd->acl_id] && !s->partial_perms) {
         /* One key and any pattern will do (GET, SET, INCR...): no key set. */
-        int k = cmd->keys.first;
+        int k = one_key[cmd->acl_id];
         if (k < argc && !selector_key_ok(s, argv[k].ptr, argv[k].len, 0)) {
             *pos = k;
             return ACL_DENIED_KEY;
@@ -1054,18 +1096,47 @@ static void log_refusal(client *c, client *info_of, const acl_user *u, int reaso
 
 /* ---- The dispatcher's questions ---- */
 
-const char *acl_admit(client *c, command *cmd) {
-    /* Our master and the AOF loader run everything (Redis: no user). */
-    if (c->flags & (CLIENT_MASTER | CLIENT_FAKE)) return NULL;
+/* selector_key_ok() out of line, for selectors the glob matcher may serve. */
+static __attribute__((noinline)) bool any_key_ok(const selector *s, const char *key, size_t len) {
+    return selector_key_ok(s, key, len, 0);
+}
+
+/* selector_key_ok() for a selector whose patterns are all literals and
+ * prefixes of at least a byte (KEYS_PLAIN), any permission: no call. */
+static inline __attribute__((always_inline)) bool plain_key_ok(const selector *s, const char *key,
+                                                               size_t len) {
+    if (len == 0) return false; /* neither "abc" nor "abc*" matches "" */
+    if (s->by_first == NULL) return any_key_ok(s, key, len); /* none, or 64K+ */
+    /* No "any" patterns here: only those starting with the key's byte. */
+    const pattern *p = s->sorted + s->by_first[(unsigned char)key[0]];
+    const pattern *end = s->sorted + s->by_first[(unsigned char)key[0] + 1];
+    for (; p < end; p++)
+        if ((p->kind == PAT_PREFIX ? len >= p->plen : len == p->plen) && head_match(p, key, len))
+            return true;
+    return false;
+}
+
+/* The common request in a few tests: the root selector allows the
+ * command by its bit, and it names no channel and no key, or one key
+ * that needs no flags (GET, SET...). False when that does not settle it
+ * (check_user() decides, from the start). */
+static inline bool root_allows(const selector *s, const command *cmd, int argc, const slice *argv) {
+    unsigned id = (unsigned)cmd->acl_id;
+    if (!((s->allowed[id / 64] >> (id % 64)) & 1)) return false;
+    if ((cmd->flags & CMD_PUBSUB) && !(s->flags & SEL_ALLCHANNELS)) return false;
+    int k = one_key[id];
+    if (k == 0) return (cmd->keys.first == 0 && cmd->getkeys == NULL) || s->key_fast == KEYS_ALL;
+    if (k >= argc || s->key_fast == KEYS_ALL) return true;
+    if (s->key_fast == KEYS_PLAIN) return plain_key_ok(s, argv[k].ptr, argv[k].len);
+    return s->key_fast == KEYS_ANY && any_key_ok(s, argv[k].ptr, argv[k].len);
+}
+
+/* acl_admit() past root_allows(): every selector, and a refusal logged.
+ * Out of line, so that the common case saves no registers. */
+static __attribute__((noinline)) const char *admit_checked(client *c, command *cmd) {
     acl_user *u = user_of(c);
     int pos = 0;
-    keyset ks;
-    ks.init = false;
-    /* The hot case inline: the first selector allows it. */
-    int rc = selector_check(u->sels[0], cmd, c->argc, c->argv, &pos, &ks);
-    keyset_clear(&ks);
-    if (rc == ACL_OK) return NULL;
-    rc = check_user(u, cmd, c->argc, c->argv, &pos);
+    int rc = check_user(u, cmd, c->argc, c->argv, &pos);
     if (rc == ACL_OK) return NULL;
     log_refusal(c, c, u, rc, (c->flags & CLIENT_MULTI) ? CTX_MULTI : CTX_TOPLEVEL, cmd, c->argv,
                 pos);
@@ -1074,6 +1145,13 @@ const char *acl_admit(client *c, command *cmd) {
     else if (rc == ACL_DENIED_KEY) snprintf(buf, sizeof(buf), ERR_NOPERM_KEY);
     else snprintf(buf, sizeof(buf), ERR_NOPERM_CHANNEL);
     return buf;
+}
+
+const char *acl_admit(client *c, command *cmd) {
+    /* Our master and the AOF loader run everything (Redis: no user). */
+    if (c->flags & (CLIENT_MASTER | CLIENT_FAKE)) return NULL;
+    if (root_allows(user_of(c)->sels[0], cmd, c->argc, c->argv)) return NULL;
+    return admit_checked(c, cmd);
 }
 
 const char *acl_admit_script(client *fc, client *caller, command *cmd) {
@@ -1246,6 +1324,16 @@ static void kill_revoked_subscribers(const acl_user *upd, acl_user *orig) {
     mem_free(all);
 }
 
+/* A request's command (or subcommand) as the dispatcher finds it. */
+static command *find_command(int argc, slice *argv) {
+    command *cmd = cmdtable_find(argv[0].ptr, argv[0].len);
+    if (cmd && cmd->subcmds && argc >= 2) {
+        command *sub = cmdtable_find_sub(cmd, argv[1].ptr, argv[1].len);
+        cmd = sub ? sub : (cmd->proc ? cmd : NULL);
+    }
+    return cmd;
+}
+
 /* ---- The ACL command ---- */
 
 str *acl_setuser_words(const char *name, size_t len, str **words, int nwords) {
@@ -1284,6 +1372,23 @@ str *acl_user_line(const char *name, size_t len) {
 }
 
 str *acl_load_path(const char *path) { return acl_load_file(path); }
+
+bool acl_shortcut_agrees(const char *name, size_t len, int argc, slice *argv) {
+    acl_user *u = acl_user_find(name, len);
+    command *cmd = u && argc ? find_command(argc, argv) : NULL;
+    if (cmd == NULL || !cmdtable_arity_ok(cmd, argc)) return true;
+    int pos = 0;
+    if (root_allows(u->sels[0], cmd, argc, argv) && check_user(u, cmd, argc, argv, &pos) != ACL_OK)
+        return false;
+    /* The plain matcher answers as the general one, key by key. */
+    for (int i = 0; i < u->nsels && argc >= 2; i++) {
+        const selector *s = u->sels[i];
+        if (s->key_fast == KEYS_PLAIN && plain_key_ok(s, argv[1].ptr, argv[1].len) !=
+                                             selector_key_ok(s, argv[1].ptr, argv[1].len, 0))
+            return false;
+    }
+    return true;
+}
 
 static void acl_setuser(client *c) {
     int nargs = c->argc - 3;
@@ -1505,14 +1610,9 @@ static void acl_dryrun(client *c) {
         reply_errorf(c, ERR_ACL_NO_USER, c->argv[2].ptr);
         return;
     }
-    /* Look the command up as the dispatcher would, from argv[3]. */
     int argc = c->argc - 3;
     slice *argv = c->argv + 3;
-    command *cmd = cmdtable_find(argv[0].ptr, argv[0].len);
-    if (cmd && cmd->subcmds && argc >= 2) {
-        command *sub = cmdtable_find_sub(cmd, argv[1].ptr, argv[1].len);
-        cmd = sub ? sub : (cmd->proc ? cmd : NULL);
-    }
+    command *cmd = find_command(argc, argv);
     if (cmd == NULL) {
         reply_errorf(c, ERR_ACL_NO_COMMAND, argv[0].ptr);
         return;

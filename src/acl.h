@@ -74,6 +74,11 @@ str *acl_setuser_words(const char *name, size_t len, str **words, int nwords);
 str *acl_user_line(const char *name, size_t len);
 /* ACL LOAD from 'path': NULL, or the errors (caller frees). */
 str *acl_load_path(const char *path);
+/* Does the dispatcher's shortcut for user 'name' running argv agree with
+ * the full check (never allows what it refuses; the literal and prefix
+ * matcher answers as the glob matcher for argv[1])? True for no such
+ * user or command. */
+bool acl_shortcut_agrees(const char *name, size_t len, int argc, slice *argv);
 
 extern command acl_commands[];
 

@@ -9,6 +9,9 @@
  *                refused must leave the user as it was.
  *   bit 0 set    file: the rest is an ACL file loaded by ACL LOAD; when it
  *                loads, every user's line must load again as one file.
+ * In rules mode, requests naming keys made of the words (the pattern's
+ * text, longer, shorter) must get the same answer from the dispatcher's
+ * shortcut as from the full check (acl_shortcut_agrees()).
  * Nothing may crash, leak or trip describe's own check that the rules it
  * writes give the same command bitmap. Users are dropped after each input
  * (an empty ACL file loaded).
@@ -109,10 +112,16 @@ static bool reads_back(const str *line) {
      * is refused when the line is applied again, and "~*" applied again
      * drops the patterns before it (redis-server 7.0.15 does the same):
      * "~*" beside other key patterns does not read back. */
-    const char *all = strstr(line->buf, " ~* ");
-    if (all == NULL) return true;
-    for (const char *p = strchr(line->buf, ' '); p; p = strchr(p + 1, ' '))
-        if (p != all && (p[1] == '~' || p[1] == '%')) return false;
+    int keys = 0;
+    bool all = false;
+    for (const char *p = line->buf; p; p = strchr(p, ' ')) {
+        p += *p == ' ';
+        p += *p == '('; /* a selector's first rule */
+        size_t n = strcspn(p, " )");
+        all |= n == 2 && memcmp(p, "~*", 2) == 0;
+        keys += *p == '~' || *p == '%';
+    }
+    if (all && keys > 1) return false;
     return true;
 }
 
@@ -124,6 +133,35 @@ static bool words_unsplit(str *const *words, int n) {
         for (size_t j = 0; j < words[i]->len; j++)
             if (isspace((unsigned char)words[i]->buf[j])) return false;
     return true;
+}
+
+/* Requests on keys like 'w' (a rule word: its text after the last '~'
+ * or '&', that plus bytes, that less its last byte) as user 'name'. */
+static void probe_requests(const str *name, const str *w) {
+    const char *t = w->buf, *end = w->buf + w->len;
+    for (const char *p = w->buf; p < end; p++)
+        if (*p == '~' || *p == '&') t = p + 1;
+    char key[96];
+    size_t tl = (size_t)(end - t) < 64 ? (size_t)(end - t) : 64;
+    static const char *const cmds[][3] = {{"get", NULL}, {"set", "v"},     {"strlen", NULL},
+                                          {"hget", "f"}, {"publish", "m"}, {"ping", NULL},
+                                          {"mget", "k"}, {"getdel", NULL}, {"config", NULL}};
+    for (int variant = 0; variant < 4; variant++) {
+        memcpy(key, t, tl);
+        size_t kl = tl;
+        if (variant == 1 && kl) kl--;                     /* one byte short */
+        if (variant == 2) memcpy(key + kl, "x", 1), kl++; /* one more */
+        if (variant == 3) memcpy(key + kl, "0123456789abcdefXY", 18), kl += 18;
+        key[kl] = '\0'; /* as a request's arguments are */
+        for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+            slice argv[3] = {{(char *)cmds[i][0], strlen(cmds[i][0])}, {key, kl}, {NULL, 0}};
+            int argc = 2;
+            if (cmds[i][1]) argv[argc++] = (slice){(char *)cmds[i][1], strlen(cmds[i][1])};
+            if (strcmp(cmds[i][0], "config") == 0)
+                argv[1] = (slice){"get", 3}, argv[2] = (slice){key, kl}, argc = 3;
+            CHECK(acl_shortcut_agrees(name->buf, name->len, argc, argv));
+        }
+    }
 }
 
 static void rules_mode(const uint8_t *data, size_t size) {
@@ -148,6 +186,7 @@ static void rules_mode(const uint8_t *data, size_t size) {
               (before->len == after->len && memcmp(before->buf, after->buf, after->len) == 0));
     } else {
         CHECK(after != NULL);
+        for (int i = 1; i < n && i <= 8; i++) probe_requests(name, words[i]);
         /* ACL LIST's rules, applied again, read back the same (names
          * with no space only: a name is not quoted in the line). */
         if (name->len && strlen(name->buf) == name->len && strcmp(name->buf, AGAIN) != 0 &&

@@ -579,6 +579,45 @@ def test_many_key_patterns_match_as_redis(apair):
     same(apair, "ACL", "DRYRUN", "many", "GET", "only")
 
 
+# Literal and prefix patterns of every length around the shortcut's 8-byte
+# loads, a second selector, globs: real requests (DRYRUN skips the
+# dispatcher's shortcut), each key one byte short, exact and one longer.
+SHORTCUT_USERS = [
+    ["~a", "~ab*", "~lit8byte", "~pre8byte*", "~literal-of-17-by", "~prefix-of-17-byt*",
+     "~p", "~q*", "~" + "x" * 30 + "*", "&ch*", "(+get ~sel2*)"],
+    ["~app%d:*" % i for i in range(19)] + ["~key:*", "~k", "~key:12345678*"],
+    ["~a*", "~b?c", "~*z", "(%R~ro* +@read)"],
+    ["allkeys", "-set"],
+    ["~k*", "%R~r*"],
+]
+
+
+@pytest.mark.parametrize("rules", SHORTCUT_USERS,
+                         ids=["plain", "indexed", "globs", "allkeys", "partial"])
+def test_requests_match_plain_patterns_as_redis(apair, rules):
+    same(apair, "ACL", "SETUSER", "u", "reset", "on", ">pw", "+@all", "-@dangerous", *rules)
+    cs = user_conns(apair)
+    try:
+        keys = ["a", "ab", "abc", "lit8byt", "lit8byte", "lit8bytex", "pre8byt", "pre8byte",
+                "pre8byte!", "literal-of-17-b", "literal-of-17-by", "literal-of-17-byx",
+                "prefix-of-17-by", "prefix-of-17-byt", "prefix-of-17-bytes", "p", "px", "q",
+                "qx", "x" * 29, "x" * 30, "x" * 31, "sel2", "sel2x", "key:", "key:1", "key",
+                "k", "kx", "key:12345678", "key:1234567", "app18:", "app7:x", "bxc", "bc",
+                "zz", "z", "ro1", "r1", "", "b", "\xff\x00", "a\x00b", "lit8bytf",
+                "literal-of-17-bz", "prefix-of-17-bzt", "prefix-of-17-bzte", "x" * 29 + "yx"]
+        for key in keys:
+            for args in [("GET", key), ("SET", key, "v"), ("STRLEN", key), ("INCR", key),
+                         ("GETDEL", key), ("PUBLISH", key, "m")]:
+                same(apair, *args, conns=cs)
+        for args in [("PING",), ("DBSIZE",), ("MGET", "a", "p"), ("MGET", "a", "zz"),
+                     ("PUBLISH", "ch1", "m"), ("FLUSHALL",), ("SUBSCRIBE", "ch1", "x")]:
+            same(apair, *args, conns=cs)
+        log_entries(apair)
+    finally:
+        for c in cs:
+            c.close()
+
+
 def test_slowlog_redacts_setuser_and_auth(apair):
     same(apair, "CONFIG", "SET", "slowlog-log-slower-than", "0")
     try:
