@@ -1356,14 +1356,18 @@ void client_cron(void) {
             continue;
         }
         /* Give back the memory of an empty query buffer that wastes more
-         * than 4 KB when its client is idle for over 2 s, or that is past 32
-         * KB and twice its recent peak (Redis's clientsCronResizeQueryBuffer). */
+         * than 4 KB: all of it when its client is idle for over 2 s; when it
+         * is past 32 KB and twice its recent peak, down to that peak but no
+         * less than one read's worth, which the client's next request needs
+         * (Redis's clientsCronResizeQueryBuffer counts that read in its
+         * peak). A busy client never shows a zero-sized buffer. */
         size_t qcap = c->qbuf->cap;
         bool idle = srv.mstime - c->last_interaction_ms > 2000;
         if (qcap - c->qbuf->len > 4096 && c->qbuf->len == 0 && c->parser.need == 0 &&
             (idle || (qcap > 32 * 1024 && qcap / 2 > c->qbuf_peak))) {
+            size_t keep = c->qbuf_peak > READ_CHUNK ? c->qbuf_peak : READ_CHUNK;
             str_free(c->qbuf);
-            c->qbuf = str_new_cap(0);
+            c->qbuf = str_new_cap(idle ? 0 : keep);
             c->qgen++;
         }
         /* Likewise the argument arrays a huge request left behind. */

@@ -1375,7 +1375,12 @@ int bus_init(void) {
         int fd = net_listen_tcp(a, cport, cfg.tcp_backlog, err, sizeof(err));
         if (fd == -1) {
             if (optional) continue;
-            log_msg(LOG_WARNING, "Could not bind the cluster bus to %s:%d: %s", a, cport, err);
+            /* Redis's words: its test suite (and operators' scripts) read
+             * "Failed listening on port" as "that port is taken, try
+             * another", for the bus port as for the client port. */
+            log_msg(LOG_WARNING, "Warning: Could not create server TCP listening socket %s:%d: %s",
+                    a, cport, err);
+            log_msg(LOG_WARNING, "Failed listening on port %d (cluster), aborting.", cport);
             mem_free(binds);
             return -1;
         }
@@ -1384,7 +1389,7 @@ int bus_init(void) {
     }
     mem_free(binds);
     if (nlisten == 0) {
-        log_msg(LOG_WARNING, "Failed listening on the cluster bus port %d, aborting.", cport);
+        log_msg(LOG_WARNING, "Failed listening on port %d (cluster), aborting.", cport);
         return -1;
     }
     return 0;

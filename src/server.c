@@ -738,12 +738,12 @@ static int listen_all(void) {
     /* bind "" listens on no address (the unix socket may still serve). */
     bool no_addresses = cfg.bind == NULL || strspn(cfg.bind, " ") == strlen(cfg.bind);
     if (n == -1 || (cfg.port != 0 && n == 0 && !no_addresses)) {
-        log_msg(LOG_WARNING, "Failed listening on port %d (tcp), aborting.", cfg.port);
+        log_msg(LOG_WARNING, "Failed listening on port %d (TCP), aborting.", cfg.port);
         return -1;
     }
     if (install_tcp(fds, n) == -1) return -1;
     if (open_tls() == -1 || (cfg.tls_port != 0 && srv.tls_count == 0)) {
-        log_msg(LOG_WARNING, "Failed listening on port %d (tls), aborting.", cfg.tls_port);
+        log_msg(LOG_WARNING, "Failed listening on port %d (TLS), aborting.", cfg.tls_port);
         return -1;
     }
     srv.unix_fd = -1;

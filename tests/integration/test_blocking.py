@@ -385,8 +385,11 @@ def test_client_unblock_as_timeout_and_as_error(server):
 
 
 def test_many_blocked_clients_with_timeouts(server):
+    # Fifty distinct timeouts, all far enough off that the first client is
+    # still blocked once the fiftieth is (setting up fifty connections under
+    # ASan on a loaded machine took over the 1 s the first one had).
     r = server.client()
-    conns = [block(server, "BLPOP", "k%d" % (i % 5), str(1 + i)) for i in range(50)]
+    conns = [block(server, "BLPOP", "k%d" % (i % 5), str(30 + i)) for i in range(50)]
     for i in range(5):
         r.rpush("k%d" % i, *["v%d" % j for j in range(10)])
     for i, c in enumerate(conns):

@@ -5,7 +5,9 @@ close a client before any of the over-limit reply leaves, and the reply
 buffer that shrinks when idle and grows when busy (DEBUG REPLYBUFFER)."""
 
 import socket
+import time
 
+import pytest
 import repltest as rt
 from castortest import wait_for
 from repltest import start_server  # noqa: F401  (replicas stop before masters)
@@ -222,6 +224,38 @@ def test_reply_buffer_shrinks_when_idle_and_grows_when_busy(server):
     r.execute_command("DEBUG", "REPLYBUFFER", "RESIZING", "0")
     r.execute_command("DEBUG", "REPLYBUFFER", "PEAK-RESET-TIME", "RESET")
     assert int(named(r, "rb")["rbs"]) >= 16384
+
+
+def qbuf_total(r, name):
+    c = named(r, name)
+    return int(c["qbuf"]) + int(c["qbuf-free"])
+
+
+@pytest.mark.parametrize("uring", ["yes", "no"])
+def test_busy_clients_query_buffer_shrinks_but_never_to_nothing(start_server, uring):
+    """unit/querybuf "query buffer resized correctly when not idle": after
+    a 400 KB request, a client that goes on with small ones gets its buffer
+    cut below that, to room for what it sends: CLIENT LIST never shows it 0
+    bytes (castor cut it to nothing, seen until the client's next read).
+    Each small request is watched through three cron ticks, so the cut is
+    seen before the next read could grow the buffer again."""
+    s = start_server(directives={"io-uring": uring})
+    r = control(s)
+    t = s.client()
+    t.client_setname("qb")
+    t.set("x", "A" * 400000)
+    orig = qbuf_total(r, "qb")
+    assert orig > 32768
+    deadline = time.monotonic() + 10
+    seen = [orig]
+    while seen[-1] >= orig:
+        assert time.monotonic() < deadline, seen[-5:]
+        assert t.set("x", "A" * 100)
+        watch_end = time.monotonic() + 0.3  # hz 10
+        while time.monotonic() < watch_end:
+            seen.append(qbuf_total(r, "qb"))
+            assert seen[-1] > 0, seen[-5:]
+            time.sleep(0.01)
 
 
 def test_deferred_length_reply_keeps_omem_right(server):

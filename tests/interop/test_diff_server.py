@@ -3,11 +3,12 @@ ECHO, TIME, arity and unknown-command errors, CLIENT, COMMAND, HELLO,
 SLOWLOG, INFO."""
 
 import re
+import socket
 import time
 
 import pytest
 
-from castortest import parse_info
+from castortest import CASTOR_SERVER, REDIS_SERVER, free_port, parse_info, run_to_exit
 from resp import Err, RespConn, fmt, shape, to_py
 
 
@@ -469,3 +470,34 @@ def test_first_connection_gets_client_id_3(tmp_path):
         finally:
             s.stop()
     assert ids == [3, 3], ids
+
+
+# ---- Start-up on a taken port -----------------------------------------------------
+
+@pytest.mark.parametrize("bus", [False, True])
+def test_taken_port_is_reported_in_redis_words(tmp_path, bus):
+    """A taken client port, or (cluster-enabled) a taken bus port, ends
+    start-up with "Failed listening on port <port> (TCP|cluster), aborting.":
+    Redis's test suite reads that line to retry on another port (castor said
+    "Could not bind the cluster bus to ...", so the suite gave up)."""
+    port = free_port()
+    taken = port + 10000 if bus else port
+    holder = socket.socket()
+    holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    holder.bind(("127.0.0.1", taken))
+    holder.listen(1)
+    try:
+        for name, binary in (("castor", CASTOR_SERVER), ("redis", REDIS_SERVER)):
+            args = ["--port", str(port), "--bind", "127.0.0.1", "--save", "", "--logfile", "",
+                    "--dir", str(tmp_path / name)]
+            if bus:
+                args += ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf"]
+            rc, out = run_to_exit(tmp_path / name, binary=binary, args=args)
+            assert rc == 1, (name, out)
+            want = "Failed listening on port %d (%s), aborting." % (taken,
+                                                                    "cluster" if bus else "TCP")
+            assert want in out, (name, out)
+            assert ("Could not create server TCP listening socket 127.0.0.1:%d" % taken) in out, \
+                (name, out)
+    finally:
+        holder.close()
