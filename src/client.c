@@ -672,7 +672,8 @@ static void prefetch_client(client *c, int max, prefetch_ref *refs, int *n) {
     int k = 0;
     c->pf_n = c->pf_next = 0;
     c->pf_qgen = c->qgen;
-    for (; k < max && *n < PREFETCH_MAX; k++) {
+    /* At pipeline 1 the buffer ends after the first request: no peek. */
+    for (; k < max && *n < PREFETCH_MAX && p < end; k++) {
         slice args[PREFETCH_MAX + 1];
         size_t argc, used;
         if (k == 0 && (c->parsed_ahead || parse_ahead(c))) {

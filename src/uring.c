@@ -120,6 +120,11 @@ int uring_init(unsigned entries, char *err, size_t errlen) {
         io_uring_queue_exit(&ring);
         return -1;
     }
+    /* Each io_uring_enter(2) then names the ring by its registered index
+     * instead of a descriptor the kernel looks up (5.18): the main thread,
+     * the only one that enters, registers it; where that fails (an older
+     * kernel) liburing passes the fd as before. */
+    (void)io_uring_register_ring_fd(&ring);
     cap = entries;
     ops = mem_calloc(sizeof(op) * cap);
     nqueued = 0;
