@@ -195,6 +195,7 @@ void client_free(client *c) {
     if (c->fd != -1) {
         ev_del(c->fd, EV_READ | EV_WRITE);
         tls_free(c->tls);
+        uring_forget(c->fd);
         close(c->fd);
         if (c->prev) c->prev->next = c->next;
         else srv.clients = c->next;
@@ -803,7 +804,7 @@ void client_set_io_uring(bool want) {
     }
     if (uring_is_on()) return;
     char err[256] = "";
-    if (uring_init(URING_ENTRIES, err, sizeof(err)) == -1) {
+    if (uring_init(URING_ENTRIES, (unsigned)ev_setsize(), err, sizeof(err)) == -1) {
         log_msg(LOG_WARNING, "io_uring unavailable (%s): client sockets use plain syscalls", err);
         return;
     }
