@@ -195,6 +195,7 @@ void client_free(client *c) {
     if (c->fd != -1) {
         ev_del(c->fd, EV_READ | EV_WRITE);
         tls_free(c->tls);
+        uring_forget(c->fd);
         close(c->fd);
         if (c->prev) c->prev->next = c->next;
         else srv.clients = c->next;
@@ -672,7 +673,8 @@ static void prefetch_client(client *c, int max, prefetch_ref *refs, int *n) {
     int k = 0;
     c->pf_n = c->pf_next = 0;
     c->pf_qgen = c->qgen;
-    for (; k < max && *n < PREFETCH_MAX; k++) {
+    /* At pipeline 1 the buffer ends after the first request: no peek. */
+    for (; k < max && *n < PREFETCH_MAX && p < end; k++) {
         slice args[PREFETCH_MAX + 1];
         size_t argc, used;
         if (k == 0 && (c->parsed_ahead || parse_ahead(c))) {
@@ -802,7 +804,7 @@ void client_set_io_uring(bool want) {
     }
     if (uring_is_on()) return;
     char err[256] = "";
-    if (uring_init(URING_ENTRIES, err, sizeof(err)) == -1) {
+    if (uring_init(URING_ENTRIES, (unsigned)ev_setsize(), err, sizeof(err)) == -1) {
         log_msg(LOG_WARNING, "io_uring unavailable (%s): client sockets use plain syscalls", err);
         return;
     }

@@ -11,6 +11,12 @@
  * come later for a client that is gone. Readiness still comes from the
  * event loop's epoll. uring_init() checks that inline completion on this
  * kernel before anything relies on it.
+ * A connection that keeps going (FIXED_AFTER operations) gets its
+ * descriptor registered in the ring's file table, at the slot of its own
+ * number: its operations then skip the kernel's per-operation file lookup
+ * and reference count. uring_forget() takes it out before the descriptor
+ * is closed (the table holds a reference that would keep the socket
+ * open); a short-lived connection never pays the two registrations.
  * Not here: TLS (OpenSSL owns those reads and writes), accept, connect.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "uring.h"
@@ -22,6 +28,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "mem.h"
 
 #ifndef IORING_SETUP_DEFER_TASKRUN
@@ -45,6 +52,14 @@ static bool running; /* inside uring_run(): its callbacks may not queue */
 static op *ops;
 static unsigned cap, nqueued;
 static uint64_t enters, nops;
+/* Per descriptor below nfixed (the file table's size, 0 without one):
+ * operations seen so far, up to FIXED_AFTER, or FIXED_ON once registered,
+ * or FIXED_NEVER if the kernel refused it. */
+#define FIXED_AFTER 8
+#define FIXED_ON 255
+#define FIXED_NEVER 254
+static uint8_t *fixed;
+static unsigned nfixed;
 
 bool uring_is_on(void) { return on; }
 unsigned uring_queued(void) { return nqueued; }
@@ -98,7 +113,7 @@ static int probe(char *err, size_t errlen) {
     return rc;
 }
 
-int uring_init(unsigned entries, char *err, size_t errlen) {
+int uring_init(unsigned entries, unsigned files, char *err, size_t errlen) {
     if (on) return 0;
     /* The cheapest mode first: completions are reaped only when we enter
      * (5.19/6.1); older kernels refuse the flags with EINVAL. */
@@ -120,6 +135,14 @@ int uring_init(unsigned entries, char *err, size_t errlen) {
         io_uring_queue_exit(&ring);
         return -1;
     }
+    /* Each io_uring_enter(2) then names the ring by its registered index
+     * instead of a descriptor the kernel looks up (5.18): the main thread,
+     * the only one that enters, registers it; where that fails (an older
+     * kernel) liburing passes the fd as before. */
+    (void)io_uring_register_ring_fd(&ring);
+    /* An empty table (5.19); without it every operation names its fd. */
+    nfixed = files > 0 && io_uring_register_files_sparse(&ring, files) == 0 ? files : 0;
+    fixed = nfixed ? mem_calloc(nfixed) : NULL;
     cap = entries;
     ops = mem_calloc(sizeof(op) * cap);
     nqueued = 0;
@@ -129,9 +152,12 @@ int uring_init(unsigned entries, char *err, size_t errlen) {
 
 void uring_shutdown(void) {
     if (!on) return;
-    io_uring_queue_exit(&ring);
+    io_uring_queue_exit(&ring); /* and its file table */
     mem_free(ops);
     ops = NULL;
+    mem_free(fixed);
+    fixed = NULL;
+    nfixed = 0;
     cap = nqueued = 0;
     on = false;
 }
@@ -151,12 +177,37 @@ static struct io_uring_sqe *next_sqe(op **o) {
     return sqe;
 }
 
+/* Is fd's slot in the file table to be used (registering it now if fd
+ * has had FIXED_AFTER operations)? */
+static bool use_fixed(int fd) {
+    if (fd < 0 || (unsigned)fd >= nfixed) return false;
+    uint8_t *st = &fixed[fd];
+    if (*st == FIXED_ON) return true;
+    if (*st == FIXED_NEVER || ++*st < FIXED_AFTER) return false;
+    *st = io_uring_register_files_update(&ring, (unsigned)fd, &fd, 1) == 1 ? FIXED_ON : FIXED_NEVER;
+    return *st == FIXED_ON;
+}
+
+void uring_forget(int fd) {
+    if (fd < 0 || (unsigned)fd >= nfixed) return;
+    if (fixed[fd] == FIXED_ON) {
+        int none = -1;
+        if (io_uring_register_files_update(&ring, (unsigned)fd, &none, 1) != 1) {
+            /* The slot keeps the socket open until the fd's number is
+             * registered again; it cannot be used before. */
+            log_msg(LOG_WARNING, "io_uring: could not unregister fd %d from the file table", fd);
+        }
+    }
+    fixed[fd] = 0;
+}
+
 void uring_recv(int fd, void *buf, size_t len, uring_done_fn *fn, void *owner) {
     op *o;
     struct io_uring_sqe *sqe = next_sqe(&o);
     o->fn = fn;
     o->owner = owner;
     io_uring_prep_recv(sqe, fd, buf, len, MSG_DONTWAIT);
+    if (use_fixed(fd)) sqe->flags |= IOSQE_FIXED_FILE;
 }
 
 void uring_sendv(int fd, const struct iovec *iov, int n, uring_done_fn *fn, void *owner) {
@@ -166,11 +217,12 @@ void uring_sendv(int fd, const struct iovec *iov, int n, uring_done_fn *fn, void
     o->owner = owner;
     if (n == 1) {
         io_uring_prep_send(sqe, fd, iov[0].iov_base, iov[0].iov_len, MSG_DONTWAIT | MSG_NOSIGNAL);
-        return;
+    } else {
+        memcpy(o->iov, iov, sizeof(*iov) * (size_t)n);
+        o->mh = (struct msghdr){.msg_iov = o->iov, .msg_iovlen = (size_t)n};
+        io_uring_prep_sendmsg(sqe, fd, &o->mh, MSG_DONTWAIT | MSG_NOSIGNAL);
     }
-    memcpy(o->iov, iov, sizeof(*iov) * (size_t)n);
-    o->mh = (struct msghdr){.msg_iov = o->iov, .msg_iovlen = (size_t)n};
-    io_uring_prep_sendmsg(sqe, fd, &o->mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (use_fixed(fd)) sqe->flags |= IOSQE_FIXED_FILE;
 }
 
 void uring_run(void) {

@@ -18,10 +18,11 @@
  * recv(2)/sendmsg(2) would return, or -errno. */
 typedef void uring_done_fn(void *owner, int res);
 
-/* Set up the ring (entries: the most operations in one batch) and check
- * that a non-blocking operation completes inside the batch. 0, or -1 with
- * a reason in err (the caller logs it and stays on plain syscalls). */
-int uring_init(unsigned entries, char *err, size_t errlen);
+/* Set up the ring (entries: the most operations in one batch; files: the
+ * descriptors below it may be registered in the ring's file table) and
+ * check that a non-blocking operation completes inside the batch. 0, or -1
+ * with a reason in err (the caller logs it and stays on plain syscalls). */
+int uring_init(unsigned entries, unsigned files, char *err, size_t errlen);
 /* Tear the ring down (io-uring no); nothing may be queued. */
 void uring_shutdown(void);
 bool uring_is_on(void);
@@ -36,6 +37,11 @@ void uring_sendv(int fd, const struct iovec *iov, int n, uring_done_fn *fn, void
  * returns with all of them complete, then each callback runs, in queue
  * order. Callbacks may queue more (they run in a later batch). */
 void uring_run(void);
+/* fd is about to be closed: out of the ring's file table (which would
+ * keep the socket open), so a new connection on its number starts afresh.
+ * Nothing of fd may be queued. Every descriptor given to uring_recv() or
+ * uring_sendv() goes through here before close(2). */
+void uring_forget(int fd);
 /* Operations queued and not run yet. */
 unsigned uring_queued(void);
 

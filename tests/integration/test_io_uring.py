@@ -190,3 +190,48 @@ def test_client_kill_of_clients_read_in_the_same_turn(server):
             v.close()
         wait_for(lambda: admin.info("clients")["connected_clients"] == 1, 10)
     assert admin.ping()
+
+
+def _serve_rounds(sock, rounds, key):
+    """rounds INCRs of key on a raw socket, one at a time: each reply read
+    before the next request (many ring operations on one descriptor)."""
+    for i in range(rounds):
+        sock.sendall(b"*2\r\n$4\r\nINCR\r\n$%d\r\n%s\r\n" % (len(key), key))
+        assert sock.recv(100) == b":%d\r\n" % (i + 1)
+
+
+def _closed_by_server(sock):
+    sock.settimeout(10)
+    return sock.recv(100) == b""
+
+
+def test_long_lived_connections_closed_by_the_server_end_and_their_numbers_serve_anew(server):
+    """A connection that made many requests (its descriptor is then in the
+    ring's file table, which holds the socket) ends when the server closes
+    it: CLIENT KILL, QUIT, and after io-uring no/yes. New connections that
+    get the same descriptor numbers are served on their own sockets."""
+    admin = server.client()
+    for round_ in range(3):
+        socks = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(6)]
+        for j, s in enumerate(socks):
+            _serve_rounds(s, 30, b"r%d:%d" % (round_, j))
+        if round_ == 1:  # the ring (and its table) replaced under them
+            assert admin.config_set("io-uring", "no")
+            assert admin.config_set("io-uring", "yes")
+            for j, s in enumerate(socks):
+                s.sendall(b"*2\r\n$4\r\nINCR\r\n$%d\r\nr1:%d\r\n" % (len(b"r1:%d" % j), j))
+                assert s.recv(100) == b":31\r\n"
+        for j, s in enumerate(socks[:3]):
+            s.sendall(b"CLIENT SETNAME victim%d\r\n" % j)
+            assert s.recv(100) == b"+OK\r\n"
+        killed = [admin.execute_command("CLIENT", "KILL", "ADDR", "%s:%d" % s.getsockname())
+                  for s in socks[:3]]
+        assert killed == [True, True, True]
+        for s in socks[3:]:
+            s.sendall(b"QUIT\r\n")
+            assert s.recv(100) == b"+OK\r\n"
+        for s in socks:
+            assert _closed_by_server(s)  # no reference left holding it open
+            s.close()
+        wait_for(lambda: admin.info("clients")["connected_clients"] == 1, 10)
+    assert admin.get("r2:5") == b"30"
