@@ -313,8 +313,10 @@ static int safe_getmetatable(lua_State *L) {
     lua_rawget(L, -2);
     if (!lua_isnil(L, -1)) return 1;
     lua_settop(L, 1);
-    if (is_protected(L, 1)) return 0;
-    if (!lua_getmetatable(L, 1)) return 0;
+    if (is_protected(L, 1) || !lua_getmetatable(L, 1)) {
+        lua_pushnil(L); /* one value, nil, as Lua's own */
+        return 1;
+    }
     luaL_getmetafield(L, 1, "__metatable");
     return 1;
 }

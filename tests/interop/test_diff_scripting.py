@@ -227,6 +227,9 @@ API = [
     "return {next({})}",
     "return getmetatable('').__index == string",
     "return getmetatable(redis)",
+    "return {select('#', getmetatable({})), select('#', getmetatable(string)), "
+    "select('#', getmetatable(1)), select('#', getmetatable(KEYS))}",
+    "return {tostring(getmetatable({})), tostring(getmetatable(redis)), tostring(getmetatable(1))}",
     "return {getmetatable(setmetatable({}, {__metatable='locked'}))}",
     "return _VERSION",
 ]
