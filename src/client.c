@@ -632,12 +632,32 @@ static bool hint_keys(client *c) {
     return any;
 }
 
+/* Keys a command finds with its getkeys (EVAL, EVALSHA, FCALL: the keys
+ * after numkeys, which its script's commands look up). Only the arguments
+ * the prefetch read are given. */
+static int prefetch_movable(client *c, const command *cmd, const slice *args, size_t argc,
+                            prefetch_ref *refs, int n) {
+    slice argv[PREFETCH_MAX + 1];
+    int nargs = (int)(argc < PREFETCH_MAX + 1 ? argc : PREFETCH_MAX + 1);
+    memcpy(argv, args, sizeof(slice) * (size_t)nargs);
+    int keys[PREFETCH_MAX];
+    int nkeys = cmd->getkeys(nargs, argv, keys, PREFETCH_MAX - n);
+    for (int i = 0; i < nkeys && n < PREFETCH_MAX; i++) {
+        refs[n].d = c->db;
+        refs[n].h = db_prefetch(c->db, argv[keys[i]].ptr, argv[keys[i]].len);
+        n++;
+    }
+    return n;
+}
+
 static int prefetch_request(client *c, const char *p, const slice *args, size_t argc,
                             prefetch_ref *refs, int n) {
     db *d = c->db;
     size_t first = 1, last = 1, step = 1;
     if (argc > 3) {
         const command *cmd = cmdtable_find(args[0].ptr, args[0].len);
+        if (cmd && cmd->getkeys && (cmd->flags & CMD_SCRIPT_FLAGS))
+            return prefetch_movable(c, cmd, args, argc, refs, n);
         if (cmd == NULL || cmd->keys.first <= 0 || cmd->keys.step <= 0) return n;
         first = (size_t)cmd->keys.first;
         step = (size_t)cmd->keys.step;

@@ -480,14 +480,22 @@ static script_entry *cache_add(client *c, const char *body, size_t len) {
     return e;
 }
 
+/* The entry cache_find_sha found last: a client calling one script over
+ * and over finds it with one compare. Cleared with the cache. */
+static script_entry *last_found;
+
 static script_entry *cache_find_sha(const slice *sha) {
     if (sha->len != 40) return NULL;
+    if (last_found && memcmp(last_found->sha, sha->ptr, 40) == 0) return last_found;
     /* Clients send the lowercase digits SCRIPT LOAD gave them. */
     script_entry *e = dict_find(cache, sha->ptr, 40);
-    if (e) return e;
-    char lower[40];
-    for (int i = 0; i < 40; i++) lower[i] = (char)tolower((unsigned char)sha->ptr[i]);
-    return dict_find(cache, lower, 40);
+    if (e == NULL) {
+        char lower[40];
+        for (int i = 0; i < 40; i++) lower[i] = (char)tolower((unsigned char)sha->ptr[i]);
+        e = dict_find(cache, lower, 40);
+    }
+    if (e) last_found = e;
+    return e;
 }
 
 /* ---- EVAL and EVALSHA ---- */
@@ -603,6 +611,7 @@ static void cmd_script_exists(client *c) {
 
 static void flush_cache(void) {
     memo.e = NULL;
+    last_found = NULL;
     dict_free(cache);
     cache = dict_new(&cache_type);
     cache_bytes = 0;

@@ -58,6 +58,8 @@
  * without a string lookup. */
 #define SLOT_ERROR_HANDLER 1
 #define SLOT_GLOBALS 2
+#define SLOT_KEYS 3 /* EVAL's KEYS table, kept for the next run (false until one) */
+#define SLOT_ARGV 4
 
 /* The run whose script is executing (set by scriptl_call). */
 static script_run *cur_run;
@@ -313,8 +315,10 @@ static int safe_getmetatable(lua_State *L) {
     lua_rawget(L, -2);
     if (!lua_isnil(L, -1)) return 1;
     lua_settop(L, 1);
-    if (is_protected(L, 1)) return 0;
-    if (!lua_getmetatable(L, 1)) return 0;
+    if (is_protected(L, 1) || !lua_getmetatable(L, 1)) {
+        lua_pushnil(L); /* one value, nil, as Lua's own */
+        return 1;
+    }
     luaL_getmetafield(L, 1, "__metatable");
     return 1;
 }
@@ -461,6 +465,9 @@ static long long parse_ll(const char *p, const char *end) {
     return strtoll(p, NULL, 10);
 }
 
+/* Room for an aggregate's own slots (table, "map", inner table, a key)
+ * and a scalar child's (an error's four): 8. A scalar at the top needs no
+ * check: a C function starts with LUA_MINSTACK (20) free slots. */
 static void check_stack(lua_State *L, int n) {
     /* Replies of commands nest a few levels at most. */
     if (!lua_checkstack(L, n)) {
@@ -470,6 +477,7 @@ static void check_stack(lua_State *L, int n) {
 }
 
 static const char *parse_aggregate(lua_State *L, const char *p, char type, long long n) {
+    check_stack(L, 8);
     if (type == '*' || type == '>') {
         lua_createtable(L, n > 0 && n < 1 << 20 ? (int)n : 0, 0);
         for (long long i = 0; i < n; i++) {
@@ -494,13 +502,12 @@ static const char *parse_aggregate(lua_State *L, const char *p, char type, long 
 /* Parse one RESP value at p (well-formed: written by reply.c), push its
  * Lua form as Redis's redisProtocolToLuaType does; returns what follows. */
 static const char *parse_reply(lua_State *L, const char *p) {
-    check_stack(L, 5);
     char type = *p++;
     const char *e = line_end(p);
     const char *next = e + 2;
     switch (type) {
     case '+':
-        lua_newtable(L);
+        lua_createtable(L, 0, 1); /* as lua_newtable grows to for "ok", without the rehash */
         lua_pushlstring(L, p, (size_t)(e - p));
         lua_setfield(L, -2, "ok");
         return next;
@@ -542,6 +549,7 @@ static const char *parse_reply(lua_State *L, const char *p) {
         return parse_aggregate(L, next, type, n);
     }
     case '|': { /* attributes are not shown to scripts */
+        check_stack(L, 8);
         long long n = parse_ll(p, e);
         for (long long i = 0; i < 2 * n; i++) {
             next = parse_reply(L, next);
@@ -752,41 +760,40 @@ static bool args_to_argv(lua_State *L, client *fc) {
         scriptl_push_error(L, "Please specify at least one argument for this redis lib call");
         return false;
     }
-    size_t nums = 0;
-    for (int j = 1; j <= argc; j++) {
-        int t = lua_type(L, j);
-        if (t == LUA_TNUMBER) nums++;
-        else if (t != LUA_TSTRING) break;
-        if (j == argc) goto valid;
-    }
-    scriptl_push_error(L, "Lua redis lib command arguments must be strings or integers");
-    return false;
-valid:
     if ((size_t)argc > call_argv_cap) {
         call_argv_cap = (size_t)argc * 2;
         call_argv = mem_realloc(call_argv, sizeof(slice) * call_argv_cap);
     }
-    if (nums > call_nums_cap) {
-        call_nums_cap = nums * 2;
-        call_nums = mem_realloc(call_nums, sizeof(*call_nums) * call_nums_cap);
-    }
-    nums = 0;
+    size_t nums = 0;
     for (int j = 1; j <= argc; j++) {
-        size_t len;
-        if (lua_type(L, j) == LUA_TNUMBER) {
-            /* %.17g: Lua's own %.14g would lose precision. Integers below
-             * 1e15 (nearly every number a script passes) print the same
-             * digits without printf's floating point machinery. */
-            double d = (double)lua_tonumber(L, j);
-            long long ll = d > -1e15 && d < 1e15 ? (long long)d : 0;
-            size_t n;
-            if ((double)ll == d && (ll != 0 || !signbit(d))) n = util_ll2str(call_nums[nums], ll);
-            else n = (size_t)snprintf(call_nums[nums], sizeof(call_nums[nums]), "%.17g", d);
-            call_argv[j - 1] = slice_of(call_nums[nums++], n);
-        } else {
+        int t = lua_type(L, j);
+        if (t == LUA_TSTRING) {
+            size_t len;
             const char *s = lua_tolstring(L, j, &len);
             call_argv[j - 1] = slice_of(s, len);
+            continue;
         }
+        if (t != LUA_TNUMBER) {
+            scriptl_push_error(L, "Lua redis lib command arguments must be strings or integers");
+            return false;
+        }
+        if (nums == call_nums_cap) {
+            call_nums_cap = call_nums_cap ? call_nums_cap * 2 : 8;
+            call_nums = mem_realloc(call_nums, sizeof(*call_nums) * call_nums_cap);
+            /* The numbers placed so far moved with the array. */
+            size_t m = 0;
+            for (int k = 1; k < j; k++)
+                if (lua_type(L, k) == LUA_TNUMBER) call_argv[k - 1].ptr = call_nums[m++];
+        }
+        /* %.17g: Lua's own %.14g would lose precision. Integers below 1e15
+         * (nearly every number a script passes) print the same digits
+         * without printf's floating point machinery. */
+        double d = (double)lua_tonumber(L, j);
+        long long ll = d > -1e15 && d < 1e15 ? (long long)d : 0;
+        size_t n;
+        if ((double)ll == d && (ll != 0 || !signbit(d))) n = util_ll2str(call_nums[nums], ll);
+        else n = (size_t)snprintf(call_nums[nums], sizeof(call_nums[nums]), "%.17g", d);
+        call_argv[j - 1] = slice_of(call_nums[nums++], n);
     }
     fc->argv = call_argv;
     fc->argc = argc;
@@ -1000,6 +1007,59 @@ static void add_redis_api(lua_State *L, int kind) {
     lua_setfield(L, -2, "redis");
 }
 
+/* ---- Is a table as new? ---- */
+
+/* The head of Lua 5.1.5's Table (lobject.h), to read whether a table is
+ * still exactly as lua_createtable(n, 0) made it: no metatable, an array
+ * part of n slots and no hash part (the shared dummy node). The public API
+ * cannot tell (a script may have added and removed keys, leaving a grown
+ * hash part). Debian's liblua5.1 is 5.1.5, which will not change; still,
+ * check_table_layout() tries it on tables it made and, unless every field
+ * reads as expected, table_is_fresh() always answers false. */
+struct lua51_table {
+    void *next;
+    unsigned char tt, marked, flags, lsizenode;
+    const void *metatable;
+    void *array;
+    const void *node;
+    void *lastfree;
+    void *gclist;
+    int sizearray;
+};
+
+static const void *dummy_node; /* NULL: the layout did not check out */
+
+static bool table_is_fresh(const void *p, int n) {
+    const struct lua51_table *t = p;
+    return dummy_node && t->node == dummy_node && t->sizearray == n && t->metatable == NULL;
+}
+
+static void check_table_layout(lua_State *L) {
+    static bool checked;
+    if (checked) return;
+    checked = true;
+    lua_createtable(L, 0, 0);
+    const struct lua51_table *empty = lua_topointer(L, -1);
+    lua_createtable(L, 3, 0);
+    const struct lua51_table *arr = lua_topointer(L, -1);
+    lua_createtable(L, 0, 4);
+    const struct lua51_table *hash = lua_topointer(L, -1);
+    const void *dummy = empty->node;
+    bool ok = empty->sizearray == 0 && empty->lsizenode == 0 && empty->metatable == NULL &&
+              arr->sizearray == 3 && arr->node == dummy && arr->array != NULL &&
+              arr->metatable == NULL && hash->sizearray == 0 && hash->lsizenode == 2 &&
+              hash->node != dummy;
+    lua_pushvalue(L, -3);
+    lua_setmetatable(L, -3); /* arr's metatable: empty */
+    ok = ok && arr->metatable == empty;
+    lua_pop(L, 3);
+    if (ok) dummy_node = dummy;
+    else
+        log_msg(
+            LOG_WARNING,
+            "Lua tables are not laid out as in Lua 5.1.5: KEYS and ARGV are new tables every run.");
+}
+
 /* ---- Building a state ---- */
 
 static void open_lib(lua_State *L, const char *name, lua_CFunction fn) {
@@ -1073,6 +1133,11 @@ lua_State *scriptl_open(int kind) {
     lua_rawseti(L, LUA_REGISTRYINDEX, SLOT_ERROR_HANDLER);
     lua_pushvalue(L, LUA_GLOBALSINDEX);
     lua_rawseti(L, LUA_REGISTRYINDEX, SLOT_GLOBALS);
+    lua_pushboolean(L, 0);
+    lua_rawseti(L, LUA_REGISTRYINDEX, SLOT_KEYS);
+    lua_pushboolean(L, 0);
+    lua_rawseti(L, LUA_REGISTRYINDEX, SLOT_ARGV);
+    check_table_layout(L);
     lua_newtable(L);
     lua_setfield(L, LUA_REGISTRYINDEX, REG_PROTECTED);
     lua_newtable(L);
@@ -1225,12 +1290,39 @@ static void count_hook(lua_State *L, lua_Debug *ar) {
     raise_error(L, "Script killed by user with SCRIPT KILL...");
 }
 
-static void push_array(lua_State *L, int n, const slice *v) {
-    lua_createtable(L, n, 0);
+static void fill_array(lua_State *L, int n, const slice *v) {
     for (int j = 0; j < n; j++) {
         lua_pushlstring(L, v[j].ptr, v[j].len);
         lua_rawseti(L, -2, j + 1);
     }
+}
+
+static void push_array(lua_State *L, int n, const slice *v) {
+    lua_createtable(L, n, 0);
+    fill_array(L, n, v);
+}
+
+/* Set EVAL's global 'name' (KEYS or ARGV) to the array v. The table of
+ * the last run is refilled when it is still exactly what
+ * lua_createtable(n, 0) made (a script may have changed it: then it gets
+ * a new one), which spares a new table and its collection per run. No
+ * run sees another's table: an EVAL script keeps nothing between runs
+ * (its globals are read-only), unlike a function's library. */
+static void set_eval_array(lua_State *L, int slot, const char *name, int n, const slice *v) {
+    lua_rawgeti(L, LUA_REGISTRYINDEX, slot);
+    if (!lua_istable(L, -1) || !table_is_fresh(lua_topointer(L, -1), n)) {
+        lua_pop(L, 1);
+        lua_createtable(L, n, 0);
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, LUA_REGISTRYINDEX, slot);
+        lua_rawgeti(L, LUA_REGISTRYINDEX, SLOT_GLOBALS);
+        lua_pushstring(L, name);
+        lua_pushvalue(L, -3);
+        lua_rawset(L, -3);
+        lua_pop(L, 1);
+    }
+    fill_array(L, n, v);
+    lua_pop(L, 1);
 }
 
 static void reply_run_error(client *c, lua_State *L, const script_run *r) {
@@ -1266,14 +1358,8 @@ void scriptl_call(lua_State *L, int ref, script_run *r, int nkeys, const slice *
     bool hook = cfg.busy_reply_threshold > 0;
     if (hook) lua_sethook(L, count_hook, LUA_MASKCOUNT, 100000);
     if (eval) {
-        lua_rawgeti(L, LUA_REGISTRYINDEX, SLOT_GLOBALS);
-        lua_pushliteral(L, "KEYS");
-        push_array(L, nkeys, keys);
-        lua_rawset(L, -3);
-        lua_pushliteral(L, "ARGV");
-        push_array(L, nargs, args);
-        lua_rawset(L, -3);
-        lua_pop(L, 1);
+        set_eval_array(L, SLOT_KEYS, "KEYS", nkeys, keys);
+        set_eval_array(L, SLOT_ARGV, "ARGV", nargs, args);
     } else {
         push_array(L, nkeys, keys);
         push_array(L, nargs, args);

@@ -17,7 +17,7 @@ import redis
 import repltest as rt
 from castortest import wait_for
 from repltest import start_server  # noqa: F401,F811
-from resp import Err, RespConn
+from resp import Err, RespConn, to_py
 
 LOOP = "local a = 0 while true do a = a + 1 end"
 WRITE_LOOP = "redis.call('set', 'w', '1') " + LOOP
@@ -230,3 +230,36 @@ def test_lua_heap_stays_small_for_light_and_for_garbage_heavy_scripts(server):
         p.execute()
         assert c.info("memory")["used_memory_lua"] < limit
     assert c.get("x") == b"10000"
+
+
+def test_pipelined_scripts_with_any_numkeys(server):
+    """The read-ahead prefetches a queued EVAL's or FCALL's keys (those
+    after numkeys) with only the arguments it read: every numkeys, good or
+    bad, and more keys than it reads must still run as one request each."""
+    conn = RespConn(server.port)
+    body = "return {#KEYS, #ARGV, KEYS[1], ARGV[1]}"
+    sha = conn.call("SCRIPT", "LOAD", body).decode()
+    conn.call("FUNCTION", "LOAD",
+              "#!lua name=pf\nredis.register_function('pf', function(k, a) return #k + #a end)")
+    keys = ["k%d" % i for i in range(40)]
+    cmds, want = [], []
+    for n in (0, 1, 2, 3, 15, 16, 17, 40):
+        cmds.append(["EVALSHA", sha, str(n)] + keys[:n] + ["a"])
+        want.append([n, 1] + ([keys[0].encode()] if n else []) + ([b"a"] if n else []))
+        cmds.append(["FCALL", "pf", str(n)] + keys[:n] + ["a", "b"])
+        want.append(n + 2)
+    for bad in ("-1", "abc", "99", ""):
+        cmds.append(["EVALSHA", sha, bad, "x", "y"])
+        want.append(None)
+        cmds.append(["EVAL", body, bad, "x", "y"])
+        want.append(None)
+    cmds.append(["EVALSHA", sha, "1"])
+    want.append(None)
+    for _ in range(3):
+        got = [to_py(node) for node in conn.pipeline(cmds * 4)]
+        for g, w in zip(got, want * 4):
+            if w is None:
+                assert isinstance(g, Err), g
+            else:
+                assert g == w
+    assert conn.call("PING") == "PONG"

@@ -150,6 +150,60 @@ def test_keys_and_argv(pair):
     pair.check("EVAL", "return 1")
 
 
+# What a script can do to its KEYS and ARGV tables. castor refills the
+# last run's tables while they are exactly as new: none of these may show
+# in the next run (not a key, a field, a metatable, nor the order pairs()
+# walks them in).
+KEYS_ARGV_CHANGES = [
+    "KEYS[3] = 'extra'",
+    "KEYS.x = 1",
+    "setmetatable(KEYS, {__index = function() return 'meta' end})",
+    "setmetatable(ARGV, {__newindex = function() error('no') end})",
+    "table.insert(ARGV, 'more')",
+    "KEYS[1] = nil",
+    "ARGV[1] = 'changed' KEYS[2] = 7",
+    "for i = 3, 40 do KEYS[i] = i end for i = 3, 40 do KEYS[i] = nil end",
+    "KEYS.x = 1 KEYS.x = nil",
+    "KEYS[1] = nil KEYS[2] = nil for i = 1, 9 do ARGV['f' .. i] = i end "
+    "for i = 1, 9 do ARGV['f' .. i] = nil end KEYS[2] = 'b' KEYS[1] = 'a'",
+    "table.remove(KEYS)",
+    "table.sort(KEYS, function(a, b) return a > b end)",
+    "error('after ' .. table.concat(KEYS, ','))",
+]
+
+LOOK_AT_KEYS_ARGV = (
+    "local o = {} "
+    "for k, v in pairs(KEYS) do o[#o + 1] = 'K' .. tostring(k) .. '=' .. tostring(v) end "
+    "for k, v in pairs(ARGV) do o[#o + 1] = 'A' .. tostring(k) .. '=' .. tostring(v) end "
+    "o[#o + 1] = #KEYS .. '/' .. #ARGV "
+    "o[#o + 1] = tostring(getmetatable(KEYS)) .. tostring(getmetatable(ARGV)) "
+    "o[#o + 1] = tostring(KEYS[3]) .. tostring(KEYS.x) .. tostring(ARGV[9]) .. tostring(ARGV.y) "
+    "ARGV[2] = 'set' o[#o + 1] = ARGV[2] "
+    "return o")
+
+
+@pytest.mark.parametrize("change", KEYS_ARGV_CHANGES)
+def test_a_runs_changes_to_keys_and_argv_do_not_reach_the_next_run(pair, change):
+    for keys, args in ((("k1", "k2"), ("v1",)), (("k1",), ("v1", "v2")), ((), ()),
+                       (("k1", "k2"), ("v1",))):
+        ev(pair, LOOK_AT_KEYS_ARGV, *args, keys=keys)
+        ev(pair, change + " return 1", *args, keys=keys)
+        ev(pair, LOOK_AT_KEYS_ARGV, *args, keys=keys)
+        ev(pair, LOOK_AT_KEYS_ARGV, "w1", "w2", "w3", keys=("j1", "j2", "j3"))
+
+
+def test_many_mixed_arguments_to_redis_call(pair):
+    """redis.call formats numbers into a scratch array that grows (and
+    moves) while the arguments are read: the earlier ones must still read
+    right."""
+    args = ", ".join("%d, 's%d'" % (i, i) if i % 3 else "%d.5" % i for i in range(1, 40))
+    ev(pair, "redis.call('del', 'l') redis.call('rpush', 'l', %s) "
+             "return redis.call('lrange', 'l', 0, -1)" % args)
+    ev(pair, "return redis.call('echo', 1, 2)")
+    ev(pair, "return redis.call('set', 'k', 1, {})")
+    ev(pair, "return redis.pcall('rpush', 'l', 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, nil, 12)")
+
+
 ERRORS = [
     "return a",
     "a = 10",
@@ -227,6 +281,9 @@ API = [
     "return {next({})}",
     "return getmetatable('').__index == string",
     "return getmetatable(redis)",
+    "return {select('#', getmetatable({})), select('#', getmetatable(string)), "
+    "select('#', getmetatable(1)), select('#', getmetatable(KEYS))}",
+    "return {tostring(getmetatable({})), tostring(getmetatable(redis)), tostring(getmetatable(1))}",
     "return {getmetatable(setmetatable({}, {__metatable='locked'}))}",
     "return _VERSION",
 ]
@@ -456,8 +513,11 @@ def test_script_cache(pair):
     pair.check("SCRIPT", "LOAD", "return +")
     pair.check("SCRIPT", "LOAD", "#!lua flags=bad\nreturn 1")
     pair.check("SCRIPT", "FLUSH", "nosuch")
+    pair.check("EVALSHA", sha, "0")
     pair.check("SCRIPT", "FLUSH", "ASYNC")
     pair.check("SCRIPT", "EXISTS", sha)
+    pair.check("EVALSHA", sha, "0")  # -NOSCRIPT: the entry found last went with the cache
+    pair.check("EVALSHA", sha.upper(), "0")
     pair.check("EVAL", "return 'run'", "0")
     sha2 = pair.check("SCRIPT", "LOAD", "return 'run'")
     pair.check("SCRIPT", "EXISTS", sha2)
