@@ -1425,10 +1425,11 @@ static void cmd_cluster_saveconfig(client *c) {
 }
 
 /* Redis's clusterBumpConfigEpochWithoutConsensus: unless my config epoch is
- * already the greatest and non-zero, take a new one (saved with fsync).
- * Returns true if it changed. */
+ * non-zero and already the greatest of every node's config epoch and the
+ * current epoch (which an election or a vote may have moved past them),
+ * take a new one (saved with fsync). Returns true if it changed. */
 static bool bump_epoch_without_consensus(void) {
-    uint64_t max = 0;
+    uint64_t max = cs->current_epoch;
     for (int i = 0; i < cs->nnodes; i++)
         if (cs->nodes[i]->config_epoch > max) max = cs->nodes[i]->config_epoch;
     cnode *me = cs->myself;
