@@ -14,7 +14,7 @@ import pytest
 import redis
 from redis.cluster import RedisCluster
 
-from castortest import REDIS_SERVER, wait_for
+from castortest import CASTOR_SERVER, REDIS_SERVER, Server, wait_for
 
 REDIS_CLI = shutil.which("redis-cli") or "/usr/bin/redis-cli"
 TIMEOUT_MS = 1000
@@ -332,6 +332,47 @@ def test_nodes_conf_saves_reuse_a_spare_file(start_server):
     c = n.client(decode_responses=True)
     assert c.execute_command("CLUSTER", "COUNTKEYSINSLOT", 101) == 0
     assert " 101\n" in c.execute_command("CLUSTER", "NODES")
+
+
+LOCKED = ("Sorry, the cluster configuration file %s is already used by a different Redis "
+          "Cluster node. Please make sure that different nodes use different cluster "
+          "configuration files.")
+
+
+@pytest.mark.parametrize("holder,second", [("castor", "castor"), ("redis", "castor"),
+                                           ("castor", "redis")])
+def test_nodes_conf_is_locked_by_its_node(start_server, tmp_path, holder, second):
+    # Redis's clusterLockConfig: a node holds an flock() on its nodes.conf;
+    # a second node (castor or redis-server) given the same file refuses to
+    # start with Redis's words instead of sharing it. castor replaces
+    # nodes.conf by another inode at each save (its spare file), and a fork
+    # child (BGSAVE) inherits the lock's fd: the lock must follow the file
+    # past both.
+    binary = {"redis": REDIS_SERVER, "castor": CASTOR_SERVER}
+    a = node(start_server, binary=binary[holder])
+    c = a.client()
+    conf = os.path.join(a.workdir, "nodes.conf")
+    c.execute_command("DEBUG", "POPULATE", "10")
+    c.config_set("rdb-key-save-delay", "100000")  # the child lives ~1 s
+    c.bgsave()
+    # Two saves: castor's nodes.conf is back on the inode the child had.
+    for slot in (1, 2):
+        assert c.execute_command("CLUSTER", "ADDSLOTS", slot)
+    wait_for(lambda: a.info("persistence")["rdb_bgsave_in_progress"] == 0, 20)
+    b = Server(tmp_path / "second", binary=binary[second], name="second",
+               directives={"cluster-enabled": "yes", "cluster-config-file": conf})
+    try:
+        b.spawn()
+        assert b.wait_exit(20) == 1
+        assert LOCKED % conf in b.logfile, b.logfile[-2000:]
+        assert " 1-2\n" in open(conf).read()
+        c.config_set("rdb-key-save-delay", "0")
+        # Once its node is gone, the file is free.
+        a.stop()
+        b.start()
+        assert b.client(decode_responses=True).execute_command("CLUSTER", "MYID") in open(conf).read()
+    finally:
+        b.stop()
 
 
 @pytest.mark.parametrize("source,target", [("redis", "castor"), ("castor", "castor"),
