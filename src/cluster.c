@@ -1111,11 +1111,13 @@ static long long node_offset(const cnode *n) {
     return n == cs->myself ? cluster_my_repl_offset() : n->repl_offset;
 }
 
-/* A replica with no offset yet is in its full sync (Redis's rule; a
- * master that has none either has nothing to load): SLOTS hides it,
- * SHARDS calls it "loading". */
+/* A replica with no offset is in its full sync, or has taken nothing from
+ * its master's stream yet: SLOTS hides it, SHARDS calls it "loading"
+ * (Redis's isReplicaAvailable). Not "unless its master has no offset
+ * either": a replica synced at offset 0 would then look in a full sync as
+ * soon as its master's offset moved, before it even reconnected. */
 static bool replica_in_full_sync(const cnode *n) {
-    return (n->flags & CN_SLAVE) && n->master && node_offset(n) == 0 && node_offset(n->master) != 0;
+    return (n->flags & CN_SLAVE) && node_offset(n) == 0;
 }
 
 /* One node of CLUSTER SLOTS: endpoint, port, id, then the networking

@@ -432,6 +432,39 @@ def master_and_replica(start_server):
     return m, r
 
 
+def test_replica_hidden_only_while_it_loads(start_server):
+    """Redis's legacy 22-replica-in-sync: a replica that synced while its
+    master's offset was 0 is in CLUSTER SLOTS only once its offset moves
+    (Redis's isReplicaAvailable); when its link drops and it loads a full
+    sync (slowly: key-load-delay, with clients and the bus served every
+    1024 bytes although the payload compresses into a few KB), the master
+    leaves it out of SLOTS while it says loading:1, and puts it back after.
+    castor hid it as soon as its master's offset moved (before it even
+    reconnected), and answered nobody while it loaded."""
+    m, r = master_and_replica(start_server)
+    mc, rc = m.client(decode_responses=True), r.client(decode_responses=True)
+    rid = rc.execute_command("CLUSTER", "MYID")
+    in_slots = lambda: any(x[2] == rid for rng in mc.execute_command("CLUSTER", "SLOTS")  # noqa
+                           for x in rng[3:])
+    mc.execute_command("DEBUG", "POPULATE", 1000, "key", 1000)
+    mc.config_set("repl-ping-replica-period", 1)  # the replica's offset moves off 0
+    wait_for(in_slots, 20, msg="the replica in CLUSTER SLOTS")
+    mc.config_set("repl-backlog-size", 100)
+    rc.config_set("key-load-delay", 4000)  # 1100 keys: 4.4 s at least
+    rc.config_set("loading-process-events-interval-bytes", 1024)
+    p = mc.pipeline(transaction=True)
+    p.execute_command("CLIENT", "KILL", "TYPE", "replica")
+    for i in range(100):
+        p.set("{0}%d" % i, "A" * 1024)
+    p.execute()
+    wait_for(lambda: not in_slots(), 20, interval=0.05, msg="the replica left out of SLOTS")
+    quick = r.client(decode_responses=True, socket_timeout=2)
+    assert quick.info("persistence")["loading"] == 1
+    rc.config_set("key-load-delay", 0)
+    wait_for(lambda: r.info("replication")["master_link_status"] == "up", 60)
+    wait_for(in_slots, 20, msg="the replica back in CLUSTER SLOTS")
+
+
 def test_writing_script_on_readonly_replica_is_moved(start_server):
     """EVAL takes its script's flags: a shebang script without no-writes
     is a write, so a READONLY replica sends it to the master (-MOVED) as
