@@ -175,6 +175,9 @@ static void become_child(pid_t parent) {
     for (int i = 0; i < srv.tcp_count; i++) close(srv.tcp_fds[i]);
     for (int i = 0; i < srv.tls_count; i++) close(srv.tls_fds[i]);
     if (srv.unix_fd != -1) close(srv.unix_fd);
+    /* nodes.conf's lock is the parent's: the next file it locks is the
+     * inode this copy would keep locked. */
+    if (srv.cluster_lock_fd != -1) close(srv.cluster_lock_fd);
     /* Client sockets too: a connection the parent closes (CLIENT KILL, a
      * replica dropped mid-sync) must end now, not when the child exits. */
     for (client *c = srv.clients; c; c = c->next)

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "arg.h"
@@ -477,14 +478,44 @@ static void remove_spare(void) {
     if (spare_owner == getpid()) unlink(spare_path); /* not from a forked child */
 }
 
-/* Write s into the spare (fsynced if asked): false on error. */
-static bool write_spare(const str *s, bool fsync_it) {
+/* Write s into the spare (fsynced if asked), locked as nodes.conf is
+ * (see lock_config): its open fd, or -1 on error. */
+static int write_spare(const str *s, bool fsync_it) {
     int fd = open(spare_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd == -1) return false;
-    bool ok = pwrite(fd, s->buf, s->len, 0) == (ssize_t)s->len &&
-              ftruncate(fd, (off_t)s->len) == 0 && (!fsync_it || fsync(fd) == 0);
-    close(fd);
-    return ok;
+    if (fd == -1) return -1;
+    if (pwrite(fd, s->buf, s->len, 0) != (ssize_t)s->len || ftruncate(fd, (off_t)s->len) == -1 ||
+        (fsync_it && fsync(fd) == -1)) {
+        close(fd);
+        return -1;
+    }
+    if (srv.cluster_lock_fd != -1 && flock(fd, LOCK_EX | LOCK_NB) == -1)
+        log_msg(LOG_WARNING, "Impossible to lock %s: %s", spare_path, strerror(errno));
+    return fd;
+}
+
+/* Redis's clusterLockConfig: an exclusive flock() on nodes.conf, held while
+ * we run, so that a second node (castor or redis-server) given the same
+ * file refuses to start instead of sharing it. nodes.conf is replaced by
+ * another inode at each save: the spare is locked before it takes
+ * nodes.conf's name, and the lock on the inode it replaced is let go. */
+static int lock_config(const char *path) {
+    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644); /* created: no race to create it */
+    if (fd == -1) {
+        log_msg(LOG_WARNING, "Can't open %s in order to acquire a lock: %s", path, strerror(errno));
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+        if (errno == EWOULDBLOCK)
+            log_msg(
+                LOG_WARNING,
+                "Sorry, the cluster configuration file %s is already used by a different Redis Cluster node. Please make sure that different nodes use different cluster configuration files.",
+                path);
+        else log_msg(LOG_WARNING, "Impossible to lock %s: %s", path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    srv.cluster_lock_fd = fd;
+    return 0;
 }
 
 int cluster_save_config(bool fsync_it) {
@@ -499,11 +530,18 @@ int cluster_save_config(bool fsync_it) {
         spare_owner = getpid();
     }
     int rc = -1;
-    if (write_spare(s, fsync_it)) {
+    int fd = write_spare(s, fsync_it);
+    if (fd != -1) {
         if (renameat2(AT_FDCWD, spare_path, AT_FDCWD, cfg.cluster_config_file, RENAME_EXCHANGE) ==
                 0 ||
             rename(spare_path, cfg.cluster_config_file) == 0)
             rc = 0;
+        if (rc == 0 && srv.cluster_lock_fd != -1) {
+            close(srv.cluster_lock_fd); /* the replaced inode: now the spare, or gone */
+            srv.cluster_lock_fd = fd;
+        } else {
+            close(fd);
+        }
     }
     if (rc == -1)
         log_msg(LOG_WARNING, "Could not save the cluster config file %s: %s",
@@ -921,6 +959,7 @@ int cluster_init(void) {
     cs = mem_calloc(sizeof(cluster_state));
     cs->state = CLUSTER_FAIL;
     cs->mf_master_offset = -1;
+    if (lock_config(cfg.cluster_config_file) == -1) return -1;
     int rc = load_config(cfg.cluster_config_file);
     if (rc == -1) return -1;
     if (rc == 1) {
@@ -1072,11 +1111,13 @@ static long long node_offset(const cnode *n) {
     return n == cs->myself ? cluster_my_repl_offset() : n->repl_offset;
 }
 
-/* A replica with no offset yet is in its full sync (Redis's rule; a
- * master that has none either has nothing to load): SLOTS hides it,
- * SHARDS calls it "loading". */
+/* A replica with no offset is in its full sync, or has taken nothing from
+ * its master's stream yet: SLOTS hides it, SHARDS calls it "loading"
+ * (Redis's isReplicaAvailable). Not "unless its master has no offset
+ * either": a replica synced at offset 0 would then look in a full sync as
+ * soon as its master's offset moved, before it even reconnected. */
 static bool replica_in_full_sync(const cnode *n) {
-    return (n->flags & CN_SLAVE) && n->master && node_offset(n) == 0 && node_offset(n->master) != 0;
+    return (n->flags & CN_SLAVE) && node_offset(n) == 0;
 }
 
 /* One node of CLUSTER SLOTS: endpoint, port, id, then the networking
@@ -1425,10 +1466,11 @@ static void cmd_cluster_saveconfig(client *c) {
 }
 
 /* Redis's clusterBumpConfigEpochWithoutConsensus: unless my config epoch is
- * already the greatest and non-zero, take a new one (saved with fsync).
- * Returns true if it changed. */
+ * non-zero and already the greatest of every node's config epoch and the
+ * current epoch (which an election or a vote may have moved past them),
+ * take a new one (saved with fsync). Returns true if it changed. */
 static bool bump_epoch_without_consensus(void) {
-    uint64_t max = 0;
+    uint64_t max = cs->current_epoch;
     for (int i = 0; i < cs->nnodes; i++)
         if (cs->nodes[i]->config_epoch > max) max = cs->nodes[i]->config_epoch;
     cnode *me = cs->myself;

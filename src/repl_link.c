@@ -1145,8 +1145,16 @@ static void serve_clients(void) {
     server_serve_while_loading();
 }
 
-/* The loader's callback, every 64 KB of payload: a split sync's stream
- * link is drained (every 2 ms), clients are served. */
+/* The loader's callback, every 64 KB of payload or every
+ * loading-process-events-interval-bytes if that is less (a payload that
+ * compresses well holds seconds of loading in a few KB: Redis serves
+ * clients every that many bytes read): a split sync's stream link is
+ * drained (every 2 ms), clients are served. */
+static size_t while_loading_every(void) {
+    long long every = cfg.loading_process_events_interval_bytes;
+    return every > 0 && every < 64 * 1024 ? (size_t)every : 64 * 1024;
+}
+
 static void while_loading(void) {
     drain_while_loading();
     long long every = cfg.loading_process_events_interval_bytes;
@@ -1165,7 +1173,7 @@ static void begin_loading(long long total) {
 
 static int load_draining(const char *path, rdb_info *info, str **err) {
     repl_ls.s_loading = repl_ls.split;
-    int rc = rdb_load_file_cb(path, info, while_loading, 64 * 1024, err);
+    int rc = rdb_load_file_cb(path, info, while_loading, while_loading_every(), err);
     repl_ls.s_loading = false;
     return rc;
 }
@@ -1456,7 +1464,7 @@ static void socket_load(bool tee) {
     rio rr;
     rio_init_fd(&rr, repl_ls.fd);
     rr.read = socket_rio_read;
-    rdb_rio_every(&rr, while_loading, 64 * 1024);
+    rdb_rio_every(&rr, while_loading, while_loading_every());
     rdb_info info;
     rdb_info_init(&info);
     str *err = NULL;

@@ -892,6 +892,7 @@ int main(int argc, char **argv) {
     if (cfg.syslog_enabled) log_open_syslog(cfg.syslog_ident, cfg.syslog_facility);
     log_supervision(supervised);
     srv.hz = cfg.hz;
+    srv.cluster_lock_fd = -1;
     ev_set_coalesce(cfg.io_coalesce_us);
     log_msg(LOG_NOTICE, "oO0OoO0OoO0Oo castor is starting oO0OoO0OoO0Oo");
     log_msg(LOG_NOTICE, "castor version=%s (Redis %s compatible), bits=64, pid=%d, just started",

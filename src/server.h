@@ -54,6 +54,9 @@ struct server {
     int tls_fds[16]; /* server.c: the tls-port listeners */
     int tls_count;   /* server.c */
     int unix_fd;     /* server.c */
+    /* cluster.c: the open nodes.conf that holds our flock() (-1: none);
+     * child.c closes a forked child's copy. */
+    int cluster_lock_fd;
 
     /* Stats: the file named counts; info.c zeroes them all (CONFIG
      * RESETSTAT). Those naming no writer are always 0 in castor. */

@@ -14,7 +14,7 @@ import pytest
 import redis
 from redis.cluster import RedisCluster
 
-from castortest import REDIS_SERVER, wait_for
+from castortest import CASTOR_SERVER, REDIS_SERVER, Server, wait_for
 
 REDIS_CLI = shutil.which("redis-cli") or "/usr/bin/redis-cli"
 TIMEOUT_MS = 1000
@@ -334,6 +334,47 @@ def test_nodes_conf_saves_reuse_a_spare_file(start_server):
     assert " 101\n" in c.execute_command("CLUSTER", "NODES")
 
 
+LOCKED = ("Sorry, the cluster configuration file %s is already used by a different Redis "
+          "Cluster node. Please make sure that different nodes use different cluster "
+          "configuration files.")
+
+
+@pytest.mark.parametrize("holder,second", [("castor", "castor"), ("redis", "castor"),
+                                           ("castor", "redis")])
+def test_nodes_conf_is_locked_by_its_node(start_server, tmp_path, holder, second):
+    # Redis's clusterLockConfig: a node holds an flock() on its nodes.conf;
+    # a second node (castor or redis-server) given the same file refuses to
+    # start with Redis's words instead of sharing it. castor replaces
+    # nodes.conf by another inode at each save (its spare file), and a fork
+    # child (BGSAVE) inherits the lock's fd: the lock must follow the file
+    # past both.
+    binary = {"redis": REDIS_SERVER, "castor": CASTOR_SERVER}
+    a = node(start_server, binary=binary[holder])
+    c = a.client()
+    conf = os.path.join(a.workdir, "nodes.conf")
+    c.execute_command("DEBUG", "POPULATE", "10")
+    c.config_set("rdb-key-save-delay", "100000")  # the child lives ~1 s
+    c.bgsave()
+    # Two saves: castor's nodes.conf is back on the inode the child had.
+    for slot in (1, 2):
+        assert c.execute_command("CLUSTER", "ADDSLOTS", slot)
+    wait_for(lambda: a.info("persistence")["rdb_bgsave_in_progress"] == 0, 20)
+    b = Server(tmp_path / "second", binary=binary[second], name="second",
+               directives={"cluster-enabled": "yes", "cluster-config-file": conf})
+    try:
+        b.spawn()
+        assert b.wait_exit(20) == 1
+        assert LOCKED % conf in b.logfile, b.logfile[-2000:]
+        assert " 1-2\n" in open(conf).read()
+        c.config_set("rdb-key-save-delay", "0")
+        # Once its node is gone, the file is free.
+        a.stop()
+        b.start()
+        assert b.client(decode_responses=True).execute_command("CLUSTER", "MYID") in open(conf).read()
+    finally:
+        b.stop()
+
+
 @pytest.mark.parametrize("source,target", [("redis", "castor"), ("castor", "castor"),
                                            ("castor", "redis")])
 def test_reshard_moves_every_key(start_server, source, target):
@@ -389,6 +430,39 @@ def master_and_replica(start_server):
     wait_ok([m, r])
     wait_for(lambda: r.info("replication")["master_link_status"] == "up", 20)
     return m, r
+
+
+def test_replica_hidden_only_while_it_loads(start_server):
+    """Redis's legacy 22-replica-in-sync: a replica that synced while its
+    master's offset was 0 is in CLUSTER SLOTS only once its offset moves
+    (Redis's isReplicaAvailable); when its link drops and it loads a full
+    sync (slowly: key-load-delay, with clients and the bus served every
+    1024 bytes although the payload compresses into a few KB), the master
+    leaves it out of SLOTS while it says loading:1, and puts it back after.
+    castor hid it as soon as its master's offset moved (before it even
+    reconnected), and answered nobody while it loaded."""
+    m, r = master_and_replica(start_server)
+    mc, rc = m.client(decode_responses=True), r.client(decode_responses=True)
+    rid = rc.execute_command("CLUSTER", "MYID")
+    in_slots = lambda: any(x[2] == rid for rng in mc.execute_command("CLUSTER", "SLOTS")  # noqa
+                           for x in rng[3:])
+    mc.execute_command("DEBUG", "POPULATE", 1000, "key", 1000)
+    mc.config_set("repl-ping-replica-period", 1)  # the replica's offset moves off 0
+    wait_for(in_slots, 20, msg="the replica in CLUSTER SLOTS")
+    mc.config_set("repl-backlog-size", 100)
+    rc.config_set("key-load-delay", 4000)  # 1100 keys: 4.4 s at least
+    rc.config_set("loading-process-events-interval-bytes", 1024)
+    p = mc.pipeline(transaction=True)
+    p.execute_command("CLIENT", "KILL", "TYPE", "replica")
+    for i in range(100):
+        p.set("{0}%d" % i, "A" * 1024)
+    p.execute()
+    wait_for(lambda: not in_slots(), 20, interval=0.05, msg="the replica left out of SLOTS")
+    quick = r.client(decode_responses=True, socket_timeout=2)
+    assert quick.info("persistence")["loading"] == 1
+    rc.config_set("key-load-delay", 0)
+    wait_for(lambda: r.info("replication")["master_link_status"] == "up", 60)
+    wait_for(in_slots, 20, msg="the replica back in CLUSTER SLOTS")
 
 
 def test_writing_script_on_readonly_replica_is_moved(start_server):

@@ -3,6 +3,8 @@ subcommands and their errors, hash slots, redirection texts (-CLUSTERDOWN,
 -CROSSSLOT, -ASK, -TRYAGAIN), what cluster mode forbids (SELECT, MOVE,
 SWAPDB, COPY DB), and cluster support being disabled."""
 
+import os
+
 import pytest
 
 from castortest import wait_for
@@ -149,3 +151,24 @@ def test_migrating_and_importing_slots(cpair):
     cpair.check("MGET", "{k}here", "{k}missing")
     cpair.check("CLUSTER", "SETSLOT", slot, "STABLE")
     cpair.check("GET", "{k}missing")
+
+
+def test_bumpepoch_counts_the_current_epoch(make_pair, tmp_path):
+    # A node whose config epoch is the greatest of the nodes it knows but
+    # below the current epoch (an election or a vote moved it, or the node
+    # that had it was forgotten): Redis takes a new epoch past the current
+    # one, BUMPED 10, not STILL 3.
+    me = "%040x" % 0xc0ffee
+    for side in ("castor", "redis"):
+        d = tmp_path / "pair0" / side  # where make_pair's first pair lives
+        os.makedirs(str(d))
+        with open(str(d / "nodes.conf"), "w") as f:
+            f.write("%s 127.0.0.1:1@10001 myself,master - 0 0 3 connected\n"
+                    "vars currentEpoch 9 lastVoteEpoch 0\n" % me)
+    p = make_pair(CLUSTER)
+    assert p.check("CLUSTER", "MYID") == me.encode()
+    assert p.check("CLUSTER", "BUMPEPOCH") == "BUMPED 10"
+    assert p.check("CLUSTER", "BUMPEPOCH") == "STILL 10"
+    for side in ("castor", "redis"):
+        info = str(p.conn(side).call("CLUSTER", "INFO"))
+        assert "cluster_current_epoch:10" in info and "cluster_my_epoch:10" in info, (side, info)

@@ -24,9 +24,12 @@ class Stream:
     def __init__(self, port):
         self.c = RespConn(port, timeout=5)
         self.c.send("SYNC")
-        line = self.c.read_line()
-        while line == b"":          # keepalive newlines before the payload
-            line = self.c.read_line()
+        # Keepalive newlines ("\n", no "\r") come before the payload while
+        # the snapshot is made (a second or more on a loaded machine): a
+        # line read up to "\r\n" may start with them.
+        line = self.c.read_line().lstrip(b"\n")
+        while line == b"":
+            line = self.c.read_line().lstrip(b"\n")
         assert line.startswith(b"$"), line
         self.c._read_exact(int(line[1:]))
 
