@@ -51,11 +51,24 @@ bool sid_decr(sid *id) {
     return true;
 }
 
+/* The last ms part formatted: XADDs within one millisecond (and the
+ * entries a read returns) mostly share it. Per thread, as a plain cache. */
+static __thread struct {
+    uint64_t ms;
+    char digits[24]; /* "ms-", then room for a fixed-size copy */
+    size_t len;      /* of "ms-"; 0: empty */
+} ms_cache;
+
 size_t sid_fmt(char *buf, const sid *id) {
-    size_t n = util_ull2str(buf, id->ms);
-    buf[n++] = '-';
-    n += util_ull2str(buf + n, id->seq);
-    return n;
+    if (ms_cache.len == 0 || ms_cache.ms != id->ms) {
+        ms_cache.len = util_ull2str(ms_cache.digits, id->ms);
+        ms_cache.digits[ms_cache.len++] = '-';
+        ms_cache.ms = id->ms;
+    }
+    /* SID_STR_SIZE leaves room for all 21 bytes of "ms-" at its longest. */
+    memcpy(buf, ms_cache.digits, 21);
+    size_t n = ms_cache.len;
+    return n + util_ull2str(buf + n, id->seq);
 }
 
 void sid_encode(unsigned char *buf, const sid *id) {
