@@ -909,6 +909,9 @@ long long stream_trim(stream *s, const stream_trim_args *a) {
         if (remove_node) {
             lp_free(lp);
             sidmap_remove_at(&s->nodes, 0);
+            /* An emptied stream may take lower IDs again (XSETID): a
+             * later node could have this master ID with other bytes. */
+            s->seek.off = 0;
             s->length -= (uint64_t)entries;
             deleted += entries;
             continue;

@@ -118,7 +118,8 @@ typedef struct sgroup {
  * starts at or after 'id' in that node jumps there instead of walking the
  * node from its first entry (a consumer group reading on where it
  * stopped). Entries only ever grow at a node's end, so the offset holds
- * until an entry is changed in place (XDEL, trimming), which clears it. */
+ * until an entry is changed in place or a node removed (XDEL, trimming),
+ * which clears it. */
 typedef struct stream_seek {
     sid master, id;
     uint32_t off; /* 0: no hint */

@@ -193,6 +193,19 @@ static void test_forward_reads_resume(void) {
     ASSERT_EQ(stream_trim(s, &a), 250);
     ASSERT(first_from(s, &live[100], &got) && sid_cmp(&got, &live[250]) == 0);
     ASSERT(first_from(s, &live[260], &got) && sid_cmp(&got, &live[260]) == 0);
+    /* Emptied, then given a lower last ID (XSETID allows that on an empty
+     * stream): the new node has the old one's master ID, other bytes. */
+    a = (stream_trim_args){.strategy = STREAM_TRIM_MAXLEN, .maxlen = 0};
+    stream_trim(s, &a);
+    ASSERT_EQ(s->length, 0);
+    s->last_id = mk(1, 0);
+    slice f[3] = {{"x", 1}, {"yy", 2}, {"zzz", 3}};
+    for (uint64_t i = 1; i <= 300; i++) {
+        sid id = mk(7, 3 * i), out; /* from 7-3, the old node's master */
+        ASSERT_EQ(stream_append(s, f, f, 3, &id, true, 0, &lim, &out), 0);
+    }
+    ASSERT(first_from(s, &live[260], &got) && sid_cmp(&got, &live[260]) == 0);
+    ASSERT(first_from(s, &live[270], &got) && sid_cmp(&got, &live[270]) == 0);
     stream_free(s);
 }
 
