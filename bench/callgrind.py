@@ -63,7 +63,30 @@ TESTS = {
     "GEOSEARCH": ["GEOSEARCH", "geo", "FROMMEMBER", "m:__rand_int__", "BYRADIUS", "1", "km", "ASC"],
     "GEOSEARCH_B": ["GEOSEARCH", "geo", "FROMMEMBER", "m:__rand_int__", "BYBOX", "4", "4", "km",
                     "COUNT", "10", "WITHDIST"],
+    # bench.py's consumer-group loop (XREADGROUP COUNT 10 then XACK of the
+    # ten, one client): -n counts messages; the figure is per message.
+    "XREADGROUP_XACK": None,
 }
+
+
+class _Port:
+    """What bench.group_loop needs of a server: a name, a port, a CPU clock."""
+
+    def __init__(self, port):
+        self.name, self.port = "server", port
+
+    def cpu_ns(self):
+        return 0
+
+
+def group_load(port, count):
+    """The stream xg of count entries (bench.py's load) and its group g at 0."""
+    import bench
+    srv = _Port(port)
+    bench.stream_pipe_load(srv, bench.stream_load(b"xg", count))
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as sock:
+        sock.sendall(bench.encode_command([b"XGROUP", b"CREATE", b"xg", b"g", b"0"]))
+        sock.recv(100)
 
 
 def geo_load(port):
@@ -107,6 +130,10 @@ def measure(server, test, n, pipeline, clients, keep, tls=False):
                               capture_output=True, text=True, timeout=60).stdout
 
     def bench(count):
+        if test == "XREADGROUP_XACK":
+            import bench as b
+            b.group_loop(_Port(port), max(count // 10, 1))
+            return
         args = TESTS[test]
         subprocess.run(["redis-benchmark", "-p", str(bench_port)] + bench_tls + ["-c", str(clients), "-P",
                         str(pipeline), "-r", "100000", "-q", "-n", str(count)] + args,
@@ -132,6 +159,8 @@ def measure(server, test, n, pipeline, clients, keep, tls=False):
                            text=True, timeout=600)
         if test.startswith("GEOSEARCH"):
             geo_load(port)
+        if test == "XREADGROUP_XACK":
+            group_load(port, max(n // 10, 1000) + n)
         bench(max(n // 10, 1000))
         subprocess.run(["callgrind_control", "-i", "on", str(proc.pid)], capture_output=True)
         bench(n)

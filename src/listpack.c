@@ -182,6 +182,16 @@ static unsigned encode_int(unsigned char *buf, long long v) {
     return 1 + nbytes;
 }
 
+/* The size encode_int() gives v. */
+static unsigned int_enc_size(long long v) {
+    if (v >= 0 && v <= 127) return 1;
+    if (v >= -4096 && v <= 4095) return 2;
+    if (v >= -32768 && v <= 32767) return 3;
+    if (v >= -8388608 && v <= 8388607) return 4;
+    if (v >= -2147483648LL && v <= 2147483647LL) return 5;
+    return 9;
+}
+
 /* Size of the string header for a string of len bytes. */
 static unsigned str_hdr_size(size_t len) {
     if (len < 64) return 1;
@@ -369,9 +379,13 @@ static bool eq_with(const unsigned char *p, const char *s, size_t len, bool s_is
 }
 
 bool lp_eq(const unsigned char *p, const char *s, size_t len) {
-    long long sv = 0;
-    bool s_is_int = util_str2ll(s, len, &sv);
-    return eq_with(p, s, len, s_is_int, sv);
+    size_t l = 0;
+    long long v = 0;
+    const unsigned char *es = decode(p, &l, &v);
+    if (es) return l == len && (len == 0 || memcmp(es, s, len) == 0);
+    /* Only an integer element needs s's value. */
+    long long sv;
+    return util_str2ll(s, len, &sv) && v == sv;
 }
 
 unsigned char *lp_find(const unsigned char *lp, unsigned char *p, const char *s, size_t len,
@@ -416,6 +430,14 @@ static unsigned char *insert_raw(unsigned char *lp, const unsigned char *enc, si
     }
     size_t poff = (size_t)(p - lp);
     size_t elen = enc ? enclen : (str ? str_hdr_size(slen) + slen : 0);
+    if (where == LP_REPLACE && !del && entry_enc_size(p) == elen) {
+        /* Same size (a counter that keeps its width): overwrite in place,
+         * the backlen stays right. */
+        if (enc) memcpy(p, enc, enclen);
+        else encode_str(p, str, slen);
+        if (newp) *newp = p;
+        return lp;
+    }
     unsigned char backlen[5];
     unsigned blen = del ? 0 : encode_backlen(backlen, elen);
     uint64_t old_bytes = lp_bytes(lp);
@@ -498,7 +520,7 @@ unsigned char *lp_append_int(unsigned char *lp, long long v) {
 #define LP_BATCH 16
 static unsigned char *append_chunk(unsigned char *lp, const lp_item *items, size_t n) {
     struct {
-        unsigned char buf[9];
+        long long v;
         unsigned len; /* 0: a string, written from items[i] */
     } ints[LP_BATCH];
     uint64_t add = 0;
@@ -506,7 +528,8 @@ static unsigned char *append_chunk(unsigned char *lp, const lp_item *items, size
         long long v = items[i].v;
         uint64_t elen;
         if (items[i].s == NULL || util_str2ll(items[i].s, items[i].len, &v)) {
-            ints[i].len = encode_int(ints[i].buf, v);
+            ints[i].v = v;
+            ints[i].len = int_enc_size(v);
             elen = ints[i].len;
         } else {
             ints[i].len = 0;
@@ -521,8 +544,7 @@ static unsigned char *append_chunk(unsigned char *lp, const lp_item *items, size
     for (size_t i = 0; i < n; i++) {
         uint64_t elen;
         if (ints[i].len) {
-            memcpy(dst, ints[i].buf, ints[i].len);
-            elen = ints[i].len;
+            elen = encode_int(dst, ints[i].v);
         } else {
             encode_str(dst, items[i].s, items[i].len);
             elen = str_hdr_size(items[i].len) + items[i].len;

@@ -127,7 +127,7 @@ static void collect(int dbid, int argc, const slice *argv) {
 
 void propagate(int dbid, int argc, const slice *argv) {
     /* What is being loaded (an AOF, DEBUG LOADAOF) is not announced again. */
-    if (!(readers & targets) || srv.loading) return;
+    if (!propagate_wanted()) return;
     if (depth == 0) {
         /* Outside a call (the cron's active expiry): one effect, sent now. */
         emit(dbid, targets, argc, argv);
@@ -135,6 +135,8 @@ void propagate(int dbid, int argc, const slice *argv) {
     }
     collect(dbid, argc, argv);
 }
+
+bool propagate_wanted(void) { return (readers & targets) && !srv.loading; }
 
 void propagate_to(int to, int dbid, int argc, const slice *argv) {
     int all = targets;

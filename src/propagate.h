@@ -13,6 +13,10 @@
  * every call, so a command never needs to. Outside any call (the cron)
  * an effect goes out at once. */
 void propagate(int dbid, int argc, const slice *argv);
+/* Would propagate() record an effect now? For a command that builds an
+ * effect's arguments only to propagate them (XREADGROUP's XCLAIMs): false
+ * while nothing listens or while loading. */
+bool propagate_wanted(void);
 /* propagate() of "DEL key". */
 void propagate_del(int dbid, const char *key, size_t klen);
 /* "DEL key" of a key a master's RDB load found expired, to the

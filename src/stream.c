@@ -23,12 +23,6 @@
 
 /* ---- IDs ---- */
 
-int sid_cmp(const sid *a, const sid *b) {
-    if (a->ms != b->ms) return a->ms > b->ms ? 1 : -1;
-    if (a->seq != b->seq) return a->seq > b->seq ? 1 : -1;
-    return 0;
-}
-
 bool sid_incr(sid *id) {
     if (id->seq != UINT64_MAX) {
         id->seq++;
@@ -57,11 +51,24 @@ bool sid_decr(sid *id) {
     return true;
 }
 
+/* The last ms part formatted: XADDs within one millisecond (and the
+ * entries a read returns) mostly share it. Per thread, as a plain cache. */
+static __thread struct {
+    uint64_t ms;
+    char digits[24]; /* "ms-", then room for a fixed-size copy */
+    size_t len;      /* of "ms-"; 0: empty */
+} ms_cache;
+
 size_t sid_fmt(char *buf, const sid *id) {
-    size_t n = util_ull2str(buf, id->ms);
-    buf[n++] = '-';
-    n += util_ull2str(buf + n, id->seq);
-    return n;
+    if (ms_cache.len == 0 || ms_cache.ms != id->ms) {
+        ms_cache.len = util_ull2str(ms_cache.digits, id->ms);
+        ms_cache.digits[ms_cache.len++] = '-';
+        ms_cache.ms = id->ms;
+    }
+    /* SID_STR_SIZE leaves room for all 21 bytes of "ms-" at its longest. */
+    memcpy(buf, ms_cache.digits, 21);
+    size_t n = ms_cache.len;
+    return n + util_ull2str(buf + n, id->seq);
 }
 
 void sid_encode(unsigned char *buf, const sid *id) {
@@ -97,8 +104,37 @@ static bool parse_u64(const char *s, uint64_t *out) {
     return true;
 }
 
+/* "ms" or "ms-seq" of plain digits, at most 19 each (no overflow): the
+ * common form, parsed without the copy and the general rules of
+ * sid_parse(), whose result it equals. False: not this form. */
+static bool parse_plain(const char *p, size_t len, sid *out, uint64_t missing_seq) {
+    uint64_t part[2] = {0, 0};
+    int k = 0;
+    size_t digits = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned d = (unsigned)((unsigned char)p[i] - '0');
+        if (d <= 9) {
+            if (++digits > 19) return false;
+            part[k] = part[k] * 10 + d;
+        } else if (p[i] == '-' && k == 0 && digits) {
+            k = 1;
+            digits = 0;
+        } else {
+            return false;
+        }
+    }
+    if (digits == 0) return false;
+    out->ms = part[0];
+    out->seq = k ? part[1] : missing_seq;
+    return true;
+}
+
 bool sid_parse(const char *p, size_t len, sid *out, uint64_t missing_seq, bool strict,
                bool *seq_given) {
+    if (parse_plain(p, len, out, missing_seq)) {
+        if (seq_given) *seq_given = true;
+        return true;
+    }
     char buf[128];
     if (len > sizeof(buf) - 1) return false;
     memcpy(buf, p, len);
@@ -146,6 +182,7 @@ size_t sidmap_lower(const sidmap *m, const sid *id) {
 }
 
 void *sidmap_find(const sidmap *m, const sid *id) {
+    if (m->len == 0 || sid_cmp(&m->items[m->head + m->len - 1].id, id) < 0) return NULL;
     size_t i = sidmap_lower(m, id);
     if (i < m->len && sid_cmp(&m->items[m->head + i].id, id) == 0) return m->items[m->head + i].val;
     return NULL;
@@ -165,7 +202,10 @@ static void sidmap_make_room(sidmap *m) {
 }
 
 bool sidmap_insert(sidmap *m, const sid *id, void *val) {
-    size_t i = sidmap_lower(m, id);
+    /* IDs mostly come in increasing order (new entries, new deliveries):
+     * above the last item there is nothing to search. */
+    size_t i = m->len && sid_cmp(&m->items[m->head + m->len - 1].id, id) < 0 ? m->len
+                                                                             : sidmap_lower(m, id);
     if (i < m->len && sid_cmp(&m->items[m->head + i].id, id) == 0) return false;
     if (i == 0 && m->head > 0) {
         m->head--;
@@ -194,7 +234,8 @@ void *sidmap_remove_at(sidmap *m, size_t i) {
 }
 
 void *sidmap_remove(sidmap *m, const sid *id) {
-    size_t i = sidmap_lower(m, id);
+    /* Mostly the oldest item goes (acknowledged in delivery order). */
+    size_t i = m->len && sid_cmp(&m->items[m->head].id, id) == 0 ? 0 : sidmap_lower(m, id);
     if (i < m->len && sid_cmp(&m->items[m->head + i].id, id) == 0) return sidmap_remove_at(m, i);
     return NULL;
 }
@@ -228,6 +269,14 @@ static int64_t lp_intv(const unsigned char *p) {
     int64_t v = 0;
     lp_int(p, &v);
     return v;
+}
+
+/* The master entry's counters are mostly 7-bit integers: one byte, then a
+ * one-byte backlen. These read, step over and bump them without decoding. */
+static inline int64_t hdr_int(const unsigned char *p) { return p[0] < 128 ? p[0] : lp_intv(p); }
+
+static inline unsigned char *hdr_next(const unsigned char *lp, unsigned char *p) {
+    return p[0] < 128 ? p + 2 : lp_next(lp, p);
 }
 
 static unsigned char *lp_set_int(unsigned char *lp, unsigned char **p, int64_t v) {
@@ -464,7 +513,7 @@ static bool node_has_room(const unsigned char *lp, size_t add, const stream_limi
     if (lp_bytes(lp) + add >= max_bytes) return false;
     if (lim->node_max_entries) {
         unsigned char *p = lp_first(lp);
-        int64_t count = lp_intv(p) + lp_intv(lp_next(lp, p));
+        int64_t count = hdr_int(p) + hdr_int(hdr_next(lp, p));
         if (count >= lim->node_max_entries) return false;
     }
     return true;
@@ -548,11 +597,12 @@ int stream_append(stream *s, const slice *fields, const slice *values, long nfie
     } else {
         master = tail->id;
         unsigned char *p = lp_first(lp);
-        lp = lp_set_int(lp, &p, lp_intv(p) + 1);
-        p = lp_next(lp, p);
-        p = lp_next(lp, p);
-        int64_t mfields = lp_intv(p);
-        p = lp_next(lp, p);
+        if (p[0] < 127) p[0]++; /* still 7 bits: the same size */
+        else lp = lp_set_int(lp, &p, lp_intv(p) + 1);
+        p = hdr_next(lp, p);
+        p = hdr_next(lp, p);
+        int64_t mfields = hdr_int(p);
+        p = hdr_next(lp, p);
         if (mfields == nfields) {
             long i;
             for (i = 0; i < nfields; i++) {
@@ -617,7 +667,12 @@ static bool open_node(stream_iter *it) {
     it->master_fields_start = p;
     if (!it->rev) {
         for (int64_t i = 0; i < it->master_fields; i++) p = lp_next(it->lp, p);
+        it->entries = p;
         it->p = p; /* at the master's terminator */
+        const stream_seek *h = &it->s->seek;
+        if (h->off && sid_cmp(&h->master, &it->master) == 0 && sid_cmp(&h->id, &it->start) <= 0 &&
+            h->off < lp_bytes(it->lp) - (size_t)(p - it->lp))
+            it->p = p + h->off; /* the element before the entry h->id */
     } else {
         it->p = lp_last(it->lp); /* the last entry's lp-count */
     }
@@ -635,6 +690,7 @@ bool stream_iter_next(stream_iter *it, sid *id, int64_t *nfields) {
             it->p = lp_prev(it->lp, it->p);
         }
         for (;;) {
+            unsigned char *before = it->p;
             if (!it->rev) {
                 it->p = lp_next(it->lp, it->p); /* past the previous lp-count */
                 if (it->p == NULL) break;
@@ -667,6 +723,9 @@ bool stream_iter_next(stream_iter *it, sid *id, int64_t *nfields) {
                     if (sid_cmp(id, &it->end) > 0) return false;
                     it->entry_flags = flags;
                     it->master_field_ptr = it->master_fields_start;
+                    it->s->seek.master = it->master;
+                    it->s->seek.id = *id;
+                    it->s->seek.off = (uint32_t)(before - it->entries);
                     return true;
                 }
                 int64_t skip = (flags & FLAG_SAMEFIELDS) ? *nfields : *nfields * 2;
@@ -707,6 +766,7 @@ void stream_iter_field(stream_iter *it, const char **f, size_t *flen, const char
 static size_t open_index(const stream_iter *it) { return it->rev ? it->node : it->node - 1; }
 
 void stream_iter_remove(stream_iter *it, const sid *current) {
+    it->s->seek.off = 0; /* the flags rewritten in place may change size */
     unsigned char *lp = it->lp;
     size_t idx = open_index(it);
     int64_t flags = lp_intv(it->flags_p) | FLAG_DELETED;
@@ -782,6 +842,7 @@ static bool node_last_id(const unsigned char *lp, const sid *master, sid *out) {
 /* Mark entries of the node at index 0 deleted from its start until the
  * trim's condition holds; returns how many. */
 static long long trim_inside(stream *s, const stream_trim_args *a) {
+    s->seek.off = 0; /* as in stream_iter_remove */
     sidmap_item *item = sidmap_at(&s->nodes, 0);
     unsigned char *lp = item->val;
     unsigned char *p = lp_first(lp);
@@ -848,6 +909,9 @@ long long stream_trim(stream *s, const stream_trim_args *a) {
         if (remove_node) {
             lp_free(lp);
             sidmap_remove_at(&s->nodes, 0);
+            /* An emptied stream may take lower IDs again (XSETID): a
+             * later node could have this master ID with other bytes. */
+            s->seek.off = 0;
             s->length -= (uint64_t)entries;
             deleted += entries;
             continue;

@@ -35,7 +35,11 @@ typedef struct sid {
 
 #define SID_STR_SIZE 42 /* "ms-seq" with both at UINT64_MAX, and a NUL */
 
-int sid_cmp(const sid *a, const sid *b);
+static inline int sid_cmp(const sid *a, const sid *b) {
+    if (a->ms != b->ms) return a->ms > b->ms ? 1 : -1;
+    if (a->seq != b->seq) return a->seq > b->seq ? 1 : -1;
+    return 0;
+}
 /* Next / previous ID; false (and the ID wraps to 0-0 / max) at the end. */
 bool sid_incr(sid *id);
 bool sid_decr(sid *id);
@@ -108,6 +112,19 @@ typedef struct sgroup {
 
 /* ---- The stream ---- */
 
+/* Where the last forward iteration returned an entry: in the node of
+ * master ID 'master', the entry 'id' follows the element 'off' bytes past
+ * the node's master entry terminator. A later forward iteration that
+ * starts at or after 'id' in that node jumps there instead of walking the
+ * node from its first entry (a consumer group reading on where it
+ * stopped). Entries only ever grow at a node's end, so the offset holds
+ * until an entry is changed in place or a node removed (XDEL, trimming),
+ * which clears it. */
+typedef struct stream_seek {
+    sid master, id;
+    uint32_t off; /* 0: no hint */
+} stream_seek;
+
 typedef struct stream {
     sidmap nodes; /* master id -> listpack (owned) */
     uint64_t length;
@@ -115,6 +132,7 @@ typedef struct stream {
     uint64_t entries_added;
     sgroup **groups; /* sorted by name */
     size_t ngroups, groups_cap;
+    stream_seek seek;
 } stream;
 
 /* Register the kv callbacks of KV_STREAM (free, dup, size). */
@@ -156,6 +174,7 @@ typedef struct stream_iter {
     bool skip_tombstones;
     size_t node; /* index of the next node to open (forward) or + 1 (rev) */
     unsigned char *lp, *p;
+    unsigned char *entries; /* the open node's master entry terminator */
     sid master;
     int64_t master_fields;
     unsigned char *master_fields_start, *master_field_ptr;

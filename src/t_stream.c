@@ -113,6 +113,8 @@ typedef struct prop_info {
 
 static void propagate_xclaim(client *c, const slice *key, const sgroup *g, const slice *group,
                              const sid *id, const snack *n) {
+    srv.dirty++;
+    if (!propagate_wanted()) return; /* nothing to format the arguments for */
     char idb[SID_STR_SIZE], tb[UTIL_LLSTR_SIZE], cb[UTIL_LLSTR_SIZE], lb[SID_STR_SIZE];
     slice argv[14] = {
         slice_of("XCLAIM", 6),
@@ -131,10 +133,11 @@ static void propagate_xclaim(client *c, const slice *key, const sgroup *g, const
         slice_of(lb, sid_fmt(lb, &g->last_id)),
     };
     propagate(c->dbid, 14, argv);
-    srv.dirty++;
 }
 
 static void propagate_group_id(client *c, const slice *key, const sgroup *g, const slice *group) {
+    srv.dirty++;
+    if (!propagate_wanted()) return;
     char idb[SID_STR_SIZE], nb[UTIL_LLSTR_SIZE];
     slice argv[7] = {
         slice_of("XGROUP", 6),
@@ -146,7 +149,6 @@ static void propagate_group_id(client *c, const slice *key, const sgroup *g, con
         slice_of(nb, util_ll2str(nb, g->entries_read)),
     };
     propagate(c->dbid, 7, argv);
-    srv.dirty++;
 }
 
 static void propagate_consumer_creation(client *c, const slice *key, const slice *group,
@@ -425,18 +427,21 @@ static void cmd_xadd(client *c) {
     reply_bulk(c, idbuf, idlen);
     db_notify(NOTIFY_STREAM, "xadd", c->argv[1].ptr, c->argv[1].len, c->dbid);
     srv.dirty++;
-    /* The effect: this argv with the ID made concrete and the trim exact. */
-    slice argv_small[40];
-    slice *argv = c->argc <= 40 ? argv_small : mem_alloc(sizeof(slice) * (size_t)c->argc);
-    memcpy(argv, c->argv, sizeof(slice) * (size_t)c->argc);
+    if (a.trim.strategy != STREAM_TRIM_NONE && stream_trim(s, &a.trim))
+        db_notify(NOTIFY_STREAM, "xtrim", c->argv[1].ptr, c->argv[1].len, c->dbid);
+    /* The effect: this argv with the ID made concrete and the trim exact,
+     * built only when something reads it. */
+    slice argv_small[40], *argv = NULL;
     char trimbuf[SID_STR_SIZE];
-    if (a.trim.strategy != STREAM_TRIM_NONE) {
-        if (stream_trim(s, &a.trim))
-            db_notify(NOTIFY_STREAM, "xtrim", c->argv[1].ptr, c->argv[1].len, c->dbid);
-        if (a.trim.approx) rewrite_trim(s, &a, argv, trimbuf);
+    if (propagate_wanted()) {
+        argv = c->argc <= 40 ? argv_small : mem_alloc(sizeof(slice) * (size_t)c->argc);
+        memcpy(argv, c->argv, sizeof(slice) * (size_t)c->argc);
+        if (a.trim.strategy != STREAM_TRIM_NONE && a.trim.approx)
+            rewrite_trim(s, &a, argv, trimbuf);
+        if (!a.id_given || !a.seq_given) argv[idpos] = slice_of(idbuf, idlen);
     }
     notify(c, &c->argv[1], NULL, 0);
-    if (!a.id_given || !a.seq_given) argv[idpos] = slice_of(idbuf, idlen);
+    if (argv == NULL) return;
     propagate(c->dbid, c->argc, argv);
     if (argv != argv_small) mem_free(argv);
 }

@@ -109,12 +109,18 @@ static char *ull_digits(char *end, unsigned long long v) {
     return end;
 }
 
+/* Decimal digits of v. */
+static size_t ull_len(unsigned long long v) {
+    size_t n = 1;
+    for (; v >= 10000; v /= 10000) n += 4;
+    return n + (v >= 10) + (v >= 100) + (v >= 1000);
+}
+
+/* The digits go straight to their place in buf: no copy from a scratch
+ * buffer (IDs and counters are formatted on hot paths). */
 size_t util_ull2str(char *buf, unsigned long long v) {
-    char tmp[UTIL_LLSTR_SIZE];
-    char *end = tmp + sizeof(tmp);
-    char *p = ull_digits(end, v);
-    size_t len = (size_t)(end - p);
-    memcpy(buf, p, len);
+    size_t len = ull_len(v);
+    ull_digits(buf + len, v);
     buf[len] = '\0';
     return len;
 }
@@ -122,12 +128,9 @@ size_t util_ull2str(char *buf, unsigned long long v) {
 size_t util_ll2str(char *buf, long long v) {
     /* 0 - (unsigned)v is the magnitude even for LLONG_MIN. */
     unsigned long long mag = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-    char tmp[UTIL_LLSTR_SIZE];
-    char *end = tmp + sizeof(tmp);
-    char *p = ull_digits(end, mag);
-    if (v < 0) *--p = '-';
-    size_t len = (size_t)(end - p);
-    memcpy(buf, p, len);
+    size_t neg = v < 0, len = neg + ull_len(mag);
+    ull_digits(buf + len, mag);
+    if (neg) buf[0] = '-';
     buf[len] = '\0';
     return len;
 }

@@ -254,6 +254,39 @@ def test_xsetid(pair):
     info_stream(pair, "e")
 
 
+def test_reads_resume_where_the_last_stopped(pair):
+    """Forward reads that go on from the last one (castor jumps to where it
+    stopped inside a node): group reads through nodes that grow, with
+    entries deleted and trimmed ahead and behind, ranges that start after
+    the last read, and a node emptied then rebuilt under the same master ID
+    (XSETID lowers an empty stream's last ID) with entries of other sizes."""
+    cmds = []
+    for i in range(1, 251):
+        fields = ["a", str(i), "b", "v" * (i % 5)] if i % 7 else ["c", "x" * (i % 40)]
+        cmds.append(("XADD", "s", "5-%d" % i, *fields))
+    pair.same(cmds)
+    pair.same([("XGROUP", "CREATE", "s", "g", "0")])
+    for step in range(40):
+        pair.check("XREADGROUP", "GROUP", "g", "c%d" % (step % 3), "COUNT", "7", "STREAMS", "s", ">")
+        if step % 5 == 1:
+            pair.check("XDEL", "s", "5-%d" % (7 * step + 12), "5-%d" % (7 * step - 3))
+        if step % 6 == 2:
+            pair.check("XRANGE", "s", "(5-%d" % (7 * step), "+", "COUNT", "3")
+        if step % 9 == 4:
+            pair.check("XTRIM", "s", "MINID", "5-%d" % (5 * step))
+        if step % 4 == 3:
+            pair.check("XADD", "s", "5-*", "a", str(step), "b", "y")
+        pair.check("XACK", "s", "g", *["5-%d" % (7 * step + k) for k in range(1, 8)])
+    pair.check("XRANGE", "s", "(5-230", "+", "COUNT", "1")
+    pair.same([("XTRIM", "s", "MAXLEN", "0"), ("XSETID", "s", "1-0"), ("XLEN", "s")])
+    cmds = [("XADD", "s", "5-%d" % i, "long-field", "z" * (i % 30), "q", str(i * 1000))
+            for i in range(1, 261)]
+    pair.same(cmds)
+    for start in ("(5-231", "(5-240", "5-241", "(5-259", "(5-60"):
+        pair.check("XRANGE", "s", start, "+", "COUNT", "5")
+    pair.check("DEBUG", "DIGEST-VALUE", "s")
+
+
 # ---- Consumer groups ---------------------------------------------------------------------------
 
 def test_xgroup_create_setid_destroy(pair):
