@@ -368,7 +368,7 @@ def acl_setup(ctx, srv):
 
 
 ACL_TESTS = [("SET", ["-t", "set"]), ("GET", ["-t", "get"])]
-ACL_REPS = 5            # interleaved rounds (quick: 1)
+ACL_REPS = 11           # interleaved rounds (quick: 1): P1 rounds spread +-20%
 
 
 def acl_load(count, chunk=10000):
