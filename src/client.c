@@ -592,6 +592,8 @@ static void read_handler(int fd, void *data, int mask) {
  * name have their key first, as nearly every command; longer ones ask the
  * command table where their keys are (MSET, MGET, DEL...). */
 #define PREFETCH_MAX CLIENT_PF_KEYS
+/* Longer arguments are not hashed ahead (their lookup hashes them once). */
+#define PREFETCH_KEY_MAX 256
 #define PREFETCH_PER_CLIENT 16
 typedef struct prefetch_ref {
     db *d;
@@ -667,6 +669,10 @@ static int prefetch_request(client *c, const char *p, const slice *args, size_t 
     }
     for (size_t k = first; k <= last && k < argc && k < PREFETCH_MAX + 1 && n < PREFETCH_MAX;
          k += step) {
+        /* Hashing a long argument costs more than the miss it would hide,
+         * and the guess at short requests may not be a key at all (the
+         * body of EVAL <script> 0). */
+        if (args[k].len > PREFETCH_KEY_MAX) continue;
         refs[n].d = d;
         refs[n].h = db_prefetch(d, args[k].ptr, args[k].len);
         keep_key(c, p, &args[k], k, refs[n].h);

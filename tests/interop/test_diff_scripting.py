@@ -523,6 +523,13 @@ def test_script_cache(pair):
     pair.check("SCRIPT", "EXISTS", sha2)
     pair.check("SCRIPT", "FLUSH")
     pair.check("SCRIPT", "EXISTS", sha2)
+    # EVAL finds the body it ran last by comparing bodies: that entry went
+    # with the cache, a body of the same length is another script.
+    pair.check("EVAL", "return 'run'", "0")
+    pair.check("SCRIPT", "EXISTS", sha2)
+    pair.check("EVAL", "return 'nur'", "0")
+    pair.check("EVAL", "return 'run'", "0")
+    pair.check("EVAL_RO", "return 'nur'", "0")
     pair.check("SCRIPT", "KILL")
     pair.check("SCRIPT", "NOSUCH")
     pair.check("SCRIPT")
