@@ -285,13 +285,8 @@ bool rdb_save_function(rio *r, const char *code, size_t len) {
     return save_type(r, RDB_OPCODE_FUNCTION2) && rdb_save_raw_string(r, code, len);
 }
 
-typedef struct function_writer {
-    rio *r;
-    bool ok;
-} function_writer;
-
 static void save_function_code(void *priv, const char *code, size_t len) {
-    function_writer *w = priv;
+    rdb_walk *w = priv;
     if (w->ok) w->ok = rdb_save_function(w->r, code, len);
 }
 
@@ -306,7 +301,7 @@ int rdb_save_rio(rio *r, const rdb_info *info, str **err) {
     snprintf(magic, sizeof(magic), "REDIS%04d", RDB_VERSION);
     bool ok = rdb_write(r, magic, 9) && save_aux_fields(r, info);
     /* Function libraries come before the keys, as in Redis. */
-    function_writer fw = {r, ok};
+    rdb_walk fw = {r, ok};
     if (ok && !info->exclude_functions) seam_function_foreach(save_function_code, &fw);
     ok = fw.ok;
     for (int i = 0; ok && !info->exclude_data && i < srv.ndbs; i++) ok = save_db(r, db_get(i));

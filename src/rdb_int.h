@@ -51,6 +51,12 @@ bool rdb_save_lzf_blob(rio *r, const void *data, size_t clen, size_t ulen);
 bool rdb_save_raw_string(rio *r, const void *p, size_t len);
 bool rdb_save_ll_string(rio *r, long long v);
 bool rdb_save_u64le(rio *r, uint64_t v);
+/* A foreach walk's writer (walks that cannot stop early): each step
+ * writes while ok and records the first failure. */
+typedef struct rdb_walk {
+    rio *r;
+    bool ok;
+} rdb_walk;
 
 /* ---- Loading: the shared encodings (rdb.c) ---- */
 

@@ -93,19 +93,13 @@ int rdb_object_type(const kv *e) {
     return -1;
 }
 
-/* For the foreach walks of sets and hashes, which cannot stop early. */
-typedef struct walk_state {
-    rio *r;
-    bool ok;
-} walk_state;
-
 static void save_member(void *priv, const char *p, size_t len) {
-    walk_state *w = priv;
+    rdb_walk *w = priv;
     if (w->ok) w->ok = rdb_save_raw_string(w->r, p, len);
 }
 
 static void save_pair(void *priv, const char *f, size_t flen, const char *v, size_t vlen) {
-    walk_state *w = priv;
+    rdb_walk *w = priv;
     if (w->ok) w->ok = rdb_save_raw_string(w->r, f, flen) && rdb_save_raw_string(w->r, v, vlen);
 }
 
@@ -188,7 +182,7 @@ static bool save_stream(rio *r, const stream *s) {
 
 /* The value of e as rdbSaveObject writes it (no type byte). */
 bool rdb_save_object(rio *r, const kv *e) {
-    walk_state w = {r, true};
+    rdb_walk w = {r, true};
     switch (e->type) {
     case KV_STRING:
         if (e->enc == KV_ENC_INT) return rdb_save_ll_string(r, kv_int(e));

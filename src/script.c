@@ -456,11 +456,11 @@ static void sha1_hex(const char *p, size_t len, char out[41]) {
  * which is the only place entries are freed. */
 static script_entry *last_body;
 
-/* The cached script with this body, or NULL (nothing compiled). */
-static script_entry *cache_find_body(const char *body, size_t len) {
+/* The cached script with this body, or NULL (nothing compiled): then sha
+ * holds the body's SHA1. */
+static script_entry *cache_find_body(const char *body, size_t len, char sha[41]) {
     if (last_body && last_body->body->len == len && memcmp(last_body->body->buf, body, len) == 0)
         return last_body;
-    char sha[41];
     sha1_hex(body, len, sha);
     script_entry *e = dict_find(cache, sha, 40);
     if (e) last_body = e;
@@ -470,10 +470,9 @@ static script_entry *cache_find_body(const char *body, size_t len) {
 /* The cached script with this body, compiled and added if new; NULL after
  * replying the error to c. */
 static script_entry *cache_add(client *c, const char *body, size_t len) {
-    script_entry *e = cache_find_body(body, len);
-    if (e) return e;
     char sha[41];
-    sha1_hex(body, len, sha);
+    script_entry *e = cache_find_body(body, len, sha);
+    if (e) return e;
     unsigned flags;
     str *err = NULL;
     if (eval_shebang(body, len, &flags, &err) < 0) {
@@ -583,7 +582,8 @@ static uint32_t eval_cmd_flags(client *c, uint32_t cmd_flags) {
         if (e == NULL) return cmd_flags;
         sf = e->flags;
     } else {
-        e = cache_find_body(c->argv[1].ptr, c->argv[1].len);
+        char sha[41];
+        e = cache_find_body(c->argv[1].ptr, c->argv[1].len, sha);
         if (e) {
             sf = e->flags;
         } else {
