@@ -473,6 +473,11 @@ static str *nodes_description(const client *c) {
  * the spare is renamed over it instead. The spare is removed at exit. */
 static char spare_path[4096];
 static pid_t spare_owner;
+/* The spare's open fd while it is nodes.conf's last inode (after an
+ * exchange), still holding the lock it took as nodes.conf: we keep both
+ * inodes locked for as long as we run, so no save ever has to lock again
+ * (a forked child's inherited copy of a description would refuse it). */
+static int spare_fd = -1;
 
 static void remove_spare(void) {
     if (spare_owner == getpid()) unlink(spare_path); /* not from a forked child */
@@ -481,15 +486,19 @@ static void remove_spare(void) {
 /* Write s into the spare (fsynced if asked), locked as nodes.conf is
  * (see lock_config): its open fd, or -1 on error. */
 static int write_spare(const str *s, bool fsync_it) {
-    int fd = open(spare_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd == -1) return -1;
+    int fd = spare_fd;
+    spare_fd = -1;
+    if (fd == -1) {
+        fd = open(spare_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (fd == -1) return -1;
+        if (srv.cluster_lock_fd != -1 && flock(fd, LOCK_EX | LOCK_NB) == -1)
+            log_msg(LOG_WARNING, "Impossible to lock %s: %s", spare_path, strerror(errno));
+    }
     if (pwrite(fd, s->buf, s->len, 0) != (ssize_t)s->len || ftruncate(fd, (off_t)s->len) == -1 ||
         (fsync_it && fsync(fd) == -1)) {
         close(fd);
         return -1;
     }
-    if (srv.cluster_lock_fd != -1 && flock(fd, LOCK_EX | LOCK_NB) == -1)
-        log_msg(LOG_WARNING, "Impossible to lock %s: %s", spare_path, strerror(errno));
     return fd;
 }
 
@@ -532,12 +541,13 @@ int cluster_save_config(bool fsync_it) {
     int rc = -1;
     int fd = write_spare(s, fsync_it);
     if (fd != -1) {
-        if (renameat2(AT_FDCWD, spare_path, AT_FDCWD, cfg.cluster_config_file, RENAME_EXCHANGE) ==
-                0 ||
-            rename(spare_path, cfg.cluster_config_file) == 0)
-            rc = 0;
+        bool exchanged = renameat2(AT_FDCWD, spare_path, AT_FDCWD, cfg.cluster_config_file,
+                                   RENAME_EXCHANGE) == 0;
+        if (exchanged || rename(spare_path, cfg.cluster_config_file) == 0) rc = 0;
         if (rc == 0 && srv.cluster_lock_fd != -1) {
-            close(srv.cluster_lock_fd); /* the replaced inode: now the spare, or gone */
+            /* The replaced inode is now the spare (kept, locked) or gone. */
+            if (exchanged) spare_fd = srv.cluster_lock_fd;
+            else close(srv.cluster_lock_fd);
             srv.cluster_lock_fd = fd;
         } else {
             close(fd);
