@@ -590,10 +590,8 @@ static bool stream_link_pump(void) {
         }
         if (n == -1 && (errno == EAGAIN || errno == EINTR)) return true;
         if (n <= 0) {
-            stream_link_fail(
-                n == 0
-                    ? "Master closed the stream link during the full sync; keeping the current dataset"
-                    : "Error reading the stream link during the full sync; keeping the current dataset");
+            stream_link_fail(n == 0 ? "Master closed the stream link during the full sync"
+                                    : "Error reading the stream link during the full sync");
             return false;
         }
         srv.stat_net_input_bytes += n;
