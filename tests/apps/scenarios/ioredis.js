@@ -524,7 +524,13 @@ module.exports = [
                                  '+@all', '-@dangerous', '-flushall'));
         out.push(await admin.acl('SETUSER', 'ro', 'on', 'nopass', '~*', '+@read', '+ping'));
         const app = conn(env, { username: 'app', password: 's3cret' });
+        // ioredis's ready check (an INFO each user is denied) is done on
+        // each connection before the next one opens and before the commands,
+        // so the ACL LOG's order does not depend on which connection the
+        // server happens to read first.
+        await app.ping();
         const ro = conn(env, { username: 'ro' });
+        await ro.ping();
         const e = (p) => p.then((v) => v, (x) => 'E: ' + x.message);
         out.push(await e(app.set('app:1', 'x')), await e(app.set('other', 'x')),
                  await e(app.flushall()), await e(app.keys('*')),
