@@ -181,6 +181,21 @@ static __attribute__((noinline)) int read_count_slow(resp_parser *p, char *buf, 
  * for any other line: a sign, a zero, junk, or not all in yet. */
 static inline bool read_digits(const char *buf, size_t len, size_t *pos, long long *out) {
     size_t start = *pos, i = start + 1;
+    /* One or two digits (argument counts, short bulks) without the loop. */
+    if (len > start + 4) {
+        unsigned d0 = (unsigned char)buf[i] - (unsigned)'1';
+        if (d0 < 9 && buf[i + 1] == '\r') {
+            *out = d0 + 1;
+            *pos = i + 3;
+            return true;
+        }
+        unsigned d1 = (unsigned char)buf[i + 1] - (unsigned)'0';
+        if (d0 < 9 && d1 < 10 && buf[i + 2] == '\r') {
+            *out = (d0 + 1) * 10 + d1;
+            *pos = i + 4;
+            return true;
+        }
+    }
     if (i >= len || buf[i] < '1' || buf[i] > '9') return false;
     long long v = 0;
     size_t stop = len - start > 19 ? start + 19 : len; /* 18 digits can't overflow */
@@ -233,6 +248,21 @@ static bool parse_whole_multibulk(resp_parser *p, char *buf, size_t len) {
 static long long peek_count(const char *buf, size_t len, size_t *pos, char c, long long max) {
     size_t i = *pos;
     if (i >= len || buf[i] != c) return -1;
+    if (len > i + 4) { /* one or two digits without the loop */
+        unsigned d0 = (unsigned char)buf[i + 1] - (unsigned)'0';
+        unsigned d1 = (unsigned char)buf[i + 2] - (unsigned)'0';
+        if (d0 < 10 && buf[i + 2] == '\r' && buf[i + 3] == '\n') {
+            if ((long long)d0 > max) return -1;
+            *pos = i + 4;
+            return d0;
+        }
+        if (d0 < 10 && d1 < 10 && buf[i + 3] == '\r' && buf[i + 4] == '\n') {
+            long long n2 = d0 * 10 + d1;
+            if (n2 > max) return -1;
+            *pos = i + 5;
+            return n2;
+        }
+    }
     long long n = 0;
     for (i++; i < len && buf[i] >= '0' && buf[i] <= '9'; i++) {
         n = n * 10 + (buf[i] - '0');

@@ -167,3 +167,34 @@ def test_many_clients_pipelining_at_once(server):
     for n, c in enumerate(conns):
         got = read_replies(c, 50)
         assert got == sum([["OK", b"%d" % (n * 100 + i)] for i in range(25)], [])
+
+
+def test_integer_and_small_bulk_replies_across_the_buffer_end(server):
+    """reply_int and small reply_bulk write straight into the client's 16 KB
+    buffer when there is room: a pipeline long enough to overflow it, with
+    integers of every width and sign (LLONG_MIN and LLONG_MAX included) and
+    bulks of 0 to 65 bytes, reads back every reply whole and in order, and
+    CLIENT REPLY SKIP in the middle still silences exactly one reply."""
+    c = server.raw()
+    values = [0, 1, 9, 10, -1, -9, -10, 99, 100, 12345, -12345,
+              2**63 - 1, -2**63] + [(-1) ** i * 7 ** (i % 23) for i in range(40)]
+    cmds, want = [], []
+    for r in range(60):
+        for i, v in enumerate(values):
+            key = "int:%d:%d" % (r, i)
+            cmds.append(encode_command("SET", key, str(v)))
+            cmds.append(encode_command("INCRBY", key, "0"))
+            want += ["OK", v]
+        for n in range(66):
+            key = "bulk:%d:%d" % (r, n)
+            cmds.append(encode_command("SET", key, "b" * n))
+            cmds.append(encode_command("GET", key))
+            want += ["OK", b"b" * n]
+        cmds.append(encode_command("CLIENT", "REPLY", "SKIP"))
+        cmds.append(encode_command("INCRBY", "skipped", "5"))
+        cmds.append(encode_command("STRLEN", "bulk:%d:65" % r))
+        want.append(65)
+    c.send_raw(b"".join(cmds))
+    assert read_replies(c, len(want)) == want
+    c.send_raw(encode_command("GET", "skipped"))
+    assert c.read() == b"300"

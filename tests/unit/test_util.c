@@ -721,6 +721,22 @@ static void test_fast_clock_follows_wall_clock(void) {
     ASSERT(b >= a);
 }
 
+/* util_mem_eq() agrees with memcmp() for every length up to 40 and a
+ * difference at every position (the word loads overlap for 5-7, 9-15). */
+static void test_mem_eq_matches_memcmp(void) {
+    unsigned char a[48], b[48];
+    for (size_t i = 0; i < sizeof(a); i++) a[i] = b[i] = (unsigned char)(i * 7 + 1);
+    for (size_t n = 0; n <= 40; n++) {
+        ASSERT(util_mem_eq(a, b, n));
+        for (size_t at = 0; at < n; at++) {
+            b[at] ^= 0x80;
+            ASSERT(!util_mem_eq(a, b, n));
+            ASSERT(util_mem_eq(a, b, at)); /* shorter: the difference is past the end */
+            b[at] ^= 0x80;
+        }
+    }
+}
+
 int main(void) {
     RUN(test_fast_clock_follows_wall_clock);
     RUN(test_str2ll_accepts_canonical_integers);
@@ -759,5 +775,6 @@ int main(void) {
     RUN(test_rand64_varies);
     RUN(test_clocks);
     RUN(test_strcaseeq);
+    RUN(test_mem_eq_matches_memcmp);
     return unit_report();
 }
