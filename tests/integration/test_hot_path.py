@@ -198,3 +198,23 @@ def test_integer_and_small_bulk_replies_across_the_buffer_end(server):
     assert read_replies(c, len(want)) == want
     c.send_raw(encode_command("GET", "skipped"))
     assert c.read() == b"300"
+
+
+def test_command_names_found_in_any_case_and_near_misses_not(server):
+    """The command index reads a name's first 16 bytes as two words by loads
+    of 1-16 bytes: every command is found under its name in upper and mixed
+    case, and a name one byte shorter, longer or different is not (unless
+    that is another command's name)."""
+    c = server.raw()
+    names = [n.decode() for n in c.call("COMMAND", "LIST")]
+    known = set(names)
+    assert len(known) > 200
+    for name in names:
+        mixed = "".join(ch.upper() if i % 2 else ch for i, ch in enumerate(name))
+        misses = [name[:-1], name + "x", name[:-1] + chr(ord(name[-1]) + 1), "x" + name[1:],
+                  name[:-1] + "\x00"]
+        misses = [m for m in misses if m and m.lower() not in known]
+        infos = c.call("COMMAND", "INFO", name.upper(), mixed, *misses)
+        assert infos[0] is not None and infos[0][0] == name.encode(), name
+        assert infos[1] is not None and infos[1][0] == name.encode(), name
+        assert infos[2:] == [None] * len(misses), (name, misses)
