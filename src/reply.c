@@ -116,13 +116,22 @@ static void append(client *c, const char *p, size_t len) {
     }
 }
 
-/* Room for 'need' more bytes in the client's own buffer, with nothing
- * queued after it: where to write them in place (the caller then adds
- * what it wrote to buf_used), else NULL and the caller goes through
- * append(). Saves the copy from a scratch buffer on the commonest replies. */
-static inline char *room_in_buf(client *c, size_t need) {
-    if (c->head != NULL || c->buf_cap - c->buf_used < need) return NULL;
-    return c->buf + c->buf_used;
+/* Room for 'need' more bytes where append() would put the next ones (the
+ * client's own buffer, or the last reply block once there are blocks),
+ * without splitting them: where to write them in place, with *used the
+ * count to add what was written to; else NULL and the caller goes
+ * through append(). Saves the copy from a scratch buffer on the
+ * commonest replies. */
+static inline char *room_for(client *c, size_t need, size_t **used) {
+    if (c->head == NULL) {
+        if (c->buf_cap - c->buf_used < need) return NULL;
+        *used = &c->buf_used;
+        return c->buf + c->buf_used;
+    }
+    reply_block *t = c->tail;
+    if (t->cap - t->used < need) return NULL;
+    *used = &t->used;
+    return t->data + t->used;
 }
 
 void reply_raw(client *c, const char *p, size_t len) {
@@ -260,7 +269,8 @@ void reply_int(client *c, long long v) {
     if (!wants_reply(c)) return;
     /* ':', at most 20 characters ("-9223372036854775808"), CRLF; the NUL
      * util_ll2str() writes lands where the CR goes. */
-    char *d = room_in_buf(c, 1 + UTIL_LLSTR_SIZE + 2);
+    size_t *used;
+    char *d = room_for(c, 1 + UTIL_LLSTR_SIZE + 2, &used);
     if (d == NULL) {
         add_hdr(c, ':', v);
         return;
@@ -275,20 +285,21 @@ void reply_int(client *c, long long v) {
     }
     d[l] = '\r';
     d[l + 1] = '\n';
-    c->buf_used += l + 2;
+    *used += l + 2;
 }
 
 void reply_bulk(client *c, const char *p, size_t len) {
     if (!wants_reply(c)) return;
     char *d;
-    if (len <= 64 && (d = room_in_buf(c, RESP_HDR_MAX + 64 + 2)) != NULL) {
+    size_t *used;
+    if (len <= 64 && (d = room_for(c, RESP_HDR_MAX + 64 + 2, &used)) != NULL) {
         /* Small bulks straight into the client's buffer. */
         size_t l = resp_enc_hdr(d, '$', (long long)len);
         memcpy(d + l, p, len);
         l += len;
         d[l++] = '\r';
         d[l++] = '\n';
-        c->buf_used += l;
+        *used += l;
         return;
     }
     char hdr[RESP_HDR_MAX + 64];
@@ -340,8 +351,33 @@ static void stage_bulk(client *c, stage *st, const slice *b) {
     st->buf[st->len++] = '\n';
 }
 
+/* A bulk at p (room checked by the caller); returns the end. */
+static inline char *put_bulk(char *p, const slice *b) {
+    p += resp_enc_hdr(p, '$', (long long)b->len);
+    memcpy(p, b->ptr, b->len);
+    p += b->len;
+    *p++ = '\r';
+    *p++ = '\n';
+    return p;
+}
+
 void reply_bulk_and_bulks(client *c, const slice *head, const slice *items, size_t n) {
     if (!wants_reply(c)) return;
+    /* Straight into the client's buffer when it has room for the most
+     * this can take (a stream entry read by XRANGE or XREADGROUP). */
+    size_t need = 2 * RESP_HDR_MAX + RESP_HDR_MAX + head->len + 2;
+    for (size_t i = 0; i < n; i++) need += RESP_HDR_MAX + items[i].len + 2;
+    size_t *used;
+    char *d = room_for(c, need, &used);
+    if (d) {
+        char *p = d;
+        p += resp_enc_hdr(p, '*', 2);
+        p = put_bulk(p, head);
+        p += resp_enc_hdr(p, '*', (long long)n);
+        for (size_t i = 0; i < n; i++) p = put_bulk(p, &items[i]);
+        *used += (size_t)(p - d);
+        return;
+    }
     stage st;
     st.len = 0;
     stage_hdr(c, &st, '*', 2);

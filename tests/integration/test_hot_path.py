@@ -218,3 +218,28 @@ def test_command_names_found_in_any_case_and_near_misses_not(server):
         assert infos[0] is not None and infos[0][0] == name.encode(), name
         assert infos[1] is not None and infos[1][0] == name.encode(), name
         assert infos[2:] == [None] * len(misses), (name, misses)
+
+
+def test_stream_entries_replied_across_the_buffer_end(server):
+    """Stream entries (XRANGE, XREADGROUP) go straight into the client's
+    buffer when they fit: entries of 1-3 fields with values of 0-300 bytes,
+    read one at a time in a pipeline long enough to overflow the 16 KB
+    buffer and all at once, come back whole and in order."""
+    c = server.raw()
+    want = []
+    for i in range(120):
+        fields = []
+        for f in range(i % 3 + 1):
+            fields += [b"f%d" % f, b"v" * ((i * 37 + f * 11) % 301)]
+        eid = b"%d-1" % (i + 1)
+        assert c.call("XADD", "s", eid, *fields) == eid
+        want.append([eid, fields])
+    cmds = []
+    for _ in range(4):
+        cmds += [encode_command("XRANGE", "s", e[0], e[0]) for e in want]
+    c.send_raw(b"".join(cmds))
+    assert read_replies(c, len(cmds)) == [[e] for e in want] * 4
+    assert c.call("XRANGE", "s", "-", "+") == want
+    assert c.call("XGROUP", "CREATE", "s", "g", "0") == "OK"
+    got = c.call("XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">")
+    assert got == [[b"s", want]]
