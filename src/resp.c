@@ -221,6 +221,21 @@ static inline int read_count(resp_parser *p, char *buf, size_t len, long long *o
  * limit-breaking argument, a malformed line), which parse_multibulk()'s
  * general path then reads from the start and answers exactly; the NULs
  * written after the arguments already read are those it writes too. */
+/* The usual bulk at buf[*pos]: "$<len>\r\n<bytes>\r\n" all in, within the
+ * limits; NUL-terminated in place, *pos moved past it. */
+static inline bool read_whole_bulk(char *buf, size_t len, size_t *pos, bool unauth,
+                                   long long max_bulk, size_t *off, size_t *blen) {
+    long long n;
+    if (*pos >= len || buf[*pos] != '$' || !read_digits(buf, len, pos, &n) || n > max_bulk ||
+        (unauth && n > 16384) || len - *pos < (size_t)n + 2)
+        return false;
+    *off = *pos;
+    *blen = (size_t)n;
+    buf[*pos + (size_t)n] = '\0';
+    *pos += (size_t)n + 2;
+    return true;
+}
+
 static bool parse_whole_multibulk(resp_parser *p, char *buf, size_t len) {
     size_t pos = 0;
     long long n;
@@ -228,18 +243,33 @@ static bool parse_whole_multibulk(resp_parser *p, char *buf, size_t len) {
         return false;
     reserve_args(p, n);
     for (long long i = 0; i < n; i++) {
-        long long blen;
-        if (pos >= len || buf[pos] != '$' || !read_digits(buf, len, &pos, &blen) ||
-            blen > p->max_bulk || (p->unauthenticated && blen > 16384) ||
-            len - pos < (size_t)blen + 2) {
+        size_t off, blen;
+        if (!read_whole_bulk(buf, len, &pos, p->unauthenticated, p->max_bulk, &off, &blen)) {
             p->argc = 0;
             return false;
         }
-        push_arg(p, pos, (size_t)blen);
-        buf[pos + (size_t)blen] = '\0';
-        pos += (size_t)blen + 2;
+        push_arg(p, off, blen);
     }
     p->pos = pos;
+    return true;
+}
+
+bool resp_parse_whole_into(const resp_parser *limits, char *buf, size_t len, resp_arg *out,
+                           size_t max_args, size_t *argc, size_t *used) {
+    size_t pos = 0;
+    long long n;
+    if (len == 0 || buf[0] != '*' || !read_digits(buf, len, &pos, &n) || (size_t)n > max_args ||
+        (limits->unauthenticated && n > 10))
+        return false;
+    for (long long i = 0; i < n; i++) {
+        size_t off, blen;
+        if (!read_whole_bulk(buf, len, &pos, limits->unauthenticated, limits->max_bulk, &off,
+                             &blen))
+            return false;
+        out[i] = (resp_arg){off, blen};
+    }
+    *argc = (size_t)n;
+    *used = pos;
     return true;
 }
 

@@ -243,3 +243,25 @@ def test_stream_entries_replied_across_the_buffer_end(server):
     assert c.call("XGROUP", "CREATE", "s", "g", "0") == "OK"
     got = c.call("XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">")
     assert got == [[b"s", want]]
+
+
+def test_requests_parsed_ahead_obey_limits_that_change_before_they_run(start_server):
+    """The read-ahead parses a pipeline's later requests once, under the
+    limits of that moment, and the request reuses that parse only under the
+    same limits: a RESET that makes the client unauthenticated half-way
+    through a pipeline puts the next request under the unauthenticated
+    limit of 10 arguments, as if it were parsed after the RESET."""
+    s = start_server(directives={"requirepass": "pw"})
+    c = s.raw()
+    assert c.call("AUTH", "pw") == "OK"
+    mset = encode_command("MSET", *["k%d" % (i // 2) for i in range(10)])
+    c.send_raw(encode_command("PING") + encode_command("RESET") + mset + encode_command("PING"))
+    assert c.read() == "PONG"
+    assert c.read() == "RESET"
+    err = c.read()
+    assert "unauthenticated multibulk length" in str(err)
+    # And while authenticated the same pipeline runs whole.
+    c2 = s.raw()
+    assert c2.call("AUTH", "pw") == "OK"
+    c2.send_raw(encode_command("PING") + mset + encode_command("GET", "k4"))
+    assert read_replies(c2, 3) == ["PONG", "OK", b"k4"]
