@@ -724,14 +724,15 @@ static bool keep_parsed_ahead(client *c, char *p, size_t len, slice *args, size_
     if (ahead_n == AHEAD_REQS || AHEAD_ARGS - ahead_nargs < AHEAD_REQ_ARGS ||
         (c->flags & CLIENT_MASTER_STALLED))
         return false;
-    resp_parser limits = {.unauthenticated = !c->authenticated && client_auth_required(c),
-                          .max_bulk = cfg.proto_max_bulk_len};
+    bool unauth = !c->authenticated && client_auth_required(c);
+    long long max_bulk = cfg.proto_max_bulk_len;
     resp_arg *out = &ahead_args[ahead_nargs];
-    if (!resp_parse_whole_into(&limits, p, len, out, AHEAD_REQ_ARGS, argc, used)) return false;
+    if (!resp_parse_whole_into(unauth, max_bulk, p, len, out, AHEAD_REQ_ARGS, argc, used))
+        return false;
     ahead_reqs[ahead_n++] = (struct ahead_req){.cid = c->id,
                                                .qgen = c->qgen,
-                                               .unauth = limits.unauthenticated,
-                                               .max_bulk = limits.max_bulk,
+                                               .unauth = unauth,
+                                               .max_bulk = max_bulk,
                                                .off = (size_t)(p - c->qbuf->buf),
                                                .used = *used,
                                                .first = (uint32_t)ahead_nargs,

@@ -254,18 +254,16 @@ static bool parse_whole_multibulk(resp_parser *p, char *buf, size_t len) {
     return true;
 }
 
-bool resp_parse_whole_into(const resp_parser *limits, char *buf, size_t len, resp_arg *out,
+bool resp_parse_whole_into(bool unauth, long long max_bulk, char *buf, size_t len, resp_arg *out,
                            size_t max_args, size_t *argc, size_t *used) {
     size_t pos = 0;
     long long n;
     if (len == 0 || buf[0] != '*' || !read_digits(buf, len, &pos, &n) || (size_t)n > max_args ||
-        (limits->unauthenticated && n > 10))
+        (unauth && n > 10))
         return false;
     for (long long i = 0; i < n; i++) {
         size_t off, blen;
-        if (!read_whole_bulk(buf, len, &pos, limits->unauthenticated, limits->max_bulk, &off,
-                             &blen))
-            return false;
+        if (!read_whole_bulk(buf, len, &pos, unauth, max_bulk, &off, &blen)) return false;
         out[i] = (resp_arg){off, blen};
     }
     *argc = (size_t)n;

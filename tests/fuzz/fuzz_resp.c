@@ -174,7 +174,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         memcpy(tbuf, rest, len);
         resp_arg targs[16];
         size_t targc = 0, tused = 0;
-        if (resp_parse_whole_into(&whole, tbuf, len, targs, 16, &targc, &tused)) {
+        if (resp_parse_whole_into(unauth, max_bulk, tbuf, len, targs, 16, &targc, &tused)) {
             CHECK(wst == RESP_OK && tused == whole.pos && targc == whole.argc);
             CHECK(memcmp(tbuf, wbuf, tused) == 0); /* the same NULs written */
             for (size_t i = 0; i < targc; i++)
