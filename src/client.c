@@ -67,6 +67,7 @@ static void read_handler(int fd, void *data, int mask);
 static void mem_forget(client *c);
 static void prefetch_ahead(client *c);
 static bool hint_keys(client *c);
+static bool take_parsed_ahead(client *c);
 
 /* Clients read in this loop turn whose requests have not run yet: running
  * them together lets their keys' cache misses overlap (run_queued()). */
@@ -408,7 +409,8 @@ void client_process_input(client *c) {
             if (c->parsed_ahead) resp_parser_reset(&c->parser);
             c->parser.unauthenticated = unauth;
             c->parser.max_bulk = cfg.proto_max_bulk_len;
-            st = resp_parse(&c->parser, c->qbuf->buf + c->qpos, c->qbuf->len - c->qpos, &err);
+            if (!take_parsed_ahead(c))
+                st = resp_parse(&c->parser, c->qbuf->buf + c->qpos, c->qbuf->len - c->qpos, &err);
         }
         c->parsed_ahead = false;
         if (st == RESP_INCOMPLETE) break;
@@ -692,6 +694,81 @@ static bool parse_ahead(client *c) {
     return c->parsed_ahead;
 }
 
+/* Requests after the first that the prefetch parsed whole (not just
+ * peeked at), kept here, not in the client, for the client to take
+ * instead of parsing them again when they run: each valid only for its
+ * client (by ID), at its offset in a query buffer not compacted since
+ * (qgen) and under the same parse limits. Any prefetch starts the table
+ * afresh; a request not found in it is parsed as usual. */
+#define AHEAD_REQS 32
+#define AHEAD_ARGS 128
+#define AHEAD_REQ_ARGS 16 /* longer requests are peeked at as before */
+static struct ahead_req {
+    uint64_t cid;
+    unsigned qgen;
+    bool unauth;
+    long long max_bulk;
+    size_t off, used;
+    uint32_t first, argc; /* in ahead_args */
+} ahead_reqs[AHEAD_REQS];
+static resp_arg ahead_args[AHEAD_ARGS];
+static int ahead_n, ahead_next, ahead_nargs;
+
+static void forget_ahead(void) { ahead_n = ahead_next = ahead_nargs = 0; }
+
+/* Parse the request at p (offset off in c's query buffer) into the table
+ * if it is of the usual form and there is room: args[] gets its first
+ * arguments for the prefetch, *argc and *used as resp_peek_request(). */
+static bool keep_parsed_ahead(client *c, char *p, size_t len, slice *args, size_t max_args,
+                              size_t *argc, size_t *used) {
+    if (ahead_n == AHEAD_REQS || AHEAD_ARGS - ahead_nargs < AHEAD_REQ_ARGS ||
+        (c->flags & CLIENT_MASTER_STALLED))
+        return false;
+    bool unauth = !c->authenticated && client_auth_required(c);
+    long long max_bulk = cfg.proto_max_bulk_len;
+    resp_arg *out = &ahead_args[ahead_nargs];
+    if (!resp_parse_whole_into(unauth, max_bulk, p, len, out, AHEAD_REQ_ARGS, argc, used))
+        return false;
+    ahead_reqs[ahead_n++] = (struct ahead_req){.cid = c->id,
+                                               .qgen = c->qgen,
+                                               .unauth = unauth,
+                                               .max_bulk = max_bulk,
+                                               .off = (size_t)(p - c->qbuf->buf),
+                                               .used = *used,
+                                               .first = (uint32_t)ahead_nargs,
+                                               .argc = (uint32_t)*argc};
+    ahead_nargs += (int)*argc;
+    for (size_t i = 0; i < *argc && i < max_args; i++)
+        args[i] = slice_of(p + out[i].off, out[i].len);
+    return true;
+}
+
+/* The request at qpos from the table into c's (reset) parser, if the
+ * prefetch parsed it under the limits the parser now has; false if not. */
+static bool take_parsed_ahead(client *c) {
+    resp_parser *p = &c->parser;
+    if (ahead_next >= ahead_n || p->kind != 0 || p->pos != 0 || p->argc != 0 || p->mb_left != 0)
+        return false;
+    for (int i = ahead_next; i < ahead_n; i++) {
+        const struct ahead_req *r = &ahead_reqs[i];
+        if (r->cid != c->id || r->off != c->qpos) continue;
+        ahead_next = i + 1;
+        if (r->qgen != c->qgen || r->unauth != p->unauthenticated || r->max_bulk != p->max_bulk ||
+            r->used > c->qbuf->len - c->qpos)
+            return false;
+        if (r->argc > p->argv_cap) {
+            p->argv_cap = r->argc;
+            p->argv = mem_realloc(p->argv, p->argv_cap * sizeof(resp_arg));
+        }
+        memcpy(p->argv, &ahead_args[r->first], r->argc * sizeof(resp_arg));
+        p->argc = r->argc;
+        p->pos = r->used;
+        p->kind = '*';
+        return true;
+    }
+    return false;
+}
+
 /* Hash and prefetch the keys of up to 'max' requests of c from qpos into
  * refs[*n..PREFETCH_MAX); records in c how many requests it covered. */
 static void prefetch_client(client *c, int max, prefetch_ref *refs, int *n) {
@@ -710,7 +787,8 @@ static void prefetch_client(client *c, int max, prefetch_ref *refs, int *n) {
             used = c->parser.pos;
             for (size_t i = 0; i < argc && i < PREFETCH_MAX + 1; i++)
                 args[i] = slice_of(p + c->parser.argv[i].off, c->parser.argv[i].len);
-        } else {
+        } else if (!keep_parsed_ahead(c, (char *)p, (size_t)(end - p), args, PREFETCH_MAX + 1,
+                                      &argc, &used)) {
             used = resp_peek_request(p, (size_t)(end - p), args, PREFETCH_MAX + 1, &argc);
             if (used == 0) break;
         }
@@ -727,6 +805,7 @@ static void prefetch_entries(const prefetch_ref *refs, int n) {
 static size_t prefetch_queued(size_t from) {
     prefetch_ref refs[PREFETCH_MAX];
     int n = 0;
+    forget_ahead();
     size_t i = from;
     for (; i < queued_len && n < PREFETCH_MAX; i++)
         if (queued[i]) prefetch_client(queued[i], PREFETCH_PER_CLIENT, refs, &n);
@@ -738,6 +817,7 @@ static size_t prefetch_queued(size_t from) {
 static void prefetch_ahead(client *c) {
     prefetch_ref refs[PREFETCH_MAX];
     int n = 0;
+    forget_ahead();
     prefetch_client(c, PREFETCH_MAX, refs, &n);
     prefetch_entries(refs, n);
 }

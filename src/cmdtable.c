@@ -53,11 +53,45 @@ static bool name_eq(const char *p, size_t len, const char *name) {
  * the length they tell names of up to 16 bytes (all but a few) apart, and
  * they hash any name. Every request's name goes through here, so no byte
  * loop and no libc tolower(). */
+static inline uint64_t load64(const char *p) {
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+static inline uint32_t load32(const char *p) {
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
 static inline void name_words(const char *p, size_t len, uint64_t w[2]) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* The same words as the copy below, by loads that stay inside the
+     * name (overlapping ones for lengths that are not 4, 8 or 16): no
+     * call to memcpy with a variable length. */
+    if (len >= 16) {
+        w[0] = load64(p);
+        w[1] = load64(p + 8);
+    } else if (len >= 8) {
+        w[0] = load64(p);
+        w[1] = len == 8 ? 0 : load64(p + len - 8) >> (8 * (16 - len));
+    } else if (len >= 4) {
+        w[0] = load32(p) | (uint64_t)load32(p + len - 4) << (8 * (len - 4));
+        w[1] = 0;
+    } else {
+        w[0] = len == 0
+                   ? 0
+                   : (uint64_t)(uint8_t)p[0] | (uint64_t)(uint8_t)p[len / 2] << (8 * (len / 2)) |
+                         (uint64_t)(uint8_t)p[len - 1] << (8 * (len - 1));
+        w[1] = 0;
+    }
+#else
     char b[16] = {0};
     memcpy(b, p, len < 16 ? len : 16);
     memcpy(&w[0], b, 8);
     memcpy(&w[1], b + 8, 8);
+#endif
     w[0] = util_fold_ascii64(w[0]);
     w[1] = util_fold_ascii64(w[1]);
 }

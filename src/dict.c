@@ -53,7 +53,7 @@ static inline bool keys_equal(const dict *d, const char *a, size_t alen, const v
     size_t blen;
     const char *b = d->type->key_of(entry, &blen);
     if (d->type->key_eq) return d->type->key_eq(a, alen, b, blen);
-    return alen == blen && memcmp(a, b, alen) == 0;
+    return alen == blen && util_mem_eq(a, b, alen);
 }
 
 static inline uint64_t hash_entry(const dict *d, const void *entry) {

@@ -118,11 +118,14 @@ static void cmd_geoadd(client *c) {
     double small_scores[14];
     bool small = argc <= 32 && elements <= 14;
     slice *argv = small ? small_argv : mem_alloc(sizeof(slice) * (size_t)argc);
-    char(*texts)[UTIL_LLSTR_SIZE] =
+    char(*score_texts)[UTIL_LLSTR_SIZE] =
         small ? small_texts : mem_alloc(UTIL_LLSTR_SIZE * (size_t)elements);
     double *scores = small ? small_scores : mem_alloc(sizeof(double) * (size_t)elements);
     argv[0] = slice_of("zadd", 4);
     for (int i = 1; i < longidx; i++) argv[i] = c->argv[i];
+    /* ZADD reads the given scores, not their texts: those are only the
+     * propagated effect's, not formatted when nothing reads effects. */
+    bool texts = propagate_wanted();
     for (int i = 0; i < elements; i++) {
         const slice *in = &c->argv[longidx + i * 3];
         double xy[2];
@@ -131,15 +134,15 @@ static void cmd_geoadd(client *c) {
         geohash_encode_wgs84(xy[0], xy[1], GEO_STEP_MAX, &hash);
         uint64_t bits = geohash_align52(hash);
         scores[i] = (double)bits; /* what ZADD reads from the text: both round to nearest */
-        size_t l = util_ll2str(texts[i], (long long)bits);
-        argv[longidx + i * 2] = slice_of(texts[i], l);
+        size_t l = texts ? util_ll2str(score_texts[i], (long long)bits) : 0;
+        argv[longidx + i * 2] = slice_of(score_texts[i], l);
         argv[longidx + i * 2 + 1] = in[2];
     }
     zset_add_argv(c, argc, argv, scores);
 done:
     if (!small) {
         mem_free(argv);
-        mem_free(texts);
+        mem_free(score_texts);
         mem_free(scores);
     }
 }

@@ -81,6 +81,10 @@ static unsigned backlen_size(uint64_t l) {
 
 /* Write the backlen of l into buf (which must hold backlen_size(l)). */
 static unsigned encode_backlen(unsigned char *buf, uint64_t l) {
+    if (l <= 127) { /* nearly every entry: one byte, no loop */
+        buf[0] = (unsigned char)l;
+        return 1;
+    }
     unsigned n = backlen_size(l);
     for (unsigned i = 0; i < n; i++) {
         unsigned shift = 7 * (n - 1 - i);
@@ -374,7 +378,7 @@ static bool eq_with(const unsigned char *p, const char *s, size_t len, bool s_is
     size_t l = 0;
     long long v = 0;
     const unsigned char *es = decode(p, &l, &v);
-    if (es) return l == len && (len == 0 || memcmp(es, s, len) == 0);
+    if (es) return l == len && util_mem_eq(es, s, len);
     return s_is_int && v == sv;
 }
 
@@ -382,7 +386,7 @@ bool lp_eq(const unsigned char *p, const char *s, size_t len) {
     size_t l = 0;
     long long v = 0;
     const unsigned char *es = decode(p, &l, &v);
-    if (es) return l == len && (len == 0 || memcmp(es, s, len) == 0);
+    if (es) return l == len && util_mem_eq(es, s, len);
     /* Only an integer element needs s's value. */
     long long sv;
     return util_str2ll(s, len, &sv) && v == sv;

@@ -41,7 +41,13 @@ static void replica_replied(client *c) {
     client_close_async(c);
 }
 
-static bool wants_reply(client *c) {
+/* Flags any of which wants_reply() must look at more closely; a plain
+ * client already queued for writing has none of them but PENDING_WRITE. */
+#define REPLY_SLOW_FLAGS                                                                           \
+    (CLIENT_CLOSE_ASAP | CLIENT_REPLICA_CMD | CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP |               \
+     CLIENT_MASTER | CLIENT_PENDING_WRITE)
+
+static __attribute__((noinline)) bool wants_reply_slow(client *c) {
     if (c->flags & CLIENT_CLOSE_ASAP) return false;
     if (c->flags & CLIENT_REPLICA_CMD) {
         replica_replied(c);
@@ -56,6 +62,12 @@ static bool wants_reply(client *c) {
     if ((c->flags & (CLIENT_MASTER | CLIENT_MASTER_FORCE_REPLY)) == CLIENT_MASTER) return false;
     if (!(c->flags & CLIENT_PENDING_WRITE)) client_install_pending_write(c);
     return true;
+}
+
+/* Every reply asks: the common answer inline, the rest out of line. */
+static inline bool wants_reply(client *c) {
+    if ((c->flags & REPLY_SLOW_FLAGS) == CLIENT_PENDING_WRITE && c->fd != -1) return true;
+    return wants_reply_slow(c);
 }
 
 static reply_block *new_block(client *c, size_t need) {
@@ -102,6 +114,24 @@ static void append(client *c, const char *p, size_t len) {
         client_check_output_limits(c);
         client_mem_update(c);
     }
+}
+
+/* Room for 'need' more bytes where append() would put the next ones (the
+ * client's own buffer, or the last reply block once there are blocks),
+ * without splitting them: where to write them in place, with *used the
+ * count to add what was written to; else NULL and the caller goes
+ * through append(). Saves the copy from a scratch buffer on the
+ * commonest replies. */
+static inline char *room_for(client *c, size_t need, size_t **used) {
+    if (c->head == NULL) {
+        if (c->buf_cap - c->buf_used < need) return NULL;
+        *used = &c->buf_used;
+        return c->buf + c->buf_used;
+    }
+    reply_block *t = c->tail;
+    if (t->cap - t->used < need) return NULL;
+    *used = &t->used;
+    return t->data + t->used;
 }
 
 void reply_raw(client *c, const char *p, size_t len) {
@@ -237,15 +267,41 @@ void reply_error_subcommand(client *c, const char *cmd) {
 
 void reply_int(client *c, long long v) {
     if (!wants_reply(c)) return;
-    if (v >= 0 && v <= 1) {
-        append(c, v ? ":1\r\n" : ":0\r\n", 4);
+    /* ':', at most 20 characters ("-9223372036854775808"), CRLF; the NUL
+     * util_ll2str() writes lands where the CR goes. */
+    size_t *used;
+    char *d = room_for(c, 1 + UTIL_LLSTR_SIZE + 2, &used);
+    if (d == NULL) {
+        add_hdr(c, ':', v);
         return;
     }
-    add_hdr(c, ':', v);
+    d[0] = ':';
+    size_t l;
+    if (v >= 0 && v <= 9) {
+        d[1] = (char)('0' + v);
+        l = 2;
+    } else {
+        l = 1 + util_ll2str(d + 1, v);
+    }
+    d[l] = '\r';
+    d[l + 1] = '\n';
+    *used += l + 2;
 }
 
 void reply_bulk(client *c, const char *p, size_t len) {
     if (!wants_reply(c)) return;
+    char *d;
+    size_t *used;
+    if (len <= 64 && (d = room_for(c, RESP_HDR_MAX + 64 + 2, &used)) != NULL) {
+        /* Small bulks straight into the client's buffer. */
+        size_t l = resp_enc_hdr(d, '$', (long long)len);
+        memcpy(d + l, p, len);
+        l += len;
+        d[l++] = '\r';
+        d[l++] = '\n';
+        *used += l;
+        return;
+    }
     char hdr[RESP_HDR_MAX + 64];
     size_t l = resp_enc_hdr(hdr, '$', (long long)len);
     if (len <= 64) {
@@ -295,8 +351,33 @@ static void stage_bulk(client *c, stage *st, const slice *b) {
     st->buf[st->len++] = '\n';
 }
 
+/* A bulk at p (room checked by the caller); returns the end. */
+static inline char *put_bulk(char *p, const slice *b) {
+    p += resp_enc_hdr(p, '$', (long long)b->len);
+    memcpy(p, b->ptr, b->len);
+    p += b->len;
+    *p++ = '\r';
+    *p++ = '\n';
+    return p;
+}
+
 void reply_bulk_and_bulks(client *c, const slice *head, const slice *items, size_t n) {
     if (!wants_reply(c)) return;
+    /* Straight into the client's buffer when it has room for the most
+     * this can take (a stream entry read by XRANGE or XREADGROUP). */
+    size_t need = 2 * RESP_HDR_MAX + RESP_HDR_MAX + head->len + 2;
+    for (size_t i = 0; i < n; i++) need += RESP_HDR_MAX + items[i].len + 2;
+    size_t *used;
+    char *d = room_for(c, need, &used);
+    if (d) {
+        char *p = d;
+        p += resp_enc_hdr(p, '*', 2);
+        p = put_bulk(p, head);
+        p += resp_enc_hdr(p, '*', (long long)n);
+        for (size_t i = 0; i < n; i++) p = put_bulk(p, &items[i]);
+        *used += (size_t)(p - d);
+        return;
+    }
     stage st;
     st.len = 0;
     stage_hdr(c, &st, '*', 2);

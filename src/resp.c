@@ -181,6 +181,21 @@ static __attribute__((noinline)) int read_count_slow(resp_parser *p, char *buf, 
  * for any other line: a sign, a zero, junk, or not all in yet. */
 static inline bool read_digits(const char *buf, size_t len, size_t *pos, long long *out) {
     size_t start = *pos, i = start + 1;
+    /* One or two digits (argument counts, short bulks) without the loop. */
+    if (len > start + 4) {
+        unsigned d0 = (unsigned char)buf[i] - (unsigned)'1';
+        if (d0 < 9 && buf[i + 1] == '\r') {
+            *out = d0 + 1;
+            *pos = i + 3;
+            return true;
+        }
+        unsigned d1 = (unsigned char)buf[i + 1] - (unsigned)'0';
+        if (d0 < 9 && d1 < 10 && buf[i + 2] == '\r') {
+            *out = (d0 + 1) * 10 + d1;
+            *pos = i + 4;
+            return true;
+        }
+    }
     if (i >= len || buf[i] < '1' || buf[i] > '9') return false;
     long long v = 0;
     size_t stop = len - start > 19 ? start + 19 : len; /* 18 digits can't overflow */
@@ -206,6 +221,21 @@ static inline int read_count(resp_parser *p, char *buf, size_t len, long long *o
  * limit-breaking argument, a malformed line), which parse_multibulk()'s
  * general path then reads from the start and answers exactly; the NULs
  * written after the arguments already read are those it writes too. */
+/* The usual bulk at buf[*pos]: "$<len>\r\n<bytes>\r\n" all in, within the
+ * limits; NUL-terminated in place, *pos moved past it. */
+static inline bool read_whole_bulk(char *buf, size_t len, size_t *pos, bool unauth,
+                                   long long max_bulk, size_t *off, size_t *blen) {
+    long long n;
+    if (*pos >= len || buf[*pos] != '$' || !read_digits(buf, len, pos, &n) || n > max_bulk ||
+        (unauth && n > 16384) || len - *pos < (size_t)n + 2)
+        return false;
+    *off = *pos;
+    *blen = (size_t)n;
+    buf[*pos + (size_t)n] = '\0';
+    *pos += (size_t)n + 2;
+    return true;
+}
+
 static bool parse_whole_multibulk(resp_parser *p, char *buf, size_t len) {
     size_t pos = 0;
     long long n;
@@ -213,18 +243,31 @@ static bool parse_whole_multibulk(resp_parser *p, char *buf, size_t len) {
         return false;
     reserve_args(p, n);
     for (long long i = 0; i < n; i++) {
-        long long blen;
-        if (pos >= len || buf[pos] != '$' || !read_digits(buf, len, &pos, &blen) ||
-            blen > p->max_bulk || (p->unauthenticated && blen > 16384) ||
-            len - pos < (size_t)blen + 2) {
+        size_t off, blen;
+        if (!read_whole_bulk(buf, len, &pos, p->unauthenticated, p->max_bulk, &off, &blen)) {
             p->argc = 0;
             return false;
         }
-        push_arg(p, pos, (size_t)blen);
-        buf[pos + (size_t)blen] = '\0';
-        pos += (size_t)blen + 2;
+        push_arg(p, off, blen);
     }
     p->pos = pos;
+    return true;
+}
+
+bool resp_parse_whole_into(bool unauth, long long max_bulk, char *buf, size_t len, resp_arg *out,
+                           size_t max_args, size_t *argc, size_t *used) {
+    size_t pos = 0;
+    long long n;
+    if (len == 0 || buf[0] != '*' || !read_digits(buf, len, &pos, &n) || (size_t)n > max_args ||
+        (unauth && n > 10))
+        return false;
+    for (long long i = 0; i < n; i++) {
+        size_t off, blen;
+        if (!read_whole_bulk(buf, len, &pos, unauth, max_bulk, &off, &blen)) return false;
+        out[i] = (resp_arg){off, blen};
+    }
+    *argc = (size_t)n;
+    *used = pos;
     return true;
 }
 
@@ -233,6 +276,21 @@ static bool parse_whole_multibulk(resp_parser *p, char *buf, size_t len) {
 static long long peek_count(const char *buf, size_t len, size_t *pos, char c, long long max) {
     size_t i = *pos;
     if (i >= len || buf[i] != c) return -1;
+    if (len > i + 4) { /* one or two digits without the loop */
+        unsigned d0 = (unsigned char)buf[i + 1] - (unsigned)'0';
+        unsigned d1 = (unsigned char)buf[i + 2] - (unsigned)'0';
+        if (d0 < 10 && buf[i + 2] == '\r' && buf[i + 3] == '\n') {
+            if ((long long)d0 > max) return -1;
+            *pos = i + 4;
+            return d0;
+        }
+        if (d0 < 10 && d1 < 10 && buf[i + 3] == '\r' && buf[i + 4] == '\n') {
+            long long n2 = d0 * 10 + d1;
+            if (n2 > max) return -1;
+            *pos = i + 5;
+            return n2;
+        }
+    }
     long long n = 0;
     for (i++; i < len && buf[i] >= '0' && buf[i] <= '9'; i++) {
         n = n * 10 + (buf[i] - '0');

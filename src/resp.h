@@ -58,6 +58,16 @@ resp_status resp_parse(resp_parser *p, char *buf, size_t len, const char **err);
  * be at the start of a request. */
 bool resp_parse_whole(resp_parser *p, char *buf, size_t len);
 
+/* resp_parse_whole() without a parser: under a parser's limits (its
+ * unauthenticated and max_bulk), a whole multibulk request of the usual form
+ * with at most max_args elements at buf[0..len) goes into out[0..*argc)
+ * (offsets into buf, NULs written after each as resp_parse() writes
+ * them), *used its length; false, with nothing promised about out, for
+ * anything else. What resp_parse() then gives for buf is the same
+ * request. */
+bool resp_parse_whole_into(bool unauth, long long max_bulk, char *buf, size_t len, resp_arg *out,
+                           size_t max_args, size_t *argc, size_t *used);
+
 /* Look ahead without parsing state: if buf[0..len) starts with a complete
  * multibulk request of at most RESP_PEEK_MAX_ARGS elements (bigger ones
  * are not worth a second scan), return its size in bytes, set *argc to its element

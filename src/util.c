@@ -173,6 +173,38 @@ static bool str2d_terminated(const char *buf, size_t len, double *out) {
  * m / 10^k, one IEEE division, is the correctly rounded value, exactly
  * what strtod() returns (Clinger's fast path). False for anything else
  * (exponents, more digits, hex, inf, spaces...), which strtod() then reads. */
+/* Are the 8 bytes of v (loaded from text) all ASCII digits? Each byte
+ * must be 0x30-0x39: its high nibble 3, and adding 6 must not carry it
+ * into the high nibble. */
+static inline bool eight_digits(uint64_t v) {
+    return ((v & 0xF0F0F0F0F0F0F0F0ULL) |
+            (((v + 0x0606060606060606ULL) & 0xF0F0F0F0F0F0F0F0ULL) >> 4)) == 0x3333333333333333ULL;
+}
+
+/* The value of 8 ASCII digits loaded little-endian (first digit in the
+ * low byte): pairs, then fours, then all eight, by multiplications. */
+static inline uint64_t eight_digits_value(uint64_t v) {
+    v -= 0x3030303030303030ULL;
+    v = v * 10 + (v >> 8); /* each even byte: two digits */
+    uint64_t pairs_lo = v & 0x000000FF000000FFULL, pairs_hi = (v >> 16) & 0x000000FF000000FFULL;
+    return (pairs_lo * (100 + (1000000ULL << 32)) + pairs_hi * (1 + (10000ULL << 32))) >> 32;
+}
+
+/* Digits at *p (before end) into m, eight at a time while they last. */
+static inline const char *read_decimal(const char *p, const char *end, uint64_t *m) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    while (end - p >= 8) {
+        uint64_t v;
+        memcpy(&v, p, 8);
+        if (!eight_digits(v)) break;
+        *m = *m * 100000000 + eight_digits_value(v);
+        p += 8;
+    }
+#endif
+    while (p < end && (unsigned)(*p - '0') < 10) *m = *m * 10 + (uint64_t)(*p++ - '0');
+    return p;
+}
+
 static bool str2d_simple(const char *s, size_t len, double *out) {
     static const double pow10[16] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                                      1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
@@ -184,12 +216,12 @@ static bool str2d_simple(const char *s, size_t len, double *out) {
      * count refuses it below. */
     const char *start = p;
     uint64_t m = 0;
-    while (p < end && (unsigned)(*p - '0') < 10) m = m * 10 + (uint64_t)(*p++ - '0');
+    p = read_decimal(p, end, &m);
     size_t frac = 0;
     bool dot = p < end && *p == '.';
     if (dot) {
         const char *f = ++p;
-        while (p < end && (unsigned)(*p - '0') < 10) m = m * 10 + (uint64_t)(*p++ - '0');
+        p = read_decimal(p, end, &m);
         frac = (size_t)(p - f);
     }
     size_t digits = (size_t)(p - start) - dot;

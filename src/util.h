@@ -108,4 +108,33 @@ long long util_fast_ustime(void);
 /* ASCII lowercase copy helpers used by the command lookup. */
 bool util_strcaseeq(const char *a, size_t alen, const char *b);
 
+/* a[0..n) == b[0..n): keys and members of up to 16 bytes in two
+ * overlapping word loads per side instead of a call to memcmp (every
+ * dict lookup compares one key). */
+static inline bool util_mem_eq(const void *a, const void *b, size_t n) {
+    const unsigned char *x = a, *y = b;
+    if (n >= 8 && n <= 16) {
+        uint64_t x0, x1, y0, y1;
+        __builtin_memcpy(&x0, x, 8);
+        __builtin_memcpy(&y0, y, 8);
+        __builtin_memcpy(&x1, x + n - 8, 8);
+        __builtin_memcpy(&y1, y + n - 8, 8);
+        return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+    }
+    if (n >= 4 && n < 8) {
+        uint32_t x0, x1, y0, y1;
+        __builtin_memcpy(&x0, x, 4);
+        __builtin_memcpy(&y0, y, 4);
+        __builtin_memcpy(&x1, x + n - 4, 4);
+        __builtin_memcpy(&y1, y + n - 4, 4);
+        return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+    }
+    if (n < 4) {
+        for (size_t i = 0; i < n; i++)
+            if (x[i] != y[i]) return false;
+        return true;
+    }
+    return __builtin_memcmp(x, y, n) == 0;
+}
+
 #endif

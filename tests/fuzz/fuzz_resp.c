@@ -168,6 +168,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         resp_parser_clear(&ahead);
         free(abuf);
 
+        /* The same without a parser (the read-ahead's table of later
+         * requests): where it accepts, exactly resp_parse()'s request. */
+        char *tbuf = malloc(len);
+        memcpy(tbuf, rest, len);
+        resp_arg targs[16];
+        size_t targc = 0, tused = 0;
+        if (resp_parse_whole_into(unauth, max_bulk, tbuf, len, targs, 16, &targc, &tused)) {
+            CHECK(wst == RESP_OK && tused == whole.pos && targc == whole.argc);
+            CHECK(memcmp(tbuf, wbuf, tused) == 0); /* the same NULs written */
+            for (size_t i = 0; i < targc; i++)
+                CHECK(targs[i].off == whole.argv[i].off && targs[i].len == whole.argv[i].len);
+        }
+        free(tbuf);
+
         if (ist == RESP_OK) {
             CHECK(wst == RESP_OK);
             CHECK(inc.pos == whole.pos);

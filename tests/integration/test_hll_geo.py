@@ -16,7 +16,9 @@ import struct
 import pytest
 import redis
 
+import repltest as rt
 from castortest import CASTOR_SERVER, Server, wait_for
+from repltest import start_server  # noqa: F401  (replicas stop before masters)
 from resp import RespConn
 
 INVALIDOBJ = "INVALIDOBJ Corrupted HLL object detected"
@@ -198,3 +200,27 @@ def test_pfcount_is_held_by_client_pause_write(server):
     assert admin.call("GEOPOS", "nokey", "m") == [None]   # reads still run
     assert admin.call("CLIENT", "UNPAUSE") == "OK"
     assert rd.read() == 2
+
+
+def test_geoadd_scores_reach_a_replica_attached_later(start_server):
+    """GEOADD formats its ZADD effect's score texts only when something reads
+    effects: before a replica is attached it skips them, after it the
+    replica gets every score (options and several points included)."""
+    fast = {"repl-diskless-sync-delay": "0"}
+    master = start_server(directives=fast)
+    m = master.client()
+    assert m.execute_command("GEOADD", "g", "13.361389", "38.115556", "Palermo") == 1
+    replica = start_server(directives=fast)
+    r = replica.client()
+    assert rt.replicaof(r, master) == "OK"
+    rt.wait_for_sync(m, r)
+    assert m.execute_command("GEOADD", "g", "15.087269", "37.502669", "Catania",
+                             "2.349014", "48.864716", "Paris") == 2
+    assert m.execute_command("GEOADD", "g", "XX", "CH", "13.4", "38.1", "Palermo") == 1
+    assert m.execute_command("GEOADD", "g", "NX", "-122.4194", "37.7749", "SF", "0", "0",
+                             "Palermo") == 1
+    assert m.execute_command("GEOADD", "g", "-180", "-85.05112878", "corner") == 1
+    rt.wait_for_sync(m, r)
+    want = m.zrange("g", 0, -1, withscores=True)
+    assert len(want) == 5
+    assert r.zrange("g", 0, -1, withscores=True) == want

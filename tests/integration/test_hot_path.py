@@ -167,3 +167,101 @@ def test_many_clients_pipelining_at_once(server):
     for n, c in enumerate(conns):
         got = read_replies(c, 50)
         assert got == sum([["OK", b"%d" % (n * 100 + i)] for i in range(25)], [])
+
+
+def test_integer_and_small_bulk_replies_across_the_buffer_end(server):
+    """reply_int and small reply_bulk write straight into the client's 16 KB
+    buffer when there is room: a pipeline long enough to overflow it, with
+    integers of every width and sign (LLONG_MIN and LLONG_MAX included) and
+    bulks of 0 to 65 bytes, reads back every reply whole and in order, and
+    CLIENT REPLY SKIP in the middle still silences exactly one reply."""
+    c = server.raw()
+    values = [0, 1, 9, 10, -1, -9, -10, 99, 100, 12345, -12345,
+              2**63 - 1, -2**63] + [(-1) ** i * 7 ** (i % 23) for i in range(40)]
+    cmds, want = [], []
+    for r in range(60):
+        for i, v in enumerate(values):
+            key = "int:%d:%d" % (r, i)
+            cmds.append(encode_command("SET", key, str(v)))
+            cmds.append(encode_command("INCRBY", key, "0"))
+            want += ["OK", v]
+        for n in range(66):
+            key = "bulk:%d:%d" % (r, n)
+            cmds.append(encode_command("SET", key, "b" * n))
+            cmds.append(encode_command("GET", key))
+            want += ["OK", b"b" * n]
+        cmds.append(encode_command("CLIENT", "REPLY", "SKIP"))
+        cmds.append(encode_command("INCRBY", "skipped", "5"))
+        cmds.append(encode_command("STRLEN", "bulk:%d:65" % r))
+        want.append(65)
+    c.send_raw(b"".join(cmds))
+    assert read_replies(c, len(want)) == want
+    c.send_raw(encode_command("GET", "skipped"))
+    assert c.read() == b"300"
+
+
+def test_command_names_found_in_any_case_and_near_misses_not(server):
+    """The command index reads a name's first 16 bytes as two words by loads
+    of 1-16 bytes: every command is found under its name in upper and mixed
+    case, and a name one byte shorter, longer or different is not (unless
+    that is another command's name)."""
+    c = server.raw()
+    names = [n.decode() for n in c.call("COMMAND", "LIST")]
+    known = set(names)
+    assert len(known) > 200
+    for name in names:
+        mixed = "".join(ch.upper() if i % 2 else ch for i, ch in enumerate(name))
+        misses = [name[:-1], name + "x", name[:-1] + chr(ord(name[-1]) + 1), "x" + name[1:],
+                  name[:-1] + "\x00"]
+        misses = [m for m in misses if m and m.lower() not in known]
+        infos = c.call("COMMAND", "INFO", name.upper(), mixed, *misses)
+        assert infos[0] is not None and infos[0][0] == name.encode(), name
+        assert infos[1] is not None and infos[1][0] == name.encode(), name
+        assert infos[2:] == [None] * len(misses), (name, misses)
+
+
+def test_stream_entries_replied_across_the_buffer_end(server):
+    """Stream entries (XRANGE, XREADGROUP) go straight into the client's
+    buffer when they fit: entries of 1-3 fields with values of 0-300 bytes,
+    read one at a time in a pipeline long enough to overflow the 16 KB
+    buffer and all at once, come back whole and in order."""
+    c = server.raw()
+    want = []
+    for i in range(120):
+        fields = []
+        for f in range(i % 3 + 1):
+            fields += [b"f%d" % f, b"v" * ((i * 37 + f * 11) % 301)]
+        eid = b"%d-1" % (i + 1)
+        assert c.call("XADD", "s", eid, *fields) == eid
+        want.append([eid, fields])
+    cmds = []
+    for _ in range(4):
+        cmds += [encode_command("XRANGE", "s", e[0], e[0]) for e in want]
+    c.send_raw(b"".join(cmds))
+    assert read_replies(c, len(cmds)) == [[e] for e in want] * 4
+    assert c.call("XRANGE", "s", "-", "+") == want
+    assert c.call("XGROUP", "CREATE", "s", "g", "0") == "OK"
+    got = c.call("XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">")
+    assert got == [[b"s", want]]
+
+
+def test_requests_parsed_ahead_obey_limits_that_change_before_they_run(start_server):
+    """The read-ahead parses a pipeline's later requests once, under the
+    limits of that moment, and the request reuses that parse only under the
+    same limits: a RESET that makes the client unauthenticated half-way
+    through a pipeline puts the next request under the unauthenticated
+    limit of 10 arguments, as if it were parsed after the RESET."""
+    s = start_server(directives={"requirepass": "pw"})
+    c = s.raw()
+    assert c.call("AUTH", "pw") == "OK"
+    mset = encode_command("MSET", *["k%d" % (i // 2) for i in range(10)])
+    c.send_raw(encode_command("PING") + encode_command("RESET") + mset + encode_command("PING"))
+    assert c.read() == "PONG"
+    assert c.read() == "RESET"
+    err = c.read()
+    assert "unauthenticated multibulk length" in str(err)
+    # And while authenticated the same pipeline runs whole.
+    c2 = s.raw()
+    assert c2.call("AUTH", "pw") == "OK"
+    c2.send_raw(encode_command("PING") + mset + encode_command("GET", "k4"))
+    assert read_replies(c2, 3) == ["PONG", "OK", b"k4"]

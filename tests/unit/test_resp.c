@@ -610,6 +610,52 @@ static void test_peek_refuses_what_it_cannot_see_whole(void) {
         ASSERT_EQ(resp_peek_request(bad[i], strlen(bad[i]), args, 4, &argc), 0);
 }
 
+/* The one- and two-digit shortcuts of the count readers: every length
+ * from 0 to 120 (1, 2 and 3 digits), whole and cut anywhere, gives what
+ * the general readers give; a CR not followed by LF, or a leading zero,
+ * still goes the general way. */
+static void test_short_counts_whole_and_cut(void) {
+    for (size_t n = 0; n <= 120; n++) {
+        char body[128];
+        memset(body, 'x', n);
+        char full[200];
+        int len =
+            snprintf(full, sizeof(full), "*2\r\n$3\r\nGET\r\n$%zu\r\n%.*s\r\n", n, (int)n, body);
+        slice args[4];
+        size_t argc = 0;
+        ASSERT_EQ(resp_peek_request(full, (size_t)len, args, 4, &argc), (size_t)len);
+        ASSERT(argc == 2 && args[1].len == n);
+        resp_parser p;
+        resp_parser_init(&p, MAX_BULK);
+        req r = req_of(full, (size_t)len);
+        /* $0 has no shortcut in the parse (Redis's general path reads it) */
+        ASSERT_EQ(resp_parse_whole(&p, r.buf, r.len), n > 0);
+        if (n > 0) {
+            ASSERT_EQ(p.pos, (size_t)len);
+            ASSERT(p.argc == 2 && p.argv[1].len == n);
+        }
+        resp_parser_reset(&p);
+        for (int cut = 0; cut < len; cut++) {
+            ASSERT_EQ(resp_peek_request(full, (size_t)cut, args, 4, &argc), 0);
+            ASSERT(!resp_parse_whole(&p, r.buf, (size_t)cut));
+            ASSERT(p.kind == 0 && p.pos == 0 && p.argc == 0);
+        }
+        free(r.buf);
+        resp_parser_clear(&p);
+    }
+    slice args[4];
+    size_t argc = 0;
+    static const char *bad[] = {"*1\r\n$3\rXGET\r\n", "*1\r\n$10\rX0123456789\r\n",
+                                "*1\rX$3\r\nGET\r\n", "*12\rX$3\r\nGET\r\n"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        ASSERT_EQ(resp_peek_request(bad[i], strlen(bad[i]), args, 4, &argc), 0);
+    /* Leading zeros: the peek takes them, the whole parse leaves them to
+     * the general path. */
+    const char *lz = "*1\r\n$03\r\nGET\r\n";
+    ASSERT_EQ(resp_peek_request(lz, strlen(lz), args, 4, &argc), strlen(lz));
+    ASSERT(argc == 1 && args[0].len == 3);
+}
+
 static void test_encode_header(void) {
     char buf[RESP_HDR_MAX];
     size_t n = resp_enc_hdr(buf, '*', 3);
@@ -645,6 +691,7 @@ int main(void) {
     RUN(test_reset_after_error_parses_next_request);
     RUN(test_peek_finds_elements_and_size);
     RUN(test_peek_refuses_what_it_cannot_see_whole);
+    RUN(test_short_counts_whole_and_cut);
     RUN(test_encode_header);
     return unit_report();
 }

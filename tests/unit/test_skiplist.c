@@ -40,6 +40,46 @@ static void test_insert_orders_by_score_then_member(void) {
     sl_free(sl);
 }
 
+static int cmp_members(const void *x, const void *y) {
+    const unsigned char *a = x, *b = y; /* [0] is the length */
+    size_t min = a[0] < b[0] ? a[0] : b[0];
+    int c = memcmp(a + 1, b + 1, min);
+    return c ? c : (int)a[0] - (int)b[0];
+}
+
+/* Members of one score sort in byte order (memcmp, then the shorter
+ * first) whatever their lengths (the compare goes by 8-byte words and an
+ * overlapping last word): high bytes, a difference at every position of
+ * members from 0 to 30 bytes, prefixes of each other. */
+static void test_equal_scores_sort_in_byte_order(void) {
+    enum { N = 400 };
+    static unsigned char m[N][32];
+    skiplist *sl = sl_new();
+    uint64_t r = 12345;
+    for (int i = 0; i < N; i++) {
+        unsigned char len = (unsigned char)(i % 31);
+        m[i][0] = len;
+        for (int j = 0; j < len; j++) {
+            r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+            /* a small alphabet with high bytes: long shared prefixes */
+            m[i][1 + j] = (r >> 61) & 1 ? 0xf0 : (unsigned char)('a' + ((r >> 59) & 1));
+        }
+        if (sl_find(sl, (const char *)m[i] + 1, len) == NULL)
+            sl_insert(sl, 7, (const char *)m[i] + 1, len);
+        else m[i][0] = 255; /* a duplicate: not inserted */
+    }
+    int n = 0;
+    for (int i = 0; i < N; i++)
+        if (m[i][0] != 255) memmove(m[n++], m[i], 32);
+    qsort(m, (size_t)n, 32, cmp_members);
+    int i = 0;
+    for (sl_node *x = sl_first(sl); x; x = sl_next(x), i++)
+        ASSERT_MEMEQ(sl_member(x), x->len, (const char *)m[i] + 1, m[i][0]);
+    ASSERT_EQ(i, n);
+    ASSERT(sl_verify(sl));
+    sl_free(sl);
+}
+
 static void test_binary_members_and_empty_member(void) {
     skiplist *sl = sl_new();
     sl_insert(sl, 0, "a\0b", 3);
@@ -200,6 +240,7 @@ static void test_random_against_model(void) {
 int main(void) {
     RUN(test_insert_orders_by_score_then_member);
     RUN(test_binary_members_and_empty_member);
+    RUN(test_equal_scores_sort_in_byte_order);
     RUN(test_update_score_keeps_node);
     RUN(test_ranges_by_score_and_lex);
     RUN(test_delete_ranges);

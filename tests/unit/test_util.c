@@ -272,6 +272,29 @@ static void test_str2d_plain_decimals_equal_strtod(void) {
     ASSERT(!util_str2d("1-2", 3, &v));
 }
 
+/* Eight digits are read at once when all eight are digits: a byte next to
+ * '0' or '9' in the table (':', '/', and every other non-digit) anywhere
+ * in a run of 8-16 digits, before or after the point, is refused. */
+static void test_str2d_eight_digit_runs_refuse_any_other_byte(void) {
+    const char *base = "1234567890123.45";
+    size_t len = strlen(base);
+    char buf[32];
+    for (size_t at = 0; at < len; at++) {
+        if (base[at] == '.') continue;
+        for (int b = 0; b < 256; b++) {
+            if (strchr("0123456789.eE+-xXpPaAfFiInN", b) && b != 0) continue;
+            memcpy(buf, base, len);
+            buf[at] = (char)b;
+            double v;
+            if (util_str2d(buf, len, &v)) UNIT_FAIL("accepted byte %d at %zu", b, at);
+        }
+    }
+    double v;
+    ASSERT(util_str2d("9999999999999999", 16, &v) && v == 9999999999999999.0);
+    ASSERT(util_str2d("0.0000000099999999", 18, &v) && v == strtod("0.0000000099999999", NULL));
+    ASSERT(util_str2d("13.000000012345", 15, &v) && v == strtod("13.000000012345", NULL));
+}
+
 static void test_str2d_parses_very_long_numbers(void) {
     /* "0.000...0015" with thousands of zeros: Redis has no length limit. */
     size_t len = 3 * UTIL_DSTR_SIZE;
@@ -721,6 +744,22 @@ static void test_fast_clock_follows_wall_clock(void) {
     ASSERT(b >= a);
 }
 
+/* util_mem_eq() agrees with memcmp() for every length up to 40 and a
+ * difference at every position (the word loads overlap for 5-7, 9-15). */
+static void test_mem_eq_matches_memcmp(void) {
+    unsigned char a[48], b[48];
+    for (size_t i = 0; i < sizeof(a); i++) a[i] = b[i] = (unsigned char)(i * 7 + 1);
+    for (size_t n = 0; n <= 40; n++) {
+        ASSERT(util_mem_eq(a, b, n));
+        for (size_t at = 0; at < n; at++) {
+            b[at] ^= 0x80;
+            ASSERT(!util_mem_eq(a, b, n));
+            ASSERT(util_mem_eq(a, b, at)); /* shorter: the difference is past the end */
+            b[at] ^= 0x80;
+        }
+    }
+}
+
 int main(void) {
     RUN(test_fast_clock_follows_wall_clock);
     RUN(test_str2ll_accepts_canonical_integers);
@@ -737,6 +776,7 @@ int main(void) {
     RUN(test_str2ld_accepts_and_rejects_like_string2ld);
     RUN(test_str2d_accepts_and_rejects_like_string2d);
     RUN(test_str2d_plain_decimals_equal_strtod);
+    RUN(test_str2d_eight_digit_runs_refuse_any_other_byte);
     RUN(test_str2d_parses_very_long_numbers);
     RUN(test_d2str_prints_scores_like_redis);
     RUN(test_d2str_round_trips_through_str2d);
@@ -759,5 +799,6 @@ int main(void) {
     RUN(test_rand64_varies);
     RUN(test_clocks);
     RUN(test_strcaseeq);
+    RUN(test_mem_eq_matches_memcmp);
     return unit_report();
 }
