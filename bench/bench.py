@@ -1638,17 +1638,27 @@ def repl_load(count, vsize=100, chunk=5000):
     return chunked(cmds, count, chunk)
 
 
-def repl_spawn(ctx, who, live):
+def repl_spawn(ctx, who, live, tls=None):
     """Start a new empty server of kind 'who' (the master's binary and flags) on
     the server cpu; it is appended to 'live' before it starts, so the caller's
-    finally stops it whatever happens."""
+    finally stops it whatever happens. With tls (make_certs' files) it also
+    serves TLS on srv.tls_port and replicates over TLS."""
     binary, extra = ((ctx.castor_bin, ctx.args.castor_args) if who == "castor"
                      else (ctx.redis_bin, ctx.args.redis_args))
     last = None
     for _ in range(3):          # a port grabbed by someone else: try another
         taken = {s.port for s in list(ctx.servers.values()) + live}
+        taken |= {getattr(s, "tls_port", 0) for s in live}
+        port = free_port(taken)
+        more, tls_port = [], None
+        if tls:
+            tls_port = free_port(taken | {port})
+            more = ["--tls-port", str(tls_port), "--tls-cert-file", tls["server.crt"],
+                    "--tls-key-file", tls["server.key"], "--tls-ca-cert-file", tls["ca.crt"],
+                    "--tls-replication", "yes"]
         srv = Server(f"{who}-replica{next(_replica_ids)}", binary, ctx.workdir,
-                     free_port(taken), ctx.server_cpu, extra)
+                     port, ctx.server_cpu, extra + more)
+        srv.tls_port = tls_port
         live.append(srv)
         try:
             srv.start()
@@ -2546,7 +2556,7 @@ def slow_call(srv, timeout, *argv):
             srv.sock.settimeout(60)
 
 
-def fullsync_once(ctx, who, count, limit, timeout, live):
+def fullsync_once(ctx, who, count, limit, timeout, live, tls=None):
     """A master of 'who' holding count x 1 KB, client-output-buffer-limit
     'limit', SET -P 16 1 KB at full rate throughout: a new replica's sync.
     Returns (full syncs the master counted, (seconds to the link up, to the
@@ -2554,26 +2564,27 @@ def fullsync_once(ctx, who, count, limit, timeout, live):
     digests equal, peaks) with peaks the largest stream the master held for
     its replicas during the sync (mem_clients_slaves) and the largest the
     replica buffered on its side (castor: total, of it in its file), in
-    bytes. A failure names the step it happened in."""
+    bytes. With tls (make_certs' files) both replicate over TLS. A failure
+    names the step it happened in."""
     step = ["load"]
     try:
-        return _fullsync_steps(ctx, who, count, limit, timeout, live, step)
+        return _fullsync_steps(ctx, who, count, limit, timeout, live, step, tls)
     except (BenchError, OSError) as e:
         raise BenchError(f"{step[0]}: {repl_error(e) or type(e).__name__}") from e
 
 
-def _fullsync_steps(ctx, who, count, limit, timeout, live, step):
-    m = repl_spawn(ctx, who, live)
+def _fullsync_steps(ctx, who, count, limit, timeout, live, step, tls):
+    m = repl_spawn(ctx, who, live, tls)
     pipe_load(m, repl_load(count, vsize=1024))
     m.call("CONFIG", "SET", "client-output-buffer-limit", f"replica {limit}")
     m.call("CONFIG", "SET", "repl-diskless-sync", "no")
-    r = repl_spawn(ctx, who, live)
+    r = repl_spawn(ctx, who, live, tls)
     burst = burst_proc(ctx, m, timeout)
     try:
         time.sleep(1)   # the burst is running when the sync starts
         step[0] = "sync under the burst"
         t0 = time.monotonic()
-        r.call("REPLICAOF", "127.0.0.1", m.port)
+        r.call("REPLICAOF", "127.0.0.1", m.tls_port if tls else m.port)
         secs = None
         peaks = {"master": 0, "replica": 0, "file": 0}
         while time.monotonic() - t0 < timeout:
@@ -2609,47 +2620,55 @@ def _fullsync_steps(ctx, who, count, limit, timeout, live, step):
     return syncs, secs, same, peaks
 
 
-def section_fullsync(ctx):
+def section_fullsync(ctx, tls=False):
     """Full sync of a new replica under a SET -P 16 1 KB burst, with
     client-output-buffer-limit replica 64mb 16mb 10: full syncs the master
     started and seconds to the link up (castor's split sync vs Redis 7.0)."""
     ctx.stop_servers()
+    certs = tls_certs(ctx) if tls else None
+    section = "fullsync-tls" if tls else "fullsync"
     count = 100000 if ctx.quick else 1000000     # x 1 KB: 100 MB quick, 1 GB in full
     timeout = 60 if ctx.quick else 360
     live: List[Server] = []
     res, err = {}, {}
     for who in ("castor", "redis"):
         try:
-            res[who] = fullsync_once(ctx, who, count, "64mb 16mb 10", timeout, live)
+            res[who] = fullsync_once(ctx, who, count, "64mb 16mb 10", timeout, live, certs)
         except (BenchError, OSError) as e:
             err[who] = repl_error(e)
         finally:
             for s in reversed(list(live)):
                 repl_stop(ctx, s, live)
-    tag = f"{count * 1024 // 1000000} MB"
+    tag = f"{count * 1024 // 1000000} MB" + (" TLS" if tls else "")
     note = "; ".join(f"{k}: {v}" for k, v in sorted(err.items()))
     label = lambda t: f"{t:<38}"     # noqa: E731
     get = lambda w, i: res[w][i] if w in res else None   # noqa: E731
     unfinished = [w for w in res if res[w][1] is None]
-    ctx.figure("fullsync", label(f"FULLSYNC under burst {tag}: syncs"), "count",
+    ctx.figure(section, label(f"FULLSYNC under burst {tag}: syncs"), "count",
                get("castor", 0), get("redis", 0), "8.0f",
                note or (f"full syncs started in {timeout} s; never finished: "
                         f"{', '.join(unfinished) or 'none'}; digests equal: "
                         f"{', '.join(w for w in res if res[w][2]) or 'none'}"))
     up = lambda w: res[w][1][0] if w in res and res[w][1] else None    # noqa: E731
     caught = lambda w: res[w][1][1] if w in res and res[w][1] else None    # noqa: E731
-    ctx.figure("fullsync", label(f"FULLSYNC under burst {tag}: time"), "s",
+    ctx.figure(section, label(f"FULLSYNC under burst {tag}: time"), "s",
                up("castor"), up("redis"), "8.2f",
                note or f"REPLICAOF to link up (n/a: not within {timeout} s); to caught up "
                        f"after the burst stopped: castor {caught('castor') or 0:.1f} s, redis "
                        f"{caught('redis') or 0:.1f} s")
     peak = lambda w, k: res[w][3][k] / 1e6 if w in res else None    # noqa: E731
-    ctx.figure("fullsync", label(f"FULLSYNC under burst {tag}: master MB"), "MB",
+    ctx.figure(section, label(f"FULLSYNC under burst {tag}: master MB"), "MB",
                peak("castor", "master"), peak("redis", "master"), "8.1f",
                note or "peak stream the master held for its replicas during the sync "
                        "(mem_clients_slaves); castor's replica buffered up to "
                        f"{peak('castor', 'replica') or 0:.0f} MB itself "
                        f"({peak('castor', 'file') or 0:.0f} MB of it in its file)")
+
+
+def section_fullsync_tls(ctx):
+    """The fullsync section with both servers replicating over TLS
+    (tls-replication; castor's stream link is a TLS link too)."""
+    section_fullsync(ctx, tls=True)
 
 
 class AckDriver:
@@ -3130,6 +3149,7 @@ SECTIONS = [
 
 
     Section("fullsync", section_fullsync, False, section_fullsync.__doc__),
+    Section("fullsync-tls", section_fullsync_tls, False, section_fullsync_tls.__doc__),
     Section("durable", section_durable, True, section_durable.__doc__),
     Section("jepsen", section_jepsen, False, section_jepsen.__doc__),
     Section("cluster", section_cluster, False, section_cluster.__doc__),

@@ -181,7 +181,11 @@ int repl_write_stream(client *c) {
         srv.stat_net_output_bytes += w;
         srv.stat_io_writes++;
         backlog_reader_advance(repl_ms.bl, &ri->rd, (size_t)w);
-        if ((size_t)w < total) return 0; /* the socket is full */
+        /* A plain socket that took less is full. A TLS write takes at most
+         * one gather buffer (tls_writev): go on until it says EAGAIN, or
+         * a TLS replica would get 64 KB a loop turn and its stream would
+         * pile up here under a burst. */
+        if ((size_t)w < total && c->tls == NULL) return 0;
     }
 }
 

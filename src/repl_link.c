@@ -100,6 +100,9 @@ struct repl_link_state {
     bool split;
     unsigned long long split_id;        /* the first link's client id on the master */
     int sfd;                            /* the stream link, -1: none */
+    tls_conn *stls;                     /* its TLS when the first link has one (ours until
+                                           the master client takes it: then borrowed) */
+    bool s_more;                        /* the last pump stopped with bytes left to read */
     int s_state;                        /* SL_* */
     int s_pending;                      /* handshake replies before PSYNC's */
     str *s_rbuf;                        /* its handshake replies */
@@ -133,7 +136,7 @@ struct repl_link_state {
     const char *abort_reason;
 };
 
-enum { SL_NONE, SL_CONNECTING, SL_HANDSHAKE, SL_STREAMING, SL_APPLYING };
+enum { SL_NONE, SL_CONNECTING, SL_TLS, SL_HANDSHAKE, SL_STREAMING, SL_APPLYING };
 
 /* The memory part of the buffer: a list of blocks, freed as applied. */
 #define SB_CHUNK (1024 * 1024)
@@ -183,6 +186,13 @@ static void close_unlink(int *fd, const char *name) {
     unlink(name);
 }
 
+/* Close the stream link while it is ours (its TLS session first). */
+static void stream_link_close(void) {
+    tls_free(repl_ls.stls);
+    repl_ls.stls = NULL;
+    close_ev_fd(&repl_ls.sfd);
+}
+
 static void stream_link_reset(void) {
     if (repl_ls.apply_timer) {
         ev_timer_del(repl_ls.apply_timer);
@@ -190,9 +200,10 @@ static void stream_link_reset(void) {
     }
     if (repl_ls.s_applying) { /* the master client's socket: not ours to close */
         repl_ls.sfd = -1;
+        repl_ls.stls = NULL;
         repl_ls.s_applying = false;
     }
-    close_ev_fd(&repl_ls.sfd);
+    stream_link_close();
     close_unlink(&repl_ls.sfile_fd, repl_ls.sfile_name);
     str_free(repl_ls.s_rbuf);
     repl_ls.s_rbuf = NULL;
@@ -334,10 +345,10 @@ static void send_handshake(void) {
      * the TLS port, as Redis announces it. */
     send_announce(&repl_ls.pending);
     /* castor-stream: a castor master may send a full sync's stream on a
-     * second link (Redis masters ignore capabilities they don't know).
-     * Not with tls-replication: the second link has no TLS yet. */
+     * second link, over TLS too (Redis masters ignore capabilities they
+     * don't know). */
     const char *capa[] = {"REPLCONF", "capa", "eof", "capa", "psync2", "capa", "castor-stream"};
-    send_cmd(cfg.tls_replication ? 5 : 7, capa);
+    send_cmd(7, capa);
     repl_ls.pending++;
     repl_ls.state = L_HANDSHAKE;
 }
@@ -373,19 +384,32 @@ static void link_connected(int fd, void *data, int mask) {
     link_ready(fd);
 }
 
+/* One step of a link's TLS handshake: while OpenSSL waits for the socket,
+ * 'again' is called at the event it asks for (TLS_WANT_*; LINK_TLS_NO_EVENT
+ * when the event can't be made); else the link's events are dropped and
+ * TLS_DONE or TLS_FAILED returned. */
+#define LINK_TLS_NO_EVENT -2
+static int tls_link_step(int fd, tls_conn *t, ev_io_fn *again) {
+    int rc = tls_handshake(t);
+    if (rc == TLS_WANT_READ || rc == TLS_WANT_WRITE) {
+        ev_del(fd, rc == TLS_WANT_READ ? EV_WRITE : EV_READ);
+        if (ev_add(fd, rc == TLS_WANT_READ ? EV_READ : EV_WRITE, again, NULL) == -1)
+            return LINK_TLS_NO_EVENT;
+        return rc;
+    }
+    ev_del(fd, EV_READ | EV_WRITE);
+    return rc;
+}
+
 /* The link's TLS handshake, one step per event: reads and writes wait for
  * what OpenSSL asks, then the replication handshake starts. */
 static void link_tls_handshake(int fd, void *data, int mask) {
     (void)data;
     (void)mask;
-    int rc = tls_handshake(repl_ls.tls);
-    if (rc == TLS_WANT_READ || rc == TLS_WANT_WRITE) {
-        ev_del(fd, rc == TLS_WANT_READ ? EV_WRITE : EV_READ);
-        if (ev_add(fd, rc == TLS_WANT_READ ? EV_READ : EV_WRITE, link_tls_handshake, NULL) == -1)
-            link_cancel("Can't create an event for the TLS handshake with MASTER");
-        return;
-    }
-    ev_del(fd, EV_READ | EV_WRITE);
+    int rc = tls_link_step(fd, repl_ls.tls, link_tls_handshake);
+    if (rc == LINK_TLS_NO_EVENT)
+        link_cancel("Can't create an event for the TLS handshake with MASTER");
+    if (rc != TLS_DONE && rc != TLS_FAILED) return;
     if (rc == TLS_FAILED) {
         log_msg(LOG_WARNING, "Error condition on socket for SYNC: %s", tls_last_error(repl_ls.tls));
         link_cancel(NULL);
@@ -483,7 +507,9 @@ static void make_master_client(int dbid) {
         str_free(repl_ls.rbuf);
         repl_ls.rbuf = NULL;
     }
-    client_read_buffered(c);
+    /* A split sync's stream link: what OpenSSL holds comes after the
+     * buffer, read once it is applied (stream_apply_end). */
+    if (!repl_ls.split) client_read_buffered(c);
 }
 
 /* ---- castor's split sync: the stream link ---- */
@@ -555,6 +581,7 @@ static void stream_link_fail(const char *why) {
         if (why) log_msg(LOG_WARNING, "%s", why);
         ev_del(repl_ls.sfd, EV_READ);
         repl_ls.sfd = -1;
+        repl_ls.stls = NULL; /* the client's */
         if (repl_ls.master) client_close_async(repl_ls.master);
         return;
     }
@@ -564,19 +591,22 @@ static void stream_link_fail(const char *why) {
         return;
     }
     if (why) log_msg(LOG_WARNING, "%s", why);
-    close_ev_fd(&repl_ls.sfd);
+    stream_link_close();
     repl_ls.s_state = SL_NONE;
 }
 
-/* Read what the stream link has: handshake replies, then the stream. */
+/* Read what the stream link has: handshake replies, then the stream. A
+ * pump that stops before the socket said EAGAIN sets s_more (over TLS the
+ * rest may wait in OpenSSL, where no event announces it). */
 static bool stream_link_pump(void) {
     static char buf[256 * 1024];
+    repl_ls.s_more = false;
     for (int rounds = 0; rounds < 64 && repl_ls.sfd != -1; rounds++) {
         ssize_t n;
         sb_chunk *k = repl_ls.s_state >= SL_STREAMING ? sb_room() : NULL;
         if (k) {
             /* Straight into the memory buffer. */
-            n = read(repl_ls.sfd, k->data + k->len, SB_CHUNK - k->len);
+            n = conn_read(repl_ls.sfd, repl_ls.stls, k->data + k->len, SB_CHUNK - k->len);
             if (n > 0) {
                 k->len += (size_t)n;
                 repl_ls.s_mem += n;
@@ -586,7 +616,7 @@ static bool stream_link_pump(void) {
                 continue;
             }
         } else {
-            n = read(repl_ls.sfd, buf, sizeof(buf));
+            n = conn_read(repl_ls.sfd, repl_ls.stls, buf, sizeof(buf));
         }
         if (n == -1 && (errno == EAGAIN || errno == EINTR)) return true;
         if (n <= 0) {
@@ -650,15 +680,28 @@ static bool stream_link_pump(void) {
             break;
         }
     }
+    repl_ls.s_more = repl_ls.sfd != -1;
     return true;
 }
 
+/* Bytes OpenSSL holds after a pump that stopped early: the next read
+ * can't wait for the socket. */
+static bool stream_link_has_more(void) {
+    return repl_ls.s_more && repl_ls.stls && tls_has_pending(repl_ls.stls);
+}
+
 static void stream_link_read(int fd, void *data, int mask) {
-    (void)fd;
     (void)data;
     (void)mask;
-    stream_link_pump();
+    if (!stream_link_pump() || repl_ls.s_applying || repl_ls.sfd != fd) return;
+    /* Until then the link is ours alone: a writable event (at once: the
+     * socket has room) brings us back next turn for what OpenSSL holds. */
+    if (stream_link_has_more()) ev_add(fd, EV_WRITE, stream_link_read, NULL);
+    else if (ev_mask(fd) & EV_WRITE) ev_del(fd, EV_WRITE);
 }
+
+static void stream_link_tls_step(int fd, void *data, int mask);
+static void stream_link_ready(int fd);
 
 static void stream_link_connected(int fd, void *data, int mask) {
     (void)data;
@@ -672,24 +715,57 @@ static void stream_link_connected(int fd, void *data, int mask) {
         return;
     }
     ev_del(fd, EV_WRITE);
+    if (repl_ls.stls) {
+        repl_ls.s_state = SL_TLS;
+        stream_link_tls_step(fd, NULL, EV_WRITE);
+        return;
+    }
+    stream_link_ready(fd);
+}
+
+/* The stream link's TLS handshake, as the first link's (same port, same
+ * certificates): one step per event, or per drain while loading. */
+static void stream_link_tls_step(int fd, void *data, int mask) {
+    (void)data;
+    (void)mask;
+    int rc = tls_link_step(fd, repl_ls.stls, stream_link_tls_step);
+    if (rc == LINK_TLS_NO_EVENT)
+        stream_link_fail("Can't create an event for the TLS handshake of the stream link");
+    if (rc != TLS_DONE && rc != TLS_FAILED) return;
+    if (rc == TLS_FAILED) {
+        char msg[400];
+        snprintf(msg, sizeof(msg), "TLS handshake of the stream link of the full sync failed: %s",
+                 tls_last_error(repl_ls.stls));
+        stream_link_fail(msg);
+        return;
+    }
+    stream_link_ready(fd);
+}
+
+/* The stream link is up (TCP, and TLS if the first link has it): its
+ * handshake goes out at once, without waiting for replies. */
+static void stream_link_ready(int fd) {
     if (ev_add(fd, EV_READ, stream_link_read, NULL) == -1) {
-        link_cancel("Can't create readable event for the stream link");
+        stream_link_fail("Can't create readable event for the stream link");
         return;
     }
     int main_fd = repl_ls.fd;
+    tls_conn *main_tls = repl_ls.tls;
     repl_ls.fd = fd; /* send_slices writes to repl_ls.fd */
+    repl_ls.tls = repl_ls.stls;
     repl_ls.s_pending = 0;
     if (send_auth()) repl_ls.s_pending++;
     char id[32], off[32];
     snprintf(id, sizeof(id), "%llu", repl_ls.split_id);
     snprintf(off, sizeof(off), "%lld", repl_ls.new_offset + 1);
-    send_announce(&repl_ls.s_pending); /* the stream link is never TLS */
+    send_announce(&repl_ls.s_pending);
     const char *sf[] = {"REPLCONF", "stream-for", id};
     send_cmd(3, sf);
     repl_ls.s_pending++;
     const char *ps[] = {"PSYNC", repl_ls.new_replid, off};
     send_cmd(3, ps);
     repl_ls.fd = main_fd;
+    repl_ls.tls = main_tls;
     repl_ls.s_state = SL_HANDSHAKE;
     repl_ls.s_rbuf = str_new_cap(256);
 }
@@ -706,12 +782,22 @@ static void stream_link_open(void) {
         return;
     }
     if (!cfg.repl_disable_tcp_nodelay) net_set_nodelay(fd);
+    /* The same port as the first link: TLS if that one is (the session
+     * comes up once connected). */
+    tls_conn *t = NULL;
+    if (repl_ls.tls && (t = tls_new_connected(fd)) == NULL) {
+        close(fd);
+        link_cancel("Can't create a TLS connection for the stream link");
+        return;
+    }
     if (ev_add(fd, EV_WRITE, stream_link_connected, NULL) == -1) {
+        tls_free(t);
         close(fd);
         link_cancel("Can't create writable event for the stream link");
         return;
     }
     repl_ls.sfd = fd;
+    repl_ls.stls = t;
     repl_ls.s_state = SL_CONNECTING;
 }
 
@@ -724,6 +810,7 @@ static void stream_link_open(void) {
 static void stream_apply_end(client *c) {
     ev_del(repl_ls.sfd, EV_READ);
     repl_ls.sfd = -1;
+    repl_ls.stls = NULL; /* the client's */
     repl_ls.s_applying = false;
     log_msg(LOG_NOTICE,
             "MASTER <-> REPLICA sync: applied %lld bytes of stream buffered during the sync (%lld "
@@ -782,6 +869,7 @@ static void stream_apply_start(client *c) {
     repl_ls.s_applying = true;
     repl_ls.s_state = SL_APPLYING;
     repl_ls.sfd = c->fd;
+    repl_ls.stls = c->tls; /* borrowed: the client keeps its session */
     client_pause_reads(c);
     if (ev_add(c->fd, EV_READ, stream_link_read, NULL) == -1) {
         client_close_async(c);
@@ -1123,6 +1211,8 @@ static void drain_while_loading(void) {
         /* The event loop is not running: finish the connect here. */
         struct pollfd pfd = {.fd = repl_ls.sfd, .events = POLLOUT};
         if (poll(&pfd, 1, 0) > 0) stream_link_connected(repl_ls.sfd, NULL, 0);
+    } else if (repl_ls.s_state == SL_TLS) {
+        stream_link_tls_step(repl_ls.sfd, NULL, 0); /* a step that can't go on waits */
     } else {
         stream_link_pump();
     }
@@ -1176,19 +1266,25 @@ static int load_draining(const char *path, rdb_info *info, str **err) {
     return rc;
 }
 
-/* A split sync's finished snapshot link, read until the master closes it. */
+/* A split sync's finished snapshot link, read until the master closes it
+ * (over TLS, through its session: no close_notify of ours before). */
 static int closing_fd = -1;
+static tls_conn *closing_tls;
+
+static void closing_drop(void) {
+    tls_free(closing_tls);
+    closing_tls = NULL;
+    close_ev_fd(&closing_fd);
+}
 
 static void read_until_closed(int fd, void *data, int mask) {
     (void)data;
     (void)mask;
     char buf[512];
-    ssize_t n = read(fd, buf, sizeof(buf));
-    if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR)) {
-        ev_del(fd, EV_READ | EV_WRITE);
-        close(fd);
-        if (closing_fd == fd) closing_fd = -1;
-    }
+    ssize_t n;
+    do n = conn_read(fd, closing_tls, buf, sizeof(buf));
+    while (n > 0 && closing_tls && tls_has_pending(closing_tls));
+    if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR)) closing_drop();
 }
 
 /* A split sync's snapshot is loaded: the stream link becomes the master
@@ -1196,12 +1292,14 @@ static void read_until_closed(int fd, void *data, int mask) {
 static void finish_split_sync(int dbid) {
     /* The snapshot's link: the master closes it once the stream link is
      * online (closing it first would look like a sync that failed). */
-    if (closing_fd != -1) close_ev_fd(&closing_fd); /* an older one, never closed */
+    if (closing_fd != -1) closing_drop(); /* an older one, never closed */
     if (repl_ls.fd != -1) {
         ev_del(repl_ls.fd, EV_READ | EV_WRITE);
-        if (ev_add(repl_ls.fd, EV_READ, read_until_closed, NULL) == -1) close(repl_ls.fd);
-        else closing_fd = repl_ls.fd;
+        closing_fd = repl_ls.fd;
+        closing_tls = repl_ls.tls;
+        if (ev_add(repl_ls.fd, EV_READ, read_until_closed, NULL) == -1) closing_drop();
         repl_ls.fd = -1;
+        repl_ls.tls = NULL;
     }
     str_free(repl_ls.rbuf);
     repl_ls.rbuf = NULL;
@@ -1212,9 +1310,11 @@ static void finish_split_sync(int dbid) {
     while (repl_ls.sfd != -1 && repl_ls.s_state < SL_STREAMING && util_mstime() < until) {
         drain_last_us = 0;
         drain_while_loading();
+        /* (the drain above read what OpenSSL held; a TLS handshake that
+         * waits to write is stepped again within 10 ms) */
         struct pollfd pfd = {.fd = repl_ls.sfd,
                              .events = repl_ls.s_state == SL_CONNECTING ? POLLOUT : POLLIN};
-        if (repl_ls.sfd != -1) poll(&pfd, 1, 10);
+        if (repl_ls.sfd != -1 && !stream_link_has_more()) poll(&pfd, 1, 10);
     }
     repl_ls.s_loading = false;
     if (repl_ls.sfd != -1) stream_link_pump(); /* what arrived since the last drain */
@@ -1233,7 +1333,9 @@ static void finish_split_sync(int dbid) {
         return;
     }
     repl_ls.fd = repl_ls.sfd;
+    repl_ls.tls = repl_ls.stls; /* the master client keeps the session */
     repl_ls.sfd = -1;
+    repl_ls.stls = NULL;
     make_master_client(dbid);
     client *c = repl_ls.master;
     if (c) stream_apply_start(c);
@@ -1415,9 +1517,12 @@ static bool conn_fill(void) {
                                         {.fd = repl_ls.sfd, .events = POLLIN}};
                 int nfds = repl_ls.sfd != -1 && repl_ls.s_state >= SL_HANDSHAKE ? 2 : 1;
                 int wait = repl_ls.split ? 2 : LOAD_WAIT_SLICE_MS;
+                /* What OpenSSL holds of the stream link wakes no poll: pump now. */
+                if (stream_link_has_more()) wait = 0;
                 int rc = poll(pfd, (nfds_t)nfds, wait);
                 if (rc > 0 && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))) break;
-                if (rc > 0 && nfds == 2 && pfd[1].revents) drain_last_us = 0; /* pump now */
+                if ((rc > 0 && nfds == 2 && pfd[1].revents) || stream_link_has_more())
+                    drain_last_us = 0; /* pump now */
                 if (util_mstime() >= until) break;
             }
             if (util_mstime() < until) continue;
@@ -1835,6 +1940,7 @@ str *repl_link_info_sync(str *s) {
                    "master_sync_stream_file_bytes:%lld\r\n",
                    repl_ls.s_state == SL_NONE         ? "none"
                    : repl_ls.s_state == SL_CONNECTING ? "connecting"
+                   : repl_ls.s_state == SL_TLS        ? "connecting"
                    : repl_ls.s_state == SL_HANDSHAKE  ? "handshake"
                    : repl_ls.s_state == SL_STREAMING  ? "up"
                                                       : "applying",

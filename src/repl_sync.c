@@ -142,7 +142,7 @@ static void setup_full_resync(client *c, long long offset) {
     /* Only when an output-buffer limit could cut the sync: with none
      * ("replica 0 0 0") Redis's exchange never loops and is kept. */
     const cobl_limit *lim = &cfg.client_output_buffer_limit[COBL_REPLICA];
-    ri->split = ri->capa_stream && !ri->old_sync && !c->tls && (lim->hard || lim->soft);
+    ri->split = ri->capa_stream && !ri->old_sync && (lim->hard || lim->soft);
     if (ri->split)
         n = snprintf(buf, sizeof(buf), "+FULLRESYNC %s %lld STREAM %llu\r\n", srv.replid, offset,
                      (unsigned long long)c->id);

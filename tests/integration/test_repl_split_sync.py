@@ -11,7 +11,10 @@ in it: exactly one full sync, equal DEBUG DIGEST.
 Scaled for make test (ASan build): ~100 MB of 1 KB values, a burst of SETs
 of 1 KB values through the whole sync, a replica limit the burst passes
 many times over (the same setup at 1 GB and against redis-server is
-bench/bench.py's section `fullsync`)."""
+bench/bench.py's section `fullsync`).
+
+The same over TLS (tls-replication: the stream link shakes hands as the
+first link does), scaled down further: 20 MB, a 4 MB replica limit."""
 
 import os
 import signal
@@ -21,7 +24,8 @@ import time
 import pytest
 import redis
 
-from castortest import wait_for
+import tlscerts
+from castortest import REDIS_SERVER, free_port, wait_for
 from repltest import digest, info, replicaof, repl, start_server, stats, wait_for_sync  # noqa: F401
 
 KEYS = 100000
@@ -37,8 +41,9 @@ class Burst:
     than an ASan replica on a loaded 2-core machine drains (bench/bench.py
     runs the burst at full rate)."""
 
-    def __init__(self, server):
+    def __init__(self, server, rate=RATE):
         self.c = server.client()
+        self.rate = rate
         self.stop_flag = threading.Event()
         self.writes = 0
         self.t = threading.Thread(target=self.run, daemon=True)
@@ -53,7 +58,7 @@ class Burst:
                 p.set("burst:%d" % (i % 20000), v)
                 i += 1
             p.execute()
-            ahead = i * VALUE / RATE - (time.monotonic() - start)
+            ahead = i * VALUE / self.rate - (time.monotonic() - start)
             if ahead > 0:
                 self.stop_flag.wait(ahead)  # pacing, not synchronisation
         self.writes = i
@@ -310,3 +315,140 @@ def test_stream_link_leaves_from_bind_source_addr(start_server):
     wait_for(lambda: repl(rc).get("master_sync_stream_link") == "none", 10)
     slave0 = repl(mc)["slave0"]
     assert "ip=127.0.0.2," in slave0, slave0
+
+
+# ---- over TLS: the stream link is a TLS link too ------------------------------------------
+
+TLS_KEYS = 20000
+TLS_LIMIT = "replica 4mb 1mb 10"
+TLS_HARD = 4 * 1024 * 1024
+TLS_RATE = 5 * 1024 * 1024
+
+
+@pytest.fixture(scope="module")
+def certs(tmp_path_factory):
+    return tlscerts.make_certs(tmp_path_factory.mktemp("certs"))
+
+
+def tls_server(start_server, certs, binary=None, **directives):
+    """A server with a TLS port (.tls_port) that replicates over TLS; its
+    plain port serves the test's own clients."""
+    port = free_port()
+    d = certs.directives(tls_port=port, tls_replication="yes")
+    d.update(directives)
+    s = start_server(directives=d, binary=binary, name="redis" if binary else None)
+    s.tls_port = port
+    return s
+
+
+def tls_master(start_server, certs, diskless, delay_us=200):
+    """20 MB whose snapshot takes about 4 s (rdb-key-save-delay), a 4 MB
+    replica limit: Redis's exchange would hold the burst past it."""
+    m = tls_server(start_server, certs, **{"repl-diskless-sync": "yes" if diskless else "no",
+                                           "repl-diskless-sync-delay": "0",
+                                           "client-output-buffer-limit": TLS_LIMIT})
+    c = m.client(socket_timeout=60)
+    c.execute_command("DEBUG", "POPULATE", TLS_KEYS, "key", VALUE)
+    c.config_set("rdb-key-save-delay", delay_us)
+    return m, c
+
+
+def tls_replicaof(rc, m):
+    assert rc.execute_command("REPLICAOF", "127.0.0.1", m.tls_port) == b"OK"
+
+
+@pytest.mark.parametrize("diskless", [False, True], ids=["disk", "diskless-socket-load"])
+def test_tls_full_sync_under_burst_finishes_once(start_server, certs, diskless):
+    """Over TLS, disk master with the replica's memory buffer, and diskless
+    master with the replica loading from the socket (swapdb, empty) and
+    its buffer in a file: one full sync, no output-buffer disconnection,
+    more than the limit buffered by the replica, equal digests (before the
+    stream link had TLS, the sync looped on the 4 MB limit)."""
+    m, mc = tls_master(start_server, certs, diskless)
+    rd = {"replica-sync-buffer-size": "2mb", "repl-diskless-load": "swapdb"} if diskless else {}
+    r = tls_server(start_server, certs, **rd)
+    rc = r.client(socket_timeout=60)
+    with Burst(m, rate=TLS_RATE):
+        tls_replicaof(rc, m)
+        seen = watch_sync(rc, lambda: repl(rc)["master_link_status"] == "up",
+                          ["master_sync_stream_link", "master_sync_stream_buffer"])
+    mc.config_set("rdb-key-save-delay", 0)
+    wait_for_sync(mc, rc, timeout=60)
+    s = stats(mc)
+    assert s["sync_full"] == "1"
+    assert s["client_output_buffer_limit_disconnections"] == "0"
+    assert seen["max"] > TLS_HARD, seen
+    assert ("file" if diskless else "memory") in seen["where"], seen
+    assert "takes its full sync's stream on a second link" in m.logfile
+    assert "stream buffered during the sync" in r.logfile
+    if diskless:
+        assert "Loading DB in memory (from the socket)" in r.logfile
+        assert not [f for f in os.listdir(r.workdir) if f.startswith("temp-sync-stream")]
+    assert digest(mc) == digest(rc)
+    # The master client is the stream link's TLS session: the stream goes on.
+    mc.set("after", "the sync")
+    wait_for(lambda: rc.get("after") == b"the sync", 10)
+    assert repl(rc)["master_sync_stream_link"] == "none"
+
+
+@pytest.mark.parametrize("diskless", [False, True], ids=["disk", "diskless"])
+def test_tls_master_dying_mid_transfer_keeps_the_old_dataset(start_server, certs, diskless):
+    old = tls_server(start_server, certs)
+    oc = old.client()
+    oc.set("old", "data")
+    r = tls_server(start_server, certs)
+    rc = r.client(socket_timeout=60)
+    tls_replicaof(rc, old)
+    wait_for_sync(oc, rc)
+    before = digest(rc)
+    m, mc = tls_master(start_server, certs, diskless, delay_us=500)
+    tls_replicaof(rc, m)
+    wait_for(lambda: in_transfer(rc, m.tls_port)
+             and repl(rc)["master_sync_stream_link"] == "up", 60)
+    kill9(m)
+    wait_for(lambda: "keeping the current dataset" in r.logfile, 30)
+    ri = repl(rc)
+    assert ri["master_sync_aborted"] == "1", ri
+    assert ri["master_sync_last_abort"] in ("master_link_lost", "stream_link_lost"), ri
+    assert digest(rc) == before
+    assert rc.get("old") == b"data"
+    assert not [f for f in os.listdir(r.workdir) if f.startswith("temp-")]
+
+
+def test_tls_redis_peers_get_the_7_0_sync(start_server, certs):
+    """Over TLS, a castor master syncs a castor and a redis-server replica
+    from one snapshot: the castor one on two links, redis-server the 7.0
+    way (its stream held on the master); then a castor replica of that
+    redis-server gets redis-server's 7.0 sync (no stream link)."""
+    m = tls_server(start_server, certs, **{"repl-diskless-sync-delay": "30",
+                                           "repl-diskless-sync-max-replicas": "2"})
+    mc = m.client(socket_timeout=60)
+    mc.execute_command("DEBUG", "POPULATE", TLS_KEYS, "key", 64)
+    mc.config_set("rdb-key-save-delay", 200)
+    cr = tls_server(start_server, certs)
+    rr = tls_server(start_server, certs, binary=REDIS_SERVER)
+    crc, rrc = cr.client(socket_timeout=60), rr.client(socket_timeout=60)
+    tls_replicaof(crc, m)
+    tls_replicaof(rrc, m)
+    wait_for(lambda: repl(mc).get("full_sync_phase") == "transfer", 60)
+    # The castor replica's stream link only (after its TLS handshake).
+    wait_for(lambda: repl(mc).get("full_sync_stream_links") == "1", 30)
+    mc.set("during", "the sync")
+    im = repl(mc)
+    assert im["full_sync_stream_buffer"] == "master", im
+    wait_for(lambda: repl(crc)["master_sync_stream_link"] == "up", 30)
+    mc.config_set("rdb-key-save-delay", 0)
+    wait_for_sync(mc, crc, rrc, timeout=60)
+    assert stats(mc)["sync_full"] == "2"
+    assert rrc.get("during") == crc.get("during") == b"the sync"
+    d = digest(mc)
+    assert digest(crc) == d and digest(rrc) == d
+    # redis-server as the master of a castor replica over TLS.
+    cr2 = tls_server(start_server, certs)
+    c2 = cr2.client(socket_timeout=60)
+    tls_replicaof(c2, rr)
+    wait_for_sync(rrc, c2, timeout=60)
+    assert digest(c2) == d
+    assert "Full resync from master" in cr2.logfile
+    assert "stream link" not in cr2.logfile
+    assert "Unrecognized REPLCONF option" not in rr.logfile
