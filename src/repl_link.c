@@ -711,7 +711,9 @@ static void stream_link_connected(int fd, void *data, int mask) {
         char msg[300];
         snprintf(msg, sizeof(msg), "Error connecting the stream link of the full sync: %s",
                  strerror(err));
-        link_cancel(msg);
+        /* Not link_cancel(): while the snapshot loads from the socket the
+         * first link is the loader's and must stay open. */
+        stream_link_fail(msg);
         return;
     }
     ev_del(fd, EV_WRITE);
