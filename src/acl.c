@@ -209,11 +209,7 @@ static inline uint64_t load8(const char *p) {
 static inline __attribute__((always_inline)) bool head_match(const pattern *pt, const char *s,
                                                              size_t len) {
     size_t n = pt->plen;
-    if (len < 8) { /* then n < 8 too */
-        for (size_t i = 0; i < n; i++)
-            if (s[i] != pt->text->buf[i]) return false;
-        return true;
-    }
+    if (len < 8) return util_mem_eq(s, pt->text->buf, n); /* then n < 8 too: inline */
     if ((load8(s) ^ pt->head) & pt->hmask) return false;
     if (n <= 8) return true;
     const char *t = pt->text->buf;
