@@ -7,9 +7,13 @@
  * windows served COALESCE_GAIN times the events of the off ones; then it
  * holds for COALESCE_ON_HOLD_US, or until a window falls under COALESCE_DROP
  * times the rate it won with, and probes again. A first "on" window under
- * COALESCE_ABORT times the "off" one loses at once. A lost probe backs off,
- * doubling up to COALESCE_OFF_HOLD_MAX_US; a quiet window (a new workload
- * may follow) resets the back-off.
+ * COALESCE_ABORT times the "off" one loses at once. A close call (on
+ * between COALESCE_CLOSE and COALESCE_GAIN times off) is probed again at
+ * once, its rates pooled with the next probe's, up to COALESCE_POOL_MAX
+ * probes. A lost probe backs off, doubling up to COALESCE_OFF_HOLD_MAX_US;
+ * a quiet window (a new workload may follow) resets the back-off, and one
+ * inside a probe ends it with no verdict: a load that stopped (the drop
+ * that re-probes is often its end) must not count as sleeping's loss.
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "coalesce.h"
 
@@ -40,12 +44,29 @@ static void start_probe(coalesce *co) {
     co->probes++;
 }
 
+/* A probe ended. Its rates join those of the close calls before it: ABBA
+ * windows of 50 ms on a busy VM spread by several percent, so a load that
+ * gains 10% from sleeping can lose a single probe by chance. A close call
+ * is probed again at once, the evidence pooled, up to COALESCE_POOL_MAX
+ * probes; re-probing costs little, since either choice serves such a load
+ * about equally. A clear loss backs off. */
 static void end_probe(coalesce *co, long long now) {
-    if (co->probe_rate[1] >= co->probe_rate[0] * COALESCE_GAIN) {
+    co->pool_rate[0] += co->probe_rate[0];
+    co->pool_rate[1] += co->probe_rate[1];
+    co->pooled++;
+    double off = co->pool_rate[0], on = co->pool_rate[1];
+    bool won = on >= off * COALESCE_GAIN;
+    if (!won && co->step == 4 && on >= off * COALESCE_CLOSE && co->pooled < COALESCE_POOL_MAX) {
+        start_probe(co);
+        return;
+    }
+    co->pool_rate[0] = co->pool_rate[1] = 0;
+    co->pooled = 0;
+    if (won) {
         co->state = COALESCE_ON;
         co->hold_until = now + COALESCE_ON_HOLD_US;
         co->off_hold = COALESCE_OFF_HOLD_US;
-        co->won_rate = co->probe_rate[1] / 2;
+        co->won_rate = co->probe_rate[1] / 2; /* the last probe's: the load now */
         co->engaged++;
         return;
     }
@@ -76,6 +97,14 @@ static void close_window(coalesce *co, long long now, double rate) {
         }
         break;
     case COALESCE_PROBE:
+        if (!busy) { /* the load left mid-probe: no verdict, no back-off */
+            co->state = COALESCE_OFF;
+            co->hold_until = now;
+            co->off_hold = COALESCE_OFF_HOLD_US;
+            co->pool_rate[0] = co->pool_rate[1] = 0;
+            co->pooled = 0;
+            break;
+        }
         co->probe_rate[co->step == 1 || co->step == 2] += rate;
         /* A first "on" window well below the "off" one is a clear loss:
          * stop there rather than slow the clients for another window. */

@@ -19,6 +19,8 @@
 #define COALESCE_WINDOW_US 50000     /* one measurement window */
 #define COALESCE_MIN_RATE 20000      /* events/s below which it stays off */
 #define COALESCE_GAIN 1.03           /* on must beat off by this factor */
+#define COALESCE_CLOSE 0.97          /* on/off between this and GAIN: a close call */
+#define COALESCE_POOL_MAX 4          /* close calls pooled before it gives up */
 #define COALESCE_ABORT 0.9           /* a first on window below this ends a probe */
 #define COALESCE_ON_HOLD_US 5000000  /* re-probe this often while on */
 #define COALESCE_DROP 0.7            /* on: a window below this x the probe's rate re-probes */
@@ -36,6 +38,8 @@ typedef struct coalesce {
     long long off_hold;   /* current back-off while probes fail */
     int step;             /* PROBE: 0..3 of the ABBA pattern */
     double probe_rate[2]; /* PROBE: summed rate of off [0] and on [1] */
+    double pool_rate[2];  /* the close calls so far, pooled */
+    int pooled;           /* how many probes pool_rate holds */
     double won_rate;      /* ON: the rate of the probe's "on" windows */
     /* Counters for INFO. */
     uint64_t probes, engaged, sleeps;

@@ -72,6 +72,34 @@ static void test_no_gain_stays_off(void) {
     ASSERT(probes_staying_off(&s, 5000000, 50000, 50500) >= 1);
 }
 
+/* A close call (on/off 1.01) is probed again at once and pooled, up to
+ * COALESCE_POOL_MAX probes in a row, and only then backs off. */
+static void test_close_call_is_reprobed_then_backs_off(void) {
+    coalesce co;
+    sim s = {0};
+    coalesce_init(&co, 100);
+    /* The window that starts the probes, then POOL_MAX probes of 4 windows. */
+    run(&co, &s, (1 + 4 * COALESCE_POOL_MAX) * COALESCE_WINDOW_US + 1000, 50000, 50500);
+    ASSERT_EQ(co.probes, COALESCE_POOL_MAX);
+    ASSERT(!coalesce_is_on(&co));
+    ASSERT_EQ(s.on_us, 2LL * COALESCE_POOL_MAX * COALESCE_WINDOW_US);
+    run(&co, &s, COALESCE_OFF_HOLD_US - 2 * COALESCE_WINDOW_US, 50000, 50500);
+    ASSERT_EQ(co.probes, COALESCE_POOL_MAX);
+}
+
+/* A gain that one probe missed by chance is found by the next, pooled. */
+static void test_close_call_then_gain_turns_it_on(void) {
+    coalesce co;
+    sim s = {0};
+    coalesce_init(&co, 100);
+    run(&co, &s, 5 * COALESCE_WINDOW_US + 1000, 50000, 50500);
+    ASSERT_EQ(co.probes, 2); /* the first was close: the second started */
+    ASSERT(!coalesce_is_on(&co));
+    run(&co, &s, 4 * COALESCE_WINDOW_US, 50000, 58000);
+    ASSERT(coalesce_is_on(&co)); /* pooled: (2*50500 + 2*58000) / 200000 = 1.085 */
+    ASSERT_EQ(co.engaged, 1);
+}
+
 static void test_light_load_never_probes(void) {
     coalesce co;
     sim s = {0};
@@ -91,6 +119,23 @@ static void test_load_gone_turns_it_off(void) {
     uint64_t probes = co.probes;
     run(&co, &s, 2 * COALESCE_WINDOW_US, 90000, 100000);
     ASSERT(co.probes == probes + 1);
+}
+
+/* The end of a load often looks like a drop first: the re-probe that
+ * follows then runs into quiet windows. They are no verdict: the next busy
+ * load is probed at once, not after a back-off. */
+static void test_load_ending_mid_probe_is_no_verdict(void) {
+    coalesce co;
+    sim s = {0};
+    start_on(&co, &s);
+    uint64_t probes = co.probes;
+    run(&co, &s, 2 * COALESCE_WINDOW_US, 25000, 25000); /* the drop: re-probe */
+    ASSERT_EQ(co.probes, probes + 1);
+    run(&co, &s, COALESCE_WINDOW_US, 40, 10); /* gone ("on" even looks worse) */
+    ASSERT(!coalesce_is_on(&co));
+    run(&co, &s, 6 * COALESCE_WINDOW_US, 90000, 100000);
+    ASSERT(coalesce_is_on(&co));
+    ASSERT_EQ(co.probes, probes + 2);
 }
 
 static void test_load_change_while_on_reprobes(void) {
@@ -122,8 +167,11 @@ int main(void) {
     RUN(test_gain_turns_it_on_and_keeps_it);
     RUN(test_loss_stays_off_and_backs_off);
     RUN(test_no_gain_stays_off);
+    RUN(test_close_call_is_reprobed_then_backs_off);
+    RUN(test_close_call_then_gain_turns_it_on);
     RUN(test_light_load_never_probes);
     RUN(test_load_gone_turns_it_off);
+    RUN(test_load_ending_mid_probe_is_no_verdict);
     RUN(test_load_change_while_on_reprobes);
     RUN(test_disabled_means_off);
     return unit_report();
