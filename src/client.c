@@ -1575,9 +1575,21 @@ unsigned long client_paused_count(void) {
     return n;
 }
 
+static bool unpause_deferred; /* client_unpause_all() from inside a command */
+
 /* Resume postponed clients in the order they were paused, as Redis does.
- * One that a pause still holds (a new pause began) joins a fresh queue. */
+ * One that a pause still holds (a new pause began) joins a fresh queue.
+ * From inside a command (CLIENT UNPAUSE, a CLIENT PAUSE that replaces an
+ * expired one, SHUTDOWN ABORT, FAILOVER...) they wait for the loop's
+ * before-sleep step instead, as Redis queues them with its unblocked
+ * clients: run there and then, their requests would land in the middle of
+ * the command, inside its EXEC, and before the rest of its pipeline. */
 void client_unpause_all(void) {
+    if (cmdtable_call_depth() > 0) {
+        unpause_deferred = true;
+        return;
+    }
+    unpause_deferred = false;
     client *c = paused_head;
     paused_head = paused_tail = NULL;
     while (c) {
@@ -1587,4 +1599,8 @@ void client_unpause_all(void) {
         client_process_input(c);
         c = next;
     }
+}
+
+void client_resume_unpaused(void) {
+    if (unpause_deferred) client_unpause_all();
 }

@@ -157,3 +157,14 @@ def test_pipeline_over_read_buffer_cut_near_every_boundary(server):
         for cut in pc.big_pipeline_cuts(pipe):
             assert a.call("FLUSHALL") == "OK"
             assert pc.run_split(server, pipe, n, cut, a) == whole, "cut at %d" % cut
+
+
+def test_client_unpause_inside_exec_runs_held_clients_after_the_read(server):
+    """CLIENT UNPAUSE inside MULTI/EXEC in mid-pipeline: the write it
+    releases runs after the whole read, as Redis runs its unblocked
+    clients before sleeping; castor used to run it inside the EXEC (the
+    transaction saw it, and the rest of the pipeline too)."""
+    replies, held, final = pc.unpause_mid_pipeline(server)
+    assert replies == [OK, ("+", b"QUEUED"), ("+", b"QUEUED"), ("*", [OK, ("$", None)]),
+                       ("$", None), OK]
+    assert held == OK and final == b"1"

@@ -67,3 +67,7 @@ def test_pipeline_over_read_buffer(pair):
 
     replies, closed = both(pair, run)
     assert not closed and replies[-1] == pc.big_pipeline_expected_mget()
+
+
+def test_client_unpause_inside_exec(pair):
+    both(pair, pc.unpause_mid_pipeline)

@@ -402,3 +402,26 @@ def blocked_then_more_bytes(srv):
             wait_qbuf(a, "qgmore", held)
         assert a.call("LPUSH", "qg:list", "x") == 1
         return read_all(c, 11), data
+
+
+def unpause_mid_pipeline(srv):
+    """X's SET waits under CLIENT PAUSE WRITE; W pipelines MULTI, CLIENT
+    UNPAUSE, GET, EXEC, GET, SET. Redis runs X's SET once W's read is
+    done (with its unblocked clients, before sleeping): never inside W's
+    EXEC, nor between W's requests. Returns (W's replies, X's reply, the
+    value at the end)."""
+    with admin(srv) as a, RespConn(srv.port, password=srv.password) as x, \
+            RespConn(srv.port, password=srv.password) as w:
+        assert a.call("FLUSHALL") == "OK"
+        assert x.call("CLIENT", "SETNAME", "qgheld") == "OK"
+        assert a.call("CLIENT", "PAUSE", "20000", "WRITE") == "OK"
+        try:
+            x.send("SET", "x", "1")
+            wait_blocked(a, "qgheld")
+            w.send_raw(enc("MULTI") + enc("CLIENT", "UNPAUSE") + enc("GET", "x") + enc("EXEC") +
+                       enc("GET", "x") + enc("SET", "x", "2"))
+            replies = [w.read_node() for _ in range(6)]
+            held = x.read_node()
+        finally:
+            a.call("CLIENT", "UNPAUSE")
+        return replies, held, a.call("GET", "x")
