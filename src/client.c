@@ -392,6 +392,18 @@ static void set_argv(client *c) {
     c->argc = (int)p->argc;
 }
 
+/* Our master's request goes on to our replicas and backlog byte for byte,
+ * as Redis relays it: once it has run, put back the CR that parsing turned
+ * into the NUL after each argument of the multibulk request at req (masters
+ * send no inline ones). Arguments a command pointed elsewhere are left. */
+static void restore_arg_ends(client *c, char *req, size_t used) {
+    if (used == 0 || req[0] != '*') return;
+    for (int i = 0; i < c->argc; i++) {
+        char *end = c->argv[i].ptr + c->argv[i].len;
+        if (end > req && end < req + used && *end == '\0') *end = '\r';
+    }
+}
+
 void client_process_input(client *c) {
     while (c->qpos < c->qbuf->len) {
         /* A request postponed by CLIENT PAUSE (the dispatcher decides which)
@@ -440,7 +452,10 @@ void client_process_input(client *c) {
             }
         }
         /* Our master's stream: count and forward what was applied. */
-        if (c->flags & CLIENT_MASTER) seam_master_request_done(c, c->qbuf->buf + c->qpos, used);
+        if (c->flags & CLIENT_MASTER) {
+            restore_arg_ends(c, c->qbuf->buf + c->qpos, used);
+            seam_master_request_done(c, c->qbuf->buf + c->qpos, used);
+        }
         c->qpos += used;
         c->argc = 0;
         c->prefetched = c->prefetched > 0 ? c->prefetched - 1 : 0;

@@ -21,9 +21,12 @@ the same scenarios with redis-server). Which test catches which guard
                      max_bulk                   test_proto_max_bulk_len_lowered_while_blocked
 """
 
+import socket
+
 import pytest
 
 import pipecases as pc
+from castortest import wait_for
 from resp import RespConn
 
 PW = {"requirepass": "pw"}
@@ -168,3 +171,45 @@ def test_client_unpause_inside_exec_runs_held_clients_after_the_read(server):
     assert replies == [OK, ("+", b"QUEUED"), ("+", b"QUEUED"), ("*", [OK, ("$", None)]),
                        ("$", None), OK]
     assert held == OK and final == b"1"
+
+
+def test_replica_relays_its_masters_stream_byte_for_byte(start_server):
+    """A replica passes its master's stream on to its own replicas (and its
+    backlog) as it received it, as Redis relays it. castor's parser, and
+    its read-ahead up to 16 requests early, write a NUL after each
+    argument into the query buffer: that NUL went out in place of the CR
+    of every CRLF after a bulk."""
+    master = start_server(directives={"repl-diskless-sync-delay": "0"})
+    replica = start_server(directives=[("replicaof", ["127.0.0.1", master.port]),
+                                       ("repl-diskless-sync-delay", "0")])
+    wait_for(lambda: pc.info_field(replica, "replication", "master_link_status") == "up", 20,
+             msg="replica link up")
+    sub = socket.create_connection(("127.0.0.1", replica.port), timeout=10)
+    try:
+        sub.sendall(pc.enc("REPLCONF", "capa", "psync2"))
+        assert sub.recv(5) == b"+OK\r\n"
+        sub.sendall(pc.enc("PSYNC", "?", "-1"))
+        wait_for(lambda: "state=online" in (pc.info_field(replica, "replication", "slave0") or ""),
+                 20, msg="sub-replica online")
+        sets = [pc.enc("SET", "relay%d" % i, "v" * (i * 7)) for i in range(20)]
+        sets.append(pc.many_args(6, "relaym"))
+        r = master.client()
+        p = r.pipeline(transaction=False)
+        for i in range(20):
+            p.set("relay%d" % i, "v" * (i * 7))
+        p.mset({"relaym%d" % i: "v%d" % i for i in range(6)})
+        p.execute()
+        got = bytearray()
+
+        def relayed():
+            sub.settimeout(0.05)
+            try:
+                got.extend(sub.recv(1 << 16))
+            except socket.timeout:
+                pass
+            return got.find(b"".join(sets)) >= 0
+
+        wait_for(relayed, 10, interval=0, msg="the SETs relayed as sent")
+        assert b"\x00" not in got[got.find(sets[0]):]
+    finally:
+        sub.close()

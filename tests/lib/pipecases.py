@@ -96,6 +96,15 @@ def mask_ids(nodes):
     return out
 
 
+def info_field(srv, section, field):
+    """One field of INFO section on srv, as text (None if absent)."""
+    with admin(srv) as a:
+        for line in a.call("INFO", section).decode().splitlines():
+            if line.startswith(field + ":"):
+                return line.split(":", 1)[1]
+    return None
+
+
 def state(srv, keys):
     """The values of keys and the key count, read on a fresh connection."""
     with admin(srv) as a:
