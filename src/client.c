@@ -392,6 +392,18 @@ static void set_argv(client *c) {
     c->argc = (int)p->argc;
 }
 
+/* Our master's request goes on to our replicas and backlog byte for byte,
+ * as Redis relays it: once it has run, put back the CR that parsing turned
+ * into the NUL after each argument of the multibulk request at req (masters
+ * send no inline ones). Arguments a command pointed elsewhere are left. */
+static void restore_arg_ends(client *c, char *req, size_t used) {
+    if (used == 0 || req[0] != '*') return;
+    for (int i = 0; i < c->argc; i++) {
+        char *end = c->argv[i].ptr + c->argv[i].len;
+        if (end > req && end < req + used && *end == '\0') *end = '\r';
+    }
+}
+
 void client_process_input(client *c) {
     while (c->qpos < c->qbuf->len) {
         /* A request postponed by CLIENT PAUSE (the dispatcher decides which)
@@ -440,7 +452,10 @@ void client_process_input(client *c) {
             }
         }
         /* Our master's stream: count and forward what was applied. */
-        if (c->flags & CLIENT_MASTER) seam_master_request_done(c, c->qbuf->buf + c->qpos, used);
+        if (c->flags & CLIENT_MASTER) {
+            restore_arg_ends(c, c->qbuf->buf + c->qpos, used);
+            seam_master_request_done(c, c->qbuf->buf + c->qpos, used);
+        }
         c->qpos += used;
         c->argc = 0;
         c->prefetched = c->prefetched > 0 ? c->prefetched - 1 : 0;
@@ -1575,9 +1590,21 @@ unsigned long client_paused_count(void) {
     return n;
 }
 
+static bool unpause_deferred; /* client_unpause_all() from inside a command */
+
 /* Resume postponed clients in the order they were paused, as Redis does.
- * One that a pause still holds (a new pause began) joins a fresh queue. */
+ * One that a pause still holds (a new pause began) joins a fresh queue.
+ * From inside a command (CLIENT UNPAUSE, a CLIENT PAUSE that replaces an
+ * expired one, SHUTDOWN ABORT, FAILOVER...) they wait for the loop's
+ * before-sleep step instead, as Redis queues them with its unblocked
+ * clients: run there and then, their requests would land in the middle of
+ * the command, inside its EXEC, and before the rest of its pipeline. */
 void client_unpause_all(void) {
+    if (cmdtable_call_depth() > 0) {
+        unpause_deferred = true;
+        return;
+    }
+    unpause_deferred = false;
     client *c = paused_head;
     paused_head = paused_tail = NULL;
     while (c) {
@@ -1587,4 +1614,8 @@ void client_unpause_all(void) {
         client_process_input(c);
         c = next;
     }
+}
+
+void client_resume_unpaused(void) {
+    if (unpause_deferred) client_unpause_all();
 }

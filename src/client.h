@@ -261,6 +261,8 @@ void client_accept_init(void);
 unsigned long client_paused_count(void);
 /* Resume clients postponed by CLIENT PAUSE once it expires. */
 void client_unpause_all(void);
+/* The before-sleep step: resume those client_unpause_all() left for it. */
+void client_resume_unpaused(void);
 /* While a script runs past busy-reply-threshold: read and answer the
  * other clients (they get -BUSY) and write pending output, without timers
  * or the after-events hook; closed clients are freed, but 'running' (the

@@ -254,6 +254,7 @@ static long long cron(long long id, void *data) {
 static void before_sleep(void) {
     server_update_time();
     if (srv.active_expire_enabled && !srv.is_replica && !db_writes_paused()) expire_cycle_fast();
+    client_resume_unpaused(); /* CLIENT UNPAUSE's held clients, before the keys they signal */
     blocking_before_sleep();
     tracking_send_pending(); /* those of the waiters served just above */
     tracking_broadcast();    /* BCAST clients: the keys changed this turn */

@@ -2,12 +2,17 @@
  *
  * The first input byte picks the mode (bit 0: unauthenticated limits,
  * bit 1: a tiny proto-max-bulk-len, bits 2-4: how many times each request
- * is cut); the rest is a byte stream from a client. Requests are parsed one
- * after another, each fed in pieces at cut points derived from the data,
- * into a buffer that is reallocated to exactly the bytes received so far
- * (so ASan sees any read past them). After every call the parser's promises
- * are checked, and a request parsed in pieces must give what one call with
- * all the bytes gives. Build and run: see README.md beside this file. */
+ * is cut, bits 5-6: the client's read-ahead parses under the other
+ * unauthenticated / max-bulk limit, bit 7: it sees only a prefix); the rest is a byte stream from a
+ * client. Requests are parsed one after another, each fed in pieces at cut
+ * points derived from the data, into a buffer that is reallocated to
+ * exactly the bytes received so far (so ASan sees any read past them).
+ * After every call the parser's promises are checked, and a request parsed
+ * in pieces must give what one call with all the bytes gives.
+ * check_read_ahead() then plays the whole stream as a pipeline through
+ * client.c's read-ahead (parse ahead in the same buffer, run from the
+ * parse where the limits match, else parse again) and compares it with
+ * plain parsing. Build and run: see README.md beside this file. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -98,6 +103,106 @@ static resp_status parse_in_pieces(resp_parser *p, const uint8_t *data, size_t l
     return st;
 }
 
+/* ---- The client's read-ahead over a pipeline ----
+ * As client.c's prefetch_client() over the first 'seen' bytes (the rest
+ * arrives later): the request at 0 parsed whole into a parser, up to 15
+ * more into a table by offset (resp_parse_whole_into(), at most 16
+ * arguments), each under the read-ahead's limits; where a request can't
+ * be, the chain goes on past it by resp_peek_request() or stops. All of
+ * this writes into the one buffer the requests then run from: each taken
+ * from the parse ahead when its limits are the running ones (as
+ * take_parsed_ahead() and parse_limits_hold() allow), else parsed by
+ * resp_parse(). Every request must come out as plain parsing of an
+ * untouched copy gives it: the same status, size, arguments and bytes. */
+#define AHEAD_REQS 16
+#define AHEAD_ARGS 16
+
+struct ahead_req {
+    size_t off, used, argc;
+    resp_arg args[AHEAD_ARGS];
+};
+
+static void check_read_ahead(const uint8_t *data, size_t size, size_t seen, bool unauth,
+                             long long max_bulk, bool ahead_unauth, long long ahead_max_bulk) {
+    char *ref = malloc(size ? size : 1), *buf = malloc(size ? size : 1);
+    memcpy(ref, data, size);
+    memcpy(buf, data, size);
+    static struct ahead_req table[AHEAD_REQS];
+    int n = 0;
+    resp_parser held;
+    resp_parser_init(&held, ahead_max_bulk);
+    held.unauthenticated = ahead_unauth;
+    bool have_held = false;
+    size_t p = 0;
+    for (int k = 0; k < AHEAD_REQS && p < seen; k++) {
+        size_t used = 0, argc = 0;
+        struct ahead_req *e = &table[n];
+        if (k == 0 && resp_parse_whole(&held, buf, seen)) {
+            have_held = true;
+            used = held.pos;
+        } else if (resp_parse_whole_into(ahead_unauth, ahead_max_bulk, buf + p, seen - p, e->args,
+                                         AHEAD_ARGS, &argc, &used)) {
+            e->off = p;
+            e->used = used;
+            e->argc = argc;
+            n++;
+        } else {
+            slice peek[4];
+            used = resp_peek_request(buf + p, seen - p, peek, 4, &argc);
+            if (used == 0) break;
+        }
+        CHECK(used > 0 && used <= seen - p);
+        p += used;
+    }
+
+    bool same_limits = ahead_unauth == unauth && ahead_max_bulk == max_bulk;
+    resp_parser run, plain;
+    resp_parser_init(&run, max_bulk);
+    resp_parser_init(&plain, max_bulk);
+    run.unauthenticated = plain.unauthenticated = unauth;
+    size_t at = 0;
+    for (int k = 0; at < size; k++) {
+        const char *perr = NULL, *err = NULL;
+        resp_status pst = resp_parse(&plain, ref + at, size - at, &perr);
+        const struct ahead_req *e = NULL;
+        for (int i = 0; i < n && e == NULL; i++)
+            if (table[i].off == at) e = &table[i];
+        const resp_arg *args;
+        size_t argc, used;
+        resp_status st = RESP_OK;
+        if (k == 0 && have_held && same_limits) {
+            args = held.argv;
+            argc = held.argc;
+            used = held.pos;
+        } else if (e != NULL && same_limits) {
+            args = e->args;
+            argc = e->argc;
+            used = e->used;
+        } else {
+            st = resp_parse(&run, buf + at, size - at, &err);
+            args = run.argv;
+            argc = run.argc;
+            used = run.pos;
+        }
+        CHECK(st == pst);
+        if (st == RESP_ERR) CHECK(err != NULL && strcmp(err, perr) == 0);
+        if (st != RESP_OK) break;
+        CHECK(used == plain.pos && argc == plain.argc);
+        for (size_t i = 0; i < argc; i++) {
+            CHECK(args[i].off == plain.argv[i].off && args[i].len == plain.argv[i].len);
+            CHECK(memcmp(buf + at + args[i].off, ref + at + plain.argv[i].off, args[i].len) == 0);
+        }
+        at += used;
+        resp_parser_reset(&run);
+        resp_parser_reset(&plain);
+    }
+    resp_parser_clear(&held);
+    resp_parser_clear(&run);
+    resp_parser_clear(&plain);
+    free(ref);
+    free(buf);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 1) return 0;
     uint8_t mode = data[0];
@@ -140,6 +245,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         /* Where both accept a request, they agree on its size and first
          * arguments (the look-ahead may accept what the parser refuses,
          * such as leading zeros; that only costs a useless prefetch). */
+        /* A request the look-ahead finds whole is whole for the parser
+         * too: the read-ahead goes on after it, and would otherwise parse
+         * (and write NULs into) the middle of this request. */
+        if (peeked) CHECK(wst != RESP_INCOMPLETE);
         if (peeked && wst == RESP_OK) {
             CHECK(whole.pos == peeked && whole.argc == pargc);
             for (size_t i = 0; i < pargc && i < 4; i++)
@@ -208,5 +317,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     resp_parser_clear(&inc);
     resp_parser_clear(&whole);
+
+    bool ahead_unauth = (mode & 32) ? !unauth : unauth;
+    long long ahead_max_bulk = (mode & 64) ? ((mode & 2) ? 512LL * 1024 * 1024 : 64) : max_bulk;
+    size_t seen = (mode & 128) ? (size_t)(mix(seed ^ 0x5eedu) % (size + 1)) : size;
+    check_read_ahead(data, size, seen, unauth, max_bulk, ahead_unauth, ahead_max_bulk);
     return 0;
 }
