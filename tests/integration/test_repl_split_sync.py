@@ -17,6 +17,7 @@ The same over TLS (tls-replication: the stream link shakes hands as the
 first link does), scaled down further: 20 MB, a 4 MB replica limit."""
 
 import os
+import re
 import signal
 import threading
 import time
@@ -25,7 +26,7 @@ import pytest
 import redis
 
 import tlscerts
-from castortest import REDIS_SERVER, free_port, wait_for
+from castortest import REDIS_SERVER, WaitTimeout, free_port, wait_for
 from repltest import digest, info, replicaof, repl, start_server, stats, wait_for_sync  # noqa: F401
 
 KEYS = 100000
@@ -452,3 +453,87 @@ def test_tls_redis_peers_get_the_7_0_sync(start_server, certs):
     assert "Full resync from master" in cr2.logfile
     assert "stream link" not in cr2.logfile
     assert "Unrecognized REPLCONF option" not in rr.logfile
+
+
+# ---- over TLS: paths with no other observable (the tlssplit fixes) ------------------------
+
+BURST_SCRIPT = "for i = 1, tonumber(ARGV[1]) do redis.call('SET', 'burst:' .. i, ARGV[2]) end"
+
+
+def test_tls_replica_stream_written_until_the_socket_is_full(start_server, certs):
+    """A multi-MB burst made in one loop turn (one EVAL: 1024 SETs of 8 KB,
+    in 16 KB backlog blocks) goes to a TLS replica. A TLS write takes one
+    record (16 KB: OpenSSL's partial writes); the master once took that for
+    a full socket and waited for the next loop turn, so it wrote once per
+    turn (under a write burst the stream piled up on the master). Now it
+    writes until the socket says EAGAIN: many more writes than loop turns
+    (INFO total_writes_processed vs eventloop_cycles: 516 writes in 7-10
+    turns here, 518 in 517 with the old code; the test talks to the master
+    only before and after the burst, so its replies are a known handful of
+    writes)."""
+    m = tls_server(start_server, certs, **{"repl-diskless-sync-delay": "0"})
+    mc = m.client(socket_timeout=60)
+    r = tls_server(start_server, certs)
+    rc = r.client(socket_timeout=60)
+    tls_replicaof(rc, m)
+    wait_for_sync(mc, rc, timeout=60)
+    wait_for(lambda: repl(rc)["master_sync_stream_link"] == "none", 10)
+    before = stats(mc)
+    mc.eval(BURST_SCRIPT, 0, 1024, "v" * 8192)
+    target = int(repl(mc)["master_repl_offset"])
+    wait_for(lambda: int(repl(rc)["master_repl_offset"]) >= target, 60,
+             msg="the replica did not get the burst")
+    after = stats(mc)
+    writes = int(after["total_writes_processed"]) - int(before["total_writes_processed"])
+    turns = int(after["eventloop_cycles"]) - int(before["eventloop_cycles"])
+    # 8 MB in writes of at most 64 KB: 128 or more. One write a turn would
+    # give writes <= turns + 3 (the replies to the test's INFO, EVAL, INFO).
+    assert writes >= 128, (writes, turns)
+    assert writes > 2 * turns + 3, (writes, turns)
+    assert digest(mc) == digest(rc)
+
+
+def test_tls_stream_link_reads_what_openssl_holds(start_server, certs):
+    """The stream link reads 64 TLS records an event at most. OpenSSL reads
+    ahead: what it took off the socket beyond those 64 records wakes no
+    epoll, so the link must come back for it by itself (s_more). Here the
+    replica is stopped while the master writes 150 small records (one SET
+    a loop turn) to its stream link during a slow snapshot; resumed, its
+    first read takes all of them off the socket into OpenSSL. Without the
+    come-back the last 86 stayed there until an unrelated write arrived
+    (a PING, repl-ping-replica-period) or the snapshot loaded: the
+    buffered stream must reach the master's offset while the snapshot is
+    still being made."""
+    m = tls_server(start_server, certs, **{"repl-diskless-sync": "no",
+                                           "repl-ping-replica-period": "3600"})
+    mc = m.client(socket_timeout=60)
+    mc.execute_command("DEBUG", "POPULATE", 60, "key", 64)
+    mc.config_set("rdb-key-save-delay", 100000)  # a 6 s snapshot
+    r = tls_server(start_server, certs)
+    rc = r.client(socket_timeout=60)
+    tls_replicaof(rc, m)
+    wait_for(lambda: repl(rc)["master_sync_stream_link"] == "up", 30)
+    off = int(re.search(r"Full resync from master: \w+:(\d+)", r.logfile).group(1))
+    os.kill(r.pid, signal.SIGSTOP)
+    try:
+        for i in range(150):
+            mc.set("small:%d" % i, "v")  # one SET a loop turn: one record each
+        # All of it in the replica's socket.
+        wait_for(lambda: repl(mc)["full_sync_stream_pending_bytes"] == "0", 10)
+    finally:
+        os.kill(r.pid, signal.SIGCONT)
+    want = int(repl(mc)["master_repl_offset"]) - off
+
+    def buffered():
+        return int(repl(rc)["master_sync_stream_buffered_bytes"])
+
+    try:
+        wait_for(lambda: buffered() == want, 4)
+    except WaitTimeout:
+        assert buffered() == want, "the stream link left what OpenSSL holds unread"
+    assert repl(mc)["full_sync_phase"] == "bgsave"  # not drained by the snapshot's load
+    wait_for_sync(mc, rc, timeout=60)
+    assert stats(mc)["sync_full"] == "1"
+    assert rc.get("small:149") == b"v"
+    assert digest(mc) == digest(rc)
+
