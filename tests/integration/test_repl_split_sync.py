@@ -19,6 +19,7 @@ first link does), scaled down further: 20 MB, a 4 MB replica limit."""
 import os
 import re
 import signal
+import socket
 import threading
 import time
 
@@ -537,3 +538,137 @@ def test_tls_stream_link_reads_what_openssl_holds(start_server, certs):
     assert rc.get("small:149") == b"v"
     assert digest(mc) == digest(rc)
 
+
+# ---- the stream link refused while the snapshot loads from the socket --------------------
+
+class FirstLinkOnly:
+    """A TCP relay to a master that lets only the replica's first link in:
+    it accepts one connection and closes its listening socket, so the split
+    sync's stream link (same host and port) is refused. It holds the
+    master's +FULLRESYNC line until the $EOF header follows and sends both
+    at once: the replica reads them in one go and starts loading from the
+    socket before its event loop runs, so it sees the refused connect while
+    loading. reopen() lets every later connection through."""
+
+    def __init__(self, upstream_port):
+        self.upstream = upstream_port
+        self.port = free_port()
+        self.socks = []
+        self.listener = self._listen()
+        threading.Thread(target=self._first, daemon=True).start()
+
+    def _listen(self):
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", self.port))
+        s.listen(8)
+        self.socks.append(s)
+        return s
+
+    def _pair(self, c):
+        u = socket.create_connection(("127.0.0.1", self.upstream))
+        self.socks += [c, u]
+        return u
+
+    def _first(self):
+        c, _ = self.listener.accept()
+        self.listener.close()  # the stream link is refused
+        u = self._pair(c)
+        threading.Thread(target=self._copy, args=(c, u), daemon=True).start()
+        self._copy(u, c, hold=True)
+
+    def _copy(self, src, dst, hold=False):
+        buf = b""
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                if not hold:
+                    dst.sendall(data)
+                    continue
+                buf += data
+                at = buf.find(b"+FULLRESYNC")
+                if at == -1:  # the handshake's replies: whole lines go
+                    nl = buf.rfind(b"\n") + 1
+                    dst.sendall(buf[:nl])
+                    buf = buf[nl:]
+                elif re.search(rb"\$EOF:[0-9a-f]{40}\r\n", buf[at:]):
+                    dst.sendall(buf)
+                    hold = False
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def reopen(self):
+        ln = self._listen()
+
+        def serve():
+            while True:
+                try:
+                    c, _ = ln.accept()
+                except OSError:
+                    return
+                u = self._pair(c)
+                threading.Thread(target=self._copy, args=(c, u), daemon=True).start()
+                threading.Thread(target=self._copy, args=(u, c), daemon=True).start()
+
+        threading.Thread(target=serve, daemon=True).start()
+
+    def close(self):
+        for s in self.socks:
+            try:
+                s.shutdown(socket.SHUT_RDWR)  # wakes the threads' recv()
+            except OSError:
+                pass
+            s.close()
+
+
+def test_stream_link_refused_while_loading_from_the_socket(start_server):
+    """The stream link's connect fails while the replica loads the snapshot
+    from the socket (diskless master, repl-diskless-load swapdb, empty
+    replica). Only the stream link ends: the first link is the loader's
+    (closing it under the loader, as link_cancel did, crashed the replica).
+    The loaded snapshot stays and the replica continues with a PSYNC from
+    its offset (docs/REPLICATION.md, Failures): one full sync, one partial
+    resync, equal digests, and the master lists the replica once (the
+    replica closes the first link: the master kept it as a second replica
+    in state send_bulk, its stream pinned from the snapshot's offset)."""
+    m = start_server(directives={"repl-diskless-sync": "yes", "repl-diskless-sync-delay": "0"})
+    mc = m.client()
+    mc.execute_command("DEBUG", "POPULATE", 2000, "key", 100)
+    proxy = FirstLinkOnly(m.port)
+    try:
+        r = start_server(directives={"repl-diskless-load": "swapdb"})
+        rc = r.client(socket_timeout=60)
+        assert rc.execute_command("REPLICAOF", "127.0.0.1", proxy.port) == b"OK"
+        wait_for(lambda: "the stream link was lost while loading" in r.logfile or not r.alive(),
+                 30)
+        assert r.alive(), r.diagnostics(20)
+        log = r.logfile
+        assert "Loading DB in memory (from the socket)" in log
+        assert "Error connecting the stream link of the full sync: Connection refused" in log
+        proxy.reopen()
+        mc.set("after", "the load")
+        wait_for_sync(mc, rc, timeout=30)
+        s = stats(mc)
+        assert (s["sync_full"], s["sync_partial_ok"]) == ("1", "1"), s
+        assert repl(rc)["master_sync_aborted"] == "0"
+        assert rc.get("after") == b"the load"
+        assert digest(mc) == digest(rc)
+        # The replica closed its first link (no stream link goes online to
+        # make the master close it): the master lists the replica once and
+        # holds nothing for the snapshot's link. (The master may still be
+        # ending the diskless transfer then: "Snapshot link of replica ...
+        # closed" or "Connection with replica ... lost".)
+        wait_for(lambda: repl(mc)["connected_slaves"] == "1", 10,
+                 msg="the master to drop the snapshot's link")
+        mi = repl(mc)
+        assert "state=online" in mi["slave0"], mi
+    finally:
+        proxy.close()
