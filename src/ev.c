@@ -41,6 +41,7 @@ static timer *timers;
 static long long next_timer_id = 1;
 static ev_hook_fn *before_sleep, *after_sleep, *after_events;
 static coalesce co = COALESCE_INIT;
+static unsigned long long turns;
 
 int ev_init(int size) {
     epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -222,8 +223,13 @@ static void poll_once(int timeout_ms) {
     run_timers();
 }
 
+unsigned long long ev_turns(void) { return turns; }
+
+void ev_reset_turns(void) { turns = 0; }
+
 void ev_run(void) {
     for (;;) {
+        turns++;
         if (before_sleep) before_sleep();
         long long ms = ms_to_next_timer();
         poll_once(ms < 0 ? EV_MAX_WAIT_MS : (int)ms);

@@ -40,5 +40,9 @@ void ev_poll_files(int ms);
  * served events (see coalesce.h); 0 turns it off. */
 void ev_set_coalesce(long us);
 const coalesce *ev_coalesce(void);
+/* Loop turns run by ev_run() (INFO eventloop_cycles), and its reset
+ * (CONFIG RESETSTAT). */
+unsigned long long ev_turns(void);
+void ev_reset_turns(void);
 
 #endif

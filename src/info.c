@@ -112,6 +112,7 @@ void info_reset_stats(void) {
     srv.stat_total_error_replies = 0;
     srv.stat_dump_payload_sanitizations = 0;
     srv.stat_io_reads = srv.stat_io_writes = 0;
+    ev_reset_turns();
     srv.stat_total_reads_processed = srv.stat_total_writes_processed = 0;
     srv.stat_client_qbuf_limit_disconnections = 0;
     srv.stat_client_outbuf_limit_disconnections = 0;
@@ -465,6 +466,9 @@ static str *sec_stats(str *s) {
         /* Redis 7.2's names for two counters 7.0 lacks. */
         "client_query_buffer_limit_disconnections:%lld\r\n"
         "client_output_buffer_limit_disconnections:%lld\r\n"
+        /* Redis 7.2's name: the event loop's turns (a test tells from it
+         * how many turns a write took, e.g. a TLS replica's burst). */
+        "eventloop_cycles:%llu\r\n"
         /* castor: the event loop's timed sleep (coalesce.h). */
         "io_coalesce_active:%d\r\n"
         "io_coalesce_probes:%llu\r\n"
@@ -480,9 +484,9 @@ static str *sec_stats(str *s) {
         srv.stat_dump_payload_sanitizations, srv.stat_io_reads, srv.stat_io_writes,
         srv.stat_reply_buffer_shrinks, srv.stat_reply_buffer_expands,
         srv.stat_client_qbuf_limit_disconnections, srv.stat_client_outbuf_limit_disconnections,
-        coalesce_is_on(co), (unsigned long long)co->probes, (unsigned long long)co->engaged,
-        (unsigned long long)co->sleeps, uring_is_on(), (unsigned long long)uring_stat_enters(),
-        (unsigned long long)uring_stat_ops());
+        ev_turns(), coalesce_is_on(co), (unsigned long long)co->probes,
+        (unsigned long long)co->engaged, (unsigned long long)co->sleeps, uring_is_on(),
+        (unsigned long long)uring_stat_enters(), (unsigned long long)uring_stat_ops());
 }
 
 static str *sec_replication(str *s) {

@@ -182,9 +182,10 @@ int repl_write_stream(client *c) {
         srv.stat_io_writes++;
         backlog_reader_advance(repl_ms.bl, &ri->rd, (size_t)w);
         /* A plain socket that took less is full. A TLS write takes at most
-         * one gather buffer (tls_writev): go on until it says EAGAIN, or
-         * a TLS replica would get 64 KB a loop turn and its stream would
-         * pile up here under a burst. */
+         * one record (16 KB: partial writes are on): go on until it says
+         * EAGAIN, or a TLS replica would get one record a loop turn and
+         * its stream would pile up here under a burst (SS test
+         * test_tls_replica_stream_written_until_the_socket_is_full). */
         if ((size_t)w < total && c->tls == NULL) return 0;
     }
 }

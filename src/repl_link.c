@@ -1326,6 +1326,10 @@ static void finish_split_sync(int dbid) {
                 "MASTER <-> REPLICA sync: the stream link was lost while loading; resyncing from "
                 "offset %lld",
                 repl_offset() + 1);
+        /* No stream link will go online to make the master close the
+         * snapshot's link: close it here, or the master keeps it listed
+         * (state=send_bulk), pinning the stream from the snapshot's offset. */
+        closing_drop();
         stream_link_reset();
         repl_ls.have_cached = true;
         repl_ls.cached_db = dbid;

@@ -17,7 +17,9 @@ The same over TLS (tls-replication: the stream link shakes hands as the
 first link does), scaled down further: 20 MB, a 4 MB replica limit."""
 
 import os
+import re
 import signal
+import socket
 import threading
 import time
 
@@ -25,7 +27,7 @@ import pytest
 import redis
 
 import tlscerts
-from castortest import REDIS_SERVER, free_port, wait_for
+from castortest import REDIS_SERVER, WaitTimeout, free_port, wait_for
 from repltest import digest, info, replicaof, repl, start_server, stats, wait_for_sync  # noqa: F401
 
 KEYS = 100000
@@ -452,3 +454,221 @@ def test_tls_redis_peers_get_the_7_0_sync(start_server, certs):
     assert "Full resync from master" in cr2.logfile
     assert "stream link" not in cr2.logfile
     assert "Unrecognized REPLCONF option" not in rr.logfile
+
+
+# ---- over TLS: paths with no other observable (the tlssplit fixes) ------------------------
+
+BURST_SCRIPT = "for i = 1, tonumber(ARGV[1]) do redis.call('SET', 'burst:' .. i, ARGV[2]) end"
+
+
+def test_tls_replica_stream_written_until_the_socket_is_full(start_server, certs):
+    """A multi-MB burst made in one loop turn (one EVAL: 1024 SETs of 8 KB,
+    in 16 KB backlog blocks) goes to a TLS replica. A TLS write takes one
+    record (16 KB: OpenSSL's partial writes); the master once took that for
+    a full socket and waited for the next loop turn, so it wrote once per
+    turn (under a write burst the stream piled up on the master). Now it
+    writes until the socket says EAGAIN: many more writes than loop turns
+    (INFO total_writes_processed vs eventloop_cycles: 516 writes in 7-10
+    turns here, 518 in 517 with the old code; the test talks to the master
+    only before and after the burst, so its replies are a known handful of
+    writes)."""
+    m = tls_server(start_server, certs, **{"repl-diskless-sync-delay": "0"})
+    mc = m.client(socket_timeout=60)
+    r = tls_server(start_server, certs)
+    rc = r.client(socket_timeout=60)
+    tls_replicaof(rc, m)
+    wait_for_sync(mc, rc, timeout=60)
+    wait_for(lambda: repl(rc)["master_sync_stream_link"] == "none", 10)
+    before = stats(mc)
+    mc.eval(BURST_SCRIPT, 0, 1024, "v" * 8192)
+    target = int(repl(mc)["master_repl_offset"])
+    wait_for(lambda: int(repl(rc)["master_repl_offset"]) >= target, 60,
+             msg="the replica did not get the burst")
+    after = stats(mc)
+    writes = int(after["total_writes_processed"]) - int(before["total_writes_processed"])
+    turns = int(after["eventloop_cycles"]) - int(before["eventloop_cycles"])
+    # 8 MB in writes of at most 64 KB: 128 or more. One write a turn would
+    # give writes <= turns + 3 (the replies to the test's INFO, EVAL, INFO).
+    assert writes >= 128, (writes, turns)
+    assert writes > 2 * turns + 3, (writes, turns)
+    assert digest(mc) == digest(rc)
+
+
+def test_tls_stream_link_reads_what_openssl_holds(start_server, certs):
+    """The stream link reads 64 TLS records an event at most. OpenSSL reads
+    ahead: what it took off the socket beyond those 64 records wakes no
+    epoll, so the link must come back for it by itself (s_more). Here the
+    replica is stopped while the master writes 150 small records (one SET
+    a loop turn) to its stream link during a slow snapshot; resumed, its
+    first read takes all of them off the socket into OpenSSL. Without the
+    come-back the last 86 stayed there until an unrelated write arrived
+    (a PING, repl-ping-replica-period) or the snapshot loaded: the
+    buffered stream must reach the master's offset while the snapshot is
+    still being made."""
+    m = tls_server(start_server, certs, **{"repl-diskless-sync": "no",
+                                           "repl-ping-replica-period": "3600"})
+    mc = m.client(socket_timeout=60)
+    mc.execute_command("DEBUG", "POPULATE", 60, "key", 64)
+    mc.config_set("rdb-key-save-delay", 100000)  # a 6 s snapshot
+    r = tls_server(start_server, certs)
+    rc = r.client(socket_timeout=60)
+    tls_replicaof(rc, m)
+    wait_for(lambda: repl(rc)["master_sync_stream_link"] == "up", 30)
+    off = int(re.search(r"Full resync from master: \w+:(\d+)", r.logfile).group(1))
+    os.kill(r.pid, signal.SIGSTOP)
+    try:
+        for i in range(150):
+            mc.set("small:%d" % i, "v")  # one SET a loop turn: one record each
+        # All of it in the replica's socket.
+        wait_for(lambda: repl(mc)["full_sync_stream_pending_bytes"] == "0", 10)
+    finally:
+        os.kill(r.pid, signal.SIGCONT)
+    want = int(repl(mc)["master_repl_offset"]) - off
+
+    def buffered():
+        return int(repl(rc)["master_sync_stream_buffered_bytes"])
+
+    try:
+        wait_for(lambda: buffered() == want, 4)
+    except WaitTimeout:
+        assert buffered() == want, "the stream link left what OpenSSL holds unread"
+    assert repl(mc)["full_sync_phase"] == "bgsave"  # not drained by the snapshot's load
+    wait_for_sync(mc, rc, timeout=60)
+    assert stats(mc)["sync_full"] == "1"
+    assert rc.get("small:149") == b"v"
+    assert digest(mc) == digest(rc)
+
+
+# ---- the stream link refused while the snapshot loads from the socket --------------------
+
+class FirstLinkOnly:
+    """A TCP relay to a master that lets only the replica's first link in:
+    it accepts one connection and closes its listening socket, so the split
+    sync's stream link (same host and port) is refused. It holds the
+    master's +FULLRESYNC line until the $EOF header follows and sends both
+    at once: the replica reads them in one go and starts loading from the
+    socket before its event loop runs, so it sees the refused connect while
+    loading. reopen() lets every later connection through."""
+
+    def __init__(self, upstream_port):
+        self.upstream = upstream_port
+        self.port = free_port()
+        self.socks = []
+        self.listener = self._listen()
+        threading.Thread(target=self._first, daemon=True).start()
+
+    def _listen(self):
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", self.port))
+        s.listen(8)
+        self.socks.append(s)
+        return s
+
+    def _pair(self, c):
+        u = socket.create_connection(("127.0.0.1", self.upstream))
+        self.socks += [c, u]
+        return u
+
+    def _first(self):
+        c, _ = self.listener.accept()
+        self.listener.close()  # the stream link is refused
+        u = self._pair(c)
+        threading.Thread(target=self._copy, args=(c, u), daemon=True).start()
+        self._copy(u, c, hold=True)
+
+    def _copy(self, src, dst, hold=False):
+        buf = b""
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                if not hold:
+                    dst.sendall(data)
+                    continue
+                buf += data
+                at = buf.find(b"+FULLRESYNC")
+                if at == -1:  # the handshake's replies: whole lines go
+                    nl = buf.rfind(b"\n") + 1
+                    dst.sendall(buf[:nl])
+                    buf = buf[nl:]
+                elif re.search(rb"\$EOF:[0-9a-f]{40}\r\n", buf[at:]):
+                    dst.sendall(buf)
+                    hold = False
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def reopen(self):
+        ln = self._listen()
+
+        def serve():
+            while True:
+                try:
+                    c, _ = ln.accept()
+                except OSError:
+                    return
+                u = self._pair(c)
+                threading.Thread(target=self._copy, args=(c, u), daemon=True).start()
+                threading.Thread(target=self._copy, args=(u, c), daemon=True).start()
+
+        threading.Thread(target=serve, daemon=True).start()
+
+    def close(self):
+        for s in self.socks:
+            try:
+                s.shutdown(socket.SHUT_RDWR)  # wakes the threads' recv()
+            except OSError:
+                pass
+            s.close()
+
+
+def test_stream_link_refused_while_loading_from_the_socket(start_server):
+    """The stream link's connect fails while the replica loads the snapshot
+    from the socket (diskless master, repl-diskless-load swapdb, empty
+    replica). Only the stream link ends: the first link is the loader's
+    (closing it under the loader, as link_cancel did, crashed the replica).
+    The loaded snapshot stays and the replica continues with a PSYNC from
+    its offset (docs/REPLICATION.md, Failures): one full sync, one partial
+    resync, equal digests, and the master lists the replica once (the
+    replica closes the first link: the master kept it as a second replica
+    in state send_bulk, its stream pinned from the snapshot's offset)."""
+    m = start_server(directives={"repl-diskless-sync": "yes", "repl-diskless-sync-delay": "0"})
+    mc = m.client()
+    mc.execute_command("DEBUG", "POPULATE", 2000, "key", 100)
+    proxy = FirstLinkOnly(m.port)
+    try:
+        r = start_server(directives={"repl-diskless-load": "swapdb"})
+        rc = r.client(socket_timeout=60)
+        assert rc.execute_command("REPLICAOF", "127.0.0.1", proxy.port) == b"OK"
+        wait_for(lambda: "the stream link was lost while loading" in r.logfile or not r.alive(),
+                 30)
+        assert r.alive(), r.diagnostics(20)
+        log = r.logfile
+        assert "Loading DB in memory (from the socket)" in log
+        assert "Error connecting the stream link of the full sync: Connection refused" in log
+        proxy.reopen()
+        mc.set("after", "the load")
+        wait_for_sync(mc, rc, timeout=30)
+        s = stats(mc)
+        assert (s["sync_full"], s["sync_partial_ok"]) == ("1", "1"), s
+        assert repl(rc)["master_sync_aborted"] == "0"
+        assert rc.get("after") == b"the load"
+        assert digest(mc) == digest(rc)
+        # The replica closed its first link (no stream link goes online to
+        # make the master close it): the master lists the replica once and
+        # holds nothing for the snapshot's link. (The master may still be
+        # ending the diskless transfer then: "Snapshot link of replica ...
+        # closed" or "Connection with replica ... lost".)
+        wait_for(lambda: repl(mc)["connected_slaves"] == "1", 10,
+                 msg="the master to drop the snapshot's link")
+        mi = repl(mc)
+        assert "state=online" in mi["slave0"], mi
+    finally:
+        proxy.close()
