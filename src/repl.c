@@ -184,8 +184,11 @@ int repl_write_stream(client *c) {
         /* A plain socket that took less is full. A TLS write takes at most
          * one record (16 KB: partial writes are on): go on until it says
          * EAGAIN, or a TLS replica would get one record a loop turn and
-         * its stream would pile up here under a burst (SS test
-         * test_tls_replica_stream_written_until_the_socket_is_full). */
+         * its stream would pile up here under a burst (see
+         * test_tls_replica_stream_written_until_the_socket_is_full). A
+         * record left half-written at a full socket would make OpenSSL
+         * fail a KeyUpdate from the replica (see write_some() in reply.c);
+         * replicas, Redis's included, send none. */
         if ((size_t)w < total && c->tls == NULL) return 0;
     }
 }
