@@ -24,7 +24,13 @@ void coalesce_init(coalesce *co, long sleep_us) {
 
 void coalesce_set_sleep(coalesce *co, long sleep_us) {
     co->sleep_us = sleep_us > 0 ? sleep_us : 0;
-    if (co->sleep_us == 0) co->state = COALESCE_OFF;
+    if (co->sleep_us == 0) { /* off, and a later probe starts afresh */
+        co->state = COALESCE_OFF;
+        co->hold_until = 0;
+        co->off_hold = COALESCE_OFF_HOLD_US;
+        co->pool_rate[0] = co->pool_rate[1] = 0;
+        co->pooled = 0;
+    }
 }
 
 bool coalesce_is_on(const coalesce *co) { return co->state == COALESCE_ON; }

@@ -161,6 +161,12 @@ static void test_disabled_means_off(void) {
     coalesce_set_sleep(&co, 0);
     ASSERT(!coalesce_is_on(&co));
     ASSERT_EQ(coalesce_sleep_us(&co), 0);
+    /* Turned off in the middle of close calls: none of them is kept. */
+    coalesce_set_sleep(&co, 100);
+    run(&co, &s, 8 * COALESCE_WINDOW_US, 50000, 50500);
+    ASSERT(co.pooled >= 1);
+    coalesce_set_sleep(&co, 0);
+    ASSERT_EQ(co.pooled, 0);
 }
 
 int main(void) {
