@@ -215,12 +215,6 @@ static inline int read_count(resp_parser *p, char *buf, size_t len, long long *o
     return read_count_slow(p, buf, len, out, toobig);
 }
 
-/* A whole request already in the buffer, every line the usual kind: parsed
- * in one pass with the state in locals. Returns false, with nothing but
- * argv's capacity changed, for anything else (incomplete, an empty or
- * limit-breaking argument, a malformed line), which parse_multibulk()'s
- * general path then reads from the start and answers exactly; the NULs
- * written after the arguments already read are those it writes too. */
 /* The usual bulk at buf[*pos]: "$<len>\r\n<bytes>\r\n" all in, within the
  * limits; NUL-terminated in place, *pos moved past it. */
 static inline bool read_whole_bulk(char *buf, size_t len, size_t *pos, bool unauth,
@@ -236,6 +230,12 @@ static inline bool read_whole_bulk(char *buf, size_t len, size_t *pos, bool unau
     return true;
 }
 
+/* A whole request already in the buffer, every line the usual kind: parsed
+ * in one pass with the state in locals. Returns false, with nothing but
+ * argv's capacity changed, for anything else (incomplete, an empty or
+ * limit-breaking argument, a malformed line), which parse_multibulk()'s
+ * general path then reads from the start and answers exactly; the NULs
+ * written after the arguments already read are those it writes too. */
 static bool parse_whole_multibulk(resp_parser *p, char *buf, size_t len) {
     size_t pos = 0;
     long long n;
