@@ -5,6 +5,11 @@
  * file lookup. Here a turn's receives go to the kernel in one
  * io_uring_enter(2), and its sends in another.
  *
+ * A batch of one operation (a turn that served one client: a sequential
+ * client, or a quiet server) goes out as the plain recv(2) or sendmsg(2)
+ * instead: one syscall either way, and the plain one costs less (the
+ * bench's XREADGROUP+XACK loop, one connection: 4-8% less server CPU per
+ * message than through the ring).
  * Every operation carries MSG_DONTWAIT, so io_uring completes it inline
  * (data, or -EAGAIN) instead of parking it on a poll: when uring_run()
  * returns, nothing is in flight, no buffer is borrowed and no callback can
@@ -45,10 +50,17 @@
 #define IORING_SETUP_SINGLE_ISSUER (1U << 12)
 #endif
 
+/* A queued operation: a recv into buf[0..len), or a send of the iovecs
+ * in mh. Its submission entry is made when the batch runs (a batch of one
+ * never needs one). */
 typedef struct op {
     uring_done_fn *fn;
     void *owner;
     int res;
+    int fd;
+    bool send;
+    void *buf;
+    size_t len;
     struct msghdr mh;
     struct iovec iov[URING_IOV_MAX];
 } op;
@@ -130,8 +142,9 @@ int uring_init(unsigned entries, unsigned files, char *err, size_t errlen) {
         0,
     };
     int rc = -EINVAL;
+    struct io_uring_params p;
     for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]) && rc == -EINVAL; i++) {
-        struct io_uring_params p = {.flags = modes[i]};
+        p = (struct io_uring_params){.flags = modes[i]};
         rc = io_uring_queue_init_params(entries, &ring, &p);
     }
     if (rc < 0) {
@@ -150,7 +163,8 @@ int uring_init(unsigned entries, unsigned files, char *err, size_t errlen) {
     /* An empty table (5.19); without it every operation names its fd. */
     nfixed = files > 0 && io_uring_register_files_sparse(&ring, files) == 0 ? files : 0;
     fixed = nfixed ? mem_calloc(nfixed) : NULL;
-    cap = entries;
+    /* A batch never needs more submission entries than the ring has. */
+    cap = entries < p.sq_entries ? entries : p.sq_entries;
     ops = mem_calloc(sizeof(op) * cap);
     nqueued = 0;
     on = true;
@@ -169,19 +183,15 @@ void uring_shutdown(void) {
     on = false;
 }
 
-/* A free submission entry and its op; runs the queue first when full. */
-static struct io_uring_sqe *next_sqe(op **o) {
+/* The next free op; runs the queue first when full. */
+static op *next_op(int fd, uring_done_fn *fn, void *owner) {
     ASSERT(!running); /* the batch being finished reuses ops[] */
     if (nqueued == cap) uring_run();
-    struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
-    if (sqe == NULL) { /* the ring holds fewer entries than asked for */
-        uring_run();
-        sqe = io_uring_get_sqe(&ring);
-    }
-    *o = &ops[nqueued];
-    io_uring_sqe_set_data64(sqe, nqueued);
-    nqueued++;
-    return sqe;
+    op *o = &ops[nqueued++];
+    o->fn = fn;
+    o->owner = owner;
+    o->fd = fd;
+    return o;
 }
 
 /* Is fd's slot in the file table to be used (registering it now if fd
@@ -209,41 +219,53 @@ void uring_forget(int fd) {
 }
 
 void uring_recv(int fd, void *buf, size_t len, uring_done_fn *fn, void *owner) {
-    op *o;
-    struct io_uring_sqe *sqe = next_sqe(&o);
-    o->fn = fn;
-    o->owner = owner;
-    io_uring_prep_recv(sqe, fd, buf, len, MSG_DONTWAIT);
-    if (use_fixed(fd)) sqe->flags |= IOSQE_FIXED_FILE;
+    op *o = next_op(fd, fn, owner);
+    o->send = false;
+    o->buf = buf;
+    o->len = len;
 }
 
 void uring_sendv(int fd, const struct iovec *iov, int n, uring_done_fn *fn, void *owner) {
-    op *o;
-    struct io_uring_sqe *sqe = next_sqe(&o);
-    o->fn = fn;
-    o->owner = owner;
-    if (n == 1) {
-        io_uring_prep_send(sqe, fd, iov[0].iov_base, iov[0].iov_len, MSG_DONTWAIT | MSG_NOSIGNAL);
-    } else {
-        memcpy(o->iov, iov, sizeof(*iov) * (size_t)n);
-        o->mh = (struct msghdr){.msg_iov = o->iov, .msg_iovlen = (size_t)n};
-        io_uring_prep_sendmsg(sqe, fd, &o->mh, MSG_DONTWAIT | MSG_NOSIGNAL);
-    }
-    if (use_fixed(fd)) sqe->flags |= IOSQE_FIXED_FILE;
+    op *o = next_op(fd, fn, owner);
+    o->send = true;
+    memcpy(o->iov, iov, sizeof(*iov) * (size_t)n);
+    o->mh = (struct msghdr){.msg_iov = o->iov, .msg_iovlen = (size_t)n};
 }
 
-void uring_run(void) {
-    if (nqueued == 0 || running) return;
-    running = true;
-    unsigned n = nqueued, done = 0;
-    /* Submits every entry and returns once n completions are posted: all
-     * of them inline (MSG_DONTWAIT), so the wait does not sleep. */
+/* o as its plain syscall: what the ring's completion would have said. */
+static int run_plain(op *o) {
+    ssize_t rc;
+    if (!o->send) rc = recv(o->fd, o->buf, o->len, MSG_DONTWAIT);
+    else if (o->mh.msg_iovlen == 1)
+        rc = send(o->fd, o->iov[0].iov_base, o->iov[0].iov_len, MSG_DONTWAIT | MSG_NOSIGNAL);
+    else rc = sendmsg(o->fd, &o->mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+    return rc < 0 ? -errno : (int)rc;
+}
+
+/* o's submission entry, ops[i] (the ring has at least cap free). */
+static void prep(op *o, uint64_t i) {
+    struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+    ASSERT(sqe != NULL);
+    if (!o->send) io_uring_prep_recv(sqe, o->fd, o->buf, o->len, MSG_DONTWAIT);
+    else if (o->mh.msg_iovlen == 1)
+        io_uring_prep_send(sqe, o->fd, o->iov[0].iov_base, o->iov[0].iov_len,
+                           MSG_DONTWAIT | MSG_NOSIGNAL);
+    else io_uring_prep_sendmsg(sqe, o->fd, &o->mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (use_fixed(o->fd)) sqe->flags |= IOSQE_FIXED_FILE;
+    io_uring_sqe_set_data64(sqe, i);
+}
+
+/* Submit ops[0..n) and wait until all n completions are posted: all of
+ * them inline (MSG_DONTWAIT), so the wait does not sleep. */
+static void run_ring(unsigned n) {
+    for (unsigned i = 0; i < n; i++) prep(&ops[i], i);
     int rc;
     do {
         rc = io_uring_submit_and_wait(&ring, n);
         enters++;
     } while (rc == -EINTR || rc == -EAGAIN || rc == -EBUSY || rc == -ENOMEM);
     ASSERT(rc >= 0); /* anything else is a misuse of the ring */
+    unsigned done = 0;
     while (done < n) {
         struct io_uring_cqe *cqe;
         unsigned head, seen = 0;
@@ -260,6 +282,14 @@ void uring_run(void) {
         }
     }
     nops += n;
+}
+
+void uring_run(void) {
+    if (nqueued == 0 || running) return;
+    running = true;
+    unsigned n = nqueued;
+    if (n == 1) ops[0].res = run_plain(&ops[0]);
+    else run_ring(n);
     nqueued = 0;
     for (unsigned i = 0; i < n; i++) ops[i].fn(ops[i].owner, ops[i].res);
     running = false;

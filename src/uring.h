@@ -34,8 +34,9 @@ bool uring_is_on(void);
 void uring_recv(int fd, void *buf, size_t len, uring_done_fn *fn, void *owner);
 void uring_sendv(int fd, const struct iovec *iov, int n, uring_done_fn *fn, void *owner);
 /* Run the queued operations: one io_uring_enter(2) submits them all and
- * returns with all of them complete, then each callback runs, in queue
- * order. Callbacks may queue more (they run in a later batch). */
+ * returns with all of them complete (a lone operation is its plain
+ * syscall instead), then each callback runs, in queue order. Callbacks may
+ * queue more (they run in a later batch). */
 void uring_run(void);
 /* fd is about to be closed: out of the ring's file table (which would
  * keep the socket open), so a new connection on its number starts afresh.

@@ -25,21 +25,70 @@ def uring_stats(srv):
     return s["io_uring"], s["io_uring_enters"], s["io_uring_ops"]
 
 
-def test_on_by_default_and_every_clients_io_goes_through_it(server):
+def _one_turn_of_requests(server, socks, requests):
+    """Send requests[i] on socks[i] while the server sleeps in DEBUG SLEEP,
+    so that one loop turn finds all of them ready; returns the replies'
+    first lines. The server is known to be asleep once a PING sent after
+    the DEBUG SLEEP goes unanswered for a while."""
+    blocker = socket.create_connection(("127.0.0.1", server.port))
+    probe = socket.create_connection(("127.0.0.1", server.port))
+    try:
+        blocker.sendall(b"DEBUG SLEEP 0.5\r\n")
+        probe.sendall(b"PING\r\n")
+        probe.settimeout(0.1)
+        with pytest.raises(socket.timeout):
+            probe.recv(100)
+        for s, req in zip(socks, requests):
+            s.sendall(req)
+        replies = []
+        for s in [blocker, probe] + list(socks):
+            s.settimeout(10)
+            got = b""
+            while not got.endswith(b"\r\n"):
+                chunk = s.recv(100)
+                assert chunk, "connection closed"
+                got += chunk
+            replies.append(got)
+        assert replies[:2] == [b"+OK\r\n", b"+PONG\r\n"]
+        return replies[2:]
+    finally:
+        blocker.close()
+        probe.close()
+
+
+def test_on_by_default_and_one_turns_clients_share_one_enter(server):
     r = server.client()
     assert r.config_get("io-uring") == {"io-uring": "yes"}
     assert "io_uring on" in server.logfile
-    on, enters0, ops0 = uring_stats(server)
+    on, _, _ = uring_stats(server)
     assert on == 1
-    clients = [server.client() for _ in range(20)]
+    socks = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(20)]
+    for round_ in range(3):
+        _, enters0, ops0 = uring_stats(server)
+        reqs = [b"*2\r\n$4\r\nINCR\r\n$3\r\nk%02d\r\n" % j for j in range(20)]
+        assert _one_turn_of_requests(server, socks, reqs) == [b":%d\r\n" % (round_ + 1)] * 20
+        _, enters, ops = uring_stats(server)
+        # The turn after the sleep: twenty-one recvs (the probe's too) in
+        # one enter, then the replies in another (lone operations around
+        # it, such as the blocker's reply or INFO's, go plain).
+        assert ops - ops0 >= 2 * 20
+        assert enters - enters0 <= (ops - ops0) // 8
+    for s in socks:
+        s.close()
+
+
+def test_a_lone_operation_is_a_plain_syscall(server):
+    """A turn that serves one client (a sequential client on a quiet
+    server) makes its recv and its send as plain syscalls, which cost
+    less than a ring entry of one: nothing goes through the ring."""
+    r = server.client()
+    # No other connection left to close in one of the turns below.
+    wait_for(lambda: r.info("clients")["connected_clients"] == 1, 10)
+    _, enters0, ops0 = uring_stats(server)
     for i in range(50):
-        for j, c in enumerate(clients):
-            assert c.incr("k%d" % j) == i + 1
-    on, enters, ops = uring_stats(server)
-    # Each request is one batched recv and one batched send.
-    assert ops - ops0 >= 2 * 50 * 20
-    assert enters > enters0
-    assert enters - enters0 <= ops - ops0
+        assert r.incr("lone") == i + 1
+    _, enters, ops = uring_stats(server)
+    assert (enters, ops) == (enters0, ops0)
 
 
 def test_config_set_switches_to_plain_syscalls_and_back(server):
@@ -48,15 +97,21 @@ def test_config_set_switches_to_plain_syscalls_and_back(server):
     assert r.config_get("io-uring") == {"io-uring": "no"}
     assert uring_stats(server)[0] == 0
     _, _, ops0 = uring_stats(server)
-    for i in range(100):
-        assert r.set("a", i)
-    assert r.get("a") == b"99"
+    socks = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(5)]
+    incr = b"*2\r\n$4\r\nINCR\r\n$1\r\na\r\n"
+    # Five clients in one turn: a batch, were the ring on.
+    assert set(_one_turn_of_requests(server, socks, [incr] * 5)) == {
+        b":%d\r\n" % i for i in range(1, 6)}
     assert uring_stats(server)[2] == ops0  # not one operation through the ring
     assert "io_uring off" in server.logfile
     assert r.config_set("io-uring", "yes")
-    assert r.get("a") == b"99"
+    assert r.get("a") == b"5"
+    assert set(_one_turn_of_requests(server, socks, [incr] * 5)) == {
+        b":%d\r\n" % i for i in range(6, 11)}
     on, _, ops = uring_stats(server)
-    assert on == 1 and ops > ops0
+    assert on == 1 and ops >= ops0 + 2 * 5
+    for s in socks:
+        s.close()
     with pytest.raises(redis.ResponseError, match="io-uring"):
         r.config_set("io-uring", "maybe")
 
@@ -192,12 +247,16 @@ def test_client_kill_of_clients_read_in_the_same_turn(server):
     assert admin.ping()
 
 
-def _serve_rounds(sock, rounds, key):
-    """rounds INCRs of key on a raw socket, one at a time: each reply read
-    before the next request (many ring operations on one descriptor)."""
+def _serve_rounds(socks, rounds, keys):
+    """rounds INCRs of keys[j] on raw socket socks[j], a request on every
+    socket before the replies are read: the server's turns mostly find
+    several ready, whose recvs and sends go through the ring (a lone one
+    is a plain syscall), so each descriptor gets many ring operations."""
     for i in range(rounds):
-        sock.sendall(b"*2\r\n$4\r\nINCR\r\n$%d\r\n%s\r\n" % (len(key), key))
-        assert sock.recv(100) == b":%d\r\n" % (i + 1)
+        for s, key in zip(socks, keys):
+            s.sendall(b"*2\r\n$4\r\nINCR\r\n$%d\r\n%s\r\n" % (len(key), key))
+        for s in socks:
+            assert s.recv(100) == b":%d\r\n" % (i + 1)
 
 
 def _closed_by_server(sock):
@@ -213,8 +272,7 @@ def test_long_lived_connections_closed_by_the_server_end_and_their_numbers_serve
     admin = server.client()
     for round_ in range(3):
         socks = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(6)]
-        for j, s in enumerate(socks):
-            _serve_rounds(s, 30, b"r%d:%d" % (round_, j))
+        _serve_rounds(socks, 30, [b"r%d:%d" % (round_, j) for j in range(len(socks))])
         if round_ == 1:  # the ring (and its table) replaced under them
             assert admin.config_set("io-uring", "no")
             assert admin.config_set("io-uring", "yes")
