@@ -370,7 +370,9 @@ static void protocol_error(client *c, const char *err) {
 
 /* Were the request's parse limits the same when the prefetch parsed it? */
 static bool parse_limits_hold(const client *c, bool unauth) {
-    return c->parser.unauthenticated == unauth && c->parser.max_bulk == cfg.proto_max_bulk_len;
+    /* An inline request knows no limit but its length, the same for all. */
+    return c->parser.kind == 'i' ||
+           (c->parser.unauthenticated == unauth && c->parser.max_bulk == cfg.proto_max_bulk_len);
 }
 
 /* The query buffer's bytes go: so does a request parsed ahead in them. */
@@ -390,6 +392,23 @@ static void set_argv(client *c) {
     for (size_t i = 0; i < p->argc; i++)
         c->argv[i] = slice_of(base + p->argv[i].off, p->argv[i].len);
     c->argc = (int)p->argc;
+}
+
+/* The request at qpos (of 'used' bytes, parsed into c->argv) back into the
+ * parser, as if parsed ahead: client_process_input() takes it from there. */
+static void keep_parsed(client *c, char kind, size_t used) {
+    resp_parser *p = &c->parser;
+    if ((size_t)c->argc > p->argv_cap) {
+        p->argv_cap = (size_t)c->argc;
+        p->argv = mem_realloc(p->argv, p->argv_cap * sizeof(resp_arg));
+    }
+    const char *base = c->qbuf->buf + c->qpos;
+    for (int i = 0; i < c->argc; i++)
+        p->argv[i] = (resp_arg){.off = (size_t)(c->argv[i].ptr - base), .len = c->argv[i].len};
+    p->argc = (size_t)c->argc;
+    p->pos = used;
+    p->kind = kind;
+    c->parsed_ahead = true;
 }
 
 /* Our master's request goes on to our replicas and backlog byte for byte,
@@ -434,6 +453,7 @@ void client_process_input(client *c) {
         }
         set_argv(c);
         size_t used = c->parser.pos;
+        char kind = c->parser.kind;
         resp_parser_reset(&c->parser);
         if (c->argc > 0) {
             c->last_interaction_ms = srv.mstime;
@@ -441,8 +461,11 @@ void client_process_input(client *c) {
             bool ran = cmdtable_dispatch(c);
             if (hinted) db_hint_clear();
             if (!ran) {
-                /* Postponed (CLIENT_PAUSED_WAIT): parse this request again
-                 * when client_unpause_all() resumes the queue. */
+                /* Postponed (CLIENT_PAUSED_WAIT): kept parsed for when
+                 * client_unpause_all() resumes the queue (an inline
+                 * request was unescaped in place: it cannot be parsed
+                 * twice). */
+                keep_parsed(c, kind, used);
                 c->argc = 0;
                 c->unpause_next = NULL;
                 if (paused_tail) paused_tail->unpause_next = c;
@@ -1617,5 +1640,7 @@ void client_unpause_all(void) {
 }
 
 void client_resume_unpaused(void) {
-    if (unpause_deferred) client_unpause_all();
+    while (unpause_deferred) client_unpause_all(); /* one resumed may unpause again */
 }
+
+bool client_unpause_pending(void) { return unpause_deferred; }

@@ -263,6 +263,8 @@ unsigned long client_paused_count(void);
 void client_unpause_all(void);
 /* The before-sleep step: resume those client_unpause_all() left for it. */
 void client_resume_unpaused(void);
+/* Did a command ask client_unpause_all() since the last resume? */
+bool client_unpause_pending(void);
 /* While a script runs past busy-reply-threshold: read and answer the
  * other clients (they get -BUSY) and write pending output, without timers
  * or the after-events hook; closed clients are freed, but 'running' (the

@@ -38,6 +38,9 @@ void repl_adopt_history(const rdb_info *info, bool at_start);
 /* Cron (every tick; once-a-second work inside) and before-sleep hook. */
 void repl_cron(void);
 void repl_before_sleep(void);
+/* The before-sleep step that runs, before the AOF is written, the
+ * pipelines of the clients WAIT (or the durability mode) released. */
+void repl_resume_released(void);
 
 /* propagate.c: one effect of our own dataset (masters only). */
 void repl_feed(int dbid, int argc, const slice *argv);

@@ -323,8 +323,11 @@ void repl_ack_before_sleep(void) {
     /* The loop runs: fenced() measures freezes between two turns. */
     if (cfg.min_replicas_to_ack > 0) fenced();
     else repl_as.loop_ms = srv.mstime;
-    /* Clients WAIT (or the durability mode) released: run what they
-     * pipelined after it first: its writes ask for their ACK below. */
+}
+
+/* Clients WAIT (or the durability mode) released run what they pipelined
+ * after it (their writes ask for their ACK in repl_before_sleep()). */
+void repl_resume_released(void) {
     while (repl_as.nresume) {
         client *c = repl_as.resume[--repl_as.nresume];
         if (c && !(c->flags & (CLIENT_BLOCKED | CLIENT_CLOSE_ASAP))) client_process_input(c);

@@ -254,14 +254,21 @@ static long long cron(long long id, void *data) {
 static void before_sleep(void) {
     server_update_time();
     if (srv.active_expire_enabled && !srv.is_replica && !db_writes_paused()) expire_cycle_fast();
-    client_resume_unpaused(); /* CLIENT UNPAUSE's held clients, before the keys they signal */
-    blocking_before_sleep();
+    /* Clients released since the last turn run what they pipelined after
+     * (WAIT's; CLIENT UNPAUSE's, before the keys they signal; the blocked
+     * ones served), as Redis's beforeSleep does, before the AOF is written
+     * and replies leave; again while one of them unpaused the others. */
+    do {
+        repl_resume_released();
+        client_resume_unpaused();
+        blocking_before_sleep();
+    } while (client_unpause_pending());
     tracking_send_pending(); /* those of the waiters served just above */
     tracking_broadcast();    /* BCAST clients: the keys changed this turn */
     /* The AOF is written (under appendfsync always, synced) before any
      * reply of this turn leaves: an acknowledged write is on disk. */
     aof_flush_before_sleep();
-    repl_before_sleep();    /* GETACK for WAIT; resume released WAIT clients */
+    repl_before_sleep();    /* GETACK for WAIT */
     script_before_sleep();  /* our master's stream held by a busy script */
     cluster_before_sleep(); /* state, nodes.conf, a manual failover's next step */
     client_evict();         /* maxmemory-clients: before their output is written */

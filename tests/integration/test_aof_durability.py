@@ -113,3 +113,24 @@ def test_acknowledged_writes_survive_kill_9(tmp_path):
     finally:
         s.stop()
     assert not s.sanitizer_report(), s.diagnostics()
+
+
+def test_writes_pipelined_after_wait_are_in_the_aof_before_their_reply(start_server):
+    """A client released by WAIT (here by its timeout: no replica) runs
+    what it pipelined after the WAIT in the loop's before-sleep step.
+    With appendfsync always its writes must reach the AOF before their
+    replies leave, as in Redis (whose beforeSleep runs released clients
+    before it writes the AOF); castor ran them after the AOF write, so the
+    write was acknowledged a turn before it was on disk. hz 1: no cron
+    turn in between to hide it."""
+    s = start_server(directives={"appendonly": "yes", "appendfsync": "always", "hz": "1"})
+    c = s.raw()
+    aofdir = os.path.join(s.workdir, "appendonlydir")
+    for i in range(2):  # WAIT's timeout is checked by the cron, as in Redis: ~1 s each
+        key = b"after-wait-%d" % i
+        c.send_raw(b"WAIT 1 50\r\n*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$1\r\nv\r\n" % (len(key), key))
+        assert c.read_node() == (":", 0)
+        assert c.read_node() == ("+", b"OK")
+        aof = b"".join(open(os.path.join(aofdir, f), "rb").read()
+                       for f in os.listdir(aofdir) if f.endswith(".incr.aof"))
+        assert key in aof, "acknowledged, not yet in the AOF"

@@ -210,6 +210,49 @@ def test_client_unpause_releases_paused_writes(server):
     assert admin.call("GET", "k") == b"v"
 
 
+def test_inline_requests_held_by_a_pause_run_as_sent(server):
+    """An inline request is unescaped in place when parsed: one held by
+    CLIENT PAUSE must run from that parse when released, not be parsed
+    again (castor did, and answered "-ERR unknown command 'SET'" for
+    SET k v), also when a parse limit changed during the pause."""
+    admin, c = server.raw(), server.raw()
+    assert admin.call("CLIENT", "PAUSE", "20000", "WRITE") == "OK"
+    c.send_raw(b'SET "a b" "c\\x41d"\r\nSET plain v1\r\n'
+               + encode_command("SET", "multi", "bulk"))
+    c.sock.settimeout(0.2)
+    with pytest.raises(TimeoutError):
+        c.read_node()
+    c.sock.settimeout(c.timeout)
+    assert admin.call("CONFIG", "SET", "proto-max-bulk-len", "1048576") == "OK"
+    assert admin.call("CLIENT", "UNPAUSE") == "OK"
+    assert [c.read_node() for _ in range(3)] == [("+", b"OK")] * 3
+    assert admin.call("GET", "a b") == b"cAd"
+    assert admin.call("GET", "plain") == b"v1"
+    assert admin.call("GET", "multi") == b"bulk"
+
+
+def test_unpause_from_a_client_served_before_sleeping_releases_at_once(server):
+    """CLIENT UNPAUSE pipelined after a BLPOP that CLIENT UNBLOCK ends runs
+    in the loop's before-sleep step: the writes it releases run there too,
+    not a cron tick later (hz 1 here: up to a second)."""
+    admin = server.raw()
+    assert admin.call("CONFIG", "SET", "hz", "1") == "OK"
+    b, w = server.raw(), server.raw()
+    bid = b.call("CLIENT", "ID")
+    wid = w.call("CLIENT", "ID")
+    b.send_raw(encode_command("BLPOP", "nolist", "0") + encode_command("CLIENT", "UNPAUSE"))
+    wait_for(lambda: admin.call("INFO", "clients").count(b"blocked_clients:1"), 10)
+    assert admin.call("CLIENT", "PAUSE", "100000", "WRITE") == "OK"
+    w.send("SET", "k", "v")
+    wait_for(lambda: b"flags=b" in admin.call("CLIENT", "LIST", "ID", wid), 10)
+    assert admin.call("CLIENT", "UNBLOCK", bid) == 1
+    # The next request is the loop's next turn: W ran before it slept.
+    assert b"flags=N" in admin.call("CLIENT", "LIST", "ID", wid)
+    assert w.read_node() == ("+", b"OK")
+    assert b.read_node() == ("*", None)
+    assert b.read_node() == ("+", b"OK")
+
+
 @pytest.mark.parametrize("args,err", [
     (("abc",), "ERR timeout is not an integer or out of range"),
     (("-1",), "ERR timeout is negative"),
