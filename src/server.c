@@ -665,32 +665,54 @@ static void close_tcp(void) {
     srv.tcp_count = 0;
 }
 
-/* CONFIG SET port / bind: close the listeners and open them again for the
- * new values, as Redis does (the new addresses may overlap the old ones).
- * If that fails, the old listeners are opened again at once, so a refused
- * change leaves the server reachable as before. NULL or Redis's error. */
-const char *server_relisten(bool bind_changed) {
-    const char *want_bind = cfg.bind ? cfg.bind : "";
-    if (listen_port == cfg.port && listen_bind && strcmp(listen_bind, want_bind) == 0) return NULL;
-    close_tcp();
+static void close_tls(void);
+static int open_tls(void);
+
+/* Open the plain listeners, and the TLS ones too when 'tls' (the addresses
+ * changed): 0, or -1 with none of them open. */
+static int open_listeners(bool tls) {
     int fds[CONFIG_BINDADDR_MAX];
     int n = open_tcp(fds);
-    if (n >= 0 && install_tcp(fds, n) == 0) {
-        config_set_proc_title(NULL);
-        return NULL;
+    if (n < 0) return -1;
+    if (install_tcp(fds, n) == -1 || (tls && open_tls() == -1)) {
+        close_tcp();
+        return -1;
     }
-    /* Back to what was listening (CONFIG SET restores the values too). */
-    int new_port = cfg.port;
-    char *new_bind = cfg.bind;
-    cfg.port = listen_port;
-    cfg.bind = listen_bind;
-    n = open_tcp(fds);
-    if (n < 0 || install_tcp(fds, n) == -1)
-        log_msg(LOG_WARNING, "Could not listen again on port %d after a failed change.", cfg.port);
-    cfg.port = new_port;
-    cfg.bind = new_bind;
-    return bind_changed ? "Failed to bind to specified addresses."
-                        : "Unable to listen on this port. Check server logs.";
+    return 0;
+}
+
+/* CONFIG SET port / bind: close the listeners and open them again for the
+ * new values, as Redis does (the new addresses may overlap the old ones);
+ * a new bind moves the tls-port listeners too. If that fails, the old
+ * listeners are opened again at once, so a refused change leaves the
+ * server reachable as before. NULL or Redis's error. */
+const char *server_relisten(bool bind_changed) {
+    const char *want_bind = cfg.bind ? cfg.bind : "";
+    bool same_bind = listen_bind && strcmp(listen_bind, want_bind) == 0;
+    if (listen_port == cfg.port && same_bind) return NULL;
+    int old_port = listen_port;
+    char *old_bind = mem_strdup(listen_bind ? listen_bind : "");
+    close_tcp();
+    if (!same_bind) close_tls();
+    const char *err = NULL;
+    if (open_listeners(!same_bind) == 0) {
+        config_set_proc_title(NULL);
+    } else {
+        /* Back to what was listening (CONFIG SET restores the values too). */
+        int new_port = cfg.port;
+        char *new_bind = cfg.bind;
+        cfg.port = old_port;
+        cfg.bind = old_bind;
+        if (open_listeners(!same_bind) == -1)
+            log_msg(LOG_WARNING, "Could not listen again on port %d after a failed change.",
+                    cfg.port);
+        cfg.port = new_port;
+        cfg.bind = new_bind;
+        err = bind_changed ? "Failed to bind to specified addresses."
+                           : "Unable to listen on this port. Check server logs.";
+    }
+    mem_free(old_bind);
+    return err;
 }
 
 /* The tls-port listeners, beside the plain ones on the same addresses. */
@@ -750,7 +772,7 @@ static int listen_all(void) {
         return -1;
     }
     if (install_tcp(fds, n) == -1) return -1;
-    if (open_tls() == -1 || (cfg.tls_port != 0 && srv.tls_count == 0)) {
+    if (open_tls() == -1 || (cfg.tls_port != 0 && srv.tls_count == 0 && !no_addresses)) {
         log_msg(LOG_WARNING, "Failed listening on port %d (TLS), aborting.", cfg.tls_port);
         return -1;
     }

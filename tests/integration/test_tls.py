@@ -332,6 +332,68 @@ def test_encrypted_key_dh_params_and_tls_port_by_config_set(start_server, certs,
     assert plain.config_get("tls-cluster") == {"tls-cluster": "yes"}
 
 
+def _tls_ping(host, port, certs):
+    with socket.create_connection((host, port), timeout=5) as raw:
+        with certs.context().wrap_socket(raw) as t:
+            t.sendall(b"PING\r\n")
+            return t.recv(100)
+
+
+def _no_listener(host, port):
+    try:
+        socket.create_connection((host, port), timeout=2).close()
+        return False
+    except OSError:
+        return True
+
+
+def test_config_set_bind_moves_the_tls_listeners_too(start_server, certs):
+    """CONFIG SET bind reopens the tls-port listeners on the new addresses,
+    as Redis does: castor moved only the plain port's, so a bind "" meant
+    to stop new connections left TLS accepting them. A refused address
+    keeps both where they were."""
+    s = start_tls(start_server, certs)
+    admin = s.client()  # stays connected through the changes
+    assert _tls_ping("127.0.0.1", s.tls_port, certs) == b"+PONG\r\n"
+    with pytest.raises(redis.ResponseError, match="Failed to bind to specified addresses"):
+        admin.config_set("bind", "999.999.999.999")
+    assert _tls_ping("127.0.0.1", s.tls_port, certs) == b"+PONG\r\n"
+    admin.config_set("bind", "127.0.0.2")
+    assert _no_listener("127.0.0.1", s.tls_port) and _no_listener("127.0.0.1", s.port)
+    assert _tls_ping("127.0.0.2", s.tls_port, certs) == b"+PONG\r\n"
+    admin.config_set("bind", "")
+    assert _no_listener("127.0.0.2", s.tls_port) and _no_listener("127.0.0.2", s.port)
+    admin.config_set("bind", "127.0.0.1")
+    assert _tls_ping("127.0.0.1", s.tls_port, certs) == b"+PONG\r\n"
+    assert admin.ping()
+
+
+@pytest.mark.parametrize("binary", [CASTOR_SERVER, REDIS_SERVER])
+def test_tls_port_with_no_bind_address_starts_as_redis(tmp_path, certs, binary):
+    """bind "" with a tls-port: the server starts on its unix socket alone
+    (castor refused to start: "Failed listening on port (TLS)"), and with
+    no unix socket either it says it would listen nowhere, as Redis."""
+    base = ["--port", "0", "--tls-port", str(free_port()), "--bind", "", "--save", "",
+            "--tls-cert-file", certs.server, "--tls-key-file", certs.server_key,
+            "--tls-ca-cert-file", certs.ca]
+    out = subprocess.run([binary, *base, "--dir", str(tmp_path)], capture_output=True, text=True,
+                         timeout=20)
+    assert out.returncode != 0
+    assert "Configured to not listen anywhere, exiting." in out.stdout + out.stderr
+    sock_path = str(tmp_path / "s.sock")
+    proc = subprocess.Popen([binary, *base, "--dir", str(tmp_path), "--unixsocket", sock_path],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: os.path.exists(sock_path), 20, msg="unix socket")
+        r = redis.Redis(unix_socket_path=sock_path, socket_timeout=5)
+        wait_for(lambda: r.ping(), 20, msg="PING on the unix socket")
+        assert r.config_get("bind") == {"bind": ""}
+        r.close()
+    finally:
+        proc.kill()
+        proc.wait()
+
+
 def test_start_without_certificate_fails_as_redis(start_server, tmp_path):
     from castortest import ServerStartError
     with pytest.raises(ServerStartError) as e:
