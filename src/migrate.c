@@ -19,7 +19,10 @@
  *
  * Connections are cached by "host:port" as given (at most 64; a random one
  * goes when full) and closed by migrate_cron() after 10 s unused, as
- * Redis's migrate_cached_sockets.
+ * Redis's migrate_cached_sockets. Under tls-cluster yes they are TLS
+ * connections (the client side of tls-* certificates, as replication's),
+ * as Redis 7.0 makes them; a handshake that fails or outlasts the timeout
+ * is "-IOERR error or timeout connecting to the client".
  * In cluster mode the keys go as RESTORE-ASKING (dump.c), as Redis sends
  * them, so a target that is importing the slot takes them.
  * Spec: Redis 7.0 cluster.c (migrateCommand, migrateGetSocket,
@@ -46,6 +49,7 @@
 #include "reply.h"
 #include "resp.h"
 #include "server.h"
+#include "tls.h"
 #include "util.h"
 
 #define MIGRATE_CACHE_MAX 64  /* Redis's MIGRATE_SOCKET_CACHE_ITEMS */
@@ -57,6 +61,7 @@
 typedef struct migrate_conn {
     str *name;          /* "host:port" as the client wrote them: the cache key */
     int fd;             /* non-blocking; waited on with poll() */
+    tls_conn *tls;      /* under tls-cluster yes, else NULL */
     int last_dbid;      /* the db the target has selected, -1 unknown */
     long long last_use; /* unix seconds */
     char rbuf[4096];    /* replies read ahead of the line asked for */
@@ -100,16 +105,29 @@ static int sync_connect(const char *host, int port, long long timeout) {
     return fd;
 }
 
-/* Write all of p within timeout ms: false on error or timeout. */
-static bool sync_write(int fd, const char *p, size_t len, long long timeout) {
+/* The TLS handshake of a new connection within timeout ms. */
+static bool sync_handshake(tls_conn *t, int fd, long long timeout) {
+    long long deadline = now_ms() + timeout;
+    for (;;) {
+        int rc = tls_handshake(t);
+        if (rc == TLS_DONE) return true;
+        if (rc == TLS_FAILED || !wait_fd(fd, rc == TLS_WANT_READ ? POLLIN : POLLOUT, deadline))
+            return false;
+    }
+}
+
+/* Write all of p to mc within timeout ms: false on error or timeout. */
+static bool sync_write(migrate_conn *mc, const char *p, size_t len, long long timeout) {
     long long deadline = now_ms() + timeout;
     while (len > 0) {
-        ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+        ssize_t n = mc->tls ? tls_write(mc->tls, p, len) : send(mc->fd, p, len, MSG_NOSIGNAL);
         if (n > 0) {
             p += n;
             len -= (size_t)n;
         } else if (n == -1 && (errno == EAGAIN || errno == EINTR)) {
-            if (!wait_fd(fd, POLLOUT, deadline)) return false;
+            /* A TLS write that must read first (renegotiation) waits for input. */
+            bool in = mc->tls && tls_write_wants_read(mc->tls);
+            if (!wait_fd(mc->fd, in ? POLLIN : POLLOUT, deadline)) return false;
         } else {
             return false;
         }
@@ -132,12 +150,15 @@ static bool sync_readline(migrate_conn *mc, char *line, size_t cap, long long ti
             }
             if (len < cap - 1) line[len++] = ch;
         }
-        ssize_t n = recv(mc->fd, mc->rbuf, sizeof(mc->rbuf), 0);
+        ssize_t n = mc->tls ? tls_read(mc->tls, mc->rbuf, sizeof(mc->rbuf))
+                            : recv(mc->fd, mc->rbuf, sizeof(mc->rbuf), 0);
         if (n > 0) {
             mc->rpos = 0;
             mc->rlen = (size_t)n;
         } else if (n == -1 && (errno == EAGAIN || errno == EINTR)) {
-            if (!wait_fd(mc->fd, POLLIN, deadline)) return false;
+            /* A TLS read that must write first (a KeyUpdate) waits for room. */
+            bool out = mc->tls && tls_read_wants_write(mc->tls);
+            if (!wait_fd(mc->fd, out ? POLLOUT : POLLIN, deadline)) return false;
         } else {
             if (n == 0) errno = ECONNRESET;
             return false;
@@ -149,6 +170,7 @@ static bool sync_readline(migrate_conn *mc, char *line, size_t cap, long long ti
 
 static void conn_close_at(int i) {
     migrate_conn *mc = cache[i];
+    if (mc->tls) tls_free(mc->tls);
     close(mc->fd);
     str_free(mc->name);
     mem_free(mc);
@@ -199,6 +221,13 @@ static migrate_conn *conn_get(client *c, const slice *host, const slice *port, l
     memcpy(portbuf, port->ptr, pl);
     portbuf[pl] = '\0';
     int fd = hl == host->len ? sync_connect(hostbuf, atoi(portbuf), timeout) : -1;
+    tls_conn *t = NULL;
+    if (fd != -1 && cfg.tls_cluster &&
+        ((t = tls_new_connected(fd)) == NULL || !sync_handshake(t, fd, timeout))) {
+        if (t) tls_free(t);
+        close(fd);
+        fd = -1;
+    }
     if (fd == -1) {
         str_free(name);
         reply_error(c, ERR_MIGRATE_CONNECT);
@@ -207,6 +236,7 @@ static migrate_conn *conn_get(client *c, const slice *host, const slice *port, l
     migrate_conn *mc = mem_calloc(sizeof(*mc));
     mc->name = name;
     mc->fd = fd;
+    mc->tls = t;
     mc->last_dbid = -1;
     mc->last_use = srv.mstime / 1000;
     cache[cache_len++] = mc;
@@ -384,7 +414,7 @@ static mig_outcome migrate_once(client *c, const migrate_args *a, migrate_conn *
     bool ok = true;
     for (size_t pos = 0; ok && pos < cmd->len; pos += MIGRATE_CHUNK) {
         size_t n = cmd->len - pos < MIGRATE_CHUNK ? cmd->len - pos : MIGRATE_CHUNK;
-        ok = sync_write(mc->fd, cmd->buf + pos, n, a->timeout);
+        ok = sync_write(mc, cmd->buf + pos, n, a->timeout);
     }
     str_free(cmd);
     if (!ok) return io_failed(may_retry, MIG_FAIL_WRITE);

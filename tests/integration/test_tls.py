@@ -394,6 +394,28 @@ def test_tls_port_with_no_bind_address_starts_as_redis(tmp_path, certs, binary):
         proc.wait()
 
 
+@pytest.mark.parametrize("target_binary", [CASTOR_SERVER, REDIS_SERVER])
+def test_migrate_over_tls_with_tls_cluster(start_server, certs, target_binary):
+    """Under tls-cluster yes MIGRATE connects to its target over TLS, as
+    Redis 7.0's does (castor spoke plaintext to the TLS port: -IOERR); to
+    a plain port the handshake fails as Redis's: -IOERR ... connecting."""
+    src = start_tls(start_server, certs, tls_cluster="yes")
+    dst = start_tls(start_server, certs, binary=target_binary, tls_cluster="yes")
+    r = src.client()
+    r.set("k", "v" * 100000)
+    r.set("k2", "w")
+    assert r.execute_command("MIGRATE", "127.0.0.1", dst.tls_port, "k", 0, 5000) == b"OK"
+    assert r.exists("k") == 0
+    assert dst.client().get("k") == b"v" * 100000
+    # The cached connection serves the next one, with KEYS and COPY.
+    assert r.execute_command("MIGRATE", "127.0.0.1", dst.tls_port, "", 0, 5000, "COPY",
+                             "KEYS", "k2") == b"OK"
+    assert r.get("k2") == b"w" and dst.client().get("k2") == b"w"
+    with pytest.raises(redis.ResponseError, match="IOERR error or timeout connecting to the client"):
+        r.execute_command("MIGRATE", "127.0.0.1", dst.port, "k2", 0, 2000)
+    assert r.get("k2") == b"w"
+
+
 def test_start_without_certificate_fails_as_redis(start_server, tmp_path):
     from castortest import ServerStartError
     with pytest.raises(ServerStartError) as e:
