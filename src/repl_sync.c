@@ -345,6 +345,7 @@ static void send_bulk(int fd, void *data, int mask) {
         ri->state = RS_ONLINE;
         repl_count_good_replicas(); /* min-replicas-to-write sees it now, as Redis */
         ri->online_on_ack = true;   /* as diskless: the stream waits for its ACK */
+        ri->ack_ms = srv.mstime;    /* it loads from now: its silence counts from here */
         log_msg(
             LOG_NOTICE,
             "Streamed RDB transfer with replica %s succeeded (disk). Waiting for REPLCONF ACK from replica to enable streaming",
@@ -508,6 +509,7 @@ static void pipe_read(int fd, void *data, int mask) {
                 ri->state = RS_ONLINE;
                 repl_count_good_replicas(); /* min-replicas-to-write sees it now, as Redis */
                 ri->online_on_ack = true;   /* hold the stream until it loaded */
+                ri->ack_ms = srv.mstime;    /* its silence counts from here */
             } else {
                 client_close_async(c);
             }

@@ -693,17 +693,17 @@ class FrozenReplica:
     before opening its stream link; stream=True: it opened the stream link
     (+CONTINUE) and stops before its first ACK."""
 
-    def __init__(self, port, stream):
+    def __init__(self, port, stream, split=True):
         self.port = port
         self.socks = []
         self.first = self._connect()
         self._call(self.first, "REPLCONF", "listening-port", "1")
-        self._call(self.first, "REPLCONF", "capa", "eof", "capa", "psync2", "capa",
-                   "castor-stream")
+        capa = ["capa", "eof", "capa", "psync2"] + (["capa", "castor-stream"] if split else [])
+        self._call(self.first, "REPLCONF", *capa)
         self._send(self.first, "PSYNC", "?", "-1")
         line = self._line(self.first)
-        m = re.match(rb"\+FULLRESYNC ([0-9a-f]{40}) (\d+) STREAM (\d+)$", line)
-        assert m, line
+        m = re.match(rb"\+FULLRESYNC ([0-9a-f]{40}) (\d+)(?: STREAM (\d+))?$", line)
+        assert m and bool(m.group(3)) == split, line
         self.replid, self.offset, self.id = m.group(1), int(m.group(2)), m.group(3)
         if stream:
             self.stream = self._connect()
@@ -835,6 +835,32 @@ def test_silent_replica_split_links_time_out(start_server, stream):
             assert wait_for(lambda: fr.closed_by_master(1), 5)
         mc.set("still", "serving")
         assert mc.get("still") == b"serving"
+    finally:
+        fr.close()
+
+
+@pytest.mark.parametrize("diskless", [False, True], ids=["disk", "diskless"])
+def test_silent_replica_after_a_7_0_sync_times_out(start_server, diskless):
+    """The 7.0 exchange (a replica without the capability, as Redis's): a
+    replica that goes silent once its snapshot went out, before its first
+    ACK (it would be loading), is dropped after repl-timeout as Redis drops
+    it ("Disconnecting timedout replica (streaming sync)"; a live replica
+    sends a newline every second while it loads). Before, castor never
+    timed out a replica waiting for that ACK: it kept the stream from the
+    snapshot's offset on for it, without bound under "replica 0 0 0"."""
+    m, mc = silent_master(start_server, **{"repl-diskless-sync": "yes" if diskless else "no",
+                                           "repl-diskless-sync-delay": "0",
+                                           "client-output-buffer-limit": "replica 0 0 0"})
+    fr = FrozenReplica(m.port, False, split=False)
+    try:
+        wait_for(lambda: "Waiting for REPLCONF ACK" in m.logfile, 10)
+        write_mb(mc, 4)
+        assert pinned(mc) > 3 * 1024 * 1024
+        wait_for(lambda: "Disconnecting timedout replica (streaming sync)" in m.logfile,
+                 TIMEOUT + 8, interval=0.1, msg="the master to time out the silent replica")
+        wait_for(lambda: repl(mc)["connected_slaves"] == "0" and not replica_clients(mc), 5)
+        wait_for(lambda: pinned(mc) < 1024 * 1024, 5, msg="the pinned stream to be freed")
+        assert wait_for(lambda: fr.closed_by_master(0), 5)
     finally:
         fr.close()
 

@@ -468,3 +468,32 @@ def test_visible_sync_fields(start_server):
     assert rt.repl(mc)["last_full_sync_reason"] == "offset_out_of_backlog"
     assert rt.repl(rc)["master_last_full_sync_reason"] == "offset_out_of_backlog"
     assert rt.repl(rc)["master_sync_phase"] == "online"
+
+
+@pytest.mark.parametrize("diskless", [False, True], ids=["disk", "diskless"])
+def test_replica_loading_longer_than_repl_timeout_keeps_its_link(start_server, diskless):
+    """The 7.0 exchange (no split sync: no replica output-buffer limit): a
+    replica whose load takes several repl-timeouts (key-load-delay) keeps
+    the link it loaded from. Its new master client starts from the current
+    time: it was stamped with the loop's clock from before the load, and the
+    replica's cron timed its master out at once ("MASTER timeout"), then
+    resynced. Exactly one full sync, no partial one, equal digests."""
+    m = start_server(directives={"repl-diskless-sync": "yes" if diskless else "no",
+                                 "repl-diskless-sync-delay": "0",
+                                 "client-output-buffer-limit": "replica 0 0 0"})
+    mc = m.client()
+    mc.execute_command("DEBUG", "POPULATE", 20000, "key", 100)
+    mc.config_set("repl-timeout", 2)
+    r = start_server()
+    rc = r.client(socket_timeout=60)
+    rc.config_set("repl-timeout", 2)
+    rc.config_set("key-load-delay", 300)  # 20000 keys: 6 s or more
+    rt.replicaof(rc, mc)
+    wait_for(lambda: rt.repl(rc).get("master_link_status") == "up", 120, interval=0.1)
+    mc.set("after", "the load")
+    rt.wait_for_sync(mc, rc)
+    assert "MASTER timeout" not in r.logfile
+    assert "Disconnecting timedout replica" not in m.logfile
+    assert rt.sync_counts(mc) == (1, 0)
+    assert rc.get("after") == b"the load"
+    rt.assert_same_digest(mc, rc)
