@@ -481,19 +481,4 @@ def test_replica_loading_longer_than_repl_timeout_keeps_its_link(start_server, d
     m = start_server(directives={"repl-diskless-sync": "yes" if diskless else "no",
                                  "repl-diskless-sync-delay": "0",
                                  "client-output-buffer-limit": "replica 0 0 0"})
-    mc = m.client()
-    mc.execute_command("DEBUG", "POPULATE", 20000, "key", 100)
-    mc.config_set("repl-timeout", 2)
-    r = start_server()
-    rc = r.client(socket_timeout=60)
-    rc.config_set("repl-timeout", 2)
-    rc.config_set("key-load-delay", 300)  # 20000 keys: 6 s or more
-    rt.replicaof(rc, mc)
-    wait_for(lambda: rt.repl(rc).get("master_link_status") == "up", 120, interval=0.1)
-    mc.set("after", "the load")
-    rt.wait_for_sync(mc, rc)
-    assert "MASTER timeout" not in r.logfile
-    assert "Disconnecting timedout replica" not in m.logfile
-    assert rt.sync_counts(mc) == (1, 0)
-    assert rc.get("after") == b"the load"
-    rt.assert_same_digest(mc, rc)
+    rt.slow_load_sync(m, start_server())
