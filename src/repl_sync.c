@@ -959,12 +959,16 @@ static bool split_link_timed_out(client *c, long long timeout) {
     replica_info *ri = c->repl;
     if ((ri->state != RS_SNAPSHOT_SENT && ri->state != RS_STREAM) || (c->flags & CLIENT_CLOSE_ASAP))
         return false;
+    client *peer = peer_of(ri);
+    /* While its snapshot still flows through a diskless relay, the relay's
+     * rule decides (a replica that holds back the current chunk times out,
+     * "full sync", as in Redis); once the snapshot went out, this one. */
+    if (peer && peer->repl && peer->repl->in_pipe) return false;
     long long heard = c->last_interaction_ms > ri->ack_ms ? c->last_interaction_ms : ri->ack_ms;
     if (ri->state == RS_SNAPSHOT_SENT && ri->last_write_ms > heard) heard = ri->last_write_ms;
     if (srv.mstime - heard <= timeout) return false;
     log_msg(LOG_WARNING, "Disconnecting timedout replica (full sync %s link): %s",
             ri->state == RS_STREAM ? "stream" : "snapshot", repl_replica_name(c));
-    client *peer = peer_of(ri);
     if (peer && peer->repl) {
         peer->repl->peer_id = 0;
         ri->peer_id = 0;

@@ -896,15 +896,21 @@ def sigcont(server):
         os.kill(server.pid, signal.SIGCONT)
 
 
-def test_sigstopped_replica_mid_transfer_is_dropped(start_server):
+@pytest.mark.parametrize("diskless", [False, True], ids=["disk", "diskless"])
+def test_sigstopped_replica_mid_transfer_is_dropped(start_server, diskless):
     """A castor replica SIGSTOPped while its snapshot transfers, its stream
-    link up: the stream link goes silent (a live replica sends a newline on
-    it every second) and the master drops it after repl-timeout, which ends
-    the sync (the snapshot's link too). Woken, the replica syncs again and
-    ends with the master's data."""
-    m, mc = silent_master(start_server)
-    mc.execute_command("DEBUG", "POPULATE", 20000, "big", 100)
-    mc.config_set("rdb-key-save-delay", 200)  # the transfer takes seconds
+    link up. Disk: the stream link goes silent (a live replica sends a
+    newline on it every second) and the master drops it after repl-timeout,
+    which ends the sync (the snapshot's link too). Diskless: the relay's
+    rule decides, as in Redis (the frozen replica holds back the chunk:
+    "Disconnecting timedout replica (full sync)", which Redis's suite
+    expects), and the stream link goes with it. Woken, the replica syncs
+    again and ends with the master's data."""
+    m, mc = silent_master(start_server, **{"repl-diskless-sync": "yes" if diskless else "no",
+                                           "repl-diskless-sync-delay": "0"})
+    mc.execute_command("DEBUG", "POPULATE", 20000, "big", 1000)  # 20 MB: more than
+    mc.config_set("rdbcompression", "no")  # the sockets hold, the relay's chunk waits
+    mc.config_set("rdb-key-save-delay", 500)  # the transfer takes 10 s
     r = start_server()
     rc = r.client()
     rc.config_set("repl-timeout", TIMEOUT)
@@ -913,8 +919,9 @@ def test_sigstopped_replica_mid_transfer_is_dropped(start_server):
         wait_for(lambda: repl(mc)["full_sync_stream_links"] == "1", 20)
         sigstop(r)
         write_mb(mc, 2)
-        wait_for(lambda: "Disconnecting timedout replica (full sync stream link)" in m.logfile,
-                 TIMEOUT + 8, interval=0.1)
+        line = ("Disconnecting timedout replica (full sync): " if diskless
+                else "Disconnecting timedout replica (full sync stream link): ")
+        wait_for(lambda: line in m.logfile, TIMEOUT + 8, interval=0.1)
         wait_for(lambda: repl(mc)["connected_slaves"] == "0" and not replica_clients(mc), 5)
         assert "The other link of its full sync was lost" in m.logfile
         mc.config_set("rdb-key-save-delay", 0)
