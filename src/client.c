@@ -473,6 +473,11 @@ void client_process_input(client *c) {
                 paused_tail = c;
                 break;
             }
+        } else {
+            /* An empty line: how a replica that loads its snapshot tells
+             * its master it lives (Redis refreshes a replica's ack time on
+             * one; repl_sync.c reads this for a full sync's links). */
+            c->last_interaction_ms = srv.mstime;
         }
         /* Our master's stream: count and forward what was applied. */
         if (c->flags & CLIENT_MASTER) {

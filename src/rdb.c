@@ -987,7 +987,8 @@ size_t rdb_value_size(const kv *e) {
 /* ---- A received replication payload, before it replaces the dataset ----
  * (its CRC64 was checked as it arrived: repl_link.c) */
 
-int rdb_check_payload(const char *path, bool deep, bool *has_keys, char *replid2, str **err) {
+int rdb_check_payload(const char *path, bool deep, bool *has_keys, char *replid2,
+                      void (*every)(void), size_t bytes, str **err) {
     *has_keys = true;
     replid2[0] = '\0';
     rio r;
@@ -996,6 +997,7 @@ int rdb_check_payload(const char *path, bool deep, bool *has_keys, char *replid2
     if (deep) {
         rdb_info info;
         rdb_info_init(&info);
+        if (every) rdb_rio_every(&r, every, bytes);
         int rc = load_rio(&r, &info, true, err);
         fclose(fp);
         if (rc == -1) return -1;

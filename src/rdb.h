@@ -73,8 +73,11 @@ void rdb_rio_every(rio *r, void (*every)(void), size_t bytes);
  * dataset: its header and leading AUX fields are valid (0, else -1 with
  * *err), and *has_keys says whether it holds any key. 'deep' also parses
  * and checks every value and the checksum, keeping none (a full load's
- * CPU, no memory): what a replica with data to lose does first. */
-int rdb_check_payload(const char *path, bool deep, bool *has_keys, char *replid2, str **err);
+ * CPU, no memory): what a replica with data to lose does first; every()
+ * (if not NULL) is called after each 'bytes' read by that parse (as
+ * rdb_rio_every()). */
+int rdb_check_payload(const char *path, bool deep, bool *has_keys, char *replid2,
+                      void (*every)(void), size_t bytes, str **err);
 
 /* ---- Function libraries (FUNCTION DUMP / RESTORE) ---- */
 

@@ -442,7 +442,10 @@ void repl_cron(void) {
         client *c = repl_ms.replicas[i];
         replica_info *ri = c->repl;
         if (repl_sync_replica_tick(c, timeout)) continue;
-        if (ri->state == RS_ONLINE && !ri->online_on_ack && srv.mstime - ri->ack_ms > timeout) {
+        /* As Redis, one that loads its snapshot too (online_on_ack): a
+         * live replica sends a newline every second meanwhile. */
+        long long heard = ri->ack_ms > c->last_interaction_ms ? ri->ack_ms : c->last_interaction_ms;
+        if (ri->state == RS_ONLINE && srv.mstime - heard > timeout) {
             log_msg(LOG_WARNING, "Disconnecting timedout replica (streaming sync): %s",
                     repl_replica_name(c));
             client_close_async(c);

@@ -471,6 +471,11 @@ static bool take_line(char *out, size_t cap) {
 
 /* The master client: applies the stream; its leftover bytes come first. */
 static void make_master_client(int dbid) {
+    /* After a load (the loop's clock stood still through it, or through
+     * its last 2 MB at least): the new client's last interaction is now,
+     * or the cron would time it out at once when the load took longer
+     * than repl-timeout, and the sync would start again, forever. */
+    server_update_time();
     int fd = repl_ls.fd;
     ev_del(fd, EV_READ | EV_WRITE);
     repl_ls.fd = -1;
@@ -1205,8 +1210,27 @@ static bool prepare_replace(void) {
  * our stream for long. */
 static long long drain_last_us;
 
+/* A newline to the master on each link of a full sync, once a second,
+ * while we receive (split sync), check or load its snapshot, or wait for
+ * the stream link: the master drops a replica that stays silent for
+ * repl-timeout, and a newline counts as hearing from it (Redis's replica
+ * sends them while it loads; castor's split sync is silent on both links
+ * otherwise until its first REPLCONF ACK). A link that is not up yet
+ * (connecting, TLS handshake) is skipped. */
+static long long keepalive_last_ms;
+
+static void sync_keepalive(void) {
+    long long now = util_mstime();
+    if (now - keepalive_last_ms < 1000) return;
+    keepalive_last_ms = now;
+    if (repl_ls.fd != -1) repl_write_all_nb(repl_ls.fd, repl_ls.tls, "\n", 1);
+    if (repl_ls.sfd != -1 && repl_ls.s_state >= SL_HANDSHAKE && !repl_ls.s_applying)
+        repl_write_all_nb(repl_ls.sfd, repl_ls.stls, "\n", 1);
+}
+
 static void drain_while_loading(void) {
     if (srv.shutdown_asap) server_shutdown_while_loading();
+    sync_keepalive();
     long long now = util_ustime();
     if (now - drain_last_us < 2000 || repl_ls.sfd == -1) return;
     if (repl_ls.s_state == SL_CONNECTING) {
@@ -1415,7 +1439,8 @@ static void transfer_done(void) {
      * the dataset we have. */
     long long held = repl_total_keys();
     char replid2[41];
-    if (err || rdb_check_payload(repl_ls.tmp_name, held > 0, &has_keys, replid2, &err) == -1) {
+    if (err || rdb_check_payload(repl_ls.tmp_name, held > 0, &has_keys, replid2, sync_keepalive,
+                                 while_loading_every(), &err) == -1) {
         char buf[600];
         snprintf(
             buf, sizeof(buf),
@@ -1653,6 +1678,9 @@ void repl_send_ack(void) {
 
 void repl_link_cron(void) {
     long long timeout = (long long)cfg.repl_timeout * 1000;
+    /* A split sync's links say nothing else until the snapshot loaded. */
+    if (repl_ls.split && (repl_ls.state == L_BULK_HDR || repl_ls.state == L_TRANSFER))
+        sync_keepalive();
     switch (repl_ls.state) {
     case L_CONNECT:
         if (srv.mstime >= repl_ls.connect_after_ms) link_connect();

@@ -168,6 +168,7 @@ static client *peer_of(const replica_info *ri) {
 static void snapshot_sent(client *c) {
     replica_info *ri = c->repl;
     ri->state = RS_SNAPSHOT_SENT;
+    ri->last_write_ms = srv.mstime; /* its silence counts from here */
     log_msg(LOG_NOTICE,
             "Snapshot transfer to replica %s succeeded; its stream goes through its stream link",
             repl_replica_name(c));
@@ -344,6 +345,7 @@ static void send_bulk(int fd, void *data, int mask) {
         ri->state = RS_ONLINE;
         repl_count_good_replicas(); /* min-replicas-to-write sees it now, as Redis */
         ri->online_on_ack = true;   /* as diskless: the stream waits for its ACK */
+        ri->ack_ms = srv.mstime;    /* it loads from now: its silence counts from here */
         log_msg(
             LOG_NOTICE,
             "Streamed RDB transfer with replica %s succeeded (disk). Waiting for REPLCONF ACK from replica to enable streaming",
@@ -507,6 +509,7 @@ static void pipe_read(int fd, void *data, int mask) {
                 ri->state = RS_ONLINE;
                 repl_count_good_replicas(); /* min-replicas-to-write sees it now, as Redis */
                 ri->online_on_ack = true;   /* hold the stream until it loaded */
+                ri->ack_ms = srv.mstime;    /* its silence counts from here */
             } else {
                 client_close_async(c);
             }
@@ -944,6 +947,37 @@ static void drop_unneeded_disk_snapshot(void) {
     snapshot_kill_child();
 }
 
+/* The link of a split sync that went silent: the snapshot went out (or
+ * it is the stream link) and nothing came from the replica for
+ * 'timeout' ms, neither its first ACK nor the newline it sends every
+ * second while it receives, checks and loads the snapshot (repl_link.c
+ * sync_keepalive). Its replica hangs or the path to it is dead: without
+ * this the master kept both links, and the stream the first one pins until
+ * the stream link attaches, as long as the output-buffer limit allowed
+ * (forever without writes). The sync ends as when either link is lost. */
+static bool split_link_timed_out(client *c, long long timeout) {
+    replica_info *ri = c->repl;
+    if ((ri->state != RS_SNAPSHOT_SENT && ri->state != RS_STREAM) || (c->flags & CLIENT_CLOSE_ASAP))
+        return false;
+    client *peer = peer_of(ri);
+    /* While its snapshot still flows through a diskless relay, the relay's
+     * rule decides (a replica that holds back the current chunk times out,
+     * "full sync", as in Redis); once the snapshot went out, this one. */
+    if (peer && peer->repl && peer->repl->in_pipe) return false;
+    long long heard = c->last_interaction_ms > ri->ack_ms ? c->last_interaction_ms : ri->ack_ms;
+    if (ri->state == RS_SNAPSHOT_SENT && ri->last_write_ms > heard) heard = ri->last_write_ms;
+    if (srv.mstime - heard <= timeout) return false;
+    log_msg(LOG_WARNING, "Disconnecting timedout replica (full sync %s link): %s",
+            ri->state == RS_STREAM ? "stream" : "snapshot", repl_replica_name(c));
+    if (peer && peer->repl) {
+        peer->repl->peer_id = 0;
+        ri->peer_id = 0;
+        fail_replica(peer, "The other link of its full sync was lost");
+    }
+    client_close_async(c);
+    return true;
+}
+
 /* ---- Cron ---- */
 
 void repl_sync_cron(void) {
@@ -953,6 +987,7 @@ void repl_sync_cron(void) {
 
 bool repl_sync_replica_tick(client *c, long long timeout) {
     replica_info *ri = c->repl;
+    if (split_link_timed_out(c, timeout)) return true;
     /* Newlines keep a replica waiting for its snapshot from timing out. */
     if ((ri->state == RS_WAIT_BGSAVE_START || (ri->state == RS_WAIT_BGSAVE_END && !ri->diskless)) &&
         !(c->flags & CLIENT_CLOSE_ASAP))

@@ -672,3 +672,300 @@ def test_stream_link_refused_while_loading_from_the_socket(start_server):
         assert "state=online" in mi["slave0"], mi
     finally:
         proxy.close()
+
+
+# ---- a replica that goes silent during its split sync ------------------------------------
+#
+# The master times out a split sync's links (the snapshot's link once the
+# snapshot went out, the stream link until its first ACK) when the replica
+# says nothing for repl-timeout; a castor replica sends a newline on each
+# link every second while it receives, checks and loads the snapshot
+# (docs/REPLICATION.md, "Full syncs that finish": Timeouts).
+
+TIMEOUT = 2  # repl-timeout (s) of the tests below
+
+
+class FrozenReplica:
+    """The master's view of a castor replica frozen at a stage of its split
+    sync (SIGSTOP, a firewall dropping its packets): a raw socket that does
+    the replica's handshake, reads what the stage needs, then says and
+    reads nothing more. stream=False: it stops after the snapshot arrived,
+    before opening its stream link; stream=True: it opened the stream link
+    (+CONTINUE) and stops before its first ACK."""
+
+    def __init__(self, port, stream, split=True):
+        self.port = port
+        self.socks = []
+        self.first = self._connect()
+        self._call(self.first, "REPLCONF", "listening-port", "1")
+        capa = ["capa", "eof", "capa", "psync2"] + (["capa", "castor-stream"] if split else [])
+        self._call(self.first, "REPLCONF", *capa)
+        self._send(self.first, "PSYNC", "?", "-1")
+        line = self._line(self.first)
+        m = re.match(rb"\+FULLRESYNC ([0-9a-f]{40}) (\d+)(?: STREAM (\d+))?$", line)
+        assert m and bool(m.group(3)) == split, line
+        self.replid, self.offset, self.id = m.group(1), int(m.group(2)), m.group(3)
+        if stream:
+            self.stream = self._connect()
+            self._call(self.stream, "REPLCONF", "stream-for", self.id)
+            self._send(self.stream, "PSYNC", self.replid, str(self.offset + 1))
+            assert self._line(self.stream).startswith(b"+CONTINUE"), "no +CONTINUE"
+        self._read_payload(self.first)
+
+    def _connect(self):
+        s = socket.create_connection(("127.0.0.1", self.port), timeout=30)
+        self.socks.append([s, b""])
+        return len(self.socks) - 1
+
+    def _send(self, i, *args):
+        out = b"*%d\r\n" % len(args)
+        for a in args:
+            a = a if isinstance(a, bytes) else str(a).encode()
+            out += b"$%d\r\n%s\r\n" % (len(a), a)
+        self.socks[i][0].sendall(out)
+
+    def _fill(self, i):
+        data = self.socks[i][0].recv(1 << 20)
+        assert data, "the master closed the link"
+        self.socks[i][1] += data
+
+    def _line(self, i):
+        """The next line, past the bare newlines a master sends as keepalive."""
+        while True:
+            buf = self.socks[i][1]
+            nl = buf.find(b"\n")
+            if nl == -1:
+                self._fill(i)
+                continue
+            self.socks[i][1] = buf[nl + 1:]
+            line = buf[:nl].rstrip(b"\r")
+            if line:
+                return line
+
+    def _call(self, i, *args):
+        self._send(i, *args)
+        assert self._line(i) == b"+OK"
+
+    def _read_payload(self, i):
+        hdr = self._line(i)
+        assert hdr.startswith(b"$EOF:"), hdr
+        mark = hdr[5:]
+        while not self.socks[i][1].endswith(mark):
+            self._fill(i)
+        self.socks[i][1] = b""
+
+    def closed_by_master(self, i):
+        """The master closed link i (EOF after whatever it still sent)."""
+        s = self.socks[i][0]
+        s.settimeout(0)
+        try:
+            while True:
+                data = s.recv(1 << 20)
+                if not data:
+                    return True
+        except BlockingIOError:
+            return False
+        except OSError:
+            return True
+
+    def close(self):
+        for s, _ in self.socks:
+            s.close()
+
+
+def silent_master(start_server, **directives):
+    d = {"repl-diskless-sync": "no", "client-output-buffer-limit": "replica 256mb 128mb 600",
+         "repl-backlog-size": "1mb"}
+    d.update(directives)
+    m = start_server(directives=d)
+    mc = m.client()
+    mc.execute_command("DEBUG", "POPULATE", 1000, "key", 100)
+    mc.config_set("repl-timeout", TIMEOUT)
+    return m, mc
+
+
+def write_mb(c, mb):
+    v = b"w" * 1024
+    for n in range(mb):
+        p = c.pipeline(transaction=False)
+        for i in range(1024):
+            p.set("w:%d" % ((n * 1024 + i) % 4096), v)
+        p.execute()
+
+
+def pinned(mc):
+    return int(info(mc, "memory")["mem_clients_slaves"])
+
+
+def replica_clients(mc):
+    return [c for c in mc.client_list() if "S" in c["flags"]]
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["before_stream_link", "before_first_ack"])
+def test_silent_replica_split_links_time_out(start_server, stream):
+    """A replica that goes silent once the snapshot went out: before it
+    opened its stream link (the snapshot's link pins the stream from the
+    snapshot's offset), or with its stream link up but before its first ACK
+    (the stream link's unsent stream). Writes go on: the master pins them
+    (mem_clients_slaves) until, repl-timeout later, it drops the links
+    ("Disconnecting timedout replica (full sync ... link)") and frees what
+    they held. Before, it kept both links and that memory for as long as
+    the replica output-buffer limit allowed (forever without writes)."""
+    m, mc = silent_master(start_server)
+    fr = FrozenReplica(m.port, stream)
+    try:
+        wait_for(lambda: "Snapshot transfer to replica" in m.logfile, 10)
+        assert repl(mc)["connected_slaves"] == "1"
+        assert len(replica_clients(mc)) == (2 if stream else 1)
+        write_mb(mc, 8)
+        if not stream:
+            # The snapshot's link pins all of it (the backlog alone keeps 1 MB).
+            assert pinned(mc) > 6 * 1024 * 1024, info(mc, "memory")["mem_clients_slaves"]
+        wait_for(lambda: "Disconnecting timedout replica (full sync " in m.logfile,
+                 TIMEOUT + 8, interval=0.1, msg="the master to time out the silent link")
+        wait_for(lambda: repl(mc)["connected_slaves"] == "0" and not replica_clients(mc), 5)
+        if stream:  # both links are silent: the first found ends the other
+            assert "The other link of its full sync was lost" in m.logfile
+        else:
+            assert "Disconnecting timedout replica (full sync snapshot link)" in m.logfile
+        assert repl(mc)["full_sync_stream_links"] == "0"
+        wait_for(lambda: pinned(mc) < 1024 * 1024, 5, msg="the pinned stream to be freed")
+        assert wait_for(lambda: fr.closed_by_master(0), 5)
+        if stream:
+            assert wait_for(lambda: fr.closed_by_master(1), 5)
+        mc.set("still", "serving")
+        assert mc.get("still") == b"serving"
+    finally:
+        fr.close()
+
+
+@pytest.mark.parametrize("diskless", [False, True], ids=["disk", "diskless"])
+def test_silent_replica_after_a_7_0_sync_times_out(start_server, diskless):
+    """The 7.0 exchange (a replica without the capability, as Redis's): a
+    replica that goes silent once its snapshot went out, before its first
+    ACK (it would be loading), is dropped after repl-timeout as Redis drops
+    it ("Disconnecting timedout replica (streaming sync)"; a live replica
+    sends a newline every second while it loads). Before, castor never
+    timed out a replica waiting for that ACK: it kept the stream from the
+    snapshot's offset on for it, without bound under "replica 0 0 0"."""
+    m, mc = silent_master(start_server, **{"repl-diskless-sync": "yes" if diskless else "no",
+                                           "repl-diskless-sync-delay": "0",
+                                           "client-output-buffer-limit": "replica 0 0 0"})
+    fr = FrozenReplica(m.port, False, split=False)
+    try:
+        wait_for(lambda: "Waiting for REPLCONF ACK" in m.logfile, 10)
+        write_mb(mc, 4)
+        assert pinned(mc) > 3 * 1024 * 1024
+        wait_for(lambda: "Disconnecting timedout replica (streaming sync)" in m.logfile,
+                 TIMEOUT + 8, interval=0.1, msg="the master to time out the silent replica")
+        wait_for(lambda: repl(mc)["connected_slaves"] == "0" and not replica_clients(mc), 5)
+        wait_for(lambda: pinned(mc) < 1024 * 1024, 5, msg="the pinned stream to be freed")
+        assert wait_for(lambda: fr.closed_by_master(0), 5)
+    finally:
+        fr.close()
+
+
+def test_silent_replica_leaves_other_replicas_syncing(start_server):
+    """One silent replica's split sync ends; a castor replica syncing from
+    the same master at the same time finishes (one full sync each, equal
+    digest)."""
+    m, mc = silent_master(start_server)
+    fr = FrozenReplica(m.port, True)
+    try:
+        r = start_server()
+        rc = r.client()
+        rc.config_set("repl-timeout", TIMEOUT)
+        replicaof(rc, mc)
+        wait_for(lambda: "Disconnecting timedout replica (full sync " in m.logfile,
+                 TIMEOUT + 8, interval=0.1)
+        mc.set("after", "timeout")
+        wait_for_sync(mc, rc, timeout=30)
+        assert stats(mc)["sync_full"] == "2"
+        assert repl(mc)["connected_slaves"] == "1"
+        assert digest(mc) == digest(rc)
+    finally:
+        fr.close()
+
+
+def sigstop(server):
+    os.kill(server.pid, signal.SIGSTOP)
+
+
+def sigcont(server):
+    if server.proc is not None and server.proc.poll() is None:
+        os.kill(server.pid, signal.SIGCONT)
+
+
+@pytest.mark.parametrize("diskless", [False, True], ids=["disk", "diskless"])
+def test_sigstopped_replica_mid_transfer_is_dropped(start_server, diskless):
+    """A castor replica SIGSTOPped while its snapshot transfers, its stream
+    link up. Disk: the stream link goes silent (a live replica sends a
+    newline on it every second) and the master drops it after repl-timeout,
+    which ends the sync (the snapshot's link too). Diskless: the relay's
+    rule decides, as in Redis (the frozen replica holds back the chunk:
+    "Disconnecting timedout replica (full sync)", which Redis's suite
+    expects), and the stream link goes with it. Woken, the replica syncs
+    again and ends with the master's data."""
+    m, mc = silent_master(start_server, **{"repl-diskless-sync": "yes" if diskless else "no",
+                                           "repl-diskless-sync-delay": "0"})
+    mc.execute_command("DEBUG", "POPULATE", 20000, "big", 1000)  # 20 MB: more than
+    mc.config_set("rdbcompression", "no")  # the sockets hold, the relay's chunk waits
+    mc.config_set("rdb-key-save-delay", 500)  # the transfer takes 10 s
+    r = start_server()
+    rc = r.client()
+    rc.config_set("repl-timeout", TIMEOUT)
+    try:
+        replicaof(rc, mc)
+        wait_for(lambda: repl(mc)["full_sync_stream_links"] == "1", 20)
+        sigstop(r)
+        write_mb(mc, 2)
+        line = ("Disconnecting timedout replica (full sync): " if diskless
+                else "Disconnecting timedout replica (full sync stream link): ")
+        wait_for(lambda: line in m.logfile, TIMEOUT + 8, interval=0.1)
+        wait_for(lambda: repl(mc)["connected_slaves"] == "0" and not replica_clients(mc), 5)
+        assert "The other link of its full sync was lost" in m.logfile
+        mc.config_set("rdb-key-save-delay", 0)
+    finally:
+        sigcont(r)
+    wait_for_sync(mc, rc, timeout=60)
+    assert digest(mc) == digest(rc)
+
+
+@pytest.mark.parametrize("slow", ["load", "socket_load", "transfer", "with_data"])
+def test_slow_split_sync_longer_than_repl_timeout_finishes_once(start_server, slow):
+    """A live replica whose split sync takes several repl-timeouts is never
+    dropped: its newlines on both links keep it. load: the replica loads
+    the received file slowly (key-load-delay); socket_load: the same
+    loading from the socket (diskless master, repl-diskless-load
+    on-empty-db); transfer: the master writes the snapshot slowly
+    (rdb-key-save-delay) while the stream link waits; with_data: the
+    replica holds keys, so it parses the whole payload before loading it
+    slowly. Writes go on throughout. Exactly one full sync, no timeout,
+    equal digest."""
+    m, mc = silent_master(start_server,
+                          **({"repl-diskless-sync": "yes", "repl-diskless-sync-delay": "0"}
+                             if slow == "socket_load" else {}))
+    mc.execute_command("DEBUG", "POPULATE", 20000, "big", 100)
+    r = start_server(directives={"repl-diskless-load": "on-empty-db"}
+                     if slow == "socket_load" else {})
+    rc = r.client(socket_timeout=60)
+    rc.config_set("repl-timeout", TIMEOUT)
+    if slow != "transfer":
+        rc.config_set("key-load-delay", 300)  # 20000 keys: 6 s or more
+    else:
+        mc.config_set("rdb-key-save-delay", 300)
+    if slow == "with_data":
+        rc.execute_command("DEBUG", "POPULATE", 100, "old", 10)
+    with Burst(m, rate=256 * 1024):
+        t0 = time.monotonic()
+        replicaof(rc, mc)
+        wait_for(lambda: repl(rc)["master_link_status"] == "up", 120, interval=0.1)
+        took = time.monotonic() - t0
+    mc.config_set("rdb-key-save-delay", 0)
+    wait_for_sync(mc, rc, timeout=60)
+    assert took > 2 * TIMEOUT, took  # the sync did outlast repl-timeout
+    assert "Disconnecting timedout replica" not in m.logfile
+    assert stats(mc)["sync_full"] == "1"
+    if slow == "socket_load":
+        assert "Loading DB in memory (from the socket)" in r.logfile
+    assert digest(mc) == digest(rc)

@@ -468,3 +468,17 @@ def test_visible_sync_fields(start_server):
     assert rt.repl(mc)["last_full_sync_reason"] == "offset_out_of_backlog"
     assert rt.repl(rc)["master_last_full_sync_reason"] == "offset_out_of_backlog"
     assert rt.repl(rc)["master_sync_phase"] == "online"
+
+
+@pytest.mark.parametrize("diskless", [False, True], ids=["disk", "diskless"])
+def test_replica_loading_longer_than_repl_timeout_keeps_its_link(start_server, diskless):
+    """The 7.0 exchange (no split sync: no replica output-buffer limit): a
+    replica whose load takes several repl-timeouts (key-load-delay) keeps
+    the link it loaded from. Its new master client starts from the current
+    time: it was stamped with the loop's clock from before the load, and the
+    replica's cron timed its master out at once ("MASTER timeout"), then
+    resynced. Exactly one full sync, no partial one, equal digests."""
+    m = start_server(directives={"repl-diskless-sync": "yes" if diskless else "no",
+                                 "repl-diskless-sync-delay": "0",
+                                 "client-output-buffer-limit": "replica 0 0 0"})
+    rt.slow_load_sync(m, start_server())

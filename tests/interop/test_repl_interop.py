@@ -245,3 +245,18 @@ def test_castor_replica_of_a_redis_master_uses_the_7_0_sync(start_server):
     rt.assert_same_digest(mc, crc)
     assert "stream buffered during the sync" not in cr.logfile
     assert "Unrecognized REPLCONF option" not in master.logfile
+
+
+@pytest.mark.parametrize("diskless", [False, True], ids=["disk", "diskless"])
+def test_castor_replica_loading_longer_than_repl_timeout_keeps_its_redis_master(start_server,
+                                                                                diskless):
+    """A castor replica whose snapshot load takes several repl-timeouts
+    (key-load-delay) sends its Redis master a newline every second while it
+    loads, as a Redis replica does (rdbLoadProgressCallback): the master
+    keeps it (no "Disconnecting timedout replica"), and once loaded the
+    replica keeps its link (its new master client starts from the current
+    time, not from before the load) -- exactly one full sync, no partial
+    one, the master's data. Before, Redis dropped it after repl-timeout and
+    the castor replica timed its master out at once after loading."""
+    master = start_redis(start_server, **{"repl-diskless-sync": "yes" if diskless else "no"})
+    rt.slow_load_sync(master, start_castor(start_server))

@@ -26,6 +26,7 @@ its own. Nothing here sleeps as synchronisation: waits poll with a bound.
     raw_call(c, *args)            a reply without redis-py's callbacks
     client_of(x), host_port(x)    the client / (host, port) behind x
     ReverseStopper(start_server)  stops replicas before masters at teardown
+    slow_load_sync(m, r)          a full sync whose load outlasts repl-timeout: once
 """
 
 import random
@@ -455,3 +456,26 @@ def start_server(start_server):
     stopper = ReverseStopper(start_server)
     yield stopper
     stopper.stop_all()
+
+
+def slow_load_sync(master, replica, timeout=2):
+    """master and replica are castortest.Servers, the replica castor: with
+    repl-timeout `timeout` on both, the replica loads a 20000-key snapshot
+    slowly (key-load-delay: 6 s or more) and must keep its link throughout:
+    no timeout on either side, exactly one full sync and no partial one, a
+    write made after the load arrives, equal digests."""
+    mc = client_of(master)
+    mc.execute_command("DEBUG", "POPULATE", 20000, "key", 100)
+    mc.config_set("repl-timeout", timeout)
+    rc = replica.client(socket_timeout=60)
+    rc.config_set("repl-timeout", timeout)
+    rc.config_set("key-load-delay", 300)
+    replicaof(rc, mc)
+    wait_for(lambda: repl(rc).get("master_link_status") == "up", 120, interval=0.1)
+    mc.set("after", "the load")
+    wait_for_sync(mc, rc)
+    assert "MASTER timeout" not in replica.logfile
+    assert "Disconnecting timedout replica" not in master.logfile
+    assert sync_counts(mc) == (1, 0)
+    assert rc.get("after") == b"the load"
+    assert_same_digest(mc, rc)
