@@ -455,8 +455,11 @@ void client_process_input(client *c) {
         size_t used = c->parser.pos;
         char kind = c->parser.kind;
         resp_parser_reset(&c->parser);
+        /* An empty line counts too: how a replica that loads its snapshot
+         * tells its master it lives (Redis refreshes a replica's ack time
+         * on one; repl_sync.c reads this for a full sync's links). */
+        c->last_interaction_ms = srv.mstime;
         if (c->argc > 0) {
-            c->last_interaction_ms = srv.mstime;
             bool hinted = c->pf_next < c->pf_n && hint_keys(c);
             bool ran = cmdtable_dispatch(c);
             if (hinted) db_hint_clear();
@@ -473,11 +476,6 @@ void client_process_input(client *c) {
                 paused_tail = c;
                 break;
             }
-        } else {
-            /* An empty line: how a replica that loads its snapshot tells
-             * its master it lives (Redis refreshes a replica's ack time on
-             * one; repl_sync.c reads this for a full sync's links). */
-            c->last_interaction_ms = srv.mstime;
         }
         /* Our master's stream: count and forward what was applied. */
         if (c->flags & CLIENT_MASTER) {
