@@ -294,7 +294,7 @@ class Gen:
 
     def lists(self):
         k = self.key(LST)
-        c = self.r.randint(0, 21)
+        c = self.r.randint(0, 22)
         if c <= 2:
             cmd = self.pick(["LPUSH", "RPUSH", "LPUSH", "RPUSH", "LPUSHX", "RPUSHX"])
             return [([cmd, k] + self.many(self.value, 1, 5), EXACT)]
@@ -334,6 +334,21 @@ class Gen:
             return [(["LMPOP", n] + ks + [self.pick(["LEFT", "RIGHT", "MID"])] + o, EXACT)]
         if c == 15:
             return [(["OBJECT", "ENCODING", k], EXACT)]
+        if c == 17:
+            # Blocking pops: served at once when there is data; else a
+            # short timeout (a nil reply), or nothing in MULTI / scripts.
+            w = self.r.randint(0, 3)
+            t = self.pick(["0.01", "0.01", "-1", "x"])
+            if w == 0:
+                return [([self.pick(["BLPOP", "BRPOP"])] + self.keys(LST, 1, 2) + [t], EXACT)]
+            if w == 1:
+                return [(["BLMOVE", k, self.key(LST), self.pick(["LEFT", "RIGHT"]),
+                          self.pick(["LEFT", "RIGHT"]), t], EXACT)]
+            if w == 2:
+                return [(["BRPOPLPUSH", k, self.key(LST), t], EXACT)]
+            ks = self.keys(LST, 1, 2)
+            return [(["BLMPOP", t, str(len(ks))] + ks + [self.pick(["LEFT", "RIGHT"]), "COUNT",
+                                                          self.pick(["1", "3"])], EXACT)]
         if c == 16:
             return [(["LPUSH", k] + ["v%d-" % i + "x" * self.r.randint(50, 80)
                                      for i in range(self.r.randint(60, 130))], EXACT)]
@@ -516,6 +531,14 @@ class Gen:
             if w == 1:
                 return [(["ZREMRANGEBYSCORE", k, self.score_bound(), self.score_bound()], EXACT)]
             return self.lexzsets()
+        if c == 19 and self.chance(0.2):
+            t = self.pick(["0.01", "-1"])
+            if self.chance(0.5):
+                return [([self.pick(["BZPOPMIN", "BZPOPMAX"])] + self.keys(ZST, 1, 2) + [t],
+                         EXACT)]
+            ks = self.keys(ZST, 1, 2)
+            return [(["BZMPOP", t, str(len(ks))] + ks + [self.pick(["MIN", "MAX"]), "COUNT", "2"],
+                     EXACT)]
         if c == 19:
             return [([self.pick(["ZPOPMIN", "ZPOPMAX"]), k] + self.pick([[], [self.int_s()]]),
                      EXACT)]
@@ -842,6 +865,14 @@ class Gen:
             elif len(args) > 1:
                 args[self.r.randint(1, len(args) - 1)] = self.pick(WEIRD)
             cmds[-1] = (args, mode)
+        args, mode = cmds[-1]
+        if self.chance(0.03):
+            # Which arguments are keys, by the command's key specs.
+            cmds[-1] = (["COMMAND", "GETKEYS"] + list(args), EXACT)
+        elif self.chance(0.05) and mode != TTL:
+            # The same command from a script: Lua's conversion of every
+            # reply, and the script-only refusals (MULTI, blocking...).
+            cmds[-1] = (["EVAL", "return redis.pcall(unpack(ARGV))", "0"] + list(args), mode)
         return cmds
 
     def sequence(self, n):
@@ -1065,8 +1096,30 @@ def show(seq):
     return "\n".join("    %r," % (list(a),) for a, _ in seq)
 
 
+# Every fourth seed runs with tiny encoding limits on both sides, so that
+# conversions happen all the time (the others use Redis's defaults).
+SMALL_LIMITS = ["hash-max-listpack-entries", "4", "hash-max-listpack-value", "8",
+                "zset-max-listpack-entries", "4", "zset-max-listpack-value", "8",
+                "set-max-intset-entries", "4", "list-max-listpack-size", "4"]
+DEFAULT_LIMITS = ["hash-max-listpack-entries", "128", "hash-max-listpack-value", "64",
+                  "zset-max-listpack-entries", "128", "zset-max-listpack-value", "64",
+                  "set-max-intset-entries", "512", "list-max-listpack-size", "-2"]
+
+
 def check_seed(pair, seed, length=LENGTH):
     """None, or what differs for seed (every third seed speaks RESP3)."""
+    small = seed % 4 == 2
+    if small:
+        pair.check("CONFIG", "SET", *SMALL_LIMITS)
+    try:
+        return _check_seed(pair, seed, length)
+    finally:
+        if small:
+            pair.reset()
+            pair.check("CONFIG", "SET", *DEFAULT_LIMITS)
+
+
+def _check_seed(pair, seed, length):
     proto = 3 if seed % 3 == 0 else 2
     cmds = Gen(seed).sequence(length)
     res = run_sequence(pair, cmds, proto)
@@ -1077,6 +1130,8 @@ def check_seed(pair, seed, length=LENGTH):
     again = run_sequence(pair, shortest, proto)
     detail = again[1] if again else msg
     where = "final state" if idx >= len(cmds) else repr(list(cmds[idx][0]))
+    if seed % 4 == 2:
+        where += " (with CONFIG SET %s)" % " ".join(SMALL_LIMITS)
     return ("seed %d (RESP%d): %s differs\n  %s\nshortest failing sequence (%d commands):"
             "\n[\n%s\n]" % (seed, proto, where, detail, len(shortest), show(shortest)))
 
