@@ -853,7 +853,10 @@ class Gen:
                          self.lexzsets, self.hll, self.geo, self.streams, self.streams,
                          self.keyspace, self.keyspace])
         cmds = fam()
-        if (self.chance(0.04) and cmds[-1][0][0] not in NO_MUTATE
+        # A transaction's closing EXEC / DISCARD stays as it is: the
+        # comparison of EXEC's reply knows what was queued.
+        block = any(a[0] in ("MULTI", "EXEC", "DISCARD") for a, _ in cmds)
+        if (self.chance(0.04) and not block and cmds[-1][0][0] not in NO_MUTATE
                 and not set(cmds[-1][0]) & set(ZL)):   # ZL scores stay 0
             args, mode = cmds[-1]
             args = list(args)
@@ -866,7 +869,9 @@ class Gen:
                 args[self.r.randint(1, len(args) - 1)] = self.pick(WEIRD)
             cmds[-1] = (args, mode)
         args, mode = cmds[-1]
-        if self.chance(0.03):
+        if block:
+            pass
+        elif self.chance(0.03):
             # Which arguments are keys, by the command's key specs.
             cmds[-1] = (["COMMAND", "GETKEYS"] + list(args), EXACT)
         elif self.chance(0.05) and mode != TTL:
@@ -918,8 +923,11 @@ def _canon(node, mode, enc):
         return ("*", [("*", [e[1][0], e[1][1], ":idle", e[1][3]]) if e[0] == "*" and
                       len(e[1]) == 4 else e for e in node[1]])
     if isinstance(mode, tuple) and mode[0] == "exec":
-        if node[0] != "*" or node[1] is None or len(node[1]) != len(mode[1]):
+        if node[0] != "*" or node[1] is None:
             return normalize(node)
+        if len(node[1]) != len(mode[1]):
+            # A shrunk sequence lost some of what was queued: lenient.
+            return normalize(node, unordered=True)
         return ("*", [_canon(x, m, None) if m != TTL else ("ttl",)
                       for x, m in zip(node[1], mode[1])])
     return normalize(node)
@@ -1022,7 +1030,7 @@ def compare_state(cc, rc):
             return "%r: castor %s, redis %s" % (cmd, fmt(a), fmt(b))
         info.setdefault(cmd[-1], []).append(a)
     for k in keys:
-        t, enc, _, _, digest, dump = info[k]
+        t, enc, _, _, _, dump = info[k]
         t, enc = t[1], enc[1]
         scan = {b"set": "SSCAN", b"hash": "HSCAN", b"zset": "ZSCAN"}.get(t)
         if scan:
@@ -1030,14 +1038,18 @@ def compare_state(cc, rc):
             b = _pairs_of(_full_scan(rc, scan, k), t)
             if a != b:
                 return "%s %r: castor %r\n  redis %r" % (scan, k, a[:50], b[:50])
-        # Each side's DUMP restores on the other to the same value.
+        # Both sides' DUMPs restore on each side to the same value (not
+        # necessarily the original's digest: a small skiplist restores as a
+        # listpack, where a -0 score becomes 0, on Redis as on castor).
         rdump = rb[cmds.index(["DUMP", k])]
-        for payload, target, name in ((dump, rc, "redis"), (rdump, cc, "castor")):
-            got = target.pipeline([["RESTORE", "__restored", "0", payload[1], "REPLACE"],
-                                   ["DEBUG", "DIGEST-VALUE", "__restored"], ["DEL", "__restored"]])
-            if got[0] != ("+", b"OK") or got[1] != digest:
-                return ("DUMP of %r restored on %s: %s, digest %s, want %s"
-                        % (k, name, fmt(got[0]), fmt(got[1]), fmt(digest)))
+        for target, name in ((cc, "castor"), (rc, "redis")):
+            got = target.pipeline([["RESTORE", "__r1", "0", dump[1], "REPLACE"],
+                                   ["RESTORE", "__r2", "0", rdump[1], "REPLACE"],
+                                   ["DEBUG", "DIGEST-VALUE", "__r1"],
+                                   ["DEBUG", "DIGEST-VALUE", "__r2"], ["DEL", "__r1", "__r2"]])
+            if got[0] != got[1] or got[0] != ("+", b"OK") or got[2] != got[3]:
+                return ("DUMP of %r restored on %s: castor's %s %s, redis's %s %s"
+                        % (k, name, fmt(got[0]), fmt(got[2]), fmt(got[1]), fmt(got[3])))
     # Without LZF the payloads are the same bytes where their order is
     # defined: not a hashtable's, and not a stream's (its consumers carry
     # their seen-time). With LZF they may differ: castor skips compressing
