@@ -957,28 +957,66 @@ def compare(args, mode, a, b, enc):
 PIPE = 64
 
 
-def run_sequence(pair, cmds, proto=2):
+def run_sequence(pair, cmds, proto=2, notify=False):
     """Run cmds on both servers (pipelined in batches), from empty datasets,
     over RESP2 or RESP3 connections. Returns None or (index of the first
-    differing command, message); index len(cmds) means the final state
-    differs."""
+    differing command, message); index len(cmds) means the final state (or,
+    with notify, the stream of keyspace notifications) differs."""
     pair.reset()
     cc, rc = pair.conn("castor", proto), pair.conn("redis", proto)
-    enc = None
-    for start in range(0, len(cmds), PIPE):
-        batch = cmds[start:start + PIPE]
-        ra = cc.pipeline([a for a, _ in batch])
-        rb = rc.pipeline([a for a, _ in batch])
-        for i, ((args, mode), a, b) in enumerate(zip(batch, ra, rb)):
-            if mode == "note":
-                enc = a[1] if a[0] in "$+" else None
-                mode = EXACT
-            msg = compare(args, mode, a, b, enc)
+    subs = None
+    if notify:
+        _both(cc, rc, [["CONFIG", "SET", "notify-keyspace-events", "KEA"]])
+        subs = pair.conns()
+        for c in subs:
+            c.call_node("PSUBSCRIBE", "__key*__:*")
+    try:
+        enc = None
+        for start in range(0, len(cmds), PIPE):
+            batch = cmds[start:start + PIPE]
+            ra = cc.pipeline([a for a, _ in batch])
+            rb = rc.pipeline([a for a, _ in batch])
+            for i, ((args, mode), a, b) in enumerate(zip(batch, ra, rb)):
+                if mode == "note":
+                    enc = a[1] if a[0] in "$+" else None
+                    mode = EXACT
+                msg = compare(args, mode, a, b, enc)
+                if msg:
+                    return start + i, msg
+        if subs:
+            msg = compare_notifications(cc, rc, subs)
             if msg:
-                return start + i, msg
-    msg = compare_state(cc, rc)
-    if msg:
-        return len(cmds), msg
+                return len(cmds), msg
+        msg = compare_state(cc, rc)
+        if msg:
+            return len(cmds), msg
+        return None
+    finally:
+        if subs:
+            for c in subs:
+                c.close()
+            _both(cc, rc, [["DISCARD"], ["CONFIG", "SET", "notify-keyspace-events", ""]])
+
+
+def compare_notifications(cc, rc, subs):
+    """Every keyspace notification of the sequence, in order, the same."""
+    _both(cc, rc, [["DISCARD"], ["PUBLISH", "__keymarker__:end", "end"]])
+    seen = []
+    for c in subs:
+        got = []
+        while True:
+            node = c.read_node()
+            if node[1][2][1] == b"__keymarker__:end":
+                break
+            got.append((node[1][2][1], node[1][3][1]))
+        seen.append(got)
+    if seen[0] != seen[1]:
+        for i, (a, b) in enumerate(zip(*seen)):
+            if a != b:
+                return ("keyspace notification %d of %d/%d: castor %r, redis %r\n"
+                        "  before: %r" % (i, len(seen[0]), len(seen[1]), a, b, seen[0][max(0, i - 4):i]))
+        return ("keyspace notifications: castor %d, redis %d; the last: castor %r, redis %r"
+                % (len(seen[0]), len(seen[1]), seen[0][-3:], seen[1][-3:]))
     return None
 
 
@@ -1073,13 +1111,13 @@ def compare_state(cc, rc):
     return None
 
 
-def shrink(pair, cmds, first, proto, budget=150, seconds=60):
+def shrink(pair, cmds, first, proto, notify, budget=150, seconds=60):
     """A short failing sequence: for a differing reply, the prefix up to it;
     for a differing final state, the shortest failing prefix (bisection).
     Then greedily without each command whose removal keeps a difference at
     the end, within a budget of replays and time."""
     def fails_at_end(seq):
-        res = run_sequence(pair, seq, proto)
+        res = run_sequence(pair, seq, proto, notify)
         return res is not None and res[0] >= len(seq) - 1
 
     if first < len(cmds):
@@ -1133,13 +1171,14 @@ def check_seed(pair, seed, length=LENGTH):
 
 def _check_seed(pair, seed, length):
     proto = 3 if seed % 3 == 0 else 2
+    notify = seed % 5 == 3   # every fifth seed also compares keyspace events
     cmds = Gen(seed).sequence(length)
-    res = run_sequence(pair, cmds, proto)
+    res = run_sequence(pair, cmds, proto, notify)
     if res is None:
         return None
     idx, msg = res
-    shortest = shrink(pair, cmds, idx, proto)
-    again = run_sequence(pair, shortest, proto)
+    shortest = shrink(pair, cmds, idx, proto, notify)
+    again = run_sequence(pair, shortest, proto, notify)
     detail = again[1] if again else msg
     where = "final state" if idx >= len(cmds) else repr(list(cmds[idx][0]))
     if seed % 4 == 2:
