@@ -1208,7 +1208,9 @@ def test_random_sequence(pair, seed):
 @pytest.mark.skipif(_env_seeds() is None, reason="set CASTOR_DIFF_SEEDS to hunt")
 def test_random_hunt(pair):
     failures = []
-    for seed in _env_seeds():
+    for n, seed in enumerate(_env_seeds()):
+        if n % 200 == 0:
+            print("seeds from %d, %d failing so far" % (seed, len(failures)), flush=True)
         f = check_seed(pair, seed)
         if f:
             failures.append(f)
