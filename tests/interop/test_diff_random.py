@@ -1285,7 +1285,7 @@ def check_protocol(pair, seed):
     pause = [None, "WRITE", None, "ALL"][seed % 4]
     out = []
     for srv in (pair.castor, pair.redis):
-        c = RawConn(srv.port)
+        c = RawConn(srv.port, protocol=3 if seed % 3 == 0 else 2)
         c.call_node("FLUSHALL")
         c.log.clear()
         c.buf.clear()
