@@ -776,7 +776,7 @@ class Gen:
 
     def keyspace(self):
         k = self.pick(ALL)
-        c = self.r.randint(0, 19)
+        c = self.r.randint(0, 20)
         if c == 0:
             return [([self.pick(["DEL", "UNLINK"])] + [self.pick(ALL)], EXACT)]
         if c == 1:
@@ -813,6 +813,19 @@ class Gen:
             return [(["KEYS", self.pick(["*", "s*", "?0", "[lh]*", "*1", "x"])], SORTED)]
         if c == 11:
             return [(["DBSIZE"], EXACT)]
+        if c == 14:
+            # One SCAN-family call: a listpack or an intset comes whole, in
+            # its order; a hashtable's cursor walk is compared at the end.
+            cmd = self.pick(["SSCAN", "HSCAN", "ZSCAN"])
+            k = self.key({"SSCAN": SET, "HSCAN": HSH, "ZSCAN": ZST}[cmd])
+            args = [cmd, k, self.pick(["0", "0", "1", "abc", "-1"])]
+            if self.chance(0.4):
+                args += ["MATCH", self.pick(["*", "m*", "f?", "1*", "[", ""])]
+            if self.chance(0.3):
+                args += ["COUNT", self.pick(["1", "10", "0", "-1", "x"])]
+            if self.chance(0.05):
+                args += ["TYPE", "set"]
+            return [(["OBJECT", "ENCODING", k], "note"), (args, (LEXQ, k))]
         if c == 12:
             return [(["TOUCH"] + [self.pick(ALL) for _ in range(2)], EXACT)]
         if c == 13:
@@ -904,7 +917,7 @@ def _canon(node, mode, enc):
     if isinstance(mode, tuple) and mode[0] != "exec":
         mode, key = mode
         if mode == LEXQ:
-            return normalize(node) if enc == b"listpack" else (node[0],)
+            return normalize(node) if enc in (b"listpack", b"intset") else (node[0],)
         if mode == SORTBY:
             if enc == b"list":
                 return normalize(node)
