@@ -73,8 +73,10 @@ TTL = "ttl"              # integer within a tolerance (seconds or ms by name)
 PENDING = "pending"      # XPENDING extended form: idle times masked
 LEXQ = "lex"             # exact for a listpack, else the reply's kind (Gen.lexq)
 SORTBY = "sortby"        # exact for a list, else the shape (see Gen.sort)
-# Not mutated: random replies, and SORT (its compare mode depends on its BY).
-NO_MUTATE = ("SRANDMEMBER", "HRANDFIELD", "ZRANDMEMBER", "SPOP", "SORT", "SORT_RO")
+# Not mutated: random replies, SORT (its compare mode depends on its BY),
+# blocking commands (a timeout mutated to 0 would block for ever).
+NO_MUTATE = ("SRANDMEMBER", "HRANDFIELD", "ZRANDMEMBER", "SPOP", "SORT", "SORT_RO", "BLPOP",
+             "BRPOP", "BLMOVE", "BRPOPLPUSH", "BLMPOP", "BZPOPMIN", "BZPOPMAX", "BZMPOP")
 
 
 class Gen:
