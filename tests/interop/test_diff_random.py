@@ -9,26 +9,40 @@ empty strings, binary bytes) and values large or many enough to cross the
 default encoding thresholds (listpack -> hashtable / skiplist / quicklist,
 intset -> hashtable), so OBJECT ENCODING and ordering are exercised.
 
+Commands are now and then wrapped in EVAL (redis.pcall) or COMMAND GETKEYS,
+or queued in MULTI / EXEC (with WATCH); every third seed speaks RESP3, every
+fourth runs with tiny *-max-listpack-* / intset limits (conversions all the
+time), every fifth also compares the stream of keyspace notifications.
+
 Comparisons are exact, except where Redis itself is not deterministic:
-  * replies whose order the encoding does not define (SMEMBERS and HGETALL
-    of hashtable encodings, SINTER & co., KEYS) are sorted; for listpack and
-    intset encodings the order is defined and compared as is (the generator
-    asks OBJECT ENCODING first);
+  * replies whose order the encoding does not define (SMEMBERS, HGETALL,
+    HKEYS, HVALS and SCAN-family calls on hashtable encodings, SINTER &
+    co., KEYS) are sorted; for listpack and intset encodings the order is
+    defined and compared as is (the generator asks OBJECT ENCODING first);
+  * lex ranges over sorted sets with mixed scores (Redis leaves them
+    unspecified) are compared for listpacks only, and SORT BY with ties over
+    a set or a sorted set (loaded from a hash table) by length (Gen.lexq,
+    Gen.sort); ZL keys hold only score-0 members for exact lex ranges;
   * random commands (SPOP, SRANDMEMBER, HRANDFIELD, ZRANDMEMBER with counts,
-    RANDOMKEY) are not generated, ZRANDMEMBER only with count 0;
+    RANDOMKEY) are not generated, those three only with count 0;
   * TTL / PTTL / EXPIRETIME / PEXPIRETIME are compared within a tolerance,
     and every expiry is far in the future or in the past (nothing expires
     while a sequence runs), each one distinct so GT / LT never compare two
     times that differ only by the milliseconds between the two servers;
-  * XPENDING's idle times are masked.
-After each sequence every key's TYPE, OBJECT ENCODING and DEBUG DIGEST-VALUE,
-full SCAN / SSCAN / HSCAN / ZSCAN iterations (as sets) and DEBUG DIGEST (after
-PERSIST of every key: the digest mixes in expiry times) are compared.
+  * XPENDING's idle times are masked;
+  * a numeric SORT is preceded by a no-op that clears the errno Redis 7.0
+    tests without resetting (Gen.sort).
+After each sequence: every key's PTTL (with a tolerance), TYPE, OBJECT
+ENCODING, DEBUG DIGEST-VALUE; full SCAN (also by TYPE) / SSCAN / HSCAN /
+ZSCAN iterations as sets; each side's DUMP restored on both sides to the same
+value; DUMP bytes without LZF where their order is defined; and DEBUG DIGEST
+(after PERSIST of every key: the digest mixes in expiry times).
 
 A second test sends random sequences at the protocol level: each request
 inline (quoted, with \\x escapes) or as a multibulk, all pipelined in one
-write or split at random byte boundaries across writes; the replies must be
-the same bytes.
+write or split at random byte boundaries across writes, over RESP2 or RESP3,
+half of the seeds while another client holds CLIENT PAUSE; the replies must
+be the same bytes.
 
 `make test` runs the fixed SEEDS below (20-50 s together, by load). For hunting:
     CASTOR_DIFF_SEEDS=2000 (seeds 1000..2999) or CASTOR_DIFF_SEEDS=17,42 or
