@@ -609,10 +609,12 @@ fail:
 }
 
 /* BITFIELD and BITFIELD_RO. All subcommands are parsed before any runs, so
- * an error leaves the key untouched. Like Redis 7.0 the command counts as a
- * change only when a SET/INCRBY changed bits or the string grew; unlike it,
- * growth alone (say OVERFLOW FAIL on a new key) is also propagated, so a
- * replica gets the key the master now has. */
+ * an error leaves the key untouched. Like Redis 7.0 the command notifies
+ * "setbit" and touches watchers only when a SET/INCRBY that OVERFLOW FAIL
+ * did not refuse changed bits or wrote into a string it grew; unlike it,
+ * growth alone (OVERFLOW FAIL refusing every write on a new key, which is
+ * still created zeroed) is propagated, silently, so a replica and the AOF
+ * get the key the master now has. */
 static void bitfield_generic(client *c, bool ro_command) {
     int nops;
     bool readonly;
@@ -640,8 +642,11 @@ static void bitfield_generic(client *c, bool ro_command) {
         int r = bf_write(c, (unsigned char *)kv_raw(e)->buf, &ops[i]);
         if (r == 1 || (r == 0 && grown)) changes++;
     }
-    if (changes || grown) {
-        db_key_changed(c->db, &c->argv[1], NOTIFY_STRING, "setbit", changes ? changes : 1);
+    if (changes) {
+        db_key_changed(c->db, &c->argv[1], NOTIFY_STRING, "setbit", changes);
+        propagate(c->dbid, c->argc, c->argv);
+    } else if (grown) {
+        srv.dirty++;
         propagate(c->dbid, c->argc, c->argv);
     }
 done:

@@ -304,6 +304,72 @@ static bool has_keys(const command *cmd) {
     return false;
 }
 
+/* Redis's getKeysUsingKeySpecs: the keys m's specs find in argv, in spec
+ * order, at most cap; -1 where a spec cannot be followed (an unknown
+ * begin or find, a bad key count, keys out of bounds, an INCOMPLETE spec),
+ * for the caller to fall back on the command's own key finder. */
+static int specs_get_keys(const cmd_meta *m, int argc, const slice *argv, int *keys, int cap) {
+    int n = 0;
+    for (int j = 0; j < m->nkey_specs; j++) {
+        const keyspec *ks = &m->key_specs[j];
+        if (ks->flags & KS_NOT_KEY) continue;
+        int first = 0, last, step;
+        if (ks->begin == KS_BEGIN_INDEX) {
+            first = ks->index;
+        } else if (ks->begin == KS_BEGIN_KEYWORD) {
+            int from = ks->startfrom > 0 ? ks->startfrom : argc + ks->startfrom;
+            int end = ks->startfrom > 0 ? argc - 1 : 1;
+            for (int i = from; i != end; i += from <= end ? 1 : -1) {
+                if (i >= argc || i < 1) break;
+                if (arg_is(&argv[i], ks->keyword)) {
+                    first = i + 1;
+                    break;
+                }
+            }
+            if (first == 0) continue; /* keyword absent: no keys from this spec */
+        } else {
+            return -1;
+        }
+        if (ks->find == KS_FIND_RANGE) {
+            step = ks->keystep;
+            if (ks->lastkey >= 0) last = first + ks->lastkey;
+            else if (ks->limit == 0) last = argc + ks->lastkey;
+            else last = first + (argc - first) / ks->limit + ks->lastkey;
+        } else if (ks->find == KS_FIND_KEYNUM) {
+            long long num;
+            int idx = first + ks->keynumidx;
+            if (idx >= argc || !util_str2ll(argv[idx].ptr, argv[idx].len, &num) || num < 0 ||
+                num > argc)
+                return -1;
+            step = ks->keystep;
+            first += ks->firstkey;
+            last = first + (int)num - 1;
+        } else {
+            return -1;
+        }
+        if (last >= argc || last < first || first >= argc || step <= 0) return -1;
+        for (int i = first; i <= last && n < cap; i += step) keys[n++] = i;
+        if (ks->flags & KS_INCOMPLETE) return -1;
+    }
+    return n;
+}
+
+/* Redis's getKeysFromCommandWithSpecs: the key specs where they find every
+ * key with fixed flags, else the command's own key finder. */
+static int getkeys_with_specs(command *cmd, int argc, slice *argv, int *keys, int cap) {
+    const cmd_meta *m = keyspecs_find(cmd->fullname);
+    bool has_spec = false, variable = false;
+    for (int i = 0; m && i < m->nkey_specs; i++) {
+        if (!(m->key_specs[i].flags & KS_NOT_KEY)) has_spec = true;
+        if (m->key_specs[i].flags & KS_VARIABLE_FLAGS) variable = true;
+    }
+    if (has_spec && !variable) {
+        int n = specs_get_keys(m, argc, argv, keys, cap);
+        if (n >= 0) return n;
+    }
+    return cmdtable_get_keys(cmd, argc, argv, keys, cap);
+}
+
 /* The command (or subcommand) of COMMAND GETKEYS* and its key positions,
  * relative to argv[2], in *keys (caller frees; as many as there are
  * arguments, so a command with hundreds of keys lists them all); NULL
@@ -312,10 +378,9 @@ static command *getkeys_common(client *c, int **keys, int *nkeys) {
     command *cmd = cmdtable_find(c->argv[2].ptr, c->argv[2].len);
     int argc = c->argc - 2;
     slice *argv = c->argv + 2;
-    if (cmd && cmd->subcmds && argc >= 2) {
-        command *s = cmdtable_find_sub(cmd, argv[1].ptr, argv[1].len);
-        if (s) cmd = s;
-    }
+    /* As Redis's lookupCommand: a container's unknown subcommand is no
+     * command at all ("COMMAND GETKEYS XGROUP nosuch k g"). */
+    if (cmd && cmd->subcmds && argc >= 2) cmd = cmdtable_find_sub(cmd, argv[1].ptr, argv[1].len);
     /* Redis 7.0's order: command, has keys at all, arity, then the keys. */
     if (cmd == NULL) {
         reply_error(c, ERR_GETKEYS_INVALID_CMD);
@@ -330,9 +395,14 @@ static command *getkeys_common(client *c, int **keys, int *nkeys) {
         return NULL;
     }
     *keys = mem_alloc(sizeof(int) * (size_t)argc);
-    *nkeys = cmdtable_get_keys(cmd, argc, argv, *keys, argc);
+    *nkeys = getkeys_with_specs(cmd, argc, argv, *keys, argc);
     if (*nkeys <= 0) {
-        if (*nkeys == 0 && (cmd->flags & CMD_NO_MANDATORY_KEYS)) return cmd;
+        /* Redis's key finders answer 0 keys for malformed arguments: [] for
+         * a command that may have none (EVAL k abc), else an error. */
+        if (cmd->flags & CMD_NO_MANDATORY_KEYS) {
+            *nkeys = 0;
+            return cmd;
+        }
         mem_free(*keys);
         *keys = NULL;
         reply_error(c, ERR_GETKEYS_ARGS);

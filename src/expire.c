@@ -139,8 +139,9 @@ static void expire_generic(client *c, long long basetime, long long unit_ms) {
     slice *key = &c->argv[1];
     long long when;
     int flags;
-    if (!arg_ll(c, &c->argv[2], &when)) return;
+    /* Redis checks the flags before the time: EXPIRE k abc FOO is about FOO. */
     if (!parse_flags(c, 3, &flags)) return;
+    if (!arg_ll(c, &c->argv[2], &when)) return;
     if (unit_ms == 1000) {
         if (when > LLONG_MAX / 1000 || when < LLONG_MIN / 1000) {
             reply_errorf(c, ERR_EXPIRE_TIME, c->cmd->fullname);

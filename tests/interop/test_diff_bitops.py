@@ -8,6 +8,8 @@ import random
 
 import pytest
 
+from pair import same_call
+
 BIG_LIMIT = "536870912"   # the default proto-max-bulk-len, restored after tests that lower it
 
 
@@ -391,3 +393,34 @@ def test_wrongtype_for_every_bit_command_and_lcs(pair):
                ("BITFIELD", "l", "GET", "u64", "0"),
                ("BITFIELD_RO", "l", "SET", "u8", "0", "1"), ("LCS", "l", "s"), ("LCS", "s", "l"),
                ("LCS", "l", "s", "LEN", "IDX"), ("LCS", "l", "s", "FOO")])
+
+
+# ---- BITFIELD's notifications and watchers (found by test_diff_random.py)
+
+
+def test_bitfield_refused_writes_on_a_new_key_notify_nothing(pair):
+    # OVERFLOW FAIL refusing every write still creates the key zeroed, but
+    # Redis 7.0 counts no change: no "setbit" event. A write of the same
+    # bits into a string it grew (or a new key) does count; one into bytes
+    # already there does not.
+    pair.same_notifications([("SET", "k", "a"),
+                             ("BITFIELD", "b0", "OVERFLOW", "FAIL", "INCRBY", "u8", "90", "-94"),
+                             ("EXISTS", "b0"), ("STRLEN", "b0"),
+                             ("BITFIELD", "b0", "OVERFLOW", "FAIL", "INCRBY", "u8", "200", "-1"),
+                             ("STRLEN", "b0"), ("BITFIELD", "k", "SET", "u8", "0", "97"),
+                             ("BITFIELD", "n", "SET", "u8", "0", "0"),
+                             ("BITFIELD", "k", "SET", "u8", "16", "0"),
+                             ("BITFIELD", "k", "INCRBY", "u8", "0", "0"),
+                             ("BITFIELD", "k", "SET", "u8", "0", "98")])
+
+
+def test_bitfield_refused_writes_leave_watchers_alone(pair):
+    cs = pair.conns()
+    try:
+        for args in (("WATCH", "b0"),
+                     ("BITFIELD", "b0", "OVERFLOW", "FAIL", "INCRBY", "u8", "90", "-94"),
+                     ("MULTI",), ("PING",), ("EXEC",)):
+            same_call(cs, *args)
+    finally:
+        for c in cs:
+            c.close()

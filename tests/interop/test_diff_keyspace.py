@@ -302,6 +302,15 @@ def test_expire_options_nx_xx_gt_lt(pair):
 
 
 @pytest.mark.parametrize("cmd", ["EXPIRE", "PEXPIRE", "EXPIREAT", "PEXPIREAT"])
+def test_expire_flags_are_checked_before_the_time(pair, cmd):
+    # Redis's expireGenericCommand parses NX/XX/GT/LT first: a bad option
+    # wins over a bad time (found by test_diff_random.py).
+    pair.same([("SET", "k", "v"), (cmd, "k", "abc", "FOO"), (cmd, "k", "abc", "NX", "XX"),
+               (cmd, "k", "abc", "GT", "LT"), (cmd, "missing", "1.5", "BAR"),
+               (cmd, "k", "abc", "NX"), ("TTL", "k")])
+
+
+@pytest.mark.parametrize("cmd", ["EXPIRE", "PEXPIRE", "EXPIREAT", "PEXPIREAT"])
 def test_expire_variants_overflow_and_past_times(pair, cmd):
     for v in ("9223372036854775807", "-9223372036854775808", "9223372036854775", "9223372036854776",
               "99999999999999999999", "0", "-1"):
