@@ -304,50 +304,60 @@ static bool has_keys(const command *cmd) {
     return false;
 }
 
-/* Redis's getKeysUsingKeySpecs: the keys m's specs find in argv, in spec
- * order, at most cap; -1 where a spec cannot be followed (an unknown
- * begin or find, a bad key count, keys out of bounds, an INCOMPLETE spec),
- * for the caller to fall back on the command's own key finder. */
+/* Where key spec ks finds keys in argv, as Redis's getKeysUsingKeySpecs:
+ * 1 with argv[*first..*last] every *step; 0 when it finds none (its
+ * keyword is absent); -1 when it cannot be followed (an unknown begin or
+ * find, a bad key count). The range is not checked against argc. */
+static int spec_range(const keyspec *ks, int argc, const slice *argv, int *first, int *last,
+                      int *step) {
+    *first = 0;
+    if (ks->begin == KS_BEGIN_INDEX) {
+        *first = ks->index;
+    } else if (ks->begin == KS_BEGIN_KEYWORD) {
+        int from = ks->startfrom > 0 ? ks->startfrom : argc + ks->startfrom;
+        int end = ks->startfrom > 0 ? argc - 1 : 1;
+        for (int i = from; i != end; i += from <= end ? 1 : -1) {
+            if (i >= argc || i < 1) break;
+            if (arg_is(&argv[i], ks->keyword)) {
+                *first = i + 1;
+                break;
+            }
+        }
+    } else {
+        return -1;
+    }
+    if (*first == 0) return 0;
+    *step = ks->keystep;
+    if (ks->find == KS_FIND_RANGE) {
+        if (ks->lastkey >= 0) *last = *first + ks->lastkey;
+        else if (ks->limit == 0) *last = argc + ks->lastkey;
+        else *last = *first + (argc - *first) / ks->limit + ks->lastkey;
+    } else if (ks->find == KS_FIND_KEYNUM) {
+        long long num;
+        int idx = *first + ks->keynumidx;
+        if (idx >= argc || !util_str2ll(argv[idx].ptr, argv[idx].len, &num) || num < 0 ||
+            num > argc)
+            return -1;
+        *first += ks->firstkey;
+        *last = *first + (int)num - 1;
+    } else {
+        return -1;
+    }
+    return 1;
+}
+
+/* The keys m's specs find in argv, in spec order, at most cap; -1 where a
+ * spec cannot be followed (spec_range(), keys out of bounds, an INCOMPLETE
+ * spec), for the caller to fall back on the command's own key finder. */
 static int specs_get_keys(const cmd_meta *m, int argc, const slice *argv, int *keys, int cap) {
     int n = 0;
     for (int j = 0; j < m->nkey_specs; j++) {
         const keyspec *ks = &m->key_specs[j];
         if (ks->flags & KS_NOT_KEY) continue;
-        int first = 0, last, step;
-        if (ks->begin == KS_BEGIN_INDEX) {
-            first = ks->index;
-        } else if (ks->begin == KS_BEGIN_KEYWORD) {
-            int from = ks->startfrom > 0 ? ks->startfrom : argc + ks->startfrom;
-            int end = ks->startfrom > 0 ? argc - 1 : 1;
-            for (int i = from; i != end; i += from <= end ? 1 : -1) {
-                if (i >= argc || i < 1) break;
-                if (arg_is(&argv[i], ks->keyword)) {
-                    first = i + 1;
-                    break;
-                }
-            }
-            if (first == 0) continue; /* keyword absent: no keys from this spec */
-        } else {
-            return -1;
-        }
-        if (ks->find == KS_FIND_RANGE) {
-            step = ks->keystep;
-            if (ks->lastkey >= 0) last = first + ks->lastkey;
-            else if (ks->limit == 0) last = argc + ks->lastkey;
-            else last = first + (argc - first) / ks->limit + ks->lastkey;
-        } else if (ks->find == KS_FIND_KEYNUM) {
-            long long num;
-            int idx = first + ks->keynumidx;
-            if (idx >= argc || !util_str2ll(argv[idx].ptr, argv[idx].len, &num) || num < 0 ||
-                num > argc)
-                return -1;
-            step = ks->keystep;
-            first += ks->firstkey;
-            last = first + (int)num - 1;
-        } else {
-            return -1;
-        }
-        if (last >= argc || last < first || first >= argc || step <= 0) return -1;
+        int first, last, step;
+        int r = spec_range(ks, argc, argv, &first, &last, &step);
+        if (r == 0) continue;
+        if (r < 0 || last >= argc || last < first || first >= argc || step <= 0) return -1;
         for (int i = first; i <= last && n < cap; i += step) keys[n++] = i;
         if (ks->flags & KS_INCOMPLETE) return -1;
     }
@@ -419,41 +429,11 @@ static void cmd_command_getkeys(client *c) {
     mem_free(keys);
 }
 
-/* Does key spec 'ks' find argv[pos]? Redis's getKeysUsingKeySpecs for one
- * spec; a spec it cannot follow (unknown, a bad numkeys) finds nothing. */
+/* Does key spec 'ks' find argv[pos]? A spec it cannot follow finds
+ * nothing. */
 static bool spec_finds(const keyspec *ks, int argc, const slice *argv, int pos) {
-    int first = 0;
-    if (ks->begin == KS_BEGIN_INDEX) {
-        first = ks->index;
-    } else if (ks->begin == KS_BEGIN_KEYWORD) {
-        int from = ks->startfrom > 0 ? ks->startfrom : argc + ks->startfrom;
-        int end = ks->startfrom > 0 ? argc - 1 : 0, dir = ks->startfrom > 0 ? 1 : -1;
-        for (int i = from; i != end && i >= 1 && i < argc; i += dir) {
-            if (arg_is(&argv[i], ks->keyword)) {
-                first = i + 1;
-                break;
-            }
-        }
-    }
-    if (first == 0) return false;
-    int last, step;
-    if (ks->find == KS_FIND_RANGE) {
-        if (ks->lastkey >= 0) last = first + ks->lastkey;
-        else if (ks->limit == 0) last = argc + ks->lastkey;
-        else last = first + (argc - first) / ks->limit + ks->lastkey;
-        step = ks->keystep;
-    } else if (ks->find == KS_FIND_KEYNUM) {
-        long long numkeys;
-        int idx = first + ks->keynumidx;
-        if (idx >= argc || !util_str2ll(argv[idx].ptr, argv[idx].len, &numkeys) || numkeys < 0 ||
-            numkeys > argc)
-            return false;
-        first += ks->firstkey;
-        last = first + (int)numkeys - 1;
-        step = ks->keystep;
-    } else {
-        return false;
-    }
+    int first, last, step;
+    if (spec_range(ks, argc, argv, &first, &last, &step) <= 0) return false;
     return pos >= first && pos <= last && step > 0 && (pos - first) % step == 0;
 }
 

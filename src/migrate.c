@@ -40,6 +40,7 @@
 #include "arg.h"
 #include "cmdtable.h"
 #include "config.h"
+#include "conn.h"
 #include "db.h"
 #include "errors.h"
 #include "mem.h"
@@ -120,7 +121,7 @@ static bool sync_handshake(tls_conn *t, int fd, long long timeout) {
 static bool sync_write(migrate_conn *mc, const char *p, size_t len, long long timeout) {
     long long deadline = now_ms() + timeout;
     while (len > 0) {
-        ssize_t n = mc->tls ? tls_write(mc->tls, p, len) : send(mc->fd, p, len, MSG_NOSIGNAL);
+        ssize_t n = conn_write(mc->fd, mc->tls, p, len);
         if (n > 0) {
             p += n;
             len -= (size_t)n;
@@ -150,8 +151,7 @@ static bool sync_readline(migrate_conn *mc, char *line, size_t cap, long long ti
             }
             if (len < cap - 1) line[len++] = ch;
         }
-        ssize_t n = mc->tls ? tls_read(mc->tls, mc->rbuf, sizeof(mc->rbuf))
-                            : recv(mc->fd, mc->rbuf, sizeof(mc->rbuf), 0);
+        ssize_t n = conn_read(mc->fd, mc->tls, mc->rbuf, sizeof(mc->rbuf));
         if (n > 0) {
             mc->rpos = 0;
             mc->rlen = (size_t)n;

@@ -444,8 +444,7 @@ void repl_cron(void) {
         if (repl_sync_replica_tick(c, timeout)) continue;
         /* As Redis, one that loads its snapshot too (online_on_ack): a
          * live replica sends a newline every second meanwhile. */
-        long long heard = ri->ack_ms > c->last_interaction_ms ? ri->ack_ms : c->last_interaction_ms;
-        if (ri->state == RS_ONLINE && srv.mstime - heard > timeout) {
+        if (ri->state == RS_ONLINE && srv.mstime - repl_replica_heard_ms(c) > timeout) {
             log_msg(LOG_WARNING, "Disconnecting timedout replica (streaming sync): %s",
                     repl_replica_name(c));
             client_close_async(c);

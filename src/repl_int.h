@@ -124,6 +124,11 @@ bool repl_sync_replica_tick(client *c, long long timeout);
 void repl_sync_replica_freed(client *c);
 /* The state INFO and the shutdown log show for a replica (Redis's words). */
 const char *repl_sync_state_name(const replica_info *ri);
+/* When replica c was last heard from: its last ACK, or anything it sent
+ * (a newline while it loads a snapshot counts, as in Redis). */
+static inline long long repl_replica_heard_ms(const client *c) {
+    return c->repl->ack_ms > c->last_interaction_ms ? c->repl->ack_ms : c->last_interaction_ms;
+}
 /* castor's INFO fields of full syncs in progress ('nlinks' stream links). */
 str *repl_sync_info(str *s, size_t nlinks) MUST_USE;
 

@@ -964,7 +964,7 @@ static bool split_link_timed_out(client *c, long long timeout) {
      * rule decides (a replica that holds back the current chunk times out,
      * "full sync", as in Redis); once the snapshot went out, this one. */
     if (peer && peer->repl && peer->repl->in_pipe) return false;
-    long long heard = c->last_interaction_ms > ri->ack_ms ? c->last_interaction_ms : ri->ack_ms;
+    long long heard = repl_replica_heard_ms(c);
     if (ri->state == RS_SNAPSHOT_SENT && ri->last_write_ms > heard) heard = ri->last_write_ms;
     if (srv.mstime - heard <= timeout) return false;
     log_msg(LOG_WARNING, "Disconnecting timedout replica (full sync %s link): %s",

@@ -40,6 +40,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "conn.h"
 #include "log.h"
 #include "mem.h"
 
@@ -232,13 +233,11 @@ void uring_sendv(int fd, const struct iovec *iov, int n, uring_done_fn *fn, void
     o->mh = (struct msghdr){.msg_iov = o->iov, .msg_iovlen = (size_t)n};
 }
 
-/* o as its plain syscall: what the ring's completion would have said. */
+/* o as its plain syscall (the socket is non-blocking, as every client's):
+ * what the ring's completion would have said. */
 static int run_plain(op *o) {
-    ssize_t rc;
-    if (!o->send) rc = recv(o->fd, o->buf, o->len, MSG_DONTWAIT);
-    else if (o->mh.msg_iovlen == 1)
-        rc = send(o->fd, o->iov[0].iov_base, o->iov[0].iov_len, MSG_DONTWAIT | MSG_NOSIGNAL);
-    else rc = sendmsg(o->fd, &o->mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+    ssize_t rc = o->send ? conn_writev(o->fd, NULL, o->iov, (int)o->mh.msg_iovlen)
+                         : conn_read(o->fd, NULL, o->buf, o->len);
     return rc < 0 ? -errno : (int)rc;
 }
 

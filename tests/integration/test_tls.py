@@ -45,10 +45,10 @@ def tls_client(s, certs, client=True, **kw):
                        **certs.ssl_kwargs(client), **kw)
 
 
-def handshake(port, ctx, send=b"PING\r\n"):
+def handshake(port, ctx, send=b"PING\r\n", host="127.0.0.1"):
     """TLS connect with ctx, send a PING, return the reply bytes (b'' if the
     server closed); raises ssl.SSLError/OSError when the handshake fails."""
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
+    with socket.create_connection((host, port), timeout=5) as raw:
         with ctx.wrap_socket(raw) as t:
             t.sendall(send)
             return t.recv(100)
@@ -332,13 +332,6 @@ def test_encrypted_key_dh_params_and_tls_port_by_config_set(start_server, certs,
     assert plain.config_get("tls-cluster") == {"tls-cluster": "yes"}
 
 
-def _tls_ping(host, port, certs):
-    with socket.create_connection((host, port), timeout=5) as raw:
-        with certs.context().wrap_socket(raw) as t:
-            t.sendall(b"PING\r\n")
-            return t.recv(100)
-
-
 def _no_listener(host, port):
     try:
         socket.create_connection((host, port), timeout=2).close()
@@ -354,17 +347,17 @@ def test_config_set_bind_moves_the_tls_listeners_too(start_server, certs):
     keeps both where they were."""
     s = start_tls(start_server, certs)
     admin = s.client()  # stays connected through the changes
-    assert _tls_ping("127.0.0.1", s.tls_port, certs) == b"+PONG\r\n"
+    assert handshake(s.tls_port, certs.context()) == b"+PONG\r\n"
     with pytest.raises(redis.ResponseError, match="Failed to bind to specified addresses"):
         admin.config_set("bind", "999.999.999.999")
-    assert _tls_ping("127.0.0.1", s.tls_port, certs) == b"+PONG\r\n"
+    assert handshake(s.tls_port, certs.context()) == b"+PONG\r\n"
     admin.config_set("bind", "127.0.0.2")
     assert _no_listener("127.0.0.1", s.tls_port) and _no_listener("127.0.0.1", s.port)
-    assert _tls_ping("127.0.0.2", s.tls_port, certs) == b"+PONG\r\n"
+    assert handshake(s.tls_port, certs.context(), host="127.0.0.2") == b"+PONG\r\n"
     admin.config_set("bind", "")
     assert _no_listener("127.0.0.2", s.tls_port) and _no_listener("127.0.0.2", s.port)
     admin.config_set("bind", "127.0.0.1")
-    assert _tls_ping("127.0.0.1", s.tls_port, certs) == b"+PONG\r\n"
+    assert handshake(s.tls_port, certs.context()) == b"+PONG\r\n"
     assert admin.ping()
 
 

@@ -1235,17 +1235,22 @@ def test_random_sequence(pair, seed):
     assert failure is None, failure
 
 
-@pytest.mark.skipif(_env_seeds() is None, reason="set CASTOR_DIFF_SEEDS to hunt")
-def test_random_hunt(pair):
+def _hunt(check, pair):
+    """check(pair, seed) for every seed of CASTOR_DIFF_SEEDS: all failures."""
     failures = []
     for n, seed in enumerate(_env_seeds()):
         if n % 200 == 0:
             print("seeds from %d, %d failing so far" % (seed, len(failures)), flush=True)
-        f = check_seed(pair, seed)
+        f = check(pair, seed)
         if f:
             failures.append(f)
             print(f, flush=True)
     assert not failures, "%d failing seeds:\n\n%s" % (len(failures), "\n\n".join(failures))
+
+
+@pytest.mark.skipif(_env_seeds() is None, reason="set CASTOR_DIFF_SEEDS to hunt")
+def test_random_hunt(pair):
+    _hunt(check_seed, pair)
 
 
 # -- protocol level
@@ -1370,10 +1375,4 @@ def test_random_protocol(pair, seed):
 
 @pytest.mark.skipif(_env_seeds() is None, reason="set CASTOR_DIFF_SEEDS to hunt")
 def test_random_protocol_hunt(pair):
-    failures = []
-    for seed in _env_seeds():
-        f = check_protocol(pair, seed)
-        if f:
-            failures.append(f)
-            print(f, flush=True)
-    assert not failures, "%d failing seeds:\n\n%s" % (len(failures), "\n\n".join(failures))
+    _hunt(check_protocol, pair)
