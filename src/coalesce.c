@@ -14,6 +14,21 @@
  * a quiet window (a new workload may follow) resets the back-off, and one
  * inside a probe ends it with no verdict: a load that stopped (the drop
  * that re-probes is often its end) must not count as sleeping's loss.
+ *
+ * Once on, a stretch probe compares the sleep in use (A) with twice it (B),
+ * ABBA again, and keeps B if it served at least COALESCE_STRETCH_GAIN times
+ * A's events, up to COALESCE_STRETCH_MAX doublings. The stretched level is
+ * remembered across a quiet gap and a drop in the rate (the next probe
+ * tries it against off: a run of similar loads need not climb again); an
+ * on/off probe lost at a stretched level retries the configured sleep at
+ * once, which may then stretch again.
+ *
+ * The end of a load is no verdict, and a busy window within
+ * COALESCE_RESUME_US of it resumes "on" at the remembered sleep, without a
+ * probe: bursts of the same work (a batch job, a benchmark's runs) need not
+ * be probed from scratch each time. A new load slower than the one the
+ * verdict was won with by COALESCE_DROP is re-probed at its next window, and
+ * any other one when the verdict's ON hold ends (gaps do not extend it).
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "coalesce.h"
 
@@ -24,6 +39,8 @@ void coalesce_init(coalesce *co, long sleep_us) {
 
 void coalesce_set_sleep(coalesce *co, long sleep_us) {
     co->sleep_us = sleep_us > 0 ? sleep_us : 0;
+    co->level = 0;
+    co->verdict_on = false;
     if (co->sleep_us == 0) { /* off, and a later probe starts afresh */
         co->state = COALESCE_OFF;
         co->hold_until = 0;
@@ -35,48 +52,98 @@ void coalesce_set_sleep(coalesce *co, long sleep_us) {
 
 bool coalesce_is_on(const coalesce *co) { return co->state == COALESCE_ON; }
 
+static long nap_at(const coalesce *co, int level) {
+    long nap = co->sleep_us << level;
+    return level > 0 && nap > COALESCE_NAP_MAX_US ? COALESCE_NAP_MAX_US : nap;
+}
+
+long coalesce_nap_us(const coalesce *co) { return nap_at(co, co->level); }
+
+static bool can_stretch(const coalesce *co) {
+    return co->level < COALESCE_STRETCH_MAX && nap_at(co, co->level + 1) > nap_at(co, co->level);
+}
+
 long coalesce_sleep_us(const coalesce *co) {
     switch (co->state) {
-    case COALESCE_ON: return co->sleep_us;
-    case COALESCE_PROBE: return co->step == 1 || co->step == 2 ? co->sleep_us : 0;
+    case COALESCE_ON: return nap_at(co, co->level);
+    case COALESCE_PROBE: {
+        bool b = co->step == 1 || co->step == 2;
+        if (co->stretching) return nap_at(co, co->level + b);
+        return b ? nap_at(co, co->level) : 0;
+    }
     default: return 0;
     }
 }
 
-static void start_probe(coalesce *co) {
+static void start_probe(coalesce *co, bool stretching) {
     co->state = COALESCE_PROBE;
+    co->stretching = stretching;
     co->step = 0;
     co->probe_rate[0] = co->probe_rate[1] = 0;
     co->probes++;
 }
 
-/* A probe ended. Its rates join those of the close calls before it: ABBA
+static void hold_on(coalesce *co, long long now, double rate) {
+    co->state = COALESCE_ON;
+    co->verdict_on = true;
+    co->hold_until = co->recheck_at = now + COALESCE_ON_HOLD_US;
+    co->won_rate = rate;
+}
+
+/* A stretch probe ended: the longer sleep is kept if it served as many. */
+static void end_stretch(coalesce *co, long long now) {
+    if (co->probe_rate[1] >= co->probe_rate[0] * COALESCE_STRETCH_GAIN) {
+        co->level++;
+        if (can_stretch(co)) {
+            start_probe(co, true);
+            return;
+        }
+        hold_on(co, now, co->probe_rate[1] / 2);
+        return;
+    }
+    hold_on(co, now, co->probe_rate[0] / 2);
+}
+
+/* An on/off probe ended. Its rates join those of the close calls before it: ABBA
  * windows of 50 ms on a busy VM spread by several percent, so a load that
  * gains 10% from sleeping can lose a single probe by chance. A close call
  * is probed again at once, the evidence pooled, up to COALESCE_POOL_MAX
  * probes; re-probing costs little, since either choice serves such a load
  * about equally. A clear loss backs off. */
 static void end_probe(coalesce *co, long long now) {
+    if (co->stretching) {
+        end_stretch(co, now);
+        return;
+    }
     co->pool_rate[0] += co->probe_rate[0];
     co->pool_rate[1] += co->probe_rate[1];
     co->pooled++;
     double off = co->pool_rate[0], on = co->pool_rate[1];
     bool won = on >= off * COALESCE_GAIN;
     if (!won && co->step == 4 && on >= off * COALESCE_CLOSE && co->pooled < COALESCE_POOL_MAX) {
-        start_probe(co);
+        start_probe(co, false);
         return;
     }
     co->pool_rate[0] = co->pool_rate[1] = 0;
     co->pooled = 0;
     if (won) {
-        co->state = COALESCE_ON;
-        co->hold_until = now + COALESCE_ON_HOLD_US;
         co->off_hold = COALESCE_OFF_HOLD_US;
-        co->won_rate = co->probe_rate[1] / 2; /* the last probe's: the load now */
+        co->verdict_on = true;
         co->engaged++;
+        if (can_stretch(co)) {
+            start_probe(co, true);
+            return;
+        }
+        hold_on(co, now, co->probe_rate[1] / 2); /* the last probe's: the load now */
+        return;
+    }
+    if (co->level > 0) { /* lost at a stretched sleep: try the configured one */
+        co->level = 0;
+        start_probe(co, false);
         return;
     }
     co->state = COALESCE_OFF;
+    co->verdict_on = false;
     co->hold_until = now + co->off_hold;
     co->off_hold *= 2;
     if (co->off_hold > COALESCE_OFF_HOLD_MAX_US) co->off_hold = COALESCE_OFF_HOLD_MAX_US;
@@ -90,22 +157,28 @@ static void close_window(coalesce *co, long long now, double rate) {
         if (!busy) {
             co->off_hold = COALESCE_OFF_HOLD_US;
             if (co->hold_until > now) co->hold_until = now;
+        } else if (co->verdict_on && now - co->quiet_since <= COALESCE_RESUME_US) {
+            /* won_rate stays: a slower load re-probes; so does the hold's end */
+            co->state = COALESCE_ON;
+            co->hold_until = co->recheck_at;
         } else if (now >= co->hold_until) {
-            start_probe(co);
+            start_probe(co, false);
         }
         break;
     case COALESCE_ON:
         if (!busy) {
             co->state = COALESCE_OFF;
             co->hold_until = now;
+            co->quiet_since = now;
         } else if (now >= co->hold_until || rate < co->won_rate * COALESCE_DROP) {
-            start_probe(co); /* due, or the load changed under us */
+            start_probe(co, false); /* due, or the load changed under us */
         }
         break;
     case COALESCE_PROBE:
         if (!busy) { /* the load left mid-probe: no verdict, no back-off */
             co->state = COALESCE_OFF;
             co->hold_until = now;
+            co->quiet_since = now;
             co->off_hold = COALESCE_OFF_HOLD_US;
             co->pool_rate[0] = co->pool_rate[1] = 0;
             co->pooled = 0;

@@ -9,7 +9,13 @@
  * only adds latency. The controller therefore measures: it probes the
  * request rate with the sleep off and on (ABBA windows) and keeps it on only
  * while it raises the rate, i.e. lowers the average latency of clients that
- * wait for their replies. Pure: the caller supplies the clock and counts. */
+ * wait for their replies. Once on, it tries longer sleeps (2x, 4x the
+ * configured one, ABBA against the current) and keeps one that serves at
+ * least as many requests: with a fixed set of clients that wait for their
+ * replies, an equal rate is an equal average latency (Little's law) for
+ * fewer wake-ups and polls per request. A load that comes back soon after
+ * a quiet gap resumes the last verdict, checked as a load change would be.
+ * Pure: the caller supplies the clock and counts. */
 #ifndef CASTOR_COALESCE_H
 #define CASTOR_COALESCE_H
 
@@ -26,6 +32,10 @@
 #define COALESCE_DROP 0.7            /* on: a window below this x the probe's rate re-probes */
 #define COALESCE_OFF_HOLD_US 1000000 /* first back-off after a failed probe */
 #define COALESCE_OFF_HOLD_MAX_US 16000000
+#define COALESCE_STRETCH_MAX 2      /* the sleep may grow to sleep_us << this */
+#define COALESCE_STRETCH_GAIN 1.0   /* a longer sleep is kept if it serves at least this x */
+#define COALESCE_NAP_MAX_US 100000  /* no stretched sleep is longer */
+#define COALESCE_RESUME_US 10000000 /* a load back within this of a quiet gap resumes "on" */
 
 enum coalesce_state { COALESCE_OFF, COALESCE_PROBE, COALESCE_ON };
 
@@ -34,13 +44,18 @@ typedef struct coalesce {
     enum coalesce_state state;
     long long window_start; /* -1 before the first event */
     uint64_t window_events;
-    long long hold_until; /* OFF/ON: when to consider probing again */
-    long long off_hold;   /* current back-off while probes fail */
-    int step;             /* PROBE: 0..3 of the ABBA pattern */
-    double probe_rate[2]; /* PROBE: summed rate of off [0] and on [1] */
-    double pool_rate[2];  /* the close calls so far, pooled */
-    int pooled;           /* how many probes pool_rate holds */
-    double won_rate;      /* ON: the rate of the probe's "on" windows */
+    long long hold_until;  /* OFF/ON: when to consider probing again */
+    long long off_hold;    /* current back-off while probes fail */
+    int level;             /* the sleep is sleep_us << level (ON, and probed) */
+    bool stretching;       /* PROBE: sleep << level [0] against << level+1 [1] */
+    int step;              /* PROBE: 0..3 of the ABBA pattern */
+    double probe_rate[2];  /* PROBE: summed rate of off (or shorter) [0] and on [1] */
+    double pool_rate[2];   /* the close calls so far, pooled */
+    int pooled;            /* how many probes pool_rate holds */
+    double won_rate;       /* ON: the rate of the probe's "on" windows */
+    bool verdict_on;       /* the last verdict was "on" (kept through quiet gaps) */
+    long long quiet_since; /* when the last load went quiet */
+    long long recheck_at;  /* the ON hold's end, kept through quiet gaps */
     /* Counters for INFO. */
     uint64_t probes, engaged, sleeps;
 } coalesce;
@@ -55,6 +70,8 @@ void coalesce_set_sleep(coalesce *co, long sleep_us);
 /* The sleep to take before the next poll when the last poll found nothing
  * ready: 0 means block in the poll as usual. */
 long coalesce_sleep_us(const coalesce *co);
+/* The sleep in use while on (the configured one, or a stretched one). */
+long coalesce_nap_us(const coalesce *co);
 /* Account one poll that returned 'events' ready descriptors at 'now_us'. */
 void coalesce_tick(coalesce *co, long long now_us, int events);
 bool coalesce_is_on(const coalesce *co);

@@ -474,6 +474,7 @@ static str *sec_stats(str *s) {
         "io_coalesce_probes:%llu\r\n"
         "io_coalesce_engaged:%llu\r\n"
         "io_coalesce_sleeps:%llu\r\n"
+        "io_coalesce_sleep_us:%ld\r\n"
         /* castor: batched client socket I/O (uring.c). */
         "io_uring:%d\r\n"
         "io_uring_enters:%llu\r\n"
@@ -485,8 +486,9 @@ static str *sec_stats(str *s) {
         srv.stat_reply_buffer_shrinks, srv.stat_reply_buffer_expands,
         srv.stat_client_qbuf_limit_disconnections, srv.stat_client_outbuf_limit_disconnections,
         ev_turns(), coalesce_is_on(co), (unsigned long long)co->probes,
-        (unsigned long long)co->engaged, (unsigned long long)co->sleeps, uring_is_on(),
-        (unsigned long long)uring_stat_enters(), (unsigned long long)uring_stat_ops());
+        (unsigned long long)co->engaged, (unsigned long long)co->sleeps, coalesce_nap_us(co),
+        uring_is_on(), (unsigned long long)uring_stat_enters(),
+        (unsigned long long)uring_stat_ops());
 }
 
 static str *sec_replication(str *s) {

@@ -25,8 +25,10 @@ def test_directive_and_info_fields(server):
     for field in ("io_coalesce_active", "io_coalesce_probes", "io_coalesce_engaged",
                   "io_coalesce_sleeps"):
         assert stats[field] == 0, field
+    assert stats["io_coalesce_sleep_us"] == 100
     assert r.config_set("io-coalesce-us", 250)
     assert r.config_get("io-coalesce-us") == {"io-coalesce-us": "250"}
+    assert server.info("stats")["io_coalesce_sleep_us"] == 250
     for bad in ("-1", "100001", "soon"):
         try:
             r.config_set("io-coalesce-us", bad)

@@ -24,6 +24,19 @@ static void run(coalesce *co, sim *s, long long us, double rate_off, double rate
     }
 }
 
+/* Run with a rate that depends on the sleep: rates[0] with none, rates[k]
+ * with 100 << (k - 1) us (100, 200, 400: a controller set to 100 us). */
+static void run_naps(coalesce *co, sim *s, long long us, const double rates[4]) {
+    for (long long end = s->now + us; s->now < end; s->now += 1000) {
+        long nap = coalesce_sleep_us(co);
+        int k = nap == 0 ? 0 : nap <= 100 ? 1 : nap <= 200 ? 2 : 3;
+        s->carry += rates[k] / 1000.0;
+        int n = (int)s->carry;
+        s->carry -= n;
+        coalesce_tick(co, s->now, n);
+    }
+}
+
 /* A controller with a 100 us sleep that a gaining load has turned on. */
 static void start_on(coalesce *co, sim *s) {
     coalesce_init(co, 100);
@@ -38,12 +51,15 @@ static void test_gain_turns_it_on_and_keeps_it(void) {
     ASSERT_EQ(coalesce_sleep_us(&co), 0);
     run(&co, &s, 1000000, 90000, 100000);
     ASSERT(coalesce_is_on(&co));
-    ASSERT_EQ(coalesce_sleep_us(&co), 100);
+    /* Any sleep serves this load alike: stretched twice, to 400 us. */
+    ASSERT_EQ(coalesce_sleep_us(&co), 400);
     ASSERT_EQ(co.engaged, 1);
+    ASSERT_EQ(co.probes, 3);
     s.on_us = 0;
     run(&co, &s, 10000000, 90000, 100000);
-    /* Re-probed every ~5 s, stays on, "off" only in the probes' windows. */
-    ASSERT(co.probes >= 2 && co.engaged == co.probes);
+    /* Re-probed (on/off) every ~5 s, stays on, "off" only in the probes' windows. */
+    /* Every on/off probe won; the two stretches, and one may be under way. */
+    ASSERT(co.engaged >= 2 && co.probes >= co.engaged + 2 && co.probes <= co.engaged + 3);
     ASSERT(s.on_us > 9000000);
 }
 
@@ -96,8 +112,10 @@ static void test_close_call_then_gain_turns_it_on(void) {
     ASSERT_EQ(co.probes, 2); /* the first was close: the second started */
     ASSERT(!coalesce_is_on(&co));
     run(&co, &s, 4 * COALESCE_WINDOW_US, 50000, 58000);
-    ASSERT(coalesce_is_on(&co)); /* pooled: (2*50500 + 2*58000) / 200000 = 1.085 */
-    ASSERT_EQ(co.engaged, 1);
+    ASSERT_EQ(co.engaged, 1);           /* pooled: (2*50500 + 2*58000) / 200000 = 1.085 */
+    ASSERT(coalesce_sleep_us(&co) > 0); /* on, stretching */
+    run(&co, &s, 8 * COALESCE_WINDOW_US, 50000, 58000);
+    ASSERT(coalesce_is_on(&co));
 }
 
 static void test_light_load_never_probes(void) {
@@ -115,10 +133,11 @@ static void test_load_gone_turns_it_off(void) {
     start_on(&co, &s);
     run(&co, &s, 2 * COALESCE_WINDOW_US, 100, 100);
     ASSERT(!coalesce_is_on(&co));
-    /* A new busy load is probed at once, not after a back-off. */
+    /* A busy load soon after resumes the verdict, with no probe. */
     uint64_t probes = co.probes;
     run(&co, &s, 2 * COALESCE_WINDOW_US, 90000, 100000);
-    ASSERT(co.probes == probes + 1);
+    ASSERT(coalesce_is_on(&co));
+    ASSERT_EQ(co.probes, probes);
 }
 
 /* The end of a load often looks like a drop first: the re-probe that
@@ -133,9 +152,10 @@ static void test_load_ending_mid_probe_is_no_verdict(void) {
     ASSERT_EQ(co.probes, probes + 1);
     run(&co, &s, COALESCE_WINDOW_US, 40, 10); /* gone ("on" even looks worse) */
     ASSERT(!coalesce_is_on(&co));
+    /* The verdict stands: the next busy load resumes it. */
     run(&co, &s, 6 * COALESCE_WINDOW_US, 90000, 100000);
     ASSERT(coalesce_is_on(&co));
-    ASSERT_EQ(co.probes, probes + 2);
+    ASSERT_EQ(co.probes, probes + 1);
 }
 
 static void test_load_change_while_on_reprobes(void) {
@@ -143,10 +163,12 @@ static void test_load_change_while_on_reprobes(void) {
     sim s = {0};
     start_on(&co, &s);
     uint64_t probes = co.probes;
-    /* Now sleeping hurts: well before the hold ends, a probe turns it off. */
+    /* Now sleeping hurts: well before the hold ends, a probe at the
+     * stretched sleep loses, then one at the configured sleep, and off. */
     run(&co, &s, 5 * COALESCE_WINDOW_US, 60000, 30000);
-    ASSERT(co.probes == probes + 1);
+    ASSERT_EQ(co.probes, probes + 2);
     ASSERT(!coalesce_is_on(&co));
+    ASSERT_EQ(coalesce_nap_us(&co), 100);
 }
 
 static void test_disabled_means_off(void) {
@@ -169,6 +191,116 @@ static void test_disabled_means_off(void) {
     ASSERT_EQ(co.pooled, 0);
 }
 
+/* Once on, the sleep doubles while the longer one serves as many: here
+ * 200 us serves as many as 100 and 400 more, so it ends at 400. */
+static void test_equal_rate_stretches_the_sleep(void) {
+    coalesce co;
+    sim s = {0};
+    coalesce_init(&co, 100);
+    const double rates[4] = {90000, 100000, 100000, 101000};
+    run_naps(&co, &s, 1000000, rates);
+    ASSERT(coalesce_is_on(&co));
+    ASSERT_EQ(coalesce_sleep_us(&co), 400);
+    ASSERT_EQ(coalesce_nap_us(&co), 400);
+    ASSERT_EQ(co.engaged, 1);
+    ASSERT_EQ(co.probes, 3); /* on/off, then 100 vs 200, then 200 vs 400 */
+    /* The re-probe every ~5 s is on/off at 400; no stretch past the top. */
+    run_naps(&co, &s, 6000000, rates);
+    ASSERT_EQ(co.probes, 4);
+    ASSERT_EQ(coalesce_sleep_us(&co), 400);
+}
+
+/* A longer sleep that serves fewer is not kept. */
+static void test_loss_keeps_the_shorter_sleep(void) {
+    coalesce co;
+    sim s = {0};
+    coalesce_init(&co, 100);
+    const double rates[4] = {90000, 100000, 99000, 99000};
+    run_naps(&co, &s, 1000000, rates);
+    ASSERT(coalesce_is_on(&co));
+    ASSERT_EQ(coalesce_sleep_us(&co), 100);
+    ASSERT_EQ(co.probes, 2);
+}
+
+/* The stretch never passes COALESCE_NAP_MAX_US, nor tries to. */
+static void test_stretch_is_capped(void) {
+    coalesce co;
+    sim s = {0};
+    coalesce_init(&co, 60000);
+    run(&co, &s, 3000000, 90000, 100000);
+    ASSERT(coalesce_is_on(&co));
+    ASSERT_EQ(coalesce_sleep_us(&co), COALESCE_NAP_MAX_US);
+    coalesce_init(&co, COALESCE_NAP_MAX_US);
+    run(&co, &s, 1000000, 90000, 100000);
+    ASSERT_EQ(co.probes, 1); /* nothing longer to try */
+    ASSERT_EQ(coalesce_sleep_us(&co), COALESCE_NAP_MAX_US);
+}
+
+/* A load that comes back after a short quiet gap resumes the verdict and
+ * the stretched sleep at once; after a long gap it is probed afresh. */
+static void test_short_gap_resumes_long_gap_probes(void) {
+    coalesce co;
+    sim s = {0};
+    coalesce_init(&co, 100);
+    const double rates[4] = {90000, 100000, 100000, 101000};
+    run_naps(&co, &s, 1000000, rates);
+    uint64_t probes = co.probes;
+    const double quiet[4] = {10, 10, 10, 10};
+    run_naps(&co, &s, 2000000, quiet);
+    ASSERT(!coalesce_is_on(&co));
+    run_naps(&co, &s, 2 * COALESCE_WINDOW_US, rates);
+    ASSERT(coalesce_is_on(&co));
+    ASSERT_EQ(co.probes, probes);
+    ASSERT_EQ(coalesce_sleep_us(&co), 400);
+    run_naps(&co, &s, COALESCE_RESUME_US + 1000000, quiet);
+    run_naps(&co, &s, 2 * COALESCE_WINDOW_US, rates);
+    ASSERT(!coalesce_is_on(&co));
+    ASSERT_EQ(co.probes, probes + 1); /* probing on/off at the remembered 400 us */
+    ASSERT_EQ(coalesce_sleep_us(&co), 0);
+}
+
+/* A load that resumes much slower than the verdict's is re-probed at its
+ * first window; one that loses at the stretched sleep tries the configured
+ * one at once, with no back-off. */
+static void test_resumed_slower_load_reprobes(void) {
+    coalesce co;
+    sim s = {0};
+    coalesce_init(&co, 100);
+    const double rates[4] = {90000, 100000, 100000, 101000};
+    run_naps(&co, &s, 1000000, rates);
+    const double quiet[4] = {10, 10, 10, 10};
+    run_naps(&co, &s, 1000000, quiet);
+    uint64_t probes = co.probes;
+    /* 30000/s off, 40000 at 100 us, 20000 at 200 and 400. */
+    const double slower[4] = {30000, 40000, 20000, 20000};
+    run_naps(&co, &s, 2 * COALESCE_WINDOW_US + 1000, slower);
+    ASSERT_EQ(co.probes, probes + 1);
+    run_naps(&co, &s, 10 * COALESCE_WINDOW_US, slower);
+    ASSERT(coalesce_is_on(&co));
+    ASSERT_EQ(coalesce_sleep_us(&co), 100); /* lost at 400, won at 100, 200 no better */
+    ASSERT_EQ(co.probes, probes + 3);
+}
+
+/* Short bursts with short gaps: the resumed verdict is re-probed when its
+ * ON hold ends, counted in wall time, and may stretch again then. */
+static void test_resumed_verdict_is_rechecked_on_time(void) {
+    coalesce co;
+    sim s = {0};
+    coalesce_init(&co, 100);
+    const double first[4] = {90000, 100000, 90000, 90000}; /* 200 us loses */
+    run_naps(&co, &s, 1000000, first);
+    ASSERT_EQ(coalesce_sleep_us(&co), 100);
+    uint64_t probes = co.probes;
+    const double now_equal[4] = {90000, 100000, 100000, 100000};
+    const double quiet[4] = {10, 10, 10, 10};
+    for (int i = 0; i < 5; i++) { /* 1.5 s bursts, 1 s apart */
+        run_naps(&co, &s, 1500000, now_equal);
+        run_naps(&co, &s, 1000000, quiet);
+    }
+    ASSERT(co.probes >= probes + 3); /* on/off, then 100 vs 200, 200 vs 400 */
+    ASSERT_EQ(coalesce_nap_us(&co), 400);
+}
+
 int main(void) {
     RUN(test_gain_turns_it_on_and_keeps_it);
     RUN(test_loss_stays_off_and_backs_off);
@@ -180,5 +312,11 @@ int main(void) {
     RUN(test_load_ending_mid_probe_is_no_verdict);
     RUN(test_load_change_while_on_reprobes);
     RUN(test_disabled_means_off);
+    RUN(test_equal_rate_stretches_the_sleep);
+    RUN(test_loss_keeps_the_shorter_sleep);
+    RUN(test_stretch_is_capped);
+    RUN(test_short_gap_resumes_long_gap_probes);
+    RUN(test_resumed_slower_load_reprobes);
+    RUN(test_resumed_verdict_is_rechecked_on_time);
     return unit_report();
 }
