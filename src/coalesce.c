@@ -23,6 +23,11 @@
  * on/off probe lost at a stretched level retries the configured sleep at
  * once, which may then stretch again.
  *
+ * A window slept in that goes quiet (under COALESCE_MIN_RATE) is either
+ * the end of the load or a sleep that slowed a few waiting clients that
+ * much; the next window, without that sleep, tells: quiet too, the load
+ * left (no verdict); busy, the sleep lost.
+ *
  * The end of a load is no verdict, and a busy window within
  * COALESCE_RESUME_US of it resumes "on" at the remembered sleep, without a
  * probe: bursts of the same work (a batch job, a benchmark's runs) need not
@@ -41,6 +46,7 @@ void coalesce_set_sleep(coalesce *co, long sleep_us) {
     co->sleep_us = sleep_us > 0 ? sleep_us : 0;
     co->level = 0;
     co->verdict_on = false;
+    co->quiet_check = false;
     if (co->sleep_us == 0) { /* off, and a later probe starts afresh */
         co->state = COALESCE_OFF;
         co->hold_until = 0;
@@ -67,7 +73,7 @@ long coalesce_sleep_us(const coalesce *co) {
     switch (co->state) {
     case COALESCE_ON: return nap_at(co, co->level);
     case COALESCE_PROBE: {
-        bool b = co->step == 1 || co->step == 2;
+        bool b = (co->step == 1 || co->step == 2) && !co->collapsed;
         if (co->stretching) return nap_at(co, co->level + b);
         return b ? nap_at(co, co->level) : 0;
     }
@@ -78,6 +84,7 @@ long coalesce_sleep_us(const coalesce *co) {
 static void start_probe(coalesce *co, bool stretching) {
     co->state = COALESCE_PROBE;
     co->stretching = stretching;
+    co->collapsed = false;
     co->step = 0;
     co->probe_rate[0] = co->probe_rate[1] = 0;
     co->probes++;
@@ -101,7 +108,7 @@ static void end_stretch(coalesce *co, long long now) {
         hold_on(co, now, co->probe_rate[1] / 2);
         return;
     }
-    hold_on(co, now, co->probe_rate[0] / 2);
+    hold_on(co, now, co->probe_rate[0] / (co->step == 4 ? 2 : 1)); /* cut short: one A window */
 }
 
 /* An on/off probe ended. Its rates join those of the close calls before it: ABBA
@@ -149,11 +156,41 @@ static void end_probe(coalesce *co, long long now) {
     if (co->off_hold > COALESCE_OFF_HOLD_MAX_US) co->off_hold = COALESCE_OFF_HOLD_MAX_US;
 }
 
+/* The load left: no verdict, no back-off; the verdict stands. */
+static void go_quiet(coalesce *co, long long now) {
+    co->state = COALESCE_OFF;
+    co->hold_until = now;
+    co->quiet_since = now;
+    co->off_hold = COALESCE_OFF_HOLD_US;
+    co->pool_rate[0] = co->pool_rate[1] = 0;
+    co->pooled = 0;
+}
+
+/* A window slept in went quiet: the load may have left, or the sleep may
+ * have slowed a few clients that wait for their replies under
+ * COALESCE_MIN_RATE. The next window, without that sleep, tells. */
+static void quiet_while_on(coalesce *co, long long now) {
+    co->state = COALESCE_OFF;
+    co->hold_until = now;
+    co->quiet_check = true;
+    co->pool_rate[0] = co->pool_rate[1] = 0;
+    co->pooled = 0;
+}
+
 /* A window closed with 'rate' events per second. */
 static void close_window(coalesce *co, long long now, double rate) {
     bool busy = rate >= COALESCE_MIN_RATE;
     switch (co->state) {
     case COALESCE_OFF:
+        if (co->quiet_check) {
+            co->quiet_check = false;
+            if (busy) { /* the sleep emptied the window, not the load */
+                co->verdict_on = false;
+                co->level = 0;
+            } else {
+                co->quiet_since = now;
+            }
+        }
         if (!busy) {
             co->off_hold = COALESCE_OFF_HOLD_US;
             if (co->hold_until > now) co->hold_until = now;
@@ -166,25 +203,29 @@ static void close_window(coalesce *co, long long now, double rate) {
         }
         break;
     case COALESCE_ON:
-        if (!busy) {
-            co->state = COALESCE_OFF;
-            co->hold_until = now;
-            co->quiet_since = now;
-        } else if (now >= co->hold_until || rate < co->won_rate * COALESCE_DROP) {
+        if (!busy) quiet_while_on(co, now);
+        else if (now >= co->hold_until || rate < co->won_rate * COALESCE_DROP)
             start_probe(co, false); /* due, or the load changed under us */
-        }
         break;
-    case COALESCE_PROBE:
-        if (!busy) { /* the load left mid-probe: no verdict, no back-off */
-            co->state = COALESCE_OFF;
-            co->hold_until = now;
-            co->quiet_since = now;
-            co->off_hold = COALESCE_OFF_HOLD_US;
-            co->pool_rate[0] = co->pool_rate[1] = 0;
-            co->pooled = 0;
+    case COALESCE_PROBE: {
+        bool longer = co->step == 1 || co->step == 2; /* slept (longer) in it */
+        if (co->collapsed) {                          /* the window after a quiet one slept in */
+            co->collapsed = false;
+            if (!busy) {
+                go_quiet(co, now);
+            } else { /* the sleep emptied it: a loss */
+                co->probe_rate[1] = 0;
+                end_probe(co, now);
+            }
             break;
         }
-        co->probe_rate[co->step == 1 || co->step == 2] += rate;
+        if (!busy) {
+            if (longer) co->collapsed = true; /* ask the next window, without it */
+            else if (co->stretching) quiet_while_on(co, now);
+            else go_quiet(co, now);
+            break;
+        }
+        co->probe_rate[longer] += rate;
         /* A first "on" window well below the "off" one is a clear loss:
          * stop there rather than slow the clients for another window. */
         if (co->step == 1 && co->probe_rate[1] < co->probe_rate[0] * COALESCE_ABORT) {
@@ -193,6 +234,7 @@ static void close_window(coalesce *co, long long now, double rate) {
         }
         if (++co->step == 4) end_probe(co, now);
         break;
+    }
     }
 }
 

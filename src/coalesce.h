@@ -48,6 +48,8 @@ typedef struct coalesce {
     long long off_hold;    /* current back-off while probes fail */
     int level;             /* the sleep is sleep_us << level (ON, and probed) */
     bool stretching;       /* PROBE: sleep << level [0] against << level+1 [1] */
+    bool collapsed;        /* PROBE: a window slept in went quiet; the next one without */
+    bool quiet_check;      /* OFF: a window slept in went quiet; is the load gone? */
     int step;              /* PROBE: 0..3 of the ABBA pattern */
     double probe_rate[2];  /* PROBE: summed rate of off (or shorter) [0] and on [1] */
     double pool_rate[2];   /* the close calls so far, pooled */

@@ -30,6 +30,7 @@ static void run_naps(coalesce *co, sim *s, long long us, const double rates[4]) 
     for (long long end = s->now + us; s->now < end; s->now += 1000) {
         long nap = coalesce_sleep_us(co);
         int k = nap == 0 ? 0 : nap <= 100 ? 1 : nap <= 200 ? 2 : 3;
+        if (nap > 0) s->on_us += 1000;
         s->carry += rates[k] / 1000.0;
         int n = (int)s->carry;
         s->carry -= n;
@@ -150,8 +151,11 @@ static void test_load_ending_mid_probe_is_no_verdict(void) {
     uint64_t probes = co.probes;
     run(&co, &s, 2 * COALESCE_WINDOW_US, 25000, 25000); /* the drop: re-probe */
     ASSERT_EQ(co.probes, probes + 1);
-    run(&co, &s, COALESCE_WINDOW_US, 40, 10); /* gone ("on" even looks worse) */
+    /* Gone ("on" even looks worse). A quiet window slept in is only taken
+     * for the end of the load once the next, without the sleep, is quiet too. */
+    run(&co, &s, 3 * COALESCE_WINDOW_US, 40, 10);
     ASSERT(!coalesce_is_on(&co));
+    ASSERT(co.verdict_on);
     /* The verdict stands: the next busy load resumes it. */
     run(&co, &s, 6 * COALESCE_WINDOW_US, 90000, 100000);
     ASSERT(coalesce_is_on(&co));
@@ -301,6 +305,39 @@ static void test_resumed_verdict_is_rechecked_on_time(void) {
     ASSERT_EQ(coalesce_nap_us(&co), 400);
 }
 
+/* A few clients that wait for their replies: any sleep slows them under
+ * COALESCE_MIN_RATE. That is a loss, not a load that left: the probes back
+ * off and the sleep is not taken every other window. */
+static void test_sleep_that_empties_windows_is_a_loss(void) {
+    coalesce co;
+    sim s = {0};
+    coalesce_init(&co, 100);
+    const double few[4] = {50000, 10000, 10000, 10000};
+    run_naps(&co, &s, 10000000, few);
+    ASSERT_EQ(co.engaged, 0);
+    ASSERT(co.probes >= 2 && co.probes <= 5); /* back-off 1, 2, 4 s */
+    ASSERT_EQ(s.on_us, (long long)co.probes * COALESCE_WINDOW_US);
+}
+
+/* The same load right after a kept verdict: resumed, found emptying its
+ * windows, dropped, probed and lost; it does not resume again. */
+static void test_resumed_sleep_that_empties_windows_is_dropped(void) {
+    coalesce co;
+    sim s = {0};
+    coalesce_init(&co, 100);
+    const double rates[4] = {90000, 100000, 100000, 101000};
+    run_naps(&co, &s, 1000000, rates);
+    ASSERT_EQ(coalesce_nap_us(&co), 400);
+    const double quiet[4] = {10, 10, 10, 10};
+    run_naps(&co, &s, 1000000, quiet);
+    s.on_us = 0;
+    const double few[4] = {50000, 10000, 10000, 10000};
+    run_naps(&co, &s, 10000000, few);
+    ASSERT(!coalesce_is_on(&co));
+    ASSERT(!co.verdict_on);
+    ASSERT(s.on_us <= 8 * COALESCE_WINDOW_US); /* the resumed window, then probes backing off */
+}
+
 int main(void) {
     RUN(test_gain_turns_it_on_and_keeps_it);
     RUN(test_loss_stays_off_and_backs_off);
@@ -318,5 +355,7 @@ int main(void) {
     RUN(test_short_gap_resumes_long_gap_probes);
     RUN(test_resumed_slower_load_reprobes);
     RUN(test_resumed_verdict_is_rechecked_on_time);
+    RUN(test_sleep_that_empties_windows_is_a_loss);
+    RUN(test_resumed_sleep_that_empties_windows_is_dropped);
     return unit_report();
 }
