@@ -677,10 +677,26 @@ def suite_cells(ctx, suite):
         return ctx.suites.get(suite.name, []), e
 
 
+def paired_cpu_note(c: Cell):
+    """The spread of the cell's castor/redis CPU ratios run by run: the i-th
+    run of each side ran next to each other (ABBA), under the same host
+    weather. The headline figure divides each side's best run; on a host
+    where one lucky run moves a side by 20% this shows how far to trust it."""
+    pairs = [a.cpu_us / b.cpu_us for a, b in zip(c.runs.get("castor", []), c.runs.get("redis", []))
+             if b.cpu_us > 0]
+    if len(pairs) < 2:
+        return ""
+    pairs.sort()
+    mid = len(pairs) // 2
+    med = pairs[mid] if len(pairs) % 2 else (pairs[mid - 1] + pairs[mid]) / 2
+    return f"paired runs {pairs[0]:.2f}-{pairs[-1]:.2f}, median {med:.2f}"
+
+
 def print_cpu(ctx, section, cells, prefix="CPU "):
     for c in cells:
+        note = "; ".join(n for n in (cell_note(c, ops=False), paired_cpu_note(c)) if n)
         ctx.figure(section, cell_label(prefix, c), "us/req",
-                   c.best_cpu("castor"), c.best_cpu("redis"), "8.3f", cell_note(c, ops=False))
+                   c.best_cpu("castor"), c.best_cpu("redis"), "8.3f", note)
 
 
 def section_throughput(ctx):
