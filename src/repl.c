@@ -234,9 +234,19 @@ void repl_write_all_nb(int fd, tls_conn *t, const char *p, size_t len) {
 
 /* ---- Shutdown ---- */
 
+/* Is this link a replica as INFO and SHUTDOWN count them? A split sync's
+ * two links are one replica: the stream link is not listed until it goes
+ * online, and the snapshot link no longer once it has (it only finishes
+ * sending the snapshot's last bytes, then closes). */
+static bool listed(const replica_info *ri) {
+    return ri->state != RS_STREAM && !ri->close_when_sent;
+}
+
 bool repl_replicas_in_sync(void) {
-    for (size_t i = 0; i < repl_ms.nreplicas; i++)
-        if (repl_ms.replicas[i]->repl->ack_off != repl_ms.offset) return false;
+    for (size_t i = 0; i < repl_ms.nreplicas; i++) {
+        const replica_info *ri = repl_ms.replicas[i]->repl;
+        if (listed(ri) && ri->ack_off != repl_ms.offset) return false;
+    }
     return true;
 }
 
@@ -252,10 +262,12 @@ void repl_send_getack(void) {
 }
 
 void repl_log_shutdown_state(void) {
-    int lagging = 0;
+    int lagging = 0, n = 0;
     for (size_t i = 0; i < repl_ms.nreplicas; i++) {
         client *c = repl_ms.replicas[i];
         replica_info *ri = c->repl;
+        if (!listed(ri)) continue;
+        n++;
         if (ri->ack_off == repl_ms.offset) continue;
         lagging++;
         long long lag = ri->state == RS_ONLINE ? (srv.mstime - ri->ack_ms) / 1000 : 0;
@@ -263,9 +275,7 @@ void repl_log_shutdown_state(void) {
                 "Lagging replica %s reported offset %lld behind master, lag=%lld, state=%s.",
                 repl_replica_name(c), repl_ms.offset - ri->ack_off, lag, repl_sync_state_name(ri));
     }
-    if (repl_ms.nreplicas)
-        log_msg(LOG_NOTICE, "%d of %d replicas are in sync when shutting down.",
-                (int)repl_ms.nreplicas - lagging, (int)repl_ms.nreplicas);
+    if (n) log_msg(LOG_NOTICE, "%d of %d replicas are in sync when shutting down.", n - lagging, n);
 }
 
 /* ---- Refusing commands ---- */
@@ -476,7 +486,7 @@ str *repl_info(str *s) {
     /* A split sync's stream link is not another replica (castor). */
     size_t nlinks = 0;
     for (size_t i = 0; i < repl_ms.nreplicas; i++)
-        if (repl_ms.replicas[i]->repl->state == RS_STREAM) nlinks++;
+        if (!listed(repl_ms.replicas[i]->repl)) nlinks++;
     s = str_catfmt(s, "connected_slaves:%zu\r\n", repl_ms.nreplicas - nlinks);
     if (cfg.min_replicas_to_write > 0 && cfg.min_replicas_max_lag > 0)
         s = str_catfmt(s, "min_slaves_good_slaves:%d\r\n", repl_ms.good_replicas);
@@ -484,7 +494,7 @@ str *repl_info(str *s) {
     for (size_t i = 0; i < repl_ms.nreplicas; i++) {
         client *c = repl_ms.replicas[i];
         replica_info *ri = c->repl;
-        if (ri->state == RS_STREAM) continue;
+        if (!listed(ri)) continue;
         const char *state = repl_sync_state_name(ri);
         char ip[NET_ADDR_SIZE];
         const char *colon = strrchr(c->addr, ':');

@@ -46,7 +46,7 @@ typedef struct replica_info {
     bool capa_stream;      /* castor: takes its full sync's stream on a second link */
     bool split;            /* this full sync's stream goes through a stream link */
     bool stream_link;      /* this client is that stream link (REPLCONF stream-for) */
-    bool close_when_sent;  /* split: the stream link went online first */
+    bool close_when_sent;  /* split: the stream link went online (it is the replica now) */
     uint64_t peer_id;      /* split: the other link's client id (0: none yet) */
     bool diskless;         /* this sync's snapshot comes from the pipe */
     bool online_on_ack;    /* diskless: hold the stream until the first ACK */

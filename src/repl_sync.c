@@ -209,8 +209,8 @@ static void stream_link_online(client *c) {
     ri->peer_id = 0;
     if (m && m->repl) {
         m->repl->peer_id = 0;
+        m->repl->close_when_sent = true; /* no longer listed as a replica */
         if (m->repl->state == RS_SNAPSHOT_SENT) client_close_async(m);
-        else m->repl->close_when_sent = true;
     }
 }
 

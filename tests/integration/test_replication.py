@@ -237,6 +237,12 @@ def test_replconf_getack_makes_the_replica_ack_at_once(start_server):
     # Untimed first: after a diskless sync a Redis master starts the stream
     # only on the replica's next periodic ACK (its first one may come early).
     assert c.call("WAIT", "1", "5000") == 1
+    # Right when it acked first: a castor replica synced over two links
+    # (snapshot and stream) is one replica, online, the snapshot link no
+    # longer listed even while it finishes sending.
+    info = rt.repl(m)
+    assert int(info["connected_slaves"]) == 1, info
+    assert "slave1" not in info and rt.kv(info["slave0"])["state"] == "online", info
     for i in range(5):
         assert c.call("SET", "k", str(i)) == "OK"
         target = rt.offset(m)
