@@ -21,6 +21,8 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/bio.h>
 #include <openssl/decoder.h>
 #include <openssl/err.h>
@@ -475,6 +477,16 @@ ssize_t tls_read(tls_conn *t, void *buf, size_t len) {
         if ((size_t)n < TLS_RECORD && SSL_has_pending(t->ssl) != 1) break;
     }
     int saved = errno;
+    /* A bulk upload under way (a whole record or more): ACK now. OpenSSL
+     * drains the socket in reads of about one record, each of which opens
+     * the window too little for Linux to ACK at once, and a peer whose
+     * send buffer is full then waits out the delayed ACK (40 ms: a 1 MB
+     * SET from redis-benchmark took 10 ms on average instead of 2). A
+     * plain read drains the socket in one go and opens it wide. */
+    if (got >= TLS_RECORD) {
+        int one = 1;
+        setsockopt(t->fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
+    }
     /* What the records asked us to send (a KeyUpdate's answer) goes now
      * if the socket takes it, else waits (tls_read_wants_write()). */
     if (t->unsent_len > 0) {
