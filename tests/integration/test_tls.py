@@ -22,6 +22,7 @@ import repltest as rt
 import sentineltest as st
 import tlscerts
 from castortest import CASTOR_SERVER, REDIS_BENCHMARK, REDIS_CLI, REDIS_SERVER, free_port, wait_for
+from resp import encode_command as resp
 
 UPDATE_ERR = "Unable to update TLS configuration. Check server logs."
 
@@ -217,14 +218,6 @@ class MemTls:
 
     def close(self):
         self.sock.close()
-
-
-def resp(*args):
-    out = b"*%d\r\n" % len(args)
-    for a in args:
-        a = a if isinstance(a, bytes) else str(a).encode()
-        out += b"$%d\r\n%s\r\n" % (len(a), a)
-    return out
 
 
 def io_stats(s):
