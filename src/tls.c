@@ -124,6 +124,9 @@ static SSL_CTX *new_ctx(int protocols, bool for_client) {
     if (!(protocols & PROTO_TLSV1_2)) opts |= SSL_OP_NO_TLSv1_2;
     if (!(protocols & PROTO_TLSV1_3)) opts |= SSL_OP_NO_TLSv1_3;
     SSL_CTX_set_options(ctx, opts);
+    /* Partial writes: SSL_write returns after each record, so a write
+     * stops at the first record whose tail the socket refused ('unsent'
+     * holds at most that one record of replies). */
     SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
     /* One read(2) per record instead of two (header, then body): OpenSSL
      * reads what the socket has. Records it holds then wait for no event,
