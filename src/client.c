@@ -267,19 +267,21 @@ static void write_handler(int fd, void *data, int mask) {
         client_close_async(c);
         return;
     }
-    if (reply_pending(c) == 0 || write_waits_for_read(c)) {
-        ev_del(c->fd, EV_WRITE);
-        if (reply_pending(c) == 0 && (c->flags & CLIENT_CLOSE_AFTER_REPLY)) {
+    /* What a TLS read left to send (a KeyUpdate's answer while the socket
+     * was full) goes too, replies or not. */
+    bool tls_left = false;
+    if (__builtin_expect(c->tls != NULL, 0) && tls_read_wants_write(c->tls)) {
+        if (tls_flush(c->tls) == -1 && errno != EAGAIN) {
+            log_msg(LOG_VERBOSE, "Error writing to client: %s", conn_last_error(c->tls));
             client_close_async(c);
             return;
         }
+        tls_left = tls_read_wants_write(c->tls);
     }
-    /* A TLS read that stopped to write (a KeyUpdate answered while the
-     * socket was full) goes on now: what OpenSSL holds of it waits for no
-     * read event. It asks for writability again if it must. */
-    if (__builtin_expect(c->tls != NULL, 0) && tls_read_wants_write(c->tls) &&
-        !(c->flags & (CLIENT_CLOSE_ASAP | CLIENT_READS_PAUSED)))
-        read_handler(c->fd, c, EV_READ);
+    if ((reply_pending(c) == 0 && !tls_left) || write_waits_for_read(c)) {
+        ev_del(c->fd, EV_WRITE);
+        if (reply_pending(c) == 0 && (c->flags & CLIENT_CLOSE_AFTER_REPLY)) client_close_async(c);
+    }
 }
 
 /* After a write of c: wait for writability while output is left, or close
@@ -537,14 +539,7 @@ static size_t read_room(client *c) {
  * error). */
 static bool read_done(client *c, ssize_t n) {
     if (n == -1) {
-        if (errno == EAGAIN || errno == EINTR) {
-            /* OpenSSL must write before it reads on: the write handler
-             * retries this read once the socket takes bytes again. */
-            if (__builtin_expect(c->tls != NULL, 0) && tls_read_wants_write(c->tls) &&
-                !(ev_mask(c->fd) & EV_WRITE) && ev_add(c->fd, EV_WRITE, write_handler, c) == -1)
-                client_close_async(c);
-            return false;
-        }
+        if (errno == EAGAIN || errno == EINTR) return false;
         log_msg(LOG_VERBOSE, "Reading from client: %s", conn_last_error(c->tls));
         client_close_async(c);
         return false;
@@ -626,6 +621,13 @@ static void read_handler(int fd, void *data, int mask) {
     while (read_once(c) && __builtin_expect(c->tls != NULL, 0) &&
            !(c->flags & (CLIENT_CLOSE_ASAP | CLIENT_READS_PAUSED)) && tls_has_pending(c->tls))
         ;
+    /* What the records asked OpenSSL to send (a KeyUpdate's answer) and
+     * the socket refused: the write handler sends it once the socket
+     * takes bytes again, replies or not. */
+    if (__builtin_expect(c->tls != NULL, 0) && tls_read_wants_write(c->tls) &&
+        !(c->flags & CLIENT_CLOSE_ASAP) && !(ev_mask(c->fd) & EV_WRITE) &&
+        ev_add(c->fd, EV_WRITE, write_handler, c) == -1)
+        client_close_async(c);
 }
 
 /* Start loading the keys of the requests waiting in queued[from..): a

@@ -702,13 +702,8 @@ static int write_some(client *c) {
             return -1;
         }
         drop_sent(c, (size_t)w);
-        /* A TLS write takes one record (16 KB), so a large TLS reply
-         * leaves at one record a loop turn. Writing on until EAGAIN would
-         * be faster but leaves a record half-written at every full socket,
-         * and while one is, OpenSSL cannot send the answer to a client's
-         * KeyUpdate: its SSL_read fails ("bad length", see test_tls.py's
-         * test_key_update_while_output_is_blocked). Doing it needs reads
-         * held while a write is pending first. */
+        /* Short: the socket is full (a TLS write, too, goes on record
+         * after record until it is; tls.c). */
         if ((size_t)w < total) return 0;
         if (c->head == NULL && c->buf_used == 0) return 0;
     }

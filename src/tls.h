@@ -35,7 +35,12 @@ tls_conn *tls_new_connected(int fd);
 /* One step of the handshake: TLS_DONE, TLS_WANT_*, or TLS_FAILED with the
  * reason in tls_last_error(). */
 int tls_handshake(tls_conn *t);
+/* Reads take record after record while the socket has them and buf has
+ * room, as one recv(2) takes what the socket holds. */
 ssize_t tls_read(tls_conn *t, void *buf, size_t len);
+/* Writes go on record after record until the socket is full. After
+ * EAGAIN or a short write, retry from the first unsent byte with at least
+ * the bytes offered before (a buffer that only grew). */
 ssize_t tls_write(tls_conn *t, const void *buf, size_t len);
 ssize_t tls_writev(tls_conn *t, const struct iovec *iov, int iovcnt);
 /* sendfile(2) for TLS: up to 'count' bytes of file 'in' from *off,
@@ -45,10 +50,14 @@ ssize_t tls_send_file(tls_conn *t, int in, off_t *off, size_t count);
  * read ahead): no event announces them, so a reader must come back for
  * them itself. A partial record counts too; reading it then answers EAGAIN. */
 bool tls_has_pending(const tls_conn *t);
-/* The last read answered EAGAIN because OpenSSL must write first (it
- * answers a TLS 1.3 KeyUpdate, the socket being full): retry the read
- * once the socket is writable, not readable. */
+/* Records a read took asked OpenSSL to send something (the answer to a
+ * TLS 1.3 KeyUpdate) and the socket refused it, with no write of ours
+ * pending to carry it: once the socket is writable, call tls_flush() (or
+ * read again, which sends it first). Reads never wait for it. */
 bool tls_read_wants_write(const tls_conn *t);
+/* Send what waits of our bytes: 0 when all went, else -1 (errno EAGAIN
+ * while the socket is full). */
+int tls_flush(tls_conn *t);
 /* The last write answered EAGAIN because OpenSSL must read first (a
  * renegotiation): retry the write once the socket is readable. */
 bool tls_write_wants_read(const tls_conn *t);

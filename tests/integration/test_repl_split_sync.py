@@ -468,10 +468,10 @@ def test_tls_replica_stream_written_until_the_socket_is_full(start_server, certs
     a full socket and waited for the next loop turn, so it wrote once per
     turn (under a write burst the stream piled up on the master). Now it
     writes until the socket says EAGAIN: many more writes than loop turns
-    (INFO total_writes_processed vs eventloop_cycles: 516 writes in 7-10
-    turns here, 518 in 517 with the old code; the test talks to the master
-    only before and after the burst, so its replies are a known handful of
-    writes)."""
+    (INFO total_net_output_bytes vs eventloop_cycles: 8 MB in 7-10 turns
+    here, at most 64 KB a turn with the old code; the test talks to the
+    master only before and after the burst, so its replies are a known
+    handful of small writes)."""
     m = tls_server(start_server, certs, **{"repl-diskless-sync-delay": "0"})
     mc = m.client(socket_timeout=60)
     r = tls_server(start_server, certs)
@@ -485,12 +485,12 @@ def test_tls_replica_stream_written_until_the_socket_is_full(start_server, certs
     wait_for(lambda: int(repl(rc)["master_repl_offset"]) >= target, 60,
              msg="the replica did not get the burst")
     after = stats(mc)
-    writes = int(after["total_writes_processed"]) - int(before["total_writes_processed"])
+    sent = int(after["total_net_output_bytes"]) - int(before["total_net_output_bytes"])
     turns = int(after["eventloop_cycles"]) - int(before["eventloop_cycles"])
-    # 8 MB in writes of at most 64 KB: 128 or more. One write a turn would
-    # give writes <= turns + 3 (the replies to the test's INFO, EVAL, INFO).
-    assert writes >= 128, (writes, turns)
-    assert writes > 2 * turns + 3, (writes, turns)
+    # 8 MB. One write of at most 64 KB a turn would send at most 64 KB per
+    # turn (plus the replies to the test's INFO, EVAL, INFO).
+    assert sent >= 8 << 20, (sent, turns)
+    assert sent > 2 * 65536 * (turns + 3), (sent, turns)
     assert digest(mc) == digest(rc)
 
 

@@ -22,6 +22,7 @@ import repltest as rt
 import sentineltest as st
 import tlscerts
 from castortest import CASTOR_SERVER, REDIS_BENCHMARK, REDIS_CLI, REDIS_SERVER, free_port, wait_for
+from resp import encode_command as resp
 
 UPDATE_ERR = "Unable to update TLS configuration. Check server logs."
 
@@ -169,6 +170,107 @@ def test_key_update_while_output_is_blocked(start_server, certs):
             got += chunk
     head = b"$%d\r\n" % len(big)
     assert bytes(got) == (head + big + b"\r\n") * 2 + b"+PONG\r\n" * 3
+
+
+class MemTls:
+    """A TLS client over memory BIOs: it encrypts a whole request before
+    sending any of it, so the server finds records waiting behind each
+    other however fast it decrypts, as a plain server finds bytes."""
+
+    def __init__(self, port, ctx):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=20)
+        self.inc, self.out = ssl.MemoryBIO(), ssl.MemoryBIO()
+        self.obj = ctx.wrap_bio(self.inc, self.out)
+        while True:
+            try:
+                self.obj.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                self._flush()
+                self._fill()
+        self._flush()
+
+    def _flush(self):
+        data = self.out.read()
+        if data:
+            self.sock.sendall(data)
+
+    def _fill(self):
+        data = self.sock.recv(1 << 16)
+        if not data:
+            raise ConnectionError("closed by the server")
+        self.inc.write(data)
+
+    def send(self, data):
+        view = memoryview(data)
+        while view:
+            view = view[self.obj.write(view):]
+        self._flush()
+
+    def recv_exact(self, n):
+        got = bytearray()
+        while len(got) < n:
+            try:
+                got += self.obj.read(min(n - len(got), 1 << 18))
+            except ssl.SSLWantReadError:
+                self._fill()
+        return bytes(got)
+
+    def close(self):
+        self.sock.close()
+
+
+def io_stats(s):
+    i = s.client().info("stats")
+    return i["total_reads_processed"], i["total_writes_processed"]
+
+
+def test_big_set_and_get_take_few_reads_and_writes(start_server, certs):
+    """A 4 MB SET and GET over TLS are 256 records each way. A TLS read
+    takes what the socket has, record after record, as a plain read does,
+    and a TLS write goes on until the socket is full: far fewer reads and
+    writes than records (one record a read or write would need 256)."""
+    s = start_tls(start_server, certs)
+    big = os.urandom(4 << 20)
+    t = MemTls(s.tls_port, certs.context())
+    try:
+        for _ in range(2):
+            r0, _w0 = io_stats(s)
+            t.send(resp("SET", "big", big))
+            assert t.recv_exact(5) == b"+OK\r\n"
+            r1, w1 = io_stats(s)
+            # io_stats' own INFO requests count one read each.
+            assert r1 - r0 < 64, "4 MB SET took %d reads" % (r1 - r0)
+            t.send(resp("GET", "big"))
+            head = b"$%d\r\n" % len(big)
+            assert t.recv_exact(len(head) + len(big) + 2) == head + big + b"\r\n"
+            _r2, w2 = io_stats(s)
+            assert w2 - w1 < 64, "4 MB GET took %d writes" % (w2 - w1)
+    finally:
+        t.close()
+    assert s.client().get("big") == big
+
+
+def test_big_pipeline_is_read_while_replies_wait(start_server, certs):
+    """A client that sends 32 MB of pipelined SETs and GETs before reading
+    any reply: castor must keep reading while its replies wait for a full
+    socket (holding reads then would leave both sides blocked in a write),
+    and every reply arrives whole and in order."""
+    s = start_tls(start_server, certs)
+    vals = [os.urandom((1 << 20) + i) for i in range(16)]
+    t = MemTls(s.tls_port, certs.context())
+    try:
+        req = b"".join(resp("SET", "k%d" % i, v) + resp("GET", "k%d" % i)
+                       for i, v in enumerate(vals))
+        t.send(req)
+        for v in vals:
+            assert t.recv_exact(5) == b"+OK\r\n"
+            head = b"$%d\r\n" % len(v)
+            assert t.recv_exact(len(head) + len(v) + 2) == head + v + b"\r\n"
+        t.send(resp("DBSIZE"))
+        assert t.recv_exact(5) == b":16\r\n"
+    finally:
+        t.close()
 
 
 def test_redis_benchmark_tls(start_server, certs):
