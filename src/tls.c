@@ -628,6 +628,28 @@ ssize_t tls_send_file(tls_conn *t, int in, off_t *off, size_t count) {
     return w;
 }
 
+/* A write nobody retries (a keepalive newline, a line into an empty
+ * socket). A record of it the socket refused waits in 'unsent' and goes
+ * first with the next read or write, as written: with pend_plain left set
+ * the next write, of other bytes, would skip as many of its own. While a
+ * caller's record waits for that caller's retry, nothing is written (it
+ * would land inside the other's retry). */
+void tls_write_detached(tls_conn *t, const void *buf, size_t len) {
+    if (len == 0 || t->pend_plain > 0) return;
+    if (t->unsent_len > 0 && flush_unsent(t) == -1 && errno != EAGAIN) return;
+    const char *p = buf;
+    while (len > 0) {
+        bool stop = false;
+        ssize_t n = write_records(t, p, len, &stop);
+        /* The record in 'unsent' counts as written. */
+        size_t wrote = (n > 0 ? (size_t)n : 0) + t->pend_plain;
+        t->pend_plain = 0;
+        if (wrote == 0 || stop) return; /* what the socket refused whole is dropped, as send(2)'s */
+        p += wrote;
+        len -= wrote;
+    }
+}
+
 int tls_flush(tls_conn *t) { return t->unsent_len > 0 ? flush_unsent(t) : 0; }
 
 bool tls_has_pending(const tls_conn *t) { return t->read_failed || SSL_has_pending(t->ssl) == 1; }

@@ -58,6 +58,10 @@ bool tls_read_wants_write(const tls_conn *t);
 /* Send what waits of our bytes: 0 when all went, else -1 (errno EAGAIN
  * while the socket is full). */
 int tls_flush(tls_conn *t);
+/* A write nobody retries (keepalives, lines into an empty socket): what
+ * the socket refuses of its last record goes with the next read or write;
+ * nothing is written while another write waits for its retry. */
+void tls_write_detached(tls_conn *t, const void *buf, size_t len);
 /* The last write answered EAGAIN because OpenSSL must read first (a
  * renegotiation): retry the write once the socket is readable. */
 bool tls_write_wants_read(const tls_conn *t);
