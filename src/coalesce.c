@@ -156,25 +156,27 @@ static void end_probe(coalesce *co, long long now) {
     if (co->off_hold > COALESCE_OFF_HOLD_MAX_US) co->off_hold = COALESCE_OFF_HOLD_MAX_US;
 }
 
-/* The load left: no verdict, no back-off; the verdict stands. */
-static void go_quiet(coalesce *co, long long now) {
+/* Off, probing again as soon as the load is busy: no evidence pooled. */
+static void leave_for_off(coalesce *co, long long now) {
     co->state = COALESCE_OFF;
     co->hold_until = now;
-    co->quiet_since = now;
-    co->off_hold = COALESCE_OFF_HOLD_US;
     co->pool_rate[0] = co->pool_rate[1] = 0;
     co->pooled = 0;
+}
+
+/* The load left: no verdict, no back-off; the verdict stands. */
+static void go_quiet(coalesce *co, long long now) {
+    leave_for_off(co, now);
+    co->quiet_since = now;
+    co->off_hold = COALESCE_OFF_HOLD_US;
 }
 
 /* A window slept in went quiet: the load may have left, or the sleep may
  * have slowed a few clients that wait for their replies under
  * COALESCE_MIN_RATE. The next window, without that sleep, tells. */
 static void quiet_while_on(coalesce *co, long long now) {
-    co->state = COALESCE_OFF;
-    co->hold_until = now;
+    leave_for_off(co, now);
     co->quiet_check = true;
-    co->pool_rate[0] = co->pool_rate[1] = 0;
-    co->pooled = 0;
 }
 
 /* A window closed with 'rate' events per second. */

@@ -38,6 +38,19 @@ static void run_naps(coalesce *co, sim *s, long long us, const double rates[4]) 
     }
 }
 
+/* A load that any sleep serves alike, a little more at 400 us; and none. */
+static const double EQUAL[4] = {90000, 100000, 100000, 101000};
+static const double QUIET[4] = {10, 10, 10, 10};
+
+/* A controller with a 100 us sleep that EQUAL has turned on and stretched
+ * to 400 us. */
+static void start_stretched(coalesce *co, sim *s) {
+    coalesce_init(co, 100);
+    run_naps(co, s, 1000000, EQUAL);
+    ASSERT(coalesce_is_on(co));
+    ASSERT_EQ(coalesce_nap_us(co), 400);
+}
+
 /* A controller with a 100 us sleep that a gaining load has turned on. */
 static void start_on(coalesce *co, sim *s) {
     coalesce_init(co, 100);
@@ -200,16 +213,12 @@ static void test_disabled_means_off(void) {
 static void test_equal_rate_stretches_the_sleep(void) {
     coalesce co;
     sim s = {0};
-    coalesce_init(&co, 100);
-    const double rates[4] = {90000, 100000, 100000, 101000};
-    run_naps(&co, &s, 1000000, rates);
-    ASSERT(coalesce_is_on(&co));
+    start_stretched(&co, &s);
     ASSERT_EQ(coalesce_sleep_us(&co), 400);
-    ASSERT_EQ(coalesce_nap_us(&co), 400);
     ASSERT_EQ(co.engaged, 1);
     ASSERT_EQ(co.probes, 3); /* on/off, then 100 vs 200, then 200 vs 400 */
     /* The re-probe every ~5 s is on/off at 400; no stretch past the top. */
-    run_naps(&co, &s, 6000000, rates);
+    run_naps(&co, &s, 6000000, EQUAL);
     ASSERT_EQ(co.probes, 4);
     ASSERT_EQ(coalesce_sleep_us(&co), 400);
 }
@@ -245,19 +254,16 @@ static void test_stretch_is_capped(void) {
 static void test_short_gap_resumes_long_gap_probes(void) {
     coalesce co;
     sim s = {0};
-    coalesce_init(&co, 100);
-    const double rates[4] = {90000, 100000, 100000, 101000};
-    run_naps(&co, &s, 1000000, rates);
+    start_stretched(&co, &s);
     uint64_t probes = co.probes;
-    const double quiet[4] = {10, 10, 10, 10};
-    run_naps(&co, &s, 2000000, quiet);
+    run_naps(&co, &s, 2000000, QUIET);
     ASSERT(!coalesce_is_on(&co));
-    run_naps(&co, &s, 2 * COALESCE_WINDOW_US, rates);
+    run_naps(&co, &s, 2 * COALESCE_WINDOW_US, EQUAL);
     ASSERT(coalesce_is_on(&co));
     ASSERT_EQ(co.probes, probes);
     ASSERT_EQ(coalesce_sleep_us(&co), 400);
-    run_naps(&co, &s, COALESCE_RESUME_US + 1000000, quiet);
-    run_naps(&co, &s, 2 * COALESCE_WINDOW_US, rates);
+    run_naps(&co, &s, COALESCE_RESUME_US + 1000000, QUIET);
+    run_naps(&co, &s, 2 * COALESCE_WINDOW_US, EQUAL);
     ASSERT(!coalesce_is_on(&co));
     ASSERT_EQ(co.probes, probes + 1); /* probing on/off at the remembered 400 us */
     ASSERT_EQ(coalesce_sleep_us(&co), 0);
@@ -269,11 +275,8 @@ static void test_short_gap_resumes_long_gap_probes(void) {
 static void test_resumed_slower_load_reprobes(void) {
     coalesce co;
     sim s = {0};
-    coalesce_init(&co, 100);
-    const double rates[4] = {90000, 100000, 100000, 101000};
-    run_naps(&co, &s, 1000000, rates);
-    const double quiet[4] = {10, 10, 10, 10};
-    run_naps(&co, &s, 1000000, quiet);
+    start_stretched(&co, &s);
+    run_naps(&co, &s, 1000000, QUIET);
     uint64_t probes = co.probes;
     /* 30000/s off, 40000 at 100 us, 20000 at 200 and 400. */
     const double slower[4] = {30000, 40000, 20000, 20000};
@@ -295,11 +298,9 @@ static void test_resumed_verdict_is_rechecked_on_time(void) {
     run_naps(&co, &s, 1000000, first);
     ASSERT_EQ(coalesce_sleep_us(&co), 100);
     uint64_t probes = co.probes;
-    const double now_equal[4] = {90000, 100000, 100000, 100000};
-    const double quiet[4] = {10, 10, 10, 10};
-    for (int i = 0; i < 5; i++) { /* 1.5 s bursts, 1 s apart */
-        run_naps(&co, &s, 1500000, now_equal);
-        run_naps(&co, &s, 1000000, quiet);
+    for (int i = 0; i < 5; i++) { /* 1.5 s bursts, 1 s apart, now served alike */
+        run_naps(&co, &s, 1500000, EQUAL);
+        run_naps(&co, &s, 1000000, QUIET);
     }
     ASSERT(co.probes >= probes + 3); /* on/off, then 100 vs 200, 200 vs 400 */
     ASSERT_EQ(coalesce_nap_us(&co), 400);
@@ -324,12 +325,8 @@ static void test_sleep_that_empties_windows_is_a_loss(void) {
 static void test_resumed_sleep_that_empties_windows_is_dropped(void) {
     coalesce co;
     sim s = {0};
-    coalesce_init(&co, 100);
-    const double rates[4] = {90000, 100000, 100000, 101000};
-    run_naps(&co, &s, 1000000, rates);
-    ASSERT_EQ(coalesce_nap_us(&co), 400);
-    const double quiet[4] = {10, 10, 10, 10};
-    run_naps(&co, &s, 1000000, quiet);
+    start_stretched(&co, &s);
+    run_naps(&co, &s, 1000000, QUIET);
     s.on_us = 0;
     const double few[4] = {50000, 10000, 10000, 10000};
     run_naps(&co, &s, 10000000, few);
