@@ -293,6 +293,8 @@ class Suite:
     requests: Callable[[str, int, int], int]
     keyspace: int = KEYSPACE
     setup: Optional[Callable] = None
+    # Labels whose cells also run the no-op reference server (noop_server.c).
+    reference: tuple = ()
 
 
 def core_requests(test, pipeline, size):
@@ -321,7 +323,7 @@ def collection_requests(test, pipeline, size):
 
 
 CORE = Suite("core", [("SET", "set"), ("GET", "get"), ("INCR", "incr"), ("MSET", "mset")],
-             pipelines=[1, 16], sizes=[3, 1024], requests=core_requests)
+             pipelines=[1, 16], sizes=[3, 1024], requests=core_requests, reference=("SET", "GET"))
 
 COLLECTIONS = Suite("collections",
                     [("LPUSH", "lpush"), ("LPOP", "lpop"), ("RPUSH", "rpush"), ("RPOP", "rpop"),
@@ -444,6 +446,8 @@ class Context:
         self.bench_cpu = cpus[1] if self.pin else None
         self.workdir = tempfile.mkdtemp(prefix="castor-bench-")
         self.servers: Dict[str, Server] = {}
+        self.noop: Optional[Server] = None      # started by noop_server() when first needed
+        self.noop_error: Optional[str] = None
         self.suites: Dict[str, List[Cell]] = {}
         self.suite_errors: Dict[str, str] = {}
         self.figures: List[dict] = []   # everything printed, for --json
@@ -488,8 +492,36 @@ class Context:
             srv.stop()
         self.servers = {}
 
+    def noop_server(self):
+        """The no-op reference server (bench/noop_server.c), built and
+        started on first use, pinned like the servers; None if it cannot be."""
+        if self.noop is not None or self.noop_error:
+            return self.noop
+        src = os.path.join(ROOT, "bench", "noop_server.c")
+        binary = os.path.join(self.workdir, "noop_server")
+        cc = subprocess.run([os.environ.get("CC", "cc"), "-O2", "-o", binary, src],
+                            capture_output=True, text=True)
+        if cc.returncode != 0:
+            self.noop_error = "no-op server not built: " + cc.stderr.strip()[:200]
+            print(f"# {self.noop_error}", flush=True)
+            return None
+        srv = Server("noop", binary, self.workdir, free_port({s.port for s in self.servers.values()}),
+                     self.server_cpu, [])
+        srv.args = [binary, str(srv.port)]
+        try:
+            srv.start()
+        except BenchError as e:
+            srv.stop()
+            self.noop_error = "no-op server did not start: " + str(e).splitlines()[0]
+            print(f"# {self.noop_error}", flush=True)
+            return None
+        self.noop = srv
+        return srv
+
     def cleanup(self):
         self.stop_servers()
+        if self.noop is not None:
+            self.noop.stop()
         if not self.args.keep and os.path.isdir(self.workdir):
             shutil.rmtree(self.workdir, ignore_errors=True)
 
@@ -575,8 +607,9 @@ class Context:
                         n = max(n // 10, 5000)
                     cell = Cell(label, pipeline, size, n)
                     cells.append(cell)
+                    ref = self.noop_server() if label in suite.reference else None
                     try:
-                        self.run_cell(cell, test, suite.keyspace)
+                        self.run_cell(cell, test, suite.keyspace, ref)
                     except BenchError:
                         self.suite_errors[suite.name] = "a server died"
                         raise
@@ -585,7 +618,7 @@ class Context:
                             on_cell(cell)
         return cells
 
-    def run_cell(self, cell: Cell, test, keyspace=KEYSPACE):
+    def run_cell(self, cell: Cell, test, keyspace=KEYSPACE, ref: Optional[Server] = None):
         """Run one cell on both servers until each side's best run is confirmed.
 
         Repetitions alternate ABBA. After min_reps, stop once each server's two
@@ -593,15 +626,17 @@ class Context:
         on both sides); otherwise go on up to max_reps, or until the --budget
         for extra runs is spent, and mark the cell noisy.
         A test one server rejects is recorded in cell.error; a dead server raises.
+        'ref', the no-op server, takes its turn in the same alternation.
         """
         castor, redis = self.servers["castor"], self.servers["redis"]
+        order = (castor, redis) + ((ref,) if ref else ())
 
         def settled():
             return all(cell.is_stable(w) for w in cell.runs if w not in cell.error)
         for rep in range(self.max_reps):
             if rep >= self.min_reps and (settled() or time.monotonic() > self.extend_until):
                 break
-            for srv in ((castor, redis) if rep % 2 == 0 else (redis, castor)):
+            for srv in (order if rep % 2 == 0 else order[::-1]):
                 if srv.name in cell.error:
                     continue
                 try:
@@ -692,9 +727,19 @@ def paired_cpu_note(c: Cell):
     return f"paired runs {pairs[0]:.2f}-{pairs[-1]:.2f}, median {med:.2f}"
 
 
+def noop_note(c: Cell):
+    """The no-op server's best CPU per request in the same alternation:
+    what any server pays on this host (see noop_server.c)."""
+    best, redis = c.best_cpu("noop"), c.best_cpu("redis")
+    if best is None:
+        return ""
+    return f"a no-op server {best:.3f}" + (f" ({best / redis:.2f} of redis)" if redis else "")
+
+
 def print_cpu(ctx, section, cells, prefix="CPU "):
     for c in cells:
-        note = "; ".join(n for n in (cell_note(c, ops=False), paired_cpu_note(c)) if n)
+        notes = (cell_note(c, ops=False), paired_cpu_note(c), noop_note(c))
+        note = "; ".join(n for n in notes if n)
         ctx.figure(section, cell_label(prefix, c), "us/req",
                    c.best_cpu("castor"), c.best_cpu("redis"), "8.3f", note)
 
@@ -993,7 +1038,8 @@ def section_hll(ctx):
                    ("PFADD_NEW", ["PFADD", "hll:__rand_int__", "__rand_int__"]),
                    ("PFCOUNT", ["PFCOUNT", "hll:dense"]),
                    ("PFCOUNT_3", ["PFCOUNT", "hll:dense", "hll:a", "hll:b"])],
-                  pipelines=[1, 16], sizes=[0], requests=requests, setup=setup)
+                  pipelines=[1, 16], sizes=[0], requests=requests, setup=setup,
+                  reference=("PFADD", "PFADD_NEW", "PFCOUNT"))
     try:
         ctx.run_suite(suite, on_cell=print_ops(ctx, "hll"))
     finally:
@@ -1037,7 +1083,7 @@ def section_geo(ctx):
                    ("GEOSEARCH_B", ["GEOSEARCH", "geo", "FROMMEMBER", "m:__rand_int__",
                                     "BYBOX", "4", "4", "km", "COUNT", "10", "WITHDIST"])],
                   pipelines=[1, 16], sizes=[0], requests=requests, keyspace=GEO_POINTS,
-                  setup=setup)
+                  setup=setup, reference=("GEOADD",))
     try:
         ctx.run_suite(suite, on_cell=print_ops(ctx, "geo"))
     finally:
