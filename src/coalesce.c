@@ -28,10 +28,12 @@
  * much; the next window, without that sleep, tells: quiet too, the load
  * left (no verdict); busy, the sleep lost.
  *
- * The end of a load is no verdict, and a busy window within
+ * The end of a load is no verdict, and a load back within
  * COALESCE_RESUME_US of it resumes "on" at the remembered sleep, without a
- * probe: bursts of the same work (a batch job, a benchmark's runs) need not
- * be probed from scratch each time. A new load slower than the one the
+ * probe, as soon as the current window holds a busy window's events (not
+ * when it closes, 50-100 ms into the load): bursts of the same work (a
+ * batch job, a benchmark's runs) need not be probed from scratch each
+ * time, and sleep from their start. A new load slower than the one the
  * verdict was won with by COALESCE_DROP is re-probed at its next window, and
  * any other one when the verdict's ON hold ends (gaps do not extend it).
  * SPDX-License-Identifier: BSD-3-Clause */
@@ -179,6 +181,18 @@ static void quiet_while_on(coalesce *co, long long now) {
     co->quiet_check = true;
 }
 
+/* Off after a quiet gap, with an "on" verdict recent enough to resume. */
+static bool can_resume(const coalesce *co, long long now) {
+    return co->state == COALESCE_OFF && !co->quiet_check && co->verdict_on &&
+           now - co->quiet_since <= COALESCE_RESUME_US;
+}
+
+/* won_rate stays: a slower load re-probes; so does the hold's end. */
+static void resume(coalesce *co) {
+    co->state = COALESCE_ON;
+    co->hold_until = co->recheck_at;
+}
+
 /* A window closed with 'rate' events per second. */
 static void close_window(coalesce *co, long long now, double rate) {
     bool busy = rate >= COALESCE_MIN_RATE;
@@ -196,10 +210,8 @@ static void close_window(coalesce *co, long long now, double rate) {
         if (!busy) {
             co->off_hold = COALESCE_OFF_HOLD_US;
             if (co->hold_until > now) co->hold_until = now;
-        } else if (co->verdict_on && now - co->quiet_since <= COALESCE_RESUME_US) {
-            /* won_rate stays: a slower load re-probes; so does the hold's end */
-            co->state = COALESCE_ON;
-            co->hold_until = co->recheck_at;
+        } else if (can_resume(co, now)) {
+            resume(co);
         } else if (now >= co->hold_until) {
             start_probe(co, false);
         }
@@ -245,7 +257,17 @@ void coalesce_tick(coalesce *co, long long now_us, int events) {
     if (co->window_start < 0) co->window_start = now_us;
     if (events > 0) co->window_events += (uint64_t)events;
     long long elapsed = now_us - co->window_start;
-    if (elapsed < COALESCE_WINDOW_US) return;
+    if (elapsed < COALESCE_WINDOW_US) {
+        /* A load back after a quiet gap: resumed as soon as this window
+         * holds a busy window's events, not when it closes. */
+        if (co->window_events >= COALESCE_MIN_RATE * (COALESCE_WINDOW_US / 1000) / 1000 &&
+            can_resume(co, now_us)) {
+            resume(co);
+            co->window_start = now_us;
+            co->window_events = 0;
+        }
+        return;
+    }
     double rate = (double)co->window_events * 1e6 / (double)elapsed;
     co->window_start = now_us;
     co->window_events = 0;

@@ -16,6 +16,7 @@
 #include "repl_int.h"
 
 #include <limits.h>
+#include <string.h>
 
 #include "arg.h"
 #include "blocking.h"
@@ -115,10 +116,37 @@ static void resume_later(client *c) {
     repl_as.resume[repl_as.nresume++] = c;
 }
 
-/* End waiter i with 'err', or (NULL) with the count. */
-static void unblock_waiter(size_t i, int count, const char *err) {
-    client *c = repl_as.waiters[i].c;
-    repl_as.waiters[i] = repl_as.waiters[--repl_as.nwaiters];
+/* Take entry i out of an array of n, keeping the others in order: clients
+ * are released, and run what they pipelined, in the order they blocked
+ * (as Redis). */
+static void take_out(void *arr, size_t *n, size_t i, size_t size) {
+    char *a = arr;
+    memmove(a + i * size, a + (i + 1) * size, (*n - i - 1) * size);
+    (*n)--;
+}
+
+/* The entries of an array of n that 'done' picks, moved in order to a new
+ * array (*nout of them; NULL if none), the rest kept in order in place. */
+static void *split_done(void *arr, size_t *n, size_t size, bool (*done)(const void *),
+                        size_t *nout) {
+    char *a = arr, *out = NULL;
+    size_t kept = 0;
+    *nout = 0;
+    for (size_t i = 0; i < *n; i++) {
+        if (done(a + i * size)) {
+            if (!out) out = mem_alloc(*n * size);
+            memcpy(out + (*nout)++ * size, a + i * size, size);
+        } else {
+            memmove(a + kept++ * size, a + i * size, size);
+        }
+    }
+    *n = kept;
+    return out;
+}
+
+/* End a waiter (already taken out) with 'err', or (NULL) with the count. */
+static void unblock_waiter(waiter w, int count, const char *err) {
+    client *c = w.c;
     c->flags &= ~CLIENT_BLOCKED;
     srv.blocked_clients--;
     if (err) reply_error(c, err);
@@ -126,22 +154,24 @@ static void unblock_waiter(size_t i, int count, const char *err) {
     resume_later(c);
 }
 
+static bool wait_done(const void *p) {
+    const waiter *w = p;
+    return acked(w->off) >= w->numreplicas || (w->deadline_ms && w->deadline_ms <= srv.mstime);
+}
+
 static void check_waiters(void) {
-    for (size_t i = 0; i < repl_as.nwaiters;) {
-        waiter *w = &repl_as.waiters[i];
-        int n = acked(w->off);
-        if (n >= w->numreplicas || (w->deadline_ms && w->deadline_ms <= srv.mstime)) {
-            unblock_waiter(i, n, NULL);
-            continue;
-        }
-        i++;
-    }
+    size_t n;
+    waiter *done = split_done(repl_as.waiters, &repl_as.nwaiters, sizeof(waiter), wait_done, &n);
+    for (size_t i = 0; i < n; i++) unblock_waiter(done[i], acked(done[i].off), NULL);
+    mem_free(done);
 }
 
 bool repl_unblock_wait(client *c, const char *err) {
     for (size_t i = 0; i < repl_as.nwaiters; i++) {
         if (repl_as.waiters[i].c == c) {
-            unblock_waiter(i, acked(repl_as.waiters[i].off), err);
+            waiter w = repl_as.waiters[i];
+            take_out(repl_as.waiters, &repl_as.nwaiters, i, sizeof(waiter));
+            unblock_waiter(w, acked(w.off), err);
             return true;
         }
     }
@@ -233,10 +263,9 @@ void repl_ack_after(client *c) {
     repl_ms.getack_pending = true;
 }
 
-/* Release held client i: its reply goes out, or (err) becomes err. */
-static void release_ack_waiter(size_t i, const char *err) {
-    ack_waiter w = repl_as.ackw[i];
-    repl_as.ackw[i] = repl_as.ackw[--repl_as.nackw];
+/* Release a held client (already taken out): its reply goes out, or
+ * (err) becomes err. */
+static void release_ack_waiter(ack_waiter w, const char *err) {
     client *c = w.c;
     c->flags &= ~(CLIENT_BLOCKED | CLIENT_REPL_HOLD);
     srv.blocked_clients--;
@@ -249,23 +278,26 @@ static void release_ack_waiter(size_t i, const char *err) {
     resume_later(c);
 }
 
+/* Whether a held reply goes out now (ack) or as an error (its deadline). */
+static bool ack_fence; /* during check_ack_waiters() */
+
+static bool acked_enough(const ack_waiter *w) {
+    /* During the fence an ack may come from a replica about to be resynced. */
+    return !ack_fence && (cfg.min_replicas_to_ack <= 0 || acked(w->off) >= cfg.min_replicas_to_ack);
+}
+
+static bool ack_done(const void *p) {
+    const ack_waiter *w = p;
+    return acked_enough(w) || w->deadline_ms <= srv.mstime;
+}
+
 static void check_ack_waiters(void) {
-    bool fence = cfg.min_replicas_to_ack > 0 && fenced();
-    for (size_t i = 0; i < repl_as.nackw;) {
-        ack_waiter *w = &repl_as.ackw[i];
-        if (fence) {
-            /* Held until its deadline, then an error: an ack seen during the
-             * fence may come from a replica about to be resynced. */
-            if (w->deadline_ms <= srv.mstime) release_ack_waiter(i, ERR_NOT_ACKED);
-            else i++;
-        } else if (acked(w->off) >= cfg.min_replicas_to_ack || cfg.min_replicas_to_ack <= 0) {
-            release_ack_waiter(i, NULL);
-        } else if (w->deadline_ms <= srv.mstime) {
-            release_ack_waiter(i, ERR_NOT_ACKED);
-        } else {
-            i++;
-        }
-    }
+    ack_fence = cfg.min_replicas_to_ack > 0 && fenced();
+    size_t n;
+    ack_waiter *done = split_done(repl_as.ackw, &repl_as.nackw, sizeof(ack_waiter), ack_done, &n);
+    for (size_t i = 0; i < n; i++)
+        release_ack_waiter(done[i], acked_enough(&done[i]) ? NULL : ERR_NOT_ACKED);
+    mem_free(done);
 }
 
 /* The role changed to replica: nothing a blocked client waits for may
@@ -277,11 +309,16 @@ static void check_ack_waiters(void) {
 void repl_unblock_all_for_role_change(void) {
     blocking_unblock_all(ERR_UNBLOCKED_ROLE);
     /* Held writes were never acknowledged: an error, not their reply. */
-    while (repl_as.nackw) release_ack_waiter(0, ERR_NOT_ACKED);
+    while (repl_as.nackw) {
+        ack_waiter w = repl_as.ackw[0];
+        take_out(repl_as.ackw, &repl_as.nackw, 0, sizeof(ack_waiter));
+        release_ack_waiter(w, ERR_NOT_ACKED);
+    }
     while (repl_as.nwaiters) {
-        client *c = repl_as.waiters[0].c;
-        unblock_waiter(0, 0, ERR_UNBLOCKED_ROLE);
-        c->flags |= CLIENT_CLOSE_AFTER_REPLY;
+        waiter w = repl_as.waiters[0];
+        take_out(repl_as.waiters, &repl_as.nwaiters, 0, sizeof(waiter));
+        unblock_waiter(w, 0, ERR_UNBLOCKED_ROLE);
+        w.c->flags |= CLIENT_CLOSE_AFTER_REPLY;
     }
 }
 
@@ -299,7 +336,7 @@ void repl_ack_client_freed(client *c) {
     if (c->flags & CLIENT_BLOCKED) {
         for (size_t i = 0; i < repl_as.nwaiters; i++) {
             if (repl_as.waiters[i].c == c) {
-                repl_as.waiters[i] = repl_as.waiters[--repl_as.nwaiters];
+                take_out(repl_as.waiters, &repl_as.nwaiters, i, sizeof(waiter));
                 c->flags &= ~CLIENT_BLOCKED;
                 srv.blocked_clients--;
                 break;
@@ -308,7 +345,7 @@ void repl_ack_client_freed(client *c) {
     }
     for (size_t i = 0; i < repl_as.nackw; i++) {
         if (repl_as.ackw[i].c == c) {
-            repl_as.ackw[i] = repl_as.ackw[--repl_as.nackw];
+            take_out(repl_as.ackw, &repl_as.nackw, i, sizeof(ack_waiter));
             c->flags &= ~(CLIENT_BLOCKED | CLIENT_REPL_HOLD);
             srv.blocked_clients--;
             break;
@@ -328,10 +365,12 @@ void repl_ack_before_sleep(void) {
 /* Clients WAIT (or the durability mode) released run what they pipelined
  * after it (their writes ask for their ACK in repl_before_sleep()). */
 void repl_resume_released(void) {
-    while (repl_as.nresume) {
-        client *c = repl_as.resume[--repl_as.nresume];
+    /* In the order they were released (more may be added meanwhile). */
+    for (size_t i = 0; i < repl_as.nresume; i++) {
+        client *c = repl_as.resume[i];
         if (c && !(c->flags & (CLIENT_BLOCKED | CLIENT_CLOSE_ASAP))) client_process_input(c);
     }
+    repl_as.nresume = 0;
 }
 
 /* ---- Command table (registered by server.c) ---- */

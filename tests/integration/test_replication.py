@@ -228,6 +228,30 @@ def test_wait_counts_acknowledging_replicas(start_server):
     assert time.monotonic() - t >= 0.25
 
 
+def test_wait_releases_clients_in_the_order_they_blocked(start_server):
+    """Clients that one replica ACK releases from WAIT run what they
+    pipelined after it in the order they blocked, as in Redis: here each
+    one's INCR after its WAIT counts its place."""
+    m = start(start_server)
+    r = replica_of(start_server, m)
+    mc = m.raw()
+    assert mc.call("WAIT", "1", "5000") == 1
+    conns = [m.raw() for _ in range(4)]
+    os.kill(r.pid, signal.SIGSTOP)
+    try:
+        for i, c in enumerate(conns):   # each has a write the replica has not acked
+            assert c.call("SET", "k%d" % i, "v") == "OK"
+        for i, c in enumerate(conns):
+            c.send("WAIT", "1", "0")
+            c.send("INCR", "seq")
+            wait_for(lambda: rt.info(m, "clients")["blocked_clients"] == str(i + 1),
+                     10, msg="client %d blocked in WAIT" % i)
+    finally:
+        os.kill(r.pid, signal.SIGCONT)
+    # The replica's one ACK covers every write: all four go in one pass.
+    assert [(c.read(), c.read()) for c in conns] == [(1, 1), (1, 2), (1, 3), (1, 4)]
+
+
 def test_replconf_getack_makes_the_replica_ack_at_once(start_server):
     """WAIT sends REPLCONF GETACK down the stream; the replica must answer
     at once (its own periodic ACK comes only once a second)."""

@@ -154,6 +154,31 @@ static void test_load_gone_turns_it_off(void) {
     ASSERT_EQ(co.probes, probes);
 }
 
+/* Run quiet until a window has just closed (a new one starts now). */
+static void quiet_to_window_start(coalesce *co, sim *s) {
+    run(co, s, 1000, 10, 10);
+    while (s->now - 1000 != co->window_start) run(co, s, 1000, 10, 10);
+}
+
+/* A load back after a quiet gap is resumed once it has served a busy
+ * window's events (1000), before its first window closes: a burst of the
+ * same work sleeps from its start, not from 50-100 ms into it. A trickle
+ * under that count does not resume it. */
+static void test_load_back_resumes_within_its_first_window(void) {
+    coalesce co;
+    sim s = {0};
+    start_on(&co, &s);
+    run(&co, &s, 3 * COALESCE_WINDOW_US, 100, 100);
+    ASSERT(!coalesce_is_on(&co));
+    quiet_to_window_start(&co, &s);
+    run(&co, &s, 40000, 20000, 20000); /* 800 events in 40 ms */
+    ASSERT(!coalesce_is_on(&co));
+    quiet_to_window_start(&co, &s);
+    run(&co, &s, 15000, 100000, 100000); /* 1500 events in 15 ms */
+    ASSERT(coalesce_is_on(&co));
+    ASSERT(s.now - co.window_start < 15000); /* a fresh window, measured "on" */
+}
+
 /* The end of a load often looks like a drop first: the re-probe that
  * follows then runs into quiet windows. They are no verdict: the next busy
  * load is probed at once, not after a back-off. */
@@ -263,10 +288,12 @@ static void test_short_gap_resumes_long_gap_probes(void) {
     ASSERT_EQ(co.probes, probes);
     ASSERT_EQ(coalesce_sleep_us(&co), 400);
     run_naps(&co, &s, COALESCE_RESUME_US + 1000000, QUIET);
-    run_naps(&co, &s, 2 * COALESCE_WINDOW_US, EQUAL);
+    for (int ms = 0; ms < 3 * COALESCE_WINDOW_US / 1000 && co.probes == probes; ms++)
+        run_naps(&co, &s, 1000, EQUAL);
     ASSERT(!coalesce_is_on(&co));
-    ASSERT_EQ(co.probes, probes + 1); /* probing on/off at the remembered 400 us */
-    ASSERT_EQ(coalesce_sleep_us(&co), 0);
+    ASSERT_EQ(co.probes, probes + 1);     /* probing on/off at the remembered 400 us */
+    ASSERT_EQ(coalesce_sleep_us(&co), 0); /* its first window, off */
+    ASSERT_EQ(coalesce_nap_us(&co), 400);
 }
 
 /* A load that resumes much slower than the verdict's is re-probed at its
@@ -343,6 +370,7 @@ int main(void) {
     RUN(test_close_call_then_gain_turns_it_on);
     RUN(test_light_load_never_probes);
     RUN(test_load_gone_turns_it_off);
+    RUN(test_load_back_resumes_within_its_first_window);
     RUN(test_load_ending_mid_probe_is_no_verdict);
     RUN(test_load_change_while_on_reprobes);
     RUN(test_disabled_means_off);
