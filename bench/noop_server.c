@@ -56,6 +56,7 @@ static long frame(const char *p, size_t n, int *ping) {
         q = memchr(c, '\n', (size_t)(end - c));
         if (!q) return 0;
         long blen = strtol(c + 1, NULL, 10);
+        if (blen < 0 || blen > BUF) return -1;
         if (i == 0) *ping = blen == 4 && q + 5 <= end && strncasecmp(q + 1, "PING", 4) == 0;
         c = q + 1 + blen + 2;
         if (c > end) return 0;
