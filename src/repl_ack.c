@@ -309,17 +309,21 @@ static void check_ack_waiters(void) {
 void repl_unblock_all_for_role_change(void) {
     blocking_unblock_all(ERR_UNBLOCKED_ROLE);
     /* Held writes were never acknowledged: an error, not their reply. */
-    while (repl_as.nackw) {
-        ack_waiter w = repl_as.ackw[0];
-        take_out(repl_as.ackw, &repl_as.nackw, 0, sizeof(ack_waiter));
-        release_ack_waiter(w, ERR_NOT_ACKED);
+    ack_waiter *held = repl_as.ackw;
+    size_t nheld = repl_as.nackw;
+    repl_as.ackw = NULL;
+    repl_as.nackw = repl_as.ackw_cap = 0;
+    for (size_t i = 0; i < nheld; i++) release_ack_waiter(held[i], ERR_NOT_ACKED);
+    mem_free(held);
+    waiter *waiting = repl_as.waiters;
+    size_t nwaiting = repl_as.nwaiters;
+    repl_as.waiters = NULL;
+    repl_as.nwaiters = repl_as.waiters_cap = 0;
+    for (size_t i = 0; i < nwaiting; i++) {
+        unblock_waiter(waiting[i], 0, ERR_UNBLOCKED_ROLE);
+        waiting[i].c->flags |= CLIENT_CLOSE_AFTER_REPLY;
     }
-    while (repl_as.nwaiters) {
-        waiter w = repl_as.waiters[0];
-        take_out(repl_as.waiters, &repl_as.nwaiters, 0, sizeof(waiter));
-        unblock_waiter(w, 0, ERR_UNBLOCKED_ROLE);
-        w.c->flags |= CLIENT_CLOSE_AFTER_REPLY;
-    }
+    mem_free(waiting);
 }
 
 void repl_ack_check_waiters(void) {
