@@ -481,7 +481,14 @@ def test_tls_port_with_no_bind_address_starts_as_redis(tmp_path, certs, binary):
     try:
         wait_for(lambda: os.path.exists(sock_path), 20, msg="unix socket")
         r = redis.Redis(unix_socket_path=sock_path, socket_timeout=5)
-        wait_for(lambda: r.ping(), 20, msg="PING on the unix socket")
+
+        def pings():
+            # The socket file exists from bind(), before listen(): refused until then.
+            try:
+                return r.ping()
+            except redis.exceptions.ConnectionError:
+                return False
+        wait_for(pings, 20, msg="PING on the unix socket")
         assert r.config_get("bind") == {"bind": ""}
         r.close()
     finally:
