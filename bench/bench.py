@@ -721,10 +721,7 @@ def paired_cpu_note(c: Cell):
              if b.cpu_us > 0]
     if len(pairs) < 2:
         return ""
-    pairs.sort()
-    mid = len(pairs) // 2
-    med = pairs[mid] if len(pairs) % 2 else (pairs[mid - 1] + pairs[mid]) / 2
-    return f"paired runs {pairs[0]:.2f}-{pairs[-1]:.2f}, median {med:.2f}"
+    return f"paired runs {min(pairs):.2f}-{max(pairs):.2f}, median {statistics.median(pairs):.2f}"
 
 
 def noop_note(c: Cell):

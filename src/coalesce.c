@@ -181,6 +181,9 @@ static void quiet_while_on(coalesce *co, long long now) {
     co->quiet_check = true;
 }
 
+/* The events of a window at COALESCE_MIN_RATE: the load is back. */
+#define BUSY_WINDOW_EVENTS (COALESCE_MIN_RATE * (COALESCE_WINDOW_US / 1000) / 1000)
+
 /* Off after a quiet gap, with an "on" verdict recent enough to resume. */
 static bool can_resume(const coalesce *co, long long now) {
     return co->state == COALESCE_OFF && !co->quiet_check && co->verdict_on &&
@@ -260,8 +263,7 @@ void coalesce_tick(coalesce *co, long long now_us, int events) {
     if (elapsed < COALESCE_WINDOW_US) {
         /* A load back after a quiet gap: resumed as soon as this window
          * holds a busy window's events, not when it closes. */
-        if (co->window_events >= COALESCE_MIN_RATE * (COALESCE_WINDOW_US / 1000) / 1000 &&
-            can_resume(co, now_us)) {
+        if (co->window_events >= BUSY_WINDOW_EVENTS && can_resume(co, now_us)) {
             resume(co);
             co->window_start = now_us;
             co->window_events = 0;

@@ -314,7 +314,8 @@ static BIO_METHOD *out_method(void) {
 
 /* Send what waits in 'unsent'. 0 when it all went, else -1 with errno
  * (EAGAIN: the socket is full). */
-static int flush_unsent(tls_conn *t) {
+int tls_flush(tls_conn *t) {
+    if (t->unsent_len == 0) return 0;
     while (t->unsent_off < t->unsent_len) {
         ssize_t n =
             send(t->fd, t->unsent + t->unsent_off, t->unsent_len - t->unsent_off, MSG_NOSIGNAL);
@@ -420,7 +421,7 @@ static int failed(tls_conn *t, int ret, bool reading) {
 
 int tls_handshake(tls_conn *t) {
     /* Our flight must be gone before the peer can answer it. */
-    if (t->unsent_len > 0 && flush_unsent(t) == -1) {
+    if (tls_flush(t) == -1) {
         if (errno == EAGAIN) return TLS_WANT_WRITE;
         return TLS_FAILED;
     }
@@ -435,8 +436,7 @@ int tls_handshake(tls_conn *t) {
     }
     int e = SSL_get_error(t->ssl, ret);
     if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-        if (t->unsent_len > 0 && flush_unsent(t) == -1)
-            return errno == EAGAIN ? TLS_WANT_WRITE : TLS_FAILED;
+        if (tls_flush(t) == -1) return errno == EAGAIN ? TLS_WANT_WRITE : TLS_FAILED;
         return e == SSL_ERROR_WANT_READ ? TLS_WANT_READ : TLS_WANT_WRITE;
     }
     if (e == SSL_ERROR_SYSCALL)
@@ -456,7 +456,7 @@ ssize_t tls_read(tls_conn *t, void *buf, size_t len) {
         errno = t->read_errno;
         return t->read_rc;
     }
-    if (t->unsent_len > 0 && flush_unsent(t) == -1 && errno != EAGAIN) return -1;
+    if (tls_flush(t) == -1 && errno != EAGAIN) return -1;
     size_t got = 0;
     ssize_t rc = 0;
     while (got < len) {
@@ -493,7 +493,7 @@ ssize_t tls_read(tls_conn *t, void *buf, size_t len) {
     /* What the records asked us to send (a KeyUpdate's answer) goes now
      * if the socket takes it, else waits (tls_read_wants_write()). */
     if (t->unsent_len > 0) {
-        if (flush_unsent(t) == -1 && errno != EAGAIN) return got > 0 ? (ssize_t)got : -1;
+        if (tls_flush(t) == -1 && errno != EAGAIN) return got > 0 ? (ssize_t)got : -1;
         if (t->unsent_len - t->unsent_off > TLS_UNSENT_MAX) {
             snprintf(t->err, sizeof(t->err), "peer sends but does not read");
             errno = ENOBUFS;
@@ -511,7 +511,7 @@ ssize_t tls_read(tls_conn *t, void *buf, size_t len) {
  * are already written, or -1 (EAGAIN while the socket is still full). */
 static ssize_t begin_write(tls_conn *t, size_t len) {
     t->write_wants_read = false;
-    if (t->unsent_len > 0 && flush_unsent(t) == -1) return -1;
+    if (tls_flush(t) == -1) return -1;
     size_t done = t->pend_plain;
     if (done > len) { /* the caller broke the retry rule */
         snprintf(t->err, sizeof(t->err), "bad write retry");
@@ -636,21 +636,13 @@ ssize_t tls_send_file(tls_conn *t, int in, off_t *off, size_t count) {
  * would land inside the other's retry). */
 void tls_write_detached(tls_conn *t, const void *buf, size_t len) {
     if (len == 0 || t->pend_plain > 0) return;
-    if (t->unsent_len > 0 && flush_unsent(t) == -1 && errno != EAGAIN) return;
-    const char *p = buf;
-    while (len > 0) {
-        bool stop = false;
-        ssize_t n = write_records(t, p, len, &stop);
-        /* The record in 'unsent' counts as written. */
-        size_t wrote = (n > 0 ? (size_t)n : 0) + t->pend_plain;
-        t->pend_plain = 0;
-        if (wrote == 0 || stop) return; /* what the socket refused whole is dropped, as send(2)'s */
-        p += wrote;
-        len -= wrote;
-    }
+    if (tls_flush(t) == -1 && errno != EAGAIN) return;
+    bool stop = false;
+    /* Records after the one the socket took in part are dropped, as what
+     * send(2) refuses; that one's tail goes from 'unsent' as written. */
+    write_records(t, buf, len, &stop);
+    t->pend_plain = 0;
 }
-
-int tls_flush(tls_conn *t) { return t->unsent_len > 0 ? flush_unsent(t) : 0; }
 
 bool tls_has_pending(const tls_conn *t) { return t->read_failed || SSL_has_pending(t->ssl) == 1; }
 
@@ -667,7 +659,7 @@ void tls_free(tls_conn *t) {
     if (t->up) {
         ERR_clear_error();
         SSL_shutdown(t->ssl);
-        flush_unsent(t); /* close_notify if the socket takes it; no waiting */
+        tls_flush(t); /* close_notify if the socket takes it; no waiting */
     }
     SSL_free(t->ssl);
     ERR_clear_error();
