@@ -117,6 +117,7 @@ apps:
 # Redis 7.0.15's own suite, units of your choice, against the baseline of
 # redis-server (needs ../shared; not part of test): see scripts/conformance.sh.
 conformance:
+	sh scripts/install-deps.sh conformance
 	$(MAKE) all
 	sh scripts/conformance.sh
 

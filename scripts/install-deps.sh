@@ -3,6 +3,8 @@
 #   install-deps.sh run   -- to build and run the server
 #   install-deps.sh test  -- also what the tests and benchmarks use
 #   install-deps.sh apps  -- also node and npm for make apps (tests/apps)
+#   install-deps.sh conformance -- also tcl (and tcl-tls for its --tls mode)
+#                            for Redis's own suite (make conformance)
 # Uses apt-get as root; never touches anything but Debian's archive.
 set -eu
 
@@ -18,7 +20,8 @@ apps)
     command -v node >/dev/null 2>&1 || want="$want nodejs"
     command -v npm >/dev/null 2>&1 || want="$want npm"
     ;;
-*) echo "usage: $0 run|test|apps" >&2; exit 2 ;;
+conformance) want="$BUILD_PKGS $TEST_PKGS tcl tcl-tls" ;;
+*) echo "usage: $0 run|test|apps|conformance" >&2; exit 2 ;;
 esac
 
 missing=""
