@@ -11,6 +11,7 @@
 #include "reply.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -440,8 +441,14 @@ static void double_text(client *c, const char *buf, size_t l) {
     }
 }
 
+/* Redis's addReplyDouble() spells only infinities itself and gives the rest
+ * to "%.17g", so a NaN keeps its sign: a script's {double=0/0} is "-nan". */
 void reply_double(client *c, double d) {
     char buf[UTIL_DSTR_SIZE];
+    if (isnan(d)) {
+        double_text(c, signbit(d) ? "-nan" : "nan", signbit(d) ? 4 : 3);
+        return;
+    }
     double_text(c, buf, util_d2str(buf, d));
 }
 
@@ -472,9 +479,12 @@ void reply_verbatim(client *c, const char *p, size_t len, const char *ext) {
         return;
     }
     if (!wants_reply(c)) return;
+    /* Like addReplyVerbatim(): a format shorter than three bytes (up to a
+     * NUL) is padded with spaces. */
+    char fmt[5] = "   :";
+    for (int i = 0; i < 3 && ext[i] != '\0'; i++) fmt[i] = ext[i];
     add_hdr(c, '=', (long long)len + 4);
-    append(c, ext, 3);
-    append(c, ":", 1);
+    append(c, fmt, 4);
     append(c, p, len);
     append(c, "\r\n", 2);
 }
