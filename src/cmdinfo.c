@@ -201,13 +201,18 @@ static void reply_info(client *c, const command *cmd) {
 
 static void reply_info_fn(command *cmd, void *priv) { reply_info(priv, cmd); }
 
+/* Every command's info: COMMAND, and COMMAND INFO without names. */
+static void reply_all_info(client *c) {
+    reply_array(c, cmdtable_count());
+    cmdtable_foreach(reply_info_fn, c);
+}
+
 static void cmd_command(client *c) {
     if (c->argc > 1) {
         reply_errorf(c, ERR_COMMAND_UNKNOWN_SUB, c->argv[1].ptr);
         return;
     }
-    reply_array(c, cmdtable_count());
-    cmdtable_foreach(reply_info_fn, c);
+    reply_all_info(c);
 }
 
 static void cmd_command_count(client *c) { reply_int(c, cmdtable_count()); }
@@ -222,7 +227,7 @@ static command *find_by_fullname(const char *name, size_t len) {
 
 static void cmd_command_info(client *c) {
     if (c->argc == 2) {
-        cmd_command(c);
+        reply_all_info(c);
         return;
     }
     reply_array(c, c->argc - 2);
