@@ -244,15 +244,24 @@ void reply_error_nostats(client *c, const char *err) {
     if (c->cmd) c->cmd->failed++;
 }
 
+/* Like addReplyErrorFormat(), no length limit: an argument quoted with
+ * "%s" comes back whole (the formats that cut say so, as '%.128s'). */
 void reply_errorf(client *c, const char *fmt, ...) {
     char buf[1024];
-    va_list ap;
+    va_list ap, again;
     va_start(ap, fmt);
+    va_copy(again, ap);
     int n = vsnprintf(buf, sizeof(buf), fmt, ap);
     va_end(ap);
     if (n < 0) n = 0;
-    if ((size_t)n >= sizeof(buf)) n = sizeof(buf) - 1;
-    error_len(c, buf, (size_t)n, true);
+    if ((size_t)n < sizeof(buf)) {
+        error_len(c, buf, (size_t)n, true);
+    } else {
+        str *big = str_catvfmt(str_new_cap((size_t)n + 1), fmt, again);
+        error_len(c, big->buf, big->len, true);
+        str_free(big);
+    }
+    va_end(again);
 }
 
 void reply_error_arity(client *c) {
