@@ -167,6 +167,26 @@ def test_command_info_of_an_unknown_command_and_several(pair):
     pair.check("COMMAND", "DOCS", "get", "config|get", "set", unordered=True)
 
 
+# A numkeys the key spec cannot read (string2ll) sends Redis to the command's
+# own key finder, genericGetKeys(), which reads it with atoi() ("1.5" is 1),
+# puts a STORE destination last and gives no key flags.
+ATOI_NUMKEYS = [("SINTERCARD", "1.5", "a", "b"), ("SINTERCARD", "1abc", "a", "b"),
+                ("SINTERCARD", " 2", "a", "b"), ("SINTERCARD", "+2", "a", "b"),
+                ("SINTERCARD", "4294967297", "a", "b"), ("SINTERCARD", "0x", "a"),
+                ("ZUNIONSTORE", "d", "1.5", "a", "b"), ("ZDIFFSTORE", "d", "2e", "a", "b"),
+                ("ZUNION", "2x", "a", "b"), ("ZINTERCARD", "2.0", "a", "b"),
+                ("LMPOP", "1x", "a", "LEFT"), ("BLMPOP", "0", "1x", "a", "LEFT"),
+                ("ZMPOP", "1x", "a", "MIN"), ("BZMPOP", "0", "2.0", "a", "b", "MIN"),
+                ("EVAL", "return 1", "1.9", "a", "b"), ("FCALL", "f", "1e3", "a", "b"),
+                ("EVAL", "return 1", "abc", "a"), ("EVAL", "return 1", "3", "a", "b")]
+
+
+@pytest.mark.parametrize("args", ATOI_NUMKEYS, ids=lambda a: "-".join(a)[:40])
+def test_getkeys_of_a_numkeys_only_atoi_reads(pair, args):
+    pair.check("COMMAND", "GETKEYS", *args)
+    pair.check("COMMAND", "GETKEYSANDFLAGS", *args)
+
+
 # ---- COMMAND GETKEYSANDFLAGS ------------------------------------------------------------
 
 def test_getkeysandflags_of_every_fixed_key_command(pair, names):
