@@ -201,13 +201,18 @@ static void reply_info(client *c, const command *cmd) {
 
 static void reply_info_fn(command *cmd, void *priv) { reply_info(priv, cmd); }
 
+/* Every command's info: COMMAND, and COMMAND INFO without names. */
+static void reply_all_info(client *c) {
+    reply_array(c, cmdtable_count());
+    cmdtable_foreach(reply_info_fn, c);
+}
+
 static void cmd_command(client *c) {
     if (c->argc > 1) {
         reply_errorf(c, ERR_COMMAND_UNKNOWN_SUB, c->argv[1].ptr);
         return;
     }
-    reply_array(c, cmdtable_count());
-    cmdtable_foreach(reply_info_fn, c);
+    reply_all_info(c);
 }
 
 static void cmd_command_count(client *c) { reply_int(c, cmdtable_count()); }
@@ -222,7 +227,7 @@ static command *find_by_fullname(const char *name, size_t len) {
 
 static void cmd_command_info(client *c) {
     if (c->argc == 2) {
-        cmd_command(c);
+        reply_all_info(c);
         return;
     }
     reply_array(c, c->argc - 2);
@@ -335,11 +340,11 @@ static int spec_range(const keyspec *ks, int argc, const slice *argv, int *first
     } else if (ks->find == KS_FIND_KEYNUM) {
         long long num;
         int idx = *first + ks->keynumidx;
-        if (idx >= argc || !util_str2ll(argv[idx].ptr, argv[idx].len, &num) || num < 0 ||
-            num > argc)
-            return -1;
+        if (idx >= argc || !util_str2ll(argv[idx].ptr, argv[idx].len, &num) || num < 0) return -1;
         *first += ks->firstkey;
-        *last = *first + (int)num - 1;
+        /* Redis takes the count as an int: 4294967297 counts 1 key. */
+        long long last_ll = (long long)*first + (int)num - 1;
+        *last = last_ll > argc ? argc : (int)last_ll;
     } else {
         return -1;
     }
@@ -365,18 +370,24 @@ static int specs_get_keys(const cmd_meta *m, int argc, const slice *argv, int *k
 }
 
 /* Redis's getKeysFromCommandWithSpecs: the key specs where they find every
- * key with fixed flags, else the command's own key finder. */
-static int getkeys_with_specs(command *cmd, int argc, slice *argv, int *keys, int cap) {
+ * key with fixed flags, else the command's own key finder. *flagless is set
+ * when that finder is one of Redis's genericGetKeys() (a command with a
+ * numkeys spec), which gives its keys no flags. */
+static int getkeys_with_specs(command *cmd, int argc, slice *argv, int *keys, int cap,
+                              bool *flagless) {
     const cmd_meta *m = keyspecs_find(cmd->fullname);
-    bool has_spec = false, variable = false;
+    bool has_spec = false, variable = false, keynum = false;
     for (int i = 0; m && i < m->nkey_specs; i++) {
         if (!(m->key_specs[i].flags & KS_NOT_KEY)) has_spec = true;
         if (m->key_specs[i].flags & KS_VARIABLE_FLAGS) variable = true;
+        if (m->key_specs[i].find == KS_FIND_KEYNUM) keynum = true;
     }
+    *flagless = false;
     if (has_spec && !variable) {
         int n = specs_get_keys(m, argc, argv, keys, cap);
         if (n >= 0) return n;
     }
+    *flagless = keynum;
     return cmdtable_get_keys(cmd, argc, argv, keys, cap);
 }
 
@@ -384,7 +395,7 @@ static int getkeys_with_specs(command *cmd, int argc, slice *argv, int *keys, in
  * relative to argv[2], in *keys (caller frees; as many as there are
  * arguments, so a command with hundreds of keys lists them all); NULL
  * after replying an error. */
-static command *getkeys_common(client *c, int **keys, int *nkeys) {
+static command *getkeys_common(client *c, int **keys, int *nkeys, bool *flagless) {
     command *cmd = cmdtable_find(c->argv[2].ptr, c->argv[2].len);
     int argc = c->argc - 2;
     slice *argv = c->argv + 2;
@@ -405,7 +416,7 @@ static command *getkeys_common(client *c, int **keys, int *nkeys) {
         return NULL;
     }
     *keys = mem_alloc(sizeof(int) * (size_t)argc);
-    *nkeys = getkeys_with_specs(cmd, argc, argv, *keys, argc);
+    *nkeys = getkeys_with_specs(cmd, argc, argv, *keys, argc, flagless);
     if (*nkeys <= 0) {
         /* Redis's key finders answer 0 keys for malformed arguments: [] for
          * a command that may have none (EVAL k abc), else an error. */
@@ -423,7 +434,8 @@ static command *getkeys_common(client *c, int **keys, int *nkeys) {
 
 static void cmd_command_getkeys(client *c) {
     int *keys = NULL, n;
-    if (!getkeys_common(c, &keys, &n)) return;
+    bool flagless;
+    if (!getkeys_common(c, &keys, &n, &flagless)) return;
     reply_array(c, n);
     for (int i = 0; i < n; i++) reply_bulk(c, c->argv[2 + keys[i]].ptr, c->argv[2 + keys[i]].len);
     mem_free(keys);
@@ -473,14 +485,16 @@ unsigned cmdinfo_key_flags_meta(const command *cmd, const cmd_meta *m, int argc,
 
 static void cmd_command_getkeysandflags(client *c) {
     int *keys = NULL, n;
-    command *cmd = getkeys_common(c, &keys, &n);
+    bool flagless;
+    command *cmd = getkeys_common(c, &keys, &n, &flagless);
     if (cmd == NULL) return;
     reply_array(c, n);
     for (int i = 0; i < n; i++) {
         reply_array(c, 2);
         reply_bulk(c, c->argv[2 + keys[i]].ptr, c->argv[2 + keys[i]].len);
-        unsigned f = cmdinfo_key_flags_meta(cmd, keyspecs_find(cmd->fullname), c->argc - 2,
-                                            c->argv + 2, keys[i]);
+        unsigned f = flagless ? 0
+                              : cmdinfo_key_flags_meta(cmd, keyspecs_find(cmd->fullname),
+                                                       c->argc - 2, c->argv + 2, keys[i]);
         reply_flag_names(c, f, key_flag_names, 11);
     }
     mem_free(keys);

@@ -10,6 +10,7 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
@@ -388,9 +389,17 @@ int cmdtable_get_keys(command *cmd, int argc, slice *argv, int *keys, int cap) {
     return n;
 }
 
+int cmdtable_atoi(const slice *arg) {
+    char buf[64]; /* longer only by blanks or digits past LONG_MAX */
+    size_t len = arg->len < sizeof(buf) - 1 ? arg->len : sizeof(buf) - 1;
+    memcpy(buf, arg->ptr, len);
+    buf[len] = '\0';
+    return atoi(buf);
+}
+
 int cmdtable_numkeys_getkeys(int argc, const slice *argv, int idx, int *keys, int n, int cap) {
-    long long num;
-    if (idx >= argc || !util_str2ll(argv[idx].ptr, argv[idx].len, &num)) return -1;
+    if (idx >= argc) return -1;
+    int num = cmdtable_atoi(&argv[idx]);
     if (num < 1 || num > argc - idx - 1) return -1;
     for (long long i = 0; i < num && n < cap; i++) keys[n++] = idx + 1 + (int)i;
     return n;

@@ -151,7 +151,11 @@ int cmdtable_get_keys(command *cmd, int argc, slice *argv, int *keys, int cap);
 /* For a family's getkeys: the keys counted by a numkeys argument at
  * argv[idx], which follow it (LMPOP, ZUNION, SINTERCARD...). Appends their
  * positions to keys[n..cap) and returns the new count, or -1 when numkeys
- * is not a number in [1, argc - idx - 1]. */
+ * is not in [1, argc - idx - 1]. numkeys reads as C's atoi() ("1.5" is 1),
+ * as Redis's genericGetKeys(): the key finder after the key specs fail. */
 int cmdtable_numkeys_getkeys(int argc, const slice *argv, int idx, int *keys, int n, int cap);
+/* C's atoi() of an argument (leading blanks and digits; 0 if none), as
+ * Redis's native key finders read a numkeys argument. */
+int cmdtable_atoi(const slice *arg);
 
 #endif

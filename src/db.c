@@ -250,6 +250,7 @@ size_t db_volatile_count(const db *d) { return d->vol_len; }
 bool db_int_is_shared(const kv *e) {
     if (e->type != KV_STRING || e->enc != KV_ENC_INT || kv_int(e) < 0 || kv_int(e) >= 10000)
         return false;
+    if (e->flags & KV_INT_OWN) return false;
     /* Under an LRU or LFU maxmemory policy each key keeps its own access
      * data, so Redis stops sharing integers (MAXMEMORY_FLAG_NO_SHARED_INTEGERS). */
     if (cfg.maxmemory == 0) return true;

@@ -65,11 +65,11 @@
 #define ERR_NUMKEYS_BAD "ERR Bad number of keys provided"
 #define ERR_NUMKEYS_TOO_MANY "ERR Number of keys can't be greater than number of args"
 #define ERR_NUMKEYS_NEG "ERR Number of keys can't be negative"
-#define ERR_FUNCTION_UNKNOWN_OPTION "ERR Unknown option given: %.128s"
+#define ERR_FUNCTION_UNKNOWN_OPTION "ERR Unknown option given: %s"
 #define ERR_LIBRARY_NOT_FOUND "ERR Library not found"
 #define ERR_FUNCTION_FLUSH_OPTION "ERR FUNCTION FLUSH only supports SYNC|ASYNC option"
 #define ERR_LIBRARY_NAME_MISSING "ERR library name argument was not given"
-#define ERR_UNKNOWN_ARGUMENT "ERR Unknown argument %.128s"
+#define ERR_UNKNOWN_ARGUMENT "ERR Unknown argument %s"
 #define ERR_FUNCTION_RESTORE_POLICY                                                                \
     "ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE."
 
@@ -191,7 +191,7 @@
 
 /* HELLO, SHUTDOWN (srvcmd.c, server.c) */
 #define ERR_HELLO_PROTOCOL "ERR Protocol version is not an integer or out of range"
-#define ERR_HELLO_OPTION "ERR Syntax error in HELLO option '%.128s'"
+#define ERR_HELLO_OPTION "ERR Syntax error in HELLO option '%s'"
 #define ERR_HELLO_NOAUTH                                                                           \
     "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"
 #define ERR_SHUTDOWN_NONE "ERR No shutdown in progress."
@@ -309,7 +309,7 @@
 #define ERR_RESTORE_TTL "ERR Invalid TTL value, must be >= 0"
 
 /* Expiry (expire.c) */
-#define ERR_EXPIRE_OPTION "ERR Unsupported option %.128s"
+#define ERR_EXPIRE_OPTION "ERR Unsupported option %s"
 #define ERR_EXPIRE_NX_XX "ERR NX and XX, GT or LT options at the same time are not compatible"
 #define ERR_EXPIRE_GT_LT "ERR GT and LT options at the same time are not compatible"
 

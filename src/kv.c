@@ -184,6 +184,7 @@ static kv *relayout(const kv *e, bool with_expire) {
     size_t vsize = value_size(e->enc, e->enc == KV_ENC_EMBSTR ? v[0] : 0);
     kv *n = alloc_entry(key, klen, e->type, e->enc, vsize, with_expire);
     n->lru = e->lru;
+    n->flags |= e->flags & KV_INT_OWN;
     memcpy(val_ptr(n), v, vsize);
     return n;
 }
@@ -212,6 +213,7 @@ kv *kv_rekey(const kv *e, const char *key, size_t klen) {
     bool ex = kv_has_expire(e);
     kv *n = alloc_entry(key, klen, e->type, e->enc, vsize, ex);
     n->lru = e->lru;
+    n->flags |= e->flags & KV_INT_OWN;
     memcpy(val_ptr(n), v, vsize);
     if (ex) {
         memcpy(n->data, e->data, 8);
@@ -222,7 +224,9 @@ kv *kv_rekey(const kv *e, const char *key, size_t klen) {
 
 kv *kv_dup(const kv *e, const char *key, size_t klen) {
     kv *n = kv_rekey(e, key, klen);
-    if (e->type == KV_STRING && e->enc == KV_ENC_RAW) {
+    if (e->type == KV_STRING && e->enc == KV_ENC_INT) {
+        n->flags |= KV_INT_OWN;
+    } else if (e->type == KV_STRING && e->enc == KV_ENC_RAW) {
         str *s = kv_raw(e);
         kv_set_raw(n, str_new(s->buf, s->len));
     } else if (e->type != KV_STRING) {
@@ -263,7 +267,10 @@ long long kv_int(const kv *e) {
     return ll;
 }
 
-void kv_set_int(kv *e, long long v) { memcpy(val_ptr(e), &v, 8); }
+void kv_set_int(kv *e, long long v) {
+    memcpy(val_ptr(e), &v, 8);
+    e->flags &= (uint8_t)~KV_INT_OWN; /* a new value: Redis shares it again */
+}
 
 str *kv_raw(const kv *e) {
     str *s;

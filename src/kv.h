@@ -49,6 +49,10 @@ typedef struct kv {
 
 #define KV_HAS_EXPIRE 1
 #define KV_KLEN32 2
+/* An INT string Redis would not share though it is in 0..9999: COPY's
+ * duplicate (dupStringObject() makes a new object). Kept by a rekey
+ * (RENAME, MOVE keep Redis's object), dropped by any new value. */
+#define KV_INT_OWN 4
 
 /* Free callback for a collection value, set by the type modules. The
  * encoding tells the callback what 'ptr' is (listpack, skiplist, ...). */

@@ -418,6 +418,12 @@ static void cmd_spublish(client *c) {
 }
 
 static void list_topics(client *c, int kind) {
+    /* The table's arity is "at least 2"; more than a pattern is Redis's
+     * subcommand error (pubsubCommand checks argc itself). */
+    if (c->argc > 3) {
+        reply_error_subcommand(c, "PUBSUB");
+        return;
+    }
     slice *pat = c->argc == 3 ? &c->argv[2] : NULL;
     void *node = reply_defer(c);
     long long n = 0;

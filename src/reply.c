@@ -11,6 +11,7 @@
 #include "reply.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -243,15 +244,24 @@ void reply_error_nostats(client *c, const char *err) {
     if (c->cmd) c->cmd->failed++;
 }
 
+/* Like addReplyErrorFormat(), no length limit: an argument quoted with
+ * "%s" comes back whole (the formats that cut say so, as '%.128s'). */
 void reply_errorf(client *c, const char *fmt, ...) {
     char buf[1024];
-    va_list ap;
+    va_list ap, again;
     va_start(ap, fmt);
+    va_copy(again, ap);
     int n = vsnprintf(buf, sizeof(buf), fmt, ap);
     va_end(ap);
     if (n < 0) n = 0;
-    if ((size_t)n >= sizeof(buf)) n = sizeof(buf) - 1;
-    error_len(c, buf, (size_t)n, true);
+    if ((size_t)n < sizeof(buf)) {
+        error_len(c, buf, (size_t)n, true);
+    } else {
+        str *big = str_catvfmt(str_new_cap((size_t)n + 1), fmt, again);
+        error_len(c, big->buf, big->len, true);
+        str_free(big);
+    }
+    va_end(again);
 }
 
 void reply_error_arity(client *c) {
@@ -440,8 +450,14 @@ static void double_text(client *c, const char *buf, size_t l) {
     }
 }
 
+/* Redis's addReplyDouble() spells only infinities itself and gives the rest
+ * to "%.17g", so a NaN keeps its sign: a script's {double=0/0} is "-nan". */
 void reply_double(client *c, double d) {
     char buf[UTIL_DSTR_SIZE];
+    if (isnan(d)) {
+        double_text(c, signbit(d) ? "-nan" : "nan", signbit(d) ? 4 : 3);
+        return;
+    }
     double_text(c, buf, util_d2str(buf, d));
 }
 
@@ -472,9 +488,12 @@ void reply_verbatim(client *c, const char *p, size_t len, const char *ext) {
         return;
     }
     if (!wants_reply(c)) return;
+    /* Like addReplyVerbatim(): a format shorter than three bytes (up to a
+     * NUL) is padded with spaces. */
+    char fmt[5] = "   :";
+    for (int i = 0; i < 3 && ext[i] != '\0'; i++) fmt[i] = ext[i];
     add_hdr(c, '=', (long long)len + 4);
-    append(c, ext, 3);
-    append(c, ":", 1);
+    append(c, fmt, 4);
     append(c, p, len);
     append(c, "\r\n", 2);
 }

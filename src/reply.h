@@ -41,6 +41,7 @@ void reply_double(client *c, double d);  /* RESP2: bulk, RESP3: , */
 void reply_human_double(client *c, long double d);
 void reply_bool(client *c, int b);                           /* RESP2: :1/:0 */
 void reply_big_number(client *c, const char *p, size_t len); /* RESP2: bulk */
+/* ext: the format, its first three bytes up to a NUL, padded with spaces. */
 void reply_verbatim(client *c, const char *p, size_t len, const char *ext);
 void reply_empty_array(client *c);
 void reply_help(client *c, const char *cmd, const char **lines);

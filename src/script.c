@@ -605,13 +605,14 @@ uint32_t script_cmd_flags(client *c, uint32_t cmd_flags) {
     return eval_cmd_flags(c, cmd_flags);
 }
 
-/* EVAL's keys: numkeys at argv[2]. */
+/* EVAL's keys: numkeys at argv[2], read by atoi() as Redis's evalGetKeys
+ * (its key spec reads it strictly first). */
 int script_eval_getkeys(int argc, slice *argv, int *keys, int cap) {
-    long long num;
-    if (argc < 3 || !util_str2ll(argv[2].ptr, argv[2].len, &num) || num < 0 || num > argc - 3)
-        return -1;
+    if (argc < 3) return -1;
+    int num = cmdtable_atoi(&argv[2]);
+    if (num < 0 || num > argc - 3) return -1;
     int n = 0;
-    for (long long i = 0; i < num && n < cap; i++) keys[n++] = 3 + (int)i;
+    for (int i = 0; i < num && n < cap; i++) keys[n++] = 3 + i;
     return n;
 }
 

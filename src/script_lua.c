@@ -647,16 +647,13 @@ static bool reply_special_table(client *c, lua_State *L, int script_resp) {
     lua_pop(L, 1);
     if ((t = raw_field(L, "verbatim_string")) == LUA_TTABLE) {
         if (raw_field(L, "format") == LUA_TSTRING) {
-            size_t flen;
-            const char *fmt = lua_tolstring(L, -1, &flen);
+            const char *fmt = lua_tostring(L, -1);
             lua_pushstring(L, "string");
             lua_rawget(L, -3);
             if (lua_type(L, -1) == LUA_TSTRING) {
                 size_t len;
                 const char *s = lua_tolstring(L, -1, &len);
-                char ext[4] = "txt";
-                memcpy(ext, fmt, flen < 3 ? flen : 3);
-                reply_verbatim(c, s, len, ext);
+                reply_verbatim(c, s, len, fmt);
                 lua_pop(L, 3);
                 return true;
             }

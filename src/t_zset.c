@@ -1163,13 +1163,17 @@ static void cmd_zintercard(client *c) { setop_generic(c, NULL, 1, OP_INTER, true
 /* ---- Key positions for COMMAND GETKEYS ---- */
 
 /* Keys counted by argv[numkeys_idx] start right after it, as Redis's
- * "keynum" key spec: a count that is not a number, is below 1 or runs
- * past the arguments makes the command invalid. */
+ * "keynum" key spec; these finders run where that spec fails, as Redis's
+ * genericGetKeys(): numkeys by atoi(), below 1 or past the arguments is
+ * no key at all. */
 /* ZUNIONSTORE, ZINTERSTORE, ZDIFFSTORE: destination, then numkeys at 2. */
 static int store_getkeys(int argc, slice *argv, int *keys, int cap) {
     if (cap < 1) return 0;
-    keys[0] = 1;
-    return cmdtable_numkeys_getkeys(argc, argv, 2, keys, 1, cap);
+    /* The destination last, as Redis's genericGetKeys() (its key specs,
+     * which castor follows first, put it first). */
+    int n = cmdtable_numkeys_getkeys(argc, argv, 2, keys, 0, cap - 1);
+    if (n > 0) keys[n++] = 1;
+    return n;
 }
 
 /* ZUNION, ZINTER, ZDIFF, ZINTERCARD, ZMPOP: numkeys at 1. */

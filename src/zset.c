@@ -197,11 +197,16 @@ unsigned long zset_count_lex(const kv *e, const sl_lexrange *r) {
         }
         return count;
     }
+    /* Members that are not in lex order (mixed scores) leave the result
+     * unspecified: the two searches may disagree, and a first without a
+     * last counts to the end, as zlexcountCommand() does. */
     skiplist *sl = kv_ptr(e);
     sl_node *first = sl_first_in_lex(sl, r);
     if (first == NULL) return 0;
+    unsigned long count = sl->length - (sl_rank(sl, first) - 1);
     sl_node *last = sl_last_in_lex(sl, r);
-    return sl_rank(sl, last) - sl_rank(sl, first) + 1;
+    if (last != NULL) count -= sl->length - sl_rank(sl, last);
+    return count;
 }
 
 /* ---- Conversion ---- */

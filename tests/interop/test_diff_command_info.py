@@ -139,10 +139,52 @@ def test_hyperloglog_and_geo_commands_are_listed_and_described_as_redis(pair, na
         pair.check("COMMAND", sub, *HLL_GEO, proto=proto, unordered=(sub == "DOCS"))
 
 
+@pytest.mark.parametrize("proto", [2, 3])
+def test_command_info_without_names_is_every_command(pair, proto):
+    """COMMAND INFO with no name answers every command, like COMMAND
+    (castor took it for COMMAND with a subcommand: an error). Commands and
+    subcommands come in Redis's dict order: compared by name, each entry
+    without its subcommands' details (the per-command test has those)."""
+    a, b = pair.both("COMMAND", "INFO", proto=proto)
+    assert a[0] == b[0] == "*", (fmt(a)[:200], fmt(b)[:200])
+
+    def by_name(node):
+        out = {}
+        for e in node[1]:
+            fields = normalize(e)[1]
+            subs = sorted(s[1][0][1] for s in fields[9][1])
+            out[fields[0][1]] = (fields[:9], subs)
+        return out
+
+    assert by_name(a) == by_name(b)
+    assert len(a[1]) == pair.check("COMMAND", "COUNT")
+    assert a == pair.conn("castor", proto).call_node("COMMAND")
+
+
 def test_command_info_of_an_unknown_command_and_several(pair):
     pair.check("COMMAND", "INFO", "get", "nosuchcommand", "config|get", "config|nosuch")
     pair.check("COMMAND", "DOCS", "nosuchcommand")
     pair.check("COMMAND", "DOCS", "get", "config|get", "set", unordered=True)
+
+
+# A numkeys the key spec cannot read (string2ll) sends Redis to the command's
+# own key finder, genericGetKeys(), which reads it with atoi() ("1.5" is 1),
+# puts a STORE destination last and gives no key flags.
+ATOI_NUMKEYS = [("SINTERCARD", "1.5", "a", "b"), ("SINTERCARD", "1abc", "a", "b"),
+                ("SINTERCARD", " 2", "a", "b"), ("SINTERCARD", "+2", "a", "b"),
+                ("SINTERCARD", "4294967297", "a", "b"), ("SINTERCARD", "0x", "a"),
+                ("ZUNIONSTORE", "d", "1.5", "a", "b"), ("ZDIFFSTORE", "d", "2e", "a", "b"),
+                ("ZUNION", "2x", "a", "b"), ("ZINTERCARD", "2.0", "a", "b"),
+                ("LMPOP", "1x", "a", "LEFT"), ("BLMPOP", "0", "1x", "a", "LEFT"),
+                ("ZMPOP", "1x", "a", "MIN"), ("BZMPOP", "0", "2.0", "a", "b", "MIN"),
+                ("EVAL", "return 1", "1.9", "a", "b"), ("FCALL", "f", "1e3", "a", "b"),
+                ("EVAL", "return 1", "abc", "a"), ("EVAL", "return 1", "3", "a", "b")]
+
+
+@pytest.mark.parametrize("args", ATOI_NUMKEYS, ids=lambda a: "-".join(a)[:40])
+def test_getkeys_of_a_numkeys_only_atoi_reads(pair, args):
+    pair.check("COMMAND", "GETKEYS", *args)
+    pair.check("COMMAND", "GETKEYSANDFLAGS", *args)
 
 
 # ---- COMMAND GETKEYSANDFLAGS ------------------------------------------------------------

@@ -270,6 +270,22 @@ def test_object_subcommands_and_errors(pair):
     pair.check_shape("OBJECT", "HELP")
 
 
+def test_refcount_of_a_copied_shared_integer(pair):
+    """Redis shares the integers 0..9999 (REFCOUNT INT_MAX), but COPY's
+    dupStringObject() gives the copy its own object (REFCOUNT 1), which a
+    RENAME, MOVE or EXPIRE keeps and a new value (SET, INCR) shares again;
+    castor answered by the value alone."""
+    pair.same([("SET", "a", "5"), ("COPY", "a", "b"), ("OBJECT", "REFCOUNT", "a"),
+               ("OBJECT", "REFCOUNT", "b"),
+               ("COPY", "a", "c", "DB", "1"), ("RENAME", "b", "b2"), ("OBJECT", "REFCOUNT", "b2"),
+               ("EXPIRE", "b2", "1000"), ("OBJECT", "REFCOUNT", "b2"), ("MOVE", "b2", "2"),
+               ("SELECT", "1"), ("OBJECT", "REFCOUNT", "c"), ("SELECT", "2"),
+               ("OBJECT", "REFCOUNT", "b2"), ("INCR", "b2"), ("OBJECT", "REFCOUNT", "b2"),
+               ("SELECT", "0"), ("COPY", "a", "d"), ("SET", "d", "6"), ("OBJECT", "REFCOUNT", "d"),
+               ("COPY", "a", "e"), ("SET", "e", "7", "KEEPTTL"), ("OBJECT", "REFCOUNT", "e"),
+               ("SET", "big", "10000"), ("COPY", "big", "f"), ("OBJECT", "REFCOUNT", "f")])
+
+
 def test_object_freq_and_idletime_under_lfu(make_pair):
     p = make_pair({"maxmemory-policy": "allkeys-lfu"})
     p.same([("SET", "k", "v"), ("OBJECT", "IDLETIME", "k")])

@@ -118,6 +118,11 @@ def test_pubsub_channels_and_errors(pair):
         pair.check("PUBLISH", "a")
         pair.check("SUBSCRIBE")
         pair.check("PUBSUB", "HELP")
+        # One pattern at most: a second is the subcommand error, not a
+        # list (the table's arity is only "at least 2").
+        for sub in ("CHANNELS", "SHARDCHANNELS", "channels"):
+            pair.check("PUBSUB", sub, "news.*", "other")
+            pair.check("PUBSUB", sub, "a", "b", "c")
     finally:
         for c in subs:
             c.close()

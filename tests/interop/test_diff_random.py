@@ -9,10 +9,15 @@ empty strings, binary bytes) and values large or many enough to cross the
 default encoding thresholds (listpack -> hashtable / skiplist / quicklist,
 intset -> hashtable), so OBJECT ENCODING and ordering are exercised.
 
-Commands are now and then wrapped in EVAL (redis.pcall) or COMMAND GETKEYS,
+Commands are now and then wrapped in a script (EVAL, EVAL_RO, EVAL with
+redis.setresp(3), FCALL / FCALL_RO of a loaded library) or COMMAND GETKEYS,
 or queued in MULTI / EXEC (with WATCH); every third seed speaks RESP3, every
 fourth runs with tiny *-max-listpack-* / intset limits (conversions all the
-time), every fifth also compares the stream of keyspace notifications.
+time), every fifth also compares the stream of keyspace notifications. Gen.misc
+adds connection state (CLIENT, HELLO errors), OBJECT REFCOUNT, PFDEBUG, Pub/Sub
+counts, DUMP / RESTORE inside a script, and CONFIG SET of an encoding limit
+mid-sequence (each run starts from its seed's limits); Gen.other_db reaches
+database 1 (MOVE, COPY DB, SWAPDB, SELECT), compared at the end too.
 
 Comparisons are exact, except where Redis itself is not deterministic:
   * replies whose order the encoding does not define (SMEMBERS, HGETALL,
@@ -24,12 +29,23 @@ Comparisons are exact, except where Redis itself is not deterministic:
     a set or a sorted set (loaded from a hash table) by length (Gen.lexq,
     Gen.sort); ZL keys hold only score-0 members for exact lex ranges;
   * random commands (SPOP, SRANDMEMBER, HRANDFIELD, ZRANDMEMBER with counts,
-    RANDOMKEY) are not generated, those three only with count 0;
+    RANDOMKEY) are not generated, but with count 0, or a count above any
+    key's size (the whole key, compared unordered: Gen.wholes);
+  * a hash table hash is not DUMPed and RESTOREd by Gen.restore: it would
+    come back as a listpack in its hash table's order;
+  * FUNCTION LIST is compared unordered (a library's functions are kept
+    in a hash table);
+  * a mutated command whose compare mode depends on an encoding noted
+    before compares as for a hash table (the key may have changed);
   * TTL / PTTL / EXPIRETIME / PEXPIRETIME are compared within a tolerance,
     and every expiry is far in the future or in the past (nothing expires
     while a sequence runs), each one distinct so GT / LT never compare two
     times that differ only by the milliseconds between the two servers;
-  * XPENDING's idle times are masked;
+  * XPENDING's idle times are masked, and XINFO's idle, seen and delivery
+    times (_mask_times); idle thresholds are an hour, far from both what a
+    sequence waits and XCLAIM's IDLE / TIME in the past;
+  * GEOSEARCH / GEORADIUS without ASC / DESC, and with COUNT ANY, reply in
+    the search's own order: its boxes in turn, each in sorted set order;
   * a numeric SORT is preceded by a no-op that clears the errno Redis 7.0
     tests without resetting (Gen.sort).
 After each sequence: every key's PTTL (with a tolerance), TYPE, OBJECT
@@ -85,12 +101,46 @@ SORTED = "sorted"        # array elements in any order
 PAIRS = "pairs"          # flat field/value array, pairs in any order
 TTL = "ttl"              # integer within a tolerance (seconds or ms by name)
 PENDING = "pending"      # XPENDING extended form: idle times masked
+TIMES = "times"          # XINFO: idle / seen / delivery times masked (_mask_times)
+WHOLE = "whole"          # a random pick whose count covers the whole key (Gen.wholes)
 LEXQ = "lex"             # exact for a listpack, else the reply's kind (Gen.lexq)
 SORTBY = "sortby"        # exact for a list, else the shape (see Gen.sort)
 # Not mutated: random replies, SORT (its compare mode depends on its BY),
 # blocking commands (a timeout mutated to 0 would block for ever).
 NO_MUTATE = ("SRANDMEMBER", "HRANDFIELD", "ZRANDMEMBER", "SPOP", "SORT", "SORT_RO", "BLPOP",
-             "BRPOP", "BLMOVE", "BRPOPLPUSH", "BLMPOP", "BZPOPMIN", "BZPOPMAX", "BZMPOP")
+             "BRPOP", "BLMOVE", "BRPOPLPUSH", "BLMPOP", "BZPOPMIN", "BZPOPMAX", "BZMPOP",
+             # CLIENT TRACKING on (pushes), a bare HELLO (the client id),
+             # WAIT for a replica that never comes:
+             "CLIENT", "HELLO", "WAIT")
+
+# A library for FCALL (Gen.misc loads it; pair.reset() flushes it): the
+# same generic call as the EVAL wrapper, read-write and read-only.
+FUNCTION_LIB = """#!lua name=difflib
+redis.register_function('dcall', function(keys, args) return redis.pcall(unpack(args)) end)
+redis.register_function{function_name='dcall_ro', flags={'no-writes'},
+    callback=function(keys, args) return redis.pcall(unpack(args)) end}
+"""
+
+# DUMP KEYS[1], RESTORE the payload as KEYS[2] with ARGV as the TTL and
+# options; a last ARGV of TRUNCATED cuts the payload's last byte. Not a
+# hash table hash: its fields would come back as a listpack in the order of
+# the source's hash table, which Redis does not define.
+RESTORE_SCRIPT = """local d = redis.call('DUMP', KEYS[1])
+if not d then return 'nokey' end
+if redis.call('OBJECT', 'ENCODING', KEYS[1]) == 'hashtable' and
+   redis.call('TYPE', KEYS[1]).ok == 'hash' then return 'unordered' end
+if ARGV[#ARGV] == 'TRUNCATED' then d = string.sub(d, 1, #d - 1); table.remove(ARGV) end
+local a = {KEYS[2], ARGV[1], d}
+for i = 2, #ARGV do a[#a + 1] = ARGV[i] end
+return redis.pcall('RESTORE', unpack(a))"""
+
+# Ways to run a command from a script (Gen.command): Lua's conversion of
+# every reply, as RESP2 and as RESP3, and the script-only refusals.
+SCRIPT_WRAPS = [["EVAL", "return redis.pcall(unpack(ARGV))", "0"],
+                ["EVAL", "return redis.pcall(unpack(ARGV))", "0"],
+                ["EVAL", "redis.setresp(3) return redis.pcall(unpack(ARGV))", "0"],
+                ["EVAL_RO", "return redis.pcall(unpack(ARGV))", "0"],
+                ["FCALL", "dcall", "0"], ["FCALL_RO", "dcall_ro", "0"]]
 
 
 class Gen:
@@ -690,6 +740,8 @@ class Gen:
             return [(["GEOPOS", k] + self.many(self.member, 1, 3), EXACT)]
         if c == 4:
             return [(["GEOHASH", k] + self.many(self.member, 1, 3), EXACT)]
+        if self.chance(0.3):
+            return self.georadius(k)
         args = [self.pick(["GEOSEARCH", "GEOSEARCHSTORE"])]
         if args[0] == "GEOSEARCHSTORE":
             args.append(self.key(GEO))
@@ -703,9 +755,7 @@ class Gen:
         else:
             args += ["BYBOX", str(self.r.randint(1, 400)), str(self.r.randint(1, 400)),
                      self.pick(["km", "mi"])]
-        args.append(self.pick(["ASC", "DESC", "ASC"]))
-        if self.chance(0.4):
-            args += ["COUNT", self.pick(["1", "2", "3", "0", "-1"])]
+        args += self.geo_order()
         if args[0] == "GEOSEARCH":
             for o in ("WITHDIST", "WITHCOORD", "WITHHASH"):
                 if self.chance(0.3):
@@ -713,6 +763,38 @@ class Gen:
         elif self.chance(0.4):
             args.append("STOREDIST")
         return [(args, EXACT)]
+
+    def georadius(self, k):
+        """The GEORADIUS family (deprecated, still served): STORE and
+        STOREDIST, refused by the _RO forms."""
+        cmd = self.pick(["GEORADIUS", "GEORADIUSBYMEMBER", "GEORADIUS_RO",
+                         "GEORADIUSBYMEMBER_RO"])
+        args = [cmd, k]
+        if "MEMBER" in cmd:
+            args.append(self.member())
+        else:
+            args += ["%.4f" % self.r.uniform(13, 16), "%.4f" % self.r.uniform(37, 39)]
+        args += [str(self.r.randint(0, 400)), self.pick(["km", "m", "mi", "ft", "xx"])]
+        for o in ("WITHDIST", "WITHCOORD", "WITHHASH"):
+            if self.chance(0.3):
+                args.append(o)
+        args += self.geo_order()
+        if self.chance(0.3):
+            args += [self.pick(["STORE", "STOREDIST"]), self.key(GEO)]
+        return [(args, EXACT)]
+
+    def geo_order(self):
+        """ASC / DESC, or neither (the search's own order: its boxes in turn,
+        each in sorted set order, deterministic); COUNT n, maybe ANY (the
+        first n found in that order)."""
+        out = [self.pick(["ASC", "DESC", "ASC"])] if self.chance(0.7) else []
+        if self.chance(0.4):
+            out += ["COUNT", self.pick(["1", "2", "3", "0", "-1"])]
+            if self.chance(0.3):
+                out.append("ANY")
+        elif self.chance(0.03):
+            out.append("ANY")
+        return out
 
     def stream_id(self):
         ms = self.r.randint(0, 30)
@@ -726,6 +808,8 @@ class Gen:
     def streams(self):
         k = self.key(XST)
         c = self.r.randint(0, 17)
+        if self.chance(0.3):
+            return self.streams_more(k)
         g = self.pick(["g1", "g2"])
         cons = self.pick(["c1", "c2", "c3"])
         if c <= 3:
@@ -791,6 +875,100 @@ class Gen:
                      + ["JUSTID"], EXACT)]
         return [(["XSETID", k, self.stream_id()], EXACT)]
 
+    def streams_more(self, k):
+        """The stream forms added in 7.0 and the options the basic family
+        leaves out. Idle and delivery times are never compared (TIMES),
+        and every idle threshold is an hour: far above what a sequence
+        waits, far below XCLAIM's IDLE / TIME in the past."""
+        g = self.pick(["g1", "g2"])
+        cons = self.pick(["c1", "c2", "c3"])
+        c = self.r.randint(0, 11)
+        if c == 0:
+            args = ["XREAD"]
+            if self.chance(0.4):
+                args += ["COUNT", self.pick(["1", "2", "0", "-1"])]
+            ks = [k] if self.chance(0.7) else [k, self.key(XST)]
+            ids = [self.pick(["0", "0-0", "5-0", "$", "+", "10", self.stream_id()]) for _ in ks]
+            if self.chance(0.05):
+                ids.pop()
+            return [(args + ["STREAMS"] + ks + ids, EXACT)]
+        if c == 1:
+            return [(["XINFO", "STREAM", k], EXACT)]
+        if c == 2:
+            args = ["XINFO", "STREAM", k, "FULL"]
+            if self.chance(0.5):
+                args += ["COUNT", self.pick(["0", "1", "3", "-1"])]
+            return [(args, TIMES)]
+        if c == 3:
+            return [(["XINFO", "GROUPS", k], EXACT)]
+        if c == 4:
+            return [(["XINFO", "CONSUMERS", k, g], TIMES)]
+        if c == 5:
+            args = ["XADD", k]
+            if self.chance(0.1):
+                args.append("NOMKSTREAM")
+            args += [self.pick(["MAXLEN", "MINID"]), self.pick(["~", "=", "~"]),
+                     self.pick(["0", "2", "5", "10-0", "3", "-1"])]
+            if self.chance(0.5):
+                args += ["LIMIT", self.pick(["0", "1", "3", "100", "-1"])]
+            args.append(self.stream_id())
+            args += [self.pick(["f", "g", "h"]), self.value()]
+            return [(args, EXACT)]
+        if c == 6:
+            args = ["XTRIM", k, self.pick(["MAXLEN", "MINID"]), self.pick(["~", "=", "~", ""]),
+                    self.pick(["0", "3", "8", "10-0", "-1"])]
+            if "" in args:
+                args.remove("")
+            if self.chance(0.5):
+                args += ["LIMIT", self.pick(["0", "1", "3", "100", "-1"])]
+            return [(args, EXACT)]
+        if c == 7:
+            args = ["XSETID", k, self.stream_id()]
+            if self.chance(0.6):
+                args += ["ENTRIESADDED", self.pick(["0", "1", "5", "20", "100", "-1", "x"])]
+            if self.chance(0.6):
+                args += ["MAXDELETEDID", self.pick(["0-0", "3-0", "40-0", "abc", self.stream_id()])]
+            return [(args, EXACT)]
+        if c == 8:
+            sub = self.pick(["CREATE", "SETID"])
+            args = ["XGROUP", sub, k, g, self.pick(["$", "0", "5-0", self.stream_id()])]
+            if sub == "CREATE" and self.chance(0.3):
+                args.append("MKSTREAM")
+            args += ["ENTRIESREAD", self.pick(["0", "1", "3", "100", "-1", "-2", "x"])]
+            return [(args, EXACT)]
+        if c == 9:
+            args = ["XCLAIM", k, g, cons, self.pick(["0", "0", "3600000"])]
+            args += [self.stream_id() for _ in range(self.r.randint(1, 3))]
+            for _ in range(self.r.randint(0, 3)):
+                o = self.pick(["IDLE", "TIME", "RETRYCOUNT", "FORCE", "JUSTID", "LASTID"])
+                if o == "IDLE":
+                    args += [o, self.pick(["0", "5000000000", "-5", "x"])]
+                elif o == "TIME":
+                    args += [o, self.pick(["1000", "0", "x"])]
+                elif o == "RETRYCOUNT":
+                    args += [o, self.pick(["0", "7", "-1"])]
+                elif o == "LASTID":
+                    args += [o, self.pick(["0-0", "20-0", "abc", self.stream_id()])]
+                else:
+                    args.append(o)
+            return [(args, EXACT)]
+        if c == 10:
+            args = ["XAUTOCLAIM", k, g, cons, self.pick(["0", "0", "3600000", "-1"]),
+                    self.pick(["0", "0-0", "5-0", "abc"])]
+            if self.chance(0.6):
+                args += ["COUNT", self.pick(["1", "2", "100", "0", "-1"])]
+            if self.chance(0.3):
+                args.append("JUSTID")
+            return [(args, EXACT)]
+        args = ["XPENDING", k, g]
+        if self.chance(0.5):
+            args += ["IDLE", self.pick(["0", "3600000", "-1", "x"])]
+        args += [self.pick(["-", "(1-0", "5-0"]), self.pick(["+", "(20-0", "10-3"]),
+                 self.pick(["10", "1", "0", "-1"])]
+        if self.chance(0.3):
+            args.append(cons)
+        return [(args, PENDING)]
+
     def keyspace(self):
         k = self.pick(ALL)
         c = self.r.randint(0, 20)
@@ -847,7 +1025,140 @@ class Gen:
             return [(["TOUCH"] + [self.pick(ALL) for _ in range(2)], EXACT)]
         if c == 13:
             return self.multi()
+        if c == 15:
+            return self.other_db(k)
         return self.pick([self.strings, self.lists, self.hashes, self.sets, self.zsets])()
+
+    def other_db(self, k):
+        """Database 1: MOVE, COPY DB, SWAPDB, or a few commands after
+        SELECT 1 (compare_state compares database 1 too)."""
+        c = self.r.randint(0, 4)
+        if c == 0:
+            return [(["MOVE", k, self.pick(["1", "1", "0", "16", "-1", "x"])], EXACT)]
+        if c == 1:
+            dst = self.pick(ALL) if self.chance(0.5) else k
+            return [(["COPY", k, dst, "DB", self.pick(["1", "1", "0", "16", "x"])]
+                     + self.pick([[], ["REPLACE"]]), EXACT)]
+        if c == 2:
+            return [(["SWAPDB", self.pick(["0", "1"]), self.pick(["1", "0", "16", "x"])], EXACT)]
+        if self.in_multi:
+            return [(["SELECT", "1"], EXACT), (["DBSIZE"], EXACT), (["SELECT", "0"], EXACT)]
+        out = [(["SELECT", self.pick(["1", "1", "16", "-1", "x"])], EXACT)]
+        for _ in range(self.r.randint(1, 3)):
+            out += self.pick([self.strings, self.lists, self.hashes, self.sets, self.zsets,
+                              self.streams])()
+        return out + [(["SELECT", "0"], EXACT)]
+
+    def wholes(self):
+        """SRANDMEMBER / HRANDFIELD / ZRANDMEMBER / SPOP with a count above
+        any key's size: the whole key, no randomness (compared unordered)."""
+        c = self.r.randint(0, 3)
+        if c == 0:
+            return [(["SRANDMEMBER", self.key(SET), "10000"], WHOLE)]
+        if c == 1:
+            return [(["HRANDFIELD", self.key(HSH), "10000"] + self.pick([[], ["WITHVALUES"]]),
+                     WHOLE)]
+        if c == 2:
+            return [(["ZRANDMEMBER", self.key(ZST), "10000"] + self.pick([[], ["WITHSCORES"]]),
+                     WHOLE)]
+        return [(["SPOP", self.key(SET), "10000"], WHOLE)]
+
+    def misc(self):
+        """Deterministic odds and ends: connection state, OBJECT, PFDEBUG,
+        Pub/Sub counts, DUMP / RESTORE through a script, functions."""
+        k = self.pick(ALL)
+        c = self.r.randint(0, 13)
+        if c == 0:
+            return [(["ECHO", self.value()], EXACT)]
+        if c == 1:
+            return [(["OBJECT", self.pick(["REFCOUNT", "REFCOUNT", "FREQ", "HELP", "NOSUCH"]), k],
+                     EXACT)]
+        if c == 2:
+            sub = self.pick(["GETREG", "ENCODING", "TODENSE", "DECODE", "NOSUCH"])
+            return [(["PFDEBUG", sub, self.key(HLL)], EXACT)]
+        if c == 3:
+            w = self.r.randint(0, 6)
+            if w == 0:
+                return [(["CLIENT", "SETNAME", self.pick(["n1", "", "a b", "x\n", "n2"])], EXACT)]
+            if w == 1:
+                return [(["CLIENT", "GETNAME"], EXACT)]
+            if w == 2:
+                return [(["CLIENT", "NO-EVICT", self.pick(["on", "off", "maybe"])], EXACT)]
+            if w == 3:
+                return [(["CLIENT", self.pick(["GETREDIR", "TRACKINGINFO", "HELP", "NOSUCH"])],
+                         EXACT)]
+            if w == 4:
+                return [(["CLIENT", "CACHING", self.pick(["yes", "no", "x"])], EXACT)]
+            if w == 5:
+                # (never a filter that matches: SKIPME or TYPE would kill
+                # the subscribers of the notification comparison)
+                return [(["CLIENT", "KILL"] + self.pick(
+                    [["ID", "999999"], ["USER", "nouser"], ["TYPE", "x"], ["ADDR", "1.2.3.4:5"],
+                     ["LADDR", "1.2.3.4:5"], ["ID", "x"], ["1.2.3.4:5"]]), EXACT)]
+            return [(["CLIENT", "TRACKING", "on"] + self.pick(
+                [["OPTIN", "OPTOUT"], ["BCAST", "PREFIX", "a", "PREFIX", "ab"], ["REDIRECT", "999999"],
+                 ["NOSUCH"]]), EXACT)]
+        if c == 4:
+            return [(self.hello(), EXACT)]
+        if c == 5:
+            return [(["PUBSUB", self.pick(["NUMSUB", "CHANNELS", "NUMPAT", "SHARDCHANNELS",
+                                           "SHARDNUMSUB"])] + self.pick([[], ["a*"], ["a", "b"]]),
+                     SORTED)]
+        if c == 6:
+            return [([self.pick(["PUBLISH", "SPUBLISH"]), self.pick(["ch", "__keyspace@0__:x"]),
+                      self.value()], EXACT)]
+        if c in (7, 8):
+            return [self.restore(k)]
+        if c == 9:
+            return [(["WAIT", self.pick(["0", "-1", "x"]), "0"], EXACT)]
+        if c == 10:
+            return [(["FUNCTION", "LOAD"] + self.pick([[], ["REPLACE"]]) + [FUNCTION_LIB], EXACT)]
+        if c == 11:
+            # (a library's functions come in its hash table's order)
+            return [(["FUNCTION", "LIST"] + self.pick([[], ["WITHCODE"], ["LIBRARYNAME", "diff*"]]),
+                     SORTED)]
+        return [(self.config_set(), EXACT)]
+
+    def config_set(self):
+        """An encoding limit changed mid-sequence: existing keys convert
+        on their next write, or not at all (run_sequence resets them)."""
+        name = self.pick(["hash-max-listpack-entries", "hash-max-listpack-value",
+                          "zset-max-listpack-entries", "zset-max-listpack-value",
+                          "set-max-intset-entries", "list-max-listpack-size",
+                          "list-compress-depth"])
+        val = {"set-max-intset-entries": ["1", "4", "512", "0"],
+               "list-max-listpack-size": ["-2", "-1", "1", "4", "-5"],
+               "list-compress-depth": ["0", "1", "2"]}.get(
+            name, ["0", "1", "2", "4", "128"] if name.endswith("entries") else ["0", "8", "64"])
+        return ["CONFIG", "SET", name, self.pick(val)]
+
+    def hello(self):
+        # HELLO 2 / 3 would change the connection's protocol: only errors.
+        return self.pick([["HELLO", "4"], ["HELLO", "x"], ["HELLO", "1"],
+                          ["HELLO", str(2 if self.chance(0.5) else 3), "AUTH", "a", "b"],
+                          ["HELLO", "3", "SETNAME", "a b"], ["HELLO", "3", "NOSUCH"]])
+
+    def restore(self, k):
+        """DUMP k and RESTORE it under another key, in one script (the
+        payload never leaves the server)."""
+        dst = self.pick(ALL) if self.chance(0.6) else k
+        args = [self.pick(["0", "0", str(self.expire_s() * 1000), str(self.expire_at() * 1000),
+                           "-1", "x"])]
+        if args[0] == "0" or self.chance(0.1):
+            args += self.r.sample(["REPLACE", "IDLETIME", "FREQ"], self.r.randint(0, 2))
+        else:
+            args += ["ABSTTL"] if self.chance(0.5) else []
+            args += ["REPLACE"] if self.chance(0.7) else []
+        out = []
+        for a in args:
+            out.append(a)
+            if a == "IDLETIME":
+                out.append(self.pick(["10", "-1", "x"]))
+            elif a == "FREQ":
+                out.append(self.pick(["5", "300", "-1"]))
+        if self.chance(0.1):
+            out.append("TRUNCATED")
+        return (["EVAL", RESTORE_SCRIPT, "2", k, dst] + out, EXACT)
 
     def multi(self):
         if self.in_multi:
@@ -881,7 +1192,7 @@ class Gen:
         fam = self.pick([self.strings, self.strings, self.bits, self.lists, self.lists,
                          self.hashes, self.hashes, self.sets, self.sets, self.zsets, self.zsets,
                          self.lexzsets, self.hll, self.geo, self.streams, self.streams,
-                         self.keyspace, self.keyspace])
+                         self.keyspace, self.keyspace, self.wholes, self.misc])
         cmds = fam()
         # A transaction's closing EXEC / DISCARD stays as it is: the
         # comparison of EXEC's reply knows what was queued.
@@ -897,7 +1208,9 @@ class Gen:
                 args.append(self.pick(WEIRD))
             elif len(args) > 1:
                 args[self.r.randint(1, len(args) - 1)] = self.pick(WEIRD)
-            cmds[-1] = (args, mode)
+            # The encoding noted before may no longer be the key's: compare
+            # as if it were a hash table's (unordered, or by kind).
+            cmds[-1] = (args, mode[0] if isinstance(mode, tuple) else mode)
         args, mode = cmds[-1]
         if block:
             pass
@@ -907,7 +1220,7 @@ class Gen:
         elif self.chance(0.05) and mode != TTL:
             # The same command from a script: Lua's conversion of every
             # reply, and the script-only refusals (MULTI, blocking...).
-            cmds[-1] = (["EVAL", "return redis.pcall(unpack(ARGV))", "0"] + list(args), mode)
+            cmds[-1] = (self.pick(SCRIPT_WRAPS) + list(args), mode)
         return cmds
 
     def sequence(self, n):
@@ -949,6 +1262,13 @@ def _canon(node, mode, enc):
         return normalize(node, unordered=True)
     if mode == PAIRS:
         return _pairs(normalize(node))
+    if mode == WHOLE:
+        items = node[1] if node[0] in "*~" else None
+        if items and items[0][0] == "*":    # RESP3 pairs
+            return (node[0], sorted((normalize(x) for x in items), key=repr))
+        return normalize(node, unordered=True)
+    if mode == TIMES:
+        return _mask_times(normalize(node))
     if mode == PENDING and node[0] == "*" and node[1]:
         return ("*", [("*", [e[1][0], e[1][1], ":idle", e[1][3]]) if e[0] == "*" and
                       len(e[1]) == 4 else e for e in node[1]])
@@ -961,6 +1281,24 @@ def _canon(node, mode, enc):
         return ("*", [_canon(x, m, None) if m != TTL else ("ttl",)
                       for x, m in zip(node[1], mode[1])])
     return normalize(node)
+
+
+def _mask_times(node):
+    """node with XINFO's clocks masked: the value after an "idle" field,
+    and every integer that is a time in ms (a delivery or seen time)."""
+    kind, v = node
+    if kind == ":" and v > 10 ** 11:
+        return (":", "time")
+    if kind == "%":
+        return (kind, [(k, (":", "idle") if k == ("$", b"idle") else _mask_times(x))
+                       for k, x in v])
+    if kind in "*~" and v:
+        out = [_mask_times(x) for x in v]
+        for i in range(1, len(v)):
+            if v[i - 1] == ("$", b"idle"):
+                out[i] = (":", "idle")
+        return (kind, out)
+    return node
 
 
 def _ttl_close(a, b, args):
@@ -987,12 +1325,14 @@ def compare(args, mode, a, b, enc):
 PIPE = 64
 
 
-def run_sequence(pair, cmds, proto=2, notify=False):
+def run_sequence(pair, cmds, proto=2, notify=False, limits=None):
     """Run cmds on both servers (pipelined in batches), from empty datasets,
     over RESP2 or RESP3 connections. Returns None or (index of the first
     differing command, message); index len(cmds) means the final state (or,
-    with notify, the stream of keyspace notifications) differs."""
+    with notify, the stream of keyspace notifications) differs. limits:
+    the encoding limits to start from (Gen.misc may CONFIG SET them)."""
     pair.reset()
+    pair.check("CONFIG", "SET", *(limits or DEFAULT_LIMITS))
     cc, rc = pair.conn("castor", proto), pair.conn("redis", proto)
     subs = None
     if notify:
@@ -1074,9 +1414,33 @@ def _pairs_of(items, kind):
     return sorted(zip(items[0::2], items[1::2]), key=repr)
 
 
+def _compare_db(cc, rc, n):
+    """None, or how the selected database n differs: its keys, their TTLs,
+    types and values (by digest). Leaves every key persistent, for the
+    DEBUG DIGEST of all databases at the end."""
+    keys = [sorted(x[1] for x in _full_scan(c, "SCAN")) for c in (cc, rc)]
+    if keys[0] != keys[1]:
+        return "db %d SCAN: castor %r, redis %r" % (n, keys[0], keys[1])
+    ra, rb = _both(cc, rc, [["PTTL", k] for k in keys[0]])
+    for k, a, b in zip(keys[0], ra, rb):
+        if not _ttl_close(a, b, ["PTTL"]):
+            return "db %d PTTL %r: castor %s, redis %s" % (n, k, fmt(a), fmt(b))
+    cmds = [["PERSIST", k] for k in keys[0]]
+    cmds += [p.split() + [k] for k in keys[0] for p in ("TYPE", "DEBUG DIGEST-VALUE")]
+    ra, rb = _both(cc, rc, cmds)
+    for cmd, a, b in zip(cmds, ra, rb):
+        if a != b:
+            return "db %d %r: castor %s, redis %s" % (n, cmd, fmt(a), fmt(b))
+    return None
+
+
 def compare_state(cc, rc):
     """None, or how the two datasets differ at the end of a sequence."""
-    _both(cc, rc, [["DISCARD"], ["UNWATCH"]])
+    _both(cc, rc, [["DISCARD"], ["UNWATCH"], ["SELECT", "1"]])
+    msg = _compare_db(cc, rc, 1)
+    _both(cc, rc, [["SELECT", "0"]])
+    if msg:
+        return msg
     keys = [sorted(x[1] for x in _full_scan(c, "SCAN")) for c in (cc, rc)]
     if keys[0] != keys[1]:
         return "SCAN: castor %r, redis %r" % (keys[0], keys[1])
@@ -1141,13 +1505,13 @@ def compare_state(cc, rc):
     return None
 
 
-def shrink(pair, cmds, first, proto, notify, budget=150, seconds=60):
+def shrink(pair, cmds, first, proto, notify, limits, budget=150, seconds=60):
     """A short failing sequence: for a differing reply, the prefix up to it;
     for a differing final state, the shortest failing prefix (bisection).
     Then greedily without each command whose removal keeps a difference at
     the end, within a budget of replays and time."""
     def fails_at_end(seq):
-        res = run_sequence(pair, seq, proto, notify)
+        res = run_sequence(pair, seq, proto, notify, limits)
         return res is not None and res[0] >= len(seq) - 1
 
     if first < len(cmds):
@@ -1180,35 +1544,34 @@ def show(seq):
 # conversions happen all the time (the others use Redis's defaults).
 SMALL_LIMITS = ["hash-max-listpack-entries", "4", "hash-max-listpack-value", "8",
                 "zset-max-listpack-entries", "4", "zset-max-listpack-value", "8",
-                "set-max-intset-entries", "4", "list-max-listpack-size", "4"]
+                "set-max-intset-entries", "4", "list-max-listpack-size", "4",
+                "list-compress-depth", "0"]
 DEFAULT_LIMITS = ["hash-max-listpack-entries", "128", "hash-max-listpack-value", "64",
                   "zset-max-listpack-entries", "128", "zset-max-listpack-value", "64",
-                  "set-max-intset-entries", "512", "list-max-listpack-size", "-2"]
+                  "set-max-intset-entries", "512", "list-max-listpack-size", "-2",
+                  "list-compress-depth", "0"]
 
 
 def check_seed(pair, seed, length=LENGTH):
     """None, or what differs for seed (every third seed speaks RESP3)."""
-    small = seed % 4 == 2
-    if small:
-        pair.check("CONFIG", "SET", *SMALL_LIMITS)
     try:
         return _check_seed(pair, seed, length)
     finally:
-        if small:
-            pair.reset()
-            pair.check("CONFIG", "SET", *DEFAULT_LIMITS)
+        pair.reset()
+        pair.check("CONFIG", "SET", *DEFAULT_LIMITS)
 
 
 def _check_seed(pair, seed, length):
     proto = 3 if seed % 3 == 0 else 2
     notify = seed % 5 == 3   # every fifth seed also compares keyspace events
+    limits = SMALL_LIMITS if seed % 4 == 2 else DEFAULT_LIMITS
     cmds = Gen(seed).sequence(length)
-    res = run_sequence(pair, cmds, proto, notify)
+    res = run_sequence(pair, cmds, proto, notify, limits)
     if res is None:
         return None
     idx, msg = res
-    shortest = shrink(pair, cmds, idx, proto, notify)
-    again = run_sequence(pair, shortest, proto, notify)
+    shortest = shrink(pair, cmds, idx, proto, notify, limits)
+    again = run_sequence(pair, shortest, proto, notify, limits)
     detail = again[1] if again else msg
     where = "final state" if idx >= len(cmds) else repr(list(cmds[idx][0]))
     if seed % 4 == 2:
@@ -1331,6 +1694,7 @@ def check_protocol(pair, seed):
     for srv in (pair.castor, pair.redis):
         c = RawConn(srv.port, protocol=3 if seed % 3 == 0 else 2)
         c.call_node("FLUSHALL")
+        c.call_node("CONFIG", "SET", *DEFAULT_LIMITS)   # Gen.misc may change them
         c.log.clear()
         c.buf.clear()
         ctl = RespConn(srv.port) if pause else None

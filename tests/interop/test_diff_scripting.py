@@ -48,10 +48,18 @@ CONVERSIONS = [
     "return {double=1.5}",
     "return {double=0.1}",
     "return {double=1/0}",
+    # A NaN keeps its sign ("%.17g": 0/0 is a negative NaN on x86).
+    "return {double=0/0}",
+    "return {double=-(0/0)}",
     "return {big_number='123456789012345678901234567890'}",
     "return {big_number='12\\r\\n3'}",
     "return {verbatim_string={format='txt',string='abc'}}",
     "return {verbatim_string={format='mkd',string='# x'}}",
+    # A format shorter than three bytes (to a NUL) is padded with spaces.
+    "return {verbatim_string={format='tx',string='abc'}}",
+    "return {verbatim_string={format='',string='abc'}}",
+    "return {verbatim_string={format='a\\0bc',string='abc'}}",
+    "return {verbatim_string={format='long',string='abc'}}",
     "return {map={a=1}}",
     "return {set={a=true}}",
     "return {map={a={1,2}}, x=1}",

@@ -69,6 +69,22 @@ def test_unknown_command_text_example(pair):
         "ERR unknown command 'foo', with args beginning with: 'a' 'b' ")
 
 
+LIB = "#!lua name=quoted\nredis.register_function('f', function() return 1 end)"
+
+
+@pytest.mark.parametrize("n", [300, 3000])
+def test_errors_quote_a_long_argument_whole(pair, n):
+    """Errors that quote an argument with "%s" quote all of it, as Redis's
+    addReplyErrorFormat() has no limit: castor cut these at 128 bytes, and
+    every formatted error at 1024."""
+    arg = "y" * (n - 1) + "z"
+    pair.check("SET", "k", "v")
+    for cmd in [("FUNCTION", "LOAD", arg, LIB), ("FUNCTION", "LIST", arg),
+                ("HELLO", "3", arg), ("EXPIRE", "k", "10", arg), ("PEXPIREAT", "k", "1", arg),
+                ("FUNCTION", "LIST", "WITHCODE", arg)]:
+        pair.check(*cmd)
+
+
 SUBCMD_CASES = [("CLIENT", "FOO"), ("CLIENT", "foo", "bar"), ("CONFIG", "FOO"), ("COMMAND", "FOO"),
                 ("OBJECT", "FOO", "k"), ("SLOWLOG", "FOO"), ("CLIENT", "HELP", "x"),
                 ("CONFIG", "HELP", "x")]
