@@ -18,7 +18,8 @@ across implementations (ReplGen):
     TTL), since a replica must get the master's effects, not re-run them;
   * commands whose effect is rewritten for the stream: XADD *, SET / GETEX /
     EXPIRE / RESTORE with relative times, INCRBYFLOAT, MOVE, COPY DB,
-    SWAPDB, a script that SELECTs another db, approximate XTRIM;
+    SWAPDB, SELECT in a script and in MULTI, FCALL, approximate XTRIM,
+    XSETID / XGROUP SETID with ENTRIESADDED / ENTRIESREAD;
   * short expiries (a few to 150 ms) that pass while the sequence runs;
   * blocking pops (BLPOP & co., BZPOPMIN, BLMOVE, XREAD(GROUP) BLOCK) sent
     on clients of their own and served by later pushes of the sequence.
@@ -28,10 +29,11 @@ the master's DEL comes. So, after a sequence, the master is made to expire
 every key whose time has come: PTTL of every key in db 0 and 1 (a lookup
 on the master deletes an expired key and propagates DEL), repeated (bounded)
 until no key has a TTL below a minute left; every other expiry Gen makes is
-over 1000 s away. Then no key is logically expired on either side and
-DEBUG DIGEST (which includes every key's expire time, so a TTL propagated
-as relative time shows too) must be equal. The wait for the replicas is
-bounded polling: every replica's offset equal to its master's, quiet.
+over 1000 s away. Then no key is logically expired on either side, and
+DEBUG DIGEST must be equal, and every key's PEXPIRETIME (the digest says
+only whether a key expires, not when: this catches a TTL propagated as a
+relative time). The wait for the replicas is bounded polling: every
+replica's offset equal to its master's, the master quiet.
 
 On a mismatch the message names the master / replica pair, the keys that
 differ (TYPE, DEBUG DIGEST-VALUE, PEXPIRETIME on each side), and the
@@ -46,7 +48,6 @@ two replicas of one master must agree with each other also on what Redis
     CASTOR_DIFF_LEN=300 (commands per sequence).
 """
 
-import os
 import select
 import time
 
@@ -452,9 +453,10 @@ def check_seed(rig, seed, length=LENGTH):
     cmds = ReplGen(seed).sequence(length)
     try:
         bad = diverged(rig, cmds, seed)
-    except WaitTimeout as e:
+    except (WaitTimeout, TimeoutError, ConnectionError) as e:
         # A replica that never catches up (say its link broke on a command
-        # of the stream) fails the seed too; the hunt goes on.
+        # of the stream), or a master that stops answering, fails the seed
+        # too, with the servers' logs; the hunt goes on.
         logs = "\n".join("%s: %s" % (s.name, s.diagnostics(8)) for s in rig.servers)
         return "seed %d: %s\n%s" % (seed, e, logs)
     if not bad:
