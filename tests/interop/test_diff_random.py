@@ -1514,6 +1514,13 @@ def shrink(pair, cmds, first, proto, notify, limits, budget=150, seconds=60):
         res = run_sequence(pair, seq, proto, notify, limits)
         return res is not None and res[0] >= len(seq) - 1
 
+    return minimize(cmds, first, fails_at_end, budget, seconds)
+
+
+def minimize(cmds, first, fails_at_end, budget=150, seconds=60):
+    """The shrinking of shrink() for any check: fails_at_end(seq) is true
+    when seq still fails at (or just before) its end. first: the index of
+    the first failing command, len(cmds) for a failing final state."""
     if first < len(cmds):
         seq = list(cmds[:first + 1])
     else:
