@@ -10,7 +10,7 @@
 
 #include <ctype.h>
 #include <stdio.h>
-#include <stdlib.h>
+#include <limits.h>
 #include <string.h>
 
 #include "config.h"
@@ -390,17 +390,25 @@ int cmdtable_get_keys(command *cmd, int argc, slice *argv, int *keys, int cap) {
 }
 
 int cmdtable_atoi(const slice *arg) {
-    char buf[64]; /* longer only by blanks or digits past LONG_MAX */
-    size_t len = arg->len < sizeof(buf) - 1 ? arg->len : sizeof(buf) - 1;
-    memcpy(buf, arg->ptr, len);
-    buf[len] = '\0';
-    return atoi(buf);
+    /* glibc's atoi() is (int)strtol(s, NULL, 10): leading white space, a
+     * sign, digits; saturated at LONG_MIN / LONG_MAX, then cut to an int.
+     * Read in place (an argument may be long and is not NUL-terminated). */
+    const char *p = arg->ptr, *end = p + arg->len;
+    while (p < end && (*p == ' ' || (*p >= '\t' && *p <= '\r'))) p++;
+    bool neg = p < end && *p == '-';
+    if (p < end && (*p == '-' || *p == '+')) p++;
+    unsigned long mag = 0, limit = neg ? (unsigned long)LONG_MAX + 1 : (unsigned long)LONG_MAX;
+    for (; p < end && *p >= '0' && *p <= '9'; p++) {
+        unsigned d = (unsigned)(*p - '0');
+        mag = mag > (limit - d) / 10 ? limit : mag * 10 + d;
+    }
+    return (int)(mag > LONG_MAX ? LONG_MIN : neg ? -(long)mag : (long)mag);
 }
 
 int cmdtable_numkeys_getkeys(int argc, const slice *argv, int idx, int *keys, int n, int cap) {
     if (idx >= argc) return -1;
     int num = cmdtable_atoi(&argv[idx]);
     if (num < 1 || num > argc - idx - 1) return -1;
-    for (long long i = 0; i < num && n < cap; i++) keys[n++] = idx + 1 + (int)i;
+    for (int i = 0; i < num && n < cap; i++) keys[n++] = idx + 1 + i;
     return n;
 }

@@ -178,7 +178,12 @@ ATOI_NUMKEYS = [("SINTERCARD", "1.5", "a", "b"), ("SINTERCARD", "1abc", "a", "b"
                 ("LMPOP", "1x", "a", "LEFT"), ("BLMPOP", "0", "1x", "a", "LEFT"),
                 ("ZMPOP", "1x", "a", "MIN"), ("BZMPOP", "0", "2.0", "a", "b", "MIN"),
                 ("EVAL", "return 1", "1.9", "a", "b"), ("FCALL", "f", "1e3", "a", "b"),
-                ("EVAL", "return 1", "abc", "a"), ("EVAL", "return 1", "3", "a", "b")]
+                ("EVAL", "return 1", "abc", "a"), ("EVAL", "return 1", "3", "a", "b"),
+                # atoi() reads the whole argument: past 63 blanks or zeros,
+                # and saturated at LONG_MAX / LONG_MIN before the int cut
+                ("SINTERCARD", " \t" * 40 + "1", "a", "b"), ("SINTERCARD", "0" * 80 + "2", "a", "b"),
+                ("SINTERCARD", "-" + "0" * 70 + "1x", "a"), ("SINTERCARD", "9" * 30, "a"),
+                ("EVAL", "return 1", "\n" * 70 + "1", "a")]
 
 
 @pytest.mark.parametrize("args", ATOI_NUMKEYS, ids=lambda a: "-".join(a)[:40])
