@@ -37,6 +37,7 @@
 #include "cmdtable.h"
 #include "config_int.h"
 #include "crash.h"
+#include "db.h"
 #include "errors.h"
 #include "ev.h"
 #include "info.h"
@@ -434,7 +435,13 @@ static const char *apply_backlog_size(void) {
     return NULL;
 }
 
+static const char *apply_maxmemory_policy(void) {
+    db_update_int_sharing();
+    return NULL;
+}
+
 static const char *apply_maxmemory(void) {
+    db_update_int_sharing();
     size_t used = mem_used();
     if (cfg.maxmemory && cfg.maxmemory < used)
         log_msg(LOG_WARNING,
@@ -1032,7 +1039,8 @@ static directive table[] = {
     /* Memory */
     NUM("maxmemory", NULL, 0, NUM_ULL | NUM_UNSIGNED, 0, (long long)ULLONG_MAX, maxmemory, 0,
         NUM_MEMORY, .apply = apply_maxmemory),
-    ENUM("maxmemory-policy", NULL, 0, policy_enum, maxmemory_policy, CONFIG_DEFAULT_MAXMEMORY_POLICY),
+    ENUM("maxmemory-policy", NULL, 0, policy_enum, maxmemory_policy, CONFIG_DEFAULT_MAXMEMORY_POLICY,
+         .apply = apply_maxmemory_policy),
     INT("maxmemory-samples", NULL, 0, 1, INT_MAX, maxmemory_samples, 5),
     INT("maxmemory-eviction-tenacity", NULL, INERT, 0, 100, maxmemory_eviction_tenacity, 10),
     NUM("maxmemory-clients", NULL, 0, NUM_LL, -100, LLONG_MAX, maxmemory_clients, 0,

@@ -250,13 +250,16 @@ size_t db_volatile_count(const db *d) { return d->vol_len; }
 bool db_int_is_shared(const kv *e) {
     if (e->type != KV_STRING || e->enc != KV_ENC_INT || kv_int(e) < 0 || kv_int(e) >= 10000)
         return false;
-    if (e->flags & KV_INT_OWN) return false;
+    return !(e->flags & KV_INT_OWN);
+}
+
+void db_update_int_sharing(void) {
     /* Under an LRU or LFU maxmemory policy each key keeps its own access
-     * data, so Redis stops sharing integers (MAXMEMORY_FLAG_NO_SHARED_INTEGERS). */
-    if (cfg.maxmemory == 0) return true;
+     * data, so Redis stops sharing the integers it creates from then on
+     * (MAXMEMORY_FLAG_NO_SHARED_INTEGERS); those made before stay shared. */
     int p = cfg.maxmemory_policy;
-    return !(p == POLICY_VOLATILE_LRU || p == POLICY_ALLKEYS_LRU || p == POLICY_VOLATILE_LFU ||
-             p == POLICY_ALLKEYS_LFU);
+    kv_share_ints(cfg.maxmemory == 0 || !(p == POLICY_VOLATILE_LRU || p == POLICY_ALLKEYS_LRU ||
+                                          p == POLICY_VOLATILE_LFU || p == POLICY_ALLKEYS_LFU));
 }
 
 bool db_policy_is_lfu(void) {

@@ -139,6 +139,8 @@ bool db_policy_is_lfu(void);
  * (OBJECT REFCOUNT and DEBUG OBJECT say INT_MAX)? Not under an LRU or LFU
  * maxmemory policy. */
 bool db_int_is_shared(const kv *e);
+/* After maxmemory or maxmemory-policy changed (and at start-up). */
+void db_update_int_sharing(void);
 /* The LFU counter after decay (OBJECT FREQ). */
 unsigned db_lfu_counter(const kv *e);
 /* Seconds since the last access, for LRU entries (OBJECT IDLETIME). */

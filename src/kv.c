@@ -90,9 +90,13 @@ static kv *alloc_entry(const char *key, size_t klen, enum kv_type type, enum kv_
 
 static void write_ptr(kv *e, const void *ptr) { memcpy(val_ptr(e), &ptr, sizeof(ptr)); }
 
+static bool share_ints = true;
+
+void kv_share_ints(bool share) { share_ints = share; }
+
 kv *kv_new_int(const char *key, size_t klen, long long v) {
     kv *e = alloc_entry(key, klen, KV_STRING, KV_ENC_INT, 8, false);
-    memcpy(val_ptr(e), &v, 8);
+    kv_set_int(e, v);
     return e;
 }
 
@@ -269,7 +273,9 @@ long long kv_int(const kv *e) {
 
 void kv_set_int(kv *e, long long v) {
     memcpy(val_ptr(e), &v, 8);
-    e->flags &= (uint8_t)~KV_INT_OWN; /* a new value: Redis shares it again */
+    /* A new value: Redis makes a new object, shared as the policy says now. */
+    if (share_ints) e->flags &= (uint8_t)~KV_INT_OWN;
+    else e->flags |= KV_INT_OWN;
 }
 
 str *kv_raw(const kv *e) {

@@ -49,9 +49,11 @@ typedef struct kv {
 
 #define KV_HAS_EXPIRE 1
 #define KV_KLEN32 2
-/* An INT string Redis would not share though it is in 0..9999: COPY's
+/* An INT string Redis would not share though it is in 0..9999: one made
+ * while an LRU or LFU maxmemory-policy was in force (Redis decides when it
+ * creates the object: MAXMEMORY_FLAG_NO_SHARED_INTEGERS), or COPY's
  * duplicate (dupStringObject() makes a new object). Kept by a rekey
- * (RENAME, MOVE keep Redis's object), dropped by any new value. */
+ * (RENAME, MOVE keep Redis's object); a new value decides again. */
 #define KV_INT_OWN 4
 
 /* Free callback for a collection value, set by the type modules. The
@@ -115,6 +117,8 @@ long long kv_int(const kv *e);       /* only for KV_ENC_INT */
 void kv_set_int(kv *e, long long v); /* in place, only for KV_ENC_INT */
 str *kv_raw(const kv *e);            /* only for KV_ENC_RAW */
 void kv_set_raw(kv *e, str *s);      /* only for KV_ENC_RAW; takes ownership */
+/* Whether INT strings made from now on may be shared (KV_INT_OWN). */
+void kv_share_ints(bool share);
 
 void *kv_ptr(const kv *e); /* collections */
 void kv_set_ptr(kv *e, void *ptr);

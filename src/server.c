@@ -924,6 +924,7 @@ int main(int argc, char **argv) {
     srv.hz = cfg.hz;
     srv.cluster_lock_fd = -1;
     ev_set_coalesce(cfg.io_coalesce_us);
+    db_update_int_sharing();
     log_msg(LOG_NOTICE, "oO0OoO0OoO0Oo castor is starting oO0OoO0OoO0Oo");
     log_msg(LOG_NOTICE, "castor version=%s (Redis %s compatible), bits=64, pid=%d, just started",
             CASTOR_OWN_VERSION, CASTOR_VERSION, (int)srv.pid);

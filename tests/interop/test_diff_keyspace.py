@@ -286,6 +286,26 @@ def test_refcount_of_a_copied_shared_integer(pair):
                ("SET", "big", "10000"), ("COPY", "big", "f"), ("OBJECT", "REFCOUNT", "f")])
 
 
+def test_integer_sharing_is_decided_when_the_value_is_made(pair):
+    """Under an LRU or LFU policy with a maxmemory Redis makes integers of
+    their own (REFCOUNT 1), and a policy changed later does not change an
+    existing value's object: only a new value (SET, INCR, a reload) is
+    made by the policy of its time. castor asked the policy at query time."""
+    try:
+        pair.same([("CONFIG", "SET", "maxmemory", "100mb", "maxmemory-policy", "allkeys-lru"),
+                   ("SET", "k", "5"), ("OBJECT", "REFCOUNT", "k"),
+                   ("CONFIG", "SET", "maxmemory-policy", "noeviction"),
+                   ("OBJECT", "REFCOUNT", "k"), ("RENAME", "k", "k2"), ("OBJECT", "REFCOUNT", "k2"),
+                   ("SET", "j", "6"), ("INCR", "k2"),
+                   ("CONFIG", "SET", "maxmemory-policy", "volatile-lfu"),
+                   ("OBJECT", "REFCOUNT", "j"), ("OBJECT", "REFCOUNT", "k2"),
+                   ("INCR", "j"), ("OBJECT", "REFCOUNT", "j"), ("SET", "h", "9"),
+                   ("CONFIG", "SET", "maxmemory", "0"), ("OBJECT", "REFCOUNT", "h"),
+                   ("SET", "h", "9"), ("OBJECT", "REFCOUNT", "h")])
+    finally:
+        pair.both("CONFIG", "SET", "maxmemory", "0", "maxmemory-policy", "noeviction")
+
+
 def test_object_freq_and_idletime_under_lfu(make_pair):
     p = make_pair({"maxmemory-policy": "allkeys-lfu"})
     p.same([("SET", "k", "v"), ("OBJECT", "IDLETIME", "k")])
