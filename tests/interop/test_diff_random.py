@@ -11,7 +11,9 @@ intset -> hashtable), so OBJECT ENCODING and ordering are exercised.
 
 Commands are now and then wrapped in a script (EVAL, EVAL_RO, EVAL with
 redis.setresp(3), FCALL / FCALL_RO of a loaded library) or COMMAND GETKEYS,
-or queued in MULTI / EXEC (with WATCH); every third seed speaks RESP3, every
+or queued in MULTI / EXEC (with WATCH, and now and then a second client
+that touches a watched key, its db or another key before EXEC: Gen.touch);
+every third seed speaks RESP3, every
 fourth runs with tiny *-max-listpack-* / intset limits (conversions all the
 time), every fifth also compares the stream of keyspace notifications. Gen.misc
 adds connection state (CLIENT, HELLO errors), OBJECT REFCOUNT, PFDEBUG, Pub/Sub
@@ -105,6 +107,7 @@ TIMES = "times"          # XINFO: idle / seen / delivery times masked (_mask_tim
 WHOLE = "whole"          # a random pick whose count covers the whole key (Gen.wholes)
 LEXQ = "lex"             # exact for a listpack, else the reply's kind (Gen.lexq)
 SORTBY = "sortby"        # exact for a list, else the shape (see Gen.sort)
+OTHER = "other"          # sent, in turn, by a second client; compared exactly
 # Not mutated: random replies, SORT (its compare mode depends on its BY),
 # blocking commands (a timeout mutated to 0 would block for ever).
 NO_MUTATE = ("SRANDMEMBER", "HRANDFIELD", "ZRANDMEMBER", "SPOP", "SORT", "SORT_RO", "BLPOP",
@@ -1165,9 +1168,12 @@ class Gen:
             return [(["PING"], EXACT)]
         out = []
         if self.chance(0.4):
-            out.append((["WATCH"] + [self.pick(ALL) for _ in range(self.r.randint(1, 2))], EXACT))
+            watched = [self.pick(ALL) for _ in range(self.r.randint(1, 2))]
+            out.append((["WATCH"] + watched, EXACT))
             if self.chance(0.5):
                 out += self.command()
+            if self.chance(0.5):
+                out.append((self.touch(self.pick(watched)), OTHER))
         out.append((["MULTI"], EXACT))
         self.in_multi = True
         inner = []
@@ -1187,6 +1193,24 @@ class Gen:
         if self.chance(0.05):
             out.append(([self.pick(["EXEC", "DISCARD", "UNWATCH"])], EXACT))
         return out
+
+    def touch(self, k):
+        """What another client does between this one's WATCH and EXEC: a
+        write to a watched key (or to another), a read, or a change of the
+        whole db (FLUSHDB touches the watched keys that exist, SWAPDB those
+        in either db; an expired watched key is no change)."""
+        other = self.pick(ALL)
+        return self.pick([["SET", k, self.value()], ["DEL", k], ["UNLINK", other],
+                          ["EXPIRE", k, str(self.expire_s())], ["PEXPIREAT", k, "1"],
+                          ["PERSIST", k], ["GET", k], ["EXISTS", k], ["TYPE", k],
+                          ["RENAME", k, other], ["RENAME", other, k], ["MOVE", k, "1"],
+                          ["COPY", other, k, "REPLACE"], ["COPY", k, other],
+                          ["FLUSHDB"], ["FLUSHALL"], ["SWAPDB", "0", "1"], ["SWAPDB", "1", "0"],
+                          ["SET", other, "x"], ["APPEND", k, "x"], ["LPUSH", k, "x"],
+                          ["SADD", k, "x"], ["ZADD", k, "1", "x"], ["HSET", k, "f", "x"],
+                          ["SREM", k, "nope"], ["LPOP", k], ["SPOP", k, "0"],
+                          ["INCR", k], ["SETRANGE", k, "0", ""], ["HDEL", k, "nope"],
+                          ["EVAL", "return redis.pcall('DEL', KEYS[1])", "1", k]])
 
     def command(self):
         fam = self.pick([self.strings, self.strings, self.bits, self.lists, self.lists,
@@ -1340,10 +1364,25 @@ def run_sequence(pair, cmds, proto=2, notify=False, limits=None):
         subs = pair.conns()
         for c in subs:
             c.call_node("PSUBSCRIBE", "__key*__:*")
+    others = None     # the second clients, for OTHER commands
     try:
         enc = None
-        for start in range(0, len(cmds), PIPE):
-            batch = cmds[start:start + PIPE]
+        start = 0
+        while start < len(cmds):
+            args, mode = cmds[start]
+            if mode == OTHER:
+                if others is None:
+                    others = pair.conns(proto)
+                a, b = (c.call_node(*args) for c in others)
+                msg = compare(args, EXACT, a, b, enc)
+                if msg:
+                    return start, msg
+                start += 1
+                continue
+            end = start
+            while end < len(cmds) and end - start < PIPE and cmds[end][1] != OTHER:
+                end += 1
+            batch = cmds[start:end]
             ra = cc.pipeline([a for a, _ in batch])
             rb = rc.pipeline([a for a, _ in batch])
             for i, ((args, mode), a, b) in enumerate(zip(batch, ra, rb)):
@@ -1353,6 +1392,7 @@ def run_sequence(pair, cmds, proto=2, notify=False, limits=None):
                 msg = compare(args, mode, a, b, enc)
                 if msg:
                     return start + i, msg
+            start = end
         if subs:
             msg = compare_notifications(cc, rc, subs)
             if msg:
@@ -1362,9 +1402,9 @@ def run_sequence(pair, cmds, proto=2, notify=False, limits=None):
             return len(cmds), msg
         return None
     finally:
+        for c in (others or ()) + (subs or ()):
+            c.close()
         if subs:
-            for c in subs:
-                c.close()
             _both(cc, rc, [["DISCARD"], ["CONFIG", "SET", "notify-keyspace-events", ""]])
 
 
@@ -1544,7 +1584,8 @@ def minimize(cmds, first, fails_at_end, budget=150, seconds=60):
 
 
 def show(seq):
-    return "\n".join("    %r," % (list(a),) for a, _ in seq)
+    return "\n".join("    %r,%s" % (list(a), "  # other client" if m == OTHER else "")
+                     for a, m in seq)
 
 
 # Every fourth seed runs with tiny encoding limits on both sides, so that

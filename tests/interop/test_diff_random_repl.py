@@ -22,7 +22,12 @@ across implementations (ReplGen):
     XSETID / XGROUP SETID with ENTRIESADDED / ENTRIESREAD;
   * short expiries (a few to 150 ms) that pass while the sequence runs;
   * blocking pops (BLPOP & co., BZPOPMIN, BLMOVE, XREAD(GROUP) BLOCK) sent
-    on clients of their own and served by later pushes of the sequence.
+    on clients of their own and served by later pushes of the sequence;
+  * FLUSHDB / FLUSHALL (plain, ASYNC, in MULTI, from a script), db 2 (MOVE,
+    COPY DB, SWAPDB), and writes under a maxmemory set just below the
+    master's use, with a random policy: the keys the master evicts (in
+    CONFIG SET and in the write) reach the replicas as DELs.
+A WATCHed key another client touches before EXEC comes from Gen.multi.
 
 Expired keys. A replica never expires a key by itself: it deletes one when
 the master's DEL comes. So, after a sequence, the master is made to expire
@@ -48,6 +53,7 @@ two replicas of one master must agree with each other also on what Redis
     CASTOR_DIFF_LEN=300 (commands per sequence).
 """
 
+import re
 import select
 import time
 
@@ -57,13 +63,17 @@ import repltest as rt
 from castorfixtures import finish_server
 from castortest import CASTOR_SERVER, REDIS_SERVER, Server, WaitTimeout, wait_for
 from resp import RespConn, fmt
-from test_diff_random import (ALL, DEFAULT_LIMITS, HSH, LENGTH, LST, SET, SMALL_LIMITS, STR, XST,
-                              ZL, ZST, Gen, _env_seeds, _hunt, minimize, show)
+from test_diff_random import (ALL, DEFAULT_LIMITS, HSH, LENGTH, LST, OTHER, SET, SMALL_LIMITS, STR,
+                              XST, ZL, ZST, Gen, _env_seeds, _hunt, minimize, show)
 
 SEEDS = list(range(1, 21))
 SHORT_MS = 150          # the longest short expiry
-DBS = (0, 1)            # the dbs a sequence writes (MOVE, COPY DB, SWAPDB, SELECT)
+DBS = (0, 1, 2)         # the dbs a sequence writes (MOVE, COPY DB, SWAPDB, SELECT)
 BLOCK = "block"         # mode of a command sent on a client of its own
+EVICT = "evict"         # mode of a write run with maxmemory just under use
+SPECIAL = (BLOCK, OTHER, EVICT)
+POLICIES = ("allkeys-random", "allkeys-lru", "allkeys-lfu", "volatile-ttl", "volatile-random",
+            "volatile-lru")
 LIBRARY = ("#!lua name=replrand\n"
            "redis.register_function('bump', function(k, a)\n"
            "  return redis.pcall('INCRBYFLOAT', k[1], '0.5') end)\n"
@@ -85,6 +95,8 @@ class ReplGen(Gen):
             return self.short_expiry()
         if r < 0.18 and not self.in_multi:
             return self.blocker()
+        if r < 0.21:
+            return self.structural()
         return super().command()
 
     def float_s(self):
@@ -156,12 +168,13 @@ class ReplGen(Gen):
                                     self.pick(["0", "2", "5"])]
                                    + self.pick([[], ["LIMIT", "1"], ["LIMIT", "0"]]))
         if c == 2:
-            return self.maybe_eval(["MOVE", k, "1"])
+            return self.maybe_eval(["MOVE", k, self.pick(["1", "1", "2"])])
         if c == 3:
-            return self.maybe_eval(["COPY", k, self.pick(ALL), "DB", "1"]
+            return self.maybe_eval(["COPY", k, self.pick(ALL), "DB", self.pick(["1", "1", "2"])]
                                    + self.pick([[], ["REPLACE"]]))
         if c == 4:
-            return [(["SWAPDB", "0", "1"], None)]
+            return [(["SWAPDB"] + self.pick([["0", "1"], ["0", "1"], ["0", "2"], ["1", "2"]]),
+                     None)]
         if c == 5:
             # A script's SELECT reaches the replicas only through the stream.
             return [(["EVAL", "redis.call('SELECT', ARGV[1]) "
@@ -203,6 +216,38 @@ class ReplGen(Gen):
         return [(["EVAL", "local d = redis.call('DUMP', KEYS[1]) if not d then return 0 end "
                   "return redis.pcall('RESTORE', KEYS[2], ARGV[1], d, 'REPLACE')", "2",
                   k, self.pick(ALL), ms], None)]
+
+    def structural(self):
+        """What changes whole dbs or many keys at once: FLUSHDB / FLUSHALL
+        (plain, in a transaction, from a script), a few commands in db 2,
+        and evictions (a write under a maxmemory just below the master's
+        use: the master's DELs must reach the replicas)."""
+        c = self.r.randint(0, 9)
+        if c == 0:
+            return [(["FLUSHDB"] + self.pick([[], ["ASYNC"], ["SYNC"]]), None)]
+        if c == 1 and self.chance(0.3):
+            return [(["FLUSHALL"] + self.pick([[], ["ASYNC"], ["SYNC"]]), None)]
+        if c == 2 and not self.in_multi:
+            return [(["MULTI"], None), (["SELECT", self.pick(["1", "2"])], None),
+                    (["FLUSHDB"] + self.pick([[], ["ASYNC"]]), None), (["SELECT", "0"], None),
+                    (["EXEC"], None)]
+        if c == 3:
+            return [(["EVAL", "redis.call('SELECT', ARGV[1]) return redis.call(ARGV[2])", "0",
+                      self.pick(["1", "2"]), self.pick(["FLUSHDB", "FLUSHDB", "FLUSHALL"])],
+                     None)]
+        if c in (4, 5, 6, 7) and not self.in_multi:
+            return self.evicting()
+        out = [(["SELECT", "2"], None)]
+        for _ in range(self.r.randint(1, 3)):
+            out += super().command()
+        return out + [(["SELECT", "0"], None)]
+
+    def evicting(self):
+        args = self.pick([["SET", self.key(STR), "v" * self.r.randint(1, 3000)],
+                          ["RPUSH", self.key(LST), self.value()],
+                          ["SADD", self.key(SET), self.value()],
+                          ["APPEND", self.key(STR), self.value()]])
+        return [(args, (EVICT, self.pick(POLICIES), self.r.randint(1000, 60000)))]
 
     def blocker(self):
         c = self.r.randint(0, 7)
@@ -301,6 +346,15 @@ def _run_on(master, cmds, proto, small):
                 main.pipeline(batch)
                 batch = []
                 _block(master, main, args, blocked)
+            elif mode == OTHER:
+                main.pipeline(batch)
+                batch = []
+                with RespConn(master.port) as other:
+                    other.call_node(*args)
+            elif isinstance(mode, tuple) and mode[0] == EVICT:
+                main.pipeline(batch)
+                batch = []
+                _evicting(main, args, *mode[1:])
             else:
                 batch.append(args)
                 if len(batch) == 64:
@@ -316,6 +370,17 @@ def _run_on(master, cmds, proto, small):
         for b, _ in blocked:
             b.close()
         main.close()
+
+
+def _evicting(main, args, policy, below):
+    """args with maxmemory 'below' bytes under the master's use (by INFO),
+    then no limit again. Evictions happen in CONFIG SET and in the write."""
+    info = main.call("INFO", "memory")
+    text = info.decode() if isinstance(info, bytes) else str(info)
+    used = int(re.search(r"^used_memory:(\d+)", text, re.M).group(1))
+    main.pipeline([["CONFIG", "SET", "maxmemory-policy", policy, "maxmemory",
+                    str(max(used - below, 1))], args,
+                   ["CONFIG", "SET", "maxmemory", "0", "maxmemory-policy", "noeviction"]])
 
 
 def _expire_due(main):
@@ -443,8 +508,12 @@ def _describe(a, b, want, got):
 
 def _show(seq):
     """seq ready to paste: a command sent on a client of its own (blocking
-    until a later push serves it) is written [args, "block"]."""
-    return show([((args, BLOCK) if mode == BLOCK else args, None) for args, mode in seq])
+    until a later push serves it) is written [args, "block"], one a second
+    client sends in turn [args, "other"], a write under a maxmemory
+    [args, ("evict", policy, bytes under use)]."""
+    def special(mode):
+        return mode in SPECIAL or (isinstance(mode, tuple) and mode[0] in SPECIAL)
+    return show([((args, mode) if special(mode) else args, None) for args, mode in seq])
 
 
 def check_seed(rig, seed, length=LENGTH):
