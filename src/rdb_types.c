@@ -736,14 +736,17 @@ static bool load_ms(loader *ld, long long *ms) {
     return true;
 }
 
-/* The nodes of a stream, each checked entry by entry; IDs must rise from
- * node to node. *live: the entries not marked deleted. */
+/* The nodes of a stream, each checked entry by entry (stream_validate_node);
+ * a node's master ID is above every entry of the nodes before but deleted
+ * ones (a seek starts at the last node whose ID is not above the target).
+ * *live: the entries not marked deleted; *top: the greatest of them. */
 static bool load_stream_nodes(loader *ld, stream *s, uint64_t *live, sid *top) {
     uint64_t n;
     if (!rdb_load_len(ld, &n)) return rdb_fail(ld, "Stream listpacks len loading failed.");
-    bool have_prev = false;
-    sid prev = {0, 0};
+    *top = (sid){0, 0};
     *live = 0;
+    bool first_node = true;
+    sid prev_master = {0, 0};
     while (n--) {
         size_t klen, len;
         char *k = rdb_load_string(ld, &klen);
@@ -757,13 +760,13 @@ static bool load_stream_nodes(loader *ld, stream *s, uint64_t *live, sid *top) {
         unsigned char *lp = (unsigned char *)rdb_load_string(ld, &len);
         if (lp == NULL) return false;
         count_deep_validation(ld);
-        sid first, last;
         int64_t nlive;
         bool ok = true;
+        bool after =
+            first_node || (sid_cmp(&master, &prev_master) > 0 && sid_cmp(&master, top) > 0);
         if (len >= 7 && lp_validate(lp, len, false) && lp_first(lp) == NULL)
             ok = rdb_fail(ld, "Empty listpack inside stream");
-        else if (!stream_validate_node(lp, len, true, &master, &first, &last, &nlive) ||
-                 (have_prev && sid_cmp(&first, &prev) <= 0))
+        else if (!after || !stream_validate_node(lp, len, &master, top, &nlive))
             ok = rdb_fail(ld, "Stream listpack integrity check failed.");
         else if (!sidmap_insert(&s->nodes, &master, lp))
             ok = rdb_fail(ld, "Stream listpack integrity check failed.");
@@ -771,11 +774,10 @@ static bool load_stream_nodes(loader *ld, stream *s, uint64_t *live, sid *top) {
             mem_free(lp);
             return false;
         }
-        have_prev = true;
-        prev = last;
         *live += (uint64_t)nlive;
+        first_node = false;
+        prev_master = master;
     }
-    *top = prev;
     return true;
 }
 

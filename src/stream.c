@@ -968,10 +968,11 @@ bool stream_group_lag(stream *s, const sgroup *g, long long *lag) {
 
 /* ---- Checking nodes from outside ---- */
 
-bool stream_validate_node(const unsigned char *lp, size_t size, bool deep, const sid *master,
-                          sid *first, sid *last, int64_t *live) {
+bool stream_validate_node(const unsigned char *lp, size_t size, const sid *master, sid *top,
+                          int64_t *live) {
+    /* The structure is always checked, as sanitize-dump-payload yes would:
+     * commands trust it. */
     if (!lp_validate(lp, size, true)) return false;
-    (void)deep; /* the structure is always checked: commands trust it */
     const unsigned char *p = lp_first(lp);
     int64_t count, deleted, mfields, zero;
     if (!p || !lp_int(p, &count) || count < 0) return false;
@@ -983,7 +984,7 @@ bool stream_validate_node(const unsigned char *lp, size_t size, bool deep, const
     if (count > INT32_MAX || deleted > INT32_MAX) return false;
     int64_t total = count + deleted, seen_live = 0, seen_deleted = 0;
     if (total == 0) return false;
-    sid prev = {0, 0};
+    sid max_live = *top;
     for (int64_t e = 0; e < total; e++) {
         int64_t flags, msd, seqd, nf, lpcount;
         if (!(p = lp_next(lp, p)) || !lp_int(p, &flags) || (flags & ~3)) return false;
@@ -992,9 +993,8 @@ bool stream_validate_node(const unsigned char *lp, size_t size, bool deep, const
         sid id = *master;
         id.ms += (uint64_t)msd;
         id.seq += (uint64_t)seqd;
-        if (sid_cmp(&id, master) < 0 || (e > 0 && sid_cmp(&id, &prev) <= 0)) return false;
-        if (e == 0) *first = id;
-        prev = id;
+        if (sid_cmp(&id, master) < 0 || sid_cmp(&id, &max_live) <= 0) return false;
+        if (!(flags & FLAG_DELETED)) max_live = id;
         int64_t elems;
         if (flags & FLAG_SAMEFIELDS) {
             nf = mfields;
@@ -1013,7 +1013,7 @@ bool stream_validate_node(const unsigned char *lp, size_t size, bool deep, const
     }
     if (lp_next(lp, p) != NULL) return false;
     if (seen_live != count || seen_deleted != deleted) return false;
-    *last = prev;
+    *top = max_live;
     *live = count;
     return true;
 }

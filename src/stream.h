@@ -214,10 +214,14 @@ sconsumer *stream_consumer_create(sgroup *g, const char *name, size_t len, long 
 void stream_consumer_delete(sgroup *g, sconsumer *c);
 snack *stream_nack_new(sconsumer *c, long long now_ms);
 
-/* Check a node listpack from outside (RDB, RESTORE): the listpack and, if
- *  deep, every entry's structure; fills in its first and last
- * entry IDs (deleted included) and its live count. */
-bool stream_validate_node(const unsigned char *lp, size_t size, bool deep, const sid *master,
-                          sid *first, sid *last, int64_t *live);
+/* Check a node listpack from outside (RDB, RESTORE): the listpack, every
+ * entry's structure, and its IDs as the commands leave them: each entry at
+ * or above the master ID and above *top, the greatest live ID of the nodes
+ * before (0-0 for the first), which it then raises. A deleted entry may
+ * be above a later one: XSETID may move the last ID back below it (down to
+ * the last live entry), and the next XADD appends after it. Fills in the
+ * node's live count. */
+bool stream_validate_node(const unsigned char *lp, size_t size, const sid *master, sid *top,
+                          int64_t *live);
 
 #endif

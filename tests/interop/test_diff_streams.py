@@ -254,6 +254,31 @@ def test_xsetid(pair):
     info_stream(pair, "e")
 
 
+def test_last_id_set_back_below_a_deleted_entry_persists(pair):
+    """XSETID may set the last ID back below a deleted entry (down to the
+    last live one); the next XADDs land after that tombstone with smaller
+    IDs, one even with the deleted ID again, some in a node of their own.
+    Redis saves and loads such a stream, and restores its DUMP: castor
+    refused it ("Bad data format"), so it could not reload its own RDB."""
+    pair.same([("CONFIG", "SET", "stream-node-max-entries", "3"),
+               ("XADD", "t", "8-3", "f", "v"), ("XADD", "t", "29-0", "h", "1"),
+               ("XDEL", "t", "29-0"), ("XSETID", "t", "8-3"), ("XADD", "t", "10-0", "a", "1"),
+               ("XADD", "t", "29-0", "b", "2"), ("XDEL", "t", "29-0"), ("XSETID", "t", "10-0"),
+               ("XADD", "t", "10-1", "c", "3"), ("XADD", "t", "10-2", "d", "4"),
+               ("XRANGE", "t", "-", "+"), ("XREVRANGE", "t", "+", "-"),
+               ("XRANGE", "t", "9", "11")])
+    info_stream(pair, "t")
+    for src in ("castor", "redis"):
+        payload = pair.conn(src).call("DUMP", "t")
+        for dst in ("castor", "redis"):
+            assert pair.conn(dst).call("RESTORE", "t_" + src, "0", payload) == "OK", (src, dst)
+    pair.same([("DEBUG", "RELOAD"), ("XRANGE", "t", "-", "+"), ("XRANGE", "t_castor", "-", "+"),
+               ("XRANGE", "t_redis", "-", "+"), ("DEBUG", "DIGEST"),
+               ("XADD", "t", "30-0", "e", "5"), ("XLEN", "t"),
+               ("CONFIG", "SET", "stream-node-max-entries", "100")])
+    info_stream(pair, "t_castor")
+
+
 def test_reads_resume_where_the_last_stopped(pair):
     """Forward reads that go on from the last one (castor jumps to where it
     stopped inside a node): group reads through nodes that grow, with

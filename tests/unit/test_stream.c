@@ -2,7 +2,8 @@
  * the stream value against a plain model (an array of live IDs) through
  * appends, deletions and trims, walked in both directions after each
  * change; the node check of stream_validate_node() on nodes the value
- * wrote itself and on damaged copies. */
+ * wrote itself (tombstones above later entries after XSETID included) and
+ * on damaged copies. */
 #include "stream.h"
 
 #include <stdint.h>
@@ -69,14 +70,16 @@ static void test_sidmap_ends_and_middle(void) {
 static sid live[4000];
 static size_t nlive;
 
-/* Every node passes the check made for outside bytes. */
-static void check_nodes(stream *s) {
+/* Every node passes the check made for outside bytes, in order; returns
+ * the greatest live ID it found. */
+static sid check_nodes(stream *s) {
+    sid top = {0, 0};
     for (size_t i = 0; i < sidmap_len(&s->nodes); i++) {
         sidmap_item *n = sidmap_at(&s->nodes, i);
-        sid first, last;
         int64_t nl;
-        ASSERT(stream_validate_node(n->val, lp_bytes(n->val), true, &n->id, &first, &last, &nl));
+        ASSERT(stream_validate_node(n->val, lp_bytes(n->val), &n->id, &top, &nl));
     }
+    return top;
 }
 
 static void check_against_model(stream *s) {
@@ -101,7 +104,8 @@ static void check_against_model(stream *s) {
         }
         ASSERT_EQ(k, nlive);
     }
-    check_nodes(s);
+    sid top = check_nodes(s);
+    if (nlive) ASSERT(sid_cmp(&top, &live[nlive - 1]) == 0);
 }
 
 static void add(stream *s, uint64_t ms, uint64_t seq, const stream_limits *lim) {
@@ -319,10 +323,13 @@ static void test_validate_rejects_damaged_nodes(void) {
     for (uint64_t i = 1; i <= 5; i++) add(s, 7, i, &lim);
     sidmap_item *n = sidmap_at(&s->nodes, 0);
     size_t size = lp_bytes(n->val);
-    sid first, last;
+    sid top = {0, 0};
     int64_t nl;
-    ASSERT(stream_validate_node(n->val, size, true, &n->id, &first, &last, &nl) && nl == 5);
-    ASSERT(sid_cmp(&first, &live[0]) == 0 && sid_cmp(&last, &live[4]) == 0);
+    ASSERT(stream_validate_node(n->val, size, &n->id, &top, &nl) && nl == 5);
+    ASSERT(sid_cmp(&top, &live[4]) == 0);
+    /* Its entries are not above the live IDs of an earlier node. */
+    top = live[2];
+    ASSERT(!stream_validate_node(n->val, size, &n->id, &top, &nl));
     /* Any single changed byte past the header is caught or still consistent. */
     unsigned char *copy = mem_alloc(size);
     int refused = 0;
@@ -330,11 +337,37 @@ static void test_validate_rejects_damaged_nodes(void) {
         for (int delta = 1; delta < 256; delta += 85) {
             memcpy(copy, n->val, size);
             copy[i] = (unsigned char)(copy[i] + delta);
-            if (!stream_validate_node(copy, size, true, &n->id, &first, &last, &nl)) refused++;
+            top = (sid){0, 0};
+            if (!stream_validate_node(copy, size, &n->id, &top, &nl)) refused++;
         }
     }
     ASSERT(refused > 0);
     mem_free(copy);
+    stream_free(s);
+}
+
+/* XSETID may set the last ID back below a deleted entry, down to the last
+ * live one (Redis's streamLastValidID); the next append then lands after
+ * that tombstone with a smaller ID, even the same ID again. Redis writes
+ * such nodes to RDB and loads them: so must the check. */
+static void test_tombstones_above_later_entries(void) {
+    stream_limits lim = {4096, 4};
+    stream *s = stream_new();
+    nlive = 0;
+    add(s, 8, 3, &lim);
+    add(s, 29, 0, &lim);
+    ASSERT(stream_delete(s, &live[1]));
+    nlive = 1;
+    s->last_id = mk(8, 3);
+    add(s, 10, 0, &lim);
+    add(s, 29, 0, &lim); /* the deleted ID again, now live */
+    check_against_model(s);
+    ASSERT(stream_delete(s, &live[2]));
+    nlive = 2;
+    s->last_id = mk(10, 0);
+    for (uint64_t i = 1; i <= 6; i++) add(s, 10, i, &lim); /* into new nodes */
+    ASSERT(sidmap_len(&s->nodes) >= 2);
+    check_against_model(s);
     stream_free(s);
 }
 
@@ -347,5 +380,6 @@ int main(void) {
     RUN(test_auto_ids_and_exhaustion);
     RUN(test_groups_consumers_and_pel);
     RUN(test_validate_rejects_damaged_nodes);
+    RUN(test_tombstones_above_later_entries);
     return unit_report();
 }
