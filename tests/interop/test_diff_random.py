@@ -1068,9 +1068,12 @@ class Gen:
 
     def misc(self):
         """Deterministic odds and ends: connection state, OBJECT, PFDEBUG,
-        Pub/Sub counts, DUMP / RESTORE through a script, functions."""
+        Pub/Sub counts, DUMP / RESTORE through a script, functions, DEBUG
+        RELOAD (every value through the RDB: the encodings it loads)."""
         k = self.pick(ALL)
-        c = self.r.randint(0, 13)
+        c = self.r.randint(0, 14)
+        if c == 14:
+            return [(["PING"] if self.in_multi else ["DEBUG", "RELOAD"], EXACT)]
         if c == 0:
             return [(["ECHO", self.value()], EXACT)]
         if c == 1:
