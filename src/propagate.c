@@ -152,7 +152,7 @@ void propagate_del(int dbid, const char *key, size_t klen) {
 
 void propagate_loaded_expired(int dbid, const char *key, size_t klen) {
     slice argv[2] = {slice_of("DEL", 3), slice_of(key, klen)};
-    emit(dbid, PROPAGATE_REPL, 2, argv);
+    emit(dbid, PROPAGATE_AOF | PROPAGATE_REPL, 2, argv);
 }
 
 void propagate_deletion(int dbid, const char *key, size_t klen) {

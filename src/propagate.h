@@ -19,10 +19,12 @@ void propagate(int dbid, int argc, const slice *argv);
 bool propagate_wanted(void);
 /* propagate() of "DEL key". */
 void propagate_del(int dbid, const char *key, size_t klen);
-/* "DEL key" of a key a master's RDB load found expired, to the
- * replication stream only and while loading (where propagate() is
- * silent): the replicas continuing the file's history hold the key (Redis's
- * RDBFLAGS_FEED_REPL); the AOF is written from the loaded data. */
+/* "DEL key" of a key a master's RDB load found expired, sent while loading
+ * (where propagate() is silent): the replicas continuing the file's history
+ * hold the key (Redis's RDBFLAGS_FEED_REPL), and so does an AOF that goes on
+ * through a DEBUG RELOAD (Redis leaves the key there, to be loaded back
+ * with a past TTL: DBSIZE and DEBUG DIGEST differ after a restart until it
+ * is expired). At start-up no AOF is open: it is written from the data. */
 void propagate_loaded_expired(int dbid, const char *key, size_t klen);
 /* "DEL key" for a deletion the server decided, of an expired or evicted
  * key: it goes out at once, ahead of the running command's own effects

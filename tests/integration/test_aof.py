@@ -186,6 +186,31 @@ def test_debug_loadaof_reloads_without_appending(servers, tmp_path):
     assert s.client().get("after") == b"1"
 
 
+def test_debug_reload_writes_del_for_the_expired_keys_it_drops(servers, tmp_path):
+    """DEBUG RELOAD drops a key whose TTL passed (the RDB load skips it) and
+    says so to the AOF as to the replicas; Redis 7.0 leaves its AOF without
+    the DEL, so a restart loads the key back with a past TTL (DBSIZE and
+    DEBUG DIGEST differ until it is expired)."""
+    s = start(servers, tmp_path)
+    r = s.client()
+    r.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", "0")
+    r.set("gone", "v", px=20)
+    r.set("kept", "v")
+    r.execute_command("DEBUG", "SLEEP", "0.05")     # the TTL passes; nothing looks
+    assert r.dbsize() == 2
+    want = digest(s)
+    assert r.execute_command("DEBUG", "RELOAD") == b"OK"
+    assert r.dbsize() == 1 and digest(s) != want
+    want = digest(s)
+    assert b"*2\r\n$3\r\nDEL\r\n$4\r\ngone\r\n" in incr_bytes(tmp_path)
+    assert r.execute_command("DEBUG", "LOADAOF") == b"OK"
+    assert r.dbsize() == 1 and digest(s) == want
+    restart(s)
+    r = s.client()
+    r.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", "0")
+    assert r.dbsize() == 1 and digest(s) == want
+
+
 # ---- what the incr file holds ----------------------------------------------------------------
 
 def test_expire_is_stored_as_pexpireat(servers, tmp_path):
