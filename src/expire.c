@@ -41,7 +41,10 @@ static bool run_cycle(long long budget_us) {
         next_db = (next_db + 1) % srv.ndbs;
         int loops = 0;
         for (;;) {
-            if (d->vol_len == 0) break;
+            if (d->vol_len == 0) { /* as Redis: INFO's average of nothing is 0 */
+                d->avg_ttl = 0;
+                break;
+            }
             int sampled = 0, expired = 0;
             long long ttl_sum = 0;
             int ttl_samples = 0;

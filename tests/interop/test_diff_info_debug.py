@@ -189,6 +189,23 @@ def test_info_keyspace_lines(pair):
     assert a["db3"] == b["db3"] == "keys=1,expires=0,avg_ttl=0"
 
 
+def test_avg_ttl_drops_to_0_when_no_key_expires(pair):
+    """The active expiry cycle keeps a running average of the TTLs it
+    samples; once no key of the db has a TTL, Redis's cycle sets it to 0.
+    castor kept the last average for ever."""
+    run_both(pair, [("SET", "k", "v", "EX", "100000"), ("SET", "j", "v")])
+
+    def avg(side):
+        return info(pair, side, "keyspace")["keyspace"]["db0"].split("avg_ttl=")[1]
+    wait_for(lambda: avg("castor") != "0" and avg("redis") != "0", 5,
+             msg="the expiry cycles to sample the TTL")
+    run_both(pair, [("PERSIST", "k")])
+    wait_for(lambda: avg("castor") == "0" and avg("redis") == "0", 5,
+             msg="avg_ttl to fall to 0 on both")
+    a = info(pair, "castor", "keyspace")["keyspace"]["db0"]
+    assert a == info(pair, "redis", "keyspace")["keyspace"]["db0"] == "keys=2,expires=0,avg_ttl=0"
+
+
 def test_commandstats_counts_calls(pair):
     cmds = [("CONFIG", "RESETSTAT"), ("SET", "k", "v"), ("GET", "k"), ("GET", "k"),
             ("GET", "k", "extra"), ("INCR", "k"), ("CONFIG", "GET", "maxmemory"),
