@@ -150,6 +150,11 @@ class Gen:
     """Random commands. Each is (args, mode); enc_sorted modes name the key
     whose encoding decides whether the order is defined."""
 
+    # DEBUG RELOAD only where replies are not compared across servers: a
+    # hash table hash comes back as a listpack in its table's order, which
+    # follows Redis's per-process random hash seed (HKEYS, DUMP would differ).
+    RELOADS = False
+
     def __init__(self, seed):
         self.r = random.Random(seed)
         self.now = int(time.time())
@@ -1068,12 +1073,13 @@ class Gen:
 
     def misc(self):
         """Deterministic odds and ends: connection state, OBJECT, PFDEBUG,
-        Pub/Sub counts, DUMP / RESTORE through a script, functions, DEBUG
-        RELOAD (every value through the RDB: the encodings it loads)."""
+        Pub/Sub counts, DUMP / RESTORE through a script, functions, and
+        where RELOADS says so DEBUG RELOAD."""
         k = self.pick(ALL)
         c = self.r.randint(0, 14)
         if c == 14:
-            return [(["PING"] if self.in_multi else ["DEBUG", "RELOAD"], EXACT)]
+            reload = self.RELOADS and not self.in_multi
+            return [(["DEBUG", "RELOAD"] if reload else ["PING"], EXACT)]
         if c == 0:
             return [(["ECHO", self.value()], EXACT)]
         if c == 1:

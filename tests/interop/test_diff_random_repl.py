@@ -85,6 +85,8 @@ class ReplGen(Gen):
     """Gen plus random commands, rewritten effects, short expiries and
     blocking pops served later (see the module docstring)."""
 
+    RELOADS = True
+
     def command(self):
         r = self.r.random()
         if r < 0.06:
