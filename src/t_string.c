@@ -174,8 +174,10 @@ static void set_generic(client *c, int flags, const slice *key, const slice *val
         if (!(flags & SET_GET)) reply_null(c);
         return;
     }
-    if (when != -1 && when <= srv.mstime && !srv.loading) {
-        /* Already expired (EXAT/PXAT in the past): the key is gone. */
+    if (when != -1 && when <= srv.mstime && !srv.loading && !srv.is_replica) {
+        /* Already expired (EXAT/PXAT in the past): the key is gone. Not on
+         * a replica: its master may have used the key after this SET in the
+         * same transaction or script, where its time stood still. */
         if (found) {
             db_delete(c->db, key->ptr, key->len);
             propagate_del(c->dbid, key->ptr, key->len);

@@ -516,3 +516,31 @@ def test_replication_buffer_is_shared_and_keeps_what_a_slow_replica_needs(start_
     assert rt.digest(mc) == rt.digest(rt.client_of(slow)) == rt.digest(rt.client_of(other))
     # Nobody needs the old blocks now: back to about the backlog size.
     wait_for(lambda: int(rt.repl(mc)["repl_backlog_histlen"]) < 1000000, 10)
+
+
+@pytest.mark.parametrize("master_impl", sorted(IMPLS))
+def test_a_ttl_that_passes_inside_a_transaction_replicates_as_the_master_saw_it(
+        start_server, impl, master_impl):
+    """Time stands still inside EXEC: a key SET with PX 50 is still there for
+    the APPEND and PERSIST queued after a 100 ms DEBUG SLEEP, so the master
+    keeps "vx". Its replica gets SET k v PXAT <already past>, APPEND,
+    PERSIST: a castor replica took the past PXAT as "the key is gone" and
+    ended with "x" or nothing."""
+    m = make(start_server, master_impl)
+    r = make(start_server, impl)
+    follow(r, m)
+    with RespConn(m.port) as c:
+        replies = c.pipeline([["MULTI"], ["SET", "k", "v", "PX", "50"], ["DEBUG", "SLEEP", "0.1"],
+                              ["APPEND", "k", "x"], ["PERSIST", "k"], ["EXEC"]])
+        assert replies[-1][0] == "*" and c.call("GET", "k") == b"vx", replies
+        assert c.call("PTTL", "k") == -1
+        # The same inside a script: it runs at the time it started.
+        assert c.call("EVAL", "redis.call('SET', KEYS[1], 'v', 'PX', 1) "
+                      "local t = redis.call('TIME') local u = t[1] * 1000000 + t[2] "
+                      "repeat t = redis.call('TIME') until t[1] * 1000000 + t[2] > u + 5000 "
+                      "redis.call('APPEND', KEYS[1], 'y') return redis.call('PERSIST', KEYS[1])",
+                      "1", "j") == 1
+    rt.wait_for_sync(rt.client_of(m), rt.client_of(r))
+    rc = rt.client_of(r)
+    assert rc.get("k") == b"vx" and rc.get("j") == b"vy"
+    assert rt.digest(rt.client_of(m)) == rt.digest(rc)
