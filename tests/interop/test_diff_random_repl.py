@@ -40,6 +40,11 @@ only whether a key expires, not when: this catches a TTL propagated as a
 relative time). The wait for the replicas is bounded polling: every
 replica's offset equal to its master's, the master quiet.
 
+Every third seed then makes each replica leave and come back under a new
+replication ID (_full_resync): its master sends the whole dataset as an
+RDB, castor's to redis-server and Redis's to castor, which must load to the
+same state and the same functions.
+
 On a mismatch the message names the master / replica pair, the keys that
 differ (TYPE, DEBUG DIGEST-VALUE, PEXPIRETIME on each side), and the
 shortest failing sequence (test_diff_random.minimize), ready to paste.
@@ -491,7 +496,47 @@ def diverged(rig, cmds, seed):
         want, got = _state(rs[0], True), _state(rs[1], True)
         if got != want:
             out.append((rs[0], rs[1], _describe(rs[0], rs[1], want, got)))
+        if seed % 3 == 1 and not out:
+            out += _full_resync(m, rs, small)
     return out
+
+
+def _full_resync(m, rs, small):
+    """Every third seed: each replica leaves and comes back, under a new
+    replication ID of its own, so its master sends the whole dataset as an
+    RDB (castor's to redis-server, Redis's to castor, and each to its own
+    kind), which must load to the master's state and functions too."""
+    full = rt.sync_counts(m)[0]
+    for r in rs:
+        with RespConn(r.port) as c:
+            assert c.call("REPLICAOF", "NO", "ONE") == "OK"
+            _set_limits([r], small)
+            assert rt.replicaof(r, m) == "OK"
+    rt.wait_for_sync(m, *rs)
+    assert rt.sync_counts(m)[0] == full + len(rs), "a replica came back without a full sync"
+    _set_limits(rs, False)
+    want = _state(m), _functions(m)
+    out = []
+    for r in rs:
+        got = _state(r), _functions(r)
+        if got != want:
+            msg = _describe(m, r, want[0], got[0])
+            if got[1] != want[1]:
+                msg += "\n  functions: %s %r\n    %s %r" % (m.name, want[1], r.name, got[1])
+            out.append((m, r, "after a full resync: " + msg))
+    return out
+
+
+def _functions(s):
+    """FUNCTION LIST WITHCODE, each library's functions in name order (a
+    library keeps them in a hash table: its order is the server's)."""
+    out = []
+    with RespConn(s.port) as c:
+        for lib in c.call("FUNCTION", "LIST", "WITHCODE"):
+            d = dict(zip(lib[0::2], lib[1::2]))
+            d[b"functions"] = sorted(repr(f) for f in d.get(b"functions", []))
+            out.append(repr(sorted(d.items())))
+    return sorted(out)
 
 
 def _describe(a, b, want, got):

@@ -31,7 +31,8 @@ from castorfixtures import finish_server
 from castortest import CASTOR_SERVER, REDIS_SERVER, Server, WaitTimeout, wait_for
 from resp import RespConn
 from test_diff_random import LENGTH, _env_seeds, _hunt, minimize
-from test_diff_random_repl import DBS, ReplGen, _key_details, _run_on, _show, _state
+from test_diff_random_repl import (DBS, ReplGen, _functions, _key_details, _run_on, _show,
+                                   _state)
 
 SEEDS = list(range(1, 13))
 
@@ -68,9 +69,7 @@ def _info_field(c, section, name):
 def _full_state(s):
     """_state (digest, expire times, stream metadata in full) and the
     function libraries with their code."""
-    with RespConn(s.port) as c:
-        libs = c.call("FUNCTION", "LIST", "WITHCODE")
-    return _state(s, True), sorted(repr(lib) for lib in libs)
+    return _state(s, True), _functions(s)
 
 
 def _rewrite(s):
