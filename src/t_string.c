@@ -176,8 +176,10 @@ static void set_generic(client *c, int flags, const slice *key, const slice *val
     }
     if (when != -1 && when <= srv.mstime && !srv.loading && !srv.is_replica) {
         /* Already expired (EXAT/PXAT in the past): the key is gone. Not on
-         * a replica: its master may have used the key after this SET in the
-         * same transaction or script, where its time stood still. */
+         * a replica: the TTL may have passed only on the way (a replica
+         * applies the stream late, and inside EXEC or a script the master's
+         * time stood still), and the master's next commands used the key;
+         * its DEL comes when the master expires it. */
         if (found) {
             db_delete(c->db, key->ptr, key->len);
             propagate_del(c->dbid, key->ptr, key->len);
