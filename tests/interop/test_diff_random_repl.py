@@ -307,22 +307,30 @@ class Rig:
         for m, rs in zip(self.masters, self.replicas):
             rt.wait_for_sync(m, *rs)
 
-    def close(self):
-        problems = []
-        for s in reversed(self.servers):   # replicas before masters
-            problems.append(finish_server(s))
-        return [p for p in problems if p]
+
+def serve_rig(make, tmp_path_factory, name):
+    """A module fixture's body: make(dir) builds an object whose .servers
+    were started in order; they are stopped in reverse (replicas before
+    masters), and what finish_server finds fails the module."""
+    r = make(tmp_path_factory.mktemp(name))
+    try:
+        yield r
+    finally:
+        problems = [p for p in (finish_server(s) for s in reversed(r.servers)) if p]
+        if problems:
+            pytest.fail("\n".join(problems), pytrace=False)
 
 
 @pytest.fixture(scope="module")
 def rig(tmp_path_factory):
-    r = Rig(tmp_path_factory.mktemp("replrand"))
-    try:
-        yield r
-    finally:
-        problems = r.close()
-        if problems:
-            pytest.fail("\n".join(problems), pytrace=False)
+    yield from serve_rig(Rig, tmp_path_factory, "replrand")
+
+
+def info_field(c, section, name):
+    """One field of INFO section on connection c (RESP2 or RESP3), as str."""
+    info = c.call("INFO", section)
+    text = info.decode() if isinstance(info, bytes) else str(info)
+    return re.search(r"^%s:(\S+)" % name, text, re.M).group(1)
 
 
 def _block(master, main, args, blocked):
@@ -382,9 +390,7 @@ def _run_on(master, cmds, proto, small):
 def _evicting(main, args, policy, below):
     """args with maxmemory 'below' bytes under the master's use (by INFO),
     then no limit again. Evictions happen in CONFIG SET and in the write."""
-    info = main.call("INFO", "memory")
-    text = info.decode() if isinstance(info, bytes) else str(info)
-    used = int(re.search(r"^used_memory:(\d+)", text, re.M).group(1))
+    used = int(info_field(main, "memory", "used_memory"))
     main.pipeline([["CONFIG", "SET", "maxmemory-policy", policy, "maxmemory",
                     str(max(used - below, 1))], args,
                    ["CONFIG", "SET", "maxmemory", "0", "maxmemory-policy", "noeviction"]])

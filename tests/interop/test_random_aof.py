@@ -22,17 +22,15 @@ castor failure is castor's.
     CASTOR_DIFF_LEN=300 (commands per sequence).
 """
 
-import re
 import sys
 
 import pytest
 
-from castorfixtures import finish_server
 from castortest import CASTOR_SERVER, REDIS_SERVER, Server, WaitTimeout, wait_for
 from resp import RespConn
 from test_diff_random import LENGTH, _env_seeds, _hunt, minimize
 from test_diff_random_repl import (DBS, ReplGen, _functions, _key_details, _run_on, _show,
-                                   _state)
+                                   _state, info_field, serve_rig)
 
 SEEDS = list(range(1, 13))
 
@@ -45,25 +43,10 @@ class Rig:
         self.servers = [Server(base / name, binary=binary, directives=aof, name=name).start()
                         for name, binary in (("castor", CASTOR_SERVER), ("redis", REDIS_SERVER))]
 
-    def close(self):
-        return [p for p in (finish_server(s) for s in self.servers) if p]
-
 
 @pytest.fixture(scope="module")
 def rig(tmp_path_factory):
-    r = Rig(tmp_path_factory.mktemp("aofrand"))
-    try:
-        yield r
-    finally:
-        problems = r.close()
-        if problems:
-            pytest.fail("\n".join(problems), pytrace=False)
-
-
-def _info_field(c, section, name):
-    info = c.call("INFO", section)
-    text = info.decode() if isinstance(info, bytes) else str(info)
-    return re.search(r"^%s:(\S+)" % name, text, re.M).group(1)
+    yield from serve_rig(Rig, tmp_path_factory, "aofrand")
 
 
 def _full_state(s):
@@ -78,10 +61,10 @@ def _rewrite(s):
         assert "rewriting" in str(reply), reply
 
         def done():
-            return (_info_field(c, "persistence", "aof_rewrite_in_progress") == "0"
-                    and _info_field(c, "persistence", "aof_rewrite_scheduled") == "0")
+            return (info_field(c, "persistence", "aof_rewrite_in_progress") == "0"
+                    and info_field(c, "persistence", "aof_rewrite_scheduled") == "0")
         wait_for(done, 20, interval=0.01, msg="%s's AOF rewrite to finish" % s.name)
-        assert _info_field(c, "persistence", "aof_last_bgrewrite_status") == "ok"
+        assert info_field(c, "persistence", "aof_last_bgrewrite_status") == "ok"
 
 
 def _loadaof(s):
