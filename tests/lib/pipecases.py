@@ -194,6 +194,11 @@ def unauth_while_blocked(srv, long_req):
     authenticate, so long_req must meet the unauthenticated limits when it
     runs after LPUSH serves the BLPOP. Returns (replies, closed)."""
     with admin(srv) as a, RespConn(srv.port) as c:
+        # Accepted before the CONFIG SET (a reply proves it): a server that
+        # accepted the connection after it would make a client that never
+        # has to AUTH (both servers decide at accept time), which the race
+        # between the two connections used to pick now and then.
+        assert str(c.call("PING")).startswith("NOAUTH")
         assert a.call("CONFIG", "SET", "requirepass", "") == "OK"
         try:
             assert c.call("CLIENT", "SETNAME", "qgblocked") == "OK"
