@@ -15,7 +15,11 @@ or queued in MULTI / EXEC (with WATCH, and now and then a second client
 that touches a watched key, its db or another key before EXEC: Gen.touch);
 every third seed speaks RESP3, every
 fourth runs with tiny *-max-listpack-* / intset limits (conversions all the
-time), every fifth also compares the stream of keyspace notifications. Gen.misc
+time), every fifth also compares the stream of keyspace notifications, and
+every seventh (and every seventh other) runs one command at a time and
+compares after each the invalidations of client-side caching: a BCAST
+client's, or those of the keys the sequence's own connection read,
+redirected to a second connection (_invalidated). Gen.misc
 adds connection state (CLIENT, HELLO errors), OBJECT REFCOUNT, PFDEBUG, Pub/Sub
 counts, DUMP / RESTORE inside a script, and CONFIG SET of an encoding limit
 mid-sequence (each run starts from its seed's limits); Gen.other_db reaches
@@ -1358,12 +1362,16 @@ def compare(args, mode, a, b, enc):
 PIPE = 64
 
 
-def run_sequence(pair, cmds, proto=2, notify=False, limits=None):
+def run_sequence(pair, cmds, proto=2, notify=False, limits=None, track=False):
     """Run cmds on both servers (pipelined in batches), from empty datasets,
     over RESP2 or RESP3 connections. Returns None or (index of the first
     differing command, message); index len(cmds) means the final state (or,
     with notify, the stream of keyspace notifications) differs. limits:
-    the encoding limits to start from (Gen.misc may CONFIG SET them)."""
+    the encoding limits to start from (Gen.misc may CONFIG SET them).
+    With track, one command at a time, each followed by the keys a
+    client-side cache is told to drop (_invalidated): track "bcast", a
+    client tracking every key (BCAST); "redirect", the keys the sequence's
+    own connection read, told to a second one (REDIRECT)."""
     pair.reset()
     pair.check("CONFIG", "SET", *(limits or DEFAULT_LIMITS))
     cc, rc = pair.conn("castor", proto), pair.conn("redis", proto)
@@ -1373,6 +1381,15 @@ def run_sequence(pair, cmds, proto=2, notify=False, limits=None):
         subs = pair.conns()
         for c in subs:
             c.call_node("PSUBSCRIBE", "__key*__:*")
+    trackers = None
+    if track:
+        trackers = pair.conns(3)
+        for c, main in zip(trackers, (cc, rc)):
+            if track == "bcast":
+                assert c.call_node("CLIENT", "TRACKING", "ON", "BCAST") == ("+", b"OK")
+            else:
+                me = c.call_node("CLIENT", "ID")[1]
+                assert main.call_node("CLIENT", "TRACKING", "ON", "REDIRECT", me) == ("+", b"OK")
     others = None     # the second clients, for OTHER commands
     try:
         enc = None
@@ -1383,13 +1400,14 @@ def run_sequence(pair, cmds, proto=2, notify=False, limits=None):
                 if others is None:
                     others = pair.conns(proto)
                 a, b = (c.call_node(*args) for c in others)
-                msg = compare(args, EXACT, a, b, enc)
+                msg = compare(args, EXACT, a, b, enc) or _invalidated(trackers)
                 if msg:
                     return start, msg
                 start += 1
                 continue
             end = start
-            while end < len(cmds) and end - start < PIPE and cmds[end][1] != OTHER:
+            while end < len(cmds) and end - start < (1 if track else PIPE) \
+                    and cmds[end][1] != OTHER:
                 end += 1
             batch = cmds[start:end]
             ra = cc.pipeline([a for a, _ in batch])
@@ -1401,6 +1419,9 @@ def run_sequence(pair, cmds, proto=2, notify=False, limits=None):
                 msg = compare(args, mode, a, b, enc)
                 if msg:
                     return start + i, msg
+            msg = _invalidated(trackers)
+            if msg:
+                return end - 1, msg
             start = end
         if subs:
             msg = compare_notifications(cc, rc, subs)
@@ -1411,10 +1432,34 @@ def run_sequence(pair, cmds, proto=2, notify=False, limits=None):
             return len(cmds), msg
         return None
     finally:
-        for c in (others or ()) + (subs or ()):
+        for c in (others or ()) + (subs or ()) + (trackers or ()):
             c.close()
         if subs:
             _both(cc, rc, [["DISCARD"], ["CONFIG", "SET", "notify-keyspace-events", ""]])
+
+
+def _invalidated(trackers):
+    """None, or how the invalidations differ that the two tracking
+    clients got for the last command (one command per server turn: Redis
+    sends a BCAST turn's invalidations before its replies, as one sorted
+    set of keys, or null for a flush); a PING on each marks the end."""
+    if not trackers:
+        return None
+    seen = []
+    for c in trackers:
+        c.send("PING")
+        got = []
+        while True:
+            node = c.read_node()
+            if node == ("+", b"PONG"):
+                break
+            assert node[0] == ">" and node[1][0] == ("$", b"invalidate"), node
+            keys = node[1][1][1]
+            got.append(None if keys is None else sorted(k[1] for k in keys))
+        seen.append(got)
+    if seen[0] != seen[1]:
+        return "tracking invalidations: castor %r, redis %r" % tuple(seen)
+    return None
 
 
 def compare_notifications(cc, rc, subs):
@@ -1554,13 +1599,13 @@ def compare_state(cc, rc):
     return None
 
 
-def shrink(pair, cmds, first, proto, notify, limits, budget=150, seconds=60):
+def shrink(pair, cmds, first, proto, notify, limits, track=False, budget=150, seconds=60):
     """A short failing sequence: for a differing reply, the prefix up to it;
     for a differing final state, the shortest failing prefix (bisection).
     Then greedily without each command whose removal keeps a difference at
     the end, within a budget of replays and time."""
     def fails_at_end(seq):
-        res = run_sequence(pair, seq, proto, notify, limits)
+        res = run_sequence(pair, seq, proto, notify, limits, track)
         return res is not None and res[0] >= len(seq) - 1
 
     return minimize(cmds, first, fails_at_end, budget, seconds)
@@ -1621,14 +1666,17 @@ def check_seed(pair, seed, length=LENGTH):
 def _check_seed(pair, seed, length):
     proto = 3 if seed % 3 == 0 else 2
     notify = seed % 5 == 3   # every fifth seed also compares keyspace events
+    # Every seventh seed, what a client-side cache is told of all keys
+    # (BCAST); every seventh other, of the keys the sequence read.
+    track = {4: "bcast", 6: "redirect"}.get(seed % 7, False)
     limits = SMALL_LIMITS if seed % 4 == 2 else DEFAULT_LIMITS
     cmds = Gen(seed).sequence(length)
-    res = run_sequence(pair, cmds, proto, notify, limits)
+    res = run_sequence(pair, cmds, proto, notify, limits, track)
     if res is None:
         return None
     idx, msg = res
-    shortest = shrink(pair, cmds, idx, proto, notify, limits)
-    again = run_sequence(pair, shortest, proto, notify, limits)
+    shortest = shrink(pair, cmds, idx, proto, notify, limits, track)
+    again = run_sequence(pair, shortest, proto, notify, limits, track)
     detail = again[1] if again else msg
     where = "final state" if idx >= len(cmds) else repr(list(cmds[idx][0]))
     if seed % 4 == 2:
@@ -1797,3 +1845,18 @@ def test_random_protocol(pair, seed):
 @pytest.mark.skipif(_env_seeds() is None, reason="set CASTOR_DIFF_SEEDS to hunt")
 def test_random_protocol_hunt(pair):
     _hunt(check_protocol, pair)
+
+
+def test_a_missed_invalidation_is_reported():
+    class Tracker:
+        def __init__(self, *nodes):
+            self.nodes = list(nodes)
+
+        def send(self, *args):
+            assert args == ("PING",)
+
+        def read_node(self):
+            return self.nodes.pop(0)
+    inv, pong = (">", [("$", b"invalidate"), ("*", [("$", b"k")])]), ("+", b"PONG")
+    assert _invalidated([Tracker(inv, pong), Tracker(inv, pong)]) is None
+    assert "castor [[b'k']], redis []" in _invalidated([Tracker(inv, pong), Tracker(pong)])
