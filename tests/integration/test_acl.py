@@ -3,8 +3,6 @@ aclfile (which exclude each other, as in Redis), ACL LOAD/SAVE, CONFIG
 REWRITE of users, acllog-max-len, and a replica authenticating to its
 master as a named user (masteruser + masterauth)."""
 
-import os
-
 import pytest
 
 from castortest import run_to_exit, wait_for

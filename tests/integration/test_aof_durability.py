@@ -14,10 +14,9 @@ import signal
 import threading
 import time
 
-import pytest
 import redis
 
-from castortest import CASTOR_SERVER, Server, wait_for
+from castortest import CASTOR_SERVER, Server
 
 THREADS = 4
 ROUNDS = 3

@@ -14,7 +14,7 @@ import time
 import pytest
 
 from castortest import wait_for
-from resp import Err, RespConn
+from resp import RespConn
 
 
 def client_id(c):

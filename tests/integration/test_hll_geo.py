@@ -11,7 +11,6 @@ test on any), a hang or a crash. "A corrupt or crafted HLL gets
 """
 
 import random
-import struct
 
 import pytest
 import redis

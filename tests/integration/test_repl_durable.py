@@ -9,8 +9,6 @@ import signal
 import socket
 import time
 
-import pytest
-
 from castortest import wait_for
 from repltest import digest, repl, replicaof, start_server, wait_for_sync  # noqa: F401
 from resp import Err

@@ -24,7 +24,6 @@ import threading
 import time
 
 import pytest
-import redis
 
 import tlscerts
 from castortest import REDIS_SERVER, WaitTimeout, free_port, wait_for

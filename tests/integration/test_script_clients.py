@@ -9,7 +9,6 @@ import threading
 import time
 
 import pytest
-import redis
 from redis.exceptions import LockError, LockNotOwnedError, NoScriptError
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))

@@ -15,7 +15,7 @@ import pytest
 import redis
 
 from castortest import wait_for
-from resp import Err, RespConn, encode_command
+from resp import Err, RespConn
 
 LLONG_MIN = -9223372036854775808
 LLONG_MAX = 9223372036854775807

@@ -12,7 +12,6 @@ import re
 
 import pytest
 
-from pair import same_call
 from resp import Err, RespConn
 
 

@@ -11,7 +11,6 @@ import subprocess
 import pytest
 
 from castortest import CASTOR_SERVER, REDIS_SERVER, Server
-from resp import Err, RespConn
 
 STOCK_CONF = "/work/shared/redis-7.0.15/redis.conf"   # used only when present
 DEBIAN_CONF = "/etc/redis/redis.conf"

@@ -12,7 +12,6 @@ import redis
 import repltest as rt
 from repltest import start_server  # noqa: F401  (replicas stop before masters)
 from castortest import CASTOR_SERVER, REDIS_SERVER, Server, wait_for
-from resp import RespConn
 
 LIB1 = """#!lua name=lib1
 redis.register_function('f1', function(keys, args) return {keys, args} end)

@@ -11,8 +11,6 @@ by SYNC, must produce the same commands on the stream, in the same order
 
 import time
 
-import pytest
-
 from resp import RespConn
 
 STREAM_DIRECTIVES = {"repl-diskless-sync": "no", "repl-ping-replica-period": "3600"}

@@ -14,7 +14,7 @@ import socket
 
 import pytest
 
-from resp import RespConn, encode_command, normalize, to_py
+from resp import RespConn, encode_command, normalize
 
 
 def ev(pair, script, *args, proto=2, numkeys=0, keys=()):

@@ -10,8 +10,6 @@ have: it is blanked before comparing.
 
 import random
 
-import pytest
-
 from pair import WRONGTYPE  # noqa: F401
 
 

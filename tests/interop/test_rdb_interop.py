@@ -13,7 +13,6 @@ the checksum before synthesizing a key using the serialized value."
 import os
 import random
 import re
-import shutil
 import struct
 import subprocess
 import time

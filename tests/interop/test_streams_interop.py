@@ -9,7 +9,6 @@ PELs, consumers; delivery and seen times blanked) and XPENDING.
 """
 
 import os
-import socket
 import subprocess
 import time
 
