@@ -18,7 +18,7 @@ LIBS := -lm -lssl -lcrypto -llzf -lpthread -luring
 TOOL_SRCS := $(wildcard src/check_*.c) src/seam_none.c
 SRCS := $(filter-out $(TOOL_SRCS),$(wildcard src/*.c))
 # Layer 1 (pure libraries) and the RESP codec: what unit tests link against.
-PURE := mem str dict util kv resp backlog listpack quicklist intset skiplist zset crc64 crc16 ptrset ziplist aoffile coalesce hll geohash stream
+PURE := mem str dict util kv resp backlog listpack quicklist intset skiplist zset crc64 crc16 ptrset ziplist aoffile coalesce hll geohash stream symtab
 # Layer 2, the core: with PURE it links alone, reaching the features only
 # through seam.h (server.c implements it; seam_none.c stubs it, and
 # tests/unit/test_core.c replaces the stubs it observes).

@@ -4,7 +4,8 @@
  * PANIC, an assertion) the log gets a bug report laid out as Redis's, which
  * operators and Redis's tests look for: "=== REDIS BUG REPORT START ...",
  * the signal and faulting address, "------ STACK TRACE ------" with the
- * instruction pointer and a backtrace(3), "------ INFO OUTPUT ------",
+ * instruction pointer and a backtrace(3) (static functions named too:
+ * symtab.c), "------ INFO OUTPUT ------",
  * the client list, the client whose command was running with its
  * arguments, and "=== REDIS BUG REPORT END ...". The process then dies by
  * the same signal (default action: a core dump where enabled). With
@@ -39,6 +40,7 @@
 #include "mem.h"
 #include "server.h"
 #include "str.h"
+#include "symtab.h"
 
 #define BACKTRACE_MAX 100
 
@@ -62,19 +64,64 @@ static void *fault_ip(const void *uctx) {
 #endif
 }
 
-/* "EIP:" and the interrupted function, then "Backtrace:" and the frames:
- * backtrace_symbols_fd() needs no allocation. */
+static char *put_hex(char *p, uintptr_t v) {
+    char digits[2 * sizeof(v)];
+    int n = 0;
+    do {
+        digits[n++] = "0123456789abcdef"[v & 15];
+        v >>= 4;
+    } while (v);
+    *p++ = '0';
+    *p++ = 'x';
+    while (n) *p++ = digits[--n];
+    return p;
+}
+
+static char *put_str(char *p, const char *end, const char *s) {
+    while (*s && p < end) *p++ = *s++;
+    return p;
+}
+
+/* One frame as backtrace_symbols_fd() writes it, "binary(function+0x1f)
+ * [0x55d0c4a2b1f]", but with the names of static functions too (symtab.c);
+ * a frame outside this program's functions goes to backtrace_symbols_fd().
+ * A return address is looked up by the byte before it (the call: a call
+ * that never returns may be a function's last instruction). */
+static void log_frame(int fd, void *frame, bool is_return) {
+    uintptr_t addr = (uintptr_t)frame, off;
+    const char *name;
+    if (!symtab_lookup(addr - is_return, &name, &off)) {
+        backtrace_symbols_fd(&frame, 1, fd);
+        return;
+    }
+    char line[512];
+    char *end = line + sizeof(line) - 48, *p = put_str(line, end, symtab_path());
+    *p++ = '(';
+    p = put_str(p, end, name);
+    *p++ = '+';
+    p = put_hex(p, off + is_return);
+    *p++ = ')';
+    *p++ = '[';
+    p = put_hex(p, addr);
+    *p++ = ']';
+    *p++ = '\n';
+    *p = '\0';
+    write_raw(line);
+}
+
+/* "EIP:" and the interrupted function, then "Backtrace:" and the frames,
+ * with no allocation. */
 static void log_stack_trace(const void *uctx) {
     int fd = log_signal_fd();
     void *ip = fault_ip(uctx);
     if (ip) {
         write_raw("EIP:\n");
-        backtrace_symbols_fd(&ip, 1, fd);
+        log_frame(fd, ip, false);
     }
     write_raw("\nBacktrace:\n");
     void *frames[BACKTRACE_MAX];
     int n = backtrace(frames, BACKTRACE_MAX);
-    backtrace_symbols_fd(frames, n, fd);
+    for (int i = 0; i < n; i++) log_frame(fd, frames[i], frames[i] != ip);
 }
 
 static void log_str(str *s) {
@@ -159,6 +206,7 @@ void crash_setup(void) {
      * from inside the signal handler. */
     void *probe[2];
     backtrace(probe, 2);
+    symtab_load();
     installed = true;
 }
 

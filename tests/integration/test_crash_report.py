@@ -3,18 +3,22 @@ SEGFAULT, DEBUG PANIC, SIGABRT from outside) leaves Redis's bug report in
 the log, with a backtrace under "STACK TRACE", INFO and the client that was
 running, and the process dies by that same signal; crash-log-enabled no
 leaves no report; watchdog-period logs where a stuck loop is and the
-server goes on."""
+server goes on. The backtrace names static functions too (symtab.c), and
+a stripped binary still gets a report with what backtrace_symbols_fd
+names."""
 
 import os
+import shutil
 import signal
+import subprocess
 
 from castortest import CASTOR_SERVER, Server, wait_for
 
 
-def start(tmp_path, name, **directives):
+def start(tmp_path, name, binary=CASTOR_SERVER, **directives):
     d = {"enable-debug-command": "yes"}
     d.update(directives)
-    s = Server(tmp_path / name, binary=CASTOR_SERVER, directives=d, name=name)
+    s = Server(tmp_path / name, binary=binary, directives=d, name=name)
     s.start()
     return s
 
@@ -50,6 +54,23 @@ def test_debug_segfault_writes_the_report_and_dies_by_sigsegv(tmp_path):
     assert_report(log)
     assert "argv[0]: '\"DEBUG\"'" in log and "argv[1]: '\"SEGFAULT\"'" in log
     assert "cmdtable_call" in log.split("Backtrace:")[1]
+    # DEBUG's proc is static: named from the binary's .symtab, where it
+    # faulted and in the backtrace.
+    eip = log.split("EIP:\n")[1].split("\n")[0]
+    assert "(cmd_debug+0x" in eip, eip
+    assert "(cmd_debug+0x" in log.split("Backtrace:")[1].split("------ INFO OUTPUT")[0]
+
+
+def test_a_stripped_binary_still_reports(tmp_path):
+    binary = str(tmp_path / "castor-stripped")
+    shutil.copy(CASTOR_SERVER, binary)
+    subprocess.run(["strip", binary], check=True)
+    s = start(tmp_path, "stripped", binary=binary)
+    status, log = crash_and_read_log(s, "SEGFAULT")
+    assert status == -signal.SIGSEGV
+    assert_report(log)
+    trace = log.split("Backtrace:")[1].split("------ INFO OUTPUT")[0]
+    assert "cmd_debug" not in trace and "(+0x" in trace, trace
 
 
 def test_debug_panic_and_sigabrt(tmp_path):
@@ -81,6 +102,7 @@ def test_watchdog_logs_a_stuck_loop_and_the_server_goes_on(tmp_path):
     wait_for(lambda: "--- WATCHDOG TIMER EXPIRED ---" in s.logfile, 5)
     log = s.logfile
     assert "Backtrace:" in log.split("WATCHDOG TIMER EXPIRED")[1]
+    assert "(cmd_debug+0x" in log.split("WATCHDOG TIMER EXPIRED")[1]
     # The whole sleep happened (the signal does not cut it short).
     assert c.call("PING") == "PONG"
     assert c.call("CONFIG", "SET", "watchdog-period", "0") == "OK"
