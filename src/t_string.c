@@ -174,20 +174,10 @@ static void set_generic(client *c, int flags, const slice *key, const slice *val
         if (!(flags & SET_GET)) reply_null(c);
         return;
     }
-    if (when != -1 && when <= srv.mstime && !srv.loading && !srv.is_replica) {
-        /* Already expired (EXAT/PXAT in the past): the key is gone. Not on
-         * a replica: the TTL may have passed only on the way (a replica
-         * applies the stream late, and inside EXEC or a script the master's
-         * time stood still), and the master's next commands used the key;
-         * its DEL comes when the master expires it. */
-        if (found) {
-            db_delete(c->db, key->ptr, key->len);
-            propagate_del(c->dbid, key->ptr, key->len);
-            db_key_changed(c->db, key, NOTIFY_STRING, "del", 1);
-        }
-        if (!(flags & SET_GET)) reply_raw(c, ok_reply, strlen(ok_reply));
-        return;
-    }
+    /* An EXAT/PXAT in the past stores the key all the same, with "set" and
+     * "expire" events and SET ... PXAT on the stream (Redis 7.0; GETEX,
+     * EXPIRE and RESTORE delete at once instead): it is expired like any
+     * other, on its next access or by the active cycle. */
     store(c, key, val, when, flags & SET_KEEPTTL);
     db_key_changed(c->db, key, NOTIFY_STRING, "set", 1);
     if (when != -1) db_notify(NOTIFY_GENERIC, "expire", key->ptr, key->len, c->dbid);

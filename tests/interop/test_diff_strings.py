@@ -51,6 +51,22 @@ def test_set_absolute_expire_exact(pair):
                ("SET", "c", "v", "EXAT", str(at - 2000)), ("EXISTS", "c")])
 
 
+def test_set_with_a_past_time_stores_a_key_that_expires(pair):
+    """Redis 7.0's SET ... EXAT/PXAT <past> stores the key ("set" and
+    "expire" events, DBSIZE counts it, DEBUG sees its value) and it expires
+    at its next access ("expired"), where GETEX and EXPIRE in the past
+    delete at once ("del")."""
+    pair.check("DEBUG", "SET-ACTIVE-EXPIRE", "0")
+    try:
+        pair.same_notifications([
+            ("SET", "k", "old"), ("SET", "k", "v", "PXAT", "1"), ("DBSIZE",),
+            ("DEBUG", "DIGEST-VALUE", "k"), ("SET", "k", "w", "EXAT", "1", "GET"), ("DBSIZE",),
+            ("GET", "k"), ("DBSIZE",), ("SET", "g", "v"), ("GETEX", "g", "PXAT", "1"),
+            ("DBSIZE",), ("SET", "e", "v"), ("EXPIREAT", "e", "1"), ("DBSIZE",)])
+    finally:
+        pair.check("DEBUG", "SET-ACTIVE-EXPIRE", "1")
+
+
 def test_set_get_option_returns_old_value(pair):
     pair.same([("SET", "k", "1", "GET"), ("SET", "k", "2", "GET"), ("SET", "k", "3", "NX", "GET"),
                ("GET", "k"), ("SET", "m", "1", "XX", "GET"), ("EXISTS", "m"),
