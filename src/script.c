@@ -542,6 +542,12 @@ static script_entry *memo_take(const slice *arg, bool by_sha) {
 }
 
 static void eval_generic(client *c, bool by_sha, bool ro) {
+    /* Redis's EVALSHA: no SHA1 is other than 40 characters, so -NOSCRIPT
+     * comes before numkeys is read. */
+    if (by_sha && c->argv[1].len != 40) {
+        reply_error(c, ERR_NOSCRIPT);
+        return;
+    }
     long long numkeys;
     if (!eval_numkeys(c, &numkeys)) return;
     script_entry *e = memo_take(&c->argv[1], by_sha);

@@ -156,6 +156,12 @@ def test_keys_and_argv(pair):
     pair.check("EVAL", "return 1", "2", "a")
     pair.check("EVAL", "return 1", "abc")
     pair.check("EVAL", "return 1")
+    # EVALSHA of anything but 40 characters is -NOSCRIPT before numkeys is read.
+    for cmd in ("EVALSHA", "EVALSHA_RO"):
+        pair.check(cmd, "abc", "1.5")
+        pair.check(cmd, "f1", "-1", "k")
+        pair.check(cmd, "a" * 40, "-1")
+        pair.check(cmd, "a" * 40, "5")
 
 
 # What a script can do to its KEYS and ARGV tables. castor refills the
