@@ -207,13 +207,9 @@ static void reply_all_info(client *c) {
     cmdtable_foreach(reply_info_fn, c);
 }
 
-static void cmd_command(client *c) {
-    if (c->argc > 1) {
-        reply_errorf(c, ERR_COMMAND_UNKNOWN_SUB, c->argv[1].ptr);
-        return;
-    }
-    reply_all_info(c);
-}
+/* COMMAND alone (cmdtable_lookup sends COMMAND <anything> to a subcommand
+ * or refuses it). */
+static void cmd_command(client *c) { reply_all_info(c); }
 
 static void cmd_command_count(client *c) { reply_int(c, cmdtable_count()); }
 

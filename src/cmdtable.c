@@ -182,9 +182,9 @@ void cmdtable_register(command *table) {
 command *cmdtable_lookup(client *c) {
     command *cmd = cmdtable_find(c->argv[0].ptr, c->argv[0].len);
     if (cmd == NULL || cmd->subcmds == NULL || c->argc < 2) return cmd;
-    command *sub = cmdtable_find_sub(cmd, c->argv[1].ptr, c->argv[1].len);
-    /* COMMAND alone is a command; other containers need a subcommand. */
-    return sub ? sub : (cmd->proc ? cmd : NULL);
+    /* COMMAND alone is a command (above); with an argument, as any other
+     * container, a subcommand or nothing (refused before MULTI queues it). */
+    return cmdtable_find_sub(cmd, c->argv[1].ptr, c->argv[1].len);
 }
 
 void cmdtable_foreach(cmdtable_fn *fn, void *priv) {

@@ -112,7 +112,6 @@
 #define ERR_COUNT_ZERO "ERR count should be greater than 0"
 
 /* COMMAND (cmdinfo.c) */
-#define ERR_COMMAND_UNKNOWN_SUB "ERR unknown subcommand '%.128s'. Try COMMAND HELP."
 #define ERR_GETKEYS_INVALID_CMD "ERR Invalid command specified"
 #define ERR_GETKEYS_NO_KEYS "ERR The command has no key arguments"
 #define ERR_GETKEYS_ARITY "ERR Invalid number of arguments specified for command"

@@ -32,6 +32,11 @@ def test_queuing_errors_abort_exec(pair):
             same_call(cs, *cmd)
         for cmd in [("MULTI",), ("SET", "e", "1"), ("DISCARD",), ("GET", "e"), ("DISCARD",)]:
             same_call(cs, *cmd)
+        # COMMAND alone is a command, COMMAND <no such subcommand> is refused
+        # as it is queued (a container's unknown subcommand, like CONFIG's).
+        for cmd in [("MULTI",), ("SET", "f", "1"), ("COMMAND", "nosuch"), ("COMMAND", "x", "LIST"),
+                    ("CONFIG", "nosuch"), ("EXEC",), ("EXISTS", "f"), ("COMMAND", "nosuch")]:
+            same_call(cs, *cmd)
     finally:
         for c in cs:
             c.close()
