@@ -28,7 +28,8 @@ def wait_state(p, state):
 def test_cluster_disabled_errors(pair):
     for cmd in [("CLUSTER", "INFO"), ("CLUSTER", "MYID"), ("CLUSTER", "NODES"),
                 ("CLUSTER", "ADDSLOTS", "1"), ("READONLY",), ("READWRITE",), ("ASKING",),
-                ("CLUSTER", "NOSUCH"), ("CLUSTER",), ("CLUSTER", "KEYSLOT", "foo")]:
+                ("CLUSTER", "NOSUCH"), ("CLUSTER",), ("CLUSTER", "KEYSLOT", "foo"),
+                ("CLUSTER", "HELP")]:
         pair.check(*cmd)
 
 
