@@ -4,7 +4,9 @@ drawn from its own argument grammar (keys of every type and missing ones,
 tokens, optional and repeated arguments, one of each oneof), and now and
 then broken on purpose (an argument left out, one too many, a token in
 lower case, a wrong-typed value), on castor and on redis-server over one
-connection each (RESP3 on odd seeds), from the same small dataset. Every reply is compared:
+connection each (RESP3 on odd seeds), from the same small dataset. Every
+reply is compared, and after each command (outside MULTI) every key's
+value:
 
   * an error must be the same error, word for word, on both sides;
   * a command whose reply holds clocks, ids or random picks (NONDET) is
@@ -65,12 +67,12 @@ NONDET = {
     # a set's order (SORT BY a pattern without '*' keeps it; LIMIT picks by it)
     "sort", "sort_ro",
 }
-# Commands that expire the keys they happen to visit (in hash order): then
-# every key is visited on both sides, so that the order leaves no trace.
-VISITING = {"scan", "randomkey"}
+# In OBJECT REFCOUNT inside EXEC Redis counts the queued command's own
+# reference to a value MSET stored (2, where castor says 1).
+EXEC_NONDET = {"object|refcount"}
 
 KEYS = ["str", "num", "list", "hash", "set", "iset", "zset", "stream", "hll", "geo", "missing",
-        "{x}a", "{x}b"]
+        "{x}a", "{x}b", "bighash", "bigset", "bigzset", "biglist"]
 STRINGS = ["a", "", "foo", "0", "1", "-1", "f1", "m1", "x", "g", "c", "lib", "\xff"]
 INTEGERS = ["0", "1", "2", "-1", "10", "-100", "abc", "9223372036854775807",
             "9223372036854775808", "1.5", ""]
@@ -90,6 +92,11 @@ def dataset():
             ["PFADD", "hll", "a", "b", "c"],
             ["GEOADD", "geo", "13.361389", "38.115556", "m1", "15.087269", "37.502669", "m2"],
             ["SET", "{x}a", "1"], ["RPUSH", "{x}b", "x", "y"],
+            # past the listpack / intset limits: hash tables, a skiplist, a quicklist
+            ["HSET", "bighash"] + [x for i in range(200) for x in ("f%d" % i, str(i))],
+            ["SADD", "bigset"] + [str(i) for i in range(600)],
+            ["ZADD", "bigzset"] + [x for i in range(200) for x in (str(i % 7), "m%d" % i)],
+            ["RPUSH", "biglist"] + ["v%d" % (i % 50) for i in range(1000)],
             ["FUNCTION", "LOAD", "#!lua name=lib\n"
              "redis.register_function('f', function(k, a) return #k end)"]]
 
@@ -217,14 +224,15 @@ def same(name, a, b, queued=()):
         return a == b
     if name == "exec" and a[0] == b[0] == "*" and a[1] is not None and b[1] is not None:
         return len(a[1]) == len(b[1]) == len(queued) and \
-            all(same(n, x, y) for n, x, y in zip(queued, a[1], b[1]))
+            all(same(n, x, y) or n in EXEC_NONDET for n, x, y in zip(queued, a[1], b[1]))
     if name in NONDET:
         return a[0] == b[0]
     return normalize(a, unordered=True) == normalize(b, unordered=True)
 
 
 def values(c):
-    """The value of every key name (DEBUG DIGEST-VALUE: no expire times)."""
+    """The value of every key name (DEBUG DIGEST-VALUE: no expire times;
+    a key whose time passed counts, so run() expires those first)."""
     return c.pipeline([["DEBUG", "DIGEST-VALUE", k] for k in KEYS])
 
 
@@ -243,6 +251,12 @@ def run(pair, cmds, proto=2):
                 c.call(*cmd)
         queued = None      # inside MULTI: the names of the commands queued
         for i, (name, argv) in enumerate(cmds):
+            if name in ("sort", "sort_ro") and queued is None:
+                # Redis 7.0's numeric SORT reads errno after strtod() without
+                # clearing it: an ERANGE an earlier command left ("1e400")
+                # fails it. This no-op clears it (test_diff_random.Gen.sort).
+                for c in cs:
+                    c.call("ZADD", "__errno", "XX", "0", "m")
             a, b = (c.call_node(*argv) for c in cs)
             if not same(name, a, b, queued or ()):
                 return i, "%r: castor %s, redis %s" % (argv, fmt(a)[:300], fmt(b)[:300])
@@ -250,12 +264,15 @@ def run(pair, cmds, proto=2):
                 queued = []
             elif queued is not None and a == ("+", b"QUEUED"):
                 queued.append(name)
-            elif name in ("exec", "discard") and a[0] != "-" or a[1] == b"EXECABORT":
-                queued = None
+            elif name in ("exec", "discard") and (a[0] != "-" or a[1].startswith(b"EXECABORT")):
+                queued = None   # (an arity error leaves the transaction open)
             if queued is None:
-                if name in VISITING:
-                    for c in cs:
-                        c.pipeline([["EXISTS", k] for k in KEYS])
+                # Keys whose time has passed go on both sides first: which
+                # command reaches such a key before it fails on another
+                # argument, or visits it in hash order (SCAN), is the
+                # server's own business; live values are compared.
+                for c in cs:
+                    c.pipeline([["EXISTS", k] for k in KEYS])
                 va, vb = values(cs[0]), values(cs[1])
                 if va != vb:
                     diff = [k for k, x, y in zip(KEYS, va, vb) if x != y]
