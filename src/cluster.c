@@ -1715,7 +1715,7 @@ static void cmd_cluster_links(client *c) {
 }
 
 static void cmd_cluster_help(client *c) {
-    if (!need_cluster(c)) return; /* Redis answers even HELP so without cluster mode */
+    if (!need_cluster(c)) return; /* Redis refuses even HELP without cluster mode */
     static const char *help[] = {
         "ADDSLOTS <slot> [<slot> ...]",
         "    Assign slots to current node.",
