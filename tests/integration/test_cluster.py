@@ -57,11 +57,36 @@ def cluster_client(n):
                         socket_timeout=10)
 
 
+def cluster_check(n):
+    """redis-cli --cluster check's report, from node n."""
+    return subprocess.run([REDIS_CLI, "--cluster", "check", "127.0.0.1:%d" % n.port],
+                          capture_output=True, text=True, timeout=60).stdout
+
+
+def agreed(n):
+    return "[OK] All nodes agree about slots configuration." in cluster_check(n)
+
+
 def check(nodes):
-    out = subprocess.run([REDIS_CLI, "--cluster", "check", "127.0.0.1:%d" % nodes[0].port],
-                         capture_output=True, text=True, timeout=60)
-    assert "[OK] All nodes agree about slots configuration." in out.stdout, out.stdout
-    assert "[OK] All 16384 slots covered." in out.stdout, out.stdout
+    out = cluster_check(nodes[0])
+    assert "[OK] All nodes agree about slots configuration." in out, out
+    assert "[OK] All 16384 slots covered." in out, out
+
+
+def myid(n):
+    return n.client(decode_responses=True).execute_command("CLUSTER", "MYID")
+
+
+def reshard(src, dst, slots, *extra):
+    """redis-cli --cluster reshard of slots from src to dst, once the nodes
+    agree about the slots (gossip carries a last move's owners to every
+    node; redis-cli refuses to start before)."""
+    wait_for(lambda: agreed(src), 30, msg="the nodes agree about the slots")
+    out = subprocess.run([REDIS_CLI, "--cluster", "reshard", "127.0.0.1:%d" % src.port,
+                          "--cluster-from", myid(src), "--cluster-to", myid(dst),
+                          "--cluster-slots", str(slots), "--cluster-yes", *extra],
+                         capture_output=True, text=True, timeout=180)
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr
 
 
 def write_keys(rc, n, prefix="k"):
@@ -78,7 +103,7 @@ def master_of(nodes, replica):
     line = [l for l in mid.splitlines() if "myself" in l][0].split()
     master_id = line[3]
     for n in nodes:
-        if n.client(decode_responses=True).execute_command("CLUSTER", "MYID") == master_id:
+        if myid(n) == master_id:
             return n
     raise AssertionError("no master %s" % master_id)
 
@@ -389,13 +414,8 @@ def test_reshard_moves_every_key(start_server, source, target):
     wait_ok([src, dst, third])
     rc = cluster_client(src)
     write_keys(rc, 400)
-    sid = src.client(decode_responses=True).execute_command("CLUSTER", "MYID")
-    did = dst.client(decode_responses=True).execute_command("CLUSTER", "MYID")
     before = dst.client().dbsize()
-    out = subprocess.run([REDIS_CLI, "--cluster", "reshard", "127.0.0.1:%d" % src.port,
-                          "--cluster-from", sid, "--cluster-to", did, "--cluster-slots", "200",
-                          "--cluster-yes"], capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stdout[-2000:] + out.stderr
+    reshard(src, dst, 200)
     check([src, dst, third])
     dc = dst.client(decode_responses=True)
     assert dc.dbsize() > before

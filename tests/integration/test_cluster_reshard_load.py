@@ -11,7 +11,6 @@ Seeds: CASTOR_RESHARD_SEEDS=a-b runs the hunt (test_reshard_under_load_hunt)."""
 
 import os
 import random
-import subprocess
 import threading
 
 import pytest
@@ -21,7 +20,8 @@ from redis.crc import key_slot
 
 from castorfixtures import finish_server
 from castortest import REDIS_SERVER, wait_for
-from test_cluster import REDIS_CLI, check, create, master_of, node, role, wait_ok, wait_synced
+from test_cluster import (agreed, check, create, master_of, node, reshard, role, wait_ok,
+                          wait_synced)
 
 TAG = "{t29}"     # slot 69
 
@@ -172,27 +172,6 @@ def compare(rc, ref, masters):
     return bad
 
 
-def myid(n):
-    return n.client(decode_responses=True).execute_command("CLUSTER", "MYID")
-
-
-def agreed(n):
-    out = subprocess.run([REDIS_CLI, "--cluster", "check", "127.0.0.1:%d" % n.port],
-                         capture_output=True, text=True, timeout=60)
-    return "[OK] All nodes agree about slots configuration." in out.stdout
-
-
-def reshard(src, dst, slots, pipeline):
-    # Gossip carries the last move's slot owners to every node; redis-cli
-    # refuses to start a move before they agree.
-    wait_for(lambda: agreed(src), 30, msg="the nodes agree about the slots")
-    out = subprocess.run([REDIS_CLI, "--cluster", "reshard", "127.0.0.1:%d" % src.port,
-                          "--cluster-from", myid(src), "--cluster-to", myid(dst),
-                          "--cluster-slots", str(slots), "--cluster-pipeline", str(pipeline),
-                          "--cluster-yes"], capture_output=True, text=True, timeout=180)
-    assert out.returncode == 0, out.stdout[-2000:] + out.stderr
-
-
 def run_seed(start_server, seed, kinds):
     """Three masters with a castor replica each; kinds names the binary of
     the first two masters (the moves go from the first to the second and
@@ -222,7 +201,8 @@ def run_seed(start_server, seed, kinds):
         t.start()
         before = gen.done
         try:
-            reshard(src, dst, rnd.randint(100, 450), rnd.choice([1, 3, 10]))
+            reshard(src, dst, rnd.randint(100, 450), "--cluster-pipeline",
+                    str(rnd.choice([1, 3, 10])))
             during.append(gen.done - before)
         finally:
             stop.set()

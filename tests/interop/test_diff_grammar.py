@@ -110,15 +110,13 @@ def load_docs(conn):
     raw = conn.call("COMMAND", "DOCS")
     out = {}
 
-    def walk(flat, prefix=""):
+    def walk(flat):
         for name, body in zip(flat[0::2], flat[1::2]):
-            name = text(name)
             doc = dict(zip([text(k) for k in body[0::2]], body[1::2]))
-            subs = doc.get("subcommands")
-            if subs:
-                walk(subs)
-            elif "|" in name or not prefix:
-                out[name.lower()] = [arg_spec(a) for a in doc.get("arguments") or []]
+            if doc.get("subcommands"):
+                walk(doc["subcommands"])
+            else:
+                out[text(name).lower()] = [arg_spec(a) for a in doc.get("arguments") or []]
     walk(raw)
     return out
 
@@ -184,15 +182,13 @@ class Gen:
         r, flags = self.r, spec["flags"]
         if "optional" in flags and r.random() < 0.5:
             return []
-        if spec["type"] == "pure-token" and spec["token"] and spec["token"].upper() == "BLOCK":
-            return []
+        if (spec["token"] or "").upper() == "BLOCK":
+            return []   # XREAD / XREADGROUP BLOCK would wait
         reps = r.randint(1, 3) if "multiple" in flags else 1
         out = []
         for i in range(reps):
             if i == 0 or "multiple_token" in flags:
                 out += self.token(spec)
-            if spec["token"] and spec["token"].upper() == "BLOCK":
-                return []   # XREAD / XREADGROUP BLOCK would wait
             out += self.value(spec)
         return out
 
@@ -231,9 +227,13 @@ def same(name, a, b, queued=()):
 
 
 def values(c):
-    """The value of every key name (DEBUG DIGEST-VALUE: no expire times;
-    a key whose time passed counts, so run() expires those first)."""
-    return c.pipeline([["DEBUG", "DIGEST-VALUE", k] for k in KEYS])
+    """The value of every key name (DEBUG DIGEST-VALUE: no expire times),
+    after an EXISTS of each: a key whose time passed goes first, on both
+    sides alike (which command reaches such a key before it fails on
+    another argument, or visits it in hash order as SCAN does, is each
+    server's own business); live values are compared."""
+    return c.pipeline([["EXISTS", k] for k in KEYS] +
+                      [["DEBUG", "DIGEST-VALUE", k] for k in KEYS])[len(KEYS):]
 
 
 def run(pair, cmds, proto=2):
@@ -267,12 +267,6 @@ def run(pair, cmds, proto=2):
             elif name in ("exec", "discard") and (a[0] != "-" or a[1].startswith(b"EXECABORT")):
                 queued = None   # (an arity error leaves the transaction open)
             if queued is None:
-                # Keys whose time has passed go on both sides first: which
-                # command reaches such a key before it fails on another
-                # argument, or visits it in hash order (SCAN), is the
-                # server's own business; live values are compared.
-                for c in cs:
-                    c.pipeline([["EXISTS", k] for k in KEYS])
                 va, vb = values(cs[0]), values(cs[1])
                 if va != vb:
                     diff = [k for k, x, y in zip(KEYS, va, vb) if x != y]
