@@ -405,10 +405,15 @@ int cmdtable_atoi(const slice *arg) {
     return (int)(mag > LONG_MAX ? LONG_MIN : neg ? -(long)mag : (long)mag);
 }
 
-int cmdtable_numkeys_getkeys(int argc, const slice *argv, int idx, int *keys, int n, int cap) {
+int cmdtable_numkeys_from(int argc, const slice *argv, int idx, int min, int *keys, int n,
+                          int cap) {
     if (idx >= argc) return -1;
     int num = cmdtable_atoi(&argv[idx]);
-    if (num < 1 || num > argc - idx - 1) return -1;
+    if (num < min || num > argc - idx - 1) return -1;
     for (int i = 0; i < num && n < cap; i++) keys[n++] = idx + 1 + i;
     return n;
+}
+
+int cmdtable_numkeys_getkeys(int argc, const slice *argv, int idx, int *keys, int n, int cap) {
+    return cmdtable_numkeys_from(argc, argv, idx, 1, keys, n, cap);
 }

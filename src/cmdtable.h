@@ -154,6 +154,8 @@ int cmdtable_get_keys(command *cmd, int argc, slice *argv, int *keys, int cap);
  * is not in [1, argc - idx - 1]. numkeys reads as C's atoi() ("1.5" is 1),
  * as Redis's genericGetKeys(): the key finder after the key specs fail. */
 int cmdtable_numkeys_getkeys(int argc, const slice *argv, int idx, int *keys, int n, int cap);
+/* The same with numkeys in [min, argc - idx - 1] (EVAL and FCALL take 0). */
+int cmdtable_numkeys_from(int argc, const slice *argv, int idx, int min, int *keys, int n, int cap);
 /* C's atoi() of an argument (leading blanks and digits; 0 if none), as
  * Redis's native key finders read a numkeys argument. */
 int cmdtable_atoi(const slice *arg);

@@ -614,12 +614,7 @@ uint32_t script_cmd_flags(client *c, uint32_t cmd_flags) {
 /* EVAL's keys: numkeys at argv[2], read by atoi() as Redis's evalGetKeys
  * (its key spec reads it strictly first). */
 int script_eval_getkeys(int argc, slice *argv, int *keys, int cap) {
-    if (argc < 3) return -1;
-    int num = cmdtable_atoi(&argv[2]);
-    if (num < 0 || num > argc - 3) return -1;
-    int n = 0;
-    for (int i = 0; i < num && n < cap; i++) keys[n++] = 3 + i;
-    return n;
+    return cmdtable_numkeys_from(argc, argv, 2, 0, keys, 0, cap);
 }
 
 /* ---- SCRIPT ---- */
