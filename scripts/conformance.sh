@@ -4,6 +4,10 @@
 #
 #   make conformance UNITS="unit/type/list integration/replication"
 #   UNITS=unit/introspection BASE_PORT=21111 sh scripts/conformance.sh
+#   make conformance UNITS="cluster sentinel"
+#
+# The words cluster and sentinel stand for the suite's multi-instance runners
+# (runtest-cluster, runtest-sentinel): see scripts/conformance-instances.sh.
 #
 # The suite and its runner live outside this repository, in ../shared
 # (override with SHARED=...): shared/conformance/redis-suite.sh runs the
@@ -36,6 +40,17 @@ if [ -z "${UNITS:-}" ]; then
     exit 2
 fi
 
+multi_rc=0
+units=
+for u in $UNITS; do
+    case "$u" in
+    cluster | sentinel) SHARED=$SHARED sh scripts/conformance-instances.sh "$u" || multi_rc=1 ;;
+    *) units="$units $u" ;;
+    esac
+done
+UNITS=${units# }
+[ -z "$UNITS" ] && exit $multi_rc
+
 BASELINE=$SHARED/conformance/baseline-redis-7.0.15-binary.tsv
 RUN_DIR=${RUN_DIR:-$(mktemp -d /tmp/castor-conformance.XXXXXX)}
 export RUN_DIR
@@ -60,4 +75,5 @@ awk -F '\t' -v results="$RUN_DIR/results.tsv" '
         printf "%-44s %7d %7d %9d %7s\n", "TOTAL", tp, tf, tb, tb > 0 ? sprintf("%.1f%%", 100 * tp / tb) : "-"
     }' "$BASELINE" "$RUN_DIR/results.tsv"
 echo "logs: $RUN_DIR"
+[ $rc -eq 0 ] && rc=$multi_rc
 exit $rc
