@@ -15,7 +15,9 @@
 # 127.0.0.1 on the ports the suite itself fixes: 30000-31023 for servers
 # (their cluster bus +10000) and 20000-21023 for sentinels, which must be
 # free. SERVER=/usr/bin/redis-server runs the same suite on Redis for a
-# baseline. SHARED as in conformance.sh; extra runtest arguments after --.
+# baseline. SHARED as in conformance.sh; extra runtest arguments after --
+# (`-- --tls`: TLS mode, with certificates made by the suite's own
+# utils/gen-test-certs.sh in the copy).
 # Exit status: 0 when the suite printed "GOOD! No errors.", 1 otherwise,
 # 2 on a usage error.
 set -u
@@ -56,6 +58,16 @@ SERVER=${SERVER:-$ROOT/build/castor-server}
 ln -s "$SERVER" "$WORK/src/redis-server"
 for b in redis-cli redis-benchmark redis-sentinel redis-check-aof redis-check-rdb; do
     ln -s "$(command -v $b)" "$WORK/src/$b"
+done
+
+for arg in "$@"; do
+    # the runners read their certificates from tests/tls
+    if [ "$arg" = "--tls" ]; then
+        (cd "$WORK" && ./utils/gen-test-certs.sh) > "$WORK/gen-test-certs.log" 2>&1 || {
+            echo "conformance: utils/gen-test-certs.sh failed, see $WORK/gen-test-certs.log"
+            exit 2
+        }
+    fi
 done
 
 LOG=$WORK/$suite.log
