@@ -125,6 +125,15 @@ def _sort_key(node):
     return repr(node)
 
 
+# Redis 7.0's numeric SORT tests errno after strtod() without clearing it
+# first, so an ERANGE an earlier command left ("ZADD k 1e400 m") fails a
+# later SORT with "One or more scores can't be converted into double". This
+# ZADD XX on a missing key parses its score (getDoubleFromObject sets errno
+# to 0) and changes nothing: sent before a numeric SORT on both sides, it
+# clears that leftover on Redis's and is a no-op on castor's.
+CLEAR_REDIS_ERRNO = ("ZADD", "__errno", "XX", "0", "m")
+
+
 def normalize(node, unordered=False):
     """Return node with map pairs and set members sorted (their order means
     nothing in RESP3), and, if unordered, array elements too, recursively.
