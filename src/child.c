@@ -8,6 +8,8 @@
  * about once a second, and its final copy-on-write size, for INFO.
  * A child never outlives its parent: the kernel signals it when the parent
  * dies (PR_SET_PDEATHSIG), and it removes its temp file and exits.
+ * The Lua debugger's forked sessions (ldb.c) fork here too, any number of
+ * them beside the one child: the cron reaps them, SHUTDOWN kills them.
  * Not here: what the child writes (rdb.c, aof.c), temp files (owners).
  * SPDX-License-Identifier: BSD-3-Clause */
 #include "child.h"
@@ -28,6 +30,7 @@
 #include "dict.h"
 #include "latency.h"
 #include "log.h"
+#include "mem.h"
 #include "rdb.h"
 #include "server.h"
 #include "util.h"
@@ -154,8 +157,9 @@ void child_set_temp_file(const char *path) {
     snprintf(temp_file, sizeof(temp_file), "%s", path);
 }
 
-/* In the new child: drop what belongs to the serving process. */
-static void become_child(pid_t parent) {
+/* In the new child: drop what belongs to the serving process (all but
+ * keep_fd, a debugging session's own client, -1 for none). */
+static void become_child(pid_t parent, int keep_fd) {
     in_child = true;
     dict_set_resize_allowed(false);
     log_set_role('C');
@@ -181,7 +185,7 @@ static void become_child(pid_t parent) {
     /* Client sockets too: a connection the parent closes (CLIENT KILL, a
      * replica dropped mid-sync) must end now, not when the child exits. */
     for (client *c = srv.clients; c; c = c->next)
-        if (c->fd != -1) close(c->fd);
+        if (c->fd != -1 && c->fd != keep_fd) close(c->fd);
     if (info_pipe[0] != -1) close(info_pipe[0]);
     info_pipe[0] = -1;
     if (info_pipe[1] != -1) fcntl(info_pipe[1], F_SETFL, O_NONBLOCK); /* never stall */
@@ -216,7 +220,7 @@ pid_t child_fork(child_kind kind, child_done_fn *done) {
     }
     if (pid == 0) {
         child_own_kind = kind;
-        become_child(parent);
+        become_child(parent, -1);
         return 0;
     }
     if (info_pipe[1] != -1) close(info_pipe[1]);
@@ -236,6 +240,59 @@ void child_exit(int code) {
     _exit(code);
 }
 
+/* ---- Debugging sessions' children ---- */
+
+/* The children of forked debugging sessions (ldb.c): any number of them,
+ * beside the one child above, as Redis's CHILD_TYPE_LDB is not exclusive. */
+static pid_t *sessions;
+static int nsessions, sessions_cap;
+
+pid_t child_fork_session(int keep_fd) {
+    long long t0 = util_ustime();
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid == -1) return -1;
+    if (pid == 0) {
+        become_child(parent, keep_fd);
+        /* As Redis's: a signal meant for the server leaves the session be
+         * (the server's shutdown kills it). */
+        signal(SIGTERM, SIG_IGN);
+        signal(SIGINT, SIG_IGN);
+        return 0;
+    }
+    srv.stat_total_forks++;
+    srv.stat_fork_usec = util_ustime() - t0;
+    latency_add_sample("fork", srv.stat_fork_usec / 1000);
+    if (nsessions == sessions_cap) {
+        sessions_cap = sessions_cap ? sessions_cap * 2 : 4;
+        sessions = mem_realloc(sessions, sizeof(*sessions) * (size_t)sessions_cap);
+    }
+    sessions[nsessions++] = pid;
+    return pid;
+}
+
+static void reap_sessions(void) {
+    for (int i = 0; i < nsessions;) {
+        int status;
+        pid_t pid = waitpid(sessions[i], &status, WNOHANG);
+        if (pid == 0 || (pid == -1 && errno == EINTR)) {
+            i++;
+            continue;
+        }
+        sessions[i] = sessions[--nsessions];
+    }
+}
+
+int child_sessions(void) { return nsessions; }
+
+void child_kill_sessions(void) {
+    for (int i = 0; i < nsessions; i++) {
+        log_msg(LOG_WARNING, "Killing debugging session %ld", (long)sessions[i]);
+        kill(sessions[i], SIGKILL);
+    }
+    nsessions = 0;
+}
+
 bool child_active(void) { return running != -1; }
 child_kind child_type(void) { return running_kind; }
 pid_t child_pid(void) { return running; }
@@ -253,6 +310,7 @@ static void forget(void) {
 }
 
 void child_reap(void) {
+    if (nsessions) reap_sessions();
     if (running == -1) return;
     receive_msgs();
     int status;

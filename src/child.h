@@ -1,9 +1,11 @@
-/* child.h -- the one background child process (BGSAVE, AOF rewrite).
+/* child.h -- the one background child process (BGSAVE, AOF rewrite), and
+ * the Lua debugger's forked sessions beside it.
  *
  * Redis runs at most one fork child at a time, whoever asked for it. Every
  * owner forks through child_fork() so "is a child running, and whose?" has
  * one answer, and the cron reaps it with child_reap(), which calls back the
- * owner that started it. */
+ * owner that started it. Debugging sessions (SCRIPT DEBUG YES) are not
+ * that child: any number run beside it, reaped by the same cron. */
 #ifndef CASTOR_CHILD_H
 #define CASTOR_CHILD_H
 
@@ -32,6 +34,15 @@ void child_set_temp_file(const char *path);
 /* In the child: report copy-on-write bytes to the parent and _exit(code)
  * (no atexit handlers, no leak check of the parent's heap). */
 void child_exit(int code) __attribute__((noreturn));
+
+/* A forked Lua debugging session (ldb.c): a child beside the one above,
+ * any number of them, keeping the descriptor keep_fd (its client) open
+ * and ignoring SIGTERM and SIGINT. In the parent: its pid, reaped by
+ * child_reap(); in the child: 0 (finish with child_exit()); -1 with errno. */
+pid_t child_fork_session(int keep_fd);
+/* Sessions not reaped yet, and SIGKILL to all of them (shutdown). */
+int child_sessions(void);
+void child_kill_sessions(void);
 
 bool child_active(void);
 child_kind child_type(void); /* CHILD_NONE when none runs */

@@ -64,6 +64,10 @@ struct acl_user;
 /* A read or write of its socket is queued in uring.c's batch (client.c):
  * freeing it runs the batch first. */
 #define CLIENT_IO_QUEUED (1u << 28)
+/* SCRIPT DEBUG YES or SYNC: its next EVAL runs in the Lua debugger, in a
+ * forked child or (SYNC) here, blocking the server (ldb.c). */
+#define CLIENT_LUA_DEBUG (1u << 29)
+#define CLIENT_LUA_DEBUG_SYNC (1u << 30)
 
 /* Client types, as Redis's CLIENT_TYPE_* (output-buffer classes and
  * memory accounting). */

@@ -268,6 +268,8 @@
 #define ERR_NOSCRIPT "NOSCRIPT No matching script. Please use EVAL."
 #define ERR_SCRIPT_FLUSH_OPTION "ERR SCRIPT FLUSH only support SYNC|ASYNC option"
 #define ERR_SCRIPT_DEBUG_OPTION "ERR Use SCRIPT DEBUG YES/SYNC/NO"
+#define ERR_SCRIPT_DEBUG_PIPELINE "ERR SCRIPT DEBUG must be called outside a pipeline"
+#define ERR_SCRIPT_DEBUG_EVALSHA "ERR Please use EVAL instead of EVALSHA for debugging"
 #define ERR_UNKNOWN_ERROR "ERR unknown error"
 #define ERR_LUA_STACK "ERR reached lua stack limit"
 #define ERR_LUA_RUNNING "ERR Error running script %s, %.100s"

@@ -33,6 +33,7 @@
 #include "errors.h"
 #include "evict.h"
 #include "function.h"
+#include "ldb.h"
 #include "log.h"
 #include "mem.h"
 #include "propagate.h"
@@ -318,16 +319,16 @@ static const char *refuse_oom(const script_run *r, const command *cmd) {
  * for writes and memory, then the call. The caller's state checks (auth,
  * MULTI, pause, -BUSY) were made for the EVAL itself. A refusal counts as
  * the command's rejection, not as the script's failure. */
-static void call_from_script(script_run *r, client *fc) {
+static const char *call_from_script(script_run *r, client *fc) {
     command *cmd = cmdtable_lookup(fc);
     fc->cmd = cmd;
     if (cmd == NULL) {
         cmdtable_reject(fc, NULL, ERR_SCRIPT_UNKNOWN_COMMAND);
-        return;
+        return ERR_SCRIPT_UNKNOWN_COMMAND;
     }
     if (!cmdtable_arity_ok(cmd, fc->argc) || (cmd->subcmds && !cmd->proc)) {
         cmdtable_reject(fc, cmd, ERR_SCRIPT_ARITY);
-        return;
+        return ERR_SCRIPT_ARITY;
     }
     fc->lastcmd = cmd;
     char buf[256];
@@ -342,10 +343,16 @@ static void call_from_script(script_run *r, client *fc) {
                                    buf, sizeof(buf));
     if (err) {
         cmdtable_reject(fc, cmd, err);
-        return;
+        /* The text outlives buf: the caller only logs it (ldb.c). */
+        static char refused[sizeof(buf)];
+        size_t len = strnlen(err, sizeof(refused) - 1);
+        memcpy(refused, err, len);
+        refused[len] = '\0';
+        return refused;
     }
     if (cmd->flags & CMD_WRITE) r->flags |= RUN_WRITE_DIRTY; /* now unkillable */
     cmdtable_call(fc);
+    return NULL;
 }
 
 command *script_acl_check(script_run *r, bool *ok) {
@@ -354,13 +361,14 @@ command *script_acl_check(script_run *r, bool *ok) {
     return cmd;
 }
 
-void script_call(script_run *r) {
+const char *script_call(script_run *r) {
     propagate_set_targets(r->repl);
     /* The script's commands act as its caller's user (SORT asks fc). */
     r->fc->user = r->caller->user;
-    call_from_script(r, r->fc);
+    const char *refused = call_from_script(r, r->fc);
     r->fc->user = NULL; /* the user may be deleted once the script ends */
     propagate_set_targets(PROPAGATE_AOF | PROPAGATE_REPL);
+    return refused;
 }
 
 /* The command flags EVAL, EVALSHA or FCALL stand for with this request:
@@ -572,10 +580,38 @@ static void eval_generic(client *c, bool by_sha, bool ro) {
     script_run_end(r);
 }
 
-static void cmd_eval(client *c) { eval_generic(c, false, false); }
-static void cmd_evalsha(client *c) { eval_generic(c, true, false); }
-static void cmd_eval_ro(client *c) { eval_generic(c, false, true); }
-static void cmd_evalsha_ro(client *c) { eval_generic(c, true, true); }
+/* A client in debug mode (SCRIPT DEBUG YES|SYNC) has its EVAL run in the
+ * debugger; EVALSHA is refused. Only a client of its own (not our master,
+ * nor the AOF) debugs. */
+static bool debugging(const client *c) {
+    return (c->flags & CLIENT_LUA_DEBUG) && c->fd != -1 && !(c->flags & CLIENT_MASTER);
+}
+
+static void eval_maybe_debugging(client *c, bool ro) {
+    if (!debugging(c)) {
+        eval_generic(c, false, ro);
+        return;
+    }
+    if (!ldb_session_begin(c)) {
+        c->flags &= ~(CLIENT_LUA_DEBUG | CLIENT_LUA_DEBUG_SYNC);
+        return;
+    }
+    eval_generic(c, false, ro);
+    ldb_session_end(c);
+}
+
+static void evalsha_maybe_debugging(client *c, bool ro) {
+    if (debugging(c) && c->argv[1].len == 40) {
+        reply_error(c, ERR_SCRIPT_DEBUG_EVALSHA);
+        return;
+    }
+    eval_generic(c, true, ro);
+}
+
+static void cmd_eval(client *c) { eval_maybe_debugging(c, false); }
+static void cmd_evalsha(client *c) { evalsha_maybe_debugging(c, false); }
+static void cmd_eval_ro(client *c) { eval_maybe_debugging(c, true); }
+static void cmd_evalsha_ro(client *c) { evalsha_maybe_debugging(c, true); }
 
 /* The flags EVAL/EVALSHA stand for (the admission asks before running). */
 static uint32_t eval_cmd_flags(client *c, uint32_t cmd_flags) {
@@ -652,23 +688,22 @@ static void cmd_script_load(client *c) {
     if (e) reply_bulk(c, e->sha, 40);
 }
 
-/* castor has no Lua debugger (LDB): YES and SYNC are accepted, and the
- * client's scripts then run as without them, never stopping. */
+/* The debug mode of the client's next EVAL (ldb.c). */
 static void cmd_script_debug(client *c) {
-    if (arg_is(&c->argv[2], "no")) {
-        reply_ok(c);
+    if (reply_pending(c) > 0) {
+        reply_error(c, ERR_SCRIPT_DEBUG_PIPELINE);
         return;
     }
-    if (arg_is(&c->argv[2], "yes") || arg_is(&c->argv[2], "sync")) {
-        static bool warned;
-        if (!warned)
-            log_msg(LOG_WARNING,
-                    "SCRIPT DEBUG: castor has no Lua debugger; scripts run without stopping.");
-        warned = true;
-        reply_ok(c);
+    uint32_t mode;
+    if (arg_is(&c->argv[2], "no")) mode = 0;
+    else if (arg_is(&c->argv[2], "yes")) mode = CLIENT_LUA_DEBUG;
+    else if (arg_is(&c->argv[2], "sync")) mode = CLIENT_LUA_DEBUG | CLIENT_LUA_DEBUG_SYNC;
+    else {
+        reply_error(c, ERR_SCRIPT_DEBUG_OPTION);
         return;
     }
-    reply_error(c, ERR_SCRIPT_DEBUG_OPTION);
+    c->flags = (c->flags & ~(CLIENT_LUA_DEBUG | CLIENT_LUA_DEBUG_SYNC)) | mode;
+    reply_ok(c);
 }
 
 static void cmd_script_help(client *c) {

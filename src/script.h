@@ -69,8 +69,9 @@ script_run *script_current(void);
 bool script_interrupt(script_run *r);
 /* redis.call: look fc's argv up, check it as Redis's scriptCall does and
  * call it; the reply (or the error of a refused command) is left in fc's
- * output buffers. */
-void script_call(script_run *r);
+ * output buffers. Returns the refusal's text (valid until the next call),
+ * NULL if the command ran. */
+const char *script_call(script_run *r);
 /* redis.acl_check_cmd: the command fc's argv names, or NULL if none; *ok
  * whether the caller's user may run it with those arguments. */
 command *script_acl_check(script_run *r, bool *ok);

@@ -37,6 +37,7 @@
 #include "cmdtable.h"
 #include "config.h"
 #include "errors.h"
+#include "ldb.h"
 #include "log.h"
 #include "lua_libs.h"
 #include "mem.h"
@@ -105,6 +106,7 @@ static int math_randomseed(lua_State *L) {
 
 /* Push {err="CODE msg"} built from "-CODE msg" or from a bare "msg". */
 static void push_error_len(lua_State *L, const char *s, size_t len) {
+    if (__builtin_expect(ldb_logging(), 0)) ldb_log_error(s, len);
     const char *code = "ERR", *msg = s;
     size_t code_len = 3, msg_len = len;
     if (len > 0 && s[0] == '-') {
@@ -808,6 +810,21 @@ static const char *take_reply(client *fc, str **owned) {
     return s->buf;
 }
 
+/* A command refused before it ran, as its error table (what parse_reply
+ * makes of the refusal's reply), made from the text Redis logs for it in
+ * the debugger: its own words for an ERR, "-CODE ..." for other codes. */
+static void push_refusal(lua_State *L, const char *err) {
+    if (strncmp(err, "ERR ", 4) == 0) {
+        push_error_len(L, err + 4, strlen(err) - 4);
+    } else {
+        str *t = str_fmt("-%s", err);
+        push_error_len(L, t->buf, t->len);
+        str_free(t);
+    }
+    lua_pushboolean(L, 1);
+    lua_setfield(L, -2, "ignore_error_stats_update");
+}
+
 static int redis_generic_call(lua_State *L, bool raise) {
     script_run *r = cur_run;
     if (r == NULL)
@@ -822,13 +839,17 @@ static int redis_generic_call(lua_State *L, bool raise) {
     }
     client *fc = r->fc;
     if (!args_to_argv(L, fc)) return raise ? lua_error(L) : 1;
+    bool logging = ldb_logging();
+    if (__builtin_expect(logging, 0)) ldb_log_call(fc->argc, fc->argv);
     inuse = true;
-    script_call(r);
+    const char *refused = script_call(r);
     lua_settop(L, 0); /* the arguments are no longer needed: room for the reply */
     str *owned;
     const char *reply = take_reply(fc, &owned);
     bool is_error = reply[0] == '-';
-    parse_reply(L, reply);
+    if (__builtin_expect(logging, 0) && refused) push_refusal(L, refused);
+    else parse_reply(L, reply);
+    if (__builtin_expect(logging, 0) && !refused) ldb_log_reply(reply);
     str_free(owned);
     reply_discard(fc);
     fc->argc = 0;
@@ -933,11 +954,6 @@ static int redis_true(lua_State *L) {
     return 1;
 }
 
-static int redis_nothing(lua_State *L) {
-    (void)L;
-    return 0;
-}
-
 /* As Redis: the caller's user's permission for the command and its
  * arguments (keys, channels), a boolean; nothing is logged in ACL LOG. */
 static int redis_acl_check_cmd(lua_State *L) {
@@ -998,8 +1014,8 @@ static void add_redis_api(lua_State *L, int kind) {
     set_function(L, "acl_check_cmd", redis_acl_check_cmd);
     if (kind == SCRIPTL_EVAL) {
         set_function(L, "replicate_commands", redis_true);
-        set_function(L, "breakpoint", redis_nothing);
-        set_function(L, "debug", redis_nothing);
+        set_function(L, "breakpoint", ldb_lua_breakpoint);
+        set_function(L, "debug", ldb_lua_debug);
     }
     lua_setfield(L, -2, "redis");
 }
@@ -1352,8 +1368,9 @@ void scriptl_call(lua_State *L, int ref, script_run *r, int nkeys, const slice *
     lua_rawgeti(L, LUA_REGISTRYINDEX, SLOT_ERROR_HANDLER);
     lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
     cur_run = r;
-    bool hook = cfg.busy_reply_threshold > 0;
-    if (hook) lua_sethook(L, count_hook, LUA_MASKCOUNT, 100000);
+    bool debugging = ldb_active(), hook = debugging || cfg.busy_reply_threshold > 0;
+    if (debugging) lua_sethook(L, ldb_hook, LUA_MASKLINE | LUA_MASKCOUNT, 100000);
+    else if (hook) lua_sethook(L, count_hook, LUA_MASKCOUNT, 100000);
     if (eval) {
         set_eval_array(L, SLOT_KEYS, "KEYS", nkeys, keys);
         set_eval_array(L, SLOT_ARGV, "ARGV", nargs, args);

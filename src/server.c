@@ -113,6 +113,7 @@ static void cancel_shutdown(void) {
 static int finish_shutdown(void) {
     int flags = srv.shutdown_flags;
     repl_log_shutdown_state();
+    child_kill_sessions(); /* forked Lua debugging sessions */
     snapshot_stop_child();
     if (aof_prepare_shutdown(flags & SHUTDOWN_FORCE) == -1 || snapshot_final_save(flags) == -1) {
         log_msg(LOG_WARNING,

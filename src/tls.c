@@ -654,6 +654,10 @@ bool tls_write_wants_read(const tls_conn *t) { return t->write_wants_read; }
 
 const char *tls_last_error(const tls_conn *t) { return t->err[0] ? t->err : "(null)"; }
 
+void tls_disown(tls_conn *t) {
+    if (t) t->up = false;
+}
+
 void tls_free(tls_conn *t) {
     if (t == NULL) return;
     if (t->up) {

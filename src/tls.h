@@ -70,5 +70,8 @@ bool tls_write_wants_read(const tls_conn *t);
 const char *tls_last_error(const tls_conn *t);
 /* Send close_notify if the session is up, then free (the fd stays). */
 void tls_free(tls_conn *t);
+/* The session goes on in another process (a forked Lua debugging
+ * session's child): tls_free() then sends nothing on it. */
+void tls_disown(tls_conn *t);
 
 #endif

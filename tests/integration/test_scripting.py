@@ -263,3 +263,51 @@ def test_pipelined_scripts_with_any_numkeys(server):
             else:
                 assert g == w
     assert conn.call("PING") == "PONG"
+
+
+# ---- The Lua debugger's forked sessions ----
+
+def _children(pid):
+    with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+        return [int(x) for x in f.read().split()]
+
+
+def _gone(pid):
+    """The process no longer exists: it ended and was reaped."""
+    try:
+        with open("/proc/%d/stat" % pid):
+            return False
+    except FileNotFoundError:
+        return True
+
+
+def _stopped_session(srv, script="local a = 1\nreturn a\n"):
+    c = RespConn(srv.port, timeout=10)
+    assert c.call("SCRIPT", "DEBUG", "yes") == "OK"
+    c.send("EVAL", script, "0")
+    assert c.read()[0] == "* Stopped at 1, stop reason = step over"
+    return c
+
+
+def test_forked_debug_sessions_are_reaped_and_killed_at_shutdown(server):
+    """Each SCRIPT DEBUG YES session is a child of its own beside any
+    BGSAVE; the cron reaps it when it ends (no zombie left), and SHUTDOWN
+    kills those still stopped, which closes their clients."""
+    first = _stopped_session(server)
+    second = _stopped_session(server)
+    kids = _children(server.pid)
+    assert len(kids) == 2
+    other = RespConn(server.port)
+    assert other.call("BGSAVE") == "Background saving started"  # not refused by the sessions
+    wait_for(lambda: other.call("INFO", "persistence").count(b"rdb_bgsave_in_progress:0") == 1,
+             timeout=10, msg="bgsave done")
+    first.send("c")
+    assert first.read()[-1] == "<endsession>"
+    assert first.read() == 1 and first.wait_closed(5)
+    wait_for(lambda: _gone(kids[0]), timeout=5, msg="first session's child reaped")
+    assert _children(server.pid) == [kids[1]]
+    other.send("SHUTDOWN", "NOSAVE")
+    server.wait_exit(10)
+    assert second.wait_closed(5)
+    assert "Killing debugging session %d" % kids[1] in server.logfile
+    wait_for(lambda: _gone(kids[1]), timeout=5, msg="second session's child gone")

@@ -86,6 +86,21 @@ def test_redis_cli_over_tls_beside_plain_port(start_server, certs):
     assert "cmd=client|list" in cli(s, certs, "CLIENT", "LIST")
 
 
+def test_lua_debugger_over_tls(start_server, certs, tmp_path):
+    """redis-cli --ldb over TLS: the forked session's child and the
+    synchronous session both talk through the connection's TLS state."""
+    s = start_tls(start_server, certs)
+    path = tmp_path / "s.lua"
+    path.write_text("local a = 1\nredis.call('set', KEYS[1], ARGV[1])\nreturn a\n")
+    for mode, kept in (("--ldb", None), ("--ldb-sync-mode", b"v")):
+        out = subprocess.run([REDIS_CLI, "-p", str(s.tls_port), *certs.cli_args(True), mode,
+                              "--eval", str(path), "k", ",", "v"], input="n\np\nr ping\nc\n",
+                             capture_output=True, text=True, timeout=20)
+        assert "<value> a = 1" in out.stdout and "<reply> \"+PONG\"" in out.stdout, out
+        assert "(integer) 1" in out.stdout and "session ended" in out.stdout, out
+        assert s.client().get("k") == kept
+
+
 def test_redis_py_ssl_large_values_and_pipelines(start_server, certs):
     s = start_tls(start_server, certs)
     c = tls_client(s, certs)
