@@ -34,6 +34,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include "child.h"
 #include "config.h"
@@ -779,6 +780,11 @@ void ldb_session_end(client *c) {
         size_t left;
         while ((left = reply_pending(c)) > 0 && reply_write(c) == 0 && reply_pending(c) < left) {
         }
+        /* Closed as the server closes a client: a TLS peer gets its
+         * close_notify (without it redis-cli's next write, of COMMAND DOCS,
+         * can meet a reset and die of SIGPIPE). */
+        tls_free(c->tls);
+        close(c->fd);
         log_msg(LOG_WARNING, "Lua debugging session child exiting");
         child_exit(0);
     }

@@ -96,8 +96,8 @@ def test_lua_debugger_over_tls(start_server, certs, tmp_path):
         out = subprocess.run([REDIS_CLI, "-p", str(s.tls_port), *certs.cli_args(True), mode,
                               "--eval", str(path), "k", ",", "v"], input="n\np\nr ping\nc\n",
                              capture_output=True, text=True, timeout=20)
-        assert "<value> a = 1" in out.stdout and "<reply> \"+PONG\"" in out.stdout, out
-        assert "(integer) 1" in out.stdout and "session ended" in out.stdout, out
+        assert "<value> a = 1" in out.stdout and "<reply> \"+PONG\"" in out.stdout, (mode, out)
+        assert "(integer) 1" in out.stdout and "session ended" in out.stdout, (mode, out)
         assert s.client().get("k") == kept
 
 
