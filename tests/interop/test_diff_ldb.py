@@ -93,6 +93,13 @@ def test_breakpoints_continue_and_redis_breakpoint(pair):
     same_session(pair, script, ["c", "p", "c"])
 
 
+def test_functions_frames_and_trace(pair):
+    script = ("local function f(x)\n  local y = x * 2\n  return y\nend\n"
+              "local r = f(3)\nreturn r\n")
+    out = same_session(pair, script, ["n", "n", "s", "t", "p", "p x", "p r", "n", "t", "c"])
+    assert "+b'In f:'" in out[9] and "+b'From top level:'" in out[9]
+
+
 def test_replies_in_resp3_and_trimming(pair):
     script = ('redis.call("set","big",string.rep("x",300))\n'
               'redis.call("sadd","s","m1")\nredis.call("zadd","z","1.5","a")\n'
