@@ -192,6 +192,23 @@ static void become_child(pid_t parent, int keep_fd) {
     rdb_on_save_progress(child_report_progress);
 }
 
+/* fork(2), counted as Redis counts every fork (INFO total_forks and
+ * latest_fork_usec, the "fork" latency event); the new child becomes one
+ * (become_child, keeping keep_fd) before this returns 0 in it. */
+static pid_t fork_child(int keep_fd) {
+    long long t0 = util_ustime();
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid == 0) {
+        become_child(parent, keep_fd);
+    } else if (pid > 0) {
+        srv.stat_total_forks++;
+        srv.stat_fork_usec = util_ustime() - t0;
+        latency_add_sample("fork", srv.stat_fork_usec / 1000);
+    }
+    return pid;
+}
+
 pid_t child_fork(child_kind kind, child_done_fn *done) {
     if (running != -1) {
         errno = EBUSY;
@@ -204,14 +221,7 @@ pid_t child_fork(child_kind kind, child_done_fn *done) {
         fcntl(info_pipe[1], F_SETFD, FD_CLOEXEC);
         fcntl(info_pipe[0], F_SETFL, O_NONBLOCK);
     }
-    long long t0 = util_ustime();
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid > 0) {
-        srv.stat_total_forks++;
-        srv.stat_fork_usec = util_ustime() - t0;
-        latency_add_sample("fork", srv.stat_fork_usec / 1000);
-    }
+    pid_t pid = fork_child(-1);
     if (pid == -1) {
         int saved = errno;
         close_pipe();
@@ -220,7 +230,6 @@ pid_t child_fork(child_kind kind, child_done_fn *done) {
     }
     if (pid == 0) {
         child_own_kind = kind;
-        become_child(parent, -1);
         return 0;
     }
     if (info_pipe[1] != -1) close(info_pipe[1]);
@@ -248,21 +257,15 @@ static pid_t *sessions;
 static int nsessions, sessions_cap;
 
 pid_t child_fork_session(int keep_fd) {
-    long long t0 = util_ustime();
-    pid_t parent = getpid();
-    pid_t pid = fork();
+    pid_t pid = fork_child(keep_fd);
     if (pid == -1) return -1;
     if (pid == 0) {
-        become_child(parent, keep_fd);
         /* As Redis's: a signal meant for the server leaves the session be
          * (the server's shutdown kills it). */
         signal(SIGTERM, SIG_IGN);
         signal(SIGINT, SIG_IGN);
         return 0;
     }
-    srv.stat_total_forks++;
-    srv.stat_fork_usec = util_ustime() - t0;
-    latency_add_sample("fork", srv.stat_fork_usec / 1000);
     if (nsessions == sessions_cap) {
         sessions_cap = sessions_cap ? sessions_cap * 2 : 4;
         sessions = mem_realloc(sessions, sizeof(*sessions) * (size_t)sessions_cap);

@@ -245,15 +245,7 @@ static void log_value(lua_State *L, const char *prefix) {
 
 static const char *cat_reply(str **o, const char *p);
 
-static long long reply_len(const char *p, const char **next) {
-    const char *e = strchr(p, '\r');
-    long long n = 0;
-    util_str2ll(p, (size_t)(e - p), &n);
-    *next = e + 2;
-    return n;
-}
-
-/* n elements from p, separated by sep ("k => v" pairs when map). */
+/* n elements from p, separated by commas ("k => v" pairs when map). */
 static const char *cat_elements(str **o, const char *p, long long n, bool map) {
     for (long long j = 0; j < n; j++) {
         p = cat_reply(o, p);
@@ -269,16 +261,16 @@ static const char *cat_elements(str **o, const char *p, long long n, bool map) {
 /* One RESP reply (as written by reply.c) in words, as Redis's
  * ldbRedisProtocolToHuman; returns what follows it. */
 static const char *cat_reply(str **o, const char *p) {
-    const char *e = strchr(p + 1, '\r'), *next;
-    long long n;
+    const char *e = strchr(p + 1, '\r'), *next = e + 2; /* every reply line ends in CRLF */
+    long long n = 0;
+    if (strchr("$=*>~%|", *p)) util_str2ll(p + 1, (size_t)(e - p - 1), &n); /* a length */
     switch (*p) {
     case ':':
-    case '(': *o = str_cat(*o, p + 1, (size_t)(e - p - 1)); return e + 2;
+    case '(': *o = str_cat(*o, p + 1, (size_t)(e - p - 1)); return next;
     case '+':
-    case '-': *o = str_catrepr(*o, p, (size_t)(e - p)); return e + 2;
+    case '-': *o = str_catrepr(*o, p, (size_t)(e - p)); return next;
     case '$':
     case '=':
-        n = reply_len(p + 1, &next);
         if (n < 0) {
             *o = str_cat(*o, "NULL", 4);
             return next;
@@ -288,7 +280,6 @@ static const char *cat_reply(str **o, const char *p) {
         return next + n + 2;
     case '*':
     case '>':
-        n = reply_len(p + 1, &next);
         if (n < 0) {
             *o = str_cat(*o, "NULL", 4);
             return next;
@@ -298,31 +289,28 @@ static const char *cat_reply(str **o, const char *p) {
         *o = str_cat(*o, "]", 1);
         return next;
     case '~':
-        n = reply_len(p + 1, &next);
         *o = str_cat(*o, "~(", 2);
         next = cat_elements(o, next, n, false);
         *o = str_cat(*o, ")", 1);
         return next;
     case '%':
-        n = reply_len(p + 1, &next);
         *o = str_cat(*o, "{", 1);
         next = cat_elements(o, next, n, true);
         *o = str_cat(*o, "}", 1);
         return next;
     case '|': { /* attributes: not shown, as to scripts */
-        n = reply_len(p + 1, &next);
         str *skip = str_new_cap(16);
         next = cat_elements(&skip, next, n, true);
         str_free(skip);
         return cat_reply(o, next);
     }
-    case '_': *o = str_cat(*o, "(null)", 6); return e + 2;
-    case '#': *o = str_catc(*o, p[1] == 't' ? "#true" : "#false"); return e + 2;
+    case '_': *o = str_cat(*o, "(null)", 6); return next;
+    case '#': *o = str_catc(*o, p[1] == 't' ? "#true" : "#false"); return next;
     case ',':
         *o = str_cat(*o, "(double) ", 9);
         *o = str_cat(*o, p + 1, (size_t)(e - p - 1));
-        return e + 2;
-    default: return e + 2; /* every reply line ends in CRLF */
+        return next;
+    default: return next;
     }
 }
 
