@@ -1290,6 +1290,10 @@ static void cmd_xautoclaim(client *c) {
     bool justid = false;
     sid start;
     bool ex;
+    /* Redis 7.0 looks the key up before it parses (an expired key goes, a
+     * hit or miss counts, even when an argument is then refused); the type
+     * and the group are checked after. */
+    kv *e = db_find_read(c->db, c->argv[1].ptr, c->argv[1].len);
     if (!arg_ll_msg(c, &c->argv[4], &minidle, ERR_XAUTOCLAIM_MINIDLE)) return;
     if (minidle < 0) minidle = 0;
     if (!parse_interval(c, &c->argv[5], &start, &ex, 0)) return;
@@ -1311,9 +1315,11 @@ static void cmd_xautoclaim(client *c) {
             return;
         }
     }
-    kv *e;
-    sgroup *g;
-    if (!lookup_group(c, &e, &g)) return;
+    if (e && e->type != KV_STREAM) {
+        reply_error(c, ERR_WRONGTYPE);
+        return;
+    }
+    sgroup *g = e ? stream_group_find(kv_ptr(e), c->argv[2].ptr, c->argv[2].len) : NULL;
     if (g == NULL) {
         reply_nogroup(c);
         return;
