@@ -380,22 +380,28 @@ static kv *lookup(db *d, const char *key, size_t klen, bool write) {
     return NULL;
 }
 
-static kv *find_read(db *d, const char *key, size_t klen, bool touch) {
+static kv *find_read(db *d, const char *key, size_t klen, bool touch, bool notify) {
     kv *e = lookup(d, key, klen, false);
     if (e) {
         srv.stat_keyspace_hits++;
         if (touch) touch_entry(e);
     } else {
         srv.stat_keyspace_misses++;
-        db_notify(NOTIFY_KEY_MISS, "keymiss", key, klen, d->id);
+        if (notify) db_notify(NOTIFY_KEY_MISS, "keymiss", key, klen, d->id);
     }
     return e;
 }
 
-kv *db_find_read(db *d, const char *key, size_t klen) { return find_read(d, key, klen, true); }
+kv *db_find_read(db *d, const char *key, size_t klen) {
+    return find_read(d, key, klen, true, true);
+}
 
 kv *db_find_read_notouch(db *d, const char *key, size_t klen) {
-    return find_read(d, key, klen, false);
+    return find_read(d, key, klen, false, true);
+}
+
+kv *db_find_read_quiet(db *d, const char *key, size_t klen) {
+    return find_read(d, key, klen, false, false);
 }
 
 kv *db_find_write(db *d, const char *key, size_t klen) {

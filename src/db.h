@@ -30,6 +30,9 @@ db *db_get(int id); /* NULL if out of range */
 kv *db_find_read(db *d, const char *key, size_t klen);
 /* As db_find_read, without updating the key's LRU/LFU (EXISTS, TYPE: Redis's LOOKUP_NOTOUCH). */
 kv *db_find_read_notouch(db *d, const char *key, size_t klen);
+/* As db_find_read_notouch, without the "keymiss" event (OBJECT: Redis's
+ * LOOKUP_NOTOUCH|LOOKUP_NONOTIFY). */
+kv *db_find_read_quiet(db *d, const char *key, size_t klen);
 kv *db_find_write(db *d, const char *key, size_t klen);
 /* Find without expiring or counting (for SCAN's type filter, DEBUG). */
 kv *db_find_raw(db *d, const char *key, size_t klen);

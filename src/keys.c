@@ -335,7 +335,7 @@ static void cmd_copy(client *c) {
         reply_error(c, ERR_SAME_OBJECT);
         return;
     }
-    kv *e = db_find_write(c->db, src->ptr, src->len);
+    kv *e = db_find_read(c->db, src->ptr, src->len); /* a read, as Redis: hits and misses count */
     if (e == NULL) {
         reply_int(c, 0);
         return;
@@ -355,10 +355,10 @@ static void cmd_copy(client *c) {
 
 /* ---- OBJECT ---- */
 
-/* Find without touching the access time (OBJECT must not change it). */
+/* Find without touching the access time (OBJECT must not change it); an
+ * expired key goes and a hit or miss counts, as Redis 7.0. */
 static kv *object_lookup(client *c) {
-    kv *e = db_find_raw(c->db, c->argv[2].ptr, c->argv[2].len);
-    if (e && db_key_is_expired(e)) e = NULL;
+    kv *e = db_find_read_quiet(c->db, c->argv[2].ptr, c->argv[2].len);
     if (e == NULL) reply_null(c);
     return e;
 }

@@ -163,9 +163,11 @@ static void store(client *c, const slice *key, const slice *val, long long when,
 
 static void set_generic(client *c, int flags, const slice *key, const slice *val, long long when,
                         const char *ok_reply) {
+    /* The GET of SET ... GET, GETSET and GETDEL is a read, as Redis's
+     * getGenericCommand: it counts a keyspace hit or miss (and "keymiss"). */
     if (flags & SET_GET) {
         kv *old;
-        if (!find_string(c, key, &old, true)) return;
+        if (!find_string(c, key, &old, false)) return;
         if (old) reply_value(c, old);
         else reply_null(c);
     }
@@ -227,7 +229,7 @@ static void cmd_psetex(client *c) { setex_generic(c, 1); }
 static void cmd_getset(client *c) {
     kv *old;
     slice *key = &c->argv[1];
-    if (!find_string(c, key, &old, true)) return;
+    if (!find_string(c, key, &old, false)) return;
     if (old) reply_value(c, old);
     else reply_null(c);
     store(c, key, &c->argv[2], -1, false);
@@ -238,7 +240,7 @@ static void cmd_getset(client *c) {
 static void cmd_getdel(client *c) {
     kv *e;
     slice *key = &c->argv[1];
-    if (!find_string(c, key, &e, true)) return;
+    if (!find_string(c, key, &e, false)) return;
     if (e == NULL) {
         reply_null(c);
         return;

@@ -270,6 +270,40 @@ def test_object_subcommands_and_errors(pair):
     pair.check_shape("OBJECT", "HELP")
 
 
+def test_object_expires_a_key_whose_ttl_passed(pair):
+    """OBJECT looks its key up as a read (Redis's LOOKUP_NOTOUCH|NONOTIFY):
+    a key whose TTL passed goes (DEL to replicas, expired_keys) instead of
+    staying in DBSIZE until something else reads it."""
+    pair.check("CONFIG", "RESETSTAT")
+    try:
+        for sub in ("ENCODING", "FREQ", "IDLETIME", "REFCOUNT"):
+            pair.expire_unseen("k", ("RPUSH", "k", "a"))
+            assert pair.check("DBSIZE") == 1
+            pair.check("OBJECT", sub, "k")
+            assert pair.check("DBSIZE") == 0, sub
+        assert pair.stat("expired_keys") == (4, 4)
+    finally:
+        pair.check("DEBUG", "SET-ACTIVE-EXPIRE", "1")
+
+
+def test_reads_inside_commands_count_keyspace_hits_and_misses(pair):
+    """The GET of GETSET, GETDEL and SET ... GET, COPY's source and OBJECT
+    are reads in Redis 7.0 (keyspace_hits / keyspace_misses, which
+    monitoring turns into a hit rate); the other keys of a write are not."""
+    pair.check("SET", "s", "1")
+    cmds = [("GETSET", "s", "2"), ("GETSET", "n1", "2"), ("GETDEL", "s"), ("GETDEL", "nx"),
+            ("SET", "s", "3", "GET"), ("SET", "n2", "3", "GET"), ("COPY", "s", "d"),
+            ("COPY", "nx", "d"), ("OBJECT", "ENCODING", "s"), ("OBJECT", "REFCOUNT", "nx"),
+            ("MOVE", "s", "1"), ("RENAME", "d", "e"), ("SETNX", "e", "1"), ("GETEX", "e")]
+    for cmd in cmds:
+        before = pair.stat("keyspace_hits") + pair.stat("keyspace_misses")
+        pair.check(*cmd)
+        after = pair.stat("keyspace_hits") + pair.stat("keyspace_misses")
+        castor = (after[0] - before[0], after[2] - before[2])
+        redis = (after[1] - before[1], after[3] - before[3])
+        assert castor == redis, "%r: castor hits/misses %r, redis %r" % (cmd, castor, redis)
+
+
 def test_refcount_of_a_copied_shared_integer(pair):
     """Redis shares the integers 0..9999 (REFCOUNT INT_MAX), but COPY's
     dupStringObject() gives the copy its own object (REFCOUNT 1), which a

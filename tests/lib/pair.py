@@ -238,6 +238,35 @@ class Pair:
 
     # -- state
 
+    def expire_unseen(self, key, make):
+        """Make key on both sides (the command 'make') with a TTL that has
+        passed, without a command that would look it up (and so delete it):
+        the active cycle is turned off (the caller turns it back on) and the
+        servers' clock is polled, not slept on."""
+        deadline = 0
+        for side in ("castor", "redis"):
+            c = self.conn(side)
+            c.call("DEBUG", "SET-ACTIVE-EXPIRE", "0")
+            c.call(*make)
+            sec, usec = (int(x) for x in c.call("TIME"))
+            at = sec * 1000 + usec // 1000 + 2
+            c.call("PEXPIREAT", key, str(at))
+            deadline = max(deadline, at)
+        for _ in range(1000):
+            sec, usec = (int(x) for x in self.conn("castor").call("TIME"))
+            if sec * 1000 + usec // 1000 > deadline:
+                return
+        raise AssertionError("the servers' clock did not pass %d ms" % deadline)
+
+    def stat(self, name):
+        """(castor, redis) values of one INFO stats field, as ints."""
+        out = []
+        for side in ("castor", "redis"):
+            for ln in self.conn(side).call("INFO", "stats").splitlines():
+                if ln.startswith(name.encode() + b":"):
+                    out.append(int(ln.split(b":", 1)[1]))
+        return tuple(out)
+
     def reset(self):
         """Fresh connections, empty datasets and no functions or cached
         scripts on both sides."""
