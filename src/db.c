@@ -495,9 +495,22 @@ void db_replace(db *d, kv *e, bool keep_ttl) {
     replace_at(d, slot_of(d, e, &h), e, keep_ttl);
 }
 
+/* The slot of a key about to be set, or NULL. Redis's setKey() looks the
+ * key up as a write first: one whose TTL passed goes ("expired", its DEL
+ * propagated) and the set adds a new key ("new"). The STORE commands and
+ * MSET reach here without a lookup of their own. */
+static dict_link **slot_to_set(db *d, dict_link **slot, const char *key, size_t klen, uint64_t h) {
+    if (slot == NULL || !db_key_is_expired((const kv *)*slot)) return slot;
+    lookup(d, key, klen, true);
+    return dict_find_slot_h(d->keys, key, klen, h);
+}
+
 void db_set(db *d, kv *e, bool keep_ttl) {
     uint64_t h;
+    size_t klen;
+    const char *key = kv_key(e, &klen);
     dict_link **slot = slot_of(d, e, &h);
+    slot = slot_to_set(d, slot, key, klen, h);
     if (slot) replace_at(d, slot, e, keep_ttl);
     else add_hashed(d, e, h);
 }
@@ -505,7 +518,7 @@ void db_set(db *d, kv *e, bool keep_ttl) {
 void db_set_string(db *d, const char *key, size_t klen, const char *val, size_t vlen,
                    bool keep_ttl) {
     uint64_t h = key_hash(key, klen);
-    dict_link **slot = dict_find_slot_h(d->keys, key, klen, h);
+    dict_link **slot = slot_to_set(d, dict_find_slot_h(d->keys, key, klen, h), key, klen, h);
     if (slot == NULL) {
         add_hashed(d, kv_new_string(key, klen, val, vlen), h);
         return;

@@ -144,6 +144,29 @@ def test_keyspace_notifications_sequence(pair, classes):
     pair.same_notifications(cmds, classes)
 
 
+def test_writes_over_a_key_whose_ttl_passed(pair):
+    """A write over a key whose TTL passed expires it first ("expired",
+    then "new" and the write's event, expired_keys counted), as Redis's
+    setKey() does; MSET and the STORE commands overwrote it in place."""
+    pair.check("CONFIG", "RESETSTAT")
+    writes = [("MSET", "a", "1", "k", "2"), ("SET", "k", "3"), ("MSETNX", "k", "4"),
+              ("SORT", "l", "STORE", "k"), ("SUNIONSTORE", "k", "l2"), ("SINTERSTORE", "k", "l2"),
+              ("ZUNIONSTORE", "k", "1", "l2"), ("ZRANGESTORE", "k", "z", "0", "-1"),
+              ("GEOSEARCHSTORE", "k", "z", "FROMLONLAT", "0", "0", "BYRADIUS", "1", "km"),
+              ("BITOP", "OR", "k", "a"), ("SINTERSTORE", "k", "nokey")]
+    try:
+        for cmd in writes:
+            pair.expire_unseen("k", ("SET", "k", "old"))
+            pair.same([("RPUSH", "l", "2", "1"), ("SADD", "l2", "x"), ("SET", "a", "v"),
+                       ("GEOADD", "z", "0", "0", "m")])
+            pair.same_notifications([cmd, ("GET", "k")], "KEAn")
+            pair.same([("FLUSHALL",)])
+        # An empty result deletes the key ("del") without expiring it, as Redis.
+        assert pair.stat("expired_keys") == (len(writes) - 1, len(writes) - 1)
+    finally:
+        pair.check("DEBUG", "SET-ACTIVE-EXPIRE", "1")
+
+
 def test_notify_keyspace_events_config_values(pair):
     for v in ["", "A", "KEA", "gE", "AKE", "Kl", "KEA$", "xyz", "KE?", "m"]:
         pair.check("CONFIG", "SET", "notify-keyspace-events", v)
