@@ -395,7 +395,7 @@ static void cmd_bitop(client *c) {
     }
     str_setlen(res, maxlen);
     mem_free(src);
-    db_set(c->db, kv_new_raw(dest->ptr, dest->len, res), false);
+    db_set(c->db, kv_new_raw(dest->ptr, dest->len, res), 0);
     db_key_changed(c->db, dest, NOTIFY_STRING, "set", 1);
     propagate(c->dbid, c->argc, c->argv);
     reply_int(c, (long long)maxlen);

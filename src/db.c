@@ -495,34 +495,41 @@ void db_replace(db *d, kv *e, bool keep_ttl) {
     replace_at(d, slot_of(d, e, &h), e, keep_ttl);
 }
 
-/* The slot of a key about to be set, or NULL. Redis's setKey() looks the
- * key up as a write first: one whose TTL passed goes ("expired", its DEL
- * propagated) and the set adds a new key ("new"). The STORE commands and
- * MSET reach here without a lookup of their own. */
-static dict_link **slot_to_set(db *d, dict_link **slot, const char *key, size_t klen, uint64_t h) {
-    if (slot == NULL || !db_key_is_expired((const kv *)*slot)) return slot;
+/* The slot of a key about to be set, or NULL: Redis's setKey() looks the
+ * key up as a write first, so one whose TTL passed goes ("expired", its DEL
+ * propagated; the set then adds a new key) and a live one counts an access
+ * (the new value keeps its LFU counter). */
+static dict_link **slot_to_set(db *d, dict_link **slot, const char *key, size_t klen, uint64_t h,
+                               int flags) {
+    if (slot == NULL || (flags & DB_SET_LOOKED_UP)) return slot;
+    kv *old = (kv *)*slot;
+    if (!db_key_is_expired(old)) {
+        touch_entry(old);
+        return slot;
+    }
     lookup(d, key, klen, true);
     return dict_find_slot_h(d->keys, key, klen, h);
 }
 
-void db_set(db *d, kv *e, bool keep_ttl) {
+void db_set(db *d, kv *e, int flags) {
     uint64_t h;
     size_t klen;
     const char *key = kv_key(e, &klen);
     dict_link **slot = slot_of(d, e, &h);
-    slot = slot_to_set(d, slot, key, klen, h);
-    if (slot) replace_at(d, slot, e, keep_ttl);
+    slot = slot_to_set(d, slot, key, klen, h, flags);
+    if (slot) replace_at(d, slot, e, flags & DB_SET_KEEPTTL);
     else add_hashed(d, e, h);
 }
 
-void db_set_string(db *d, const char *key, size_t klen, const char *val, size_t vlen,
-                   bool keep_ttl) {
+void db_set_string(db *d, const char *key, size_t klen, const char *val, size_t vlen, int flags) {
     uint64_t h = key_hash(key, klen);
-    dict_link **slot = slot_to_set(d, dict_find_slot_h(d->keys, key, klen, h), key, klen, h);
+    dict_link **slot = dict_find_slot_h(d->keys, key, klen, h);
+    slot = slot_to_set(d, slot, key, klen, h, flags);
     if (slot == NULL) {
         add_hashed(d, kv_new_string(key, klen, val, vlen), h);
         return;
     }
+    bool keep_ttl = flags & DB_SET_KEEPTTL;
     kv *old = (kv *)*slot;
     if ((keep_ttl || !kv_has_expire(old)) && kv_overwrite_string(old, val, vlen)) {
         /* As replace_at(): LFU keeps the key's counter, LRU starts anew. */

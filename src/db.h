@@ -58,12 +58,21 @@ bool db_add_new(db *d, kv *e);
 /* Replace the entry under e's key with e (same key, present), freeing the
  * old one; keeps the old TTL only if keep_ttl. Takes ownership. */
 void db_replace(db *d, kv *e, bool keep_ttl);
-/* Add or replace ("SET" semantics: the TTL is dropped unless keep_ttl). */
-void db_set(db *d, kv *e, bool keep_ttl);
-/* SET with no new TTL: the value goes into the key's entry when its layout
- * allows (kv_overwrite_string), else a new entry replaces or adds it. */
-void db_set_string(db *d, const char *key, size_t klen, const char *val, size_t vlen,
-                   bool keep_ttl);
+/* Flags of db_set() and db_set_string(). */
+enum {
+    DB_SET_KEEPTTL = 1 << 0, /* keep the key's TTL */
+    /* The caller has just looked the key up with db_find_write() (SET, for
+     * NX/XX: Redis's SETKEY_ALREADY_EXIST / DOESNT_EXIST): not again. */
+    DB_SET_LOOKED_UP = 1 << 1,
+};
+/* Add or replace, as Redis's setKey(): the key is looked up as a write
+ * first (one whose TTL passed goes, "expired"; a live one counts an access,
+ * whose LRU/LFU the new value keeps); the TTL is dropped unless
+ * DB_SET_KEEPTTL. */
+void db_set(db *d, kv *e, int flags);
+/* db_set() of a string: the value goes into the key's entry when its
+ * layout allows (kv_overwrite_string), else a new entry replaces or adds it. */
+void db_set_string(db *d, const char *key, size_t klen, const char *val, size_t vlen, int flags);
 bool db_delete(db *d, const char *key, size_t klen);
 /* Remove and return an entry without freeing it (RENAME, MOVE). */
 kv *db_unlink(db *d, const char *key, size_t klen);

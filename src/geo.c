@@ -632,7 +632,7 @@ static void store_points(client *c, const search_opts *o, const geo_shape *shape
         zset_add(z, score, name, len, 0, &out, &ns, &lim);
     }
     zset_shrink_if_fits(z, maxlen, &lim);
-    db_set(c->db, z, false); /* frees the source if it is the same key: read no more */
+    db_set(c->db, z, 0); /* frees the source if it is the same key: read no more */
     db_key_changed(c->db, dst, NOTIFY_ZSET, geosearch ? "geosearchstore" : "georadiusstore", n);
     propagate(c->dbid, c->argc, c->argv);
     reply_int(c, n);

@@ -677,7 +677,7 @@ static bool load_key(load_state *st, int type, key_attrs *a) {
         } else {
             if (a->expire != -1) e = kv_set_expire(e, a->expire);
             if (st->info->allow_dup && db_find_raw(st->d, key, klen)) {
-                db_set(st->d, e, false);
+                db_set(st->d, e, 0);
                 db_set_access(e, a->freq, a->idle);
                 st->info->keys_loaded++;
             } else if (!db_add_new(st->d, e)) {

@@ -518,7 +518,8 @@ static void store_result(client *c, const slice *dst, quicklist *ql) {
         /* Effects first, while ql is still ours to read. */
         if (existed) propagate_del(c->dbid, dst->ptr, dst->len);
         propagate_rpush(c, dst, ql);
-        db_set(c->db, kv_new_ptr(dst->ptr, dst->len, KV_LIST, KV_ENC_QUICKLIST, ql), false);
+        db_set(c->db, kv_new_ptr(dst->ptr, dst->len, KV_LIST, KV_ENC_QUICKLIST, ql),
+               DB_SET_LOOKED_UP);
         db_key_changed(c->db, dst, NOTIFY_LIST, "sortstore", (long long)n);
     } else {
         ql_free(ql);

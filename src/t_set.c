@@ -546,7 +546,7 @@ static void store_result(client *c, const slice *dst, setv *out, const char *eve
         return;
     }
     kv *e = kv_new_ptr(dst->ptr, dst->len, KV_SET, out->enc, out->ptr);
-    db_set(c->db, e, false);
+    db_set(c->db, e, 0);
     reply_int(c, (long long)len);
     db_key_changed(c->db, dst, NOTIFY_SET, event, 1);
     propagate(c->dbid, c->argc, c->argv);

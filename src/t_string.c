@@ -151,14 +151,15 @@ static void propagate_set(client *c, const slice *key, const slice *val, long lo
     propagate(c->dbid, 5, argv);
 }
 
-/* Store key=val with an optional absolute expire (-1 none). */
-static void store(client *c, const slice *key, const slice *val, long long when, bool keepttl) {
+/* Store key=val with an optional absolute expire (-1 none); 'flags' are
+ * db_set()'s. */
+static void store(client *c, const slice *key, const slice *val, long long when, int flags) {
     if (when == -1) {
-        db_set_string(c->db, key->ptr, key->len, val->ptr, val->len, keepttl);
+        db_set_string(c->db, key->ptr, key->len, val->ptr, val->len, flags);
         return;
     }
     kv *e = kv_set_expire(kv_new_string(key->ptr, key->len, val->ptr, val->len), when);
-    db_set(c->db, e, keepttl);
+    db_set(c->db, e, flags);
 }
 
 static void set_generic(client *c, int flags, const slice *key, const slice *val, long long when,
@@ -171,16 +172,20 @@ static void set_generic(client *c, int flags, const slice *key, const slice *val
         if (old) reply_value(c, old);
         else reply_null(c);
     }
-    bool found = db_find_write(c->db, key->ptr, key->len) != NULL;
-    if (((flags & SET_NX) && found) || ((flags & SET_XX) && !found)) {
-        if (!(flags & SET_GET)) reply_null(c);
-        return;
+    int set_flags = flags & SET_KEEPTTL ? DB_SET_KEEPTTL : 0;
+    if (flags & (SET_NX | SET_XX)) {
+        bool found = db_find_write(c->db, key->ptr, key->len) != NULL;
+        if (((flags & SET_NX) && found) || ((flags & SET_XX) && !found)) {
+            if (!(flags & SET_GET)) reply_null(c);
+            return;
+        }
+        set_flags |= DB_SET_LOOKED_UP;
     }
     /* An EXAT/PXAT in the past stores the key all the same, with "set" and
      * "expire" events and SET ... PXAT on the stream (Redis 7.0; GETEX,
      * EXPIRE and RESTORE delete at once instead): it is expired like any
      * other, on its next access or by the active cycle. */
-    store(c, key, val, when, flags & SET_KEEPTTL);
+    store(c, key, val, when, set_flags);
     db_key_changed(c->db, key, NOTIFY_STRING, "set", 1);
     if (when != -1) db_notify(NOTIFY_GENERIC, "expire", key->ptr, key->len, c->dbid);
     propagate_set(c, key, val, when, flags & SET_KEEPTTL);
@@ -202,7 +207,7 @@ static void cmd_setnx(client *c) {
         reply_int(c, 0);
         return;
     }
-    store(c, key, &c->argv[2], -1, false);
+    store(c, key, &c->argv[2], -1, DB_SET_LOOKED_UP);
     db_key_changed(c->db, key, NOTIFY_STRING, "set", 1);
     propagate_set(c, key, &c->argv[2], -1, false);
     reply_int(c, 1);
@@ -232,7 +237,8 @@ static void cmd_getset(client *c) {
     if (!find_string(c, key, &old, false)) return;
     if (old) reply_value(c, old);
     else reply_null(c);
-    store(c, key, &c->argv[2], -1, false);
+    /* Redis's GETSET reads the key, then sets it (two accesses). */
+    store(c, key, &c->argv[2], -1, 0);
     db_key_changed(c->db, key, NOTIFY_STRING, "set", 1);
     propagate_set(c, key, &c->argv[2], -1, false);
 }
@@ -304,7 +310,7 @@ static void mset_generic(client *c, bool nx) {
         }
     }
     for (int i = 1; i < c->argc; i += 2) {
-        store(c, &c->argv[i], &c->argv[i + 1], -1, false);
+        store(c, &c->argv[i], &c->argv[i + 1], -1, nx ? DB_SET_LOOKED_UP : 0);
         db_key_changed(c->db, &c->argv[i], NOTIFY_STRING, "set", 1);
     }
     propagate(c->dbid, c->argc, c->argv);

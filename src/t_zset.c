@@ -344,7 +344,7 @@ static void sink_finish(range_sink *s, long long count) {
     }
     const slice *dst = s->dstkey;
     if (count) {
-        db_set(c->db, s->dst, false);
+        db_set(c->db, s->dst, 0);
         reply_int(c, count);
         db_key_changed(c->db, dst, NOTIFY_ZSET, "zrangestore", 1);
         propagate(c->dbid, c->argc, c->argv);
@@ -1093,7 +1093,7 @@ static void store_setop(client *c, const slice *dst, setop *op, enum set_op kind
         op->res = NULL;
         zset_limits lim = zset_cfg_limits();
         zset_shrink_if_fits(e, op->maxlen, &lim);
-        db_set(c->db, e, false);
+        db_set(c->db, e, 0);
         reply_int(c, (long long)len);
         db_key_changed(c->db, dst, NOTIFY_ZSET, setop_event(kind), 1);
         propagate(c->dbid, c->argc, c->argv);

@@ -354,6 +354,25 @@ def test_exists_and_type_do_not_touch_the_key(make_pair):
            + [("OBJECT", "FREQ", "k"), ("TOUCH", "k"), ("OBJECT", "FREQ", "k")])
 
 
+def test_writes_count_one_access_of_the_key_they_replace(make_pair):
+    """A fresh key's LFU counter is 5 and its first access makes it 6 for
+    sure (later ones are random). Redis's setKey() looks the key up once
+    before it replaces it, and the new value keeps the counter: MSET, the
+    STORE commands, BITOP and SET (also with NX/XX) raise it once; RENAME
+    and MOVE carry the value's counter to the new name."""
+    p = make_pair({"maxmemory-policy": "allkeys-lfu"})
+    sources = [("RPUSH", "l", "1"), ("SADD", "s", "m"), ("ZADD", "z", "1", "m"), ("SET", "a", "v")]
+    writes = [("MSET", "k", "x"), ("SET", "k", "x"), ("SET", "k", "x", "XX"), ("SET", "k", "x", "NX"),
+              ("SET", "k", "x", "EX", "100"), ("SORT", "l", "STORE", "k"), ("SUNIONSTORE", "k", "s"),
+              ("ZUNIONSTORE", "k", "1", "z"), ("ZRANGESTORE", "k", "z", "0", "-1"),
+              ("BITOP", "OR", "k", "a"), ("SETNX", "k", "x"), ("MSETNX", "k", "x")]
+    for cmd in writes:
+        p.same([("FLUSHALL",)] + sources + [("SET", "k", "old"), cmd, ("OBJECT", "FREQ", "k")])
+    for cmd in [("RENAME", "k", "k2"), ("MOVE", "k", "1")]:
+        p.same([("FLUSHALL",), ("SET", "k", "v"), cmd, ("SELECT", "1"),
+                ("OBJECT", "FREQ", "k"), ("SELECT", "0"), ("OBJECT", "FREQ", "k2")])
+
+
 # ---- EXPIRE family, TTL, PERSIST ---------------------------------------------------------
 
 def test_expire_options_nx_xx_gt_lt(pair):

@@ -129,7 +129,7 @@ static int procs_run;
 /* tset key value: one effect, like SET. */
 static void cmd_tset(client *c) {
     procs_run++;
-    db_set_string(c->db, c->argv[1].ptr, c->argv[1].len, c->argv[2].ptr, c->argv[2].len, false);
+    db_set_string(c->db, c->argv[1].ptr, c->argv[1].len, c->argv[2].ptr, c->argv[2].len, 0);
     db_signal_modified(c->db, c->argv[1].ptr, c->argv[1].len);
     db_notify(NOTIFY_STRING, "set", c->argv[1].ptr, c->argv[1].len, c->dbid);
     propagate(c->dbid, c->argc, c->argv);
@@ -392,7 +392,7 @@ static void test_a_missed_keys_hash_serves_only_that_key(void) {
         snprintf(b, sizeof(b), "miss:b%04d", i);
         ASSERT(db_find_write(d, a, 10) == NULL);
         db_add(d, kv_new_string(b, 10, "1", 1));
-        db_set(d, kv_new_string(a, 10, "2", 1), false);
+        db_set(d, kv_new_string(a, 10, "2", 1), 0);
         big[0] = (char)('A' + i % 26), big[1] = (char)('A' + i / 26);
         ASSERT(db_find_write(d, big, sizeof(big)) == NULL);
         db_add(d, kv_new_string(big, sizeof(big), "3", 1));
