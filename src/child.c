@@ -241,6 +241,7 @@ pid_t child_fork(child_kind kind, child_done_fn *done) {
     memset(&progress, 0, sizeof(progress));
     for (int i = 0; i < srv.ndbs; i++) progress.keys_total += (long long)db_size(db_get(i));
     dict_set_resize_allowed(false); /* a resize would copy every page it touches */
+    db_freeze_access(true);         /* and so would recording each read's access */
     return pid;
 }
 
@@ -310,6 +311,7 @@ static void forget(void) {
     running_kind = CHILD_NONE;
     running_done = NULL;
     dict_set_resize_allowed(!srv.no_dict_resizing);
+    db_freeze_access(false);
 }
 
 void child_reap(void) {

@@ -290,7 +290,15 @@ static unsigned lfu_log_incr(unsigned counter) {
     return r < p ? counter + 1 : counter;
 }
 
+/* While a fork child (BGSAVE, AOF rewrite, a full sync) shares the
+ * parent's pages, an access is not recorded (Redis's hasActiveChildProcess()
+ * check in lookupKey): the write would copy the page of every key read. */
+static bool access_frozen;
+
+void db_freeze_access(bool frozen) { access_frozen = frozen; }
+
 static void touch_entry(kv *e) {
+    if (access_frozen) return;
     if (db_policy_is_lfu()) {
         unsigned counter = lfu_log_incr(db_lfu_counter(e));
         e->lru = (lfu_minutes() << 8) | counter;

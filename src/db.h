@@ -34,6 +34,9 @@ kv *db_find_read_notouch(db *d, const char *key, size_t klen);
  * LOOKUP_NOTOUCH|LOOKUP_NONOTIFY). */
 kv *db_find_read_quiet(db *d, const char *key, size_t klen);
 kv *db_find_write(db *d, const char *key, size_t klen);
+/* While a fork child shares our pages, lookups record no access (LRU/LFU):
+ * child.c turns it on at the fork and off when the child is gone. */
+void db_freeze_access(bool frozen);
 /* Find without expiring or counting (for SCAN's type filter, DEBUG). */
 kv *db_find_raw(db *d, const char *key, size_t klen);
 /* The hash of a key of the request about to run, computed by its prefetch:

@@ -359,8 +359,9 @@ def test_writes_count_one_access_of_the_key_they_replace(make_pair):
     sure (later ones are random). Redis's setKey() looks the key up once
     before it replaces it, and the new value keeps the counter: MSET, the
     STORE commands, BITOP and SET (also with NX/XX) raise it once; RENAME
-    and MOVE carry the value's counter to the new name."""
-    p = make_pair({"maxmemory-policy": "allkeys-lfu"})
+    and MOVE carry the value's counter to the new name. No decay: a minute
+    turning between two commands would lower a counter."""
+    p = make_pair({"maxmemory-policy": "allkeys-lfu", "lfu-decay-time": "0"})
     sources = [("RPUSH", "l", "1"), ("SADD", "s", "m"), ("ZADD", "z", "1", "m"), ("SET", "a", "v")]
     writes = [("MSET", "k", "x"), ("SET", "k", "x"), ("SET", "k", "x", "XX"), ("SET", "k", "x", "NX"),
               ("SET", "k", "x", "EX", "100"), ("SORT", "l", "STORE", "k"), ("SUNIONSTORE", "k", "s"),
