@@ -197,8 +197,17 @@ static void cmd_scan(client *c) {
         size_t klen;
         const char *k = kv_key(e, &klen);
         if (!scan_match(&o, k, klen)) continue;
-        if (o.type && !util_strcaseeq(o.type->ptr, o.type->len, kv_type_name(e))) continue;
-        keys[kept++] = str_new(k, klen);
+        str *name = str_new(k, klen);
+        if (o.type) {
+            /* Redis reads the key for its type: a keyspace hit, or a miss
+             * (and "keymiss") for a key whose TTL passed, which goes. */
+            kv *live = db_find_read_notouch(c->db, name->buf, name->len);
+            if (live == NULL || !util_strcaseeq(o.type->ptr, o.type->len, kv_type_name(live))) {
+                str_free(name);
+                continue;
+            }
+        }
+        keys[kept++] = name;
     }
     mem_free(items);
     /* Expired keys are removed (on a master) and skipped. */

@@ -12,7 +12,10 @@ value:
   * a command whose reply holds clocks, ids or random picks (NONDET) is
     compared by the kind of its reply only;
   * any other reply must be equal, arrays in any order (hash-table
-    encodings order members by their hash, which nothing defines).
+    encodings order members by their hash, which nothing defines);
+  * at the end, the sequence must have moved keyspace_hits,
+    keyspace_misses and expired_keys alike on both (unless it ran a SCAN
+    with TYPE, whose visits follow each server's hash order).
 
 Commands that would end the test's connection or reach outside it
 (SHUTDOWN, MONITOR, SUBSCRIBE, REPLICAOF, MIGRATE, CONFIG SET, CLIENT
@@ -236,10 +239,26 @@ def values(c):
                       [["DEBUG", "DIGEST-VALUE", k] for k in KEYS])[len(KEYS):]
 
 
+# Counters every lookup moves (a read's hit or miss, a key found expired):
+# equal at the end of a sequence when both servers looked up the same keys
+# the same way (values() expires what a random pick may have left).
+COUNTERS = (b"keyspace_hits", b"keyspace_misses", b"expired_keys")
+
+
+def counters(c):
+    found = {}
+    for ln in c.call("INFO", "stats").splitlines():
+        name, _, v = ln.partition(b":")
+        if name in COUNTERS:
+            found[name] = int(v)
+    return [found[n] for n in COUNTERS]
+
+
 def run(pair, cmds, proto=2):
     """None, or (index, message) of the first command whose replies differ
     or after which a key holds another value on one side (checked outside
-    MULTI: inside, the check would be queued)."""
+    MULTI: inside, the check would be queued), or (len(cmds), message) when
+    the sequence moved the lookup counters differently."""
     pair.reset()
     cs = pair.conns(proto)
     try:
@@ -249,6 +268,7 @@ def run(pair, cmds, proto=2):
             c.call("DEBUG", "SET-ACTIVE-EXPIRE", "0")
             for cmd in dataset():
                 c.call(*cmd)
+        start = [counters(c) for c in cs]
         queued = None      # inside MULTI: the names of the commands queued
         for i, (name, argv) in enumerate(cmds):
             if name in ("sort", "sort_ro") and queued is None:
@@ -269,6 +289,16 @@ def run(pair, cmds, proto=2):
                 if va != vb:
                     diff = [k for k, x, y in zip(KEYS, va, vb) if x != y]
                     return i, "%r: keys %s differ after it" % (argv, diff)
+        if queued is not None:
+            for c in cs:
+                c.call("DISCARD")
+        moved = [[e - b for b, e in zip(start[j], counters(c))] for j, c in enumerate(cs)]
+        # SCAN ... TYPE reads each key it visits, and which keys a cursor
+        # visits is each server's hash order.
+        scan_type = any(n == "scan" and any(str(a).lower() == "type" for a in argv)
+                        for n, argv in cmds)
+        if moved[0] != moved[1] and not scan_type:
+            return len(cmds), "hits, misses, expired keys: castor %r, redis %r" % tuple(moved)
         return None
     finally:
         for c in cs:
