@@ -25,11 +25,17 @@ def named(r, name):
 
 def partial_arg(port, name, size):
     """A client that names itself, then sends `size` bytes of an argument
-    it never finishes: its query buffer holds them."""
+    it never finishes: its query buffer holds them. Under a
+    maxmemory-clients smaller than `size` the server may close it before
+    the last byte is sent (a broken pipe or a reset here): the caller
+    checks what the server did, not what the send saw."""
     s = socket.create_connection(("127.0.0.1", port))
     s.sendall(b"CLIENT SETNAME %s\r\n" % name.encode())
     assert s.recv(100) == b"+OK\r\n"
-    s.sendall(b"*2\r\n$%d\r\n" % (size + 10) + b"v" * size)
+    try:
+        s.sendall(b"*2\r\n$%d\r\n" % (size + 10) + b"v" * size)
+    except (BrokenPipeError, ConnectionResetError):
+        pass
     return s
 
 
