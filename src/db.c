@@ -418,6 +418,8 @@ kv *db_find_write(db *d, const char *key, size_t klen) {
     return e;
 }
 
+kv *db_find_silent(db *d, const char *key, size_t klen) { return lookup(d, key, klen, false); }
+
 kv *db_find_raw(db *d, const char *key, size_t klen) { return dict_find(d->keys, key, klen); }
 
 uint64_t db_prefetch(db *d, const char *key, size_t klen) {

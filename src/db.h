@@ -34,6 +34,10 @@ kv *db_find_read_notouch(db *d, const char *key, size_t klen);
  * LOOKUP_NOTOUCH|LOOKUP_NONOTIFY). */
 kv *db_find_read_quiet(db *d, const char *key, size_t klen);
 kv *db_find_write(db *d, const char *key, size_t klen);
+/* The live entry or NULL, an expired one deleted as by any lookup, but no
+ * access recorded: no hit or miss, no keymiss event, no LRU/LFU touch
+ * (SCAN's expiry filter: Redis's expireIfNeeded). */
+kv *db_find_silent(db *d, const char *key, size_t klen);
 /* While a fork child shares our pages, lookups record no access (LRU/LFU):
  * child.c turns it on at the fork and off when the child is gone. */
 void db_freeze_access(bool frozen);

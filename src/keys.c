@@ -210,11 +210,13 @@ static void cmd_scan(client *c) {
         keys[kept++] = name;
     }
     mem_free(items);
-    /* Expired keys are removed (on a master) and skipped. */
+    /* Expired keys are removed (on a master) and skipped; the TYPE filter
+     * has done so already. Neither records an access: SCAN leaves the
+     * keys' idle time as it found it. */
     long long n = 0;
     void *node = scan_reply_start(c, cursor);
     for (size_t i = 0; i < kept; i++) {
-        if (db_find_write(c->db, keys[i]->buf, keys[i]->len)) {
+        if (o.type || db_find_silent(c->db, keys[i]->buf, keys[i]->len)) {
             reply_bulk(c, keys[i]->buf, keys[i]->len);
             n++;
         }

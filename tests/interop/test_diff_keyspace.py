@@ -357,6 +357,48 @@ def test_exists_and_type_do_not_touch_the_key(make_pair):
            + [("OBJECT", "FREQ", "k"), ("TOUCH", "k"), ("OBJECT", "FREQ", "k")])
 
 
+# Commands whose reply may differ (random picks, SCAN's order, sizes); the
+# LFU counters after them must not.
+ACCESS_PROBES = [
+    ("SCAN", "0"), ("SCAN", "0", "MATCH", "*"), ("SCAN", "0", "TYPE", "string"), ("KEYS", "*"),
+    ("RANDOMKEY",), ("DUMP", "s"), ("TYPE", "s"), ("EXISTS", "s", "l"), ("TTL", "s"), ("PTTL", "s"),
+    ("EXPIRETIME", "s"), ("OBJECT", "ENCODING", "s"), ("MEMORY", "USAGE", "l"), ("DEBUG", "OBJECT", "s"),
+    ("TOUCH", "s", "h"), ("SORT", "l", "BY", "w_*", "GET", "o_*"), ("SORT_RO", "l"), ("RENAME", "s", "s2"),
+    ("COPY", "s", "s3"), ("MOVE", "s", "1"), ("EXPIRE", "s", "100"), ("PERSIST", "s"), ("STRLEN", "s"),
+    ("HSCAN", "h", "0"), ("SSCAN", "set", "0"), ("ZSCAN", "z", "0"), ("SINTER", "set", "set2"),
+    ("SINTERCARD", "2", "set", "set2"), ("ZUNION", "2", "z", "set"), ("ZRANGESTORE", "zd", "z", "0", "-1"),
+    ("SUNIONSTORE", "sd", "set", "set2"), ("LMOVE", "l", "l2", "LEFT", "RIGHT"), ("PFCOUNT", "hll", "hll2"),
+    ("PFMERGE", "hll3", "hll", "hll2"), ("GEODIST", "geo", "a", "b"), ("XINFO", "STREAM", "x"),
+    ("XREAD", "STREAMS", "x", "0"), ("BITOP", "AND", "bd", "s", "s2"), ("LCS", "s", "s2"),
+    ("MGET", "s", "nope"), ("GETEX", "s"), ("SET", "s", "v", "GET"), ("GETDEL", "s"), ("WATCH", "s"),
+    ("SRANDMEMBER", "set"), ("HRANDFIELD", "h"), ("SMOVE", "set", "set2", "a"),
+    ("GEOSEARCHSTORE", "gd", "geo", "FROMMEMBER", "a", "BYRADIUS", "1000", "km"),
+    ("XGROUP", "CREATE", "x", "g", "0"), ("BLPOP", "l", "1"),
+    ("EVAL", "return redis.call('get', KEYS[1])", "1", "s"), ("SINTERSTORE", "set", "set", "set2"),
+]
+ACCESS_KEYS = ["s", "s2", "s3", "l", "l2", "h", "set", "set2", "z", "zd", "sd", "w_a", "o_a", "hll",
+               "hll2", "hll3", "geo", "gd", "x", "bd"]
+
+
+def test_each_command_touches_the_keys_redis_touches(make_pair):
+    """With lfu-log-factor 0 every access raises a key's LFU counter by one
+    and no decay lowers it, so OBJECT FREQ counts the accesses each command
+    records: the same on both servers, key by key (SCAN recorded one for
+    each key it returned, so it reset their idle time). Not integers:
+    Redis shares those and OBJECT FREQ reads the shared object."""
+    p = make_pair({"maxmemory-policy": "allkeys-lfu", "lfu-log-factor": "0", "lfu-decay-time": "0"})
+    setup = [("SET", "s", "abc"), ("SET", "s2", "abd"), ("RPUSH", "l", "a", "b", "c"), ("HSET", "h", "f", "v"),
+             ("SADD", "set", "a", "b"), ("SADD", "set2", "b"), ("ZADD", "z", "1", "a"), ("SET", "w_a", "1.5"),
+             ("SET", "o_a", "x2"), ("PFADD", "hll", "a"), ("PFADD", "hll2", "b"),
+             ("GEOADD", "geo", "1", "1", "a", "1.1", "1.1", "b"), ("XADD", "x", "1-1", "f", "v")]
+    freqs = [c for k in ACCESS_KEYS for c in (("SELECT", "0"), ("OBJECT", "FREQ", k), ("SELECT", "1"),
+                                              ("OBJECT", "FREQ", k))] + [("SELECT", "0")]
+    for cmd in ACCESS_PROBES:
+        p.same([("FLUSHALL",)] + setup)
+        p.both(*cmd)
+        p.same(freqs)
+
+
 def test_writes_count_one_access_of_the_key_they_replace(make_pair):
     """A fresh key's LFU counter is 5 and its first access makes it 6 for
     sure (later ones are random). Redis's setKey() looks the key up once
