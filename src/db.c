@@ -557,6 +557,17 @@ kv *db_unlink(db *d, const char *key, size_t klen) {
     return e;
 }
 
+void db_move_entry(db *from, const char *key, size_t klen, db *to, const char *newkey,
+                   size_t newlen) {
+    kv *old = db_unlink(from, key, klen);
+    ASSERT(old != NULL);
+    uint32_t access = old->lru;
+    kv *n = kv_rekey(old, newkey, newlen);
+    kv_free_shell(old);
+    db_add(to, n);
+    n->lru = access;
+}
+
 bool db_delete(db *d, const char *key, size_t klen) {
     kv *e = db_unlink(d, key, klen);
     if (e == NULL) return false;

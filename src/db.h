@@ -81,8 +81,13 @@ void db_set(db *d, kv *e, int flags);
  * layout allows (kv_overwrite_string), else a new entry replaces or adds it. */
 void db_set_string(db *d, const char *key, size_t klen, const char *val, size_t vlen, int flags);
 bool db_delete(db *d, const char *key, size_t klen);
-/* Remove and return an entry without freeing it (RENAME, MOVE). */
+/* Remove and return an entry without freeing it (UNLINK's lazy free). */
 kv *db_unlink(db *d, const char *key, size_t klen);
+/* Move key's entry in `from` to `newkey` in `to` (RENAME, MOVE): its value,
+ * TTL and LRU/LFU go with it, as Redis moves the object. The key must be
+ * live in `from` and `newkey` free in `to`. */
+void db_move_entry(db *from, const char *key, size_t klen, db *to, const char *newkey,
+                   size_t newlen);
 /* Set or clear a TTL; returns the (possibly moved) entry. */
 kv *db_set_expire(db *d, kv *e, long long when_ms);
 kv *db_persist(db *d, kv *e);

@@ -265,13 +265,8 @@ static void rename_generic(client *c, bool nx) {
         reply_int(c, 0);
         return;
     }
-    kv *old = db_unlink(c->db, src->ptr, src->len);
-    uint32_t access = old->lru;
-    kv *n = kv_rekey(old, dst->ptr, dst->len);
-    kv_free_shell(old);
     if (exists) db_delete(c->db, dst->ptr, dst->len);
-    db_add(c->db, n);
-    n->lru = access; /* the value moves with its LRU/LFU, as Redis's object */
+    db_move_entry(c->db, src->ptr, src->len, c->db, dst->ptr, dst->len);
     propagate(c->dbid, c->argc, c->argv);
     db_signal_modified(c->db, src->ptr, src->len);
     db_signal_modified(c->db, dst->ptr, dst->len);
@@ -307,12 +302,7 @@ static void cmd_move(client *c) {
         reply_int(c, 0);
         return;
     }
-    kv *old = db_unlink(c->db, key->ptr, key->len);
-    uint32_t access = old->lru;
-    kv *n = kv_rekey(old, key->ptr, key->len);
-    kv_free_shell(old);
-    db_add(dst, n);
-    n->lru = access;
+    db_move_entry(c->db, key->ptr, key->len, dst, key->ptr, key->len);
     propagate(c->dbid, c->argc, c->argv);
     db_signal_modified(c->db, key->ptr, key->len);
     db_signal_modified(dst, key->ptr, key->len);
