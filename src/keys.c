@@ -66,9 +66,11 @@ static void cmd_swapdb(client *c) {
     if (a != b) {
         db_signal_flushed(a, b);
         db_swap(a, b);
-        propagate(c->dbid, c->argc, c->argv);
-        srv.dirty++;
     }
+    /* A database swapped with itself changes nothing but still counts as a
+     * change and is propagated, as Redis 7.0 (a save point counts it). */
+    propagate(c->dbid, c->argc, c->argv);
+    srv.dirty++;
     reply_ok(c);
 }
 

@@ -121,3 +121,18 @@ def test_publish_reaches_the_replication_stream(make_pair):
     castor, redis_ = run_both(make_pair, script)
     assert castor == redis_
     assert ["publish", "bla", "bla"] in castor
+
+
+def test_swapdb_of_a_database_with_itself_is_a_change(make_pair):
+    """SWAPDB 1 1 swaps nothing, yet Redis 7.0 counts it as a change (a save
+    point sees it) and propagates it; castor did neither."""
+    p = make_pair(STREAM_DIRECTIVES)
+    before = [int(p.conn(s).call("INFO", "persistence").split(b"rdb_changes_since_last_save:")[1]
+                  .split(b"\r\n")[0]) for s in ("castor", "redis")]
+    p.check("SWAPDB", "1", "1")
+    after = [int(p.conn(s).call("INFO", "persistence").split(b"rdb_changes_since_last_save:")[1]
+                 .split(b"\r\n")[0]) for s in ("castor", "redis")]
+    assert [a - b for a, b in zip(after, before)] == [1, 1]
+    castor, redis_ = run_both(make_pair, [("SWAPDB", "2", "2"), ("SWAPDB", "0", "1")])
+    assert castor == redis_
+    assert ["swapdb", "2", "2"] in castor
