@@ -13,6 +13,12 @@ value:
     compared by the kind of its reply only;
   * any other reply must be equal, arrays in any order (hash-table
     encodings order members by their hash, which nothing defines);
+  * on half the seeds (lfu_seed()) the servers run allkeys-lfu with
+    lfu-log-factor 0 and no decay, so a key's OBJECT FREQ counts the
+    accesses recorded on it: after each command it must be the same on
+    both sides (except for integers, which Redis shares between keys);
+  * each command (a transaction from MULTI to EXEC) must move
+    rdb_changes_since_last_save (the count save points act on) alike;
   * at the end, the sequence must have moved keyspace_hits,
     keyspace_misses and expired_keys alike on both (unless it ran a SCAN
     with TYPE, whose visits follow each server's hash order).
@@ -229,20 +235,52 @@ def same(name, a, b, queued=()):
     return normalize(a, unordered=True) == normalize(b, unordered=True)
 
 
-def values(c):
+def values(c, lfu=False):
     """The value of every key name (DEBUG DIGEST-VALUE: no expire times),
     after an EXISTS of each: a key whose time passed goes first, on both
     sides alike (which command reaches such a key before it fails on
     another argument, or visits it in hash order as SCAN does, is each
-    server's own business); live values are compared."""
-    return c.pipeline([["EXISTS", k] for k in KEYS] +
-                      [["DEBUG", "DIGEST-VALUE", k] for k in KEYS])[len(KEYS):]
+    server's own business); live values are compared. With lfu, also
+    each key's OBJECT ENCODING and OBJECT FREQ: (digests, encodings,
+    freqs)."""
+    n = len(KEYS)
+    more = [["OBJECT", "ENCODING", k] for k in KEYS] + [["OBJECT", "FREQ", k] for k in KEYS] if lfu else []
+    got = c.pipeline([["EXISTS", k] for k in KEYS] + [["DEBUG", "DIGEST-VALUE", k] for k in KEYS] + more)
+    return got[n:2 * n], got[2 * n:3 * n], got[3 * n:]
+
+
+def shared_int_keys(tainted, enc_a, enc_b):
+    """Update the set of keys whose OBJECT FREQ Redis does not keep per
+    key: Redis shares small integers between keys (OBJECT FREQ reads the
+    shared object's counter), and a later value of the key inherits that
+    counter (dbOverwrite), until the key is deleted. (run() also taints
+    every key a command names beside a tainted one: RENAME, MOVE... carry
+    the value and its counter.)"""
+    for k, a, b in zip(KEYS, enc_a, enc_b):
+        if b"int" in (a[1], b[1]):
+            tainted.add(k)
+        elif a[0] == "-" or b[0] == "-":
+            tainted.discard(k)
+
+
+# Seeds whose servers run allkeys-lfu, counting each access (see values()).
+def lfu_seed(seed):
+    return (seed // 2) % 2 == 0
+
+
+LFU_CONFIG = ("maxmemory-policy", "allkeys-lfu", "lfu-log-factor", "0", "lfu-decay-time", "0")
+DEFAULT_CONFIG = ("maxmemory-policy", "noeviction", "lfu-log-factor", "10", "lfu-decay-time", "1")
 
 
 # Counters every lookup moves (a read's hit or miss, a key found expired):
 # equal at the end of a sequence when both servers looked up the same keys
 # the same way (values() expires what a random pick may have left).
 COUNTERS = (b"keyspace_hits", b"keyspace_misses", b"expired_keys")
+
+
+def dirty(c):
+    """rdb_changes_since_last_save."""
+    return int(c.call("INFO", "persistence").split(b"rdb_changes_since_last_save:")[1].split(b"\r\n")[0])
 
 
 def counters(c):
@@ -254,7 +292,7 @@ def counters(c):
     return [found[n] for n in COUNTERS]
 
 
-def run(pair, cmds, proto=2):
+def run(pair, cmds, proto=2, lfu=False):
     """None, or (index, message) of the first command whose replies differ
     or after which a key holds another value on one side (checked outside
     MULTI: inside, the check would be queued), or (len(cmds), message) when
@@ -266,15 +304,27 @@ def run(pair, cmds, proto=2):
             # A short TTL ends at the next access on both sides, not when
             # one side's active cycle happens to run.
             c.call("DEBUG", "SET-ACTIVE-EXPIRE", "0")
+            if lfu:
+                c.call("CONFIG", "SET", *LFU_CONFIG)
             for cmd in dataset():
                 c.call(*cmd)
         start = [counters(c) for c in cs]
+        changes = [dirty(c) for c in cs]
+        tainted = set()
+        check_freq = lfu
+        if lfu:
+            shared_int_keys(tainted, values(cs[0], lfu)[1], values(cs[1], lfu)[1])
         queued = None      # inside MULTI: the names of the commands queued
         for i, (name, argv) in enumerate(cmds):
             if name in ("sort", "sort_ro") and queued is None:
                 # Redis 7.0's numeric SORT can fail on an earlier command's errno
                 for c in cs:
                     c.call(*CLEAR_REDIS_ERRNO)
+            if any(x in tainted for x in argv) or name in ("mset", "msetnx"):
+                # (MSET k 1 k x: the second value inherits the shared 1's counter)
+                tainted.update(x for x in argv if x in KEYS)
+            if name == "swapdb":      # whole databases change places
+                check_freq = False
             a, b = (c.call_node(*argv) for c in cs)
             if not same(name, a, b, queued or ()):
                 return i, "%r: castor %s, redis %s" % (argv, fmt(a)[:300], fmt(b)[:300])
@@ -285,10 +335,20 @@ def run(pair, cmds, proto=2):
             elif name in ("exec", "discard") and (a[0] != "-" or a[1].startswith(b"EXECABORT")):
                 queued = None   # (an arity error leaves the transaction open)
             if queued is None:
-                va, vb = values(cs[0]), values(cs[1])
-                if va != vb:
+                (va, ea, fa), (vb, eb, fb) = values(cs[0], check_freq), values(cs[1], check_freq)
+                shared_int_keys(tainted, ea, eb)
+                freq = ["%s (castor %s, redis %s)" % (k, fmt(x), fmt(y))
+                        for k, x, y in zip(KEYS, fa, fb) if x != y and k not in tainted]
+                if va != vb or freq:
                     diff = [k for k, x, y in zip(KEYS, va, vb) if x != y]
-                    return i, "%r: keys %s differ after it" % (argv, diff)
+                    return i, "%r: keys %s differ after it%s" % (
+                        argv, diff, ", OBJECT FREQ of " + ", ".join(freq) if freq else "")
+                now = [dirty(c) for c in cs]
+                moved = [n - b for n, b in zip(now, changes)]
+                if moved[0] != moved[1]:
+                    return i, "%r: rdb_changes_since_last_save moved %d on castor, %d on redis" % (
+                        argv, moved[0], moved[1])
+                changes = now
         if queued is not None:
             for c in cs:
                 c.call("DISCARD")
@@ -305,6 +365,8 @@ def run(pair, cmds, proto=2):
             c.close()
         pair.reset()
         pair.check("DEBUG", "SET-ACTIVE-EXPIRE", "1")
+        if lfu:
+            pair.check("CONFIG", "SET", *DEFAULT_CONFIG)
 
 
 _DOCS = {}
@@ -322,12 +384,12 @@ def docs(pair):
 def check_seed(pair, docs, seed, length=LENGTH):
     cmds = Gen(seed, docs).sequence(length)
     proto = 3 if seed % 2 else 2     # odd seeds speak RESP3
-    res = run(pair, cmds, proto)
+    res = run(pair, cmds, proto, lfu_seed(seed))
     if res is None:
         return None
     i, msg = res
-    return "seed %d (RESP%d), command %d: %s\n  after: %r" % (
-        seed, proto, i, msg, [argv for _, argv in cmds[max(0, i - 8):i]])
+    return "seed %d (RESP%d%s), command %d: %s\n  after: %r" % (
+        seed, proto, ", LFU" if lfu_seed(seed) else "", i, msg, [argv for _, argv in cmds[max(0, i - 8):i]])
 
 
 @pytest.mark.parametrize("seed", SEEDS)
