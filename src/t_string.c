@@ -309,8 +309,10 @@ static void mset_generic(client *c, bool nx) {
             }
         }
     }
+    /* Each write looks its key up, MSETNX's too, as Redis 7.0's setKey():
+     * a key named twice is found the second time (its access counts). */
     for (int i = 1; i < c->argc; i += 2) {
-        store(c, &c->argv[i], &c->argv[i + 1], -1, nx ? DB_SET_LOOKED_UP : 0);
+        store(c, &c->argv[i], &c->argv[i + 1], -1, 0);
         db_key_changed(c->db, &c->argv[i], NOTIFY_STRING, "set", 1);
     }
     propagate(c->dbid, c->argc, c->argv);

@@ -375,18 +375,21 @@ ACCESS_PROBES = [
     ("GEOSEARCHSTORE", "gd", "geo", "FROMMEMBER", "a", "BYRADIUS", "1000", "km"),
     ("XGROUP", "CREATE", "x", "g", "0"), ("BLPOP", "l", "1"),
     ("EVAL", "return redis.call('get', KEYS[1])", "1", "s"), ("SINTERSTORE", "set", "set", "set2"),
+    ("MSETNX", "n1", "0", "n1", "g"), ("MSET", "s", "0", "s", "g", "n1", "7"),
 ]
 ACCESS_KEYS = ["s", "s2", "s3", "l", "l2", "h", "set", "set2", "z", "zd", "sd", "w_a", "o_a", "hll",
-               "hll2", "hll3", "geo", "gd", "x", "bd"]
+               "hll2", "hll3", "geo", "gd", "x", "bd", "n1"]
 
 
 def test_each_command_touches_the_keys_redis_touches(make_pair):
     """With lfu-log-factor 0 every access raises a key's LFU counter by one
     and no decay lowers it, so OBJECT FREQ counts the accesses each command
     records: the same on both servers, key by key (SCAN recorded one for
-    each key it returned, so it reset their idle time). Not integers:
-    Redis shares those and OBJECT FREQ reads the shared object."""
-    p = make_pair({"maxmemory-policy": "allkeys-lfu", "lfu-log-factor": "0", "lfu-decay-time": "0"})
+    each key it returned, so it reset their idle time; MSETNX did not look
+    up a key it names twice). maxmemory is set so that Redis gives each key
+    its own small integer (OBJECT FREQ would read a shared one's)."""
+    p = make_pair({"maxmemory": "1gb", "maxmemory-policy": "allkeys-lfu", "lfu-log-factor": "0",
+                   "lfu-decay-time": "0"})
     setup = [("SET", "s", "abc"), ("SET", "s2", "abd"), ("RPUSH", "l", "a", "b", "c"), ("HSET", "h", "f", "v"),
              ("SADD", "set", "a", "b"), ("SADD", "set2", "b"), ("ZADD", "z", "1", "a"), ("SET", "w_a", "1.5"),
              ("SET", "o_a", "x2"), ("PFADD", "hll", "a"), ("PFADD", "hll2", "b"),
