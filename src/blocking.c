@@ -481,11 +481,16 @@ static void serve_key(const str *id) {
     db *d = db_get(dbid);
     const char *key = id->buf + sizeof(int);
     size_t klen = id->len - sizeof(int);
+    /* One access for all the waiters served, as Redis's
+     * handleClientsBlockedOnKeys() reads the key once; a re-run's own
+     * lookup of it records none, but for BZPOP*, whose pop looks the key up
+     * again in Redis too (genericZpopCommand). */
+    (void)db_find_write(d, key, klen);
     waiter *w = bk->head;
     while (w) {
         /* Serving a client frees its waiters, and the bkey with its last. */
         waiter *next = w->next;
-        kv *e = db_find_write(d, key, klen);
+        kv *e = db_find_silent(d, key, klen);
         client *c = w->owner->c;
         /* Stream readers re-run on any change of their key, even when it
          * is gone or holds another type: XREADGROUP then fails (Redis
@@ -496,8 +501,12 @@ static void serve_key(const str *id) {
             continue;
         }
         /* A client being closed must not take an element with it. */
-        if ((stream || (enum kv_type)e->type == w->owner->type) && !(c->flags & CLIENT_CLOSE_ASAP))
+        if ((stream || (enum kv_type)e->type == w->owner->type) &&
+            !(c->flags & CLIENT_CLOSE_ASAP)) {
+            if (w->owner->type != KV_ZSET) db_skip_access_once(e);
             rerun(c, key, klen);
+            db_skip_access_once(NULL);
+        }
         w = next;
     }
 }
@@ -620,6 +629,15 @@ static void cmd_brpop(client *c) { blocking_list_pop(c, QL_TAIL); }
 
 /* BLMOVE/BRPOPLPUSH: LMOVE, or block until the source has an element. */
 static void blmove_generic(client *c, int from, int to, long long deadline, bool rpoplpush) {
+    /* Redis's blmoveGenericCommand looks the source up, then LMOVE does
+     * again: a list served at once records two accesses. */
+    if (ready_key_of(c) == NULL) {
+        kv *e = db_find_write(c->db, c->argv[1].ptr, c->argv[1].len);
+        if (e && (enum kv_type)e->type != KV_LIST) {
+            reply_error(c, ERR_WRONGTYPE);
+            return;
+        }
+    }
     if (list_move(c, from, to, rpoplpush)) return;
     if (!blocking_allowed(c)) {
         reply_null(c); /* Redis 7.0: a null bulk here, a null array on timeout */
@@ -684,6 +702,9 @@ static void bzpop_generic(client *c, const slice *keys, int nkeys, int where, in
         kv *e;
         if (!arg_lookup(c, &try_keys[j], KV_ZSET, true, &e)) return;
         if (e == NULL) continue;
+        /* Served at once, the pop looks the key up again, as Redis's
+         * genericZpopCommand: a second access (a re-run's is the serve's). */
+        if (ready_key == NULL) e = db_find_write(c->db, try_keys[j].ptr, try_keys[j].len);
         zset_pop_reply(c, &try_keys[j], e, where, count == -1 ? 1 : count, true, nested);
         return;
     }

@@ -297,8 +297,16 @@ static bool access_frozen;
 
 void db_freeze_access(bool frozen) { access_frozen = frozen; }
 
+static const kv *skip_once;
+
+void db_skip_access_once(const kv *e) { skip_once = e; }
+
 static void touch_entry(kv *e) {
     if (access_frozen) return;
+    if (e == skip_once) {
+        skip_once = NULL;
+        return;
+    }
     if (db_policy_is_lfu()) {
         unsigned counter = lfu_log_incr(db_lfu_counter(e));
         e->lru = (lfu_minutes() << 8) | counter;

@@ -41,6 +41,10 @@ kv *db_find_silent(db *d, const char *key, size_t klen);
 /* While a fork child shares our pages, lookups record no access (LRU/LFU):
  * child.c turns it on at the fork and off when the child is gone. */
 void db_freeze_access(bool frozen);
+/* The next lookup that finds e records no access (then lookups record as
+ * usual; NULL cancels): a served blocked client's re-run, whose ready key
+ * Redis reads once for all the waiters it serves. */
+void db_skip_access_once(const kv *e);
 /* Find without expiring or counting (for SCAN's type filter, DEBUG). */
 kv *db_find_raw(db *d, const char *key, size_t klen);
 /* The hash of a key of the request about to run, computed by its prefetch:

@@ -4,6 +4,8 @@ behaviour inside MULTI, and of CLIENT UNBLOCK's replies; list blocking
 commands are in test_diff_list.py, waking and timing in
 tests/integration/test_blocking.py."""
 
+import time
+
 import pytest
 
 
@@ -70,3 +72,64 @@ def test_client_unblock_replies(pair):
                ("CLIENT", "UNBLOCK", "99999", "error"), ("CLIENT", "UNBLOCK", "99999", "FOO"),
                ("CLIENT", "UNBLOCK", "abc"), ("CLIENT", "UNBLOCK", "abc", "FOO"),
                ("CLIENT", "UNBLOCK"), ("CLIENT", "UNBLOCK", "1", "TIMEOUT", "x")])
+
+
+# ---- the accesses a blocking command records (LRU/LFU) ----------------------
+
+LFU_COUNTING = {"maxmemory": "1gb", "maxmemory-policy": "allkeys-lfu", "lfu-log-factor": "0",
+                "lfu-decay-time": "0"}
+COUNTED = ["l", "l2", "z", "x"]
+
+
+def freqs(pair):
+    return pair.same([("OBJECT", "FREQ", k) for k in COUNTED])
+
+
+@pytest.mark.parametrize("cmd", [
+    ("BLPOP", "l", "0"), ("BLMPOP", "0", "1", "l", "LEFT"), ("BLMOVE", "l", "l2", "LEFT", "LEFT", "0"),
+    ("BRPOPLPUSH", "l", "l2", "0"), ("BLMOVE", "z", "l2", "LEFT", "LEFT", "0"), ("BZPOPMIN", "z", "0"),
+    ("BZMPOP", "0", "1", "z", "MIN"), ("XREAD", "BLOCK", "0", "STREAMS", "x", "0")],
+    ids=lambda c: c[0] + ("-wrongtype" if c[1] == "z" and c[0] == "BLMOVE" else ""))
+def test_served_at_once_records_the_accesses_redis_records(make_pair, cmd):
+    """With lfu-log-factor 0 and no decay, OBJECT FREQ counts the lookups
+    that found each key: BLMOVE/BRPOPLPUSH and BZPOP*/BZMPOP look the key
+    up twice in Redis (their own check, then the pop's)."""
+    p = make_pair(LFU_COUNTING)
+    p.same([("RPUSH", "l", "a", "b"), ("RPUSH", "l2", "x"), ("ZADD", "z", "1", "a", "2", "b"),
+            ("XADD", "x", "1-1", "f", "v"), cmd])
+    freqs(p)
+
+
+@pytest.mark.parametrize("blocked,push", [
+    ([("BLPOP", "l", "0"), ("BLPOP", "l", "0")], ("RPUSH", "l", "a", "b", "c")),
+    ([("BLMOVE", "l", "l", "LEFT", "RIGHT", "0")], ("RPUSH", "l", "a", "b")),
+    ([("BLMOVE", "l", "l2", "LEFT", "RIGHT", "0"), ("BLPOP", "l", "0")], ("RPUSH", "l", "a", "b", "c")),
+    ([("BZPOPMIN", "z", "0"), ("BZMPOP", "0", "1", "z", "MAX")], ("ZADD", "z", "1", "a", "2", "b", "3", "c")),
+    ([("XREAD", "BLOCK", "0", "STREAMS", "x", "$")] * 2, ("XADD", "x", "2-1", "f", "v")),
+], ids=["blpop", "blmove-same", "blmove-blpop", "bzpop", "xread"])
+def test_served_waiters_record_the_accesses_redis_records(make_pair, blocked, push):
+    """A push serves the waiters: Redis reads the key once for all of them
+    (handleClientsBlockedOnKeys), then each BZPOP* looks it up again, a
+    BLMOVE its destination; castor's re-runs counted one more access each."""
+    p = make_pair(LFU_COUNTING)
+    p.same([("RPUSH", "l2", "x"), ("XADD", "x", "1-1", "f", "v")])
+    waiters = []
+    try:
+        for n, cmd in enumerate(blocked, 1):
+            pairs = p.conns()
+            waiters.append(pairs)
+            for c in pairs:
+                c.send(*cmd)
+            for side in ("castor", "redis"):
+                deadline = time.monotonic() + 5
+                while b"blocked_clients:%d\r\n" % n not in p.conn(side).call("INFO", "clients"):
+                    assert time.monotonic() < deadline, "%s: %r did not block" % (side, cmd)
+                    time.sleep(0.005)
+        p.check(*push)
+        for a, b in waiters:
+            assert a.read() == b.read()
+        freqs(p)
+    finally:
+        for pairs in waiters:
+            for c in pairs:
+                c.close()
