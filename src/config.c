@@ -579,9 +579,10 @@ static int set_save(directive *d, str **argv, int argc, const char **err) {
             str_free(points);
             return 0;
         }
-        /* Redis keeps changes in an int. */
-        points = j % 2 ? str_catfmt(points, " %d", (int)v)
-                       : str_catfmt(points, "%s%lld", j ? " " : "", v);
+        /* Kept as given (Redis 7.0 wraps a count past 2^31-1 into an int:
+         * 4294967295 becomes -1, which then saves at every check and makes
+         * its rewritten file refuse to load). */
+        points = str_catfmt(points, "%s%lld", j ? " " : "", v);
     }
     if (reading_file && save_loaded && cfg.save && cfg.save[0] && points->len) {
         str *all = str_fmt("%s %s", cfg.save, points->buf);
@@ -778,14 +779,15 @@ static void rewrite_bind(const directive *d, rewrite_state *st) {
         rewrite_mark_processed(st, d->name);
         return;
     }
+    /* Its words, one space apart; an empty one (even the last) as "". */
     str *line = str_from(d->name);
     const char *p = cfg.bind ? cfg.bind : "";
-    if (*p == '\0') line = str_catc(line, " \"\"");
-    while (*p) {
+    for (;;) {
         const char *end = strchr(p, ' ');
         size_t len = end ? (size_t)(end - p) : strlen(p);
         line = cat_word(str_cat(line, " ", 1), p, len);
-        p += len + (end != NULL);
+        if (end == NULL) break;
+        p = end + 1;
     }
     rewrite_line(st, d->name, line, true);
 }

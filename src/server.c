@@ -613,10 +613,14 @@ static int open_tcp_port(int port, int *fds) {
     int n = 0;
     if (port == 0) return 0;
     char *binds = mem_strdup(cfg.bind ? cfg.bind : "");
-    char *save = NULL;
     char err[256];
-    for (char *a = strtok_r(binds, " ", &save); a && n < CONFIG_BINDADDR_MAX;
-         a = strtok_r(NULL, " ", &save)) {
+    /* The addresses are cfg.bind's words, one space apart; an empty one
+     * ("" in a config file) is an address that fails, as in Redis. */
+    char *next = binds[0] ? binds : NULL;
+    while (next && n < CONFIG_BINDADDR_MAX) {
+        char *a = next, *sp = strchr(a, ' ');
+        if (sp) *sp = '\0';
+        next = sp ? sp + 1 : NULL;
         bool optional = a[0] == '-';
         err[0] = '\0';
         int fd = net_listen_tcp(a, port, cfg.tcp_backlog, err, sizeof(err));

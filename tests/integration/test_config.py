@@ -231,6 +231,31 @@ def test_save_lines_replace_defaults_then_accumulate(start_server):
     assert s.raw().call("CONFIG", "GET", "save") == [b"save", b"900 1 300 10 60 10000"]
 
 
+def test_a_save_count_past_int_is_kept_and_restarts(start_server):
+    """Redis 7.0 wraps a save point's change count into an int (4294967295
+    shows as -1, which then saves at every check, and its CONFIG REWRITE
+    writes a line that refuses to load): castor keeps the count as given,
+    so the rewritten file starts again (found by fuzz_config)."""
+    s = start_server(config="bind 127.0.0.1\nappendonly no\n", defaults=False)
+    c = s.raw()
+    assert c.call("CONFIG", "SET", "save", "200 4294967295 100 2147483648") == "OK"
+    assert c.call("CONFIG", "GET", "save") == [b"save", b"200 4294967295 100 2147483648"]
+    assert c.call("CONFIG", "REWRITE") == "OK"
+    s.stop()
+    s.start()
+    assert s.raw().call("CONFIG", "GET", "save") == [b"save", b"200 4294967295 100 2147483648"]
+
+
+def test_an_empty_bind_address_fails_to_listen_as_in_redis(tmp_path):
+    """`bind 127.0.0.1 ""`: Redis tries the empty address, fails and exits;
+    castor skipped it and listened on the first alone."""
+    port = _free_port()
+    rc, out = run_to_exit(tmp_path, config='port %d\nbind 127.0.0.1 ""\n' % port)
+    assert rc == 1, out
+    assert "Could not create server TCP listening socket :%d" % port in out, out
+    assert "Failed listening on port %d (TCP), aborting." % port in out, out
+
+
 def test_include_reads_files_and_globs(start_server, tmp_path):
     conf_d = tmp_path / "conf.d"
     conf_d.mkdir()
