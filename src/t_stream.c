@@ -111,9 +111,11 @@ typedef struct prop_info {
     const slice *key, *group;
 } prop_info;
 
+/* The XCLAIM and XGROUP SETID that carry a change of a group: the caller
+ * counts the change (dirty), as Redis counts one per claimed entry but one
+ * per stream a group read serves. */
 static void propagate_xclaim(client *c, const slice *key, const sgroup *g, const slice *group,
                              const sid *id, const snack *n) {
-    srv.dirty++;
     if (!propagate_wanted()) return; /* nothing to format the arguments for */
     char idb[SID_STR_SIZE], tb[UTIL_LLSTR_SIZE], cb[UTIL_LLSTR_SIZE], lb[SID_STR_SIZE];
     slice argv[14] = {
@@ -136,7 +138,6 @@ static void propagate_xclaim(client *c, const slice *key, const sgroup *g, const
 }
 
 static void propagate_group_id(client *c, const slice *key, const sgroup *g, const slice *group) {
-    srv.dirty++;
     if (!propagate_wanted()) return;
     char idb[SID_STR_SIZE], nb[UTIL_LLSTR_SIZE];
     slice argv[7] = {
@@ -835,6 +836,9 @@ static void cmd_xread(client *c) {
         int flags = (r.noack ? RANGE_NOACK : 0) | (history ? RANGE_HISTORY : 0);
         prop_info pi = {key, r.group};
         reply_range(c, s, &start, NULL, (size_t)r.count, false, groups[i], cons, flags, &pi);
+        /* Redis counts one change per stream a group read serves (history
+         * too), none per entry; a served blocked read counts none. */
+        if (groups[i]) srv.dirty++;
     }
     if (served) {
         if (c->resp == 2) reply_set_deferred_array(c, node, (long long)served);
@@ -1180,6 +1184,7 @@ static void claim_to(snack *n, const sid *id, sconsumer *cons, long long when, l
 /* An entry deleted from the stream leaves the PEL (and that is propagated). */
 static void drop_pending(client *c, sgroup *g, const sid *id, snack *n) {
     propagate_xclaim(c, &c->argv[1], g, &c->argv[2], id, n);
+    srv.dirty++;
     sidmap_remove(&g->pel, id);
     sidmap_remove(&n->consumer->pel, id);
     mem_free(n);
@@ -1276,9 +1281,13 @@ static void cmd_xclaim(client *c) {
         reply_claimed(c, s, &id, justid);
         n++;
         propagate_xclaim(c, &c->argv[1], g, &c->argv[2], &id, nk);
+        srv.dirty++;
         moved = false;
     }
-    if (moved) propagate_group_id(c, &c->argv[1], g, &c->argv[2]);
+    if (moved) {
+        propagate_group_id(c, &c->argv[1], g, &c->argv[2]);
+        srv.dirty++;
+    }
     reply_set_deferred_array(c, node, n);
 done:
     mem_free(ids);
@@ -1358,6 +1367,7 @@ static void cmd_xautoclaim(client *c) {
         claimed[nclaimed++] = id;
         count--;
         propagate_xclaim(c, &c->argv[1], g, &c->argv[2], &id, nk);
+        srv.dirty++;
     }
     sid next = {0, 0};
     if (i < sidmap_len(&g->pel)) next = sidmap_at(&g->pel, i)->id;

@@ -9,6 +9,7 @@ have: it is blanked before comparing.
 """
 
 import random
+import time
 
 from pair import WRONGTYPE  # noqa: F401
 
@@ -582,3 +583,58 @@ def test_random_model(pair):
             pair.check("XRANGE", "s", "-", "+")
     info_stream(pair, "s", "FULL", "COUNT", "0")
     pair.check("DEBUG", "DIGEST-VALUE", "s")
+
+
+def _changes(pair):
+    """rdb_changes_since_last_save on (castor, redis)."""
+    return tuple(int(pair.conn(side).call("INFO", "persistence").split(
+        b"rdb_changes_since_last_save:")[1].split(b"\r\n")[0]) for side in ("castor", "redis"))
+
+
+def test_group_reads_count_the_changes_redis_counts(pair):
+    """What save points count: Redis 7.0 counts a consumer a group read
+    creates and each stream it serves (a history read too, even of an empty
+    PEL), not each entry delivered; XCLAIM and XAUTOCLAIM count each entry.
+    castor counted entries, and no history read."""
+    pair.same([("XADD", "x0", "1-1", "f", "v"), ("XADD", "x0", "1-2", "f", "v"),
+               ("XADD", "x1", "1-2", "f", "v"), ("XGROUP", "CREATE", "x0", "g1", "0"),
+               ("XGROUP", "CREATE", "x1", "g1", "0")])
+    for cmd in [("XREADGROUP", "GROUP", "g1", "c2", "STREAMS", "x0", ">"),
+                ("XREADGROUP", "GROUP", "g1", "c3", "STREAMS", "x0", "x1", "0", "0"),
+                ("XREADGROUP", "GROUP", "g1", "c2", "STREAMS", "x0", "x1", "0", ">"),
+                ("XREADGROUP", "GROUP", "g1", "c2", "COUNT", "1", "STREAMS", "x0", "x1", "0", ">"),
+                ("XREADGROUP", "GROUP", "g1", "c4", "COUNT", "0", "STREAMS", "x0", "5-0"),
+                ("XCLAIM", "x0", "g1", "c9", "0", "1-1", "1-2"), ("XDEL", "x0", "1-1"),
+                ("XCLAIM", "x0", "g1", "c9", "0", "1-1", "1-2"), ("XAUTOCLAIM", "x0", "g1", "c8", "0", "0"),
+                ("XADD", "x0", "1-3", "f", "v"),
+                ("XREADGROUP", "GROUP", "g1", "c2", "NOACK", "STREAMS", "x0", ">"),
+                ("XCLAIM", "x0", "g1", "c9", "0", "1-2", "LASTID", "5-5")]:
+        before = _changes(pair)
+        pair.check_shape(*cmd)
+        after = _changes(pair)
+        assert after[0] - before[0] == after[1] - before[1], (cmd, before, after)
+
+
+def test_a_served_blocked_group_read_counts_no_change_of_its_own(pair):
+    """Redis counts the XADD that serves a blocked XREADGROUP, not the
+    serve (castor counted the entry it delivered too)."""
+    pair.same([("XADD", "x", "1-1", "f", "v"), ("XGROUP", "CREATE", "x", "g", "$"),
+               ("XGROUP", "CREATECONSUMER", "x", "g", "c")])
+    for noack in ((), ("NOACK",)):
+        readers = pair.conns()
+        try:
+            for c in readers:
+                c.send("XREADGROUP", "GROUP", "g", "c", *noack, "BLOCK", "0", "STREAMS", "x", ">")
+            for side in ("castor", "redis"):
+                deadline = time.monotonic() + 5
+                while b"blocked_clients:1\r\n" not in pair.conn(side).call("INFO", "clients"):
+                    assert time.monotonic() < deadline, side + ": the reader did not block"
+                    time.sleep(0.005)
+            before = _changes(pair)
+            pair.check_shape("XADD", "x", "*", "f", "v")
+            assert readers[0].read()[0][0] == readers[1].read()[0][0] == b"x"
+            after = _changes(pair)
+            assert after[0] - before[0] == after[1] - before[1] == 1, (before, after)
+        finally:
+            for c in readers:
+                c.close()
