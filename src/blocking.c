@@ -485,7 +485,7 @@ static void serve_key(const str *id) {
      * handleClientsBlockedOnKeys() reads the key once; a re-run's own
      * lookup of it records none, but for BZPOP*, whose pop looks the key up
      * again in Redis too (genericZpopCommand). */
-    (void)db_find_write(d, key, klen);
+    (void)db_find_read_nostats(d, key, klen);
     waiter *w = bk->head;
     while (w) {
         /* Serving a client frees its waiters, and the bkey with its last. */

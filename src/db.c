@@ -428,6 +428,12 @@ kv *db_find_write(db *d, const char *key, size_t klen) {
 
 kv *db_find_silent(db *d, const char *key, size_t klen) { return lookup(d, key, klen, false); }
 
+kv *db_find_read_nostats(db *d, const char *key, size_t klen) {
+    kv *e = lookup(d, key, klen, false);
+    if (e) touch_entry(e);
+    return e;
+}
+
 kv *db_find_raw(db *d, const char *key, size_t klen) { return dict_find(d->keys, key, klen); }
 
 uint64_t db_prefetch(db *d, const char *key, size_t klen) {

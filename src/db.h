@@ -38,6 +38,9 @@ kv *db_find_write(db *d, const char *key, size_t klen);
  * access recorded: no hit or miss, no keymiss event, no LRU/LFU touch
  * (SCAN's expiry filter: Redis's expireIfNeeded). */
 kv *db_find_silent(db *d, const char *key, size_t klen);
+/* A read that records the access but counts no hit or miss and sends no
+ * keymiss (Redis's LOOKUP_NOSTATS|LOOKUP_NONOTIFY: serving blocked clients). */
+kv *db_find_read_nostats(db *d, const char *key, size_t klen);
 /* While a fork child shares our pages, lookups record no access (LRU/LFU):
  * child.c turns it on at the fork and off when the child is gone. */
 void db_freeze_access(bool frozen);
