@@ -616,7 +616,7 @@ static void blocking_list_pop(client *c, int where) {
     if (!parse_timeout(c, &c->argv[c->argc - 1], &deadline)) return;
     const slice *ready_key = ready_key_of(c);
     const slice *keys = ready_key ? ready_key : &c->argv[1];
-    if (list_pop_first(c, keys, ready_key ? 1 : c->argc - 2, where)) return;
+    if (list_pop_first(c, keys, ready_key ? 1 : c->argc - 2, where, ready_key != NULL)) return;
     if (!blocking_allowed(c)) {
         reply_null_array(c);
         return;
@@ -638,7 +638,7 @@ static void blmove_generic(client *c, int from, int to, long long deadline, bool
             return;
         }
     }
-    if (list_move(c, from, to, rpoplpush)) return;
+    if (list_move(c, from, to, rpoplpush, ready_key_of(c) != NULL)) return;
     if (!blocking_allowed(c)) {
         reply_null(c); /* Redis 7.0: a null bulk here, a null array on timeout */
         return;

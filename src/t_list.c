@@ -445,7 +445,7 @@ static void cmd_rpop(client *c) { pop_generic(c, QL_TAIL); }
  * replying with it (Redis's lmoveGenericCommand). src is a non-empty list
  * in c's db. Replies WRONGTYPE (moving nothing) if dst holds another type.
  * Propagates LMOVE, or RPOPLPUSH for (B)RPOPLPUSH. */
-static void move_one(client *c, kv *src, int from, int to, bool rpoplpush) {
+static void move_one(client *c, kv *src, int from, int to, bool rpoplpush, bool served) {
     const slice *skey = &c->argv[1], *dkey = &c->argv[2];
     kv *dst;
     if (!find_list(c, dkey, true, &dst)) return;
@@ -476,7 +476,7 @@ static void move_one(client *c, kv *src, int from, int to, bool rpoplpush) {
     db_notify(NOTIFY_LIST, from == QL_HEAD ? "lpop" : "rpop", skey->ptr, skey->len, c->dbid);
     delete_if_empty(c, src, skey);
     db_signal_modified(c->db, skey->ptr, skey->len);
-    srv.dirty++;
+    if (!served) srv.dirty++;
     mem_free(big);
     if (rpoplpush) {
         slice argv[3] = {slice_of("RPOPLPUSH", 9), *skey, *dkey};
@@ -489,16 +489,16 @@ static void move_one(client *c, kv *src, int from, int to, bool rpoplpush) {
     }
 }
 
-bool list_move(client *c, int from, int to, bool rpoplpush) {
+bool list_move(client *c, int from, int to, bool rpoplpush, bool served) {
     kv *src;
     if (!find_list(c, &c->argv[1], true, &src)) return true;
     if (src == NULL) return false;
-    move_one(c, src, from, to, rpoplpush);
+    move_one(c, src, from, to, rpoplpush, served);
     return true;
 }
 
 static void lmove_generic(client *c, int from, int to, bool rpoplpush) {
-    if (!list_move(c, from, to, rpoplpush)) reply_null(c);
+    if (!list_move(c, from, to, rpoplpush, false)) reply_null(c);
 }
 
 static void cmd_lmove(client *c) {
@@ -550,7 +550,7 @@ static void cmd_lmpop(client *c) {
 
 /* ---- For the blocking pops (blocking.c) ---- */
 
-bool list_pop_first(client *c, const slice *keys, int nkeys, int where) {
+bool list_pop_first(client *c, const slice *keys, int nkeys, int where, bool served) {
     for (int j = 0; j < nkeys; j++) {
         kv *e;
         if (!find_list(c, &keys[j], true, &e)) return true;
@@ -561,7 +561,7 @@ bool list_pop_first(client *c, const slice *keys, int nkeys, int where) {
         reply_bulk(c, keys[j].ptr, keys[j].len);
         reply_entry(c, &en);
         ql_pop_discard(ql_of(e), where);
-        elements_removed(c, &keys[j], where, e, 1);
+        elements_removed(c, &keys[j], where, e, served ? 0 : 1);
         propagate_pop(c, &keys[j], where, -1);
         return true;
     }

@@ -33,15 +33,17 @@ void list_foreach(const kv *e, list_elem_fn *fn, void *priv);
  * when no key held a list to take from; else true after replying (an
  * error included). */
 /* BLPOP/BRPOP: pop one element from the first non-empty list among keys;
- * replies [key, element] and propagates the pop. */
-bool list_pop_first(client *c, const slice *keys, int nkeys, int where);
+ * replies [key, element] and propagates the pop. 'served': c is a blocked
+ * client being served, whose pop counts no change (dirty), as Redis's
+ * serveClientBlockedOnList (BLMPOP's counts its elements there too). */
+bool list_pop_first(client *c, const slice *keys, int nkeys, int where, bool served);
 /* LMPOP, BLMPOP: pop up to count elements from the first non-empty list
  * among keys; replies [key, [elements]] and propagates [LR]POP key count. */
 bool list_mpop(client *c, const slice *keys, int nkeys, int where, long count);
 /* LMOVE, BLMOVE, (B)RPOPLPUSH: move one element from argv[1]'s 'from' end
  * to argv[2]'s 'to' end and reply it (WRONGTYPE if argv[2] is no list);
- * propagates LMOVE, or RPOPLPUSH if 'rpoplpush'. */
-bool list_move(client *c, int from, int to, bool rpoplpush);
+ * propagates LMOVE, or RPOPLPUSH if 'rpoplpush'. 'served' as above. */
+bool list_move(client *c, int from, int to, bool rpoplpush, bool served);
 /* Parse LEFT (QL_HEAD) or RIGHT (QL_TAIL); replies a syntax error otherwise. */
 bool list_parse_side(client *c, const slice *a, int *where);
 /* "numkeys key... LEFT|RIGHT [COUNT n]" from argv[idx] (LMPOP, BLMPOP). */

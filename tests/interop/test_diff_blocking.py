@@ -81,6 +81,12 @@ LFU_COUNTING = {"maxmemory": "1gb", "maxmemory-policy": "allkeys-lfu", "lfu-log-
 COUNTED = ["l", "l2", "z", "x"]
 
 
+def changes(pair):
+    """rdb_changes_since_last_save on (castor, redis)."""
+    return tuple(int(pair.conn(side).call("INFO", "persistence").split(
+        b"rdb_changes_since_last_save:")[1].split(b"\r\n")[0]) for side in ("castor", "redis"))
+
+
 def freqs(pair):
     return pair.same([("OBJECT", "FREQ", k) for k in COUNTED])
 
@@ -106,11 +112,16 @@ def test_served_at_once_records_the_accesses_redis_records(make_pair, cmd):
     ([("BLMOVE", "l", "l2", "LEFT", "RIGHT", "0"), ("BLPOP", "l", "0")], ("RPUSH", "l", "a", "b", "c")),
     ([("BZPOPMIN", "z", "0"), ("BZMPOP", "0", "1", "z", "MAX")], ("ZADD", "z", "1", "a", "2", "b", "3", "c")),
     ([("XREAD", "BLOCK", "0", "STREAMS", "x", "$")] * 2, ("XADD", "x", "2-1", "f", "v")),
-], ids=["blpop", "blmove-same", "blmove-blpop", "bzpop", "xread"])
+    ([("BLMPOP", "0", "1", "l", "LEFT", "COUNT", "2"), ("BRPOPLPUSH", "l", "l2", "0")],
+     ("RPUSH", "l", "a", "b", "c")),
+], ids=["blpop", "blmove-same", "blmove-blpop", "bzpop", "xread", "blmpop-brpoplpush"])
 def test_served_waiters_record_the_accesses_redis_records(make_pair, blocked, push):
     """A push serves the waiters: Redis reads the key once for all of them
     (handleClientsBlockedOnKeys), then each BZPOP* looks it up again, a
-    BLMOVE its destination; castor's re-runs counted one more access each."""
+    BLMOVE its destination; castor's re-runs counted one more access each.
+    And what save points count (rdb_changes_since_last_save): a served
+    BLPOP/BLMOVE counts no change of its own in Redis (its pop is not
+    LPOP's), a BZPOP* or BLMPOP counts its elements; castor counted one."""
     p = make_pair(LFU_COUNTING)
     p.same([("RPUSH", "l2", "x"), ("XADD", "x", "1-1", "f", "v")])
     waiters = []
@@ -125,9 +136,12 @@ def test_served_waiters_record_the_accesses_redis_records(make_pair, blocked, pu
                 while b"blocked_clients:%d\r\n" % n not in p.conn(side).call("INFO", "clients"):
                     assert time.monotonic() < deadline, "%s: %r did not block" % (side, cmd)
                     time.sleep(0.005)
+        before = changes(p)
         p.check(*push)
         for a, b in waiters:
             assert a.read() == b.read()
+        after = changes(p)
+        assert after[0] - before[0] == after[1] - before[1], (before, after)
         freqs(p)
     finally:
         for pairs in waiters:
