@@ -191,40 +191,28 @@ static void cmd_scan(client *c) {
     size_t len;
     kv **items = (kv **)scan_dict(c->db->keys, &cursor, &o, &len);
     /* Filter after collecting: matching and expiry may delete nothing from
-     * the table while it is being walked. */
-    size_t kept = 0;
-    str **keys = mem_alloc(sizeof(str *) * (len ? len : 1));
-    for (size_t i = 0; i < len; i++) {
-        kv *e = items[i];
-        size_t klen;
-        const char *k = kv_key(e, &klen);
-        if (!scan_match(&o, k, klen)) continue;
-        str *name = str_new(k, klen);
-        if (o.type) {
-            /* Redis reads the key for its type: a keyspace hit, or a miss
-             * (and "keymiss") for a key whose TTL passed, which goes. */
-            kv *live = db_find_read_notouch(c->db, name->buf, name->len);
-            if (live == NULL || !util_strcaseeq(o.type->ptr, o.type->len, kv_type_name(live))) {
-                str_free(name);
-                continue;
-            }
-        }
-        keys[kept++] = name;
-    }
-    mem_free(items);
-    /* Expired keys are removed (on a master) and skipped; the TYPE filter
-     * has done so already. Neither records an access: SCAN leaves the
-     * keys' idle time as it found it. */
+     * the table while it is being walked. Each key is looked up by a copy
+     * of its name (an expired one is deleted, with the name it holds).
+     * With TYPE, Redis reads the key for its type: a keyspace hit, or a
+     * miss (and "keymiss") for a key whose TTL passed, which goes; else
+     * an expired key goes and no access is recorded (expireIfNeeded):
+     * SCAN leaves the keys' idle time as it found it. */
     long long n = 0;
     void *node = scan_reply_start(c, cursor);
-    for (size_t i = 0; i < kept; i++) {
-        if (o.type || db_find_silent(c->db, keys[i]->buf, keys[i]->len)) {
-            reply_bulk(c, keys[i]->buf, keys[i]->len);
+    for (size_t i = 0; i < len; i++) {
+        size_t klen;
+        const char *k = kv_key(items[i], &klen);
+        if (!scan_match(&o, k, klen)) continue;
+        str *name = str_new(k, klen);
+        kv *live = o.type ? db_find_read_notouch(c->db, name->buf, name->len)
+                          : db_find_silent(c->db, name->buf, name->len);
+        if (live && (!o.type || util_strcaseeq(o.type->ptr, o.type->len, kv_type_name(live)))) {
+            reply_bulk(c, name->buf, name->len);
             n++;
         }
-        str_free(keys[i]);
+        str_free(name);
     }
-    mem_free(keys);
+    mem_free(items);
     reply_set_deferred_array(c, node, n);
 }
 

@@ -36,6 +36,7 @@ import random
 
 import pytest
 
+from pair import rdb_changes
 from resp import CLEAR_REDIS_ERRNO, RespConn, fmt, normalize
 
 SEEDS = list(range(1, 9))
@@ -266,11 +267,6 @@ DEFAULT_CONFIG = ("maxmemory", "0", "maxmemory-policy", "noeviction", "lfu-log-f
 COUNTERS = (b"keyspace_hits", b"keyspace_misses", b"expired_keys")
 
 
-def dirty(c):
-    """rdb_changes_since_last_save."""
-    return int(c.call("INFO", "persistence").split(b"rdb_changes_since_last_save:")[1].split(b"\r\n")[0])
-
-
 def counters(c):
     found = {}
     for ln in c.call("INFO", "stats").splitlines():
@@ -297,7 +293,7 @@ def run(pair, cmds, proto=2, lfu=False):
             for cmd in dataset():
                 c.call(*cmd)
         start = [counters(c) for c in cs]
-        changes = [dirty(c) for c in cs]
+        changes = [rdb_changes(c) for c in cs]
         check_freq = lfu
         queued = None      # inside MULTI: the names of the commands queued
         for i, (name, argv) in enumerate(cmds):
@@ -324,7 +320,7 @@ def run(pair, cmds, proto=2, lfu=False):
                     diff = [k for k, x, y in zip(KEYS, va, vb) if x != y]
                     return i, "%r: keys %s differ after it%s" % (
                         argv, diff, ", OBJECT FREQ of " + ", ".join(freq) if freq else "")
-                now = [dirty(c) for c in cs]
+                now = [rdb_changes(c) for c in cs]
                 moved = [n - b for n, b in zip(now, changes)]
                 if moved[0] != moved[1]:
                     return i, "%r: rdb_changes_since_last_save moved %d on castor, %d on redis" % (

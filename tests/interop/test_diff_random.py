@@ -80,6 +80,7 @@ import time
 
 import pytest
 
+from pair import rdb_changes
 from resp import CLEAR_REDIS_ERRNO, RespConn, encode_command, fmt, normalize
 
 SEEDS = list(range(1, 41))
@@ -1388,7 +1389,7 @@ def run_sequence(pair, cmds, proto=2, notify=False, limits=None, track=False):
                 me = c.call_node("CLIENT", "ID")[1]
                 assert main.call_node("CLIENT", "TRACKING", "ON", "REDIRECT", me) == ("+", b"OK")
     others = None     # the second clients, for OTHER commands
-    changes = [_dirty(c) for c in (cc, rc)]
+    changes = [rdb_changes(c) for c in (cc, rc)]
     try:
         enc = None
         start = 0
@@ -1426,7 +1427,7 @@ def run_sequence(pair, cmds, proto=2, notify=False, limits=None, track=False):
             if msg:
                 return len(cmds), msg
         _both(cc, rc, [["DISCARD"]])     # a sequence may end inside MULTI
-        moved = [_dirty(c) - n for c, n in zip((cc, rc), changes)]
+        moved = [rdb_changes(c) - n for c, n in zip((cc, rc), changes)]
         # A BITFIELD whose OVERFLOW FAIL refused every write still creates
         # the key: castor counts and propagates that, Redis 7.0 neither
         # (README, bitmaps).
@@ -1442,12 +1443,6 @@ def run_sequence(pair, cmds, proto=2, notify=False, limits=None, track=False):
             c.close()
         if subs:
             _both(cc, rc, [["DISCARD"], ["CONFIG", "SET", "notify-keyspace-events", ""]])
-
-
-def _dirty(c):
-    """rdb_changes_since_last_save: what save points count."""
-    info = c.call("INFO", "persistence")
-    return int(info.split(b"rdb_changes_since_last_save:")[1].split(b"\r\n")[0])
 
 
 def _invalidated(trackers):

@@ -261,14 +261,9 @@ class Pair:
                 return
         raise AssertionError("the servers' clock did not pass %d ms" % deadline)
 
-    def stat(self, name):
-        """(castor, redis) values of one INFO stats field, as ints."""
-        out = []
-        for side in ("castor", "redis"):
-            for ln in self.conn(side).call("INFO", "stats").splitlines():
-                if ln.startswith(name.encode() + b":"):
-                    out.append(int(ln.split(b":", 1)[1]))
-        return tuple(out)
+    def stat(self, name, section="stats"):
+        """(castor, redis) values of one INFO field, as ints."""
+        return tuple(info_int(self.conn(side), name, section) for side in ("castor", "redis"))
 
     def reset(self):
         """Fresh connections, empty datasets and no functions or cached
@@ -279,6 +274,19 @@ class Pair:
             assert c.call("FLUSHALL") == "OK"
             assert c.call("FUNCTION", "FLUSH") == "OK"
             assert c.call("SCRIPT", "FLUSH") == "OK"
+
+
+def info_int(conn, name, section="stats"):
+    """One INFO field of a RespConn, as an int."""
+    for ln in conn.call("INFO", section).splitlines():
+        if ln.startswith(name.encode() + b":"):
+            return int(ln.split(b":", 1)[1])
+    raise KeyError("INFO %s has no %s" % (section, name))
+
+
+def rdb_changes(conn):
+    """rdb_changes_since_last_save: the count save points act on."""
+    return info_int(conn, "rdb_changes_since_last_save", "persistence")
 
 
 def same_call(cs, *args):
