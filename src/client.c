@@ -1557,6 +1557,7 @@ bool client_name_valid(const char *p, size_t len) {
 str *client_info_line(str *s, client *c) {
     char flags[32], *f = flags;
     if (c->flags & CLIENT_REPLICA) *f++ = 'S';
+    if (c->flags & CLIENT_MONITOR) *f++ = 'O'; /* a replica's place, as Redis's monitors */
     if (c->flags & CLIENT_MASTER) *f++ = 'M';
     if (c->flags & CLIENT_PUBSUB) *f++ = 'P';
     if (c->flags & CLIENT_MULTI) *f++ = 'x';
@@ -1564,11 +1565,12 @@ str *client_info_line(str *s, client *c) {
     if (c->tracking & TRACKING_ON) *f++ = 't';
     if (c->tracking & TRACKING_BROKEN_REDIR) *f++ = 'R';
     if (c->tracking & TRACKING_BCAST) *f++ = 'B';
+    if (c->multi && seam_watch_dirty(c)) *f++ = 'd';
     if (c->flags & CLIENT_CLOSE_AFTER_REPLY) *f++ = 'c';
     if (c->flags & CLIENT_CLOSE_ASAP) *f++ = 'A';
     if (c->flags & CLIENT_UNIX_SOCKET) *f++ = 'U';
+    if (c->flags & CLIENT_READONLY) *f++ = 'r';
     if (c->flags & CLIENT_NO_EVICT) *f++ = 'e';
-    if (c->flags & CLIENT_MONITOR) *f++ = 'O';
     if (f == flags) *f++ = 'N';
     *f = '\0';
     char events[3], *e = events;

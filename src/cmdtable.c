@@ -328,12 +328,11 @@ static bool refuse(client *c, command *cmd, const char *err) {
  * busy script holding our master's stream) and must be parsed again. */
 static bool dispatch_request(client *c) {
     command *cmd = cmdtable_lookup(c);
-    c->cmd = cmd;
+    c->cmd = c->lastcmd = cmd; /* CLIENT LIST says cmd=NULL after an unknown one, as Redis */
     if (cmd == NULL) {
         reject_unknown(c);
         return rejected(c);
     }
-    c->lastcmd = cmd;
     if (!cmdtable_arity_ok(cmd, c->argc) || (cmd->subcmds && !cmd->proc)) {
         char err[160];
         snprintf(err, sizeof(err), ERR_ARITY, cmd->fullname);

@@ -105,6 +105,14 @@ static void end_multi(client *c) {
 bool multi_maybe_queue(client *c, struct command *cmd, uint32_t flags) {
     if (cmd->flags & CMD_NO_QUEUE) return false;
     struct multi_state *m = state_of(c);
+    /* A transaction already doomed (a refused request, a touched watched
+     * key) keeps nothing more, as Redis's queueMultiCommand: the request
+     * is answered QUEUED but neither counts (CLIENT LIST multi=) nor lends
+     * EXEC its flags, and EXEC fails as it would have. */
+    if (m->error || m->dirty) {
+        reply_simple(c, "QUEUED");
+        return true;
+    }
     if (m->len == m->cap) {
         m->cap = m->cap ? m->cap * 2 : 8;
         m->queue = mem_realloc(m->queue, sizeof(queued) * (size_t)m->cap);
@@ -140,6 +148,8 @@ size_t multi_client_mem(const client *c, size_t *queue_mem) {
     return m->queue_mem + m->watches_cap * sizeof(struct watch_ref) +
            m->nwatches * (sizeof(client *) + sizeof(watched));
 }
+
+bool multi_watch_dirty(const client *c) { return c->multi && c->multi->dirty; }
 
 uint32_t multi_queued_flags(const client *c) {
     return (c->flags & CLIENT_MULTI) && c->multi ? c->multi->cmd_flags : 0;

@@ -17,6 +17,8 @@ struct db;
  * 'flags' are the command's, EVAL's from its script. Returns true if
  * queued. */
 bool multi_maybe_queue(client *c, struct command *cmd, uint32_t flags);
+/* A key c watches has changed since WATCH (CLIENT LIST's flag d). */
+bool multi_watch_dirty(const client *c);
 /* The flags of the commands c queued, OR-ed: EXEC stands for them in the
  * dispatcher's checks (write, denyoom). 0 outside MULTI. */
 uint32_t multi_queued_flags(const client *c);

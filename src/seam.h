@@ -86,6 +86,8 @@ void seam_client_freed(client *c);
  * called only for a client that has such state. *multi_mem gets the MULTI
  * queue's share (CLIENT LIST multi-mem). */
 size_t seam_client_mem(const client *c, size_t *multi_mem);
+/* A key c WATCHes has changed since (CLIENT LIST's flag d). */
+bool seam_watch_dirty(const client *c);
 /* Replies are about to be written outside before-sleep: what must reach
  * disk before an acknowledgement (appendfsync always) goes first. */
 void seam_before_reply_write(void);

@@ -72,6 +72,10 @@ SEAM_DEFAULT void seam_propagate(int readers, int dbid, int argc, const slice *a
 }
 
 SEAM_DEFAULT void seam_client_freed(client *c) { (void)c; }
+SEAM_DEFAULT bool seam_watch_dirty(const client *c) {
+    (void)c;
+    return false;
+}
 SEAM_DEFAULT size_t seam_client_mem(const client *c, size_t *multi_mem) {
     (void)c;
     *multi_mem = 0;

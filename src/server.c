@@ -483,6 +483,8 @@ size_t seam_client_mem(const client *c, size_t *multi_mem) {
     return multi_client_mem(c, multi_mem) + pubsub_client_mem(c) + tracking_client_mem(c);
 }
 
+bool seam_watch_dirty(const client *c) { return multi_watch_dirty(c); }
+
 void seam_master_request_done(client *c, const char *req, size_t len) {
     repl_master_applied(c, req, len);
 }

@@ -276,13 +276,24 @@ def counters(c):
     return [found[n] for n in COUNTERS]
 
 
+# What CLIENT LIST says of the client that runs the sequence, seen from
+# another connection after each command (the rest is memory and time).
+CLIENT_FIELDS = ("name", "flags", "db", "sub", "psub", "ssub", "multi", "cmd", "user", "redir",
+                 "resp")
+
+
+def client_fields(adm, cid):
+    line = adm.call("CLIENT", "LIST", "ID", str(cid)).decode()
+    return {k: v for k, v in (kv.split("=", 1) for kv in line.split()) if k in CLIENT_FIELDS}
+
+
 def run(pair, cmds, proto=2, lfu=False):
     """None, or (index, message) of the first command whose replies differ
     or after which a key holds another value on one side (checked outside
     MULTI: inside, the check would be queued), or (len(cmds), message) when
     the sequence moved the lookup counters differently."""
     pair.reset()
-    cs = pair.conns(proto)
+    cs, adms = pair.conns(proto), pair.conns()
     try:
         for c in cs:
             # A short TTL ends at the next access on both sides, not when
@@ -294,6 +305,7 @@ def run(pair, cmds, proto=2, lfu=False):
                 c.call(*cmd)
         start = [counters(c) for c in cs]
         changes = [rdb_changes(c) for c in cs]
+        looks = [(a, c.call("CLIENT", "ID")) for a, c in zip(adms, cs)]
         check_freq = lfu
         queued = None      # inside MULTI: the names of the commands queued
         for i, (name, argv) in enumerate(cmds):
@@ -306,6 +318,9 @@ def run(pair, cmds, proto=2, lfu=False):
             a, b = (c.call_node(*argv) for c in cs)
             if not same(name, a, b, queued or ()):
                 return i, "%r: castor %s, redis %s" % (argv, fmt(a)[:300], fmt(b)[:300])
+            seen = [client_fields(adm, cid) for adm, cid in looks]
+            if seen[0] != seen[1]:
+                return i, "%r: CLIENT LIST castor %s, redis %s" % (argv, seen[0], seen[1])
             if name == "multi" and a == ("+", b"OK"):
                 queued = []
             elif queued is not None and a == ("+", b"QUEUED"):
@@ -338,7 +353,7 @@ def run(pair, cmds, proto=2, lfu=False):
             return len(cmds), "hits, misses, expired keys: castor %r, redis %r" % tuple(moved)
         return None
     finally:
-        for c in cs:
+        for c in cs + adms:
             c.close()
         pair.reset()
         pair.check("DEBUG", "SET-ACTIVE-EXPIRE", "1")

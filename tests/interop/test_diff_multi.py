@@ -291,6 +291,15 @@ def test_exec_of_reads_on_a_stale_replica_is_refused(pair):
             c.close()
 
 
+def exec_under_oom(cs, admins):
+    """EXEC on cs while admins make every allocation over maxmemory."""
+    same_call(admins, "CONFIG", "SET", "maxmemory", "1")
+    try:
+        same_call(cs, "EXEC")
+    finally:
+        same_call(admins, "CONFIG", "SET", "maxmemory", "0")
+
+
 def test_exec_under_oom_runs_reads_and_refuses_writes(pair):
     cs, admins = pair.conns(), pair.conns()
     try:
@@ -298,17 +307,12 @@ def test_exec_under_oom_runs_reads_and_refuses_writes(pair):
         same_call(cs, "MULTI")
         same_call(cs, "GET", "x")
         same_call(cs, "PING")
-        same_call(admins, "CONFIG", "SET", "maxmemory", "1")
-        same_call(cs, "EXEC")
-        same_call(admins, "CONFIG", "SET", "maxmemory", "0")
+        exec_under_oom(cs, admins)
         same_call(cs, "MULTI")
         same_call(cs, "SET", "x", "1")
         same_call(cs, "GET", "x")
-        same_call(admins, "CONFIG", "SET", "maxmemory", "1")
-        same_call(cs, "EXEC")
+        exec_under_oom(cs, admins)
     finally:
-        for a in admins:
-            a.call("CONFIG", "SET", "maxmemory", "0")
         for c in cs + admins:
             c.close()
 
@@ -324,3 +328,80 @@ def test_total_forks_counts_background_saves(pair):
         after = int(c.call("INFO", "stats").split(b"total_forks:")[1].split(b"\r\n")[0])
         assert after == before + 1, (c.port, before, after)
         c.close()
+
+
+def test_doomed_transaction_keeps_nothing_more(pair):
+    """Once a request was refused or a watched key changed, Redis answers
+    QUEUED but keeps no more: CLIENT LIST's multi= stops counting and the
+    dropped write lends EXEC no denyoom flag, so EXEC under OOM still fails
+    for the earlier error, not for OOM."""
+    cs, others = pair.conns(), pair.conns()
+    try:
+        ids = [c.call("CLIENT", "ID") for c in cs]
+
+        def multi_count():
+            seen = [int(o.call("CLIENT", "LIST", "ID", str(i)).decode().split(" multi=")[1].split()[0])
+                    for o, i in zip(others, ids)]
+            assert seen[0] == seen[1], "multi= castor %d, redis %d" % tuple(seen)
+            return seen[0]
+
+        same_call(cs, "MULTI")
+        same_call(cs, "GET", "a")
+        same_call(cs, "GET")                 # refused: the transaction is doomed
+        same_call(cs, "SET", "a", "1")
+        same_call(cs, "INCR", "a")
+        assert multi_count() == 1
+        exec_under_oom(cs, others)           # EXECABORT for the arity error
+        same_call(cs, "WATCH", "w")
+        same_call(others, "SET", "w", "1")
+        same_call(cs, "MULTI")
+        same_call(cs, "SET", "a", "2")
+        assert multi_count() == 0
+        exec_under_oom(cs, others)           # nil: the watch broke
+        same_call(cs, "GET", "a")
+    finally:
+        for c in cs + others:
+            c.close()
+
+
+def test_client_list_shows_a_broken_watch_and_the_last_command(pair):
+    """flags=d from the change of a watched key until EXEC/DISCARD/UNWATCH;
+    cmd=NULL after an unknown command or subcommand (Redis forgets the
+    previous one); a monitor's O comes first, as Redis's replica letter."""
+    cs, others = pair.conns(), pair.conns()
+    try:
+        ids = [c.call("CLIENT", "ID") for c in cs]
+
+        def fields():
+            seen = []
+            for o, i in zip(others, ids):
+                line = o.call("CLIENT", "LIST", "ID", str(i)).decode()
+                seen.append({k: v for k, v in (kv.split("=", 1) for kv in line.split())
+                             if k in ("flags", "cmd", "multi")})
+            assert seen[0] == seen[1], "castor %r, redis %r" % tuple(seen)
+            return seen[0]
+
+        same_call(cs, "WATCH", "w")
+        assert fields()["flags"] == "N"
+        same_call(others, "SET", "w", "1")
+        assert fields()["flags"] == "d"
+        same_call(cs, "CLIENT", "NO-EVICT", "on")
+        assert fields()["flags"] == "de"
+        same_call(cs, "UNWATCH")
+        assert fields()["flags"] == "e"
+        same_call(cs, "NOSUCHCOMMAND")
+        assert fields()["cmd"] == "NULL"
+        same_call(cs, "GET", "w")
+        same_call(cs, "CONFIG", "NOSUCH")
+        assert fields()["cmd"] == "NULL"
+        same_call(cs, "CONFIG")
+        assert fields()["cmd"] == "config"
+        for c in cs:
+            c.send_raw(b"MONITOR\r\n")
+            assert c.read_node() == ("+", b"OK")
+        seen = [[kv for kv in o.call("CLIENT", "LIST", "ID", str(i)).decode().split()
+                 if kv.startswith("flags=")] for o, i in zip(others, ids)]
+        assert seen[0] == seen[1] == ["flags=Oe"], seen
+    finally:
+        for c in cs + others:
+            c.close()
