@@ -36,7 +36,7 @@ import random
 
 import pytest
 
-from pair import rdb_changes
+from pair import client_fields, rdb_changes
 from resp import CLEAR_REDIS_ERRNO, RespConn, fmt, normalize
 
 SEEDS = list(range(1, 9))
@@ -274,17 +274,6 @@ def counters(c):
         if name in COUNTERS:
             found[name] = int(v)
     return [found[n] for n in COUNTERS]
-
-
-# What CLIENT LIST says of the client that runs the sequence, seen from
-# another connection after each command (the rest is memory and time).
-CLIENT_FIELDS = ("name", "flags", "db", "sub", "psub", "ssub", "multi", "cmd", "user", "redir",
-                 "resp")
-
-
-def client_fields(adm, cid):
-    line = adm.call("CLIENT", "LIST", "ID", str(cid)).decode()
-    return {k: v for k, v in (kv.split("=", 1) for kv in line.split()) if k in CLIENT_FIELDS}
 
 
 def run(pair, cmds, proto=2, lfu=False):

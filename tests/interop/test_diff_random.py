@@ -80,7 +80,7 @@ import time
 
 import pytest
 
-from pair import rdb_changes
+from pair import client_fields, rdb_changes
 from resp import CLEAR_REDIS_ERRNO, RespConn, encode_command, fmt, normalize
 
 SEEDS = list(range(1, 41))
@@ -1390,6 +1390,8 @@ def run_sequence(pair, cmds, proto=2, notify=False, limits=None, track=False):
                 assert main.call_node("CLIENT", "TRACKING", "ON", "REDIRECT", me) == ("+", b"OK")
     others = None     # the second clients, for OTHER commands
     changes = [rdb_changes(c) for c in (cc, rc)]
+    looks = pair.conns()   # read CLIENT LIST of cc and rc after each batch
+    ids = [c.call("CLIENT", "ID") for c in (cc, rc)]
     try:
         enc = None
         start = 0
@@ -1399,7 +1401,8 @@ def run_sequence(pair, cmds, proto=2, notify=False, limits=None, track=False):
                 if others is None:
                     others = pair.conns(proto)
                 a, b = (c.call_node(*args) for c in others)
-                msg = compare(args, EXACT, a, b, enc) or _invalidated(trackers)
+                msg = compare(args, EXACT, a, b, enc) or _invalidated(trackers) or \
+                    _client_list(looks, ids)
                 if msg:
                     return start, msg
                 start += 1
@@ -1418,7 +1421,7 @@ def run_sequence(pair, cmds, proto=2, notify=False, limits=None, track=False):
                 msg = compare(args, mode, a, b, enc)
                 if msg:
                     return start + i, msg
-            msg = _invalidated(trackers)
+            msg = _invalidated(trackers) or _client_list(looks, ids)
             if msg:
                 return end - 1, msg
             start = end
@@ -1439,10 +1442,16 @@ def run_sequence(pair, cmds, proto=2, notify=False, limits=None, track=False):
             return len(cmds), msg
         return None
     finally:
-        for c in (others or ()) + (subs or ()) + (trackers or ()):
+        for c in (others or ()) + (subs or ()) + (trackers or ()) + looks:
             c.close()
         if subs:
             _both(cc, rc, [["DISCARD"], ["CONFIG", "SET", "notify-keyspace-events", ""]])
+
+
+def _client_list(looks, ids):
+    """None, or how CLIENT LIST differs of the sequence's own clients."""
+    seen = [client_fields(c, i) for c, i in zip(looks, ids)]
+    return None if seen[0] == seen[1] else "CLIENT LIST: castor %s, redis %s" % tuple(seen)
 
 
 def _invalidated(trackers):

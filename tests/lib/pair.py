@@ -284,6 +284,17 @@ def info_int(conn, name, section="stats"):
     raise KeyError("INFO %s has no %s" % (section, name))
 
 
+# What CLIENT LIST says of a client that is neither time nor memory.
+CLIENT_FIELDS = ("name", "flags", "db", "sub", "psub", "ssub", "multi", "cmd", "user", "redir",
+                 "resp")
+
+
+def client_fields(conn, cid):
+    """The CLIENT_FIELDS of client cid, read on conn (another client)."""
+    line = conn.call("CLIENT", "LIST", "ID", str(cid)).decode()
+    return {k: v for k, v in (kv.split("=", 1) for kv in line.split()) if k in CLIENT_FIELDS}
+
+
 def rdb_changes(conn):
     """rdb_changes_since_last_save: the count save points act on."""
     return info_int(conn, "rdb_changes_since_last_save", "persistence")
