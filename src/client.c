@@ -891,17 +891,23 @@ void client_run_queued(void) {
 void client_serve_while_busy(client *running) {
     bool was = serving_busy;
     serving_busy = true;
-    /* Requests read in this loop turn wait behind the script's: their bytes
-     * are in, so no readiness event would bring them up again. */
-    for (size_t i = 0; i < queued_len; i++) {
-        client *c = queued[i];
-        if (c == NULL || (c->flags & CLIENT_READS_PAUSED)) continue;
-        queued[i] = NULL;
-        c->flags &= ~CLIENT_INPUT_QUEUED;
-        client_process_input(c);
+    /* Up to four polls while fds are ready, as Redis's
+     * processEventsWhileBlocked: a connection accepted in one is read and
+     * answered in the next, not a whole load interval later. */
+    for (int turn = 0; turn < 4; turn++) {
+        /* Requests read in this loop turn wait behind the script's: their
+         * bytes are in, so no readiness event would bring them up again. */
+        for (size_t i = 0; i < queued_len; i++) {
+            client *c = queued[i];
+            if (c == NULL || (c->flags & CLIENT_READS_PAUSED)) continue;
+            queued[i] = NULL;
+            c->flags &= ~CLIENT_INPUT_QUEUED;
+            client_process_input(c);
+        }
+        int ready = ev_poll_files(0);
+        client_flush_pending();
+        if (ready == 0) break;
     }
-    ev_poll_files(0);
-    client_flush_pending();
     /* Clients that went away are freed now (a replica that left must not
      * stay counted), all but the one whose request is running. */
     client **pp = &close_head;

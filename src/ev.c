@@ -211,7 +211,11 @@ static void run_fired(int n) {
     }
 }
 
-void ev_poll_files(int timeout_ms) { run_fired(epoll_wait(epfd, fired, setsize, timeout_ms)); }
+int ev_poll_files(int timeout_ms) {
+    int n = epoll_wait(epfd, fired, setsize, timeout_ms);
+    run_fired(n);
+    return n > 0 ? n : 0;
+}
 
 /* One turn: poll (up to timeout_ms), the ready callbacks, the timers. */
 static void poll_once(int timeout_ms) {

@@ -34,8 +34,9 @@ void ev_set_after_events(ev_hook_fn *fn);
 /* Run the loop; never returns (the process exits from a callback). */
 void ev_run(void);
 /* Poll without waiting and run only the ready fds' callbacks: no hooks,
- * no timers (a script serving clients while it is busy). */
-void ev_poll_files(int ms);
+ * no timers (a script serving clients while it is busy). Returns how many
+ * fds were ready. */
+int ev_poll_files(int ms);
 /* Sleep up to 'us' on a timer before polling while that raises the rate of
  * served events (see coalesce.h); 0 turns it off. */
 void ev_set_coalesce(long us);

@@ -147,6 +147,27 @@ def test_clients_are_served_while_the_snapshot_loads(servers, tmp_path):
     assert "Ready to accept connections" in s.logfile[log_start:]
 
 
+def test_a_connection_made_during_the_load_is_answered_at_the_next_pause(servers, tmp_path):
+    """At each pause in the load Redis polls up to four times while fds are
+    ready (processEventsWhileBlocked): a connection accepted by one poll is
+    read and answered by the next. One poll per pause answered it a whole
+    load interval later: from a slow disk, a FIFO or a slow master's
+    diskless sync, clients timed out instead of reading -LOADING."""
+    # 50 ms per key, a pause every 1024 bytes (about nine keys): pauses
+    # far apart next to a local round trip, even on a loaded machine.
+    s, _ = spawn_loading(servers, tmp_path, **{"key-load-delay": 50000})
+
+    def loaded_bytes(conn):
+        info = conn.call("INFO", "persistence").decode()
+        return int(info.split("loading_loaded_bytes:")[1].split()[0])
+
+    with RespConn(s.port) as early:
+        seen = loaded_bytes(early)             # answered at pause k
+        with RespConn(s.port) as late:         # connects before pause k+1
+            moved = loaded_bytes(late) - seen  # answered at pause k+1
+    assert 1024 <= moved < 2048, moved
+
+
 def test_sigterm_while_the_snapshot_loads_exits_without_saving(servers, tmp_path):
     s, log_start = spawn_loading(servers, tmp_path, save="3600 1")
     before = read(tmp_path / "dump.rdb")
