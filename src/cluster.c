@@ -461,7 +461,7 @@ static str *nodes_description(const client *c) {
 /* ---- nodes.conf ---- */
 
 /* nodes.conf is replaced whole, so a crash leaves the old or the new one,
- * never a mix. The new text goes into a spare file ("<file>.tmp-<pid>")
+ * never a mix. The new text goes into a spare file ("<file>.spare")
  * that is then exchanged with nodes.conf by renameat2(RENAME_EXCHANGE): the
  * spare keeps the previous version and is overwritten by the next save.
  * Creating a new file per save, as a plain rename needs, costs milliseconds
@@ -470,7 +470,9 @@ static str *nodes_description(const client *c) {
  * per slot on every node: this is what kept redis-cli --cluster reshard at
  * a quarter of Redis's speed (Redis 7.0 overwrites nodes.conf in place).
  * Where the file system cannot exchange (or nodes.conf does not exist yet)
- * the spare is renamed over it instead. The spare is removed at exit. */
+ * the spare is renamed over it instead. The spare is removed at exit; one
+ * that a crash left behind is taken over by the next start (nodes.conf's
+ * lock makes its node the only one using that name), not piled up. */
 static char spare_path[4096];
 static pid_t spare_owner;
 /* The spare's open fd while it is nodes.conf's last inode (after an
@@ -533,8 +535,7 @@ int cluster_save_config(bool fsync_it) {
     s = str_catfmt(s, "vars currentEpoch %llu lastVoteEpoch %llu\n",
                    (unsigned long long)cs->current_epoch, (unsigned long long)cs->last_vote_epoch);
     if (spare_owner != getpid()) {
-        snprintf(spare_path, sizeof(spare_path), "%s.tmp-%d", cfg.cluster_config_file,
-                 (int)getpid());
+        snprintf(spare_path, sizeof(spare_path), "%s.spare", cfg.cluster_config_file);
         if (spare_owner == 0) atexit(remove_spare);
         spare_owner = getpid();
     }

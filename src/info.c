@@ -216,7 +216,7 @@ static str *sec_server(str *s) {
                    "redis_git_sha1:00000000\r\n"
                    "redis_git_dirty:0\r\n"
                    "redis_build_id:%llx\r\n"
-                   "redis_mode:standalone\r\n"
+                   "redis_mode:%s\r\n"
                    "os:%s\r\n"
                    "arch_bits:%d\r\n"
                    "monotonic_clock:POSIX clock_gettime\r\n"
@@ -237,9 +237,10 @@ static str *sec_server(str *s) {
                    "config_file:%s\r\n"
                    "io_threads_active:0\r\n"
                    "castor_version:%s\r\n",
-                   CASTOR_VERSION, build_id(), os_name(), (int)(sizeof(long) * 8), gv[0], gv[1],
-                   gv[2], (long)srv.pid, srv.run_id, cfg.port, srv.ustime, uptime, uptime / 86400,
-                   srv.hz, cfg.hz, (unsigned)srv.lruclock, srv.executable ? srv.executable : "",
+                   CASTOR_VERSION, build_id(), cfg.cluster_enabled ? "cluster" : "standalone",
+                   os_name(), (int)(sizeof(long) * 8), gv[0], gv[1], gv[2], (long)srv.pid,
+                   srv.run_id, cfg.port, srv.ustime, uptime, uptime / 86400, srv.hz, cfg.hz,
+                   (unsigned)srv.lruclock, srv.executable ? srv.executable : "",
                    srv.config_file ? srv.config_file : "", CASTOR_OWN_VERSION);
     if (srv.shutdown_mstime) /* a shutdown waits for replicas */
         s = str_catfmt(s, "shutdown_in_milliseconds:%lld\r\n",

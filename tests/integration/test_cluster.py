@@ -328,14 +328,14 @@ def test_nodes_conf_survives_restart_and_per_slot_counts(start_server):
 
 
 def test_nodes_conf_saves_reuse_a_spare_file(start_server):
-    # Each save writes the spare "nodes.conf.tmp-<pid>" and exchanges it
+    # Each save writes the spare "nodes.conf.spare" and exchanges it
     # with nodes.conf, so the spare then holds the previous version: no file
     # is created per save (that cost a busy ext4 milliseconds per CLUSTER
     # SETSLOT and made redis-cli --cluster reshard 4x slower than Redis).
     n = node(start_server)
     c = n.client(decode_responses=True)
     conf = os.path.join(n.workdir, "nodes.conf")
-    spare = "%s.tmp-%d" % (conf, n.pid)
+    spare = conf + ".spare"
     assert c.execute_command("CLUSTER", "ADDSLOTS", 100)
     first, first_ino = open(conf).read(), os.stat(conf).st_ino
     assert " 100\n" in first
@@ -357,6 +357,14 @@ def test_nodes_conf_saves_reuse_a_spare_file(start_server):
     c = n.client(decode_responses=True)
     assert c.execute_command("CLUSTER", "COUNTKEYSINSLOT", 101) == 0
     assert " 101\n" in c.execute_command("CLUSTER", "NODES")
+    # After kill -9 the next start takes the spare over: no pile of them.
+    for slot in (200, 201):
+        n.kill()
+        n.start()
+        assert n.client().execute_command("CLUSTER", "ADDSLOTS", slot)
+        assert sorted(f for f in os.listdir(n.workdir) if f.startswith("nodes.conf")) == \
+            ["nodes.conf", "nodes.conf.spare"]
+    assert n.info("server")["redis_mode"] == "cluster"
 
 
 LOCKED = ("Sorry, the cluster configuration file %s is already used by a different Redis "
