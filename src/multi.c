@@ -168,6 +168,8 @@ void multi_abort_exec(client *c, const char *err) {
     reply_errorf(c, ERR_EXECABORT_FMT, err);
     end_multi(c);
     unwatch_all(c);
+    /* Monitors see the EXEC that did not run, as Redis's execCommandAbort. */
+    if (client_has_monitors()) client_monitor_feed(c, c->dbid, c->argc, c->argv);
 }
 
 void multi_foreach_queued(client *c, multi_queued_fn *fn, void *priv) {

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from pair import same_call
+from pair import monitor_lines, same_call
 
 
 @pytest.mark.parametrize("proto", [2, 3])
@@ -404,4 +404,27 @@ def test_client_list_shows_a_broken_watch_and_the_last_command(pair):
         assert seen[0] == seen[1] == ["flags=Oe"], seen
     finally:
         for c in cs + others:
+            c.close()
+
+
+def test_monitors_see_an_exec_that_was_refused(pair):
+    """Redis's execCommandAbort feeds monitors the refused EXEC (wrong
+    arity, OOM...), though no refused command shows otherwise."""
+    mons, cs, admins = pair.conns(), pair.conns(), pair.conns()
+    try:
+        for m in mons:
+            assert m.call("MONITOR") == "OK"
+        same_call(cs, "MULTI")
+        same_call(cs, "SET", "a", "1")
+        same_call(cs, "EXEC", "extra")
+        same_call(cs, "GET")
+        same_call(cs, "MULTI")
+        same_call(cs, "SET", "a", "1")
+        exec_under_oom(cs, admins)
+        same_call(cs, "PING")
+        lines = monitor_lines(mons)
+        assert lines[0] == lines[1], lines
+        assert [ln for ln in lines[0] if ln.startswith(b'"EXEC"')] == [b'"EXEC" "extra"', b'"EXEC"']
+    finally:
+        for c in mons + cs + admins:
             c.close()

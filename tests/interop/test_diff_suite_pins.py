@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from pair import same_call, same_read
+from pair import monitor_lines, same_call, same_read
 
 
 # ---- Numbers with a NUL inside ---------------------------------------------------------------
@@ -105,15 +105,7 @@ def test_monitor_shows_eval_and_fcall_before_their_commands(pair):
         same_call(cs, "EVAL_RO", "return redis.call('get', 'foo')", "1", "foo")
         same_call(cs, "EXEC")
         same_call(cs, "PING")
-        lines = []
-        for m in mons:
-            seen = []
-            while True:
-                line = m.read().encode()   # a status line
-                seen.append(line.split(b"] ", 1)[1] if b"] " in line else line)
-                if seen[-1] == b'"PING"':
-                    break
-            lines.append(seen)
+        lines = monitor_lines(mons)
         assert lines[0] == lines[1], lines
         assert lines[0][0].startswith(b'"EVAL"') and lines[0][1] == b'"set" "foo" "bar"'
     finally:

@@ -295,6 +295,19 @@ def client_fields(conn, cid):
     return {k: v for k, v in (kv.split("=", 1) for kv in line.split()) if k in CLIENT_FIELDS}
 
 
+def monitor_lines(mons, last=b'"PING"'):
+    """What each MONITOR connection of mons shows up to and including the
+    line last, each line less its time and [db address] prefix."""
+    lines = []
+    for m in mons:
+        seen = []
+        while not seen or seen[-1] != last:
+            line = m.read().encode()   # a status line
+            seen.append(line.split(b"] ", 1)[1] if b"] " in line else line)
+        lines.append(seen)
+    return lines
+
+
 def rdb_changes(conn):
     """rdb_changes_since_last_save: the count save points act on."""
     return info_int(conn, "rdb_changes_since_last_save", "persistence")
