@@ -20,6 +20,10 @@ value:
     each key its own integer: OBJECT FREQ would read a shared one's);
   * each command (a transaction from MULTI to EXEC) must move
     rdb_changes_since_last_save (the count save points act on) alike;
+  * after each command, another connection's CLIENT LIST must say the
+    same of the running client (flags, db, multi=, cmd=, ...), and a
+    MONITOR on each side must have shown the same lines (less time and
+    address);
   * at the end, the sequence must have moved keyspace_hits,
     keyspace_misses and expired_keys alike on both (unless it ran a SCAN
     with TYPE, whose visits follow each server's hash order).
@@ -36,7 +40,7 @@ import random
 
 import pytest
 
-from pair import client_fields, rdb_changes
+from pair import client_fields, monitor_lines, rdb_changes
 from resp import CLEAR_REDIS_ERRNO, RespConn, fmt, normalize
 
 SEEDS = list(range(1, 9))
@@ -276,13 +280,24 @@ def counters(c):
     return [found[n] for n in COUNTERS]
 
 
+def monitored(mons, adms, i):
+    """What each side's MONITOR showed since the last call, up to an ECHO
+    sent now. A refused AUTH is left out: Redis shows its arguments,
+    castor redacts them (README, deliberate differences)."""
+    mark = "grammar-%d" % i
+    for a in adms:
+        a.call("ECHO", mark)
+    return [[ln for ln in seen if not ln.startswith(b'"AUTH"')]
+            for seen in monitor_lines(mons, b'"ECHO" "%s"' % mark.encode())]
+
+
 def run(pair, cmds, proto=2, lfu=False):
     """None, or (index, message) of the first command whose replies differ
     or after which a key holds another value on one side (checked outside
     MULTI: inside, the check would be queued), or (len(cmds), message) when
     the sequence moved the lookup counters differently."""
     pair.reset()
-    cs, adms = pair.conns(proto), pair.conns()
+    cs, adms, mons = pair.conns(proto), pair.conns(), pair.conns()
     try:
         for c in cs:
             # A short TTL ends at the next access on both sides, not when
@@ -295,6 +310,9 @@ def run(pair, cmds, proto=2, lfu=False):
         start = [counters(c) for c in cs]
         changes = [rdb_changes(c) for c in cs]
         looks = [(a, c.call("CLIENT", "ID")) for a, c in zip(adms, cs)]
+        for m in mons:
+            assert m.call("MONITOR") == "OK"
+
         check_freq = lfu
         queued = None      # inside MULTI: the names of the commands queued
         for i, (name, argv) in enumerate(cmds):
@@ -310,6 +328,9 @@ def run(pair, cmds, proto=2, lfu=False):
             seen = [client_fields(adm, cid) for adm, cid in looks]
             if seen[0] != seen[1]:
                 return i, "%r: CLIENT LIST castor %s, redis %s" % (argv, seen[0], seen[1])
+            seen = monitored(mons, adms, i)
+            if seen[0] != seen[1]:
+                return i, "%r: MONITOR castor %s, redis %s" % (argv, seen[0], seen[1])
             if name == "multi" and a == ("+", b"OK"):
                 queued = []
             elif queued is not None and a == ("+", b"QUEUED"):
@@ -342,7 +363,7 @@ def run(pair, cmds, proto=2, lfu=False):
             return len(cmds), "hits, misses, expired keys: castor %r, redis %r" % tuple(moved)
         return None
     finally:
-        for c in cs + adms:
+        for c in cs + adms + mons:
             c.close()
         pair.reset()
         pair.check("DEBUG", "SET-ACTIVE-EXPIRE", "1")
