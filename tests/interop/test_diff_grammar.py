@@ -26,7 +26,9 @@ value:
     address);
   * at the end, the sequence must have moved keyspace_hits,
     keyspace_misses and expired_keys alike on both (unless it ran a SCAN
-    with TYPE, whose visits follow each server's hash order).
+    with TYPE, whose visits follow each server's hash order), and each
+    command's calls, rejected and failed calls (INFO commandstats) and
+    each error code's count (errorstats).
 
 Commands that would end the test's connection or reach outside it
 (SHUTDOWN, MONITOR, SUBSCRIBE, REPLICAOF, MIGRATE, CONFIG SET, CLIENT
@@ -271,6 +273,30 @@ DEFAULT_CONFIG = ("maxmemory", "0", "maxmemory-policy", "noeviction", "lfu-log-f
 COUNTERS = (b"keyspace_hits", b"keyspace_misses", b"expired_keys")
 
 
+def command_stats(c):
+    """INFO commandstats (calls, rejected and failed calls: not the times)
+    and errorstats, as {line name: counts}."""
+    found = {}
+    for ln in c.call("INFO", "commandstats").splitlines() + c.call("INFO", "errorstats").splitlines():
+        name, _, v = ln.decode().partition(":")
+        if v:
+            found[name] = tuple(f for f in v.split(",") if not f.startswith("usec"))
+    return found
+
+
+def moved_stats(before, after):
+    """The command and error counts that moved from before to after."""
+    def count(fields):
+        return dict(f.split("=") for f in fields)
+    moved = {}
+    for name, fields in after.items():
+        b = count(before.get(name, ()))
+        d = {k: int(v) - int(b.get(k, 0)) for k, v in count(fields).items()}
+        if any(d.values()):
+            moved[name] = d
+    return moved
+
+
 def counters(c):
     found = {}
     for ln in c.call("INFO", "stats").splitlines():
@@ -308,6 +334,7 @@ def run(pair, cmds, proto=2, lfu=False):
             for cmd in dataset():
                 c.call(*cmd)
         start = [counters(c) for c in cs]
+        stats = [command_stats(c) for c in cs]
         changes = [rdb_changes(c) for c in cs]
         looks = [(a, c.call("CLIENT", "ID")) for a, c in zip(adms, cs)]
         for m in mons:
@@ -361,6 +388,11 @@ def run(pair, cmds, proto=2, lfu=False):
                         for n, argv in cmds)
         if moved[0] != moved[1] and not scan_type:
             return len(cmds), "hits, misses, expired keys: castor %r, redis %r" % tuple(moved)
+        moved = [moved_stats(b, command_stats(c)) for b, c in zip(stats, cs)]
+        if moved[0] != moved[1]:
+            diff = {k: (moved[0].get(k), moved[1].get(k)) for k in set(moved[0]) | set(moved[1])
+                    if moved[0].get(k) != moved[1].get(k)}
+            return len(cmds), "commandstats / errorstats (castor, redis): %r" % diff
         return None
     finally:
         for c in cs + adms + mons:
