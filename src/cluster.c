@@ -447,12 +447,12 @@ static str *cat_node(str *s, const cnode *n, const client *c) {
     return str_catc(s, "\n");
 }
 
-/* Every node but those in a handshake, one line each (CLUSTER NODES and
- * nodes.conf alike). */
+/* Every node, one line each: CLUSTER NODES for client c, or nodes.conf if
+ * c is NULL, which leaves out the nodes still in a handshake (as Redis). */
 static str *nodes_description(const client *c) {
     str *s = str_new_cap(256);
     for (int i = 0; i < cs->nnodes; i++) {
-        if (cs->nodes[i]->flags & CN_HANDSHAKE) continue;
+        if ((cs->nodes[i]->flags & CN_HANDSHAKE) && c == NULL) continue;
         s = cat_node(s, cs->nodes[i], c);
     }
     return s;

@@ -110,7 +110,7 @@ typedef struct clink {
     bool read_wants_write; /* a TLS read waits for the socket to be writable */
     bool write_wants_read; /* a TLS write waits for the socket to be readable */
     cnode *node;
-    str *sndbuf;
+    str *sndbuf; /* NULL while there is nothing to send (a link is idle) */
     uint8_t *rcvbuf;
     size_t rcv_len, rcv_cap;
 } clink;
@@ -130,7 +130,6 @@ static clink *link_new(int fd, bool inbound, cnode *n) {
     l->fd = fd;
     l->inbound = inbound;
     l->node = n;
-    l->sndbuf = str_new_cap(0);
     links = mem_realloc(links, sizeof(clink *) * (size_t)(nlinks + 1));
     links[nlinks++] = l;
     return l;
@@ -152,21 +151,31 @@ void bus_free_link(clink *l) {
             links[i] = links[--nlinks];
             break;
         }
-    str_free(l->sndbuf);
+    if (l->sndbuf) str_free(l->sndbuf);
     mem_free(l->rcvbuf);
     mem_free(l);
 }
 
+static size_t sndbuf_len(const clink *l) { return l->sndbuf ? l->sndbuf->len : 0; }
+
+static size_t sndbuf_cap(const clink *l) { return l->sndbuf ? l->sndbuf->cap : 0; }
+
+/* Let the send buffer of a link go once it is empty. */
+static void drop_sndbuf(clink *l) {
+    str_free(l->sndbuf);
+    l->sndbuf = NULL;
+}
+
 size_t bus_links_memory(void) {
     size_t n = 0;
-    for (int i = 0; i < nlinks; i++) n += sizeof(clink) + links[i]->sndbuf->cap + links[i]->rcv_cap;
+    for (int i = 0; i < nlinks; i++) n += sizeof(clink) + sndbuf_cap(links[i]) + links[i]->rcv_cap;
     return n;
 }
 
 unsigned long bus_connections(void) { return (unsigned long)nlinks; }
 
 static void link_send(clink *l, const uint8_t *msg, size_t len) {
-    l->sndbuf = str_cat(l->sndbuf, msg, len);
+    l->sndbuf = l->sndbuf ? str_cat(l->sndbuf, msg, len) : str_new(msg, len);
     if (!l->connecting && !l->handshaking && !l->write_wants_read)
         ev_add(l->fd, EV_WRITE, on_writable, l);
     int type = (int)get16(msg + OFF_TYPE);
@@ -194,7 +203,7 @@ static void on_writable(int fd, void *data, int mask) {
         }
         ev_add(fd, EV_READ, on_readable, l);
     }
-    while (l->sndbuf->len) {
+    while (sndbuf_len(l)) {
         ssize_t n = conn_write(fd, l->tls, l->sndbuf->buf, l->sndbuf->len);
         if (n <= 0) {
             if (n == -1 && errno == EAGAIN) {
@@ -211,10 +220,7 @@ static void on_writable(int fd, void *data, int mask) {
         str_consume(l->sndbuf, (size_t)n);
     }
     ev_del(fd, EV_WRITE);
-    if (l->sndbuf->cap > 64 * 1024) { /* a burst (big PUBLISH) is over */
-        str_free(l->sndbuf);
-        l->sndbuf = str_new_cap(0);
-    }
+    if (sndbuf_cap(l) > 64 * 1024) drop_sndbuf(l); /* a burst (big PUBLISH) is over */
     if (l->read_wants_write) {
         l->read_wants_write = false;
         on_readable(fd, l, EV_READ);
@@ -247,7 +253,7 @@ static void on_handshake(int fd, void *data, int mask) {
     l->handshaking = false;
     ev_del(fd, EV_WRITE);
     ev_add(fd, EV_READ, on_readable, l);
-    if (l->sndbuf->len) ev_add(fd, EV_WRITE, on_writable, l);
+    if (sndbuf_len(l)) ev_add(fd, EV_WRITE, on_writable, l);
     /* Records that came with the handshake's last flight raise no event. */
     if (tls_has_pending(l->tls)) on_readable(fd, l, EV_READ);
 }
@@ -1251,20 +1257,28 @@ static void free_links_over_limit(void) {
     if (limit == 0) return;
     for (int i = 0; i < nlinks; i++) {
         clink *l = links[i];
-        if (l->sndbuf->cap <= limit) continue;
+        if (sndbuf_cap(l) <= limit) continue;
         log_msg(LOG_WARNING,
                 "Freeing cluster link(%s node %.40s, used memory: %zu) due to "
                 "exceeding send buffer memory limit.",
-                l->inbound ? "from" : "to", l->node ? l->node->name : "?", l->sndbuf->cap);
+                l->inbound ? "from" : "to", l->node ? l->node->name : "?", sndbuf_cap(l));
         bus_free_link(l);
         cs->links_limit_exceeded++;
         i = -1; /* the array changed */
     }
 }
 
+/* An idle link keeps no send buffer (CLUSTER LINKS send-buffer-allocated
+ * 0, as Redis's cron resize leaves it): the next message allocates one. */
+static void drop_idle_send_buffers(void) {
+    for (int i = 0; i < nlinks; i++)
+        if (links[i]->sndbuf && links[i]->sndbuf->len == 0) drop_sndbuf(links[i]);
+}
+
 void bus_cron(void) {
     iteration++;
     free_links_over_limit();
+    drop_idle_send_buffers();
     long long timeout = cfg.cluster_node_timeout;
     long long handshake_timeout = timeout < 1000 ? 1000 : timeout;
     bool update = false;
@@ -1397,32 +1411,39 @@ int bus_init(void) {
 
 /* ---- CLUSTER LINKS ---- */
 
+static void reply_link(client *c, const clink *l) {
+    reply_map(c, 6);
+    reply_bulk_cstr(c, "direction");
+    reply_bulk_cstr(c, l->inbound ? "from" : "to");
+    reply_bulk_cstr(c, "node");
+    reply_bulk(c, l->node->name, CLUSTER_NAMELEN);
+    reply_bulk_cstr(c, "create-time");
+    reply_int(c, l->ctime);
+    reply_bulk_cstr(c, "events");
+    int mask = l->fd != -1 ? ev_mask(l->fd) : 0;
+    char ev[3];
+    int k = 0;
+    if (mask & EV_READ) ev[k++] = 'r';
+    if (mask & EV_WRITE) ev[k++] = 'w';
+    ev[k] = '\0';
+    reply_bulk_cstr(c, ev);
+    reply_bulk_cstr(c, "send-buffer-allocated");
+    reply_int(c, (long long)sndbuf_cap(l));
+    reply_bulk_cstr(c, "send-buffer-used");
+    reply_int(c, (long long)sndbuf_len(l));
+}
+
+/* Node by node, ours to it then its to us, as Redis 7.0. */
 void bus_reply_links(client *c) {
     long long n = 0;
     void *node = reply_defer(c);
-    for (int i = 0; i < nlinks; i++) {
-        clink *l = links[i];
-        if (l->node == NULL) continue;
-        n++;
-        reply_map(c, 6);
-        reply_bulk_cstr(c, "direction");
-        reply_bulk_cstr(c, l->inbound ? "from" : "to");
-        reply_bulk_cstr(c, "node");
-        reply_bulk(c, l->node->name, CLUSTER_NAMELEN);
-        reply_bulk_cstr(c, "create-time");
-        reply_int(c, l->ctime);
-        reply_bulk_cstr(c, "events");
-        int mask = l->fd != -1 ? ev_mask(l->fd) : 0;
-        char ev[3];
-        int k = 0;
-        if (mask & EV_READ) ev[k++] = 'r';
-        if (mask & EV_WRITE) ev[k++] = 'w';
-        ev[k] = '\0';
-        reply_bulk_cstr(c, ev);
-        reply_bulk_cstr(c, "send-buffer-allocated");
-        reply_int(c, (long long)l->sndbuf->cap);
-        reply_bulk_cstr(c, "send-buffer-used");
-        reply_int(c, (long long)l->sndbuf->len);
+    for (int i = 0; i < cs->nnodes; i++) {
+        const clink *pair[2] = {cs->nodes[i]->link, cs->nodes[i]->inbound_link};
+        for (int j = 0; j < 2; j++) {
+            if (pair[j] == NULL) continue;
+            reply_link(c, pair[j]);
+            n++;
+        }
     }
     reply_set_deferred_array(c, node, n);
 }

@@ -153,11 +153,25 @@ def test_info_check_and_introspection(cl):
         links = cmd(n, "CLUSTER", "LINKS")
         assert len(links) == 10, links
         assert sorted(l[1] for l in links) == ["from"] * 5 + ["to"] * 5
-        for l in links:
-            d = dict(zip(l[::2], l[1::2]))
+        links = [dict(zip(l[::2], l[1::2])) for l in links]
+        for d in links:
             assert set(d) == {"direction", "node", "create-time", "events",
                               "send-buffer-allocated", "send-buffer-used"}
             assert len(d["node"]) == 40 and d["node"] != myid(n)
+        # Node by node: ours to it, then its to us (redis-py pairs them).
+        for to, frm in zip(links[::2], links[1::2]):
+            assert (to["direction"], frm["direction"]) == ("to", "from")
+            assert to["node"] == frm["node"]
+        # An idle link holds no send buffer, as Redis's cron leaves it.
+        idle = set()
+
+        def every_link_seen_idle():
+            for l in cmd(n, "CLUSTER", "LINKS"):
+                d = dict(zip(l[::2], l[1::2]))
+                if d["send-buffer-allocated"] == 0:
+                    idle.add((d["direction"], d["node"]))
+            return len(idle) == 10
+        wait_for(every_link_seen_idle, timeout=10)
         # Three shards, each with its slots, a master and a replica, alike
         # on every node of both kinds.
         shards = cmd(n, "CLUSTER", "SHARDS")

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from castortest import wait_for
+from castortest import free_port, wait_for
 from pair import same_call
 
 CLUSTER = {"cluster-enabled": "yes", "cluster-node-timeout": "2000"}
@@ -173,3 +173,23 @@ def test_bumpepoch_counts_the_current_epoch(make_pair, tmp_path):
     for side in ("castor", "redis"):
         info = str(p.conn(side).call("CLUSTER", "INFO"))
         assert "cluster_current_epoch:10" in info and "cluster_my_epoch:10" in info, (side, info)
+
+
+def test_cluster_nodes_shows_a_node_in_handshake(cpair):
+    """CLUSTER NODES lists a node MEET has not reached yet, flagged
+    handshake (nodes.conf leaves it out); a node nothing listens for stays
+    so until the handshake times out."""
+    port = free_port()      # nothing listens there, nor on its bus port
+    seen = []
+    for side in ("castor", "redis"):
+        c = cpair.conn(side)
+        assert c.call("CLUSTER", "MEET", "127.0.0.1", str(port)) == "OK"
+        lines = [ln.split(" ") for ln in c.call("CLUSTER", "NODES").decode().splitlines()]
+        other = [ln for ln in lines if "myself" not in ln[2]]
+        assert len(other) == 1, lines
+        seen.append(other[0][1:])      # less the random name
+        conf = open(os.path.join(c.call("CONFIG", "GET", "dir")[1].decode(),
+                                 "nodes.conf")).read()
+        assert "handshake" not in conf and str(port) not in conf
+    assert seen[0] == seen[1] == ["127.0.0.1:%d@%d" % (port, port + 10000), "handshake", "-",
+                                  "0", "0", "0", "disconnected"], seen
