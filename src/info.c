@@ -195,8 +195,7 @@ static const char *os_name(void) {
     return name;
 }
 
-/* A stable id for this build, printed like Redis's redis_build_id. */
-static unsigned long long build_id(void) {
+unsigned long long info_build_id(void) {
     const char *s = "castor-" CASTOR_OWN_VERSION "-redis-" CASTOR_VERSION;
     unsigned long long h = 1469598103934665603ULL;
     for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
@@ -237,7 +236,7 @@ static str *sec_server(str *s) {
                    "config_file:%s\r\n"
                    "io_threads_active:0\r\n"
                    "castor_version:%s\r\n",
-                   CASTOR_VERSION, build_id(), cfg.cluster_enabled ? "cluster" : "standalone",
+                   CASTOR_VERSION, info_build_id(), cfg.cluster_enabled ? "cluster" : "standalone",
                    os_name(), (int)(sizeof(long) * 8), gv[0], gv[1], gv[2], (long)srv.pid,
                    srv.run_id, cfg.port, srv.ustime, uptime, uptime / 86400, srv.hz, cfg.hz,
                    (unsigned)srv.lruclock, srv.executable ? srv.executable : "",

@@ -8,6 +8,8 @@
 /* Called every cron tick: samples instantaneous ops/s and kbps each 100 ms
  * and the allocator figures (memory_cron). */
 void info_cron(void);
+/* A stable id for this build, printed like Redis's redis_build_id. */
+unsigned long long info_build_id(void);
 /* CONFIG RESETSTAT: zero the stat_* counters of srv, the command table's
  * calls/usec/rejected/failed, the error counts and the instantaneous rings. */
 void info_reset_stats(void);

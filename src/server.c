@@ -886,10 +886,23 @@ int main(int argc, char **argv) {
     int opt_start = 1;
     const char *config_path = NULL;
     bool from_stdin = false;
+    /* Redis's checkForSentinelMode: --sentinel anywhere, or a program
+     * named redis-sentinel. Its config file would fail line by line. */
+    const char *exec_name = strrchr(argv[0], '/');
+    for (int j = 0; j < argc; j++) {
+        if (j == 0 ? strstr(exec_name ? exec_name + 1 : argv[0], "redis-sentinel") != NULL
+                   : !strcmp(argv[j], "--sentinel")) {
+            fprintf(stderr, "castor has no Sentinel mode: use redis-sentinel, which monitors "
+                            "castor servers as it does redis-server\n");
+            return 1;
+        }
+    }
     if (argc >= 2) {
         if (!strcmp(argv[1], "-v") || !strcmp(argv[1], "--version")) {
-            printf("castor-server v=%s (Redis %s compatible) bits=64 malloc=%s\n",
-                   CASTOR_OWN_VERSION, CASTOR_VERSION, mem_allocator());
+            /* Redis's shape, so tools that read "v=" see the version of
+             * Redis castor answers as; castor's own version last. */
+            printf("castor-server v=%s sha=00000000:0 malloc=%s bits=64 build=%llx castor=%s\n",
+                   CASTOR_VERSION, mem_allocator(), info_build_id(), CASTOR_OWN_VERSION);
             return 0;
         }
         if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) usage();
@@ -935,7 +948,7 @@ int main(int argc, char **argv) {
     log_msg(LOG_NOTICE, "oO0OoO0OoO0Oo castor is starting oO0OoO0OoO0Oo");
     log_msg(LOG_NOTICE, "castor version=%s (Redis %s compatible), bits=64, pid=%d, just started",
             CASTOR_OWN_VERSION, CASTOR_VERSION, (int)srv.pid);
-    if (config_path == NULL)
+    if (argc == 1) /* as Redis: options alone are a configuration too */
         log_msg(
             LOG_WARNING,
             "Warning: no config file specified, using the default config. In order to specify a config file use %s /path/to/redis.conf",

@@ -185,6 +185,33 @@ def test_error_in_included_file_names_that_file_and_its_line(tmp_path):
         ">>> 'nosuch-directive 1'", "Bad directive or wrong number of arguments"], out
 
 
+@pytest.mark.parametrize("args", [["--sentinel"], ["--port", "0", "--sentinel"],
+                                  ["CONF", "--sentinel"], ["--sentinel", "CONF"]])
+def test_sentinel_mode_points_to_redis_sentinel(tmp_path, args):
+    """--sentinel anywhere asks for Sentinel mode, as redis-server reads it:
+    castor has none, and says so instead of failing on the file's lines."""
+    conf = tmp_path / "sentinel.conf"
+    conf.write_text("port 0\nsentinel monitor m 127.0.0.1 1 1\n")
+    rc, out = run_to_exit(tmp_path, args=[str(conf) if a == "CONF" else a for a in args])
+    assert rc == 1 and "castor has no Sentinel mode: use redis-sentinel" in out, out
+
+
+def test_version_has_redis_shape():
+    """Tools read the Redis version from "v=" (as redis-server prints it);
+    castor's own version comes last."""
+    out = subprocess.run([CASTOR_SERVER, "--version"], capture_output=True, text=True,
+                         timeout=10).stdout.strip()
+    assert re.fullmatch(r"castor-server v=7\.0\.15 sha=00000000:0 malloc=\S+ bits=64 "
+                        r"build=[0-9a-f]+ castor=\d+\.\d+\.\d+", out), out
+
+
+def test_options_alone_are_a_configuration(start_server):
+    """As Redis: only a bare start warns that no config file was given."""
+    s = start_server()
+    assert "Configuration loaded" in s.logfile
+    assert "no config file specified" not in s.logfile
+
+
 def test_error_on_the_command_line_says_so(tmp_path):
     """Command-line options are quoted as Redis shows them: >>> 'hz "abc"'."""
     rc, out = run_to_exit(tmp_path, args=["--port", "0", "--hz", "abc"])
