@@ -160,12 +160,6 @@ static size_t sndbuf_len(const clink *l) { return l->sndbuf ? l->sndbuf->len : 0
 
 static size_t sndbuf_cap(const clink *l) { return l->sndbuf ? l->sndbuf->cap : 0; }
 
-/* Let the send buffer of a link go once it is empty. */
-static void drop_sndbuf(clink *l) {
-    str_free(l->sndbuf);
-    l->sndbuf = NULL;
-}
-
 size_t bus_links_memory(void) {
     size_t n = 0;
     for (int i = 0; i < nlinks; i++) n += sizeof(clink) + sndbuf_cap(links[i]) + links[i]->rcv_cap;
@@ -220,7 +214,6 @@ static void on_writable(int fd, void *data, int mask) {
         str_consume(l->sndbuf, (size_t)n);
     }
     ev_del(fd, EV_WRITE);
-    if (sndbuf_cap(l) > 64 * 1024) drop_sndbuf(l); /* a burst (big PUBLISH) is over */
     if (l->read_wants_write) {
         l->read_wants_write = false;
         on_readable(fd, l, EV_READ);
@@ -1269,10 +1262,16 @@ static void free_links_over_limit(void) {
 }
 
 /* An idle link keeps no send buffer (CLUSTER LINKS send-buffer-allocated
- * 0, as Redis's cron resize leaves it): the next message allocates one. */
+ * 0, as Redis's cron resize leaves it), a burst's (big PUBLISH) included:
+ * the next message allocates one. */
 static void drop_idle_send_buffers(void) {
-    for (int i = 0; i < nlinks; i++)
-        if (links[i]->sndbuf && links[i]->sndbuf->len == 0) drop_sndbuf(links[i]);
+    for (int i = 0; i < nlinks; i++) {
+        clink *l = links[i];
+        if (l->sndbuf && l->sndbuf->len == 0) {
+            str_free(l->sndbuf);
+            l->sndbuf = NULL;
+        }
+    }
 }
 
 void bus_cron(void) {

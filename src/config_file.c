@@ -163,10 +163,10 @@ static const char *load_line(str **argv, int argc, int depth, str **include_err)
         if (argc == 1) return "Module config specified without value";
         return "castor does not support modules: module configuration can't be used";
     }
-    if (!strcmp(name, "sentinel")) {
-        if (argc == 1) return "castor has no Sentinel mode: use redis-sentinel";
-        return "sentinel directive while not in sentinel mode";
-    }
+    /* A bare "sentinel" line is ignored, as Redis does (main() has turned
+     * --sentinel away already). */
+    if (!strcmp(name, "sentinel"))
+        return argc == 1 ? NULL : "sentinel directive while not in sentinel mode";
     return "Bad directive or wrong number of arguments";
 }
 

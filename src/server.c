@@ -889,13 +889,12 @@ int main(int argc, char **argv) {
     /* Redis's checkForSentinelMode: --sentinel anywhere, or a program
      * named redis-sentinel. Its config file would fail line by line. */
     const char *exec_name = strrchr(argv[0], '/');
-    for (int j = 0; j < argc; j++) {
-        if (j == 0 ? strstr(exec_name ? exec_name + 1 : argv[0], "redis-sentinel") != NULL
-                   : !strcmp(argv[j], "--sentinel")) {
-            fprintf(stderr, "castor has no Sentinel mode: use redis-sentinel, which monitors "
-                            "castor servers as it does redis-server\n");
-            return 1;
-        }
+    bool sentinel = strstr(exec_name ? exec_name + 1 : argv[0], "redis-sentinel") != NULL;
+    for (int j = 1; j < argc && !sentinel; j++) sentinel = !strcmp(argv[j], "--sentinel");
+    if (sentinel) {
+        fprintf(stderr, "castor has no Sentinel mode: use redis-sentinel, which monitors castor "
+                        "servers as it does redis-server\n");
+        return 1;
     }
     if (argc >= 2) {
         if (!strcmp(argv[1], "-v") || !strcmp(argv[1], "--version")) {

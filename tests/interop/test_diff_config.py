@@ -178,7 +178,8 @@ def test_config_file_error_report(tmp_path, line):
 
 
 def test_accepted_lines_that_redis_ignores(pair, tmp_path):
-    text = "list-max-ziplist-entries 5\nlua-replicate-commands yes\nlist-max-ziplist-value 64\n"
+    text = ("list-max-ziplist-entries 5\nlua-replicate-commands yes\nlist-max-ziplist-value 64\n"
+            "sentinel\n")
     for binary, name in ((CASTOR_SERVER, "c"), (REDIS_SERVER, "r")):
         s = Server(tmp_path / name, binary=binary, config=text)
         s.start()

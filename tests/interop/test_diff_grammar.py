@@ -42,7 +42,7 @@ import random
 
 import pytest
 
-from pair import client_fields, monitor_lines, rdb_changes
+from pair import client_list_diff, monitor_diff, rdb_changes
 from resp import CLEAR_REDIS_ERRNO, RespConn, fmt, normalize
 
 SEEDS = list(range(1, 9))
@@ -306,17 +306,6 @@ def counters(c):
     return [found[n] for n in COUNTERS]
 
 
-def monitored(mons, adms, i):
-    """What each side's MONITOR showed since the last call, up to an ECHO
-    sent now. A refused AUTH is left out: Redis shows its arguments,
-    castor redacts them (README, deliberate differences)."""
-    mark = "grammar-%d" % i
-    for a in adms:
-        a.call("ECHO", mark)
-    return [[ln for ln in seen if not ln.startswith(b'"AUTH"')]
-            for seen in monitor_lines(mons, b'"ECHO" "%s"' % mark.encode())]
-
-
 def run(pair, cmds, proto=2, lfu=False):
     """None, or (index, message) of the first command whose replies differ
     or after which a key holds another value on one side (checked outside
@@ -336,7 +325,7 @@ def run(pair, cmds, proto=2, lfu=False):
         start = [counters(c) for c in cs]
         stats = [command_stats(c) for c in cs]
         changes = [rdb_changes(c) for c in cs]
-        looks = [(a, c.call("CLIENT", "ID")) for a, c in zip(adms, cs)]
+        ids = [c.call("CLIENT", "ID") for c in cs]
         for m in mons:
             assert m.call("MONITOR") == "OK"
 
@@ -352,12 +341,9 @@ def run(pair, cmds, proto=2, lfu=False):
             a, b = (c.call_node(*argv) for c in cs)
             if not same(name, a, b, queued or ()):
                 return i, "%r: castor %s, redis %s" % (argv, fmt(a)[:300], fmt(b)[:300])
-            seen = [client_fields(adm, cid) for adm, cid in looks]
-            if seen[0] != seen[1]:
-                return i, "%r: CLIENT LIST castor %s, redis %s" % (argv, seen[0], seen[1])
-            seen = monitored(mons, adms, i)
-            if seen[0] != seen[1]:
-                return i, "%r: MONITOR castor %s, redis %s" % (argv, seen[0], seen[1])
+            msg = client_list_diff(adms, ids) or monitor_diff(adms, mons, "grammar-%d" % i)
+            if msg:
+                return i, "%r: %s" % (argv, msg)
             if name == "multi" and a == ("+", b"OK"):
                 queued = []
             elif queued is not None and a == ("+", b"QUEUED"):

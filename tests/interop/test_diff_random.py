@@ -80,7 +80,7 @@ import time
 
 import pytest
 
-from pair import client_fields, monitor_lines, rdb_changes
+from pair import client_list_diff, monitor_diff, rdb_changes
 from resp import CLEAR_REDIS_ERRNO, RespConn, encode_command, fmt, normalize
 
 SEEDS = list(range(1, 41))
@@ -1405,7 +1405,7 @@ def run_sequence(pair, cmds, proto=2, notify=False, limits=None, track=False):
                     others = pair.conns(proto)
                 a, b = (c.call_node(*args) for c in others)
                 msg = compare(args, EXACT, a, b, enc) or _invalidated(trackers) or \
-                    _client_list(looks, ids)
+                    client_list_diff(looks, ids)
                 if msg:
                     return start, msg
                 start += 1
@@ -1424,7 +1424,7 @@ def run_sequence(pair, cmds, proto=2, notify=False, limits=None, track=False):
                 msg = compare(args, mode, a, b, enc)
                 if msg:
                     return start + i, msg
-            msg = _invalidated(trackers) or _client_list(looks, ids)
+            msg = _invalidated(trackers) or client_list_diff(looks, ids)
             if msg:
                 return end - 1, msg
             start = end
@@ -1440,7 +1440,7 @@ def run_sequence(pair, cmds, proto=2, notify=False, limits=None, track=False):
         bitfield_fail = any({"BITFIELD", "FAIL"} <= {str(x).upper() for x in a} for a, _ in cmds)
         if moved[0] != moved[1] and not bitfield_fail:
             return len(cmds), "rdb_changes_since_last_save moved %d on castor, %d on redis" % tuple(moved)
-        msg = _monitored(looks, mons) or compare_state(cc, rc, script_written(cmds))
+        msg = monitor_diff(looks, mons, "end of sequence", RESTORED) or compare_state(cc, rc, script_written(cmds))
         if msg:
             return len(cmds), msg
         return None
@@ -1451,24 +1451,10 @@ def run_sequence(pair, cmds, proto=2, notify=False, limits=None, track=False):
             _both(cc, rc, [["DISCARD"], ["CONFIG", "SET", "notify-keyspace-events", ""]])
 
 
-def _monitored(looks, mons):
-    """None, or where the two MONITOR transcripts of a sequence part,
-    less times and addresses, AUTH (castor redacts a refused one, README)
-    and RESTORE (a DUMP payload of a hash-ordered value differs)."""
-    for c in looks:
-        c.call("ECHO", "end of sequence")
-    seen = [[ln for ln in lines if not ln.startswith((b'"AUTH"', b'"RESTORE"'))]
-            for lines in monitor_lines(mons, b'"ECHO" "end of sequence"')]
-    if seen[0] == seen[1]:
-        return None
-    k = next((k for k, (x, y) in enumerate(zip(*seen)) if x != y), min(map(len, seen)))
-    return "MONITOR from line %d: castor %r, redis %r" % (k, seen[0][k:k + 3], seen[1][k:k + 3])
-
-
-def _client_list(looks, ids):
-    """None, or how CLIENT LIST differs of the sequence's own clients."""
-    seen = [client_fields(c, i) for c, i in zip(looks, ids)]
-    return None if seen[0] == seen[1] else "CLIENT LIST: castor %s, redis %s" % tuple(seen)
+# MONITOR lines a sequence may show differently: a refused AUTH (see
+# monitor_diff) and RESTORE, whose DUMP payload follows a hash-ordered
+# value's order.
+RESTORED = (b'"AUTH"', b'"RESTORE"')
 
 
 def _invalidated(trackers):

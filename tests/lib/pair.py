@@ -295,6 +295,28 @@ def client_fields(conn, cid):
     return {k: v for k, v in (kv.split("=", 1) for kv in line.split()) if k in CLIENT_FIELDS}
 
 
+def client_list_diff(conns, ids):
+    """None, or how CLIENT LIST tells of castor's client ids[0] and
+    redis's ids[1] differently (CLIENT_FIELDS, read on conns)."""
+    seen = [client_fields(c, i) for c, i in zip(conns, ids)]
+    return None if seen[0] == seen[1] else "CLIENT LIST: castor %s, redis %s" % tuple(seen)
+
+
+def monitor_diff(conns, mons, mark, skip=(b'"AUTH"',)):
+    """None, or where the two MONITOR transcripts part since the last
+    call, up to an ECHO mark sent now on conns, less the lines that start
+    with one of skip (castor redacts a refused AUTH on purpose: README,
+    deliberate differences)."""
+    for c in conns:
+        c.call("ECHO", mark)
+    seen = [[ln for ln in lines if not ln.startswith(skip)]
+            for lines in monitor_lines(mons, b'"ECHO" "%s"' % mark.encode())]
+    if seen[0] == seen[1]:
+        return None
+    k = next((k for k, (x, y) in enumerate(zip(*seen)) if x != y), min(map(len, seen)))
+    return "MONITOR from line %d: castor %r, redis %r" % (k, seen[0][k:k + 3], seen[1][k:k + 3])
+
+
 def monitor_lines(mons, last=b'"PING"'):
     """What each MONITOR connection of mons shows up to and including the
     line last, each line less its time and [db address] prefix."""
