@@ -534,6 +534,17 @@ static size_t read_room(client *c) {
     return readlen;
 }
 
+/* The query buffer's bytes that no argument holds yet: what Redis keeps in
+ * its query buffer (it moves each argument of a request to argv as it is
+ * parsed) and so what client-query-buffer-limit measures. A request of
+ * many arguments may be bigger than the limit; its arguments count in the
+ * client's memory (CLIENT LIST argv-mem, maxmemory-clients). */
+static size_t qbuf_unparsed(const client *c) {
+    size_t have = c->qbuf->len - c->qpos;
+    const resp_parser *p = &c->parser;
+    return p->kind == '*' && p->pos <= have ? have - p->pos : have;
+}
+
 /* Take the result n of a read into the query buffer (errno set when -1);
  * false when nothing more is to be had now (would block, closed, or an
  * error). */
@@ -555,7 +566,7 @@ static bool read_done(client *c, ssize_t n) {
     srv.stat_io_reads++;
     if (c->qbuf->len > c->qbuf_peak) c->qbuf_peak = c->qbuf->len;
     if (!(c->flags & CLIENT_MASTER) &&
-        (long long)(c->qbuf->len - c->qpos) > cfg.client_query_buffer_limit) {
+        (long long)qbuf_unparsed(c) > cfg.client_query_buffer_limit) {
         log_msg(
             LOG_WARNING,
             "Closing client that reached max query buffer length: id=%llu addr=%s (qbuf initial bytes: ...)",

@@ -81,6 +81,33 @@ def test_query_buffer_limit_disconnects_client(start_server):
     wait_for(lambda: "max query buffer" in s.logfile, timeout=5, msg="query buffer log line")
 
 
+def test_query_buffer_limit_counts_unparsed_bytes_not_the_whole_request(start_server):
+    """As Redis, the limit measures what is not yet an argument: a request of
+    many arguments may total more than it (Redis's suite sends 10 x 500 MB
+    fields in one XADD under the default 1 GB limit). Here 3 MB of 16 KB
+    values under a 1 MB limit run, and a 2 MB single value still does not."""
+    s = start_server({"client-query-buffer-limit": "1mb"})
+    c = RespConn(s.port)
+    n, value = 192, b"v" * 16384
+    c.send_raw(b"*%d\r\n$5\r\nRPUSH\r\n$1\r\nl\r\n" % (n + 2))
+    for _ in range(n):
+        c.send_raw(b"$16384\r\n" + value + b"\r\n")
+    assert c.read_node() == (":", n)
+    r = s.client()
+    assert r.llen("l") == n
+    assert r.info("stats")["client_query_buffer_limit_disconnections"] == 0
+    c.send_raw(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$2000000\r\n")
+    try:
+        for _ in range(32):
+            c.send_raw(b"x" * 65536)
+    except OSError:
+        pass
+    assert c.wait_closed(10)
+    c.close()
+    assert r.exists("k") == 0
+    assert r.info("stats")["client_query_buffer_limit_disconnections"] == 1
+
+
 def test_client_that_never_reads_is_disconnected_by_output_limit(start_server):
     s = start_server({"client-output-buffer-limit": "normal 4mb 2mb 1"})
     r = s.client()
